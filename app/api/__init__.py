@@ -1,0 +1,1 @@
+"""REST API v1: schemas, routers and the service between them and the engine."""

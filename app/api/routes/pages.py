@@ -1,0 +1,18 @@
+"""The HTML pages."""
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app import __version__
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[3] / "templates"))
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, "index.html", {"version": __version__})

@@ -1,0 +1,76 @@
+"""Trajectories: the whole answer as JSON, or the same values as a live event stream."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from app.api import compute
+from app.api.schemas import TrajectoriesPublic, TrajectoryRequest
+from app.api.service import ComputeTimeout, TrajectoryStream, build_problem, resolved, trajectories
+from app.engine.runner import Problem
+from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
+
+router = APIRouter(prefix="/api/v1", tags=["trajectories"], route_class=StrictJSONRoute)
+
+_ERRORS = {422: {"description": "Invalid request: the body says which field and why."}}
+
+
+async def problem_from(req: TrajectoryRequest) -> Problem:
+    """The validated body as an engine problem; cross-field errors are 422s before any work."""
+    return await compute.run_heavy(build_problem, req)
+
+
+ProblemDep = Annotated[Problem, Depends(problem_from)]
+
+
+def _answer(problem: Problem) -> bytes:
+    return dumps(trajectories(problem, compute.deadline()))
+
+
+@router.post(
+    "/trajectories",
+    response_model=TrajectoriesPublic,
+    response_class=ORJSONResponse,
+    responses=_ERRORS,
+    summary="Run optimizers on a surface",
+)
+async def post_trajectories(problem: ProblemDep) -> ORJSONResponse:
+    """Every run from the same start, to the end; arrays as described in the contract."""
+    return ORJSONResponse(await compute.run_heavy(_answer, problem))
+
+
+def _event(name: str, data: object) -> ServerSentEvent:
+    return ServerSentEvent(event=name, raw_data=dumps(data).decode())
+
+
+@router.post(
+    "/trajectories/stream",
+    response_class=EventSourceResponse,
+    responses=_ERRORS,
+    summary="Stream trajectories as server-sent events",
+)
+async def stream_trajectories(problem: ProblemDep) -> AsyncIterator[ServerSentEvent]:
+    """``meta``, then ``points`` slices as each chunk is computed, then ``done`` (or ``error``).
+
+    Computed incrementally: each chunk runs in a worker thread when the previous one has been
+    sent, so a client that leaves stops the work.
+    """
+    yield _event("meta", resolved(problem))
+    stream = TrajectoryStream(problem, compute.deadline())
+    try:
+        while not stream.finished:
+            events = await anyio.to_thread.run_sync(stream.next_events, limiter=compute.limiter())
+            for ev in events:
+                yield _event("points", ev)
+    except ComputeTimeout:
+        yield _event("error", {"detail": compute.timeout_error().detail})
+        return
+    except Exception:  # noqa: BLE001 - the stream has begun: report, never leak internals
+        yield _event("error", {"detail": "the computation failed"})
+        return
+    yield _event("done", stream.done_event())

@@ -1,0 +1,260 @@
+"""Request and response schemas of API v1 (``…Request`` in, ``…Public`` out).
+
+Every request model forbids unknown fields (a typo such as ``lrr`` must not run with the
+default) and non-finite numbers. Optimizer, schedule and surface ids, and each optimizer's and
+schedule's parameters, are checked against the registry, and errors name the valid choices.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.registry import OPTIMIZER_IDS, OPTIMIZERS, SCHEDULE_IDS, SCHEDULES, SURFACE_IDS, SURFACES
+from app.settings import get_settings
+
+_settings = get_settings()
+MAX_RUNS = _settings.max_runs
+MAX_STEPS = _settings.max_steps
+MAX_GRID = _settings.max_grid
+MAX_EXPRESSION = _settings.max_expression_length
+MAX_COORD = 1e6  # display ranges and starts live within ±1e6
+MAX_LABEL = 80
+
+OptimizerId = Literal[OPTIMIZER_IDS]  # type: ignore[valid-type]
+ScheduleId = Literal[SCHEDULE_IDS]  # type: ignore[valid-type]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+Coord = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD)]
+
+
+def _check_range(v: tuple[float, float], name: str) -> tuple[float, float]:
+    if not v[0] < v[1]:
+        raise ValueError(f"{name} must be [low, high] with low < high, got {list(v)}")
+    return v
+
+
+class CustomSurfaceRequest(StrictModel):
+    """A surface typed by the user: a formula in x and y over a display range."""
+
+    expression: str = Field(
+        min_length=1,
+        max_length=MAX_EXPRESSION,
+        description="Formula in x and y: numbers, + - * / ** ^ (power), parentheses, "
+        "sin cos tan exp log sqrt abs tanh sinh cosh atan, pi, e.",
+        examples=["x^2 + 10*y^2"],
+    )
+    x_range: tuple[Coord, Coord] = Field((-3.0, 3.0), description="[low, high] of x for display and grids")
+    y_range: tuple[Coord, Coord] = Field((-3.0, 3.0), description="[low, high] of y for display and grids")
+
+    @field_validator("x_range")
+    @classmethod
+    def _x(cls, v: tuple[float, float]) -> tuple[float, float]:
+        return _check_range(v, "x_range")
+
+    @field_validator("y_range")
+    @classmethod
+    def _y(cls, v: tuple[float, float]) -> tuple[float, float]:
+        return _check_range(v, "y_range")
+
+    @field_validator("expression")
+    @classmethod
+    def _parse(cls, v: str) -> str:
+        from app.engine.expression import ExpressionError, parse_expression
+
+        try:
+            parse_expression(v)
+        except ExpressionError as err:
+            raise ValueError(str(err)) from None
+        return v
+
+
+SurfaceField = Annotated[
+    str | CustomSurfaceRequest,
+    Field(
+        description=f"A built-in surface id ({', '.join(SURFACE_IDS)}) or a custom surface object.",
+        examples=["rosenbrock", {"expression": "x^2 + 10*y^2", "x_range": [-3, 3], "y_range": [-3, 3]}],
+    ),
+]
+
+
+def check_surface_id(v: Any) -> Any:
+    if isinstance(v, str) and v not in SURFACES:
+        raise ValueError(f"unknown surface {v!r}; valid surfaces: {', '.join(SURFACE_IDS)}")
+    return v
+
+
+class ScheduleRequest(StrictModel):
+    name: ScheduleId = Field("constant", description="Schedule id (see GET /api/v1/schedules).")
+    params: dict[str, Any] = Field(default_factory=dict, description="Schedule parameters; omitted ones default.")
+    warmup_steps: int = Field(
+        0, ge=0, le=MAX_STEPS, description="Linear warm-up: lr·(t + 1)/W for t < W, then the schedule at t − W."
+    )
+    per: Literal["step", "epoch"] = Field(
+        "step", description="What t counts: updates, or epochs (dataset surfaces only)."
+    )
+
+    @model_validator(mode="after")
+    def _params(self) -> ScheduleRequest:
+        self.params = SCHEDULES[self.name].resolve(self.params, "schedule")
+        return self
+
+
+class RunRequest(StrictModel):
+    optimizer: OptimizerId = Field(description="Optimizer id (see GET /api/v1/optimizers).")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Hyperparameters; omitted ones take the catalogue's defaults."
+    )
+    label: str | None = Field(None, max_length=MAX_LABEL, description="Name shown in legends.")
+    schedule: ScheduleRequest | None = Field(None, description="Learning-rate schedule; constant when omitted.")
+    batch_size: int | None = Field(
+        None,
+        ge=1,
+        description="Dataset surfaces: samples per update (m = batch GD, 1 = stochastic). Default m.",
+    )
+    noise_std: float = Field(
+        0.0, ge=0.0, le=1e6, description="Analytic surfaces: std of Gaussian noise added to each gradient component."
+    )
+
+    @model_validator(mode="after")
+    def _params(self) -> RunRequest:
+        self.params = OPTIMIZERS[self.optimizer].resolve(self.params, "optimizer")
+        return self
+
+
+class SurfaceRequestBase(StrictModel):
+    surface: SurfaceField
+
+    @field_validator("surface", mode="before")
+    @classmethod
+    def _surface_id(cls, v: Any) -> Any:
+        return check_surface_id(v)
+
+
+class TrajectoryRequest(SurfaceRequestBase):
+    """Run one or more optimizers from the same start on the same surface."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={
+            "examples": [
+                {
+                    "surface": "rosenbrock",
+                    "start": [-1.2, 1.0],
+                    "steps": 500,
+                    "tolerance": 1e-8,
+                    "seed": 0,
+                    "runs": [
+                        {
+                            "optimizer": "adam",
+                            "params": {"lr": 0.05, "beta1": 0.9},
+                            "label": "Adam",
+                            "schedule": {"name": "cosine", "params": {"t_max": 500}, "warmup_steps": 0},
+                        },
+                        {"optimizer": "momentum", "params": {"lr": 0.002, "beta": 0.9, "variant": "classic"}},
+                    ],
+                }
+            ]
+        },
+    )
+
+    start: tuple[Coord, Coord] | None = Field(None, description="[x, y]; the surface's default start when omitted.")
+    steps: int = Field(500, ge=1, le=MAX_STEPS, description="Number of updates per run.")
+    tolerance: float = Field(
+        0.0, ge=0.0, le=1e6, description="Stop a run when the true gradient norm falls below this (0: never)."
+    )
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seeds mini-batch order and gradient noise.")
+    runs: list[RunRequest] = Field(min_length=1, max_length=MAX_RUNS)
+
+
+class GridRequest(SurfaceRequestBase):
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{"surface": "himmelblau", "n": 120}]}
+    )
+    n: int = Field(120, ge=2, le=MAX_GRID, description="Points per axis.")
+
+
+# --- responses (documentation; answers are encoded directly with orjson) -------------------------
+
+
+class ParamPublic(BaseModel):
+    name: str
+    default: Any
+    min: float | None
+    max: float | None
+    description: str
+    type: str
+    scale: str
+    choices: list[str] | None = None
+
+
+class OptimizerPublic(BaseModel):
+    id: str
+    name: str
+    formula: str
+    description: str
+    convention: str
+    params: list[ParamPublic]
+
+
+class SchedulePublic(BaseModel):
+    id: str
+    name: str
+    formula: str
+    description: str
+    reference: str
+    params: list[ParamPublic]
+
+
+class SurfacePublic(BaseModel):
+    id: str | None = None
+    name: str
+    kind: Literal["analytic", "dataset", "custom"]
+    description: str
+    formula: str
+    x_range: list[float]
+    y_range: list[float]
+    minima: list[list[float]]
+    default_start: list[float]
+    log_contours: bool
+    dataset: dict[str, Any] | None = None
+    expression: str | None = None
+
+
+class RunPublic(BaseModel):
+    label: str
+    optimizer: str
+    params: dict[str, Any]
+    schedule: dict[str, Any]
+    batch_size: int | None = None
+    noise_std: float
+    x: list[float]
+    y: list[float]
+    loss: list[float]
+    lr: list[float]
+    grad_norm: list[float]
+    batch_loss: list[float] | None = None
+    status: Literal["converged", "diverged", "max_steps"]
+    steps_taken: int
+
+
+class TrajectoriesPublic(BaseModel):
+    surface: SurfacePublic
+    runs: list[RunPublic]
+
+
+class GridPublic(BaseModel):
+    x: list[float]
+    y: list[float]
+    z: list[list[float | None]]
+
+
+def finite_or_none(v: float) -> float | None:
+    return v if math.isfinite(v) else None

@@ -1,0 +1,259 @@
+"""From validated requests to engine problems, and from trajectories to public JSON.
+
+The data flow: request schema → surface + optimizer + schedule (`build_problem`) → engine
+(`app.engine.runner`) → trajectory → JSON (`trajectories`) or events (`TrajectoryStream`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from fastapi.exceptions import RequestValidationError
+
+from app.api.schemas import CustomSurfaceRequest, GridRequest, RunRequest, TrajectoryRequest
+from app.engine.backend import ARRAY
+from app.engine.datasets import DatasetSurface
+from app.engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
+from app.engine.surfaces import Surface
+from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
+
+
+class ComputeTimeout(Exception):
+    """The request's computation ran past the per-request time limit."""
+
+
+def invalid(loc: tuple[Any, ...], msg: str, value: Any = None) -> RequestValidationError:
+    """A 422 in FastAPI's own error format, for checks that need more than one field."""
+    return RequestValidationError([{"type": "value_error", "loc": ("body", *loc), "msg": msg, "input": value}])
+
+
+# --- surfaces --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _custom_surface(expression: str, x_range: tuple[float, float], y_range: tuple[float, float]) -> Surface:
+    from app.engine.expression import parse_expression  # noqa: PLC0415
+
+    expr = parse_expression(expression)
+    start = (x_range[0] + 0.75 * (x_range[1] - x_range[0]), y_range[0] + 0.75 * (y_range[1] - y_range[0]))
+    return Surface(
+        id="custom",
+        name="Custom formula",
+        description="A surface typed by the user.",
+        formula=expr.display,
+        x_range=(float(x_range[0]), float(x_range[1])),
+        y_range=(float(y_range[0]), float(y_range[1])),
+        minima=(),
+        default_start=start,
+        value=expr.value,
+        grad=expr.grad,
+        kind="custom",
+        finite_in_bound=False,
+        extra={"expression": expression},
+    )
+
+
+def resolve_surface(surface: str | CustomSurfaceRequest) -> Surface:
+    if isinstance(surface, str):
+        return SURFACES[surface]
+    return _custom_surface(surface.expression, tuple(surface.x_range), tuple(surface.y_range))
+
+
+# --- trajectories ----------------------------------------------------------------------------------
+
+
+def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int]) -> RunConfig:
+    spec = OPTIMIZERS[run.optimizer]
+    sched = run.schedule
+    dataset = isinstance(surface, DatasetSurface)
+    if run.batch_size is not None and not dataset:
+        raise invalid(("runs", i, "batch_size"), "batch_size applies to dataset surfaces only", run.batch_size)
+    if dataset and run.batch_size is not None and run.batch_size > surface.model.data.m:
+        raise invalid(
+            ("runs", i, "batch_size"),
+            f"batch_size must be at most the number of samples m = {surface.model.data.m}",
+            run.batch_size,
+        )
+    if run.noise_std and dataset:
+        raise invalid(
+            ("runs", i, "noise_std"),
+            "noise_std applies to analytic surfaces; dataset surfaces get their noise from mini-batches "
+            "(set batch_size)",
+            run.noise_std,
+        )
+    if sched is not None and sched.per == "epoch" and not dataset:
+        raise invalid(("runs", i, "schedule", "per"), "per='epoch' needs a dataset surface", "epoch")
+    label = run.label or spec.name
+    labels[label] = labels.get(label, 0) + 1
+    if labels[label] > 1 and not run.label:
+        label = f"{label} #{labels[label]}"
+    return RunConfig(
+        optimizer=spec,
+        params=run.params,
+        schedule=SCHEDULES[sched.name if sched else "constant"],
+        schedule_params=sched.params if sched else {},
+        warmup_steps=sched.warmup_steps if sched else 0,
+        per=sched.per if sched else "step",
+        batch_size=(run.batch_size or surface.model.data.m) if dataset else None,
+        noise_std=run.noise_std,
+        label=label,
+    )
+
+
+def build_problem(req: TrajectoryRequest) -> Problem:
+    surface = resolve_surface(req.surface)
+    start = tuple(req.start) if req.start is not None else surface.default_start
+    reason = start_is_valid(surface, start)
+    if reason:
+        raise invalid(("start",), f"cannot start at {list(start)}: {reason}", list(start))
+    labels: dict[str, int] = {}
+    runs = tuple(_run_config(i, r, surface, labels) for i, r in enumerate(req.runs))
+    return Problem(surface, (float(start[0]), float(start[1])), req.steps, req.tolerance, req.seed, runs)
+
+
+def run_public(cfg: RunConfig) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "label": cfg.label,
+        "optimizer": cfg.optimizer.id,
+        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.params.items()},
+        "schedule": {
+            "name": cfg.schedule.id,
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.schedule_params.items()},
+            "warmup_steps": cfg.warmup_steps,
+            "per": cfg.per,
+        },
+        "noise_std": cfg.noise_std,
+    }
+    if cfg.batch_size is not None:
+        out["batch_size"] = cfg.batch_size
+    return out
+
+
+def resolved(problem: Problem) -> dict[str, Any]:
+    """The request with everything filled in: the stream's ``meta`` event."""
+    return {
+        "surface": problem.surface.public(),
+        "start": list(problem.start),
+        "steps": problem.steps,
+        "tolerance": problem.tolerance,
+        "seed": problem.seed,
+        "runs": [run_public(r) for r in problem.runs],
+    }
+
+
+FIRST_CHUNK = 25
+MAX_CHUNK = 2000
+
+
+class TrajectoryStream:
+    """Steps every run of a problem a chunk at a time, round-robin.
+
+    ``next_events()`` advances each unfinished run by the current chunk and returns one
+    ``points`` event per run that produced values; chunks start small (the first points reach
+    the browser at once) and double up to ``MAX_CHUNK``. Concatenating a run's slices gives
+    exactly its trajectory.
+    """
+
+    def __init__(self, problem: Problem, deadline: float | None = None) -> None:
+        self.problem = problem
+        self.runs = [ScalarRun(problem, r) for r in problem.runs]
+        self._sent_points = [0] * len(self.runs)
+        self._sent_updates = [0] * len(self.runs)
+        self._chunk = FIRST_CHUNK
+        self._deadline = deadline
+
+    @property
+    def finished(self) -> bool:
+        return all(r.done for r in self.runs) and all(
+            s == len(r.traj.x) for s, r in zip(self._sent_points, self.runs, strict=True)
+        )
+
+    def next_events(self) -> list[dict[str, Any]]:
+        events = []
+        for i, run in enumerate(self.runs):
+            if self._deadline is not None and time.monotonic() > self._deadline:
+                raise ComputeTimeout
+            run.advance(self._chunk)
+            events.extend(self._slice(i))
+        self._chunk = min(2 * self._chunk, MAX_CHUNK)
+        return events
+
+    def _slice(self, i: int) -> list[dict[str, Any]]:
+        tr = self.runs[i].traj
+        p, u = self._sent_points[i], self._sent_updates[i]
+        if p == len(tr.x) and u == len(tr.lr):
+            return []
+        ev: dict[str, Any] = {
+            "run": i,
+            "x": tr.x[p:],
+            "y": tr.y[p:],
+            "loss": tr.loss[p:],
+            "lr": tr.lr[u:],
+            "grad_norm": tr.grad_norm[u:],
+        }
+        if tr.batch_loss is not None:
+            ev["batch_loss"] = tr.batch_loss[u:]
+        self._sent_points[i], self._sent_updates[i] = len(tr.x), len(tr.lr)
+        return [ev]
+
+    def done_event(self) -> dict[str, Any]:
+        return {"runs": [{"status": r.traj.status, "steps_taken": r.traj.steps_taken} for r in self.runs]}
+
+    def run_to_end(self) -> None:
+        while not all(r.done for r in self.runs):
+            self.next_events()
+
+
+def trajectories(problem: Problem, deadline: float | None = None) -> dict[str, Any]:
+    stream = TrajectoryStream(problem, deadline)
+    stream.run_to_end()
+    runs = []
+    for cfg, run in zip(problem.runs, stream.runs, strict=True):
+        out = run_public(cfg)
+        out.update(run.traj.arrays())
+        out["status"] = run.traj.status
+        out["steps_taken"] = run.traj.steps_taken
+        runs.append(out)
+    return {"surface": problem.surface.public(), "runs": runs}
+
+
+def iter_stream(problem: Problem, deadline: float | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(event, data) pairs in order; a plain iterator for the CLI and tests."""
+    yield "meta", resolved(problem)
+    stream = TrajectoryStream(problem, deadline)
+    while not stream.finished:
+        for ev in stream.next_events():
+            yield "points", ev
+    yield "done", stream.done_event()
+
+
+# --- grid ------------------------------------------------------------------------------------------
+
+
+def grid(req: GridRequest) -> dict[str, Any]:
+    surface = resolve_surface(req.surface)
+    return grid_values(surface, req.n)
+
+
+def grid_values(surface: Surface, n: int) -> dict[str, Any]:
+    xs = np.linspace(surface.x_range[0], surface.x_range[1], n)
+    ys = np.linspace(surface.y_range[0], surface.y_range[1], n)
+    gx, gy = np.meshgrid(xs, ys)  # z[j][i] is the value at (xs[i], ys[j])
+    with np.errstate(all="ignore"):
+        z = np.asarray(surface.value(gx, gy, ARRAY), dtype=float)
+    z = np.broadcast_to(z, gx.shape)
+    finite = np.isfinite(z)
+    z_list = z.tolist()
+    if not finite.all():  # strict JSON: no NaN/Infinity; a hole in the contour map instead
+        for j, i in zip(*np.nonzero(~finite), strict=True):
+            z_list[j][i] = None
+    return {"x": xs.tolist(), "y": ys.tolist(), "z": z_list}
+
+
+def finite_float(v: float) -> float | None:
+    return v if math.isfinite(v) else None

@@ -1,0 +1,1 @@
+"""The NumPy engine: surfaces, optimizers, schedules and the runner that steps them."""

@@ -1,0 +1,214 @@
+"""Dataset surfaces: the loss of a one-feature model over real mini-batches.
+
+The parameters are (w, b), so the landscape is the course's W/b picture. The data are generated
+once from a fixed seed, so every request sees the same data set; the request's ``seed`` drives
+the mini-batch order. Per run, ``batch_size`` m is batch gradient descent, 1 is stochastic, and
+anything between is mini-batch: each epoch reshuffles, and an epoch is ⌈m / batch_size⌉
+updates (the last batch of an epoch may be smaller).
+
+Formulas: ``loss(w, b)`` on all the data and ``batch(w, b, idx)`` on the samples ``idx`` are
+written once here and used by the runner, the grid and the tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.engine.surfaces import Surface
+
+DATA_SEED = 20171  # fixed: the data set is part of the surface, not of the request
+
+
+@dataclass(frozen=True)
+class Data:
+    x: np.ndarray  # the raw, unnormalized feature
+    y: np.ndarray  # targets (regression) or 0/1 labels (classification)
+
+    @property
+    def m(self) -> int:
+        return int(self.x.shape[0])
+
+
+def _linear_data(m: int = 1000) -> Data:
+    rng = np.random.default_rng(DATA_SEED)
+    x = rng.uniform(0.0, 10.0, m)  # e.g. hours studied: raw scale, mean 5, so W and b are coupled
+    y = 3.0 * x + 5.0 + rng.normal(0.0, 2.0, m)
+    return Data(x, y)
+
+
+def _logistic_data(m: int = 1000) -> Data:
+    rng = np.random.default_rng(DATA_SEED + 1)
+    x = rng.uniform(0.0, 10.0, m)
+    p = 1.0 / (1.0 + np.exp(-1.5 * (x - 5.0)))
+    y = (rng.uniform(0.0, 1.0, m) < p).astype(float)  # noisy labels: a finite minimum
+    return Data(x, y)
+
+
+class LinearRegression:
+    """Mean squared error of ŷ = w·x + b: J = 1/(2m)·Σ(ŷ − y)² + (λ/2)·w²."""
+
+    def __init__(self, data: Data, l2: float = 0.0) -> None:
+        self.data = data
+        self.l2 = l2
+        x, y = data.x, data.y
+        # moments for the full loss on a grid of (w, b) in O(1) per point
+        self._mx, self._mxx, self._my = x.mean(), (x * x).mean(), y.mean()
+        self._mxy, self._myy = (x * y).mean(), (y * y).mean()
+
+    def batch(self, w: Any, b: Any, idx: np.ndarray | None) -> tuple[Any, Any, Any]:
+        """(cost, ∂J/∂w, ∂J/∂b) on the samples idx (None: all, in stored order).
+
+        w and b are floats or arrays of shape (rows, 1) that broadcast against the batch.
+        """
+        x = self.data.x if idx is None else self.data.x[idx]
+        y = self.data.y if idx is None else self.data.y[idx]
+        r = w * x + b - y
+        cost = 0.5 * np.mean(r * r, axis=-1) + 0.5 * self.l2 * _squeeze(w * w)
+        gw = np.mean(r * x, axis=-1) + self.l2 * _squeeze(w)
+        gb = np.mean(r, axis=-1)
+        return cost, gw, gb
+
+    def loss(self, w: Any, b: Any, xp: Any = None) -> Any:
+        """Full-data cost for any shape of w, b (from the moments; equal to batch(..., None)[0])."""
+        return 0.5 * (
+            w * w * self._mxx + 2.0 * w * b * self._mx + b * b - 2.0 * w * self._mxy - 2.0 * b * self._my + self._myy
+        ) + 0.5 * self.l2 * w * w
+
+    def grad(self, w: Any, b: Any, xp: Any = None) -> tuple[Any, Any]:
+        gw = w * self._mxx + b * self._mx - self._mxy + self.l2 * w
+        gb = w * self._mx + b - self._my
+        return gw, gb
+
+
+class LogisticRegression:
+    """Cross-entropy of p = σ(w·x + b): J = −1/m·Σ[y·log p + (1 − y)·log(1 − p)] + (λ/2)·w²."""
+
+    def __init__(self, data: Data, l2: float = 0.0) -> None:
+        self.data = data
+        self.l2 = l2
+
+    @staticmethod
+    def _parts(z: Any, y: Any) -> tuple[Any, Any]:
+        # log(1 + e^z) − y·z written to stay finite for any z; σ(z) − y for the gradient
+        softplus = np.logaddexp(0.0, z)
+        sig = np.exp(z - softplus)
+        return softplus - y * z, sig - y
+
+    def batch(self, w: Any, b: Any, idx: np.ndarray | None) -> tuple[Any, Any, Any]:
+        x = self.data.x if idx is None else self.data.x[idx]
+        y = self.data.y if idx is None else self.data.y[idx]
+        ce, r = self._parts(w * x + b, y)
+        cost = np.mean(ce, axis=-1) + 0.5 * self.l2 * _squeeze(w * w)
+        gw = np.mean(r * x, axis=-1) + self.l2 * _squeeze(w)
+        gb = np.mean(r, axis=-1)
+        return cost, gw, gb
+
+    def loss(self, w: Any, b: Any, xp: Any = None) -> Any:
+        w_arr, b_arr = np.broadcast_arrays(np.asarray(w, dtype=float), np.asarray(b, dtype=float))
+        flat_w, flat_b = w_arr.reshape(-1), b_arr.reshape(-1)
+        out = np.empty(flat_w.shape[0])
+        chunk = max(1, 2_000_000 // self.data.m)
+        for i in range(0, flat_w.shape[0], chunk):
+            cw, cb = flat_w[i : i + chunk, None], flat_b[i : i + chunk, None]
+            out[i : i + chunk] = self.batch(cw, cb, None)[0]
+        out = out.reshape(w_arr.shape)
+        return float(out) if out.ndim == 0 else out
+
+    def grad(self, w: Any, b: Any, xp: Any = None) -> tuple[Any, Any]:
+        if np.ndim(w) == 0 and np.ndim(b) == 0:
+            _, gw, gb = self.batch(w, b, None)
+            return float(gw), float(gb)
+        w_arr, b_arr = np.broadcast_arrays(np.asarray(w, dtype=float), np.asarray(b, dtype=float))
+        _, gw, gb = self.batch(w_arr[..., None], b_arr[..., None], None)
+        return gw, gb
+
+
+def _squeeze(a: Any) -> Any:
+    return a[..., 0] if isinstance(a, np.ndarray) and a.ndim >= 1 and a.shape[-1] == 1 else a
+
+
+@dataclass(frozen=True)
+class DatasetSurface(Surface):
+    model: Any = None
+
+    def epoch_updates(self, batch_size: int) -> int:
+        return math.ceil(self.model.data.m / batch_size)
+
+
+def _dataset_surfaces() -> tuple[DatasetSurface, ...]:
+    lin = LinearRegression(_linear_data())
+    log = LogisticRegression(_logistic_data())
+    lin_min = np.linalg.solve(np.array([[lin._mxx, lin._mx], [lin._mx, 1.0]]), np.array([lin._mxy, lin._my]))
+    log_min = _newton_minimum(log, np.array([1.0, -5.0]))
+    return (
+        DatasetSurface(
+            "linear_regression",
+            "Linear regression (mini-batches)",
+            "Mean squared error of a line fit to 1,000 samples of one raw, unnormalized feature: an "
+            "elongated bowl in (w, b); compare batch (m), mini-batch and stochastic (1) updates.",
+            "J(w, b) = 1/(2m)·Σ(w·xᵢ + b − yᵢ)²",
+            (-1.0, 7.0),
+            (-6.0, 16.0),
+            ((round(float(lin_min[0]), 6), round(float(lin_min[1]), 6)),),
+            (0.0, -4.0),
+            lin.loss,
+            lin.grad,
+            kind="dataset",
+            model=lin,
+            extra={
+                "dataset": {
+                    "description": "1,000 samples: x uniform on [0, 10] (raw, not normalized), "
+                    "y = 3x + 5 + Gaussian noise (σ = 2); fixed seed",
+                    "m": lin.data.m,
+                    "model": "ŷ = w·x + b",
+                    "loss": "mean squared error / 2",
+                    "parameters": ["w", "b"],
+                }
+            },
+        ),
+        DatasetSurface(
+            "logistic_regression",
+            "Logistic regression (mini-batches)",
+            "Cross-entropy of a one-feature logistic classifier on 1,000 noisy labels: a curved valley "
+            "in (w, b), flat on one side; mini-batches make the path noisy.",
+            "J(w, b) = −1/m·Σ[yᵢ·log σ(w·xᵢ + b) + (1 − yᵢ)·log(1 − σ(w·xᵢ + b))]",
+            (-1.0, 4.0),
+            (-16.0, 4.0),
+            ((round(float(log_min[0]), 6), round(float(log_min[1]), 6)),),
+            (0.0, 2.0),
+            log.loss,
+            log.grad,
+            kind="dataset",
+            model=log,
+            extra={
+                "dataset": {
+                    "description": "1,000 samples: x uniform on [0, 10], label 1 with probability "
+                    "σ(1.5·(x − 5)); fixed seed",
+                    "m": log.data.m,
+                    "model": "p = σ(w·x + b)",
+                    "loss": "mean cross-entropy",
+                    "parameters": ["w", "b"],
+                }
+            },
+        ),
+    )
+
+
+def _newton_minimum(model: LogisticRegression, start: np.ndarray) -> np.ndarray:
+    p = start.astype(float)
+    x = model.data.x
+    for _ in range(50):
+        z = p[0] * x + p[1]
+        s = 1.0 / (1.0 + np.exp(-z))
+        gw, gb = model.grad(p[0], p[1])
+        h = s * (1.0 - s)
+        hess = np.array([[np.mean(h * x * x), np.mean(h * x)], [np.mean(h * x), np.mean(h)]])
+        p = p - np.linalg.solve(hess, np.array([gw, gb]))
+    return p
+
+
+DATASETS: tuple[DatasetSurface, ...] = _dataset_surfaces()

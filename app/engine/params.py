@@ -1,0 +1,133 @@
+"""Typed hyperparameter specs shared by optimizers and schedules.
+
+One `ParamSpec` table per optimizer/schedule feeds validation (API schema), the catalogue
+endpoints (which the front end turns into controls) and the parametrized tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["float", "int", "bool", "choice", "int_list"]
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    default: Any
+    min: float | None = None
+    max: float | None = None
+    description: str = ""
+    kind: Kind = "float"
+    choices: tuple[str, ...] = ()
+    log_scale: bool = False
+    # bounds are inclusive unless marked exclusive (e.g. a decay rate < 1)
+    min_exclusive: bool = False
+    max_exclusive: bool = False
+    max_items: int = 64
+
+    def public(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "default": list(self.default) if isinstance(self.default, tuple) else self.default,
+            "min": self.min,
+            "max": self.max,
+            "description": self.description,
+            "type": self.kind,
+            "scale": "log" if self.log_scale else "linear",
+        }
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.min_exclusive:
+            out["min_exclusive"] = True
+        if self.max_exclusive:
+            out["max_exclusive"] = True
+        return out
+
+    def coerce(self, value: Any, owner: str) -> Any:
+        """Validate one value; raise ValueError naming the parameter and the reason."""
+        where = f"{owner} parameter '{self.name}'"
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ValueError(f"{where} must be true or false, got {value!r}")
+            return value
+        if self.kind == "choice":
+            if not isinstance(value, str) or value not in self.choices:
+                raise ValueError(f"{where} must be one of {', '.join(map(repr, self.choices))}, got {value!r}")
+            return value
+        if self.kind == "int_list":
+            if not isinstance(value, (list, tuple)) or any(
+                isinstance(v, bool) or not isinstance(v, (int, float)) or float(v) != int(v) for v in value
+            ):
+                raise ValueError(f"{where} must be a list of whole numbers, got {value!r}")
+            if len(value) > self.max_items:
+                raise ValueError(f"{where} may hold at most {self.max_items} values")
+            items = tuple(int(v) for v in value)
+            for v in items:
+                self._check_range(v, where)
+            if list(items) != sorted(items):
+                raise ValueError(f"{where} must be in increasing order, got {list(items)}")
+            return items
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{where} must be a number, got {value!r}")
+        if self.kind == "int":
+            if float(value) != int(value):
+                raise ValueError(f"{where} must be a whole number, got {value!r}")
+            value = int(value)
+        else:
+            value = float(value)
+            if not math.isfinite(value):
+                raise ValueError(f"{where} must be a finite number, got {value!r}")
+        self._check_range(value, where)
+        return value
+
+    def _check_range(self, value: float, where: str) -> None:
+        if self.min is not None and (value < self.min or (self.min_exclusive and value == self.min)):
+            op = ">" if self.min_exclusive else ">="
+            raise ValueError(f"{where} must be {op} {self.min}, got {value!r}")
+        if self.max is not None and (value > self.max or (self.max_exclusive and value == self.max)):
+            op = "<" if self.max_exclusive else "<="
+            raise ValueError(f"{where} must be {op} {self.max}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Catalogued:
+    """Common fields of an optimizer or schedule entry in a registry."""
+
+    id: str
+    name: str
+    formula: str
+    params: tuple[ParamSpec, ...] = field(default=())
+    description: str = ""
+
+    def spec(self, name: str) -> ParamSpec | None:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+    def resolve(self, given: dict[str, Any] | None, kind: str) -> dict[str, Any]:
+        """Fill defaults and validate; unknown names are errors (a typo must not run silently)."""
+        given = dict(given or {})
+        names = [p.name for p in self.params]
+        unknown = [k for k in given if k not in names]
+        if unknown:
+            valid = ", ".join(names) if names else "none"
+            raise ValueError(
+                f"unknown {kind} parameter {unknown[0]!r} for '{self.id}'; valid parameters: {valid}"
+            )
+        out: dict[str, Any] = {}
+        for p in self.params:
+            out[p.name] = p.coerce(given[p.name], f"{kind} '{self.id}'") if p.name in given else p.default
+        return out
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "formula": self.formula,
+            "description": self.description,
+            "params": [p.public() for p in self.params],
+        }

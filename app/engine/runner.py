@@ -1,0 +1,446 @@
+"""The runner: steps optimizers over a surface and records their trajectories.
+
+Two ways to run the same formulas, chosen by measurement (see ``make bench`` and the README):
+
+- `ScalarRun`: one run on Python floats, each coordinate through the optimizer's update rule.
+  NumPy's fixed cost per call (about 1 µs, tens of calls per step) dominates for a handful of
+  runs, so interactive requests (1–16 runs of mixed optimizers) use this.
+- `LockstepRuns`: many rows of one optimizer as NumPy arrays, all stepping together (sweeps,
+  basin maps, benchmarks with thousands of rows). Rows that stop are dropped from the arrays.
+
+Both record, for each run: the points ``x[t], y[t]`` after t updates, ``loss[t]`` there, and for
+each update the ``lr`` and the ``grad_norm`` of the gradient it used (after noise, on the
+mini-batch). A run stops as ``converged`` when the true gradient's norm at point t is below the
+tolerance, as ``diverged`` when an update leaves the finite, sane region (its arrays keep only
+the finite prefix), else as ``max_steps``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from app.engine import tuning  # noqa: F401  (heap settings for the lockstep path)
+from app.engine.backend import ARRAY, SCALAR
+from app.engine.datasets import DatasetSurface
+from app.engine.optimizers import OptimizerSpec
+from app.engine.schedules import ScheduleSpec, learning_rates
+from app.engine.surfaces import Surface
+
+CONVERGED, DIVERGED, MAX_STEPS, RUNNING = "converged", "diverged", "max_steps", "running"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One run, fully resolved: every parameter filled and validated."""
+
+    optimizer: OptimizerSpec
+    params: dict[str, Any]
+    schedule: ScheduleSpec
+    schedule_params: dict[str, Any]
+    warmup_steps: int = 0
+    per: str = "step"  # or "epoch" (dataset surfaces)
+    batch_size: int | None = None  # dataset surfaces
+    noise_std: float = 0.0  # analytic surfaces
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    surface: Surface
+    start: tuple[float, float]
+    steps: int
+    tolerance: float
+    seed: int
+    runs: tuple[RunConfig, ...]
+
+
+@dataclass
+class Trajectory:
+    x: list[float] = field(default_factory=list)
+    y: list[float] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
+    batch_loss: list[float] | None = None
+    status: str = RUNNING
+    steps_taken: int = 0
+
+    def arrays(self) -> dict[str, list[float]]:
+        out = {"x": self.x, "y": self.y, "loss": self.loss, "lr": self.lr, "grad_norm": self.grad_norm}
+        if self.batch_loss is not None:
+            out["batch_loss"] = self.batch_loss
+        return out
+
+
+# --- per-run inputs: learning rates, noise, mini-batches -----------------------------------------
+
+
+def updates_per_epoch(surface: Surface, run: RunConfig) -> int:
+    if isinstance(surface, DatasetSurface):
+        return surface.epoch_updates(run.batch_size or surface.model.data.m)
+    return 1
+
+
+def schedule_lrs(problem: Problem, run: RunConfig, base: Any = None) -> np.ndarray:
+    """The lr of every update 0..steps-1 (epochs counted when ``per == 'epoch'``)."""
+    t = np.arange(problem.steps, dtype=np.int64)
+    if run.per == "epoch":
+        t = t // updates_per_epoch(problem.surface, run)
+    base = run.params["lr"] if base is None else base
+    return learning_rates(run.schedule, run.schedule_params, base, t, run.warmup_steps)
+
+
+def gradient_noise(problem: Problem, run: RunConfig) -> np.ndarray | None:
+    """Seeded Gaussian noise for each update's gradient: the same draws for every run."""
+    if not run.noise_std:
+        return None
+    rng = np.random.default_rng([problem.seed, 1])
+    return rng.standard_normal((problem.steps, 2)) * run.noise_std
+
+
+class BatchOrder:
+    """Mini-batch indices: each epoch a fresh seeded permutation, cut into batches."""
+
+    def __init__(self, m: int, batch_size: int, seed: int) -> None:
+        self.m, self.batch_size = m, min(batch_size, m)
+        self.per_epoch = math.ceil(m / self.batch_size)
+        self._rng = np.random.default_rng([seed, 2])
+        self._epoch = -1
+        self._perm: np.ndarray | None = None
+
+    def indices(self, t: int) -> np.ndarray | None:
+        """Samples used by update t (None: the whole data set, in stored order)."""
+        if self.batch_size >= self.m:
+            return None
+        epoch, k = divmod(t, self.per_epoch)
+        while self._epoch < epoch:  # updates come in order: draw each epoch's permutation once
+            self._perm = self._rng.permutation(self.m)
+            self._epoch += 1
+        assert self._perm is not None
+        return self._perm[k * self.batch_size : (k + 1) * self.batch_size]
+
+
+def start_is_valid(surface: Surface, start: tuple[float, float]) -> str | None:
+    """None if the surface and its gradient are finite at start, else the reason."""
+    try:
+        with np.errstate(all="ignore"):
+            f = float(surface.value(start[0], start[1], SCALAR))
+            gx, gy = surface.grad(start[0], start[1], SCALAR)
+            gx, gy = float(gx), float(gy)
+    except (ArithmeticError, ValueError):
+        return "the surface or its gradient cannot be evaluated there"
+    if not math.isfinite(f):
+        return f"the surface value there is not finite ({f})"
+    if not (math.isfinite(gx) and math.isfinite(gy)):
+        return "the gradient there is not finite"
+    if max(abs(start[0]), abs(start[1])) > surface.bound:
+        return f"it is outside the surface's sane region (|x|, |y| ≤ {surface.bound:g})"
+    return None
+
+
+# --- one run on floats ---------------------------------------------------------------------------
+
+
+class ScalarRun:
+    """One run stepped on Python floats; ``advance(n)`` does up to n more updates."""
+
+    def __init__(self, problem: Problem, run: RunConfig) -> None:
+        self.problem, self.run = problem, run
+        surface = problem.surface
+        self.dataset = isinstance(surface, DatasetSurface)
+        self._opt = run.optimizer.build(SCALAR, run.params)
+        x, y = float(problem.start[0]), float(problem.start[1])
+        self._x, self._y = x, y
+        self._sx, self._sy = self._opt.init(x), self._opt.init(y)
+        self._lrs = schedule_lrs(problem, run).tolist()
+        noise = gradient_noise(problem, run) if not self.dataset else None
+        self._noise = noise.tolist() if noise is not None else None
+        self._batches = (
+            BatchOrder(surface.model.data.m, run.batch_size or surface.model.data.m, problem.seed)
+            if self.dataset
+            else None
+        )
+        self.t = 0
+        self.traj = Trajectory(x=[x], y=[y], loss=[float(surface.value(x, y, SCALAR))])
+        if self.dataset:
+            self.traj.batch_loss = []
+
+    @property
+    def done(self) -> bool:
+        return self.traj.status != RUNNING
+
+    def advance(self, n: int) -> None:
+        if self.done:
+            return
+        stop = min(self.t + n, self.problem.steps)
+        if self.dataset:
+            self._advance_dataset(stop)
+        else:
+            self._advance_analytic(stop)
+
+    def _finish(self, status: str) -> None:
+        self.traj.status = status
+        self.traj.steps_taken = self.t
+
+    def _advance_analytic(self, stop: int) -> None:
+        # the hot loop: locals only
+        surface, problem = self.problem.surface, self.problem
+        value, grad, update = surface.value, surface.grad, self._opt.update
+        xp, hypot, isfinite = SCALAR, math.hypot, math.isfinite
+        tol, bound, last, lrs, noise = problem.tolerance, surface.bound, problem.steps, self._lrs, self._noise
+        tr = self.traj
+        xs, ys, fs, lr_out, gn_out = tr.x, tr.y, tr.loss, tr.lr, tr.grad_norm
+        x, y, sx, sy, t = self._x, self._y, self._sx, self._sy, self.t
+        status = RUNNING
+        try:
+            while True:
+                gx, gy = grad(x, y, xp)
+                gn = hypot(gx, gy)
+                if gn < tol:
+                    status = CONVERGED
+                    break
+                if t == stop:
+                    if t == last:
+                        status = MAX_STEPS
+                    break
+                if noise is not None:
+                    n = noise[t]
+                    gx += n[0]
+                    gy += n[1]
+                    gn = hypot(gx, gy)
+                lr = lrs[t]
+                nx, nsx = update(gx, sx, x, lr)
+                ny, nsy = update(gy, sy, y, lr)
+                f = value(nx, ny, xp)
+                if not (abs(nx) <= bound and abs(ny) <= bound and isfinite(f)):
+                    status = DIVERGED
+                    break
+                x, y, sx, sy = nx, ny, nsx, nsy
+                xs.append(x)
+                ys.append(y)
+                fs.append(f)
+                lr_out.append(lr)
+                gn_out.append(gn)
+                t += 1
+        except (ArithmeticError, ValueError):
+            status = DIVERGED
+        self._x, self._y, self._sx, self._sy, self.t = x, y, sx, sy, t
+        if status != RUNNING:
+            self._finish(status)
+
+    def _advance_dataset(self, stop: int) -> None:
+        problem, surface = self.problem, self.problem.surface
+        model, update, batches = surface.model, self._opt.update, self._batches
+        assert batches is not None
+        tol, bound, last, lrs = problem.tolerance, surface.bound, problem.steps, self._lrs
+        tr = self.traj
+        assert tr.batch_loss is not None
+        x, y, sx, sy, t = self._x, self._y, self._sx, self._sy, self.t
+        status = RUNNING
+        with np.errstate(all="ignore"):
+            try:
+                while True:
+                    if tol > 0.0:
+                        fgx, fgy = model.grad(x, y)
+                        if math.hypot(fgx, fgy) < tol:
+                            status = CONVERGED
+                            break
+                    if t == stop:
+                        if t == last:
+                            status = MAX_STEPS
+                        break
+                    cost, gx, gy = model.batch(x, y, batches.indices(t))
+                    cost, gx, gy = float(cost), float(gx), float(gy)
+                    lr = lrs[t]
+                    nx, nsx = update(gx, sx, x, lr)
+                    ny, nsy = update(gy, sy, y, lr)
+                    f = float(model.loss(nx, ny))
+                    if not (abs(nx) <= bound and abs(ny) <= bound and math.isfinite(f) and math.isfinite(cost)):
+                        status = DIVERGED
+                        break
+                    x, y, sx, sy = nx, ny, nsx, nsy
+                    tr.x.append(x)
+                    tr.y.append(y)
+                    tr.loss.append(f)
+                    tr.lr.append(lr)
+                    tr.grad_norm.append(math.hypot(gx, gy))
+                    tr.batch_loss.append(cost)
+                    t += 1
+            except (ArithmeticError, ValueError):
+                status = DIVERGED
+        self._x, self._y, self._sx, self._sy, self.t = x, y, sx, sy, t
+        if status != RUNNING:
+            self._finish(status)
+
+
+def run_problem(problem: Problem) -> list[Trajectory]:
+    """Every run of the problem to the end (the JSON endpoint and the CLI)."""
+    out = []
+    for cfg in problem.runs:
+        run = ScalarRun(problem, cfg)
+        run.advance(problem.steps)
+        out.append(run.traj)
+    return out
+
+
+# --- many rows in lockstep -----------------------------------------------------------------------
+
+
+@dataclass
+class RowResults:
+    """Final state of each row of a lockstep run."""
+
+    x: np.ndarray
+    y: np.ndarray
+    loss: np.ndarray
+    steps_taken: np.ndarray
+    status: np.ndarray  # of str
+
+
+class LockstepRuns:
+    """Rows of one optimizer on one surface, stepped together as NumPy arrays.
+
+    ``starts`` is an (R, 2) array of start points; ``row_params`` maps hyperparameter names to
+    one value per row (the others come from ``run.params``). Points are held as a (2, R) array
+    so that x and y are contiguous rows. Noise draws and mini-batch order are the ones a single
+    run with the same settings gets, so each row equals that run (to float64 round-off: NumPy's
+    transcendental functions may differ from :mod:`math` in the last bit).
+
+    On built-in analytic surfaces the loss is finite wherever the point is finite and within the
+    sane bound, so the loss is only evaluated where a row stops; elsewhere (custom formulas,
+    datasets) it is checked at every step, exactly as the scalar runner does.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        run: RunConfig,
+        starts: np.ndarray,
+        row_params: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        self.problem, self.run = problem, run
+        self.surface = problem.surface
+        starts = np.asarray(starts, dtype=float).reshape(-1, 2)
+        rows = starts.shape[0]
+        self.rows = rows
+        self._row_params = {k: np.asarray(v, dtype=float).reshape(rows) for k, v in (row_params or {}).items()}
+        self.idx = np.arange(rows)  # original row index of each active row
+        self.theta = np.ascontiguousarray(starts.T)
+        self._params = dict(run.params)
+        self._params.update(self._row_params)
+        self._opt = run.optimizer.build(ARRAY, self._params)
+        self.state = self._opt.init(self.theta)
+        self.t = 0
+        with np.errstate(all="ignore"):
+            loss0 = np.broadcast_to(np.asarray(self._loss(self.theta), dtype=float), (rows,)).copy()
+        self.result = RowResults(
+            x=self.theta[0].copy(),
+            y=self.theta[1].copy(),
+            loss=loss0,
+            steps_taken=np.zeros(rows, dtype=np.int64),
+            status=np.full(rows, RUNNING, dtype=object),
+        )
+        self._lrs = schedule_lrs(problem, run).tolist() if "lr" not in self._row_params else None
+        dataset = isinstance(self.surface, DatasetSurface)
+        self._dataset = dataset
+        self._check_loss = dataset or not getattr(self.surface, "finite_in_bound", False)
+        self._noise = None if dataset else gradient_noise(problem, run)
+        self._batches = (
+            BatchOrder(self.surface.model.data.m, run.batch_size or self.surface.model.data.m, problem.seed)
+            if dataset
+            else None
+        )
+        self._per_epoch = updates_per_epoch(self.surface, run)
+
+    @property
+    def done(self) -> bool:
+        return self.idx.size == 0
+
+    def _loss(self, theta: np.ndarray) -> Any:
+        return self.surface.value(theta[0], theta[1], ARRAY)
+
+    def _lr(self, t: int) -> Any:
+        if self._lrs is not None:
+            return self._lrs[t]
+        tt = np.array([t // self._per_epoch if self.run.per == "epoch" else t])
+        return learning_rates(self.run.schedule, self.run.schedule_params, self._params["lr"], tt, self.run.warmup_steps)
+
+    def _stop(self, mask: np.ndarray, status: str, theta: np.ndarray, loss: Any = None) -> None:
+        """Record the rows in mask as stopped at the current point, and drop them."""
+        rows = self.idx[mask]
+        r = self.result
+        r.status[rows] = status
+        r.steps_taken[rows] = self.t
+        r.x[rows] = theta[0, mask]
+        r.y[rows] = theta[1, mask]
+        if loss is None:
+            loss = self._loss(theta[:, mask])
+        else:
+            loss = np.broadcast_to(loss, mask.shape)[mask]
+        r.loss[rows] = loss
+        keep = ~mask
+        self.idx = self.idx[keep]
+        self.theta = theta[:, keep]
+        self.state = type(self.state)(*(f[:, keep] if isinstance(f, np.ndarray) else f for f in self.state))
+        if self._row_params:
+            for k, v in self._row_params.items():
+                self._row_params[k] = v[keep]
+                self._params[k] = self._row_params[k]
+            self._opt = self.run.optimizer.build(ARRAY, self._params)
+
+    def advance(self, n: int) -> None:
+        problem, surface = self.problem, self.surface
+        stop = min(self.t + n, problem.steps)
+        tol, bound, check_loss = problem.tolerance, surface.bound, self._check_loss
+        loss = None  # loss at the current points, when known
+        with np.errstate(all="ignore"):
+            while self.idx.size:
+                theta = self.theta
+                if self._dataset:
+                    gx = gy = None
+                    if tol > 0.0:
+                        fgx, fgy = surface.model.grad(theta[0], theta[1])
+                        converged = np.hypot(fgx, fgy) < tol
+                    else:
+                        converged = None
+                else:
+                    gx, gy = surface.grad(theta[0], theta[1], ARRAY)
+                    converged = np.hypot(gx, gy) < tol if tol > 0.0 else None
+                if converged is not None and converged.any():
+                    self._stop(converged, CONVERGED, theta, loss)
+                    loss = None
+                    continue
+                if self.t == stop:
+                    if self.t == problem.steps:
+                        self._stop(np.ones(self.idx.size, dtype=bool), MAX_STEPS, theta, loss)
+                    break
+                if self._dataset:
+                    _, gx, gy = surface.model.batch(theta[0][:, None], theta[1][:, None], self._batches.indices(self.t))
+                elif self._noise is not None:
+                    gx = gx + self._noise[self.t, 0]
+                    gy = gy + self._noise[self.t, 1]
+                g = np.empty_like(theta)
+                g[0] = gx
+                g[1] = gy
+                new_theta, new_state = self._opt.update(g, self.state, theta, self._lr(self.t))
+                if check_loss:
+                    loss = self._loss(new_theta)
+                    ok_all = bool(np.isfinite(loss).all()) and np.abs(new_theta).max() <= bound
+                else:
+                    ok_all = np.abs(new_theta).max() <= bound  # nan fails this too
+                if not ok_all:
+                    ok = (np.abs(new_theta) <= bound).all(axis=0)
+                    if check_loss:
+                        ok &= np.isfinite(loss)
+                    bad = ~ok
+                    self._stop(bad, DIVERGED, theta, None)
+                    new_theta = new_theta[:, ok]
+                    new_state = type(new_state)(*(f[:, ok] if isinstance(f, np.ndarray) else f for f in new_state))
+                    if check_loss:
+                        loss = np.broadcast_to(loss, ok.shape)[ok]
+                self.theta, self.state = new_theta, new_state
+                self.t += 1

@@ -1,0 +1,238 @@
+"""Learning-rate schedules as closed-form functions of the step count.
+
+Each schedule is ``fn(t, base, **params) -> lr``: ``t`` is a NumPy integer array of step (or
+epoch) indices counted from 0, ``base`` the run's learning rate (a float, or an array that
+broadcasts against ``t`` for many rows). torch.optim.lr_scheduler is the reference where it has
+the schedule; its chainable (recursive) updates agree with these closed forms to round-off.
+Absolute levels (``eta_min``, ``max_lr``) are learning rates, as in torch, not factors.
+
+Warm-up wraps any schedule: for t < W the lr is base·(t + 1)/W, from t = W on the schedule runs
+with t − W.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.engine.params import Catalogued, ParamSpec
+
+
+def constant(t: np.ndarray, base: Any) -> np.ndarray:
+    return base * np.ones_like(t, dtype=float)
+
+
+def step(t: np.ndarray, base: Any, step_size: int, gamma: float) -> np.ndarray:
+    return base * gamma ** (t // step_size).astype(float)
+
+
+def multistep(t: np.ndarray, base: Any, milestones: tuple[int, ...], gamma: float) -> np.ndarray:
+    passed = np.searchsorted(np.asarray(milestones, dtype=np.int64), t, side="right")
+    return base * gamma ** passed.astype(float)
+
+
+def exponential(t: np.ndarray, base: Any, gamma: float) -> np.ndarray:
+    return base * gamma ** t.astype(float)
+
+
+def inverse_time(t: np.ndarray, base: Any, decay_rate: float) -> np.ndarray:
+    return base / (1.0 + decay_rate * t)
+
+
+def inverse_sqrt(t: np.ndarray, base: Any, k: float) -> np.ndarray:
+    return base * k / np.sqrt(t + 1.0)
+
+
+def polynomial(t: np.ndarray, base: Any, total_steps: int, power: float) -> np.ndarray:
+    return base * (1.0 - np.minimum(t, total_steps) / total_steps) ** power
+
+
+def cosine(t: np.ndarray, base: Any, t_max: int, eta_min: float) -> np.ndarray:
+    return eta_min + (base - eta_min) * (1.0 + np.cos(np.pi * t / t_max)) / 2.0
+
+
+def _restart_position(t: np.ndarray, t_0: int, t_mult: int) -> tuple[np.ndarray, np.ndarray]:
+    """(T_cur, T_i) of CosineAnnealingWarmRestarts at step t, in exact integer arithmetic."""
+    t = t.astype(np.int64)
+    if t_mult == 1:
+        return t % t_0, np.full_like(t, t_0)
+    n = np.floor(np.log(t / t_0 * (t_mult - 1) + 1.0) / np.log(t_mult)).astype(np.int64)
+    n = np.maximum(n, 0)
+
+    def start(k: np.ndarray) -> np.ndarray:  # first step of cycle k
+        return t_0 * (t_mult**k - 1) // (t_mult - 1)
+
+    n = np.where(start(n) > t, n - 1, n)  # guard the float log at cycle boundaries
+    n = np.where(start(n + 1) <= t, n + 1, n)
+    return t - start(n), t_0 * t_mult**n
+
+
+def cosine_restarts(t: np.ndarray, base: Any, t_0: int, t_mult: int, eta_min: float) -> np.ndarray:
+    t_cur, t_i = _restart_position(t, t_0, t_mult)
+    return eta_min + (base - eta_min) * (1.0 + np.cos(np.pi * t_cur / t_i)) / 2.0
+
+
+def cyclic(t: np.ndarray, base: Any, max_lr: float, step_size_up: int, mode: str, gamma: float) -> np.ndarray:
+    total = 2.0 * step_size_up
+    cycle = np.floor(1.0 + t / total)
+    x = 1.0 + t / total - cycle
+    scale = np.where(x <= 0.5, x / 0.5, (x - 1.0) / (0.5 - 1.0))
+    if mode == "triangular":
+        amplitude = 1.0
+    elif mode == "triangular2":
+        amplitude = 1.0 / 2.0 ** (cycle - 1.0)
+    else:  # exp_range scales by iterations
+        amplitude = gamma ** t.astype(float)
+    return base + (max_lr - base) * scale * amplitude
+
+
+@dataclass(frozen=True)
+class ScheduleSpec(Catalogued):
+    fn: Callable[..., np.ndarray] | None = None
+    reference: str = ""
+
+    def public(self) -> dict[str, Any]:
+        out = super().public()
+        out["reference"] = self.reference
+        return out
+
+
+def _int(name: str, default: int, lo: int, what: str) -> ParamSpec:
+    return ParamSpec(name, default, lo, 10_000_000, what, kind="int")
+
+
+_GAMMA = ParamSpec("gamma", 0.5, 0.0, 1.0, "γ, the factor applied at each decay", min_exclusive=True)
+
+SCHEDULES: dict[str, ScheduleSpec] = {
+    s.id: s
+    for s in (
+        ScheduleSpec("constant", "Constant", "α", (), "The learning rate never changes.", fn=constant),
+        ScheduleSpec(
+            "step",
+            "Step decay",
+            "α·γ^⌊t/step_size⌋",
+            (_int("step_size", 100, 1, "steps between decays"), _GAMMA),
+            "Staircase: multiply by γ every step_size steps (epochs).",
+            fn=step,
+            reference="torch StepLR",
+        ),
+        ScheduleSpec(
+            "multistep",
+            "Multi-step decay",
+            "α·γ^(number of milestones ≤ t)",
+            (
+                ParamSpec(
+                    "milestones", (250, 500, 750), 1, 10_000_000, "steps at which to decay, increasing", kind="int_list"
+                ),
+                _GAMMA,
+            ),
+            "Multiply by γ at each milestone.",
+            fn=multistep,
+            reference="torch MultiStepLR",
+        ),
+        ScheduleSpec(
+            "exponential",
+            "Exponential decay",
+            "α·γ^t",
+            (ParamSpec("gamma", 0.99, 0.0, 1.0, "γ, the factor per step (epoch), e.g. 0.95", min_exclusive=True),),
+            "Multiply by γ every step (the course's 0.95^epoch).",
+            fn=exponential,
+            reference="torch ExponentialLR",
+        ),
+        ScheduleSpec(
+            "inverse_time",
+            "Inverse-time decay",
+            "α/(1 + decay_rate·t)",
+            (ParamSpec("decay_rate", 0.01, 0.0, 1e6, "how fast the rate falls"),),
+            "The course's 1/(1 + decay·epoch).",
+            fn=inverse_time,
+            reference="lr / (1 + decay_rate·t)",
+        ),
+        ScheduleSpec(
+            "inverse_sqrt",
+            "Inverse square root",
+            "α·k/√(t + 1)",
+            (ParamSpec("k", 1.0, 0.0, 1e6, "scale k", min_exclusive=True),),
+            "The course's k/√epoch.",
+            fn=inverse_sqrt,
+            reference="lr · k / √(t + 1)",
+        ),
+        ScheduleSpec(
+            "polynomial",
+            "Polynomial decay",
+            "α·(1 − min(t, T)/T)^p",
+            (
+                _int("total_steps", 1000, 1, "T, the step at which the rate reaches 0"),
+                ParamSpec("power", 1.0, 0.0, 100.0, "p, the power (1 = linear)"),
+            ),
+            "Falls to zero at T and stays there.",
+            fn=polynomial,
+            reference="torch PolynomialLR",
+        ),
+        ScheduleSpec(
+            "cosine",
+            "Cosine annealing",
+            "η_min + (α − η_min)·(1 + cos(πt/T))/2",
+            (
+                _int("t_max", 1000, 1, "T, half a period"),
+                ParamSpec("eta_min", 0.0, 0.0, 100.0, "η_min, the lowest learning rate"),
+            ),
+            "Half a cosine from α down to η_min over T steps.",
+            fn=cosine,
+            reference="torch CosineAnnealingLR",
+        ),
+        ScheduleSpec(
+            "cosine_restarts",
+            "Cosine with warm restarts",
+            "η_min + (α − η_min)·(1 + cos(π·T_cur/T_i))/2, T_i = T₀·mⁱ",
+            (
+                _int("t_0", 100, 1, "T₀, length of the first cycle"),
+                ParamSpec("t_mult", 1, 1, 10, "m, each cycle is m times longer", kind="int"),
+                ParamSpec("eta_min", 0.0, 0.0, 100.0, "η_min, the lowest learning rate"),
+            ),
+            "Cosine decay that jumps back to α at each restart (SGDR).",
+            fn=cosine_restarts,
+            reference="torch CosineAnnealingWarmRestarts",
+        ),
+        ScheduleSpec(
+            "cyclic",
+            "Cyclic",
+            "α + (max_lr − α)·triangle(t)·scale",
+            (
+                ParamSpec("max_lr", 0.1, 0.0, 100.0, "the top of each cycle", log_scale=True),
+                _int("step_size_up", 100, 1, "steps from the bottom to the top of a cycle"),
+                ParamSpec(
+                    "mode",
+                    "triangular",
+                    description="triangular: constant height; triangular2: halves each cycle; "
+                    "exp_range: scaled by γ^t",
+                    kind="choice",
+                    choices=("triangular", "triangular2", "exp_range"),
+                ),
+                ParamSpec("gamma", 1.0, 0.0, 1.0, "γ for exp_range", min_exclusive=True),
+            ),
+            "Triangle waves between α and max_lr.",
+            fn=cyclic,
+            reference="torch CyclicLR(base_lr=lr, cycle_momentum=False)",
+        ),
+    )
+}
+
+
+MAX_WARMUP = 10_000_000
+
+
+def learning_rates(
+    spec: ScheduleSpec, params: dict[str, Any], base: Any, t: np.ndarray, warmup_steps: int = 0
+) -> np.ndarray:
+    """lr at each index of ``t`` (steps or epochs), warm-up included."""
+    t = np.asarray(t, dtype=np.int64)
+    assert spec.fn is not None
+    if warmup_steps <= 0:
+        return spec.fn(t, base, **params)
+    after = spec.fn(np.maximum(t - warmup_steps, 0), base, **params)
+    ramp = base * (t + 1.0) / warmup_steps
+    return np.where(t < warmup_steps, ramp, after)

@@ -1,0 +1,68 @@
+"""The ASGI app: assembles routers, middleware and static files. Nothing else lives here."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import plotly
+
+from app import __version__
+from app.api.middleware import BodySizeLimit, SecurityHeaders
+from app.api.routes import catalogue, grid, health, pages, trajectories
+from app.settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
+log = logging.getLogger("optiviz")
+
+DESCRIPTION = """
+See how the optimizers of deep learning move across a loss surface.
+
+Run GD, momentum, Nesterov, AdaGrad, RMSprop, AdaDelta, Adam and AdamW, with learning-rate
+schedules, on built-in, dataset (true mini-batches) and custom surfaces. Trajectories follow
+torch.optim's conventions to float64 round-off. Output is strict JSON (no NaN/Infinity).
+"""
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="optiviz",
+        version=__version__,
+        description=DESCRIPTION,
+        root_path=settings.root_path,
+    )
+    for module in (health, catalogue, trajectories, grid, pages):
+        app.include_router(module.router)
+    app.mount("/static/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor")
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for e in exc.errors():
+            err = {k: e[k] for k in ("type", "loc", "msg") if k in e}
+            ctx = e.get("ctx")
+            if e.get("type") == "json_invalid" and isinstance(ctx, dict) and "error" in ctx:
+                err["msg"] = f"invalid JSON: {ctx['error']}"
+            errors.append(err)
+        return JSONResponse(status_code=422, content={"detail": errors})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:  # never leak internals
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONResponse(status_code=500, content={"detail": "internal error"})
+
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+app = create_app()

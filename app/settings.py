@@ -1,0 +1,31 @@
+"""Settings from the environment (prefix ``OPTIVIZ_``), with pydantic-settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPTIVIZ_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    log_level: str = "info"
+    root_path: str = ""  # when served under a prefix behind a proxy, e.g. "/optiviz"
+
+    max_runs: int = Field(16, ge=1, le=256)
+    max_steps: int = Field(20_000, ge=1, le=1_000_000)
+    max_grid: int = Field(200, ge=2, le=1000)
+    max_expression_length: int = Field(300, ge=10, le=300)
+    max_body_bytes: int = Field(1_000_000, ge=1_000)
+    max_concurrent: int = Field(2, ge=1, le=64)  # heavy computations running at once
+    request_timeout: float = Field(30.0, gt=0)  # seconds of compute per request
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
