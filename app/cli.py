@@ -1,0 +1,120 @@
+"""Command line: ``optiviz serve`` and ``optiviz run REQUEST.json [--format json|csv]``.
+
+``run`` gives the same answer as ``POST /api/v1/trajectories`` without a server (for scripts
+and notebooks): the same validation, the same engine, the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from typing import Any
+
+import orjson
+
+
+def _errors_text(errors: list[dict[str, Any]]) -> str:
+    lines = []
+    for e in errors:
+        loc = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+        lines.append(f"{loc or 'request'}: {e.get('msg', '')}")
+    return "\n".join(lines)
+
+
+def answer(body: Any) -> dict[str, Any]:
+    """The API's answer to a trajectories request body (raises ValueError with the reasons)."""
+    from fastapi.exceptions import RequestValidationError
+    from pydantic import ValidationError
+
+    from app.api.schemas import TrajectoryRequest
+    from app.api.service import build_problem, trajectories
+
+    try:
+        req = TrajectoryRequest.model_validate(body)
+        problem = build_problem(req)
+    except ValidationError as err:
+        raise ValueError(_errors_text(err.errors())) from None
+    except RequestValidationError as err:
+        raise ValueError(_errors_text(list(err.errors()))) from None
+    return trajectories(problem)
+
+
+def to_csv(result: dict[str, Any]) -> str:
+    """One row per run and point: run, label, optimizer, t, x, y, loss, lr, grad_norm[, batch_loss]."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    batch = any("batch_loss" in r for r in result["runs"])
+    w.writerow(["run", "label", "optimizer", "t", "x", "y", "loss", "lr", "grad_norm"] + (["batch_loss"] if batch else []))
+    for i, r in enumerate(result["runs"]):
+        n_upd = len(r["lr"])
+        for t in range(len(r["x"])):
+            upd = t < n_upd  # update t leaves point t; the last point has none
+            row = [i, r["label"], r["optimizer"], t, repr(r["x"][t]), repr(r["y"][t]), repr(r["loss"][t])]
+            row += [repr(r["lr"][t]) if upd else "", repr(r["grad_norm"][t]) if upd else ""]
+            if batch:
+                row.append(repr(r["batch_loss"][t]) if upd and "batch_loss" in r else "")
+            w.writerow(row)
+    return out.getvalue()
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        raw = sys.stdin.buffer.read() if args.request == "-" else open(args.request, "rb").read()
+    except OSError as err:
+        print(f"optiviz: cannot read {args.request}: {err.strerror}", file=sys.stderr)
+        return 2
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        print(f"optiviz: {args.request} is not valid JSON: {err}", file=sys.stderr)
+        return 2
+    try:
+        result = answer(body)
+    except ValueError as err:
+        print(f"optiviz: invalid request:\n{err}", file=sys.stderr)
+        return 2
+    if args.format == "csv":
+        sys.stdout.write(to_csv(result))
+    else:
+        sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.settings import get_settings
+
+    s = get_settings()
+    uvicorn.run(
+        "app.main:app",
+        host=args.host or s.host,
+        port=args.port or s.port,
+        workers=args.workers or s.workers,
+        log_level=s.log_level,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="optiviz", description="See how optimizers move across a loss surface.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the web app and the API")
+    serve.add_argument("--host", default=None, help="default: OPTIVIZ_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: OPTIVIZ_PORT or 8000")
+    serve.add_argument("--workers", type=int, default=None, help="default: OPTIVIZ_WORKERS or 1")
+    serve.set_defaults(func=_serve)
+    run = sub.add_parser("run", help="answer a trajectories request without a server")
+    run.add_argument("request", help="a JSON file with the body of POST /api/v1/trajectories ('-' for stdin)")
+    run.add_argument("--format", choices=("json", "csv"), default="json")
+    run.set_defaults(func=_run)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
