@@ -172,6 +172,12 @@ class TrajectoryRequest(SurfaceRequestBase):
     )
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seeds mini-batch order and gradient noise.")
     runs: list[RunRequest] = Field(min_length=1, max_length=MAX_RUNS)
+    include_state: bool = Field(
+        False,
+        description="Also return each run's optimizer internals per update in `state`: the gradient "
+        "used (gx, gy), the velocity / first moment after the update (mx, my; null for methods without "
+        "one) and the per-axis effective learning rate (eff_lr_x, eff_lr_y; null for non-adaptive methods).",
+    )
 
 
 class GridRequest(SurfaceRequestBase):
@@ -241,6 +247,7 @@ class RunPublic(BaseModel):
     lr: list[float]
     grad_norm: list[float]
     batch_loss: list[float] | None = None
+    state: dict[str, list[float | None] | None] | None = None
     status: Literal["converged", "diverged", "max_steps"]
     steps_taken: int
 

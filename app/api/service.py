@@ -113,7 +113,9 @@ def build_problem(req: TrajectoryRequest) -> Problem:
         raise invalid(("start",), f"cannot start at {list(start)}: {reason}", list(start))
     labels: dict[str, int] = {}
     runs = tuple(_run_config(i, r, surface, labels) for i, r in enumerate(req.runs))
-    return Problem(surface, (float(start[0]), float(start[1])), req.steps, req.tolerance, req.seed, runs)
+    return Problem(
+        surface, (float(start[0]), float(start[1])), req.steps, req.tolerance, req.seed, runs, req.include_state
+    )
 
 
 def run_public(cfg: RunConfig) -> dict[str, Any]:
@@ -142,6 +144,7 @@ def resolved(problem: Problem) -> dict[str, Any]:
         "steps": problem.steps,
         "tolerance": problem.tolerance,
         "seed": problem.seed,
+        "include_state": problem.include_state,
         "runs": [run_public(r) for r in problem.runs],
     }
 
@@ -198,6 +201,8 @@ class TrajectoryStream:
         }
         if tr.batch_loss is not None:
             ev["batch_loss"] = tr.batch_loss[u:]
+        if tr.state is not None:
+            ev["state"] = {k: None if v is None else v[u:] for k, v in tr.state.items()}
         self._sent_points[i], self._sent_updates[i] = len(tr.x), len(tr.lr)
         return [ev]
 

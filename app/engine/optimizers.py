@@ -19,6 +19,7 @@ to float64 round-off. The learning rate is an argument because the schedule owns
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -61,6 +62,7 @@ class AdamState(NamedTuple):
 
 
 _EMPTY = EmptyState()
+SQRT = math.sqrt  # internals are reported from the scalar runner
 
 
 def _zeros(theta: Any) -> Any:
@@ -233,6 +235,39 @@ def adam(
 
 
 # ---------------------------------------------------------------------------------------------
+# internals, for the studio's arrows: (moment, per-axis effective lr) of one update
+#
+# Each takes the resolved params, the state before and after the update and the lr, and returns
+# the velocity / first moment after the update (None where the method has none) and the
+# per-axis effective learning rate (None where it is simply lr).
+
+
+def _velocity(p: dict[str, Any], old: Any, new: VelocityState, lr: float) -> tuple[Any, Any]:
+    return new.v, None
+
+
+def _accumulator_rate(p: dict[str, Any], old: Any, new: AccumulatorState, lr: float) -> tuple[Any, Any]:
+    return None, lr / (SQRT(new.s) + p["eps"])
+
+
+def _adadelta_rate(p: dict[str, Any], old: AdadeltaState, new: AdadeltaState, lr: float) -> tuple[Any, Any]:
+    return None, lr * SQRT(old.d + p["eps"]) / SQRT(new.s + p["eps"])
+
+
+def _adam_rate(p: dict[str, Any], old: AdamState, new: AdamState, lr: float) -> tuple[Any, Any]:
+    second = new.vmax if p["amsgrad"] else new.v
+    if p["bias_correction"]:
+        rate = lr / (1.0 - p["beta1"] ** new.t) / (SQRT(second) / (1.0 - p["beta2"] ** new.t) ** 0.5 + p["eps"])
+    else:
+        rate = lr / (SQRT(second) + p["eps"])
+    return new.m, rate  # the step is rate·m
+
+
+def _no_internals(p: dict[str, Any], old: Any, new: Any, lr: float) -> tuple[Any, Any]:
+    return None, None
+
+
+# ---------------------------------------------------------------------------------------------
 # the registry
 
 
@@ -240,6 +275,7 @@ def adam(
 class OptimizerSpec(Catalogued):
     factory: Callable[..., Optimizer] | None = None
     convention: str = ""
+    internals: Callable[..., tuple[Any, Any]] = _no_internals
 
     def build(self, xp: Any, params: dict[str, Any]) -> Optimizer:
         """An optimizer from resolved params (``lr`` is the schedule's, not the factory's)."""
@@ -313,6 +349,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             ),
             "Gradient descent with an exponentially weighted average of gradients.",
             factory=momentum,
+            internals=_velocity,
             convention="ewa: course notes (torch has no such form); classic: torch SGD(momentum=β)",
         ),
         OptimizerSpec(
@@ -322,6 +359,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (_lr(0.01), _beta("beta", 0.9, "β, momentum")),
             "Momentum that looks ahead along the velocity before correcting.",
             factory=nesterov,
+            internals=_velocity,
             convention="torch SGD(momentum=β, nesterov=True)",
         ),
         OptimizerSpec(
@@ -335,6 +373,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             ),
             "Per-axis rates from the sum of all squared gradients; the rate only ever shrinks.",
             factory=adagrad,
+            internals=_accumulator_rate,
             convention="torch Adagrad(lr_decay=0)",
         ),
         OptimizerSpec(
@@ -344,6 +383,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (_lr(0.01), _beta("beta", 0.9, "β, decay of the squared-gradient average"), _eps(1e-8)),
             "Per-axis rates from a moving average of squared gradients.",
             factory=rmsprop,
+            internals=_accumulator_rate,
             convention="torch RMSprop(alpha=β); ε outside the root (course notes often put it inside)",
         ),
         OptimizerSpec(
@@ -353,6 +393,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (_lr(1.0), _beta("rho", 0.9, "ρ, decay of both averages"), _eps(1e-6)),
             "RMSprop whose step size comes from a moving average of past steps.",
             factory=adadelta,
+            internals=_adadelta_rate,
             convention="torch Adadelta",
         ),
         OptimizerSpec(
@@ -362,6 +403,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             _adam_params(0.01),
             "Momentum and RMSprop together, with bias correction.",
             factory=adam,
+            internals=_adam_rate,
             convention="torch Adam",
         ),
         OptimizerSpec(
@@ -372,6 +414,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             + (ParamSpec("weight_decay", 0.01, 0.0, 10.0, "λ, decoupled weight decay"),),
             "Adam with weight decay applied directly to the weights, not through the gradient.",
             factory=adam,
+            internals=_adam_rate,
             convention="torch AdamW",
         ),
     )

@@ -56,6 +56,7 @@ class Problem:
     tolerance: float
     seed: int
     runs: tuple[RunConfig, ...]
+    include_state: bool = False  # record each update's gradient, moment and effective lr
 
 
 @dataclass
@@ -66,14 +67,32 @@ class Trajectory:
     lr: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     batch_loss: list[float] | None = None
+    state: dict[str, list[float | None]] | None = None  # with include_state: one value per update
     status: str = RUNNING
     steps_taken: int = 0
 
-    def arrays(self) -> dict[str, list[float]]:
-        out = {"x": self.x, "y": self.y, "loss": self.loss, "lr": self.lr, "grad_norm": self.grad_norm}
+    def arrays(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"x": self.x, "y": self.y, "loss": self.loss, "lr": self.lr, "grad_norm": self.grad_norm}
         if self.batch_loss is not None:
             out["batch_loss"] = self.batch_loss
+        if self.state is not None:
+            out["state"] = self.state
         return out
+
+
+STATE_KEYS = ("gx", "gy", "mx", "my", "eff_lr_x", "eff_lr_y")
+
+
+def _record_state(
+    state: dict[str, list[Any]], run: RunConfig, gx: float, gy: float, sx: Any, nsx: Any, sy: Any, nsy: Any, lr: float
+) -> None:
+    """Append one update's internals: gradient used, moment after, per-axis effective lr."""
+    mx, ex = run.optimizer.internals(run.params, sx, nsx, lr)
+    my, ey = run.optimizer.internals(run.params, sy, nsy, lr)
+    for key, v in zip(STATE_KEYS, (gx, gy, mx, my, ex, ey), strict=True):
+        values = state[key]
+        if values is not None:  # None: the optimizer has no such quantity
+            values.append(v if math.isfinite(v) else None)
 
 
 # --- per-run inputs: learning rates, noise, mini-batches -----------------------------------------
@@ -168,6 +187,12 @@ class ScalarRun:
         self.traj = Trajectory(x=[x], y=[y], loss=[float(surface.value(x, y, SCALAR))])
         if self.dataset:
             self.traj.batch_loss = []
+        if problem.include_state:
+            _, probe = self._opt.update(1.0, self._opt.init(0.0), 0.0, 1.0)  # which quantities exist
+            moment, rate = run.optimizer.internals(run.params, self._opt.init(0.0), probe, 1.0)
+            has = {"mx": moment is not None, "my": moment is not None, "eff_lr_x": rate is not None}
+            has["eff_lr_y"] = has["eff_lr_x"]
+            self.traj.state = {k: [] if has.get(k, True) else None for k in STATE_KEYS}
 
     @property
     def done(self) -> bool:
@@ -194,6 +219,7 @@ class ScalarRun:
         tol, bound, last, lrs, noise = problem.tolerance, surface.bound, problem.steps, self._lrs, self._noise
         tr = self.traj
         xs, ys, fs, lr_out, gn_out = tr.x, tr.y, tr.loss, tr.lr, tr.grad_norm
+        record, run = tr.state, self.run
         x, y, sx, sy, t = self._x, self._y, self._sx, self._sy, self.t
         status = RUNNING
         try:
@@ -219,6 +245,8 @@ class ScalarRun:
                 if not (abs(nx) <= bound and abs(ny) <= bound and isfinite(f)):
                     status = DIVERGED
                     break
+                if record is not None:
+                    _record_state(record, run, gx, gy, sx, nsx, sy, nsy, lr)
                 x, y, sx, sy = nx, ny, nsx, nsy
                 xs.append(x)
                 ys.append(y)
@@ -262,6 +290,8 @@ class ScalarRun:
                     if not (abs(nx) <= bound and abs(ny) <= bound and math.isfinite(f) and math.isfinite(cost)):
                         status = DIVERGED
                         break
+                    if tr.state is not None:
+                        _record_state(tr.state, self.run, gx, gy, sx, nsx, sy, nsy, lr)
                     x, y, sx, sy = nx, ny, nsx, nsy
                     tr.x.append(x)
                     tr.y.append(y)
