@@ -37,8 +37,13 @@ system-deps:
 test: $(VENV)/.dev-installed system-deps
 	$(PY) -m pytest
 
-bench: $(VENV)/.dev-installed system-deps
-	$(PY) -m bench
+# torch only as the benchmarks' baseline, in its own venv (never a runtime dependency)
+.venv-torch/bin/python:
+	$(PYTHON) -m venv .venv-torch
+	.venv-torch/bin/pip install -q torch==2.13.0 numpy
+
+bench: $(VENV)/.dev-installed system-deps .venv-torch/bin/python
+	OPTIVIZ_TORCH_PYTHON=.venv-torch/bin/python $(PY) -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,13 @@
+"""`make bench`: every benchmark, each reported as a ratio against a baseline of the same run."""
+
+import importlib
+
+for name in ("bench.engine", "bench.sweep", "bench.load"):
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name == name:
+            continue
+        raise
+    print(f"\n# {name}\n")
+    module.main()

@@ -1,0 +1,203 @@
+"""Engine and API benchmarks, each a ratio against a baseline measured in the same run.
+
+- 8 runs × 1000 steps (the 8 optimizers, Rosenbrock): request to the last byte of the JSON
+  answer over HTTP (a real uvicorn server on loopback) vs torch.optim computing the same 8
+  trajectories in-process. Goal ≥ 30×. Then 16 runs (two learning rates each): goal ≥ 50×.
+- Engine cost per optimizer-step at 1, 16 and 10,000 rows (Adam, Rosenbrock), scalar and
+  lockstep paths, vs torch stepping the same rows as one batched tensor. Goal at 10,000 rows:
+  ≤ 15 ns and ≥ 10× faster than torch.
+- JSON encoding of a large answer (16 runs × 5000 steps) as a share of the request's time.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from app.api.schemas import TrajectoryRequest
+from app.api.service import build_problem, trajectories
+from app.engine.runner import LockstepRuns, ScalarRun
+from app.registry import OPTIMIZER_IDS
+
+ROOT = Path(__file__).resolve().parent.parent
+START = [-1.2, 1.0]
+LRS = {"adadelta": 1.0}  # AdaDelta's lr is a multiplier; the rest share one rate
+
+
+def _runs(lrs: tuple[float, ...]) -> list[tuple[str, float]]:
+    return [(o, LRS.get(o, lr)) for lr in lrs for o in OPTIMIZER_IDS]
+
+
+def _body(runs: list[tuple[str, float]], steps: int) -> dict:
+    return {
+        "surface": "rosenbrock",
+        "start": START,
+        "steps": steps,
+        "runs": [{"optimizer": o, "params": {"lr": lr}} for o, lr in runs],
+    }
+
+
+REQUESTS = {"8x1000": (_runs((1e-3,)), 1000), "16x1000": (_runs((1e-3, 5e-4)), 1000)}
+
+
+def torch_python() -> str | None:
+    candidates = [os.environ.get("OPTIVIZ_TORCH_PYTHON"), sys.executable, str(ROOT / ".venv-torch/bin/python")]
+    for py in candidates:
+        if py and Path(py).exists():
+            ok = subprocess.run([py, "-c", "import torch"], capture_output=True).returncode == 0
+            if ok:
+                return py
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self) -> None:
+        self.port = free_port()
+        env = dict(os.environ, OPTIVIZ_LOG_LEVEL="warning")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)], cwd=ROOT, env=env
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                self.get("/healthz")
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def conn(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
+    def get(self, path: str) -> bytes:
+        c = self.conn()
+        c.request("GET", path)
+        return c.getresponse().read()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def http_time(server: Server, body: dict, repeat: int) -> float:
+    payload = orjson.dumps(body)
+    conn = server.conn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        conn.request("POST", "/api/v1/trajectories", body=payload, headers={"content-type": "application/json"})
+        resp = conn.getresponse()
+        data = resp.read()  # the last byte
+        times.append(time.perf_counter() - t0)
+        assert resp.status == 200, data[:200]
+    return min(times)
+
+
+def engine_rows(rows: int, steps: int, mode: str, repeat: int = 3) -> float:
+    """Seconds per optimizer-step (per row per step), Adam on Rosenbrock."""
+    req = TrajectoryRequest.model_validate(_body([("adam", 1e-3)], steps))
+    problem = build_problem(req)
+    run = problem.runs[0]
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        if mode == "scalar":
+            for _ in range(rows):
+                ScalarRun(problem, run).advance(steps)
+        else:
+            LockstepRuns(problem, run, np.tile(START, (rows, 1))).advance(steps)
+        best = min(best, time.perf_counter() - t0)
+    return best / (rows * steps)
+
+
+def main() -> dict:
+    repeat = 5
+    rows_cfg = [(1, 1000), (16, 1000), (10_000, 300)]
+    results: dict = {}
+    py = torch_python()
+    torch_res = None
+    if py:
+        cfg = {
+            "start": START,
+            "steps": 1000,
+            "repeat": 3,
+            "requests": {k: v[0] for k, v in REQUESTS.items()},
+            "rows": rows_cfg,
+        }
+        out = subprocess.run(
+            [py, str(ROOT / "bench/torch_side.py"), json.dumps(cfg)], capture_output=True, text=True, check=True
+        )
+        torch_res = json.loads(out.stdout.strip().splitlines()[-1])
+    else:
+        print("torch not found (set OPTIVIZ_TORCH_PYTHON or `make bench` creates .venv-torch): ratios skipped")
+
+    server = Server()
+    try:
+        print("\n## Interactive requests (HTTP, to the last byte of the JSON answer)\n")
+        print("| request | optiviz over HTTP | torch.optim in-process | ratio | goal |")
+        print("|---|---|---|---|---|")
+        for name, (runs, steps) in REQUESTS.items():
+            t = http_time(server, _body(runs, steps), repeat)
+            tt = torch_res[name] if torch_res else None
+            goal = "≥ 30×" if name == "8x1000" else "≥ 50×"
+            ratio = f"{tt / t:.0f}×" if tt else "n/a"
+            print(f"| {name} | {t * 1e3:.1f} ms | {tt * 1e3:.0f} ms | {ratio} | {goal} |" if tt else f"| {name} | {t*1e3:.1f} ms | n/a | n/a | {goal} |")
+            results[name] = {"optiviz_s": t, "torch_s": tt}
+        big = _body(_runs((1e-3, 5e-4)), 5000)
+        t_big = http_time(server, big, 3)
+    finally:
+        server.stop()
+
+    problem = build_problem(TrajectoryRequest.model_validate(big))
+    t0 = time.perf_counter()
+    answer = trajectories(problem)
+    t_engine = time.perf_counter() - t0
+    t_json = min(_time(lambda: orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY)) for _ in range(5))
+    size = len(orjson.dumps(answer))
+    print("\n## Large answer: 16 runs × 5000 steps\n")
+    print("| engine | orjson encoding | whole request over HTTP | JSON size | encoding share |")
+    print("|---|---|---|---|---|")
+    print(f"| {t_engine*1e3:.0f} ms | {t_json*1e3:.1f} ms | {t_big*1e3:.0f} ms | {size/1e6:.1f} MB | {t_json/t_big:.0%} |")
+    results["large"] = {"engine_s": t_engine, "json_s": t_json, "http_s": t_big}
+
+    print("\n## Engine cost per optimizer-step (Adam, Rosenbrock)\n")
+    print("| rows | scalar path | lockstep path | chosen | torch batched | ratio | goal |")
+    print("|---|---|---|---|---|---|---|")
+    for rows, steps in rows_cfg:
+        s = engine_rows(rows, steps, "scalar") if rows <= 16 else None
+        lk = engine_rows(rows, steps, "lockstep")
+        chosen = min(v for v in (s, lk) if v is not None)
+        tt = torch_res["rows"][str(rows)] if torch_res else None
+        goal = "≤ 15 ns, ≥ 10×" if rows == 10_000 else ""
+        fmt = lambda v: f"{v*1e9:.1f} ns" if v is not None else "—"  # noqa: E731
+        print(f"| {rows:,} | {fmt(s)} | {fmt(lk)} | {fmt(chosen)} | {fmt(tt)} | "
+              f"{(f'{tt/chosen:.1f}×') if tt else 'n/a'} | {goal} |")
+        results[f"rows_{rows}"] = {"scalar_s": s, "lockstep_s": lk, "torch_s": tt}
+    if torch_res:
+        print(f"\n(torch {torch_res['torch_version']}, {torch_res['threads']} threads; NumPy single-threaded)")
+    return results
+
+
+def _time(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+if __name__ == "__main__":
+    main()
