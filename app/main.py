@@ -9,13 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import plotly
+import swagger_ui_bundle
 
 from app import __version__
 from app.api.middleware import BodySizeLimit, SecurityHeaders
-from app.api.routes import catalogue, grid, health, pages, trajectories
+from app.api.routes import catalogue, docs, grid, health, pages, trajectories
 from app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,10 +38,13 @@ def create_app() -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         root_path=settings.root_path,
+        docs_url=None,  # served by routes/docs.py with local assets
+        redoc_url=None,
     )
-    for module in (health, catalogue, trajectories, grid, pages):
+    for module in (health, catalogue, trajectories, grid, pages, docs):
         app.include_router(module.router)
     app.mount("/static/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor")
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_bundle.swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 
     @app.exception_handler(RequestValidationError)
