@@ -1,0 +1,518 @@
+"""Custom surfaces: a whitelist parser for formulas people type, with exact gradients.
+
+The text is parsed by Python's :mod:`ast` (``^`` read as power) and every node is checked against
+a whitelist: the variables ``x`` and ``y``, numbers, ``+ - * / ** ^``, parentheses, the functions
+``sin cos tan exp log sqrt abs tanh sinh cosh atan`` and the constants ``pi`` and ``e``. Anything
+else is an `ExpressionError` that points at the offending part. User text is never evaluated as
+code: the checked tree is turned into a small tree of our own nodes, differentiated symbolically,
+and both trees are compiled into nested Python closures that call the math backend ``xp``, so
+the same formula runs on floats and on NumPy arrays.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+MAX_LENGTH = 300
+MAX_DEPTH = 40
+MAX_NODES = 400
+MAX_LITERAL = 1e300
+
+FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh", "atan")
+CONSTANTS = {"pi": math.pi, "e": math.e}
+VARIABLES = ("x", "y")
+_VALID_NAMES = ", ".join((*VARIABLES, *CONSTANTS, *FUNCTIONS))
+
+
+class ExpressionError(ValueError):
+    """A formula that is not allowed, with where (0-based character offset) and why."""
+
+    def __init__(self, message: str, position: int | None = None, length: int = 1, text: str = "") -> None:
+        self.message = message
+        self.position = position
+        self.length = max(1, length)
+        if position is not None:
+            fragment = text[position : position + self.length]
+            if len(fragment) > 40:
+                fragment = fragment[:37] + "..."
+            where = f" at column {position + 1}" + (f" ('{fragment}')" if fragment.strip() else "")
+        else:
+            where = ""
+        super().__init__(f"{message}{where}")
+
+
+_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def _is_keyword(text: str, i: int) -> bool:
+    w = _WORD.match(text, i)
+    return bool(w and keyword.iskeyword(w.group()))
+
+
+def _implicit_product(text: str) -> int | None:
+    """Position of a juxtaposition such as '2x', '2(x)', ')(' or ')x', else None."""
+    i, prev, word = 0, "", ""  # prev: 'num', 'word', ')' or ''
+    while i < len(text):
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+            continue
+        m = _NUMBER.match(text, i) if (ch.isdigit() or ch == ".") else None
+        w = _WORD.match(text, i) if m is None else None
+        kind = "num" if m else "word" if w else ch
+        if prev in ("num", ")") and kind in ("num", "word", "("):
+            return i
+        if prev == "word" and kind in ("num", "word") and not (keyword.iskeyword(word) or _is_keyword(text, i)):
+            return i
+        prev = kind
+        if w:
+            word = w.group()
+        i = (m or w).end() if (m or w) else i + 1
+    return None
+
+
+# --- our own tree ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Node:
+    pass
+
+
+@dataclass(frozen=True)
+class Const(Node):
+    value: float
+
+
+@dataclass(frozen=True)
+class Var(Node):
+    name: str
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    a: Node
+
+
+@dataclass(frozen=True)
+class Bin(Node):
+    op: str  # + - * / ^
+    a: Node
+    b: Node
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    fn: str
+    a: Node
+
+
+ZERO, ONE, TWO = Const(0.0), Const(1.0), Const(2.0)
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def _caret_to_power(text: str) -> tuple[str, list[int]]:
+    """Replace ^ by ** and keep a map from positions in the new text back to the original."""
+    out, back = [], []
+    for i, ch in enumerate(text):
+        if ch == "^":
+            out.append("**")
+            back += [i, i]
+        else:
+            out.append(ch)
+            back.append(i)
+    back.append(len(text))
+    return "".join(out), back
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        src, back = _caret_to_power(text)
+        # parenthesized so that leading spaces parse; the map shifts by the added "("
+        self.src, self._back = f"({src})", [0, *back, len(text)]
+        self.lines = self.src.split("\n")
+        self.nodes = 0
+
+    def pos(self, lineno: int | None, col: int | None) -> int | None:
+        if lineno is None or col is None:
+            return None
+        # ast offsets are in UTF-8 bytes of each line
+        offset = sum(len(line) + 1 for line in self.lines[: lineno - 1])
+        line = self.lines[lineno - 1] if lineno - 1 < len(self.lines) else ""
+        col_chars = len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+        i = min(offset + col_chars, len(self._back) - 1)
+        return self._back[i]
+
+    def error(self, message: str, node: ast.AST | None = None) -> ExpressionError:
+        if node is None:
+            return ExpressionError(message, text=self.text)
+        start = self.pos(getattr(node, "lineno", None), getattr(node, "col_offset", None))
+        end = self.pos(getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None))
+        length = (end - start) if start is not None and end is not None and end > start else 1
+        return ExpressionError(message, start, length, self.text)
+
+    def parse(self) -> Node:
+        try:
+            tree = ast.parse(self.src, mode="eval")
+        except SyntaxError as err:
+            raise self._syntax_error(err) from None
+        except (RecursionError, MemoryError, ValueError):
+            raise ExpressionError("the formula is too deeply nested or malformed", text=self.text) from None
+        return self.convert(tree.body, 1)
+
+    def _syntax_error(self, err: SyntaxError) -> ExpressionError:
+        position = None
+        if err.lineno is not None and err.offset is not None:
+            position = self.pos(err.lineno, max(err.offset - 1, 0))
+        msg = "invalid syntax"
+        if "(" in self.text and self.text.count("(") != self.text.count(")"):
+            msg = "unbalanced parentheses"
+        elif position is not None and position < len(self.text):
+            ch = self.text[position]
+            before = self.text[:position].rstrip()
+            if (ch.isalpha() or ch == "(") and before and (before[-1].isdigit() or before[-1] in ".)"):
+                msg = "implicit multiplication is not supported: write the '*', e.g. 2*x"
+        return ExpressionError(msg, position, 1, self.text)
+
+    def convert(self, node: ast.AST, depth: int) -> Node:
+        self.nodes += 1
+        if depth > MAX_DEPTH:
+            raise self.error(f"the formula is nested too deeply (more than {MAX_DEPTH} levels)", node)
+        if self.nodes > MAX_NODES:
+            raise self.error(f"the formula is too long (more than {MAX_NODES} parts)", node)
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise self.error(f"only numbers are allowed here, not {type(v).__name__} literals", node)
+            if isinstance(v, int) and v.bit_length() > 1000:
+                raise self.error("number too large", node)
+            f = float(v)
+            if not math.isfinite(f) or abs(f) > MAX_LITERAL:
+                raise self.error("number too large", node)
+            return Const(f)
+        if isinstance(node, ast.Name):
+            if node.id in VARIABLES:
+                return Var(node.id)
+            if node.id in CONSTANTS:
+                return Const(CONSTANTS[node.id])
+            if node.id in FUNCTIONS:
+                raise self.error(f"'{node.id}' is a function: write {node.id}(...)", node)
+            raise self.error(f"unknown name '{node.id}': use {_VALID_NAMES}", node)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                return Neg(self.convert(node.operand, depth + 1))
+            if isinstance(node.op, ast.UAdd):
+                return self.convert(node.operand, depth + 1)
+            raise self.error(f"the operator '{_op_text(node.op)}' is not allowed", node)
+        if isinstance(node, ast.BinOp):
+            ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
+            op = ops.get(type(node.op))
+            if op is None:
+                raise self.error(f"the operator '{_op_text(node.op)}' is not allowed: use + - * / ^", node)
+            # a + b + c is a left chain, not nesting: its left side keeps the depth
+            chain = isinstance(node.left, ast.BinOp) and op != "^"
+            return Bin(op, self.convert(node.left, depth if chain else depth + 1), self.convert(node.right, depth + 1))
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                name = node.func.id if isinstance(node.func, ast.Name) else None
+                what = f"unknown function '{name}'" if name else "only plain function calls are allowed"
+                raise self.error(f"{what}: the functions are {', '.join(FUNCTIONS)}", node.func)
+            if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+                raise self.error(f"{node.func.id}() takes exactly one argument", node)
+            return Call(node.func.id, self.convert(node.args[0], depth + 1))
+        raise self.error(f"{_describe(node)} is not allowed in a formula", node)
+
+
+def _op_text(op: ast.AST) -> str:
+    return {
+        ast.FloorDiv: "//",
+        ast.Mod: "%",
+        ast.MatMult: "@",
+        ast.BitAnd: "&",
+        ast.BitOr: "|",
+        ast.BitXor: "^",
+        ast.LShift: "<<",
+        ast.RShift: ">>",
+        ast.Invert: "~",
+        ast.Not: "not",
+    }.get(type(op), type(op).__name__)
+
+
+def _describe(node: ast.AST) -> str:
+    names = {
+        ast.Attribute: "attribute access",
+        ast.Subscript: "indexing",
+        ast.Compare: "a comparison",
+        ast.BoolOp: "'and'/'or'",
+        ast.IfExp: "'if ... else'",
+        ast.Lambda: "'lambda'",
+        ast.List: "a list",
+        ast.Tuple: "a tuple (check the commas)",
+        ast.Dict: "a dict",
+        ast.Set: "a set",
+        ast.JoinedStr: "a string",
+        ast.NamedExpr: "':='",
+        ast.Starred: "'*' unpacking",
+        ast.GeneratorExp: "a generator",
+        ast.ListComp: "a comprehension",
+        ast.Await: "'await'",
+        ast.Slice: "a slice",
+    }
+    return names.get(type(node), type(node).__name__)
+
+
+# --- simplifying constructors and the derivative -------------------------------------------------
+
+
+def _fold(fn: Callable[[], float]) -> Node | None:
+    try:
+        v = fn()
+    except (ArithmeticError, ValueError):
+        return None
+    if isinstance(v, complex) or not math.isfinite(v):
+        return None
+    return Const(float(v))
+
+
+def add(a: Node, b: Node) -> Node:
+    if a == ZERO:
+        return b
+    if b == ZERO:
+        return a
+    if isinstance(a, Const) and isinstance(b, Const):
+        return _fold(lambda: a.value + b.value) or Bin("+", a, b)
+    return Bin("+", a, b)
+
+
+def sub(a: Node, b: Node) -> Node:
+    if b == ZERO:
+        return a
+    if a == ZERO:
+        return neg(b)
+    if isinstance(a, Const) and isinstance(b, Const):
+        return _fold(lambda: a.value - b.value) or Bin("-", a, b)
+    return Bin("-", a, b)
+
+
+def mul(a: Node, b: Node) -> Node:
+    if a == ZERO or b == ZERO:
+        return ZERO
+    if a == ONE:
+        return b
+    if b == ONE:
+        return a
+    if isinstance(a, Const) and isinstance(b, Const):
+        return _fold(lambda: a.value * b.value) or Bin("*", a, b)
+    return Bin("*", a, b)
+
+
+def div(a: Node, b: Node) -> Node:
+    if a == ZERO:
+        return ZERO
+    if b == ONE:
+        return a
+    return Bin("/", a, b)
+
+
+def power(a: Node, b: Node) -> Node:
+    if b == ONE:
+        return a
+    if b == ZERO:
+        return ONE
+    return Bin("^", a, b)
+
+
+def neg(a: Node) -> Node:
+    if isinstance(a, Const):
+        return Const(-a.value)
+    if isinstance(a, Neg):
+        return a.a
+    return Neg(a)
+
+
+def _has_var(n: Node) -> bool:
+    if isinstance(n, Var):
+        return True
+    if isinstance(n, Const):
+        return False
+    if isinstance(n, (Neg, Call)):
+        return _has_var(n.a)
+    assert isinstance(n, Bin)
+    return _has_var(n.a) or _has_var(n.b)
+
+
+def derivative(n: Node, v: str) -> Node:
+    """d n / d v, symbolically."""
+    if isinstance(n, Const):
+        return ZERO
+    if isinstance(n, Var):
+        return ONE if n.name == v else ZERO
+    if isinstance(n, Neg):
+        return neg(derivative(n.a, v))
+    if isinstance(n, Bin):
+        da, db = derivative(n.a, v), derivative(n.b, v)
+        if n.op == "+":
+            return add(da, db)
+        if n.op == "-":
+            return sub(da, db)
+        if n.op == "*":
+            return add(mul(da, n.b), mul(n.a, db))
+        if n.op == "/":
+            return sub(div(da, n.b), div(mul(n.a, db), mul(n.b, n.b)))
+        # power
+        if not _has_var(n.b):  # u^c: c·u^(c−1)·u'
+            c = n.b
+            c_minus_1 = sub(c, ONE)
+            return mul(mul(c, power(n.a, c_minus_1)), da)
+        # u^w: u^w·(w'·log u + w·u'/u)
+        return mul(n, add(mul(db, Call("log", n.a)), div(mul(n.b, da), n.a)))
+    assert isinstance(n, Call)
+    u, du = n.a, derivative(n.a, v)
+    if du == ZERO:
+        return ZERO
+    outer = {
+        "sin": lambda: Call("cos", u),
+        "cos": lambda: neg(Call("sin", u)),
+        "tan": lambda: div(ONE, mul(Call("cos", u), Call("cos", u))),
+        "exp": lambda: Call("exp", u),
+        "log": lambda: div(ONE, u),
+        "sqrt": lambda: div(ONE, mul(TWO, Call("sqrt", u))),
+        "abs": lambda: Call("sign", u),
+        "tanh": lambda: sub(ONE, mul(Call("tanh", u), Call("tanh", u))),
+        "sinh": lambda: Call("cosh", u),
+        "cosh": lambda: Call("sinh", u),
+        "atan": lambda: div(ONE, add(ONE, mul(u, u))),
+    }[n.fn]()
+    return mul(outer, du)
+
+
+# --- display and compilation -----------------------------------------------------------------------
+
+_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}
+
+
+def display(n: Node, parent: int = 0, right: bool = False) -> str:
+    if isinstance(n, Const):
+        for name, value in CONSTANTS.items():
+            if n.value == value:
+                return name
+        s = repr(n.value)
+        s = s[:-2] if s.endswith(".0") else s
+        return f"({s})" if n.value < 0 and parent else s
+    if isinstance(n, Var):
+        return n.name
+    if isinstance(n, Call):
+        return f"{n.fn}({display(n.a)})"
+    if isinstance(n, Neg):
+        s = "-" + display(n.a, _PREC["neg"])
+        return f"({s})" if parent >= _PREC["neg"] else s
+    assert isinstance(n, Bin)
+    p = _PREC[n.op]
+    if n.op == "^":  # right-associative
+        s = f"{display(n.a, p + 1)}^{display(n.b, p)}"
+    else:
+        s = f"{display(n.a, p)} {n.op} {display(n.b, p + 1 if n.op in '-/' else p)}"
+    return f"({s})" if p < parent or (p == parent and right) else s
+
+
+Compiled = Callable[[Any, Any, Any], Any]
+
+
+def compile_node(n: Node) -> Compiled:
+    """Nested closures: f(x, y, xp). Constants broadcast to the shape of x and y."""
+    if isinstance(n, Const):
+        c = n.value
+        return lambda x, y, xp: c
+    if isinstance(n, Var):
+        return (lambda x, y, xp: x) if n.name == "x" else (lambda x, y, xp: y)
+    if isinstance(n, Neg):
+        a = compile_node(n.a)
+        return lambda x, y, xp: -a(x, y, xp)
+    if isinstance(n, Call):
+        a = compile_node(n.a)
+        fn = n.fn
+        return lambda x, y, xp: getattr(xp, fn)(a(x, y, xp))
+    assert isinstance(n, Bin)
+    a, b = compile_node(n.a), compile_node(n.b)
+    if n.op == "+":
+        return lambda x, y, xp: a(x, y, xp) + b(x, y, xp)
+    if n.op == "-":
+        return lambda x, y, xp: a(x, y, xp) - b(x, y, xp)
+    if n.op == "*":
+        return lambda x, y, xp: a(x, y, xp) * b(x, y, xp)
+    if n.op == "/":
+        return lambda x, y, xp: a(x, y, xp) / b(x, y, xp)
+    if isinstance(n.b, Const) and n.b.value == 2.0:
+        return lambda x, y, xp: _square(a(x, y, xp))
+    return lambda x, y, xp: xp.pow(a(x, y, xp), b(x, y, xp))
+
+
+def _square(v: Any) -> Any:
+    return v * v
+
+
+def _broadcast(v: Any, x: Any, y: Any) -> Any:
+    """Give a constant the shape of the inputs (floats stay floats)."""
+    if isinstance(x, float | int) and isinstance(y, float | int):
+        return float(v)
+    return v + 0.0 * x + 0.0 * y
+
+
+@dataclass(frozen=True)
+class Expression:
+    text: str
+    display: str
+    tree: Node
+    _f: Compiled
+    _fx: Compiled
+    _fy: Compiled
+
+    def value(self, x: Any, y: Any, xp: Any) -> Any:
+        return _broadcast(self._f(x, y, xp), x, y)
+
+    def grad(self, x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
+        return _broadcast(self._fx(x, y, xp), x, y), _broadcast(self._fy(x, y, xp), x, y)
+
+
+def parse_expression(text: str) -> Expression:
+    """Parse, check and compile a formula in x and y; raise `ExpressionError` if not allowed."""
+    if not isinstance(text, str):
+        raise ExpressionError("the formula must be a string")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the formula is too long: at most {MAX_LENGTH} characters, got {len(text)}")
+    if not text.strip():
+        raise ExpressionError("the formula is empty: write something like x^2 + 10*y^2")
+    bad = next((i for i, ch in enumerate(text) if ch == "\x00" or (not ch.isprintable() and ch not in " \t\n")), None)
+    if bad is not None:
+        raise ExpressionError("the formula contains a control character", bad, 1, text)
+    if "\n" in text.strip():
+        raise ExpressionError("the formula must be on one line", text.index("\n", len(text) - len(text.lstrip())), 1, text)
+    depth = max_depth = 0
+    for i, ch in enumerate(text):  # cheap guard before the parser sees deep nesting
+        if ch == "(":
+            depth += 1
+            max_depth = max(max_depth, depth)
+            if max_depth > MAX_DEPTH:
+                raise ExpressionError(f"the formula is nested too deeply (more than {MAX_DEPTH} levels)", i, 1, text)
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                raise ExpressionError("unbalanced parentheses: ')' without '('", i, 1, text)
+    if depth > 0:
+        raise ExpressionError("unbalanced parentheses: a '(' is never closed", text.rindex("("), 1, text)
+    implicit = _implicit_product(text)
+    if implicit is not None:
+        raise ExpressionError("implicit multiplication is not supported: write the '*', e.g. 2*x", implicit, 1, text)
+    tree = _Parser(text).parse()
+    dx, dy = derivative(tree, "x"), derivative(tree, "y")
+    return Expression(text, display(tree), tree, compile_node(tree), compile_node(dx), compile_node(dy))
