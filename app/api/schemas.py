@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from app.registry import OPTIMIZER_IDS, OPTIMIZERS, SCHEDULE_IDS, SCHEDULES, SURFACE_IDS, SURFACES
 from app.settings import get_settings
@@ -75,8 +75,13 @@ class CustomSurfaceRequest(StrictModel):
         return v
 
 
+def _surface_kind(v: Any) -> str:
+    return "builtin" if isinstance(v, str) else "custom"
+
+
 SurfaceField = Annotated[
-    str | CustomSurfaceRequest,
+    Annotated[str, Tag("builtin")] | Annotated[CustomSurfaceRequest, Tag("custom")],
+    Discriminator(_surface_kind),
     Field(
         description=f"A built-in surface id ({', '.join(SURFACE_IDS)}) or a custom surface object.",
         examples=["rosenbrock", {"expression": "x^2 + 10*y^2", "x_range": [-3, 3], "y_range": [-3, 3]}],
@@ -85,6 +90,11 @@ SurfaceField = Annotated[
 
 
 def check_surface_id(v: Any) -> Any:
+    if not isinstance(v, (str, dict)):
+        raise ValueError(
+            "surface must be a built-in surface id (a string) or a custom surface object "
+            '{"expression": ..., "x_range": [low, high], "y_range": [low, high]}'
+        )
     if isinstance(v, str) and v not in SURFACES:
         raise ValueError(f"unknown surface {v!r}; valid surfaces: {', '.join(SURFACE_IDS)}")
     return v
