@@ -107,7 +107,8 @@ def _rosenbrock(x: Any, y: Any, xp: Any) -> Any:
 
 def _rosenbrock_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
     b = y - x * x
-    return -2.0 * (1.0 - x) - 400.0 * x * b, 200.0 * b
+    # the order of torch autograd on (1 − x)**2 + 100*(y − x**2)**2, so the bits match
+    return -2.0 * (1.0 - x) - 400.0 * b * x, 200.0 * b
 
 
 def _himmelblau(x: Any, y: Any, xp: Any) -> Any:

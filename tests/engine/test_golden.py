@@ -1,0 +1,45 @@
+"""Conformance with PyTorch: trajectories equal torch.optim's to 1e-9 relative.
+
+The fixtures come from tools/make_golden.py (torch.optim + torch.optim.lr_scheduler, float64);
+this test needs no torch.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.api.schemas import TrajectoryRequest
+from app.api.service import build_problem, trajectories
+from app.registry import OPTIMIZER_IDS, SCHEDULES
+
+GOLDEN = json.loads((Path(__file__).parent.parent / "golden/torch_golden.json").read_text())
+CASES = GOLDEN["cases"]
+NOT_IN_TORCH_SCHEDULES = {"constant"}  # constant needs no scheduler
+
+
+def _answer(request: dict) -> dict:
+    return trajectories(build_problem(TrajectoryRequest.model_validate(request)))["runs"][0]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_matches_torch(case: dict) -> None:
+    run = _answer(case["request"])
+    exp = case["expected"]
+    assert run["status"] == "max_steps"
+    assert run["steps_taken"] == case["request"]["steps"]
+    for key in ("x", "y", "loss", "lr", "grad_norm"):
+        got, want = np.array(run[key]), np.array(exp[key])
+        assert got.shape == want.shape, key
+        scale = np.max(np.abs(want))
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12 * max(scale, 1.0), err_msg=key)
+
+
+def test_golden_covers_every_optimizer_and_torch_schedule() -> None:
+    optimizers = {c["request"]["runs"][0]["optimizer"] for c in CASES}
+    assert optimizers == set(OPTIMIZER_IDS)
+    schedules = {c["request"]["runs"][0].get("schedule", {}).get("name") for c in CASES} - {None}
+    assert schedules == set(SCHEDULES) - NOT_IN_TORCH_SCHEDULES
+    assert any(c["request"]["runs"][0].get("schedule", {}).get("warmup_steps") for c in CASES)
+    assert any(c["request"]["runs"][0]["params"].get("amsgrad") for c in CASES)

@@ -1,0 +1,189 @@
+"""Generate golden trajectories with torch.optim and torch.optim.lr_scheduler (float64).
+
+Run with an interpreter that has torch (never a runtime dependency of the app):
+
+    .venv-torch/bin/python tools/make_golden.py      # writes tests/golden/torch_golden.json
+
+Each case is a request body for POST /api/v1/trajectories with one run; the expected arrays are
+what a PyTorch user gets: points x[t], y[t], loss[t], the lr of update t (read from the optimizer
+before its step) and the norm of the gradient it used. tests/engine/test_golden.py compares the
+engine with them to 1e-9 relative, without torch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import torch
+
+torch.set_default_dtype(torch.float64)
+OUT = Path(__file__).resolve().parent.parent / "tests/golden/torch_golden.json"
+
+SURFACES = {
+    "rosenbrock": lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
+    "elongated_bowl": lambda x, y: 0.1 * x**2 + 2 * y**2,
+    "himmelblau": lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2,
+    "saddle": lambda x, y: x**4 / 4 - x**2 / 2 + y**2 / 2,
+    "beale": lambda x, y: (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2,
+    "six_hump_camel": lambda x, y: (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2,
+    "rastrigin": lambda x, y: 20 + x**2 - 10 * torch.cos(2 * math.pi * x) + y**2 - 10 * torch.cos(2 * math.pi * y),
+}
+
+
+def make_optimizer(opt: str, p: torch.Tensor, params: dict):
+    lr = params["lr"]
+    if opt == "gd":
+        return torch.optim.SGD([p], lr=lr)
+    if opt == "momentum":
+        assert params.get("variant") == "classic"
+        return torch.optim.SGD([p], lr=lr, momentum=params.get("beta", 0.9))
+    if opt == "nesterov":
+        return torch.optim.SGD([p], lr=lr, momentum=params.get("beta", 0.9), nesterov=True)
+    if opt == "adagrad":
+        return torch.optim.Adagrad(
+            [p], lr=lr, eps=params.get("eps", 1e-10), initial_accumulator_value=params.get("initial_accumulator", 0.0)
+        )
+    if opt == "rmsprop":
+        return torch.optim.RMSprop([p], lr=lr, alpha=params.get("beta", 0.9), eps=params.get("eps", 1e-8))
+    if opt == "adadelta":
+        return torch.optim.Adadelta([p], lr=lr, rho=params.get("rho", 0.9), eps=params.get("eps", 1e-6))
+    betas = (params.get("beta1", 0.9), params.get("beta2", 0.999))
+    if opt == "adam":
+        return torch.optim.Adam([p], lr=lr, betas=betas, eps=params.get("eps", 1e-8), amsgrad=params.get("amsgrad", False))
+    if opt == "adamw":
+        return torch.optim.AdamW(
+            [p], lr=lr, betas=betas, eps=params.get("eps", 1e-8), weight_decay=params.get("weight_decay", 0.01),
+            amsgrad=params.get("amsgrad", False),
+        )
+    raise ValueError(opt)
+
+
+def make_schedule(optimizer, lr: float, sched: dict | None):
+    from torch.optim import lr_scheduler as L
+
+    if sched is None:
+        return None
+    name, p = sched["name"], sched.get("params", {})
+    if name == "step":
+        s = L.StepLR(optimizer, step_size=p["step_size"], gamma=p["gamma"])
+    elif name == "multistep":
+        s = L.MultiStepLR(optimizer, milestones=p["milestones"], gamma=p["gamma"])
+    elif name == "exponential":
+        s = L.ExponentialLR(optimizer, gamma=p["gamma"])
+    elif name == "polynomial":
+        s = L.PolynomialLR(optimizer, total_iters=p["total_steps"], power=p["power"])
+    elif name == "cosine":
+        s = L.CosineAnnealingLR(optimizer, T_max=p["t_max"], eta_min=p.get("eta_min", 0.0))
+    elif name == "cosine_restarts":
+        s = L.CosineAnnealingWarmRestarts(optimizer, T_0=p["t_0"], T_mult=p["t_mult"], eta_min=p.get("eta_min", 0.0))
+    elif name == "cyclic":
+        s = L.CyclicLR(
+            optimizer, base_lr=lr, max_lr=p["max_lr"], step_size_up=p["step_size_up"], mode=p["mode"],
+            gamma=p.get("gamma", 1.0), cycle_momentum=False,
+        )
+    elif name == "inverse_time":
+        s = L.LambdaLR(optimizer, lambda t: 1.0 / (1.0 + p["decay_rate"] * t))
+    elif name == "inverse_sqrt":
+        s = L.LambdaLR(optimizer, lambda t: p["k"] / math.sqrt(t + 1.0))
+    else:
+        raise ValueError(name)
+    w = sched.get("warmup_steps", 0)
+    if w:
+        warm = L.LinearLR(optimizer, start_factor=1.0 / w, end_factor=1.0, total_iters=w - 1)
+        s = L.SequentialLR(optimizer, [warm, s], milestones=[w])
+    return s
+
+
+def reference(case: dict) -> dict:
+    req = case["request"]
+    run = req["runs"][0]
+    f = SURFACES[req["surface"]]
+    p = torch.tensor([float(v) for v in req["start"]], requires_grad=True)
+    opt = make_optimizer(run["optimizer"], p, run["params"])
+    sched = make_schedule(opt, run["params"]["lr"], run.get("schedule"))
+    xs, ys, losses, lrs, norms = [float(req["start"][0])], [float(req["start"][1])], [], [], []
+    for _ in range(req["steps"]):
+        opt.zero_grad()
+        loss = f(p[0], p[1])
+        loss.backward()
+        losses.append(loss.item())
+        norms.append(p.grad.norm().item())
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        if sched is not None:
+            sched.step()
+        xs.append(p[0].item())
+        ys.append(p[1].item())
+    losses.append(f(p[0], p[1]).item())
+    return {"x": xs, "y": ys, "loss": losses, "lr": lrs, "grad_norm": norms}
+
+
+def case(name, surface, start, steps, optimizer, params, schedule=None):
+    run = {"optimizer": optimizer, "params": params}
+    if schedule:
+        run["schedule"] = schedule
+    return {"name": name, "request": {"surface": surface, "start": start, "steps": steps, "runs": [run]}}
+
+
+CASES = [
+    case("gd_bowl", "elongated_bowl", [-9, 3], 200, "gd", {"lr": 0.4}),
+    case("gd_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "gd", {"lr": 0.001}),
+    case("momentum_bowl", "elongated_bowl", [-9, 3], 200, "momentum", {"lr": 0.05, "beta": 0.9, "variant": "classic"}),
+    case("momentum_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "momentum", {"lr": 0.0005, "beta": 0.8, "variant": "classic"}),
+    case("nesterov_himmelblau", "himmelblau", [-0.3, -0.9], 200, "nesterov", {"lr": 0.002, "beta": 0.9}),
+    case("nesterov_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "nesterov", {"lr": 0.0005, "beta": 0.95}),
+    case("adagrad_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "adagrad", {"lr": 0.1}),
+    case("adagrad_saddle", "saddle", [0.001, 1.8], 200, "adagrad", {"lr": 0.3, "eps": 1e-8, "initial_accumulator": 0.1}),
+    case("rmsprop_bowl", "elongated_bowl", [-9, 3], 200, "rmsprop", {"lr": 0.05, "beta": 0.9, "eps": 1e-8}),
+    case("rmsprop_beale", "beale", [1.0, 1.5], 300, "rmsprop", {"lr": 0.003, "beta": 0.99}),
+    case("adadelta_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "adadelta", {"lr": 1.0, "rho": 0.9, "eps": 1e-6}),
+    case("adadelta_himmelblau", "himmelblau", [-0.3, -0.9], 300, "adadelta", {"lr": 0.5, "rho": 0.95, "eps": 1e-5}),
+    case("adam_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "adam", {"lr": 0.02}),
+    case("adam_saddle", "saddle", [0.001, 1.8], 200, "adam", {"lr": 0.05, "beta1": 0.8, "beta2": 0.99, "eps": 1e-7}),
+    case("adam_amsgrad_camel", "six_hump_camel", [-1.6, -0.9], 300, "adam", {"lr": 0.01, "amsgrad": True}),
+    case("adamw_himmelblau", "himmelblau", [-0.3, -0.9], 300, "adamw", {"lr": 0.05, "weight_decay": 0.1}),
+    case("adamw_rosenbrock_amsgrad", "rosenbrock", [-1.2, 1.0], 300, "adamw", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.01}),
+    case("gd_rastrigin", "rastrigin", [-2.7, 2.3], 200, "gd", {"lr": 0.001}),
+    # schedules
+    case("step_gd", "elongated_bowl", [-9, 3], 200, "gd", {"lr": 0.4}, {"name": "step", "params": {"step_size": 30, "gamma": 0.5}}),
+    case("multistep_adam", "rosenbrock", [-1.2, 1.0], 300, "adam", {"lr": 0.05},
+         {"name": "multistep", "params": {"milestones": [50, 120, 200], "gamma": 0.3}}),
+    case("exponential_rmsprop", "elongated_bowl", [-9, 3], 200, "rmsprop", {"lr": 0.3},
+         {"name": "exponential", "params": {"gamma": 0.99}}),
+    case("polynomial_adam", "rosenbrock", [-1.2, 1.0], 300, "adam", {"lr": 0.05},
+         {"name": "polynomial", "params": {"total_steps": 250, "power": 2.0}}),
+    case("cosine_adam", "rosenbrock", [-1.2, 1.0], 300, "adam", {"lr": 0.05},
+         {"name": "cosine", "params": {"t_max": 300, "eta_min": 0.001}}),
+    case("cosine_restarts_gd", "elongated_bowl", [-9, 3], 300, "gd", {"lr": 0.4},
+         {"name": "cosine_restarts", "params": {"t_0": 20, "t_mult": 2, "eta_min": 0.01}}),
+    case("cosine_restarts_adam", "himmelblau", [-0.3, -0.9], 200, "adam", {"lr": 0.1},
+         {"name": "cosine_restarts", "params": {"t_0": 25, "t_mult": 1, "eta_min": 0.0}}),
+    case("cyclic_triangular", "elongated_bowl", [-9, 3], 300, "gd", {"lr": 0.01},
+         {"name": "cyclic", "params": {"max_lr": 0.4, "step_size_up": 25, "mode": "triangular"}}),
+    case("cyclic_triangular2", "rosenbrock", [-1.2, 1.0], 300, "adam", {"lr": 0.001},
+         {"name": "cyclic", "params": {"max_lr": 0.05, "step_size_up": 30, "mode": "triangular2"}}),
+    case("cyclic_exp_range", "rosenbrock", [-1.2, 1.0], 300, "adam", {"lr": 0.001},
+         {"name": "cyclic", "params": {"max_lr": 0.05, "step_size_up": 20, "mode": "exp_range", "gamma": 0.995}}),
+    case("inverse_time_gd", "elongated_bowl", [-9, 3], 200, "gd", {"lr": 0.45}, {"name": "inverse_time", "params": {"decay_rate": 0.05}}),
+    case("inverse_sqrt_adam", "rosenbrock", [-1.2, 1.0], 200, "adam", {"lr": 0.05}, {"name": "inverse_sqrt", "params": {"k": 2.0}}),
+    case("warmup_cosine_adam", "rosenbrock", [-1.2, 1.0], 300, "adam", {"lr": 0.05},
+         {"name": "cosine", "params": {"t_max": 250, "eta_min": 0.0}, "warmup_steps": 50}),
+    case("warmup_step_nesterov", "himmelblau", [-0.3, -0.9], 200, "nesterov", {"lr": 0.002},
+         {"name": "step", "params": {"step_size": 40, "gamma": 0.5}, "warmup_steps": 20}),
+]
+
+
+def main() -> None:
+    cases = []
+    for c in CASES:
+        c = dict(c, expected=reference(c))
+        cases.append(c)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}))
+    print(f"wrote {len(cases)} cases to {OUT} ({OUT.stat().st_size / 1e6:.2f} MB)")
+
+
+if __name__ == "__main__":
+    main()
