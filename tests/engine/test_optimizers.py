@@ -1,0 +1,167 @@
+"""Each optimizer's first updates, computed by hand from the contract's formulas."""
+
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+from app.engine.backend import ARRAY, SCALAR
+from app.registry import OPTIMIZERS
+
+G = (3.0, -2.0, 0.5)  # gradients of three successive updates
+THETA0, LR = 1.0, 0.1
+
+
+def run(opt_id: str, params: dict, xp=SCALAR, theta=THETA0, grads=G, lr=LR) -> list:
+    spec = OPTIMIZERS[opt_id]
+    resolved = spec.resolve(params, "optimizer")
+    opt = spec.build(xp, resolved)
+    state = opt.init(theta)
+    out = []
+    for g in grads:
+        theta, state = opt.update(g, state, theta, lr)
+        out.append(theta)
+    return out
+
+
+def hand(opt_id: str, p: dict) -> list[float]:
+    """The update rules of the API contract, written out with plain floats."""
+    th, out = THETA0, []
+    v = m = s = d = vmax = 0.0
+    for t, g in enumerate(G, start=1):
+        if opt_id == "gd":
+            th = th - LR * g
+        elif opt_id == "momentum" and p.get("variant", "ewa") == "ewa":
+            b = p.get("beta", 0.9)
+            v = b * v + (1 - b) * g
+            step = v / (1 - b**t) if p.get("bias_correction") else v
+            th = th - LR * step
+        elif opt_id == "momentum":
+            b = p["beta"]
+            v = b * v + g
+            th = th - LR * v
+        elif opt_id == "nesterov":
+            b = p.get("beta", 0.9)
+            v = b * v + g
+            th = th - LR * (g + b * v)
+        elif opt_id == "adagrad":
+            s = s + g * g if t > 1 else p.get("initial_accumulator", 0.0) + g * g
+            th = th - LR * g / (math.sqrt(s) + p.get("eps", 1e-10))
+        elif opt_id == "rmsprop":
+            b = p.get("beta", 0.9)
+            s = b * s + (1 - b) * g * g
+            th = th - LR * g / (math.sqrt(s) + p.get("eps", 1e-8))
+        elif opt_id == "adadelta":
+            rho, eps = p.get("rho", 0.9), p.get("eps", 1e-6)
+            s = rho * s + (1 - rho) * g * g
+            delta = math.sqrt(d + eps) / math.sqrt(s + eps) * g
+            d = rho * d + (1 - rho) * delta * delta
+            th = th - LR * delta
+        elif opt_id in ("adam", "adamw"):
+            b1, b2, eps = p.get("beta1", 0.9), p.get("beta2", 0.999), p.get("eps", 1e-8)
+            if opt_id == "adamw":
+                th = th * (1 - LR * p.get("weight_decay", 0.01))
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            vmax = max(vmax, v)
+            second = vmax if p.get("amsgrad") else v
+            if p.get("bias_correction", True):
+                th = th - LR * (m / (1 - b1**t)) / (math.sqrt(second / (1 - b2**t)) + eps)
+            else:
+                th = th - LR * m / (math.sqrt(second) + eps)
+        out.append(th)
+    return out
+
+
+CASES = [
+    ("gd", {}),
+    ("momentum", {}),
+    ("momentum", {"variant": "ewa", "bias_correction": True, "beta": 0.8}),
+    ("momentum", {"variant": "classic", "beta": 0.9}),
+    ("nesterov", {"beta": 0.7}),
+    ("adagrad", {"initial_accumulator": 0.5, "eps": 1e-6}),
+    ("rmsprop", {"beta": 0.8}),
+    ("adadelta", {"rho": 0.95, "eps": 1e-4}),
+    ("adam", {}),
+    ("adam", {"bias_correction": False}),
+    ("adam", {"amsgrad": True, "beta2": 0.5}),
+    ("adamw", {"weight_decay": 0.5}),
+]
+
+
+def test_every_optimizer_is_checked() -> None:
+    assert {c[0] for c in CASES} == set(OPTIMIZERS)
+
+
+@pytest.mark.parametrize(("opt_id", "params"), CASES, ids=[f"{o}-{p}" for o, p in CASES])
+def test_first_updates_by_hand(opt_id: str, params: dict) -> None:
+    expected = hand(opt_id, params)
+    np.testing.assert_allclose(run(opt_id, params), expected, rtol=1e-12)
+    # the same formula on NumPy rows
+    rows = run(opt_id, params, xp=ARRAY, theta=np.full(3, THETA0), grads=[np.full(3, g) for g in G])
+    np.testing.assert_allclose([r[1] for r in rows], expected, rtol=1e-12)
+
+
+def test_ewa_and_classic_momentum_differ_by_one_minus_beta() -> None:
+    """Steady state: classic steps are 1/(1−β) times the ewa steps (α versus α/(1−β))."""
+    grads = [1.0] * 200
+    ewa = run("momentum", {"variant": "ewa", "beta": 0.9}, grads=grads, lr=0.01)
+    classic = run("momentum", {"variant": "classic", "beta": 0.9}, grads=grads, lr=0.01)
+    step_ewa, step_classic = ewa[-2] - ewa[-1], classic[-2] - classic[-1]
+    assert step_classic / step_ewa == pytest.approx(10.0, rel=1e-6)
+
+
+def test_bias_correction_makes_first_adam_step_lr_sized() -> None:
+    corrected = run("adam", {}, grads=[0.3])[0]
+    raw = run("adam", {"bias_correction": False}, grads=[0.3])[0]
+    assert THETA0 - corrected == pytest.approx(LR, rel=1e-6)  # m̂/√v̂ = sign(g)
+    assert THETA0 - raw == pytest.approx(LR * 0.1 * 0.3 / (math.sqrt(0.001) * 0.3), rel=1e-5)  # ≈ lr·0.1/√0.001
+
+
+def _first_float_hyper(opt_id: str) -> str | None:
+    names = [p.name for p in OPTIMIZERS[opt_id].params if p.kind == "float" and p.name != "lr"]
+    return names[0] if names else None
+
+
+@pytest.mark.parametrize("opt_id", [o for o in OPTIMIZERS if _first_float_hyper(o)])
+def test_per_row_hyperparameters_broadcast(opt_id: str) -> None:
+    spec = OPTIMIZERS[opt_id]
+    name = _first_float_hyper(opt_id)
+    p = spec.spec(name)
+    values = np.array([p.default, (p.default + (p.max if p.max is not None else 1.0)) / 2 * 0.99])
+    opt = spec.build(ARRAY, {**spec.resolve({}, "o"), name: values})
+    theta = np.array([1.0, 1.0])
+    state = opt.init(theta)
+    for g in G:
+        theta, state = opt.update(np.full(2, g), state, theta, LR)
+    for i, val in enumerate(values):
+        assert theta[i] == pytest.approx(run(opt_id, {name: float(val)})[-1], rel=1e-12)
+
+
+@pytest.mark.parametrize("opt_id", list(OPTIMIZERS))
+def test_catalogue_params_match_the_factory(opt_id: str) -> None:
+    spec = OPTIMIZERS[opt_id]
+    factory_args = set(inspect.signature(spec.factory).parameters) - {"xp"}
+    catalogue = {p.name for p in spec.params} - {"lr"}
+    assert catalogue <= factory_args
+    assert spec.spec("lr") is not None
+    assert spec.factory.__doc__ and spec.convention
+
+
+def test_state_is_immutable() -> None:
+    opt = OPTIMIZERS["adam"].build(SCALAR, OPTIMIZERS["adam"].resolve({}, "o"))
+    s0 = opt.init(1.0)
+    _, s1 = opt.update(0.5, s0, 1.0, 0.1)
+    assert s0.t == 0 and s1.t == 1 and s0.m == 0.0
+    with pytest.raises(AttributeError):
+        s1.m = 3.0  # type: ignore[misc]
+
+
+def test_resolve_names_the_bad_parameter() -> None:
+    with pytest.raises(ValueError, match="beta1"):
+        OPTIMIZERS["adam"].resolve({"beta1": 1.0}, "optimizer")
+    with pytest.raises(ValueError, match="unknown optimizer parameter 'lrr'"):
+        OPTIMIZERS["adam"].resolve({"lrr": 0.1}, "optimizer")
+    with pytest.raises(ValueError, match="one of 'ewa', 'classic'"):
+        OPTIMIZERS["momentum"].resolve({"variant": "heavy"}, "optimizer")

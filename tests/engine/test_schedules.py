@@ -1,0 +1,112 @@
+"""Schedules: closed forms checked by hand at chosen steps, warm-up, epochs."""
+
+import math
+
+import numpy as np
+import pytest
+
+from app.api.schemas import TrajectoryRequest
+from app.api.service import build_problem, trajectories
+from app.engine.schedules import learning_rates
+from app.registry import SCHEDULES
+
+BASE = 0.1
+
+
+def lr(name: str, params: dict, t, warmup: int = 0):
+    spec = SCHEDULES[name]
+    return learning_rates(spec, spec.resolve(params, "schedule"), BASE, np.asarray(t), warmup)
+
+
+CASES = {
+    "constant": ({}, [0, 7, 1000], lambda t: BASE),
+    "step": ({"step_size": 10, "gamma": 0.5}, [0, 9, 10, 19, 20, 35], lambda t: BASE * 0.5 ** (t // 10)),
+    "multistep": (
+        {"milestones": [3, 7], "gamma": 0.1},
+        [0, 2, 3, 6, 7, 100],
+        lambda t: BASE * 0.1 ** ((t >= 3) + (t >= 7)),
+    ),
+    "exponential": ({"gamma": 0.95}, [0, 1, 2, 50], lambda t: BASE * 0.95**t),
+    "inverse_time": ({"decay_rate": 0.5}, [0, 1, 4], lambda t: BASE / (1 + 0.5 * t)),
+    "inverse_sqrt": ({"k": 2.0}, [0, 3, 99], lambda t: BASE * 2.0 / math.sqrt(t + 1)),
+    "polynomial": ({"total_steps": 10, "power": 2.0}, [0, 5, 10, 20], lambda t: BASE * (1 - min(t, 10) / 10) ** 2),
+    "cosine": (
+        {"t_max": 100, "eta_min": 0.01},
+        [0, 50, 100],
+        lambda t: 0.01 + (BASE - 0.01) * (1 + math.cos(math.pi * t / 100)) / 2,
+    ),
+    "cosine_restarts": ({"t_0": 10, "t_mult": 1, "eta_min": 0.0}, [0, 5, 9, 10, 15], None),
+    "cyclic": ({"max_lr": 1.0, "step_size_up": 10, "mode": "triangular"}, [0, 5, 10, 15, 20, 25], None),
+}
+
+
+def test_every_schedule_is_checked() -> None:
+    assert set(CASES) == set(SCHEDULES)
+
+
+@pytest.mark.parametrize("name", [n for n, c in CASES.items() if c[2] is not None])
+def test_closed_form(name: str) -> None:
+    params, ts, fn = CASES[name]
+    np.testing.assert_allclose(lr(name, params, ts), [fn(t) for t in ts], rtol=1e-13)
+
+
+def test_cosine_restarts_boundaries_t_mult_1_and_2() -> None:
+    got = lr("cosine_restarts", {"t_0": 10, "t_mult": 1}, [0, 5, 9, 10, 15, 20])
+    want = [BASE * (1 + math.cos(math.pi * c / 10)) / 2 for c in (0, 5, 9, 0, 5, 0)]
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    # t_mult = 2: cycles of 10, 20, 40 start at t = 0, 10, 30, 70
+    ts = [0, 9, 10, 29, 30, 69, 70, 71]
+    cur_len = [(0, 10), (9, 10), (0, 20), (19, 20), (0, 40), (39, 40), (0, 80), (1, 80)]
+    got = lr("cosine_restarts", {"t_0": 10, "t_mult": 2}, ts)
+    want = [BASE * (1 + math.cos(math.pi * c / n)) / 2 for c, n in cur_len]
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def _torch_cyclic(t: int, base: float, max_lr: float, up: int, mode: str, gamma: float) -> float:
+    """torch.optim.lr_scheduler.CyclicLR.get_lr, written out (step_size_down = up)."""
+    total = 2.0 * up
+    cycle = math.floor(1 + t / total)
+    x = 1.0 + t / total - cycle
+    scale = x / 0.5 if x <= 0.5 else (x - 1) / (0.5 - 1)
+    height = (max_lr - base) * scale
+    if mode == "triangular":
+        return base + height
+    if mode == "triangular2":
+        return base + height * (1 / (2.0 ** (cycle - 1)))
+    return base + height * gamma**t
+
+
+@pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
+def test_cyclic_modes_match_torch_formula(mode: str) -> None:
+    ts = list(range(0, 70, 3))
+    got = lr("cyclic", {"max_lr": 1.0, "step_size_up": 10, "mode": mode, "gamma": 0.99}, ts)
+    np.testing.assert_allclose(got, [_torch_cyclic(t, BASE, 1.0, 10, mode, 0.99) for t in ts], rtol=1e-12)
+
+
+def test_warmup_ramps_then_runs_the_schedule_from_zero() -> None:
+    got = lr("exponential", {"gamma": 0.5}, [0, 1, 3, 4, 5, 6], warmup=4)
+    want = [BASE * 1 / 4, BASE * 2 / 4, BASE * 4 / 4, BASE, BASE * 0.5, BASE * 0.25]
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_epoch_schedule_on_a_dataset_surface() -> None:
+    body = {
+        "surface": "linear_regression",
+        "steps": 40,
+        "runs": [
+            {
+                "optimizer": "gd",
+                "params": {"lr": 0.001},
+                "batch_size": 100,  # m = 1000: 10 updates per epoch
+                "schedule": {"name": "exponential", "params": {"gamma": 0.5}, "per": "epoch"},
+            }
+        ],
+    }
+    run = trajectories(build_problem(TrajectoryRequest.model_validate(body)))["runs"][0]
+    lrs = np.array(run["lr"])
+    assert np.all(lrs[:10] == 0.001) and np.all(lrs[10:20] == 0.0005) and np.all(lrs[30:40] == 0.000125)
+
+
+def test_milestones_must_increase() -> None:
+    with pytest.raises(ValueError, match="increasing"):
+        SCHEDULES["multistep"].resolve({"milestones": [5, 3]}, "schedule")
