@@ -1,0 +1,77 @@
+"""GET /healthz and the catalogue: fields as the contract names them, fed by the registry."""
+
+from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
+
+
+def test_health(client) -> None:
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json() == {"status": "ok"}
+
+
+def test_surfaces(client) -> None:
+    body = client.get("/api/v1/surfaces").json()
+    assert [s["id"] for s in body] == list(SURFACES)
+    for s in body:
+        for key in ("id", "name", "description", "formula", "x_range", "y_range", "minima", "default_start"):
+            assert key in s
+    datasets = [s for s in body if s["kind"] == "dataset"]
+    assert {s["id"] for s in datasets} == {"linear_regression", "logistic_regression"}
+    assert all("description" in s["dataset"] for s in datasets)
+
+
+def test_optimizers_have_the_contract_params_and_defaults(client) -> None:
+    body = {o["id"]: o for o in client.get("/api/v1/optimizers").json()}
+    assert list(body) == list(OPTIMIZERS)
+    defaults = {o: {p["name"]: p["default"] for p in body[o]["params"]} for o in body}
+    assert defaults["momentum"] == {**defaults["momentum"], "beta": 0.9, "variant": "ewa", "bias_correction": False}
+    assert defaults["adagrad"]["eps"] == 1e-10 and defaults["adagrad"]["initial_accumulator"] == 0
+    assert defaults["rmsprop"]["beta"] == 0.9 and defaults["rmsprop"]["eps"] == 1e-8
+    assert defaults["adadelta"] == {"lr": 1.0, "rho": 0.9, "eps": 1e-6}
+    for adam in ("adam", "adamw"):
+        d = defaults[adam]
+        assert (d["beta1"], d["beta2"], d["eps"], d["bias_correction"], d["amsgrad"]) == (0.9, 0.999, 1e-8, True, False)
+    assert defaults["adamw"]["weight_decay"] == 0.01
+    for o in body.values():
+        assert o["formula"] and o["name"]
+        for p in o["params"]:
+            assert set(p) >= {"name", "default", "min", "max", "description"}
+
+
+def test_schedules(client) -> None:
+    body = {s["id"]: s for s in client.get("/api/v1/schedules").json()}
+    assert list(body) == list(SCHEDULES)
+    names = {k: [p["name"] for p in v["params"]] for k, v in body.items()}
+    assert names["cyclic"] == ["max_lr", "step_size_up", "mode", "gamma"]
+    assert names["cosine_restarts"] == ["t_0", "t_mult", "eta_min"]
+    assert names["polynomial"] == ["total_steps", "power"]
+    assert names["multistep"] == ["milestones", "gamma"]
+
+
+def test_page_and_local_plotly(client) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "static/vendor/plotly.min.js" in page.text and "cdn" not in page.text.lower()
+    js = client.get("/static/vendor/plotly.min.js")
+    assert js.status_code == 200 and len(js.content) > 1_000_000
+
+
+def test_docs_work_offline(client) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "static/swagger/swagger-ui-bundle.js" in docs.text
+    assert "http" not in docs.text.split("<body>")[1].split("url:")[0]
+    assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
+    for p in ("/api/v1/trajectories", "/api/v1/trajectories/stream", "/api/v1/grid"):
+        assert p in paths
+    body = schema["components"]["schemas"]["TrajectoryRequest"]
+    assert body["examples"] and body["properties"]["steps"]["maximum"] == 20000
+    assert body["properties"]["runs"]["maxItems"] == 16
+
+
+def test_security_headers(client) -> None:
+    for path in ("/", "/healthz", "/api/v1/surfaces", "/static/vendor/plotly.min.js"):
+        h = client.get(path).headers
+        assert "default-src 'self'" in h["content-security-policy"]
+        assert h["x-content-type-options"] == "nosniff"
+        assert h["referrer-policy"] == "no-referrer"
