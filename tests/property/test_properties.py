@@ -4,7 +4,7 @@ import json
 import math
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from app.engine.backend import SCALAR
@@ -27,6 +27,7 @@ def surface_point(draw):
 @given(surface_point())
 def test_gradient_matches_finite_differences(p) -> None:
     s, x, y = p
+    assume(not (s.id == "ackley" and math.hypot(x, y) < 1e-3))  # the cone's tip has no gradient
     gx, gy = (float(v) for v in s.grad(x, y, SCALAR))
     scale = max(abs(s.x_range[1] - s.x_range[0]), abs(s.y_range[1] - s.y_range[0]))
     h = 1e-6 * scale
