@@ -1,0 +1,450 @@
+// Wires state, API, controls, plots and the player. All run state lives in the one `app` object.
+import { ApiError, getCatalogue, getGrid, stream } from "./api.js";
+import { el, runCard } from "./controls.js";
+import { PALETTE, defaultState, deserialize, normalizeRun, serialize, toRequest } from "./state.js";
+import { Player } from "./player.js";
+import { drawCharts, drawMap, draw3D, extendMap, moveCursor } from "./plots.js";
+
+const $ = (id) => document.getElementById(id);
+
+const app = {
+  catalogue: null,
+  state: defaultState(),
+  model: { surface: null, grid: null, surfaceKey: "", runs: [], labels: [], result: null, showArrows: true },
+  player: null,
+  abort: null,
+  follow: true, // while not playing, show every point as it arrives
+  firstDraw: null, // timing marks for the README's figures
+  timings: {},
+};
+window.optiviz = app; // for tests and the console
+
+// --- state ⇄ URL ---------------------------------------------------------------------------------
+
+let lastHash = "";
+function pushHash() {
+  const h = serialize(app.state);
+  if (h === lastHash) return;
+  lastHash = h;
+  history.pushState(null, "", `#${h}`);
+}
+
+window.addEventListener("popstate", () => loadFromHash());
+window.addEventListener("hashchange", () => loadFromHash());
+
+function loadFromHash() {
+  const h = location.hash.replace(/^#/, "");
+  if (h === lastHash) return;
+  lastHash = h;
+  app.state = h ? deserialize(h) : defaultState();
+  renderSidebar();
+  rerun({ autoplay: true });
+}
+
+// --- sidebar -------------------------------------------------------------------------------------
+
+function currentSurface() {
+  if (app.state.surface === "custom") {
+    return { id: "custom", kind: "custom", name: "Custom formula", x_range: app.state.xr, y_range: app.state.yr,
+      minima: [], description: "Your formula." };
+  }
+  return app.catalogue.surfaces.find((s) => s.id === app.state.surface) || app.catalogue.surfaces[0];
+}
+
+let debounceTimer = null;
+function changed(debounced = false) {
+  clearTimeout(debounceTimer);
+  if (debounced) debounceTimer = setTimeout(() => { pushHash(); rerun(); }, 150);
+  else { pushHash(); rerun(); }
+}
+
+function renderSidebar() {
+  const s = app.state;
+  const surf = $("surface");
+  surf.replaceChildren(...app.catalogue.surfaces.map((x) => el("option", { value: x.id, selected: x.id === s.surface }, x.name)),
+    el("option", { value: "custom", selected: s.surface === "custom" }, "Custom formula…"));
+  const sd = currentSurface();
+  $("surface-desc").textContent = s.surface === "custom" ? "Type a formula in x and y." : `${sd.formula} — ${sd.description}`;
+  $("custom").hidden = s.surface !== "custom";
+  $("formula").value = s.expr;
+  $("xr").value = s.xr.join(", ");
+  $("yr").value = s.yr.join(", ");
+  $("steps").value = s.steps;
+  $("seed").value = s.seed;
+  $("tolerance").value = s.tolerance;
+  $("start").textContent = s.start ? `(${s.start.map((v) => +v.toPrecision(4)).join(", ")})` : "default";
+  $("view-overlay").checked = s.view === "overlay";
+  $("view-multiples").checked = s.view === "multiples";
+  $("view-3d").checked = s.threeD;
+  renderRuns();
+}
+
+function renderRuns() {
+  const sd = currentSurface();
+  const cards = app.state.runs.map((run, i) => runCard(run, i, app.catalogue, sd, {
+    update: (patch, debounced) => {
+      app.state.runs[i] = { ...app.state.runs[i], ...patch };
+      if (!debounced || "optimizer" in patch || "hidden" in patch || "color" in patch) renderRuns();
+      if ("hidden" in patch || "color" in patch) { pushHash(); syncModelRuns(); redraw(); return; }
+      changed(debounced);
+    },
+    duplicate: () => {
+      if (app.state.runs.length >= 16) return;
+      const copy = normalizeRun({ ...structuredClone(app.state.runs[i]), color: nextColor() });
+      app.state.runs.splice(i + 1, 0, copy);
+      renderRuns();
+      changed();
+    },
+    remove: () => {
+      if (app.state.runs.length <= 1) return;
+      app.state.runs.splice(i, 1);
+      renderRuns();
+      changed();
+    },
+  }));
+  $("runs").replaceChildren(...cards);
+  $("add-run").disabled = app.state.runs.length >= 16;
+  updateStatuses();
+}
+
+function nextColor() {
+  const used = new Set(app.state.runs.map((r) => r.color));
+  return PALETTE.find((c) => !used.has(c)) || PALETTE[app.state.runs.length % PALETTE.length];
+}
+
+function bindStaticControls() {
+  $("surface").addEventListener("change", (e) => {
+    app.state.surface = e.target.value;
+    app.state.start = null;
+    renderSidebar();
+    changed();
+  });
+  let formulaTimer = null;
+  const formulaChanged = () => {
+    clearTimeout(formulaTimer);
+    formulaTimer = setTimeout(async () => {
+      const expr = $("formula").value;
+      const xr = parsePair($("xr").value);
+      const yr = parsePair($("yr").value);
+      try {
+        await getGrid({ expression: expr, x_range: xr || app.state.xr, y_range: yr || app.state.yr }, 2);
+        $("formula-error").textContent = "";
+        $("formula").setAttribute("aria-invalid", "false");
+        app.state.expr = expr;
+        if (xr) app.state.xr = xr;
+        if (yr) app.state.yr = yr;
+        app.state.start = null;
+        changed();
+      } catch (err) {
+        $("formula-error").textContent = err instanceof ApiError ? err.message : String(err);
+        $("formula").setAttribute("aria-invalid", "true");
+      }
+    }, 250);
+  };
+  for (const id of ["formula", "xr", "yr"]) $(id).addEventListener("input", formulaChanged);
+  const num = (id, key, parse) => $(id).addEventListener("input", (e) => {
+    const v = parse(e.target.value);
+    if (!Number.isFinite(v)) return;
+    app.state[key] = v;
+    changed(true);
+  });
+  num("steps", "steps", (v) => Math.max(1, Math.min(20000, parseInt(v, 10))));
+  num("seed", "seed", (v) => Math.max(0, parseInt(v, 10)));
+  num("tolerance", "tolerance", (v) => Math.max(0, parseFloat(v)));
+  $("reset-start").addEventListener("click", () => { app.state.start = null; renderSidebar(); changed(); });
+  $("add-run").addEventListener("click", () => {
+    const opts = app.catalogue.optimizers;
+    const used = new Set(app.state.runs.map((r) => r.optimizer));
+    const opt = (opts.find((o) => !used.has(o.id)) || opts[0]).id;
+    app.state.runs.push(normalizeRun({ optimizer: opt, params: {}, color: nextColor() }));
+    renderRuns();
+    changed();
+  });
+  for (const id of ["view-overlay", "view-multiples"]) {
+    $(id).addEventListener("change", (e) => { app.state.view = e.target.value; pushHash(); redraw(); });
+  }
+  $("view-3d").addEventListener("change", (e) => { app.state.threeD = e.target.checked; pushHash(); redraw(); });
+  $("arrows").addEventListener("change", (e) => { app.model.showArrows = e.target.checked; redraw(); });
+  $("play").addEventListener("click", () => { app.player.toggle(); updatePlayButton(); });
+  $("step-back").addEventListener("click", () => { app.player.step(-1); updatePlayButton(); });
+  $("step-fwd").addEventListener("click", () => { app.player.step(1); updatePlayButton(); });
+  $("speed").addEventListener("input", (e) => { app.player.speed = Math.max(1, Math.round(2 ** +e.target.value)); });
+  $("scrub").addEventListener("input", (e) => { app.player.pause(); app.follow = false; app.player.seek(+e.target.value); updatePlayButton(); });
+  $("export-json").addEventListener("click", exportJSON);
+  $("export-csv").addEventListener("click", exportCSV);
+  $("export-curl").addEventListener("click", showCurl);
+  document.addEventListener("keydown", (e) => {
+    if (e.target.closest("input, select, textarea, button")) return;
+    if (e.key === " ") { e.preventDefault(); app.player.toggle(); updatePlayButton(); }
+    else if (e.key === "ArrowRight") { app.player.step(e.shiftKey ? 10 : 1); updatePlayButton(); }
+    else if (e.key === "ArrowLeft") { app.player.step(e.shiftKey ? -10 : -1); updatePlayButton(); }
+  });
+  $("map").addEventListener("click", onMapClick);
+}
+
+function parsePair(text) {
+  const v = text.split(/[ ,]+/).filter(Boolean).map(Number);
+  return v.length === 2 && v.every(Number.isFinite) && v[0] < v[1] ? v : null;
+}
+
+// --- running -------------------------------------------------------------------------------------
+
+function syncModelRuns() {
+  app.model.runs = app.state.runs.map((r) => ({ ...r }));
+  const counts = {};
+  app.model.labels = app.state.runs.map((r, i) => {
+    const name = r.label || app.catalogue.optimizers.find((o) => o.id === r.optimizer)?.name || r.optimizer;
+    counts[name] = (counts[name] || 0) + 1;
+    const lr = r.params.lr !== undefined ? ` α=${r.params.lr}` : "";
+    return `${i + 1}. ${name}${lr}`;
+  });
+}
+
+async function rerun({ autoplay = false } = {}) {
+  if (app.abort) app.abort.abort();
+  const abort = new AbortController();
+  app.abort = abort;
+  const t0 = performance.now();
+  const s = app.state;
+  const surface = currentSurface();
+  const key = s.surface === "custom" ? `custom:${s.expr}:${s.xr}:${s.yr}` : s.surface;
+  try {
+    if (key !== app.model.surfaceKey || !app.model.grid) {
+      const gridSurface = s.surface === "custom" ? { expression: s.expr, x_range: s.xr, y_range: s.yr } : s.surface;
+      app.model.grid = await getGrid(gridSurface, 120, abort.signal);
+      app.model.surfaceKey = key;
+    }
+    app.model.surface = surface;
+    syncModelRuns();
+    const body = toRequest(s);
+    app.model.request = body;
+    app.model.result = s.runs.map(() => null);
+    app.player.pause();
+    app.player.reset(s.steps);
+    app.follow = !autoplay;
+    $("run-error").textContent = "";
+    let drawn = false;
+    await stream(body, (name, data) => {
+      if (abort.signal.aborted) return;
+      if (name === "meta") {
+        app.model.meta = data;
+        if (data.surface) app.model.surface = data.surface;
+        app.model.result = data.runs.map(() => ({ x: [], y: [], loss: [], lr: [], grad_norm: [], batch_loss: null,
+          state: null, status: "running", steps_taken: 0, done: false }));
+      } else if (name === "points") {
+        const r = app.model.result[data.run];
+        for (const k of ["x", "y", "loss", "lr", "grad_norm"]) r[k].push(...data[k]);
+        if (data.batch_loss) (r.batch_loss ||= []).push(...data.batch_loss);
+        if (data.state) {
+          r.state ||= Object.fromEntries(Object.keys(data.state).map((k) => [k, data.state[k] === null ? null : []]));
+          for (const k of Object.keys(data.state)) if (data.state[k]) r.state[k].push(...data.state[k]);
+        }
+        r.steps_taken = r.lr.length;
+        onArrival();
+        if (!drawn) {
+          drawn = true;
+          if (!app.timings.firstTrace) app.timings.firstTrace = performance.now();
+        }
+      } else if (name === "done") {
+        data.runs.forEach((d, i) => Object.assign(app.model.result[i], d, { done: true }));
+        app.player.total = Math.max(...app.model.result.map((r) => r.x.length - 1));
+        onArrival(true);
+        app.timings.lastRun = performance.now() - t0;
+        document.body.dataset.ready = "1";
+      } else if (name === "error") {
+        $("run-error").textContent = data.detail;
+      }
+    }, abort.signal);
+    if (autoplay) { app.player.seek(0); app.player.play(); updatePlayButton(); }
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    $("run-error").textContent = err instanceof ApiError ? err.message : String(err);
+  }
+}
+
+let chartTimer = null;
+function onArrival(final = false) {
+  const res = app.model.result;
+  const max = Math.max(0, ...res.map((r) => r.x.length - 1));
+  app.player.setAvailable(max);
+  $("scrub").max = max;
+  if (app.follow && !app.player.playing) {
+    const from = app.player.it;
+    app.player.it = max;
+    frame(from, max);
+  }
+  clearTimeout(chartTimer);
+  if (final) { drawChartsNow(); updateStatuses(); summary(); }
+  else chartTimer = setTimeout(drawChartsNow, 60);
+}
+
+function visibleRuns() {
+  return app.state.runs.map((r, i) => (r.hidden ? -1 : i)).filter((i) => i >= 0);
+}
+
+// Draw everything for iteration `it` from scratch.
+function redraw() {
+  const it = app.player.it;
+  const runs = visibleRuns();
+  const map = $("map");
+  const multiples = $("multiples");
+  if (!app.model.grid) return;
+  if (app.state.threeD) {
+    map.hidden = false;
+    multiples.hidden = true;
+    draw3D(map, app.model, it, runs);
+  } else if (app.state.view === "multiples") {
+    map.hidden = true;
+    multiples.hidden = false;
+    const divs = runs.map((i) => {
+      let d = multiples.querySelector(`[data-small="${i}"]`);
+      if (!d) d = el("div", { class: "small-map", "data-small": i });
+      return d;
+    });
+    multiples.replaceChildren(...divs);
+    divs.forEach((d, k) => drawMap(d, app.model, it, [runs[k]], app.model.labels[runs[k]]));
+  } else {
+    map.hidden = false;
+    multiples.hidden = true;
+    drawMap(map, app.model, it, runs);
+  }
+  mapMode = app.state.threeD ? "3d" : app.state.view;
+  drawChartsNow();
+  readout();
+}
+
+let mapMode = "";
+function frame(from, to) {
+  const mode = app.state.threeD ? "3d" : app.state.view;
+  const map = $("map");
+  if (mode !== mapMode || !map.data || to < from || mode === "3d") {
+    redraw();
+  } else if (mode === "multiples") {
+    for (const d of $("multiples").children) extendMap(d, app.model, from, to);
+  } else {
+    extendMap(map, app.model, from, to);
+  }
+  $("scrub").value = to;
+  $("iteration").textContent = `iteration ${to} / ${app.player.max}`;
+  moveCursor($("charts"), to);
+  readout();
+}
+
+function drawChartsNow() {
+  drawCharts($("charts"), app.model, app.player.it, visibleRuns());
+}
+
+function updatePlayButton() {
+  $("play").textContent = app.player.playing ? "❚❚ Pause" : "▶ Play";
+  $("play").setAttribute("aria-pressed", app.player.playing ? "true" : "false");
+}
+
+function updateStatuses() {
+  const res = app.model.result;
+  document.querySelectorAll("[data-status]").forEach((node) => {
+    const r = res?.[+node.dataset.status];
+    if (!r) { node.textContent = ""; return; }
+    node.textContent = r.done ? (r.status === "max_steps" ? `ran ${r.steps_taken} steps` : `${r.status} at step ${r.steps_taken}`)
+      : `running… ${r.steps_taken}`;
+    node.dataset.kind = r.status;
+  });
+}
+
+// Internals at the scrubbed iteration.
+function readout() {
+  const it = app.player.it;
+  const rows = visibleRuns().map((i) => {
+    const d = app.model.result?.[i];
+    if (!d || it >= d.lr.length) return null;
+    const st = d.state || {};
+    const f = (v) => (v === null || v === undefined ? "—" : Number(v).toPrecision(3));
+    return el("tr", {}, el("td", {}, el("span", { class: "swatch", style: `background:${app.model.runs[i].color}` }), app.model.labels[i]),
+      el("td", {}, `(${f(st.gx?.[it])}, ${f(st.gy?.[it])})`),
+      el("td", {}, st.mx ? `(${f(st.mx[it])}, ${f(st.my[it])})` : "—"),
+      el("td", {}, `(${f(d.x[it + 1] - d.x[it])}, ${f(d.y[it + 1] - d.y[it])})`),
+      el("td", {}, st.eff_lr_x ? `(${f(st.eff_lr_x[it])}, ${f(st.eff_lr_y[it])})` : f(d.lr[it])));
+  }).filter(Boolean);
+  $("internals-body").replaceChildren(...rows);
+}
+
+function summary() {
+  const s = currentSurface();
+  const minima = app.model.surface?.minima || s.minima || [];
+  const tol = app.state.tolerance || 1e-3;
+  const rows = app.model.result.map((d, i) => {
+    if (!d) return null;
+    const last = d.x.length - 1;
+    const reach = d.grad_norm.findIndex((g) => g < tol);
+    const dist = minima.length ? Math.min(...minima.map((m) => Math.hypot(d.x[last] - m[0], d.y[last] - m[1]))) : null;
+    return el("tr", {}, el("td", {}, el("span", { class: "swatch", style: `background:${app.model.runs[i].color}` }), app.model.labels[i]),
+      el("td", {}, d.status === "max_steps" ? "still going" : `${d.status} at step ${d.steps_taken}`),
+      el("td", {}, d.loss[last].toPrecision(5)),
+      el("td", {}, reach >= 0 ? String(reach) : d.status === "converged" ? String(d.steps_taken) : "—"),
+      el("td", {}, dist === null ? "—" : dist.toPrecision(3)));
+  }).filter(Boolean);
+  $("summary-tol").textContent = tol;
+  $("summary-body").replaceChildren(...rows);
+}
+
+function onMapClick(e) {
+  const map = $("map");
+  if (app.state.threeD || !map._fullLayout || e.target.closest(".modebar")) return;
+  const xa = map._fullLayout.xaxis;
+  const ya = map._fullLayout.yaxis;
+  const rect = map.getBoundingClientRect();
+  const px = e.clientX - rect.left - xa._offset;
+  const py = e.clientY - rect.top - ya._offset;
+  if (px < 0 || py < 0 || px > xa._length || py > ya._length) return;
+  app.state.start = [xa.p2l(px), ya.p2l(py)].map((v) => Number(v.toPrecision(5)));
+  $("start").textContent = `(${app.state.start.join(", ")})`;
+  pushHash();
+  rerun({ autoplay: true });
+}
+
+// --- export --------------------------------------------------------------------------------------
+
+function download(name, text, type) {
+  const a = el("a", { href: URL.createObjectURL(new Blob([text], { type })), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+function exportJSON() {
+  download("optiviz.json", JSON.stringify({ request: app.model.request, surface: app.model.surface,
+    runs: app.model.result.map((r, i) => ({ ...app.model.meta.runs[i], ...r })) }, null, 1), "application/json");
+}
+
+function exportCSV() {
+  const lines = ["run,label,optimizer,t,x,y,loss,lr,grad_norm"];
+  app.model.result.forEach((r, i) => {
+    for (let t = 0; t < r.x.length; t++) {
+      lines.push([i, JSON.stringify(app.model.labels[i]), app.state.runs[i].optimizer, t, r.x[t], r.y[t], r.loss[t],
+        r.lr[t] ?? "", r.grad_norm[t] ?? ""].join(","));
+    }
+  });
+  download("optiviz.csv", lines.join("\n"), "text/csv");
+}
+
+function showCurl() {
+  const url = new URL("api/v1/trajectories", location.href).href;
+  const body = JSON.stringify({ ...app.model.request, include_state: undefined }).replace(/'/g, "'\\''");
+  $("curl").value = `curl -s '${url}' -H 'content-type: application/json' -d '${body}'`;
+  $("curl").hidden = false;
+  $("curl").select();
+}
+
+// --- start ---------------------------------------------------------------------------------------
+
+async function main() {
+  app.catalogue = await getCatalogue();
+  app.player = new Player((from, to) => { frame(from, to); if (!app.player.playing) updatePlayButton(); });
+  bindStaticControls();
+  const h = location.hash.replace(/^#/, "");
+  lastHash = h;
+  app.state = h ? deserialize(h) : defaultState();
+  renderSidebar();
+  await rerun({ autoplay: true });
+}
+
+main().catch((err) => { $("run-error").textContent = String(err); });
