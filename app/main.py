@@ -15,7 +15,7 @@ import swagger_ui_bundle
 
 from app import __version__
 from app.api.middleware import BodySizeLimit, SecurityHeaders
-from app.api.routes import catalogue, docs, grid, health, pages, trajectories
+from app.api.routes import catalogue, docs, expressions, grid, health, pages, trajectories
 from app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ def create_app() -> FastAPI:
         docs_url=None,  # served by routes/docs.py with local assets
         redoc_url=None,
     )
-    for module in (health, catalogue, trajectories, grid, pages, docs):
+    for module in (health, catalogue, trajectories, grid, expressions, pages, docs):
         app.include_router(module.router)
     app.mount("/static/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor")
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_bundle.swagger_ui_path)), name="swagger")

@@ -37,6 +37,7 @@ export const getCatalogue = async () => {
 };
 
 export const getGrid = (surface, n, signal) => json("POST", "api/v1/grid", { surface, n }, signal);
+export const checkExpression = (expression) => json("POST", "api/v1/expressions/check", { expression });
 export const getTrajectories = (body, signal) => json("POST", "api/v1/trajectories", body, signal);
 
 // POST a stream request and call onEvent(name, data) for each server-sent event.

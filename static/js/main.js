@@ -1,9 +1,9 @@
 // Wires state, API, controls, plots and the player. All run state lives in the one `app` object.
-import { ApiError, getCatalogue, getGrid, stream } from "./api.js";
+import { ApiError, checkExpression, getCatalogue, getGrid, stream } from "./api.js";
 import { el, runCard } from "./controls.js";
 import { PALETTE, defaultState, deserialize, normalizeRun, serialize, toRequest } from "./state.js";
 import { Player } from "./player.js";
-import { drawCharts, drawMap, draw3D, extendMap, moveCursor } from "./plots.js";
+import { drawCharts, drawMap, drawPaths, draw3D, extendMap, moveCursor } from "./plots.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -127,7 +127,9 @@ function bindStaticControls() {
       const xr = parsePair($("xr").value);
       const yr = parsePair($("yr").value);
       try {
-        await getGrid({ expression: expr, x_range: xr || app.state.xr, y_range: yr || app.state.yr }, 2);
+        const check = await checkExpression(expr);
+        if (!check.valid) throw new ApiError(422, check.detail);
+        if (!xr || !yr) throw new ApiError(422, "ranges must be two numbers: low, high (low < high)");
         $("formula-error").textContent = "";
         $("formula").setAttribute("aria-invalid", "false");
         app.state.expr = expr;
@@ -168,18 +170,23 @@ function bindStaticControls() {
   $("play").addEventListener("click", () => { app.player.toggle(); updatePlayButton(); });
   $("step-back").addEventListener("click", () => { app.player.step(-1); updatePlayButton(); });
   $("step-fwd").addEventListener("click", () => { app.player.step(1); updatePlayButton(); });
-  $("speed").addEventListener("input", (e) => { app.player.speed = Math.max(1, Math.round(2 ** +e.target.value)); });
+  $("speed").addEventListener("input", (e) => { app.player.speed = 2 ** (+e.target.value - 2); });
   $("scrub").addEventListener("input", (e) => { app.player.pause(); app.follow = false; app.player.seek(+e.target.value); updatePlayButton(); });
   $("export-json").addEventListener("click", exportJSON);
   $("export-csv").addEventListener("click", exportCSV);
   $("export-curl").addEventListener("click", showCurl);
   document.addEventListener("keydown", (e) => {
-    if (e.target.closest("input, select, textarea, button")) return;
-    if (e.key === " ") { e.preventDefault(); app.player.toggle(); updatePlayButton(); }
+    if (e.target.closest("input, select, textarea, summary")) return;
+    if (e.key === " ") {
+      if (e.target.closest("button")) return; // the button's own click
+      e.preventDefault(); app.player.toggle(); updatePlayButton();
+    }
     else if (e.key === "ArrowRight") { app.player.step(e.shiftKey ? 10 : 1); updatePlayButton(); }
     else if (e.key === "ArrowLeft") { app.player.step(e.shiftKey ? -10 : -1); updatePlayButton(); }
   });
-  $("map").addEventListener("click", onMapClick);
+  $("map-wrap").addEventListener("click", onMapClick);
+  let resizeTimer = null;
+  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(redraw, 150); });
 }
 
 function parsePair(text) {
@@ -222,6 +229,7 @@ async function rerun({ autoplay = false } = {}) {
     app.player.pause();
     app.player.reset(s.steps);
     app.follow = !autoplay;
+    if (autoplay) { app.player.play(); updatePlayButton(); }
     $("run-error").textContent = "";
     let drawn = false;
     await stream(body, (name, data) => {
@@ -255,14 +263,14 @@ async function rerun({ autoplay = false } = {}) {
         $("run-error").textContent = data.detail;
       }
     }, abort.signal);
-    if (autoplay) { app.player.seek(0); app.player.play(); updatePlayButton(); }
   } catch (err) {
     if (err.name === "AbortError") return;
+    if (!(err instanceof ApiError)) console.error(err);
     $("run-error").textContent = err instanceof ApiError ? err.message : String(err);
   }
 }
 
-let chartTimer = null;
+let lastCharts = 0;
 function onArrival(final = false) {
   const res = app.model.result;
   const max = Math.max(0, ...res.map((r) => r.x.length - 1));
@@ -273,65 +281,106 @@ function onArrival(final = false) {
     app.player.it = max;
     frame(from, max);
   }
-  clearTimeout(chartTimer);
-  if (final) { drawChartsNow(); updateStatuses(); summary(); }
-  else chartTimer = setTimeout(drawChartsNow, 60);
+  const now = performance.now();
+  if (final || now - lastCharts > 400) { chartsDirty = true; lastCharts = now; } // charts are slow to redraw
+  if (final) { pathsDirty = true; updateStatuses(); summary(); }
+  frame(app.player.it, app.player.it);
 }
 
 function visibleRuns() {
   return app.state.runs.map((r, i) => (r.hidden ? -1 : i)).filter((i) => i >= 0);
 }
 
-// Draw everything for iteration `it` from scratch.
+// Draw everything for iteration `it` from scratch (goes through the render queue).
 function redraw() {
-  const it = app.player.it;
-  const runs = visibleRuns();
-  const map = $("map");
-  const multiples = $("multiples");
-  if (!app.model.grid) return;
-  if (app.state.threeD) {
-    map.hidden = false;
-    multiples.hidden = true;
-    draw3D(map, app.model, it, runs);
-  } else if (app.state.view === "multiples") {
-    map.hidden = true;
-    multiples.hidden = false;
-    const divs = runs.map((i) => {
-      let d = multiples.querySelector(`[data-small="${i}"]`);
-      if (!d) d = el("div", { class: "small-map", "data-small": i });
-      return d;
-    });
-    multiples.replaceChildren(...divs);
-    divs.forEach((d, k) => drawMap(d, app.model, it, [runs[k]], app.model.labels[runs[k]]));
-  } else {
-    map.hidden = false;
-    multiples.hidden = true;
-    drawMap(map, app.model, it, runs);
-  }
-  mapMode = app.state.threeD ? "3d" : app.state.view;
-  drawChartsNow();
-  readout();
+  forceRedraw = true;
+  frame(app.player.it, app.player.it);
 }
 
-let mapMode = "";
-function frame(from, to) {
-  const mode = app.state.threeD ? "3d" : app.state.view;
-  const map = $("map");
-  if (mode !== mapMode || !map.data || to < from || mode === "3d") {
-    redraw();
-  } else if (mode === "multiples") {
-    for (const d of $("multiples").children) extendMap(d, app.model, from, to);
+async function redrawNow(it) {
+  const runs = visibleRuns();
+  const multiples = $("multiples");
+  const three = $("map3d");
+  $("map-wrap").hidden = app.state.threeD || app.state.view === "multiples";
+  three.hidden = !app.state.threeD;
+  multiples.hidden = app.state.threeD || app.state.view !== "multiples";
+  if (app.state.threeD) {
+    await draw3D(three, app.model, it, runs);
+  } else if (app.state.view === "multiples") {
+    const layers = runs.map((i) => {
+      let d = multiples.querySelector(`[data-small="${i}"]`);
+      if (!d) d = el("div", { class: "small-map layered", "data-small": i }, el("div", { class: "bg" }), el("div", { class: "fg" }));
+      return d;
+    });
+    multiples.replaceChildren(...layers);
+    for (let k = 0; k < layers.length; k++) await drawMap(layerOf(layers[k]), app.model, it, [runs[k]], app.model.labels[runs[k]]);
   } else {
-    extendMap(map, app.model, from, to);
+    await drawMap(mainLayer(), app.model, it, runs);
   }
+  mapMode = app.state.threeD ? "3d" : app.state.view;
+  await drawChartsNow();
+}
+
+const layerOf = (d) => ({ bg: d.querySelector(".bg"), fg: d.querySelector(".fg") });
+const mainLayer = () => ({ bg: $("map-bg"), fg: $("map") });
+
+// Rendering is a queue of one: Plotly calls never overlap, and while one draws, later frames
+// collapse into the newest. The player may move faster than Plotly draws.
+let mapMode = "";
+let drawnUpTo = 0;
+let drawing = null;
+let pendingTo = null;
+let forceRedraw = false; // everything, contour included
+let pathsDirty = false; // the path layer (end markers, statuses)
+let chartsDirty = false; // the loss / lr / gradient-norm charts
+
+function frame(from, to) {
   $("scrub").value = to;
   $("iteration").textContent = `iteration ${to} / ${app.player.max}`;
-  moveCursor($("charts"), to);
-  readout();
+  pendingTo = to;
+  if (!drawing) drawing = Promise.resolve().then(renderLoop); // async: the loop clears `drawing` itself
+}
+
+async function renderLoop() {
+  try {
+    while (pendingTo !== null) {
+      await new Promise((r) => setTimeout(r, 0)); // let input, timers and the network in between frames
+      const to = pendingTo;
+      pendingTo = null;
+      if (!window.Plotly || !app.model.grid || !app.model.surface) continue;
+      const mode = app.state.threeD ? "3d" : app.state.view;
+      if (forceRedraw || mode !== mapMode || !$("map").data || to < drawnUpTo || mode === "3d") {
+        forceRedraw = pathsDirty = chartsDirty = false;
+        await redrawNow(to);
+      } else {
+        const runs = visibleRuns();
+        const layers = mode === "multiples" ? [...$("multiples").children].map(layerOf) : [mainLayer()];
+        for (let k = 0; k < layers.length; k++) {
+          if (pathsDirty) {
+            const shown = mode === "multiples" ? [runs[k]] : runs;
+            await drawPaths(layers[k].fg, app.model, to, shown, mode === "multiples" ? app.model.labels[runs[k]] : undefined);
+          } else {
+            await extendMap(layers[k], app.model, drawnUpTo, to);
+          }
+        }
+        pathsDirty = false;
+        if (chartsDirty) await drawChartsNow();
+        else await moveCursor($("charts"), to);
+      }
+      chartsDirty = false;
+      drawnUpTo = to;
+      readout();
+    }
+  } catch (err) {
+    console.error(err);
+  } finally {
+    drawing = null;
+  }
 }
 
 function drawChartsNow() {
-  drawCharts($("charts"), app.model, app.player.it, visibleRuns());
+  if (!window.Plotly || !app.model.result) return Promise.resolve();
+  return drawCharts($("charts"), app.model, app.player.it, visibleRuns());
 }
 
 function updatePlayButton() {
@@ -388,7 +437,7 @@ function summary() {
 
 function onMapClick(e) {
   const map = $("map");
-  if (app.state.threeD || !map._fullLayout || e.target.closest(".modebar")) return;
+  if (app.state.threeD || !map._fullLayout || e.target.closest(".modebar, .legend")) return;
   const xa = map._fullLayout.xaxis;
   const ya = map._fullLayout.yaxis;
   const rect = map.getBoundingClientRect();
@@ -436,8 +485,20 @@ function showCurl() {
 
 // --- start ---------------------------------------------------------------------------------------
 
+// Plotly (4.6 MB) is fetched by a preload in the page and run once the first API requests are
+// on their way, so the server computes while the browser parses it.
+const plotlyReady = new Promise((resolve, reject) => {
+  if (window.Plotly) { resolve(); return; }
+  const script = document.createElement("script");
+  script.src = "static/vendor/plotly.min.js";
+  script.onload = resolve;
+  script.onerror = reject;
+  setTimeout(() => document.head.append(script), 0);
+});
+
 async function main() {
   app.catalogue = await getCatalogue();
+  plotlyReady.then(() => redraw());
   app.player = new Player((from, to) => { frame(from, to); if (!app.player.playing) updatePlayButton(); });
   bindStaticControls();
   const h = location.hash.replace(/^#/, "");

@@ -1,6 +1,8 @@
 // The run loop (play, pause, step, speed), separate from rendering: it only moves `it` and
 // calls onFrame(from, to) with the range to show.
 
+export const PLAY_SECONDS = 5;
+
 export class Player {
   constructor(onFrame) {
     this.onFrame = onFrame;
@@ -8,8 +10,9 @@ export class Player {
     this.max = 0; // last iteration available (grows while points stream in)
     this.total = 0; // last iteration expected
     this.playing = false;
-    this.speed = 4; // iterations per frame
+    this.speed = 1; // × the base rate: a whole run plays in about PLAY_SECONDS
     this._raf = null;
+    this._last = 0;
     this._tick = this._tick.bind(this);
   }
 
@@ -26,6 +29,8 @@ export class Player {
   play() {
     if (this.it >= this.total && this.max >= this.total) this.seek(0);
     this.playing = true;
+    this._last = performance.now();
+    this._carry = 0;
     if (!this._raf) this._raf = requestAnimationFrame(this._tick);
   }
 
@@ -52,9 +57,15 @@ export class Player {
   _tick() {
     this._raf = null;
     if (!this.playing) return;
-    if (this.it < this.max) {
+    const now = performance.now();
+    const rate = (Math.max(this.total, 50) / PLAY_SECONDS) * this.speed; // iterations per second
+    this._carry += ((now - this._last) / 1000) * rate;
+    this._last = now;
+    const n = Math.floor(this._carry);
+    if (this.it < this.max && n > 0) {
+      this._carry -= n;
       const from = this.it;
-      this.it = Math.min(this.max, this.it + this.speed);
+      this.it = Math.min(this.max, this.it + n);
       this.onFrame(from, this.it);
     } else if (this.max >= this.total) {
       this.playing = false; // reached the end

@@ -30,15 +30,22 @@ function hoverData(run, upto) {
 const HOVER = "<b>%{fullData.name}</b><br>iteration %{customdata[0]}<br>x %{x:.5g}, y %{y:.5g}<br>" +
   "loss %{customdata[1]:.5g}<br>lr %{customdata[2]:.3g}<br>grad norm %{customdata[3]:.3g}<extra></extra>";
 
-// Traces of the contour map: [contour, minima, (path, head, end) per shown run]
-export function mapTraces(model, it, runIndices) {
-  const { grid, surface } = model;
-  const cz = contourZ(grid, surface);
-  const traces = [{
+// The map is two aligned Plotly layers: the contour below (redrawn only when the surface or the
+// zoom changes) and the paths above, so that playback frames never recompute the contour.
+export function contourTraces(model) {
+  const { grid } = model;
+  const cz = contourZ(grid, model.surface);
+  return [{
     type: "contour", x: grid.x, y: grid.y, z: cz.z, ncontours: 30, showscale: false, hoverinfo: "skip",
     colorscale: "Greys", reversescale: true, opacity: 0.55, contours: { coloring: "heatmap", showlines: true },
     line: { width: 0.6, color: "rgba(60,60,60,0.45)" }, name: cz.log ? "log₁₀ loss" : "loss",
-  }, {
+  }];
+}
+
+// Traces of the path layer: [minima, (path, head, end) per shown run]
+export function mapTraces(model, it, runIndices) {
+  const { surface } = model;
+  const traces = [{
     type: "scatter", mode: "markers", x: surface.minima.map((m) => m[0]), y: surface.minima.map((m) => m[1]),
     marker: { symbol: "star", size: 14, color: "#ffffff", line: { color: "#000", width: 1.5 } }, name: "minima",
     hovertemplate: "minimum (%{x:.4g}, %{y:.4g})<extra></extra>", showlegend: false,
@@ -65,24 +72,56 @@ export function mapTraces(model, it, runIndices) {
   return traces;
 }
 
-export function mapLayout(model, title, annotations = []) {
+export function mapLayout(model, title, annotations = [], background = false, ranges = null) {
   const s = model.surface;
+  const axis = (range, name) => ({
+    range: range, title: { text: background ? name : "" }, zeroline: false, autorange: false,
+    showgrid: background, showticklabels: background, ticks: background ? "outside" : "",
+  });
   return {
-    uirevision: model.surfaceKey, margin: { l: 45, r: 10, t: title ? 28 : 10, b: 36 }, font: FONT,
-    title: title ? { text: title, font: { size: 13 } } : undefined,
-    xaxis: { range: s.x_range, title: { text: s.kind === "dataset" ? "w" : "x" }, zeroline: false },
-    yaxis: { range: s.y_range, title: { text: s.kind === "dataset" ? "b" : "y" }, zeroline: false },
-    legend: { orientation: "h", y: -0.12 }, hovermode: "closest", annotations, clickmode: "event",
-    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff",
+    uirevision: model.surfaceKey, margin: { l: 50, r: 10, t: 28, b: 70 }, font: FONT,
+    title: title && !background ? { text: title, font: { size: 13 } } : undefined,
+    xaxis: axis(ranges ? ranges.x : s.x_range, s.kind === "dataset" ? "w" : "x"),
+    yaxis: axis(ranges ? ranges.y : s.y_range, s.kind === "dataset" ? "b" : "y"),
+    showlegend: !background, legend: { orientation: "h", y: -0.1, yanchor: "top" }, hovermode: "closest",
+    annotations, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: background ? "#fff" : "rgba(0,0,0,0)",
   };
 }
 
-export function drawMap(div, model, it, runIndices, title) {
+const CONFIG_BG = { staticPlot: true }; // resized by the app (see main.js), never by itself mid-draw
+
+// layer = { bg, fg }: two stacked divs of the same size
+export async function drawMap(layer, model, it, runIndices, title) {
+  const ranges = layer.fg._fullLayout && layer.fg.layout?.uirevision === model.surfaceKey
+    ? { x: layer.fg._fullLayout.xaxis.range.slice(), y: layer.fg._fullLayout.yaxis.range.slice() } : null;
+  const bgKey = `${model.surfaceKey}|${title || ""}|${JSON.stringify(ranges)}|${layer.bg.clientWidth}x${layer.bg.clientHeight}`;
+  if (layer.bg._key !== bgKey) { // the contour only changes with the surface, zoom or size
+    // newPlot, not react: react's layout-only path for contours can lose their calcdata
+    await Plotly.newPlot(layer.bg, contourTraces(model), mapLayout(model, title, [], true, ranges), CONFIG_BG);
+    layer.bg._key = bgKey;
+  }
+  const p = await Plotly.react(layer.fg, mapTraces(model, it, runIndices), mapLayout(model, title, arrows(model, it, runIndices)), CONFIG);
+  if (!layer.fg._synced) { // the user zooms or pans the top layer: redraw the contour to match
+    layer.fg._synced = true;
+    layer.fg.on("plotly_relayout", (ev) => {
+      if (!Object.keys(ev).some((k) => k.startsWith("xaxis") || k.startsWith("yaxis"))) return;
+      const fl = layer.fg._fullLayout;
+      const r = { x: fl.xaxis.range.slice(), y: fl.yaxis.range.slice() };
+      layer.bg._key = null;
+      Plotly.newPlot(layer.bg, contourTraces(model), mapLayout(model, title, [], true, r), CONFIG_BG);
+    });
+  }
+  return p;
+}
+
+// Redraw only the path layer (the contour below is untouched).
+export function drawPaths(div, model, it, runIndices, title) {
   return Plotly.react(div, mapTraces(model, it, runIndices), mapLayout(model, title, arrows(model, it, runIndices)), CONFIG);
 }
 
 // Grow the drawn paths from index `from` to `to` (inclusive) without redrawing everything.
-export function extendMap(div, model, from, to) {
+export async function extendMap(layer, model, from, to) {
+  const div = layer.fg;
   const traces = div.data || [];
   const idx = [];
   const xs = [];
@@ -110,9 +149,9 @@ export function extendMap(div, model, from, to) {
       heads.y.push([data.y[last]]);
     }
   });
-  if (idx.length) Plotly.extendTraces(div, { x: xs, y: ys, customdata: cds }, idx);
-  if (heads.idx.length) Plotly.restyle(div, { x: heads.x, y: heads.y }, heads.idx);
-  Plotly.relayout(div, { annotations: arrows(model, to, traces.filter((t) => t.meta?.role === "path").map((t) => t.meta.run)) });
+  if (idx.length) await Plotly.extendTraces(div, { x: xs, y: ys, customdata: cds }, idx);
+  const notes = arrows(model, to, traces.filter((t) => t.meta?.role === "path").map((t) => t.meta.run));
+  if (heads.idx.length) await Plotly.update(div, { x: heads.x, y: heads.y }, { annotations: notes }, heads.idx);
 }
 
 // Optimizer internals at iteration `it`: the raw gradient, the velocity/first moment and the step.

@@ -1,0 +1,34 @@
+"""Check a formula as the user types: always 200, with the parser's verdict and where it failed."""
+
+from pydantic import Field
+
+from fastapi import APIRouter
+
+from app.api.schemas import MAX_EXPRESSION, StrictModel
+from app.api.strict import StrictJSONRoute
+from app.engine.expression import ExpressionError, parse_expression
+
+router = APIRouter(prefix="/api/v1", tags=["surfaces"], route_class=StrictJSONRoute)
+
+
+class ExpressionCheckRequest(StrictModel):
+    expression: str = Field(max_length=10 * MAX_EXPRESSION, examples=["x^2 + 10*y^2"])
+
+
+class ExpressionCheckPublic(StrictModel):
+    valid: bool
+    display: str | None = None
+    detail: str | None = None
+    position: int | None = None
+    length: int | None = None
+
+
+@router.post("/expressions/check", response_model=ExpressionCheckPublic, summary="Check a custom formula")
+def check_expression(req: ExpressionCheckRequest) -> ExpressionCheckPublic:
+    """The same parser as custom surfaces: `valid`, the normalized `display` form, or the `detail`
+    of what is wrong with its 0-based `position` and `length` in the text."""
+    try:
+        expr = parse_expression(req.expression)
+    except ExpressionError as err:
+        return ExpressionCheckPublic(valid=False, detail=str(err), position=err.position, length=err.length)
+    return ExpressionCheckPublic(valid=True, display=expr.display)
