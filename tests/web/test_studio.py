@@ -121,12 +121,15 @@ def test_back_and_forward(watched, live_server):
 
 def test_stream_grows_and_pause_stops_playback(watched, live_server):
     watched.goto(live_server + "/#n=3000")
+    watched.wait_for_function("() => window.optiviz.player !== null")
+    watched.evaluate("() => { window.optiviz.player.speed = 0.1; }")  # a 50 s playback: still going when we pause
     watched.wait_for_function("() => { const m = document.getElementById('map'); return m.data && m.data.length > 1; }")
     lengths = []
     for _ in range(8):
         lengths.append(max([len(x) for x, _ in paths(watched)] or [0]))
         watched.wait_for_timeout(120)
     assert lengths[-1] > lengths[0]  # the drawn paths grow over time
+    assert watched.evaluate("() => window.optiviz.player.playing")
     watched.click("#play")  # pause
     watched.wait_for_timeout(500)  # the last frame in the render queue lands
     it = watched.evaluate("window.optiviz.player.it")
