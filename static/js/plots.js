@@ -186,18 +186,24 @@ export function draw3D(div, model, it, runIndices) {
   const cz = contourZ(grid, model.surface);
   const traces = [{ type: "surface", x: grid.x, y: grid.y, z: grid.z, colorscale: "Viridis", opacity: 0.85,
     showscale: false, hoverinfo: "skip", contours: { z: { show: true, usecolormap: true, project: { z: true } } } }];
+  const s = model.surface;
+  const flat = grid.z.flat().filter((v) => v !== null);
+  const zr = [Math.min(...flat), Math.max(...flat)];
+  const inside = (x, y) => x >= s.x_range[0] && x <= s.x_range[1] && y >= s.y_range[0] && y <= s.y_range[1];
   for (const i of runIndices) {
     const d = model.result?.[i];
     if (!d) continue;
-    const upto = Math.min(it, d.x.length - 1);
+    let upto = Math.min(it, d.x.length - 1);
+    const out = d.x.findIndex((x, k) => k <= upto && !inside(x, d.y[k]));
+    if (out >= 0) upto = out - 1; // the 3D scene shows the display range only
     traces.push({ type: "scatter3d", mode: "lines+markers", x: d.x.slice(0, upto + 1), y: d.y.slice(0, upto + 1),
       z: d.loss.slice(0, upto + 1), name: model.labels[i], line: { color: model.runs[i].color, width: 5 },
       marker: { size: 2, color: model.runs[i].color } });
   }
   return Plotly.react(div, traces, {
     uirevision: model.surfaceKey, margin: { l: 0, r: 0, t: 0, b: 0 }, font: FONT, showlegend: true,
-    legend: { orientation: "h" }, scene: { xaxis: { title: { text: "x" } }, yaxis: { title: { text: "y" } },
-      zaxis: { title: { text: cz.log ? "loss (linear)" : "loss" } }, aspectmode: "cube" },
+    legend: { orientation: "h" }, scene: { xaxis: { title: { text: "x" }, range: s.x_range }, yaxis: { title: { text: "y" }, range: s.y_range },
+      zaxis: { title: { text: cz.log ? "loss (linear)" : "loss" }, range: zr }, aspectmode: "cube" },
   }, CONFIG);
 }
 
