@@ -14,11 +14,12 @@ import plotly
 import swagger_ui_bundle
 
 from app import __version__
+from app.api.lifecycle import lifespan
 from app.api.middleware import BodySizeLimit, SecurityHeaders
 from app.api.routes import catalogue, docs, expressions, grid, health, pages, trajectories
+from app.main_paths import ROOT
 from app.settings import get_settings
 
-ROOT = Path(__file__).resolve().parent.parent
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 log = logging.getLogger("optiviz")
 
@@ -38,6 +39,7 @@ def create_app() -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         root_path=settings.root_path,
+        lifespan=lifespan,
         docs_url=None,  # served by routes/docs.py with local assets
         redoc_url=None,
     )

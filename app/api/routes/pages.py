@@ -1,14 +1,13 @@
 """The HTML pages."""
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app import __version__
+from app.main_paths import ROOT
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[3] / "templates"))
+TEMPLATES = Jinja2Templates(directory=str(ROOT / "templates"))
 
 router = APIRouter(include_in_schema=False)
 

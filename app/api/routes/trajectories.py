@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from app.api import compute
+from app.api.lifecycle import SHUTTING_DOWN
 from app.api.schemas import TrajectoriesPublic, TrajectoryRequest
 from app.api.service import ComputeTimeout, TrajectoryStream, build_problem, resolved, trajectories
 from app.engine.runner import Problem
@@ -64,6 +65,9 @@ async def stream_trajectories(problem: ProblemDep) -> AsyncIterator[ServerSentEv
     stream = TrajectoryStream(problem, compute.deadline())
     try:
         while not stream.finished:
+            if SHUTTING_DOWN.is_set():
+                yield _event("error", {"detail": "the server is shutting down: send the request again"})
+                return
             events = await anyio.to_thread.run_sync(stream.next_events, limiter=compute.limiter())
             for ev in events:
                 yield _event("points", ev)
