@@ -95,6 +95,7 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers or s.workers,
         log_level=s.log_level,
         proxy_headers=True,
+        root_path=s.root_path,  # served under a prefix by a proxy that strips it
         timeout_graceful_shutdown=10,
     )
     return 0

@@ -38,7 +38,6 @@ def create_app() -> FastAPI:
         title="optiviz",
         version=__version__,
         description=DESCRIPTION,
-        root_path=settings.root_path,
         lifespan=lifespan,
         docs_url=None,  # served by routes/docs.py with local assets
         redoc_url=None,

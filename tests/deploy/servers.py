@@ -1,0 +1,68 @@
+"""Start real app processes (and nginx) on loopback for deployment tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+NGINX = "/usr/sbin/nginx"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"{url} did not come up") from None
+            time.sleep(0.1)
+
+
+def start_app(port: int, **env: str) -> subprocess.Popen:
+    full = dict(os.environ, OPTIVIZ_LOG_LEVEL="warning", **env)
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=full)
+    wait_up(f"http://127.0.0.1:{port}/healthz", proc)
+    return proc
+
+
+def start_nginx(tmp: Path, listen: int, upstreams: list[int]) -> subprocess.Popen:
+    """deploy/nginx.conf with this test's ports, in a private prefix."""
+    conf = (ROOT / "deploy/nginx.conf").read_text()
+    servers = "".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n" for p in upstreams)
+    conf = re.sub(r"(upstream optiviz \{\n)(?:\s*server [^\n]*\n)+", lambda m: m.group(1) + servers, conf)
+    conf = conf.replace("listen 8080;", f"listen 127.0.0.1:{listen};")
+    conf = conf.replace("worker_processes auto;", "worker_processes 1;\nuser root;\npid nginx.pid;\nerror_log error.log;")
+    conf = conf.replace("http {", "http {\n    access_log off;\n    client_body_temp_path tmp_body;\n"
+                        "    proxy_temp_path tmp_proxy;\n    fastcgi_temp_path tmp_fcgi;\n    uwsgi_temp_path tmp_uwsgi;\n"
+                        "    scgi_temp_path tmp_scgi;")
+    (tmp / "nginx.conf").write_text(conf)
+    proc = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wait_up(f"http://127.0.0.1:{listen}/healthz", proc)
+    return proc
+
+
+def stop(*procs: subprocess.Popen) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
