@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     max_expression_length: int = Field(300, ge=10, le=300)
     max_body_bytes: int = Field(1_000_000, ge=1_000)
     max_concurrent: int = Field(2, ge=1, le=64)  # heavy computations running at once
-    request_timeout: float = Field(30.0, gt=0)  # seconds of compute per request
+    request_timeout: float = Field(60.0, gt=0)  # seconds of compute per request
 
 
 @lru_cache
