@@ -38,4 +38,3 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for sig in (signal.SIGTERM, signal.SIGINT):
             _chain(sig)
     yield
-    SHUTTING_DOWN.set()

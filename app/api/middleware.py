@@ -59,6 +59,18 @@ class BodySizeLimit:
         )
         await send({"type": "http.response.body", "body": body})
 
+    DRAIN_LIMIT = 32 * 1024 * 1024
+
+    async def _drain(self, receive: Receive, declared: int) -> None:
+        """Read (and drop) a moderately oversized body, so the client gets to read our 413
+        instead of a broken pipe; a huge one is not worth reading."""
+        if declared > self.DRAIN_LIMIT:
+            return
+        while True:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -70,6 +82,7 @@ class BodySizeLimit:
                 except ValueError:
                     too_big = False
                 if too_big:
+                    await self._drain(receive, int(value))
                     await self._reject(send)
                     return
         received = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictBool, StrictInt, Tag, field_validator, model_validator
 
 from app.registry import OPTIMIZER_IDS, OPTIMIZERS, SCHEDULE_IDS, SCHEDULES, SURFACE_IDS, SURFACES
 from app.settings import get_settings
@@ -31,7 +31,15 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-Coord = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD)]
+def _number(v: Any) -> Any:
+    """JSON numbers only: no true/false, no numeric strings."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"must be a number, got {type(v).__name__}")
+    return v
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+Coord = Annotated[Number, Field(ge=-MAX_COORD, le=MAX_COORD)]
 
 
 def _check_range(v: tuple[float, float], name: str) -> tuple[float, float]:
@@ -103,7 +111,7 @@ def check_surface_id(v: Any) -> Any:
 class ScheduleRequest(StrictModel):
     name: ScheduleId = Field("constant", description="Schedule id (see GET /api/v1/schedules).")
     params: dict[str, Any] = Field(default_factory=dict, description="Schedule parameters; omitted ones default.")
-    warmup_steps: int = Field(
+    warmup_steps: StrictInt = Field(
         0, ge=0, le=MAX_STEPS, description="Linear warm-up: lr·(t + 1)/W for t < W, then the schedule at t − W."
     )
     per: Literal["step", "epoch"] = Field(
@@ -123,12 +131,12 @@ class RunRequest(StrictModel):
     )
     label: str | None = Field(None, max_length=MAX_LABEL, description="Name shown in legends.")
     schedule: ScheduleRequest | None = Field(None, description="Learning-rate schedule; constant when omitted.")
-    batch_size: int | None = Field(
+    batch_size: StrictInt | None = Field(
         None,
         ge=1,
         description="Dataset surfaces: samples per update (m = batch GD, 1 = stochastic). Default m.",
     )
-    noise_std: float = Field(
+    noise_std: Number = Field(
         0.0, ge=0.0, le=1e6, description="Analytic surfaces: std of Gaussian noise added to each gradient component."
     )
 
@@ -176,13 +184,13 @@ class TrajectoryRequest(SurfaceRequestBase):
     )
 
     start: tuple[Coord, Coord] | None = Field(None, description="[x, y]; the surface's default start when omitted.")
-    steps: int = Field(500, ge=1, le=MAX_STEPS, description="Number of updates per run.")
-    tolerance: float = Field(
+    steps: StrictInt = Field(500, ge=1, le=MAX_STEPS, description="Number of updates per run.")
+    tolerance: Number = Field(
         0.0, ge=0.0, le=1e6, description="Stop a run when the true gradient norm falls below this (0: never)."
     )
-    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seeds mini-batch order and gradient noise.")
+    seed: StrictInt = Field(0, ge=0, le=2**32 - 1, description="Seeds mini-batch order and gradient noise.")
     runs: list[RunRequest] = Field(min_length=1, max_length=MAX_RUNS)
-    include_state: bool = Field(
+    include_state: StrictBool = Field(
         False,
         description="Also return each run's optimizer internals per update in `state`: the gradient "
         "used (gx, gy), the velocity / first moment after the update (mx, my; null for methods without "
@@ -194,7 +202,7 @@ class GridRequest(SurfaceRequestBase):
     model_config = ConfigDict(
         extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{"surface": "himmelblau", "n": 120}]}
     )
-    n: int = Field(120, ge=2, le=MAX_GRID, description="Points per axis.")
+    n: StrictInt = Field(120, ge=2, le=MAX_GRID, description="Points per axis.")
 
 
 # --- responses (documentation; answers are encoded directly with orjson) -------------------------

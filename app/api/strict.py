@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from fastapi import Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 _NONFINITE = (b"NaN", b"Infinity")
@@ -43,8 +44,8 @@ class StrictJSONRoute(APIRoute):
         return strict_handler
 
 
-class ORJSONResponse(Response):
-    media_type = "application/json"
+class ORJSONResponse(JSONResponse):
+    """JSON encoded by orjson; bytes already encoded (in a worker thread) pass through."""
 
     def render(self, content: Any) -> bytes:
         if isinstance(content, bytes):
