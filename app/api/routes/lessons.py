@@ -1,0 +1,148 @@
+"""The lessons: scenarios, EWA, sweeps (with a progress stream), basin maps, schedule previews."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import numpy as np
+from fastapi import APIRouter
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from app.api import compute
+from app.api.schemas import RunRequest, TrajectoryRequest
+from app.api.schemas_lessons import MAX_SWEEP_WORK, BasinRequest, EwaRequest, SchedulePreviewRequest, SweepRequest
+from app.api.service import ComputeTimeout, build_problem, invalid
+from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
+from app.engine.datasets import DatasetSurface
+from app.engine.schedules import learning_rates
+from app.lessons.ewa import averages
+from app.lessons.scenarios import SCENARIOS
+from app.lessons.sweeps import axis_values, basin_job, basin_result, sweep_job, sweep_result
+from app.registry import OPTIMIZERS, SCHEDULES
+
+router = APIRouter(prefix="/api/v1", tags=["lessons"], route_class=StrictJSONRoute)
+
+
+@router.get("/scenarios", summary="Guided scenarios")
+def scenarios() -> list[dict[str, Any]]:
+    """Named, ready requests (for POST /api/v1/trajectories, or /sweeps when `kind` is "sweep")."""
+    return SCENARIOS
+
+
+@router.post("/ewa", summary="Exponentially weighted averages of a series")
+def ewa(req: EwaRequest) -> ORJSONResponse:
+    """vₜ = βvₜ₋₁ + (1−β)θₜ (v₀ = 0) for each β, with the bias-corrected vₜ/(1−βᵗ) and the window 1/(1−β)."""
+    return ORJSONResponse(dumps(averages(req.series, req.betas, req.bias_correction)))
+
+
+@router.post("/schedules/preview", summary="A schedule's learning rate at every step")
+def schedule_preview(req: SchedulePreviewRequest) -> ORJSONResponse:
+    t = np.arange(req.steps)
+    lr = learning_rates(SCHEDULES[req.schedule.name], req.schedule.params, req.lr, t, req.schedule.warmup_steps)
+    return ORJSONResponse(dumps({"t": t.tolist(), "lr": lr.tolist()}))
+
+
+def _single_run(req: SweepRequest | BasinRequest, start: Any = None):
+    body = TrajectoryRequest(
+        surface=req.surface,
+        start=start,
+        steps=req.steps,
+        tolerance=req.tolerance,
+        seed=req.seed,
+        runs=[RunRequest(optimizer=req.optimizer, params=req.params, schedule=req.schedule,
+                         batch_size=req.batch_size, noise_std=req.noise_std)],
+    )
+    problem = build_problem(body)
+    return problem, problem.runs[0]
+
+
+def _axis(req: SweepRequest, which: str, problem) -> tuple[str, list[float]]:
+    axis = getattr(req, which)
+    spec = OPTIMIZERS[req.optimizer]
+    values = axis_values(axis.model_dump())
+    if axis.name == "batch_size":
+        if not isinstance(problem.surface, DatasetSurface):
+            raise invalid((which, "name"), "batch_size can be swept on dataset surfaces only", axis.name)
+        m = problem.surface.model.data.m
+        if any(v != int(v) or not 1 <= v <= m for v in values):
+            raise invalid((which,), f"batch sizes must be whole numbers from 1 to m = {m}", values)
+        return axis.name, [float(int(v)) for v in values]
+    p = spec.spec(axis.name)
+    if p is None or p.kind != "float":
+        sweepable = ["lr"] + [q.name for q in spec.params if q.kind == "float" and q.name != "lr"]
+        if isinstance(problem.surface, DatasetSurface):
+            sweepable.append("batch_size")
+        raise invalid((which, "name"), f"cannot sweep {axis.name!r} for '{req.optimizer}'; sweepable: {', '.join(sweepable)}",
+                      axis.name)
+    try:
+        return axis.name, [p.coerce(v, f"optimizer '{req.optimizer}'") for v in values]
+    except ValueError as err:
+        raise invalid((which,), str(err), values) from None
+
+
+def _build_sweep(req: SweepRequest):
+    problem, run = _single_run(req, req.start)
+    x_name, xs = _axis(req, "x_param", problem)
+    y_name, ys = _axis(req, "y_param", problem)
+    if x_name == y_name:
+        raise invalid(("y_param", "name"), "the two axes must sweep different parameters", y_name)
+    if len(xs) * len(ys) * problem.steps > MAX_SWEEP_WORK:
+        raise invalid(("steps",), f"cells × steps = {len(xs) * len(ys) * problem.steps:,} is over the limit of "
+                      f"{MAX_SWEEP_WORK:,}: fewer cells or steps", problem.steps)
+    return sweep_job(problem, run, x_name, xs, y_name, ys), xs, ys
+
+
+def _run_job(job, deadline: float) -> None:
+    import time
+
+    while not job.done:
+        if time.monotonic() > deadline:
+            raise ComputeTimeout
+        job.advance(50)
+
+
+def _sweep(req: SweepRequest) -> bytes:
+    job, xs, ys = _build_sweep(req)
+    _run_job(job, compute.deadline())
+    return dumps(sweep_result(job, xs, ys))
+
+
+@router.post("/sweeps", summary="Sweep two hyperparameters")
+async def sweeps(req: SweepRequest) -> ORJSONResponse:
+    """`final_loss[j][i]` (null where diverged), `steps_taken` and `status` for `y_values[j]`, `x_values[i]`;
+    each cell equals the single run of POST /api/v1/trajectories with the same settings."""
+    return ORJSONResponse(await compute.run_heavy(_sweep, req))
+
+
+@router.post("/sweeps/stream", response_class=EventSourceResponse, summary="Sweep with progress events")
+async def sweeps_stream(req: SweepRequest) -> AsyncIterator[ServerSentEvent]:
+    """`progress` events ({"done": fraction}) while the rows step, then one `result` event."""
+    job, xs, ys = await compute.run_heavy(_build_sweep, req)
+    import time
+
+    deadline = compute.deadline()
+    while not job.done:
+        if time.monotonic() > deadline:
+            yield ServerSentEvent(event="error", raw_data=dumps({"detail": compute.timeout_error().detail}).decode())
+            return
+        await anyio.to_thread.run_sync(job.advance, 25, limiter=compute.limiter())
+        yield ServerSentEvent(event="progress", raw_data=dumps({"done": job.progress}).decode())
+    yield ServerSentEvent(event="result", raw_data=dumps(sweep_result(job, xs, ys)).decode())
+
+
+def _basins(req: BasinRequest) -> bytes:
+    problem, run = _single_run(req)
+    if req.n * req.n * problem.steps > MAX_SWEEP_WORK:
+        raise invalid(("n",), f"n² × steps = {req.n * req.n * problem.steps:,} is over the limit of {MAX_SWEEP_WORK:,}",
+                      req.n)
+    job, xs, ys = basin_job(problem, run, req.n)
+    _run_job(job, compute.deadline())
+    return dumps(basin_result(job, xs, ys, list(problem.surface.minima)))
+
+
+@router.post("/basins", summary="Basins of attraction")
+async def basins(req: BasinRequest) -> ORJSONResponse:
+    """Which minimum (index into `minima`, −1 for none or diverged) each start on an n × n grid reaches."""
+    return ORJSONResponse(await compute.run_heavy(_basins, req))

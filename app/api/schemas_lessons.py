@@ -1,0 +1,85 @@
+"""Schemas of the lessons' endpoints: sweeps, basins, EWA, schedule previews."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, StrictBool, StrictInt, model_validator
+
+from app.api.schemas import Coord, Number, OptimizerId, ScheduleRequest, StrictModel, SurfaceField, SurfaceRequestBase
+from app.settings import get_settings
+
+MAX_CELLS_PER_AXIS = 200
+MAX_SWEEP_WORK = 50_000_000  # cells × steps: about a second of lockstep work on an analytic surface
+MAX_SERIES = 10_000
+
+
+class AxisRequest(StrictModel):
+    """One axis of a sweep: `values`, or `min`, `max`, `n` and `scale`."""
+
+    name: str = Field(description="An optimizer hyperparameter (float), 'lr', or 'batch_size' (dataset surfaces).")
+    values: list[Number] | None = Field(None, min_length=1, max_length=MAX_CELLS_PER_AXIS)
+    min: Number | None = None
+    max: Number | None = None
+    n: StrictInt | None = Field(None, ge=1, le=MAX_CELLS_PER_AXIS)
+    scale: Literal["linear", "log"] = "linear"
+
+    @model_validator(mode="after")
+    def _shape(self) -> AxisRequest:
+        if self.values is None:
+            if self.min is None or self.max is None or self.n is None:
+                raise ValueError("give either 'values' or all of 'min', 'max' and 'n'")
+            if self.min > self.max:
+                raise ValueError("'min' must not be larger than 'max'")
+            if self.scale == "log" and self.min <= 0:
+                raise ValueError("a log scale needs 'min' > 0")
+        return self
+
+
+class LessonRunFields(StrictModel):
+    optimizer: OptimizerId
+    params: dict[str, Any] = Field(default_factory=dict)
+    schedule: ScheduleRequest | None = None
+    batch_size: StrictInt | None = Field(None, ge=1)
+    noise_std: Number = Field(0.0, ge=0.0, le=1e6)
+    steps: StrictInt = Field(500, ge=1, le=get_settings().max_steps)
+    tolerance: Number = Field(0.0, ge=0.0, le=1e6)
+    seed: StrictInt = Field(0, ge=0, le=2**32 - 1)
+
+
+class SweepRequest(SurfaceRequestBase, LessonRunFields):
+    """One optimizer on one surface over a grid of two hyperparameters; every cell a full run."""
+
+    start: tuple[Coord, Coord] | None = None
+    x_param: AxisRequest
+    y_param: AxisRequest
+
+
+class BasinRequest(SurfaceRequestBase, LessonRunFields):
+    """One optimizer started from every point of an n × n grid over the surface's display ranges."""
+
+    n: StrictInt = Field(40, ge=2, le=MAX_CELLS_PER_AXIS)
+
+
+class EwaRequest(StrictModel):
+    series: list[Number] | None = Field(
+        None, min_length=1, max_length=MAX_SERIES, description="Your own series; default: Seattle's daily maximum temperature."
+    )
+    betas: list[Number] = Field([0.5, 0.9, 0.98], min_length=1, max_length=8)
+    bias_correction: StrictBool = True
+
+    @model_validator(mode="after")
+    def _betas(self) -> EwaRequest:
+        for b in self.betas:
+            if not 0.0 <= b < 1.0:
+                raise ValueError(f"every beta must be in [0, 1), got {b}")
+        return self
+
+
+class SchedulePreviewRequest(StrictModel):
+    schedule: ScheduleRequest
+    lr: Number = Field(0.1, gt=0.0, le=100.0)
+    steps: StrictInt = Field(500, ge=1, le=get_settings().max_steps)
+
+
+__all__ = ["AxisRequest", "BasinRequest", "EwaRequest", "SchedulePreviewRequest", "SweepRequest", "SurfaceField"]

@@ -1,0 +1,1 @@
+"""The lessons: guided scenarios, exponentially weighted averages, sweeps and basin maps."""
