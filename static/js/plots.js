@@ -228,13 +228,14 @@ export function drawCharts(div, model, it, runIndices) {
     traces.push({ x: t.slice(0, d.grad_norm.length), y: d.grad_norm, line: { color }, xaxis: "x3", yaxis: "y3",
       legendgroup: name, showlegend: false, hovertemplate: `${name}<br>t %{x}<br>grad norm %{y:.4g}<extra></extra>` });
   }
+  const positive = runIndices.every((i) => !model.result?.[i] || model.result[i].loss.every((v) => v > 0));
   const cursor = (ax) => ({ type: "line", xref: ax, yref: "paper", x0: it, x1: it, y0: 0, y1: 1,
     line: { color: "#555", width: 1, dash: "dot" } });
   return Plotly.react(div, traces, {
     uirevision: model.surfaceKey, font: FONT, margin: { l: 55, r: 10, t: 10, b: 30 }, showlegend: false,
     grid: { rows: 1, columns: 3, pattern: "independent" }, hovermode: "x unified",
     xaxis: { title: { text: "iteration" } }, xaxis2: { title: { text: "iteration" } }, xaxis3: { title: { text: "iteration" } },
-    yaxis: { type: "log", title: { text: "loss" }, exponentformat: "power" },
+    yaxis: { type: positive ? "log" : "linear", title: { text: "loss" }, exponentformat: "power" },
     yaxis2: { title: { text: "learning rate" }, exponentformat: "power" },
     yaxis3: { type: "log", title: { text: "gradient norm" }, exponentformat: "power" },
     shapes: [cursor("x"), cursor("x2"), cursor("x3")],

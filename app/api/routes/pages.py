@@ -15,3 +15,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "index.html", {"version": __version__})
+
+
+@router.get("/lessons", response_class=HTMLResponse)
+def lessons(request: Request) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, "lessons.html", {"version": __version__})
