@@ -98,6 +98,8 @@ SurfaceField = Annotated[
 
 
 def check_surface_id(v: Any) -> Any:
+    if isinstance(v, CustomSurfaceRequest):
+        return v
     if not isinstance(v, (str, dict)):
         raise ValueError(
             "surface must be a built-in surface id (a string) or a custom surface object "

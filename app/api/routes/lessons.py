@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from app.api import compute
@@ -45,16 +47,23 @@ def schedule_preview(req: SchedulePreviewRequest) -> ORJSONResponse:
 
 
 def _single_run(req: SweepRequest | BasinRequest, start: Any = None):
-    body = TrajectoryRequest(
-        surface=req.surface,
-        start=start,
-        steps=req.steps,
-        tolerance=req.tolerance,
-        seed=req.seed,
-        runs=[RunRequest(optimizer=req.optimizer, params=req.params, schedule=req.schedule,
-                         batch_size=req.batch_size, noise_std=req.noise_std)],
-    )
-    problem = build_problem(body)
+    """The equivalent single-run trajectories request: one definition of a run for both endpoints."""
+    try:
+        body = TrajectoryRequest(
+            surface=req.surface,
+            start=start,
+            steps=req.steps,
+            tolerance=req.tolerance,
+            seed=req.seed,
+            runs=[RunRequest(optimizer=req.optimizer, params=req.params, schedule=req.schedule,
+                             batch_size=req.batch_size, noise_std=req.noise_std)],
+        )
+        problem = build_problem(body)
+    except (ValidationError, RequestValidationError) as err:  # report them as fields of this request
+        raise RequestValidationError(
+            [{"type": e["type"], "loc": ("body", *[p for p in e["loc"] if p not in ("body", "runs", 0)]), "msg": e["msg"]}
+             for e in err.errors()]
+        ) from None
     return problem, problem.runs[0]
 
 
@@ -116,10 +125,15 @@ async def sweeps(req: SweepRequest) -> ORJSONResponse:
     return ORJSONResponse(await compute.run_heavy(_sweep, req))
 
 
+async def sweep_from(req: SweepRequest) -> tuple[Any, list[float], list[float]]:
+    """Validated and built before the stream begins: errors are plain 422s, never mid-stream."""
+    return await compute.run_heavy(_build_sweep, req)
+
+
 @router.post("/sweeps/stream", response_class=EventSourceResponse, summary="Sweep with progress events")
-async def sweeps_stream(req: SweepRequest) -> AsyncIterator[ServerSentEvent]:
+async def sweeps_stream(built: Annotated[tuple[Any, list[float], list[float]], Depends(sweep_from)]) -> AsyncIterator[ServerSentEvent]:
     """`progress` events ({"done": fraction}) while the rows step, then one `result` event."""
-    job, xs, ys = await compute.run_heavy(_build_sweep, req)
+    job, xs, ys = built
     import time
 
     deadline = compute.deadline()
