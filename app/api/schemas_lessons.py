@@ -76,10 +76,30 @@ class EwaRequest(StrictModel):
         return self
 
 
+class RaceRequest(SurfaceRequestBase):
+    """Tune each optimizer's learning rate on a log grid, then race the tuned ones."""
+
+    optimizers: list[OptimizerId] = Field(["gd", "momentum", "rmsprop", "adam"], min_length=1, max_length=16)
+    start: tuple[Coord, Coord] | None = None
+    steps: StrictInt = Field(500, ge=1, le=get_settings().max_steps)
+    tolerance: Number = Field(1e-6, ge=0.0, le=1e6)
+    seed: StrictInt = Field(0, ge=0, le=2**32 - 1)
+    objective: Literal["final_loss", "steps_to_tolerance"] = "final_loss"
+    lr_min: Number = Field(1e-4, gt=0.0, le=100.0)
+    lr_max: Number = Field(1.0, gt=0.0, le=100.0)
+    n: StrictInt = Field(25, ge=2, le=MAX_CELLS_PER_AXIS)
+
+    @model_validator(mode="after")
+    def _range(self) -> RaceRequest:
+        if self.lr_min >= self.lr_max:
+            raise ValueError("lr_min must be smaller than lr_max")
+        return self
+
+
 class SchedulePreviewRequest(StrictModel):
     schedule: ScheduleRequest
     lr: Number = Field(0.1, gt=0.0, le=100.0)
     steps: StrictInt = Field(500, ge=1, le=get_settings().max_steps)
 
 
-__all__ = ["AxisRequest", "BasinRequest", "EwaRequest", "SchedulePreviewRequest", "SweepRequest", "SurfaceField"]
+__all__ = ["RaceRequest", "AxisRequest", "BasinRequest", "EwaRequest", "SchedulePreviewRequest", "SweepRequest", "SurfaceField"]

@@ -219,6 +219,9 @@ function sweepControls() {
     runSweep(sweepBody(), $("sw-plot")).catch((e) => { $("sw-error").textContent = e.message; });
   });
   $("bs-run").addEventListener("click", () => runBasins().catch((e) => { $("bs-error").textContent = e.message; }));
+  $("rc-surface").replaceChildren(...surfaces.filter((s) => s.kind !== "dataset")
+    .map((s) => el("option", { value: s.id, selected: s.id === "rosenbrock" }, s.name)));
+  $("rc-run").addEventListener("click", () => runRace().catch((e) => { $("rc-error").textContent = e.message; }));
 }
 
 async function runBasins() {
@@ -237,6 +240,22 @@ async function runBasins() {
       marker: { symbol: "star", size: 14, color: PALETTE.slice(0, d.minima.length), line: { color: "#000", width: 1 } }, hoverinfo: "skip" },
   ], { font: FONT, margin: { l: 50, r: 10, t: 10, b: 40 }, showlegend: false, xaxis: { title: { text: "x start" } }, yaxis: { title: { text: "y start" } } }, CONFIG);
   document.body.dataset.basins = "done";
+}
+
+// --- fair race -----------------------------------------------------------------------------------
+
+async function runRace() {
+  $("rc-error").textContent = "";
+  const body = { surface: $("rc-surface").value, optimizers: ["gd", "momentum", "nesterov", "rmsprop", "adam"], steps: 500, n: 25 };
+  const d = await post("api/v1/race", body);
+  const traces = d.curves.map((c, i) => ({ x: c.lrs, y: c.final_loss, name: `${c.optimizer} (best α=${c.best_lr.toPrecision(3)})`,
+    mode: "lines+markers", line: { color: PALETTE[i % PALETTE.length] } }));
+  await Plotly.react($("rc-plot"), traces, { font: FONT, margin: { l: 60, r: 10, t: 10, b: 45 },
+    xaxis: { type: "log", title: { text: "learning rate" } }, yaxis: { type: "log", title: { text: "final loss" } },
+    legend: { orientation: "h", y: -0.2 } }, CONFIG);
+  $("rc-open").href = studioLink(d.request);
+  $("rc-open").hidden = false;
+  document.body.dataset.race = "done";
 }
 
 // --- start ---------------------------------------------------------------------------------------

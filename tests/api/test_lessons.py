@@ -164,3 +164,18 @@ def test_schedule_preview(client):
     r = client.post("/api/v1/schedules/preview", json={"schedule": {"name": "step", "params": {"step_size": 2, "gamma": 0.5},
                                                                     "warmup_steps": 2}, "lr": 1.0, "steps": 6}).json()
     assert r["lr"] == [0.5, 1.0, 1.0, 1.0, 0.5, 0.5]
+
+
+def test_fair_race_tunes_then_races(client):
+    body = {"surface": "rosenbrock", "optimizers": ["gd", "adam"], "steps": 300, "n": 12, "lr_min": 1e-4, "lr_max": 0.5}
+    r = client.post("/api/v1/race", json=body).json()
+    assert [c["optimizer"] for c in r["curves"]] == ["gd", "adam"]
+    for c in r["curves"]:
+        finite = [(v, lr) for v, lr in zip(c["final_loss"], c["lrs"]) if v is not None]
+        assert min(finite)[1] == pytest.approx(c["best_lr"])
+        one = client.post("/api/v1/trajectories", json={"surface": "rosenbrock", "steps": 300, "tolerance": 1e-6,
+                                                        "runs": [{"optimizer": c["optimizer"], "params": {"lr": c["best_lr"]}}]}).json()
+        assert one["runs"][0]["loss"][-1] == pytest.approx(min(finite)[0], rel=1e-9)
+    raced = client.post("/api/v1/trajectories", json=r["request"])
+    assert raced.status_code == 200 and len(raced.json()["runs"]) == 2
+    assert client.post("/api/v1/race", json={**body, "lr_min": 1.0, "lr_max": 0.1}).status_code == 422

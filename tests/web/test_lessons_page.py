@@ -51,5 +51,8 @@ def test_ewa_sweep_and_basins(watched, live_server):
     assert z == 12
     watched.click("#bs-run")
     watched.wait_for_function("() => document.body.dataset.basins === 'done'", timeout=30000)
+    watched.click("#rc-run")
+    watched.wait_for_function("() => document.body.dataset.race === 'done'", timeout=30000)
+    assert watched.get_attribute("#rc-open", "href").startswith("./#")
     watched.screenshot(path=str(ARTIFACTS / "lessons-tools.png"), full_page=True)
     assert watched.errors == []

@@ -14,12 +14,20 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from app.api import compute
 from app.api.schemas import RunRequest, TrajectoryRequest
-from app.api.schemas_lessons import MAX_SWEEP_WORK, BasinRequest, EwaRequest, SchedulePreviewRequest, SweepRequest
+from app.api.schemas_lessons import (
+    MAX_SWEEP_WORK,
+    BasinRequest,
+    EwaRequest,
+    RaceRequest,
+    SchedulePreviewRequest,
+    SweepRequest,
+)
 from app.api.service import ComputeTimeout, build_problem, invalid
 from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
 from app.engine.datasets import DatasetSurface
 from app.engine.schedules import learning_rates
 from app.lessons.ewa import averages
+from app.lessons.race import tune
 from app.lessons.scenarios import SCENARIOS
 from app.lessons.sweeps import axis_values, basin_job, basin_result, sweep_job, sweep_result
 from app.registry import OPTIMIZERS, SCHEDULES
@@ -160,3 +168,26 @@ def _basins(req: BasinRequest) -> bytes:
 async def basins(req: BasinRequest) -> ORJSONResponse:
     """Which minimum (index into `minima`, −1 for none or diverged) each start on an n × n grid reaches."""
     return ORJSONResponse(await compute.run_heavy(_basins, req))
+
+
+def _race(req: RaceRequest) -> bytes:
+    if req.n * len(req.optimizers) * req.steps > MAX_SWEEP_WORK:
+        raise invalid(("n",), f"n × optimizers × steps is over the limit of {MAX_SWEEP_WORK:,}", req.n)
+    body = {"surface": req.surface, "start": req.start, "steps": req.steps, "tolerance": req.tolerance,
+            "seed": req.seed, "runs": [{"optimizer": o} for o in req.optimizers]}
+    problem = build_problem(TrajectoryRequest.model_validate(body))
+    lrs = np.geomspace(req.lr_min, req.lr_max, req.n)
+    curves = [tune(problem, run, lrs, req.objective) for run in problem.runs]
+    surface = req.surface if isinstance(req.surface, str) else req.surface.model_dump()
+    tuned = {"surface": surface, "start": list(problem.start), "steps": req.steps, "tolerance": req.tolerance,
+             "seed": req.seed, "runs": [{"optimizer": c["optimizer"], "params": {"lr": c["best_lr"]},
+                                         "label": f"{OPTIMIZERS[c['optimizer']].name} (tuned α={c['best_lr']:.3g})"}
+                                        for c in curves]}
+    return dumps({"objective": req.objective, "curves": curves, "request": tuned})
+
+
+@router.post("/race", summary="Fair race: tune each learning rate, then race")
+async def race(req: RaceRequest) -> ORJSONResponse:
+    """For each optimizer, every lr of a log grid as one lockstep computation; the best by `objective`
+    (final loss, or steps to reach `tolerance`) goes into `request`, ready for POST /api/v1/trajectories."""
+    return ORJSONResponse(await compute.run_heavy(_race, req))
