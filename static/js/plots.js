@@ -79,11 +79,14 @@ export function mapLayout(model, title, annotations = [], background = false, ra
     showgrid: background, showticklabels: background, ticks: background ? "outside" : "",
   });
   return {
-    uirevision: model.surfaceKey, margin: { l: 50, r: 10, t: 28, b: 70 }, font: FONT,
+    uirevision: model.surfaceKey, margin: { l: 50, r: 10, t: 28, b: 45 }, font: FONT,
     title: title && !background ? { text: title, font: { size: 13 } } : undefined,
     xaxis: axis(ranges ? ranges.x : s.x_range, s.kind === "dataset" ? "w" : "x"),
     yaxis: axis(ranges ? ranges.y : s.y_range, s.kind === "dataset" ? "b" : "y"),
-    showlegend: !background, legend: { orientation: "h", y: -0.1, yanchor: "top" }, hovermode: "closest",
+    // the legend sits inside the plot area: outside, Plotly would grow the top layer's margins and
+    // the paths would no longer line up with the contour layer below
+    showlegend: !background, hovermode: "closest",
+    legend: { x: 0.01, y: 0.99, xanchor: "left", yanchor: "top", bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
     annotations, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: background ? "#fff" : "rgba(0,0,0,0)",
   };
 }
