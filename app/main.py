@@ -64,8 +64,8 @@ def create_app() -> FastAPI:
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse(status_code=500, content={"detail": "internal error"})
 
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # added last = outermost: its headers are on 413s too
     return app
 
 

@@ -86,29 +86,39 @@ class BodySizeLimit:
                     await self._reject(send)
                     return
         received = 0
-        started = False
+        started = rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            # past the limit: answer 413 here (an exception would reach FastAPI's body parsing, which
+            # turns any error into a 400), then tell the app the client is gone
+            nonlocal received, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    rejected = True
+                    more = message.get("more_body", False)
+                    while more and received <= self.DRAIN_LIMIT:  # so the client gets to read the 413
+                        message = await receive()
+                        received += len(message.get("body", b""))
+                        more = message["type"] == "http.request" and message.get("more_body", False)
+                    if not started:
+                        await self._reject(send)
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if rejected:  # the 413 is the answer: drop the app's own
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._reject(send)
-
-
-class _TooLarge(Exception):
-    pass
+        except Exception:
+            if not rejected:
+                raise

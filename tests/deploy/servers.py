@@ -41,18 +41,25 @@ def start_app(port: int, **env: str) -> subprocess.Popen:
 
 
 def start_nginx(tmp: Path, listen: int, upstreams: list[int]) -> subprocess.Popen:
-    """deploy/nginx.conf with this test's ports, in a private prefix."""
+    """deploy/nginx.conf with this test's ports, in a private prefix (pid, logs, temp files in tmp)."""
     conf = (ROOT / "deploy/nginx.conf").read_text()
     servers = "".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n" for p in upstreams)
-    conf = re.sub(r"(upstream optiviz \{\n)(?:\s*server [^\n]*\n)+", lambda m: m.group(1) + servers, conf)
-    conf = conf.replace("listen 8080;", f"listen 127.0.0.1:{listen};")
-    conf = conf.replace("worker_processes auto;", "worker_processes 1;\nuser root;\npid nginx.pid;\nerror_log error.log;")
-    conf = conf.replace("http {", "http {\n    access_log off;\n    client_body_temp_path tmp_body;\n"
-                        "    proxy_temp_path tmp_proxy;\n    fastcgi_temp_path tmp_fcgi;\n    uwsgi_temp_path tmp_uwsgi;\n"
-                        "    scgi_temp_path tmp_scgi;")
+    conf, n = re.subn(r"(upstream optiviz \{\n)(?:\s*server [^\n]*\n)+", lambda m: m.group(1) + servers, conf)
+    assert n == 1, "deploy/nginx.conf: no `upstream optiviz { server ...; }` block"
+    for old, new in [
+        ("listen 8080;", f"listen 127.0.0.1:{listen};"),
+        ("worker_processes auto;", "worker_processes 2;\n" + ("user root;\n" if os.geteuid() == 0 else "")
+         + "pid nginx.pid;\nerror_log error.log;"),
+        ("http {", "http {\n    access_log off;\n    client_body_temp_path tmp_body;\n    proxy_temp_path tmp_proxy;\n"
+                   "    fastcgi_temp_path tmp_fcgi;\n    uwsgi_temp_path tmp_uwsgi;\n    scgi_temp_path tmp_scgi;"),
+    ]:
+        assert old in conf, f"deploy/nginx.conf: expected {old!r}"
+        conf = conf.replace(old, new, 1)
     (tmp / "nginx.conf").write_text(conf)
-    proc = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    cmd = [NGINX, "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(tmp / "nginx.conf")]
+    check = subprocess.run(cmd + ["-t"], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    proc = subprocess.Popen(cmd + ["-g", "daemon off;"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     wait_up(f"http://127.0.0.1:{listen}/healthz", proc)
     return proc
 

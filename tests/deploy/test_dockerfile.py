@@ -18,7 +18,8 @@ def test_image_shape() -> None:
     assert "FROM python:3.11-slim" in text
     img = parse()
     assert img.user.isdigit() and int(img.user) > 0
-    assert "/healthz" in img.healthcheck
+    assert "/healthz" in img.healthcheck and " CMD [" in f" {img.healthcheck}"  # exec form, no curl in slim
+    assert '"python"' in img.healthcheck
     assert img.cmd and img.cmd[0] in ("optiviz", "uvicorn")
     assert "OPTIVIZ_WORKERS" in img.env
     sources = {s for s, _ in img.copies}

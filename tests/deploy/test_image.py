@@ -1,84 +1,145 @@
-"""The image without Docker: stage exactly what the Dockerfile copies, install it as the Dockerfile
-does into a fresh virtual environment, start its CMD, and use the app. A file missing from the
-image fails this test."""
+"""The image without Docker: stage exactly what the Dockerfile copies (after .dockerignore) into an
+empty directory standing for the image's root, install it the way the Dockerfile does into a fresh
+virtual environment, start the Dockerfile's CMD with the Dockerfile's ENV from its WORKDIR, and use
+the app. A file missing from the image fails this test (and a control run proves it would)."""
+
+from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
-from tests.deploy.dockerfile import ROOT, parse
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.deploy.dockerfile import ROOT, Image, context_files, ignore_patterns, in_image, parse, stage
+from tests.deploy.servers import free_port
 
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):
     img = parse()
-    stage = tmp_path_factory.mktemp("image")
-    for src, dest in img.copies:
-        target = stage / dest if not dest.endswith("/") or dest in ("./",) else stage / dest / Path(src).name
-        if dest in (".", "./"):
-            target = stage / Path(src).name
-        source = ROOT / src
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    venv = stage / ".image-venv"
+    tmp = tmp_path_factory.mktemp("image")
+    image_root = tmp / "root"
+    image_root.mkdir()
+    venv = tmp / "venv"  # stands for the image's Python (outside the staged files)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPTIVIZ_", "PYTHON", "VIRTUAL_ENV"))}
     env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
-    for run in img.runs:
-        if run.startswith("pip "):  # the Dockerfile's install step, in the fresh environment
-            subprocess.run(run.replace("pip ", f"{venv / 'bin' / 'python'} -m pip ", 1) + " -q", shell=True,
-                           cwd=stage, env=env, check=True)
-    return img, stage, env
+    stage(img, image_root, venv / "bin" / "python", env)
+    return img, image_root, venv, env
+
+
+def image_env(img: Image, image_root: Path, env: dict[str, str], port: int) -> dict[str, str]:
+    """The Dockerfile's ENV, its absolute paths pointing into the staged root; loopback and a free port."""
+    out = dict(env)
+    for k, v in img.env.items():
+        out[k] = str(in_image(image_root, v)) if v.startswith("/") else v
+    out.update(OPTIVIZ_HOST="127.0.0.1", OPTIVIZ_PORT=str(port))
+    return out
+
+
+def start(img: Image, image_root: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(img.cmd, cwd=in_image(image_root, img.workdir), env=image_env(img, image_root, env, port),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(f"{base}/healthz", timeout=2).status == 200:
+                return proc, base
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            raise RuntimeError("the image's command did not come up:\n" + proc.stdout.read().decode()[-3000:])
+        time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def get(url: str):
+    return urllib.request.urlopen(url, timeout=30)
+
+
+def page_assets(html: str) -> set[str]:
+    """Relative asset URLs a page loads (src=, href=)."""
+    return {u for u in re.findall(r'(?:src|href)="([^"#:]+)"', html) if not u.startswith("/")}
+
+
+def post_json(url: str, body: object):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"content-type": "application/json"})
+    return urllib.request.urlopen(req, timeout=30)
+
+
+def test_context_is_only_what_the_image_needs():
+    files = context_files(ignore_patterns())
+    assert {"pyproject.toml", "README.md", "app/main.py", "templates/index.html"} <= files
+    assert not any(f.startswith((".git/", ".venv/", "tests/", "bench/")) or "__pycache__" in f for f in files)
 
 
 def test_image_serves_the_app(image):
-    img, stage, env = image
-    port = _free_port()
-    env = {**env, **img.env, "OPTIVIZ_ROOT": str(stage), "OPTIVIZ_PORT": str(port), "OPTIVIZ_HOST": "127.0.0.1",
-           "OPTIVIZ_WORKERS": "1"}
-    # run from an unrelated directory so nothing is picked up from the source tree
-    proc = subprocess.Popen(img.cmd, cwd=stage, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    img, image_root, venv, env = image
+    proc, base = start(img, image_root, env)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                assert json.load(urllib.request.urlopen(f"{base}/healthz", timeout=2)) == {"status": "ok"}
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read().decode()
-                assert time.time() < deadline, "the image's command did not come up"
-                time.sleep(0.2)
-        page = urllib.request.urlopen(f"{base}/").read().decode()
-        assert "static/js/main.js" in page
-        for asset in ("static/js/main.js", "static/css/app.css", "static/vendor/plotly.min.js"):
-            assert urllib.request.urlopen(f"{base}/{asset}").status == 200
-        req = urllib.request.Request(f"{base}/api/v1/trajectories", method="POST",
-                                     data=json.dumps({"surface": "booth", "steps": 5, "runs": [{"optimizer": "adam"}]}).encode(),
-                                     headers={"content-type": "application/json"})
-        body = json.load(urllib.request.urlopen(req))
+        assert json.load(get(f"{base}/healthz")) == {"status": "ok"}
+        pages = {"": get(f"{base}/").read().decode()}
+        if (in_image(image_root, img.workdir) / "templates" / "lessons.html").exists():
+            pages["lessons"] = get(f"{base}/lessons").read().decode()
+        assets = set().union(*(page_assets(html) for html in pages.values()))
+        assert "static/js/main.js" in assets and "static/vendor/plotly.min.js" in assets
+        # every file under static/ in the source tree is served (a .dockerignore slip would show here)
+        assets |= {f"static/{p.relative_to(ROOT / 'static').as_posix()}" for p in (ROOT / "static").rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts}
+        for asset in sorted(assets):  # resolved against the page, as a browser does
+            assert get(urljoin(f"{base}/", asset)).status == 200, asset
+        assert get(f"{base}/docs").status == 200 and get(f"{base}/openapi.json").status == 200
+        body = json.load(post_json(f"{base}/api/v1/trajectories",
+                                   {"surface": "booth", "steps": 5, "runs": [{"optimizer": "adam"}]}))
         assert len(body["runs"][0]["x"]) == 6
-        # the package that serves is the installed one, not the source tree
-        installed = subprocess.run([str(stage / ".image-venv/bin/python"), "-c", "import app; print(app.__file__)"],
-                                   cwd="/", capture_output=True, text=True, env=env).stdout
-        assert ".image-venv" in installed
+        if "/api/v1/ewa" in json.load(get(f"{base}/openapi.json"))["paths"]:  # package data (the shipped series)
+            assert json.load(post_json(f"{base}/api/v1/ewa", {"betas": [0.9]}))["series"]
+        # the HEALTHCHECK command, run as Docker would (exec form, the image's environment)
+        check = json.loads(img.healthcheck.split(" CMD ", 1)[1])
+        port = base.rsplit(":", 1)[1]
+        r = subprocess.run(check, env=image_env(img, image_root, env, int(port)), capture_output=True, timeout=10,
+                           cwd=in_image(image_root, img.workdir))
+        assert r.returncode == 0, r.stderr
+        # what serves is the installed package, not a copy of the sources
+        installed = subprocess.run([str(venv / "bin/python"), "-c", "import app; print(app.__file__)"],
+                                   cwd="/", capture_output=True, text=True, env=env, check=True).stdout
+        assert installed.startswith(str(venv))
     finally:
-        proc.terminate()
-        proc.wait(15)
+        stop(proc)
+
+
+def test_a_file_missing_from_the_image_fails(image, tmp_path):
+    """Control: the same image without one template does not serve its page."""
+    img, image_root, _, env = image
+    broken = tmp_path / "root"
+    shutil.copytree(image_root, broken, symlinks=True)
+    (in_image(broken, img.workdir) / "templates" / "index.html").unlink()
+    try:
+        proc, base = start(img, broken, env)
+    except RuntimeError:
+        return  # refused to start: a failure, as wanted
+    try:
+        with pytest.raises(urllib.error.HTTPError):
+            get(f"{base}/")
+    finally:
+        stop(proc)
