@@ -7,7 +7,6 @@ schedule's parameters, are checked against the registry, and errors name the val
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictBool, StrictInt, Tag, field_validator, model_validator
@@ -282,6 +281,3 @@ class GridPublic(BaseModel):
     y: list[float]
     z: list[list[float | None]]
 
-
-def finite_or_none(v: float) -> float | None:
-    return v if math.isfinite(v) else None

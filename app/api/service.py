@@ -6,7 +6,6 @@ The data flow: request schema → surface + optimizer + schedule (`build_problem
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterator
 from functools import lru_cache
@@ -259,6 +258,3 @@ def grid_values(surface: Surface, n: int) -> dict[str, Any]:
             z_list[j][i] = None
     return {"x": xs.tolist(), "y": ys.tolist(), "z": z_list}
 
-
-def finite_float(v: float) -> float | None:
-    return v if math.isfinite(v) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -112,8 +113,6 @@ def _build_sweep(req: SweepRequest):
 
 
 def _run_job(job, deadline: float) -> None:
-    import time
-
     while not job.done:
         if time.monotonic() > deadline:
             raise ComputeTimeout
@@ -142,8 +141,6 @@ async def sweep_from(req: SweepRequest) -> tuple[Any, list[float], list[float]]:
 async def sweeps_stream(built: Annotated[tuple[Any, list[float], list[float]], Depends(sweep_from)]) -> AsyncIterator[ServerSentEvent]:
     """`progress` events ({"done": fraction}) while the rows step, then one `result` event."""
     job, xs, ys = built
-    import time
-
     deadline = compute.deadline()
     while not job.done:
         if time.monotonic() > deadline:
