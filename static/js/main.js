@@ -172,6 +172,7 @@ function bindStaticControls() {
   $("step-fwd").addEventListener("click", () => { app.player.step(1); updatePlayButton(); });
   $("speed").addEventListener("input", (e) => { app.player.speed = 2 ** (+e.target.value - 2); });
   $("scrub").addEventListener("input", (e) => { app.player.pause(); app.follow = false; app.player.seek(+e.target.value); updatePlayButton(); });
+  $("tune").addEventListener("click", () => tuneRates().catch((err) => { $("tune-status").textContent = err.message; }));
   $("export-json").addEventListener("click", exportJSON);
   $("export-csv").addEventListener("click", exportCSV);
   $("export-curl").addEventListener("click", showCurl);
@@ -446,6 +447,25 @@ function onMapClick(e) {
   if (px < 0 || py < 0 || px > xa._length || py > ya._length) return;
   app.state.start = [xa.p2l(px), ya.p2l(py)].map((v) => Number(v.toPrecision(5)));
   $("start").textContent = `(${app.state.start.join(", ")})`;
+  pushHash();
+  rerun({ autoplay: true });
+}
+
+// The fair race's tuning (POST /api/v1/race): each run's optimizer gets the lr with the lowest final
+// loss on a log grid, with this surface, start and number of steps.
+async function tuneRates() {
+  const s = app.state;
+  const req = toRequest(s);
+  const optimizers = [...new Set(s.runs.map((r) => r.optimizer))];
+  $("tune-status").textContent = "tuning…";
+  const res = await fetch("api/v1/race", { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ surface: req.surface, start: req.start, steps: s.steps, optimizers, n: 30, lr_min: 1e-5, lr_max: 10 }) });
+  const data = await res.json();
+  if (!res.ok) throw new ApiError(res.status, data.detail);
+  const best = Object.fromEntries(data.curves.map((c) => [c.optimizer, c.best_lr]));
+  s.runs.forEach((r) => { r.params = { ...r.params, lr: Number(best[r.optimizer].toPrecision(3)) }; });
+  $("tune-status").textContent = data.curves.map((c) => `${c.optimizer}: α = ${c.best_lr.toPrecision(3)}`).join(", ");
+  renderRuns();
   pushHash();
   rerun({ autoplay: true });
 }

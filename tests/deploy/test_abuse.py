@@ -107,7 +107,8 @@ HOSTILE = {
                                 "runs": [{"optimizer": "adam"}]}).encode(),
     "code in a formula": b'{"surface": {"expression": "__import__(\'os\').system(\'id\')", "x_range": [-1, 1], '
                          b'"y_range": [-1, 1]}, "runs": [{"optimizer": "adam"}]}',
-    "code as a number": b'{"surface": "rosenbrock", "runs": [{"optimizer": "adam", "params": {"lr": "__import__(\'os\')"}}]}',
+    "code as a number": b'{"surface": "rosenbrock", "runs": [{"optimizer": "adam", '
+                        b'"params": {"lr": "__import__(\'os\')"}}]}',
     "unknown field": b'{"surface": "booth", "runs": [{"optimizer": "adam", "params": {"lrr": 0.1}}]}',
 }
 
@@ -133,14 +134,17 @@ def test_hostile_bodies_get_4xx_without_internals(server, raw):
                                           "multipart/form-data; boundary=x", "application/xml", None])
 def test_wrong_content_type(server, content_type):
     conn = http.client.HTTPConnection(server.removeprefix("http://"), timeout=10)
-    conn.request("POST", "/api/v1/trajectories", body=SMALL, headers={"content-type": content_type} if content_type else {})
+    headers = {"content-type": content_type} if content_type else {}
+    conn.request("POST", "/api/v1/trajectories", body=SMALL, headers=headers)
     resp = conn.getresponse()
     assert_clean_error(resp.status, resp.headers, resp.read().decode())
 
 
-@pytest.mark.parametrize("method,path", [("GET", "/nope"), ("GET", "/api/v1/trajectories"), ("DELETE", "/healthz"),
-                                         ("GET", "/static/../../etc/passwd"), ("GET", "/static/%2e%2e/%2e%2e/etc/passwd"),
-                                         ("GET", "/static/..%2fapp%2fmain.py"), ("GET", "/static/vendor/../../app/main.py")])
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/nope"), ("GET", "/api/v1/trajectories"), ("DELETE", "/healthz"), ("GET", "/static/../../etc/passwd"),
+    ("GET", "/static/%2e%2e/%2e%2e/etc/passwd"), ("GET", "/static/..%2fapp%2fmain.py"),
+    ("GET", "/static/vendor/../../app/main.py"),
+])
 def test_other_errors_leak_nothing(server, method, path):
     conn = http.client.HTTPConnection(server.removeprefix("http://"), timeout=10)
     conn.request(method, path)

@@ -155,3 +155,17 @@ def test_small_multiples_and_3d_screenshots(watched, live_server):
     assert types[0] == "surface" and "scatter3d" in types
     watched.screenshot(path=str(ARTIFACTS / "studio-3d.png"))
     assert watched.errors == []
+
+
+def test_tune_learning_rates_for_the_surface(watched, live_server):
+    watched.goto(live_server + "/#s=himmelblau")
+    ready(watched)
+    diverged_before = watched.evaluate("() => window.optiviz.model.result.filter(r => r.status === 'diverged').length")
+    assert diverged_before >= 1  # the bowl's rates are too large here
+    watched.evaluate("() => { document.body.dataset.ready = ''; }")
+    watched.click("#tune")
+    ready(watched, timeout=30000)
+    statuses = watched.evaluate("() => window.optiviz.model.result.map(r => r.status)")
+    assert "diverged" not in statuses
+    assert "α =" in watched.text_content("#tune-status")
+    assert watched.errors == []
