@@ -37,9 +37,17 @@ def timeout_error() -> HTTPException:
     )
 
 
-async def run_heavy(fn: Callable[..., T], *args: Any) -> T:
-    """Run fn(*args) in a worker thread, at most ``max_concurrent`` at once."""
+LIGHT_WORK = 50_000  # optimizer-steps: a few tens of milliseconds at most
+
+
+async def run_heavy(fn: Callable[..., T], *args: Any, work: int | None = None) -> T:
+    """Run fn(*args) in a worker thread, at most ``max_concurrent`` heavy ones at once.
+
+    Work known to be light (``work`` optimizer-steps under LIGHT_WORK) skips the queue, so small
+    requests are not kept waiting behind heavy ones.
+    """
+    lane = None if work is not None and work <= LIGHT_WORK else limiter()
     try:
-        return await anyio.to_thread.run_sync(fn, *args, limiter=limiter())
+        return await anyio.to_thread.run_sync(fn, *args, limiter=lane)
     except ComputeTimeout:
         raise timeout_error() from None

@@ -226,3 +226,19 @@ def test_sigterm_finishes_in_flight_work_and_ends_streams():
     blocks = [b for b in results["stream"].strip().split("\n\n") if b]
     assert blocks[0].startswith("event: meta") and any(b.startswith("event: points") for b in blocks)
     assert blocks[-1].startswith("event: error") and "shutting down" in blocks[-1]
+
+
+def test_small_requests_do_not_queue_behind_heavy_ones():
+    port = free_port()
+    proc = start_app(port, OPTIVIZ_MAX_CONCURRENT="1")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        heavy = threading.Thread(target=lambda: post(f"{base}/api/v1/trajectories", HEAVY, timeout=120).read())
+        heavy.start()
+        time.sleep(0.5)  # the only heavy slot is taken
+        t0 = time.perf_counter()
+        assert post(f"{base}/api/v1/trajectories", SMALL).status == 200
+        assert time.perf_counter() - t0 < 1.0
+        heavy.join()
+    finally:
+        stop(proc)

@@ -23,10 +23,16 @@ _ERRORS = {422: {"description": "Invalid request: the body says which field and 
 
 async def problem_from(req: TrajectoryRequest) -> Problem:
     """The validated body as an engine problem; cross-field errors are 422s before any work."""
-    return await compute.run_heavy(build_problem, req)
+    return await compute.run_heavy(build_problem, req, work=0)  # validation only: never queued
 
 
 ProblemDep = Annotated[Problem, Depends(problem_from)]
+
+
+def _work(problem: Problem) -> int:
+    """Optimizer-steps, weighted: a mini-batch step costs about as much as ten analytic ones."""
+    weight = 10 if problem.surface.kind == "dataset" else 1
+    return weight * problem.steps * len(problem.runs)
 
 
 def _answer(problem: Problem) -> bytes:
@@ -42,7 +48,7 @@ def _answer(problem: Problem) -> bytes:
 )
 async def post_trajectories(problem: ProblemDep) -> ORJSONResponse:
     """Every run from the same start, to the end; arrays as described in the contract."""
-    return ORJSONResponse(await compute.run_heavy(_answer, problem))
+    return ORJSONResponse(await compute.run_heavy(_answer, problem, work=_work(problem)))
 
 
 def _event(name: str, data: object) -> ServerSentEvent:
