@@ -86,7 +86,7 @@ export function mapLayout(model, title, annotations = [], background = false, ra
     // the legend sits inside the plot area: outside, Plotly would grow the top layer's margins and
     // the paths would no longer line up with the contour layer below
     showlegend: !background, hovermode: "closest",
-    legend: { x: 0.01, y: 0.99, xanchor: "left", yanchor: "top", bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
+    legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
     annotations, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: background ? "#fff" : "rgba(0,0,0,0)",
   };
 }
