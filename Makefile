@@ -22,13 +22,15 @@ $(VENV)/.dev-installed: pyproject.toml | $(PY)
 run: $(VENV)/.installed
 	$(VENV)/bin/optiviz serve --host $(HOST) --port $(PORT)
 
-# Debian packages the tests drive: Chromium (browser tests), nginx (proxy test), wrk (load bench)
+# Debian packages the tests drive: Chromium (browser tests), nginx (proxy test), wrk (load bench),
+# fonts-noto-cjk (the Chinese pages in screenshots)
 system-deps:
 	@missing=""; \
 	for pair in chromium:chromium nginx:nginx wrk:wrk; do \
 	  bin=$${pair%%:*}; pkg=$${pair##*:}; \
 	  command -v $$bin >/dev/null 2>&1 || [ -x /usr/sbin/$$bin ] || missing="$$missing $$pkg"; \
 	done; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \

@@ -1,0 +1,67 @@
+"""The one message catalogue: every user-facing text, in English and Simplified Chinese.
+
+Texts live in ``app/i18n/*.json`` (one file per area: ``studio.json``, ``lessons.json``,
+``catalogue.json``…), each ``{"key": {"en": "…", "zh": "…"}}``. A key is unique across files;
+formulas are shared (they sit outside the catalogue, in the registry). Placeholders are written
+``{name}`` and filled by the caller (``t()`` in ``static/js/i18n.js`` or :func:`text`).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+LANGS: tuple[str, ...] = ("en", "zh")
+DEFAULT_LANG = "en"
+_DIR = Path(__file__).resolve().parent
+
+
+@lru_cache
+def catalogue() -> dict[str, dict[str, str]]:
+    """key → {lang: text}, from every JSON file here. A key defined twice is an error."""
+    out: dict[str, dict[str, str]] = {}
+    for path in sorted(_DIR.glob("*.json")):
+        for key, texts in json.loads(path.read_text(encoding="utf-8")).items():
+            if key in out:
+                raise ValueError(f"message key {key!r} is defined twice (again in {path.name})")
+            out[key] = texts
+    return out
+
+
+@lru_cache
+def messages(lang: str) -> dict[str, str]:
+    """Every text in one language (English where a translation is missing)."""
+    lang = lang if lang in LANGS else DEFAULT_LANG
+    return {k: v.get(lang) or v[DEFAULT_LANG] for k, v in catalogue().items()}
+
+
+def text(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
+    """One text, with ``{name}`` placeholders filled."""
+    s = messages(lang).get(key, key)
+    return s.format(**values) if values else s
+
+
+def pick_lang(query: str | None, accept_language: str | None) -> str:
+    """``?lang=`` first, then the first supported language of ``Accept-Language`` (by q), else English."""
+    if query:
+        q = query.strip().lower().split("-")[0]
+        if q in LANGS:
+            return q
+    best: tuple[float, str] | None = None
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        base = tag.strip().lower().split("-")[0]
+        if base not in LANGS:
+            continue
+        qv = 1.0
+        for p in params.split(";"):
+            name, _, val = p.strip().partition("=")
+            if name == "q":
+                try:
+                    qv = float(val)
+                except ValueError:
+                    qv = 0.0
+        if best is None or qv > best[0]:
+            best = (qv, base)
+    return best[1] if best and best[0] > 0 else DEFAULT_LANG
