@@ -16,7 +16,7 @@ import swagger_ui_bundle
 from app import __version__
 from app.api.lifecycle import lifespan
 from app.api.middleware import BodySizeLimit, SecurityHeaders
-from app.api.routes import catalogue, docs, expressions, grid, health, i18n, lessons, pages, trajectories
+from app.api.routes import catalogue, docs, expressions, grid, health, i18n, lessons, limits, pages, trajectories
 from app.main_paths import ROOT
 from app.settings import get_settings
 
@@ -42,7 +42,7 @@ def create_app() -> FastAPI:
         docs_url=None,  # served by routes/docs.py with local assets
         redoc_url=None,
     )
-    for module in (health, catalogue, i18n, trajectories, grid, expressions, lessons, pages, docs):
+    for module in (health, catalogue, i18n, limits, trajectories, grid, expressions, lessons, pages, docs):
         app.include_router(module.router)
     app.mount("/static/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor")
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_bundle.swagger_ui_path)), name="swagger")

@@ -276,6 +276,7 @@ class OptimizerSpec(Catalogued):
     factory: Callable[..., Optimizer] | None = None
     convention: str = ""
     internals: Callable[..., tuple[Any, Any]] = _no_internals
+    color: str = "#000000"  # one colour per optimizer, everywhere (studio, lessons, figures)
 
     def build(self, xp: Any, params: dict[str, Any]) -> Optimizer:
         """An optimizer from resolved params (``lr`` is the schedule's, not the factory's)."""
@@ -286,6 +287,7 @@ class OptimizerSpec(Catalogued):
     def public(self) -> dict[str, Any]:
         out = super().public()
         out["convention"] = self.convention
+        out["color"] = self.color
         return out
 
 
@@ -325,6 +327,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Plain (mini-batch or stochastic) gradient descent.",
             factory=gd,
             convention="torch SGD(momentum=0)",
+            color="#0072B2",
         ),
         OptimizerSpec(
             "momentum",
@@ -351,6 +354,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=momentum,
             internals=_velocity,
             convention="ewa: course notes (torch has no such form); classic: torch SGD(momentum=β)",
+            color="#E69F00",
         ),
         OptimizerSpec(
             "nesterov",
@@ -361,6 +365,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=nesterov,
             internals=_velocity,
             convention="torch SGD(momentum=β, nesterov=True)",
+            color="#56B4E9",
         ),
         OptimizerSpec(
             "adagrad",
@@ -375,6 +380,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=adagrad,
             internals=_accumulator_rate,
             convention="torch Adagrad(lr_decay=0)",
+            color="#CC79A7",
         ),
         OptimizerSpec(
             "rmsprop",
@@ -385,6 +391,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=rmsprop,
             internals=_accumulator_rate,
             convention="torch RMSprop(alpha=β); ε outside the root (course notes often put it inside)",
+            color="#009E73",
         ),
         OptimizerSpec(
             "adadelta",
@@ -395,6 +402,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=adadelta,
             internals=_adadelta_rate,
             convention="torch Adadelta",
+            color="#8C6D00",
         ),
         OptimizerSpec(
             "adam",
@@ -405,6 +413,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=adam,
             internals=_adam_rate,
             convention="torch Adam",
+            color="#D55E00",
         ),
         OptimizerSpec(
             "adamw",
@@ -416,6 +425,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=adam,
             internals=_adam_rate,
             convention="torch AdamW",
+            color="#000000",
         ),
     )
 }

@@ -75,3 +75,19 @@ def test_security_headers(client) -> None:
         assert "default-src 'self'" in h["content-security-policy"]
         assert h["x-content-type-options"] == "nosniff"
         assert h["referrer-policy"] == "no-referrer"
+
+
+def test_limits_are_published(client):
+    from app.settings import get_settings
+
+    body = client.get("/api/v1/limits").json()
+    s = get_settings()
+    assert body["max_runs"] == s.max_runs and body["max_steps"] == s.max_steps and body["max_grid"] == s.max_grid
+    assert body["max_expression_length"] == s.max_expression_length
+    assert body["max_warmup_steps"] == s.max_steps
+
+
+def test_every_optimizer_has_its_own_colour(client):
+    colours = [o["color"] for o in client.get("/api/v1/optimizers").json()]
+    assert len(set(colours)) == len(colours)
+    assert all(len(c) == 7 and c.startswith("#") for c in colours)

@@ -1,0 +1,47 @@
+"""The limits the server enforces, for clients (the studio's controls read them here, never hard-code them)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from app.api.schemas import MAX_COORD, MAX_EXPRESSION, MAX_GRID, MAX_LABEL, MAX_RUNS, MAX_STEPS
+from app.api.schemas_lessons import MAX_CELLS_PER_AXIS, MAX_SERIES, MAX_SWEEP_WORK
+from app.settings import get_settings
+
+router = APIRouter(prefix="/api/v1", tags=["catalogue"])
+
+
+class LimitsPublic(BaseModel):
+    max_runs: int
+    max_steps: int
+    max_warmup_steps: int
+    max_grid: int
+    max_expression_length: int
+    max_label_length: int
+    max_coordinate: float
+    max_body_bytes: int
+    request_timeout: float
+    max_sweep_values_per_axis: int
+    max_sweep_work: int
+    max_series: int
+
+
+@router.get("/limits", response_model=LimitsPublic, summary="The server's limits")
+def limits() -> LimitsPublic:
+    """Runs per request, steps per run, grid size, formula length, … as this server enforces them."""
+    s = get_settings()
+    return LimitsPublic(
+        max_runs=MAX_RUNS,
+        max_steps=MAX_STEPS,
+        max_warmup_steps=MAX_STEPS,
+        max_grid=MAX_GRID,
+        max_expression_length=MAX_EXPRESSION,
+        max_label_length=MAX_LABEL,
+        max_coordinate=MAX_COORD,
+        max_body_bytes=s.max_body_bytes,
+        request_timeout=s.request_timeout,
+        max_sweep_values_per_axis=MAX_CELLS_PER_AXIS,
+        max_sweep_work=MAX_SWEEP_WORK,
+        max_series=MAX_SERIES,
+    )
