@@ -226,6 +226,7 @@ class OptimizerPublic(BaseModel):
     formula: str
     description: str
     convention: str
+    color: str = Field(description="The colour this optimizer is drawn in, everywhere (#rrggbb).")
     params: list[ParamPublic]
 
 
