@@ -25,19 +25,16 @@ def _errors_text(errors: list[dict[str, Any]]) -> str:
 
 def answer(body: Any) -> dict[str, Any]:
     """The API's answer to a trajectories request body (raises ValueError with the reasons)."""
-    from fastapi.exceptions import RequestValidationError
     from pydantic import ValidationError
 
     from app.api.schemas import TrajectoryRequest
-    from app.api.service import build_problem, trajectories
+    from app.api.service import InvalidRequest, build_problem, trajectories
 
     try:
         req = TrajectoryRequest.model_validate(body)
         problem = build_problem(req)
-    except ValidationError as err:
+    except (ValidationError, InvalidRequest) as err:
         raise ValueError(_errors_text(err.errors())) from None
-    except RequestValidationError as err:
-        raise ValueError(_errors_text(list(err.errors()))) from None
     return trajectories(problem)
 
 
@@ -97,6 +94,10 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         root_path=s.root_path,  # served under a prefix by a proxy that strips it
         timeout_graceful_shutdown=10,
+        timeout_keep_alive=s.keep_alive,  # idle connections are closed
+        limit_concurrency=s.max_connections,  # beyond: 503 at once, not an unbounded pile-up
+        h11_max_incomplete_event_size=16 * 1024,  # request line + headers (when uvicorn runs h11)
+        server_header=False,  # no "server: uvicorn"
     )
     return 0
 

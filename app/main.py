@@ -8,19 +8,26 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 
 import plotly
 import swagger_ui_bundle
 
 from app import __version__
+from app.api.compute import RequestDeadline
 from app.api.lifecycle import lifespan
-from app.api.middleware import BodySizeLimit, SecurityHeaders
+from app.api.middleware import BodySizeLimit, SecurityHeaders, SlowReaders, WhitelistStatic
+from app.api.service import InvalidRequest
 from app.api.routes import catalogue, docs, expressions, grid, health, i18n, lessons, limits, pages, trajectories
 from app.main_paths import ROOT
 from app.settings import get_settings
 
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
+SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
+MAX_ERRORS = 20  # a 422 lists the first errors and counts the rest: its size is bounded
+# third-party files served: exactly what the pages use (no stock index.html, no source maps)
+VENDOR = {"plotly.min.js"}
+SWAGGER = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"}  # what /docs loads
+OWN_SUFFIXES = (".js", ".css", ".png", ".svg", ".ico", ".woff2", ".json", ".txt")  # never .map
 log = logging.getLogger("optiviz")
 
 DESCRIPTION = """
@@ -44,20 +51,30 @@ def create_app() -> FastAPI:
     )
     for module in (health, catalogue, i18n, limits, trajectories, grid, expressions, lessons, pages, docs):
         app.include_router(module.router)
-    app.mount("/static/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor")
-    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_bundle.swagger_ui_path)), name="swagger")
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.mount("/static/vendor", WhitelistStatic(directory=PLOTLY_DIR, names=VENDOR), name="vendor")
+    app.mount("/static/swagger", WhitelistStatic(directory=SWAGGER_DIR, names=SWAGGER), name="swagger")
+    app.mount("/static", WhitelistStatic(directory=ROOT / "static", suffixes=OWN_SUFFIXES), name="static")
 
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    def errors_response(raw: list[dict]) -> JSONResponse:
         errors = []
-        for e in exc.errors():
+        for e in raw[:MAX_ERRORS]:
             err = {k: e[k] for k in ("type", "loc", "msg") if k in e}
             ctx = e.get("ctx")
             if e.get("type") == "json_invalid" and isinstance(ctx, dict) and "error" in ctx:
                 err["msg"] = f"invalid JSON: {ctx['error']}"
             errors.append(err)
-        return JSONResponse(status_code=422, content={"detail": errors})
+        content: dict = {"detail": errors}
+        if len(raw) > MAX_ERRORS:
+            content["errors_total"] = len(raw)  # only the first MAX_ERRORS are listed
+        return JSONResponse(status_code=422, content=content)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return errors_response(list(exc.errors()))
+
+    @app.exception_handler(InvalidRequest)
+    async def invalid_request(request: Request, exc: InvalidRequest) -> JSONResponse:
+        return errors_response(exc.errors())
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:  # never leak internals
@@ -65,6 +82,8 @@ def create_app() -> FastAPI:
         return JSONResponse(status_code=500, content={"detail": "internal error"})
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SlowReaders, write_timeout=settings.write_timeout)
+    app.add_middleware(RequestDeadline)  # the time limit counts from the request's arrival
     app.add_middleware(SecurityHeaders)  # added last = outermost: its headers are on 413s too
     return app
 

@@ -23,7 +23,10 @@ class Settings(BaseSettings):
     max_expression_length: int = Field(300, ge=10, le=300)
     max_body_bytes: int = Field(1_000_000, ge=1_000)
     max_concurrent: int = Field(2, ge=1, le=64)  # heavy computations running at once
-    request_timeout: float = Field(60.0, gt=0)  # seconds of compute per request
+    request_timeout: float = Field(60.0, gt=0)  # seconds per request, from its arrival (queueing included)
+    write_timeout: float = Field(15.0, gt=0)  # seconds a client may read nothing before its answer is dropped
+    keep_alive: float = Field(5.0, gt=0)  # seconds an idle connection stays open
+    max_connections: int = Field(256, ge=1)  # open connections + requests at once, beyond that 503
 
 
 @lru_cache

@@ -1,35 +1,84 @@
-"""Heavy work off the event loop: a bounded pool of computations with a time limit each."""
+"""Heavy work off the event loop: lanes by estimated cost, one deadline per request.
+
+- Every request gets a deadline when it arrives (`RequestDeadline` middleware): queueing counts
+  against it, and the computation carries it into its worker thread (`app.engine.deadline`),
+  where the engine's step loops check it. A computation past its deadline stops its CPU work and
+  the request is answered 422 within a fraction of a second of the limit.
+- Every computation comes with its estimated cost in CPU seconds (`app.engine.cost`). Work that
+  cannot finish within the time left is refused at once (422). Cheap work (under
+  `LIGHT_SECONDS`) runs in the light lane and never waits behind heavy work; the rest queues for
+  one of ``max_concurrent`` heavy slots (as long as its deadline allows).
+- The event loop itself never computes: health checks and static files answer whatever runs.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio
 from fastapi import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.service import ComputeTimeout
+from app.engine import deadline as engine_deadline
+from app.engine.cost import describe
+from app.engine.deadline import ADMIT_FACTOR, DeadlineExceeded
 from app.settings import get_settings
 
 T = TypeVar("T")
 
-_limiter: anyio.CapacityLimiter | None = None
+LIGHT_SECONDS = 0.02  # estimated CPU seconds under which work takes the light lane
+LIGHT_THREADS = 4  # light work running at once (each a few ms)
+
+_REQUEST_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_deadline", default=None)
+_limiters: dict[str, anyio.CapacityLimiter] = {}
+
+
+def _limiter(name: str, tokens: int) -> anyio.CapacityLimiter:
+    lim = _limiters.get(name)
+    if lim is None:
+        lim = _limiters[name] = anyio.CapacityLimiter(tokens)
+    return lim
 
 
 def limiter() -> anyio.CapacityLimiter:
-    global _limiter
-    if _limiter is None:
-        _limiter = anyio.CapacityLimiter(get_settings().max_concurrent)
-    return _limiter
+    """The heavy lane: ``max_concurrent`` computations at once."""
+    return _limiter("heavy", get_settings().max_concurrent)
+
+
+def _threads() -> anyio.CapacityLimiter:
+    # the worker threads of admitted computations (the lanes limit how many there are)
+    return _limiter("threads", get_settings().max_concurrent + LIGHT_THREADS + 8)
+
+
+class RequestDeadline:
+    """Pure ASGI middleware: the request's deadline starts when it arrives."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            _REQUEST_DEADLINE.set(time.monotonic() + get_settings().request_timeout)
+        await self.app(scope, receive, send)
 
 
 def deadline() -> float:
-    return time.monotonic() + get_settings().request_timeout
+    """This request's deadline (monotonic seconds)."""
+    d = _REQUEST_DEADLINE.get()
+    return d if d is not None else time.monotonic() + get_settings().request_timeout
 
 
-def timeout_error() -> HTTPException:
+def timeout_error(estimate: float | None = None) -> HTTPException:
     limit = get_settings().request_timeout
+    if estimate is not None:
+        return HTTPException(
+            status_code=422,
+            detail=f"the computation would take longer than the server's limit of {limit:g} s "
+            f"(about {describe(estimate)} estimated): ask for fewer steps, runs or grid points",
+        )
     return HTTPException(
         status_code=422,
         detail=f"the computation took longer than the server's limit of {limit:g} s: "
@@ -37,17 +86,63 @@ def timeout_error() -> HTTPException:
     )
 
 
-LIGHT_WORK = 50_000  # optimizer-steps: a few tens of milliseconds at most
+def admit(work: float | None) -> None:
+    """422 now for work estimated to take much longer than the time left."""
+    if work is not None and work > ADMIT_FACTOR * max(deadline() - time.monotonic(), 0.0):
+        raise timeout_error(work)
 
 
-async def run_heavy(fn: Callable[..., T], *args: Any, work: int | None = None) -> T:
-    """Run fn(*args) in a worker thread, at most ``max_concurrent`` heavy ones at once.
+def _bound(fn: Callable[..., T], due: float) -> Callable[..., T]:
+    ctx = contextvars.copy_context()  # to_thread does not carry the caller's context: take it along
+    ctx.run(engine_deadline.bind, due)
 
-    Work known to be light (``work`` optimizer-steps under LIGHT_WORK) skips the queue, so small
-    requests are not kept waiting behind heavy ones.
+    def call(*args: Any) -> T:
+        return ctx.run(fn, *args)
+
+    return call
+
+
+async def run_heavy(fn: Callable[..., T], *args: Any, work: float | None = None) -> T:
+    """Run fn(*args) in a worker thread under this request's deadline.
+
+    ``work`` is the estimated cost in CPU seconds (`app.engine.cost`); unknown (None) is heavy.
+    Light work skips the queue; heavy work waits for a slot, but never past its deadline.
     """
-    lane = None if work is not None and work <= LIGHT_WORK else limiter()
+    admit(work)
+    due = deadline()
+    call = _bound(fn, due)
     try:
-        return await anyio.to_thread.run_sync(fn, *args, limiter=lane)
-    except ComputeTimeout:
-        raise timeout_error() from None
+        if work is not None and work <= LIGHT_SECONDS:
+            return await anyio.to_thread.run_sync(call, *args, limiter=_limiter("light", LIGHT_THREADS))
+        heavy = limiter()
+        with anyio.move_on_after(max(due - time.monotonic(), 0.0)):
+            await heavy.acquire()
+            try:
+                return await anyio.to_thread.run_sync(call, *args, limiter=_threads())
+            finally:
+                heavy.release()
+        raise DeadlineExceeded  # still queued at the deadline
+    except DeadlineExceeded as err:
+        raise timeout_error(err.estimate) from None
+
+
+async def run_chunk(fn: Callable[..., Any], *args: Any, light: bool = False) -> bool:
+    """One chunk of a stream under the request's deadline; False if the deadline passed (the
+    stream then ends with an ``error`` event, see `timeout_error`)."""
+    due = deadline()
+    call = _bound(fn, due)
+    try:
+        if light:
+            await anyio.to_thread.run_sync(call, *args, limiter=_limiter("light", LIGHT_THREADS))
+            return True
+        heavy = limiter()
+        with anyio.move_on_after(max(due - time.monotonic(), 0.0)):
+            await heavy.acquire()
+            try:
+                await anyio.to_thread.run_sync(call, *args, limiter=_threads())
+            finally:
+                heavy.release()
+            return True
+    except DeadlineExceeded:
+        pass
+    return False

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
+import anyio
 import orjson
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("optiviz")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
@@ -122,3 +131,74 @@ class BodySizeLimit:
         except Exception:
             if not rejected:
                 raise
+
+
+class WhitelistStatic(StaticFiles):
+    """Static files limited to the given file ``names`` (at the top of the directory) or
+    ``suffixes``: a package directory's other files (stock pages, source maps, data) are 404."""
+
+    def __init__(self, directory: str | Path, names: set[str] | None = None, suffixes: tuple[str, ...] = ()) -> None:
+        super().__init__(directory=directory)
+        self.names = frozenset(names or ())
+        self.suffixes = suffixes
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        allowed = path in self.names if self.names else path.endswith(self.suffixes)
+        if not allowed:
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
+
+
+class SlowReaders:
+    """A write timeout: an answer whose client reads nothing for ``write_timeout`` seconds is
+    dropped (its connection closed), so a stalled reader pins neither memory nor a computation.
+    A client that goes away in the middle of an answer is logged as one line, never a traceback.
+    """
+
+    def __init__(self, app: ASGIApp, write_timeout: float) -> None:
+        self.app = app
+        self.write_timeout = write_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = {"started": False, "stalled": False}
+
+        async def timed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            try:
+                with anyio.fail_after(self.write_timeout):
+                    await send(message)
+            except TimeoutError:
+                state["stalled"] = True
+                raise
+
+        try:
+            await self.app(scope, receive, timed_send)
+        except Exception as exc:  # noqa: BLE001 - the answer has begun: nothing more to send
+            if not state["started"] or not (state["stalled"] or _gone(exc)):
+                raise
+            why = f"the client read nothing for {self.write_timeout:g} s" if state["stalled"] else "the client went away"
+            log.warning("dropped the answer to %s %s: %s", scope.get("method"), scope.get("path"), why)
+
+
+_GONE = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, TimeoutError)
+
+
+def _gone(exc: BaseException) -> bool:
+    """A connection error (possibly inside an exception group): the client is gone."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_gone(e) for e in exc.exceptions)
+    return isinstance(exc, _GONE)
+
+
+class _OneLine(logging.Filter):
+    """uvicorn's own line for an answer we dropped on purpose says the same again: keep ours."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing response" not in record.getMessage()
+
+
+logging.getLogger("uvicorn.error").addFilter(_OneLine())

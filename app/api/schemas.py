@@ -72,14 +72,15 @@ class CustomSurfaceRequest(StrictModel):
 
     @field_validator("expression")
     @classmethod
-    def _parse(cls, v: str) -> str:
-        from app.engine.expression import ExpressionError, parse_expression
+    def _text(cls, v: str) -> str:
+        # the cheap checks only (length, characters, parentheses): parsing and compiling happen
+        # once per formula, off the event loop (app.api.service.formula)
+        from app.engine.expression import ExpressionError, check_text
 
         try:
-            parse_expression(v)
+            return check_text(v)
         except ExpressionError as err:
             raise ValueError(str(err)) from None
-        return v
 
 
 def _surface_kind(v: Any) -> str:
@@ -218,6 +219,8 @@ class ParamPublic(BaseModel):
     type: str
     scale: str
     choices: list[str] | None = None
+    min_exclusive: bool = Field(False, description="The value must be > min (not ≥).")
+    max_exclusive: bool = Field(False, description="The value must be < max (not ≤).")
 
 
 class OptimizerPublic(BaseModel):

@@ -2,43 +2,108 @@
 
 The data flow: request schema → surface + optimizer + schedule (`build_problem`) → engine
 (`app.engine.runner`) → trajectory → JSON (`trajectories`) or events (`TrajectoryStream`).
+
+Free of FastAPI: the routes, the CLI and the benchmarks call it alike. A request that the schema
+accepts but the problem cannot (a field that depends on another, a formula that does not parse)
+raises `InvalidRequest(loc, msg)`; the app turns it into the usual 422.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from fastapi.exceptions import RequestValidationError
 
 from app.api.schemas import CustomSurfaceRequest, GridRequest, RunRequest, TrajectoryRequest
 from app.engine.backend import ARRAY
 from app.engine.datasets import DatasetSurface
+from app.engine.deadline import DeadlineExceeded
+from app.engine.expression import Expression, ExpressionError, parse_expression
 from app.engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
 from app.engine.surfaces import Surface
 from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
 
 
-class ComputeTimeout(Exception):
-    """The request's computation ran past the per-request time limit."""
+ComputeTimeout = DeadlineExceeded  # the request's computation ran past its time limit
 
 
-def invalid(loc: tuple[Any, ...], msg: str, value: Any = None) -> RequestValidationError:
-    """A 422 in FastAPI's own error format, for checks that need more than one field."""
-    return RequestValidationError([{"type": "value_error", "loc": ("body", *loc), "msg": msg, "input": value}])
+class InvalidRequest(ValueError):
+    """A request the schema accepts but the problem cannot: where (``loc`` in the body) and why."""
+
+    def __init__(self, loc: tuple[Any, ...], msg: str, value: Any = None) -> None:
+        super().__init__(msg)
+        self.loc, self.msg, self.value = tuple(loc), msg, value
+
+    def errors(self) -> list[dict[str, Any]]:
+        """In the format of FastAPI's 422 ``detail`` (and pydantic's ``errors()``)."""
+        return [{"type": "value_error", "loc": ("body", *self.loc), "msg": self.msg, "input": self.value}]
+
+
+def invalid(loc: tuple[Any, ...], msg: str, value: Any = None) -> InvalidRequest:
+    """The error to raise for a check that needs more than one field."""
+    return InvalidRequest(loc, msg, value)
 
 
 # --- surfaces --------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
-def _custom_surface(expression: str, x_range: tuple[float, float], y_range: tuple[float, float]) -> Surface:
-    from app.engine.expression import parse_expression  # noqa: PLC0415
+class FormulaCache:
+    """Parsed formulas by text (ranges do not change the compiled function), bounded in bytes.
 
-    expr = parse_expression(expression)
+    Least recently used first out. Formulas that do not parse are kept too (their error), so a
+    client repeating one costs no parsing either. Thread-safe: parsing runs in worker threads.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[str, tuple[Expression | ExpressionError, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, text: str) -> Expression:
+        with self._lock:
+            hit = self._items.get(text)
+            if hit is not None:
+                self._items.move_to_end(text)
+        if hit is None:
+            try:
+                item: Expression | ExpressionError = parse_expression(text)
+                size = item.nbytes
+            except ExpressionError as err:
+                item, size = err, 1024 + 4 * len(text)
+            with self._lock:
+                if text not in self._items:
+                    self._items[text] = (item, size)
+                    self.bytes += size
+                    while self.bytes > self.max_bytes and len(self._items) > 1:
+                        _, (_, old) = self._items.popitem(last=False)
+                        self.bytes -= old
+            hit = (item, size)
+        if isinstance(hit[0], ExpressionError):
+            raise hit[0]
+        return hit[0]
+
+
+FORMULAS = FormulaCache(max_bytes=16 * 1024 * 1024)
+
+
+def formula(text: str) -> Expression:
+    """The parsed formula, or `InvalidRequest` at the custom surface's ``expression``."""
+    try:
+        return FORMULAS.get(text)
+    except ExpressionError as err:
+        raise invalid(("surface", "custom", "expression"), f"Value error, {err}", text) from None
+
+
+def _custom_surface(expression: str, x_range: tuple[float, float], y_range: tuple[float, float]) -> Surface:
+    expr = formula(expression)
     start = (x_range[0] + 0.75 * (x_range[1] - x_range[0]), y_range[0] + 0.75 * (y_range[1] - y_range[0]))
     return Surface(
         id="custom",
@@ -161,8 +226,9 @@ class TrajectoryStream:
     exactly its trajectory.
     """
 
-    def __init__(self, problem: Problem, deadline: float | None = None) -> None:
+    def __init__(self, problem: Problem, deadline: float | None = None, trim: bool = False) -> None:
         self.problem = problem
+        self._trim = trim  # a stream: drop each slice once sent (memory: one chunk per run)
         self.runs = [ScalarRun(problem, r) for r in problem.runs]
         self._sent_points = [0] * len(self.runs)
         self._sent_updates = [0] * len(self.runs)
@@ -203,6 +269,11 @@ class TrajectoryStream:
         if tr.state is not None:
             ev["state"] = {k: None if v is None else v[u:] for k, v in tr.state.items()}
         self._sent_points[i], self._sent_updates[i] = len(tr.x), len(tr.lr)
+        if self._trim:
+            for values in (tr.x, tr.y, tr.loss, tr.lr, tr.grad_norm, tr.batch_loss, *(tr.state or {}).values()):
+                if values is not None:
+                    values.clear()
+            self._sent_points[i] = self._sent_updates[i] = 0
         return [ev]
 
     def done_event(self) -> dict[str, Any]:

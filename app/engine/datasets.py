@@ -214,3 +214,51 @@ def _newton_minimum(model: LogisticRegression, start: np.ndarray) -> np.ndarray:
 
 
 DATASETS: tuple[DatasetSurface, ...] = _dataset_surfaces()
+
+
+# --- many rows at once, in chunks (sweeps, basin maps, races) -------------------------------------
+
+CHUNK_ELEMENTS = 1 << 19  # rows × samples per chunk: a few MB per temporary, whatever the request
+
+
+def _chunks(rows: int, samples: int) -> int:
+    return max(1, CHUNK_ELEMENTS // max(samples, 1))
+
+
+def batch_rows(model: Any, w: np.ndarray, b: np.ndarray, idx: np.ndarray | None, check: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``model.batch`` for 1-D arrays of rows w, b: (cost, ∂J/∂w, ∂J/∂b), each of shape (rows,).
+
+    Rows go through in chunks, so memory stays at ``CHUNK_ELEMENTS`` per temporary however many
+    rows and samples; ``check()`` (the deadline) runs between chunks. Each row's values are the
+    ones a single call gives (means are taken row by row).
+    """
+    samples = model.data.m if idx is None else int(idx.shape[0])
+    step = _chunks(w.shape[0], samples)
+    if w.shape[0] <= step:
+        return model.batch(w[:, None], b[:, None], idx)
+    cost, gw, gb = np.empty(w.shape[0]), np.empty(w.shape[0]), np.empty(w.shape[0])
+    for i in range(0, w.shape[0], step):
+        if check is not None:
+            check()
+        cost[i : i + step], gw[i : i + step], gb[i : i + step] = model.batch(w[i : i + step, None], b[i : i + step, None], idx)
+    return cost, gw, gb
+
+
+def has_moments(model: Any) -> bool:
+    """True when the full-data loss and gradient cost O(1) per point (no pass over the samples)."""
+    return isinstance(model, LinearRegression)
+
+
+def loss_rows(model: Any, w: np.ndarray, b: np.ndarray, check: Any = None) -> np.ndarray:
+    """Full-data loss of each row, in chunks (see `batch_rows`)."""
+    if has_moments(model):
+        return model.loss(w, b)
+    return batch_rows(model, w, b, None, check)[0]
+
+
+def grad_rows(model: Any, w: np.ndarray, b: np.ndarray, check: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Full-data gradient of each row, in chunks (see `batch_rows`)."""
+    if has_moments(model):
+        return model.grad(w, b)
+    _, gw, gb = batch_rows(model, w, b, None, check)
+    return gw, gb

@@ -15,6 +15,7 @@ import ast
 import keyword
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,8 @@ from typing import Any
 MAX_LENGTH = 300
 MAX_DEPTH = 40
 MAX_NODES = 400
+MAX_TOWER = 3  # x^y^x^y: nested powers with a variable exponent
+MAX_OPS = 1000  # operations of the value and the gradient together (see `Expression.ops`)
 MAX_LITERAL = 1e300
 
 FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh", "atan")
@@ -429,36 +432,133 @@ Compiled = Callable[[Any, Any, Any], Any]
 
 
 def compile_node(n: Node) -> Compiled:
-    """Nested closures: f(x, y, xp). Constants broadcast to the shape of x and y."""
-    if isinstance(n, Const):
-        c = n.value
-        return lambda x, y, xp: c
-    if isinstance(n, Var):
-        return (lambda x, y, xp: x) if n.name == "x" else (lambda x, y, xp: y)
-    if isinstance(n, Neg):
-        a = compile_node(n.a)
-        return lambda x, y, xp: -a(x, y, xp)
-    if isinstance(n, Call):
-        a = compile_node(n.a)
-        fn = n.fn
-        return lambda x, y, xp: getattr(xp, fn)(a(x, y, xp))
-    assert isinstance(n, Bin)
-    a, b = compile_node(n.a), compile_node(n.b)
-    if n.op == "+":
-        return lambda x, y, xp: a(x, y, xp) + b(x, y, xp)
-    if n.op == "-":
-        return lambda x, y, xp: a(x, y, xp) - b(x, y, xp)
-    if n.op == "*":
-        return lambda x, y, xp: a(x, y, xp) * b(x, y, xp)
-    if n.op == "/":
-        return lambda x, y, xp: a(x, y, xp) / b(x, y, xp)
-    if isinstance(n.b, Const) and n.b.value == 2.0:
-        return lambda x, y, xp: _square(a(x, y, xp))
-    return lambda x, y, xp: xp.pow(a(x, y, xp), b(x, y, xp))
+    """f(x, y, xp) for one tree (see `compile_nodes`)."""
+    return compile_nodes((n,))[0]
 
 
-def _square(v: Any) -> Any:
-    return v * v
+def _op_neg(a: Any, b: Any, xp: Any) -> Any:
+    return -a
+
+
+def _op_add(a: Any, b: Any, xp: Any) -> Any:
+    return a + b
+
+
+def _op_sub(a: Any, b: Any, xp: Any) -> Any:
+    return a - b
+
+
+def _op_mul(a: Any, b: Any, xp: Any) -> Any:
+    return a * b
+
+
+def _op_div(a: Any, b: Any, xp: Any) -> Any:
+    return a / b
+
+
+def _op_square(a: Any, b: Any, xp: Any) -> Any:
+    return a * a
+
+
+def _op_pow(a: Any, b: Any, xp: Any) -> Any:
+    return xp.pow(a, b)
+
+
+def _call_op(fn: str) -> Callable[[Any, Any, Any], Any]:
+    def op(a: Any, b: Any, xp: Any) -> Any:
+        return getattr(xp, fn)(a)
+
+    op.__name__ = f"_op_{fn}"
+    return op
+
+
+_BIN_OPS = {"+": _op_add, "-": _op_sub, "*": _op_mul, "/": _op_div, "^": _op_pow}
+_CALL_OPS = {fn: _call_op(fn) for fn in (*FUNCTIONS, "sign")}
+
+
+@dataclass(frozen=True)
+class Program:
+    """A straight-line program: slots 0, 1 are x, y, then the constants, then one slot per op.
+
+    Equal subexpressions (of the formula, its derivatives and the trees of several outputs) get
+    one slot, so the derivative of ``x^y^x^...`` costs a few ops per node instead of the
+    exponentially many of a tree walk. The ops are the ones a tree walk would do, in an order
+    where each input comes first: the same bits.
+    """
+
+    consts: tuple[float, ...]
+    ops: tuple[tuple[Callable[[Any, Any, Any], Any], int, int], ...]
+    outputs: tuple[int, ...]
+
+    def run(self, x: Any, y: Any, xp: Any) -> list[Any]:
+        v = [x, y, *self.consts]
+        push = v.append
+        for fn, a, b in self.ops:
+            push(fn(v[a], v[b], xp))
+        return v
+
+
+def lower(roots: tuple[Node, ...]) -> Program:
+    """Turn trees into one `Program` (common subexpressions shared)."""
+    keys: dict[tuple[Any, ...], tuple[str, int]] = {}
+    seen: dict[int, tuple[str, int]] = {}
+    consts: list[float] = []
+    ops: list[tuple[Any, tuple[str, int], tuple[str, int]]] = []
+
+    def slot(key: tuple[Any, ...], make: Callable[[], tuple[str, int]]) -> tuple[str, int]:
+        s = keys.get(key)
+        if s is None:
+            s = keys[key] = make()
+        return s
+
+    def visit(n: Node) -> tuple[str, int]:
+        s = seen.get(id(n))
+        if s is not None:
+            return s
+        if isinstance(n, Const):
+            v = n.value
+            s = slot(("c", v, math.copysign(1.0, v)), lambda: (consts.append(v), ("c", len(consts) - 1))[1])
+        elif isinstance(n, Var):
+            s = ("v", 0 if n.name == "x" else 1)
+        else:
+            if isinstance(n, Neg):
+                a = visit(n.a)
+                key, fn, b = ("neg", a), _op_neg, a
+            elif isinstance(n, Call):
+                a = visit(n.a)
+                key, fn, b = (n.fn, a), _CALL_OPS[n.fn], a
+            else:
+                assert isinstance(n, Bin)
+                a = visit(n.a)
+                if n.op == "^" and isinstance(n.b, Const) and n.b.value == 2.0:
+                    key, fn, b = ("sq", a), _op_square, a
+                else:
+                    b = visit(n.b)
+                    key, fn = (n.op, a, b), _BIN_OPS[n.op]
+            s = slot(key, lambda: (ops.append((fn, a, b)), ("o", len(ops) - 1))[1])
+        seen[id(n)] = s
+        return s
+
+    outs = [visit(r) for r in roots]
+    base = {"v": 0, "c": 2, "o": 2 + len(consts)}
+
+    def final(s: tuple[str, int]) -> int:
+        return base[s[0]] + s[1]
+
+    return Program(
+        tuple(consts), tuple((fn, final(a), final(b)) for fn, a, b in ops), tuple(final(o) for o in outs)
+    )
+
+
+def compile_nodes(roots: tuple[Node, ...]) -> list[Compiled]:
+    """One f(x, y, xp) per root, from separate programs (the value alone is cheaper than with the
+    gradient); constants broadcast to the shape of x and y."""
+    out: list[Compiled] = []
+    for r in roots:
+        prog = lower((r,))
+        i = prog.outputs[0]
+        out.append(lambda x, y, xp, prog=prog, i=i: prog.run(x, y, xp)[i])
+    return out
 
 
 def _broadcast(v: Any, x: Any, y: Any) -> Any:
@@ -473,19 +573,45 @@ class Expression:
     text: str
     display: str
     tree: Node
-    _f: Compiled
-    _fx: Compiled
-    _fy: Compiled
+    value_program: Program
+    grad_program: Program  # outputs ∂f/∂x, ∂f/∂y (sharing their common parts)
+    nodes: int = 0  # parts of the parsed formula
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held, estimated on the safe side (measured: 100–660 bytes per operation)."""
+        return 2048 + 4 * len(self.text) + 200 * (self.ops + self.nodes)
+
+    @property
+    def ops(self) -> int:
+        """Operations per evaluation of the value and the gradient: the formula's cost."""
+        return len(self.value_program.ops) + len(self.grad_program.ops)
 
     def value(self, x: Any, y: Any, xp: Any) -> Any:
-        return _broadcast(self._f(x, y, xp), x, y)
+        prog = self.value_program
+        return _broadcast(prog.run(x, y, xp)[prog.outputs[0]], x, y)
 
     def grad(self, x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-        return _broadcast(self._fx(x, y, xp), x, y), _broadcast(self._fy(x, y, xp), x, y)
+        prog = self.grad_program
+        v = prog.run(x, y, xp)
+        return _broadcast(v[prog.outputs[0]], x, y), _broadcast(v[prog.outputs[1]], x, y)
 
 
-def parse_expression(text: str) -> Expression:
-    """Parse, check and compile a formula in x and y; raise `ExpressionError` if not allowed."""
+def _non_ascii(text: str) -> ExpressionError | None:
+    """Formulas are ASCII: a look-alike letter (full-width ｘ, italic 𝑥, ℯ) is refused, never read
+    as something else, with the ASCII character to type when there is one."""
+    i = next((i for i, ch in enumerate(text) if ord(ch) > 127), None)
+    if i is None:
+        return None
+    ch = text[i]
+    plain = unicodedata.normalize("NFKC", ch)
+    hint = f": type '{plain}' instead" if plain.isascii() and plain.strip() else ": use plain ASCII letters, digits and + - * / ^ ( )"
+    return ExpressionError(f"the formula may contain only ASCII characters, not '{ch}' (U+{ord(ch):04X}){hint}", i, 1, text)
+
+
+def check_text(text: Any) -> str:
+    """The cheap checks, on the text alone (no parsing): what a validator can afford on every
+    request. Returns the text; raises `ExpressionError`."""
     if not isinstance(text, str):
         raise ExpressionError("the formula must be a string")
     if len(text) > MAX_LENGTH:
@@ -495,6 +621,9 @@ def parse_expression(text: str) -> Expression:
     bad = next((i for i, ch in enumerate(text) if ch == "\x00" or (not ch.isprintable() and ch not in " \t\n")), None)
     if bad is not None:
         raise ExpressionError("the formula contains a control character", bad, 1, text)
+    err = _non_ascii(text)
+    if err is not None:
+        raise err
     if "\n" in text.strip():
         raise ExpressionError("the formula must be on one line", text.index("\n", len(text) - len(text.lstrip())), 1, text)
     depth = max_depth = 0
@@ -513,6 +642,34 @@ def parse_expression(text: str) -> Expression:
     implicit = _implicit_product(text)
     if implicit is not None:
         raise ExpressionError("implicit multiplication is not supported: write the '*', e.g. 2*x", implicit, 1, text)
-    tree = _Parser(text).parse()
+    return text
+
+
+def _tower(n: Node) -> int:
+    """Depth of nested powers with x or y in the exponent (x^y^x is 2)."""
+    if isinstance(n, (Const, Var)):
+        return 0
+    if isinstance(n, (Neg, Call)):
+        return _tower(n.a)
+    assert isinstance(n, Bin)
+    inner = max(_tower(n.a), _tower(n.b))
+    return inner + 1 if n.op == "^" and _has_var(n.b) else inner
+
+
+def parse_expression(text: str) -> Expression:
+    """Parse, check and compile a formula in x and y; raise `ExpressionError` if not allowed."""
+    text = check_text(text)
+    parser = _Parser(text)
+    tree = parser.parse()
+    if _tower(tree) > MAX_TOWER:
+        raise ExpressionError(
+            f"too many nested powers with x or y in the exponent (at most {MAX_TOWER}, as in x^y^x)", text=text
+        )
     dx, dy = derivative(tree, "x"), derivative(tree, "y")
-    return Expression(text, display(tree), tree, compile_node(tree), compile_node(dx), compile_node(dy))
+    expr = Expression(text, display(tree), tree, lower((tree,)), lower((dx, dy)), parser.nodes)
+    if expr.ops > MAX_OPS:
+        raise ExpressionError(
+            f"the formula is too costly: its value and gradient take {expr.ops} operations, at most {MAX_OPS}"
+            " (fewer terms, or fewer powers with x or y in the exponent)"
+        )
+    return expr

@@ -18,6 +18,7 @@ the finite prefix), else as ``max_steps``.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,9 @@ import numpy as np
 
 from app.engine import tuning  # noqa: F401  (heap settings for the lockstep path)
 from app.engine.backend import ARRAY, SCALAR
-from app.engine.datasets import DatasetSurface
+from app.engine import cost as _cost
+from app.engine import deadline as _deadline
+from app.engine.datasets import DatasetSurface, batch_rows, grad_rows, loss_rows
 from app.engine.optimizers import OptimizerSpec
 from app.engine.schedules import ScheduleSpec, learning_rates
 from app.engine.surfaces import Surface
@@ -222,8 +225,11 @@ class ScalarRun:
         record, run = tr.state, self.run
         x, y, sx, sy, t = self._x, self._y, self._sx, self._sy, self.t
         status = RUNNING
+        due, clock = _deadline.current(), time.monotonic
         try:
             while True:
+                if due is not None and not t & 31 and clock() > due:  # every 32 steps: ≤ a few ms
+                    raise _deadline.DeadlineExceeded
                 gx, gy = grad(x, y, xp)
                 gn = hypot(gx, gy)
                 if gn < tol:
@@ -269,9 +275,12 @@ class ScalarRun:
         assert tr.batch_loss is not None
         x, y, sx, sy, t = self._x, self._y, self._sx, self._sy, self.t
         status = RUNNING
+        due, clock = _deadline.current(), time.monotonic
         with np.errstate(all="ignore"):
             try:
                 while True:
+                    if due is not None and not t & 7 and clock() > due:
+                        raise _deadline.DeadlineExceeded
                     if tol > 0.0:
                         fgx, fgy = model.grad(x, y)
                         if math.hypot(fgx, fgy) < tol:
@@ -356,6 +365,7 @@ class LockstepRuns:
         self.surface = problem.surface
         starts = np.asarray(starts, dtype=float).reshape(-1, 2)
         rows = starts.shape[0]
+        _deadline.admit(_cost.lockstep(problem.surface, rows, problem.steps, run.batch_size))
         self.rows = rows
         self._row_params = {k: np.asarray(v, dtype=float).reshape(rows) for k, v in (row_params or {}).items()}
         self.idx = np.arange(rows)  # original row index of each active row
@@ -391,6 +401,8 @@ class LockstepRuns:
         return self.idx.size == 0
 
     def _loss(self, theta: np.ndarray) -> Any:
+        if isinstance(self.surface, DatasetSurface):  # in chunks: bounded memory, deadline checked
+            return loss_rows(self.surface.model, theta[0], theta[1], _deadline.check)
         return self.surface.value(theta[0], theta[1], ARRAY)
 
     def _lr(self, t: int) -> Any:
@@ -427,13 +439,15 @@ class LockstepRuns:
         stop = min(self.t + n, problem.steps)
         tol, bound, check_loss = problem.tolerance, surface.bound, self._check_loss
         loss = None  # loss at the current points, when known
+        check = _deadline.check
         with np.errstate(all="ignore"):
             while self.idx.size:
+                check()  # every step: one step of many rows is the unit of work
                 theta = self.theta
                 if self._dataset:
                     gx = gy = None
                     if tol > 0.0:
-                        fgx, fgy = surface.model.grad(theta[0], theta[1])
+                        fgx, fgy = grad_rows(surface.model, theta[0], theta[1], check)
                         converged = np.hypot(fgx, fgy) < tol
                     else:
                         converged = None
@@ -449,7 +463,7 @@ class LockstepRuns:
                         self._stop(np.ones(self.idx.size, dtype=bool), MAX_STEPS, theta, loss)
                     break
                 if self._dataset:
-                    _, gx, gy = surface.model.batch(theta[0][:, None], theta[1][:, None], self._batches.indices(self.t))
+                    _, gx, gy = batch_rows(surface.model, theta[0], theta[1], self._batches.indices(self.t), check)
                 elif self._noise is not None:
                     gx = gx + self._noise[self.t, 0]
                     gy = gy + self._noise[self.t, 1]

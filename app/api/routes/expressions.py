@@ -4,9 +4,11 @@ from pydantic import Field
 
 from fastapi import APIRouter
 
+from app.api import compute
 from app.api.schemas import MAX_EXPRESSION, StrictModel
+from app.api.service import FORMULAS
 from app.api.strict import StrictJSONRoute
-from app.engine.expression import ExpressionError, parse_expression
+from app.engine.expression import ExpressionError
 
 router = APIRouter(prefix="/api/v1", tags=["surfaces"], route_class=StrictJSONRoute)
 
@@ -21,14 +23,20 @@ class ExpressionCheckPublic(StrictModel):
     detail: str | None = None
     position: int | None = None
     length: int | None = None
+    operations: int | None = Field(None, description="Operations per evaluation of the value and the gradient.")
+
+
+def _check(text: str) -> ExpressionCheckPublic:
+    try:
+        expr = FORMULAS.get(text)
+    except ExpressionError as err:
+        return ExpressionCheckPublic(valid=False, detail=str(err), position=err.position, length=err.length)
+    return ExpressionCheckPublic(valid=True, display=expr.display, operations=expr.ops)
 
 
 @router.post("/expressions/check", response_model=ExpressionCheckPublic, summary="Check a custom formula")
-def check_expression(req: ExpressionCheckRequest) -> ExpressionCheckPublic:
+async def check_expression(req: ExpressionCheckRequest) -> ExpressionCheckPublic:
     """The same parser as custom surfaces: `valid`, the normalized `display` form, or the `detail`
-    of what is wrong with its 0-based `position` and `length` in the text."""
-    try:
-        expr = parse_expression(req.expression)
-    except ExpressionError as err:
-        return ExpressionCheckPublic(valid=False, detail=str(err), position=err.position, length=err.length)
-    return ExpressionCheckPublic(valid=True, display=expr.display)
+    of what is wrong with its 0-based `position` and `length` in the text. Parsed off the event
+    loop, once per formula."""
+    return await compute.run_heavy(_check, req.expression, work=0.0)

@@ -23,7 +23,7 @@ from app.api.schemas_lessons import (
     SchedulePreviewRequest,
     SweepRequest,
 )
-from app.api.service import ComputeTimeout, build_problem, invalid
+from app.api.service import ComputeTimeout, InvalidRequest, build_problem, invalid
 from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
 from app.engine.datasets import DatasetSurface
 from app.engine.schedules import learning_rates
@@ -68,7 +68,7 @@ def _single_run(req: SweepRequest | BasinRequest, start: Any = None):
                              batch_size=req.batch_size, noise_std=req.noise_std)],
         )
         problem = build_problem(body)
-    except (ValidationError, RequestValidationError) as err:  # report them as fields of this request
+    except (ValidationError, RequestValidationError, InvalidRequest) as err:  # report them as fields of this request
         raise RequestValidationError(
             [{"type": e["type"], "loc": ("body", *[p for p in e["loc"] if p not in ("body", "runs", 0)]), "msg": e["msg"]}
              for e in err.errors()]
@@ -146,7 +146,7 @@ async def sweeps_stream(built: Annotated[tuple[Any, list[float], list[float]], D
         if time.monotonic() > deadline:
             yield ServerSentEvent(event="error", raw_data=dumps({"detail": compute.timeout_error().detail}).decode())
             return
-        await anyio.to_thread.run_sync(job.advance, 25, limiter=compute.limiter())
+        await compute.run_chunk(job.advance, 25)  # under the deadline; checked just above
         yield ServerSentEvent(event="progress", raw_data=dumps({"done": job.progress}).decode())
     yield ServerSentEvent(event="result", raw_data=dumps(sweep_result(job, xs, ys)).decode())
 

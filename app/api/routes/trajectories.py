@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Depends
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from app.api import compute
 from app.api.lifecycle import SHUTTING_DOWN
 from app.api.schemas import TrajectoriesPublic, TrajectoryRequest
-from app.api.service import ComputeTimeout, TrajectoryStream, build_problem, resolved, trajectories
-from app.engine.runner import Problem
+from app.api.service import TrajectoryStream, build_problem, resolved, trajectories
 from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
+from app.engine import cost
+from app.engine.runner import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["trajectories"], route_class=StrictJSONRoute)
 
@@ -23,20 +23,14 @@ _ERRORS = {422: {"description": "Invalid request: the body says which field and 
 
 async def problem_from(req: TrajectoryRequest) -> Problem:
     """The validated body as an engine problem; cross-field errors are 422s before any work."""
-    return await compute.run_heavy(build_problem, req, work=0)  # validation only: never queued
+    return await compute.run_heavy(build_problem, req, work=0.0)  # validation only: never queued
 
 
 ProblemDep = Annotated[Problem, Depends(problem_from)]
 
 
-def _work(problem: Problem) -> int:
-    """Optimizer-steps, weighted: a mini-batch step costs about as much as ten analytic ones."""
-    weight = 10 if problem.surface.kind == "dataset" else 1
-    return weight * problem.steps * len(problem.runs)
-
-
 def _answer(problem: Problem) -> bytes:
-    return dumps(trajectories(problem, compute.deadline()))
+    return dumps(trajectories(problem))  # under the request's deadline (bound by run_heavy)
 
 
 @router.post(
@@ -48,7 +42,7 @@ def _answer(problem: Problem) -> bytes:
 )
 async def post_trajectories(problem: ProblemDep) -> ORJSONResponse:
     """Every run from the same start, to the end; arrays as described in the contract."""
-    return ORJSONResponse(await compute.run_heavy(_answer, problem, work=_work(problem)))
+    return ORJSONResponse(await compute.run_heavy(_answer, problem, work=cost.trajectories(problem)))
 
 
 def _event(name: str, data: object) -> ServerSentEvent:
@@ -68,18 +62,20 @@ async def stream_trajectories(problem: ProblemDep) -> AsyncIterator[ServerSentEv
     sent, so a client that leaves stops the work.
     """
     yield _event("meta", resolved(problem))
-    stream = TrajectoryStream(problem, compute.deadline())
+    stream = TrajectoryStream(problem, trim=True)
+    light = cost.trajectories(problem) <= compute.LIGHT_SECONDS
+    events: list = []
     try:
         while not stream.finished:
             if SHUTTING_DOWN.is_set():
                 yield _event("error", {"detail": "the server is shutting down: send the request again"})
                 return
-            events = await anyio.to_thread.run_sync(stream.next_events, limiter=compute.limiter())
+            if not await compute.run_chunk(lambda: events.extend(stream.next_events()), light=light):
+                yield _event("error", {"detail": compute.timeout_error().detail})
+                return
             for ev in events:
                 yield _event("points", ev)
-    except ComputeTimeout:
-        yield _event("error", {"detail": compute.timeout_error().detail})
-        return
+            events.clear()
     except Exception:  # noqa: BLE001 - the stream has begun: report, never leak internals
         yield _event("error", {"detail": "the computation failed"})
         return

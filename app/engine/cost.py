@@ -1,0 +1,71 @@
+"""What a computation will cost, in estimated CPU seconds, before it runs.
+
+The API uses it to admit (refuse at once what cannot finish within the time limit), to queue
+(cheap work never waits behind heavy work) and to size the light lane. The figures were measured
+on one core of the project's 2-core machine (``make bench`` measures the engine itself) and are
+kept on the safe side; only their order of magnitude matters.
+
+- An update of one run on a built-in analytic surface: 1.5–2.2 µs (Adam, Ackley the slowest).
+- A typed formula: its value and gradient are straight-line programs (`Expression.ops`
+  operations, 60–140 ns each on floats, ~1 ns per row in lockstep).
+- Dataset surfaces pass over the samples: logistic regression ~45 ns per sample on floats and
+  ~30 ns per sample and row in lockstep (the full-data loss is checked every step); linear
+  regression has O(1) moments for its loss: ~13 µs per update, ~5 ns per sample and row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.engine.datasets import DatasetSurface, has_moments
+from app.engine.surfaces import Surface
+
+SCALAR_STEP = 2.5e-6  # s: one update of one run, built-in analytic surface
+FORMULA_OP = 1.5e-7  # s: one operation of a formula's program, on floats
+LOCKSTEP_STEP = 2e-5  # s: fixed cost of one lockstep step (a few dozen NumPy calls)
+ROW_STEP = 6e-8  # s: one row of one lockstep step, built-in analytic surface
+ROW_OP = 1.2e-9  # s: one formula operation for one row
+SAMPLE = 4.5e-8  # s: one sample of a dataset surface on floats (logistic)
+ROW_SAMPLE = 3.2e-8  # s: one sample for one row in lockstep (logistic)
+MOMENTS_STEP = 1.5e-5  # s: one update on a dataset surface with O(1) moments (linear), floats
+MOMENTS_ROW_SAMPLE = 5e-9  # s: one sample for one row in lockstep (linear)
+
+
+def formula_ops(surface: Surface) -> int | None:
+    """Operations per value + gradient of a typed formula (None for other surfaces)."""
+    expr = getattr(surface.value, "__self__", None)
+    ops = getattr(expr, "ops", None)
+    return int(ops) if isinstance(ops, int) else None
+
+
+def scalar_step(surface: Surface, batch_size: int | None = None) -> float:
+    """Seconds per update of one run on floats."""
+    if isinstance(surface, DatasetSurface):
+        m = surface.model.data.m
+        return MOMENTS_STEP + SAMPLE * (batch_size or m) if has_moments(surface.model) else SAMPLE * m
+    ops = formula_ops(surface)
+    return SCALAR_STEP + (FORMULA_OP * ops if ops is not None else 0.0)
+
+
+def row_step(surface: Surface, batch_size: int | None = None) -> float:
+    """Seconds per row of one lockstep step."""
+    if isinstance(surface, DatasetSurface):
+        m = surface.model.data.m
+        return (MOMENTS_ROW_SAMPLE if has_moments(surface.model) else ROW_SAMPLE) * m
+    ops = formula_ops(surface)
+    return ROW_STEP + (ROW_OP * ops if ops is not None else 0.0)
+
+
+def trajectories(problem: Any) -> float:
+    """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats."""
+    per_step = sum(scalar_step(problem.surface, r.batch_size) * (2 if problem.include_state else 1) for r in problem.runs)
+    return problem.steps * per_step
+
+
+def lockstep(surface: Surface, rows: int, steps: int, batch_size: int | None = None) -> float:
+    """Seconds for ``rows`` rows stepping together ``steps`` times."""
+    return steps * (LOCKSTEP_STEP + rows * row_step(surface, batch_size))
+
+
+def describe(seconds: float) -> str:
+    return f"{seconds:.2g} s" if seconds < 10 else f"{seconds:,.0f} s"

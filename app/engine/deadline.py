@@ -1,0 +1,55 @@
+"""One deadline per computation, checked inside the engine's step loops.
+
+The API sets it (`bind`) in the context that runs a request's computation; the loops read it
+once per call (`current`) and compare ``time.monotonic()`` against it every few steps, so a
+computation stops within a fraction of a second of its limit whatever a step costs. Without a
+deadline (the CLI, tests, benchmarks) nothing is checked.
+"""
+
+from __future__ import annotations
+
+import time
+from contextvars import ContextVar
+
+_DEADLINE: ContextVar[float | None] = ContextVar("optiviz_deadline", default=None)
+
+
+ADMIT_FACTOR = 2.0  # refuse at once what is estimated to take this many times the time left
+
+
+class DeadlineExceeded(Exception):
+    """The computation ran past its deadline, or would (``estimate``: its estimated seconds)."""
+
+    def __init__(self, estimate: float | None = None) -> None:
+        super().__init__()
+        self.estimate = estimate
+
+
+def bind(deadline: float | None) -> None:
+    """Set the deadline of the current context (a copied context per computation)."""
+    _DEADLINE.set(deadline)
+
+
+def current() -> float | None:
+    return _DEADLINE.get()
+
+
+def check(deadline: float | None = None) -> None:
+    """Raise `DeadlineExceeded` if the deadline (default: the context's) has passed."""
+    d = _DEADLINE.get() if deadline is None else deadline
+    if d is not None and time.monotonic() > d:
+        raise DeadlineExceeded
+
+
+def admit(estimate: float) -> None:
+    """Refuse (`DeadlineExceeded` with the estimate) work that cannot finish in the time left."""
+    d = _DEADLINE.get()
+    if d is not None and estimate > ADMIT_FACTOR * max(d - time.monotonic(), 0.0):
+        raise DeadlineExceeded(estimate)
+
+
+def every(step_seconds: float, budget: float = 0.05) -> int:
+    """How many steps of ``step_seconds`` each to run between two checks (≥ 1): ~``budget`` s."""
+    if step_seconds <= 0:
+        return 1024
+    return max(1, min(1024, int(budget / step_seconds)))
