@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from app.api.schemas import Coord, Number, OptimizerId, ScheduleRequest, StrictModel, SurfaceField, SurfaceRequestBase
 from app.settings import get_settings
@@ -12,6 +12,7 @@ from app.settings import get_settings
 MAX_CELLS_PER_AXIS = 200
 MAX_SWEEP_WORK = 50_000_000  # cells × steps: about a second of lockstep work on an analytic surface
 MAX_SERIES = 10_000
+MAX_SERIES_VALUE = 1e300  # |value| of a series: the averages and their bias correction stay finite
 
 
 class AxisRequest(StrictModel):
@@ -67,6 +68,14 @@ class EwaRequest(StrictModel):
     )
     betas: list[Number] = Field([0.5, 0.9, 0.98], min_length=1, max_length=8)
     bias_correction: StrictBool = True
+
+    @field_validator("series")
+    @classmethod
+    def _values(cls, v: list[float] | None) -> list[float] | None:
+        bad = next((i for i, x in enumerate(v or ()) if abs(x) > MAX_SERIES_VALUE), None)
+        if bad is not None:
+            raise ValueError(f"series[{bad}] = {v[bad]:g}: values must be within ±{MAX_SERIES_VALUE:g}")
+        return v
 
     @model_validator(mode="after")
     def _betas(self) -> EwaRequest:

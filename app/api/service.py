@@ -14,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -102,24 +103,34 @@ def formula(text: str) -> Expression:
         raise invalid(("surface", "custom", "expression"), f"Value error, {err}", text) from None
 
 
+# where in the display range a custom surface's default start goes: the first of these (fractions
+# of each range) where the formula and its gradient are finite
+DEFAULT_STARTS = ((0.75, 0.75), (0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.5, 0.5), (0.9, 0.9), (0.1, 0.1))
+
+
 def _custom_surface(expression: str, x_range: tuple[float, float], y_range: tuple[float, float]) -> Surface:
     expr = formula(expression)
-    start = (x_range[0] + 0.75 * (x_range[1] - x_range[0]), y_range[0] + 0.75 * (y_range[1] - y_range[0]))
-    return Surface(
+    xr, yr = (float(x_range[0]), float(x_range[1])), (float(y_range[0]), float(y_range[1]))
+    starts = [(xr[0] + fx * (xr[1] - xr[0]), yr[0] + fy * (yr[1] - yr[0])) for fx, fy in DEFAULT_STARTS]
+    surface = Surface(
         id="custom",
         name="Custom formula",
         description="A surface typed by the user.",
         formula=expr.display,
-        x_range=(float(x_range[0]), float(x_range[1])),
-        y_range=(float(y_range[0]), float(y_range[1])),
+        x_range=xr,
+        y_range=yr,
         minima=(),
-        default_start=start,
+        default_start=starts[0],
         value=expr.value,
         grad=expr.grad,
         kind="custom",
         finite_in_bound=False,
         extra={"expression": expression},
     )
+    # a default start where the formula is finite: one singular point (log(x) at 0.75 of a range
+    # that crosses 0) must not make the surface unusable where no start is needed (basin maps)
+    good = next((p for p in starts if start_is_valid(surface, p) is None), starts[0])
+    return replace(surface, default_start=good) if good != starts[0] else surface
 
 
 def resolve_surface(surface: str | CustomSurfaceRequest) -> Surface:

@@ -164,6 +164,12 @@ def start_is_valid(surface: Surface, start: tuple[float, float]) -> str | None:
     return None
 
 
+def _failed(gx: Any, gy: Any) -> str:
+    """The status of a run whose update failed: at a stationary point (the gradient exactly 0,
+    an adaptive method with ε = 0 computes 0/0) it has converged, else it diverged."""
+    return CONVERGED if gx == 0.0 and gy == 0.0 else DIVERGED
+
+
 # --- one run on floats ---------------------------------------------------------------------------
 
 
@@ -226,6 +232,7 @@ class ScalarRun:
         x, y, sx, sy, t = self._x, self._y, self._sx, self._sy, self.t
         status = RUNNING
         due, clock = _deadline.current(), time.monotonic
+        gx = gy = None
         try:
             while True:
                 if due is not None and not t & 31 and clock() > due:  # every 32 steps: ≤ a few ms
@@ -261,7 +268,7 @@ class ScalarRun:
                 gn_out.append(gn)
                 t += 1
         except (ArithmeticError, ValueError):
-            status = DIVERGED
+            status = _failed(gx, gy)
         self._x, self._y, self._sx, self._sy, self.t = x, y, sx, sy, t
         if status != RUNNING:
             self._finish(status)
@@ -276,6 +283,7 @@ class ScalarRun:
         x, y, sx, sy, t = self._x, self._y, self._sx, self._sy, self.t
         status = RUNNING
         due, clock = _deadline.current(), time.monotonic
+        gx = gy = None
         with np.errstate(all="ignore"):
             try:
                 while True:
@@ -310,7 +318,7 @@ class ScalarRun:
                     tr.batch_loss.append(cost)
                     t += 1
             except (ArithmeticError, ValueError):
-                status = DIVERGED
+                status = _failed(gx, gy)
         self._x, self._y, self._sx, self._sy, self.t = x, y, sx, sy, t
         if status != RUNNING:
             self._finish(status)
@@ -481,7 +489,9 @@ class LockstepRuns:
                     if check_loss:
                         ok &= np.isfinite(loss)
                     bad = ~ok
+                    stationary = self.idx[bad & (g == 0.0).all(axis=0)]  # 0/0 of ε = 0 where g = 0
                     self._stop(bad, DIVERGED, theta, None)
+                    self.result.status[stationary] = CONVERGED
                     new_theta = new_theta[:, ok]
                     new_state = type(new_state)(*(f[:, ok] if isinstance(f, np.ndarray) else f for f in new_state))
                     if check_loss:

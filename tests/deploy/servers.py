@@ -33,15 +33,17 @@ def wait_up(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
             time.sleep(0.1)
 
 
-def start_app(port: int, **env: str) -> subprocess.Popen:
+def start_app(port: int, stderr: object = None, **env: str) -> subprocess.Popen:
     full = dict(os.environ, OPTIVIZ_LOG_LEVEL="warning", **env)
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=full)
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=full,
+                            stderr=stderr)
     wait_up(f"http://127.0.0.1:{port}/healthz", proc)
     return proc
 
 
-def start_nginx(tmp: Path, listen: int, upstreams: list[int]) -> subprocess.Popen:
-    """deploy/nginx.conf with this test's ports, in a private prefix (pid, logs, temp files in tmp)."""
+def start_nginx(tmp: Path, listen: int, upstreams: list[int], replace: dict[str, str] | None = None) -> subprocess.Popen:
+    """deploy/nginx.conf with this test's ports, in a private prefix (pid, logs, temp files in tmp);
+    ``replace``: more text substitutions (e.g. shorter timeouts), each of which must apply."""
     conf = (ROOT / "deploy/nginx.conf").read_text()
     servers = "".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n" for p in upstreams)
     conf, n = re.subn(r"(upstream optiviz \{\n)(?:\s*server [^\n]*\n)+", lambda m: m.group(1) + servers, conf)
@@ -52,7 +54,7 @@ def start_nginx(tmp: Path, listen: int, upstreams: list[int]) -> subprocess.Pope
          + "pid nginx.pid;\nerror_log error.log;"),
         ("http {", "http {\n    access_log off;\n    client_body_temp_path tmp_body;\n    proxy_temp_path tmp_proxy;\n"
                    "    fastcgi_temp_path tmp_fcgi;\n    uwsgi_temp_path tmp_uwsgi;\n    scgi_temp_path tmp_scgi;"),
-    ]:
+    ] + list((replace or {}).items()):
         assert old in conf, f"deploy/nginx.conf: expected {old!r}"
         conf = conf.replace(old, new, 1)
     (tmp / "nginx.conf").write_text(conf)
