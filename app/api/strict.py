@@ -13,11 +13,25 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import orjson
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 _NONFINITE = (b"NaN", b"Infinity")
+MAX_FIELDS = 1000  # object keys in a body: every valid request has a few dozen (lists are not counted)
+
+
+def _count_keys(value: Any, limit: int) -> int:
+    """Object keys in a parsed body, counting up to just past ``limit``."""
+    n, todo = 0, [value]
+    while todo and n <= limit:
+        v = todo.pop()
+        if isinstance(v, dict):
+            n += len(v)
+            todo.extend(x for x in v.values() if isinstance(x, (dict, list)))
+        elif isinstance(v, list):
+            todo.extend(x for x in v if isinstance(x, (dict, list)))
+    return n
 
 
 class StrictJSONRequest(Request):
@@ -31,6 +45,10 @@ class StrictJSONRequest(Request):
                 if any(tok in body for tok in _NONFINITE):
                     msg += "; NaN, Infinity and -Infinity are not valid JSON numbers"
                 raise json.JSONDecodeError(msg, err.doc if isinstance(err.doc, str) else "", err.pos) from None
+            if _count_keys(self._json, MAX_FIELDS) > MAX_FIELDS:
+                # refused before validation: 100,000 unknown keys would be 100,000 errors to build
+                raise HTTPException(422, [{"type": "too_many_fields", "loc": ["body"],
+                                           "msg": f"the body has more than {MAX_FIELDS} fields"}])
         return self._json
 
 

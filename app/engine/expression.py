@@ -618,12 +618,12 @@ def check_text(text: Any) -> str:
         raise ExpressionError(f"the formula is too long: at most {MAX_LENGTH} characters, got {len(text)}")
     if not text.strip():
         raise ExpressionError("the formula is empty: write something like x^2 + 10*y^2")
-    bad = next((i for i, ch in enumerate(text) if ch == "\x00" or (not ch.isprintable() and ch not in " \t\n")), None)
-    if bad is not None:
-        raise ExpressionError("the formula contains a control character", bad, 1, text)
     err = _non_ascii(text)
     if err is not None:
         raise err
+    bad = next((i for i, ch in enumerate(text) if ch == "\x00" or (not ch.isprintable() and ch not in " \t\n")), None)
+    if bad is not None:
+        raise ExpressionError("the formula contains a control character", bad, 1, text)
     if "\n" in text.strip():
         raise ExpressionError("the formula must be on one line", text.index("\n", len(text) - len(text.lstrip())), 1, text)
     depth = max_depth = 0

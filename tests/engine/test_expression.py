@@ -128,3 +128,66 @@ def test_fractional_power_of_negative_is_not_complex() -> None:
         e.value(-4.0, 0.0, SCALAR)
     with np.errstate(all="ignore"):
         assert np.isnan(e.value(np.array([-4.0]), np.array([0.0]), ARRAY)).all()
+
+
+# --- cost: shared subexpressions, limits that bound the worst formula -----------------------------
+
+# the costliest formulas within 300 characters found by hand and by a random search
+COSTLY = [("x^y^x^" + "x*y*" * 80)[:299].rstrip("*^"), "/".join(["x^y"] * 75)[:299], "*".join(["x^y"] * 75)[:299]]
+
+
+def _naive_grad(tree, x, y):
+    """The tree walked without sharing: the reference the programs must equal bit for bit."""
+    from app.engine.expression import Bin, Call, Const, Neg, Var, derivative
+
+    def ev(n):
+        if isinstance(n, Const):
+            return n.value
+        if isinstance(n, Var):
+            return x if n.name == "x" else y
+        if isinstance(n, Neg):
+            return -ev(n.a)
+        if isinstance(n, Call):
+            return getattr(SCALAR, n.fn)(ev(n.a))
+        a = ev(n.a)
+        if n.op == "^" and isinstance(n.b, Const) and n.b.value == 2.0:
+            return a * a
+        b = ev(n.b)
+        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if n.op == "/" else 0}[n.op] if n.op != "^" else SCALAR.pow(a, b)
+
+    return ev(derivative(tree, "x")), ev(derivative(tree, "y"))
+
+
+@pytest.mark.parametrize("text", [v[0] for v in VALUES if "y)" not in v[0]] + ["x^y^x", "sin(x*y)/(x+y)^3"])
+def test_programs_equal_the_tree_bit_for_bit(text: str) -> None:
+    e = parse_expression(text)
+    for x, y in [(1.3, 0.7), (0.4, 1.9)]:
+        assert e.grad(x, y, SCALAR) == _naive_grad(e.tree, x, y)
+
+
+@pytest.mark.parametrize("text", COSTLY)
+def test_the_costliest_formulas_stay_cheap(text: str) -> None:
+    from app.engine.expression import MAX_OPS
+
+    e = parse_expression(text)
+    assert e.ops <= MAX_OPS  # ~750: a tree walk of the same derivative took ~23,000 closures
+    assert e.nbytes < 400_000
+
+
+def test_power_towers_and_costs_are_bounded() -> None:
+    from app.engine.expression import MAX_TOWER
+
+    parse_expression("x^y^x^y")  # a tower of 3
+    with pytest.raises(ExpressionError, match=f"at most {MAX_TOWER}"):
+        parse_expression("x^y^x^y^x")
+
+
+@pytest.mark.parametrize("text,suggest", [("ｅｘｐ(ｘ)", "e"), ("𝑥^2 + y", "x"), ("ℯ^x", "e"), ("x\u00a0+ y", None),
+                                          ("x² + y", "2"), ("x − y", None)])
+def test_look_alike_characters_are_refused_with_a_hint(text: str, suggest: str | None) -> None:
+    with pytest.raises(ExpressionError) as info:
+        parse_expression(text)
+    msg = str(info.value)
+    assert "only ASCII" in msg and info.value.position == next(i for i, c in enumerate(text) if ord(c) > 127)
+    if suggest:
+        assert f"type '{suggest}' instead" in msg

@@ -136,3 +136,77 @@ def test_streamed_chunks_concatenate_to_the_whole() -> None:
         run.advance(n)
     whole = one("rosenbrock", "adam", {"lr": 0.02}, steps=777)
     assert run.traj.x == whole["x"] and run.traj.lr == whole["lr"]
+
+
+# --- deadlines, chunked dataset rows, stationary points --------------------------------------------
+
+
+def _bound(fn, seconds: float):
+    """Run fn in a context whose deadline is `seconds` from now; (exception or None, elapsed)."""
+    import contextvars
+    import time
+
+    from app.engine import deadline
+
+    ctx = contextvars.copy_context()
+    ctx.run(deadline.bind, time.monotonic() + seconds)
+    t0 = time.perf_counter()
+    try:
+        ctx.run(fn)
+    except deadline.DeadlineExceeded as err:
+        return err, time.perf_counter() - t0
+    return None, time.perf_counter() - t0
+
+
+@pytest.mark.parametrize("surface", ["rosenbrock", "logistic_regression",
+                                     {"expression": "x^y^x*sin(x*y)/(x+y)", "x_range": [0.5, 2], "y_range": [0.5, 2]}])
+def test_scalar_runs_stop_at_the_deadline(surface) -> None:
+    body = {"surface": surface, "steps": 20000, "runs": [{"optimizer": "adam", "params": {"lr": 1e-5}}] * 16}
+    problem = build_problem(TrajectoryRequest.model_validate(body))
+    err, seconds = _bound(lambda: trajectories(problem), 0.05)
+    assert err is not None and seconds < 0.15, seconds
+
+
+@pytest.mark.parametrize("surface,rows", [("logistic_regression", 4000), ("ackley", 40000)])
+def test_lockstep_rows_stop_at_the_deadline(surface, rows) -> None:
+    body = {"surface": surface, "steps": 10000, "runs": [{"optimizer": "adam", "params": {"lr": 1e-4}}]}
+    problem = build_problem(TrajectoryRequest.model_validate(body))
+    lock = LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (rows, 1)))
+    err, seconds = _bound(lambda: lock.advance(10000), 0.1)
+    assert err is not None and seconds < 0.3, seconds
+
+
+def test_lockstep_refuses_what_cannot_finish() -> None:
+    body = {"surface": "logistic_regression", "steps": 20000, "runs": [{"optimizer": "adam"}]}
+    problem = build_problem(TrajectoryRequest.model_validate(body))
+    err, seconds = _bound(lambda: LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (40000, 1))), 60)
+    assert err is not None and err.estimate > 1000 and seconds < 0.1
+
+
+@pytest.mark.parametrize("batch_size,tolerance", [(None, 1e-3), (7, 0.0), (1000, 0.0)])
+def test_chunked_dataset_rows_equal_one_call(monkeypatch, batch_size, tolerance) -> None:
+    from app.engine import datasets
+
+    body = {"surface": "logistic_regression", "steps": 20, "tolerance": tolerance,
+            "runs": [{"optimizer": "adam", "params": {"lr": 0.05}, "batch_size": batch_size}]}
+    problem = build_problem(TrajectoryRequest.model_validate(body))
+    starts = np.column_stack([np.linspace(-1, 4, 50), np.linspace(-16, 4, 50)])
+    whole = LockstepRuns(problem, problem.runs[0], starts)
+    whole.advance(20)
+    monkeypatch.setattr(datasets, "CHUNK_ELEMENTS", 3000)  # 3 rows at a time (1,000 samples)
+    chunked = LockstepRuns(problem, problem.runs[0], starts)
+    chunked.advance(20)
+    for field in ("x", "y", "loss", "steps_taken"):
+        assert np.array_equal(getattr(whole.result, field), getattr(chunked.result, field)), field
+
+
+@pytest.mark.parametrize("optimizer", ["adagrad", "rmsprop", "adadelta", "adam"])
+def test_eps_zero_at_a_stationary_point_has_converged(optimizer) -> None:
+    r = one("round_bowl", optimizer, {"eps": 0.0}, steps=10, start=[0.0, 0.0])
+    assert r["status"] == "converged" and r["steps_taken"] == 0 and r["x"] == [0.0]
+    body = {"surface": "round_bowl", "start": [0, 0], "steps": 10, "runs": [{"optimizer": optimizer, "params": {"eps": 0.0}}]}
+    problem = build_problem(TrajectoryRequest.model_validate(body))
+    rows = LockstepRuns(problem, problem.runs[0], np.array([[0.0, 0.0], [1.0, 1.0]]))
+    rows.advance(10)
+    assert rows.result.status[0] == "converged" and rows.result.steps_taken[0] == 0
+    assert rows.result.status[1] != "diverged"

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from app.api.schemas import MAX_COORD, MAX_EXPRESSION, MAX_GRID, MAX_LABEL, MAX_RUNS, MAX_STEPS
 from app.api.schemas_lessons import MAX_CELLS_PER_AXIS, MAX_SERIES, MAX_SWEEP_WORK
+from app.engine.expression import MAX_DEPTH, MAX_NODES, MAX_OPS, MAX_TOWER
 from app.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
@@ -25,6 +26,10 @@ class LimitsPublic(BaseModel):
     max_sweep_values_per_axis: int
     max_sweep_work: int
     max_series: int
+    max_formula_parts: int
+    max_formula_nesting: int
+    max_formula_operations: int
+    max_formula_power_tower: int
 
 
 @router.get("/limits", response_model=LimitsPublic, summary="The server's limits")
@@ -44,4 +49,8 @@ def limits() -> LimitsPublic:
         max_sweep_values_per_axis=MAX_CELLS_PER_AXIS,
         max_sweep_work=MAX_SWEEP_WORK,
         max_series=MAX_SERIES,
+        max_formula_parts=MAX_NODES,
+        max_formula_nesting=MAX_DEPTH,
+        max_formula_operations=MAX_OPS,
+        max_formula_power_tower=MAX_TOWER,
     )
