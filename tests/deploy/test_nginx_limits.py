@@ -1,0 +1,105 @@
+"""nginx (deploy/nginx.conf) against slow and malformed clients: slow headers and bodies are cut
+off at the configured timeouts while others are served, and nginx's own error pages carry the
+security headers (the app's own answers are not given them twice)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import time
+import urllib.request
+
+import pytest
+
+from tests.deploy.servers import NGINX, free_port, start_app, start_nginx, stop
+
+pytestmark = pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is installed by `make test` (system-deps)")
+
+SHORT = {"client_header_timeout 10s;": "client_header_timeout 1s;", "client_body_timeout 10s;": "client_body_timeout 1s;"}
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("nginx-limits")
+    port = free_port()
+    app = start_app(port)
+    listen = free_port()
+    nginx = start_nginx(tmp, listen, [port], replace=SHORT)
+    yield listen
+    stop(nginx, app)
+
+
+def raw(port: int, data: bytes) -> tuple[int, dict[str, str], bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)  # nothing more: nginx need not linger for the rest of a body
+        buf = b""
+        try:
+            while chunk := s.recv(65536):
+                buf += chunk
+        except ConnectionResetError:  # nginx may reset after its answer (a body it will not read)
+            pass
+    head, _, body = buf.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers.setdefault(k.strip().lower(), v.strip())
+    return int(lines[0].split()[1]), headers, body
+
+
+def assert_headers(headers: dict[str, str]) -> None:
+    csp = headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert "nginx/" not in headers.get("server", "")
+
+
+@pytest.mark.parametrize("name,request_bytes,code", [
+    ("413 body over client_max_body_size", b"POST /api/v1/trajectories HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n"
+                                           b"Connection: close\r\n\r\n", 413),
+    ("400 broken header", b"GET / HTTP/1.1\r\nHost: x\r\nBad header line\r\nConnection: close\r\n\r\n", 400),
+    ("414 URI too long", b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 414),
+], ids=["413", "400", "414"])
+def test_nginx_own_error_pages_carry_the_security_headers(proxy, name, request_bytes, code):
+    status, headers, _ = raw(proxy, request_bytes)
+    assert status == code, name
+    assert_headers(headers)
+
+
+def test_app_answers_keep_their_own_headers_once(proxy):
+    conn = http.client.HTTPConnection("127.0.0.1", proxy, timeout=10)
+    for path in ("/healthz", "/docs", "/nope"):
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        resp.read()
+        csps = resp.headers.get_all("content-security-policy")
+        assert len(csps) == 1 and "default-src 'self'" in csps[0], (path, csps)
+        assert len(resp.headers.get_all("x-frame-options")) == 1
+
+
+def test_slow_clients_are_cut_off_and_others_are_served(proxy):
+    slow = []
+    for i in range(20):  # headers that never end (slowloris), and bodies that never arrive
+        s = socket.create_connection(("127.0.0.1", proxy), timeout=10)
+        if i % 2:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        else:
+            s.sendall(b"POST /api/v1/trajectories HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 500\r\n\r\n{\"surface\": ")
+        slow.append(s)
+    t0 = time.perf_counter()
+    assert urllib.request.urlopen(f"http://127.0.0.1:{proxy}/healthz", timeout=5).status == 200
+    assert time.perf_counter() - t0 < 0.5
+    for s in slow:  # nginx closes each within its 1 s timeout (+ slack), without passing it on
+        s.settimeout(5)
+        try:
+            while s.recv(4096):
+                pass
+        except ConnectionResetError:
+            pass
+        s.close()
+    assert time.perf_counter() - t0 < 4
+    assert urllib.request.urlopen(f"http://127.0.0.1:{proxy}/healthz", timeout=5).status == 200
