@@ -84,6 +84,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     from app.settings import get_settings
 
+    try:
+        from app.api.protocol import GuardedHttpToolsProtocol as http  # noqa: N813
+    except ImportError:  # no httptools: uvicorn's h11, with its own limit on incomplete heads
+        http = "h11"
+
     s = get_settings()
     uvicorn.run(
         "app.main:app",
@@ -98,6 +103,7 @@ def _serve(args: argparse.Namespace) -> int:
         limit_concurrency=s.max_connections,  # beyond: 503 at once, not an unbounded pile-up
         h11_max_incomplete_event_size=16 * 1024,  # request line + headers (when uvicorn runs h11)
         server_header=False,  # no "server: uvicorn"
+        http=http,  # request heads must arrive within OPTIVIZ_HEADER_TIMEOUT (app.api.protocol)
     )
     return 0
 

@@ -81,7 +81,7 @@ def create_app() -> FastAPI:
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse(status_code=500, content={"detail": "internal error"})
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     app.add_middleware(SlowReaders, write_timeout=settings.write_timeout)
     app.add_middleware(RequestDeadline)  # the time limit counts from the request's arrival
     app.add_middleware(SecurityHeaders)  # added last = outermost: its headers are on 413s too

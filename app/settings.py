@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     max_concurrent: int = Field(2, ge=1, le=64)  # heavy computations running at once
     request_timeout: float = Field(60.0, gt=0)  # seconds per request, from its arrival (queueing included)
     write_timeout: float = Field(15.0, gt=0)  # seconds a client may read nothing before its answer is dropped
+    header_timeout: float = Field(10.0, gt=0)  # seconds for a request's line and headers to arrive
+    body_timeout: float = Field(30.0, gt=0)  # seconds for a request's body to arrive (10 s at most between parts)
     keep_alive: float = Field(5.0, gt=0)  # seconds an idle connection stays open
     max_connections: int = Field(256, ge=1)  # open connections + requests at once, beyond that 503
 

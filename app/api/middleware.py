@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import anyio
@@ -51,11 +52,41 @@ class SecurityHeaders:
 
 
 class BodySizeLimit:
-    """413 for a body over the limit, whether it declares its length or streams it."""
+    """413 for a body over the limit, whether it declares its length or streams it; 408 for a body
+    that does not arrive within ``timeout`` seconds (or stalls for ``GAP`` seconds)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    GAP = 10.0
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
+
+    def _timed(self, receive: Receive, send: Send, state: dict[str, bool]) -> Receive:
+        """receive() with a time limit while the body is still arriving: past it a 408 goes out
+        (once, with ``connection: close``) and the app is told the client is gone."""
+        start = time.monotonic()
+
+        async def timed_receive() -> Message:
+            if state["body_done"] or state["slow"]:
+                return await receive() if not state["slow"] else {"type": "http.disconnect"}
+            left = min(self.timeout - (time.monotonic() - start), self.GAP)
+            with anyio.move_on_after(max(left, 0.0)):
+                message = await receive()
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    state["body_done"] = True
+                return message
+            state["slow"] = True
+            log.warning("dropped a request whose body did not arrive in time")
+            if not state["started"]:
+                body = orjson.dumps({"detail": "the request body did not arrive in time"})
+                await send({"type": "http.response.start", "status": 408,
+                            "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+            return {"type": "http.disconnect"}
+
+        return timed_receive
 
     async def _reject(self, send: Send) -> None:
         body = orjson.dumps({"detail": f"request body too large: the limit is {self.max_bytes} bytes"})
@@ -84,6 +115,8 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        state = {"body_done": False, "slow": False, "started": False}
+        receive = self._timed(receive, send, state)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -92,7 +125,8 @@ class BodySizeLimit:
                     too_big = False
                 if too_big:
                     await self._drain(receive, int(value))
-                    await self._reject(send)
+                    if not state["slow"]:
+                        await self._reject(send)
                     return
         received = 0
         started = rejected = False
@@ -101,7 +135,7 @@ class BodySizeLimit:
             # past the limit: answer 413 here (an exception would reach FastAPI's body parsing, which
             # turns any error into a 400), then tell the app the client is gone
             nonlocal received, rejected
-            if rejected:
+            if rejected or state["slow"]:
                 return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
@@ -120,16 +154,16 @@ class BodySizeLimit:
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            if rejected:  # the 413 is the answer: drop the app's own
+            if rejected or state["slow"]:  # the 413 or 408 is the answer: drop the app's own
                 return
             if message["type"] == "http.response.start":
-                started = True
+                started = state["started"] = True
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
         except Exception:
-            if not rejected:
+            if not (rejected or state["slow"]):
                 raise
 
 

@@ -212,3 +212,35 @@ def test_uvicorn_closes_idle_connections_and_hides_its_name():
         s.close()
     finally:
         stop(proc)
+
+
+def test_uvicorn_cuts_off_slow_heads_and_bodies():
+    port = free_port()
+    proc = start_app(port, OPTIVIZ_HEADER_TIMEOUT="1", OPTIVIZ_BODY_TIMEOUT="1")
+    try:
+        slow = []
+        for data in (b"",  # connects and says nothing
+                     b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ",  # headers that never end
+                     b"POST /api/v1/trajectories HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{\"surface\""):  # a body that never ends
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(data)
+            slow.append(s)
+        t0 = time.perf_counter()
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).status == 200
+        answers = []
+        for s in slow:
+            buf = b""
+            while chunk := s.recv(4096):
+                buf += chunk
+            answers.append(buf)
+            s.close()
+        assert time.perf_counter() - t0 < 3
+        assert answers[0] == answers[1] == b""  # closed without an answer, as nginx does
+        assert answers[2].startswith(b"HTTP/1.1 408") and b"did not arrive in time" in answers[2]
+        big = socket.create_connection(("127.0.0.1", port), timeout=10)  # an oversized head: 431
+        big.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+        assert big.recv(4096).startswith(b"HTTP/1.1 431")
+        big.close()
+    finally:
+        stop(proc)
