@@ -118,6 +118,21 @@ def test_every_computation_stops_at_its_deadline(limited, path, body):
     assert cpu_settles(proc.pid) < 0.2  # its CPU work stopped with the answer
 
 
+@pytest.mark.parametrize("path", ["/api/v1/sweeps/stream", "/api/v1/trajectories/stream"])
+def test_streams_end_with_an_error_event_at_their_deadline(limited, path):
+    base, proc = limited
+    body = ({"surface": "logistic_regression", "optimizer": "adam", "steps": 50,
+             "x_param": {"name": "lr", "min": 0.001, "max": 1, "n": 40, "scale": "log"},
+             "y_param": {"name": "beta1", "min": 0.5, "max": 0.99, "n": 40}}
+            if "sweeps" in path else {"surface": "logistic_regression", "steps": 20000,
+                                      "runs": [{"optimizer": "adam", "batch_size": 1}] * 16})
+    code, text, seconds = status_of(base + path, body)
+    assert code == 200 and seconds < 2 + 1, (code, seconds)
+    last = text.strip().split("\n\n")[-1]
+    assert last.startswith("event: error") and "limit of 2 s" in last, last[:300]
+    assert cpu_settles(proc.pid) < 0.2
+
+
 def test_what_cannot_finish_is_refused_at_once(limited):
     base, _ = limited
     body = {"surface": "logistic_regression", "optimizer": "adam", "n": 200, "steps": 50}  # ~64 s of work
