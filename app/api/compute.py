@@ -49,8 +49,8 @@ def limiter() -> anyio.CapacityLimiter:
 
 
 def _threads() -> anyio.CapacityLimiter:
-    # the worker threads of admitted computations (the lanes limit how many there are)
-    return _limiter("threads", get_settings().max_concurrent + LIGHT_THREADS + 8)
+    # the worker threads of heavy computations that hold a slot of `limiter()`
+    return _limiter("threads", get_settings().max_concurrent)
 
 
 class RequestDeadline:

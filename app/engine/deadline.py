@@ -46,10 +46,3 @@ def admit(estimate: float) -> None:
     d = _DEADLINE.get()
     if d is not None and estimate > ADMIT_FACTOR * max(d - time.monotonic(), 0.0):
         raise DeadlineExceeded(estimate)
-
-
-def every(step_seconds: float, budget: float = 0.05) -> int:
-    """How many steps of ``step_seconds`` each to run between two checks (≥ 1): ~``budget`` s."""
-    if step_seconds <= 0:
-        return 1024
-    return max(1, min(1024, int(budget / step_seconds)))
