@@ -24,7 +24,7 @@ MAX_LENGTH = 300
 MAX_DEPTH = 40
 MAX_NODES = 400
 MAX_TOWER = 3  # x^y^x^y: nested powers with a variable exponent
-MAX_OPS = 1000  # operations of the value and the gradient together (see `Expression.ops`)
+MAX_OPS = 500  # operations of the value and the gradient together (see `Expression.ops`)
 MAX_LITERAL = 1e300
 
 FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh", "atan")

@@ -132,8 +132,10 @@ def test_fractional_power_of_negative_is_not_complex() -> None:
 
 # --- cost: shared subexpressions, limits that bound the worst formula -----------------------------
 
-# the costliest formulas within 300 characters found by hand and by a random search
-COSTLY = [("x^y^x^" + "x*y*" * 80)[:299].rstrip("*^"), "/".join(["x^y"] * 75)[:299], "*".join(["x^y"] * 75)[:299]]
+# the costliest formulas within the limits, found by hand and by a random search
+COSTLY = ["/".join(["x^y^2"] * 50), "/".join(["x^y"] * 50), "x^y^x^" + "*".join(["x", "y"] * 48), "/".join(["x^x"] * 75)]
+# over the operation limit: 299 characters that took ~23,000 closures and 8.5 ms per step before
+TOO_COSTLY = ("x^y^x^" + "x*y*" * 80)[:299].rstrip("*^")
 
 
 def _naive_grad(tree, x, y):
@@ -170,8 +172,15 @@ def test_the_costliest_formulas_stay_cheap(text: str) -> None:
     from app.engine.expression import MAX_OPS
 
     e = parse_expression(text)
-    assert e.ops <= MAX_OPS  # ~750: a tree walk of the same derivative took ~23,000 closures
+    assert 400 < e.ops <= MAX_OPS
     assert e.nbytes < 400_000
+
+
+def test_a_formula_over_the_operation_limit_is_refused() -> None:
+    from app.engine.expression import MAX_OPS
+
+    with pytest.raises(ExpressionError, match=f"at most {MAX_OPS}"):
+        parse_expression(TOO_COSTLY)  # ~750 operations
 
 
 def test_power_towers_and_costs_are_bounded() -> None:
