@@ -87,8 +87,9 @@ class FormulaCache:
                         _, (_, old) = self._items.popitem(last=False)
                         self.bytes -= old
             hit = (item, size)
-        if isinstance(hit[0], ExpressionError):
-            raise hit[0]
+        if isinstance(hit[0], ExpressionError):  # a fresh one each time (a raised one keeps its traceback)
+            err = hit[0]
+            raise ExpressionError(err.message, err.position, err.length, text)
         return hit[0]
 
 
