@@ -7,13 +7,16 @@
 - Every computation comes with its estimated cost in CPU seconds (`app.engine.cost`). Work that
   cannot finish within the time left is refused at once (422). Cheap work (under
   `LIGHT_SECONDS`) runs in the light lane and never waits behind heavy work; the rest queues for
-  one of ``max_concurrent`` heavy slots (as long as its deadline allows).
+  one of ``max_concurrent`` heavy slots (as long as its deadline allows), cheapest first: a
+  stream's next chunk or a modest request is not kept waiting behind a minute-long sweep.
 - The event loop itself never computes: health checks and static files answer whatever runs.
 """
 
 from __future__ import annotations
 
 import contextvars
+import heapq
+import itertools
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -43,8 +46,61 @@ def _limiter(name: str, tokens: int) -> anyio.CapacityLimiter:
     return lim
 
 
+UNKNOWN_WORK = 1.0  # s: the queueing priority of work that comes without an estimate
+
+
+class CostQueue:
+    """``slots`` computations at once; waiting ones are let in cheapest estimated work first
+    (first come, first served among equals). A waiter that gives up (its deadline, a client
+    that left) leaves the queue."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self.running = 0
+        self._waiting: list[list] = []  # heap of [work, seq, event, granted]
+        self._seq = itertools.count()
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for e in self._waiting if e[2] is not None)
+
+    async def acquire(self, work: float | None) -> None:
+        if self.running < self.slots and not self.waiting:
+            self.running += 1
+            return
+        entry = [UNKNOWN_WORK if work is None else work, next(self._seq), anyio.Event(), False]
+        heapq.heappush(self._waiting, entry)
+        try:
+            await entry[2].wait()
+        except BaseException:
+            if entry[3]:  # let in just as it gave up: pass the slot on
+                self.release()
+            entry[2] = None  # skipped when popped
+            raise
+
+    def release(self) -> None:
+        while self._waiting:
+            entry = heapq.heappop(self._waiting)
+            if entry[2] is not None:
+                entry[3] = True
+                entry[2].set()
+                return
+        self.running -= 1
+
+
+_queue: CostQueue | None = None
+
+
+def queue() -> CostQueue:
+    """The heavy lane: ``max_concurrent`` computations at once, cheapest first."""
+    global _queue
+    if _queue is None:
+        _queue = CostQueue(get_settings().max_concurrent)
+    return _queue
+
+
 def limiter() -> anyio.CapacityLimiter:
-    """The heavy lane: ``max_concurrent`` computations at once."""
+    """A plain ``max_concurrent`` limiter (kept for callers that run their own threads)."""
     return _limiter("heavy", get_settings().max_concurrent)
 
 
@@ -114,9 +170,9 @@ async def run_heavy(fn: Callable[..., T], *args: Any, work: float | None = None)
     try:
         if work is not None and work <= LIGHT_SECONDS:
             return await anyio.to_thread.run_sync(call, *args, limiter=_limiter("light", LIGHT_THREADS))
-        heavy = limiter()
+        heavy = queue()
         with anyio.move_on_after(max(due - time.monotonic(), 0.0)):
-            await heavy.acquire()
+            await heavy.acquire(work)
             try:
                 return await anyio.to_thread.run_sync(call, *args, limiter=_threads())
             finally:
@@ -126,18 +182,19 @@ async def run_heavy(fn: Callable[..., T], *args: Any, work: float | None = None)
         raise timeout_error(err.estimate) from None
 
 
-async def run_chunk(fn: Callable[..., Any], *args: Any, light: bool = False) -> bool:
-    """One chunk of a stream under the request's deadline; False if the deadline passed (the
-    stream then ends with an ``error`` event, see `timeout_error`)."""
+async def run_chunk(fn: Callable[..., Any], *args: Any, light: bool = False, work: float | None = None) -> bool:
+    """One chunk of a stream under the request's deadline (``work``: its estimated seconds, for
+    its place in the queue); False if the deadline passed (the stream then ends with an ``error``
+    event, see `timeout_error`)."""
     due = deadline()
     call = _bound(fn, due)
     try:
         if light:
             await anyio.to_thread.run_sync(call, *args, limiter=_limiter("light", LIGHT_THREADS))
             return True
-        heavy = limiter()
+        heavy = queue()
         with anyio.move_on_after(max(due - time.monotonic(), 0.0)):
-            await heavy.acquire()
+            await heavy.acquire(work)
             try:
                 await anyio.to_thread.run_sync(call, *args, limiter=_threads())
             finally:

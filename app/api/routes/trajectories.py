@@ -11,7 +11,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from app.api import compute
 from app.api.lifecycle import SHUTTING_DOWN
 from app.api.schemas import TrajectoriesPublic, TrajectoryRequest
-from app.api.service import TrajectoryStream, build_problem, resolved, trajectories
+from app.api.service import MAX_CHUNK, TrajectoryStream, build_problem, resolved, trajectories
 from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
 from app.engine import cost
 from app.engine.runner import Problem
@@ -63,14 +63,16 @@ async def stream_trajectories(problem: ProblemDep) -> AsyncIterator[ServerSentEv
     """
     yield _event("meta", resolved(problem))
     stream = TrajectoryStream(problem, trim=True)
-    light = cost.trajectories(problem) <= compute.LIGHT_SECONDS
+    total = cost.trajectories(problem)
+    light = total <= compute.LIGHT_SECONDS
+    chunk = total * min(1.0, MAX_CHUNK / problem.steps)  # a chunk's work: its place in the queue
     events: list = []
     try:
         while not stream.finished:
             if SHUTTING_DOWN.is_set():
                 yield _event("error", {"detail": "the server is shutting down: send the request again"})
                 return
-            if not await compute.run_chunk(lambda: events.extend(stream.next_events()), light=light):
+            if not await compute.run_chunk(lambda: events.extend(stream.next_events()), light=light, work=chunk):
                 yield _event("error", {"detail": compute.timeout_error().detail})
                 return
             for ev in events:
