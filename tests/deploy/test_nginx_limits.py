@@ -103,3 +103,19 @@ def test_slow_clients_are_cut_off_and_others_are_served(proxy):
         s.close()
     assert time.perf_counter() - t0 < 4
     assert urllib.request.urlopen(f"http://127.0.0.1:{proxy}/healthz", timeout=5).status == 200
+
+
+def test_two_thousand_slow_connections_do_not_take_the_service_down(proxy):
+    """The finding: 2,100 slow connections took the service down through the old config."""
+    slow = []
+    try:
+        for _ in range(2100):
+            s = socket.create_connection(("127.0.0.1", proxy), timeout=10)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            slow.append(s)
+        t0 = time.perf_counter()
+        assert urllib.request.urlopen(f"http://127.0.0.1:{proxy}/healthz", timeout=5).status == 200
+        assert time.perf_counter() - t0 < 1
+    finally:
+        for s in slow:
+            s.close()
