@@ -10,7 +10,7 @@ catalogue (``app/i18n/lessons.json``, keys ``scenario.<id>.title`` / ``.text`` /
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.engine.datasets import DATASETS
@@ -28,7 +28,8 @@ class Label:
     suffix: str = ""
 
     def render(self, lesson_id: str, lang: str) -> str:
-        head = text(f"scenario.{lesson_id}.label.{self.key}", lang) if self.key else text(f"optimizer.{self.opt}.name", lang)
+        head = text(f"scenario.{lesson_id}.label.{self.key}", lang) if self.key else \
+            text(f"optimizer.{self.opt}.name", lang) if self.opt else ""
         return f"{head} {self.suffix}".strip()
 
 
@@ -56,7 +57,10 @@ class Lesson:
     # pairs of runs whose paths coincide: the page draws the second dashed over the first
     coincide: tuple[tuple[int, int], ...] = ()
     studio: bool = True
-    notes: dict[str, Any] = field(default_factory=dict)
+    # the map's view ({"x": [lo, hi], "y": [lo, hi]}) when the point is best seen zoomed in
+    view: dict[str, list[float]] | None = None
+    # draw each update's mini-batch cost under the full cost
+    batch_cost: bool = False
 
     def render(self, lang: str) -> dict[str, Any]:
         """The public form: texts in one language, labels filled, the request ready to post."""
@@ -77,6 +81,8 @@ class Lesson:
             "lr_chart": self.lr_chart,
             "epochs": self.epochs,
             "coincide": [list(p) for p in self.coincide],
+            "view": self.view,
+            "batch_cost": self.batch_cost,
         }
         if self.compare is not None:
             body["compare"] = req(self.compare)
@@ -99,7 +105,8 @@ def _standardized_linear_regression() -> tuple[dict[str, Any], float, float]:
     tr, det = h[0][0] + h[1][1], h[0][0] * h[1][1] - h[0][1] ** 2
     lam_max = tr / 2 + math.sqrt(tr * tr / 4 - det)
     lam_min = tr / 2 - math.sqrt(tr * tr / 4 - det)
-    surface = {"expression": expr, "x_range": [round(c - 9.0, 1), round(c + 9.0, 1)], "y_range": [round(my - 9.0, 1), round(my + 9.0, 1)]}
+    surface = {"expression": expr, "x_range": [round(c - 12.0, 1), round(c + 12.0, 1)],
+               "y_range": [round(my - 26.0, 1), round(my + 6.0, 1)]}
     return surface, lam_max / lam_min, 1.0
 
 
@@ -124,6 +131,7 @@ LESSONS: tuple[Lesson, ...] = (
             ],
         },
         ("epoch = ⌈m / batch size⌉ updates", "θ ← θ − α·∇J_batch(θ)"),
+        batch_cost=True,
     ),
     Lesson(
         "momentum-bowl",
@@ -183,7 +191,7 @@ LESSONS: tuple[Lesson, ...] = (
             ],
         },
         ("m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²", "m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  θ ← θ − α·m̂/(√v̂ + ε)",
-         "t = 1 without correction: α·(1−β₁)g/√((1−β₂)g²) = α·(1−β₁)/√(1−β₂) ≈ 3.16α"),
+         "t = 1, m/√v: α·(1−β₁)g/√((1−β₂)g²) = α·(1−β₁)/√(1−β₂) ≈ 3.16α"),
     ),
     Lesson(
         "adagrad-dies",
@@ -219,6 +227,7 @@ LESSONS: tuple[Lesson, ...] = (
         },
         ("α/(1 + k·epoch)", "α·0.95^epoch", "α·k/√(epoch + 1)", "α·γ^⌊epoch/s⌋"),
         lr_chart=True,
+        view={"x": [2.4, 3.6], "y": [3.5, 6.5]},  # around the minimum (2.99, 5.05): where the runs wander or settle
     ),
     Lesson(
         "warmup-cyclic-restarts",
@@ -230,7 +239,7 @@ LESSONS: tuple[Lesson, ...] = (
             "runs": [
                 _run("gd", Label("constant", suffix="α = 0.01"), lr=0.01),
                 _run("gd", Label("constant", suffix="α = 0.2"), lr=0.2),
-                _run("gd", Label("warmup", suffix="50 + cosine"), lr=0.2,
+                _run("gd", Label("warmup", suffix="50 + cos"), lr=0.2,
                      schedule={"name": "cosine", "params": {"t_max": 350}, "warmup_steps": 50}),
                 _run("gd", Label("cyclic", suffix="0.01–0.2"), lr=0.01,
                      schedule={"name": "cyclic", "params": {"max_lr": 0.2, "step_size_up": 50, "mode": "triangular"}}),

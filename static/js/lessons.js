@@ -92,15 +92,18 @@ function pathTraces(answer, styles, coincide, upto) {
   return traces;
 }
 
-async function drawMap(div, req, answer, styles, coincide, upto) {
+async function drawMap(div, req, answer, styles, coincide, upto, sc) {
   const grid = await getGrid(req.surface, 90);
   const model = { surface: answer.surface, grid };
   const s = answer.surface;
   const data = [...contourTraces(model), ...pathTraces(answer, styles, coincide, upto)];
   await Plotly.react(div, data, { font: FONT, margin: { l: 45, r: 10, t: 10, b: 40 }, showlegend: true,
     legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.8)", font: { size: 11 } },
-    xaxis: { range: s.x_range, title: { text: s.kind === "dataset" ? "w" : "x" }, zeroline: false },
-    yaxis: { range: s.y_range, title: { text: s.kind === "dataset" ? "b" : "y" }, zeroline: false } }, CONFIG);
+    xaxis: { range: sc.view?.x || s.x_range, title: { text: s.kind === "dataset" ? "w" : "x" }, zeroline: false,
+      constrain: sc.compare ? "domain" : undefined },
+    yaxis: { range: sc.view?.y || s.y_range, title: { text: s.kind === "dataset" ? "b" : "y" }, zeroline: false,
+      // the same scale on both axes where the shape of the bowl is the point (raw vs standardized)
+      scaleanchor: sc.compare ? "x" : undefined } }, CONFIG);
 }
 
 function lossTraces(answers, stylesList, sc) {
@@ -113,7 +116,7 @@ function lossTraces(answers, stylesList, sc) {
     const coincident = a === 0 && sc.coincide.some((p) => p[1] === i);
     traces.push({ x, y: r.loss.slice(0, n), name: r.label, line: { color: coincident ? shade(st.base, -0.55) : st.color,
       dash: coincident ? "dash" : st.dash, width: coincident ? 2.5 : 2 }, meta: { run: i } });
-    if (r.batch_loss && !sc.epochs) traces.push({ x: x.slice(0, n - 1), y: r.batch_loss.slice(0, n - 1), name: `${r.label} (${t("lessons.mini-batch")})`,
+    if (r.batch_loss && sc.batch_cost) traces.push({ x: x.slice(0, n - 1), y: r.batch_loss.slice(0, n - 1), name: `${r.label} (${t("lessons.mini-batch")})`,
       line: { color: st.color, width: 1 }, opacity: 0.35, showlegend: false, hoverinfo: "skip" });
   }));
   return traces;
@@ -159,13 +162,13 @@ async function showScenario(id) {
   if (sc.compare) stylesList[1] = stylesList[1].map((s) => ({ ...s, color: shade(s.base, -0.5), dash: "dash" }));
   const upto = (answer) => (sc.epochs ? answer.runs.map((r) => sc.epochs * updatesPerEpoch(answer.surface, r)) : null);
   await Promise.all([
-    drawMap($("sc-map"), sc.request, answers[0], stylesList[0], sc.coincide, upto(answers[0])),
-    sc.compare ? drawMap($("sc-map2"), sc.compare, answers[1], stylesList[1], [], null) : null,
+    drawMap($("sc-map"), sc.request, answers[0], stylesList[0], sc.coincide, upto(answers[0]), sc),
+    sc.compare ? drawMap($("sc-map2"), sc.compare, answers[1], stylesList[1], [], null, sc) : null,
   ]);
   const positive = answers.every((a) => a.runs.every((r) => r.loss.every((v) => v > 0)));
   await Plotly.react($("sc-loss"), lossTraces(answers, stylesList, sc), { font: FONT, margin: { l: 55, r: 10, t: 10, b: 40 },
     yaxis: { type: positive ? "log" : "linear", exponentformat: "power", title: { text: t("lessons.loss") } },
-    xaxis: { title: { text: sc.epochs ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.2 } }, CONFIG);
+    xaxis: { title: { text: sc.epochs ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.28 } }, CONFIG);
   if (sc.lr_chart) {
     const traces = answers[0].runs.map((r, i) => {
       const per = updatesPerEpoch(answers[0].surface, r);
@@ -175,7 +178,7 @@ async function showScenario(id) {
     const dataset = answers[0].surface.kind === "dataset";
     await Plotly.react($("sc-lr"), traces, { font: FONT, margin: { l: 55, r: 10, t: 28, b: 40 },
       title: { text: t("lessons.lr-chart"), font: { size: 13 } }, yaxis: { title: { text: t("lessons.lr") } },
-      xaxis: { title: { text: dataset ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.2 } }, CONFIG);
+      xaxis: { title: { text: dataset ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.28 } }, CONFIG);
   }
   document.body.dataset.scenario = sc.id;
 }
@@ -467,7 +470,7 @@ async function runRace() {
     marker: { size: 12, symbol: "circle-open", color: styles[i].color, line: { width: 2 } }, hoverinfo: "skip" }));
   await Plotly.react($("rc-plot"), traces, { font: FONT, margin: { l: 60, r: 10, t: 10, b: 45 },
     xaxis: { type: "log", title: { text: t("lessons.lr") } }, yaxis: { type: "log", title: { text: t("lessons.final-loss") } },
-    legend: { orientation: "h", y: -0.2 } }, CONFIG);
+    legend: { orientation: "h", y: -0.28 } }, CONFIG);
   const notes = [];
   for (const c of d.curves) {
     const name = nameOf("optimizers", c.optimizer);
