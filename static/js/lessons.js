@@ -180,6 +180,8 @@ async function showScenario(id) {
       title: { text: t("lessons.lr-chart"), font: { size: 13 } }, yaxis: { title: { text: t("lessons.lr") } },
       xaxis: { title: { text: dataset ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.28 } }, CONFIG);
   }
+  await Promise.all(["sc-map", "sc-map2", "sc-loss", "sc-lr"].filter((id) => !$(id).hidden && $(id)._fullLayout)
+    .map((id) => Plotly.Plots.resize($(id))));
   document.body.dataset.scenario = sc.id;
 }
 
@@ -318,6 +320,7 @@ async function runSweep(body, div, quiet = false) {
     { type: "scatter", mode: "lines+markers", x: best, y: result.y_values, name: t("lessons.best"),
       marker: { color: "#fff", size: 8, line: { color: "#000", width: 1 } }, line: { color: "rgba(255,255,255,0.8)", width: 1.5 } },
   ], { ...axisLayout(body), showlegend: false }, CONFIG);
+  await Plotly.Plots.resize(div); // the lesson's heatmap takes the full width its panel now has
   div.removeAllListeners?.("plotly_click");
   div.on("plotly_click", (ev) => {
     const p = ev.points[0];

@@ -41,7 +41,8 @@ def test_claim_endpoint(client):
     f = r.json()["figures"]
     assert f["momentum_steps"] < f["gd_steps"] and f["gap"] < 1e-9
     assert f"{f['momentum_steps']}" in r.json()["text"] and f"{f['gd_steps']}" in r.json()["text"]
-    assert client.get("/api/v1/scenarios/nope/claim").status_code == 404
+    bad = client.get("/api/v1/scenarios/nope/claim")
+    assert bad.status_code == 422 and "momentum-bowl" in bad.text
 
 
 def test_ewa_by_hand(client):

@@ -133,7 +133,7 @@ def test_tools_preview_then_run_from_the_lessons(watched, live_server):
     # the sweep lesson: full-width heatmap, and its button fills and runs the sweep tool
     show(watched, "batch-size-lr")
     assert watched.evaluate("() => document.getElementById('sc-plots').classList.contains('single')")
-    width = watched.evaluate("() => document.getElementById('sc-loss').getBoundingClientRect().width")
+    width = watched.evaluate("() => document.getElementById('sc-loss')._fullLayout.width")  # the drawn chart, not the box
     panel = watched.evaluate("() => document.getElementById('scenario').getBoundingClientRect().width")
     assert width > 0.9 * panel
     watched.click("#sc-sweep")
