@@ -46,3 +46,20 @@ def test_adam_without_correction_takes_longer_first_steps():
     f = measure("adam-bias-correction")["figures"]
     assert f["first_ratio"] == pytest.approx(0.1 / 0.001 ** 0.5, rel=1e-6)  # ε = 1e-8 aside
     assert f["min_ratio"] > 1  # longer, not shorter, for each of the first 10 steps
+
+
+def test_stored_claims_are_measured_on_the_current_lessons():
+    """data/claims.json (what GET /scenarios serves at once) is current: regenerate it with
+    `python -m app.lessons.claims` after changing a lesson or the engine."""
+    import json
+
+    from app.lessons.claims import STORE, compute, fingerprint
+
+    stored = json.loads(STORE.read_text(encoding="utf-8"))
+    assert set(stored) == set(BY_ID)
+    for lesson_id, lesson in BY_ID.items():
+        assert stored[lesson_id]["fingerprint"] == fingerprint(lesson), f"{lesson_id}: stale, run python -m app.lessons.claims"
+        fresh = compute(lesson_id)
+        assert stored[lesson_id]["holds"] is fresh["holds"] is True
+        for k, v in fresh["figures"].items():
+            assert stored[lesson_id]["figures"][k] == (pytest.approx(v, rel=1e-9) if not isinstance(v, list) else v), (lesson_id, k)
