@@ -53,6 +53,25 @@ def _never(v: int | None, steps: int) -> int:
 # --- the claims ---------------------------------------------------------------------------------
 
 
+def ewa_bias(ans: Answer, lesson: Lesson) -> Figures:
+    """The window is 1/(1 − β); without bias correction the average starts (1 − β) times the first
+    value and stays more than 5% too low for about ln 0.05 / ln β days; corrected, it starts at θ₁."""
+    theta1 = ans["series"][0]
+    f: Figures = {}
+    ok = True
+    for a in ans["averages"]:
+        tag = str(round(a["beta"] * 100))
+        v, c = np.asarray(a["values"]), np.asarray(a["corrected"])
+        low = np.abs(v - c) > 0.05 * np.abs(c)
+        days = int(np.argmin(low)) if not low.all() else len(v)
+        f[f"window_{tag}"] = a["window"]
+        f[f"first_ratio_{tag}"] = float(v[0] / theta1)
+        f[f"days_{tag}"] = days
+        ok &= abs(c[0] - theta1) < 1e-9 * abs(theta1) and abs(v[0] / theta1 - (1 - a["beta"])) < 1e-12
+        ok &= abs(days - math.log(0.05) / math.log(a["beta"])) <= 1
+    return {"holds": ok, "figures": f}
+
+
 def batch_noise(ans: Answer, lesson: Lesson) -> Figures:
     """Mini-batch cost noise grows as the batch shrinks: batch < 512 < 64 < 1 (mean |J_batch − J| / J)."""
     noise = []
@@ -184,6 +203,7 @@ def best_lr_grows(ans: Answer, lesson: Lesson) -> Figures:
 
 
 CLAIMS: dict[str, Callable[..., Figures]] = {
+    "ewa-bias-correction": ewa_bias,
     "batch-vs-minibatch": batch_noise,
     "momentum-bowl": momentum_faster,
     "nesterov": nesterov_faster,
@@ -205,9 +225,9 @@ CLAIMS: dict[str, Callable[..., Figures]] = {
 
 def answer(request: dict[str, Any], kind: str = "trajectories") -> Answer:
     """The API's answer to a lesson's request, computed by the same code as the endpoint."""
-    from app.api.routes.lessons import sweep_answer, trajectories_answer  # the routes import this module
+    from app.api.routes.lessons import ewa_answer, sweep_answer, trajectories_answer  # the routes import this module
 
-    return sweep_answer(request) if kind == "sweep" else trajectories_answer(request)
+    return {"sweep": sweep_answer, "ewa": ewa_answer}.get(kind, trajectories_answer)(request)
 
 
 def fingerprint(lesson: Lesson) -> str:

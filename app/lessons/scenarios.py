@@ -45,7 +45,7 @@ def _epoch(name: str, **params: Any) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Lesson:
     id: str
-    kind: str  # "trajectories" (POST /api/v1/trajectories) or "sweep" (POST /api/v1/sweeps)
+    kind: str  # "trajectories" (POST /api/v1/trajectories), "sweep" (POST /api/v1/sweeps) or "ewa" (POST /api/v1/ewa)
     request: dict[str, Any]
     formulas: tuple[str, ...]
     # a second request drawn beside the first (input normalization: the same data, standardized)
@@ -115,6 +115,13 @@ STANDARDIZED, RAW_CONDITION, STANDARDIZED_CONDITION = _standardized_linear_regre
 ADAM_B1, ADAM_B2 = 0.9, 0.999
 
 LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        "ewa-bias-correction",
+        "ewa",
+        {"betas": [0.9, 0.98], "bias_correction": True},
+        ("vₜ = β·vₜ₋₁ + (1 − β)·θₜ,  v₀ = 0", "window ≈ 1/(1 − β)", "v̂ₜ = vₜ/(1 − βᵗ)"),
+        studio=False,
+    ),
     Lesson(
         "batch-vs-minibatch",
         "trajectories",
@@ -340,9 +347,5 @@ BY_ID: dict[str, Lesson] = {lesson.id: lesson for lesson in LESSONS}
 
 def scenarios(lang: str = "en") -> list[dict[str, Any]]:
     return [lesson.render(lang) for lesson in LESSONS]
-
-
-# The English public form, for code that wants plain dicts (tests, the CLI)
-SCENARIOS: list[dict[str, Any]] = scenarios("en")
 
 assert all(run["optimizer"] in OPTIMIZERS for lesson in LESSONS for run in lesson.request.get("runs", []))

@@ -139,12 +139,27 @@ async function showScenario(id) {
   $("sc-formulas").replaceChildren(...sc.formulas.map((f) => el("li", {}, f)));
   showClaim(sc);
   const sweep = sc.kind === "sweep";
-  $("sc-plots").classList.toggle("single", sweep);
-  $("sc-map").hidden = sweep;
-  $("sc-map2").hidden = sweep || !sc.compare;
-  $("sc-lr").hidden = sweep || !sc.lr_chart;
-  $("sc-open").hidden = sweep;
-  $("sc-sweep").hidden = !sweep;
+  const tool = sc.kind !== "trajectories";
+  $("sc-plots").classList.toggle("single", tool);
+  $("sc-map").hidden = tool;
+  $("sc-map2").hidden = tool || !sc.compare;
+  $("sc-lr").hidden = tool || !sc.lr_chart;
+  $("sc-open").hidden = tool;
+  $("sc-sweep").hidden = !tool;
+  $("sc-sweep").textContent = t(sweep ? "lessons.run-sweep-tool" : "lessons.explore-ewa");
+  if (sc.kind === "ewa") {
+    $("sc-sweep").onclick = () => {
+      page.ewa.betas = [...sc.request.betas];
+      $("ewa-bias").checked = sc.request.bias_correction;
+      ewaControls();
+      drawEwa();
+      $("ewa").scrollIntoView({ behavior: "smooth", block: "start" });
+    };
+    await drawEwaInto($("sc-loss"), sc.request);
+    await Plotly.Plots.resize($("sc-loss"));
+    document.body.dataset.scenario = sc.id;
+    return;
+  }
   if (sweep) {
     $("sc-sweep").onclick = () => {
       fillSweepTool(sc.request);
@@ -187,6 +202,21 @@ async function showScenario(id) {
 
 // --- EWA -----------------------------------------------------------------------------------------
 
+async function drawEwaInto(div, body) {
+  const d = await post("api/v1/ewa", body);
+  const x = d.dates || d.series.map((_, i) => i + 1);
+  const traces = [{ x, y: d.series, mode: "markers", name: t("lessons.ewa.data"), marker: { size: 3, color: "#999" } }];
+  d.averages.forEach((a, i) => {
+    const color = ["#08519c", "#a63603", "#006d2c", "#54278f"][i % 4];
+    traces.push({ x, y: a.values, name: t("lessons.ewa.window", { beta: a.beta, window: a.window.toPrecision(3) }),
+      line: { color, dash: d.bias_correction ? "dot" : "solid", width: d.bias_correction ? 1.5 : 2 } });
+    if (d.bias_correction) traces.push({ x, y: a.corrected, name: t("lessons.ewa.corrected", { beta: a.beta }), line: { color, width: 2 } });
+  });
+  await Plotly.react(div, traces, { font: FONT, margin: { l: 50, r: 10, t: 10, b: 40 },
+    yaxis: { title: { text: d.unit || "" } }, legend: { orientation: "h", y: -0.15 } }, CONFIG);
+  return d;
+}
+
 async function drawEwa() {
   const body = { betas: page.ewa.betas, bias_correction: $("ewa-bias").checked };
   const text = $("ewa-series").value.trim();
@@ -197,18 +227,8 @@ async function drawEwa() {
     body.series = tokens.map(Number);
   }
   try {
-    const d = await post("api/v1/ewa", body);
+    await drawEwaInto($("ewa-plot"), body);
     $("ewa-error").textContent = "";
-    const x = d.dates || d.series.map((_, i) => i + 1);
-    const traces = [{ x, y: d.series, mode: "markers", name: t("lessons.ewa.data"), marker: { size: 3, color: "#999" } }];
-    d.averages.forEach((a, i) => {
-      const color = ["#08519c", "#a63603", "#006d2c", "#54278f"][i % 4];
-      traces.push({ x, y: a.values, name: t("lessons.ewa.window", { beta: a.beta, window: a.window.toPrecision(3) }),
-        line: { color, dash: d.bias_correction ? "dot" : "solid", width: d.bias_correction ? 1 : 2 } });
-      if (d.bias_correction) traces.push({ x, y: a.corrected, name: t("lessons.ewa.corrected", { beta: a.beta }), line: { color, width: 2 } });
-    });
-    await Plotly.react($("ewa-plot"), traces, { font: FONT, margin: { l: 50, r: 10, t: 10, b: 40 },
-      yaxis: { title: { text: d.unit || "" } }, legend: { orientation: "h", y: -0.15 } }, CONFIG);
   } catch (err) {
     $("ewa-error").textContent = err.message;
   }

@@ -11,11 +11,11 @@ from tests.conftest import parse_sse
 
 def test_scenarios_are_valid_requests_with_claims(client):
     body = client.get("/api/v1/scenarios").json()
-    assert len(body) == len(LESSONS) >= 13 and len({s["id"] for s in body}) == len(body)
+    assert len(body) == len(LESSONS) >= 14 and len({s["id"] for s in body}) == len(body)
     for s in body:
         assert s["title"] and s["explanation"].count(". ") >= 1 and s["formulas"]
         assert s["claim"]["holds"] is True and s["claim"]["figures"] and s["claim"]["text"]
-        path = "/api/v1/sweeps" if s["kind"] == "sweep" else "/api/v1/trajectories"
+        path = {"sweep": "/api/v1/sweeps", "ewa": "/api/v1/ewa"}.get(s["kind"], "/api/v1/trajectories")
         if s["kind"] != "sweep":  # the sweep is checked (and cached) in tests/lessons
             assert client.post(path, json=s["request"]).status_code == 200, s["id"]
         if "compare" in s:

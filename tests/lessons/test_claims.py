@@ -12,7 +12,7 @@ from app.lessons.scenarios import BY_ID, LESSONS
 def test_claim_holds_on_the_lessons_own_answer(client, lesson):
     body = client.get(f"/api/v1/scenarios/{lesson.id}/claim").json()
     s = next(s for s in client.get("/api/v1/scenarios").json() if s["id"] == lesson.id)
-    path = "/api/v1/sweeps" if lesson.kind == "sweep" else "/api/v1/trajectories"
+    path = {"sweep": "/api/v1/sweeps", "ewa": "/api/v1/ewa"}.get(lesson.kind, "/api/v1/trajectories")
     answer = client.post(path, json=s["request"])
     assert answer.status_code == 200
     args = [answer.json(), lesson]
@@ -63,3 +63,25 @@ def test_stored_claims_are_measured_on_the_current_lessons():
         assert stored[lesson_id]["holds"] is fresh["holds"] is True
         for k, v in fresh["figures"].items():
             assert stored[lesson_id]["figures"][k] == (pytest.approx(v, rel=1e-9) if not isinstance(v, list) else v), (lesson_id, k)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_run_label_and_claim_text_resolves(lang):
+    from app.i18n import catalogue
+    from app.lessons.claims import claim
+    from app.lessons.scenarios import Label
+
+    keys = catalogue()
+    for lesson in LESSONS:
+        for req in (lesson.request, lesson.compare or {}):
+            for run in req.get("runs", []):
+                label: Label = run["label"]
+                if label.key:
+                    assert f"scenario.{lesson.id}.label.{label.key}" in keys, (lesson.id, label.key)
+                if label.opt:
+                    assert f"optimizer.{label.opt}.name" in keys
+        body = lesson.render(lang)
+        for r in body["request"].get("runs", []):
+            assert "scenario." not in r["label"] and "optimizer." not in r["label"] and r["label"]
+        text = claim(lesson.id, lang)["text"]
+        assert "{" not in text and "claim." not in text

@@ -34,7 +34,7 @@ def fmt_int(v):
 def test_every_lesson_draws_and_states_its_measured_claim(watched, live_server, lang):
     ready(watched, f"{live_server}/lessons?lang={lang}")
     scenarios = watched.evaluate("() => window.optivizLessons.scenarios")
-    assert len(scenarios) >= 13
+    assert len(scenarios) >= 14
     for sc in scenarios:
         show(watched, sc["id"])
         claim = watched.inner_text("#sc-claim-text")
@@ -161,4 +161,15 @@ def test_language_switch_keeps_the_lesson_in_the_url(watched, live_server):
     watched.wait_for_function("() => document.body.dataset.ready === '1' && document.documentElement.lang === 'zh-CN'", timeout=60000)
     assert "lang=zh" in watched.url and "scenario=nesterov" in watched.url
     assert CJK.search(watched.inner_text("#sc-title"))
+    assert watched.errors == []
+
+
+def test_ewa_lesson_opens_the_ewa_tool_with_its_betas(watched, live_server):
+    ready(watched, f"{live_server}/lessons#scenario=ewa-bias-correction")
+    watched.wait_for_function("() => document.body.dataset.scenario === 'ewa-bias-correction'")
+    assert watched.is_hidden("#sc-map") and watched.is_hidden("#sc-open")
+    assert watched.evaluate("() => document.getElementById('sc-loss').data.length") == 5  # data + 2 × (raw, corrected)
+    watched.click("#sc-sweep")
+    watched.wait_for_function("() => document.getElementById('ewa-plot').data.length === 5")
+    assert watched.evaluate("() => window.optivizLessons.ewa.betas") == [0.9, 0.98]
     assert watched.errors == []

@@ -69,6 +69,12 @@ def trajectories_answer(request: dict[str, Any]) -> dict[str, Any]:
     return trajectories(build_problem(TrajectoryRequest.model_validate(request)))
 
 
+def ewa_answer(request: dict[str, Any]) -> dict[str, Any]:
+    """The answer of POST /api/v1/ewa to `request` (for the lessons' claims)."""
+    req = EwaRequest.model_validate(request)
+    return averages(req.series, req.betas, req.bias_correction)
+
+
 def sweep_answer(request: dict[str, Any]) -> dict[str, Any]:
     """The answer of POST /api/v1/sweeps to `request` (for the lessons' claims)."""
     job, xs, ys, extra = _build_sweep(SweepRequest.model_validate(request))
