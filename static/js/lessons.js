@@ -72,18 +72,21 @@ function updatesPerEpoch(surface, run) {
   return surface.kind === "dataset" ? Math.ceil(surface.dataset.m / (run.batch_size || surface.dataset.m)) : 1;
 }
 
-function pathTraces(answer, styles, coincide, upto) {
+function pathTraces(answer, styles, coincide, upto, tail) {
   const second = new Set(coincide.map((p) => p[1]));
   const first = new Set(coincide.map((p) => p[0]));
   const traces = [{ type: "scatter", mode: "markers", x: answer.surface.minima.map((m) => m[0]), y: answer.surface.minima.map((m) => m[1]),
     marker: { symbol: "star", size: 14, color: "#fff", line: { color: "#000", width: 1.5 } }, hoverinfo: "skip", showlegend: false }];
+  // earlier runs drawn wider: paths that overlap (e.g. along the same valley) stay visible as sleeves
+  const widths = [4.5, 3.5, 2.5, 2, 1.5];
   answer.runs.forEach((r, i) => {
     const n = upto ? Math.min(r.x.length, upto[i] + 1) : r.x.length;
     const st = styles[i];
     const line = second.has(i) ? { color: shade(st.base, -0.55), width: 2.5, dash: "dash" }
-      : first.has(i) ? { color: st.color, width: 7 } : { color: st.color, width: 2, dash: st.dash };
+      : first.has(i) ? { color: st.color, width: 7 } : { color: st.color, width: widths[Math.min(i, widths.length - 1)], dash: st.dash };
     const name = second.has(i) ? `${r.label} ${t("lessons.coincide")}` : r.label;
-    traces.push({ type: "scatter", mode: "lines", x: r.x.slice(0, n), y: r.y.slice(0, n), name, line,
+    const from = tail ? Math.floor(n * (1 - tail)) : 0;
+    traces.push({ type: "scatter", mode: "lines", x: r.x.slice(from, n), y: r.y.slice(from, n), name, line,
       opacity: first.has(i) ? 0.45 : 1, meta: { run: i },
       hovertemplate: `${r.label}<br>x %{x:.4g}, y %{y:.4g}<extra></extra>` });
     traces.push({ type: "scatter", mode: "markers", x: [r.x[n - 1]], y: [r.y[n - 1]], showlegend: false, hoverinfo: "skip",
@@ -96,8 +99,9 @@ async function drawMap(div, req, answer, styles, coincide, upto, sc) {
   const grid = await getGrid(req.surface, 90);
   const model = { surface: answer.surface, grid };
   const s = answer.surface;
-  const data = [...contourTraces(model), ...pathTraces(answer, styles, coincide, upto)];
-  await Plotly.react(div, data, { font: FONT, margin: { l: 45, r: 10, t: 10, b: 40 }, showlegend: true,
+  const data = [...contourTraces(model), ...pathTraces(answer, styles, coincide, upto, sc.tail)];
+  await Plotly.react(div, data, { font: FONT, margin: { l: 45, r: 10, t: sc.tail ? 28 : 10, b: 40 }, showlegend: true,
+    title: sc.tail ? { text: t("lessons.tail", { percent: Math.round(sc.tail * 100) }), font: { size: 13 } } : undefined,
     legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.8)", font: { size: 11 } },
     xaxis: { range: sc.view?.x || s.x_range, title: { text: s.kind === "dataset" ? "w" : "x" }, zeroline: false,
       constrain: sc.compare ? "domain" : undefined },
@@ -213,7 +217,7 @@ async function drawEwaInto(div, body) {
     if (d.bias_correction) traces.push({ x, y: a.corrected, name: t("lessons.ewa.corrected", { beta: a.beta }), line: { color, width: 2 } });
   });
   await Plotly.react(div, traces, { font: FONT, margin: { l: 50, r: 10, t: 10, b: 40 },
-    yaxis: { title: { text: d.unit || "" } }, legend: { orientation: "h", y: -0.15 } }, CONFIG);
+    yaxis: { title: { text: d.dates ? t("lessons.ewa.unit") : "" } }, legend: { orientation: "h", y: -0.15 } }, CONFIG);
   return d;
 }
 
