@@ -103,6 +103,11 @@ class RaceRequest(SurfaceRequestBase):
     extend: StrictBool = Field(
         True, description="When the best lr is at the edge of the grid, extend the grid once on that side."
     )
+    params: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Fixed hyperparameters per optimizer id (all but lr, which is tuned), e.g. "
+        '{"momentum": {"beta": 0.5}}: the tuning runs exactly what the race (or the studio) then runs.',
+    )
 
     @model_validator(mode="after")
     def _range(self) -> RaceRequest:

@@ -212,3 +212,17 @@ def test_sweep_by_epochs_gives_every_batch_size_the_same_samples(client):
     assert r["final_loss"][1][1] == pytest.approx(one["loss"][-1], rel=1e-9)
     bad = client.post("/api/v1/sweeps", json={**SWEEP, "epochs": 2})
     assert bad.status_code == 422 and "epochs" in str(bad.json())
+
+
+def test_race_tunes_with_fixed_hyperparameters(client):
+    body = {"surface": "elongated_bowl", "optimizers": ["momentum"], "steps": 100, "n": 8, "lr_min": 0.05, "lr_max": 3.0,
+            "tolerance": 0, "params": {"momentum": {"beta": 0.5, "lr": 123}}}
+    r = client.post("/api/v1/race", json=body).json()
+    run = r["request"]["runs"][0]
+    assert run["params"]["beta"] == 0.5 and run["params"]["lr"] == r["curves"][0]["best_lr"]
+    raced = client.post("/api/v1/trajectories", json=r["request"]).json()["runs"][0]
+    c = r["curves"][0]
+    assert raced["loss"][-1] == pytest.approx(c["final_loss"][c["best_index"]], rel=1e-9)
+    assert client.post("/api/v1/race", json={**body, "params": {"adam": {}}}).status_code == 422
+    assert client.post("/api/v1/race", json={**body, "params": {"momentum": {"beta": 2}}}).status_code == 422
+    assert client.post("/api/v1/race", json={**body, "params": {"momentum": {"nope": 1}}}).status_code == 422

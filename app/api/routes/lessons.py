@@ -223,9 +223,18 @@ def _race(req: RaceRequest) -> bytes:
         run["batch_size"] = req.batch_size
     if req.noise_std:
         run["noise_std"] = req.noise_std
+    unknown = [k for k in req.params if k not in req.optimizers]
+    if unknown:
+        raise invalid(("params", unknown[0]), f"params are given per raced optimizer: {', '.join(req.optimizers)}", unknown[0])
+    fixed = {o: {k: v for k, v in req.params.get(o, {}).items() if k != "lr"} for o in req.optimizers}
     body = {"surface": req.surface, "start": req.start, "steps": req.steps, "tolerance": req.tolerance,
-            "seed": req.seed, "runs": [{"optimizer": o, **run} for o in req.optimizers]}
-    problem = build_problem(TrajectoryRequest.model_validate(body))
+            "seed": req.seed, "runs": [{"optimizer": o, "params": fixed[o], **run} for o in req.optimizers]}
+    try:
+        problem = build_problem(TrajectoryRequest.model_validate(body))
+    except ValidationError as err:  # a bad fixed hyperparameter: report it as this request's field
+        raise RequestValidationError(
+            [{"type": e["type"], "loc": ("body", "params"), "msg": e["msg"]} for e in err.errors()]
+        ) from None
     noisy = any(is_noisy(problem, r) for r in problem.runs)
     seeds = list(range(req.seed, req.seed + req.seeds)) if noisy else [req.seed]
     factor = len(seeds) * (1.5 if req.extend else 1.0)
@@ -235,7 +244,7 @@ def _race(req: RaceRequest) -> bytes:
     curves = [tune(problem, r, lrs, req.objective, seeds, req.extend) for r in problem.runs]
     surface = req.surface if isinstance(req.surface, str) else req.surface.model_dump()
     tuned = {"surface": surface, "start": list(problem.start), "steps": req.steps, "tolerance": req.tolerance,
-             "seed": req.seed, "runs": [{"optimizer": c["optimizer"], "params": {"lr": c["best_lr"]}, **run,
+             "seed": req.seed, "runs": [{"optimizer": c["optimizer"], "params": {**fixed[c["optimizer"]], "lr": c["best_lr"]}, **run,
                                          "label": f"{OPTIMIZERS[c['optimizer']].name} (tuned α={c['best_lr']:.3g})"}
                                         for c in curves]}
     edges = [{"optimizer": c["optimizer"], "at_edge": c["at_edge"], "best_lr": c["best_lr"]} for c in curves if c["at_edge"]]
