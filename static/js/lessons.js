@@ -95,7 +95,7 @@ function pathTraces(answer, styles, coincide, upto, tail) {
   return traces;
 }
 
-async function drawMap(div, req, answer, styles, coincide, upto, sc) {
+async function drawMap(div, req, answer, styles, coincide, upto, sc, names) {
   const grid = await getGrid(req.surface, 90);
   const model = { surface: answer.surface, grid };
   const s = answer.surface;
@@ -103,9 +103,9 @@ async function drawMap(div, req, answer, styles, coincide, upto, sc) {
   await Plotly.react(div, data, { font: FONT, margin: { l: 45, r: 10, t: sc.tail ? 28 : 10, b: 40 }, showlegend: true,
     title: sc.tail ? { text: t("lessons.tail", { percent: Math.round(sc.tail * 100) }), font: { size: 13 } } : undefined,
     legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.8)", font: { size: 11 } },
-    xaxis: { range: sc.view?.x || s.x_range, title: { text: s.kind === "dataset" ? "w" : "x" }, zeroline: false,
+    xaxis: { range: sc.view?.x || s.x_range, title: { text: names?.[0] || (s.kind === "dataset" ? "w" : "x") }, zeroline: false,
       constrain: sc.compare ? "domain" : undefined },
-    yaxis: { range: sc.view?.y || s.y_range, title: { text: s.kind === "dataset" ? "b" : "y" }, zeroline: false,
+    yaxis: { range: sc.view?.y || s.y_range, title: { text: names?.[1] || (s.kind === "dataset" ? "b" : "y") }, zeroline: false,
       // the same scale on both axes where the shape of the bowl is the point (raw vs standardized)
       scaleanchor: sc.compare ? "x" : undefined } }, CONFIG);
 }
@@ -182,7 +182,7 @@ async function showScenario(id) {
   const upto = (answer) => (sc.epochs ? answer.runs.map((r) => sc.epochs * updatesPerEpoch(answer.surface, r)) : null);
   await Promise.all([
     drawMap($("sc-map"), sc.request, answers[0], stylesList[0], sc.coincide, upto(answers[0]), sc),
-    sc.compare ? drawMap($("sc-map2"), sc.compare, answers[1], stylesList[1], [], null, sc) : null,
+    sc.compare ? drawMap($("sc-map2"), sc.compare, answers[1], stylesList[1], [], null, sc, ["w'", "b'"]) : null,
   ]);
   const positive = answers.every((a) => a.runs.every((r) => r.loss.every((v) => v > 0)));
   await Plotly.react($("sc-loss"), lossTraces(answers, stylesList, sc), { font: FONT, margin: { l: 55, r: 10, t: 10, b: 40 },
@@ -430,8 +430,7 @@ function sweepControls() {
   });
   $("bs-run").addEventListener("click", () => runBasins().catch((e) => { $("bs-error").textContent = e.message; }));
   for (const id of ["bs-surface", "bs-opt"]) $(id).addEventListener("change", () => basinPreview().catch(() => {}));
-  $("rc-surface").replaceChildren(...surfaces.filter((s) => s.kind !== "dataset")
-    .map((s) => el("option", { value: s.id, selected: s.id === "rosenbrock" }, s.name)));
+  $("rc-surface").replaceChildren(...surfaces.map((s) => el("option", { value: s.id, selected: s.id === "rosenbrock" }, s.name)));
   $("rc-surface").addEventListener("change", () => { $("rc-open").hidden = true; racePreview(); });
   $("rc-run").addEventListener("click", () => runRace().catch((e) => { $("rc-error").textContent = e.message; }));
 }
@@ -475,30 +474,43 @@ async function runBasins() {
 // --- fair race -----------------------------------------------------------------------------------
 
 const RACERS = ["gd", "momentum", "nesterov", "rmsprop", "adam"];
+const RACE_BATCH = 32; // dataset surfaces race with mini-batches: noisy, so judged over several seeds
+const RACE_SEEDS = 5;
 
 function racePreview() {
   $("rc-will").textContent = `${t("lessons.race.will", { optimizers: RACERS.map((o) => nameOf("optimizers", o)).join(", "),
     surface: nameOf("surfaces", $("rc-surface").value) })} ${t("lessons.default")}`;
   if (document.body.dataset.race === "done") return;
   Plotly.react($("rc-plot"), [{ type: "scatter", x: [], y: [] }], { font: FONT, margin: { l: 60, r: 10, t: 10, b: 45 },
-    xaxis: { type: "log", range: [-4, 0], title: { text: t("lessons.lr") } }, yaxis: { type: "log", title: { text: t("lessons.final-loss") } },
+    xaxis: { type: "log", range: [-4, 0], title: { text: t("lessons.lr") } }, yaxis: { type: "log", exponentformat: "power", title: { text: t("lessons.final-loss-axis") } },
     showlegend: false }, CONFIG);
 }
 
 async function runRace() {
   $("rc-error").textContent = "";
   $("rc-open").hidden = true;
-  const body = { surface: $("rc-surface").value, optimizers: RACERS, steps: 500, n: 25, tolerance: 0 };
+  const surface = page.catalogue.surfaces.find((x) => x.id === $("rc-surface").value);
+  const body = { surface: surface.id, optimizers: RACERS, steps: 500, n: 25, tolerance: 0 };
+  if (surface.kind === "dataset") Object.assign(body, { batch_size: RACE_BATCH, seeds: RACE_SEEDS }); // noisy: median of seeds
   const d = await post("api/v1/race", body);
   const styles = runStyles(d.curves.map((c) => ({ optimizer: c.optimizer })));
-  const traces = d.curves.map((c, i) => ({ x: c.lrs, y: c.final_loss, mode: "lines+markers", line: { color: styles[i].color },
+  const traces = [];
+  d.curves.forEach((c, i) => {
+    if (!c.spread) return; // noisy runs: the band from the lowest to the highest final loss over the seeds
+    const keep = c.spread.map((sp, k) => (sp ? k : -1)).filter((k) => k >= 0);
+    traces.push({ x: keep.map((k) => c.lrs[k]), y: keep.map((k) => c.spread[k][0]), mode: "lines", line: { width: 0 },
+      showlegend: false, hoverinfo: "skip" });
+    traces.push({ x: keep.map((k) => c.lrs[k]), y: keep.map((k) => c.spread[k][1]), mode: "lines", line: { width: 0 },
+      fill: "tonexty", fillcolor: `${styles[i].color}33`, showlegend: false, hoverinfo: "skip" });
+  });
+  d.curves.forEach((c, i) => traces.push({ x: c.lrs, y: c.final_loss, mode: "lines+markers", line: { color: styles[i].color },
     name: t("lessons.race.best", { name: nameOf("optimizers", c.optimizer), lr: c.best_lr.toPrecision(3) }), marker: { size: 4 } }));
   d.curves.forEach((c, i) => traces.push({ x: [c.best_lr], y: [c.final_loss[c.best_index]], mode: "markers", showlegend: false,
     marker: { size: 12, symbol: "circle-open", color: styles[i].color, line: { width: 2 } }, hoverinfo: "skip" }));
   await Plotly.react($("rc-plot"), traces, { font: FONT, margin: { l: 60, r: 10, t: 10, b: 45 },
-    xaxis: { type: "log", title: { text: t("lessons.lr") } }, yaxis: { type: "log", title: { text: t("lessons.final-loss") } },
+    xaxis: { type: "log", title: { text: t("lessons.lr") } }, yaxis: { type: "log", exponentformat: "power", title: { text: t("lessons.final-loss-axis") } },
     legend: { orientation: "h", y: -0.28 } }, CONFIG);
-  const notes = [];
+  const notes = d.noisy ? [t("lessons.race.noisy", { seeds: d.seeds.length, batch: RACE_BATCH })] : [];
   for (const c of d.curves) {
     const name = nameOf("optimizers", c.optimizer);
     if (c.extended) notes.push(t("lessons.race.extended", { name, side: t(`lessons.race.side-${c.extended}`) }));

@@ -173,3 +173,17 @@ def test_ewa_lesson_opens_the_ewa_tool_with_its_betas(watched, live_server):
     watched.wait_for_function("() => document.getElementById('ewa-plot').data.length === 5")
     assert watched.evaluate("() => window.optivizLessons.ewa.betas") == [0.9, 0.98]
     assert watched.errors == []
+
+
+def test_race_on_a_dataset_surface_shows_the_median_and_spread_over_seeds(watched, live_server):
+    ready(watched, f"{live_server}/lessons?lang=zh")
+    watched.select_option("#rc-surface", "linear_regression")
+    watched.click("#rc-run")
+    watched.wait_for_function("() => document.body.dataset.race === 'done'", timeout=90000)
+    fills = watched.evaluate("() => document.getElementById('rc-plot').data.filter(t => t.fill === 'tonexty').length")
+    assert fills == 5
+    assert CJK.search(watched.inner_text("#rc-notes")) and "32" in watched.inner_text("#rc-notes")
+    runs = json.loads(parse_qs(watched.get_attribute("#rc-open", "href").split("#", 1)[1])["r"][0])
+    assert all(r["b"] == 32 for r in runs)
+    watched.locator("#race").screenshot(path=str(ARTIFACTS / "lessons-race-noisy-zh.png"))
+    assert watched.errors == []
