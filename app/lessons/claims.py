@@ -1,10 +1,14 @@
 """Each lesson's claim as data: a small function of its own API answer.
 
-``measure(lesson_id)`` runs the lesson's request exactly as ``POST /api/v1/trajectories`` (or
-``/sweeps``) does, and its claim function turns the answer into ``{"holds": bool, "figures":
-{...}}``. The words live in the catalogue (``claim.<id>``, with the figures as placeholders), so
-the page can say "momentum: 20 steps, GD: 68" in either language. Answers are deterministic, so
-claims are cached.
+``compute(lesson_id)`` runs the lesson's request exactly as ``POST /api/v1/trajectories`` (or
+``/sweeps``, ``/ewa``) does, and its claim function turns the answer into ``{"holds": bool,
+"figures": {...}}``. The words live in the catalogue (``claim.<id>``, with the figures as
+placeholders), so the page can say "momentum β = 0.5: 20 steps, GD: 68" in either language.
+
+Answers are deterministic, so claims are measured once: ``python -m app.lessons.claims`` stores
+them in ``data/claims.json`` with a fingerprint of each lesson's requests, ``measure`` serves the
+stored figures while the fingerprint matches (else measures now, then caches), and the tests
+re-measure every lesson from its public API answer and compare.
 """
 
 from __future__ import annotations
