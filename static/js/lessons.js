@@ -134,8 +134,10 @@ function showClaim(sc) {
   $("sc-claim").dataset.figures = JSON.stringify(c.figures);
 }
 
+const RENAMED = { "rmsprop-adam": "adam-bias-correction" }; // old permalinks keep working
+
 async function showScenario(id) {
-  const sc = page.scenarios.find((s) => s.id === id) || page.scenarios[0];
+  const sc = page.scenarios.find((s) => s.id === (RENAMED[id] || id)) || page.scenarios[0];
   document.body.dataset.scenario = "";
   document.querySelectorAll("#scenario-list a").forEach((a) => a.setAttribute("aria-current", a.dataset.id === sc.id));
   $("sc-title").textContent = sc.title;
