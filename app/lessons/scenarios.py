@@ -119,13 +119,6 @@ ADAM_B1, ADAM_B2 = 0.9, 0.999
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
-        "ewa-bias-correction",
-        "ewa",
-        {"betas": [0.9, 0.98], "bias_correction": True},
-        ("vₜ = β·vₜ₋₁ + (1 − β)·θₜ,  v₀ = 0", "1/(1 − β)", "v̂ₜ = vₜ/(1 − βᵗ)"),
-        studio=False,
-    ),
-    Lesson(
         "batch-vs-minibatch",
         "trajectories",
         {
@@ -142,6 +135,13 @@ LESSONS: tuple[Lesson, ...] = (
         },
         ("1 epoch = ⌈m / B⌉ × (θ ← θ − α·∇J_B(θ))", "B ∈ {m, 512, 64, 1}"),
         batch_cost=True,
+    ),
+    Lesson(
+        "ewa-bias-correction",
+        "ewa",
+        {"betas": [0.9, 0.98], "bias_correction": True},
+        ("vₜ = β·vₜ₋₁ + (1 − β)·θₜ,  v₀ = 0", "1/(1 − β)", "v̂ₜ = vₜ/(1 − βᵗ)"),
+        studio=False,
     ),
     Lesson(
         "momentum-bowl",

@@ -82,8 +82,11 @@ function pathTraces(answer, styles, coincide, upto, tail) {
   answer.runs.forEach((r, i) => {
     const n = upto ? Math.min(r.x.length, upto[i] + 1) : r.x.length;
     const st = styles[i];
+    // mini-batch paths: the noisier (smaller batch), the thinner, so the smooth ones stay visible
+    const m = answer.surface.dataset?.m;
+    const width = m && r.batch_size ? 1 + 2.5 * Math.log(r.batch_size) / Math.log(m) : widths[Math.min(i, widths.length - 1)];
     const line = second.has(i) ? { color: shade(st.base, -0.55), width: 2.5, dash: "dash" }
-      : first.has(i) ? { color: st.color, width: 7 } : { color: st.color, width: widths[Math.min(i, widths.length - 1)], dash: st.dash };
+      : first.has(i) ? { color: st.color, width: 7 } : { color: st.color, width, dash: st.dash };
     const name = second.has(i) ? `${r.label} ${t("lessons.coincide")}` : r.label;
     const from = tail ? Math.floor(n * (1 - tail)) : 0;
     traces.push({ type: "scatter", mode: "lines", x: r.x.slice(from, n), y: r.y.slice(from, n), name, line,
