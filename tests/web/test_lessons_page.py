@@ -187,3 +187,20 @@ def test_race_on_a_dataset_surface_shows_the_median_and_spread_over_seeds(watche
     assert all(r["b"] == 32 for r in runs)
     watched.locator("#race").screenshot(path=str(ARTIFACTS / "lessons-race-noisy-zh.png"))
     assert watched.errors == []
+
+
+def test_a_lesson_opens_in_the_studio_with_the_same_runs(watched, live_server):
+    ready(watched, f"{live_server}/lessons#scenario=warmup-cyclic-restarts")
+    watched.wait_for_function("() => document.body.dataset.scenario === 'warmup-cyclic-restarts'")
+    sc = watched.evaluate("() => window.optivizLessons.scenarios.find(s => s.id === 'warmup-cyclic-restarts')")
+    watched.click("#sc-open")
+    watched.wait_for_function("() => window.optiviz && document.body.dataset.ready === '1'", timeout=60000)
+    state = watched.evaluate("() => window.optiviz.state")
+    assert state["surface"] == sc["request"]["surface"] and state["steps"] == sc["request"]["steps"]
+    assert state["start"] == sc["request"]["start"]
+    for got, want in zip(state["runs"], sc["request"]["runs"], strict=True):
+        assert got["optimizer"] == want["optimizer"] and got["params"] == want["params"] and got["label"] == want["label"]
+        if want.get("schedule"):
+            assert got["schedule"]["name"] == want["schedule"]["name"] and got["schedule"]["params"] == want["schedule"]["params"]
+            assert got["schedule"]["warmup_steps"] == want["schedule"].get("warmup_steps", 0)
+    assert watched.errors == []
