@@ -54,6 +54,11 @@ class SweepRequest(SurfaceRequestBase, LessonRunFields):
     start: tuple[Coord, Coord] | None = None
     x_param: AxisRequest
     y_param: AxisRequest
+    epochs: StrictInt | None = Field(
+        None, ge=1, le=1000,
+        description="Dataset surfaces: every cell runs this many epochs (epochs·⌈m / batch size⌉ updates, so "
+        "cells of different batch sizes see the same number of samples) instead of `steps` updates.",
+    )
 
 
 class BasinRequest(SurfaceRequestBase, LessonRunFields):
@@ -97,6 +102,21 @@ class RaceRequest(SurfaceRequestBase):
     lr_min: Number = Field(1e-4, gt=0.0, le=100.0)
     lr_max: Number = Field(1.0, gt=0.0, le=100.0)
     n: StrictInt = Field(25, ge=2, le=MAX_CELLS_PER_AXIS)
+    batch_size: StrictInt | None = Field(None, ge=1, description="Dataset surfaces: samples per update (default m).")
+    noise_std: Number = Field(0.0, ge=0.0, le=1e6, description="Analytic surfaces: gradient noise.")
+    seeds: StrictInt = Field(
+        5, ge=1, le=32,
+        description="Noisy runs (mini-batches or noise_std > 0): each lr is run with this many seeds "
+        "(seed, seed + 1, …) and judged by the median; the spread is reported.",
+    )
+    extend: StrictBool = Field(
+        True, description="When the best lr is at the edge of the grid, extend the grid once on that side."
+    )
+    params: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Fixed hyperparameters per optimizer id (all but lr, which is tuned), e.g. "
+        '{"momentum": {"beta": 0.5}}: the tuning runs exactly what the race (or the studio) then runs.',
+    )
 
     @model_validator(mode="after")
     def _range(self) -> RaceRequest:

@@ -1,204 +1,355 @@
-"""Guided scenarios: named, ready requests with what to look at. One click away in the lessons page,
-and each opens in the studio to play with."""
+"""The lessons: named, ready requests, each with a claim it makes measurable on its own runs.
+
+Every lesson's surface, start and hyperparameters were chosen by measurement
+(``python -m app.lessons.scan`` prints the candidates and their figures), so that the point is
+plain to see. Texts are not here: titles, explanations, run labels and claims live in the message
+catalogue (``app/i18n/lessons.json``, keys ``scenario.<id>.title`` / ``.text`` / ``.label.<name>``,
+``claim.<id>``); formulas are shared by both languages and sit here.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
+from app.engine.datasets import DATASETS
+from app.i18n import text
+from app.registry import OPTIMIZERS
 
-def _run(opt: str, label: str, **params: Any) -> dict[str, Any]:
+
+@dataclass(frozen=True)
+class Label:
+    """A run label: a catalogue key (``scenario.<id>.label.<name>``) or the optimizer's name, plus a
+    shared suffix (numbers, formulas), e.g. ``Label(opt="gd", suffix="α = 0.45")``."""
+
+    key: str | None = None
+    opt: str | None = None
+    suffix: str = ""
+
+    def render(self, lesson_id: str, lang: str) -> str:
+        head = text(f"scenario.{lesson_id}.label.{self.key}", lang) if self.key else \
+            text(f"optimizer.{self.opt}.name", lang) if self.opt else ""
+        return f"{head} {self.suffix}".strip()
+
+
+def _run(opt: str, label: Label, **params: Any) -> dict[str, Any]:
     extra = {k: params.pop(k) for k in ("schedule", "batch_size", "noise_std") if k in params}
     return {"optimizer": opt, "label": label, "params": params, **extra}
 
 
-SCENARIOS: list[dict[str, Any]] = [
-    {
-        "id": "batch-vs-minibatch",
-        "title": "Batch vs mini-batch vs stochastic gradient descent",
-        "explanation": "Linear regression on 1,000 samples of one raw feature. Batch GD (batch size m) takes one "
-        "smooth step per epoch; mini-batches of 64 take ⌈1000/64⌉ = 16 noisy steps per epoch, reshuffled every "
-        "epoch; stochastic GD (batch size 1) takes 1,000 very noisy steps. Compare the noisy mini-batch cost with "
-        "the full cost in the loss chart. Sizes of 64–512 (powers of two) are the usual choice; with m ≤ 2000, "
-        "plain batch gradient descent is fine.",
-        "formulas": ["epoch = ⌈m / batch size⌉ updates", "θ ← θ − α·∇J_batch(θ)"],
-        "kind": "trajectories",
-        "request": {
+def _epoch(name: str, **params: Any) -> dict[str, Any]:
+    return {"name": name, "params": params, "per": "epoch"}
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    kind: str  # "trajectories" (POST /api/v1/trajectories), "sweep" (POST /api/v1/sweeps) or "ewa" (POST /api/v1/ewa)
+    request: dict[str, Any]
+    formulas: tuple[str, ...]
+    # a second request drawn beside the first (input normalization: the same data, standardized)
+    compare: dict[str, Any] | None = None
+    # the page draws these runs' learning rate beside the paths
+    lr_chart: bool = False
+    # dataset lessons compared per epoch: the page shows the first `epochs` epochs of each run
+    epochs: int | None = None
+    # pairs of runs whose paths coincide: the page draws the second dashed over the first
+    coincide: tuple[tuple[int, int], ...] = ()
+    studio: bool = True
+    # the map's view ({"x": [lo, hi], "y": [lo, hi]}) when the point is best seen zoomed in
+    view: dict[str, list[float]] | None = None
+    # draw each update's mini-batch cost under the full cost
+    batch_cost: bool = False
+    # the map draws only the last part of each path (the fraction the claim measures)
+    tail: float | None = None
+
+    def render(self, lang: str) -> dict[str, Any]:
+        """The public form: texts in one language, labels filled, the request ready to post."""
+
+        def req(r: dict[str, Any]) -> dict[str, Any]:
+            out = {k: v for k, v in r.items() if k != "runs"}
+            if "runs" in r:
+                out["runs"] = [{**run, "label": run["label"].render(self.id, lang)} for run in r["runs"]]
+            return out
+
+        body: dict[str, Any] = {
+            "id": self.id,
+            "title": text(f"scenario.{self.id}.title", lang),
+            "explanation": text(f"scenario.{self.id}.text", lang),
+            "formulas": list(self.formulas),
+            "kind": self.kind,
+            "request": req(self.request),
+            "lr_chart": self.lr_chart,
+            "epochs": self.epochs,
+            "coincide": [list(p) for p in self.coincide],
+            "view": self.view,
+            "batch_cost": self.batch_cost,
+            "tail": self.tail,
+        }
+        if self.compare is not None:
+            body["compare"] = req(self.compare)
+        return body
+
+
+# --- the same data, standardized: its exact quadratic loss as a formula ------------------------
+
+def _standardized_linear_regression() -> tuple[dict[str, Any], float, float]:
+    """J(w', b') of ŷ = w'·x' + b' with x' = (x − μ)/σ on the linear_regression data: a round bowl.
+
+    Returns the custom surface, the raw Hessian's condition number and the standardized one's (1)."""
+    lin = next(d for d in DATASETS if d.id == "linear_regression").model
+    x, y = lin.data.x, lin.data.y
+    xs = (x - x.mean()) / x.std()
+    c, my, myy = float((xs * y).mean()), float(y.mean()), float((y * y).mean())
+    # J = ½(w'²·mean(x'²) + 2w'b'·mean(x') + b'² − 2w'·mean(x'y) − 2b'·mean(y) + mean(y²)), mean(x') = 0, mean(x'²) = 1
+    expr = f"0.5*(x^2 + y^2) - {c:.6f}*x - {my:.6f}*y + {0.5 * myy:.6f}"
+    h = [[lin._mxx, lin._mx], [lin._mx, 1.0]]
+    tr, det = h[0][0] + h[1][1], h[0][0] * h[1][1] - h[0][1] ** 2
+    lam_max = tr / 2 + math.sqrt(tr * tr / 4 - det)
+    lam_min = tr / 2 - math.sqrt(tr * tr / 4 - det)
+    surface = {"expression": expr, "x_range": [round(c - 12.0, 1), round(c + 12.0, 1)],
+               "y_range": [round(my - 26.0, 1), round(my + 6.0, 1)]}
+    return surface, lam_max / lam_min, 1.0
+
+
+STANDARDIZED, RAW_CONDITION, STANDARDIZED_CONDITION = _standardized_linear_regression()
+
+ADAM_B1, ADAM_B2 = 0.9, 0.999
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        "batch-vs-minibatch",
+        "trajectories",
+        {
             "surface": "linear_regression",
             "start": [0.0, -4.0],
             "steps": 400,
             "seed": 0,
             "runs": [
-                _run("gd", "batch (m = 1000)", lr=0.02, batch_size=1000),
-                _run("gd", "mini-batch 64", lr=0.02, batch_size=64),
-                _run("gd", "stochastic (1)", lr=0.02, batch_size=1),
+                _run("gd", Label("batch", suffix="(m = 1000)"), lr=0.02, batch_size=1000),
+                _run("gd", Label("mini", suffix="512"), lr=0.02, batch_size=512),
+                _run("gd", Label("mini", suffix="64"), lr=0.02, batch_size=64),
+                _run("gd", Label("sgd", suffix="(1)"), lr=0.02, batch_size=1),
             ],
         },
-    },
-    {
-        "id": "momentum-bowl",
-        "title": "Momentum on an elongated bowl",
-        "explanation": "Gradient descent zig-zags across the steep axis and crawls along the flat one. Momentum "
-        "averages the gradients: the zig-zags cancel and the steady component adds up. The course's form "
-        "v ← βv + (1−β)g keeps steps the size of α·g; torch's form v ← βv + g makes them about 1/(1−β) = 10 times "
-        "longer, so the same α behaves like α/(1−β): the classic run needs a 10× smaller α to match.",
-        "formulas": ["v ← βv + (1−β)g,  θ ← θ − α·v", "v ← βv + g,  θ ← θ − α·v  (≈ α/(1−β) effective)"],
-        "kind": "trajectories",
-        "request": {
+        ("1 epoch = ⌈m / B⌉ × (θ ← θ − α·∇J_B(θ))", "B ∈ {m, 512, 64, 1}"),
+        batch_cost=True,
+    ),
+    Lesson(
+        "ewa-bias-correction",
+        "ewa",
+        {"betas": [0.9, 0.98], "bias_correction": True},
+        ("vₜ = β·vₜ₋₁ + (1 − β)·θₜ,  v₀ = 0", "1/(1 − β)", "v̂ₜ = vₜ/(1 − βᵗ)"),
+        studio=False,
+    ),
+    Lesson(
+        "momentum-bowl",
+        "trajectories",
+        {
+            "surface": "elongated_bowl",
+            "start": [-9.0, 3.0],
+            "steps": 120,
+            "runs": [
+                _run("gd", Label(opt="gd", suffix="α = 0.45"), lr=0.45),
+                _run("momentum", Label("ewa", suffix="β = 0.5, α = 1"), lr=1.0, beta=0.5, variant="ewa"),
+                _run("momentum", Label("classic", suffix="β = 0.5, α = 0.5"), lr=0.5, beta=0.5, variant="classic"),
+                _run("momentum", Label("ewa", suffix="β = 0.9, α = 1"), lr=1.0, beta=0.9, variant="ewa"),
+            ],
+        },
+        ("v ← βv + (1−β)g,  θ ← θ − α·v", "v ← βv + g,  θ ← θ − α(1−β)·v   ≡"),
+        coincide=((1, 2),),
+    ),
+    Lesson(
+        "nesterov",
+        "trajectories",
+        {
             "surface": "elongated_bowl",
             "start": [-9.0, 3.0],
             "steps": 150,
             "runs": [
-                _run("gd", "GD α=0.45", lr=0.45),
-                _run("momentum", "momentum (ewa) α=0.45", lr=0.45, beta=0.9, variant="ewa"),
-                _run("momentum", "momentum (classic) α=0.045", lr=0.045, beta=0.9, variant="classic"),
+                _run("momentum", Label("classic", suffix="β = 0.9, α = 0.15"), lr=0.15, beta=0.9, variant="classic"),
+                _run("nesterov", Label(opt="nesterov", suffix="β = 0.9, α = 0.15"), lr=0.15, beta=0.9),
             ],
         },
-    },
-    {
-        "id": "rmsprop-adam",
-        "title": "RMSprop and Adam: per-axis scaling and bias correction",
-        "explanation": "RMSprop divides each axis by the root of its own average squared gradient, so the steep "
-        "and the flat axis move at similar speeds. Adam adds momentum. Without bias correction Adam's averages "
-        "start at zero and its first steps are distorted (m and v are both too small, by different factors): "
-        "compare the first iterations of the two Adam runs.",
-        "formulas": ["s ← βs + (1−β)g²,  θ ← θ − α·g/(√s + ε)", "m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ)"],
-        "kind": "trajectories",
-        "request": {
+        ("classical: v ← βv + g,  θ ← θ − α·v", "Nesterov: v ← βv + g,  θ ← θ − α(g + βv)"),
+    ),
+    Lesson(
+        "rmsprop",
+        "trajectories",
+        {
             "surface": "elongated_bowl",
             "start": [-9.0, 3.0],
-            "steps": 200,
+            "steps": 120,
             "runs": [
-                _run("gd", "GD", lr=0.45),
-                _run("rmsprop", "RMSprop", lr=0.1),
-                _run("adam", "Adam", lr=0.3),
-                _run("adam", "Adam without bias correction", lr=0.3, bias_correction=False),
+                _run("gd", Label(opt="gd", suffix="α = 0.45"), lr=0.45),
+                _run("rmsprop", Label(opt="rmsprop", suffix="β = 0.9, α = 0.3"), lr=0.3, beta=0.9),
             ],
         },
-    },
-    {
-        "id": "lr-decay",
-        "title": "Learning-rate decay",
-        "explanation": "With noisy gradients (mini-batches), a constant learning rate keeps wandering around the "
-        "minimum; a decaying one takes big steps first and then settles. Here t counts epochs: 1/(1 + decay·epoch), "
-        "0.95^epoch, k/√epoch and a staircase.",
-        "formulas": ["α/(1 + decay·epoch)", "α·0.95^epoch", "α·k/√(epoch + 1)", "α·γ^⌊epoch/s⌋"],
-        "kind": "trajectories",
-        "request": {
-            "surface": "linear_regression",
-            "start": [0.0, -4.0],
-            "steps": 1200,
-            "seed": 1,
+        ("s ← βs + (1−β)g²", "θ ← θ − α·g/(√s + ε)"),
+    ),
+    Lesson(
+        "adam-bias-correction",
+        "trajectories",
+        {
+            "surface": "elongated_bowl",
+            "start": [-9.0, 3.0],
+            "steps": 150,
             "runs": [
-                _run("gd", "constant", lr=0.02, batch_size=16),
-                _run("gd", "1/(1 + 0.5·epoch)", lr=0.02, batch_size=16,
-                     schedule={"name": "inverse_time", "params": {"decay_rate": 0.5}, "per": "epoch"}),
-                _run("gd", "0.95^epoch", lr=0.02, batch_size=16,
-                     schedule={"name": "exponential", "params": {"gamma": 0.95}, "per": "epoch"}),
-                _run("gd", "k/√epoch", lr=0.02, batch_size=16,
-                     schedule={"name": "inverse_sqrt", "params": {"k": 1.0}, "per": "epoch"}),
-                _run("gd", "staircase", lr=0.02, batch_size=16,
-                     schedule={"name": "step", "params": {"step_size": 5, "gamma": 0.5}, "per": "epoch"}),
+                _run("adam", Label(opt="adam", suffix="α = 0.3"), lr=0.3),
+                _run("adam", Label("nobias", suffix="α = 0.3"), lr=0.3, bias_correction=False),
             ],
         },
-    },
-    {
-        "id": "warmup-cyclic-restarts",
-        "title": "Warm-up, cyclic rates and warm restarts",
-        "explanation": "Warm-up ramps the rate up linearly so that the first, badly-scaled steps stay small. Cyclic "
-        "rates bounce between a low and a high rate; warm restarts decay along a cosine and jump back up. Look at "
-        "the learning-rate chart, then at how each path moves on Rastrigin's bumps.",
-        "formulas": ["α·(t + 1)/W for t < W", "α + (max − α)·triangle(t)", "η_min + (α − η_min)(1 + cos(πT_cur/T_i))/2"],
-        "kind": "trajectories",
-        "request": {
-            "surface": "rastrigin",
-            "start": [-2.7, 2.3],
-            "steps": 400,
-            "runs": [
-                _run("momentum", "constant", lr=0.01, beta=0.9),
-                _run("momentum", "warm-up 50 + cosine", lr=0.02, beta=0.9,
-                     schedule={"name": "cosine", "params": {"t_max": 350}, "warmup_steps": 50}),
-                _run("momentum", "cyclic", lr=0.002, beta=0.9,
-                     schedule={"name": "cyclic", "params": {"max_lr": 0.03, "step_size_up": 50, "mode": "triangular"}}),
-                _run("momentum", "warm restarts", lr=0.03, beta=0.9,
-                     schedule={"name": "cosine_restarts", "params": {"t_0": 50, "t_mult": 2}}),
-            ],
-        },
-    },
-    {
-        "id": "saddle-plateau",
-        "title": "Saddle points and plateaus",
-        "explanation": "Started next to the saddle's stable direction, gradient descent slides into the saddle and "
-        "stalls there, because the gradient along the escape direction is tiny. RMSprop and Adam divide by that "
-        "tiny gradient's size and leave quickly; momentum builds up speed. (The plateau surface shows the same "
-        "thing: open it in the studio.)",
-        "formulas": ["f = x⁴/4 − x²/2 + y²/2", "∇f(0, 0) = 0, Hessian = diag(−1, 1)"],
-        "kind": "trajectories",
-        "request": {
-            "surface": "saddle",
-            "start": [0.001, 1.8],
-            "steps": 300,
-            "runs": [
-                _run("gd", "GD", lr=0.01),
-                _run("momentum", "momentum", lr=0.01, beta=0.9, variant="classic"),
-                _run("rmsprop", "RMSprop", lr=0.02),
-                _run("adam", "Adam", lr=0.02),
-            ],
-        },
-    },
-    {
-        "id": "adagrad-dies",
-        "title": "AdaGrad's learning rate dies early; RMSprop fixes it",
-        "explanation": "AdaGrad divides by the root of the sum of all squared gradients so far: the sum only grows, "
-        "so the effective rate keeps shrinking and the run slows to a crawl long before the minimum. RMSprop "
-        "replaces the sum with a moving average, which forgets old gradients and keeps the rate alive.",
-        "formulas": ["AdaGrad: s ← s + g²", "RMSprop: s ← βs + (1−β)g²", "θ ← θ − α·g/(√s + ε)"],
-        "kind": "trajectories",
-        "request": {
+        ("m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²", "m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  θ ← θ − α·m̂/(√v̂ + ε)",
+         "t = 1, m/√v: α·(1−β₁)g/√((1−β₂)g²) = α·(1−β₁)/√(1−β₂) ≈ 3.16α"),
+    ),
+    Lesson(
+        "adagrad-dies",
+        "trajectories",
+        {
             "surface": "rosenbrock",
             "start": [-1.2, 1.0],
             "steps": 1500,
             "runs": [
-                _run("adagrad", "AdaGrad", lr=0.1),
-                _run("rmsprop", "RMSprop", lr=0.002, beta=0.9),
+                _run("adagrad", Label(opt="adagrad", suffix="α = 0.1"), lr=0.1),
+                _run("rmsprop", Label(opt="rmsprop", suffix="α = 0.002"), lr=0.002, beta=0.9),
             ],
         },
-    },
-    {
-        "id": "nesterov",
-        "title": "Nesterov vs classical momentum",
-        "explanation": "Classical momentum computes the gradient where it stands, then adds the velocity. Nesterov "
-        "momentum corrects with the gradient where the velocity is about to take it, so it overshoots less and "
-        "turns sooner in Rosenbrock's curved valley. Compare the two paths and their loss curves.",
-        "formulas": ["v ← βv + g,  θ ← θ − α(g + βv)  (torch's Nesterov)", "v ← βv + g,  θ ← θ − α·v  (classical)"],
-        "kind": "trajectories",
-        "request": {
-            "surface": "rosenbrock",
-            "start": [-1.2, 1.0],
-            "steps": 600,
-            "runs": [
-                _run("momentum", "classical momentum", lr=0.0008, beta=0.95, variant="classic"),
-                _run("nesterov", "Nesterov", lr=0.0008, beta=0.95),
-            ],
-        },
-    },
-    {
-        "id": "batch-size-lr",
-        "title": "Batch size and learning rate together",
-        "explanation": "A sweep over learning rate × batch size on linear regression: each cell is a whole run, "
-        "coloured by its final loss. Larger batches give less noisy gradients and tolerate larger rates — the "
-        "linear scaling rule says: multiply the batch by k, multiply the rate by k (until the rate becomes "
-        "unstable). The diagonal band of good cells shows it.",
-        "formulas": ["α ∝ batch size (linear scaling rule)"],
-        "kind": "sweep",
-        "request": {
+        ("AdaGrad: s ← s + g²", "RMSprop: s ← βs + (1−β)g²", "θ ← θ − α·g/(√s + ε)"),
+    ),
+    Lesson(
+        "lr-decay",
+        "trajectories",
+        {
             "surface": "linear_regression",
             "start": [0.0, -4.0],
+            "steps": 5000,
+            "seed": 0,
+            "runs": [
+                _run("gd", Label("constant"), lr=0.04, batch_size=16),
+                _run("gd", Label(suffix="1/(1 + 0.1·epoch)"), lr=0.04, batch_size=16,
+                     schedule=_epoch("inverse_time", decay_rate=0.1)),
+                _run("gd", Label(suffix="0.95^epoch"), lr=0.04, batch_size=16, schedule=_epoch("exponential", gamma=0.95)),
+                _run("gd", Label(suffix="1/√(epoch + 1)"), lr=0.04, batch_size=16, schedule=_epoch("inverse_sqrt", k=1.0)),
+                _run("gd", Label("staircase"), lr=0.04, batch_size=16,
+                     schedule=_epoch("step", step_size=10, gamma=0.5)),
+            ],
+        },
+        ("α/(1 + k·epoch)", "α·0.95^epoch", "α·k/√(epoch + 1)", "α·γ^⌊epoch/s⌋"),
+        lr_chart=True,
+        view={"x": [2.7, 3.3], "y": [4.5, 5.6]},  # around the minimum (2.99, 5.05): where the runs wander or settle
+        tail=0.2,  # the last fifth of each path, as the claim measures
+    ),
+    Lesson(
+        "warmup-cyclic-restarts",
+        "trajectories",
+        {
+            "surface": "ackley",
+            "start": [-3.2, 2.6],
+            "steps": 400,
+            "runs": [
+                _run("gd", Label("constant", suffix="α = 0.01"), lr=0.01),
+                _run("gd", Label("constant", suffix="α = 0.2"), lr=0.2),
+                _run("gd", Label("warmup", suffix="50 + cos"), lr=0.2,
+                     schedule={"name": "cosine", "params": {"t_max": 350}, "warmup_steps": 50}),
+                _run("gd", Label("cyclic", suffix="0.01–0.2"), lr=0.01,
+                     schedule={"name": "cyclic", "params": {"max_lr": 0.2, "step_size_up": 50, "mode": "triangular"}}),
+                _run("gd", Label("restarts", suffix="T₀ = 100"), lr=0.2,
+                     schedule={"name": "cosine_restarts", "params": {"t_0": 100, "t_mult": 1}}),
+            ],
+        },
+        ("α·(t + 1)/W for t < W", "α + (max − α)·triangle(t)", "η_min + (α − η_min)(1 + cos(πT_cur/T_i))/2"),
+        lr_chart=True,
+    ),
+    Lesson(
+        "saddle-plateau",
+        "trajectories",
+        {
+            "surface": "saddle",
+            "start": [0.001, 1.8],
             "steps": 300,
+            "runs": [
+                _run("gd", Label(opt="gd", suffix="α = 0.01"), lr=0.01),
+                _run("momentum", Label("classic", suffix="α = 0.01"), lr=0.01, beta=0.9, variant="classic"),
+                _run("rmsprop", Label(opt="rmsprop", suffix="α = 0.02"), lr=0.02),
+                _run("adam", Label(opt="adam", suffix="α = 0.02"), lr=0.02),
+            ],
+        },
+        ("f = x⁴/4 − x²/2 + y²/2", "∇f(0, 0) = 0, Hessian = diag(−1, 1)"),
+    ),
+    Lesson(
+        "plateau",
+        "trajectories",
+        {
+            "surface": "plateau",
+            "start": [4.0, 3.0],
+            "steps": 300,
+            "runs": [
+                _run("gd", Label(opt="gd", suffix="α = 1"), lr=1.0),
+                _run("momentum", Label("ewa", suffix="α = 1"), lr=1.0, beta=0.9),
+                _run("rmsprop", Label(opt="rmsprop", suffix="α = 0.05"), lr=0.05),
+                _run("adam", Label(opt="adam", suffix="α = 0.1"), lr=0.1),
+            ],
+        },
+        ("f = 1 − exp(−(x² + y²)/2)", "|∇f(4, 3)| ≈ 1.9·10⁻⁵"),
+    ),
+    Lesson(
+        "input-normalization",
+        "trajectories",
+        {
+            "surface": "linear_regression",
+            "start": [0.0, -4.0],
+            "steps": 1500,
+            "tolerance": 1e-3,
+            "runs": [_run("gd", Label("raw", suffix="α = 0.05"), lr=0.05)],
+        },
+        ("x' = (x − μ)/σ", "J(w, b) = ½(w²·E[x²] + 2wb·E[x] + b² − …)", "J(w', b') = ½(w'² + b'²) − …"),
+        compare={
+            "surface": STANDARDIZED,
+            "start": [0.0, -4.0],
+            "steps": 1500,
+            "tolerance": 1e-3,
+            "runs": [_run("gd", Label("standardized", suffix="α = 0.5"), lr=0.5)],
+        },
+    ),
+    Lesson(
+        "linear-scaling",
+        "trajectories",
+        {
+            "surface": "logistic_regression",
+            "steps": 1250,
+            "seed": 0,
+            "runs": [
+                _run("gd", Label("batchlr", suffix="8, α = 0.05"), lr=0.05, batch_size=8),
+                _run("gd", Label("batchlr", suffix="64, α = 0.4 (×8, ×8)"), lr=0.4, batch_size=64),
+                _run("gd", Label("batchlr", suffix="64, α = 0.05 (×8, ×1)"), lr=0.05, batch_size=64),
+            ],
+        },
+        ("B × k  ⇒  α × k", "⌈m / (kB)⌉ ≈ ⌈m / B⌉ / k"),
+        epochs=10,
+    ),
+    Lesson(
+        "batch-size-lr",
+        "sweep",
+        {
+            "surface": "logistic_regression",
+            "steps": 500,
+            "epochs": 5,
             "seed": 0,
             "optimizer": "gd",
             "params": {},
-            "x_param": {"name": "lr", "min": 0.0005, "max": 0.05, "n": 25, "scale": "log"},
-            "y_param": {"name": "batch_size", "values": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000]},
+            "x_param": {"name": "lr", "min": 0.003, "max": 10.0, "n": 25, "scale": "log"},
+            "y_param": {"name": "batch_size", "values": [1, 2, 4, 8, 16, 32, 64, 128]},
         },
-    },
-]
+        ("α* ∝ B", "5 × ⌈m / B⌉ × (θ ← θ − α·∇J_B(θ))"),
+        studio=False,
+    ),
+)
+
+BY_ID: dict[str, Lesson] = {lesson.id: lesson for lesson in LESSONS}
+
+
+def scenarios(lang: str = "en") -> list[dict[str, Any]]:
+    return [lesson.render(lang) for lesson in LESSONS]
+
+assert all(run["optimizer"] in OPTIMIZERS for lesson in LESSONS for run in lesson.request.get("runs", []))

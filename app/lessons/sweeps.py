@@ -42,7 +42,7 @@ class LockstepJob:
     def __init__(self, groups: list[Group], total_rows: int, steps: int) -> None:
         self.groups = groups
         self.total_rows = total_rows
-        self.steps = steps
+        self.steps = steps  # the longest group's steps
 
     @property
     def done(self) -> bool:
@@ -52,7 +52,7 @@ class LockstepJob:
     def progress(self) -> float:
         if self.done:
             return 1.0
-        return min(g.runs.t for g in self.groups if not g.runs.done) / max(self.steps, 1)
+        return min(g.runs.t / max(g.runs.problem.steps, 1) for g in self.groups if not g.runs.done)
 
     def advance(self, n: int) -> None:
         for g in self.groups:
@@ -78,8 +78,19 @@ class LockstepJob:
         return out
 
 
-def sweep_job(problem: Problem, run: RunConfig, x_name: str, xs: list[float], y_name: str, ys: list[float]) -> LockstepJob:
-    """All cells [j][i] = (ys[j], xs[i]) as rows, grouped by batch size when it is swept."""
+def epoch_steps(problem: Problem, batch_size: int, epochs: int | None) -> int:
+    """Updates of one cell: ``epochs``·⌈m / batch size⌉ when the sweep counts epochs, else the request's steps."""
+    if epochs is None:
+        return problem.steps
+    return epochs * math.ceil(problem.surface.model.data.m / batch_size)
+
+
+def sweep_job(problem: Problem, run: RunConfig, x_name: str, xs: list[float], y_name: str, ys: list[float],
+              epochs: int | None = None) -> LockstepJob:
+    """All cells [j][i] = (ys[j], xs[i]) as rows, grouped by batch size when it is swept.
+
+    With ``epochs`` (dataset surfaces), every cell sees the same number of samples: a cell with
+    batch size b runs epochs·⌈m / b⌉ updates, so the comparison is per epoch, not per update."""
     grid_x, grid_y = np.meshgrid(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
     flat = {x_name: grid_x.ravel(), y_name: grid_y.ravel()}
     rows = grid_x.size
@@ -87,13 +98,15 @@ def sweep_job(problem: Problem, run: RunConfig, x_name: str, xs: list[float], y_
     groups: list[Group] = []
     batch = flat.pop("batch_size", None)
     if batch is None:
-        groups.append(Group(np.arange(rows), LockstepRuns(problem, run, start, flat)))
+        p = replace(problem, steps=epoch_steps(problem, run.batch_size or 1, epochs)) if epochs else problem
+        groups.append(Group(np.arange(rows), LockstepRuns(p, run, start, flat)))
     else:
         for b in np.unique(batch):
             idx = np.nonzero(batch == b)[0]
             cfg = replace(run, batch_size=int(b))
-            groups.append(Group(idx, LockstepRuns(problem, cfg, start[idx], {k: v[idx] for k, v in flat.items()})))
-    return LockstepJob(groups, rows, problem.steps)
+            p = replace(problem, steps=epoch_steps(problem, int(b), epochs))
+            groups.append(Group(idx, LockstepRuns(p, cfg, start[idx], {k: v[idx] for k, v in flat.items()})))
+    return LockstepJob(groups, rows, max(g.runs.problem.steps for g in groups))
 
 
 def sweep_result(job: LockstepJob, xs: list[float], ys: list[float]) -> dict[str, Any]:

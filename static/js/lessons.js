@@ -1,15 +1,29 @@
-// The lessons page: scenarios, EWA explorer, schedule explorer, sweeps and basin maps.
+// The lessons page: each lesson with its measured claim, the EWA explorer, the schedule explorer,
+// sweeps, basin maps and the fair race. Texts come from the message catalogue (i18n.js), colours
+// from GET /api/v1/optimizers, limits from GET /api/v1/limits: nothing is written twice.
 /* global Plotly */
-import { ApiError, getCatalogue, getGrid, getTrajectories } from "./api.js";
+import { ApiError, getGrid, getTrajectories } from "./api.js";
 import { el, paramControl } from "./controls.js";
-import { drawMap } from "./plots.js";
-import { PALETTE, defaultState, normalizeRun, serialize } from "./state.js";
+import { contourTraces } from "./plots.js";
+import { detectLang, lang, loadMessages, setLang, t, translatePage } from "./i18n.js";
+import { defaultState, normalizeRun, serialize } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 const CONFIG = { responsive: true, displaylogo: false };
-const FONT = { family: "system-ui, sans-serif", size: 12 };
-const page = { catalogue: null, scenarios: [], ewa: { betas: [0.5, 0.9, 0.98] }, schedules: {} };
+const FONT = { family: "system-ui, \"Noto Sans CJK SC\", sans-serif", size: 12 };
+const DASHES = ["solid", "dash", "dot", "dashdot", "longdash"];
+// regions of a basin map and lines of the EWA chart: not optimizers, so not their colours
+const REGIONS = ["#dddddd", "#9ecae1", "#fdae6b", "#a1d99b", "#bcbddc", "#fc9272", "#c7e9c0"];
+const page = { catalogue: null, scenarios: [], limits: null, ewa: { betas: [0.5, 0.9, 0.98] }, schedules: {},
+  shown: ["step", "exponential", "inverse_time", "cosine_restarts", "cyclic", "cosine"] };
 window.optivizLessons = page;
+
+async function getJSON(url) {
+  const res = await fetch(url);
+  const data = await res.json().catch(() => ({ detail: res.statusText }));
+  if (!res.ok) throw new ApiError(res.status, data.detail);
+  return data;
+}
 
 async function post(url, body) {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -18,7 +32,27 @@ async function post(url, body) {
   return data;
 }
 
-// A studio permalink for a trajectories request.
+// --- colours: one per optimizer (the registry's), shades and dashes for repeats -----------------
+
+function shade(hex, f) { // f < 0: darker, f > 0: lighter
+  const n = parseInt(hex.slice(1), 16);
+  const ch = [n >> 16, (n >> 8) & 255, n & 255].map((c) => Math.round(f < 0 ? c * (1 + f) : c + (255 - c) * f));
+  return `#${ch.map((c) => c.toString(16).padStart(2, "0")).join("")}`;
+}
+
+const SHADES = [0, -0.45, 0.4, -0.7, 0.6];
+
+export function runStyles(runs) {
+  const seen = {};
+  return runs.map((r) => {
+    const k = seen[r.optimizer] = (seen[r.optimizer] ?? -1) + 1;
+    const base = page.catalogue.optimizers.find((o) => o.id === r.optimizer)?.color || "#000000";
+    return { color: shade(base, SHADES[k % SHADES.length]), base, dash: DASHES[k % DASHES.length] };
+  });
+}
+
+// A studio permalink for a trajectories request: the full request (surface, start, steps, seed,
+// tolerance, every run with its schedule, batch size and noise), in the page's language.
 export function studioLink(req) {
   const s = defaultState();
   s.surface = typeof req.surface === "string" ? req.surface : "custom";
@@ -27,110 +61,249 @@ export function studioLink(req) {
   s.steps = req.steps ?? s.steps;
   s.seed = req.seed ?? 0;
   s.tolerance = req.tolerance ?? 0;
-  s.runs = req.runs.map((r, i) => normalizeRun({ ...r, color: PALETTE[i % PALETTE.length] }, i));
-  return `./#${serialize(s)}`;
+  const styles = runStyles(req.runs);
+  s.runs = req.runs.map((r, i) => normalizeRun({ ...r, color: styles[i].color }, i));
+  return `./#${serialize(s)}&lang=${lang()}`;
 }
 
-// --- scenarios -----------------------------------------------------------------------------------
+// --- lessons -------------------------------------------------------------------------------------
+
+function updatesPerEpoch(surface, run) {
+  return surface.kind === "dataset" ? Math.ceil(surface.dataset.m / (run.batch_size || surface.dataset.m)) : 1;
+}
+
+function pathTraces(answer, styles, coincide, upto, tail) {
+  const second = new Set(coincide.map((p) => p[1]));
+  const first = new Set(coincide.map((p) => p[0]));
+  const traces = [{ type: "scatter", mode: "markers", x: answer.surface.minima.map((m) => m[0]), y: answer.surface.minima.map((m) => m[1]),
+    marker: { symbol: "star", size: 14, color: "#fff", line: { color: "#000", width: 1.5 } }, hoverinfo: "skip", showlegend: false }];
+  // earlier runs drawn wider: paths that overlap (e.g. along the same valley) stay visible as sleeves
+  const widths = [4.5, 3.5, 2.5, 2, 1.5];
+  answer.runs.forEach((r, i) => {
+    const n = upto ? Math.min(r.x.length, upto[i] + 1) : r.x.length;
+    const st = styles[i];
+    // mini-batch paths: the noisier (smaller batch), the thinner, so the smooth ones stay visible
+    const m = answer.surface.dataset?.m;
+    const width = m && r.batch_size ? 1 + 2.5 * Math.log(r.batch_size) / Math.log(m) : widths[Math.min(i, widths.length - 1)];
+    const line = second.has(i) ? { color: shade(st.base, -0.55), width: 2.5, dash: "dash" }
+      : first.has(i) ? { color: st.color, width: 7 } : { color: st.color, width, dash: st.dash };
+    const name = second.has(i) ? `${r.label} ${t("lessons.coincide")}` : r.label;
+    const from = tail ? Math.floor(n * (1 - tail)) : 0;
+    traces.push({ type: "scatter", mode: "lines", x: r.x.slice(from, n), y: r.y.slice(from, n), name, line,
+      opacity: first.has(i) ? 0.45 : 1, meta: { run: i },
+      hovertemplate: `${r.label}<br>x %{x:.4g}, y %{y:.4g}<extra></extra>` });
+    traces.push({ type: "scatter", mode: "markers", x: [r.x[n - 1]], y: [r.y[n - 1]], showlegend: false, hoverinfo: "skip",
+      marker: { size: 9, color: st.color, symbol: r.status === "diverged" ? "x" : "circle", line: { color: "#fff", width: 1.5 } } });
+  });
+  return traces;
+}
+
+async function drawMap(div, req, answer, styles, coincide, upto, sc, names) {
+  const grid = await getGrid(req.surface, 90);
+  const model = { surface: answer.surface, grid };
+  const s = answer.surface;
+  const data = [...contourTraces(model), ...pathTraces(answer, styles, coincide, upto, sc.tail)];
+  await Plotly.react(div, data, { font: FONT, margin: { l: 45, r: 10, t: sc.tail ? 28 : 10, b: 40 }, showlegend: true,
+    title: sc.tail ? { text: t("lessons.tail", { percent: Math.round(sc.tail * 100) }), font: { size: 13 } } : undefined,
+    legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.8)", font: { size: 11 } },
+    xaxis: { range: sc.view?.x || s.x_range, title: { text: names?.[0] || (s.kind === "dataset" ? "w" : "x") }, zeroline: false,
+      constrain: sc.compare ? "domain" : undefined },
+    yaxis: { range: sc.view?.y || s.y_range, title: { text: names?.[1] || (s.kind === "dataset" ? "b" : "y") }, zeroline: false,
+      // the same scale on both axes where the shape of the bowl is the point (raw vs standardized)
+      scaleanchor: sc.compare ? "x" : undefined } }, CONFIG);
+}
+
+function lossTraces(answers, stylesList, sc) {
+  const traces = [];
+  answers.forEach((answer, a) => answer.runs.forEach((r, i) => {
+    const st = stylesList[a][i];
+    const per = sc.epochs ? updatesPerEpoch(answer.surface, r) : 1;
+    const n = sc.epochs ? Math.min(r.loss.length, sc.epochs * per + 1) : r.loss.length;
+    const x = Array.from({ length: n }, (_, k) => k / per);
+    const coincident = a === 0 && sc.coincide.some((p) => p[1] === i);
+    traces.push({ x, y: r.loss.slice(0, n), name: r.label, line: { color: coincident ? shade(st.base, -0.55) : st.color,
+      dash: coincident ? "dash" : st.dash, width: coincident ? 2.5 : 2 }, meta: { run: i } });
+    if (r.batch_loss && sc.batch_cost) traces.push({ x: x.slice(0, n - 1), y: r.batch_loss.slice(0, n - 1), name: `${r.label} (${t("lessons.mini-batch")})`,
+      line: { color: st.color, width: 1 }, opacity: 0.35, showlegend: false, hoverinfo: "skip" });
+  }));
+  return traces;
+}
+
+function showClaim(sc) {
+  const c = sc.claim;
+  $("sc-claim-text").textContent = c.text;
+  $("sc-claim-verdict").textContent = c.holds ? `✓ ${t("lessons.holds")}` : `✗ ${t("lessons.fails")}`;
+  $("sc-claim").dataset.holds = String(c.holds);
+  $("sc-claim").dataset.figures = JSON.stringify(c.figures);
+}
+
+const RENAMED = { "rmsprop-adam": "adam-bias-correction" }; // old permalinks keep working
 
 async function showScenario(id) {
-  const sc = page.scenarios.find((s) => s.id === id) || page.scenarios[0];
+  const sc = page.scenarios.find((s) => s.id === (RENAMED[id] || id)) || page.scenarios[0];
+  document.body.dataset.scenario = "";
   document.querySelectorAll("#scenario-list a").forEach((a) => a.setAttribute("aria-current", a.dataset.id === sc.id));
   $("sc-title").textContent = sc.title;
   $("sc-text").textContent = sc.explanation;
   $("sc-formulas").replaceChildren(...sc.formulas.map((f) => el("li", {}, f)));
-  if (sc.kind === "sweep") {
-    $("sc-open").href = "#sweep";
-    $("sc-open").textContent = "Run it in the sweep tool below";
-    await runSweep(sc.request, $("sc-loss"), true);
-    $("sc-map").hidden = true;
+  showClaim(sc);
+  const sweep = sc.kind === "sweep";
+  const tool = sc.kind !== "trajectories";
+  $("sc-plots").classList.toggle("single", tool);
+  $("sc-map").hidden = tool;
+  $("sc-map2").hidden = tool || !sc.compare;
+  $("sc-lr").hidden = tool || !sc.lr_chart;
+  $("sc-open").hidden = tool;
+  $("sc-sweep").hidden = !tool;
+  $("sc-sweep").textContent = t(sweep ? "lessons.run-sweep-tool" : "lessons.explore-ewa");
+  if (sc.kind === "ewa") {
+    $("sc-sweep").onclick = () => {
+      page.ewa.betas = [...sc.request.betas];
+      $("ewa-bias").checked = sc.request.bias_correction;
+      ewaControls();
+      drawEwa();
+      $("ewa").scrollIntoView({ behavior: "smooth", block: "start" });
+    };
+    await drawEwaInto($("sc-loss"), sc.request);
+    await Plotly.Plots.resize($("sc-loss"));
     document.body.dataset.scenario = sc.id;
     return;
   }
-  $("sc-map").hidden = false;
+  if (sweep) {
+    $("sc-sweep").onclick = () => {
+      fillSweepTool(sc.request);
+      $("sweep").scrollIntoView({ behavior: "smooth", block: "start" });
+      runSweep(sc.request, $("sw-plot")).catch((e) => { $("sw-error").textContent = e.message; });
+    };
+    await runSweep(sc.request, $("sc-loss"), true);
+    document.body.dataset.scenario = sc.id;
+    return;
+  }
   $("sc-open").href = studioLink(sc.request);
-  $("sc-open").textContent = "Open in the studio";
-  const [grid, answer] = await Promise.all([getGrid(sc.request.surface, 100), getTrajectories(sc.request)]);
-  const runs = answer.runs.map((r, i) => ({ ...r, color: PALETTE[i % PALETTE.length], done: true }));
-  const model = { surface: answer.surface, grid, surfaceKey: `lesson:${sc.id}`, runs, labels: runs.map((r) => r.label),
-    result: runs, showArrows: false };
-  const layer = { bg: $("sc-map").querySelector(".bg"), fg: $("sc-map").querySelector(".fg") };
-  await drawMap(layer, model, sc.request.steps, runs.map((_, i) => i));
-  const traces = [];
-  runs.forEach((r) => {
-    traces.push({ y: r.loss, name: r.label, line: { color: r.color } });
-    if (r.batch_loss) traces.push({ y: r.batch_loss, name: `${r.label} (mini-batch)`, line: { color: r.color, width: 1 }, opacity: 0.4 });
-  });
-  const positive = runs.every((r) => r.loss.every((v) => v > 0));
-  await Plotly.react($("sc-loss"), traces, { font: FONT, margin: { l: 55, r: 10, t: 10, b: 40 },
-    yaxis: { type: positive ? "log" : "linear", title: { text: "loss" } },
-    xaxis: { title: { text: "iteration" } }, legend: { orientation: "h", y: -0.2 } }, CONFIG);
+  const requests = sc.compare ? [sc.request, sc.compare] : [sc.request];
+  const answers = await Promise.all(requests.map((r) => getTrajectories(r)));
+  const stylesList = answers.map((a) => runStyles(a.runs));
+  if (sc.compare) stylesList[1] = stylesList[1].map((s) => ({ ...s, color: shade(s.base, -0.5), dash: "dash" }));
+  const upto = (answer) => (sc.epochs ? answer.runs.map((r) => sc.epochs * updatesPerEpoch(answer.surface, r)) : null);
+  await Promise.all([
+    drawMap($("sc-map"), sc.request, answers[0], stylesList[0], sc.coincide, upto(answers[0]), sc),
+    sc.compare ? drawMap($("sc-map2"), sc.compare, answers[1], stylesList[1], [], null, sc, ["w'", "b'"]) : null,
+  ]);
+  const positive = answers.every((a) => a.runs.every((r) => r.loss.every((v) => v > 0)));
+  await Plotly.react($("sc-loss"), lossTraces(answers, stylesList, sc), { font: FONT, margin: { l: 55, r: 10, t: 10, b: 40 },
+    yaxis: { type: positive ? "log" : "linear", exponentformat: "power", title: { text: t("lessons.loss") } },
+    xaxis: { title: { text: sc.epochs ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.28 } }, CONFIG);
+  if (sc.lr_chart) {
+    const traces = answers[0].runs.map((r, i) => {
+      const per = updatesPerEpoch(answers[0].surface, r);
+      return { x: r.lr.map((_, k) => k / per), y: r.lr, name: r.label,
+        line: { color: stylesList[0][i].color, dash: stylesList[0][i].dash, width: 2 } };
+    });
+    const dataset = answers[0].surface.kind === "dataset";
+    await Plotly.react($("sc-lr"), traces, { font: FONT, margin: { l: 55, r: 10, t: 28, b: 40 },
+      title: { text: t("lessons.lr-chart"), font: { size: 13 } }, yaxis: { title: { text: t("lessons.lr") } },
+      xaxis: { title: { text: dataset ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.28 } }, CONFIG);
+  }
+  await Promise.all(["sc-map", "sc-map2", "sc-loss", "sc-lr"].filter((id) => !$(id).hidden && $(id)._fullLayout)
+    .map((id) => Plotly.Plots.resize($(id))));
   document.body.dataset.scenario = sc.id;
 }
 
 // --- EWA -----------------------------------------------------------------------------------------
+
+async function drawEwaInto(div, body) {
+  const d = await post("api/v1/ewa", body);
+  const x = d.dates || d.series.map((_, i) => i + 1);
+  const traces = [{ x, y: d.series, mode: "markers", name: t("lessons.ewa.data"), marker: { size: 3, color: "#999" } }];
+  d.averages.forEach((a, i) => {
+    const color = ["#08519c", "#a63603", "#006d2c", "#54278f"][i % 4];
+    traces.push({ x, y: a.values, name: t("lessons.ewa.window", { beta: a.beta, window: a.window.toPrecision(3) }),
+      line: { color, dash: d.bias_correction ? "dot" : "solid", width: d.bias_correction ? 1.5 : 2 } });
+    if (d.bias_correction) traces.push({ x, y: a.corrected, name: t("lessons.ewa.corrected", { beta: a.beta }), line: { color, width: 2 } });
+  });
+  await Plotly.react(div, traces, { font: FONT, margin: { l: 50, r: 10, t: 10, b: 40 },
+    yaxis: { title: { text: d.dates ? t("lessons.ewa.unit") : "" } }, legend: { orientation: "h", y: -0.15 } }, CONFIG);
+  return d;
+}
 
 async function drawEwa() {
   const body = { betas: page.ewa.betas, bias_correction: $("ewa-bias").checked };
   const text = $("ewa-series").value.trim();
   if (text) {
     const tokens = text.split(/[\s,;]+/).filter(Boolean);
-    const bad = tokens.find((t) => !Number.isFinite(Number(t)));
-    if (bad !== undefined) { $("ewa-error").textContent = `not a number: '${bad}'`; return; }
+    const bad = tokens.find((tok) => !Number.isFinite(Number(tok)));
+    if (bad !== undefined) { $("ewa-error").textContent = t("lessons.ewa.nan", { token: bad }); return; }
     body.series = tokens.map(Number);
   }
   try {
-    const d = await post("api/v1/ewa", body);
+    await drawEwaInto($("ewa-plot"), body);
     $("ewa-error").textContent = "";
-    const x = d.dates || d.series.map((_, i) => i + 1);
-    const traces = [{ x, y: d.series, mode: "markers", name: "data", marker: { size: 3, color: "#999" } }];
-    d.averages.forEach((a, i) => {
-      const color = PALETTE[(i + 1) % PALETTE.length];
-      traces.push({ x, y: a.values, name: `β=${a.beta} (window ≈ ${a.window.toPrecision(3)})`, line: { color, dash: d.bias_correction ? "dot" : "solid", width: d.bias_correction ? 1 : 2 } });
-      if (d.bias_correction) traces.push({ x, y: a.corrected, name: `β=${a.beta} corrected`, line: { color, width: 2 } });
-    });
-    await Plotly.react($("ewa-plot"), traces, { font: FONT, margin: { l: 50, r: 10, t: 10, b: 40 },
-      yaxis: { title: { text: d.unit || "value" } }, legend: { orientation: "h", y: -0.15 } }, CONFIG);
   } catch (err) {
     $("ewa-error").textContent = err.message;
   }
 }
 
 function ewaControls() {
-  const box = $("ewa-controls");
-  box.replaceChildren(...page.ewa.betas.map((b, i) => paramControl({ name: `β${i + 1}`, type: "float", default: b, min: 0, max: 0.999,
-    scale: "linear", description: "decay of the average" }, b, (v) => { page.ewa.betas[i] = Math.min(0.999, Math.max(0, v)); drawEwa(); }, "ewa")));
+  $("ewa-controls").replaceChildren(...page.ewa.betas.map((b, i) => paramControl({ name: `β${i + 1}`, type: "float", default: b, min: 0,
+    max: 0.999, scale: "linear", description: t("lessons.ewa.beta") }, b,
+  (v) => { page.ewa.betas[i] = Math.min(0.999, Math.max(0, v)); drawEwa(); }, "ewa")));
 }
 
-// --- schedules -----------------------------------------------------------------------------------
+// --- schedules: a selector and one small chart per chosen schedule -------------------------------
 
-async function drawSchedules() {
-  const traces = await Promise.all(page.catalogue.schedules.map(async (s, i) => {
-    const st = page.schedules[s.id];
-    const d = await post("api/v1/schedules/preview", { schedule: { name: s.id, params: st.params, warmup_steps: st.warmup }, lr: 0.1, steps: 600 });
-    return { x: d.t, y: d.lr, name: s.name, line: { color: PALETTE[i % PALETTE.length], dash: i >= PALETTE.length ? "dash" : "solid" } };
-  }));
-  await Plotly.react($("sched-plot"), traces, { font: FONT, margin: { l: 55, r: 10, t: 10, b: 40 }, xaxis: { title: { text: "t" } },
-    yaxis: { title: { text: "learning rate (base 0.1)" } }, legend: { orientation: "h", y: -0.15 } }, CONFIG);
+function scheduleDefaults(s) {
+  const params = {};
+  // cyclic's max_lr defaults to the catalogue's 0.1, equal to this explorer's base rate: flat. Show a cycle.
+  if (s.id === "cyclic") params.max_lr = 0.5;
+  return { params, warmup: 0 };
+}
+
+async function drawSchedule(s) {
+  const st = page.schedules[s.id];
+  const div = $(`sched-${s.id}`);
+  if (!div) return;
+  const d = await post("api/v1/schedules/preview", { schedule: { name: s.id, params: st.params, warmup_steps: st.warmup }, lr: 0.1, steps: 600 });
+  await Plotly.react(div, [{ x: d.t, y: d.lr, line: { color: "#1d2330", width: 2 }, hovertemplate: "t %{x}<br>lr %{y:.3g}<extra></extra>" }],
+    { font: FONT, margin: { l: 45, r: 8, t: 26, b: 30 }, title: { text: s.name, font: { size: 13 } }, showlegend: false,
+      yaxis: { rangemode: "tozero" }, xaxis: { title: { text: "t" } } }, { ...CONFIG, displayModeBar: false });
 }
 
 function scheduleControls() {
-  const box = $("sched-controls");
-  const groups = page.catalogue.schedules.filter((s) => s.params.length).map((s) => {
-    page.schedules[s.id] ||= { params: {}, warmup: 0 };
-    const st = page.schedules[s.id];
-    return el("details", {}, el("summary", {}, s.name),
-      ...s.params.map((p) => paramControl(p, st.params[p.name], (v) => { st.params[p.name] = v; drawSchedules().catch(showSchedError); }, `sc-${s.id}`)),
-      paramControl({ name: "warmup_steps", type: "int", default: 0, min: 0, max: 500, scale: "linear", description: "linear warm-up" },
-        st.warmup, (v) => { st.warmup = v; drawSchedules().catch(showSchedError); }, `sc-${s.id}`));
-  });
-  for (const s of page.catalogue.schedules) page.schedules[s.id] ||= { params: {}, warmup: 0 };
-  box.replaceChildren(...groups);
+  for (const s of page.catalogue.schedules) page.schedules[s.id] ||= scheduleDefaults(s);
+  $("sched-pick").replaceChildren(...page.catalogue.schedules.map((s) => {
+    const box = el("input", { type: "checkbox", value: s.id, "data-schedule": s.id });
+    box.checked = page.shown.includes(s.id);
+    box.addEventListener("change", () => {
+      page.shown = page.catalogue.schedules.map((x) => x.id).filter((id) => document.querySelector(`[data-schedule="${id}"]`).checked);
+      buildScheduleGrid();
+    });
+    return el("label", { class: "pick" }, box, ` ${s.name}`);
+  }));
+  return buildScheduleGrid();
 }
 
-function showSchedError(err) { console.warn(err.message); }
+function buildScheduleGrid() {
+  const maxWarmup = page.limits.max_warmup_steps;
+  const cards = page.catalogue.schedules.filter((s) => page.shown.includes(s.id)).map((s) => {
+    const st = page.schedules[s.id];
+    const redraw = () => drawSchedule(s).catch((e) => console.warn(e.message));
+    return el("div", { class: "sched-card" }, el("div", { id: `sched-${s.id}`, class: "sched-plot" }),
+      el("details", {}, el("summary", {}, s.formula),
+        ...s.params.map((p) => paramControl(p, st.params[p.name], (v) => { st.params[p.name] = v; redraw(); }, `sc-${s.id}`)),
+        paramControl({ name: "warmup_steps", type: "int", default: 0, min: 0, max: maxWarmup, scale: "linear",
+          description: t("lessons.sched.warmup") }, st.warmup, (v) => { st.warmup = Math.min(maxWarmup, v); redraw(); }, `sc-${s.id}`)));
+  });
+  $("sched-grid").replaceChildren(...cards);
+  return Promise.all(page.catalogue.schedules.filter((s) => page.shown.includes(s.id)).map(drawSchedule));
+}
 
 // --- sweeps and basins ---------------------------------------------------------------------------
+
+function axisLayout(body) {
+  return { font: FONT, margin: { l: 60, r: 10, t: 10, b: 45 },
+    xaxis: { type: body.x_param.scale === "log" ? "log" : "linear", title: { text: body.x_param.name } },
+    yaxis: { title: { text: body.y_param.name }, type: body.y_param.name === "batch_size" ? "log" : "linear" } };
+}
 
 async function runSweep(body, div, quiet = false) {
   $("sw-error").textContent = "";
@@ -164,13 +337,19 @@ async function runSweep(body, div, quiet = false) {
   const xs = [];
   const ys = [];
   result.status.forEach((row, j) => row.forEach((s, i) => { if (s === "diverged") { xs.push(result.x_values[i]); ys.push(result.y_values[j]); } }));
-  const logx = body.x_param.scale === "log";
+  const best = result.final_loss.map((row) => {
+    let k = -1;
+    row.forEach((v, i) => { if (v !== null && (k < 0 || v < row[k])) k = i; });
+    return k < 0 ? null : result.x_values[k];
+  });
   await Plotly.react(div, [
-    { type: "heatmap", x: result.x_values, y: result.y_values, z, colorscale: "Viridis", colorbar: { title: { text: "log₁₀ final loss" } },
-      hovertemplate: `${body.x_param.name} %{x:.3g}<br>${body.y_param.name} %{y}<br>log₁₀ loss %{z:.3g}<extra></extra>` },
-    { type: "scatter", mode: "markers", x: xs, y: ys, marker: { symbol: "x", color: "#D55E00", size: 7 }, name: "diverged", hoverinfo: "skip" },
-  ], { font: FONT, margin: { l: 60, r: 10, t: 10, b: 45 }, xaxis: { type: logx ? "log" : "linear", title: { text: body.x_param.name } },
-    yaxis: { title: { text: body.y_param.name }, type: body.y_param.name === "batch_size" ? "log" : "linear" }, showlegend: false }, CONFIG);
+    { type: "heatmap", x: result.x_values, y: result.y_values, z, colorscale: "Viridis", colorbar: { title: { text: t("lessons.final-loss") } },
+      hovertemplate: `${body.x_param.name} %{x:.3g}<br>${body.y_param.name} %{y}<br>log₁₀ %{z:.3g}<extra></extra>` },
+    { type: "scatter", mode: "markers", x: xs, y: ys, marker: { symbol: "x", color: "#D55E00", size: 7 }, name: t("lessons.diverged"), hoverinfo: "skip" },
+    { type: "scatter", mode: "lines+markers", x: best, y: result.y_values, name: t("lessons.best"),
+      marker: { color: "#fff", size: 8, line: { color: "#000", width: 1 } }, line: { color: "rgba(255,255,255,0.8)", width: 1.5 } },
+  ], { ...axisLayout(body), showlegend: false }, CONFIG);
+  await Plotly.Plots.resize(div); // the lesson's heatmap takes the full width its panel now has
   div.removeAllListeners?.("plotly_click");
   div.on("plotly_click", (ev) => {
     const p = ev.points[0];
@@ -178,7 +357,8 @@ async function runSweep(body, div, quiet = false) {
     for (const [axis, v] of [[body.x_param.name, p.x], [body.y_param.name, p.y]]) {
       if (axis === "batch_size") run.batch_size = v; else run.params[axis] = v;
     }
-    location.href = studioLink({ surface: body.surface, start: body.start, steps: body.steps, seed: body.seed || 0,
+    const steps = body.epochs && run.batch_size ? result.steps_by_batch_size[String(run.batch_size)] : body.steps;
+    location.href = studioLink({ surface: body.surface, start: body.start, steps, seed: body.seed || 0,
       tolerance: body.tolerance || 0, runs: [run] });
   });
   if (!quiet) document.body.dataset.sweep = "done";
@@ -186,22 +366,55 @@ async function runSweep(body, div, quiet = false) {
 }
 
 function sweepBody() {
+  if (page.sweepPreset) return page.sweepPreset;
   const surface = $("sw-surface").value;
   const opt = page.catalogue.optimizers.find((o) => o.id === $("sw-opt").value);
   const y = $("sw-y").value;
+  const spec = opt.params.find((p) => p.name === y);
   const yParam = y === "batch_size" ? { name: "batch_size", values: [1, 4, 16, 64, 256, 1000] }
-    : { name: y, min: opt.params.find((p) => p.name === y).min, max: Math.min(0.999, opt.params.find((p) => p.name === y).max ?? 1), n: 12 };
+    : { name: y, min: spec.min, max: Math.min(0.999, spec.max ?? 1), n: 12 };
   return { surface, steps: +$("sw-steps").value, tolerance: 1e-6, optimizer: opt.id, params: {},
     x_param: { name: "lr", min: 1e-4, max: 1, n: 40, scale: "log" }, y_param: yParam };
 }
 
+function nameOf(kind, id) {
+  return page.catalogue[kind].find((x) => x.id === id)?.name ?? id;
+}
+
+function sweepPreview() {
+  if ($("sw-y").disabled) return;
+  const body = sweepBody();
+  const ny = body.y_param.values ? body.y_param.values.length : body.y_param.n;
+  $("sw-will").textContent = `${t("lessons.sweep.will", { optimizer: nameOf("optimizers", body.optimizer),
+    surface: nameOf("surfaces", body.surface), nx: body.x_param.n, ny, y: body.y_param.name })} ${t("lessons.default")}`;
+  if (document.body.dataset.sweep === "done") return;
+  const lo = Math.log10(body.x_param.min);
+  const hi = Math.log10(body.x_param.max);
+  const yr = body.y_param.values || [body.y_param.min, body.y_param.max];
+  Plotly.react($("sw-plot"), [{ type: "scatter", x: [], y: [] }], { ...axisLayout(body),
+    xaxis: { ...axisLayout(body).xaxis, range: [lo, hi] },
+    yaxis: { ...axisLayout(body).yaxis, range: body.y_param.name === "batch_size" ? [Math.log10(Math.min(...yr)), Math.log10(Math.max(...yr))] : [Math.min(...yr), Math.max(...yr)] },
+    showlegend: false }, CONFIG);
+}
+
+function fillSweepTool(req) {
+  $("sw-surface").value = req.surface;
+  $("sw-surface").dispatchEvent(new Event("change"));
+  $("sw-opt").value = req.optimizer;
+  $("sw-opt").dispatchEvent(new Event("change"));
+  $("sw-y").value = req.y_param.name;
+  $("sw-steps").value = req.steps;
+  page.sweepPreset = req; // the lesson's exact request (its own lr grid, batch sizes and epochs)
+  sweepPreview();
+}
+
 function sweepControls() {
   const surfaces = page.catalogue.surfaces;
+  $("sw-steps").max = page.limits.max_steps;
   $("sw-surface").replaceChildren(...surfaces.map((s) => el("option", { value: s.id, selected: s.id === "rosenbrock" }, s.name)));
   $("bs-surface").replaceChildren(...surfaces.filter((s) => s.minima.length > 1 || s.id === "himmelblau")
     .map((s) => el("option", { value: s.id, selected: s.id === "himmelblau" }, s.name)));
-  const opts = page.catalogue.optimizers.map((o) => el("option", { value: o.id, selected: o.id === "adam" }, o.name));
-  $("sw-opt").replaceChildren(...opts);
+  $("sw-opt").replaceChildren(...page.catalogue.optimizers.map((o) => el("option", { value: o.id, selected: o.id === "adam" }, o.name)));
   $("bs-opt").replaceChildren(...page.catalogue.optimizers.map((o) => el("option", { value: o.id, selected: o.id === "gd" }, o.name)));
   const fillY = () => {
     const opt = page.catalogue.optimizers.find((o) => o.id === $("sw-opt").value);
@@ -211,17 +424,42 @@ function sweepControls() {
     $("sw-y").replaceChildren(...names.map((n) => el("option", { value: n }, n)));
     $("sw-y").disabled = !names.length;
   };
-  $("sw-opt").addEventListener("change", fillY);
-  $("sw-surface").addEventListener("change", fillY);
+  const edited = () => { page.sweepPreset = null; sweepPreview(); };
+  for (const id of ["sw-opt", "sw-surface"]) $(id).addEventListener("change", () => { fillY(); edited(); });
+  for (const id of ["sw-y", "sw-steps"]) $(id).addEventListener("change", edited);
   fillY();
+  sweepPreview();
   $("sw-run").addEventListener("click", () => {
-    if ($("sw-y").disabled) { $("sw-error").textContent = "this optimizer has no second hyperparameter to sweep"; return; }
+    if ($("sw-y").disabled) { $("sw-error").textContent = t("lessons.no-second"); return; }
     runSweep(sweepBody(), $("sw-plot")).catch((e) => { $("sw-error").textContent = e.message; });
   });
   $("bs-run").addEventListener("click", () => runBasins().catch((e) => { $("bs-error").textContent = e.message; }));
-  $("rc-surface").replaceChildren(...surfaces.filter((s) => s.kind !== "dataset")
-    .map((s) => el("option", { value: s.id, selected: s.id === "rosenbrock" }, s.name)));
+  for (const id of ["bs-surface", "bs-opt"]) $(id).addEventListener("change", () => basinPreview().catch(() => {}));
+  $("rc-surface").replaceChildren(...surfaces.map((s) => el("option", { value: s.id, selected: s.id === "rosenbrock" }, s.name)));
+  $("rc-surface").addEventListener("change", () => { $("rc-open").hidden = true; racePreview(); });
   $("rc-run").addEventListener("click", () => runRace().catch((e) => { $("rc-error").textContent = e.message; }));
+}
+
+function basinBackground(grid, d) {
+  return [
+    { type: "contour", x: grid.x, y: grid.y, z: grid.z.map((r) => r.map((v) => (v === null ? null : Math.log10(v + 1e-9)))),
+      contours: { coloring: "none" }, line: { color: "rgba(0,0,0,0.35)", width: 0.7 }, ncontours: 25, showscale: false, hoverinfo: "skip" },
+    { type: "scatter", mode: "markers", x: d.minima.map((m) => m[0]), y: d.minima.map((m) => m[1]),
+      marker: { symbol: "star", size: 14, color: REGIONS.slice(1, d.minima.length + 1), line: { color: "#000", width: 1 } }, hoverinfo: "skip" },
+  ];
+}
+
+function basinLayout() {
+  return { font: FONT, margin: { l: 50, r: 10, t: 10, b: 40 }, showlegend: false,
+    xaxis: { title: { text: t("lessons.start-x") } }, yaxis: { title: { text: t("lessons.start-y"), scaleanchor: "x" } } };
+}
+
+async function basinPreview() {
+  const surface = page.catalogue.surfaces.find((s) => s.id === $("bs-surface").value);
+  $("bs-will").textContent = `${t("lessons.basins.will", { optimizer: nameOf("optimizers", $("bs-opt").value), surface: surface.name })} ${t("lessons.default")}`;
+  if (document.body.dataset.basins === "done") return;
+  const grid = await getGrid(surface.id, 80);
+  await Plotly.react($("bs-plot"), basinBackground(grid, surface), basinLayout(), CONFIG);
 }
 
 async function runBasins() {
@@ -229,30 +467,61 @@ async function runBasins() {
   const surface = $("bs-surface").value;
   const body = { surface, optimizer: $("bs-opt").value, params: { lr: +$("bs-lr").value }, steps: 1500, tolerance: 1e-6, n: 60 };
   const [grid, d] = await Promise.all([getGrid(surface, 100), post("api/v1/basins", body)]);
-  const colors = ["#dddddd", ...PALETTE];
-  const scale = colors.map((c, i) => [[i / colors.length, c], [(i + 1) / colors.length, c]]).flat();
+  const scale = REGIONS.map((c, i) => [[i / REGIONS.length, c], [(i + 1) / REGIONS.length, c]]).flat();
   await Plotly.react($("bs-plot"), [
-    { type: "heatmap", x: d.x, y: d.y, z: d.minimum.map((row) => row.map((v) => v + 1)), zmin: -0.5, zmax: colors.length - 0.5,
-      colorscale: scale, showscale: false, opacity: 0.75, hovertemplate: "start (%{x:.3g}, %{y:.3g})<br>minimum %{z}<extra></extra>" },
-    { type: "contour", x: grid.x, y: grid.y, z: grid.z.map((r) => r.map((v) => (v === null ? null : Math.log10(v + 1e-9)))),
-      contours: { coloring: "none" }, line: { color: "rgba(0,0,0,0.35)", width: 0.7 }, ncontours: 25, showscale: false, hoverinfo: "skip" },
-    { type: "scatter", mode: "markers", x: d.minima.map((m) => m[0]), y: d.minima.map((m) => m[1]),
-      marker: { symbol: "star", size: 14, color: PALETTE.slice(0, d.minima.length), line: { color: "#000", width: 1 } }, hoverinfo: "skip" },
-  ], { font: FONT, margin: { l: 50, r: 10, t: 10, b: 40 }, showlegend: false, xaxis: { title: { text: "x start" } }, yaxis: { title: { text: "y start" } } }, CONFIG);
+    { type: "heatmap", x: d.x, y: d.y, z: d.minimum.map((row) => row.map((v) => v + 1)), zmin: -0.5, zmax: REGIONS.length - 0.5,
+      colorscale: scale, showscale: false, hovertemplate: "(%{x:.3g}, %{y:.3g}) → %{z}<extra></extra>" },
+    ...basinBackground(grid, d),
+  ], basinLayout(), CONFIG);
   document.body.dataset.basins = "done";
 }
 
 // --- fair race -----------------------------------------------------------------------------------
 
+const RACERS = ["gd", "momentum", "nesterov", "rmsprop", "adam"];
+const RACE_BATCH = 32; // dataset surfaces race with mini-batches: noisy, so judged over several seeds
+const RACE_SEEDS = 5;
+
+function racePreview() {
+  $("rc-will").textContent = `${t("lessons.race.will", { optimizers: RACERS.map((o) => nameOf("optimizers", o)).join(", "),
+    surface: nameOf("surfaces", $("rc-surface").value) })} ${t("lessons.default")}`;
+  if (document.body.dataset.race === "done") return;
+  Plotly.react($("rc-plot"), [{ type: "scatter", x: [], y: [] }], { font: FONT, margin: { l: 60, r: 10, t: 10, b: 45 },
+    xaxis: { type: "log", range: [-4, 0], title: { text: t("lessons.lr") } }, yaxis: { type: "log", exponentformat: "power", title: { text: t("lessons.final-loss-axis") } },
+    showlegend: false }, CONFIG);
+}
+
 async function runRace() {
   $("rc-error").textContent = "";
-  const body = { surface: $("rc-surface").value, optimizers: ["gd", "momentum", "nesterov", "rmsprop", "adam"], steps: 500, n: 25 };
+  $("rc-open").hidden = true;
+  const surface = page.catalogue.surfaces.find((x) => x.id === $("rc-surface").value);
+  const body = { surface: surface.id, optimizers: RACERS, steps: 500, n: 25, tolerance: 0 };
+  if (surface.kind === "dataset") Object.assign(body, { batch_size: RACE_BATCH, seeds: RACE_SEEDS }); // noisy: median of seeds
   const d = await post("api/v1/race", body);
-  const traces = d.curves.map((c, i) => ({ x: c.lrs, y: c.final_loss, name: `${c.optimizer} (best α=${c.best_lr.toPrecision(3)})`,
-    mode: "lines+markers", line: { color: PALETTE[i % PALETTE.length] } }));
+  const styles = runStyles(d.curves.map((c) => ({ optimizer: c.optimizer })));
+  const traces = [];
+  d.curves.forEach((c, i) => {
+    if (!c.spread) return; // noisy runs: the band from the lowest to the highest final loss over the seeds
+    const keep = c.spread.map((sp, k) => (sp ? k : -1)).filter((k) => k >= 0);
+    traces.push({ x: keep.map((k) => c.lrs[k]), y: keep.map((k) => c.spread[k][0]), mode: "lines", line: { width: 0 },
+      showlegend: false, hoverinfo: "skip" });
+    traces.push({ x: keep.map((k) => c.lrs[k]), y: keep.map((k) => c.spread[k][1]), mode: "lines", line: { width: 0 },
+      fill: "tonexty", fillcolor: `${styles[i].color}33`, showlegend: false, hoverinfo: "skip" });
+  });
+  d.curves.forEach((c, i) => traces.push({ x: c.lrs, y: c.final_loss, mode: "lines+markers", line: { color: styles[i].color },
+    name: t("lessons.race.best", { name: nameOf("optimizers", c.optimizer), lr: c.best_lr.toPrecision(3) }), marker: { size: 4 } }));
+  d.curves.forEach((c, i) => traces.push({ x: [c.best_lr], y: [c.final_loss[c.best_index]], mode: "markers", showlegend: false,
+    marker: { size: 12, symbol: "circle-open", color: styles[i].color, line: { width: 2 } }, hoverinfo: "skip" }));
   await Plotly.react($("rc-plot"), traces, { font: FONT, margin: { l: 60, r: 10, t: 10, b: 45 },
-    xaxis: { type: "log", title: { text: "learning rate" } }, yaxis: { type: "log", title: { text: "final loss" } },
-    legend: { orientation: "h", y: -0.2 } }, CONFIG);
+    xaxis: { type: "log", title: { text: t("lessons.lr") } }, yaxis: { type: "log", exponentformat: "power", title: { text: t("lessons.final-loss-axis") } },
+    legend: { orientation: "h", y: -0.28 } }, CONFIG);
+  const notes = d.noisy ? [t("lessons.race.noisy", { seeds: d.seeds.length, batch: RACE_BATCH })] : [];
+  for (const c of d.curves) {
+    const name = nameOf("optimizers", c.optimizer);
+    if (c.extended) notes.push(t("lessons.race.extended", { name, side: t(`lessons.race.side-${c.extended}`) }));
+    if (c.at_edge) notes.push(t(`lessons.race.edge-${c.at_edge}`, { name }));
+  }
+  $("rc-notes").replaceChildren(...notes.map((n) => el("li", {}, n)));
   $("rc-open").href = studioLink(d.request);
   $("rc-open").hidden = false;
   document.body.dataset.race = "done";
@@ -260,13 +529,33 @@ async function runRace() {
 
 // --- start ---------------------------------------------------------------------------------------
 
+function narrow() { return window.matchMedia("(max-width: 900px)").matches; }
+
 async function main() {
-  [page.catalogue, page.scenarios] = await Promise.all([getCatalogue(), fetch("api/v1/scenarios").then((r) => r.json())]);
+  const chosen = await loadMessages(detectLang());
+  translatePage();
+  const q = `lang=${chosen}`;
+  const [surfaces, optimizers, schedules, scenarios, limits] = await Promise.all(
+    ["surfaces", "optimizers", "schedules", "scenarios", "limits"].map((k) => getJSON(`api/v1/${k}?${q}`)));
+  Object.assign(page, { catalogue: { surfaces, optimizers, schedules }, scenarios, limits });
+  $("nav-studio").href = `./#lang=${chosen}`;
+  $("lang-switch").addEventListener("click", () => {
+    const next = chosen === "zh" ? "en" : "zh";
+    setLang(next);
+    const url = new URL(location.href);
+    url.searchParams.set("lang", next);
+    location.href = url.toString();
+  });
   $("scenario-list").replaceChildren(...page.scenarios.map((s) => el("li", {},
     el("a", { href: `#scenario=${s.id}`, "data-id": s.id }, s.title))));
+  $("scenario-list").addEventListener("click", (ev) => {
+    const a = ev.target.closest("a[data-id]");
+    if (a && narrow()) setTimeout(() => $("scenario").scrollIntoView({ behavior: "smooth", block: "start" }), 0);
+  });
   ewaControls();
-  scheduleControls();
   sweepControls();
+  basinPreview().catch((e) => console.warn(e.message));
+  racePreview();
   $("ewa-bias").addEventListener("change", drawEwa);
   $("ewa-series").addEventListener("input", () => { clearTimeout(page.ewaTimer); page.ewaTimer = setTimeout(drawEwa, 300); });
   const fromHash = () => {
@@ -274,8 +563,8 @@ async function main() {
     if (m) showScenario(m[1]).catch((e) => console.warn(e));
   };
   window.addEventListener("hashchange", fromHash);
-  await Promise.all([location.hash.startsWith("#scenario=") ? showScenario(location.hash.slice(10)) : showScenario(page.scenarios[0].id),
-    drawEwa(), drawSchedules()]);
+  const m = location.hash.match(/^#scenario=([\w-]+)/);
+  await Promise.all([showScenario(m ? m[1] : page.scenarios[0].id), drawEwa(), scheduleControls()]);
   document.body.dataset.ready = "1";
 }
 

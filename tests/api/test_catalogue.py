@@ -91,3 +91,42 @@ def test_every_optimizer_has_its_own_colour(client):
     colours = [o["color"] for o in client.get("/api/v1/optimizers").json()]
     assert len(set(colours)) == len(colours)
     assert all(len(c) == 7 and c.startswith("#") for c in colours)
+
+
+def test_catalogue_in_chinese_translates_texts_and_keeps_ids_and_numbers(client):
+    import re
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for kind in ("surfaces", "optimizers", "schedules"):
+        en = client.get(f"/api/v1/{kind}").json()
+        assert client.get(f"/api/v1/{kind}", params={"lang": "en"}).json() == en  # English unchanged, the default
+        zh = client.get(f"/api/v1/{kind}", params={"lang": "zh"}).json()
+        assert client.get(f"/api/v1/{kind}", headers={"accept-language": "zh-CN,zh;q=0.9"}).json() == zh
+        for e, z in zip(en, zh, strict=True):
+            assert e["id"] == z["id"] and e["formula"] == z["formula"]
+            assert cjk.search(z["description"]), (kind, z["id"])
+            assert not cjk.search(e["description"] + e["name"])
+            for pe, pz in zip(e.get("params", []), z.get("params", []), strict=True):
+                assert {k: v for k, v in pe.items() if k != "description"} == {k: v for k, v in pz.items() if k != "description"}
+                assert cjk.search(pz["description"]) or pz["description"] == pe["description"]
+            if kind == "surfaces":
+                assert {k: v for k, v in e.items() if k not in ("name", "description", "dataset")} == \
+                    {k: v for k, v in z.items() if k not in ("name", "description", "dataset")}
+
+
+def test_catalogue_english_texts_match_the_registry():
+    """catalogue.json's English is the registry's, word for word (so the two cannot drift apart)."""
+    import json
+    from pathlib import Path
+
+    from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
+
+    texts = json.loads((Path(__file__).resolve().parents[2] / "app/i18n/catalogue.json").read_text(encoding="utf-8"))
+    for s in SURFACES.values():
+        assert texts[f"surface.{s.id}.name"]["en"] == s.name and texts[f"surface.{s.id}.description"]["en"] == s.description
+    for kind, reg in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES)):
+        for o in reg.values():
+            assert texts[f"{kind}.{o.id}.name"]["en"] == o.name and texts[f"{kind}.{o.id}.description"]["en"] == o.description
+            for p in o.params:
+                key = f"{kind}.{o.id}.param.{p.name}" if f"{kind}.{o.id}.param.{p.name}" in texts else f"{kind}.param.{p.name}"
+                assert texts[key]["en"] == p.description, key

@@ -1,67 +1,48 @@
 """The lessons' API: scenarios that show their point, EWA by hand, sweeps and basins = single runs."""
 
-import math
+import re
 
 import numpy as np
 import pytest
 
-from app.lessons.scenarios import SCENARIOS
+from app.lessons.scenarios import LESSONS
 from tests.conftest import parse_sse
 
 
-def run_scenario(client, sid):
-    sc = next(s for s in SCENARIOS if s["id"] == sid)
-    r = client.post("/api/v1/trajectories", json=sc["request"])
-    assert r.status_code == 200
-    return {run["label"]: run for run in r.json()["runs"]}
-
-
-def test_catalogue_has_nine_valid_scenarios(client):
+def test_scenarios_are_valid_requests_with_claims(client):
     body = client.get("/api/v1/scenarios").json()
-    assert len(body) == 9 and len({s["id"] for s in body}) == 9
+    assert len(body) == len(LESSONS) >= 14 and len({s["id"] for s in body}) == len(body)
     for s in body:
-        assert s["title"] and 2 <= s["explanation"].count(". ") + 1 and s["formulas"]
-        path = "/api/v1/sweeps" if s["kind"] == "sweep" else "/api/v1/trajectories"
-        assert client.post(path, json=s["request"]).status_code == 200, s["id"]
+        assert s["title"] and s["explanation"].count(". ") >= 1 and s["formulas"]
+        assert s["claim"]["holds"] is True and s["claim"]["figures"] and s["claim"]["text"]
+        path = {"sweep": "/api/v1/sweeps", "ewa": "/api/v1/ewa"}.get(s["kind"], "/api/v1/trajectories")
+        if s["kind"] != "sweep":  # the sweep is checked (and cached) in tests/lessons
+            assert client.post(path, json=s["request"]).status_code == 200, s["id"]
+        if "compare" in s:
+            assert client.post(path, json=s["compare"]).status_code == 200, s["id"]
 
 
-def test_batch_vs_minibatch_shows_noise(client):
-    runs = run_scenario(client, "batch-vs-minibatch")
-    noise = {k: np.std(np.array(r["batch_loss"]) - np.array(r["loss"][:-1])) for k, r in runs.items()}
-    assert noise["batch (m = 1000)"] < 1e-9 < noise["mini-batch 64"] < noise["stochastic (1)"]
+def test_scenarios_in_chinese_keep_ids_numbers_and_requests(client):
+    en = client.get("/api/v1/scenarios").json()
+    zh = client.get("/api/v1/scenarios", params={"lang": "zh"}).json()
+    assert client.get("/api/v1/scenarios", headers={"accept-language": "zh-CN,zh;q=0.9"}).json() == zh
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for e, z in zip(en, zh, strict=True):
+        assert e["id"] == z["id"] and e["formulas"] == z["formulas"] and e["claim"]["figures"] == z["claim"]["figures"]
+        assert cjk.search(z["title"]) and cjk.search(z["explanation"]) and cjk.search(z["claim"]["text"])
+        assert not cjk.search(e["title"] + e["explanation"] + e["claim"]["text"])
+        strip = lambda r: {**r, "runs": [{k: v for k, v in run.items() if k != "label"} for run in r.get("runs", [])]}  # noqa: E731
+        assert strip(e["request"]) == strip(z["request"])
 
 
-def test_momentum_damps_the_zigzag(client):
-    runs = run_scenario(client, "momentum-bowl")
-    flips = {k: int(np.sum(np.diff(np.sign(r["y"][:40])) != 0)) for k, r in runs.items()}
-    assert flips["GD α=0.45"] > 2 * flips["momentum (ewa) α=0.45"]
-    assert flips["GD α=0.45"] > 2 * flips["momentum (classic) α=0.045"]
-
-
-def test_adam_bias_correction_changes_first_steps(client):
-    runs = run_scenario(client, "rmsprop-adam")
-    a, b = runs["Adam"], runs["Adam without bias correction"]
-    assert abs(a["x"][1] - a["x"][0]) == pytest.approx(0.3, rel=1e-3)  # m̂/√v̂ = ±1 at t = 1
-    assert abs(b["x"][1] - b["x"][0]) == pytest.approx(0.3 * 0.1 / math.sqrt(0.001), rel=1e-3)
-
-
-def test_decay_settles_where_constant_wanders(client):
-    runs = run_scenario(client, "lr-decay")
-    tail = lambda r: np.std(r["x"][-300:])  # noqa: E731
-    assert tail(runs["1/(1 + 0.5·epoch)"]) < tail(runs["constant"]) / 2
-    assert tail(runs["0.95^epoch"]) < tail(runs["constant"])
-
-
-def test_gd_stalls_at_the_saddle_and_adaptive_methods_escape(client):
-    runs = run_scenario(client, "saddle-plateau")
-    assert abs(runs["GD"]["x"][-1]) < 0.05  # still next to the saddle
-    for k in ("RMSprop", "Adam", "momentum"):
-        assert abs(runs[k]["x"][-1]) > 0.9, k  # at a minimum (±1, 0)
-
-
-def test_adagrad_slows_down(client):
-    runs = run_scenario(client, "adagrad-dies")
-    assert runs["RMSprop"]["loss"][-1] < runs["AdaGrad"]["loss"][-1]
+def test_claim_endpoint(client):
+    r = client.get("/api/v1/scenarios/momentum-bowl/claim")
+    assert r.status_code == 200 and r.json()["holds"] is True
+    f = r.json()["figures"]
+    assert f["momentum_steps"] < f["gd_steps"] and f["gap"] < 1e-9
+    assert f"{f['momentum_steps']}" in r.json()["text"] and f"{f['gd_steps']}" in r.json()["text"]
+    bad = client.get("/api/v1/scenarios/nope/claim")
+    assert bad.status_code == 422 and "momentum-bowl" in bad.text
 
 
 def test_ewa_by_hand(client):
@@ -179,3 +160,69 @@ def test_fair_race_tunes_then_races(client):
     raced = client.post("/api/v1/trajectories", json=r["request"])
     assert raced.status_code == 200 and len(raced.json()["runs"]) == 2
     assert client.post("/api/v1/race", json={**body, "lr_min": 1.0, "lr_max": 0.1}).status_code == 422
+
+
+def test_race_tunes_with_the_requests_tolerance_and_passes_it_on(client):
+    base = {"surface": "elongated_bowl", "optimizers": ["gd"], "steps": 300, "n": 10, "lr_min": 1e-3, "lr_max": 0.45}
+    loose = client.post("/api/v1/race", json={**base, "tolerance": 1e-2}).json()
+    none = client.post("/api/v1/race", json={**base, "tolerance": 0}).json()
+    assert loose["tolerance"] == 1e-2 and loose["request"]["tolerance"] == 1e-2 and none["request"]["tolerance"] == 0
+    # the tuned race is the tuning's own run: same final loss at the chosen lr
+    for r in (loose, none):
+        c = r["curves"][0]
+        raced = client.post("/api/v1/trajectories", json=r["request"]).json()["runs"][0]
+        assert raced["loss"][-1] == pytest.approx(c["final_loss"][c["best_index"]], rel=1e-9)
+    assert loose["curves"][0]["steps_taken"] != none["curves"][0]["steps_taken"]
+
+
+def test_race_flags_and_extends_the_edge_of_the_grid(client):
+    body = {"surface": "elongated_bowl", "optimizers": ["gd", "adam"], "steps": 100, "n": 6, "lr_min": 1e-4, "lr_max": 1e-2,
+            "tolerance": 0}
+    flagged = client.post("/api/v1/race", json={**body, "extend": False}).json()
+    assert [c["at_edge"] for c in flagged["curves"]] == ["high", "high"]
+    assert {e["optimizer"] for e in flagged["at_edge"]} == {"gd", "adam"}
+    extended = client.post("/api/v1/race", json=body).json()
+    for c in extended["curves"]:
+        assert c["extended"] == "high" and len(c["lrs"]) == 9 and c["lrs"][-1] > 1e-2
+        assert c["best_lr"] > 1e-2
+    inside = client.post("/api/v1/race", json={**body, "optimizers": ["gd"], "lr_max": 1.0, "n": 15}).json()
+    assert inside["curves"][0]["at_edge"] is None and inside["curves"][0]["extended"] is None and inside["at_edge"] == []
+
+
+def test_race_on_noisy_runs_uses_several_seeds(client):
+    body = {"surface": "linear_regression", "optimizers": ["gd"], "steps": 150, "n": 5, "lr_min": 1e-3, "lr_max": 0.05,
+            "batch_size": 16, "seeds": 3, "tolerance": 0}
+    r = client.post("/api/v1/race", json=body).json()
+    c = r["curves"][0]
+    assert r["noisy"] is True and r["seeds"] == [0, 1, 2] and len(c["spread"]) == len(c["lrs"])
+    lo, hi = c["best_spread"]
+    assert lo <= c["final_loss"][c["best_index"]] <= hi and lo < hi
+    assert r["request"]["runs"][0]["batch_size"] == 16
+    quiet = client.post("/api/v1/race", json={**body, "batch_size": None}).json()
+    assert quiet["noisy"] is False and quiet["seeds"] == [0] and "spread" not in quiet["curves"][0]
+
+
+def test_sweep_by_epochs_gives_every_batch_size_the_same_samples(client):
+    body = {"surface": "logistic_regression", "epochs": 2, "seed": 0, "optimizer": "gd", "params": {},
+            "x_param": {"name": "lr", "values": [0.05, 0.5]}, "y_param": {"name": "batch_size", "values": [10, 100]}}
+    r = client.post("/api/v1/sweeps", json=body).json()
+    assert r["steps_by_batch_size"] == {"10": 200, "100": 20} and r["epochs"] == 2
+    assert r["steps_taken"] == [[200, 200], [20, 20]]
+    one = single(client, {**body, "steps": 20, "batch_size": 100}, lr=0.5)
+    assert r["final_loss"][1][1] == pytest.approx(one["loss"][-1], rel=1e-9)
+    bad = client.post("/api/v1/sweeps", json={**SWEEP, "epochs": 2})
+    assert bad.status_code == 422 and "epochs" in str(bad.json())
+
+
+def test_race_tunes_with_fixed_hyperparameters(client):
+    body = {"surface": "elongated_bowl", "optimizers": ["momentum"], "steps": 100, "n": 8, "lr_min": 0.05, "lr_max": 3.0,
+            "tolerance": 0, "params": {"momentum": {"beta": 0.5, "lr": 123}}}
+    r = client.post("/api/v1/race", json=body).json()
+    run = r["request"]["runs"][0]
+    assert run["params"]["beta"] == 0.5 and run["params"]["lr"] == r["curves"][0]["best_lr"]
+    raced = client.post("/api/v1/trajectories", json=r["request"]).json()["runs"][0]
+    c = r["curves"][0]
+    assert raced["loss"][-1] == pytest.approx(c["final_loss"][c["best_index"]], rel=1e-9)
+    assert client.post("/api/v1/race", json={**body, "params": {"adam": {}}}).status_code == 422
+    assert client.post("/api/v1/race", json={**body, "params": {"momentum": {"beta": 2}}}).status_code == 422
+    assert client.post("/api/v1/race", json={**body, "params": {"momentum": {"nope": 1}}}).status_code == 422

@@ -1,10 +1,20 @@
-"""The catalogue: what the engine offers, with every parameter's default and range."""
+"""The catalogue: what the engine offers, with every parameter's default and range.
 
-from typing import Any
+Names and descriptions come in `?lang=` or `Accept-Language` (English by default, unchanged),
+from the message catalogue (``app/i18n/catalogue.json``: ``surface.<id>.name``,
+``optimizer.<id>.description``, ``schedule.param.<name>``…); ids, formulas and numbers are shared.
+"""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
 
 from app.api.schemas import OptimizerPublic, SchedulePublic, SurfacePublic
+from app.i18n import DEFAULT_LANG, LANGS, messages, pick_lang
 from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
@@ -13,17 +23,47 @@ _SURFACES = [s.public() for s in SURFACES.values()]
 _OPTIMIZERS = [o.public() for o in OPTIMIZERS.values()]
 _SCHEDULES = [s.public() for s in SCHEDULES.values()]
 
+Lang = Annotated[str | None, Query(description=f"language of names and descriptions: one of {', '.join(LANGS)} (default en)")]
+AcceptLanguage = Annotated[str | None, Header()]
+
+
+def _t(table: dict[str, str], *keys: str) -> str | None:
+    for k in keys:
+        if k in table:
+            return table[k]
+    return None
+
+
+def _translate(items: list[dict[str, Any]], kind: str, lang: str) -> list[dict[str, Any]]:
+    table = messages(lang)
+    out = copy.deepcopy(items)
+    for item in out:
+        base = f"{kind}.{item['id']}"
+        for field in ("name", "description"):
+            item[field] = _t(table, f"{base}.{field}") or item[field]
+        if "dataset" in item:
+            item["dataset"]["description"] = _t(table, f"{base}.dataset") or item["dataset"]["description"]
+        for p in item.get("params", []):
+            p["description"] = _t(table, f"{base}.param.{p['name']}", f"{kind}.param.{p['name']}") or p["description"]
+    return out
+
+
+@lru_cache
+def translated(kind: str, lang: str) -> list[dict[str, Any]]:
+    items = {"surface": _SURFACES, "optimizer": _OPTIMIZERS, "schedule": _SCHEDULES}[kind]
+    return items if lang == DEFAULT_LANG else _translate(items, kind, lang)
+
 
 @router.get("/surfaces", response_model=list[SurfacePublic], summary="Built-in surfaces")
-def surfaces() -> list[dict[str, Any]]:
-    return _SURFACES
+def surfaces(lang: Lang = None, accept_language: AcceptLanguage = None) -> list[dict[str, Any]]:
+    return translated("surface", pick_lang(lang, accept_language))
 
 
 @router.get("/optimizers", response_model=list[OptimizerPublic], summary="Optimizers")
-def optimizers() -> list[dict[str, Any]]:
-    return _OPTIMIZERS
+def optimizers(lang: Lang = None, accept_language: AcceptLanguage = None) -> list[dict[str, Any]]:
+    return translated("optimizer", pick_lang(lang, accept_language))
 
 
 @router.get("/schedules", response_model=list[SchedulePublic], summary="Learning-rate schedules")
-def schedules() -> list[dict[str, Any]]:
-    return _SCHEDULES
+def schedules(lang: Lang = None, accept_language: AcceptLanguage = None) -> list[dict[str, Any]]:
+    return translated("schedule", pick_lang(lang, accept_language))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-import anyio
 import numpy as np
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -23,23 +22,63 @@ from app.api.schemas_lessons import (
     SchedulePreviewRequest,
     SweepRequest,
 )
-from app.api.service import ComputeTimeout, InvalidRequest, build_problem, invalid
+from app.api.service import ComputeTimeout, InvalidRequest, build_problem, invalid, trajectories
 from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
 from app.engine.datasets import DatasetSurface
 from app.engine.schedules import learning_rates
 from app.lessons.ewa import averages
-from app.lessons.race import tune
-from app.lessons.scenarios import SCENARIOS
-from app.lessons.sweeps import axis_values, basin_job, basin_result, sweep_job, sweep_result
+from app.i18n import LANGS, pick_lang
+from app.lessons import claims
+from app.lessons.race import is_noisy, tune
+from app.lessons.scenarios import BY_ID, scenarios as lesson_list
+from app.lessons.sweeps import axis_values, basin_job, basin_result, epoch_steps, sweep_job, sweep_result
 from app.registry import OPTIMIZERS, SCHEDULES
 
 router = APIRouter(prefix="/api/v1", tags=["lessons"], route_class=StrictJSONRoute)
 
 
-@router.get("/scenarios", summary="Guided scenarios")
-def scenarios() -> list[dict[str, Any]]:
-    """Named, ready requests (for POST /api/v1/trajectories, or /sweeps when `kind` is "sweep")."""
-    return SCENARIOS
+LangQuery = Annotated[str | None, Query(description=f"language of the texts: one of {', '.join(LANGS)} (default en)")]
+AcceptLanguage = Annotated[str | None, Header()]
+
+
+@router.get("/scenarios", summary="Guided scenarios, each with its measured claim")
+def scenarios(lang: LangQuery = None, accept_language: AcceptLanguage = None) -> list[dict[str, Any]]:
+    """Named, ready requests (for POST /api/v1/trajectories, or /sweeps when `kind` is "sweep"), each
+    with `claim`: a measurable assertion on its own runs, `holds` and the measured `figures`, and
+    the claim in words. `compare` (if present) is a second request drawn beside the first. Texts in
+    `?lang=` or `Accept-Language` (English by default); ids, formulas and numbers are shared."""
+    chosen = pick_lang(lang, accept_language)
+    out = lesson_list(chosen)
+    for s in out:
+        s["claim"] = claims.claim(s["id"], chosen)
+    return out
+
+
+ScenarioId = Literal[tuple(BY_ID)]  # type: ignore[valid-type]  # the registry's ids: any other is a 422 naming them
+
+
+@router.get("/scenarios/{scenario_id}/claim", summary="One lesson's claim with its measured figures")
+def scenario_claim(scenario_id: ScenarioId, lang: LangQuery = None, accept_language: AcceptLanguage = None) -> dict[str, Any]:
+    """`holds`, the measured `figures` and the claim's `text` in `?lang=` / `Accept-Language`."""
+    return claims.claim(scenario_id, pick_lang(lang, accept_language))
+
+
+def trajectories_answer(request: dict[str, Any]) -> dict[str, Any]:
+    """The answer of POST /api/v1/trajectories to `request` (for the lessons' claims)."""
+    return trajectories(build_problem(TrajectoryRequest.model_validate(request)))
+
+
+def ewa_answer(request: dict[str, Any]) -> dict[str, Any]:
+    """The answer of POST /api/v1/ewa to `request` (for the lessons' claims)."""
+    req = EwaRequest.model_validate(request)
+    return averages(req.series, req.betas, req.bias_correction)
+
+
+def sweep_answer(request: dict[str, Any]) -> dict[str, Any]:
+    """The answer of POST /api/v1/sweeps to `request` (for the lessons' claims)."""
+    job, xs, ys, extra = _build_sweep(SweepRequest.model_validate(request))
+    job.run_to_end()
+    return {**sweep_result(job, xs, ys), **extra}
 
 
 @router.post("/ewa", summary="Exponentially weighted averages of a series")
@@ -106,10 +145,20 @@ def _build_sweep(req: SweepRequest):
     y_name, ys = _axis(req, "y_param", problem)
     if x_name == y_name:
         raise invalid(("y_param", "name"), "the two axes must sweep different parameters", y_name)
-    if len(xs) * len(ys) * problem.steps > MAX_SWEEP_WORK:
-        raise invalid(("steps",), f"cells × steps = {len(xs) * len(ys) * problem.steps:,} is over the limit of "
-                      f"{MAX_SWEEP_WORK:,}: fewer cells or steps", problem.steps)
-    return sweep_job(problem, run, x_name, xs, y_name, ys), xs, ys
+    extra: dict[str, Any] = {}
+    if req.epochs is not None:
+        if not isinstance(problem.surface, DatasetSurface):
+            raise invalid(("epochs",), "epochs can be given on dataset surfaces only", req.epochs)
+        sizes = ys if y_name == "batch_size" else xs if x_name == "batch_size" else [run.batch_size]
+        per_size = {int(b): epoch_steps(problem, int(b), req.epochs) for b in sizes}
+        work = sum(per_size[int(b)] for b in sizes) * (len(xs) if y_name == "batch_size" else len(ys))
+        extra = {"epochs": req.epochs, "steps_by_batch_size": {str(b): n for b, n in per_size.items()}}
+    else:
+        work = len(xs) * len(ys) * problem.steps
+    if work > MAX_SWEEP_WORK:
+        raise invalid(("steps",), f"cells × steps = {work:,} is over the limit of {MAX_SWEEP_WORK:,}: fewer cells or steps",
+                      problem.steps)
+    return sweep_job(problem, run, x_name, xs, y_name, ys, req.epochs), xs, ys, extra
 
 
 def _run_job(job, deadline: float) -> None:
@@ -120,9 +169,9 @@ def _run_job(job, deadline: float) -> None:
 
 
 def _sweep(req: SweepRequest) -> bytes:
-    job, xs, ys = _build_sweep(req)
+    job, xs, ys, extra = _build_sweep(req)
     _run_job(job, compute.deadline())
-    return dumps(sweep_result(job, xs, ys))
+    return dumps({**sweep_result(job, xs, ys), **extra})
 
 
 @router.post("/sweeps", summary="Sweep two hyperparameters")
@@ -132,15 +181,15 @@ async def sweeps(req: SweepRequest) -> ORJSONResponse:
     return ORJSONResponse(await compute.run_heavy(_sweep, req))
 
 
-async def sweep_from(req: SweepRequest) -> tuple[Any, list[float], list[float]]:
+async def sweep_from(req: SweepRequest) -> tuple[Any, list[float], list[float], dict[str, Any]]:
     """Validated and built before the stream begins: errors are plain 422s, never mid-stream."""
     return await compute.run_heavy(_build_sweep, req)
 
 
 @router.post("/sweeps/stream", response_class=EventSourceResponse, summary="Sweep with progress events")
-async def sweeps_stream(built: Annotated[tuple[Any, list[float], list[float]], Depends(sweep_from)]) -> AsyncIterator[ServerSentEvent]:
+async def sweeps_stream(built: Annotated[tuple[Any, list[float], list[float], dict[str, Any]], Depends(sweep_from)]) -> AsyncIterator[ServerSentEvent]:
     """`progress` events ({"done": fraction}) while the rows step, then one `result` event."""
-    job, xs, ys = built
+    job, xs, ys, extra = built
     deadline = compute.deadline()
     while not job.done:
         if time.monotonic() > deadline:
@@ -148,7 +197,7 @@ async def sweeps_stream(built: Annotated[tuple[Any, list[float], list[float]], D
             return
         await compute.run_chunk(job.advance, 25)  # under the deadline; checked just above
         yield ServerSentEvent(event="progress", raw_data=dumps({"done": job.progress}).decode())
-    yield ServerSentEvent(event="result", raw_data=dumps(sweep_result(job, xs, ys)).decode())
+    yield ServerSentEvent(event="result", raw_data=dumps({**sweep_result(job, xs, ys), **extra}).decode())
 
 
 def _basins(req: BasinRequest) -> bytes:
@@ -168,23 +217,47 @@ async def basins(req: BasinRequest) -> ORJSONResponse:
 
 
 def _race(req: RaceRequest) -> bytes:
-    if req.n * len(req.optimizers) * req.steps > MAX_SWEEP_WORK:
-        raise invalid(("n",), f"n × optimizers × steps is over the limit of {MAX_SWEEP_WORK:,}", req.n)
+    run: dict[str, Any] = {}
+    if req.batch_size is not None:
+        run["batch_size"] = req.batch_size
+    if req.noise_std:
+        run["noise_std"] = req.noise_std
+    unknown = [k for k in req.params if k not in req.optimizers]
+    if unknown:
+        raise invalid(("params", unknown[0]), f"params are given per raced optimizer: {', '.join(req.optimizers)}", unknown[0])
+    fixed = {o: {k: v for k, v in req.params.get(o, {}).items() if k != "lr"} for o in req.optimizers}
     body = {"surface": req.surface, "start": req.start, "steps": req.steps, "tolerance": req.tolerance,
-            "seed": req.seed, "runs": [{"optimizer": o} for o in req.optimizers]}
-    problem = build_problem(TrajectoryRequest.model_validate(body))
+            "seed": req.seed, "runs": [{"optimizer": o, "params": fixed[o], **run} for o in req.optimizers]}
+    try:
+        problem = build_problem(TrajectoryRequest.model_validate(body))
+    except ValidationError as err:  # a bad fixed hyperparameter: report it as this request's field
+        raise RequestValidationError(
+            [{"type": e["type"], "loc": ("body", "params"), "msg": e["msg"]} for e in err.errors()]
+        ) from None
+    noisy = any(is_noisy(problem, r) for r in problem.runs)
+    seeds = list(range(req.seed, req.seed + req.seeds)) if noisy else [req.seed]
+    factor = len(seeds) * (1.5 if req.extend else 1.0)
+    if req.n * len(req.optimizers) * req.steps * factor > MAX_SWEEP_WORK:
+        raise invalid(("n",), f"n × optimizers × steps × seeds is over the limit of {MAX_SWEEP_WORK:,}", req.n)
     lrs = np.geomspace(req.lr_min, req.lr_max, req.n)
-    curves = [tune(problem, run, lrs, req.objective) for run in problem.runs]
+    curves = [tune(problem, r, lrs, req.objective, seeds, req.extend) for r in problem.runs]
     surface = req.surface if isinstance(req.surface, str) else req.surface.model_dump()
     tuned = {"surface": surface, "start": list(problem.start), "steps": req.steps, "tolerance": req.tolerance,
-             "seed": req.seed, "runs": [{"optimizer": c["optimizer"], "params": {"lr": c["best_lr"]},
+             "seed": req.seed, "runs": [{"optimizer": c["optimizer"], "params": {**fixed[c["optimizer"]], "lr": c["best_lr"]}, **run,
                                          "label": f"{OPTIMIZERS[c['optimizer']].name} (tuned α={c['best_lr']:.3g})"}
                                         for c in curves]}
-    return dumps({"objective": req.objective, "curves": curves, "request": tuned})
+    edges = [{"optimizer": c["optimizer"], "at_edge": c["at_edge"], "best_lr": c["best_lr"]} for c in curves if c["at_edge"]]
+    return dumps({"objective": req.objective, "tolerance": req.tolerance, "seeds": seeds, "noisy": noisy,
+                  "curves": curves, "request": tuned, "at_edge": edges})
 
 
 @router.post("/race", summary="Fair race: tune each learning rate, then race")
 async def race(req: RaceRequest) -> ORJSONResponse:
     """For each optimizer, every lr of a log grid as one lockstep computation; the best by `objective`
-    (final loss, or steps to reach `tolerance`) goes into `request`, ready for POST /api/v1/trajectories."""
+    (final loss, or steps to reach `tolerance`) goes into `request`, ready for POST /api/v1/trajectories.
+
+    The tuning runs with the request's `tolerance` and the race request carries the same one. A best
+    lr at the edge of the grid is flagged per curve (`at_edge`: "low", "high" or null), after the grid
+    was extended once on that side (`extended`) unless `extend` is false. Noisy runs are judged by
+    the median over `seeds` seeds, with `spread` = [lowest, highest] final loss per lr."""
     return ORJSONResponse(await compute.run_heavy(_race, req))

@@ -1,0 +1,324 @@
+"""Each lesson's claim as data: a small function of its own API answer.
+
+``compute(lesson_id)`` runs the lesson's request exactly as ``POST /api/v1/trajectories`` (or
+``/sweeps``, ``/ewa``) does, and its claim function turns the answer into ``{"holds": bool,
+"figures": {...}}``. The words live in the catalogue (``claim.<id>``, with the figures as
+placeholders), so the page can say "momentum β = 0.5: 20 steps, GD: 68" in either language.
+
+Answers are deterministic, so claims are measured once: ``python -m app.lessons.claims`` stores
+them in ``data/claims.json`` with a fingerprint of each lesson's requests, ``measure`` serves the
+stored figures while the fingerprint matches (else measures now, then caches), and the tests
+re-measure every lesson from its public API answer and compare.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.i18n import text
+from app.lessons.scenarios import ADAM_B1, ADAM_B2, BY_ID, RAW_CONDITION, STANDARDIZED_CONDITION, Lesson
+from app.registry import SURFACES
+
+STORE = Path(__file__).resolve().parent / "data" / "claims.json"
+Answer = dict[str, Any]
+Figures = dict[str, Any]
+
+
+def steps_to_fraction(loss: list[float], fraction: float, floor: float = 0.0) -> int | None:
+    """First iteration whose loss − floor is at most fraction·(loss₀ − floor); None if never."""
+    target = floor + fraction * (loss[0] - floor)
+    for t, v in enumerate(loss):
+        if v <= target:
+            return t
+    return None
+
+
+def step_lengths(run: dict[str, Any]) -> np.ndarray:
+    return np.hypot(np.diff(run["x"]), np.diff(run["y"]))
+
+
+def sign_changes(values: list[float], n: int) -> int:
+    v = np.sign(np.asarray(values[: n + 1]))
+    return int(np.sum(v[1:] * v[:-1] < 0))
+
+
+def _never(v: int | None, steps: int) -> int:
+    return v if v is not None else steps + 1
+
+
+# --- the claims ---------------------------------------------------------------------------------
+
+
+def ewa_bias(ans: Answer, lesson: Lesson) -> Figures:
+    """The window is 1/(1 − β); without bias correction the average starts (1 − β) times the first
+    value and stays more than 5% too low for about ln 0.05 / ln β days; corrected, it starts at θ₁."""
+    theta1 = ans["series"][0]
+    f: Figures = {}
+    ok = True
+    for a in ans["averages"]:
+        tag = str(round(a["beta"] * 100))
+        v, c = np.asarray(a["values"]), np.asarray(a["corrected"])
+        low = np.abs(v - c) > 0.05 * np.abs(c)
+        days = int(np.argmin(low)) if not low.all() else len(v)
+        f[f"window_{tag}"] = a["window"]
+        f[f"first_ratio_{tag}"] = float(v[0] / theta1)
+        f[f"days_{tag}"] = days
+        ok &= abs(c[0] - theta1) < 1e-9 * abs(theta1) and abs(v[0] / theta1 - (1 - a["beta"])) < 1e-12
+        ok &= abs(days - math.log(0.05) / math.log(a["beta"])) <= 1
+    return {"holds": ok, "figures": f}
+
+
+def batch_noise(ans: Answer, lesson: Lesson) -> Figures:
+    """Mini-batch cost noise grows as the batch shrinks: batch < 512 < 64 < 1 (mean |J_batch − J| / J)."""
+    noise = []
+    for r in ans["runs"]:
+        b, j = np.asarray(r["batch_loss"]), np.asarray(r["loss"][:-1])
+        noise.append(float(np.mean(np.abs(b - j) / j)))
+    per_epoch = [math.ceil(1000 / r["batch_size"]) for r in ans["runs"]]
+    return {"holds": all(a < b for a, b in zip(noise, noise[1:])) and noise[0] < 1e-12,
+            "figures": {"noise_batch": noise[0], "noise_512": noise[1], "noise_64": noise[2], "noise_1": noise[3],
+                        "updates_batch": per_epoch[0], "updates_512": per_epoch[1], "updates_64": per_epoch[2],
+                        "updates_1": per_epoch[3]}}
+
+
+def momentum_faster(ans: Answer, lesson: Lesson) -> Figures:
+    """Momentum (β = 0.5) reaches 10⁻⁶·f₀ in fewer steps than GD; the two forms' paths coincide;
+    β = 0.9 overshoots and is slower here."""
+    gd, ewa, classic, heavy = ans["runs"]
+    steps = lesson.request["steps"]
+    s = [_never(steps_to_fraction(r["loss"], 1e-6), steps) for r in ans["runs"]]
+    gap = float(max(np.max(np.abs(np.subtract(ewa["x"], classic["x"]))), np.max(np.abs(np.subtract(ewa["y"], classic["y"])))))
+    return {"holds": s[1] < s[0] and gap < 1e-9 and s[3] > s[1],
+            "figures": {"momentum_steps": s[1], "gd_steps": s[0], "heavy_steps": s[3], "gap": gap,
+                        "zigzag_gd": sign_changes(gd["y"], 20), "zigzag_momentum": sign_changes(ewa["y"], 20)}}
+
+
+def nesterov_faster(ans: Answer, lesson: Lesson) -> Figures:
+    steps = lesson.request["steps"]
+    s = [_never(steps_to_fraction(r["loss"], 1e-6), steps) for r in ans["runs"]]
+    return {"holds": s[1] < s[0],
+            "figures": {"nesterov_steps": s[1], "classic_steps": s[0]}}
+
+
+def rmsprop_no_zigzag(ans: Answer, lesson: Lesson) -> Figures:
+    gd, rms = ans["runs"]
+    steps = lesson.request["steps"]
+    s = [_never(steps_to_fraction(r["loss"], 1e-6), steps) for r in ans["runs"]]
+    z = [sign_changes(r["y"], 30) for r in ans["runs"]]
+    return {"holds": z[1] < z[0] and s[1] < s[0],
+            "figures": {"gd_zigzag": z[0], "rmsprop_zigzag": z[1], "gd_steps": s[0], "rmsprop_steps": s[1]}}
+
+
+def adam_first_steps(ans: Answer, lesson: Lesson) -> Figures:
+    """Without bias correction the first steps are LONGER: step 1 by (1−β₁)/√(1−β₂) ≈ 3.16."""
+    with_c, without = (step_lengths(r)[:10] for r in ans["runs"])
+    ratio = without / with_c
+    predicted = (1 - ADAM_B1) / math.sqrt(1 - ADAM_B2)
+    return {"holds": bool(np.all(ratio > 1.0)) and abs(ratio[0] - predicted) < 1e-6 * predicted,
+            "figures": {"first_ratio": float(ratio[0]), "predicted": predicted, "min_ratio": float(ratio.min()),
+                        "max_ratio": float(ratio.max())}}
+
+
+def adagrad_dies(ans: Answer, lesson: Lesson) -> Figures:
+    ada, rms = ans["runs"]
+    la, lr_ = step_lengths(ada), step_lengths(rms)
+    shrink_ada = float(np.mean(la[-100:]) / np.mean(la[:50]))
+    shrink_rms = float(np.mean(lr_[-100:]) / np.mean(lr_[:50]))
+    return {"holds": shrink_ada < 0.25 and shrink_rms > 0.5 and rms["loss"][-1] < ada["loss"][-1] / 5,
+            "figures": {"adagrad_shrink": shrink_ada, "rmsprop_shrink": shrink_rms,
+                        "adagrad_loss": ada["loss"][-1], "rmsprop_loss": rms["loss"][-1]}}
+
+
+def decay_settles(ans: Answer, lesson: Lesson) -> Figures:
+    """Every decayed rate ends closer to the minimum than the constant one (mean distance over the
+    last fifth of the path)."""
+    mx, my = SURFACES[lesson.request["surface"]].minima[0]
+    d = []
+    for r in ans["runs"]:
+        x, y = np.asarray(r["x"]), np.asarray(r["y"])
+        k = len(x) - len(x) // 5
+        d.append(float(np.mean(np.hypot(x[k:] - mx, y[k:] - my))))
+    return {"holds": all(v < d[0] for v in d[1:]),
+            "figures": {"constant": d[0], "inverse_time": d[1], "exponential": d[2], "inverse_sqrt": d[3], "staircase": d[4],
+                        "best_factor": d[0] / min(d[1:])}}
+
+
+def restarts_better(ans: Answer, lesson: Lesson) -> Figures:
+    L = [r["loss"][-1] for r in ans["runs"]]
+    return {"holds": L[4] < min(L[0], L[1]) and L[2] < min(L[0], L[1]) and L[3] < min(L[0], L[1]),
+            "figures": {"constant_low": L[0], "constant_high": L[1], "warmup": L[2], "cyclic": L[3], "restarts": L[4]}}
+
+
+def saddle_escape(ans: Answer, lesson: Lesson) -> Figures:
+    gd = ans["runs"][0]
+    # a minimum (loss −0.25 at (±1, 0)) is reached when the loss drops below −0.24; the saddle's is 0
+    esc = [next((t for t, v in enumerate(r["loss"]) if v < -0.24), None) for r in ans["runs"][1:]]
+    dist = float(math.hypot(gd["x"][-1], gd["y"][-1]))
+    return {"holds": dist < 0.15 and all(e is not None for e in esc),
+            "figures": {"gd_distance": dist, "steps": lesson.request["steps"], "momentum_steps": esc[0],
+                        "rmsprop_steps": esc[1], "adam_steps": esc[2]}}
+
+
+def plateau_cross(ans: Answer, lesson: Lesson) -> Figures:
+    steps = lesson.request["steps"]
+    cross = [next((t for t, v in enumerate(r["loss"]) if v < 0.01), None) for r in ans["runs"]]
+    return {"holds": cross[0] is None and cross[1] is None and cross[2] is not None and cross[3] is not None,
+            "figures": {"steps": steps, "gd_loss": ans["runs"][0]["loss"][-1], "momentum_loss": ans["runs"][1]["loss"][-1],
+                        "rmsprop_steps": cross[2], "adam_steps": cross[3]}}
+
+
+def normalization(ans: Answer, lesson: Lesson, compare: Answer) -> Figures:
+    raw, std = ans["runs"][0], compare["runs"][0]
+    return {"holds": std["status"] == "converged" and std["steps_taken"] * 10 < raw["steps_taken"],
+            "figures": {"raw_steps": raw["steps_taken"], "std_steps": std["steps_taken"],
+                        "raw_condition": RAW_CONDITION, "std_condition": STANDARDIZED_CONDITION}}
+
+
+def linear_scaling(ans: Answer, lesson: Lesson) -> Figures:
+    epochs = lesson.epochs or 1
+    at = []
+    for r in ans["runs"]:
+        i = epochs * math.ceil(1000 / r["batch_size"])
+        at.append(r["loss"][i])
+    close = abs(at[0] - at[1]) / at[0]
+    return {"holds": close < 0.05 and at[2] > 1.5 * max(at[0], at[1]),
+            "figures": {"epochs": epochs, "small": at[0], "scaled": at[1], "unscaled": at[2], "difference_pct": 100 * close}}
+
+
+def best_lr_grows(ans: Answer, lesson: Lesson) -> Figures:
+    """The best learning rate (lowest loss after the same number of epochs) grows with the batch size."""
+    best = []
+    for row in ans["final_loss"]:
+        vals = [v if v is not None else math.inf for v in row]
+        best.append(ans["x_values"][int(np.argmin(vals))])
+    sizes = [int(b) for b in ans["y_values"]]
+    grows = all(b2 >= b1 for b1, b2 in zip(best, best[1:]))
+    return {"holds": grows and best[-1] >= 10 * best[0],
+            "figures": {"sizes": sizes, "best_lrs": best, "smallest_lr": best[0], "largest_lr": best[-1],
+                        "smallest_batch": sizes[0], "largest_batch": sizes[-1], "factor": best[-1] / best[0]}}
+
+
+CLAIMS: dict[str, Callable[..., Figures]] = {
+    "ewa-bias-correction": ewa_bias,
+    "batch-vs-minibatch": batch_noise,
+    "momentum-bowl": momentum_faster,
+    "nesterov": nesterov_faster,
+    "rmsprop": rmsprop_no_zigzag,
+    "adam-bias-correction": adam_first_steps,
+    "adagrad-dies": adagrad_dies,
+    "lr-decay": decay_settles,
+    "warmup-cyclic-restarts": restarts_better,
+    "saddle-plateau": saddle_escape,
+    "plateau": plateau_cross,
+    "input-normalization": normalization,
+    "linear-scaling": linear_scaling,
+    "batch-size-lr": best_lr_grows,
+}
+
+
+# --- answers and the cache ------------------------------------------------------------------------
+
+
+def answer(request: dict[str, Any], kind: str = "trajectories") -> Answer:
+    """The API's answer to a lesson's request, computed by the same code as the endpoint."""
+    from app.api.routes.lessons import ewa_answer, sweep_answer, trajectories_answer  # the routes import this module
+
+    return {"sweep": sweep_answer, "ewa": ewa_answer}.get(kind, trajectories_answer)(request)
+
+
+def fingerprint(lesson: Lesson) -> str:
+    """A digest of everything a claim depends on: the lesson's requests."""
+    body = lesson.render("en")
+    text_ = json.dumps([body["request"], body.get("compare"), lesson.epochs], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text_.encode()).hexdigest()[:16]
+
+
+def compute(lesson_id: str) -> Figures:
+    """{"holds", "figures"} of a lesson, measured now from its own answer."""
+    lesson = BY_ID[lesson_id]
+    body = lesson.render("en")
+    ans = answer(body["request"], lesson.kind)
+    fn = CLAIMS[lesson_id]
+    out = fn(ans, lesson, answer(body["compare"])) if lesson.compare is not None else fn(ans, lesson)
+    return {"holds": bool(out["holds"]), "figures": {k: _plain(v) for k, v in out["figures"].items()}}
+
+
+@lru_cache(maxsize=1)
+def _stored() -> dict[str, Any]:
+    try:
+        return json.loads(STORE.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+
+
+@lru_cache(maxsize=None)
+def measure(lesson_id: str) -> Figures:
+    """The lesson's claim: from the stored measurements (``data/claims.json``, written by
+    ``python -m app.lessons.claims`` and checked against a fresh measurement by the tests) when
+    they were measured on the lesson's current requests, else measured now. Answers are
+    deterministic, so either way the figures are those of the lesson's own API answer."""
+    stored = _stored().get(lesson_id)
+    if stored and stored.get("fingerprint") == fingerprint(BY_ID[lesson_id]):
+        return {"holds": stored["holds"], "figures": stored["figures"]}
+    return compute(lesson_id)
+
+
+_SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def fmt(v: Any) -> str:
+    """A figure as the page shows it: 3 significant digits, powers of ten as 10⁻⁸."""
+    if isinstance(v, float) and v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
+        m, e = f"{v:.2e}".split("e")
+        return f"{m}·10{str(int(e)).translate(_SUP)}"
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    if isinstance(v, list):
+        return ", ".join(fmt(x) for x in v)
+    return str(v)
+
+
+def _plain(v: Any) -> Any:
+    """Python numbers for JSON (NumPy scalars in, plain ints and floats out)."""
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def claim(lesson_id: str, lang: str = "en") -> dict[str, Any]:
+    """The claim in words (one language) with its measured figures."""
+    m = measure(lesson_id)
+    return {
+        "key": f"claim.{lesson_id}",
+        "holds": bool(m["holds"]),
+        "figures": {k: _plain(v) for k, v in m["figures"].items()},
+        "text": text(f"claim.{lesson_id}", lang, **{k: fmt(v) for k, v in m["figures"].items()}),
+    }
+
+
+def write_store() -> None:
+    """Measure every lesson now and store the figures (run after changing a lesson or the engine)."""
+    out = {}
+    for lesson_id, lesson in BY_ID.items():
+        out[lesson_id] = {"fingerprint": fingerprint(lesson), **compute(lesson_id)}
+    STORE.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_store()
+    for k, v in json.loads(STORE.read_text(encoding="utf-8")).items():
+        print(f"{k:24s} holds={v['holds']}  {v['figures']}")
