@@ -218,6 +218,9 @@ class ParamPublic(BaseModel):
     type: str
     scale: str
     choices: list[str] | None = None
+    slider_min: float | None = Field(None, description="Controls: low end of the slider (apart from min).")
+    slider_max: float | None = Field(None, description="Controls: high end of the slider (apart from max).")
+    slider_scale: Literal["linear", "log"] | None = Field(None, description="Controls: the slider's scale.")
 
 
 class OptimizerPublic(BaseModel):
@@ -252,6 +255,11 @@ class SurfacePublic(BaseModel):
     log_contours: bool
     dataset: dict[str, Any] | None = None
     expression: str | None = None
+    default_runs: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Runs the studio opens this surface with (a trajectories request's `runs`), "
+        "learning rates chosen by measurement so that the description holds.",
+    )
 
 
 class RunPublic(BaseModel):
