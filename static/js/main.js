@@ -19,6 +19,7 @@ const DASHES = ["solid", "dash", "dot", "dashdot"];
 
 const app = { catalogue: null, limits: null, store: null, player: null, model: null, follow: true };
 window.optiviz = app; // for tests and the console
+Object.defineProperty(app, "state", { get: () => app.store?.get() }); // read-only view of the store's state
 
 // --- derived views of the state ----------------------------------------------------------------
 
