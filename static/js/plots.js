@@ -132,7 +132,8 @@ function plotSize(div) {
 }
 
 function contourKey(layer, model, title, ranges) {
-  return `${model.surfaceKey}|${model.equal}|${title || ""}|${JSON.stringify(ranges)}|${layer.bg.clientWidth}x${layer.bg.clientHeight}`;
+  const r = ranges || { x: model.surface.x_range, y: model.surface.y_range };
+  return `${model.surfaceKey}|${model.equal}|${title || ""}|${JSON.stringify(r)}|${layer.bg.clientWidth}x${layer.bg.clientHeight}`;
 }
 
 async function drawContour(layer, model, title, ranges) {
@@ -178,6 +179,7 @@ export async function extendMap(layer, model, to) {
   const ys = [];
   const cds = [];
   const moved = { idx: [], x: [], y: [] };
+  const ends = [];
   traces.forEach((tr, k) => {
     const meta = tr.meta;
     if (!meta) return;
@@ -195,12 +197,47 @@ export async function extendMap(layer, model, to) {
       moved.idx.push(k);
       moved.x.push(meta.role === "head" ? [data.x[end]] : [data.x[0]]);
       moved.y.push(meta.role === "head" ? [data.y[end]] : [data.y[0]]);
+    } else if (meta.role === "end") { // the end marker: shown once the run has ended and playback is there
+      const ended = data.done && end >= data.x.length - 1 && end >= 0;
+      if (ended !== (tr.x.length > 0)) {
+        moved.idx.push(k);
+        moved.x.push(ended ? [data.x[end]] : []);
+        moved.y.push(ended ? [data.y[end]] : []);
+        ends.push([k, data]);
+      }
     }
   });
   if (idx.length) await Plotly.extendTraces(div, { x: xs, y: ys, customdata: cds }, idx);
   const runs = traces.filter((tr) => tr.meta?.role === "path").map((tr) => tr.meta.run);
   const notes = arrows(model, to, runs, plotSize(div));
   if (moved.idx.length) await Plotly.update(div, { x: moved.x, y: moved.y }, { annotations: notes }, moved.idx);
+  else await Plotly.relayout(div, { annotations: notes });
+  if (ends.length) { // the end markers' symbols and hovers say how the runs ended (one restyle for all)
+    const symbol = (d) => (d.status === "diverged" ? "x" : d.status === "converged" ? "circle-open" : "square-open");
+    await Plotly.restyle(div, { "marker.symbol": ends.map(([, d]) => symbol(d)),
+      hovertemplate: ends.map(([k, d]) => `${traces[k].hovertemplate.split("<br>")[0]}<br>${esc(model.statusText ? model.statusText(d) : d.status)}<extra></extra>`) },
+    ends.map(([k]) => k));
+  }
+}
+
+// Charts of long runs: at most ~2 points per pixel column (min and max of each bucket kept, so
+// spikes stay visible); short runs are drawn point for point.
+function thin(t, y, max = 3000) {
+  const n = y.length;
+  if (n <= max) return [t, y];
+  const buckets = Math.floor(max / 2);
+  const size = n / buckets;
+  const tx = [];
+  const ty = [];
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor(b * size);
+    const to = Math.min(n, Math.floor((b + 1) * size));
+    let lo = from;
+    let hi = from;
+    for (let k = from; k < to; k++) { if (y[k] < y[lo]) lo = k; if (y[k] > y[hi]) hi = k; }
+    for (const k of lo <= hi ? [lo, hi] : [hi, lo]) { if (tx[tx.length - 1] !== k) { tx.push(t[k]); ty.push(y[k]); } }
+  }
+  return [tx, ty];
 }
 
 // Optimizer internals at iteration `it`: −g (dark, thin, open head), −v (run colour, medium) and
@@ -310,16 +347,20 @@ export function drawCharts(div, model, it, runIndices) {
     const name = esc(model.labels[i]);
     losses.push(d.loss);
     norms.push(d.grad_norm);
-    traces.push({ x: t_, y: d.loss, name, line: { color, dash }, xaxis: "x", yaxis: "y", legendgroup: String(i),
+    const [lx, ly] = thin(t_, d.loss);
+    traces.push({ x: lx, y: ly, name, line: { color, dash }, xaxis: "x", yaxis: "y", legendgroup: String(i),
       hovertemplate: `${name}<br>${esc(tx("studio.plot.loss", "loss"))} %{y:.4g}<extra></extra>` });
     if (d.batch_loss) {
-      traces.push({ x: t_.slice(0, d.batch_loss.length), y: d.batch_loss, name: `${name} (${esc(tx("studio.plot.mini_batch", "mini-batch"))})`,
+      const [bx, by] = thin(t_, d.batch_loss);
+      traces.push({ x: bx, y: by, name: `${name} (${esc(tx("studio.plot.mini_batch", "mini-batch"))})`,
         legendgroup: String(i), line: { color, width: 1 }, opacity: 0.45, xaxis: "x", yaxis: "y", showlegend: false,
         hovertemplate: `${name}<br>${esc(tx("studio.plot.mini_batch", "mini-batch"))} %{y:.4g}<extra></extra>` });
     }
-    traces.push({ x: t_.slice(0, d.lr.length), y: d.lr, line: { color, dash }, xaxis: "x2", yaxis: "y2", legendgroup: String(i), name,
+    const [rx, ry] = thin(t_, d.lr);
+    const [gx, gy] = thin(t_, d.grad_norm);
+    traces.push({ x: rx, y: ry, line: { color, dash }, xaxis: "x2", yaxis: "y2", legendgroup: String(i), name,
       showlegend: false, hovertemplate: `${name}<br>${esc(tx("studio.plot.lr", "learning rate"))} %{y:.4g}<extra></extra>` });
-    traces.push({ x: t_.slice(0, d.grad_norm.length), y: d.grad_norm, line: { color, dash }, xaxis: "x3", yaxis: "y3", name,
+    traces.push({ x: gx, y: gy, line: { color, dash }, xaxis: "x3", yaxis: "y3", name,
       legendgroup: String(i), showlegend: false, hovertemplate: `${name}<br>${esc(tx("studio.plot.grad_norm", "gradient norm"))} %{y:.4g}<extra></extra>` });
   }
   const positive = losses.every((l) => l.every((v) => v > 0));

@@ -58,7 +58,7 @@ export function createRunner(ctx) {
     jobs.push(stream(body, (name, data) => {
       if (signal.aborted) return;
       if (name === "meta") {
-        model.result = { key, gen, request: body, meta: data, surface: data.surface, done: false, rev: 0, t0,
+        model.result = { key, gen, request: body, meta: data, surface: data.surface, done: false, rev: 0, t0, tMeta: performance.now(),
           runs: data.runs.map(() => ({ x: [], y: [], loss: [], lr: [], grad_norm: [], batch_loss: null, state: null,
             status: "running", steps_taken: 0, done: false })) };
         if (model.view && model.view.key === key && data.surface && state.surface === "custom") model.view.surface = data.surface;

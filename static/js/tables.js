@@ -45,12 +45,15 @@ export function readout(result, vis, look, it) {
 }
 
 // Does the last fifth of the path oscillate (most steps reverse the previous one on an axis)?
-export function oscillates(d) {
+export function oscillates(d, span = 1) {
   const n = d.x.length - 1;
   if (n < 25) return false;
   const from = Math.floor(n * 0.8);
   let flips = 0;
   let count = 0;
+  let size = 0;
+  for (let k = from; k < n; k++) size += Math.hypot(d.x[k + 1] - d.x[k], d.y[k + 1] - d.y[k]);
+  if (size / (n - from) < 1e-3 * span) return false; // too small to see or to matter
   for (const a of [d.x, d.y]) {
     for (let k = from + 1; k < n; k++) {
       const s0 = a[k] - a[k - 1];
@@ -83,7 +86,7 @@ export function summary(result, surface, state, look, catalogue) {
       if (dm > 0.02 * span) reachText = t("studio.summary.flat");
     }
     const status = el("td", {}, statusText(d));
-    if (d.done && d.status === "max_steps" && oscillates(d)) {
+    if (d.done && d.status === "max_steps" && oscillates(d, span)) {
       const opt = catalogue.optimizers.find((o) => o.id === state.runs[i]?.optimizer);
       const adaptive = (opt?.params || []).some((p) => p.name === "eps"); // per-axis rates divided by a gradient average
       status.append(el("div", { class: "hint" }, t("studio.summary.oscillating")));
