@@ -273,7 +273,7 @@ async function main() {
     if (key !== lastKey || meta.autoplay) {
       lastKey = key;
       document.body.dataset.ready = "";
-      runner.schedule({ autoplay: !!meta.autoplay });
+      runner.schedule({ autoplay: !!meta.autoplay, live: !!meta.live });
     }
     app.renderer.request();
   });

@@ -73,8 +73,10 @@ export function createRenderer(ctx) {
     const res = model.result && v && model.result.key === v.key ? model.result : null;
     $("run-error").textContent = model.error || "";
     if (!window.Plotly || !v) return;
-    // a newer answer is on its way: redrawing the old one (e.g. with the new legend) is wasted work
-    if (res && !model.error && (model.queued || res.gen !== model.gen) && drawn.sig) return;
+    // a newer answer is on its way: redrawing the one on screen (e.g. with the new legend) is wasted
+    // work; a stale answer not yet drawn is drawn (while a slider is dragged, each answer shows)
+    if (res && !model.error && (model.queued || res.gen !== model.gen) && drawn.gen === res.gen && drawn.rev === res.rev
+      && player.it === drawn.it) return;
     // a fresh stream: most answers arrive whole within a few frames, drawn once rather than twice
     const wait = res && !res.done ? FRESH_MS - (performance.now() - res.tMeta) : 0;
     if (wait > 0 && drawn.sig) { setTimeout(request, wait); return; }
@@ -137,7 +139,7 @@ export function createRenderer(ctx) {
       drawn.tlang = lang;
       drawn.tlook = JSON.stringify(look);
     }
-    drawn = { ...drawn, sig, it, rev };
+    drawn = { ...drawn, sig, it, rev, gen: res?.gen };
     timings.frames++;
     // ready: the newest request's answer is complete and drawn (charts included)
     const ready = !!res && !model.queued && res.gen === model.gen && res.done && drawn.crev === rev;

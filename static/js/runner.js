@@ -21,18 +21,33 @@ export function createRunner(ctx) {
   let queued = null;
   let raf = null;
 
-  // Coalesce: edits within one animation frame (a slider drag) start one run, the newest.
+  let inflight = false;
+
+  // Coalesce: edits within one animation frame start one run, the newest. While a slider is dragged
+  // (live), a run in flight is not aborted: the newest edit starts when it ends, so answers keep
+  // being drawn during the drag (Distill-style) instead of each one cancelling the last.
   function schedule(opts = {}) {
-    queued = { ...(queued || {}), ...opts };
+    const live = !!opts.live && !(queued && !queued.live);
+    queued = { ...(queued || {}), ...opts, live };
     model.queued = true; // a run is on its way: what is drawn is not the newest answer
     if (raf !== null) return;
-    raf = requestAnimationFrame(() => {
-      raf = null;
-      const o = queued;
-      queued = null;
-      model.queued = false;
-      start(o).catch((err) => console.error(err));
-    });
+    if (live && inflight) return; // started by the run in flight when it ends
+    raf = requestAnimationFrame(launch);
+  }
+
+  function launch() {
+    raf = null;
+    if (!queued) return;
+    const o = queued;
+    queued = null;
+    model.queued = false;
+    start(o).catch((err) => console.error(err));
+  }
+
+  function ended(gen) {
+    if (gen !== model.gen) return;
+    inflight = false;
+    if (queued && raf === null) raf = requestAnimationFrame(launch);
   }
 
   async function start({ autoplay = false } = {}) {
@@ -44,6 +59,7 @@ export function createRunner(ctx) {
     const key = surfaceKey(state);
     const body = toRequest(state);
     const gen = ++model.gen;
+    inflight = true;
     model.error = "";
     const t0 = performance.now();
     const jobs = [];
@@ -92,6 +108,8 @@ export function createRunner(ctx) {
       if (!(err instanceof ApiError)) console.error(err);
       model.error = err instanceof ApiError ? err.message : String(err);
       ctx.changed("error");
+    } finally {
+      ended(gen);
     }
   }
 
