@@ -165,6 +165,8 @@ function bindControls(store, sidebar) {
   $("export-png").addEventListener("click", () => app.exports.mapPNG());
   $("export-charts").addEventListener("click", () => app.exports.chartsPNG());
   $("lang-switch").addEventListener("click", () => switchLang(lang() === "zh" ? "en" : "zh"));
+  // the skip link moves the focus, not the URL (the hash is the permalink)
+  document.querySelector(".skip").addEventListener("click", (e) => { e.preventDefault(); $("play").focus(); });
   $("controls-toggle").addEventListener("click", () => {
     const open = document.body.classList.toggle("controls-open");
     $("controls-toggle").setAttribute("aria-expanded", open ? "true" : "false");

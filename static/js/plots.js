@@ -370,7 +370,7 @@ export function drawCharts(div, model, it, runIndices) {
   const title = (key, fb) => ({ text: esc(tx(key, fb)), standoff: 4 });
   return Plotly.react(div, traces, {
     uirevision: model.surfaceKey, font: FONT, margin: { l: 60, r: 12, t: 10, b: 36 }, showlegend: false,
-    grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.28 } : { rows: 1, columns: 3, pattern: "independent", xgap: 0.12 },
+    grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.28 } : { rows: 1, columns: 3, pattern: "independent", xgap: 0.17 },
     hovermode: "x unified",
     xaxis: { title: stacked ? undefined : { text: it_ } }, xaxis2: { title: stacked ? undefined : { text: it_ } }, xaxis3: { title: { text: it_ } },
     yaxis: { type: positive ? "log" : "linear", title: title("studio.plot.loss", "loss"), ...(positive ? logTicks(losses.flat()) : {}) },

@@ -17,6 +17,7 @@ export function createUrlSync(store, onExternal) {
   const fromUrl = () => {
     const h = location.hash.replace(/^#/, "");
     if (h === written) return;
+    if (h && !h.includes("=")) return; // an in-page anchor, not a permalink
     written = h;
     onExternal(deserialize(h));
   };

@@ -168,3 +168,41 @@ def test_empty_state_and_equal_aspect_toggle(watched, live_server):
     watched.click('[data-legend="2"]')
     watched.wait_for_selector("#empty", state="hidden")
     assert list(drawn_paths(watched)) == [2]
+
+
+def test_summary_reads_right_on_the_plateau_and_added_runs_show_alpha(watched, live_server):
+    watched.goto(live_server + "/#s=plateau&tol=0.001")
+    settled(watched)
+    rows = watched.evaluate("() => [...document.querySelectorAll('#summary-body tr')].map(r => [...r.cells].map(c => c.textContent))")
+    gd = rows[0]
+    assert gd[0].startswith("Gradient descent α=0.3")
+    assert gd[3] != "0" and "flat" in gd[3]  # GD stuck on the plateau has not "converged at once"
+    # the card and the summary say the same thing
+    assert watched.text_content('[data-status="0"]') in gd[1]
+    watched.click("#add-run")
+    ready(watched)
+    legend = watched.text_content("#legend")
+    assert legend.count("α=") == 5
+
+
+def test_rmsprop_stall_is_explained(watched, live_server):
+    runs = [{"o": "rmsprop", "p": {"lr": 0.1}}]
+    watched.goto(live_server + f"/#r={urllib.parse.quote(json.dumps(runs))}")
+    settled(watched)
+    note = watched.text_content("#summary-notes")
+    assert "α" in note and "oscillat" in note
+
+
+def test_keyboard_skip_link_and_shortcuts(watched, live_server):
+    watched.goto(live_server + "/#n=100")
+    settled(watched)
+    url = watched.url
+    watched.keyboard.press("Tab")
+    assert watched.evaluate("document.activeElement.className") == "skip"
+    watched.keyboard.press("Enter")
+    assert watched.evaluate("document.activeElement.id") == "play"
+    assert watched.url == url  # the permalink is untouched
+    assert "Space" in watched.text_content(".shortcuts")
+    watched.evaluate("document.activeElement.blur()")
+    watched.keyboard.press("ArrowLeft")
+    assert watched.evaluate("window.optiviz.player.it") == 99
