@@ -4,13 +4,17 @@ import { deserialize, serialize } from "./state.js";
 
 export function createUrlSync(store, onExternal) {
   let written = location.hash.replace(/^#/, "");
+  let lastPush = 0;
+  const SETTLE_MS = 800; // keystrokes and drags within this time make one history entry
 
   store.subscribe((state, prev, meta) => {
     if (meta.source === "url") return;
     const h = serialize(state);
     if (h === written) return;
-    if (meta.live || meta.replace) history.replaceState(null, "", `#${h}`);
+    const now = performance.now();
+    if (meta.live || meta.replace || now - lastPush < SETTLE_MS) history.replaceState(null, "", `#${h}`);
     else history.pushState(null, "", `#${h}`);
+    lastPush = now;
     written = h;
   });
 
