@@ -19,7 +19,7 @@ export function fmt(v, digits = 4) {
 // The exact value, in its shortest form, for a number field (1e-6, not 0.000001 cut to 0.0000).
 export function numText(v) {
   if (typeof v !== "number" || !Number.isFinite(v)) return "";
-  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential().replace("e-", "e-");
+  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(); // "1e-6", exact
   return String(v);
 }
 
