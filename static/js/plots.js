@@ -364,18 +364,26 @@ export function drawCharts(div, model, it, runIndices) {
       legendgroup: String(i), showlegend: false, hovertemplate: `${name}<br>${esc(tx("studio.plot.grad_norm", "gradient norm"))} %{y:.4g}<extra></extra>` });
   }
   const positive = losses.every((l) => l.every((v) => v > 0));
+  // learning rates: from 0 on a linear axis, or on a log axis where they differ by orders of magnitude
+  let lrLo = Infinity;
+  let lrHi = 0;
+  for (const i of runIndices) for (const v of model.result?.[i]?.lr || []) { if (v < lrLo) lrLo = v; if (v > lrHi) lrHi = v; }
+  const lrLog = lrLo > 0 && lrHi / lrLo > 20;
   const stacked = div.clientWidth < 700;
   const cursor = (ax) => ({ type: "line", xref: ax, yref: `${ax.replace("x", "y")} domain`, x0: it, x1: it, y0: 0, y1: 1,
     line: { color: "#555", width: 1, dash: "dot" } });
-  const title = (key, fb) => ({ text: esc(tx(key, fb)), standoff: 4 });
+  // each chart's name above it (rotated axis titles collide with the next chart's tick labels)
+  const title = (axis, key, fb) => ({ xref: `${axis} domain`, yref: `${axis.replace("x", "y")} domain`, x: 0, y: 1, xanchor: "left",
+    yanchor: "bottom", yshift: 2, showarrow: false, text: `<b>${esc(tx(key, fb))}</b>`, font: { size: 12 } });
   return Plotly.react(div, traces, {
-    uirevision: model.surfaceKey, font: FONT, margin: { l: 60, r: 12, t: 10, b: 36 }, showlegend: false,
-    grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.28 } : { rows: 1, columns: 3, pattern: "independent", xgap: 0.17 },
+    uirevision: model.surfaceKey, font: FONT, margin: { l: 50, r: 12, t: 22, b: 36 }, showlegend: false,
+    annotations: [title("x", "studio.plot.loss", "loss"), title("x2", "studio.plot.lr", "learning rate"), title("x3", "studio.plot.grad_norm", "gradient norm")],
+    grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.2 } : { rows: 1, columns: 3, pattern: "independent", xgap: 0.12 },
     hovermode: "x unified",
     xaxis: { title: stacked ? undefined : { text: it_ } }, xaxis2: { title: stacked ? undefined : { text: it_ } }, xaxis3: { title: { text: it_ } },
-    yaxis: { type: positive ? "log" : "linear", title: title("studio.plot.loss", "loss"), ...(positive ? logTicks(losses.flat()) : {}) },
-    yaxis2: { title: title("studio.plot.lr", "learning rate"), rangemode: "tozero", exponentformat: "power" },
-    yaxis3: { type: "log", title: title("studio.plot.grad_norm", "gradient norm"), ...logTicks(norms.flat()) },
+    yaxis: { type: positive ? "log" : "linear", ...(positive ? logTicks(losses.flat()) : {}) },
+    yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi]) } : { rangemode: "tozero", exponentformat: "power" },
+    yaxis3: { type: "log", ...logTicks(norms.flat()) },
     shapes: [cursor("x"), cursor("x2"), cursor("x3")],
   }, { ...CONFIG, modeBarButtonsToRemove: REMOVE });
 }
