@@ -208,3 +208,15 @@ def test_keyboard_skip_link_and_shortcuts(watched, live_server):
     watched.evaluate("document.activeElement.blur()")
     watched.keyboard.press("ArrowLeft")
     assert watched.evaluate("window.optiviz.player.it") == 99
+
+
+def test_scrubbing_does_not_fight_the_stream(watched, live_server):
+    runs = [{"o": "gd", "p": {"lr": 1e-4 * (1 + i)}} for i in range(16)]
+    watched.goto(live_server + f"/#n=20000&r={urllib.parse.quote(json.dumps(runs))}")
+    watched.wait_for_function("() => { const r = window.optiviz.model && window.optiviz.model.result;"
+                              " return r && !r.done && r.runs[0].x.length > 20; }", timeout=30000)
+    watched.locator("#scrub").fill("10")
+    assert watched.evaluate("window.optiviz.player.playing") is False
+    ready(watched, timeout=120000)
+    assert watched.evaluate("window.optiviz.player.it") == 10
+    assert {len(x) for x, _ in drawn_paths(watched).values()} == {11}
