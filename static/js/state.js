@@ -60,6 +60,12 @@ export function normalizeRun(r, i = 0) {
   };
 }
 
+// Kept for older callers: a state's runs now come from its surface's `default_runs` in the catalogue
+// (GET api/v1/surfaces), filled in by the studio when a permalink has none.
+export function defaultRuns() {
+  return [];
+}
+
 export function defaultState() {
   const s = {};
   for (const p of PROPS) s[p.name] = p.def === null ? null : structuredClone(p.def);
