@@ -78,13 +78,19 @@ export function summary(result, surface, state, look, catalogue) {
     const dist = near(d.x[lastI], d.y[lastI]);
     // steps to ‖g‖ < tol, counted only where the run is at a minimum: a tiny gradient on a plateau is
     // not convergence (GD stuck on the plateau would read "0 steps")
-    let reach = d.grad_norm.findIndex((g) => g < tol);
-    if (d.status === "converged" && reach < 0) reach = d.steps_taken;
-    let reachText = reach >= 0 ? String(reach) : "—";
-    if (reach >= 0 && minima.length) {
-      const dm = near(d.x[reach], d.y[reach]);
-      if (dm > 0.02 * span) reachText = t("studio.summary.flat");
+    const atMin = (t) => !minima.length || near(d.x[t], d.y[t]) <= 0.02 * span;
+    let reach = -1;
+    let flat = false;
+    for (let t = 0; t < d.grad_norm.length; t++) {
+      if (!(d.grad_norm[t] < tol)) continue;
+      if (atMin(t)) { reach = t; break; }
+      flat = true;
     }
+    if (reach < 0 && d.status === "converged") { // stopped by the tolerance: at a minimum, or on flat ground
+      if (atMin(d.x.length - 1)) reach = d.steps_taken;
+      else flat = true;
+    }
+    const reachText = reach >= 0 ? String(reach) : flat ? t("studio.summary.flat") : "—";
     const status = el("td", {}, statusText(d));
     if (d.done && d.status === "max_steps" && oscillates(d, span)) {
       const opt = catalogue.optimizers.find((o) => o.id === state.runs[i]?.optimizer);
