@@ -220,3 +220,31 @@ def test_scrubbing_does_not_fight_the_stream(watched, live_server):
     ready(watched, timeout=120000)
     assert watched.evaluate("window.optiviz.player.it") == 10
     assert {len(x) for x, _ in drawn_paths(watched).values()} == {11}
+
+
+def test_dataset_surface_batch_then_rate_both_hold(watched, live_server):
+    watched.goto(live_server + "/#s=linear_regression")
+    settled(watched)
+    field = watched.locator('[data-run="0"] input[type=number][data-param="batch_size"]')
+    assert field.input_value() == "1000"  # batch GD: m
+    field.fill("64")
+    ready(watched)
+    watched.locator('[data-run="0"] input[type=number][data-param="lr"]').fill("0.02")
+    ready(watched)
+    run = sent_request(watched)["runs"][0]
+    assert run["batch_size"] == 64 and run["params"]["lr"] == 0.02
+    want = api(live_server, "/api/v1/trajectories", {k: v for k, v in sent_request(watched).items() if k != "include_state"})["runs"][0]
+    assert drawn_paths(watched)[0] == (want["x"], want["y"])
+    assert "(batch 64)" in watched.text_content("#legend")
+
+
+def test_the_run_limit_comes_from_the_server(watched, live_server):
+    limits = api(live_server, "/api/v1/limits")
+    watched.goto(live_server + "/")
+    settled(watched)
+    for _ in range(limits["max_runs"] - 4):
+        watched.click("#add-run")
+    assert watched.is_disabled("#add-run")
+    ready(watched, timeout=60000)
+    assert len(sent_request(watched)["runs"]) == limits["max_runs"]
+    assert watched.locator(".run-card").count() == limits["max_runs"]
