@@ -181,10 +181,12 @@ function bindControls(store, sidebar) {
     } else if (e.key === "ArrowRight") { app.follow = false; app.player.step(e.shiftKey ? 10 : 1); }
     else if (e.key === "ArrowLeft") { app.follow = false; app.player.step(e.shiftKey ? -10 : -1); }
   });
-  // a click or a tap (no drag) on the map starts the runs there
+  // a click or a tap (no drag) on a map (the overlay or a small multiple) starts the runs there
   let down = null;
-  $("map-wrap").addEventListener("pointerdown", (e) => {
-    down = e.target.closest(".modebar") ? null : { x: e.clientX, y: e.clientY, t: performance.now() };
+  document.querySelector(".map-box").addEventListener("pointerdown", (e) => {
+    const layered = e.target.closest(".layered");
+    down = !layered || e.target.closest(".modebar") ? null
+      : { x: e.clientX, y: e.clientY, t: performance.now(), fg: layered.querySelector(".fg") };
   }, true);
   // (on the document: Plotly lays a drag cover over the page between pointerdown and pointerup)
   document.addEventListener("pointerup", (e) => {
@@ -192,7 +194,7 @@ function bindControls(store, sidebar) {
     down = null;
     if (!d || Math.hypot(e.clientX - d.x, e.clientY - d.y) > 8 || performance.now() - d.t > 800) return;
     if (store.get().threeD) return;
-    const p = dataCoords($("map"), e.clientX, e.clientY);
+    const p = dataCoords(d.fg, e.clientX, e.clientY);
     if (!p) return;
     store.update({ start: p.map((v) => Number(v.toPrecision(5))) }, { autoplay: true });
   }, true);

@@ -253,6 +253,10 @@ def test_small_multiples_and_3d(watched, live_server):
     watched.wait_for_selector(".small-map .fg .main-svg")
     assert watched.locator(".small-map").count() == 4
     watched.screenshot(path=str(ARTIFACTS / "studio-multiples.png"), full_page=True)
+    box = watched.locator(".small-map .fg .nsewdrag").first.bounding_box()  # a click on a small map moves the start
+    watched.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)
+    watched.wait_for_function("() => { const s = window.optiviz.store.get().start; return s && s[0] > 0 && s[1] > 0; }")
+    settled(watched)
     watched.check("#view-3d")
     watched.wait_for_function("() => { const d = document.getElementById('map3d').data; return d && d.length > 1; }")
     data = watched.evaluate("() => document.getElementById('map3d').data.map(t => [t.type, t.mode || ''])")
