@@ -221,6 +221,9 @@ class ParamPublic(BaseModel):
     choices: list[str] | None = None
     min_exclusive: bool = Field(False, description="The value must be > min (not ≥).")
     max_exclusive: bool = Field(False, description="The value must be < max (not ≤).")
+    slider_min: float | None = Field(None, description="Controls: low end of the slider (apart from min).")
+    slider_max: float | None = Field(None, description="Controls: high end of the slider (apart from max).")
+    slider_scale: Literal["linear", "log"] | None = Field(None, description="Controls: the slider's scale.")
 
 
 class OptimizerPublic(BaseModel):
@@ -255,6 +258,11 @@ class SurfacePublic(BaseModel):
     log_contours: bool
     dataset: dict[str, Any] | None = None
     expression: str | None = None
+    default_runs: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Runs the studio opens this surface with (a trajectories request's `runs`), "
+        "learning rates chosen by measurement so that the description holds.",
+    )
 
 
 class RunPublic(BaseModel):

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from app.engine.surfaces import Surface
+from app.engine.surfaces import Surface, default_runs
 
 DATA_SEED = 20171  # fixed: the data set is part of the surface, not of the request
 
@@ -161,6 +161,10 @@ def _dataset_surfaces() -> tuple[DatasetSurface, ...]:
             lin.grad,
             kind="dataset",
             model=lin,
+            default_runs=default_runs(
+                ("gd", 0.03), ("gd", 0.01, {"batch_size": 32}), ("gd", 0.003, {"batch_size": 1}),
+                ("adam", 0.3, {"batch_size": 32}),
+            ),
             extra={
                 "dataset": {
                     "description": "1,000 samples: x uniform on [0, 10] (raw, not normalized), "
@@ -186,6 +190,10 @@ def _dataset_surfaces() -> tuple[DatasetSurface, ...]:
             log.grad,
             kind="dataset",
             model=log,
+            default_runs=default_runs(
+                ("gd", 1.0), ("gd", 1.0, {"batch_size": 32}), ("gd", 0.3, {"batch_size": 1}),
+                ("adam", 0.3, {"batch_size": 32}),
+            ),
             extra={
                 "dataset": {
                     "description": "1,000 samples: x uniform on [0, 10], label 1 with probability "

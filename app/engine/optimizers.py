@@ -293,16 +293,19 @@ class OptimizerSpec(Catalogued):
 
 def _lr(default: float) -> ParamSpec:
     return ParamSpec(
-        "lr", default, 1e-6, 100.0, "learning rate α (the base of the schedule)", log_scale=True
+        "lr", default, 1e-6, 100.0, "learning rate α (the base of the schedule)", log_scale=True,
+        slider_min=1e-4, slider_max=10.0,
     )
 
 
 def _beta(name: str, default: float, what: str) -> ParamSpec:
-    return ParamSpec(name, default, 0.0, 1.0, what, max_exclusive=True)
+    return ParamSpec(name, default, 0.0, 1.0, what, max_exclusive=True, slider_max=0.999)
 
 
 def _eps(default: float) -> ParamSpec:
-    return ParamSpec("eps", default, 0.0, 1.0, "ε, added for numerical stability", log_scale=True)
+    return ParamSpec(
+        "eps", default, 0.0, 1.0, "ε, added for numerical stability", log_scale=True, slider_min=1e-12, slider_max=1e-1
+    )
 
 
 def _adam_params(lr: float) -> tuple[ParamSpec, ...]:
@@ -374,7 +377,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (
                 _lr(0.1),
                 _eps(1e-10),
-                ParamSpec("initial_accumulator", 0.0, 0.0, 1e6, "starting value of s"),
+                ParamSpec("initial_accumulator", 0.0, 0.0, 1e6, "starting value of s", slider_max=10.0),
             ),
             "Per-axis rates from the sum of all squared gradients; the rate only ever shrinks.",
             factory=adagrad,
@@ -420,7 +423,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "AdamW",
             "θ ← θ·(1 − αλ), then the Adam step",
             _adam_params(0.01)
-            + (ParamSpec("weight_decay", 0.01, 0.0, 10.0, "λ, decoupled weight decay"),),
+            + (ParamSpec("weight_decay", 0.01, 0.0, 10.0, "λ, decoupled weight decay", slider_max=1.0),),
             "Adam with weight decay applied directly to the weights, not through the gradient.",
             factory=adam,
             internals=_adam_rate,

@@ -27,6 +27,10 @@ class ParamSpec:
     min_exclusive: bool = False
     max_exclusive: bool = False
     max_items: int = 64
+    # the controls' range, apart from the validation bounds (None: the bounds); log: a log slider
+    slider_min: float | None = None
+    slider_max: float | None = None
+    slider_log: bool | None = None
 
     def public(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -38,6 +42,13 @@ class ParamSpec:
             "type": self.kind,
             "scale": "log" if self.log_scale else "linear",
         }
+        if self.kind in ("float", "int"):
+            lo = self.slider_min if self.slider_min is not None else self.min
+            hi = self.slider_max if self.slider_max is not None else self.max
+            out["slider_min"] = lo
+            out["slider_max"] = hi
+            log = self.log_scale if self.slider_log is None else self.slider_log
+            out["slider_scale"] = "log" if log else "linear"
         if self.choices:
             out["choices"] = list(self.choices)
         if self.min_exclusive:

@@ -101,7 +101,8 @@ class ScheduleSpec(Catalogued):
 
 
 def _int(name: str, default: int, lo: int, what: str) -> ParamSpec:
-    return ParamSpec(name, default, lo, 10_000_000, what, kind="int")
+    # a step count: validated up to 10⁷, a log slider over what a run of ≤ 20,000 steps can use
+    return ParamSpec(name, default, lo, 10_000_000, what, kind="int", slider_min=1, slider_max=20_000, slider_log=True)
 
 
 _GAMMA = ParamSpec("gamma", 0.5, 0.0, 1.0, "γ, the factor applied at each decay", min_exclusive=True)
@@ -137,7 +138,9 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "exponential",
             "Exponential decay",
             "α·γ^t",
-            (ParamSpec("gamma", 0.99, 0.0, 1.0, "γ, the factor per step (epoch), e.g. 0.95", min_exclusive=True),),
+            (ParamSpec(
+                    "gamma", 0.99, 0.0, 1.0, "γ, the factor per step (epoch), e.g. 0.95", min_exclusive=True, slider_min=0.9
+                ),),
             "Multiply by γ every step (the course's 0.95^epoch).",
             fn=exponential,
             reference="torch ExponentialLR",
@@ -146,7 +149,9 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "inverse_time",
             "Inverse-time decay",
             "α/(1 + decay_rate·t)",
-            (ParamSpec("decay_rate", 0.01, 0.0, 1e6, "how fast the rate falls"),),
+            (ParamSpec(
+                    "decay_rate", 0.01, 0.0, 1e6, "how fast the rate falls", slider_min=1e-4, slider_max=10.0, slider_log=True
+                ),),
             "The course's 1/(1 + decay·epoch).",
             fn=inverse_time,
             reference="lr / (1 + decay_rate·t)",
@@ -155,7 +160,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "inverse_sqrt",
             "Inverse square root",
             "α·k/√(t + 1)",
-            (ParamSpec("k", 1.0, 0.0, 1e6, "scale k", min_exclusive=True),),
+            (ParamSpec("k", 1.0, 0.0, 1e6, "scale k", min_exclusive=True, slider_min=0.01, slider_max=100.0, slider_log=True),),
             "The course's k/√epoch.",
             fn=inverse_sqrt,
             reference="lr · k / √(t + 1)",
@@ -166,7 +171,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "α·(1 − min(t, T)/T)^p",
             (
                 _int("total_steps", 1000, 1, "T, the step at which the rate reaches 0"),
-                ParamSpec("power", 1.0, 0.0, 100.0, "p, the power (1 = linear)"),
+                ParamSpec("power", 1.0, 0.0, 100.0, "p, the power (1 = linear)", slider_max=10.0),
             ),
             "Falls to zero at T and stays there.",
             fn=polynomial,
@@ -178,7 +183,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "η_min + (α − η_min)·(1 + cos(πt/T))/2",
             (
                 _int("t_max", 1000, 1, "T, half a period"),
-                ParamSpec("eta_min", 0.0, 0.0, 100.0, "η_min, the lowest learning rate"),
+                ParamSpec("eta_min", 0.0, 0.0, 100.0, "η_min, the lowest learning rate", slider_max=1.0),
             ),
             "Half a cosine from α down to η_min over T steps.",
             fn=cosine,
@@ -191,7 +196,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             (
                 _int("t_0", 100, 1, "T₀, length of the first cycle"),
                 ParamSpec("t_mult", 1, 1, 10, "m, each cycle is m times longer", kind="int"),
-                ParamSpec("eta_min", 0.0, 0.0, 100.0, "η_min, the lowest learning rate"),
+                ParamSpec("eta_min", 0.0, 0.0, 100.0, "η_min, the lowest learning rate", slider_max=1.0),
             ),
             "Cosine decay that jumps back to α at each restart (SGDR).",
             fn=cosine_restarts,
@@ -202,7 +207,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "Cyclic",
             "α + (max_lr − α)·triangle(t)·scale",
             (
-                ParamSpec("max_lr", 0.1, 0.0, 100.0, "the top of each cycle", log_scale=True),
+                ParamSpec("max_lr", 0.1, 0.0, 100.0, "the top of each cycle", log_scale=True, slider_min=1e-4, slider_max=10.0),
                 _int("step_size_up", 100, 1, "steps from the bottom to the top of a cycle"),
                 ParamSpec(
                     "mode",

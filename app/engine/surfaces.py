@@ -7,6 +7,7 @@ arrays give the same bits.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,9 @@ class Surface:
     # the value is finite wherever |x|, |y| <= bound (true of every built-in formula here)
     finite_in_bound: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    # the runs the studio opens this surface with: learning rates chosen by measurement (300 steps
+    # from default_start) so that the description holds; tests/engine/test_surfaces.py checks it
+    default_runs: tuple[dict[str, Any], ...] = ()
 
     def public(self) -> dict[str, Any]:
         out = {
@@ -49,6 +53,7 @@ class Surface:
             "default_start": list(self.default_start),
             "log_contours": self.log_contours,
         }
+        out["default_runs"] = copy.deepcopy([dict(r) for r in self.default_runs])
         out.update(self.extra)
         return out
 
@@ -57,6 +62,17 @@ class Surface:
         """Coordinates beyond this are 'far outside any sane bound': the run has diverged."""
         extent = max(abs(v) for v in (*self.x_range, *self.y_range))
         return 1e4 * max(extent, 1.0)
+
+
+def default_runs(*runs: tuple[Any, ...]) -> tuple[dict[str, Any], ...]:
+    """``("gd", 0.1)`` or ``("gd", 0.1, {"batch_size": 32})`` → the run objects of a trajectories request."""
+    out = []
+    for optimizer, lr, *extra in runs:
+        run: dict[str, Any] = {"optimizer": optimizer, "params": {"lr": lr}}
+        if extra:
+            run.update(extra[0])
+        out.append(run)
+    return tuple(out)
 
 
 # --- the course's three ------------------------------------------------------------------------
@@ -217,6 +233,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-9.0, 3.0),
         _bowl,
         _bowl_grad,
+        default_runs=default_runs(("gd", 0.49), ("momentum", 0.49), ("rmsprop", 0.1), ("adam", 0.3)),
     ),
     Surface(
         "round_bowl",
@@ -230,6 +247,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-4.0, 3.0),
         _round,
         _round_grad,
+        default_runs=default_runs(("gd", 0.1), ("momentum", 0.1), ("rmsprop", 0.03), ("adam", 0.1)),
     ),
     Surface(
         "saddle",
@@ -243,6 +261,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (0.001, 1.8),
         _saddle,
         _saddle_grad,
+        default_runs=default_runs(("gd", 0.01), ("momentum", 0.05), ("rmsprop", 0.01), ("adam", 0.03)),
     ),
     Surface(
         "plateau",
@@ -256,6 +275,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (4.0, 3.0),
         _plateau,
         _plateau_grad,
+        default_runs=default_runs(("gd", 0.3), ("momentum", 0.3), ("rmsprop", 0.03), ("adam", 0.1)),
     ),
     Surface(
         "rosenbrock",
@@ -269,6 +289,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-1.2, 1.0),
         _rosenbrock,
         _rosenbrock_grad,
+        default_runs=default_runs(("gd", 0.002), ("momentum", 0.005), ("rmsprop", 0.01), ("adam", 0.3)),
         log_contours=True,
     ),
     Surface(
@@ -283,6 +304,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-0.3, -0.9),
         _himmelblau,
         _himmelblau_grad,
+        default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.03), ("adam", 0.03)),
         log_contours=True,
     ),
     Surface(
@@ -297,6 +319,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (1.0, 1.5),
         _beale,
         _beale_grad,
+        default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.01), ("adam", 0.1)),
         log_contours=True,
     ),
     Surface(
@@ -311,6 +334,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-2.7, 2.3),
         _rastrigin,
         _rastrigin_grad,
+        default_runs=default_runs(("gd", 0.003), ("momentum", 0.1), ("rmsprop", 0.01), ("adam", 0.03)),
     ),
     Surface(
         "ackley",
@@ -323,6 +347,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-3.2, 2.6),
         _ackley,
         _ackley_grad,
+        default_runs=default_runs(("gd", 0.03), ("momentum", 0.1), ("rmsprop", 0.3), ("adam", 0.3)),
     ),
     Surface(
         "booth",
@@ -335,6 +360,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-8.0, -6.0),
         _booth,
         _booth_grad,
+        default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.1), ("adam", 0.3)),
         log_contours=True,
     ),
     Surface(
@@ -348,6 +374,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-1.6, -0.9),
         _camel,
         _camel_grad,
+        default_runs=default_runs(("gd", 0.1), ("momentum", 0.1), ("rmsprop", 0.1), ("adam", 0.3)),
     ),
     Surface(
         "monkey_saddle",
@@ -361,6 +388,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (0.6, 0.3),
         _monkey,
         _monkey_grad,
+        default_runs=default_runs(("gd", 0.001), ("momentum", 0.001), ("rmsprop", 0.003), ("adam", 0.003)),
     ),
     Surface(
         "matyas",
@@ -374,5 +402,6 @@ ANALYTIC: tuple[Surface, ...] = (
         (-8.0, 6.0),
         _matyas,
         _matyas_grad,
+        default_runs=default_runs(("gd", 0.3), ("momentum", 0.3), ("rmsprop", 0.03), ("adam", 0.3)),
     ),
 )

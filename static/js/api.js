@@ -30,11 +30,15 @@ async function json(method, url, body, signal) {
   return data;
 }
 
-export const getCatalogue = async () => {
+// The catalogue in one language (`lang` omitted: the server's default / Accept-Language).
+export const getCatalogue = async (lang) => {
+  const q = lang ? `?lang=${encodeURIComponent(lang)}` : "";
   const [surfaces, optimizers, schedules] = await Promise.all(
-    ["surfaces", "optimizers", "schedules"].map((k) => json("GET", `api/v1/${k}`)));
+    ["surfaces", "optimizers", "schedules"].map((k) => json("GET", `api/v1/${k}${q}`)));
   return { surfaces, optimizers, schedules };
 };
+
+export const getLimits = () => json("GET", "api/v1/limits");
 
 export const getGrid = (surface, n, signal) => json("POST", "api/v1/grid", { surface, n }, signal);
 export const checkExpression = (expression) => json("POST", "api/v1/expressions/check", { expression });

@@ -1,123 +1,107 @@
-// Wires state, API, controls, plots and the player. All run state lives in the one `app` object.
-import { ApiError, checkExpression, getCatalogue, getGrid, stream } from "./api.js";
-import { el, runCard } from "./controls.js";
-import { PALETTE, defaultState, deserialize, normalizeRun, serialize, toRequest } from "./state.js";
+// The studio: wires the store, the URL, the sidebar, the runner (stream assembly), the render
+// queue, the player and the exports. State lives in the store only (store.js); what the server
+// answered lives in runner.model; nothing else keeps a copy.
+import { ApiError, checkExpression, getCatalogue, getLimits } from "./api.js";
+import { createExports } from "./export.js";
+import { fmt, runLabel } from "./format.js";
+import { lang, loadMessages, setLang, t, translatePage } from "./i18n.js";
 import { Player } from "./player.js";
-import { drawCharts, drawMap, drawPaths, draw3D, extendMap, moveCursor } from "./plots.js";
+import { dataCoords } from "./plots.js";
+import { createRenderer } from "./render.js";
+import { createRunner, requestKey } from "./runner.js";
+import { createSidebar } from "./sidebar.js";
+import { normalizeRun, toRequest } from "./state.js";
+import { createStore } from "./store.js";
+import { createUrlSync } from "./url.js";
 
 const $ = (id) => document.getElementById(id);
+const DASHES = ["solid", "dash", "dot", "dashdot"];
 
-const app = {
-  catalogue: null,
-  state: defaultState(),
-  model: { surface: null, grid: null, surfaceKey: "", runs: [], labels: [], result: null, showArrows: true },
-  player: null,
-  abort: null,
-  follow: true, // while not playing, show every point as it arrives
-  firstDraw: null, // timing marks for the README's figures
-  timings: {},
-};
+const app = { catalogue: null, limits: null, store: null, player: null, model: null, follow: true };
 window.optiviz = app; // for tests and the console
+Object.defineProperty(app, "state", { get: () => app.store?.get() }); // read-only view of the store's state
 
-// --- state ⇄ URL ---------------------------------------------------------------------------------
+// --- derived views of the state ----------------------------------------------------------------
 
-let lastHash = "";
-function pushHash() {
-  const h = serialize(app.state);
-  if (h === lastHash) return;
-  lastHash = h;
-  history.pushState(null, "", `#${h}`);
-}
-
-window.addEventListener("popstate", () => loadFromHash());
-window.addEventListener("hashchange", () => loadFromHash());
-
-function loadFromHash() {
-  const h = location.hash.replace(/^#/, "");
-  if (h === lastHash) return;
-  lastHash = h;
-  app.state = h ? deserialize(h) : defaultState();
-  renderSidebar();
-  rerun({ autoplay: true });
-}
-
-// --- sidebar -------------------------------------------------------------------------------------
-
-function currentSurface() {
-  if (app.state.surface === "custom") {
-    return { id: "custom", kind: "custom", name: "Custom formula", x_range: app.state.xr, y_range: app.state.yr,
-      minima: [], description: "Your formula." };
+function surfaceOf(state) {
+  if (state.surface === "custom") {
+    return { id: "custom", kind: "custom", name: t("studio.surface.custom_name"), formula: state.expr, x_range: state.xr,
+      y_range: state.yr, minima: [], description: "", default_runs: [] };
   }
-  return app.catalogue.surfaces.find((s) => s.id === app.state.surface) || app.catalogue.surfaces[0];
+  return app.catalogue.surfaces.find((s) => s.id === state.surface) || app.catalogue.surfaces[0];
 }
 
-let debounceTimer = null;
-function changed(debounced = false) {
-  clearTimeout(debounceTimer);
-  if (debounced) debounceTimer = setTimeout(() => { pushHash(); rerun(); }, 150);
-  else { pushHash(); rerun(); }
+const registryColor = (optimizer) => app.catalogue.optimizers.find((o) => o.id === optimizer)?.color || "#000000";
+const colorOf = (run) => run.color || registryColor(run.optimizer);
+
+// Colours and dashes (a colour's second run is dashed, its third dotted…) and legend labels.
+function look(state) {
+  const surface = surfaceOf(state);
+  const seen = {};
+  const runs = state.runs.map((r) => {
+    const color = colorOf(r);
+    const k = (seen[color] = (seen[color] ?? -1) + 1);
+    return { color, dash: DASHES[k % DASHES.length] };
+  });
+  return { runs, labels: state.runs.map((r) => runLabel(r, app.catalogue, surface)) };
 }
 
-function renderSidebar() {
-  const s = app.state;
-  const surf = $("surface");
-  surf.replaceChildren(...app.catalogue.surfaces.map((x) => el("option", { value: x.id, selected: x.id === s.surface }, x.name)),
-    el("option", { value: "custom", selected: s.surface === "custom" }, "Custom formula…"));
-  const sd = currentSurface();
-  $("surface-desc").textContent = s.surface === "custom" ? "Type a formula in x and y." : `${sd.formula} — ${sd.description}`;
-  $("custom").hidden = s.surface !== "custom";
-  $("formula").value = s.expr;
-  $("xr").value = s.xr.join(", ");
-  $("yr").value = s.yr.join(", ");
-  $("steps").value = s.steps;
-  $("seed").value = s.seed;
-  $("tolerance").value = s.tolerance;
-  $("start").textContent = s.start ? `(${s.start.map((v) => +v.toPrecision(4)).join(", ")})` : "default";
-  $("view-overlay").checked = s.view === "overlay";
-  $("view-multiples").checked = s.view === "multiples";
-  $("view-3d").checked = s.threeD;
-  renderRuns();
+// Equal axis scale: the user's choice, else on where the ranges' aspect stays readable.
+function equalOf(state, surface) {
+  if (state.equal !== null && state.equal !== undefined) return state.equal;
+  if (!surface || surface.kind === "dataset") return false;
+  const r = (surface.x_range[1] - surface.x_range[0]) / (surface.y_range[1] - surface.y_range[0]);
+  return r >= 1 / 3 && r <= 3;
 }
 
-function renderRuns() {
-  const sd = currentSurface();
-  const cards = app.state.runs.map((run, i) => runCard(run, i, app.catalogue, sd, {
-    update: (patch, debounced) => {
-      app.state.runs[i] = { ...app.state.runs[i], ...patch };
-      if (!debounced || "optimizer" in patch || "hidden" in patch || "color" in patch) renderRuns();
-      if ("hidden" in patch || "color" in patch) { pushHash(); syncModelRuns(); redraw(); return; }
-      changed(debounced);
-    },
-    duplicate: () => {
-      if (app.state.runs.length >= 16) return;
-      const copy = normalizeRun({ ...structuredClone(app.state.runs[i]), color: nextColor() });
-      app.state.runs.splice(i + 1, 0, copy);
-      renderRuns();
-      changed();
-    },
-    remove: () => {
-      if (app.state.runs.length <= 1) return;
-      app.state.runs.splice(i, 1);
-      renderRuns();
-      changed();
-    },
-  }));
-  $("runs").replaceChildren(...cards);
-  $("add-run").disabled = app.state.runs.length >= 16;
-  updateStatuses();
+const coarse = () => window.matchMedia("(pointer: coarse)").matches;
+
+function defaultsFor(surfaceId) {
+  const s = app.catalogue.surfaces.find((x) => x.id === surfaceId) || app.catalogue.surfaces[0];
+  return s.default_runs.slice(0, app.limits.max_runs).map((r, i) => normalizeRun(r, i));
 }
 
-function nextColor() {
-  const used = new Set(app.state.runs.map((r) => r.color));
-  return PALETTE.find((c) => !used.has(c)) || PALETTE[app.state.runs.length % PALETTE.length];
+// A state from a URL made whole: a known surface, runs (the surface's defaults when none), limits.
+function complete(state) {
+  if (state.surface !== "custom" && !app.catalogue.surfaces.some((s) => s.id === state.surface)) state.surface = app.catalogue.surfaces[0].id;
+  if (!state.runs) state.runs = defaultsFor(state.surface === "custom" ? app.catalogue.surfaces[0].id : state.surface);
+  state.runs = state.runs.slice(0, app.limits.max_runs);
+  state.steps = Math.max(1, Math.min(app.limits.max_steps, state.steps));
+  for (const r of state.runs) {
+    if (!app.catalogue.optimizers.some((o) => o.id === r.optimizer)) r.optimizer = app.catalogue.optimizers[0].id;
+    r.label = r.label.slice(0, app.limits.max_label_length);
+  }
+  return state;
 }
 
-function bindStaticControls() {
+// --- wiring ------------------------------------------------------------------------------------
+
+function onModel(kind, info) {
+  const { player, model } = app;
+  if (kind === "start") {
+    player.pause();
+    player.reset(info.steps);
+    app.follow = !info.autoplay;
+    if (info.autoplay) player.play();
+  } else if (kind === "points" || kind === "done") {
+    const res = model.result;
+    let max = 0;
+    for (const r of res.runs) max = Math.max(max, r.x.length - 1);
+    player.setAvailable(max, res.done);
+    if (app.follow && !player.playing) player.it = max;
+  }
+  app.renderer.request();
+}
+
+function bindControls(store, sidebar) {
   $("surface").addEventListener("change", (e) => {
-    app.state.surface = e.target.value;
-    app.state.start = null;
-    renderSidebar();
-    changed();
+    const id = e.target.value;
+    store.update((d) => {
+      d.surface = id;
+      d.start = null;
+      if (id !== "custom") d.runs = defaultsFor(id); // each surface opens with its own runs (see the hint)
+      d.equal = null;
+    }, { autoplay: true });
   });
   let formulaTimer = null;
   const formulaChanged = () => {
@@ -129,14 +113,10 @@ function bindStaticControls() {
       try {
         const check = await checkExpression(expr);
         if (!check.valid) throw new ApiError(422, check.detail);
-        if (!xr || !yr) throw new ApiError(422, "ranges must be two numbers: low, high (low < high)");
+        if (!xr || !yr) throw new ApiError(422, t("studio.error.ranges"));
         $("formula-error").textContent = "";
         $("formula").setAttribute("aria-invalid", "false");
-        app.state.expr = expr;
-        if (xr) app.state.xr = xr;
-        if (yr) app.state.yr = yr;
-        app.state.start = null;
-        changed();
+        store.update((d) => { d.expr = expr; d.xr = xr; d.yr = yr; d.start = null; });
       } catch (err) {
         $("formula-error").textContent = err instanceof ApiError ? err.message : String(err);
         $("formula").setAttribute("aria-invalid", "true");
@@ -144,50 +124,82 @@ function bindStaticControls() {
     }, 250);
   };
   for (const id of ["formula", "xr", "yr"]) $(id).addEventListener("input", formulaChanged);
-  const num = (id, key, parse) => $(id).addEventListener("input", (e) => {
+  const num = (id, key, parse, ok) => $(id).addEventListener("input", (e) => {
     const v = parse(e.target.value);
-    if (!Number.isFinite(v)) return;
-    app.state[key] = v;
-    changed(true);
+    const good = Number.isFinite(v) && ok(v);
+    e.target.toggleAttribute("aria-invalid", !good);
+    if (good) store.update({ [key]: v });
   });
-  num("steps", "steps", (v) => Math.max(1, Math.min(20000, parseInt(v, 10))));
-  num("seed", "seed", (v) => Math.max(0, parseInt(v, 10)));
-  num("tolerance", "tolerance", (v) => Math.max(0, parseFloat(v)));
-  $("reset-start").addEventListener("click", () => { app.state.start = null; renderSidebar(); changed(); });
-  $("add-run").addEventListener("click", () => {
+  num("steps", "steps", Number, (v) => Number.isInteger(v) && v >= 1 && v <= app.limits.max_steps);
+  num("seed", "seed", Number, (v) => Number.isInteger(v) && v >= 0);
+  num("tolerance", "tolerance", parseFloat, (v) => v >= 0);
+  $("reset-start").addEventListener("click", () => store.update({ start: null }, { autoplay: true }));
+  $("defaults").addEventListener("click", () => store.update((d) => { d.runs = defaultsFor(d.surface); }, { autoplay: true }));
+  $("add-run").addEventListener("click", () => store.update((d) => {
+    if (d.runs.length >= app.limits.max_runs) return;
     const opts = app.catalogue.optimizers;
-    const used = new Set(app.state.runs.map((r) => r.optimizer));
+    const used = new Set(d.runs.map((r) => r.optimizer));
     const opt = (opts.find((o) => !used.has(o.id)) || opts[0]).id;
-    app.state.runs.push(normalizeRun({ optimizer: opt, params: {}, color: nextColor() }));
-    renderRuns();
-    changed();
-  });
-  for (const id of ["view-overlay", "view-multiples"]) {
-    $(id).addEventListener("change", (e) => { app.state.view = e.target.value; pushHash(); redraw(); });
-  }
-  $("view-3d").addEventListener("change", (e) => { app.state.threeD = e.target.checked; pushHash(); redraw(); });
-  $("arrows").addEventListener("change", (e) => { app.model.showArrows = e.target.checked; redraw(); });
-  $("play").addEventListener("click", () => { app.player.toggle(); updatePlayButton(); });
-  $("step-back").addEventListener("click", () => { app.player.step(-1); updatePlayButton(); });
-  $("step-fwd").addEventListener("click", () => { app.player.step(1); updatePlayButton(); });
+    const fromDefaults = surfaceOf(d).default_runs?.find((r) => r.optimizer === opt);
+    const lr = fromDefaults?.params.lr ?? opts.find((o) => o.id === opt).params.find((p) => p.name === "lr")?.default;
+    d.runs.push(normalizeRun({ optimizer: opt, params: lr !== undefined ? { lr } : {} }));
+  }));
+  for (const id of ["view-overlay", "view-multiples"]) $(id).addEventListener("change", (e) => store.update({ view: e.target.value }));
+  $("view-3d").addEventListener("change", (e) => store.update({ threeD: e.target.checked }));
+  $("arrows").addEventListener("change", (e) => store.update({ arrows: e.target.checked }));
+  $("equal").addEventListener("change", (e) => store.update({ equal: e.target.checked }));
+  $("play").addEventListener("click", () => app.player.toggle());
+  $("step-back").addEventListener("click", () => app.player.step(-1));
+  $("step-fwd").addEventListener("click", () => app.player.step(1));
   $("speed").addEventListener("input", (e) => { app.player.speed = 2 ** (+e.target.value - 2); });
-  $("scrub").addEventListener("input", (e) => { app.player.pause(); app.follow = false; app.player.seek(+e.target.value); updatePlayButton(); });
-  $("tune").addEventListener("click", () => tuneRates().catch((err) => { $("tune-status").textContent = err.message; }));
-  $("export-json").addEventListener("click", exportJSON);
-  $("export-csv").addEventListener("click", exportCSV);
-  $("export-curl").addEventListener("click", showCurl);
-  document.addEventListener("keydown", (e) => {
-    if (e.target.closest("input, select, textarea, summary")) return;
-    if (e.key === " ") {
-      if (e.target.closest("button")) return; // the button's own click
-      e.preventDefault(); app.player.toggle(); updatePlayButton();
-    }
-    else if (e.key === "ArrowRight") { app.player.step(e.shiftKey ? 10 : 1); updatePlayButton(); }
-    else if (e.key === "ArrowLeft") { app.player.step(e.shiftKey ? -10 : -1); updatePlayButton(); }
+  // scrubbing takes the iteration from the stream: new points no longer move it
+  $("scrub").addEventListener("input", (e) => { app.follow = false; app.player.pause(); app.player.seek(+e.target.value); });
+  $("legend").addEventListener("click", (e) => {
+    const b = e.target.closest("[data-legend]");
+    if (b) store.update((d) => { const r = d.runs[+b.dataset.legend]; if (r) r.hidden = !r.hidden; });
   });
-  $("map-wrap").addEventListener("click", onMapClick);
+  $("tune").addEventListener("click", () => tuneRates(store).catch((err) => { $("tune-status").textContent = err.message; }));
+  $("export-json").addEventListener("click", () => app.exports.exportJSON());
+  $("export-csv").addEventListener("click", () => app.exports.exportCSV());
+  $("export-curl").addEventListener("click", () => app.exports.showCurl());
+  $("export-png").addEventListener("click", () => app.exports.mapPNG());
+  $("export-charts").addEventListener("click", () => app.exports.chartsPNG());
+  $("lang-switch").addEventListener("click", () => switchLang(lang() === "zh" ? "en" : "zh"));
+  // the skip link moves the focus, not the URL (the hash is the permalink)
+  document.querySelector(".skip").addEventListener("click", (e) => { e.preventDefault(); $("play").focus(); });
+  $("controls-toggle").addEventListener("click", () => {
+    const open = document.body.classList.toggle("controls-open");
+    $("controls-toggle").setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) $("sidebar").scrollIntoView({ block: "start" });
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.target.closest("input, select, textarea, summary, [contenteditable]")) return;
+    if (e.key === " ") {
+      if (e.target.closest("button, a")) return; // the control's own action
+      e.preventDefault();
+      app.player.toggle();
+    } else if (e.key === "ArrowRight") { app.follow = false; app.player.step(e.shiftKey ? 10 : 1); }
+    else if (e.key === "ArrowLeft") { app.follow = false; app.player.step(e.shiftKey ? -10 : -1); }
+  });
+  // a click or a tap (no drag) on a map (the overlay or a small multiple) starts the runs there
+  let down = null;
+  document.querySelector(".map-box").addEventListener("pointerdown", (e) => {
+    const layered = e.target.closest(".layered");
+    down = !layered || e.target.closest(".modebar") ? null
+      : { x: e.clientX, y: e.clientY, t: performance.now(), fg: layered.querySelector(".fg") };
+  }, true);
+  // (on the document: Plotly lays a drag cover over the page between pointerdown and pointerup)
+  document.addEventListener("pointerup", (e) => {
+    const d = down;
+    down = null;
+    if (!d || Math.hypot(e.clientX - d.x, e.clientY - d.y) > 8 || performance.now() - d.t > 800) return;
+    if (store.get().threeD) return;
+    const p = dataCoords(d.fg, e.clientX, e.clientY);
+    if (!p) return;
+    store.update({ start: p.map((v) => Number(v.toPrecision(5))) }, { autoplay: true });
+  }, true);
   let resizeTimer = null;
-  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(redraw, 150); });
+  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => app.renderer.invalidate(), 150); });
 }
 
 function parsePair(text) {
@@ -195,315 +207,30 @@ function parsePair(text) {
   return v.length === 2 && v.every(Number.isFinite) && v[0] < v[1] ? v : null;
 }
 
-// --- running -------------------------------------------------------------------------------------
-
-function syncModelRuns() {
-  app.model.runs = app.state.runs.map((r) => ({ ...r }));
-  const counts = {};
-  app.model.labels = app.state.runs.map((r, i) => {
-    const name = r.label || app.catalogue.optimizers.find((o) => o.id === r.optimizer)?.name || r.optimizer;
-    counts[name] = (counts[name] || 0) + 1;
-    const lr = r.params.lr !== undefined ? ` α=${r.params.lr}` : "";
-    return `${i + 1}. ${name}${lr}`;
-  });
-}
-
-async function rerun({ autoplay = false } = {}) {
-  if (app.abort) app.abort.abort();
-  const abort = new AbortController();
-  app.abort = abort;
-  const t0 = performance.now();
-  const s = app.state;
-  const surface = currentSurface();
-  const key = s.surface === "custom" ? `custom:${s.expr}:${s.xr}:${s.yr}` : s.surface;
-  try {
-    if (key !== app.model.surfaceKey || !app.model.grid) {
-      const gridSurface = s.surface === "custom" ? { expression: s.expr, x_range: s.xr, y_range: s.yr } : s.surface;
-      app.model.grid = await getGrid(gridSurface, 120, abort.signal);
-      app.model.surfaceKey = key;
-    }
-    app.model.surface = surface;
-    syncModelRuns();
-    const body = toRequest(s);
-    app.model.request = body;
-    app.model.result = s.runs.map(() => null);
-    app.player.pause();
-    app.player.reset(s.steps);
-    app.follow = !autoplay;
-    if (autoplay) { app.player.play(); updatePlayButton(); }
-    $("run-error").textContent = "";
-    let drawn = false;
-    await stream(body, (name, data) => {
-      if (abort.signal.aborted) return;
-      if (name === "meta") {
-        app.model.meta = data;
-        if (data.surface) app.model.surface = data.surface;
-        app.model.result = data.runs.map(() => ({ x: [], y: [], loss: [], lr: [], grad_norm: [], batch_loss: null,
-          state: null, status: "running", steps_taken: 0, done: false }));
-      } else if (name === "points") {
-        const r = app.model.result[data.run];
-        for (const k of ["x", "y", "loss", "lr", "grad_norm"]) r[k].push(...data[k]);
-        if (data.batch_loss) (r.batch_loss ||= []).push(...data.batch_loss);
-        if (data.state) {
-          r.state ||= Object.fromEntries(Object.keys(data.state).map((k) => [k, data.state[k] === null ? null : []]));
-          for (const k of Object.keys(data.state)) if (data.state[k]) r.state[k].push(...data.state[k]);
-        }
-        r.steps_taken = r.lr.length;
-        onArrival();
-        if (!drawn) {
-          drawn = true;
-          if (!app.timings.firstTrace) app.timings.firstTrace = performance.now();
-        }
-      } else if (name === "done") {
-        data.runs.forEach((d, i) => Object.assign(app.model.result[i], d, { done: true }));
-        app.player.total = Math.max(...app.model.result.map((r) => r.x.length - 1));
-        onArrival(true);
-        app.timings.lastRun = performance.now() - t0;
-        document.body.dataset.ready = "1";
-      } else if (name === "error") {
-        $("run-error").textContent = data.detail;
-      }
-    }, abort.signal);
-  } catch (err) {
-    if (err.name === "AbortError") return;
-    if (!(err instanceof ApiError)) console.error(err);
-    $("run-error").textContent = err instanceof ApiError ? err.message : String(err);
-  }
-}
-
-let lastCharts = 0;
-function onArrival(final = false) {
-  const res = app.model.result;
-  const max = Math.max(0, ...res.map((r) => r.x.length - 1));
-  app.player.setAvailable(max);
-  $("scrub").max = max;
-  if (app.follow && !app.player.playing) {
-    const from = app.player.it;
-    app.player.it = max;
-    frame(from, max);
-  }
-  const now = performance.now();
-  if (final || now - lastCharts > 400) { chartsDirty = true; lastCharts = now; } // charts are slow to redraw
-  if (final) { pathsDirty = true; updateStatuses(); summary(); }
-  frame(app.player.it, app.player.it);
-}
-
-function visibleRuns() {
-  return app.state.runs.map((r, i) => (r.hidden ? -1 : i)).filter((i) => i >= 0);
-}
-
-// Draw everything for iteration `it` from scratch (goes through the render queue).
-function redraw() {
-  forceRedraw = true;
-  frame(app.player.it, app.player.it);
-}
-
-async function redrawNow(it) {
-  const runs = visibleRuns();
-  const multiples = $("multiples");
-  const three = $("map3d");
-  $("map-wrap").hidden = app.state.threeD || app.state.view === "multiples";
-  three.hidden = !app.state.threeD;
-  multiples.hidden = app.state.threeD || app.state.view !== "multiples";
-  if (app.state.threeD) {
-    await draw3D(three, app.model, it, runs);
-  } else if (app.state.view === "multiples") {
-    const layers = runs.map((i) => {
-      let d = multiples.querySelector(`[data-small="${i}"]`);
-      if (!d) d = el("div", { class: "small-map layered", "data-small": i }, el("div", { class: "bg" }), el("div", { class: "fg" }));
-      return d;
-    });
-    multiples.replaceChildren(...layers);
-    for (let k = 0; k < layers.length; k++) await drawMap(layerOf(layers[k]), app.model, it, [runs[k]], app.model.labels[runs[k]]);
-  } else {
-    await drawMap(mainLayer(), app.model, it, runs);
-  }
-  mapMode = app.state.threeD ? "3d" : app.state.view;
-  await drawChartsNow();
-}
-
-const layerOf = (d) => ({ bg: d.querySelector(".bg"), fg: d.querySelector(".fg") });
-const mainLayer = () => ({ bg: $("map-bg"), fg: $("map") });
-
-// Rendering is a queue of one: Plotly calls never overlap, and while one draws, later frames
-// collapse into the newest. The player may move faster than Plotly draws.
-let mapMode = "";
-let drawnUpTo = 0;
-let drawing = null;
-let pendingTo = null;
-let forceRedraw = false; // everything, contour included
-let pathsDirty = false; // the path layer (end markers, statuses)
-let chartsDirty = false; // the loss / lr / gradient-norm charts
-
-function frame(from, to) {
-  $("scrub").value = to;
-  $("iteration").textContent = `iteration ${to} / ${app.player.max}`;
-  pendingTo = to;
-  if (!drawing) drawing = Promise.resolve().then(renderLoop); // async: the loop clears `drawing` itself
-}
-
-async function renderLoop() {
-  try {
-    while (pendingTo !== null) {
-      await new Promise((r) => setTimeout(r, 0)); // let input, timers and the network in between frames
-      const to = pendingTo;
-      pendingTo = null;
-      if (!window.Plotly || !app.model.grid || !app.model.surface) continue;
-      const mode = app.state.threeD ? "3d" : app.state.view;
-      if (forceRedraw || mode !== mapMode || !$("map").data || to < drawnUpTo || mode === "3d") {
-        forceRedraw = pathsDirty = chartsDirty = false;
-        await redrawNow(to);
-      } else {
-        const runs = visibleRuns();
-        const layers = mode === "multiples" ? [...$("multiples").children].map(layerOf) : [mainLayer()];
-        for (let k = 0; k < layers.length; k++) {
-          if (pathsDirty) {
-            const shown = mode === "multiples" ? [runs[k]] : runs;
-            await drawPaths(layers[k].fg, app.model, to, shown, mode === "multiples" ? app.model.labels[runs[k]] : undefined);
-          } else {
-            await extendMap(layers[k], app.model, drawnUpTo, to);
-          }
-        }
-        pathsDirty = false;
-        if (chartsDirty) await drawChartsNow();
-        else await moveCursor($("charts"), to);
-      }
-      chartsDirty = false;
-      drawnUpTo = to;
-      readout();
-    }
-  } catch (err) {
-    console.error(err);
-  } finally {
-    drawing = null;
-  }
-}
-
-function drawChartsNow() {
-  if (!window.Plotly || !app.model.result) return Promise.resolve();
-  return drawCharts($("charts"), app.model, app.player.it, visibleRuns());
-}
-
-function updatePlayButton() {
-  $("play").textContent = app.player.playing ? "❚❚ Pause" : "▶ Play";
-  $("play").setAttribute("aria-pressed", app.player.playing ? "true" : "false");
-}
-
-function updateStatuses() {
-  const res = app.model.result;
-  document.querySelectorAll("[data-status]").forEach((node) => {
-    const r = res?.[+node.dataset.status];
-    if (!r) { node.textContent = ""; return; }
-    node.textContent = r.done ? (r.status === "max_steps" ? `ran ${r.steps_taken} steps` : `${r.status} at step ${r.steps_taken}`)
-      : `running… ${r.steps_taken}`;
-    node.dataset.kind = r.status;
-  });
-}
-
-// Internals at the scrubbed iteration.
-function readout() {
-  const it = app.player.it;
-  const rows = visibleRuns().map((i) => {
-    const d = app.model.result?.[i];
-    if (!d || it >= d.lr.length) return null;
-    const st = d.state || {};
-    const f = (v) => (v === null || v === undefined ? "—" : Number(v).toPrecision(3));
-    return el("tr", {}, el("td", {}, el("span", { class: "swatch", style: `background:${app.model.runs[i].color}` }), app.model.labels[i]),
-      el("td", {}, `(${f(st.gx?.[it])}, ${f(st.gy?.[it])})`),
-      el("td", {}, st.mx ? `(${f(st.mx[it])}, ${f(st.my[it])})` : "—"),
-      el("td", {}, `(${f(d.x[it + 1] - d.x[it])}, ${f(d.y[it + 1] - d.y[it])})`),
-      el("td", {}, st.eff_lr_x ? `(${f(st.eff_lr_x[it])}, ${f(st.eff_lr_y[it])})` : f(d.lr[it])));
-  }).filter(Boolean);
-  $("internals-body").replaceChildren(...rows);
-}
-
-function summary() {
-  const s = currentSurface();
-  const minima = app.model.surface?.minima || s.minima || [];
-  const tol = app.state.tolerance || 1e-3;
-  const rows = app.model.result.map((d, i) => {
-    if (!d) return null;
-    const last = d.x.length - 1;
-    const reach = d.grad_norm.findIndex((g) => g < tol);
-    const dist = minima.length ? Math.min(...minima.map((m) => Math.hypot(d.x[last] - m[0], d.y[last] - m[1]))) : null;
-    return el("tr", {}, el("td", {}, el("span", { class: "swatch", style: `background:${app.model.runs[i].color}` }), app.model.labels[i]),
-      el("td", {}, d.status === "max_steps" ? "still going" : `${d.status} at step ${d.steps_taken}`),
-      el("td", {}, d.loss[last].toPrecision(5)),
-      el("td", {}, reach >= 0 ? String(reach) : d.status === "converged" ? String(d.steps_taken) : "—"),
-      el("td", {}, dist === null ? "—" : dist.toPrecision(3)));
-  }).filter(Boolean);
-  $("summary-tol").textContent = tol;
-  $("summary-body").replaceChildren(...rows);
-}
-
-function onMapClick(e) {
-  const map = $("map");
-  if (app.state.threeD || !map._fullLayout || e.target.closest(".modebar, .legend")) return;
-  const xa = map._fullLayout.xaxis;
-  const ya = map._fullLayout.yaxis;
-  const rect = map.getBoundingClientRect();
-  const px = e.clientX - rect.left - xa._offset;
-  const py = e.clientY - rect.top - ya._offset;
-  if (px < 0 || py < 0 || px > xa._length || py > ya._length) return;
-  app.state.start = [xa.p2l(px), ya.p2l(py)].map((v) => Number(v.toPrecision(5)));
-  $("start").textContent = `(${app.state.start.join(", ")})`;
-  pushHash();
-  rerun({ autoplay: true });
-}
-
 // The fair race's tuning (POST /api/v1/race): each run's optimizer gets the lr with the lowest final
 // loss on a log grid, with this surface, start and number of steps.
-async function tuneRates() {
-  const s = app.state;
+async function tuneRates(store) {
+  const s = store.get();
   const req = toRequest(s);
   const optimizers = [...new Set(s.runs.map((r) => r.optimizer))];
-  $("tune-status").textContent = "tuning…";
+  $("tune-status").textContent = t("studio.runs.tuning");
   const res = await fetch("api/v1/race", { method: "POST", headers: { "content-type": "application/json" },
     body: JSON.stringify({ surface: req.surface, start: req.start, steps: s.steps, optimizers, n: 30, lr_min: 1e-5, lr_max: 10 }) });
   const data = await res.json();
   if (!res.ok) throw new ApiError(res.status, data.detail);
-  const best = Object.fromEntries(data.curves.map((c) => [c.optimizer, c.best_lr]));
-  s.runs.forEach((r) => { r.params = { ...r.params, lr: Number(best[r.optimizer].toPrecision(3)) }; });
-  $("tune-status").textContent = data.curves.map((c) => `${c.optimizer}: α = ${c.best_lr.toPrecision(3)}`).join(", ");
-  renderRuns();
-  pushHash();
-  rerun({ autoplay: true });
+  const best = Object.fromEntries(data.curves.map((c) => [c.optimizer, Number(c.best_lr.toPrecision(3))]));
+  $("tune-status").textContent = data.curves.map((c) => t("studio.tune.result", { opt: c.optimizer, lr: fmt(c.best_lr, 3) })).join(", ");
+  store.update((d) => { for (const r of d.runs) if (best[r.optimizer] !== undefined) r.params.lr = best[r.optimizer]; }, { autoplay: true });
 }
 
-// --- export --------------------------------------------------------------------------------------
-
-function download(name, text, type) {
-  const a = el("a", { href: URL.createObjectURL(new Blob([text], { type })), download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
+async function switchLang(l) {
+  setLang(l);
+  await loadMessages(l);
+  app.catalogue = await getCatalogue(lang());
+  translatePage();
+  app.store.update({ lang: lang() });
+  app.renderer.invalidate();
 }
-
-function exportJSON() {
-  download("optiviz.json", JSON.stringify({ request: app.model.request, surface: app.model.surface,
-    runs: app.model.result.map((r, i) => ({ ...app.model.meta.runs[i], ...r })) }, null, 1), "application/json");
-}
-
-function exportCSV() {
-  const lines = ["run,label,optimizer,t,x,y,loss,lr,grad_norm"];
-  app.model.result.forEach((r, i) => {
-    for (let t = 0; t < r.x.length; t++) {
-      lines.push([i, JSON.stringify(app.model.labels[i]), app.state.runs[i].optimizer, t, r.x[t], r.y[t], r.loss[t],
-        r.lr[t] ?? "", r.grad_norm[t] ?? ""].join(","));
-    }
-  });
-  download("optiviz.csv", lines.join("\n"), "text/csv");
-}
-
-function showCurl() {
-  const url = new URL("api/v1/trajectories", location.href).href;
-  const body = JSON.stringify({ ...app.model.request, include_state: undefined }).replace(/'/g, "'\\''");
-  $("curl").value = `curl -s '${url}' -H 'content-type: application/json' -d '${body}'`;
-  $("curl").hidden = false;
-  $("curl").select();
-}
-
-// --- start ---------------------------------------------------------------------------------------
 
 // Plotly (4.6 MB) is fetched by a preload in the page and run once the first API requests are
 // on their way, so the server computes while the browser parses it.
@@ -517,15 +244,46 @@ const plotlyReady = new Promise((resolve, reject) => {
 });
 
 async function main() {
-  app.catalogue = await getCatalogue();
-  plotlyReady.then(() => redraw());
-  app.player = new Player((from, to) => { frame(from, to); if (!app.player.playing) updatePlayButton(); });
-  bindStaticControls();
-  const h = location.hash.replace(/^#/, "");
-  lastHash = h;
-  app.state = h ? deserialize(h) : defaultState();
-  renderSidebar();
-  await rerun({ autoplay: true });
+  const [limits] = await Promise.all([getLimits(), loadMessages()]);
+  app.limits = limits;
+  app.catalogue = await getCatalogue(lang());
+  translatePage();
+  const store = createStore(null);
+  app.store = store;
+  const url = createUrlSync(store, (state) => store.update(() => complete(state), { source: "url", autoplay: true }));
+  store.update(() => complete(url.read()), { source: "url" });
+  const ctx = { store, catalogue: () => app.catalogue, limits, surfaceOf, colorOf, look, equalOf, lang, dragmode: () => (coarse() ? false : "zoom"),
+    changed: (kind, info) => onModel(kind, info) };
+  const runner = createRunner(ctx);
+  app.runner = runner;
+  app.model = runner.model;
+  app.player = new Player(() => app.renderer.request());
+  ctx.model = runner.model;
+  ctx.player = app.player;
+  app.renderer = createRenderer(ctx);
+  app.timings = app.renderer.timings;
+  app.exports = createExports(ctx);
+  const sidebar = createSidebar(ctx);
+  app.sidebar = sidebar;
+  let lastKey = "";
+  store.subscribe((state, prev, meta) => {
+    sidebar.render(state);
+    $("equal").checked = equalOf(state, surfaceOf(state));
+    $("view-overlay").checked = state.view === "overlay";
+    $("view-multiples").checked = state.view === "multiples";
+    $("view-3d").checked = state.threeD;
+    $("arrows").checked = state.arrows;
+    const key = requestKey(state);
+    if (key !== lastKey || meta.autoplay) {
+      lastKey = key;
+      document.body.dataset.ready = "";
+      runner.schedule({ autoplay: !!meta.autoplay, live: !!meta.live });
+    }
+    app.renderer.request();
+  });
+  bindControls(store, sidebar);
+  plotlyReady.then(() => app.renderer.invalidate());
+  store.update(() => store.get(), { source: "url", autoplay: true }); // the opening race plays on its own
 }
 
-main().catch((err) => { $("run-error").textContent = String(err); });
+main().catch((err) => { console.error(err); $("run-error").textContent = String(err); });

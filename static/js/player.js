@@ -1,5 +1,6 @@
-// The run loop (play, pause, step, speed), separate from rendering: it only moves `it` and
-// calls onFrame(from, to) with the range to show.
+// The run loop (play, pause, step, speed), separate from rendering: it only moves `it` and calls
+// onFrame() when it moved. Playback waits for points still streaming in and stops at the end only:
+// autoplay always completes, and Play at the end replays from 0.
 
 export const PLAY_SECONDS = 5;
 
@@ -9,10 +10,10 @@ export class Player {
     this.it = 0;
     this.max = 0; // last iteration available (grows while points stream in)
     this.total = 0; // last iteration expected
+    this.complete = false; // every run has all its points: `max` will not grow any more
     this.playing = false;
     this.speed = 1; // × the base rate: a whole run plays in about PLAY_SECONDS
     this._raf = null;
-    this._last = 0;
     this._tick = this._tick.bind(this);
   }
 
@@ -20,22 +21,33 @@ export class Player {
     this.it = 0;
     this.max = 0;
     this.total = total;
+    this.complete = false;
   }
 
-  setAvailable(max) {
+  setAvailable(max, complete = false) {
     this.max = max;
+    this.complete = complete;
+    if (complete) this.total = max;
+    if (this.playing && !this._raf) this._raf = requestAnimationFrame(this._tick);
+  }
+
+  get atEnd() {
+    return this.complete && this.it >= this.max;
   }
 
   play() {
-    if (this.it >= this.total && this.max >= this.total) this.seek(0);
+    if (this.atEnd) { this.it = 0; this.onFrame(); }
     this.playing = true;
     this._last = performance.now();
     this._carry = 0;
     if (!this._raf) this._raf = requestAnimationFrame(this._tick);
+    this.onFrame();
   }
 
   pause() {
+    if (!this.playing) return;
     this.playing = false;
+    this.onFrame();
   }
 
   toggle() {
@@ -44,14 +56,13 @@ export class Player {
   }
 
   step(n = 1) {
-    this.pause();
+    this.playing = false;
     this.seek(this.it + n);
   }
 
   seek(it) {
-    const from = this.it;
     this.it = Math.max(0, Math.min(Math.round(it), this.max));
-    this.onFrame(from, this.it);
+    this.onFrame();
   }
 
   _tick() {
@@ -61,16 +72,21 @@ export class Player {
     const rate = (Math.max(this.total, 50) / PLAY_SECONDS) * this.speed; // iterations per second
     this._carry += ((now - this._last) / 1000) * rate;
     this._last = now;
-    const n = Math.floor(this._carry);
-    if (this.it < this.max && n > 0) {
-      this._carry -= n;
-      const from = this.it;
-      this.it = Math.min(this.max, this.it + n);
-      this.onFrame(from, this.it);
-    } else if (this.max >= this.total) {
-      this.playing = false; // reached the end
-      this.onFrame(this.it, this.it);
+    if (this.it >= this.max) {
+      this._carry = 0;
+      if (this.complete) { // the end: stop here (Play again replays)
+        this.playing = false;
+        this.onFrame();
+        return;
+      }
+      // waiting for points still on their way: setAvailable() wakes the loop
       return;
+    }
+    const n = Math.floor(this._carry);
+    if (n > 0) {
+      this._carry -= n;
+      this.it = Math.min(this.max, this.it + n);
+      this.onFrame();
     }
     this._raf = requestAnimationFrame(this._tick);
   }

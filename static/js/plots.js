@@ -1,18 +1,30 @@
-// Rendering with Plotly: Plotly.react with the full state for redraws, Plotly.extendTraces
-// while playback grows the paths, uirevision so the user's zoom survives updates.
+// Rendering with Plotly: Plotly.react with the full state for redraws, Plotly.extendTraces while
+// playback grows the paths, uirevision so the user's zoom survives updates. This is the ONE module
+// that touches Plotly and its internals (_fullLayout, p2l): the rest of the studio calls these.
 /* global Plotly */
+import { escapePlotly as esc } from "./format.js";
+import { t } from "./i18n.js";
 
-const CONFIG = { responsive: true, displaylogo: false, toImageButtonOptions: { filename: "optiviz" } };
-const FONT = { family: "system-ui, sans-serif", size: 12 };
+// No "edit in chart studio" / "share" (it uploads to an outside service), no camera on the map
+// (its PNG would hold one layer only: the studio's own PNG buttons compose the layers).
+const REMOVE = ["sendDataToCloud", "editInChartStudio", "toImage", "lasso2d", "select2d"];
+const CONFIG = { responsive: true, displaylogo: false, showSendToCloud: false, showEditInChartStudio: false,
+  modeBarButtonsToRemove: REMOVE, toImageButtonOptions: { filename: "optiviz" } };
+const CONFIG_BG = { staticPlot: true }; // resized by the app, never by itself mid-draw
+const FONT = { family: "system-ui, 'Noto Sans CJK SC', sans-serif", size: 12 };
+
+// A text from the catalogue, or `fallback` where the page has not loaded the studio's texts.
+const tx = (key, fallback, values) => { const s = t(key, values); return s === key ? fallback : s; };
 
 export function contourZ(grid, surface) {
   const flat = grid.z.flat().filter((v) => v !== null);
-  const zmin = Math.min(...flat);
-  const zmax = Math.max(...flat);
+  let zmin = Infinity;
+  let zmax = -Infinity;
+  for (const v of flat) { if (v < zmin) zmin = v; if (v > zmax) zmax = v; }
   const log = surface.log_contours || (zmax - zmin > 1e3 && zmax - zmin > 100 * (median(flat) - zmin));
-  if (!log) return { z: grid.z, log: false, zmin };
+  if (!log) return { z: grid.z, log: false, zmin, zmax };
   const eps = Math.max((zmax - zmin) * 1e-6, 1e-12);
-  return { z: grid.z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - zmin + eps)))), log: true, zmin };
+  return { z: grid.z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - zmin + eps)))), log: true, zmin, zmax };
 }
 
 function median(a) {
@@ -20,35 +32,30 @@ function median(a) {
   return s[Math.floor(s.length / 2)];
 }
 
-function hoverData(run, upto) {
-  const n = Math.min(upto + 1, run.x.length);
-  const cd = new Array(n);
-  for (let t = 0; t < n; t++) cd[t] = [t, run.loss[t], run.lr[t] ?? null, run.grad_norm[t] ?? null];
-  return cd;
-}
+const hover = () => `<b>%{fullData.name}</b><br>${esc(tx("studio.plot.iteration", "iteration"))} %{pointNumber}<br>`
+  + `x %{x:.5g}, y %{y:.5g}<br>${esc(tx("studio.plot.loss", "loss"))} %{customdata:.5g}<extra></extra>`;
 
-const HOVER = "<b>%{fullData.name}</b><br>iteration %{customdata[0]}<br>x %{x:.5g}, y %{y:.5g}<br>" +
-  "loss %{customdata[1]:.5g}<br>lr %{customdata[2]:.3g}<br>grad norm %{customdata[3]:.3g}<extra></extra>";
-
-// The map is two aligned Plotly layers: the contour below (redrawn only when the surface or the
-// zoom changes) and the paths above, so that playback frames never recompute the contour.
+// The map is two aligned Plotly layers: the contour below (redrawn only when the surface, the zoom,
+// the size or the aspect changes) and the paths above, so that playback never recomputes the contour.
 export function contourTraces(model) {
-  const { grid } = model;
-  const cz = contourZ(grid, model.surface);
+  const cz = contourZ(model.grid, model.surface);
   return [{
-    type: "contour", x: grid.x, y: grid.y, z: cz.z, ncontours: 30, showscale: false, hoverinfo: "skip",
+    type: "contour", x: model.grid.x, y: model.grid.y, z: cz.z, ncontours: 30, showscale: false, hoverinfo: "skip",
     colorscale: "Greys", reversescale: true, opacity: 0.55, contours: { coloring: "heatmap", showlines: true },
     line: { width: 0.6, color: "rgba(60,60,60,0.45)" }, name: cz.log ? "log₁₀ loss" : "loss",
   }];
 }
 
-// Traces of the path layer: [minima, (path, head, end) per shown run]
+const last = (a) => a[a.length - 1];
+
+// Traces of the path layer: [minima, (path, start, head, end) per shown run]. Paths are lines;
+// markers only where they mean something (start, current point, end).
 export function mapTraces(model, it, runIndices) {
   const { surface } = model;
   const traces = [{
     type: "scatter", mode: "markers", x: surface.minima.map((m) => m[0]), y: surface.minima.map((m) => m[1]),
     marker: { symbol: "star", size: 14, color: "#ffffff", line: { color: "#000", width: 1.5 } }, name: "minima",
-    hovertemplate: "minimum (%{x:.4g}, %{y:.4g})<extra></extra>", showlegend: false,
+    hovertemplate: `${esc(tx("studio.plot.minimum", "minimum"))} (%{x:.4g}, %{y:.4g})<extra></extra>`, showlegend: false,
   }];
   for (const i of runIndices) {
     const r = model.runs[i];
@@ -56,142 +63,237 @@ export function mapTraces(model, it, runIndices) {
     const upto = data ? Math.min(it, data.x.length - 1) : -1;
     const xs = data ? data.x.slice(0, upto + 1) : [];
     const ys = data ? data.y.slice(0, upto + 1) : [];
-    traces.push({ type: "scatter", mode: "lines+markers", x: xs, y: ys, name: model.labels[i],
-      line: { color: r.color, width: 2 }, marker: { size: 3, color: r.color },
-      customdata: data ? hoverData(data, upto) : [], hovertemplate: HOVER, meta: { run: i, role: "path" } });
-    traces.push({ type: "scatter", mode: "markers", x: xs.length ? [xs[xs.length - 1]] : [], y: ys.length ? [ys[ys.length - 1]] : [],
+    const name = esc(model.labels[i]);
+    traces.push({ type: "scatter", mode: "lines", x: xs, y: ys, name, line: { color: r.color, width: 2, dash: r.dash || "solid" },
+      customdata: data ? data.loss.slice(0, upto + 1) : [], hovertemplate: hover(), meta: { run: i, role: "path" } });
+    traces.push({ type: "scatter", mode: "markers", x: xs.slice(0, 1), y: ys.slice(0, 1), showlegend: false, hoverinfo: "skip",
+      marker: { size: 7, symbol: "circle-open", color: r.color, line: { width: 2, color: r.color } }, meta: { run: i, role: "start" } });
+    traces.push({ type: "scatter", mode: "markers", x: xs.length ? [last(xs)] : [], y: ys.length ? [last(ys)] : [],
       marker: { size: 11, color: r.color, line: { color: "#fff", width: 2 } }, showlegend: false, hoverinfo: "skip",
       meta: { run: i, role: "head" } });
     const ended = data && data.done && upto >= data.x.length - 1;
     const symbol = data?.status === "diverged" ? "x" : data?.status === "converged" ? "circle-open" : "square-open";
-    traces.push({ type: "scatter", mode: "markers", x: ended ? [xs[xs.length - 1]] : [], y: ended ? [ys[ys.length - 1]] : [],
+    traces.push({ type: "scatter", mode: "markers", x: ended ? [last(xs)] : [], y: ended ? [last(ys)] : [],
       marker: { size: 16, symbol, color: r.color, line: { width: 3, color: r.color } }, showlegend: false,
-      hovertemplate: `${model.labels[i]}: ${data?.status ?? ""} at step ${data?.steps_taken ?? ""}<extra></extra>`,
+      hovertemplate: `${name}<br>${esc(model.statusText ? model.statusText(data) : data?.status ?? "")}<extra></extra>`,
       meta: { run: i, role: "end" } });
   }
   return traces;
 }
 
-export function mapLayout(model, title, annotations = [], background = false, ranges = null) {
+const MARGIN = { l: 50, r: 10, t: 28, b: 45 };
+
+// Equal axis scale, computed here (not with scaleanchor, whose constrained domain Plotly.react keeps
+// from the previous surface): the plot area shrinks along one axis, centred, so that a unit is as
+// long on x as on y. Both layers get the same domains, so they stay aligned.
+function equalDomains(size, xr, yr) {
+  if (!size || !(size.w > 0) || !(size.h > 0)) return { x: [0, 1], y: [0, 1] };
+  const w = size.w - MARGIN.l - MARGIN.r;
+  const h = size.h - MARGIN.t - MARGIN.b;
+  const s = Math.min(w / Math.abs(xr[1] - xr[0]), h / Math.abs(yr[1] - yr[0]));
+  const fx = Math.min(1, (s * Math.abs(xr[1] - xr[0])) / w);
+  const fy = Math.min(1, (s * Math.abs(yr[1] - yr[0])) / h);
+  return { x: [(1 - fx) / 2, (1 + fx) / 2], y: [(1 - fy) / 2, (1 + fy) / 2] };
+}
+
+export function mapLayout(model, title, annotations = [], background = false, ranges = null, size = null) {
   const s = model.surface;
-  const axis = (range, name) => ({
-    range: range, title: { text: background ? name : "" }, zeroline: false, autorange: false,
+  const xr = ranges ? ranges.x : s.x_range;
+  const yr = ranges ? ranges.y : s.y_range;
+  const dom = model.equal ? equalDomains(size, xr, yr) : { x: [0, 1], y: [0, 1] };
+  const axis = (range, name, domain) => ({
+    range, title: { text: background ? name : "" }, zeroline: false, autorange: false, domain,
     showgrid: background, showticklabels: background, ticks: background ? "outside" : "",
   });
+  const legend = !background && model.plotlyLegend !== false;
   return {
-    uirevision: model.surfaceKey, margin: { l: 50, r: 10, t: 28, b: 45 }, font: FONT,
-    title: title && !background ? { text: title, font: { size: 13 } } : undefined,
-    xaxis: axis(ranges ? ranges.x : s.x_range, s.kind === "dataset" ? "w" : "x"),
-    yaxis: axis(ranges ? ranges.y : s.y_range, s.kind === "dataset" ? "b" : "y"),
-    // the legend sits inside the plot area: outside, Plotly would grow the top layer's margins and
-    // the paths would no longer line up with the contour layer below
-    showlegend: !background, hovermode: "closest",
+    uirevision: `${model.surfaceKey}|${!!model.equal}`, margin: MARGIN, font: FONT,
+    title: title && !background ? { text: esc(title), font: { size: 13 } } : undefined,
+    xaxis: axis(xr, s.kind === "dataset" ? "w" : "x", dom.x), yaxis: axis(yr, s.kind === "dataset" ? "b" : "y", dom.y),
+    // a legend inside the plot area: outside, Plotly would grow the top layer's margins
+    showlegend: legend, hovermode: "closest", dragmode: model.dragmode || "zoom",
     legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
     annotations, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: background ? "#fff" : "rgba(0,0,0,0)",
   };
 }
 
-const CONFIG_BG = { staticPlot: true }; // resized by the app (see main.js), never by itself mid-draw
+const divSize = (div) => ({ w: div.clientWidth, h: div.clientHeight });
 
-// layer = { bg, fg }: two stacked divs of the same size
+// The ranges the top layer shows now (the user's zoom), or null.
+function shownRanges(div, key) {
+  if (!div._fullLayout || !div.layout || div.layout.uirevision !== key) return null;
+  return { x: div._fullLayout.xaxis.range.slice(), y: div._fullLayout.yaxis.range.slice() };
+}
+
+function plotSize(div) {
+  const fl = div._fullLayout;
+  if (fl && fl.xaxis && fl.xaxis._length) return { w: fl.xaxis._length, h: fl.yaxis._length, xr: fl.xaxis.range, yr: fl.yaxis.range };
+  return { w: Math.max(200, div.clientWidth - 60), h: Math.max(150, div.clientHeight - 75) };
+}
+
+function contourKey(layer, model, title, ranges) {
+  const r = ranges || { x: model.surface.x_range, y: model.surface.y_range };
+  return `${model.surfaceKey}|${model.equal}|${title || ""}|${JSON.stringify(r)}|${layer.bg.clientWidth}x${layer.bg.clientHeight}`;
+}
+
+async function drawContour(layer, model, title, ranges) {
+  // newPlot, not react: react's layout-only path for contours can lose their calcdata
+  await Plotly.newPlot(layer.bg, contourTraces(model), mapLayout(model, title, [], true, ranges, divSize(layer.bg)), CONFIG_BG);
+  layer.bg._key = contourKey(layer, model, title, ranges);
+  layer.bg._surfaceKey = model.surfaceKey;
+}
+
+// layer = { bg, fg }: two stacked divs of the same size. The contour is keyed on the surface (and
+// zoom, size, aspect): whatever was drawn before, a new surface redraws it.
 export async function drawMap(layer, model, it, runIndices, title) {
-  const ranges = layer.fg._fullLayout && layer.fg.layout?.uirevision === model.surfaceKey
-    ? { x: layer.fg._fullLayout.xaxis.range.slice(), y: layer.fg._fullLayout.yaxis.range.slice() } : null;
-  const bgKey = `${model.surfaceKey}|${title || ""}|${JSON.stringify(ranges)}|${layer.bg.clientWidth}x${layer.bg.clientHeight}`;
-  if (layer.bg._key !== bgKey) { // the contour only changes with the surface, zoom or size
-    // newPlot, not react: react's layout-only path for contours can lose their calcdata
-    await Plotly.newPlot(layer.bg, contourTraces(model), mapLayout(model, title, [], true, ranges), CONFIG_BG);
-    layer.bg._key = bgKey;
-  }
-  const p = await Plotly.react(layer.fg, mapTraces(model, it, runIndices), mapLayout(model, title, arrows(model, it, runIndices)), CONFIG);
+  const key = `${model.surfaceKey}|${!!model.equal}`;
+  const ranges = shownRanges(layer.fg, key);
+  if (layer.bg._key !== contourKey(layer, model, title, ranges)) await drawContour(layer, model, title, ranges);
+  const p = await Plotly.react(layer.fg, mapTraces(model, it, runIndices),
+    mapLayout(model, title, arrows(model, it, runIndices, plotSize(layer.fg)), false, ranges, divSize(layer.fg)), CONFIG);
+  layer.fg._model = model;
+  layer.fg._title = title;
   if (!layer.fg._synced) { // the user zooms or pans the top layer: redraw the contour to match
     layer.fg._synced = true;
-    layer.fg.on("plotly_relayout", (ev) => {
-      if (!Object.keys(ev).some((k) => k.startsWith("xaxis") || k.startsWith("yaxis"))) return;
+    layer.fg.on("plotly_relayout", async (ev) => {
+      if (!Object.keys(ev).some((k) => /^[xy]axis\.(range|autorange)/.test(k))) return;
+      const m = layer.fg._model;
       const fl = layer.fg._fullLayout;
       const r = { x: fl.xaxis.range.slice(), y: fl.yaxis.range.slice() };
-      layer.bg._key = null;
-      Plotly.newPlot(layer.bg, contourTraces(model), mapLayout(model, title, [], true, r), CONFIG_BG);
+      if (m.equal) { // keep a unit as long on x as on y in the zoomed view
+        const dom = equalDomains(divSize(layer.fg), r.x, r.y);
+        await Plotly.relayout(layer.fg, { "xaxis.domain": dom.x, "yaxis.domain": dom.y });
+      }
+      drawContour(layer, m, layer.fg._title, r);
     });
   }
   return p;
 }
 
-// Redraw only the path layer (the contour below is untouched).
-export function drawPaths(div, model, it, runIndices, title) {
-  return Plotly.react(div, mapTraces(model, it, runIndices), mapLayout(model, title, arrows(model, it, runIndices)), CONFIG);
-}
-
-// Grow the drawn paths from index `from` to `to` (inclusive) without redrawing everything.
-export async function extendMap(layer, model, from, to) {
+// Grow the drawn paths to index `to` (inclusive) without redrawing everything.
+export async function extendMap(layer, model, to) {
   const div = layer.fg;
   const traces = div.data || [];
   const idx = [];
   const xs = [];
   const ys = [];
   const cds = [];
-  const heads = { idx: [], x: [], y: [] };
+  const moved = { idx: [], x: [], y: [] };
+  const ends = [];
   traces.forEach((tr, k) => {
     const meta = tr.meta;
     if (!meta) return;
     const data = model.result?.[meta.run];
     if (!data) return;
-    const last = Math.min(to, data.x.length - 1);
+    const end = Math.min(to, data.x.length - 1);
     if (meta.role === "path") {
       const start = tr.x.length;
-      if (last < start) return;
+      if (end < start) return;
       idx.push(k);
-      xs.push(data.x.slice(start, last + 1));
-      ys.push(data.y.slice(start, last + 1));
-      const cd = [];
-      for (let t = start; t <= last; t++) cd.push([t, data.loss[t], data.lr[t] ?? null, data.grad_norm[t] ?? null]);
-      cds.push(cd);
-    } else if (meta.role === "head" && last >= 0) {
-      heads.idx.push(k);
-      heads.x.push([data.x[last]]);
-      heads.y.push([data.y[last]]);
+      xs.push(data.x.slice(start, end + 1));
+      ys.push(data.y.slice(start, end + 1));
+      cds.push(data.loss.slice(start, end + 1));
+    } else if ((meta.role === "head" || (meta.role === "start" && !tr.x.length)) && end >= 0) {
+      moved.idx.push(k);
+      moved.x.push(meta.role === "head" ? [data.x[end]] : [data.x[0]]);
+      moved.y.push(meta.role === "head" ? [data.y[end]] : [data.y[0]]);
+    } else if (meta.role === "end") { // the end marker: shown once the run has ended and playback is there
+      const ended = data.done && end >= data.x.length - 1 && end >= 0;
+      if (ended !== (tr.x.length > 0)) {
+        moved.idx.push(k);
+        moved.x.push(ended ? [data.x[end]] : []);
+        moved.y.push(ended ? [data.y[end]] : []);
+        ends.push([k, data]);
+      }
     }
   });
   if (idx.length) await Plotly.extendTraces(div, { x: xs, y: ys, customdata: cds }, idx);
-  const notes = arrows(model, to, traces.filter((t) => t.meta?.role === "path").map((t) => t.meta.run));
-  if (heads.idx.length) await Plotly.update(div, { x: heads.x, y: heads.y }, { annotations: notes }, heads.idx);
+  const runs = traces.filter((tr) => tr.meta?.role === "path").map((tr) => tr.meta.run);
+  const notes = arrows(model, to, runs, plotSize(div));
+  if (moved.idx.length) await Plotly.update(div, { x: moved.x, y: moved.y }, { annotations: notes }, moved.idx);
+  else await Plotly.relayout(div, { annotations: notes });
+  if (ends.length) { // the end markers' symbols and hovers say how the runs ended (one restyle for all)
+    const symbol = (d) => (d.status === "diverged" ? "x" : d.status === "converged" ? "circle-open" : "square-open");
+    await Plotly.restyle(div, { "marker.symbol": ends.map(([, d]) => symbol(d)),
+      hovertemplate: ends.map(([k, d]) => `${traces[k].hovertemplate.split("<br>")[0]}<br>${esc(model.statusText ? model.statusText(d) : d.status)}<extra></extra>`) },
+    ends.map(([k]) => k));
+  }
 }
 
-// Optimizer internals at iteration `it`: the raw gradient, the velocity/first moment and the step.
-export function arrows(model, it, runIndices) {
+// Charts of long runs: at most ~2 points per pixel column (min and max of each bucket kept, so
+// spikes stay visible); short runs are drawn point for point.
+function thin(t, y, max = 3000) {
+  const n = y.length;
+  if (n <= max) return [t, y];
+  const buckets = Math.floor(max / 2);
+  const size = n / buckets;
+  const tx = [];
+  const ty = [];
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor(b * size);
+    const to = Math.min(n, Math.floor((b + 1) * size));
+    let lo = from;
+    let hi = from;
+    for (let k = from; k < to; k++) { if (y[k] < y[lo]) lo = k; if (y[k] > y[hi]) hi = k; }
+    for (const k of lo <= hi ? [lo, hi] : [hi, lo]) { if (tx[tx.length - 1] !== k) { tx.push(t[k]); ty.push(y[k]); } }
+  }
+  return [tx, ty];
+}
+
+// Optimizer internals at iteration `it`: −g (dark, thin, open head), −v (run colour, medium) and
+// the step (run colour, thick). Arrows have different lengths and labels are moved apart.
+export function arrows(model, it, runIndices, size) {
   if (!model.showArrows) return [];
   const out = [];
   const s = model.surface;
-  const span = Math.max(s.x_range[1] - s.x_range[0], s.y_range[1] - s.y_range[0]);
+  const xr = size?.xr || s.x_range;
+  const yr = size?.yr || s.y_range;
+  const W = size?.w || 500;
+  const H = size?.h || 350;
+  const kx = W / (xr[1] - xr[0]);
+  const ky = H / (yr[1] - yr[0]);
+  const placed = [];
   for (const i of runIndices) {
     const d = model.result?.[i];
     if (!d || !d.state || it >= d.lr.length) continue;
     const x0 = d.x[it];
     const y0 = d.y[it];
     const color = model.runs[i].color;
-    const vec = (vx, vy, label, dash) => {
-      const n = Math.hypot(vx, vy);
+    const vec = (vx, vy, label, length, style) => {
+      const n = Math.hypot(vx * kx, vy * ky);
       if (!(n > 0)) return;
-      const k = (0.07 * span) / n; // drawn at a fixed length: directions compare, sizes are in the panel
-      out.push({ x: x0 + vx * k, y: y0 + vy * k, ax: x0, ay: y0, xref: "x", yref: "y", axref: "x", ayref: "y",
-        showarrow: true, arrowhead: 2, arrowsize: 1.2, arrowwidth: dash ? 1.5 : 2.5, arrowcolor: color,
-        opacity: dash ? 0.6 : 1, text: label, font: { size: 10, color }, standoff: 0 });
+      const f = length / n;
+      const ux = (vx * kx) / n;
+      const uy = (vy * ky) / n;
+      out.push({ x: x0 + vx * f, y: y0 + vy * f, ax: x0, ay: y0, xref: "x", yref: "y", axref: "x", ayref: "y", text: "",
+        showarrow: true, standoff: 0, ...style });
+      // the label beyond the tip; moved down until it overlaps no other label
+      let px = x0 * kx + ux * (length + 12);
+      let py = -y0 * ky - uy * (length + 12);
+      let shift = 0;
+      while (placed.some((p) => Math.abs(p[0] - px) < 26 && Math.abs(p[1] - (py + shift)) < 13) && shift < 200) shift += 13;
+      placed.push([px, py + shift]);
+      out.push({ x: x0 + vx * f, y: y0 + vy * f, xref: "x", yref: "y", showarrow: false, text: esc(label),
+        xshift: ux * 12, yshift: uy * 12 - shift, font: { size: 11, color: style.arrowcolor }, bgcolor: "rgba(255,255,255,0.75)" });
     };
-    vec(-d.state.gx[it], -d.state.gy[it], "−g", true);
-    if (d.state.mx) vec(-d.state.mx[it], -d.state.my[it], "−v", true);
-    vec(d.x[it + 1] - x0, d.y[it + 1] - y0, "step", false);
+    vec(-d.state.gx[it], -d.state.gy[it], "−g", 44, { arrowhead: 3, arrowwidth: 1.4, arrowsize: 1.3, arrowcolor: "#333333" });
+    if (d.state.mx) vec(-d.state.mx[it], -d.state.my[it], "−v", 56, { arrowhead: 1, arrowwidth: 1.8, arrowsize: 1, arrowcolor: color, opacity: 0.75 });
+    vec(d.x[it + 1] - x0, d.y[it + 1] - y0, tx("studio.arrow.step", "step"), 70, { arrowhead: 2, arrowwidth: 3, arrowsize: 1, arrowcolor: color });
   }
   return out;
 }
 
+// 3D: the surface in greys (run colours stand out), true aspect from the ranges, paths and
+// current points drawn just above the surface so it never hides them.
 export function draw3D(div, model, it, runIndices) {
   const { grid } = model;
-  const cz = contourZ(grid, model.surface);
-  const traces = [{ type: "surface", x: grid.x, y: grid.y, z: grid.z, colorscale: "Viridis", opacity: 0.85,
-    showscale: false, hoverinfo: "skip", contours: { z: { show: true, usecolormap: true, project: { z: true } } } }];
   const s = model.surface;
-  const flat = grid.z.flat().filter((v) => v !== null);
-  const zr = [Math.min(...flat), Math.max(...flat)];
+  let zlo = Infinity;
+  let zhi = -Infinity;
+  for (const row of grid.z) for (const v of row) if (v !== null) { if (v < zlo) zlo = v; if (v > zhi) zhi = v; }
+  const lift = (zhi - zlo) * 0.012;
+  const traces = [{ type: "surface", x: grid.x, y: grid.y, z: grid.z, colorscale: "Greys", reversescale: true, opacity: 0.9,
+    showscale: false, hoverinfo: "skip", contours: { z: { show: true, color: "#888", width: 1 } } }];
   const inside = (x, y) => x >= s.x_range[0] && x <= s.x_range[1] && y >= s.y_range[0] && y <= s.y_range[1];
   for (const i of runIndices) {
     const d = model.result?.[i];
@@ -199,54 +301,154 @@ export function draw3D(div, model, it, runIndices) {
     let upto = Math.min(it, d.x.length - 1);
     const out = d.x.findIndex((x, k) => k <= upto && !inside(x, d.y[k]));
     if (out >= 0) upto = out - 1; // the 3D scene shows the display range only
-    traces.push({ type: "scatter3d", mode: "lines+markers", x: d.x.slice(0, upto + 1), y: d.y.slice(0, upto + 1),
-      z: d.loss.slice(0, upto + 1), name: model.labels[i], line: { color: model.runs[i].color, width: 5 },
-      marker: { size: 2, color: model.runs[i].color } });
+    if (upto < 0) continue;
+    const z = d.loss.slice(0, upto + 1).map((v) => Math.min(v, zhi) + lift);
+    const color = model.runs[i].color;
+    const name = esc(model.labels[i]);
+    traces.push({ type: "scatter3d", mode: "lines", x: d.x.slice(0, upto + 1), y: d.y.slice(0, upto + 1), z, name,
+      line: { color, width: 6, dash: model.runs[i].dash || "solid" }, hovertemplate: hover().replace("%{customdata:.5g}", "%{z:.5g}") });
+    traces.push({ type: "scatter3d", mode: "markers", x: [d.x[0], d.x[upto]], y: [d.y[0], d.y[upto]], z: [z[0], z[upto]], showlegend: false,
+      marker: { size: [4, 7], color: ["#ffffff", color], line: { color, width: 2 } }, hoverinfo: "skip" });
   }
+  const xs = s.x_range[1] - s.x_range[0];
+  const ys = s.y_range[1] - s.y_range[0];
+  const ry = Math.min(4, Math.max(0.25, ys / xs));
   return Plotly.react(div, traces, {
-    uirevision: model.surfaceKey, margin: { l: 0, r: 0, t: 0, b: 0 }, font: FONT, showlegend: true,
-    legend: { orientation: "h" }, scene: { xaxis: { title: { text: "x" }, range: s.x_range }, yaxis: { title: { text: "y" }, range: s.y_range },
-      zaxis: { title: { text: cz.log ? "loss (linear)" : "loss" }, range: zr }, aspectmode: "cube" },
+    uirevision: model.surfaceKey, margin: { l: 0, r: 0, t: 0, b: 0 }, font: FONT, showlegend: false,
+    scene: { xaxis: { title: { text: "x" }, range: s.x_range }, yaxis: { title: { text: "y" }, range: s.y_range },
+      zaxis: { title: { text: esc(tx("studio.plot.loss", "loss")) }, range: [zlo, zhi + 2 * lift] },
+      aspectmode: "manual", aspectratio: { x: 1, y: ry, z: 0.6 } },
   }, CONFIG);
 }
 
+// Log axes labelled 10ᵏ only: one tick every `step` decades, chosen from the data's span.
+function logTicks(values) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) if (v > 0 && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  if (!(hi > 0)) return {};
+  const decades = Math.max(1, Math.log10(hi) - Math.log10(lo));
+  return { dtick: Math.max(1, Math.ceil(decades / 6)), tick0: 0, exponentformat: "power", minor: { showgrid: false } };
+}
+
 // Linked charts: loss (log), learning rate and gradient norm against iteration, with a cursor.
+// Three columns on a wide screen, three rows on a phone.
 export function drawCharts(div, model, it, runIndices) {
   const traces = [];
+  const losses = [];
+  const norms = [];
+  const it_ = esc(tx("studio.plot.iteration", "iteration"));
   for (const i of runIndices) {
     const d = model.result?.[i];
     if (!d) continue;
     const color = model.runs[i].color;
-    const t = d.x.map((_, k) => k);
-    const name = model.labels[i];
-    traces.push({ x: t, y: d.loss, name, line: { color }, xaxis: "x", yaxis: "y", legendgroup: name,
-      hovertemplate: `${name}<br>t %{x}<br>loss %{y:.4g}<extra></extra>` });
+    const dash = model.runs[i].dash || "solid";
+    const t_ = d.x.map((_, k) => k);
+    const name = esc(model.labels[i]);
+    losses.push(d.loss);
+    norms.push(d.grad_norm);
+    const [lx, ly] = thin(t_, d.loss);
+    traces.push({ x: lx, y: ly, name, line: { color, dash }, xaxis: "x", yaxis: "y", legendgroup: String(i),
+      hovertemplate: `${name}<br>${esc(tx("studio.plot.loss", "loss"))} %{y:.4g}<extra></extra>` });
     if (d.batch_loss) {
-      traces.push({ x: t.slice(0, d.batch_loss.length), y: d.batch_loss, name: `${name} (mini-batch)`, legendgroup: name,
-        line: { color, width: 1 }, opacity: 0.45, xaxis: "x", yaxis: "y", showlegend: false,
-        hovertemplate: `${name}<br>t %{x}<br>mini-batch cost %{y:.4g}<extra></extra>` });
+      const [bx, by] = thin(t_, d.batch_loss);
+      traces.push({ x: bx, y: by, name: `${name} (${esc(tx("studio.plot.mini_batch", "mini-batch"))})`,
+        legendgroup: String(i), line: { color, width: 1 }, opacity: 0.45, xaxis: "x", yaxis: "y", showlegend: false,
+        hovertemplate: `${name}<br>${esc(tx("studio.plot.mini_batch", "mini-batch"))} %{y:.4g}<extra></extra>` });
     }
-    traces.push({ x: t.slice(0, d.lr.length), y: d.lr, line: { color }, xaxis: "x2", yaxis: "y2", legendgroup: name,
-      showlegend: false, hovertemplate: `${name}<br>t %{x}<br>lr %{y:.4g}<extra></extra>` });
-    traces.push({ x: t.slice(0, d.grad_norm.length), y: d.grad_norm, line: { color }, xaxis: "x3", yaxis: "y3",
-      legendgroup: name, showlegend: false, hovertemplate: `${name}<br>t %{x}<br>grad norm %{y:.4g}<extra></extra>` });
+    const [rx, ry] = thin(t_, d.lr);
+    const [gx, gy] = thin(t_, d.grad_norm);
+    traces.push({ x: rx, y: ry, line: { color, dash }, xaxis: "x2", yaxis: "y2", legendgroup: String(i), name,
+      showlegend: false, hovertemplate: `${name}<br>${esc(tx("studio.plot.lr", "learning rate"))} %{y:.4g}<extra></extra>` });
+    traces.push({ x: gx, y: gy, line: { color, dash }, xaxis: "x3", yaxis: "y3", name,
+      legendgroup: String(i), showlegend: false, hovertemplate: `${name}<br>${esc(tx("studio.plot.grad_norm", "gradient norm"))} %{y:.4g}<extra></extra>` });
   }
-  const positive = runIndices.every((i) => !model.result?.[i] || model.result[i].loss.every((v) => v > 0));
-  const cursor = (ax) => ({ type: "line", xref: ax, yref: "paper", x0: it, x1: it, y0: 0, y1: 1,
+  const positive = losses.every((l) => l.every((v) => v > 0));
+  // learning rates: from 0 on a linear axis, or on a log axis where they differ by orders of magnitude
+  let lrLo = Infinity;
+  let lrHi = 0;
+  for (const i of runIndices) for (const v of model.result?.[i]?.lr || []) { if (v < lrLo) lrLo = v; if (v > lrHi) lrHi = v; }
+  const lrLog = lrLo > 0 && lrHi / lrLo > 20;
+  const stacked = div.clientWidth < 700;
+  const cursor = (ax) => ({ type: "line", xref: ax, yref: `${ax.replace("x", "y")} domain`, x0: it, x1: it, y0: 0, y1: 1,
     line: { color: "#555", width: 1, dash: "dot" } });
+  // each chart's name above it (rotated axis titles collide with the next chart's tick labels)
+  const title = (axis, key, fb) => ({ xref: `${axis} domain`, yref: `${axis.replace("x", "y")} domain`, x: 0, y: 1, xanchor: "left",
+    yanchor: "bottom", yshift: 2, showarrow: false, text: `<b>${esc(tx(key, fb))}</b>`, font: { size: 12 } });
   return Plotly.react(div, traces, {
-    uirevision: model.surfaceKey, font: FONT, margin: { l: 55, r: 10, t: 10, b: 30 }, showlegend: false,
-    grid: { rows: 1, columns: 3, pattern: "independent" }, hovermode: "x unified",
-    xaxis: { title: { text: "iteration" } }, xaxis2: { title: { text: "iteration" } }, xaxis3: { title: { text: "iteration" } },
-    yaxis: { type: positive ? "log" : "linear", title: { text: "loss" }, exponentformat: "power" },
-    yaxis2: { title: { text: "learning rate" }, exponentformat: "power" },
-    yaxis3: { type: "log", title: { text: "gradient norm" }, exponentformat: "power" },
+    uirevision: model.surfaceKey, font: FONT, margin: { l: 50, r: 12, t: 22, b: 36 }, showlegend: false,
+    annotations: [title("x", "studio.plot.loss", "loss"), title("x2", "studio.plot.lr", "learning rate"), title("x3", "studio.plot.grad_norm", "gradient norm")],
+    grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.2 } : { rows: 1, columns: 3, pattern: "independent", xgap: 0.12 },
+    hovermode: "x unified",
+    xaxis: { title: stacked ? undefined : { text: it_ } }, xaxis2: { title: stacked ? undefined : { text: it_ } }, xaxis3: { title: { text: it_ } },
+    yaxis: { type: positive ? "log" : "linear", ...(positive ? logTicks(losses.flat()) : {}) },
+    yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi]) } : { rangemode: "tozero", exponentformat: "power" },
+    yaxis3: { type: "log", ...logTicks(norms.flat()) },
     shapes: [cursor("x"), cursor("x2"), cursor("x3")],
-  }, CONFIG);
+  }, { ...CONFIG, modeBarButtonsToRemove: REMOVE });
 }
 
 export function moveCursor(div, it) {
-  if (!div.layout) return;
-  Plotly.relayout(div, { "shapes[0].x0": it, "shapes[0].x1": it, "shapes[1].x0": it, "shapes[1].x1": it,
+  if (!div.layout) return Promise.resolve();
+  return Plotly.relayout(div, { "shapes[0].x0": it, "shapes[0].x1": it, "shapes[1].x0": it, "shapes[1].x1": it,
     "shapes[2].x0": it, "shapes[2].x1": it });
+}
+
+export const purge = (div) => { if (window.Plotly && div.data) Plotly.purge(div); };
+
+// The data coordinates under a pointer, or null outside the plot area (the map's click/tap).
+export function dataCoords(div, clientX, clientY) {
+  const fl = div._fullLayout;
+  if (!fl || !fl.xaxis || !fl.xaxis.p2l) return null;
+  const rect = div.getBoundingClientRect();
+  const px = clientX - rect.left - fl.xaxis._offset;
+  const py = clientY - rect.top - fl.yaxis._offset;
+  if (px < 0 || py < 0 || px > fl.xaxis._length || py > fl.yaxis._length) return null;
+  return [fl.xaxis.p2l(px), fl.yaxis.p2l(py)];
+}
+
+// --- PNG for slides: the layers composed on white, with a legend strip on the right --------------
+
+function loadImage(url) {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = reject;
+    img.src = url;
+  });
+}
+
+// divs: stacked layers (drawn in order); legend: [{ label, color, dash }] (plain text).
+export async function composePNG(divs, legend, scale = 2) {
+  const w = divs[0].clientWidth;
+  const h = divs[0].clientHeight;
+  const urls = await Promise.all(divs.map((d) => Plotly.toImage(d, { format: "png", width: w, height: h, scale })));
+  const images = await Promise.all(urls.map(loadImage));
+  const probe = document.createElement("canvas").getContext("2d");
+  probe.font = `${12 * scale}px system-ui, 'Noto Sans CJK SC', sans-serif`;
+  const textW = Math.max(0, ...legend.map((l) => probe.measureText(l.label).width));
+  const strip = legend.length ? textW + 52 * scale : 0;
+  const canvas = document.createElement("canvas");
+  canvas.width = w * scale + strip;
+  canvas.height = Math.max(h * scale, (legend.length * 20 + 20) * scale);
+  const g = canvas.getContext("2d");
+  g.fillStyle = "#ffffff";
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  for (const img of images) g.drawImage(img, 0, 0, w * scale, h * scale);
+  g.font = probe.font;
+  g.textBaseline = "middle";
+  legend.forEach((l, k) => {
+    const y = (20 + k * 20) * scale;
+    const x = w * scale + 8 * scale;
+    g.strokeStyle = l.color;
+    g.lineWidth = 3 * scale;
+    g.setLineDash(l.dash === "dash" ? [6 * scale, 4 * scale] : l.dash === "dot" ? [2 * scale, 3 * scale] : l.dash === "dashdot" ? [6 * scale, 3 * scale, 2 * scale, 3 * scale] : []);
+    g.beginPath();
+    g.moveTo(x, y);
+    g.lineTo(x + 28 * scale, y);
+    g.stroke();
+    g.fillStyle = "#1d2330";
+    g.fillText(l.label, x + 36 * scale, y);
+  });
+  return canvas.toDataURL("image/png");
 }

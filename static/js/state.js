@@ -1,7 +1,9 @@
 // The one table of state properties (as TensorFlow Playground's state.ts): it drives the URL
-// hash (permalinks), the defaults and the controls. The model knows nothing of the DOM.
+// hash (permalinks), the defaults and the store (store.js). The model knows nothing of the DOM.
+// Everything read from a URL is validated here: a permalink is untrusted text.
 
-export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
+// Kept for the lessons page's links; the studio colours runs by the optimizer registry's colour.
+export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D00", "#000000"];
 
 // name, type, default, url key
 export const PROPS = [
@@ -13,38 +15,61 @@ export const PROPS = [
   { name: "steps", type: "int", def: 300, key: "n" },
   { name: "seed", type: "int", def: 0, key: "seed" },
   { name: "tolerance", type: "float", def: 0, key: "tol" },
-  { name: "view", type: "string", def: "overlay", key: "v" },
+  { name: "view", type: "choice", def: "overlay", key: "v", choices: ["overlay", "multiples"] },
   { name: "threeD", type: "bool", def: false, key: "3d" },
+  { name: "arrows", type: "bool", def: true, key: "ar" },
+  { name: "equal", type: "bool", def: null, key: "eq" }, // null: automatic (on where the ranges allow)
+  { name: "lang", type: "choice", def: null, key: "lang", choices: ["en", "zh"] },
   { name: "runs", type: "runs", def: null, key: "r" },
 ];
 
-export function defaultRuns() {
-  return [
-    { optimizer: "gd", params: { lr: 0.4 }, color: PALETTE[0] },
-    { optimizer: "momentum", params: { lr: 0.4, beta: 0.9 }, color: PALETTE[1] },
-    { optimizer: "rmsprop", params: { lr: 0.1 }, color: PALETTE[2] },
-    { optimizer: "adam", params: { lr: 0.3 }, color: PALETTE[3] },
-  ].map(normalizeRun);
+const HEX = /^#[0-9a-f]{6}$/i;
+const MAX_TEXT = 300; // the server's own limits cut further (labels, formulas)
+
+export const validColor = (c) => (typeof c === "string" && HEX.test(c) ? c.toLowerCase() : null);
+
+// Only plain values survive: numbers (finite), booleans, short strings, lists of numbers.
+function cleanParams(p) {
+  const out = {};
+  if (!p || typeof p !== "object" || Array.isArray(p)) return out;
+  for (const [k, v] of Object.entries(p)) {
+    if (!/^[a-z_0-9]{1,40}$/i.test(k)) continue;
+    if (typeof v === "number" && Number.isFinite(v)) out[k] = v;
+    else if (typeof v === "boolean") out[k] = v;
+    else if (typeof v === "string" && v.length <= 40) out[k] = v;
+    else if (Array.isArray(v) && v.length <= 64 && v.every((x) => typeof x === "number" && Number.isFinite(x))) out[k] = v.slice();
+  }
+  return out;
 }
 
+const num = (v, d) => (typeof v === "number" && Number.isFinite(v) ? v : d);
+
 export function normalizeRun(r, i = 0) {
+  r = r && typeof r === "object" ? r : {};
+  const s = r.schedule && typeof r.schedule === "object" ? r.schedule : null;
   return {
-    optimizer: r.optimizer || "adam",
-    params: { ...(r.params || {}) },
-    schedule: r.schedule ? { name: r.schedule.name || "constant", params: { ...(r.schedule.params || {}) },
-      warmup_steps: r.schedule.warmup_steps || 0, per: r.schedule.per || "step" } : null,
-    batch_size: r.batch_size ?? null,
-    noise_std: r.noise_std || 0,
-    label: r.label || "",
-    color: r.color || PALETTE[i % PALETTE.length],
+    optimizer: typeof r.optimizer === "string" ? r.optimizer : "adam",
+    params: cleanParams(r.params),
+    schedule: s ? { name: typeof s.name === "string" ? s.name : "constant", params: cleanParams(s.params),
+      warmup_steps: Math.max(0, Math.round(num(s.warmup_steps, 0))), per: s.per === "epoch" ? "epoch" : "step" } : null,
+    batch_size: Number.isInteger(r.batch_size) && r.batch_size > 0 ? r.batch_size : null,
+    noise_std: Math.max(0, num(r.noise_std, 0)),
+    label: typeof r.label === "string" ? r.label.slice(0, MAX_TEXT) : "",
+    color: validColor(r.color), // null: the optimizer's colour from the registry
     hidden: !!r.hidden,
   };
+}
+
+// Kept for older callers: a state's runs now come from its surface's `default_runs` in the catalogue
+// (GET api/v1/surfaces), filled in by the studio when a permalink has none.
+export function defaultRuns() {
+  return [];
 }
 
 export function defaultState() {
   const s = {};
   for (const p of PROPS) s[p.name] = p.def === null ? null : structuredClone(p.def);
-  s.runs = defaultRuns();
+  s.runs = [];
   return s;
 }
 
@@ -52,8 +77,9 @@ function enc(p, v) {
   if (p.type === "bool") return v ? "1" : "0";
   if (p.type === "range" || p.type === "point") return v.join(",");
   if (p.type === "runs") return JSON.stringify(v.map((r) => {
-    const o = { o: r.optimizer, p: r.params, c: r.color };
-    if (r.schedule && r.schedule.name !== "constant" || r.schedule?.warmup_steps) o.s = r.schedule;
+    const o = { o: r.optimizer, p: r.params };
+    if (r.color) o.c = r.color;
+    if (r.schedule && (r.schedule.name !== "constant" || r.schedule.warmup_steps)) o.s = r.schedule;
     if (r.batch_size) o.b = r.batch_size;
     if (r.noise_std) o.z = r.noise_std;
     if (r.label) o.l = r.label;
@@ -64,20 +90,23 @@ function enc(p, v) {
 }
 
 function dec(p, text) {
-  if (p.type === "bool") return text === "1";
-  if (p.type === "int") { const v = parseInt(text, 10); return Number.isFinite(v) ? v : p.def; }
-  if (p.type === "float") { const v = parseFloat(text); return Number.isFinite(v) ? v : p.def; }
+  if (p.type === "bool") return text === "1" ? true : text === "0" ? false : p.def;
+  if (p.type === "int") { const v = Number(text); return Number.isInteger(v) && v >= 0 ? v : p.def; }
+  if (p.type === "float") { const v = Number(text); return Number.isFinite(v) && v >= 0 ? v : p.def; }
+  if (p.type === "choice") return p.choices.includes(text) ? text : p.def;
   if (p.type === "range" || p.type === "point") {
     const v = text.split(",").map(Number);
     return v.length === 2 && v.every(Number.isFinite) ? v : p.def;
   }
   if (p.type === "runs") {
     try {
-      return JSON.parse(text).map((o, i) => normalizeRun({ optimizer: o.o, params: o.p, color: o.c, schedule: o.s,
-        batch_size: o.b, noise_std: o.z, label: o.l, hidden: o.h }, i));
+      const list = JSON.parse(text);
+      if (!Array.isArray(list)) return null;
+      return list.slice(0, 64).map((o, i) => normalizeRun(o && typeof o === "object" ? { optimizer: o.o, params: o.p,
+        color: o.c, schedule: o.s, batch_size: o.b, noise_std: o.z, label: o.l, hidden: o.h } : {}, i));
     } catch { return null; }
   }
-  return text;
+  return text.slice(0, MAX_TEXT);
 }
 
 export function serialize(state) {
@@ -86,20 +115,24 @@ export function serialize(state) {
     const v = state[p.name];
     if (v === null || v === undefined) continue;
     if (p.name === "expr" || p.name === "xr" || p.name === "yr") { if (state.surface !== "custom") continue; }
+    if (p.name === "arrows" && v === p.def) continue;
+    if (p.name === "runs" && !v.length) continue;
     q.set(p.key, enc(p, v));
   }
   return q.toString();
 }
 
+// The state in a hash; `runs` stays null when the hash has none (the surface's defaults apply).
 export function deserialize(hash) {
   const s = defaultState();
+  s.runs = null;
   const q = new URLSearchParams(hash.replace(/^#/, ""));
   for (const p of PROPS) {
     if (!q.has(p.key)) continue;
     const v = dec(p, q.get(p.key));
     if (v !== null && v !== undefined) s[p.name] = v;
   }
-  if (!s.runs || !s.runs.length) s.runs = defaultRuns();
+  if (s.runs && !s.runs.length) s.runs = null;
   return s;
 }
 
@@ -108,8 +141,9 @@ export function toRequest(state) {
   const surface = state.surface === "custom"
     ? { expression: state.expr, x_range: state.xr, y_range: state.yr } : state.surface;
   const body = { surface, steps: state.steps, seed: state.seed, tolerance: state.tolerance, include_state: true,
-    runs: state.runs.map((r, i) => {
-      const run = { optimizer: r.optimizer, params: r.params, label: r.label || undefined };
+    runs: state.runs.map((r) => {
+      const run = { optimizer: r.optimizer, params: r.params };
+      if (r.label) run.label = r.label;
       if (r.schedule) run.schedule = r.schedule;
       if (r.batch_size) run.batch_size = r.batch_size;
       if (r.noise_std) run.noise_std = r.noise_std;

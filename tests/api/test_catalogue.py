@@ -130,3 +130,31 @@ def test_catalogue_english_texts_match_the_registry():
             for p in o.params:
                 key = f"{kind}.{o.id}.param.{p.name}" if f"{kind}.{o.id}.param.{p.name}" in texts else f"{kind}.param.{p.name}"
                 assert texts[key]["en"] == p.description, key
+
+
+def test_surfaces_carry_their_default_runs(client) -> None:
+    body = client.get("/api/v1/surfaces").json()
+    for s in body:
+        assert s["default_runs"] == [dict(r) for r in SURFACES[s["id"]].default_runs]
+        assert s["default_runs"] and all("lr" in r["params"] for r in s["default_runs"])
+        # every default run is a valid run of a trajectories request
+        r = client.post("/api/v1/trajectories", json={"surface": s["id"], "steps": 2, "runs": s["default_runs"]})
+        assert r.status_code == 200, r.text
+
+
+def test_numeric_params_have_a_slider_range_apart_from_the_bounds(client) -> None:
+    params = [p for o in client.get("/api/v1/optimizers").json() for p in o["params"]]
+    params += [p for s in client.get("/api/v1/schedules").json() for p in s["params"]]
+    for p in params:
+        if p["type"] not in ("float", "int"):
+            continue
+        assert p["slider_scale"] in ("linear", "log")
+        lo, hi = p["slider_min"], p["slider_max"]
+        assert lo is not None and hi is not None and lo < hi
+        assert (p["min"] is None or lo >= p["min"]) and (p["max"] is None or hi <= p["max"])
+        if p["slider_scale"] == "log":
+            assert lo > 0 or p["type"] == "int"
+    steps = {p["name"]: p for s in client.get("/api/v1/schedules").json() for p in s["params"]}
+    for name in ("step_size", "total_steps", "t_max", "t_0", "step_size_up"):
+        assert steps[name]["slider_scale"] == "log" and steps[name]["slider_max"] <= 100_000
+    assert steps["decay_rate"]["slider_max"] <= 100 and steps["k"]["slider_max"] <= 1000

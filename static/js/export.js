@@ -1,0 +1,79 @@
+// Exports: JSON and CSV of the answer, the curl command that reproduces it, and PNGs for slides
+// (the map's layers composed on white with axes and a legend; the charts with a legend).
+import { el } from "./controls.js";
+import { composePNG } from "./plots.js";
+
+const $ = (id) => document.getElementById(id);
+
+function download(name, href) {
+  const a = el("a", { href, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+const blobURL = (text, type) => URL.createObjectURL(new Blob([text], { type }));
+
+export function createExports(ctx) {
+  const { model } = ctx;
+
+  function exportJSON() {
+    const res = model.result;
+    if (!res) return;
+    download("optiviz.json", blobURL(JSON.stringify({ request: res.request, surface: res.surface,
+      runs: res.runs.map((r, i) => ({ ...res.meta.runs[i], ...r })) }, null, 1), "application/json"));
+  }
+
+  function exportCSV() {
+    const res = model.result;
+    if (!res) return;
+    const look = ctx.look(ctx.store.get());
+    const lines = ["run,label,optimizer,t,x,y,loss,lr,grad_norm"];
+    res.runs.forEach((r, i) => {
+      const label = JSON.stringify(look.labels[i] ?? "");
+      for (let k = 0; k < r.x.length; k++) {
+        lines.push([i, label, res.request.runs[i].optimizer, k, r.x[k], r.y[k], r.loss[k], r.lr[k] ?? "", r.grad_norm[k] ?? ""].join(","));
+      }
+    });
+    download("optiviz.csv", blobURL(lines.join("\n"), "text/csv"));
+  }
+
+  function showCurl() {
+    const res = model.result;
+    if (!res) return;
+    const url = new URL("api/v1/trajectories", location.href).href;
+    const body = JSON.stringify({ ...res.request, include_state: undefined }).replace(/'/g, "'\\''");
+    $("curl").value = `curl -s '${url}' -H 'content-type: application/json' -d '${body}'`;
+    $("curl").hidden = false;
+    $("curl").select();
+  }
+
+  function legendItems() {
+    const state = ctx.store.get();
+    const look = ctx.look(state);
+    return state.runs.map((r, i) => (r.hidden ? null : { label: look.labels[i], ...look.runs[i] })).filter(Boolean);
+  }
+
+  async function mapPNG() {
+    const state = ctx.store.get();
+    let divs;
+    if (state.threeD) divs = [$("map3d")];
+    else if (state.view === "multiples") divs = [...$("multiples").querySelectorAll(".small-map")].slice(0, 1).flatMap((d) => [d.querySelector(".bg"), d.querySelector(".fg")]);
+    else divs = [$("map-bg"), $("map")];
+    if (!divs.length || !divs[0].data) return null;
+    const url = await composePNG(divs, legendItems());
+    window.optiviz.lastPNG = url; // for tests
+    download("optiviz-map.png", url);
+    return url;
+  }
+
+  async function chartsPNG() {
+    if (!$("charts").data) return null;
+    const url = await composePNG([$("charts")], legendItems());
+    window.optiviz.lastPNG = url;
+    download("optiviz-charts.png", url);
+    return url;
+  }
+
+  return { exportJSON, exportCSV, showCurl, mapPNG, chartsPNG };
+}

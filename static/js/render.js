@@ -1,0 +1,166 @@
+// The render queue: ONE render path for "surface changed", "runs changed", "playback moved",
+// whatever was on screen before. Each frame compares what should be shown (store + model + player)
+// with what was drawn, and draws the difference; Plotly calls never overlap, and requests made
+// while a frame draws collapse into the next one.
+import { el } from "./controls.js";
+import { t } from "./i18n.js";
+import { drawCharts, drawMap, draw3D, extendMap, moveCursor } from "./plots.js";
+import { readout, statusText, summary, updateStatuses } from "./tables.js";
+
+const $ = (id) => document.getElementById(id);
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+const CHART_EVERY_MS = 400;
+const FRESH_MS = 50; // charts are slow to redraw: at most this often while points stream in
+
+export function createRenderer(ctx) {
+  const { store, model, player } = ctx;
+  let pending = false;
+  let running = false;
+  let drawn = {};
+  const timings = { frames: 0 };
+
+  function request() {
+    pending = true;
+    if (!running) loop();
+  }
+
+  async function loop() {
+    running = true;
+    try {
+      while (pending) {
+        pending = false;
+        await nextFrame();
+        await renderOnce();
+      }
+    } catch (err) {
+      console.error(err);
+    } finally {
+      running = false;
+    }
+  }
+
+  const mainLayer = () => ({ bg: $("map-bg"), fg: $("map") });
+  const layerOf = (d) => ({ bg: d.querySelector(".bg"), fg: d.querySelector(".fg") });
+
+  function toolbar(it) {
+    const scrub = $("scrub");
+    scrub.max = player.max;
+    if (document.activeElement !== scrub || player.playing) scrub.value = it;
+    $("iteration").textContent = t("studio.iteration", { it, max: player.max });
+    const play = $("play");
+    play.textContent = t(player.playing ? "studio.pause" : "studio.play");
+    play.setAttribute("aria-pressed", player.playing ? "true" : "false");
+  }
+
+  function legend(vis, look, state, n) {
+    const key = JSON.stringify([look, state.runs.map((r) => r.hidden), n]);
+    if (drawn.legendKey === key) return;
+    drawn.legendKey = key;
+    const items = look.labels.slice(0, n).map((label, i) => {
+      const line = el("span", { class: `legend-line dash-${look.runs[i].dash}`, "aria-hidden": "true" });
+      line.style.borderTopColor = look.runs[i].color;
+      return el("button", { type: "button", class: "legend-item", "aria-pressed": state.runs[i].hidden ? "false" : "true",
+        "data-legend": i, title: t("studio.legend.toggle") }, line, el("span", { class: "legend-text" }, label));
+    });
+    $("legend").replaceChildren(...items);
+  }
+
+  async function renderOnce() {
+    const state = store.get();
+    const it = player.it;
+    toolbar(it);
+    const v = model.view;
+    const res = model.result && v && model.result.key === v.key ? model.result : null;
+    $("run-error").textContent = model.error || "";
+    if (!window.Plotly || !v) return;
+    // a newer answer is on its way: redrawing the one on screen (e.g. with the new legend) is wasted
+    // work; a stale answer not yet drawn is drawn (while a slider is dragged, each answer shows)
+    if (res && !model.error && (model.queued || res.gen !== model.gen) && drawn.gen === res.gen && drawn.rev === res.rev
+      && player.it === drawn.it) return;
+    // a fresh stream: most answers arrive whole within a few frames, drawn once rather than twice
+    const wait = res && !res.done ? FRESH_MS - (performance.now() - res.tMeta) : 0;
+    if (wait > 0 && drawn.sig) { setTimeout(request, wait); return; }
+    const n = res ? Math.min(res.runs.length, state.runs.length) : 0;
+    const vis = state.runs.map((r, i) => (r.hidden || i >= n ? -1 : i)).filter((i) => i >= 0);
+    const look = ctx.look(state);
+    const lang = ctx.lang();
+    const equal = ctx.equalOf(state, v.surface);
+    const pm = { surface: v.surface, grid: v.grid, surfaceKey: v.key, runs: look.runs, labels: look.labels, result: res?.runs,
+      showArrows: state.arrows, equal, plotlyLegend: false, statusText, dragmode: ctx.dragmode() };
+    const mode = state.threeD ? "3d" : state.view;
+    const allHidden = state.runs.length > 0 && state.runs.every((r) => r.hidden);
+    $("map-wrap").hidden = mode !== "overlay";
+    $("map3d").hidden = mode !== "3d";
+    $("multiples").hidden = mode !== "multiples";
+    $("empty").hidden = !allHidden;
+    $("charts").hidden = allHidden;
+    legend(vis, look, state, state.runs.length);
+
+    const size = `${$("map-wrap").clientWidth}x${$("map-wrap").clientHeight}`;
+    const sig = JSON.stringify([mode, v.key, res?.gen, vis, look, equal, state.arrows, lang, size, pm.dragmode]);
+    const rev = res?.rev ?? -1;
+    if (mode === "overlay") {
+      if (sig !== drawn.sig || it < drawn.it || !res) await drawMap(mainLayer(), pm, it, vis);
+      else if (it !== drawn.it || rev !== drawn.rev) await extendMap(mainLayer(), pm, it);
+    } else if (mode === "multiples") {
+      const box = $("multiples");
+      if (sig !== drawn.sig || it < drawn.it || !res) {
+        const panels = vis.map((i) => box.querySelector(`[data-small="${i}"]`)
+          || el("div", { class: "small-map layered", "data-small": i }, el("div", { class: "bg" }), el("div", { class: "fg" })));
+        box.replaceChildren(...panels);
+        for (let k = 0; k < panels.length; k++) await drawMap(layerOf(panels[k]), pm, it, [vis[k]], look.labels[vis[k]]);
+      } else if (it !== drawn.it || rev !== drawn.rev) {
+        for (const panel of box.children) await extendMap(layerOf(panel), pm, it);
+      }
+    } else if (sig !== drawn.sig || it !== drawn.it || rev !== drawn.rev) {
+      await draw3D($("map3d"), pm, it, vis);
+    }
+
+    // charts: redrawn when what they show changed, at most every CHART_EVERY_MS while streaming
+    const csig = JSON.stringify([v.key, res?.gen, res?.done, vis, look, lang, allHidden]);
+    const now = performance.now();
+    // a young stream (most answers arrive whole within this time) is charted once, when done
+    const young = res && !res.done && now - res.t0 < CHART_EVERY_MS;
+    if (!allHidden && res && !young) {
+      if (csig !== drawn.csig || (rev !== drawn.crev && now - (drawn.cat || 0) > CHART_EVERY_MS)) {
+        await drawCharts($("charts"), pm, it, vis);
+        drawn.csig = csig;
+        drawn.crev = rev;
+        drawn.cat = performance.now();
+      } else if (it !== drawn.cit) await moveCursor($("charts"), it);
+      drawn.cit = it;
+    } else if (!young) drawn.crev = rev; // nothing to chart
+
+    readout(res, vis, look, it);
+    if (rev !== drawn.trev || lang !== drawn.tlang || JSON.stringify(look) !== drawn.tlook) {
+      updateStatuses(res);
+      if (res?.done) summary(res, v.surface, state, look, ctx.catalogue());
+      drawn.trev = rev;
+      drawn.tlang = lang;
+      drawn.tlook = JSON.stringify(look);
+    }
+    drawn = { ...drawn, sig, it, rev, gen: res?.gen };
+    timings.frames++;
+    // ready: the newest request's answer is complete and drawn (charts included)
+    const ready = !!res && !model.queued && res.gen === model.gen && res.done && drawn.crev === rev;
+    if (ready && document.body.dataset.ready !== "1") {
+      timings.lastRun = performance.now() - res.t0;
+      document.body.dataset.ready = "1";
+    }
+    if (res && drawn.crev !== rev) pending = true; // a chart redraw is still owed
+  }
+
+  // draw everything now, from scratch (the benchmark times this; call it when the queue is idle)
+  async function redrawNow() {
+    drawn = {};
+    await renderOnce();
+  }
+
+  // forget what was drawn (e.g. after a resize or a language switch)
+  function invalidate() {
+    drawn = {};
+    request();
+  }
+
+  return { request, invalidate, redrawNow, timings };
+}

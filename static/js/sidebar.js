@@ -1,0 +1,236 @@
+// The sidebar: surface settings and run cards, drawn from the store and writing into it.
+// Every control carries the path it edits; one delegated listener per container reads the path and
+// the value at event time and calls store.update — no callback holds a copy of a run.
+import { el, fromSlider, inBounds, paramControl, parseValue, toSlider } from "./controls.js";
+import { autoLabel, fmt, numText } from "./format.js";
+import { t } from "./i18n.js";
+import { getPath, setPath } from "./store.js";
+import { normalizeRun, validColor } from "./state.js";
+
+const $ = (id) => document.getElementById(id);
+
+function scheduleSummary(run, cat) {
+  const sched = run.schedule || { name: "constant", warmup_steps: 0 };
+  const sspec = cat.schedules.find((s) => s.id === sched.name) || cat.schedules[0];
+  return t("studio.run.schedule_summary", { name: sspec.name })
+    + (sched.warmup_steps ? t("studio.run.warmup_summary", { n: sched.warmup_steps }) : "");
+}
+
+export function createSidebar(ctx) {
+  const { store } = ctx;
+  let cardsKey = "";
+
+  // --- writing ---------------------------------------------------------------------------------
+
+  function write(path, value, meta = {}) {
+    store.update((d) => {
+      const m = /^runs\.(\d+)\.(.+)$/.exec(path);
+      if (!m) { setPath(d, path, value); return; }
+      const run = d.runs[+m[1]];
+      if (!run) return;
+      const rest = m[2];
+      if (rest === "optimizer") {
+        run.optimizer = value;
+        run.params = run.params.lr !== undefined ? { lr: run.params.lr } : {};
+        return;
+      }
+      if (rest.startsWith("schedule.")) {
+        run.schedule ||= { name: "constant", params: {}, warmup_steps: 0, per: "step" };
+        if (rest === "schedule.name") run.schedule.params = {};
+      }
+      if (rest === "color") value = validColor(value);
+      if (rest === "label") value = String(value).slice(0, ctx.limits.max_label_length);
+      setPath(run, rest, value);
+    }, meta);
+  }
+
+  function numberFrom(node) {
+    const spec = node._spec;
+    const v = parseValue(spec, node.value);
+    const ok = spec.type === "int_list" ? v.every((x) => inBounds({ ...spec, type: "int" }, x)) : inBounds(spec, v);
+    node.toggleAttribute("aria-invalid", !ok);
+    if (ok && node.type === "number") node.title = fmt(v, 6);
+    return ok ? v : undefined;
+  }
+
+  function onField(e) {
+    const node = e.target;
+    if (node.dataset.sliderFor) {
+      const v = fromSlider(node._spec, +node.value);
+      const number = node.parentElement.querySelector("input[type=number]");
+      if (number) { number.value = numText(v); number.removeAttribute("aria-invalid"); }
+      write(node.dataset.sliderFor, v, { live: true });
+      return;
+    }
+    const path = node.dataset.path;
+    if (!path) return;
+    const type = node.dataset.type;
+    let v;
+    if (type === "bool") v = node.checked;
+    else if (type === "float" || type === "int" || type === "int_list") {
+      v = numberFrom(node);
+      if (v === undefined) return;
+      const slider = node.parentElement.querySelector("input[type=range]");
+      if (slider) slider.value = toSlider(node._spec, v);
+    } else v = node.value;
+    write(path, v);
+  }
+
+  function onAction(e) {
+    const button = e.target.closest("button[data-action]");
+    if (!button) return;
+    const i = +button.dataset.run;
+    const action = button.dataset.action;
+    store.update((d) => {
+      if (action === "hide") d.runs[i].hidden = !d.runs[i].hidden;
+      else if (action === "dup" && d.runs.length < ctx.limits.max_runs) {
+        d.runs.splice(i + 1, 0, normalizeRun({ ...structuredClone(d.runs[i]), label: "", hidden: false }));
+      } else if (action === "remove" && d.runs.length > 1) d.runs.splice(i, 1);
+    });
+  }
+
+  const runs = $("runs");
+  runs.addEventListener("input", (e) => { if (e.target.matches("input[type=number], input[type=range], input[type=text]:not([data-type=int_list])")) onField(e); });
+  runs.addEventListener("change", (e) => { if (e.target.matches("select, input[type=checkbox], input[type=color], input[data-type=int_list]")) onField(e); });
+  runs.addEventListener("click", onAction);
+
+  // --- drawing ---------------------------------------------------------------------------------
+
+  function warmupSpec() {
+    const max = ctx.limits.max_warmup_steps;
+    return { name: "warmup_steps", type: "int", default: 0, min: 0, max, slider_min: 0,
+      slider_max: Math.min(max, ctx.limits.max_steps), slider_scale: "log", description: t("studio.run.warmup_desc") };
+  }
+
+  function card(run, i, surface) {
+    const cat = ctx.catalogue();
+    const opt = cat.optimizers.find((o) => o.id === run.optimizer) || cat.optimizers[0];
+    const n = i + 1;
+    const p = `runs.${i}`;
+    const swatch = el("span", { class: "swatch", "aria-hidden": "true" });
+    swatch.style.background = ctx.colorOf(run);
+    const head = el("div", { class: "run-head" }, swatch,
+      el("select", { "aria-label": t("studio.run.optimizer", { n }), class: "opt-select", dataset: { path: `${p}.optimizer`, type: "choice" } },
+        cat.optimizers.map((o) => el("option", { value: o.id, selected: o.id === opt.id }, o.name))),
+      el("input", { type: "color", value: ctx.colorOf(run), "aria-label": t("studio.run.colour", { n }), dataset: { path: `${p}.color`, type: "color" } }),
+      el("button", { type: "button", "aria-label": t(run.hidden ? "studio.run.show_aria" : "studio.run.hide_aria", { n }), "aria-pressed": run.hidden ? "true" : "false",
+        dataset: { action: "hide", run: i } }, t(run.hidden ? "studio.run.show" : "studio.run.hide")),
+      el("button", { type: "button", "aria-label": t("studio.run.duplicate_aria", { n }), title: t("studio.run.duplicate_aria", { n }),
+        dataset: { action: "dup", run: i }, disabled: store.get().runs.length >= ctx.limits.max_runs }, t("studio.run.duplicate")),
+      el("button", { type: "button", "aria-label": t("studio.run.remove_aria", { n }), title: t("studio.run.remove_aria", { n }),
+        dataset: { action: "remove", run: i }, disabled: store.get().runs.length <= 1 }, "×"));
+    const label = el("div", { class: "param param-label" },
+      el("label", { for: `run${i}-label` }, t("studio.run.label")),
+      el("input", { type: "text", id: `run${i}-label`, value: run.label, maxlength: ctx.limits.max_label_length,
+        placeholder: autoLabel(run, cat, surface), dataset: { path: `${p}.label`, type: "text" }, "data-label": i }));
+    const params = opt.params.map((spec) => paramControl(spec, run.params[spec.name], null, `run${i}`, { path: `${p}.params.${spec.name}` }));
+
+    const sched = run.schedule || { name: "constant", params: {}, warmup_steps: 0, per: "step" };
+    const sspec = cat.schedules.find((s) => s.id === sched.name) || cat.schedules[0];
+    const schedSummary = scheduleSummary(run, cat);
+    const extra = [];
+    if (surface && surface.kind === "dataset") {
+      const m = surface.dataset.m;
+      extra.push(paramControl({ name: "batch_size", type: "int", default: m, min: 1, max: m, scale: "log",
+        description: t("studio.run.batch_desc", { m }) }, run.batch_size || m, null, `run${i}`, { path: `${p}.batch_size` }));
+      extra.push(el("div", { class: "param" }, el("label", { for: `run${i}-per` }, t("studio.run.count_in")),
+        el("select", { id: `run${i}-per`, dataset: { path: `${p}.schedule.per`, type: "choice" } },
+          ["step", "epoch"].map((v) => el("option", { value: v, selected: v === sched.per }, t(v === "step" ? "studio.run.updates" : "studio.run.epochs"))))));
+    } else {
+      extra.push(paramControl({ name: "noise_std", type: "float", default: 0, min: 0, max: 1e6, slider_min: 0, slider_max: 20,
+        scale: "linear", description: t("studio.run.noise_desc") }, run.noise_std || 0, null, `run${i}`, { path: `${p}.noise_std` }));
+    }
+    return el("fieldset", { class: `run-card${run.hidden ? " hidden-run" : ""}`, "data-run": i },
+      el("legend", { class: "sr-only" }, t("studio.run.legend", { n })),
+      head, label,
+      el("div", { class: "formula", title: opt.convention }, opt.formula),
+      el("div", { class: "params" }, params),
+      el("details", { class: "sched", open: sched.name !== "constant" || sched.warmup_steps > 0 || undefined },
+        el("summary", {}, schedSummary),
+        el("div", { class: "param" }, el("label", { for: `run${i}-sched` }, t("studio.run.schedule")),
+          el("select", { id: `run${i}-sched`, "aria-label": t("studio.run.schedule_aria", { n }), dataset: { path: `${p}.schedule.name`, type: "choice" } },
+            cat.schedules.map((s) => el("option", { value: s.id, selected: s.id === sspec.id }, s.name)))),
+        el("div", { class: "formula" }, sspec.formula),
+        sspec.params.map((spec) => paramControl(spec, sched.params[spec.name], null, `run${i}-s`, { path: `${p}.schedule.params.${spec.name}` })),
+        paramControl(warmupSpec(), sched.warmup_steps, null, `run${i}-s`, { path: `${p}.schedule.warmup_steps`, label: t("studio.run.warmup") })),
+      el("div", { class: "params" }, extra),
+      el("div", { class: "status", "data-status": i }, ""));
+  }
+
+  // What forces the cards to be rebuilt (anything else is synced into the existing fields).
+  function structure(state, surface) {
+    return JSON.stringify([ctx.lang(), surface?.id, surface?.kind, state.runs.map((r) => [r.optimizer, r.schedule?.name, r.hidden, r.color]),
+      state.runs.length]);
+  }
+
+  function syncFields(root, state) {
+    const active = document.activeElement;
+    for (const node of root.querySelectorAll("[data-path]")) {
+      if (node === active) continue;
+      let v = getPath(state, node.dataset.path);
+      const type = node.dataset.type;
+      if (v === undefined || v === null) v = node._spec ? node._spec.default : node.value; // omitted: the catalogue's default
+      if (type === "bool") node.checked = !!v;
+      else if (type === "float" || type === "int") {
+        const text = numText(v);
+        if (node.value !== text && parseValue(node._spec, node.value) !== v) node.value = text;
+        node.removeAttribute("aria-invalid");
+        const slider = node.parentElement.querySelector("input[type=range]");
+        if (slider && slider !== active) slider.value = toSlider(node._spec, v);
+      } else if (type === "int_list") node.value = (v || []).join(", ");
+      else if (type === "color") node.value = v || node.value;
+      else if (node.value !== String(v)) node.value = v;
+    }
+  }
+
+  function render(state) {
+    const surface = ctx.surfaceOf(state);
+    const cat = ctx.catalogue();
+    // surface panel
+    const sel = $("surface");
+    const want = JSON.stringify([ctx.lang(), cat.surfaces.map((s) => s.id)]);
+    if (sel.dataset.key !== want) {
+      sel.replaceChildren(...cat.surfaces.map((x) => el("option", { value: x.id }, x.name)),
+        el("option", { value: "custom" }, t("studio.surface.custom")));
+      sel.dataset.key = want;
+    }
+    sel.value = state.surface;
+    $("surface-desc").textContent = state.surface === "custom" ? t("studio.surface.custom_desc") : `${surface.formula} — ${surface.description}`;
+    $("custom").hidden = state.surface !== "custom";
+    const active = document.activeElement;
+    const put = (id, v) => { if ($(id) !== active && $(id).value !== String(v)) $(id).value = v; };
+    put("formula", state.expr);
+    put("xr", state.xr.join(", "));
+    put("yr", state.yr.join(", "));
+    put("steps", state.steps);
+    put("seed", state.seed);
+    put("tolerance", numText(state.tolerance));
+    $("steps").max = ctx.limits.max_steps;
+    $("start").textContent = state.start ? `(${state.start.map((v) => fmt(v, 4)).join(", ")})` : t("studio.start.default");
+    $("add-run").disabled = state.runs.length >= ctx.limits.max_runs;
+    $("add-run").title = t("studio.runs.limit", { n: ctx.limits.max_runs });
+    // run cards
+    const key = structure(state, surface);
+    if (key !== cardsKey) {
+      const focused = document.activeElement?.closest?.("#runs") ? document.activeElement : null;
+      const fpath = focused?.dataset.path || focused?.dataset.sliderFor;
+      const faction = focused?.dataset.action ? `${focused.dataset.action}:${focused.dataset.run}` : null;
+      runs.replaceChildren(...state.runs.map((r, i) => card(r, i, surface)));
+      cardsKey = key;
+      let back = null;
+      if (fpath) back = runs.querySelector(`[data-path="${CSS.escape(fpath)}"], [data-slider-for="${CSS.escape(fpath)}"]`);
+      else if (faction) { const [a, r] = faction.split(":"); back = runs.querySelector(`[data-action="${a}"][data-run="${r}"]`); }
+      if (back) back.focus();
+    } else {
+      syncFields(runs, state);
+      state.runs.forEach((r, i) => {
+        const node = runs.querySelector(`[data-label="${i}"]`);
+        if (node) node.placeholder = autoLabel(r, cat, surface);
+        const summary = runs.querySelector(`[data-run="${i}"] .sched summary`);
+        if (summary) summary.textContent = scheduleSummary(r, cat);
+      });
+    }
+  }
+
+  return { render, write };
+}

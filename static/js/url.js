@@ -1,0 +1,31 @@
+// URL sync: the hash is the state's permalink. The store writes it (pushState for a settled edit,
+// replaceState while a slider is dragged); back/forward and a pasted link write the store.
+import { deserialize, serialize } from "./state.js";
+
+export function createUrlSync(store, onExternal) {
+  let written = location.hash.replace(/^#/, "");
+  let lastPush = 0;
+  const SETTLE_MS = 800; // keystrokes and drags within this time make one history entry
+
+  store.subscribe((state, prev, meta) => {
+    if (meta.source === "url") return;
+    const h = serialize(state);
+    if (h === written) return;
+    const now = performance.now();
+    if (meta.live || meta.replace || now - lastPush < SETTLE_MS) history.replaceState(null, "", `#${h}`);
+    else history.pushState(null, "", `#${h}`);
+    lastPush = now;
+    written = h;
+  });
+
+  const fromUrl = () => {
+    const h = location.hash.replace(/^#/, "");
+    if (h === written) return;
+    if (h && !h.includes("=")) return; // an in-page anchor, not a permalink
+    written = h;
+    onExternal(deserialize(h));
+  };
+  window.addEventListener("popstate", fromUrl);
+  window.addEventListener("hashchange", fromUrl);
+  return { read: () => deserialize(location.hash.replace(/^#/, "")) };
+}
