@@ -19,7 +19,12 @@ $(VENV)/.dev-installed: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed
+# compile the engine's kernels into the venv's cache once (the first request then loads them)
+$(VENV)/.kernels: $(VENV)/.installed $(wildcard app/engine/kernels/*.py) app/engine/surfaces.py
+	$(PY) -m app.engine.kernels.warmup
+	@touch $@
+
+run: $(VENV)/.installed $(VENV)/.kernels
 	$(VENV)/bin/optiviz serve --host $(HOST) --port $(PORT)
 
 # Debian packages the tests drive: Chromium (browser tests), nginx (proxy test), wrk (load bench),
