@@ -19,6 +19,7 @@ to float64 round-off. The learning rate is an argument because the schedule owns
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -223,6 +224,12 @@ def adam(
 # the registry
 
 
+@functools.cache
+def _factory_args(factory: Callable[..., Optimizer]) -> tuple[tuple[str, Any], ...]:
+    """(name, default) of a factory's hyperparameters, in order (after ``xp``)."""
+    return tuple((p.name, p.default) for p in list(inspect.signature(factory).parameters.values())[1:])
+
+
 @dataclass(frozen=True)
 class OptimizerSpec(Catalogued):
     factory: Callable[..., Optimizer] | None = None
@@ -241,8 +248,8 @@ class OptimizerSpec(Catalogued):
         (a choice as its index in the catalogue's choices, a flag as 0/1); values may be arrays."""
         assert self.factory is not None
         out: list[Any] = []
-        for name in list(inspect.signature(self.factory).parameters)[1:]:
-            value = params.get(name, inspect.signature(self.factory).parameters[name].default)
+        for name, default in _factory_args(self.factory):
+            value = params.get(name, default)
             spec = self.spec(name)
             if spec is not None and spec.kind == "choice":
                 value = float(spec.choices.index(value))

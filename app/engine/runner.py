@@ -188,7 +188,8 @@ class ScalarRun:
         self._ht = np.array(self._hyper, dtype=np.float64).reshape(-1, 1)
         x, y = float(problem.start[0]), float(problem.start[1])
         self._x, self._y = x, y
-        self._sx, self._sy = loop.init1(self._kind, self._ht, x), loop.init1(self._kind, self._ht, y)
+        if self.dataset:  # the dataset path steps in Python, with the compiled rule (loop.update1)
+            self._sx, self._sy = loop.init1(self._kind, self._ht, x), loop.init1(self._kind, self._ht, y)
         lrs = schedule_lrs(problem, run)
         self._lrs = lrs.tolist()
         self._batches = (
@@ -389,7 +390,6 @@ class LockstepRuns:
         params = dict(run.params)
         params.update(self._row_params)
         hyper = run.optimizer.hyper(params)
-        H = np.column_stack([np.broadcast_to(np.asarray(v, dtype=float), (rows,)) for v in hyper])
         lr_rows = self._row_params.get("lr")
         if lr_rows is None:
             shared = schedule_lrs(problem, run).reshape(1, -1)
@@ -400,7 +400,7 @@ class LockstepRuns:
             steps = np.arange(problem.steps, dtype=np.int64)[None, :]
             table = lambda r0, r1: learning_rates(  # noqa: E731
                 run.schedule, run.schedule_params, lr_rows[r0:r1, None], steps, run.warmup_steps)
-        lanes = drive.Lanes(src, run.optimizer.rule, H, starts, table, gradient_noise(problem, run), problem.steps,
+        lanes = drive.Lanes(src, run.optimizer.rule, hyper, starts, table, gradient_noise(problem, run), problem.steps,
                             problem.tolerance, self.surface.bound)
         self.result = RowResults(lanes.X, lanes.Y, lanes.F, lanes.taken, _STATUS_NAMES[lanes.status])
         return lanes

@@ -124,13 +124,16 @@ def _join(parts: list[np.ndarray]) -> np.ndarray:
 class Lanes:
     """Rows of one optimizer, stepped together in blocks of `loop.BLOCK` lanes."""
 
-    def __init__(self, src: Source, kind: int, H: np.ndarray, starts: np.ndarray, lr_table: Any, noise: np.ndarray | None,
+    def __init__(self, src: Source, kind: int, H: list[Any], starts: np.ndarray, lr_table: Any, noise: np.ndarray | None,
                  steps: int, tol: float, bound: float) -> None:
-        """``lr_table(r0, r1)`` gives the rates of rows r0..r1-1: shape (1, steps) shared, (r1-r0, 1)
+        """``H``: the `rules.HYPER` hyperparameters, each a float or one value per row.
+        ``lr_table(r0, r1)`` gives the rates of rows r0..r1-1: shape (1, steps) shared, (r1-r0, 1)
         constant per row or (r1-r0, steps)."""
         rows = starts.shape[0]
         self.src, self.kind, self.rows = src, kind, rows
-        self.H = np.ascontiguousarray(np.broadcast_to(H, (rows, rules.HYPER)).T, dtype=np.float64)  # (HYPER, rows)
+        self.H = np.empty((rules.HYPER, rows))  # one row per hyperparameter, one column per row
+        for k, values in enumerate(H):
+            self.H[k] = values
         self.X = np.ascontiguousarray(starts[:, 0], dtype=np.float64)
         self.Y = np.ascontiguousarray(starts[:, 1], dtype=np.float64)
         self.F = np.empty(rows)
@@ -145,14 +148,17 @@ class Lanes:
         self.noise = _F64_0x2 if noise is None else np.ascontiguousarray(noise, dtype=np.float64)
         self.steps, self.tol, self.bound = steps, tol, bound
         self.check_loss = not src.finite_in_bound
-        # β powers computed once per distinct hyperparameters and step, not per row
-        distinct, self.CI = np.unique(self.H.T, axis=0, return_inverse=True)
-        self.CI = np.ascontiguousarray(self.CI.reshape(-1), dtype=np.int64)
-        if kind in (rules.ADAM, rules.MOMENTUM) and distinct.shape[0] * steps <= TABLE_ENTRIES and distinct.shape[0] < rows:
-            self.CT = np.empty((distinct.shape[0], steps, 2))
-            loop.bias_table(kind, np.ascontiguousarray(distinct.T), steps, self.CT)
-        else:
-            self.CT, self.CI = _NO_TABLE, _NO_INDEX
+        # β powers computed once per distinct (β₁, β₂) and step, not per row
+        self.CT, self.CI = _NO_TABLE, _NO_INDEX
+        if kind in (rules.ADAM, rules.MOMENTUM):
+            key = self.H[0] + 1j * self.H[1]  # the bias corrections depend on h[0], h[1] only
+            distinct, index = np.unique(key, return_inverse=True)
+            if distinct.shape[0] * steps <= TABLE_ENTRIES and distinct.shape[0] < rows:
+                first = np.zeros(distinct.shape[0], dtype=np.int64)
+                first[index[::-1]] = np.arange(rows)[::-1]  # a row of each distinct pair
+                self.CT = np.empty((distinct.shape[0], steps, 2))
+                loop.bias_table(kind, np.ascontiguousarray(self.H[:, first]), steps, self.CT)
+                self.CI = np.ascontiguousarray(index.reshape(-1), dtype=np.int64)
         self.row_step = ROW_STEP_SECONDS + TAPE_OP_SECONDS * src.ops
 
     def advance(self, t0: int, stop: int) -> None:
