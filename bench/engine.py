@@ -131,17 +131,25 @@ def engine_rows(rows: int, steps: int, mode: str, repeat: int = 3) -> float:
     return best / (rows * steps)
 
 
-def engine_interactive(rounds: int = 9) -> float:
-    """Seconds per optimizer-step of the 8 × 1000 request's runs (engine only, every point kept)."""
+def engine_interactive(rounds: int = 9) -> tuple[float, float]:
+    """Seconds per optimizer-step of the 8 × 1000 request's runs, every point kept: (the compiled
+    loop alone, recording into arrays; the runs as the API gets them, Python lists included)."""
     runs, steps = REQUESTS["8x1000"]
     problem = build_problem(TrajectoryRequest.model_validate(_body(runs, steps)))
-    times = []
+    whole, loop_only = [], []
     for _ in range(rounds):
         t0 = time.perf_counter()
-        for cfg in problem.runs:
-            ScalarRun(problem, cfg).advance(steps)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) / (len(runs) * steps)
+        made = [ScalarRun(problem, cfg) for cfg in problem.runs]
+        for run in made:
+            run.advance(steps)
+        whole.append(time.perf_counter() - t0)
+        kernels = [ScalarRun(problem, cfg)._kernel for cfg in problem.runs]
+        t0 = time.perf_counter()
+        for k in kernels:
+            k.advance(0, steps)
+        loop_only.append(time.perf_counter() - t0)
+    n = len(runs) * steps
+    return statistics.median(loop_only) / n, statistics.median(whole) / n
 
 
 def cold_start(rounds: int = 3) -> tuple[float, float]:
@@ -205,6 +213,7 @@ def main() -> dict:
         server.stop()
 
     problem = build_problem(TrajectoryRequest.model_validate(big))
+    trajectories(build_problem(TrajectoryRequest.model_validate(_body(_runs((1e-3,)), 10))))  # kernels loaded
     t0 = time.perf_counter()
     answer = trajectories(problem)
     t_engine = time.perf_counter() - t0
@@ -216,12 +225,12 @@ def main() -> dict:
     print(f"| {t_engine*1e3:.0f} ms | {t_json*1e3:.1f} ms | {t_big*1e3:.0f} ms | {size/1e6:.1f} MB | {t_json/t_big:.0%} |")
     results["large"] = {"engine_s": t_engine, "json_s": t_json, "http_s": t_big}
 
-    per_step = engine_interactive()
+    loop_step, run_step = engine_interactive()
     print("\n## Engine alone: 8 runs × 1000 steps (compiled single runs, every point recorded)\n")
-    print("| per optimizer-step | goal |")
-    print("|---|---|")
-    print(f"| {per_step * 1e9:.0f} ns | ≤ 100 ns |")
-    results["interactive_engine_s"] = per_step
+    print("| the compiled loop, per optimizer-step | the runs with their Python lists | goal |")
+    print("|---|---|---|")
+    print(f"| {loop_step * 1e9:.0f} ns | {run_step * 1e9:.0f} ns | ≤ 100 ns |")
+    results["interactive_engine_s"] = {"loop": loop_step, "runs": run_step}
 
     total, first = cold_start()
     print("\n## Cold start: new server process → first 8 × 1000 trajectory answered (median of 3)\n")

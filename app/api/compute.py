@@ -33,6 +33,7 @@ T = TypeVar("T")
 
 LIGHT_SECONDS = 0.02  # estimated CPU seconds under which work takes the light lane
 INLINE_SECONDS = 0.001  # under this, computing on the event loop costs less than a thread hop (~0.3 ms)
+VALIDATE_SECONDS = 1e-5  # checking a request on a built-in surface (no formula to parse): inline
 LIGHT_THREADS = 4  # light work running at once (each a few ms)
 
 _REQUEST_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_deadline", default=None)
@@ -115,7 +116,7 @@ async def run_heavy(fn: Callable[..., T], *args: Any, work: float | None = None)
     due = deadline()
     call = _bound(fn, due)
     try:
-        if work is not None and work <= INLINE_SECONDS:
+        if work is not None and 0.0 < work <= INLINE_SECONDS:  # 0.0: unknown but light (may parse a formula)
             return call(*args)
         if work is not None and work <= LIGHT_SECONDS:
             return await anyio.to_thread.run_sync(call, *args, limiter=_limiter("light", LIGHT_THREADS))

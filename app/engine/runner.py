@@ -191,7 +191,7 @@ class ScalarRun:
         if self.dataset:  # the dataset path steps in Python, with the compiled rule (loop.update1)
             self._sx, self._sy = loop.init1(self._kind, self._ht, x), loop.init1(self._kind, self._ht, y)
         lrs = schedule_lrs(problem, run)
-        self._lrs = lrs.tolist()
+        self._lrs = lrs.tolist() if self.dataset else None
         self._batches = (
             BatchOrder(surface.model.data.m, run.batch_size or surface.model.data.m, problem.seed)
             if self.dataset

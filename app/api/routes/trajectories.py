@@ -23,7 +23,8 @@ _ERRORS = {422: {"description": "Invalid request: the body says which field and 
 
 async def problem_from(req: TrajectoryRequest) -> Problem:
     """The validated body as an engine problem; cross-field errors are 422s before any work."""
-    return await compute.run_heavy(build_problem, req, work=0.0)  # validation only: never queued
+    light = compute.VALIDATE_SECONDS if isinstance(req.surface, str) else 0.0  # a formula to parse: off the loop
+    return await compute.run_heavy(build_problem, req, work=light)  # validation only: never queued
 
 
 ProblemDep = Annotated[Problem, Depends(problem_from)]

@@ -9,6 +9,7 @@ check the request's deadline between slices.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +75,20 @@ def _call(src: Source, kind: int, H: np.ndarray, noise: np.ndarray, lrs: np.ndar
     ))
 
 
+@functools.lru_cache(maxsize=64)
+def _bias_table(kind: int, h0: float, h1: float, steps: int) -> np.ndarray:
+    """The bias corrections of every update for (β₁, β₂) = (h0, h1): shared by every run with the
+    same ones (the defaults, mostly); never written after this."""
+    table = np.empty((1, steps, 2))
+    ht = np.zeros((rules.HYPER, 1))
+    ht[0, 0], ht[1, 0] = h0, h1
+    loop.bias_table(kind, ht, steps, table)
+    return table
+
+
+_ZERO_INDEX = np.zeros(1, dtype=np.int64)
+
+
 class SingleRun:
     """One run: every point, learning rate, gradient norm and (optionally) internals recorded."""
 
@@ -89,6 +104,9 @@ class SingleRun:
         self.lrs = np.ascontiguousarray(lrs, dtype=np.float64).reshape(1, -1)
         self.noise = _F64_0x2 if noise is None else np.ascontiguousarray(noise, dtype=np.float64)
         self.steps, self.tol, self.bound = steps, tol, bound
+        self.CT, self.CI = _NO_TABLE, _NO_INDEX
+        if kind in (rules.ADAM, rules.MOMENTUM) and steps <= TABLE_ENTRIES:
+            self.CT, self.CI = _bias_table(kind, float(h[0]), float(h[1]), steps), _ZERO_INDEX
         per_step = RUN_STEP_SECONDS + 3 * TAPE_OP_SECONDS * src.ops
         self.slice = max(16, int(SLICE_SECONDS / per_step))
 
@@ -99,7 +117,7 @@ class SingleRun:
             _deadline.check()
             end = min(stop, t + self.slice)
             rec = np.empty((loop.REC_ROWS, end - t + 1))
-            _call(self.src, self.kind, self.H, self.noise, self.lrs, _NO_TABLE, _NO_INDEX, self.X, self.Y, self.F, self.S, self.status,
+            _call(self.src, self.kind, self.H, self.noise, self.lrs, self.CT, self.CI, self.X, self.Y, self.F, self.S, self.status,
                   self.taken, 0, 1, t, end, self.steps, self.tol, self.bound, True, rec, )
             reached = int(self.taken[0]) if self.status[0] else end
             parts.append(rec[:, : reached - t + 1])
