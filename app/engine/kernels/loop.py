@@ -35,8 +35,8 @@ REC_X, REC_Y, REC_LOSS, REC_LR, REC_GN, REC_GX, REC_GY, REC_MX, REC_MY, REC_EX, 
 REC_ROWS = 11
 
 # a block's lanes: each quantity is a row of BLOCK values in one scratch array W
-(W_X, W_Y, W_S, W_H, W_GX, W_GY, W_LR, W_C1, W_C2, W_NX, W_NY, W_MX, W_MY, W_EX, W_EY, W_NF, W_GN, W_GO, W_ROWS) = (
-    BLOCK * k for k in (0, 1, 2, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28))
+(W_X, W_Y, W_S, W_H, W_GX, W_GY, W_LR, W_C1, W_C2, W_NX, W_NY, W_MX, W_MY, W_EX, W_EY, W_NF, W_GN, W_GO, W_HX, W_HY,
+ W_ROWS) = (BLOCK * k for k in (0, 1, 2, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30))
 
 SURFACE_IDS = tuple(s.id for s in ANALYTIC)  # sid = index here
 for _i, _s in enumerate(ANALYTIC):  # _g0, _v0, ...: module globals, so each call is direct
@@ -258,6 +258,8 @@ def steps(
     lr_col = lrs.shape[1] > 1  # a rate per step (else one constant rate)
     single = r1 - r0 == 1
     width = 1 if single else BLOCK
+    lanes_fast = not single and not formula and not record
+    tt_hi = tol * tol * (1.0 + 1e-9)
     slots = max(2 + gconsts.shape[0] + gops.shape[0], 2 + vconsts.shape[0] + vops.shape[0])
     v = np.empty((slots, BLOCK))
     err = np.zeros(BLOCK, dtype=np.bool_)
@@ -271,6 +273,7 @@ def steps(
         W[W_C1 : W_C1 + BLOCK] = 1.0
         W[W_C2 : W_C2 + BLOCK] = 1.0
         live = 0
+        running[:] = False
         for l in range(n):  # the block's rows into lanes
             r = b0 + l
             W[W_X + l], W[W_Y + l] = X[r], Y[r]
@@ -295,40 +298,74 @@ def steps(
             else:
                 grads(sid, W, width)
             # 2. stop, or prepare the update (noise, rate, bias corrections)
-            for l in range(n):
-                W[W_GO + l] = 0.0
-                if not running[l]:
-                    continue
-                r = b0 + l
-                if formula and err[l]:  # the gradient cannot be evaluated there
-                    status[r], taken[r], running[l] = DIVERGED, t, False
-                    live -= 1
-                    continue
-                gx, gy = W[W_GX + l], W[W_GY + l]
-                if record:
-                    W[W_GN + l] = hypot(gx, gy)
-                    converged = W[W_GN + l] < tol
-                else:
-                    converged = tol > 0.0 and below(gx, gy, tol)
-                if converged or t == stop:
-                    if converged or t == last:
-                        status[r], taken[r], running[l] = CONVERGED if converged else MAX_STEPS, t, False
-                        live -= 1
-                        if not check_loss:
-                            F[r] = value_at(sid, W[W_X + l], W[W_Y + l])
-                    continue
-                W[W_GO + l] = 1.0
-                if noisy:
-                    W[W_GX + l] = gx + noise[t, 0]
-                    W[W_GY + l] = gy + noise[t, 1]
-                    if record:
-                        W[W_GN + l] = hypot(W[W_GX + l], W[W_GY + l])
+            if lanes_fast and t != stop:  # sweeps: a branch-free pass, exact tests only near tol
+                near = 0
+                for l in range(BLOCK):
+                    gx, gy = W[W_GX + l], W[W_GY + l]
+                    go = 1.0 if running[l] else 0.0
+                    if tol > 0.0:
+                        s = gx * gx + gy * gy
+                        near += go != 0.0 and (s < tt_hi or not (1e-290 < s < 1e290))
+                    W[W_GO + l] = go
+                    if noisy:
+                        W[W_HX + l], W[W_HY + l] = gx, gy  # the true gradient, for the exact test
+                        W[W_GX + l] = gx + noise[t, 0]
+                        W[W_GY + l] = gy + noise[t, 1]
                 if lr_col:
-                    W[W_LR + l] = lrs[r - r0 if lr_row else 0, t]
+                    for l in range(n):
+                        W[W_LR + l] = lrs[b0 + l - r0 if lr_row else 0, t]
                 if tabled:
-                    W[W_C1 + l], W[W_C2 + l] = CT[ci[l], t, 0], CT[ci[l], t, 1]
+                    for l in range(BLOCK):
+                        W[W_C1 + l], W[W_C2 + l] = CT[ci[l], t, 0], CT[ci[l], t, 1]
                 elif kind == rules.ADAM or kind == rules.MOMENTUM:
-                    W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, r))
+                    for l in range(n):
+                        W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, b0 + l))
+                if near:
+                    for l in range(n):
+                        if W[W_GO + l] != 0.0:
+                            gx, gy = (W[W_HX + l], W[W_HY + l]) if noisy else (W[W_GX + l], W[W_GY + l])
+                            if below(gx, gy, tol):
+                                r = b0 + l
+                                status[r], taken[r], running[l] = CONVERGED, t, False
+                                W[W_GO + l] = 0.0
+                                live -= 1
+                                if not check_loss:
+                                    F[r] = value_at(sid, W[W_X + l], W[W_Y + l])
+            else:  # single runs, typed formulas: lane by lane
+                for l in range(n):
+                    W[W_GO + l] = 0.0
+                    if not running[l]:
+                        continue
+                    r = b0 + l
+                    if formula and err[l]:  # the gradient cannot be evaluated there
+                        status[r], taken[r], running[l] = DIVERGED, t, False
+                        live -= 1
+                        continue
+                    gx, gy = W[W_GX + l], W[W_GY + l]
+                    if record:
+                        W[W_GN + l] = hypot(gx, gy)
+                        converged = W[W_GN + l] < tol
+                    else:
+                        converged = tol > 0.0 and below(gx, gy, tol)
+                    if converged or t == stop:
+                        if converged or t == last:
+                            status[r], taken[r], running[l] = CONVERGED if converged else MAX_STEPS, t, False
+                            live -= 1
+                            if not check_loss:
+                                F[r] = value_at(sid, W[W_X + l], W[W_Y + l])
+                        continue
+                    W[W_GO + l] = 1.0
+                    if noisy:
+                        W[W_GX + l] = gx + noise[t, 0]
+                        W[W_GY + l] = gy + noise[t, 1]
+                        if record:
+                            W[W_GN + l] = hypot(W[W_GX + l], W[W_GY + l])
+                    if lr_col:
+                        W[W_LR + l] = lrs[r - r0 if lr_row else 0, t]
+                    if tabled:
+                        W[W_C1 + l], W[W_C2 + l] = CT[ci[l], t, 0], CT[ci[l], t, 1]
+                    elif kind == rules.ADAM or kind == rules.MOMENTUM:
+                        W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, r))
             if t == stop:
                 break
             # 3. the update of every lane (branch-free: the lanes vectorize)
