@@ -1,5 +1,8 @@
 """Optimizers as pairs of pure functions, in the style of optax.
 
+The update formulas themselves are written once, in `app.engine.kernels.rules` (compiled for the
+step loop, plain Python here); these factories wrap them for floats and NumPy rows.
+
 Each factory takes the hyperparameters (never stored in state) and returns an `Optimizer`:
 
 - ``init(theta) -> state``: a typed, immutable NamedTuple;

@@ -1,12 +1,13 @@
 """The runner: steps optimizers over a surface and records their trajectories.
 
-Two ways to run the same formulas, chosen by measurement (see ``make bench`` and the README):
+The stepping itself is the compiled loop of `app.engine.kernels` (one loop body, see the README):
 
-- `ScalarRun`: one run on Python floats, each coordinate through the optimizer's update rule.
-  NumPy's fixed cost per call (about 1 µs, tens of calls per step) dominates for a handful of
-  runs, so interactive requests (1–16 runs of mixed optimizers) use this.
-- `LockstepRuns`: many rows of one optimizer as NumPy arrays, all stepping together (sweeps,
-  basin maps, benchmarks with thousands of rows). Rows that stop are dropped from the arrays.
+- `ScalarRun`: one run that records every point (the trajectory endpoints), a single lane of the
+  compiled loop; on dataset surfaces (NumPy mini-batch means) it steps in Python with the same
+  compiled update rule.
+- `LockstepRuns`: many rows of one optimizer (sweeps, basin maps, races, tuning), blocks of lanes
+  of the same loop; on dataset surfaces, NumPy arrays stepping together (rows that stop are
+  dropped from the arrays).
 
 Both record, for each run: the points ``x[t], y[t]`` after t updates, ``loss[t]`` there, and for
 each update the ``lr`` and the ``grad_norm`` of the gradient it used (after noise, on the
@@ -178,7 +179,7 @@ def start_is_valid(surface: Surface, start: tuple[float, float]) -> str | None:
 
 
 class ScalarRun:
-    """One run stepped on Python floats; ``advance(n)`` does up to n more updates."""
+    """One run, every point recorded; ``advance(n)`` does up to n more updates."""
 
     def __init__(self, problem: Problem, run: RunConfig) -> None:
         self.problem, self.run = problem, run
@@ -324,12 +325,13 @@ class RowResults:
 
 
 class LockstepRuns:
-    """Rows of one optimizer on one surface, stepped together as NumPy arrays.
+    """Rows of one optimizer on one surface, stepped together (compiled lanes; NumPy arrays on
+    dataset surfaces).
 
     ``starts`` is an (R, 2) array of start points; ``row_params`` maps hyperparameter names to
-    one value per row (the others come from ``run.params``). Points are held as a (2, R) array
-    so that x and y are contiguous rows. Noise draws and mini-batch order are the ones a single
-    run with the same settings gets, so each row equals that run (to float64 round-off: NumPy's
+    one value per row (the others come from ``run.params``). Noise draws and mini-batch order are
+    the ones a single run with the same settings gets, so each row equals that run: bit for bit
+    in compiled lanes (the same code); on dataset surfaces to float64 round-off (NumPy's
     transcendental functions may differ from :mod:`math` in the last bit).
 
     On built-in analytic surfaces the loss is finite wherever the point is finite and within the

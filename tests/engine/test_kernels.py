@@ -146,3 +146,39 @@ def test_only_whitelisted_operations_reach_the_interpreter() -> None:
     for bad in ("__import__('os')", "x.real", "open(x)", "lambda: x", "[x]", "x if y else 1", "eval(x)"):
         with pytest.raises(expression.ExpressionError):
             expression.parse_expression(bad)
+
+
+def test_one_specialization_of_the_loop_serves_everything() -> None:
+    """Optimizer, surface, schedule, formula, single run or lanes: ids inside one kernel."""
+    from app.engine.kernels import COMPILED
+
+    bodies = [
+        {"surface": s, "steps": 30, "include_state": True,
+         "runs": [{"optimizer": o, "noise_std": n, "schedule": {"name": sc}} for o in OPTIMIZER_IDS]}
+        for s, n, sc in (("ackley", 0.0, "constant"), ("booth", 0.3, "cosine"))
+    ]
+    bodies.append({"surface": {"expression": "x^2 + sin(y)", "x_range": [-2, 2], "y_range": [-2, 2]}, "steps": 30,
+                   "runs": [{"optimizer": "adamw"}]})
+    for body in bodies:
+        problem = _problem(body)
+        for cfg in problem.runs:
+            ScalarRun(problem, cfg).advance(problem.steps)
+            LockstepRuns(problem, cfg, np.tile(problem.start, (40, 1)), {"lr": np.geomspace(1e-3, 1.0, 40)}).advance(30)
+    if COMPILED:
+        assert len(loop.steps.signatures) == 1
+
+
+def test_the_deadline_stops_single_runs_and_lanes() -> None:
+    import time
+
+    from app.engine import deadline
+
+    problem = _problem({"surface": "ackley", "steps": 20000, "runs": [{"optimizer": "adam"}]})
+    deadline.bind(time.monotonic() - 1.0)
+    try:
+        with pytest.raises(deadline.DeadlineExceeded):
+            ScalarRun(problem, problem.runs[0]).advance(problem.steps)
+        with pytest.raises(deadline.DeadlineExceeded):
+            LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (64, 1)), {"lr": np.full(64, 0.01)}).advance(20000)
+    finally:
+        deadline.bind(None)
