@@ -287,15 +287,17 @@ class TrajectoryStream:
             run.advance(self.problem.steps)
 
 
-def trajectories(problem: Problem, deadline: float | None = None) -> dict[str, Any]:
+def trajectories(problem: Problem, deadline: float | None = None, arrays: bool = False) -> dict[str, Any]:
+    """Every run to the end; ``arrays``: values as NumPy arrays where the compiled loop recorded
+    them (for orjson, which encodes them without making Python floats), else lists."""
     stream = TrajectoryStream(problem, deadline)
     stream.run_to_end()
     runs = []
     for cfg, run in zip(problem.runs, stream.runs, strict=True):
         out = run_public(cfg)
-        out.update(run.traj.arrays())
-        out["status"] = run.traj.status
-        out["steps_taken"] = run.traj.steps_taken
+        out.update(run.arrays() if arrays else run.traj.arrays())
+        out["status"] = run.status
+        out["steps_taken"] = run.steps_taken
         runs.append(out)
     return {"surface": problem.surface.public(), "runs": runs}
 

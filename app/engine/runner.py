@@ -199,25 +199,27 @@ class ScalarRun:
             else None
         )
         self.t = 0
-        self.traj = Trajectory(x=[x], y=[y], loss=[float(surface.value(x, y, SCALAR))])
+        self._traj = Trajectory(x=[x], y=[y], loss=[float(surface.value(x, y, SCALAR))])
+        self._pending: list[tuple[np.ndarray, int]] = []  # compiled records not yet made lists
+        self._listed = False  # some records were made lists (a stream, a test): keep using lists
         # the compiled loop, where the surface supplies its gradient to it (analytic, typed formula)
         src = None if self.dataset else drive.source(surface)
         self._kernel = (
-            drive.SingleRun(src, self._kind, self._hyper, x, y, self.traj.loss[0], lrs, gradient_noise(problem, run),
+            drive.SingleRun(src, self._kind, self._hyper, x, y, self._traj.loss[0], lrs, gradient_noise(problem, run),
                             problem.steps, problem.tolerance, surface.bound)
             if src is not None
             else None
         )
         if self.dataset:
-            self.traj.batch_loss = []
+            self._traj.batch_loss = []
         if problem.include_state:
             moment, rate = drive.internals_present(self._kind, self._hyper)
             has = {"mx": moment, "my": moment, "eff_lr_x": rate, "eff_lr_y": rate}
-            self.traj.state = {k: [] if has.get(k, True) else None for k in STATE_KEYS}
+            self._traj.state = {k: [] if has.get(k, True) else None for k in STATE_KEYS}
 
     @property
     def done(self) -> bool:
-        return self.traj.status != RUNNING
+        return self._traj.status != RUNNING
 
     def advance(self, n: int) -> None:
         if self.done:
@@ -229,13 +231,52 @@ class ScalarRun:
             self._advance_analytic(stop)
 
     def _finish(self, status: str) -> None:
-        self.traj.status = status
-        self.traj.steps_taken = self.t
+        self._traj.status = status
+        self._traj.steps_taken = self.t
 
-    def _advance_analytic(self, stop: int) -> None:
-        assert self._kernel is not None
-        t, rec, status = self._kernel.advance(self.t, stop)
-        k, tr = t - self.t, self.traj
+    @property
+    def traj(self) -> Trajectory:
+        """The trajectory so far, as lists (made from the compiled records on first use)."""
+        if self._pending:
+            self._listed = True
+            for rec, k in self._pending:
+                self._extend(rec, k)
+            self._pending.clear()
+        return self._traj
+
+    @property
+    def status(self) -> str:
+        return self._traj.status
+
+    @property
+    def steps_taken(self) -> int:
+        return self._traj.steps_taken
+
+    def arrays(self) -> dict[str, Any]:
+        """`Trajectory.arrays`, as NumPy arrays where the compiled loop recorded them (the JSON
+        answer: orjson encodes them in C, with no Python float made on the way; non-finite
+        values are null either way)."""
+        if self._listed or not self._pending:
+            return self.traj.arrays()
+        recs = [(rec, k) for rec, k in self._pending]
+        tr = self._traj
+
+        def points(row: int, first: float) -> np.ndarray:
+            return np.concatenate([np.array([first]), *(rec[row, 1 : k + 1] for rec, k in recs)])
+
+        def updates(row: int) -> np.ndarray:
+            return np.concatenate([rec[row, :k] for rec, k in recs])
+
+        out: dict[str, Any] = {"x": points(loop.REC_X, tr.x[0]), "y": points(loop.REC_Y, tr.y[0]),
+                               "loss": points(loop.REC_LOSS, tr.loss[0]), "lr": updates(loop.REC_LR),
+                               "grad_norm": updates(loop.REC_GN)}
+        if tr.state is not None:
+            out["state"] = {key: None if tr.state[key] is None else updates(row)
+                            for key, row in zip(STATE_KEYS, _REC_STATE, strict=True)}
+        return out
+
+    def _extend(self, rec: np.ndarray, k: int) -> None:
+        tr = self._traj
         tr.x.extend(rec[loop.REC_X, 1 : k + 1].tolist())
         tr.y.extend(rec[loop.REC_Y, 1 : k + 1].tolist())
         tr.loss.extend(rec[loop.REC_LOSS, 1 : k + 1].tolist())
@@ -245,6 +286,15 @@ class ScalarRun:
             for key, row in zip(STATE_KEYS, _REC_STATE, strict=True):
                 if tr.state[key] is not None:
                     tr.state[key].extend(_floats(rec[row, :k]))
+
+    def _advance_analytic(self, stop: int) -> None:
+        assert self._kernel is not None
+        t, rec, status = self._kernel.advance(self.t, stop)
+        k = t - self.t
+        if self._listed:
+            self._extend(rec, k)
+        else:
+            self._pending.append((rec, k))
         self.t = t
         if status != loop.RUNNING:
             self._finish(_STATUS[status])
@@ -255,7 +305,7 @@ class ScalarRun:
         kind, ht, update = self._kind, self._ht, loop.update1
         assert batches is not None
         tol, bound, last, lrs = problem.tolerance, surface.bound, problem.steps, self._lrs
-        tr = self.traj
+        tr = self._traj
         assert tr.batch_loss is not None
         x, y, sx, sy, t = self._x, self._y, self._sx, self._sy, self.t
         status = RUNNING

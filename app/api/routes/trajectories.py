@@ -31,7 +31,7 @@ ProblemDep = Annotated[Problem, Depends(problem_from)]
 
 
 def _answer(problem: Problem) -> bytes:
-    return dumps(trajectories(problem))  # under the request's deadline (bound by run_heavy)
+    return dumps(trajectories(problem, arrays=True))  # under the request's deadline (bound by run_heavy)
 
 
 @router.post(
