@@ -470,7 +470,8 @@ class LockstepRuns:
         if self._lrs is not None:
             return self._lrs[t]
         tt = np.array([t // self._per_epoch if self.run.per == "epoch" else t])
-        return learning_rates(self.run.schedule, self.run.schedule_params, self._params["lr"], tt, self.run.warmup_steps)
+        run = self.run
+        return learning_rates(run.schedule, run.schedule_params, self._params["lr"], tt, run.warmup_steps)
 
     def _stop(self, mask: np.ndarray, status: str, theta: np.ndarray, loss: Any = None) -> None:
         """Record the rows in mask as stopped at the current point, and drop them."""

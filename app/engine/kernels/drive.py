@@ -65,7 +65,8 @@ def internals_present(kind: int, h: list[float]) -> tuple[bool, bool]:
     return not math.isnan(moment), not math.isnan(rate)
 
 
-def _call(src: Source, kind: int, H: np.ndarray, noise: np.ndarray, lrs: np.ndarray, CT: np.ndarray, CI: np.ndarray, X: np.ndarray, Y: np.ndarray,
+def _call(src: Source, kind: int, H: np.ndarray, noise: np.ndarray, lrs: np.ndarray, CT: np.ndarray, CI: np.ndarray,
+          X: np.ndarray, Y: np.ndarray,
           F: np.ndarray, S: np.ndarray, status: np.ndarray, taken: np.ndarray, r0: int, r1: int, t0: int, stop: int,
           last: int, tol: float, bound: float, check_loss: bool, rec: np.ndarray) -> int:
     g, v = src.grad, src.value
@@ -117,7 +118,8 @@ class SingleRun:
             _deadline.check()
             end = min(stop, t + self.slice)
             rec = np.empty((loop.REC_ROWS, end - t + 1))
-            _call(self.src, self.kind, self.H, self.noise, self.lrs, self.CT, self.CI, self.X, self.Y, self.F, self.S, self.status,
+            _call(self.src, self.kind, self.H, self.noise, self.lrs, self.CT, self.CI, self.X, self.Y, self.F, self.S,
+                  self.status,
                   self.taken, 0, 1, t, end, self.steps, self.tol, self.bound, True, rec, )
             reached = int(self.taken[0]) if self.status[0] else end
             parts.append(rec[:, : reached - t + 1])
@@ -142,7 +144,8 @@ def _join(parts: list[np.ndarray]) -> np.ndarray:
 class Lanes:
     """Rows of one optimizer, stepped together in blocks of `loop.BLOCK` lanes."""
 
-    def __init__(self, src: Source, kind: int, H: list[Any], starts: np.ndarray, lr_table: Any, noise: np.ndarray | None,
+    def __init__(self, src: Source, kind: int, H: list[Any], starts: np.ndarray, lr_table: Any,
+                 noise: np.ndarray | None,
                  steps: int, tol: float, bound: float) -> None:
         """``H``: the `rules.HYPER` hyperparameters, each a float or one value per row.
         ``lr_table(r0, r1)`` gives the rates of rows r0..r1-1: shape (1, steps) shared, (r1-r0, 1)
@@ -192,7 +195,8 @@ class Lanes:
             while True:
                 _deadline.check()
                 end = min(stop, t + chunk)
-                _call(self.src, self.kind, self.H, self.noise, lrs, self.CT, self.CI, self.X, self.Y, self.F, self.S, self.status,
+                _call(self.src, self.kind, self.H, self.noise, lrs, self.CT, self.CI, self.X, self.Y, self.F, self.S,
+                      self.status,
                       self.taken, r0, r1, t, end, self.steps, self.tol, self.bound, self.check_loss, _NO_REC)
                 if end == stop or not (self.status[r0:r1] == loop.RUNNING).any():
                     break

@@ -202,7 +202,8 @@ def _lanes(kind: int, t: int, W: np.ndarray, m: int) -> None:
         W[W_NX + l], W[W_S + l], W[W_S + BLOCK + l], W[W_S + 2 * BLOCK + l], W[W_MX + l], W[W_EX + l] = update(
             kind, W[W_GX + l], t, W[W_S + l], W[W_S + BLOCK + l], W[W_S + 2 * BLOCK + l], W[W_X + l], lr, h, c1, c2,
             nbmath)
-        W[W_NY + l], W[W_S + 3 * BLOCK + l], W[W_S + 4 * BLOCK + l], W[W_S + 5 * BLOCK + l], W[W_MY + l], W[W_EY + l] = (
+        (W[W_NY + l], W[W_S + 3 * BLOCK + l], W[W_S + 4 * BLOCK + l], W[W_S + 5 * BLOCK + l], W[W_MY + l],
+         W[W_EY + l]) = (
             update(kind, W[W_GY + l], t, W[W_S + 3 * BLOCK + l], W[W_S + 4 * BLOCK + l], W[W_S + 5 * BLOCK + l],
                    W[W_Y + l], lr, h, c1, c2, nbmath))
 

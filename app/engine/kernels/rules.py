@@ -41,7 +41,9 @@ def corrections(t: int, beta1: Any, beta2: Any) -> tuple[Any, Any]:
 
 
 @jit
-def momentum(g: Any, t: int, v: Any, theta: Any, lr: Any, beta: Any, ewa: Any, bias_correction: Any, c1: Any) -> tuple[Any, int, Any]:
+def momentum(
+    g: Any, t: int, v: Any, theta: Any, lr: Any, beta: Any, ewa: Any, bias_correction: Any, c1: Any
+) -> tuple[Any, int, Any]:
     """``c1``: 1 − βᵗ after this update (`corrections`)."""
     t = t + 1
     if ewa:

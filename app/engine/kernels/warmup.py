@@ -7,8 +7,10 @@ argument types the runner uses, so each is compiled exactly once (one specializa
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
+from pathlib import Path
 
 
 def warm() -> dict[str, float]:
@@ -22,7 +24,8 @@ def warm() -> dict[str, float]:
 
     t1 = time.perf_counter()
     bodies = [
-        {"surface": "rosenbrock", "steps": 20, "include_state": True, "runs": [{"optimizer": "adam", "noise_std": 0.1}]},
+        {"surface": "rosenbrock", "steps": 20, "include_state": True,
+         "runs": [{"optimizer": "adam", "noise_std": 0.1}]},
         {"surface": {"expression": "x^2 + 10*y^2", "x_range": [-3, 3], "y_range": [-3, 3]}, "steps": 20,
          "runs": [{"optimizer": "gd"}]},
         {"surface": "linear_regression", "steps": 5, "runs": [{"optimizer": "rmsprop", "batch_size": 10}]},
@@ -32,12 +35,26 @@ def warm() -> dict[str, float]:
         run = ScalarRun(problem, problem.runs[0])
         run.advance(problem.steps)
         if body["surface"] != "linear_regression":
-            rows = LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (40, 1)), {"lr": np.geomspace(1e-3, 0.1, 40)})
+            lrs = {"lr": np.geomspace(1e-3, 0.1, 40)}
+            rows = LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (40, 1)), lrs)
             rows.advance(problem.steps)
     t2 = time.perf_counter()
+    _drop_stale(Path(CACHE_DIR))
     specializations = len(loop.steps.signatures)
     return {"import_s": t1 - t0, "compile_or_load_s": t2 - t1, "specializations": specializations,
             "compiled": COMPILED, "cache": str(CACHE_DIR)}  # type: ignore[dict-item]
+
+
+def _drop_stale(current: Path) -> None:
+    """Remove the caches of earlier versions of the kernels (folders named by other hashes)."""
+    from app.engine.kernels import cache_root
+
+    root = cache_root()
+    if current.parent != root:
+        return
+    for old in root.iterdir():
+        if old.is_dir() and old != current:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 if __name__ == "__main__":
