@@ -113,19 +113,20 @@ def test_every_tape_operation_has_pythons_bits_and_errors(op: str) -> None:
     values += (rng.standard_normal(60) * 10.0 ** rng.integers(-3, 3, 60)).tolist()
     code = tape.OPCODES.index(op)
     pairs = [(a, b) for a in values for b in values[:20]]
-    v = np.zeros((3, loop.BLOCK))
-    for i in range(0, len(pairs), loop.BLOCK):
-        chunk = pairs[i : i + loop.BLOCK]
+    B = loop.BLOCK
+    v = np.zeros(3 * B)
+    for i in range(0, len(pairs), B):
+        chunk = pairs[i : i + B]
         n = len(chunk)
-        v[0, :n] = [a for a, _ in chunk]
-        v[1, :n] = [b for _, b in chunk]
-        err = np.zeros(loop.BLOCK, dtype=np.bool_)
-        tape.run(np.array([[code, 0, 1]], dtype=np.int64), np.zeros(0), v, 0, n, err)
+        v[:n] = [a for a, _ in chunk]
+        v[B : B + n] = [b for _, b in chunk]
+        err = np.zeros(B, dtype=np.bool_)
+        tape.run(np.array([[code, 0, 1]], dtype=np.int64), np.zeros(0), v, False, err)
         for lane, (a, b) in enumerate(chunk):
             want = _python(op, a, b)
             assert err[lane] == (want is None), (op, a, b)
             if want is not None:
-                got = v[2, lane]
+                got = v[2 * B + lane]
                 assert got == want or (math.isnan(got) and math.isnan(want)), (op, a, b, got, want)
 
 

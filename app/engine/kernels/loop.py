@@ -28,7 +28,7 @@ from app.engine.kernels.rules import bias, init, update
 from app.engine.surfaces import ANALYTIC
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
-BLOCK = 32  # rows stepped together
+BLOCK = tape.LANES  # rows stepped together
 
 # what a single run records: rows of ``rec`` (points at t = 0..steps, the rest per update)
 REC_X, REC_Y, REC_LOSS, REC_LR, REC_GN, REC_GX, REC_GY, REC_MX, REC_MY, REC_EX, REC_EY = range(11)
@@ -134,15 +134,15 @@ def values(sid: int, vops: np.ndarray, vconsts: np.ndarray, vout: np.ndarray, X:
         for r in range(X.shape[0]):
             F[r] = value_at(sid, X[r], Y[r])
         return
-    v = np.empty((2 + vconsts.shape[0] + vops.shape[0], BLOCK))
+    v = np.zeros((2 + vconsts.shape[0] + vops.shape[0]) * BLOCK)
     e = np.zeros(BLOCK, dtype=np.bool_)
     for b0 in range(0, X.shape[0], BLOCK):
         n = min(BLOCK, X.shape[0] - b0)
         for l in range(n):
-            v[0, l], v[1, l], e[l] = X[b0 + l], Y[b0 + l], False
-        tape.run(vops, vconsts, v, 0, n, e)
+            v[l], v[BLOCK + l], e[l] = X[b0 + l], Y[b0 + l], False
+        tape.run(vops, vconsts, v, False, e)
         for l in range(n):
-            F[b0 + l], err[b0 + l] = v[vout[0], l], e[l]
+            F[b0 + l], err[b0 + l] = v[vout[0] * BLOCK + l], e[l]
 
 
 @jit
@@ -259,10 +259,10 @@ def steps(
     lr_col = lrs.shape[1] > 1  # a rate per step (else one constant rate)
     single = r1 - r0 == 1
     width = 1 if single else BLOCK
-    lanes_fast = not single and not formula and not record
+    lanes_fast = not single and not record
     tt_hi = tol * tol * (1.0 + 1e-9)
     slots = max(2 + gconsts.shape[0] + gops.shape[0], 2 + vconsts.shape[0] + vops.shape[0])
-    v = np.empty((slots, BLOCK))
+    v = np.zeros(slots * BLOCK)  # a tape's slots, BLOCK lanes each
     err = np.zeros(BLOCK, dtype=np.bool_)
     running = np.zeros(BLOCK, dtype=np.bool_)
     ci = np.zeros(BLOCK, dtype=np.int64)
@@ -292,18 +292,20 @@ def steps(
             # 1. the gradient at the current points
             if formula:
                 for l in range(n):
-                    v[0, l], v[1, l], err[l] = W[W_X + l], W[W_Y + l], False
-                tape.run(gops, gconsts, v, 0, n, err)
+                    v[l], v[BLOCK + l], err[l] = W[W_X + l], W[W_Y + l], False
+                tape.run(gops, gconsts, v, single, err)
                 for l in range(n):
-                    W[W_GX + l], W[W_GY + l] = v[gout[0], l], v[gout[1], l]
+                    W[W_GX + l], W[W_GY + l] = v[gout[0] * BLOCK + l], v[gout[1] * BLOCK + l]
             else:
                 grads(sid, W, width)
             # 2. stop, or prepare the update (noise, rate, bias corrections)
-            if lanes_fast and t != stop:  # sweeps: a branch-free pass, exact tests only near tol
+            if lanes_fast and t != stop:  # rows: a branch-free pass; exact tests, errors only where flagged
                 near = 0
                 for l in range(BLOCK):
                     gx, gy = W[W_GX + l], W[W_GY + l]
                     go = 1.0 if running[l] else 0.0
+                    if formula:
+                        near += go != 0.0 and err[l]
                     if tol > 0.0:
                         s = gx * gx + gy * gy
                         near += go != 0.0 and (s < tt_hi or not (1e-290 < s < 1e290))
@@ -324,15 +326,21 @@ def steps(
                 if near:
                     for l in range(n):
                         if W[W_GO + l] != 0.0:
+                            if formula and err[l]:  # the gradient cannot be evaluated there
+                                r = b0 + l
+                                status[r], taken[r], running[l] = DIVERGED, t, False
+                                W[W_GO + l] = 0.0
+                                live -= 1
+                                continue
                             gx, gy = (W[W_HX + l], W[W_HY + l]) if noisy else (W[W_GX + l], W[W_GY + l])
-                            if below(gx, gy, tol):
+                            if tol > 0.0 and below(gx, gy, tol):
                                 r = b0 + l
                                 status[r], taken[r], running[l] = CONVERGED, t, False
                                 W[W_GO + l] = 0.0
                                 live -= 1
                                 if not check_loss:
                                     F[r] = value_at(sid, W[W_X + l], W[W_Y + l])
-            else:  # single runs, typed formulas: lane by lane
+            else:  # single runs (recording), and every step == stop: lane by lane
                 for l in range(n):
                     W[W_GO + l] = 0.0
                     if not running[l]:
@@ -375,10 +383,10 @@ def steps(
             if check_loss:
                 if formula:
                     for l in range(n):
-                        v[0, l], v[1, l], err[l] = W[W_NX + l], W[W_NY + l], False
-                    tape.run(vops, vconsts, v, 0, n, err)
+                        v[l], v[BLOCK + l], err[l] = W[W_NX + l], W[W_NY + l], False
+                    tape.run(vops, vconsts, v, single, err)
                     for l in range(n):
-                        W[W_NF + l] = v[vout[0], l] if not err[l] else math.nan
+                        W[W_NF + l] = v[vout[0] * BLOCK + l] if not err[l] else math.nan
                 else:
                     for l in range(n):
                         if running[l]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine.kernels import jit
+from app.engine.kernels import jit, jit_inline
 
 # opcode = index in this table; the names are those of app.engine.expression's operations
 OPCODES = (
@@ -24,6 +24,7 @@ OPCODES = (
     "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "atan",
 )
 NEG, ADD, SUB, MUL, DIV, SQUARE, POW, SIGN, ABS = range(9)
+LANES = 32  # lanes of a block (app.engine.kernels.loop.BLOCK)
 SIN, COS, TAN, EXP, LOG, SQRT, TANH, SINH, COSH, ATAN = range(9, 19)
 
 
@@ -81,64 +82,70 @@ def _unary(op: int, a: float) -> float:
     return math.atan(a)  # ATAN
 
 
-@jit
-def run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, l0: int, l1: int, err: np.ndarray) -> None:
-    """Run a tape for lanes l0..l1-1 of ``v`` (slots × lanes; x, y already in slots 0, 1).
-
-    Each operation goes over the lanes before the next one, so the dispatch is paid once per
-    operation and block, not per lane.
-    """
+@jit_inline
+def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, m: int, err: np.ndarray) -> None:
     nc = consts.shape[0]
     for k in range(nc):
-        for l in range(l0, l1):
-            v[2 + k, l] = consts[k]
+        for l in range(m):
+            v[(2 + k) * LANES + l] = consts[k]
     base = 2 + nc
     for k in range(ops.shape[0]):
-        op, ia, ib, o = ops[k, 0], ops[k, 1], ops[k, 2], base + k
+        op, a0, b0, o = ops[k, 0], ops[k, 1] * LANES, ops[k, 2] * LANES, (base + k) * LANES
         if op == ADD:
-            for l in range(l0, l1):
-                v[o, l] = v[ia, l] + v[ib, l]
+            for l in range(m):
+                v[o + l] = v[a0 + l] + v[b0 + l]
         elif op == SUB:
-            for l in range(l0, l1):
-                v[o, l] = v[ia, l] - v[ib, l]
+            for l in range(m):
+                v[o + l] = v[a0 + l] - v[b0 + l]
         elif op == MUL:
-            for l in range(l0, l1):
-                v[o, l] = v[ia, l] * v[ib, l]
+            for l in range(m):
+                v[o + l] = v[a0 + l] * v[b0 + l]
         elif op == SQUARE:
-            for l in range(l0, l1):
-                v[o, l] = v[ia, l] * v[ia, l]
+            for l in range(m):
+                v[o + l] = v[a0 + l] * v[a0 + l]
         elif op == NEG:
-            for l in range(l0, l1):
-                v[o, l] = -v[ia, l]
+            for l in range(m):
+                v[o + l] = -v[a0 + l]
         elif op == DIV:
-            for l in range(l0, l1):
-                d = v[ib, l]
-                if d == 0.0:  # Python: ZeroDivisionError
-                    err[l] = True
-                v[o, l] = v[ia, l] / d
+            for l in range(m):
+                d = v[b0 + l]
+                err[l] = err[l] | (d == 0.0)  # Python: ZeroDivisionError
+                v[o + l] = v[a0 + l] / d
         elif op == POW:
-            for l in range(l0, l1):
-                a, b = v[ia, l], v[ib, l]
+            for l in range(m):
+                a, b = v[a0 + l], v[b0 + l]
                 r = a**b
-                if a == 0.0 and b < 0.0 and math.isfinite(b):  # ZeroDivisionError
-                    err[l] = True
-                elif a < 0.0 and math.isfinite(a) and math.isfinite(b) and b != math.floor(b):
-                    err[l] = True  # a complex number in Python: refused
-                elif math.isinf(r) and math.isfinite(a) and math.isfinite(b):
-                    err[l] = True  # OverflowError
-                v[o, l] = r
+                finite = math.isfinite(a) and math.isfinite(b)
+                bad = (a == 0.0 and b < 0.0 and math.isfinite(b)  # ZeroDivisionError
+                       or a < 0.0 and finite and b != math.floor(b)  # a complex number in Python: refused
+                       or math.isinf(r) and finite)  # OverflowError
+                err[l] = err[l] | bad
+                v[o + l] = r
         elif op == ABS:
-            for l in range(l0, l1):
-                v[o, l] = abs(v[ia, l])
+            for l in range(m):
+                v[o + l] = abs(v[a0 + l])
         elif op == SIGN:
-            for l in range(l0, l1):
-                a = v[ia, l]
-                v[o, l] = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
+            for l in range(m):
+                a = v[a0 + l]
+                v[o + l] = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
         else:
-            for l in range(l0, l1):
-                a = v[ia, l]
+            for l in range(m):
+                a = v[a0 + l]
                 r = _unary(op, a)
                 # math's rule: a nan from a non-nan, or an inf from a finite number, raises
-                if (math.isnan(r) and not math.isnan(a)) or (math.isinf(r) and math.isfinite(a)):
-                    err[l] = True
-                v[o, l] = r
+                err[l] = err[l] | ((math.isnan(r) and not math.isnan(a)) or (math.isinf(r) and math.isfinite(a)))
+                v[o + l] = r
+
+
+@jit
+def run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, single: bool, err: np.ndarray) -> None:
+    """Run a tape for lane 0 (``single``) or all `LANES` lanes of ``v``: slot k of lane l is
+    ``v[k * LANES + l]`` (x, y already in slots 0, 1); ``err[l]`` is set where Python raises.
+
+    Each operation goes over the lanes before the next one, so the dispatch is paid once per
+    operation and block, not per lane (and the arithmetic ones vectorize).
+    """
+    if single:
+        _run(ops, consts, v, 1, err)
+    else:
+        _run(ops, consts, v, LANES, err)
