@@ -121,7 +121,7 @@ def test_every_tape_operation_has_pythons_bits_and_errors(op: str) -> None:
         v[:n] = [a for a, _ in chunk]
         v[B : B + n] = [b for _, b in chunk]
         err = np.zeros(B, dtype=np.bool_)
-        tape.run(np.array([[code, 0, 1]], dtype=np.int64), np.zeros(0), v, False, err)
+        tape.run(np.array([[code, 0, 1]], dtype=np.int64), np.zeros(0), v, False, err, 0, 1)
         for lane, (a, b) in enumerate(chunk):
             want = _python(op, a, b)
             assert err[lane] == (want is None), (op, a, b)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from app.engine import deadline as _deadline
+from app.engine import expression
 from app.engine.kernels import loop, rules, tape
 
 SLICE_SECONDS = 0.004  # work per kernel call between two deadline checks
@@ -53,10 +54,21 @@ def source(surface: Any) -> Source | None:
     if sid is not None and surface.grad is loop.ANALYTIC[sid].grad:
         return Source(sid, tape.EMPTY, tape.EMPTY, bool(surface.finite_in_bound))
     expr = getattr(surface.grad, "__self__", None)
-    grad_program, value_program = getattr(expr, "grad_program", None), getattr(expr, "value_program", None)
-    if grad_program is None or value_program is None:
+    tree, value_program = getattr(expr, "tree", None), getattr(expr, "value_program", None)
+    if tree is None or value_program is None:
         return None
-    return Source(-1, tape.from_program(grad_program), tape.from_program(value_program), False)
+    return _formula_source(expr)
+
+
+@functools.lru_cache(maxsize=64)
+def _formula_source(expr: Any) -> Source:
+    """A typed formula's tapes: its loss alone (the start's loss), and one tape for the loss and
+    the gradient together (shared subexpressions; the loss's operations first), from the checked
+    tree, as `app.engine.expression` lowers it for the Python path: the same operations."""
+    tree = expr.tree
+    both = expression.lower((tree, expression.derivative(tree, "x"), expression.derivative(tree, "y")))
+    return Source(-1, tape.from_program(both, prefix=len(expr.value_program.ops)), tape.from_program(expr.value_program),
+                  False)
 
 
 def internals_present(kind: int, h: list[float]) -> tuple[bool, bool]:

@@ -140,7 +140,7 @@ def values(sid: int, vops: np.ndarray, vconsts: np.ndarray, vout: np.ndarray, X:
         n = min(BLOCK, X.shape[0] - b0)
         for l in range(n):
             v[l], v[BLOCK + l], e[l] = X[b0 + l], Y[b0 + l], False
-        tape.run(vops, vconsts, v, False, e)
+        tape.run(vops, vconsts, v, False, e, 0, vops.shape[0])
         for l in range(n):
             F[b0 + l], err[b0 + l] = v[vout[0] * BLOCK + l], e[l]
 
@@ -252,6 +252,7 @@ def steps(
     gradient and internals.
     """
     formula = sid < 0
+    kv = gout[3] if formula else 0  # the tape's first kv operations compute the loss alone
     record = rec.shape[1] > 0
     noisy = noise.shape[0] > 0
     tabled = CT.shape[0] > 0
@@ -274,6 +275,7 @@ def steps(
         W[W_C1 : W_C1 + BLOCK] = 1.0
         W[W_C2 : W_C2 + BLOCK] = 1.0
         live = 0
+        have = False  # gradients of the current points known (typed formulas, from phase 4)
         running[:] = False
         for l in range(n):  # the block's rows into lanes
             r = b0 + l
@@ -291,11 +293,14 @@ def steps(
                 break
             # 1. the gradient at the current points
             if formula:
-                for l in range(n):
-                    v[l], v[BLOCK + l], err[l] = W[W_X + l], W[W_Y + l], False
-                tape.run(gops, gconsts, v, single, err)
-                for l in range(n):
-                    W[W_GX + l], W[W_GY + l] = v[gout[0] * BLOCK + l], v[gout[1] * BLOCK + l]
+                if not have:  # else phase 4 of the step before computed them, with the loss
+                    for l in range(n):
+                        v[l], v[BLOCK + l], err[l] = W[W_X + l], W[W_Y + l], False
+                    tape.run(gops, gconsts, v, single, err, 0, kv)  # the loss (checked before)
+                    err[:] = False
+                    tape.run(gops, gconsts, v, single, err, kv, gops.shape[0])
+                    for l in range(n):
+                        W[W_GX + l], W[W_GY + l] = v[gout[1] * BLOCK + l], v[gout[2] * BLOCK + l]
             else:
                 grads(sid, W, width)
             # 2. stop, or prepare the update (noise, rate, bias corrections)
@@ -381,12 +386,15 @@ def steps(
             updates(kind, t, W, single)
             # 4. the loss at the new points, where it has to be checked
             if check_loss:
-                if formula:
+                if formula:  # the loss at the new points, then their gradient (for the next step)
                     for l in range(n):
                         v[l], v[BLOCK + l], err[l] = W[W_NX + l], W[W_NY + l], False
-                    tape.run(vops, vconsts, v, single, err)
+                    tape.run(gops, gconsts, v, single, err, 0, kv)
                     for l in range(n):
-                        W[W_NF + l] = v[vout[0] * BLOCK + l] if not err[l] else math.nan
+                        W[W_NF + l] = v[gout[0] * BLOCK + l] if not err[l] else math.nan
+                    err[:] = False  # from here: errors of the gradient, reported at the next step
+                    tape.run(gops, gconsts, v, single, err, kv, gops.shape[0])
+                    have = True
                 else:
                     for l in range(n):
                         if running[l]:
@@ -423,6 +431,9 @@ def steps(
                         rec[REC_GX, j], rec[REC_GY, j] = W[W_GX + l], W[W_GY + l]
                         rec[REC_MX, j], rec[REC_MY, j] = W[W_MX + l], W[W_MY + l]
                         rec[REC_EX, j], rec[REC_EY, j] = W[W_EX + l], W[W_EY + l]
+            if formula:  # the gradients at the accepted points (stopped lanes: unused)
+                for l in range(n):
+                    W[W_GX + l], W[W_GY + l] = v[gout[1] * BLOCK + l], v[gout[2] * BLOCK + l]
         for l in range(n):  # lanes back into the rows
             r = b0 + l
             X[r], Y[r] = W[W_X + l], W[W_Y + l]

@@ -45,9 +45,10 @@ class Tape:
 EMPTY = Tape(np.zeros((0, 3), dtype=np.int64), np.zeros(0), np.zeros(2, dtype=np.int64))
 
 
-def from_program(program: object) -> Tape:
+def from_program(program: object, prefix: int | None = None) -> Tape:
     """The tape of a checked program (its ops are the functions ``_op_<name>`` of
-    app.engine.expression); an op outside `OPCODES` is a `KeyError`, never run."""
+    app.engine.expression); an op outside `OPCODES` is a `KeyError`, never run. ``prefix``: the
+    number of leading operations that compute the first output alone (appended to ``outputs``)."""
     codes = {name: i for i, name in enumerate(OPCODES)}
     ops = np.array(
         [(codes[fn.__name__.removeprefix("_op_")], a, b) for fn, a, b in program.ops],  # type: ignore[attr-defined]
@@ -56,6 +57,8 @@ def from_program(program: object) -> Tape:
     outputs = np.array(program.outputs, dtype=np.int64)  # type: ignore[attr-defined]
     if outputs.shape[0] < 2:
         outputs = np.concatenate([outputs, outputs])
+    if prefix is not None:
+        outputs = np.concatenate([outputs, np.array([prefix], dtype=np.int64)])
     return Tape(ops, np.array(program.consts, dtype=np.float64), outputs)  # type: ignore[attr-defined]
 
 
@@ -83,13 +86,14 @@ def _unary(op: int, a: float) -> float:
 
 
 @jit_inline
-def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, m: int, err: np.ndarray) -> None:
+def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, m: int, err: np.ndarray, k0: int, k1: int) -> None:
     nc = consts.shape[0]
-    for k in range(nc):
-        for l in range(m):
-            v[(2 + k) * LANES + l] = consts[k]
+    if k0 == 0:
+        for k in range(nc):
+            for l in range(m):
+                v[(2 + k) * LANES + l] = consts[k]
     base = 2 + nc
-    for k in range(ops.shape[0]):
+    for k in range(k0, k1):
         op, a0, b0, o = ops[k, 0], ops[k, 1] * LANES, ops[k, 2] * LANES, (base + k) * LANES
         if op == ADD:
             for l in range(m):
@@ -138,14 +142,15 @@ def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, m: int, err: np.nda
 
 
 @jit
-def run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, single: bool, err: np.ndarray) -> None:
-    """Run a tape for lane 0 (``single``) or all `LANES` lanes of ``v``: slot k of lane l is
-    ``v[k * LANES + l]`` (x, y already in slots 0, 1); ``err[l]`` is set where Python raises.
+def run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, single: bool, err: np.ndarray, k0: int, k1: int) -> None:
+    """Run operations k0..k1-1 of a tape for lane 0 (``single``) or all `LANES` lanes of ``v``:
+    slot k of lane l is ``v[k * LANES + l]`` (x, y already in slots 0, 1; the constants are
+    loaded when k0 is 0); ``err[l]`` is set where Python raises.
 
     Each operation goes over the lanes before the next one, so the dispatch is paid once per
     operation and block, not per lane (and the arithmetic ones vectorize).
     """
     if single:
-        _run(ops, consts, v, 1, err)
+        _run(ops, consts, v, 1, err, k0, k1)
     else:
-        _run(ops, consts, v, LANES, err)
+        _run(ops, consts, v, LANES, err, k0, k1)
