@@ -153,6 +153,34 @@ def engine_interactive(rounds: int = 9) -> tuple[float, float]:
     return statistics.median(loop_only) / n, statistics.median(whole) / n
 
 
+def typed_formulas(rounds: int = 5) -> tuple[float, float, float]:
+    """(first answer of new formulas, typed and built-in Rosenbrock per row-step in lanes), medians."""
+    firsts = []
+    for i in range(rounds):
+        body = {"surface": {"expression": f"(1 - x)^2 + 100*(y - x^2)^2 + {i + 1}e-9*sin(x*y)", "x_range": [-2, 2],
+                            "y_range": [-1, 3]}, "start": START, "steps": 500,
+                "runs": [{"optimizer": o} for o in ("gd", "momentum", "rmsprop", "adam")]}
+        t0 = time.perf_counter()
+        orjson.dumps(trajectories(build_problem(TrajectoryRequest.model_validate(body)), arrays=True),
+                     option=orjson.OPT_SERIALIZE_NUMPY)
+        firsts.append(time.perf_counter() - t0)
+    rows, steps = 10_000, 500
+    lrs = np.tile(np.geomspace(1e-4, 0.1, 100), rows // 100)
+
+    def lanes(surface) -> float:
+        body = {"surface": surface, "start": START, "steps": steps, "tolerance": 0, "runs": [{"optimizer": "adam"}]}
+        problem = build_problem(TrajectoryRequest.model_validate(body))
+        times = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            LockstepRuns(problem, problem.runs[0], np.tile(START, (rows, 1)), {"lr": lrs}).advance(steps)
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times) / (rows * steps)
+
+    typed = lanes({"expression": "(1 - x)^2 + 100*(y - x^2)^2", "x_range": [-2, 2], "y_range": [-1, 3]})
+    return statistics.median(firsts), typed, lanes("rosenbrock")
+
+
 def cold_start(rounds: int = 3) -> tuple[float, float]:
     """(process start → first trajectory answered, that first request alone), medians."""
     body = orjson.dumps(_body(*REQUESTS["8x1000"]))
@@ -253,6 +281,14 @@ def main() -> dict:
         print(f"| {rows:,} | {fmt(s)} | {fmt(lk)} | {fmt(chosen)} | {fmt(tt)} | "
               f"{(f'{tt/chosen:.1f}×') if tt else 'n/a'} | {goal} |")
         results[f"rows_{rows}"] = {"scalar_s": s, "lockstep_s": lk, "torch_s": tt}
+    first, typed, builtin = typed_formulas()
+    print("\n## Typed formulas (Rosenbrock typed as text vs the built-in)\n")
+    print("| first answer of a formula never seen (parse, tapes, 4 runs × 500 steps) | lanes: typed / built-in, "
+          "per row-step | goal |")
+    print("|---|---|---|")
+    print(f"| {first * 1e3:.1f} ms | {typed * 1e9:.1f} ns / {builtin * 1e9:.1f} ns = {typed / builtin:.1f}× | "
+          "≤ 100 ms; ≤ 2× |")
+    results["typed"] = {"first_s": first, "lanes_typed_s": typed, "lanes_builtin_s": builtin}
     if torch_res:
         print(f"\n(torch {torch_res['torch_version']}, {torch_res['threads']} threads; NumPy single-threaded)")
     return results
