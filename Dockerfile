@@ -16,6 +16,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY app ./app
 RUN pip install --no-cache-dir .
+# compile the engine's kernels into the image (-I: the installed package, as the server imports it)
+RUN python -I -m app.engine.kernels.warmup && chown -R 10001 /usr/local/var/optiviz-kernels
 
 COPY static ./static
 COPY templates ./templates

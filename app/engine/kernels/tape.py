@@ -1,0 +1,156 @@
+"""Typed formulas as tapes: a checked `Program` (app.engine.expression) as arrays of integers,
+run by one compiled interpreter. No code is generated from the formula and nothing is compiled
+per formula: the interpreter is compiled once, and a tape only holds opcodes (chosen from the
+fixed table `OPCODES`), slot numbers and the program's constants.
+
+Every operation is the one CPython does on floats, with libm: the same bits as the formula on
+Python floats. Where Python raises (a division by zero, a math domain error, an overflow of
+``exp`` or ``**``), the interpreter marks the lane in ``err``: the runner treats it exactly as
+the scalar path treats the exception (the run has diverged).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.engine.kernels import jit, jit_inline
+
+# opcode = index in this table; the names are those of app.engine.expression's operations
+OPCODES = (
+    "neg", "add", "sub", "mul", "div", "square", "pow", "sign", "abs",
+    "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "atan",
+)
+NEG, ADD, SUB, MUL, DIV, SQUARE, POW, SIGN, ABS = range(9)
+LANES = 32  # lanes of a block (app.engine.kernels.loop.BLOCK)
+SIN, COS, TAN, EXP, LOG, SQRT, TANH, SINH, COSH, ATAN = range(9, 19)
+
+
+@dataclass(frozen=True)
+class Tape:
+    """One program: ``ops[k] = (opcode, a, b)`` writes slot ``2 + len(consts) + k``; slots 0, 1
+    are x, y; ``outputs`` are slot numbers."""
+
+    ops: np.ndarray  # (n, 3) int64
+    consts: np.ndarray  # float64
+    outputs: np.ndarray  # int64
+
+    @property
+    def slots(self) -> int:
+        return 2 + self.consts.shape[0] + self.ops.shape[0]
+
+
+EMPTY = Tape(np.zeros((0, 3), dtype=np.int64), np.zeros(0), np.zeros(2, dtype=np.int64))
+
+
+def from_program(program: object, prefix: int | None = None) -> Tape:
+    """The tape of a checked program (its ops are the functions ``_op_<name>`` of
+    app.engine.expression); an op outside `OPCODES` is a `KeyError`, never run. ``prefix``: the
+    number of leading operations that compute the first output alone (appended to ``outputs``)."""
+    codes = {name: i for i, name in enumerate(OPCODES)}
+    ops = np.array(
+        [(codes[fn.__name__.removeprefix("_op_")], a, b) for fn, a, b in program.ops],  # type: ignore[attr-defined]
+        dtype=np.int64,
+    ).reshape(-1, 3)
+    outputs = np.array(program.outputs, dtype=np.int64)  # type: ignore[attr-defined]
+    if outputs.shape[0] < 2:
+        outputs = np.concatenate([outputs, outputs])
+    if prefix is not None:
+        outputs = np.concatenate([outputs, np.array([prefix], dtype=np.int64)])
+    return Tape(ops, np.array(program.consts, dtype=np.float64), outputs)  # type: ignore[attr-defined]
+
+
+@jit
+def _unary(op: int, a: float) -> float:
+    if op == SIN:
+        return math.sin(a)
+    if op == COS:
+        return math.cos(a)
+    if op == TAN:
+        return math.tan(a)
+    if op == EXP:
+        return math.exp(a)
+    if op == LOG:
+        return math.log(a) if a > 0.0 else (-math.inf if a == 0.0 else math.nan)
+    if op == SQRT:
+        return math.sqrt(a)
+    if op == TANH:
+        return math.tanh(a)
+    if op == SINH:
+        return math.sinh(a)
+    if op == COSH:
+        return math.cosh(a)
+    return math.atan(a)  # ATAN
+
+
+@jit_inline
+def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, m: int, err: np.ndarray, k0: int, k1: int) -> None:
+    nc = consts.shape[0]
+    if k0 == 0:
+        for k in range(nc):
+            for l in range(m):
+                v[(2 + k) * LANES + l] = consts[k]
+    base = 2 + nc
+    for k in range(k0, k1):
+        op, a0, b0, o = ops[k, 0], ops[k, 1] * LANES, ops[k, 2] * LANES, (base + k) * LANES
+        if op == ADD:
+            for l in range(m):
+                v[o + l] = v[a0 + l] + v[b0 + l]
+        elif op == SUB:
+            for l in range(m):
+                v[o + l] = v[a0 + l] - v[b0 + l]
+        elif op == MUL:
+            for l in range(m):
+                v[o + l] = v[a0 + l] * v[b0 + l]
+        elif op == SQUARE:
+            for l in range(m):
+                v[o + l] = v[a0 + l] * v[a0 + l]
+        elif op == NEG:
+            for l in range(m):
+                v[o + l] = -v[a0 + l]
+        elif op == DIV:
+            for l in range(m):
+                d = v[b0 + l]
+                err[l] = err[l] | (d == 0.0)  # Python: ZeroDivisionError
+                v[o + l] = v[a0 + l] / d
+        elif op == POW:
+            for l in range(m):
+                a, b = v[a0 + l], v[b0 + l]
+                r = a**b
+                finite = math.isfinite(a) and math.isfinite(b)
+                bad = (a == 0.0 and b < 0.0 and math.isfinite(b)  # ZeroDivisionError
+                       or a < 0.0 and finite and b != math.floor(b)  # a complex number in Python: refused
+                       or math.isinf(r) and finite)  # OverflowError
+                err[l] = err[l] | bad
+                v[o + l] = r
+        elif op == ABS:
+            for l in range(m):
+                v[o + l] = abs(v[a0 + l])
+        elif op == SIGN:
+            for l in range(m):
+                a = v[a0 + l]
+                v[o + l] = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
+        else:
+            for l in range(m):
+                a = v[a0 + l]
+                r = _unary(op, a)
+                # math's rule: a nan from a non-nan, or an inf from a finite number, raises
+                err[l] = err[l] | ((math.isnan(r) and not math.isnan(a)) or (math.isinf(r) and math.isfinite(a)))
+                v[o + l] = r
+
+
+@jit
+def run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, single: bool, err: np.ndarray, k0: int, k1: int) -> None:
+    """Run operations k0..k1-1 of a tape for lane 0 (``single``) or all `LANES` lanes of ``v``:
+    slot k of lane l is ``v[k * LANES + l]`` (x, y already in slots 0, 1; the constants are
+    loaded when k0 is 0); ``err[l]`` is set where Python raises.
+
+    Each operation goes over the lanes before the next one, so the dispatch is paid once per
+    operation and block, not per lane (and the arithmetic ones vectorize).
+    """
+    if single:
+        _run(ops, consts, v, 1, err, k0, k1)
+    else:
+        _run(ops, consts, v, LANES, err, k0, k1)
