@@ -41,7 +41,7 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: $(VENV)/.dev-installed system-deps
+test: $(VENV)/.dev-installed $(VENV)/.kernels system-deps
 	$(PY) -m pytest
 
 # torch and JAX/optax only as the benchmarks' baselines, in their own venv (never runtime dependencies)

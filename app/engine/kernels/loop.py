@@ -415,7 +415,10 @@ def steps(
                     if W[W_GO + l] == 0.0 or W[W_X + l] == W[W_NX + l] and W[W_Y + l] == W[W_NY + l]:
                         continue
                     r = b0 + l
-                    status[r], taken[r], running[l] = DIVERGED, t, False
+                    # at a stationary point (the gradient exactly 0) an adaptive rule with ε = 0
+                    # computes 0/0: the run has converged there, it has not diverged
+                    stationary = W[W_GX + l] == 0.0 and W[W_GY + l] == 0.0
+                    status[r], taken[r], running[l] = CONVERGED if stationary else DIVERGED, t, False
                     live -= 1
                     if not check_loss:
                         F[r] = value_at(sid, W[W_X + l], W[W_Y + l])
