@@ -19,13 +19,46 @@ _DIR = Path(__file__).resolve().parent
 
 @lru_cache
 def catalogue() -> dict[str, dict[str, str]]:
-    """key → {lang: text}, from every JSON file here. A key defined twice is an error."""
+    """key → {lang: text}, from every JSON file here. A key defined twice is an error.
+
+    The registry's own texts (names and descriptions of surfaces, optimizers, schedules and their
+    parameters) are written once, in English, next to their formulas in the registry:
+    ``catalogue.json`` holds only their translations, and their English is taken from the registry.
+    """
     out: dict[str, dict[str, str]] = {}
     for path in sorted(_DIR.glob("*.json")):
         for key, texts in json.loads(path.read_text(encoding="utf-8")).items():
             if key in out:
                 raise ValueError(f"message key {key!r} is defined twice (again in {path.name})")
-            out[key] = texts
+            out[key] = dict(texts)
+    english = registry_english()
+    for key, texts in out.items():
+        if DEFAULT_LANG not in texts and key in english:
+            texts[DEFAULT_LANG] = english[key]
+    return out
+
+
+@lru_cache
+def registry_english() -> dict[str, str]:
+    """The English texts of the registry under their catalogue keys: ``surface.<id>.name``,
+    ``surface.<id>.description``, ``surface.<id>.dataset``, ``optimizer.<id>.param.<name>`` and,
+    for a parameter whose description is the same wherever it appears, ``optimizer.param.<name>``."""
+    from app.registry import OPTIMIZERS, SCHEDULES, SURFACES  # the registry knows nothing of texts
+
+    out: dict[str, str] = {}
+    for s in SURFACES.values():
+        out[f"surface.{s.id}.name"] = s.name
+        out[f"surface.{s.id}.description"] = s.description
+        dataset = s.public().get("dataset")
+        if isinstance(dataset, dict) and "description" in dataset:
+            out[f"surface.{s.id}.dataset"] = dataset["description"]
+    for kind, reg in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES)):
+        for o in reg.values():
+            out[f"{kind}.{o.id}.name"] = o.name
+            out[f"{kind}.{o.id}.description"] = o.description
+            for p in o.params:
+                out[f"{kind}.{o.id}.param.{p.name}"] = p.description
+                out.setdefault(f"{kind}.param.{p.name}", p.description)
     return out
 
 

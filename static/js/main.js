@@ -208,18 +208,31 @@ function parsePair(text) {
 }
 
 // The fair race's tuning (POST /api/v1/race): each run's optimizer gets the lr with the lowest final
-// loss on a log grid, with this surface, start and number of steps.
+// loss on a log grid, with exactly what the studio then runs: this surface, start, steps, tolerance,
+// seed, the run's other hyperparameters, its batch size or gradient noise.
 async function tuneRates(store) {
   const s = store.get();
   const req = toRequest(s);
   const optimizers = [...new Set(s.runs.map((r) => r.optimizer))];
+  const first = (id) => req.runs[s.runs.findIndex((r) => r.optimizer === id)];
+  const params = Object.fromEntries(optimizers.map((id) => {
+    const { lr, ...rest } = first(id).params || {};
+    return [id, rest];
+  }));
+  const body = { surface: req.surface, start: req.start, steps: s.steps, tolerance: s.tolerance, seed: s.seed,
+    optimizers, params, n: 30, lr_min: 1e-5, lr_max: 10 };
+  const batch = req.runs.find((r) => r.batch_size)?.batch_size;
+  const noise = req.runs.find((r) => r.noise_std)?.noise_std;
+  if (batch) body.batch_size = batch;
+  if (noise) body.noise_std = noise;
   $("tune-status").textContent = t("studio.runs.tuning");
   const res = await fetch("api/v1/race", { method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ surface: req.surface, start: req.start, steps: s.steps, optimizers, n: 30, lr_min: 1e-5, lr_max: 10 }) });
+    body: JSON.stringify(body) });
   const data = await res.json();
   if (!res.ok) throw new ApiError(res.status, data.detail);
   const best = Object.fromEntries(data.curves.map((c) => [c.optimizer, Number(c.best_lr.toPrecision(3))]));
-  $("tune-status").textContent = data.curves.map((c) => t("studio.tune.result", { opt: c.optimizer, lr: fmt(c.best_lr, 3) })).join(", ");
+  const key = (c) => (c.at_edge === "low" ? "studio.tune.edge_low" : c.at_edge === "high" ? "studio.tune.edge_high" : "studio.tune.result");
+  $("tune-status").textContent = data.curves.map((c) => t(key(c), { opt: c.optimizer, lr: fmt(c.best_lr, 3) })).join("; ");
   store.update((d) => { for (const r of d.runs) if (best[r.optimizer] !== undefined) r.params.lr = best[r.optimizer]; }, { autoplay: true });
 }
 

@@ -114,22 +114,29 @@ def test_catalogue_in_chinese_translates_texts_and_keeps_ids_and_numbers(client)
                     {k: v for k, v in z.items() if k not in ("name", "description", "dataset")}
 
 
-def test_catalogue_english_texts_match_the_registry():
-    """catalogue.json's English is the registry's, word for word (so the two cannot drift apart)."""
+def test_catalogue_texts_are_written_once():
+    """The registry's English is written once, in the registry: catalogue.json holds only the
+    translations, each of a text the registry has, and every registry text is translated."""
     import json
     from pathlib import Path
 
+    from app.i18n import catalogue, registry_english
     from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
 
     texts = json.loads((Path(__file__).resolve().parents[2] / "app/i18n/catalogue.json").read_text(encoding="utf-8"))
+    english = registry_english()
+    for key, entry in texts.items():
+        assert "en" not in entry, f"{key}: its English is the registry's; do not write it again"
+        assert key in english, f"{key}: no such text in the registry"
+        assert catalogue()[key]["en"] == english[key]
     for s in SURFACES.values():
-        assert texts[f"surface.{s.id}.name"]["en"] == s.name and texts[f"surface.{s.id}.description"]["en"] == s.description
+        assert f"surface.{s.id}.name" in texts and f"surface.{s.id}.description" in texts
     for kind, reg in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES)):
         for o in reg.values():
-            assert texts[f"{kind}.{o.id}.name"]["en"] == o.name and texts[f"{kind}.{o.id}.description"]["en"] == o.description
+            assert f"{kind}.{o.id}.name" in texts and f"{kind}.{o.id}.description" in texts
             for p in o.params:
                 key = f"{kind}.{o.id}.param.{p.name}" if f"{kind}.{o.id}.param.{p.name}" in texts else f"{kind}.param.{p.name}"
-                assert texts[key]["en"] == p.description, key
+                assert key in texts and english[key] == p.description, key
 
 
 def test_surfaces_carry_their_default_runs(client) -> None:

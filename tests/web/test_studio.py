@@ -269,8 +269,11 @@ def test_small_multiples_and_3d(watched, live_server):
 
 
 def test_tune_learning_rates_for_the_surface(watched, live_server):
-    runs = [{"o": o, "p": {"lr": 0.4}} for o in ("gd", "momentum", "rmsprop", "adam")]
-    watched.goto(live_server + f"/#s=himmelblau&r={urllib.parse.quote(json.dumps(runs))}")
+    runs = [{"o": o, "p": {"lr": 0.4, **({"beta": 0.5} if o == "momentum" else {})}}
+            for o in ("gd", "momentum", "rmsprop", "adam")]
+    sent = []
+    watched.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/api/v1/race") else None)
+    watched.goto(live_server + f"/#s=himmelblau&tol=0.001&seed=3&r={urllib.parse.quote(json.dumps(runs))}")
     settled(watched)
     diverged_before = watched.evaluate("() => window.optiviz.model.result.runs.filter(r => r.status === 'diverged').length")
     assert diverged_before >= 1  # the bowl's rates are too large here
@@ -279,4 +282,7 @@ def test_tune_learning_rates_for_the_surface(watched, live_server):
     ready(watched, timeout=30000)
     statuses = watched.evaluate("() => window.optiviz.model.result.runs.map(r => r.status)")
     assert "diverged" not in statuses
+    # it tuned what the studio then runs: the same tolerance, seed and other hyperparameters
+    assert sent and sent[0]["tolerance"] == 0.001 and sent[0]["seed"] == 3
+    assert sent[0]["params"]["momentum"]["beta"] == 0.5 and "lr" not in sent[0]["params"]["momentum"]
     assert watched.errors == []
