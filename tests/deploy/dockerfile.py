@@ -218,7 +218,7 @@ def _copy_step(rest: str, workdir: str, image_root: Path, context: set[str]) -> 
 
 
 def stage(img: Image, image_root: Path, python: Path, env: dict[str, str]) -> None:
-    """Replay the Dockerfile's COPY and pip RUN steps, in order, into ``image_root``.
+    """Replay the Dockerfile's COPY, pip and python RUN steps, in order, into ``image_root``.
 
     ``python`` is the interpreter of a fresh environment standing for the image's Python; pip runs
     with the image's ENV, except that pip's cache is allowed (it changes the speed, not the result).
@@ -237,4 +237,9 @@ def stage(img: Image, image_root: Path, python: Path, env: dict[str, str]) -> No
                 args = args[1:] if args[0] == "pip" else args[3:]
                 args = [a for a in args if a != "--no-cache-dir"]
                 subprocess.run([str(python), "-m", "pip", *args, "-q"], cwd=cwd, env=run_env, check=True)
+            elif args[:1] in (["python"], ["python3"]):
+                # a Python step of the build (the kernels' warm-up): its first command, with the
+                # image's Python; what follows `&&` (chown, ...) changes the system, not the app
+                first = args[: args.index("&&")] if "&&" in args else args
+                subprocess.run([str(python), *first[1:]], cwd=cwd, env=run_env, check=True)
             # other RUN steps (useradd, ...) change the system, not the app's files

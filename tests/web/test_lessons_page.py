@@ -32,8 +32,10 @@ def fmt_int(v):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_lesson_draws_and_states_its_measured_claim(watched, live_server, lang):
+    """…and each lesson's studio link carries its full request in the page's language."""
     ready(watched, f"{live_server}/lessons?lang={lang}")
     scenarios = watched.evaluate("() => window.optivizLessons.scenarios")
+    colours = {o["id"]: o["color"] for o in watched.evaluate("() => window.optivizLessons.catalogue.optimizers")}
     assert len(scenarios) >= 14
     for sc in scenarios:
         show(watched, sc["id"])
@@ -51,6 +53,7 @@ def test_every_lesson_draws_and_states_its_measured_claim(watched, live_server, 
         if lang == "zh":
             assert CJK.search(watched.inner_text("#sc-title")) and CJK.search(claim)
         if sc["kind"] == "trajectories":
+            check_studio_link(watched, sc, colours, lang)
             n_runs = len(sc["request"]["runs"])
             drawn = watched.evaluate("() => document.getElementById('sc-map').data.filter(t => t.meta && t.meta.run !== undefined).length")
             assert drawn == n_runs
@@ -72,36 +75,29 @@ def test_coincident_momentum_paths_are_drawn_dashed_over_a_wide_line(watched, li
     assert classic["dash"] == "dash" and ewa["width"] > classic["width"] and ewa["n"] == classic["n"]
 
 
-def test_lesson_links_carry_the_full_request_to_the_studio(watched, live_server):
-    ready(watched, f"{live_server}/lessons?lang=zh")
-    scenarios = watched.evaluate("() => window.optivizLessons.scenarios")
-    colours = {o["id"]: o["color"] for o in watched.evaluate("() => window.optivizLessons.catalogue.optimizers")}
-    for sc in scenarios:
-        if sc["kind"] != "trajectories":
-            continue
-        show(watched, sc["id"])
-        href = watched.get_attribute("#sc-open", "href")
-        q = parse_qs(href.split("#", 1)[1])
-        req = sc["request"]
-        assert q["lang"] == ["zh"]
-        assert q["s"] == [req["surface"] if isinstance(req["surface"], str) else "custom"]
-        assert int(q["n"][0]) == req["steps"] and int(q.get("seed", ["0"])[0]) == req.get("seed", 0)
-        if "start" in req:
-            assert [float(v) for v in q["p"][0].split(",")] == req["start"]
-        if req.get("tolerance"):
-            assert float(q["tol"][0]) == req["tolerance"]
-        runs = json.loads(q["r"][0])
-        assert len(runs) == len(req["runs"])
-        for got, want in zip(runs, req["runs"], strict=True):
-            assert got["o"] == want["optimizer"] and got["p"] == want["params"] and got["l"] == want["label"]
-            assert got.get("b") == want.get("batch_size") and got.get("z", 0) == want.get("noise_std", 0)
-            if want.get("schedule"):
-                assert got["s"]["name"] == want["schedule"]["name"] and got["s"]["params"] == want["schedule"]["params"]
-                assert got["s"]["warmup_steps"] == want["schedule"].get("warmup_steps", 0)
-            first = next(r for r in req["runs"] if r["optimizer"] == want["optimizer"])
-            if first is want:
-                assert got["c"].lower() == colours[want["optimizer"]].lower()  # the registry's colour
-    assert watched.errors == []
+def check_studio_link(page, sc, colours, lang):
+    """The lesson's "open in the studio" link carries its full request (and the language)."""
+    href = page.get_attribute("#sc-open", "href")
+    q = parse_qs(href.split("#", 1)[1])
+    req = sc["request"]
+    assert q["lang"] == [lang]
+    assert q["s"] == [req["surface"] if isinstance(req["surface"], str) else "custom"]
+    assert int(q["n"][0]) == req["steps"] and int(q.get("seed", ["0"])[0]) == req.get("seed", 0)
+    if "start" in req:
+        assert [float(v) for v in q["p"][0].split(",")] == req["start"]
+    if req.get("tolerance"):
+        assert float(q["tol"][0]) == req["tolerance"]
+    runs = json.loads(q["r"][0])
+    assert len(runs) == len(req["runs"])
+    for got, want in zip(runs, req["runs"], strict=True):
+        assert got["o"] == want["optimizer"] and got["p"] == want["params"] and got["l"] == want["label"]
+        assert got.get("b") == want.get("batch_size") and got.get("z", 0) == want.get("noise_std", 0)
+        if want.get("schedule"):
+            assert got["s"]["name"] == want["schedule"]["name"] and got["s"]["params"] == want["schedule"]["params"]
+            assert got["s"]["warmup_steps"] == want["schedule"].get("warmup_steps", 0)
+        first = next(r for r in req["runs"] if r["optimizer"] == want["optimizer"])
+        if first is want:
+            assert got["c"].lower() == colours[want["optimizer"]].lower()  # the registry's colour
 
 
 def test_phone_tap_scrolls_to_the_lesson(watched, live_server):
