@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import GZIP_MIN_BYTES, app
-from tests.deploy.servers import free_port, start_app, stop
+from tests.deploy.servers import free_port, start_app, stop, timed_events
 
 BIG = {"surface": "rosenbrock", "steps": 2000, "runs": [{"optimizer": o} for o in ("gd", "adam", "rmsprop", "momentum")]}
 
@@ -52,18 +52,8 @@ def test_gzip_on_the_wire_and_streams_arrive_incrementally(server) -> None:
     resp = urllib.request.urlopen(req, timeout=120)
     assert resp.headers["content-type"].startswith("text/event-stream")
     assert resp.headers.get("content-encoding") is None
-    seen, done_at, buf = [], None, b""
-    while True:
-        chunk = resp.read1(1 << 16)
-        if not chunk:
-            break
-        buf += chunk
-        *blocks, buf = buf.split(b"\n\n")
-        for block in blocks:
-            name = block.split(b"\n", 1)[0]
-            if name == b"event: points":
-                seen.append(time.perf_counter() - t0)
-            elif name == b"event: done":
-                done_at = time.perf_counter() - t0
+    events = timed_events(resp, t0)
+    seen = [t for t, name, _ in events if name == "points"]
+    done_at = next((t for t, name, _ in events if name == "done"), None)
     assert done_at is not None and seen
     assert seen[0] < done_at / 5, (seen[0], done_at)  # the first points long before the end

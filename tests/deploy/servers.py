@@ -75,3 +75,19 @@ def stop(*procs: subprocess.Popen) -> None:
             p.wait(10)
         except subprocess.TimeoutExpired:
             p.kill()
+
+
+def timed_events(resp, t0: float) -> list[tuple[float, str, bytes]]:
+    """Read a server-sent event stream to its end: (seconds since t0 at arrival, event name, data)."""
+    events, buf = [], b""
+    while True:
+        chunk = resp.read1(1 << 20)
+        if not chunk:
+            return events
+        buf += chunk
+        *blocks, buf = buf.split(b"\n\n")
+        for block in blocks:
+            head, _, rest = block.partition(b"\n")
+            name = head.decode().removeprefix("event: ") if head.startswith(b"event: ") else "message"
+            data = rest.split(b"data: ", 1)[1] if b"data: " in rest else b""
+            events.append((time.perf_counter() - t0, name, data))

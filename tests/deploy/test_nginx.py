@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from tests.deploy.servers import NGINX, ROOT, free_port, start_app, start_nginx, stop
+from tests.deploy.servers import NGINX, ROOT, free_port, start_app, start_nginx, stop, timed_events
 
 pytestmark = pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is installed by `make test` (system-deps)")
 
@@ -46,23 +46,14 @@ def test_stream_arrives_incrementally_through_nginx(stack):
                 headers={"accept-encoding": "gzip"})
     assert resp.headers["content-type"].startswith("text/event-stream")
     assert resp.headers.get("content-encoding") is None  # never compressed: each event flows as it comes
-    points_at, done_at, buf = [], None, b""
+    events = timed_events(resp, t0)
+    points_at = [t for t, name, _ in events if name == "points"]
     points = [0] * len(LONG["runs"])
-    while True:
-        chunk = resp.read1(1 << 20)
-        if not chunk:
-            break
-        buf += chunk
-        *blocks, buf = buf.split(b"\n\n")
-        for block in blocks:
-            name = block.split(b"\n", 1)[0]
-            if name == b"event: points":
-                points_at.append(time.perf_counter() - t0)
-                ev = json.loads(block.split(b"\ndata: ", 1)[1])
-                points[ev["run"]] += len(ev["x"])
-            elif name == b"event: done":
-                done_at = time.perf_counter() - t0
-                done = json.loads(block.split(b"\ndata: ", 1)[1])
+    for _, name, data in events:
+        if name == "points":
+            ev = json.loads(data)
+            points[ev["run"]] += len(ev["x"])
+    done_at, done = next(((t, json.loads(data)) for t, name, data in events if name == "done"), (None, None))
     assert done_at is not None, "no done event"
     # the stream really is incremental: the first points long before the end, and events all along
     assert points_at[0] < done_at / 10, (points_at[0], done_at)
