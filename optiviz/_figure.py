@@ -39,8 +39,13 @@ def figure(res: Result, n: int = 120) -> Any:
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.1,
                         subplot_titles=(res.surface.get("name", ""), "loss"))
     fig.add_trace(go.Contour(x=grid["x"], y=grid["y"], z=cz, name="log₁₀ loss" if log else "loss",
-                             colorscale="Greys", reversescale=True, showscale=False, ncontours=30,
+                             colorscale=[[0, "#8a8a8a"], [1, "#d0d0d0"]], showscale=False, ncontours=30,
                              contours={"coloring": "lines"}, hoverinfo="skip", showlegend=False), row=1, col=1)
+    minima = res.surface.get("minima") or []
+    if minima:
+        fig.add_trace(go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers", name="minimum",
+                                 showlegend=False, marker={"color": "#000000", "size": 9, "symbol": "x-thin",
+                                                           "line": {"width": 2}}, meta={"role": "minimum"}), row=1, col=1)
     for i, r in enumerate(res.runs):
         color = colors.get(r.optimizer, "#000000")
         group = f"run{i}"
@@ -57,7 +62,12 @@ def figure(res: Result, n: int = 120) -> Any:
     fig.update_yaxes(title_text="y", range=list(yr), row=1, col=1)
     fig.update_xaxes(title_text="step", row=1, col=2)
     losses = np.concatenate([r.loss[np.isfinite(r.loss)] for r in res.runs])
-    fig.update_yaxes(title_text="loss", type="log" if losses.size and losses.min() > 0 else "linear", row=1, col=2)
+    if losses.size and losses.min() > 0:  # decades only (10ᵏ), no minor labels, when the losses span one
+        decades = np.log10(losses.max()) - np.log10(losses.min()) >= 1
+        fig.update_yaxes(title_text="loss", type="log", dtick=1 if decades else None, exponentformat="power",
+                         row=1, col=2)
+    else:
+        fig.update_yaxes(title_text="loss", row=1, col=2)
     fig.update_layout(template="plotly_white", height=480, legend={"orientation": "h", "y": -0.15},
                       margin={"l": 60, "r": 20, "t": 40, "b": 40})
     return fig

@@ -96,15 +96,17 @@ def test_client_against_a_live_server(server, monkeypatch) -> None:
     with pytest.raises(optiviz.ValidationError) as err:
         api.run(surface="booth", runs=[{"optimizer": "adam"}], steps=0)
     assert [tuple(e["loc"]) for e in err.value.errors] == [("body", "steps")]
-    fig = remote.figure(n=40)
-    assert fig.data[1].line.color == OPTIMIZERS["adamw"].color.upper() or fig.data[1].line.color == OPTIMIZERS["adamw"].color
+    fig = remote.figure(n=40)  # colours and grid from the server's catalogue and grid endpoint
+    paths = [t for t in fig.data if t.meta and t.meta.get("role") == "path"]
+    assert [t.line.color for t in paths] == [OPTIMIZERS[r.optimizer].color for r in remote.runs]
     assert np.array_equal(np.asarray(fig.data[0].x), np.linspace(*remote.surface["x_range"], 40))
 
 
 def test_figure_traces() -> None:
     res = optiviz.run(**CASES[0])
     fig = res.figure(n=50)
-    contour, *rest = fig.data
+    contour, minimum, *rest = fig.data
+    assert (list(minimum.x), list(minimum.y)) == ([1.0], [1.0])  # Rosenbrock's minimum, marked
     assert contour.type == "contour" and np.shape(contour.z) == (50, 50)
     grid = res.grid(50)
     z = np.array(grid["z"], dtype=float)  # rosenbrock: log contours as in the studio
