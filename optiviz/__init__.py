@@ -11,6 +11,8 @@ same question over HTTP. Both answer a `Result`:
 ('Adam', 'max_steps', 50, 51, 50)
 >>> res.start, float(r.loss[0]) > float(r.loss[-1])
 ((-8.0, -6.0), True)
+>>> res.runs[0]
+RunResult(label='Adam', optimizer='adam', status='max_steps', steps_taken=50, final=(...), loss=...)
 >>> res.to_records()[0]["t"], sorted(res.to_records()[0])[:4]
 (0, ['grad_norm', 'label', 'loss', 'lr'])
 

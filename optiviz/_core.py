@@ -77,6 +77,12 @@ class RunResult:
                    batch_loss=None if run.get("batch_loss") is None else arr(run["batch_loss"]),
                    state=None if state is None else {k: None if v is None else arr(v) for k, v in state.items()})
 
+    def __repr__(self) -> str:
+        final = float(self.loss[-1]) if len(self.loss) else float("nan")
+        return (f"RunResult(label={self.label!r}, optimizer={self.optimizer!r}, status={self.status!r}, "
+                f"steps_taken={self.steps_taken}, final=({float(self.x[-1]):.6g}, {float(self.y[-1]):.6g}), "
+                f"loss={final:.6g})")
+
     def public(self) -> dict[str, Any]:
         """The run as the API's JSON answer holds it (same keys, same order)."""
         out: dict[str, Any] = {"label": self.label, "optimizer": self.optimizer, "params": self.params,
@@ -107,6 +113,11 @@ class Result:
     surface: dict[str, Any]
     runs: list[RunResult]
     _source: Any = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        name = self.surface.get("expression") or self.surface.get("id")
+        runs = "".join(f"\n  {r!r}," for r in self.runs)
+        return f"Result(surface={name!r}, start={self.start}, runs=[{runs}\n])"
 
     @property
     def start(self) -> tuple[float, float]:
