@@ -43,8 +43,8 @@ def figure(res: Result, n: int = 120) -> Any:
                              contours={"coloring": "lines"}, hoverinfo="skip", showlegend=False), row=1, col=1)
     minima = res.surface.get("minima") or []
     if minima:
-        fig.add_trace(go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers", name="minimum",
-                                 showlegend=False, marker={"color": "#000000", "size": 9, "symbol": "x-thin",
+        fig.add_trace(go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers",
+                                 name="minimum", showlegend=False, marker={"color": "#000000", "size": 9, "symbol": "x-thin",
                                                            "line": {"width": 2}}, meta={"role": "minimum"}), row=1, col=1)
     for i, r in enumerate(res.runs):
         color = colors.get(r.optimizer, "#000000")

@@ -30,13 +30,9 @@ CASES = [
 ]
 
 
-def _kwargs(case: dict) -> dict:
-    return {k: v for k, v in case.items()}
-
-
 @pytest.mark.parametrize("case", CASES, ids=["schedule+state", "formula", "mini-batches", "noise"])
 def test_run_gives_the_rest_apis_bytes(client, case) -> None:
-    res = optiviz.run(**_kwargs(case))
+    res = optiviz.run(**case)
     resp = client.post("/api/v1/trajectories", json=res.request)
     assert resp.status_code == 200
     assert res.to_json() == resp.content
@@ -53,7 +49,8 @@ BAD = [
     (dict(surface="booth", runs=[{"optimizer": "adam", "params": {"lrr": 1}}]), ("body", "runs", 0)),
     (dict(surface="booth", runs=[{"optimizer": "adam"}], steps=0), ("body", "steps")),
     (dict(surface="booth", runs=[{"optimizer": "adam", "batch_size": 4}]), ("body", "runs", 0, "batch_size")),
-    (dict(surface={"expression": "x^2 +* y"}, runs=[{"optimizer": "adam"}]), ("body", "surface", "custom", "expression")),
+    (dict(surface={"expression": "x^2 +* y"}, runs=[{"optimizer": "adam"}]),
+     ("body", "surface", "custom", "expression")),
 ]
 
 
@@ -86,11 +83,12 @@ def server():
 def test_client_against_a_live_server(server, monkeypatch) -> None:
     seen = []
     decode = optiviz._core._decode
-    monkeypatch.setattr(optiviz._core, "_decode", lambda raw, enc, strict=True: seen.append(enc) or decode(raw, enc, strict))
+    monkeypatch.setattr(optiviz._core, "_decode",
+                        lambda raw, enc, strict=True: seen.append(enc) or decode(raw, enc, strict))
     api = optiviz.Client(server + "/")
     for case in CASES[:3]:
-        remote = api.run(**_kwargs(case))
-        local = optiviz.run(**_kwargs(case))
+        remote = api.run(**case)
+        local = optiviz.run(**case)
         assert remote.to_json() == local.to_json()
     assert "gzip" in seen  # large answers come compressed, and are read
     with pytest.raises(optiviz.ValidationError) as err:
