@@ -1,4 +1,5 @@
-// Exports: JSON and CSV of the answer, the curl command that reproduces it, and PNGs for slides
+// Exports: JSON and CSV of the answer, the curl command and the Python call (`optiviz.run`) that
+// reproduce it, and PNGs for slides
 // (the map's layers composed on white with axes and a legend; the charts with a legend).
 import { el } from "./controls.js";
 import { composePNG } from "./plots.js";
@@ -48,6 +49,15 @@ export function createExports(ctx) {
     $("curl").select();
   }
 
+  function showPython() {
+    const res = model.result;
+    if (!res) return null;
+    $("python").value = pythonSnippet(res.request);
+    $("python").hidden = false;
+    $("python").select();
+    return $("python").value;
+  }
+
   function legendItems() {
     const state = ctx.store.get();
     const look = ctx.look(state);
@@ -75,5 +85,24 @@ export function createExports(ctx) {
     return url;
   }
 
-  return { exportJSON, exportCSV, showCurl, mapPNG, chartsPNG };
+  return { exportJSON, exportCSV, showCurl, showPython, mapPNG, chartsPNG };
+}
+
+// A JSON value as a Python literal: JSON's strings and numbers are Python's too.
+export function pyLiteral(v, indent = "") {
+  if (v === null || v === undefined) return "None";
+  if (v === true) return "True";
+  if (v === false) return "False";
+  if (Array.isArray(v)) return `[${v.map((x) => pyLiteral(x, indent)).join(", ")}]`;
+  if (typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyLiteral(x, indent)}`).join(", ")}}`;
+  return JSON.stringify(v);
+}
+
+// The `optiviz.run(...)` call (README "Python API") that computes the request in a notebook.
+export function pythonSnippet(request) {
+  const args = [`surface=${pyLiteral(request.surface)}`];
+  if (request.start) args.push(`start=${pyLiteral(request.start)}`);
+  for (const k of ["steps", "seed", "tolerance"]) if (request[k] !== undefined) args.push(`${k}=${pyLiteral(request[k])}`);
+  const runs = request.runs.map((r) => `        ${pyLiteral(r)},`).join("\n");
+  return `import optiviz\n\nres = optiviz.run(\n    ${args.join(",\n    ")},\n    runs=[\n${runs}\n    ],\n)\nres.figure()\n`;
 }

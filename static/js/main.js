@@ -162,6 +162,7 @@ function bindControls(store, sidebar) {
   $("export-json").addEventListener("click", () => app.exports.exportJSON());
   $("export-csv").addEventListener("click", () => app.exports.exportCSV());
   $("export-curl").addEventListener("click", () => app.exports.showCurl());
+  $("export-python").addEventListener("click", () => app.exports.showPython());
   $("export-png").addEventListener("click", () => app.exports.mapPNG());
   $("export-charts").addEventListener("click", () => app.exports.chartsPNG());
   $("lang-switch").addEventListener("click", () => switchLang(lang() === "zh" ? "en" : "zh"));

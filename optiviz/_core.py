@@ -1,0 +1,331 @@
+"""`run` (in process) and `Client` (over HTTP): the same request, the same answer, a `Result`."""
+
+from __future__ import annotations
+
+import gzip
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+import orjson
+
+_UNSET: Any = object()
+
+
+class ValidationError(ValueError):
+    """The request was refused: ``errors`` lists each field (``loc``) and why (``msg``), as the
+    API's 422 ``detail`` does; the message names the first fields."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{_where(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:3])
+                         + (f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""))
+
+
+def _where(loc: Any) -> str:
+    parts = [str(p) for p in loc if p != "body"]
+    return ".".join(parts) or "body"
+
+
+def request_body(surface: Any, runs: list[dict[str, Any]], *, start: Any = None, steps: int = _UNSET,
+                 seed: int = _UNSET, tolerance: float = _UNSET, include_state: bool = False) -> dict[str, Any]:
+    """The JSON body of ``POST /api/v1/trajectories`` for these arguments (omitted ones: the API's
+    defaults). NumPy scalars and arrays become plain JSON numbers and lists."""
+    body: dict[str, Any] = {"surface": surface, "runs": runs}
+    for key, value in (("start", start), ("steps", steps), ("seed", seed), ("tolerance", tolerance)):
+        if value is not _UNSET and value is not None:
+            body[key] = value
+    if include_state:
+        body["include_state"] = True
+    # exactly what a client sends: JSON (NumPy values as numbers; NaN refused by the schema as null)
+    return orjson.loads(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY))
+
+
+@dataclass
+class RunResult:
+    """One run: the path (``x``, ``y``, ``loss``: one value per point, the start included) and the
+    updates (``lr``, ``grad_norm``: one per update), as float64 NumPy arrays (NaN where the API
+    sends null), with the run's resolved settings."""
+
+    label: str
+    optimizer: str
+    params: dict[str, Any]
+    schedule: dict[str, Any]
+    noise_std: float
+    x: np.ndarray
+    y: np.ndarray
+    loss: np.ndarray
+    lr: np.ndarray
+    grad_norm: np.ndarray
+    status: str
+    steps_taken: int
+    batch_size: int | None = None
+    batch_loss: np.ndarray | None = None
+    state: dict[str, np.ndarray | None] | None = None  # internals per update (include_state=True)
+
+    @classmethod
+    def from_public(cls, run: dict[str, Any]) -> RunResult:
+        arr = _floats
+        state = run.get("state")
+        return cls(label=run["label"], optimizer=run["optimizer"], params=run["params"], schedule=run["schedule"],
+                   noise_std=run["noise_std"], x=arr(run["x"]), y=arr(run["y"]), loss=arr(run["loss"]),
+                   lr=arr(run["lr"]), grad_norm=arr(run["grad_norm"]), status=run["status"],
+                   steps_taken=run["steps_taken"], batch_size=run.get("batch_size"),
+                   batch_loss=None if run.get("batch_loss") is None else arr(run["batch_loss"]),
+                   state=None if state is None else {k: None if v is None else arr(v) for k, v in state.items()})
+
+    def __repr__(self) -> str:
+        final = float(self.loss[-1]) if len(self.loss) else float("nan")
+        return (f"RunResult(label={self.label!r}, optimizer={self.optimizer!r}, status={self.status!r}, "
+                f"steps_taken={self.steps_taken}, final=({float(self.x[-1]):.6g}, {float(self.y[-1]):.6g}), "
+                f"loss={final:.6g})")
+
+    def public(self) -> dict[str, Any]:
+        """The run as the API's JSON answer holds it (same keys, same order)."""
+        out: dict[str, Any] = {"label": self.label, "optimizer": self.optimizer, "params": self.params,
+                               "schedule": self.schedule, "noise_std": self.noise_std}
+        if self.batch_size is not None:
+            out["batch_size"] = self.batch_size
+        out.update(x=self.x, y=self.y, loss=self.loss, lr=self.lr, grad_norm=self.grad_norm)
+        if self.batch_loss is not None:
+            out["batch_loss"] = self.batch_loss
+        if self.state is not None:
+            out["state"] = self.state
+        out["status"], out["steps_taken"] = self.status, self.steps_taken
+        return out
+
+
+def _floats(values: Any) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values.astype(float, copy=False)
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+@dataclass
+class Result:
+    """The answer to one trajectories request: ``surface`` (the catalogue's description of it),
+    ``runs`` (one `RunResult` each) and ``request`` (the body that was sent)."""
+
+    request: dict[str, Any]
+    surface: dict[str, Any]
+    runs: list[RunResult]
+    _source: Any = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        name = self.surface.get("expression") or self.surface.get("id")
+        runs = "".join(f"\n  {r!r}," for r in self.runs)
+        return f"Result(surface={name!r}, start={self.start}, runs=[{runs}\n])"
+
+    @property
+    def start(self) -> tuple[float, float]:
+        return float(self.runs[0].x[0]), float(self.runs[0].y[0])
+
+    def public(self) -> dict[str, Any]:
+        """The answer as ``POST /api/v1/trajectories`` gives it (arrays as NumPy)."""
+        return {"surface": self.surface, "runs": [r.public() for r in self.runs]}
+
+    def to_json(self) -> bytes:
+        """The answer's bytes, encoded as the server encodes them (strict JSON: null for NaN)."""
+        return orjson.dumps(self.public(), option=orjson.OPT_SERIALIZE_NUMPY)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per point of every run (``pandas.DataFrame(result.to_records())``): run index,
+        label, optimizer, step t, x, y, loss, and the update from that point (lr, grad_norm; NaN
+        at a run's last point)."""
+        out = []
+        for i, r in enumerate(self.runs):
+            n_upd = len(r.lr)
+            for t in range(len(r.x)):
+                out.append({"run": i, "label": r.label, "optimizer": r.optimizer, "t": t,
+                            "x": float(r.x[t]), "y": float(r.y[t]), "loss": float(r.loss[t]),
+                            "lr": float(r.lr[t]) if t < n_upd else float("nan"),
+                            "grad_norm": float(r.grad_norm[t]) if t < n_upd else float("nan")})
+        return out
+
+    def grid(self, n: int = 120) -> dict[str, Any]:
+        """The surface's values on an n × n grid, from the same service as ``POST /api/v1/grid``."""
+        return self._source.grid(self.request["surface"], n)
+
+    def colors(self) -> dict[str, str]:
+        """Each optimizer's colour from the registry (``GET /api/v1/optimizers``)."""
+        return self._source.colors()
+
+    def figure(self, n: int = 120):
+        """A plotly ``Figure``: the surface's contour map with every path, and the loss per step
+        beside it (one legend entry per run toggles both)."""
+        from optiviz._figure import figure
+
+        return figure(self, n)
+
+    def studio_url(self, base: str) -> str:
+        """The studio's permalink (``base``: where the studio is served) that opens this comparison."""
+        return studio_url(self, base)
+
+
+def studio_url(res: Result, base: str) -> str:
+    """The URL hash format of static/js/state.js (keys s, f, xr, yr, p, n, seed, tol, r)."""
+    req = res.request
+    surface = req["surface"]
+    q: list[tuple[str, str]] = []
+    if isinstance(surface, str):
+        q.append(("s", surface))
+    else:
+        q.append(("s", "custom"))
+        q.append(("f", surface["expression"]))
+        for key in ("x_range", "y_range"):
+            if key in surface:
+                q.append((key[0] + "r", ",".join(_num(v) for v in surface[key])))
+    if req.get("start") is not None:
+        q.append(("p", ",".join(_num(v) for v in req["start"])))
+    for key, prop in (("steps", "n"), ("seed", "seed"), ("tolerance", "tol")):
+        if key in req:
+            q.append((prop, _num(req[key])))
+    runs = []
+    for asked, done in zip(req["runs"], res.runs, strict=True):
+        o: dict[str, Any] = {"o": done.optimizer, "p": done.params}
+        sched = done.schedule
+        if sched["name"] != "constant" or sched["warmup_steps"]:
+            o["s"] = sched
+        if asked.get("batch_size"):
+            o["b"] = asked["batch_size"]
+        if done.noise_std:
+            o["z"] = done.noise_std
+        if asked.get("label"):
+            o["l"] = asked["label"]
+        runs.append(o)
+    q.append(("r", orjson.dumps(runs).decode()))
+    return base.split("#", 1)[0].rstrip("/") + "/#" + urlencode(q)
+
+
+def _num(v: Any) -> str:
+    """A number as JavaScript's String(v) writes it for the values a request holds."""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e21:
+        return str(int(v))
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+# --- where the answers come from -------------------------------------------------------------------
+
+
+class _Local:
+    """In this process: the REST API's request model and service layer, without HTTP."""
+
+    def trajectories(self, body: dict[str, Any]) -> dict[str, Any]:
+        from app.api.service import InvalidRequest, build_problem, trajectories
+
+        try:
+            problem = build_problem(self._validate("TrajectoryRequest", body))
+        except InvalidRequest as err:  # a check across fields (the API's 422 too)
+            raise ValidationError(err.errors()) from None
+        return trajectories(problem, arrays=True)
+
+    def grid(self, surface: Any, n: int) -> dict[str, Any]:
+        from app.api.service import grid
+
+        return grid(self._validate("GridRequest", {"surface": surface, "n": n}))
+
+    def colors(self) -> dict[str, str]:
+        from app.registry import OPTIMIZERS
+
+        return {k: spec.color for k, spec in OPTIMIZERS.items()}
+
+    @staticmethod
+    def _validate(model: str, body: dict[str, Any]) -> Any:
+        import pydantic
+
+        from app.api import schemas
+        from app.api.service import InvalidRequest
+
+        try:
+            return getattr(schemas, model).model_validate(body)
+        except pydantic.ValidationError as err:
+            raise ValidationError([{"type": e["type"], "loc": ("body", *e["loc"]), "msg": e["msg"]}
+                                   for e in err.errors()]) from None
+        except InvalidRequest as err:
+            raise ValidationError(err.errors()) from None
+
+
+def run(surface: Any, runs: list[dict[str, Any]], *, start: Any = None, steps: int = _UNSET, seed: int = _UNSET,
+        tolerance: float = _UNSET, include_state: bool = False) -> Result:
+    """Run optimizers on a surface in this process, as ``POST /api/v1/trajectories`` would.
+
+    ``surface``: a built-in id (``"rosenbrock"``) or ``{"expression": "x^2 + 10*y^2", "x_range":
+    [-3, 3], "y_range": [-3, 3]}``; ``runs``: ``[{"optimizer": "adam", "params": {"lr": 0.05}}, …]``
+    (also ``label``, ``schedule``, ``batch_size``, ``noise_std``); ``include_state``: each run's
+    internals per update in ``state``. Raises `ValidationError` for what the API answers with 422.
+    """
+    body = request_body(surface, runs, start=start, steps=steps, seed=seed, tolerance=tolerance,
+                        include_state=include_state)
+    return _result(body, _LOCAL.trajectories(body), _LOCAL)
+
+
+def _result(body: dict[str, Any], answer: dict[str, Any], source: Any) -> Result:
+    return Result(request=body, surface=answer["surface"], runs=[RunResult.from_public(r) for r in answer["runs"]],
+                  _source=source)
+
+
+_LOCAL = _Local()
+
+
+class Client:
+    """The same as `run`, asked of an optiviz server over HTTP (stdlib urllib; strict JSON; gzip).
+
+    >>> Client("http://127.0.0.1:8000/").base_url
+    'http://127.0.0.1:8000'
+    """
+
+    def __init__(self, base_url: str, timeout: float = 120.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._colors: dict[str, str] | None = None
+
+    def run(self, surface: Any, runs: list[dict[str, Any]], *, start: Any = None, steps: int = _UNSET,
+            seed: int = _UNSET, tolerance: float = _UNSET, include_state: bool = False) -> Result:
+        """As `optiviz.run`, computed by the server."""
+        body = request_body(surface, runs, start=start, steps=steps, seed=seed, tolerance=tolerance,
+                            include_state=include_state)
+        return _result(body, self._call("POST", "/api/v1/trajectories", body), self)
+
+    def grid(self, surface: Any, n: int) -> dict[str, Any]:
+        return self._call("POST", "/api/v1/grid", {"surface": surface, "n": n})
+
+    def colors(self) -> dict[str, str]:
+        if self._colors is None:
+            self._colors = {o["id"]: o["color"] for o in self._call("GET", "/api/v1/optimizers")}
+        return self._colors
+
+    def studio_url(self, result: Result) -> str:
+        return result.studio_url(self.base_url)
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else orjson.dumps(body)
+        req = urllib.request.Request(self.base_url + path, data=data, method=method, headers={
+            "accept": "application/json", "accept-encoding": "gzip", "content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                raw, encoding = resp.read(), resp.headers.get("content-encoding")
+        except urllib.error.HTTPError as err:
+            raw, encoding = err.read(), err.headers.get("content-encoding")
+            detail = _decode(raw, encoding, strict=False)
+            if err.code == 422 and isinstance(detail, dict) and isinstance(detail.get("detail"), list):
+                raise ValidationError(detail["detail"]) from None
+            msg = detail.get("detail") if isinstance(detail, dict) else None
+            raise RuntimeError(f"{method} {path}: HTTP {err.code}: {msg or err.reason}") from None
+        return _decode(raw, encoding)
+
+    def __repr__(self) -> str:
+        return f"optiviz.Client({self.base_url!r})"
+
+
+def _decode(raw: bytes, encoding: str | None, strict: bool = True) -> Any:
+    if encoding == "gzip":
+        raw = gzip.decompress(raw)
+    try:
+        return orjson.loads(raw)  # strict: refuses NaN / Infinity
+    except orjson.JSONDecodeError:
+        if strict:
+            raise
+        return None
