@@ -1,6 +1,8 @@
 // Exports: JSON and CSV of the answer, the curl command that reproduces it, and PNGs for slides
 // (the map's layers composed on white with axes and a legend; the charts with a legend).
+import { getExport } from "./api.js";
 import { el } from "./controls.js";
+import { t } from "./i18n.js";
 import { composePNG } from "./plots.js";
 
 const $ = (id) => document.getElementById(id);
@@ -48,6 +50,42 @@ export function createExports(ctx) {
     $("curl").select();
   }
 
+  // The answer's request as a PyTorch script, written by the server (POST /api/v1/export): shown
+  // with copy and download; where there is no script the server's reason is shown instead.
+  async function showCode(kind = "torch") {
+    const res = model.result;
+    if (!res) return null;
+    const box = $("code-export");
+    const note = $("code-note");
+    box.hidden = false;
+    note.textContent = t("studio.export.code_wait");
+    $("code-text").value = "";
+    try {
+      const out = await getExport({ ...res.request, include_state: undefined });
+      const script = out[kind];
+      $("code-text").value = script ?? "";
+      note.textContent = script ? t("studio.export.code_hint") : t("studio.export.code_none", { reason: out.notes[kind] ?? "" });
+      $("code-copy").disabled = $("code-download").disabled = !script;
+      box.dataset.ready = script ? "1" : "0";
+      return script;
+    } catch (err) {
+      note.textContent = String(err.message || err);
+      box.dataset.ready = "0";
+      return null;
+    }
+  }
+
+  function copyCode() {
+    const area = $("code-text");
+    area.select();
+    (navigator.clipboard?.writeText(area.value) ?? Promise.reject()).catch(() => document.execCommand("copy"));
+  }
+
+  function downloadCode() {
+    const text = $("code-text").value;
+    if (text) download("optiviz_torch.py", blobURL(text, "text/x-python"));
+  }
+
   function legendItems() {
     const state = ctx.store.get();
     const look = ctx.look(state);
@@ -75,5 +113,5 @@ export function createExports(ctx) {
     return url;
   }
 
-  return { exportJSON, exportCSV, showCurl, mapPNG, chartsPNG };
+  return { exportJSON, exportCSV, showCurl, showCode, copyCode, downloadCode, mapPNG, chartsPNG };
 }

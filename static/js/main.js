@@ -162,6 +162,9 @@ function bindControls(store, sidebar) {
   $("export-json").addEventListener("click", () => app.exports.exportJSON());
   $("export-csv").addEventListener("click", () => app.exports.exportCSV());
   $("export-curl").addEventListener("click", () => app.exports.showCurl());
+  $("export-torch").addEventListener("click", () => app.exports.showCode("torch"));
+  $("code-copy").addEventListener("click", () => app.exports.copyCode());
+  $("code-download").addEventListener("click", () => app.exports.downloadCode());
   $("export-png").addEventListener("click", () => app.exports.mapPNG());
   $("export-charts").addEventListener("click", () => app.exports.chartsPNG());
   $("lang-switch").addEventListener("click", () => switchLang(lang() === "zh" ? "en" : "zh"));
