@@ -97,7 +97,7 @@ def _adam(c: dict[str, Any]) -> list[Line]:
         lines += [
             ("m̂", "m̂ = m/(1−β₁ᵗ)", s1.m / c1),
             ("v̂", f"v̂ = {vname}/(1−β₂ᵗ)", second / (c2 * c2)),
-            ("αᵢ", "αᵢ = α/((1−β₁ᵗ)(√v̂ᵢ + ε))  (the rate on m)", lr / c1 / (np.sqrt(second) / c2 + eps)),
+            ("αᵢ", "αᵢ = α/((1−β₁ᵗ)(√v̂ᵢ + ε))", lr / c1 / (np.sqrt(second) / c2 + eps)),
             ("Δθ", "Δθ = −α·m̂/(√v̂ + ε) = −αᵢ·mᵢ", c["step"]),
         ]
     else:
@@ -163,8 +163,9 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
     p_new, after = opt.update(g, before, p, lrs[t])
     ctx = {"params": cfg.params, "before": before, "after": after, "lr": float(lrs[t]), "t": t, "theta": p,
            "step": p_new - p}
-    where = " + noise" if cfg.noise_std else (" on the mini-batch" if cfg.batch_size else "")
-    lines = [("g", "g = ∇f(θ)" + where, g)] + lines_fn(ctx)
+    # formulas are shared by both languages: noise ξ ~ N(0, σ²), a mini-batch B
+    gline = "g = ∇f(θ) + ξ" if cfg.noise_std else ("g = ∇f_B(θ)" if cfg.batch_size else "g = ∇f(θ)")
+    lines = [("g", gline, g)] + lines_fn(ctx)
     out["known"] = True
     out["note"] = None
     out["lines"] = []

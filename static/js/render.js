@@ -132,6 +132,7 @@ export function createRenderer(ctx) {
     } else if (!young) drawn.crev = rev; // nothing to chart
 
     readout(res, vis, look, it);
+    ctx.inspector?.update(res, vis, look, it);
     if (rev !== drawn.trev || lang !== drawn.tlang || JSON.stringify(look) !== drawn.tlook) {
       updateStatuses(res);
       if (res?.done) summary(res, v.surface, state, look, ctx.catalogue());
