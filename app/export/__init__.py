@@ -81,6 +81,8 @@ def python_source(n: Node, lib: int, parent: int = 0, right: bool = False) -> st
     the operators and the allowed functions. Nothing of the user's text is copied.
     """
     if isinstance(n, Const):
+        if not math.isfinite(n.value):
+            raise NotExportable("the formula has a constant part that is not a finite number")
         text = repr(float(n.value))
         return f"({text})" if n.value < 0 and parent else text
     if isinstance(n, Var):
@@ -379,5 +381,172 @@ def export(problem: Problem, request_body: dict[str, Any], url: str) -> dict[str
     return out
 
 
+# --- optax --------------------------------------------------------------------------------------
+# Each entry: params → the optax transformation over the schedule ``lr`` (a function of the update
+# count), or NotExportable where optax's formula differs from torch's (checked by the round trip).
+# Schedules are written as float64 lambdas in the engine's closed forms (optax's own linear and
+# exponential schedules compute in float32 and drift by ~1e-8).
+
+
+def _optax_unsupported(why: str) -> Callable[[dict[str, Any]], str]:
+    def make(p: dict[str, Any]) -> str:
+        raise NotExportable(why)
+
+    return make
+
+
+def _optax_momentum(p: dict[str, Any]) -> str:
+    if p["variant"] == "classic":
+        return f"optax.sgd(lr, momentum={p['beta']!r})"
+    return f"optax.chain(optax.ema({p['beta']!r}, debias={bool(p['bias_correction'])!r}), optax.scale_by_learning_rate(lr))"
+
+
+def _optax_adam(p: dict[str, Any], wd: float | None) -> str:
+    if p["amsgrad"] or not p["bias_correction"]:
+        raise NotExportable("optax has no Adam without bias correction, and its amsgrad takes the maximum of the "
+                            "corrected v (torch: of the raw v); use the PyTorch script")
+    if wd is None:
+        return f"optax.adam(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, eps={p['eps']!r})"
+    return f"optax.adamw(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, eps={p['eps']!r}, weight_decay={wd!r})"
+
+
+OPTAX_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "gd": lambda p: "optax.sgd(lr)",
+    "momentum": _optax_momentum,
+    "nesterov": lambda p: f"optax.sgd(lr, momentum={p['beta']!r}, nesterov=True)",
+    "adagrad": _optax_unsupported("optax's adagrad puts ε inside the root (torch: outside); use the PyTorch script"),
+    "rmsprop": lambda p: f"optax.rmsprop(lr, decay={p['beta']!r}, eps={p['eps']!r}, eps_in_sqrt=False)",
+    "adadelta": lambda p: f"optax.adadelta(lr, rho={p['rho']!r}, eps={p['eps']!r})",
+    "adam": lambda p: _optax_adam(p, None),
+    "adamw": lambda p: _optax_adam(p, p["weight_decay"]),
+}
+
+OPTAX_SCHEDULES: dict[str, Callable[[dict[str, Any], float], str]] = {
+    "constant": lambda p, lr: f"lambda t: {lr!r} + 0.0 * t",
+    "step": lambda p, lr: f"lambda t: {lr!r} * {p['gamma']!r} ** jnp.floor(t / {p['step_size']!r})",
+    "multistep": lambda p, lr: f"optax.piecewise_constant_schedule({lr!r}, {dict.fromkeys(p['milestones'], p['gamma'])!r})",
+    "exponential": lambda p, lr: f"lambda t: {lr!r} * {p['gamma']!r} ** (1.0 * t)",
+    "inverse_time": lambda p, lr: f"lambda t: {lr!r} / (1.0 + {p['decay_rate']!r} * t)",
+    "inverse_sqrt": lambda p, lr: f"lambda t: {lr!r} * {p['k']!r} / jnp.sqrt(t + 1.0)",
+    "polynomial": lambda p, lr: (
+        f"lambda t: {lr!r} * (1.0 - jnp.minimum(t, {p['total_steps']!r}) / {p['total_steps']!r}) ** {p['power']!r}"
+    ),
+    "cosine": lambda p, lr: (
+        f"lambda t: {p['eta_min']!r} + ({lr!r} - {p['eta_min']!r}) * (1.0 + jnp.cos(jnp.pi * t / {p['t_max']!r})) / 2.0"
+    ),
+}
+
+
+def _optax_schedule(run: RunConfig) -> str:
+    make = OPTAX_SCHEDULES.get(run.schedule.id)
+    if make is None:
+        raise NotExportable(f"no optax schedule for {run.schedule.id!r} in the exporter yet; use the PyTorch script")
+    lr = run.params["lr"]
+    main = make(run.schedule_params, lr)
+    w = run.warmup_steps
+    if not w:
+        return main
+    # warm-up lr·(t + 1)/W for t < W, then the schedule at t − W (float64 throughout)
+    return f"(lambda main: lambda t: jnp.where(t < {w!r}, {lr!r} * (t + 1.0) / {w!r}, main(jnp.maximum(t - {w!r}, 0))))({main})"
+
+
+_OPTAX_LOOP = """
+def run(make_optimizer, schedule, noise_std):
+    \"\"\"One run as the studio draws it (see the PyTorch export for the conventions).\"\"\"
+    opt = make_optimizer(schedule)
+    p = jnp.array(START)
+    state = opt.init(p)
+    noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
+    out = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
+    status = "max_steps"
+    for t in range(STEPS + 1):
+        loss, g = value_and_grad(p)
+        out["loss"].append(float(loss))
+        if TOLERANCE > 0 and float(jnp.linalg.norm(g)) < TOLERANCE:
+            status = "converged"
+            break
+        if t == STEPS:
+            break
+        if noise is not None:
+            g = g + jnp.asarray(noise[t])
+        lr = float(schedule(t))
+        updates, new_state = opt.update(g, state, p)
+        new_p = optax.apply_updates(p, updates)
+        if not (math.isfinite(float(f(new_p[0], new_p[1]))) and float(jnp.max(jnp.abs(new_p))) <= BOUND):
+            status = "converged" if bool((g == 0).all()) else "diverged"
+            break
+        p, state = new_p, new_state
+        out["lr"].append(lr)
+        out["grad_norm"].append(float(jnp.linalg.norm(g)))
+        out["x"].append(float(p[0]))
+        out["y"].append(float(p[1]))
+    out["status"], out["steps_taken"] = status, len(out["lr"])
+    return out
+"""
+
+
 def optax_script(problem: Problem) -> str:
-    raise NotExportable("the optax export is not written yet")
+    tree = surface_tree(problem)
+    run_lines = []
+    for run in problem.runs:
+        make = OPTAX_OPTIMIZERS.get(run.optimizer.id)
+        if make is None:
+            raise NotExportable(f"no optax counterpart for the optimizer {run.optimizer.id!r} in the exporter yet")
+        ctor = make(run.params)
+        run_lines.append(f"    ({run.label!r}, lambda lr: {ctor},\n     f64({_optax_schedule(run)}), {float(run.noise_std)!r}),")
+    lines = [
+        '"""optiviz export: the studio\'s runs with optax (JAX, float64).',
+        "",
+        "Run: python this_file.py        (prints each run's end point; --json prints every array)",
+        "Needs: jax, optax, numpy.",
+        '"""',
+        "import json",
+        "import math",
+        "import sys",
+        "",
+        "import jax",
+        "",
+        'jax.config.update("jax_enable_x64", True)',
+        "import jax.numpy as jnp  # noqa: E402",
+        "import numpy as np  # noqa: E402",
+        "import optax  # noqa: E402",
+        "",
+        f"START = [{problem.start[0]!r}, {problem.start[1]!r}]",
+        f"STEPS = {problem.steps!r}",
+        f"TOLERANCE = {float(problem.tolerance)!r}  # stop when the true gradient's norm is below this (0: never)",
+        f"SEED = {problem.seed!r}  # seeds the gradient noise",
+        f"BOUND = {problem.surface.bound!r}  # leaving |x|, |y| <= BOUND counts as diverged",
+        "",
+        "",
+        "def f(x, y):",
+        f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
+        f"    return {python_source(tree, 1)}",
+        "",
+        "",
+        "value_and_grad = jax.jit(jax.value_and_grad(lambda p: f(p[0], p[1])))",
+        "",
+        "",
+        "def f64(schedule):",
+        '    """The schedule on a float64 step count (optax passes an int32 one, which JAX divides in float32)."""',
+        "    return lambda t: schedule(jnp.asarray(t, jnp.float64))",
+        "",
+        "",
+        _OPTAX_LOOP.strip("\n"),
+        "",
+        "",
+        "# (label, optimizer over the schedule lr, schedule, gradient noise std)",
+        "RUNS = [",
+        *run_lines,
+        "]",
+        "",
+        'if __name__ == "__main__":',
+        "    results = [dict(run(*spec[1:]), label=spec[0]) for spec in RUNS]",
+        '    if "--json" in sys.argv:',
+        '        print(json.dumps({"runs": results}))',
+        "    else:",
+        "        for r in results:",
+        '            print(f"{r[\'label\']}: {r[\'status\']} after {r[\'steps_taken\']} steps at '
+        '({r[\'x\'][-1]:.6g}, {r[\'y\'][-1]:.6g}), loss {r[\'loss\'][-1]:.6g}")',
+        "",
+    ]
+    return "\n".join(lines)

@@ -50,9 +50,11 @@ export function createExports(ctx) {
     $("curl").select();
   }
 
-  // The answer's request as a PyTorch script, written by the server (POST /api/v1/export): shown
+  // The answer's request as a PyTorch or optax script, written by the server (POST /api/v1/export): shown
   // with copy and download; where there is no script the server's reason is shown instead.
+  let codeKind = "torch";
   async function showCode(kind = "torch") {
+    codeKind = kind;
     const res = model.result;
     if (!res) return null;
     const box = $("code-export");
@@ -64,7 +66,7 @@ export function createExports(ctx) {
       const out = await getExport({ ...res.request, include_state: undefined });
       const script = out[kind];
       $("code-text").value = script ?? "";
-      note.textContent = script ? t("studio.export.code_hint") : t("studio.export.code_none", { reason: out.notes[kind] ?? "" });
+      note.textContent = script ? t(`studio.export.code_hint_${kind}`) : t("studio.export.code_none", { reason: out.notes[kind] ?? "" });
       $("code-copy").disabled = $("code-download").disabled = !script;
       box.dataset.ready = script ? "1" : "0";
       return script;
@@ -83,7 +85,7 @@ export function createExports(ctx) {
 
   function downloadCode() {
     const text = $("code-text").value;
-    if (text) download("optiviz_torch.py", blobURL(text, "text/x-python"));
+    if (text) download(`optiviz_${codeKind}.py`, blobURL(text, "text/x-python"));
   }
 
   function legendItems() {

@@ -165,6 +165,7 @@ function bindControls(store, sidebar) {
   $("export-curl").addEventListener("click", () => app.exports.showCurl());
   $("inspect-run").addEventListener("change", (e) => app.inspector.choose(+e.target.value, () => app.renderer.request()));
   $("export-torch").addEventListener("click", () => app.exports.showCode("torch"));
+  $("export-optax").addEventListener("click", () => app.exports.showCode("optax"));
   $("code-copy").addEventListener("click", () => app.exports.copyCode());
   $("code-download").addEventListener("click", () => app.exports.downloadCode());
   $("export-png").addEventListener("click", () => app.exports.mapPNG());

@@ -172,3 +172,51 @@ def test_label_cannot_escape_its_literal(client) -> None:
 
 def test_bad_request_is_422(client) -> None:
     assert client.post("/api/v1/export", json={"surface": "nope", "runs": [{"optimizer": "gd"}]}).status_code == 422
+
+
+# --- optax: checked the same way where jax/optax are installed (they install in ~20 s) ---------------
+
+
+@pytest.fixture(scope="module")
+def jax_py(py):
+    if subprocess.run([py, "-c", "import jax, optax"], capture_output=True).returncode != 0:
+        pytest.skip("no jax/optax next to torch")
+    return py
+
+
+def _compare_script(client, body, py, key, rtol=1e-9) -> None:
+    api = client.post("/api/v1/trajectories", json=body).json()["runs"]
+    ex = client.post("/api/v1/export", json=body).json()
+    assert ex[key], ex["notes"]
+    out = subprocess.run([py, "-", "--json"], input=ex[key], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    for g, a in zip(json.loads(out.stdout)["runs"], api, strict=True):
+        assert (g["label"], g["status"], g["steps_taken"]) == (a["label"], a["status"], a["steps_taken"])
+        for k in ("x", "y", "loss", "lr", "grad_norm"):
+            want = np.array(a[k])
+            np.testing.assert_allclose(g[k], want, rtol=rtol, atol=1e-12 * max(float(np.max(np.abs(want))), 1.0),
+                                       err_msg=f"{a['label']} {k}")
+
+
+def test_optax_round_trip_optimizers(client, jax_py) -> None:
+    from app.export import OPTAX_OPTIMIZERS
+
+    runs = [{"optimizer": o, "params": {"lr": 0.002}} for o in OPTIMIZER_IDS if o in OPTAX_OPTIMIZERS and o != "adagrad"]
+    runs += [{"optimizer": "momentum", "params": {"lr": 0.003, "bias_correction": True}},
+             {"optimizer": "momentum", "params": {"lr": 0.001, "variant": "classic"}},
+             {"optimizer": "adam", "params": {"lr": 0.02}, "noise_std": 0.3, "label": "noisy 'q'"}]
+    _compare_script(client, {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 120, "seed": 2, "runs": runs[:16]},
+                    jax_py, "optax")
+
+
+def test_optax_round_trip_schedules(client, jax_py) -> None:
+    from app.export import OPTAX_SCHEDULES
+
+    runs = [{"optimizer": "gd", "params": {"lr": 0.4}, "schedule": {"name": s, "warmup_steps": 5 * (i % 2)}, "label": s}
+            for i, s in enumerate(SCHEDULE_IDS) if s in OPTAX_SCHEDULES]
+    _compare_script(client, {"surface": "elongated_bowl", "steps": 150, "runs": runs[:16]}, jax_py, "optax")
+
+
+def test_optax_says_why_not(client) -> None:
+    body = client.post("/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": "adam", "params": {"amsgrad": True}}]}).json()
+    assert body["optax"] is None and "amsgrad" in body["notes"]["optax"] and body["torch"]

@@ -20,3 +20,14 @@ def test_export_panel_shows_torch_script(watched, live_server) -> None:
     page.locator("#code-export").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "studio_export_torch.png"), full_page=False)
     assert page.errors == [] and page.foreign == []
+
+
+def test_export_panel_optax_and_reason(watched, live_server) -> None:
+    """optax shows its script; a state optax cannot reproduce shows the server's reason instead."""
+    page = watched
+    page.goto(live_server + "/")
+    settled(page)
+    page.click("#export-optax")
+    page.wait_for_function("() => document.getElementById('code-export').dataset.ready === '1'")
+    assert "import optax" in page.input_value("#code-text")
+    assert page.errors == [] and page.foreign == []
