@@ -1,15 +1,16 @@
 // The step inspector: for one run at the scrubbed update, each line of its rule with the numbers
 // filled in. The lines and numbers come from the server (POST /api/v1/inspect, rule lines written
 // once in app/inspect.py); this module only picks the run and the update and lays out the table.
-import { getInspect } from "./api.js";
-import { el } from "./controls.js";
+import { getCurvature, getInspect } from "./api.js";
+import { el, toSlider } from "./controls.js";
 import { fmt } from "./format.js";
 import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const WAIT_MS = 150; // scrubbing or playing: ask once the update stops changing
 
-export function createInspector() {
+export function createInspector(onCurvature = () => {}) {
+  const api = { curvature: null };
   let shownKey = null;
   let timer = null;
   let chosen = null; // the run picked in the select (null: the first visible run)
@@ -39,6 +40,51 @@ export function createInspector() {
     if (window.optiviz) window.optiviz.inspected = data; // for tests
   }
 
+  // The curvature at the inspected point: numbers under the table, the eigen-axes on the map
+  // (plots.js draws model.curvature) and GD's threshold 2/λmax as a tick on every lr slider.
+  async function curvatureAt(surface, point, key) {
+    const box = $("curv-text");
+    if (!$("curv-show").checked) { api.curvature = null; box.textContent = ""; marks(null); onCurvature(); return; }
+    let c = null;
+    try {
+      c = await getCurvature({ surface, point });
+    } catch (err) {
+      if (key === shownKey) { box.textContent = String(err.message || err); api.curvature = null; marks(null); onCurvature(); }
+      return;
+    }
+    if (key !== shownKey) return;
+    const f = (v) => (v === null || v === undefined ? "—" : fmt(Number(v), 4));
+    const lines = [t("studio.curv.eigen", { l1: f(c.eigenvalues[0]), l2: f(c.eigenvalues[1]) }),
+      c.gd_threshold ? t("studio.curv.threshold", { v: f(c.gd_threshold) }) : t("studio.curv.no_threshold")];
+    if (c.quadratic && c.condition_number) {
+      lines.push(t("studio.curv.quadratic", { kappa: f(c.condition_number), gd: f(c.gd_optimal_lr),
+        alpha: f(c.heavy_ball.lr), beta: f(c.heavy_ball.beta) }));
+    }
+    box.replaceChildren(...lines.map((l) => el("div", {}, l)));
+    api.curvature = c;
+    marks(c.gd_threshold);
+    $("inspector").dataset.curvature = "1";
+    if (window.optiviz) window.optiviz.curvature = c; // for tests
+    onCurvature();
+  }
+
+  function marks(threshold) {
+    let list = $("lr-marks");
+    if (!list) { list = el("datalist", { id: "lr-marks" }); document.body.append(list); }
+    const sliders = document.querySelectorAll('input[type=range][data-slider="lr"]');
+    list.replaceChildren();
+    sliders.forEach((sl) => {
+      if (threshold && sl._spec) {
+        list.replaceChildren(el("option", { value: String(toSlider(sl._spec, threshold)) }));
+        sl.setAttribute("list", "lr-marks");
+        sl.title = t("studio.curv.threshold", { v: fmt(threshold, 4) });
+      } else {
+        sl.removeAttribute("list");
+        sl.removeAttribute("title");
+      }
+    });
+  }
+
   // called by each render frame with what is on screen
   function update(res, vis, look, it) {
     const sel = $("inspect-run");
@@ -59,11 +105,19 @@ export function createInspector() {
       try {
         const body = { ...res.request, include_state: undefined, run, t: step };
         const data = await getInspect(body);
-        if (key === shownKey) show(data, look);
+        if (key === shownKey) {
+          show(data, look);
+          curvatureAt(res.request.surface, data.theta, key);
+        }
       } catch (err) {
         if (key === shownKey) $("inspect-note").textContent = String(err.message || err);
       }
     }, WAIT_MS);
+  }
+
+  function refresh(again) {
+    shownKey = null;
+    again();
   }
 
   function choose(run, again) {
@@ -72,5 +126,8 @@ export function createInspector() {
     again();
   }
 
-  return { update, choose };
+  api.update = (...a) => { update(...a); if (api.curvature) marks(api.curvature.gd_threshold); };
+  api.choose = choose;
+  api.refresh = refresh;
+  return api;
 }

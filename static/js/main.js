@@ -163,6 +163,7 @@ function bindControls(store, sidebar) {
   $("export-json").addEventListener("click", () => app.exports.exportJSON());
   $("export-csv").addEventListener("click", () => app.exports.exportCSV());
   $("export-curl").addEventListener("click", () => app.exports.showCurl());
+  $("curv-show").addEventListener("change", () => app.inspector.refresh(() => app.renderer.request()));
   $("inspect-run").addEventListener("change", (e) => app.inspector.choose(+e.target.value, () => app.renderer.request()));
   $("export-torch").addEventListener("click", () => app.exports.showCode("torch"));
   $("export-optax").addEventListener("click", () => app.exports.showCode("optax"));
@@ -279,7 +280,7 @@ async function main() {
   app.player = new Player(() => app.renderer.request());
   ctx.model = runner.model;
   ctx.player = app.player;
-  ctx.inspector = app.inspector = createInspector();
+  ctx.inspector = app.inspector = createInspector(() => app.renderer?.request());
   app.renderer = createRenderer(ctx);
   app.timings = app.renderer.timings;
   app.exports = createExports(ctx);
