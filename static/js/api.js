@@ -42,6 +42,7 @@ export const getLimits = () => json("GET", "api/v1/limits");
 
 export const getGrid = (surface, n, signal) => json("POST", "api/v1/grid", { surface, n }, signal);
 export const checkExpression = (expression) => json("POST", "api/v1/expressions/check", { expression });
+export const getGradientNoise = (body) => json("POST", "api/v1/gradient_noise", body);
 export const getCurvature = (body) => json("POST", "api/v1/curvature", body);
 export const getInspect = (body) => json("POST", "api/v1/inspect", body);
 export const getExport = (body) => json("POST", "api/v1/export", body);

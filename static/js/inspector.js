@@ -1,7 +1,7 @@
 // The step inspector: for one run at the scrubbed update, each line of its rule with the numbers
 // filled in. The lines and numbers come from the server (POST /api/v1/inspect, rule lines written
 // once in app/inspect.py); this module only picks the run and the update and lays out the table.
-import { getCurvature, getInspect } from "./api.js";
+import { getCurvature, getGradientNoise, getInspect } from "./api.js";
 import { el, toSlider } from "./controls.js";
 import { fmt } from "./format.js";
 import { t } from "./i18n.js";
@@ -42,9 +42,10 @@ export function createInspector(onCurvature = () => {}) {
 
   // The curvature at the inspected point: numbers under the table, the eigen-axes on the map
   // (plots.js draws model.curvature) and GD's threshold 2/λmax as a tick on every lr slider.
-  async function curvatureAt(surface, point, key) {
+  async function curvatureAt(surface, point, key, data, res) {
     const box = $("curv-text");
-    if (!$("curv-show").checked) { api.curvature = null; box.textContent = ""; marks(null); onCurvature(); return; }
+    if (!$("curv-show").checked) { api.curvature = api.noise = null; box.textContent = ""; marks(null); onCurvature(); return; }
+    if (res.surface?.kind === "dataset") { noiseAt(surface, data, key, res); return; }
     let c = null;
     try {
       c = await getCurvature({ surface, point });
@@ -65,6 +66,30 @@ export function createInspector(onCurvature = () => {}) {
     marks(c.gd_threshold);
     $("inspector").dataset.curvature = "1";
     if (window.optiviz) window.optiviz.curvature = c; // for tests
+    onCurvature();
+  }
+
+  // Dataset surfaces: the spread of the mini-batch gradient at the inspected point, drawn as the
+  // 2σ ellipse of where a plain SGD step of this α from here lands (plots.js draws model.noise).
+  async function noiseAt(surface, data, key, res) {
+    const box = $("curv-text");
+    const run = res.request.runs[data.run];
+    let n = null;
+    try {
+      n = await getGradientNoise({ surface, point: data.theta, batch_size: run.batch_size ?? 1_000_000 });
+    } catch (err) {
+      if (key === shownKey) box.textContent = String(err.message || err);
+      return;
+    }
+    if (key !== shownKey) return;
+    const f = (v) => fmt(Number(v), 3);
+    const sd = n.axes.map((a) => a.length);
+    box.replaceChildren(el("div", {}, t("studio.noise.text", { b: n.batch_size, m: n.samples, s1: f(sd[1]), s2: f(sd[0]) })));
+    const c = [data.theta[0] - data.lr * n.mean[0], data.theta[1] - data.lr * n.mean[1]];
+    api.noise = { center: c, axes: n.axes.map((a) => ({ length: 2 * data.lr * a.length, direction: a.direction })) };
+    api.curvature = null;
+    $("inspector").dataset.curvature = "1";
+    if (window.optiviz) window.optiviz.noise = n; // for tests
     onCurvature();
   }
 
@@ -107,7 +132,7 @@ export function createInspector(onCurvature = () => {}) {
         const data = await getInspect(body);
         if (key === shownKey) {
           show(data, look);
-          curvatureAt(res.request.surface, data.theta, key);
+          curvatureAt(res.request.surface, data.theta, key, data, res);
         }
       } catch (err) {
         if (key === shownKey) $("inspect-note").textContent = String(err.message || err);

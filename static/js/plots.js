@@ -114,6 +114,7 @@ export function mapLayout(model, title, annotations = [], background = false, ra
     showlegend: legend, hovermode: "closest", dragmode: model.dragmode || "zoom",
     legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
     annotations, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: background ? "#fff" : "rgba(0,0,0,0)",
+    shapes: background ? [] : noiseShapes(model.noise),
   };
 }
 
@@ -305,6 +306,21 @@ function curvatureAxes(c, kx, ky) {
       font: { size: 11, color: CURV_COLOR }, bgcolor: "rgba(255,255,255,0.8)", xanchor: "left", yanchor: "bottom" });
   });
   return out;
+}
+
+// The 2σ ellipse of the next SGD step from the inspected point (mini-batch gradient noise).
+function noiseShapes(n) {
+  if (!n) return [];
+  const [a, b] = n.axes;
+  const pts = [];
+  for (let k = 0; k <= 64; k++) {
+    const p = (2 * Math.PI * k) / 64;
+    const c = Math.cos(p) * a.length;
+    const s = Math.sin(p) * b.length;
+    pts.push(`${n.center[0] + c * a.direction[0] + s * b.direction[0]},${n.center[1] + c * a.direction[1] + s * b.direction[1]}`);
+  }
+  return [{ type: "path", path: `M ${pts.join(" L ")} Z`, xref: "x", yref: "y", line: { color: CURV_COLOR, width: 2, dash: "dot" },
+    fillcolor: "rgba(106,61,154,0.12)" }];
 }
 
 // 3D: the surface in greys (run colours stand out), true aspect from the ranges, paths and

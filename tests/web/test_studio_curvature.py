@@ -35,3 +35,22 @@ def test_curvature_overlay_on_the_bowl(watched, live_server) -> None:
     page.uncheck("#curv-show")
     page.wait_for_function("() => !(document.getElementById('map').layout.annotations || []).some(a => /^λ/.test(a.text || ''))")
     assert page.errors == [] and page.foreign == []
+
+
+def test_gradient_noise_ellipse_on_a_data_set(watched, live_server) -> None:
+    page = watched
+    page.goto(live_server + "/#s=linear_regression")
+    settled(page)
+    runs = page.evaluate("() => window.optiviz.model.result.request.runs")
+    mini = next(i for i, r in enumerate(runs) if r.get("batch_size") == 32)
+    page.select_option("#inspect-run", str(mini))
+    page.check("#curv-show")
+    page.wait_for_function(f"() => document.getElementById('inspector').dataset.run === '{mini}' && window.optiviz.noise"
+                           " && (document.getElementById('map').layout.shapes || []).some(s => s.type === 'path')", timeout=20000)
+    n = page.evaluate("() => window.optiviz.noise")
+    point = page.evaluate("() => window.optiviz.inspected.theta")
+    assert n == api(live_server, "/api/v1/gradient_noise", {"surface": "linear_regression", "point": point, "batch_size": 32})
+    assert "32" in page.inner_text("#curv-text")
+    page.locator("#map").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "studio_noise_ellipse.png"))
+    assert page.errors == [] and page.foreign == []
