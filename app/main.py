@@ -18,7 +18,7 @@ from app.api.compute import RequestDeadline
 from app.api.lifecycle import lifespan
 from app.api.middleware import BodySizeLimit, SecurityHeaders, SlowReaders, WhitelistStatic
 from app.api.service import InvalidRequest
-from app.api.routes import catalogue, docs, expressions, grid, health, i18n, lessons, limits, pages, trajectories
+from app.api.routes import catalogue, curvature, docs, export, expressions, gradient_noise, grid, health, i18n, inspect, lessons, limits, pages, trajectories
 from app.main_paths import ROOT
 from app.settings import get_settings
 
@@ -54,7 +54,7 @@ def create_app() -> FastAPI:
         docs_url=None,  # served by routes/docs.py with local assets
         redoc_url=None,
     )
-    for module in (health, catalogue, i18n, limits, trajectories, grid, expressions, lessons, pages, docs):
+    for module in (health, catalogue, i18n, limits, trajectories, export, inspect, curvature, gradient_noise, grid, expressions, lessons, pages, docs):
         app.include_router(module.router)
     app.mount("/static/vendor", WhitelistStatic(directory=PLOTLY_DIR, names=VENDOR), name="vendor")
     app.mount("/static/swagger", WhitelistStatic(directory=SWAGGER_DIR, names=SWAGGER), name="swagger")

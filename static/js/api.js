@@ -42,6 +42,10 @@ export const getLimits = () => json("GET", "api/v1/limits");
 
 export const getGrid = (surface, n, signal) => json("POST", "api/v1/grid", { surface, n }, signal);
 export const checkExpression = (expression) => json("POST", "api/v1/expressions/check", { expression });
+export const getGradientNoise = (body) => json("POST", "api/v1/gradient_noise", body);
+export const getCurvature = (body) => json("POST", "api/v1/curvature", body);
+export const getInspect = (body) => json("POST", "api/v1/inspect", body);
+export const getExport = (body) => json("POST", "api/v1/export", body);
 export const getTrajectories = (body, signal) => json("POST", "api/v1/trajectories", body, signal);
 
 // POST a stream request and call onEvent(name, data) for each server-sent event.

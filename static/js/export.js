@@ -1,7 +1,9 @@
 // Exports: JSON and CSV of the answer, the curl command and the Python call (`optiviz.run`) that
 // reproduce it, and PNGs for slides
 // (the map's layers composed on white with axes and a legend; the charts with a legend).
+import { getExport } from "./api.js";
 import { el } from "./controls.js";
+import { t } from "./i18n.js";
 import { composePNG } from "./plots.js";
 
 const $ = (id) => document.getElementById(id);
@@ -58,6 +60,44 @@ export function createExports(ctx) {
     return $("python").value;
   }
 
+  // The answer's request as a PyTorch or optax script, written by the server (POST /api/v1/export): shown
+  // with copy and download; where there is no script the server's reason is shown instead.
+  let codeKind = "torch";
+  async function showCode(kind = "torch") {
+    codeKind = kind;
+    const res = model.result;
+    if (!res) return null;
+    const box = $("code-export");
+    const note = $("code-note");
+    box.hidden = false;
+    note.textContent = t("studio.export.code_wait");
+    $("code-text").value = "";
+    try {
+      const out = await getExport({ ...res.request, include_state: undefined });
+      const script = out[kind];
+      $("code-text").value = script ?? "";
+      note.textContent = script ? t(`studio.export.code_hint_${kind}`) : t("studio.export.code_none", { reason: out.notes[kind] ?? "" });
+      $("code-copy").disabled = $("code-download").disabled = !script;
+      box.dataset.ready = script ? "1" : "0";
+      return script;
+    } catch (err) {
+      note.textContent = String(err.message || err);
+      box.dataset.ready = "0";
+      return null;
+    }
+  }
+
+  function copyCode() {
+    const area = $("code-text");
+    area.select();
+    (navigator.clipboard?.writeText(area.value) ?? Promise.reject()).catch(() => document.execCommand("copy"));
+  }
+
+  function downloadCode() {
+    const text = $("code-text").value;
+    if (text) download(`optiviz_${codeKind}.py`, blobURL(text, "text/x-python"));
+  }
+
   function legendItems() {
     const state = ctx.store.get();
     const look = ctx.look(state);
@@ -85,7 +125,7 @@ export function createExports(ctx) {
     return url;
   }
 
-  return { exportJSON, exportCSV, showCurl, showPython, mapPNG, chartsPNG };
+  return { exportJSON, exportCSV, showCurl, showPython, showCode, copyCode, downloadCode, mapPNG, chartsPNG };
 }
 
 // A JSON value as a Python literal: JSON's strings and numbers are Python's too.

@@ -3,6 +3,7 @@
 // answered lives in runner.model; nothing else keeps a copy.
 import { ApiError, checkExpression, getCatalogue, getLimits } from "./api.js";
 import { createExports } from "./export.js";
+import { createInspector } from "./inspector.js";
 import { fmt, runLabel } from "./format.js";
 import { lang, loadMessages, setLang, t, translatePage } from "./i18n.js";
 import { Player } from "./player.js";
@@ -163,6 +164,12 @@ function bindControls(store, sidebar) {
   $("export-csv").addEventListener("click", () => app.exports.exportCSV());
   $("export-curl").addEventListener("click", () => app.exports.showCurl());
   $("export-python").addEventListener("click", () => app.exports.showPython());
+  $("curv-show").addEventListener("change", () => app.inspector.refresh(() => app.renderer.request()));
+  $("inspect-run").addEventListener("change", (e) => app.inspector.choose(+e.target.value, () => app.renderer.request()));
+  $("export-torch").addEventListener("click", () => app.exports.showCode("torch"));
+  $("export-optax").addEventListener("click", () => app.exports.showCode("optax"));
+  $("code-copy").addEventListener("click", () => app.exports.copyCode());
+  $("code-download").addEventListener("click", () => app.exports.downloadCode());
   $("export-png").addEventListener("click", () => app.exports.mapPNG());
   $("export-charts").addEventListener("click", () => app.exports.chartsPNG());
   $("lang-switch").addEventListener("click", () => switchLang(lang() === "zh" ? "en" : "zh"));
@@ -274,6 +281,7 @@ async function main() {
   app.player = new Player(() => app.renderer.request());
   ctx.model = runner.model;
   ctx.player = app.player;
+  ctx.inspector = app.inspector = createInspector(() => app.renderer?.request());
   app.renderer = createRenderer(ctx);
   app.timings = app.renderer.timings;
   app.exports = createExports(ctx);

@@ -2,7 +2,7 @@
 // playback grows the paths, uirevision so the user's zoom survives updates. This is the ONE module
 // that touches Plotly and its internals (_fullLayout, p2l): the rest of the studio calls these.
 /* global Plotly */
-import { escapePlotly as esc } from "./format.js";
+import { escapePlotly as esc, fmt } from "./format.js";
 import { t } from "./i18n.js";
 
 // No "edit in chart studio" / "share" (it uploads to an outside service), no camera on the map
@@ -114,6 +114,7 @@ export function mapLayout(model, title, annotations = [], background = false, ra
     showlegend: legend, hovermode: "closest", dragmode: model.dragmode || "zoom",
     legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
     annotations, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: background ? "#fff" : "rgba(0,0,0,0)",
+    shapes: background ? [] : noiseShapes(model.noise),
   };
 }
 
@@ -243,8 +244,6 @@ function thin(t, y, max = 3000) {
 // Optimizer internals at iteration `it`: −g (dark, thin, open head), −v (run colour, medium) and
 // the step (run colour, thick). Arrows have different lengths and labels are moved apart.
 export function arrows(model, it, runIndices, size) {
-  if (!model.showArrows) return [];
-  const out = [];
   const s = model.surface;
   const xr = size?.xr || s.x_range;
   const yr = size?.yr || s.y_range;
@@ -252,6 +251,8 @@ export function arrows(model, it, runIndices, size) {
   const H = size?.h || 350;
   const kx = W / (xr[1] - xr[0]);
   const ky = H / (yr[1] - yr[0]);
+  const out = curvatureAxes(model.curvature, kx, ky);
+  if (!model.showArrows) return out;
   const placed = [];
   for (const i of runIndices) {
     const d = model.result?.[i];
@@ -281,6 +282,45 @@ export function arrows(model, it, runIndices, size) {
     vec(d.x[it + 1] - x0, d.y[it + 1] - y0, tx("studio.arrow.step", "step"), 70, { arrowhead: 2, arrowwidth: 3, arrowsize: 1, arrowcolor: color });
   }
   return out;
+}
+
+// The Hessian's eigen-directions at the inspected point, drawn as two axes through it: each half
+// as long as 1/√|λ| (the level set of the local quadratic), the longer one 80 px; labelled λ.
+const CURV_COLOR = "#6A3D9A";
+function curvatureAxes(c, kx, ky) {
+  if (!c) return [];
+  const [x0, y0] = c.point;
+  const mags = c.eigenvalues.map((l) => Math.abs(l));
+  const big = Math.max(...mags);
+  const out = [];
+  c.eigenvectors.forEach(([vx, vy], k) => {
+    const n = Math.hypot(vx * kx, vy * ky);
+    if (!(n > 0)) return;
+    const px = mags[k] > 0 ? Math.min(80, Math.max(14, 80 * Math.sqrt(Math.min(...mags.filter((m) => m > 0)) / mags[k]))) : 80;
+    const f = px / n;
+    const ex = vx * f;
+    const ey = vy * f;
+    out.push({ x: x0 + ex, y: y0 + ey, ax: x0 - ex, ay: y0 - ey, xref: "x", yref: "y", axref: "x", ayref: "y", text: "",
+      showarrow: true, arrowhead: 0, arrowwidth: 2, arrowcolor: CURV_COLOR, standoff: 0, opacity: 0.9 });
+    out.push({ x: x0 + ex, y: y0 + ey, xref: "x", yref: "y", showarrow: false, text: esc(`λ${k ? "₂" : "₁"}=${fmt(c.eigenvalues[k], 3)}`),
+      font: { size: 11, color: CURV_COLOR }, bgcolor: "rgba(255,255,255,0.8)", xanchor: "left", yanchor: "bottom" });
+  });
+  return out;
+}
+
+// The 2σ ellipse of the next SGD step from the inspected point (mini-batch gradient noise).
+function noiseShapes(n) {
+  if (!n) return [];
+  const [a, b] = n.axes;
+  const pts = [];
+  for (let k = 0; k <= 64; k++) {
+    const p = (2 * Math.PI * k) / 64;
+    const c = Math.cos(p) * a.length;
+    const s = Math.sin(p) * b.length;
+    pts.push(`${n.center[0] + c * a.direction[0] + s * b.direction[0]},${n.center[1] + c * a.direction[1] + s * b.direction[1]}`);
+  }
+  return [{ type: "path", path: `M ${pts.join(" L ")} Z`, xref: "x", yref: "y", line: { color: CURV_COLOR, width: 2, dash: "dot" },
+    fillcolor: "rgba(106,61,154,0.12)" }];
 }
 
 // 3D: the surface in greys (run colours stand out), true aspect from the ranges, paths and

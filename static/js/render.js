@@ -86,7 +86,8 @@ export function createRenderer(ctx) {
     const lang = ctx.lang();
     const equal = ctx.equalOf(state, v.surface);
     const pm = { surface: v.surface, grid: v.grid, surfaceKey: v.key, runs: look.runs, labels: look.labels, result: res?.runs,
-      showArrows: state.arrows, equal, plotlyLegend: false, statusText, dragmode: ctx.dragmode() };
+      showArrows: state.arrows, equal, plotlyLegend: false, statusText, dragmode: ctx.dragmode(),
+      curvature: res ? ctx.inspector?.curvature ?? null : null, noise: res ? ctx.inspector?.noise ?? null : null };
     const mode = state.threeD ? "3d" : state.view;
     const allHidden = state.runs.length > 0 && state.runs.every((r) => r.hidden);
     $("map-wrap").hidden = mode !== "overlay";
@@ -97,7 +98,7 @@ export function createRenderer(ctx) {
     legend(vis, look, state, state.runs.length);
 
     const size = `${$("map-wrap").clientWidth}x${$("map-wrap").clientHeight}`;
-    const sig = JSON.stringify([mode, v.key, res?.gen, vis, look, equal, state.arrows, lang, size, pm.dragmode]);
+    const sig = JSON.stringify([mode, v.key, res?.gen, vis, look, equal, state.arrows, lang, size, pm.dragmode, pm.curvature, pm.noise]);
     const rev = res?.rev ?? -1;
     if (mode === "overlay") {
       if (sig !== drawn.sig || it < drawn.it || !res) await drawMap(mainLayer(), pm, it, vis);
@@ -132,6 +133,7 @@ export function createRenderer(ctx) {
     } else if (!young) drawn.crev = rev; // nothing to chart
 
     readout(res, vis, look, it);
+    ctx.inspector?.update(res, vis, look, it);
     if (rev !== drawn.trev || lang !== drawn.tlang || JSON.stringify(look) !== drawn.tlook) {
       updateStatuses(res);
       if (res?.done) summary(res, v.surface, state, look, ctx.catalogue());

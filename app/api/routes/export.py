@@ -1,0 +1,39 @@
+"""Export as code: the studio's request as a PyTorch script (and optax, curl) that reproduces it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from app.api import compute
+from app.api.routes.trajectories import ProblemDep
+from app.api.strict import ORJSONResponse, StrictJSONRoute
+from app.export import export
+
+router = APIRouter(prefix="/api/v1", tags=["export"], route_class=StrictJSONRoute)
+
+
+class ExportPublic(BaseModel):
+    torch: str | None = Field(description="A self-contained PyTorch script (torch.optim, float64); null if not exportable.")
+    optax: str | None = Field(description="The same as an optax script; null if not exportable.")
+    curl: str = Field(description="The curl command that asks this API for the same trajectories.")
+    notes: dict[str, str] = Field(description="Why a script is null, by script.")
+
+
+@router.post(
+    "/export",
+    response_model=ExportPublic,
+    response_class=ORJSONResponse,
+    responses={422: {"description": "Invalid request: the body says which field and why."}},
+    summary="The trajectories request as code (PyTorch, optax, curl)",
+)
+async def post_export(problem: ProblemDep, request: Request) -> ORJSONResponse:
+    """Takes the body of ``POST /api/v1/trajectories``; running the ``torch`` script reproduces its
+    answer's paths to float64 round-off (`--json` prints the arrays)."""
+    req: dict[str, Any] = json.loads(await request.body())  # valid: ProblemDep has checked it
+    req.pop("include_state", None)
+    url = str(request.url_for("post_trajectories"))
+    return ORJSONResponse(await compute.run_heavy(export, problem, req, url, work=0.0))

@@ -1,0 +1,96 @@
+"""Curvature at a point: the exact Hessian, its eigenvalues and eigen-directions, and what they
+mean for the learning rate (GD is stable for lr < 2/λmax; on a quadratic, the best GD rate is
+2/(λmin + λmax) and the best heavy-ball pair is α = 4/(√λmax + √λmin)², β = ((√κ − 1)/(√κ + 1))²).
+
+The Hessian is differentiated symbolically from the formula tree (the expression module's own
+`derivative`, twice): typed formulas, and the built-in surfaces through their formulas in the
+exporter's table (tested against the engine's values and gradients).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+
+from app.engine.backend import SCALAR
+from app.engine.datasets import DatasetSurface
+from app.engine.expression import compile_nodes, derivative, parse_expression
+from app.engine.surfaces import Surface
+from app.export import SURFACE_FORMULAS
+
+
+class NoCurvature(ValueError):
+    pass
+
+
+@functools.lru_cache(maxsize=64)
+def _hessian_fns(text: str) -> tuple[Any, Any, Any]:
+    tree = parse_expression(text).tree
+    dx, dy = derivative(tree, "x"), derivative(tree, "y")
+    hxx, hxy, hyy = derivative(dx, "x"), derivative(dx, "y"), derivative(dy, "y")
+    return tuple(compile_nodes((hxx, hxy, hyy)))  # type: ignore[return-value]
+
+
+def _text(surface: Surface) -> str:
+    if isinstance(surface, DatasetSurface):
+        raise NoCurvature("the curvature of dataset surfaces is not computed yet")
+    if surface.id == "custom":
+        return str(surface.extra.get("expression") or surface.formula)
+    if surface.id in SURFACE_FORMULAS:
+        return SURFACE_FORMULAS[surface.id]
+    raise NoCurvature(f"no formula for the surface {surface.id!r} to differentiate")
+
+
+def hessian(surface: Surface, x: float, y: float) -> np.ndarray:
+    fxx, fxy, fyy = _hessian_fns(_text(surface))
+    with np.errstate(all="ignore"):
+        try:
+            a, b, c = (float(f(x, y, SCALAR)) for f in (fxx, fxy, fyy))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            a = b = c = math.nan
+    return np.array([[a, b], [b, c]])
+
+
+def _finite(v: float) -> float | None:
+    return float(v) if math.isfinite(v) else None
+
+
+def curvature(surface: Surface, point: tuple[float, float]) -> dict[str, Any]:
+    x, y = float(point[0]), float(point[1])
+    try:
+        value = float(surface.value(x, y, SCALAR))
+    except (ValueError, ZeroDivisionError, OverflowError):
+        value = math.nan
+    if not math.isfinite(value):
+        raise NoCurvature(f"the surface is not finite at {[x, y]}")
+    h = hessian(surface, x, y)
+    if not np.isfinite(h).all():
+        raise NoCurvature(f"the Hessian is not finite at {[x, y]}")
+    lam, vec = np.linalg.eigh(h)  # ascending; columns are the unit eigenvectors
+    lmin, lmax = float(lam[0]), float(lam[1])
+    # a quadratic has the same Hessian everywhere: compare with a few other points of the range
+    rng = np.random.default_rng(0)
+    others = [hessian(surface, float(rng.uniform(*surface.x_range)), float(rng.uniform(*surface.y_range))) for _ in range(3)]
+    scale = max(float(np.max(np.abs(h))), 1e-300)
+    quadratic = all(np.isfinite(o).all() and float(np.max(np.abs(o - h))) <= 1e-12 * scale for o in others)
+    out: dict[str, Any] = {
+        "point": [x, y],
+        "hessian": h.tolist(),
+        "eigenvalues": [lmin, lmax],
+        "eigenvectors": [vec[:, 0].tolist(), vec[:, 1].tolist()],
+        "gd_threshold": _finite(2.0 / lmax) if lmax > 0 else None,
+        "quadratic": quadratic,
+        "condition_number": None,
+        "gd_optimal_lr": None,
+        "heavy_ball": None,
+    }
+    if quadratic and lmin > 0:
+        kappa = lmax / lmin
+        rk = math.sqrt(kappa)
+        out["condition_number"] = kappa
+        out["gd_optimal_lr"] = 2.0 / (lmin + lmax)
+        out["heavy_ball"] = {"lr": 4.0 / (math.sqrt(lmax) + math.sqrt(lmin)) ** 2, "beta": ((rk - 1.0) / (rk + 1.0)) ** 2}
+    return out

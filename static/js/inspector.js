@@ -1,0 +1,158 @@
+// The step inspector: for one run at the scrubbed update, each line of its rule with the numbers
+// filled in. The lines and numbers come from the server (POST /api/v1/inspect, rule lines written
+// once in app/inspect.py); this module only picks the run and the update and lays out the table.
+import { getCurvature, getGradientNoise, getInspect } from "./api.js";
+import { el, toSlider } from "./controls.js";
+import { fmt } from "./format.js";
+import { t } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+const WAIT_MS = 150; // scrubbing or playing: ask once the update stops changing
+
+export function createInspector(onCurvature = () => {}) {
+  const api = { curvature: null };
+  let shownKey = null;
+  let timer = null;
+  let chosen = null; // the run picked in the select (null: the first visible run)
+
+  function options(vis, look) {
+    const sel = $("inspect-run");
+    const sig = JSON.stringify(vis.map((i) => [i, look.labels[i]]));
+    if (sel.dataset.sig !== sig) {
+      sel.replaceChildren(...vis.map((i) => el("option", { value: String(i) }, look.labels[i])));
+      sel.dataset.sig = sig;
+    }
+    const run = vis.includes(chosen) ? chosen : vis[0];
+    if (run !== undefined) sel.value = String(run);
+    return run;
+  }
+
+  function show(data, look) {
+    const f = (v) => (v === null || v === undefined ? "—" : fmt(Number(v), 4));
+    $("inspect-head").textContent = t("studio.inspect.head", { t: data.t + 1, lr: f(data.lr), x: f(data.theta[0]), y: f(data.theta[1]) });
+    $("inspect-note").textContent = data.known ? "" : t("studio.inspect.unknown", { optimizer: data.optimizer });
+    $("inspect-body").replaceChildren(...data.lines.map((line) => el("tr", {},
+      el("td", { class: "formula" }, line.formula), el("td", {}, f(line.x)), el("td", {}, f(line.y)))));
+    const box = $("inspector");
+    box.dataset.run = String(data.run);
+    box.dataset.t = String(data.t);
+    box.dataset.ready = "1";
+    if (window.optiviz) window.optiviz.inspected = data; // for tests
+  }
+
+  // The curvature at the inspected point: numbers under the table, the eigen-axes on the map
+  // (plots.js draws model.curvature) and GD's threshold 2/λmax as a tick on every lr slider.
+  async function curvatureAt(surface, point, key, data, res) {
+    const box = $("curv-text");
+    if (!$("curv-show").checked) { api.curvature = api.noise = null; box.textContent = ""; marks(null); onCurvature(); return; }
+    if (res.surface?.kind === "dataset") { noiseAt(surface, data, key, res); return; }
+    let c = null;
+    try {
+      c = await getCurvature({ surface, point });
+    } catch (err) {
+      if (key === shownKey) { box.textContent = String(err.message || err); api.curvature = null; marks(null); onCurvature(); }
+      return;
+    }
+    if (key !== shownKey) return;
+    const f = (v) => (v === null || v === undefined ? "—" : fmt(Number(v), 4));
+    const lines = [t("studio.curv.eigen", { l1: f(c.eigenvalues[0]), l2: f(c.eigenvalues[1]) }),
+      c.gd_threshold ? t("studio.curv.threshold", { v: f(c.gd_threshold) }) : t("studio.curv.no_threshold")];
+    if (c.quadratic && c.condition_number) {
+      lines.push(t("studio.curv.quadratic", { kappa: f(c.condition_number), gd: f(c.gd_optimal_lr),
+        alpha: f(c.heavy_ball.lr), beta: f(c.heavy_ball.beta) }));
+    }
+    box.replaceChildren(...lines.map((l) => el("div", {}, l)));
+    api.curvature = c;
+    marks(c.gd_threshold);
+    $("inspector").dataset.curvature = "1";
+    if (window.optiviz) window.optiviz.curvature = c; // for tests
+    onCurvature();
+  }
+
+  // Dataset surfaces: the spread of the mini-batch gradient at the inspected point, drawn as the
+  // 2σ ellipse of where a plain SGD step of this α from here lands (plots.js draws model.noise).
+  async function noiseAt(surface, data, key, res) {
+    const box = $("curv-text");
+    const run = res.request.runs[data.run];
+    let n = null;
+    try {
+      n = await getGradientNoise({ surface, point: data.theta, batch_size: run.batch_size ?? 1_000_000 });
+    } catch (err) {
+      if (key === shownKey) box.textContent = String(err.message || err);
+      return;
+    }
+    if (key !== shownKey) return;
+    const f = (v) => fmt(Number(v), 3);
+    const sd = n.axes.map((a) => a.length);
+    box.replaceChildren(el("div", {}, t("studio.noise.text", { b: n.batch_size, m: n.samples, s1: f(sd[1]), s2: f(sd[0]) })));
+    const c = [data.theta[0] - data.lr * n.mean[0], data.theta[1] - data.lr * n.mean[1]];
+    api.noise = { center: c, axes: n.axes.map((a) => ({ length: 2 * data.lr * a.length, direction: a.direction })) };
+    api.curvature = null;
+    $("inspector").dataset.curvature = "1";
+    if (window.optiviz) window.optiviz.noise = n; // for tests
+    onCurvature();
+  }
+
+  function marks(threshold) {
+    let list = $("lr-marks");
+    if (!list) { list = el("datalist", { id: "lr-marks" }); document.body.append(list); }
+    const sliders = document.querySelectorAll('input[type=range][data-slider="lr"]');
+    list.replaceChildren();
+    sliders.forEach((sl) => {
+      if (threshold && sl._spec) {
+        list.replaceChildren(el("option", { value: String(toSlider(sl._spec, threshold)) }));
+        sl.setAttribute("list", "lr-marks");
+        sl.title = t("studio.curv.threshold", { v: fmt(threshold, 4) });
+      } else {
+        sl.removeAttribute("list");
+        sl.removeAttribute("title");
+      }
+    });
+  }
+
+  // called by each render frame with what is on screen
+  function update(res, vis, look, it) {
+    const sel = $("inspect-run");
+    if (!sel) return;
+    const run = res ? options(vis, look) : undefined;
+    const d = run === undefined ? null : res.runs[run];
+    if (!d || !d.done || !d.lr.length) {
+      $("inspector").dataset.ready = "0";
+      return;
+    }
+    const step = Math.min(it, d.lr.length - 1);
+    const key = JSON.stringify([res.gen, res.key, run, step, look.labels[run]]);
+    if (key === shownKey) return;
+    shownKey = key;
+    $("inspector").dataset.ready = "0";
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      try {
+        const body = { ...res.request, include_state: undefined, run, t: step };
+        const data = await getInspect(body);
+        if (key === shownKey) {
+          show(data, look);
+          curvatureAt(res.request.surface, data.theta, key, data, res);
+        }
+      } catch (err) {
+        if (key === shownKey) $("inspect-note").textContent = String(err.message || err);
+      }
+    }, WAIT_MS);
+  }
+
+  function refresh(again) {
+    shownKey = null;
+    again();
+  }
+
+  function choose(run, again) {
+    chosen = run;
+    shownKey = null;
+    again();
+  }
+
+  api.update = (...a) => { update(...a); if (api.curvature) marks(api.curvature.gd_threshold); };
+  api.choose = choose;
+  api.refresh = refresh;
+  return api;
+}

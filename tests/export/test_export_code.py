@@ -1,0 +1,222 @@
+"""Export as code: the PyTorch script reproduces the API's trajectories to 1e-9.
+
+The round trip runs the exported script with an interpreter that has torch: $OPTIVIZ_TORCH_PYTHON,
+else .venv-torch/bin/python (made by `make bench`), else /tmp/torchvenv/bin/python; it is skipped
+only when none of them exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.engine.expression import parse_expression
+from app.export import SURFACE_FORMULAS, TORCH_OPTIMIZERS, TORCH_SCHEDULES, python_source
+from app.registry import OPTIMIZER_IDS, OPTIMIZERS, SCHEDULE_IDS, SURFACES
+
+ROOT = Path(__file__).resolve().parents[2]
+ANALYTIC = [s for s in SURFACES.values() if s.kind == "analytic"]
+
+
+def torch_python() -> str | None:
+    for cand in (os.environ.get("OPTIVIZ_TORCH_PYTHON"), ROOT / ".venv-torch/bin/python", "/tmp/torchvenv/bin/python"):
+        if cand and Path(cand).exists():
+            ok = subprocess.run([str(cand), "-c", "import torch, numpy"], capture_output=True).returncode == 0
+            if ok:
+                return str(cand)
+    return None
+
+
+@pytest.mark.parametrize("surface", ANALYTIC, ids=[s.id for s in ANALYTIC])
+def test_export_formula_is_the_surface(surface) -> None:
+    """Each built-in surface's export formula has the engine's values and gradients."""
+    assert surface.id in SURFACE_FORMULAS, f"no export formula for {surface.id}"
+    expr = parse_expression(SURFACE_FORMULAS[surface.id])
+    rng = np.random.default_rng(0)
+    xs = rng.uniform(*surface.x_range, 50)
+    ys = rng.uniform(*surface.y_range, 50)
+    from app.engine.backend import ARRAY
+
+    np.testing.assert_allclose(expr.value(xs, ys, ARRAY), surface.value(xs, ys, ARRAY), rtol=1e-12, atol=1e-12)
+    for a, b in zip(expr.grad(xs, ys, ARRAY), surface.grad(xs, ys, ARRAY)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+def test_formula_source_is_only_the_tree() -> None:
+    """The script's f is written from the checked tree: same values, none of the user's text."""
+    expr = parse_expression("-x^2^0.5 + sin(2)*atan(y) / (1 + abs(x - y)) - e^(-y)")
+    src = python_source(expr.tree, 0)
+    import math
+    from types import SimpleNamespace
+
+    fake_torch = SimpleNamespace(**{n: getattr(np, n) for n in ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh")},
+                                 atan=np.arctan)
+    assert "e^" not in src and "^" not in src
+    got = eval(f"lambda x, y: {src}", {"math": math, "torch": fake_torch, "__builtins__": {"abs": abs}})(0.7, -0.3)  # noqa: S307
+    assert got == pytest.approx(expr.value(0.7, -0.3, __import__("app.engine.backend", fromlist=["SCALAR"]).SCALAR))
+
+
+def _request(surface, runs, **extra):
+    return {"surface": surface, "steps": 150, "seed": 3, "runs": runs, **extra}
+
+
+def _runs_for_registry():
+    runs = []
+    for oid in OPTIMIZER_IDS:
+        lr = OPTIMIZERS[oid].spec("lr").default
+        runs.append({"optimizer": oid, "params": {"lr": lr / 10}, "label": oid})
+    return runs
+
+
+EXTRA_RUNS = [
+    {"optimizer": "momentum", "params": {"lr": 0.001, "variant": "classic"}, "label": "classic 'quoted' \"label\"\n"},
+    {"optimizer": "momentum", "params": {"lr": 0.003, "bias_correction": True},
+     "schedule": {"name": "cosine", "params": {"t_max": 150}, "warmup_steps": 20}},
+    {"optimizer": "adam", "params": {"lr": 0.02, "bias_correction": False},
+     "schedule": {"name": "step", "params": {"step_size": 30, "gamma": 0.5}}},
+    {"optimizer": "adamw", "params": {"lr": 0.02, "amsgrad": True},
+     "schedule": {"name": "cyclic", "params": {"max_lr": 0.05, "step_size_up": 20}, "warmup_steps": 10}},
+    {"optimizer": "gd", "params": {"lr": 0.002}, "noise_std": 0.5, "label": "noisy 噪声"},
+    {"optimizer": "rmsprop", "params": {"lr": 0.01}, "schedule": {"name": "inverse_sqrt", "params": {"k": 2.0}}},
+]
+
+
+def _compare(client, body, py) -> None:
+    api = client.post("/api/v1/trajectories", json=body).json()["runs"]
+    ex = client.post("/api/v1/export", json=body).json()
+    assert ex["torch"], ex["notes"]
+    out = subprocess.run([py, "-", "--json"], input=ex["torch"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)["runs"]
+    assert len(got) == len(api)
+    for g, a in zip(got, api):
+        assert g["label"] == a["label"]
+        assert (g["status"], g["steps_taken"]) == (a["status"], a["steps_taken"]), a["label"]
+        for key in ("x", "y", "loss", "lr", "grad_norm"):
+            want = np.array(a[key])
+            scale = max(float(np.max(np.abs(want))), 1.0) if want.size else 1.0
+            np.testing.assert_allclose(g[key], want, rtol=1e-9, atol=1e-12 * scale, err_msg=f"{a['label']} {key}")
+
+
+def _exportable(runs):
+    return [r for r in runs if r["optimizer"] in TORCH_OPTIMIZERS]
+
+
+@pytest.fixture(scope="module")
+def py():
+    found = torch_python()
+    if found is None:
+        pytest.skip("no interpreter with torch (set OPTIVIZ_TORCH_PYTHON)")
+    return found
+
+
+def test_round_trip_every_exportable_optimizer(client, py) -> None:
+    runs = _exportable(_runs_for_registry())
+    for i in range(0, len(runs), 16):
+        _compare(client, _request("himmelblau", runs[i : i + 16], start=[-0.3, -0.9]), py)
+
+
+def test_round_trip_variants_schedules_noise(client, py) -> None:
+    _compare(client, _request("rosenbrock", EXTRA_RUNS, start=[-1.2, 1.0]), py)
+
+
+def test_round_trip_every_schedule_and_tolerance(client, py) -> None:
+    runs = []
+    for sid in SCHEDULE_IDS:
+        if sid in TORCH_SCHEDULES:
+            runs.append({"optimizer": "adam", "params": {"lr": 0.05}, "schedule": {"name": sid}, "label": sid})
+    body = _request("booth", runs[:16], start=[-8.0, -6.0], tolerance=1e-3)
+    _compare(client, body, py)
+
+
+def test_round_trip_custom_formula(client, py) -> None:
+    surface = {"expression": "x^2 + 3*sin(y)^2 - 0.5*x*y + sqrt(1 + x^2)", "x_range": [-3, 3], "y_range": [-3, 3]}
+    _compare(client, _request(surface, [{"optimizer": "adam", "params": {"lr": 0.05}},
+                                        {"optimizer": "nesterov", "params": {"lr": 0.01}}], start=[2.0, 1.5]), py)
+
+
+@pytest.mark.parametrize("oid", OPTIMIZER_IDS)
+def test_every_optimizer_exports_or_says_why(client, oid) -> None:
+    ex = client.post("/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": oid}]})
+    assert ex.status_code == 200
+    body = ex.json()
+    if oid in TORCH_OPTIMIZERS:
+        assert "torch.optim" in body["torch"]
+        compile(body["torch"], "export.py", "exec")
+    else:
+        assert body["torch"] is None and oid in body["notes"]["torch"]
+    assert body["curl"].startswith("curl -s ")
+
+
+def test_dataset_surface_says_why(client) -> None:
+    dataset = next(s.id for s in SURFACES.values() if s.kind == "dataset")
+    body = client.post("/api/v1/export", json={"surface": dataset, "runs": [{"optimizer": "gd"}]}).json()
+    assert body["torch"] is None and "dataset" in body["notes"]["torch"]
+
+
+def test_label_cannot_escape_its_literal(client) -> None:
+    evil = '"); import os; os.system("x") #\'\'\'\n'
+    body = client.post("/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": "gd", "label": evil}]}).json()
+    import ast
+
+    tree = ast.parse(body["torch"])
+    consts = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    assert evil in consts
+    assert "os.system" not in ast.dump(tree).replace(repr(evil), "")
+
+
+def test_bad_request_is_422(client) -> None:
+    assert client.post("/api/v1/export", json={"surface": "nope", "runs": [{"optimizer": "gd"}]}).status_code == 422
+
+
+# --- optax: checked the same way where jax/optax are installed (they install in ~20 s) ---------------
+
+
+@pytest.fixture(scope="module")
+def jax_py(py):
+    if subprocess.run([py, "-c", "import jax, optax"], capture_output=True).returncode != 0:
+        pytest.skip("no jax/optax next to torch")
+    return py
+
+
+def _compare_script(client, body, py, key, rtol=1e-9) -> None:
+    api = client.post("/api/v1/trajectories", json=body).json()["runs"]
+    ex = client.post("/api/v1/export", json=body).json()
+    assert ex[key], ex["notes"]
+    out = subprocess.run([py, "-", "--json"], input=ex[key], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    for g, a in zip(json.loads(out.stdout)["runs"], api, strict=True):
+        assert (g["label"], g["status"], g["steps_taken"]) == (a["label"], a["status"], a["steps_taken"])
+        for k in ("x", "y", "loss", "lr", "grad_norm"):
+            want = np.array(a[k])
+            np.testing.assert_allclose(g[k], want, rtol=rtol, atol=1e-12 * max(float(np.max(np.abs(want))), 1.0),
+                                       err_msg=f"{a['label']} {k}")
+
+
+def test_optax_round_trip_optimizers(client, jax_py) -> None:
+    from app.export import OPTAX_OPTIMIZERS
+
+    runs = [{"optimizer": o, "params": {"lr": 0.002}} for o in OPTIMIZER_IDS if o in OPTAX_OPTIMIZERS and o != "adagrad"]
+    runs += [{"optimizer": "momentum", "params": {"lr": 0.003, "bias_correction": True}},
+             {"optimizer": "momentum", "params": {"lr": 0.001, "variant": "classic"}},
+             {"optimizer": "adam", "params": {"lr": 0.02}, "noise_std": 0.3, "label": "noisy 'q'"}]
+    _compare_script(client, {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 120, "seed": 2, "runs": runs[:16]},
+                    jax_py, "optax")
+
+
+def test_optax_round_trip_schedules(client, jax_py) -> None:
+    from app.export import OPTAX_SCHEDULES
+
+    runs = [{"optimizer": "gd", "params": {"lr": 0.4}, "schedule": {"name": s, "warmup_steps": 5 * (i % 2)}, "label": s}
+            for i, s in enumerate(SCHEDULE_IDS) if s in OPTAX_SCHEDULES]
+    _compare_script(client, {"surface": "elongated_bowl", "steps": 150, "runs": runs[:16]}, jax_py, "optax")
+
+
+def test_optax_says_why_not(client) -> None:
+    body = client.post("/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": "adam", "params": {"amsgrad": True}}]}).json()
+    assert body["optax"] is None and "amsgrad" in body["notes"]["optax"] and body["torch"]

@@ -1,0 +1,78 @@
+"""The step inspector's numbers are the trajectory answer's (include_state), for every optimizer."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.inspect import RULE_LINES
+from app.registry import OPTIMIZER_IDS, SURFACES
+
+DATASET = next(s.id for s in SURFACES.values() if s.kind == "dataset")
+CASES = [
+    ("rosenbrock", {}, {}),
+    ("himmelblau", {"noise_std": 0.3}, {}),
+    (DATASET, {"batch_size": 16}, {}),
+]
+VARIANTS = {  # non-default flags of the built-in optimizers, each with its own rule lines
+    "momentum": [{"variant": "classic"}, {"bias_correction": True}],
+    "adam": [{"amsgrad": True}, {"bias_correction": False}],
+    "adamw": [{"amsgrad": True, "bias_correction": False}],
+}
+
+
+def _close(a: float, b: float) -> bool:
+    return a == pytest.approx(b, rel=1e-12, abs=1e-300)
+
+
+def _cases():
+    for oid in OPTIMIZER_IDS:
+        for extra in [{}] + VARIANTS.get(oid, []):
+            for surface, run_extra, _ in CASES:
+                yield pytest.param(oid, extra, surface, run_extra, id=f"{oid}-{extra}-{surface}-{run_extra}")
+
+
+@pytest.mark.parametrize(("oid", "params", "surface", "run_extra"), list(_cases()))
+def test_inspector_numbers_are_include_state(client, oid, params, surface, run_extra) -> None:
+    steps = 40
+    run = {"optimizer": oid, "params": params, **run_extra}
+    body = {"surface": surface, "steps": steps, "seed": 5, "runs": [{"optimizer": "gd"}, run]}
+    traj = client.post("/api/v1/trajectories", json={**body, "include_state": True}).json()["runs"][1]
+    for t in (0, 1, min(17, traj["steps_taken"] - 1), traj["steps_taken"] - 1):
+        got = client.post("/api/v1/inspect", json={**body, "run": 1, "t": t})
+        assert got.status_code == 200, got.text
+        ins = got.json()
+        st = traj["state"]
+        assert ins["g"] == [st["gx"][t], st["gy"][t]]
+        assert ins["lr"] == traj["lr"][t]
+        lines = {line["symbol"]: (line["x"], line["y"]) for line in ins["lines"]}
+        step = lines["Δθ"]
+        assert _close(step[0], traj["x"][t + 1] - traj["x"][t]) and _close(step[1], traj["y"][t + 1] - traj["y"][t])
+        if oid not in RULE_LINES:
+            assert ins["known"] is False and "no inspector" in ins["note"]
+            continue
+        assert ins["known"] is True
+        assert lines["g"] == (st["gx"][t], st["gy"][t])
+        if st.get("mx") is not None:  # the velocity / first moment is one of the lines
+            assert any(_close(v[0], st["mx"][t]) and _close(v[1], st["my"][t]) for v in lines.values()), lines
+        if st.get("eff_lr_x") is not None:  # the per-axis rate is the line αᵢ
+            assert _close(lines["αᵢ"][0], st["eff_lr_x"][t]) and _close(lines["αᵢ"][1], st["eff_lr_y"][t])
+
+
+def test_adam_lines_hand_checked(client) -> None:
+    """The first Adam update: m = (1−β₁)g, v = (1−β₂)g², m̂ = g, v̂ = g², step = −α·g/(|g| + ε)."""
+    body = {"surface": "round_bowl", "start": [3.0, -2.0], "steps": 5, "runs": [{"optimizer": "adam", "params": {"lr": 0.1}}],
+            "run": 0, "t": 0}
+    lines = {line["symbol"]: (line["x"], line["y"]) for line in client.post("/api/v1/inspect", json=body).json()["lines"]}
+    assert lines["g"] == (3.0, -2.0)
+    assert lines["m"] == pytest.approx((0.3, -0.2))
+    assert lines["v"] == pytest.approx((0.009, 0.004))
+    assert lines["m̂"] == pytest.approx((3.0, -2.0))
+    assert lines["v̂"] == pytest.approx((9.0, 4.0))
+    assert lines["Δθ"] == pytest.approx((-0.1, 0.1), rel=1e-7)
+
+
+def test_inspector_bad_indices_are_422(client) -> None:
+    body = {"surface": "round_bowl", "steps": 5, "runs": [{"optimizer": "gd"}]}
+    assert client.post("/api/v1/inspect", json={**body, "run": 1, "t": 0}).status_code == 422
+    r = client.post("/api/v1/inspect", json={**body, "run": 0, "t": 5})
+    assert r.status_code == 422 and "t must be between 0 and 4" in r.text
