@@ -41,15 +41,18 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: $(VENV)/.dev-installed $(VENV)/.kernels system-deps
-	$(PY) -m pytest
+# the export round trips run the exported PyTorch / optax scripts in .venv-torch (never a runtime dependency)
+test: $(VENV)/.dev-installed $(VENV)/.kernels system-deps .venv-torch/.installed
+	OPTIVIZ_TORCH_PYTHON=$(CURDIR)/.venv-torch/bin/python OPTIVIZ_REQUIRE_TORCH=1 $(PY) -m pytest
 
-# torch and JAX/optax only as the benchmarks' baselines, in their own venv (never runtime dependencies)
-.venv-torch/bin/python:
+# torch and JAX/optax only as the benchmarks' baselines and the export round trips, in their own venv
+# (never runtime dependencies; torch from this machine's local wheel)
+.venv-torch/.installed:
 	$(PYTHON) -m venv .venv-torch
 	.venv-torch/bin/pip install -q torch==2.13.0 numpy jax optax
+	@touch $@
 
-bench: $(VENV)/.dev-installed $(VENV)/.kernels system-deps .venv-torch/bin/python
+bench: $(VENV)/.dev-installed $(VENV)/.kernels system-deps .venv-torch/.installed
 	OPTIVIZ_TORCH_PYTHON=.venv-torch/bin/python $(PY) -m bench
 
 clean:

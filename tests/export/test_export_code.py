@@ -1,8 +1,9 @@
 """Export as code: the PyTorch script reproduces the API's trajectories to 1e-9.
 
-The round trip runs the exported script with an interpreter that has torch: $OPTIVIZ_TORCH_PYTHON,
-else .venv-torch/bin/python (made by `make bench`), else /tmp/torchvenv/bin/python; it is skipped
-only when none of them exists.
+The round trip runs the exported script with an interpreter that has torch (and jax/optax):
+$OPTIVIZ_TORCH_PYTHON, else .venv-torch/bin/python. `make test` makes .venv-torch (torch from the
+local wheel, jax and optax from the index) and sets OPTIVIZ_REQUIRE_TORCH=1, so there a missing
+interpreter fails the run; a bare `pytest` without one skips the round trips.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ANALYTIC = [s for s in SURFACES.values() if s.kind == "analytic"]
 
 
 def torch_python() -> str | None:
-    for cand in (os.environ.get("OPTIVIZ_TORCH_PYTHON"), ROOT / ".venv-torch/bin/python", "/tmp/torchvenv/bin/python"):
+    for cand in (os.environ.get("OPTIVIZ_TORCH_PYTHON"), ROOT / ".venv-torch/bin/python"):
         if cand and Path(cand).exists():
             ok = subprocess.run([str(cand), "-c", "import torch, numpy"], capture_output=True).returncode == 0
             if ok:
@@ -111,6 +112,8 @@ def _exportable(runs):
 def py():
     found = torch_python()
     if found is None:
+        if os.environ.get("OPTIVIZ_REQUIRE_TORCH"):
+            pytest.fail("no interpreter with torch: `make test` should have made .venv-torch")
         pytest.skip("no interpreter with torch (set OPTIVIZ_TORCH_PYTHON)")
     return found
 
@@ -180,6 +183,8 @@ def test_bad_request_is_422(client) -> None:
 @pytest.fixture(scope="module")
 def jax_py(py):
     if subprocess.run([py, "-c", "import jax, optax"], capture_output=True).returncode != 0:
+        if os.environ.get("OPTIVIZ_REQUIRE_TORCH"):
+            pytest.fail("no jax/optax next to torch: `make test` should have installed them in .venv-torch")
         pytest.skip("no jax/optax next to torch")
     return py
 
