@@ -25,8 +25,12 @@ def _answer(request: dict) -> dict:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_matches_torch(case: dict) -> None:
-    run = _answer(case["request"])
+    averaged = "ax" in case["expected"]  # ASGD: its averaged iterate too (include_state's mx, my)
+    run = _answer(dict(case["request"], include_state=True) if averaged else case["request"])
     exp = case["expected"]
+    if averaged:
+        for key, internal in (("ax", "mx"), ("ay", "my")):
+            np.testing.assert_allclose(run["state"][internal], exp[key], rtol=1e-9, atol=1e-12, err_msg=key)
     assert run["status"] == "max_steps"
     assert run["steps_taken"] == case["request"]["steps"]
     for key in ("x", "y", "loss", "lr", "grad_norm"):

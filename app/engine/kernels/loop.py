@@ -232,8 +232,20 @@ def updates(kind: int, t: int, W: np.ndarray, single: bool) -> None:
         _width(rules.ADAGRAD, t, W, single)
     elif kind == rules.RMSPROP:
         _width(rules.RMSPROP, t, W, single)
-    else:
+    elif kind == rules.ADADELTA:
         _width(rules.ADADELTA, t, W, single)
+    elif kind == rules.SGD:
+        _width(rules.SGD, t, W, single)
+    elif kind == rules.NADAM:
+        _width(rules.NADAM, t, W, single)
+    elif kind == rules.RADAM:
+        _width(rules.RADAM, t, W, single)
+    elif kind == rules.ADAMAX:
+        _width(rules.ADAMAX, t, W, single)
+    elif kind == rules.RPROP:
+        _width(rules.RPROP, t, W, single)
+    else:
+        _width(rules.ASGD, t, W, single)
 
 
 @jit
