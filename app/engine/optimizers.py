@@ -534,7 +534,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=sgd,
             rule=rules.SGD,
             convention="torch SGD(momentum=β, dampening=d, nesterov, weight_decay=λ); the first update takes v₁ = g undamped",
-            color="#4B0092",
+            color="#332288",
         ),
         OptimizerSpec(
             "nadam",
@@ -565,7 +565,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=radam,
             rule=rules.RADAM,
             convention="torch RAdam (momentum SGD while ρₜ ≤ 5; ε added to √v before the bias correction)",
-            color="#1F9E89",
+            color="#882255",
         ),
         OptimizerSpec(
             "adamax",
@@ -576,7 +576,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=adamax,
             rule=rules.ADAMAX,
             convention="torch Adamax (ε inside the max; the paper has none)",
-            color="#B8860B",
+            color="#3D6B00",
         ),
         OptimizerSpec(
             "rprop",
@@ -597,7 +597,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=rprop,
             rule=rules.RPROP,
             convention="torch Rprop (iRprop⁻: after a sign flip the update is skipped)",
-            color="#7F7F7F",
+            color="#A52A2A",
         ),
         OptimizerSpec(
             "asgd",

@@ -232,3 +232,21 @@ def test_resolve_names_the_bad_parameter() -> None:
         OPTIMIZERS["adam"].resolve({"lrr": 0.1}, "optimizer")
     with pytest.raises(ValueError, match="one of 'ewa', 'classic'"):
         OPTIMIZERS["momentum"].resolve({"variant": "heavy"}, "optimizer")
+
+
+def test_colours_are_distinct_and_readable_on_white() -> None:
+    """One colour per optimizer, none repeated, none lighter than the lightest of the first nine
+    (Okabe–Ito orange and sky blue, contrast ≈ 2.2:1 against white; the later ones are ≥ 4:1)."""
+
+    def luminance(hex_colour: str) -> float:
+        def channel(c: int) -> float:
+            c /= 255
+            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(int(hex_colour[i : i + 2], 16)) for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    colours = [o.color.lower() for o in OPTIMIZERS.values()]
+    assert len(set(colours)) == len(colours)
+    for o in OPTIMIZERS.values():
+        assert 1.05 / (luminance(o.color) + 0.05) >= 2.2, o.id
