@@ -113,6 +113,17 @@ def make_schedule(optimizer, lr: float, sched: dict | None):
             optimizer, base_lr=lr, max_lr=p["max_lr"], step_size_up=p["step_size_up"], mode=p["mode"],
             gamma=p.get("gamma", 1.0), cycle_momentum=False,
         )
+    elif name == "one_cycle":
+        s = L.OneCycleLR(
+            optimizer, max_lr=lr, total_steps=p["total_steps"], pct_start=p.get("pct_start", 0.3),
+            anneal_strategy=p.get("anneal_strategy", "cos"), div_factor=p.get("div_factor", 25.0),
+            final_div_factor=p.get("final_div_factor", 1e4), three_phase=p.get("three_phase", False),
+            cycle_momentum=False,
+        )
+    elif name == "linear":
+        s = L.LinearLR(optimizer, start_factor=p["start_factor"], end_factor=p["end_factor"], total_iters=p["total_iters"])
+    elif name == "constant_factor":
+        s = L.ConstantLR(optimizer, factor=p["factor"], total_iters=p["total_iters"])
     elif name == "inverse_time":
         s = L.LambdaLR(optimizer, lambda t: 1.0 / (1.0 + p["decay_rate"] * t))
     elif name == "inverse_sqrt":
@@ -238,6 +249,21 @@ CASES = [
     case("asgd_bowl", "elongated_bowl", [-9, 3], 200, "asgd", {"lr": 0.2, "t0": 50}),
     case("asgd_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "asgd",
          {"lr": 0.001, "lambd": 0.01, "alpha": 0.5, "t0": 100, "weight_decay": 0.01}),
+    case("one_cycle_cos_adam", "rosenbrock", [-1.2, 1.0], 300, "adam", {"lr": 0.05},
+         {"name": "one_cycle", "params": {"total_steps": 300}}),
+    case("one_cycle_linear_three_phase_gd", "elongated_bowl", [-9, 3], 200, "gd", {"lr": 0.45},
+         {"name": "one_cycle", "params": {"total_steps": 250, "pct_start": 0.25, "anneal_strategy": "linear",
+                                          "div_factor": 10.0, "final_div_factor": 100.0, "three_phase": True}}),
+    case("one_cycle_nadam_himmelblau", "himmelblau", [-0.3, -0.9], 200, "nadam", {"lr": 0.1},
+         {"name": "one_cycle", "params": {"total_steps": 200, "pct_start": 0.4, "div_factor": 5.0}}),
+    case("linear_warm_sgd", "elongated_bowl", [-9, 3], 200, "sgd", {"lr": 0.05},
+         {"name": "linear", "params": {"start_factor": 0.1, "end_factor": 1.0, "total_iters": 50}}),
+    case("linear_decay_adam", "rosenbrock", [-1.2, 1.0], 300, "adam", {"lr": 0.05},
+         {"name": "linear", "params": {"start_factor": 1.0, "end_factor": 0.05, "total_iters": 200}}),
+    case("constant_factor_rmsprop", "elongated_bowl", [-9, 3], 200, "rmsprop", {"lr": 0.1},
+         {"name": "constant_factor", "params": {"factor": 0.25, "total_iters": 40}}),
+    case("constant_factor_adam_himmelblau", "himmelblau", [-0.3, -0.9], 200, "adam", {"lr": 0.1},
+         {"name": "constant_factor", "params": {"factor": 0.5, "total_iters": 75}}),
     case("asgd_step_himmelblau", "himmelblau", [-0.3, -0.9], 200, "asgd", {"lr": 0.005},
          {"name": "step", "params": {"step_size": 50, "gamma": 0.5}}),
 ]
