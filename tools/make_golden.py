@@ -150,6 +150,10 @@ def reference(case: dict) -> dict:
         opt.zero_grad()
         loss = f(p[0], p[1])
         loss.backward()
+        if "clip_value" in run:  # clipping as a PyTorch user writes it: value first, then norm
+            torch.nn.utils.clip_grad_value_([p], run["clip_value"])
+        if "clip_norm" in run:
+            torch.nn.utils.clip_grad_norm_([p], run["clip_norm"])
         losses.append(loss.item())
         norms.append(p.grad.norm().item())
         lrs.append(opt.param_groups[0]["lr"])
@@ -167,8 +171,8 @@ def reference(case: dict) -> dict:
     return out
 
 
-def case(name, surface, start, steps, optimizer, params, schedule=None):
-    run = {"optimizer": optimizer, "params": params}
+def case(name, surface, start, steps, optimizer, params, schedule=None, **fields):
+    run = {"optimizer": optimizer, "params": params, **fields}
     if schedule:
         run["schedule"] = schedule
     return {"name": name, "request": {"surface": surface, "start": start, "steps": steps, "runs": [run]}}
@@ -264,6 +268,13 @@ CASES = [
          {"name": "constant_factor", "params": {"factor": 0.25, "total_iters": 40}}),
     case("constant_factor_adam_himmelblau", "himmelblau", [-0.3, -0.9], 200, "adam", {"lr": 0.1},
          {"name": "constant_factor", "params": {"factor": 0.5, "total_iters": 75}}),
+    # gradient clipping (grad_norm: the norm of the clipped gradient, the one the update uses)
+    case("clip_norm_gd_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "gd", {"lr": 0.002}, clip_norm=5.0),
+    case("clip_value_momentum_himmelblau", "himmelblau", [-0.3, -0.9], 200, "momentum",
+         {"lr": 0.005, "beta": 0.9, "variant": "classic"}, clip_value=3.0),
+    case("clip_both_sgd_cosine_beale", "beale", [1.0, 1.5], 300, "sgd", {"lr": 0.01, "momentum": 0.5},
+         {"name": "cosine", "params": {"t_max": 300, "eta_min": 0.0}}, clip_value=2.0, clip_norm=1.5),
+    case("clip_norm_adam_bowl", "elongated_bowl", [-9, 3], 200, "adam", {"lr": 0.1}, clip_norm=0.5),
     case("asgd_step_himmelblau", "himmelblau", [-0.3, -0.9], 200, "asgd", {"lr": 0.005},
          {"name": "step", "params": {"step_size": 50, "gamma": 0.5}}),
 ]

@@ -30,6 +30,22 @@ HYPER = 6  # hyperparameter slots per run
 
 
 @jit
+def clip(gx: Any, gy: Any, clip_value: float, clip_norm: float, xp: Any) -> tuple[Any, Any]:
+    """Gradient clipping as torch's ``clip_grad_value_`` then ``clip_grad_norm_`` (0: off).
+
+    By value: each component clamped to [−c, c]. By norm: g ← g·min(1, c/(‖g‖ + 10⁻⁶)) (torch
+    always multiplies, by exactly 1 when ‖g‖ is small enough; a nan norm gives a nan gradient).
+    """
+    if clip_value > 0.0:
+        gx = xp.minimum(xp.maximum(gx, -clip_value), clip_value)
+        gy = xp.minimum(xp.maximum(gy, -clip_value), clip_value)
+    if clip_norm > 0.0:
+        coef = xp.minimum(clip_norm / (xp.sqrt(gx * gx + gy * gy) + 1e-6), 1.0)
+        gx, gy = gx * coef, gy * coef
+    return gx, gy
+
+
+@jit
 def gd(g: Any, theta: Any, lr: Any) -> Any:
     return theta - lr * g
 
