@@ -331,6 +331,14 @@ def asgd(xp: Any, lambd: Any, alpha: Any, t0: Any, weight_decay: Any) -> Optimiz
     return _by_rule(rules.ASGD, xp, lambd, alpha, t0, weight_decay)
 
 
+def lion(xp: Any, beta1: Any, beta2: Any, weight_decay: Any) -> Optimizer:
+    """Lion as optax ``lion`` (Chen et al. 2023; torch.optim has none): c = (1 − β₁)g + β₁m,
+    θ ← θ − lr·(sign(c) + λθ), then m ← (1 − β₂)g + β₂m. Every axis moves by exactly lr (plus the
+    decay) each step: only the sign of the interpolated momentum is used. The moment internals
+    (mx, my) are c, the quantity whose sign is taken."""
+    return _by_rule(rules.LION, xp, beta1, beta2, weight_decay)
+
+
 # ---------------------------------------------------------------------------------------------
 # the registry
 
@@ -615,6 +623,22 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=rules.ASGD,
             convention="torch ASGD (the average ā is returned as the moment internals mx, my)",
             color="#E6007E",
+        ),
+        OptimizerSpec(
+            "lion",
+            "Lion",
+            "c ← (1−β₁)g + β₁m, θ ← θ − α·(sign(c) + λθ), m ← (1−β₂)g + β₂m",
+            (
+                _lr(0.01),
+                _beta("beta1", 0.9, "β₁, weight of the momentum in the step's direction"),
+                _beta("beta2", 0.99, "β₂, decay of the momentum"),
+                _wd(1e-3, "λ, decoupled weight decay (scaled by α)"),
+            ),
+            "Signed momentum: every axis moves by exactly α each step, in the direction of an average of g and m.",
+            factory=lion,
+            rule=rules.LION,
+            convention="optax lion (the paper's; torch.optim has none)",
+            color="#BB33BB",
         ),
     )
 }

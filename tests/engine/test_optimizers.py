@@ -75,6 +75,11 @@ def hand(opt_id: str, p: dict) -> list[float]:
             g = 0.0 if flip else g
             th = th - math.copysign(size, g) if g else th
             prev = g
+        elif opt_id == "lion":
+            b1, b2, wd = p.get("beta1", 0.9), p.get("beta2", 0.99), p.get("weight_decay", 1e-3)
+            c = b1 * m + (1 - b1) * g
+            th = th - LR * (math.copysign(1.0, c) + wd * th)
+            m = b2 * m + (1 - b2) * g
         elif opt_id == "asgd":
             lam, a, t0 = p.get("lambd", 1e-4), p.get("alpha", 0.75), p.get("t0", 1e6)
             th = th * (1 - lam * eta) - eta * g
@@ -152,6 +157,8 @@ CASES = [
     ("adamax", {"beta1": 0.3, "beta2": 0.5, "eps": 0.1}),
     ("rprop", {}),
     ("rprop", {"etaminus": 0.2, "etaplus": 2.0, "step_size_max": 0.15}),
+    ("lion", {}),
+    ("lion", {"beta1": 0.5, "beta2": 0.3, "weight_decay": 0.0}),
     ("asgd", {}),
     ("asgd", {"lambd": 0.5, "alpha": 1.0, "t0": 1.0}),
 ]

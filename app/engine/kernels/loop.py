@@ -244,6 +244,8 @@ def updates(kind: int, t: int, W: np.ndarray, single: bool) -> None:
         _width(rules.ADAMAX, t, W, single)
     elif kind == rules.RPROP:
         _width(rules.RPROP, t, W, single)
+    elif kind == rules.LION:
+        _width(rules.LION, t, W, single)
     else:
         _width(rules.ASGD, t, W, single)
 

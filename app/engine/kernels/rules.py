@@ -25,7 +25,7 @@ NAN = math.nan
 
 # the kind of rule of each optimizer (`OptimizerSpec.rule`); the hyperparameters of a kind are
 # its factory's arguments, in order (see `app.engine.optimizers.OptimizerSpec.hyper`)
-GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADADELTA, ADAM, SGD, NADAM, RADAM, ADAMAX, RPROP, ASGD = range(13)
+GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADADELTA, ADAM, SGD, NADAM, RADAM, ADAMAX, RPROP, ASGD, LION = range(14)
 HYPER = 6  # hyperparameter slots per run
 
 
@@ -262,6 +262,17 @@ def asgd(g: float, t: int, eta: float, ax: float, mu: float, theta: float, lr: f
 
 
 @jit
+def lion(g: float, m: float, theta: float, lr: float, beta1: float, beta2: float,
+         weight_decay: float) -> tuple[float, float, float]:
+    """optax ``lion``: c = (1 − β₁)g + β₁m, θ ← θ − lr·(sign(c) + λθ), m ← (1 − β₂)g + β₂m.
+    Returns (θ, m, c)."""
+    c = (1.0 - beta1) * g + beta1 * m
+    sign = 1.0 if c > 0.0 else (-1.0 if c < 0.0 else c)  # jnp.sign (0 and nan kept)
+    m = (1.0 - beta2) * g + beta2 * m
+    return theta + -lr * (sign + weight_decay * theta), m, c
+
+
+@jit
 def init(kind: int, theta: float, h: Any) -> tuple[float, float, float]:
     """The state (a, b, c) of one coordinate before the first update."""
     if kind == ADAGRAD:
@@ -329,5 +340,8 @@ def update(
     if kind == RPROP:
         theta, a, b = rprop(g, t, a, b, theta, lr, h[0], h[1], h[2], h[3])
         return theta, a, b, c, NAN, b
+    if kind == LION:
+        theta, a, interp = lion(g, a, theta, lr, h[0], h[1], h[2])
+        return theta, a, b, c, interp, NAN
     theta, a, b, c = asgd(g, t, a, b, c, theta, lr, h[0], h[1], h[2], h[3])  # ASGD
     return theta, a, b, c, b, NAN
