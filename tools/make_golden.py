@@ -6,7 +6,9 @@ Run with an interpreter that has torch (never a runtime dependency of the app):
 
 Each case is a request body for POST /api/v1/trajectories with one run; the expected arrays are
 what a PyTorch user gets: points x[t], y[t], loss[t], the lr of update t (read from the optimizer
-before its step) and the norm of the gradient it used. tests/engine/test_golden.py compares the
+before its step) and the norm of the gradient it used (after clipping, for the cases with
+``clip_value`` / ``clip_norm``: torch.nn.utils.clip_grad_value_ then clip_grad_norm_); for ASGD
+also its averaged iterate ``ax``, ``ay`` after each update. tests/engine/test_golden.py compares the
 engine with them to 1e-9 relative, without torch.
 """
 
