@@ -319,7 +319,8 @@ def rprop(xp: Any, etaminus: Any, etaplus: Any, step_size_min: Any, step_size_ma
     """Rprop as torch ``Rprop`` (the iRprop⁻ variant): per axis, a step size s (starting at lr)
     multiplied by η₊ while the gradient keeps its sign and by η₋ when it flips (that update is
     then skipped and the gradient forgotten), clamped to [s_min, s_max]; θ ← θ − sign(g)·s.
-    Only the sign of the gradient is used; the schedule's lr only sets the first s."""
+    Only the sign of the gradient is used; the schedule's lr only sets the first s. The effective
+    rate internals (``eff_lr_x``, ``eff_lr_y`` of ``include_state``) are the step sizes s."""
     return _by_rule(rules.RPROP, xp, etaminus, etaplus, step_size_min, step_size_max)
 
 

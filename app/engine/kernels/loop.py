@@ -216,10 +216,16 @@ def _width(kind: int, t: int, W: np.ndarray, single: bool) -> None:
         _lanes(kind, t, W, BLOCK)
 
 
+_lanes_any = jit(getattr(_lanes, "py_func", _lanes))  # the same body, compiled once with a variable kind
+
+
 @jit
 def updates(kind: int, t: int, W: np.ndarray, single: bool) -> None:
     """Every lane of a block (one lane for a single run) takes one update; stopped lanes too,
-    their results are not used."""
+    their results are not used. The first nine's rules are inlined per kind (their lanes
+    vectorize); the later ones share one compiled copy that dispatches on ``kind`` per update
+    (their rules branch per element anyway: first-step initialisations, signs, maxima), which
+    keeps the loop's compile time near what it was."""
     if kind == rules.ADAM:
         _width(rules.ADAM, t, W, single)
     elif kind == rules.GD:
@@ -234,20 +240,8 @@ def updates(kind: int, t: int, W: np.ndarray, single: bool) -> None:
         _width(rules.RMSPROP, t, W, single)
     elif kind == rules.ADADELTA:
         _width(rules.ADADELTA, t, W, single)
-    elif kind == rules.SGD:
-        _width(rules.SGD, t, W, single)
-    elif kind == rules.NADAM:
-        _width(rules.NADAM, t, W, single)
-    elif kind == rules.RADAM:
-        _width(rules.RADAM, t, W, single)
-    elif kind == rules.ADAMAX:
-        _width(rules.ADAMAX, t, W, single)
-    elif kind == rules.RPROP:
-        _width(rules.RPROP, t, W, single)
-    elif kind == rules.LION:
-        _width(rules.LION, t, W, single)
     else:
-        _width(rules.ASGD, t, W, single)
+        _lanes_any(kind, t, W, 1 if single else BLOCK)
 
 
 @jit
