@@ -6,7 +6,9 @@ Run with an interpreter that has torch (never a runtime dependency of the app):
 
 Each case is a request body for POST /api/v1/trajectories with one run; the expected arrays are
 what a PyTorch user gets: points x[t], y[t], loss[t], the lr of update t (read from the optimizer
-before its step) and the norm of the gradient it used. tests/engine/test_golden.py compares the
+before its step) and the norm of the gradient it used (after clipping, for the cases with
+``clip_value`` / ``clip_norm``: torch.nn.utils.clip_grad_value_ then clip_grad_norm_); for ASGD
+also its averaged iterate ``ax``, ``ay`` after each update. tests/engine/test_golden.py compares the
 engine with them to 1e-9 relative, without torch.
 """
 
@@ -49,7 +51,37 @@ def make_optimizer(opt: str, p: torch.Tensor, params: dict):
         return torch.optim.RMSprop([p], lr=lr, alpha=params.get("beta", 0.9), eps=params.get("eps", 1e-8))
     if opt == "adadelta":
         return torch.optim.Adadelta([p], lr=lr, rho=params.get("rho", 0.9), eps=params.get("eps", 1e-6))
+    if opt == "sgd":
+        return torch.optim.SGD(
+            [p], lr=lr, momentum=params.get("momentum", 0.9), dampening=params.get("dampening", 0.0),
+            nesterov=params.get("nesterov", False), weight_decay=params.get("weight_decay", 0.0),
+        )
+    if opt == "rprop":
+        return torch.optim.Rprop(
+            [p], lr=lr, etas=(params.get("etaminus", 0.5), params.get("etaplus", 1.2)),
+            step_sizes=(params.get("step_size_min", 1e-6), params.get("step_size_max", 50.0)),
+        )
+    if opt == "asgd":
+        return torch.optim.ASGD(
+            [p], lr=lr, lambd=params.get("lambd", 1e-4), alpha=params.get("alpha", 0.75), t0=params.get("t0", 1e6),
+            weight_decay=params.get("weight_decay", 0.0),
+        )
     betas = (params.get("beta1", 0.9), params.get("beta2", 0.999))
+    if opt == "nadam":
+        return torch.optim.NAdam(
+            [p], lr=lr, betas=betas, eps=params.get("eps", 1e-8), weight_decay=params.get("weight_decay", 0.0),
+            momentum_decay=params.get("momentum_decay", 0.004),
+            decoupled_weight_decay=params.get("decoupled_weight_decay", False),
+        )
+    if opt == "radam":
+        return torch.optim.RAdam(
+            [p], lr=lr, betas=betas, eps=params.get("eps", 1e-8), weight_decay=params.get("weight_decay", 0.0),
+            decoupled_weight_decay=params.get("decoupled_weight_decay", False),
+        )
+    if opt == "adamax":
+        return torch.optim.Adamax(
+            [p], lr=lr, betas=betas, eps=params.get("eps", 1e-8), weight_decay=params.get("weight_decay", 0.0)
+        )
     if opt == "adam":
         return torch.optim.Adam([p], lr=lr, betas=betas, eps=params.get("eps", 1e-8), amsgrad=params.get("amsgrad", False))
     if opt == "adamw":
@@ -83,6 +115,17 @@ def make_schedule(optimizer, lr: float, sched: dict | None):
             optimizer, base_lr=lr, max_lr=p["max_lr"], step_size_up=p["step_size_up"], mode=p["mode"],
             gamma=p.get("gamma", 1.0), cycle_momentum=False,
         )
+    elif name == "one_cycle":
+        s = L.OneCycleLR(
+            optimizer, max_lr=lr, total_steps=p["total_steps"], pct_start=p.get("pct_start", 0.3),
+            anneal_strategy=p.get("anneal_strategy", "cos"), div_factor=p.get("div_factor", 25.0),
+            final_div_factor=p.get("final_div_factor", 1e4), three_phase=p.get("three_phase", False),
+            cycle_momentum=False,
+        )
+    elif name == "linear":
+        s = L.LinearLR(optimizer, start_factor=p["start_factor"], end_factor=p["end_factor"], total_iters=p["total_iters"])
+    elif name == "constant_factor":
+        s = L.ConstantLR(optimizer, factor=p["factor"], total_iters=p["total_iters"])
     elif name == "inverse_time":
         s = L.LambdaLR(optimizer, lambda t: 1.0 / (1.0 + p["decay_rate"] * t))
     elif name == "inverse_sqrt":
@@ -104,10 +147,15 @@ def reference(case: dict) -> dict:
     opt = make_optimizer(run["optimizer"], p, run["params"])
     sched = make_schedule(opt, run["params"]["lr"], run.get("schedule"))
     xs, ys, losses, lrs, norms = [float(req["start"][0])], [float(req["start"][1])], [], [], []
+    averaged: list[list[float]] = []
     for _ in range(req["steps"]):
         opt.zero_grad()
         loss = f(p[0], p[1])
         loss.backward()
+        if "clip_value" in run:  # clipping as a PyTorch user writes it: value first, then norm
+            torch.nn.utils.clip_grad_value_([p], run["clip_value"])
+        if "clip_norm" in run:
+            torch.nn.utils.clip_grad_norm_([p], run["clip_norm"])
         losses.append(loss.item())
         norms.append(p.grad.norm().item())
         lrs.append(opt.param_groups[0]["lr"])
@@ -116,12 +164,17 @@ def reference(case: dict) -> dict:
             sched.step()
         xs.append(p[0].item())
         ys.append(p[1].item())
+        if run["optimizer"] == "asgd":  # the averaged iterate after each update
+            averaged.append(opt.state[p]["ax"].tolist())
     losses.append(f(p[0], p[1]).item())
-    return {"x": xs, "y": ys, "loss": losses, "lr": lrs, "grad_norm": norms}
+    out = {"x": xs, "y": ys, "loss": losses, "lr": lrs, "grad_norm": norms}
+    if averaged:
+        out["ax"], out["ay"] = [a[0] for a in averaged], [a[1] for a in averaged]
+    return out
 
 
-def case(name, surface, start, steps, optimizer, params, schedule=None):
-    run = {"optimizer": optimizer, "params": params}
+def case(name, surface, start, steps, optimizer, params, schedule=None, **fields):
+    run = {"optimizer": optimizer, "params": params, **fields}
     if schedule:
         run["schedule"] = schedule
     return {"name": name, "request": {"surface": surface, "start": start, "steps": steps, "runs": [run]}}
@@ -172,6 +225,60 @@ CASES = [
          {"name": "cosine", "params": {"t_max": 250, "eta_min": 0.0}, "warmup_steps": 50}),
     case("warmup_step_nesterov", "himmelblau", [-0.3, -0.9], 200, "nesterov", {"lr": 0.002},
          {"name": "step", "params": {"step_size": 40, "gamma": 0.5}, "warmup_steps": 20}),
+    # issue 12: the rest of torch.optim
+    case("sgd_dampening_bowl", "elongated_bowl", [-9, 3], 200, "sgd", {"lr": 0.05, "momentum": 0.9, "dampening": 0.5}),
+    case("sgd_nesterov_wd_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "sgd",
+         {"lr": 0.0005, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+    case("sgd_dampening_cosine_himmelblau", "himmelblau", [-0.3, -0.9], 200, "sgd",
+         {"lr": 0.01, "momentum": 0.8, "dampening": 0.8}, {"name": "cosine", "params": {"t_max": 200, "eta_min": 0.001}}),
+    case("nadam_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "nadam", {"lr": 0.02}),
+    case("nadam_decoupled_himmelblau", "himmelblau", [-0.3, -0.9], 300, "nadam",
+         {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True, "momentum_decay": 0.01}),
+    case("nadam_l2_step_saddle", "saddle", [0.001, 1.8], 200, "nadam",
+         {"lr": 0.05, "beta1": 0.8, "beta2": 0.99, "weight_decay": 0.05},
+         {"name": "step", "params": {"step_size": 50, "gamma": 0.5}}),
+    case("radam_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "radam", {"lr": 0.002, "beta2": 0.99}),
+    case("radam_fast_switch_bowl", "elongated_bowl", [-9, 3], 200, "radam",
+         {"lr": 0.1, "beta2": 0.9, "weight_decay": 0.01, "decoupled_weight_decay": True}),
+    case("radam_l2_cosine_himmelblau", "himmelblau", [-0.3, -0.9], 300, "radam",
+         {"lr": 0.05, "beta1": 0.3, "beta2": 0.95, "weight_decay": 0.01},
+         {"name": "cosine", "params": {"t_max": 300, "eta_min": 0.0}}),
+    case("adamax_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "adamax", {"lr": 0.02}),
+    case("adamax_wd_exponential_camel", "six_hump_camel", [-1.6, -0.9], 200, "adamax",
+         {"lr": 0.05, "beta1": 0.4, "beta2": 0.99, "eps": 1e-6, "weight_decay": 0.01},
+         {"name": "exponential", "params": {"gamma": 0.99}}),
+    case("rprop_rosenbrock", "rosenbrock", [-1.2, 1.0], 200, "rprop", {"lr": 0.01}),
+    case("rprop_beale", "beale", [1.0, 1.5], 200, "rprop",
+         {"lr": 0.05, "etaminus": 0.3, "etaplus": 1.5, "step_size_min": 1e-4, "step_size_max": 0.2}),
+    case("rprop_warmup_bowl", "elongated_bowl", [-9, 3], 150, "rprop", {"lr": 0.5},
+         {"name": "step", "params": {"step_size": 30, "gamma": 0.5}, "warmup_steps": 10}),
+    case("asgd_bowl", "elongated_bowl", [-9, 3], 200, "asgd", {"lr": 0.2, "t0": 50}),
+    case("asgd_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "asgd",
+         {"lr": 0.001, "lambd": 0.01, "alpha": 0.5, "t0": 100, "weight_decay": 0.01}),
+    case("one_cycle_cos_adam", "rosenbrock", [-1.2, 1.0], 300, "adam", {"lr": 0.05},
+         {"name": "one_cycle", "params": {"total_steps": 300}}),
+    case("one_cycle_linear_three_phase_gd", "elongated_bowl", [-9, 3], 200, "gd", {"lr": 0.45},
+         {"name": "one_cycle", "params": {"total_steps": 250, "pct_start": 0.25, "anneal_strategy": "linear",
+                                          "div_factor": 10.0, "final_div_factor": 100.0, "three_phase": True}}),
+    case("one_cycle_nadam_himmelblau", "himmelblau", [-0.3, -0.9], 200, "nadam", {"lr": 0.1},
+         {"name": "one_cycle", "params": {"total_steps": 200, "pct_start": 0.4, "div_factor": 5.0}}),
+    case("linear_warm_sgd", "elongated_bowl", [-9, 3], 200, "sgd", {"lr": 0.05},
+         {"name": "linear", "params": {"start_factor": 0.1, "end_factor": 1.0, "total_iters": 50}}),
+    case("linear_decay_adam", "rosenbrock", [-1.2, 1.0], 300, "adam", {"lr": 0.05},
+         {"name": "linear", "params": {"start_factor": 1.0, "end_factor": 0.05, "total_iters": 200}}),
+    case("constant_factor_rmsprop", "elongated_bowl", [-9, 3], 200, "rmsprop", {"lr": 0.1},
+         {"name": "constant_factor", "params": {"factor": 0.25, "total_iters": 40}}),
+    case("constant_factor_adam_himmelblau", "himmelblau", [-0.3, -0.9], 200, "adam", {"lr": 0.1},
+         {"name": "constant_factor", "params": {"factor": 0.5, "total_iters": 75}}),
+    # gradient clipping (grad_norm: the norm of the clipped gradient, the one the update uses)
+    case("clip_norm_gd_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "gd", {"lr": 0.002}, clip_norm=5.0),
+    case("clip_value_momentum_himmelblau", "himmelblau", [-0.3, -0.9], 200, "momentum",
+         {"lr": 0.005, "beta": 0.9, "variant": "classic"}, clip_value=3.0),
+    case("clip_both_sgd_cosine_beale", "beale", [1.0, 1.5], 300, "sgd", {"lr": 0.01, "momentum": 0.5},
+         {"name": "cosine", "params": {"t_max": 300, "eta_min": 0.0}}, clip_value=2.0, clip_norm=1.5),
+    case("clip_norm_adam_bowl", "elongated_bowl", [-9, 3], 200, "adam", {"lr": 0.1}, clip_norm=0.5),
+    case("asgd_step_himmelblau", "himmelblau", [-0.3, -0.9], 200, "asgd", {"lr": 0.005},
+         {"name": "step", "params": {"step_size": 50, "gamma": 0.5}}),
 ]
 
 

@@ -141,6 +141,16 @@ class RunRequest(StrictModel):
     noise_std: Number = Field(
         0.0, ge=0.0, le=1e6, description="Analytic surfaces: std of Gaussian noise added to each gradient component."
     )
+    clip_value: Number | None = Field(
+        None, gt=0.0, le=1e12,
+        description="Clip each gradient component to [−c, c] (torch clip_grad_value_), after the noise, before the "
+        "update. Off when omitted.",
+    )
+    clip_norm: Number | None = Field(
+        None, gt=0.0, le=1e12,
+        description="Scale the gradient by min(1, c/(‖g‖ + 1e-6)) (torch clip_grad_norm_), after clip_value. Off "
+        "when omitted. grad_norm and the state's gx, gy report the clipped gradient.",
+    )
 
     @model_validator(mode="after")
     def _params(self) -> RunRequest:
@@ -272,6 +282,8 @@ class RunPublic(BaseModel):
     schedule: dict[str, Any]
     batch_size: int | None = None
     noise_std: float
+    clip_value: float | None = None
+    clip_norm: float | None = None
     x: list[float]
     y: list[float]
     loss: list[float]

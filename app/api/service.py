@@ -178,6 +178,8 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
         batch_size=(run.batch_size or surface.model.data.m) if dataset else None,
         noise_std=run.noise_std,
         label=label,
+        clip_value=run.clip_value or 0.0,
+        clip_norm=run.clip_norm or 0.0,
     )
 
 
@@ -209,6 +211,10 @@ def run_public(cfg: RunConfig) -> dict[str, Any]:
     }
     if cfg.batch_size is not None:
         out["batch_size"] = cfg.batch_size
+    if cfg.clip_value:  # only when set: the answers to requests without clipping are unchanged
+        out["clip_value"] = cfg.clip_value
+    if cfg.clip_norm:
+        out["clip_norm"] = cfg.clip_norm
     return out
 
 

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from app.engine.kernels import rules
 from app.engine.params import Catalogued, ParamSpec
 
@@ -223,6 +225,121 @@ def adam(
     return Optimizer(init, update)
 
 
+class RuleState(NamedTuple):
+    t: int  # updates done so far
+    a: Any  # the rule's three state values per coordinate (see each rule in kernels.rules)
+    b: Any
+    c: Any
+
+
+def _by_rule(kind: int, xp: Any, *hyper: Any) -> Optimizer:
+    """An optimizer that calls the compiled rule ``kind`` itself, one coordinate at a time (the
+    rules written with per-element branches: torch's sign tests, maxima and first-step
+    initialisations); NumPy rows go through it element by element."""
+    from app.engine.kernels import loop
+
+    h = tuple(hyper) + (0.0,) * (rules.HYPER - len(hyper))
+
+    def one_init(theta: float, *hh: float) -> tuple[float, float, float]:
+        return loop.init1(kind, np.array(hh, dtype=np.float64).reshape(-1, 1), float(theta))
+
+    def one_update(g: float, t: int, a: float, b: float, c: float, theta: float, lr: float,
+                   *hh: float) -> tuple[float, float, float, float]:
+        ht = np.array(hh, dtype=np.float64).reshape(-1, 1)
+        theta, a, b, c, _, _ = loop.update1(kind, ht, float(g), int(t), float(a), float(b), float(c), float(theta),
+                                            float(lr))
+        return theta, a, b, c
+
+    if xp.name == "array":
+        v_init = np.vectorize(one_init, otypes=[float, float, float])
+        v_update = np.vectorize(one_update, otypes=[float, float, float, float])
+
+        def init(theta: Any) -> RuleState:
+            return RuleState(0, *v_init(theta, *h))
+
+        def update(g: Any, state: RuleState, theta: Any, lr: Any) -> tuple[Any, RuleState]:
+            theta, a, b, c = v_update(g, state.t, state.a, state.b, state.c, theta, lr, *h)
+            return theta, RuleState(state.t + 1, a, b, c)
+
+        return Optimizer(init, update)
+
+    def init1(theta: Any) -> RuleState:
+        return RuleState(0, *one_init(theta, *h))
+
+    def update1(g: Any, state: RuleState, theta: Any, lr: Any) -> tuple[Any, RuleState]:
+        theta, a, b, c = one_update(g, state.t, state.a, state.b, state.c, theta, lr, *h)
+        return theta, RuleState(state.t + 1, a, b, c)
+
+    return Optimizer(init1, update1)
+
+
+def sgd(xp: Any, momentum: Any, dampening: Any, nesterov: bool, weight_decay: Any) -> Optimizer:
+    """torch ``SGD`` with every flag: g ← g + λθ; v ← g at the first update, then
+    v ← βv + (1 − d)·g; the step is g + βv (nesterov) or v; θ ← θ − lr·step.
+
+    Where torch and the course differ: torch's buffer is a *sum* (1 − d = 1 by default), the
+    course's an average (the ``momentum`` entry's ewa form); with dampening d = β torch's buffer
+    is the course's average except at the first update, which torch takes undamped (v₁ = g, not
+    (1 − β)g). torch refuses nesterov with dampening ≠ 0 or β = 0; here the formula just runs.
+    """
+    return _by_rule(rules.SGD, xp, momentum, dampening, float(nesterov), weight_decay)
+
+
+def nadam(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any, momentum_decay: Any,
+          decoupled_weight_decay: bool) -> Optimizer:
+    """NAdam as torch ``NAdam``: μₜ = β₁(1 − ½·0.96^(t·ψ)), m and v as Adam's,
+    θ ← θ − lr·(1 − μₜ)/(1 − Πμ)·g/d − lr·μₜ₊₁/(1 − Πμ·μₜ₊₁)·m/d, d = √(v/(1 − β₂ᵗ)) + ε.
+
+    Dozat's paper and the course's "Adam with Nesterov momentum" use a constant μ = β₁; torch
+    warms μ up with the momentum decay ψ (0.004). Weight decay λ is L2 (added to g), or with
+    ``decoupled_weight_decay`` AdamW-style (θ ← θ·(1 − lr·λ) first).
+    """
+    return _by_rule(rules.NADAM, xp, beta1, beta2, eps, weight_decay, momentum_decay, float(decoupled_weight_decay))
+
+
+def radam(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any, decoupled_weight_decay: bool) -> Optimizer:
+    """RAdam as torch ``RAdam``: m, v as Adam's; ρ∞ = 2/(1 − β₂) − 1, ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ).
+    While ρₜ ≤ 5 (the first steps: the variance of the adaptive rate is not yet defined) the
+    update is momentum SGD, θ ← θ − lr·m̂; after that the rectified Adam step
+    θ ← θ − lr·m̂·r·√(1 − β₂ᵗ)/(√v + ε), r = √((ρₜ−4)(ρₜ−2)ρ∞/((ρ∞−4)(ρ∞−2)ρₜ)). The switch is
+    torch's (ρₜ > 5; the paper says 4). Note ε is added to √v before the bias correction (Adam
+    adds it after). Weight decay: L2, or decoupled.
+    """
+    return _by_rule(rules.RADAM, xp, beta1, beta2, eps, weight_decay, float(decoupled_weight_decay))
+
+
+def adamax(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any) -> Optimizer:
+    """Adamax as torch ``Adamax``: m ← β₁m + (1−β₁)g, u ← max(β₂u, |g| + ε),
+    θ ← θ − lr/(1 − β₁ᵗ)·m/u. (The paper's u ← max(β₂u, |g|) has no ε; torch adds it inside the
+    max, so u ≥ ε.)"""
+    return _by_rule(rules.ADAMAX, xp, beta1, beta2, eps, weight_decay)
+
+
+def rprop(xp: Any, etaminus: Any, etaplus: Any, step_size_min: Any, step_size_max: Any) -> Optimizer:
+    """Rprop as torch ``Rprop`` (the iRprop⁻ variant): per axis, a step size s (starting at lr)
+    multiplied by η₊ while the gradient keeps its sign and by η₋ when it flips (that update is
+    then skipped and the gradient forgotten), clamped to [s_min, s_max]; θ ← θ − sign(g)·s.
+    Only the sign of the gradient is used; the schedule's lr only sets the first s. The effective
+    rate internals (``eff_lr_x``, ``eff_lr_y`` of ``include_state``) are the step sizes s."""
+    return _by_rule(rules.RPROP, xp, etaminus, etaplus, step_size_min, step_size_max)
+
+
+def asgd(xp: Any, lambd: Any, alpha: Any, t0: Any, weight_decay: Any) -> Optimizer:
+    """ASGD as torch ``ASGD``: θ ← θ·(1 − λη) − η·g, η ← lr/(1 + λ·lr·t)^α (η₀ = lr); the average
+    ā ← ā + μ(θ − ā), μ = 1/max(1, t − t₀) (so ā = θ until step t₀, the plain average of the
+    iterates after it). torch's ASGD returns θ, not the average; the averaged iterate is drawn as
+    well (the moment internals mx/my of ``include_state`` hold it)."""
+    return _by_rule(rules.ASGD, xp, lambd, alpha, t0, weight_decay)
+
+
+def lion(xp: Any, beta1: Any, beta2: Any, weight_decay: Any) -> Optimizer:
+    """Lion as optax ``lion`` (Chen et al. 2023; torch.optim has none): c = (1 − β₁)g + β₁m,
+    θ ← θ − lr·(sign(c) + λθ), then m ← (1 − β₂)g + β₂m. Every axis moves by exactly lr (plus the
+    decay) each step: only the sign of the interpolated momentum is used. The moment internals
+    (mx, my) are c, the quantity whose sign is taken."""
+    return _by_rule(rules.LION, xp, beta1, beta2, weight_decay)
+
+
 # ---------------------------------------------------------------------------------------------
 # the registry
 
@@ -283,6 +400,10 @@ def _eps(default: float) -> ParamSpec:
     return ParamSpec(
         "eps", default, 0.0, 1.0, "ε, added for numerical stability", log_scale=True, slider_min=1e-12, slider_max=1e-1
     )
+
+
+def _wd(default: float, what: str) -> ParamSpec:
+    return ParamSpec("weight_decay", default, 0.0, 10.0, what, slider_max=1.0)
 
 
 def _adam_params(lr: float) -> tuple[ParamSpec, ...]:
@@ -406,6 +527,119 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=rules.ADAM,
             convention="torch AdamW",
             color="#000000",
+        ),
+        OptimizerSpec(
+            "sgd",
+            "SGD (torch, every flag)",
+            "g ← g + λθ, v ← βv + (1−d)g (v₁ = g), θ ← θ − α·(nesterov ? g + βv : v)",
+            (
+                _lr(0.01),
+                ParamSpec("momentum", 0.9, 0.0, 1.0, "β, momentum (0: plain SGD)", max_exclusive=True, slider_max=0.999),
+                ParamSpec("dampening", 0.0, 0.0, 1.0, "d, dampening: the gradient enters v with weight 1 − d"),
+                ParamSpec("nesterov", False, description="Nesterov: step along g + βv instead of v", kind="bool"),
+                _wd(0.0, "λ, L2 weight decay (added to the gradient)"),
+            ),
+            "torch.optim.SGD with its momentum, dampening, nesterov and weight-decay flags.",
+            factory=sgd,
+            rule=rules.SGD,
+            convention="torch SGD(momentum=β, dampening=d, nesterov, weight_decay=λ); the first update takes v₁ = g undamped",
+            color="#332288",
+        ),
+        OptimizerSpec(
+            "nadam",
+            "NAdam",
+            "μₜ = β₁(1 − ½·0.96^(tψ)), θ ← θ − α(1−μₜ)/(1−Πμ)·g/d − αμₜ₊₁/(1−Πμₜ₊₁)·m/d, d = √v̂ + ε",
+            _adam_params(0.01)[:4]
+            + (
+                _wd(0.0, "λ, weight decay (L2, or decoupled)"),
+                ParamSpec("momentum_decay", 0.004, 0.0, 1.0, "ψ, momentum decay (μ warms up to β₁)", slider_max=0.1),
+                ParamSpec("decoupled_weight_decay", False, description="decay θ directly, as AdamW (NAdamW)", kind="bool"),
+            ),
+            "Adam with Nesterov momentum: the step looks ahead with the next step's momentum.",
+            factory=nadam,
+            rule=rules.NADAM,
+            convention="torch NAdam (μ warms up with ψ; the paper and the course use μ = β₁)",
+            color="#AA0DFE",
+        ),
+        OptimizerSpec(
+            "radam",
+            "RAdam",
+            "ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ); ρₜ > 5: θ ← θ − α·m̂·r·√(1−β₂ᵗ)/(√v + ε), else θ ← θ − α·m̂",
+            _adam_params(0.01)[:4]
+            + (
+                _wd(0.0, "λ, weight decay (L2, or decoupled)"),
+                ParamSpec("decoupled_weight_decay", False, description="decay θ directly, as AdamW", kind="bool"),
+            ),
+            "Adam whose adaptive rate is switched on (and rectified) only once its variance is defined.",
+            factory=radam,
+            rule=rules.RADAM,
+            convention="torch RAdam (momentum SGD while ρₜ ≤ 5; ε added to √v before the bias correction)",
+            color="#882255",
+        ),
+        OptimizerSpec(
+            "adamax",
+            "Adamax",
+            "m ← β₁m + (1−β₁)g, u ← max(β₂u, |g| + ε), θ ← θ − α/(1−β₁ᵗ)·m/u",
+            _adam_params(0.02)[:4] + (_wd(0.0, "λ, L2 weight decay (added to the gradient)"),),
+            "Adam with the infinity norm: a running maximum of |g| instead of an average of g².",
+            factory=adamax,
+            rule=rules.ADAMAX,
+            convention="torch Adamax (ε inside the max; the paper has none)",
+            color="#3D6B00",
+        ),
+        OptimizerSpec(
+            "rprop",
+            "Rprop",
+            "s ← clamp(s·(η₊ if g·g₋₁ > 0, η₋ if < 0, else 1), s_min, s_max), θ ← θ − sign(g)·s",
+            (
+                _lr(0.01),
+                ParamSpec("etaminus", 0.5, 0.0, 1.0, "η₋, factor when the gradient flips sign", min_exclusive=True,
+                          max_exclusive=True),
+                ParamSpec("etaplus", 1.2, 1.0, 10.0, "η₊, factor while the sign holds", min_exclusive=True,
+                          slider_max=3.0),
+                ParamSpec("step_size_min", 1e-6, 0.0, 100.0, "s_min, the smallest step", log_scale=True,
+                          slider_min=1e-8, slider_max=1.0),
+                ParamSpec("step_size_max", 50.0, 0.0, 1e6, "s_max, the largest step", log_scale=True,
+                          min_exclusive=True, slider_min=1e-3, slider_max=100.0),
+            ),
+            "Per-axis steps that grow while the gradient's sign holds and shrink when it flips; lr is the first step.",
+            factory=rprop,
+            rule=rules.RPROP,
+            convention="torch Rprop (iRprop⁻: after a sign flip the update is skipped)",
+            color="#A52A2A",
+        ),
+        OptimizerSpec(
+            "asgd",
+            "ASGD",
+            "θ ← θ(1 − λη) − ηg, η ← α₀/(1 + λα₀t)^a, ā ← ā + (θ − ā)/max(1, t − t₀)",
+            (
+                _lr(0.01),
+                ParamSpec("lambd", 1e-4, 0.0, 1.0, "λ, decay term", log_scale=True, slider_min=1e-6, slider_max=1.0),
+                ParamSpec("alpha", 0.75, 0.0, 10.0, "a, power of the η decay", slider_max=2.0),
+                ParamSpec("t0", 1e6, 0.0, 1e9, "t₀, the step where averaging starts", slider_max=20_000.0),
+                _wd(0.0, "λ_wd, L2 weight decay (added to the gradient)"),
+            ),
+            "SGD with a decaying rate that also keeps the running average of its iterates (Polyak averaging).",
+            factory=asgd,
+            rule=rules.ASGD,
+            convention="torch ASGD (the average ā is returned as the moment internals mx, my)",
+            color="#E6007E",
+        ),
+        OptimizerSpec(
+            "lion",
+            "Lion",
+            "c ← (1−β₁)g + β₁m, θ ← θ − α·(sign(c) + λθ), m ← (1−β₂)g + β₂m",
+            (
+                _lr(0.01),
+                _beta("beta1", 0.9, "β₁, weight of the momentum in the step's direction"),
+                _beta("beta2", 0.99, "β₂, decay of the momentum"),
+                _wd(1e-3, "λ, decoupled weight decay (scaled by α)"),
+            ),
+            "Signed momentum: every axis moves by exactly α each step, in the direction of an average of g and m.",
+            factory=lion,
+            rule=rules.LION,
+            convention="optax lion (the paper's; torch.optim has none)",
+            color="#BB33BB",
         ),
     )
 }

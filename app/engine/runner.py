@@ -30,7 +30,7 @@ from app.engine.backend import ARRAY, SCALAR
 from app.engine import cost as _cost
 from app.engine import deadline as _deadline
 from app.engine.datasets import DatasetSurface, batch_rows, grad_rows, loss_rows
-from app.engine.kernels import drive, loop
+from app.engine.kernels import drive, loop, rules
 from app.engine.optimizers import OptimizerSpec
 from app.engine.schedules import ScheduleSpec, learning_rates
 from app.engine.surfaces import Surface
@@ -51,6 +51,12 @@ class RunConfig:
     batch_size: int | None = None  # dataset surfaces
     noise_std: float = 0.0  # analytic surfaces
     label: str = ""
+    clip_value: float = 0.0  # gradient clipping (torch clip_grad_value_ / clip_grad_norm_), 0 = off
+    clip_norm: float = 0.0
+
+    @property
+    def clip(self) -> tuple[float, float]:
+        return self.clip_value, self.clip_norm
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ class Trajectory:
             out["state"] = self.state
         return out
 
+
+_clip = getattr(rules.clip, "py_func", rules.clip)  # floats (SCALAR) or rows (ARRAY)
 
 STATE_KEYS = ("gx", "gy", "mx", "my", "eff_lr_x", "eff_lr_y")
 
@@ -212,7 +220,7 @@ class ScalarRun:
         src = None if self.dataset else drive.source(surface)
         self._kernel = (
             drive.SingleRun(src, self._kind, self._hyper, x, y, self._traj.loss[0], lrs, gradient_noise(problem, run),
-                            problem.steps, problem.tolerance, surface.bound)
+                            problem.steps, problem.tolerance, surface.bound, run.clip)
             if src is not None
             else None
         )
@@ -317,6 +325,8 @@ class ScalarRun:
         status = RUNNING
         due, clock = _deadline.current(), time.monotonic
         gx = gy = None
+        clip = self.run.clip
+        clipping = clip != (0.0, 0.0)
         with np.errstate(all="ignore"):
             try:
                 while True:
@@ -333,6 +343,8 @@ class ScalarRun:
                         break
                     cost, gx, gy = model.batch(x, y, batches.indices(t))
                     cost, gx, gy = float(cost), float(gx), float(gy)
+                    if clipping:
+                        gx, gy = _clip(gx, gy, *clip, SCALAR)
                     lr = lrs[t]
                     nx, *nsx, mx, ex = update(kind, ht, gx, t, *sx, x, lr)
                     ny, *nsy, my, ey = update(kind, ht, gy, t, *sy, y, lr)
@@ -460,7 +472,7 @@ class LockstepRuns:
             table = lambda r0, r1: learning_rates(  # noqa: E731
                 run.schedule, run.schedule_params, lr_rows[r0:r1, None], steps, run.warmup_steps)
         lanes = drive.Lanes(src, run.optimizer.rule, hyper, starts, table, gradient_noise(problem, run), problem.steps,
-                            problem.tolerance, self.surface.bound)
+                            problem.tolerance, self.surface.bound, run.clip)
         self.result = RowResults(lanes.X, lanes.Y, lanes.F, lanes.taken, _STATUS_NAMES[lanes.status])
         return lanes
 
@@ -544,6 +556,8 @@ class LockstepRuns:
                 elif self._noise is not None:
                     gx = gx + self._noise[self.t, 0]
                     gy = gy + self._noise[self.t, 1]
+                if self.run.clip != (0.0, 0.0):
+                    gx, gy = _clip(gx, gy, *self.run.clip, ARRAY)
                 g = np.empty_like(theta)
                 g[0] = gx
                 g[1] = gy

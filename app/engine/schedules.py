@@ -89,6 +89,52 @@ def cyclic(t: np.ndarray, base: Any, max_lr: float, step_size_up: int, mode: str
     return base + (max_lr - base) * scale * amplitude
 
 
+def linear(t: np.ndarray, base: Any, start_factor: float, end_factor: float, total_iters: int) -> np.ndarray:
+    """torch LinearLR: the factor goes linearly from start_factor to end_factor over total_iters
+    steps, then stays."""
+    done = np.minimum(t, total_iters).astype(float)
+    return base * (start_factor + (end_factor - start_factor) * done / total_iters)
+
+
+def constant_factor(t: np.ndarray, base: Any, factor: float, total_iters: int) -> np.ndarray:
+    """torch ConstantLR: base·factor for the first total_iters steps, then base."""
+    return base * (factor + (t >= total_iters) * (1.0 - factor))
+
+
+def one_cycle(t: np.ndarray, base: Any, total_steps: int, pct_start: float, anneal_strategy: str,
+              div_factor: float, final_div_factor: float, three_phase: bool) -> np.ndarray:
+    """torch OneCycleLR with max_lr = the run's lr (``base``): from max_lr/div_factor up to max_lr
+    in the first pct_start of total_steps, then down to max_lr/div_factor/final_div_factor (three
+    phases: back to the start first). Cosine or linear pieces. After total_steps (where torch
+    raises) the rate stays at its last value. Momentum is not cycled (the loop's β are constant)."""
+    base = np.asarray(base, dtype=float)
+    initial = base / div_factor
+    low = initial / final_div_factor
+    if three_phase:
+        phases = [(float(pct_start * total_steps) - 1, initial, base),
+                  (float(2 * pct_start * total_steps) - 2, base, initial),
+                  (total_steps - 1, initial, low)]
+    else:
+        phases = [(float(pct_start * total_steps) - 1, initial, base), (total_steps - 1, base, low)]
+    t = np.minimum(t, total_steps - 1).astype(float)
+    out = np.zeros(np.broadcast(t, base).shape)
+    done = np.zeros(t.shape, dtype=bool)
+    start_step = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i, (end_step, start_lr, end_lr) in enumerate(phases):
+            here = ~done & ((t <= end_step) | (i == len(phases) - 1))
+            span = end_step - start_step
+            pct = (t - start_step) / span if span != 0 else np.ones_like(t)
+            if anneal_strategy == "cos":
+                value = end_lr + (start_lr - end_lr) / 2.0 * (np.cos(np.pi * pct) + 1)
+            else:
+                value = (end_lr - start_lr) * pct + start_lr
+            out = np.where(here, value, out)
+            done |= here
+            start_step = end_step
+    return out
+
+
 @dataclass(frozen=True)
 class ScheduleSpec(Catalogued):
     fn: Callable[..., np.ndarray] | None = None
@@ -222,6 +268,50 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "Triangle waves between α and max_lr.",
             fn=cyclic,
             reference="torch CyclicLR(base_lr=lr, cycle_momentum=False)",
+        ),
+        ScheduleSpec(
+            "one_cycle",
+            "One cycle",
+            "α/d → α over p·T steps, then α → α/(d·f) (cos or linear pieces)",
+            (
+                _int("total_steps", 1000, 1, "T, the length of the cycle"),
+                ParamSpec("pct_start", 0.3, 0.0, 1.0, "p, the share of the cycle spent rising", min_exclusive=True,
+                          max_exclusive=True),
+                ParamSpec("anneal_strategy", "cos", description="cos: cosine pieces; linear: straight lines",
+                          kind="choice", choices=("cos", "linear")),
+                ParamSpec("div_factor", 25.0, 1.0, 1e6, "d, the start is α/d", log_scale=True, slider_max=1000.0),
+                ParamSpec("final_div_factor", 1e4, 1.0, 1e9, "f, the end is α/(d·f)", log_scale=True,
+                          slider_max=1e6),
+                ParamSpec("three_phase", False, description="go back down to α/d before the final decay", kind="bool"),
+            ),
+            "Warm up to the run's lr (the peak), then anneal far below the start (super-convergence).",
+            fn=one_cycle,
+            reference="torch OneCycleLR(max_lr=lr, cycle_momentum=False); momentum is not cycled",
+        ),
+        ScheduleSpec(
+            "linear",
+            "Linear factor",
+            "α·(s + (e − s)·min(t, T)/T)",
+            (
+                ParamSpec("start_factor", 1.0 / 3.0, 0.0, 1.0, "s, the factor at t = 0", min_exclusive=True),
+                ParamSpec("end_factor", 1.0, 0.0, 1.0, "e, the factor from t = T on"),
+                _int("total_iters", 100, 1, "T, the steps of the ramp"),
+            ),
+            "A straight ramp of the factor from s to e over T steps (a warm-up with s < e, a decay with s > e).",
+            fn=linear,
+            reference="torch LinearLR",
+        ),
+        ScheduleSpec(
+            "constant_factor",
+            "Constant factor",
+            "α·f for t < T, then α",
+            (
+                ParamSpec("factor", 1.0 / 3.0, 0.0, 1.0, "f, the factor of the first T steps", min_exclusive=True),
+                _int("total_iters", 100, 1, "T, the steps at the lower rate"),
+            ),
+            "A lower rate for the first T steps, then the run's lr.",
+            fn=constant_factor,
+            reference="torch ConstantLR",
         ),
     )
 }

@@ -1,7 +1,8 @@
 """Conformance with PyTorch: trajectories equal torch.optim's to 1e-9 relative.
 
-The fixtures come from tools/make_golden.py (torch.optim + torch.optim.lr_scheduler, float64);
-this test needs no torch.
+The fixtures come from tools/make_golden.py (torch.optim + torch.optim.lr_scheduler, float64)
+and, for the optimizers torch has not, tools/make_golden_optax.py (optax, float64); this test needs
+neither.
 """
 
 import json
@@ -15,7 +16,9 @@ from app.api.service import build_problem, trajectories
 from app.registry import OPTIMIZER_IDS, SCHEDULES
 
 GOLDEN = json.loads((Path(__file__).parent.parent / "golden/torch_golden.json").read_text())
-CASES = GOLDEN["cases"]
+# optimizers torch.optim does not have: the same cases made with optax (tools/make_golden_optax.py)
+OPTAX = json.loads((Path(__file__).parent.parent / "golden/optax_golden.json").read_text())
+CASES = GOLDEN["cases"] + OPTAX["cases"]
 NOT_IN_TORCH_SCHEDULES = {"constant"}  # constant needs no scheduler
 
 
@@ -25,8 +28,12 @@ def _answer(request: dict) -> dict:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_matches_torch(case: dict) -> None:
-    run = _answer(case["request"])
+    averaged = "ax" in case["expected"]  # ASGD: its averaged iterate too (include_state's mx, my)
+    run = _answer(dict(case["request"], include_state=True) if averaged else case["request"])
     exp = case["expected"]
+    if averaged:
+        for key, internal in (("ax", "mx"), ("ay", "my")):
+            np.testing.assert_allclose(run["state"][internal], exp[key], rtol=1e-9, atol=1e-12, err_msg=key)
     assert run["status"] == "max_steps"
     assert run["steps_taken"] == case["request"]["steps"]
     for key in ("x", "y", "loss", "lr", "grad_norm"):

@@ -29,8 +29,64 @@ def hand(opt_id: str, p: dict) -> list[float]:
     """The update rules of the API contract, written out with plain floats."""
     th, out = THETA0, []
     v = m = s = d = vmax = 0.0
+    mu_product, prev, size, eta, ax, mu = 1.0, 0.0, LR, LR, 0.0, 1.0
     for t, g in enumerate(G, start=1):
-        if opt_id == "gd":
+        if opt_id == "sgd":
+            b, damp, wd = p.get("momentum", 0.9), p.get("dampening", 0.0), p.get("weight_decay", 0.0)
+            g = g + wd * th
+            v = g if t == 1 or b == 0 else b * v + (1 - damp) * g  # β = 0: no buffer (plain SGD)
+            th = th - LR * ((g + b * v) if p.get("nesterov") else v)
+        elif opt_id == "nadam":
+            b1, b2, eps, psi = p.get("beta1", 0.9), p.get("beta2", 0.999), p.get("eps", 1e-8), p.get("momentum_decay", 0.004)
+            wd = p.get("weight_decay", 0.0)
+            if p.get("decoupled_weight_decay"):
+                th = th * (1 - LR * wd)
+            else:
+                g = g + wd * th
+            mu_t = b1 * (1 - 0.5 * 0.96 ** (t * psi))
+            mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+            mu_product *= mu_t
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            denom = math.sqrt(v / (1 - b2**t)) + eps
+            th = th - LR * (1 - mu_t) / (1 - mu_product) * g / denom - LR * mu_next / (1 - mu_product * mu_next) * m / denom
+        elif opt_id == "radam":
+            b1, b2, eps = p.get("beta1", 0.9), p.get("beta2", 0.999), p.get("eps", 1e-8)
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            m_hat = m / (1 - b1**t)
+            rho_inf = 2 / (1 - b2) - 1
+            rho = rho_inf - 2 * t * b2**t / (1 - b2**t)
+            if rho > 5:
+                r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+                th = th - LR * m_hat * r * math.sqrt(1 - b2**t) / (math.sqrt(v) + eps)
+            else:
+                th = th - LR * m_hat
+        elif opt_id == "adamax":
+            b1, b2, eps = p.get("beta1", 0.9), p.get("beta2", 0.999), p.get("eps", 1e-8)
+            m = b1 * m + (1 - b1) * g
+            s = max(b2 * s, abs(g) + eps)
+            th = th - LR / (1 - b1**t) * m / s
+        elif opt_id == "rprop":
+            em, ep = p.get("etaminus", 0.5), p.get("etaplus", 1.2)
+            lo, hi = p.get("step_size_min", 1e-6), p.get("step_size_max", 50.0)
+            flip = g * prev < 0
+            size = min(max(size * (ep if g * prev > 0 else em if flip else 1.0), lo), hi)
+            g = 0.0 if flip else g
+            th = th - math.copysign(size, g) if g else th
+            prev = g
+        elif opt_id == "lion":
+            b1, b2, wd = p.get("beta1", 0.9), p.get("beta2", 0.99), p.get("weight_decay", 1e-3)
+            c = b1 * m + (1 - b1) * g
+            th = th - LR * (math.copysign(1.0, c) + wd * th)
+            m = b2 * m + (1 - b2) * g
+        elif opt_id == "asgd":
+            lam, a, t0 = p.get("lambd", 1e-4), p.get("alpha", 0.75), p.get("t0", 1e6)
+            th = th * (1 - lam * eta) - eta * g
+            ax = th if mu == 1 else ax + mu * (th - ax)
+            eta = LR / (1 + lam * LR * t) ** a
+            mu = 1 / max(1, t - t0)
+        elif opt_id == "gd":
             th = th - LR * g
         elif opt_id == "momentum" and p.get("variant", "ewa") == "ewa":
             b = p.get("beta", 0.9)
@@ -87,6 +143,24 @@ CASES = [
     ("adam", {"bias_correction": False}),
     ("adam", {"amsgrad": True, "beta2": 0.5}),
     ("adamw", {"weight_decay": 0.5}),
+    ("sgd", {}),
+    ("sgd", {"momentum": 0.8, "dampening": 0.5, "weight_decay": 0.1}),
+    ("sgd", {"momentum": 0.7, "nesterov": True}),
+    ("sgd", {"momentum": 0.0, "dampening": 0.9}),
+    ("nadam", {}),
+    ("nadam", {"weight_decay": 0.2, "momentum_decay": 0.1, "beta1": 0.8}),
+    ("nadam", {"weight_decay": 0.2, "decoupled_weight_decay": True}),
+    ("radam", {}),
+    ("radam", {"beta2": 0.5}),  # ρ∞ = 3: never rectified (momentum SGD throughout)
+    ("radam", {"beta2": 0.1, "beta1": 0.5}),
+    ("adamax", {}),
+    ("adamax", {"beta1": 0.3, "beta2": 0.5, "eps": 0.1}),
+    ("rprop", {}),
+    ("rprop", {"etaminus": 0.2, "etaplus": 2.0, "step_size_max": 0.15}),
+    ("lion", {}),
+    ("lion", {"beta1": 0.5, "beta2": 0.3, "weight_decay": 0.0}),
+    ("asgd", {}),
+    ("asgd", {"lambd": 0.5, "alpha": 1.0, "t0": 1.0}),
 ]
 
 
@@ -165,3 +239,21 @@ def test_resolve_names_the_bad_parameter() -> None:
         OPTIMIZERS["adam"].resolve({"lrr": 0.1}, "optimizer")
     with pytest.raises(ValueError, match="one of 'ewa', 'classic'"):
         OPTIMIZERS["momentum"].resolve({"variant": "heavy"}, "optimizer")
+
+
+def test_colours_are_distinct_and_readable_on_white() -> None:
+    """One colour per optimizer, none repeated, none lighter than the lightest of the first nine
+    (Okabe–Ito orange and sky blue, contrast ≈ 2.2:1 against white; the later ones are ≥ 4:1)."""
+
+    def luminance(hex_colour: str) -> float:
+        def channel(c: int) -> float:
+            c /= 255
+            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(int(hex_colour[i : i + 2], 16)) for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    colours = [o.color.lower() for o in OPTIMIZERS.values()]
+    assert len(set(colours)) == len(colours)
+    for o in OPTIMIZERS.values():
+        assert 1.05 / (luminance(o.color) + 0.05) >= 2.2, o.id

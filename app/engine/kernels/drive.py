@@ -80,11 +80,12 @@ def internals_present(kind: int, h: list[float]) -> tuple[bool, bool]:
 def _call(src: Source, kind: int, H: np.ndarray, noise: np.ndarray, lrs: np.ndarray, CT: np.ndarray, CI: np.ndarray,
           X: np.ndarray, Y: np.ndarray,
           F: np.ndarray, S: np.ndarray, status: np.ndarray, taken: np.ndarray, r0: int, r1: int, t0: int, stop: int,
-          last: int, tol: float, bound: float, check_loss: bool, rec: np.ndarray) -> int:
+          last: int, tol: float, bound: float, check_loss: bool, rec: np.ndarray, clip: tuple[float, float]) -> int:
     g, v = src.grad, src.value
     return int(loop.steps(
         kind, H, src.sid, g.ops, g.consts, g.outputs, v.ops, v.consts, v.outputs, noise, lrs, CT, CI,
-        X, Y, F, S, status, taken, r0, r1, t0, stop, last, float(tol), float(bound), check_loss, rec,
+        X, Y, F, S, status, taken, r0, r1, t0, stop, last, float(tol), float(bound), check_loss,
+        float(clip[0]), float(clip[1]), rec,
     ))
 
 
@@ -106,8 +107,10 @@ class SingleRun:
     """One run: every point, learning rate, gradient norm and (optionally) internals recorded."""
 
     def __init__(self, src: Source, kind: int, h: list[float], x: float, y: float, f: float, lrs: np.ndarray,
-                 noise: np.ndarray | None, steps: int, tol: float, bound: float) -> None:
-        self.src, self.kind = src, kind
+                 noise: np.ndarray | None, steps: int, tol: float, bound: float,
+                 clip: tuple[float, float] = (0.0, 0.0)) -> None:
+        """``clip``: (clip_value, clip_norm) of the run, 0 = off."""
+        self.src, self.kind, self.clip = src, kind, clip
         self.H = np.array(h, dtype=np.float64).reshape(-1, 1)  # one column per row
         self.X, self.Y, self.F = np.array([x]), np.array([y]), np.array([f])
         self.S = np.empty((6, 1))
@@ -132,7 +135,7 @@ class SingleRun:
             rec = np.empty((loop.REC_ROWS, end - t + 1))
             _call(self.src, self.kind, self.H, self.noise, self.lrs, self.CT, self.CI, self.X, self.Y, self.F, self.S,
                   self.status,
-                  self.taken, 0, 1, t, end, self.steps, self.tol, self.bound, True, rec, )
+                  self.taken, 0, 1, t, end, self.steps, self.tol, self.bound, True, rec, self.clip)
             reached = int(self.taken[0]) if self.status[0] else end
             parts.append(rec[:, : reached - t + 1])
             if self.status[0] or end == stop:
@@ -158,12 +161,12 @@ class Lanes:
 
     def __init__(self, src: Source, kind: int, H: list[Any], starts: np.ndarray, lr_table: Any,
                  noise: np.ndarray | None,
-                 steps: int, tol: float, bound: float) -> None:
+                 steps: int, tol: float, bound: float, clip: tuple[float, float] = (0.0, 0.0)) -> None:
         """``H``: the `rules.HYPER` hyperparameters, each a float or one value per row.
         ``lr_table(r0, r1)`` gives the rates of rows r0..r1-1: shape (1, steps) shared, (r1-r0, 1)
         constant per row or (r1-r0, steps)."""
         rows = starts.shape[0]
-        self.src, self.kind, self.rows = src, kind, rows
+        self.src, self.kind, self.rows, self.clip = src, kind, rows, clip
         self.H = np.empty((rules.HYPER, rows))  # one row per hyperparameter, one column per row
         for k, values in enumerate(H):
             self.H[k] = values
@@ -209,7 +212,8 @@ class Lanes:
                 end = min(stop, t + chunk)
                 _call(self.src, self.kind, self.H, self.noise, lrs, self.CT, self.CI, self.X, self.Y, self.F, self.S,
                       self.status,
-                      self.taken, r0, r1, t, end, self.steps, self.tol, self.bound, self.check_loss, _NO_REC)
+                      self.taken, r0, r1, t, end, self.steps, self.tol, self.bound, self.check_loss, _NO_REC,
+                      self.clip)
                 if end == stop or not (self.status[r0:r1] == loop.RUNNING).any():
                     break
                 t = end

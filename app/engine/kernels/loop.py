@@ -216,10 +216,16 @@ def _width(kind: int, t: int, W: np.ndarray, single: bool) -> None:
         _lanes(kind, t, W, BLOCK)
 
 
+_lanes_any = jit(getattr(_lanes, "py_func", _lanes))  # the same body, compiled once with a variable kind
+
+
 @jit
 def updates(kind: int, t: int, W: np.ndarray, single: bool) -> None:
     """Every lane of a block (one lane for a single run) takes one update; stopped lanes too,
-    their results are not used."""
+    their results are not used. The first nine's rules are inlined per kind (their lanes
+    vectorize); the later ones share one compiled copy that dispatches on ``kind`` per update
+    (their rules branch per element anyway: first-step initialisations, signs, maxima), which
+    keeps the loop's compile time near what it was."""
     if kind == rules.ADAM:
         _width(rules.ADAM, t, W, single)
     elif kind == rules.GD:
@@ -232,8 +238,10 @@ def updates(kind: int, t: int, W: np.ndarray, single: bool) -> None:
         _width(rules.ADAGRAD, t, W, single)
     elif kind == rules.RMSPROP:
         _width(rules.RMSPROP, t, W, single)
-    else:
+    elif kind == rules.ADADELTA:
         _width(rules.ADADELTA, t, W, single)
+    else:
+        _lanes_any(kind, t, W, 1 if single else BLOCK)
 
 
 @jit
@@ -244,17 +252,21 @@ def steps(
     noise: np.ndarray, lrs: np.ndarray, CT: np.ndarray, CI: np.ndarray,
     X: np.ndarray, Y: np.ndarray, F: np.ndarray, S: np.ndarray, status: np.ndarray, taken: np.ndarray,
     r0: int, r1: int, t0: int, stop: int, last: int, tol: float, bound: float, check_loss: bool,
-    rec: np.ndarray,
+    clip_value: float, clip_norm: float, rec: np.ndarray,
 ) -> int:
     """Advance rows r0..r1-1 from step t0 to at most ``stop``; returns the step reached.
 
     ``rec`` (single run): column j holds the point after t0 + j updates and update t0 + j's rate,
-    gradient and internals.
+    gradient and internals. ``clip_value``, ``clip_norm`` (0: off): the gradient is clipped after
+    the noise, before the update (`rules.clip`); the recorded gradient and its norm are the
+    clipped ones, the convergence test reads the true gradient.
     """
     formula = sid < 0
     kv = gout[3] if formula else 0  # the tape's first kv operations compute the loss alone
     record = rec.shape[1] > 0
     noisy = noise.shape[0] > 0
+    clipping = clip_value > 0.0 or clip_norm > 0.0
+    kept = noisy or clipping  # the true gradient kept apart (W_HX, W_HY) for the exact test
     tabled = CT.shape[0] > 0
     lr_row = lrs.shape[0] > 1  # one row of rates per row of the call (r - r0)
     lr_col = lrs.shape[1] > 1  # a rate per step (else one constant rate)
@@ -315,10 +327,13 @@ def steps(
                         s = gx * gx + gy * gy
                         near += go != 0.0 and (s < tt_hi or not (1e-290 < s < 1e290))
                     W[W_GO + l] = go
-                    if noisy:
+                    if kept:
                         W[W_HX + l], W[W_HY + l] = gx, gy  # the true gradient, for the exact test
+                    if noisy:
                         W[W_GX + l] = gx + noise[t, 0]
                         W[W_GY + l] = gy + noise[t, 1]
+                    if clipping:
+                        W[W_GX + l], W[W_GY + l] = rules.clip(W[W_GX + l], W[W_GY + l], clip_value, clip_norm, nbmath)
                 if lr_col:
                     for l in range(n):
                         W[W_LR + l] = lrs[b0 + l - r0 if lr_row else 0, t]
@@ -337,7 +352,7 @@ def steps(
                                 W[W_GO + l] = 0.0
                                 live -= 1
                                 continue
-                            gx, gy = (W[W_HX + l], W[W_HY + l]) if noisy else (W[W_GX + l], W[W_GY + l])
+                            gx, gy = (W[W_HX + l], W[W_HY + l]) if kept else (W[W_GX + l], W[W_GY + l])
                             if tol > 0.0 and below(gx, gy, tol):
                                 r = b0 + l
                                 status[r], taken[r], running[l] = CONVERGED, t, False
@@ -372,6 +387,10 @@ def steps(
                     if noisy:
                         W[W_GX + l] = gx + noise[t, 0]
                         W[W_GY + l] = gy + noise[t, 1]
+                        if record:
+                            W[W_GN + l] = hypot(W[W_GX + l], W[W_GY + l])
+                    if clipping:
+                        W[W_GX + l], W[W_GY + l] = rules.clip(W[W_GX + l], W[W_GY + l], clip_value, clip_norm, nbmath)
                         if record:
                             W[W_GN + l] = hypot(W[W_GX + l], W[W_GY + l])
                     if lr_col:

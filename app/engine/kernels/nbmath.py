@@ -1,5 +1,5 @@
 """The math backend ``xp`` of compiled code: the functions of :mod:`math` (libm, the same bits as
-the floats of `app.engine.backend.SCALAR`), `maximum` with Python's ``max`` semantics, and `hypot` as
+the floats of `app.engine.backend.SCALAR`), `maximum` and `minimum` with Python's ``max``/``min`` semantics, and `hypot` as
 CPython computes it."""
 
 from __future__ import annotations
@@ -14,6 +14,12 @@ from app.engine.kernels import jit
 def maximum(a: float, b: float) -> float:
     """``max(a, b)`` of Python: ``b`` only if it is greater (so a nan ``b`` keeps ``a``)."""
     return b if b > a else a
+
+
+@jit
+def minimum(a: float, b: float) -> float:
+    """``min(a, b)`` of Python: ``b`` only if it is smaller (so a nan ``b`` keeps ``a``)."""
+    return b if b < a else a
 
 
 _SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant, splits a double into two halves

@@ -25,8 +25,24 @@ NAN = math.nan
 
 # the kind of rule of each optimizer (`OptimizerSpec.rule`); the hyperparameters of a kind are
 # its factory's arguments, in order (see `app.engine.optimizers.OptimizerSpec.hyper`)
-GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADADELTA, ADAM = range(7)
+GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADADELTA, ADAM, SGD, NADAM, RADAM, ADAMAX, RPROP, ASGD, LION = range(14)
 HYPER = 6  # hyperparameter slots per run
+
+
+@jit
+def clip(gx: Any, gy: Any, clip_value: float, clip_norm: float, xp: Any) -> tuple[Any, Any]:
+    """Gradient clipping as torch's ``clip_grad_value_`` then ``clip_grad_norm_`` (0: off).
+
+    By value: each component clamped to [−c, c]. By norm: g ← g·min(1, c/(‖g‖ + 10⁻⁶)) (torch
+    always multiplies, by exactly 1 when ‖g‖ is small enough; a nan norm gives a nan gradient).
+    """
+    if clip_value > 0.0:
+        gx = xp.minimum(xp.maximum(gx, -clip_value), clip_value)
+        gy = xp.minimum(xp.maximum(gy, -clip_value), clip_value)
+    if clip_norm > 0.0:
+        coef = xp.minimum(clip_norm / (xp.sqrt(gx * gx + gy * gy) + 1e-6), 1.0)
+        gx, gy = gx * coef, gy * coef
+    return gx, gy
 
 
 @jit
@@ -110,10 +126,161 @@ def adam(
 
 
 @jit
+def lerp(a: float, b: float, w: float) -> float:
+    """torch's ``lerp`` (a + w·(b − a), or b − (b − a)·(1 − w) when |w| ≥ 0.5)."""
+    if abs(w) < 0.5:
+        return a + w * (b - a)
+    return b - (b - a) * (1.0 - w)
+
+
+@jit
+def sgd(g: float, t: int, buf: float, theta: float, lr: float, momentum: float, dampening: float, nesterov: float,
+        weight_decay: float) -> tuple[float, float]:
+    """torch ``SGD``: the buffer starts as the first gradient (undamped), then v ← βv + (1 − d)g."""
+    if weight_decay != 0.0:
+        g = g + weight_decay * theta
+    if momentum != 0.0:
+        if t == 0:
+            buf = g
+        else:
+            buf = buf * momentum + (1.0 - dampening) * g
+        if nesterov != 0.0:
+            g = g + momentum * buf
+        else:
+            g = buf
+    return theta - lr * g, buf
+
+
+@jit
+def nadam(g: float, t: int, m: float, v: float, mu_product: float, theta: float, lr: float, beta1: float,
+          beta2: float, eps: float, weight_decay: float, momentum_decay: float, decoupled: float,
+          xp: Any) -> tuple[float, float, float, float, float]:
+    """torch ``NAdam`` (single-tensor path): (θ, m, v, Πμ, effective rate)."""
+    step = float(t + 1)
+    bias_correction2 = 1.0 - beta2 ** step
+    if weight_decay != 0.0:
+        if decoupled != 0.0:
+            theta = theta * (1.0 - lr * weight_decay)
+        else:
+            g = g + weight_decay * theta
+    mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1.0) * momentum_decay)))
+    mu_product = mu_product * mu
+    m = lerp(m, g, 1.0 - beta1)
+    v = v * beta2 + (1.0 - beta2) * g * g
+    denom = xp.sqrt(v / bias_correction2) + eps
+    mu_product_next = mu_product * mu_next
+    theta = theta + -lr * (1.0 - mu) / (1.0 - mu_product) * g / denom
+    theta = theta + (-lr * mu_next) / (1.0 - mu_product_next) * m / denom
+    return theta, m, v, mu_product, lr / denom
+
+
+@jit
+def radam(g: float, t: int, m: float, v: float, theta: float, lr: float, beta1: float, beta2: float, eps: float,
+          weight_decay: float, decoupled: float, xp: Any) -> tuple[float, float, float, float]:
+    """torch ``RAdam``: the rectified adaptive step once ρₜ > 5, plain momentum SGD before."""
+    step = float(t + 1)
+    if weight_decay != 0.0:
+        if decoupled != 0.0:
+            theta = theta * (1.0 - lr * weight_decay)
+        else:
+            g = g + weight_decay * theta
+    m = lerp(m, g, 1.0 - beta1)
+    v = v * beta2 + (1.0 - beta2) * g * g
+    bias_correction1 = 1.0 - beta1 ** step
+    bias_correction2 = 1.0 - beta2 ** step
+    m_hat = m / bias_correction1
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    rho_t = rho_inf - 2.0 * step * (beta2 ** step) / bias_correction2
+    if rho_t > 5.0:
+        adaptive = 1.0 / (xp.sqrt(v) + eps) * (bias_correction2 ** 0.5)  # torch: scalar / t = t.reciprocal() * scalar
+        rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
+        theta = theta - m_hat * lr * adaptive * rect
+        rate = lr * adaptive * rect / bias_correction1
+    else:
+        theta = theta - m_hat * lr
+        rate = lr / bias_correction1
+    return theta, m, v, rate
+
+
+@jit
+def adamax(g: float, t: int, m: float, u: float, theta: float, lr: float, beta1: float, beta2: float, eps: float,
+           weight_decay: float) -> tuple[float, float, float, float]:
+    """torch ``Adamax``: u ← max(β₂u, |g| + ε), θ ← θ − lr/(1 − β₁ᵗ)·m/u."""
+    if weight_decay != 0.0:
+        g = g + weight_decay * theta
+    m = lerp(m, g, 1.0 - beta1)
+    decayed, fresh = u * beta2, abs(g) + eps
+    u = fresh if (fresh > decayed or math.isnan(fresh)) else decayed  # torch.maximum (nan wins)
+    clr = lr / (1.0 - beta1 ** float(t + 1))
+    return theta + -clr * m / u, m, u, clr / u
+
+
+@jit
+def rprop(g: float, t: int, prev: float, step_size: float, theta: float, lr: float, etaminus: float,
+          etaplus: float, step_min: float, step_max: float) -> tuple[float, float, float]:
+    """torch ``Rprop``: each axis's step grows by η₊ while the gradient keeps its sign, shrinks by η₋
+    (and skips that update) when it flips; the step is −sign(g)·step_size. step_size starts at lr."""
+    if t == 0:
+        step_size = lr
+    p = g * prev
+    if p > 0.0:
+        factor = etaplus
+    elif p < 0.0:
+        factor = etaminus
+    elif p == 0.0:
+        factor = 1.0
+    else:
+        factor = p  # nan
+    step_size = step_size * factor
+    step_size = min(max(step_size, step_min), step_max) if not math.isnan(step_size) else step_size
+    if factor == etaminus:
+        g = 0.0
+    sign = 1.0 if g > 0.0 else (-1.0 if g < 0.0 else g)  # torch.sign (0 and nan kept)
+    return theta + -sign * step_size, g, step_size
+
+
+@jit
+def asgd(g: float, t: int, eta: float, ax: float, mu: float, theta: float, lr: float, lambd: float, alpha: float,
+         t0: float, weight_decay: float) -> tuple[float, float, float, float]:
+    """torch ``ASGD``: θ ← θ·(1 − λη) − η·g; the average ax of the iterates from step t₀ on;
+    η ← lr/(1 + λ·lr·t)^α, μ ← 1/max(1, t − t₀). η starts at lr, μ at 1."""
+    if t == 0:
+        eta = lr
+    step = float(t + 1)
+    if weight_decay != 0.0:
+        g = g + weight_decay * theta
+    theta = theta * (1.0 - lambd * eta)
+    theta = theta + -eta * g
+    if mu != 1.0:
+        ax = ax + (theta - ax) * mu
+    else:
+        ax = theta
+    eta = lr / ((1.0 + lambd * lr * step) ** alpha)
+    mu = 1.0 / max(1.0, step - t0)
+    return theta, eta, ax, mu
+
+
+@jit
+def lion(g: float, m: float, theta: float, lr: float, beta1: float, beta2: float,
+         weight_decay: float) -> tuple[float, float, float]:
+    """optax ``lion``: c = (1 − β₁)g + β₁m, θ ← θ − lr·(sign(c) + λθ), m ← (1 − β₂)g + β₂m.
+    Returns (θ, m, c)."""
+    c = (1.0 - beta1) * g + beta1 * m
+    sign = 1.0 if c > 0.0 else (-1.0 if c < 0.0 else c)  # jnp.sign (0 and nan kept)
+    m = (1.0 - beta2) * g + beta2 * m
+    return theta + -lr * (sign + weight_decay * theta), m, c
+
+
+@jit
 def init(kind: int, theta: float, h: Any) -> tuple[float, float, float]:
     """The state (a, b, c) of one coordinate before the first update."""
     if kind == ADAGRAD:
         return theta * 0.0 + h[1], 0.0, 0.0
+    if kind == NADAM:  # (m, v, the product of the μ's)
+        return theta * 0.0, theta * 0.0, theta * 0.0 + 1.0
+    if kind == ASGD:  # (η, ax, μ): η is set to the first update's lr
+        return theta * 0.0, theta * 0.0, theta * 0.0 + 1.0
     return theta * 0.0, theta * 0.0, theta * 0.0
 
 
@@ -155,5 +322,26 @@ def update(
     if kind == RMSPROP:
         theta, a, rate = rmsprop(g, a, theta, lr, h[0], h[1], xp)
         return theta, a, b, c, NAN, rate
-    theta, a, b, rate = adadelta(g, a, b, theta, lr, h[0], h[1], xp)  # ADADELTA
-    return theta, a, b, c, NAN, rate
+    if kind == ADADELTA:
+        theta, a, b, rate = adadelta(g, a, b, theta, lr, h[0], h[1], xp)
+        return theta, a, b, c, NAN, rate
+    if kind == SGD:
+        theta, a = sgd(g, t, a, theta, lr, h[0], h[1], h[2], h[3])
+        return theta, a, b, c, a if h[0] != 0.0 else NAN, NAN
+    if kind == NADAM:
+        theta, a, b, c, rate = nadam(g, t, a, b, c, theta, lr, h[0], h[1], h[2], h[3], h[4], h[5], xp)
+        return theta, a, b, c, a, rate
+    if kind == RADAM:
+        theta, a, b, rate = radam(g, t, a, b, theta, lr, h[0], h[1], h[2], h[3], h[4], xp)
+        return theta, a, b, c, a, rate
+    if kind == ADAMAX:
+        theta, a, b, rate = adamax(g, t, a, b, theta, lr, h[0], h[1], h[2], h[3])
+        return theta, a, b, c, a, rate
+    if kind == RPROP:
+        theta, a, b = rprop(g, t, a, b, theta, lr, h[0], h[1], h[2], h[3])
+        return theta, a, b, c, NAN, b
+    if kind == LION:
+        theta, a, interp = lion(g, a, theta, lr, h[0], h[1], h[2])
+        return theta, a, b, c, interp, NAN
+    theta, a, b, c = asgd(g, t, a, b, c, theta, lr, h[0], h[1], h[2], h[3])  # ASGD
+    return theta, a, b, c, b, NAN
