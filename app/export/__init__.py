@@ -212,6 +212,37 @@ TORCH_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], tuple[str, str | None]]] 
     "adadelta": lambda p: (f"torch.optim.Adadelta([p], lr={p['lr']!r}, rho={p['rho']!r}, eps={p['eps']!r})", None),
     "adam": lambda p: _torch_adam(p, None),
     "adamw": lambda p: _torch_adam(p, p["weight_decay"]),
+    "sgd": lambda p: (
+        f"torch.optim.SGD([p], lr={p['lr']!r}, momentum={p['momentum']!r}, dampening={p['dampening']!r}, "
+        f"nesterov={bool(p['nesterov'])!r}, weight_decay={p['weight_decay']!r})",
+        None,
+    ),
+    "nadam": lambda p: (
+        f"torch.optim.NAdam([p], lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), eps={p['eps']!r}, "
+        f"weight_decay={p['weight_decay']!r}, momentum_decay={p['momentum_decay']!r}, "
+        f"decoupled_weight_decay={bool(p['decoupled_weight_decay'])!r})",
+        None,
+    ),
+    "radam": lambda p: (
+        f"torch.optim.RAdam([p], lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), eps={p['eps']!r}, "
+        f"weight_decay={p['weight_decay']!r}, decoupled_weight_decay={bool(p['decoupled_weight_decay'])!r})",
+        None,
+    ),
+    "adamax": lambda p: (
+        f"torch.optim.Adamax([p], lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), eps={p['eps']!r}, "
+        f"weight_decay={p['weight_decay']!r})",
+        None,
+    ),
+    "rprop": lambda p: (
+        f"torch.optim.Rprop([p], lr={p['lr']!r}, etas=({p['etaminus']!r}, {p['etaplus']!r}), "
+        f"step_sizes=({p['step_size_min']!r}, {p['step_size_max']!r}))",
+        None,
+    ),
+    "asgd": lambda p: (
+        f"torch.optim.ASGD([p], lr={p['lr']!r}, lambd={p['lambd']!r}, alpha={p['alpha']!r}, t0={p['t0']!r}, "
+        f"weight_decay={p['weight_decay']!r})",
+        None,
+    ),
 }
 
 
@@ -256,9 +287,9 @@ def _torch_scheduler(run: RunConfig) -> str:
 
 
 _TORCH_LOOP = '''
-def run(make_optimizer, make_scheduler, noise_std):
+def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=None):
     """One run as the studio draws it: x[t], y[t] after t updates, the loss there, and per update
-    the lr and the norm of the gradient it used (after noise)."""
+    the lr and the norm of the gradient it used (after noise and clipping)."""
     p = torch.tensor(START, requires_grad=True)
     opt = make_optimizer(p)
     sched = make_scheduler(opt)
@@ -278,6 +309,10 @@ def run(make_optimizer, make_scheduler, noise_std):
             break
         if noise is not None:
             p.grad += torch.from_numpy(noise[t])
+        if clip_value is not None:  # by value, then by norm (the studio's order)
+            torch.nn.utils.clip_grad_value_([p], clip_value)
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_([p], clip_norm)
         lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
         before = p.detach().clone()
         opt.step()
@@ -309,9 +344,10 @@ def torch_script(problem: Problem) -> str:
         if helper:
             helpers[helper] = helper
         sched = _torch_scheduler(run)
+        clip = ", ".join(f"{v!r}" if v else "None" for v in run.clip)
         run_lines.append(
             f"    ({run.label!r}, lambda p: {ctor},\n"
-            f"     lambda opt: {sched}, {float(run.noise_std)!r}),"
+            f"     lambda opt: {sched}, {float(run.noise_std)!r}, {clip}),"
         )
     lines = [
         '"""optiviz export: the studio\'s runs with torch.optim (float64).',
@@ -345,7 +381,7 @@ def torch_script(problem: Problem) -> str:
         _TORCH_LOOP.strip("\n"),
         "",
         "",
-        "# (label, optimizer, scheduler, gradient noise std)",
+        "# (label, optimizer, scheduler, gradient noise std, clip by value, clip by norm)",
         "RUNS = [",
         *run_lines,
         "]",
@@ -492,6 +528,8 @@ def optax_script(problem: Problem) -> str:
         make = OPTAX_OPTIMIZERS.get(run.optimizer.id)
         if make is None:
             raise NotExportable(f"no optax counterpart for the optimizer {run.optimizer.id!r} in the exporter yet")
+        if run.clip != (0.0, 0.0):  # optax's clip_by_global_norm has no torch-style 1e-6 in its divisor
+            raise NotExportable("gradient clipping is exported with torch's semantics only: use the PyTorch script")
         ctor = make(run.params)
         run_lines.append(f"    ({run.label!r}, lambda lr: {ctor},\n     f64({_optax_schedule(run)}), {float(run.noise_std)!r}),")
     lines = [

@@ -137,6 +137,22 @@ def test_round_trip_every_schedule_and_tolerance(client, py) -> None:
     _compare(client, body, py)
 
 
+def test_round_trip_clipping_and_torch_flags(client, py) -> None:
+    runs = [
+        {"optimizer": "adam", "params": {"lr": 0.05}, "clip_norm": 5.0, "label": "clip by norm"},
+        {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.9, "nesterov": True}, "clip_value": 20.0},
+        {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.1},
+         "clip_value": 50.0, "clip_norm": 30.0},
+        {"optimizer": "nadam", "params": {"lr": 0.02, "weight_decay": 0.01, "decoupled_weight_decay": True}},
+        {"optimizer": "radam", "params": {"lr": 0.02, "weight_decay": 0.01, "decoupled_weight_decay": True}},
+        {"optimizer": "rprop", "params": {"lr": 0.01, "etaminus": 0.4, "etaplus": 1.3}, "noise_std": 0.5},
+        {"optimizer": "asgd", "params": {"lr": 0.0005, "t0": 20.0}},
+    ]
+    _compare(client, _request("rosenbrock", runs, start=[-1.2, 1.0]), py)
+    ex = client.post("/api/v1/export", json=_request("rosenbrock", runs[:1], start=[-1.2, 1.0])).json()
+    assert ex["optax"] is None and "clipping" in ex["notes"]["optax"]
+
+
 def test_round_trip_custom_formula(client, py) -> None:
     surface = {"expression": "x^2 + 3*sin(y)^2 - 0.5*x*y + sqrt(1 + x^2)", "x_range": [-3, 3], "y_range": [-3, 3]}
     _compare(client, _request(surface, [{"optimizer": "adam", "params": {"lr": 0.05}},
