@@ -59,7 +59,8 @@ def test_every_lesson_draws_and_states_its_measured_claim(watched, live_server, 
             assert drawn == n_runs
             if sc["lr_chart"]:
                 assert watched.evaluate("() => document.getElementById('sc-lr').data.length") == n_runs
-        watched.screenshot(path=str(ARTIFACTS / f"lesson-{lang}-{sc['id']}.png"), full_page=False)
+        if sc is scenarios[0] or sc["id"] == "momentum-bowl":  # a CJK screenshot costs seconds in software rendering
+            watched.screenshot(path=str(ARTIFACTS / f"lesson-{lang}-{sc['id']}.png"), full_page=False)
     page_text = watched.inner_text("body")
     assert not RAW_KEY.search(page_text)
     if lang == "zh":
