@@ -332,6 +332,20 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
 '''
 
 
+# the end of both scripts: run every spec of RUNS, print the end points (or every array with --json)
+_MAIN = [
+    'if __name__ == "__main__":',
+    "    results = [dict(run(*spec[1:]), label=spec[0]) for spec in RUNS]",
+    '    if "--json" in sys.argv:',
+    '        print(json.dumps({"runs": results}))',
+    "    else:",
+    "        for r in results:",
+    '            print(f"{r[\'label\']}: {r[\'status\']} after {r[\'steps_taken\']} steps at '
+    '({r[\'x\'][-1]:.6g}, {r[\'y\'][-1]:.6g}), loss {r[\'loss\'][-1]:.6g}")',
+    "",
+]
+
+
 def torch_script(problem: Problem) -> str:
     tree = surface_tree(problem)
     helpers: dict[str, str] = {}
@@ -386,15 +400,7 @@ def torch_script(problem: Problem) -> str:
         *run_lines,
         "]",
         "",
-        'if __name__ == "__main__":',
-        "    results = [dict(run(*spec[1:]), label=spec[0]) for spec in RUNS]",
-        '    if "--json" in sys.argv:',
-        '        print(json.dumps({"runs": results}))',
-        "    else:",
-        "        for r in results:",
-        '            print(f"{r[\'label\']}: {r[\'status\']} after {r[\'steps_taken\']} steps at '
-        '({r[\'x\'][-1]:.6g}, {r[\'y\'][-1]:.6g}), loss {r[\'loss\'][-1]:.6g}")',
-        "",
+        *_MAIN,
     ]
     return "\n".join(lines)
 
@@ -577,14 +583,6 @@ def optax_script(problem: Problem) -> str:
         *run_lines,
         "]",
         "",
-        'if __name__ == "__main__":',
-        "    results = [dict(run(*spec[1:]), label=spec[0]) for spec in RUNS]",
-        '    if "--json" in sys.argv:',
-        '        print(json.dumps({"runs": results}))',
-        "    else:",
-        "        for r in results:",
-        '            print(f"{r[\'label\']}: {r[\'status\']} after {r[\'steps_taken\']} steps at '
-        '({r[\'x\'][-1]:.6g}, {r[\'y\'][-1]:.6g}), loss {r[\'loss\'][-1]:.6g}")',
-        "",
+        *_MAIN,
     ]
     return "\n".join(lines)
