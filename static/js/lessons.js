@@ -98,8 +98,9 @@ function pathTraces(answer, styles, coincide, upto, tail) {
   return traces;
 }
 
-async function drawMap(div, req, answer, styles, coincide, upto, sc, names) {
+async function drawMap(div, req, answer, styles, coincide, upto, sc, names, stale = () => false) {
   const grid = await getGrid(req.surface, 90);
+  if (stale()) return;
   const model = { surface: answer.surface, grid };
   const s = answer.surface;
   const data = [...contourTraces(model), ...pathTraces(answer, styles, coincide, upto, sc.tail)];
@@ -139,7 +140,11 @@ function showClaim(sc) {
 
 const RENAMED = { "rmsprop-adam": "adam-bias-correction" }; // old permalinks keep working
 
+let shown = 0; // the last lesson asked for; an earlier one still loading must not draw over it
+
 async function showScenario(id) {
+  const gen = ++shown;
+  const stale = () => gen !== shown;
   const sc = page.scenarios.find((s) => s.id === (RENAMED[id] || id)) || page.scenarios[0];
   document.body.dataset.scenario = "";
   document.querySelectorAll("#scenario-list a").forEach((a) => a.setAttribute("aria-current", a.dataset.id === sc.id));
@@ -164,8 +169,10 @@ async function showScenario(id) {
       drawEwa();
       $("ewa").scrollIntoView({ behavior: "smooth", block: "start" });
     };
-    await drawEwaInto($("sc-loss"), sc.request);
+    await drawEwaInto($("sc-loss"), sc.request, stale);
+    if (stale()) return;
     await Plotly.Plots.resize($("sc-loss"));
+    if (stale()) return;
     document.body.dataset.scenario = sc.id;
     return;
   }
@@ -175,20 +182,23 @@ async function showScenario(id) {
       $("sweep").scrollIntoView({ behavior: "smooth", block: "start" });
       runSweep(sc.request, $("sw-plot")).catch((e) => { $("sw-error").textContent = e.message; });
     };
-    await runSweep(sc.request, $("sc-loss"), true);
+    await runSweep(sc.request, $("sc-loss"), true, stale);
+    if (stale()) return;
     document.body.dataset.scenario = sc.id;
     return;
   }
   $("sc-open").href = studioLink(sc.request);
   const requests = sc.compare ? [sc.request, sc.compare] : [sc.request];
   const answers = await Promise.all(requests.map((r) => getTrajectories(r)));
+  if (stale()) return;
   const stylesList = answers.map((a) => runStyles(a.runs));
   if (sc.compare) stylesList[1] = stylesList[1].map((s) => ({ ...s, color: shade(s.base, -0.5), dash: "dash" }));
   const upto = (answer) => (sc.epochs ? answer.runs.map((r) => sc.epochs * updatesPerEpoch(answer.surface, r)) : null);
   await Promise.all([
-    drawMap($("sc-map"), sc.request, answers[0], stylesList[0], sc.coincide, upto(answers[0]), sc),
-    sc.compare ? drawMap($("sc-map2"), sc.compare, answers[1], stylesList[1], [], null, sc, ["w'", "b'"]) : null,
+    drawMap($("sc-map"), sc.request, answers[0], stylesList[0], sc.coincide, upto(answers[0]), sc, undefined, stale),
+    sc.compare ? drawMap($("sc-map2"), sc.compare, answers[1], stylesList[1], [], null, sc, ["w'", "b'"], stale) : null,
   ]);
+  if (stale()) return;
   const positive = answers.every((a) => a.runs.every((r) => r.loss.every((v) => v > 0)));
   await Plotly.react($("sc-loss"), lossTraces(answers, stylesList, sc), { font: FONT, margin: { l: 55, r: 10, t: 10, b: 40 },
     yaxis: { type: positive ? "log" : "linear", exponentformat: "power", title: { text: t("lessons.loss") } },
@@ -204,15 +214,18 @@ async function showScenario(id) {
       title: { text: t("lessons.lr-chart"), font: { size: 13 } }, yaxis: { title: { text: t("lessons.lr") } },
       xaxis: { title: { text: dataset ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.28 } }, CONFIG);
   }
+  if (stale()) return;
   await Promise.all(["sc-map", "sc-map2", "sc-loss", "sc-lr"].filter((id) => !$(id).hidden && $(id)._fullLayout)
     .map((id) => Plotly.Plots.resize($(id))));
+  if (stale()) return;
   document.body.dataset.scenario = sc.id;
 }
 
 // --- EWA -----------------------------------------------------------------------------------------
 
-async function drawEwaInto(div, body) {
+async function drawEwaInto(div, body, stale = () => false) {
   const d = await post("api/v1/ewa", body);
+  if (stale()) return d;
   const x = d.dates || d.series.map((_, i) => i + 1);
   const traces = [{ x, y: d.series, mode: "markers", name: t("lessons.ewa.data"), marker: { size: 3, color: "#999" } }];
   d.averages.forEach((a, i) => {
@@ -305,7 +318,7 @@ function axisLayout(body) {
     yaxis: { title: { text: body.y_param.name }, type: body.y_param.name === "batch_size" ? "log" : "linear" } };
 }
 
-async function runSweep(body, div, quiet = false) {
+async function runSweep(body, div, quiet = false, stale = () => false) {
   $("sw-error").textContent = "";
   $("sw-progress").value = 0;
   const res = await fetch("api/v1/sweeps/stream", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -319,6 +332,7 @@ async function runSweep(body, div, quiet = false) {
   let result = null;
   for (;;) {
     const { value, done } = await reader.read();
+    if (stale()) { reader.cancel().catch(() => {}); return null; } // another lesson was chosen: stop the work
     if (done) break;
     buf += dec.decode(value, { stream: true });
     let cut;

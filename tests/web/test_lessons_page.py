@@ -201,3 +201,25 @@ def test_a_lesson_opens_in_the_studio_with_the_same_runs(watched, live_server):
             assert got["schedule"]["name"] == want["schedule"]["name"] and got["schedule"]["params"] == want["schedule"]["params"]
             assert got["schedule"]["warmup_steps"] == want["schedule"].get("warmup_steps", 0)
     assert watched.errors == []
+
+
+def test_the_last_lesson_chosen_stays_drawn_when_an_earlier_one_answers_late(watched, live_server):
+    """A learner clicks a lesson, then another before the first has loaded: the first must not draw
+    over the second when its answer arrives (it did: the Chinese walk through the lessons stalled)."""
+    ready(watched, f"{live_server}/lessons#scenario=plateau")
+    held = []
+    watched.route("**/api/v1/trajectories", lambda route: route.continue_() if held else held.append(route))
+    watched.click('#scenario-list a[data-id="momentum-bowl"]')
+    watched.wait_for_function("() => document.body.dataset.scenario === ''")
+    assert len(held) == 1
+    show(watched, "ewa-bias-correction")
+    with watched.expect_event("requestfinished", lambda r: "/api/v1/trajectories" in r.url):
+        held[0].continue_()
+    watched.wait_for_load_state("networkidle")
+    assert watched.evaluate("document.body.dataset.scenario") == "ewa-bias-correction"
+    title = next(s["title"] for s in watched.evaluate("() => window.optivizLessons.scenarios") if s["id"] == "ewa-bias-correction")
+    assert watched.inner_text("#sc-title") == title
+    assert watched.is_hidden("#sc-map")
+    names = watched.evaluate("() => document.getElementById('sc-loss').data.map(t => t.name)")
+    assert names and all("Momentum" not in (n or "") for n in names), names
+    assert watched.errors == []
