@@ -42,8 +42,12 @@ system-deps:
 	fi
 
 # the export round trips run the exported PyTorch / optax scripts in .venv-torch (never a runtime dependency)
+# Two passes: the tests that time nothing on two workers (browsers mostly wait on playback), then
+# the `serial` ones (load, deadlines, proxy, image, timed checks) alone on a quiet machine.
+TEST_ENV := OPTIVIZ_TORCH_PYTHON=$(CURDIR)/.venv-torch/bin/python OPTIVIZ_REQUIRE_TORCH=1
 test: $(VENV)/.dev-installed $(VENV)/.kernels system-deps .venv-torch/.installed
-	OPTIVIZ_TORCH_PYTHON=$(CURDIR)/.venv-torch/bin/python OPTIVIZ_REQUIRE_TORCH=1 $(PY) -m pytest
+	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile -m "not serial"
+	$(TEST_ENV) $(PY) -m pytest -m serial
 
 # torch and JAX/optax only as the benchmarks' baselines and the export round trips, in their own venv
 # (never runtime dependencies; torch from this machine's local wheel)

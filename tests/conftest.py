@@ -42,3 +42,13 @@ def parse_sse(text: str) -> list[tuple[str, Any]]:
         if data:
             events.append((name, strict_loads("\n".join(data))))
     return events
+
+
+SERIAL_DIRS = ("deploy",)  # load, deadlines, proxies and images: measured on a machine doing nothing else
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything under tests/deploy is `serial` (see `make test`)."""
+    for item in items:
+        if item.path.parent.name in SERIAL_DIRS:
+            item.add_marker(pytest.mark.serial)

@@ -37,6 +37,7 @@ def server():
     stop(proc)
 
 
+@pytest.mark.serial  # timed: the first events long before the end
 def test_gzip_on_the_wire_and_streams_arrive_incrementally(server) -> None:
     req = urllib.request.Request(f"{server}/api/v1/trajectories", data=json.dumps(BIG).encode(), method="POST",
                                  headers={"content-type": "application/json", "accept-encoding": "gzip"})

@@ -79,6 +79,7 @@ def test_a_flood_of_errors_is_capped(client) -> None:
     assert len(r.content) < 5_000
 
 
+@pytest.mark.serial  # timed
 def test_a_body_of_many_fields_is_refused_before_validation(client) -> None:
     import time
 

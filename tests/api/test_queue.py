@@ -1,12 +1,25 @@
 """The heavy lane lets waiting work in cheapest first, and forgets waiters that give up."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import anyio
-import pytest
 
 from app.api.compute import CostQueue
 
 
-@pytest.mark.anyio
+def in_own_loop(fn):
+    """Run an async test in an event loop of its own thread (Playwright's sync API may hold the
+    main thread's loop when the browser tests share this worker)."""
+
+    def test() -> None:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(anyio.run, fn).result()
+
+    test.__name__, test.__doc__ = fn.__name__, fn.__doc__
+    return test
+
+
+@in_own_loop
 async def test_cheapest_waiting_work_goes_first() -> None:
     q = CostQueue(1)
     order: list[str] = []
@@ -26,7 +39,7 @@ async def test_cheapest_waiting_work_goes_first() -> None:
     assert q.running == 0 and q.waiting == 0
 
 
-@pytest.mark.anyio
+@in_own_loop
 async def test_a_waiter_that_gives_up_leaves_the_queue() -> None:
     q = CostQueue(1)
     await q.acquire(1.0)
@@ -37,8 +50,3 @@ async def test_a_waiter_that_gives_up_leaves_the_queue() -> None:
     assert q.running == 0
     await q.acquire(2.0)  # the slot is free again
     assert q.running == 1
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
