@@ -6,7 +6,7 @@ PORT   ?= 8000
 PYTHON ?= python3
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: run test bench system-deps clean
+.PHONY: run test test-deps bench system-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,10 @@ $(VENV)/.dev-installed: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-# compile the engine's kernels into the venv's cache once (the first request then loads them)
-$(VENV)/.kernels: $(VENV)/.installed $(wildcard app/engine/kernels/*.py) app/engine/surfaces.py
+# compile the engine's kernels into the venv's cache once (the first request then loads them);
+# `make test` compiles them after the dev install (KERNEL_AFTER), never beside a second pip run
+KERNEL_AFTER ?= $(VENV)/.installed
+$(VENV)/.kernels: $(KERNEL_AFTER) $(wildcard app/engine/kernels/*.py) app/engine/surfaces.py
 	$(PY) -m app.engine.kernels.warmup
 	@touch $@
 
@@ -41,11 +43,16 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# the installs side by side: dev extras then kernels | Debian packages | torch + JAX venv
+test-deps:
+	@$(MAKE) --no-print-directory -j3 KERNEL_AFTER=$(VENV)/.dev-installed $(VENV)/.kernels system-deps .venv-torch/.installed
+
 # the export round trips run the exported PyTorch / optax scripts in .venv-torch (never a runtime dependency)
+TEST_ENV := OPTIVIZ_TORCH_PYTHON=$(CURDIR)/.venv-torch/bin/python OPTIVIZ_REQUIRE_TORCH=1
+
 # Two passes: the tests that time nothing on two workers (browsers mostly wait on playback), then
 # the `serial` ones (load, deadlines, proxy, image, timed checks) alone on a quiet machine.
-TEST_ENV := OPTIVIZ_TORCH_PYTHON=$(CURDIR)/.venv-torch/bin/python OPTIVIZ_REQUIRE_TORCH=1
-test: $(VENV)/.dev-installed $(VENV)/.kernels system-deps .venv-torch/.installed
+test: test-deps
 	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile -m "not serial"
 	$(TEST_ENV) $(PY) -m pytest -m serial
 
