@@ -381,6 +381,17 @@ function logTicks(values) {
   return { dtick: Math.max(1, Math.ceil(decades / 6)), tick0: 0, exponentformat: "power", minor: { showgrid: false } };
 }
 
+// The cycled momentum's axis: on the right of the lr chart, over the values' span, three ticks.
+function momentumAxis(values) {
+  let lo = Math.min(...values);
+  let hi = Math.max(...values);
+  const pad = Math.max(0.01, (hi - lo) * 0.08);
+  lo -= pad;
+  hi = Math.min(1, hi + pad);
+  return { overlaying: "y2", anchor: "x2", side: "right", range: [lo, hi], autorange: false, nticks: 4, tickformat: ".2f",
+    showgrid: false, zeroline: false, tickfont: { size: 10 } };
+}
+
 // Linked charts: loss (log), learning rate and gradient norm against iteration, with a cursor.
 // Three columns on a wide screen, three rows on a phone.
 export function drawCharts(div, model, it, runIndices) {
@@ -440,13 +451,13 @@ export function drawCharts(div, model, it, runIndices) {
     annotations: [title("x", "studio.plot.loss", "loss"),
       title("x2", momentum ? "studio.plot.lr_momentum" : "studio.plot.lr", momentum ? "learning rate · momentum (dotted)" : "learning rate"),
       title("x3", "studio.plot.grad_norm", "gradient norm")],
-    grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.2 } : { rows: 1, columns: 3, pattern: "independent", xgap: 0.12 },
+    grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.2 }
+      : { rows: 1, columns: 3, pattern: "independent", xgap: momentum ? 0.2 : 0.12 },
     hovermode: "x unified",
     xaxis: { title: stacked ? undefined : { text: it_ } }, xaxis2: { title: stacked ? undefined : { text: it_ } }, xaxis3: { title: { text: it_ } },
     yaxis: { type: positive ? "log" : "linear", ...(positive ? logTicks(losses.flat()) : {}) },
     yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi]) } : { rangemode: "tozero", exponentformat: "power", ...lrFlat },
-    ...(momentum ? { yaxis4: { overlaying: "y2", anchor: "x2", side: "right", range: [Math.min(0.5, ...moms.flat()) - 0.02, 1],
-      showgrid: false, zeroline: false, tickfont: { size: 10 } } } : {}),
+    ...(momentum ? { yaxis4: momentumAxis(moms.flat()) } : {}),
     yaxis3: { type: "log", ...logTicks(norms.flat()) },
     shapes: [cursor("x"), cursor("x2"), cursor("x3")],
   }, { ...CONFIG, modeBarButtonsToRemove: REMOVE });
