@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from app.engine import deadline as _deadline
 from app.engine.kernels import drive, loop, rules
 from app.engine.schedules import Plateau, ScheduleSpec, one_cycle_momentum
 
@@ -112,6 +113,12 @@ class PlateauRun:
         return t, whole, status
 
 
+def _take(whole: np.ndarray, j: int, one: np.ndarray) -> None:
+    """One update recorded (its rate, gradient, internals in column j; the new point in j + 1)."""
+    whole[loop.REC_LR :, j] = one[loop.REC_LR :, 0]
+    whole[:, j + 1] = one[:, 1]
+
+
 class CycledRun:
     """A `drive.SingleRun` whose first hyperparameter (the momentum) is set before every update."""
 
@@ -120,19 +127,35 @@ class CycledRun:
         kernel.CT, kernel.CI = drive._NO_TABLE, drive._NO_INDEX  # bias corrections from the current β₁
 
     def advance(self, t0: int, stop: int) -> tuple[int, np.ndarray, int]:
+        """As `drive.SingleRun.advance`: one loop call per update, each recorded into one array."""
         k = self.kernel
-        t, parts, status = t0, [], loop.RUNNING
+        whole = np.empty((loop.REC_ROWS, stop - t0 + 1))
+        one = np.empty((loop.REC_ROWS, 2))
+        t = t0
         while True:
+            if t % 64 == 0:
+                _deadline.check()
+            end = min(stop, t + 1)
             if t < k.steps:
                 k.H[0, 0] = self.moms[t]
-            end = min(stop, t + 1)
-            reached, rec, status = k.advance(t, end)
-            parts.append(rec)
-            t = reached
-            if status != loop.RUNNING or t >= stop:
-                break
-        whole = parts[0] if len(parts) == 1 else drive._join(parts)
-        return t, whole, status
+            drive._call(k.src, k.kind, k.H, k.noise, k.lrs, k.CT, k.CI, k.X, k.Y, k.F, k.S, k.status, k.taken, 0, 1, t,
+                        end, k.steps, k.tol, k.bound, True, one, k.clip)
+            j = t - t0
+            if k.status[0]:
+                reached = int(k.taken[0])
+                if reached > t:
+                    _take(whole, j, one)
+                elif j == 0:
+                    whole[: loop.REC_LR, 0] = (k.X[0], k.Y[0], k.F[0])
+                return reached, whole[:, : reached - t0 + 1], int(k.status[0])
+            if end == t:  # stop reached (no update)
+                if j == 0:
+                    whole[: loop.REC_LR, 0] = (k.X[0], k.Y[0], k.F[0])
+                return t, whole[:, : j + 1], loop.RUNNING
+            _take(whole, j, one)
+            t = end
+            if t >= stop:
+                return t, whole[:, : t - t0 + 1], loop.RUNNING
 
 
 def advance_lanes(lanes: drive.Lanes, t0: int, stop: int, plateau: Plateau | None, moms: np.ndarray | None) -> None:

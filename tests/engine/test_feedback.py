@@ -77,20 +77,30 @@ def test_speculation_gives_the_same_bits_as_one_update_per_call(client, monkeypa
     assert len(set(fast["lr"])) > 5  # it did reduce, several times
 
 
-def test_stream_equals_the_json_answer(client) -> None:
-    """Streamed in chunks (the studio), a plateau run is the one the JSON answer gives."""
+@pytest.mark.parametrize("run", [
+    {"optimizer": "gd", "params": {"lr": 2.0},
+     "schedule": {"name": "reduce_on_plateau", "params": {"patience": 5, "factor": 0.5}}},
+    {"optimizer": "adam", "params": {"lr": 0.2}, "schedule": {"name": "one_cycle", "params": {"total_steps": 300,
+                                                                                               "cycle_momentum": True}}},
+])
+def test_stream_equals_the_json_answer(client, run) -> None:
+    """Streamed in chunks (the studio), the run is the one the JSON answer gives."""
     from app.api.schemas import TrajectoryRequest
     from app.api.service import build_problem, iter_stream
 
-    body = {"surface": "plateau", "start": [3.0, 2.5], "steps": 300,
-            "runs": [{"optimizer": "gd", "params": {"lr": 2.0},
-                      "schedule": {"name": "reduce_on_plateau", "params": {"patience": 5, "factor": 0.5}}}]}
+    body = {"surface": "plateau", "start": [3.0, 2.5], "steps": 300, "include_state": True, "runs": [run]}
     whole = client.post("/api/v1/trajectories", json=body).json()["runs"][0]
-    lrs: list[float] = []
+    got: dict[str, list] = {k: [] for k in ("x", "y", "loss", "lr", "grad_norm", "momentum")}
+    mx: list[float] = []
     for event, data in iter_stream(build_problem(TrajectoryRequest.model_validate(body))):
         if event == "points":
-            lrs.extend(data["lr"])
-    assert lrs == whole["lr"] and len(set(lrs)) > 3
+            for k in got:
+                got[k].extend(data.get(k, []))
+            mx.extend(data["state"]["mx"] or [])
+    for k, v in got.items():
+        assert v == whole.get(k, []), k
+    assert mx == (whole["state"]["mx"] or [])
+    assert len(set(got["lr"])) > 3
 
 
 def test_plateau_on_a_dataset_steps_once_per_epoch(client) -> None:
