@@ -118,8 +118,8 @@ def surface_tree(problem: Problem) -> Node:
     s = problem.surface
     if isinstance(s, DatasetSurface):
         raise NotExportable(
-            "dataset surfaces are not exported as code yet (their mini-batch order would have to be "
-            "reproduced as well); use the JSON or curl export"
+            "the optax script covers analytic surfaces; the PyTorch script reproduces dataset surfaces (their data "
+            "and mini-batch order)"
         )
     if s.id == "custom":
         text = s.extra.get("expression") or s.formula
@@ -657,12 +657,37 @@ OPTAX_SCHEDULES: dict[str, Callable[[dict[str, Any], float], str]] = {
 }
 
 
-def _optax_schedule(run: RunConfig) -> str:
-    make = OPTAX_SCHEDULES.get(run.schedule.id)
+OPTAX_SCHEDULES.update({
+    "linear": lambda p, lr: (
+        f"lambda t: {lr!r} * ({p['start_factor']!r} + ({p['end_factor']!r} - {p['start_factor']!r}) * "
+        f"jnp.minimum(t, {p['total_iters']!r}) / {p['total_iters']!r})"
+    ),
+    "constant_factor": lambda p, lr: (
+        f"lambda t: {lr!r} * jnp.where(t < {p['total_iters']!r}, {p['factor']!r}, 1.0)"
+    ),
+})
+
+
+def _optax_one(spec_id: str, params: dict[str, Any], lr: float) -> str:
+    if spec_id == "reduce_on_plateau":
+        raise NotExportable("optax's reduce_on_plateau scales the updates, not the rate, and averages the losses "
+                            "it reads: use the PyTorch script")
+    make = OPTAX_SCHEDULES.get(spec_id)
     if make is None:
-        raise NotExportable(f"no optax schedule for {run.schedule.id!r} in the exporter yet; use the PyTorch script")
+        raise NotExportable(f"no optax schedule for {spec_id!r} in the exporter yet; use the PyTorch script")
+    return make(params, lr)
+
+
+def _optax_schedule(run: RunConfig) -> str:
     lr = run.params["lr"]
-    main = make(run.schedule_params, lr)
+    if run.chain:  # SequentialLR: each link from its milestone on, from its own step 0 (float64 lambdas)
+        out = _optax_one(run.schedule.id, run.schedule_params, lr)
+        for c in run.chain:
+            nxt = _optax_one(c.spec.id, c.params, lr)
+            out = (f"(lambda a, b: lambda t: jnp.where(t < {c.milestone!r}, a(t), b(jnp.maximum(t - {c.milestone!r}, 0))))"
+                   f"({out}, {nxt})")
+        return out
+    main = _optax_one(run.schedule.id, run.schedule_params, lr)
     w = run.warmup_steps
     if not w:
         return main

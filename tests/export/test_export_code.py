@@ -297,6 +297,20 @@ def test_optax_round_trip_schedules(client, jax_py) -> None:
     _compare_script(client, {"surface": "elongated_bowl", "steps": 150, "runs": runs[:16]}, jax_py, "optax")
 
 
+def test_optax_round_trip_chains(client, jax_py) -> None:
+    runs = [{"optimizer": "adam", "params": {"lr": 0.05}, "label": "linear then cosine",
+             "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 30},
+                          "chain": [{"milestone": 30, "name": "cosine", "params": {"t_max": 120}}]}},
+            {"optimizer": "gd", "params": {"lr": 0.3}, "label": "three links",
+             "schedule": {"name": "constant_factor", "params": {"factor": 0.5, "total_iters": 50},
+                          "chain": [{"milestone": 20, "name": "step", "params": {"step_size": 15, "gamma": 0.5}},
+                                    {"milestone": 90, "name": "exponential", "params": {"gamma": 0.98}}]}}]
+    _compare_script(client, {"surface": "elongated_bowl", "steps": 150, "runs": runs}, jax_py, "optax")
+    plateau = {"surface": "round_bowl", "runs": [{"optimizer": "adam", "schedule": {"name": "reduce_on_plateau"}}]}
+    ex = client.post("/api/v1/export", json=plateau).json()
+    assert ex["optax"] is None and "PyTorch" in ex["notes"]["optax"] and ex["torch"]
+
+
 def test_optax_says_why_not(client) -> None:
     body = client.post("/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": "adam", "params": {"amsgrad": True}}]}).json()
     assert body["optax"] is None and "amsgrad" in body["notes"]["optax"] and body["torch"]
