@@ -30,6 +30,7 @@ from app.engine.schedules import Link
 from app.engine.surfaces import Surface
 from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
 
+
 ComputeTimeout = DeadlineExceeded  # the request's computation ran past its time limit
 
 

@@ -25,13 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from app.engine import tuning  # noqa: F401  (heap settings for the lockstep path)
+from app.engine.backend import ARRAY, SCALAR
 from app.engine import cost as _cost
 from app.engine import deadline as _deadline
-from app.engine import (
-    feedback,
-    tuning,  # noqa: F401  (heap settings for the lockstep path)
-)
-from app.engine.backend import ARRAY, SCALAR
+from app.engine import feedback
 from app.engine.datasets import DatasetSurface, batch_rows, grad_rows, loss_rows
 from app.engine.kernels import drive, loop, rules
 from app.engine.optimizers import OptimizerSpec
