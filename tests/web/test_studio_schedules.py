@@ -100,3 +100,19 @@ def test_noise_ellipse_for_every_visible_run(watched, live_server) -> None:
     page.locator("#map").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "studio_noise_every_run.png"))
     assert page.errors == [] and page.foreign == []
+
+
+def test_schedule_controls_in_chinese(watched, live_server) -> None:
+    page = watched
+    runs = [{"o": "adam", "p": {"lr": 0.05}, "s": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 30},
+                                                  "chain": [{"milestone": 30, "name": "cosine", "params": {"t_max": 270}}]}},
+            {"o": "adam", "p": {"lr": 0.3}, "s": {"name": "reduce_on_plateau", "params": {"patience": 3}}}]
+    page.goto(live_server + "/?lang=zh" + _link("rosenbrock", runs, "&p=-1.2,1")[1:])
+    settled(page)
+    assert page.inner_text('button[data-action="chain-add"][data-run="0"]') == "+ 之后接另一个调度"
+    assert "然后" in page.inner_text('[data-run="0"] .chain-link')
+    assert "scheduler.step(loss)" in page.inner_text('[data-run="1"] .sched .hint')
+    assert "平台期降低" in page.inner_text('[data-run="1"] .sched summary')
+    page.locator('[data-run="1"] .sched').scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "studio_schedules_zh.png"), full_page=False)
+    assert page.errors == [] and page.foreign == []
