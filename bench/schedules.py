@@ -37,7 +37,7 @@ def _sweep(schedule: dict) -> float:
         "schedule": schedule, "x_param": {"name": "lr", "min": 1e-3, "max": 0.5, "n": 40, "scale": "log"},
         "y_param": {"name": "beta1", "min": 0.5, "max": 0.99, "n": 12}})
     t0 = time.perf_counter()
-    job, _, _ = _build_sweep(req)
+    job = _build_sweep(req)[0]
     job.run_to_end()
     return time.perf_counter() - t0
 
