@@ -47,6 +47,7 @@ export function createInspector(onCurvature = () => {}) {
     const box = $("curv-text");
     if (!$("curv-show").checked) { api.curvature = api.noise = null; box.textContent = ""; marks(null); onCurvature(); return; }
     if (res.surface?.kind === "dataset") { noiseAt(surface, data, key, res); return; }
+    api.noise = null; // no mini-batches here: no ellipses left from a data set shown before
     let c = null;
     try {
       c = await getCurvature({ surface, point });
