@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from app.engine.backend import ARRAY
+from app.engine.feedback import momentum_name
 from app.engine.runner import Problem
 
 Pair = tuple[float, float]
@@ -154,14 +155,24 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
         out.update(known=False, note=f"no inspector for the optimizer {cfg.optimizer.id!r} yet",
                    lines=[{"symbol": "Δθ", "formula": "Δθ", "x": float(step[0]), "y": float(step[1])}])
         return out
+    moms = res.get("momentum")  # a schedule that cycles the momentum: the rule's first hyperparameter per update
+    name = momentum_name(cfg.optimizer) if moms is not None else None
+
+    def params_at(k: int) -> dict[str, Any]:
+        return cfg.params if name is None else {**cfg.params, name: float(moms[k])}
+
     opt = cfg.optimizer.build(ARRAY, cfg.params)
     p = np.array([res["x"][0], res["y"][0]], dtype=float)
     state = opt.init(p)
     for k in range(t):  # replay the updates before t on the gradients the run used
+        if name is not None:
+            opt = cfg.optimizer.build(ARRAY, params_at(k))
         p, state = opt.update(np.array([gx[k], gy[k]]), state, p, lrs[k])
     before = state
+    if name is not None:
+        opt = cfg.optimizer.build(ARRAY, params_at(t))
     p_new, after = opt.update(g, before, p, lrs[t])
-    ctx = {"params": cfg.params, "before": before, "after": after, "lr": float(lrs[t]), "t": t, "theta": p,
+    ctx = {"params": params_at(t), "before": before, "after": after, "lr": float(lrs[t]), "t": t, "theta": p,
            "step": p_new - p}
     # formulas are shared by both languages: noise ξ ~ N(0, σ²), a mini-batch B
     gline = "g = ∇f(θ) + ξ" if cfg.noise_std else ("g = ∇f_B(θ)" if cfg.batch_size else "g = ∇f(θ)")

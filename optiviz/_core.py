@@ -64,6 +64,7 @@ class RunResult:
     steps_taken: int
     batch_size: int | None = None
     batch_loss: np.ndarray | None = None
+    momentum: np.ndarray | None = None  # per update, when the schedule cycles it (one_cycle cycle_momentum)
     state: dict[str, np.ndarray | None] | None = None  # internals per update (include_state=True)
 
     @classmethod
@@ -75,6 +76,7 @@ class RunResult:
                    lr=arr(run["lr"]), grad_norm=arr(run["grad_norm"]), status=run["status"],
                    steps_taken=run["steps_taken"], batch_size=run.get("batch_size"),
                    batch_loss=None if run.get("batch_loss") is None else arr(run["batch_loss"]),
+                   momentum=None if run.get("momentum") is None else arr(run["momentum"]),
                    state=None if state is None else {k: None if v is None else arr(v) for k, v in state.items()})
 
     def __repr__(self) -> str:
@@ -92,6 +94,8 @@ class RunResult:
         out.update(x=self.x, y=self.y, loss=self.loss, lr=self.lr, grad_norm=self.grad_norm)
         if self.batch_loss is not None:
             out["batch_loss"] = self.batch_loss
+        if self.momentum is not None:
+            out["momentum"] = self.momentum
         if self.state is not None:
             out["state"] = self.state
         out["status"], out["steps_taken"] = self.status, self.steps_taken
@@ -187,7 +191,7 @@ def studio_url(res: Result, base: str) -> str:
     for asked, done in zip(req["runs"], res.runs, strict=True):
         o: dict[str, Any] = {"o": done.optimizer, "p": done.params}
         sched = done.schedule
-        if sched["name"] != "constant" or sched["warmup_steps"]:
+        if sched["name"] != "constant" or sched["warmup_steps"] or sched.get("chain"):
             o["s"] = sched
         if asked.get("batch_size"):
             o["b"] = asked["batch_size"]

@@ -110,6 +110,24 @@ def check_surface_id(v: Any) -> Any:
     return v
 
 
+MAX_CHAIN = 8
+
+
+class ChainLinkRequest(StrictModel):
+    """One more schedule of a chain: from step ``milestone`` on, it runs from its own step 0."""
+
+    milestone: StrictInt = Field(ge=1, le=MAX_STEPS, description="The step (epoch) at which this schedule takes over.")
+    name: ScheduleId = Field(description="Schedule id (see GET /api/v1/schedules); not one that reads the loss.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Its parameters; omitted ones default.")
+
+    @model_validator(mode="after")
+    def _params(self) -> ChainLinkRequest:
+        if SCHEDULES[self.name].reads_loss:
+            raise ValueError(f"'{self.name}' reads the loss and cannot be chained (torch's SequentialLR refuses it too)")
+        self.params = SCHEDULES[self.name].resolve(self.params, "schedule")
+        return self
+
+
 class ScheduleRequest(StrictModel):
     name: ScheduleId = Field("constant", description="Schedule id (see GET /api/v1/schedules).")
     params: dict[str, Any] = Field(default_factory=dict, description="Schedule parameters; omitted ones default.")
@@ -119,10 +137,29 @@ class ScheduleRequest(StrictModel):
     per: Literal["step", "epoch"] = Field(
         "step", description="What t counts: updates, or epochs (dataset surfaces only)."
     )
+    chain: list[ChainLinkRequest] = Field(
+        default_factory=list, max_length=MAX_CHAIN,
+        description="torch SequentialLR: further schedules, each from its milestone on (increasing), restarted at "
+        "its step 0 there. Instead of warmup_steps (chain a 'linear' one first). Empty: this schedule alone.",
+    )
 
     @model_validator(mode="after")
     def _params(self) -> ScheduleRequest:
-        self.params = SCHEDULES[self.name].resolve(self.params, "schedule")
+        spec = SCHEDULES[self.name]
+        self.params = spec.resolve(self.params, "schedule")
+        if self.chain:
+            if spec.reads_loss:
+                raise ValueError(f"'{self.name}' reads the loss and cannot be chained (torch's SequentialLR refuses it "
+                                 "too)")
+            if self.warmup_steps:
+                raise ValueError("warmup_steps and chain do not combine: make a 'linear' schedule the first of the chain")
+            milestones = [link.milestone for link in self.chain]
+            if milestones != sorted(set(milestones)):
+                raise ValueError(f"chain milestones must increase, got {milestones}")
+            if any(p.get("cycle_momentum") for p in (self.params, *(link.params for link in self.chain))):
+                raise ValueError("cycle_momentum applies to a one_cycle schedule on its own, not in a chain")
+        if spec.reads_loss and self.warmup_steps:
+            raise ValueError(f"'{self.name}' reads the loss: it takes no warm-up (torch cannot chain it either)")
         return self
 
 
@@ -252,6 +289,8 @@ class SchedulePublic(BaseModel):
     formula: str
     description: str
     reference: str
+    reads_loss: bool = Field(False, description="The rate depends on the run's losses (ReduceLROnPlateau): no "
+                             "preview without a run.")
     params: list[ParamPublic]
 
 

@@ -24,7 +24,9 @@ from app.engine.backend import ARRAY
 from app.engine.datasets import DatasetSurface
 from app.engine.deadline import DeadlineExceeded
 from app.engine.expression import Expression, ExpressionError, parse_expression
+from app.engine.feedback import CYCLED_KINDS
 from app.engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
+from app.engine.schedules import Link
 from app.engine.surfaces import Surface
 from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
 
@@ -164,6 +166,10 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
         )
     if sched is not None and sched.per == "epoch" and not dataset:
         raise invalid(("runs", i, "schedule", "per"), "per='epoch' needs a dataset surface", "epoch")
+    if sched is not None and sched.params.get("cycle_momentum") and spec.rule not in CYCLED_KINDS:
+        raise invalid(("runs", i, "schedule", "params", "cycle_momentum"),
+                      f"'{spec.id}' has no momentum or β₁ to cycle (optimizers with one: "
+                      f"{', '.join(o.id for o in OPTIMIZERS.values() if o.rule in CYCLED_KINDS)})", True)
     label = run.label or spec.name
     labels[label] = labels.get(label, 0) + 1
     if labels[label] > 1 and not run.label:
@@ -180,6 +186,7 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
         label=label,
         clip_value=run.clip_value or 0.0,
         clip_norm=run.clip_norm or 0.0,
+        chain=tuple(Link(c.milestone, SCHEDULES[c.name], c.params) for c in sched.chain) if sched else (),
     )
 
 
@@ -209,6 +216,10 @@ def run_public(cfg: RunConfig) -> dict[str, Any]:
         },
         "noise_std": cfg.noise_std,
     }
+    if cfg.chain:  # only when set, as clipping below
+        out["schedule"]["chain"] = [{"milestone": c.milestone, "name": c.spec.id,
+                                     "params": {k: list(v) if isinstance(v, tuple) else v for k, v in c.params.items()}}
+                                    for c in cfg.chain]
     if cfg.batch_size is not None:
         out["batch_size"] = cfg.batch_size
     if cfg.clip_value:  # only when set: the answers to requests without clipping are unchanged
@@ -284,11 +295,14 @@ class TrajectoryStream:
         }
         if tr.batch_loss is not None:
             ev["batch_loss"] = tr.batch_loss[u:]
+        if tr.momentum is not None:
+            ev["momentum"] = tr.momentum[u:]
         if tr.state is not None:
             ev["state"] = {k: None if v is None else v[u:] for k, v in tr.state.items()}
         self._sent_points[i], self._sent_updates[i] = len(tr.x), len(tr.lr)
         if self._trim:
-            for values in (tr.x, tr.y, tr.loss, tr.lr, tr.grad_norm, tr.batch_loss, *(tr.state or {}).values()):
+            for values in (tr.x, tr.y, tr.loss, tr.lr, tr.grad_norm, tr.batch_loss, tr.momentum,
+                           *(tr.state or {}).values()):
                 if values is not None:
                     values.clear()
             self._sent_points[i] = self._sent_updates[i] = 0

@@ -29,10 +29,11 @@ from app.engine import tuning  # noqa: F401  (heap settings for the lockstep pat
 from app.engine.backend import ARRAY, SCALAR
 from app.engine import cost as _cost
 from app.engine import deadline as _deadline
+from app.engine import feedback
 from app.engine.datasets import DatasetSurface, batch_rows, grad_rows, loss_rows
 from app.engine.kernels import drive, loop, rules
 from app.engine.optimizers import OptimizerSpec
-from app.engine.schedules import ScheduleSpec, learning_rates
+from app.engine.schedules import Link, ScheduleSpec, learning_rates
 from app.engine.surfaces import Surface
 
 CONVERGED, DIVERGED, MAX_STEPS, RUNNING = "converged", "diverged", "max_steps", "running"
@@ -53,6 +54,7 @@ class RunConfig:
     label: str = ""
     clip_value: float = 0.0  # gradient clipping (torch clip_grad_value_ / clip_grad_norm_), 0 = off
     clip_norm: float = 0.0
+    chain: tuple[Link, ...] = ()  # torch SequentialLR: further schedules from their milestones on
 
     @property
     def clip(self) -> tuple[float, float]:
@@ -78,6 +80,7 @@ class Trajectory:
     lr: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     batch_loss: list[float] | None = None
+    momentum: list[float] | None = None  # per update, when the schedule cycles it
     state: dict[str, list[float | None]] | None = None  # with include_state: one value per update
     status: str = RUNNING
     steps_taken: int = 0
@@ -86,6 +89,8 @@ class Trajectory:
         out: dict[str, Any] = {"x": self.x, "y": self.y, "loss": self.loss, "lr": self.lr, "grad_norm": self.grad_norm}
         if self.batch_loss is not None:
             out["batch_loss"] = self.batch_loss
+        if self.momentum is not None:
+            out["momentum"] = self.momentum
         if self.state is not None:
             out["state"] = self.state
         return out
@@ -126,13 +131,29 @@ def updates_per_epoch(surface: Surface, run: RunConfig) -> int:
     return 1
 
 
-def schedule_lrs(problem: Problem, run: RunConfig, base: Any = None) -> np.ndarray:
-    """The lr of every update 0..steps-1 (epochs counted when ``per == 'epoch'``)."""
+def _schedule_t(problem: Problem, run: RunConfig) -> np.ndarray:
     t = np.arange(problem.steps, dtype=np.int64)
     if run.per == "epoch":
         t = t // updates_per_epoch(problem.surface, run)
+    return t
+
+
+def schedule_lrs(problem: Problem, run: RunConfig, base: Any = None) -> np.ndarray:
+    """The lr of every update 0..steps-1 (epochs counted when ``per == 'epoch'``); for a schedule
+    that reads the loss, its starting rate (`app.engine.feedback`)."""
     base = run.params["lr"] if base is None else base
-    return learning_rates(run.schedule, run.schedule_params, base, t, run.warmup_steps)
+    return learning_rates(run.schedule, run.schedule_params, base, _schedule_t(problem, run), run.warmup_steps,
+                          run.chain)
+
+
+def schedule_momenta(problem: Problem, run: RunConfig) -> np.ndarray | None:
+    """The momentum (β or β₁) of every update when the schedule cycles it, else None."""
+    return feedback.momenta(run.schedule, run.schedule_params, _schedule_t(problem, run), run.warmup_steps)
+
+
+def plateau_every(problem: Problem, run: RunConfig) -> int:
+    """Updates between two steps of a scheduler that reads the loss."""
+    return updates_per_epoch(problem.surface, run) if run.per == "epoch" else 1
 
 
 def gradient_noise(problem: Problem, run: RunConfig) -> np.ndarray | None:
@@ -224,6 +245,15 @@ class ScalarRun:
             if src is not None
             else None
         )
+        self._moms = schedule_momenta(problem, run)
+        self._plateau = feedback.make_plateau(run.schedule, run.schedule_params, run.params["lr"], 1)
+        if self._kernel is not None and self._plateau is not None:
+            self._kernel = feedback.PlateauRun(self._kernel, self._plateau)
+        elif self._kernel is not None and self._moms is not None:
+            self._kernel = feedback.CycledRun(self._kernel, self._moms)
+        if self._moms is not None:
+            self._traj.momentum = []
+            self._mom_done = 0  # updates whose momentum is in the lists (a stream clears them)
         if self.dataset:
             self._traj.batch_loss = []
         if problem.include_state:
@@ -284,6 +314,8 @@ class ScalarRun:
         out: dict[str, Any] = {"x": points(loop.REC_X, tr.x[0]), "y": points(loop.REC_Y, tr.y[0]),
                                "loss": points(loop.REC_LOSS, tr.loss[0]), "lr": updates(loop.REC_LR),
                                "grad_norm": updates(loop.REC_GN)}
+        if tr.momentum is not None:
+            out["momentum"] = self._moms[: out["lr"].shape[0]]
         if tr.state is not None:
             out["state"] = {key: None if tr.state[key] is None else updates(row)
                             for key, row in zip(STATE_KEYS, _REC_STATE, strict=True)}
@@ -296,6 +328,9 @@ class ScalarRun:
         tr.loss.extend(rec[loop.REC_LOSS, 1 : k + 1].tolist())
         tr.lr.extend(rec[loop.REC_LR, :k].tolist())
         tr.grad_norm.extend(rec[loop.REC_GN, :k].tolist())
+        if tr.momentum is not None:
+            tr.momentum.extend(self._moms[self._mom_done : self._mom_done + k].tolist())
+            self._mom_done += k
         if tr.state is not None:
             for key, row in zip(STATE_KEYS, _REC_STATE, strict=True):
                 if tr.state[key] is not None:
@@ -327,6 +362,8 @@ class ScalarRun:
         gx = gy = None
         clip = self.run.clip
         clipping = clip != (0.0, 0.0)
+        plateau, moms = self._plateau, self._moms
+        every = plateau_every(problem, self.run)
         with np.errstate(all="ignore"):
             try:
                 while True:
@@ -346,6 +383,8 @@ class ScalarRun:
                     if clipping:
                         gx, gy = _clip(gx, gy, *clip, SCALAR)
                     lr = lrs[t]
+                    if moms is not None:
+                        ht[0, 0] = moms[t]
                     nx, *nsx, mx, ex = update(kind, ht, gx, t, *sx, x, lr)
                     ny, *nsy, my, ey = update(kind, ht, gy, t, *sy, y, lr)
                     f = float(model.loss(nx, ny))
@@ -361,7 +400,11 @@ class ScalarRun:
                     tr.lr.append(lr)
                     tr.grad_norm.append(math.hypot(gx, gy))
                     tr.batch_loss.append(cost)
+                    if moms is not None:
+                        tr.momentum.append(float(moms[t]))
                     t += 1
+                    if plateau is not None and t % every == 0 and plateau.step1(f):
+                        lrs[t:] = [float(plateau.lr[0])] * (len(lrs) - t)
             except (ArithmeticError, ValueError):
                 status = _failed(gx, gy)
         self._x, self._y, self._sx, self._sy, self.t = x, y, sx, sy, t
@@ -424,6 +467,9 @@ class LockstepRuns:
         self._row_params = {k: np.asarray(v, dtype=float).reshape(rows) for k, v in (row_params or {}).items()}
         self.idx = np.arange(rows)  # original row index of each active row
         self.t = 0
+        lr0 = self._row_params.get("lr", run.params["lr"])
+        self._plateau = feedback.make_plateau(run.schedule, run.schedule_params, lr0, rows)
+        self._moms = schedule_momenta(problem, run)
         src = drive.source(self.surface)
         self._lanes = self._compiled(src, starts) if src is not None else None
         if self._lanes is not None:
@@ -454,6 +500,7 @@ class LockstepRuns:
             else None
         )
         self._per_epoch = updates_per_epoch(self.surface, run)
+        self._every = plateau_every(problem, run)
 
     def _compiled(self, src: drive.Source, starts: np.ndarray) -> drive.Lanes:
         """The rows as lanes of the compiled loop (analytic surfaces and typed formulas)."""
@@ -486,6 +533,8 @@ class LockstepRuns:
         return self.surface.value(theta[0], theta[1], ARRAY)
 
     def _lr(self, t: int) -> Any:
+        if self._plateau is not None:
+            return self._plateau.lr[self.idx]
         if self._lrs is not None:
             return self._lrs[t]
         tt = np.array([t // self._per_epoch if self.run.per == "epoch" else t])
@@ -519,7 +568,10 @@ class LockstepRuns:
         problem, surface = self.problem, self.surface
         stop = min(self.t + n, problem.steps)
         if self._lanes is not None:
-            if self.idx.size:
+            if self.idx.size and (self._plateau is not None or self._moms is not None):
+                feedback.advance_lanes(self._lanes, self.t, stop, self._plateau, self._moms)
+                self.t = stop
+            elif self.idx.size:
                 self._lanes.advance(self.t, stop)
                 self.t = stop
             lanes = self._lanes
@@ -561,6 +613,9 @@ class LockstepRuns:
                 g = np.empty_like(theta)
                 g[0] = gx
                 g[1] = gy
+                if self._moms is not None:  # the cycled momentum: the rule's first hyperparameter
+                    self._params[feedback.momentum_name(self.run.optimizer)] = float(self._moms[self.t])
+                    self._opt = self.run.optimizer.build(ARRAY, self._params)
                 new_theta, new_state = self._opt.update(g, self.state, theta, self._lr(self.t))
                 if check_loss:
                     loss = self._loss(new_theta)
@@ -581,3 +636,7 @@ class LockstepRuns:
                         loss = np.broadcast_to(loss, ok.shape)[ok]
                 self.theta, self.state = new_theta, new_state
                 self.t += 1
+                if self._plateau is not None and self.t % self._every == 0 and self.idx.size:
+                    if loss is None:
+                        loss = self._loss(self.theta)
+                    self._plateau.step(np.broadcast_to(loss, self.idx.shape), self.idx)

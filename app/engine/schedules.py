@@ -12,6 +12,7 @@ with t − W.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -101,23 +102,21 @@ def constant_factor(t: np.ndarray, base: Any, factor: float, total_iters: int) -
     return base * (factor + (t >= total_iters) * (1.0 - factor))
 
 
-def one_cycle(t: np.ndarray, base: Any, total_steps: int, pct_start: float, anneal_strategy: str,
-              div_factor: float, final_div_factor: float, three_phase: bool) -> np.ndarray:
-    """torch OneCycleLR with max_lr = the run's lr (``base``): from max_lr/div_factor up to max_lr
-    in the first pct_start of total_steps, then down to max_lr/div_factor/final_div_factor (three
-    phases: back to the start first). Cosine or linear pieces. After total_steps (where torch
-    raises) the rate stays at its last value. Momentum is not cycled (the loop's β are constant)."""
-    base = np.asarray(base, dtype=float)
-    initial = base / div_factor
-    low = initial / final_div_factor
+def _one_cycle_phases(total_steps: int, pct_start: float, three_phase: bool, start: Any, peak: Any,
+                      low: Any) -> list[tuple[float, Any, Any]]:
+    """torch OneCycleLR's phases: (end step, value at its start, value at its end)."""
     if three_phase:
-        phases = [(float(pct_start * total_steps) - 1, initial, base),
-                  (float(2 * pct_start * total_steps) - 2, base, initial),
-                  (total_steps - 1, initial, low)]
-    else:
-        phases = [(float(pct_start * total_steps) - 1, initial, base), (total_steps - 1, base, low)]
+        return [(float(pct_start * total_steps) - 1, start, peak),
+                (float(2 * pct_start * total_steps) - 2, peak, start),
+                (total_steps - 1, start, low)]
+    return [(float(pct_start * total_steps) - 1, start, peak), (total_steps - 1, peak, low)]
+
+
+def _one_cycle_anneal(t: np.ndarray, total_steps: int, anneal_strategy: str,
+                      phases: list[tuple[float, Any, Any]]) -> np.ndarray:
+    """Each step's value from its phase, as torch's ``get_lr`` computes it (cos or linear pieces)."""
     t = np.minimum(t, total_steps - 1).astype(float)
-    out = np.zeros(np.broadcast(t, base).shape)
+    out = np.zeros(np.broadcast(t, np.asarray(phases[0][1], dtype=float)).shape)
     done = np.zeros(t.shape, dtype=bool)
     start_step = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -135,14 +134,115 @@ def one_cycle(t: np.ndarray, base: Any, total_steps: int, pct_start: float, anne
     return out
 
 
+def one_cycle(t: np.ndarray, base: Any, total_steps: int, pct_start: float, anneal_strategy: str,
+              div_factor: float, final_div_factor: float, three_phase: bool, cycle_momentum: bool = False,
+              base_momentum: float = 0.85, max_momentum: float = 0.95) -> np.ndarray:
+    """torch OneCycleLR with max_lr = the run's lr (``base``): from max_lr/div_factor up to max_lr
+    in the first pct_start of total_steps, then down to max_lr/div_factor/final_div_factor (three
+    phases: back to the start first). Cosine or linear pieces. After total_steps (where torch
+    raises) the rate stays at its last value. With ``cycle_momentum`` the momentum (β₁ of the Adam
+    family) runs the other way, from max_momentum down to base_momentum at the peak and back
+    (`one_cycle_momentum`)."""
+    base = np.asarray(base, dtype=float)
+    initial = base / div_factor
+    low = initial / final_div_factor
+    phases = _one_cycle_phases(total_steps, pct_start, three_phase, initial, base, low)
+    return _one_cycle_anneal(t, total_steps, anneal_strategy, phases)
+
+
+def one_cycle_momentum(t: np.ndarray, total_steps: int, pct_start: float, anneal_strategy: str, three_phase: bool,
+                       base_momentum: float, max_momentum: float, **_: Any) -> np.ndarray:
+    """torch OneCycleLR(cycle_momentum=True): the momentum (SGD's β, the Adam family's β₁) of each
+    step, max_momentum → base_momentum while the lr rises, back to max_momentum while it falls
+    (three phases: and it stays there during the final decay)."""
+    phases = _one_cycle_phases(total_steps, pct_start, three_phase, max_momentum, base_momentum, max_momentum)
+    if three_phase:
+        phases[2] = (phases[2][0], max_momentum, max_momentum)
+    return _one_cycle_anneal(np.asarray(t), total_steps, anneal_strategy, phases)
+
+
+class Plateau:
+    """torch ``ReduceLROnPlateau(mode="min")``, for one or many rows at once (NumPy arrays).
+
+    ``step(loss)`` is torch's ``scheduler.step(loss)``: a loss below best·(1 − threshold) (rel) or
+    best − threshold (abs) is the new best, else one more bad epoch; in the cooldown bad epochs
+    are not counted; after more than ``patience`` bad epochs the rate becomes
+    max(lr·factor, min_lr) (only if that lowers it by more than eps) and the cooldown starts.
+    The same float64 operations as torch, so the rates agree bit for bit.
+    """
+
+    def __init__(self, lr: Any, rows: int, factor: float, patience: int, threshold: float, threshold_mode: str,
+                 cooldown: int, min_lr: float, eps: float) -> None:
+        self.lr = np.broadcast_to(np.asarray(lr, dtype=float), (rows,)).copy()
+        self.best = np.full(rows, math.inf)
+        self.bad = np.zeros(rows, dtype=np.int64)
+        self.cool = np.zeros(rows, dtype=np.int64)
+        self.factor, self.patience, self.threshold = factor, patience, threshold
+        self.rel = threshold_mode == "rel"
+        self.cooldown, self.min_lr, self.eps = cooldown, min_lr, eps
+
+    def copy(self) -> Plateau:
+        out = Plateau.__new__(Plateau)
+        out.__dict__.update(self.__dict__)
+        for k in ("lr", "best", "bad", "cool"):
+            setattr(out, k, getattr(self, k).copy())
+        return out
+
+    def earliest(self) -> int:
+        """The fewest steps (losses fed) before the rate can next change, over all rows."""
+        need = np.where(self.cool > 0, self.cool + self.patience + 1, self.patience + 1 - self.bad)
+        return int(max(1, need.min())) if need.size else 1
+
+    def step1(self, loss: float) -> bool:
+        """`step` for a single row, on Python floats (a run's every update); True if the rate changed."""
+        best, bad, cool, lr = float(self.best[0]), int(self.bad[0]), int(self.cool[0]), float(self.lr[0])
+        if loss < (best * (1.0 - self.threshold) if self.rel else best - self.threshold):
+            best, bad = loss, 0
+        else:
+            bad += 1
+        if cool > 0:
+            cool -= 1
+            bad = 0
+        changed = False
+        if bad > self.patience:
+            new = max(lr * self.factor, self.min_lr)
+            if lr - new > self.eps:
+                self.lr[0], changed = new, True
+            cool, bad = self.cooldown, 0
+        self.best[0], self.bad[0], self.cool[0] = best, bad, cool
+        return changed
+
+    def step(self, loss: Any, rows: Any = slice(None)) -> np.ndarray:
+        """Feed one loss per row (of ``rows``); returns which of them changed their rate."""
+        loss = np.asarray(loss, dtype=float)
+        best, bad, cool, lr = self.best[rows], self.bad[rows], self.cool[rows], self.lr[rows]
+        with np.errstate(invalid="ignore"):
+            better = loss < (best * (1.0 - self.threshold) if self.rel else best - self.threshold)
+        best = np.where(better, loss, best)
+        bad = np.where(better, 0, bad + 1)
+        cooling = cool > 0
+        cool = np.where(cooling, cool - 1, cool)
+        bad = np.where(cooling, 0, bad)
+        reduce = bad > self.patience
+        new = np.maximum(lr * self.factor, self.min_lr)
+        changed = reduce & (lr - new > self.eps)
+        self.lr[rows] = np.where(changed, new, lr)
+        self.cool[rows] = np.where(reduce, self.cooldown, cool)
+        self.bad[rows] = np.where(reduce, 0, bad)
+        self.best[rows] = best
+        return changed
+
+
 @dataclass(frozen=True)
 class ScheduleSpec(Catalogued):
     fn: Callable[..., np.ndarray] | None = None
     reference: str = ""
+    reads_loss: bool = False  # the rate depends on the run's losses (no table of rates ahead)
 
     def public(self) -> dict[str, Any]:
         out = super().public()
         out["reference"] = self.reference
+        out["reads_loss"] = self.reads_loss
         return out
 
 
@@ -283,10 +383,17 @@ SCHEDULES: dict[str, ScheduleSpec] = {
                 ParamSpec("final_div_factor", 1e4, 1.0, 1e9, "f, the end is α/(d·f)", log_scale=True,
                           slider_max=1e6),
                 ParamSpec("three_phase", False, description="go back down to α/d before the final decay", kind="bool"),
+                ParamSpec("cycle_momentum", False, kind="bool",
+                          description="cycle the momentum (β, or β₁ of the Adam family) against the rate"),
+                ParamSpec("base_momentum", 0.85, 0.0, 1.0, "the momentum at the peak of the rate",
+                          max_exclusive=True, slider_max=0.999),
+                ParamSpec("max_momentum", 0.95, 0.0, 1.0, "the momentum at the start and the end",
+                          max_exclusive=True, slider_max=0.999),
             ),
-            "Warm up to the run's lr (the peak), then anneal far below the start (super-convergence).",
+            "Warm up to the run's lr (the peak), then anneal far below the start (super-convergence); "
+            "optionally the momentum moves the other way.",
             fn=one_cycle,
-            reference="torch OneCycleLR(max_lr=lr, cycle_momentum=False); momentum is not cycled",
+            reference="torch OneCycleLR(max_lr=lr, cycle_momentum=…)",
         ),
         ScheduleSpec(
             "linear",
@@ -313,19 +420,73 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             fn=constant_factor,
             reference="torch ConstantLR",
         ),
+        ScheduleSpec(
+            "reduce_on_plateau",
+            "Reduce on plateau",
+            "α ← max(α·f, α_min) after more than p steps without a loss below best·(1 − τ)",
+            (
+                ParamSpec("factor", 0.1, 0.0, 1.0, "f, the factor of each reduction", min_exclusive=True,
+                          max_exclusive=True),
+                ParamSpec("patience", 10, 0, 10_000_000, "p, bad steps (epochs) tolerated before a reduction",
+                          kind="int", slider_max=1000, slider_log=False),
+                ParamSpec("threshold", 1e-4, 0.0, 1e6, "τ, how much lower a loss must be to count as better",
+                          slider_max=1.0),
+                ParamSpec("threshold_mode", "rel", description="rel: below best·(1 − τ); abs: below best − τ",
+                          kind="choice", choices=("rel", "abs")),
+                ParamSpec("cooldown", 0, 0, 10_000_000, "steps (epochs) after a reduction before bad ones count",
+                          kind="int", slider_max=1000, slider_log=False),
+                ParamSpec("min_lr", 0.0, 0.0, 100.0, "α_min, the lowest rate", slider_max=1.0),
+                ParamSpec("eps", 1e-8, 0.0, 1.0, "a reduction smaller than this is skipped", slider_max=1e-3),
+            ),
+            "Reads the loss: cuts the rate by f when the loss has stopped falling for p steps (epochs on "
+            "dataset surfaces). Stepped after each update, or each epoch, with the loss at the new point.",
+            fn=None,
+            reference='torch ReduceLROnPlateau(mode="min"), scheduler.step(loss) after each update (epoch)',
+            reads_loss=True,
+        ),
     )
 }
+
+
+@dataclass(frozen=True)
+class Link:
+    """One more schedule of a chain (torch SequentialLR): from step ``milestone`` on, ``spec``
+    runs from its own step 0."""
+
+    milestone: int
+    spec: ScheduleSpec
+    params: dict[str, Any]
 
 
 MAX_WARMUP = 10_000_000
 
 
 def learning_rates(
-    spec: ScheduleSpec, params: dict[str, Any], base: Any, t: np.ndarray, warmup_steps: int = 0
+    spec: ScheduleSpec, params: dict[str, Any], base: Any, t: np.ndarray, warmup_steps: int = 0,
+    chain: tuple[Link, ...] = (),
 ) -> np.ndarray:
-    """lr at each index of ``t`` (steps or epochs), warm-up included."""
+    """lr at each index of ``t`` (steps or epochs), warm-up and chained schedules included.
+
+    A schedule that reads the loss has no closed form: its table is its starting rate, the run
+    (`app.engine.runner`) changes it as the losses come. A chain (torch ``SequentialLR``) runs
+    each link from its milestone on, restarted at its step 0 (torch steps it with ``epoch=0``
+    there: its closed form at 0, so the milestone's rate is the new link's first one)."""
     t = np.asarray(t, dtype=np.int64)
-    assert spec.fn is not None
+    if spec.fn is None:
+        return np.asarray(base, dtype=float) * np.ones(np.broadcast(t, np.asarray(base)).shape)
+    if chain:
+        links = (Link(0, spec, params), *chain)
+        # torch's OneCycleLR overwrites the optimizer's initial_lr with max_lr/div_factor when it is
+        # built: every other link of the chain then starts from that rate, not from the run's lr
+        cycles = [link.params["div_factor"] for link in links if link.spec.id == "one_cycle"]
+        other = base / cycles[-1] if cycles else base
+        out = np.zeros(np.broadcast(t, np.asarray(base)).shape)
+        for link in links:
+            assert link.spec.fn is not None
+            here = link.spec.fn(np.maximum(t - link.milestone, 0), base if link.spec.id == "one_cycle" else other,
+                                **link.params)
+            out = np.where(t >= link.milestone, here, out)
+        return out
     if warmup_steps <= 0:
         return spec.fn(t, base, **params)
     after = spec.fn(np.maximum(t - warmup_steps, 0), base, **params)

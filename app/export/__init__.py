@@ -10,6 +10,11 @@ What is known about each optimizer and schedule in torch/optax is written once, 
 ``TORCH_OPTIMIZERS``, ``OPTAX_OPTIMIZERS`` and ``TORCH_SCHEDULES`` below, keyed by the registry's
 ids. An id missing from a table (e.g. a newly registered optimizer) is not guessed: the export
 says so in ``notes`` and the script is ``null``.
+
+Dataset surfaces (PyTorch only): the script makes the same data and mini-batch order (the
+engine's own generator function and ``BatchOrder``, copied into it) and steps each scheduler after
+every update or after each epoch's last one (``per``); ReduceLROnPlateau gets the full-data loss
+at the new point, as in the engine (`app.engine.feedback`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 
 from app.engine.datasets import DatasetSurface
 from app.engine.expression import Bin, Call, Const, Neg, Node, Var, parse_expression
-from app.engine.runner import Problem, RunConfig
+from app.engine.runner import BatchOrder, Problem, RunConfig, updates_per_epoch
 
 # the built-in analytic surfaces in the formula language (checked against the engine's values in
 # tests/export/test_export.py, for every surface in the registry)
@@ -113,8 +118,8 @@ def surface_tree(problem: Problem) -> Node:
     s = problem.surface
     if isinstance(s, DatasetSurface):
         raise NotExportable(
-            "dataset surfaces are not exported as code yet (their mini-batch order would have to be "
-            "reproduced as well); use the JSON or curl export"
+            "the optax script covers analytic surfaces; the PyTorch script reproduces dataset surfaces (their data "
+            "and mini-batch order)"
         )
     if s.id == "custom":
         text = s.extra.get("expression") or s.formula
@@ -269,14 +274,61 @@ TORCH_SCHEDULES: dict[str, Callable[[dict[str, Any], float], str | None]] = {
         f"L.CyclicLR(opt, base_lr={lr!r}, max_lr={p['max_lr']!r}, step_size_up={p['step_size_up']!r}, "
         f"mode={p['mode']!r}, gamma={p['gamma']!r}, cycle_momentum=False)"
     ),
+    "one_cycle": lambda p, lr: (
+        f"L.OneCycleLR(opt, max_lr={lr!r}, total_steps={p['total_steps']!r}, pct_start={p['pct_start']!r}, "
+        f"anneal_strategy={p['anneal_strategy']!r}, div_factor={p['div_factor']!r}, "
+        f"final_div_factor={p['final_div_factor']!r}, three_phase={bool(p['three_phase'])!r}, "
+        f"cycle_momentum={bool(p['cycle_momentum'])!r}"
+        + (f", base_momentum={p['base_momentum']!r}, max_momentum={p['max_momentum']!r})" if p["cycle_momentum"] else ")")
+    ),
+    "linear": lambda p, lr: (
+        f"L.LinearLR(opt, start_factor={p['start_factor']!r}, end_factor={p['end_factor']!r}, "
+        f"total_iters={p['total_iters']!r})"
+    ),
+    "constant_factor": lambda p, lr: f"L.ConstantLR(opt, factor={p['factor']!r}, total_iters={p['total_iters']!r})",
+    # stepped with the loss at the new point (the run loop below calls step(loss) for it)
+    "reduce_on_plateau": lambda p, lr: (
+        f"L.ReduceLROnPlateau(opt, mode='min', factor={p['factor']!r}, patience={p['patience']!r}, "
+        f"threshold={p['threshold']!r}, threshold_mode={p['threshold_mode']!r}, cooldown={p['cooldown']!r}, "
+        f"min_lr={p['min_lr']!r}, eps={p['eps']!r})"
+    ),
 }
 
 
-def _torch_scheduler(run: RunConfig) -> str:
-    make = TORCH_SCHEDULES.get(run.schedule.id)
+def _updates(problem: Problem, run: RunConfig) -> int:
+    """Updates per step of a schedule (an epoch's when it counts epochs)."""
+    return updates_per_epoch(problem.surface, run) if run.per == "epoch" else 1
+
+
+def _one_torch_scheduler(spec_id: str, params: dict[str, Any], lr: float) -> str | None:
+    make = TORCH_SCHEDULES.get(spec_id)
     if make is None:
-        raise NotExportable(f"no torch.optim.lr_scheduler for the schedule {run.schedule.id!r} in the exporter yet")
-    main = make(run.schedule_params, run.params["lr"])
+        raise NotExportable(f"no torch.optim.lr_scheduler for the schedule {spec_id!r} in the exporter yet")
+    return make(params, lr)
+
+
+def _torch_scheduler(run: RunConfig, problem: Problem | None = None) -> str:
+    lr = run.params["lr"]
+    links = [(run.schedule.id, run.schedule_params), *((c.spec.id, c.params) for c in run.chain)]
+    starts = [0, *(c.milestone for c in run.chain)]
+    for (sid, p), begin, end in zip(links, starts, [*starts[1:], None], strict=True):
+        if problem is None or sid != "one_cycle":
+            continue
+        span = (end if end is not None else math.ceil(problem.steps / _updates(problem, run))) - begin
+        if span > p["total_steps"]:
+            raise NotExportable("torch's OneCycleLR raises after total_steps: set total_steps to at least the run's "
+                                "steps to export it")
+        if sid == "one_cycle" and run.warmup_steps:
+            raise NotExportable("torch's OneCycleLR resets the warm-up's start rate to lr/div_factor: chain a 'linear' "
+                                "schedule before it instead of a warm-up to export it")
+    if run.schedule_params.get("cycle_momentum") and run.optimizer.id == "momentum" and run.params["variant"] != "classic":
+        raise NotExportable("torch has no momentum to cycle in the course's ewa momentum: use variant 'classic' "
+                            "(torch SGD) to export it")
+    if run.chain:
+        subs = [_one_torch_scheduler(sid, p, lr) or "L.ConstantLR(opt, factor=1.0, total_iters=0)" for sid, p in links]
+        milestones = [c.milestone for c in run.chain]
+        return f"L.SequentialLR(opt, [{', '.join(subs)}], milestones={milestones!r})"
+    main = _one_torch_scheduler(run.schedule.id, run.schedule_params, lr)
     w = run.warmup_steps
     if not w:
         return main or "None"
@@ -285,6 +337,15 @@ def _torch_scheduler(run: RunConfig) -> str:
         main = "L.ConstantLR(opt, factor=1.0, total_iters=0)"
     return f"L.SequentialLR(opt, [{warm}, {main}], milestones=[{w}])"
 
+
+_STEP_SCHEDULER = '''
+def step_scheduler(sched, loss):
+    """After an update (an epoch): ReduceLROnPlateau reads the loss at the new point."""
+    if isinstance(sched, L.ReduceLROnPlateau):
+        sched.step(loss)
+    else:
+        sched.step()
+'''
 
 _TORCH_LOOP = '''
 def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=None):
@@ -316,9 +377,10 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
         lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
         before = p.detach().clone()
         opt.step()
+        new_loss = f(p[0], p[1]).item()
         if sched is not None:
-            sched.step()
-        if not (math.isfinite(f(p[0], p[1]).item()) and p.detach().abs().max().item() <= BOUND):
+            step_scheduler(sched, new_loss)
+        if not (math.isfinite(new_loss) and p.detach().abs().max().item() <= BOUND):
             status = "converged" if bool((p.grad == 0).all()) else "diverged"
             with torch.no_grad():
                 p.copy_(before)
@@ -346,8 +408,113 @@ _MAIN = [
 ]
 
 
+# --- dataset surfaces ---------------------------------------------------------------------------
+# The script makes the same data (the engine's own generator function, copied by inspect, with the
+# fixed data seed), draws the same mini-batches (the engine's BatchOrder class, copied the same
+# way, seeded with the request's seed) and writes each model's loss in torch; a checksum of the
+# data guards against a NumPy whose generator would differ.
+
+DATASET_LOSSES: dict[str, str] = {  # the batch cost of each dataset surface's model, over tensors x, y
+    "linear_regression": "0.5 * torch.mean((w * x + b - y) ** 2)",
+    "logistic_regression": "torch.mean(torch.logaddexp(torch.zeros_like(x), w * x + b) - y * (w * x + b))",
+}
+_DATASET_MAKERS = {"linear_regression": "_linear_data", "logistic_regression": "_logistic_data"}
+
+_DATASET_LOOP = '''
+def loss_on(p, idx):
+    """The cost of (w, b) = p on the samples idx (None: all of them, in stored order)."""
+    x, y = (X, Y) if idx is None else (X[idx], Y[idx])
+    w, b = p[0], p[1]
+    return LOSS(w, b, x, y)
+
+
+def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
+    """One run as the studio draws it: (w, b) after t updates, the full-data loss there; per update
+    the lr, the norm of the mini-batch gradient it used (after clipping) and that batch's cost. The
+    scheduler steps after every update, or (per_epoch) after each epoch's last update."""
+    p = torch.tensor(START, requires_grad=True)
+    opt = make_optimizer(p)
+    sched = make_scheduler(opt)
+    order = BatchOrder(M, batch_size, SEED)
+    every = order.per_epoch if per_epoch else 1
+    out = {"x": [START[0]], "y": [START[1]], "loss": [loss_on(p, None).item()], "lr": [], "grad_norm": [],
+           "batch_loss": []}
+    status = "max_steps"
+    for t in range(STEPS + 1):
+        if TOLERANCE > 0:
+            opt.zero_grad()
+            loss_on(p, None).backward()
+            if p.grad.norm().item() < TOLERANCE:
+                status = "converged"  # the full-data gradient
+                break
+        if t == STEPS:
+            break
+        opt.zero_grad()
+        cost = loss_on(p, order.indices(t))
+        cost.backward()
+        if clip_value is not None:
+            torch.nn.utils.clip_grad_value_([p], clip_value)
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_([p], clip_norm)
+        lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
+        opt.step()
+        new_loss = loss_on(p, None).item()
+        if not (math.isfinite(new_loss) and math.isfinite(cost.item()) and p.detach().abs().max().item() <= BOUND):
+            status = "converged" if bool((p.grad == 0).all()) else "diverged"
+            break
+        if sched is not None and (t + 1) % every == 0:
+            step_scheduler(sched, new_loss)
+        out["lr"].append(lr)
+        out["grad_norm"].append(gnorm)
+        out["batch_loss"].append(cost.item())
+        out["x"].append(p[0].item())
+        out["y"].append(p[1].item())
+        out["loss"].append(new_loss)
+    out["status"], out["steps_taken"] = status, len(out["lr"])
+    return out
+'''
+
+
+def _dataset_source(problem: Problem) -> list[str]:
+    """The data, the batch order and the loss of a dataset surface, as script lines."""
+    import inspect
+
+    from app.engine import datasets
+
+    s = problem.surface
+    assert isinstance(s, DatasetSurface)
+    if s.id not in DATASET_LOSSES or getattr(s.model, "l2", 0.0):
+        raise NotExportable(f"no torch loss for the dataset surface {s.id!r} in the exporter yet")
+    maker = _DATASET_MAKERS[s.id]
+    data = s.model.data
+    return [
+        f"DATA_SEED = {datasets.DATA_SEED!r}  # fixed: the data set is part of the surface",
+        'Data = collections.namedtuple("Data", "x y")',
+        "",
+        "",
+        *inspect.getsource(getattr(datasets, maker)).strip("\n").splitlines(),
+        "",
+        "",
+        f"_data = {maker}()",
+        f"assert abs(float(_data.x.sum()) - {float(data.x.sum())!r}) < 1e-9 and "
+        f"abs(float(_data.y.sum()) - {float(data.y.sum())!r}) < 1e-9, \"this NumPy draws other data\"",
+        "X, Y = torch.from_numpy(_data.x), torch.from_numpy(_data.y)",
+        "M = X.shape[0]",
+        "",
+        "",
+        "def LOSS(w, b, x, y):",
+        f"    # {json.dumps(s.formula, ensure_ascii=True)}",
+        f"    return {DATASET_LOSSES[s.id]}",
+        "",
+        "",
+        *inspect.getsource(BatchOrder).strip("\n").splitlines(),
+        "",
+    ]
+
+
 def torch_script(problem: Problem) -> str:
-    tree = surface_tree(problem)
+    dataset = isinstance(problem.surface, DatasetSurface)
+    tree = None if dataset else surface_tree(problem)
     helpers: dict[str, str] = {}
     run_lines = []
     for run in problem.runs:
@@ -357,8 +524,12 @@ def torch_script(problem: Problem) -> str:
         ctor, helper = make(run.params)
         if helper:
             helpers[helper] = helper
-        sched = _torch_scheduler(run)
+        sched = _torch_scheduler(run, problem)
         clip = ", ".join(f"{v!r}" if v else "None" for v in run.clip)
+        if dataset:
+            run_lines.append(f"    ({run.label!r}, lambda p: {ctor},\n"
+                             f"     lambda opt: {sched}, {run.batch_size!r}, {run.per == 'epoch'!r}, {clip}),")
+            continue
         run_lines.append(
             f"    ({run.label!r}, lambda p: {ctor},\n"
             f"     lambda opt: {sched}, {float(run.noise_std)!r}, {clip}),"
@@ -369,6 +540,7 @@ def torch_script(problem: Problem) -> str:
         "Run: python this_file.py        (prints each run's end point; --json prints every array)",
         "Needs: torch, numpy.",
         '"""',
+        *(["import collections"] if dataset else []),
         "import json",
         "import math",
         "import sys",
@@ -382,19 +554,25 @@ def torch_script(problem: Problem) -> str:
         f"START = [{problem.start[0]!r}, {problem.start[1]!r}]",
         f"STEPS = {problem.steps!r}",
         f"TOLERANCE = {float(problem.tolerance)!r}  # stop when the true gradient's norm is below this (0: never)",
-        f"SEED = {problem.seed!r}  # seeds the gradient noise",
+        f"SEED = {problem.seed!r}  # seeds the " + ("mini-batch order" if dataset else "gradient noise"),
         f"BOUND = {problem.surface.bound!r}  # leaving |x|, |y| <= BOUND counts as diverged",
         "",
         "",
-        "def f(x, y):",
-        f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
-        f"    return {python_source(tree, 0)}",
+        *(_dataset_source(problem)[:-1] if dataset else [
+            "def f(x, y):",
+            f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
+            f"    return {python_source(tree, 0)}",
+        ]),
         "",
         "",
         *[line for h in helpers.values() for line in (*h.strip("\n").splitlines(), "", "")],
-        _TORCH_LOOP.strip("\n"),
+        _STEP_SCHEDULER.strip("\n"),
         "",
         "",
+        _DATASET_LOOP.strip("\n") if dataset else _TORCH_LOOP.strip("\n"),
+        "",
+        "",
+        "# (label, optimizer, scheduler, batch size, scheduler per epoch, clip by value, clip by norm)" if dataset else
         "# (label, optimizer, scheduler, gradient noise std, clip by value, clip by norm)",
         "RUNS = [",
         *run_lines,
@@ -479,12 +657,37 @@ OPTAX_SCHEDULES: dict[str, Callable[[dict[str, Any], float], str]] = {
 }
 
 
-def _optax_schedule(run: RunConfig) -> str:
-    make = OPTAX_SCHEDULES.get(run.schedule.id)
+OPTAX_SCHEDULES.update({
+    "linear": lambda p, lr: (
+        f"lambda t: {lr!r} * ({p['start_factor']!r} + ({p['end_factor']!r} - {p['start_factor']!r}) * "
+        f"jnp.minimum(t, {p['total_iters']!r}) / {p['total_iters']!r})"
+    ),
+    "constant_factor": lambda p, lr: (
+        f"lambda t: {lr!r} * jnp.where(t < {p['total_iters']!r}, {p['factor']!r}, 1.0)"
+    ),
+})
+
+
+def _optax_one(spec_id: str, params: dict[str, Any], lr: float) -> str:
+    if spec_id == "reduce_on_plateau":
+        raise NotExportable("optax's reduce_on_plateau scales the updates, not the rate, and averages the losses "
+                            "it reads: use the PyTorch script")
+    make = OPTAX_SCHEDULES.get(spec_id)
     if make is None:
-        raise NotExportable(f"no optax schedule for {run.schedule.id!r} in the exporter yet; use the PyTorch script")
+        raise NotExportable(f"no optax schedule for {spec_id!r} in the exporter yet; use the PyTorch script")
+    return make(params, lr)
+
+
+def _optax_schedule(run: RunConfig) -> str:
     lr = run.params["lr"]
-    main = make(run.schedule_params, lr)
+    if run.chain:  # SequentialLR: each link from its milestone on, from its own step 0 (float64 lambdas)
+        out = _optax_one(run.schedule.id, run.schedule_params, lr)
+        for c in run.chain:
+            nxt = _optax_one(c.spec.id, c.params, lr)
+            out = (f"(lambda a, b: lambda t: jnp.where(t < {c.milestone!r}, a(t), b(jnp.maximum(t - {c.milestone!r}, 0))))"
+                   f"({out}, {nxt})")
+        return out
+    main = _optax_one(run.schedule.id, run.schedule_params, lr)
     w = run.warmup_steps
     if not w:
         return main

@@ -14,6 +14,7 @@ export function createInspector(onCurvature = () => {}) {
   let shownKey = null;
   let timer = null;
   let chosen = null; // the run picked in the select (null: the first visible run)
+  let shownView = { vis: [], look: null, it: 0 }; // what was on screen for the shown key
 
   function options(vis, look) {
     const sel = $("inspect-run");
@@ -46,6 +47,7 @@ export function createInspector(onCurvature = () => {}) {
     const box = $("curv-text");
     if (!$("curv-show").checked) { api.curvature = api.noise = null; box.textContent = ""; marks(null); onCurvature(); return; }
     if (res.surface?.kind === "dataset") { noiseAt(surface, data, key, res); return; }
+    api.noise = null; // no mini-batches here: no ellipses left from a data set shown before
     let c = null;
     try {
       c = await getCurvature({ surface, point });
@@ -69,27 +71,44 @@ export function createInspector(onCurvature = () => {}) {
     onCurvature();
   }
 
-  // Dataset surfaces: the spread of the mini-batch gradient at the inspected point, drawn as the
-  // 2σ ellipse of where a plain SGD step of this α from here lands (plots.js draws model.noise).
+  // Dataset surfaces: the spread of the mini-batch gradient at each visible run's point of the
+  // scrubbed iteration, drawn in the run's colour as the 2σ ellipse of where a plain SGD step of
+  // its α (that update's rate) from there lands (plots.js draws model.noise); the numbers are the
+  // inspected run's.
   async function noiseAt(surface, data, key, res) {
     const box = $("curv-text");
-    const run = res.request.runs[data.run];
-    let n = null;
+    const { vis, look, it } = shownView;
+    const points = vis.map((i) => {
+      const d = res.runs[i];
+      if (i === data.run) return { run: i, theta: data.theta, lr: data.lr };
+      if (!d || !d.lr.length) return null;
+      const k = Math.min(it, d.lr.length - 1);
+      return { run: i, theta: [d.x[k], d.y[k]], lr: d.lr[k] };
+    }).filter((p) => p && Number.isFinite(p.theta[0]) && Number.isFinite(p.theta[1]));
+    let answers = null;
     try {
-      n = await getGradientNoise({ surface, point: data.theta, batch_size: run.batch_size ?? 1_000_000 });
+      answers = await Promise.all(points.map((p) => getGradientNoise({ surface, point: p.theta,
+        batch_size: res.request.runs[p.run].batch_size ?? 1_000_000 })));
     } catch (err) {
       if (key === shownKey) box.textContent = String(err.message || err);
       return;
     }
     if (key !== shownKey) return;
     const f = (v) => fmt(Number(v), 3);
-    const sd = n.axes.map((a) => a.length);
-    box.replaceChildren(el("div", {}, t("studio.noise.text", { b: n.batch_size, m: n.samples, s1: f(sd[1]), s2: f(sd[0]) })));
-    const c = [data.theta[0] - data.lr * n.mean[0], data.theta[1] - data.lr * n.mean[1]];
-    api.noise = { center: c, axes: n.axes.map((a) => ({ length: 2 * data.lr * a.length, direction: a.direction })) };
+    const mine = points.findIndex((p) => p.run === data.run);
+    const n = answers[mine];
+    if (n) {
+      const sd = n.axes.map((a) => a.length);
+      box.replaceChildren(el("div", {}, t("studio.noise.text", { b: n.batch_size, m: n.samples, s1: f(sd[1]), s2: f(sd[0]) })),
+        el("div", { class: "muted" }, t("studio.noise.every_run", { n: points.length })));
+    }
+    api.noise = points.map((p, k) => ({
+      run: p.run, color: look.runs[p.run]?.color, dash: look.runs[p.run]?.dash, batch_size: answers[k].batch_size,
+      center: [p.theta[0] - p.lr * answers[k].mean[0], p.theta[1] - p.lr * answers[k].mean[1]],
+      axes: answers[k].axes.map((a) => ({ length: 2 * p.lr * a.length, direction: a.direction })) }));
     api.curvature = null;
     $("inspector").dataset.curvature = "1";
-    if (window.optiviz) window.optiviz.noise = n; // for tests
+    if (window.optiviz) { window.optiviz.noise = n; window.optiviz.noises = api.noise; } // for tests
     onCurvature();
   }
 
@@ -121,9 +140,14 @@ export function createInspector(onCurvature = () => {}) {
       return;
     }
     const step = Math.min(it, d.lr.length - 1);
-    const key = JSON.stringify([res.gen, res.key, run, step, look.labels[run]]);
+    // on dataset surfaces every visible run's ellipse moves with the iteration
+    const dataset = res.surface?.kind === "dataset";
+    const longest = Math.max(...vis.map((i) => res.runs[i]?.lr.length || 0));
+    const key = JSON.stringify([res.gen, res.key, run, step, look.labels[run],
+      dataset ? [vis, Math.min(it, longest - 1), vis.map((i) => look.runs[i]?.color)] : 0]);
     if (key === shownKey) return;
     shownKey = key;
+    shownView = { vis: [...vis], look, it };
     $("inspector").dataset.ready = "0";
     clearTimeout(timer);
     timer = setTimeout(async () => {

@@ -271,10 +271,30 @@ function scheduleDefaults(s) {
   return { params, warmup: 0 };
 }
 
+// A schedule that reads the loss has no rate without a run: its chart is a run's (Adam at the
+// explorer's base rate on Himmelblau), with that run's loss dotted on a right axis.
+const LOSS_DEMO = { surface: "himmelblau", start: [-0.3, -0.9], optimizer: "adam" };
+
+async function drawLossSchedule(s, st, div) {
+  const run = { optimizer: LOSS_DEMO.optimizer, params: { lr: 0.1 }, schedule: { name: s.id, params: st.params } };
+  const d = (await post("api/v1/trajectories", { surface: LOSS_DEMO.surface, start: LOSS_DEMO.start, steps: 600, runs: [run] })).runs[0];
+  const t_ = d.lr.map((_, k) => k);
+  await Plotly.react(div, [
+    { x: t_, y: d.lr, line: { color: "#1d2330", width: 2 }, name: "lr", hovertemplate: "t %{x}<br>lr %{y:.3g}<extra></extra>" },
+    { x: t_, y: d.loss.slice(1), yaxis: "y2", line: { color: "#888", width: 1, dash: "dot" }, name: "loss",
+      hovertemplate: "t %{x}<br>loss %{y:.3g}<extra></extra>" }],
+  { font: FONT, margin: { l: 45, r: 40, t: 26, b: 30 }, title: { text: s.name, font: { size: 13 } },
+    showlegend: false, yaxis: { type: "log", exponentformat: "power", dtick: 2 },
+    xaxis: { title: { text: `t · ${t("lessons.sched.loss_demo")}`, font: { size: 11 } } },
+    yaxis2: { overlaying: "y", side: "right", type: "log", showgrid: false, exponentformat: "power", dtick: 1, tickfont: { size: 10 } } },
+  { ...CONFIG, displayModeBar: false });
+}
+
 async function drawSchedule(s) {
   const st = page.schedules[s.id];
   const div = $(`sched-${s.id}`);
   if (!div) return;
+  if (s.reads_loss) { await drawLossSchedule(s, st, div); return; }
   const d = await post("api/v1/schedules/preview", { schedule: { name: s.id, params: st.params, warmup_steps: st.warmup }, lr: 0.1, steps: 600 });
   await Plotly.react(div, [{ x: d.t, y: d.lr, line: { color: "#1d2330", width: 2 }, hovertemplate: "t %{x}<br>lr %{y:.3g}<extra></extra>" }],
     { font: FONT, margin: { l: 45, r: 8, t: 26, b: 30 }, title: { text: s.name, font: { size: 13 } }, showlegend: false,
@@ -303,7 +323,7 @@ function buildScheduleGrid() {
     return el("div", { class: "sched-card" }, el("div", { id: `sched-${s.id}`, class: "sched-plot" }),
       el("details", {}, el("summary", {}, s.formula),
         ...s.params.map((p) => paramControl(p, st.params[p.name], (v) => { st.params[p.name] = v; redraw(); }, `sc-${s.id}`)),
-        paramControl({ name: "warmup_steps", type: "int", default: 0, min: 0, max: maxWarmup, scale: "linear",
+        s.reads_loss ? null : paramControl({ name: "warmup_steps", type: "int", default: 0, min: 0, max: maxWarmup, scale: "linear",
           description: t("lessons.sched.warmup") }, st.warmup, (v) => { st.warmup = Math.min(maxWarmup, v); redraw(); }, `sc-${s.id}`)));
   });
   $("sched-grid").replaceChildren(...cards);

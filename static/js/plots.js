@@ -308,19 +308,29 @@ function curvatureAxes(c, kx, ky) {
   return out;
 }
 
-// The 2σ ellipse of the next SGD step from the inspected point (mini-batch gradient noise).
-function noiseShapes(n) {
-  if (!n) return [];
-  const [a, b] = n.axes;
-  const pts = [];
-  for (let k = 0; k <= 64; k++) {
-    const p = (2 * Math.PI * k) / 64;
-    const c = Math.cos(p) * a.length;
-    const s = Math.sin(p) * b.length;
-    pts.push(`${n.center[0] + c * a.direction[0] + s * b.direction[0]},${n.center[1] + c * a.direction[1] + s * b.direction[1]}`);
+// The 2σ ellipse of the next SGD step from each visible run's point (mini-batch gradient noise),
+// in the run's colour; a full batch has none (a point is drawn as nothing).
+function noiseShapes(list) {
+  if (!list) return [];
+  const out = [];
+  for (const n of Array.isArray(list) ? list : [list]) {
+    const [a, b] = n.axes;
+    if (!(a.length > 0 || b.length > 0)) continue;
+    const pts = [];
+    for (let k = 0; k <= 64; k++) {
+      const p = (2 * Math.PI * k) / 64;
+      const c = Math.cos(p) * a.length;
+      const s = Math.sin(p) * b.length;
+      pts.push(`${n.center[0] + c * a.direction[0] + s * b.direction[0]},${n.center[1] + c * a.direction[1] + s * b.direction[1]}`);
+    }
+    const color = /^#[0-9a-f]{6}$/i.test(n.color || "") ? n.color : CURV_COLOR;
+    const [r, g, bl] = [1, 3, 5].map((k) => parseInt(color.slice(k, k + 2), 16));
+    // dotted; runs of one optimizer (one colour) keep their own dash pattern, as their paths do
+    const dash = n.dash && n.dash !== "solid" ? n.dash : "dot";
+    out.push({ type: "path", path: `M ${pts.join(" L ")} Z`, xref: "x", yref: "y", line: { color, width: 2, dash },
+      fillcolor: `rgba(${r},${g},${bl},0.12)`, name: `noise-${n.run ?? 0}` });
   }
-  return [{ type: "path", path: `M ${pts.join(" L ")} Z`, xref: "x", yref: "y", line: { color: CURV_COLOR, width: 2, dash: "dot" },
-    fillcolor: "rgba(106,61,154,0.12)" }];
+  return out;
 }
 
 // 3D: the surface in greys (run colours stand out), true aspect from the ranges, paths and
@@ -371,12 +381,24 @@ function logTicks(values) {
   return { dtick: Math.max(1, Math.ceil(decades / 6)), tick0: 0, exponentformat: "power", minor: { showgrid: false } };
 }
 
+// The cycled momentum's axis: on the right of the lr chart, over the values' span, three ticks.
+function momentumAxis(values) {
+  let lo = Math.min(...values);
+  let hi = Math.max(...values);
+  const pad = Math.max(0.01, (hi - lo) * 0.08);
+  lo -= pad;
+  hi = Math.min(1, hi + pad);
+  return { overlaying: "y2", anchor: "x2", side: "right", range: [lo, hi], autorange: false, nticks: 4, tickformat: ".2f",
+    showgrid: false, zeroline: false, tickfont: { size: 10 } };
+}
+
 // Linked charts: loss (log), learning rate and gradient norm against iteration, with a cursor.
 // Three columns on a wide screen, three rows on a phone.
 export function drawCharts(div, model, it, runIndices) {
   const traces = [];
   const losses = [];
   const norms = [];
+  const moms = [];
   const it_ = esc(tx("studio.plot.iteration", "iteration"));
   for (const i of runIndices) {
     const d = model.result?.[i];
@@ -400,6 +422,12 @@ export function drawCharts(div, model, it, runIndices) {
     const [gx, gy] = thin(t_, d.grad_norm);
     traces.push({ x: rx, y: ry, line: { color, dash }, xaxis: "x2", yaxis: "y2", legendgroup: String(i), name,
       showlegend: false, hovertemplate: `${name}<br>${esc(tx("studio.plot.lr", "learning rate"))} %{y:.4g}<extra></extra>` });
+    if (d.momentum) { // OneCycleLR's cycled momentum (β or β₁): dotted, on the lr chart's right axis
+      const [mx, my] = thin(t_, d.momentum);
+      moms.push(d.momentum);
+      traces.push({ x: mx, y: my, line: { color, dash: "dot", width: 1.5 }, xaxis: "x2", yaxis: "y4", legendgroup: String(i), name,
+        showlegend: false, hovertemplate: `${name}<br>${esc(tx("studio.plot.momentum", "momentum"))} %{y:.4g}<extra></extra>` });
+    }
     traces.push({ x: gx, y: gy, line: { color, dash }, xaxis: "x3", yaxis: "y3", name,
       legendgroup: String(i), showlegend: false, hovertemplate: `${name}<br>${esc(tx("studio.plot.grad_norm", "gradient norm"))} %{y:.4g}<extra></extra>` });
   }
@@ -409,6 +437,9 @@ export function drawCharts(div, model, it, runIndices) {
   let lrHi = 0;
   for (const i of runIndices) for (const v of model.result?.[i]?.lr || []) { if (v < lrLo) lrLo = v; if (v > lrHi) lrHi = v; }
   const lrLog = lrLo > 0 && lrHi / lrLo > 20;
+  // one constant rate: from 0 to a little above it (Plotly's own range of a flat line spans −0.5..1)
+  const lrFlat = lrHi > 0 && lrLo === lrHi ? { range: [0, lrHi * 1.25], autorange: false } : {};
+  const momentum = moms.length > 0;
   const stacked = div.clientWidth < 700;
   const cursor = (ax) => ({ type: "line", xref: ax, yref: `${ax.replace("x", "y")} domain`, x0: it, x1: it, y0: 0, y1: 1,
     line: { color: "#555", width: 1, dash: "dot" } });
@@ -416,13 +447,17 @@ export function drawCharts(div, model, it, runIndices) {
   const title = (axis, key, fb) => ({ xref: `${axis} domain`, yref: `${axis.replace("x", "y")} domain`, x: 0, y: 1, xanchor: "left",
     yanchor: "bottom", yshift: 2, showarrow: false, text: `<b>${esc(tx(key, fb))}</b>`, font: { size: 12 } });
   return Plotly.react(div, traces, {
-    uirevision: model.surfaceKey, font: FONT, margin: { l: 50, r: 12, t: 22, b: 36 }, showlegend: false,
-    annotations: [title("x", "studio.plot.loss", "loss"), title("x2", "studio.plot.lr", "learning rate"), title("x3", "studio.plot.grad_norm", "gradient norm")],
-    grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.2 } : { rows: 1, columns: 3, pattern: "independent", xgap: 0.12 },
+    uirevision: model.surfaceKey, font: FONT, margin: { l: 50, r: momentum ? 36 : 12, t: 22, b: 36 }, showlegend: false,
+    annotations: [title("x", "studio.plot.loss", "loss"),
+      title("x2", momentum ? "studio.plot.lr_momentum" : "studio.plot.lr", momentum ? "learning rate · momentum (dotted)" : "learning rate"),
+      title("x3", "studio.plot.grad_norm", "gradient norm")],
+    grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.2 }
+      : { rows: 1, columns: 3, pattern: "independent", xgap: momentum ? 0.2 : 0.12 },
     hovermode: "x unified",
     xaxis: { title: stacked ? undefined : { text: it_ } }, xaxis2: { title: stacked ? undefined : { text: it_ } }, xaxis3: { title: { text: it_ } },
     yaxis: { type: positive ? "log" : "linear", ...(positive ? logTicks(losses.flat()) : {}) },
-    yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi]) } : { rangemode: "tozero", exponentformat: "power" },
+    yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi]) } : { rangemode: "tozero", exponentformat: "power", ...lrFlat },
+    ...(momentum ? { yaxis4: momentumAxis(moms.flat()) } : {}),
     yaxis3: { type: "log", ...logTicks(norms.flat()) },
     shapes: [cursor("x"), cursor("x2"), cursor("x3")],
   }, { ...CONFIG, modeBarButtonsToRemove: REMOVE });

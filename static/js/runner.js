@@ -83,6 +83,7 @@ export function createRunner(ctx) {
         const r = model.result.runs[data.run];
         for (const k of ["x", "y", "loss", "lr", "grad_norm"]) pushAll(r[k], data[k]);
         if (data.batch_loss) pushAll((r.batch_loss ||= []), data.batch_loss);
+        if (data.momentum) pushAll((r.momentum ||= []), data.momentum); // a schedule that cycles it
         if (data.state) {
           r.state ||= Object.fromEntries(Object.keys(data.state).map((k) => [k, data.state[k] === null ? null : []]));
           for (const k of Object.keys(data.state)) if (data.state[k]) pushAll(r.state[k], data.state[k]);

@@ -12,7 +12,8 @@ const $ = (id) => document.getElementById(id);
 function scheduleSummary(run, cat) {
   const sched = run.schedule || { name: "constant", warmup_steps: 0 };
   const sspec = cat.schedules.find((s) => s.id === sched.name) || cat.schedules[0];
-  return t("studio.run.schedule_summary", { name: sspec.name })
+  const then = (sched.chain || []).map((c) => `${cat.schedules.find((s) => s.id === c.name)?.name || c.name} @${c.milestone}`);
+  return t("studio.run.schedule_summary", { name: [sspec.name, ...then].join(" → ") })
     + (sched.warmup_steps ? t("studio.run.warmup_summary", { n: sched.warmup_steps }) : "");
 }
 
@@ -36,7 +37,17 @@ export function createSidebar(ctx) {
       }
       if (rest.startsWith("schedule.")) {
         run.schedule ||= { name: "constant", params: {}, warmup_steps: 0, per: "step" };
-        if (rest === "schedule.name") run.schedule.params = {};
+        if (rest === "schedule.name") {
+          run.schedule.params = {};
+          const spec = ctx.catalogue().schedules.find((x) => x.id === value);
+          if (spec?.reads_loss) { // it takes no warm-up and no chain; on a data set it reads each epoch's loss
+            run.schedule.warmup_steps = 0;
+            delete run.schedule.chain;
+            if (ctx.surfaceOf(d)?.kind === "dataset") run.schedule.per = "epoch";
+          }
+        }
+        const link = /^schedule\.chain\.(\d+)\.name$/.exec(rest);
+        if (link && run.schedule.chain?.[+link[1]]) run.schedule.chain[+link[1]].params = {};
       }
       if (rest === "color") value = validColor(value);
       if (rest === "label") value = String(value).slice(0, ctx.limits.max_label_length);
@@ -86,6 +97,17 @@ export function createSidebar(ctx) {
       else if (action === "dup" && d.runs.length < ctx.limits.max_runs) {
         d.runs.splice(i + 1, 0, normalizeRun({ ...structuredClone(d.runs[i]), label: "", hidden: false }));
       } else if (action === "remove" && d.runs.length > 1) d.runs.splice(i, 1);
+      else if (action === "chain-add") { // SequentialLR: one more schedule from a later milestone
+        const s = (d.runs[i].schedule ||= { name: "constant", params: {}, warmup_steps: 0, per: "step" });
+        const chain = (s.chain ||= []);
+        const last = chain.length ? chain[chain.length - 1].milestone : 0;
+        chain.push({ milestone: last + Math.max(1, Math.round(d.steps / (chain.length ? 4 : 10))), name: "cosine", params: {} });
+        s.warmup_steps = 0; // the chain's first schedule is the warm-up (e.g. linear)
+      } else if (action === "chain-remove") {
+        const s = d.runs[i].schedule;
+        s?.chain?.splice(+button.dataset.link, 1);
+        if (s?.chain && !s.chain.length) delete s.chain;
+      }
     });
   }
 
@@ -100,6 +122,22 @@ export function createSidebar(ctx) {
     const max = ctx.limits.max_warmup_steps;
     return { name: "warmup_steps", type: "int", default: 0, min: 0, max, slider_min: 0,
       slider_max: Math.min(max, ctx.limits.max_steps), slider_scale: "log", description: t("studio.run.warmup_desc") };
+  }
+
+  // one more schedule of a SequentialLR chain: from its milestone on, restarted at its step 0
+  function chainLink(link, k, i, cat) {
+    const p = `runs.${i}.schedule.chain.${k}`;
+    const spec = cat.schedules.find((s) => s.id === link.name) || cat.schedules[0];
+    const milestone = { name: "milestone", type: "int", default: link.milestone, min: 1, max: ctx.limits.max_steps, slider_min: 1,
+      slider_max: ctx.limits.max_steps, slider_scale: "log", description: t("studio.run.chain_milestone_desc") };
+    return el("div", { class: "chain-link", "data-link": k },
+      el("div", { class: "param" }, el("label", { for: `run${i}-c${k}` }, t("studio.run.chain_then")),
+        el("select", { id: `run${i}-c${k}`, "aria-label": t("studio.run.chain_aria", { n: i + 1, k: k + 2 }), dataset: { path: `${p}.name`, type: "choice" } },
+          cat.schedules.filter((s) => !s.reads_loss).map((s) => el("option", { value: s.id, selected: s.id === spec.id }, s.name))),
+        el("button", { type: "button", "aria-label": t("studio.run.chain_remove_aria", { k: k + 2 }), dataset: { action: "chain-remove", run: i, link: k } }, "×")),
+      paramControl(milestone, link.milestone, null, `run${i}-c${k}`, { path: `${p}.milestone`, label: t("studio.run.chain_milestone") }),
+      el("div", { class: "formula" }, spec.formula),
+      spec.params.map((ps) => paramControl(ps, link.params[ps.name], null, `run${i}-c${k}`, { path: `${p}.params.${ps.name}` })));
   }
 
   function card(run, i, surface) {
@@ -128,6 +166,7 @@ export function createSidebar(ctx) {
     const sched = run.schedule || { name: "constant", params: {}, warmup_steps: 0, per: "step" };
     const sspec = cat.schedules.find((s) => s.id === sched.name) || cat.schedules[0];
     const schedSummary = scheduleSummary(run, cat);
+    const chain = sched.chain || [];
     const extra = [];
     if (surface && surface.kind === "dataset") {
       const m = surface.dataset.m;
@@ -152,14 +191,20 @@ export function createSidebar(ctx) {
             cat.schedules.map((s) => el("option", { value: s.id, selected: s.id === sspec.id }, s.name)))),
         el("div", { class: "formula" }, sspec.formula),
         sspec.params.map((spec) => paramControl(spec, sched.params[spec.name], null, `run${i}-s`, { path: `${p}.schedule.params.${spec.name}` })),
-        paramControl(warmupSpec(), sched.warmup_steps, null, `run${i}-s`, { path: `${p}.schedule.warmup_steps`, label: t("studio.run.warmup") })),
+        sspec.reads_loss ? el("div", { class: "hint" }, t(surface?.kind === "dataset" ? "studio.run.plateau_rule_epoch" : "studio.run.plateau_rule"))
+          : chain.length ? null
+            : paramControl(warmupSpec(), sched.warmup_steps, null, `run${i}-s`, { path: `${p}.schedule.warmup_steps`, label: t("studio.run.warmup") }),
+        chain.map((link, k) => chainLink(link, k, i, cat)),
+        sspec.reads_loss ? null : el("button", { type: "button", class: "chain-add", dataset: { action: "chain-add", run: i },
+          disabled: chain.length >= 8 || undefined, title: t("studio.run.chain_add_title") }, t("studio.run.chain_add"))),
       el("div", { class: "params" }, extra),
       el("div", { class: "status", "data-status": i }, ""));
   }
 
   // What forces the cards to be rebuilt (anything else is synced into the existing fields).
   function structure(state, surface) {
-    return JSON.stringify([ctx.lang(), surface?.id, surface?.kind, state.runs.map((r) => [r.optimizer, r.schedule?.name, r.hidden, r.color]),
+    return JSON.stringify([ctx.lang(), surface?.id, surface?.kind,
+      state.runs.map((r) => [r.optimizer, r.schedule?.name, (r.schedule?.chain || []).map((c) => c.name), r.hidden, r.color]),
       state.runs.length]);
   }
 

@@ -44,6 +44,15 @@ function cleanParams(p) {
 
 const num = (v, d) => (typeof v === "number" && Number.isFinite(v) ? v : d);
 
+// SequentialLR links ({ milestone, name, params }); the key only when there are some (the request
+// and the permalink of a schedule without a chain stay as they were)
+function chainOf(list) {
+  if (!Array.isArray(list)) return {};
+  const chain = list.slice(0, 8).filter((c) => c && typeof c === "object" && typeof c.name === "string")
+    .map((c) => ({ milestone: Math.max(1, Math.round(num(c.milestone, 1))), name: c.name, params: cleanParams(c.params) }));
+  return chain.length ? { chain } : {};
+}
+
 export function normalizeRun(r, i = 0) {
   r = r && typeof r === "object" ? r : {};
   const s = r.schedule && typeof r.schedule === "object" ? r.schedule : null;
@@ -51,7 +60,8 @@ export function normalizeRun(r, i = 0) {
     optimizer: typeof r.optimizer === "string" ? r.optimizer : "adam",
     params: cleanParams(r.params),
     schedule: s ? { name: typeof s.name === "string" ? s.name : "constant", params: cleanParams(s.params),
-      warmup_steps: Math.max(0, Math.round(num(s.warmup_steps, 0))), per: s.per === "epoch" ? "epoch" : "step" } : null,
+      warmup_steps: Math.max(0, Math.round(num(s.warmup_steps, 0))), per: s.per === "epoch" ? "epoch" : "step",
+      ...chainOf(s.chain) } : null,
     batch_size: Number.isInteger(r.batch_size) && r.batch_size > 0 ? r.batch_size : null,
     noise_std: Math.max(0, num(r.noise_std, 0)),
     label: typeof r.label === "string" ? r.label.slice(0, MAX_TEXT) : "",
@@ -79,7 +89,7 @@ function enc(p, v) {
   if (p.type === "runs") return JSON.stringify(v.map((r) => {
     const o = { o: r.optimizer, p: r.params };
     if (r.color) o.c = r.color;
-    if (r.schedule && (r.schedule.name !== "constant" || r.schedule.warmup_steps)) o.s = r.schedule;
+    if (r.schedule && (r.schedule.name !== "constant" || r.schedule.warmup_steps || r.schedule.chain)) o.s = r.schedule;
     if (r.batch_size) o.b = r.batch_size;
     if (r.noise_std) o.z = r.noise_std;
     if (r.label) o.l = r.label;

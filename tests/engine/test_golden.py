@@ -18,7 +18,10 @@ from app.registry import OPTIMIZER_IDS, SCHEDULES
 GOLDEN = json.loads((Path(__file__).parent.parent / "golden/torch_golden.json").read_text())
 # optimizers torch.optim does not have: the same cases made with optax (tools/make_golden_optax.py)
 OPTAX = json.loads((Path(__file__).parent.parent / "golden/optax_golden.json").read_text())
-CASES = GOLDEN["cases"] + OPTAX["cases"]
+# the schedules that read the run (ReduceLROnPlateau, momentum cycling, SequentialLR chains):
+# tools/make_golden_schedules.py
+SCHEDULED = json.loads((Path(__file__).parent.parent / "golden/torch_schedules_golden.json").read_text())
+CASES = GOLDEN["cases"] + OPTAX["cases"] + SCHEDULED["cases"]
 NOT_IN_TORCH_SCHEDULES = {"constant"}  # constant needs no scheduler
 
 
@@ -36,7 +39,10 @@ def test_matches_torch(case: dict) -> None:
             np.testing.assert_allclose(run["state"][internal], exp[key], rtol=1e-9, atol=1e-12, err_msg=key)
     assert run["status"] == "max_steps"
     assert run["steps_taken"] == case["request"]["steps"]
-    for key in ("x", "y", "loss", "lr", "grad_norm"):
+    assert ("momentum" in run) == ("momentum" in exp)
+    for key in ("x", "y", "loss", "lr", "grad_norm", "momentum"):
+        if key not in exp:
+            continue
         got, want = np.array(run[key]), np.array(exp[key])
         assert got.shape == want.shape, key
         scale = np.max(np.abs(want))

@@ -47,6 +47,7 @@ CASES = {
     "linear": ({"start_factor": 0.25, "end_factor": 1.0, "total_iters": 4}, [0, 1, 4, 9],
                lambda t: BASE * (0.25 + 0.75 * min(t, 4) / 4)),
     "constant_factor": ({"factor": 0.5, "total_iters": 3}, [0, 2, 3, 10], lambda t: BASE * (0.5 if t < 3 else 1.0)),
+    "reduce_on_plateau": ({}, [0, 5, 100], lambda t: BASE),  # its starting rate; it reads the loss (test_feedback)
 }
 
 

@@ -172,10 +172,69 @@ def test_every_optimizer_exports_or_says_why(client, oid) -> None:
     assert body["curl"].startswith("curl -s ")
 
 
-def test_dataset_surface_says_why(client) -> None:
-    dataset = next(s.id for s in SURFACES.values() if s.kind == "dataset")
-    body = client.post("/api/v1/export", json={"surface": dataset, "runs": [{"optimizer": "gd"}]}).json()
-    assert body["torch"] is None and "dataset" in body["notes"]["torch"]
+def test_dataset_surface_exports_torch_and_optax_says_why(client) -> None:
+    for dataset in (s.id for s in SURFACES.values() if s.kind == "dataset"):
+        body = client.post("/api/v1/export", json={"surface": dataset, "runs": [{"optimizer": "gd"}]}).json()
+        assert "BatchOrder" in body["torch"] and "DATA_SEED" in body["torch"]
+        compile(body["torch"], "export.py", "exec")
+        assert body["optax"] is None and "dataset" in body["notes"]["optax"]
+
+
+def test_round_trip_dataset_surfaces(client, py) -> None:
+    """Mini-batches: the script makes the same data and batch order; full batch, mini-batch and
+    stochastic runs, schedules per step and per epoch, clipping, the tolerance."""
+    lin = [
+        {"optimizer": "gd", "params": {"lr": 0.01}, "batch_size": 32},
+        {"optimizer": "gd", "params": {"lr": 0.02}, "label": "full batch"},
+        {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 1, "clip_norm": 10.0,
+         "schedule": {"name": "cosine", "params": {"t_max": 200}}},
+        {"optimizer": "adam", "params": {"lr": 0.3}, "batch_size": 50,
+         "schedule": {"name": "reduce_on_plateau", "per": "epoch", "params": {"patience": 0, "factor": 0.5,
+                                                                              "threshold": 0.01}}},
+        {"optimizer": "sgd", "params": {"lr": 0.003}, "batch_size": 100,
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
+    ]
+    _compare(client, {"surface": "linear_regression", "steps": 200, "seed": 3, "runs": lin}, py)
+    log = [
+        {"optimizer": "gd", "params": {"lr": 0.3}},
+        {"optimizer": "nesterov", "params": {"lr": 0.1}, "batch_size": 100, "clip_value": 1.0,
+         "schedule": {"name": "step", "per": "epoch", "params": {"step_size": 3, "gamma": 0.5}}},
+        {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 1,
+         "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 20},
+                      "chain": [{"milestone": 20, "name": "cosine", "params": {"t_max": 280}}]}},
+    ]
+    _compare(client, {"surface": "logistic_regression", "steps": 300, "seed": 5, "tolerance": 1e-3, "runs": log}, py)
+
+
+def test_round_trip_schedules_that_read_the_run(client, py) -> None:
+    runs = [
+        {"optimizer": "adam", "params": {"lr": 0.3}, "label": "plateau",
+         "schedule": {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5, "threshold": 1e-3}}},
+        {"optimizer": "momentum", "params": {"lr": 0.01, "variant": "classic"},
+         "schedule": {"name": "reduce_on_plateau", "params": {"patience": 2, "threshold": 1e-6,
+                                                              "threshold_mode": "abs", "cooldown": 3}}},
+        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "one cycle β₁",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
+        {"optimizer": "nesterov", "params": {"lr": 0.002},
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 250, "cycle_momentum": True, "three_phase": True}}},
+        {"optimizer": "adamw", "params": {"lr": 0.05}, "label": "chain",
+         "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 30},
+                      "chain": [{"milestone": 30, "name": "cosine", "params": {"t_max": 170}}]}},
+        {"optimizer": "sgd", "params": {"lr": 0.005, "momentum": 0.5}, "label": "chain through one cycle",
+         "schedule": {"name": "constant_factor", "params": {"factor": 0.5, "total_iters": 10},
+                      "chain": [{"milestone": 10, "name": "one_cycle", "params": {"total_steps": 190}},
+                                {"milestone": 150, "name": "exponential", "params": {"gamma": 0.97}}]}},
+    ]
+    body = {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 200, "runs": runs}
+    assert len(set(client.post("/api/v1/trajectories", json=body).json()["runs"][0]["lr"])) > 3
+    _compare(client, body, py)
+
+
+def test_one_cycle_past_its_total_steps_says_why(client) -> None:
+    body = {"surface": "round_bowl", "steps": 300,
+            "runs": [{"optimizer": "adam", "schedule": {"name": "one_cycle", "params": {"total_steps": 100}}}]}
+    ex = client.post("/api/v1/export", json=body).json()
+    assert ex["torch"] is None and "total_steps" in ex["notes"]["torch"]
 
 
 def test_label_cannot_escape_its_literal(client) -> None:
@@ -236,6 +295,20 @@ def test_optax_round_trip_schedules(client, jax_py) -> None:
     runs = [{"optimizer": "gd", "params": {"lr": 0.4}, "schedule": {"name": s, "warmup_steps": 5 * (i % 2)}, "label": s}
             for i, s in enumerate(SCHEDULE_IDS) if s in OPTAX_SCHEDULES]
     _compare_script(client, {"surface": "elongated_bowl", "steps": 150, "runs": runs[:16]}, jax_py, "optax")
+
+
+def test_optax_round_trip_chains(client, jax_py) -> None:
+    runs = [{"optimizer": "adam", "params": {"lr": 0.05}, "label": "linear then cosine",
+             "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 30},
+                          "chain": [{"milestone": 30, "name": "cosine", "params": {"t_max": 120}}]}},
+            {"optimizer": "gd", "params": {"lr": 0.3}, "label": "three links",
+             "schedule": {"name": "constant_factor", "params": {"factor": 0.5, "total_iters": 50},
+                          "chain": [{"milestone": 20, "name": "step", "params": {"step_size": 15, "gamma": 0.5}},
+                                    {"milestone": 90, "name": "exponential", "params": {"gamma": 0.98}}]}}]
+    _compare_script(client, {"surface": "elongated_bowl", "steps": 150, "runs": runs}, jax_py, "optax")
+    plateau = {"surface": "round_bowl", "runs": [{"optimizer": "adam", "schedule": {"name": "reduce_on_plateau"}}]}
+    ex = client.post("/api/v1/export", json=plateau).json()
+    assert ex["optax"] is None and "PyTorch" in ex["notes"]["optax"] and ex["torch"]
 
 
 def test_optax_says_why_not(client) -> None:

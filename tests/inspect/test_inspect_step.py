@@ -76,3 +76,23 @@ def test_inspector_bad_indices_are_422(client) -> None:
     assert client.post("/api/v1/inspect", json={**body, "run": 1, "t": 0}).status_code == 422
     r = client.post("/api/v1/inspect", json={**body, "run": 0, "t": 5})
     assert r.status_code == 422 and "t must be between 0 and 4" in r.text
+
+
+@pytest.mark.parametrize("oid", ["adam", "sgd", "nadam", "momentum"])
+@pytest.mark.parametrize("surface, run_extra", [("rosenbrock", {}), (DATASET, {"batch_size": 16})])
+def test_inspector_follows_a_cycled_momentum(client, oid, surface, run_extra) -> None:
+    """OneCycleLR(cycle_momentum): the inspector replays each update with that update's β / β₁."""
+    params = {"variant": "classic"} if oid == "momentum" else {}
+    params["lr"] = 0.0005 if oid in ("sgd", "momentum") else 0.05
+    run = {"optimizer": oid, "params": params, **run_extra,
+           "schedule": {"name": "one_cycle", "params": {"total_steps": 40, "cycle_momentum": True}}}
+    body = {"surface": surface, "steps": 40, "seed": 5, "runs": [run]}
+    traj = client.post("/api/v1/trajectories", json={**body, "include_state": True}).json()["runs"][0]
+    assert traj["status"] == "max_steps" and len(set(traj["momentum"])) > 10
+    for t in (0, 11, 39):
+        ins = client.post("/api/v1/inspect", json={**body, "run": 0, "t": t}).json()
+        lines = {line["symbol"]: (line["x"], line["y"]) for line in ins["lines"]}
+        st = traj["state"]
+        assert _close(lines["Δθ"][0], traj["x"][t + 1] - traj["x"][t])
+        if oid in RULE_LINES:
+            assert any(_close(v[0], st["mx"][t]) and _close(v[1], st["my"][t]) for v in lines.values()), lines

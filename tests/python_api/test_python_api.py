@@ -27,10 +27,17 @@ CASES = [
     dict(surface="logistic_regression", steps=100, seed=7,
          runs=[{"optimizer": "adamw", "batch_size": 8}, {"optimizer": "nesterov", "batch_size": 1}]),
     dict(surface="booth", steps=100, runs=[{"optimizer": "adagrad", "noise_std": 0.5}], seed=3),
+    dict(surface="himmelblau", steps=150, include_state=True,
+         runs=[{"optimizer": "adam", "params": {"lr": 0.3}, "schedule": {"name": "reduce_on_plateau",
+                                                                          "params": {"patience": 3, "factor": 0.5}}},
+               {"optimizer": "sgd", "params": {"lr": 0.002},
+                "schedule": {"name": "one_cycle", "params": {"total_steps": 150, "cycle_momentum": True}}},
+               {"optimizer": "gd", "params": {"lr": 0.01},
+                "schedule": {"name": "constant", "chain": [{"milestone": 50, "name": "exponential"}]}}]),
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=["schedule+state", "formula", "mini-batches", "noise"])
+@pytest.mark.parametrize("case", CASES, ids=["schedule+state", "formula", "mini-batches", "noise", "read the run"])
 def test_run_gives_the_rest_apis_bytes(client, case) -> None:
     res = optiviz.run(**case)
     resp = client.post("/api/v1/trajectories", json=res.request)

@@ -127,6 +127,15 @@ def test_tools_preview_then_run_from_the_lessons(watched, live_server):
     assert max(lr) > 2 * min(lr)
     limit = watched.evaluate("() => window.optivizLessons.limits.max_warmup_steps")
     assert watched.get_attribute("#sc-cyclic-warmup_steps", "max") == str(limit)
+    # a schedule that reads the loss is drawn from a run (its rate and that run's loss), with no warm-up
+    watched.check('[data-schedule="reduce_on_plateau"]')
+    watched.wait_for_function("() => (document.getElementById('sched-reduce_on_plateau')?.data || []).length === 2",
+                              timeout=20000)
+    cut = watched.evaluate("() => document.getElementById('sched-reduce_on_plateau').data[0].y")
+    assert len(set(cut)) > 2 and cut[0] == 0.1 and min(cut) < 0.01
+    assert watched.locator("#sc-reduce_on_plateau-warmup_steps").count() == 0
+    watched.locator("#sched-reduce_on_plateau").scroll_into_view_if_needed()
+    watched.screenshot(path=str(ARTIFACTS / "lessons_plateau_explorer.png"))
     # the sweep lesson: full-width heatmap, and its button fills and runs the sweep tool
     show(watched, "batch-size-lr")
     assert watched.evaluate("() => document.getElementById('sc-plots').classList.contains('single')")

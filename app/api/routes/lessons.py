@@ -25,7 +25,7 @@ from app.api.schemas_lessons import (
 from app.api.service import ComputeTimeout, InvalidRequest, build_problem, invalid, trajectories
 from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
 from app.engine.datasets import DatasetSurface
-from app.engine.schedules import learning_rates
+from app.engine.schedules import Link, learning_rates
 from app.lessons.ewa import averages
 from app.i18n import LANGS, pick_lang
 from app.lessons import claims
@@ -89,8 +89,13 @@ def ewa(req: EwaRequest) -> ORJSONResponse:
 
 @router.post("/schedules/preview", summary="A schedule's learning rate at every step")
 def schedule_preview(req: SchedulePreviewRequest) -> ORJSONResponse:
+    spec = SCHEDULES[req.schedule.name]
+    if spec.reads_loss:
+        raise invalid(("schedule", "name"), f"'{spec.id}' reads the loss: it has no rate without a run (POST "
+                      "/api/v1/trajectories draws its rates)", spec.id)
     t = np.arange(req.steps)
-    lr = learning_rates(SCHEDULES[req.schedule.name], req.schedule.params, req.lr, t, req.schedule.warmup_steps)
+    chain = tuple(Link(c.milestone, SCHEDULES[c.name], c.params) for c in req.schedule.chain)
+    lr = learning_rates(spec, req.schedule.params, req.lr, t, req.schedule.warmup_steps, chain)
     return ORJSONResponse(dumps({"t": t.tolist(), "lr": lr.tolist()}))
 
 

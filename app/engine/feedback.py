@@ -1,0 +1,183 @@
+"""Schedules that cannot be a table of rates made ahead: the ones that read the run.
+
+- ReduceLROnPlateau (`app.engine.schedules.Plateau`) reads the loss. The rule: the scheduler is
+  stepped after every update (``per="step"``), or after the last update of every epoch
+  (``per="epoch"``, dataset surfaces), with the full loss at the new point, the value the loss
+  chart shows there; torch's ``opt.step(); scheduler.step(loss_after)``. So the rate of update
+  t + 1 depends on the losses at points 1..t + 1.
+- OneCycleLR with ``cycle_momentum`` sets the momentum (β, or β₁ of the Adam family: the rule's
+  first hyperparameter) of every update, as torch's scheduler does.
+
+The compiled loop is not changed for them: the drivers here call it around the feedback.
+
+- One run that reads the loss (`PlateauRun`) steps speculatively: the loop runs a slice with
+  the current rate; the recorded losses are fed to the scheduler; when the rate changes inside
+  the slice, the run is put back to the slice's start and re-run up to that update (the loop is
+  deterministic: the same bits), then continues with the new rate. A slice is at least as long
+  as the scheduler needs before it can next reduce, so re-runs are rare and short.
+- Momentum cycling, and many rows reading their losses (`advance_lanes`), take one update per
+  call of the loop, with the rule's first hyperparameter (and the loss check) set per update.
+
+The other schedules keep their tables and the loop's speed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from app.engine import deadline as _deadline
+from app.engine.kernels import drive, loop, rules
+from app.engine.schedules import Plateau, ScheduleSpec, one_cycle_momentum
+
+# the rules whose first hyperparameter is a momentum (SGD's β, the Adam family's β₁): the ones a
+# cycled momentum can drive (torch OneCycleLR sets ``momentum`` or ``betas[0]``)
+CYCLED_KINDS = frozenset({rules.MOMENTUM, rules.NESTEROV, rules.SGD, rules.ADAM, rules.NADAM, rules.RADAM,
+                          rules.ADAMAX, rules.LION})
+
+SPECULATE = 256  # updates run ahead of the scheduler at least (a change re-runs at most this many)
+
+
+def momentum_name(spec: Any) -> str:
+    """The name of the optimizer's momentum hyperparameter (its rule's first one)."""
+    from app.engine.optimizers import _factory_args
+
+    return _factory_args(spec.factory)[0][0]
+
+
+def cycles_momentum(spec: ScheduleSpec, params: dict[str, Any]) -> bool:
+    return spec.id == "one_cycle" and bool(params.get("cycle_momentum"))
+
+
+def momenta(spec: ScheduleSpec, params: dict[str, Any], t: np.ndarray, warmup_steps: int = 0) -> np.ndarray | None:
+    """The momentum of each update index ``t`` (steps or epochs), or None when not cycled. During a
+    warm-up the cycle has not started: its first value (max_momentum)."""
+    if not cycles_momentum(spec, params):
+        return None
+    return one_cycle_momentum(np.maximum(np.asarray(t) - warmup_steps, 0), **params)
+
+
+def make_plateau(spec: ScheduleSpec, params: dict[str, Any], lr: Any, rows: int) -> Plateau | None:
+    if not spec.reads_loss:
+        return None
+    return Plateau(lr, rows, **params)
+
+
+class PlateauRun:
+    """A `drive.SingleRun` whose rate comes from a `Plateau` fed with its losses (see above)."""
+
+    def __init__(self, kernel: drive.SingleRun, plateau: Plateau) -> None:
+        self.kernel, self.plateau = kernel, plateau
+        self.lr = float(plateau.lr[0])
+        kernel.lrs[0, :] = self.lr
+        self.reruns = 0  # slices put back and re-run (a test reads it)
+
+    def _state(self) -> tuple[np.ndarray, ...]:
+        k = self.kernel
+        return tuple(a.copy() for a in (k.X, k.Y, k.F, k.S, k.status, k.taken))
+
+    def _restore(self, saved: tuple[np.ndarray, ...]) -> None:
+        k = self.kernel
+        for a, b in zip((k.X, k.Y, k.F, k.S, k.status, k.taken), saved, strict=True):
+            a[...] = b
+
+    def advance(self, t0: int, stop: int) -> tuple[int, np.ndarray, int]:
+        """As `drive.SingleRun.advance`."""
+        k, p = self.kernel, self.plateau
+        t, parts, status = t0, [], loop.RUNNING
+        while t < stop:
+            end = min(stop, t + max(SPECULATE, p.earliest()))
+            saved = self._state()
+            reached, rec, status = k.advance(t, end)
+            losses = rec[loop.REC_LOSS, 1 : reached - t + 1].tolist()
+            changed_at = None
+            for j, f in enumerate(losses, start=1):
+                if p.step1(f):
+                    changed_at = t + j
+                    break
+            if changed_at is not None and changed_at < reached:  # updates after it used the old rate
+                self.reruns += 1
+                self._restore(saved)
+                reached, rec, status = k.advance(t, changed_at)
+            parts.append(rec)
+            if changed_at is not None:
+                self.lr = float(p.lr[0])
+                k.lrs[0, changed_at:] = self.lr
+            t = reached
+            if status != loop.RUNNING:
+                break
+        if not parts:
+            return k.advance(t0, stop)
+        whole = parts[0] if len(parts) == 1 else drive._join(parts)
+        return t, whole, status
+
+
+def _take(whole: np.ndarray, j: int, one: np.ndarray) -> None:
+    """One update recorded (its rate, gradient, internals in column j; the new point in j + 1)."""
+    whole[loop.REC_LR :, j] = one[loop.REC_LR :, 0]
+    whole[:, j + 1] = one[:, 1]
+
+
+class CycledRun:
+    """A `drive.SingleRun` whose first hyperparameter (the momentum) is set before every update."""
+
+    def __init__(self, kernel: drive.SingleRun, moms: np.ndarray) -> None:
+        self.kernel, self.moms = kernel, moms
+        kernel.CT, kernel.CI = drive._NO_TABLE, drive._NO_INDEX  # bias corrections from the current β₁
+
+    def advance(self, t0: int, stop: int) -> tuple[int, np.ndarray, int]:
+        """As `drive.SingleRun.advance`: one loop call per update, each recorded into one array."""
+        k = self.kernel
+        whole = np.empty((loop.REC_ROWS, stop - t0 + 1))
+        one = np.empty((loop.REC_ROWS, 2))
+        t = t0
+        while True:
+            if t % 64 == 0:
+                _deadline.check()
+            end = min(stop, t + 1)
+            if t < k.steps:
+                k.H[0, 0] = self.moms[t]
+            drive._call(k.src, k.kind, k.H, k.noise, k.lrs, k.CT, k.CI, k.X, k.Y, k.F, k.S, k.status, k.taken, 0, 1, t,
+                        end, k.steps, k.tol, k.bound, True, one, k.clip)
+            j = t - t0
+            if k.status[0]:
+                reached = int(k.taken[0])
+                if reached > t:
+                    _take(whole, j, one)
+                elif j == 0:
+                    whole[: loop.REC_LR, 0] = (k.X[0], k.Y[0], k.F[0])
+                return reached, whole[:, : reached - t0 + 1], int(k.status[0])
+            if end == t:  # stop reached (no update)
+                if j == 0:
+                    whole[: loop.REC_LR, 0] = (k.X[0], k.Y[0], k.F[0])
+                return t, whole[:, : j + 1], loop.RUNNING
+            _take(whole, j, one)
+            t = end
+            if t >= stop:
+                return t, whole[:, : t - t0 + 1], loop.RUNNING
+
+
+def advance_lanes(lanes: drive.Lanes, t0: int, stop: int, plateau: Plateau | None, moms: np.ndarray | None) -> None:
+    """Rows of lanes from t0 to ``stop``, one update per call: each update with the rows' own
+    rates (``plateau``, fed with the losses at the new points) and the cycled momentum."""
+    if moms is not None:
+        lanes.CT, lanes.CI = drive._NO_TABLE, drive._NO_INDEX
+    if plateau is not None:
+        lanes.check_loss = True  # the loss at every new point (the scheduler reads it)
+        lanes.lr_table = lambda r0, r1: plateau.lr[r0:r1, None]
+    if t0 == stop:
+        lanes.advance(t0, stop)  # the convergence test (and max_steps) at the current points
+        return
+    for t in range(t0, stop):
+        if moms is not None:
+            lanes.H[0, :] = moms[t]
+        running = lanes.status == loop.RUNNING
+        if not running.any():
+            return
+        lanes.advance(t, t + 1)
+        if plateau is not None:
+            moved = running & (lanes.status == loop.RUNNING)  # rows that took update t
+            rows = np.nonzero(moved)[0]
+            if rows.size:
+                plateau.step(lanes.F[rows], rows)
