@@ -24,6 +24,7 @@ from app.engine.backend import ARRAY
 from app.engine.datasets import DatasetSurface
 from app.engine.deadline import DeadlineExceeded
 from app.engine.expression import Expression, ExpressionError, parse_expression
+from app.engine.closure import ClosureRun
 from app.engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
 from app.engine.surfaces import Surface
 from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
@@ -247,8 +248,10 @@ class TrajectoryStream:
     def __init__(self, problem: Problem, deadline: float | None = None, trim: bool = False) -> None:
         self.problem = problem
         self._trim = trim  # a stream: drop each slice once sent (memory: one chunk per run)
-        self.runs = [ScalarRun(problem, r) for r in problem.runs]
+        self.runs = [ClosureRun(problem, r) if r.optimizer.driver == "closure" else ScalarRun(problem, r)
+                     for r in problem.runs]
         self._sent_points = [0] * len(self.runs)
+        self._sent_evals = [0] * len(self.runs)
         self._sent_updates = [0] * len(self.runs)
         self._chunk = FIRST_CHUNK
         self._deadline = deadline
@@ -286,12 +289,17 @@ class TrajectoryStream:
             ev["batch_loss"] = tr.batch_loss[u:]
         if tr.state is not None:
             ev["state"] = {k: None if v is None else v[u:] for k, v in tr.state.items()}
+        if tr.evals is not None:  # closure optimizers: the evaluations of these updates
+            e = self._sent_evals[i]
+            ev["evals"] = {k: v[e:] for k, v in tr.evals.items()}
+            self._sent_evals[i] = len(tr.evals["x"])
         self._sent_points[i], self._sent_updates[i] = len(tr.x), len(tr.lr)
         if self._trim:
-            for values in (tr.x, tr.y, tr.loss, tr.lr, tr.grad_norm, tr.batch_loss, *(tr.state or {}).values()):
+            for values in (tr.x, tr.y, tr.loss, tr.lr, tr.grad_norm, tr.batch_loss, *(tr.state or {}).values(),
+                           *(tr.evals or {}).values()):
                 if values is not None:
                     values.clear()
-            self._sent_points[i] = self._sent_updates[i] = 0
+            self._sent_points[i] = self._sent_updates[i] = self._sent_evals[i] = 0
         return [ev]
 
     def done_event(self) -> dict[str, Any]:

@@ -79,6 +79,8 @@ class Trajectory:
     grad_norm: list[float] = field(default_factory=list)
     batch_loss: list[float] | None = None
     state: dict[str, list[float | None]] | None = None  # with include_state: one value per update
+    # closure optimizers (L-BFGS): every loss evaluation, {"step", "x", "y", "loss"} (app.engine.closure)
+    evals: dict[str, list[Any]] | None = None
     status: str = RUNNING
     steps_taken: int = 0
 
@@ -88,6 +90,8 @@ class Trajectory:
             out["batch_loss"] = self.batch_loss
         if self.state is not None:
             out["state"] = self.state
+        if self.evals is not None:
+            out["evals"] = self.evals
         return out
 
 
@@ -419,6 +423,9 @@ class LockstepRuns:
         self.surface = problem.surface
         starts = np.asarray(starts, dtype=float).reshape(-1, 2)
         rows = starts.shape[0]
+        if run.optimizer.driver != "loop":
+            raise ValueError(f"{run.optimizer.name} is not element-wise: it runs one run at a time (trajectories), "
+                             "not in lockstep rows (sweeps, basins, races)")
         _deadline.admit(_cost.lockstep(problem.surface, rows, problem.steps, run.batch_size))
         self.rows = rows
         self._row_params = {k: np.asarray(v, dtype=float).reshape(rows) for k, v in (row_params or {}).items()}
