@@ -362,6 +362,7 @@ CASES = [
     case("asgd_step_himmelblau", "himmelblau", [-0.3, -0.9], 200, "asgd", {"lr": 0.005},
          {"name": "step", "params": {"step_size": 50, "gamma": 0.5}}),
     # L-BFGS (one step = one step(closure) call; the closure evaluations compared too) and damped Newton
+    case("lbfgs_default_rosenbrock_stalls", "rosenbrock", [-1.2, 1.0], 5, "lbfgs", {"lr": 1.0}),
     case("lbfgs_wolfe_rosenbrock", "rosenbrock", [-1.2, 1.0], 6, "lbfgs", {"lr": 1.0, "max_iter": 4}),
     case("lbfgs_wolfe_bowl", "elongated_bowl", [-9, 3], 4, "lbfgs", {"lr": 1.0, "max_iter": 2, "history_size": 3}),
     case("lbfgs_wolfe_himmelblau_one_iter", "himmelblau", [-0.3, -0.9], 12, "lbfgs",

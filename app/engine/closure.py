@@ -384,7 +384,8 @@ class ClosureRun:
                          if self.dataset else None)
         self._traj = Trajectory(x=[x], y=[y], loss=[float(surface.value(x, y, SCALAR))])
         self._traj.status = RUNNING
-        self._traj.evals = {"step": [], "x": [], "y": [], "loss": []}
+        # L-BFGS evaluates the loss several times per step: those points are drawn; Newton once, at θₜ
+        self._traj.evals = {"step": [], "x": [], "y": [], "loss": []} if run.optimizer.id == "lbfgs" else None
         if self.dataset:
             self._traj.batch_loss = []
         if problem.include_state:
@@ -434,7 +435,6 @@ class ClosureRun:
         clip = self.run.clip
         clipping = clip != (0.0, 0.0)
         ev = self._traj.evals
-        assert ev is not None
 
         def closure(x: float, y: float) -> tuple[float, float, float]:
             f, gx, gy = batch(x, y)
@@ -442,6 +442,8 @@ class ClosureRun:
                 gx, gy = gx + noise[0], gy + noise[1]
             if clipping:
                 gx, gy = _clip(gx, gy, *clip, SCALAR)
+            if ev is None:
+                return f, gx, gy
             ev["step"].append(t)
             ev["x"].append(x)
             ev["y"].append(y)
@@ -542,8 +544,7 @@ class ClosureRun:
         """A failed update keeps no point, and its evaluations go with it (its arrays stay a
         finite prefix, like every run's)."""
         ev = self._traj.evals
-        assert ev is not None
-        while ev["step"] and ev["step"][-1] == t:
+        while ev is not None and ev["step"] and ev["step"][-1] == t:
             for key in ev:
                 ev[key].pop()
 

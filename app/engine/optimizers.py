@@ -404,8 +404,7 @@ class OptimizerSpec(Catalogued):
         out = super().public()
         out["convention"] = self.convention
         out["color"] = self.color
-        if self.driver != "loop":  # additive: only the closure optimizers carry it
-            out["driver"] = self.driver
+        out["driver"] = self.driver
         return out
 
 
