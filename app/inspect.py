@@ -108,7 +108,49 @@ def _adam(c: dict[str, Any]) -> list[Line]:
     return lines
 
 
+def _closure_info(c: dict[str, Any]) -> Any:
+    """What step t of a closure optimizer did: the run replayed by its own driver (the same code,
+    the same noise draws and mini-batches), its StepInfo kept."""
+    from app.engine.closure import ClosureRun
+
+    run = ClosureRun(c["problem"], c["config"])
+    run.infos = []
+    run.advance(c["t"] + 1)
+    return run.infos[c["t"]]
+
+
+def _lbfgs(c: dict[str, Any]) -> list[Line]:
+    info = _closure_info(c)
+    search = c["params"]["line_search_fn"] == "strong_wolfe"
+    return [
+        ("k", "inner iterations of this step(closure) call", (float(info.iterations), None)),
+        ("evals", "loss evaluations (closure calls) in it", (float(info.evals), None)),
+        ("d", "d = −H̃g: two-loop recursion over the last m pairs (s, y) (the last inner iteration)", info.direction),
+        ("t", "t: strong-Wolfe line search along d (the last inner iteration)" if search
+         else "t = α (the very first iteration: min(1, 1/‖g‖₁)·α)", (info.step_length, None)),
+        ("Δθ", "Δθ = Σₖ tₖ·dₖ over the inner iterations", c["step"]),
+    ]
+
+
+def _newton(c: dict[str, Any]) -> list[Line]:
+    info = _closure_info(c)
+    a, b, cc = info.hessian
+    mus = np.linalg.eigvalsh(np.array([[a, b], [b, cc]])) if np.isfinite([a, b, cc]).all() else (math.nan, math.nan)
+    lam = c["params"]["damping"]
+    d_formula = ("d = V·(|M| + λI)⁻¹·Vᵀg: H + λI is not positive definite, |eigenvalues| used" if info.fallback
+                 else "d = (H + λI)⁻¹g")
+    return [
+        ("H₁", "H = ∇²f(θ), row 1: (∂²f/∂x², ∂²f/∂x∂y)", (a, b)),
+        ("H₂", "H, row 2: (∂²f/∂y∂x, ∂²f/∂y²)", (b, cc)),
+        ("μ", f"eigenvalues of H (λ = {lam:g} is added to each)", (float(mus[0]), float(mus[1]))),
+        ("d", d_formula, info.direction),
+        ("Δθ", "Δθ = −α·d", c["step"]),
+    ]
+
+
 RULE_LINES: dict[str, LinesFn] = {
+    "lbfgs": _lbfgs,
+    "newton": _newton,
     "gd": lambda c: [("Δθ", "Δθ = −α·g", c["step"])],
     "momentum": _momentum,
     "nesterov": _nesterov,
@@ -150,6 +192,11 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
     }
     step = np.array([res["x"][t + 1] - res["x"][t], res["y"][t + 1] - res["y"][t]])
     lines_fn = RULE_LINES.get(cfg.optimizer.id)
+    if lines_fn is not None and cfg.optimizer.driver == "closure":  # not element-wise: replayed by its driver
+        ctx = {"params": cfg.params, "lr": float(lrs[t]), "t": t, "theta": theta, "step": step, "problem": problem,
+               "config": cfg}
+        gline = "g = ∇f(θ) + ξ" if cfg.noise_std else ("g = ∇f_B(θ)" if cfg.batch_size else "g = ∇f(θ)")
+        return _filled(out, [("g", gline, g)] + lines_fn(ctx))
     if lines_fn is None or cfg.optimizer.factory is None:
         out.update(known=False, note=f"no inspector for the optimizer {cfg.optimizer.id!r} yet",
                    lines=[{"symbol": "Δθ", "formula": "Δθ", "x": float(step[0]), "y": float(step[1])}])
@@ -166,10 +213,21 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
     # formulas are shared by both languages: noise ξ ~ N(0, σ²), a mini-batch B
     gline = "g = ∇f(θ) + ξ" if cfg.noise_std else ("g = ∇f_B(θ)" if cfg.batch_size else "g = ∇f(θ)")
     lines = [("g", gline, g)] + lines_fn(ctx)
+    return _filled(out, lines)
+
+
+def _filled(out: dict[str, Any], lines: list[Line]) -> dict[str, Any]:
     out["known"] = True
     out["note"] = None
     out["lines"] = []
     for symbol, formula, value in lines:
-        vx, vy = _pair(value)
-        out["lines"].append({"symbol": symbol, "formula": formula, "x": vx, "y": vy})
+        if isinstance(value, tuple) and len(value) == 2 and value[1] is None:  # a scalar: its value under x
+            vx, vy = float(value[0]), None
+        else:
+            vx, vy = _pair(value)
+        out["lines"].append({"symbol": symbol, "formula": formula, "x": _finite(vx), "y": _finite(vy)})
     return out
+
+
+def _finite(v: float | None) -> float | None:
+    return v if v is None or math.isfinite(v) else None
