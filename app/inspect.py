@@ -120,15 +120,17 @@ def _closure_info(c: dict[str, Any]) -> Any:
 
 
 def _lbfgs(c: dict[str, Any]) -> list[Line]:
+    """Notation only (shared by both languages): torch's own names n_iter and func_evals, the
+    two-loop recursion's H̃, the line search's t."""
     info = _closure_info(c)
     search = c["params"]["line_search_fn"] == "strong_wolfe"
     return [
-        ("k", "inner iterations of this step(closure) call", (float(info.iterations), None)),
-        ("evals", "loss evaluations (closure calls) in it", (float(info.evals), None)),
-        ("d", "d = −H̃g: two-loop recursion over the last m pairs (s, y) (the last inner iteration)", info.direction),
-        ("t", "t: strong-Wolfe line search along d (the last inner iteration)" if search
-         else "t = α (the very first iteration: min(1, 1/‖g‖₁)·α)", (info.step_length, None)),
-        ("Δθ", "Δθ = Σₖ tₖ·dₖ over the inner iterations", c["step"]),
+        ("k", "k = n_iter of this step(closure)", (float(info.iterations), None)),
+        ("evals", "func_evals of this step(closure)", (float(info.evals), None)),
+        ("d", "d = −H̃g  (two-loop recursion, m = history_size; last k)", info.direction),
+        ("t", "t = strong_wolfe(f, θ, d)  (last k)" if search else "t = α  (first k ever: min(1, 1/‖g‖₁)·α)",
+         (info.step_length, None)),
+        ("Δθ", "Δθ = Σₖ tₖ·dₖ", c["step"]),
     ]
 
 
@@ -136,13 +138,11 @@ def _newton(c: dict[str, Any]) -> list[Line]:
     info = _closure_info(c)
     a, b, cc = info.hessian
     mus = np.linalg.eigvalsh(np.array([[a, b], [b, cc]])) if np.isfinite([a, b, cc]).all() else (math.nan, math.nan)
-    lam = c["params"]["damping"]
-    d_formula = ("d = V·(|M| + λI)⁻¹·Vᵀg: H + λI is not positive definite, |eigenvalues| used" if info.fallback
-                 else "d = (H + λI)⁻¹g")
+    d_formula = ("d = V(|M| + λI)⁻¹Vᵀg,  H + λI ⊁ 0  (H = VMVᵀ)" if info.fallback else "d = (H + λI)⁻¹g")
     return [
-        ("H₁", "H = ∇²f(θ), row 1: (∂²f/∂x², ∂²f/∂x∂y)", (a, b)),
-        ("H₂", "H, row 2: (∂²f/∂y∂x, ∂²f/∂y²)", (b, cc)),
-        ("μ", f"eigenvalues of H (λ = {lam:g} is added to each)", (float(mus[0]), float(mus[1]))),
+        ("H₁", "H = ∇²f(θ):  (∂²f/∂x², ∂²f/∂x∂y)", (a, b)),
+        ("H₂", "(∂²f/∂y∂x, ∂²f/∂y²)", (b, cc)),
+        ("μ", "μ = eig(H)", (float(mus[0]), float(mus[1]))),
         ("d", d_formula, info.direction),
         ("Δθ", "Δθ = −α·d", c["step"]),
     ]

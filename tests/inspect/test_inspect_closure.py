@@ -32,7 +32,7 @@ def test_newton_lines_hold_the_hessian_and_say_when_the_fallback_is_used(client)
     assert [*lines["H₁"], *lines["H₂"]] == pytest.approx([*curv["hessian"][0], *curv["hessian"][1]], rel=1e-12)
     assert list(lines["μ"]) == pytest.approx(curv["eigenvalues"], rel=1e-12)
     formula = next(line["formula"] for line in ins["lines"] if line["symbol"] == "d")
-    assert "|eigenvalues|" in formula  # −0.73 < 0: H is not positive definite
+    assert "|M|" in formula and "⊁ 0" in formula  # −0.73 < 0: H is not positive definite, |eigenvalues| used
     plain = client.post("/api/v1/inspect", json={**body, "runs": [{"optimizer": "newton", "params": {"damping": 1.0}}],
                                                   "run": 0, "t": 0}).json()
     assert next(line["formula"] for line in plain["lines"] if line["symbol"] == "d") == "d = (H + λI)⁻¹g"
