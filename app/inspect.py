@@ -127,7 +127,8 @@ def _lbfgs(c: dict[str, Any]) -> list[Line]:
     return [
         ("k", "k = n_iter of this step(closure)", (float(info.iterations), None)),
         ("evals", "func_evals of this step(closure)", (float(info.evals), None)),
-        ("d", "d = −H̃g  (two-loop recursion, m = history_size; last k)", info.direction),
+        ("H̃g", "H̃g  (two-loop recursion, m = history_size; last k)", (-info.direction[0], -info.direction[1])),
+        ("d", "d = −H̃g", info.direction),
         ("t", "t = strong_wolfe(f, θ, d)  (last k)" if search else "t = α  (first k ever: min(1, 1/‖g‖₁)·α)",
          (info.step_length, None)),
         ("Δθ", "Δθ = Σₖ tₖ·dₖ", c["step"]),

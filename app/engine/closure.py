@@ -522,10 +522,11 @@ class ClosureRun:
                     break
                 if self.infos is not None:
                     self.infos.append(info)
-                if tr.state is not None:
+                if tr.state is not None:  # the moment internals: the vector whose −α-multiple-like is the
+                    # step, as for momentum: Newton's (H + λI)⁻¹g, L-BFGS's H̃g = −d
                     st = tr.state
-                    for key, v in (("gx", info.g[0]), ("gy", info.g[1]), ("mx", info.direction[0]),
-                                   ("my", info.direction[1])):
+                    m = info.direction if self._lbfgs is None else (-info.direction[0], -info.direction[1])
+                    for key, v in (("gx", info.g[0]), ("gy", info.g[1]), ("mx", m[0]), ("my", m[1])):
                         st[key].append(v if math.isfinite(v) else None)
                 x = new
                 tr.x.append(x[0])

@@ -686,7 +686,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "one step is one step(closure) call, which evaluates the loss several times (drawn as markers).",
             factory=lbfgs,
             convention="torch LBFGS (line_search_fn=\"strong_wolfe\" by default here, torch's default is None; "
-            "max_eval 0 = torch's None)",
+            "max_eval 0 = torch's None); include_state: mx, my = H̃g of the last inner iteration (the step is along −H̃g)",
             color="#117733",
             driver="closure",
         ),
@@ -703,7 +703,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "damping λ shortens steps where the curvature is small.",
             factory=newton,
             convention="no torch.optim class; the export uses torch.autograd.functional.hessian. Saddle-free fallback: "
-            "where H + λI is not positive definite, H's eigenvalues are replaced by their absolute values",
+            "where H + λI is not positive definite, H's eigenvalues are replaced by their absolute values; "
+            "include_state: mx, my = (H + λI)⁻¹g",
             color="#5D3A9B",
             driver="closure",
         ),

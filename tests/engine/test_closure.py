@@ -147,7 +147,7 @@ def test_lbfgs_state_holds_the_direction_and_the_gradient_used() -> None:
               "runs": [{"optimizer": "lbfgs", "params": {"max_iter": 1, "line_search_fn": "none", "lr": 0.5}}]})
     st = r["state"]
     assert (st["gx"][0], st["gy"][0]) == pytest.approx((-1.8, 12.0))
-    assert (st["mx"][0], st["my"][0]) == pytest.approx((1.8, -12.0))  # d = −g at the first iteration
+    assert (st["mx"][0], st["my"][0]) == pytest.approx((-1.8, 12.0))  # H̃g = −d = g at the first iteration
     assert st["eff_lr_x"] is None and st["eff_lr_y"] is None
 
 

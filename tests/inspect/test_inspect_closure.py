@@ -18,7 +18,8 @@ def test_lbfgs_lines_count_the_answers_evaluations(client) -> None:
         assert ins["known"] is True
         assert lines["evals"] == (traj["evals"]["step"].count(t), None)
         assert 1 <= lines["k"][0] <= 3
-        assert lines["d"] == (traj["state"]["mx"][t], traj["state"]["my"][t])
+        assert lines["H̃g"] == (traj["state"]["mx"][t], traj["state"]["my"][t])
+        assert lines["d"] == (-traj["state"]["mx"][t], -traj["state"]["my"][t])
         assert lines["Δθ"][0] == pytest.approx(traj["x"][t + 1] - traj["x"][t], rel=1e-12, abs=1e-300)
         if lines["k"][0] == 1:  # one inner iteration: the step is t·d
             assert lines["Δθ"][0] == pytest.approx(lines["t"][0] * lines["d"][0], rel=1e-12, abs=1e-15)

@@ -60,7 +60,7 @@ def test_lbfgs_inspector_and_chinese_run_card(watched, live_server) -> None:
     ev = page.evaluate("() => window.optiviz.model.result.runs[0].evals.step")
     assert lines["evals"] == (ev.count(3), None) and {"g", "k", "d", "t", "Δθ"} <= set(lines)
     st = page.evaluate("() => window.optiviz.model.result.runs[0].state")
-    assert lines["d"] == (st["mx"][3], st["my"][3])
+    assert lines["H̃g"] == (st["mx"][3], st["my"][3])
     assert page.locator("#inspect-body tr").count() == len(data["lines"])
     page.select_option("#inspect-run", "1")
     page.wait_for_function("() => document.getElementById('inspector').dataset.run === '1' "
