@@ -137,10 +137,12 @@ export function createRenderer(ctx) {
 
     readout(res, vis, look, it);
     ctx.inspector?.update(res, vis, look, it);
-    if (rev !== drawn.trev || lang !== drawn.tlang || JSON.stringify(look) !== drawn.tlook) {
+    // keyed on the answer too: two answers can reach the same rev (the same number of events)
+    const trev = `${res?.gen}:${rev}`;
+    if (trev !== drawn.trev || lang !== drawn.tlang || JSON.stringify(look) !== drawn.tlook) {
       updateStatuses(res);
       if (res?.done) summary(res, v.surface, state, look, ctx.catalogue());
-      drawn.trev = rev;
+      drawn.trev = trev;
       drawn.tlang = lang;
       drawn.tlook = JSON.stringify(look);
     }

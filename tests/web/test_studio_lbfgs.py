@@ -69,3 +69,18 @@ def test_lbfgs_inspector_and_chinese_run_card(watched, live_server) -> None:
     page.locator("#inspector").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "studio-lbfgs-inspector-zh.png"))
     assert page.errors == [] and page.foreign == []
+
+
+def test_switching_a_run_to_lbfgs_in_the_sidebar_counts_its_evaluations(watched, live_server) -> None:
+    """The card's status follows the new answer even when it has as many events as the old one."""
+    page = watched
+    page.goto(live_server + "/#s=rosenbrock")
+    settled(page)
+    page.locator("#runs select").first.select_option("lbfgs")
+    page.wait_for_function("() => { const r = window.optiviz.model.result; return r && r.done && r.request.runs[0].optimizer === 'lbfgs'"
+                           " && document.body.dataset.ready === '1'; }", timeout=30000)
+    n = page.evaluate("() => window.optiviz.model.result.runs[0].evals.x.length")
+    page.wait_for_function(f"() => document.querySelector(\"[data-status='0']\").textContent.includes('{n} function evaluations')")
+    assert page.locator("[data-status='0'] + *, [data-status='1']").first.inner_text().count("function evaluations") == 0
+    assert page.evaluate(EVALS)[0][0] == 0
+    assert page.errors == [] and page.foreign == []
