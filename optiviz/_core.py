@@ -65,6 +65,8 @@ class RunResult:
     batch_size: int | None = None
     batch_loss: np.ndarray | None = None
     state: dict[str, np.ndarray | None] | None = None  # internals per update (include_state=True)
+    # closure optimizers (L-BFGS): every loss evaluation, {"step", "x", "y", "loss"} (step: ints)
+    evals: dict[str, np.ndarray] | None = None
 
     @classmethod
     def from_public(cls, run: dict[str, Any]) -> RunResult:
@@ -75,7 +77,9 @@ class RunResult:
                    lr=arr(run["lr"]), grad_norm=arr(run["grad_norm"]), status=run["status"],
                    steps_taken=run["steps_taken"], batch_size=run.get("batch_size"),
                    batch_loss=None if run.get("batch_loss") is None else arr(run["batch_loss"]),
-                   state=None if state is None else {k: None if v is None else arr(v) for k, v in state.items()})
+                   state=None if state is None else {k: None if v is None else arr(v) for k, v in state.items()},
+                   evals=None if run.get("evals") is None else
+                   {k: np.asarray(v, dtype=np.int64) if k == "step" else arr(v) for k, v in run["evals"].items()})
 
     def __repr__(self) -> str:
         final = float(self.loss[-1]) if len(self.loss) else float("nan")
@@ -94,6 +98,8 @@ class RunResult:
             out["batch_loss"] = self.batch_loss
         if self.state is not None:
             out["state"] = self.state
+        if self.evals is not None:
+            out["evals"] = self.evals
         out["status"], out["steps_taken"] = self.status, self.steps_taken
         return out
 
