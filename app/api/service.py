@@ -24,7 +24,7 @@ from app.engine.backend import ARRAY
 from app.engine.datasets import DatasetSurface
 from app.engine.deadline import DeadlineExceeded
 from app.engine.expression import Expression, ExpressionError, parse_expression
-from app.engine.closure import ClosureRun
+from app.engine.closure import MAX_EVALUATIONS, ClosureRun, evaluations_bound
 from app.engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
 from app.engine.surfaces import Surface
 from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
@@ -184,6 +184,21 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
     )
 
 
+def _check_evaluations(req: TrajectoryRequest, runs: tuple[RunConfig, ...]) -> None:
+    """L-BFGS's answer holds every loss evaluation: their bound over the request must stay within
+    `MAX_EVALUATIONS` (published as ``max_evaluations`` by GET /api/v1/limits)."""
+    total = 0
+    for i, cfg in enumerate(runs):
+        if cfg.optimizer.id != "lbfgs":
+            continue
+        total += req.steps * evaluations_bound(cfg.params)
+        if total > MAX_EVALUATIONS:
+            raise invalid(("runs", i, "params", "max_eval"),
+                          f"L-BFGS may evaluate the loss up to steps × (max_eval + 1) times per run ({total:,} "
+                          f"over the runs so far), more than the limit of {MAX_EVALUATIONS:,}: fewer steps, a "
+                          "smaller max_eval (or max_iter), or fewer L-BFGS runs", cfg.params["max_eval"])
+
+
 def build_problem(req: TrajectoryRequest) -> Problem:
     surface = resolve_surface(req.surface)
     start = tuple(req.start) if req.start is not None else surface.default_start
@@ -192,6 +207,7 @@ def build_problem(req: TrajectoryRequest) -> Problem:
         raise invalid(("start",), f"cannot start at {list(start)}: {reason}", list(start))
     labels: dict[str, int] = {}
     runs = tuple(_run_config(i, r, surface, labels) for i, r in enumerate(req.runs))
+    _check_evaluations(req, runs)
     return Problem(
         surface, (float(start[0]), float(start[1])), req.steps, req.tolerance, req.seed, runs, req.include_state
     )

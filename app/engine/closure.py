@@ -30,6 +30,10 @@ import numpy as np
 from app.engine import deadline as _deadline
 from app.engine.backend import SCALAR
 
+# the most loss evaluations one trajectories request may make (its bound: steps × (max_eval + 1) per
+# L-BFGS run), so that its answer (every evaluation is in it) stays the size of the largest others
+MAX_EVALUATIONS = 500_000
+
 Vec = tuple[float, float]
 Closure = Callable[[float, float], tuple[float, float, float]]  # (x, y) -> (loss, gx, gy)
 
@@ -279,6 +283,12 @@ def lbfgs_step(state: LbfgsState, x: Vec, closure: Closure, lr: float, max_iter:
 def lbfgs_max_eval(max_iter: int, max_eval: int) -> int:
     """torch's default: ``max_eval=None`` means ``max_iter * 5 // 4`` (here: 0 means None)."""
     return max_eval if max_eval > 0 else max_iter * 5 // 4
+
+
+def evaluations_bound(params: dict[str, Any]) -> int:
+    """The most closure calls one L-BFGS ``step`` makes: ``max_eval``, +1 (the line search's first
+    trial is made even when no evaluation is left)."""
+    return lbfgs_max_eval(int(params["max_iter"]), int(params["max_eval"])) + 1
 
 
 # --- damped Newton ------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def closure_step(surface: Surface, run: Any, steps: int) -> float:
     """Seconds per update of a closure optimizer (L-BFGS, damped Newton), an upper bound: every
     step makes its largest number of evaluations (L-BFGS: max_eval + 1 closure calls, max_iter
     inner iterations over a full history)."""
-    from app.engine.closure import lbfgs_max_eval
+    from app.engine.closure import evaluations_bound
 
     # a dataset closure is one NumPy pass over the batch, with its calls' overhead (measured: ~2× an update)
     evaluation = scalar_step(surface, run.batch_size) * (2 if isinstance(surface, DatasetSurface) else 1) + CLOSURE_EVAL
@@ -75,7 +75,7 @@ def closure_step(surface: Surface, run: Any, steps: int) -> float:
     if run.optimizer.id == "lbfgs":
         iters = int(p["max_iter"])
         pairs = min(int(p["history_size"]), iters * steps)
-        return (lbfgs_max_eval(iters, int(p["max_eval"])) + 1) * evaluation + iters * (LBFGS_ITER + pairs * LBFGS_PAIR)
+        return evaluations_bound(p) * evaluation + iters * (LBFGS_ITER + pairs * LBFGS_PAIR)
     hessian = 4 * evaluation if isinstance(surface, DatasetSurface) else 0.0  # central differences of the gradient
     return NEWTON_STEP + evaluation + hessian
 

@@ -194,19 +194,34 @@ def test_sweeps_basins_and_races_refuse_them_clearly(client, oid: str) -> None:
 
 
 def test_cost_is_an_upper_bound_that_grows_with_the_evaluations() -> None:
-    def estimate(params: dict, steps: int = 1000) -> float:
+    def estimate(params: dict, steps: int = 900) -> float:
         return cost.trajectories(build_problem(TrajectoryRequest.model_validate(
             {"surface": "rosenbrock", "steps": steps, "runs": [{"optimizer": "lbfgs", "params": params}]})))
 
     small, large = estimate({"max_iter": 2}), estimate({"max_iter": 200, "max_eval": 500})
     assert large > 50 * small
-    # the heaviest request is refused before it runs (estimate far above the request time limit)
-    assert estimate({"max_iter": 200, "max_eval": 500, "history_size": 1000}, 20_000) > 1000
+    # the heaviest run the evaluation limit lets through is estimated above the request time limit
+    # (60 s): refused before it runs
+    assert estimate({"max_iter": 200, "max_eval": 500, "history_size": 1000}, 990) > 120
 
 
 def test_the_heaviest_lbfgs_request_is_refused_at_once(client) -> None:
-    body = {"surface": "rosenbrock", "steps": 20_000, "runs": [
+    body = {"surface": "rosenbrock", "steps": 990, "runs": [
         {"optimizer": "lbfgs", "params": {"max_iter": 200, "max_eval": 500, "history_size": 1000,
                                           "tolerance_grad": 0.0, "tolerance_change": 0.0}}] * 4}
-    r = client.post("/api/v1/trajectories", json=body)
-    assert r.status_code in (413, 422, 503), r.text
+    r = client.post("/api/v1/trajectories", json=body)  # over the evaluation limit
+    assert r.status_code == 422, r.text
+    r = client.post("/api/v1/trajectories", json={**body, "runs": body["runs"][:1]})  # over the time limit
+    assert r.status_code == 422 and "estimated" in r.json()["detail"], r.text
+
+
+def test_the_evaluations_an_answer_may_hold_are_bounded(client) -> None:
+    limit = client.get("/api/v1/limits").json()["max_evaluations"]
+    steps = limit // 26  # torch's defaults: max_eval = 25, +1
+    ok = {"surface": "rosenbrock", "steps": steps, "tolerance": 1e-3, "runs": [{"optimizer": "lbfgs"}]}
+    assert client.post("/api/v1/trajectories", json=ok).status_code == 200
+    r = client.post("/api/v1/trajectories", json={**ok, "runs": [{"optimizer": "lbfgs"}, {"optimizer": "adam"},
+                                                                 {"optimizer": "lbfgs"}]})
+    assert r.status_code == 422
+    err = r.json()["detail"][0]
+    assert err["loc"] == ["body", "runs", 2, "params", "max_eval"] and f"{limit:,}" in err["msg"]
