@@ -31,6 +31,8 @@ def test_lbfgs_evaluations_are_drawn_counted_and_follow_playback(watched, live_s
     assert run == 0 and mode == "markers" and size < 8  # small markers; the path stays a line
     assert (xs, ys) == (ev["x"], ev["y"])
     assert len(xs) > 40  # several evaluations per step
+    hover = page.evaluate("() => document.getElementById('map').data.find(t => t.meta && t.meta.role === 'evals').hovertemplate")
+    assert "loss evaluation of step %{customdata[0]}" in hover and "%{customdata[1]" in hover
     status = page.locator("[data-status='0']").inner_text()
     assert f"{len(ev['x'])} function evaluations" in status
     assert "function evaluations" not in page.locator("[data-status='1']").inner_text()
