@@ -200,6 +200,8 @@ class ScalarRun:
     """One run, every point recorded; ``advance(n)`` does up to n more updates."""
 
     def __init__(self, problem: Problem, run: RunConfig) -> None:
+        if run.optimizer.driver != "loop":
+            raise ValueError(f"{run.optimizer.name} is not element-wise: it runs in app.engine.closure (ClosureRun)")
         self.problem, self.run = problem, run
         surface = problem.surface
         self.dataset = isinstance(surface, DatasetSurface)
@@ -375,9 +377,11 @@ class ScalarRun:
 
 def run_problem(problem: Problem) -> list[Trajectory]:
     """Every run of the problem to the end (the JSON endpoint and the CLI)."""
+    from app.engine.closure import ClosureRun
+
     out = []
     for cfg in problem.runs:
-        run = ScalarRun(problem, cfg)
+        run = ClosureRun(problem, cfg) if cfg.optimizer.driver == "closure" else ScalarRun(problem, cfg)
         run.advance(problem.steps)
         out.append(run.traj)
     return out
