@@ -667,7 +667,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec(
             "lbfgs",
             "L-BFGS",
-            "d = −H̃g (two-loop recursion over the last m pairs s, y), θ ← θ + t·d, t: strong-Wolfe line search",
+            "d = −H̃g,  H̃ = H̃(sᵢ = Δθᵢ, yᵢ = Δgᵢ; k − m < i ≤ k),  t = strong_wolfe(f, θ, d),  θ ← θ + t·d",
             (
                 _lr(1.0),
                 ParamSpec("max_iter", 20, 1, 200, "inner iterations per step (one step = one step(closure) call)",
@@ -693,7 +693,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec(
             "newton",
             "Damped Newton",
-            "θ ← θ − α·(H + λI)⁻¹g  (H + λI not positive definite: |eigenvalues| of H)",
+            "θ ← θ − α·(H + λI)⁻¹g;  H + λI ⊁ 0: H = VMVᵀ → V|M|Vᵀ",
             (
                 _lr(1.0),
                 ParamSpec("damping", 0.0, 0.0, 1e6, "λ, Levenberg damping added to the Hessian's diagonal",
