@@ -225,3 +225,21 @@ def test_the_evaluations_an_answer_may_hold_are_bounded(client) -> None:
     assert r.status_code == 422
     err = r.json()["detail"][0]
     assert err["loc"] == ["body", "runs", 2, "params", "max_eval"] and f"{limit:,}" in err["msg"]
+
+
+def test_the_http_stream_carries_each_updates_evaluations_once(client) -> None:
+    from tests.conftest import parse_sse
+
+    body = {"surface": "beale", "start": [1.0, 1.5], "steps": 300, "seed": 1,
+            "runs": [{"optimizer": "lbfgs", "params": {"max_iter": 1, "lr": 0.5}, "noise_std": 0.05}]}
+    whole = client.post("/api/v1/trajectories", json=body).json()["runs"][0]
+    parts: dict[str, list] = {"step": [], "x": [], "y": [], "loss": []}
+    points = 0
+    for name, data in parse_sse(client.post("/api/v1/trajectories/stream", json=body).text):
+        if name == "points":
+            points += 1
+            if parts["step"] and data["evals"]["step"]:  # each event: the evaluations of its own updates
+                assert data["evals"]["step"][0] > parts["step"][-1]
+            for k in parts:
+                parts[k] += data["evals"][k]
+    assert points > 1 and parts == whole["evals"]
