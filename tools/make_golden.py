@@ -192,7 +192,7 @@ def closure_reference(case: dict) -> dict:
     for t in range(req["steps"]):
         first = []
 
-        def closure():
+        def closure(t=t, first=first):  # called within this step only
             opt.zero_grad()
             loss = f(p[0], p[1])
             loss.backward()

@@ -21,10 +21,10 @@ import numpy as np
 
 from app.api.schemas import CustomSurfaceRequest, GridRequest, RunRequest, TrajectoryRequest
 from app.engine.backend import ARRAY
+from app.engine.closure import MAX_EVALUATIONS, ClosureRun, evaluations_bound
 from app.engine.datasets import DatasetSurface
 from app.engine.deadline import DeadlineExceeded
 from app.engine.expression import Expression, ExpressionError, parse_expression
-from app.engine.closure import MAX_EVALUATIONS, ClosureRun, evaluations_bound
 from app.engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
 from app.engine.surfaces import Surface
 from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
