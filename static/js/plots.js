@@ -375,6 +375,17 @@ export function draw3D(div, model, it, runIndices) {
       line: { color, width: 6, dash: model.runs[i].dash || "solid" }, hovertemplate: hover().replace("%{customdata:.5g}", "%{z:.5g}") });
     traces.push({ type: "scatter3d", mode: "markers", x: [d.x[0], d.x[upto]], y: [d.y[0], d.y[upto]], z: [z[0], z[upto]], showlegend: false,
       marker: { size: [4, 7], color: ["#ffffff", color], line: { color, width: 2 } }, hoverinfo: "skip" });
+    if (d.evals) { // L-BFGS: its loss evaluations on the surface (those inside the display range)
+      const ev = d.evals;
+      const keep = [];
+      for (let k = 0, n = evalsBefore(ev, upto); k < n; k++) {
+        if (ev.loss[k] !== null && inside(ev.x[k], ev.y[k])) keep.push(k);
+      }
+      traces.push({ type: "scatter3d", mode: "markers", x: keep.map((k) => ev.x[k]), y: keep.map((k) => ev.y[k]),
+        z: keep.map((k) => Math.min(ev.loss[k], zhi) + lift), showlegend: false, hovertemplate: evalHover(name)
+          .replace("%{customdata[1]:.5g}", "%{z:.5g}"), customdata: keep.map((k) => [ev.step[k], ev.loss[k]]),
+        marker: { size: 2.5, color, opacity: 0.8 }, meta: { run: i, role: "evals" } });
+    }
   }
   const xs = s.x_range[1] - s.x_range[0];
   const ys = s.y_range[1] - s.y_range[0];

@@ -46,6 +46,12 @@ def test_lbfgs_evaluations_are_drawn_counted_and_follow_playback(watched, live_s
     page.keyboard.press("ArrowRight")
     want6 = sum(1 for s in ev["step"] if s < 6)
     page.wait_for_function(f"() => document.getElementById('map').data.find(t => t.meta && t.meta.role === 'evals').x.length === {want6}")
+    # the 3D view: the same evaluations (those inside the display range) on the surface
+    page.locator("#scrub").fill("40")
+    page.evaluate("() => document.getElementById('view-3d').click()")
+    inside = sum(1 for x, y in zip(ev["x"], ev["y"], strict=True) if -2 <= x <= 2 and -1 <= y <= 3)  # Rosenbrock's range
+    page.wait_for_function("() => { const d = document.getElementById('map3d'); const t = d.data && d.data.find("
+                           f"t => t.meta && t.meta.role === 'evals'); return t && t.x.length === {inside}; }}", timeout=20000)
     assert page.errors == [] and page.foreign == []
 
 
