@@ -109,7 +109,50 @@ def _adam(c: dict[str, Any]) -> list[Line]:
     return lines
 
 
+def _closure_info(c: dict[str, Any]) -> Any:
+    """What step t of a closure optimizer did: the run replayed by its own driver (the same code,
+    the same noise draws and mini-batches), its StepInfo kept."""
+    from app.engine.closure import ClosureRun
+
+    run = ClosureRun(c["problem"], c["config"])
+    run.infos = []
+    run.advance(c["t"] + 1)
+    return run.infos[c["t"]]
+
+
+def _lbfgs(c: dict[str, Any]) -> list[Line]:
+    """Notation only (shared by both languages): torch's own names n_iter and func_evals, the
+    two-loop recursion's H̃, the line search's t."""
+    info = _closure_info(c)
+    search = c["params"]["line_search_fn"] == "strong_wolfe"
+    return [
+        ("k", "k = n_iter of this step(closure)", (float(info.iterations), None)),
+        ("evals", "func_evals of this step(closure)", (float(info.evals), None)),
+        ("H̃g", "H̃g  (two-loop recursion, m = history_size; last k)", (-info.direction[0], -info.direction[1])),
+        ("d", "d = −H̃g", info.direction),
+        ("t", "t = strong_wolfe(f, θ, d)  (last k)" if search else "t = α  (first k ever: min(1, 1/‖g‖₁)·α)",
+         (info.step_length, None)),
+        ("Δθ", "Δθ = Σₖ tₖ·dₖ", c["step"]),
+    ]
+
+
+def _newton(c: dict[str, Any]) -> list[Line]:
+    info = _closure_info(c)
+    a, b, cc = info.hessian
+    mus = np.linalg.eigvalsh(np.array([[a, b], [b, cc]])) if np.isfinite([a, b, cc]).all() else (math.nan, math.nan)
+    d_formula = ("d = V(|M| + λI)⁻¹Vᵀg,  H + λI ⊁ 0  (H = VMVᵀ)" if info.fallback else "d = (H + λI)⁻¹g")
+    return [
+        ("H₁", "H = ∇²f(θ):  (∂²f/∂x², ∂²f/∂x∂y)", (a, b)),
+        ("H₂", "(∂²f/∂y∂x, ∂²f/∂y²)", (b, cc)),
+        ("μ", "μ = eig(H)", (float(mus[0]), float(mus[1]))),
+        ("d", d_formula, info.direction),
+        ("Δθ", "Δθ = −α·d", c["step"]),
+    ]
+
+
 RULE_LINES: dict[str, LinesFn] = {
+    "lbfgs": _lbfgs,
+    "newton": _newton,
     "gd": lambda c: [("Δθ", "Δθ = −α·g", c["step"])],
     "momentum": _momentum,
     "nesterov": _nesterov,
@@ -151,6 +194,11 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
     }
     step = np.array([res["x"][t + 1] - res["x"][t], res["y"][t + 1] - res["y"][t]])
     lines_fn = RULE_LINES.get(cfg.optimizer.id)
+    if lines_fn is not None and cfg.optimizer.driver == "closure":  # not element-wise: replayed by its driver
+        ctx = {"params": cfg.params, "lr": float(lrs[t]), "t": t, "theta": theta, "step": step, "problem": problem,
+               "config": cfg}
+        gline = "g = ∇f(θ) + ξ" if cfg.noise_std else ("g = ∇f_B(θ)" if cfg.batch_size else "g = ∇f(θ)")
+        return _filled(out, [("g", gline, g)] + lines_fn(ctx))
     if lines_fn is None or cfg.optimizer.factory is None:
         out.update(known=False, note=f"no inspector for the optimizer {cfg.optimizer.id!r} yet",
                    lines=[{"symbol": "Δθ", "formula": "Δθ", "x": float(step[0]), "y": float(step[1])}])
@@ -177,10 +225,21 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
     # formulas are shared by both languages: noise ξ ~ N(0, σ²), a mini-batch B
     gline = "g = ∇f(θ) + ξ" if cfg.noise_std else ("g = ∇f_B(θ)" if cfg.batch_size else "g = ∇f(θ)")
     lines = [("g", gline, g)] + lines_fn(ctx)
+    return _filled(out, lines)
+
+
+def _filled(out: dict[str, Any], lines: list[Line]) -> dict[str, Any]:
     out["known"] = True
     out["note"] = None
     out["lines"] = []
     for symbol, formula, value in lines:
-        vx, vy = _pair(value)
-        out["lines"].append({"symbol": symbol, "formula": formula, "x": vx, "y": vy})
+        if isinstance(value, tuple) and len(value) == 2 and value[1] is None:  # a scalar: its value under x
+            vx, vy = float(value[0]), None
+        else:
+            vx, vy = _pair(value)
+        out["lines"].append({"symbol": symbol, "formula": formula, "x": _finite(vx), "y": _finite(vy)})
     return out
+
+
+def _finite(v: float | None) -> float | None:
+    return v if v is None or math.isfinite(v) else None

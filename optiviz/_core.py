@@ -66,6 +66,8 @@ class RunResult:
     batch_loss: np.ndarray | None = None
     momentum: np.ndarray | None = None  # per update, when the schedule cycles it (one_cycle cycle_momentum)
     state: dict[str, np.ndarray | None] | None = None  # internals per update (include_state=True)
+    # closure optimizers (L-BFGS): every loss evaluation, {"step", "x", "y", "loss"} (step: ints)
+    evals: dict[str, np.ndarray] | None = None
 
     @classmethod
     def from_public(cls, run: dict[str, Any]) -> RunResult:
@@ -77,7 +79,9 @@ class RunResult:
                    steps_taken=run["steps_taken"], batch_size=run.get("batch_size"),
                    batch_loss=None if run.get("batch_loss") is None else arr(run["batch_loss"]),
                    momentum=None if run.get("momentum") is None else arr(run["momentum"]),
-                   state=None if state is None else {k: None if v is None else arr(v) for k, v in state.items()})
+                   state=None if state is None else {k: None if v is None else arr(v) for k, v in state.items()},
+                   evals=None if run.get("evals") is None else
+                   {k: np.asarray(v, dtype=np.int64) if k == "step" else arr(v) for k, v in run["evals"].items()})
 
     def __repr__(self) -> str:
         final = float(self.loss[-1]) if len(self.loss) else float("nan")
@@ -98,6 +102,8 @@ class RunResult:
             out["momentum"] = self.momentum
         if self.state is not None:
             out["state"] = self.state
+        if self.evals is not None:
+            out["evals"] = self.evals
         out["status"], out["steps_taken"] = self.status, self.steps_taken
         return out
 

@@ -51,6 +51,11 @@ def figure(res: Result, n: int = 120) -> Any:
         group = f"run{i}"
         fig.add_trace(go.Scatter(x=r.x, y=r.y, mode="lines", name=r.label, legendgroup=group,
                                  line={"color": color, "width": 2}, meta={"role": "path", "run": i}), row=1, col=1)
+        if r.evals is not None:  # L-BFGS: its loss evaluations (line-search trials included) as small markers
+            fig.add_trace(go.Scatter(x=r.evals["x"], y=r.evals["y"], mode="markers", name=f"{r.label} evaluations",
+                                     legendgroup=group, showlegend=False,
+                                     marker={"color": color, "size": 5, "opacity": 0.75},
+                                     meta={"role": "evals", "run": i}), row=1, col=1)
         fig.add_trace(go.Scatter(x=r.x[:1], y=r.y[:1], mode="markers", name=f"{r.label} start", legendgroup=group,
                                  showlegend=False, marker={"color": color, "size": 8, "symbol": "circle-open"},
                                  meta={"role": "start", "run": i}), row=1, col=1)

@@ -139,9 +139,91 @@ def make_schedule(optimizer, lr: float, sched: dict | None):
     return s
 
 
+class DampedNewton(torch.optim.Optimizer):
+    """Damped Newton as optiviz defines it (torch.optim has none): θ ← θ − lr·(H + λI)⁻¹g with the
+    exact Hessian (torch.autograd.functional.hessian of f); where H + λI is not positive definite,
+    H's eigenvalues are replaced by their absolute values (torch.linalg.eigh)."""
+
+    def __init__(self, params, f, lr=1.0, damping=0.0):
+        super().__init__(params, {"lr": lr, "damping": damping})
+        self.f = f
+
+    @torch.no_grad()
+    def step(self, closure):
+        with torch.enable_grad():
+            loss = closure()
+        group = self.param_groups[0]
+        p = group["params"][0]
+        lam = group["damping"]
+        h = torch.autograd.functional.hessian(lambda v: self.f(v[0], v[1]), p.detach().clone())
+        a, c = h[0, 0] + lam, h[1, 1] + lam
+        if a > 0 and a * c - h[0, 1] * h[1, 0] > 0:
+            d = torch.linalg.solve(h + lam * torch.eye(2), p.grad)
+        else:
+            mu, v = torch.linalg.eigh(h)
+            den = mu.abs() + lam
+            coef = torch.where(den > 0, (v.T @ p.grad) / torch.where(den > 0, den, 1.0), 0.0)
+            d = v @ coef
+        p.add_(d, alpha=-group["lr"])
+        return loss
+
+
+def closure_reference(case: dict) -> dict:
+    """L-BFGS and damped Newton: one step = one ``opt.step(closure)``; every closure call is
+    recorded as an evaluation (x, y, loss) of that step."""
+    req = case["request"]
+    run = req["runs"][0]
+    f = SURFACES[req["surface"]]
+    prm = run["params"]
+    p = torch.tensor([float(v) for v in req["start"]], requires_grad=True)
+    if run["optimizer"] == "lbfgs":
+        max_iter = prm.get("max_iter", 20)
+        opt = torch.optim.LBFGS(
+            [p], lr=prm.get("lr", 1.0), max_iter=max_iter, max_eval=prm.get("max_eval") or None,
+            tolerance_grad=prm.get("tolerance_grad", 1e-7), tolerance_change=prm.get("tolerance_change", 1e-9),
+            history_size=prm.get("history_size", 100),
+            line_search_fn=None if prm.get("line_search_fn") == "none" else "strong_wolfe",
+        )
+    else:
+        opt = DampedNewton([p], f, lr=prm.get("lr", 1.0), damping=prm.get("damping", 0.0))
+    sched = make_schedule(opt, prm.get("lr", 1.0), run.get("schedule"))
+    xs, ys, losses, lrs, norms = [float(req["start"][0])], [float(req["start"][1])], [], [], []
+    ev = {"step": [], "x": [], "y": [], "loss": []}
+    for t in range(req["steps"]):
+        first = []
+
+        def closure(t=t, first=first):  # called within this step only
+            opt.zero_grad()
+            loss = f(p[0], p[1])
+            loss.backward()
+            ev["step"].append(t)
+            ev["x"].append(p[0].item())
+            ev["y"].append(p[1].item())
+            ev["loss"].append(loss.item())
+            if not first:
+                first.append((loss.item(), p.grad.norm().item()))
+            return loss
+
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step(closure)
+        if sched is not None:
+            sched.step()
+        losses.append(first[0][0])
+        norms.append(first[0][1])
+        xs.append(p[0].item())
+        ys.append(p[1].item())
+    losses.append(f(p[0], p[1]).item())
+    out = {"x": xs, "y": ys, "loss": losses, "lr": lrs, "grad_norm": norms}
+    if run["optimizer"] == "lbfgs":
+        out["evals"] = ev
+    return out
+
+
 def reference(case: dict) -> dict:
     req = case["request"]
     run = req["runs"][0]
+    if run["optimizer"] in ("lbfgs", "newton"):
+        return closure_reference(case)
     f = SURFACES[req["surface"]]
     p = torch.tensor([float(v) for v in req["start"]], requires_grad=True)
     opt = make_optimizer(run["optimizer"], p, run["params"])
@@ -279,6 +361,22 @@ CASES = [
     case("clip_norm_adam_bowl", "elongated_bowl", [-9, 3], 200, "adam", {"lr": 0.1}, clip_norm=0.5),
     case("asgd_step_himmelblau", "himmelblau", [-0.3, -0.9], 200, "asgd", {"lr": 0.005},
          {"name": "step", "params": {"step_size": 50, "gamma": 0.5}}),
+    # L-BFGS (one step = one step(closure) call; the closure evaluations compared too) and damped Newton
+    case("lbfgs_default_rosenbrock_stalls", "rosenbrock", [-1.2, 1.0], 5, "lbfgs", {"lr": 1.0}),
+    case("lbfgs_wolfe_rosenbrock", "rosenbrock", [-1.2, 1.0], 6, "lbfgs", {"lr": 1.0, "max_iter": 4}),
+    case("lbfgs_wolfe_bowl", "elongated_bowl", [-9, 3], 4, "lbfgs", {"lr": 1.0, "max_iter": 2, "history_size": 3}),
+    case("lbfgs_wolfe_himmelblau_one_iter", "himmelblau", [-0.3, -0.9], 12, "lbfgs",
+         {"lr": 1.0, "max_iter": 1, "max_eval": 10}),
+    case("lbfgs_wolfe_beale_history2", "beale", [1.0, 1.5], 8, "lbfgs", {"lr": 0.8, "max_iter": 3, "history_size": 2}),
+    case("lbfgs_fixed_rosenbrock_step", "rosenbrock", [-1.2, 1.0], 20, "lbfgs",
+         {"lr": 0.002, "max_iter": 5, "line_search_fn": "none"},
+         {"name": "step", "params": {"step_size": 10, "gamma": 0.5}}),
+    case("lbfgs_fixed_bowl", "elongated_bowl", [-9, 3], 10, "lbfgs",
+         {"lr": 0.3, "max_iter": 3, "history_size": 5, "line_search_fn": "none"}),
+    case("lbfgs_wolfe_camel", "six_hump_camel", [-1.6, -0.9], 5, "lbfgs", {"lr": 1.0, "max_iter": 3}),
+    case("newton_rosenbrock", "rosenbrock", [-1.2, 1.0], 8, "newton", {"lr": 1.0}),
+    case("newton_damped_himmelblau", "himmelblau", [-0.3, -0.9], 30, "newton", {"lr": 0.5, "damping": 2.0}),
+    case("newton_saddle_fallback", "saddle", [0.3, 1.8], 25, "newton", {"lr": 0.5, "damping": 0.1}),
 ]
 
 

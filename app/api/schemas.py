@@ -280,6 +280,12 @@ class OptimizerPublic(BaseModel):
     description: str
     convention: str
     color: str = Field(description="The colour this optimizer is drawn in, everywhere (#rrggbb).")
+    driver: Literal["loop", "closure"] = Field(
+        "loop",
+        description="loop: element-wise, one gradient per update (trajectories, sweeps, basins, races); closure: "
+        "needs the whole gradient and several loss evaluations per update (L-BFGS, damped Newton): trajectories "
+        "only, with `evals` in each run of the answer.",
+    )
     params: list[ParamPublic]
 
 
@@ -330,6 +336,15 @@ class RunPublic(BaseModel):
     grad_norm: list[float]
     batch_loss: list[float] | None = None
     state: dict[str, list[float | None] | None] | None = None
+    evals: dict[str, list[float | int | None]] | None = Field(
+        None,
+        description="Closure optimizers only (L-BFGS): every loss evaluation of every update, in order, as four "
+        "parallel arrays: `step` (the update t it belongs to, 0-based: one update is one optimizer.step(closure) "
+        "call, which evaluates the loss at several points, the line search's trials included), `x`, `y` (where) and "
+        "`loss` (what the closure returned: the mini-batch loss on dataset surfaces; null where not finite). The "
+        "number of function evaluations is len(x). In the event stream each `points` event carries the `evals` of "
+        "its updates.",
+    )
     status: Literal["converged", "diverged", "max_steps"]
     steps_taken: int
 

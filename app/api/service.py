@@ -21,6 +21,7 @@ import numpy as np
 
 from app.api.schemas import CustomSurfaceRequest, GridRequest, RunRequest, TrajectoryRequest
 from app.engine.backend import ARRAY
+from app.engine.closure import MAX_EVALUATIONS, ClosureRun, evaluations_bound
 from app.engine.datasets import DatasetSurface
 from app.engine.deadline import DeadlineExceeded
 from app.engine.expression import Expression, ExpressionError, parse_expression
@@ -170,6 +171,10 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
         raise invalid(("runs", i, "schedule", "params", "cycle_momentum"),
                       f"'{spec.id}' has no momentum or β₁ to cycle (optimizers with one: "
                       f"{', '.join(o.id for o in OPTIMIZERS.values() if o.rule in CYCLED_KINDS)})", True)
+    if sched is not None and SCHEDULES[sched.name].reads_loss and spec.driver == "closure":
+        raise invalid(("runs", i, "schedule", "name"),
+                      f"'{spec.id}' takes several loss evaluations per update: a schedule that reads the loss "
+                      f"({sched.name}) is not run with it", sched.name)
     label = run.label or spec.name
     labels[label] = labels.get(label, 0) + 1
     if labels[label] > 1 and not run.label:
@@ -190,6 +195,21 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
     )
 
 
+def _check_evaluations(req: TrajectoryRequest, runs: tuple[RunConfig, ...]) -> None:
+    """L-BFGS's answer holds every loss evaluation: their bound over the request must stay within
+    `MAX_EVALUATIONS` (published as ``max_evaluations`` by GET /api/v1/limits)."""
+    total = 0
+    for i, cfg in enumerate(runs):
+        if cfg.optimizer.id != "lbfgs":
+            continue
+        total += req.steps * evaluations_bound(cfg.params)
+        if total > MAX_EVALUATIONS:
+            raise invalid(("runs", i, "params", "max_eval"),
+                          f"L-BFGS may evaluate the loss up to steps × (max_eval + 1) times per run ({total:,} "
+                          f"over the runs so far), more than the limit of {MAX_EVALUATIONS:,}: fewer steps, a "
+                          "smaller max_eval (or max_iter), or fewer L-BFGS runs", cfg.params["max_eval"])
+
+
 def build_problem(req: TrajectoryRequest) -> Problem:
     surface = resolve_surface(req.surface)
     start = tuple(req.start) if req.start is not None else surface.default_start
@@ -198,6 +218,7 @@ def build_problem(req: TrajectoryRequest) -> Problem:
         raise invalid(("start",), f"cannot start at {list(start)}: {reason}", list(start))
     labels: dict[str, int] = {}
     runs = tuple(_run_config(i, r, surface, labels) for i, r in enumerate(req.runs))
+    _check_evaluations(req, runs)
     return Problem(
         surface, (float(start[0]), float(start[1])), req.steps, req.tolerance, req.seed, runs, req.include_state
     )
@@ -258,8 +279,10 @@ class TrajectoryStream:
     def __init__(self, problem: Problem, deadline: float | None = None, trim: bool = False) -> None:
         self.problem = problem
         self._trim = trim  # a stream: drop each slice once sent (memory: one chunk per run)
-        self.runs = [ScalarRun(problem, r) for r in problem.runs]
+        self.runs = [ClosureRun(problem, r) if r.optimizer.driver == "closure" else ScalarRun(problem, r)
+                     for r in problem.runs]
         self._sent_points = [0] * len(self.runs)
+        self._sent_evals = [0] * len(self.runs)
         self._sent_updates = [0] * len(self.runs)
         self._chunk = FIRST_CHUNK
         self._deadline = deadline
@@ -299,13 +322,17 @@ class TrajectoryStream:
             ev["momentum"] = tr.momentum[u:]
         if tr.state is not None:
             ev["state"] = {k: None if v is None else v[u:] for k, v in tr.state.items()}
+        if tr.evals is not None:  # closure optimizers: the evaluations of these updates
+            e = self._sent_evals[i]
+            ev["evals"] = {k: v[e:] for k, v in tr.evals.items()}
+            self._sent_evals[i] = len(tr.evals["x"])
         self._sent_points[i], self._sent_updates[i] = len(tr.x), len(tr.lr)
         if self._trim:
             for values in (tr.x, tr.y, tr.loss, tr.lr, tr.grad_norm, tr.batch_loss, tr.momentum,
-                           *(tr.state or {}).values()):
+                           *(tr.state or {}).values(), *(tr.evals or {}).values()):
                 if values is not None:
                     values.clear()
-            self._sent_points[i] = self._sent_updates[i] = 0
+            self._sent_points[i] = self._sent_updates[i] = self._sent_evals[i] = 0
         return [ev]
 
     def done_event(self) -> dict[str, Any]:

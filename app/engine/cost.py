@@ -31,6 +31,11 @@ SAMPLE = 4.5e-8  # s: one sample of a dataset surface on floats (logistic)
 ROW_SAMPLE = 3.2e-8  # s: one sample for one row in lockstep (logistic)
 MOMENTS_STEP = 1.5e-5  # s: one update on a dataset surface with O(1) moments (linear), floats
 MOMENTS_ROW_SAMPLE = 5e-9  # s: one sample for one row in lockstep (linear)
+# closure optimizers (app.engine.closure, plain Python; measured on the 2-core machine, rounded up)
+CLOSURE_EVAL = 6e-6  # s: one closure evaluation beyond the surface's own cost (noise, clipping, the record)
+LBFGS_ITER = 6e-6  # s: one L-BFGS inner iteration's fixed work (direction, step length, checks)
+LBFGS_PAIR = 6e-7  # s: one stored (s, y) pair of the two-loop recursion, per inner iteration
+NEWTON_STEP = 4e-5  # s: one damped Newton step (the exact Hessian, a 2×2 solve or the eigen fallback)
 
 
 def formula_ops(surface: Surface) -> int | None:
@@ -58,9 +63,30 @@ def row_step(surface: Surface, batch_size: int | None = None) -> float:
     return ROW_STEP + (ROW_OP * ops if ops is not None else 0.0)
 
 
+def closure_step(surface: Surface, run: Any, steps: int) -> float:
+    """Seconds per update of a closure optimizer (L-BFGS, damped Newton), an upper bound: every
+    step makes its largest number of evaluations (L-BFGS: max_eval + 1 closure calls, max_iter
+    inner iterations over a full history)."""
+    from app.engine.closure import evaluations_bound
+
+    # a dataset closure is one NumPy pass over the batch, with its calls' overhead (measured: ~2× an update)
+    evaluation = scalar_step(surface, run.batch_size) * (2 if isinstance(surface, DatasetSurface) else 1) + CLOSURE_EVAL
+    p = run.params
+    if run.optimizer.id == "lbfgs":
+        iters = int(p["max_iter"])
+        pairs = min(int(p["history_size"]), iters * steps)
+        return evaluations_bound(p) * evaluation + iters * (LBFGS_ITER + pairs * LBFGS_PAIR)
+    hessian = 4 * evaluation if isinstance(surface, DatasetSurface) else 0.0  # central differences of the gradient
+    return NEWTON_STEP + evaluation + hessian
+
+
 def trajectories(problem: Any) -> float:
     """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats."""
-    per_step = sum(scalar_step(problem.surface, r.batch_size) * (2 if problem.include_state else 1) for r in problem.runs)
+    per_step = sum(
+        (closure_step(problem.surface, r, problem.steps) if r.optimizer.driver == "closure"
+         else scalar_step(problem.surface, r.batch_size)) * (2 if problem.include_state else 1)
+        for r in problem.runs
+    )
     return problem.steps * per_step
 
 

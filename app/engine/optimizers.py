@@ -340,6 +340,25 @@ def lion(xp: Any, beta1: Any, beta2: Any, weight_decay: Any) -> Optimizer:
     return _by_rule(rules.LION, xp, beta1, beta2, weight_decay)
 
 
+def lbfgs(xp: Any, max_iter: int, max_eval: int, tolerance_grad: Any, tolerance_change: Any, history_size: int,
+          line_search_fn: str) -> Optimizer:
+    """L-BFGS as torch ``LBFGS``: one step is one ``step(closure)`` call, up to ``max_iter`` inner
+    iterations, each a quasi-Newton direction d = −H̃g (the two-loop recursion over the last
+    ``history_size`` pairs s = θₖ₊₁ − θₖ, y = gₖ₊₁ − gₖ, H̃₀ = (sᵀy/yᵀy)·I) and a step length t
+    (strong-Wolfe line search, or the fixed t = lr), θ ← θ + t·d; at most ``max_eval`` closure
+    evaluations per step (0: torch's default max_iter·5/4). Not element-wise: it runs in its own
+    driver (`app.engine.closure`), which records every closure evaluation (``evals``)."""
+    raise TypeError("L-BFGS is not element-wise: it runs in app.engine.closure (ClosureRun)")
+
+
+def newton(xp: Any, damping: Any) -> Optimizer:
+    """Damped Newton with the exact 2D Hessian: θ ← θ − lr·(H + λI)⁻¹g (Levenberg's damping λ).
+    Where H + λI is not positive definite the eigenvalues of H are replaced by their absolute
+    values (saddle-free Newton), so the step never goes uphill; see
+    `app.engine.closure.newton_direction`. Runs in its own driver (`app.engine.closure`)."""
+    raise TypeError("damped Newton is not element-wise: it runs in app.engine.closure (ClosureRun)")
+
+
 # ---------------------------------------------------------------------------------------------
 # the registry
 
@@ -356,6 +375,9 @@ class OptimizerSpec(Catalogued):
     convention: str = ""
     rule: int = rules.GD  # the kind of update rule in the compiled step loop
     color: str = "#000000"  # one colour per optimizer, everywhere (studio, lessons, figures)
+    # "loop": element-wise, the compiled step loop (single runs and lanes); "closure": the whole
+    # gradient vector and several evaluations per step (app.engine.closure; single runs only)
+    driver: str = "loop"
 
     def build(self, xp: Any, params: dict[str, Any]) -> Optimizer:
         """An optimizer from resolved params (``lr`` is the schedule's, not the factory's)."""
@@ -382,6 +404,7 @@ class OptimizerSpec(Catalogued):
         out = super().public()
         out["convention"] = self.convention
         out["color"] = self.color
+        out["driver"] = self.driver
         return out
 
 
@@ -640,6 +663,50 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=rules.LION,
             convention="optax lion (the paper's; torch.optim has none)",
             color="#BB33BB",
+        ),
+        OptimizerSpec(
+            "lbfgs",
+            "L-BFGS",
+            "d = −H̃g,  H̃ = H̃(sᵢ = Δθᵢ, yᵢ = Δgᵢ; k − m < i ≤ k),  t = strong_wolfe(f, θ, d),  θ ← θ + t·d",
+            (
+                _lr(1.0),
+                ParamSpec("max_iter", 20, 1, 200, "inner iterations per step (one step = one step(closure) call)",
+                          kind="int", slider_max=50),
+                ParamSpec("max_eval", 0, 0, 500, "closure evaluations per step at most (0: max_iter·5/4, torch's None)",
+                          kind="int", slider_max=100),
+                ParamSpec("tolerance_grad", 1e-7, 0.0, 1e3, "stop a step when max |gᵢ| ≤ this", log_scale=True,
+                          slider_min=1e-12, slider_max=1.0),
+                ParamSpec("tolerance_change", 1e-9, 0.0, 1.0, "stop a step when the loss or θ changes less than this",
+                          log_scale=True, slider_min=1e-14, slider_max=1e-2),
+                ParamSpec("history_size", 100, 1, 1000, "m, (s, y) pairs kept", kind="int", slider_max=100),
+                ParamSpec("line_search_fn", "strong_wolfe", description="strong_wolfe: search t along d; none: t = lr",
+                          kind="choice", choices=("strong_wolfe", "none")),
+            ),
+            "A quasi-Newton method: curvature estimated from the last gradient differences, and a line search; "
+            "one step is one step(closure) call, which evaluates the loss several times (drawn as markers).",
+            factory=lbfgs,
+            convention="torch LBFGS (line_search_fn=\"strong_wolfe\" by default here, torch's default is None; "
+            "max_eval 0 = torch's None); include_state: mx, my = H̃g of the last inner iteration (the step is along −H̃g)",
+            color="#117733",
+            driver="closure",
+        ),
+        OptimizerSpec(
+            "newton",
+            "Damped Newton",
+            "θ ← θ − α·(H + λI)⁻¹g;  H + λI ⊁ 0: H = VMVᵀ → V|M|Vᵀ",
+            (
+                _lr(1.0),
+                ParamSpec("damping", 0.0, 0.0, 1e6, "λ, Levenberg damping added to the Hessian's diagonal",
+                          slider_max=10.0),
+            ),
+            "Newton's method with the exact Hessian: one step to the minimum of a quadratic (α = 1, λ = 0); the "
+            "damping λ shortens steps where the curvature is small.",
+            factory=newton,
+            convention="no torch.optim class; the export uses torch.autograd.functional.hessian. Saddle-free fallback: "
+            "where H + λI is not positive definite, H's eigenvalues are replaced by their absolute values; "
+            "include_state: mx, my = (H + λI)⁻¹g",
+            color="#5D3A9B",
+            driver="closure",
         ),
     )
 }

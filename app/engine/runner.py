@@ -82,6 +82,8 @@ class Trajectory:
     batch_loss: list[float] | None = None
     momentum: list[float] | None = None  # per update, when the schedule cycles it
     state: dict[str, list[float | None]] | None = None  # with include_state: one value per update
+    # closure optimizers (L-BFGS): every loss evaluation, {"step", "x", "y", "loss"} (app.engine.closure)
+    evals: dict[str, list[Any]] | None = None
     status: str = RUNNING
     steps_taken: int = 0
 
@@ -93,6 +95,8 @@ class Trajectory:
             out["momentum"] = self.momentum
         if self.state is not None:
             out["state"] = self.state
+        if self.evals is not None:
+            out["evals"] = self.evals
         return out
 
 
@@ -217,6 +221,8 @@ class ScalarRun:
     """One run, every point recorded; ``advance(n)`` does up to n more updates."""
 
     def __init__(self, problem: Problem, run: RunConfig) -> None:
+        if run.optimizer.driver != "loop":
+            raise ValueError(f"{run.optimizer.name} is not element-wise: it runs in app.engine.closure (ClosureRun)")
         self.problem, self.run = problem, run
         surface = problem.surface
         self.dataset = isinstance(surface, DatasetSurface)
@@ -414,9 +420,11 @@ class ScalarRun:
 
 def run_problem(problem: Problem) -> list[Trajectory]:
     """Every run of the problem to the end (the JSON endpoint and the CLI)."""
+    from app.engine.closure import ClosureRun
+
     out = []
     for cfg in problem.runs:
-        run = ScalarRun(problem, cfg)
+        run = ClosureRun(problem, cfg) if cfg.optimizer.driver == "closure" else ScalarRun(problem, cfg)
         run.advance(problem.steps)
         out.append(run.traj)
     return out
@@ -462,6 +470,9 @@ class LockstepRuns:
         self.surface = problem.surface
         starts = np.asarray(starts, dtype=float).reshape(-1, 2)
         rows = starts.shape[0]
+        if run.optimizer.driver != "loop":
+            raise ValueError(f"{run.optimizer.name} is not element-wise: it runs one run at a time (trajectories), "
+                             "not in lockstep rows (sweeps, basins, races)")
         _deadline.admit(_cost.lockstep(problem.surface, rows, problem.steps, run.batch_size))
         self.rows = rows
         self._row_params = {k: np.asarray(v, dtype=float).reshape(rows) for k, v in (row_params or {}).items()}

@@ -204,6 +204,112 @@ def _torch_adam(p: dict[str, Any], wd: float | None) -> tuple[str, str | None]:
     return f"torch.optim.{cls}([p], lr={p['lr']!r}, betas={betas}, eps={p['eps']!r}, amsgrad={bool(p['amsgrad'])!r}{extra})", None
 
 
+# L-BFGS and damped Newton take a closure: the script gets a second loop for them (and the damped
+# Newton step, which torch.optim has not: torch.autograd.functional.hessian of f). `run` is
+# redefined to send those runs there; the others go to the loop above, unchanged.
+_TORCH_CLOSURE = '''
+class DampedNewton(torch.optim.Optimizer):
+    """θ ← θ − lr·(H + λI)⁻¹g with the exact Hessian of f (torch.optim has no Newton method). Where
+    H + λI is not positive definite, H's eigenvalues are replaced by their absolute values
+    (saddle-free Newton); a direction with |μ| + λ = 0 is left out."""
+
+    def __init__(self, params, lr=1.0, damping=0.0):
+        super().__init__(params, {"lr": lr, "damping": damping})
+
+    @torch.no_grad()
+    def step(self, closure):
+        with torch.enable_grad():
+            loss = closure()
+        group = self.param_groups[0]
+        p, lam = group["params"][0], group["damping"]
+        h = torch.autograd.functional.hessian(lambda v: f(v[0], v[1]), p.detach().clone())
+        a, b, c = h[0, 0].item(), h[0, 1].item(), h[1, 1].item()
+        gx, gy = p.grad[0].item(), p.grad[1].item()
+        A, C = a + lam, c + lam
+        det = A * C - b * b
+        if A > 0.0 and det > 0.0:  # the 2×2 solve in closed form
+            d = torch.tensor([(C * gx - b * gy) / det, (A * gy - b * gx) / det])
+        else:
+            mu, v = torch.linalg.eigh(torch.tensor([[a, b], [b, c]]))
+            d = torch.zeros(2)
+            for i in range(2):
+                den = abs(mu[i].item()) + lam
+                if den != 0.0 and math.isfinite(den):
+                    d += (v[0, i] * gx + v[1, i] * gy) / den * v[:, i]
+        p.sub_(group["lr"] * d)
+        return loss
+
+
+CLOSURE_OPTIMIZERS = (torch.optim.LBFGS, DampedNewton)
+_run_each_update = run
+
+
+def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=None):
+    """L-BFGS and damped Newton: one update is one opt.step(closure) call, whose closure (the loss,
+    its gradient, the noise draw of the update, clipping) may be called several times; each call
+    is recorded in out["evals"]. Other optimizers: the loop above."""
+    p = torch.tensor(START, requires_grad=True)
+    opt = make_optimizer(p)
+    if not isinstance(opt, CLOSURE_OPTIMIZERS):
+        return _run_each_update(make_optimizer, make_scheduler, noise_std, clip_value, clip_norm)
+    sched = make_scheduler(opt)
+    noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
+    out = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
+    evals = {"step": [], "x": [], "y": [], "loss": []}
+    status = "max_steps"
+    for t in range(STEPS + 1):
+        opt.zero_grad()
+        loss = f(p[0], p[1])
+        loss.backward()
+        out["loss"].append(loss.item())
+        if TOLERANCE > 0 and p.grad.norm().item() < TOLERANCE:
+            status = "converged"  # the true (noise-free) gradient is small enough
+            break
+        if t == STEPS:
+            break
+        first = []
+        mark = len(evals["x"])
+
+        def closure():
+            opt.zero_grad()
+            loss = f(p[0], p[1])
+            loss.backward()
+            if noise is not None:
+                p.grad += torch.from_numpy(noise[t])
+            if clip_value is not None:
+                torch.nn.utils.clip_grad_value_([p], clip_value)
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_([p], clip_norm)
+            for key, v in (("step", t), ("x", p[0].item()), ("y", p[1].item()), ("loss", loss.item())):
+                evals[key].append(v)
+            if not first:
+                first.append((loss.item(), p.grad.clone()))
+            return loss
+
+        lr = opt.param_groups[0]["lr"]
+        before = p.detach().clone()
+        opt.step(closure)
+        if sched is not None:
+            sched.step()
+        if not (math.isfinite(f(p[0], p[1]).item()) and math.isfinite(first[0][0])
+                and p.detach().abs().max().item() <= BOUND):
+            status = "converged" if bool((first[0][1] == 0).all()) else "diverged"
+            with torch.no_grad():
+                p.copy_(before)
+            for values in evals.values():
+                del values[mark:]
+            break
+        out["lr"].append(lr)
+        out["grad_norm"].append(first[0][1].norm().item())
+        out["x"].append(p[0].item())
+        out["y"].append(p[1].item())
+    out["status"], out["steps_taken"] = status, len(out["lr"])
+    if isinstance(opt, torch.optim.LBFGS):
+        out["evals"] = evals
+    return out
+'''
+
+
 TORCH_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], tuple[str, str | None]]] = {
     "gd": lambda p: (f"torch.optim.SGD([p], lr={p['lr']!r})", None),
     "momentum": _torch_momentum,
@@ -248,6 +354,15 @@ TORCH_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], tuple[str, str | None]]] 
         f"weight_decay={p['weight_decay']!r})",
         None,
     ),
+    # closure optimizers: one update = one opt.step(closure) (the script's closure loop, _TORCH_CLOSURE)
+    "lbfgs": lambda p: (
+        f"torch.optim.LBFGS([p], lr={p['lr']!r}, max_iter={p['max_iter']!r}, "
+        f"max_eval={(p['max_eval'] or None)!r}, tolerance_grad={p['tolerance_grad']!r}, "
+        f"tolerance_change={p['tolerance_change']!r}, history_size={p['history_size']!r}, "
+        f"line_search_fn={('strong_wolfe' if p['line_search_fn'] == 'strong_wolfe' else None)!r})",
+        _TORCH_CLOSURE,
+    ),
+    "newton": lambda p: (f"DampedNewton([p], lr={p['lr']!r}, damping={p['damping']!r})", _TORCH_CLOSURE),
 }
 
 
@@ -522,6 +637,8 @@ def torch_script(problem: Problem) -> str:
         if make is None:
             raise NotExportable(f"no PyTorch counterpart for the optimizer {run.optimizer.id!r} in the exporter yet")
         ctor, helper = make(run.params)
+        if helper is _TORCH_CLOSURE and dataset:
+            raise NotExportable(f"{run.optimizer.id} on a data set is not exported yet (its closure loop draws no mini-batches)")
         if helper:
             helpers[helper] = helper
         sched = _torch_scheduler(run, problem)
@@ -565,13 +682,14 @@ def torch_script(problem: Problem) -> str:
         ]),
         "",
         "",
-        *[line for h in helpers.values() for line in (*h.strip("\n").splitlines(), "", "")],
+        *[line for h in helpers.values() if h is not _TORCH_CLOSURE for line in (*h.strip("\n").splitlines(), "", "")],
         _STEP_SCHEDULER.strip("\n"),
         "",
         "",
         _DATASET_LOOP.strip("\n") if dataset else _TORCH_LOOP.strip("\n"),
         "",
         "",
+        *([*_TORCH_CLOSURE.strip("\n").splitlines(), "", ""] if _TORCH_CLOSURE in helpers else []),
         "# (label, optimizer, scheduler, batch size, scheduler per epoch, clip by value, clip by norm)" if dataset else
         "# (label, optimizer, scheduler, gradient noise std, clip by value, clip by norm)",
         "RUNS = [",

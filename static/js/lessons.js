@@ -448,8 +448,10 @@ function sweepControls() {
   $("sw-surface").replaceChildren(...surfaces.map((s) => el("option", { value: s.id, selected: s.id === "rosenbrock" }, s.name)));
   $("bs-surface").replaceChildren(...surfaces.filter((s) => s.minima.length > 1 || s.id === "himmelblau")
     .map((s) => el("option", { value: s.id, selected: s.id === "himmelblau" }, s.name)));
-  $("sw-opt").replaceChildren(...page.catalogue.optimizers.map((o) => el("option", { value: o.id, selected: o.id === "adam" }, o.name)));
-  $("bs-opt").replaceChildren(...page.catalogue.optimizers.map((o) => el("option", { value: o.id, selected: o.id === "gd" }, o.name)));
+  // sweeps and basin maps step rows in lockstep: element-wise optimizers only (the catalogue's driver)
+  const lockstep = page.catalogue.optimizers.filter((o) => (o.driver || "loop") === "loop");
+  $("sw-opt").replaceChildren(...lockstep.map((o) => el("option", { value: o.id, selected: o.id === "adam" }, o.name)));
+  $("bs-opt").replaceChildren(...lockstep.map((o) => el("option", { value: o.id, selected: o.id === "gd" }, o.name)));
   const fillY = () => {
     const opt = page.catalogue.optimizers.find((o) => o.id === $("sw-opt").value);
     const surface = surfaces.find((s) => s.id === $("sw-surface").value);

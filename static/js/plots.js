@@ -48,6 +48,17 @@ export function contourTraces(model) {
 
 const last = (a) => a[a.length - 1];
 
+// How many evaluations belong to the updates before point `upto` (their `step` is sorted).
+export function evalsBefore(evals, upto) {
+  let lo = 0;
+  let hi = evals.step.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (evals.step[mid] < upto) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+const evalsData = (ev, from, to) => ev.step.slice(from, to).map((s, k) => [s, ev.loss[from + k]]);
+const evalHover = (name) => `<b>${name}</b><br>${esc(tx("studio.plot.evaluation", "loss evaluation of step %{customdata[0]}", { step: "%{customdata[0]}" }))}<br>`
+  + `x %{x:.5g}, y %{y:.5g}<br>${esc(tx("studio.plot.loss", "loss"))} %{customdata[1]:.5g}<extra></extra>`;
+
 // Traces of the path layer: [minima, (path, start, head, end) per shown run]. Paths are lines;
 // markers only where they mean something (start, current point, end).
 export function mapTraces(model, it, runIndices) {
@@ -66,6 +77,13 @@ export function mapTraces(model, it, runIndices) {
     const name = esc(model.labels[i]);
     traces.push({ type: "scatter", mode: "lines", x: xs, y: ys, name, line: { color: r.color, width: 2, dash: r.dash || "solid" },
       customdata: data ? data.loss.slice(0, upto + 1) : [], hovertemplate: hover(), meta: { run: i, role: "path" } });
+    if (data?.evals) { // L-BFGS: the loss evaluations of the updates drawn so far (line-search trials included)
+      const n = evalsBefore(data.evals, upto);
+      traces.push({ type: "scatter", mode: "markers", x: data.evals.x.slice(0, n), y: data.evals.y.slice(0, n),
+        customdata: evalsData(data.evals, 0, n), showlegend: false, hovertemplate: evalHover(name),
+        marker: { size: 5, symbol: "circle", color: r.color, opacity: 0.75, line: { width: 0.5, color: "#fff" } },
+        meta: { run: i, role: "evals" } });
+    }
     traces.push({ type: "scatter", mode: "markers", x: xs.slice(0, 1), y: ys.slice(0, 1), showlegend: false, hoverinfo: "skip",
       marker: { size: 7, symbol: "circle-open", color: r.color, line: { width: 2, color: r.color } }, meta: { run: i, role: "start" } });
     traces.push({ type: "scatter", mode: "markers", x: xs.length ? [last(xs)] : [], y: ys.length ? [last(ys)] : [],
@@ -194,6 +212,14 @@ export async function extendMap(layer, model, to) {
       xs.push(data.x.slice(start, end + 1));
       ys.push(data.y.slice(start, end + 1));
       cds.push(data.loss.slice(start, end + 1));
+    } else if (meta.role === "evals" && data.evals) {
+      const start = tr.x.length;
+      const n = evalsBefore(data.evals, end);
+      if (n <= start) return;
+      idx.push(k);
+      xs.push(data.evals.x.slice(start, n));
+      ys.push(data.evals.y.slice(start, n));
+      cds.push(evalsData(data.evals, start, n));
     } else if ((meta.role === "head" || (meta.role === "start" && !tr.x.length)) && end >= 0) {
       moved.idx.push(k);
       moved.x.push(meta.role === "head" ? [data.x[end]] : [data.x[0]]);
@@ -359,6 +385,17 @@ export function draw3D(div, model, it, runIndices) {
       line: { color, width: 6, dash: model.runs[i].dash || "solid" }, hovertemplate: hover().replace("%{customdata:.5g}", "%{z:.5g}") });
     traces.push({ type: "scatter3d", mode: "markers", x: [d.x[0], d.x[upto]], y: [d.y[0], d.y[upto]], z: [z[0], z[upto]], showlegend: false,
       marker: { size: [4, 7], color: ["#ffffff", color], line: { color, width: 2 } }, hoverinfo: "skip" });
+    if (d.evals) { // L-BFGS: its loss evaluations on the surface (those inside the display range)
+      const ev = d.evals;
+      const keep = [];
+      for (let k = 0, n = evalsBefore(ev, upto); k < n; k++) {
+        if (ev.loss[k] !== null && inside(ev.x[k], ev.y[k])) keep.push(k);
+      }
+      traces.push({ type: "scatter3d", mode: "markers", x: keep.map((k) => ev.x[k]), y: keep.map((k) => ev.y[k]),
+        z: keep.map((k) => Math.min(ev.loss[k], zhi) + lift), showlegend: false, hovertemplate: evalHover(name)
+          .replace("%{customdata[1]:.5g}", "%{z:.5g}"), customdata: keep.map((k) => [ev.step[k], ev.loss[k]]),
+        marker: { size: 2.5, color, opacity: 0.8 }, meta: { run: i, role: "evals" } });
+    }
   }
   const xs = s.x_range[1] - s.x_range[0];
   const ys = s.y_range[1] - s.y_range[0];

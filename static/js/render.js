@@ -98,7 +98,10 @@ export function createRenderer(ctx) {
     legend(vis, look, state, state.runs.length);
 
     const size = `${$("map-wrap").clientWidth}x${$("map-wrap").clientHeight}`;
-    const sig = JSON.stringify([mode, v.key, res?.gen, vis, look, equal, state.arrows, lang, size, pm.dragmode, pm.curvature, pm.noise]);
+    // a run's evaluation markers (L-BFGS) get their trace when its first evaluations arrive
+    const evalsShown = res ? res.runs.map((r) => !!r.evals) : null;
+    const sig = JSON.stringify([mode, v.key, res?.gen, vis, look, equal, state.arrows, lang, size, pm.dragmode, pm.curvature, pm.noise,
+      evalsShown]);
     const rev = res?.rev ?? -1;
     if (mode === "overlay") {
       if (sig !== drawn.sig || it < drawn.it || !res) await drawMap(mainLayer(), pm, it, vis);
@@ -134,10 +137,12 @@ export function createRenderer(ctx) {
 
     readout(res, vis, look, it);
     ctx.inspector?.update(res, vis, look, it);
-    if (rev !== drawn.trev || lang !== drawn.tlang || JSON.stringify(look) !== drawn.tlook) {
+    // keyed on the answer too: two answers can reach the same rev (the same number of events)
+    const trev = `${res?.gen}:${rev}`;
+    if (trev !== drawn.trev || lang !== drawn.tlang || JSON.stringify(look) !== drawn.tlook) {
       updateStatuses(res);
       if (res?.done) summary(res, v.surface, state, look, ctx.catalogue());
-      drawn.trev = rev;
+      drawn.trev = trev;
       drawn.tlang = lang;
       drawn.tlook = JSON.stringify(look);
     }

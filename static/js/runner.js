@@ -76,7 +76,7 @@ export function createRunner(ctx) {
       if (name === "meta") {
         model.result = { key, gen, request: body, meta: data, surface: data.surface, done: false, rev: 0, t0, tMeta: performance.now(),
           runs: data.runs.map(() => ({ x: [], y: [], loss: [], lr: [], grad_norm: [], batch_loss: null, state: null,
-            status: "running", steps_taken: 0, done: false })) };
+            evals: null, status: "running", steps_taken: 0, done: false })) };
         if (model.view && model.view.key === key && data.surface && state.surface === "custom") model.view.surface = data.surface;
         ctx.changed("start", { autoplay, steps: body.steps });
       } else if (name === "points") {
@@ -84,6 +84,10 @@ export function createRunner(ctx) {
         for (const k of ["x", "y", "loss", "lr", "grad_norm"]) pushAll(r[k], data[k]);
         if (data.batch_loss) pushAll((r.batch_loss ||= []), data.batch_loss);
         if (data.momentum) pushAll((r.momentum ||= []), data.momentum); // a schedule that cycles it
+        if (data.evals) { // closure optimizers (L-BFGS): every loss evaluation of these updates
+          r.evals ||= { step: [], x: [], y: [], loss: [] };
+          for (const k of ["step", "x", "y", "loss"]) pushAll(r.evals[k], data.evals[k]);
+        }
         if (data.state) {
           r.state ||= Object.fromEntries(Object.keys(data.state).map((k) => [k, data.state[k] === null ? null : []]));
           for (const k of Object.keys(data.state)) if (data.state[k]) pushAll(r.state[k], data.state[k]);

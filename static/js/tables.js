@@ -9,8 +9,9 @@ const $ = (id) => document.getElementById(id);
 // One wording for a run's status, in its card and in the summary.
 export function statusText(r) {
   if (!r) return "";
-  if (!r.done) return t("studio.status.running", { n: r.steps_taken });
-  return t(`studio.status.${r.status}`, { n: r.steps_taken });
+  const base = t(r.done ? `studio.status.${r.status}` : "studio.status.running", { n: r.steps_taken });
+  // closure optimizers (L-BFGS) evaluate the loss several times per step: say how many in all
+  return r.evals ? `${base} · ${t("studio.status.evals", { n: r.evals.x.length })}` : base;
 }
 
 function swatch(color) {

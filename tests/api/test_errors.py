@@ -93,3 +93,14 @@ def test_grid_errors(client) -> None:
 def test_wrong_method_and_path(client) -> None:
     assert client.get("/api/v1/trajectories").status_code == 405
     assert client.get("/api/v1/nothing").status_code == 404
+
+
+def test_closure_optimizers_refuse_a_schedule_that_reads_the_loss(client) -> None:
+    """L-BFGS and Newton evaluate the loss several times per update: ReduceLROnPlateau is refused by
+    name, not run as a constant rate."""
+    for opt in ("lbfgs", "newton"):
+        r = client.post("/api/v1/trajectories", json={"surface": "rosenbrock", "steps": 20, "runs": [
+            {"optimizer": opt, "schedule": {"name": "reduce_on_plateau", "params": {"patience": 2}}}]})
+        assert r.status_code == 422, r.text
+        d = r.json()["detail"][0]
+        assert d["loc"][-2:] == ["schedule", "name"] and "reduce_on_plateau" in d["msg"]

@@ -47,6 +47,12 @@ def test_matches_torch(case: dict) -> None:
         assert got.shape == want.shape, key
         scale = np.max(np.abs(want))
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12 * max(scale, 1.0), err_msg=key)
+    if "evals" in exp:  # L-BFGS: every closure evaluation of every step(closure) call, in order
+        assert run["evals"]["step"] == exp["evals"]["step"]
+        for key in ("x", "y", "loss"):
+            got, want = np.array(run["evals"][key], dtype=float), np.array(exp["evals"][key])
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12 * max(np.max(np.abs(want)), 1.0),
+                                       err_msg=f"evals.{key}")
 
 
 def test_golden_covers_every_optimizer_and_torch_schedule() -> None:

@@ -165,7 +165,8 @@ CASES = [
 
 
 def test_every_optimizer_is_checked() -> None:
-    assert {c[0] for c in CASES} == set(OPTIMIZERS)
+    # L-BFGS and damped Newton are not element-wise: checked by hand in tests/engine/test_closure.py
+    assert {c[0] for c in CASES} == {o for o, spec in OPTIMIZERS.items() if spec.driver == "loop"}
 
 
 @pytest.mark.parametrize(("opt_id", "params"), CASES, ids=[f"{o}-{p}" for o, p in CASES])
@@ -198,7 +199,7 @@ def _first_float_hyper(opt_id: str) -> str | None:
     return names[0] if names else None
 
 
-@pytest.mark.parametrize("opt_id", [o for o in OPTIMIZERS if _first_float_hyper(o)])
+@pytest.mark.parametrize("opt_id", [o for o in OPTIMIZERS if _first_float_hyper(o) and OPTIMIZERS[o].driver == "loop"])
 def test_per_row_hyperparameters_broadcast(opt_id: str) -> None:
     spec = OPTIMIZERS[opt_id]
     name = _first_float_hyper(opt_id)

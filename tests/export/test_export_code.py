@@ -314,3 +314,42 @@ def test_optax_round_trip_chains(client, jax_py) -> None:
 def test_optax_says_why_not(client) -> None:
     body = client.post("/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": "adam", "params": {"amsgrad": True}}]}).json()
     assert body["optax"] is None and "amsgrad" in body["notes"]["optax"] and body["torch"]
+
+
+# --- closure optimizers: L-BFGS (torch.optim.LBFGS) and damped Newton (torch.autograd.functional.hessian) ---
+
+
+def _compare_evals(client, body, py) -> None:
+    _compare(client, body, py)
+    api = client.post("/api/v1/trajectories", json=body).json()["runs"]
+    ex = client.post("/api/v1/export", json=body).json()
+    got = json.loads(subprocess.run([py, "-", "--json"], input=ex["torch"], capture_output=True, text=True,
+                                    timeout=120).stdout)["runs"]
+    for g, a in zip(got, api, strict=True):
+        assert ("evals" in g) == ("evals" in a), a["label"]
+        if "evals" in a:
+            assert g["evals"]["step"] == a["evals"]["step"], a["label"]
+            for k in ("x", "y", "loss"):
+                want = np.array(a["evals"][k], dtype=float)
+                np.testing.assert_allclose(g["evals"][k], want, rtol=1e-9, atol=1e-12 * max(np.max(np.abs(want)), 1.0),
+                                           err_msg=f"{a['label']} evals.{k}")
+
+
+def test_round_trip_lbfgs_and_newton(client, py) -> None:
+    """L-BFGS with and without its line search (noise, a schedule, a small history) and damped Newton
+    (with its |eigenvalue| fallback and clipping): the script's opt.step(closure) loop is the API's.
+    (L-BFGS with clipping is left out: clipped gradients make y = Δg nearly 0, and the two-loop
+    recursion divides by it, so round-off differences of 1 ulp grow to 1e-3 within 30 steps.)"""
+    runs = [
+        {"optimizer": "lbfgs", "label": "torch defaults, strong Wolfe"},
+        {"optimizer": "lbfgs", "params": {"max_iter": 3, "history_size": 4}, "noise_std": 0.3},
+        {"optimizer": "lbfgs", "params": {"lr": 0.001, "max_iter": 5, "line_search_fn": "none"},
+         "schedule": {"name": "step", "params": {"step_size": 10, "gamma": 0.5}}},
+        {"optimizer": "lbfgs", "params": {"max_iter": 1, "max_eval": 6}},
+        {"optimizer": "newton", "params": {"lr": 0.5, "damping": 0.1}},
+        {"optimizer": "newton", "params": {"lr": 1.0}, "clip_norm": 5.0},
+        {"optimizer": "adam", "params": {"lr": 0.05}},
+    ]
+    _compare_evals(client, _request("rosenbrock", runs, start=[-1.2, 1.0], steps=40), py)
+    saddle = [{"optimizer": "newton", "params": {"lr": 0.5}}, {"optimizer": "lbfgs", "params": {"max_iter": 2}}]
+    _compare_evals(client, _request("saddle", saddle, start=[0.3, 1.8], steps=30, tolerance=1e-6), py)

@@ -34,10 +34,13 @@ CASES = [
                 "schedule": {"name": "one_cycle", "params": {"total_steps": 150, "cycle_momentum": True}}},
                {"optimizer": "gd", "params": {"lr": 0.01},
                 "schedule": {"name": "constant", "chain": [{"milestone": 50, "name": "exponential"}]}}]),
+    dict(surface="rosenbrock", steps=30, runs=[{"optimizer": "lbfgs", "params": {"max_iter": 3}, "noise_std": 0.2},
+                                              {"optimizer": "newton", "params": {"lr": 0.5}}], seed=2),
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=["schedule+state", "formula", "mini-batches", "noise", "read the run"])
+@pytest.mark.parametrize("case", CASES, ids=["schedule+state", "formula", "mini-batches", "noise", "read the run",
+                                             "lbfgs+newton"])
 def test_run_gives_the_rest_apis_bytes(client, case) -> None:
     res = optiviz.run(**case)
     resp = client.post("/api/v1/trajectories", json=res.request)
@@ -46,6 +49,11 @@ def test_run_gives_the_rest_apis_bytes(client, case) -> None:
     for r in res.runs:  # typed: NumPy float arrays, one point more than updates
         assert r.x.dtype == np.float64 and len(r.x) == r.steps_taken + 1 == len(r.lr) + 1
         assert r.status in ("converged", "diverged", "max_steps")
+    if res.runs[0].optimizer == "lbfgs":  # its loss evaluations, typed (the update each belongs to as ints)
+        assert res.runs[0].evals["step"].dtype == np.int64 and len(res.runs[0].evals["x"]) > 30
+        assert res.runs[1].evals is None
+        fig = res.figure(40)
+        assert [t.meta["run"] for t in fig.data if t.meta and t.meta.get("role") == "evals"] == [0]
     if case.get("include_state"):
         assert set(res.runs[0].state) == {"gx", "gy", "mx", "my", "eff_lr_x", "eff_lr_y"}
         assert len(res.runs[0].state["gx"]) == res.runs[0].steps_taken

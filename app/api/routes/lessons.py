@@ -99,8 +99,18 @@ def schedule_preview(req: SchedulePreviewRequest) -> ORJSONResponse:
     return ORJSONResponse(dumps({"t": t.tolist(), "lr": lr.tolist()}))
 
 
+def _lockstep_only(optimizer: str, loc: tuple[Any, ...]) -> None:
+    """Sweeps, basins and races step many rows in lockstep: element-wise optimizers only."""
+    spec = OPTIMIZERS[optimizer]
+    if spec.driver != "loop":
+        raise invalid(loc, f"{spec.name} ('{optimizer}') is not element-wise (its updates evaluate the loss several "
+                      "times, or need the Hessian): it runs as single trajectories only, not in sweeps, basin maps "
+                      "or races", optimizer)
+
+
 def _single_run(req: SweepRequest | BasinRequest, start: Any = None):
     """The equivalent single-run trajectories request: one definition of a run for both endpoints."""
+    _lockstep_only(req.optimizer, ("optimizer",))
     try:
         body = TrajectoryRequest(
             surface=req.surface,
@@ -227,6 +237,8 @@ def _race(req: RaceRequest) -> bytes:
         run["batch_size"] = req.batch_size
     if req.noise_std:
         run["noise_std"] = req.noise_std
+    for i, o in enumerate(req.optimizers):
+        _lockstep_only(o, ("optimizers", i))
     unknown = [k for k in req.params if k not in req.optimizers]
     if unknown:
         raise invalid(("params", unknown[0]), f"params are given per raced optimizer: {', '.join(req.optimizers)}", unknown[0])
