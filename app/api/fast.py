@@ -33,6 +33,7 @@ from app.api.schemas import TrajectoryRequest
 from app.api.service import build_problem
 from app.api.strict import MAX_FIELDS, _count_keys
 from app.engine import cost
+from app.engine import deadline as engine_deadline
 
 PATH = "/api/v1/trajectories"
 ENABLED = True  # tests compare the answers with the lean path off
@@ -111,11 +112,14 @@ class FastTrajectories:
             req = TrajectoryRequest.model_validate(data)
             if not isinstance(req.surface, str):  # a typed formula: parsed off the event loop
                 return None
-            problem = await compute.run_heavy(build_problem, req, work=compute.VALIDATE_SECONDS)
+            # on the event loop, as `compute.run_heavy` runs such work, under the request's deadline
+            # (this request's task has its own context: the binding ends with it)
+            engine_deadline.bind(compute.deadline())
+            problem = build_problem(req)
             work = cost.trajectories(problem)
             if not 0.0 < work <= compute.INLINE_SECONDS:  # queued work: the route's lanes
                 return None
-            return await compute.run_heavy(_answer, problem, work=work)  # inline, under the deadline
+            return _answer(problem)
         except Exception:  # noqa: BLE001 - every error is the app's to answer (its 422s, its 500)
             return None
 
