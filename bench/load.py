@@ -25,6 +25,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import orjson
+
 from tests.deploy.servers import free_port, start_app, stop
 
 SMALL = {"surface": "rosenbrock", "steps": 200,
@@ -50,6 +52,81 @@ def wrk(url: str, connections: int, lua: str | None = None, seconds: int = SECON
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors += sum(map(int, m.groups())) if m else 0
     return {"rps": rps, "p99_ms": float(p99.group(1)) * scale, "errors": errors}
+
+
+def breakdown(rounds: int = 7, n: int = 200) -> dict[str, float]:
+    """Where a small request's CPU time goes, in-process (no sockets): µs per request, medians of
+    rotating rounds. The whole ASGI app (/healthz; the small request with the lean path of
+    app/api/fast.py and without it) and the parts of the lean path's work."""
+    import asyncio
+
+    from app.api import fast
+    from app.api.routes.trajectories import _answer
+    from app.api.schemas import TrajectoryRequest
+    from app.api.service import build_problem, trajectories
+    from app.api.strict import dumps
+    from app.main import app
+
+    body = json.dumps(SMALL).encode()
+
+    async def call(path: str, method: str, data: bytes) -> None:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                             (b"content-length", str(len(data)).encode())],
+                 "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8000), "state": {}}
+        messages = [{"type": "http.request", "body": data, "more_body": False}]
+
+        async def receive() -> dict:
+            return messages.pop() if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            pass
+
+        await app(scope, receive, send)
+
+    problem = build_problem(TrajectoryRequest.model_validate(orjson.loads(body)))
+    answer = trajectories(problem, arrays=True)
+
+    async def measure() -> dict[str, list[float]]:
+        async def health() -> None:
+            await call("/healthz", "GET", b"")
+
+        async def lean() -> None:
+            fast.ENABLED = True
+            await call("/api/v1/trajectories", "POST", body)
+
+        async def full() -> None:
+            fast.ENABLED = False
+            try:
+                await call("/api/v1/trajectories", "POST", body)
+            finally:
+                fast.ENABLED = True
+
+        async def sync(fn) -> None:
+            fn()
+
+        cases = {"/healthz, whole app": health, "small request, lean path": lean, "small request, FastAPI route": full,
+                 "  parse + validate (orjson, TrajectoryRequest)": lambda: sync(
+                     lambda: TrajectoryRequest.model_validate(orjson.loads(body))),
+                 "  build_problem": lambda: sync(lambda: build_problem(TrajectoryRequest.model_validate(orjson.loads(body)))),
+                 "  engine: 4 runs × 200 steps with the answer's arrays": lambda: sync(lambda: trajectories(problem, arrays=True)),
+                 "  orjson of the answer (67 KB)": lambda: sync(lambda: dumps(answer)),
+                 "  the route's answer (engine + orjson)": lambda: sync(lambda: _answer(problem))}
+        out: dict[str, list[float]] = {k: [] for k in cases}
+        for fn in cases.values():
+            await fn()
+        for _ in range(rounds):
+            for name, fn in cases.items():
+                t0 = time.process_time()
+                for _ in range(n):
+                    await fn()
+                out[name].append((time.process_time() - t0) / n * 1e6)
+        return out
+
+    med = {k: statistics.median(v) for k, v in asyncio.run(measure()).items()}
+    med["  build_problem"] -= med["  parse + validate (orjson, TrajectoryRequest)"]
+    return med
 
 
 def _median(runs: list[dict]) -> dict:
@@ -123,8 +200,15 @@ def main() -> dict:
           f"| {loaded['errors']} |")
     print(f"| heavy requests answered during that run | {heavy_done[0]} | {heavy_failed[0]} |")
     print(f"\n{'zero errors in every run' if errors == 0 else f'ERRORS: {errors}'}")
+    parts = breakdown()
+    print(f"\n### Where a small request's time goes (in-process, CPU µs per request, medians of rotating rounds; "
+          f"load average {os.getloadavg()[0]:.1f})\n")
+    print("| part | µs |")
+    print("|---|---|")
+    for name, us in parts.items():
+        print(f"| {name.strip() if not name.startswith('  ') else '· ' + name.strip()} | {us:.0f} |")
     return {"health": health, "small": small, "idle": idle, "loaded": loaded, "share": share,
-            "heavy_done": heavy_done[0], "errors": errors, "ok": errors == 0}
+            "heavy_done": heavy_done[0], "errors": errors, "ok": errors == 0, "breakdown": parts}
 
 
 if __name__ == "__main__":
