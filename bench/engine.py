@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -153,10 +154,12 @@ def engine_interactive(rounds: int = 9) -> tuple[float, float]:
     return statistics.median(loop_only) / n, statistics.median(whole) / n
 
 
-def typed_formulas(rounds: int = 5) -> tuple[float, float, float]:
-    """(first answer of new formulas, typed and built-in Rosenbrock per row-step in lanes), medians."""
+def typed_formulas(rounds: int = 7) -> tuple[float, float, float, float]:
+    """(first answer of new formulas, typed and built-in Rosenbrock per row-step in lanes, and the
+    median of each round's typed / built-in ratio): medians of rotating rounds (typed, built-in,
+    typed, ...), so that a load spike from elsewhere hits both sides alike."""
     firsts = []
-    for i in range(rounds):
+    for i in range(5):
         body = {"surface": {"expression": f"(1 - x)^2 + 100*(y - x^2)^2 + {i + 1}e-9*sin(x*y)", "x_range": [-2, 2],
                             "y_range": [-1, 3]}, "start": START, "steps": 500,
                 "runs": [{"optimizer": o} for o in ("gd", "momentum", "rmsprop", "adam")]}
@@ -167,18 +170,24 @@ def typed_formulas(rounds: int = 5) -> tuple[float, float, float]:
     rows, steps = 10_000, 500
     lrs = np.tile(np.geomspace(1e-4, 0.1, 100), rows // 100)
 
-    def lanes(surface) -> float:
+    def problem(surface) -> Any:
         body = {"surface": surface, "start": START, "steps": steps, "tolerance": 0, "runs": [{"optimizer": "adam"}]}
-        problem = build_problem(TrajectoryRequest.model_validate(body))
-        times = []
-        for _ in range(rounds):
-            t0 = time.perf_counter()
-            LockstepRuns(problem, problem.runs[0], np.tile(START, (rows, 1)), {"lr": lrs}).advance(steps)
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times) / (rows * steps)
+        return build_problem(TrajectoryRequest.model_validate(body))
 
-    typed = lanes({"expression": "(1 - x)^2 + 100*(y - x^2)^2", "x_range": [-2, 2], "y_range": [-1, 3]})
-    return statistics.median(firsts), typed, lanes("rosenbrock")
+    def once(p) -> float:
+        t0 = time.perf_counter()
+        LockstepRuns(p, p.runs[0], np.tile(START, (rows, 1)), {"lr": lrs}).advance(steps)
+        return (time.perf_counter() - t0) / (rows * steps)
+
+    typed_p = problem({"expression": "(1 - x)^2 + 100*(y - x^2)^2", "x_range": [-2, 2], "y_range": [-1, 3]})
+    builtin_p = problem("rosenbrock")
+    once(typed_p), once(builtin_p)  # warm
+    typed, builtin = [], []
+    for _ in range(rounds):
+        typed.append(once(typed_p))
+        builtin.append(once(builtin_p))
+    ratio = statistics.median(t / b for t, b in zip(typed, builtin, strict=True))
+    return statistics.median(firsts), statistics.median(typed), statistics.median(builtin), ratio
 
 
 def cold_start(rounds: int = 3) -> tuple[float, float]:
@@ -281,14 +290,14 @@ def main() -> dict:
         print(f"| {rows:,} | {fmt(s)} | {fmt(lk)} | {fmt(chosen)} | {fmt(tt)} | "
               f"{(f'{tt/chosen:.1f}×') if tt else 'n/a'} | {goal} |")
         results[f"rows_{rows}"] = {"scalar_s": s, "lockstep_s": lk, "torch_s": tt}
-    first, typed, builtin = typed_formulas()
-    print("\n## Typed formulas (Rosenbrock typed as text vs the built-in)\n")
+    first, typed, builtin, ratio = typed_formulas()
+    print(f"\n## Typed formulas (Rosenbrock typed as text vs the built-in; load average {os.getloadavg()[0]:.1f})\n")
     print("| first answer of a formula never seen (parse, tapes, 4 runs × 500 steps) | lanes: typed / built-in, "
-          "per row-step | goal |")
+          "per row-step (7 alternating rounds, medians; the ratio: median of the rounds' ratios) | goal |")
     print("|---|---|---|")
-    print(f"| {first * 1e3:.1f} ms | {typed * 1e9:.1f} ns / {builtin * 1e9:.1f} ns = {typed / builtin:.1f}× | "
+    print(f"| {first * 1e3:.1f} ms | {typed * 1e9:.1f} ns / {builtin * 1e9:.1f} ns = **{ratio:.2f}×** | "
           "≤ 100 ms; ≤ 2× |")
-    results["typed"] = {"first_s": first, "lanes_typed_s": typed, "lanes_builtin_s": builtin}
+    results["typed"] = {"first_s": first, "lanes_typed_s": typed, "lanes_builtin_s": builtin, "ratio": ratio}
     if torch_res:
         print(f"\n(torch {torch_res['torch_version']}, {torch_res['threads']} threads; NumPy single-threaded)")
     return results

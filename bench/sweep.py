@@ -26,7 +26,7 @@ GOAL_NS, GOAL_RATIO = 5.0, 5.0
 def optiviz_sweep() -> float:
     req = SweepRequest.model_validate(BODY)
     t0 = time.perf_counter()
-    job, _, _ = _build_sweep(req)
+    job = _build_sweep(req)[0]
     job.run_to_end()
     return time.perf_counter() - t0
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+import types
 from pathlib import Path
+from typing import Any
 
 import anyio
 import orjson
@@ -14,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("optiviz")
+_NO_TIMER = contextlib.nullcontext()
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
@@ -71,8 +75,9 @@ class BodySizeLimit:
             if state["body_done"] or state["slow"]:
                 return await receive() if not state["slow"] else {"type": "http.disconnect"}
             left = min(self.timeout - (time.monotonic() - start), self.GAP)
-            with anyio.move_on_after(max(left, 0.0)):
-                message = await receive()
+            pending = _Eager(receive())  # a body already here: no timer to set
+            with anyio.move_on_after(max(left, 0.0)) if not pending.done else _NO_TIMER:
+                message = pending.value if pending.done else await pending.finish()
                 if message["type"] != "http.request" or not message.get("more_body", False):
                     state["body_done"] = True
                 return message
@@ -167,6 +172,44 @@ class BodySizeLimit:
                 raise
 
 
+class _Eager:
+    """A coroutine run at once up to its first wait. A receive() or send() that completes without
+    waiting (the body has arrived, the socket takes the answer: the usual case) needs no timer;
+    one that waits is awaited to its end (`finish`) under the caller's time limit. Setting a timer
+    (an anyio cancel scope) costs more than a small request's body and answer otherwise."""
+
+    __slots__ = ("coro", "done", "value", "first")
+
+    def __init__(self, coro: Any) -> None:
+        self.coro, self.done, self.value, self.first = coro, False, None, None
+        try:
+            self.first = coro.send(None)
+        except StopIteration as stop:
+            self.done, self.value = True, stop.value
+
+    @types.coroutine
+    def finish(self) -> Any:
+        """The rest of the coroutine (it waited): what it waits on goes to the event loop, and
+        what the loop sends or throws (a cancellation) goes back to it."""
+        coro, out = self.coro, self.first
+        while True:
+            try:
+                back = yield out
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # noqa: BLE001 - delivered to the coroutine, as `await` does
+                try:
+                    out = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    out = coro.send(back)
+                except StopIteration as stop:
+                    return stop.value
+
+
 class WhitelistStatic(StaticFiles):
     """Static files limited to the given file ``names`` (at the top of the directory) or
     ``suffixes``: a package directory's other files (stock pages, source maps, data) are 404."""
@@ -202,9 +245,12 @@ class SlowReaders:
         async def timed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 state["started"] = True
+            pending = _Eager(send(message))
+            if pending.done:  # written without waiting: no timer to set
+                return
             try:
                 with anyio.fail_after(self.write_timeout):
-                    await send(message)
+                    await pending.finish()
             except TimeoutError:
                 state["stalled"] = True
                 raise

@@ -310,6 +310,16 @@ class ScalarRun:
             return self.traj.arrays()
         recs = [(rec, k) for rec, k in self._pending]
         tr = self._traj
+        if len(recs) == 1:  # one record from t = 0 (a whole answer): its rows as they are, no copies
+            rec, k = recs[0]
+            rec[loop.REC_X, 0], rec[loop.REC_Y, 0], rec[loop.REC_LOSS, 0] = tr.x[0], tr.y[0], tr.loss[0]
+            one: dict[str, Any] = {"x": rec[loop.REC_X, : k + 1], "y": rec[loop.REC_Y, : k + 1],
+                                   "loss": rec[loop.REC_LOSS, : k + 1], "lr": rec[loop.REC_LR, :k],
+                                   "grad_norm": rec[loop.REC_GN, :k]}
+            if tr.state is not None:
+                one["state"] = {key: None if tr.state[key] is None else rec[row, :k]
+                                for key, row in zip(STATE_KEYS, _REC_STATE, strict=True)}
+            return one
 
         def points(row: int, first: float) -> np.ndarray:
             return np.concatenate([np.array([first]), *(rec[row, 1 : k + 1] for rec, k in recs)])

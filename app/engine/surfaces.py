@@ -7,7 +7,6 @@ arrays give the same bits.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,7 +52,7 @@ class Surface:
             "default_start": list(self.default_start),
             "log_contours": self.log_contours,
         }
-        out["default_runs"] = copy.deepcopy([dict(r) for r in self.default_runs])
+        out["default_runs"] = [_copy(r) for r in self.default_runs]  # the caller's own
         out.update(self.extra)
         return out
 
@@ -62,6 +61,18 @@ class Surface:
         """Coordinates beyond this are 'far outside any sane bound': the run has diverged."""
         extent = max(abs(v) for v in (*self.x_range, *self.y_range))
         return 1e4 * max(extent, 1.0)
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-like values (dicts, lists, tuples of numbers and strings): what
+    ``copy.deepcopy`` gives them, without its bookkeeping (a small answer's surface is copied each time)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copy(v) for v in value)
+    return value
 
 
 def default_runs(*runs: tuple[Any, ...]) -> tuple[dict[str, Any], ...]:

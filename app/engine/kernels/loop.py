@@ -36,7 +36,7 @@ REC_ROWS = 11
 
 # a block's lanes: each quantity is a row of BLOCK values in one scratch array W
 (W_X, W_Y, W_S, W_H, W_GX, W_GY, W_LR, W_C1, W_C2, W_NX, W_NY, W_MX, W_MY, W_EX, W_EY, W_NF, W_GN, W_GO, W_HX, W_HY,
- W_ROWS) = (BLOCK * k for k in (0, 1, 2, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30))
+ W_F, W_ROWS) = (BLOCK * k for k in (0, 1, 2, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31))
 
 SURFACE_IDS = tuple(s.id for s in ANALYTIC)  # sid = index here
 for _i, _s in enumerate(ANALYTIC):  # _g0, _v0, ...: module globals, so each call is direct
@@ -191,6 +191,28 @@ def below(gx: float, gy: float, tol: float) -> bool:
 
 
 @jit_inline
+def _tape_in(W: np.ndarray, wx: int, wy: int, v: np.ndarray, err: np.ndarray) -> None:
+    """The points of every lane into a tape's x and y slots, errors cleared. Whole rows in
+    separate loops (every lane; unused ones compute unused values): the copies vectorize, so the
+    tape's vector loads read whole vector stores instead of stalling on lane-by-lane ones."""
+    for l in range(BLOCK):
+        v[l] = W[wx + l]
+    for l in range(BLOCK):
+        v[BLOCK + l] = W[wy + l]
+    for l in range(BLOCK):
+        err[l] = False
+
+
+@jit_inline
+def _tape_out(v_gx: np.ndarray, v_gy: np.ndarray, W: np.ndarray) -> None:
+    """A tape's gradient rows into the lanes' gradients (as `_tape_in`, whole rows)."""
+    for l in range(BLOCK):
+        W[W_GX + l] = v_gx[l]
+    for l in range(BLOCK):
+        W[W_GY + l] = v_gy[l]
+
+
+@jit_inline
 def _lanes(kind: int, t: int, W: np.ndarray, m: int) -> None:
     """One update of lanes 0..m-1. Inlined with constant ``kind`` and ``m``, the rule's branches
     fold away and, every lane's values being rows of one scratch array at constant offsets, the
@@ -276,6 +298,9 @@ def steps(
     tt_hi = tol * tol * (1.0 + 1e-9)
     slots = max(2 + gconsts.shape[0] + gops.shape[0], 2 + vconsts.shape[0] + vops.shape[0])
     v = np.zeros(slots * BLOCK)  # a tape's slots, BLOCK lanes each
+    # the tape's outputs (loss, gradient) as rows of their own: lane loops over them index from 0
+    f0, gx0, gy0 = (gout[0] * BLOCK, gout[1] * BLOCK, gout[2] * BLOCK) if formula else (0, 0, 0)
+    v_loss, v_gx, v_gy = v[f0 : f0 + BLOCK], v[gx0 : gx0 + BLOCK], v[gy0 : gy0 + BLOCK]
     err = np.zeros(BLOCK, dtype=np.bool_)
     running = np.zeros(BLOCK, dtype=np.bool_)
     ci = np.zeros(BLOCK, dtype=np.int64)
@@ -291,7 +316,7 @@ def steps(
         running[:] = False
         for l in range(n):  # the block's rows into lanes
             r = b0 + l
-            W[W_X + l], W[W_Y + l] = X[r], Y[r]
+            W[W_X + l], W[W_Y + l], W[W_F + l] = X[r], Y[r], F[r]
             for k in range(6):
                 W[W_S + k * BLOCK + l] = S[k, r]
                 W[W_H + k * BLOCK + l] = HT[k, r]
@@ -306,13 +331,12 @@ def steps(
             # 1. the gradient at the current points
             if formula:
                 if not have:  # else phase 4 of the step before computed them, with the loss
-                    for l in range(n):
-                        v[l], v[BLOCK + l], err[l] = W[W_X + l], W[W_Y + l], False
+                    _tape_in(W, W_X, W_Y, v, err)
                     tape.run(gops, gconsts, v, single, err, 0, kv)  # the loss (checked before)
-                    err[:] = False
+                    for l in range(BLOCK):
+                        err[l] = False
                     tape.run(gops, gconsts, v, single, err, kv, gops.shape[0])
-                    for l in range(n):
-                        W[W_GX + l], W[W_GY + l] = v[gout[1] * BLOCK + l], v[gout[2] * BLOCK + l]
+                    _tape_out(v_gx, v_gy, W)
             else:
                 grads(sid, W, width)
             # 2. stop, or prepare the update (noise, rate, bias corrections)
@@ -406,12 +430,12 @@ def steps(
             # 4. the loss at the new points, where it has to be checked
             if check_loss:
                 if formula:  # the loss at the new points, then their gradient (for the next step)
-                    for l in range(n):
-                        v[l], v[BLOCK + l], err[l] = W[W_NX + l], W[W_NY + l], False
+                    _tape_in(W, W_NX, W_NY, v, err)
                     tape.run(gops, gconsts, v, single, err, 0, kv)
-                    for l in range(n):
-                        W[W_NF + l] = v[gout[0] * BLOCK + l] if not err[l] else math.nan
-                    err[:] = False  # from here: errors of the gradient, reported at the next step
+                    for l in range(BLOCK):
+                        W[W_NF + l] = v_loss[l] if not err[l] else math.nan
+                    for l in range(BLOCK):  # from here: errors of the gradient, reported at the next step
+                        err[l] = False
                     tape.run(gops, gconsts, v, single, err, kv, gops.shape[0])
                     have = True
                 else:
@@ -441,24 +465,27 @@ def steps(
                     live -= 1
                     if not check_loss:
                         F[r] = value_at(sid, W[W_X + l], W[W_Y + l])
-            if check_loss or record:
+            if check_loss and not record:  # rows: each lane's last accepted loss (a branch-free pass)
+                for l in range(BLOCK):
+                    W[W_F + l] = W[W_NF + l] if running[l] and W[W_GO + l] != 0.0 else W[W_F + l]
+            if record:
                 for l in range(n):
                     if not running[l] or W[W_GO + l] == 0.0:
                         continue
                     F[b0 + l] = W[W_NF + l]
-                    if record:
-                        j = t - t0
-                        rec[REC_X, j + 1], rec[REC_Y, j + 1], rec[REC_LOSS, j + 1] = W[W_X + l], W[W_Y + l], W[W_NF + l]
-                        rec[REC_LR, j], rec[REC_GN, j] = W[W_LR + l], W[W_GN + l]
-                        rec[REC_GX, j], rec[REC_GY, j] = W[W_GX + l], W[W_GY + l]
-                        rec[REC_MX, j], rec[REC_MY, j] = W[W_MX + l], W[W_MY + l]
-                        rec[REC_EX, j], rec[REC_EY, j] = W[W_EX + l], W[W_EY + l]
+                    j = t - t0
+                    rec[REC_X, j + 1], rec[REC_Y, j + 1], rec[REC_LOSS, j + 1] = W[W_X + l], W[W_Y + l], W[W_NF + l]
+                    rec[REC_LR, j], rec[REC_GN, j] = W[W_LR + l], W[W_GN + l]
+                    rec[REC_GX, j], rec[REC_GY, j] = W[W_GX + l], W[W_GY + l]
+                    rec[REC_MX, j], rec[REC_MY, j] = W[W_MX + l], W[W_MY + l]
+                    rec[REC_EX, j], rec[REC_EY, j] = W[W_EX + l], W[W_EY + l]
             if formula:  # the gradients at the accepted points (stopped lanes: unused)
-                for l in range(n):
-                    W[W_GX + l], W[W_GY + l] = v[gout[1] * BLOCK + l], v[gout[2] * BLOCK + l]
+                _tape_out(v_gx, v_gy, W)
         for l in range(n):  # lanes back into the rows
             r = b0 + l
             X[r], Y[r] = W[W_X + l], W[W_Y + l]
+            if check_loss and not record:
+                F[r] = W[W_F + l]
             for k in range(6):
                 S[k, r] = W[W_S + k * BLOCK + l]
     return t

@@ -24,7 +24,7 @@ OPCODES = (
     "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "atan",
 )
 NEG, ADD, SUB, MUL, DIV, SQUARE, POW, SIGN, ABS = range(9)
-LANES = 32  # lanes of a block (app.engine.kernels.loop.BLOCK)
+LANES = 64  # lanes of a block (app.engine.kernels.loop.BLOCK)
 SIN, COS, TAN, EXP, LOG, SQRT, TANH, SINH, COSH, ATAN = range(9, 19)
 
 
@@ -62,39 +62,52 @@ def from_program(program: object, prefix: int | None = None) -> Tape:
     return Tape(ops, np.array(program.consts, dtype=np.float64), outputs)  # type: ignore[attr-defined]
 
 
-@jit
-def _unary(op: int, a: float) -> float:
-    if op == SIN:
-        return math.sin(a)
-    if op == COS:
-        return math.cos(a)
-    if op == TAN:
-        return math.tan(a)
-    if op == EXP:
-        return math.exp(a)
-    if op == LOG:
-        return math.log(a) if a > 0.0 else (-math.inf if a == 0.0 else math.nan)
-    if op == SQRT:
-        return math.sqrt(a)
-    if op == TANH:
-        return math.tanh(a)
-    if op == SINH:
-        return math.sinh(a)
-    if op == COSH:
-        return math.cosh(a)
-    return math.atan(a)  # ATAN
+@jit_inline
+def _unary_lanes(op: int, v: np.ndarray, a0: np.uint64, o: np.uint64, err: np.ndarray, m: np.uint64) -> None:
+    """One unary function over the lanes; inlined with a constant ``op``, its branch is chosen once
+    per block, not per lane. Math's rule: a nan from a non-nan, or an inf from a finite number,
+    raises in Python (marked in ``err``)."""
+    for l in range(m):
+        a = v[a0 + l]
+        if op == SIN:
+            r = math.sin(a)
+        elif op == COS:
+            r = math.cos(a)
+        elif op == TAN:
+            r = math.tan(a)
+        elif op == EXP:
+            r = math.exp(a)
+        elif op == LOG:
+            r = math.log(a) if a > 0.0 else (-math.inf if a == 0.0 else math.nan)
+        elif op == SQRT:
+            r = math.sqrt(a)
+        elif op == TANH:
+            r = math.tanh(a)
+        elif op == SINH:
+            r = math.sinh(a)
+        elif op == COSH:
+            r = math.cosh(a)
+        else:  # ATAN
+            r = math.atan(a)
+        err[l] = err[l] | ((math.isnan(r) and not math.isnan(a)) or (math.isinf(r) and math.isfinite(a)))
+        v[o + l] = r
 
 
 @jit_inline
-def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, m: int, err: np.ndarray, k0: int, k1: int) -> None:
+def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, lanes: int, err: np.ndarray, k0: int, k1: int) -> None:
+    # every index unsigned (uint64 throughout: a signed index is checked for wrap-around on each
+    # access, which keeps the lane loops from vectorizing; unsigned ones need no check)
+    m, width = np.uint64(lanes), np.uint64(LANES)
     nc = consts.shape[0]
     if k0 == 0:
         for k in range(nc):
+            o, c = np.uint64(2 + k) * width, consts[k]
             for l in range(m):
-                v[(2 + k) * LANES + l] = consts[k]
+                v[o + l] = c
     base = 2 + nc
     for k in range(k0, k1):
-        op, a0, b0, o = ops[k, 0], ops[k, 1] * LANES, ops[k, 2] * LANES, (base + k) * LANES
+        op = ops[k, 0]
+        a0, b0, o = np.uint64(ops[k, 1]) * width, np.uint64(ops[k, 2]) * width, np.uint64(base + k) * width
         if op == ADD:
             for l in range(m):
                 v[o + l] = v[a0 + l] + v[b0 + l]
@@ -121,7 +134,7 @@ def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, m: int, err: np.nda
                 r = a**b
                 finite = math.isfinite(a) and math.isfinite(b)
                 bad = (a == 0.0 and b < 0.0 and math.isfinite(b)  # ZeroDivisionError
-                       or a < 0.0 and finite and b != math.floor(b)  # a complex number in Python: refused
+                       or a < 0.0 and finite and b != np.floor(b)  # complex in Python: refused (np.floor: a float, no int overflow)
                        or math.isinf(r) and finite)  # OverflowError
                 err[l] = err[l] | bad
                 v[o + l] = r
@@ -132,13 +145,26 @@ def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, m: int, err: np.nda
             for l in range(m):
                 a = v[a0 + l]
                 v[o + l] = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
+        elif op == EXP:
+            _unary_lanes(EXP, v, a0, o, err, m)
+        elif op == SIN:
+            _unary_lanes(SIN, v, a0, o, err, m)
+        elif op == COS:
+            _unary_lanes(COS, v, a0, o, err, m)
+        elif op == LOG:
+            _unary_lanes(LOG, v, a0, o, err, m)
+        elif op == SQRT:
+            _unary_lanes(SQRT, v, a0, o, err, m)
+        elif op == TANH:
+            _unary_lanes(TANH, v, a0, o, err, m)
+        elif op == TAN:
+            _unary_lanes(TAN, v, a0, o, err, m)
+        elif op == SINH:
+            _unary_lanes(SINH, v, a0, o, err, m)
+        elif op == COSH:
+            _unary_lanes(COSH, v, a0, o, err, m)
         else:
-            for l in range(m):
-                a = v[a0 + l]
-                r = _unary(op, a)
-                # math's rule: a nan from a non-nan, or an inf from a finite number, raises
-                err[l] = err[l] | ((math.isnan(r) and not math.isnan(a)) or (math.isinf(r) and math.isfinite(a)))
-                v[o + l] = r
+            _unary_lanes(ATAN, v, a0, o, err, m)
 
 
 @jit

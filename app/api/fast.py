@@ -1,0 +1,137 @@
+"""A lean path for small trajectory requests: the same answer, without the framework's per-request work.
+
+``POST /api/v1/trajectories`` on a built-in surface, whose computation is estimated under
+`compute.INLINE_SECONDS` (the studio's every edit, a lesson's runs), is answered here: the body is
+parsed and checked exactly as the route does it (orjson, the field-count limit, the SAME pydantic
+model ``TrajectoryRequest``, `service.build_problem`), the answer is the route's own function
+(`routes.trajectories._answer`, the same bytes), and its headers and gzip are those the route and
+``GZipMiddleware`` give (same order, same compressor settings: the same bytes on the wire).
+
+Anything else goes to the app unchanged: other paths and methods, other content types, typed
+formulas (parsed off the event loop), heavier work (queued in the usual lanes), and every error
+(a body that does not parse or validate, a cross-field error, a client gone): the app is given the
+body messages already read, so it answers exactly as it would have, 422s included. What is
+skipped is only the cost of the framework's layers for this one route (request and dependency
+objects, routing, exception and gzip responders: about half of a small request's time, measured
+with ``make bench``). It sits inside the project's own middleware (security headers, the request's
+deadline, body size and time limits, the write timeout), which apply to it as to every request.
+
+The OpenAPI document is the route's (app/api/routes/trajectories.py), unchanged.
+"""
+
+from __future__ import annotations
+
+import zlib
+import anyio.to_thread
+import orjson
+from starlette._utils import get_route_path
+from starlette.middleware import gzip as starlette_gzip
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api import compute
+from app.api.schemas import TrajectoryRequest
+from app.api.service import build_problem
+from app.api.strict import MAX_FIELDS, _count_keys
+from app.engine import cost
+from app.engine import deadline as engine_deadline
+
+PATH = "/api/v1/trajectories"
+ENABLED = True  # tests compare the answers with the lean path off
+
+
+def _json_type(value: bytes) -> bool:
+    """``application/json``, with or without parameters (what the route parses as JSON too)."""
+    media = value.split(b";", 1)[0].strip().lower()
+    return media == b"application/json"
+
+
+class FastTrajectories:
+    """Pure ASGI: small trajectory requests answered directly, everything else passed on."""
+
+    def __init__(self, app: ASGIApp, gzip_min_bytes: int, gzip_level: int) -> None:
+        self.app = app
+        self.gzip_min_bytes = gzip_min_bytes
+        self.gzip_level = gzip_level
+        self.gzip_thread_bytes = 128 * 1024  # GZipMiddleware's thread_minimum_size (its default)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not (ENABLED and scope["type"] == "http" and scope["method"] == "POST" and get_route_path(scope) == PATH):
+            await self.app(scope, receive, send)
+            return
+        content_type = accept = None
+        for name, value in scope["headers"]:
+            if name == b"content-type" and content_type is None:
+                content_type = value
+            elif name == b"accept-encoding" and accept is None:
+                accept = value
+        if content_type is None or not _json_type(content_type):
+            await self.app(scope, receive, send)
+            return
+        read: list[Message] = []  # handed to the app if it answers instead
+        chunks = []
+        while True:
+            message = await receive()
+            read.append(message)
+            if message["type"] != "http.request":
+                await self.app(scope, _replay(read, receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = await self._answer(b"".join(chunks))
+        if body is None:
+            await self.app(scope, _replay(read, receive), send)
+            return
+        headers = [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")]
+        if len(body) >= self.gzip_min_bytes:  # as GZipMiddleware: vary, then the encoding, the new length
+            gzip = accept is not None and "gzip" in accept.decode("latin-1")
+            headers.append((b"vary", b"Accept-Encoding"))
+            if gzip:
+                if len(body) >= self.gzip_thread_bytes:
+                    body = await anyio.to_thread.run_sync(self._gzip, body,
+                                                          limiter=starlette_gzip._get_gzip_capacity_limiter())
+                else:
+                    body = self._gzip(body)
+                headers[0] = (b"content-length", b"%d" % len(body))
+                headers.append((b"content-encoding", b"gzip"))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _gzip(self, body: bytes) -> bytes:
+        compressor = zlib.compressobj(self.gzip_level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        return compressor.compress(body) + compressor.flush()
+
+    async def _answer(self, raw: bytes) -> bytes | None:
+        """The route's answer to a valid small request on a built-in surface; None: the app answers."""
+        from app.api.routes.trajectories import _answer  # the route's own function
+
+        try:
+            data = orjson.loads(raw)
+            if _count_keys(data, MAX_FIELDS) > MAX_FIELDS:
+                return None
+            req = TrajectoryRequest.model_validate(data)
+            if not isinstance(req.surface, str):  # a typed formula: parsed off the event loop
+                return None
+            # on the event loop, as `compute.run_heavy` runs such work, under the request's deadline
+            # (this request's task has its own context: the binding ends with it)
+            engine_deadline.bind(compute.deadline())
+            problem = build_problem(req)
+            work = cost.trajectories(problem)
+            if not 0.0 < work <= compute.INLINE_SECONDS:  # queued work: the route's lanes
+                return None
+            return _answer(problem)
+        except Exception:  # noqa: BLE001 - every error is the app's to answer (its 422s, its 500)
+            return None
+
+
+def _replay(read: list[Message], receive: Receive) -> Receive:
+    """receive() that first gives back the messages already read."""
+    pending = list(read)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
