@@ -316,6 +316,8 @@ class ScalarRun:
             one: dict[str, Any] = {"x": rec[loop.REC_X, : k + 1], "y": rec[loop.REC_Y, : k + 1],
                                    "loss": rec[loop.REC_LOSS, : k + 1], "lr": rec[loop.REC_LR, :k],
                                    "grad_norm": rec[loop.REC_GN, :k]}
+            if tr.momentum is not None:
+                one["momentum"] = self._moms[:k]
             if tr.state is not None:
                 one["state"] = {key: None if tr.state[key] is None else rec[row, :k]
                                 for key, row in zip(STATE_KEYS, _REC_STATE, strict=True)}
