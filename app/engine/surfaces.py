@@ -39,6 +39,10 @@ class Surface:
     # the runs the studio opens this surface with: learning rates chosen by measurement (300 steps
     # from default_start) so that the description holds; tests/engine/test_surfaces.py checks it
     default_runs: tuple[dict[str, Any], ...] = ()
+    # the minimum value f* (the Polyak step size needs it); None: unbounded below, or not known in
+    # closed form (the dataset surfaces). Every built-in surface with minima states it
+    # (tests/engine/test_surfaces.py checks it against the value at the minima).
+    f_min: float | None = None
 
     def public(self) -> dict[str, Any]:
         out = {
@@ -52,6 +56,7 @@ class Surface:
             "minima": [list(m) for m in self.minima],
             "default_start": list(self.default_start),
             "log_contours": self.log_contours,
+            "f_min": self.f_min,
         }
         out["default_runs"] = copy.deepcopy([dict(r) for r in self.default_runs])
         out.update(self.extra)
@@ -234,6 +239,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _bowl,
         _bowl_grad,
         default_runs=default_runs(("gd", 0.49), ("momentum", 0.49), ("rmsprop", 0.1), ("adam", 0.3)),
+        f_min=0.0,
     ),
     Surface(
         "round_bowl",
@@ -248,6 +254,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _round,
         _round_grad,
         default_runs=default_runs(("gd", 0.1), ("momentum", 0.1), ("rmsprop", 0.03), ("adam", 0.1)),
+        f_min=0.0,
     ),
     Surface(
         "saddle",
@@ -262,6 +269,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _saddle,
         _saddle_grad,
         default_runs=default_runs(("gd", 0.01), ("momentum", 0.05), ("rmsprop", 0.01), ("adam", 0.03)),
+        f_min=-0.25,
     ),
     Surface(
         "plateau",
@@ -276,6 +284,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _plateau,
         _plateau_grad,
         default_runs=default_runs(("gd", 0.3), ("momentum", 0.3), ("rmsprop", 0.03), ("adam", 0.1)),
+        f_min=0.0,
     ),
     Surface(
         "rosenbrock",
@@ -290,6 +299,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _rosenbrock,
         _rosenbrock_grad,
         default_runs=default_runs(("gd", 0.002), ("momentum", 0.005), ("rmsprop", 0.01), ("adam", 0.3)),
+        f_min=0.0,
         log_contours=True,
     ),
     Surface(
@@ -305,6 +315,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _himmelblau,
         _himmelblau_grad,
         default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.03), ("adam", 0.03)),
+        f_min=0.0,
         log_contours=True,
     ),
     Surface(
@@ -320,6 +331,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _beale,
         _beale_grad,
         default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.01), ("adam", 0.1)),
+        f_min=0.0,
         log_contours=True,
     ),
     Surface(
@@ -335,6 +347,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _rastrigin,
         _rastrigin_grad,
         default_runs=default_runs(("gd", 0.003), ("momentum", 0.1), ("rmsprop", 0.01), ("adam", 0.03)),
+        f_min=0.0,
     ),
     Surface(
         "ackley",
@@ -348,6 +361,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _ackley,
         _ackley_grad,
         default_runs=default_runs(("gd", 0.03), ("momentum", 0.1), ("rmsprop", 0.3), ("adam", 0.3)),
+        f_min=0.0,
     ),
     Surface(
         "booth",
@@ -361,6 +375,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _booth,
         _booth_grad,
         default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.1), ("adam", 0.3)),
+        f_min=0.0,
         log_contours=True,
     ),
     Surface(
@@ -375,6 +390,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _camel,
         _camel_grad,
         default_runs=default_runs(("gd", 0.1), ("momentum", 0.1), ("rmsprop", 0.1), ("adam", 0.3)),
+        f_min=-1.031628453489877,
     ),
     Surface(
         "monkey_saddle",
@@ -389,6 +405,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _monkey,
         _monkey_grad,
         default_runs=default_runs(("gd", 0.001), ("momentum", 0.001), ("rmsprop", 0.003), ("adam", 0.003)),
+        f_min=None,  # unbounded below: no f*
     ),
     Surface(
         "matyas",
@@ -403,5 +420,6 @@ ANALYTIC: tuple[Surface, ...] = (
         _matyas,
         _matyas_grad,
         default_runs=default_runs(("gd", 0.3), ("momentum", 0.3), ("rmsprop", 0.03), ("adam", 0.3)),
+        f_min=0.0,
     ),
 )
