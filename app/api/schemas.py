@@ -243,6 +243,11 @@ class OptimizerPublic(BaseModel):
     description: str
     convention: str
     color: str = Field(description="The colour this optimizer is drawn in, everywhere (#rrggbb).")
+    moment: Literal["vector", "iterate"] = Field(
+        "vector", description="What include_state's mx, my hold: a vector (velocity, moment) or an iterate (the "
+        "averaged point of ASGD and Schedule-Free, drawn as a thin path).")
+    interpolation: str | None = Field(
+        None, description="Schedule-Free: the parameter β with y = βx + (1 − β)z, so z = (y − β·mx)/(1 − β).")
     params: list[ParamPublic]
 
 

@@ -431,6 +431,12 @@ class OptimizerSpec(Catalogued):
     convention: str = ""
     rule: int = rules.GD  # the kind of update rule in the compiled step loop
     color: str = "#000000"  # one colour per optimizer, everywhere (studio, lessons, figures)
+    # what include_state's mx, my hold: "vector" (a velocity / moment, drawn as an arrow) or
+    # "iterate" (a sequence of points, the averaged iterate: drawn as a thin path beside the run's)
+    moment: str = "vector"
+    # y = βx + (1 − β)z: the name of the hyperparameter β (Schedule-Free's β₁), so that the third
+    # sequence z = (y − βx)/(1 − β) can be drawn from the path y and the average x
+    interpolation: str | None = None
 
     def build(self, xp: Any, params: dict[str, Any]) -> Optimizer:
         """An optimizer from resolved params (``lr`` is the schedule's, not the factory's)."""
@@ -457,6 +463,8 @@ class OptimizerSpec(Catalogued):
         out = super().public()
         out["convention"] = self.convention
         out["color"] = self.color
+        out["moment"] = self.moment
+        out["interpolation"] = self.interpolation
         return out
 
 
@@ -699,6 +707,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=rules.ASGD,
             convention="torch ASGD (the average ā is returned as the moment internals mx, my)",
             color="#E6007E",
+            moment="iterate",
         ),
         OptimizerSpec(
             "lion",
@@ -734,8 +743,10 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=schedule_free_adamw,
             rule=rules.SFREE,
             convention="optax contrib.schedule_free_adamw (the average x is returned as the moment internals mx, "
-            "my); torch.optim has none",
+            "my; z = (y − β₁x)/(1 − β₁)); torch.optim has none",
             color="#1B7F79",
+            moment="iterate",
+            interpolation="beta1",
         ),
         OptimizerSpec(
             "polyak_sgd",
