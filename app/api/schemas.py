@@ -271,6 +271,9 @@ class SurfacePublic(BaseModel):
     minima: list[list[float]]
     default_start: list[float]
     log_contours: bool
+    f_min: float | None = Field(
+        None, description="The minimum value f* (the Polyak step size's default f_min); null where the surface is "
+        "unbounded below or a typed formula. A dataset's is its full-data minimum loss.")
     dataset: dict[str, Any] | None = None
     expression: str | None = None
     default_runs: list[dict[str, Any]] = Field(

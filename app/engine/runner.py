@@ -322,7 +322,7 @@ class ScalarRun:
         kind, ht, update = self._kind, self._ht, loop.update1
         # Schedule-Free's update takes the largest lr so far, Polyak's its step size γ from the
         # mini-batch loss and gradient (`loop.update1c`)
-        later = kind >= rules.SFREE
+        later = kind == rules.SFREE or kind == rules.POLYAK
         h = self._hyper
         assert batches is not None
         tol, bound, last, lrs = problem.tolerance, surface.bound, problem.steps, self._lrs

@@ -364,7 +364,7 @@ def steps(
                 elif kind == rules.ADAM or kind == rules.MOMENTUM:
                     for l in range(n):
                         W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, b0 + l))
-                elif kind >= rules.SFREE:
+                elif kind == rules.SFREE or kind == rules.POLYAK:
                     for l in range(n):
                         W[W_C1 + l] = extra(kind, sid, check_loss, F[b0 + l], W, l, HT, b0 + l)
                 if near:
@@ -423,7 +423,7 @@ def steps(
                         W[W_C1 + l], W[W_C2 + l] = CT[ci[l], t, 0], CT[ci[l], t, 1]
                     elif kind == rules.ADAM or kind == rules.MOMENTUM:
                         W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, r))
-                    elif kind >= rules.SFREE:
+                    elif kind == rules.SFREE or kind == rules.POLYAK:
                         W[W_C1 + l] = extra(kind, sid, check_loss, F[r], W, l, HT, r)
             if t == stop:
                 break
