@@ -79,7 +79,7 @@ function companionTraces(model, i, upto) {
   const roles = c.beta === null || c.beta === undefined ? ["avg"] : ["avg", "z"];
   return roles.map((role) => {
     const [xs, ys] = companion(data, role, c.beta, 0, upto);
-    const what = tx(role === "avg" ? "studio.legend.average" : "studio.legend.z", role === "avg" ? "x (average)" : "z");
+    const what = tx(role === "avg" ? "studio.legend.average" : "studio.legend.z", role === "avg" ? "average" : "z");
     return { type: "scatter", mode: "lines", x: xs, y: ys, name: esc(`${label}: ${what}`), showlegend: false,
       line: { color, width: 1.2, dash: role === "avg" ? "solid" : "dash" }, opacity: 0.85,
       hovertemplate: `${esc(`${label}: ${what}`)} (%{x:.4g}, %{y:.4g})<extra></extra>`, meta: { run: i, role } };

@@ -33,7 +33,7 @@ def test_schedule_free_draws_x_and_z_and_both_inspect(watched, live_server) -> N
     for t in (1, 50, len(zx) - 1):  # y = β₁x + (1 − β₁)z
         assert abs(0.9 * x[t] + 0.1 * zx[t] - d["x"][t]) <= 1e-12 * max(1.0, abs(d["x"][t]))
     legend = page.text_content("#legend")
-    assert "x (average)" in legend and "z (AdamW sequence)" in legend
+    assert "Schedule-Free AdamW α=0.1: average" in legend and "z (AdamW sequence)" in legend
     # no "−v" arrow for a run whose internals are points
     notes = page.evaluate("() => (document.getElementById('map').layout.annotations || []).map(a => a.text)")
     assert "−v" not in notes
@@ -41,7 +41,7 @@ def test_schedule_free_draws_x_and_z_and_both_inspect(watched, live_server) -> N
 
     page.locator("#scrub").fill("40")
     data = _check(page, 0, 40)
-    assert "average x (" in page.text_content("#internals-body")  # not read as a velocity
+    assert "average (" in page.text_content("#internals-body")  # not read as a velocity
     assert {"ν", "ν̂", "αᵢ", "z", "cₜ", "x′", "y", "Δθ"} <= {line["symbol"] for line in data["lines"]}
     page.locator("#inspector").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "studio_inspector_sfree.png"))
@@ -57,5 +57,5 @@ def test_companions_legend_in_chinese(watched, live_server) -> None:
     page = watched
     page.goto(live_server + f"/?lang=zh#s=rosenbrock&r={urllib.parse.quote(json.dumps(RUNS[:1]))}")
     settled(page)
-    assert "x（平均点）" in page.text_content("#legend")
+    assert "平均点" in page.text_content("#legend")
     assert page.errors == [] and page.foreign == []
