@@ -95,3 +95,34 @@ def test_polyak_on_mini_batches_uses_the_batch_loss_and_the_full_data_minimum(cl
     assert run["loss"][-1] < run["loss"][0]
     f_star = SURFACES[sid].f_min
     assert min(run["loss"]) >= f_star - 1e-12
+
+
+@pytest.mark.parametrize("oid", ["schedule_free_adamw", "polyak_sgd"])
+@pytest.mark.parametrize("surface", ["logistic_regression", "himmelblau"])
+def test_rows_in_lockstep_are_the_single_runs(oid, surface) -> None:
+    """Sweeps, basins and races step rows together (compiled lanes on analytic surfaces, NumPy rows on
+    datasets): each row is the single run with its lr (datasets: to float64 round-off), with a
+    decaying schedule (Schedule-Free's largest lr so far) and Polyak's per-row effective rate."""
+    from app.api.schemas import TrajectoryRequest
+    from app.api.service import build_problem
+    from app.engine.runner import LockstepRuns, ScalarRun
+
+    def problem(lr=None):
+        run = {"optimizer": oid, "schedule": {"name": "exponential", "params": {"gamma": 0.97}, "warmup_steps": 5}}
+        if lr is not None:
+            run["params"] = {"lr": lr}
+        if surface == "logistic_regression":
+            run["batch_size"] = 16
+        return build_problem(TrajectoryRequest.model_validate({"surface": surface, "steps": 60, "seed": 1,
+                                                                "start": [0.5, 1.0], "runs": [run]}))
+
+    lrs = [0.01, 0.1, 0.5]
+    p = problem()
+    rows = LockstepRuns(p, p.runs[0], np.tile(p.start, (len(lrs), 1)), {"lr": np.array(lrs)})
+    rows.advance(p.steps + 1)
+    for i, lr in enumerate(lrs):
+        one = problem(lr)
+        run = ScalarRun(one, one.runs[0])
+        run.advance(one.steps)
+        assert rows.result.status[i] == run.traj.status
+        assert (rows.result.x[i], rows.result.y[i]) == pytest.approx((run.traj.x[-1], run.traj.y[-1]), rel=1e-12, abs=1e-300)
