@@ -273,10 +273,11 @@ def _polyak(c: dict[str, Any]) -> list[Line]:
     plus = p["variant"] == "sps+"
     return [
         ("f − f*", "(f(θ) − f*)₊" if plus else "f(θ) − f*", max(gap, 0.0) if plus else gap),
-        ("‖αg‖²", "‖α·g‖²  (α: the schedule's scaling)", float(np.sum((-s * g) ** 2))),
-        ("γ", "γ = min((f − f*)/(‖αg‖² + ε), γ_max)", c["gamma"]),
-        ("αᵢ", "αᵢ = α·γ", c["lr"] * np.ones(2)),
-        ("Δθ", "Δθ = γ·(−α·g)", c["step"]),
+        ("s", "s = the schedule's lr (optax's scaling)", s),
+        ("‖sg‖²", "‖s·g‖²", float(np.sum((-s * g) ** 2))),
+        ("γ", "γ = min((f − f*)/(‖s·g‖² + ε), γ_max)", c["gamma"]),
+        ("αᵢ", "αᵢ = s·γ  (the lr drawn)", c["lr"] * np.ones(2)),
+        ("Δθ", "Δθ = γ·(−s·g)", c["step"]),
     ]
 
 

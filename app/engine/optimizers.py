@@ -751,7 +751,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec(
             "polyak_sgd",
             "Polyak step size",
-            "θ ← θ − α·γ·g, γ = min((f(θ) − f*)/(‖αg‖² + ε), γ_max)",
+            "θ ← θ − s·γ·g, γ = min((f(θ) − f*)/(‖s·g‖² + ε), γ_max), s = α (the schedule's lr)",
             (
                 _lr(1.0),
                 ParamSpec("max_learning_rate", 1.0, 0.0, 1e6, "γ_max, the largest step size", min_exclusive=True,

@@ -98,7 +98,7 @@ def test_polyak_and_schedule_free_lines_hand_checked(client) -> None:
     body = {"surface": "round_bowl", "start": [2.0, -1.0], "steps": 3, "run": 0, "t": 0,
             "runs": [{"optimizer": "polyak_sgd"}]}
     lines = {line["symbol"]: (line["x"], line["y"]) for line in client.post("/api/v1/inspect", json=body).json()["lines"]}
-    assert lines["f − f*"] == (2.5, 2.5) and lines["‖αg‖²"] == (5.0, 5.0) and lines["γ"] == (0.5, 0.5)
+    assert lines["f − f*"] == (2.5, 2.5) and lines["‖sg‖²"] == (5.0, 5.0) and lines["γ"] == (0.5, 0.5)
     assert lines["Δθ"] == (-1.0, 0.5)
     body["runs"] = [{"optimizer": "schedule_free_adamw", "params": {"lr": 0.1}}]
     lines = {line["symbol"]: (line["x"], line["y"]) for line in client.post("/api/v1/inspect", json=body).json()["lines"]}

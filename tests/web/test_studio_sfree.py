@@ -47,7 +47,7 @@ def test_schedule_free_draws_x_and_z_and_both_inspect(watched, live_server) -> N
     page.screenshot(path=str(ARTIFACTS / "studio_inspector_sfree.png"))
     page.select_option("#inspect-run", "1")
     data = _check(page, 1, 40)
-    assert {"f − f*", "‖αg‖²", "γ", "αᵢ", "Δθ"} <= {line["symbol"] for line in data["lines"]}
+    assert {"f − f*", "‖sg‖²", "γ", "αᵢ", "Δθ"} <= {line["symbol"] for line in data["lines"]}
     page.locator("#inspector").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "studio_inspector_polyak.png"))
     assert page.errors == [] and page.foreign == []
