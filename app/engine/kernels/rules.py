@@ -274,16 +274,20 @@ def lion(g: float, m: float, theta: float, lr: float, beta1: float, beta2: float
 
 
 @jit
-def sfree(g: float, t: int, z: float, nu: float, wsum: float, y: float, lr: float, lr_max: float, beta1: float,
-          beta2: float, eps: float, weight_decay: float, power: float) -> tuple[float, float, float, float, float, float]:
+def sfree(g: float, t: int, z: float, nu: float, wsum: float, y: float, lr: float, lr_max: float, weight: float,
+          beta1: float, beta2: float, eps: float, weight_decay: float,
+          power: float) -> tuple[float, float, float, float, float, float]:
     """optax ``contrib.schedule_free_adamw`` (its operations in its order), one coordinate.
 
     θ is y, the point where the gradient is taken; the state is z (the base AdamW-without-momentum
     sequence), ν and the weight sum W (shared by the coordinates: each keeps its own copy).
-    ``lr_max``: the largest lr so far, this update's included. Returns (y, z, ν, W, x, rate):
-    x the averaged iterate after the update, rate = lr/(√ν̂ + ε) (the per-axis rate of z's step).
+    ``lr_max``: the largest lr so far, this update's included; ``weight``: lr_maxᵖ where the caller
+    keeps it (the loop computes it once per lane when lr_max changes), nan: computed here.
+    Returns (y, z, ν, W, x, rate): x the averaged iterate after the update, rate = lr/(√ν̂ + ε) (the
+    per-axis rate of z's step).
     """
-    weight = lr_max ** power
+    if weight != weight:
+        weight = lr_max ** power
     total = wsum + weight
     if weight != weight or total != total:
         ck = NAN
@@ -346,8 +350,8 @@ def bias(kind: int, t: int, h: Any) -> tuple[float, float]:
         return corrections(t + 1, h[0], h[1])
     if kind == MOMENTUM:
         return corrections(t + 1, h[0], 0.0)
-    if kind == SFREE:  # c1: the largest lr so far (the loop keeps it; 0: this update's lr)
-        return 0.0, 1.0
+    if kind == SFREE:  # c1: the largest lr so far, c2 its weight (the loop keeps them; 0, nan: this lr's)
+        return 0.0, NAN
     return 1.0, 1.0
 
 
@@ -403,7 +407,9 @@ def update(
         theta, a, interp = lion(g, a, theta, lr, h[0], h[1], h[2])
         return theta, a, b, c, interp, NAN
     if kind == SFREE:
-        theta, a, b, c, x, rate = sfree(g, t, a, b, c, theta, lr, max(c1, lr), h[0], h[1], h[2], h[3], h[4])
+        lr_max = max(c1, lr)
+        theta, a, b, c, x, rate = sfree(g, t, a, b, c, theta, lr, lr_max, c2 if lr_max == c1 else NAN, h[0], h[1], h[2],
+                                        h[3], h[4])
         return theta, a, b, c, x, rate
     if kind == POLYAK:  # c1: the step size γ (`polyak_rate`); optax's order of operations
         return theta + c1 * (-lr * g), a, b, c, NAN, lr * c1
