@@ -286,6 +286,11 @@ class OptimizerPublic(BaseModel):
         "needs the whole gradient and several loss evaluations per update (L-BFGS, damped Newton): trajectories "
         "only, with `evals` in each run of the answer.",
     )
+    moment: Literal["vector", "iterate"] = Field(
+        "vector", description="What include_state's mx, my hold: a vector (velocity, moment) or an iterate (the "
+        "averaged point of ASGD and Schedule-Free, drawn as a thin path).")
+    interpolation: str | None = Field(
+        None, description="Schedule-Free: the parameter β with y = βx + (1 − β)z, so z = (y − β·mx)/(1 − β).")
     params: list[ParamPublic]
 
 
@@ -311,6 +316,9 @@ class SurfacePublic(BaseModel):
     minima: list[list[float]]
     default_start: list[float]
     log_contours: bool
+    f_min: float | None = Field(
+        None, description="The minimum value f* (the Polyak step size's default f_min); null where the surface is "
+        "unbounded below or a typed formula. A dataset's is its full-data minimum loss.")
     dataset: dict[str, Any] | None = None
     expression: str | None = None
     default_runs: list[dict[str, Any]] = Field(

@@ -146,6 +146,20 @@ def resolve_surface(surface: str | CustomSurfaceRequest) -> Surface:
 # --- trajectories ----------------------------------------------------------------------------------
 
 
+def _f_min(i: int, run: RunRequest, surface: Surface) -> dict[str, Any]:
+    """The run's params, with the Polyak step size's f* filled in from the surface (the registry
+    states each built-in surface's minimum value, a dataset surface its full-data minimum loss);
+    a typed formula, or a surface unbounded below, needs it given."""
+    params = run.params
+    if "f_min" not in params or params["f_min"] is not None:
+        return params
+    if surface.f_min is None:
+        reason = ("a typed formula's minimum is not known: give it as params.f_min" if surface.kind == "custom"
+                  else f"the surface {surface.id!r} has no minimum (it is unbounded below): give params.f_min")
+        raise invalid(("runs", i, "params", "f_min"), f"the Polyak step size needs f*; {reason}", None)
+    return {**params, "f_min": float(surface.f_min)}
+
+
 def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int]) -> RunConfig:
     spec = OPTIMIZERS[run.optimizer]
     sched = run.schedule
@@ -175,13 +189,14 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
         raise invalid(("runs", i, "schedule", "name"),
                       f"'{spec.id}' takes several loss evaluations per update: a schedule that reads the loss "
                       f"({sched.name}) is not run with it", sched.name)
+    params = _f_min(i, run, surface)
     label = run.label or spec.name
     labels[label] = labels.get(label, 0) + 1
     if labels[label] > 1 and not run.label:
         label = f"{label} #{labels[label]}"
     return RunConfig(
         optimizer=spec,
-        params=run.params,
+        params=params,
         schedule=SCHEDULES[sched.name if sched else "constant"],
         schedule_params=sched.params if sched else {},
         warmup_steps=sched.warmup_steps if sched else 0,

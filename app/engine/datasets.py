@@ -161,6 +161,7 @@ def _dataset_surfaces() -> tuple[DatasetSurface, ...]:
             lin.grad,
             kind="dataset",
             model=lin,
+            f_min=float(lin.loss(float(lin_min[0]), float(lin_min[1]))),  # the full-data minimum
             default_runs=default_runs(
                 ("gd", 0.03), ("gd", 0.01, {"batch_size": 32}), ("gd", 0.003, {"batch_size": 1}),
                 ("adam", 0.3, {"batch_size": 32}),
@@ -190,6 +191,7 @@ def _dataset_surfaces() -> tuple[DatasetSurface, ...]:
             log.grad,
             kind="dataset",
             model=log,
+            f_min=float(log.loss(float(log_min[0]), float(log_min[1]))),
             default_runs=default_runs(
                 ("gd", 1.0), ("gd", 1.0, {"batch_size": 32}), ("gd", 0.3, {"batch_size": 1}),
                 ("adam", 0.3, {"batch_size": 32}),

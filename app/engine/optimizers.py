@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -359,6 +360,81 @@ def newton(xp: Any, damping: Any) -> Optimizer:
     raise TypeError("damped Newton is not element-wise: it runs in app.engine.closure (ClosureRun)")
 
 
+class ScheduleFreeState(NamedTuple):
+    t: int  # updates done so far
+    z: Any  # the base sequence (AdamW without momentum)
+    nu: Any  # second moment
+    wsum: Any  # sum of the averaging weights lr_maxᵖ
+    lr_max: Any  # the largest lr so far
+
+
+def schedule_free_adamw(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any,
+                        weight_lr_power: Any) -> Optimizer:
+    """Schedule-Free AdamW as optax ``contrib.schedule_free_adamw`` (Defazio et al. 2024), float64.
+
+    Three sequences: the gradient is taken at y (the parameters, the drawn path); z takes the
+    AdamW step without momentum, z ← z − α·(g/(√ν̂ + ε) + λy), ν ← β₂ν + (1−β₂)g²; x is the
+    weighted average of the z's, x ← (1 − cₜ)x + cₜz with cₜ = wₜ/Σw, wₜ = (max lr so far)ᵖ (p = 2);
+    y ← β₁x + (1−β₁)z interpolates between them (β₁ replaces momentum). x is the point to evaluate
+    (the moment internals mx, my hold it); z = (y − β₁x)/(1 − β₁). Like optax, x is recomputed
+    from y and z each update, x = (y − (1−β₁)z)/β₁, and λ decays y (where the gradient is taken).
+
+    The lr of each update is the studio's schedule (Schedule-Free is meant to run with a constant
+    rate after a warm-up: use constant with ``warmup_steps``); the largest lr so far includes the
+    current update's. With a constant rate this is exactly ``schedule_free_adamw(lr)``; with a
+    schedule it is optax's ``schedule_free`` whose wrapper reads the schedule one count earlier
+    (its step count starts at 1; the base optimizer's at 0). optax's own ``warmup_steps``
+    (lr·t/W, so its first update has lr 0) is not this warm-up, torch's lr·(t+1)/W.
+
+    Where the PyTorch ``schedulefree`` package (AdamWScheduleFree) differs: it folds Adam's bias
+    correction √(1−β₂ᵗ) into lr (and so into the weights wₜ and lr_max), has its own built-in
+    warm-up, an extra (t+1)ʳ factor in the weights (r = 0 by default), and keeps y in the model
+    between train() and eval() calls. The paper writes cₜ₊₁ = 1/(t+1) (uniform weights).
+    """
+    sf = _py(rules.sfree)
+
+    def one(g: float, t: int, z: float, nu: float, wsum: float, y: float, lr: float, lr_max: float, b1: float,
+            b2: float, e: float, wd: float, p: float) -> tuple[float, float, float, float]:
+        y, z, nu, wsum, _, _ = sf(float(g), int(t), float(z), float(nu), float(wsum), float(y), float(lr),
+                                  float(lr_max), math.nan, float(b1), float(b2), float(e), float(wd), float(p))
+        return y, z, nu, wsum
+
+    step = np.vectorize(one, otypes=[float, float, float, float]) if xp.name == "array" else one
+
+    def init(theta: Any) -> ScheduleFreeState:
+        return ScheduleFreeState(0, theta + 0.0, _zeros(theta), _zeros(theta), _zeros(theta))
+
+    def update(g: Any, state: ScheduleFreeState, theta: Any, lr: Any) -> tuple[Any, ScheduleFreeState]:
+        lr_max = xp.maximum(state.lr_max, lr)
+        y, z, nu, wsum = step(g, state.t, state.z, state.nu, state.wsum, theta, lr, lr_max, beta1, beta2, eps,
+                              weight_decay, weight_lr_power)
+        return y, ScheduleFreeState(state.t + 1, z, nu, wsum, lr_max)
+
+    return Optimizer(init, update)
+
+
+def polyak(xp: Any, max_learning_rate: Any, eps: Any, variant: str, f_min: Any = None) -> Optimizer:
+    """SGD with the Polyak step size as optax ``polyak_sgd`` (Loizou et al. 2021; sps+: Garrigos et
+    al. 2023): θ ← θ − s·γ·g, γ = min((f(θ) − f*)/(‖s·g‖² + ε), γ_max), s the schedule's lr (optax's
+    ``scaling``; optax takes the norm of the already scaled update −s·g, so γ scales as 1/s²). With
+    sps+ the gap is (f − f*)₊. γ = 0 where ‖s·g‖² + ε is below the float64 epsilon.
+
+    The step needs f(θ) and both coordinates of g, so the compiled loop computes the effective
+    rate s·γ (what the lr chart and ``include_state``'s eff_lr show); this factory takes that rate
+    as ``lr`` (the inspector's replay: θ − (s·γ)·g, the loop's θ + γ·(−s·g) to round-off). f* is the built-in surface's minimum value (the registry
+    states it) unless given; on typed formulas it must be given; dataset surfaces refuse Polyak
+    (their minimum loss is not known in closed form)."""
+    _gd1 = _gd
+
+    def init(theta: Any) -> EmptyState:
+        return _EMPTY
+
+    def update(g: Any, state: EmptyState, theta: Any, lr: Any) -> tuple[Any, EmptyState]:
+        return _gd1(g, theta, lr), state
+
+    return Optimizer(init, update)
+
+
 # ---------------------------------------------------------------------------------------------
 # the registry
 
@@ -378,6 +454,12 @@ class OptimizerSpec(Catalogued):
     # "loop": element-wise, the compiled step loop (single runs and lanes); "closure": the whole
     # gradient vector and several evaluations per step (app.engine.closure; single runs only)
     driver: str = "loop"
+    # what include_state's mx, my hold: "vector" (a velocity / moment, drawn as an arrow) or
+    # "iterate" (a sequence of points, the averaged iterate: drawn as a thin path beside the run's)
+    moment: str = "vector"
+    # y = βx + (1 − β)z: the name of the hyperparameter β (Schedule-Free's β₁), so that the third
+    # sequence z = (y − βx)/(1 − β) can be drawn from the path y and the average x
+    interpolation: str | None = None
 
     def build(self, xp: Any, params: dict[str, Any]) -> Optimizer:
         """An optimizer from resolved params (``lr`` is the schedule's, not the factory's)."""
@@ -405,6 +487,8 @@ class OptimizerSpec(Catalogued):
         out["convention"] = self.convention
         out["color"] = self.color
         out["driver"] = self.driver
+        out["moment"] = self.moment
+        out["interpolation"] = self.interpolation
         return out
 
 
@@ -647,6 +731,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=rules.ASGD,
             convention="torch ASGD (the average ā is returned as the moment internals mx, my)",
             color="#E6007E",
+            moment="iterate",
         ),
         OptimizerSpec(
             "lion",
@@ -707,6 +792,49 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "include_state: mx, my = (H + λI)⁻¹g",
             color="#5D3A9B",
             driver="closure",
+        ),
+        OptimizerSpec(
+            "schedule_free_adamw",
+            "Schedule-Free AdamW",
+            "y = β₁x + (1−β₁)z: z ← z − α·(g/(√ν̂ + ε) + λy), x ← (1−cₜ)x + cₜz, cₜ = α_maxᵖ/Σα_maxᵖ",
+            (
+                _lr(0.0025),
+                ParamSpec("beta1", 0.9, 0.0, 1.0, "β₁, interpolation between the average x and z (replaces momentum)",
+                          min_exclusive=True, max_exclusive=True, slider_min=0.01, slider_max=0.999),
+                _beta("beta2", 0.999, "β₂, decay of the second-moment average"),
+                _eps(1e-8),
+                _wd(0.0, "λ, weight decay (at y, scaled by α)"),
+                ParamSpec("weight_lr_power", 2.0, 0.0, 10.0, "p, the averaging weights are α_maxᵖ", slider_max=4.0),
+            ),
+            "No schedule needed: the gradient is taken between the running average x and the AdamW "
+            "sequence z; x (thin) and z (dashed) are drawn with the path y.",
+            factory=schedule_free_adamw,
+            rule=rules.SFREE,
+            convention="optax contrib.schedule_free_adamw (the average x is returned as the moment internals mx, "
+            "my; z = (y − β₁x)/(1 − β₁)); torch.optim has none",
+            color="#1B7F79",
+            moment="iterate",
+            interpolation="beta1",
+        ),
+        OptimizerSpec(
+            "polyak_sgd",
+            "Polyak step size",
+            "θ ← θ − s·γ·g, γ = min((f(θ) − f*)/(‖s·g‖² + ε), γ_max), s = α (the schedule's lr)",
+            (
+                _lr(1.0),
+                ParamSpec("max_learning_rate", 1.0, 0.0, 1e6, "γ_max, the largest step size", min_exclusive=True,
+                          log_scale=True, slider_min=1e-3, slider_max=100.0),
+                _eps(0.0),
+                ParamSpec("variant", "sps", description="sps: the gap f − f*; sps+: its positive part",
+                          kind="choice", choices=("sps", "sps+")),
+                ParamSpec("f_min", None, -1e12, 1e12, "f*, the minimum value (default: the surface's own; "
+                          "required on typed formulas)", slider_min=-10.0, slider_max=10.0),
+            ),
+            "Gradient descent whose step size comes from how far the loss is above its minimum f*.",
+            factory=polyak,
+            rule=rules.POLYAK,
+            convention="optax polyak_sgd (lr is its scaling; f* from the surface); torch.optim has none",
+            color="#7A5195",
         ),
     )
 }

@@ -60,6 +60,8 @@ class ParamSpec:
     def coerce(self, value: Any, owner: str) -> Any:
         """Validate one value; raise ValueError naming the parameter and the reason."""
         where = f"{owner} parameter '{self.name}'"
+        if value is None and self.default is None:  # an optional value (None: filled in elsewhere)
+            return None
         if self.kind == "bool":
             if not isinstance(value, bool):
                 raise ValueError(f"{where} must be true or false, got {value!r}")

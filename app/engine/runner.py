@@ -101,6 +101,8 @@ class Trajectory:
 
 
 _clip = getattr(rules.clip, "py_func", rules.clip)  # floats (SCALAR) or rows (ARRAY)
+_polyak_rate = getattr(rules.polyak_rate, "py_func", rules.polyak_rate)
+_polyak_rows = np.vectorize(_polyak_rate, otypes=[float])
 
 STATE_KEYS = ("gx", "gy", "mx", "my", "eff_lr_x", "eff_lr_y")
 
@@ -232,6 +234,7 @@ class ScalarRun:
         self._x, self._y = x, y
         if self.dataset:  # the dataset path steps in Python, with the compiled rule (loop.update1)
             self._sx, self._sy = loop.init1(self._kind, self._ht, x), loop.init1(self._kind, self._ht, y)
+            self._lr_max = 0.0  # Schedule-Free: the largest lr so far
         lrs = schedule_lrs(problem, run)
         self._lrs = lrs.tolist() if self.dataset else None
         self._batches = (
@@ -370,6 +373,10 @@ class ScalarRun:
         problem, surface = self.problem, self.problem.surface
         model, batches = surface.model, self._batches
         kind, ht, update = self._kind, self._ht, loop.update1
+        # Schedule-Free's update takes the largest lr so far, Polyak's its step size γ from the
+        # mini-batch loss and gradient (`loop.update1c`)
+        later = kind == rules.SFREE or kind == rules.POLYAK
+        h = self._hyper
         assert batches is not None
         tol, bound, last, lrs = problem.tolerance, surface.bound, problem.steps, self._lrs
         tr = self._traj
@@ -403,8 +410,18 @@ class ScalarRun:
                     lr = lrs[t]
                     if moms is not None:
                         ht[0, 0] = moms[t]
-                    nx, *nsx, mx, ex = update(kind, ht, gx, t, *sx, x, lr)
-                    ny, *nsy, my, ey = update(kind, ht, gy, t, *sy, y, lr)
+                    if later:
+                        if kind == rules.POLYAK:
+                            c1 = _polyak_rate(cost, gx, gy, lr, h[0], h[1], h[2], h[3])
+                        else:
+                            c1 = self._lr_max = max(self._lr_max, lr)
+                        nx, *nsx, mx, ex = loop.update1c(kind, ht, gx, t, *sx, x, lr, c1)
+                        ny, *nsy, my, ey = loop.update1c(kind, ht, gy, t, *sy, y, lr, c1)
+                        if kind == rules.POLYAK:
+                            lr = ex  # the effective rate s·γ is the lr drawn
+                    else:
+                        nx, *nsx, mx, ex = update(kind, ht, gx, t, *sx, x, lr)
+                        ny, *nsy, my, ey = update(kind, ht, gy, t, *sy, y, lr)
                     f = float(model.loss(nx, ny))
                     if not (abs(nx) <= bound and abs(ny) <= bound and math.isfinite(f) and math.isfinite(cost)):
                         status = DIVERGED
@@ -626,8 +643,9 @@ class LockstepRuns:
                     if self.t == problem.steps:
                         self._stop(np.ones(self.idx.size, dtype=bool), MAX_STEPS, theta, loss)
                     break
+                cost = None
                 if self._dataset:
-                    _, gx, gy = batch_rows(surface.model, theta[0], theta[1], self._batches.indices(self.t), check)
+                    cost, gx, gy = batch_rows(surface.model, theta[0], theta[1], self._batches.indices(self.t), check)
                 elif self._noise is not None:
                     gx = gx + self._noise[self.t, 0]
                     gy = gy + self._noise[self.t, 1]
@@ -639,7 +657,13 @@ class LockstepRuns:
                 if self._moms is not None:  # the cycled momentum: the rule's first hyperparameter
                     self._params[feedback.momentum_name(self.run.optimizer)] = float(self._moms[self.t])
                     self._opt = self.run.optimizer.build(ARRAY, self._params)
-                new_theta, new_state = self._opt.update(g, self.state, theta, self._lr(self.t))
+                lr = self._lr(self.t)
+                if self.run.optimizer.rule == rules.POLYAK:  # the factory takes the effective rate s·γ
+                    f = cost if cost is not None else self._loss(theta)
+                    h = [self._params[k] for k in ("max_learning_rate", "eps")]
+                    plus = float(self._params["variant"] == "sps+")
+                    lr = lr * _polyak_rows(f, gx, gy, lr, h[0], h[1], plus, self._params["f_min"])
+                new_theta, new_state = self._opt.update(g, self.state, theta, lr)
                 if check_loss:
                     loss = self._loss(new_theta)
                     ok_all = bool(np.isfinite(loss).all()) and np.abs(new_theta).max() <= bound

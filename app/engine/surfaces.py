@@ -38,6 +38,10 @@ class Surface:
     # the runs the studio opens this surface with: learning rates chosen by measurement (300 steps
     # from default_start) so that the description holds; tests/engine/test_surfaces.py checks it
     default_runs: tuple[dict[str, Any], ...] = ()
+    # the minimum value f* (the Polyak step size needs it); None: unbounded below, or not known in
+    # closed form (the dataset surfaces). Every built-in surface with minima states it
+    # (tests/engine/test_surfaces.py checks it against the value at the minima).
+    f_min: float | None = None
 
     def public(self) -> dict[str, Any]:
         out = {
@@ -51,6 +55,7 @@ class Surface:
             "minima": [list(m) for m in self.minima],
             "default_start": list(self.default_start),
             "log_contours": self.log_contours,
+            "f_min": self.f_min,
         }
         out["default_runs"] = [_copy(r) for r in self.default_runs]  # the caller's own
         out.update(self.extra)
@@ -245,6 +250,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _bowl,
         _bowl_grad,
         default_runs=default_runs(("gd", 0.49), ("momentum", 0.49), ("rmsprop", 0.1), ("adam", 0.3)),
+        f_min=0.0,
     ),
     Surface(
         "round_bowl",
@@ -259,6 +265,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _round,
         _round_grad,
         default_runs=default_runs(("gd", 0.1), ("momentum", 0.1), ("rmsprop", 0.03), ("adam", 0.1)),
+        f_min=0.0,
     ),
     Surface(
         "saddle",
@@ -273,6 +280,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _saddle,
         _saddle_grad,
         default_runs=default_runs(("gd", 0.01), ("momentum", 0.05), ("rmsprop", 0.01), ("adam", 0.03)),
+        f_min=-0.25,
     ),
     Surface(
         "plateau",
@@ -287,6 +295,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _plateau,
         _plateau_grad,
         default_runs=default_runs(("gd", 0.3), ("momentum", 0.3), ("rmsprop", 0.03), ("adam", 0.1)),
+        f_min=0.0,
     ),
     Surface(
         "rosenbrock",
@@ -301,6 +310,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _rosenbrock,
         _rosenbrock_grad,
         default_runs=default_runs(("gd", 0.002), ("momentum", 0.005), ("rmsprop", 0.01), ("adam", 0.3)),
+        f_min=0.0,
         log_contours=True,
     ),
     Surface(
@@ -316,6 +326,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _himmelblau,
         _himmelblau_grad,
         default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.03), ("adam", 0.03)),
+        f_min=0.0,
         log_contours=True,
     ),
     Surface(
@@ -331,6 +342,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _beale,
         _beale_grad,
         default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.01), ("adam", 0.1)),
+        f_min=0.0,
         log_contours=True,
     ),
     Surface(
@@ -346,6 +358,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _rastrigin,
         _rastrigin_grad,
         default_runs=default_runs(("gd", 0.003), ("momentum", 0.1), ("rmsprop", 0.01), ("adam", 0.03)),
+        f_min=0.0,
     ),
     Surface(
         "ackley",
@@ -359,6 +372,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _ackley,
         _ackley_grad,
         default_runs=default_runs(("gd", 0.03), ("momentum", 0.1), ("rmsprop", 0.3), ("adam", 0.3)),
+        f_min=0.0,
     ),
     Surface(
         "booth",
@@ -372,6 +386,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _booth,
         _booth_grad,
         default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.1), ("adam", 0.3)),
+        f_min=0.0,
         log_contours=True,
     ),
     Surface(
@@ -386,6 +401,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _camel,
         _camel_grad,
         default_runs=default_runs(("gd", 0.1), ("momentum", 0.1), ("rmsprop", 0.1), ("adam", 0.3)),
+        f_min=-1.031628453489877,
     ),
     Surface(
         "monkey_saddle",
@@ -400,6 +416,7 @@ ANALYTIC: tuple[Surface, ...] = (
         _monkey,
         _monkey_grad,
         default_runs=default_runs(("gd", 0.001), ("momentum", 0.001), ("rmsprop", 0.003), ("adam", 0.003)),
+        f_min=None,  # unbounded below: no f*
     ),
     Surface(
         "matyas",
@@ -414,5 +431,6 @@ ANALYTIC: tuple[Surface, ...] = (
         _matyas,
         _matyas_grad,
         default_runs=default_runs(("gd", 0.3), ("momentum", 0.3), ("rmsprop", 0.03), ("adam", 0.3)),
+        f_min=0.0,
     ),
 )

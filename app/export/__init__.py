@@ -365,6 +365,14 @@ TORCH_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], tuple[str, str | None]]] 
     "newton": lambda p: (f"DampedNewton([p], lr={p['lr']!r}, damping={p['damping']!r})", _TORCH_CLOSURE),
 }
 
+# optimizers torch.optim has not: why there is no PyTorch script (the optax script reproduces them)
+TORCH_REFUSED: dict[str, str] = {
+    "lion": "torch.optim has no Lion; use the optax script",
+    "schedule_free_adamw": "torch.optim has no Schedule-Free AdamW (the schedulefree package's AdamWScheduleFree "
+    "folds Adam's bias correction into the lr and the averaging weights, so its path differs); use the optax script",
+    "polyak_sgd": "torch.optim has no Polyak step size (it needs the loss at every step); use the optax script",
+}
+
 
 # --- schedules ---------------------------------------------------------------------------------
 
@@ -635,7 +643,9 @@ def torch_script(problem: Problem) -> str:
     for run in problem.runs:
         make = TORCH_OPTIMIZERS.get(run.optimizer.id)
         if make is None:
-            raise NotExportable(f"no PyTorch counterpart for the optimizer {run.optimizer.id!r} in the exporter yet")
+            oid = run.optimizer.id
+            raise NotExportable(f"no PyTorch script for {oid!r}: {TORCH_REFUSED[oid]}" if oid in TORCH_REFUSED
+                                else f"no PyTorch counterpart for the optimizer {oid!r} in the exporter yet")
         ctor, helper = make(run.params)
         if helper is _TORCH_CLOSURE and dataset:
             raise NotExportable(f"{run.optimizer.id} on a data set is not exported yet (its closure loop draws no mini-batches)")
@@ -757,7 +767,39 @@ OPTAX_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "adadelta": lambda p: f"optax.adadelta(lr, rho={p['rho']!r}, eps={p['eps']!r})",
     "adam": lambda p: _optax_adam(p, None),
     "adamw": lambda p: _optax_adam(p, p["weight_decay"]),
+    "lion": lambda p: f"optax.lion(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, weight_decay={p['weight_decay']!r})",
+    # optax's schedule_free_adamw as its chain, the wrapper reading the schedule one count earlier
+    # (its count starts at 1, the base's at 0): both use the lr of the same update, as the engine does
+    "schedule_free_adamw": lambda p: (
+        "optax.contrib.schedule_free(optax.chain(optax.scale_by_rms(decay="
+        f"{p['beta2']!r}, eps={p['eps']!r}, eps_in_sqrt=False, bias_correction=True), optax.add_decayed_weights("
+        f"{p['weight_decay']!r}), optax.scale_by_learning_rate(lr)), learning_rate=lambda count: lr(count - 1), "
+        f"b1={p['beta1']!r}, weight_lr_power={p['weight_lr_power']!r})"
+    ),
+    "polyak_sgd": lambda p: (
+        f"optax.polyak_sgd(max_learning_rate={p['max_learning_rate']!r}, scaling=lr, f_min={p['f_min']!r}, "
+        f"eps={p['eps']!r}, variant={p['variant']!r})"
+    ),
 }
+
+# the lr drawn where it is not the schedule's: Polyak's effective rate s·γ (a function of the
+# schedule's lr s, the loss and the gradient), written into the script
+_OPTAX_RATES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "polyak_sgd": lambda p: f"polyak_rate({p['f_min']!r}, {p['max_learning_rate']!r}, {p['eps']!r}, "
+    f"{p['variant'] == 'sps+'!r})",
+}
+_POLYAK_RATE = '''
+def polyak_rate(f_min, max_lr, eps, plus):
+    """The effective rate s·γ of optax.polyak_sgd, the lr the studio draws (optax divides by ‖s·g‖²)."""
+    def rate(s, loss, g):
+        u = -s * g
+        n2 = jnp.sum(u * u)
+        gap = loss - f_min
+        if plus:
+            gap = jnp.maximum(gap, 0.0)
+        return float(s * jnp.where(n2 + eps <= jnp.finfo(float).eps, 0.0, jnp.minimum(gap / (n2 + eps), max_lr)))
+    return rate
+'''
 
 OPTAX_SCHEDULES: dict[str, Callable[[dict[str, Any], float], str]] = {
     "constant": lambda p, lr: f"lambda t: {lr!r} + 0.0 * t",
@@ -814,9 +856,10 @@ def _optax_schedule(run: RunConfig) -> str:
 
 
 _OPTAX_LOOP = """
-def run(make_optimizer, schedule, noise_std):
-    \"\"\"One run as the studio draws it (see the PyTorch export for the conventions).\"\"\"
-    opt = make_optimizer(schedule)
+def run(make_optimizer, schedule, noise_std, rate=None):
+    \"\"\"One run as the studio draws it (see the PyTorch export for the conventions). The loss is passed
+    to every update (`value`: the Polyak step size reads it; the others ignore it).\"\"\"
+    opt = optax.with_extra_args_support(make_optimizer(schedule))
     p = jnp.array(START)
     state = opt.init(p)
     noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
@@ -832,8 +875,8 @@ def run(make_optimizer, schedule, noise_std):
             break
         if noise is not None:
             g = g + jnp.asarray(noise[t])
-        lr = float(schedule(t))
-        updates, new_state = opt.update(g, state, p)
+        lr = float(schedule(t)) if rate is None else rate(float(schedule(t)), loss, g)
+        updates, new_state = opt.update(g, state, p, value=loss)
         new_p = optax.apply_updates(p, updates)
         if not (math.isfinite(float(f(new_p[0], new_p[1]))) and float(jnp.max(jnp.abs(new_p))) <= BOUND):
             status = "converged" if bool((g == 0).all()) else "diverged"
@@ -858,7 +901,9 @@ def optax_script(problem: Problem) -> str:
         if run.clip != (0.0, 0.0):  # optax's clip_by_global_norm has no torch-style 1e-6 in its divisor
             raise NotExportable("gradient clipping is exported with torch's semantics only: use the PyTorch script")
         ctor = make(run.params)
-        run_lines.append(f"    ({run.label!r}, lambda lr: {ctor},\n     f64({_optax_schedule(run)}), {float(run.noise_std)!r}),")
+        rate = _OPTAX_RATES.get(run.optimizer.id)
+        extra = f", {rate(run.params)}" if rate else ""
+        run_lines.append(f"    ({run.label!r}, lambda lr: {ctor},\n     f64({_optax_schedule(run)}), {float(run.noise_std)!r}{extra}),")
     lines = [
         '"""optiviz export: the studio\'s runs with optax (JAX, float64).',
         "",
@@ -899,7 +944,8 @@ def optax_script(problem: Problem) -> str:
         _OPTAX_LOOP.strip("\n"),
         "",
         "",
-        "# (label, optimizer over the schedule lr, schedule, gradient noise std)",
+        *([_POLYAK_RATE.strip("\n"), "", ""] if any(r.optimizer.id in _OPTAX_RATES for r in problem.runs) else []),
+        "# (label, optimizer over the schedule lr, schedule, gradient noise std[, the lr drawn])",
         "RUNS = [",
         *run_lines,
         "]",

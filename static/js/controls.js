@@ -97,7 +97,9 @@ export function paramControl(spec, value, onChange, idPrefix, opts = {}) {
     return el("div", { class: "param" }, label, input);
   }
   const number = el("input", { type: "number", id, "aria-label": spec.name, "data-param": spec.name, dataset: data,
-    value: numText(v), step: "any", min: spec.min ?? undefined, max: spec.max ?? undefined, title: fmt(v, 6) });
+    value: numText(v), step: "any", min: spec.min ?? undefined, max: spec.max ?? undefined, title: fmt(v, 6),
+    // an optional value (default null: filled in by the server, e.g. Polyak's f* from the surface)
+    placeholder: v === null ? t("studio.param.auto") : undefined });
   const slider = el("input", { type: "range", min: 0, max: SLIDER_STEPS, value: toSlider(spec, v),
     "aria-label": sliderName(spec.name), tabindex: -1, "data-slider": spec.name,
     dataset: opts.path ? { sliderFor: opts.path } : {} });

@@ -35,6 +35,18 @@ function surfaceOf(state) {
 const registryColor = (optimizer) => app.catalogue.optimizers.find((o) => o.id === optimizer)?.color || "#000000";
 const colorOf = (run) => run.color || registryColor(run.optimizer);
 
+// Optimizers whose internals hold a sequence of points (the registry's `moment: "iterate"`): the
+// averaged iterate x (mx, my) is drawn beside the path; with an `interpolation` β (Schedule-Free,
+// y = βx + (1 − β)z) the third sequence z too.
+function companionsOf(run) {
+  const opt = app.catalogue.optimizers.find((o) => o.id === run.optimizer);
+  if (opt?.moment !== "iterate") return null;
+  const name = opt.interpolation;
+  const given = name ? Number(run.params?.[name]) : NaN;
+  const beta = !name ? null : Number.isFinite(given) ? given : opt.params.find((q) => q.name === name)?.default ?? null;
+  return { beta };
+}
+
 // Colours and dashes (a colour's second run is dashed, its third dotted…) and legend labels.
 function look(state) {
   const surface = surfaceOf(state);
@@ -42,7 +54,7 @@ function look(state) {
   const runs = state.runs.map((r) => {
     const color = colorOf(r);
     const k = (seen[color] = (seen[color] ?? -1) + 1);
-    return { color, dash: DASHES[k % DASHES.length] };
+    return { color, dash: DASHES[k % DASHES.length], companions: companionsOf(r) };
   });
   return { runs, labels: state.runs.map((r) => runLabel(r, app.catalogue, surface)) };
 }

@@ -59,6 +59,44 @@ const evalsData = (ev, from, to) => ev.step.slice(from, to).map((s, k) => [s, ev
 const evalHover = (name) => `<b>${name}</b><br>${esc(tx("studio.plot.evaluation", "loss evaluation of step %{customdata[0]}", { step: "%{customdata[0]}" }))}<br>`
   + `x %{x:.5g}, y %{y:.5g}<br>${esc(tx("studio.plot.loss", "loss"))} %{customdata[1]:.5g}<extra></extra>`;
 
+// The companion sequences of a run whose internals are points (ASGD's and Schedule-Free's average
+// x = (mx, my), and Schedule-Free's z = (y − βx)/(1 − β)), points `from`..`to` (index t: after t
+// updates; at t = 0 every sequence is the start).
+function companion(data, role, beta, from, to) {
+  const upto = to;
+  const xs = [];
+  const ys = [];
+  const st = data?.state;
+  if (!st?.mx || upto < 0) return [xs, ys];
+  for (let t = from; t <= to; t++) {
+    const ax = t === 0 ? data.x[0] : st.mx[t - 1];
+    const ay = t === 0 ? data.y[0] : st.my[t - 1];
+    if (ax === undefined || ax === null) break;
+    if (role === "avg") { xs.push(ax); ys.push(ay); } else {
+      xs.push((data.x[t] - beta * ax) / (1 - beta));
+      ys.push((data.y[t] - beta * ay) / (1 - beta));
+    }
+  }
+  return [xs, ys];
+}
+
+// The companion traces of run i (thin solid x, thin dashed z), legend-labelled.
+function companionTraces(model, i, upto) {
+  const c = model.runs[i].companions;
+  const data = model.result?.[i]; // none yet: empty traces, grown by extendMap as the answer streams in
+  if (!c) return [];
+  const color = model.runs[i].color;
+  const label = model.labels[i];
+  const roles = c.beta === null || c.beta === undefined ? ["avg"] : ["avg", "z"];
+  return roles.map((role) => {
+    const [xs, ys] = companion(data, role, c.beta, 0, upto);
+    const what = tx(role === "avg" ? "studio.legend.average" : "studio.legend.z", role === "avg" ? "average" : "z");
+    return { type: "scatter", mode: "lines", x: xs, y: ys, name: esc(`${label}: ${what}`), showlegend: false,
+      line: { color, width: 1.2, dash: role === "avg" ? "solid" : "dash" }, opacity: 0.85,
+      hovertemplate: `${esc(`${label}: ${what}`)} (%{x:.4g}, %{y:.4g})<extra></extra>`, meta: { run: i, role } };
+  });
+}
+
 // Traces of the path layer: [minima, (path, start, head, end) per shown run]. Paths are lines;
 // markers only where they mean something (start, current point, end).
 export function mapTraces(model, it, runIndices) {
@@ -75,6 +113,7 @@ export function mapTraces(model, it, runIndices) {
     const xs = data ? data.x.slice(0, upto + 1) : [];
     const ys = data ? data.y.slice(0, upto + 1) : [];
     const name = esc(model.labels[i]);
+    traces.push(...companionTraces(model, i, upto));
     traces.push({ type: "scatter", mode: "lines", x: xs, y: ys, name, line: { color: r.color, width: 2, dash: r.dash || "solid" },
       customdata: data ? data.loss.slice(0, upto + 1) : [], hovertemplate: hover(), meta: { run: i, role: "path" } });
     if (data?.evals) { // L-BFGS: the loss evaluations of the updates drawn so far (line-search trials included)
@@ -197,6 +236,7 @@ export async function extendMap(layer, model, to) {
   const xs = [];
   const ys = [];
   const cds = [];
+  const side = { idx: [], x: [], y: [] }; // companion sequences (no customdata)
   const moved = { idx: [], x: [], y: [] };
   const ends = [];
   traces.forEach((tr, k) => {
@@ -220,6 +260,13 @@ export async function extendMap(layer, model, to) {
       xs.push(data.evals.x.slice(start, n));
       ys.push(data.evals.y.slice(start, n));
       cds.push(evalsData(data.evals, start, n));
+    } else if (meta.role === "avg" || meta.role === "z") {
+      const start = tr.x.length;
+      const [cx, cy] = companion(data, meta.role, model.runs[meta.run]?.companions?.beta, start, end);
+      if (!cx.length) return;
+      side.idx.push(k);
+      side.x.push(cx);
+      side.y.push(cy);
     } else if ((meta.role === "head" || (meta.role === "start" && !tr.x.length)) && end >= 0) {
       moved.idx.push(k);
       moved.x.push(meta.role === "head" ? [data.x[end]] : [data.x[0]]);
@@ -235,6 +282,7 @@ export async function extendMap(layer, model, to) {
     }
   });
   if (idx.length) await Plotly.extendTraces(div, { x: xs, y: ys, customdata: cds }, idx);
+  if (side.idx.length) await Plotly.extendTraces(div, { x: side.x, y: side.y }, side.idx);
   const runs = traces.filter((tr) => tr.meta?.role === "path").map((tr) => tr.meta.run);
   const notes = arrows(model, to, runs, plotSize(div));
   if (moved.idx.length) await Plotly.update(div, { x: moved.x, y: moved.y }, { annotations: notes }, moved.idx);
@@ -304,7 +352,7 @@ export function arrows(model, it, runIndices, size) {
         xshift: ux * 12, yshift: uy * 12 - shift, font: { size: 11, color: style.arrowcolor }, bgcolor: "rgba(255,255,255,0.75)" });
     };
     vec(-d.state.gx[it], -d.state.gy[it], "−g", 44, { arrowhead: 3, arrowwidth: 1.4, arrowsize: 1.3, arrowcolor: "#333333" });
-    if (d.state.mx) vec(-d.state.mx[it], -d.state.my[it], "−v", 56, { arrowhead: 1, arrowwidth: 1.8, arrowsize: 1, arrowcolor: color, opacity: 0.75 });
+    if (d.state.mx && !model.runs[i].companions) vec(-d.state.mx[it], -d.state.my[it], "−v", 56, { arrowhead: 1, arrowwidth: 1.8, arrowsize: 1, arrowcolor: color, opacity: 0.75 });
     vec(d.x[it + 1] - x0, d.y[it + 1] - y0, tx("studio.arrow.step", "step"), 70, { arrowhead: 2, arrowwidth: 3, arrowsize: 1, arrowcolor: color });
   }
   return out;

@@ -62,6 +62,17 @@ export function createRenderer(ctx) {
       return el("button", { type: "button", class: "legend-item", "aria-pressed": state.runs[i].hidden ? "false" : "true",
         "data-legend": i, title: t("studio.legend.toggle") }, line, el("span", { class: "legend-text" }, label));
     });
+    // the companion sequences of the runs that have them (thin: the average x; dashed: z)
+    look.labels.slice(0, n).forEach((label, i) => {
+      const c = look.runs[i].companions;
+      if (!c || state.runs[i].hidden) return;
+      for (const role of c.beta === null || c.beta === undefined ? ["avg"] : ["avg", "z"]) {
+        const line = el("span", { class: `legend-line companion ${role === "z" ? "dash-dash" : ""}`, "aria-hidden": "true" });
+        line.style.borderTopColor = look.runs[i].color;
+        items.push(el("span", { class: "legend-item legend-companion", "data-companion": `${i}:${role}` }, line,
+          el("span", { class: "legend-text" }, `${label}: ${t(role === "avg" ? "studio.legend.average" : "studio.legend.z")}`)));
+      }
+    });
     $("legend").replaceChildren(...items);
   }
 

@@ -38,7 +38,10 @@ export function readout(result, vis, look, it) {
     const st = d.state || {};
     return el("tr", {}, el("td", {}, swatch(look.runs[i].color), look.labels[i]),
       el("td", {}, `(${f(st.gx?.[it])}, ${f(st.gy?.[it])})`),
-      el("td", {}, st.mx ? `(${f(st.mx[it])}, ${f(st.my[it])})` : "—"),
+      // an averaged iterate (ASGD, Schedule-Free) is a point, not a velocity: said so
+      el("td", {}, !st.mx ? "—" : look.runs[i].companions
+        ? t("studio.table.average_point", { value: `(${f(st.mx[it])}, ${f(st.my[it])})` })
+        : `(${f(st.mx[it])}, ${f(st.my[it])})`),
       el("td", {}, `(${f(d.x[it + 1] - d.x[it])}, ${f(d.y[it + 1] - d.y[it])})`),
       el("td", {}, st.eff_lr_x ? `(${f(st.eff_lr_x[it])}, ${f(st.eff_lr_y[it])})` : f(d.lr[it])));
   }).filter(Boolean);

@@ -21,6 +21,11 @@ from app.registry import OPTIMIZER_IDS, OPTIMIZERS
 # run in app.engine.closure, single runs only (tests/engine/test_closure.py)
 LOOP_IDS = tuple(o for o in OPTIMIZER_IDS if OPTIMIZERS[o].driver == "loop")
 
+F_MIN = {"polyak_sgd": {"f_min": 0.0}}  # typed formulas: the Polyak step size needs f* given
+_HALF = (len(OPTIMIZER_IDS) + 1) // 2
+HALVES = (OPTIMIZER_IDS[:_HALF], OPTIMIZER_IDS[_HALF:])  # a request holds at most 16 runs
+LOOP_HALVES = (LOOP_IDS[: (len(LOOP_IDS) + 1) // 2], LOOP_IDS[(len(LOOP_IDS) + 1) // 2 :])
+
 REFERENCE = """
 import sys, orjson
 from app.api.schemas import TrajectoryRequest
@@ -34,16 +39,15 @@ def test_compiled_answers_are_the_plain_python_reference_bit_for_bit() -> None:
     """The same functions run uncompiled (NUMBA_DISABLE_JIT) give the same bytes."""
     import orjson
 
-    halves = [OPTIMIZER_IDS[: len(OPTIMIZER_IDS) // 2], OPTIMIZER_IDS[len(OPTIMIZER_IDS) // 2 :]]  # ≤ MAX_RUNS each
     bodies = [
         *({"surface": "ackley", "steps": 40, "include_state": True, "seed": 2,
-           "runs": [{"optimizer": o, "noise_std": 0.1} for o in ids]} for ids in halves),
+           "runs": [{"optimizer": o, "noise_std": 0.1} for o in ids]} for ids in HALVES),
         {"surface": "rosenbrock", "steps": 40, "tolerance": 1e-3, "include_state": True,
          "runs": [{"optimizer": "adam", "params": {"amsgrad": True}, "schedule": {"name": "cosine", "params": {"t_max": 40}}},
                   {"optimizer": "momentum", "params": {"bias_correction": True}}]},
         *({"surface": {"expression": "exp(-1/x^2) + log(1 + y^2) + x^y", "x_range": [-3, 3], "y_range": [-3, 3]},
-           "start": [0.5, 1.5], "steps": 40, "runs": [{"optimizer": o, "params": {"lr": 0.2}} for o in ids]}
-          for ids in halves),
+           "start": [0.5, 1.5], "steps": 40,
+           "runs": [{"optimizer": o, "params": {"lr": 0.2, **F_MIN.get(o, {})}} for o in ids]} for ids in HALVES),
     ]
     arg = orjson.dumps(bodies).decode()
     out = {}
@@ -161,8 +165,8 @@ def test_one_specialization_of_the_loop_serves_everything() -> None:
 
     bodies = [
         {"surface": s, "steps": 30, "include_state": True,
-         "runs": [{"optimizer": o, "noise_std": n, "schedule": {"name": sc}} for o in LOOP_IDS]}
-        for s, n, sc in (("ackley", 0.0, "constant"), ("booth", 0.3, "cosine"))
+         "runs": [{"optimizer": o, "noise_std": n, "schedule": {"name": sc}} for o in ids]}
+        for s, n, sc in (("ackley", 0.0, "constant"), ("booth", 0.3, "cosine")) for ids in LOOP_HALVES
     ]
     bodies.append({"surface": {"expression": "x^2 + sin(y)", "x_range": [-2, 2], "y_range": [-2, 2]}, "steps": 30,
                    "runs": [{"optimizer": "adamw"}]})

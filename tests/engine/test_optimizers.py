@@ -86,8 +86,20 @@ def hand(opt_id: str, p: dict) -> list[float]:
             ax = th if mu == 1 else ax + mu * (th - ax)
             eta = LR / (1 + lam * LR * t) ** a
             mu = 1 / max(1, t - t0)
-        elif opt_id == "gd":
+        elif opt_id == "gd" or opt_id == "polyak_sgd":  # Polyak: lr is its effective rate here
             th = th - LR * g
+        elif opt_id == "schedule_free_adamw":  # the paper's form: x kept, y = β₁x + (1−β₁)z
+            b1, b2, eps = p.get("beta1", 0.9), p.get("beta2", 0.999), p.get("eps", 1e-8)
+            wd, power = p.get("weight_decay", 0.0), p.get("weight_lr_power", 2.0)
+            if t == 1:
+                z = ax = THETA0
+                wsum = 0.0
+            s = b2 * s + (1 - b2) * g * g
+            z = z - LR * (g / (math.sqrt(s / (1 - b2**t)) + eps) + wd * th)
+            wsum += LR**power
+            c = LR**power / wsum
+            ax = (1 - c) * ax + c * z
+            th = b1 * ax + (1 - b1) * z
         elif opt_id == "momentum" and p.get("variant", "ewa") == "ewa":
             b = p.get("beta", 0.9)
             v = b * v + (1 - b) * g
@@ -161,6 +173,9 @@ CASES = [
     ("lion", {"beta1": 0.5, "beta2": 0.3, "weight_decay": 0.0}),
     ("asgd", {}),
     ("asgd", {"lambd": 0.5, "alpha": 1.0, "t0": 1.0}),
+    ("schedule_free_adamw", {}),
+    ("schedule_free_adamw", {"beta1": 0.5, "beta2": 0.9, "eps": 0.01, "weight_decay": 0.3, "weight_lr_power": 1.0}),
+    ("polyak_sgd", {}),
 ]
 
 

@@ -192,3 +192,23 @@ def test_default_runs_show_the_description(sid: str) -> None:
     assert [r["status"] for r in runs if r["status"] == "diverged"] == [], "a default run diverges"
     assert all(r["loss"][1] < 10 * max(1.0, abs(r["loss"][0])) for r in runs), "a default run jumps away at step 1"
     CLAIMS[sid](s, runs)
+
+
+@pytest.mark.parametrize("sid", IDS)
+def test_each_surface_states_its_minimum_value(sid: str) -> None:
+    """f* (the Polyak step size's): the value at the stated minima, and nothing on a fine grid of
+    the drawn range lies below it; a surface without minima (unbounded below) states none."""
+    s = SURFACES[sid]
+    assert s.public()["f_min"] == s.f_min
+    if not s.minima:
+        assert s.f_min is None
+        return
+    assert s.f_min is not None
+    at_minima = [float(s.value(mx, my, SCALAR)) for mx, my in s.minima]
+    assert min(at_minima) == pytest.approx(s.f_min, abs=1e-6)
+    if s.kind == "dataset":
+        return
+    xs = np.linspace(*s.x_range, 401)
+    ys = np.linspace(*s.y_range, 401)
+    grid = s.value(*np.meshgrid(xs, ys), ARRAY)
+    assert grid.min() >= s.f_min - 1e-12

@@ -353,3 +353,26 @@ def test_round_trip_lbfgs_and_newton(client, py) -> None:
     _compare_evals(client, _request("rosenbrock", runs, start=[-1.2, 1.0], steps=40), py)
     saddle = [{"optimizer": "newton", "params": {"lr": 0.5}}, {"optimizer": "lbfgs", "params": {"max_iter": 2}}]
     _compare_evals(client, _request("saddle", saddle, start=[0.3, 1.8], steps=30, tolerance=1e-6), py)
+
+
+@pytest.mark.parametrize("oid", ["lion", "schedule_free_adamw", "polyak_sgd"])
+def test_optax_only_optimizers_refuse_torch_with_a_reason(client, oid) -> None:
+    body = client.post("/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": oid}]}).json()
+    assert body["torch"] is None and "torch.optim has no" in body["notes"]["torch"] and "optax" in body["notes"]["torch"]
+    assert body["optax"] and "optax" not in body["notes"]
+
+
+def test_optax_round_trip_schedule_free_and_polyak(client, jax_py) -> None:
+    """Schedule-Free with a warm-up then a decay (its weights keep the peak lr), and the Polyak step
+    size (sps, sps+, a scaling schedule, f* from the surface): the script's lr is the effective rate."""
+    runs = [
+        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.05}, "label": "sf"},
+        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.3, "beta1": 0.95, "weight_decay": 0.01},
+         "schedule": {"name": "exponential", "params": {"gamma": 0.98}, "warmup_steps": 20}, "label": "sf decay"},
+        {"optimizer": "polyak_sgd", "params": {"lr": 1.0, "max_learning_rate": 0.01}, "label": "sps"},
+        {"optimizer": "polyak_sgd", "params": {"lr": 0.5, "max_learning_rate": 0.05, "variant": "sps+", "eps": 1e-3},
+         "schedule": {"name": "inverse_time", "params": {"decay_rate": 0.01}}, "label": "sps+"},
+        {"optimizer": "lion", "params": {"lr": 0.01}, "label": "lion"},
+    ]
+    _compare_script(client, {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 120, "seed": 2, "runs": runs},
+                    jax_py, "optax")

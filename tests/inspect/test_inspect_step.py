@@ -17,7 +17,21 @@ VARIANTS = {  # non-default flags of the built-in optimizers, each with its own 
     "momentum": [{"variant": "classic"}, {"bias_correction": True}],
     "adam": [{"amsgrad": True}, {"bias_correction": False}],
     "adamw": [{"amsgrad": True, "bias_correction": False}],
+    "sgd": [{"nesterov": True, "weight_decay": 0.1}, {"momentum": 0.0}, {"dampening": 0.5}],
+    "nadam": [{"weight_decay": 0.1, "decoupled_weight_decay": True}, {"weight_decay": 0.1}],
+    "radam": [{"beta2": 0.5}, {"weight_decay": 0.1, "decoupled_weight_decay": True}],
+    "adamax": [{"weight_decay": 0.1}],
+    "rprop": [{"etaplus": 2.0, "step_size_max": 0.1}],
+    "asgd": [{"lambd": 0.1, "t0": 5.0, "weight_decay": 0.1}],
+    "lion": [{"weight_decay": 0.0, "beta1": 0.5}],
+    "schedule_free_adamw": [{"beta1": 0.5, "weight_decay": 0.1, "weight_lr_power": 1.0}],
+    "polyak_sgd": [{"variant": "sps+", "max_learning_rate": 0.05, "eps": 1e-3}],
 }
+
+
+def test_every_optimizer_has_rule_lines() -> None:
+    """A newly registered optimizer fails here until the inspector can show its rule."""
+    assert set(RULE_LINES) == set(OPTIMIZER_IDS)
 
 
 def _close(a: float, b: float) -> bool:
@@ -96,3 +110,18 @@ def test_inspector_follows_a_cycled_momentum(client, oid, surface, run_extra) ->
         assert _close(lines["Δθ"][0], traj["x"][t + 1] - traj["x"][t])
         if oid in RULE_LINES:
             assert any(_close(v[0], st["mx"][t]) and _close(v[1], st["my"][t]) for v in lines.values()), lines
+
+
+def test_polyak_and_schedule_free_lines_hand_checked(client) -> None:
+    """Polyak on ½‖θ‖² from (2, −1): f − f* = 2.5, ‖g‖² = 5, γ = ½, Δθ = −θ/2. Schedule-Free's
+    first update: c₁ = 1, so x = z and y = x; z takes Adam's first step, −α·sign(g)."""
+    body = {"surface": "round_bowl", "start": [2.0, -1.0], "steps": 3, "run": 0, "t": 0,
+            "runs": [{"optimizer": "polyak_sgd"}]}
+    lines = {line["symbol"]: (line["x"], line["y"]) for line in client.post("/api/v1/inspect", json=body).json()["lines"]}
+    assert lines["f − f*"] == (2.5, 2.5) and lines["‖sg‖²"] == (5.0, 5.0) and lines["γ"] == (0.5, 0.5)
+    assert lines["Δθ"] == (-1.0, 0.5)
+    body["runs"] = [{"optimizer": "schedule_free_adamw", "params": {"lr": 0.1}}]
+    lines = {line["symbol"]: (line["x"], line["y"]) for line in client.post("/api/v1/inspect", json=body).json()["lines"]}
+    assert lines["cₜ"] == (1.0, 1.0)
+    assert lines["z"] == pytest.approx((1.9, -0.9), rel=1e-6)
+    assert lines["x′"] == lines["z"] and lines["y"] == pytest.approx(lines["z"])

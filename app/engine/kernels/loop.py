@@ -179,6 +179,28 @@ def bias_table(kind: int, HT: np.ndarray, steps: int, CT: np.ndarray) -> None:
 
 
 @jit
+def extra(kind: int, sid: int, check_loss: bool, f: float, W: np.ndarray, l: int, HT: np.ndarray,
+          r: int) -> tuple[float, float]:
+    """What lane l's update of a later optimizer takes as (c1, c2) (its lr and gradient already
+    set): Schedule-Free, the largest lr so far (this update's included) and its weight lr_maxᵖ
+    (computed when lr_max changes: once per lane for a constant rate); Polyak, its step size γ from
+    the loss at the current point (``f``, kept in F where the loss is checked, else computed) and
+    the gradient of both coordinates."""
+    if kind == rules.SFREE:
+        lr_max, weight = W[W_C1 + l], W[W_C2 + l]
+        if W[W_LR + l] > lr_max or weight != weight:
+            lr_max = max(lr_max, W[W_LR + l])
+            weight = lr_max ** HT[4, r]
+        return lr_max, weight
+    if kind == rules.POLYAK:
+        if not check_loss:
+            f = value_at(sid, W[W_X + l], W[W_Y + l])
+        h = hyper(HT, r)
+        return rules.polyak_rate(f, W[W_GX + l], W[W_GY + l], W[W_LR + l], h[0], h[1], h[2], h[3]), 1.0
+    return W[W_C1 + l], W[W_C2 + l]
+
+
+@jit
 def below(gx: float, gy: float, tol: float) -> bool:
     """``hypot(gx, gy) < tol``, the exact norm computed only near the threshold."""
     s, tt = gx * gx + gy * gy, tol * tol
@@ -325,6 +347,11 @@ def steps(
             ci[l] = CI[r] if tabled else 0
             running[l] = status[r] == RUNNING
             live += running[l]
+            if kind == rules.SFREE:  # c1: the largest lr of the updates before t0 (0: none); c2: its weight
+                W[W_C1 + l], W[W_C2 + l] = 0.0, math.nan
+                if lr_col:
+                    for k in range(t0):
+                        W[W_C1 + l] = max(W[W_C1 + l], lrs[r - r0 if lr_row else 0, k])
         for t in range(t0, stop + 1):
             if live == 0:
                 break
@@ -367,6 +394,9 @@ def steps(
                 elif kind == rules.ADAM or kind == rules.MOMENTUM:
                     for l in range(n):
                         W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, b0 + l))
+                elif kind == rules.SFREE or kind == rules.POLYAK:
+                    for l in range(n):
+                        W[W_C1 + l], W[W_C2 + l] = extra(kind, sid, check_loss, F[b0 + l], W, l, HT, b0 + l)
                 if near:
                     for l in range(n):
                         if W[W_GO + l] != 0.0:
@@ -423,6 +453,8 @@ def steps(
                         W[W_C1 + l], W[W_C2 + l] = CT[ci[l], t, 0], CT[ci[l], t, 1]
                     elif kind == rules.ADAM or kind == rules.MOMENTUM:
                         W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, r))
+                    elif kind == rules.SFREE or kind == rules.POLYAK:
+                        W[W_C1 + l], W[W_C2 + l] = extra(kind, sid, check_loss, F[r], W, l, HT, r)
             if t == stop:
                 break
             # 3. the update of every lane (branch-free: the lanes vectorize)
@@ -475,7 +507,7 @@ def steps(
                     F[b0 + l] = W[W_NF + l]
                     j = t - t0
                     rec[REC_X, j + 1], rec[REC_Y, j + 1], rec[REC_LOSS, j + 1] = W[W_X + l], W[W_Y + l], W[W_NF + l]
-                    rec[REC_LR, j], rec[REC_GN, j] = W[W_LR + l], W[W_GN + l]
+                    rec[REC_LR, j], rec[REC_GN, j] = W[W_EX + l] if kind == rules.POLYAK else W[W_LR + l], W[W_GN + l]
                     rec[REC_GX, j], rec[REC_GY, j] = W[W_GX + l], W[W_GY + l]
                     rec[REC_MX, j], rec[REC_MY, j] = W[W_MX + l], W[W_MY + l]
                     rec[REC_EX, j], rec[REC_EY, j] = W[W_EX + l], W[W_EY + l]
@@ -503,3 +535,12 @@ def update1(kind: int, HT: np.ndarray, g: float, t: int, a: float, b: float, c: 
 @jit
 def init1(kind: int, HT: np.ndarray, theta: float) -> tuple[float, float, float]:
     return init(kind, theta, hyper(HT, 0))
+
+
+@jit
+def update1c(kind: int, HT: np.ndarray, g: float, t: int, a: float, b: float, c: float, theta: float, lr: float,
+             c1: float) -> tuple[float, float, float, float, float, float]:
+    """`update1` with c1 given (Schedule-Free: the largest lr so far, its weight computed; Polyak:
+    the step size γ)."""
+    h = hyper(HT, 0)
+    return update(kind, g, t, a, b, c, theta, lr, h, c1, bias(kind, t, h)[1], nbmath)

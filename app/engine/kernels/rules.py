@@ -26,6 +26,7 @@ NAN = math.nan
 # the kind of rule of each optimizer (`OptimizerSpec.rule`); the hyperparameters of a kind are
 # its factory's arguments, in order (see `app.engine.optimizers.OptimizerSpec.hyper`)
 GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADADELTA, ADAM, SGD, NADAM, RADAM, ADAMAX, RPROP, ASGD, LION = range(14)
+SFREE, POLYAK = 14, 15  # Schedule-Free AdamW, Polyak step size (optax)
 HYPER = 6  # hyperparameter slots per run
 
 
@@ -273,6 +274,62 @@ def lion(g: float, m: float, theta: float, lr: float, beta1: float, beta2: float
 
 
 @jit
+def sfree(g: float, t: int, z: float, nu: float, wsum: float, y: float, lr: float, lr_max: float, weight: float,
+          beta1: float, beta2: float, eps: float, weight_decay: float,
+          power: float) -> tuple[float, float, float, float, float, float]:
+    """optax ``contrib.schedule_free_adamw`` (its operations in its order), one coordinate.
+
+    θ is y, the point where the gradient is taken; the state is z (the base AdamW-without-momentum
+    sequence), ν and the weight sum W (shared by the coordinates: each keeps its own copy).
+    ``lr_max``: the largest lr so far, this update's included; ``weight``: lr_maxᵖ where the caller
+    keeps it (the loop computes it once per lane when lr_max changes), nan: computed here.
+    Returns (y, z, ν, W, x, rate): x the averaged iterate after the update, rate = lr/(√ν̂ + ε) (the
+    per-axis rate of z's step).
+    """
+    if weight != weight:
+        weight = lr_max ** power
+    total = wsum + weight
+    if weight != weight or total != total:
+        ck = NAN
+    elif total == 0.0 or (math.isinf(weight) and math.isinf(total)):
+        ck = 0.0  # jnp.nan_to_num(0/0 or inf/inf, nan=0)
+    else:
+        ck = weight / total
+    nu = (1.0 - beta2) * (g * g) + beta2 * nu
+    nu_hat = nu / (1.0 - beta2 ** float(t + 1))
+    scaling = 1.0 / (math.sqrt(nu_hat) + eps)
+    u = scaling * g
+    if weight_decay != 0.0:
+        u = u + weight_decay * y
+    u = -lr * u
+    z_new = z + u
+    prev_x = (y - (1.0 - beta1) * z) / beta1
+    x = (1.0 - ck) * prev_x + ck * z_new
+    y_new = beta1 * x + (1.0 - beta1) * z_new
+    return y + (y_new - y), z_new, nu, total, x, lr * scaling
+
+
+@jit
+def polyak_rate(f: float, gx: float, gy: float, lr: float, max_lr: float, eps: float, plus: float,
+                f_min: float) -> float:
+    """optax ``polyak_sgd``'s step size γ = min((f − f*)/(‖s·g‖² + ε), γ_max), s = the schedule's
+    lr (optax's ``scaling``; note optax takes the norm of the already scaled update −s·g); the
+    update is θ + γ·(−s·g), its effective rate s·γ. ``plus``: the sps+ variant, (f − f*)₊.
+    γ = 0 where ‖s·g‖² + ε ≤ the float64 epsilon."""
+    ux, uy = -lr * gx, -lr * gy
+    n2 = ux * ux + uy * uy
+    gap = f - f_min
+    if plus != 0.0 and gap < 0.0:
+        gap = 0.0
+    if n2 + eps <= 2.220446049250313e-16:
+        return 0.0
+    step = gap / (n2 + eps)
+    if not step <= max_lr:  # jnp.minimum (nan kept)
+        step = max_lr if step == step else step
+    return step
+
+
+@jit
 def init(kind: int, theta: float, h: Any) -> tuple[float, float, float]:
     """The state (a, b, c) of one coordinate before the first update."""
     if kind == ADAGRAD:
@@ -281,6 +338,8 @@ def init(kind: int, theta: float, h: Any) -> tuple[float, float, float]:
         return theta * 0.0, theta * 0.0, theta * 0.0 + 1.0
     if kind == ASGD:  # (η, ax, μ): η is set to the first update's lr
         return theta * 0.0, theta * 0.0, theta * 0.0 + 1.0
+    if kind == SFREE:  # (z, ν, W): z starts at θ
+        return theta, theta * 0.0, theta * 0.0
     return theta * 0.0, theta * 0.0, theta * 0.0
 
 
@@ -291,6 +350,8 @@ def bias(kind: int, t: int, h: Any) -> tuple[float, float]:
         return corrections(t + 1, h[0], h[1])
     if kind == MOMENTUM:
         return corrections(t + 1, h[0], 0.0)
+    if kind == SFREE:  # c1: the largest lr so far, c2 its weight (the loop keeps them; 0, nan: this lr's)
+        return 0.0, NAN
     return 1.0, 1.0
 
 
@@ -302,7 +363,9 @@ def update(
     """One update of one coordinate, any optimizer: (θ, a, b, c, moment, rate) after it.
 
     ``t`` is the number of updates done before; ``h`` the hyperparameters (`HYPER` floats);
-    ``c1, c2`` = ``bias(kind, t, h)`` (shared by the coordinates, or read from a table); moment
+    ``c1, c2`` = ``bias(kind, t, h)`` (shared by the coordinates, or read from a table; for
+    Schedule-Free c1 is the largest lr so far, for Polyak the step size γ: the loop computes
+    both, see `app.engine.kernels.loop.steps` and `polyak_rate`); moment
     and rate are nan where the method has no such quantity (rate is then simply lr).
     """
     if kind == ADAM:
@@ -343,5 +406,12 @@ def update(
     if kind == LION:
         theta, a, interp = lion(g, a, theta, lr, h[0], h[1], h[2])
         return theta, a, b, c, interp, NAN
+    if kind == SFREE:
+        lr_max = max(c1, lr)
+        theta, a, b, c, x, rate = sfree(g, t, a, b, c, theta, lr, lr_max, c2 if lr_max == c1 else NAN, h[0], h[1], h[2],
+                                        h[3], h[4])
+        return theta, a, b, c, x, rate
+    if kind == POLYAK:  # c1: the step size γ (`polyak_rate`); optax's order of operations
+        return theta + c1 * (-lr * g), a, b, c, NAN, lr * c1
     theta, a, b, c = asgd(g, t, a, b, c, theta, lr, h[0], h[1], h[2], h[3])  # ASGD
     return theta, a, b, c, b, NAN
