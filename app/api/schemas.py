@@ -243,7 +243,8 @@ class TrajectoryRequest(SurfaceRequestBase):
         False,
         description="Also return each run's optimizer internals per update in `state`: the gradient "
         "used (gx, gy), the velocity / first moment after the update (mx, my; null for methods without "
-        "one) and the per-axis effective learning rate (eff_lr_x, eff_lr_y; null for non-adaptive methods).",
+        "one; the averaged iterate for ASGD and Schedule-Free, whose catalogue entry says moment: 'iterate') and "
+        "the per-axis effective learning rate (eff_lr_x, eff_lr_y; null for non-adaptive methods).",
     )
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -396,7 +395,8 @@ def schedule_free_adamw(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay:
     def one(g: float, t: int, z: float, nu: float, wsum: float, y: float, lr: float, lr_max: float, b1: float,
             b2: float, e: float, wd: float, p: float) -> tuple[float, float, float, float]:
         y, z, nu, wsum, _, _ = sf(float(g), int(t), float(z), float(nu), float(wsum), float(y), float(lr),
-                                  float(lr_max), math.nan, float(b1), float(b2), float(e), float(wd), float(p))
+                                  float(lr_max), float(lr_max) ** float(p), float(b1), float(b2), float(e), float(wd),
+                                  float(p))
         return y, z, nu, wsum
 
     step = np.vectorize(one, otypes=[float, float, float, float]) if xp.name == "array" else one
