@@ -151,6 +151,7 @@ def _newton(c: dict[str, Any]) -> list[Line]:
         ("μ", "μ = eig(H)", (float(mus[0]), float(mus[1]))),
         ("d", d_formula, info.direction),
         ("Δθ", "Δθ = −α·d", c["step"]),
+    ]
 
 
 def _l2(c: dict[str, Any], lines: list[Line], wd: float) -> Any:

@@ -32,6 +32,8 @@ ROW_SAMPLE = 3.2e-8  # s: one sample for one row in lockstep (logistic)
 MOMENTS_STEP = 1.5e-5  # s: one update on a dataset surface with O(1) moments (linear), floats
 MOMENTS_ROW_SAMPLE = 5e-9  # s: one sample for one row in lockstep (linear)
 # closure optimizers (app.engine.closure, plain Python; measured on the 2-core machine, rounded up)
+FEEDBACK_CALL = 2e-5  # s: one call of the compiled loop per update (a cycled momentum; rows reading their loss): 16 µs measured
+PLATEAU_STEP = 1e-6  # s: an update of a single run reading its loss (speculative slices): 0.75 µs measured
 CLOSURE_EVAL = 6e-6  # s: one closure evaluation beyond the surface's own cost (noise, clipping, the record)
 LBFGS_ITER = 6e-6  # s: one L-BFGS inner iteration's fixed work (direction, step length, checks)
 LBFGS_PAIR = 6e-7  # s: one stored (s, y) pair of the two-loop recursion, per inner iteration
@@ -80,19 +82,34 @@ def closure_step(surface: Surface, run: Any, steps: int) -> float:
     return NEWTON_STEP + evaluation + hessian
 
 
+def cycles_momentum(run: Any) -> bool:
+    """OneCycleLR with cycle_momentum: the loop is called once per update (app.engine.feedback)."""
+    return run.schedule.id == "one_cycle" and bool(run.schedule_params.get("cycle_momentum"))
+
+
+def feedback_step(run: Any) -> float:
+    """Seconds added to each update of a single run by a schedule that reads the run."""
+    if cycles_momentum(run):
+        return FEEDBACK_CALL
+    return PLATEAU_STEP if getattr(run.schedule, "reads_loss", False) else 0.0
+
+
 def trajectories(problem: Any) -> float:
     """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats."""
     per_step = sum(
         (closure_step(problem.surface, r, problem.steps) if r.optimizer.driver == "closure"
-         else scalar_step(problem.surface, r.batch_size)) * (2 if problem.include_state else 1)
+         else scalar_step(problem.surface, r.batch_size) + feedback_step(r)) * (2 if problem.include_state else 1)
         for r in problem.runs
     )
     return problem.steps * per_step
 
 
-def lockstep(surface: Surface, rows: int, steps: int, batch_size: int | None = None) -> float:
-    """Seconds for ``rows`` rows stepping together ``steps`` times."""
+def lockstep(surface: Surface, rows: int, steps: int, batch_size: int | None = None, run: Any = None) -> float:
+    """Seconds for ``rows`` rows stepping together ``steps`` times (``run``: its schedule may read the
+    rows, one call of the loop per update)."""
     fixed = LOCKSTEP_STEP if isinstance(surface, DatasetSurface) else 0.0  # others run compiled, in lanes
+    if run is not None and (cycles_momentum(run) or getattr(run.schedule, "reads_loss", False)):
+        fixed += FEEDBACK_CALL
     return steps * (fixed + rows * row_step(surface, batch_size))
 
 

@@ -169,3 +169,20 @@ def test_ewa_refuses_values_whose_average_would_overflow(client) -> None:
     assert r.status_code == 422 and "1e+300" in r.text
     r = client.post("/api/v1/ewa", json={"series": [1e300, -1e300] * 3, "betas": [0.5, 0.9, 0.999]})
     assert r.status_code == 200 and "null" not in r.text
+
+
+def test_schedules_that_read_the_run_are_costed_as_they_run(client) -> None:
+    """A cycled momentum calls the loop once per update (~16 µs) and ReduceLROnPlateau slices: their
+    estimates say so, so admission and the cheapest-first queue see their real cost."""
+    from app.api.schemas import TrajectoryRequest
+    from app.api.service import build_problem
+    from app.engine import cost
+
+    def est(schedule):
+        body = {"surface": "rosenbrock", "steps": 20000, "runs": [{"optimizer": "adam", "schedule": schedule}]}
+        return cost.trajectories(build_problem(TrajectoryRequest.model_validate(body)))
+
+    plain = est({"name": "one_cycle", "params": {"total_steps": 20000}})
+    cycled = est({"name": "one_cycle", "params": {"total_steps": 20000, "cycle_momentum": True}})
+    plateau = est({"name": "reduce_on_plateau"})
+    assert cycled >= 0.3 > plain * 20 and plateau >= 2 * plain
