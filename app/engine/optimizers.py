@@ -790,7 +790,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             convention="no torch.optim class; the export uses torch.autograd.functional.hessian. Saddle-free fallback: "
             "where H + λI is not positive definite, H's eigenvalues are replaced by their absolute values; "
             "include_state: mx, my = (H + λI)⁻¹g",
-            color="#5D3A9B",
+            color="#6E6E6E",  # grey: apart from every hue above (ΔE ≥ 20, tested)
             driver="closure",
         ),
         OptimizerSpec(

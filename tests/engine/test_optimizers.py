@@ -273,3 +273,28 @@ def test_colours_are_distinct_and_readable_on_white() -> None:
     assert len(set(colours)) == len(colours)
     for o in OPTIMIZERS.values():
         assert 1.05 / (luminance(o.color) + 0.05) >= 2.2, o.id
+
+
+def test_colours_are_told_apart_in_lab() -> None:
+    """Any two optimizers' colours differ by ΔE*ab ≥ 20 (CIE 1976, D65): a dark violet SGD beside a
+    violet Newton (ΔE 12.7) read as one colour in a legend."""
+    import itertools
+    import math
+
+    def lab(hex_colour: str) -> tuple[float, float, float]:
+        def channel(c: int) -> float:
+            c /= 255
+            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(int(hex_colour[i : i + 2], 16)) for i in (1, 3, 5))
+        x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+        y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+        z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+        def f(t: float) -> float:
+            return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+        return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+    for a, b in itertools.combinations(OPTIMIZERS.values(), 2):
+        assert math.dist(lab(a.color), lab(b.color)) >= 20, (a.id, a.color, b.id, b.color)
