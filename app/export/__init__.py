@@ -761,6 +761,17 @@ def _optax_adam(p: dict[str, Any], wd: float | None) -> str:
     return f"optax.adamw(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, eps={p['eps']!r}, weight_decay={wd!r})"
 
 
+def _optax_sgd(p: dict[str, Any]) -> str:
+    """torch SGD: g + wd·θ, then buf ← μ·buf + g (the first buf is g), nesterov g + μ·buf: optax's
+    add_decayed_weights and trace. torch's dampening (buf ← μ·buf + (1 − d)·g after the first,
+    undamped step) optax's trace has not."""
+    if p["dampening"]:
+        raise NotExportable("optax's trace has no dampening (torch: buf <- momentum*buf + (1 - dampening)*g after "
+                            "an undamped first step); use the PyTorch script or dampening 0")
+    return (f"optax.chain(optax.add_decayed_weights({p['weight_decay']!r}), optax.trace(decay={p['momentum']!r}, "
+            f"nesterov={bool(p['nesterov'])!r}), optax.scale_by_learning_rate(lr))")
+
+
 OPTAX_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "gd": lambda p: "optax.sgd(lr)",
     "momentum": _optax_momentum,
@@ -779,10 +790,32 @@ OPTAX_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"{p['weight_decay']!r}), optax.scale_by_learning_rate(lr)), learning_rate=lr, "
         f"b1={p['beta1']!r}, weight_lr_power={p['weight_lr_power']!r})"
     ),
+    "sgd": lambda p: _optax_sgd(p),
+    # torch Adamax: u = max(β₂u, |g| + ε), θ ← θ − lr/(1 − β₁ᵗ)·m/u: optax's scale_by_adamax; weight
+    # decay is torch's L2 term added to the gradient first
+    "adamax": lambda p: (
+        f"optax.chain(optax.add_decayed_weights({p['weight_decay']!r}), optax.adamax(lr, b1={p['beta1']!r}, "
+        f"b2={p['beta2']!r}, eps={p['eps']!r}))"
+    ),
     "polyak_sgd": lambda p: (
         f"optax.polyak_sgd(max_learning_rate={p['max_learning_rate']!r}, scaling=lr, f_min={p['f_min']!r}, "
         f"eps={p['eps']!r}, variant={p['variant']!r})"
     ),
+}
+
+# optimizers optax has no exact counterpart of: why there is no optax script (the PyTorch one reproduces them)
+OPTAX_REFUSED: dict[str, str] = {
+    # optax's scale_by_rprop returns the previous step's sign·step size (its first update is 0): its
+    # path is torch's one update late (checked: x_optax[t + 1] = x_torch[t])
+    "rprop": "optax's rprop applies each step one update late (its first update is 0), so its path lags torch's "
+    "Rprop by one step; use the PyTorch script",
+    "nadam": "optax's nadam is Dozat's form without torch's momentum-decay schedule μₜ = β₁(1 − ½·0.96^(t·ψ)); use "
+    "the PyTorch script",
+    "radam": "optax's radam adds ε to the bias-corrected √v̂ and rectifies from ρₜ ≥ 5 (torch: ε to the raw √v, "
+    "ρₜ > 5); use the PyTorch script",
+    "asgd": "optax has no averaged SGD (ASGD); use the PyTorch script",
+    "lbfgs": "optax's lbfgs runs its own zoom line search and scaling, not torch's LBFGS step; use the PyTorch script",
+    "newton": "optax has no Newton method (the exact Hessian); use the PyTorch script",
 }
 
 # the lr drawn where it is not the schedule's: Polyak's effective rate s·γ (a function of the
@@ -1090,7 +1123,9 @@ def _optax_run_line(problem: Problem, run: RunConfig, dataset: bool) -> str:
 
     make = OPTAX_OPTIMIZERS.get(run.optimizer.id)
     if make is None:
-        raise NotExportable(f"no optax counterpart for the optimizer {run.optimizer.id!r} in the exporter yet")
+        oid = run.optimizer.id
+        raise NotExportable(f"no optax script for {oid!r}: {OPTAX_REFUSED[oid]}" if oid in OPTAX_REFUSED
+                            else f"no optax counterpart for the optimizer {oid!r} in the exporter yet")
     params = dict(run.params)
     momentum = "None"
     if feedback.cycles_momentum(run.schedule, run.schedule_params):

@@ -473,3 +473,38 @@ def test_optax_round_trip_dataset_surfaces(client, jax_py) -> None:
     ]
     _optax_round_trip(client, {"surface": "logistic_regression", "steps": 300, "seed": 5, "tolerance": 1e-3,
                                "runs": log}, jax_py, extra=("batch_loss",))
+
+
+@pytest.mark.parametrize("oid", OPTIMIZER_IDS)
+def test_every_optimizer_exports_optax_or_says_why(client, oid) -> None:
+    from app.export import OPTAX_OPTIMIZERS, OPTAX_REFUSED
+
+    body = client.post("/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": oid}]}).json()
+    if oid in OPTAX_REFUSED:
+        assert body["optax"] is None and oid in body["notes"]["optax"] and "PyTorch" in body["notes"]["optax"]
+        assert body["torch"]  # the other script reproduces it
+    else:
+        assert oid in OPTAX_OPTIMIZERS, f"{oid}: neither exported to optax nor refused with a reason"
+        if body["optax"] is None:  # refused for its default parameters (adagrad's ε): with a reason
+            assert "PyTorch" in body["notes"]["optax"]
+        else:
+            compile(body["optax"], "export.py", "exec")
+
+
+def test_optax_round_trip_torch_sgd_and_adamax(client, jax_py) -> None:
+    """torch SGD (weight decay, nesterov, a cycled momentum) as optax's add_decayed_weights + trace, and
+    Adamax (L2 weight decay, cycled β₁); dampening, which optax's trace has not, says why."""
+    runs = [
+        {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.9, "nesterov": True}, "clip_value": 20.0},
+        {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.8, "weight_decay": 0.1}, "label": "sgd wd"},
+        {"optimizer": "sgd", "params": {"lr": 0.0005}, "label": "sgd plain", "noise_std": 0.3},
+        {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.9}, "label": "sgd cycled",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
+        {"optimizer": "adamax", "params": {"lr": 0.02, "weight_decay": 0.01}},
+        {"optimizer": "adamax", "params": {"lr": 0.02}, "label": "adamax cycled",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
+    ]
+    _optax_round_trip(client, {"surface": "rosenbrock", "start": [-1.2, 1.0], "steps": 200, "runs": runs}, jax_py)
+    damp = {"surface": "round_bowl", "runs": [{"optimizer": "sgd", "params": {"momentum": 0.9, "dampening": 0.5}}]}
+    body = client.post("/api/v1/export", json=damp).json()
+    assert body["optax"] is None and "dampening" in body["notes"]["optax"] and body["torch"]
