@@ -11,7 +11,7 @@ What is known about each optimizer and schedule in torch/optax is written once, 
 ids. An id missing from a table (e.g. a newly registered optimizer) is not guessed: the export
 says so in ``notes`` and the script is ``null``.
 
-Dataset surfaces (PyTorch only): the script makes the same data and mini-batch order (the
+Dataset surfaces (both scripts): the script makes the same data and mini-batch order (the
 engine's own generator function and ``BatchOrder``, copied into it) and steps each scheduler after
 every update or after each epoch's last one (``per``); ReduceLROnPlateau gets the full-data loss
 at the new point, as in the engine (`app.engine.feedback`).
@@ -117,10 +117,7 @@ def python_source(n: Node, lib: int, parent: int = 0, right: bool = False) -> st
 def surface_tree(problem: Problem) -> Node:
     s = problem.surface
     if isinstance(s, DatasetSurface):
-        raise NotExportable(
-            "the optax script covers analytic surfaces; the PyTorch script reproduces dataset surfaces (their data "
-            "and mini-batch order)"
-        )
+        raise NotExportable("a dataset surface has no formula in x, y: the scripts write its data and loss instead")
     if s.id == "custom":
         text = s.extra.get("expression") or s.formula
     elif s.id in SURFACE_FORMULAS:
@@ -1103,8 +1100,8 @@ def _optax_dataset_source(problem: Problem) -> list[str]:
         "",
         "",
         f"_data = {maker}()",
-        f"assert abs(float(_data.x.sum()) - {float(data.x.sum())!r}) < 1e-9 and "
-        f"abs(float(_data.y.sum()) - {float(data.y.sum())!r}) < 1e-9, \"this NumPy draws other data\"",
+        (f"assert abs(float(_data.x.sum()) - {float(data.x.sum())!r}) < 1e-9 and "
+         f"abs(float(_data.y.sum()) - {float(data.y.sum())!r}) < 1e-9, \"this NumPy draws other data\""),
         "X, Y = jnp.asarray(_data.x), jnp.asarray(_data.y)",
         "M = X.shape[0]",
         "",
@@ -1219,9 +1216,9 @@ def optax_script(problem: Problem) -> str:
         "",
         "",
         *([_POLYAK_RATE.strip("\n"), "", ""] if any(r.optimizer.id in _OPTAX_RATES for r in problem.runs) else []),
-        "# (label, optimizer over the rate lr [and momentum mom], lr schedule, "
-        + ("batch size, schedule per epoch, " if dataset else "gradient noise std, ")
-        + "the lr drawn, momentum schedule, plateau, (clip by value, clip by norm))",
+        ("# (label, optimizer over the rate lr [and momentum mom], lr schedule, "
+         + ("batch size, schedule per epoch, " if dataset else "gradient noise std, ")
+         + "the lr drawn, momentum schedule, plateau, (clip by value, clip by norm))"),
         "RUNS = [",
         *run_lines,
         "]",

@@ -388,7 +388,8 @@ def _optax_round_trip(client, body, py, extra=()) -> list[dict]:
     api = client.post("/api/v1/trajectories", json=body).json()["runs"]
     if extra:
         ex = client.post("/api/v1/export", json=body).json()
-        out = subprocess.run([py, "-", "--json"], input=ex["optax"], capture_output=True, text=True, timeout=180)
+        out = subprocess.run([py, "-", "--json"], input=ex["optax"], capture_output=True, text=True, timeout=180,
+                             check=True)
         for g, a in zip(json.loads(out.stdout)["runs"], api, strict=True):
             for k in extra:
                 np.testing.assert_allclose(g[k], a[k], rtol=1e-9, atol=1e-12, err_msg=f"{a['label']} {k}")
