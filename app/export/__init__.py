@@ -971,9 +971,10 @@ _OPTAX_LOOP = """
 def run(make_optimizer, schedule, noise_std, rate=None, momentum=None, plateau=None, clip=None):
     \"\"\"One run as the studio draws it: x[t], y[t] after t updates, the loss there, and per update the lr
     and the norm of the gradient it used (after noise and clipping). `schedule(t)`: the lr of update t;
-    `momentum(t)`: its cycled momentum; `plateau`: a Plateau fed with the loss after each update
-    (then it sets the lr); `rate`: the lr drawn where it is not the schedule's.\"\"\"
+    `momentum(t)`: its cycled momentum; `plateau`: makes a Plateau, fed with the loss after each
+    update (then it sets the lr); `rate`: the lr drawn where it is not the schedule's.\"\"\"
     p = jnp.array(START)
+    plateau = plateau() if plateau is not None else None  # a fresh rule for each run
     lr0 = plateau.lr if plateau is not None else float(schedule(0))
     opt = make(make_optimizer, lr0, None if momentum is None else momentum(0))
     state = opt.init(p)
@@ -1031,6 +1032,7 @@ def run(make_optimizer, schedule, batch_size, per_epoch, rate=None, momentum=Non
     p = jnp.array(START)
     order = BatchOrder(M, batch_size, SEED)
     every = order.per_epoch if per_epoch else 1
+    plateau = plateau() if plateau is not None else None  # a fresh rule for each run
     lr0 = plateau.lr if plateau is not None else float(schedule(0))
     opt = make(make_optimizer, lr0, None if momentum is None else momentum(0))
     state = opt.init(p)
@@ -1137,7 +1139,7 @@ def _optax_run_line(problem: Problem, run: RunConfig, dataset: bool) -> str:
     args = "lr, mom" if momentum != "None" else "lr"
     if run.schedule.reads_loss:
         schedule = "None"
-        plateau = f"Plateau({run.params['lr']!r}, **{dict(run.schedule_params)!r})"
+        plateau = f"lambda: Plateau({run.params['lr']!r}, **{dict(run.schedule_params)!r})"
     else:
         schedule, plateau = f"f64({_optax_schedule(run)})", "None"
     rate = _OPTAX_RATES.get(run.optimizer.id)
