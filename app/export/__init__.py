@@ -11,7 +11,7 @@ What is known about each optimizer and schedule in torch/optax is written once, 
 ids. An id missing from a table (e.g. a newly registered optimizer) is not guessed: the export
 says so in ``notes`` and the script is ``null``.
 
-Dataset surfaces (PyTorch only): the script makes the same data and mini-batch order (the
+Dataset surfaces (both scripts): the script makes the same data and mini-batch order (the
 engine's own generator function and ``BatchOrder``, copied into it) and steps each scheduler after
 every update or after each epoch's last one (``per``); ReduceLROnPlateau gets the full-data loss
 at the new point, as in the engine (`app.engine.feedback`).
@@ -117,10 +117,7 @@ def python_source(n: Node, lib: int, parent: int = 0, right: bool = False) -> st
 def surface_tree(problem: Problem) -> Node:
     s = problem.surface
     if isinstance(s, DatasetSurface):
-        raise NotExportable(
-            "the optax script covers analytic surfaces; the PyTorch script reproduces dataset surfaces (their data "
-            "and mini-batch order)"
-        )
+        raise NotExportable("a dataset surface has no formula in x, y: the scripts write its data and loss instead")
     if s.id == "custom":
         text = s.extra.get("expression") or s.formula
     elif s.id in SURFACE_FORMULAS:
@@ -730,10 +727,13 @@ def export(problem: Problem, request_body: dict[str, Any], url: str) -> dict[str
 
 
 # --- optax --------------------------------------------------------------------------------------
-# Each entry: params → the optax transformation over the schedule ``lr`` (a function of the update
-# count), or NotExportable where optax's formula differs from torch's (checked by the round trip).
-# Schedules are written as float64 lambdas in the engine's closed forms (optax's own linear and
-# exponential schedules compute in float32 and drift by ~1e-8).
+# Each entry: params → the optax transformation over the rate ``lr`` (and ``mom``, where a one-cycle
+# schedule cycles the momentum), or NotExportable where optax's formula differs from torch's
+# (checked by the round trip). The script wraps it in ``optax.inject_hyperparams`` and sets each
+# update's lr (and momentum) on the host: schedules are plain float64 functions of the step count
+# in the engine's closed forms (optax's own linear and exponential schedules compute in float32
+# and drift by ~1e-8), ReduceLROnPlateau is torch's rule fed with the loss after each update (or
+# epoch), as the engine does.
 
 
 def _optax_unsupported(why: str) -> Callable[[dict[str, Any]], str]:
@@ -758,6 +758,17 @@ def _optax_adam(p: dict[str, Any], wd: float | None) -> str:
     return f"optax.adamw(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, eps={p['eps']!r}, weight_decay={wd!r})"
 
 
+def _optax_sgd(p: dict[str, Any]) -> str:
+    """torch SGD: g + wd·θ, then buf ← μ·buf + g (the first buf is g), nesterov g + μ·buf: optax's
+    add_decayed_weights and trace. torch's dampening (buf ← μ·buf + (1 − d)·g after the first,
+    undamped step) optax's trace has not."""
+    if p["dampening"]:
+        raise NotExportable("optax's trace has no dampening (torch: buf <- momentum*buf + (1 - dampening)*g after "
+                            "an undamped first step); use the PyTorch script or dampening 0")
+    return (f"optax.chain(optax.add_decayed_weights({p['weight_decay']!r}), optax.trace(decay={p['momentum']!r}, "
+            f"nesterov={bool(p['nesterov'])!r}), optax.scale_by_learning_rate(lr))")
+
+
 OPTAX_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "gd": lambda p: "optax.sgd(lr)",
     "momentum": _optax_momentum,
@@ -768,18 +779,40 @@ OPTAX_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "adam": lambda p: _optax_adam(p, None),
     "adamw": lambda p: _optax_adam(p, p["weight_decay"]),
     "lion": lambda p: f"optax.lion(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, weight_decay={p['weight_decay']!r})",
-    # optax's schedule_free_adamw as its chain, the wrapper reading the schedule one count earlier
-    # (its count starts at 1, the base's at 0): both use the lr of the same update, as the engine does
+    # optax's schedule_free_adamw as its chain; the wrapper and the base read the same injected lr,
+    # the rate of the update (its weights use the largest lr so far), as the engine does
     "schedule_free_adamw": lambda p: (
         "optax.contrib.schedule_free(optax.chain(optax.scale_by_rms(decay="
         f"{p['beta2']!r}, eps={p['eps']!r}, eps_in_sqrt=False, bias_correction=True), optax.add_decayed_weights("
-        f"{p['weight_decay']!r}), optax.scale_by_learning_rate(lr)), learning_rate=lambda count: lr(count - 1), "
+        f"{p['weight_decay']!r}), optax.scale_by_learning_rate(lr)), learning_rate=lr, "
         f"b1={p['beta1']!r}, weight_lr_power={p['weight_lr_power']!r})"
+    ),
+    "sgd": lambda p: _optax_sgd(p),
+    # torch Adamax: u = max(β₂u, |g| + ε), θ ← θ − lr/(1 − β₁ᵗ)·m/u: optax's scale_by_adamax; weight
+    # decay is torch's L2 term added to the gradient first
+    "adamax": lambda p: (
+        f"optax.chain(optax.add_decayed_weights({p['weight_decay']!r}), optax.adamax(lr, b1={p['beta1']!r}, "
+        f"b2={p['beta2']!r}, eps={p['eps']!r}))"
     ),
     "polyak_sgd": lambda p: (
         f"optax.polyak_sgd(max_learning_rate={p['max_learning_rate']!r}, scaling=lr, f_min={p['f_min']!r}, "
         f"eps={p['eps']!r}, variant={p['variant']!r})"
     ),
+}
+
+# optimizers optax has no exact counterpart of: why there is no optax script (the PyTorch one reproduces them)
+OPTAX_REFUSED: dict[str, str] = {
+    # optax's scale_by_rprop returns the previous step's sign·step size (its first update is 0): its
+    # path is torch's one update late (checked: x_optax[t + 1] = x_torch[t])
+    "rprop": "optax's rprop applies each step one update late (its first update is 0), so its path lags torch's "
+    "Rprop by one step; use the PyTorch script",
+    "nadam": "optax's nadam is Dozat's form without torch's momentum-decay schedule μₜ = β₁(1 − ½·0.96^(t·ψ)); use "
+    "the PyTorch script",
+    "radam": "optax's radam adds ε to the bias-corrected √v̂ and rectifies from ρₜ ≥ 5 (torch: ε to the raw √v, "
+    "ρₜ > 5); use the PyTorch script",
+    "asgd": "optax has no averaged SGD (ASGD); use the PyTorch script",
+    "lbfgs": "optax's lbfgs runs its own zoom line search and scaling, not torch's LBFGS step; use the PyTorch script",
+    "newton": "optax has no Newton method (the exact Hessian); use the PyTorch script",
 }
 
 # the lr drawn where it is not the schedule's: Polyak's effective rate s·γ (a function of the
@@ -828,10 +861,70 @@ OPTAX_SCHEDULES.update({
 })
 
 
+# the engine's own closed forms (app.engine.schedules, copied into the script by inspect) for the
+# schedules optax has no float64 counterpart of; each is called on a NumPy integer step count
+_ENGINE_SCHEDULE_FNS: dict[str, tuple[str, ...]] = {
+    "cosine_restarts": ("_restart_position", "cosine_restarts"),
+    "cyclic": ("cyclic",),
+    "one_cycle": ("_one_cycle_phases", "_one_cycle_anneal", "one_cycle"),
+    "one_cycle_momentum": ("_one_cycle_phases", "_one_cycle_anneal", "one_cycle_momentum"),
+}
+
+
+def _engine_schedule(name: str) -> Callable[[dict[str, Any], float], str]:
+    return lambda p, lr: f"lambda t: {name}(np.asarray(int(t)), {lr!r}, **{dict(p)!r})"
+
+
+OPTAX_SCHEDULES.update({sid: _engine_schedule(sid) for sid in ("cosine_restarts", "cyclic", "one_cycle")})
+
+# ReduceLROnPlateau: the engine's rule (torch's, mode="min"), on the host; optax.contrib.reduce_on_plateau
+# is not used: it scales the updates (not the rate: Schedule-Free and Polyak would differ), counts
+# patience with >= (torch: >) and averages the losses it reads over accumulation_size
+_PLATEAU = '''
+class Plateau:
+    """torch ReduceLROnPlateau(mode="min"): step(loss) after each update (epoch) with the loss at the new
+    point; after more than `patience` steps without a loss below best*(1 - threshold) ("rel") or
+    best - threshold ("abs"), lr <- max(lr*factor, min_lr) if that lowers it by more than eps; then
+    `cooldown` steps in which bad steps are not counted."""
+
+    def __init__(self, lr, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps):
+        self.lr, self.best, self.bad, self.cool = lr, math.inf, 0, 0
+        self.factor, self.patience, self.threshold, self.rel = factor, patience, threshold, threshold_mode == "rel"
+        self.cooldown, self.min_lr, self.eps = cooldown, min_lr, eps
+
+    def step(self, loss):
+        if loss < (self.best * (1.0 - self.threshold) if self.rel else self.best - self.threshold):
+            self.best, self.bad = loss, 0
+        else:
+            self.bad += 1
+        if self.cool > 0:
+            self.cool -= 1
+            self.bad = 0
+        if self.bad > self.patience:
+            new = max(self.lr * self.factor, self.min_lr)
+            if self.lr - new > self.eps:
+                self.lr = new
+            self.cool, self.bad = self.cooldown, 0
+'''
+
+# gradient clipping as optax transformations: optax.clip is torch's clip_grad_value_; torch's
+# clip_grad_norm_ multiplies by min(1, c/(‖g‖ + 1e-6)), optax.clip_by_global_norm by c/‖g‖ (a
+# relative difference of 1e-6/‖g‖), so the script writes torch's rule with optax.stateless
+_OPTAX_CLIP = '''
+def clipping(clip_value, clip_norm):
+    """torch's clip_grad_value_ then clip_grad_norm_ (the studio's order; None: off), chained as optax
+    transformations. Applied to the gradient before the optimizer (equivalent to chaining it in front)
+    so the loop can record the norm of the clipped gradient, as the studio draws it."""
+    parts = []
+    if clip_value is not None:
+        parts.append(optax.clip(clip_value))
+    if clip_norm is not None:
+        parts.append(optax.stateless(lambda g, params=None: g * jnp.minimum(clip_norm / (jnp.linalg.norm(g) + 1e-6), 1.0)))
+    return optax.chain(*parts)
+'''
+
+
 def _optax_one(spec_id: str, params: dict[str, Any], lr: float) -> str:
-    if spec_id == "reduce_on_plateau":
-        raise NotExportable("optax's reduce_on_plateau scales the updates, not the rate, and averages the losses "
-                            "it reads: use the PyTorch script")
     make = OPTAX_SCHEDULES.get(spec_id)
     if make is None:
         raise NotExportable(f"no optax schedule for {spec_id!r} in the exporter yet; use the PyTorch script")
@@ -841,9 +934,14 @@ def _optax_one(spec_id: str, params: dict[str, Any], lr: float) -> str:
 def _optax_schedule(run: RunConfig) -> str:
     lr = run.params["lr"]
     if run.chain:  # SequentialLR: each link from its milestone on, from its own step 0 (float64 lambdas)
-        out = _optax_one(run.schedule.id, run.schedule_params, lr)
+        # torch's OneCycleLR sets the optimizer's initial_lr to max_lr/div_factor when it is built: the
+        # other links start from that rate (app.engine.schedules.learning_rates)
+        links = [(run.schedule.id, run.schedule_params), *((c.spec.id, c.params) for c in run.chain)]
+        cycles = [p["div_factor"] for sid, p in links if sid == "one_cycle"]
+        other = lr / cycles[-1] if cycles else lr
+        out = _optax_one(run.schedule.id, run.schedule_params, lr if run.schedule.id == "one_cycle" else other)
         for c in run.chain:
-            nxt = _optax_one(c.spec.id, c.params, lr)
+            nxt = _optax_one(c.spec.id, c.params, lr if c.spec.id == "one_cycle" else other)
             out = (f"(lambda a, b: lambda t: jnp.where(t < {c.milestone!r}, a(t), b(jnp.maximum(t - {c.milestone!r}, 0))))"
                    f"({out}, {nxt})")
         return out
@@ -855,13 +953,32 @@ def _optax_schedule(run: RunConfig) -> str:
     return f"(lambda main: lambda t: jnp.where(t < {w!r}, {lr!r} * (t + 1.0) / {w!r}, main(jnp.maximum(t - {w!r}, 0))))({main})"
 
 
+_OPTAX_COMMON = '''
+def make(make_optimizer, lr, mom):
+    """The optimizer with its rate (and cycled momentum) as injected hyperparameters: the loop sets
+    them before every update. The loss reaches every update as `value` (Polyak reads it)."""
+    hyper = {"lr": lr} if mom is None else {"lr": lr, "mom": mom}
+    return optax.with_extra_args_support(optax.inject_hyperparams(make_optimizer)(**hyper))
+
+
+def set_rates(state, lr, mom):
+    state.hyperparams["lr"] = jnp.asarray(lr, jnp.float64)
+    if mom is not None:
+        state.hyperparams["mom"] = jnp.asarray(mom, jnp.float64)
+'''
+
 _OPTAX_LOOP = """
-def run(make_optimizer, schedule, noise_std, rate=None):
-    \"\"\"One run as the studio draws it (see the PyTorch export for the conventions). The loss is passed
-    to every update (`value`: the Polyak step size reads it; the others ignore it).\"\"\"
-    opt = optax.with_extra_args_support(make_optimizer(schedule))
+def run(make_optimizer, schedule, noise_std, rate=None, momentum=None, plateau=None, clip=None):
+    \"\"\"One run as the studio draws it: x[t], y[t] after t updates, the loss there, and per update the lr
+    and the norm of the gradient it used (after noise and clipping). `schedule(t)`: the lr of update t;
+    `momentum(t)`: its cycled momentum; `plateau`: makes a Plateau, fed with the loss after each
+    update (then it sets the lr); `rate`: the lr drawn where it is not the schedule's.\"\"\"
     p = jnp.array(START)
+    plateau = plateau() if plateau is not None else None  # a fresh rule for each run
+    lr0 = plateau.lr if plateau is not None else float(schedule(0))
+    opt = make(make_optimizer, lr0, None if momentum is None else momentum(0))
     state = opt.init(p)
+    clipper = clipping(*clip) if clip else None
     noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
     out = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
     status = "max_steps"
@@ -869,20 +986,27 @@ def run(make_optimizer, schedule, noise_std, rate=None):
         loss, g = value_and_grad(p)
         out["loss"].append(float(loss))
         if TOLERANCE > 0 and float(jnp.linalg.norm(g)) < TOLERANCE:
-            status = "converged"
+            status = "converged"  # the true (noise-free) gradient is small enough
             break
         if t == STEPS:
             break
         if noise is not None:
             g = g + jnp.asarray(noise[t])
-        lr = float(schedule(t)) if rate is None else rate(float(schedule(t)), loss, g)
+        if clipper is not None:
+            g, _ = clipper.update(g, clipper.init(p))
+        lr = plateau.lr if plateau is not None else float(schedule(t))
+        set_rates(state, lr, None if momentum is None else momentum(t))
+        drawn = lr if rate is None else rate(lr, loss, g)
         updates, new_state = opt.update(g, state, p, value=loss)
         new_p = optax.apply_updates(p, updates)
-        if not (math.isfinite(float(f(new_p[0], new_p[1]))) and float(jnp.max(jnp.abs(new_p))) <= BOUND):
+        new_loss = float(f(new_p[0], new_p[1]))
+        if plateau is not None:
+            plateau.step(new_loss)
+        if not (math.isfinite(new_loss) and float(jnp.max(jnp.abs(new_p))) <= BOUND):
             status = "converged" if bool((g == 0).all()) else "diverged"
             break
         p, state = new_p, new_state
-        out["lr"].append(lr)
+        out["lr"].append(drawn)
         out["grad_norm"].append(float(jnp.linalg.norm(g)))
         out["x"].append(float(p[0]))
         out["y"].append(float(p[1]))
@@ -890,29 +1014,170 @@ def run(make_optimizer, schedule, noise_std, rate=None):
     return out
 """
 
+_OPTAX_DATASET_LOOP = """
+def loss_on(p, idx):
+    \"\"\"The cost of (w, b) = p on the samples idx (None: all of them, in stored order).\"\"\"
+    x, y = (X, Y) if idx is None else (X[idx], Y[idx])
+    return LOSS(p[0], p[1], x, y)
+
+
+batch_value_and_grad = jax.value_and_grad(loss_on)
+
+
+def run(make_optimizer, schedule, batch_size, per_epoch, rate=None, momentum=None, plateau=None, clip=None):
+    \"\"\"One run as the studio draws it: (w, b) after t updates, the full-data loss there; per update the
+    lr, the norm of the mini-batch gradient it used (after clipping) and that batch's cost. Schedules
+    count updates, or (per_epoch) epochs; the Plateau reads the full-data loss after every update, or
+    after each epoch's last one.\"\"\"
+    p = jnp.array(START)
+    order = BatchOrder(M, batch_size, SEED)
+    every = order.per_epoch if per_epoch else 1
+    plateau = plateau() if plateau is not None else None  # a fresh rule for each run
+    lr0 = plateau.lr if plateau is not None else float(schedule(0))
+    opt = make(make_optimizer, lr0, None if momentum is None else momentum(0))
+    state = opt.init(p)
+    clipper = clipping(*clip) if clip else None
+    out = {"x": [START[0]], "y": [START[1]], "loss": [float(loss_on(p, None))], "lr": [], "grad_norm": [],
+           "batch_loss": []}
+    status = "max_steps"
+    for t in range(STEPS + 1):
+        if TOLERANCE > 0 and float(jnp.linalg.norm(batch_value_and_grad(p, None)[1])) < TOLERANCE:
+            status = "converged"  # the full-data gradient
+            break
+        if t == STEPS:
+            break
+        cost, g = batch_value_and_grad(p, order.indices(t))
+        if clipper is not None:
+            g, _ = clipper.update(g, clipper.init(p))
+        k = t // every
+        lr = plateau.lr if plateau is not None else float(schedule(k))
+        set_rates(state, lr, None if momentum is None else momentum(k))
+        drawn = lr if rate is None else rate(lr, cost, g)
+        updates, new_state = opt.update(g, state, p, value=cost)
+        new_p = optax.apply_updates(p, updates)
+        new_loss = float(loss_on(new_p, None))
+        if not (math.isfinite(new_loss) and math.isfinite(float(cost)) and float(jnp.max(jnp.abs(new_p))) <= BOUND):
+            status = "converged" if bool((g == 0).all()) else "diverged"
+            break
+        if plateau is not None and (t + 1) % every == 0:
+            plateau.step(new_loss)
+        p, state = new_p, new_state
+        out["lr"].append(drawn)
+        out["grad_norm"].append(float(jnp.linalg.norm(g)))
+        out["batch_loss"].append(float(cost))
+        out["x"].append(float(p[0]))
+        out["y"].append(float(p[1]))
+        out["loss"].append(new_loss)
+    out["status"], out["steps_taken"] = status, len(out["lr"])
+    return out
+"""
+
+
+class _Name(str):
+    """A name written into the script as itself (the injected momentum ``mom``), not as a literal."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _optax_dataset_source(problem: Problem) -> list[str]:
+    """The data, the batch order and the loss of a dataset surface (the engine's own generator and
+    BatchOrder, copied by inspect, as in the PyTorch script), over JAX arrays."""
+    import inspect
+
+    from app.engine import datasets
+
+    s = problem.surface
+    assert isinstance(s, DatasetSurface)
+    if s.id not in DATASET_LOSSES or getattr(s.model, "l2", 0.0):
+        raise NotExportable(f"no loss for the dataset surface {s.id!r} in the optax exporter yet")
+    maker = _DATASET_MAKERS[s.id]
+    data = s.model.data
+    return [
+        f"DATA_SEED = {datasets.DATA_SEED!r}  # fixed: the data set is part of the surface",
+        'Data = collections.namedtuple("Data", "x y")',
+        "",
+        "",
+        *inspect.getsource(getattr(datasets, maker)).strip("\n").splitlines(),
+        "",
+        "",
+        f"_data = {maker}()",
+        (f"assert abs(float(_data.x.sum()) - {float(data.x.sum())!r}) < 1e-9 and "
+         f"abs(float(_data.y.sum()) - {float(data.y.sum())!r}) < 1e-9, \"this NumPy draws other data\""),
+        "X, Y = jnp.asarray(_data.x), jnp.asarray(_data.y)",
+        "M = X.shape[0]",
+        "",
+        "",
+        "def LOSS(w, b, x, y):",
+        f"    # {json.dumps(s.formula, ensure_ascii=True)}",
+        f"    return {DATASET_LOSSES[s.id].replace('torch.', 'jnp.')}",
+        "",
+        "",
+        *inspect.getsource(BatchOrder).strip("\n").splitlines(),
+    ]
+
+
+def _optax_run_line(problem: Problem, run: RunConfig, dataset: bool) -> str:
+    from app.engine import feedback
+
+    make = OPTAX_OPTIMIZERS.get(run.optimizer.id)
+    if make is None:
+        oid = run.optimizer.id
+        raise NotExportable(f"no optax script for {oid!r}: {OPTAX_REFUSED[oid]}" if oid in OPTAX_REFUSED
+                            else f"no optax counterpart for the optimizer {oid!r} in the exporter yet")
+    params = dict(run.params)
+    momentum = "None"
+    if feedback.cycles_momentum(run.schedule, run.schedule_params):
+        name = feedback.momentum_name(run.optimizer)
+        params[name] = _Name("mom")
+        w = run.warmup_steps
+        momentum = (f"lambda t: float(one_cycle_momentum(np.asarray(max(int(t) - {w!r}, 0)), "
+                    f"**{dict(run.schedule_params)!r}))")
+    ctor = make(params)
+    if momentum != "None" and "mom" not in ctor:
+        raise NotExportable(f"no momentum to cycle in the optax form of {run.optimizer.id!r}")
+    args = "lr, mom" if momentum != "None" else "lr"
+    if run.schedule.reads_loss:
+        schedule = "None"
+        plateau = f"lambda: Plateau({run.params['lr']!r}, **{dict(run.schedule_params)!r})"
+    else:
+        schedule, plateau = f"f64({_optax_schedule(run)})", "None"
+    rate = _OPTAX_RATES.get(run.optimizer.id)
+    rate_text = rate(run.params) if rate else "None"
+    clip = "None" if run.clip == (0.0, 0.0) else f"({(run.clip[0] or None)!r}, {(run.clip[1] or None)!r})"
+    head = (f"{run.batch_size!r}, {run.per == 'epoch'!r}" if dataset else f"{float(run.noise_std)!r}")
+    return (f"    ({run.label!r}, lambda {args}: {ctor},\n     {schedule}, {head},\n"
+            f"     {rate_text}, {momentum}, {plateau}, {clip}),")
+
 
 def optax_script(problem: Problem) -> str:
-    tree = surface_tree(problem)
-    run_lines = []
-    for run in problem.runs:
-        make = OPTAX_OPTIMIZERS.get(run.optimizer.id)
-        if make is None:
-            raise NotExportable(f"no optax counterpart for the optimizer {run.optimizer.id!r} in the exporter yet")
-        if run.clip != (0.0, 0.0):  # optax's clip_by_global_norm has no torch-style 1e-6 in its divisor
-            raise NotExportable("gradient clipping is exported with torch's semantics only: use the PyTorch script")
-        ctor = make(run.params)
-        rate = _OPTAX_RATES.get(run.optimizer.id)
-        extra = f", {rate(run.params)}" if rate else ""
-        run_lines.append(f"    ({run.label!r}, lambda lr: {ctor},\n     f64({_optax_schedule(run)}), {float(run.noise_std)!r}{extra}),")
+    import inspect
+
+    from app.engine import schedules
+
+    dataset = isinstance(problem.surface, DatasetSurface)
+    tree = None if dataset else surface_tree(problem)
+    run_lines = [_optax_run_line(problem, run, dataset) for run in problem.runs]
+    body = "\n".join(run_lines)
+    engine_fns: dict[str, None] = {}
+    for sid, names in _ENGINE_SCHEDULE_FNS.items():
+        if f"{sid}(np.asarray" in body:
+            engine_fns.update(dict.fromkeys(names))
+    engine_src = [line for name in engine_fns
+                  for line in (*inspect.getsource(getattr(schedules, name)).strip("\n").splitlines(), "", "")]
+    plateau = any(run.schedule.reads_loss for run in problem.runs)
+    clip = any(run.clip != (0.0, 0.0) for run in problem.runs)
     lines = [
         '"""optiviz export: the studio\'s runs with optax (JAX, float64).',
         "",
         "Run: python this_file.py        (prints each run's end point; --json prints every array)",
         "Needs: jax, optax, numpy.",
         '"""',
+        *(["import collections"] if dataset else []),
         "import json",
         "import math",
         "import sys",
+        *(["from typing import Any  # in the engine's schedule functions below"] if engine_src else []),
         "",
         "import jax",
         "",
@@ -924,28 +1189,38 @@ def optax_script(problem: Problem) -> str:
         f"START = [{problem.start[0]!r}, {problem.start[1]!r}]",
         f"STEPS = {problem.steps!r}",
         f"TOLERANCE = {float(problem.tolerance)!r}  # stop when the true gradient's norm is below this (0: never)",
-        f"SEED = {problem.seed!r}  # seeds the gradient noise",
+        f"SEED = {problem.seed!r}  # seeds the " + ("mini-batch order" if dataset else "gradient noise"),
         f"BOUND = {problem.surface.bound!r}  # leaving |x|, |y| <= BOUND counts as diverged",
         "",
         "",
-        "def f(x, y):",
-        f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
-        f"    return {python_source(tree, 1)}",
-        "",
-        "",
-        "value_and_grad = jax.jit(jax.value_and_grad(lambda p: f(p[0], p[1])))",
+        *(_optax_dataset_source(problem) if dataset else [
+            "def f(x, y):",
+            f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
+            f"    return {python_source(tree, 1)}",
+            "",
+            "",
+            "value_and_grad = jax.jit(jax.value_and_grad(lambda p: f(p[0], p[1])))",
+        ]),
         "",
         "",
         "def f64(schedule):",
-        '    """The schedule on a float64 step count (optax passes an int32 one, which JAX divides in float32)."""',
+        '    """The schedule on a float64 step count (JAX would divide an int32 one in float32)."""',
         "    return lambda t: schedule(jnp.asarray(t, jnp.float64))",
         "",
         "",
-        _OPTAX_LOOP.strip("\n"),
+        *engine_src,
+        *([_PLATEAU.strip("\n"), "", ""] if plateau else []),
+        *([_OPTAX_CLIP.strip("\n"), "", ""] if clip else ["clipping = None", "", ""]),
+        _OPTAX_COMMON.strip("\n"),
+        "",
+        "",
+        (_OPTAX_DATASET_LOOP if dataset else _OPTAX_LOOP).strip("\n"),
         "",
         "",
         *([_POLYAK_RATE.strip("\n"), "", ""] if any(r.optimizer.id in _OPTAX_RATES for r in problem.runs) else []),
-        "# (label, optimizer over the schedule lr, schedule, gradient noise std[, the lr drawn])",
+        ("# (label, optimizer over the rate lr [and momentum mom], lr schedule, "
+         + ("batch size, schedule per epoch, " if dataset else "gradient noise std, ")
+         + "the lr drawn, momentum schedule, plateau, (clip by value, clip by norm))"),
         "RUNS = [",
         *run_lines,
         "]",

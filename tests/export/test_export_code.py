@@ -150,7 +150,7 @@ def test_round_trip_clipping_and_torch_flags(client, py) -> None:
     ]
     _compare(client, _request("rosenbrock", runs, start=[-1.2, 1.0]), py)
     ex = client.post("/api/v1/export", json=_request("rosenbrock", runs[:1], start=[-1.2, 1.0])).json()
-    assert ex["optax"] is None and "clipping" in ex["notes"]["optax"]
+    assert ex["optax"] and "optax" not in ex["notes"]  # clipping reaches the optax script too (round trip below)
 
 
 def test_round_trip_custom_formula(client, py) -> None:
@@ -177,7 +177,8 @@ def test_dataset_surface_exports_torch_and_optax_says_why(client) -> None:
         body = client.post("/api/v1/export", json={"surface": dataset, "runs": [{"optimizer": "gd"}]}).json()
         assert "BatchOrder" in body["torch"] and "DATA_SEED" in body["torch"]
         compile(body["torch"], "export.py", "exec")
-        assert body["optax"] is None and "dataset" in body["notes"]["optax"]
+        assert "BatchOrder" in body["optax"] and "optax" not in body["notes"]  # round trip below
+        compile(body["optax"], "export.py", "exec")
 
 
 def test_round_trip_dataset_surfaces(client, py) -> None:
@@ -308,7 +309,7 @@ def test_optax_round_trip_chains(client, jax_py) -> None:
     _compare_script(client, {"surface": "elongated_bowl", "steps": 150, "runs": runs}, jax_py, "optax")
     plateau = {"surface": "round_bowl", "runs": [{"optimizer": "adam", "schedule": {"name": "reduce_on_plateau"}}]}
     ex = client.post("/api/v1/export", json=plateau).json()
-    assert ex["optax"] is None and "PyTorch" in ex["notes"]["optax"] and ex["torch"]
+    assert ex["optax"] and "Plateau(" in ex["optax"] and ex["torch"]  # its round trip: test_optax_round_trip_plateau
 
 
 def test_optax_says_why_not(client) -> None:
@@ -376,3 +377,135 @@ def test_optax_round_trip_schedule_free_and_polyak(client, jax_py) -> None:
     ]
     _compare_script(client, {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 120, "seed": 2, "runs": runs},
                     jax_py, "optax")
+
+
+# --- optax: the schedules that read the run, clipping, the remaining schedules, dataset surfaces ---
+
+
+def _optax_round_trip(client, body, py, extra=()) -> list[dict]:
+    """`_compare_script` for the optax script, plus `extra` arrays (e.g. batch_loss); the API's runs."""
+    _compare_script(client, body, py, "optax")
+    api = client.post("/api/v1/trajectories", json=body).json()["runs"]
+    if extra:
+        ex = client.post("/api/v1/export", json=body).json()
+        out = subprocess.run([py, "-", "--json"], input=ex["optax"], capture_output=True, text=True, timeout=180,
+                             check=True)
+        for g, a in zip(json.loads(out.stdout)["runs"], api, strict=True):
+            for k in extra:
+                np.testing.assert_allclose(g[k], a[k], rtol=1e-9, atol=1e-12, err_msg=f"{a['label']} {k}")
+    return api
+
+
+def test_optax_round_trip_plateau_momentum_cycling_clipping(client, jax_py) -> None:
+    """ReduceLROnPlateau (rel and abs, cooldown; on Adam, classic momentum and Schedule-Free), OneCycleLR
+    cycling β/β₁ (two and three phases, linear, after a warm-up, the course's ewa momentum, Lion),
+    clipping by value and by norm (with noise, on Polyak), cyclic and restart schedules, a chain
+    through a one-cycle link: the optax script draws the API's paths, rates and gradient norms."""
+    runs = [
+        {"optimizer": "adam", "params": {"lr": 0.3}, "label": "plateau",
+         "schedule": {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5, "threshold": 1e-3}}},
+        {"optimizer": "momentum", "params": {"lr": 0.01, "variant": "classic"}, "label": "plateau abs",
+         "schedule": {"name": "reduce_on_plateau", "params": {"patience": 2, "threshold": 1e-6,
+                                                              "threshold_mode": "abs", "cooldown": 3}}},
+        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.3}, "label": "sf plateau",
+         "schedule": {"name": "reduce_on_plateau", "params": {"patience": 2, "factor": 0.5}}},
+        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "one cycle β₁",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
+        {"optimizer": "nesterov", "params": {"lr": 0.002}, "label": "three phases",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 250, "cycle_momentum": True, "three_phase": True}}},
+        {"optimizer": "momentum", "params": {"lr": 0.002, "bias_correction": True}, "label": "ewa, warm-up",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 150, "cycle_momentum": True}, "warmup_steps": 10}},
+        {"optimizer": "lion", "params": {"lr": 0.01}, "label": "lion linear",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True,
+                                                      "anneal_strategy": "linear"}}},
+        {"optimizer": "adam", "params": {"lr": 0.05}, "clip_norm": 5.0, "label": "clip by norm"},
+        {"optimizer": "gd", "params": {"lr": 0.002}, "clip_value": 20.0, "clip_norm": 30.0, "noise_std": 0.5,
+         "label": "clip both, noise"},
+        {"optimizer": "polyak_sgd", "params": {"lr": 1.0, "max_learning_rate": 0.01}, "clip_norm": 3.0, "label": "sps clip"},
+        {"optimizer": "gd", "params": {"lr": 0.002}, "label": "cyclic",
+         "schedule": {"name": "cyclic", "params": {"max_lr": 0.005, "step_size_up": 20, "mode": "triangular2"}}},
+        {"optimizer": "gd", "params": {"lr": 0.002}, "label": "restarts",
+         "schedule": {"name": "cosine_restarts", "params": {"t_0": 20, "t_mult": 2}, "warmup_steps": 5}},
+        {"optimizer": "adamw", "params": {"lr": 0.05}, "label": "chain through one cycle",
+         "schedule": {"name": "constant_factor", "params": {"factor": 0.5, "total_iters": 10},
+                      "chain": [{"milestone": 10, "name": "one_cycle", "params": {"total_steps": 190}},
+                                {"milestone": 150, "name": "exponential", "params": {"gamma": 0.97}}]}},
+    ]
+    body = {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 200, "runs": runs}
+    api = _optax_round_trip(client, body, jax_py)
+    by = {r["label"]: r for r in api}
+    for label in ("plateau", "plateau abs", "sf plateau"):  # the rule did cut the rate
+        assert min(by[label]["lr"]) < by[label]["lr"][0], label
+    assert len(set(by["one cycle β₁"]["momentum"])) > 10
+    assert max(by["clip by norm"]["grad_norm"]) <= 5.0 + 1e-9
+
+
+def test_optax_round_trip_dataset_surfaces(client, jax_py) -> None:
+    """Mini-batches in the optax script: the engine's data and batch order; full batch, mini-batch and
+    stochastic runs, schedules per step and per epoch, the plateau rule per epoch, one-cycle momentum,
+    clipping, Polyak (it reads the batch cost), the tolerance; batch costs too."""
+    lin = [
+        {"optimizer": "gd", "params": {"lr": 0.01}, "batch_size": 32},
+        {"optimizer": "gd", "params": {"lr": 0.02}, "label": "full batch"},
+        {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 1, "clip_norm": 10.0,
+         "schedule": {"name": "cosine", "params": {"t_max": 200}}},
+        {"optimizer": "adam", "params": {"lr": 0.3}, "batch_size": 50, "label": "plateau per epoch",
+         "schedule": {"name": "reduce_on_plateau", "per": "epoch", "params": {"patience": 0, "factor": 0.5,
+                                                                              "threshold": 0.1}}},
+        {"optimizer": "momentum", "params": {"lr": 0.003, "variant": "classic"}, "batch_size": 100,
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
+        {"optimizer": "adam", "params": {"lr": 0.05}, "batch_size": 20, "label": "one cycle per epoch",
+         "schedule": {"name": "one_cycle", "per": "epoch", "params": {"total_steps": 40, "cycle_momentum": True}}},
+        {"optimizer": "polyak_sgd", "params": {"lr": 1.0, "max_learning_rate": 0.05}, "batch_size": 10, "label": "sps"},
+        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.1}, "batch_size": 10, "label": "sf"},
+    ]
+    api = _optax_round_trip(client, {"surface": "linear_regression", "steps": 200, "seed": 3, "runs": lin}, jax_py,
+                            extra=("batch_loss",))
+    assert min(api[3]["lr"]) < api[3]["lr"][0]
+    log = [
+        {"optimizer": "gd", "params": {"lr": 0.3}},
+        {"optimizer": "nesterov", "params": {"lr": 0.1}, "batch_size": 100, "clip_value": 1.0,
+         "schedule": {"name": "step", "per": "epoch", "params": {"step_size": 3, "gamma": 0.5}}},
+        {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 1,
+         "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 20},
+                      "chain": [{"milestone": 20, "name": "cosine", "params": {"t_max": 280}}]}},
+        {"optimizer": "rmsprop", "params": {"lr": 0.01}, "batch_size": 16, "label": "rmsprop plateau",
+         "schedule": {"name": "reduce_on_plateau", "params": {"patience": 5}}},
+    ]
+    _optax_round_trip(client, {"surface": "logistic_regression", "steps": 300, "seed": 5, "tolerance": 1e-3,
+                               "runs": log}, jax_py, extra=("batch_loss",))
+
+
+@pytest.mark.parametrize("oid", OPTIMIZER_IDS)
+def test_every_optimizer_exports_optax_or_says_why(client, oid) -> None:
+    from app.export import OPTAX_OPTIMIZERS, OPTAX_REFUSED
+
+    body = client.post("/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": oid}]}).json()
+    if oid in OPTAX_REFUSED:
+        assert body["optax"] is None and oid in body["notes"]["optax"] and "PyTorch" in body["notes"]["optax"]
+        assert body["torch"]  # the other script reproduces it
+    else:
+        assert oid in OPTAX_OPTIMIZERS, f"{oid}: neither exported to optax nor refused with a reason"
+        if body["optax"] is None:  # refused for its default parameters (adagrad's ε): with a reason
+            assert "PyTorch" in body["notes"]["optax"]
+        else:
+            compile(body["optax"], "export.py", "exec")
+
+
+def test_optax_round_trip_torch_sgd_and_adamax(client, jax_py) -> None:
+    """torch SGD (weight decay, nesterov, a cycled momentum) as optax's add_decayed_weights + trace, and
+    Adamax (L2 weight decay, cycled β₁); dampening, which optax's trace has not, says why."""
+    runs = [
+        {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.9, "nesterov": True}, "clip_value": 20.0},
+        {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.8, "weight_decay": 0.1}, "label": "sgd wd"},
+        {"optimizer": "sgd", "params": {"lr": 0.0005}, "label": "sgd plain", "noise_std": 0.3},
+        {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.9}, "label": "sgd cycled",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
+        {"optimizer": "adamax", "params": {"lr": 0.02, "weight_decay": 0.01}},
+        {"optimizer": "adamax", "params": {"lr": 0.02}, "label": "adamax cycled",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
+    ]
+    _optax_round_trip(client, {"surface": "rosenbrock", "start": [-1.2, 1.0], "steps": 200, "runs": runs}, jax_py)
+    damp = {"surface": "round_bowl", "runs": [{"optimizer": "sgd", "params": {"momentum": 0.9, "dampening": 0.5}}]}
+    body = client.post("/api/v1/export", json=damp).json()
+    assert body["optax"] is None and "dampening" in body["notes"]["optax"] and body["torch"]
