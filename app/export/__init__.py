@@ -138,15 +138,16 @@ def surface_tree(problem: Problem) -> Node:
 _EWA_MOMENTUM = '''
 class EWAMomentum(torch.optim.Optimizer):
     """The course's momentum (torch has no such form): v <- beta*v + (1 - beta)*g,
-    theta <- theta - lr*v, or lr*v/(1 - beta^t) with bias correction."""
+    theta <- theta - lr*v, or lr*v/(1 - beta^t) with bias correction. beta is the group's
+    "momentum", the value OneCycleLR(cycle_momentum=True) cycles."""
 
-    def __init__(self, params, lr, beta, bias_correction):
-        super().__init__(params, dict(lr=lr, beta=beta, bias_correction=bias_correction))
+    def __init__(self, params, lr, momentum, bias_correction):
+        super().__init__(params, dict(lr=lr, momentum=momentum, bias_correction=bias_correction))
 
     @torch.no_grad()
-    def step(self):
+    def step(self, closure=None):
         for group in self.param_groups:
-            beta = group["beta"]
+            beta = group["momentum"]
             for p in group["params"]:
                 st = self.state[p]
                 if not st:
@@ -167,7 +168,7 @@ class AdamNoBiasCorrection(torch.optim.Optimizer):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, amsgrad=amsgrad, weight_decay=weight_decay))
 
     @torch.no_grad()
-    def step(self):
+    def step(self, closure=None):
         for group in self.param_groups:
             (b1, b2), lr = group["betas"], group["lr"]
             for p in group["params"]:
@@ -185,10 +186,105 @@ class AdamNoBiasCorrection(torch.optim.Optimizer):
 '''
 
 
+_LION = '''
+class Lion(torch.optim.Optimizer):
+    """Lion as optax.lion (torch.optim has none): c = (1 - b1)*g + b1*m; m <- (1 - b2)*g + b2*m;
+    theta <- theta - lr*(sign(c) + wd*theta). Every axis moves by lr (plus the decay) each step."""
+
+    def __init__(self, params, lr, betas, weight_decay):
+        super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            (b1, b2), lr = group["betas"], group["lr"]
+            for p in group["params"]:
+                st = self.state[p]
+                if not st:
+                    st["m"] = torch.zeros_like(p)
+                c = (1.0 - b1) * p.grad + b1 * st["m"]
+                st["m"] = (1.0 - b2) * p.grad + b2 * st["m"]
+                p.add_(-lr * (torch.sign(c) + group["weight_decay"] * p))
+'''
+
+_SCHEDULE_FREE = '''
+class ScheduleFreeAdamW(torch.optim.Optimizer):
+    """Schedule-Free AdamW as optax.contrib.schedule_free_adamw, its operations in its order
+    (torch.optim has none; the schedulefree package folds Adam's bias correction into the rate and
+    the weights, so its path differs). The parameter is y, where the gradient is taken:
+      z <- z - lr*(g/(sqrt(nu_hat) + eps) + wd*y),  nu <- b2*nu + (1 - b2)*g^2,
+      x <- (1 - c)*x + c*z,  c = w/sum(w),  w = (largest lr so far)^power,
+      y <- b1*x + (1 - b1)*z.
+    x, the average to evaluate, is state["x"]; like optax it is recomputed from y and z each step."""
+
+    def __init__(self, params, lr, betas, eps, weight_decay, weight_lr_power):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      weight_lr_power=weight_lr_power))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            (b1, b2), lr, eps, wd = group["betas"], group["lr"], group["eps"], group["weight_decay"]
+            for y in group["params"]:
+                st = self.state[y]
+                if not st:
+                    st.update(t=0, z=y.detach().clone(), nu=torch.zeros_like(y), wsum=0.0, lr_max=0.0)
+                st["lr_max"] = max(st["lr_max"], lr)
+                weight = st["lr_max"] ** group["weight_lr_power"]
+                total = st["wsum"] + weight
+                # jnp.nan_to_num(0/0 or inf/inf, nan=0); a nan weight stays nan
+                c = 0.0 if total == 0.0 or (math.isinf(weight) and math.isinf(total)) else weight / total
+                g, z = y.grad, st["z"]
+                st["nu"] = (1.0 - b2) * (g * g) + b2 * st["nu"]
+                nu_hat = st["nu"] / (1.0 - b2 ** float(st["t"] + 1))
+                u = 1.0 / (nu_hat.sqrt() + eps) * g
+                if wd != 0.0:
+                    u = u + wd * y
+                z_new = z + -lr * u
+                x = (1.0 - c) * ((y - (1.0 - b1) * z) / b1) + c * z_new
+                y_new = b1 * x + (1.0 - b1) * z_new
+                y.add_(y_new - y)
+                st.update(t=st["t"] + 1, z=z_new, wsum=total, x=x)
+'''
+
+_POLYAK = '''
+class PolyakSGD(torch.optim.Optimizer):
+    """SGD with the Polyak step size as optax.polyak_sgd (torch.optim has none):
+    theta <- theta + gamma*(-lr*g),  gamma = min((f(theta) - f_min)/(|lr*g|^2 + eps), max_lr),
+    lr the schedule's (optax's scaling); sps+: the gap's positive part; gamma = 0 where
+    |lr*g|^2 + eps <= the float64 epsilon. step(closure): the closure returns f at the current
+    point. The rate used, lr*gamma (the studio's lr chart), is left in param_groups[0]["effective_lr"]."""
+
+    def __init__(self, params, lr, max_lr, f_min, eps, plus):
+        super().__init__(params, dict(lr=lr, max_lr=max_lr, f_min=f_min, eps=eps, plus=plus))
+
+    @torch.no_grad()
+    def step(self, closure):
+        with torch.enable_grad():
+            loss = closure()
+        group = self.param_groups[0]
+        p, s = group["params"][0], group["lr"]
+        u = -s * p.grad
+        n2 = (u[0] * u[0] + u[1] * u[1]).item()
+        gap = loss.item() - group["f_min"]
+        if group["plus"] and gap < 0.0:
+            gap = 0.0
+        if n2 + group["eps"] <= 2.220446049250313e-16:
+            gamma = 0.0
+        else:
+            gamma = gap / (n2 + group["eps"])
+            if not gamma <= group["max_lr"]:  # jnp.minimum (nan kept)
+                gamma = group["max_lr"] if gamma == gamma else gamma
+        p.add_(gamma * u)
+        group["effective_lr"] = s * gamma
+        return loss
+'''
+
+
 def _torch_momentum(p: dict[str, Any]) -> tuple[str, str | None]:
     if p["variant"] == "classic":
         return f"torch.optim.SGD([p], lr={p['lr']!r}, momentum={p['beta']!r})", None
-    return f"EWAMomentum([p], lr={p['lr']!r}, beta={p['beta']!r}, bias_correction={bool(p['bias_correction'])!r})", _EWA_MOMENTUM
+    return f"EWAMomentum([p], lr={p['lr']!r}, momentum={p['beta']!r}, bias_correction={bool(p['bias_correction'])!r})", _EWA_MOMENTUM
 
 
 def _torch_adam(p: dict[str, Any], wd: float | None) -> tuple[str, str | None]:
@@ -363,15 +459,26 @@ TORCH_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], tuple[str, str | None]]] 
         _TORCH_CLOSURE,
     ),
     "newton": lambda p: (f"DampedNewton([p], lr={p['lr']!r}, damping={p['damping']!r})", _TORCH_CLOSURE),
+    # optax's, written as small torch.optim.Optimizer classes (the engine's formulas, in its order)
+    "lion": lambda p: (
+        f"Lion([p], lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), weight_decay={p['weight_decay']!r})",
+        _LION,
+    ),
+    "schedule_free_adamw": lambda p: (
+        f"ScheduleFreeAdamW([p], lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), eps={p['eps']!r}, "
+        f"weight_decay={p['weight_decay']!r}, weight_lr_power={p['weight_lr_power']!r})",
+        _SCHEDULE_FREE,
+    ),
+    "polyak_sgd": lambda p: (
+        f"PolyakSGD([p], lr={p['lr']!r}, max_lr={p['max_learning_rate']!r}, f_min={p['f_min']!r}, eps={p['eps']!r}, "
+        f"plus={p['variant'] == 'sps+'!r})",
+        _POLYAK,
+    ),
 }
 
-# optimizers torch.optim has not: why there is no PyTorch script (the optax script reproduces them)
-TORCH_REFUSED: dict[str, str] = {
-    "lion": "torch.optim has no Lion; use the optax script",
-    "schedule_free_adamw": "torch.optim has no Schedule-Free AdamW (the schedulefree package's AdamWScheduleFree "
-    "folds Adam's bias correction into the lr and the averaging weights, so its path differs); use the optax script",
-    "polyak_sgd": "torch.optim has no Polyak step size (it needs the loss at every step); use the optax script",
-}
+# registered optimizers the PyTorch script cannot reproduce, with the reason (none today: optax's
+# Lion, Schedule-Free AdamW and Polyak step size are small Optimizer classes in the script above)
+TORCH_REFUSED: dict[str, str] = {}
 
 
 # --- schedules ---------------------------------------------------------------------------------
@@ -438,15 +545,11 @@ def _torch_scheduler(run: RunConfig, problem: Problem | None = None) -> str:
         if problem is None or sid != "one_cycle":
             continue
         span = (end if end is not None else math.ceil(problem.steps / _updates(problem, run))) - begin
+        if begin == 0:
+            span -= run.warmup_steps  # the cycle starts after the warm-up
         if span > p["total_steps"]:
             raise NotExportable("torch's OneCycleLR raises after total_steps: set total_steps to at least the run's "
                                 "steps to export it")
-        if sid == "one_cycle" and run.warmup_steps:
-            raise NotExportable("torch's OneCycleLR resets the warm-up's start rate to lr/div_factor: chain a 'linear' "
-                                "schedule before it instead of a warm-up to export it")
-    if run.schedule_params.get("cycle_momentum") and run.optimizer.id == "momentum" and run.params["variant"] != "classic":
-        raise NotExportable("torch has no momentum to cycle in the course's ewa momentum: use variant 'classic' "
-                            "(torch SGD) to export it")
     if run.chain:
         subs = [_one_torch_scheduler(sid, p, lr) or "L.ConstantLR(opt, factor=1.0, total_iters=0)" for sid, p in links]
         milestones = [c.milestone for c in run.chain]
@@ -458,7 +561,10 @@ def _torch_scheduler(run: RunConfig, problem: Problem | None = None) -> str:
     warm = f"L.LinearLR(opt, start_factor={1.0 / w!r}, end_factor=1.0, total_iters={w - 1})"
     if main is None:
         main = "L.ConstantLR(opt, factor=1.0, total_iters=0)"
-    return f"L.SequentialLR(opt, [{warm}, {main}], milestones=[{w}])"
+    out = f"L.SequentialLR(opt, [{warm}, {main}], milestones=[{w}])"
+    if run.schedule.id == "one_cycle":  # OneCycleLR writes its start rate into the group: the warm-up's first
+        out = f"starting_at({out}, {lr!r} * {1.0 / w!r})"
+    return out
 
 
 _STEP_SCHEDULER = '''
@@ -468,6 +574,26 @@ def step_scheduler(sched, loss):
         sched.step(loss)
     else:
         sched.step()
+
+
+def starting_at(sched, lr):
+    """The scheduler with the first rate set to lr: torch's OneCycleLR writes its own start rate,
+    max_lr/div_factor, as the group's initial_lr, and SequentialLR would start a warm-up before it
+    from that (the warm-up's LinearLR then goes on from the group's rate)."""
+    for group in sched.optimizer.param_groups:
+        group["lr"] = lr
+    return sched
+
+
+def record_average(out, opt, p):
+    """The averaged iterate after an update, where the optimizer keeps one (ASGD's ax,
+    Schedule-Free's x): drawn as a thin path beside the run's, out["average"]."""
+    st = opt.state[p]
+    avg = st["x"] if "x" in st else st.get("ax")
+    if avg is not None:
+        out.setdefault("average", {"x": [], "y": []})
+        out["average"]["x"].append(avg[0].item())
+        out["average"]["y"].append(avg[1].item())
 '''
 
 _TORCH_LOOP = '''
@@ -499,7 +625,8 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
             torch.nn.utils.clip_grad_norm_([p], clip_norm)
         lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
         before = p.detach().clone()
-        opt.step()
+        opt.step(lambda: loss)  # the loss at the current point: the Polyak step size reads it, the others ignore it
+        lr = opt.param_groups[0].get("effective_lr", lr)  # Polyak: the rate it used
         new_loss = f(p[0], p[1]).item()
         if sched is not None:
             step_scheduler(sched, new_loss)
@@ -512,6 +639,7 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
         out["grad_norm"].append(gnorm)
         out["x"].append(p[0].item())
         out["y"].append(p[1].item())
+        record_average(out, opt, p)
     out["status"], out["steps_taken"] = status, len(out["lr"])
     return out
 '''
@@ -593,6 +721,7 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
         out["x"].append(p[0].item())
         out["y"].append(p[1].item())
         out["loss"].append(new_loss)
+        record_average(out, opt, p)
     out["status"], out["steps_taken"] = status, len(out["lr"])
     return out
 '''

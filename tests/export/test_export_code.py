@@ -355,13 +355,6 @@ def test_round_trip_lbfgs_and_newton(client, py) -> None:
     _compare_evals(client, _request("saddle", saddle, start=[0.3, 1.8], steps=30, tolerance=1e-6), py)
 
 
-@pytest.mark.parametrize("oid", ["lion", "schedule_free_adamw", "polyak_sgd"])
-def test_optax_only_optimizers_refuse_torch_with_a_reason(client, oid) -> None:
-    body = client.post("/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": oid}]}).json()
-    assert body["torch"] is None and "torch.optim has no" in body["notes"]["torch"] and "optax" in body["notes"]["torch"]
-    assert body["optax"] and "optax" not in body["notes"]
-
-
 def test_optax_round_trip_schedule_free_and_polyak(client, jax_py) -> None:
     """Schedule-Free with a warm-up then a decay (its weights keep the peak lr), and the Polyak step
     size (sps, sps+, a scaling schedule, f* from the surface): the script's lr is the effective rate."""
@@ -376,3 +369,93 @@ def test_optax_round_trip_schedule_free_and_polyak(client, jax_py) -> None:
     ]
     _compare_script(client, {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 120, "seed": 2, "runs": runs},
                     jax_py, "optax")
+
+
+# --- optax's optimizers in the PyTorch script: Lion, Schedule-Free AdamW, Polyak (small Optimizer classes) ---
+
+
+def test_every_registered_optimizer_has_a_torch_export_or_a_reason() -> None:
+    """A newly registered optimizer fails here until the exporter writes it or says why torch cannot."""
+    from app.export import TORCH_REFUSED
+
+    for oid in OPTIMIZER_IDS:
+        assert (oid in TORCH_OPTIMIZERS) != (oid in TORCH_REFUSED), f"{oid}: no PyTorch export and no reason"
+        assert oid not in TORCH_REFUSED or len(TORCH_REFUSED[oid]) > 20
+    assert set(TORCH_OPTIMIZERS) | set(TORCH_REFUSED) <= set(OPTIMIZER_IDS)
+
+
+def _compare_averages(client, body, py) -> None:
+    """The round trip, then the averaged iterate (ASGD's ax, Schedule-Free's x) against include_state's mx, my."""
+    _compare(client, body, py)
+    api = client.post("/api/v1/trajectories", json={**body, "include_state": True}).json()["runs"]
+    ex = client.post("/api/v1/export", json=body).json()
+    got = json.loads(subprocess.run([py, "-", "--json"], input=ex["torch"], capture_output=True, text=True,
+                                    timeout=120).stdout)["runs"]
+    for g, a in zip(got, api, strict=True):
+        iterate = OPTIMIZERS[a["optimizer"]].moment == "iterate"
+        assert ("average" in g) == iterate, a["label"]
+        if "average" in g:
+            for k, m in (("x", "mx"), ("y", "my")):
+                want = np.array(a["state"][m], dtype=float)
+                assert len(g["average"][k]) == len(want) == a["steps_taken"]
+                np.testing.assert_allclose(g["average"][k], want, rtol=1e-9, atol=1e-12 * max(np.max(np.abs(want)), 1.0),
+                                           err_msg=f"{a['label']} average {k}")
+
+
+def test_round_trip_lion_schedule_free_polyak_in_torch(client, py) -> None:
+    """Lion, Schedule-Free AdamW (its drawn average x too) and the Polyak step size (sps, sps+, its
+    effective rate as the lr; the loss passed to step as a closure), with schedules, warm-up, noise,
+    clipping and weight decay: the PyTorch script's path is the API's to 1e-9."""
+    runs = [
+        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.05}, "label": "sf"},
+        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.3, "beta1": 0.95, "weight_decay": 0.01},
+         "schedule": {"name": "exponential", "params": {"gamma": 0.98}, "warmup_steps": 20}, "label": "sf decay"},
+        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.1, "weight_lr_power": 0.0}, "noise_std": 0.5,
+         "clip_norm": 4.0, "label": "sf uniform weights"},
+        {"optimizer": "polyak_sgd", "params": {"lr": 1.0, "max_learning_rate": 0.01}, "label": "sps"},
+        {"optimizer": "polyak_sgd", "params": {"lr": 0.5, "max_learning_rate": 0.05, "variant": "sps+", "eps": 1e-3},
+         "schedule": {"name": "inverse_time", "params": {"decay_rate": 0.01}}, "noise_std": 0.3, "label": "sps+"},
+        {"optimizer": "lion", "params": {"lr": 0.01}, "label": "lion"},
+        {"optimizer": "lion", "params": {"lr": 0.05, "weight_decay": 0.1}, "clip_value": 3.0,
+         "schedule": {"name": "cosine", "params": {"t_max": 120}}, "label": "lion decay"},
+        {"optimizer": "asgd", "params": {"lr": 0.0005, "t0": 20.0}, "label": "asgd"},
+    ]
+    _compare_averages(client, _request("himmelblau", runs, start=[-0.3, -0.9], steps=120, seed=2), py)
+    custom = {"expression": "(x - 1)^2 + 2*(y + 0.5)^2 + 0.25", "x_range": [-3, 3], "y_range": [-3, 3]}
+    polyak = [{"optimizer": "polyak_sgd", "params": {"lr": 1.0, "f_min": 0.25}, "label": "f* given"},
+              {"optimizer": "polyak_sgd", "params": {"lr": 0.7, "f_min": 0.0, "max_learning_rate": 2.0}}]
+    _compare(client, _request(custom, polyak, start=[2.5, 2.0], steps=60, tolerance=1e-8), py)
+
+
+def test_round_trip_lion_and_schedule_free_on_a_data_set(client, py) -> None:
+    runs = [
+        {"optimizer": "lion", "params": {"lr": 0.01}, "batch_size": 16},
+        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.05}, "batch_size": 32,
+         "schedule": {"name": "constant", "warmup_steps": 10}},
+    ]
+    _compare_averages(client, {"surface": "linear_regression", "steps": 150, "seed": 4, "runs": runs}, py)
+
+
+def test_round_trip_cycled_momentum_and_warm_up_before_one_cycle(client, py) -> None:
+    """OneCycleLR's momentum cycling on the course's ewa momentum (its β is the group's "momentum")
+    and on Lion (β₁ of its betas); a warm-up before OneCycleLR (the warm-up starts at lr/W, not at
+    OneCycleLR's lr/div_factor)."""
+    runs = [
+        {"optimizer": "momentum", "params": {"lr": 0.01}, "label": "ewa cycled",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
+        {"optimizer": "momentum", "params": {"lr": 0.01, "bias_correction": True}, "label": "ewa bc, warm-up",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 190, "cycle_momentum": True}, "warmup_steps": 10}},
+        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "adam, warm-up",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 180}, "warmup_steps": 20}},
+        {"optimizer": "lion", "params": {"lr": 0.02}, "label": "lion cycled, warm-up",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 170, "cycle_momentum": True, "three_phase": True},
+                      "warmup_steps": 30}},
+        {"optimizer": "sgd", "params": {"lr": 0.002, "momentum": 0.9}, "label": "sgd cycled, warm-up",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 195, "cycle_momentum": True,
+                                                      "anneal_strategy": "linear"}, "warmup_steps": 5}},
+    ]
+    _compare(client, {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 200, "seed": 2, "runs": runs}, py)
+    too_short = {"surface": "round_bowl", "steps": 200, "runs": [
+        {"optimizer": "adam", "schedule": {"name": "one_cycle", "params": {"total_steps": 180}, "warmup_steps": 19}}]}
+    ex = client.post("/api/v1/export", json=too_short).json()
+    assert ex["torch"] is None and "total_steps" in ex["notes"]["torch"]
