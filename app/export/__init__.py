@@ -14,7 +14,13 @@ says so in ``notes`` and the script is ``null``.
 Dataset surfaces (PyTorch only): the script makes the same data and mini-batch order (the
 engine's own generator function and ``BatchOrder``, copied into it) and steps each scheduler after
 every update or after each epoch's last one (``per``); ReduceLROnPlateau gets the full-data loss
-at the new point, as in the engine (`app.engine.feedback`).
+at the new point, as in the engine (`app.engine.feedback`). L-BFGS and damped Newton take every
+closure call of an update on that update's mini-batch (Newton's Hessian there: the engine's central
+differences of the mini-batch gradient).
+
+Optimizers torch.optim has not (the course's EWA momentum, Adam without bias correction, damped
+Newton, optax's Lion, Schedule-Free AdamW and Polyak step size) are small ``torch.optim.Optimizer``
+classes written into the script when used, with the engine's formulas in its order of operations.
 """
 
 from __future__ import annotations
@@ -311,6 +317,8 @@ class DampedNewton(torch.optim.Optimizer):
 
     def __init__(self, params, lr=1.0, damping=0.0):
         super().__init__(params, {"lr": lr, "damping": damping})
+        # the Hessian at a point (a tensor of 2): exact, of f (the run sets its own on a data set)
+        self.hessian = lambda v: torch.autograd.functional.hessian(lambda w: f(w[0], w[1]), v)
 
     @torch.no_grad()
     def step(self, closure):
@@ -318,7 +326,7 @@ class DampedNewton(torch.optim.Optimizer):
             loss = closure()
         group = self.param_groups[0]
         p, lam = group["params"][0], group["damping"]
-        h = torch.autograd.functional.hessian(lambda v: f(v[0], v[1]), p.detach().clone())
+        h = self.hessian(p.detach().clone())
         a, b, c = h[0, 0].item(), h[0, 1].item(), h[1, 1].item()
         gx, gy = p.grad[0].item(), p.grad[1].item()
         A, C = a + lam, c + lam
@@ -338,6 +346,9 @@ class DampedNewton(torch.optim.Optimizer):
 
 CLOSURE_OPTIMIZERS = (torch.optim.LBFGS, DampedNewton)
 _run_each_update = run
+'''
+
+_CLOSURE_RUN = '''
 
 
 def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=None):
@@ -399,6 +410,94 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
         out["grad_norm"].append(first[0][1].norm().item())
         out["x"].append(p[0].item())
         out["y"].append(p[1].item())
+    out["status"], out["steps_taken"] = status, len(out["lr"])
+    if isinstance(opt, torch.optim.LBFGS):
+        out["evals"] = evals
+    return out
+'''
+
+_DATASET_CLOSURE_RUN = '''
+def batch_hessian(idx):
+    """The Hessian of the cost on the samples idx as the studio takes it on a data set: central
+    differences of the mini-batch gradient, step 1e-5*max(1, |theta_i|), symmetrised."""
+    def grad(w, b):  # in NumPy, the studio's own formula (the same bits: the differences divide by 2e-5)
+        x, y = _data.x[idx], _data.y[idx]
+        r = RESIDUAL(w, b, x, y)
+        return float(np.mean(r * x)), float(np.mean(r))
+
+    def hessian(v):
+        x, y = v[0].item(), v[1].item()
+        hx, hy = 1e-5 * max(1.0, abs(x)), 1e-5 * max(1.0, abs(y))
+        (gxp, gyp), (gxm, gym) = grad(x + hx, y), grad(x - hx, y)
+        (gxq, gyq), (gxn, gyn) = grad(x, y + hy), grad(x, y - hy)
+        b = 0.5 * ((gyp - gym) / (2 * hx) + (gxq - gxn) / (2 * hy))
+        return torch.tensor([[(gxp - gxm) / (2 * hx), b], [b, (gyq - gyn) / (2 * hy)]])
+    return hessian
+
+
+def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
+    """L-BFGS and damped Newton on a data set: one update is one opt.step(closure) call, every call
+    of its closure on the same mini-batch (recorded in out["evals"]: the batch cost there). Other
+    optimizers: the loop above."""
+    p = torch.tensor(START, requires_grad=True)
+    opt = make_optimizer(p)
+    if not isinstance(opt, CLOSURE_OPTIMIZERS):
+        return _run_each_update(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value, clip_norm)
+    sched = make_scheduler(opt)
+    order = BatchOrder(M, batch_size, SEED)
+    every = order.per_epoch if per_epoch else 1
+    out = {"x": [START[0]], "y": [START[1]], "loss": [loss_on(p, None).item()], "lr": [], "grad_norm": [],
+           "batch_loss": []}
+    evals = {"step": [], "x": [], "y": [], "loss": []}
+    status = "max_steps"
+    for t in range(STEPS + 1):
+        if TOLERANCE > 0:
+            opt.zero_grad()
+            loss_on(p, None).backward()
+            if p.grad.norm().item() < TOLERANCE:
+                status = "converged"  # the full-data gradient
+                break
+        if t == STEPS:
+            break
+        idx = order.indices(t)
+        if isinstance(opt, DampedNewton):
+            opt.hessian = batch_hessian(idx)
+        first = []
+        mark = len(evals["x"])
+
+        def closure():
+            opt.zero_grad()
+            cost = loss_on(p, idx)
+            cost.backward()
+            if clip_value is not None:
+                torch.nn.utils.clip_grad_value_([p], clip_value)
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_([p], clip_norm)
+            for key, v in (("step", t), ("x", p[0].item()), ("y", p[1].item()), ("loss", cost.item())):
+                evals[key].append(v)
+            if not first:
+                first.append((cost.item(), p.grad.clone()))
+            return cost
+
+        lr = opt.param_groups[0]["lr"]
+        before = p.detach().clone()
+        opt.step(closure)
+        new_loss = loss_on(p, None).item()
+        if not (math.isfinite(new_loss) and math.isfinite(first[0][0]) and p.detach().abs().max().item() <= BOUND):
+            status = "converged" if bool((first[0][1] == 0).all()) else "diverged"
+            with torch.no_grad():
+                p.copy_(before)
+            for values in evals.values():
+                del values[mark:]
+            break
+        if sched is not None and (t + 1) % every == 0:
+            step_scheduler(sched, new_loss)
+        out["lr"].append(lr)
+        out["grad_norm"].append(first[0][1].norm().item())
+        out["batch_loss"].append(first[0][0])
+        out["x"].append(p[0].item())
+        out["y"].append(p[1].item())
+        out["loss"].append(new_loss)
     out["status"], out["steps_taken"] = status, len(out["lr"])
     if isinstance(opt, torch.optim.LBFGS):
         out["evals"] = evals
@@ -669,6 +768,10 @@ DATASET_LOSSES: dict[str, str] = {  # the batch cost of each dataset surface's m
     "linear_regression": "0.5 * torch.mean((w * x + b - y) ** 2)",
     "logistic_regression": "torch.mean(torch.logaddexp(torch.zeros_like(x), w * x + b) - y * (w * x + b))",
 }
+DATASET_RESIDUALS: dict[str, str] = {  # the cost's derivative in the model's output, in NumPy (as app.engine.datasets)
+    "linear_regression": "w * x + b - y",
+    "logistic_regression": "np.exp(w * x + b - np.logaddexp(0.0, w * x + b)) - y",
+}
 _DATASET_MAKERS = {"linear_regression": "_linear_data", "logistic_regression": "_logistic_data"}
 
 _DATASET_LOOP = '''
@@ -727,7 +830,7 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
 '''
 
 
-def _dataset_source(problem: Problem) -> list[str]:
+def _dataset_source(problem: Problem, newton: bool = False) -> list[str]:
     """The data, the batch order and the loss of a dataset surface, as script lines."""
     import inspect
 
@@ -759,6 +862,13 @@ def _dataset_source(problem: Problem) -> list[str]:
         f"    return {DATASET_LOSSES[s.id]}",
         "",
         "",
+        *([
+            "def RESIDUAL(w, b, x, y):",
+            "    # dJ/dw = mean(RESIDUAL*x), dJ/db = mean(RESIDUAL) (NumPy, for damped Newton's Hessian)",
+            f"    return {DATASET_RESIDUALS[s.id]}",
+            "",
+            "",
+        ] if newton else []),
         *inspect.getsource(BatchOrder).strip("\n").splitlines(),
         "",
     ]
@@ -776,8 +886,6 @@ def torch_script(problem: Problem) -> str:
             raise NotExportable(f"no PyTorch script for {oid!r}: {TORCH_REFUSED[oid]}" if oid in TORCH_REFUSED
                                 else f"no PyTorch counterpart for the optimizer {oid!r} in the exporter yet")
         ctor, helper = make(run.params)
-        if helper is _TORCH_CLOSURE and dataset:
-            raise NotExportable(f"{run.optimizer.id} on a data set is not exported yet (its closure loop draws no mini-batches)")
         if helper:
             helpers[helper] = helper
         sched = _torch_scheduler(run, problem)
@@ -814,7 +922,7 @@ def torch_script(problem: Problem) -> str:
         f"BOUND = {problem.surface.bound!r}  # leaving |x|, |y| <= BOUND counts as diverged",
         "",
         "",
-        *(_dataset_source(problem)[:-1] if dataset else [
+        *(_dataset_source(problem, any(r.optimizer.id == "newton" for r in problem.runs))[:-1] if dataset else [
             "def f(x, y):",
             f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
             f"    return {python_source(tree, 0)}",
@@ -828,7 +936,9 @@ def torch_script(problem: Problem) -> str:
         _DATASET_LOOP.strip("\n") if dataset else _TORCH_LOOP.strip("\n"),
         "",
         "",
-        *([*_TORCH_CLOSURE.strip("\n").splitlines(), "", ""] if _TORCH_CLOSURE in helpers else []),
+        *([*_TORCH_CLOSURE.strip("\n").splitlines(), "", "",
+           *(_DATASET_CLOSURE_RUN if dataset else _CLOSURE_RUN).strip("\n").splitlines(), "", ""]
+          if _TORCH_CLOSURE in helpers else []),
         "# (label, optimizer, scheduler, batch size, scheduler per epoch, clip by value, clip by norm)" if dataset else
         "# (label, optimizer, scheduler, gradient noise std, clip by value, clip by norm)",
         "RUNS = [",

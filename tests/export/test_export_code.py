@@ -459,3 +459,29 @@ def test_round_trip_cycled_momentum_and_warm_up_before_one_cycle(client, py) -> 
         {"optimizer": "adam", "schedule": {"name": "one_cycle", "params": {"total_steps": 180}, "warmup_steps": 19}}]}
     ex = client.post("/api/v1/export", json=too_short).json()
     assert ex["torch"] is None and "total_steps" in ex["notes"]["torch"]
+
+
+def test_round_trip_lbfgs_and_newton_on_data_sets(client, py) -> None:
+    """L-BFGS and damped Newton on data sets: every closure call of a step on that step's mini-batch
+    (evaluations recorded with the batch cost), Newton's Hessian as the studio takes it there
+    (central differences of the mini-batch gradient, in NumPy with the engine's formula), a
+    schedule per epoch, clipping, the tolerance. (L-BFGS with many inner iterations on small
+    batches is left out: its history mixes batches, and 1-ulp differences of a batch gradient
+    flip its inner stopping tests within a few steps.)"""
+    lin = [
+        {"optimizer": "lbfgs", "params": {"max_iter": 3}, "label": "full batch"},
+        {"optimizer": "newton", "params": {"lr": 0.5}, "batch_size": 50},
+        {"optimizer": "newton", "params": {"damping": 0.1}, "clip_norm": 2.0},
+        {"optimizer": "lbfgs", "params": {"lr": 0.5, "line_search_fn": "none", "max_iter": 4}, "batch_size": 100,
+         "schedule": {"name": "step", "per": "epoch", "params": {"step_size": 2, "gamma": 0.5}}},
+        {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 10},
+    ]
+    _compare_evals(client, {"surface": "linear_regression", "steps": 40, "seed": 3, "runs": lin}, py)
+    log = [
+        {"optimizer": "lbfgs"},
+        {"optimizer": "newton", "params": {"lr": 0.5}, "batch_size": 50},
+        {"optimizer": "newton", "params": {"damping": 0.1}, "clip_value": 1.0},
+        {"optimizer": "lbfgs", "params": {"max_iter": 2, "history_size": 5}, "batch_size": 100},
+        {"optimizer": "lbfgs", "params": {"lr": 0.3, "line_search_fn": "none", "max_iter": 1}, "batch_size": 20},
+    ]
+    _compare_evals(client, {"surface": "logistic_regression", "steps": 30, "seed": 5, "tolerance": 1e-6, "runs": log}, py)
