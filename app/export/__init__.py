@@ -637,7 +637,10 @@ def _one_torch_scheduler(spec_id: str, params: dict[str, Any], lr: float) -> str
 
 
 def _torch_scheduler(run: RunConfig, problem: Problem | None = None) -> str:
-    lr = run.params["lr"]
+    """The scheduler expression over ``opt``. A OneCycleLR that would run past its total_steps (torch
+    raises there; the studio holds the last rate and momentum) is the script's ``OneCycleLRHeld``."""
+    out = _torch_scheduler_links(run, problem)
+    held = False
     links = [(run.schedule.id, run.schedule_params), *((c.spec.id, c.params) for c in run.chain)]
     starts = [0, *(c.milestone for c in run.chain)]
     for (sid, p), begin, end in zip(links, starts, [*starts[1:], None], strict=True):
@@ -646,9 +649,24 @@ def _torch_scheduler(run: RunConfig, problem: Problem | None = None) -> str:
         span = (end if end is not None else math.ceil(problem.steps / _updates(problem, run))) - begin
         if begin == 0:
             span -= run.warmup_steps  # the cycle starts after the warm-up
-        if span > p["total_steps"]:
-            raise NotExportable("torch's OneCycleLR raises after total_steps: set total_steps to at least the run's "
-                                "steps to export it")
+        held = held or span > p["total_steps"]
+    return out.replace("L.OneCycleLR(", "OneCycleLRHeld(") if held else out
+
+
+_ONE_CYCLE_HELD = '''
+class OneCycleLRHeld(L.OneCycleLR):
+    """torch's OneCycleLR, held at its last rate (and momentum) from total_steps on, as the studio
+    draws it (torch raises when stepped past total_steps)."""
+
+    def step(self, epoch=None):
+        if self.last_epoch + 1 < self.total_steps:
+            super().step()
+'''
+
+
+def _torch_scheduler_links(run: RunConfig, problem: Problem | None = None) -> str:
+    lr = run.params["lr"]
+    links = [(run.schedule.id, run.schedule_params), *((c.spec.id, c.params) for c in run.chain)]
     if run.chain:
         subs = [_one_torch_scheduler(sid, p, lr) or "L.ConstantLR(opt, factor=1.0, total_iters=0)" for sid, p in links]
         milestones = [c.milestone for c in run.chain]
@@ -889,6 +907,8 @@ def torch_script(problem: Problem) -> str:
         if helper:
             helpers[helper] = helper
         sched = _torch_scheduler(run, problem)
+        if "OneCycleLRHeld(" in sched:
+            helpers[_ONE_CYCLE_HELD] = _ONE_CYCLE_HELD
         clip = ", ".join(f"{v!r}" if v else "None" for v in run.clip)
         if dataset:
             run_lines.append(f"    ({run.label!r}, lambda p: {ctor},\n"

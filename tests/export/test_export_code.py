@@ -230,11 +230,15 @@ def test_round_trip_schedules_that_read_the_run(client, py) -> None:
     _compare(client, body, py)
 
 
-def test_one_cycle_past_its_total_steps_says_why(client) -> None:
+def test_one_cycle_past_its_total_steps_is_held(client) -> None:
+    """torch's OneCycleLR raises after total_steps; the studio holds its last rate: the script's
+    OneCycleLRHeld (written only when a cycle is that short; round trip below)."""
     body = {"surface": "round_bowl", "steps": 300,
             "runs": [{"optimizer": "adam", "schedule": {"name": "one_cycle", "params": {"total_steps": 100}}}]}
     ex = client.post("/api/v1/export", json=body).json()
-    assert ex["torch"] is None and "total_steps" in ex["notes"]["torch"]
+    assert "class OneCycleLRHeld(L.OneCycleLR)" in ex["torch"] and "torch" not in ex["notes"]
+    body["steps"] = 100
+    assert "OneCycleLRHeld" not in client.post("/api/v1/export", json=body).json()["torch"]
 
 
 def test_label_cannot_escape_its_literal(client) -> None:
@@ -455,10 +459,29 @@ def test_round_trip_cycled_momentum_and_warm_up_before_one_cycle(client, py) -> 
                                                       "anneal_strategy": "linear"}, "warmup_steps": 5}},
     ]
     _compare(client, {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 200, "seed": 2, "runs": runs}, py)
-    too_short = {"surface": "round_bowl", "steps": 200, "runs": [
-        {"optimizer": "adam", "schedule": {"name": "one_cycle", "params": {"total_steps": 180}, "warmup_steps": 19}}]}
-    ex = client.post("/api/v1/export", json=too_short).json()
-    assert ex["torch"] is None and "total_steps" in ex["notes"]["torch"]
+
+
+def test_round_trip_one_cycle_held_past_total_steps(client, py) -> None:
+    """Cycles shorter than the run (alone, after a warm-up, inside a chain and as its last link): the
+    rate and the cycled momentum stay at their last values, as the studio draws them."""
+    runs = [
+        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "short",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 100, "cycle_momentum": True}}},
+        {"optimizer": "sgd", "params": {"lr": 0.002, "momentum": 0.9}, "label": "short, warm-up",
+         "schedule": {"name": "one_cycle", "params": {"total_steps": 120, "cycle_momentum": True, "three_phase": True},
+                      "warmup_steps": 20}},
+        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "short inside a chain",
+         "schedule": {"name": "constant_factor", "params": {"factor": 0.5, "total_iters": 10},
+                      "chain": [{"milestone": 10, "name": "one_cycle", "params": {"total_steps": 50}},
+                                {"milestone": 150, "name": "exponential", "params": {"gamma": 0.97}}]}},
+        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "short, last link",
+         "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 10},
+                      "chain": [{"milestone": 10, "name": "one_cycle", "params": {"total_steps": 60}}]}},
+    ]
+    body = {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 200, "seed": 2, "runs": runs}
+    lrs = client.post("/api/v1/trajectories", json=body).json()["runs"][0]["lr"]
+    assert len(set(lrs[99:])) == 1 and len(set(lrs[:99])) > 50  # held after the cycle
+    _compare(client, body, py)
 
 
 def test_round_trip_lbfgs_and_newton_on_data_sets(client, py) -> None:
