@@ -772,6 +772,8 @@ _MAIN = [
     "        for r in results:",
     '            print(f"{r[\'label\']}: {r[\'status\']} after {r[\'steps_taken\']} steps at '
     '({r[\'x\'][-1]:.6g}, {r[\'y\'][-1]:.6g}), loss {r[\'loss\'][-1]:.6g}")',
+    '            if "average" in r:  # ASGD, Schedule-Free: the averaged iterate, the point to evaluate',
+    '                print(f"  averaged iterate at ({r[\'average\'][\'x\'][-1]:.6g}, {r[\'average\'][\'y\'][-1]:.6g})")',
     "",
 ]
 

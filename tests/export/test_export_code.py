@@ -508,3 +508,13 @@ def test_round_trip_lbfgs_and_newton_on_data_sets(client, py) -> None:
         {"optimizer": "lbfgs", "params": {"lr": 0.3, "line_search_fn": "none", "max_iter": 1}, "batch_size": 20},
     ]
     _compare_evals(client, {"surface": "logistic_regression", "steps": 30, "seed": 5, "tolerance": 1e-6, "runs": log}, py)
+
+
+def test_printed_summary_shows_the_averaged_iterate(client, py) -> None:
+    """Without --json the script prints each run's end point, and for ASGD and Schedule-Free the
+    averaged iterate (the point to evaluate) under it."""
+    body = {"surface": "round_bowl", "steps": 20, "runs": [{"optimizer": "asgd"}, {"optimizer": "gd"},
+                                                          {"optimizer": "schedule_free_adamw"}]}
+    script = client.post("/api/v1/export", json=body).json()["torch"]
+    lines = subprocess.run([py, "-"], input=script, capture_output=True, text=True, timeout=120).stdout.splitlines()
+    assert [line.startswith("  averaged iterate at (") for line in lines] == [False, True, False, False, True]
