@@ -14,7 +14,13 @@ says so in ``notes`` and the script is ``null``.
 Dataset surfaces (both scripts): the script makes the same data and mini-batch order (the
 engine's own generator function and ``BatchOrder``, copied into it) and steps each scheduler after
 every update or after each epoch's last one (``per``); ReduceLROnPlateau gets the full-data loss
-at the new point, as in the engine (`app.engine.feedback`).
+at the new point, as in the engine (`app.engine.feedback`). L-BFGS and damped Newton take every
+closure call of an update on that update's mini-batch (Newton's Hessian there: the engine's central
+differences of the mini-batch gradient).
+
+Optimizers torch.optim has not (the course's EWA momentum, Adam without bias correction, damped
+Newton, optax's Lion, Schedule-Free AdamW and Polyak step size) are small ``torch.optim.Optimizer``
+classes written into the script when used, with the engine's formulas in its order of operations.
 """
 
 from __future__ import annotations
@@ -135,15 +141,16 @@ def surface_tree(problem: Problem) -> Node:
 _EWA_MOMENTUM = '''
 class EWAMomentum(torch.optim.Optimizer):
     """The course's momentum (torch has no such form): v <- beta*v + (1 - beta)*g,
-    theta <- theta - lr*v, or lr*v/(1 - beta^t) with bias correction."""
+    theta <- theta - lr*v, or lr*v/(1 - beta^t) with bias correction. beta is the group's
+    "momentum", the value OneCycleLR(cycle_momentum=True) cycles."""
 
-    def __init__(self, params, lr, beta, bias_correction):
-        super().__init__(params, dict(lr=lr, beta=beta, bias_correction=bias_correction))
+    def __init__(self, params, lr, momentum, bias_correction):
+        super().__init__(params, dict(lr=lr, momentum=momentum, bias_correction=bias_correction))
 
     @torch.no_grad()
-    def step(self):
+    def step(self, closure=None):
         for group in self.param_groups:
-            beta = group["beta"]
+            beta = group["momentum"]
             for p in group["params"]:
                 st = self.state[p]
                 if not st:
@@ -164,7 +171,7 @@ class AdamNoBiasCorrection(torch.optim.Optimizer):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, amsgrad=amsgrad, weight_decay=weight_decay))
 
     @torch.no_grad()
-    def step(self):
+    def step(self, closure=None):
         for group in self.param_groups:
             (b1, b2), lr = group["betas"], group["lr"]
             for p in group["params"]:
@@ -182,10 +189,105 @@ class AdamNoBiasCorrection(torch.optim.Optimizer):
 '''
 
 
+_LION = '''
+class Lion(torch.optim.Optimizer):
+    """Lion as optax.lion (torch.optim has none): c = (1 - b1)*g + b1*m; m <- (1 - b2)*g + b2*m;
+    theta <- theta - lr*(sign(c) + wd*theta). Every axis moves by lr (plus the decay) each step."""
+
+    def __init__(self, params, lr, betas, weight_decay):
+        super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            (b1, b2), lr = group["betas"], group["lr"]
+            for p in group["params"]:
+                st = self.state[p]
+                if not st:
+                    st["m"] = torch.zeros_like(p)
+                c = (1.0 - b1) * p.grad + b1 * st["m"]
+                st["m"] = (1.0 - b2) * p.grad + b2 * st["m"]
+                p.add_(-lr * (torch.sign(c) + group["weight_decay"] * p))
+'''
+
+_SCHEDULE_FREE = '''
+class ScheduleFreeAdamW(torch.optim.Optimizer):
+    """Schedule-Free AdamW as optax.contrib.schedule_free_adamw, its operations in its order
+    (torch.optim has none; the schedulefree package folds Adam's bias correction into the rate and
+    the weights, so its path differs). The parameter is y, where the gradient is taken:
+      z <- z - lr*(g/(sqrt(nu_hat) + eps) + wd*y),  nu <- b2*nu + (1 - b2)*g^2,
+      x <- (1 - c)*x + c*z,  c = w/sum(w),  w = (largest lr so far)^power,
+      y <- b1*x + (1 - b1)*z.
+    x, the average to evaluate, is state["x"]; like optax it is recomputed from y and z each step."""
+
+    def __init__(self, params, lr, betas, eps, weight_decay, weight_lr_power):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      weight_lr_power=weight_lr_power))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            (b1, b2), lr, eps, wd = group["betas"], group["lr"], group["eps"], group["weight_decay"]
+            for y in group["params"]:
+                st = self.state[y]
+                if not st:
+                    st.update(t=0, z=y.detach().clone(), nu=torch.zeros_like(y), wsum=0.0, lr_max=0.0)
+                st["lr_max"] = max(st["lr_max"], lr)
+                weight = st["lr_max"] ** group["weight_lr_power"]
+                total = st["wsum"] + weight
+                # jnp.nan_to_num(0/0 or inf/inf, nan=0); a nan weight stays nan
+                c = 0.0 if total == 0.0 or (math.isinf(weight) and math.isinf(total)) else weight / total
+                g, z = y.grad, st["z"]
+                st["nu"] = (1.0 - b2) * (g * g) + b2 * st["nu"]
+                nu_hat = st["nu"] / (1.0 - b2 ** float(st["t"] + 1))
+                u = 1.0 / (nu_hat.sqrt() + eps) * g
+                if wd != 0.0:
+                    u = u + wd * y
+                z_new = z + -lr * u
+                x = (1.0 - c) * ((y - (1.0 - b1) * z) / b1) + c * z_new
+                y_new = b1 * x + (1.0 - b1) * z_new
+                y.add_(y_new - y)
+                st.update(t=st["t"] + 1, z=z_new, wsum=total, x=x)
+'''
+
+_POLYAK = '''
+class PolyakSGD(torch.optim.Optimizer):
+    """SGD with the Polyak step size as optax.polyak_sgd (torch.optim has none):
+    theta <- theta + gamma*(-lr*g),  gamma = min((f(theta) - f_min)/(|lr*g|^2 + eps), max_lr),
+    lr the schedule's (optax's scaling); sps+: the gap's positive part; gamma = 0 where
+    |lr*g|^2 + eps <= the float64 epsilon. step(closure): the closure returns f at the current
+    point. The rate used, lr*gamma (the studio's lr chart), is left in param_groups[0]["effective_lr"]."""
+
+    def __init__(self, params, lr, max_lr, f_min, eps, plus):
+        super().__init__(params, dict(lr=lr, max_lr=max_lr, f_min=f_min, eps=eps, plus=plus))
+
+    @torch.no_grad()
+    def step(self, closure):
+        with torch.enable_grad():
+            loss = closure()
+        group = self.param_groups[0]
+        p, s = group["params"][0], group["lr"]
+        u = -s * p.grad
+        n2 = (u[0] * u[0] + u[1] * u[1]).item()
+        gap = loss.item() - group["f_min"]
+        if group["plus"] and gap < 0.0:
+            gap = 0.0
+        if n2 + group["eps"] <= 2.220446049250313e-16:
+            gamma = 0.0
+        else:
+            gamma = gap / (n2 + group["eps"])
+            if not gamma <= group["max_lr"]:  # jnp.minimum (nan kept)
+                gamma = group["max_lr"] if gamma == gamma else gamma
+        p.add_(gamma * u)
+        group["effective_lr"] = s * gamma
+        return loss
+'''
+
+
 def _torch_momentum(p: dict[str, Any]) -> tuple[str, str | None]:
     if p["variant"] == "classic":
         return f"torch.optim.SGD([p], lr={p['lr']!r}, momentum={p['beta']!r})", None
-    return f"EWAMomentum([p], lr={p['lr']!r}, beta={p['beta']!r}, bias_correction={bool(p['bias_correction'])!r})", _EWA_MOMENTUM
+    return f"EWAMomentum([p], lr={p['lr']!r}, momentum={p['beta']!r}, bias_correction={bool(p['bias_correction'])!r})", _EWA_MOMENTUM
 
 
 def _torch_adam(p: dict[str, Any], wd: float | None) -> tuple[str, str | None]:
@@ -212,6 +314,8 @@ class DampedNewton(torch.optim.Optimizer):
 
     def __init__(self, params, lr=1.0, damping=0.0):
         super().__init__(params, {"lr": lr, "damping": damping})
+        # the Hessian at a point (a tensor of 2): exact, of f (the run sets its own on a data set)
+        self.hessian = lambda v: torch.autograd.functional.hessian(lambda w: f(w[0], w[1]), v)
 
     @torch.no_grad()
     def step(self, closure):
@@ -219,7 +323,7 @@ class DampedNewton(torch.optim.Optimizer):
             loss = closure()
         group = self.param_groups[0]
         p, lam = group["params"][0], group["damping"]
-        h = torch.autograd.functional.hessian(lambda v: f(v[0], v[1]), p.detach().clone())
+        h = self.hessian(p.detach().clone())
         a, b, c = h[0, 0].item(), h[0, 1].item(), h[1, 1].item()
         gx, gy = p.grad[0].item(), p.grad[1].item()
         A, C = a + lam, c + lam
@@ -239,6 +343,9 @@ class DampedNewton(torch.optim.Optimizer):
 
 CLOSURE_OPTIMIZERS = (torch.optim.LBFGS, DampedNewton)
 _run_each_update = run
+'''
+
+_CLOSURE_RUN = '''
 
 
 def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=None):
@@ -306,6 +413,94 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
     return out
 '''
 
+_DATASET_CLOSURE_RUN = '''
+def batch_hessian(idx):
+    """The Hessian of the cost on the samples idx as the studio takes it on a data set: central
+    differences of the mini-batch gradient, step 1e-5*max(1, |theta_i|), symmetrised."""
+    def grad(w, b):  # in NumPy, the studio's own formula (the same bits: the differences divide by 2e-5)
+        x, y = _data.x[idx], _data.y[idx]
+        r = RESIDUAL(w, b, x, y)
+        return float(np.mean(r * x)), float(np.mean(r))
+
+    def hessian(v):
+        x, y = v[0].item(), v[1].item()
+        hx, hy = 1e-5 * max(1.0, abs(x)), 1e-5 * max(1.0, abs(y))
+        (gxp, gyp), (gxm, gym) = grad(x + hx, y), grad(x - hx, y)
+        (gxq, gyq), (gxn, gyn) = grad(x, y + hy), grad(x, y - hy)
+        b = 0.5 * ((gyp - gym) / (2 * hx) + (gxq - gxn) / (2 * hy))
+        return torch.tensor([[(gxp - gxm) / (2 * hx), b], [b, (gyq - gyn) / (2 * hy)]])
+    return hessian
+
+
+def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
+    """L-BFGS and damped Newton on a data set: one update is one opt.step(closure) call, every call
+    of its closure on the same mini-batch (recorded in out["evals"]: the batch cost there). Other
+    optimizers: the loop above."""
+    p = torch.tensor(START, requires_grad=True)
+    opt = make_optimizer(p)
+    if not isinstance(opt, CLOSURE_OPTIMIZERS):
+        return _run_each_update(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value, clip_norm)
+    sched = make_scheduler(opt)
+    order = BatchOrder(M, batch_size, SEED)
+    every = order.per_epoch if per_epoch else 1
+    out = {"x": [START[0]], "y": [START[1]], "loss": [loss_on(p, None).item()], "lr": [], "grad_norm": [],
+           "batch_loss": []}
+    evals = {"step": [], "x": [], "y": [], "loss": []}
+    status = "max_steps"
+    for t in range(STEPS + 1):
+        if TOLERANCE > 0:
+            opt.zero_grad()
+            loss_on(p, None).backward()
+            if p.grad.norm().item() < TOLERANCE:
+                status = "converged"  # the full-data gradient
+                break
+        if t == STEPS:
+            break
+        idx = order.indices(t)
+        if isinstance(opt, DampedNewton):
+            opt.hessian = batch_hessian(idx)
+        first = []
+        mark = len(evals["x"])
+
+        def closure():
+            opt.zero_grad()
+            cost = loss_on(p, idx)
+            cost.backward()
+            if clip_value is not None:
+                torch.nn.utils.clip_grad_value_([p], clip_value)
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_([p], clip_norm)
+            for key, v in (("step", t), ("x", p[0].item()), ("y", p[1].item()), ("loss", cost.item())):
+                evals[key].append(v)
+            if not first:
+                first.append((cost.item(), p.grad.clone()))
+            return cost
+
+        lr = opt.param_groups[0]["lr"]
+        before = p.detach().clone()
+        opt.step(closure)
+        new_loss = loss_on(p, None).item()
+        if not (math.isfinite(new_loss) and math.isfinite(first[0][0]) and p.detach().abs().max().item() <= BOUND):
+            status = "converged" if bool((first[0][1] == 0).all()) else "diverged"
+            with torch.no_grad():
+                p.copy_(before)
+            for values in evals.values():
+                del values[mark:]
+            break
+        if sched is not None and (t + 1) % every == 0:
+            step_scheduler(sched, new_loss)
+        out["lr"].append(lr)
+        out["grad_norm"].append(first[0][1].norm().item())
+        out["batch_loss"].append(first[0][0])
+        out["x"].append(p[0].item())
+        out["y"].append(p[1].item())
+        out["loss"].append(new_loss)
+    out["status"], out["steps_taken"] = status, len(out["lr"])
+    if isinstance(opt, torch.optim.LBFGS):
+        out["evals"] = evals
+    return out
+'''
+
 
 TORCH_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], tuple[str, str | None]]] = {
     "gd": lambda p: (f"torch.optim.SGD([p], lr={p['lr']!r})", None),
@@ -360,15 +555,26 @@ TORCH_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], tuple[str, str | None]]] 
         _TORCH_CLOSURE,
     ),
     "newton": lambda p: (f"DampedNewton([p], lr={p['lr']!r}, damping={p['damping']!r})", _TORCH_CLOSURE),
+    # optax's, written as small torch.optim.Optimizer classes (the engine's formulas, in its order)
+    "lion": lambda p: (
+        f"Lion([p], lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), weight_decay={p['weight_decay']!r})",
+        _LION,
+    ),
+    "schedule_free_adamw": lambda p: (
+        f"ScheduleFreeAdamW([p], lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), eps={p['eps']!r}, "
+        f"weight_decay={p['weight_decay']!r}, weight_lr_power={p['weight_lr_power']!r})",
+        _SCHEDULE_FREE,
+    ),
+    "polyak_sgd": lambda p: (
+        f"PolyakSGD([p], lr={p['lr']!r}, max_lr={p['max_learning_rate']!r}, f_min={p['f_min']!r}, eps={p['eps']!r}, "
+        f"plus={p['variant'] == 'sps+'!r})",
+        _POLYAK,
+    ),
 }
 
-# optimizers torch.optim has not: why there is no PyTorch script (the optax script reproduces them)
-TORCH_REFUSED: dict[str, str] = {
-    "lion": "torch.optim has no Lion; use the optax script",
-    "schedule_free_adamw": "torch.optim has no Schedule-Free AdamW (the schedulefree package's AdamWScheduleFree "
-    "folds Adam's bias correction into the lr and the averaging weights, so its path differs); use the optax script",
-    "polyak_sgd": "torch.optim has no Polyak step size (it needs the loss at every step); use the optax script",
-}
+# registered optimizers the PyTorch script cannot reproduce, with the reason (none today: optax's
+# Lion, Schedule-Free AdamW and Polyak step size are small Optimizer classes in the script above)
+TORCH_REFUSED: dict[str, str] = {}
 
 
 # --- schedules ---------------------------------------------------------------------------------
@@ -428,22 +634,36 @@ def _one_torch_scheduler(spec_id: str, params: dict[str, Any], lr: float) -> str
 
 
 def _torch_scheduler(run: RunConfig, problem: Problem | None = None) -> str:
-    lr = run.params["lr"]
+    """The scheduler expression over ``opt``. A OneCycleLR that would run past its total_steps (torch
+    raises there; the studio holds the last rate and momentum) is the script's ``OneCycleLRHeld``."""
+    out = _torch_scheduler_links(run, problem)
+    held = False
     links = [(run.schedule.id, run.schedule_params), *((c.spec.id, c.params) for c in run.chain)]
     starts = [0, *(c.milestone for c in run.chain)]
     for (sid, p), begin, end in zip(links, starts, [*starts[1:], None], strict=True):
         if problem is None or sid != "one_cycle":
             continue
         span = (end if end is not None else math.ceil(problem.steps / _updates(problem, run))) - begin
-        if span > p["total_steps"]:
-            raise NotExportable("torch's OneCycleLR raises after total_steps: set total_steps to at least the run's "
-                                "steps to export it")
-        if sid == "one_cycle" and run.warmup_steps:
-            raise NotExportable("torch's OneCycleLR resets the warm-up's start rate to lr/div_factor: chain a 'linear' "
-                                "schedule before it instead of a warm-up to export it")
-    if run.schedule_params.get("cycle_momentum") and run.optimizer.id == "momentum" and run.params["variant"] != "classic":
-        raise NotExportable("torch has no momentum to cycle in the course's ewa momentum: use variant 'classic' "
-                            "(torch SGD) to export it")
+        if begin == 0:
+            span -= run.warmup_steps  # the cycle starts after the warm-up
+        held = held or span > p["total_steps"]
+    return out.replace("L.OneCycleLR(", "OneCycleLRHeld(") if held else out
+
+
+_ONE_CYCLE_HELD = '''
+class OneCycleLRHeld(L.OneCycleLR):
+    """torch's OneCycleLR, held at its last rate (and momentum) from total_steps on, as the studio
+    draws it (torch raises when stepped past total_steps)."""
+
+    def step(self, epoch=None):
+        if self.last_epoch + 1 < self.total_steps:
+            super().step()
+'''
+
+
+def _torch_scheduler_links(run: RunConfig, problem: Problem | None = None) -> str:
+    lr = run.params["lr"]
+    links = [(run.schedule.id, run.schedule_params), *((c.spec.id, c.params) for c in run.chain)]
     if run.chain:
         subs = [_one_torch_scheduler(sid, p, lr) or "L.ConstantLR(opt, factor=1.0, total_iters=0)" for sid, p in links]
         milestones = [c.milestone for c in run.chain]
@@ -455,7 +675,10 @@ def _torch_scheduler(run: RunConfig, problem: Problem | None = None) -> str:
     warm = f"L.LinearLR(opt, start_factor={1.0 / w!r}, end_factor=1.0, total_iters={w - 1})"
     if main is None:
         main = "L.ConstantLR(opt, factor=1.0, total_iters=0)"
-    return f"L.SequentialLR(opt, [{warm}, {main}], milestones=[{w}])"
+    out = f"L.SequentialLR(opt, [{warm}, {main}], milestones=[{w}])"
+    if run.schedule.id == "one_cycle":  # OneCycleLR writes its start rate into the group: the warm-up's first
+        out = f"starting_at({out}, {lr!r} * {1.0 / w!r})"
+    return out
 
 
 _STEP_SCHEDULER = '''
@@ -465,6 +688,26 @@ def step_scheduler(sched, loss):
         sched.step(loss)
     else:
         sched.step()
+
+
+def starting_at(sched, lr):
+    """The scheduler with the first rate set to lr: torch's OneCycleLR writes its own start rate,
+    max_lr/div_factor, as the group's initial_lr, and SequentialLR would start a warm-up before it
+    from that (the warm-up's LinearLR then goes on from the group's rate)."""
+    for group in sched.optimizer.param_groups:
+        group["lr"] = lr
+    return sched
+
+
+def record_average(out, opt, p):
+    """The averaged iterate after an update, where the optimizer keeps one (ASGD's ax,
+    Schedule-Free's x): drawn as a thin path beside the run's, out["average"]."""
+    st = opt.state[p]
+    avg = st["x"] if "x" in st else st.get("ax")
+    if avg is not None:
+        out.setdefault("average", {"x": [], "y": []})
+        out["average"]["x"].append(avg[0].item())
+        out["average"]["y"].append(avg[1].item())
 '''
 
 _TORCH_LOOP = '''
@@ -496,7 +739,8 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
             torch.nn.utils.clip_grad_norm_([p], clip_norm)
         lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
         before = p.detach().clone()
-        opt.step()
+        opt.step(lambda: loss)  # the loss at the current point: the Polyak step size reads it, the others ignore it
+        lr = opt.param_groups[0].get("effective_lr", lr)  # Polyak: the rate it used
         new_loss = f(p[0], p[1]).item()
         if sched is not None:
             step_scheduler(sched, new_loss)
@@ -509,6 +753,7 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
         out["grad_norm"].append(gnorm)
         out["x"].append(p[0].item())
         out["y"].append(p[1].item())
+        record_average(out, opt, p)
     out["status"], out["steps_taken"] = status, len(out["lr"])
     return out
 '''
@@ -524,6 +769,8 @@ _MAIN = [
     "        for r in results:",
     '            print(f"{r[\'label\']}: {r[\'status\']} after {r[\'steps_taken\']} steps at '
     '({r[\'x\'][-1]:.6g}, {r[\'y\'][-1]:.6g}), loss {r[\'loss\'][-1]:.6g}")',
+    '            if "average" in r:  # ASGD, Schedule-Free: the averaged iterate, the point to evaluate',
+    '                print(f"  averaged iterate at ({r[\'average\'][\'x\'][-1]:.6g}, {r[\'average\'][\'y\'][-1]:.6g})")',
     "",
 ]
 
@@ -537,6 +784,10 @@ _MAIN = [
 DATASET_LOSSES: dict[str, str] = {  # the batch cost of each dataset surface's model, over tensors x, y
     "linear_regression": "0.5 * torch.mean((w * x + b - y) ** 2)",
     "logistic_regression": "torch.mean(torch.logaddexp(torch.zeros_like(x), w * x + b) - y * (w * x + b))",
+}
+DATASET_RESIDUALS: dict[str, str] = {  # the cost's derivative in the model's output, in NumPy (as app.engine.datasets)
+    "linear_regression": "w * x + b - y",
+    "logistic_regression": "np.exp(w * x + b - np.logaddexp(0.0, w * x + b)) - y",
 }
 _DATASET_MAKERS = {"linear_regression": "_linear_data", "logistic_regression": "_logistic_data"}
 
@@ -590,12 +841,13 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
         out["x"].append(p[0].item())
         out["y"].append(p[1].item())
         out["loss"].append(new_loss)
+        record_average(out, opt, p)
     out["status"], out["steps_taken"] = status, len(out["lr"])
     return out
 '''
 
 
-def _dataset_source(problem: Problem) -> list[str]:
+def _dataset_source(problem: Problem, newton: bool = False) -> list[str]:
     """The data, the batch order and the loss of a dataset surface, as script lines."""
     import inspect
 
@@ -627,6 +879,13 @@ def _dataset_source(problem: Problem) -> list[str]:
         f"    return {DATASET_LOSSES[s.id]}",
         "",
         "",
+        *([
+            "def RESIDUAL(w, b, x, y):",
+            "    # dJ/dw = mean(RESIDUAL*x), dJ/db = mean(RESIDUAL) (NumPy, for damped Newton's Hessian)",
+            f"    return {DATASET_RESIDUALS[s.id]}",
+            "",
+            "",
+        ] if newton else []),
         *inspect.getsource(BatchOrder).strip("\n").splitlines(),
         "",
     ]
@@ -644,11 +903,11 @@ def torch_script(problem: Problem) -> str:
             raise NotExportable(f"no PyTorch script for {oid!r}: {TORCH_REFUSED[oid]}" if oid in TORCH_REFUSED
                                 else f"no PyTorch counterpart for the optimizer {oid!r} in the exporter yet")
         ctor, helper = make(run.params)
-        if helper is _TORCH_CLOSURE and dataset:
-            raise NotExportable(f"{run.optimizer.id} on a data set is not exported yet (its closure loop draws no mini-batches)")
         if helper:
             helpers[helper] = helper
         sched = _torch_scheduler(run, problem)
+        if "OneCycleLRHeld(" in sched:
+            helpers[_ONE_CYCLE_HELD] = _ONE_CYCLE_HELD
         clip = ", ".join(f"{v!r}" if v else "None" for v in run.clip)
         if dataset:
             run_lines.append(f"    ({run.label!r}, lambda p: {ctor},\n"
@@ -682,7 +941,7 @@ def torch_script(problem: Problem) -> str:
         f"BOUND = {problem.surface.bound!r}  # leaving |x|, |y| <= BOUND counts as diverged",
         "",
         "",
-        *(_dataset_source(problem)[:-1] if dataset else [
+        *(_dataset_source(problem, any(r.optimizer.id == "newton" for r in problem.runs))[:-1] if dataset else [
             "def f(x, y):",
             f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
             f"    return {python_source(tree, 0)}",
@@ -696,7 +955,9 @@ def torch_script(problem: Problem) -> str:
         _DATASET_LOOP.strip("\n") if dataset else _TORCH_LOOP.strip("\n"),
         "",
         "",
-        *([*_TORCH_CLOSURE.strip("\n").splitlines(), "", ""] if _TORCH_CLOSURE in helpers else []),
+        *([*_TORCH_CLOSURE.strip("\n").splitlines(), "", "",
+           *(_DATASET_CLOSURE_RUN if dataset else _CLOSURE_RUN).strip("\n").splitlines(), "", ""]
+          if _TORCH_CLOSURE in helpers else []),
         "# (label, optimizer, scheduler, batch size, scheduler per epoch, clip by value, clip by norm)" if dataset else
         "# (label, optimizer, scheduler, gradient noise std, clip by value, clip by norm)",
         "RUNS = [",
