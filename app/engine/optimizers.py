@@ -388,7 +388,7 @@ def schedule_free_adamw(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay:
     Where the PyTorch ``schedulefree`` package (AdamWScheduleFree) differs: it folds Adam's bias
     correction √(1−β₂ᵗ) into lr (and so into the weights wₜ and lr_max), has its own built-in
     warm-up, an extra (t+1)ʳ factor in the weights (r = 0 by default), and keeps y in the model
-    between train() and eval() calls. The paper writes cₜ₊₁ = 1/(t+1) (uniform weights).
+    between its train and evaluation modes. The paper writes cₜ₊₁ = 1/(t+1) (uniform weights).
     """
     sf = _py(rules.sfree)
 

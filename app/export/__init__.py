@@ -847,8 +847,10 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
 '''
 
 
-def _dataset_source(problem: Problem, newton: bool = False) -> list[str]:
-    """The data, the batch order and the loss of a dataset surface, as script lines."""
+def _dataset_source(problem: Problem, newton: bool = False, lib: str = "torch") -> list[str]:
+    """The data, the batch order and the loss of a dataset surface, as script lines: the engine's
+    own generator and `BatchOrder` copied by inspect, a checksum of the data, the loss over torch
+    tensors (``lib="torch"``) or JAX arrays (``lib="jnp"``, the optax script)."""
     import inspect
 
     from app.engine import datasets
@@ -856,9 +858,11 @@ def _dataset_source(problem: Problem, newton: bool = False) -> list[str]:
     s = problem.surface
     assert isinstance(s, DatasetSurface)
     if s.id not in DATASET_LOSSES or getattr(s.model, "l2", 0.0):
-        raise NotExportable(f"no torch loss for the dataset surface {s.id!r} in the exporter yet")
+        what = "torch" if lib == "torch" else "optax"
+        raise NotExportable(f"no {what} loss for the dataset surface {s.id!r} in the exporter yet")
     maker = _DATASET_MAKERS[s.id]
     data = s.model.data
+    arrays = "torch.from_numpy" if lib == "torch" else "jnp.asarray"
     return [
         f"DATA_SEED = {datasets.DATA_SEED!r}  # fixed: the data set is part of the surface",
         'Data = collections.namedtuple("Data", "x y")',
@@ -870,13 +874,13 @@ def _dataset_source(problem: Problem, newton: bool = False) -> list[str]:
         f"_data = {maker}()",
         f"assert abs(float(_data.x.sum()) - {float(data.x.sum())!r}) < 1e-9 and "
         f"abs(float(_data.y.sum()) - {float(data.y.sum())!r}) < 1e-9, \"this NumPy draws other data\"",
-        "X, Y = torch.from_numpy(_data.x), torch.from_numpy(_data.y)",
+        f"X, Y = {arrays}(_data.x), {arrays}(_data.y)",
         "M = X.shape[0]",
         "",
         "",
         "def LOSS(w, b, x, y):",
         f"    # {json.dumps(s.formula, ensure_ascii=True)}",
-        f"    return {DATASET_LOSSES[s.id]}",
+        f"    return {DATASET_LOSSES[s.id] if lib == 'torch' else DATASET_LOSSES[s.id].replace('torch.', 'jnp.')}",
         "",
         "",
         *([
@@ -1341,43 +1345,6 @@ class _Name(str):
         return str(self)
 
 
-def _optax_dataset_source(problem: Problem) -> list[str]:
-    """The data, the batch order and the loss of a dataset surface (the engine's own generator and
-    BatchOrder, copied by inspect, as in the PyTorch script), over JAX arrays."""
-    import inspect
-
-    from app.engine import datasets
-
-    s = problem.surface
-    assert isinstance(s, DatasetSurface)
-    if s.id not in DATASET_LOSSES or getattr(s.model, "l2", 0.0):
-        raise NotExportable(f"no loss for the dataset surface {s.id!r} in the optax exporter yet")
-    maker = _DATASET_MAKERS[s.id]
-    data = s.model.data
-    return [
-        f"DATA_SEED = {datasets.DATA_SEED!r}  # fixed: the data set is part of the surface",
-        'Data = collections.namedtuple("Data", "x y")',
-        "",
-        "",
-        *inspect.getsource(getattr(datasets, maker)).strip("\n").splitlines(),
-        "",
-        "",
-        f"_data = {maker}()",
-        (f"assert abs(float(_data.x.sum()) - {float(data.x.sum())!r}) < 1e-9 and "
-         f"abs(float(_data.y.sum()) - {float(data.y.sum())!r}) < 1e-9, \"this NumPy draws other data\""),
-        "X, Y = jnp.asarray(_data.x), jnp.asarray(_data.y)",
-        "M = X.shape[0]",
-        "",
-        "",
-        "def LOSS(w, b, x, y):",
-        f"    # {json.dumps(s.formula, ensure_ascii=True)}",
-        f"    return {DATASET_LOSSES[s.id].replace('torch.', 'jnp.')}",
-        "",
-        "",
-        *inspect.getsource(BatchOrder).strip("\n").splitlines(),
-    ]
-
-
 def _optax_run_line(problem: Problem, run: RunConfig, dataset: bool) -> str:
     from app.engine import feedback
 
@@ -1454,7 +1421,7 @@ def optax_script(problem: Problem) -> str:
         f"BOUND = {problem.surface.bound!r}  # leaving |x|, |y| <= BOUND counts as diverged",
         "",
         "",
-        *(_optax_dataset_source(problem) if dataset else [
+        *(_dataset_source(problem, lib="jnp")[:-1] if dataset else [
             "def f(x, y):",
             f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
             f"    return {python_source(tree, 1)}",
