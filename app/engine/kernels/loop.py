@@ -243,13 +243,15 @@ def _lanes(kind: int, t: int, W: np.ndarray, m: int) -> None:
         h = (W[W_H + l], W[W_H + BLOCK + l], W[W_H + 2 * BLOCK + l], W[W_H + 3 * BLOCK + l],
              W[W_H + 4 * BLOCK + l], W[W_H + 5 * BLOCK + l])
         lr, c1, c2 = W[W_LR + l], W[W_C1 + l], W[W_C2 + l]
-        W[W_NX + l], W[W_S + l], W[W_S + BLOCK + l], W[W_S + 2 * BLOCK + l], W[W_MX + l], W[W_EX + l] = update(
+        nx, W[W_S + l], W[W_S + BLOCK + l], W[W_S + 2 * BLOCK + l], mx, ex = update(
             kind, W[W_GX + l], t, W[W_S + l], W[W_S + BLOCK + l], W[W_S + 2 * BLOCK + l], W[W_X + l], lr, h, c1, c2,
             nbmath)
-        (W[W_NY + l], W[W_S + 3 * BLOCK + l], W[W_S + 4 * BLOCK + l], W[W_S + 5 * BLOCK + l], W[W_MY + l],
-         W[W_EY + l]) = (
-            update(kind, W[W_GY + l], t, W[W_S + 3 * BLOCK + l], W[W_S + 4 * BLOCK + l], W[W_S + 5 * BLOCK + l],
-                   W[W_Y + l], lr, h, c1, c2, nbmath))
+        ny, W[W_S + 3 * BLOCK + l], W[W_S + 4 * BLOCK + l], W[W_S + 5 * BLOCK + l], my, ey = update(
+            kind, W[W_GY + l], t, W[W_S + 3 * BLOCK + l], W[W_S + 4 * BLOCK + l], W[W_S + 5 * BLOCK + l],
+            W[W_Y + l], lr, h, c1, c2, nbmath)
+        W[W_NX + l], W[W_NY + l] = nx, ny
+        if m == 1:  # the internals are recorded by single runs only: rows skip their formulas
+            W[W_MX + l], W[W_MY + l], W[W_EX + l], W[W_EY + l] = mx, my, ex, ey
 
 
 @jit_inline
@@ -326,7 +328,7 @@ def steps(
     err = np.zeros(BLOCK, dtype=np.bool_)
     running = np.zeros(BLOCK, dtype=np.bool_)
     ci = np.zeros(BLOCK, dtype=np.int64)
-    W = np.zeros(W_ROWS * BLOCK)
+    W = np.zeros(W_ROWS)  # W_ROWS is already BLOCK rows long
     t = t0
     for b0 in range(r0, r1, BLOCK):
         n = min(BLOCK, r1 - b0)
@@ -369,21 +371,30 @@ def steps(
             # 2. stop, or prepare the update (noise, rate, bias corrections)
             if lanes_fast and t != stop:  # rows: a branch-free pass; exact tests, errors only where flagged
                 near = 0
-                for l in range(BLOCK):
-                    gx, gy = W[W_GX + l], W[W_GY + l]
-                    go = 1.0 if running[l] else 0.0
-                    if formula:
-                        near += go != 0.0 and err[l]
-                    if tol > 0.0:
+                # `&` and `|`, not `and` and `or`: no branches, so the lane loops vectorize
+                if formula:
+                    for l in range(BLOCK):
+                        near += running[l] & err[l]
+                if tol > 0.0:
+                    for l in range(BLOCK):
+                        gx, gy = W[W_GX + l], W[W_GY + l]
                         s = gx * gx + gy * gy
-                        near += go != 0.0 and (s < tt_hi or not (1e-290 < s < 1e290))
-                    W[W_GO + l] = go
-                    if kept:
-                        W[W_HX + l], W[W_HY + l] = gx, gy  # the true gradient, for the exact test
-                    if noisy:
-                        W[W_GX + l] = gx + noise[t, 0]
-                        W[W_GY + l] = gy + noise[t, 1]
-                    if clipping:
+                        near += running[l] & ((s < tt_hi) | (s <= 1e-290) | (s >= 1e290) | (s != s))
+                for l in range(BLOCK):
+                    W[W_GO + l] = 1.0 if running[l] else 0.0
+                if kept:  # the true gradient, for the exact test
+                    for l in range(BLOCK):
+                        W[W_HX + l] = W[W_GX + l]
+                    for l in range(BLOCK):
+                        W[W_HY + l] = W[W_GY + l]
+                if noisy:
+                    nx, ny = noise[t, 0], noise[t, 1]
+                    for l in range(BLOCK):
+                        W[W_GX + l] = W[W_GX + l] + nx
+                    for l in range(BLOCK):
+                        W[W_GY + l] = W[W_GY + l] + ny
+                if clipping:
+                    for l in range(BLOCK):
                         W[W_GX + l], W[W_GY + l] = rules.clip(W[W_GX + l], W[W_GY + l], clip_value, clip_norm, nbmath)
                 if lr_col:
                     for l in range(n):
@@ -478,13 +489,12 @@ def steps(
             bad = 0
             for l in range(width):
                 nx, ny = W[W_NX + l], W[W_NY + l]
-                ok = abs(nx) <= bound and abs(ny) <= bound
-                if check_loss:
-                    ok = ok and math.isfinite(W[W_NF + l])
-                ok = ok and W[W_GO + l] != 0.0
+                go = W[W_GO + l] != 0.0
+                finite = (not check_loss) | (abs(W[W_NF + l]) < math.inf)  # math.isfinite, without a branch
+                ok = (abs(nx) <= bound) & (abs(ny) <= bound) & go & finite
                 W[W_X + l] = nx if ok else W[W_X + l]
                 W[W_Y + l] = ny if ok else W[W_Y + l]
-                bad += W[W_GO + l] != 0.0 and not ok
+                bad += go & (not ok)
             if bad:
                 for l in range(n):
                     if W[W_GO + l] == 0.0 or W[W_X + l] == W[W_NX + l] and W[W_Y + l] == W[W_NY + l]:
@@ -499,7 +509,7 @@ def steps(
                         F[r] = value_at(sid, W[W_X + l], W[W_Y + l])
             if check_loss and not record:  # rows: each lane's last accepted loss (a branch-free pass)
                 for l in range(BLOCK):
-                    W[W_F + l] = W[W_NF + l] if running[l] and W[W_GO + l] != 0.0 else W[W_F + l]
+                    W[W_F + l] = W[W_NF + l] if running[l] & (W[W_GO + l] != 0.0) else W[W_F + l]
             if record:
                 for l in range(n):
                     if not running[l] or W[W_GO + l] == 0.0:
