@@ -89,7 +89,8 @@ def create_app() -> FastAPI:
 
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)  # not event streams
     # small trajectory requests: the same answer without the framework's per-request layers (app/api/fast.py)
-    app.add_middleware(FastTrajectories, gzip_min_bytes=GZIP_MIN_BYTES, gzip_level=GZIP_LEVEL)
+    app.add_middleware(FastTrajectories, gzip_min_bytes=GZIP_MIN_BYTES, gzip_level=GZIP_LEVEL,
+                       cache_bytes=settings.answer_cache_bytes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     app.add_middleware(SlowReaders, write_timeout=settings.write_timeout)
     app.add_middleware(RequestDeadline)  # the time limit counts from the request's arrival

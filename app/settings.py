@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     body_timeout: float = Field(30.0, gt=0)  # seconds for a request's body to arrive (10 s at most between parts)
     keep_alive: float = Field(5.0, gt=0)  # seconds an idle connection stays open
     max_connections: int = Field(256, ge=1)  # open connections + requests at once, beyond that 503
+    engine_threads: int = Field(0, ge=0, le=256)  # threads stepping one computation's rows; 0 = the cores usable
+    answer_cache_bytes: int = Field(16_000_000, ge=0)  # small answers remembered (app/api/fast.py), 0 = off
 
 
 @lru_cache

@@ -1,7 +1,7 @@
 """The sweep's baselines, in the bench environment (torch, JAX/optax: never runtime dependencies).
 
 Run as a long-lived process: each line on stdin names a baseline (``torch``, ``jax``, ``optax``);
-it runs that computation once and prints its seconds as JSON, so the caller can interleave rounds
+it runs that computation once and prints its seconds as JSON ([wall, CPU of the process]), so the caller can interleave rounds
 with optiviz's (rotating rounds, medians) on a noisy machine. Compile/trace time is spent before
 the first answer (``ready`` carries it). Kept free of app imports.
 
@@ -132,9 +132,9 @@ def main() -> None:
         if name not in runs:
             print(json.dumps(None), flush=True)
             continue
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         runs[name]()
-        print(json.dumps(time.perf_counter() - t0), flush=True)
+        print(json.dumps([time.perf_counter() - t0, time.process_time() - c0]), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Load benchmark: wrk against ONE app worker on loopback; every figure is relative to the same run.
 
 - requests/s of a small trajectory request (4 runs × 200 steps, POSTed by a wrk Lua script) as a
-  share of /healthz's, at the same concurrency;
+  share of /healthz's, at the same concurrency: the same body every time (after the first, answered
+  from the lean path's memory of answers, as a class opening the same page), and a different body
+  every time (each request's lr differs: every answer computed);
 - p99 latency of /healthz idle, and while two clients keep heavy requests running (same
   concurrency for both);
 - errors (non-2xx, socket errors, failed heavy requests) in every load run: the goal is zero.
@@ -94,6 +96,11 @@ def breakdown(rounds: int = 7, n: int = 200) -> dict[str, float]:
 
         async def lean() -> None:
             fast.ENABLED = True
+            fast.clear_answers()  # computed every time
+            await call("/api/v1/trajectories", "POST", body)
+
+        async def remembered() -> None:
+            fast.ENABLED = True
             await call("/api/v1/trajectories", "POST", body)
 
         async def full() -> None:
@@ -106,7 +113,9 @@ def breakdown(rounds: int = 7, n: int = 200) -> dict[str, float]:
         async def sync(fn) -> None:
             fn()
 
-        cases = {"/healthz, whole app": health, "small request, lean path": lean, "small request, FastAPI route": full,
+        cases = {"/healthz, whole app": health, "small request, lean path, computed": lean,
+                 "small request, lean path, a body seen before (answered from memory)": remembered,
+                 "small request, FastAPI route": full,
                  "  parse + validate (orjson, TrajectoryRequest)": lambda: sync(
                      lambda: TrajectoryRequest.model_validate(orjson.loads(body))),
                  "  build_problem": lambda: sync(lambda: build_problem(TrajectoryRequest.model_validate(orjson.loads(body)))),
@@ -147,16 +156,24 @@ def main() -> dict:
     lua = tmp / "post.lua"
     lua.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
                    f"wrk.body = {json.dumps(json.dumps(SMALL))}\n")
+    varied = tmp / "varied.lua"  # every body different: the lr of the runs is 0.001 + n·1e-12
+    template = json.dumps(SMALL).replace("%", "%%").replace('"lr": 0.001', '"lr": %.15g')
+    varied.write_text(f"n = 0\ntemplate = {json.dumps(template)}\n"
+                      "request = function()\n  n = n + 1\n"
+                      "  local b = string.format(template, 0.001 + n * 1e-12, 0.001 + n * 1e-12, 0.001 + n * 1e-12, 0.001 + n * 1e-12)\n"
+                      '  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, b)\nend\n')
     heavy_done, heavy_failed = [0], [0]
     try:
         wrk(f"{base}/healthz", THROUGHPUT_CONNECTIONS, seconds=1)  # warm up (the first trajectory
         wrk(f"{base}/api/v1/trajectories", THROUGHPUT_CONNECTIONS, lua=str(lua), seconds=1)  # loads the kernels)
-        healths, smalls = [], []
-        for _ in range(ROUNDS):  # rotating rounds: a load spike from elsewhere hits both sides alike
+        healths, smalls, fresh = [], [], []
+        for _ in range(ROUNDS):  # rotating rounds: a load spike from elsewhere hits every side alike
             healths.append(wrk(f"{base}/healthz", THROUGHPUT_CONNECTIONS, seconds=ROUND_SECONDS))
             smalls.append(wrk(f"{base}/api/v1/trajectories", THROUGHPUT_CONNECTIONS, lua=str(lua), seconds=ROUND_SECONDS))
-        health, small = _median(healths), _median(smalls)
+            fresh.append(wrk(f"{base}/api/v1/trajectories", THROUGHPUT_CONNECTIONS, lua=str(varied), seconds=ROUND_SECONDS))
+        health, small, computed = _median(healths), _median(smalls), _median(fresh)
         shares = sorted(s["rps"] / h["rps"] for h, s in zip(healths, smalls, strict=True))
+        fresh_shares = sorted(s["rps"] / h["rps"] for h, s in zip(healths, fresh, strict=True))
         idle = wrk(f"{base}/healthz", LATENCY_CONNECTIONS)
         stop_flag = threading.Event()
 
@@ -182,8 +199,8 @@ def main() -> dict:
     finally:
         stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
-    share = statistics.median(shares)
-    errors = health["errors"] + small["errors"] + idle["errors"] + loaded["errors"] + heavy_failed[0]
+    share, fresh_share = statistics.median(shares), statistics.median(fresh_shares)
+    errors = health["errors"] + small["errors"] + computed["errors"] + idle["errors"] + loaded["errors"] + heavy_failed[0]
     n_cpu = os.cpu_count()
     print(f"\n## Load (wrk, one app worker, loopback, {n_cpu} CPUs, load average before {load_before:.1f}, "
           f"after {os.getloadavg()[0]:.1f})\n")
@@ -193,7 +210,10 @@ def main() -> dict:
     print(f"| small trajectory request (4 runs × 200 steps), {THROUGHPUT_CONNECTIONS} connections "
           f"| {small['rps']:.0f} req/s = **{share:.0%}** of `/healthz` (goal ≥ 50 %; p99 {small['p99_ms']:.1f} ms; "
           f"{ROUNDS} alternating rounds of {ROUND_SECONDS} s, medians; per-round shares "
-          f"{', '.join(f'{x:.0%}' for x in shares)}) | {small['errors']} |")
+          f"{', '.join(f'{x:.0%}' for x in shares)}; the same body each time: answered from memory) | {small['errors']} |")
+    print(f"| the same, a different body each time (every answer computed) | {computed['rps']:.0f} req/s = "
+          f"**{fresh_share:.0%}** of `/healthz` (p99 {computed['p99_ms']:.1f} ms; per-round shares "
+          f"{', '.join(f'{x:.0%}' for x in fresh_shares)}) | {computed['errors']} |")
     print(f"| `/healthz` p99, {LATENCY_CONNECTIONS} connections, idle | {idle['p99_ms']:.1f} ms | {idle['errors']} |")
     print(f"| `/healthz` p99, {LATENCY_CONNECTIONS} connections, while 2 clients run heavy requests "
           f"(8 runs × 5000 steps, batch size 1) | **{loaded['p99_ms']:.1f} ms** ({loaded['rps']:.0f} req/s) "
@@ -207,7 +227,8 @@ def main() -> dict:
     print("|---|---|")
     for name, us in parts.items():
         print(f"| {name.strip() if not name.startswith('  ') else '· ' + name.strip()} | {us:.0f} |")
-    return {"health": health, "small": small, "idle": idle, "loaded": loaded, "share": share,
+    return {"health": health, "small": small, "computed": computed, "idle": idle, "loaded": loaded, "share": share,
+            "computed_share": fresh_share,
             "heavy_done": heavy_done[0], "errors": errors, "ok": errors == 0, "breakdown": parts}
 
 

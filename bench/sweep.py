@@ -12,6 +12,7 @@ import time
 
 from app.api.routes.lessons import _build_sweep
 from app.api.schemas_lessons import SweepRequest
+from app.engine.kernels import threads
 from bench.engine import ROOT, START, torch_python
 
 ROWS, STEPS = 10_000, 500
@@ -23,12 +24,19 @@ ROUNDS = 7
 GOAL_NS, GOAL_RATIO = 5.0, 5.0
 
 
-def optiviz_sweep() -> float:
+def optiviz_sweep(n_threads: int | None = None) -> tuple[float, float]:
+    """(wall, CPU) seconds of the whole sweep request's computation; ``n_threads``: the engine's
+    threads (default: `app.engine.kernels.threads.THREADS`, the cores this process may use)."""
     req = SweepRequest.model_validate(BODY)
-    t0 = time.perf_counter()
-    job = _build_sweep(req)[0]
-    job.run_to_end()
-    return time.perf_counter() - t0
+    saved = threads.THREADS
+    threads.THREADS = n_threads or saved
+    try:
+        t0, c0 = time.perf_counter(), time.process_time()
+        job = _build_sweep(req)[0]
+        job.run_to_end()
+        return time.perf_counter() - t0, time.process_time() - c0
+    finally:
+        threads.THREADS = saved
 
 
 class Baselines:
@@ -40,10 +48,12 @@ class Baselines:
         self.info = json.loads(self.proc.stdout.readline())
         self.names = [k for k, v in self.info["ready"].items() if not isinstance(v, str)]
 
-    def time(self, name: str) -> float:
+    def time(self, name: str) -> tuple[float, float]:
+        """(wall, CPU) seconds of one computation."""
         self.proc.stdin.write(name + "\n")
         self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())
+        wall, cpu = json.loads(self.proc.stdout.readline())
+        return wall, cpu
 
     def close(self) -> None:
         self.proc.stdin.close()
@@ -54,28 +64,34 @@ def main() -> dict:
     optiviz_sweep()  # kernels loaded
     py = torch_python()
     base = Baselines(py) if py else None
-    times: dict[str, list[float]] = {"optiviz": []}
+    mine = {"optiviz": None, "optiviz-1": 1}  # every core this process may use; one thread
+    times: dict[str, list[tuple[float, float]]] = {k: [] for k in mine}
     names = base.names if base else []
     for name in names:
         times[name] = []
     for r in range(ROUNDS):  # rotating rounds: each round starts with a different contender
-        order = ["optiviz", *names]
+        order = [*mine, *names]
         order = order[r % len(order):] + order[: r % len(order)]
         for name in order:
-            times[name].append(optiviz_sweep() if name == "optiviz" else base.time(name))
+            times[name].append(optiviz_sweep(mine[name]) if name in mine else base.time(name))
     if base:
         base.close()
-    med = {k: statistics.median(v) for k, v in times.items()}
+    med = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
+    cores = {k: statistics.median(c / w for w, c in v) for k, v in times.items()}
     ns = {k: v / (ROWS * STEPS) * 1e9 for k, v in med.items()}
-    labels = {"optiviz": "optiviz (compiled lanes, the whole sweep request)", "torch": "torch, hand-written tensors, 1 thread",
+    labels = {"optiviz": f"optiviz (compiled lanes, the whole sweep request, {threads.THREADS} threads)",
+              "optiviz-1": "optiviz, one thread (`OPTIVIZ_ENGINE_THREADS=1`)",
+              "torch": "torch, hand-written tensors, 1 thread",
               "jax": "JAX jit(vmap(scan)), hand-written", "optax": "JAX jit(vmap(scan)), optax.adam"}
     print(f"\n## Sweep: 100 × 100 cells × {STEPS} steps (Adam, Rosenbrock, per-row lr × β₁), median of {ROUNDS} rotating rounds\n")
-    print("| contender | time | ns per row-step | optiviz is | goal |")
-    print("|---|---|---|---|---|")
+    print("| contender | time | ns per row-step | cores busy (CPU / wall) | optiviz is | optiviz, one thread, is | goal |")
+    print("|---|---|---|---|---|---|---|")
     for k in med:
-        ratio = "—" if k == "optiviz" else f"{med[k] / med['optiviz']:.1f}× faster"
+        mine_k = k in mine
+        ratio = "—" if mine_k else f"{med[k] / med['optiviz']:.1f}× faster"
+        ratio1 = "—" if mine_k else f"{med[k] / med['optiviz-1']:.1f}× faster"
         goal = f"≤ {GOAL_NS:g} ns" if k == "optiviz" else f"≥ {GOAL_RATIO:g}×" if k in ("torch", "jax") else ""
-        print(f"| {labels.get(k, k)} | {med[k] * 1e3:.0f} ms | {ns[k]:.1f} | {ratio} | {goal} |")
+        print(f"| {labels.get(k, k)} | {med[k] * 1e3:.1f} ms | {ns[k]:.1f} | {cores[k]:.2f} | {ratio} | {ratio1} | {goal} |")
     if base:
         print(f"\n(baselines: {base.info['versions']}; compile/warm-up before the first round: "
               + ", ".join(f"{k} {v:.1f} s" if not isinstance(v, str) else f"{k} {v}" for k, v in base.info["ready"].items())

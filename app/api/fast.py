@@ -16,12 +16,22 @@ objects, routing, exception and gzip responders: about half of a small request's
 with ``make bench``). It sits inside the project's own middleware (security headers, the request's
 deadline, body size and time limits, the write timeout), which apply to it as to every request.
 
+Answers are remembered (`Answers`): the engine is deterministic (the same request, seed
+included, gives the same bytes), so a body seen before is answered from memory, gzipped or not,
+without parsing or computing it again — what a class opening the same lesson or the studio's
+default state sends thirty times over. The memory is bounded in bytes
+(``OPTIVIZ_ANSWER_CACHE_BYTES``, 0 = off), least recently used first out; only answers the lean
+path computed are kept (never an error, never queued work).
+
 The OpenAPI document is the route's (app/api/routes/trajectories.py), unchanged.
 """
 
 from __future__ import annotations
 
+import weakref
 import zlib
+from collections import OrderedDict
+
 import anyio.to_thread
 import orjson
 from starlette._utils import get_route_path
@@ -39,6 +49,59 @@ PATH = "/api/v1/trajectories"
 ENABLED = True  # tests compare the answers with the lean path off
 
 
+class Answers:
+    """Request bodies → their answers ([JSON bytes, gzip bytes or None]), at most ``limit`` bytes
+    of keys and answers together, least recently used dropped first. Used on the event loop only."""
+
+    ENTRY_SHARE = 8  # an answer larger than limit / 8 is not kept
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self._items: OrderedDict[bytes, list] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: bytes) -> list | None:
+        entry = self._items.get(key)
+        if entry is not None:
+            self._items.move_to_end(key)
+        return entry
+
+    def put(self, key: bytes, body: bytes) -> list:
+        entry = [body, None]
+        if self.limit > 0 and len(key) + len(body) <= self.limit // self.ENTRY_SHARE and key not in self._items:
+            self._items[key] = entry
+            self.size += len(key) + len(body)
+            self._trim()
+        return entry
+
+    def add_gzip(self, key: bytes, entry: list, gz: bytes) -> None:
+        entry[1] = gz
+        if self._items.get(key) is entry:
+            self.size += len(gz)
+            self._trim()
+
+    def _trim(self) -> None:
+        while self.size > self.limit and self._items:
+            key, (body, gz) = self._items.popitem(last=False)
+            self.size -= len(key) + len(body) + (len(gz) if gz is not None else 0)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.size = 0
+
+
+_ALL: weakref.WeakSet[Answers] = weakref.WeakSet()  # every app's memory (tests empty them)
+
+
+def clear_answers() -> None:
+    """Forget every remembered answer (each app has its own memory: its settings are its own)."""
+    for answers in list(_ALL):
+        answers.clear()
+
+
 def _json_type(value: bytes) -> bool:
     """``application/json``, with or without parameters (what the route parses as JSON too)."""
     media = value.split(b";", 1)[0].strip().lower()
@@ -48,8 +111,10 @@ def _json_type(value: bytes) -> bool:
 class FastTrajectories:
     """Pure ASGI: small trajectory requests answered directly, everything else passed on."""
 
-    def __init__(self, app: ASGIApp, gzip_min_bytes: int, gzip_level: int) -> None:
+    def __init__(self, app: ASGIApp, gzip_min_bytes: int, gzip_level: int, cache_bytes: int = 0) -> None:
         self.app = app
+        self.answers = Answers(cache_bytes)
+        _ALL.add(self.answers)
         self.gzip_min_bytes = gzip_min_bytes
         self.gzip_level = gzip_level
         self.gzip_thread_bytes = 128 * 1024  # GZipMiddleware's thread_minimum_size (its default)
@@ -78,20 +143,28 @@ class FastTrajectories:
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
-        body = await self._answer(b"".join(chunks))
-        if body is None:
-            await self.app(scope, _replay(read, receive), send)
-            return
+        raw = b"".join(chunks)
+        entry = self.answers.get(raw)
+        if entry is None:
+            body = await self._answer(raw)
+            if body is None:
+                await self.app(scope, _replay(read, receive), send)
+                return
+            entry = self.answers.put(raw, body)
+        body = entry[0]
         headers = [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")]
         if len(body) >= self.gzip_min_bytes:  # as GZipMiddleware: vary, then the encoding, the new length
             gzip = accept is not None and "gzip" in accept.decode("latin-1")
             headers.append((b"vary", b"Accept-Encoding"))
             if gzip:
-                if len(body) >= self.gzip_thread_bytes:
-                    body = await anyio.to_thread.run_sync(self._gzip, body,
-                                                          limiter=starlette_gzip._get_gzip_capacity_limiter())
-                else:
-                    body = self._gzip(body)
+                if entry[1] is None:
+                    if len(body) >= self.gzip_thread_bytes:
+                        gz = await anyio.to_thread.run_sync(self._gzip, body,
+                                                            limiter=starlette_gzip._get_gzip_capacity_limiter())
+                    else:
+                        gz = self._gzip(body)
+                    self.answers.add_gzip(raw, entry, gz)
+                body = entry[1]
                 headers[0] = (b"content-length", b"%d" % len(body))
                 headers.append((b"content-encoding", b"gzip"))
         await send({"type": "http.response.start", "status": 200, "headers": headers})

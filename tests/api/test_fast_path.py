@@ -99,3 +99,60 @@ def test_the_openapi_document_still_describes_the_route() -> None:
     op = doc["paths"]["/api/v1/trajectories"]["post"]
     assert op["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/TrajectoryRequest")
     assert "422" in op["responses"]
+
+
+@pytest.fixture(autouse=True)
+def _forget_answers():
+    """Each test sees its requests computed (an earlier test's answers are not remembered)."""
+    fast.clear_answers()
+    yield
+    fast.clear_answers()
+
+
+@pytest.mark.parametrize("encoding", ["gzip, deflate", "identity"])
+def test_a_body_seen_before_is_answered_from_memory_with_the_same_bytes(encoding, monkeypatch, taken) -> None:
+    import orjson
+
+    body = orjson.dumps(SMALL)
+    client = TestClient(app)
+    headers = {"content-type": "application/json", "accept-encoding": encoding}
+    first = client.post("/api/v1/trajectories", content=body, headers=headers)
+    again = [client.post("/api/v1/trajectories", content=body, headers=headers) for _ in range(3)]
+    assert taken == [True]  # computed once
+    for r in again:
+        assert (r.status_code, r.headers.multi_items(), r.content) == (
+            first.status_code, first.headers.multi_items(), first.content)
+    monkeypatch.setattr(fast, "ENABLED", False)  # the app's own answer: the same
+    off = client.post("/api/v1/trajectories", content=body, headers=headers)
+    assert (off.headers.multi_items(), off.content) == (first.headers.multi_items(), first.content)
+
+
+def test_another_body_is_computed_and_errors_are_never_remembered(monkeypatch, taken) -> None:
+    import orjson
+
+    client = TestClient(app)
+    a = dict(SMALL, seed=1)
+    b = dict(SMALL, seed=2)
+    bad = {"surface": "rosenbrock", "runs": [{"optimizer": "adam", "lrr": 0.1}]}
+    for body in (a, b, a, bad, bad):
+        client.post("/api/v1/trajectories", content=orjson.dumps(body), headers={"content-type": "application/json"})
+    assert taken == [True, True, False, False]  # a, b computed; a remembered; the 422 asked each time
+    r = client.post("/api/v1/trajectories", content=orjson.dumps(bad), headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_the_memory_is_bounded_in_bytes_least_recently_used_out() -> None:
+    answers = fast.Answers(8 * 1000)
+    for i in range(50):
+        answers.put(b"k%03d" % i, b"x" * 200)
+        assert answers.size <= 8000
+    kept = [i for i in range(50) if answers.get(b"k%03d" % i) is not None]
+    assert kept == list(range(50 - len(kept), 50)) and len(kept) == 8000 // 204  # the newest ones
+    oldest = kept[0]
+    answers.get(b"k%03d" % oldest)  # used again: kept over the next oldest
+    answers.put(b"new", b"x" * 200)
+    assert answers.get(b"k%03d" % oldest) is not None and answers.get(b"k%03d" % (oldest + 1)) is None
+    assert answers.put(b"big", b"x" * 1001)[0] == b"x" * 1001 and answers.get(b"big") is None  # > limit / 8: not kept
+    off = fast.Answers(0)
+    off.put(b"a", b"b")
+    assert len(off) == 0 and off.size == 0

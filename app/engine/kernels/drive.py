@@ -18,7 +18,7 @@ import numpy as np
 
 from app.engine import deadline as _deadline
 from app.engine import expression
-from app.engine.kernels import loop, rules, tape
+from app.engine.kernels import loop, rules, tape, threads
 
 SLICE_SECONDS = 0.004  # work per kernel call between two deadline checks
 ROW_STEP_SECONDS = 8e-9  # one row-step of a built-in surface in lanes (measured: make bench)
@@ -198,17 +198,28 @@ class Lanes:
         self.row_step = ROW_STEP_SECONDS + TAPE_OP_SECONDS * src.ops
 
     def advance(self, t0: int, stop: int) -> None:
-        """Every row from step t0 to at most ``stop``, in slices of rows and steps."""
+        """Every row from step t0 to at most ``stop``, in slices of rows and steps. Rows are
+        independent: large work is cut into parts of rows stepped by several threads at once
+        (`threads.run_rows`; the kernel releases the GIL, each part writes its own rows only, so
+        the answer is the same bits whatever the number of threads)."""
+        threads.run_rows(self.rows, loop.BLOCK, self.rows * max(1, stop - t0) * self.row_step,
+                         lambda a, b, d, halt: self._advance_rows(a, b, t0, stop, d, halt))
+
+    def _advance_rows(self, a: int, b: int, t0: int, stop: int, d: float | None, halt: Any) -> None:
+        """Rows a..b-1 from step t0 to at most ``stop``; ``d`` the deadline, ``halt`` an Event
+        another part sets when it failed (None: alone)."""
         span = max(1, stop - t0)
         per_call = max(1, int(SLICE_SECONDS / self.row_step))  # row-steps per call
-        group = max(loop.BLOCK, min(self.rows, per_call // span // loop.BLOCK * loop.BLOCK))
+        group = max(loop.BLOCK, min(b - a, per_call // span // loop.BLOCK * loop.BLOCK))
         chunk = max(1, min(span, per_call // group))
-        for r0 in range(0, self.rows, group):
-            r1 = min(self.rows, r0 + group)
+        for r0 in range(a, b, group):
+            r1 = min(b, r0 + group)
             lrs = np.ascontiguousarray(self.lr_table(r0, r1), dtype=np.float64)
             t = t0
             while True:
-                _deadline.check()
+                _deadline.check(d)
+                if halt is not None and halt.is_set():
+                    return
                 end = min(stop, t + chunk)
                 _call(self.src, self.kind, self.H, self.noise, lrs, self.CT, self.CI, self.X, self.Y, self.F, self.S,
                       self.status,

@@ -171,11 +171,20 @@ def probe(kind: int, HT: np.ndarray) -> tuple[float, float]:
 
 @jit
 def bias_table(kind: int, HT: np.ndarray, steps: int, CT: np.ndarray) -> None:
-    """CT[i, t] = the bias corrections of update t for the hyperparameters of column i (`bias`)."""
+    """CT[i, t] = the bias corrections of update t for the hyperparameters of column i (`bias`,
+    whose first correction depends on h[0] only and the second on h[1] only: a column sharing one
+    of them with the column before copies that correction instead of computing its powers again)."""
     for i in range(HT.shape[1]):
         h = hyper(HT, i)
+        same0 = i > 0 and HT[0, i] == HT[0, i - 1]
+        same1 = i > 0 and HT[1, i] == HT[1, i - 1]
         for t in range(steps):
-            CT[i, t, 0], CT[i, t, 1] = bias(kind, t, h)
+            if same0:
+                CT[i, t, 0], CT[i, t, 1] = CT[i - 1, t, 0], bias(kind, t, h)[1]
+            elif same1:
+                CT[i, t, 0], CT[i, t, 1] = bias(kind, t, h)[0], CT[i - 1, t, 1]
+            else:
+                CT[i, t, 0], CT[i, t, 1] = bias(kind, t, h)
 
 
 @jit

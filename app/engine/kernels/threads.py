@@ -1,0 +1,94 @@
+"""Rows stepped by several threads at once, when the machine has cores to spare.
+
+The compiled loop releases the GIL, and rows are independent: a large block of rows (a sweep, a
+basin map, a race) can be cut into parts stepped side by side, each part writing its own rows, so
+the answer is the same bits with one thread or many. Helper threads come from one pool for the
+process, ``OPTIVIZ_ENGINE_THREADS`` − 1 of them (default: the cores this process may use); a part
+takes a helper only when one is idle at that moment, so under load (the server's other heavy
+computations busy on the cores) a computation simply runs alone in its own thread, as before.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from app.engine import deadline as _deadline
+from app.settings import get_settings
+
+MIN_SECONDS = 0.002  # below this much estimated work, one thread (a helper's start costs ~50 µs)
+
+
+def _threads() -> int:
+    n = get_settings().engine_threads
+    if n:
+        return n
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+THREADS = _threads()
+_idle = threading.Semaphore(THREADS - 1)  # helpers free right now
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    """The helpers' pool, THREADS − 1 threads (made again if THREADS was changed: tests, benchmarks)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool._max_workers != max(1, THREADS - 1):
+            _pool = ThreadPoolExecutor(max(1, THREADS - 1), thread_name_prefix="optiviz-rows")
+        return _pool
+
+
+def run_rows(rows: int, block: int, seconds: float, work: Callable[[int, int, float | None, Any], None]) -> None:
+    """``work(a, b, deadline, halt)`` over rows 0..rows-1: at once when the work (estimated at
+    ``seconds``) is small or no helper is idle, else cut into contiguous parts of whole blocks, the
+    first stepped in this thread, the others by the helpers idle now. Every part has ended when
+    this returns; the first error of any part is raised (``halt`` is set for the others, which stop
+    at their next slice)."""
+    d = _deadline.current()  # the helpers' threads do not share this context: the deadline is passed
+    blocks = -(-rows // block)
+    n = 1
+    if THREADS > 1 and seconds >= MIN_SECONDS:
+        while n < min(THREADS, blocks) and _idle.acquire(blocking=False):
+            n += 1
+    if n == 1:
+        work(0, rows, d, None)
+        return
+    per = -(-blocks // n) * block  # rows per part, whole blocks
+    ranges = [(a, min(rows, a + per)) for a in range(0, rows, per)]
+    for _ in range(n - len(ranges)):  # fewer parts than helpers reserved
+        _idle.release()
+    halt = threading.Event()
+    futures: list[Future] = []
+    try:
+        for a, b in ranges[1:]:
+            futures.append(_executor().submit(_guarded, work, a, b, d, halt))
+        _guarded(work, ranges[0][0], ranges[0][1], d, halt)
+    finally:
+        error = None
+        for f in futures:
+            try:
+                f.result()
+            except BaseException as e:  # noqa: BLE001 — raised below, once every part has ended
+                error = error or e
+        for _ in ranges[1:]:
+            _idle.release()
+    if error is not None:
+        raise error
+
+
+def _guarded(work: Callable[[int, int, float | None, Any], None], a: int, b: int, d: float | None,
+             halt: threading.Event) -> None:
+    try:
+        work(a, b, d, halt)
+    except BaseException:
+        halt.set()
+        raise
