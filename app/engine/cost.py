@@ -32,7 +32,7 @@ ROW_SAMPLE = 3.2e-8  # s: one sample for one row in lockstep (logistic)
 MOMENTS_STEP = 1.5e-5  # s: one update on a dataset surface with O(1) moments (linear), floats
 MOMENTS_ROW_SAMPLE = 5e-9  # s: one sample for one row in lockstep (linear)
 # closure optimizers (app.engine.closure, plain Python; measured on the 2-core machine, rounded up)
-FEEDBACK_CALL = 2e-5  # s: one call of the compiled loop per update (a cycled momentum; rows reading their loss): 16 µs measured
+FEEDBACK_CALL = 2e-5  # s: one call of the compiled loop per update (rows reading their loss): 3 µs + the rows measured
 PLATEAU_STEP = 1e-6  # s: an update of a single run reading its loss (speculative slices): 0.75 µs measured
 CLOSURE_EVAL = 6e-6  # s: one closure evaluation beyond the surface's own cost (noise, clipping, the record)
 LBFGS_ITER = 6e-6  # s: one L-BFGS inner iteration's fixed work (direction, step length, checks)
@@ -82,15 +82,8 @@ def closure_step(surface: Surface, run: Any, steps: int) -> float:
     return NEWTON_STEP + evaluation + hessian
 
 
-def cycles_momentum(run: Any) -> bool:
-    """OneCycleLR with cycle_momentum: the loop is called once per update (app.engine.feedback)."""
-    return run.schedule.id == "one_cycle" and bool(run.schedule_params.get("cycle_momentum"))
-
-
 def feedback_step(run: Any) -> float:
-    """Seconds added to each update of a single run by a schedule that reads the run."""
-    if cycles_momentum(run):
-        return FEEDBACK_CALL
+    """Seconds added to each update of a single run by a schedule that reads the run (its loss)."""
     return PLATEAU_STEP if getattr(run.schedule, "reads_loss", False) else 0.0
 
 
@@ -108,7 +101,7 @@ def lockstep(surface: Surface, rows: int, steps: int, batch_size: int | None = N
     """Seconds for ``rows`` rows stepping together ``steps`` times (``run``: its schedule may read the
     rows, one call of the loop per update)."""
     fixed = LOCKSTEP_STEP if isinstance(surface, DatasetSurface) else 0.0  # others run compiled, in lanes
-    if run is not None and (cycles_momentum(run) or getattr(run.schedule, "reads_loss", False)):
+    if run is not None and getattr(run.schedule, "reads_loss", False):
         fixed += FEEDBACK_CALL
     return steps * (fixed + rows * row_step(surface, batch_size))
 

@@ -6,17 +6,19 @@
   chart shows there; torch's ``opt.step(); scheduler.step(loss_after)``. So the rate of update
   t + 1 depends on the losses at points 1..t + 1.
 - OneCycleLR with ``cycle_momentum`` sets the momentum (β, or β₁ of the Adam family: the rule's
-  first hyperparameter) of every update, as torch's scheduler does.
+  first hyperparameter) of every update, as torch's scheduler does: a table made ahead too (one
+  value per update), which the compiled loop sets before each update (`drive.SingleRun.cycle`,
+  `drive.Lanes.cycle`), at its full speed.
 
-The compiled loop is not changed for them: the drivers here call it around the feedback.
+For the loss, the drivers here call the loop around the feedback.
 
 - One run that reads the loss (`PlateauRun`) steps speculatively: the loop runs a slice with
   the current rate; the recorded losses are fed to the scheduler; when the rate changes inside
   the slice, the run is put back to the slice's start and re-run up to that update (the loop is
   deterministic: the same bits), then continues with the new rate. A slice is at least as long
   as the scheduler needs before it can next reduce, so re-runs are rare and short.
-- Momentum cycling, and many rows reading their losses (`advance_lanes`), take one update per
-  call of the loop, with the rule's first hyperparameter (and the loss check) set per update.
+- Many rows reading their losses (`advance_lanes`) take one update per call of the loop, with
+  the loss checked at every new point.
 
 The other schedules keep their tables and the loop's speed.
 """
@@ -119,50 +121,14 @@ def _take(whole: np.ndarray, j: int, one: np.ndarray) -> None:
     whole[:, j + 1] = one[:, 1]
 
 
-class CycledRun:
-    """A `drive.SingleRun` whose first hyperparameter (the momentum) is set before every update."""
-
-    def __init__(self, kernel: drive.SingleRun, moms: np.ndarray) -> None:
-        self.kernel, self.moms = kernel, moms
-        kernel.CT, kernel.CI = drive._NO_TABLE, drive._NO_INDEX  # bias corrections from the current β₁
-
-    def advance(self, t0: int, stop: int) -> tuple[int, np.ndarray, int]:
-        """As `drive.SingleRun.advance`: one loop call per update, each recorded into one array."""
-        k = self.kernel
-        whole = np.empty((loop.REC_ROWS, stop - t0 + 1))
-        one = np.empty((loop.REC_ROWS, 2))
-        t = t0
-        while True:
-            if t % 64 == 0:
-                _deadline.check()
-            end = min(stop, t + 1)
-            if t < k.steps:
-                k.H[0, 0] = self.moms[t]
-            drive._call(k.src, k.kind, k.H, k.noise, k.lrs, k.CT, k.CI, k.X, k.Y, k.F, k.S, k.status, k.taken, 0, 1, t,
-                        end, k.steps, k.tol, k.bound, True, one, k.clip)
-            j = t - t0
-            if k.status[0]:
-                reached = int(k.taken[0])
-                if reached > t:
-                    _take(whole, j, one)
-                elif j == 0:
-                    whole[: loop.REC_LR, 0] = (k.X[0], k.Y[0], k.F[0])
-                return reached, whole[:, : reached - t0 + 1], int(k.status[0])
-            if end == t:  # stop reached (no update)
-                if j == 0:
-                    whole[: loop.REC_LR, 0] = (k.X[0], k.Y[0], k.F[0])
-                return t, whole[:, : j + 1], loop.RUNNING
-            _take(whole, j, one)
-            t = end
-            if t >= stop:
-                return t, whole[:, : t - t0 + 1], loop.RUNNING
-
-
 def advance_lanes(lanes: drive.Lanes, t0: int, stop: int, plateau: Plateau | None, moms: np.ndarray | None) -> None:
     """Rows of lanes from t0 to ``stop``, one update per call: each update with the rows' own
     rates (``plateau``, fed with the losses at the new points) and the cycled momentum."""
     if moms is not None:
-        lanes.CT, lanes.CI = drive._NO_TABLE, drive._NO_INDEX
+        lanes.cycle(moms)  # set by the loop before each update
+        if plateau is None:
+            lanes.advance(t0, stop)
+            return
     if plateau is not None:
         lanes.check_loss = True  # the loss at every new point (the scheduler reads it)
         lanes.lr_table = lambda r0, r1: plateau.lr[r0:r1, None]
@@ -170,8 +136,6 @@ def advance_lanes(lanes: drive.Lanes, t0: int, stop: int, plateau: Plateau | Non
         lanes.advance(t0, stop)  # the convergence test (and max_steps) at the current points
         return
     for t in range(t0, stop):
-        if moms is not None:
-            lanes.H[0, :] = moms[t]
         running = lanes.status == loop.RUNNING
         if not running.any():
             return

@@ -259,7 +259,7 @@ class ScalarRun:
         if self._kernel is not None and self._plateau is not None:
             self._kernel = feedback.PlateauRun(self._kernel, self._plateau)
         elif self._kernel is not None and self._moms is not None:
-            self._kernel = feedback.CycledRun(self._kernel, self._moms)
+            self._kernel.cycle(self._moms)
         if self._moms is not None:
             self._traj.momentum = []
             self._mom_done = 0  # updates whose momentum is in the lists (a stream clears them)

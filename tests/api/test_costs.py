@@ -172,8 +172,9 @@ def test_ewa_refuses_values_whose_average_would_overflow(client) -> None:
 
 
 def test_schedules_that_read_the_run_are_costed_as_they_run(client) -> None:
-    """A cycled momentum calls the loop once per update (~16 µs) and ReduceLROnPlateau slices: their
-    estimates say so, so admission and the cheapest-first queue see their real cost."""
+    """ReduceLROnPlateau slices (and rows reading their loss call the loop once per update): the
+    estimates say so, so admission and the cheapest-first queue see their real cost. A cycled
+    momentum is a table the loop reads, as fast as any schedule: estimated as one."""
     from app.api.schemas import TrajectoryRequest
     from app.api.service import build_problem
     from app.engine import cost
@@ -185,4 +186,4 @@ def test_schedules_that_read_the_run_are_costed_as_they_run(client) -> None:
     plain = est({"name": "one_cycle", "params": {"total_steps": 20000}})
     cycled = est({"name": "one_cycle", "params": {"total_steps": 20000, "cycle_momentum": True}})
     plateau = est({"name": "reduce_on_plateau"})
-    assert cycled >= 0.3 > plain * 20 and plateau >= 2 * plain
+    assert cycled == plain and plateau >= 2 * plain

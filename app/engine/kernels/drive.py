@@ -30,6 +30,7 @@ _F64_0x2 = np.zeros((0, 2))
 _NO_REC = np.zeros((loop.REC_ROWS, 0))
 _NO_TABLE = np.zeros((0, 0, 2))
 _NO_INDEX = np.zeros(0, dtype=np.int64)
+_NO_MOMS = np.zeros(0)
 TABLE_ENTRIES = 1 << 20  # bias corrections tabled per distinct hyperparameters (16 MB at most)
 
 
@@ -78,12 +79,12 @@ def internals_present(kind: int, h: list[float]) -> tuple[bool, bool]:
 
 
 def _call(src: Source, kind: int, H: np.ndarray, noise: np.ndarray, lrs: np.ndarray, CT: np.ndarray, CI: np.ndarray,
-          X: np.ndarray, Y: np.ndarray,
+          moms: np.ndarray, X: np.ndarray, Y: np.ndarray,
           F: np.ndarray, S: np.ndarray, status: np.ndarray, taken: np.ndarray, r0: int, r1: int, t0: int, stop: int,
           last: int, tol: float, bound: float, check_loss: bool, rec: np.ndarray, clip: tuple[float, float]) -> int:
     g, v = src.grad, src.value
     return int(loop.steps(
-        kind, H, src.sid, g.ops, g.consts, g.outputs, v.ops, v.consts, v.outputs, noise, lrs, CT, CI,
+        kind, H, src.sid, g.ops, g.consts, g.outputs, v.ops, v.consts, v.outputs, noise, lrs, CT, CI, moms,
         X, Y, F, S, status, taken, r0, r1, t0, stop, last, float(tol), float(bound), check_loss,
         float(clip[0]), float(clip[1]), rec,
     ))
@@ -103,7 +104,21 @@ def _bias_table(kind: int, h0: float, h1: float, steps: int) -> np.ndarray:
 _ZERO_INDEX = np.zeros(1, dtype=np.int64)
 
 
-class SingleRun:
+class _Kernel:
+    """What `SingleRun` and `Lanes` share: a cycled momentum."""
+
+    CT: np.ndarray
+    CI: np.ndarray
+    moms: np.ndarray = _NO_MOMS
+
+    def cycle(self, moms: np.ndarray) -> None:
+        """A cycled momentum: ``moms[t]``, the rule's first hyperparameter (β, β₁) of update t,
+        set by the loop itself before each update (its bias corrections follow it: no table)."""
+        self.moms = np.ascontiguousarray(moms, dtype=np.float64)
+        self.CT, self.CI = _NO_TABLE, _NO_INDEX
+
+
+class SingleRun(_Kernel):
     """One run: every point, learning rate, gradient norm and (optionally) internals recorded."""
 
     def __init__(self, src: Source, kind: int, h: list[float], x: float, y: float, f: float, lrs: np.ndarray,
@@ -133,7 +148,8 @@ class SingleRun:
             _deadline.check()
             end = min(stop, t + self.slice)
             rec = np.empty((loop.REC_ROWS, end - t + 1))
-            _call(self.src, self.kind, self.H, self.noise, self.lrs, self.CT, self.CI, self.X, self.Y, self.F, self.S,
+            _call(self.src, self.kind, self.H, self.noise, self.lrs, self.CT, self.CI, self.moms, self.X, self.Y, self.F,
+                  self.S,
                   self.status,
                   self.taken, 0, 1, t, end, self.steps, self.tol, self.bound, True, rec, self.clip)
             reached = int(self.taken[0]) if self.status[0] else end
@@ -156,7 +172,7 @@ def _join(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(out, axis=1)
 
 
-class Lanes:
+class Lanes(_Kernel):
     """Rows of one optimizer, stepped together in blocks of `loop.BLOCK` lanes."""
 
     def __init__(self, src: Source, kind: int, H: list[Any], starts: np.ndarray, lr_table: Any,
@@ -221,7 +237,8 @@ class Lanes:
                 if halt is not None and halt.is_set():
                     return
                 end = min(stop, t + chunk)
-                _call(self.src, self.kind, self.H, self.noise, lrs, self.CT, self.CI, self.X, self.Y, self.F, self.S,
+                _call(self.src, self.kind, self.H, self.noise, lrs, self.CT, self.CI, self.moms, self.X, self.Y, self.F,
+                      self.S,
                       self.status,
                       self.taken, r0, r1, t, end, self.steps, self.tol, self.bound, self.check_loss, _NO_REC,
                       self.clip)

@@ -304,7 +304,7 @@ def steps(
     kind: int, HT: np.ndarray, sid: int,
     gops: np.ndarray, gconsts: np.ndarray, gout: np.ndarray,
     vops: np.ndarray, vconsts: np.ndarray, vout: np.ndarray,
-    noise: np.ndarray, lrs: np.ndarray, CT: np.ndarray, CI: np.ndarray,
+    noise: np.ndarray, lrs: np.ndarray, CT: np.ndarray, CI: np.ndarray, moms: np.ndarray,
     X: np.ndarray, Y: np.ndarray, F: np.ndarray, S: np.ndarray, status: np.ndarray, taken: np.ndarray,
     r0: int, r1: int, t0: int, stop: int, last: int, tol: float, bound: float, check_loss: bool,
     clip_value: float, clip_norm: float, rec: np.ndarray,
@@ -314,7 +314,9 @@ def steps(
     ``rec`` (single run): column j holds the point after t0 + j updates and update t0 + j's rate,
     gradient and internals. ``clip_value``, ``clip_norm`` (0: off): the gradient is clipped after
     the noise, before the update (`rules.clip`); the recorded gradient and its norm are the
-    clipped ones, the convergence test reads the true gradient.
+    clipped ones, the convergence test reads the true gradient. ``moms`` (empty: none): the rule's
+    first hyperparameter (β, β₁) of every update, a cycled momentum: update t sets it in ``HT`` for
+    every row it steps (which so holds the last one used); the bias corrections follow it.
     """
     formula = sid < 0
     kv = gout[3] if formula else 0  # the tape's first kv operations compute the loss alone
@@ -323,6 +325,7 @@ def steps(
     clipping = clip_value > 0.0 or clip_norm > 0.0
     kept = noisy or clipping  # the true gradient kept apart (W_HX, W_HY) for the exact test
     tabled = CT.shape[0] > 0
+    cycled = moms.shape[0] > 0
     lr_row = lrs.shape[0] > 1  # one row of rates per row of the call (r - r0)
     lr_col = lrs.shape[1] > 1  # a rate per step (else one constant rate)
     single = r1 - r0 == 1
@@ -339,6 +342,7 @@ def steps(
     ci = np.zeros(BLOCK, dtype=np.int64)
     W = np.zeros(W_ROWS)  # W_ROWS is already BLOCK rows long
     t = t0
+    recorded = 0  # updates recorded (a single run)
     for b0 in range(r0, r1, BLOCK):
         n = min(BLOCK, r1 - b0)
         W[:] = 0.0
@@ -377,6 +381,10 @@ def steps(
                     _tape_out(v_gx, v_gy, W)
             else:
                 grads(sid, W, width)
+            if cycled and t < moms.shape[0]:  # the momentum of update t, before its bias corrections
+                for l in range(n):
+                    HT[0, b0 + l] = moms[t]
+                    W[W_H + l] = moms[t]
             # 2. stop, or prepare the update (noise, rate, bias corrections)
             if lanes_fast and t != stop:  # rows: a branch-free pass; exact tests, errors only where flagged
                 near = 0
@@ -445,11 +453,7 @@ def steps(
                         live -= 1
                         continue
                     gx, gy = W[W_GX + l], W[W_GY + l]
-                    if record:
-                        W[W_GN + l] = hypot(gx, gy)
-                        converged = W[W_GN + l] < tol
-                    else:
-                        converged = tol > 0.0 and below(gx, gy, tol)
+                    converged = tol > 0.0 and below(gx, gy, tol)  # hypot(gx, gy) < tol
                     if converged or t == stop:
                         if converged or t == last:
                             status[r], taken[r], running[l] = CONVERGED if converged else MAX_STEPS, t, False
@@ -461,12 +465,8 @@ def steps(
                     if noisy:
                         W[W_GX + l] = gx + noise[t, 0]
                         W[W_GY + l] = gy + noise[t, 1]
-                        if record:
-                            W[W_GN + l] = hypot(W[W_GX + l], W[W_GY + l])
                     if clipping:
                         W[W_GX + l], W[W_GY + l] = rules.clip(W[W_GX + l], W[W_GY + l], clip_value, clip_norm, nbmath)
-                        if record:
-                            W[W_GN + l] = hypot(W[W_GX + l], W[W_GY + l])
                     if lr_col:
                         W[W_LR + l] = lrs[r - r0 if lr_row else 0, t]
                     if tabled:
@@ -526,12 +526,18 @@ def steps(
                     F[b0 + l] = W[W_NF + l]
                     j = t - t0
                     rec[REC_X, j + 1], rec[REC_Y, j + 1], rec[REC_LOSS, j + 1] = W[W_X + l], W[W_Y + l], W[W_NF + l]
-                    rec[REC_LR, j], rec[REC_GN, j] = W[W_EX + l] if kind == rules.POLYAK else W[W_LR + l], W[W_GN + l]
+                    rec[REC_LR, j] = W[W_EX + l] if kind == rules.POLYAK else W[W_LR + l]
+                    recorded = j + 1
                     rec[REC_GX, j], rec[REC_GY, j] = W[W_GX + l], W[W_GY + l]
                     rec[REC_MX, j], rec[REC_MY, j] = W[W_MX + l], W[W_MY + l]
                     rec[REC_EX, j], rec[REC_EY, j] = W[W_EX + l], W[W_EY + l]
             if formula:  # the gradients at the accepted points (stopped lanes: unused)
                 _tape_out(v_gx, v_gy, W)
+        # the recorded gradients' norms, after the steps: CPython's hypot takes ~40 ns from its
+        # inputs to its result, which in the step loop delayed every step; here the norms are
+        # independent of each other and overlap
+        for j in range(recorded):
+            rec[REC_GN, j] = hypot(rec[REC_GX, j], rec[REC_GY, j])
         for l in range(n):  # lanes back into the rows
             r = b0 + l
             X[r], Y[r] = W[W_X + l], W[W_Y + l]
