@@ -154,6 +154,8 @@ def schedule_lrs(problem: Problem, run: RunConfig, base: Any = None) -> np.ndarr
 
 def schedule_momenta(problem: Problem, run: RunConfig) -> np.ndarray | None:
     """The momentum (β or β₁) of every update when the schedule cycles it, else None."""
+    if not feedback.cycles_momentum(run.schedule, run.schedule_params):
+        return None
     return feedback.momenta(run.schedule, run.schedule_params, _schedule_t(problem, run), run.warmup_steps)
 
 
@@ -229,10 +231,10 @@ class ScalarRun:
         surface = problem.surface
         self.dataset = isinstance(surface, DatasetSurface)
         self._kind, self._hyper = run.optimizer.rule, run.optimizer.hyper(run.params)
-        self._ht = np.array(self._hyper, dtype=np.float64).reshape(-1, 1)
         x, y = float(problem.start[0]), float(problem.start[1])
         self._x, self._y = x, y
         if self.dataset:  # the dataset path steps in Python, with the compiled rule (loop.update1)
+            self._ht = np.array(self._hyper, dtype=np.float64).reshape(-1, 1)
             self._sx, self._sy = loop.init1(self._kind, self._ht, x), loop.init1(self._kind, self._ht, y)
             self._lr_max = 0.0  # Schedule-Free: the largest lr so far
         lrs = schedule_lrs(problem, run)
