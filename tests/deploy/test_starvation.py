@@ -69,9 +69,11 @@ def health_times(base: str, stop_event: threading.Event, out: list[float]) -> No
 
 @pytest.fixture(scope="module")
 def limited():
-    """A server with a 2 s limit: every computation must end within 3 s."""
+    """A server with a 2 s limit: every computation must end within 3 s. One engine thread: the
+    work estimates (what admission refuses at once) count one thread, and these computations are
+    chosen to be admitted and then to outrun the limit."""
     port = free_port()
-    proc = start_app(port, OPTIVIZ_REQUEST_TIMEOUT="2")
+    proc = start_app(port, OPTIVIZ_REQUEST_TIMEOUT="2", OPTIVIZ_ENGINE_THREADS="1")
     yield f"http://127.0.0.1:{port}", proc
     stop(proc)
 
@@ -102,7 +104,7 @@ def test_costly_formulas_queue_by_cost_and_health_answers_at_once(limited):
 
 @pytest.mark.parametrize("path,body", [
     ("/api/v1/race", {"surface": {"expression": COSTLY, "x_range": [0.5, 1.5], "y_range": [0.5, 1.5]}, "start": [0.9, 0.9],
-                      "optimizers": ["gd", "momentum", "adam", "rmsprop"], "n": 200, "steps": 6000, "tolerance": 0}),
+                      "optimizers": ["gd", "momentum", "adam", "rmsprop"], "n": 200, "steps": 8500, "tolerance": 0}),
     ("/api/v1/sweeps", {"surface": "logistic_regression", "optimizer": "adam", "steps": 50,
                         "x_param": {"name": "lr", "min": 0.001, "max": 1, "n": 40, "scale": "log"},
                         "y_param": {"name": "beta1", "min": 0.5, "max": 0.99, "n": 40}}),
