@@ -9,6 +9,7 @@ check the request's deadline between slices.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -38,9 +39,14 @@ class Source:
     """How a surface's gradient (and loss) reaches the loop."""
 
     sid: int  # built-in formula (index in loop.SURFACE_IDS), or -1: the tapes below
-    grad: tape.Tape
-    value: tape.Tape
-    finite_in_bound: bool
+    grad: tape.Tape  # a typed formula's loss and gradient (the loss's operations first)
+    value: tape.Tape  # its loss alone
+    finite_in_bound: bool  # the loss is finite wherever |x|, |y| <= the bound: lanes need not check it
+    grad_only: tape.Tape = tape.EMPTY  # its gradient alone: what lanes run where the loss is not checked
+
+    def stepping_tape(self, check_loss: bool) -> tape.Tape:
+        """The tape the loop steps with: the gradient alone where the loss is not checked."""
+        return self.grad_only if self.sid < 0 and not check_loss else self.grad
 
     @property
     def ops(self) -> int:
@@ -57,18 +63,34 @@ def source(surface: Any) -> Source | None:
     tree, value_program = getattr(expr, "tree", None), getattr(expr, "value_program", None)
     if tree is None or value_program is None:
         return None
-    return _formula_source(expr)
+    src = _formula_source(expr)
+    # the surface says its loss is finite in its bound (app.api.service, from the proof); checked
+    # here too, over the bound the loop uses, so that no other surface's flag is trusted blindly
+    if surface.finite_in_bound and _proven_finite(expr, float(surface.bound)):
+        return dataclasses.replace(src, finite_in_bound=True)
+    return src
+
+
+@functools.lru_cache(maxsize=64)
+def _proven_finite(expr: Any, bound: float) -> bool:
+    return expression.finite_in_box(expr.tree, bound)
 
 
 @functools.lru_cache(maxsize=64)
 def _formula_source(expr: Any) -> Source:
-    """A typed formula's tapes: its loss alone (the start's loss), and one tape for the loss and
-    the gradient together (shared subexpressions; the loss's operations first), from the checked
-    tree, as `app.engine.expression` lowers it for the Python path: the same operations."""
+    """A typed formula's tapes: its loss alone (the start's loss), one tape for the loss and the
+    gradient together (shared subexpressions; the loss's operations first) and one for the
+    gradient alone (lanes that skip the loss: `Source.stepping_tape`), from the checked tree, as
+    `app.engine.expression` lowers it for the Python path: the same operations, the same bits.
+    Not finite in its bound until proven (`source`)."""
     tree = expr.tree
     both = expression.lower((tree, expression.derivative(tree, "x"), expression.derivative(tree, "y")))
+    grad = tape.from_program(expr.grad_program)  # outputs ∂f/∂x, ∂f/∂y
+    # as the loop reads a tape's outputs: (loss, ∂f/∂x, ∂f/∂y, operations of the loss alone); no loss here
+    grad = dataclasses.replace(grad, outputs=np.array([grad.outputs[0], grad.outputs[0], grad.outputs[1], 0],
+                                                      dtype=np.int64))
     return Source(-1, tape.from_program(both, prefix=len(expr.value_program.ops)), tape.from_program(expr.value_program),
-                  False)
+                  False, grad)
 
 
 def internals_present(kind: int, h: list[float]) -> tuple[bool, bool]:
@@ -81,7 +103,7 @@ def _call(src: Source, kind: int, H: np.ndarray, noise: np.ndarray, lrs: np.ndar
           X: np.ndarray, Y: np.ndarray,
           F: np.ndarray, S: np.ndarray, status: np.ndarray, taken: np.ndarray, r0: int, r1: int, t0: int, stop: int,
           last: int, tol: float, bound: float, check_loss: bool, rec: np.ndarray, clip: tuple[float, float]) -> int:
-    g, v = src.grad, src.value
+    g, v = src.stepping_tape(check_loss), src.value
     return int(loop.steps(
         kind, H, src.sid, g.ops, g.consts, g.outputs, v.ops, v.consts, v.outputs, noise, lrs, CT, CI,
         X, Y, F, S, status, taken, r0, r1, t0, stop, last, float(tol), float(bound), check_loss,
@@ -183,7 +205,9 @@ class Lanes:
         self.lr_table = lr_table
         self.noise = _F64_0x2 if noise is None else np.ascontiguousarray(noise, dtype=np.float64)
         self.steps, self.tol, self.bound = steps, tol, bound
-        self.check_loss = not src.finite_in_bound
+        # the loss at every new point where it can be non-finite in the bound; and the Polyak step
+        # size of a typed formula reads it (a built-in's is computed where needed)
+        self.check_loss = not src.finite_in_bound or (src.sid < 0 and kind == rules.POLYAK)
         # β powers computed once per distinct (β₁, β₂) and step, not per row
         self.CT, self.CI = _NO_TABLE, _NO_INDEX
         if kind in (rules.ADAM, rules.MOMENTUM):
@@ -217,3 +241,12 @@ class Lanes:
                 if end == stop or not (self.status[r0:r1] == loop.RUNNING).any():
                     break
                 t = end
+        self.final_losses()
+
+    def final_losses(self) -> None:
+        """Each row's loss at its point, where the loop did not compute it: a typed formula proven
+        finite (a built-in's comes from its formula where a row stops). From the formula's value
+        tape: the same bits as the loss the loop computes where it checks it."""
+        if self.src.sid < 0 and not self.check_loss:
+            v = self.src.value
+            loop.values(-1, v.ops, v.consts, v.outputs, self.X, self.Y, self.F, np.zeros(self.rows, dtype=np.bool_))
