@@ -86,9 +86,15 @@ def _formula_source(expr: Any) -> Source:
     tree = expr.tree
     both = expression.lower((tree, expression.derivative(tree, "x"), expression.derivative(tree, "y")))
     grad = tape.from_program(expr.grad_program)  # outputs ∂f/∂x, ∂f/∂y
-    # as the loop reads a tape's outputs: (loss, ∂f/∂x, ∂f/∂y, operations of the loss alone); no loss here
-    grad = dataclasses.replace(grad, outputs=np.array([grad.outputs[0], grad.outputs[0], grad.outputs[1], 0],
-                                                      dtype=np.int64))
+    # the loop runs a gradient-only tape's first kv operations and loads its constants once per call,
+    # the others at every step: one leading operation that nothing reads (-x), so that the
+    # constants are loaded once; outputs as the loop reads them: (loss, ∂f/∂x, ∂f/∂y, kv), no loss
+    base = 2 + grad.consts.shape[0]
+    ops = grad.ops.copy()
+    ops[:, 1:][ops[:, 1:] >= base] += 1  # every operation's slot one further
+    out = grad.outputs + (grad.outputs >= base)
+    grad = tape.Tape(np.vstack([np.array([[tape.NEG, 0, 0]], dtype=np.int64), ops]), grad.consts,
+                     np.array([out[0], out[0], out[1], 1], dtype=np.int64))
     return Source(-1, tape.from_program(both, prefix=len(expr.value_program.ops)), tape.from_program(expr.value_program),
                   False, grad)
 

@@ -329,6 +329,8 @@ def steps(
     running = np.zeros(BLOCK, dtype=np.bool_)
     ci = np.zeros(BLOCK, dtype=np.int64)
     W = np.zeros(W_ROWS)  # W_ROWS is already BLOCK rows long
+    if formula and not check_loss:  # a gradient-only tape: its constants (and first kv ops) once
+        tape.run(gops, gconsts, v, single, err, 0, kv)
     t = t0
     for b0 in range(r0, r1, BLOCK):
         n = min(BLOCK, r1 - b0)
@@ -361,9 +363,10 @@ def steps(
             if formula:
                 if not have:  # else phase 4 of the step before computed them, with the loss
                     _tape_in(W, W_X, W_Y, v, err)
-                    tape.run(gops, gconsts, v, single, err, 0, kv)  # the loss (checked before)
-                    for l in range(BLOCK):
-                        err[l] = False
+                    if check_loss:  # the loss (checked before)
+                        tape.run(gops, gconsts, v, single, err, 0, kv)
+                        for l in range(BLOCK):
+                            err[l] = False
                     tape.run(gops, gconsts, v, single, err, kv, gops.shape[0])
                     _tape_out(v_gx, v_gy, W)
             else:
@@ -521,7 +524,7 @@ def steps(
                     rec[REC_GX, j], rec[REC_GY, j] = W[W_GX + l], W[W_GY + l]
                     rec[REC_MX, j], rec[REC_MY, j] = W[W_MX + l], W[W_MY + l]
                     rec[REC_EX, j], rec[REC_EY, j] = W[W_EX + l], W[W_EY + l]
-            if formula:  # the gradients at the accepted points (stopped lanes: unused)
+            if formula and check_loss:  # the gradients at the accepted points (stopped lanes: unused)
                 _tape_out(v_gx, v_gy, W)
         for l in range(n):  # lanes back into the rows
             r = b0 + l
