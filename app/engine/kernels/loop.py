@@ -410,7 +410,7 @@ def steps(
                         W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, b0 + l))
                 elif kind == rules.SFREE or kind == rules.POLYAK:
                     for l in range(n):
-                        W[W_C1 + l], W[W_C2 + l] = extra(kind, sid, check_loss, F[b0 + l], W, l, HT, b0 + l)
+                        W[W_C1 + l], W[W_C2 + l] = extra(kind, sid, check_loss, W[W_F + l], W, l, HT, b0 + l)
                 if near:
                     for l in range(n):
                         if W[W_GO + l] != 0.0:
@@ -468,7 +468,9 @@ def steps(
                     elif kind == rules.ADAM or kind == rules.MOMENTUM:
                         W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, r))
                     elif kind == rules.SFREE or kind == rules.POLYAK:
-                        W[W_C1 + l], W[W_C2 + l] = extra(kind, sid, check_loss, F[r], W, l, HT, r)
+                        # the loss at the current point: rows keep it in W_F, a recording run in F
+                        W[W_C1 + l], W[W_C2 + l] = extra(kind, sid, check_loss, F[r] if record else W[W_F + l], W, l,
+                                                         HT, r)
             if t == stop:
                 break
             # 3. the update of every lane (branch-free: the lanes vectorize)
