@@ -331,6 +331,9 @@ def steps(
     W = np.zeros(W_ROWS)  # W_ROWS is already BLOCK rows long
     if formula and not check_loss:  # a gradient-only tape: its constants (and first kv ops) once
         tape.run(gops, gconsts, v, single, err, 0, kv)
+    errs = False  # can the tape mark a lane in err (a division, a power, a function)?
+    for k in range(gops.shape[0]):
+        errs = errs or gops[k, 0] == tape.DIV or gops[k, 0] == tape.POW or gops[k, 0] >= tape.SIN
     t = t0
     for b0 in range(r0, r1, BLOCK):
         n = min(BLOCK, r1 - b0)
@@ -375,7 +378,7 @@ def steps(
             if lanes_fast and t != stop:  # rows: a branch-free pass; exact tests, errors only where flagged
                 near = 0
                 # `&` and `|`, not `and` and `or`: no branches, so the lane loops vectorize
-                if formula:
+                if errs:
                     for l in range(BLOCK):
                         near += running[l] & err[l]
                 if tol > 0.0:
