@@ -150,6 +150,7 @@ CASES = [
     ("sqrt(x^2 + y^2)", "rmsprop"),  # the gradient at 0 cannot be evaluated: diverged there
     ("sin(x)*cos(y)", "polyak_sgd"),  # the Polyak step size reads the loss: checked anyway
     ("x^2 + 10*y^2", "nesterov"),
+    ("x + 2*y", "adam"),  # a constant gradient: a tape of no operations
     ("log(x + 3) + y^2", "gd"),  # not proven: rows that step to x <= -3 diverge on the loss
     ("1/x + y^2", "adam"),
 ]
@@ -214,6 +215,9 @@ TYPED = {"expression": "(1 - x)^2 + 100*(y - x^2)^2", "x_range": [-2, 2], "y_ran
     ("/api/v1/basins", {"surface": {**TYPED, "expression": "(x^2 + y - 11)^2 + (x + y^2 - 7)^2", "x_range": [-5, 5],
                                     "y_range": [-5, 5]}, "optimizer": "adam", "params": {"lr": 0.05}, "steps": 400,
                         "tolerance": 1e-6, "n": 13}),
+    # the start (0, 0) of the grid: the gradient of the cone cannot be evaluated there (diverged at once)
+    ("/api/v1/basins", {"surface": {**TYPED, "expression": "sqrt(x^2 + y^2)", "y_range": [-2, 2]}, "optimizer": "rmsprop",
+                        "params": {"lr": 0.01}, "steps": 200, "tolerance": 1e-6, "n": 5}),
     ("/api/v1/race", {"surface": TYPED, "optimizers": ["gd", "adam"], "steps": 300, "n": 10, "lr_min": 1e-4,
                       "lr_max": 3.0}),
     ("/api/v1/trajectories", {"surface": TYPED, "start": [-1.5, 2.0], "steps": 300,
