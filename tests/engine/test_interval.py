@@ -15,7 +15,7 @@ from app.api.schemas import TrajectoryRequest
 from app.engine import expression
 from app.engine.backend import SCALAR
 from app.engine.expression import finite_in_box, interval, parse_expression
-from app.engine.kernels import drive
+from app.engine.kernels import drive, tape
 from app.engine.runner import LockstepRuns, ScalarRun
 
 BOX = 3e4  # the bound of a typed surface over [-2, 2] x [-1, 3] (1e4 x the largest extent)
@@ -96,6 +96,46 @@ def test_the_interval_holds_every_float_value(text: str) -> None:
         for p, (lo, hi) in ranges:
             v = expression.compile_node(p)(x, y, SCALAR)
             assert math.isfinite(v) and lo <= v <= hi, (text, p, x, y, v, lo, hi)
+
+
+FOLDED = [*FINITE, *NOT_FINITE, "-x*-y - (-x) + -(-y)", "-(x - y)*-(y - x) / -(1 + x^2)", "1/x - -y/x", "-x^3 + -y^-2",
+          "exp(-x)*-3 - -2*x*y", "abs(-x)*-1 + -1*y", "x*-1 - y*-1", "-(x*y) + -(x/y) - -(x - y)",
+          "cos(-x) * -sin(-y)", "x + y", "-x", "log(1 + x^2) * -y", "-(-x)/-2 + 2/-y"]
+
+
+def test_the_gradient_tape_without_negations_has_the_same_bits() -> None:
+    """The lanes' gradient-only tape (negations taken up by sums, differences and constant factors)
+    gives the bits, and the errors, of the gradient as lowered for Python, at ordinary and special
+    points (signed zeros, subnormals, infinities, nan)."""
+    B = tape.LANES
+    special = [0.0, -0.0, 1.0, -1.0, 1e-310, -1e-310, 1e308, -1e308, math.inf, -math.inf, math.nan, 2.0, -0.5, 3.0]
+    rng = np.random.default_rng(3)
+    pairs = [(a, b) for a in special for b in special]
+    pairs += (rng.standard_normal((1000, 2)) * 10.0 ** rng.integers(-5, 5, (1000, 2))).tolist()
+
+    def run(t: tape.Tape, xs: np.ndarray, ys: np.ndarray) -> tuple:
+        v, err = np.zeros(t.slots * B), np.zeros(B, dtype=np.bool_)
+        v[:B], v[B : 2 * B] = xs, ys
+        tape.run(t.ops, t.consts, v, False, err, 0, t.ops.shape[0])
+        return v[t.outputs[0] * B :][:B].copy(), v[t.outputs[1] * B :][:B].copy(), err
+
+    fewer = 0
+    for text in FOLDED:
+        plain = tape.from_program(parse_expression(text).grad_program)
+        folded = drive._fold_negations(plain)
+        assert folded.ops.shape[0] <= plain.ops.shape[0], text
+        fewer += folded.ops.shape[0] < plain.ops.shape[0]
+        for i in range(0, len(pairs), B):
+            xs, ys = np.zeros(B), np.zeros(B)
+            chunk = pairs[i : i + B]
+            xs[: len(chunk)], ys[: len(chunk)] = [p[0] for p in chunk], [p[1] for p in chunk]
+            want, got = run(plain, xs, ys), run(folded, xs, ys)
+            for w, g in zip(want[:2], got[:2], strict=True):  # a nan's sign bit aside
+                assert ((w.view(np.int64) == g.view(np.int64)) | (np.isnan(w) & np.isnan(g))).all(), text
+            assert (want[2] == got[2]).all(), text
+    assert fewer >= 10
+    rosenbrock = drive.source(_surface("(1 - x)^2 + 100*(y - x^2)^2"))
+    assert rosenbrock.grad_only.ops.shape[0] == 1 + 10  # a leading no-op, then 10 (12 before)
 
 
 def _surface(text: str, x_range=(-2, 2), y_range=(-1, 3)):

@@ -85,7 +85,7 @@ def _formula_source(expr: Any) -> Source:
     Not finite in its bound until proven (`source`)."""
     tree = expr.tree
     both = expression.lower((tree, expression.derivative(tree, "x"), expression.derivative(tree, "y")))
-    grad = tape.from_program(expr.grad_program)  # outputs ∂f/∂x, ∂f/∂y
+    grad = _fold_negations(tape.from_program(expr.grad_program))  # outputs ∂f/∂x, ∂f/∂y
     # the loop runs a gradient-only tape's first kv operations and loads its constants once per call,
     # the others at every step: one leading operation that nothing reads (-x), so that the
     # constants are loaded once; outputs as the loop reads them: (loss, ∂f/∂x, ∂f/∂y, kv), no loss
@@ -97,6 +97,93 @@ def _formula_source(expr: Any) -> Source:
                      np.array([out[0], out[0], out[1], 1], dtype=np.int64))
     return Source(-1, tape.from_program(both, prefix=len(expr.value_program.ops)), tape.from_program(expr.value_program),
                   False, grad)
+
+
+def _fold_negations(t: tape.Tape) -> tape.Tape:
+    """The same outputs, bit for bit, with fewer operations: negations carried as signs through
+    products, quotients, squares and absolute values, and taken up by sums, differences and
+    constant factors (IEEE 754: x + (-y) is x - y, (-a)·b is -(a·b) and c·(-b) is (-c)·b, exactly,
+    signed zeros included; only a nan's sign bit may differ, which nothing reads)."""
+    nc = t.consts.shape[0]
+    base = 2 + nc
+    consts = [float(c) for c in t.consts]
+    # a value: ("v", i) input x/y, ("c", i) constant, ("o", j) new operation j
+    ops: list[tuple[int, Any, Any]] = []
+    keys: dict[tuple[int, Any, Any], tuple[str, int]] = {}
+
+    def emit(code: int, a: Any, b: Any) -> Any:
+        key = (code, a, b)
+        got = keys.get(key)
+        if got is None:
+            ops.append(key)
+            got = keys[key] = ("o", len(ops) - 1)
+        return got
+
+    def const(v: float) -> Any:
+        for i, c in enumerate(consts):
+            if c == v and math.copysign(1.0, c) == math.copysign(1.0, v):
+                return ("c", i)
+        consts.append(v)
+        return ("c", len(consts) - 1)
+
+    def plain(r: tuple[Any, bool]) -> Any:
+        s, negated = r
+        return emit(tape.NEG, s, s) if negated else s
+
+    rep: dict[int, tuple[Any, bool]] = {0: (("v", 0), False), 1: (("v", 1), False)}
+    for i in range(nc):
+        rep[2 + i] = (("c", i), False)
+    for k in range(t.ops.shape[0]):
+        code, a, b = (int(v) for v in t.ops[k])
+        (sa, na), (sb, nb) = rep[a], rep[b]
+        if code == tape.NEG:
+            r = (sa, not na)
+        elif code == tape.ADD:
+            if not na:
+                r = (emit(tape.SUB if nb else tape.ADD, sa, sb), False)
+            elif not nb:
+                r = (emit(tape.SUB, sb, sa), False)  # (-a) + b = b + (-a) = b - a
+            else:
+                r = (emit(tape.SUB, plain(rep[a]), sb), False)  # (-a) + (-b) = (-a) - b
+        elif code == tape.SUB:
+            if not na:
+                r = (emit(tape.ADD if nb else tape.SUB, sa, sb), False)
+            elif nb:
+                r = (emit(tape.SUB, sb, sa), False)  # (-a) - (-b) = b - a
+            else:
+                r = (emit(tape.SUB, plain(rep[a]), sb), False)
+        elif code in (tape.MUL, tape.DIV):
+            negated = na != nb
+            if code == tape.MUL and sb[0] == "c" and consts[sb[1]] == -1.0:
+                r = (sa, na != (not nb))  # a·(-1) = -a
+            elif code == tape.MUL and sa[0] == "c" and consts[sa[1]] == -1.0:
+                r = (sb, nb != (not na))
+            elif negated and sa[0] == "c":
+                r = (emit(code, const(-consts[sa[1]]), sb), False)
+            elif negated and sb[0] == "c":
+                r = (emit(code, sa, const(-consts[sb[1]])), False)
+            else:
+                r = (emit(code, sa, sb), negated)
+        elif code in (tape.SQUARE, tape.ABS):
+            r = (emit(code, sa, sa), False)
+        else:
+            r = (emit(code, plain(rep[a]), plain(rep[b])), False)
+        rep[base + k] = r
+    outs = [plain(rep[int(o)]) for o in t.outputs[:2]]
+
+    # operations nothing reads any more (negations taken up) are dropped
+    used = set(outs)
+    for j in range(len(ops) - 1, -1, -1):
+        if ("o", j) in used:
+            used.update(ops[j][1:])
+    keep = [j for j in range(len(ops)) if ("o", j) in used]
+    new_index = {j: i for i, j in enumerate(keep)}
+
+    def final(s: Any) -> int:
+        return s[1] if s[0] == "v" else 2 + s[1] if s[0] == "c" else 2 + len(consts) + new_index[s[1]]
+
+    arr = np.array([(ops[j][0], final(ops[j][1]), final(ops[j][2])) for j in keep], dtype=np.int64).reshape(-1, 3)
+    return tape.Tape(arr, np.array(consts, dtype=np.float64), np.array([final(o) for o in outs], dtype=np.int64))
 
 
 def internals_present(kind: int, h: list[float]) -> tuple[bool, bool]:
