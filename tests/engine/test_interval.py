@@ -255,6 +255,15 @@ TYPED = {"expression": "(1 - x)^2 + 100*(y - x^2)^2", "x_range": [-2, 2], "y_ran
     ("/api/v1/basins", {"surface": {**TYPED, "expression": "(x^2 + y - 11)^2 + (x + y^2 - 7)^2", "x_range": [-5, 5],
                                     "y_range": [-5, 5]}, "optimizer": "adam", "params": {"lr": 0.05}, "steps": 400,
                         "tolerance": 1e-6, "n": 13}),
+    # the momentum cycled (one update per call), and a scheduler that reads the loss
+    ("/api/v1/sweeps", {"surface": TYPED, "start": [-1.5, 2.0], "steps": 200, "tolerance": 1e-5, "optimizer": "adam",
+                        "schedule": {"name": "one_cycle", "params": {"cycle_momentum": True}},
+                        "x_param": {"name": "lr", "min": 1e-3, "max": 1.0, "n": 8, "scale": "log"},
+                        "y_param": {"name": "beta2", "values": [0.9, 0.999]}}),
+    ("/api/v1/sweeps", {"surface": TYPED, "start": [-1.5, 2.0], "steps": 200, "tolerance": 1e-5, "optimizer": "momentum",
+                        "schedule": {"name": "reduce_on_plateau"},
+                        "x_param": {"name": "lr", "min": 1e-4, "max": 0.01, "n": 8, "scale": "log"},
+                        "y_param": {"name": "beta", "values": [0.0, 0.9]}}),
     # the start (0, 0) of the grid: the gradient of the cone cannot be evaluated there (diverged at once)
     ("/api/v1/basins", {"surface": {**TYPED, "expression": "sqrt(x^2 + y^2)", "y_range": [-2, 2]}, "optimizer": "rmsprop",
                         "params": {"lr": 0.01}, "steps": 200, "tolerance": 1e-6, "n": 5}),
