@@ -277,3 +277,22 @@ def test_answers_are_the_same_bytes_with_the_proof_on_and_off(client, monkeypatc
     off = _api(client, path, body, monkeypatch, False)
     assert on == off
     assert orjson.loads(on)
+
+
+@pytest.mark.parametrize("text,optimizer", [("(1 - x)^2 + 100*(y - x^2)^2", "adam"), ("x^3 + y^2", "gd"),
+                                            ("sin(x)*cos(y)", "momentum")])
+def test_the_numpy_path_gives_the_same_rows_with_the_proof_on_and_off(text: str, optimizer: str, monkeypatch) -> None:
+    """The runner's NumPy rows (what runs where the compiled loop cannot: its `_check_loss` reads the
+    surface's flag) skip the loss as the lanes do, with the same rows; on Rosenbrock (+, −, × only:
+    NumPy's bits are libm's) they are the lanes' rows too."""
+    lanes = _rows(text, optimizer, True, monkeypatch)
+    monkeypatch.setattr(drive, "source", lambda surface: None)
+    on = _rows(text, optimizer, True, monkeypatch)
+    off = _rows(text, optimizer, False, monkeypatch)
+    for a, b in zip(on[1:5], off[1:5], strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
+    assert on[5] == off[5]
+    if text.startswith("(1 - x)"):
+        for a, b in zip(on[1:5], lanes[1:5], strict=True):
+            assert np.array_equal(a, b, equal_nan=True)
+        assert on[5] == lanes[5]
