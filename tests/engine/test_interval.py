@@ -296,3 +296,20 @@ def test_the_numpy_path_gives_the_same_rows_with_the_proof_on_and_off(text: str,
         for a, b in zip(on[1:5], lanes[1:5], strict=True):
             assert np.array_equal(a, b, equal_nan=True)
         assert on[5] == lanes[5]
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_polyak_rows_of_a_typed_formula_read_their_current_loss(rows: int) -> None:
+    """The Polyak step size reads the loss at each row's current point: rows (one alone too, and
+    stepped over several calls) equal their single runs."""
+    text, lr = "sin(x)*cos(y) + 0.1*x^2", 0.5
+    problem = _problem(text, "polyak_sgd", params={"f_min": -1.0, "lr": lr})
+    lanes = LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (rows, 1)), {"lr": np.full(rows, lr)})
+    for _ in range(5):
+        lanes.advance(61)
+    single = ScalarRun(problem, problem.runs[0])
+    single.advance(problem.steps)
+    t = single.traj
+    for i in range(rows):
+        assert (lanes.result.x[i], lanes.result.y[i], lanes.result.loss[i], lanes.result.status[i]) == (
+            t.x[-1], t.y[-1], t.loss[-1], t.status)
