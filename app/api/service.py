@@ -24,7 +24,7 @@ from app.engine.backend import ARRAY
 from app.engine.closure import MAX_EVALUATIONS, ClosureRun, evaluations_bound
 from app.engine.datasets import DatasetSurface
 from app.engine.deadline import DeadlineExceeded
-from app.engine.expression import Expression, ExpressionError, parse_expression
+from app.engine.expression import Expression, ExpressionError, finite_in_box, parse_expression
 from app.engine.feedback import CYCLED_KINDS
 from app.engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
 from app.engine.schedules import Link
@@ -131,6 +131,8 @@ def _custom_surface(expression: str, x_range: tuple[float, float], y_range: tupl
         finite_in_bound=False,
         extra={"expression": expression},
     )
+    # finite wherever |x|, |y| <= its bound, if proven (then the lanes skip the loss at each step)
+    surface = replace(surface, finite_in_bound=finite_in_box(expr.tree, surface.bound))
     # a default start where the formula is finite: one singular point (log(x) at 0.75 of a range
     # that crosses 0) must not make the surface unusable where no start is needed (basin maps)
     good = next((p for p in starts if start_is_valid(surface, p) is None), starts[0])

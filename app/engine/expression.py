@@ -7,6 +7,10 @@ else is an `ExpressionError` that points at the offending part. User text is nev
 code: the checked tree is turned into a small tree of our own nodes, differentiated symbolically,
 and both trees are compiled into nested Python closures that call the math backend ``xp``, so
 the same formula runs on floats and on NumPy arrays.
+
+`finite_in_box` proves a formula finite wherever |x|, |y| are within a bound (interval arithmetic
+over the checked tree, with a wide margin for round-off); the compiled lanes then skip its loss at
+every step, as they do for a built-in surface.
 """
 
 from __future__ import annotations
@@ -673,3 +677,201 @@ def parse_expression(text: str) -> Expression:
             " (fewer terms, or fewer powers with x or y in the exponent)"
         )
     return expr
+
+
+# --- proving a formula finite over a box ------------------------------------------------------------
+
+FINITE_LIMIT = 1e150  # every intermediate magnitude below this: far from overflow, whatever the round-off
+_REL, _ABS = 1e-9, 1e-300  # outward widening of each computed interval (round-off of the op and of libm)
+_EXP_MAX = math.log(FINITE_LIMIT)  # exp, sinh, cosh of more than this could exceed the limit
+_TAN_MAX = 1e20  # |tan(a)| of any finite double a (no double comes near enough to a pole for more)
+
+
+class _Doubt(Exception):
+    """The interval of some part could not be shown finite and inside its domain."""
+
+
+Interval = tuple[float, float]
+
+
+def _widen(lo: float, hi: float, nonnegative: bool = False) -> Interval:
+    """The interval pushed outwards by more than an operation's round-off; ``nonnegative``: the
+    operation's float result is never below 0 (a square, abs, exp, sqrt, cosh)."""
+    lo, hi = lo - (abs(lo) * _REL + _ABS), hi + (abs(hi) * _REL + _ABS)
+    if nonnegative:
+        lo = max(lo, 0.0)
+    if not (-FINITE_LIMIT < lo <= hi < FINITE_LIMIT):  # also false for nan
+        raise _Doubt
+    return lo, hi
+
+
+def _mul(a: Interval, b: Interval) -> Interval:
+    p = (a[0] * b[0], a[0] * b[1], a[1] * b[0], a[1] * b[1])
+    # a product of two numbers of the same sign is never below 0 (a rounded one neither)
+    same_sign = (a[0] >= 0.0 and b[0] >= 0.0) or (a[1] <= 0.0 and b[1] <= 0.0)
+    return _widen(min(p), max(p), same_sign or min(p) > 0.0)
+
+
+def _square(a: Interval) -> Interval:
+    lo, hi = a
+    if lo <= 0.0 <= hi:
+        return _widen(0.0, max(lo * lo, hi * hi), True)
+    return _widen(min(lo * lo, hi * hi), max(lo * lo, hi * hi), True)
+
+
+def _int_power(a: Interval, c: int) -> Interval:
+    """a^c for an integer c != 0 (pow with an integral float exponent: any sign of base)."""
+    lo, hi = a
+    if c < 0:
+        if lo <= 0.0 <= hi:
+            raise _Doubt  # 0 ** negative: ZeroDivisionError
+        m = _int_power(a, -c)
+        if m[0] <= 0.0 <= m[1]:  # a power that can underflow to 0
+            raise _Doubt
+        return _widen(min(1.0 / m[0], 1.0 / m[1]), max(1.0 / m[0], 1.0 / m[1]))
+    if max(abs(lo), abs(hi)) ** c >= FINITE_LIMIT:  # checked before computing (no OverflowError)
+        raise _Doubt
+    if c % 2 == 0:
+        if lo <= 0.0 <= hi:
+            return _widen(0.0, max(abs(lo), abs(hi)) ** c, True)
+        return _widen(min(abs(lo), abs(hi)) ** c, max(abs(lo), abs(hi)) ** c, True)
+    return _widen(lo**c, hi**c)  # odd: increasing
+
+
+def _exp(a: Interval) -> Interval:
+    if a[1] >= _EXP_MAX:
+        raise _Doubt
+    return _widen(math.exp(a[0]) if a[0] > -1e4 else 0.0, math.exp(a[1]), True)
+
+
+def _log(a: Interval) -> Interval:
+    if not a[0] > 1.0 / FINITE_LIMIT:  # an argument that can reach 0 (or below): log is not finite
+        raise _Doubt
+    return _widen(math.log(a[0]), math.log(a[1]))
+
+
+def _power(n: Bin, a: Interval, b: Interval) -> Interval:
+    if isinstance(n.b, Const):
+        c = n.b.value
+        if c == 0.0:
+            return (1.0, 1.0)  # x ** 0 is 1, even at 0
+        if c == 2.0:
+            return _square(a)
+        if c == math.floor(c) and abs(c) <= 1024:
+            return _int_power(a, int(c))
+        if c > 0.0:  # a fractional power: the base never below 0
+            if a[0] < 0.0:
+                raise _Doubt
+            return _widen(a[0] ** c, a[1] ** c, True) if a[1] ** c < FINITE_LIMIT else _doubt()
+        if not a[0] > 1.0 / FINITE_LIMIT:  # a negative fractional power: the base away from 0
+            raise _Doubt
+        return _widen(a[1] ** c, a[0] ** c, True) if a[0] ** c < FINITE_LIMIT else _doubt()
+    # a variable exponent: a ** b = exp(b · log a), the base kept away from 0 and below
+    return _exp(_mul(b, _log(a)))
+
+
+def _doubt() -> Interval:
+    raise _Doubt
+
+
+def _call(fn: str, a: Interval) -> Interval:
+    lo, hi = a
+    if fn in ("sin", "cos"):
+        if lo == hi:
+            v = getattr(math, fn)(lo)
+            return _widen(v, v)
+        return (-1.0, 1.0)  # libm's sin and cos of a finite double are within [-1, 1]
+    if fn == "tan":
+        if -1.5 < lo and hi < 1.5:  # inside (-π/2, π/2): increasing
+            return _widen(math.tan(lo), math.tan(hi))
+        return (-_TAN_MAX, _TAN_MAX)
+    if fn == "exp":
+        return _exp(a)
+    if fn == "log":
+        return _log(a)
+    if fn == "sqrt":
+        if lo < 0.0:
+            raise _Doubt
+        return _widen(math.sqrt(lo), math.sqrt(hi), True)
+    if fn == "abs":
+        if lo <= 0.0 <= hi:
+            return (0.0, max(-lo, hi))
+        return (min(abs(lo), abs(hi)), max(abs(lo), abs(hi)))
+    if fn == "tanh":
+        return _widen(math.tanh(lo), math.tanh(hi))
+    if fn == "atan":
+        return _widen(math.atan(lo), math.atan(hi))
+    if fn == "sinh":
+        if max(-lo, hi) >= _EXP_MAX:
+            raise _Doubt
+        return _widen(math.sinh(lo), math.sinh(hi))
+    if fn == "cosh":
+        m = max(-lo, hi)
+        if m >= _EXP_MAX:
+            raise _Doubt
+        least = 1.0 if lo <= 0.0 <= hi else math.cosh(min(abs(lo), abs(hi)))
+        return _widen(least, math.cosh(m), True)
+    raise _Doubt  # a function this proof does not know
+
+
+def interval(n: Node, box: float) -> Interval:
+    """An interval holding every value the formula's float evaluation (the operations of
+    `lower`, with CPython's and libm's rounding) takes at every point |x|, |y| <= box, every part
+    of it finite and inside its domain; raises `_Doubt` where that cannot be shown."""
+    memo: dict[int, Interval] = {}
+
+    def visit(n: Node) -> Interval:
+        got = memo.get(id(n))
+        if got is not None:
+            return got
+        if isinstance(n, Const):
+            if not abs(n.value) < FINITE_LIMIT:
+                raise _Doubt
+            r = (n.value, n.value)
+        elif isinstance(n, Var):
+            r = (-box, box)
+        elif isinstance(n, Neg):
+            a = visit(n.a)
+            r = (-a[1], -a[0])
+        elif isinstance(n, Call):
+            r = _call(n.fn, visit(n.a))
+        else:
+            assert isinstance(n, Bin)
+            a = visit(n.a)
+            if n.op == "^" and isinstance(n.b, Const) and n.b.value == 2.0:
+                r = _square(a)  # lowered as a * a
+            elif n.op == "*" and n.a == n.b:
+                r = _square(a)  # the same slot twice: a * a, never below 0
+            else:
+                b = visit(n.b)
+                # a float sum or difference is 0 only when exact (no underflow): a lower end
+                # computed >= 0 is one, and so is every result
+                if n.op == "+":
+                    r = _widen(a[0] + b[0], a[1] + b[1], a[0] + b[0] >= 0.0)
+                elif n.op == "-":
+                    r = _widen(a[0] - b[1], a[1] - b[0], a[0] - b[1] >= 0.0)
+                elif n.op == "*":
+                    r = _mul(a, b)
+                elif n.op == "/":
+                    if not (b[0] > 0.0 or b[1] < 0.0):  # a divisor that can be 0
+                        raise _Doubt
+                    r = _mul(a, _widen(min(1.0 / b[0], 1.0 / b[1]), max(1.0 / b[0], 1.0 / b[1])))
+                else:
+                    r = _power(n, a, b)
+        memo[id(n)] = r
+        return r
+
+    return visit(n)
+
+
+def finite_in_box(n: Node, box: float) -> bool:
+    """True only if the formula is proven finite (no division by 0, no log, sqrt or power outside
+    its domain, no overflow: every part's magnitude below `FINITE_LIMIT`) at every point
+    |x|, |y| <= box, as the engine computes it in float64. False where in doubt."""
+    if not (math.isfinite(box) and 0.0 <= box < FINITE_LIMIT):
+        return False
+    try:
+        interval(n, float(box))
+    except (_Doubt, ArithmeticError, ValueError, RecursionError):
+        return False
+    return True

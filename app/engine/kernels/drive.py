@@ -9,6 +9,7 @@ check the request's deadline between slices.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -39,9 +40,14 @@ class Source:
     """How a surface's gradient (and loss) reaches the loop."""
 
     sid: int  # built-in formula (index in loop.SURFACE_IDS), or -1: the tapes below
-    grad: tape.Tape
-    value: tape.Tape
-    finite_in_bound: bool
+    grad: tape.Tape  # a typed formula's loss and gradient (the loss's operations first)
+    value: tape.Tape  # its loss alone
+    finite_in_bound: bool  # the loss is finite wherever |x|, |y| <= the bound: lanes need not check it
+    grad_only: tape.Tape = tape.EMPTY  # its gradient alone: what lanes run where the loss is not checked
+
+    def stepping_tape(self, check_loss: bool) -> tape.Tape:
+        """The tape the loop steps with: the gradient alone where the loss is not checked."""
+        return self.grad_only if self.sid < 0 and not check_loss else self.grad
 
     @property
     def ops(self) -> int:
@@ -58,18 +64,127 @@ def source(surface: Any) -> Source | None:
     tree, value_program = getattr(expr, "tree", None), getattr(expr, "value_program", None)
     if tree is None or value_program is None:
         return None
-    return _formula_source(expr)
+    src = _formula_source(expr)
+    # the surface says its loss is finite in its bound (app.api.service, from the proof); checked
+    # here too, over the bound the loop uses, so that no other surface's flag is trusted blindly
+    if surface.finite_in_bound and _proven_finite(expr, float(surface.bound)):
+        return dataclasses.replace(src, finite_in_bound=True)
+    return src
+
+
+@functools.lru_cache(maxsize=64)
+def _proven_finite(expr: Any, bound: float) -> bool:
+    return expression.finite_in_box(expr.tree, bound)
 
 
 @functools.lru_cache(maxsize=64)
 def _formula_source(expr: Any) -> Source:
-    """A typed formula's tapes: its loss alone (the start's loss), and one tape for the loss and
-    the gradient together (shared subexpressions; the loss's operations first), from the checked
-    tree, as `app.engine.expression` lowers it for the Python path: the same operations."""
+    """A typed formula's tapes: its loss alone (the start's loss), one tape for the loss and the
+    gradient together (shared subexpressions; the loss's operations first) and one for the
+    gradient alone (lanes that skip the loss: `Source.stepping_tape`), from the checked tree, as
+    `app.engine.expression` lowers it for the Python path: the same operations, the same bits.
+    Not finite in its bound until proven (`source`)."""
     tree = expr.tree
     both = expression.lower((tree, expression.derivative(tree, "x"), expression.derivative(tree, "y")))
+    grad = _fold_negations(tape.from_program(expr.grad_program))  # outputs ∂f/∂x, ∂f/∂y
+    # the loop runs a gradient-only tape's first kv operations and loads its constants once per call,
+    # the others at every step: one leading operation that nothing reads (-x), so that the
+    # constants are loaded once; outputs as the loop reads them: (loss, ∂f/∂x, ∂f/∂y, kv), no loss
+    base = 2 + grad.consts.shape[0]
+    ops = grad.ops.copy()
+    ops[:, 1:][ops[:, 1:] >= base] += 1  # every operation's slot one further
+    out = grad.outputs + (grad.outputs >= base)
+    grad = tape.Tape(np.vstack([np.array([[tape.NEG, 0, 0]], dtype=np.int64), ops]), grad.consts,
+                     np.array([out[0], out[0], out[1], 1], dtype=np.int64))
     return Source(-1, tape.from_program(both, prefix=len(expr.value_program.ops)), tape.from_program(expr.value_program),
-                  False)
+                  False, grad)
+
+
+def _fold_negations(t: tape.Tape) -> tape.Tape:
+    """The same outputs, bit for bit, with fewer operations: negations carried as signs through
+    products, quotients, squares and absolute values, and taken up by sums, differences and
+    constant factors (IEEE 754: x + (-y) is x - y, (-a)·b is -(a·b) and c·(-b) is (-c)·b, exactly,
+    signed zeros included; only a nan's sign bit may differ, which nothing reads)."""
+    nc = t.consts.shape[0]
+    base = 2 + nc
+    consts = [float(c) for c in t.consts]
+    # a value: ("v", i) input x/y, ("c", i) constant, ("o", j) new operation j
+    ops: list[tuple[int, Any, Any]] = []
+    keys: dict[tuple[int, Any, Any], tuple[str, int]] = {}
+
+    def emit(code: int, a: Any, b: Any) -> Any:
+        key = (code, a, b)
+        got = keys.get(key)
+        if got is None:
+            ops.append(key)
+            got = keys[key] = ("o", len(ops) - 1)
+        return got
+
+    def const(v: float) -> Any:
+        for i, c in enumerate(consts):
+            if c == v and math.copysign(1.0, c) == math.copysign(1.0, v):
+                return ("c", i)
+        consts.append(v)
+        return ("c", len(consts) - 1)
+
+    def plain(r: tuple[Any, bool]) -> Any:
+        s, negated = r
+        return emit(tape.NEG, s, s) if negated else s
+
+    rep: dict[int, tuple[Any, bool]] = {0: (("v", 0), False), 1: (("v", 1), False)}
+    for i in range(nc):
+        rep[2 + i] = (("c", i), False)
+    for k in range(t.ops.shape[0]):
+        code, a, b = (int(v) for v in t.ops[k])
+        (sa, na), (sb, nb) = rep[a], rep[b]
+        if code == tape.NEG:
+            r = (sa, not na)
+        elif code == tape.ADD:
+            if not na:
+                r = (emit(tape.SUB if nb else tape.ADD, sa, sb), False)
+            elif not nb:
+                r = (emit(tape.SUB, sb, sa), False)  # (-a) + b = b + (-a) = b - a
+            else:
+                r = (emit(tape.SUB, plain(rep[a]), sb), False)  # (-a) + (-b) = (-a) - b
+        elif code == tape.SUB:
+            if not na:
+                r = (emit(tape.ADD if nb else tape.SUB, sa, sb), False)
+            elif nb:
+                r = (emit(tape.SUB, sb, sa), False)  # (-a) - (-b) = b - a
+            else:
+                r = (emit(tape.SUB, plain(rep[a]), sb), False)
+        elif code in (tape.MUL, tape.DIV):
+            negated = na != nb
+            if code == tape.MUL and sb[0] == "c" and consts[sb[1]] == -1.0:
+                r = (sa, na != (not nb))  # a·(-1) = -a
+            elif code == tape.MUL and sa[0] == "c" and consts[sa[1]] == -1.0:
+                r = (sb, nb != (not na))
+            elif negated and sa[0] == "c":
+                r = (emit(code, const(-consts[sa[1]]), sb), False)
+            elif negated and sb[0] == "c":
+                r = (emit(code, sa, const(-consts[sb[1]])), False)
+            else:
+                r = (emit(code, sa, sb), negated)
+        elif code in (tape.SQUARE, tape.ABS):
+            r = (emit(code, sa, sa), False)
+        else:
+            r = (emit(code, plain(rep[a]), plain(rep[b])), False)
+        rep[base + k] = r
+    outs = [plain(rep[int(o)]) for o in t.outputs[:2]]
+
+    # operations nothing reads any more (negations taken up) are dropped
+    used = set(outs)
+    for j in range(len(ops) - 1, -1, -1):
+        if ("o", j) in used:
+            used.update(ops[j][1:])
+    keep = [j for j in range(len(ops)) if ("o", j) in used]
+    new_index = {j: i for i, j in enumerate(keep)}
+
+    def final(s: Any) -> int:
+        return s[1] if s[0] == "v" else 2 + s[1] if s[0] == "c" else 2 + len(consts) + new_index[s[1]]
+
+    arr = np.array([(ops[j][0], final(ops[j][1]), final(ops[j][2])) for j in keep], dtype=np.int64).reshape(-1, 3)
+    return tape.Tape(arr, np.array(consts, dtype=np.float64), np.array([final(o) for o in outs], dtype=np.int64))
 
 
 def internals_present(kind: int, h: list[float]) -> tuple[bool, bool]:
@@ -82,7 +197,7 @@ def _call(src: Source, kind: int, H: np.ndarray, noise: np.ndarray, lrs: np.ndar
           moms: np.ndarray, X: np.ndarray, Y: np.ndarray,
           F: np.ndarray, S: np.ndarray, status: np.ndarray, taken: np.ndarray, r0: int, r1: int, t0: int, stop: int,
           last: int, tol: float, bound: float, check_loss: bool, rec: np.ndarray, clip: tuple[float, float]) -> int:
-    g, v = src.grad, src.value
+    g, v = src.stepping_tape(check_loss), src.value
     return int(loop.steps(
         kind, H, src.sid, g.ops, g.consts, g.outputs, v.ops, v.consts, v.outputs, noise, lrs, CT, CI, moms,
         X, Y, F, S, status, taken, r0, r1, t0, stop, last, float(tol), float(bound), check_loss,
@@ -199,7 +314,9 @@ class Lanes(_Kernel):
         self.lr_table = lr_table
         self.noise = _F64_0x2 if noise is None else np.ascontiguousarray(noise, dtype=np.float64)
         self.steps, self.tol, self.bound = steps, tol, bound
-        self.check_loss = not src.finite_in_bound
+        # the loss at every new point where it can be non-finite in the bound; and the Polyak step
+        # size of a typed formula reads it (a built-in's is computed where needed)
+        self.check_loss = not src.finite_in_bound or (src.sid < 0 and kind == rules.POLYAK)
         # β powers computed once per distinct (β₁, β₂) and step, not per row
         self.CT, self.CI = _NO_TABLE, _NO_INDEX
         if kind in (rules.ADAM, rules.MOMENTUM):
@@ -245,3 +362,12 @@ class Lanes(_Kernel):
                 if end == stop or not (self.status[r0:r1] == loop.RUNNING).any():
                     break
                 t = end
+        self.final_losses()
+
+    def final_losses(self) -> None:
+        """Each row's loss at its point, where the loop did not compute it: a typed formula proven
+        finite (a built-in's comes from its formula where a row stops). From the formula's value
+        tape: the same bits as the loss the loop computes where it checks it."""
+        if self.src.sid < 0 and not self.check_loss:
+            v = self.src.value
+            loop.values(-1, v.ops, v.consts, v.outputs, self.X, self.Y, self.F, np.zeros(self.rows, dtype=np.bool_))

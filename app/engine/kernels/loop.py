@@ -341,6 +341,11 @@ def steps(
     running = np.zeros(BLOCK, dtype=np.bool_)
     ci = np.zeros(BLOCK, dtype=np.int64)
     W = np.zeros(W_ROWS)  # W_ROWS is already BLOCK rows long
+    if formula and not check_loss:  # a gradient-only tape: its constants (and first kv ops) once
+        tape.run(gops, gconsts, v, single, err, 0, kv)
+    errs = False  # can the tape mark a lane in err (a division, a power, a function)?
+    for k in range(gops.shape[0]):
+        errs = errs or gops[k, 0] == tape.DIV or gops[k, 0] == tape.POW or gops[k, 0] >= tape.SIN
     t = t0
     recorded = 0  # updates recorded (a single run)
     for b0 in range(r0, r1, BLOCK):
@@ -374,9 +379,10 @@ def steps(
             if formula:
                 if not have:  # else phase 4 of the step before computed them, with the loss
                     _tape_in(W, W_X, W_Y, v, err)
-                    tape.run(gops, gconsts, v, single, err, 0, kv)  # the loss (checked before)
-                    for l in range(BLOCK):
-                        err[l] = False
+                    if check_loss:  # the loss (checked before)
+                        tape.run(gops, gconsts, v, single, err, 0, kv)
+                        for l in range(BLOCK):
+                            err[l] = False
                     tape.run(gops, gconsts, v, single, err, kv, gops.shape[0])
                     _tape_out(v_gx, v_gy, W)
             else:
@@ -389,7 +395,7 @@ def steps(
             if lanes_fast and t != stop:  # rows: a branch-free pass; exact tests, errors only where flagged
                 near = 0
                 # `&` and `|`, not `and` and `or`: no branches, so the lane loops vectorize
-                if formula:
+                if errs:
                     for l in range(BLOCK):
                         near += running[l] & err[l]
                 if tol > 0.0:
@@ -424,7 +430,7 @@ def steps(
                         W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, b0 + l))
                 elif kind == rules.SFREE or kind == rules.POLYAK:
                     for l in range(n):
-                        W[W_C1 + l], W[W_C2 + l] = extra(kind, sid, check_loss, F[b0 + l], W, l, HT, b0 + l)
+                        W[W_C1 + l], W[W_C2 + l] = extra(kind, sid, check_loss, W[W_F + l], W, l, HT, b0 + l)
                 if near:
                     for l in range(n):
                         if W[W_GO + l] != 0.0:
@@ -474,7 +480,9 @@ def steps(
                     elif kind == rules.ADAM or kind == rules.MOMENTUM:
                         W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, r))
                     elif kind == rules.SFREE or kind == rules.POLYAK:
-                        W[W_C1 + l], W[W_C2 + l] = extra(kind, sid, check_loss, F[r], W, l, HT, r)
+                        # the loss at the current point: rows keep it in W_F, a recording run in F
+                        W[W_C1 + l], W[W_C2 + l] = extra(kind, sid, check_loss, F[r] if record else W[W_F + l], W, l,
+                                                         HT, r)
             if t == stop:
                 break
             # 3. the update of every lane (branch-free: the lanes vectorize)
@@ -531,7 +539,7 @@ def steps(
                     rec[REC_GX, j], rec[REC_GY, j] = W[W_GX + l], W[W_GY + l]
                     rec[REC_MX, j], rec[REC_MY, j] = W[W_MX + l], W[W_MY + l]
                     rec[REC_EX, j], rec[REC_EY, j] = W[W_EX + l], W[W_EY + l]
-            if formula:  # the gradients at the accepted points (stopped lanes: unused)
+            if formula and check_loss:  # the gradients at the accepted points (stopped lanes: unused)
                 _tape_out(v_gx, v_gy, W)
         # the recorded gradients' norms, after the steps: CPython's hypot takes ~40 ns from its
         # inputs to its result, which in the step loop delayed every step; here the norms are
