@@ -101,3 +101,23 @@ def test_an_error_in_one_part_halts_the_others_and_is_raised() -> None:
         assert threads._idle._value == 2
     finally:
         threads.THREADS, threads._idle = saved
+
+
+def test_a_typed_formula_proven_finite_gives_every_rows_loss_with_several_threads(helpers, monkeypatch) -> None:
+    """Its lanes skip the loss per step and fill every row's loss once all parts have ended."""
+    body = {"surface": {"expression": "(1 - x)^2 + 100*(y - x^2)^2", "x_range": [-2, 2], "y_range": [-1, 3]},
+            "steps": 300, "runs": [{"optimizer": "adam"}]}
+    problem = build_problem(TrajectoryRequest.model_validate(body))
+    out = []
+    for n in (1, 3):
+        monkeypatch.setattr(threads, "THREADS", n)
+        rows = LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (ROWS, 1)),
+                            {"lr": np.geomspace(1e-4, 0.5, ROWS)})
+        rows.advance(problem.steps + 1)
+        out.append(rows.result)
+    assert len({(a, b) for a, b, _ in helpers}) == 1 + 3
+    for field in ("x", "y", "loss", "steps_taken", "status"):
+        assert np.array_equal(getattr(out[0], field), getattr(out[1], field)), field
+    from app.engine.backend import SCALAR
+
+    assert all(out[1].loss[i] == problem.surface.value(out[1].x[i], out[1].y[i], SCALAR) for i in range(0, ROWS, 37))

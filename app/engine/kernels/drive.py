@@ -337,6 +337,7 @@ class Lanes(_Kernel):
         the answer is the same bits whatever the number of threads)."""
         threads.run_rows(self.rows, loop.BLOCK, self.rows * max(1, stop - t0) * self.row_step,
                          lambda a, b, d, halt: self._advance_rows(a, b, t0, stop, d, halt))
+        self.final_losses()  # once every part has ended
 
     def _advance_rows(self, a: int, b: int, t0: int, stop: int, d: float | None, halt: Any) -> None:
         """Rows a..b-1 from step t0 to at most ``stop``; ``d`` the deadline, ``halt`` an Event
@@ -362,7 +363,6 @@ class Lanes(_Kernel):
                 if end == stop or not (self.status[r0:r1] == loop.RUNNING).any():
                     break
                 t = end
-        self.final_losses()
 
     def final_losses(self) -> None:
         """Each row's loss at its point, where the loop did not compute it: a typed formula proven
