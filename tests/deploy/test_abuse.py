@@ -201,22 +201,34 @@ def test_security_headers_everywhere(server):
 def test_sigterm_finishes_in_flight_work_and_ends_streams():
     port = free_port()
     proc = start_app(port)
-    base = f"http://127.0.0.1:{port}"
     results = {}
     medium = json.dumps({"surface": "logistic_regression", "steps": 3000,
                          "runs": [{"optimizer": "adam", "batch_size": 1}] * 4}).encode()
 
+    json_sent, streaming = threading.Event(), threading.Event()
+
     def json_request():
-        results["json"] = post(f"{base}/api/v1/trajectories", medium, timeout=60).status
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("POST", "/api/v1/trajectories", medium, {"Content-Type": "application/json"})
+        json_sent.set()  # the whole request is on its way to the server
+        results["json"] = conn.getresponse().status
 
     def stream_request():
-        resp = post(f"{base}/api/v1/trajectories/stream", HEAVY, timeout=60)
-        results["stream"] = resp.read().decode()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("POST", "/api/v1/trajectories/stream", HEAVY, {"Content-Type": "application/json"})
+        resp, data = conn.getresponse(), b""
+        while chunk := resp.read1(65536):
+            data += chunk
+            if b"event: points" in data:
+                streaming.set()  # under way: points computed and sent
+        results["stream"] = data.decode()
+        streaming.set()
 
     threads = [threading.Thread(target=json_request), threading.Thread(target=stream_request)]
-    for t in threads:
-        t.start()
-    time.sleep(0.4)  # both under way
+    threads[0].start()
+    assert json_sent.wait(30)
+    threads[1].start()
+    assert streaming.wait(30) and "stream" not in results  # both under way
     t0 = time.perf_counter()
     proc.send_signal(signal.SIGTERM)
     for t in threads:
