@@ -121,3 +121,18 @@ def test_a_typed_formula_proven_finite_gives_every_rows_loss_with_several_thread
     from app.engine.backend import SCALAR
 
     assert all(out[1].loss[i] == problem.surface.value(out[1].x[i], out[1].y[i], SCALAR) for i in range(0, ROWS, 37))
+
+
+def test_the_default_threads_respect_a_container_quota_and_the_workers(tmp_path, monkeypatch) -> None:
+    cpu_max = tmp_path / "cpu.max"
+    cpu_max.write_text("150000 100000\n")  # docker run --cpus 1.5
+    assert threads.usable_cores(str(cpu_max)) == min(2, threads.usable_cores("/nonexistent"))
+    cpu_max.write_text("max 100000\n")
+    assert threads.usable_cores(str(cpu_max)) == threads.usable_cores("/nonexistent")
+    from app.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "workers", 64)
+    monkeypatch.setattr(get_settings(), "engine_threads", 0)
+    assert threads._threads() == 1  # the cores shared among 64 worker processes: one thread each
+    monkeypatch.setattr(get_settings(), "engine_threads", 3)
+    assert threads._threads() == 3

@@ -3,13 +3,15 @@
 The compiled loop releases the GIL, and rows are independent: a large block of rows (a sweep, a
 basin map, a race) can be cut into parts stepped side by side, each part writing its own rows, so
 the answer is the same bits with one thread or many. Helper threads come from one pool for the
-process, ``OPTIVIZ_ENGINE_THREADS`` − 1 of them (default: the cores this process may use); a part
+process, ``OPTIVIZ_ENGINE_THREADS`` − 1 of them (default: the cores this process may use, within a
+container's CPU quota, shared among the server's worker processes); a part
 takes a helper only when one is idle at that moment, so under load (the server's other heavy
 computations busy on the cores) a computation simply runs alone in its own thread, as before.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Callable
@@ -22,14 +24,28 @@ from app.settings import get_settings
 MIN_SECONDS = 0.002  # below this much estimated work, one thread (a helper's start costs ~50 µs)
 
 
-def _threads() -> int:
-    n = get_settings().engine_threads
-    if n:
-        return n
+def usable_cores(cpu_max: str = "/sys/fs/cgroup/cpu.max") -> int:
+    """The cores this process may use: its CPU affinity, within a container's CPU quota (cgroup
+    v2 ``cpu.max``, e.g. ``docker run --cpus 2`` on a 64-core host: 2, not 64)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = open(cpu_max).read().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return cores
+
+
+def _threads() -> int:
+    """OPTIVIZ_ENGINE_THREADS, or the usable cores shared among the server's worker processes."""
+    settings = get_settings()
+    if settings.engine_threads:
+        return settings.engine_threads
+    return max(1, usable_cores() // settings.workers)
 
 
 THREADS = _threads()
