@@ -29,6 +29,7 @@ import numpy as np
 
 from app.engine import deadline as _deadline
 from app.engine.backend import SCALAR
+from app.engine.runner import RunEnd
 
 # the most loss evaluations one trajectories request may make (its bound: steps × (max_eval + 1) per
 # L-BFGS run), so that its answer (every evaluation is in it) stays the size of the largest others
@@ -375,7 +376,7 @@ def hessian_function(surface: Any, batch: Callable[[float, float], tuple[float, 
 # --- one run --------------------------------------------------------------------------------------
 
 
-class ClosureRun:
+class ClosureRun(RunEnd):
     """One run of a closure optimizer, with the interface of `app.engine.runner.ScalarRun`
     (``advance``, ``traj``, ``arrays``, ``done``, ``status``, ``steps_taken``)."""
 
@@ -463,22 +464,8 @@ class ClosureRun:
         return closure, batch
 
     @property
-    def done(self) -> bool:
-        from app.engine.runner import RUNNING
-
-        return self._traj.status != RUNNING
-
-    @property
     def traj(self) -> Any:
         return self._traj
-
-    @property
-    def status(self) -> str:
-        return self._traj.status
-
-    @property
-    def steps_taken(self) -> int:
-        return self._traj.steps_taken
 
     def arrays(self) -> dict[str, Any]:
         return self._traj.arrays()

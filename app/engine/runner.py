@@ -221,7 +221,26 @@ def _failed(gx: Any, gy: Any) -> str:
 # --- one run on floats ---------------------------------------------------------------------------
 
 
-class ScalarRun:
+class RunEnd:
+    """How a run stands (`ScalarRun`, `app.engine.closure.ClosureRun`): done, its status, the
+    updates it took."""
+
+    _traj: Trajectory
+
+    @property
+    def done(self) -> bool:
+        return self._traj.status != RUNNING
+
+    @property
+    def status(self) -> str:
+        return self._traj.status
+
+    @property
+    def steps_taken(self) -> int:
+        return self._traj.steps_taken
+
+
+class ScalarRun(RunEnd):
     """One run, every point recorded; ``advance(n)`` does up to n more updates."""
 
     def __init__(self, problem: Problem, run: RunConfig) -> None:
@@ -272,10 +291,6 @@ class ScalarRun:
             has = {"mx": moment, "my": moment, "eff_lr_x": rate, "eff_lr_y": rate}
             self._traj.state = {k: [] if has.get(k, True) else None for k in STATE_KEYS}
 
-    @property
-    def done(self) -> bool:
-        return self._traj.status != RUNNING
-
     def advance(self, n: int) -> None:
         if self.done:
             return
@@ -298,14 +313,6 @@ class ScalarRun:
                 self._extend(rec, k)
             self._pending.clear()
         return self._traj
-
-    @property
-    def status(self) -> str:
-        return self._traj.status
-
-    @property
-    def steps_taken(self) -> int:
-        return self._traj.steps_taken
 
     def arrays(self) -> dict[str, Any]:
         """`Trajectory.arrays`, as NumPy arrays where the compiled loop recorded them (the JSON
