@@ -35,8 +35,8 @@ REC_X, REC_Y, REC_LOSS, REC_LR, REC_GN, REC_GX, REC_GY, REC_MX, REC_MY, REC_EX, 
 REC_ROWS = 11
 
 # a block's lanes: each quantity is a row of BLOCK values in one scratch array W
-(W_X, W_Y, W_S, W_H, W_GX, W_GY, W_LR, W_C1, W_C2, W_NX, W_NY, W_MX, W_MY, W_EX, W_EY, W_NF, W_GN, W_GO, W_HX, W_HY,
- W_F, W_ROWS) = (BLOCK * k for k in (0, 1, 2, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31))
+(W_X, W_Y, W_S, W_H, W_GX, W_GY, W_LR, W_C1, W_C2, W_NX, W_NY, W_MX, W_MY, W_EX, W_EY, W_NF, W_GO, W_HX, W_HY,
+ W_F, W_ROWS) = (BLOCK * k for k in (0, 1, 2, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30))
 
 SURFACE_IDS = tuple(s.id for s in ANALYTIC)  # sid = index here
 for _i, _s in enumerate(ANALYTIC):  # _g0, _v0, ...: module globals, so each call is direct
