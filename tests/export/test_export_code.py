@@ -24,6 +24,17 @@ ROOT = Path(__file__).resolve().parents[2]
 ANALYTIC = [s for s in SURFACES.values() if s.kind == "analytic"]
 
 
+# logistic-regression runs both exporters round-trip: mini-batches, epochs, clipping, a chained schedule
+LOGISTIC_RUNS = [
+    {"optimizer": "gd", "params": {"lr": 0.3}},
+    {"optimizer": "nesterov", "params": {"lr": 0.1}, "batch_size": 100, "clip_value": 1.0,
+     "schedule": {"name": "step", "per": "epoch", "params": {"step_size": 3, "gamma": 0.5}}},
+    {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 1,
+     "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 20},
+                  "chain": [{"milestone": 20, "name": "cosine", "params": {"t_max": 280}}]}},
+]
+
+
 def torch_python() -> str | None:
     for cand in (os.environ.get("OPTIVIZ_TORCH_PYTHON"), ROOT / ".venv-torch/bin/python"):
         if cand and Path(cand).exists():
@@ -196,14 +207,7 @@ def test_round_trip_dataset_surfaces(client, py) -> None:
          "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
     ]
     _compare(client, {"surface": "linear_regression", "steps": 200, "seed": 3, "runs": lin}, py)
-    log = [
-        {"optimizer": "gd", "params": {"lr": 0.3}},
-        {"optimizer": "nesterov", "params": {"lr": 0.1}, "batch_size": 100, "clip_value": 1.0,
-         "schedule": {"name": "step", "per": "epoch", "params": {"step_size": 3, "gamma": 0.5}}},
-        {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 1,
-         "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 20},
-                      "chain": [{"milestone": 20, "name": "cosine", "params": {"t_max": 280}}]}},
-    ]
+    log = LOGISTIC_RUNS
     _compare(client, {"surface": "logistic_regression", "steps": 300, "seed": 5, "tolerance": 1e-3, "runs": log}, py)
 
 
@@ -461,12 +465,7 @@ def test_optax_round_trip_dataset_surfaces(client, jax_py) -> None:
                             extra=("batch_loss",))
     assert min(api[3]["lr"]) < api[3]["lr"][0]
     log = [
-        {"optimizer": "gd", "params": {"lr": 0.3}},
-        {"optimizer": "nesterov", "params": {"lr": 0.1}, "batch_size": 100, "clip_value": 1.0,
-         "schedule": {"name": "step", "per": "epoch", "params": {"step_size": 3, "gamma": 0.5}}},
-        {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 1,
-         "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 20},
-                      "chain": [{"milestone": 20, "name": "cosine", "params": {"t_max": 280}}]}},
+        *LOGISTIC_RUNS,
         {"optimizer": "rmsprop", "params": {"lr": 0.01}, "batch_size": 16, "label": "rmsprop plateau",
          "schedule": {"name": "reduce_on_plateau", "params": {"patience": 5}}},
     ]
