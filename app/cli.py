@@ -27,8 +27,8 @@ def answer(body: Any) -> dict[str, Any]:
     """The API's answer to a trajectories request body (raises ValueError with the reasons)."""
     from pydantic import ValidationError
 
-    from app.api.schemas import TrajectoryRequest
-    from app.api.service import InvalidRequest, build_problem, trajectories
+    from .api.schemas import TrajectoryRequest
+    from .api.service import InvalidRequest, build_problem, trajectories
 
     try:
         req = TrajectoryRequest.model_validate(body)
@@ -43,7 +43,9 @@ def to_csv(result: dict[str, Any]) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     batch = any("batch_loss" in r for r in result["runs"])
-    w.writerow(["run", "label", "optimizer", "t", "x", "y", "loss", "lr", "grad_norm"] + (["batch_loss"] if batch else []))
+    w.writerow(
+        ["run", "label", "optimizer", "t", "x", "y", "loss", "lr", "grad_norm"] + (["batch_loss"] if batch else [])
+    )
     for i, r in enumerate(result["runs"]):
         n_upd = len(r["lr"])
         for t in range(len(r["x"])):
@@ -82,16 +84,16 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.settings import get_settings
+    from .settings import get_settings
 
     try:
-        from app.api.protocol import GuardedHttpToolsProtocol as http  # noqa: N813
+        from .api.protocol import GuardedHttpToolsProtocol as http
     except ImportError:  # no httptools: uvicorn's h11, with its own limit on incomplete heads
         http = "h11"
 
     s = get_settings()
     uvicorn.run(
-        "app.main:app",
+        f"{__package__}.main:app",  # app.main:app, or the installed package's own name
         host=args.host or s.host,
         port=args.port or s.port,
         workers=args.workers or s.workers,

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from app.engine.backend import SCALAR
-from app.engine.datasets import DatasetSurface
-from app.engine.expression import compile_nodes, derivative, parse_expression
-from app.engine.surfaces import Surface
-from app.export import SURFACE_FORMULAS
+from .engine.backend import SCALAR
+from .engine.datasets import DatasetSurface
+from .engine.expression import compile_nodes, derivative, parse_expression
+from .engine.surfaces import Surface
+from .export import SURFACE_FORMULAS
 
 
 class NoCurvature(ValueError):
@@ -73,7 +73,9 @@ def curvature(surface: Surface, point: tuple[float, float]) -> dict[str, Any]:
     lmin, lmax = float(lam[0]), float(lam[1])
     # a quadratic has the same Hessian everywhere: compare with a few other points of the range
     rng = np.random.default_rng(0)
-    others = [hessian(surface, float(rng.uniform(*surface.x_range)), float(rng.uniform(*surface.y_range))) for _ in range(3)]
+    others = [
+        hessian(surface, float(rng.uniform(*surface.x_range)), float(rng.uniform(*surface.y_range))) for _ in range(3)
+    ]
     scale = max(float(np.max(np.abs(h))), 1e-300)
     quadratic = all(np.isfinite(o).all() and float(np.max(np.abs(o - h))) <= 1e-12 * scale for o in others)
     out: dict[str, Any] = {
@@ -92,5 +94,8 @@ def curvature(surface: Surface, point: tuple[float, float]) -> dict[str, Any]:
         rk = math.sqrt(kappa)
         out["condition_number"] = kappa
         out["gd_optimal_lr"] = 2.0 / (lmin + lmax)
-        out["heavy_ball"] = {"lr": 4.0 / (math.sqrt(lmax) + math.sqrt(lmin)) ** 2, "beta": ((rk - 1.0) / (rk + 1.0)) ** 2}
+        out["heavy_ball"] = {
+            "lr": 4.0 / (math.sqrt(lmax) + math.sqrt(lmin)) ** 2,
+            "beta": ((rk - 1.0) / (rk + 1.0)) ** 2,
+        }
     return out

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from app.engine.datasets import DatasetSurface
-from app.engine.surfaces import Surface
+from .engine.datasets import DatasetSurface
+from .engine.surfaces import Surface
 
 
 class NoGradientNoise(ValueError):

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from app.engine.backend import ARRAY
-from app.engine.feedback import momentum_name
-from app.engine.kernels import rules
-from app.engine.runner import Problem, schedule_lrs
+from .engine.backend import ARRAY
+from .engine.feedback import momentum_name
+from .engine.kernels import rules
+from .engine.runner import Problem, schedule_lrs
 
 _polyak_rate = getattr(rules.polyak_rate, "py_func", rules.polyak_rate)
 
@@ -116,7 +116,7 @@ def _adam(c: dict[str, Any]) -> list[Line]:
 def _closure_info(c: dict[str, Any]) -> Any:
     """What step t of a closure optimizer did: the run replayed by its own driver (the same code,
     the same noise draws and mini-batches), its StepInfo kept."""
-    from app.engine.closure import ClosureRun
+    from .engine.closure import ClosureRun
 
     run = ClosureRun(c["problem"], c["config"])
     run.infos = []
@@ -134,8 +134,11 @@ def _lbfgs(c: dict[str, Any]) -> list[Line]:
         ("evals", "func_evals of this step(closure)", (float(info.evals), None)),
         ("H̃g", "H̃g  (two-loop recursion, m = history_size; last k)", (-info.direction[0], -info.direction[1])),
         ("d", "d = −H̃g", info.direction),
-        ("t", "t = strong_wolfe(f, θ, d)  (last k)" if search else "t = α  (first k ever: min(1, 1/‖g‖₁)·α)",
-         (info.step_length, None)),
+        (
+            "t",
+            "t = strong_wolfe(f, θ, d)  (last k)" if search else "t = α  (first k ever: min(1, 1/‖g‖₁)·α)",
+            (info.step_length, None),
+        ),
         ("Δθ", "Δθ = Σₖ tₖ·dₖ", c["step"]),
     ]
 
@@ -144,7 +147,7 @@ def _newton(c: dict[str, Any]) -> list[Line]:
     info = _closure_info(c)
     a, b, cc = info.hessian
     mus = np.linalg.eigvalsh(np.array([[a, b], [b, cc]])) if np.isfinite([a, b, cc]).all() else (math.nan, math.nan)
-    d_formula = ("d = V(|M| + λI)⁻¹Vᵀg,  H + λI ⊁ 0  (H = VMVᵀ)" if info.fallback else "d = (H + λI)⁻¹g")
+    d_formula = "d = V(|M| + λI)⁻¹Vᵀg,  H + λI ⊁ 0  (H = VMVᵀ)" if info.fallback else "d = (H + λI)⁻¹g"
     return [
         ("H₁", "H = ∇²f(θ):  (∂²f/∂x², ∂²f/∂x∂y)", (a, b)),
         ("H₂", "(∂²f/∂y∂x, ∂²f/∂y²)", (b, cc)),
@@ -377,13 +380,23 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
     step = np.array([res["x"][t + 1] - res["x"][t], res["y"][t + 1] - res["y"][t]])
     lines_fn = RULE_LINES.get(cfg.optimizer.id)
     if lines_fn is not None and cfg.optimizer.driver == "closure":  # not element-wise: replayed by its driver
-        ctx = {"params": cfg.params, "lr": float(lrs[t]), "t": t, "theta": theta, "step": step, "problem": problem,
-               "config": cfg}
+        ctx = {
+            "params": cfg.params,
+            "lr": float(lrs[t]),
+            "t": t,
+            "theta": theta,
+            "step": step,
+            "problem": problem,
+            "config": cfg,
+        }
         gline = "g = ∇f(θ) + ξ" if cfg.noise_std else ("g = ∇f_B(θ)" if cfg.batch_size else "g = ∇f(θ)")
         return _filled(out, [("g", gline, g)] + lines_fn(ctx))
     if lines_fn is None or cfg.optimizer.factory is None:
-        out.update(known=False, note=f"no inspector for the optimizer {cfg.optimizer.id!r} yet",
-                   lines=[{"symbol": "Δθ", "formula": "Δθ", "x": float(step[0]), "y": float(step[1])}])
+        out.update(
+            known=False,
+            note=f"no inspector for the optimizer {cfg.optimizer.id!r} yet",
+            lines=[{"symbol": "Δθ", "formula": "Δθ", "x": float(step[0]), "y": float(step[1])}],
+        )
         return out
     moms = res.get("momentum")  # a schedule that cycles the momentum: the rule's first hyperparameter per update
     name = momentum_name(cfg.optimizer) if moms is not None else None
@@ -407,8 +420,16 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
         losses = res.get("batch_loss") or res["loss"]
         s = float(schedule_lrs(problem, cfg)[t])
         pp = cfg.params
-        gamma = _polyak_rate(float(losses[t]), float(g[0]), float(g[1]), s, pp["max_learning_rate"], pp["eps"],
-                             float(pp["variant"] == "sps+"), pp["f_min"])
+        gamma = _polyak_rate(
+            float(losses[t]),
+            float(g[0]),
+            float(g[1]),
+            s,
+            pp["max_learning_rate"],
+            pp["eps"],
+            float(pp["variant"] == "sps+"),
+            pp["f_min"],
+        )
         p_new = p + gamma * (-s * g)  # the loop's order of operations (the replay above: to round-off)
         ctx.update(f=float(losses[t]), schedule_lr=s, gamma=gamma)
     ctx["step"] = p_new - p

@@ -5,23 +5,37 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import plotly
+import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.middleware.gzip import GZipMiddleware
 
-import plotly
-import swagger_ui_bundle
-
-from app import __version__
-from app.api.compute import RequestDeadline
-from app.api.fast import FastTrajectories
-from app.api.lifecycle import lifespan
-from app.api.middleware import BodySizeLimit, SecurityHeaders, SlowReaders, WhitelistStatic
-from app.api.service import InvalidRequest
-from app.api.routes import catalogue, curvature, docs, export, expressions, gradient_noise, grid, health, i18n, inspect, lessons, limits, pages, trajectories
-from app.main_paths import ROOT
-from app.settings import get_settings
+from . import __version__
+from .api.compute import RequestDeadline
+from .api.fast import FastTrajectories
+from .api.lifecycle import lifespan
+from .api.middleware import BodySizeLimit, SecurityHeaders, SlowReaders, WhitelistStatic
+from .api.routes import (
+    catalogue,
+    curvature,
+    docs,
+    export,
+    expressions,
+    gradient_noise,
+    grid,
+    health,
+    i18n,
+    inspect,
+    lessons,
+    limits,
+    pages,
+    trajectories,
+)
+from .api.service import InvalidRequest
+from .main_paths import ROOT
+from .settings import get_settings
 
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
@@ -55,7 +69,22 @@ def create_app() -> FastAPI:
         docs_url=None,  # served by routes/docs.py with local assets
         redoc_url=None,
     )
-    for module in (health, catalogue, i18n, limits, trajectories, export, inspect, curvature, gradient_noise, grid, expressions, lessons, pages, docs):
+    for module in (
+        health,
+        catalogue,
+        i18n,
+        limits,
+        trajectories,
+        export,
+        inspect,
+        curvature,
+        gradient_noise,
+        grid,
+        expressions,
+        lessons,
+        pages,
+        docs,
+    ):
         app.include_router(module.router)
     app.mount("/static/vendor", WhitelistStatic(directory=PLOTLY_DIR, names=VENDOR), name="vendor")
     app.mount("/static/swagger", WhitelistStatic(directory=SWAGGER_DIR, names=SWAGGER), name="swagger")
@@ -89,8 +118,9 @@ def create_app() -> FastAPI:
 
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)  # not event streams
     # small trajectory requests: the same answer without the framework's per-request layers (app/api/fast.py)
-    app.add_middleware(FastTrajectories, gzip_min_bytes=GZIP_MIN_BYTES, gzip_level=GZIP_LEVEL,
-                       cache_bytes=settings.answer_cache_bytes)
+    app.add_middleware(
+        FastTrajectories, gzip_min_bytes=GZIP_MIN_BYTES, gzip_level=GZIP_LEVEL, cache_bytes=settings.answer_cache_bytes
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     app.add_middleware(SlowReaders, write_timeout=settings.write_timeout)
     app.add_middleware(RequestDeadline)  # the time limit counts from the request's arrival

@@ -6,10 +6,10 @@ into controls) and the parametrized tests. Nothing lists them a second time.
 
 from __future__ import annotations
 
-from app.engine.datasets import DATASETS
-from app.engine.optimizers import OPTIMIZERS, OptimizerSpec
-from app.engine.schedules import SCHEDULES, ScheduleSpec
-from app.engine.surfaces import ANALYTIC, Surface
+from .engine.datasets import DATASETS
+from .engine.optimizers import OPTIMIZERS, OptimizerSpec
+from .engine.schedules import SCHEDULES, ScheduleSpec
+from .engine.surfaces import ANALYTIC, Surface
 
 SURFACES: dict[str, Surface] = {s.id: s for s in (*ANALYTIC, *DATASETS)}
 
@@ -19,10 +19,10 @@ SURFACE_IDS: tuple[str, ...] = tuple(SURFACES)
 
 __all__ = [
     "OPTIMIZERS",
-    "SCHEDULES",
-    "SURFACES",
     "OPTIMIZER_IDS",
+    "SCHEDULES",
     "SCHEDULE_IDS",
+    "SURFACES",
     "SURFACE_IDS",
     "OptimizerSpec",
     "ScheduleSpec",

@@ -118,7 +118,7 @@ def main() -> None:
             runs[name] = make()
             runs[name]()  # compile / warm up
             ready[name] = time.perf_counter() - t0
-        except Exception as err:  # noqa: BLE001 - a missing baseline is reported, not fatal
+        except Exception as err:
             ready[name] = f"unavailable: {type(err).__name__}: {err}"
     versions = {}
     for mod in ("torch", "jax", "optax"):

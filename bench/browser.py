@@ -95,8 +95,11 @@ def main() -> None:
     from playwright.sync_api import sync_playwright  # the dev extra, as for the browser tests
 
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT,
-                            env=dict(os.environ, OPTIVIZ_LOG_LEVEL="warning"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=dict(os.environ, OPTIVIZ_LOG_LEVEL="warning"),
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -123,24 +126,34 @@ def main() -> None:
             server = page.evaluate(FETCH)
             lines = [page.evaluate(BASELINE, "lines") for _ in range(2)]
             markers = page.evaluate(BASELINE, "lines+markers")
-            print(f"{n_runs} runs × {n_steps} steps ({points} points): full studio redraw (map layers + charts + tables) "
-                  f"median {statistics.median(redraw):.0f} ms (target ≤ 500 ms)")
-            print(f"  request → every point streamed in, paths and charts drawn: {whole:.0f} ms (server compute included; "
-                  f"the same request alone, fetch + JSON: {server:.0f} ms)")
-            print(f"  same paths in a bare Plotly figure: lines {statistics.median(lines):.0f} ms, "
-                  f"lines + markers (the old way) {markers:.0f} ms → the studio draws in "
-                  f"{statistics.median(redraw) / markers:.3f}× the old cost")
+            print(
+                f"{n_runs} runs × {n_steps} steps ({points} points): full studio redraw (map layers + charts + tables) "
+                f"median {statistics.median(redraw):.0f} ms (target ≤ 500 ms)"
+            )
+            print(
+                f"  request → every point streamed in, paths and charts drawn: {whole:.0f} ms (server compute included; "
+                f"the same request alone, fetch + JSON: {server:.0f} ms)"
+            )
+            print(
+                f"  same paths in a bare Plotly figure: lines {statistics.median(lines):.0f} ms, "
+                f"lines + markers (the old way) {markers:.0f} ms → the studio draws in "
+                f"{statistics.median(redraw) / markers:.3f}× the old cost"
+            )
             # 2. number-field edit → 4 × 300 paths redrawn
             page.goto(f"{base}/#n=300")
             page.wait_for_function(WAIT_READY, timeout=30000)
             edits = [page.evaluate(EDIT, v) for v in (0.11, 0.12, 0.13, 0.14, 0.15, 0.16, 0.17, 0.18, 0.19, 0.2, 0.21)]
             fetch = [page.evaluate(FETCH) for _ in range(5)]
-            print(f"number-field edit → 4 × 300 paths, charts and tables redrawn: median {statistics.median(edits):.0f} ms "
-                  f"(min {min(edits):.0f}, max {max(edits):.0f}; target ≤ 150 ms); the same request alone (fetch + JSON): "
-                  f"median {statistics.median(fetch):.0f} ms")
+            print(
+                f"number-field edit → 4 × 300 paths, charts and tables redrawn: median {statistics.median(edits):.0f} ms "
+                f"(min {min(edits):.0f}, max {max(edits):.0f}; target ≤ 150 ms); the same request alone (fetch + JSON): "
+                f"median {statistics.median(fetch):.0f} ms"
+            )
             # 3. slider drag → redraws per second
             rates = [page.evaluate(DRAG, 2000) for _ in range(2)]
-            print(f"slider drag (input every 16 ms for 2 s): {statistics.median(rates):.1f} redraws per second (target ≥ 5)")
+            print(
+                f"slider drag (input every 16 ms for 2 s): {statistics.median(rates):.1f} redraws per second (target ≥ 5)"
+            )
             browser.close()
     finally:
         proc.terminate()

@@ -19,8 +19,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import statistics
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -165,12 +165,21 @@ def typed_formulas(rounds: int = 7) -> tuple[float, float, float, float]:
     typed, ...), so that a load spike from elsewhere hits both sides alike."""
     firsts = []
     for i in range(5):
-        body = {"surface": {"expression": f"(1 - x)^2 + 100*(y - x^2)^2 + {i + 1}e-9*sin(x*y)", "x_range": [-2, 2],
-                            "y_range": [-1, 3]}, "start": START, "steps": 500,
-                "runs": [{"optimizer": o} for o in ("gd", "momentum", "rmsprop", "adam")]}
+        body = {
+            "surface": {
+                "expression": f"(1 - x)^2 + 100*(y - x^2)^2 + {i + 1}e-9*sin(x*y)",
+                "x_range": [-2, 2],
+                "y_range": [-1, 3],
+            },
+            "start": START,
+            "steps": 500,
+            "runs": [{"optimizer": o} for o in ("gd", "momentum", "rmsprop", "adam")],
+        }
         t0 = time.perf_counter()
-        orjson.dumps(trajectories(build_problem(TrajectoryRequest.model_validate(body)), arrays=True),
-                     option=orjson.OPT_SERIALIZE_NUMPY)
+        orjson.dumps(
+            trajectories(build_problem(TrajectoryRequest.model_validate(body)), arrays=True),
+            option=orjson.OPT_SERIALIZE_NUMPY,
+        )
         firsts.append(time.perf_counter() - t0)
     rows, steps = 10_000, 500
     lrs = np.tile(np.geomspace(1e-4, 0.1, 100), rows // 100)
@@ -248,7 +257,11 @@ def main() -> dict:
             tt = torch_res[name] if torch_res else None
             goal = "≥ 300×" if name == "8x1000" else ""
             ratio = f"{tt / t:.0f}×" if tt else "n/a"
-            print(f"| {name} | {t * 1e3:.1f} ms | {tt * 1e3:.0f} ms | {ratio} | {goal} |" if tt else f"| {name} | {t*1e3:.1f} ms | n/a | n/a | {goal} |")
+            print(
+                f"| {name} | {t * 1e3:.1f} ms | {tt * 1e3:.0f} ms | {ratio} | {goal} |"
+                if tt
+                else f"| {name} | {t * 1e3:.1f} ms | n/a | n/a | {goal} |"
+            )
             results[name] = {"optiviz_s": t, "torch_s": tt}
         big = _body(_runs((1e-3, 5e-4)), 5000)
         t_big = http_time(server, big, 3)
@@ -265,7 +278,9 @@ def main() -> dict:
     print("\n## Large answer: 16 runs × 5000 steps\n")
     print("| engine | orjson encoding | whole request over HTTP | JSON size | encoding share |")
     print("|---|---|---|---|---|")
-    print(f"| {t_engine*1e3:.0f} ms | {t_json*1e3:.1f} ms | {t_big*1e3:.0f} ms | {size/1e6:.1f} MB | {t_json/t_big:.0%} |")
+    print(
+        f"| {t_engine * 1e3:.0f} ms | {t_json * 1e3:.1f} ms | {t_big * 1e3:.0f} ms | {size / 1e6:.1f} MB | {t_json / t_big:.0%} |"
+    )
     results["large"] = {"engine_s": t_engine, "json_s": t_json, "http_s": t_big}
 
     loop_step, run_step = engine_interactive()
@@ -291,17 +306,22 @@ def main() -> dict:
         chosen = min(v for v in (s, lk) if v is not None)
         tt = torch_res["rows"][str(rows)] if torch_res else None
         goal = ""
-        fmt = lambda v: f"{v*1e9:.1f} ns" if v is not None else "—"  # noqa: E731
-        print(f"| {rows:,} | {fmt(s)} | {fmt(lk)} | {fmt(chosen)} | {fmt(tt)} | "
-              f"{(f'{tt/chosen:.1f}×') if tt else 'n/a'} | {goal} |")
+        fmt = lambda v: f"{v * 1e9:.1f} ns" if v is not None else "—"  # noqa: E731
+        print(
+            f"| {rows:,} | {fmt(s)} | {fmt(lk)} | {fmt(chosen)} | {fmt(tt)} | "
+            f"{(f'{tt / chosen:.1f}×') if tt else 'n/a'} | {goal} |"
+        )
         results[f"rows_{rows}"] = {"scalar_s": s, "lockstep_s": lk, "torch_s": tt}
     first, typed, builtin, ratio = typed_formulas()
     print(f"\n## Typed formulas (Rosenbrock typed as text vs the built-in; load average {os.getloadavg()[0]:.1f})\n")
-    print("| first answer of a formula never seen (parse, tapes, 4 runs × 500 steps) | lanes: typed / built-in, "
-          "per row-step (7 alternating rounds, medians; the ratio: median of the rounds' ratios) | goal |")
+    print(
+        "| first answer of a formula never seen (parse, tapes, 4 runs × 500 steps) | lanes: typed / built-in, "
+        "per row-step (7 alternating rounds, medians; the ratio: median of the rounds' ratios) | goal |"
+    )
     print("|---|---|---|")
-    print(f"| {first * 1e3:.1f} ms | {typed * 1e9:.1f} ns / {builtin * 1e9:.1f} ns = **{ratio:.2f}×** | "
-          "≤ 100 ms; ≤ 2× |")
+    print(
+        f"| {first * 1e3:.1f} ms | {typed * 1e9:.1f} ns / {builtin * 1e9:.1f} ns = **{ratio:.2f}×** | ≤ 100 ms; ≤ 2× |"
+    )
     results["typed"] = {"first_s": first, "lanes_typed_s": typed, "lanes_builtin_s": builtin, "ratio": ratio}
     if torch_res:
         print(f"\n(torch {torch_res['torch_version']}, {torch_res['threads']} threads; NumPy single-threaded)")

@@ -31,8 +31,11 @@ import orjson
 
 from tests.deploy.servers import free_port, start_app, stop
 
-SMALL = {"surface": "rosenbrock", "steps": 200,
-         "runs": [{"optimizer": o, "params": {"lr": 0.001}} for o in ("gd", "momentum", "rmsprop", "adam")]}
+SMALL = {
+    "surface": "rosenbrock",
+    "steps": 200,
+    "runs": [{"optimizer": o, "params": {"lr": 0.001}} for o in ("gd", "momentum", "rmsprop", "adam")],
+}
 HEAVY = {"surface": "logistic_regression", "steps": 5000, "runs": [{"optimizer": "adam", "batch_size": 1}] * 8}
 SECONDS = 5
 ROUNDS, ROUND_SECONDS = 5, 2  # /healthz and the small request, alternately; medians
@@ -72,11 +75,25 @@ def breakdown(rounds: int = 7, n: int = 200) -> dict[str, float]:
     body = json.dumps(SMALL).encode()
 
     async def call(path: str, method: str, data: bytes) -> None:
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-                 "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
-                             (b"content-length", str(len(data)).encode())],
-                 "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8000), "state": {}}
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [
+                (b"host", b"127.0.0.1"),
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+            ],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 8000),
+            "state": {},
+        }
         messages = [{"type": "http.request", "body": data, "more_body": False}]
 
         async def receive() -> dict:
@@ -113,15 +130,23 @@ def breakdown(rounds: int = 7, n: int = 200) -> dict[str, float]:
         async def sync(fn) -> None:
             fn()
 
-        cases = {"/healthz, whole app": health, "small request, lean path, computed": lean,
-                 "small request, lean path, a body seen before (answered from memory)": remembered,
-                 "small request, FastAPI route": full,
-                 "  parse + validate (orjson, TrajectoryRequest)": lambda: sync(
-                     lambda: TrajectoryRequest.model_validate(orjson.loads(body))),
-                 "  build_problem": lambda: sync(lambda: build_problem(TrajectoryRequest.model_validate(orjson.loads(body)))),
-                 "  engine: 4 runs × 200 steps with the answer's arrays": lambda: sync(lambda: trajectories(problem, arrays=True)),
-                 "  orjson of the answer (67 KB)": lambda: sync(lambda: dumps(answer)),
-                 "  the route's answer (engine + orjson)": lambda: sync(lambda: _answer(problem))}
+        cases = {
+            "/healthz, whole app": health,
+            "small request, lean path, computed": lean,
+            "small request, lean path, a body seen before (answered from memory)": remembered,
+            "small request, FastAPI route": full,
+            "  parse + validate (orjson, TrajectoryRequest)": lambda: sync(
+                lambda: TrajectoryRequest.model_validate(orjson.loads(body))
+            ),
+            "  build_problem": lambda: sync(
+                lambda: build_problem(TrajectoryRequest.model_validate(orjson.loads(body)))
+            ),
+            "  engine: 4 runs × 200 steps with the answer's arrays": lambda: sync(
+                lambda: trajectories(problem, arrays=True)
+            ),
+            "  orjson of the answer (67 KB)": lambda: sync(lambda: dumps(answer)),
+            "  the route's answer (engine + orjson)": lambda: sync(lambda: _answer(problem)),
+        }
         out: dict[str, list[float]] = {k: [] for k in cases}
         for fn in cases.values():
             await fn()
@@ -154,14 +179,18 @@ def main() -> dict:
     base = f"http://127.0.0.1:{port}"
     tmp = Path(tempfile.mkdtemp())
     lua = tmp / "post.lua"
-    lua.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-                   f"wrk.body = {json.dumps(json.dumps(SMALL))}\n")
+    lua.write_text(
+        'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = {json.dumps(json.dumps(SMALL))}\n"
+    )
     varied = tmp / "varied.lua"  # every body different: the lr of the runs is 0.001 + n·1e-12
     template = json.dumps(SMALL).replace("%", "%%").replace('"lr": 0.001', '"lr": %.15g')
-    varied.write_text(f"n = 0\ntemplate = {json.dumps(template)}\n"
-                      "request = function()\n  n = n + 1\n"
-                      "  local b = string.format(template, 0.001 + n * 1e-12, 0.001 + n * 1e-12, 0.001 + n * 1e-12, 0.001 + n * 1e-12)\n"
-                      '  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, b)\nend\n')
+    varied.write_text(
+        f"n = 0\ntemplate = {json.dumps(template)}\n"
+        "request = function()\n  n = n + 1\n"
+        "  local b = string.format(template, 0.001 + n * 1e-12, 0.001 + n * 1e-12, 0.001 + n * 1e-12, 0.001 + n * 1e-12)\n"
+        '  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, b)\nend\n'
+    )
     heavy_done, heavy_failed = [0], [0]
     try:
         wrk(f"{base}/healthz", THROUGHPUT_CONNECTIONS, seconds=1)  # warm up (the first trajectory
@@ -169,8 +198,12 @@ def main() -> dict:
         healths, smalls, fresh = [], [], []
         for _ in range(ROUNDS):  # rotating rounds: a load spike from elsewhere hits every side alike
             healths.append(wrk(f"{base}/healthz", THROUGHPUT_CONNECTIONS, seconds=ROUND_SECONDS))
-            smalls.append(wrk(f"{base}/api/v1/trajectories", THROUGHPUT_CONNECTIONS, lua=str(lua), seconds=ROUND_SECONDS))
-            fresh.append(wrk(f"{base}/api/v1/trajectories", THROUGHPUT_CONNECTIONS, lua=str(varied), seconds=ROUND_SECONDS))
+            smalls.append(
+                wrk(f"{base}/api/v1/trajectories", THROUGHPUT_CONNECTIONS, lua=str(lua), seconds=ROUND_SECONDS)
+            )
+            fresh.append(
+                wrk(f"{base}/api/v1/trajectories", THROUGHPUT_CONNECTIONS, lua=str(varied), seconds=ROUND_SECONDS)
+            )
         health, small, computed = _median(healths), _median(smalls), _median(fresh)
         shares = sorted(s["rps"] / h["rps"] for h, s in zip(healths, smalls, strict=True))
         fresh_shares = sorted(s["rps"] / h["rps"] for h, s in zip(healths, fresh, strict=True))
@@ -180,8 +213,12 @@ def main() -> dict:
         def heavy_loop() -> None:
             body = json.dumps(HEAVY).encode()
             while not stop_flag.is_set():
-                req = urllib.request.Request(f"{base}/api/v1/trajectories", data=body, method="POST",
-                                             headers={"content-type": "application/json"})
+                req = urllib.request.Request(
+                    f"{base}/api/v1/trajectories",
+                    data=body,
+                    method="POST",
+                    headers={"content-type": "application/json"},
+                )
                 try:
                     urllib.request.urlopen(req, timeout=120).read()
                     heavy_done[0] += 1
@@ -200,36 +237,58 @@ def main() -> dict:
         stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
     share, fresh_share = statistics.median(shares), statistics.median(fresh_shares)
-    errors = health["errors"] + small["errors"] + computed["errors"] + idle["errors"] + loaded["errors"] + heavy_failed[0]
+    errors = (
+        health["errors"] + small["errors"] + computed["errors"] + idle["errors"] + loaded["errors"] + heavy_failed[0]
+    )
     n_cpu = os.cpu_count()
-    print(f"\n## Load (wrk, one app worker, loopback, {n_cpu} CPUs, load average before {load_before:.1f}, "
-          f"after {os.getloadavg()[0]:.1f})\n")
+    print(
+        f"\n## Load (wrk, one app worker, loopback, {n_cpu} CPUs, load average before {load_before:.1f}, "
+        f"after {os.getloadavg()[0]:.1f})\n"
+    )
     print("| measure | value | errors |")
     print("|---|---|---|")
     print(f"| `/healthz`, {THROUGHPUT_CONNECTIONS} connections | {health['rps']:.0f} req/s | {health['errors']} |")
-    print(f"| small trajectory request (4 runs × 200 steps), {THROUGHPUT_CONNECTIONS} connections "
-          f"| {small['rps']:.0f} req/s = **{share:.0%}** of `/healthz` (goal ≥ 50 %; p99 {small['p99_ms']:.1f} ms; "
-          f"{ROUNDS} alternating rounds of {ROUND_SECONDS} s, medians; per-round shares "
-          f"{', '.join(f'{x:.0%}' for x in shares)}; the same body each time: answered from memory) | {small['errors']} |")
-    print(f"| the same, a different body each time (every answer computed) | {computed['rps']:.0f} req/s = "
-          f"**{fresh_share:.0%}** of `/healthz` (p99 {computed['p99_ms']:.1f} ms; per-round shares "
-          f"{', '.join(f'{x:.0%}' for x in fresh_shares)}) | {computed['errors']} |")
+    print(
+        f"| small trajectory request (4 runs × 200 steps), {THROUGHPUT_CONNECTIONS} connections "
+        f"| {small['rps']:.0f} req/s = **{share:.0%}** of `/healthz` (goal ≥ 50 %; p99 {small['p99_ms']:.1f} ms; "
+        f"{ROUNDS} alternating rounds of {ROUND_SECONDS} s, medians; per-round shares "
+        f"{', '.join(f'{x:.0%}' for x in shares)}; the same body each time: answered from memory) | {small['errors']} |"
+    )
+    print(
+        f"| the same, a different body each time (every answer computed) | {computed['rps']:.0f} req/s = "
+        f"**{fresh_share:.0%}** of `/healthz` (p99 {computed['p99_ms']:.1f} ms; per-round shares "
+        f"{', '.join(f'{x:.0%}' for x in fresh_shares)}) | {computed['errors']} |"
+    )
     print(f"| `/healthz` p99, {LATENCY_CONNECTIONS} connections, idle | {idle['p99_ms']:.1f} ms | {idle['errors']} |")
-    print(f"| `/healthz` p99, {LATENCY_CONNECTIONS} connections, while 2 clients run heavy requests "
-          f"(8 runs × 5000 steps, batch size 1) | **{loaded['p99_ms']:.1f} ms** ({loaded['rps']:.0f} req/s) "
-          f"| {loaded['errors']} |")
+    print(
+        f"| `/healthz` p99, {LATENCY_CONNECTIONS} connections, while 2 clients run heavy requests "
+        f"(8 runs × 5000 steps, batch size 1) | **{loaded['p99_ms']:.1f} ms** ({loaded['rps']:.0f} req/s) "
+        f"| {loaded['errors']} |"
+    )
     print(f"| heavy requests answered during that run | {heavy_done[0]} | {heavy_failed[0]} |")
     print(f"\n{'zero errors in every run' if errors == 0 else f'ERRORS: {errors}'}")
     parts = breakdown()
-    print(f"\n### Where a small request's time goes (in-process, CPU µs per request, medians of rotating rounds; "
-          f"load average {os.getloadavg()[0]:.1f})\n")
+    print(
+        f"\n### Where a small request's time goes (in-process, CPU µs per request, medians of rotating rounds; "
+        f"load average {os.getloadavg()[0]:.1f})\n"
+    )
     print("| part | µs |")
     print("|---|---|")
     for name, us in parts.items():
         print(f"| {name.strip() if not name.startswith('  ') else '· ' + name.strip()} | {us:.0f} |")
-    return {"health": health, "small": small, "computed": computed, "idle": idle, "loaded": loaded, "share": share,
-            "computed_share": fresh_share,
-            "heavy_done": heavy_done[0], "errors": errors, "ok": errors == 0, "breakdown": parts}
+    return {
+        "health": health,
+        "small": small,
+        "computed": computed,
+        "idle": idle,
+        "loaded": loaded,
+        "share": share,
+        "computed_share": fresh_share,
+        "heavy_done": heavy_done[0],
+        "errors": errors,
+        "ok": errors == 0,
+        "breakdown": parts,
+    }
 
 
 if __name__ == "__main__":

@@ -24,18 +24,30 @@ ROUNDS = 5
 
 
 def _run(schedule: dict) -> float:
-    body = {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": STEPS,
-            "runs": [{"optimizer": "adam", "params": {"lr": 0.3}, "schedule": schedule}]}
+    body = {
+        "surface": "himmelblau",
+        "start": [-0.3, -0.9],
+        "steps": STEPS,
+        "runs": [{"optimizer": "adam", "params": {"lr": 0.3}, "schedule": schedule}],
+    }
     t0 = time.perf_counter()
     trajectories_answer(body)
     return time.perf_counter() - t0
 
 
 def _sweep(schedule: dict) -> float:
-    req = SweepRequest.model_validate({
-        "surface": "himmelblau", "start": [-0.3, -0.9], "steps": 500, "optimizer": "adam", "params": {},
-        "schedule": schedule, "x_param": {"name": "lr", "min": 1e-3, "max": 0.5, "n": 40, "scale": "log"},
-        "y_param": {"name": "beta1", "min": 0.5, "max": 0.99, "n": 12}})
+    req = SweepRequest.model_validate(
+        {
+            "surface": "himmelblau",
+            "start": [-0.3, -0.9],
+            "steps": 500,
+            "optimizer": "adam",
+            "params": {},
+            "schedule": schedule,
+            "x_param": {"name": "lr", "min": 1e-3, "max": 0.5, "n": 40, "scale": "log"},
+            "y_param": {"name": "beta1", "min": 0.5, "max": 0.99, "n": 12},
+        }
+    )
     t0 = time.perf_counter()
     job = _build_sweep(req)[0]
     job.run_to_end()
@@ -52,12 +64,24 @@ def main() -> dict:
     cycle = {"name": "one_cycle", "params": {"total_steps": STEPS}}
     rows = [
         ("plateau run vs constant", _median(_run, plateau), _median(_run, {"name": "constant"}), "≤ 10×"),
-        ("plateau run vs cosine", _median(_run, plateau), _median(_run, {"name": "cosine", "params": {"t_max": STEPS}}),
-         "≤ 10×"),
-        ("cycled momentum vs one cycle", _median(_run, {**cycle, "params": {**cycle["params"], "cycle_momentum": True}}),
-         _median(_run, cycle), "reported"),
-        ("plateau sweep 40×12×500 vs cosine", _median(_sweep, plateau),
-         _median(_sweep, {"name": "cosine", "params": {"t_max": 500}}), "≤ 20×"),
+        (
+            "plateau run vs cosine",
+            _median(_run, plateau),
+            _median(_run, {"name": "cosine", "params": {"t_max": STEPS}}),
+            "≤ 10×",
+        ),
+        (
+            "cycled momentum vs one cycle",
+            _median(_run, {**cycle, "params": {**cycle["params"], "cycle_momentum": True}}),
+            _median(_run, cycle),
+            "reported",
+        ),
+        (
+            "plateau sweep 40×12×500 vs cosine",
+            _median(_sweep, plateau),
+            _median(_sweep, {"name": "cosine", "params": {"t_max": 500}}),
+            "≤ 20×",
+        ),
     ]
     print("| case | reads the run | table of rates | ratio | goal |")
     print("|---|---|---|---|---|")

@@ -27,16 +27,44 @@ import time
 from tests.deploy.servers import free_port, start_app, stop
 
 STATIC = ["/", "/static/css/app.css", "/static/vendor/plotly.min.js"] + [
-    f"/static/js/{n}.js" for n in ("main", "api", "export", "format", "i18n", "player", "plots", "render", "runner",
-                                   "sidebar", "state", "store", "url", "controls", "tables")]
-CATALOGUE = ["/api/v1/limits", "/api/v1/messages?lang=en", "/api/v1/surfaces?lang=en",
-             "/api/v1/optimizers?lang=en", "/api/v1/schedules?lang=en"]
+    f"/static/js/{n}.js"
+    for n in (
+        "main",
+        "api",
+        "export",
+        "format",
+        "i18n",
+        "player",
+        "plots",
+        "render",
+        "runner",
+        "sidebar",
+        "state",
+        "store",
+        "url",
+        "controls",
+        "tables",
+    )
+]
+CATALOGUE = [
+    "/api/v1/limits",
+    "/api/v1/messages?lang=en",
+    "/api/v1/surfaces?lang=en",
+    "/api/v1/optimizers?lang=en",
+    "/api/v1/schedules?lang=en",
+]
 RUNS = [("gd", 0.49), ("momentum", 0.49), ("rmsprop", 0.1), ("adam", 0.3)]
 
 
 def stream_body(surface: str, scale: float = 1.0) -> dict:
-    return {"surface": surface, "steps": 300, "seed": 0, "tolerance": 0, "include_state": True,
-            "runs": [{"optimizer": o, "params": {"lr": lr * scale}} for o, lr in RUNS]}
+    return {
+        "surface": surface,
+        "steps": 300,
+        "seed": 0,
+        "tolerance": 0,
+        "include_state": True,
+        "runs": [{"optimizer": o, "params": {"lr": lr * scale}} for o, lr in RUNS],
+    }
 
 
 def session_requests() -> list[tuple[str, str, dict | None, bool]]:
@@ -74,8 +102,9 @@ def measure(base_port: int, sessions: int, seconds: float, part: str = "session"
                 t0 = time.perf_counter()
                 data = None if body is None else json.dumps(body).encode()
                 try:
-                    conn.request(method, path, body=data, headers={
-                        "accept-encoding": "gzip", "content-type": "application/json"})
+                    conn.request(
+                        method, path, body=data, headers={"accept-encoding": "gzip", "content-type": "application/json"}
+                    )
                     resp = conn.getresponse()
                     nbytes += len(resp.read())
                     errors += resp.status != 200
@@ -103,10 +132,17 @@ def measure(base_port: int, sessions: int, seconds: float, part: str = "session"
         t.join()
     wall = time.monotonic() - t0
     s = sorted(done["stream_s"])
-    return {"part": part, "per_s": done["sessions"] / wall, "requests_per_s": done["requests"] / wall,
-            "requests_each": len(plan), "errors": done["errors"], "wall_s": wall,
-            "stream_p50_ms": 1000 * statistics.median(s), "stream_p95_ms": 1000 * s[int(0.95 * (len(s) - 1))],
-            "mb_each": done["bytes"] / max(done["sessions"], 1) / 1e6}
+    return {
+        "part": part,
+        "per_s": done["sessions"] / wall,
+        "requests_per_s": done["requests"] / wall,
+        "requests_each": len(plan),
+        "errors": done["errors"],
+        "wall_s": wall,
+        "stream_p50_ms": 1000 * statistics.median(s),
+        "stream_p95_ms": 1000 * s[int(0.95 * (len(s) - 1))],
+        "mb_each": done["bytes"] / max(done["sessions"], 1) / 1e6,
+    }
 
 
 def rss_mb(pid: int) -> float:

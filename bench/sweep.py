@@ -18,10 +18,16 @@ from app.engine.kernels import threads
 from bench.engine import ROOT, START, torch_python
 
 ROWS, STEPS = 10_000, 500
-BODY = {"surface": "rosenbrock", "start": START, "steps": STEPS, "optimizer": "adam", "params": {},
-        "tolerance": 0.0,
-        "x_param": {"name": "lr", "min": 1e-4, "max": 0.1, "n": 100, "scale": "log"},
-        "y_param": {"name": "beta1", "min": 0.0, "max": 0.99, "n": 100}}
+BODY = {
+    "surface": "rosenbrock",
+    "start": START,
+    "steps": STEPS,
+    "optimizer": "adam",
+    "params": {},
+    "tolerance": 0.0,
+    "x_param": {"name": "lr", "min": 1e-4, "max": 0.1, "n": 100, "scale": "log"},
+    "y_param": {"name": "beta1", "min": 0.0, "max": 0.99, "n": 100},
+}
 ROUNDS = 7
 GOAL_NS, GOAL_RATIO = 5.0, 5.0
 
@@ -45,8 +51,13 @@ class Baselines:
     """The bench environment's process (bench/baselines.py), asked one computation at a time."""
 
     def __init__(self, python: str) -> None:
-        self.proc = subprocess.Popen([python, str(ROOT / "bench/baselines.py")], cwd=ROOT, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [python, str(ROOT / "bench/baselines.py")],
+            cwd=ROOT,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
         self.info = json.loads(self.proc.stdout.readline())
         self.names = [k for k, v in self.info["ready"].items() if not isinstance(v, str)]
 
@@ -81,7 +92,7 @@ def main() -> dict:
         times[name] = []
     for r in range(ROUNDS):  # rotating rounds: each round starts with a different contender
         order = [*mine, *names]
-        order = order[r % len(order):] + order[: r % len(order)]
+        order = order[r % len(order) :] + order[: r % len(order)]
         for name in order:
             if name in mine:
                 if base:
@@ -98,23 +109,36 @@ def main() -> dict:
     med = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
     cores = {k: statistics.median(c / w for w, c in v) for k, v in times.items()}
     ns = {k: v / (ROWS * STEPS) * 1e9 for k, v in med.items()}
-    labels = {"optiviz": f"optiviz (compiled lanes, the whole sweep request, {threads.THREADS} threads)",
-              "optiviz-1": "optiviz, one thread (`OPTIVIZ_ENGINE_THREADS=1`)",
-              "torch": "torch, hand-written tensors, 1 thread",
-              "jax": "JAX jit(vmap(scan)), hand-written", "optax": "JAX jit(vmap(scan)), optax.adam"}
-    print(f"\n## Sweep: 100 × 100 cells × {STEPS} steps (Adam, Rosenbrock, per-row lr × β₁), median of {ROUNDS} rotating rounds\n")
-    print("| contender | time | ns per row-step | cores busy (CPU / wall) | optiviz is | optiviz, one thread, is | goal |")
+    labels = {
+        "optiviz": f"optiviz (compiled lanes, the whole sweep request, {threads.THREADS} threads)",
+        "optiviz-1": "optiviz, one thread (`OPTIVIZ_ENGINE_THREADS=1`)",
+        "torch": "torch, hand-written tensors, 1 thread",
+        "jax": "JAX jit(vmap(scan)), hand-written",
+        "optax": "JAX jit(vmap(scan)), optax.adam",
+    }
+    print(
+        f"\n## Sweep: 100 × 100 cells × {STEPS} steps (Adam, Rosenbrock, per-row lr × β₁), median of {ROUNDS} rotating rounds\n"
+    )
+    print(
+        "| contender | time | ns per row-step | cores busy (CPU / wall) | optiviz is | optiviz, one thread, is | goal |"
+    )
     print("|---|---|---|---|---|---|---|")
     for k in med:
         mine_k = k in mine
         ratio = "—" if mine_k else f"{med[k] / med['optiviz']:.1f}× faster"
         ratio1 = "—" if mine_k else f"{med[k] / med['optiviz-1']:.1f}× faster"
         goal = f"≤ {GOAL_NS:g} ns" if k == "optiviz" else f"≥ {GOAL_RATIO:g}×" if k in ("torch", "jax") else ""
-        print(f"| {labels.get(k, k)} | {med[k] * 1e3:.1f} ms | {ns[k]:.1f} | {cores[k]:.2f} | {ratio} | {ratio1} | {goal} |")
+        print(
+            f"| {labels.get(k, k)} | {med[k] * 1e3:.1f} ms | {ns[k]:.1f} | {cores[k]:.2f} | {ratio} | {ratio1} | {goal} |"
+        )
     if base:
-        print(f"\n(baselines: {base.info['versions']}; compile/warm-up before the first round: "
-              + ", ".join(f"{k} {v:.1f} s" if not isinstance(v, str) else f"{k} {v}" for k, v in base.info["ready"].items())
-              + ")")
+        print(
+            f"\n(baselines: {base.info['versions']}; compile/warm-up before the first round: "
+            + ", ".join(
+                f"{k} {v:.1f} s" if not isinstance(v, str) else f"{k} {v}" for k, v in base.info["ready"].items()
+            )
+            + ")"
+        )
     else:
         print("\n(no bench environment with torch/JAX: `make bench` creates .venv-torch; ratios skipped)")
     return {"median_s": med, "ns_per_row_step": ns}

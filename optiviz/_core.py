@@ -21,8 +21,10 @@ class ValidationError(ValueError):
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         self.errors = errors
-        super().__init__("; ".join(f"{_where(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:3])
-                         + (f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""))
+        super().__init__(
+            "; ".join(f"{_where(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:3])
+            + (f" (and {len(errors) - 3} more)" if len(errors) > 3 else "")
+        )
 
 
 def _where(loc: Any) -> str:
@@ -30,8 +32,16 @@ def _where(loc: Any) -> str:
     return ".".join(parts) or "body"
 
 
-def request_body(surface: Any, runs: list[dict[str, Any]], *, start: Any = None, steps: int = _UNSET,
-                 seed: int = _UNSET, tolerance: float = _UNSET, include_state: bool = False) -> dict[str, Any]:
+def request_body(
+    surface: Any,
+    runs: list[dict[str, Any]],
+    *,
+    start: Any = None,
+    steps: int = _UNSET,
+    seed: int = _UNSET,
+    tolerance: float = _UNSET,
+    include_state: bool = False,
+) -> dict[str, Any]:
     """The JSON body of ``POST /api/v1/trajectories`` for these arguments (omitted ones: the API's
     defaults). NumPy scalars and arrays become plain JSON numbers and lists."""
     body: dict[str, Any] = {"surface": surface, "runs": runs}
@@ -73,26 +83,45 @@ class RunResult:
     def from_public(cls, run: dict[str, Any]) -> RunResult:
         arr = _floats
         state = run.get("state")
-        return cls(label=run["label"], optimizer=run["optimizer"], params=run["params"], schedule=run["schedule"],
-                   noise_std=run["noise_std"], x=arr(run["x"]), y=arr(run["y"]), loss=arr(run["loss"]),
-                   lr=arr(run["lr"]), grad_norm=arr(run["grad_norm"]), status=run["status"],
-                   steps_taken=run["steps_taken"], batch_size=run.get("batch_size"),
-                   batch_loss=None if run.get("batch_loss") is None else arr(run["batch_loss"]),
-                   momentum=None if run.get("momentum") is None else arr(run["momentum"]),
-                   state=None if state is None else {k: None if v is None else arr(v) for k, v in state.items()},
-                   evals=None if run.get("evals") is None else
-                   {k: np.asarray(v, dtype=np.int64) if k == "step" else arr(v) for k, v in run["evals"].items()})
+        return cls(
+            label=run["label"],
+            optimizer=run["optimizer"],
+            params=run["params"],
+            schedule=run["schedule"],
+            noise_std=run["noise_std"],
+            x=arr(run["x"]),
+            y=arr(run["y"]),
+            loss=arr(run["loss"]),
+            lr=arr(run["lr"]),
+            grad_norm=arr(run["grad_norm"]),
+            status=run["status"],
+            steps_taken=run["steps_taken"],
+            batch_size=run.get("batch_size"),
+            batch_loss=None if run.get("batch_loss") is None else arr(run["batch_loss"]),
+            momentum=None if run.get("momentum") is None else arr(run["momentum"]),
+            state=None if state is None else {k: None if v is None else arr(v) for k, v in state.items()},
+            evals=None
+            if run.get("evals") is None
+            else {k: np.asarray(v, dtype=np.int64) if k == "step" else arr(v) for k, v in run["evals"].items()},
+        )
 
     def __repr__(self) -> str:
         final = float(self.loss[-1]) if len(self.loss) else float("nan")
-        return (f"RunResult(label={self.label!r}, optimizer={self.optimizer!r}, status={self.status!r}, "
-                f"steps_taken={self.steps_taken}, final=({float(self.x[-1]):.6g}, {float(self.y[-1]):.6g}), "
-                f"loss={final:.6g})")
+        return (
+            f"RunResult(label={self.label!r}, optimizer={self.optimizer!r}, status={self.status!r}, "
+            f"steps_taken={self.steps_taken}, final=({float(self.x[-1]):.6g}, {float(self.y[-1]):.6g}), "
+            f"loss={final:.6g})"
+        )
 
     def public(self) -> dict[str, Any]:
         """The run as the API's JSON answer holds it (same keys, same order)."""
-        out: dict[str, Any] = {"label": self.label, "optimizer": self.optimizer, "params": self.params,
-                               "schedule": self.schedule, "noise_std": self.noise_std}
+        out: dict[str, Any] = {
+            "label": self.label,
+            "optimizer": self.optimizer,
+            "params": self.params,
+            "schedule": self.schedule,
+            "noise_std": self.noise_std,
+        }
         if self.batch_size is not None:
             out["batch_size"] = self.batch_size
         out.update(x=self.x, y=self.y, loss=self.loss, lr=self.lr, grad_norm=self.grad_norm)
@@ -149,10 +178,19 @@ class Result:
         for i, r in enumerate(self.runs):
             n_upd = len(r.lr)
             for t in range(len(r.x)):
-                out.append({"run": i, "label": r.label, "optimizer": r.optimizer, "t": t,
-                            "x": float(r.x[t]), "y": float(r.y[t]), "loss": float(r.loss[t]),
-                            "lr": float(r.lr[t]) if t < n_upd else float("nan"),
-                            "grad_norm": float(r.grad_norm[t]) if t < n_upd else float("nan")})
+                out.append(
+                    {
+                        "run": i,
+                        "label": r.label,
+                        "optimizer": r.optimizer,
+                        "t": t,
+                        "x": float(r.x[t]),
+                        "y": float(r.y[t]),
+                        "loss": float(r.loss[t]),
+                        "lr": float(r.lr[t]) if t < n_upd else float("nan"),
+                        "grad_norm": float(r.grad_norm[t]) if t < n_upd else float("nan"),
+                    }
+                )
         return out
 
     def grid(self, n: int = 120) -> dict[str, Any]:
@@ -252,14 +290,23 @@ class _Local:
         try:
             return getattr(schemas, model).model_validate(body)
         except pydantic.ValidationError as err:
-            raise ValidationError([{"type": e["type"], "loc": ("body", *e["loc"]), "msg": e["msg"]}
-                                   for e in err.errors()]) from None
+            raise ValidationError(
+                [{"type": e["type"], "loc": ("body", *e["loc"]), "msg": e["msg"]} for e in err.errors()]
+            ) from None
         except InvalidRequest as err:
             raise ValidationError(err.errors()) from None
 
 
-def run(surface: Any, runs: list[dict[str, Any]], *, start: Any = None, steps: int = _UNSET, seed: int = _UNSET,
-        tolerance: float = _UNSET, include_state: bool = False) -> Result:
+def run(
+    surface: Any,
+    runs: list[dict[str, Any]],
+    *,
+    start: Any = None,
+    steps: int = _UNSET,
+    seed: int = _UNSET,
+    tolerance: float = _UNSET,
+    include_state: bool = False,
+) -> Result:
     """Run optimizers on a surface in this process, as ``POST /api/v1/trajectories`` would.
 
     ``surface``: a built-in id (``"rosenbrock"``) or ``{"expression": "x^2 + 10*y^2", "x_range":
@@ -267,14 +314,16 @@ def run(surface: Any, runs: list[dict[str, Any]], *, start: Any = None, steps: i
     (also ``label``, ``schedule``, ``batch_size``, ``noise_std``); ``include_state``: each run's
     internals per update in ``state``. Raises `ValidationError` for what the API answers with 422.
     """
-    body = request_body(surface, runs, start=start, steps=steps, seed=seed, tolerance=tolerance,
-                        include_state=include_state)
+    body = request_body(
+        surface, runs, start=start, steps=steps, seed=seed, tolerance=tolerance, include_state=include_state
+    )
     return _result(body, _LOCAL.trajectories(body), _LOCAL)
 
 
 def _result(body: dict[str, Any], answer: dict[str, Any], source: Any) -> Result:
-    return Result(request=body, surface=answer["surface"], runs=[RunResult.from_public(r) for r in answer["runs"]],
-                  _source=source)
+    return Result(
+        request=body, surface=answer["surface"], runs=[RunResult.from_public(r) for r in answer["runs"]], _source=source
+    )
 
 
 _LOCAL = _Local()
@@ -292,11 +341,21 @@ class Client:
         self.timeout = timeout
         self._colors: dict[str, str] | None = None
 
-    def run(self, surface: Any, runs: list[dict[str, Any]], *, start: Any = None, steps: int = _UNSET,
-            seed: int = _UNSET, tolerance: float = _UNSET, include_state: bool = False) -> Result:
+    def run(
+        self,
+        surface: Any,
+        runs: list[dict[str, Any]],
+        *,
+        start: Any = None,
+        steps: int = _UNSET,
+        seed: int = _UNSET,
+        tolerance: float = _UNSET,
+        include_state: bool = False,
+    ) -> Result:
         """As `optiviz.run`, computed by the server."""
-        body = request_body(surface, runs, start=start, steps=steps, seed=seed, tolerance=tolerance,
-                            include_state=include_state)
+        body = request_body(
+            surface, runs, start=start, steps=steps, seed=seed, tolerance=tolerance, include_state=include_state
+        )
         return _result(body, self._call("POST", "/api/v1/trajectories", body), self)
 
     def grid(self, surface: Any, n: int) -> dict[str, Any]:
@@ -312,8 +371,12 @@ class Client:
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else orjson.dumps(body)
-        req = urllib.request.Request(self.base_url + path, data=data, method=method, headers={
-            "accept": "application/json", "accept-encoding": "gzip", "content-type": "application/json"})
+        req = urllib.request.Request(
+            self.base_url + path,
+            data=data,
+            method=method,
+            headers={"accept": "application/json", "accept-encoding": "gzip", "content-type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 raw, encoding = resp.read(), resp.headers.get("content-encoding")

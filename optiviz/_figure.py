@@ -29,39 +29,110 @@ def figure(res: Result, n: int = 120) -> Any:
     """Left: contour map of the surface (the grid service's values) with each run's path as a line
     from its start (a circle) to its end; right: loss per step (log scale). Each run has its
     optimizer's colour from the registry; one legend entry per run toggles both its traces."""
-    from plotly.subplots import make_subplots
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     grid = res.grid(n)
     z = np.array([[np.nan if v is None else v for v in row] for row in grid["z"]], dtype=float)
     cz, log = contour_z(z, bool(res.surface.get("log_contours")))
     colors = res.colors()
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.1,
-                        subplot_titles=(res.surface.get("name", ""), "loss"))
-    fig.add_trace(go.Contour(x=grid["x"], y=grid["y"], z=cz, name="log₁₀ loss" if log else "loss",
-                             colorscale=[[0, "#8a8a8a"], [1, "#d0d0d0"]], showscale=False, ncontours=30,
-                             contours={"coloring": "lines"}, hoverinfo="skip", showlegend=False), row=1, col=1)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.55, 0.45],
+        horizontal_spacing=0.1,
+        subplot_titles=(res.surface.get("name", ""), "loss"),
+    )
+    fig.add_trace(
+        go.Contour(
+            x=grid["x"],
+            y=grid["y"],
+            z=cz,
+            name="log₁₀ loss" if log else "loss",
+            colorscale=[[0, "#8a8a8a"], [1, "#d0d0d0"]],
+            showscale=False,
+            ncontours=30,
+            contours={"coloring": "lines"},
+            hoverinfo="skip",
+            showlegend=False,
+        ),
+        row=1,
+        col=1,
+    )
     minima = res.surface.get("minima") or []
     if minima:
-        fig.add_trace(go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers",
-                                 name="minimum", showlegend=False, marker={"color": "#000000", "size": 9, "symbol": "x-thin",
-                                                           "line": {"width": 2}}, meta={"role": "minimum"}), row=1, col=1)
+        fig.add_trace(
+            go.Scatter(
+                x=[m[0] for m in minima],
+                y=[m[1] for m in minima],
+                mode="markers",
+                name="minimum",
+                showlegend=False,
+                marker={"color": "#000000", "size": 9, "symbol": "x-thin", "line": {"width": 2}},
+                meta={"role": "minimum"},
+            ),
+            row=1,
+            col=1,
+        )
     for i, r in enumerate(res.runs):
         color = colors.get(r.optimizer, "#000000")
         group = f"run{i}"
-        fig.add_trace(go.Scatter(x=r.x, y=r.y, mode="lines", name=r.label, legendgroup=group,
-                                 line={"color": color, "width": 2}, meta={"role": "path", "run": i}), row=1, col=1)
+        fig.add_trace(
+            go.Scatter(
+                x=r.x,
+                y=r.y,
+                mode="lines",
+                name=r.label,
+                legendgroup=group,
+                line={"color": color, "width": 2},
+                meta={"role": "path", "run": i},
+            ),
+            row=1,
+            col=1,
+        )
         if r.evals is not None:  # L-BFGS: its loss evaluations (line-search trials included) as small markers
-            fig.add_trace(go.Scatter(x=r.evals["x"], y=r.evals["y"], mode="markers", name=f"{r.label} evaluations",
-                                     legendgroup=group, showlegend=False,
-                                     marker={"color": color, "size": 5, "opacity": 0.75},
-                                     meta={"role": "evals", "run": i}), row=1, col=1)
-        fig.add_trace(go.Scatter(x=r.x[:1], y=r.y[:1], mode="markers", name=f"{r.label} start", legendgroup=group,
-                                 showlegend=False, marker={"color": color, "size": 8, "symbol": "circle-open"},
-                                 meta={"role": "start", "run": i}), row=1, col=1)
-        fig.add_trace(go.Scatter(x=np.arange(len(r.loss)), y=r.loss, mode="lines", name=r.label, legendgroup=group,
-                                 showlegend=False, line={"color": color, "width": 2},
-                                 meta={"role": "loss", "run": i}), row=1, col=2)
+            fig.add_trace(
+                go.Scatter(
+                    x=r.evals["x"],
+                    y=r.evals["y"],
+                    mode="markers",
+                    name=f"{r.label} evaluations",
+                    legendgroup=group,
+                    showlegend=False,
+                    marker={"color": color, "size": 5, "opacity": 0.75},
+                    meta={"role": "evals", "run": i},
+                ),
+                row=1,
+                col=1,
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=r.x[:1],
+                y=r.y[:1],
+                mode="markers",
+                name=f"{r.label} start",
+                legendgroup=group,
+                showlegend=False,
+                marker={"color": color, "size": 8, "symbol": "circle-open"},
+                meta={"role": "start", "run": i},
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(len(r.loss)),
+                y=r.loss,
+                mode="lines",
+                name=r.label,
+                legendgroup=group,
+                showlegend=False,
+                line={"color": color, "width": 2},
+                meta={"role": "loss", "run": i},
+            ),
+            row=1,
+            col=2,
+        )
     xr, yr = res.surface["x_range"], res.surface["y_range"]
     fig.update_xaxes(title_text="x", range=list(xr), row=1, col=1)
     fig.update_yaxes(title_text="y", range=list(yr), row=1, col=1)
@@ -69,10 +140,15 @@ def figure(res: Result, n: int = 120) -> Any:
     losses = np.concatenate([r.loss[np.isfinite(r.loss)] for r in res.runs])
     if losses.size and losses.min() > 0:  # decades only (10ᵏ), no minor labels, when the losses span one
         decades = np.log10(losses.max()) - np.log10(losses.min()) >= 1
-        fig.update_yaxes(title_text="loss", type="log", dtick=1 if decades else None, exponentformat="power",
-                         row=1, col=2)
+        fig.update_yaxes(
+            title_text="loss", type="log", dtick=1 if decades else None, exponentformat="power", row=1, col=2
+        )
     else:
         fig.update_yaxes(title_text="loss", row=1, col=2)
-    fig.update_layout(template="plotly_white", height=480, legend={"orientation": "h", "y": -0.15},
-                      margin={"l": 60, "r": 20, "t": 40, "b": 40})
+    fig.update_layout(
+        template="plotly_white",
+        height=480,
+        legend={"orientation": "h", "y": -0.15},
+        margin={"l": 60, "r": 20, "t": 40, "b": 40},
+    )
     return fig

@@ -6,8 +6,15 @@ import sys
 
 from app.cli import main
 
-BODY = {"surface": "linear_regression", "steps": 40, "seed": 2,
-        "runs": [{"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 64}, {"optimizer": "gd", "params": {"lr": 0.001}}]}
+BODY = {
+    "surface": "linear_regression",
+    "steps": 40,
+    "seed": 2,
+    "runs": [
+        {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 64},
+        {"optimizer": "gd", "params": {"lr": 0.001}},
+    ],
+}
 
 
 def test_run_json_equals_the_api(client, tmp_path, capsysbinary) -> None:
@@ -39,6 +46,11 @@ def test_bad_request_exits_2_and_names_the_field(tmp_path, capsys) -> None:
 
 
 def test_as_a_command_reading_stdin() -> None:
-    out = subprocess.run([sys.executable, "-m", "app.cli", "run", "-"], input=json.dumps(BODY), capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "app.cli", "run", "-"],
+        input=json.dumps(BODY),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert len(json.loads(out)["runs"]) == 2

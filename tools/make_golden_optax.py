@@ -35,15 +35,23 @@ SURFACES = {
 # so what is compared is the optimizer alone.
 HAND = {
     "elongated_bowl": (lambda x, y: 0.1 * x * x + 2.0 * y * y, lambda x, y: (0.2 * x, 4.0 * y)),
-    "rosenbrock": (lambda x, y: (1.0 - x) * (1.0 - x) + 100.0 * (y - x * x) * (y - x * x),
-                   lambda x, y: (-2.0 * (1.0 - x) - 400.0 * (y - x * x) * x, 200.0 * (y - x * x))),
-    "himmelblau": (lambda x, y: (x * x + y - 11.0) * (x * x + y - 11.0) + (x + y * y - 7.0) * (x + y * y - 7.0),
-                   lambda x, y: (4.0 * x * (x * x + y - 11.0) + 2.0 * (x + y * y - 7.0),
-                                 2.0 * (x * x + y - 11.0) + 4.0 * y * (x + y * y - 7.0))),
-    "six_hump_camel": (lambda x, y: (4.0 - 2.1 * (x * x) + (x * x) * (x * x) / 3.0) * (x * x) + x * y
-                       + (-4.0 + 4.0 * (y * y)) * (y * y),
-                       lambda x, y: (8.0 * x - 8.4 * (x * x) * x + 2.0 * (x * x) * (x * x) * x + y,
-                                     x - 8.0 * y + 16.0 * y * y * y)),
+    "rosenbrock": (
+        lambda x, y: (1.0 - x) * (1.0 - x) + 100.0 * (y - x * x) * (y - x * x),
+        lambda x, y: (-2.0 * (1.0 - x) - 400.0 * (y - x * x) * x, 200.0 * (y - x * x)),
+    ),
+    "himmelblau": (
+        lambda x, y: (x * x + y - 11.0) * (x * x + y - 11.0) + (x + y * y - 7.0) * (x + y * y - 7.0),
+        lambda x, y: (
+            4.0 * x * (x * x + y - 11.0) + 2.0 * (x + y * y - 7.0),
+            2.0 * (x * x + y - 11.0) + 4.0 * y * (x + y * y - 7.0),
+        ),
+    ),
+    "six_hump_camel": (
+        lambda x, y: (
+            (4.0 - 2.1 * (x * x) + (x * x) * (x * x) / 3.0) * (x * x) + x * y + (-4.0 + 4.0 * (y * y)) * (y * y)
+        ),
+        lambda x, y: (8.0 * x - 8.4 * (x * x) * x + 2.0 * (x * x) * (x * x) * x + y, x - 8.0 * y + 16.0 * y * y * y),
+    ),
 }
 
 # the minimum values the registry states (app/engine/surfaces.py): Polyak's f* when a case gives none
@@ -58,9 +66,11 @@ def schedule(lr: float, sched: dict | None):
     # optax.exponential_decay computes in float32 (its lr for 0.02 is 0.019999999552965164): the
     # same schedule written in float64 instead
     if name == "exponential":
+
         def after(count):
             return jnp.float64(lr) * jnp.float64(p["gamma"]) ** jnp.asarray(count, dtype=jnp.float64)
     elif name == "constant":
+
         def after(count):
             return jnp.float64(lr)
     else:
@@ -82,22 +92,35 @@ def schedule_free_adamw(lr, params: dict):
     b1, b2, eps = params.get("beta1", 0.9), params.get("beta2", 0.999), params.get("eps", 1e-8)
     wd, power = params.get("weight_decay", 0.0), params.get("weight_lr_power", 2.0)
     if not callable(lr):
-        return optax.contrib.schedule_free_adamw(learning_rate=lr, b1=b1, b2=b2, eps=eps, weight_decay=wd,
-                                                 weight_lr_power=power)
-    base = optax.chain(optax.scale_by_rms(decay=b2, eps=eps, eps_in_sqrt=False, bias_correction=True),
-                       optax.add_decayed_weights(wd), optax.scale_by_learning_rate(lr))
+        return optax.contrib.schedule_free_adamw(
+            learning_rate=lr, b1=b1, b2=b2, eps=eps, weight_decay=wd, weight_lr_power=power
+        )
+    base = optax.chain(
+        optax.scale_by_rms(decay=b2, eps=eps, eps_in_sqrt=False, bias_correction=True),
+        optax.add_decayed_weights(wd),
+        optax.scale_by_learning_rate(lr),
+    )
     return optax.contrib.schedule_free(base, learning_rate=lambda count: lr(count - 1), b1=b1, weight_lr_power=power)
 
 
 def make_optimizer(opt: str, params: dict, lr):
     if opt == "lion":
-        return optax.lion(learning_rate=lr, b1=params.get("beta1", 0.9), b2=params.get("beta2", 0.99),
-                          weight_decay=params.get("weight_decay", 1e-3))
+        return optax.lion(
+            learning_rate=lr,
+            b1=params.get("beta1", 0.9),
+            b2=params.get("beta2", 0.99),
+            weight_decay=params.get("weight_decay", 1e-3),
+        )
     if opt == "schedule_free_adamw":
         return schedule_free_adamw(lr, params)
     if opt == "polyak_sgd":
-        return optax.polyak_sgd(max_learning_rate=params.get("max_learning_rate", 1.0), scaling=lr,
-                                f_min=params["f_min"], eps=params.get("eps", 0.0), variant=params.get("variant", "sps"))
+        return optax.polyak_sgd(
+            max_learning_rate=params.get("max_learning_rate", 1.0),
+            scaling=lr,
+            f_min=params["f_min"],
+            eps=params.get("eps", 0.0),
+            variant=params.get("variant", "sps"),
+        )
     raise ValueError(opt)
 
 
@@ -109,8 +132,9 @@ def polyak_rate(params: dict, s, loss, g):
     if params.get("variant", "sps") == "sps+":
         gap = jnp.maximum(gap, 0.0)
     eps = params.get("eps", 0.0)
-    step = jnp.where(n2 + eps <= jnp.finfo(float).eps, 0.0, jnp.minimum(gap / (n2 + eps),
-                                                                      params.get("max_learning_rate", 1.0)))
+    step = jnp.where(
+        n2 + eps <= jnp.finfo(float).eps, 0.0, jnp.minimum(gap / (n2 + eps), params.get("max_learning_rate", 1.0))
+    )
     return float(s * step)
 
 
@@ -168,24 +192,63 @@ def case(name, surface, start, steps, optimizer, params, schedule=None):
 
 CASES = [
     case("lion_bowl", "elongated_bowl", [-9, 3], 200, "lion", {"lr": 0.01}),
-    case("lion_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "lion", {"lr": 0.001, "beta1": 0.95, "beta2": 0.98,
-                                                                       "weight_decay": 0.0}),
-    case("lion_exponential_himmelblau", "himmelblau", [-0.3, -0.9], 200, "lion", {"lr": 0.02, "weight_decay": 0.01},
-         {"name": "exponential", "params": {"gamma": 0.99}}),
+    case(
+        "lion_rosenbrock",
+        "rosenbrock",
+        [-1.2, 1.0],
+        300,
+        "lion",
+        {"lr": 0.001, "beta1": 0.95, "beta2": 0.98, "weight_decay": 0.0},
+    ),
+    case(
+        "lion_exponential_himmelblau",
+        "himmelblau",
+        [-0.3, -0.9],
+        200,
+        "lion",
+        {"lr": 0.02, "weight_decay": 0.01},
+        {"name": "exponential", "params": {"gamma": 0.99}},
+    ),
     case("sfree_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "schedule_free_adamw", {"lr": 0.05}),
-    case("sfree_bowl_decay", "elongated_bowl", [-9, 3], 200, "schedule_free_adamw",
-         {"lr": 0.5, "beta1": 0.95, "beta2": 0.99, "weight_decay": 0.01, "weight_lr_power": 1.0}),
+    case(
+        "sfree_bowl_decay",
+        "elongated_bowl",
+        [-9, 3],
+        200,
+        "schedule_free_adamw",
+        {"lr": 0.5, "beta1": 0.95, "beta2": 0.99, "weight_decay": 0.01, "weight_lr_power": 1.0},
+    ),
     # warm-up then decay: the largest lr so far stays at the peak while the lr falls
-    case("sfree_warmup_exponential_himmelblau", "himmelblau", [-0.3, -0.9], 200, "schedule_free_adamw",
-         {"lr": 0.3}, {"name": "exponential", "params": {"gamma": 0.98}, "warmup_steps": 20}),
+    case(
+        "sfree_warmup_exponential_himmelblau",
+        "himmelblau",
+        [-0.3, -0.9],
+        200,
+        "schedule_free_adamw",
+        {"lr": 0.3},
+        {"name": "exponential", "params": {"gamma": 0.98}, "warmup_steps": 20},
+    ),
     # (Polyak with γ_max = 1 on Rosenbrock is chaotic: jax's and the engine's gradients, equal to
     # round-off, part after 30 steps; the cases here are not)
     case("polyak_bowl", "elongated_bowl", [-9, 3], 200, "polyak_sgd", {"lr": 1.0, "f_min": 0.0}),
     case("polyak_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "polyak_sgd", {"lr": 1.0, "max_learning_rate": 0.002}),
-    case("polyak_camel_plus", "six_hump_camel", [1.5, 0.5], 200, "polyak_sgd",
-         {"lr": 0.7, "max_learning_rate": 0.5, "variant": "sps+", "eps": 1e-6}),
-    case("polyak_exponential_himmelblau", "himmelblau", [-0.3, -0.9], 200, "polyak_sgd",
-         {"lr": 1.0, "max_learning_rate": 0.05}, {"name": "exponential", "params": {"gamma": 0.99}}),
+    case(
+        "polyak_camel_plus",
+        "six_hump_camel",
+        [1.5, 0.5],
+        200,
+        "polyak_sgd",
+        {"lr": 0.7, "max_learning_rate": 0.5, "variant": "sps+", "eps": 1e-6},
+    ),
+    case(
+        "polyak_exponential_himmelblau",
+        "himmelblau",
+        [-0.3, -0.9],
+        200,
+        "polyak_sgd",
+        {"lr": 1.0, "max_learning_rate": 0.05},
+        {"name": "exponential", "params": {"gamma": 0.99}},
+    ),
 ]
 
 

@@ -27,10 +27,10 @@ import anyio
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.engine import deadline as engine_deadline
-from app.engine.cost import describe
-from app.engine.deadline import ADMIT_FACTOR, DeadlineExceeded
-from app.settings import get_settings
+from ..engine import deadline as engine_deadline
+from ..engine.cost import describe
+from ..engine.deadline import ADMIT_FACTOR, DeadlineExceeded
+from ..settings import get_settings
 
 T = TypeVar("T")
 

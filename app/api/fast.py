@@ -38,12 +38,12 @@ from starlette._utils import get_route_path
 from starlette.middleware import gzip as starlette_gzip
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import compute
-from app.api.schemas import TrajectoryRequest
-from app.api.service import build_problem
-from app.api.strict import MAX_FIELDS, _count_keys
-from app.engine import cost
-from app.engine import deadline as engine_deadline
+from ..engine import cost
+from ..engine import deadline as engine_deadline
+from . import compute
+from .schemas import TrajectoryRequest
+from .service import build_problem
+from .strict import MAX_FIELDS, _count_keys
 
 PATH = "/api/v1/trajectories"
 ENABLED = True  # tests compare the answers with the lean path off
@@ -159,8 +159,9 @@ class FastTrajectories:
             if gzip:
                 if entry[1] is None:
                     if len(body) >= self.gzip_thread_bytes:
-                        gz = await anyio.to_thread.run_sync(self._gzip, body,
-                                                            limiter=starlette_gzip._get_gzip_capacity_limiter())
+                        gz = await anyio.to_thread.run_sync(
+                            self._gzip, body, limiter=starlette_gzip._get_gzip_capacity_limiter()
+                        )
                     else:
                         gz = self._gzip(body)
                     self.answers.add_gzip(raw, entry, gz)
@@ -176,7 +177,7 @@ class FastTrajectories:
 
     async def _answer(self, raw: bytes) -> bytes | None:
         """The route's answer to a valid small request on a built-in surface; None: the app answers."""
-        from app.api.routes.trajectories import _answer  # the route's own function
+        from .routes.trajectories import _answer  # the route's own function
 
         try:
             data = orjson.loads(raw)
@@ -193,7 +194,7 @@ class FastTrajectories:
             if not 0.0 < work <= compute.INLINE_SECONDS:  # queued work: the route's lanes
                 return None
             return _answer(problem)
-        except Exception:  # noqa: BLE001 - every error is the app's to answer (its 422s, its 500)
+        except Exception:
             return None
 
 
@@ -207,4 +208,3 @@ def _replay(read: list[Message], receive: Receive) -> Receive:
         return await receive()
 
     return replay
-

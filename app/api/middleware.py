@@ -85,9 +85,17 @@ class BodySizeLimit:
             log.warning("dropped a request whose body did not arrive in time")
             if not state["started"]:
                 body = orjson.dumps({"detail": "the request body did not arrive in time"})
-                await send({"type": "http.response.start", "status": 408,
-                            "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
-                                        (b"content-length", str(len(body)).encode())]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 408,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"connection", b"close"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
             return {"type": "http.disconnect"}
 
@@ -178,7 +186,7 @@ class _Eager:
     one that waits is awaited to its end (`finish`) under the caller's time limit. Setting a timer
     (an anyio cancel scope) costs more than a small request's body and answer otherwise."""
 
-    __slots__ = ("coro", "done", "value", "first")
+    __slots__ = ("coro", "done", "first", "value")
 
     def __init__(self, coro: Any) -> None:
         self.coro, self.done, self.value, self.first = coro, False, None, None
@@ -198,7 +206,7 @@ class _Eager:
             except GeneratorExit:
                 coro.close()
                 raise
-            except BaseException as exc:  # noqa: BLE001 - delivered to the coroutine, as `await` does
+            except BaseException as exc:
                 try:
                     out = coro.throw(exc)
                 except StopIteration as stop:
@@ -257,10 +265,12 @@ class SlowReaders:
 
         try:
             await self.app(scope, receive, timed_send)
-        except Exception as exc:  # noqa: BLE001 - the answer has begun: nothing more to send
+        except Exception as exc:
             if not state["started"] or not (state["stalled"] or _gone(exc)):
                 raise
-            why = f"the client read nothing for {self.write_timeout:g} s" if state["stalled"] else "the client went away"
+            why = (
+                f"the client read nothing for {self.write_timeout:g} s" if state["stalled"] else "the client went away"
+            )
             log.warning("dropped the answer to %s %s: %s", scope.get("method"), scope.get("path"), why)
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from app.api.middleware import CSP
-from app.settings import get_settings
+from ..settings import get_settings
+from .middleware import CSP
 
 MAX_HEAD_BYTES = 16 * 1024
 
@@ -62,9 +62,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self._head_bytes > self.max_head_bytes and not self.transport.is_closing():
             self._disarm()
             msg = b"request line and headers too large"
-            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain\r\n"
-                                 b"content-security-policy: %s\r\nx-content-type-options: nosniff\r\n"
-                                 b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (CSP.encode(), len(msg), msg))
+            self.transport.write(
+                b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain\r\n"
+                b"content-security-policy: %s\r\nx-content-type-options: nosniff\r\n"
+                b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (CSP.encode(), len(msg), msg)
+            )
             self.transport.close()
 
     def _refused(self) -> bool:

@@ -9,10 +9,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictBool, StrictInt, Tag, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictInt,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
-from app.registry import OPTIMIZER_IDS, OPTIMIZERS, SCHEDULE_IDS, SCHEDULES, SURFACE_IDS, SURFACES
-from app.settings import get_settings
+from ..registry import OPTIMIZER_IDS, OPTIMIZERS, SCHEDULE_IDS, SCHEDULES, SURFACE_IDS, SURFACES
+from ..settings import get_settings
 
 _settings = get_settings()
 MAX_RUNS = _settings.max_runs
@@ -75,7 +86,7 @@ class CustomSurfaceRequest(StrictModel):
     def _text(cls, v: str) -> str:
         # the cheap checks only (length, characters, parentheses): parsing and compiling happen
         # once per formula, off the event loop (app.api.service.formula)
-        from app.engine.expression import ExpressionError, check_text
+        from ..engine.expression import ExpressionError, check_text
 
         try:
             return check_text(v)
@@ -123,7 +134,9 @@ class ChainLinkRequest(StrictModel):
     @model_validator(mode="after")
     def _params(self) -> ChainLinkRequest:
         if SCHEDULES[self.name].reads_loss:
-            raise ValueError(f"'{self.name}' reads the loss and cannot be chained (torch's SequentialLR refuses it too)")
+            raise ValueError(
+                f"'{self.name}' reads the loss and cannot be chained (torch's SequentialLR refuses it too)"
+            )
         self.params = SCHEDULES[self.name].resolve(self.params, "schedule")
         return self
 
@@ -138,7 +151,8 @@ class ScheduleRequest(StrictModel):
         "step", description="What t counts: updates, or epochs (dataset surfaces only)."
     )
     chain: list[ChainLinkRequest] = Field(
-        default_factory=list, max_length=MAX_CHAIN,
+        default_factory=list,
+        max_length=MAX_CHAIN,
         description="torch SequentialLR: further schedules, each from its milestone on (increasing), restarted at "
         "its step 0 there. Instead of warmup_steps (chain a 'linear' one first). Empty: this schedule alone.",
     )
@@ -149,10 +163,13 @@ class ScheduleRequest(StrictModel):
         self.params = spec.resolve(self.params, "schedule")
         if self.chain:
             if spec.reads_loss:
-                raise ValueError(f"'{self.name}' reads the loss and cannot be chained (torch's SequentialLR refuses it "
-                                 "too)")
+                raise ValueError(
+                    f"'{self.name}' reads the loss and cannot be chained (torch's SequentialLR refuses it too)"
+                )
             if self.warmup_steps:
-                raise ValueError("warmup_steps and chain do not combine: make a 'linear' schedule the first of the chain")
+                raise ValueError(
+                    "warmup_steps and chain do not combine: make a 'linear' schedule the first of the chain"
+                )
             milestones = [link.milestone for link in self.chain]
             if milestones != sorted(set(milestones)):
                 raise ValueError(f"chain milestones must increase, got {milestones}")
@@ -179,12 +196,16 @@ class RunRequest(StrictModel):
         0.0, ge=0.0, le=1e6, description="Analytic surfaces: std of Gaussian noise added to each gradient component."
     )
     clip_value: Number | None = Field(
-        None, gt=0.0, le=1e12,
+        None,
+        gt=0.0,
+        le=1e12,
         description="Clip each gradient component to [−c, c] (torch clip_grad_value_), after the noise, before the "
         "update. Off when omitted.",
     )
     clip_norm: Number | None = Field(
-        None, gt=0.0, le=1e12,
+        None,
+        gt=0.0,
+        le=1e12,
         description="Scale the gradient by min(1, c/(‖g‖ + 1e-6)) (torch clip_grad_norm_), after clip_value. Off "
         "when omitted. grad_norm and the state's gx, gy report the clipped gradient.",
     )
@@ -288,10 +309,13 @@ class OptimizerPublic(BaseModel):
         "only, with `evals` in each run of the answer.",
     )
     moment: Literal["vector", "iterate"] = Field(
-        "vector", description="What include_state's mx, my hold: a vector (velocity, moment) or an iterate (the "
-        "averaged point of ASGD and Schedule-Free, drawn as a thin path).")
+        "vector",
+        description="What include_state's mx, my hold: a vector (velocity, moment) or an iterate (the "
+        "averaged point of ASGD and Schedule-Free, drawn as a thin path).",
+    )
     interpolation: str | None = Field(
-        None, description="Schedule-Free: the parameter β with y = βx + (1 − β)z, so z = (y − β·mx)/(1 − β).")
+        None, description="Schedule-Free: the parameter β with y = βx + (1 − β)z, so z = (y − β·mx)/(1 − β)."
+    )
     params: list[ParamPublic]
 
 
@@ -301,8 +325,9 @@ class SchedulePublic(BaseModel):
     formula: str
     description: str
     reference: str
-    reads_loss: bool = Field(False, description="The rate depends on the run's losses (ReduceLROnPlateau): no "
-                             "preview without a run.")
+    reads_loss: bool = Field(
+        False, description="The rate depends on the run's losses (ReduceLROnPlateau): no preview without a run."
+    )
     params: list[ParamPublic]
 
 
@@ -318,8 +343,10 @@ class SurfacePublic(BaseModel):
     default_start: list[float]
     log_contours: bool
     f_min: float | None = Field(
-        None, description="The minimum value f* (the Polyak step size's default f_min); null where the surface is "
-        "unbounded below or a typed formula. A dataset's is its full-data minimum loss.")
+        None,
+        description="The minimum value f* (the Polyak step size's default f_min); null where the surface is "
+        "unbounded below or a typed formula. A dataset's is its full-data minimum loss.",
+    )
     dataset: dict[str, Any] | None = None
     expression: str | None = None
     default_runs: list[dict[str, Any]] = Field(
@@ -367,4 +394,3 @@ class GridPublic(BaseModel):
     x: list[float]
     y: list[float]
     z: list[list[float | None]]
-

@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
-from app.api.schemas import Coord, Number, OptimizerId, ScheduleRequest, StrictModel, SurfaceField, SurfaceRequestBase
-from app.settings import get_settings
+from ..settings import get_settings
+from .schemas import Coord, Number, OptimizerId, ScheduleRequest, StrictModel, SurfaceField, SurfaceRequestBase
 
 MAX_CELLS_PER_AXIS = 200
 MAX_SWEEP_WORK = 50_000_000  # cells × steps: about a second of lockstep work on an analytic surface
@@ -55,7 +55,9 @@ class SweepRequest(SurfaceRequestBase, LessonRunFields):
     x_param: AxisRequest
     y_param: AxisRequest
     epochs: StrictInt | None = Field(
-        None, ge=1, le=1000,
+        None,
+        ge=1,
+        le=1000,
         description="Dataset surfaces: every cell runs this many epochs (epochs·⌈m / batch size⌉ updates, so "
         "cells of different batch sizes see the same number of samples) instead of `steps` updates.",
     )
@@ -69,7 +71,10 @@ class BasinRequest(SurfaceRequestBase, LessonRunFields):
 
 class EwaRequest(StrictModel):
     series: list[Number] | None = Field(
-        None, min_length=1, max_length=MAX_SERIES, description="Your own series; default: Seattle's daily maximum temperature."
+        None,
+        min_length=1,
+        max_length=MAX_SERIES,
+        description="Your own series; default: Seattle's daily maximum temperature.",
     )
     betas: list[Number] = Field([0.5, 0.9, 0.98], min_length=1, max_length=8)
     bias_correction: StrictBool = True
@@ -105,7 +110,9 @@ class RaceRequest(SurfaceRequestBase):
     batch_size: StrictInt | None = Field(None, ge=1, description="Dataset surfaces: samples per update (default m).")
     noise_std: Number = Field(0.0, ge=0.0, le=1e6, description="Analytic surfaces: gradient noise.")
     seeds: StrictInt = Field(
-        5, ge=1, le=32,
+        5,
+        ge=1,
+        le=32,
         description="Noisy runs (mini-batches or noise_std > 0): each lr is run with this many seeds "
         "(seed, seed + 1, …) and judged by the median; the spread is reported.",
     )
@@ -131,4 +138,12 @@ class SchedulePreviewRequest(StrictModel):
     steps: StrictInt = Field(500, ge=1, le=get_settings().max_steps)
 
 
-__all__ = ["RaceRequest", "AxisRequest", "BasinRequest", "EwaRequest", "SchedulePreviewRequest", "SweepRequest", "SurfaceField"]
+__all__ = [
+    "AxisRequest",
+    "BasinRequest",
+    "EwaRequest",
+    "RaceRequest",
+    "SchedulePreviewRequest",
+    "SurfaceField",
+    "SweepRequest",
+]

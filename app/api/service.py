@@ -19,18 +19,17 @@ from typing import Any
 
 import numpy as np
 
-from app.api.schemas import CustomSurfaceRequest, GridRequest, RunRequest, TrajectoryRequest
-from app.engine.backend import ARRAY
-from app.engine.closure import MAX_EVALUATIONS, ClosureRun, evaluations_bound
-from app.engine.datasets import DatasetSurface
-from app.engine.deadline import DeadlineExceeded
-from app.engine.expression import Expression, ExpressionError, finite_in_box, parse_expression
-from app.engine.feedback import CYCLED_KINDS
-from app.engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
-from app.engine.schedules import Link
-from app.engine.surfaces import Surface
-from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
-
+from ..engine.backend import ARRAY
+from ..engine.closure import MAX_EVALUATIONS, ClosureRun, evaluations_bound
+from ..engine.datasets import DatasetSurface
+from ..engine.deadline import DeadlineExceeded
+from ..engine.expression import Expression, ExpressionError, finite_in_box, parse_expression
+from ..engine.feedback import CYCLED_KINDS
+from ..engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
+from ..engine.schedules import Link
+from ..engine.surfaces import Surface
+from ..registry import OPTIMIZERS, SCHEDULES, SURFACES
+from .schemas import CustomSurfaceRequest, GridRequest, RunRequest, TrajectoryRequest
 
 ComputeTimeout = DeadlineExceeded  # the request's computation ran past its time limit
 
@@ -156,8 +155,11 @@ def _f_min(i: int, run: RunRequest, surface: Surface) -> dict[str, Any]:
     if "f_min" not in params or params["f_min"] is not None:
         return params
     if surface.f_min is None:
-        reason = ("a typed formula's minimum is not known: give it as params.f_min" if surface.kind == "custom"
-                  else f"the surface {surface.id!r} has no minimum (it is unbounded below): give params.f_min")
+        reason = (
+            "a typed formula's minimum is not known: give it as params.f_min"
+            if surface.kind == "custom"
+            else f"the surface {surface.id!r} has no minimum (it is unbounded below): give params.f_min"
+        )
         raise invalid(("runs", i, "params", "f_min"), f"the Polyak step size needs f*; {reason}", None)
     return {**params, "f_min": float(surface.f_min)}
 
@@ -184,13 +186,19 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
     if sched is not None and sched.per == "epoch" and not dataset:
         raise invalid(("runs", i, "schedule", "per"), "per='epoch' needs a dataset surface", "epoch")
     if sched is not None and sched.params.get("cycle_momentum") and spec.rule not in CYCLED_KINDS:
-        raise invalid(("runs", i, "schedule", "params", "cycle_momentum"),
-                      f"'{spec.id}' has no momentum or β₁ to cycle (optimizers with one: "
-                      f"{', '.join(o.id for o in OPTIMIZERS.values() if o.rule in CYCLED_KINDS)})", True)
+        raise invalid(
+            ("runs", i, "schedule", "params", "cycle_momentum"),
+            f"'{spec.id}' has no momentum or β₁ to cycle (optimizers with one: "
+            f"{', '.join(o.id for o in OPTIMIZERS.values() if o.rule in CYCLED_KINDS)})",
+            True,
+        )
     if sched is not None and SCHEDULES[sched.name].reads_loss and spec.driver == "closure":
-        raise invalid(("runs", i, "schedule", "name"),
-                      f"'{spec.id}' takes several loss evaluations per update: a schedule that reads the loss "
-                      f"({sched.name}) is not run with it", sched.name)
+        raise invalid(
+            ("runs", i, "schedule", "name"),
+            f"'{spec.id}' takes several loss evaluations per update: a schedule that reads the loss "
+            f"({sched.name}) is not run with it",
+            sched.name,
+        )
     params = _f_min(i, run, surface)
     label = run.label or spec.name
     labels[label] = labels.get(label, 0) + 1
@@ -221,10 +229,13 @@ def _check_evaluations(req: TrajectoryRequest, runs: tuple[RunConfig, ...]) -> N
             continue
         total += req.steps * evaluations_bound(cfg.params)
         if total > MAX_EVALUATIONS:
-            raise invalid(("runs", i, "params", "max_eval"),
-                          f"L-BFGS may evaluate the loss up to steps × (max_eval + 1) times per run ({total:,} "
-                          f"over the runs so far), more than the limit of {MAX_EVALUATIONS:,}: fewer steps, a "
-                          "smaller max_eval (or max_iter), or fewer L-BFGS runs", cfg.params["max_eval"])
+            raise invalid(
+                ("runs", i, "params", "max_eval"),
+                f"L-BFGS may evaluate the loss up to steps × (max_eval + 1) times per run ({total:,} "
+                f"over the runs so far), more than the limit of {MAX_EVALUATIONS:,}: fewer steps, a "
+                "smaller max_eval (or max_iter), or fewer L-BFGS runs",
+                cfg.params["max_eval"],
+            )
 
 
 def build_problem(req: TrajectoryRequest) -> Problem:
@@ -255,9 +266,14 @@ def run_public(cfg: RunConfig) -> dict[str, Any]:
         "noise_std": cfg.noise_std,
     }
     if cfg.chain:  # only when set, as clipping below
-        out["schedule"]["chain"] = [{"milestone": c.milestone, "name": c.spec.id,
-                                     "params": {k: list(v) if isinstance(v, tuple) else v for k, v in c.params.items()}}
-                                    for c in cfg.chain]
+        out["schedule"]["chain"] = [
+            {
+                "milestone": c.milestone,
+                "name": c.spec.id,
+                "params": {k: list(v) if isinstance(v, tuple) else v for k, v in c.params.items()},
+            }
+            for c in cfg.chain
+        ]
     if cfg.batch_size is not None:
         out["batch_size"] = cfg.batch_size
     if cfg.clip_value:  # only when set: the answers to requests without clipping are unchanged
@@ -296,8 +312,9 @@ class TrajectoryStream:
     def __init__(self, problem: Problem, deadline: float | None = None, trim: bool = False) -> None:
         self.problem = problem
         self._trim = trim  # a stream: drop each slice once sent (memory: one chunk per run)
-        self.runs = [ClosureRun(problem, r) if r.optimizer.driver == "closure" else ScalarRun(problem, r)
-                     for r in problem.runs]
+        self.runs = [
+            ClosureRun(problem, r) if r.optimizer.driver == "closure" else ScalarRun(problem, r) for r in problem.runs
+        ]
         self._sent_points = [0] * len(self.runs)
         self._sent_evals = [0] * len(self.runs)
         self._sent_updates = [0] * len(self.runs)
@@ -345,8 +362,17 @@ class TrajectoryStream:
             self._sent_evals[i] = len(tr.evals["x"])
         self._sent_points[i], self._sent_updates[i] = len(tr.x), len(tr.lr)
         if self._trim:
-            for values in (tr.x, tr.y, tr.loss, tr.lr, tr.grad_norm, tr.batch_loss, tr.momentum,
-                           *(tr.state or {}).values(), *(tr.evals or {}).values()):
+            for values in (
+                tr.x,
+                tr.y,
+                tr.loss,
+                tr.lr,
+                tr.grad_norm,
+                tr.batch_loss,
+                tr.momentum,
+                *(tr.state or {}).values(),
+                *(tr.evals or {}).values(),
+            ):
                 if values is not None:
                     values.clear()
             self._sent_points[i] = self._sent_updates[i] = self._sent_evals[i] = 0
@@ -409,4 +435,3 @@ def grid_values(surface: Surface, n: int) -> dict[str, Any]:
         for j, i in zip(*np.nonzero(~finite), strict=True):
             z_list[j][i] = None
     return {"x": xs.tolist(), "y": ys.tolist(), "z": z_list}
-

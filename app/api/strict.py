@@ -47,8 +47,16 @@ class StrictJSONRequest(Request):
                 raise json.JSONDecodeError(msg, err.doc if isinstance(err.doc, str) else "", err.pos) from None
             if _count_keys(self._json, MAX_FIELDS) > MAX_FIELDS:
                 # refused before validation: 100,000 unknown keys would be 100,000 errors to build
-                raise HTTPException(422, [{"type": "too_many_fields", "loc": ["body"],
-                                           "msg": f"the body has more than {MAX_FIELDS} fields"}])
+                raise HTTPException(
+                    422,
+                    [
+                        {
+                            "type": "too_many_fields",
+                            "loc": ["body"],
+                            "msg": f"the body has more than {MAX_FIELDS} fields",
+                        }
+                    ],
+                )
         return self._json
 
 

@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from app.engine import deadline as _deadline
-from app.engine.backend import SCALAR
-from app.engine.runner import RunEnd
+from . import deadline as _deadline
+from .backend import SCALAR
+from .runner import RunEnd
 
 # the most loss evaluations one trajectories request may make (its bound: steps × (max_eval + 1) per
 # L-BFGS run), so that its answer (every evaluation is in it) stays the size of the largest others
@@ -55,8 +55,9 @@ def _absmax(a: Vec) -> float:
     return max(abs(a[0]), abs(a[1]))
 
 
-def cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
-                      bounds: tuple[float, float] | None = None) -> float:
+def cubic_interpolate(
+    x1: float, f1: float, g1: float, x2: float, f2: float, g2: float, bounds: tuple[float, float] | None = None
+) -> float:
     """torch's ``_cubic_interpolate`` (minFunc's polyinterp): the minimiser of the cubic through
     two points with values and slopes, clamped to the bounds; their middle if it has none."""
     if bounds is not None:
@@ -75,9 +76,19 @@ def cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2:
     return (xmin_bound + xmax_bound) / 2.0
 
 
-def strong_wolfe(obj_func: Callable[[Vec, float, Vec], tuple[float, Vec]], x: Vec, t: float, d: Vec, f: float,
-                 g: Vec, gtd: float, c1: float = 1e-4, c2: float = 0.9, tolerance_change: float = 1e-9,
-                 max_ls: int = 25) -> tuple[float, Vec, float, int]:
+def strong_wolfe(
+    obj_func: Callable[[Vec, float, Vec], tuple[float, Vec]],
+    x: Vec,
+    t: float,
+    d: Vec,
+    f: float,
+    g: Vec,
+    gtd: float,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    tolerance_change: float = 1e-9,
+    max_ls: int = 25,
+) -> tuple[float, Vec, float, int]:
     """torch's ``_strong_wolfe``: bracket a step length satisfying the strong Wolfe conditions,
     then zoom in with cubic interpolation. Returns (f_new, g_new, t, evaluations)."""
     d_norm = _absmax(d)
@@ -94,14 +105,24 @@ def strong_wolfe(obj_func: Callable[[Vec, float, Vec], tuple[float, Vec]], x: Ve
     bracket_gtd: list[float] = []
     while ls_iter < max_ls:
         if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
-            bracket, bracket_f, bracket_g, bracket_gtd = [t_prev, t], [f_prev, f_new], [g_prev, g_new], [gtd_prev, gtd_new]
+            bracket, bracket_f, bracket_g, bracket_gtd = (
+                [t_prev, t],
+                [f_prev, f_new],
+                [g_prev, g_new],
+                [gtd_prev, gtd_new],
+            )
             break
         if abs(gtd_new) <= -c2 * gtd:
             bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
             done = True
             break
         if gtd_new >= 0:
-            bracket, bracket_f, bracket_g, bracket_gtd = [t_prev, t], [f_prev, f_new], [g_prev, g_new], [gtd_prev, gtd_new]
+            bracket, bracket_f, bracket_g, bracket_gtd = (
+                [t_prev, t],
+                [f_prev, f_new],
+                [g_prev, g_new],
+                [gtd_prev, gtd_new],
+            )
             break
         min_step = t + 0.01 * (t - t_prev)
         max_step = t * 10
@@ -184,9 +205,18 @@ class StepInfo:
     fallback: bool = False  # Newton: H + λI not positive definite, |eigenvalues| used
 
 
-def lbfgs_step(state: LbfgsState, x: Vec, closure: Closure, lr: float, max_iter: int, max_eval: int,
-               tolerance_grad: float, tolerance_change: float, history_size: int,
-               line_search: bool) -> tuple[Vec, StepInfo]:
+def lbfgs_step(
+    state: LbfgsState,
+    x: Vec,
+    closure: Closure,
+    lr: float,
+    max_iter: int,
+    max_eval: int,
+    tolerance_grad: float,
+    tolerance_change: float,
+    history_size: int,
+    line_search: bool,
+) -> tuple[Vec, StepInfo]:
     """One ``torch.optim.LBFGS.step(closure)``: the parameters after it, and what it did."""
     loss, gx, gy = closure(*x)
     flat_grad: Vec = (gx, gy)
@@ -251,8 +281,9 @@ def lbfgs_step(state: LbfgsState, x: Vec, closure: Closure, lr: float, max_iter:
                 f_, gx_, gy_ = closure(*_add(x0, tt, dd))
                 return f_, (gx_, gy_)
 
-            loss, flat_grad, t, ls_func_evals = strong_wolfe(obj_func, x_init, t, d, loss, flat_grad, gtd,
-                                                              max_ls=max_eval - current_evals)
+            loss, flat_grad, t, ls_func_evals = strong_wolfe(
+                obj_func, x_init, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals
+            )
             x = _add(x, t, d)
             opt_cond = _absmax(flat_grad) <= tolerance_grad
         else:
@@ -325,8 +356,9 @@ def newton_direction(g: Vec, h: tuple[float, float, float], damping: float) -> t
     return (dx, dy), True
 
 
-def newton_step(x: Vec, closure: Closure, hessian: Callable[[float, float], tuple[float, float, float]], lr: float,
-                damping: float) -> tuple[Vec, StepInfo]:
+def newton_step(
+    x: Vec, closure: Closure, hessian: Callable[[float, float], tuple[float, float, float]], lr: float, damping: float
+) -> tuple[Vec, StepInfo]:
     """θ ← θ − lr·(H + λI)⁻¹g (fallback: `newton_direction`)."""
     loss, gx, gy = closure(*x)
     h = hessian(*x)
@@ -338,18 +370,20 @@ def newton_step(x: Vec, closure: Closure, hessian: Callable[[float, float], tupl
 # --- the surfaces' Hessians -----------------------------------------------------------------------
 
 
-def hessian_function(surface: Any, batch: Callable[[float, float], tuple[float, float, float]] | None = None
-                     ) -> Callable[[float, float], tuple[float, float, float]]:
+def hessian_function(
+    surface: Any, batch: Callable[[float, float], tuple[float, float, float]] | None = None
+) -> Callable[[float, float], tuple[float, float, float]]:
     """(x, y) → (h_xx, h_xy, h_yy): exact (the formula differentiated twice, `app.curvature`) on
     built-in analytic surfaces and typed formulas; on dataset surfaces, central differences of the
     step's mini-batch gradient ``batch`` (step 1e-5·max(1, |θᵢ|), symmetrised)."""
-    from app.curvature import NoCurvature, _hessian_fns, _text
+    from ..curvature import NoCurvature, _hessian_fns, _text
 
     try:
         fxx, fxy, fyy = _hessian_fns(_text(surface))
     except NoCurvature:
         fxx = None
     if fxx is not None:
+
         def exact(x: float, y: float) -> tuple[float, float, float]:
             try:
                 return float(fxx(x, y, SCALAR)), float(fxy(x, y, SCALAR)), float(fyy(x, y, SCALAR))
@@ -381,8 +415,8 @@ class ClosureRun(RunEnd):
     (``advance``, ``traj``, ``arrays``, ``done``, ``status``, ``steps_taken``)."""
 
     def __init__(self, problem: Any, run: Any) -> None:
-        from app.engine.datasets import DatasetSurface
-        from app.engine.runner import RUNNING, STATE_KEYS, BatchOrder, Trajectory, gradient_noise, schedule_lrs
+        from .datasets import DatasetSurface
+        from .runner import RUNNING, STATE_KEYS, BatchOrder, Trajectory, gradient_noise, schedule_lrs
 
         self.problem, self.run = problem, run
         surface = problem.surface
@@ -391,8 +425,11 @@ class ClosureRun(RunEnd):
         self._x: Vec = (x, y)
         self._lrs = schedule_lrs(problem, run).tolist()
         self._noise = None if self.dataset else gradient_noise(problem, run)
-        self._batches = (BatchOrder(surface.model.data.m, run.batch_size or surface.model.data.m, problem.seed)
-                         if self.dataset else None)
+        self._batches = (
+            BatchOrder(surface.model.data.m, run.batch_size or surface.model.data.m, problem.seed)
+            if self.dataset
+            else None
+        )
         self._traj = Trajectory(x=[x], y=[y], loss=[float(surface.value(x, y, SCALAR))])
         self._traj.status = RUNNING
         # L-BFGS evaluates the loss several times per step: those points are drawn; Newton once, at θₜ
@@ -406,9 +443,14 @@ class ClosureRun(RunEnd):
         p = run.params
         self._lbfgs = LbfgsState() if self.kind == "lbfgs" else None
         if self._lbfgs is not None:
-            self._args = (int(p["max_iter"]), lbfgs_max_eval(int(p["max_iter"]), int(p["max_eval"])),
-                          float(p["tolerance_grad"]), float(p["tolerance_change"]), int(p["history_size"]),
-                          p["line_search_fn"] == "strong_wolfe")
+            self._args = (
+                int(p["max_iter"]),
+                lbfgs_max_eval(int(p["max_iter"]), int(p["max_eval"])),
+                float(p["tolerance_grad"]),
+                float(p["tolerance_change"]),
+                int(p["history_size"]),
+                p["line_search_fn"] == "strong_wolfe",
+            )
         self._hessian = None
         self.t = 0
         self.infos: list[StepInfo] | None = None  # set to a list to keep every step's StepInfo
@@ -439,7 +481,7 @@ class ClosureRun(RunEnd):
         return plain
 
     def _closure(self, t: int) -> tuple[Closure, Callable[[float, float], tuple[float, float, float]]]:
-        from app.engine.runner import _clip
+        from .runner import _clip
 
         batch = self._batch(t)
         noise = None if self._noise is None else (float(self._noise[t, 0]), float(self._noise[t, 1]))
@@ -471,7 +513,7 @@ class ClosureRun(RunEnd):
         return self._traj.arrays()
 
     def advance(self, n: int) -> None:
-        from app.engine.runner import CONVERGED, DIVERGED, MAX_STEPS, RUNNING
+        from .runner import CONVERGED, DIVERGED, MAX_STEPS, RUNNING
 
         if self.done:
             return
@@ -512,8 +554,9 @@ class ClosureRun(RunEnd):
                     f = float(true_loss(*new))
                 except (ArithmeticError, ValueError):
                     f = math.nan
-                if not (abs(new[0]) <= bound and abs(new[1]) <= bound and math.isfinite(f)
-                        and math.isfinite(info.loss)):
+                if not (
+                    abs(new[0]) <= bound and abs(new[1]) <= bound and math.isfinite(f) and math.isfinite(info.loss)
+                ):
                     self._drop_evals(t)
                     status = CONVERGED if info.g == (0.0, 0.0) else DIVERGED
                     break

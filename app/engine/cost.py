@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.engine.datasets import DatasetSurface, has_moments
-from app.engine.surfaces import Surface
+from .datasets import DatasetSurface, has_moments
+from .surfaces import Surface
 
 SCALAR_STEP = 2.5e-7  # s: one update of one run, built-in analytic surface (compiled)
 FORMULA_OP = 1.5e-8  # s: one operation of a formula's tape, one run
@@ -69,7 +69,7 @@ def closure_step(surface: Surface, run: Any, steps: int) -> float:
     """Seconds per update of a closure optimizer (L-BFGS, damped Newton), an upper bound: every
     step makes its largest number of evaluations (L-BFGS: max_eval + 1 closure calls, max_iter
     inner iterations over a full history)."""
-    from app.engine.closure import evaluations_bound
+    from .closure import evaluations_bound
 
     # a dataset closure is one NumPy pass over the batch, with its calls' overhead (measured: ~2× an update)
     evaluation = scalar_step(surface, run.batch_size) * (2 if isinstance(surface, DatasetSurface) else 1) + CLOSURE_EVAL
@@ -90,8 +90,12 @@ def feedback_step(run: Any) -> float:
 def trajectories(problem: Any) -> float:
     """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats."""
     per_step = sum(
-        (closure_step(problem.surface, r, problem.steps) if r.optimizer.driver == "closure"
-         else scalar_step(problem.surface, r.batch_size) + feedback_step(r)) * (2 if problem.include_state else 1)
+        (
+            closure_step(problem.surface, r, problem.steps)
+            if r.optimizer.driver == "closure"
+            else scalar_step(problem.surface, r.batch_size) + feedback_step(r)
+        )
+        * (2 if problem.include_state else 1)
         for r in problem.runs
     )
     return problem.steps * per_step

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from app.engine.surfaces import Surface, default_runs
+from .surfaces import Surface, default_runs
 
 DATA_SEED = 20171  # fixed: the data set is part of the surface, not of the request
 
@@ -74,9 +74,18 @@ class LinearRegression:
 
     def loss(self, w: Any, b: Any, xp: Any = None) -> Any:
         """Full-data cost for any shape of w, b (from the moments; equal to batch(..., None)[0])."""
-        return 0.5 * (
-            w * w * self._mxx + 2.0 * w * b * self._mx + b * b - 2.0 * w * self._mxy - 2.0 * b * self._my + self._myy
-        ) + 0.5 * self.l2 * w * w
+        return (
+            0.5
+            * (
+                w * w * self._mxx
+                + 2.0 * w * b * self._mx
+                + b * b
+                - 2.0 * w * self._mxy
+                - 2.0 * b * self._my
+                + self._myy
+            )
+            + 0.5 * self.l2 * w * w
+        )
 
     def grad(self, w: Any, b: Any, xp: Any = None) -> tuple[Any, Any]:
         gw = w * self._mxx + b * self._mx - self._mxy + self.l2 * w
@@ -163,7 +172,9 @@ def _dataset_surfaces() -> tuple[DatasetSurface, ...]:
             model=lin,
             f_min=float(lin.loss(float(lin_min[0]), float(lin_min[1]))),  # the full-data minimum
             default_runs=default_runs(
-                ("gd", 0.03), ("gd", 0.01, {"batch_size": 32}), ("gd", 0.003, {"batch_size": 1}),
+                ("gd", 0.03),
+                ("gd", 0.01, {"batch_size": 32}),
+                ("gd", 0.003, {"batch_size": 1}),
                 ("adam", 0.3, {"batch_size": 32}),
             ),
             extra={
@@ -193,7 +204,9 @@ def _dataset_surfaces() -> tuple[DatasetSurface, ...]:
             model=log,
             f_min=float(log.loss(float(log_min[0]), float(log_min[1]))),
             default_runs=default_runs(
-                ("gd", 1.0), ("gd", 1.0, {"batch_size": 32}), ("gd", 0.3, {"batch_size": 1}),
+                ("gd", 1.0),
+                ("gd", 1.0, {"batch_size": 32}),
+                ("gd", 0.3, {"batch_size": 1}),
                 ("adam", 0.3, {"batch_size": 32}),
             ),
             extra={
@@ -235,7 +248,9 @@ def _chunks(rows: int, samples: int) -> int:
     return max(1, CHUNK_ELEMENTS // max(samples, 1))
 
 
-def batch_rows(model: Any, w: np.ndarray, b: np.ndarray, idx: np.ndarray | None, check: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def batch_rows(
+    model: Any, w: np.ndarray, b: np.ndarray, idx: np.ndarray | None, check: Any = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``model.batch`` for 1-D arrays of rows w, b: (cost, ∂J/∂w, ∂J/∂b), each of shape (rows,).
 
     Rows go through in chunks, so memory stays at ``CHUNK_ELEMENTS`` per temporary however many
@@ -250,7 +265,9 @@ def batch_rows(model: Any, w: np.ndarray, b: np.ndarray, idx: np.ndarray | None,
     for i in range(0, w.shape[0], step):
         if check is not None:
             check()
-        cost[i : i + step], gw[i : i + step], gb[i : i + step] = model.batch(w[i : i + step, None], b[i : i + step, None], idx)
+        cost[i : i + step], gw[i : i + step], gb[i : i + step] = model.batch(
+            w[i : i + step, None], b[i : i + step, None], idx
+        )
     return cost, gw, gb
 
 

@@ -549,9 +549,7 @@ def lower(roots: tuple[Node, ...]) -> Program:
     def final(s: tuple[str, int]) -> int:
         return base[s[0]] + s[1]
 
-    return Program(
-        tuple(consts), tuple((fn, final(a), final(b)) for fn, a, b in ops), tuple(final(o) for o in outs)
-    )
+    return Program(tuple(consts), tuple((fn, final(a), final(b)) for fn, a, b in ops), tuple(final(o) for o in outs))
 
 
 def compile_nodes(roots: tuple[Node, ...]) -> list[Compiled]:
@@ -609,8 +607,14 @@ def _non_ascii(text: str) -> ExpressionError | None:
         return None
     ch = text[i]
     plain = unicodedata.normalize("NFKC", ch)
-    hint = f": type '{plain}' instead" if plain.isascii() and plain.strip() else ": use plain ASCII letters, digits and + - * / ^ ( )"
-    return ExpressionError(f"the formula may contain only ASCII characters, not '{ch}' (U+{ord(ch):04X}){hint}", i, 1, text)
+    hint = (
+        f": type '{plain}' instead"
+        if plain.isascii() and plain.strip()
+        else ": use plain ASCII letters, digits and + - * / ^ ( )"
+    )
+    return ExpressionError(
+        f"the formula may contain only ASCII characters, not '{ch}' (U+{ord(ch):04X}){hint}", i, 1, text
+    )
 
 
 def check_text(text: Any) -> str:
@@ -629,7 +633,9 @@ def check_text(text: Any) -> str:
     if bad is not None:
         raise ExpressionError("the formula contains a control character", bad, 1, text)
     if "\n" in text.strip():
-        raise ExpressionError("the formula must be on one line", text.index("\n", len(text) - len(text.lstrip())), 1, text)
+        raise ExpressionError(
+            "the formula must be on one line", text.index("\n", len(text) - len(text.lstrip())), 1, text
+        )
     depth = max_depth = 0
     for i, ch in enumerate(text):  # cheap guard before the parser sees deep nesting
         if ch == "(":
@@ -782,7 +788,7 @@ def _call(fn: str, a: Interval) -> Interval:
             return _widen(v, v)
         return (-1.0, 1.0)  # libm's sin and cos of a finite double are within [-1, 1]
     if fn == "tan":
-        if -1.5 < lo and hi < 1.5:  # inside (-π/2, π/2): increasing
+        if lo > -1.5 and hi < 1.5:  # inside (-π/2, π/2): increasing
             return _widen(math.tan(lo), math.tan(hi))
         return (-_TAN_MAX, _TAN_MAX)
     if fn == "exp":

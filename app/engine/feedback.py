@@ -29,21 +29,21 @@ from typing import Any
 
 import numpy as np
 
-from app.engine import deadline as _deadline
-from app.engine.kernels import drive, loop, rules
-from app.engine.schedules import Plateau, ScheduleSpec, one_cycle_momentum
+from .kernels import drive, loop, rules
+from .schedules import Plateau, ScheduleSpec, one_cycle_momentum
 
 # the rules whose first hyperparameter is a momentum (SGD's β, the Adam family's β₁): the ones a
 # cycled momentum can drive (torch OneCycleLR sets ``momentum`` or ``betas[0]``)
-CYCLED_KINDS = frozenset({rules.MOMENTUM, rules.NESTEROV, rules.SGD, rules.ADAM, rules.NADAM, rules.RADAM,
-                          rules.ADAMAX, rules.LION})
+CYCLED_KINDS = frozenset(
+    {rules.MOMENTUM, rules.NESTEROV, rules.SGD, rules.ADAM, rules.NADAM, rules.RADAM, rules.ADAMAX, rules.LION}
+)
 
 SPECULATE = 256  # updates run ahead of the scheduler at least (a change re-runs at most this many)
 
 
 def momentum_name(spec: Any) -> str:
     """The name of the optimizer's momentum hyperparameter (its rule's first one)."""
-    from app.engine.optimizers import _factory_args
+    from .optimizers import _factory_args
 
     return _factory_args(spec.factory)[0][0]
 

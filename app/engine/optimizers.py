@@ -30,8 +30,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from app.engine.kernels import rules
-from app.engine.params import Catalogued, ParamSpec
+from .kernels import rules
+from .params import Catalogued, ParamSpec
 
 
 class Optimizer(NamedTuple):
@@ -80,7 +80,12 @@ def _py(fn: Any) -> Any:
     return getattr(fn, "py_func", fn)
 
 
-_gd, _momentum, _nesterov, _corrections = _py(rules.gd), _py(rules.momentum), _py(rules.nesterov), _py(rules.corrections)
+_gd, _momentum, _nesterov, _corrections = (
+    _py(rules.gd),
+    _py(rules.momentum),
+    _py(rules.nesterov),
+    _py(rules.corrections),
+)
 _adagrad, _rmsprop, _adadelta, _adam = _py(rules.adagrad), _py(rules.rmsprop), _py(rules.adadelta), _py(rules.adam)
 
 
@@ -217,8 +222,22 @@ def adam(
     def update(g: Any, state: AdamState, theta: Any, lr: Any) -> tuple[Any, AdamState]:
         c1, c2 = _corrections(state.t + 1, beta1, beta2) if bias_correction else (1.0, 1.0)
         theta, t, m, v, vmax, _ = _adam(
-            g, state.t, state.m, state.v, state.vmax, theta, lr, beta1, beta2, eps, bias_correction, amsgrad,
-            weight_decay, c1, c2, xp,
+            g,
+            state.t,
+            state.m,
+            state.v,
+            state.vmax,
+            theta,
+            lr,
+            beta1,
+            beta2,
+            eps,
+            bias_correction,
+            amsgrad,
+            weight_decay,
+            c1,
+            c2,
+            xp,
         )
         return theta, AdamState(t, m, v, vmax)
 
@@ -236,18 +255,20 @@ def _by_rule(kind: int, xp: Any, *hyper: Any) -> Optimizer:
     """An optimizer that calls the compiled rule ``kind`` itself, one coordinate at a time (the
     rules written with per-element branches: torch's sign tests, maxima and first-step
     initialisations); NumPy rows go through it element by element."""
-    from app.engine.kernels import loop
+    from .kernels import loop
 
     h = tuple(hyper) + (0.0,) * (rules.HYPER - len(hyper))
 
     def one_init(theta: float, *hh: float) -> tuple[float, float, float]:
         return loop.init1(kind, np.array(hh, dtype=np.float64).reshape(-1, 1), float(theta))
 
-    def one_update(g: float, t: int, a: float, b: float, c: float, theta: float, lr: float,
-                   *hh: float) -> tuple[float, float, float, float]:
+    def one_update(
+        g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, *hh: float
+    ) -> tuple[float, float, float, float]:
         ht = np.array(hh, dtype=np.float64).reshape(-1, 1)
-        theta, a, b, c, _, _ = loop.update1(kind, ht, float(g), int(t), float(a), float(b), float(c), float(theta),
-                                            float(lr))
+        theta, a, b, c, _, _ = loop.update1(
+            kind, ht, float(g), int(t), float(a), float(b), float(c), float(theta), float(lr)
+        )
         return theta, a, b, c
 
     if xp.name == "array":
@@ -285,8 +306,9 @@ def sgd(xp: Any, momentum: Any, dampening: Any, nesterov: bool, weight_decay: An
     return _by_rule(rules.SGD, xp, momentum, dampening, float(nesterov), weight_decay)
 
 
-def nadam(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any, momentum_decay: Any,
-          decoupled_weight_decay: bool) -> Optimizer:
+def nadam(
+    xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any, momentum_decay: Any, decoupled_weight_decay: bool
+) -> Optimizer:
     """NAdam as torch ``NAdam``: μₜ = β₁(1 − ½·0.96^(t·ψ)), m and v as Adam's,
     θ ← θ − lr·(1 − μₜ)/(1 − Πμ)·g/d − lr·μₜ₊₁/(1 − Πμ·μₜ₊₁)·m/d, d = √(v/(1 − β₂ᵗ)) + ε.
 
@@ -340,8 +362,15 @@ def lion(xp: Any, beta1: Any, beta2: Any, weight_decay: Any) -> Optimizer:
     return _by_rule(rules.LION, xp, beta1, beta2, weight_decay)
 
 
-def lbfgs(xp: Any, max_iter: int, max_eval: int, tolerance_grad: Any, tolerance_change: Any, history_size: int,
-          line_search_fn: str) -> Optimizer:
+def lbfgs(
+    xp: Any,
+    max_iter: int,
+    max_eval: int,
+    tolerance_grad: Any,
+    tolerance_change: Any,
+    history_size: int,
+    line_search_fn: str,
+) -> Optimizer:
     """L-BFGS as torch ``LBFGS``: one step is one ``step(closure)`` call, up to ``max_iter`` inner
     iterations, each a quasi-Newton direction d = −H̃g (the two-loop recursion over the last
     ``history_size`` pairs s = θₖ₊₁ − θₖ, y = gₖ₊₁ − gₖ, H̃₀ = (sᵀy/yᵀy)·I) and a step length t
@@ -367,8 +396,9 @@ class ScheduleFreeState(NamedTuple):
     lr_max: Any  # the largest lr so far
 
 
-def schedule_free_adamw(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any,
-                        weight_lr_power: Any) -> Optimizer:
+def schedule_free_adamw(
+    xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any, weight_lr_power: Any
+) -> Optimizer:
     """Schedule-Free AdamW as optax ``contrib.schedule_free_adamw`` (Defazio et al. 2024), float64.
 
     Three sequences: the gradient is taken at y (the parameters, the drawn path); z takes the
@@ -392,11 +422,37 @@ def schedule_free_adamw(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay:
     """
     sf = _py(rules.sfree)
 
-    def one(g: float, t: int, z: float, nu: float, wsum: float, y: float, lr: float, lr_max: float, b1: float,
-            b2: float, e: float, wd: float, p: float) -> tuple[float, float, float, float]:
-        y, z, nu, wsum, _, _ = sf(float(g), int(t), float(z), float(nu), float(wsum), float(y), float(lr),
-                                  float(lr_max), float(lr_max) ** float(p), float(b1), float(b2), float(e), float(wd),
-                                  float(p))
+    def one(
+        g: float,
+        t: int,
+        z: float,
+        nu: float,
+        wsum: float,
+        y: float,
+        lr: float,
+        lr_max: float,
+        b1: float,
+        b2: float,
+        e: float,
+        wd: float,
+        p: float,
+    ) -> tuple[float, float, float, float]:
+        y, z, nu, wsum, _, _ = sf(
+            float(g),
+            int(t),
+            float(z),
+            float(nu),
+            float(wsum),
+            float(y),
+            float(lr),
+            float(lr_max),
+            float(lr_max) ** float(p),
+            float(b1),
+            float(b2),
+            float(e),
+            float(wd),
+            float(p),
+        )
         return y, z, nu, wsum
 
     step = np.vectorize(one, otypes=[float, float, float, float]) if xp.name == "array" else one
@@ -406,8 +462,21 @@ def schedule_free_adamw(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay:
 
     def update(g: Any, state: ScheduleFreeState, theta: Any, lr: Any) -> tuple[Any, ScheduleFreeState]:
         lr_max = xp.maximum(state.lr_max, lr)
-        y, z, nu, wsum = step(g, state.t, state.z, state.nu, state.wsum, theta, lr, lr_max, beta1, beta2, eps,
-                              weight_decay, weight_lr_power)
+        y, z, nu, wsum = step(
+            g,
+            state.t,
+            state.z,
+            state.nu,
+            state.wsum,
+            theta,
+            lr,
+            lr_max,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            weight_lr_power,
+        )
         return y, ScheduleFreeState(state.t + 1, z, nu, wsum, lr_max)
 
     return Optimizer(init, update)
@@ -494,8 +563,14 @@ class OptimizerSpec(Catalogued):
 
 def _lr(default: float) -> ParamSpec:
     return ParamSpec(
-        "lr", default, 1e-6, 100.0, "learning rate α (the base of the schedule)", log_scale=True,
-        slider_min=1e-4, slider_max=10.0,
+        "lr",
+        default,
+        1e-6,
+        100.0,
+        "learning rate α (the base of the schedule)",
+        log_scale=True,
+        slider_min=1e-4,
+        slider_max=10.0,
     )
 
 
@@ -641,7 +716,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "g ← g + λθ, v ← βv + (1−d)g (v₁ = g), θ ← θ − α·(nesterov ? g + βv : v)",
             (
                 _lr(0.01),
-                ParamSpec("momentum", 0.9, 0.0, 1.0, "β, momentum (0: plain SGD)", max_exclusive=True, slider_max=0.999),
+                ParamSpec(
+                    "momentum", 0.9, 0.0, 1.0, "β, momentum (0: plain SGD)", max_exclusive=True, slider_max=0.999
+                ),
                 ParamSpec("dampening", 0.0, 0.0, 1.0, "d, dampening: the gradient enters v with weight 1 − d"),
                 ParamSpec("nesterov", False, description="Nesterov: step along g + βv instead of v", kind="bool"),
                 _wd(0.0, "λ, L2 weight decay (added to the gradient)"),
@@ -660,7 +737,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             + (
                 _wd(0.0, "λ, weight decay (L2, or decoupled)"),
                 ParamSpec("momentum_decay", 0.004, 0.0, 1.0, "ψ, momentum decay (μ warms up to β₁)", slider_max=0.1),
-                ParamSpec("decoupled_weight_decay", False, description="decay θ directly, as AdamW (NAdamW)", kind="bool"),
+                ParamSpec(
+                    "decoupled_weight_decay", False, description="decay θ directly, as AdamW (NAdamW)", kind="bool"
+                ),
             ),
             "Adam with Nesterov momentum: the step looks ahead with the next step's momentum.",
             factory=nadam,
@@ -700,14 +779,39 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "s ← clamp(s·(η₊ if g·g₋₁ > 0, η₋ if < 0, else 1), s_min, s_max), θ ← θ − sign(g)·s",
             (
                 _lr(0.01),
-                ParamSpec("etaminus", 0.5, 0.0, 1.0, "η₋, factor when the gradient flips sign", min_exclusive=True,
-                          max_exclusive=True),
-                ParamSpec("etaplus", 1.2, 1.0, 10.0, "η₊, factor while the sign holds", min_exclusive=True,
-                          slider_max=3.0),
-                ParamSpec("step_size_min", 1e-6, 0.0, 100.0, "s_min, the smallest step", log_scale=True,
-                          slider_min=1e-8, slider_max=1.0),
-                ParamSpec("step_size_max", 50.0, 0.0, 1e6, "s_max, the largest step", log_scale=True,
-                          min_exclusive=True, slider_min=1e-3, slider_max=100.0),
+                ParamSpec(
+                    "etaminus",
+                    0.5,
+                    0.0,
+                    1.0,
+                    "η₋, factor when the gradient flips sign",
+                    min_exclusive=True,
+                    max_exclusive=True,
+                ),
+                ParamSpec(
+                    "etaplus", 1.2, 1.0, 10.0, "η₊, factor while the sign holds", min_exclusive=True, slider_max=3.0
+                ),
+                ParamSpec(
+                    "step_size_min",
+                    1e-6,
+                    0.0,
+                    100.0,
+                    "s_min, the smallest step",
+                    log_scale=True,
+                    slider_min=1e-8,
+                    slider_max=1.0,
+                ),
+                ParamSpec(
+                    "step_size_max",
+                    50.0,
+                    0.0,
+                    1e6,
+                    "s_max, the largest step",
+                    log_scale=True,
+                    min_exclusive=True,
+                    slider_min=1e-3,
+                    slider_max=100.0,
+                ),
             ),
             "Per-axis steps that grow while the gradient's sign holds and shrink when it flips; lr is the first step.",
             factory=rprop,
@@ -755,22 +859,57 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "d = −H̃g,  H̃ = H̃(sᵢ = Δθᵢ, yᵢ = Δgᵢ; k − m < i ≤ k),  t = strong_wolfe(f, θ, d),  θ ← θ + t·d",
             (
                 _lr(1.0),
-                ParamSpec("max_iter", 20, 1, 200, "inner iterations per step (one step = one step(closure) call)",
-                          kind="int", slider_max=50),
-                ParamSpec("max_eval", 0, 0, 500, "closure evaluations per step at most (0: max_iter·5/4, torch's None)",
-                          kind="int", slider_max=100),
-                ParamSpec("tolerance_grad", 1e-7, 0.0, 1e3, "stop a step when max |gᵢ| ≤ this", log_scale=True,
-                          slider_min=1e-12, slider_max=1.0),
-                ParamSpec("tolerance_change", 1e-9, 0.0, 1.0, "stop a step when the loss or θ changes less than this",
-                          log_scale=True, slider_min=1e-14, slider_max=1e-2),
+                ParamSpec(
+                    "max_iter",
+                    20,
+                    1,
+                    200,
+                    "inner iterations per step (one step = one step(closure) call)",
+                    kind="int",
+                    slider_max=50,
+                ),
+                ParamSpec(
+                    "max_eval",
+                    0,
+                    0,
+                    500,
+                    "closure evaluations per step at most (0: max_iter·5/4, torch's None)",
+                    kind="int",
+                    slider_max=100,
+                ),
+                ParamSpec(
+                    "tolerance_grad",
+                    1e-7,
+                    0.0,
+                    1e3,
+                    "stop a step when max |gᵢ| ≤ this",
+                    log_scale=True,
+                    slider_min=1e-12,
+                    slider_max=1.0,
+                ),
+                ParamSpec(
+                    "tolerance_change",
+                    1e-9,
+                    0.0,
+                    1.0,
+                    "stop a step when the loss or θ changes less than this",
+                    log_scale=True,
+                    slider_min=1e-14,
+                    slider_max=1e-2,
+                ),
                 ParamSpec("history_size", 100, 1, 1000, "m, (s, y) pairs kept", kind="int", slider_max=100),
-                ParamSpec("line_search_fn", "strong_wolfe", description="strong_wolfe: search t along d; none: t = lr",
-                          kind="choice", choices=("strong_wolfe", "none")),
+                ParamSpec(
+                    "line_search_fn",
+                    "strong_wolfe",
+                    description="strong_wolfe: search t along d; none: t = lr",
+                    kind="choice",
+                    choices=("strong_wolfe", "none"),
+                ),
             ),
             "A quasi-Newton method: curvature estimated from the last gradient differences, and a line search; "
             "one step is one step(closure) call, which evaluates the loss several times (drawn as markers).",
             factory=lbfgs,
-            convention="torch LBFGS (line_search_fn=\"strong_wolfe\" by default here, torch's default is None; "
+            convention='torch LBFGS (line_search_fn="strong_wolfe" by default here, torch\'s default is None; '
             "max_eval 0 = torch's None); include_state: mx, my = H̃g of the last inner iteration (the step is along −H̃g)",
             color="#117733",
             driver="closure",
@@ -781,8 +920,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "θ ← θ − α·(H + λI)⁻¹g;  H + λI ⊁ 0: H = VMVᵀ → V|M|Vᵀ",
             (
                 _lr(1.0),
-                ParamSpec("damping", 0.0, 0.0, 1e6, "λ, Levenberg damping added to the Hessian's diagonal",
-                          slider_max=10.0),
+                ParamSpec(
+                    "damping", 0.0, 0.0, 1e6, "λ, Levenberg damping added to the Hessian's diagonal", slider_max=10.0
+                ),
             ),
             "Newton's method with the exact Hessian: one step to the minimum of a quadratic (α = 1, λ = 0); the "
             "damping λ shortens steps where the curvature is small.",
@@ -799,8 +939,17 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "y = β₁x + (1−β₁)z: z ← z − α·(g/(√ν̂ + ε) + λy), x ← (1−cₜ)x + cₜz, cₜ = α_maxᵖ/Σα_maxᵖ",
             (
                 _lr(0.0025),
-                ParamSpec("beta1", 0.9, 0.0, 1.0, "β₁, interpolation between the average x and z (replaces momentum)",
-                          min_exclusive=True, max_exclusive=True, slider_min=0.01, slider_max=0.999),
+                ParamSpec(
+                    "beta1",
+                    0.9,
+                    0.0,
+                    1.0,
+                    "β₁, interpolation between the average x and z (replaces momentum)",
+                    min_exclusive=True,
+                    max_exclusive=True,
+                    slider_min=0.01,
+                    slider_max=0.999,
+                ),
                 _beta("beta2", 0.999, "β₂, decay of the second-moment average"),
                 _eps(1e-8),
                 _wd(0.0, "λ, weight decay (at y, scaled by α)"),
@@ -822,13 +971,34 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "θ ← θ − s·γ·g, γ = min((f(θ) − f*)/(‖s·g‖² + ε), γ_max), s = α (the schedule's lr)",
             (
                 _lr(1.0),
-                ParamSpec("max_learning_rate", 1.0, 0.0, 1e6, "γ_max, the largest step size", min_exclusive=True,
-                          log_scale=True, slider_min=1e-3, slider_max=100.0),
+                ParamSpec(
+                    "max_learning_rate",
+                    1.0,
+                    0.0,
+                    1e6,
+                    "γ_max, the largest step size",
+                    min_exclusive=True,
+                    log_scale=True,
+                    slider_min=1e-3,
+                    slider_max=100.0,
+                ),
                 _eps(0.0),
-                ParamSpec("variant", "sps", description="sps: the gap f − f*; sps+: its positive part",
-                          kind="choice", choices=("sps", "sps+")),
-                ParamSpec("f_min", None, -1e12, 1e12, "f*, the minimum value (default: the surface's own; "
-                          "required on typed formulas)", slider_min=-10.0, slider_max=10.0),
+                ParamSpec(
+                    "variant",
+                    "sps",
+                    description="sps: the gap f − f*; sps+: its positive part",
+                    kind="choice",
+                    choices=("sps", "sps+"),
+                ),
+                ParamSpec(
+                    "f_min",
+                    None,
+                    -1e12,
+                    1e12,
+                    "f*, the minimum value (default: the surface's own; required on typed formulas)",
+                    slider_min=-10.0,
+                    slider_max=10.0,
+                ),
             ),
             "Gradient descent whose step size comes from how far the loss is above its minimum f*.",
             factory=polyak,
@@ -838,4 +1008,3 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         ),
     )
 }
-

@@ -128,9 +128,7 @@ class Catalogued:
         unknown = [k for k in given if k not in names]
         if unknown:
             valid = ", ".join(names) if names else "none"
-            raise ValueError(
-                f"unknown {kind} parameter {unknown[0]!r} for '{self.id}'; valid parameters: {valid}"
-            )
+            raise ValueError(f"unknown {kind} parameter {unknown[0]!r} for '{self.id}'; valid parameters: {valid}")
         out: dict[str, Any] = {}
         for p in self.params:
             out[p.name] = p.coerce(given[p.name], f"{kind} '{self.id}'") if p.name in given else p.default

@@ -25,16 +25,18 @@ from typing import Any
 
 import numpy as np
 
-from app.engine import tuning  # noqa: F401  (heap settings for the lockstep path)
-from app.engine.backend import ARRAY, SCALAR
-from app.engine import cost as _cost
-from app.engine import deadline as _deadline
-from app.engine import feedback
-from app.engine.datasets import DatasetSurface, batch_rows, grad_rows, loss_rows
-from app.engine.kernels import drive, loop, rules
-from app.engine.optimizers import OptimizerSpec
-from app.engine.schedules import Link, ScheduleSpec, learning_rates
-from app.engine.surfaces import Surface
+from . import cost as _cost
+from . import deadline as _deadline
+from . import (
+    feedback,
+    tuning,  # noqa: F401  (heap settings for the lockstep path)
+)
+from .backend import ARRAY, SCALAR
+from .datasets import DatasetSurface, batch_rows, grad_rows, loss_rows
+from .kernels import drive, loop, rules
+from .optimizers import OptimizerSpec
+from .schedules import Link, ScheduleSpec, learning_rates
+from .surfaces import Surface
 
 CONVERGED, DIVERGED, MAX_STEPS, RUNNING = "converged", "diverged", "max_steps", "running"
 
@@ -118,7 +120,8 @@ def _record_state(state: dict[str, list[Any]], values: tuple[float, ...]) -> Non
 _REC_STATE = (loop.REC_GX, loop.REC_GY, loop.REC_MX, loop.REC_MY, loop.REC_EX, loop.REC_EY)
 _STATUS = {loop.CONVERGED: CONVERGED, loop.DIVERGED: DIVERGED, loop.MAX_STEPS: MAX_STEPS}
 _STATUS_NAMES = np.array([RUNNING, CONVERGED, DIVERGED, MAX_STEPS], dtype=object)[
-    np.argsort([loop.RUNNING, loop.CONVERGED, loop.DIVERGED, loop.MAX_STEPS])]
+    np.argsort([loop.RUNNING, loop.CONVERGED, loop.DIVERGED, loop.MAX_STEPS])
+]
 
 
 def _floats(values: np.ndarray) -> list[float | None]:
@@ -148,8 +151,9 @@ def schedule_lrs(problem: Problem, run: RunConfig, base: Any = None) -> np.ndarr
     """The lr of every update 0..steps-1 (epochs counted when ``per == 'epoch'``); for a schedule
     that reads the loss, its starting rate (`app.engine.feedback`)."""
     base = run.params["lr"] if base is None else base
-    return learning_rates(run.schedule, run.schedule_params, base, _schedule_t(problem, run), run.warmup_steps,
-                          run.chain)
+    return learning_rates(
+        run.schedule, run.schedule_params, base, _schedule_t(problem, run), run.warmup_steps, run.chain
+    )
 
 
 def schedule_momenta(problem: Problem, run: RunConfig) -> np.ndarray | None:
@@ -270,8 +274,20 @@ class ScalarRun(RunEnd):
         # the compiled loop, where the surface supplies its gradient to it (analytic, typed formula)
         src = None if self.dataset else drive.source(surface)
         self._kernel = (
-            drive.SingleRun(src, self._kind, self._hyper, x, y, self._traj.loss[0], lrs, gradient_noise(problem, run),
-                            problem.steps, problem.tolerance, surface.bound, run.clip)
+            drive.SingleRun(
+                src,
+                self._kind,
+                self._hyper,
+                x,
+                y,
+                self._traj.loss[0],
+                lrs,
+                gradient_noise(problem, run),
+                problem.steps,
+                problem.tolerance,
+                surface.bound,
+                run.clip,
+            )
             if src is not None
             else None
         )
@@ -325,14 +341,20 @@ class ScalarRun(RunEnd):
         if len(recs) == 1:  # one record from t = 0 (a whole answer): its rows as they are, no copies
             rec, k = recs[0]
             rec[loop.REC_X, 0], rec[loop.REC_Y, 0], rec[loop.REC_LOSS, 0] = tr.x[0], tr.y[0], tr.loss[0]
-            one: dict[str, Any] = {"x": rec[loop.REC_X, : k + 1], "y": rec[loop.REC_Y, : k + 1],
-                                   "loss": rec[loop.REC_LOSS, : k + 1], "lr": rec[loop.REC_LR, :k],
-                                   "grad_norm": rec[loop.REC_GN, :k]}
+            one: dict[str, Any] = {
+                "x": rec[loop.REC_X, : k + 1],
+                "y": rec[loop.REC_Y, : k + 1],
+                "loss": rec[loop.REC_LOSS, : k + 1],
+                "lr": rec[loop.REC_LR, :k],
+                "grad_norm": rec[loop.REC_GN, :k],
+            }
             if tr.momentum is not None:
                 one["momentum"] = self._moms[:k]
             if tr.state is not None:
-                one["state"] = {key: None if tr.state[key] is None else rec[row, :k]
-                                for key, row in zip(STATE_KEYS, _REC_STATE, strict=True)}
+                one["state"] = {
+                    key: None if tr.state[key] is None else rec[row, :k]
+                    for key, row in zip(STATE_KEYS, _REC_STATE, strict=True)
+                }
             return one
 
         def points(row: int, first: float) -> np.ndarray:
@@ -341,14 +363,20 @@ class ScalarRun(RunEnd):
         def updates(row: int) -> np.ndarray:
             return np.concatenate([rec[row, :k] for rec, k in recs])
 
-        out: dict[str, Any] = {"x": points(loop.REC_X, tr.x[0]), "y": points(loop.REC_Y, tr.y[0]),
-                               "loss": points(loop.REC_LOSS, tr.loss[0]), "lr": updates(loop.REC_LR),
-                               "grad_norm": updates(loop.REC_GN)}
+        out: dict[str, Any] = {
+            "x": points(loop.REC_X, tr.x[0]),
+            "y": points(loop.REC_Y, tr.y[0]),
+            "loss": points(loop.REC_LOSS, tr.loss[0]),
+            "lr": updates(loop.REC_LR),
+            "grad_norm": updates(loop.REC_GN),
+        }
         if tr.momentum is not None:
             out["momentum"] = self._moms[: out["lr"].shape[0]]
         if tr.state is not None:
-            out["state"] = {key: None if tr.state[key] is None else updates(row)
-                            for key, row in zip(STATE_KEYS, _REC_STATE, strict=True)}
+            out["state"] = {
+                key: None if tr.state[key] is None else updates(row)
+                for key, row in zip(STATE_KEYS, _REC_STATE, strict=True)
+            }
         return out
 
     def _extend(self, rec: np.ndarray, k: int) -> None:
@@ -458,7 +486,7 @@ class ScalarRun(RunEnd):
 
 def run_problem(problem: Problem) -> list[Trajectory]:
     """Every run of the problem to the end (the JSON endpoint and the CLI)."""
-    from app.engine.closure import ClosureRun
+    from .closure import ClosureRun
 
     out = []
     for cfg in problem.runs:
@@ -509,8 +537,10 @@ class LockstepRuns:
         starts = np.asarray(starts, dtype=float).reshape(-1, 2)
         rows = starts.shape[0]
         if run.optimizer.driver != "loop":
-            raise ValueError(f"{run.optimizer.name} is not element-wise: it runs one run at a time (trajectories), "
-                             "not in lockstep rows (sweeps, basins, races)")
+            raise ValueError(
+                f"{run.optimizer.name} is not element-wise: it runs one run at a time (trajectories), "
+                "not in lockstep rows (sweeps, basins, races)"
+            )
         _deadline.admit(_cost.lockstep(problem.surface, rows, problem.steps, run.batch_size, run))
         self.rows = rows
         self._row_params = {k: np.asarray(v, dtype=float).reshape(rows) for k, v in (row_params or {}).items()}
@@ -565,10 +595,23 @@ class LockstepRuns:
             table = lambda r0, r1: lr_rows[r0:r1, None]  # noqa: E731  (base · 1, the same bits)
         else:
             steps = np.arange(problem.steps, dtype=np.int64)[None, :]
-            table = lambda r0, r1: learning_rates(  # noqa: E731
-                run.schedule, run.schedule_params, lr_rows[r0:r1, None], steps, run.warmup_steps)
-        lanes = drive.Lanes(src, run.optimizer.rule, hyper, starts, table, gradient_noise(problem, run), problem.steps,
-                            problem.tolerance, self.surface.bound, run.clip)
+            table = (
+                lambda r0, r1: learning_rates(
+                    run.schedule, run.schedule_params, lr_rows[r0:r1, None], steps, run.warmup_steps
+                )
+            )
+        lanes = drive.Lanes(
+            src,
+            run.optimizer.rule,
+            hyper,
+            starts,
+            table,
+            gradient_noise(problem, run),
+            problem.steps,
+            problem.tolerance,
+            self.surface.bound,
+            run.clip,
+        )
         self.result = RowResults(lanes.X, lanes.Y, lanes.F, lanes.taken, _STATUS_NAMES[lanes.status])
         return lanes
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from app.engine.params import Catalogued, ParamSpec
+from .params import Catalogued, ParamSpec
 
 
 def constant(t: np.ndarray, base: Any) -> np.ndarray:
@@ -102,18 +102,22 @@ def constant_factor(t: np.ndarray, base: Any, factor: float, total_iters: int) -
     return base * (factor + (t >= total_iters) * (1.0 - factor))
 
 
-def _one_cycle_phases(total_steps: int, pct_start: float, three_phase: bool, start: Any, peak: Any,
-                      low: Any) -> list[tuple[float, Any, Any]]:
+def _one_cycle_phases(
+    total_steps: int, pct_start: float, three_phase: bool, start: Any, peak: Any, low: Any
+) -> list[tuple[float, Any, Any]]:
     """torch OneCycleLR's phases: (end step, value at its start, value at its end)."""
     if three_phase:
-        return [(float(pct_start * total_steps) - 1, start, peak),
-                (float(2 * pct_start * total_steps) - 2, peak, start),
-                (total_steps - 1, start, low)]
+        return [
+            (float(pct_start * total_steps) - 1, start, peak),
+            (float(2 * pct_start * total_steps) - 2, peak, start),
+            (total_steps - 1, start, low),
+        ]
     return [(float(pct_start * total_steps) - 1, start, peak), (total_steps - 1, peak, low)]
 
 
-def _one_cycle_anneal(t: np.ndarray, total_steps: int, anneal_strategy: str,
-                      phases: list[tuple[float, Any, Any]]) -> np.ndarray:
+def _one_cycle_anneal(
+    t: np.ndarray, total_steps: int, anneal_strategy: str, phases: list[tuple[float, Any, Any]]
+) -> np.ndarray:
     """Each step's value from its phase, as torch's ``get_lr`` computes it (cos or linear pieces)."""
     t = np.minimum(t, total_steps - 1).astype(float)
     out = np.zeros(np.broadcast(t, np.asarray(phases[0][1], dtype=float)).shape)
@@ -134,9 +138,19 @@ def _one_cycle_anneal(t: np.ndarray, total_steps: int, anneal_strategy: str,
     return out
 
 
-def one_cycle(t: np.ndarray, base: Any, total_steps: int, pct_start: float, anneal_strategy: str,
-              div_factor: float, final_div_factor: float, three_phase: bool, cycle_momentum: bool = False,
-              base_momentum: float = 0.85, max_momentum: float = 0.95) -> np.ndarray:
+def one_cycle(
+    t: np.ndarray,
+    base: Any,
+    total_steps: int,
+    pct_start: float,
+    anneal_strategy: str,
+    div_factor: float,
+    final_div_factor: float,
+    three_phase: bool,
+    cycle_momentum: bool = False,
+    base_momentum: float = 0.85,
+    max_momentum: float = 0.95,
+) -> np.ndarray:
     """torch OneCycleLR with max_lr = the run's lr (``base``): from max_lr/div_factor up to max_lr
     in the first pct_start of total_steps, then down to max_lr/div_factor/final_div_factor (three
     phases: back to the start first). Cosine or linear pieces. After total_steps (where torch
@@ -150,8 +164,16 @@ def one_cycle(t: np.ndarray, base: Any, total_steps: int, pct_start: float, anne
     return _one_cycle_anneal(t, total_steps, anneal_strategy, phases)
 
 
-def one_cycle_momentum(t: np.ndarray, total_steps: int, pct_start: float, anneal_strategy: str, three_phase: bool,
-                       base_momentum: float, max_momentum: float, **_: Any) -> np.ndarray:
+def one_cycle_momentum(
+    t: np.ndarray,
+    total_steps: int,
+    pct_start: float,
+    anneal_strategy: str,
+    three_phase: bool,
+    base_momentum: float,
+    max_momentum: float,
+    **_: Any,
+) -> np.ndarray:
     """torch OneCycleLR(cycle_momentum=True): the momentum (SGD's β, the Adam family's β₁) of each
     step, max_momentum → base_momentum while the lr rises, back to max_momentum while it falls
     (three phases: and it stays there during the final decay)."""
@@ -171,8 +193,18 @@ class Plateau:
     The same float64 operations as torch, so the rates agree bit for bit.
     """
 
-    def __init__(self, lr: Any, rows: int, factor: float, patience: int, threshold: float, threshold_mode: str,
-                 cooldown: int, min_lr: float, eps: float) -> None:
+    def __init__(
+        self,
+        lr: Any,
+        rows: int,
+        factor: float,
+        patience: int,
+        threshold: float,
+        threshold_mode: str,
+        cooldown: int,
+        min_lr: float,
+        eps: float,
+    ) -> None:
         self.lr = np.broadcast_to(np.asarray(lr, dtype=float), (rows,)).copy()
         self.best = np.full(rows, math.inf)
         self.bad = np.zeros(rows, dtype=np.int64)
@@ -284,9 +316,17 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "exponential",
             "Exponential decay",
             "α·γ^t",
-            (ParamSpec(
-                    "gamma", 0.99, 0.0, 1.0, "γ, the factor per step (epoch), e.g. 0.95", min_exclusive=True, slider_min=0.9
-                ),),
+            (
+                ParamSpec(
+                    "gamma",
+                    0.99,
+                    0.0,
+                    1.0,
+                    "γ, the factor per step (epoch), e.g. 0.95",
+                    min_exclusive=True,
+                    slider_min=0.9,
+                ),
+            ),
             "Multiply by γ every step (the course's 0.95^epoch).",
             fn=exponential,
             reference="torch ExponentialLR",
@@ -295,9 +335,18 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "inverse_time",
             "Inverse-time decay",
             "α/(1 + decay_rate·t)",
-            (ParamSpec(
-                    "decay_rate", 0.01, 0.0, 1e6, "how fast the rate falls", slider_min=1e-4, slider_max=10.0, slider_log=True
-                ),),
+            (
+                ParamSpec(
+                    "decay_rate",
+                    0.01,
+                    0.0,
+                    1e6,
+                    "how fast the rate falls",
+                    slider_min=1e-4,
+                    slider_max=10.0,
+                    slider_log=True,
+                ),
+            ),
             "The course's 1/(1 + decay·epoch).",
             fn=inverse_time,
             reference="lr / (1 + decay_rate·t)",
@@ -306,7 +355,19 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "inverse_sqrt",
             "Inverse square root",
             "α·k/√(t + 1)",
-            (ParamSpec("k", 1.0, 0.0, 1e6, "scale k", min_exclusive=True, slider_min=0.01, slider_max=100.0, slider_log=True),),
+            (
+                ParamSpec(
+                    "k",
+                    1.0,
+                    0.0,
+                    1e6,
+                    "scale k",
+                    min_exclusive=True,
+                    slider_min=0.01,
+                    slider_max=100.0,
+                    slider_log=True,
+                ),
+            ),
             "The course's k/√epoch.",
             fn=inverse_sqrt,
             reference="lr · k / √(t + 1)",
@@ -353,13 +414,14 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "Cyclic",
             "α + (max_lr − α)·triangle(t)·scale",
             (
-                ParamSpec("max_lr", 0.1, 0.0, 100.0, "the top of each cycle", log_scale=True, slider_min=1e-4, slider_max=10.0),
+                ParamSpec(
+                    "max_lr", 0.1, 0.0, 100.0, "the top of each cycle", log_scale=True, slider_min=1e-4, slider_max=10.0
+                ),
                 _int("step_size_up", 100, 1, "steps from the bottom to the top of a cycle"),
                 ParamSpec(
                     "mode",
                     "triangular",
-                    description="triangular: constant height; triangular2: halves each cycle; "
-                    "exp_range: scaled by γ^t",
+                    description="triangular: constant height; triangular2: halves each cycle; exp_range: scaled by γ^t",
                     kind="choice",
                     choices=("triangular", "triangular2", "exp_range"),
                 ),
@@ -375,20 +437,49 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "α/d → α over p·T steps, then α → α/(d·f) (cos or linear pieces)",
             (
                 _int("total_steps", 1000, 1, "T, the length of the cycle"),
-                ParamSpec("pct_start", 0.3, 0.0, 1.0, "p, the share of the cycle spent rising", min_exclusive=True,
-                          max_exclusive=True),
-                ParamSpec("anneal_strategy", "cos", description="cos: cosine pieces; linear: straight lines",
-                          kind="choice", choices=("cos", "linear")),
+                ParamSpec(
+                    "pct_start",
+                    0.3,
+                    0.0,
+                    1.0,
+                    "p, the share of the cycle spent rising",
+                    min_exclusive=True,
+                    max_exclusive=True,
+                ),
+                ParamSpec(
+                    "anneal_strategy",
+                    "cos",
+                    description="cos: cosine pieces; linear: straight lines",
+                    kind="choice",
+                    choices=("cos", "linear"),
+                ),
                 ParamSpec("div_factor", 25.0, 1.0, 1e6, "d, the start is α/d", log_scale=True, slider_max=1000.0),
-                ParamSpec("final_div_factor", 1e4, 1.0, 1e9, "f, the end is α/(d·f)", log_scale=True,
-                          slider_max=1e6),
+                ParamSpec("final_div_factor", 1e4, 1.0, 1e9, "f, the end is α/(d·f)", log_scale=True, slider_max=1e6),
                 ParamSpec("three_phase", False, description="go back down to α/d before the final decay", kind="bool"),
-                ParamSpec("cycle_momentum", False, kind="bool",
-                          description="cycle the momentum (β, or β₁ of the Adam family) against the rate"),
-                ParamSpec("base_momentum", 0.85, 0.0, 1.0, "the momentum at the peak of the rate",
-                          max_exclusive=True, slider_max=0.999),
-                ParamSpec("max_momentum", 0.95, 0.0, 1.0, "the momentum at the start and the end",
-                          max_exclusive=True, slider_max=0.999),
+                ParamSpec(
+                    "cycle_momentum",
+                    False,
+                    kind="bool",
+                    description="cycle the momentum (β, or β₁ of the Adam family) against the rate",
+                ),
+                ParamSpec(
+                    "base_momentum",
+                    0.85,
+                    0.0,
+                    1.0,
+                    "the momentum at the peak of the rate",
+                    max_exclusive=True,
+                    slider_max=0.999,
+                ),
+                ParamSpec(
+                    "max_momentum",
+                    0.95,
+                    0.0,
+                    1.0,
+                    "the momentum at the start and the end",
+                    max_exclusive=True,
+                    slider_max=0.999,
+                ),
             ),
             "Warm up to the run's lr (the peak), then anneal far below the start (super-convergence); "
             "optionally the momentum moves the other way.",
@@ -425,16 +516,39 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "Reduce on plateau",
             "α ← max(α·f, α_min) after more than p steps without a loss below best·(1 − τ)",
             (
-                ParamSpec("factor", 0.1, 0.0, 1.0, "f, the factor of each reduction", min_exclusive=True,
-                          max_exclusive=True),
-                ParamSpec("patience", 10, 0, 10_000_000, "p, bad steps (epochs) tolerated before a reduction",
-                          kind="int", slider_max=1000, slider_log=False),
-                ParamSpec("threshold", 1e-4, 0.0, 1e6, "τ, how much lower a loss must be to count as better",
-                          slider_max=1.0),
-                ParamSpec("threshold_mode", "rel", description="rel: below best·(1 − τ); abs: below best − τ",
-                          kind="choice", choices=("rel", "abs")),
-                ParamSpec("cooldown", 0, 0, 10_000_000, "steps (epochs) after a reduction before bad ones count",
-                          kind="int", slider_max=1000, slider_log=False),
+                ParamSpec(
+                    "factor", 0.1, 0.0, 1.0, "f, the factor of each reduction", min_exclusive=True, max_exclusive=True
+                ),
+                ParamSpec(
+                    "patience",
+                    10,
+                    0,
+                    10_000_000,
+                    "p, bad steps (epochs) tolerated before a reduction",
+                    kind="int",
+                    slider_max=1000,
+                    slider_log=False,
+                ),
+                ParamSpec(
+                    "threshold", 1e-4, 0.0, 1e6, "τ, how much lower a loss must be to count as better", slider_max=1.0
+                ),
+                ParamSpec(
+                    "threshold_mode",
+                    "rel",
+                    description="rel: below best·(1 − τ); abs: below best − τ",
+                    kind="choice",
+                    choices=("rel", "abs"),
+                ),
+                ParamSpec(
+                    "cooldown",
+                    0,
+                    0,
+                    10_000_000,
+                    "steps (epochs) after a reduction before bad ones count",
+                    kind="int",
+                    slider_max=1000,
+                    slider_log=False,
+                ),
                 ParamSpec("min_lr", 0.0, 0.0, 100.0, "α_min, the lowest rate", slider_max=1.0),
                 ParamSpec("eps", 1e-8, 0.0, 1.0, "a reduction smaller than this is skipped", slider_max=1e-3),
             ),
@@ -462,7 +576,11 @@ MAX_WARMUP = 10_000_000
 
 
 def learning_rates(
-    spec: ScheduleSpec, params: dict[str, Any], base: Any, t: np.ndarray, warmup_steps: int = 0,
+    spec: ScheduleSpec,
+    params: dict[str, Any],
+    base: Any,
+    t: np.ndarray,
+    warmup_steps: int = 0,
     chain: tuple[Link, ...] = (),
 ) -> np.ndarray:
     """lr at each index of ``t`` (steps or epochs), warm-up and chained schedules included.
@@ -483,8 +601,9 @@ def learning_rates(
         out = np.zeros(np.broadcast(t, np.asarray(base)).shape)
         for link in links:
             assert link.spec.fn is not None
-            here = link.spec.fn(np.maximum(t - link.milestone, 0), base if link.spec.id == "one_cycle" else other,
-                                **link.params)
+            here = link.spec.fn(
+                np.maximum(t - link.milestone, 0), base if link.spec.id == "one_cycle" else other, **link.params
+            )
             out = np.where(t >= link.milestone, here, out)
         return out
     if warmup_steps <= 0:

@@ -300,8 +300,7 @@ ANALYTIC: tuple[Surface, ...] = (
     Surface(
         "rosenbrock",
         "Rosenbrock",
-        "A curved, narrow valley: reaching the valley is easy, following it to the minimum at (1, 1) "
-        "is slow.",
+        "A curved, narrow valley: reaching the valley is easy, following it to the minimum at (1, 1) is slow.",
         "(1 − x)² + 100·(y − x²)²",
         (-2.0, 2.0),
         (-1.0, 3.0),
@@ -316,8 +315,7 @@ ANALYTIC: tuple[Surface, ...] = (
     Surface(
         "himmelblau",
         "Himmelblau",
-        "Four equal minima: started near the central peak, different optimizers end in different "
-        "basins.",
+        "Four equal minima: started near the central peak, different optimizers end in different basins.",
         "(x² + y − 11)² + (x + y² − 7)²",
         (-5.0, 5.0),
         (-5.0, 5.0),
@@ -421,8 +419,7 @@ ANALYTIC: tuple[Surface, ...] = (
     Surface(
         "matyas",
         "Matyas",
-        "A quadratic bowl whose long axis runs diagonally: per-axis methods like RMSprop cannot align "
-        "with it.",
+        "A quadratic bowl whose long axis runs diagonally: per-axis methods like RMSprop cannot align with it.",
         "0.26·(x² + y²) − 0.48·xy",
         (-10.0, 10.0),
         (-10.0, 10.0),

@@ -30,9 +30,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from app.engine.datasets import DatasetSurface
-from app.engine.expression import Bin, Call, Const, Neg, Node, Var, parse_expression
-from app.engine.runner import BatchOrder, Problem, RunConfig, updates_per_epoch
+from ..engine.datasets import DatasetSurface
+from ..engine.expression import Bin, Call, Const, Neg, Node, Var, parse_expression
+from ..engine.runner import BatchOrder, Problem, RunConfig, updates_per_epoch
 
 # the built-in analytic surfaces in the formula language (checked against the engine's values in
 # tests/export/test_export.py, for every surface in the registry)
@@ -287,7 +287,10 @@ class PolyakSGD(torch.optim.Optimizer):
 def _torch_momentum(p: dict[str, Any]) -> tuple[str, str | None]:
     if p["variant"] == "classic":
         return f"torch.optim.SGD([p], lr={p['lr']!r}, momentum={p['beta']!r})", None
-    return f"EWAMomentum([p], lr={p['lr']!r}, momentum={p['beta']!r}, bias_correction={bool(p['bias_correction'])!r})", _EWA_MOMENTUM
+    return (
+        f"EWAMomentum([p], lr={p['lr']!r}, momentum={p['beta']!r}, bias_correction={bool(p['bias_correction'])!r})",
+        _EWA_MOMENTUM,
+    )
 
 
 def _torch_adam(p: dict[str, Any], wd: float | None) -> tuple[str, str | None]:
@@ -300,7 +303,10 @@ def _torch_adam(p: dict[str, Any], wd: float | None) -> tuple[str, str | None]:
         )
     cls = "Adam" if wd is None else "AdamW"
     extra = "" if wd is None else f", weight_decay={wd!r}"
-    return f"torch.optim.{cls}([p], lr={p['lr']!r}, betas={betas}, eps={p['eps']!r}, amsgrad={bool(p['amsgrad'])!r}{extra})", None
+    return (
+        f"torch.optim.{cls}([p], lr={p['lr']!r}, betas={betas}, eps={p['eps']!r}, amsgrad={bool(p['amsgrad'])!r}{extra})",
+        None,
+    )
 
 
 # L-BFGS and damped Newton take a closure: the script gets a second loop for them (and the damped
@@ -605,7 +611,11 @@ TORCH_SCHEDULES: dict[str, Callable[[dict[str, Any], float], str | None]] = {
         f"anneal_strategy={p['anneal_strategy']!r}, div_factor={p['div_factor']!r}, "
         f"final_div_factor={p['final_div_factor']!r}, three_phase={bool(p['three_phase'])!r}, "
         f"cycle_momentum={bool(p['cycle_momentum'])!r}"
-        + (f", base_momentum={p['base_momentum']!r}, max_momentum={p['max_momentum']!r})" if p["cycle_momentum"] else ")")
+        + (
+            f", base_momentum={p['base_momentum']!r}, max_momentum={p['max_momentum']!r})"
+            if p["cycle_momentum"]
+            else ")"
+        )
     ),
     "linear": lambda p, lr: (
         f"L.LinearLR(opt, start_factor={p['start_factor']!r}, end_factor={p['end_factor']!r}, "
@@ -767,10 +777,10 @@ _MAIN = [
     '        print(json.dumps({"runs": results}))',
     "    else:",
     "        for r in results:",
-    '            print(f"{r[\'label\']}: {r[\'status\']} after {r[\'steps_taken\']} steps at '
-    '({r[\'x\'][-1]:.6g}, {r[\'y\'][-1]:.6g}), loss {r[\'loss\'][-1]:.6g}")',
+    "            print(f\"{r['label']}: {r['status']} after {r['steps_taken']} steps at "
+    "({r['x'][-1]:.6g}, {r['y'][-1]:.6g}), loss {r['loss'][-1]:.6g}\")",
     '            if "average" in r:  # ASGD, Schedule-Free: the averaged iterate, the point to evaluate',
-    '                print(f"  averaged iterate at ({r[\'average\'][\'x\'][-1]:.6g}, {r[\'average\'][\'y\'][-1]:.6g})")',
+    "                print(f\"  averaged iterate at ({r['average']['x'][-1]:.6g}, {r['average']['y'][-1]:.6g})\")",
     "",
 ]
 
@@ -853,7 +863,7 @@ def _dataset_source(problem: Problem, newton: bool = False, lib: str = "torch") 
     tensors (``lib="torch"``) or JAX arrays (``lib="jnp"``, the optax script)."""
     import inspect
 
-    from app.engine import datasets
+    from ..engine import datasets
 
     s = problem.surface
     assert isinstance(s, DatasetSurface)
@@ -873,7 +883,7 @@ def _dataset_source(problem: Problem, newton: bool = False, lib: str = "torch") 
         "",
         f"_data = {maker}()",
         f"assert abs(float(_data.x.sum()) - {float(data.x.sum())!r}) < 1e-9 and "
-        f"abs(float(_data.y.sum()) - {float(data.y.sum())!r}) < 1e-9, \"this NumPy draws other data\"",
+        f'abs(float(_data.y.sum()) - {float(data.y.sum())!r}) < 1e-9, "this NumPy draws other data"',
         f"X, Y = {arrays}(_data.x), {arrays}(_data.y)",
         "M = X.shape[0]",
         "",
@@ -883,13 +893,17 @@ def _dataset_source(problem: Problem, newton: bool = False, lib: str = "torch") 
         f"    return {DATASET_LOSSES[s.id] if lib == 'torch' else DATASET_LOSSES[s.id].replace('torch.', 'jnp.')}",
         "",
         "",
-        *([
-            "def RESIDUAL(w, b, x, y):",
-            "    # dJ/dw = mean(RESIDUAL*x), dJ/db = mean(RESIDUAL) (NumPy, for damped Newton's Hessian)",
-            f"    return {DATASET_RESIDUALS[s.id]}",
-            "",
-            "",
-        ] if newton else []),
+        *(
+            [
+                "def RESIDUAL(w, b, x, y):",
+                "    # dJ/dw = mean(RESIDUAL*x), dJ/db = mean(RESIDUAL) (NumPy, for damped Newton's Hessian)",
+                f"    return {DATASET_RESIDUALS[s.id]}",
+                "",
+                "",
+            ]
+            if newton
+            else []
+        ),
         *inspect.getsource(BatchOrder).strip("\n").splitlines(),
         "",
     ]
@@ -904,8 +918,11 @@ def torch_script(problem: Problem) -> str:
         make = TORCH_OPTIMIZERS.get(run.optimizer.id)
         if make is None:
             oid = run.optimizer.id
-            raise NotExportable(f"no PyTorch script for {oid!r}: {TORCH_REFUSED[oid]}" if oid in TORCH_REFUSED
-                                else f"no PyTorch counterpart for the optimizer {oid!r} in the exporter yet")
+            raise NotExportable(
+                f"no PyTorch script for {oid!r}: {TORCH_REFUSED[oid]}"
+                if oid in TORCH_REFUSED
+                else f"no PyTorch counterpart for the optimizer {oid!r} in the exporter yet"
+            )
         ctor, helper = make(run.params)
         if helper:
             helpers[helper] = helper
@@ -914,12 +931,13 @@ def torch_script(problem: Problem) -> str:
             helpers[_ONE_CYCLE_HELD] = _ONE_CYCLE_HELD
         clip = ", ".join(f"{v!r}" if v else "None" for v in run.clip)
         if dataset:
-            run_lines.append(f"    ({run.label!r}, lambda p: {ctor},\n"
-                             f"     lambda opt: {sched}, {run.batch_size!r}, {run.per == 'epoch'!r}, {clip}),")
+            run_lines.append(
+                f"    ({run.label!r}, lambda p: {ctor},\n"
+                f"     lambda opt: {sched}, {run.batch_size!r}, {run.per == 'epoch'!r}, {clip}),"
+            )
             continue
         run_lines.append(
-            f"    ({run.label!r}, lambda p: {ctor},\n"
-            f"     lambda opt: {sched}, {float(run.noise_std)!r}, {clip}),"
+            f"    ({run.label!r}, lambda p: {ctor},\n     lambda opt: {sched}, {float(run.noise_std)!r}, {clip}),"
         )
     lines = [
         '"""optiviz export: the studio\'s runs with torch.optim (float64).',
@@ -945,11 +963,15 @@ def torch_script(problem: Problem) -> str:
         f"BOUND = {problem.surface.bound!r}  # leaving |x|, |y| <= BOUND counts as diverged",
         "",
         "",
-        *(_dataset_source(problem, any(r.optimizer.id == "newton" for r in problem.runs))[:-1] if dataset else [
-            "def f(x, y):",
-            f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
-            f"    return {python_source(tree, 0)}",
-        ]),
+        *(
+            _dataset_source(problem, any(r.optimizer.id == "newton" for r in problem.runs))[:-1]
+            if dataset
+            else [
+                "def f(x, y):",
+                f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
+                f"    return {python_source(tree, 0)}",
+            ]
+        ),
         "",
         "",
         *[line for h in helpers.values() if h is not _TORCH_CLOSURE for line in (*h.strip("\n").splitlines(), "", "")],
@@ -959,11 +981,21 @@ def torch_script(problem: Problem) -> str:
         _DATASET_LOOP.strip("\n") if dataset else _TORCH_LOOP.strip("\n"),
         "",
         "",
-        *([*_TORCH_CLOSURE.strip("\n").splitlines(), "", "",
-           *(_DATASET_CLOSURE_RUN if dataset else _CLOSURE_RUN).strip("\n").splitlines(), "", ""]
-          if _TORCH_CLOSURE in helpers else []),
-        "# (label, optimizer, scheduler, batch size, scheduler per epoch, clip by value, clip by norm)" if dataset else
-        "# (label, optimizer, scheduler, gradient noise std, clip by value, clip by norm)",
+        *(
+            [
+                *_TORCH_CLOSURE.strip("\n").splitlines(),
+                "",
+                "",
+                *(_DATASET_CLOSURE_RUN if dataset else _CLOSURE_RUN).strip("\n").splitlines(),
+                "",
+                "",
+            ]
+            if _TORCH_CLOSURE in helpers
+            else []
+        ),
+        "# (label, optimizer, scheduler, batch size, scheduler per epoch, clip by value, clip by norm)"
+        if dataset
+        else "# (label, optimizer, scheduler, gradient noise std, clip by value, clip by norm)",
         "RUNS = [",
         *run_lines,
         "]",
@@ -1016,8 +1048,10 @@ def _optax_momentum(p: dict[str, Any]) -> str:
 
 def _optax_adam(p: dict[str, Any], wd: float | None) -> str:
     if p["amsgrad"] or not p["bias_correction"]:
-        raise NotExportable("optax has no Adam without bias correction, and its amsgrad takes the maximum of the "
-                            "corrected v (torch: of the raw v); use the PyTorch script")
+        raise NotExportable(
+            "optax has no Adam without bias correction, and its amsgrad takes the maximum of the "
+            "corrected v (torch: of the raw v); use the PyTorch script"
+        )
     if wd is None:
         return f"optax.adam(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, eps={p['eps']!r})"
     return f"optax.adamw(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, eps={p['eps']!r}, weight_decay={wd!r})"
@@ -1028,10 +1062,14 @@ def _optax_sgd(p: dict[str, Any]) -> str:
     add_decayed_weights and trace. torch's dampening (buf ← μ·buf + (1 − d)·g after the first,
     undamped step) optax's trace has not."""
     if p["dampening"]:
-        raise NotExportable("optax's trace has no dampening (torch: buf <- momentum*buf + (1 - dampening)*g after "
-                            "an undamped first step); use the PyTorch script or dampening 0")
-    return (f"optax.chain(optax.add_decayed_weights({p['weight_decay']!r}), optax.trace(decay={p['momentum']!r}, "
-            f"nesterov={bool(p['nesterov'])!r}), optax.scale_by_learning_rate(lr))")
+        raise NotExportable(
+            "optax's trace has no dampening (torch: buf <- momentum*buf + (1 - dampening)*g after "
+            "an undamped first step); use the PyTorch script or dampening 0"
+        )
+    return (
+        f"optax.chain(optax.add_decayed_weights({p['weight_decay']!r}), optax.trace(decay={p['momentum']!r}, "
+        f"nesterov={bool(p['nesterov'])!r}), optax.scale_by_learning_rate(lr))"
+    )
 
 
 OPTAX_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -1083,8 +1121,9 @@ OPTAX_REFUSED: dict[str, str] = {
 # the lr drawn where it is not the schedule's: Polyak's effective rate s·γ (a function of the
 # schedule's lr s, the loss and the gradient), written into the script
 _OPTAX_RATES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "polyak_sgd": lambda p: f"polyak_rate({p['f_min']!r}, {p['max_learning_rate']!r}, {p['eps']!r}, "
-    f"{p['variant'] == 'sps+'!r})",
+    "polyak_sgd": lambda p: (
+        f"polyak_rate({p['f_min']!r}, {p['max_learning_rate']!r}, {p['eps']!r}, {p['variant'] == 'sps+'!r})"
+    ),
 }
 _POLYAK_RATE = '''
 def polyak_rate(f_min, max_lr, eps, plus):
@@ -1102,7 +1141,9 @@ def polyak_rate(f_min, max_lr, eps, plus):
 OPTAX_SCHEDULES: dict[str, Callable[[dict[str, Any], float], str]] = {
     "constant": lambda p, lr: f"lambda t: {lr!r} + 0.0 * t",
     "step": lambda p, lr: f"lambda t: {lr!r} * {p['gamma']!r} ** jnp.floor(t / {p['step_size']!r})",
-    "multistep": lambda p, lr: f"optax.piecewise_constant_schedule({lr!r}, {dict.fromkeys(p['milestones'], p['gamma'])!r})",
+    "multistep": lambda p, lr: (
+        f"optax.piecewise_constant_schedule({lr!r}, {dict.fromkeys(p['milestones'], p['gamma'])!r})"
+    ),
     "exponential": lambda p, lr: f"lambda t: {lr!r} * {p['gamma']!r} ** (1.0 * t)",
     "inverse_time": lambda p, lr: f"lambda t: {lr!r} / (1.0 + {p['decay_rate']!r} * t)",
     "inverse_sqrt": lambda p, lr: f"lambda t: {lr!r} * {p['k']!r} / jnp.sqrt(t + 1.0)",
@@ -1115,15 +1156,17 @@ OPTAX_SCHEDULES: dict[str, Callable[[dict[str, Any], float], str]] = {
 }
 
 
-OPTAX_SCHEDULES.update({
-    "linear": lambda p, lr: (
-        f"lambda t: {lr!r} * ({p['start_factor']!r} + ({p['end_factor']!r} - {p['start_factor']!r}) * "
-        f"jnp.minimum(t, {p['total_iters']!r}) / {p['total_iters']!r})"
-    ),
-    "constant_factor": lambda p, lr: (
-        f"lambda t: {lr!r} * jnp.where(t < {p['total_iters']!r}, {p['factor']!r}, 1.0)"
-    ),
-})
+OPTAX_SCHEDULES.update(
+    {
+        "linear": lambda p, lr: (
+            f"lambda t: {lr!r} * ({p['start_factor']!r} + ({p['end_factor']!r} - {p['start_factor']!r}) * "
+            f"jnp.minimum(t, {p['total_iters']!r}) / {p['total_iters']!r})"
+        ),
+        "constant_factor": lambda p, lr: (
+            f"lambda t: {lr!r} * jnp.where(t < {p['total_iters']!r}, {p['factor']!r}, 1.0)"
+        ),
+    }
+)
 
 
 # the engine's own closed forms (app.engine.schedules, copied into the script by inspect) for the
@@ -1207,8 +1250,10 @@ def _optax_schedule(run: RunConfig) -> str:
         out = _optax_one(run.schedule.id, run.schedule_params, lr if run.schedule.id == "one_cycle" else other)
         for c in run.chain:
             nxt = _optax_one(c.spec.id, c.params, lr if c.spec.id == "one_cycle" else other)
-            out = (f"(lambda a, b: lambda t: jnp.where(t < {c.milestone!r}, a(t), b(jnp.maximum(t - {c.milestone!r}, 0))))"
-                   f"({out}, {nxt})")
+            out = (
+                f"(lambda a, b: lambda t: jnp.where(t < {c.milestone!r}, a(t), b(jnp.maximum(t - {c.milestone!r}, 0))))"
+                f"({out}, {nxt})"
+            )
         return out
     main = _optax_one(run.schedule.id, run.schedule_params, lr)
     w = run.warmup_steps
@@ -1346,21 +1391,25 @@ class _Name(str):
 
 
 def _optax_run_line(problem: Problem, run: RunConfig, dataset: bool) -> str:
-    from app.engine import feedback
+    from ..engine import feedback
 
     make = OPTAX_OPTIMIZERS.get(run.optimizer.id)
     if make is None:
         oid = run.optimizer.id
-        raise NotExportable(f"no optax script for {oid!r}: {OPTAX_REFUSED[oid]}" if oid in OPTAX_REFUSED
-                            else f"no optax counterpart for the optimizer {oid!r} in the exporter yet")
+        raise NotExportable(
+            f"no optax script for {oid!r}: {OPTAX_REFUSED[oid]}"
+            if oid in OPTAX_REFUSED
+            else f"no optax counterpart for the optimizer {oid!r} in the exporter yet"
+        )
     params = dict(run.params)
     momentum = "None"
     if feedback.cycles_momentum(run.schedule, run.schedule_params):
         name = feedback.momentum_name(run.optimizer)
         params[name] = _Name("mom")
         w = run.warmup_steps
-        momentum = (f"lambda t: float(one_cycle_momentum(np.asarray(max(int(t) - {w!r}, 0)), "
-                    f"**{dict(run.schedule_params)!r}))")
+        momentum = (
+            f"lambda t: float(one_cycle_momentum(np.asarray(max(int(t) - {w!r}, 0)), **{dict(run.schedule_params)!r}))"
+        )
     ctor = make(params)
     if momentum != "None" and "mom" not in ctor:
         raise NotExportable(f"no momentum to cycle in the optax form of {run.optimizer.id!r}")
@@ -1373,15 +1422,17 @@ def _optax_run_line(problem: Problem, run: RunConfig, dataset: bool) -> str:
     rate = _OPTAX_RATES.get(run.optimizer.id)
     rate_text = rate(run.params) if rate else "None"
     clip = "None" if run.clip == (0.0, 0.0) else f"({(run.clip[0] or None)!r}, {(run.clip[1] or None)!r})"
-    head = (f"{run.batch_size!r}, {run.per == 'epoch'!r}" if dataset else f"{float(run.noise_std)!r}")
-    return (f"    ({run.label!r}, lambda {args}: {ctor},\n     {schedule}, {head},\n"
-            f"     {rate_text}, {momentum}, {plateau}, {clip}),")
+    head = f"{run.batch_size!r}, {run.per == 'epoch'!r}" if dataset else f"{float(run.noise_std)!r}"
+    return (
+        f"    ({run.label!r}, lambda {args}: {ctor},\n     {schedule}, {head},\n"
+        f"     {rate_text}, {momentum}, {plateau}, {clip}),"
+    )
 
 
 def optax_script(problem: Problem) -> str:
     import inspect
 
-    from app.engine import schedules
+    from ..engine import schedules
 
     dataset = isinstance(problem.surface, DatasetSurface)
     tree = None if dataset else surface_tree(problem)
@@ -1391,8 +1442,11 @@ def optax_script(problem: Problem) -> str:
     for sid, names in _ENGINE_SCHEDULE_FNS.items():
         if f"{sid}(np.asarray" in body:
             engine_fns.update(dict.fromkeys(names))
-    engine_src = [line for name in engine_fns
-                  for line in (*inspect.getsource(getattr(schedules, name)).strip("\n").splitlines(), "", "")]
+    engine_src = [
+        line
+        for name in engine_fns
+        for line in (*inspect.getsource(getattr(schedules, name)).strip("\n").splitlines(), "", "")
+    ]
     plateau = any(run.schedule.reads_loss for run in problem.runs)
     clip = any(run.clip != (0.0, 0.0) for run in problem.runs)
     lines = [
@@ -1421,14 +1475,18 @@ def optax_script(problem: Problem) -> str:
         f"BOUND = {problem.surface.bound!r}  # leaving |x|, |y| <= BOUND counts as diverged",
         "",
         "",
-        *(_dataset_source(problem, lib="jnp")[:-1] if dataset else [
-            "def f(x, y):",
-            f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
-            f"    return {python_source(tree, 1)}",
-            "",
-            "",
-            "value_and_grad = jax.jit(jax.value_and_grad(lambda p: f(p[0], p[1])))",
-        ]),
+        *(
+            _dataset_source(problem, lib="jnp")[:-1]
+            if dataset
+            else [
+                "def f(x, y):",
+                f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
+                f"    return {python_source(tree, 1)}",
+                "",
+                "",
+                "value_and_grad = jax.jit(jax.value_and_grad(lambda p: f(p[0], p[1])))",
+            ]
+        ),
         "",
         "",
         "def f64(schedule):",
@@ -1446,9 +1504,11 @@ def optax_script(problem: Problem) -> str:
         "",
         "",
         *([_POLYAK_RATE.strip("\n"), "", ""] if any(r.optimizer.id in _OPTAX_RATES for r in problem.runs) else []),
-        ("# (label, optimizer over the rate lr [and momentum mom], lr schedule, "
-         + ("batch size, schedule per epoch, " if dataset else "gradient noise std, ")
-         + "the lr drawn, momentum schedule, plateau, (clip by value, clip by norm))"),
+        (
+            "# (label, optimizer over the rate lr [and momentum mom], lr schedule, "
+            + ("batch size, schedule per epoch, " if dataset else "gradient noise std, ")
+            + "the lr drawn, momentum schedule, plateau, (clip by value, clip by norm))"
+        ),
         "RUNS = [",
         *run_lines,
         "]",

@@ -43,7 +43,7 @@ def registry_english() -> dict[str, str]:
     """The English texts of the registry under their catalogue keys: ``surface.<id>.name``,
     ``surface.<id>.description``, ``surface.<id>.dataset``, ``optimizer.<id>.param.<name>`` and,
     for a parameter whose description is the same wherever it appears, ``optimizer.param.<name>``."""
-    from app.registry import OPTIMIZERS, SCHEDULES, SURFACES  # the registry knows nothing of texts
+    from ..registry import OPTIMIZERS, SCHEDULES, SURFACES  # the registry knows nothing of texts
 
     out: dict[str, str] = {}
     for s in SURFACES.values():

@@ -17,15 +17,15 @@ import hashlib
 import json
 import math
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from app.i18n import text
-from app.lessons.scenarios import ADAM_B1, ADAM_B2, BY_ID, RAW_CONDITION, STANDARDIZED_CONDITION, Lesson
-from app.registry import SURFACES
+from ..i18n import text
+from ..registry import SURFACES
+from .scenarios import ADAM_B1, ADAM_B2, BY_ID, RAW_CONDITION, STANDARDIZED_CONDITION, Lesson
 
 STORE = Path(__file__).resolve().parent / "data" / "claims.json"
 Answer = dict[str, Any]
@@ -83,10 +83,19 @@ def batch_noise(ans: Answer, lesson: Lesson) -> Figures:
         b, j = np.asarray(r["batch_loss"]), np.asarray(r["loss"][:-1])
         noise.append(float(np.mean(np.abs(b - j) / j)))
     per_epoch = [math.ceil(1000 / r["batch_size"]) for r in ans["runs"]]
-    return {"holds": all(a < b for a, b in zip(noise, noise[1:])) and noise[0] < 1e-12,
-            "figures": {"noise_batch": noise[0], "noise_512": noise[1], "noise_64": noise[2], "noise_1": noise[3],
-                        "updates_batch": per_epoch[0], "updates_512": per_epoch[1], "updates_64": per_epoch[2],
-                        "updates_1": per_epoch[3]}}
+    return {
+        "holds": all(a < b for a, b in zip(noise, noise[1:])) and noise[0] < 1e-12,
+        "figures": {
+            "noise_batch": noise[0],
+            "noise_512": noise[1],
+            "noise_64": noise[2],
+            "noise_1": noise[3],
+            "updates_batch": per_epoch[0],
+            "updates_512": per_epoch[1],
+            "updates_64": per_epoch[2],
+            "updates_1": per_epoch[3],
+        },
+    }
 
 
 def momentum_faster(ans: Answer, lesson: Lesson) -> Figures:
@@ -95,17 +104,26 @@ def momentum_faster(ans: Answer, lesson: Lesson) -> Figures:
     gd, ewa, classic, heavy = ans["runs"]
     steps = lesson.request["steps"]
     s = [_never(steps_to_fraction(r["loss"], 1e-6), steps) for r in ans["runs"]]
-    gap = float(max(np.max(np.abs(np.subtract(ewa["x"], classic["x"]))), np.max(np.abs(np.subtract(ewa["y"], classic["y"])))))
-    return {"holds": s[1] < s[0] and gap < 1e-9 and s[3] > s[1],
-            "figures": {"momentum_steps": s[1], "gd_steps": s[0], "heavy_steps": s[3], "gap": gap,
-                        "zigzag_gd": sign_changes(gd["y"], 20), "zigzag_momentum": sign_changes(ewa["y"], 20)}}
+    gap = float(
+        max(np.max(np.abs(np.subtract(ewa["x"], classic["x"]))), np.max(np.abs(np.subtract(ewa["y"], classic["y"]))))
+    )
+    return {
+        "holds": s[1] < s[0] and gap < 1e-9 and s[3] > s[1],
+        "figures": {
+            "momentum_steps": s[1],
+            "gd_steps": s[0],
+            "heavy_steps": s[3],
+            "gap": gap,
+            "zigzag_gd": sign_changes(gd["y"], 20),
+            "zigzag_momentum": sign_changes(ewa["y"], 20),
+        },
+    }
 
 
 def nesterov_faster(ans: Answer, lesson: Lesson) -> Figures:
     steps = lesson.request["steps"]
     s = [_never(steps_to_fraction(r["loss"], 1e-6), steps) for r in ans["runs"]]
-    return {"holds": s[1] < s[0],
-            "figures": {"nesterov_steps": s[1], "classic_steps": s[0]}}
+    return {"holds": s[1] < s[0], "figures": {"nesterov_steps": s[1], "classic_steps": s[0]}}
 
 
 def rmsprop_no_zigzag(ans: Answer, lesson: Lesson) -> Figures:
@@ -113,8 +131,10 @@ def rmsprop_no_zigzag(ans: Answer, lesson: Lesson) -> Figures:
     steps = lesson.request["steps"]
     s = [_never(steps_to_fraction(r["loss"], 1e-6), steps) for r in ans["runs"]]
     z = [sign_changes(r["y"], 30) for r in ans["runs"]]
-    return {"holds": z[1] < z[0] and s[1] < s[0],
-            "figures": {"gd_zigzag": z[0], "rmsprop_zigzag": z[1], "gd_steps": s[0], "rmsprop_steps": s[1]}}
+    return {
+        "holds": z[1] < z[0] and s[1] < s[0],
+        "figures": {"gd_zigzag": z[0], "rmsprop_zigzag": z[1], "gd_steps": s[0], "rmsprop_steps": s[1]},
+    }
 
 
 def adam_first_steps(ans: Answer, lesson: Lesson) -> Figures:
@@ -122,9 +142,15 @@ def adam_first_steps(ans: Answer, lesson: Lesson) -> Figures:
     with_c, without = (step_lengths(r)[:10] for r in ans["runs"])
     ratio = without / with_c
     predicted = (1 - ADAM_B1) / math.sqrt(1 - ADAM_B2)
-    return {"holds": bool(np.all(ratio > 1.0)) and abs(ratio[0] - predicted) < 1e-6 * predicted,
-            "figures": {"first_ratio": float(ratio[0]), "predicted": predicted, "min_ratio": float(ratio.min()),
-                        "max_ratio": float(ratio.max())}}
+    return {
+        "holds": bool(np.all(ratio > 1.0)) and abs(ratio[0] - predicted) < 1e-6 * predicted,
+        "figures": {
+            "first_ratio": float(ratio[0]),
+            "predicted": predicted,
+            "min_ratio": float(ratio.min()),
+            "max_ratio": float(ratio.max()),
+        },
+    }
 
 
 def adagrad_dies(ans: Answer, lesson: Lesson) -> Figures:
@@ -132,9 +158,15 @@ def adagrad_dies(ans: Answer, lesson: Lesson) -> Figures:
     la, lr_ = step_lengths(ada), step_lengths(rms)
     shrink_ada = float(np.mean(la[-100:]) / np.mean(la[:50]))
     shrink_rms = float(np.mean(lr_[-100:]) / np.mean(lr_[:50]))
-    return {"holds": shrink_ada < 0.25 and shrink_rms > 0.5 and rms["loss"][-1] < ada["loss"][-1] / 5,
-            "figures": {"adagrad_shrink": shrink_ada, "rmsprop_shrink": shrink_rms,
-                        "adagrad_loss": ada["loss"][-1], "rmsprop_loss": rms["loss"][-1]}}
+    return {
+        "holds": shrink_ada < 0.25 and shrink_rms > 0.5 and rms["loss"][-1] < ada["loss"][-1] / 5,
+        "figures": {
+            "adagrad_shrink": shrink_ada,
+            "rmsprop_shrink": shrink_rms,
+            "adagrad_loss": ada["loss"][-1],
+            "rmsprop_loss": rms["loss"][-1],
+        },
+    }
 
 
 def decay_settles(ans: Answer, lesson: Lesson) -> Figures:
@@ -146,15 +178,25 @@ def decay_settles(ans: Answer, lesson: Lesson) -> Figures:
         x, y = np.asarray(r["x"]), np.asarray(r["y"])
         k = len(x) - len(x) // 5
         d.append(float(np.mean(np.hypot(x[k:] - mx, y[k:] - my))))
-    return {"holds": all(v < d[0] for v in d[1:]),
-            "figures": {"constant": d[0], "inverse_time": d[1], "exponential": d[2], "inverse_sqrt": d[3], "staircase": d[4],
-                        "best_factor": d[0] / min(d[1:])}}
+    return {
+        "holds": all(v < d[0] for v in d[1:]),
+        "figures": {
+            "constant": d[0],
+            "inverse_time": d[1],
+            "exponential": d[2],
+            "inverse_sqrt": d[3],
+            "staircase": d[4],
+            "best_factor": d[0] / min(d[1:]),
+        },
+    }
 
 
 def restarts_better(ans: Answer, lesson: Lesson) -> Figures:
     L = [r["loss"][-1] for r in ans["runs"]]
-    return {"holds": L[4] < min(L[0], L[1]) and L[2] < min(L[0], L[1]) and L[3] < min(L[0], L[1]),
-            "figures": {"constant_low": L[0], "constant_high": L[1], "warmup": L[2], "cyclic": L[3], "restarts": L[4]}}
+    return {
+        "holds": L[4] < min(L[0], L[1]) and L[2] < min(L[0], L[1]) and L[3] < min(L[0], L[1]),
+        "figures": {"constant_low": L[0], "constant_high": L[1], "warmup": L[2], "cyclic": L[3], "restarts": L[4]},
+    }
 
 
 def saddle_escape(ans: Answer, lesson: Lesson) -> Figures:
@@ -162,24 +204,44 @@ def saddle_escape(ans: Answer, lesson: Lesson) -> Figures:
     # a minimum (loss −0.25 at (±1, 0)) is reached when the loss drops below −0.24; the saddle's is 0
     esc = [next((t for t, v in enumerate(r["loss"]) if v < -0.24), None) for r in ans["runs"][1:]]
     dist = float(math.hypot(gd["x"][-1], gd["y"][-1]))
-    return {"holds": dist < 0.15 and all(e is not None for e in esc),
-            "figures": {"gd_distance": dist, "steps": lesson.request["steps"], "momentum_steps": esc[0],
-                        "rmsprop_steps": esc[1], "adam_steps": esc[2]}}
+    return {
+        "holds": dist < 0.15 and all(e is not None for e in esc),
+        "figures": {
+            "gd_distance": dist,
+            "steps": lesson.request["steps"],
+            "momentum_steps": esc[0],
+            "rmsprop_steps": esc[1],
+            "adam_steps": esc[2],
+        },
+    }
 
 
 def plateau_cross(ans: Answer, lesson: Lesson) -> Figures:
     steps = lesson.request["steps"]
     cross = [next((t for t, v in enumerate(r["loss"]) if v < 0.01), None) for r in ans["runs"]]
-    return {"holds": cross[0] is None and cross[1] is None and cross[2] is not None and cross[3] is not None,
-            "figures": {"steps": steps, "gd_loss": ans["runs"][0]["loss"][-1], "momentum_loss": ans["runs"][1]["loss"][-1],
-                        "rmsprop_steps": cross[2], "adam_steps": cross[3]}}
+    return {
+        "holds": cross[0] is None and cross[1] is None and cross[2] is not None and cross[3] is not None,
+        "figures": {
+            "steps": steps,
+            "gd_loss": ans["runs"][0]["loss"][-1],
+            "momentum_loss": ans["runs"][1]["loss"][-1],
+            "rmsprop_steps": cross[2],
+            "adam_steps": cross[3],
+        },
+    }
 
 
 def normalization(ans: Answer, lesson: Lesson, compare: Answer) -> Figures:
     raw, std = ans["runs"][0], compare["runs"][0]
-    return {"holds": std["status"] == "converged" and std["steps_taken"] * 10 < raw["steps_taken"],
-            "figures": {"raw_steps": raw["steps_taken"], "std_steps": std["steps_taken"],
-                        "raw_condition": RAW_CONDITION, "std_condition": STANDARDIZED_CONDITION}}
+    return {
+        "holds": std["status"] == "converged" and std["steps_taken"] * 10 < raw["steps_taken"],
+        "figures": {
+            "raw_steps": raw["steps_taken"],
+            "std_steps": std["steps_taken"],
+            "raw_condition": RAW_CONDITION,
+            "std_condition": STANDARDIZED_CONDITION,
+        },
+    }
 
 
 def linear_scaling(ans: Answer, lesson: Lesson) -> Figures:
@@ -189,8 +251,16 @@ def linear_scaling(ans: Answer, lesson: Lesson) -> Figures:
         i = epochs * math.ceil(1000 / r["batch_size"])
         at.append(r["loss"][i])
     close = abs(at[0] - at[1]) / at[0]
-    return {"holds": close < 0.05 and at[2] > 1.5 * max(at[0], at[1]),
-            "figures": {"epochs": epochs, "small": at[0], "scaled": at[1], "unscaled": at[2], "difference_pct": 100 * close}}
+    return {
+        "holds": close < 0.05 and at[2] > 1.5 * max(at[0], at[1]),
+        "figures": {
+            "epochs": epochs,
+            "small": at[0],
+            "scaled": at[1],
+            "unscaled": at[2],
+            "difference_pct": 100 * close,
+        },
+    }
 
 
 def best_lr_grows(ans: Answer, lesson: Lesson) -> Figures:
@@ -201,9 +271,18 @@ def best_lr_grows(ans: Answer, lesson: Lesson) -> Figures:
         best.append(ans["x_values"][int(np.argmin(vals))])
     sizes = [int(b) for b in ans["y_values"]]
     grows = all(b2 >= b1 for b1, b2 in zip(best, best[1:]))
-    return {"holds": grows and best[-1] >= 10 * best[0],
-            "figures": {"sizes": sizes, "best_lrs": best, "smallest_lr": best[0], "largest_lr": best[-1],
-                        "smallest_batch": sizes[0], "largest_batch": sizes[-1], "factor": best[-1] / best[0]}}
+    return {
+        "holds": grows and best[-1] >= 10 * best[0],
+        "figures": {
+            "sizes": sizes,
+            "best_lrs": best,
+            "smallest_lr": best[0],
+            "largest_lr": best[-1],
+            "smallest_batch": sizes[0],
+            "largest_batch": sizes[-1],
+            "factor": best[-1] / best[0],
+        },
+    }
 
 
 CLAIMS: dict[str, Callable[..., Figures]] = {
@@ -229,7 +308,7 @@ CLAIMS: dict[str, Callable[..., Figures]] = {
 
 def answer(request: dict[str, Any], kind: str = "trajectories") -> Answer:
     """The API's answer to a lesson's request, computed by the same code as the endpoint."""
-    from app.api.routes.lessons import ewa_answer, sweep_answer, trajectories_answer  # the routes import this module
+    from ..api.routes.lessons import ewa_answer, sweep_answer, trajectories_answer  # the routes import this module
 
     return {"sweep": sweep_answer, "ewa": ewa_answer}.get(kind, trajectories_answer)(request)
 
@@ -259,7 +338,7 @@ def _stored() -> dict[str, Any]:
         return {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def measure(lesson_id: str) -> Figures:
     """The lesson's claim: from the stored measurements (``data/claims.json``, written by
     ``python -m app.lessons.claims`` and checked against a fresh measurement by the tests) when

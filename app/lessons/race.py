@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from app.engine.runner import CONVERGED, DIVERGED, LockstepRuns, Problem, RunConfig
+from ..engine.runner import CONVERGED, DIVERGED, LockstepRuns, Problem, RunConfig
 
 LR_BOUNDS = (1e-6, 100.0)  # the catalogue's lr range
 
@@ -31,8 +31,10 @@ def _scores(problem: Problem, run: RunConfig, lrs: np.ndarray, objective: str) -
     if objective == "final_loss":
         scores = [v if v is not None else math.inf for v in loss]
     else:  # steps to tolerance: unconverged runs rank after every converged one, by final loss
-        scores = [float(t) if s == CONVERGED else problem.steps + 1 + (v if v is not None else math.inf)
-                  for t, s, v in zip(r.steps_taken.tolist(), r.status, loss, strict=True)]
+        scores = [
+            float(t) if s == CONVERGED else problem.steps + 1 + (v if v is not None else math.inf)
+            for t, s, v in zip(r.steps_taken.tolist(), r.status, loss, strict=True)
+        ]
     return scores, loss, r.steps_taken.tolist(), r.status.tolist()
 
 
@@ -54,7 +56,9 @@ def _evaluate(problem: Problem, run: RunConfig, lrs: np.ndarray, objective: str,
             med = np.nanmedian(np.where(np.isnan(losses), np.inf, losses), axis=0)
             out["final_loss"] = [None if not math.isfinite(v) else float(v) for v in med]
             lo, hi = np.nanmin(losses, axis=0), np.nanmax(losses, axis=0)
-            out["spread"] = [None if not (math.isfinite(a) and math.isfinite(b)) else [float(a), float(b)] for a, b in zip(lo, hi)]
+            out["spread"] = [
+                None if not (math.isfinite(a) and math.isfinite(b)) else [float(a), float(b)] for a, b in zip(lo, hi)
+            ]
     out["steps_taken"] = per_seed[0][2]
     out["status"] = per_seed[0][3]
     return out
@@ -64,8 +68,14 @@ def _edge(best: int, n: int) -> str | None:
     return "low" if best == 0 else "high" if best == n - 1 else None
 
 
-def tune(problem: Problem, run: RunConfig, lrs: np.ndarray, objective: str, seeds: list[int] | None = None,
-         extend: bool = False) -> dict[str, Any]:
+def tune(
+    problem: Problem,
+    run: RunConfig,
+    lrs: np.ndarray,
+    objective: str,
+    seeds: list[int] | None = None,
+    extend: bool = False,
+) -> dict[str, Any]:
     seeds = seeds or [problem.seed]
     ev = _evaluate(problem, run, lrs, objective, seeds)
     best = int(np.argmin(ev["score"]))

@@ -35,11 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from app.api.routes.lessons import trajectories_answer
-from app.api.schemas import TrajectoryRequest
-from app.api.service import build_problem
-from app.engine.runner import LockstepRuns
-from app.lessons.claims import steps_to_fraction
+from ..api.routes.lessons import trajectories_answer
+from ..api.schemas import TrajectoryRequest
+from ..api.service import build_problem
+from ..engine.runner import LockstepRuns
+from .claims import steps_to_fraction
 
 
 def _steps(req: dict[str, Any]) -> list[int | None]:
@@ -48,48 +48,99 @@ def _steps(req: dict[str, Any]) -> list[int | None]:
 
 def momentum() -> None:
     for beta in (0.5, 0.6, 0.8, 0.9):
-        best = min((s, lr) for lr in (0.3, 0.45, 0.6, 0.8, 1.0, 1.5, 2.0)
-                   for s in _steps({"surface": "elongated_bowl", "start": [-9, 3], "steps": 600,
-                                    "runs": [{"optimizer": "momentum", "params": {"lr": lr, "beta": beta}}]}) if s is not None)
+        best = min(
+            (s, lr)
+            for lr in (0.3, 0.45, 0.6, 0.8, 1.0, 1.5, 2.0)
+            for s in _steps(
+                {
+                    "surface": "elongated_bowl",
+                    "start": [-9, 3],
+                    "steps": 600,
+                    "runs": [{"optimizer": "momentum", "params": {"lr": lr, "beta": beta}}],
+                }
+            )
+            if s is not None
+        )
         print(f"momentum β={beta}: {best[0]} steps at α={best[1]}")
-    gd = min((s, lr) for lr in (0.2, 0.3, 0.4, 0.45, 0.48)
-             for s in _steps({"surface": "elongated_bowl", "start": [-9, 3], "steps": 600,
-                              "runs": [{"optimizer": "gd", "params": {"lr": lr}}]}) if s is not None)
+    gd = min(
+        (s, lr)
+        for lr in (0.2, 0.3, 0.4, 0.45, 0.48)
+        for s in _steps(
+            {
+                "surface": "elongated_bowl",
+                "start": [-9, 3],
+                "steps": 600,
+                "runs": [{"optimizer": "gd", "params": {"lr": lr}}],
+            }
+        )
+        if s is not None
+    )
     print(f"GD: {gd[0]} steps at α={gd[1]}")
 
 
 def nesterov() -> None:
     for lr in (0.05, 0.1, 0.15, 0.2):
-        c, n = _steps({"surface": "elongated_bowl", "start": [-9, 3], "steps": 600,
-                       "runs": [{"optimizer": "momentum", "params": {"lr": lr, "beta": 0.9, "variant": "classic"}},
-                                {"optimizer": "nesterov", "params": {"lr": lr, "beta": 0.9}}]})
+        c, n = _steps(
+            {
+                "surface": "elongated_bowl",
+                "start": [-9, 3],
+                "steps": 600,
+                "runs": [
+                    {"optimizer": "momentum", "params": {"lr": lr, "beta": 0.9, "variant": "classic"}},
+                    {"optimizer": "nesterov", "params": {"lr": lr, "beta": 0.9}},
+                ],
+            }
+        )
         print(f"α={lr}: classical {c}, Nesterov {n}")
 
 
 def restarts() -> None:
     for surface, start in (("rastrigin", [-2.7, 2.3]), ("ackley", [-3.2, 2.6])):
-        runs = [{"optimizer": "gd", "params": {"lr": 0.01}}, {"optimizer": "gd", "params": {"lr": 0.2}},
-                {"optimizer": "gd", "params": {"lr": 0.2}, "schedule": {"name": "cosine", "params": {"t_max": 350}, "warmup_steps": 50}},
-                {"optimizer": "gd", "params": {"lr": 0.01}, "schedule": {"name": "cyclic", "params": {"max_lr": 0.2, "step_size_up": 50}}},
-                {"optimizer": "gd", "params": {"lr": 0.2}, "schedule": {"name": "cosine_restarts", "params": {"t_0": 100}}}]
+        runs = [
+            {"optimizer": "gd", "params": {"lr": 0.01}},
+            {"optimizer": "gd", "params": {"lr": 0.2}},
+            {
+                "optimizer": "gd",
+                "params": {"lr": 0.2},
+                "schedule": {"name": "cosine", "params": {"t_max": 350}, "warmup_steps": 50},
+            },
+            {
+                "optimizer": "gd",
+                "params": {"lr": 0.01},
+                "schedule": {"name": "cyclic", "params": {"max_lr": 0.2, "step_size_up": 50}},
+            },
+            {"optimizer": "gd", "params": {"lr": 0.2}, "schedule": {"name": "cosine_restarts", "params": {"t_0": 100}}},
+        ]
         ans = trajectories_answer({"surface": surface, "start": start, "steps": 400, "runs": runs})
         print(surface, [round(r["loss"][-1], 4) for r in ans["runs"]])
 
 
 def batch_lr() -> None:
-    prob = build_problem(TrajectoryRequest.model_validate({"surface": "logistic_regression", "steps": 10, "runs": [{"optimizer": "gd"}]}))
+    prob = build_problem(
+        TrajectoryRequest.model_validate({"surface": "logistic_regression", "steps": 10, "runs": [{"optimizer": "gd"}]})
+    )
     lrs = np.geomspace(0.003, 10, 25)
     best = []
     for b in (1, 2, 4, 8, 16, 32, 64, 128, 256):
         steps = 5 * math.ceil(1000 / b)
-        rows = LockstepRuns(replace(prob, steps=steps), replace(prob.runs[0], batch_size=b), np.tile(prob.start, (lrs.size, 1)), {"lr": lrs})
+        rows = LockstepRuns(
+            replace(prob, steps=steps),
+            replace(prob.runs[0], batch_size=b),
+            np.tile(prob.start, (lrs.size, 1)),
+            {"lr": lrs},
+        )
         rows.advance(steps + 1)
         loss = np.where(rows.result.status == "diverged", np.inf, rows.result.loss)
         best.append((b, round(float(lrs[int(np.argmin(loss))]), 4)))
     print("best lr per batch size (5 epochs):", best)
 
 
-SCANS: dict[str, Callable[[], None]] = {"momentum": momentum, "nesterov": nesterov, "restarts": restarts, "batch_lr": batch_lr}
+SCANS: dict[str, Callable[[], None]] = {
+    "momentum": momentum,
+    "nesterov": nesterov,
+    "restarts": restarts,
+    "batch_lr": batch_lr,
+}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(SCANS):

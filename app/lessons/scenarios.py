@@ -13,9 +13,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from app.engine.datasets import DATASETS
-from app.i18n import text
-from app.registry import OPTIMIZERS
+from ..engine.datasets import DATASETS
+from ..i18n import text
+from ..registry import OPTIMIZERS
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,13 @@ class Label:
     suffix: str = ""
 
     def render(self, lesson_id: str, lang: str) -> str:
-        head = text(f"scenario.{lesson_id}.label.{self.key}", lang) if self.key else \
-            text(f"optimizer.{self.opt}.name", lang) if self.opt else ""
+        head = (
+            text(f"scenario.{lesson_id}.label.{self.key}", lang)
+            if self.key
+            else text(f"optimizer.{self.opt}.name", lang)
+            if self.opt
+            else ""
+        )
         return f"{head} {self.suffix}".strip()
 
 
@@ -94,6 +99,7 @@ class Lesson:
 
 # --- the same data, standardized: its exact quadratic loss as a formula ------------------------
 
+
 def _standardized_linear_regression() -> tuple[dict[str, Any], float, float]:
     """J(w', b') of ŷ = w'·x' + b' with x' = (x − μ)/σ on the linear_regression data: a round bowl.
 
@@ -108,8 +114,11 @@ def _standardized_linear_regression() -> tuple[dict[str, Any], float, float]:
     tr, det = h[0][0] + h[1][1], h[0][0] * h[1][1] - h[0][1] ** 2
     lam_max = tr / 2 + math.sqrt(tr * tr / 4 - det)
     lam_min = tr / 2 - math.sqrt(tr * tr / 4 - det)
-    surface = {"expression": expr, "x_range": [round(c - 12.0, 1), round(c + 12.0, 1)],
-               "y_range": [round(my - 26.0, 1), round(my + 6.0, 1)]}
+    surface = {
+        "expression": expr,
+        "x_range": [round(c - 12.0, 1), round(c + 12.0, 1)],
+        "y_range": [round(my - 26.0, 1), round(my + 6.0, 1)],
+    }
     return surface, lam_max / lam_min, 1.0
 
 
@@ -200,8 +209,11 @@ LESSONS: tuple[Lesson, ...] = (
                 _run("adam", Label("nobias", suffix="α = 0.3"), lr=0.3, bias_correction=False),
             ],
         },
-        ("m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²", "m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  θ ← θ − α·m̂/(√v̂ + ε)",
-         "t = 1, m/√v: α·(1−β₁)g/√((1−β₂)g²) = α·(1−β₁)/√(1−β₂) ≈ 3.16α"),
+        (
+            "m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²",
+            "m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  θ ← θ − α·m̂/(√v̂ + ε)",
+            "t = 1, m/√v: α·(1−β₁)g/√((1−β₂)g²) = α·(1−β₁)/√(1−β₂) ≈ 3.16α",
+        ),
     ),
     Lesson(
         "adagrad-dies",
@@ -227,12 +239,22 @@ LESSONS: tuple[Lesson, ...] = (
             "seed": 0,
             "runs": [
                 _run("gd", Label("constant"), lr=0.04, batch_size=16),
-                _run("gd", Label(suffix="1/(1 + 0.1·epoch)"), lr=0.04, batch_size=16,
-                     schedule=_epoch("inverse_time", decay_rate=0.1)),
-                _run("gd", Label(suffix="0.95^epoch"), lr=0.04, batch_size=16, schedule=_epoch("exponential", gamma=0.95)),
-                _run("gd", Label(suffix="1/√(epoch + 1)"), lr=0.04, batch_size=16, schedule=_epoch("inverse_sqrt", k=1.0)),
-                _run("gd", Label("staircase"), lr=0.04, batch_size=16,
-                     schedule=_epoch("step", step_size=10, gamma=0.5)),
+                _run(
+                    "gd",
+                    Label(suffix="1/(1 + 0.1·epoch)"),
+                    lr=0.04,
+                    batch_size=16,
+                    schedule=_epoch("inverse_time", decay_rate=0.1),
+                ),
+                _run(
+                    "gd", Label(suffix="0.95^epoch"), lr=0.04, batch_size=16, schedule=_epoch("exponential", gamma=0.95)
+                ),
+                _run(
+                    "gd", Label(suffix="1/√(epoch + 1)"), lr=0.04, batch_size=16, schedule=_epoch("inverse_sqrt", k=1.0)
+                ),
+                _run(
+                    "gd", Label("staircase"), lr=0.04, batch_size=16, schedule=_epoch("step", step_size=10, gamma=0.5)
+                ),
             ],
         },
         ("α/(1 + k·epoch)", "α·0.95^epoch", "α·k/√(epoch + 1)", "α·γ^⌊epoch/s⌋"),
@@ -250,12 +272,24 @@ LESSONS: tuple[Lesson, ...] = (
             "runs": [
                 _run("gd", Label("constant", suffix="α = 0.01"), lr=0.01),
                 _run("gd", Label("constant", suffix="α = 0.2"), lr=0.2),
-                _run("gd", Label("warmup", suffix="50 + cos"), lr=0.2,
-                     schedule={"name": "cosine", "params": {"t_max": 350}, "warmup_steps": 50}),
-                _run("gd", Label("cyclic", suffix="0.01–0.2"), lr=0.01,
-                     schedule={"name": "cyclic", "params": {"max_lr": 0.2, "step_size_up": 50, "mode": "triangular"}}),
-                _run("gd", Label("restarts", suffix="T₀ = 100"), lr=0.2,
-                     schedule={"name": "cosine_restarts", "params": {"t_0": 100, "t_mult": 1}}),
+                _run(
+                    "gd",
+                    Label("warmup", suffix="50 + cos"),
+                    lr=0.2,
+                    schedule={"name": "cosine", "params": {"t_max": 350}, "warmup_steps": 50},
+                ),
+                _run(
+                    "gd",
+                    Label("cyclic", suffix="0.01–0.2"),
+                    lr=0.01,
+                    schedule={"name": "cyclic", "params": {"max_lr": 0.2, "step_size_up": 50, "mode": "triangular"}},
+                ),
+                _run(
+                    "gd",
+                    Label("restarts", suffix="T₀ = 100"),
+                    lr=0.2,
+                    schedule={"name": "cosine_restarts", "params": {"t_0": 100, "t_mult": 1}},
+                ),
             ],
         },
         ("α·(t + 1)/W for t < W", "α + (max − α)·triangle(t)", "η_min + (α − η_min)(1 + cos(πT_cur/T_i))/2"),
@@ -351,5 +385,6 @@ BY_ID: dict[str, Lesson] = {lesson.id: lesson for lesson in LESSONS}
 
 def scenarios(lang: str = "en") -> list[dict[str, Any]]:
     return [lesson.render(lang) for lesson in LESSONS]
+
 
 assert all(run["optimizer"] in OPTIMIZERS for lesson in LESSONS for run in lesson.request.get("runs", []))

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from app.engine.runner import DIVERGED, LockstepRuns, Problem, RunConfig
+from ..engine.runner import DIVERGED, LockstepRuns, Problem, RunConfig
 
 MINIMUM_RADIUS = 1e-3  # a run "reached" a minimum when it ends this close to it
 
@@ -85,8 +85,15 @@ def epoch_steps(problem: Problem, batch_size: int, epochs: int | None) -> int:
     return epochs * math.ceil(problem.surface.model.data.m / batch_size)
 
 
-def sweep_job(problem: Problem, run: RunConfig, x_name: str, xs: list[float], y_name: str, ys: list[float],
-              epochs: int | None = None) -> LockstepJob:
+def sweep_job(
+    problem: Problem,
+    run: RunConfig,
+    x_name: str,
+    xs: list[float],
+    y_name: str,
+    ys: list[float],
+    epochs: int | None = None,
+) -> LockstepJob:
     """All cells [j][i] = (ys[j], xs[i]) as rows, grouped by batch size when it is swept.
 
     With ``epochs`` (dataset surfaces), every cell sees the same number of samples: a cell with
@@ -112,7 +119,9 @@ def sweep_job(problem: Problem, run: RunConfig, x_name: str, xs: list[float], y_
 def sweep_result(job: LockstepJob, xs: list[float], ys: list[float]) -> dict[str, Any]:
     r = job.collect()
     shape = (len(ys), len(xs))
-    loss = [None if s == DIVERGED or not math.isfinite(v) else float(v) for v, s in zip(r["loss"], r["status"], strict=True)]
+    loss = [
+        None if s == DIVERGED or not math.isfinite(v) else float(v) for v, s in zip(r["loss"], r["status"], strict=True)
+    ]
     return {
         "x_values": xs,
         "y_values": ys,
@@ -132,7 +141,9 @@ def basin_job(problem: Problem, run: RunConfig, n: int) -> tuple[LockstepJob, li
     return job, xs.tolist(), ys.tolist()
 
 
-def basin_result(job: LockstepJob, xs: list[float], ys: list[float], minima: list[tuple[float, float]]) -> dict[str, Any]:
+def basin_result(
+    job: LockstepJob, xs: list[float], ys: list[float], minima: list[tuple[float, float]]
+) -> dict[str, Any]:
     r = job.collect()
     shape = (len(ys), len(xs))
     which = np.full(job.total_rows, -1, dtype=np.int64)

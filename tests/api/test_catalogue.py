@@ -107,11 +107,14 @@ def test_catalogue_in_chinese_translates_texts_and_keeps_ids_and_numbers(client)
             assert cjk.search(z["description"]), (kind, z["id"])
             assert not cjk.search(e["description"] + e["name"])
             for pe, pz in zip(e.get("params", []), z.get("params", []), strict=True):
-                assert {k: v for k, v in pe.items() if k != "description"} == {k: v for k, v in pz.items() if k != "description"}
+                assert {k: v for k, v in pe.items() if k != "description"} == {
+                    k: v for k, v in pz.items() if k != "description"
+                }
                 assert cjk.search(pz["description"]) or pz["description"] == pe["description"]
             if kind == "surfaces":
-                assert {k: v for k, v in e.items() if k not in ("name", "description", "dataset")} == \
-                    {k: v for k, v in z.items() if k not in ("name", "description", "dataset")}
+                assert {k: v for k, v in e.items() if k not in ("name", "description", "dataset")} == {
+                    k: v for k, v in z.items() if k not in ("name", "description", "dataset")
+                }
 
 
 def test_catalogue_texts_are_written_once():
@@ -135,7 +138,11 @@ def test_catalogue_texts_are_written_once():
         for o in reg.values():
             assert f"{kind}.{o.id}.name" in texts and f"{kind}.{o.id}.description" in texts
             for p in o.params:
-                key = f"{kind}.{o.id}.param.{p.name}" if f"{kind}.{o.id}.param.{p.name}" in texts else f"{kind}.param.{p.name}"
+                key = (
+                    f"{kind}.{o.id}.param.{p.name}"
+                    if f"{kind}.{o.id}.param.{p.name}" in texts
+                    else f"{kind}.param.{p.name}"
+                )
                 assert key in texts and english[key] == p.description, key
 
 

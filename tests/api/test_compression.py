@@ -14,7 +14,11 @@ from fastapi.testclient import TestClient
 from app.main import GZIP_MIN_BYTES, app
 from tests.deploy.servers import free_port, start_app, stop, timed_events
 
-BIG = {"surface": "rosenbrock", "steps": 2000, "runs": [{"optimizer": o} for o in ("gd", "adam", "rmsprop", "momentum")]}
+BIG = {
+    "surface": "rosenbrock",
+    "steps": 2000,
+    "runs": [{"optimizer": o} for o in ("gd", "adam", "rmsprop", "momentum")],
+}
 
 
 def test_json_is_gzipped_when_accepted_and_plain_otherwise() -> None:
@@ -39,16 +43,24 @@ def server():
 
 @pytest.mark.serial  # timed: the first events long before the end
 def test_gzip_on_the_wire_and_streams_arrive_incrementally(server) -> None:
-    req = urllib.request.Request(f"{server}/api/v1/trajectories", data=json.dumps(BIG).encode(), method="POST",
-                                 headers={"content-type": "application/json", "accept-encoding": "gzip"})
+    req = urllib.request.Request(
+        f"{server}/api/v1/trajectories",
+        data=json.dumps(BIG).encode(),
+        method="POST",
+        headers={"content-type": "application/json", "accept-encoding": "gzip"},
+    )
     with urllib.request.urlopen(req, timeout=60) as resp:
         assert resp.headers["content-encoding"] == "gzip"
         body = json.loads(gzip.decompress(resp.read()))
     assert len(body["runs"]) == 4
     # a slow stream (mini-batches of one sample, Python path): events all along, none compressed
     long = {"surface": "logistic_regression", "steps": 6000, "runs": [{"optimizer": "adam", "batch_size": 1}] * 4}
-    req = urllib.request.Request(f"{server}/api/v1/trajectories/stream", data=json.dumps(long).encode(), method="POST",
-                                 headers={"content-type": "application/json", "accept-encoding": "gzip"})
+    req = urllib.request.Request(
+        f"{server}/api/v1/trajectories/stream",
+        data=json.dumps(long).encode(),
+        method="POST",
+        headers={"content-type": "application/json", "accept-encoding": "gzip"},
+    )
     t0 = time.perf_counter()
     resp = urllib.request.urlopen(req, timeout=120)
     assert resp.headers["content-type"].startswith("text/event-stream")

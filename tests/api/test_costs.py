@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -30,7 +29,9 @@ def test_a_formula_is_parsed_once_whatever_its_ranges(client, monkeypatch) -> No
     for i in range(30):
         body = {"surface": custom(text, (-3, 3 + i * 1e-6)), "steps": 3, "runs": [RUN]}
         assert client.post("/api/v1/trajectories", json=body).status_code == 200
-        assert client.post("/api/v1/grid", json={"surface": custom(text, (-3, 3 + i * 1e-6)), "n": 5}).status_code == 200
+        assert (
+            client.post("/api/v1/grid", json={"surface": custom(text, (-3, 3 + i * 1e-6)), "n": 5}).status_code == 200
+        )
     assert calls == [text]  # not once per request, nor once per range: the validators do not parse
 
 
@@ -96,11 +97,14 @@ def test_a_body_of_many_fields_is_refused_before_validation(client) -> None:
 # --- one checked contract: every field of the engine's dicts reaches the client ------------------
 
 
-@pytest.mark.parametrize("path,items,model", [
-    ("/api/v1/optimizers", OPTIMIZERS, OptimizerPublic),
-    ("/api/v1/schedules", SCHEDULES, SchedulePublic),
-    ("/api/v1/surfaces", SURFACES, SurfacePublic),
-])
+@pytest.mark.parametrize(
+    "path,items,model",
+    [
+        ("/api/v1/optimizers", OPTIMIZERS, OptimizerPublic),
+        ("/api/v1/schedules", SCHEDULES, SchedulePublic),
+        ("/api/v1/surfaces", SURFACES, SurfacePublic),
+    ],
+)
 def test_every_engine_field_survives_the_catalogue(client, path, items, model) -> None:
     served = {x["id"]: x for x in client.get(path).json()}
     for key, item in items.items():
@@ -117,8 +121,12 @@ def test_every_engine_field_survives_the_catalogue(client, path, items, model) -
 
 
 def test_every_answer_field_is_in_the_schema(client) -> None:
-    body = {"surface": "logistic_regression", "steps": 5, "include_state": True,
-            "runs": [{"optimizer": "adam", "batch_size": 10}]}
+    body = {
+        "surface": "logistic_regression",
+        "steps": 5,
+        "include_state": True,
+        "runs": [{"optimizer": "adam", "batch_size": 10}],
+    }
     run = client.post("/api/v1/trajectories", json=body).json()["runs"][0]
     assert set(run) <= set(RunPublic.model_fields), set(run) - set(RunPublic.model_fields)
     RunPublic.model_validate(run)
@@ -128,13 +136,24 @@ def test_every_answer_field_is_in_the_schema(client) -> None:
 
 
 def test_only_the_files_the_pages_use_are_served(client) -> None:
-    for path in ("/static/vendor/plotly.min.js", "/static/swagger/swagger-ui-bundle.js", "/static/swagger/swagger-ui.css",
-                 "/static/js/main.js", "/static/css/app.css"):
+    for path in (
+        "/static/vendor/plotly.min.js",
+        "/static/swagger/swagger-ui-bundle.js",
+        "/static/swagger/swagger-ui.css",
+        "/static/js/main.js",
+        "/static/css/app.css",
+    ):
         assert client.get(path).status_code == 200, path
-    stock = [f"/static/swagger/{p.name}" for p in SWAGGER_DIR.iterdir()
-             if p.is_file() and p.name not in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")]
-    stock += [f"/static/vendor/{p.relative_to(PLOTLY_DIR)}" for p in PLOTLY_DIR.rglob("*")
-              if p.is_file() and p.name != "plotly.min.js"]
+    stock = [
+        f"/static/swagger/{p.name}"
+        for p in SWAGGER_DIR.iterdir()
+        if p.is_file() and p.name not in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
+    ]
+    stock += [
+        f"/static/vendor/{p.relative_to(PLOTLY_DIR)}"
+        for p in PLOTLY_DIR.rglob("*")
+        if p.is_file() and p.name != "plotly.min.js"
+    ]
     assert "/static/swagger/index.html" in stock and "/static/swagger/oauth2-redirect.html" in stock
     assert any(p.endswith(".map") for p in stock)
     for path in stock:

@@ -12,37 +12,65 @@ def post(client, body, path="/api/v1/trajectories"):
 CASES = [
     ({"surface": "rosenbrok", "runs": [OK_RUN]}, ["surface"], ["rosenbrock", "himmelblau"]),
     ({"surface": "rosenbrock", "runs": [{"optimizer": "adamm"}]}, ["runs", 0, "optimizer"], ["'adam'", "'gd'"]),
-    ({"surface": "rosenbrock", "runs": [{"optimizer": "adam", "schedule": {"name": "cosin"}}]},
-     ["runs", 0, "schedule", "name"], ["'cosine'"]),
+    (
+        {"surface": "rosenbrock", "runs": [{"optimizer": "adam", "schedule": {"name": "cosin"}}]},
+        ["runs", 0, "schedule", "name"],
+        ["'cosine'"],
+    ),
     ({"surface": "rosenbrock", "runs": [{"optimizer": "adam", "params": {"lrr": 0.1}}]}, ["runs", 0], ["'lrr'", "lr"]),
     ({"surface": "rosenbrock", "runs": [OK_RUN], "stepz": 3}, ["stepz"], ["Extra inputs"]),
     ({"surface": "rosenbrock", "runs": [{"optimizer": "adam", "lable": "x"}]}, ["runs", 0, "lable"], ["Extra"]),
     ({"surface": "rosenbrock", "runs": [{"optimizer": "adam", "params": {"lr": -1}}]}, ["runs", 0], ["'lr'", ">="]),
     ({"surface": "rosenbrock", "runs": [{"optimizer": "adam", "params": {"beta1": 1.0}}]}, ["runs", 0], ["beta1", "<"]),
-    ({"surface": "rosenbrock", "runs": [{"optimizer": "adam", "params": {"amsgrad": "yes"}}]}, ["runs", 0], ["amsgrad"]),
+    (
+        {"surface": "rosenbrock", "runs": [{"optimizer": "adam", "params": {"amsgrad": "yes"}}]},
+        ["runs", 0],
+        ["amsgrad"],
+    ),
     ({"surface": "rosenbrock", "runs": [{"optimizer": "momentum", "params": {"variant": "x"}}]}, ["runs", 0], ["ewa"]),
-    ({"surface": "rosenbrock", "runs": [{"optimizer": "adam", "schedule": {"name": "step", "params": {"step_size": 0}}}]},
-     ["runs", 0, "schedule"], ["step_size"]),
+    (
+        {
+            "surface": "rosenbrock",
+            "runs": [{"optimizer": "adam", "schedule": {"name": "step", "params": {"step_size": 0}}}],
+        },
+        ["runs", 0, "schedule"],
+        ["step_size"],
+    ),
     ({"surface": "rosenbrock", "steps": 20001, "runs": [OK_RUN]}, ["steps"], ["20000"]),
     ({"surface": "rosenbrock", "steps": 0, "runs": [OK_RUN]}, ["steps"], ["1"]),
     ({"surface": "rosenbrock", "runs": [OK_RUN] * 17}, ["runs"], ["16"]),
     ({"surface": "rosenbrock", "runs": []}, ["runs"], ["at least 1"]),
     ({"surface": "rosenbrock", "start": [1, "a"], "runs": [OK_RUN]}, ["start", 1], ["number"]),
     ({"surface": "rosenbrock", "start": [1e5, 0], "runs": [OK_RUN]}, ["start"], ["outside"]),
-    ({"surface": {"expression": "log(x)", "x_range": [-1, 1]}, "start": [-0.5, 0], "runs": [OK_RUN]}, ["start"],
-     ["cannot start"]),
+    (
+        {"surface": {"expression": "log(x)", "x_range": [-1, 1]}, "start": [-0.5, 0], "runs": [OK_RUN]},
+        ["start"],
+        ["cannot start"],
+    ),
     ({"surface": {"expression": "x^2 + q"}, "runs": [OK_RUN]}, ["surface", "custom", "expression"], ["'q'", "column"]),
     ({"surface": {"expression": "x" * 301}, "runs": [OK_RUN]}, ["surface", "custom", "expression"], ["300"]),
     ({"surface": {"expression": "x", "x_range": [1, -1]}, "runs": [OK_RUN]}, ["surface", "custom", "x_range"], ["low"]),
     ({"surface": 5, "runs": [OK_RUN]}, ["surface"], ["built-in surface id"]),
-    ({"surface": "rosenbrock", "runs": [{"optimizer": "adam", "batch_size": 8}]}, ["runs", 0, "batch_size"],
-     ["dataset"]),
-    ({"surface": "linear_regression", "runs": [{"optimizer": "adam", "batch_size": 5000}]}, ["runs", 0, "batch_size"],
-     ["1000"]),
-    ({"surface": "linear_regression", "runs": [{"optimizer": "adam", "noise_std": 1.0}]}, ["runs", 0, "noise_std"],
-     ["batch_size"]),
-    ({"surface": "rosenbrock", "runs": [{"optimizer": "adam", "schedule": {"name": "step", "per": "epoch"}}]},
-     ["runs", 0, "schedule", "per"], ["dataset"]),
+    (
+        {"surface": "rosenbrock", "runs": [{"optimizer": "adam", "batch_size": 8}]},
+        ["runs", 0, "batch_size"],
+        ["dataset"],
+    ),
+    (
+        {"surface": "linear_regression", "runs": [{"optimizer": "adam", "batch_size": 5000}]},
+        ["runs", 0, "batch_size"],
+        ["1000"],
+    ),
+    (
+        {"surface": "linear_regression", "runs": [{"optimizer": "adam", "noise_std": 1.0}]},
+        ["runs", 0, "noise_std"],
+        ["batch_size"],
+    ),
+    (
+        {"surface": "rosenbrock", "runs": [{"optimizer": "adam", "schedule": {"name": "step", "per": "epoch"}}]},
+        ["runs", 0, "schedule", "per"],
+        ["dataset"],
+    ),
     ({"surface": "rosenbrock", "tolerance": -1, "runs": [OK_RUN]}, ["tolerance"], ["0"]),
     ({"surface": "rosenbrock", "seed": -1, "runs": [OK_RUN]}, ["seed"], ["0"]),
 ]
@@ -68,8 +96,19 @@ def test_non_finite_tokens_refused(client, token) -> None:
     assert r.status_code == 422 and "NaN" in r.text
 
 
-@pytest.mark.parametrize("raw", [b"{", b"[]", b"null", b'"x"', b"", b"\xff\xfe", b"{" * 5000 + b"}" * 5000,
-                                 b'{"surface": "rosenbrock", "runs": [{"optimizer": "adam", "params": 1e999}]}'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{",
+        b"[]",
+        b"null",
+        b'"x"',
+        b"",
+        b"\xff\xfe",
+        b"{" * 5000 + b"}" * 5000,
+        b'{"surface": "rosenbrock", "runs": [{"optimizer": "adam", "params": 1e999}]}',
+    ],
+)
 def test_broken_bodies_are_4xx(client, raw) -> None:
     r = client.post("/api/v1/trajectories", content=raw, headers={"content-type": "application/json"})
     assert 400 <= r.status_code < 500
@@ -99,8 +138,14 @@ def test_closure_optimizers_refuse_a_schedule_that_reads_the_loss(client) -> Non
     """L-BFGS and Newton evaluate the loss several times per update: ReduceLROnPlateau is refused by
     name, not run as a constant rate."""
     for opt in ("lbfgs", "newton"):
-        r = client.post("/api/v1/trajectories", json={"surface": "rosenbrock", "steps": 20, "runs": [
-            {"optimizer": opt, "schedule": {"name": "reduce_on_plateau", "params": {"patience": 2}}}]})
+        r = client.post(
+            "/api/v1/trajectories",
+            json={
+                "surface": "rosenbrock",
+                "steps": 20,
+                "runs": [{"optimizer": opt, "schedule": {"name": "reduce_on_plateau", "params": {"patience": 2}}}],
+            },
+        )
         assert r.status_code == 422, r.text
         d = r.json()["detail"][0]
         assert d["loc"][-2:] == ["schedule", "name"] and "reduce_on_plateau" in d["msg"]

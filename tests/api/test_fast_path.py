@@ -10,14 +10,34 @@ from fastapi.testclient import TestClient
 from app.api import fast
 from app.main import app
 
-SMALL = {"surface": "rosenbrock", "steps": 200,
-         "runs": [{"optimizer": o, "params": {"lr": 0.001}} for o in ("gd", "momentum", "rmsprop", "adam")]}
+SMALL = {
+    "surface": "rosenbrock",
+    "steps": 200,
+    "runs": [{"optimizer": o, "params": {"lr": 0.001}} for o in ("gd", "momentum", "rmsprop", "adam")],
+}
 TAKEN = [
     SMALL,
-    {"surface": "beale", "steps": 50, "seed": 3, "include_state": True,
-     "runs": [{"optimizer": "adam", "noise_std": 0.5, "clip_norm": 1.0,
-               "schedule": {"name": "step", "params": {"step_size": 10, "gamma": 0.5}}}]},
-    {"surface": "round_bowl", "steps": 5, "start": [1, 1], "tolerance": 0.5, "runs": [{"optimizer": "gd", "label": "mine"}]},
+    {
+        "surface": "beale",
+        "steps": 50,
+        "seed": 3,
+        "include_state": True,
+        "runs": [
+            {
+                "optimizer": "adam",
+                "noise_std": 0.5,
+                "clip_norm": 1.0,
+                "schedule": {"name": "step", "params": {"step_size": 10, "gamma": 0.5}},
+            }
+        ],
+    },
+    {
+        "surface": "round_bowl",
+        "steps": 5,
+        "start": [1, 1],
+        "tolerance": 0.5,
+        "runs": [{"optimizer": "gd", "label": "mine"}],
+    },
 ]
 LEFT = [  # answered by the app itself, through the lean path's hands
     {"surface": "rosenbrock", "runs": [{"optimizer": "adam", "lrr": 0.1}]},  # unknown field
@@ -82,13 +102,16 @@ def test_what_the_lean_path_leaves_is_the_apps_answer(body, monkeypatch, taken) 
     assert on == off
 
 
-@pytest.mark.parametrize("raw,ctype", [
-    (b'{"surface": "rosenbrock", "runs": [{"optimizer": "gd"}]', "application/json"),  # truncated JSON
-    (b'{"surface": "rosenbrock", "start": [NaN, 0], "runs": [{"optimizer": "gd"}]}', "application/json"),
-    (b"", "application/json"),
-    (b'{"surface": "rosenbrock", "runs": [{"optimizer": "gd"}]}', "text/plain"),  # not parsed as JSON
-    (b'{"' + b'": 1, "'.join(b"k%d" % i for i in range(1200)) + b'": 1}', "application/json"),  # too many fields
-])
+@pytest.mark.parametrize(
+    "raw,ctype",
+    [
+        (b'{"surface": "rosenbrock", "runs": [{"optimizer": "gd"}]', "application/json"),  # truncated JSON
+        (b'{"surface": "rosenbrock", "start": [NaN, 0], "runs": [{"optimizer": "gd"}]}', "application/json"),
+        (b"", "application/json"),
+        (b'{"surface": "rosenbrock", "runs": [{"optimizer": "gd"}]}', "text/plain"),  # not parsed as JSON
+        (b'{"' + b'": 1, "'.join(b"k%d" % i for i in range(1200)) + b'": 1}', "application/json"),  # too many fields
+    ],
+)
 def test_bodies_that_do_not_parse_get_the_apps_errors(raw, ctype, monkeypatch) -> None:
     on, off = answers(raw, {"content-type": ctype}, monkeypatch)
     assert on == off and on[0] in (400, 422)
@@ -121,7 +144,10 @@ def test_a_body_seen_before_is_answered_from_memory_with_the_same_bytes(encoding
     assert taken == [True]  # computed once
     for r in again:
         assert (r.status_code, r.headers.multi_items(), r.content) == (
-            first.status_code, first.headers.multi_items(), first.content)
+            first.status_code,
+            first.headers.multi_items(),
+            first.content,
+        )
     monkeypatch.setattr(fast, "ENABLED", False)  # the app's own answer: the same
     off = client.post("/api/v1/trajectories", content=body, headers=headers)
     assert (off.headers.multi_items(), off.content) == (first.headers.multi_items(), first.content)

@@ -54,15 +54,27 @@ def test_ewa_by_hand(client):
     assert avg["corrected"] == pytest.approx([v1 / 0.1, v2 / 0.19, v3 / 0.271])
     assert avg["window"] == pytest.approx(10.0)
     default = client.post("/api/v1/ewa", json={}).json()
-    assert len(default["series"]) == len(default["dates"]) == 730 and [a["beta"] for a in default["averages"]] == [0.5, 0.9, 0.98]
+    assert len(default["series"]) == len(default["dates"]) == 730 and [a["beta"] for a in default["averages"]] == [
+        0.5,
+        0.9,
+        0.98,
+    ]
     assert default["averages"][2]["values"][0] < default["series"][0] / 10  # uncorrected starts far too low
     assert client.post("/api/v1/ewa", json={"betas": [1.0]}).status_code == 422
     assert client.post("/api/v1/ewa", json={"series": []}).status_code == 422
 
 
-SWEEP = {"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": 400, "tolerance": 1e-5, "seed": 0, "optimizer": "adam",
-         "params": {"beta2": 0.999}, "x_param": {"name": "lr", "min": 1e-3, "max": 1.0, "n": 12, "scale": "log"},
-         "y_param": {"name": "beta1", "values": [0.0, 0.5, 0.9]}}
+SWEEP = {
+    "surface": "rosenbrock",
+    "start": [-1.5, 2.0],
+    "steps": 400,
+    "tolerance": 1e-5,
+    "seed": 0,
+    "optimizer": "adam",
+    "params": {"beta2": 0.999},
+    "x_param": {"name": "lr", "min": 1e-3, "max": 1.0, "n": 12, "scale": "log"},
+    "y_param": {"name": "beta1", "values": [0.0, 0.5, 0.9]},
+}
 
 
 def single(client, body, **params):
@@ -89,8 +101,15 @@ def test_sweep_cells_equal_single_runs(client):
 
 
 def test_batch_size_sweep_equals_single_runs(client):
-    body = {"surface": "linear_regression", "steps": 120, "seed": 3, "optimizer": "gd", "params": {},
-            "x_param": {"name": "lr", "values": [0.001, 0.01, 0.05]}, "y_param": {"name": "batch_size", "values": [1, 16, 1000]}}
+    body = {
+        "surface": "linear_regression",
+        "steps": 120,
+        "seed": 3,
+        "optimizer": "gd",
+        "params": {},
+        "x_param": {"name": "lr", "values": [0.001, 0.01, 0.05]},
+        "y_param": {"name": "batch_size", "values": [1, 16, 1000]},
+    }
     r = client.post("/api/v1/sweeps", json=body).json()
     for j, b in enumerate([1, 16, 1000]):
         for i, lr in enumerate([0.001, 0.01, 0.05]):
@@ -111,23 +130,36 @@ def test_sweep_stream_reports_progress_then_result(client):
     assert events[-1][1] == client.post("/api/v1/sweeps", json=SWEEP).json()
 
 
-@pytest.mark.parametrize("bad", [
-    {"x_param": {"name": "amsgrad", "values": [0, 1]}},
-    {"x_param": {"name": "nope", "values": [1]}},
-    {"x_param": {"name": "lr", "min": 1e-3}},
-    {"x_param": {"name": "lr", "values": [-1.0]}},
-    {"x_param": {"name": "batch_size", "values": [4]}},
-    {"y_param": {"name": "lr", "values": [0.1]}},
-    {"x_param": {"name": "lr", "min": 1e-4, "max": 1, "n": 200}, "y_param": {"name": "beta1", "min": 0, "max": 0.9, "n": 200},
-     "steps": 20000},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"x_param": {"name": "amsgrad", "values": [0, 1]}},
+        {"x_param": {"name": "nope", "values": [1]}},
+        {"x_param": {"name": "lr", "min": 1e-3}},
+        {"x_param": {"name": "lr", "values": [-1.0]}},
+        {"x_param": {"name": "batch_size", "values": [4]}},
+        {"y_param": {"name": "lr", "values": [0.1]}},
+        {
+            "x_param": {"name": "lr", "min": 1e-4, "max": 1, "n": 200},
+            "y_param": {"name": "beta1", "min": 0, "max": 0.9, "n": 200},
+            "steps": 20000,
+        },
+    ],
+)
 def test_sweep_errors(client, bad):
     r = client.post("/api/v1/sweeps", json={**SWEEP, **bad})
     assert r.status_code == 422
 
 
 def test_basins(client):
-    body = {"surface": "himmelblau", "optimizer": "gd", "params": {"lr": 0.01}, "steps": 2000, "tolerance": 1e-6, "n": 21}
+    body = {
+        "surface": "himmelblau",
+        "optimizer": "gd",
+        "params": {"lr": 0.01},
+        "steps": 2000,
+        "tolerance": 1e-6,
+        "n": 21,
+    }
     r = client.post("/api/v1/basins", json=body).json()
     assert len(r["x"]) == 21 and len(r["minimum"]) == 21 and len(r["minima"]) == 4
     found = {v for row in r["minimum"] for v in row}
@@ -135,15 +167,28 @@ def test_basins(client):
     # a start next to minimum 0 (3, 2) ends there; the cell equals the single run
     i, j = int(np.argmin(np.abs(np.array(r["x"]) - 3))), int(np.argmin(np.abs(np.array(r["y"]) - 2)))
     assert r["minimum"][j][i] == 0
-    one = client.post("/api/v1/trajectories", json={"surface": "himmelblau", "start": [r["x"][i], r["y"][j]],
-                                                    "steps": 2000, "tolerance": 1e-6,
-                                                    "runs": [{"optimizer": "gd", "params": {"lr": 0.01}}]}).json()["runs"][0]
+    one = client.post(
+        "/api/v1/trajectories",
+        json={
+            "surface": "himmelblau",
+            "start": [r["x"][i], r["y"][j]],
+            "steps": 2000,
+            "tolerance": 1e-6,
+            "runs": [{"optimizer": "gd", "params": {"lr": 0.01}}],
+        },
+    ).json()["runs"][0]
     assert one["steps_taken"] == r["steps_taken"][j][i]
 
 
 def test_schedule_preview(client):
-    r = client.post("/api/v1/schedules/preview", json={"schedule": {"name": "step", "params": {"step_size": 2, "gamma": 0.5},
-                                                                    "warmup_steps": 2}, "lr": 1.0, "steps": 6}).json()
+    r = client.post(
+        "/api/v1/schedules/preview",
+        json={
+            "schedule": {"name": "step", "params": {"step_size": 2, "gamma": 0.5}, "warmup_steps": 2},
+            "lr": 1.0,
+            "steps": 6,
+        },
+    ).json()
     assert r["lr"] == [0.5, 1.0, 1.0, 1.0, 0.5, 0.5]
 
 
@@ -154,8 +199,15 @@ def test_fair_race_tunes_then_races(client):
     for c in r["curves"]:
         finite = [(v, lr) for v, lr in zip(c["final_loss"], c["lrs"]) if v is not None]
         assert min(finite)[1] == pytest.approx(c["best_lr"])
-        one = client.post("/api/v1/trajectories", json={"surface": "rosenbrock", "steps": 300, "tolerance": 1e-6,
-                                                        "runs": [{"optimizer": c["optimizer"], "params": {"lr": c["best_lr"]}}]}).json()
+        one = client.post(
+            "/api/v1/trajectories",
+            json={
+                "surface": "rosenbrock",
+                "steps": 300,
+                "tolerance": 1e-6,
+                "runs": [{"optimizer": c["optimizer"], "params": {"lr": c["best_lr"]}}],
+            },
+        ).json()
         assert one["runs"][0]["loss"][-1] == pytest.approx(min(finite)[0], rel=1e-9)
     raced = client.post("/api/v1/trajectories", json=r["request"])
     assert raced.status_code == 200 and len(raced.json()["runs"]) == 2
@@ -176,8 +228,15 @@ def test_race_tunes_with_the_requests_tolerance_and_passes_it_on(client):
 
 
 def test_race_flags_and_extends_the_edge_of_the_grid(client):
-    body = {"surface": "elongated_bowl", "optimizers": ["gd", "adam"], "steps": 100, "n": 6, "lr_min": 1e-4, "lr_max": 1e-2,
-            "tolerance": 0}
+    body = {
+        "surface": "elongated_bowl",
+        "optimizers": ["gd", "adam"],
+        "steps": 100,
+        "n": 6,
+        "lr_min": 1e-4,
+        "lr_max": 1e-2,
+        "tolerance": 0,
+    }
     flagged = client.post("/api/v1/race", json={**body, "extend": False}).json()
     assert [c["at_edge"] for c in flagged["curves"]] == ["high", "high"]
     assert {e["optimizer"] for e in flagged["at_edge"]} == {"gd", "adam"}
@@ -186,12 +245,23 @@ def test_race_flags_and_extends_the_edge_of_the_grid(client):
         assert c["extended"] == "high" and len(c["lrs"]) == 9 and c["lrs"][-1] > 1e-2
         assert c["best_lr"] > 1e-2
     inside = client.post("/api/v1/race", json={**body, "optimizers": ["gd"], "lr_max": 1.0, "n": 15}).json()
-    assert inside["curves"][0]["at_edge"] is None and inside["curves"][0]["extended"] is None and inside["at_edge"] == []
+    assert (
+        inside["curves"][0]["at_edge"] is None and inside["curves"][0]["extended"] is None and inside["at_edge"] == []
+    )
 
 
 def test_race_on_noisy_runs_uses_several_seeds(client):
-    body = {"surface": "linear_regression", "optimizers": ["gd"], "steps": 150, "n": 5, "lr_min": 1e-3, "lr_max": 0.05,
-            "batch_size": 16, "seeds": 3, "tolerance": 0}
+    body = {
+        "surface": "linear_regression",
+        "optimizers": ["gd"],
+        "steps": 150,
+        "n": 5,
+        "lr_min": 1e-3,
+        "lr_max": 0.05,
+        "batch_size": 16,
+        "seeds": 3,
+        "tolerance": 0,
+    }
     r = client.post("/api/v1/race", json=body).json()
     c = r["curves"][0]
     assert r["noisy"] is True and r["seeds"] == [0, 1, 2] and len(c["spread"]) == len(c["lrs"])
@@ -203,8 +273,15 @@ def test_race_on_noisy_runs_uses_several_seeds(client):
 
 
 def test_sweep_by_epochs_gives_every_batch_size_the_same_samples(client):
-    body = {"surface": "logistic_regression", "epochs": 2, "seed": 0, "optimizer": "gd", "params": {},
-            "x_param": {"name": "lr", "values": [0.05, 0.5]}, "y_param": {"name": "batch_size", "values": [10, 100]}}
+    body = {
+        "surface": "logistic_regression",
+        "epochs": 2,
+        "seed": 0,
+        "optimizer": "gd",
+        "params": {},
+        "x_param": {"name": "lr", "values": [0.05, 0.5]},
+        "y_param": {"name": "batch_size", "values": [10, 100]},
+    }
     r = client.post("/api/v1/sweeps", json=body).json()
     assert r["steps_by_batch_size"] == {"10": 200, "100": 20} and r["epochs"] == 2
     assert r["steps_taken"] == [[200, 200], [20, 20]]
@@ -215,8 +292,16 @@ def test_sweep_by_epochs_gives_every_batch_size_the_same_samples(client):
 
 
 def test_race_tunes_with_fixed_hyperparameters(client):
-    body = {"surface": "elongated_bowl", "optimizers": ["momentum"], "steps": 100, "n": 8, "lr_min": 0.05, "lr_max": 3.0,
-            "tolerance": 0, "params": {"momentum": {"beta": 0.5, "lr": 123}}}
+    body = {
+        "surface": "elongated_bowl",
+        "optimizers": ["momentum"],
+        "steps": 100,
+        "n": 8,
+        "lr_min": 0.05,
+        "lr_max": 3.0,
+        "tolerance": 0,
+        "params": {"momentum": {"beta": 0.5, "lr": 123}},
+    }
     r = client.post("/api/v1/race", json=body).json()
     run = r["request"]["runs"][0]
     assert run["params"]["beta"] == 0.5 and run["params"]["lr"] == r["curves"][0]["best_lr"]

@@ -12,8 +12,12 @@ BODY = {
     "tolerance": 1e-8,
     "seed": 0,
     "runs": [
-        {"optimizer": "adam", "params": {"lr": 0.05, "beta1": 0.9}, "label": "Adam",
-         "schedule": {"name": "cosine", "params": {"t_max": 500}, "warmup_steps": 0}},
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.05, "beta1": 0.9},
+            "label": "Adam",
+            "schedule": {"name": "cosine", "params": {"t_max": 500}, "warmup_steps": 0},
+        },
         {"optimizer": "momentum", "params": {"lr": 0.001, "variant": "classic"}},
         {"optimizer": "gd", "params": {"lr": 0.05}},
     ],
@@ -27,8 +31,14 @@ def test_contract_example(client) -> None:
     assert body["surface"]["id"] == "rosenbrock"
     adam, mom, gd = body["runs"]
     assert adam["label"] == "Adam" and adam["optimizer"] == "adam"
-    assert adam["params"] == {"lr": 0.05, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bias_correction": True,
-                              "amsgrad": False}
+    assert adam["params"] == {
+        "lr": 0.05,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "eps": 1e-8,
+        "bias_correction": True,
+        "amsgrad": False,
+    }
     assert adam["schedule"]["name"] == "cosine" and adam["schedule"]["params"] == {"t_max": 500, "eta_min": 0.0}
     assert mom["label"] == "Momentum" and mom["schedule"]["name"] == "constant"
     for run in body["runs"]:
@@ -49,28 +59,44 @@ def test_default_start_and_defaults(client) -> None:
 
 
 def test_same_request_same_bytes(client) -> None:
-    body = {"surface": "linear_regression", "steps": 300, "seed": 7,
-            "runs": [{"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 16},
-                     {"optimizer": "gd", "params": {"lr": 0.001}, "batch_size": 1}]}
+    body = {
+        "surface": "linear_regression",
+        "steps": 300,
+        "seed": 7,
+        "runs": [
+            {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 16},
+            {"optimizer": "gd", "params": {"lr": 0.001}, "batch_size": 1},
+        ],
+    }
     a = client.post("/api/v1/trajectories", json=body).content
     b = client.post("/api/v1/trajectories", json=body).content
     assert a == b
     noisy = {"surface": "elongated_bowl", "seed": 3, "runs": [{"optimizer": "rmsprop", "noise_std": 1.0}]}
-    assert client.post("/api/v1/trajectories", json=noisy).content == client.post(
-        "/api/v1/trajectories", json=noisy).content
+    assert (
+        client.post("/api/v1/trajectories", json=noisy).content
+        == client.post("/api/v1/trajectories", json=noisy).content
+    )
     other = client.post("/api/v1/trajectories", json={**body, "seed": 8}).content
     assert other != a
 
 
 def test_dataset_runs_have_batch_loss(client) -> None:
-    body = {"surface": "logistic_regression", "steps": 50, "runs": [{"optimizer": "gd", "params": {"lr": 0.1}, "batch_size": 32}]}
+    body = {
+        "surface": "logistic_regression",
+        "steps": 50,
+        "runs": [{"optimizer": "gd", "params": {"lr": 0.1}, "batch_size": 32}],
+    }
     run = client.post("/api/v1/trajectories", json=body).json()["runs"][0]
     assert run["batch_size"] == 32 and len(run["batch_loss"]) == 50
 
 
 def test_custom_surface(client) -> None:
-    body = {"surface": {"expression": "x^2 + 10*y^2", "x_range": [-3, 3], "y_range": [-3, 3]},
-            "start": [2, 1], "steps": 100, "runs": [{"optimizer": "gd", "params": {"lr": 0.05}}]}
+    body = {
+        "surface": {"expression": "x^2 + 10*y^2", "x_range": [-3, 3], "y_range": [-3, 3]},
+        "start": [2, 1],
+        "steps": 100,
+        "runs": [{"optimizer": "gd", "params": {"lr": 0.05}}],
+    }
     r = client.post("/api/v1/trajectories", json=body)
     assert r.status_code == 200
     out = r.json()
@@ -80,8 +106,12 @@ def test_custom_surface(client) -> None:
 
 
 def test_include_state(client) -> None:
-    body = {"surface": "rosenbrock", "steps": 20, "include_state": True,
-            "runs": [{"optimizer": "adam"}, {"optimizer": "gd", "params": {"lr": 0.001}}, {"optimizer": "rmsprop"}]}
+    body = {
+        "surface": "rosenbrock",
+        "steps": 20,
+        "include_state": True,
+        "runs": [{"optimizer": "adam"}, {"optimizer": "gd", "params": {"lr": 0.001}}, {"optimizer": "rmsprop"}],
+    }
     adam, gd, rms = client.post("/api/v1/trajectories", json=body).json()["runs"]
     assert len(adam["state"]["gx"]) == 20 and len(adam["state"]["mx"]) == 20 and len(adam["state"]["eff_lr_x"]) == 20
     # the step is the effective rate times the first moment
@@ -95,8 +125,13 @@ def test_include_state(client) -> None:
 
 
 def test_stream_joins_to_the_json_answer(client) -> None:
-    body = {**BODY, "steps": 3000, "tolerance": 0, "runs": BODY["runs"] + [
-        {"optimizer": "adadelta"}, {"optimizer": "adam", "params": {"lr": 0.01}, "noise_std": 0.3}]}
+    body = {
+        **BODY,
+        "steps": 3000,
+        "tolerance": 0,
+        "runs": BODY["runs"]
+        + [{"optimizer": "adadelta"}, {"optimizer": "adam", "params": {"lr": 0.01}, "noise_std": 0.3}],
+    }
     whole = client.post("/api/v1/trajectories", json=body).json()
     r = client.post("/api/v1/trajectories/stream", json=body)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
@@ -121,8 +156,9 @@ def test_stream_joins_to_the_json_answer(client) -> None:
 def test_stream_validation_error_is_a_plain_422(client) -> None:
     r = client.post("/api/v1/trajectories/stream", json={"surface": "rosenbrock", "runs": [{"optimizer": "nope"}]})
     assert r.status_code == 422 and "adam" in r.text
-    r = client.post("/api/v1/trajectories/stream",
-                    json={"surface": "rosenbrock", "runs": [{"optimizer": "adam", "batch_size": 3}]})
+    r = client.post(
+        "/api/v1/trajectories/stream", json={"surface": "rosenbrock", "runs": [{"optimizer": "adam", "batch_size": 3}]}
+    )
     assert r.status_code == 422 and "batch_size" in r.text
 
 
@@ -148,8 +184,7 @@ def test_grid_dataset_surface(client) -> None:
 
 
 def test_limits_accepted(client) -> None:
-    body = {"surface": "rosenbrock", "steps": 20000,
-            "runs": [{"optimizer": "adam", "params": {"lr": 0.001}}] * 16}
+    body = {"surface": "rosenbrock", "steps": 20000, "runs": [{"optimizer": "adam", "params": {"lr": 0.001}}] * 16}
     r = client.post("/api/v1/trajectories", json=body)
     assert r.status_code == 200 and len(r.json()["runs"]) == 16
     assert client.post("/api/v1/grid", json={"surface": "rosenbrock", "n": 200}).status_code == 200

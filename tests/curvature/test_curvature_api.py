@@ -7,13 +7,17 @@ import math
 import numpy as np
 import pytest
 
-from app.api.service import resolve_surface
 from app.api.schemas import CustomSurfaceRequest
+from app.api.service import resolve_surface
 from app.engine.backend import SCALAR
 from app.registry import SURFACES
 
 ANALYTIC = [s for s in SURFACES.values() if s.kind == "analytic"]
-CUSTOM = {"expression": "sin(x)*y^3 + exp(0.3*x*y) - sqrt(1 + x^2 + y^2) + atan(x - y)", "x_range": [-2, 2], "y_range": [-2, 2]}
+CUSTOM = {
+    "expression": "sin(x)*y^3 + exp(0.3*x*y) - sqrt(1 + x^2 + y^2) + atan(x - y)",
+    "x_range": [-2, 2],
+    "y_range": [-2, 2],
+}
 
 
 def _fd_hessian(surface, x, y, h=1e-5):
@@ -63,7 +67,9 @@ def test_gd_threshold_is_where_gd_diverges(client) -> None:
     """On the bowl, GD just below 2/λmax converges and just above it diverges."""
     thr = client.post("/api/v1/curvature", json={"surface": "elongated_bowl", "point": [0, 0]}).json()["gd_threshold"]
     runs = [{"optimizer": "gd", "params": {"lr": thr * 0.98}}, {"optimizer": "gd", "params": {"lr": thr * 1.02}}]
-    out = client.post("/api/v1/trajectories", json={"surface": "elongated_bowl", "steps": 2000, "runs": runs}).json()["runs"]
+    out = client.post("/api/v1/trajectories", json={"surface": "elongated_bowl", "steps": 2000, "runs": runs}).json()[
+        "runs"
+    ]
     assert abs(out[0]["y"][-1]) < 1e-3 and out[1]["status"] == "diverged"
 
 

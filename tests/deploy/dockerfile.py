@@ -162,8 +162,11 @@ def context_files(patterns: list[IgnorePattern], context: Path = ROOT) -> set[st
     for dirpath, dirnames, filenames in os.walk(context):
         rel_dir = Path(dirpath).relative_to(context).as_posix()
         # prune ignored directories that no "!" pattern could re-include from (.git, .venv, ...)
-        if rel_dir != "." and is_ignored(rel_dir, patterns) and not any(
-                p.exclusion and p.could_match_under(rel_dir) for p in patterns):
+        if (
+            rel_dir != "."
+            and is_ignored(rel_dir, patterns)
+            and not any(p.exclusion and p.could_match_under(rel_dir) for p in patterns)
+        ):
             dirnames[:] = []
             continue
         for name in filenames:
@@ -184,8 +187,13 @@ def in_image(image_root: Path, path: str) -> Path:
 def _copy_step(rest: str, workdir: str, image_root: Path, context: set[str]) -> None:
     *sources, dest = _copy_args(rest)
     dest_abs = str(PurePosixPath(workdir) / dest)
-    dest_is_dir = (dest.endswith("/") or dest in (".", "..") or dest.endswith("/.") or len(sources) > 1
-                   or in_image(image_root, dest_abs).is_dir())
+    dest_is_dir = (
+        dest.endswith("/")
+        or dest in (".", "..")
+        or dest.endswith("/.")
+        or len(sources) > 1
+        or in_image(image_root, dest_abs).is_dir()
+    )
     for src in sources:
         src = os.path.normpath(src).lstrip("/")
         if src == ".":
@@ -208,8 +216,11 @@ def _copy_step(rest: str, workdir: str, image_root: Path, context: set[str]) -> 
             raise FileNotFoundError(f"COPY {src}: not in the build context (missing, or left out by .dockerignore)")
         for f in matched:
             if f == base:  # a single file
-                target = in_image(image_root, dest_abs) / PurePosixPath(f).name if dest_is_dir else in_image(
-                    image_root, dest_abs)
+                target = (
+                    in_image(image_root, dest_abs) / PurePosixPath(f).name
+                    if dest_is_dir
+                    else in_image(image_root, dest_abs)
+                )
             else:  # a directory's contents go into the destination
                 inner = f[len(base) + 1 :] if base else f
                 target = in_image(image_root, dest_abs) / inner

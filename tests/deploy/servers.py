@@ -35,13 +35,16 @@ def wait_up(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
 
 def start_app(port: int, stderr: object = None, **env: str) -> subprocess.Popen:
     full = dict(os.environ, OPTIVIZ_LOG_LEVEL="warning", **env)
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=full,
-                            stderr=stderr)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=full, stderr=stderr
+    )
     wait_up(f"http://127.0.0.1:{port}/healthz", proc)
     return proc
 
 
-def start_nginx(tmp: Path, listen: int, upstreams: list[int], replace: dict[str, str] | None = None) -> subprocess.Popen:
+def start_nginx(
+    tmp: Path, listen: int, upstreams: list[int], replace: dict[str, str] | None = None
+) -> subprocess.Popen:
     """deploy/nginx.conf with this test's ports, in a private prefix (pid, logs, temp files in tmp);
     ``replace``: more text substitutions (e.g. shorter timeouts), each of which must apply."""
     conf = (ROOT / "deploy/nginx.conf").read_text()
@@ -50,10 +53,17 @@ def start_nginx(tmp: Path, listen: int, upstreams: list[int], replace: dict[str,
     assert n == 1, "deploy/nginx.conf: no `upstream optiviz { server ...; }` block"
     for old, new in [
         ("listen 8080;", f"listen 127.0.0.1:{listen};"),
-        ("worker_processes auto;", "worker_processes 2;\n" + ("user root;\n" if os.geteuid() == 0 else "")
-         + "pid nginx.pid;\nerror_log error.log;"),
-        ("http {", "http {\n    access_log off;\n    client_body_temp_path tmp_body;\n    proxy_temp_path tmp_proxy;\n"
-                   "    fastcgi_temp_path tmp_fcgi;\n    uwsgi_temp_path tmp_uwsgi;\n    scgi_temp_path tmp_scgi;"),
+        (
+            "worker_processes auto;",
+            "worker_processes 2;\n"
+            + ("user root;\n" if os.geteuid() == 0 else "")
+            + "pid nginx.pid;\nerror_log error.log;",
+        ),
+        (
+            "http {",
+            "http {\n    access_log off;\n    client_body_temp_path tmp_body;\n    proxy_temp_path tmp_proxy;\n"
+            "    fastcgi_temp_path tmp_fcgi;\n    uwsgi_temp_path tmp_uwsgi;\n    scgi_temp_path tmp_scgi;",
+        ),
     ] + list((replace or {}).items()):
         assert old in conf, f"deploy/nginx.conf: expected {old!r}"
         conf = conf.replace(old, new, 1)

@@ -14,16 +14,31 @@ import pytest
 from tests.deploy.servers import ROOT, free_port, start_app, stop
 
 # the largest request the default limits allow, on the slowest surface (true mini-batches of one)
-HEAVY = json.dumps({"surface": "logistic_regression", "steps": 20000,
-                    "runs": [{"optimizer": "adam", "batch_size": 1}] * 16}).encode()
+HEAVY = json.dumps(
+    {"surface": "logistic_regression", "steps": 20000, "runs": [{"optimizer": "adam", "batch_size": 1}] * 16}
+).encode()
 SMALL = json.dumps({"surface": "booth", "steps": 50, "runs": [{"optimizer": "adam"}]}).encode()
-LEAKS = ("Traceback", 'File "', "/work/", "site-packages", "/usr/", "/root/", ".py\"", ".py,", ", in ",
-         "errors.pydantic.dev", "pydantic_core", "starlette", "uvicorn")
+LEAKS = (
+    "Traceback",
+    'File "',
+    "/work/",
+    "site-packages",
+    "/usr/",
+    "/root/",
+    '.py"',
+    ".py,",
+    ", in ",
+    "errors.pydantic.dev",
+    "pydantic_core",
+    "starlette",
+    "uvicorn",
+)
 
 
 def post(url, body, timeout=60, headers=None):
-    req = urllib.request.Request(url, data=body, method="POST",
-                                 headers={"content-type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url, data=body, method="POST", headers={"content-type": "application/json", **(headers or {})}
+    )
     return urllib.request.urlopen(req, timeout=timeout)
 
 
@@ -104,12 +119,16 @@ HOSTILE = {
     "unicode formula": '{"surface": {"expression": "ùñí©ødé + x"}, "runs": [{"optimizer": "adam"}]}'.encode(),
     "unicode id": '{"surface": "ро́зенброк", "runs": [{"optimizer": "адам"}]}'.encode(),
     "deep formula": b'{"surface": {"expression": "' + b"(" * 200 + b'x"}, "runs": [{"optimizer": "adam"}]}',
-    "long formula": json.dumps({"surface": {"expression": "x+" * 5000 + "y", "x_range": [-1, 1], "y_range": [-1, 1]},
-                                "runs": [{"optimizer": "adam"}]}).encode(),
+    "long formula": json.dumps(
+        {
+            "surface": {"expression": "x+" * 5000 + "y", "x_range": [-1, 1], "y_range": [-1, 1]},
+            "runs": [{"optimizer": "adam"}],
+        }
+    ).encode(),
     "code in a formula": b'{"surface": {"expression": "__import__(\'os\').system(\'id\')", "x_range": [-1, 1], '
-                         b'"y_range": [-1, 1]}, "runs": [{"optimizer": "adam"}]}',
+    b'"y_range": [-1, 1]}, "runs": [{"optimizer": "adam"}]}',
     "code as a number": b'{"surface": "rosenbrock", "runs": [{"optimizer": "adam", '
-                        b'"params": {"lr": "__import__(\'os\')"}}]}',
+    b'"params": {"lr": "__import__(\'os\')"}}]}',
     "unknown field": b'{"surface": "booth", "runs": [{"optimizer": "adam", "params": {"lrr": 0.1}}]}',
 }
 
@@ -131,8 +150,10 @@ def test_hostile_bodies_get_4xx_without_internals(server, raw):
         assert json.loads(text)["detail"]  # a JSON answer that says what is wrong
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
-                                          "multipart/form-data; boundary=x", "application/xml", None])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", None],
+)
 def test_wrong_content_type(server, content_type):
     conn = http.client.HTTPConnection(server.removeprefix("http://"), timeout=10)
     headers = {"content-type": content_type} if content_type else {}
@@ -141,11 +162,18 @@ def test_wrong_content_type(server, content_type):
     assert_clean_error(resp.status, resp.headers, resp.read().decode())
 
 
-@pytest.mark.parametrize("method,path", [
-    ("GET", "/nope"), ("GET", "/api/v1/trajectories"), ("DELETE", "/healthz"), ("GET", "/static/../../etc/passwd"),
-    ("GET", "/static/%2e%2e/%2e%2e/etc/passwd"), ("GET", "/static/..%2fapp%2fmain.py"),
-    ("GET", "/static/vendor/../../app/main.py"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("GET", "/nope"),
+        ("GET", "/api/v1/trajectories"),
+        ("DELETE", "/healthz"),
+        ("GET", "/static/../../etc/passwd"),
+        ("GET", "/static/%2e%2e/%2e%2e/etc/passwd"),
+        ("GET", "/static/..%2fapp%2fmain.py"),
+        ("GET", "/static/vendor/../../app/main.py"),
+    ],
+)
 def test_other_errors_leak_nothing(server, method, path):
     conn = http.client.HTTPConnection(server.removeprefix("http://"), timeout=10)
     conn.request(method, path)
@@ -162,8 +190,13 @@ def test_oversize_bodies_are_413(server):
     assert info.value.code == 413 and "limit" in json.load(info.value)["detail"]
     assert_security_headers(info.value.headers)
     conn = http.client.HTTPConnection(host, timeout=10)  # no length: chunked, the limit counts what arrives
-    conn.request("POST", "/api/v1/trajectories", body=iter([b"[" + b"1," * 100_000] * 6 + [b"1]"]),
-                 headers={"content-type": "application/json"}, encode_chunked=True)
+    conn.request(
+        "POST",
+        "/api/v1/trajectories",
+        body=iter([b"[" + b"1," * 100_000] * 6 + [b"1]"]),
+        headers={"content-type": "application/json"},
+        encode_chunked=True,
+    )
     resp = conn.getresponse()
     assert resp.status == 413 and "limit" in json.loads(resp.read())["detail"]
     assert post(f"{server}/api/v1/trajectories", SMALL).status == 200
@@ -185,8 +218,15 @@ def assert_security_headers(h) -> None:
 
 def test_security_headers_everywhere(server):
     pages = ["/", "/lessons"] if (ROOT / "templates/lessons.html").exists() else ["/"]
-    for path in (*pages, "/healthz", "/static/css/app.css", "/static/js/main.js",
-                 "/static/vendor/plotly.min.js", "/api/v1/optimizers", "/openapi.json"):
+    for path in (
+        *pages,
+        "/healthz",
+        "/static/css/app.css",
+        "/static/js/main.js",
+        "/static/vendor/plotly.min.js",
+        "/api/v1/optimizers",
+        "/openapi.json",
+    ):
         h = urllib.request.urlopen(server + path).headers
         assert_security_headers(h)
         assert "unsafe-inline" not in h["content-security-policy"].split("script-src")[1].split(";")[0], path
@@ -202,8 +242,9 @@ def test_sigterm_finishes_in_flight_work_and_ends_streams():
     port = free_port()
     proc = start_app(port)
     results = {}
-    medium = json.dumps({"surface": "logistic_regression", "steps": 3000,
-                         "runs": [{"optimizer": "adam", "batch_size": 1}] * 4}).encode()
+    medium = json.dumps(
+        {"surface": "logistic_regression", "steps": 3000, "runs": [{"optimizer": "adam", "batch_size": 1}] * 4}
+    ).encode()
 
     json_sent, streaming = threading.Event(), threading.Event()
 

@@ -48,8 +48,13 @@ def image_env(img: Image, image_root: Path, env: dict[str, str], port: int) -> d
 
 def start(img: Image, image_root: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen(img.cmd, cwd=in_image(image_root, img.workdir), env=image_env(img, image_root, env, port),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        img.cmd,
+        cwd=in_image(image_root, img.workdir),
+        env=image_env(img, image_root, env, port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:
@@ -82,8 +87,9 @@ def page_assets(html: str) -> set[str]:
 
 
 def post_json(url: str, body: object):
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"content-type": "application/json"})
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"content-type": "application/json"}
+    )
     return urllib.request.urlopen(req, timeout=30)
 
 
@@ -104,25 +110,40 @@ def test_image_serves_the_app(image):
         assets = set().union(*(page_assets(html) for html in pages.values()))
         assert "static/js/main.js" in assets and "static/vendor/plotly.min.js" in assets
         # every file under static/ in the source tree is served (a .dockerignore slip would show here)
-        assets |= {f"static/{p.relative_to(ROOT / 'static').as_posix()}" for p in (ROOT / "static").rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts}
+        assets |= {
+            f"static/{p.relative_to(ROOT / 'static').as_posix()}"
+            for p in (ROOT / "static").rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        }
         for asset in sorted(assets):  # resolved against the page, as a browser does
             assert get(urljoin(f"{base}/", asset)).status == 200, asset
         assert get(f"{base}/docs").status == 200 and get(f"{base}/openapi.json").status == 200
-        body = json.load(post_json(f"{base}/api/v1/trajectories",
-                                   {"surface": "booth", "steps": 5, "runs": [{"optimizer": "adam"}]}))
+        body = json.load(
+            post_json(f"{base}/api/v1/trajectories", {"surface": "booth", "steps": 5, "runs": [{"optimizer": "adam"}]})
+        )
         assert len(body["runs"][0]["x"]) == 6
         if "/api/v1/ewa" in json.load(get(f"{base}/openapi.json"))["paths"]:  # package data (the shipped series)
             assert json.load(post_json(f"{base}/api/v1/ewa", {"betas": [0.9]}))["series"]
         # the HEALTHCHECK command, run as Docker would (exec form, the image's environment)
         check = json.loads(img.healthcheck.split(" CMD ", 1)[1])
         port = base.rsplit(":", 1)[1]
-        r = subprocess.run(check, env=image_env(img, image_root, env, int(port)), capture_output=True, timeout=10,
-                           cwd=in_image(image_root, img.workdir))
+        r = subprocess.run(
+            check,
+            env=image_env(img, image_root, env, int(port)),
+            capture_output=True,
+            timeout=10,
+            cwd=in_image(image_root, img.workdir),
+        )
         assert r.returncode == 0, r.stderr
         # what serves is the installed package, not a copy of the sources
-        installed = subprocess.run([str(venv / "bin/python"), "-c", "import app; print(app.__file__)"],
-                                   cwd="/", capture_output=True, text=True, env=env, check=True).stdout
+        installed = subprocess.run(
+            [str(venv / "bin/python"), "-c", "import app; print(app.__file__)"],
+            cwd="/",
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        ).stdout
         assert installed.startswith(str(venv))
     finally:
         stop(proc)

@@ -8,7 +8,6 @@ import os
 import re
 import shlex
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
@@ -32,8 +31,14 @@ def test_manifests_validate_against_the_kubernetes_schemas() -> None:
     import kubernetes_validate
 
     docs = manifests()
-    assert {"Deployment", "Service", "HorizontalPodAutoscaler", "Ingress", "PodDisruptionBudget",
-            "Kustomization"} <= set(docs)
+    assert {
+        "Deployment",
+        "Service",
+        "HorizontalPodAutoscaler",
+        "Ingress",
+        "PodDisruptionBudget",
+        "Kustomization",
+    } <= set(docs)
     for kind, doc in docs.items():
         if kind == "Kustomization":
             continue
@@ -45,7 +50,9 @@ def test_manifests_validate_against_the_kubernetes_schemas() -> None:
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(bad, K8S_VERSION, strict=True)
     kustomize = docs["Kustomization"]
-    assert sorted(kustomize["resources"]) == sorted(p.name for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
+    assert sorted(kustomize["resources"]) == sorted(
+        p.name for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml"
+    )
 
 
 def test_the_fields_that_matter_agree() -> None:
@@ -90,7 +97,10 @@ def compose() -> dict:
 def test_compose_structure() -> None:
     doc = compose()
     app, web = doc["services"]["app"], doc["services"]["nginx"]
-    assert app["build"]["context"] == ".." and (ROOT / "deploy" / app["build"]["context"] / app["build"]["dockerfile"]).exists()
+    assert (
+        app["build"]["context"] == ".."
+        and (ROOT / "deploy" / app["build"]["context"] / app["build"]["dockerfile"]).exists()
+    )
     assert re.fullmatch(r"\$\{OPTIVIZ_REPLICAS:-\d+\}", str(app["deploy"]["replicas"]))
     assert "ports" not in app and app["expose"] == ["8000"]  # only through nginx
     assert "/healthz" in " ".join(app["healthcheck"]["test"]) and app["healthcheck"]["test"][0] == "CMD"
@@ -115,12 +125,20 @@ def test_compose_nginx_config(tmp_path) -> None:
     assert re.findall(r"server (\S+)", upstream) == ["app:8000"]  # every replica behind one name
     assert conf.count("\n") == (ROOT / "deploy/nginx.conf").read_text().count("\n") - 1  # nothing else changed
     port, listen = free_port(), free_port()
-    conf = conf.replace("server app:8000 ", f"server 127.0.0.1:{port} ").replace("listen 8080;", f"listen 127.0.0.1:{listen};")
-    conf = conf.replace("worker_processes auto;", "worker_processes 1;\npid nginx.pid;\nerror_log error.log;"
-                        + ("\nuser root;" if os.geteuid() == 0 else ""))
-    conf = conf.replace("http {", "http {\n    access_log off;\n    client_body_temp_path tmp_body;\n"
-                        "    proxy_temp_path tmp_proxy;\n    fastcgi_temp_path tmp_fcgi;\n"
-                        "    uwsgi_temp_path tmp_uwsgi;\n    scgi_temp_path tmp_scgi;", 1)
+    conf = conf.replace("server app:8000 ", f"server 127.0.0.1:{port} ").replace(
+        "listen 8080;", f"listen 127.0.0.1:{listen};"
+    )
+    conf = conf.replace(
+        "worker_processes auto;",
+        "worker_processes 1;\npid nginx.pid;\nerror_log error.log;" + ("\nuser root;" if os.geteuid() == 0 else ""),
+    )
+    conf = conf.replace(
+        "http {",
+        "http {\n    access_log off;\n    client_body_temp_path tmp_body;\n"
+        "    proxy_temp_path tmp_proxy;\n    fastcgi_temp_path tmp_fcgi;\n"
+        "    uwsgi_temp_path tmp_uwsgi;\n    scgi_temp_path tmp_scgi;",
+        1,
+    )
     (tmp_path / "nginx.conf").write_text(conf)
     cmd = [NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(tmp_path / "nginx.conf")]
     check = subprocess.run(cmd + ["-t"], capture_output=True, text=True)

@@ -23,8 +23,9 @@ LONG = {"surface": "logistic_regression", "steps": 20000, "runs": [{"optimizer":
 
 
 def post(url: str, body: bytes, timeout: float = 30, headers: dict | None = None):
-    req = urllib.request.Request(url, data=body, method="POST",
-                                 headers={"content-type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url, data=body, method="POST", headers={"content-type": "application/json", **(headers or {})}
+    )
     return urllib.request.urlopen(req, timeout=timeout)
 
 
@@ -42,8 +43,12 @@ def stack(tmp_path_factory):
 def test_stream_arrives_incrementally_through_nginx(stack):
     base, _, _ = stack
     t0 = time.perf_counter()
-    resp = post(f"{base}/api/v1/trajectories/stream", json.dumps(LONG).encode(), timeout=300,
-                headers={"accept-encoding": "gzip"})
+    resp = post(
+        f"{base}/api/v1/trajectories/stream",
+        json.dumps(LONG).encode(),
+        timeout=300,
+        headers={"accept-encoding": "gzip"},
+    )
     assert resp.headers["content-type"].startswith("text/event-stream")
     assert resp.headers.get("content-encoding") is None  # never compressed: each event flows as it comes
     events = timed_events(resp, t0)

@@ -16,7 +16,10 @@ from tests.deploy.servers import NGINX, free_port, start_app, start_nginx, stop
 
 pytestmark = pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is installed by `make test` (system-deps)")
 
-SHORT = {"client_header_timeout 10s;": "client_header_timeout 1s;", "client_body_timeout 10s;": "client_body_timeout 1s;"}
+SHORT = {
+    "client_header_timeout 10s;": "client_header_timeout 1s;",
+    "client_body_timeout 10s;": "client_body_timeout 1s;",
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +60,19 @@ def assert_headers(headers: dict[str, str]) -> None:
     assert "nginx/" not in headers.get("server", "")
 
 
-@pytest.mark.parametrize("name,request_bytes,code", [
-    ("413 body over client_max_body_size", b"POST /api/v1/trajectories HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n"
-                                           b"Connection: close\r\n\r\n", 413),
-    ("400 broken header", b"GET / HTTP/1.1\r\nHost: x\r\nBad header line\r\nConnection: close\r\n\r\n", 400),
-    ("414 URI too long", b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 414),
-], ids=["413", "400", "414"])
+@pytest.mark.parametrize(
+    "name,request_bytes,code",
+    [
+        (
+            "413 body over client_max_body_size",
+            b"POST /api/v1/trajectories HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n",
+            413,
+        ),
+        ("400 broken header", b"GET / HTTP/1.1\r\nHost: x\r\nBad header line\r\nConnection: close\r\n\r\n", 400),
+        ("414 URI too long", b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 414),
+    ],
+    ids=["413", "400", "414"],
+)
 def test_nginx_own_error_pages_carry_the_security_headers(proxy, name, request_bytes, code):
     status, headers, _ = raw(proxy, request_bytes)
     assert status == code, name
@@ -87,8 +97,10 @@ def test_slow_clients_are_cut_off_and_others_are_served(proxy):
         if i % 2:
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         else:
-            s.sendall(b"POST /api/v1/trajectories HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      b"Content-Length: 500\r\n\r\n{\"surface\": ")
+            s.sendall(
+                b"POST /api/v1/trajectories HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 500\r\n\r\n{"surface": '
+            )
         slow.append(s)
     t0 = time.perf_counter()
     assert urllib.request.urlopen(f"http://127.0.0.1:{proxy}/healthz", timeout=5).status == 200

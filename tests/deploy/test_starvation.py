@@ -80,8 +80,12 @@ def limited():
 
 def test_costly_formulas_queue_by_cost_and_health_answers_at_once(limited):
     base, proc = limited
-    body = {"surface": {"expression": COSTLY, "x_range": [0.5, 1.5], "y_range": [0.5, 1.5]}, "start": [0.9, 0.9],
-            "steps": 400, "runs": [{"optimizer": "gd", "params": {"lr": 1e-6}}] * 16}
+    body = {
+        "surface": {"expression": COSTLY, "x_range": [0.5, 1.5], "y_range": [0.5, 1.5]},
+        "start": [0.9, 0.9],
+        "steps": 400,
+        "runs": [{"optimizer": "gd", "params": {"lr": 1e-6}}] * 16,
+    }
     health: list[float] = []
     done = threading.Event()
     watcher = threading.Thread(target=health_times, args=(base, done, health))
@@ -102,16 +106,38 @@ def test_costly_formulas_queue_by_cost_and_health_answers_at_once(limited):
     assert cpu_settles(proc.pid) < 0.2  # nothing keeps computing after the answers
 
 
-@pytest.mark.parametrize("path,body", [
-    ("/api/v1/race", {"surface": {"expression": COSTLY, "x_range": [0.5, 1.5], "y_range": [0.5, 1.5]}, "start": [0.9, 0.9],
-                      "optimizers": ["gd", "momentum", "adam", "rmsprop"], "n": 200, "steps": 8500, "tolerance": 0}),
-    ("/api/v1/sweeps", {"surface": "logistic_regression", "optimizer": "adam", "steps": 50,
-                        "x_param": {"name": "lr", "min": 0.001, "max": 1, "n": 40, "scale": "log"},
-                        "y_param": {"name": "beta1", "min": 0.5, "max": 0.99, "n": 40}}),
-    ("/api/v1/basins", {"surface": "logistic_regression", "optimizer": "adam", "n": 40, "steps": 60}),
-    ("/api/v1/trajectories", {"surface": "logistic_regression", "steps": 20000,
-                              "runs": [{"optimizer": "adam", "batch_size": 1}] * 4}),
-], ids=["race", "sweeps", "basins", "trajectories"])
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        (
+            "/api/v1/race",
+            {
+                "surface": {"expression": COSTLY, "x_range": [0.5, 1.5], "y_range": [0.5, 1.5]},
+                "start": [0.9, 0.9],
+                "optimizers": ["gd", "momentum", "adam", "rmsprop"],
+                "n": 200,
+                "steps": 8500,
+                "tolerance": 0,
+            },
+        ),
+        (
+            "/api/v1/sweeps",
+            {
+                "surface": "logistic_regression",
+                "optimizer": "adam",
+                "steps": 50,
+                "x_param": {"name": "lr", "min": 0.001, "max": 1, "n": 40, "scale": "log"},
+                "y_param": {"name": "beta1", "min": 0.5, "max": 0.99, "n": 40},
+            },
+        ),
+        ("/api/v1/basins", {"surface": "logistic_regression", "optimizer": "adam", "n": 40, "steps": 60}),
+        (
+            "/api/v1/trajectories",
+            {"surface": "logistic_regression", "steps": 20000, "runs": [{"optimizer": "adam", "batch_size": 1}] * 4},
+        ),
+    ],
+    ids=["race", "sweeps", "basins", "trajectories"],
+)
 def test_every_computation_stops_at_its_deadline(limited, path, body):
     base, proc = limited
     code, text, seconds = status_of(base + path, body)
@@ -123,11 +149,17 @@ def test_every_computation_stops_at_its_deadline(limited, path, body):
 @pytest.mark.parametrize("path", ["/api/v1/sweeps/stream", "/api/v1/trajectories/stream"])
 def test_streams_end_with_an_error_event_at_their_deadline(limited, path):
     base, proc = limited
-    body = ({"surface": "logistic_regression", "optimizer": "adam", "steps": 50,
-             "x_param": {"name": "lr", "min": 0.001, "max": 1, "n": 40, "scale": "log"},
-             "y_param": {"name": "beta1", "min": 0.5, "max": 0.99, "n": 40}}
-            if "sweeps" in path else {"surface": "logistic_regression", "steps": 20000,
-                                      "runs": [{"optimizer": "adam", "batch_size": 1}] * 16})
+    body = (
+        {
+            "surface": "logistic_regression",
+            "optimizer": "adam",
+            "steps": 50,
+            "x_param": {"name": "lr", "min": 0.001, "max": 1, "n": 40, "scale": "log"},
+            "y_param": {"name": "beta1", "min": 0.5, "max": 0.99, "n": 40},
+        }
+        if "sweeps" in path
+        else {"surface": "logistic_regression", "steps": 20000, "runs": [{"optimizer": "adam", "batch_size": 1}] * 16}
+    )
     code, text, seconds = status_of(base + path, body)
     assert code == 200 and seconds < 2 + 1, (code, seconds)
     last = text.strip().split("\n\n")[-1]
@@ -147,16 +179,21 @@ def test_dataset_rows_in_chunks_keep_memory_bounded(limited):
     base, proc = limited
     before = rss_mb(proc.pid)
     # 40,000 rows × 1,000 samples: one unchunked step was 320 MB per temporary (GBs per request)
-    code, text, _ = status_of(f"{base}/api/v1/basins", {"surface": "logistic_regression", "optimizer": "gd",
-                                                        "n": 200, "steps": 1})
+    code, text, _ = status_of(
+        f"{base}/api/v1/basins", {"surface": "logistic_regression", "optimizer": "gd", "n": 200, "steps": 1}
+    )
     assert code in (200, 422), text[:200]
     assert rss_mb(proc.pid) - before < 150, (before, rss_mb(proc.pid))
 
 
 def test_formula_variants_keep_memory_bounded(limited):
     base, proc = limited
-    body = {"surface": {"expression": COSTLY, "x_range": [0.5, 1.5], "y_range": [0.5, 1.5]}, "start": [0.9, 0.9],
-            "steps": 1, "runs": [{"optimizer": "gd"}]}
+    body = {
+        "surface": {"expression": COSTLY, "x_range": [0.5, 1.5], "y_range": [0.5, 1.5]},
+        "start": [0.9, 0.9],
+        "steps": 1,
+        "runs": [{"optimizer": "gd"}],
+    }
     assert status_of(f"{base}/api/v1/trajectories", body)[0] == 200
     before = rss_mb(proc.pid)
     for i in range(150):  # ranges differing by 1e-6: the same formula, compiled once
@@ -166,8 +203,13 @@ def test_formula_variants_keep_memory_bounded(limited):
 
 
 # a stream of many bytes, produced fast (analytic surface, optimizer internals included)
-BIG_STREAM = {"surface": "rosenbrock", "steps": 20000, "tolerance": 0, "include_state": True,
-              "runs": [{"optimizer": "adam", "params": {"lr": 1e-4}}] * 16}
+BIG_STREAM = {
+    "surface": "rosenbrock",
+    "steps": 20000,
+    "tolerance": 0,
+    "include_state": True,
+    "runs": [{"optimizer": "adam", "params": {"lr": 1e-4}}] * 16,
+}
 
 
 def test_stalled_stream_readers_are_dropped():
@@ -185,12 +227,18 @@ def test_stalled_stream_readers_are_dropped():
             s = socket.socket()
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             s.connect(("127.0.0.1", port))
-            s.sendall(b"POST /api/v1/trajectories/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            s.sendall(
+                b"POST /api/v1/trajectories/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body) + body
+            )
             socks.append(s)
         t0 = time.perf_counter()
-        assert status_of(f"{base}/api/v1/trajectories", {"surface": "booth", "steps": 50,
-                                                        "runs": [{"optimizer": "adam"}]})[0] == 200  # still serving
+        assert (
+            status_of(
+                f"{base}/api/v1/trajectories", {"surface": "booth", "steps": 50, "runs": [{"optimizer": "adam"}]}
+            )[0]
+            == 200
+        )  # still serving
         while sum("dropped the answer" in ln for ln in lines) < 4 and time.perf_counter() - t0 < 20:
             time.sleep(0.1)
         assert sum("dropped the answer" in ln for ln in lines) == 4, lines[-20:]
@@ -236,10 +284,12 @@ def test_uvicorn_cuts_off_slow_heads_and_bodies():
     proc = start_app(port, OPTIVIZ_HEADER_TIMEOUT="1", OPTIVIZ_BODY_TIMEOUT="1")
     try:
         slow = []
-        for data in (b"",  # connects and says nothing
-                     b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ",  # headers that never end
-                     b"POST /api/v1/trajectories HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 100\r\n\r\n{\"surface\""):  # a body that never ends
+        for data in (
+            b"",  # connects and says nothing
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ",  # headers that never end
+            b"POST /api/v1/trajectories HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 100\r\n\r\n{"surface"',
+        ):  # a body that never ends
             s = socket.create_connection(("127.0.0.1", port), timeout=10)
             s.sendall(data)
             slow.append(s)

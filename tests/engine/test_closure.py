@@ -28,15 +28,22 @@ def test_newton_lands_on_the_minimum_of_a_quadratic_in_one_step(surface: str) ->
     from app.registry import SURFACES
 
     r = _run({"surface": surface, "steps": 1, "runs": [{"optimizer": "newton", "params": {"lr": 1.0, "damping": 0.0}}]})
-    (mx, my), = SURFACES[surface].minima[:1]
+    ((mx, my),) = SURFACES[surface].minima[:1]
     assert r["x"][1] == pytest.approx(mx, abs=1e-12) and r["y"][1] == pytest.approx(my, abs=1e-12)
 
 
 def test_newton_first_step_by_hand_on_the_bowl() -> None:
     # f = 0.1x² + 2y²: H = diag(0.2, 4), g(−9, 3) = (−1.8, 12); λ = 1, α = 0.5:
     # θ₁ = (−9, 3) − 0.5·(−1.8/1.2, 12/5) = (−8.25, 1.8)
-    r = _run({"surface": "elongated_bowl", "start": [-9, 3], "steps": 1, "include_state": True,
-              "runs": [{"optimizer": "newton", "params": {"lr": 0.5, "damping": 1.0}}]})
+    r = _run(
+        {
+            "surface": "elongated_bowl",
+            "start": [-9, 3],
+            "steps": 1,
+            "include_state": True,
+            "runs": [{"optimizer": "newton", "params": {"lr": 0.5, "damping": 1.0}}],
+        }
+    )
     assert r["x"][1] == pytest.approx(-8.25, rel=1e-15) and r["y"][1] == pytest.approx(1.8, rel=1e-15)
     assert r["state"]["mx"][0] == pytest.approx(-1.5) and r["state"]["my"][0] == pytest.approx(2.4)
     assert r["grad_norm"][0] == pytest.approx(math.hypot(1.8, 12.0))
@@ -49,16 +56,28 @@ def test_newton_on_the_saddle_takes_absolute_eigenvalues_and_goes_downhill() -> 
     # the fallback divides by |−0.73|: x = 0.3 + 0.273/0.73, downhill towards the minimum at x = 1.
     (dx, dy), fallback = newton_direction((-0.273, 1.8), (-0.73, 0.0, 1.0), 0.0)
     assert fallback and dx == pytest.approx(-0.273 / 0.73) and dy == pytest.approx(1.8)
-    r = _run({"surface": "saddle", "start": [0.3, 1.8], "steps": 1,
-              "runs": [{"optimizer": "newton", "params": {"lr": 1.0, "damping": 0.0}}]})
+    r = _run(
+        {
+            "surface": "saddle",
+            "start": [0.3, 1.8],
+            "steps": 1,
+            "runs": [{"optimizer": "newton", "params": {"lr": 1.0, "damping": 0.0}}],
+        }
+    )
     assert r["x"][1] == pytest.approx(0.3 + 0.273 / 0.73) and r["y"][1] == pytest.approx(0.0, abs=1e-15)
     assert r["loss"][1] < r["loss"][0]
     # enough damping makes H + λI positive definite: the plain damped solve, no fallback
     (dx, dy), fallback = newton_direction((-0.273, 1.8), (-0.73, 0.0, 1.0), 1.0)
     assert not fallback and dx == pytest.approx(-0.273 / 0.27) and dy == pytest.approx(0.9)
     # the run from next to the saddle point ends at a minimum (±1, 0), the loss never rising
-    r = _run({"surface": "saddle", "start": [0.001, 1.8], "steps": 40,
-              "runs": [{"optimizer": "newton", "params": {"lr": 0.5, "damping": 0.01}}]})
+    r = _run(
+        {
+            "surface": "saddle",
+            "start": [0.001, 1.8],
+            "steps": 40,
+            "runs": [{"optimizer": "newton", "params": {"lr": 0.5, "damping": 0.01}}],
+        }
+    )
     assert abs(r["x"][-1]) == pytest.approx(1.0, abs=1e-6) and r["y"][-1] == pytest.approx(0.0, abs=1e-6)
     assert all(b <= a + 1e-15 for a, b in zip(r["loss"], r["loss"][1:]))
 
@@ -98,21 +117,31 @@ def test_cubic_interpolate_by_hand() -> None:
 
 def test_lbfgs_first_step_without_line_search_by_hand() -> None:
     # the first iteration: d = −g, t = min(1, 1/‖g‖₁)·lr; on the bowl at (−9, 3): g = (−1.8, 12), ‖g‖₁ = 13.8
-    r = _run({"surface": "elongated_bowl", "start": [-9, 3], "steps": 1,
-              "runs": [{"optimizer": "lbfgs", "params": {"lr": 0.5, "max_iter": 1, "line_search_fn": "none"}}]})
+    r = _run(
+        {
+            "surface": "elongated_bowl",
+            "start": [-9, 3],
+            "steps": 1,
+            "runs": [{"optimizer": "lbfgs", "params": {"lr": 0.5, "max_iter": 1, "line_search_fn": "none"}}],
+        }
+    )
     t = 0.5 / 13.8
     assert r["x"][1] == pytest.approx(-9 + t * 1.8, rel=1e-15) and r["y"][1] == pytest.approx(3 - t * 12, rel=1e-15)
     assert r["evals"] == {"step": [0], "x": [-9.0], "y": [3.0], "loss": [r["loss"][0]]}
 
 
-@pytest.mark.parametrize("params", [{}, {"max_iter": 1}, {"max_iter": 5, "max_eval": 7},
-                                    {"line_search_fn": "none", "lr": 0.001, "max_iter": 4}])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"max_iter": 1}, {"max_iter": 5, "max_eval": 7}, {"line_search_fn": "none", "lr": 0.001, "max_iter": 4}],
+)
 def test_lbfgs_evaluations_are_bounded_and_the_path_goes_through_them(params: dict) -> None:
     from app.engine.closure import lbfgs_max_eval
     from app.registry import OPTIMIZERS
 
     p = OPTIMIZERS["lbfgs"].resolve(params, "optimizer")
-    r = _run({"surface": "rosenbrock", "start": [-1.2, 1.0], "steps": 15, "runs": [{"optimizer": "lbfgs", "params": params}]})
+    r = _run(
+        {"surface": "rosenbrock", "start": [-1.2, 1.0], "steps": 15, "runs": [{"optimizer": "lbfgs", "params": params}]}
+    )
     ev = r["evals"]
     assert len(ev["x"]) == len(ev["y"]) == len(ev["loss"]) == len(ev["step"]) > 0
     assert ev["step"] == sorted(ev["step"]) and set(ev["step"]) <= set(range(r["steps_taken"]))
@@ -128,8 +157,13 @@ def test_lbfgs_evaluations_are_bounded_and_the_path_goes_through_them(params: di
 
 
 def test_lbfgs_streamed_evals_are_the_answers() -> None:
-    body = {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 30, "seed": 3,
-            "runs": [{"optimizer": "lbfgs", "params": {"max_iter": 2}, "noise_std": 0.2}, {"optimizer": "adam"}]}
+    body = {
+        "surface": "himmelblau",
+        "start": [-0.3, -0.9],
+        "steps": 30,
+        "seed": 3,
+        "runs": [{"optimizer": "lbfgs", "params": {"max_iter": 2}, "noise_std": 0.2}, {"optimizer": "adam"}],
+    }
     problem = build_problem(TrajectoryRequest.model_validate(body))
     whole = trajectories(problem)["runs"][0]["evals"]
     parts: dict[str, list] = {"step": [], "x": [], "y": [], "loss": []}
@@ -143,8 +177,15 @@ def test_lbfgs_streamed_evals_are_the_answers() -> None:
 
 
 def test_lbfgs_state_holds_the_direction_and_the_gradient_used() -> None:
-    r = _run({"surface": "elongated_bowl", "start": [-9, 3], "steps": 3, "include_state": True,
-              "runs": [{"optimizer": "lbfgs", "params": {"max_iter": 1, "line_search_fn": "none", "lr": 0.5}}]})
+    r = _run(
+        {
+            "surface": "elongated_bowl",
+            "start": [-9, 3],
+            "steps": 3,
+            "include_state": True,
+            "runs": [{"optimizer": "lbfgs", "params": {"max_iter": 1, "line_search_fn": "none", "lr": 0.5}}],
+        }
+    )
     st = r["state"]
     assert (st["gx"][0], st["gy"][0]) == pytest.approx((-1.8, 12.0))
     assert (st["mx"][0], st["my"][0]) == pytest.approx((-1.8, 12.0))  # H̃g = −d = g at the first iteration
@@ -154,10 +195,16 @@ def test_lbfgs_state_holds_the_direction_and_the_gradient_used() -> None:
 def test_lbfgs_on_every_kind_of_surface_with_noise_clipping_and_batches() -> None:
     for body in (
         {"surface": "rosenbrock", "steps": 20, "runs": [{"optimizer": "lbfgs", "noise_std": 0.5, "clip_norm": 2.0}]},
-        {"surface": {"expression": "x^2 + 3*sin(y)^2", "x_range": [-3, 3], "y_range": [-3, 3]}, "steps": 20,
-         "runs": [{"optimizer": "lbfgs"}, {"optimizer": "newton", "params": {"damping": 0.5}}]},
-        {"surface": "logistic_regression", "steps": 20, "runs": [{"optimizer": "lbfgs", "batch_size": 16},
-                                                                {"optimizer": "newton", "batch_size": 16}]},
+        {
+            "surface": {"expression": "x^2 + 3*sin(y)^2", "x_range": [-3, 3], "y_range": [-3, 3]},
+            "steps": 20,
+            "runs": [{"optimizer": "lbfgs"}, {"optimizer": "newton", "params": {"damping": 0.5}}],
+        },
+        {
+            "surface": "logistic_regression",
+            "steps": 20,
+            "runs": [{"optimizer": "lbfgs", "batch_size": 16}, {"optimizer": "newton", "batch_size": 16}],
+        },
     ):
         for r in trajectories(build_problem(TrajectoryRequest.model_validate(body)))["runs"]:
             # stochastic Newton with a 16-sample Hessian may well diverge: the arrays stay a finite prefix
@@ -169,8 +216,15 @@ def test_lbfgs_reaches_rosenbrocks_minimum_in_two_step_calls() -> None:
     # torch's defaults (max_iter 20): the second step(closure) call ends within 5e-5 of (1, 1); there
     # its tolerance_change stops every later call at once (torch does the same: the golden case
     # lbfgs_default_rosenbrock_stalls), so the request's tolerance is what ends the run
-    r = _run({"surface": "rosenbrock", "start": [-1.2, 1.0], "steps": 20, "tolerance": 1e-3,
-              "runs": [{"optimizer": "lbfgs"}]})
+    r = _run(
+        {
+            "surface": "rosenbrock",
+            "start": [-1.2, 1.0],
+            "steps": 20,
+            "tolerance": 1e-3,
+            "runs": [{"optimizer": "lbfgs"}],
+        }
+    )
     assert r["status"] == "converged" and r["steps_taken"] == 2 and r["x"][-1] == pytest.approx(1.0, abs=1e-4)
 
 
@@ -179,14 +233,22 @@ def test_lbfgs_reaches_rosenbrocks_minimum_in_two_step_calls() -> None:
 
 @pytest.mark.parametrize("oid", ["lbfgs", "newton"])
 def test_sweeps_basins_and_races_refuse_them_clearly(client, oid: str) -> None:
-    sweep = {"surface": "rosenbrock", "steps": 50, "optimizer": oid,
-             "x_param": {"name": "lr", "min": 1e-3, "max": 1.0, "n": 3, "scale": "log"},
-             "y_param": {"name": "lr", "values": [0.1]}}
-    for path, body, loc in (("/api/v1/sweeps", sweep, ["body", "optimizer"]),
-                            ("/api/v1/basins", {"surface": "himmelblau", "optimizer": oid, "n": 5, "steps": 20},
-                             ["body", "optimizer"]),
-                            ("/api/v1/race", {"surface": "elongated_bowl", "optimizers": ["gd", oid], "steps": 20, "n": 3},
-                             ["body", "optimizers", 1])):
+    sweep = {
+        "surface": "rosenbrock",
+        "steps": 50,
+        "optimizer": oid,
+        "x_param": {"name": "lr", "min": 1e-3, "max": 1.0, "n": 3, "scale": "log"},
+        "y_param": {"name": "lr", "values": [0.1]},
+    }
+    for path, body, loc in (
+        ("/api/v1/sweeps", sweep, ["body", "optimizer"]),
+        ("/api/v1/basins", {"surface": "himmelblau", "optimizer": oid, "n": 5, "steps": 20}, ["body", "optimizer"]),
+        (
+            "/api/v1/race",
+            {"surface": "elongated_bowl", "optimizers": ["gd", oid], "steps": 20, "n": 3},
+            ["body", "optimizers", 1],
+        ),
+    ):
         r = client.post(path, json=body)
         assert r.status_code == 422, (path, r.text)
         err = r.json()["detail"][0]
@@ -195,8 +257,13 @@ def test_sweeps_basins_and_races_refuse_them_clearly(client, oid: str) -> None:
 
 def test_cost_is_an_upper_bound_that_grows_with_the_evaluations() -> None:
     def estimate(params: dict, steps: int = 900) -> float:
-        return cost.trajectories(build_problem(TrajectoryRequest.model_validate(
-            {"surface": "rosenbrock", "steps": steps, "runs": [{"optimizer": "lbfgs", "params": params}]})))
+        return cost.trajectories(
+            build_problem(
+                TrajectoryRequest.model_validate(
+                    {"surface": "rosenbrock", "steps": steps, "runs": [{"optimizer": "lbfgs", "params": params}]}
+                )
+            )
+        )
 
     small, large = estimate({"max_iter": 2}), estimate({"max_iter": 200, "max_eval": 500})
     assert large > 50 * small
@@ -206,9 +273,23 @@ def test_cost_is_an_upper_bound_that_grows_with_the_evaluations() -> None:
 
 
 def test_the_heaviest_lbfgs_request_is_refused_at_once(client) -> None:
-    body = {"surface": "rosenbrock", "steps": 990, "runs": [
-        {"optimizer": "lbfgs", "params": {"max_iter": 200, "max_eval": 500, "history_size": 1000,
-                                          "tolerance_grad": 0.0, "tolerance_change": 0.0}}] * 4}
+    body = {
+        "surface": "rosenbrock",
+        "steps": 990,
+        "runs": [
+            {
+                "optimizer": "lbfgs",
+                "params": {
+                    "max_iter": 200,
+                    "max_eval": 500,
+                    "history_size": 1000,
+                    "tolerance_grad": 0.0,
+                    "tolerance_change": 0.0,
+                },
+            }
+        ]
+        * 4,
+    }
     r = client.post("/api/v1/trajectories", json=body)  # over the evaluation limit
     assert r.status_code == 422, r.text
     r = client.post("/api/v1/trajectories", json={**body, "runs": body["runs"][:1]})  # over the time limit
@@ -220,8 +301,10 @@ def test_the_evaluations_an_answer_may_hold_are_bounded(client) -> None:
     steps = limit // 26  # torch's defaults: max_eval = 25, +1
     ok = {"surface": "rosenbrock", "steps": steps, "tolerance": 1e-3, "runs": [{"optimizer": "lbfgs"}]}
     assert client.post("/api/v1/trajectories", json=ok).status_code == 200
-    r = client.post("/api/v1/trajectories", json={**ok, "runs": [{"optimizer": "lbfgs"}, {"optimizer": "adam"},
-                                                                 {"optimizer": "lbfgs"}]})
+    r = client.post(
+        "/api/v1/trajectories",
+        json={**ok, "runs": [{"optimizer": "lbfgs"}, {"optimizer": "adam"}, {"optimizer": "lbfgs"}]},
+    )
     assert r.status_code == 422
     err = r.json()["detail"][0]
     assert err["loc"] == ["body", "runs", 2, "params", "max_eval"] and f"{limit:,}" in err["msg"]
@@ -230,8 +313,13 @@ def test_the_evaluations_an_answer_may_hold_are_bounded(client) -> None:
 def test_the_http_stream_carries_each_updates_evaluations_once(client) -> None:
     from tests.conftest import parse_sse
 
-    body = {"surface": "beale", "start": [1.0, 1.5], "steps": 300, "seed": 1,
-            "runs": [{"optimizer": "lbfgs", "params": {"max_iter": 1, "lr": 0.5}, "noise_std": 0.05}]}
+    body = {
+        "surface": "beale",
+        "start": [1.0, 1.5],
+        "steps": 300,
+        "seed": 1,
+        "runs": [{"optimizer": "lbfgs", "params": {"max_iter": 1, "lr": 0.5}, "noise_std": 0.05}],
+    }
     whole = client.post("/api/v1/trajectories", json=body).json()["runs"][0]
     parts: dict[str, list] = {"step": [], "x": [], "y": [], "loss": []}
     points = 0

@@ -39,8 +39,9 @@ def test_plateau_by_hand() -> None:
 
 
 def test_plateau_cooldown_min_lr_eps_and_abs() -> None:
-    p = Plateau(1.0, 1, **_plateau(patience=0, factor=0.1, threshold=0.5, threshold_mode="abs", cooldown=2,
-                                   min_lr=0.05))
+    p = Plateau(
+        1.0, 1, **_plateau(patience=0, factor=0.1, threshold=0.5, threshold_mode="abs", cooldown=2, min_lr=0.05)
+    )
     seen = []
     for f in [5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0]:
         p.step1(f)
@@ -68,8 +69,11 @@ def test_plateau_rows_equal_one_row() -> None:
 
 
 def test_speculation_gives_the_same_bits_as_one_update_per_call(client, monkeypatch) -> None:
-    run = {"optimizer": "adam", "params": {"lr": 0.3},
-           "schedule": {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5, "threshold": 1e-3}}}
+    run = {
+        "optimizer": "adam",
+        "params": {"lr": 0.3},
+        "schedule": {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5, "threshold": 1e-3}},
+    }
     fast = _traj(client, "himmelblau", run, start=[-0.3, -0.9])
     monkeypatch.setattr(feedback, "SPECULATE", 1)
     slow = _traj(client, "himmelblau", run, start=[-0.3, -0.9])
@@ -77,12 +81,21 @@ def test_speculation_gives_the_same_bits_as_one_update_per_call(client, monkeypa
     assert len(set(fast["lr"])) > 5  # it did reduce, several times
 
 
-@pytest.mark.parametrize("run", [
-    {"optimizer": "gd", "params": {"lr": 2.0},
-     "schedule": {"name": "reduce_on_plateau", "params": {"patience": 5, "factor": 0.5}}},
-    {"optimizer": "adam", "params": {"lr": 0.2}, "schedule": {"name": "one_cycle", "params": {"total_steps": 300,
-                                                                                               "cycle_momentum": True}}},
-])
+@pytest.mark.parametrize(
+    "run",
+    [
+        {
+            "optimizer": "gd",
+            "params": {"lr": 2.0},
+            "schedule": {"name": "reduce_on_plateau", "params": {"patience": 5, "factor": 0.5}},
+        },
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.2},
+            "schedule": {"name": "one_cycle", "params": {"total_steps": 300, "cycle_momentum": True}},
+        },
+    ],
+)
 def test_stream_equals_the_json_answer(client, run) -> None:
     """Streamed in chunks (the studio), the run is the one the JSON answer gives."""
     from app.api.schemas import TrajectoryRequest
@@ -107,9 +120,16 @@ def test_plateau_on_a_dataset_steps_once_per_epoch(client) -> None:
     """per='epoch': the rate changes only at epoch boundaries, as a scheduler fed the full loss at
     the end of each epoch says."""
     m, b = 1000, 100  # 10 updates per epoch
-    run = {"optimizer": "gd", "params": {"lr": 0.02}, "batch_size": b,
-           "schedule": {"name": "reduce_on_plateau", "per": "epoch",
-                        "params": {"patience": 0, "factor": 0.5, "threshold": 0.1}}}
+    run = {
+        "optimizer": "gd",
+        "params": {"lr": 0.02},
+        "batch_size": b,
+        "schedule": {
+            "name": "reduce_on_plateau",
+            "per": "epoch",
+            "params": {"patience": 0, "factor": 0.5, "threshold": 0.1},
+        },
+    }
     r = _traj(client, "linear_regression", run, steps=300, seed=2)
     lr = np.array(r["lr"])
     changes = np.nonzero(np.diff(lr))[0] + 1
@@ -124,8 +144,12 @@ def test_plateau_on_a_dataset_steps_once_per_epoch(client) -> None:
 
 
 def test_plateau_per_step_on_a_dataset(client) -> None:
-    run = {"optimizer": "adam", "params": {"lr": 0.5}, "batch_size": 50,
-           "schedule": {"name": "reduce_on_plateau", "params": {"patience": 4, "factor": 0.5}}}
+    run = {
+        "optimizer": "adam",
+        "params": {"lr": 0.5},
+        "batch_size": 50,
+        "schedule": {"name": "reduce_on_plateau", "params": {"patience": 4, "factor": 0.5}},
+    }
     r = _traj(client, "logistic_regression", run, steps=200, seed=1)
     p = Plateau(0.5, 1, **_plateau(patience=4, factor=0.5))
     want = []
@@ -135,19 +159,36 @@ def test_plateau_per_step_on_a_dataset(client) -> None:
     assert r["lr"] == want and len(set(want)) > 2
 
 
-@pytest.mark.parametrize("surface, optimizer, schedule", [
-    ("himmelblau", "adam", {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5, "threshold": 1e-3}}),
-    ("rosenbrock", "adam", {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}),
-    ("linear_regression", "adam",
-     {"name": "reduce_on_plateau", "per": "epoch", "params": {"patience": 1, "factor": 0.5, "threshold": 0.05}}),
-    ("linear_regression", "sgd", {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}),
-])
+@pytest.mark.parametrize(
+    "surface, optimizer, schedule",
+    [
+        (
+            "himmelblau",
+            "adam",
+            {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5, "threshold": 1e-3}},
+        ),
+        ("rosenbrock", "adam", {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}),
+        (
+            "linear_regression",
+            "adam",
+            {"name": "reduce_on_plateau", "per": "epoch", "params": {"patience": 1, "factor": 0.5, "threshold": 0.05}},
+        ),
+        ("linear_regression", "sgd", {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}),
+    ],
+)
 def test_sweep_cells_equal_single_runs(client, surface, optimizer, schedule) -> None:
     """Many rows (compiled lanes; NumPy rows on datasets) read their own losses and momenta."""
     dataset = surface.endswith("regression")
     lrs = [0.01, 0.05, 0.2] if not dataset else [0.001, 0.01, 0.03]
-    body = {"surface": surface, "steps": 200, "optimizer": optimizer, "params": {}, "schedule": schedule,
-            "x_param": {"name": "lr", "values": lrs}, "y_param": {"name": "eps", "values": [1e-8, 1e-6]}}
+    body = {
+        "surface": surface,
+        "steps": 200,
+        "optimizer": optimizer,
+        "params": {},
+        "schedule": schedule,
+        "x_param": {"name": "lr", "values": lrs},
+        "y_param": {"name": "eps", "values": [1e-8, 1e-6]},
+    }
     if optimizer == "sgd":
         body["y_param"] = {"name": "weight_decay", "values": [0.0, 0.01]}
     if dataset:
@@ -168,8 +209,11 @@ def test_sweep_cells_equal_single_runs(client, surface, optimizer, schedule) -> 
 
 
 def test_momentum_is_drawn_and_follows_the_cycle(client) -> None:
-    run = {"optimizer": "adam", "params": {"lr": 0.05},
-           "schedule": {"name": "one_cycle", "warmup_steps": 20, "params": {"total_steps": 180, "cycle_momentum": True}}}
+    run = {
+        "optimizer": "adam",
+        "params": {"lr": 0.05},
+        "schedule": {"name": "one_cycle", "warmup_steps": 20, "params": {"total_steps": 180, "cycle_momentum": True}},
+    }
     r = _traj(client, "rosenbrock", run, steps=200, start=[-1.2, 1.0])
     mom = np.array(r["momentum"])
     assert mom.shape == (200,)
@@ -193,28 +237,50 @@ def test_chain_rates_piecewise() -> None:
     np.testing.assert_allclose(got[10:], learning_rates(cos, cp, 1.0, t[10:] - 10), rtol=1e-15)
 
 
-@pytest.mark.parametrize("schedule, optimizer, where", [
-    ({"name": "reduce_on_plateau", "chain": [{"milestone": 5, "name": "cosine"}]}, "adam", "chained"),
-    ({"name": "linear", "chain": [{"milestone": 5, "name": "reduce_on_plateau"}]}, "adam", "chained"),
-    ({"name": "linear", "warmup_steps": 5, "chain": [{"milestone": 5, "name": "cosine"}]}, "adam", "warmup_steps"),
-    ({"name": "linear", "chain": [{"milestone": 9, "name": "cosine"}, {"milestone": 5, "name": "step"}]}, "adam",
-     "increase"),
-    ({"name": "reduce_on_plateau", "warmup_steps": 5}, "adam", "warm-up"),
-    ({"name": "one_cycle", "params": {"cycle_momentum": True}}, "gd", "momentum"),
-    ({"name": "one_cycle", "params": {"cycle_momentum": True}}, "rmsprop", "momentum"),
-    ({"name": "linear", "chain": [{"milestone": 5, "name": "one_cycle", "params": {"cycle_momentum": True}}]}, "adam",
-     "cycle_momentum"),
-])
+@pytest.mark.parametrize(
+    "schedule, optimizer, where",
+    [
+        ({"name": "reduce_on_plateau", "chain": [{"milestone": 5, "name": "cosine"}]}, "adam", "chained"),
+        ({"name": "linear", "chain": [{"milestone": 5, "name": "reduce_on_plateau"}]}, "adam", "chained"),
+        ({"name": "linear", "warmup_steps": 5, "chain": [{"milestone": 5, "name": "cosine"}]}, "adam", "warmup_steps"),
+        (
+            {"name": "linear", "chain": [{"milestone": 9, "name": "cosine"}, {"milestone": 5, "name": "step"}]},
+            "adam",
+            "increase",
+        ),
+        ({"name": "reduce_on_plateau", "warmup_steps": 5}, "adam", "warm-up"),
+        ({"name": "one_cycle", "params": {"cycle_momentum": True}}, "gd", "momentum"),
+        ({"name": "one_cycle", "params": {"cycle_momentum": True}}, "rmsprop", "momentum"),
+        (
+            {"name": "linear", "chain": [{"milestone": 5, "name": "one_cycle", "params": {"cycle_momentum": True}}]},
+            "adam",
+            "cycle_momentum",
+        ),
+    ],
+)
 def test_errors(client, schedule, optimizer, where) -> None:
-    body = {"surface": "rosenbrock", "steps": 10, "runs": [{"optimizer": optimizer, "params": {}, "schedule": schedule}]}
+    body = {
+        "surface": "rosenbrock",
+        "steps": 10,
+        "runs": [{"optimizer": optimizer, "params": {}, "schedule": schedule}],
+    }
     r = client.post("/api/v1/trajectories", json=body)
     assert r.status_code == 422
     assert where in r.text
 
 
 def test_chain_is_echoed_only_when_set(client) -> None:
-    body = {"surface": "rosenbrock", "steps": 10, "runs": [{"optimizer": "adam", "params": {},
-            "schedule": {"name": "linear", "chain": [{"milestone": 5, "name": "cosine", "params": {"t_max": 5}}]}}]}
+    body = {
+        "surface": "rosenbrock",
+        "steps": 10,
+        "runs": [
+            {
+                "optimizer": "adam",
+                "params": {},
+                "schedule": {"name": "linear", "chain": [{"milestone": 5, "name": "cosine", "params": {"t_max": 5}}]},
+            }
+        ],
+    }
     run = client.post("/api/v1/trajectories", json=body).json()["runs"][0]
     assert run["schedule"]["chain"] == [{"milestone": 5, "name": "cosine", "params": {"t_max": 5, "eta_min": 0.0}}]
     body["runs"][0]["schedule"] = {"name": "linear"}

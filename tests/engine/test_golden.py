@@ -51,8 +51,9 @@ def test_matches_torch(case: dict) -> None:
         assert run["evals"]["step"] == exp["evals"]["step"]
         for key in ("x", "y", "loss"):
             got, want = np.array(run["evals"][key], dtype=float), np.array(exp["evals"][key])
-            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12 * max(np.max(np.abs(want)), 1.0),
-                                       err_msg=f"evals.{key}")
+            np.testing.assert_allclose(
+                got, want, rtol=1e-9, atol=1e-12 * max(np.max(np.abs(want)), 1.0), err_msg=f"evals.{key}"
+            )
 
 
 def test_golden_covers_every_optimizer_and_torch_schedule() -> None:

@@ -98,9 +98,23 @@ def test_the_interval_holds_every_float_value(text: str) -> None:
             assert math.isfinite(v) and lo <= v <= hi, (text, p, x, y, v, lo, hi)
 
 
-FOLDED = [*FINITE, *NOT_FINITE, "-x*-y - (-x) + -(-y)", "-(x - y)*-(y - x) / -(1 + x^2)", "1/x - -y/x", "-x^3 + -y^-2",
-          "exp(-x)*-3 - -2*x*y", "abs(-x)*-1 + -1*y", "x*-1 - y*-1", "-(x*y) + -(x/y) - -(x - y)",
-          "cos(-x) * -sin(-y)", "x + y", "-x", "log(1 + x^2) * -y", "-(-x)/-2 + 2/-y"]
+FOLDED = [
+    *FINITE,
+    *NOT_FINITE,
+    "-x*-y - (-x) + -(-y)",
+    "-(x - y)*-(y - x) / -(1 + x^2)",
+    "1/x - -y/x",
+    "-x^3 + -y^-2",
+    "exp(-x)*-3 - -2*x*y",
+    "abs(-x)*-1 + -1*y",
+    "x*-1 - y*-1",
+    "-(x*y) + -(x/y) - -(x - y)",
+    "cos(-x) * -sin(-y)",
+    "x + y",
+    "-x",
+    "log(1 + x^2) * -y",
+    "-(-x)/-2 + 2/-y",
+]
 
 
 def test_the_gradient_tape_without_negations_has_the_same_bits() -> None:
@@ -159,8 +173,13 @@ LRS = np.geomspace(1e-4, 3.0, 200)
 
 
 def _problem(text: str, optimizer: str, start=(1.5, 2.0), **run):
-    body = {"surface": {"expression": text, "x_range": [-2, 2], "y_range": [-1, 3]}, "start": list(start),
-            "steps": 300, "tolerance": 1e-4, "runs": [{"optimizer": optimizer, **run}]}
+    body = {
+        "surface": {"expression": text, "x_range": [-2, 2], "y_range": [-1, 3]},
+        "start": list(start),
+        "steps": 300,
+        "tolerance": 1e-4,
+        "runs": [{"optimizer": optimizer, **run}],
+    }
     return service.build_problem(TrajectoryRequest.model_validate(body))
 
 
@@ -212,8 +231,13 @@ def test_lanes_give_the_same_rows_with_the_proof_on_and_off(text: str, optimizer
         single = ScalarRun(one, one.runs[0])
         single.advance(one.steps)
         t = single.traj
-        assert (on[1][i], on[2][i], on[3][i], on[4][i], on[5][i]) == (t.x[-1], t.y[-1], t.loss[-1], t.steps_taken,
-                                                                      t.status), i
+        assert (on[1][i], on[2][i], on[3][i], on[4][i], on[5][i]) == (
+            t.x[-1],
+            t.y[-1],
+            t.loss[-1],
+            t.steps_taken,
+            t.status,
+        ), i
 
 
 def test_divergence_is_reported_as_before(monkeypatch) -> None:
@@ -242,36 +266,108 @@ def _api(client, path: str, body: dict, monkeypatch, proof: bool) -> bytes:
 TYPED = {"expression": "(1 - x)^2 + 100*(y - x^2)^2", "x_range": [-2, 2], "y_range": [-1, 3]}
 
 
-@pytest.mark.parametrize("path,body", [
-    ("/api/v1/sweeps", {"surface": TYPED, "start": [-1.5, 2.0], "steps": 400, "tolerance": 1e-5, "optimizer": "adam",
-                        "x_param": {"name": "lr", "min": 1e-3, "max": 3.0, "n": 12, "scale": "log"},
-                        "y_param": {"name": "beta1", "values": [0.0, 0.5, 0.9]}}),
-    ("/api/v1/sweeps", {"surface": TYPED, "start": [-1.5, 2.0], "steps": 300, "tolerance": 1e-5, "optimizer": "momentum",
-                        "schedule": {"name": "cosine"},
-                        "x_param": {"name": "lr", "min": 1e-4, "max": 0.1, "n": 10, "scale": "log"},
-                        "y_param": {"name": "beta", "values": [0.0, 0.9]}}),
-    ("/api/v1/basins", {"surface": TYPED, "optimizer": "gd", "params": {"lr": 0.002}, "steps": 500, "tolerance": 1e-6,
-                        "n": 15}),
-    ("/api/v1/basins", {"surface": {**TYPED, "expression": "(x^2 + y - 11)^2 + (x + y^2 - 7)^2", "x_range": [-5, 5],
-                                    "y_range": [-5, 5]}, "optimizer": "adam", "params": {"lr": 0.05}, "steps": 400,
-                        "tolerance": 1e-6, "n": 13}),
-    # the momentum cycled (one update per call), and a scheduler that reads the loss
-    ("/api/v1/sweeps", {"surface": TYPED, "start": [-1.5, 2.0], "steps": 200, "tolerance": 1e-5, "optimizer": "adam",
-                        "schedule": {"name": "one_cycle", "params": {"cycle_momentum": True}},
-                        "x_param": {"name": "lr", "min": 1e-3, "max": 1.0, "n": 8, "scale": "log"},
-                        "y_param": {"name": "beta2", "values": [0.9, 0.999]}}),
-    ("/api/v1/sweeps", {"surface": TYPED, "start": [-1.5, 2.0], "steps": 200, "tolerance": 1e-5, "optimizer": "momentum",
-                        "schedule": {"name": "reduce_on_plateau"},
-                        "x_param": {"name": "lr", "min": 1e-4, "max": 0.01, "n": 8, "scale": "log"},
-                        "y_param": {"name": "beta", "values": [0.0, 0.9]}}),
-    # the start (0, 0) of the grid: the gradient of the cone cannot be evaluated there (diverged at once)
-    ("/api/v1/basins", {"surface": {**TYPED, "expression": "sqrt(x^2 + y^2)", "y_range": [-2, 2]}, "optimizer": "rmsprop",
-                        "params": {"lr": 0.01}, "steps": 200, "tolerance": 1e-6, "n": 5}),
-    ("/api/v1/race", {"surface": TYPED, "optimizers": ["gd", "adam"], "steps": 300, "n": 10, "lr_min": 1e-4,
-                      "lr_max": 3.0}),
-    ("/api/v1/trajectories", {"surface": TYPED, "start": [-1.5, 2.0], "steps": 300,
-                              "runs": [{"optimizer": "adam", "params": {"lr": 0.05}}, {"optimizer": "gd"}]}),
-])
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        (
+            "/api/v1/sweeps",
+            {
+                "surface": TYPED,
+                "start": [-1.5, 2.0],
+                "steps": 400,
+                "tolerance": 1e-5,
+                "optimizer": "adam",
+                "x_param": {"name": "lr", "min": 1e-3, "max": 3.0, "n": 12, "scale": "log"},
+                "y_param": {"name": "beta1", "values": [0.0, 0.5, 0.9]},
+            },
+        ),
+        (
+            "/api/v1/sweeps",
+            {
+                "surface": TYPED,
+                "start": [-1.5, 2.0],
+                "steps": 300,
+                "tolerance": 1e-5,
+                "optimizer": "momentum",
+                "schedule": {"name": "cosine"},
+                "x_param": {"name": "lr", "min": 1e-4, "max": 0.1, "n": 10, "scale": "log"},
+                "y_param": {"name": "beta", "values": [0.0, 0.9]},
+            },
+        ),
+        (
+            "/api/v1/basins",
+            {"surface": TYPED, "optimizer": "gd", "params": {"lr": 0.002}, "steps": 500, "tolerance": 1e-6, "n": 15},
+        ),
+        (
+            "/api/v1/basins",
+            {
+                "surface": {
+                    **TYPED,
+                    "expression": "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+                    "x_range": [-5, 5],
+                    "y_range": [-5, 5],
+                },
+                "optimizer": "adam",
+                "params": {"lr": 0.05},
+                "steps": 400,
+                "tolerance": 1e-6,
+                "n": 13,
+            },
+        ),
+        # the momentum cycled (one update per call), and a scheduler that reads the loss
+        (
+            "/api/v1/sweeps",
+            {
+                "surface": TYPED,
+                "start": [-1.5, 2.0],
+                "steps": 200,
+                "tolerance": 1e-5,
+                "optimizer": "adam",
+                "schedule": {"name": "one_cycle", "params": {"cycle_momentum": True}},
+                "x_param": {"name": "lr", "min": 1e-3, "max": 1.0, "n": 8, "scale": "log"},
+                "y_param": {"name": "beta2", "values": [0.9, 0.999]},
+            },
+        ),
+        (
+            "/api/v1/sweeps",
+            {
+                "surface": TYPED,
+                "start": [-1.5, 2.0],
+                "steps": 200,
+                "tolerance": 1e-5,
+                "optimizer": "momentum",
+                "schedule": {"name": "reduce_on_plateau"},
+                "x_param": {"name": "lr", "min": 1e-4, "max": 0.01, "n": 8, "scale": "log"},
+                "y_param": {"name": "beta", "values": [0.0, 0.9]},
+            },
+        ),
+        # the start (0, 0) of the grid: the gradient of the cone cannot be evaluated there (diverged at once)
+        (
+            "/api/v1/basins",
+            {
+                "surface": {**TYPED, "expression": "sqrt(x^2 + y^2)", "y_range": [-2, 2]},
+                "optimizer": "rmsprop",
+                "params": {"lr": 0.01},
+                "steps": 200,
+                "tolerance": 1e-6,
+                "n": 5,
+            },
+        ),
+        (
+            "/api/v1/race",
+            {"surface": TYPED, "optimizers": ["gd", "adam"], "steps": 300, "n": 10, "lr_min": 1e-4, "lr_max": 3.0},
+        ),
+        (
+            "/api/v1/trajectories",
+            {
+                "surface": TYPED,
+                "start": [-1.5, 2.0],
+                "steps": 300,
+                "runs": [{"optimizer": "adam", "params": {"lr": 0.05}}, {"optimizer": "gd"}],
+            },
+        ),
+    ],
+)
 def test_answers_are_the_same_bytes_with_the_proof_on_and_off(client, monkeypatch, path: str, body: dict) -> None:
     on = _api(client, path, body, monkeypatch, True)
     off = _api(client, path, body, monkeypatch, False)
@@ -279,8 +375,9 @@ def test_answers_are_the_same_bytes_with_the_proof_on_and_off(client, monkeypatc
     assert orjson.loads(on)
 
 
-@pytest.mark.parametrize("text,optimizer", [("(1 - x)^2 + 100*(y - x^2)^2", "adam"), ("x^3 + y^2", "gd"),
-                                            ("sin(x)*cos(y)", "momentum")])
+@pytest.mark.parametrize(
+    "text,optimizer", [("(1 - x)^2 + 100*(y - x^2)^2", "adam"), ("x^3 + y^2", "gd"), ("sin(x)*cos(y)", "momentum")]
+)
 def test_the_numpy_path_gives_the_same_rows_with_the_proof_on_and_off(text: str, optimizer: str, monkeypatch) -> None:
     """The runner's NumPy rows (what runs where the compiled loop cannot: its `_check_loss` reads the
     surface's flag) skip the loss as the lanes do, with the same rows; on Rosenbrock (+, −, × only:
@@ -312,4 +409,8 @@ def test_polyak_rows_of_a_typed_formula_read_their_current_loss(rows: int) -> No
     t = single.traj
     for i in range(rows):
         assert (lanes.result.x[i], lanes.result.y[i], lanes.result.loss[i], lanes.result.status[i]) == (
-            t.x[-1], t.y[-1], t.loss[-1], t.status)
+            t.x[-1],
+            t.y[-1],
+            t.loss[-1],
+            t.status,
+        )

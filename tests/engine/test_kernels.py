@@ -40,20 +40,47 @@ def test_compiled_answers_are_the_plain_python_reference_bit_for_bit() -> None:
     import orjson
 
     bodies = [
-        *({"surface": "ackley", "steps": 40, "include_state": True, "seed": 2,
-           "runs": [{"optimizer": o, "noise_std": 0.1} for o in ids]} for ids in HALVES),
-        {"surface": "rosenbrock", "steps": 40, "tolerance": 1e-3, "include_state": True,
-         "runs": [{"optimizer": "adam", "params": {"amsgrad": True}, "schedule": {"name": "cosine", "params": {"t_max": 40}}},
-                  {"optimizer": "momentum", "params": {"bias_correction": True}}]},
-        *({"surface": {"expression": "exp(-1/x^2) + log(1 + y^2) + x^y", "x_range": [-3, 3], "y_range": [-3, 3]},
-           "start": [0.5, 1.5], "steps": 40,
-           "runs": [{"optimizer": o, "params": {"lr": 0.2, **F_MIN.get(o, {})}} for o in ids]} for ids in HALVES),
+        *(
+            {
+                "surface": "ackley",
+                "steps": 40,
+                "include_state": True,
+                "seed": 2,
+                "runs": [{"optimizer": o, "noise_std": 0.1} for o in ids],
+            }
+            for ids in HALVES
+        ),
+        {
+            "surface": "rosenbrock",
+            "steps": 40,
+            "tolerance": 1e-3,
+            "include_state": True,
+            "runs": [
+                {
+                    "optimizer": "adam",
+                    "params": {"amsgrad": True},
+                    "schedule": {"name": "cosine", "params": {"t_max": 40}},
+                },
+                {"optimizer": "momentum", "params": {"bias_correction": True}},
+            ],
+        },
+        *(
+            {
+                "surface": {"expression": "exp(-1/x^2) + log(1 + y^2) + x^y", "x_range": [-3, 3], "y_range": [-3, 3]},
+                "start": [0.5, 1.5],
+                "steps": 40,
+                "runs": [{"optimizer": o, "params": {"lr": 0.2, **F_MIN.get(o, {})}} for o in ids],
+            }
+            for ids in HALVES
+        ),
     ]
     arg = orjson.dumps(bodies).decode()
     out = {}
     for jit in ("0", "1"):
         env = {**os.environ, "NUMBA_DISABLE_JIT": jit}
-        out[jit] = subprocess.run([sys.executable, "-c", REFERENCE, arg], env=env, capture_output=True, check=True).stdout
+        out[jit] = subprocess.run(
+            [sys.executable, "-c", REFERENCE, arg], env=env, capture_output=True, check=True
+        ).stdout
     assert out["0"] == out["1"] and out["0"].count(b"\n") == len(bodies)
 
 
@@ -66,23 +93,45 @@ def _problem(body: dict):
 def test_lanes_equal_single_runs_exactly(surface: str, opt_id: str) -> None:
     """Rows in lanes (sweeps, basins, races) are the single runs, bit for bit, per-row lr included."""
     lrs = [0.001, 0.01, 0.05, 0.3, 3.0]
-    problem = _problem({"surface": surface, "steps": 150, "tolerance": 1e-4, "seed": 4,
-                        "runs": [{"optimizer": opt_id, "noise_std": 0.05}]})
+    problem = _problem(
+        {
+            "surface": surface,
+            "steps": 150,
+            "tolerance": 1e-4,
+            "seed": 4,
+            "runs": [{"optimizer": opt_id, "noise_std": 0.05}],
+        }
+    )
     rows = LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (len(lrs), 1)), {"lr": lrs})
     rows.advance(problem.steps + 1)
     for i, lr in enumerate(lrs):
-        one = _problem({"surface": surface, "steps": 150, "tolerance": 1e-4, "seed": 4,
-                        "runs": [{"optimizer": opt_id, "noise_std": 0.05, "params": {"lr": lr}}]})
+        one = _problem(
+            {
+                "surface": surface,
+                "steps": 150,
+                "tolerance": 1e-4,
+                "seed": 4,
+                "runs": [{"optimizer": opt_id, "noise_std": 0.05, "params": {"lr": lr}}],
+            }
+        )
         run = ScalarRun(one, one.runs[0])
         run.advance(one.steps)
         assert rows.result.status[i] == run.traj.status
         assert rows.result.steps_taken[i] == run.traj.steps_taken
-        assert (rows.result.x[i], rows.result.y[i], rows.result.loss[i]) == (run.traj.x[-1], run.traj.y[-1], run.traj.loss[-1])
+        assert (rows.result.x[i], rows.result.y[i], rows.result.loss[i]) == (
+            run.traj.x[-1],
+            run.traj.y[-1],
+            run.traj.loss[-1],
+        )
 
 
 def test_lanes_with_per_row_betas_and_a_schedule_equal_single_runs() -> None:
     betas, lrs = [0.5, 0.8, 0.9, 0.99] * 10, np.geomspace(1e-3, 0.5, 40)
-    body = {"surface": "rosenbrock", "steps": 120, "runs": [{"optimizer": "adam", "schedule": {"name": "step", "params": {"step_size": 30}}}]}
+    body = {
+        "surface": "rosenbrock",
+        "steps": 120,
+        "runs": [{"optimizer": "adam", "schedule": {"name": "step", "params": {"step_size": 30}}}],
+    }
     problem = _problem(body)
     rows = LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (40, 1)), {"lr": lrs, "beta1": betas})
     rows.advance(problem.steps)
@@ -97,7 +146,15 @@ def test_lanes_with_per_row_betas_and_a_schedule_equal_single_runs() -> None:
 def test_hypot_is_cpythons() -> None:
     rng = np.random.default_rng(0)
     pairs = (rng.standard_normal((20000, 2)) * 10.0 ** rng.integers(-310, 300, (20000, 2))).tolist()
-    pairs += [(0.0, 0.0), (3.0, 4.0), (-0.0, 5e-324), (1e308, 1e308), (5e-324, 5e-324), (2.2e-308, 1e-310), (1.0, 1e-17)]
+    pairs += [
+        (0.0, 0.0),
+        (3.0, 4.0),
+        (-0.0, 5e-324),
+        (1e308, 1e308),
+        (5e-324, 5e-324),
+        (2.2e-308, 1e-310),
+        (1.0, 1e-17),
+    ]
     for a, b in pairs:
         assert nbmath.hypot(a, b) == math.hypot(a, b), (a, b)
     assert math.isinf(nbmath.hypot(math.inf, math.nan)) and math.isnan(nbmath.hypot(math.nan, 1.0))
@@ -105,9 +162,15 @@ def test_hypot_is_cpythons() -> None:
 
 def _python(op: str, a: float, b: float) -> float | None:
     """What the formula on Python floats gives (None: it raises, so the run diverges)."""
-    fn = {"add": expression._op_add, "sub": expression._op_sub, "mul": expression._op_mul,
-          "div": expression._op_div, "pow": expression._op_pow, "neg": expression._op_neg,
-          "square": expression._op_square}.get(op) or expression._CALL_OPS[op]
+    fn = {
+        "add": expression._op_add,
+        "sub": expression._op_sub,
+        "mul": expression._op_mul,
+        "div": expression._op_div,
+        "pow": expression._op_pow,
+        "neg": expression._op_neg,
+        "square": expression._op_square,
+    }.get(op) or expression._CALL_OPS[op]
     from app.engine.backend import SCALAR
 
     try:
@@ -164,12 +227,22 @@ def test_one_specialization_of_the_loop_serves_everything() -> None:
     from app.engine.kernels import COMPILED
 
     bodies = [
-        {"surface": s, "steps": 30, "include_state": True,
-         "runs": [{"optimizer": o, "noise_std": n, "schedule": {"name": sc}} for o in ids]}
-        for s, n, sc in (("ackley", 0.0, "constant"), ("booth", 0.3, "cosine")) for ids in LOOP_HALVES
+        {
+            "surface": s,
+            "steps": 30,
+            "include_state": True,
+            "runs": [{"optimizer": o, "noise_std": n, "schedule": {"name": sc}} for o in ids],
+        }
+        for s, n, sc in (("ackley", 0.0, "constant"), ("booth", 0.3, "cosine"))
+        for ids in LOOP_HALVES
     ]
-    bodies.append({"surface": {"expression": "x^2 + sin(y)", "x_range": [-2, 2], "y_range": [-2, 2]}, "steps": 30,
-                   "runs": [{"optimizer": "adamw"}]})
+    bodies.append(
+        {
+            "surface": {"expression": "x^2 + sin(y)", "x_range": [-2, 2], "y_range": [-2, 2]},
+            "steps": 30,
+            "runs": [{"optimizer": "adamw"}],
+        }
+    )
     for body in bodies:
         problem = _problem(body)
         for cfg in problem.runs:
@@ -190,6 +263,8 @@ def test_the_deadline_stops_single_runs_and_lanes() -> None:
         with pytest.raises(deadline.DeadlineExceeded):
             ScalarRun(problem, problem.runs[0]).advance(problem.steps)
         with pytest.raises(deadline.DeadlineExceeded):
-            LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (64, 1)), {"lr": np.full(64, 0.01)}).advance(20000)
+            LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (64, 1)), {"lr": np.full(64, 0.01)}).advance(
+                20000
+            )
     finally:
         deadline.bind(None)

@@ -37,7 +37,12 @@ def hand(opt_id: str, p: dict) -> list[float]:
             v = g if t == 1 or b == 0 else b * v + (1 - damp) * g  # β = 0: no buffer (plain SGD)
             th = th - LR * ((g + b * v) if p.get("nesterov") else v)
         elif opt_id == "nadam":
-            b1, b2, eps, psi = p.get("beta1", 0.9), p.get("beta2", 0.999), p.get("eps", 1e-8), p.get("momentum_decay", 0.004)
+            b1, b2, eps, psi = (
+                p.get("beta1", 0.9),
+                p.get("beta2", 0.999),
+                p.get("eps", 1e-8),
+                p.get("momentum_decay", 0.004),
+            )
             wd = p.get("weight_decay", 0.0)
             if p.get("decoupled_weight_decay"):
                 th = th * (1 - LR * wd)
@@ -49,7 +54,11 @@ def hand(opt_id: str, p: dict) -> list[float]:
             m = b1 * m + (1 - b1) * g
             v = b2 * v + (1 - b2) * g * g
             denom = math.sqrt(v / (1 - b2**t)) + eps
-            th = th - LR * (1 - mu_t) / (1 - mu_product) * g / denom - LR * mu_next / (1 - mu_product * mu_next) * m / denom
+            th = (
+                th
+                - LR * (1 - mu_t) / (1 - mu_product) * g / denom
+                - LR * mu_next / (1 - mu_product * mu_next) * m / denom
+            )
         elif opt_id == "radam":
             b1, b2, eps = p.get("beta1", 0.9), p.get("beta2", 0.999), p.get("eps", 1e-8)
             m = b1 * m + (1 - b1) * g

@@ -91,16 +91,49 @@ def test_mini_batch_cost_is_noisy() -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"surface": "rosenbrock", "steps": 300, "tolerance": 1e-3, "runs": [{"optimizer": "adam", "params": {"lr": 0.05}}]},
+        {
+            "surface": "rosenbrock",
+            "steps": 300,
+            "tolerance": 1e-3,
+            "runs": [{"optimizer": "adam", "params": {"lr": 0.05}}],
+        },
         {"surface": "rosenbrock", "steps": 300, "runs": [{"optimizer": "gd", "params": {"lr": 0.01}}]},
-        {"surface": "himmelblau", "steps": 300, "seed": 3, "runs": [{"optimizer": "nesterov", "params": {"lr": 0.005},
-         "noise_std": 0.5, "schedule": {"name": "cosine", "params": {"t_max": 300}, "warmup_steps": 10}}]},
-        {"surface": "linear_regression", "steps": 200, "tolerance": 1e-2,
-         "runs": [{"optimizer": "rmsprop", "params": {"lr": 0.05}, "batch_size": 64}]},
-        {"surface": "logistic_regression", "steps": 60, "runs": [{"optimizer": "adamw", "params": {"lr": 0.05},
-         "batch_size": 100, "schedule": {"name": "exponential", "params": {"gamma": 0.9}, "per": "epoch"}}]},
-        {"surface": {"expression": "log(1 + x^2) + y^2", "x_range": [-3, 3], "y_range": [-3, 3]},
-         "steps": 100, "runs": [{"optimizer": "adagrad", "params": {"lr": 0.3}}]},
+        {
+            "surface": "himmelblau",
+            "steps": 300,
+            "seed": 3,
+            "runs": [
+                {
+                    "optimizer": "nesterov",
+                    "params": {"lr": 0.005},
+                    "noise_std": 0.5,
+                    "schedule": {"name": "cosine", "params": {"t_max": 300}, "warmup_steps": 10},
+                }
+            ],
+        },
+        {
+            "surface": "linear_regression",
+            "steps": 200,
+            "tolerance": 1e-2,
+            "runs": [{"optimizer": "rmsprop", "params": {"lr": 0.05}, "batch_size": 64}],
+        },
+        {
+            "surface": "logistic_regression",
+            "steps": 60,
+            "runs": [
+                {
+                    "optimizer": "adamw",
+                    "params": {"lr": 0.05},
+                    "batch_size": 100,
+                    "schedule": {"name": "exponential", "params": {"gamma": 0.9}, "per": "epoch"},
+                }
+            ],
+        },
+        {
+            "surface": {"expression": "log(1 + x^2) + y^2", "x_range": [-3, 3], "y_range": [-3, 3]},
+            "steps": 100,
+            "runs": [{"optimizer": "adagrad", "params": {"lr": 0.3}}],
+        },
     ],
 )
 def test_lockstep_rows_equal_single_runs(body: dict) -> None:
@@ -158,8 +191,14 @@ def _bound(fn, seconds: float):
     return None, time.perf_counter() - t0
 
 
-@pytest.mark.parametrize("surface", ["rosenbrock", "logistic_regression",
-                                     {"expression": "x^y^x*sin(x*y)/(x+y)", "x_range": [0.5, 2], "y_range": [0.5, 2]}])
+@pytest.mark.parametrize(
+    "surface",
+    [
+        "rosenbrock",
+        "logistic_regression",
+        {"expression": "x^y^x*sin(x*y)/(x+y)", "x_range": [0.5, 2], "y_range": [0.5, 2]},
+    ],
+)
 def test_scalar_runs_stop_at_the_deadline(surface) -> None:
     body = {"surface": surface, "steps": 20000, "runs": [{"optimizer": "adam", "params": {"lr": 1e-5}}] * 16}
     problem = build_problem(TrajectoryRequest.model_validate(body))
@@ -188,8 +227,12 @@ def test_lockstep_refuses_what_cannot_finish() -> None:
 def test_chunked_dataset_rows_equal_one_call(monkeypatch, batch_size, tolerance) -> None:
     from app.engine import datasets
 
-    body = {"surface": "logistic_regression", "steps": 20, "tolerance": tolerance,
-            "runs": [{"optimizer": "adam", "params": {"lr": 0.05}, "batch_size": batch_size}]}
+    body = {
+        "surface": "logistic_regression",
+        "steps": 20,
+        "tolerance": tolerance,
+        "runs": [{"optimizer": "adam", "params": {"lr": 0.05}, "batch_size": batch_size}],
+    }
     problem = build_problem(TrajectoryRequest.model_validate(body))
     starts = np.column_stack([np.linspace(-1, 4, 50), np.linspace(-16, 4, 50)])
     whole = LockstepRuns(problem, problem.runs[0], starts)
@@ -205,7 +248,12 @@ def test_chunked_dataset_rows_equal_one_call(monkeypatch, batch_size, tolerance)
 def test_eps_zero_at_a_stationary_point_has_converged(optimizer) -> None:
     r = one("round_bowl", optimizer, {"eps": 0.0}, steps=10, start=[0.0, 0.0])
     assert r["status"] == "converged" and r["steps_taken"] == 0 and r["x"] == [0.0]
-    body = {"surface": "round_bowl", "start": [0, 0], "steps": 10, "runs": [{"optimizer": optimizer, "params": {"eps": 0.0}}]}
+    body = {
+        "surface": "round_bowl",
+        "start": [0, 0],
+        "steps": 10,
+        "runs": [{"optimizer": optimizer, "params": {"eps": 0.0}}],
+    }
     problem = build_problem(TrajectoryRequest.model_validate(body))
     rows = LockstepRuns(problem, problem.runs[0], np.array([[0.0, 0.0], [1.0, 1.0]]))
     rows.advance(10)

@@ -41,11 +41,15 @@ CASES = {
     "one_cycle": (
         {"total_steps": 10, "anneal_strategy": "linear"},
         [0, 1, 2, 4, 9, 20],
-        lambda t: (BASE / 25 + (BASE - BASE / 25) * t / 2 if t <= 2
-                   else BASE + (BASE / 25e4 - BASE) * (min(t, 9) - 2) / 7),
+        lambda t: (
+            BASE / 25 + (BASE - BASE / 25) * t / 2 if t <= 2 else BASE + (BASE / 25e4 - BASE) * (min(t, 9) - 2) / 7
+        ),
     ),
-    "linear": ({"start_factor": 0.25, "end_factor": 1.0, "total_iters": 4}, [0, 1, 4, 9],
-               lambda t: BASE * (0.25 + 0.75 * min(t, 4) / 4)),
+    "linear": (
+        {"start_factor": 0.25, "end_factor": 1.0, "total_iters": 4},
+        [0, 1, 4, 9],
+        lambda t: BASE * (0.25 + 0.75 * min(t, 4) / 4),
+    ),
     "constant_factor": ({"factor": 0.5, "total_iters": 3}, [0, 2, 3, 10], lambda t: BASE * (0.5 if t < 3 else 1.0)),
     "reduce_on_plateau": ({}, [0, 5, 100], lambda t: BASE),  # its starting rate; it reads the loss (test_feedback)
 }
@@ -64,14 +68,20 @@ def test_closed_form(name: str) -> None:
 def test_one_cycle_cosine_three_phase_and_rows() -> None:
     """Three phases (T = 20, p = 0.25): α/10 → α over t = 0..4, back to α/10 over 4..8, then down
     to α/10/100 at t = 19; cosine pieces; one row per base rate."""
-    params = {"total_steps": 20, "pct_start": 0.25, "div_factor": 10.0, "final_div_factor": 100.0,
-              "three_phase": True}
+    params = {"total_steps": 20, "pct_start": 0.25, "div_factor": 10.0, "final_div_factor": 100.0, "three_phase": True}
 
     def cos(a: float, b: float, pct: float) -> float:
         return b + (a - b) / 2 * (math.cos(math.pi * pct) + 1)
 
-    want = [cos(BASE / 10, BASE, 2 / 4), BASE, cos(BASE, BASE / 10, 2 / 4), BASE / 10, cos(BASE / 10, BASE / 1000, 5 / 11),
-            BASE / 1000, BASE / 1000]
+    want = [
+        cos(BASE / 10, BASE, 2 / 4),
+        BASE,
+        cos(BASE, BASE / 10, 2 / 4),
+        BASE / 10,
+        cos(BASE / 10, BASE / 1000, 5 / 11),
+        BASE / 1000,
+        BASE / 1000,
+    ]
     ts = [2, 4, 6, 8, 13, 19, 40]
     np.testing.assert_allclose(lr("one_cycle", params, ts), want, rtol=1e-13)
     spec = SCHEDULES["one_cycle"]

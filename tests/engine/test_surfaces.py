@@ -11,9 +11,21 @@ IDS = list(SURFACES)
 
 def test_at_least_twelve_including_the_course_three_and_datasets() -> None:
     assert len(SURFACES) >= 12
-    for required in ("elongated_bowl", "saddle", "plateau", "rosenbrock", "himmelblau", "beale", "rastrigin",
-                     "ackley", "booth", "six_hump_camel", "monkey_saddle", "linear_regression",
-                     "logistic_regression"):
+    for required in (
+        "elongated_bowl",
+        "saddle",
+        "plateau",
+        "rosenbrock",
+        "himmelblau",
+        "beale",
+        "rastrigin",
+        "ackley",
+        "booth",
+        "six_hump_camel",
+        "monkey_saddle",
+        "linear_regression",
+        "logistic_regression",
+    ):
         assert required in SURFACES
 
 
@@ -168,17 +180,30 @@ def _claim_matyas(s, runs):  # per-axis RMSprop cannot align with the diagonal v
 
 def _claim_dataset(s, runs):  # batch, mini-batch and stochastic: the smaller the batch, the noisier the cost
     assert all(r["loss"][-1] < r["loss"][0] for r in runs)
-    noise = {r["batch_size"]: float(np.std(np.asarray(r["batch_loss"][-100:]) - np.asarray(r["loss"][-101:-1])))
-             for r in runs if r["optimizer"] == "gd"}
+    noise = {
+        r["batch_size"]: float(np.std(np.asarray(r["batch_loss"][-100:]) - np.asarray(r["loss"][-101:-1])))
+        for r in runs
+        if r["optimizer"] == "gd"
+    }
     sizes = sorted(noise)
     assert [noise[b] for b in sizes] == sorted((noise[b] for b in sizes), reverse=True)
 
 
 CLAIMS = {
-    "elongated_bowl": _claim_bowl, "round_bowl": _claim_round, "saddle": _claim_saddle, "plateau": _claim_plateau,
-    "rosenbrock": _claim_rosenbrock, "himmelblau": _claim_himmelblau, "beale": _claim_beale,
-    "rastrigin": _claim_rastrigin, "ackley": _claim_ackley, "booth": _claim_round, "six_hump_camel": _claim_camel,
-    "monkey_saddle": _claim_monkey, "matyas": _claim_matyas, "linear_regression": _claim_dataset,
+    "elongated_bowl": _claim_bowl,
+    "round_bowl": _claim_round,
+    "saddle": _claim_saddle,
+    "plateau": _claim_plateau,
+    "rosenbrock": _claim_rosenbrock,
+    "himmelblau": _claim_himmelblau,
+    "beale": _claim_beale,
+    "rastrigin": _claim_rastrigin,
+    "ackley": _claim_ackley,
+    "booth": _claim_round,
+    "six_hump_camel": _claim_camel,
+    "monkey_saddle": _claim_monkey,
+    "matyas": _claim_matyas,
+    "linear_regression": _claim_dataset,
     "logistic_regression": _claim_dataset,
 }
 

@@ -36,8 +36,13 @@ def helpers(monkeypatch: pytest.MonkeyPatch):
 
 def _rows(opt: str, n_threads: int, monkeypatch: pytest.MonkeyPatch, **extra) -> LockstepRuns:
     monkeypatch.setattr(threads, "THREADS", n_threads)
-    body = {"surface": "rosenbrock", "steps": 400, "tolerance": 1e-3, "seed": 7,
-            "runs": [{"optimizer": opt, "noise_std": 0.01, **extra}]}
+    body = {
+        "surface": "rosenbrock",
+        "steps": 400,
+        "tolerance": 1e-3,
+        "seed": 7,
+        "runs": [{"optimizer": opt, "noise_std": 0.01, **extra}],
+    }
     problem = build_problem(TrajectoryRequest.model_validate(body))
     lrs = np.geomspace(1e-4, 0.5, ROWS)
     rows = LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (ROWS, 1)), {"lr": lrs})
@@ -105,14 +110,18 @@ def test_an_error_in_one_part_halts_the_others_and_is_raised() -> None:
 
 def test_a_typed_formula_proven_finite_gives_every_rows_loss_with_several_threads(helpers, monkeypatch) -> None:
     """Its lanes skip the loss per step and fill every row's loss once all parts have ended."""
-    body = {"surface": {"expression": "(1 - x)^2 + 100*(y - x^2)^2", "x_range": [-2, 2], "y_range": [-1, 3]},
-            "steps": 300, "runs": [{"optimizer": "adam"}]}
+    body = {
+        "surface": {"expression": "(1 - x)^2 + 100*(y - x^2)^2", "x_range": [-2, 2], "y_range": [-1, 3]},
+        "steps": 300,
+        "runs": [{"optimizer": "adam"}],
+    }
     problem = build_problem(TrajectoryRequest.model_validate(body))
     out = []
     for n in (1, 3):
         monkeypatch.setattr(threads, "THREADS", n)
-        rows = LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (ROWS, 1)),
-                            {"lr": np.geomspace(1e-4, 0.5, ROWS)})
+        rows = LockstepRuns(
+            problem, problem.runs[0], np.tile(problem.start, (ROWS, 1)), {"lr": np.geomspace(1e-4, 0.5, ROWS)}
+        )
         rows.advance(problem.steps + 1)
         out.append(rows.result)
     assert len({(a, b) for a, b, _ in helpers}) == 1 + 3

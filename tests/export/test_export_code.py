@@ -27,11 +27,23 @@ ANALYTIC = [s for s in SURFACES.values() if s.kind == "analytic"]
 # logistic-regression runs both exporters round-trip: mini-batches, epochs, clipping, a chained schedule
 LOGISTIC_RUNS = [
     {"optimizer": "gd", "params": {"lr": 0.3}},
-    {"optimizer": "nesterov", "params": {"lr": 0.1}, "batch_size": 100, "clip_value": 1.0,
-     "schedule": {"name": "step", "per": "epoch", "params": {"step_size": 3, "gamma": 0.5}}},
-    {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 1,
-     "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 20},
-                  "chain": [{"milestone": 20, "name": "cosine", "params": {"t_max": 280}}]}},
+    {
+        "optimizer": "nesterov",
+        "params": {"lr": 0.1},
+        "batch_size": 100,
+        "clip_value": 1.0,
+        "schedule": {"name": "step", "per": "epoch", "params": {"step_size": 3, "gamma": 0.5}},
+    },
+    {
+        "optimizer": "adam",
+        "params": {"lr": 0.1},
+        "batch_size": 1,
+        "schedule": {
+            "name": "linear",
+            "params": {"start_factor": 0.1, "total_iters": 20},
+            "chain": [{"milestone": 20, "name": "cosine", "params": {"t_max": 280}}],
+        },
+    },
 ]
 
 
@@ -66,10 +78,12 @@ def test_formula_source_is_only_the_tree() -> None:
     import math
     from types import SimpleNamespace
 
-    fake_torch = SimpleNamespace(**{n: getattr(np, n) for n in ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh")},
-                                 atan=np.arctan)
+    fake_torch = SimpleNamespace(
+        **{n: getattr(np, n) for n in ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh")},
+        atan=np.arctan,
+    )
     assert "e^" not in src and "^" not in src
-    got = eval(f"lambda x, y: {src}", {"math": math, "torch": fake_torch, "__builtins__": {"abs": abs}})(0.7, -0.3)  # noqa: S307
+    got = eval(f"lambda x, y: {src}", {"math": math, "torch": fake_torch, "__builtins__": {"abs": abs}})(0.7, -0.3)
     assert got == pytest.approx(expr.value(0.7, -0.3, __import__("app.engine.backend", fromlist=["SCALAR"]).SCALAR))
 
 
@@ -87,12 +101,21 @@ def _runs_for_registry():
 
 EXTRA_RUNS = [
     {"optimizer": "momentum", "params": {"lr": 0.001, "variant": "classic"}, "label": "classic 'quoted' \"label\"\n"},
-    {"optimizer": "momentum", "params": {"lr": 0.003, "bias_correction": True},
-     "schedule": {"name": "cosine", "params": {"t_max": 150}, "warmup_steps": 20}},
-    {"optimizer": "adam", "params": {"lr": 0.02, "bias_correction": False},
-     "schedule": {"name": "step", "params": {"step_size": 30, "gamma": 0.5}}},
-    {"optimizer": "adamw", "params": {"lr": 0.02, "amsgrad": True},
-     "schedule": {"name": "cyclic", "params": {"max_lr": 0.05, "step_size_up": 20}, "warmup_steps": 10}},
+    {
+        "optimizer": "momentum",
+        "params": {"lr": 0.003, "bias_correction": True},
+        "schedule": {"name": "cosine", "params": {"t_max": 150}, "warmup_steps": 20},
+    },
+    {
+        "optimizer": "adam",
+        "params": {"lr": 0.02, "bias_correction": False},
+        "schedule": {"name": "step", "params": {"step_size": 30, "gamma": 0.5}},
+    },
+    {
+        "optimizer": "adamw",
+        "params": {"lr": 0.02, "amsgrad": True},
+        "schedule": {"name": "cyclic", "params": {"max_lr": 0.05, "step_size_up": 20}, "warmup_steps": 10},
+    },
     {"optimizer": "gd", "params": {"lr": 0.002}, "noise_std": 0.5, "label": "noisy 噪声"},
     {"optimizer": "rmsprop", "params": {"lr": 0.01}, "schedule": {"name": "inverse_sqrt", "params": {"k": 2.0}}},
 ]
@@ -152,8 +175,12 @@ def test_round_trip_clipping_and_torch_flags(client, py) -> None:
     runs = [
         {"optimizer": "adam", "params": {"lr": 0.05}, "clip_norm": 5.0, "label": "clip by norm"},
         {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.9, "nesterov": True}, "clip_value": 20.0},
-        {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.1},
-         "clip_value": 50.0, "clip_norm": 30.0},
+        {
+            "optimizer": "sgd",
+            "params": {"lr": 0.0005, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.1},
+            "clip_value": 50.0,
+            "clip_norm": 30.0,
+        },
         {"optimizer": "nadam", "params": {"lr": 0.02, "weight_decay": 0.01, "decoupled_weight_decay": True}},
         {"optimizer": "radam", "params": {"lr": 0.02, "weight_decay": 0.01, "decoupled_weight_decay": True}},
         {"optimizer": "rprop", "params": {"lr": 0.01, "etaminus": 0.4, "etaplus": 1.3}, "noise_std": 0.5},
@@ -166,8 +193,15 @@ def test_round_trip_clipping_and_torch_flags(client, py) -> None:
 
 def test_round_trip_custom_formula(client, py) -> None:
     surface = {"expression": "x^2 + 3*sin(y)^2 - 0.5*x*y + sqrt(1 + x^2)", "x_range": [-3, 3], "y_range": [-3, 3]}
-    _compare(client, _request(surface, [{"optimizer": "adam", "params": {"lr": 0.05}},
-                                        {"optimizer": "nesterov", "params": {"lr": 0.01}}], start=[2.0, 1.5]), py)
+    _compare(
+        client,
+        _request(
+            surface,
+            [{"optimizer": "adam", "params": {"lr": 0.05}}, {"optimizer": "nesterov", "params": {"lr": 0.01}}],
+            start=[2.0, 1.5],
+        ),
+        py,
+    )
 
 
 @pytest.mark.parametrize("oid", OPTIMIZER_IDS)
@@ -198,13 +232,29 @@ def test_round_trip_dataset_surfaces(client, py) -> None:
     lin = [
         {"optimizer": "gd", "params": {"lr": 0.01}, "batch_size": 32},
         {"optimizer": "gd", "params": {"lr": 0.02}, "label": "full batch"},
-        {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 1, "clip_norm": 10.0,
-         "schedule": {"name": "cosine", "params": {"t_max": 200}}},
-        {"optimizer": "adam", "params": {"lr": 0.3}, "batch_size": 50,
-         "schedule": {"name": "reduce_on_plateau", "per": "epoch", "params": {"patience": 0, "factor": 0.5,
-                                                                              "threshold": 0.01}}},
-        {"optimizer": "sgd", "params": {"lr": 0.003}, "batch_size": 100,
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.1},
+            "batch_size": 1,
+            "clip_norm": 10.0,
+            "schedule": {"name": "cosine", "params": {"t_max": 200}},
+        },
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.3},
+            "batch_size": 50,
+            "schedule": {
+                "name": "reduce_on_plateau",
+                "per": "epoch",
+                "params": {"patience": 0, "factor": 0.5, "threshold": 0.01},
+            },
+        },
+        {
+            "optimizer": "sgd",
+            "params": {"lr": 0.003},
+            "batch_size": 100,
+            "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}},
+        },
     ]
     _compare(client, {"surface": "linear_regression", "steps": 200, "seed": 3, "runs": lin}, py)
     log = LOGISTIC_RUNS
@@ -213,22 +263,57 @@ def test_round_trip_dataset_surfaces(client, py) -> None:
 
 def test_round_trip_schedules_that_read_the_run(client, py) -> None:
     runs = [
-        {"optimizer": "adam", "params": {"lr": 0.3}, "label": "plateau",
-         "schedule": {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5, "threshold": 1e-3}}},
-        {"optimizer": "momentum", "params": {"lr": 0.01, "variant": "classic"},
-         "schedule": {"name": "reduce_on_plateau", "params": {"patience": 2, "threshold": 1e-6,
-                                                              "threshold_mode": "abs", "cooldown": 3}}},
-        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "one cycle β₁",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
-        {"optimizer": "nesterov", "params": {"lr": 0.002},
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 250, "cycle_momentum": True, "three_phase": True}}},
-        {"optimizer": "adamw", "params": {"lr": 0.05}, "label": "chain",
-         "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 30},
-                      "chain": [{"milestone": 30, "name": "cosine", "params": {"t_max": 170}}]}},
-        {"optimizer": "sgd", "params": {"lr": 0.005, "momentum": 0.5}, "label": "chain through one cycle",
-         "schedule": {"name": "constant_factor", "params": {"factor": 0.5, "total_iters": 10},
-                      "chain": [{"milestone": 10, "name": "one_cycle", "params": {"total_steps": 190}},
-                                {"milestone": 150, "name": "exponential", "params": {"gamma": 0.97}}]}},
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.3},
+            "label": "plateau",
+            "schedule": {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5, "threshold": 1e-3}},
+        },
+        {
+            "optimizer": "momentum",
+            "params": {"lr": 0.01, "variant": "classic"},
+            "schedule": {
+                "name": "reduce_on_plateau",
+                "params": {"patience": 2, "threshold": 1e-6, "threshold_mode": "abs", "cooldown": 3},
+            },
+        },
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.1},
+            "label": "one cycle β₁",
+            "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}},
+        },
+        {
+            "optimizer": "nesterov",
+            "params": {"lr": 0.002},
+            "schedule": {
+                "name": "one_cycle",
+                "params": {"total_steps": 250, "cycle_momentum": True, "three_phase": True},
+            },
+        },
+        {
+            "optimizer": "adamw",
+            "params": {"lr": 0.05},
+            "label": "chain",
+            "schedule": {
+                "name": "linear",
+                "params": {"start_factor": 0.1, "total_iters": 30},
+                "chain": [{"milestone": 30, "name": "cosine", "params": {"t_max": 170}}],
+            },
+        },
+        {
+            "optimizer": "sgd",
+            "params": {"lr": 0.005, "momentum": 0.5},
+            "label": "chain through one cycle",
+            "schedule": {
+                "name": "constant_factor",
+                "params": {"factor": 0.5, "total_iters": 10},
+                "chain": [
+                    {"milestone": 10, "name": "one_cycle", "params": {"total_steps": 190}},
+                    {"milestone": 150, "name": "exponential", "params": {"gamma": 0.97}},
+                ],
+            },
+        },
     ]
     body = {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 200, "runs": runs}
     assert len(set(client.post("/api/v1/trajectories", json=body).json()["runs"][0]["lr"])) > 3
@@ -238,8 +323,11 @@ def test_round_trip_schedules_that_read_the_run(client, py) -> None:
 def test_one_cycle_past_its_total_steps_is_held(client) -> None:
     """torch's OneCycleLR raises after total_steps; the studio holds its last rate: the script's
     OneCycleLRHeld (written only when a cycle is that short; round trip below)."""
-    body = {"surface": "round_bowl", "steps": 300,
-            "runs": [{"optimizer": "adam", "schedule": {"name": "one_cycle", "params": {"total_steps": 100}}}]}
+    body = {
+        "surface": "round_bowl",
+        "steps": 300,
+        "runs": [{"optimizer": "adam", "schedule": {"name": "one_cycle", "params": {"total_steps": 100}}}],
+    }
     ex = client.post("/api/v1/export", json=body).json()
     assert "class OneCycleLRHeld(L.OneCycleLR)" in ex["torch"] and "torch" not in ex["notes"]
     body["steps"] = 100
@@ -247,8 +335,10 @@ def test_one_cycle_past_its_total_steps_is_held(client) -> None:
 
 
 def test_label_cannot_escape_its_literal(client) -> None:
-    evil = '"); import os; os.system("x") #\'\'\'\n'
-    body = client.post("/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": "gd", "label": evil}]}).json()
+    evil = "\"); import os; os.system(\"x\") #'''\n"
+    body = client.post(
+        "/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": "gd", "label": evil}]}
+    ).json()
     import ast
 
     tree = ast.parse(body["torch"])
@@ -283,37 +373,67 @@ def _compare_script(client, body, py, key, rtol=1e-9) -> None:
         assert (g["label"], g["status"], g["steps_taken"]) == (a["label"], a["status"], a["steps_taken"])
         for k in ("x", "y", "loss", "lr", "grad_norm"):
             want = np.array(a[k])
-            np.testing.assert_allclose(g[k], want, rtol=rtol, atol=1e-12 * max(float(np.max(np.abs(want))), 1.0),
-                                       err_msg=f"{a['label']} {k}")
+            np.testing.assert_allclose(
+                g[k], want, rtol=rtol, atol=1e-12 * max(float(np.max(np.abs(want))), 1.0), err_msg=f"{a['label']} {k}"
+            )
 
 
 def test_optax_round_trip_optimizers(client, jax_py) -> None:
     from app.export import OPTAX_OPTIMIZERS
 
-    runs = [{"optimizer": o, "params": {"lr": 0.002}} for o in OPTIMIZER_IDS if o in OPTAX_OPTIMIZERS and o != "adagrad"]
-    runs += [{"optimizer": "momentum", "params": {"lr": 0.003, "bias_correction": True}},
-             {"optimizer": "momentum", "params": {"lr": 0.001, "variant": "classic"}},
-             {"optimizer": "adam", "params": {"lr": 0.02}, "noise_std": 0.3, "label": "noisy 'q'"}]
-    _compare_script(client, {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 120, "seed": 2, "runs": runs[:16]},
-                    jax_py, "optax")
+    runs = [
+        {"optimizer": o, "params": {"lr": 0.002}} for o in OPTIMIZER_IDS if o in OPTAX_OPTIMIZERS and o != "adagrad"
+    ]
+    runs += [
+        {"optimizer": "momentum", "params": {"lr": 0.003, "bias_correction": True}},
+        {"optimizer": "momentum", "params": {"lr": 0.001, "variant": "classic"}},
+        {"optimizer": "adam", "params": {"lr": 0.02}, "noise_std": 0.3, "label": "noisy 'q'"},
+    ]
+    _compare_script(
+        client,
+        {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 120, "seed": 2, "runs": runs[:16]},
+        jax_py,
+        "optax",
+    )
 
 
 def test_optax_round_trip_schedules(client, jax_py) -> None:
     from app.export import OPTAX_SCHEDULES
 
-    runs = [{"optimizer": "gd", "params": {"lr": 0.4}, "schedule": {"name": s, "warmup_steps": 5 * (i % 2)}, "label": s}
-            for i, s in enumerate(SCHEDULE_IDS) if s in OPTAX_SCHEDULES]
+    runs = [
+        {"optimizer": "gd", "params": {"lr": 0.4}, "schedule": {"name": s, "warmup_steps": 5 * (i % 2)}, "label": s}
+        for i, s in enumerate(SCHEDULE_IDS)
+        if s in OPTAX_SCHEDULES
+    ]
     _compare_script(client, {"surface": "elongated_bowl", "steps": 150, "runs": runs[:16]}, jax_py, "optax")
 
 
 def test_optax_round_trip_chains(client, jax_py) -> None:
-    runs = [{"optimizer": "adam", "params": {"lr": 0.05}, "label": "linear then cosine",
-             "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 30},
-                          "chain": [{"milestone": 30, "name": "cosine", "params": {"t_max": 120}}]}},
-            {"optimizer": "gd", "params": {"lr": 0.3}, "label": "three links",
-             "schedule": {"name": "constant_factor", "params": {"factor": 0.5, "total_iters": 50},
-                          "chain": [{"milestone": 20, "name": "step", "params": {"step_size": 15, "gamma": 0.5}},
-                                    {"milestone": 90, "name": "exponential", "params": {"gamma": 0.98}}]}}]
+    runs = [
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.05},
+            "label": "linear then cosine",
+            "schedule": {
+                "name": "linear",
+                "params": {"start_factor": 0.1, "total_iters": 30},
+                "chain": [{"milestone": 30, "name": "cosine", "params": {"t_max": 120}}],
+            },
+        },
+        {
+            "optimizer": "gd",
+            "params": {"lr": 0.3},
+            "label": "three links",
+            "schedule": {
+                "name": "constant_factor",
+                "params": {"factor": 0.5, "total_iters": 50},
+                "chain": [
+                    {"milestone": 20, "name": "step", "params": {"step_size": 15, "gamma": 0.5}},
+                    {"milestone": 90, "name": "exponential", "params": {"gamma": 0.98}},
+                ],
+            },
+        },
+    ]
     _compare_script(client, {"surface": "elongated_bowl", "steps": 150, "runs": runs}, jax_py, "optax")
     plateau = {"surface": "round_bowl", "runs": [{"optimizer": "adam", "schedule": {"name": "reduce_on_plateau"}}]}
     ex = client.post("/api/v1/export", json=plateau).json()
@@ -321,7 +441,9 @@ def test_optax_round_trip_chains(client, jax_py) -> None:
 
 
 def test_optax_says_why_not(client) -> None:
-    body = client.post("/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": "adam", "params": {"amsgrad": True}}]}).json()
+    body = client.post(
+        "/api/v1/export", json={"surface": "round_bowl", "runs": [{"optimizer": "adam", "params": {"amsgrad": True}}]}
+    ).json()
     assert body["optax"] is None and "amsgrad" in body["notes"]["optax"] and body["torch"]
 
 
@@ -332,16 +454,22 @@ def _compare_evals(client, body, py) -> None:
     _compare(client, body, py)
     api = client.post("/api/v1/trajectories", json=body).json()["runs"]
     ex = client.post("/api/v1/export", json=body).json()
-    got = json.loads(subprocess.run([py, "-", "--json"], input=ex["torch"], capture_output=True, text=True,
-                                    timeout=120).stdout)["runs"]
+    got = json.loads(
+        subprocess.run([py, "-", "--json"], input=ex["torch"], capture_output=True, text=True, timeout=120).stdout
+    )["runs"]
     for g, a in zip(got, api, strict=True):
         assert ("evals" in g) == ("evals" in a), a["label"]
         if "evals" in a:
             assert g["evals"]["step"] == a["evals"]["step"], a["label"]
             for k in ("x", "y", "loss"):
                 want = np.array(a["evals"][k], dtype=float)
-                np.testing.assert_allclose(g["evals"][k], want, rtol=1e-9, atol=1e-12 * max(np.max(np.abs(want)), 1.0),
-                                           err_msg=f"{a['label']} evals.{k}")
+                np.testing.assert_allclose(
+                    g["evals"][k],
+                    want,
+                    rtol=1e-9,
+                    atol=1e-12 * max(np.max(np.abs(want)), 1.0),
+                    err_msg=f"{a['label']} evals.{k}",
+                )
 
 
 def test_round_trip_lbfgs_and_newton(client, py) -> None:
@@ -352,8 +480,11 @@ def test_round_trip_lbfgs_and_newton(client, py) -> None:
     runs = [
         {"optimizer": "lbfgs", "label": "torch defaults, strong Wolfe"},
         {"optimizer": "lbfgs", "params": {"max_iter": 3, "history_size": 4}, "noise_std": 0.3},
-        {"optimizer": "lbfgs", "params": {"lr": 0.001, "max_iter": 5, "line_search_fn": "none"},
-         "schedule": {"name": "step", "params": {"step_size": 10, "gamma": 0.5}}},
+        {
+            "optimizer": "lbfgs",
+            "params": {"lr": 0.001, "max_iter": 5, "line_search_fn": "none"},
+            "schedule": {"name": "step", "params": {"step_size": 10, "gamma": 0.5}},
+        },
         {"optimizer": "lbfgs", "params": {"max_iter": 1, "max_eval": 6}},
         {"optimizer": "newton", "params": {"lr": 0.5, "damping": 0.1}},
         {"optimizer": "newton", "params": {"lr": 1.0}, "clip_norm": 5.0},
@@ -369,15 +500,24 @@ def test_optax_round_trip_schedule_free_and_polyak(client, jax_py) -> None:
     size (sps, sps+, a scaling schedule, f* from the surface): the script's lr is the effective rate."""
     runs = [
         {"optimizer": "schedule_free_adamw", "params": {"lr": 0.05}, "label": "sf"},
-        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.3, "beta1": 0.95, "weight_decay": 0.01},
-         "schedule": {"name": "exponential", "params": {"gamma": 0.98}, "warmup_steps": 20}, "label": "sf decay"},
+        {
+            "optimizer": "schedule_free_adamw",
+            "params": {"lr": 0.3, "beta1": 0.95, "weight_decay": 0.01},
+            "schedule": {"name": "exponential", "params": {"gamma": 0.98}, "warmup_steps": 20},
+            "label": "sf decay",
+        },
         {"optimizer": "polyak_sgd", "params": {"lr": 1.0, "max_learning_rate": 0.01}, "label": "sps"},
-        {"optimizer": "polyak_sgd", "params": {"lr": 0.5, "max_learning_rate": 0.05, "variant": "sps+", "eps": 1e-3},
-         "schedule": {"name": "inverse_time", "params": {"decay_rate": 0.01}}, "label": "sps+"},
+        {
+            "optimizer": "polyak_sgd",
+            "params": {"lr": 0.5, "max_learning_rate": 0.05, "variant": "sps+", "eps": 1e-3},
+            "schedule": {"name": "inverse_time", "params": {"decay_rate": 0.01}},
+            "label": "sps+",
+        },
         {"optimizer": "lion", "params": {"lr": 0.01}, "label": "lion"},
     ]
-    _compare_script(client, {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 120, "seed": 2, "runs": runs},
-                    jax_py, "optax")
+    _compare_script(
+        client, {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 120, "seed": 2, "runs": runs}, jax_py, "optax"
+    )
 
 
 # --- optax: the schedules that read the run, clipping, the remaining schedules, dataset surfaces ---
@@ -389,8 +529,9 @@ def _optax_round_trip(client, body, py, extra=()) -> list[dict]:
     api = client.post("/api/v1/trajectories", json=body).json()["runs"]
     if extra:
         ex = client.post("/api/v1/export", json=body).json()
-        out = subprocess.run([py, "-", "--json"], input=ex["optax"], capture_output=True, text=True, timeout=180,
-                             check=True)
+        out = subprocess.run(
+            [py, "-", "--json"], input=ex["optax"], capture_output=True, text=True, timeout=180, check=True
+        )
         for g, a in zip(json.loads(out.stdout)["runs"], api, strict=True):
             for k in extra:
                 np.testing.assert_allclose(g[k], a[k], rtol=1e-9, atol=1e-12, err_msg=f"{a['label']} {k}")
@@ -403,34 +544,101 @@ def test_optax_round_trip_plateau_momentum_cycling_clipping(client, jax_py) -> N
     clipping by value and by norm (with noise, on Polyak), cyclic and restart schedules, a chain
     through a one-cycle link: the optax script draws the API's paths, rates and gradient norms."""
     runs = [
-        {"optimizer": "adam", "params": {"lr": 0.3}, "label": "plateau",
-         "schedule": {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5, "threshold": 1e-3}}},
-        {"optimizer": "momentum", "params": {"lr": 0.01, "variant": "classic"}, "label": "plateau abs",
-         "schedule": {"name": "reduce_on_plateau", "params": {"patience": 2, "threshold": 1e-6,
-                                                              "threshold_mode": "abs", "cooldown": 3}}},
-        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.3}, "label": "sf plateau",
-         "schedule": {"name": "reduce_on_plateau", "params": {"patience": 2, "factor": 0.5}}},
-        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "one cycle β₁",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
-        {"optimizer": "nesterov", "params": {"lr": 0.002}, "label": "three phases",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 250, "cycle_momentum": True, "three_phase": True}}},
-        {"optimizer": "momentum", "params": {"lr": 0.002, "bias_correction": True}, "label": "ewa, warm-up",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 150, "cycle_momentum": True}, "warmup_steps": 10}},
-        {"optimizer": "lion", "params": {"lr": 0.01}, "label": "lion linear",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True,
-                                                      "anneal_strategy": "linear"}}},
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.3},
+            "label": "plateau",
+            "schedule": {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5, "threshold": 1e-3}},
+        },
+        {
+            "optimizer": "momentum",
+            "params": {"lr": 0.01, "variant": "classic"},
+            "label": "plateau abs",
+            "schedule": {
+                "name": "reduce_on_plateau",
+                "params": {"patience": 2, "threshold": 1e-6, "threshold_mode": "abs", "cooldown": 3},
+            },
+        },
+        {
+            "optimizer": "schedule_free_adamw",
+            "params": {"lr": 0.3},
+            "label": "sf plateau",
+            "schedule": {"name": "reduce_on_plateau", "params": {"patience": 2, "factor": 0.5}},
+        },
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.1},
+            "label": "one cycle β₁",
+            "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}},
+        },
+        {
+            "optimizer": "nesterov",
+            "params": {"lr": 0.002},
+            "label": "three phases",
+            "schedule": {
+                "name": "one_cycle",
+                "params": {"total_steps": 250, "cycle_momentum": True, "three_phase": True},
+            },
+        },
+        {
+            "optimizer": "momentum",
+            "params": {"lr": 0.002, "bias_correction": True},
+            "label": "ewa, warm-up",
+            "schedule": {
+                "name": "one_cycle",
+                "params": {"total_steps": 150, "cycle_momentum": True},
+                "warmup_steps": 10,
+            },
+        },
+        {
+            "optimizer": "lion",
+            "params": {"lr": 0.01},
+            "label": "lion linear",
+            "schedule": {
+                "name": "one_cycle",
+                "params": {"total_steps": 200, "cycle_momentum": True, "anneal_strategy": "linear"},
+            },
+        },
         {"optimizer": "adam", "params": {"lr": 0.05}, "clip_norm": 5.0, "label": "clip by norm"},
-        {"optimizer": "gd", "params": {"lr": 0.002}, "clip_value": 20.0, "clip_norm": 30.0, "noise_std": 0.5,
-         "label": "clip both, noise"},
-        {"optimizer": "polyak_sgd", "params": {"lr": 1.0, "max_learning_rate": 0.01}, "clip_norm": 3.0, "label": "sps clip"},
-        {"optimizer": "gd", "params": {"lr": 0.002}, "label": "cyclic",
-         "schedule": {"name": "cyclic", "params": {"max_lr": 0.005, "step_size_up": 20, "mode": "triangular2"}}},
-        {"optimizer": "gd", "params": {"lr": 0.002}, "label": "restarts",
-         "schedule": {"name": "cosine_restarts", "params": {"t_0": 20, "t_mult": 2}, "warmup_steps": 5}},
-        {"optimizer": "adamw", "params": {"lr": 0.05}, "label": "chain through one cycle",
-         "schedule": {"name": "constant_factor", "params": {"factor": 0.5, "total_iters": 10},
-                      "chain": [{"milestone": 10, "name": "one_cycle", "params": {"total_steps": 190}},
-                                {"milestone": 150, "name": "exponential", "params": {"gamma": 0.97}}]}},
+        {
+            "optimizer": "gd",
+            "params": {"lr": 0.002},
+            "clip_value": 20.0,
+            "clip_norm": 30.0,
+            "noise_std": 0.5,
+            "label": "clip both, noise",
+        },
+        {
+            "optimizer": "polyak_sgd",
+            "params": {"lr": 1.0, "max_learning_rate": 0.01},
+            "clip_norm": 3.0,
+            "label": "sps clip",
+        },
+        {
+            "optimizer": "gd",
+            "params": {"lr": 0.002},
+            "label": "cyclic",
+            "schedule": {"name": "cyclic", "params": {"max_lr": 0.005, "step_size_up": 20, "mode": "triangular2"}},
+        },
+        {
+            "optimizer": "gd",
+            "params": {"lr": 0.002},
+            "label": "restarts",
+            "schedule": {"name": "cosine_restarts", "params": {"t_0": 20, "t_mult": 2}, "warmup_steps": 5},
+        },
+        {
+            "optimizer": "adamw",
+            "params": {"lr": 0.05},
+            "label": "chain through one cycle",
+            "schedule": {
+                "name": "constant_factor",
+                "params": {"factor": 0.5, "total_iters": 10},
+                "chain": [
+                    {"milestone": 10, "name": "one_cycle", "params": {"total_steps": 190}},
+                    {"milestone": 150, "name": "exponential", "params": {"gamma": 0.97}},
+                ],
+            },
+        },
     ]
     body = {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 200, "runs": runs}
     api = _optax_round_trip(client, body, jax_py)
@@ -448,29 +656,61 @@ def test_optax_round_trip_dataset_surfaces(client, jax_py) -> None:
     lin = [
         {"optimizer": "gd", "params": {"lr": 0.01}, "batch_size": 32},
         {"optimizer": "gd", "params": {"lr": 0.02}, "label": "full batch"},
-        {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 1, "clip_norm": 10.0,
-         "schedule": {"name": "cosine", "params": {"t_max": 200}}},
-        {"optimizer": "adam", "params": {"lr": 0.3}, "batch_size": 50, "label": "plateau per epoch",
-         "schedule": {"name": "reduce_on_plateau", "per": "epoch", "params": {"patience": 0, "factor": 0.5,
-                                                                              "threshold": 0.5}}},
-        {"optimizer": "momentum", "params": {"lr": 0.003, "variant": "classic"}, "batch_size": 100,
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
-        {"optimizer": "adam", "params": {"lr": 0.05}, "batch_size": 20, "label": "one cycle per epoch",
-         "schedule": {"name": "one_cycle", "per": "epoch", "params": {"total_steps": 40, "cycle_momentum": True}}},
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.1},
+            "batch_size": 1,
+            "clip_norm": 10.0,
+            "schedule": {"name": "cosine", "params": {"t_max": 200}},
+        },
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.3},
+            "batch_size": 50,
+            "label": "plateau per epoch",
+            "schedule": {
+                "name": "reduce_on_plateau",
+                "per": "epoch",
+                "params": {"patience": 0, "factor": 0.5, "threshold": 0.5},
+            },
+        },
+        {
+            "optimizer": "momentum",
+            "params": {"lr": 0.003, "variant": "classic"},
+            "batch_size": 100,
+            "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}},
+        },
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.05},
+            "batch_size": 20,
+            "label": "one cycle per epoch",
+            "schedule": {"name": "one_cycle", "per": "epoch", "params": {"total_steps": 40, "cycle_momentum": True}},
+        },
         {"optimizer": "polyak_sgd", "params": {"lr": 1.0, "max_learning_rate": 0.05}, "batch_size": 10, "label": "sps"},
         {"optimizer": "schedule_free_adamw", "params": {"lr": 0.1}, "batch_size": 10, "label": "sf"},
     ]
     # steps kept short: the optax script steps mini-batches eagerly (~0.5 ms per jax call)
-    api = _optax_round_trip(client, {"surface": "linear_regression", "steps": 80, "seed": 3, "runs": lin}, jax_py,
-                            extra=("batch_loss",))
+    api = _optax_round_trip(
+        client, {"surface": "linear_regression", "steps": 80, "seed": 3, "runs": lin}, jax_py, extra=("batch_loss",)
+    )
     assert min(api[3]["lr"]) < api[3]["lr"][0]
     log = [
         *LOGISTIC_RUNS,
-        {"optimizer": "rmsprop", "params": {"lr": 0.01}, "batch_size": 16, "label": "rmsprop plateau",
-         "schedule": {"name": "reduce_on_plateau", "params": {"patience": 5}}},
+        {
+            "optimizer": "rmsprop",
+            "params": {"lr": 0.01},
+            "batch_size": 16,
+            "label": "rmsprop plateau",
+            "schedule": {"name": "reduce_on_plateau", "params": {"patience": 5}},
+        },
     ]
-    _optax_round_trip(client, {"surface": "logistic_regression", "steps": 80, "seed": 5, "tolerance": 1e-3,
-                               "runs": log}, jax_py, extra=("batch_loss",))
+    _optax_round_trip(
+        client,
+        {"surface": "logistic_regression", "steps": 80, "seed": 5, "tolerance": 1e-3, "runs": log},
+        jax_py,
+        extra=("batch_loss",),
+    )
 
 
 @pytest.mark.parametrize("oid", OPTIMIZER_IDS)
@@ -496,11 +736,19 @@ def test_optax_round_trip_torch_sgd_and_adamax(client, jax_py) -> None:
         {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.9, "nesterov": True}, "clip_value": 20.0},
         {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.8, "weight_decay": 0.1}, "label": "sgd wd"},
         {"optimizer": "sgd", "params": {"lr": 0.0005}, "label": "sgd plain", "noise_std": 0.3},
-        {"optimizer": "sgd", "params": {"lr": 0.0005, "momentum": 0.9}, "label": "sgd cycled",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
+        {
+            "optimizer": "sgd",
+            "params": {"lr": 0.0005, "momentum": 0.9},
+            "label": "sgd cycled",
+            "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}},
+        },
         {"optimizer": "adamax", "params": {"lr": 0.02, "weight_decay": 0.01}},
-        {"optimizer": "adamax", "params": {"lr": 0.02}, "label": "adamax cycled",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
+        {
+            "optimizer": "adamax",
+            "params": {"lr": 0.02},
+            "label": "adamax cycled",
+            "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}},
+        },
     ]
     _optax_round_trip(client, {"surface": "rosenbrock", "start": [-1.2, 1.0], "steps": 200, "runs": runs}, jax_py)
     damp = {"surface": "round_bowl", "runs": [{"optimizer": "sgd", "params": {"momentum": 0.9, "dampening": 0.5}}]}
@@ -526,8 +774,9 @@ def _compare_averages(client, body, py) -> None:
     _compare(client, body, py)
     api = client.post("/api/v1/trajectories", json={**body, "include_state": True}).json()["runs"]
     ex = client.post("/api/v1/export", json=body).json()
-    got = json.loads(subprocess.run([py, "-", "--json"], input=ex["torch"], capture_output=True, text=True,
-                                    timeout=120).stdout)["runs"]
+    got = json.loads(
+        subprocess.run([py, "-", "--json"], input=ex["torch"], capture_output=True, text=True, timeout=120).stdout
+    )["runs"]
     for g, a in zip(got, api, strict=True):
         iterate = OPTIMIZERS[a["optimizer"]].moment == "iterate"
         assert ("average" in g) == iterate, a["label"]
@@ -535,8 +784,13 @@ def _compare_averages(client, body, py) -> None:
             for k, m in (("x", "mx"), ("y", "my")):
                 want = np.array(a["state"][m], dtype=float)
                 assert len(g["average"][k]) == len(want) == a["steps_taken"]
-                np.testing.assert_allclose(g["average"][k], want, rtol=1e-9, atol=1e-12 * max(np.max(np.abs(want)), 1.0),
-                                           err_msg=f"{a['label']} average {k}")
+                np.testing.assert_allclose(
+                    g["average"][k],
+                    want,
+                    rtol=1e-9,
+                    atol=1e-12 * max(np.max(np.abs(want)), 1.0),
+                    err_msg=f"{a['label']} average {k}",
+                )
 
 
 def test_round_trip_lion_schedule_free_polyak_in_torch(client, py) -> None:
@@ -545,30 +799,55 @@ def test_round_trip_lion_schedule_free_polyak_in_torch(client, py) -> None:
     clipping and weight decay: the PyTorch script's path is the API's to 1e-9."""
     runs = [
         {"optimizer": "schedule_free_adamw", "params": {"lr": 0.05}, "label": "sf"},
-        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.3, "beta1": 0.95, "weight_decay": 0.01},
-         "schedule": {"name": "exponential", "params": {"gamma": 0.98}, "warmup_steps": 20}, "label": "sf decay"},
-        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.1, "weight_lr_power": 0.0}, "noise_std": 0.5,
-         "clip_norm": 4.0, "label": "sf uniform weights"},
+        {
+            "optimizer": "schedule_free_adamw",
+            "params": {"lr": 0.3, "beta1": 0.95, "weight_decay": 0.01},
+            "schedule": {"name": "exponential", "params": {"gamma": 0.98}, "warmup_steps": 20},
+            "label": "sf decay",
+        },
+        {
+            "optimizer": "schedule_free_adamw",
+            "params": {"lr": 0.1, "weight_lr_power": 0.0},
+            "noise_std": 0.5,
+            "clip_norm": 4.0,
+            "label": "sf uniform weights",
+        },
         {"optimizer": "polyak_sgd", "params": {"lr": 1.0, "max_learning_rate": 0.01}, "label": "sps"},
-        {"optimizer": "polyak_sgd", "params": {"lr": 0.5, "max_learning_rate": 0.05, "variant": "sps+", "eps": 1e-3},
-         "schedule": {"name": "inverse_time", "params": {"decay_rate": 0.01}}, "noise_std": 0.3, "label": "sps+"},
+        {
+            "optimizer": "polyak_sgd",
+            "params": {"lr": 0.5, "max_learning_rate": 0.05, "variant": "sps+", "eps": 1e-3},
+            "schedule": {"name": "inverse_time", "params": {"decay_rate": 0.01}},
+            "noise_std": 0.3,
+            "label": "sps+",
+        },
         {"optimizer": "lion", "params": {"lr": 0.01}, "label": "lion"},
-        {"optimizer": "lion", "params": {"lr": 0.05, "weight_decay": 0.1}, "clip_value": 3.0,
-         "schedule": {"name": "cosine", "params": {"t_max": 120}}, "label": "lion decay"},
+        {
+            "optimizer": "lion",
+            "params": {"lr": 0.05, "weight_decay": 0.1},
+            "clip_value": 3.0,
+            "schedule": {"name": "cosine", "params": {"t_max": 120}},
+            "label": "lion decay",
+        },
         {"optimizer": "asgd", "params": {"lr": 0.0005, "t0": 20.0}, "label": "asgd"},
     ]
     _compare_averages(client, _request("himmelblau", runs, start=[-0.3, -0.9], steps=120, seed=2), py)
     custom = {"expression": "(x - 1)^2 + 2*(y + 0.5)^2 + 0.25", "x_range": [-3, 3], "y_range": [-3, 3]}
-    polyak = [{"optimizer": "polyak_sgd", "params": {"lr": 1.0, "f_min": 0.25}, "label": "f* given"},
-              {"optimizer": "polyak_sgd", "params": {"lr": 0.7, "f_min": 0.0, "max_learning_rate": 2.0}}]
+    polyak = [
+        {"optimizer": "polyak_sgd", "params": {"lr": 1.0, "f_min": 0.25}, "label": "f* given"},
+        {"optimizer": "polyak_sgd", "params": {"lr": 0.7, "f_min": 0.0, "max_learning_rate": 2.0}},
+    ]
     _compare(client, _request(custom, polyak, start=[2.5, 2.0], steps=60, tolerance=1e-8), py)
 
 
 def test_round_trip_lion_and_schedule_free_on_a_data_set(client, py) -> None:
     runs = [
         {"optimizer": "lion", "params": {"lr": 0.01}, "batch_size": 16},
-        {"optimizer": "schedule_free_adamw", "params": {"lr": 0.05}, "batch_size": 32,
-         "schedule": {"name": "constant", "warmup_steps": 10}},
+        {
+            "optimizer": "schedule_free_adamw",
+            "params": {"lr": 0.05},
+            "batch_size": 32,
+            "schedule": {"name": "constant", "warmup_steps": 10},
+        },
     ]
     _compare_averages(client, {"surface": "linear_regression", "steps": 150, "seed": 4, "runs": runs}, py)
 
@@ -578,18 +857,48 @@ def test_round_trip_cycled_momentum_and_warm_up_before_one_cycle(client, py) -> 
     and on Lion (β₁ of its betas); a warm-up before OneCycleLR (the warm-up starts at lr/W, not at
     OneCycleLR's lr/div_factor)."""
     runs = [
-        {"optimizer": "momentum", "params": {"lr": 0.01}, "label": "ewa cycled",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}}},
-        {"optimizer": "momentum", "params": {"lr": 0.01, "bias_correction": True}, "label": "ewa bc, warm-up",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 190, "cycle_momentum": True}, "warmup_steps": 10}},
-        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "adam, warm-up",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 180}, "warmup_steps": 20}},
-        {"optimizer": "lion", "params": {"lr": 0.02}, "label": "lion cycled, warm-up",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 170, "cycle_momentum": True, "three_phase": True},
-                      "warmup_steps": 30}},
-        {"optimizer": "sgd", "params": {"lr": 0.002, "momentum": 0.9}, "label": "sgd cycled, warm-up",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 195, "cycle_momentum": True,
-                                                      "anneal_strategy": "linear"}, "warmup_steps": 5}},
+        {
+            "optimizer": "momentum",
+            "params": {"lr": 0.01},
+            "label": "ewa cycled",
+            "schedule": {"name": "one_cycle", "params": {"total_steps": 200, "cycle_momentum": True}},
+        },
+        {
+            "optimizer": "momentum",
+            "params": {"lr": 0.01, "bias_correction": True},
+            "label": "ewa bc, warm-up",
+            "schedule": {
+                "name": "one_cycle",
+                "params": {"total_steps": 190, "cycle_momentum": True},
+                "warmup_steps": 10,
+            },
+        },
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.1},
+            "label": "adam, warm-up",
+            "schedule": {"name": "one_cycle", "params": {"total_steps": 180}, "warmup_steps": 20},
+        },
+        {
+            "optimizer": "lion",
+            "params": {"lr": 0.02},
+            "label": "lion cycled, warm-up",
+            "schedule": {
+                "name": "one_cycle",
+                "params": {"total_steps": 170, "cycle_momentum": True, "three_phase": True},
+                "warmup_steps": 30,
+            },
+        },
+        {
+            "optimizer": "sgd",
+            "params": {"lr": 0.002, "momentum": 0.9},
+            "label": "sgd cycled, warm-up",
+            "schedule": {
+                "name": "one_cycle",
+                "params": {"total_steps": 195, "cycle_momentum": True, "anneal_strategy": "linear"},
+                "warmup_steps": 5,
+            },
+        },
     ]
     _compare(client, {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 200, "seed": 2, "runs": runs}, py)
 
@@ -598,18 +907,45 @@ def test_round_trip_one_cycle_held_past_total_steps(client, py) -> None:
     """Cycles shorter than the run (alone, after a warm-up, inside a chain and as its last link): the
     rate and the cycled momentum stay at their last values, as the studio draws them."""
     runs = [
-        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "short",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 100, "cycle_momentum": True}}},
-        {"optimizer": "sgd", "params": {"lr": 0.002, "momentum": 0.9}, "label": "short, warm-up",
-         "schedule": {"name": "one_cycle", "params": {"total_steps": 120, "cycle_momentum": True, "three_phase": True},
-                      "warmup_steps": 20}},
-        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "short inside a chain",
-         "schedule": {"name": "constant_factor", "params": {"factor": 0.5, "total_iters": 10},
-                      "chain": [{"milestone": 10, "name": "one_cycle", "params": {"total_steps": 50}},
-                                {"milestone": 150, "name": "exponential", "params": {"gamma": 0.97}}]}},
-        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "short, last link",
-         "schedule": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 10},
-                      "chain": [{"milestone": 10, "name": "one_cycle", "params": {"total_steps": 60}}]}},
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.1},
+            "label": "short",
+            "schedule": {"name": "one_cycle", "params": {"total_steps": 100, "cycle_momentum": True}},
+        },
+        {
+            "optimizer": "sgd",
+            "params": {"lr": 0.002, "momentum": 0.9},
+            "label": "short, warm-up",
+            "schedule": {
+                "name": "one_cycle",
+                "params": {"total_steps": 120, "cycle_momentum": True, "three_phase": True},
+                "warmup_steps": 20,
+            },
+        },
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.1},
+            "label": "short inside a chain",
+            "schedule": {
+                "name": "constant_factor",
+                "params": {"factor": 0.5, "total_iters": 10},
+                "chain": [
+                    {"milestone": 10, "name": "one_cycle", "params": {"total_steps": 50}},
+                    {"milestone": 150, "name": "exponential", "params": {"gamma": 0.97}},
+                ],
+            },
+        },
+        {
+            "optimizer": "adam",
+            "params": {"lr": 0.1},
+            "label": "short, last link",
+            "schedule": {
+                "name": "linear",
+                "params": {"start_factor": 0.1, "total_iters": 10},
+                "chain": [{"milestone": 10, "name": "one_cycle", "params": {"total_steps": 60}}],
+            },
+        },
     ]
     body = {"surface": "himmelblau", "start": [-0.3, -0.9], "steps": 200, "seed": 2, "runs": runs}
     lrs = client.post("/api/v1/trajectories", json=body).json()["runs"][0]["lr"]
@@ -628,8 +964,12 @@ def test_round_trip_lbfgs_and_newton_on_data_sets(client, py) -> None:
         {"optimizer": "lbfgs", "params": {"max_iter": 3}, "label": "full batch"},
         {"optimizer": "newton", "params": {"lr": 0.5}, "batch_size": 50},
         {"optimizer": "newton", "params": {"damping": 0.1}, "clip_norm": 2.0},
-        {"optimizer": "lbfgs", "params": {"lr": 0.5, "line_search_fn": "none", "max_iter": 4}, "batch_size": 100,
-         "schedule": {"name": "step", "per": "epoch", "params": {"step_size": 2, "gamma": 0.5}}},
+        {
+            "optimizer": "lbfgs",
+            "params": {"lr": 0.5, "line_search_fn": "none", "max_iter": 4},
+            "batch_size": 100,
+            "schedule": {"name": "step", "per": "epoch", "params": {"step_size": 2, "gamma": 0.5}},
+        },
         {"optimizer": "adam", "params": {"lr": 0.1}, "batch_size": 10},
     ]
     _compare_evals(client, {"surface": "linear_regression", "steps": 40, "seed": 3, "runs": lin}, py)
@@ -640,14 +980,19 @@ def test_round_trip_lbfgs_and_newton_on_data_sets(client, py) -> None:
         {"optimizer": "lbfgs", "params": {"max_iter": 2, "history_size": 5}, "batch_size": 100},
         {"optimizer": "lbfgs", "params": {"lr": 0.3, "line_search_fn": "none", "max_iter": 1}, "batch_size": 20},
     ]
-    _compare_evals(client, {"surface": "logistic_regression", "steps": 30, "seed": 5, "tolerance": 1e-6, "runs": log}, py)
+    _compare_evals(
+        client, {"surface": "logistic_regression", "steps": 30, "seed": 5, "tolerance": 1e-6, "runs": log}, py
+    )
 
 
 def test_printed_summary_shows_the_averaged_iterate(client, py) -> None:
     """Without --json the script prints each run's end point, and for ASGD and Schedule-Free the
     averaged iterate (the point to evaluate) under it."""
-    body = {"surface": "round_bowl", "steps": 20, "runs": [{"optimizer": "asgd"}, {"optimizer": "gd"},
-                                                          {"optimizer": "schedule_free_adamw"}]}
+    body = {
+        "surface": "round_bowl",
+        "steps": 20,
+        "runs": [{"optimizer": "asgd"}, {"optimizer": "gd"}, {"optimizer": "schedule_free_adamw"}],
+    }
     script = client.post("/api/v1/export", json=body).json()["torch"]
     lines = subprocess.run([py, "-"], input=script, capture_output=True, text=True, timeout=120).stdout.splitlines()
     assert [line.startswith("  averaged iterate at (") for line in lines] == [False, True, False, False, True]

@@ -23,8 +23,14 @@ def test_every_key_has_every_language_and_the_same_placeholders(key):
 def test_chinese_texts_are_chinese():
     # a zh text that is only ASCII letters is an untranslated copy (formula-only texts excepted)
     cjk = re.compile(r"[\u4e00-\u9fff]")
-    untranslated = [k for k, v in catalogue().items() if re.search(r"[A-Za-z]{4,}", v["zh"]) and not cjk.search(v["zh"])
-                    and v["zh"] != v["en"] and not k.startswith("lang.")]
+    untranslated = [
+        k
+        for k, v in catalogue().items()
+        if re.search(r"[A-Za-z]{4,}", v["zh"])
+        and not cjk.search(v["zh"])
+        and v["zh"] != v["en"]
+        and not k.startswith("lang.")
+    ]
     assert not untranslated
 
 

@@ -10,7 +10,12 @@ def _lines(ins: dict) -> dict:
 
 
 def test_lbfgs_lines_count_the_answers_evaluations(client) -> None:
-    body = {"surface": "rosenbrock", "start": [-1.2, 1.0], "steps": 8, "runs": [{"optimizer": "lbfgs", "params": {"max_iter": 3}}]}
+    body = {
+        "surface": "rosenbrock",
+        "start": [-1.2, 1.0],
+        "steps": 8,
+        "runs": [{"optimizer": "lbfgs", "params": {"max_iter": 3}}],
+    }
     traj = client.post("/api/v1/trajectories", json={**body, "include_state": True}).json()["runs"][0]
     for t in range(traj["steps_taken"]):
         ins = client.post("/api/v1/inspect", json={**body, "run": 0, "t": t}).json()
@@ -26,7 +31,12 @@ def test_lbfgs_lines_count_the_answers_evaluations(client) -> None:
 
 
 def test_newton_lines_hold_the_hessian_and_say_when_the_fallback_is_used(client) -> None:
-    body = {"surface": "saddle", "start": [0.3, 1.8], "steps": 3, "runs": [{"optimizer": "newton", "params": {"lr": 0.5}}]}
+    body = {
+        "surface": "saddle",
+        "start": [0.3, 1.8],
+        "steps": 3,
+        "runs": [{"optimizer": "newton", "params": {"lr": 0.5}}],
+    }
     ins = client.post("/api/v1/inspect", json={**body, "run": 0, "t": 0}).json()
     lines = _lines(ins)
     curv = client.post("/api/v1/curvature", json={"surface": "saddle", "point": [0.3, 1.8]}).json()
@@ -34,6 +44,8 @@ def test_newton_lines_hold_the_hessian_and_say_when_the_fallback_is_used(client)
     assert list(lines["μ"]) == pytest.approx(curv["eigenvalues"], rel=1e-12)
     formula = next(line["formula"] for line in ins["lines"] if line["symbol"] == "d")
     assert "|M|" in formula and "⊁ 0" in formula  # −0.73 < 0: H is not positive definite, |eigenvalues| used
-    plain = client.post("/api/v1/inspect", json={**body, "runs": [{"optimizer": "newton", "params": {"damping": 1.0}}],
-                                                  "run": 0, "t": 0}).json()
+    plain = client.post(
+        "/api/v1/inspect",
+        json={**body, "runs": [{"optimizer": "newton", "params": {"damping": 1.0}}], "run": 0, "t": 0},
+    ).json()
     assert next(line["formula"] for line in plain["lines"] if line["symbol"] == "d") == "d = (H + λI)⁻¹g"

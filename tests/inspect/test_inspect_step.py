@@ -74,9 +74,17 @@ def test_inspector_numbers_are_include_state(client, oid, params, surface, run_e
 
 def test_adam_lines_hand_checked(client) -> None:
     """The first Adam update: m = (1−β₁)g, v = (1−β₂)g², m̂ = g, v̂ = g², step = −α·g/(|g| + ε)."""
-    body = {"surface": "round_bowl", "start": [3.0, -2.0], "steps": 5, "runs": [{"optimizer": "adam", "params": {"lr": 0.1}}],
-            "run": 0, "t": 0}
-    lines = {line["symbol"]: (line["x"], line["y"]) for line in client.post("/api/v1/inspect", json=body).json()["lines"]}
+    body = {
+        "surface": "round_bowl",
+        "start": [3.0, -2.0],
+        "steps": 5,
+        "runs": [{"optimizer": "adam", "params": {"lr": 0.1}}],
+        "run": 0,
+        "t": 0,
+    }
+    lines = {
+        line["symbol"]: (line["x"], line["y"]) for line in client.post("/api/v1/inspect", json=body).json()["lines"]
+    }
     assert lines["g"] == (3.0, -2.0)
     assert lines["m"] == pytest.approx((0.3, -0.2))
     assert lines["v"] == pytest.approx((0.009, 0.004))
@@ -98,8 +106,12 @@ def test_inspector_follows_a_cycled_momentum(client, oid, surface, run_extra) ->
     """OneCycleLR(cycle_momentum): the inspector replays each update with that update's β / β₁."""
     params = {"variant": "classic"} if oid == "momentum" else {}
     params["lr"] = 0.0005 if oid in ("sgd", "momentum") else 0.05
-    run = {"optimizer": oid, "params": params, **run_extra,
-           "schedule": {"name": "one_cycle", "params": {"total_steps": 40, "cycle_momentum": True}}}
+    run = {
+        "optimizer": oid,
+        "params": params,
+        **run_extra,
+        "schedule": {"name": "one_cycle", "params": {"total_steps": 40, "cycle_momentum": True}},
+    }
     body = {"surface": surface, "steps": 40, "seed": 5, "runs": [run]}
     traj = client.post("/api/v1/trajectories", json={**body, "include_state": True}).json()["runs"][0]
     assert traj["status"] == "max_steps" and len(set(traj["momentum"])) > 10
@@ -115,13 +127,23 @@ def test_inspector_follows_a_cycled_momentum(client, oid, surface, run_extra) ->
 def test_polyak_and_schedule_free_lines_hand_checked(client) -> None:
     """Polyak on ½‖θ‖² from (2, −1): f − f* = 2.5, ‖g‖² = 5, γ = ½, Δθ = −θ/2. Schedule-Free's
     first update: c₁ = 1, so x = z and y = x; z takes Adam's first step, −α·sign(g)."""
-    body = {"surface": "round_bowl", "start": [2.0, -1.0], "steps": 3, "run": 0, "t": 0,
-            "runs": [{"optimizer": "polyak_sgd"}]}
-    lines = {line["symbol"]: (line["x"], line["y"]) for line in client.post("/api/v1/inspect", json=body).json()["lines"]}
+    body = {
+        "surface": "round_bowl",
+        "start": [2.0, -1.0],
+        "steps": 3,
+        "run": 0,
+        "t": 0,
+        "runs": [{"optimizer": "polyak_sgd"}],
+    }
+    lines = {
+        line["symbol"]: (line["x"], line["y"]) for line in client.post("/api/v1/inspect", json=body).json()["lines"]
+    }
     assert lines["f − f*"] == (2.5, 2.5) and lines["‖sg‖²"] == (5.0, 5.0) and lines["γ"] == (0.5, 0.5)
     assert lines["Δθ"] == (-1.0, 0.5)
     body["runs"] = [{"optimizer": "schedule_free_adamw", "params": {"lr": 0.1}}]
-    lines = {line["symbol"]: (line["x"], line["y"]) for line in client.post("/api/v1/inspect", json=body).json()["lines"]}
+    lines = {
+        line["symbol"]: (line["x"], line["y"]) for line in client.post("/api/v1/inspect", json=body).json()["lines"]
+    }
     assert lines["cₜ"] == (1.0, 1.0)
     assert lines["z"] == pytest.approx((1.9, -0.9), rel=1e-6)
     assert lines["x′"] == lines["z"] and lines["y"] == pytest.approx(lines["z"])

@@ -20,8 +20,11 @@ def test_claim_holds_on_the_lessons_own_answer(client, lesson):
         args.append(client.post(path, json=s["compare"]).json())
     measured = CLAIMS[lesson.id](*args)  # measured again from the public API's answer
     assert measured["holds"], (lesson.id, measured["figures"])
-    assert measured["figures"] == pytest.approx(body["figures"]) if not any(isinstance(v, list) for v in body["figures"].values()) \
+    assert (
+        measured["figures"] == pytest.approx(body["figures"])
+        if not any(isinstance(v, list) for v in body["figures"].values())
         else measured["figures"] == body["figures"]
+    )
     assert body["holds"] is True and s["claim"]["figures"] == body["figures"]
 
 
@@ -44,7 +47,7 @@ def test_momentum_forms_coincide_and_are_flagged_for_the_page():
 
 def test_adam_without_correction_takes_longer_first_steps():
     f = measure("adam-bias-correction")["figures"]
-    assert f["first_ratio"] == pytest.approx(0.1 / 0.001 ** 0.5, rel=1e-6)  # ε = 1e-8 aside
+    assert f["first_ratio"] == pytest.approx(0.1 / 0.001**0.5, rel=1e-6)  # ε = 1e-8 aside
     assert f["min_ratio"] > 1  # longer, not shorter, for each of the first 10 steps
 
 
@@ -58,11 +61,16 @@ def test_stored_claims_are_measured_on_the_current_lessons():
     stored = json.loads(STORE.read_text(encoding="utf-8"))
     assert set(stored) == set(BY_ID)
     for lesson_id, lesson in BY_ID.items():
-        assert stored[lesson_id]["fingerprint"] == fingerprint(lesson), f"{lesson_id}: stale, run python -m app.lessons.claims"
+        assert stored[lesson_id]["fingerprint"] == fingerprint(lesson), (
+            f"{lesson_id}: stale, run python -m app.lessons.claims"
+        )
         fresh = compute(lesson_id)
         assert stored[lesson_id]["holds"] is fresh["holds"] is True
         for k, v in fresh["figures"].items():
-            assert stored[lesson_id]["figures"][k] == (pytest.approx(v, rel=1e-9) if not isinstance(v, list) else v), (lesson_id, k)
+            assert stored[lesson_id]["figures"][k] == (pytest.approx(v, rel=1e-9) if not isinstance(v, list) else v), (
+                lesson_id,
+                k,
+            )
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

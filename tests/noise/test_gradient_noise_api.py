@@ -23,7 +23,9 @@ def _per_sample(surface, w, b):
 def test_covariance_is_numpys(client, surface) -> None:
     w, b = surface.default_start
     for bsz in (1, 16, surface.model.data.m):
-        out = client.post("/api/v1/gradient_noise", json={"surface": surface.id, "point": [w, b], "batch_size": bsz}).json()
+        out = client.post(
+            "/api/v1/gradient_noise", json={"surface": surface.id, "point": [w, b], "batch_size": bsz}
+        ).json()
         g = _per_sample(surface, w, b)
         np.testing.assert_allclose(out["mean"], g.mean(axis=0), rtol=1e-10)
         np.testing.assert_allclose(out["mean"], surface.grad(w, b), rtol=1e-9)  # the full-batch gradient
@@ -44,7 +46,9 @@ def test_sampled_batches_have_that_covariance(client) -> None:
     rng = np.random.default_rng(0)
     m = s.model.data.m
     grads = np.array([s.model.batch(w, b, rng.choice(m, 32, replace=False))[1:] for _ in range(4000)])
-    np.testing.assert_allclose(np.cov(grads.T), out["batch_covariance"], rtol=0.1, atol=0.1 * np.abs(out["batch_covariance"]).max())
+    np.testing.assert_allclose(
+        np.cov(grads.T), out["batch_covariance"], rtol=0.1, atol=0.1 * np.abs(out["batch_covariance"]).max()
+    )
 
 
 def test_analytic_surface_is_422(client) -> None:

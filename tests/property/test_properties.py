@@ -37,8 +37,43 @@ def test_gradient_matches_finite_differences(p) -> None:
     assert abs(gx - fx) <= tol and abs(gy - fy) <= tol
 
 
-TOKENS = ["x", "y", "1", "2.5", "e", "pi", "+", "-", "*", "/", "^", "**", "(", ")", "sin(", "log(", "sqrt(", "abs(",
-          " ", ",", ".", "[", "]", "'", "__", "lambda", ":", "=", "if", "1e308", "é", "\x00", "\n", "exp(", "atan("]
+TOKENS = [
+    "x",
+    "y",
+    "1",
+    "2.5",
+    "e",
+    "pi",
+    "+",
+    "-",
+    "*",
+    "/",
+    "^",
+    "**",
+    "(",
+    ")",
+    "sin(",
+    "log(",
+    "sqrt(",
+    "abs(",
+    " ",
+    ",",
+    ".",
+    "[",
+    "]",
+    "'",
+    "__",
+    "lambda",
+    ":",
+    "=",
+    "if",
+    "1e308",
+    "é",
+    "\x00",
+    "\n",
+    "exp(",
+    "atan(",
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -60,8 +95,7 @@ def request_body(draw):
     sid = draw(st.sampled_from(["rosenbrock", "himmelblau", "saddle", "elongated_bowl", "linear_regression"]))
     runs = []
     for _ in range(draw(st.integers(1, 3))):
-        run = {"optimizer": draw(st.sampled_from(OPTIMIZER_IDS)),
-               "params": {"lr": draw(st.floats(1e-4, 0.5))}}
+        run = {"optimizer": draw(st.sampled_from(OPTIMIZER_IDS)), "params": {"lr": draw(st.floats(1e-4, 0.5))}}
         if sid == "linear_regression":
             run["batch_size"] = draw(st.integers(1, 1000))
         else:
@@ -98,13 +132,25 @@ JSONISH = st.recursive(
 
 
 @FAST
-@given(st.fixed_dictionaries({}, optional={"surface": JSONISH | st.sampled_from(list(SURFACES)),
-                                           "runs": st.lists(st.fixed_dictionaries(
-                                               {"optimizer": st.sampled_from(OPTIMIZER_IDS) | JSONISH},
-                                               optional={"params": JSONISH, "schedule": JSONISH,
-                                                         "batch_size": JSONISH, "noise_std": JSONISH}), max_size=3),
-                                           "steps": JSONISH | st.integers(-5, 300), "start": JSONISH,
-                                           "tolerance": JSONISH, "seed": JSONISH}))
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "surface": JSONISH | st.sampled_from(list(SURFACES)),
+            "runs": st.lists(
+                st.fixed_dictionaries(
+                    {"optimizer": st.sampled_from(OPTIMIZER_IDS) | JSONISH},
+                    optional={"params": JSONISH, "schedule": JSONISH, "batch_size": JSONISH, "noise_std": JSONISH},
+                ),
+                max_size=3,
+            ),
+            "steps": JSONISH | st.integers(-5, 300),
+            "start": JSONISH,
+            "tolerance": JSONISH,
+            "seed": JSONISH,
+        },
+    )
+)
 def test_random_bodies_never_5xx(client, body) -> None:
     r = client.post("/api/v1/trajectories", json=body)
     assert r.status_code < 500, r.text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import doctest
-import gzip
 import math
 from pathlib import Path
 
@@ -19,28 +18,66 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # same request → same bytes: built-in with a schedule and internals, a typed formula, mini-batches
 CASES = [
-    dict(surface="rosenbrock", start=[-1.2, 1.0], steps=300, tolerance=1e-8, include_state=True,
-         runs=[{"optimizer": "adam", "params": {"lr": 0.05}, "schedule": {"name": "cosine", "params": {"t_max": 300}}},
-               {"optimizer": "momentum", "params": {"lr": 0.002, "beta": 0.9}, "label": "heavy ball"}]),
-    dict(surface={"expression": "x^2 + 10*y^2 + sin(3*x)", "x_range": [-3, 3], "y_range": [-2, 2]}, steps=200,
-         runs=[{"optimizer": "rmsprop", "params": {"lr": 0.01}}, {"optimizer": "gd", "params": {"lr": 0.04}}]),
-    dict(surface="logistic_regression", steps=100, seed=7,
-         runs=[{"optimizer": "adamw", "batch_size": 8}, {"optimizer": "nesterov", "batch_size": 1}]),
+    dict(
+        surface="rosenbrock",
+        start=[-1.2, 1.0],
+        steps=300,
+        tolerance=1e-8,
+        include_state=True,
+        runs=[
+            {"optimizer": "adam", "params": {"lr": 0.05}, "schedule": {"name": "cosine", "params": {"t_max": 300}}},
+            {"optimizer": "momentum", "params": {"lr": 0.002, "beta": 0.9}, "label": "heavy ball"},
+        ],
+    ),
+    dict(
+        surface={"expression": "x^2 + 10*y^2 + sin(3*x)", "x_range": [-3, 3], "y_range": [-2, 2]},
+        steps=200,
+        runs=[{"optimizer": "rmsprop", "params": {"lr": 0.01}}, {"optimizer": "gd", "params": {"lr": 0.04}}],
+    ),
+    dict(
+        surface="logistic_regression",
+        steps=100,
+        seed=7,
+        runs=[{"optimizer": "adamw", "batch_size": 8}, {"optimizer": "nesterov", "batch_size": 1}],
+    ),
     dict(surface="booth", steps=100, runs=[{"optimizer": "adagrad", "noise_std": 0.5}], seed=3),
-    dict(surface="himmelblau", steps=150, include_state=True,
-         runs=[{"optimizer": "adam", "params": {"lr": 0.3}, "schedule": {"name": "reduce_on_plateau",
-                                                                          "params": {"patience": 3, "factor": 0.5}}},
-               {"optimizer": "sgd", "params": {"lr": 0.002},
-                "schedule": {"name": "one_cycle", "params": {"total_steps": 150, "cycle_momentum": True}}},
-               {"optimizer": "gd", "params": {"lr": 0.01},
-                "schedule": {"name": "constant", "chain": [{"milestone": 50, "name": "exponential"}]}}]),
-    dict(surface="rosenbrock", steps=30, runs=[{"optimizer": "lbfgs", "params": {"max_iter": 3}, "noise_std": 0.2},
-                                              {"optimizer": "newton", "params": {"lr": 0.5}}], seed=2),
+    dict(
+        surface="himmelblau",
+        steps=150,
+        include_state=True,
+        runs=[
+            {
+                "optimizer": "adam",
+                "params": {"lr": 0.3},
+                "schedule": {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5}},
+            },
+            {
+                "optimizer": "sgd",
+                "params": {"lr": 0.002},
+                "schedule": {"name": "one_cycle", "params": {"total_steps": 150, "cycle_momentum": True}},
+            },
+            {
+                "optimizer": "gd",
+                "params": {"lr": 0.01},
+                "schedule": {"name": "constant", "chain": [{"milestone": 50, "name": "exponential"}]},
+            },
+        ],
+    ),
+    dict(
+        surface="rosenbrock",
+        steps=30,
+        runs=[
+            {"optimizer": "lbfgs", "params": {"max_iter": 3}, "noise_std": 0.2},
+            {"optimizer": "newton", "params": {"lr": 0.5}},
+        ],
+        seed=2,
+    ),
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=["schedule+state", "formula", "mini-batches", "noise", "read the run",
-                                             "lbfgs+newton"])
+@pytest.mark.parametrize(
+    "case", CASES, ids=["schedule+state", "formula", "mini-batches", "noise", "read the run", "lbfgs+newton"]
+)
 def test_run_gives_the_rest_apis_bytes(client, case) -> None:
     res = optiviz.run(**case)
     resp = client.post("/api/v1/trajectories", json=res.request)
@@ -64,8 +101,10 @@ BAD = [
     (dict(surface="booth", runs=[{"optimizer": "adam", "params": {"lrr": 1}}]), ("body", "runs", 0)),
     (dict(surface="booth", runs=[{"optimizer": "adam"}], steps=0), ("body", "steps")),
     (dict(surface="booth", runs=[{"optimizer": "adam", "batch_size": 4}]), ("body", "runs", 0, "batch_size")),
-    (dict(surface={"expression": "x^2 +* y"}, runs=[{"optimizer": "adam"}]),
-     ("body", "surface", "custom", "expression")),
+    (
+        dict(surface={"expression": "x^2 +* y"}, runs=[{"optimizer": "adam"}]),
+        ("body", "surface", "custom", "expression"),
+    ),
 ]
 
 
@@ -82,8 +121,12 @@ def test_bad_input_raises_what_the_422_says(client, kwargs, loc) -> None:
 
 
 def test_numpy_arguments_are_plain_json() -> None:
-    res = optiviz.run(surface="booth", start=np.array([1.0, 2.0]), steps=np.int64(5),
-                      runs=[{"optimizer": "gd", "params": {"lr": np.float32(0.05)}}])
+    res = optiviz.run(
+        surface="booth",
+        start=np.array([1.0, 2.0]),
+        steps=np.int64(5),
+        runs=[{"optimizer": "gd", "params": {"lr": np.float32(0.05)}}],
+    )
     assert res.request["start"] == [1.0, 2.0] and res.request["steps"] == 5 and res.runs[0].steps_taken == 5
 
 
@@ -98,8 +141,9 @@ def server():
 def test_client_against_a_live_server(server, monkeypatch) -> None:
     seen = []
     decode = optiviz._core._decode
-    monkeypatch.setattr(optiviz._core, "_decode",
-                        lambda raw, enc, strict=True: seen.append(enc) or decode(raw, enc, strict))
+    monkeypatch.setattr(
+        optiviz._core, "_decode", lambda raw, enc, strict=True: seen.append(enc) or decode(raw, enc, strict)
+    )
     api = optiviz.Client(server + "/")
     for case in CASES[:3]:
         remote = api.run(**case)
@@ -127,7 +171,7 @@ def test_figure_traces() -> None:
     assert np.allclose(contour.z, np.log10(z - zmin + max((z.max() - zmin) * 1e-6, 1e-12)))
     assert len(rest) == 3 * len(res.runs)
     for i, run in enumerate(res.runs):
-        path, start, loss = rest[3 * i: 3 * i + 3]
+        path, start, loss = rest[3 * i : 3 * i + 3]
         color = OPTIMIZERS[run.optimizer].color
         assert (path.type, path.mode, path.name, path.line.color) == ("scatter", "lines", run.label, color)
         assert np.array_equal(path.x, run.x) and np.array_equal(path.y, run.y)
@@ -145,8 +189,17 @@ def test_to_records() -> None:
     records = res.to_records()
     assert len(records) == sum(len(r.x) for r in res.runs)
     first, last = records[0], records[len(res.runs[0].x) - 1]
-    assert first == {"run": 0, "label": "Adam", "optimizer": "adam", "t": 0, "x": -1.2, "y": 1.0,
-                     "loss": res.runs[0].loss[0], "lr": res.runs[0].lr[0], "grad_norm": res.runs[0].grad_norm[0]}
+    assert first == {
+        "run": 0,
+        "label": "Adam",
+        "optimizer": "adam",
+        "t": 0,
+        "x": -1.2,
+        "y": 1.0,
+        "loss": res.runs[0].loss[0],
+        "lr": res.runs[0].lr[0],
+        "grad_norm": res.runs[0].grad_norm[0],
+    }
     assert last["t"] == res.runs[0].steps_taken and math.isnan(last["lr"])
     assert records[len(res.runs[0].x)]["label"] == "heavy ball"
     assert all(type(v) in (int, float, str) for v in first.values())  # plain values: pandas, csv, json

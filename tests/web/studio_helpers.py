@@ -8,8 +8,10 @@ import struct
 import urllib.request
 import zlib
 
-PATHS = ("() => document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path')"
-         ".map(t => [t.meta.run, Array.from(t.x), Array.from(t.y)])")
+PATHS = (
+    "() => document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path')"
+    ".map(t => [t.meta.run, Array.from(t.x), Array.from(t.y)])"
+)
 
 
 def ready(page, timeout=20000):
@@ -19,8 +21,10 @@ def ready(page, timeout=20000):
 def settled(page, timeout=30000):
     """The newest answer is drawn and playback is over (at the last iteration)."""
     ready(page, timeout)
-    page.wait_for_function("() => !window.optiviz.player.playing && window.optiviz.player.it === window.optiviz.player.max",
-                           timeout=timeout)
+    page.wait_for_function(
+        "() => !window.optiviz.player.playing && window.optiviz.player.it === window.optiviz.player.max",
+        timeout=timeout,
+    )
     ready(page, timeout)
 
 
@@ -54,8 +58,8 @@ def decode_png(data_url: str) -> tuple[int, int, list[bytes]]:
     assert raw[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width = 8, b"", 0
     while pos < len(raw):
-        n, kind = struct.unpack(">I4s", raw[pos:pos + 8])
-        chunk = raw[pos + 8:pos + 8 + n]
+        n, kind = struct.unpack(">I4s", raw[pos : pos + 8])
+        chunk = raw[pos + 8 : pos + 8 + n]
         if kind == b"IHDR":
             width, height, depth, color = struct.unpack(">IIBB", chunk[:10])
             assert depth == 8 and color in (2, 6)
@@ -68,7 +72,7 @@ def decode_png(data_url: str) -> tuple[int, int, list[bytes]]:
     rows, prev = [], bytearray(stride)
     for r in range(height):
         f = data[r * (stride + 1)]
-        line = bytearray(data[r * (stride + 1) + 1:(r + 1) * (stride + 1)])
+        line = bytearray(data[r * (stride + 1) + 1 : (r + 1) * (stride + 1)])
         for i in range(stride):
             a = line[i - bpp] if i >= bpp else 0
             b = prev[i]
@@ -83,6 +87,8 @@ def decode_png(data_url: str) -> tuple[int, int, list[bytes]]:
                 p = a + b - c
                 pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
                 line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(line) if bpp == 4 else bytes(b for k in range(width) for b in (*line[k * 3:k * 3 + 3], 255)))
+        rows.append(
+            bytes(line) if bpp == 4 else bytes(b for k in range(width) for b in (*line[k * 3 : k * 3 + 3], 255))
+        )
         prev = line
     return width, height, rows

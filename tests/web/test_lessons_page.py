@@ -55,7 +55,9 @@ def test_every_lesson_draws_and_states_its_measured_claim(watched, live_server, 
         if sc["kind"] == "trajectories":
             check_studio_link(watched, sc, colours, lang)
             n_runs = len(sc["request"]["runs"])
-            drawn = watched.evaluate("() => document.getElementById('sc-map').data.filter(t => t.meta && t.meta.run !== undefined).length")
+            drawn = watched.evaluate(
+                "() => document.getElementById('sc-map').data.filter(t => t.meta && t.meta.run !== undefined).length"
+            )
             assert drawn == n_runs
             if sc["lr_chart"]:
                 assert watched.evaluate("() => document.getElementById('sc-lr').data.length") == n_runs
@@ -106,7 +108,9 @@ def test_phone_tap_scrolls_to_the_lesson(watched, live_server):
     ready(watched, f"{live_server}/lessons?lang=zh")
     watched.evaluate("window.scrollTo(0, 0)")
     show(watched, "plateau")
-    watched.wait_for_function("() => Math.abs(document.getElementById('scenario').getBoundingClientRect().top) < 80", timeout=10000)
+    watched.wait_for_function(
+        "() => Math.abs(document.getElementById('scenario').getBoundingClientRect().top) < 80", timeout=10000
+    )
     watched.screenshot(path=str(ARTIFACTS / "lessons-phone-zh.png"), full_page=False)
     assert watched.errors == []
 
@@ -129,8 +133,9 @@ def test_tools_preview_then_run_from_the_lessons(watched, live_server):
     assert watched.get_attribute("#sc-cyclic-warmup_steps", "max") == str(limit)
     # a schedule that reads the loss is drawn from a run (its rate and that run's loss), with no warm-up
     watched.check('[data-schedule="reduce_on_plateau"]')
-    watched.wait_for_function("() => (document.getElementById('sched-reduce_on_plateau')?.data || []).length === 2",
-                              timeout=20000)
+    watched.wait_for_function(
+        "() => (document.getElementById('sched-reduce_on_plateau')?.data || []).length === 2", timeout=20000
+    )
     cut = watched.evaluate("() => document.getElementById('sched-reduce_on_plateau').data[0].y")
     assert len(set(cut)) > 2 and cut[0] == 0.1 and min(cut) < 0.01
     assert watched.locator("#sc-reduce_on_plateau-warmup_steps").count() == 0
@@ -139,7 +144,9 @@ def test_tools_preview_then_run_from_the_lessons(watched, live_server):
     # the sweep lesson: full-width heatmap, and its button fills and runs the sweep tool
     show(watched, "batch-size-lr")
     assert watched.evaluate("() => document.getElementById('sc-plots').classList.contains('single')")
-    width = watched.evaluate("() => document.getElementById('sc-loss')._fullLayout.width")  # the drawn chart, not the box
+    width = watched.evaluate(
+        "() => document.getElementById('sc-loss')._fullLayout.width"
+    )  # the drawn chart, not the box
     panel = watched.evaluate("() => document.getElementById('scenario').getBoundingClientRect().width")
     assert width > 0.9 * panel
     watched.click("#sc-sweep")
@@ -154,7 +161,9 @@ def test_tools_preview_then_run_from_the_lessons(watched, live_server):
     href = watched.get_attribute("#rc-open", "href")
     assert watched.is_visible("#rc-open") and href.startswith("./#")
     runs = json.loads(parse_qs(href.split("#", 1)[1])["r"][0])
-    assert [r["o"] for r in runs] == ["gd", "momentum", "nesterov", "rmsprop", "adam"] and all("lr" in r["p"] for r in runs)
+    assert [r["o"] for r in runs] == ["gd", "momentum", "nesterov", "rmsprop", "adam"] and all(
+        "lr" in r["p"] for r in runs
+    )
     watched.select_option("#rc-surface", "himmelblau")
     assert watched.is_hidden("#rc-open")  # a new surface needs a new tuning
     watched.screenshot(path=str(ARTIFACTS / "lessons-tools.png"), full_page=True)
@@ -164,7 +173,9 @@ def test_tools_preview_then_run_from_the_lessons(watched, live_server):
 def test_language_switch_keeps_the_lesson_in_the_url(watched, live_server):
     ready(watched, f"{live_server}/lessons#scenario=nesterov")
     watched.click("#lang-switch")
-    watched.wait_for_function("() => document.body.dataset.ready === '1' && document.documentElement.lang === 'zh-CN'", timeout=60000)
+    watched.wait_for_function(
+        "() => document.body.dataset.ready === '1' && document.documentElement.lang === 'zh-CN'", timeout=60000
+    )
     assert "lang=zh" in watched.url and "scenario=nesterov" in watched.url
     assert CJK.search(watched.inner_text("#sc-title"))
     assert watched.errors == []
@@ -205,9 +216,14 @@ def test_a_lesson_opens_in_the_studio_with_the_same_runs(watched, live_server):
     assert state["surface"] == sc["request"]["surface"] and state["steps"] == sc["request"]["steps"]
     assert state["start"] == sc["request"]["start"]
     for got, want in zip(state["runs"], sc["request"]["runs"], strict=True):
-        assert got["optimizer"] == want["optimizer"] and got["params"] == want["params"] and got["label"] == want["label"]
+        assert (
+            got["optimizer"] == want["optimizer"] and got["params"] == want["params"] and got["label"] == want["label"]
+        )
         if want.get("schedule"):
-            assert got["schedule"]["name"] == want["schedule"]["name"] and got["schedule"]["params"] == want["schedule"]["params"]
+            assert (
+                got["schedule"]["name"] == want["schedule"]["name"]
+                and got["schedule"]["params"] == want["schedule"]["params"]
+            )
             assert got["schedule"]["warmup_steps"] == want["schedule"].get("warmup_steps", 0)
     assert watched.errors == []
 
@@ -226,7 +242,11 @@ def test_the_last_lesson_chosen_stays_drawn_when_an_earlier_one_answers_late(wat
         held[0].continue_()
     watched.wait_for_load_state("networkidle")
     assert watched.evaluate("document.body.dataset.scenario") == "ewa-bias-correction"
-    title = next(s["title"] for s in watched.evaluate("() => window.optivizLessons.scenarios") if s["id"] == "ewa-bias-correction")
+    title = next(
+        s["title"]
+        for s in watched.evaluate("() => window.optivizLessons.scenarios")
+        if s["id"] == "ewa-bias-correction"
+    )
     assert watched.inner_text("#sc-title") == title
     assert watched.is_hidden("#sc-map")
     names = watched.evaluate("() => document.getElementById('sc-loss').data.map(t => t.name)")

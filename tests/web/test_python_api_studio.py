@@ -8,12 +8,22 @@ import ast
 import optiviz
 from tests.web.studio_helpers import full_paths, sent_request, settled
 
-CUSTOM = dict(surface={"expression": "x^2 + 10*y^2 + sin(3*x)", "x_range": [-3, 3], "y_range": [-2, 2]},
-              start=[2.5, 1.5], steps=120, seed=4, tolerance=1e-6,
-              runs=[{"optimizer": "adam", "params": {"lr": 0.1}, "label": "fast Adam"},
-                    {"optimizer": "momentum", "params": {"lr": 0.01, "beta": 0.8},
-                     "schedule": {"name": "step", "params": {"step_size": 30, "gamma": 0.5}, "warmup_steps": 5}},
-                    {"optimizer": "gd", "params": {"lr": 0.02}, "noise_std": 0.3}])
+CUSTOM = dict(
+    surface={"expression": "x^2 + 10*y^2 + sin(3*x)", "x_range": [-3, 3], "y_range": [-2, 2]},
+    start=[2.5, 1.5],
+    steps=120,
+    seed=4,
+    tolerance=1e-6,
+    runs=[
+        {"optimizer": "adam", "params": {"lr": 0.1}, "label": "fast Adam"},
+        {
+            "optimizer": "momentum",
+            "params": {"lr": 0.01, "beta": 0.8},
+            "schedule": {"name": "step", "params": {"step_size": 30, "gamma": 0.5}, "warmup_steps": 5},
+        },
+        {"optimizer": "gd", "params": {"lr": 0.02}, "noise_std": 0.3},
+    ],
+)
 
 
 def _same_request(sent: dict, res: optiviz.Result) -> None:
@@ -37,8 +47,10 @@ def test_studio_url_opens_the_same_comparison(watched, live_server) -> None:
     drawn = full_paths(page)  # the studio drew exactly the Python API's paths
     assert [(list(r.x), list(r.y)) for r in res.runs] == [(x, y) for x, y in drawn]
     # and the hash parses as the studio's own deserialize reads it
-    state = page.evaluate("async (h) => (await import('/static/js/state.js')).deserialize(h)",
-                          res.studio_url(live_server).split("#", 1)[1])
+    state = page.evaluate(
+        "async (h) => (await import('/static/js/state.js')).deserialize(h)",
+        res.studio_url(live_server).split("#", 1)[1],
+    )
     assert state["surface"] == "custom" and state["expr"] == CUSTOM["surface"]["expression"]
     assert state["yr"] == [-2, 2] and state["start"] == [2.5, 1.5] and state["steps"] == 120
     assert [r["label"] for r in state["runs"]] == ["fast Adam", "", ""]
@@ -52,7 +64,9 @@ def test_export_offers_the_python_call(watched, live_server) -> None:
     page.click("#export-python")
     code = page.input_value("#python")
     assert code.startswith("import optiviz\n") and "res.figure()" in code
-    call = next(n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "run")
+    call = next(
+        n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "run"
+    )
     kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}  # literals only: nothing is executed
     res = optiviz.run(**kwargs)
     _same_request(sent_request(page), res)

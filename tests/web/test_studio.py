@@ -24,17 +24,25 @@ def test_loads_and_races_without_a_click(watched, live_server):
     watched.goto(live_server + "/")
     watched.wait_for_function(
         "() => { const m = document.getElementById('map'); return m.data && m.data.some(t => t.meta && t.x.length > 1); }",
-        timeout=15000)
+        timeout=15000,
+    )
     first = time.perf_counter() - t0
     settled(watched)
     drawn = drawn_paths(watched)
     assert len(drawn) == 4 and all(len(x) == 301 for x, _ in drawn.values())  # the opening race, played to its end
     # paths are lines; markers only for start, current point and end
-    modes = watched.evaluate("() => document.getElementById('map').data.filter(t => t.meta).map(t => [t.meta.role, t.mode])")
+    modes = watched.evaluate(
+        "() => document.getElementById('map').data.filter(t => t.meta).map(t => [t.meta.role, t.mode])"
+    )
     assert {m for role, m in modes if role == "path"} == {"lines"}
     assert watched.errors == [] and watched.foreign == []
     # no "share"/"edit in chart studio" buttons
-    assert watched.locator("[data-title*='Chart Studio'], [data-title*='chart studio'], [data-val='sendDataToCloud']").count() == 0
+    assert (
+        watched.locator(
+            "[data-title*='Chart Studio'], [data-title*='chart studio'], [data-val='sendDataToCloud']"
+        ).count()
+        == 0
+    )
     watched.screenshot(path=str(ARTIFACTS / "studio-default.png"), full_page=True)
     print(f"\npage load → first trajectory drawn: {first * 1000:.0f} ms")
 
@@ -93,11 +101,15 @@ def test_surface_switch_and_formula_after_playback_ended(watched, live_server):
     settled(watched)
     watched.select_option("#surface", "rosenbrock")
     settled(watched)
-    contour = watched.evaluate("() => { const c = document.getElementById('map-bg').data[0]; return [c.type, c.x[0], c.x[c.x.length - 1], c.y[0], c.y[c.y.length - 1]]; }")
+    contour = watched.evaluate(
+        "() => { const c = document.getElementById('map-bg').data[0]; return [c.type, c.x[0], c.x[c.x.length - 1], c.y[0], c.y[c.y.length - 1]]; }"
+    )
     ros = surfaces["rosenbrock"]
     assert contour == ["contour", *ros["x_range"], *ros["y_range"]]
     # the surface's own default runs: none diverges at step 1, paths start at its default start
-    assert watched.evaluate("window.optiviz.store.get().runs.map(r => r.params.lr)") == [r["params"]["lr"] for r in ros["default_runs"]]
+    assert watched.evaluate("window.optiviz.store.get().runs.map(r => r.params.lr)") == [
+        r["params"]["lr"] for r in ros["default_runs"]
+    ]
     statuses = watched.evaluate("() => window.optiviz.model.result.runs.map(r => [r.status, r.steps_taken])")
     assert all(s != "diverged" for s, _ in statuses)
     assert all(x[0] == ros["default_start"][0] for x, _ in drawn_paths(watched).values())
@@ -108,7 +120,9 @@ def test_surface_switch_and_formula_after_playback_ended(watched, live_server):
     watched.fill("#formula", "x^2 + 3*sin(y)^2")
     watched.wait_for_function("() => window.optiviz.store.get().expr === 'x^2 + 3*sin(y)^2'")
     settled(watched)
-    contour = watched.evaluate("() => { const c = document.getElementById('map-bg').data[0]; return [c.x[0], c.x[c.x.length - 1], c.z.length]; }")
+    contour = watched.evaluate(
+        "() => { const c = document.getElementById('map-bg').data[0]; return [c.x[0], c.x[c.x.length - 1], c.z.length]; }"
+    )
     assert contour == [-3, 3, 120]
     assert watched.errors == []
 
@@ -138,20 +152,29 @@ def test_play_after_the_end_replays_to_the_end(watched, live_server):
             watched.locator("#speed").fill("7")
             watched.click("#play")
             watched.wait_for_function(f"() => window.optiviz.player.it > {it}")
-        watched.wait_for_function("() => !window.optiviz.player.playing && window.optiviz.player.it === 150", timeout=20000)
+        watched.wait_for_function(
+            "() => !window.optiviz.player.playing && window.optiviz.player.it === 150", timeout=20000
+        )
         assert max(len(x) for x, _ in drawn_paths(watched).values()) == 151
 
 
 def test_autoplay_from_a_lesson_link_reaches_the_last_iteration(watched, live_server):
-    runs = [{"o": "gd", "p": {"lr": 0.002}, "c": "#0072B2"}, {"o": "adam", "p": {"lr": 0.3}, "c": "#D55E00", "l": "Adam"}]
+    runs = [
+        {"o": "gd", "p": {"lr": 0.002}, "c": "#0072B2"},
+        {"o": "adam", "p": {"lr": 0.3}, "c": "#D55E00", "l": "Adam"},
+    ]
     link = f"/#s=rosenbrock&p=-1.2,1&n=200&seed=0&tol=0&r={urllib.parse.quote(json.dumps(runs))}"
     for _ in range(3):
         watched.goto(live_server + "/lessons")  # from another page, as a lesson link does
         watched.goto(live_server + link)
         watched.wait_for_function("() => window.optiviz.player && window.optiviz.player.playing", timeout=15000)
-        watched.wait_for_function("() => window.optiviz.model.result && window.optiviz.model.result.done"
-                                  " && !window.optiviz.player.playing", timeout=20000)
-        it, last = watched.evaluate("() => [window.optiviz.player.it, Math.max(...window.optiviz.model.result.runs.map(r => r.x.length - 1))]")
+        watched.wait_for_function(
+            "() => window.optiviz.model.result && window.optiviz.model.result.done && !window.optiviz.player.playing",
+            timeout=20000,
+        )
+        it, last = watched.evaluate(
+            "() => [window.optiviz.player.it, Math.max(...window.optiviz.model.result.runs.map(r => r.x.length - 1))]"
+        )
         assert it == last == 200
         ready(watched)
         assert [len(x) for x, _ in drawn_paths(watched).values()] == [201, 201]
@@ -171,7 +194,9 @@ def test_click_on_map_moves_the_start(watched, live_server):
 
 
 def test_phone_tap_sets_the_start_and_the_page_fits(browser, live_server):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2)
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2
+    )
     page = ctx.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -211,7 +236,12 @@ def test_permalink_restores_the_comparison(watched, live_server, context):
     fresh = context.new_page()
     fresh.goto(url)
     ready(fresh)
-    assert fresh.evaluate("window.optiviz.store.get().runs.map(r => r.optimizer)") == ["gd", "momentum", "adagrad", "adam"]
+    assert fresh.evaluate("window.optiviz.store.get().runs.map(r => r.optimizer)") == [
+        "gd",
+        "momentum",
+        "adagrad",
+        "adam",
+    ]
     assert full_paths(fresh) == want
 
 
@@ -239,7 +269,9 @@ def test_stream_grows_and_pause_stops_playback(watched, live_server):
     assert watched.evaluate("() => window.optiviz.player.playing")
     watched.click("#play")  # pause
     it = watched.evaluate("window.optiviz.player.it")
-    watched.wait_for_function(f"() => Math.max(...document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path').map(t => t.x.length)) === {it + 1}")
+    watched.wait_for_function(
+        f"() => Math.max(...document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path').map(t => t.x.length)) === {it + 1}"
+    )
     ready(watched)
     assert watched.evaluate("window.optiviz.player.it") == it  # the finished stream did not move it
     watched.keyboard.press("ArrowRight")
@@ -269,13 +301,17 @@ def test_small_multiples_and_3d(watched, live_server):
 
 
 def test_tune_learning_rates_for_the_surface(watched, live_server):
-    runs = [{"o": o, "p": {"lr": 0.4, **({"beta": 0.5} if o == "momentum" else {})}}
-            for o in ("gd", "momentum", "rmsprop", "adam")]
+    runs = [
+        {"o": o, "p": {"lr": 0.4, **({"beta": 0.5} if o == "momentum" else {})}}
+        for o in ("gd", "momentum", "rmsprop", "adam")
+    ]
     sent = []
     watched.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/api/v1/race") else None)
     watched.goto(live_server + f"/#s=himmelblau&tol=0.001&seed=3&r={urllib.parse.quote(json.dumps(runs))}")
     settled(watched)
-    diverged_before = watched.evaluate("() => window.optiviz.model.result.runs.filter(r => r.status === 'diverged').length")
+    diverged_before = watched.evaluate(
+        "() => window.optiviz.model.result.runs.filter(r => r.status === 'diverged').length"
+    )
     assert diverged_before >= 1  # the bowl's rates are too large here
     watched.click("#tune")
     watched.wait_for_function("() => document.getElementById('tune-status').textContent.includes('α =')", timeout=30000)

@@ -11,7 +11,9 @@ INSPECTED = "() => window.optiviz.inspected"
 def _wait(page, run, t):
     page.wait_for_function(
         f"() => {{ const b = document.getElementById('inspector'); return b.dataset.ready === '1' && b.dataset.run === '{run}'"
-        f" && b.dataset.t === '{t}'; }}", timeout=20000)
+        f" && b.dataset.t === '{t}'; }}",
+        timeout=20000,
+    )
 
 
 def _check(page, run, t):

@@ -18,14 +18,16 @@ def test_map_png_has_the_contour_axes_and_legend_on_white(watched, live_server):
     assert dl.value.suggested_filename == "optiviz-map.png"
     url = watched.evaluate("window.optiviz.lastPNG")
     w, h, rows = decode_png(url)
-    map_w, map_h = watched.evaluate("() => [document.getElementById('map').clientWidth * 2, document.getElementById('map').clientHeight * 2]")
+    map_w, map_h = watched.evaluate(
+        "() => [document.getElementById('map').clientWidth * 2, document.getElementById('map').clientHeight * 2]"
+    )
     assert w > map_w and h >= map_h  # the map plus a legend strip on the right
     assert rows[0][:4] == b"\xff\xff\xff\xff"  # white, not transparent
     grey = colored = 0
     for y in range(0, map_h, 3):
         row = rows[y]
         for x in range(0, map_w, 3):
-            r, g, b = row[4 * x:4 * x + 3]
+            r, g, b = row[4 * x : 4 * x + 3]
             if abs(r - g) < 10 and abs(g - b) < 10 and 60 < r < 240:
                 grey += 1
             elif max(r, g, b) - min(r, g, b) > 60:
@@ -39,6 +41,7 @@ def test_map_png_has_the_contour_axes_and_legend_on_white(watched, live_server):
     assert legend > 50  # the legend's text and lines
     with open(ARTIFACTS / "studio-export-map.png", "wb") as f:
         import base64
+
         f.write(base64.b64decode(url.split(",", 1)[1]))
     with watched.expect_download():
         watched.click("#export-charts")
@@ -48,30 +51,40 @@ def test_map_png_has_the_contour_axes_and_legend_on_white(watched, live_server):
 
 
 def test_a_crafted_permalink_cannot_rewrite_the_page(watched, live_server):
-    runs = [{"o": "gd", "p": {"lr": 0.1}, "c": "red;position:fixed;inset:0", "l": HOSTILE_LABEL},
-            {"o": "adam", "p": {"lr": 0.3}, "c": "#12ab34\"><img src=x onerror=alert(1)>", "l": "<b>bold</b> & <i>"}]
+    runs = [
+        {"o": "gd", "p": {"lr": 0.1}, "c": "red;position:fixed;inset:0", "l": HOSTILE_LABEL},
+        {"o": "adam", "p": {"lr": 0.3}, "c": '#12ab34"><img src=x onerror=alert(1)>', "l": "<b>bold</b> & <i>"},
+    ]
     watched.goto(live_server + f"/#r={urllib.parse.quote(json.dumps(runs))}")
     settled(watched)
     colours = {o["id"]: o["color"].lower() for o in api(live_server, "/api/v1/optimizers")}
     # colours: anything but #rrggbb is replaced by the optimizer's registry colour
     assert watched.evaluate("window.optiviz.store.get().runs.map(r => r.color)") == [None, None]
-    line_colours = watched.evaluate("() => document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path').map(t => t.line.color)")
+    line_colours = watched.evaluate(
+        "() => document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path').map(t => t.line.color)"
+    )
     assert [c.lower() for c in line_colours] == [colours["gd"], colours["adam"]]
     # no element outside the app's own: no link, no styled span, no image, nothing fixed over the page
     assert watched.locator("a[href*='evil']").count() == 0
     assert watched.locator("span[style*='font-size']").count() == 0
     assert watched.locator("img").count() == 0
-    fixed = watched.evaluate("() => [...document.querySelectorAll('body *')].filter(e => getComputedStyle(e).position === 'fixed').length")
+    fixed = watched.evaluate(
+        "() => [...document.querySelectorAll('body *')].filter(e => getComputedStyle(e).position === 'fixed').length"
+    )
     assert fixed == 0
     assert watched.locator("svg a").count() == 0  # Plotly turns <a href> in names into links: escaped, it cannot
     # the label reads as plain text everywhere it is shown
     assert HOSTILE_LABEL in watched.text_content("#legend")
     assert HOSTILE_LABEL in watched.text_content("#summary-body")
-    names = watched.evaluate("() => document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path').map(t => t.name)")
+    names = watched.evaluate(
+        "() => document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path').map(t => t.name)"
+    )
     assert all("<" not in n for n in names) and "&lt;a href" in names[0]
     watched.check("#view-multiples")
     watched.wait_for_selector(".small-map .fg .main-svg")
-    assert watched.locator("#multiples a").count() == 0 and watched.locator("#multiples span[style*='60px']").count() == 0
+    assert (
+        watched.locator("#multiples a").count() == 0 and watched.locator("#multiples span[style*='60px']").count() == 0
+    )
     assert HOSTILE_LABEL in watched.text_content("#multiples")
     watched.screenshot(path=str(ARTIFACTS / "studio-hostile.png"))
     assert watched.errors == []
@@ -124,9 +137,11 @@ def test_slider_drag_redraws_live(watched, live_server):
 
 
 def test_controls_read_sensibly(watched, live_server):
-    runs = [{"o": "adam", "p": {"lr": 0.3, "eps": 1e-6, "bias_correction": False}},
-            {"o": "adam", "p": {"lr": 0.3}, "s": {"name": "cosine_restarts", "params": {"t_0": 60}, "warmup_steps": 30}},
-            {"o": "gd", "p": {"lr": 0.123456789}}]
+    runs = [
+        {"o": "adam", "p": {"lr": 0.3, "eps": 1e-6, "bias_correction": False}},
+        {"o": "adam", "p": {"lr": 0.3}, "s": {"name": "cosine_restarts", "params": {"t_0": 60}, "warmup_steps": 30}},
+        {"o": "gd", "p": {"lr": 0.123456789}},
+    ]
     watched.goto(live_server + f"/#r={urllib.parse.quote(json.dumps(runs))}")
     settled(watched)
     assert watched.locator('[data-run="0"] input[type=number][data-param="eps"]').input_value() == "1e-6"
@@ -134,10 +149,14 @@ def test_controls_read_sensibly(watched, live_server):
     assert "Adam α=0.3 (ε=1e-6, no bias corr.)" in legend
     assert "Gradient descent α=0.1235" in legend and legend.count("α=") == 3
     # the second Adam is dashed: same registry colour, another line style
-    dashes = watched.evaluate("() => document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path').map(t => t.line.dash)")
+    dashes = watched.evaluate(
+        "() => document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path').map(t => t.line.dash)"
+    )
     assert dashes[:2] == ["solid", "dash"]
     # step counts get a log slider over a sane range: t₀ = 60 sits well inside, not at the left end
-    pos = watched.evaluate("() => +document.querySelector('[data-run=\"1\"] input[type=range][data-slider=\"t_0\"]').value")
+    pos = watched.evaluate(
+        '() => +document.querySelector(\'[data-run="1"] input[type=range][data-slider="t_0"]\').value'
+    )
     assert 300 < pos < 600
     # a label never cut: the warm-up label is shown whole
     label = watched.locator('[data-run="1"] label[for="run1-s-warmup_steps"]')
@@ -159,7 +178,9 @@ def test_empty_state_and_equal_aspect_toggle(watched, live_server):
     y2 = watched.evaluate("() => document.getElementById('charts')._fullLayout.yaxis2.range")
     assert y2[0] == 0 and 0.49 < y2[1] < 0.6
     assert watched.is_checked("#equal")  # on by default where the ranges allow
-    xa, ya = watched.evaluate("() => { const f = document.getElementById('map')._fullLayout; return [f.xaxis._length / (f.xaxis.range[1] - f.xaxis.range[0]), f.yaxis._length / (f.yaxis.range[1] - f.yaxis.range[0])]; }")
+    xa, ya = watched.evaluate(
+        "() => { const f = document.getElementById('map')._fullLayout; return [f.xaxis._length / (f.xaxis.range[1] - f.xaxis.range[0]), f.yaxis._length / (f.yaxis.range[1] - f.yaxis.range[0])]; }"
+    )
     assert abs(xa - ya) / xa < 0.02
     watched.uncheck("#equal")
     watched.wait_for_function("() => location.hash.includes('eq=0')")
@@ -175,7 +196,9 @@ def test_empty_state_and_equal_aspect_toggle(watched, live_server):
 def test_summary_reads_right_on_the_plateau_and_added_runs_show_alpha(watched, live_server):
     watched.goto(live_server + "/#s=plateau&tol=0.001")
     settled(watched)
-    rows = watched.evaluate("() => [...document.querySelectorAll('#summary-body tr')].map(r => [...r.cells].map(c => c.textContent))")
+    rows = watched.evaluate(
+        "() => [...document.querySelectorAll('#summary-body tr')].map(r => [...r.cells].map(c => c.textContent))"
+    )
     gd = rows[0]
     assert gd[0].startswith("Gradient descent α=0.3")
     assert gd[3] != "0" and "flat" in gd[3]  # GD stuck on the plateau has not "converged at once"
@@ -213,8 +236,11 @@ def test_keyboard_skip_link_and_shortcuts(watched, live_server):
 def test_scrubbing_does_not_fight_the_stream(watched, live_server):
     runs = [{"o": "gd", "p": {"lr": 1e-4 * (1 + i)}} for i in range(16)]
     watched.goto(live_server + f"/#n=20000&r={urllib.parse.quote(json.dumps(runs))}")
-    watched.wait_for_function("() => { const r = window.optiviz.model && window.optiviz.model.result;"
-                              " return r && !r.done && r.runs[0].x.length > 20; }", timeout=30000)
+    watched.wait_for_function(
+        "() => { const r = window.optiviz.model && window.optiviz.model.result;"
+        " return r && !r.done && r.runs[0].x.length > 20; }",
+        timeout=30000,
+    )
     watched.locator("#scrub").fill("10")
     assert watched.evaluate("window.optiviz.player.playing") is False
     ready(watched, timeout=120000)
@@ -233,7 +259,9 @@ def test_dataset_surface_batch_then_rate_both_hold(watched, live_server):
     ready(watched)
     run = sent_request(watched)["runs"][0]
     assert run["batch_size"] == 64 and run["params"]["lr"] == 0.02
-    want = api(live_server, "/api/v1/trajectories", {k: v for k, v in sent_request(watched).items() if k != "include_state"})["runs"][0]
+    want = api(
+        live_server, "/api/v1/trajectories", {k: v for k, v in sent_request(watched).items() if k != "include_state"}
+    )["runs"][0]
     assert drawn_paths(watched)[0] == (want["x"], want["y"])
     assert "(batch 64)" in watched.text_content("#legend")
 

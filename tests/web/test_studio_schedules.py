@@ -18,10 +18,16 @@ def _link(surface: str, runs: list[dict], extra: str = "") -> str:
 def test_plateau_cuts_and_cycled_momentum_are_drawn(watched, live_server) -> None:
     page = watched
     runs = [
-        {"o": "adam", "p": {"lr": 0.3}, "s": {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5,
-                                                                                     "threshold": 0.001}}},
-        {"o": "sgd", "p": {"lr": 0.005, "momentum": 0.9},
-         "s": {"name": "one_cycle", "params": {"total_steps": 300, "cycle_momentum": True}}},
+        {
+            "o": "adam",
+            "p": {"lr": 0.3},
+            "s": {"name": "reduce_on_plateau", "params": {"patience": 3, "factor": 0.5, "threshold": 0.001}},
+        },
+        {
+            "o": "sgd",
+            "p": {"lr": 0.005, "momentum": 0.9},
+            "s": {"name": "one_cycle", "params": {"total_steps": 300, "cycle_momentum": True}},
+        },
     ]
     page.goto(live_server + _link("himmelblau", runs, "&p=-0.3,-0.9"))
     settled(page)
@@ -34,8 +40,10 @@ def test_plateau_cuts_and_cycled_momentum_are_drawn(watched, live_server) -> Non
     assert len(lr_lines) == 2 and len(mom_lines) == 1  # the momentum of the cycled run only
     assert len(set(lr_lines[0])) > 3  # the cuts: a staircase
     assert min(mom_lines[0]) < 0.86 and max(mom_lines[0]) > 0.94
-    layout = page.evaluate("() => { const l = document.getElementById('charts').layout; "
-                           "return [l.yaxis4.overlaying, l.yaxis4.side, l.annotations.map(a => a.text)]; }")
+    layout = page.evaluate(
+        "() => { const l = document.getElementById('charts').layout; "
+        "return [l.yaxis4.overlaying, l.yaxis4.side, l.annotations.map(a => a.text)]; }"
+    )
     assert layout[0] == "y2" and layout[1] == "right" and any("momentum" in a for a in layout[2])
     page.locator("#charts").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "studio_plateau_momentum.png"))
@@ -44,17 +52,25 @@ def test_plateau_cuts_and_cycled_momentum_are_drawn(watched, live_server) -> Non
 
 def test_chain_made_with_the_controls(watched, live_server) -> None:
     page = watched
-    runs = [{"o": "adam", "p": {"lr": 0.05}, "s": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 30}}}]
+    runs = [
+        {"o": "adam", "p": {"lr": 0.05}, "s": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 30}}}
+    ]
     page.goto(live_server + _link("rosenbrock", runs, "&p=-1.2,1"))
     settled(page)
     page.click('button[data-action="chain-add"][data-run="0"]')
-    page.wait_for_function("() => (window.optiviz.model.result.request.runs[0].schedule.chain || []).length === 1"
-                           " && document.body.dataset.ready === '1'", timeout=20000)
+    page.wait_for_function(
+        "() => (window.optiviz.model.result.request.runs[0].schedule.chain || []).length === 1"
+        " && document.body.dataset.ready === '1'",
+        timeout=20000,
+    )
     page.fill("#run0-c0-milestone", "30")
     page.locator("#run0-c0-milestone").dispatch_event("input")
     page.select_option("#run0-c0", "exponential")
-    page.wait_for_function("() => { const c = window.optiviz.model.result.request.runs[0].schedule.chain; "
-                           "return c && c[0].name === 'exponential' && c[0].milestone === 30; }", timeout=20000)
+    page.wait_for_function(
+        "() => { const c = window.optiviz.model.result.request.runs[0].schedule.chain; "
+        "return c && c[0].name === 'exponential' && c[0].milestone === 30; }",
+        timeout=20000,
+    )
     settled(page)
     req = sent_request(page)
     assert req["runs"][0]["schedule"]["chain"] == [{"milestone": 30, "name": "exponential", "params": {}}]
@@ -75,12 +91,19 @@ def test_noise_ellipse_for_every_visible_run(watched, live_server) -> None:
     page.goto(live_server + "/#s=linear_regression")
     settled(page)
     runs = page.evaluate("() => window.optiviz.model.result.request.runs")
-    colors = page.evaluate("() => window.optiviz.model.result.runs.map((_, i) => window.optiviz.look?.runs?.[i]?.color)")
+    colors = page.evaluate(
+        "() => window.optiviz.model.result.runs.map((_, i) => window.optiviz.look?.runs?.[i]?.color)"
+    )
     page.check("#curv-show")
-    page.wait_for_function("() => window.optiviz.noises && (document.getElementById('map').layout.shapes || [])"
-                           ".filter(s => (s.name || '').startsWith('noise-')).length > 0", timeout=20000)
-    shapes = page.evaluate("() => document.getElementById('map').layout.shapes.filter(s => (s.name || '').startsWith('noise-'))"
-                           ".map(s => [s.name, s.line.color, s.line.dash])")
+    page.wait_for_function(
+        "() => window.optiviz.noises && (document.getElementById('map').layout.shapes || [])"
+        ".filter(s => (s.name || '').startsWith('noise-')).length > 0",
+        timeout=20000,
+    )
+    shapes = page.evaluate(
+        "() => document.getElementById('map').layout.shapes.filter(s => (s.name || '').startsWith('noise-'))"
+        ".map(s => [s.name, s.line.color, s.line.dash])"
+    )
     noises = page.evaluate("() => window.optiviz.noises")
     minis = [i for i, r in enumerate(runs) if r.get("batch_size", 1000) < 1000]
     assert sorted(n["run"] for n in noises) == list(range(len(runs)))  # asked for every visible run
@@ -94,9 +117,12 @@ def test_noise_ellipse_for_every_visible_run(watched, live_server) -> None:
     # scrubbing moves every ellipse
     before = page.evaluate("() => window.optiviz.noises.map(n => n.center)")
     page.evaluate("() => window.optiviz.player.seek(8)")
-    page.wait_for_function(f"() => JSON.stringify(window.optiviz.noises.map(n => n.center)) !== {json.dumps(json.dumps(before))}"
-                           " && (document.getElementById('map').layout.shapes || []).filter(s => (s.name || '').startsWith('noise-'))"
-                           ".length === 3", timeout=20000)
+    page.wait_for_function(
+        f"() => JSON.stringify(window.optiviz.noises.map(n => n.center)) !== {json.dumps(json.dumps(before))}"
+        " && (document.getElementById('map').layout.shapes || []).filter(s => (s.name || '').startsWith('noise-'))"
+        ".length === 3",
+        timeout=20000,
+    )
     page.locator("#map").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "studio_noise_every_run.png"))
     assert page.errors == [] and page.foreign == []
@@ -104,9 +130,18 @@ def test_noise_ellipse_for_every_visible_run(watched, live_server) -> None:
 
 def test_schedule_controls_in_chinese(watched, live_server) -> None:
     page = watched
-    runs = [{"o": "adam", "p": {"lr": 0.05}, "s": {"name": "linear", "params": {"start_factor": 0.1, "total_iters": 30},
-                                                  "chain": [{"milestone": 30, "name": "cosine", "params": {"t_max": 270}}]}},
-            {"o": "adam", "p": {"lr": 0.3}, "s": {"name": "reduce_on_plateau", "params": {"patience": 3}}}]
+    runs = [
+        {
+            "o": "adam",
+            "p": {"lr": 0.05},
+            "s": {
+                "name": "linear",
+                "params": {"start_factor": 0.1, "total_iters": 30},
+                "chain": [{"milestone": 30, "name": "cosine", "params": {"t_max": 270}}],
+            },
+        },
+        {"o": "adam", "p": {"lr": 0.3}, "s": {"name": "reduce_on_plateau", "params": {"patience": 3}}},
+    ]
     page.goto(live_server + "/?lang=zh" + _link("rosenbrock", runs, "&p=-1.2,1")[1:])
     settled(page)
     assert page.inner_text('button[data-action="chain-add"][data-run="0"]') == "+ 之后接另一个调度"

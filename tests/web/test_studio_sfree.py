@@ -11,10 +11,14 @@ from tests.web.conftest import ARTIFACTS
 from tests.web.studio_helpers import settled
 from tests.web.test_studio_inspector import _check
 
-RUNS = [{"o": "schedule_free_adamw", "p": {"lr": 0.1, "beta1": 0.9}},  # the permalink's short keys
-        {"o": "polyak_sgd", "p": {"lr": 1.0, "max_learning_rate": 0.002}}]
-COMPANIONS = ("() => document.getElementById('map').data.filter(t => t.meta && (t.meta.role === 'avg' || t.meta.role === 'z'))"
-              ".map(t => [t.meta.run, t.meta.role, Array.from(t.x), Array.from(t.y), t.line.dash, t.line.width])")
+RUNS = [
+    {"o": "schedule_free_adamw", "p": {"lr": 0.1, "beta1": 0.9}},  # the permalink's short keys
+    {"o": "polyak_sgd", "p": {"lr": 1.0, "max_learning_rate": 0.002}},
+]
+COMPANIONS = (
+    "() => document.getElementById('map').data.filter(t => t.meta && (t.meta.role === 'avg' || t.meta.role === 'z'))"
+    ".map(t => [t.meta.run, t.meta.role, Array.from(t.x), Array.from(t.y), t.line.dash, t.line.width])"
+)
 
 
 def test_schedule_free_draws_x_and_z_and_both_inspect(watched, live_server) -> None:

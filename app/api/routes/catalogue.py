@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 
-from app.api.schemas import OptimizerPublic, SchedulePublic, SurfacePublic
-from app.i18n import DEFAULT_LANG, LANGS, messages, pick_lang
-from app.registry import OPTIMIZERS, SCHEDULES, SURFACES
+from ...i18n import DEFAULT_LANG, LANGS, messages, pick_lang
+from ...registry import OPTIMIZERS, SCHEDULES, SURFACES
+from ..schemas import OptimizerPublic, SchedulePublic, SurfacePublic
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
@@ -23,7 +23,9 @@ _SURFACES = [s.public() for s in SURFACES.values()]
 _OPTIMIZERS = [o.public() for o in OPTIMIZERS.values()]
 _SCHEDULES = [s.public() for s in SCHEDULES.values()]
 
-Lang = Annotated[str | None, Query(description=f"language of names and descriptions: one of {', '.join(LANGS)} (default en)")]
+Lang = Annotated[
+    str | None, Query(description=f"language of names and descriptions: one of {', '.join(LANGS)} (default en)")
+]
 AcceptLanguage = Annotated[str | None, Header()]
 
 

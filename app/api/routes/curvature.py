@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from app.api import compute
-from app.api.schemas import Coord, SurfaceRequestBase
-from app.api.service import invalid, resolve_surface
-from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
-from app.curvature import NoCurvature, curvature
+from ...curvature import NoCurvature, curvature
+from .. import compute
+from ..schemas import Coord, SurfaceRequestBase
+from ..service import invalid, resolve_surface
+from ..strict import ORJSONResponse, StrictJSONRoute, dumps
 
 router = APIRouter(prefix="/api/v1", tags=["curvature"], route_class=StrictJSONRoute)
 
@@ -30,7 +30,9 @@ class CurvaturePublic(BaseModel):
     hessian: list[list[float]]
     eigenvalues: list[float] = Field(description="λmin, λmax (ascending).")
     eigenvectors: list[list[float]] = Field(description="The unit eigen-directions of λmin and λmax.")
-    gd_threshold: float | None = Field(description="2/λmax: GD diverges along the steepest direction above it (null if λmax ≤ 0).")
+    gd_threshold: float | None = Field(
+        description="2/λmax: GD diverges along the steepest direction above it (null if λmax ≤ 0)."
+    )
     quadratic: bool = Field(description="The Hessian is the same everywhere (a quadratic surface).")
     condition_number: float | None = Field(description="κ = λmax/λmin on a positive-definite quadratic.")
     gd_optimal_lr: float | None = Field(description="2/(λmin + λmax) on a positive-definite quadratic.")
@@ -46,8 +48,12 @@ def _answer(req: CurvatureRequest) -> bytes:
     return dumps(out)
 
 
-@router.post("/curvature", response_model=CurvaturePublic, response_class=ORJSONResponse,
-             responses={422: {"description": "Invalid request: the body says which field and why."}},
-             summary="The Hessian at a point: eigenvalues, eigen-directions, learning-rate bounds")
+@router.post(
+    "/curvature",
+    response_model=CurvaturePublic,
+    response_class=ORJSONResponse,
+    responses={422: {"description": "Invalid request: the body says which field and why."}},
+    summary="The Hessian at a point: eigenvalues, eigen-directions, learning-rate bounds",
+)
 async def post_curvature(req: CurvatureRequest) -> ORJSONResponse:
     return ORJSONResponse(await compute.run_heavy(_answer, req, work=compute.VALIDATE_SECONDS))

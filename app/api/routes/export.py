@@ -8,16 +8,18 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from app.api import compute
-from app.api.routes.trajectories import ProblemDep
-from app.api.strict import ORJSONResponse, StrictJSONRoute
-from app.export import export
+from ...export import export
+from .. import compute
+from ..strict import ORJSONResponse, StrictJSONRoute
+from .trajectories import ProblemDep
 
 router = APIRouter(prefix="/api/v1", tags=["export"], route_class=StrictJSONRoute)
 
 
 class ExportPublic(BaseModel):
-    torch: str | None = Field(description="A self-contained PyTorch script (torch.optim, float64); null if not exportable.")
+    torch: str | None = Field(
+        description="A self-contained PyTorch script (torch.optim, float64); null if not exportable."
+    )
     optax: str | None = Field(description="The same as an optax script; null if not exportable.")
     curl: str = Field(description="The curl command that asks this API for the same trajectories.")
     notes: dict[str, str] = Field(description="Why a script is null, by script.")

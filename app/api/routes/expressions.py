@@ -1,14 +1,13 @@
 """Check a formula as the user types: always 200, with the parser's verdict and where it failed."""
 
+from fastapi import APIRouter
 from pydantic import Field
 
-from fastapi import APIRouter
-
-from app.api import compute
-from app.api.schemas import MAX_EXPRESSION, StrictModel
-from app.api.service import FORMULAS
-from app.api.strict import StrictJSONRoute
-from app.engine.expression import ExpressionError
+from ...engine.expression import ExpressionError
+from .. import compute
+from ..schemas import MAX_EXPRESSION, StrictModel
+from ..service import FORMULAS
+from ..strict import StrictJSONRoute
 
 router = APIRouter(prefix="/api/v1", tags=["surfaces"], route_class=StrictJSONRoute)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictInt
 
-from app.api import compute
-from app.api.schemas import Coord, SurfaceRequestBase
-from app.api.service import invalid, resolve_surface
-from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
-from app.gradient_noise import NoGradientNoise, gradient_noise
+from ...gradient_noise import NoGradientNoise, gradient_noise
+from .. import compute
+from ..schemas import Coord, SurfaceRequestBase
+from ..service import invalid, resolve_surface
+from ..strict import ORJSONResponse, StrictJSONRoute, dumps
 
 router = APIRouter(prefix="/api/v1", tags=["gradient noise"], route_class=StrictJSONRoute)
 
@@ -41,8 +41,12 @@ def _answer(req: GradientNoiseRequest) -> bytes:
         raise invalid(("surface",), str(err), None) from None
 
 
-@router.post("/gradient_noise", response_model=GradientNoisePublic, response_class=ORJSONResponse,
-             responses={422: {"description": "Invalid request: the body says which field and why."}},
-             summary="Covariance of mini-batch gradients at a point (dataset surfaces)")
+@router.post(
+    "/gradient_noise",
+    response_model=GradientNoisePublic,
+    response_class=ORJSONResponse,
+    responses={422: {"description": "Invalid request: the body says which field and why."}},
+    summary="Covariance of mini-batch gradients at a point (dataset surfaces)",
+)
 async def post_gradient_noise(req: GradientNoiseRequest) -> ORJSONResponse:
     return ORJSONResponse(await compute.run_heavy(_answer, req, work=compute.VALIDATE_SECONDS))

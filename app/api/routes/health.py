@@ -3,7 +3,11 @@ from fastapi import APIRouter, Response
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Liveness check", responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}})
+@router.get(
+    "/healthz",
+    summary="Liveness check",
+    responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+)
 async def healthz() -> dict[str, str]:
     """Answered on the event loop itself: it never waits behind computations in worker threads."""
     return {"status": "ok"}

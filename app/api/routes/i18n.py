@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
-from app.i18n import LANGS, messages, pick_lang
+from ...i18n import LANGS, messages, pick_lang
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 

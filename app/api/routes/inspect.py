@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictInt
 
-from app.api import compute
-from app.api.schemas import MAX_STEPS, TrajectoryRequest
-from app.api.service import build_problem, invalid, trajectories
-from app.engine.runner import Problem
-from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
-from app.engine import cost
-from app.inspect import InspectError, inspect_step
+from ...engine import cost
+from ...engine.runner import Problem
+from ...inspect import InspectError, inspect_step
+from .. import compute
+from ..schemas import MAX_STEPS, TrajectoryRequest
+from ..service import build_problem, invalid, trajectories
+from ..strict import ORJSONResponse, StrictJSONRoute, dumps
 
 router = APIRouter(prefix="/api/v1", tags=["inspect"], route_class=StrictJSONRoute)
 
@@ -70,5 +70,7 @@ def _answer(one: Problem, req: InspectRequest) -> bytes:
     summary="One update of one run, each line of its rule with its numbers",
 )
 async def post_inspect(req: InspectRequest) -> ORJSONResponse:
-    one = await compute.run_heavy(_problem, req, work=compute.VALIDATE_SECONDS if not isinstance(req.surface, str) else 0.0)
+    one = await compute.run_heavy(
+        _problem, req, work=compute.VALIDATE_SECONDS if not isinstance(req.surface, str) else 0.0
+    )
     return ORJSONResponse(await compute.run_heavy(_answer, one, req, work=cost.trajectories(one)))

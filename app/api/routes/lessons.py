@@ -9,12 +9,22 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import ValidationError
 
-from app.api import compute
-from app.api.schemas import RunRequest, TrajectoryRequest
-from app.api.schemas_lessons import (
+from ...engine.datasets import DatasetSurface
+from ...engine.schedules import Link, learning_rates
+from ...i18n import LANGS, pick_lang
+from ...lessons import claims
+from ...lessons.ewa import averages
+from ...lessons.race import is_noisy, tune
+from ...lessons.scenarios import BY_ID
+from ...lessons.scenarios import scenarios as lesson_list
+from ...lessons.sweeps import axis_values, basin_job, basin_result, epoch_steps, sweep_job, sweep_result
+from ...registry import OPTIMIZERS, SCHEDULES
+from .. import compute
+from ..schemas import RunRequest, TrajectoryRequest
+from ..schemas_lessons import (
     MAX_SWEEP_WORK,
     BasinRequest,
     EwaRequest,
@@ -22,17 +32,8 @@ from app.api.schemas_lessons import (
     SchedulePreviewRequest,
     SweepRequest,
 )
-from app.api.service import ComputeTimeout, InvalidRequest, build_problem, invalid, trajectories
-from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
-from app.engine.datasets import DatasetSurface
-from app.engine.schedules import Link, learning_rates
-from app.lessons.ewa import averages
-from app.i18n import LANGS, pick_lang
-from app.lessons import claims
-from app.lessons.race import is_noisy, tune
-from app.lessons.scenarios import BY_ID, scenarios as lesson_list
-from app.lessons.sweeps import axis_values, basin_job, basin_result, epoch_steps, sweep_job, sweep_result
-from app.registry import OPTIMIZERS, SCHEDULES
+from ..service import ComputeTimeout, InvalidRequest, build_problem, invalid, trajectories
+from ..strict import ORJSONResponse, StrictJSONRoute, dumps
 
 router = APIRouter(prefix="/api/v1", tags=["lessons"], route_class=StrictJSONRoute)
 
@@ -58,7 +59,9 @@ ScenarioId = Literal[tuple(BY_ID)]  # type: ignore[valid-type]  # the registry's
 
 
 @router.get("/scenarios/{scenario_id}/claim", summary="One lesson's claim with its measured figures")
-def scenario_claim(scenario_id: ScenarioId, lang: LangQuery = None, accept_language: AcceptLanguage = None) -> dict[str, Any]:
+def scenario_claim(
+    scenario_id: ScenarioId, lang: LangQuery = None, accept_language: AcceptLanguage = None
+) -> dict[str, Any]:
     """`holds`, the measured `figures` and the claim's `text` in `?lang=` / `Accept-Language`."""
     return claims.claim(scenario_id, pick_lang(lang, accept_language))
 
@@ -91,8 +94,11 @@ def ewa(req: EwaRequest) -> ORJSONResponse:
 def schedule_preview(req: SchedulePreviewRequest) -> ORJSONResponse:
     spec = SCHEDULES[req.schedule.name]
     if spec.reads_loss:
-        raise invalid(("schedule", "name"), f"'{spec.id}' reads the loss: it has no rate without a run (POST "
-                      "/api/v1/trajectories draws its rates)", spec.id)
+        raise invalid(
+            ("schedule", "name"),
+            f"'{spec.id}' reads the loss: it has no rate without a run (POST /api/v1/trajectories draws its rates)",
+            spec.id,
+        )
     t = np.arange(req.steps)
     chain = tuple(Link(c.milestone, SCHEDULES[c.name], c.params) for c in req.schedule.chain)
     lr = learning_rates(spec, req.schedule.params, req.lr, t, req.schedule.warmup_steps, chain)
@@ -103,9 +109,13 @@ def _lockstep_only(optimizer: str, loc: tuple[Any, ...]) -> None:
     """Sweeps, basins and races step many rows in lockstep: element-wise optimizers only."""
     spec = OPTIMIZERS[optimizer]
     if spec.driver != "loop":
-        raise invalid(loc, f"{spec.name} ('{optimizer}') is not element-wise (its updates evaluate the loss several "
-                      "times, or need the Hessian): it runs as single trajectories only, not in sweeps, basin maps "
-                      "or races", optimizer)
+        raise invalid(
+            loc,
+            f"{spec.name} ('{optimizer}') is not element-wise (its updates evaluate the loss several "
+            "times, or need the Hessian): it runs as single trajectories only, not in sweeps, basin maps "
+            "or races",
+            optimizer,
+        )
 
 
 def _single_run(req: SweepRequest | BasinRequest, start: Any = None):
@@ -118,14 +128,27 @@ def _single_run(req: SweepRequest | BasinRequest, start: Any = None):
             steps=req.steps,
             tolerance=req.tolerance,
             seed=req.seed,
-            runs=[RunRequest(optimizer=req.optimizer, params=req.params, schedule=req.schedule,
-                             batch_size=req.batch_size, noise_std=req.noise_std)],
+            runs=[
+                RunRequest(
+                    optimizer=req.optimizer,
+                    params=req.params,
+                    schedule=req.schedule,
+                    batch_size=req.batch_size,
+                    noise_std=req.noise_std,
+                )
+            ],
         )
         problem = build_problem(body)
     except (ValidationError, RequestValidationError, InvalidRequest) as err:  # report them as fields of this request
         raise RequestValidationError(
-            [{"type": e["type"], "loc": ("body", *[p for p in e["loc"] if p not in ("body", "runs", 0)]), "msg": e["msg"]}
-             for e in err.errors()]
+            [
+                {
+                    "type": e["type"],
+                    "loc": ("body", *[p for p in e["loc"] if p not in ("body", "runs", 0)]),
+                    "msg": e["msg"],
+                }
+                for e in err.errors()
+            ]
         ) from None
     return problem, problem.runs[0]
 
@@ -146,8 +169,11 @@ def _axis(req: SweepRequest, which: str, problem) -> tuple[str, list[float]]:
         sweepable = ["lr"] + [q.name for q in spec.params if q.kind == "float" and q.name != "lr"]
         if isinstance(problem.surface, DatasetSurface):
             sweepable.append("batch_size")
-        raise invalid((which, "name"), f"cannot sweep {axis.name!r} for '{req.optimizer}'; sweepable: {', '.join(sweepable)}",
-                      axis.name)
+        raise invalid(
+            (which, "name"),
+            f"cannot sweep {axis.name!r} for '{req.optimizer}'; sweepable: {', '.join(sweepable)}",
+            axis.name,
+        )
     try:
         return axis.name, [p.coerce(v, f"optimizer '{req.optimizer}'") for v in values]
     except ValueError as err:
@@ -171,8 +197,11 @@ def _build_sweep(req: SweepRequest):
     else:
         work = len(xs) * len(ys) * problem.steps
     if work > MAX_SWEEP_WORK:
-        raise invalid(("steps",), f"cells × steps = {work:,} is over the limit of {MAX_SWEEP_WORK:,}: fewer cells or steps",
-                      problem.steps)
+        raise invalid(
+            ("steps",),
+            f"cells × steps = {work:,} is over the limit of {MAX_SWEEP_WORK:,}: fewer cells or steps",
+            problem.steps,
+        )
     return sweep_job(problem, run, x_name, xs, y_name, ys, req.epochs), xs, ys, extra
 
 
@@ -202,7 +231,9 @@ async def sweep_from(req: SweepRequest) -> tuple[Any, list[float], list[float], 
 
 
 @router.post("/sweeps/stream", response_class=EventSourceResponse, summary="Sweep with progress events")
-async def sweeps_stream(built: Annotated[tuple[Any, list[float], list[float], dict[str, Any]], Depends(sweep_from)]) -> AsyncIterator[ServerSentEvent]:
+async def sweeps_stream(
+    built: Annotated[tuple[Any, list[float], list[float], dict[str, Any]], Depends(sweep_from)],
+) -> AsyncIterator[ServerSentEvent]:
     """`progress` events ({"done": fraction}) while the rows step, then one `result` event."""
     job, xs, ys, extra = built
     deadline = compute.deadline()
@@ -218,8 +249,9 @@ async def sweeps_stream(built: Annotated[tuple[Any, list[float], list[float], di
 def _basins(req: BasinRequest) -> bytes:
     problem, run = _single_run(req)
     if req.n * req.n * problem.steps > MAX_SWEEP_WORK:
-        raise invalid(("n",), f"n² × steps = {req.n * req.n * problem.steps:,} is over the limit of {MAX_SWEEP_WORK:,}",
-                      req.n)
+        raise invalid(
+            ("n",), f"n² × steps = {req.n * req.n * problem.steps:,} is over the limit of {MAX_SWEEP_WORK:,}", req.n
+        )
     job, xs, ys = basin_job(problem, run, req.n)
     _run_job(job, compute.deadline())
     return dumps(basin_result(job, xs, ys, list(problem.surface.minima)))
@@ -241,10 +273,18 @@ def _race(req: RaceRequest) -> bytes:
         _lockstep_only(o, ("optimizers", i))
     unknown = [k for k in req.params if k not in req.optimizers]
     if unknown:
-        raise invalid(("params", unknown[0]), f"params are given per raced optimizer: {', '.join(req.optimizers)}", unknown[0])
+        raise invalid(
+            ("params", unknown[0]), f"params are given per raced optimizer: {', '.join(req.optimizers)}", unknown[0]
+        )
     fixed = {o: {k: v for k, v in req.params.get(o, {}).items() if k != "lr"} for o in req.optimizers}
-    body = {"surface": req.surface, "start": req.start, "steps": req.steps, "tolerance": req.tolerance,
-            "seed": req.seed, "runs": [{"optimizer": o, "params": fixed[o], **run} for o in req.optimizers]}
+    body = {
+        "surface": req.surface,
+        "start": req.start,
+        "steps": req.steps,
+        "tolerance": req.tolerance,
+        "seed": req.seed,
+        "runs": [{"optimizer": o, "params": fixed[o], **run} for o in req.optimizers],
+    }
     try:
         problem = build_problem(TrajectoryRequest.model_validate(body))
     except ValidationError as err:  # a bad fixed hyperparameter: report it as this request's field
@@ -259,13 +299,36 @@ def _race(req: RaceRequest) -> bytes:
     lrs = np.geomspace(req.lr_min, req.lr_max, req.n)
     curves = [tune(problem, r, lrs, req.objective, seeds, req.extend) for r in problem.runs]
     surface = req.surface if isinstance(req.surface, str) else req.surface.model_dump()
-    tuned = {"surface": surface, "start": list(problem.start), "steps": req.steps, "tolerance": req.tolerance,
-             "seed": req.seed, "runs": [{"optimizer": c["optimizer"], "params": {**fixed[c["optimizer"]], "lr": c["best_lr"]}, **run,
-                                         "label": f"{OPTIMIZERS[c['optimizer']].name} (tuned α={c['best_lr']:.3g})"}
-                                        for c in curves]}
-    edges = [{"optimizer": c["optimizer"], "at_edge": c["at_edge"], "best_lr": c["best_lr"]} for c in curves if c["at_edge"]]
-    return dumps({"objective": req.objective, "tolerance": req.tolerance, "seeds": seeds, "noisy": noisy,
-                  "curves": curves, "request": tuned, "at_edge": edges})
+    tuned = {
+        "surface": surface,
+        "start": list(problem.start),
+        "steps": req.steps,
+        "tolerance": req.tolerance,
+        "seed": req.seed,
+        "runs": [
+            {
+                "optimizer": c["optimizer"],
+                "params": {**fixed[c["optimizer"]], "lr": c["best_lr"]},
+                **run,
+                "label": f"{OPTIMIZERS[c['optimizer']].name} (tuned α={c['best_lr']:.3g})",
+            }
+            for c in curves
+        ],
+    }
+    edges = [
+        {"optimizer": c["optimizer"], "at_edge": c["at_edge"], "best_lr": c["best_lr"]} for c in curves if c["at_edge"]
+    ]
+    return dumps(
+        {
+            "objective": req.objective,
+            "tolerance": req.tolerance,
+            "seeds": seeds,
+            "noisy": noisy,
+            "curves": curves,
+            "request": tuned,
+            "at_edge": edges,
+        }
+    )
 
 
 @router.post("/race", summary="Fair race: tune each learning rate, then race")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from app.api.schemas import MAX_COORD, MAX_EXPRESSION, MAX_GRID, MAX_LABEL, MAX_RUNS, MAX_STEPS
-from app.api.schemas_lessons import MAX_CELLS_PER_AXIS, MAX_SERIES, MAX_SWEEP_WORK
-from app.engine.closure import MAX_EVALUATIONS
-from app.engine.expression import MAX_DEPTH, MAX_NODES, MAX_OPS, MAX_TOWER
-from app.settings import get_settings
+from ...engine.closure import MAX_EVALUATIONS
+from ...engine.expression import MAX_DEPTH, MAX_NODES, MAX_OPS, MAX_TOWER
+from ...settings import get_settings
+from ..schemas import MAX_COORD, MAX_EXPRESSION, MAX_GRID, MAX_LABEL, MAX_RUNS, MAX_STEPS
+from ..schemas_lessons import MAX_CELLS_PER_AXIS, MAX_SERIES, MAX_SWEEP_WORK
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
@@ -31,8 +31,10 @@ class LimitsPublic(BaseModel):
     max_formula_nesting: int
     max_formula_operations: int
     max_formula_power_tower: int
-    max_evaluations: int = Field(description="L-BFGS: the most loss evaluations one trajectories request may make, "
-                                 "counted as steps × (max_eval + 1) per L-BFGS run (its answer holds every one)")
+    max_evaluations: int = Field(
+        description="L-BFGS: the most loss evaluations one trajectories request may make, "
+        "counted as steps × (max_eval + 1) per L-BFGS run (its answer holds every one)"
+    )
 
 
 @router.get("/limits", response_model=LimitsPublic, summary="The server's limits")

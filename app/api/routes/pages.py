@@ -4,8 +4,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app import __version__
-from app.main_paths import ROOT
+from ... import __version__
+from ...main_paths import ROOT
 
 TEMPLATES = Jinja2Templates(directory=str(ROOT / "templates"))
 

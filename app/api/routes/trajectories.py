@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from app.api import compute
-from app.api.lifecycle import SHUTTING_DOWN
-from app.api.schemas import TrajectoriesPublic, TrajectoryRequest
-from app.api.service import MAX_CHUNK, TrajectoryStream, build_problem, resolved, trajectories
-from app.api.strict import ORJSONResponse, StrictJSONRoute, dumps
-from app.engine import cost
-from app.engine.runner import Problem
+from ...engine import cost
+from ...engine.runner import Problem
+from .. import compute
+from ..lifecycle import SHUTTING_DOWN
+from ..schemas import TrajectoriesPublic, TrajectoryRequest
+from ..service import MAX_CHUNK, TrajectoryStream, build_problem, resolved, trajectories
+from ..strict import ORJSONResponse, StrictJSONRoute, dumps
 
 router = APIRouter(prefix="/api/v1", tags=["trajectories"], route_class=StrictJSONRoute)
 
@@ -79,7 +79,7 @@ async def stream_trajectories(problem: ProblemDep) -> AsyncIterator[ServerSentEv
             for ev in events:
                 yield _event("points", ev)
             events.clear()
-    except Exception:  # noqa: BLE001 - the stream has begun: report, never leak internals
+    except Exception:
         yield _event("error", {"detail": "the computation failed"})
         return
     yield _event("done", stream.done_event())

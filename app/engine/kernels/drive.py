@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from app.engine import deadline as _deadline
-from app.engine import expression
-from app.engine.kernels import loop, rules, tape, threads
+from .. import deadline as _deadline
+from .. import expression
+from . import loop, rules, tape, threads
 
 SLICE_SECONDS = 0.004  # work per kernel call between two deadline checks
 ROW_STEP_SECONDS = 8e-9  # one row-step of a built-in surface in lanes (measured: make bench)
@@ -94,10 +94,18 @@ def _formula_source(expr: Any) -> Source:
     ops = grad.ops.copy()
     ops[:, 1:][ops[:, 1:] >= base] += 1  # every operation's slot one further
     out = grad.outputs + (grad.outputs >= base)
-    grad = tape.Tape(np.vstack([np.array([[tape.NEG, 0, 0]], dtype=np.int64), ops]), grad.consts,
-                     np.array([out[0], out[0], out[1], 1], dtype=np.int64))
-    return Source(-1, tape.from_program(both, prefix=len(expr.value_program.ops)), tape.from_program(expr.value_program),
-                  False, grad)
+    grad = tape.Tape(
+        np.vstack([np.array([[tape.NEG, 0, 0]], dtype=np.int64), ops]),
+        grad.consts,
+        np.array([out[0], out[0], out[1], 1], dtype=np.int64),
+    )
+    return Source(
+        -1,
+        tape.from_program(both, prefix=len(expr.value_program.ops)),
+        tape.from_program(expr.value_program),
+        False,
+        grad,
+    )
 
 
 def _fold_negations(t: tape.Tape) -> tape.Tape:
@@ -193,16 +201,68 @@ def internals_present(kind: int, h: list[float]) -> tuple[bool, bool]:
     return not math.isnan(moment), not math.isnan(rate)
 
 
-def _call(src: Source, kind: int, H: np.ndarray, noise: np.ndarray, lrs: np.ndarray, CT: np.ndarray, CI: np.ndarray,
-          moms: np.ndarray, X: np.ndarray, Y: np.ndarray,
-          F: np.ndarray, S: np.ndarray, status: np.ndarray, taken: np.ndarray, r0: int, r1: int, t0: int, stop: int,
-          last: int, tol: float, bound: float, check_loss: bool, rec: np.ndarray, clip: tuple[float, float]) -> int:
+def _call(
+    src: Source,
+    kind: int,
+    H: np.ndarray,
+    noise: np.ndarray,
+    lrs: np.ndarray,
+    CT: np.ndarray,
+    CI: np.ndarray,
+    moms: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    F: np.ndarray,
+    S: np.ndarray,
+    status: np.ndarray,
+    taken: np.ndarray,
+    r0: int,
+    r1: int,
+    t0: int,
+    stop: int,
+    last: int,
+    tol: float,
+    bound: float,
+    check_loss: bool,
+    rec: np.ndarray,
+    clip: tuple[float, float],
+) -> int:
     g, v = src.stepping_tape(check_loss), src.value
-    return int(loop.steps(
-        kind, H, src.sid, g.ops, g.consts, g.outputs, v.ops, v.consts, v.outputs, noise, lrs, CT, CI, moms,
-        X, Y, F, S, status, taken, r0, r1, t0, stop, last, float(tol), float(bound), check_loss,
-        float(clip[0]), float(clip[1]), rec,
-    ))
+    return int(
+        loop.steps(
+            kind,
+            H,
+            src.sid,
+            g.ops,
+            g.consts,
+            g.outputs,
+            v.ops,
+            v.consts,
+            v.outputs,
+            noise,
+            lrs,
+            CT,
+            CI,
+            moms,
+            X,
+            Y,
+            F,
+            S,
+            status,
+            taken,
+            r0,
+            r1,
+            t0,
+            stop,
+            last,
+            float(tol),
+            float(bound),
+            check_loss,
+            float(clip[0]),
+            float(clip[1]),
+            rec,
+        )
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -236,9 +296,21 @@ class _Kernel:
 class SingleRun(_Kernel):
     """One run: every point, learning rate, gradient norm and (optionally) internals recorded."""
 
-    def __init__(self, src: Source, kind: int, h: list[float], x: float, y: float, f: float, lrs: np.ndarray,
-                 noise: np.ndarray | None, steps: int, tol: float, bound: float,
-                 clip: tuple[float, float] = (0.0, 0.0)) -> None:
+    def __init__(
+        self,
+        src: Source,
+        kind: int,
+        h: list[float],
+        x: float,
+        y: float,
+        f: float,
+        lrs: np.ndarray,
+        noise: np.ndarray | None,
+        steps: int,
+        tol: float,
+        bound: float,
+        clip: tuple[float, float] = (0.0, 0.0),
+    ) -> None:
         """``clip``: (clip_value, clip_norm) of the run, 0 = off."""
         self.src, self.kind, self.clip = src, kind, clip
         self.H = np.array(h, dtype=np.float64).reshape(-1, 1)  # one column per row
@@ -263,10 +335,32 @@ class SingleRun(_Kernel):
             _deadline.check()
             end = min(stop, t + self.slice)
             rec = np.empty((loop.REC_ROWS, end - t + 1))
-            _call(self.src, self.kind, self.H, self.noise, self.lrs, self.CT, self.CI, self.moms, self.X, self.Y, self.F,
-                  self.S,
-                  self.status,
-                  self.taken, 0, 1, t, end, self.steps, self.tol, self.bound, True, rec, self.clip)
+            _call(
+                self.src,
+                self.kind,
+                self.H,
+                self.noise,
+                self.lrs,
+                self.CT,
+                self.CI,
+                self.moms,
+                self.X,
+                self.Y,
+                self.F,
+                self.S,
+                self.status,
+                self.taken,
+                0,
+                1,
+                t,
+                end,
+                self.steps,
+                self.tol,
+                self.bound,
+                True,
+                rec,
+                self.clip,
+            )
             reached = int(self.taken[0]) if self.status[0] else end
             parts.append(rec[:, : reached - t + 1])
             if self.status[0] or end == stop:
@@ -290,9 +384,19 @@ def _join(parts: list[np.ndarray]) -> np.ndarray:
 class Lanes(_Kernel):
     """Rows of one optimizer, stepped together in blocks of `loop.BLOCK` lanes."""
 
-    def __init__(self, src: Source, kind: int, H: list[Any], starts: np.ndarray, lr_table: Any,
-                 noise: np.ndarray | None,
-                 steps: int, tol: float, bound: float, clip: tuple[float, float] = (0.0, 0.0)) -> None:
+    def __init__(
+        self,
+        src: Source,
+        kind: int,
+        H: list[Any],
+        starts: np.ndarray,
+        lr_table: Any,
+        noise: np.ndarray | None,
+        steps: int,
+        tol: float,
+        bound: float,
+        clip: tuple[float, float] = (0.0, 0.0),
+    ) -> None:
         """``H``: the `rules.HYPER` hyperparameters, each a float or one value per row.
         ``lr_table(r0, r1)`` gives the rates of rows r0..r1-1: shape (1, steps) shared, (r1-r0, 1)
         constant per row or (r1-r0, steps)."""
@@ -335,8 +439,12 @@ class Lanes(_Kernel):
         independent: large work is cut into parts of rows stepped by several threads at once
         (`threads.run_rows`; the kernel releases the GIL, each part writes its own rows only, so
         the answer is the same bits whatever the number of threads)."""
-        threads.run_rows(self.rows, loop.BLOCK, self.rows * max(1, stop - t0) * self.row_step,
-                         lambda a, b, d, halt: self._advance_rows(a, b, t0, stop, d, halt))
+        threads.run_rows(
+            self.rows,
+            loop.BLOCK,
+            self.rows * max(1, stop - t0) * self.row_step,
+            lambda a, b, d, halt: self._advance_rows(a, b, t0, stop, d, halt),
+        )
         self.final_losses()  # once every part has ended
 
     def _advance_rows(self, a: int, b: int, t0: int, stop: int, d: float | None, halt: Any) -> None:
@@ -355,11 +463,32 @@ class Lanes(_Kernel):
                 if halt is not None and halt.is_set():
                     return
                 end = min(stop, t + chunk)
-                _call(self.src, self.kind, self.H, self.noise, lrs, self.CT, self.CI, self.moms, self.X, self.Y, self.F,
-                      self.S,
-                      self.status,
-                      self.taken, r0, r1, t, end, self.steps, self.tol, self.bound, self.check_loss, _NO_REC,
-                      self.clip)
+                _call(
+                    self.src,
+                    self.kind,
+                    self.H,
+                    self.noise,
+                    lrs,
+                    self.CT,
+                    self.CI,
+                    self.moms,
+                    self.X,
+                    self.Y,
+                    self.F,
+                    self.S,
+                    self.status,
+                    self.taken,
+                    r0,
+                    r1,
+                    t,
+                    end,
+                    self.steps,
+                    self.tol,
+                    self.bound,
+                    self.check_loss,
+                    _NO_REC,
+                    self.clip,
+                )
                 if end == stop or not (self.status[r0:r1] == loop.RUNNING).any():
                     break
                 t = end

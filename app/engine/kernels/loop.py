@@ -22,10 +22,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from app.engine.kernels import jit, jit_inline, nbmath, rules, tape
-from app.engine.kernels.nbmath import hypot
-from app.engine.kernels.rules import bias, init, update
-from app.engine.surfaces import ANALYTIC
+
+from ..surfaces import ANALYTIC
+from . import jit, jit_inline, nbmath, rules, tape
+from .nbmath import hypot
+from .rules import bias, init, update
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
 BLOCK = tape.LANES  # rows stepped together
@@ -35,8 +36,29 @@ REC_X, REC_Y, REC_LOSS, REC_LR, REC_GN, REC_GX, REC_GY, REC_MX, REC_MY, REC_EX, 
 REC_ROWS = 11
 
 # a block's lanes: each quantity is a row of BLOCK values in one scratch array W
-(W_X, W_Y, W_S, W_H, W_GX, W_GY, W_LR, W_C1, W_C2, W_NX, W_NY, W_MX, W_MY, W_EX, W_EY, W_NF, W_GO, W_HX, W_HY,
- W_F, W_ROWS) = (BLOCK * k for k in (0, 1, 2, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30))
+(
+    W_X,
+    W_Y,
+    W_S,
+    W_H,
+    W_GX,
+    W_GY,
+    W_LR,
+    W_C1,
+    W_C2,
+    W_NX,
+    W_NY,
+    W_MX,
+    W_MY,
+    W_EX,
+    W_EY,
+    W_NF,
+    W_GO,
+    W_HX,
+    W_HY,
+    W_F,
+    W_ROWS,
+) = (BLOCK * k for k in (0, 1, 2, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30))
 
 SURFACE_IDS = tuple(s.id for s in ANALYTIC)  # sid = index here
 for _i, _s in enumerate(ANALYTIC):  # _g0, _v0, ...: module globals, so each call is direct
@@ -127,8 +149,16 @@ def grads(sid: int, W: np.ndarray, m: int) -> None:
 
 
 @jit
-def values(sid: int, vops: np.ndarray, vconsts: np.ndarray, vout: np.ndarray, X: np.ndarray, Y: np.ndarray,
-           F: np.ndarray, err: np.ndarray) -> None:
+def values(
+    sid: int,
+    vops: np.ndarray,
+    vconsts: np.ndarray,
+    vout: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    F: np.ndarray,
+    err: np.ndarray,
+) -> None:
     """The loss at every row (tape formulas when sid < 0); ``err`` marks rows where Python raises."""
     if sid >= 0:
         for r in range(X.shape[0]):
@@ -188,8 +218,9 @@ def bias_table(kind: int, HT: np.ndarray, steps: int, CT: np.ndarray) -> None:
 
 
 @jit
-def extra(kind: int, sid: int, check_loss: bool, f: float, W: np.ndarray, l: int, HT: np.ndarray,
-          r: int) -> tuple[float, float]:
+def extra(
+    kind: int, sid: int, check_loss: bool, f: float, W: np.ndarray, l: int, HT: np.ndarray, r: int
+) -> tuple[float, float]:
     """What lane l's update of a later optimizer takes as (c1, c2) (its lr and gradient already
     set): Schedule-Free, the largest lr so far (this update's included) and its weight lr_maxᵖ
     (computed when lr_max changes: once per lane for a constant rate); Polyak, its step size γ from
@@ -249,15 +280,43 @@ def _lanes(kind: int, t: int, W: np.ndarray, m: int) -> None:
     fold away and, every lane's values being rows of one scratch array at constant offsets, the
     lanes vectorize."""
     for l in range(m):
-        h = (W[W_H + l], W[W_H + BLOCK + l], W[W_H + 2 * BLOCK + l], W[W_H + 3 * BLOCK + l],
-             W[W_H + 4 * BLOCK + l], W[W_H + 5 * BLOCK + l])
+        h = (
+            W[W_H + l],
+            W[W_H + BLOCK + l],
+            W[W_H + 2 * BLOCK + l],
+            W[W_H + 3 * BLOCK + l],
+            W[W_H + 4 * BLOCK + l],
+            W[W_H + 5 * BLOCK + l],
+        )
         lr, c1, c2 = W[W_LR + l], W[W_C1 + l], W[W_C2 + l]
         nx, W[W_S + l], W[W_S + BLOCK + l], W[W_S + 2 * BLOCK + l], mx, ex = update(
-            kind, W[W_GX + l], t, W[W_S + l], W[W_S + BLOCK + l], W[W_S + 2 * BLOCK + l], W[W_X + l], lr, h, c1, c2,
-            nbmath)
+            kind,
+            W[W_GX + l],
+            t,
+            W[W_S + l],
+            W[W_S + BLOCK + l],
+            W[W_S + 2 * BLOCK + l],
+            W[W_X + l],
+            lr,
+            h,
+            c1,
+            c2,
+            nbmath,
+        )
         ny, W[W_S + 3 * BLOCK + l], W[W_S + 4 * BLOCK + l], W[W_S + 5 * BLOCK + l], my, ey = update(
-            kind, W[W_GY + l], t, W[W_S + 3 * BLOCK + l], W[W_S + 4 * BLOCK + l], W[W_S + 5 * BLOCK + l],
-            W[W_Y + l], lr, h, c1, c2, nbmath)
+            kind,
+            W[W_GY + l],
+            t,
+            W[W_S + 3 * BLOCK + l],
+            W[W_S + 4 * BLOCK + l],
+            W[W_S + 5 * BLOCK + l],
+            W[W_Y + l],
+            lr,
+            h,
+            c1,
+            c2,
+            nbmath,
+        )
         W[W_NX + l], W[W_NY + l] = nx, ny
         if m == 1:  # the internals are recorded by single runs only: rows skip their formulas
             W[W_MX + l], W[W_MY + l], W[W_EX + l], W[W_EY + l] = mx, my, ex, ey
@@ -301,13 +360,37 @@ def updates(kind: int, t: int, W: np.ndarray, single: bool) -> None:
 
 @jit
 def steps(
-    kind: int, HT: np.ndarray, sid: int,
-    gops: np.ndarray, gconsts: np.ndarray, gout: np.ndarray,
-    vops: np.ndarray, vconsts: np.ndarray, vout: np.ndarray,
-    noise: np.ndarray, lrs: np.ndarray, CT: np.ndarray, CI: np.ndarray, moms: np.ndarray,
-    X: np.ndarray, Y: np.ndarray, F: np.ndarray, S: np.ndarray, status: np.ndarray, taken: np.ndarray,
-    r0: int, r1: int, t0: int, stop: int, last: int, tol: float, bound: float, check_loss: bool,
-    clip_value: float, clip_norm: float, rec: np.ndarray,
+    kind: int,
+    HT: np.ndarray,
+    sid: int,
+    gops: np.ndarray,
+    gconsts: np.ndarray,
+    gout: np.ndarray,
+    vops: np.ndarray,
+    vconsts: np.ndarray,
+    vout: np.ndarray,
+    noise: np.ndarray,
+    lrs: np.ndarray,
+    CT: np.ndarray,
+    CI: np.ndarray,
+    moms: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    F: np.ndarray,
+    S: np.ndarray,
+    status: np.ndarray,
+    taken: np.ndarray,
+    r0: int,
+    r1: int,
+    t0: int,
+    stop: int,
+    last: int,
+    tol: float,
+    bound: float,
+    check_loss: bool,
+    clip_value: float,
+    clip_norm: float,
+    rec: np.ndarray,
 ) -> int:
     """Advance rows r0..r1-1 from step t0 to at most ``stop``; returns the step reached.
 
@@ -481,8 +564,9 @@ def steps(
                         W[W_C1 + l], W[W_C2 + l] = bias(kind, t, hyper(HT, r))
                     elif kind == rules.SFREE or kind == rules.POLYAK:
                         # the loss at the current point: rows keep it in W_F, a recording run in F
-                        W[W_C1 + l], W[W_C2 + l] = extra(kind, sid, check_loss, F[r] if record else W[W_F + l], W, l,
-                                                         HT, r)
+                        W[W_C1 + l], W[W_C2 + l] = extra(
+                            kind, sid, check_loss, F[r] if record else W[W_F + l], W, l, HT, r
+                        )
             if t == stop:
                 break
             # 3. the update of every lane (branch-free: the lanes vectorize)
@@ -514,7 +598,7 @@ def steps(
                 bad += go & (not ok)
             if bad:
                 for l in range(n):
-                    if W[W_GO + l] == 0.0 or W[W_X + l] == W[W_NX + l] and W[W_Y + l] == W[W_NY + l]:
+                    if W[W_GO + l] == 0.0 or (W[W_X + l] == W[W_NX + l] and W[W_Y + l] == W[W_NY + l]):
                         continue
                     r = b0 + l
                     # at a stationary point (the gradient exactly 0) an adaptive rule with ε = 0
@@ -557,8 +641,9 @@ def steps(
 
 
 @jit
-def update1(kind: int, HT: np.ndarray, g: float, t: int, a: float, b: float, c: float, theta: float,
-            lr: float) -> tuple[float, float, float, float, float, float]:
+def update1(
+    kind: int, HT: np.ndarray, g: float, t: int, a: float, b: float, c: float, theta: float, lr: float
+) -> tuple[float, float, float, float, float, float]:
     """One update of one coordinate, callable from Python (the dataset surfaces' runs)."""
     h = hyper(HT, 0)
     c1, c2 = bias(kind, t, h)
@@ -571,8 +656,9 @@ def init1(kind: int, HT: np.ndarray, theta: float) -> tuple[float, float, float]
 
 
 @jit
-def update1c(kind: int, HT: np.ndarray, g: float, t: int, a: float, b: float, c: float, theta: float, lr: float,
-             c1: float) -> tuple[float, float, float, float, float, float]:
+def update1c(
+    kind: int, HT: np.ndarray, g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, c1: float
+) -> tuple[float, float, float, float, float, float]:
     """`update1` with c1 given (Schedule-Free: the largest lr so far, its weight computed; Polyak:
     the step size γ)."""
     h = hyper(HT, 0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from math import cos, exp, sin, sqrt  # noqa: F401  (attributes of this backend)
 
-from app.engine.kernels import jit
+from . import jit
 
 
 @jit

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from app.engine.kernels import jit
+from . import jit
 
 NAN = math.nan
 
@@ -104,8 +104,22 @@ def adadelta(g: Any, s: Any, d: Any, theta: Any, lr: Any, rho: Any, eps: Any, xp
 
 @jit
 def adam(
-    g: Any, t: int, m: Any, v: Any, vmax: Any, theta: Any, lr: Any,
-    beta1: Any, beta2: Any, eps: Any, bias_correction: Any, amsgrad: Any, weight_decay: Any, c1: Any, c2: Any, xp: Any,
+    g: Any,
+    t: int,
+    m: Any,
+    v: Any,
+    vmax: Any,
+    theta: Any,
+    lr: Any,
+    beta1: Any,
+    beta2: Any,
+    eps: Any,
+    bias_correction: Any,
+    amsgrad: Any,
+    weight_decay: Any,
+    c1: Any,
+    c2: Any,
+    xp: Any,
 ) -> tuple[Any, int, Any, Any, Any, Any]:
     """``c1, c2``: the bias corrections after this update (`corrections`)."""
     t = t + 1
@@ -135,8 +149,17 @@ def lerp(a: float, b: float, w: float) -> float:
 
 
 @jit
-def sgd(g: float, t: int, buf: float, theta: float, lr: float, momentum: float, dampening: float, nesterov: float,
-        weight_decay: float) -> tuple[float, float]:
+def sgd(
+    g: float,
+    t: int,
+    buf: float,
+    theta: float,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    nesterov: float,
+    weight_decay: float,
+) -> tuple[float, float]:
     """torch ``SGD``: the buffer starts as the first gradient (undamped), then v ← βv + (1 − d)g."""
     if weight_decay != 0.0:
         g = g + weight_decay * theta
@@ -153,12 +176,25 @@ def sgd(g: float, t: int, buf: float, theta: float, lr: float, momentum: float, 
 
 
 @jit
-def nadam(g: float, t: int, m: float, v: float, mu_product: float, theta: float, lr: float, beta1: float,
-          beta2: float, eps: float, weight_decay: float, momentum_decay: float, decoupled: float,
-          xp: Any) -> tuple[float, float, float, float, float]:
+def nadam(
+    g: float,
+    t: int,
+    m: float,
+    v: float,
+    mu_product: float,
+    theta: float,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    momentum_decay: float,
+    decoupled: float,
+    xp: Any,
+) -> tuple[float, float, float, float, float]:
     """torch ``NAdam`` (single-tensor path): (θ, m, v, Πμ, effective rate)."""
     step = float(t + 1)
-    bias_correction2 = 1.0 - beta2 ** step
+    bias_correction2 = 1.0 - beta2**step
     if weight_decay != 0.0:
         if decoupled != 0.0:
             theta = theta * (1.0 - lr * weight_decay)
@@ -177,8 +213,20 @@ def nadam(g: float, t: int, m: float, v: float, mu_product: float, theta: float,
 
 
 @jit
-def radam(g: float, t: int, m: float, v: float, theta: float, lr: float, beta1: float, beta2: float, eps: float,
-          weight_decay: float, decoupled: float, xp: Any) -> tuple[float, float, float, float]:
+def radam(
+    g: float,
+    t: int,
+    m: float,
+    v: float,
+    theta: float,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    decoupled: float,
+    xp: Any,
+) -> tuple[float, float, float, float]:
     """torch ``RAdam``: the rectified adaptive step once ρₜ > 5, plain momentum SGD before."""
     step = float(t + 1)
     if weight_decay != 0.0:
@@ -188,13 +236,13 @@ def radam(g: float, t: int, m: float, v: float, theta: float, lr: float, beta1: 
             g = g + weight_decay * theta
     m = lerp(m, g, 1.0 - beta1)
     v = v * beta2 + (1.0 - beta2) * g * g
-    bias_correction1 = 1.0 - beta1 ** step
-    bias_correction2 = 1.0 - beta2 ** step
+    bias_correction1 = 1.0 - beta1**step
+    bias_correction2 = 1.0 - beta2**step
     m_hat = m / bias_correction1
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
-    rho_t = rho_inf - 2.0 * step * (beta2 ** step) / bias_correction2
+    rho_t = rho_inf - 2.0 * step * (beta2**step) / bias_correction2
     if rho_t > 5.0:
-        adaptive = 1.0 / (xp.sqrt(v) + eps) * (bias_correction2 ** 0.5)  # torch: scalar / t = t.reciprocal() * scalar
+        adaptive = 1.0 / (xp.sqrt(v) + eps) * (bias_correction2**0.5)  # torch: scalar / t = t.reciprocal() * scalar
         rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
         theta = theta - m_hat * lr * adaptive * rect
         rate = lr * adaptive * rect / bias_correction1
@@ -205,8 +253,18 @@ def radam(g: float, t: int, m: float, v: float, theta: float, lr: float, beta1: 
 
 
 @jit
-def adamax(g: float, t: int, m: float, u: float, theta: float, lr: float, beta1: float, beta2: float, eps: float,
-           weight_decay: float) -> tuple[float, float, float, float]:
+def adamax(
+    g: float,
+    t: int,
+    m: float,
+    u: float,
+    theta: float,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+) -> tuple[float, float, float, float]:
     """torch ``Adamax``: u ← max(β₂u, |g| + ε), θ ← θ − lr/(1 − β₁ᵗ)·m/u."""
     if weight_decay != 0.0:
         g = g + weight_decay * theta
@@ -218,8 +276,18 @@ def adamax(g: float, t: int, m: float, u: float, theta: float, lr: float, beta1:
 
 
 @jit
-def rprop(g: float, t: int, prev: float, step_size: float, theta: float, lr: float, etaminus: float,
-          etaplus: float, step_min: float, step_max: float) -> tuple[float, float, float]:
+def rprop(
+    g: float,
+    t: int,
+    prev: float,
+    step_size: float,
+    theta: float,
+    lr: float,
+    etaminus: float,
+    etaplus: float,
+    step_min: float,
+    step_max: float,
+) -> tuple[float, float, float]:
     """torch ``Rprop``: each axis's step grows by η₊ while the gradient keeps its sign, shrinks by η₋
     (and skips that update) when it flips; the step is −sign(g)·step_size. step_size starts at lr."""
     if t == 0:
@@ -242,8 +310,19 @@ def rprop(g: float, t: int, prev: float, step_size: float, theta: float, lr: flo
 
 
 @jit
-def asgd(g: float, t: int, eta: float, ax: float, mu: float, theta: float, lr: float, lambd: float, alpha: float,
-         t0: float, weight_decay: float) -> tuple[float, float, float, float]:
+def asgd(
+    g: float,
+    t: int,
+    eta: float,
+    ax: float,
+    mu: float,
+    theta: float,
+    lr: float,
+    lambd: float,
+    alpha: float,
+    t0: float,
+    weight_decay: float,
+) -> tuple[float, float, float, float]:
     """torch ``ASGD``: θ ← θ·(1 − λη) − η·g; the average ax of the iterates from step t₀ on;
     η ← lr/(1 + λ·lr·t)^α, μ ← 1/max(1, t − t₀). η starts at lr, μ at 1."""
     if t == 0:
@@ -263,8 +342,9 @@ def asgd(g: float, t: int, eta: float, ax: float, mu: float, theta: float, lr: f
 
 
 @jit
-def lion(g: float, m: float, theta: float, lr: float, beta1: float, beta2: float,
-         weight_decay: float) -> tuple[float, float, float]:
+def lion(
+    g: float, m: float, theta: float, lr: float, beta1: float, beta2: float, weight_decay: float
+) -> tuple[float, float, float]:
     """optax ``lion``: c = (1 − β₁)g + β₁m, θ ← θ − lr·(sign(c) + λθ), m ← (1 − β₂)g + β₂m.
     Returns (θ, m, c)."""
     c = (1.0 - beta1) * g + beta1 * m
@@ -274,9 +354,22 @@ def lion(g: float, m: float, theta: float, lr: float, beta1: float, beta2: float
 
 
 @jit
-def sfree(g: float, t: int, z: float, nu: float, wsum: float, y: float, lr: float, lr_max: float, weight: float,
-          beta1: float, beta2: float, eps: float, weight_decay: float,
-          power: float) -> tuple[float, float, float, float, float, float]:
+def sfree(
+    g: float,
+    t: int,
+    z: float,
+    nu: float,
+    wsum: float,
+    y: float,
+    lr: float,
+    lr_max: float,
+    weight: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    power: float,
+) -> tuple[float, float, float, float, float, float]:
     """optax ``contrib.schedule_free_adamw`` (its operations in its order), one coordinate.
 
     θ is y, the point where the gradient is taken; the state is z (the base AdamW-without-momentum
@@ -287,7 +380,7 @@ def sfree(g: float, t: int, z: float, nu: float, wsum: float, y: float, lr: floa
     per-axis rate of z's step).
     """
     if weight != weight:
-        weight = lr_max ** power
+        weight = lr_max**power
     total = wsum + weight
     if weight != weight or total != total:
         ck = NAN
@@ -310,8 +403,9 @@ def sfree(g: float, t: int, z: float, nu: float, wsum: float, y: float, lr: floa
 
 
 @jit
-def polyak_rate(f: float, gx: float, gy: float, lr: float, max_lr: float, eps: float, plus: float,
-                f_min: float) -> float:
+def polyak_rate(
+    f: float, gx: float, gy: float, lr: float, max_lr: float, eps: float, plus: float, f_min: float
+) -> float:
     """optax ``polyak_sgd``'s step size γ = min((f − f*)/(‖s·g‖² + ε), γ_max), s = the schedule's
     lr (optax's ``scaling``; note optax takes the norm of the already scaled update −s·g); the
     update is θ + γ·(−s·g), its effective rate s·γ. ``plus``: the sps+ variant, (f − f*)₊.
@@ -357,8 +451,18 @@ def bias(kind: int, t: int, h: Any) -> tuple[float, float]:
 
 @jit
 def update(
-    kind: int, g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any,
-    c1: float, c2: float, xp: Any,
+    kind: int,
+    g: float,
+    t: int,
+    a: float,
+    b: float,
+    c: float,
+    theta: float,
+    lr: float,
+    h: Any,
+    c1: float,
+    c2: float,
+    xp: Any,
 ) -> tuple[float, float, float, float, float, float]:
     """One update of one coordinate, any optimizer: (θ, a, b, c, moment, rate) after it.
 
@@ -408,8 +512,9 @@ def update(
         return theta, a, b, c, interp, NAN
     if kind == SFREE:
         lr_max = max(c1, lr)
-        theta, a, b, c, x, rate = sfree(g, t, a, b, c, theta, lr, lr_max, c2 if lr_max == c1 else NAN, h[0], h[1], h[2],
-                                        h[3], h[4])
+        theta, a, b, c, x, rate = sfree(
+            g, t, a, b, c, theta, lr, lr_max, c2 if lr_max == c1 else NAN, h[0], h[1], h[2], h[3], h[4]
+        )
         return theta, a, b, c, x, rate
     if kind == POLYAK:  # c1: the step size γ (`polyak_rate`); optax's order of operations
         return theta + c1 * (-lr * g), a, b, c, NAN, lr * c1

@@ -16,12 +16,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine.kernels import jit, jit_inline
+from . import jit, jit_inline
 
 # opcode = index in this table; the names are those of app.engine.expression's operations
 OPCODES = (
-    "neg", "add", "sub", "mul", "div", "square", "pow", "sign", "abs",
-    "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "atan",
+    "neg",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "square",
+    "pow",
+    "sign",
+    "abs",
+    "sin",
+    "cos",
+    "tan",
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sinh",
+    "cosh",
+    "atan",
 )
 NEG, ADD, SUB, MUL, DIV, SQUARE, POW, SIGN, ABS = range(9)
 LANES = 64  # lanes of a block (app.engine.kernels.loop.BLOCK)
@@ -133,9 +150,16 @@ def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, lanes: int, err: np
                 a, b = v[a0 + l], v[b0 + l]
                 r = a**b
                 finite = math.isfinite(a) and math.isfinite(b)
-                bad = (a == 0.0 and b < 0.0 and math.isfinite(b)  # ZeroDivisionError
-                       or a < 0.0 and finite and b != np.floor(b)  # complex in Python: refused (np.floor: a float, no int overflow)
-                       or math.isinf(r) and finite)  # OverflowError
+                bad = (
+                    (a == 0.0
+                    and b < 0.0
+                    and math.isfinite(b))  # ZeroDivisionError
+                    or (a < 0.0
+                    and finite
+                    and b != np.floor(b))  # complex in Python: refused (np.floor: a float, no int overflow)
+                    or (math.isinf(r)
+                    and finite)
+                )  # OverflowError
                 err[l] = err[l] | bad
                 v[o + l] = r
         elif op == ABS:

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from app.engine import deadline as _deadline
-from app.settings import get_settings
+from ...settings import get_settings
+from .. import deadline as _deadline
 
 MIN_SECONDS = 0.002  # below this much estimated work, one thread (a helper's start costs ~50 µs)
 
@@ -93,7 +93,7 @@ def run_rows(rows: int, block: int, seconds: float, work: Callable[[int, int, fl
         for f in futures:
             try:
                 f.result()
-            except BaseException as e:  # noqa: BLE001 — raised below, once every part has ended
+            except BaseException as e:
                 error = error or e
         for _ in ranges[1:]:
             _idle.release()
@@ -101,8 +101,9 @@ def run_rows(rows: int, block: int, seconds: float, work: Callable[[int, int, fl
         raise error
 
 
-def _guarded(work: Callable[[int, int, float | None, Any], None], a: int, b: int, d: float | None,
-             halt: threading.Event) -> None:
+def _guarded(
+    work: Callable[[int, int, float | None, Any], None], a: int, b: int, d: float | None, halt: threading.Event
+) -> None:
     try:
         work(a, b, d, halt)
     except BaseException:

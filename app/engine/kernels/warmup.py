@@ -17,17 +17,24 @@ def warm() -> dict[str, float]:
     t0 = time.perf_counter()
     import numpy as np
 
-    from app.api.schemas import TrajectoryRequest
-    from app.api.service import build_problem
-    from app.engine.kernels import CACHE_DIR, COMPILED, loop
-    from app.engine.runner import LockstepRuns, ScalarRun
+    from ...api.schemas import TrajectoryRequest
+    from ...api.service import build_problem
+    from ..runner import LockstepRuns, ScalarRun
+    from . import CACHE_DIR, COMPILED, loop
 
     t1 = time.perf_counter()
     bodies = [
-        {"surface": "rosenbrock", "steps": 20, "include_state": True,
-         "runs": [{"optimizer": "adam", "noise_std": 0.1}]},
-        {"surface": {"expression": "x^2 + 10*y^2", "x_range": [-3, 3], "y_range": [-3, 3]}, "steps": 20,
-         "runs": [{"optimizer": "gd"}]},
+        {
+            "surface": "rosenbrock",
+            "steps": 20,
+            "include_state": True,
+            "runs": [{"optimizer": "adam", "noise_std": 0.1}],
+        },
+        {
+            "surface": {"expression": "x^2 + 10*y^2", "x_range": [-3, 3], "y_range": [-3, 3]},
+            "steps": 20,
+            "runs": [{"optimizer": "gd"}],
+        },
         {"surface": "linear_regression", "steps": 5, "runs": [{"optimizer": "rmsprop", "batch_size": 10}]},
     ]
     for body in bodies:
@@ -41,13 +48,18 @@ def warm() -> dict[str, float]:
     t2 = time.perf_counter()
     _drop_stale(Path(CACHE_DIR))
     specializations = len(loop.steps.signatures)
-    return {"import_s": t1 - t0, "compile_or_load_s": t2 - t1, "specializations": specializations,
-            "compiled": COMPILED, "cache": str(CACHE_DIR)}  # type: ignore[dict-item]
+    return {
+        "import_s": t1 - t0,
+        "compile_or_load_s": t2 - t1,
+        "specializations": specializations,
+        "compiled": COMPILED,
+        "cache": str(CACHE_DIR),
+    }  # type: ignore[dict-item]
 
 
 def _drop_stale(current: Path) -> None:
     """Remove the caches of earlier versions of the kernels (folders named by other hashes)."""
-    from app.engine.kernels import cache_root
+    from . import cache_root
 
     root = cache_root()
     if current.parent != root:
