@@ -7,15 +7,17 @@ and notebooks): the same validation, the same engine, the same bytes.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import io
 import sys
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
 import orjson
 
 
-def _errors_text(errors: list[dict[str, Any]]) -> str:
+def _errors_text(errors: Iterable[Mapping[str, Any]]) -> str:
     lines = []
     for e in errors:
         loc = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
@@ -60,7 +62,11 @@ def to_csv(result: dict[str, Any]) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        raw = sys.stdin.buffer.read() if args.request == "-" else open(args.request, "rb").read()
+        if args.request == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(args.request, "rb") as f:
+                raw = f.read()
     except OSError as err:
         print(f"optiviz: cannot read {args.request}: {err.strerror}", file=sys.stderr)
         return 2
@@ -86,8 +92,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .settings import get_settings
 
+    http: type[asyncio.Protocol] | Literal["h11"]
     try:
-        from .api.protocol import GuardedHttpToolsProtocol as http
+        from .api.protocol import GuardedHttpToolsProtocol
+
+        http = GuardedHttpToolsProtocol
     except ImportError:  # no httptools: uvicorn's h11, with its own limit on incomplete heads
         http = "h11"
 
@@ -101,7 +110,8 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         root_path=s.root_path,  # served under a prefix by a proxy that strips it
         timeout_graceful_shutdown=10,
-        timeout_keep_alive=s.keep_alive,  # idle connections are closed
+        # idle connections are closed; seconds, a float (asyncio call_later), though uvicorn annotates int
+        timeout_keep_alive=s.keep_alive,  # type: ignore[arg-type]
         limit_concurrency=s.max_connections,  # beyond: 503 at once, not an unbounded pile-up
         h11_max_incomplete_event_size=16 * 1024,  # request line + headers (when uvicorn runs h11)
         server_header=False,  # no "server: uvicorn"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import plotly
 import swagger_ui_bundle
@@ -35,6 +37,7 @@ from .api.routes import (
 )
 from .api.service import InvalidRequest
 from .main_paths import ROOT
+from .registry import OPTIMIZERS, SCHEDULES, OptimizerSpec, ScheduleSpec
 from .settings import get_settings
 
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
@@ -50,12 +53,18 @@ SWAGGER = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"}  # wha
 OWN_SUFFIXES = (".js", ".css", ".png", ".svg", ".ico", ".woff2", ".json", ".txt")  # never .map
 log = logging.getLogger("optiviz")
 
-DESCRIPTION = """
+
+def _names(specs: Iterable[OptimizerSpec | ScheduleSpec]) -> str:
+    names = [s.name for s in specs]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+DESCRIPTION = f"""
 See how the optimizers of deep learning move across a loss surface.
 
-Run GD, momentum, Nesterov, AdaGrad, RMSprop, AdaDelta, Adam and AdamW, with learning-rate
-schedules, on built-in, dataset (true mini-batches) and custom surfaces. Trajectories follow
-torch.optim's conventions to float64 round-off. Output is strict JSON (no NaN/Infinity).
+Run {_names(OPTIMIZERS.values())}, with learning-rate schedules ({_names(SCHEDULES.values()).lower()}),
+on built-in, dataset (true mini-batches) and custom surfaces. Trajectories follow torch.optim's
+conventions to float64 round-off. Output is strict JSON (no NaN/Infinity).
 """
 
 
@@ -90,7 +99,7 @@ def create_app() -> FastAPI:
     app.mount("/static/swagger", WhitelistStatic(directory=SWAGGER_DIR, names=SWAGGER), name="swagger")
     app.mount("/static", WhitelistStatic(directory=ROOT / "static", suffixes=OWN_SUFFIXES), name="static")
 
-    def errors_response(raw: list[dict]) -> JSONResponse:
+    def errors_response(raw: list[dict[str, Any]]) -> JSONResponse:
         errors = []
         for e in raw[:MAX_ERRORS]:
             err = {k: e[k] for k in ("type", "loc", "msg") if k in e}
@@ -98,7 +107,7 @@ def create_app() -> FastAPI:
             if e.get("type") == "json_invalid" and isinstance(ctx, dict) and "error" in ctx:
                 err["msg"] = f"invalid JSON: {ctx['error']}"
             errors.append(err)
-        content: dict = {"detail": errors}
+        content: dict[str, Any] = {"detail": errors}
         if len(raw) > MAX_ERRORS:
             content["errors_total"] = len(raw)  # only the first MAX_ERRORS are listed
         return JSONResponse(status_code=422, content=content)

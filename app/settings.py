@@ -7,6 +7,10 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# characters in a typed formula: the parser's limit (app.engine.expression.MAX_LENGTH is this
+# number), which OPTIVIZ_MAX_EXPRESSION_LENGTH may lower, never raise
+FORMULA_LENGTH = 300
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPTIVIZ_", extra="ignore")
@@ -20,7 +24,7 @@ class Settings(BaseSettings):
     max_runs: int = Field(16, ge=1, le=256)
     max_steps: int = Field(20_000, ge=1, le=1_000_000)
     max_grid: int = Field(200, ge=2, le=1000)
-    max_expression_length: int = Field(300, ge=10, le=300)
+    max_expression_length: int = Field(FORMULA_LENGTH, ge=10, le=FORMULA_LENGTH)
     max_body_bytes: int = Field(1_000_000, ge=1_000)
     max_concurrent: int = Field(2, ge=1, le=64)  # heavy computations running at once
     request_timeout: float = Field(60.0, gt=0)  # seconds per request, from its arrival (queueing included)

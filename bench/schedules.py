@@ -16,7 +16,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from app.api.routes.lessons import _build_sweep, trajectories_answer
+from app.api.service_lessons import build_sweep, trajectories_answer
 from app.api.schemas_lessons import SweepRequest
 
 STEPS = 20_000
@@ -49,7 +49,7 @@ def _sweep(schedule: dict) -> float:
         }
     )
     t0 = time.perf_counter()
-    job = _build_sweep(req)[0]
+    job = build_sweep(req)[0]
     job.run_to_end()
     return time.perf_counter() - t0
 

@@ -12,7 +12,7 @@ import statistics
 import subprocess
 import time
 
-from app.api.routes.lessons import _build_sweep
+from app.api.service_lessons import build_sweep
 from app.api.schemas_lessons import SweepRequest
 from app.engine.kernels import threads
 from bench.engine import ROOT, START, torch_python
@@ -40,7 +40,7 @@ def optiviz_sweep(n_threads: int | None = None) -> tuple[float, float]:
     threads.THREADS = n_threads or saved
     try:
         t0, c0 = time.perf_counter(), time.process_time()
-        job = _build_sweep(req)[0]
+        job = build_sweep(req)[0]
         job.run_to_end()
         return time.perf_counter() - t0, time.process_time() - c0
     finally:

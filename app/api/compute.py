@@ -21,6 +21,7 @@ import heapq
 import itertools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio
@@ -53,6 +54,16 @@ def _limiter(name: str, tokens: int) -> anyio.CapacityLimiter:
 UNKNOWN_WORK = 1.0  # s: the queueing priority of work that comes without an estimate
 
 
+@dataclass(order=True)
+class _Waiter:
+    """A computation waiting for a slot, ordered by estimated work, then arrival."""
+
+    work: float
+    seq: int
+    event: anyio.Event | None = field(compare=False)  # None: it gave up (skipped when popped)
+    granted: bool = field(default=False, compare=False)
+
+
 class CostQueue:
     """``slots`` computations at once; waiting ones are let in cheapest estimated work first
     (first come, first served among equals). A waiter that gives up (its deadline, a client
@@ -61,33 +72,34 @@ class CostQueue:
     def __init__(self, slots: int) -> None:
         self.slots = slots
         self.running = 0
-        self._waiting: list[list] = []  # heap of [work, seq, event, granted]
+        self._waiting: list[_Waiter] = []  # a heap
         self._seq = itertools.count()
 
     @property
     def waiting(self) -> int:
-        return sum(1 for e in self._waiting if e[2] is not None)
+        return sum(1 for e in self._waiting if e.event is not None)
 
     async def acquire(self, work: float | None) -> None:
         if self.running < self.slots and not self.waiting:
             self.running += 1
             return
-        entry = [UNKNOWN_WORK if work is None else work, next(self._seq), anyio.Event(), False]
+        event = anyio.Event()
+        entry = _Waiter(UNKNOWN_WORK if work is None else work, next(self._seq), event)
         heapq.heappush(self._waiting, entry)
         try:
-            await entry[2].wait()
+            await event.wait()
         except BaseException:
-            if entry[3]:  # let in just as it gave up: pass the slot on
+            if entry.granted:  # let in just as it gave up: pass the slot on
                 self.release()
-            entry[2] = None  # skipped when popped
+            entry.event = None  # skipped when popped
             raise
 
     def release(self) -> None:
         while self._waiting:
             entry = heapq.heappop(self._waiting)
-            if entry[2] is not None:
-                entry[3] = True
-                entry[2].set()
+            if entry.event is not None:
+                entry.granted = True
+                entry.event.set()
                 return
         self.running -= 1
 

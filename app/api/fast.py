@@ -4,7 +4,7 @@
 `compute.INLINE_SECONDS` (the studio's every edit, a lesson's runs), is answered here: the body is
 parsed and checked exactly as the route does it (orjson, the field-count limit, the SAME pydantic
 model ``TrajectoryRequest``, `service.build_problem`), the answer is the route's own function
-(`routes.trajectories._answer`, the same bytes), and its headers and gzip are those the route and
+(`routes.trajectories.answer`, the same bytes), and its headers and gzip are those the route and
 ``GZipMiddleware`` give (same order, same compressor settings: the same bytes on the wire).
 
 Anything else goes to the app unchanged: other paths and methods, other content types, typed
@@ -31,26 +31,34 @@ from __future__ import annotations
 import weakref
 import zlib
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import anyio.to_thread
 import orjson
-from starlette._utils import get_route_path
-from starlette.middleware import gzip as starlette_gzip
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..engine import cost
 from ..engine import deadline as engine_deadline
 from . import compute
+from .routes.trajectories import answer  # the route's own function
 from .schemas import TrajectoryRequest
 from .service import build_problem
-from .strict import MAX_FIELDS, _count_keys
+from .strict import MAX_FIELDS, count_keys
 
 PATH = "/api/v1/trajectories"
 ENABLED = True  # tests compare the answers with the lean path off
 
 
+@dataclass(slots=True)
+class Remembered:
+    """One answer: its JSON bytes, and its gzip bytes once a client asked for them."""
+
+    body: bytes
+    gz: bytes | None = None
+
+
 class Answers:
-    """Request bodies → their answers ([JSON bytes, gzip bytes or None]), at most ``limit`` bytes
+    """Request bodies → their answers (`Remembered`), at most ``limit`` bytes
     of keys and answers together, least recently used dropped first. Used on the event loop only."""
 
     ENTRY_SHARE = 8  # an answer larger than limit / 8 is not kept
@@ -58,35 +66,35 @@ class Answers:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.size = 0
-        self._items: OrderedDict[bytes, list] = OrderedDict()
+        self._items: OrderedDict[bytes, Remembered] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, key: bytes) -> list | None:
+    def get(self, key: bytes) -> Remembered | None:
         entry = self._items.get(key)
         if entry is not None:
             self._items.move_to_end(key)
         return entry
 
-    def put(self, key: bytes, body: bytes) -> list:
-        entry = [body, None]
+    def put(self, key: bytes, body: bytes) -> Remembered:
+        entry = Remembered(body)
         if self.limit > 0 and len(key) + len(body) <= self.limit // self.ENTRY_SHARE and key not in self._items:
             self._items[key] = entry
             self.size += len(key) + len(body)
             self._trim()
         return entry
 
-    def add_gzip(self, key: bytes, entry: list, gz: bytes) -> None:
-        entry[1] = gz
+    def add_gzip(self, key: bytes, entry: Remembered, gz: bytes) -> None:
+        entry.gz = gz
         if self._items.get(key) is entry:
             self.size += len(gz)
             self._trim()
 
     def _trim(self) -> None:
         while self.size > self.limit and self._items:
-            key, (body, gz) = self._items.popitem(last=False)
-            self.size -= len(key) + len(body) + (len(gz) if gz is not None else 0)
+            key, old = self._items.popitem(last=False)
+            self.size -= len(key) + len(old.body) + (len(old.gz) if old.gz is not None else 0)
 
     def clear(self) -> None:
         self._items.clear()
@@ -100,6 +108,16 @@ def clear_answers() -> None:
     """Forget every remembered answer (each app has its own memory: its settings are its own)."""
     for answers in list(_ALL):
         answers.clear()
+
+
+def _route_path(scope: Scope) -> str:
+    """The path the app routes on: without the prefix a proxy serves it under (``root_path``),
+    as Starlette's router strips it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] == "/":
+        return path[len(root) :]
+    return path
 
 
 def _json_type(value: bytes) -> bool:
@@ -120,7 +138,7 @@ class FastTrajectories:
         self.gzip_thread_bytes = 128 * 1024  # GZipMiddleware's thread_minimum_size (its default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not (ENABLED and scope["type"] == "http" and scope["method"] == "POST" and get_route_path(scope) == PATH):
+        if not (ENABLED and scope["type"] == "http" and scope["method"] == "POST" and _route_path(scope) == PATH):
             await self.app(scope, receive, send)
             return
         content_type = accept = None
@@ -151,21 +169,20 @@ class FastTrajectories:
                 await self.app(scope, _replay(read, receive), send)
                 return
             entry = self.answers.put(raw, body)
-        body = entry[0]
+        body = entry.body
         headers = [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")]
         if len(body) >= self.gzip_min_bytes:  # as GZipMiddleware: vary, then the encoding, the new length
             gzip = accept is not None and "gzip" in accept.decode("latin-1")
             headers.append((b"vary", b"Accept-Encoding"))
             if gzip:
-                if entry[1] is None:
+                gz = entry.gz
+                if gz is None:
                     if len(body) >= self.gzip_thread_bytes:
-                        gz = await anyio.to_thread.run_sync(
-                            self._gzip, body, limiter=starlette_gzip._get_gzip_capacity_limiter()
-                        )
+                        gz = await anyio.to_thread.run_sync(self._gzip, body)  # anyio's default threads
                     else:
                         gz = self._gzip(body)
                     self.answers.add_gzip(raw, entry, gz)
-                body = entry[1]
+                body = gz
                 headers[0] = (b"content-length", b"%d" % len(body))
                 headers.append((b"content-encoding", b"gzip"))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -177,11 +194,9 @@ class FastTrajectories:
 
     async def _answer(self, raw: bytes) -> bytes | None:
         """The route's answer to a valid small request on a built-in surface; None: the app answers."""
-        from .routes.trajectories import _answer  # the route's own function
-
         try:
             data = orjson.loads(raw)
-            if _count_keys(data, MAX_FIELDS) > MAX_FIELDS:
+            if count_keys(data, MAX_FIELDS) > MAX_FIELDS:
                 return None
             req = TrajectoryRequest.model_validate(data)
             if not isinstance(req.surface, str):  # a typed formula: parsed off the event loop
@@ -193,7 +208,7 @@ class FastTrajectories:
             work = cost.trajectories(problem)
             if not 0.0 < work <= compute.INLINE_SECONDS:  # queued work: the route's lanes
                 return None
-            return _answer(problem)
+            return answer(problem)
         except Exception:
             return None
 

@@ -77,7 +77,7 @@ class BodySizeLimit:
             left = min(self.timeout - (time.monotonic() - start), self.GAP)
             pending = _Eager(receive())  # a body already here: no timer to set
             with anyio.move_on_after(max(left, 0.0)) if not pending.done else _NO_TIMER:
-                message = pending.value if pending.done else await pending.finish()
+                message: Message = pending.value if pending.done else await pending.finish()
                 if message["type"] != "http.request" or not message.get("more_body", False):
                     state["body_done"] = True
                 return message
@@ -189,7 +189,8 @@ class _Eager:
     __slots__ = ("coro", "done", "first", "value")
 
     def __init__(self, coro: Any) -> None:
-        self.coro, self.done, self.value, self.first = coro, False, None, None
+        self.coro, self.done, self.first = coro, False, None
+        self.value: Any = None  # what the coroutine returned, once done
         try:
             self.first = coro.send(None)
         except StopIteration as stop:

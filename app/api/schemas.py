@@ -276,7 +276,8 @@ class GridRequest(SurfaceRequestBase):
     n: StrictInt = Field(120, ge=2, le=MAX_GRID, description="Points per axis.")
 
 
-# --- responses (documentation; answers are encoded directly with orjson) -------------------------
+# --- responses (the JSON answers; those sent as orjson bytes are checked against these models by
+# tests/api/test_public_models.py) ------------------------------------------------------------------
 
 
 class ParamPublic(BaseModel):
@@ -356,6 +357,9 @@ class SurfacePublic(BaseModel):
     )
 
 
+RunStatus = Literal["converged", "diverged", "max_steps"]
+
+
 class RunPublic(BaseModel):
     label: str
     optimizer: str
@@ -381,7 +385,7 @@ class RunPublic(BaseModel):
         "number of function evaluations is len(x). In the event stream each `points` event carries the `evals` of "
         "its updates.",
     )
-    status: Literal["converged", "diverged", "max_steps"]
+    status: RunStatus
     steps_taken: int
 
 

@@ -1,13 +1,23 @@
-"""Schemas of the lessons' endpoints: sweeps, basins, EWA, schedule previews."""
+"""Schemas of the lessons' endpoints (``…Request`` in, ``…Public`` out): sweeps, basins, EWA,
+schedule previews, the fair race and the claims."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import BaseModel, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from ..settings import get_settings
-from .schemas import Coord, Number, OptimizerId, ScheduleRequest, StrictModel, SurfaceField, SurfaceRequestBase
+from .schemas import (
+    Coord,
+    Number,
+    OptimizerId,
+    RunStatus,
+    ScheduleRequest,
+    StrictModel,
+    SurfaceField,
+    SurfaceRequestBase,
+)
 
 MAX_CELLS_PER_AXIS = 200
 MAX_SWEEP_WORK = 50_000_000  # cells × steps: about a second of lockstep work on an analytic surface
@@ -83,7 +93,7 @@ class EwaRequest(StrictModel):
     @classmethod
     def _values(cls, v: list[float] | None) -> list[float] | None:
         bad = next((i for i, x in enumerate(v or ()) if abs(x) > MAX_SERIES_VALUE), None)
-        if bad is not None:
+        if v is not None and bad is not None:
             raise ValueError(f"series[{bad}] = {v[bad]:g}: values must be within ±{MAX_SERIES_VALUE:g}")
         return v
 
@@ -138,12 +148,103 @@ class SchedulePreviewRequest(StrictModel):
     steps: StrictInt = Field(500, ge=1, le=get_settings().max_steps)
 
 
+# --- responses (the routes send them encoded with orjson; tests/api/test_public_models.py checks
+# that the bytes are exactly these models) -----------------------------------------------------------
+
+
+class EwaAveragePublic(BaseModel):
+    beta: float
+    window: float = Field(description="1/(1 − β): about how many values the average spans.")
+    values: list[float] = Field(description="vₜ for t = 1..n (v₀ = 0).")
+    corrected: list[float] = Field(description="The bias-corrected vₜ/(1 − βᵗ).")
+
+
+class EwaPublic(BaseModel):
+    series: list[float]
+    dates: list[str] | None = Field(None, description="The default series only: its days.")
+    source: str | None = Field(None, description="The default series only: where it comes from.")
+    unit: str | None = Field(None, description="The default series only: what it measures.")
+    bias_correction: bool
+    averages: list[EwaAveragePublic]
+
+
+class SchedulePreviewPublic(BaseModel):
+    t: list[int]
+    lr: list[float]
+
+
+class SweepPublic(BaseModel):
+    x_values: list[float]
+    y_values: list[float]
+    final_loss: list[list[float | None]] = Field(description="[j][i] for y_values[j], x_values[i]; null: diverged.")
+    steps_taken: list[list[int]]
+    status: list[list[RunStatus]]
+    epochs: int | None = None
+    steps_by_batch_size: dict[str, int] | None = Field(None, description="With `epochs`: each batch size's updates.")
+
+
+class BasinsPublic(BaseModel):
+    x: list[float]
+    y: list[float]
+    minimum: list[list[int]] = Field(description="[j][i]: the index into `minima` reached from (x[i], y[j]), or −1.")
+    steps_taken: list[list[int]]
+    status: list[list[RunStatus]]
+    minima: list[list[float]]
+
+
+Edge = Literal["low", "high"]
+
+
+class RaceCurvePublic(BaseModel):
+    optimizer: str
+    lrs: list[float]
+    final_loss: list[float | None]
+    steps_taken: list[int]
+    status: list[RunStatus]
+    best_lr: float
+    best_index: int
+    at_edge: Edge | None
+    extended: Edge | None = Field(description="The side the grid was extended on, once, if any.")
+    seeds: list[int]
+    spread: list[list[float] | None] | None = Field(None, description="Noisy runs: [lowest, highest] final loss.")
+    best_spread: list[float] | None = None
+
+
+class RaceEdgePublic(BaseModel):
+    optimizer: str
+    at_edge: Edge
+    best_lr: float
+
+
+class RacePublic(BaseModel):
+    objective: Literal["final_loss", "steps_to_tolerance"]
+    tolerance: float
+    seeds: list[int]
+    noisy: bool
+    curves: list[RaceCurvePublic]
+    request: dict[str, Any] = Field(description="The race of the tuned rates: a POST /api/v1/trajectories body.")
+    at_edge: list[RaceEdgePublic]
+
+
+class ClaimPublic(BaseModel):
+    key: str = Field(description="The claim's key in the message catalogue.")
+    holds: bool
+    figures: dict[str, Any] = Field(description="The figures measured on the lesson's own answer.")
+    text: str = Field(description="The claim in words, with its figures.")
+
+
 __all__ = [
     "AxisRequest",
     "BasinRequest",
+    "BasinsPublic",
+    "ClaimPublic",
+    "EwaPublic",
     "EwaRequest",
+    "RacePublic",
     "RaceRequest",
+    "SchedulePreviewPublic",
     "SchedulePreviewRequest",
     "SurfaceField",
+    "SweepPublic",
     "SweepRequest",
 ]

@@ -46,6 +46,18 @@ class InvalidRequest(ValueError):
         return [{"type": "value_error", "loc": ("body", *self.loc), "msg": self.msg, "input": self.value}]
 
 
+class InvalidFields(InvalidRequest):
+    """Several errors at once, each already located in the body (``{"type", "loc", "msg"}``): a
+    request built from another one reports its errors as fields of the one the client sent."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(tuple(errors[0]["loc"][1:]), errors[0]["msg"])
+        self._errors = errors
+
+    def errors(self) -> list[dict[str, Any]]:
+        return self._errors
+
+
 def invalid(loc: tuple[Any, ...], msg: str, value: Any = None) -> InvalidRequest:
     """The error to raise for a check that needs more than one field."""
     return InvalidRequest(loc, msg, value)
@@ -76,11 +88,12 @@ class FormulaCache:
             if hit is not None:
                 self._items.move_to_end(text)
         if hit is None:
+            item: Expression | ExpressionError
             try:
-                item: Expression | ExpressionError = parse_expression(text)
-                size = item.nbytes
-            except ExpressionError as err:
-                item, size = err, 1024 + 4 * len(text)
+                parsed = parse_expression(text)
+                item, size = parsed, parsed.nbytes
+            except ExpressionError as error:
+                item, size = error, 1024 + 4 * len(text)
             with self._lock:
                 if text not in self._items:
                     self._items[text] = (item, size)
@@ -89,10 +102,10 @@ class FormulaCache:
                         _, (_, old) = self._items.popitem(last=False)
                         self.bytes -= old
             hit = (item, size)
-        if isinstance(hit[0], ExpressionError):  # a fresh one each time (a raised one keeps its traceback)
-            err = hit[0]
-            raise ExpressionError(err.message, err.position, err.length, text)
-        return hit[0]
+        cached = hit[0]
+        if isinstance(cached, ExpressionError):  # a fresh one each time (a raised one keeps its traceback)
+            raise ExpressionError(cached.message, cached.position, cached.length, text)
+        return cached
 
 
 FORMULAS = FormulaCache(max_bytes=16 * 1024 * 1024)
@@ -141,7 +154,7 @@ def _custom_surface(expression: str, x_range: tuple[float, float], y_range: tupl
 def resolve_surface(surface: str | CustomSurfaceRequest) -> Surface:
     if isinstance(surface, str):
         return SURFACES[surface]
-    return _custom_surface(surface.expression, tuple(surface.x_range), tuple(surface.y_range))
+    return _custom_surface(surface.expression, surface.x_range, surface.y_range)
 
 
 # --- trajectories ----------------------------------------------------------------------------------
@@ -167,13 +180,14 @@ def _f_min(i: int, run: RunRequest, surface: Surface) -> dict[str, Any]:
 def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int]) -> RunConfig:
     spec = OPTIMIZERS[run.optimizer]
     sched = run.schedule
-    dataset = isinstance(surface, DatasetSurface)
-    if run.batch_size is not None and not dataset:
+    samples = surface.model.data.m if isinstance(surface, DatasetSurface) else None  # m of a dataset surface
+    dataset = samples is not None
+    if run.batch_size is not None and samples is None:
         raise invalid(("runs", i, "batch_size"), "batch_size applies to dataset surfaces only", run.batch_size)
-    if dataset and run.batch_size is not None and run.batch_size > surface.model.data.m:
+    if samples is not None and run.batch_size is not None and run.batch_size > samples:
         raise invalid(
             ("runs", i, "batch_size"),
-            f"batch_size must be at most the number of samples m = {surface.model.data.m}",
+            f"batch_size must be at most the number of samples m = {samples}",
             run.batch_size,
         )
     if run.noise_std and dataset:
@@ -211,7 +225,7 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
         schedule_params=sched.params if sched else {},
         warmup_steps=sched.warmup_steps if sched else 0,
         per=sched.per if sched else "step",
-        batch_size=(run.batch_size or surface.model.data.m) if dataset else None,
+        batch_size=(run.batch_size or samples) if samples is not None else None,
         noise_std=run.noise_std,
         label=label,
         clip_value=run.clip_value or 0.0,
@@ -240,7 +254,7 @@ def _check_evaluations(req: TrajectoryRequest, runs: tuple[RunConfig, ...]) -> N
 
 def build_problem(req: TrajectoryRequest) -> Problem:
     surface = resolve_surface(req.surface)
-    start = tuple(req.start) if req.start is not None else surface.default_start
+    start = (req.start[0], req.start[1]) if req.start is not None else surface.default_start
     reason = start_is_valid(surface, start)
     if reason:
         raise invalid(("start",), f"cannot start at {list(start)}: {reason}", list(start))

@@ -21,7 +21,7 @@ _NONFINITE = (b"NaN", b"Infinity")
 MAX_FIELDS = 1000  # object keys in a body: every valid request has a few dozen (lists are not counted)
 
 
-def _count_keys(value: Any, limit: int) -> int:
+def count_keys(value: Any, limit: int) -> int:
     """Object keys in a parsed body, counting up to just past ``limit``."""
     n, todo = 0, [value]
     while todo and n <= limit:
@@ -45,7 +45,7 @@ class StrictJSONRequest(Request):
                 if any(tok in body for tok in _NONFINITE):
                     msg += "; NaN, Infinity and -Infinity are not valid JSON numbers"
                 raise json.JSONDecodeError(msg, err.doc if isinstance(err.doc, str) else "", err.pos) from None
-            if _count_keys(self._json, MAX_FIELDS) > MAX_FIELDS:
+            if count_keys(self._json, MAX_FIELDS) > MAX_FIELDS:
                 # refused before validation: 100,000 unknown keys would be 100,000 errors to build
                 raise HTTPException(
                     422,

@@ -24,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-MAX_LENGTH = 300
+from ..settings import FORMULA_LENGTH as MAX_LENGTH  # the one number: the setting may only lower it
+
 MAX_DEPTH = 40
 MAX_NODES = 400
 MAX_TOWER = 3  # x^y^x^y: nested powers with a variable exponent

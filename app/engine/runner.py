@@ -484,18 +484,6 @@ class ScalarRun(RunEnd):
             self._finish(status)
 
 
-def run_problem(problem: Problem) -> list[Trajectory]:
-    """Every run of the problem to the end (the JSON endpoint and the CLI)."""
-    from .closure import ClosureRun
-
-    out = []
-    for cfg in problem.runs:
-        run = ClosureRun(problem, cfg) if cfg.optimizer.driver == "closure" else ScalarRun(problem, cfg)
-        run.advance(problem.steps)
-        out.append(run.traj)
-    return out
-
-
 # --- many rows in lockstep -----------------------------------------------------------------------
 
 
@@ -595,10 +583,8 @@ class LockstepRuns:
             table = lambda r0, r1: lr_rows[r0:r1, None]  # noqa: E731  (base · 1, the same bits)
         else:
             steps = np.arange(problem.steps, dtype=np.int64)[None, :]
-            table = (
-                lambda r0, r1: learning_rates(
-                    run.schedule, run.schedule_params, lr_rows[r0:r1, None], steps, run.warmup_steps
-                )
+            table = lambda r0, r1: learning_rates(
+                run.schedule, run.schedule_params, lr_rows[r0:r1, None], steps, run.warmup_steps
             )
         lanes = drive.Lanes(
             src,

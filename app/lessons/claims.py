@@ -1,14 +1,16 @@
 """Each lesson's claim as data: a small function of its own API answer.
 
-``compute(lesson_id)`` runs the lesson's request exactly as ``POST /api/v1/trajectories`` (or
-``/sweeps``, ``/ewa``) does, and its claim function turns the answer into ``{"holds": bool,
-"figures": {...}}``. The words live in the catalogue (``claim.<id>``, with the figures as
-placeholders), so the page can say "momentum β = 0.5: 20 steps, GD: 68" in either language.
+``measure_with(lesson_id, answer)`` runs the lesson's request through ``answer`` — the service
+layer passes the endpoints' own code (`app.api.service_lessons`), so the answer is exactly that of
+``POST /api/v1/trajectories`` (or ``/sweeps``, ``/ewa``) — and its claim function turns the answer
+into ``{"holds": bool, "figures": {...}}``. The words live in the catalogue (``claim.<id>``, with
+the figures as placeholders), so the page can say "momentum β = 0.5: 20 steps, GD: 68" in either
+language (`worded`).
 
-Answers are deterministic, so claims are measured once: ``python -m app.lessons.claims`` stores
-them in ``data/claims.json`` with a fingerprint of each lesson's requests, ``measure`` serves the
-stored figures while the fingerprint matches (else measures now, then caches), and the tests
-re-measure every lesson from its public API answer and compare.
+Answers are deterministic, so claims are measured once: ``python -m tools.lesson_claims`` stores
+them in ``data/claims.json`` with a fingerprint of each lesson's requests, `stored` gives the
+stored figures while the fingerprint matches, and the tests re-measure every lesson from its
+public API answer and compare. This module runs nothing itself: it knows no layer above it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import hashlib
 import json
 import math
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +45,8 @@ def steps_to_fraction(loss: list[float], fraction: float, floor: float = 0.0) ->
 
 
 def step_lengths(run: dict[str, Any]) -> np.ndarray:
-    return np.hypot(np.diff(run["x"]), np.diff(run["y"]))
+    lengths: np.ndarray = np.hypot(np.diff(run["x"]), np.diff(run["y"]))
+    return lengths
 
 
 def sign_changes(values: list[float], n: int) -> int:
@@ -84,7 +88,7 @@ def batch_noise(ans: Answer, lesson: Lesson) -> Figures:
         noise.append(float(np.mean(np.abs(b - j) / j)))
     per_epoch = [math.ceil(1000 / r["batch_size"]) for r in ans["runs"]]
     return {
-        "holds": all(a < b for a, b in zip(noise, noise[1:])) and noise[0] < 1e-12,
+        "holds": all(a < b for a, b in pairwise(noise)) and noise[0] < 1e-12,
         "figures": {
             "noise_batch": noise[0],
             "noise_512": noise[1],
@@ -101,7 +105,7 @@ def batch_noise(ans: Answer, lesson: Lesson) -> Figures:
 def momentum_faster(ans: Answer, lesson: Lesson) -> Figures:
     """Momentum (β = 0.5) reaches 10⁻⁶·f₀ in fewer steps than GD; the two forms' paths coincide;
     β = 0.9 overshoots and is slower here."""
-    gd, ewa, classic, heavy = ans["runs"]
+    gd, ewa, classic, _heavy = ans["runs"]
     steps = lesson.request["steps"]
     s = [_never(steps_to_fraction(r["loss"], 1e-6), steps) for r in ans["runs"]]
     gap = float(
@@ -127,7 +131,6 @@ def nesterov_faster(ans: Answer, lesson: Lesson) -> Figures:
 
 
 def rmsprop_no_zigzag(ans: Answer, lesson: Lesson) -> Figures:
-    gd, rms = ans["runs"]
     steps = lesson.request["steps"]
     s = [_never(steps_to_fraction(r["loss"], 1e-6), steps) for r in ans["runs"]]
     z = [sign_changes(r["y"], 30) for r in ans["runs"]]
@@ -270,7 +273,7 @@ def best_lr_grows(ans: Answer, lesson: Lesson) -> Figures:
         vals = [v if v is not None else math.inf for v in row]
         best.append(ans["x_values"][int(np.argmin(vals))])
     sizes = [int(b) for b in ans["y_values"]]
-    grows = all(b2 >= b1 for b1, b2 in zip(best, best[1:]))
+    grows = all(b2 >= b1 for b1, b2 in pairwise(best))
     return {
         "holds": grows and best[-1] >= 10 * best[0],
         "figures": {
@@ -303,14 +306,11 @@ CLAIMS: dict[str, Callable[..., Figures]] = {
 }
 
 
-# --- answers and the cache ------------------------------------------------------------------------
+# --- measuring, the store and the words ------------------------------------------------------------
 
-
-def answer(request: dict[str, Any], kind: str = "trajectories") -> Answer:
-    """The API's answer to a lesson's request, computed by the same code as the endpoint."""
-    from ..api.routes.lessons import ewa_answer, sweep_answer, trajectories_answer  # the routes import this module
-
-    return {"sweep": sweep_answer, "ewa": ewa_answer}.get(kind, trajectories_answer)(request)
+# the API's answer to a request of a lesson (``kind``: "trajectories", "sweep" or "ewa"), computed
+# by the endpoint's own code: the service layer passes it in (app.api.service_lessons)
+Answerer = Callable[[dict[str, Any], str], Answer]
 
 
 def fingerprint(lesson: Lesson) -> str:
@@ -320,34 +320,40 @@ def fingerprint(lesson: Lesson) -> str:
     return hashlib.sha256(text_.encode()).hexdigest()[:16]
 
 
-def compute(lesson_id: str) -> Figures:
+def measure_with(lesson_id: str, answer: Answerer) -> Figures:
     """{"holds", "figures"} of a lesson, measured now from its own answer."""
     lesson = BY_ID[lesson_id]
     body = lesson.render("en")
     ans = answer(body["request"], lesson.kind)
     fn = CLAIMS[lesson_id]
-    out = fn(ans, lesson, answer(body["compare"])) if lesson.compare is not None else fn(ans, lesson)
+    out = fn(ans, lesson, answer(body["compare"], "trajectories")) if lesson.compare is not None else fn(ans, lesson)
     return {"holds": bool(out["holds"]), "figures": {k: _plain(v) for k, v in out["figures"].items()}}
 
 
 @lru_cache(maxsize=1)
 def _stored() -> dict[str, Any]:
     try:
-        return json.loads(STORE.read_text(encoding="utf-8"))
+        stored: dict[str, Any] = json.loads(STORE.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
+    return stored
 
 
-@cache
-def measure(lesson_id: str) -> Figures:
-    """The lesson's claim: from the stored measurements (``data/claims.json``, written by
-    ``python -m app.lessons.claims`` and checked against a fresh measurement by the tests) when
-    they were measured on the lesson's current requests, else measured now. Answers are
-    deterministic, so either way the figures are those of the lesson's own API answer."""
-    stored = _stored().get(lesson_id)
-    if stored and stored.get("fingerprint") == fingerprint(BY_ID[lesson_id]):
-        return {"holds": stored["holds"], "figures": stored["figures"]}
-    return compute(lesson_id)
+def stored(lesson_id: str) -> Figures | None:
+    """The lesson's stored measurement (``data/claims.json``) if it was measured on the lesson's
+    current requests, else None. Answers are deterministic, so it equals a fresh measurement
+    (the tests check that)."""
+    entry = _stored().get(lesson_id)
+    if entry and entry.get("fingerprint") == fingerprint(BY_ID[lesson_id]):
+        return {"holds": entry["holds"], "figures": entry["figures"]}
+    return None
+
+
+def write_store(measured: dict[str, Figures]) -> None:
+    """Store every lesson's measurement with its fingerprint (``python -m tools.lesson_claims``)."""
+    out = {lesson_id: {"fingerprint": fingerprint(BY_ID[lesson_id]), **m} for lesson_id, m in measured.items()}
+    STORE.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    _stored.cache_clear()
 
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -378,26 +384,11 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def claim(lesson_id: str, lang: str = "en") -> dict[str, Any]:
+def worded(lesson_id: str, measured: Figures, lang: str = "en") -> dict[str, Any]:
     """The claim in words (one language) with its measured figures."""
-    m = measure(lesson_id)
     return {
         "key": f"claim.{lesson_id}",
-        "holds": bool(m["holds"]),
-        "figures": {k: _plain(v) for k, v in m["figures"].items()},
-        "text": text(f"claim.{lesson_id}", lang, **{k: fmt(v) for k, v in m["figures"].items()}),
+        "holds": bool(measured["holds"]),
+        "figures": {k: _plain(v) for k, v in measured["figures"].items()},
+        "text": text(f"claim.{lesson_id}", lang, **{k: fmt(v) for k, v in measured["figures"].items()}),
     }
-
-
-def write_store() -> None:
-    """Measure every lesson now and store the figures (run after changing a lesson or the engine)."""
-    out = {}
-    for lesson_id, lesson in BY_ID.items():
-        out[lesson_id] = {"fingerprint": fingerprint(lesson), **compute(lesson_id)}
-    STORE.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-
-
-if __name__ == "__main__":
-    write_store()
-    for k, v in json.loads(STORE.read_text(encoding="utf-8")).items():
-        print(f"{k:24s} holds={v['holds']}  {v['figures']}")

@@ -15,7 +15,8 @@ DATA = Path(__file__).parent / "data" / "seattle_temp_max.json"
 
 @lru_cache
 def seattle() -> dict[str, Any]:
-    return json.loads(DATA.read_text())
+    data: dict[str, Any] = json.loads(DATA.read_text())
+    return data
 
 
 def ewa(series: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray]:

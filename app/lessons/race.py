@@ -23,7 +23,9 @@ from ..engine.runner import CONVERGED, DIVERGED, LockstepRuns, Problem, RunConfi
 LR_BOUNDS = (1e-6, 100.0)  # the catalogue's lr range
 
 
-def _scores(problem: Problem, run: RunConfig, lrs: np.ndarray, objective: str) -> tuple[list, list, list, list]:
+def _scores(
+    problem: Problem, run: RunConfig, lrs: np.ndarray, objective: str
+) -> tuple[list[float], list[float | None], list[int], list[str]]:
     rows = LockstepRuns(problem, run, np.tile(problem.start, (lrs.size, 1)), {"lr": lrs})
     rows.advance(problem.steps + 1)
     r = rows.result
@@ -57,7 +59,8 @@ def _evaluate(problem: Problem, run: RunConfig, lrs: np.ndarray, objective: str,
             out["final_loss"] = [None if not math.isfinite(v) else float(v) for v in med]
             lo, hi = np.nanmin(losses, axis=0), np.nanmax(losses, axis=0)
             out["spread"] = [
-                None if not (math.isfinite(a) and math.isfinite(b)) else [float(a), float(b)] for a, b in zip(lo, hi)
+                None if not (math.isfinite(a) and math.isfinite(b)) else [float(a), float(b)]
+                for a, b in zip(lo, hi, strict=True)
             ]
     out["steps_taken"] = per_seed[0][2]
     out["status"] = per_seed[0][3]

@@ -1,7 +1,7 @@
 """The lessons: named, ready requests, each with a claim it makes measurable on its own runs.
 
 Every lesson's surface, start and hyperparameters were chosen by measurement
-(``python -m app.lessons.scan`` prints the candidates and their figures), so that the point is
+(``python -m tools.lesson_scan`` prints the candidates and their figures), so that the point is
 plain to see. Texts are not here: titles, explanations, run labels and claims live in the message
 catalogue (``app/i18n/lessons.json``, keys ``scenario.<id>.title`` / ``.text`` / ``.label.<name>``,
 ``claim.<id>``); formulas are shared by both languages and sit here.
@@ -39,7 +39,7 @@ class Label:
 
 
 def _run(opt: str, label: Label, **params: Any) -> dict[str, Any]:
-    extra = {k: params.pop(k) for k in ("schedule", "batch_size", "noise_std") if k in params}
+    extra: dict[str, Any] = {k: params.pop(k) for k in ("schedule", "batch_size", "noise_std") if k in params}
     return {"optimizer": opt, "label": label, "params": params, **extra}
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.datasets import DatasetSurface
 from ..engine.runner import DIVERGED, LockstepRuns, Problem, RunConfig
 
 MINIMUM_RADIUS = 1e-3  # a run "reached" a minimum when it ends this close to it
@@ -25,9 +26,9 @@ def axis_values(spec: dict[str, Any]) -> list[float]:
     lo, hi, n = float(spec["min"]), float(spec["max"]), int(spec["n"])
     if n == 1:
         return [lo]
-    if spec.get("scale", "linear") == "log":
-        return np.geomspace(lo, hi, n).tolist()
-    return np.linspace(lo, hi, n).tolist()
+    grid = np.geomspace(lo, hi, n) if spec.get("scale", "linear") == "log" else np.linspace(lo, hi, n)
+    values: list[float] = grid.tolist()
+    return values
 
 
 @dataclass
@@ -82,7 +83,9 @@ def epoch_steps(problem: Problem, batch_size: int, epochs: int | None) -> int:
     """Updates of one cell: ``epochs``·⌈m / batch size⌉ when the sweep counts epochs, else the request's steps."""
     if epochs is None:
         return problem.steps
-    return epochs * math.ceil(problem.surface.model.data.m / batch_size)
+    if not isinstance(problem.surface, DatasetSurface):
+        raise ValueError("epochs count the samples of a dataset surface")
+    return epochs * problem.surface.epoch_updates(batch_size)
 
 
 def sweep_job(

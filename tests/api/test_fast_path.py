@@ -178,7 +178,7 @@ def test_the_memory_is_bounded_in_bytes_least_recently_used_out() -> None:
     answers.get(b"k%03d" % oldest)  # used again: kept over the next oldest
     answers.put(b"new", b"x" * 200)
     assert answers.get(b"k%03d" % oldest) is not None and answers.get(b"k%03d" % (oldest + 1)) is None
-    assert answers.put(b"big", b"x" * 1001)[0] == b"x" * 1001 and answers.get(b"big") is None  # > limit / 8: not kept
+    assert answers.put(b"big", b"x" * 1001).body == b"x" * 1001 and answers.get(b"big") is None  # > limit / 8: not kept
     off = fast.Answers(0)
     off.put(b"a", b"b")
     assert len(off) == 0 and off.size == 0

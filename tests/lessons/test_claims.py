@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.lessons.claims import CLAIMS, measure
+from app.api.service_lessons import measure
+from app.lessons.claims import CLAIMS
 from app.lessons.scenarios import BY_ID, LESSONS
 
 
@@ -53,16 +54,17 @@ def test_adam_without_correction_takes_longer_first_steps():
 
 def test_stored_claims_are_measured_on_the_current_lessons():
     """data/claims.json (what GET /scenarios serves at once) is current: regenerate it with
-    `python -m app.lessons.claims` after changing a lesson or the engine."""
+    `python -m tools.lesson_claims` after changing a lesson or the engine."""
     import json
 
-    from app.lessons.claims import STORE, compute, fingerprint
+    from app.api.service_lessons import compute
+    from app.lessons.claims import STORE, fingerprint
 
     stored = json.loads(STORE.read_text(encoding="utf-8"))
     assert set(stored) == set(BY_ID)
     for lesson_id, lesson in BY_ID.items():
         assert stored[lesson_id]["fingerprint"] == fingerprint(lesson), (
-            f"{lesson_id}: stale, run python -m app.lessons.claims"
+            f"{lesson_id}: stale, run python -m tools.lesson_claims"
         )
         fresh = compute(lesson_id)
         assert stored[lesson_id]["holds"] is fresh["holds"] is True
@@ -75,8 +77,8 @@ def test_stored_claims_are_measured_on_the_current_lessons():
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_run_label_and_claim_text_resolves(lang):
+    from app.api.service_lessons import claim
     from app.i18n import catalogue
-    from app.lessons.claims import claim
     from app.lessons.scenarios import Label
 
     keys = catalogue()

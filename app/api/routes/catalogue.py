@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import copy
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter
 
-from ...i18n import DEFAULT_LANG, LANGS, messages, pick_lang
+from ...i18n import DEFAULT_LANG, messages
 from ...registry import OPTIMIZERS, SCHEDULES, SURFACES
+from ..deps import Lang
 from ..schemas import OptimizerPublic, SchedulePublic, SurfacePublic
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
@@ -22,11 +23,6 @@ router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 _SURFACES = [s.public() for s in SURFACES.values()]
 _OPTIMIZERS = [o.public() for o in OPTIMIZERS.values()]
 _SCHEDULES = [s.public() for s in SCHEDULES.values()]
-
-Lang = Annotated[
-    str | None, Query(description=f"language of names and descriptions: one of {', '.join(LANGS)} (default en)")
-]
-AcceptLanguage = Annotated[str | None, Header()]
 
 
 def _t(table: dict[str, str], *keys: str) -> str | None:
@@ -57,15 +53,15 @@ def translated(kind: str, lang: str) -> list[dict[str, Any]]:
 
 
 @router.get("/surfaces", response_model=list[SurfacePublic], summary="Built-in surfaces")
-def surfaces(lang: Lang = None, accept_language: AcceptLanguage = None) -> list[dict[str, Any]]:
-    return translated("surface", pick_lang(lang, accept_language))
+def surfaces(lang: Lang) -> list[dict[str, Any]]:
+    return translated("surface", lang)
 
 
 @router.get("/optimizers", response_model=list[OptimizerPublic], summary="Optimizers")
-def optimizers(lang: Lang = None, accept_language: AcceptLanguage = None) -> list[dict[str, Any]]:
-    return translated("optimizer", pick_lang(lang, accept_language))
+def optimizers(lang: Lang) -> list[dict[str, Any]]:
+    return translated("optimizer", lang)
 
 
 @router.get("/schedules", response_model=list[SchedulePublic], summary="Learning-rate schedules")
-def schedules(lang: Lang = None, accept_language: AcceptLanguage = None) -> list[dict[str, Any]]:
-    return translated("schedule", pick_lang(lang, accept_language))
+def schedules(lang: Lang) -> list[dict[str, Any]]:
+    return translated("schedule", lang)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -18,7 +18,7 @@ from ..strict import ORJSONResponse, StrictJSONRoute, dumps
 
 router = APIRouter(prefix="/api/v1", tags=["trajectories"], route_class=StrictJSONRoute)
 
-_ERRORS = {422: {"description": "Invalid request: the body says which field and why."}}
+_ERRORS: dict[int | str, dict[str, Any]] = {422: {"description": "Invalid request: the body says which field and why."}}
 
 
 async def problem_from(req: TrajectoryRequest) -> Problem:
@@ -30,7 +30,8 @@ async def problem_from(req: TrajectoryRequest) -> Problem:
 ProblemDep = Annotated[Problem, Depends(problem_from)]
 
 
-def _answer(problem: Problem) -> bytes:
+def answer(problem: Problem) -> bytes:
+    """The JSON answer's bytes (the lean path, app/api/fast.py, answers with this function too)."""
     return dumps(trajectories(problem, arrays=True))  # under the request's deadline (bound by run_heavy)
 
 
@@ -43,7 +44,7 @@ def _answer(problem: Problem) -> bytes:
 )
 async def post_trajectories(problem: ProblemDep) -> ORJSONResponse:
     """Every run from the same start, to the end; arrays as described in the contract."""
-    return ORJSONResponse(await compute.run_heavy(_answer, problem, work=cost.trajectories(problem)))
+    return ORJSONResponse(await compute.run_heavy(answer, problem, work=cost.trajectories(problem)))
 
 
 def _event(name: str, data: object) -> ServerSentEvent:
@@ -67,7 +68,7 @@ async def stream_trajectories(problem: ProblemDep) -> AsyncIterator[ServerSentEv
     total = cost.trajectories(problem)
     light = total <= compute.LIGHT_SECONDS
     chunk = total * min(1.0, MAX_CHUNK / problem.steps)  # a chunk's work: its place in the queue
-    events: list = []
+    events: list[dict[str, Any]] = []
     try:
         while not stream.finished:
             if SHUTTING_DOWN.is_set():

@@ -1,10 +1,10 @@
 """How the lessons' settings were chosen: scan candidates through the API's own code, print figures.
 
-    python -m app.lessons.scan            # every scan (a minute or two)
-    python -m app.lessons.scan momentum   # one
+    python -m tools.lesson_scan            # every scan (a minute or two)
+    python -m tools.lesson_scan momentum   # one
 
 Each scan varies a lesson's surface, start or hyperparameters and prints the figure its claim
-uses; the chosen settings are in ``scenarios.py``. Figures measured on 2026-11-26 (kept here so a
+uses; the chosen settings are in ``app/lessons/scenarios.py``. Figures measured on 2026-11-26 (kept here so a
 change of engine that moves them is noticed):
 
 - momentum (elongated bowl, start (−9, 3), steps to 10⁻⁶·f₀ at the best α of each): GD 68 (α = 0.45);
@@ -35,11 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from ..api.routes.lessons import trajectories_answer
-from ..api.schemas import TrajectoryRequest
-from ..api.service import build_problem
-from ..engine.runner import LockstepRuns
-from .claims import steps_to_fraction
+from app.api.schemas import TrajectoryRequest
+from app.api.service import build_problem
+from app.api.service_lessons import trajectories_answer
+from app.engine.runner import LockstepRuns
+from app.lessons.claims import steps_to_fraction
 
 
 def _steps(req: dict[str, Any]) -> list[int | None]:

@@ -1,0 +1,23 @@
+"""What several routes take from a request, declared once (FastAPI dependencies)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Query
+
+from ..i18n import DEFAULT_LANG, LANGS, pick_lang
+
+
+def language(
+    lang: Annotated[
+        str | None,
+        Query(description=f"language of the texts: one of {', '.join(LANGS)} (default {DEFAULT_LANG})"),
+    ] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> str:
+    """``?lang=`` first, then ``Accept-Language``, else the default language."""
+    return pick_lang(lang, accept_language)
+
+
+Lang = Annotated[str, Depends(language)]  # the language a route answers in

@@ -1,0 +1,324 @@
+"""The lessons' answers: scenarios with their measured claims, EWA, schedule previews, sweeps,
+basin maps and the fair race, from validated requests to public JSON.
+
+Free of FastAPI, like `app.api.service` (whose `build_problem` defines a run for every endpoint
+here): the routes (`app.api.routes.lessons`), the benchmarks and the tools call it alike. A
+request the schema accepts but the problem cannot raises `InvalidRequest` (the usual 422).
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from typing import Any, NamedTuple
+
+import numpy as np
+from pydantic import ValidationError
+
+from ..engine.datasets import DatasetSurface
+from ..engine.runner import Problem, RunConfig
+from ..engine.schedules import Link, learning_rates
+from ..lessons import claims
+from ..lessons.ewa import averages
+from ..lessons.race import is_noisy, tune
+from ..lessons.scenarios import BY_ID
+from ..lessons.scenarios import scenarios as lesson_list
+from ..lessons.sweeps import LockstepJob, axis_values, basin_job, basin_result, epoch_steps, sweep_job, sweep_result
+from ..registry import OPTIMIZERS, SCHEDULES
+from .schemas import RunRequest, TrajectoryRequest
+from .schemas_lessons import (
+    MAX_SWEEP_WORK,
+    BasinRequest,
+    EwaRequest,
+    RaceRequest,
+    SchedulePreviewRequest,
+    SweepRequest,
+)
+from .service import ComputeTimeout, InvalidFields, InvalidRequest, build_problem, invalid, trajectories
+
+Answer = dict[str, Any]
+
+# --- the scenarios and their claims ---------------------------------------------------------------
+
+
+def scenarios(lang: str) -> list[dict[str, Any]]:
+    """Every lesson in ``lang``, each with its claim (`claim`)."""
+    out = lesson_list(lang)
+    for s in out:
+        s["claim"] = claim(s["id"], lang)
+    return out
+
+
+def answer(request: dict[str, Any], kind: str = "trajectories") -> Answer:
+    """The API's answer to a lesson's request (``kind``: its endpoint), by the endpoint's own code."""
+    if kind == "sweep":
+        return sweep_answer(request)
+    if kind == "ewa":
+        return ewa(EwaRequest.model_validate(request))
+    return trajectories_answer(request)
+
+
+def compute(lesson_id: str) -> claims.Figures:
+    """{"holds", "figures"} of a lesson, measured now from its own answer."""
+    return claims.measure_with(lesson_id, answer)
+
+
+@cache
+def measure(lesson_id: str) -> claims.Figures:
+    """The lesson's claim: the stored measurement while it is current, else measured now."""
+    return claims.stored(lesson_id) or compute(lesson_id)
+
+
+def claim(lesson_id: str, lang: str = "en") -> dict[str, Any]:
+    """The claim in words (one language) with its measured figures."""
+    return claims.worded(lesson_id, measure(lesson_id), lang)
+
+
+def measure_all() -> dict[str, claims.Figures]:
+    """Every lesson measured now (to store them: `claims.write_store`)."""
+    return {lesson_id: compute(lesson_id) for lesson_id in BY_ID}
+
+
+# --- single answers ------------------------------------------------------------------------------
+
+
+def trajectories_answer(request: dict[str, Any]) -> Answer:
+    """The answer of POST /api/v1/trajectories to a request body."""
+    return trajectories(build_problem(TrajectoryRequest.model_validate(request)))
+
+
+def ewa(req: EwaRequest) -> Answer:
+    """vₜ = βvₜ₋₁ + (1−β)θₜ (v₀ = 0) for each β, with the bias-corrected vₜ/(1−βᵗ) and the window 1/(1−β)."""
+    return averages(req.series, req.betas, req.bias_correction)
+
+
+def schedule_preview(req: SchedulePreviewRequest) -> Answer:
+    """The schedule's learning rate at every step (not for one that reads the loss: it has none without a run)."""
+    spec = SCHEDULES[req.schedule.name]
+    if spec.reads_loss:
+        raise invalid(
+            ("schedule", "name"),
+            f"'{spec.id}' reads the loss: it has no rate without a run (POST /api/v1/trajectories draws its rates)",
+            spec.id,
+        )
+    t = np.arange(req.steps)
+    chain = tuple(Link(c.milestone, SCHEDULES[c.name], c.params) for c in req.schedule.chain)
+    lr = learning_rates(spec, req.schedule.params, req.lr, t, req.schedule.warmup_steps, chain)
+    return {"t": t.tolist(), "lr": lr.tolist()}
+
+
+# --- many runs in lockstep: sweeps, basins, races --------------------------------------------------
+
+
+def _lockstep_only(optimizer: str, loc: tuple[Any, ...]) -> None:
+    """Sweeps, basins and races step many rows in lockstep: element-wise optimizers only."""
+    spec = OPTIMIZERS[optimizer]
+    if spec.driver != "loop":
+        raise invalid(
+            loc,
+            f"{spec.name} ('{optimizer}') is not element-wise (its updates evaluate the loss several "
+            "times, or need the Hessian): it runs as single trajectories only, not in sweeps, basin maps "
+            "or races",
+            optimizer,
+        )
+
+
+def _single_run(req: SweepRequest | BasinRequest, start: Any = None) -> tuple[Problem, RunConfig]:
+    """The equivalent single-run trajectories request: one definition of a run for both endpoints."""
+    _lockstep_only(req.optimizer, ("optimizer",))
+    try:
+        body = TrajectoryRequest(
+            surface=req.surface,
+            start=start,
+            steps=req.steps,
+            tolerance=req.tolerance,
+            seed=req.seed,
+            runs=[
+                RunRequest(
+                    optimizer=req.optimizer,
+                    params=req.params,
+                    schedule=req.schedule,
+                    batch_size=req.batch_size,
+                    noise_std=req.noise_std,
+                )
+            ],
+        )
+        problem = build_problem(body)
+    except (ValidationError, InvalidRequest) as err:  # report them as fields of this request
+        raise InvalidFields(
+            [
+                {
+                    "type": e["type"],
+                    "loc": ("body", *[p for p in e["loc"] if p not in ("body", "runs", 0)]),
+                    "msg": e["msg"],
+                }
+                for e in err.errors()
+            ]
+        ) from None
+    return problem, problem.runs[0]
+
+
+def _axis(req: SweepRequest, which: str, problem: Problem) -> tuple[str, list[float]]:
+    axis = getattr(req, which)
+    spec = OPTIMIZERS[req.optimizer]
+    values = axis_values(axis.model_dump())
+    surface = problem.surface
+    if axis.name == "batch_size":
+        if not isinstance(surface, DatasetSurface):
+            raise invalid((which, "name"), "batch_size can be swept on dataset surfaces only", axis.name)
+        m = surface.model.data.m
+        if any(v != int(v) or not 1 <= v <= m for v in values):
+            raise invalid((which,), f"batch sizes must be whole numbers from 1 to m = {m}", values)
+        return axis.name, [float(int(v)) for v in values]
+    p = spec.spec(axis.name)
+    if p is None or p.kind != "float":
+        sweepable = ["lr"] + [q.name for q in spec.params if q.kind == "float" and q.name != "lr"]
+        if isinstance(surface, DatasetSurface):
+            sweepable.append("batch_size")
+        raise invalid(
+            (which, "name"),
+            f"cannot sweep {axis.name!r} for '{req.optimizer}'; sweepable: {', '.join(sweepable)}",
+            axis.name,
+        )
+    try:
+        return axis.name, [p.coerce(v, f"optimizer '{req.optimizer}'") for v in values]
+    except ValueError as err:
+        raise invalid((which,), str(err), values) from None
+
+
+class Sweep(NamedTuple):
+    """A sweep built and checked, not yet stepped: its rows, its axes and what the answer adds."""
+
+    job: LockstepJob
+    xs: list[float]
+    ys: list[float]
+    extra: dict[str, Any]
+
+    def result(self) -> Answer:
+        return {**sweep_result(self.job, self.xs, self.ys), **self.extra}
+
+
+def build_sweep(req: SweepRequest) -> Sweep:
+    """Every cell of the sweep as a row (validated: errors are 422s before any step)."""
+    problem, run = _single_run(req, req.start)
+    x_name, xs = _axis(req, "x_param", problem)
+    y_name, ys = _axis(req, "y_param", problem)
+    if x_name == y_name:
+        raise invalid(("y_param", "name"), "the two axes must sweep different parameters", y_name)
+    extra: dict[str, Any] = {}
+    if req.epochs is not None:
+        if not isinstance(problem.surface, DatasetSurface):
+            raise invalid(("epochs",), "epochs can be given on dataset surfaces only", req.epochs)
+        batch = float(run.batch_size or problem.surface.model.data.m)  # a dataset run always has one
+        sizes = ys if y_name == "batch_size" else xs if x_name == "batch_size" else [batch]
+        per_size = {int(b): epoch_steps(problem, int(b), req.epochs) for b in sizes}
+        work = sum(per_size[int(b)] for b in sizes) * (len(xs) if y_name == "batch_size" else len(ys))
+        extra = {"epochs": req.epochs, "steps_by_batch_size": {str(b): n for b, n in per_size.items()}}
+    else:
+        work = len(xs) * len(ys) * problem.steps
+    if work > MAX_SWEEP_WORK:
+        raise invalid(
+            ("steps",),
+            f"cells × steps = {work:,} is over the limit of {MAX_SWEEP_WORK:,}: fewer cells or steps",
+            problem.steps,
+        )
+    return Sweep(sweep_job(problem, run, x_name, xs, y_name, ys, req.epochs), xs, ys, extra)
+
+
+def run_job(job: LockstepJob, deadline: float | None = None) -> None:
+    """Every row to its end, checking the deadline (monotonic seconds) between slices."""
+    while not job.done:
+        if deadline is not None and time.monotonic() > deadline:
+            raise ComputeTimeout
+        job.advance(50)
+
+
+def sweep(req: SweepRequest, deadline: float | None = None) -> Answer:
+    """`final_loss[j][i]` (null where diverged), `steps_taken` and `status` for `y_values[j]`, `x_values[i]`."""
+    built = build_sweep(req)
+    run_job(built.job, deadline)
+    return built.result()
+
+
+def sweep_answer(request: dict[str, Any]) -> Answer:
+    """The answer of POST /api/v1/sweeps to a request body."""
+    return sweep(SweepRequest.model_validate(request))
+
+
+def basins(req: BasinRequest, deadline: float | None = None) -> Answer:
+    """Which minimum (index into `minima`, −1 for none or diverged) each start on an n × n grid reaches."""
+    problem, run = _single_run(req)
+    if req.n * req.n * problem.steps > MAX_SWEEP_WORK:
+        raise invalid(
+            ("n",), f"n² × steps = {req.n * req.n * problem.steps:,} is over the limit of {MAX_SWEEP_WORK:,}", req.n
+        )
+    job, xs, ys = basin_job(problem, run, req.n)
+    run_job(job, deadline)
+    return basin_result(job, xs, ys, list(problem.surface.minima))
+
+
+def race(req: RaceRequest) -> Answer:
+    """Each optimizer's lr tuned on a log grid by `objective`, and the race request of the tuned ones."""
+    run: dict[str, Any] = {}
+    if req.batch_size is not None:
+        run["batch_size"] = req.batch_size
+    if req.noise_std:
+        run["noise_std"] = req.noise_std
+    for i, o in enumerate(req.optimizers):
+        _lockstep_only(o, ("optimizers", i))
+    unknown = [k for k in req.params if k not in req.optimizers]
+    if unknown:
+        raise invalid(
+            ("params", unknown[0]), f"params are given per raced optimizer: {', '.join(req.optimizers)}", unknown[0]
+        )
+    fixed = {o: {k: v for k, v in req.params.get(o, {}).items() if k != "lr"} for o in req.optimizers}
+    body = {
+        "surface": req.surface,
+        "start": req.start,
+        "steps": req.steps,
+        "tolerance": req.tolerance,
+        "seed": req.seed,
+        "runs": [{"optimizer": o, "params": fixed[o], **run} for o in req.optimizers],
+    }
+    try:
+        problem = build_problem(TrajectoryRequest.model_validate(body))
+    except ValidationError as err:  # a bad fixed hyperparameter: report it as this request's field
+        raise InvalidFields(
+            [{"type": e["type"], "loc": ("body", "params"), "msg": e["msg"]} for e in err.errors()]
+        ) from None
+    noisy = any(is_noisy(problem, r) for r in problem.runs)
+    seeds = list(range(req.seed, req.seed + req.seeds)) if noisy else [req.seed]
+    factor = len(seeds) * (1.5 if req.extend else 1.0)
+    if req.n * len(req.optimizers) * req.steps * factor > MAX_SWEEP_WORK:
+        raise invalid(("n",), f"n × optimizers × steps × seeds is over the limit of {MAX_SWEEP_WORK:,}", req.n)
+    lrs = np.geomspace(req.lr_min, req.lr_max, req.n)
+    curves = [tune(problem, r, lrs, req.objective, seeds, req.extend) for r in problem.runs]
+    surface = req.surface if isinstance(req.surface, str) else req.surface.model_dump()
+    tuned = {
+        "surface": surface,
+        "start": list(problem.start),
+        "steps": req.steps,
+        "tolerance": req.tolerance,
+        "seed": req.seed,
+        "runs": [
+            {
+                "optimizer": c["optimizer"],
+                "params": {**fixed[c["optimizer"]], "lr": c["best_lr"]},
+                **run,
+                "label": f"{OPTIMIZERS[c['optimizer']].name} (tuned α={c['best_lr']:.3g})",
+            }
+            for c in curves
+        ],
+    }
+    edges = [
+        {"optimizer": c["optimizer"], "at_edge": c["at_edge"], "best_lr": c["best_lr"]} for c in curves if c["at_edge"]
+    ]
+    return {
+        "objective": req.objective,
+        "tolerance": req.tolerance,
+        "seeds": seeds,
+        "noisy": noisy,
+        "curves": curves,
+        "request": tuned,
+        "at_edge": edges,
+    }
