@@ -463,9 +463,7 @@ def one_cycle(
     div_factor: float,
     final_div_factor: float,
     three_phase: bool,
-    cycle_momentum: bool = False,
-    base_momentum: float = 0.85,
-    max_momentum: float = 0.95,
+    **_: Any,  # the momentum's parameters (`one_cycle_momentum`)
 ) -> np.ndarray:
     """torch OneCycleLR with max_lr = the run's lr (``base``): from max_lr/div_factor up to max_lr
     in the first pct_start of total_steps, then down to max_lr/div_factor/final_div_factor (three

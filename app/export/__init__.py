@@ -484,8 +484,7 @@ def _engine_source(objs: list[Any]) -> list[str]:
         tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
         definition = tree.body[0]
         assert isinstance(definition, ast.FunctionDef | ast.ClassDef)
-        definition.decorator_list = []  # its declaration is not copied, nor what it names
-        for node in ast.walk(definition):
+        for node in ast.walk(ast.Module(body=definition.body, type_ignores=[])):  # not its declaration
             dep = getattr(schedules, node.id, None) if isinstance(node, ast.Name) else None
             if (inspect.isfunction(dep) or inspect.isclass(dep)) and dep.__module__ == schedules.__name__:
                 visit(dep)
