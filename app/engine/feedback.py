@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .kernels import drive, loop, rules
-from .schedules import Plateau, ScheduleSpec, one_cycle_momentum
+from .schedules import Plateau, ScheduleSpec
 
 # the rules whose first hyperparameter is a momentum (SGD's β, the Adam family's β₁): the ones a
 # cycled momentum can drive (torch OneCycleLR sets ``momentum`` or ``betas[0]``)
@@ -49,21 +49,21 @@ def momentum_name(spec: Any) -> str:
 
 
 def cycles_momentum(spec: ScheduleSpec, params: dict[str, Any]) -> bool:
-    return spec.id == "one_cycle" and bool(params.get("cycle_momentum"))
+    return spec.cycles_momentum(params)
 
 
 def momenta(spec: ScheduleSpec, params: dict[str, Any], t: np.ndarray, warmup_steps: int = 0) -> np.ndarray | None:
     """The momentum of each update index ``t`` (steps or epochs), or None when not cycled. During a
     warm-up the cycle has not started: its first value (max_momentum)."""
-    if not cycles_momentum(spec, params):
+    if spec.momentum is None or not spec.cycles_momentum(params):
         return None
-    return one_cycle_momentum(np.maximum(np.asarray(t) - warmup_steps, 0), **params)
+    return spec.momentum(np.maximum(np.asarray(t) - warmup_steps, 0), **params)
 
 
 def make_plateau(spec: ScheduleSpec, params: dict[str, Any], lr: Any, rows: int) -> Plateau | None:
-    if not spec.reads_loss:
+    if spec.rule is None:
         return None
-    return Plateau(lr, rows, **params)
+    return spec.rule(lr, rows, **params)
 
 
 class PlateauRun:
@@ -75,13 +75,16 @@ class PlateauRun:
         kernel.lrs[0, :] = self.lr
         self.reruns = 0  # slices put back and re-run (a test reads it)
 
-    def _state(self) -> tuple[np.ndarray, ...]:
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        """The run's state in the loop (points, losses, scratch, status, steps taken)."""
         k = self.kernel
-        return tuple(a.copy() for a in (k.X, k.Y, k.F, k.S, k.status, k.taken))
+        return (k.X, k.Y, k.F, k.S, k.status, k.taken)
+
+    def _state(self) -> tuple[np.ndarray, ...]:
+        return tuple(a.copy() for a in self._arrays())
 
     def _restore(self, saved: tuple[np.ndarray, ...]) -> None:
-        k = self.kernel
-        for a, b in zip((k.X, k.Y, k.F, k.S, k.status, k.taken), saved, strict=True):
+        for a, b in zip(self._arrays(), saved, strict=True):
             a[...] = b
 
     def advance(self, t0: int, stop: int) -> tuple[int, np.ndarray, int]:
@@ -113,12 +116,6 @@ class PlateauRun:
             return k.advance(t0, stop)
         whole = parts[0] if len(parts) == 1 else drive._join(parts)
         return t, whole, status
-
-
-def _take(whole: np.ndarray, j: int, one: np.ndarray) -> None:
-    """One update recorded (its rate, gradient, internals in column j; the new point in j + 1)."""
-    whole[loop.REC_LR :, j] = one[loop.REC_LR :, 0]
-    whole[:, j + 1] = one[:, 1]
 
 
 def advance_lanes(lanes: drive.Lanes, t0: int, stop: int, plateau: Plateau | None, moms: np.ndarray | None) -> None:

@@ -35,7 +35,7 @@ from .backend import ARRAY, SCALAR
 from .datasets import DatasetSurface, batch_rows, grad_rows, loss_rows
 from .kernels import drive, loop, rules
 from .optimizers import OptimizerSpec
-from .schedules import Link, ScheduleSpec, learning_rates
+from .schedules import Link, ScheduleSpec, constant, learning_rates
 from .surfaces import Surface
 
 CONVERGED, DIVERGED, MAX_STEPS, RUNNING = "converged", "diverged", "max_steps", "running"
@@ -579,7 +579,7 @@ class LockstepRuns:
         if lr_rows is None:
             shared = schedule_lrs(problem, run).reshape(1, -1)
             table = lambda r0, r1: shared  # noqa: E731
-        elif run.schedule.id == "constant" and run.warmup_steps <= 0:
+        elif run.schedule.fn is constant and run.warmup_steps <= 0:
             table = lambda r0, r1: lr_rows[r0:r1, None]  # noqa: E731  (base · 1, the same bits)
         else:
             steps = np.arange(problem.steps, dtype=np.int64)[None, :]

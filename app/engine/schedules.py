@@ -1,4 +1,4 @@
-"""Learning-rate schedules as closed-form functions of the step count.
+"""Learning-rate schedules: each one function of the step count, with its declaration on it.
 
 Each schedule is ``fn(t, base, **params) -> lr``: ``t`` is a NumPy integer array of step (or
 epoch) indices counted from 0, ``base`` the run's learning rate (a float, or an array that
@@ -6,52 +6,256 @@ broadcasts against ``t`` for many rows). torch.optim.lr_scheduler is the referen
 the schedule; its chainable (recursive) updates agree with these closed forms to round-off.
 Absolute levels (``eta_min``, ``max_lr``) are learning rates, as in torch, not factors.
 
-Warm-up wraps any schedule: for t < W the lr is base·(t + 1)/W, from t = W on the schedule runs
-with t − W.
+The `schedule` decorator on each function is all there is to know about it: its catalogue entry
+(name, formula, hyperparameters), its torch and optax counterparts (a library constructor and its
+arguments, or `COPY`: the exported script copies this module's own source of the function), and
+what torch does around it (OneCycleLR's initial_lr, its cycled momentum). The registry, the
+request schema, the runs and both exported scripts are derived from it. A schedule that reads the
+loss (ReduceLROnPlateau) is a class, `Plateau`, declared the same way.
+
+Warm-up wraps any schedule (`warm_up`): for t < W the lr is base·(t + 1)/W, from t = W on the
+schedule runs with t − W. A chain (`sequential`) runs each link from its milestone on.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from .params import Catalogued, ParamSpec
 
+# the run's lr: one, or an array of rows that broadcasts against the steps
+Rate = float | np.ndarray
 
-def constant(t: np.ndarray, base: Any) -> np.ndarray:
+COPY = "copy"  # a library lacks the schedule: the exported script copies the engine's own source
+
+# an argument of a library constructor: the schedule parameter of that name, or a function of
+# (the schedule's parameters, the run's lr)
+Arg = str | Callable[[Mapping[str, Any], float], Any]
+
+
+@dataclass(frozen=True)
+class Counterpart:
+    """A library's own form of a schedule: torch ``lr_scheduler.<name>(opt, **args)``, optax
+    ``optax.<name>(**args)``."""
+
+    name: str
+    args: tuple[tuple[str, Arg], ...] = ()
+
+    @classmethod
+    def of(cls, name: str, **args: Arg) -> Counterpart:
+        return cls(name, tuple(args.items()))
+
+    def arguments(self, params: Mapping[str, Any], lr: float) -> dict[str, Any]:
+        return {k: params[v] if isinstance(v, str) else v(params, lr) for k, v in self.args}
+
+
+def _rate(params: Mapping[str, Any], lr: float) -> float:
+    return lr  # the run's lr
+
+
+def _fixed(value: Any) -> Callable[[Mapping[str, Any], float], Any]:
+    return lambda params, lr: value
+
+
+@dataclass(frozen=True)
+class ScheduleSpec(Catalogued):
+    fn: Callable[..., np.ndarray] | None = None  # the closed form; None: it reads the loss (`rule`)
+    reference: str = ""
+    # torch's counterpart, COPY (a LambdaLR of the engine's function, base 1: a factor), or None (no
+    # scheduler: the optimizer's constant rate)
+    torch: Counterpart | str | None = COPY
+    optax: Counterpart | str = COPY  # optax's counterpart, or COPY (the engine's function)
+    # the schedule that reads the loss: its rule (a class like `Plateau`), fed after each update
+    rule: type[Plateau] | None = None
+    # torch's scheduler writes this rate as the optimizer's initial_lr when it is built (OneCycleLR:
+    # max_lr/div_factor): the other links of a chain start from it (`link_rates`)
+    initial_lr: Callable[[Mapping[str, Any], Any], Any] | None = None
+    # the momentum of each step, where the parameters ask to cycle it (OneCycleLR's cycle_momentum)
+    momentum: Callable[..., np.ndarray] | None = None
+
+    @property
+    def reads_loss(self) -> bool:
+        """The rate depends on the run's losses (no table of rates ahead)."""
+        return self.rule is not None
+
+    def cycles_momentum(self, params: Mapping[str, Any]) -> bool:
+        return self.momentum is not None and bool(params.get("cycle_momentum"))
+
+    def public(self) -> dict[str, Any]:
+        out = super().public()
+        out["reference"] = self.reference
+        out["reads_loss"] = self.reads_loss
+        return out
+
+
+SCHEDULES: dict[str, ScheduleSpec] = {}  # in catalogue order: the order of the declarations below
+
+_T = TypeVar("_T", bound=Callable[..., Any])  # a schedule function, or a rule class
+
+
+def schedule(
+    id: str,
+    name: str,
+    formula: str,
+    params: tuple[ParamSpec, ...],
+    description: str,
+    reference: str = "",
+    *,
+    torch: Counterpart | str | None = COPY,
+    optax: Counterpart | str = COPY,
+    initial_lr: Callable[[Mapping[str, Any], Any], Any] | None = None,
+    momentum: Callable[..., np.ndarray] | None = None,
+) -> Callable[[_T], _T]:
+    """Declares the function (or, for one that reads the loss, the class) below as a schedule."""
+
+    def register(obj: _T) -> _T:
+        rule = obj if isinstance(obj, type) else None
+        fn = None if rule is not None else obj
+        SCHEDULES[id] = ScheduleSpec(
+            id,
+            name,
+            formula,
+            params,
+            description,
+            fn=fn,
+            reference=reference,
+            torch=torch,
+            optax=optax,
+            rule=rule,
+            initial_lr=initial_lr,
+            momentum=momentum,
+        )
+        return obj
+
+    return register
+
+
+def _int(name: str, default: int, lo: int, what: str) -> ParamSpec:
+    # a step count: validated up to 10⁷, a log slider over what a run of ≤ 20,000 steps can use
+    return ParamSpec(name, default, lo, 10_000_000, what, kind="int", slider_min=1, slider_max=20_000, slider_log=True)
+
+
+_GAMMA = ParamSpec("gamma", 0.5, 0.0, 1.0, "γ, the factor applied at each decay", min_exclusive=True)
+_ETA_MIN = ParamSpec("eta_min", 0.0, 0.0, 100.0, "η_min, the lowest learning rate", slider_max=1.0)
+
+
+@schedule("constant", "Constant", "α", (), "The learning rate never changes.", torch=None)
+def constant(t: np.ndarray, base: Rate) -> np.ndarray:
     return base * np.ones_like(t, dtype=float)
 
 
-def step(t: np.ndarray, base: Any, step_size: int, gamma: float) -> np.ndarray:
+@schedule(
+    "step",
+    "Step decay",
+    "α·γ^⌊t/step_size⌋",
+    (_int("step_size", 100, 1, "steps between decays"), _GAMMA),
+    "Staircase: multiply by γ every step_size steps (epochs).",
+    "torch StepLR",
+    torch=Counterpart.of("StepLR", step_size="step_size", gamma="gamma"),
+)
+def step(t: np.ndarray, base: Rate, step_size: int, gamma: float) -> np.ndarray:
     return base * gamma ** (t // step_size).astype(float)
 
 
-def multistep(t: np.ndarray, base: Any, milestones: tuple[int, ...], gamma: float) -> np.ndarray:
+@schedule(
+    "multistep",
+    "Multi-step decay",
+    "α·γ^(number of milestones ≤ t)",
+    (
+        ParamSpec("milestones", (250, 500, 750), 1, 10_000_000, "steps at which to decay, increasing", kind="int_list"),
+        _GAMMA,
+    ),
+    "Multiply by γ at each milestone.",
+    "torch MultiStepLR",
+    torch=Counterpart.of("MultiStepLR", milestones="milestones", gamma="gamma"),
+    optax=Counterpart.of(
+        "piecewise_constant_schedule",
+        init_value=_rate,
+        boundaries_and_scales=lambda p, lr: dict.fromkeys(p["milestones"], p["gamma"]),
+    ),
+)
+def multistep(t: np.ndarray, base: Rate, milestones: tuple[int, ...], gamma: float) -> np.ndarray:
     passed = np.searchsorted(np.asarray(milestones, dtype=np.int64), t, side="right")
     return base * gamma ** passed.astype(float)
 
 
-def exponential(t: np.ndarray, base: Any, gamma: float) -> np.ndarray:
+@schedule(
+    "exponential",
+    "Exponential decay",
+    "α·γ^t",
+    (
+        ParamSpec(
+            "gamma", 0.99, 0.0, 1.0, "γ, the factor per step (epoch), e.g. 0.95", min_exclusive=True, slider_min=0.9
+        ),
+    ),
+    "Multiply by γ every step (the course's 0.95^epoch).",
+    "torch ExponentialLR",
+    torch=Counterpart.of("ExponentialLR", gamma="gamma"),
+)
+def exponential(t: np.ndarray, base: Rate, gamma: float) -> np.ndarray:
     return base * gamma ** t.astype(float)
 
 
-def inverse_time(t: np.ndarray, base: Any, decay_rate: float) -> np.ndarray:
+@schedule(
+    "inverse_time",
+    "Inverse-time decay",
+    "α/(1 + decay_rate·t)",
+    (
+        ParamSpec(
+            "decay_rate", 0.01, 0.0, 1e6, "how fast the rate falls", slider_min=1e-4, slider_max=10.0, slider_log=True
+        ),
+    ),
+    "The course's 1/(1 + decay·epoch).",
+    "lr / (1 + decay_rate·t)",
+)
+def inverse_time(t: np.ndarray, base: Rate, decay_rate: float) -> np.ndarray:
     return base / (1.0 + decay_rate * t)
 
 
-def inverse_sqrt(t: np.ndarray, base: Any, k: float) -> np.ndarray:
+@schedule(
+    "inverse_sqrt",
+    "Inverse square root",
+    "α·k/√(t + 1)",
+    (ParamSpec("k", 1.0, 0.0, 1e6, "scale k", min_exclusive=True, slider_min=0.01, slider_max=100.0, slider_log=True),),
+    "The course's k/√epoch.",
+    "lr · k / √(t + 1)",
+)
+def inverse_sqrt(t: np.ndarray, base: Rate, k: float) -> np.ndarray:
     return base * k / np.sqrt(t + 1.0)
 
 
-def polynomial(t: np.ndarray, base: Any, total_steps: int, power: float) -> np.ndarray:
-    return base * (1.0 - np.minimum(t, total_steps) / total_steps) ** power
+@schedule(
+    "polynomial",
+    "Polynomial decay",
+    "α·(1 − min(t, T)/T)^p",
+    (
+        _int("total_steps", 1000, 1, "T, the step at which the rate reaches 0"),
+        ParamSpec("power", 1.0, 0.0, 100.0, "p, the power (1 = linear)", slider_max=10.0),
+    ),
+    "Falls to zero at T and stays there.",
+    "torch PolynomialLR",
+    torch=Counterpart.of("PolynomialLR", total_iters="total_steps", power="power"),
+)
+def polynomial(t: np.ndarray, base: Rate, total_steps: int, power: float) -> np.ndarray:
+    lr: np.ndarray = base * (1.0 - np.minimum(t, total_steps) / total_steps) ** power
+    return lr
 
 
-def cosine(t: np.ndarray, base: Any, t_max: int, eta_min: float) -> np.ndarray:
+@schedule(
+    "cosine",
+    "Cosine annealing",
+    "η_min + (α − η_min)·(1 + cos(πt/T))/2",
+    (_int("t_max", 1000, 1, "T, half a period"), _ETA_MIN),
+    "Half a cosine from α down to η_min over T steps.",
+    "torch CosineAnnealingLR",
+    torch=Counterpart.of("CosineAnnealingLR", T_max="t_max", eta_min="eta_min"),
+)
+def cosine(t: np.ndarray, base: Rate, t_max: int, eta_min: float) -> np.ndarray:
     return eta_min + (base - eta_min) * (1.0 + np.cos(np.pi * t / t_max)) / 2.0
 
 
@@ -71,35 +275,65 @@ def _restart_position(t: np.ndarray, t_0: int, t_mult: int) -> tuple[np.ndarray,
     return t - start(n), t_0 * t_mult**n
 
 
-def cosine_restarts(t: np.ndarray, base: Any, t_0: int, t_mult: int, eta_min: float) -> np.ndarray:
+@schedule(
+    "cosine_restarts",
+    "Cosine with warm restarts",
+    "η_min + (α − η_min)·(1 + cos(π·T_cur/T_i))/2, T_i = T₀·mⁱ",
+    (
+        _int("t_0", 100, 1, "T₀, length of the first cycle"),
+        ParamSpec("t_mult", 1, 1, 10, "m, each cycle is m times longer", kind="int"),
+        _ETA_MIN,
+    ),
+    "Cosine decay that jumps back to α at each restart (SGDR).",
+    "torch CosineAnnealingWarmRestarts",
+    torch=Counterpart.of("CosineAnnealingWarmRestarts", T_0="t_0", T_mult="t_mult", eta_min="eta_min"),
+)
+def cosine_restarts(t: np.ndarray, base: Rate, t_0: int, t_mult: int, eta_min: float) -> np.ndarray:
     t_cur, t_i = _restart_position(t, t_0, t_mult)
-    return eta_min + (base - eta_min) * (1.0 + np.cos(np.pi * t_cur / t_i)) / 2.0
+    lr: np.ndarray = eta_min + (base - eta_min) * (1.0 + np.cos(np.pi * t_cur / t_i)) / 2.0
+    return lr
 
 
-def cyclic(t: np.ndarray, base: Any, max_lr: float, step_size_up: int, mode: str, gamma: float) -> np.ndarray:
+@schedule(
+    "cyclic",
+    "Cyclic",
+    "α + (max_lr − α)·triangle(t)·scale",
+    (
+        ParamSpec("max_lr", 0.1, 0.0, 100.0, "the top of each cycle", log_scale=True, slider_min=1e-4, slider_max=10.0),
+        _int("step_size_up", 100, 1, "steps from the bottom to the top of a cycle"),
+        ParamSpec(
+            "mode",
+            "triangular",
+            description="triangular: constant height; triangular2: halves each cycle; exp_range: scaled by γ^t",
+            kind="choice",
+            choices=("triangular", "triangular2", "exp_range"),
+        ),
+        ParamSpec("gamma", 1.0, 0.0, 1.0, "γ for exp_range", min_exclusive=True),
+    ),
+    "Triangle waves between α and max_lr.",
+    "torch CyclicLR(base_lr=lr, cycle_momentum=False)",
+    torch=Counterpart.of(
+        "CyclicLR",
+        base_lr=_rate,
+        max_lr="max_lr",
+        step_size_up="step_size_up",
+        mode="mode",
+        gamma="gamma",
+        cycle_momentum=_fixed(False),
+    ),
+)
+def cyclic(t: np.ndarray, base: Rate, max_lr: float, step_size_up: int, mode: str, gamma: float) -> np.ndarray:
     total = 2.0 * step_size_up
     cycle = np.floor(1.0 + t / total)
     x = 1.0 + t / total - cycle
     scale = np.where(x <= 0.5, x / 0.5, (x - 1.0) / (0.5 - 1.0))
     if mode == "triangular":
-        amplitude = 1.0
+        amplitude: Rate = 1.0
     elif mode == "triangular2":
         amplitude = 1.0 / 2.0 ** (cycle - 1.0)
     else:  # exp_range scales by iterations
         amplitude = gamma ** t.astype(float)
     return base + (max_lr - base) * scale * amplitude
-
-
-def linear(t: np.ndarray, base: Any, start_factor: float, end_factor: float, total_iters: int) -> np.ndarray:
-    """torch LinearLR: the factor goes linearly from start_factor to end_factor over total_iters
-    steps, then stays."""
-    done = np.minimum(t, total_iters).astype(float)
-    return base * (start_factor + (end_factor - start_factor) * done / total_iters)
-
-
-def constant_factor(t: np.ndarray, base: Any, factor: float, total_iters: int) -> np.ndarray:
-    """torch ConstantLR: base·factor for the first total_iters steps, then base."""
-    return base * (factor + (t >= total_iters) * (1.0 - factor))
 
 
 def _one_cycle_phases(
@@ -138,32 +372,6 @@ def _one_cycle_anneal(
     return out
 
 
-def one_cycle(
-    t: np.ndarray,
-    base: Any,
-    total_steps: int,
-    pct_start: float,
-    anneal_strategy: str,
-    div_factor: float,
-    final_div_factor: float,
-    three_phase: bool,
-    cycle_momentum: bool = False,
-    base_momentum: float = 0.85,
-    max_momentum: float = 0.95,
-) -> np.ndarray:
-    """torch OneCycleLR with max_lr = the run's lr (``base``): from max_lr/div_factor up to max_lr
-    in the first pct_start of total_steps, then down to max_lr/div_factor/final_div_factor (three
-    phases: back to the start first). Cosine or linear pieces. After total_steps (where torch
-    raises) the rate stays at its last value. With ``cycle_momentum`` the momentum (β₁ of the Adam
-    family) runs the other way, from max_momentum down to base_momentum at the peak and back
-    (`one_cycle_momentum`)."""
-    base = np.asarray(base, dtype=float)
-    initial = base / div_factor
-    low = initial / final_div_factor
-    phases = _one_cycle_phases(total_steps, pct_start, three_phase, initial, base, low)
-    return _one_cycle_anneal(t, total_steps, anneal_strategy, phases)
-
-
 def one_cycle_momentum(
     t: np.ndarray,
     total_steps: int,
@@ -183,6 +391,187 @@ def one_cycle_momentum(
     return _one_cycle_anneal(np.asarray(t), total_steps, anneal_strategy, phases)
 
 
+@schedule(
+    "one_cycle",
+    "One cycle",
+    "α/d → α over p·T steps, then α → α/(d·f) (cos or linear pieces)",
+    (
+        _int("total_steps", 1000, 1, "T, the length of the cycle"),
+        ParamSpec(
+            "pct_start", 0.3, 0.0, 1.0, "p, the share of the cycle spent rising", min_exclusive=True, max_exclusive=True
+        ),
+        ParamSpec(
+            "anneal_strategy",
+            "cos",
+            description="cos: cosine pieces; linear: straight lines",
+            kind="choice",
+            choices=("cos", "linear"),
+        ),
+        ParamSpec("div_factor", 25.0, 1.0, 1e6, "d, the start is α/d", log_scale=True, slider_max=1000.0),
+        ParamSpec("final_div_factor", 1e4, 1.0, 1e9, "f, the end is α/(d·f)", log_scale=True, slider_max=1e6),
+        ParamSpec("three_phase", False, description="go back down to α/d before the final decay", kind="bool"),
+        ParamSpec(
+            "cycle_momentum",
+            False,
+            kind="bool",
+            description="cycle the momentum (β, or β₁ of the Adam family) against the rate",
+        ),
+        ParamSpec(
+            "base_momentum",
+            0.85,
+            0.0,
+            1.0,
+            "the momentum at the peak of the rate",
+            max_exclusive=True,
+            slider_max=0.999,
+        ),
+        ParamSpec(
+            "max_momentum",
+            0.95,
+            0.0,
+            1.0,
+            "the momentum at the start and the end",
+            max_exclusive=True,
+            slider_max=0.999,
+        ),
+    ),
+    "Warm up to the run's lr (the peak), then anneal far below the start (super-convergence); "
+    "optionally the momentum moves the other way.",
+    "torch OneCycleLR(max_lr=lr, cycle_momentum=…)",
+    torch=Counterpart.of(
+        "OneCycleLR",
+        max_lr=_rate,
+        total_steps="total_steps",
+        pct_start="pct_start",
+        anneal_strategy="anneal_strategy",
+        div_factor="div_factor",
+        final_div_factor="final_div_factor",
+        three_phase="three_phase",
+        cycle_momentum="cycle_momentum",
+        base_momentum="base_momentum",
+        max_momentum="max_momentum",
+    ),
+    initial_lr=lambda p, base: base / p["div_factor"],
+    momentum=one_cycle_momentum,
+)
+def one_cycle(
+    t: np.ndarray,
+    base: Rate,
+    total_steps: int,
+    pct_start: float,
+    anneal_strategy: str,
+    div_factor: float,
+    final_div_factor: float,
+    three_phase: bool,
+    **_: Any,  # the momentum's parameters (`one_cycle_momentum`)
+) -> np.ndarray:
+    """torch OneCycleLR with max_lr = the run's lr (``base``): from max_lr/div_factor up to max_lr
+    in the first pct_start of total_steps, then down to max_lr/div_factor/final_div_factor (three
+    phases: back to the start first). Cosine or linear pieces. After total_steps (where torch
+    raises) the rate stays at its last value. With ``cycle_momentum`` the momentum (β₁ of the Adam
+    family) runs the other way, from max_momentum down to base_momentum at the peak and back
+    (`one_cycle_momentum`)."""
+    base = np.asarray(base, dtype=float)
+    initial = base / div_factor
+    low = initial / final_div_factor
+    phases = _one_cycle_phases(total_steps, pct_start, three_phase, initial, base, low)
+    return _one_cycle_anneal(t, total_steps, anneal_strategy, phases)
+
+
+@schedule(
+    "linear",
+    "Linear factor",
+    "α·(s + (e − s)·min(t, T)/T)",
+    (
+        ParamSpec("start_factor", 1.0 / 3.0, 0.0, 1.0, "s, the factor at t = 0", min_exclusive=True),
+        ParamSpec("end_factor", 1.0, 0.0, 1.0, "e, the factor from t = T on"),
+        _int("total_iters", 100, 1, "T, the steps of the ramp"),
+    ),
+    "A straight ramp of the factor from s to e over T steps (a warm-up with s < e, a decay with s > e).",
+    "torch LinearLR",
+    torch=Counterpart.of("LinearLR", start_factor="start_factor", end_factor="end_factor", total_iters="total_iters"),
+)
+def linear(t: np.ndarray, base: Rate, start_factor: float, end_factor: float, total_iters: int) -> np.ndarray:
+    """torch LinearLR: the factor goes linearly from start_factor to end_factor over total_iters
+    steps, then stays."""
+    done = np.minimum(t, total_iters).astype(float)
+    lr: np.ndarray = base * (start_factor + (end_factor - start_factor) * done / total_iters)
+    return lr
+
+
+@schedule(
+    "constant_factor",
+    "Constant factor",
+    "α·f for t < T, then α",
+    (
+        ParamSpec("factor", 1.0 / 3.0, 0.0, 1.0, "f, the factor of the first T steps", min_exclusive=True),
+        _int("total_iters", 100, 1, "T, the steps at the lower rate"),
+    ),
+    "A lower rate for the first T steps, then the run's lr.",
+    "torch ConstantLR",
+    torch=Counterpart.of("ConstantLR", factor="factor", total_iters="total_iters"),
+)
+def constant_factor(t: np.ndarray, base: Rate, factor: float, total_iters: int) -> np.ndarray:
+    """torch ConstantLR: base·factor for the first total_iters steps, then base."""
+    return base * (factor + (t >= total_iters) * (1.0 - factor))
+
+
+def _pick(cond: bool, a: Any, b: Any) -> Any:
+    return a if cond else b  # np.where for one row's floats
+
+
+@schedule(
+    "reduce_on_plateau",
+    "Reduce on plateau",
+    "α ← max(α·f, α_min) after more than p steps without a loss below best·(1 − τ)",
+    (
+        ParamSpec("factor", 0.1, 0.0, 1.0, "f, the factor of each reduction", min_exclusive=True, max_exclusive=True),
+        ParamSpec(
+            "patience",
+            10,
+            0,
+            10_000_000,
+            "p, bad steps (epochs) tolerated before a reduction",
+            kind="int",
+            slider_max=1000,
+            slider_log=False,
+        ),
+        ParamSpec("threshold", 1e-4, 0.0, 1e6, "τ, how much lower a loss must be to count as better", slider_max=1.0),
+        ParamSpec(
+            "threshold_mode",
+            "rel",
+            description="rel: below best·(1 − τ); abs: below best − τ",
+            kind="choice",
+            choices=("rel", "abs"),
+        ),
+        ParamSpec(
+            "cooldown",
+            0,
+            0,
+            10_000_000,
+            "steps (epochs) after a reduction before bad ones count",
+            kind="int",
+            slider_max=1000,
+            slider_log=False,
+        ),
+        ParamSpec("min_lr", 0.0, 0.0, 100.0, "α_min, the lowest rate", slider_max=1.0),
+        ParamSpec("eps", 1e-8, 0.0, 1.0, "a reduction smaller than this is skipped", slider_max=1e-3),
+    ),
+    "Reads the loss: cuts the rate by f when the loss has stopped falling for p steps (epochs on "
+    "dataset surfaces). Stepped after each update, or each epoch, with the loss at the new point.",
+    'torch ReduceLROnPlateau(mode="min"), scheduler.step(loss) after each update (epoch)',
+    torch=Counterpart.of(
+        "ReduceLROnPlateau",
+        mode=_fixed("min"),
+        factor="factor",
+        patience="patience",
+        threshold="threshold",
+        threshold_mode="threshold_mode",
+        cooldown="cooldown",
+        min_lr="min_lr",
+        eps="eps",
+    ),
+)
 class Plateau:
     """torch ``ReduceLROnPlateau(mode="min")``, for one or many rows at once (NumPy arrays).
 
@@ -190,7 +579,9 @@ class Plateau:
     best − threshold (abs) is the new best, else one more bad epoch; in the cooldown bad epochs
     are not counted; after more than ``patience`` bad epochs the rate becomes
     max(lr·factor, min_lr) (only if that lowers it by more than eps) and the cooldown starts.
-    The same float64 operations as torch, so the rates agree bit for bit.
+    The same float64 operations as torch, so the rates agree bit for bit. The rule is written
+    once (`_rule`), for one row's Python floats (`step1`, a run's every update) and for rows.
+    optax has no such rule on the rate: the optax script copies this class.
     """
 
     def __init__(
@@ -225,341 +616,43 @@ class Plateau:
         need = np.where(self.cool > 0, self.cool + self.patience + 1, self.patience + 1 - self.bad)
         return int(max(1, need.min())) if need.size else 1
 
+    def _rule(self, loss: Any, best: Any, bad: Any, cool: Any, lr: Any, where: Any, maximum: Any) -> tuple[Any, ...]:
+        """One step of the scheduler: (best, bad, cool, lr, changed) after the loss, on floats
+        (``where`` a conditional, ``maximum`` max) or arrays (np.where, np.maximum)."""
+        better = loss < (best * (1.0 - self.threshold) if self.rel else best - self.threshold)
+        best = where(better, loss, best)
+        bad = where(better, 0, bad + 1)
+        cooling = cool > 0
+        cool = where(cooling, cool - 1, cool)
+        bad = where(cooling, 0, bad)
+        reduce = bad > self.patience
+        new = maximum(lr * self.factor, self.min_lr)
+        changed = reduce & (lr - new > self.eps)
+        lr = where(changed, new, lr)
+        return best, where(reduce, 0, bad), where(reduce, self.cooldown, cool), lr, changed
+
     def step1(self, loss: float) -> bool:
         """`step` for a single row, on Python floats (a run's every update); True if the rate changed."""
-        best, bad, cool, lr = float(self.best[0]), int(self.bad[0]), int(self.cool[0]), float(self.lr[0])
-        if loss < (best * (1.0 - self.threshold) if self.rel else best - self.threshold):
-            best, bad = loss, 0
-        else:
-            bad += 1
-        if cool > 0:
-            cool -= 1
-            bad = 0
-        changed = False
-        if bad > self.patience:
-            new = max(lr * self.factor, self.min_lr)
-            if lr - new > self.eps:
-                self.lr[0], changed = new, True
-            cool, bad = self.cooldown, 0
-        self.best[0], self.bad[0], self.cool[0] = best, bad, cool
-        return changed
+        best, bad, cool, lr, changed = self._rule(
+            loss, float(self.best[0]), int(self.bad[0]), int(self.cool[0]), float(self.lr[0]), _pick, max
+        )
+        self.best[0], self.bad[0], self.cool[0], self.lr[0] = best, bad, cool, lr
+        return bool(changed)
 
     def step(self, loss: Any, rows: Any = slice(None)) -> np.ndarray:
         """Feed one loss per row (of ``rows``); returns which of them changed their rate."""
-        loss = np.asarray(loss, dtype=float)
-        best, bad, cool, lr = self.best[rows], self.bad[rows], self.cool[rows], self.lr[rows]
         with np.errstate(invalid="ignore"):
-            better = loss < (best * (1.0 - self.threshold) if self.rel else best - self.threshold)
-        best = np.where(better, loss, best)
-        bad = np.where(better, 0, bad + 1)
-        cooling = cool > 0
-        cool = np.where(cooling, cool - 1, cool)
-        bad = np.where(cooling, 0, bad)
-        reduce = bad > self.patience
-        new = np.maximum(lr * self.factor, self.min_lr)
-        changed = reduce & (lr - new > self.eps)
-        self.lr[rows] = np.where(changed, new, lr)
-        self.cool[rows] = np.where(reduce, self.cooldown, cool)
-        self.bad[rows] = np.where(reduce, 0, bad)
-        self.best[rows] = best
-        return changed
-
-
-@dataclass(frozen=True)
-class ScheduleSpec(Catalogued):
-    fn: Callable[..., np.ndarray] | None = None
-    reference: str = ""
-    reads_loss: bool = False  # the rate depends on the run's losses (no table of rates ahead)
-
-    def public(self) -> dict[str, Any]:
-        out = super().public()
-        out["reference"] = self.reference
-        out["reads_loss"] = self.reads_loss
-        return out
-
-
-def _int(name: str, default: int, lo: int, what: str) -> ParamSpec:
-    # a step count: validated up to 10⁷, a log slider over what a run of ≤ 20,000 steps can use
-    return ParamSpec(name, default, lo, 10_000_000, what, kind="int", slider_min=1, slider_max=20_000, slider_log=True)
-
-
-_GAMMA = ParamSpec("gamma", 0.5, 0.0, 1.0, "γ, the factor applied at each decay", min_exclusive=True)
-
-SCHEDULES: dict[str, ScheduleSpec] = {
-    s.id: s
-    for s in (
-        ScheduleSpec("constant", "Constant", "α", (), "The learning rate never changes.", fn=constant),
-        ScheduleSpec(
-            "step",
-            "Step decay",
-            "α·γ^⌊t/step_size⌋",
-            (_int("step_size", 100, 1, "steps between decays"), _GAMMA),
-            "Staircase: multiply by γ every step_size steps (epochs).",
-            fn=step,
-            reference="torch StepLR",
-        ),
-        ScheduleSpec(
-            "multistep",
-            "Multi-step decay",
-            "α·γ^(number of milestones ≤ t)",
-            (
-                ParamSpec(
-                    "milestones", (250, 500, 750), 1, 10_000_000, "steps at which to decay, increasing", kind="int_list"
-                ),
-                _GAMMA,
-            ),
-            "Multiply by γ at each milestone.",
-            fn=multistep,
-            reference="torch MultiStepLR",
-        ),
-        ScheduleSpec(
-            "exponential",
-            "Exponential decay",
-            "α·γ^t",
-            (
-                ParamSpec(
-                    "gamma",
-                    0.99,
-                    0.0,
-                    1.0,
-                    "γ, the factor per step (epoch), e.g. 0.95",
-                    min_exclusive=True,
-                    slider_min=0.9,
-                ),
-            ),
-            "Multiply by γ every step (the course's 0.95^epoch).",
-            fn=exponential,
-            reference="torch ExponentialLR",
-        ),
-        ScheduleSpec(
-            "inverse_time",
-            "Inverse-time decay",
-            "α/(1 + decay_rate·t)",
-            (
-                ParamSpec(
-                    "decay_rate",
-                    0.01,
-                    0.0,
-                    1e6,
-                    "how fast the rate falls",
-                    slider_min=1e-4,
-                    slider_max=10.0,
-                    slider_log=True,
-                ),
-            ),
-            "The course's 1/(1 + decay·epoch).",
-            fn=inverse_time,
-            reference="lr / (1 + decay_rate·t)",
-        ),
-        ScheduleSpec(
-            "inverse_sqrt",
-            "Inverse square root",
-            "α·k/√(t + 1)",
-            (
-                ParamSpec(
-                    "k",
-                    1.0,
-                    0.0,
-                    1e6,
-                    "scale k",
-                    min_exclusive=True,
-                    slider_min=0.01,
-                    slider_max=100.0,
-                    slider_log=True,
-                ),
-            ),
-            "The course's k/√epoch.",
-            fn=inverse_sqrt,
-            reference="lr · k / √(t + 1)",
-        ),
-        ScheduleSpec(
-            "polynomial",
-            "Polynomial decay",
-            "α·(1 − min(t, T)/T)^p",
-            (
-                _int("total_steps", 1000, 1, "T, the step at which the rate reaches 0"),
-                ParamSpec("power", 1.0, 0.0, 100.0, "p, the power (1 = linear)", slider_max=10.0),
-            ),
-            "Falls to zero at T and stays there.",
-            fn=polynomial,
-            reference="torch PolynomialLR",
-        ),
-        ScheduleSpec(
-            "cosine",
-            "Cosine annealing",
-            "η_min + (α − η_min)·(1 + cos(πt/T))/2",
-            (
-                _int("t_max", 1000, 1, "T, half a period"),
-                ParamSpec("eta_min", 0.0, 0.0, 100.0, "η_min, the lowest learning rate", slider_max=1.0),
-            ),
-            "Half a cosine from α down to η_min over T steps.",
-            fn=cosine,
-            reference="torch CosineAnnealingLR",
-        ),
-        ScheduleSpec(
-            "cosine_restarts",
-            "Cosine with warm restarts",
-            "η_min + (α − η_min)·(1 + cos(π·T_cur/T_i))/2, T_i = T₀·mⁱ",
-            (
-                _int("t_0", 100, 1, "T₀, length of the first cycle"),
-                ParamSpec("t_mult", 1, 1, 10, "m, each cycle is m times longer", kind="int"),
-                ParamSpec("eta_min", 0.0, 0.0, 100.0, "η_min, the lowest learning rate", slider_max=1.0),
-            ),
-            "Cosine decay that jumps back to α at each restart (SGDR).",
-            fn=cosine_restarts,
-            reference="torch CosineAnnealingWarmRestarts",
-        ),
-        ScheduleSpec(
-            "cyclic",
-            "Cyclic",
-            "α + (max_lr − α)·triangle(t)·scale",
-            (
-                ParamSpec(
-                    "max_lr", 0.1, 0.0, 100.0, "the top of each cycle", log_scale=True, slider_min=1e-4, slider_max=10.0
-                ),
-                _int("step_size_up", 100, 1, "steps from the bottom to the top of a cycle"),
-                ParamSpec(
-                    "mode",
-                    "triangular",
-                    description="triangular: constant height; triangular2: halves each cycle; exp_range: scaled by γ^t",
-                    kind="choice",
-                    choices=("triangular", "triangular2", "exp_range"),
-                ),
-                ParamSpec("gamma", 1.0, 0.0, 1.0, "γ for exp_range", min_exclusive=True),
-            ),
-            "Triangle waves between α and max_lr.",
-            fn=cyclic,
-            reference="torch CyclicLR(base_lr=lr, cycle_momentum=False)",
-        ),
-        ScheduleSpec(
-            "one_cycle",
-            "One cycle",
-            "α/d → α over p·T steps, then α → α/(d·f) (cos or linear pieces)",
-            (
-                _int("total_steps", 1000, 1, "T, the length of the cycle"),
-                ParamSpec(
-                    "pct_start",
-                    0.3,
-                    0.0,
-                    1.0,
-                    "p, the share of the cycle spent rising",
-                    min_exclusive=True,
-                    max_exclusive=True,
-                ),
-                ParamSpec(
-                    "anneal_strategy",
-                    "cos",
-                    description="cos: cosine pieces; linear: straight lines",
-                    kind="choice",
-                    choices=("cos", "linear"),
-                ),
-                ParamSpec("div_factor", 25.0, 1.0, 1e6, "d, the start is α/d", log_scale=True, slider_max=1000.0),
-                ParamSpec("final_div_factor", 1e4, 1.0, 1e9, "f, the end is α/(d·f)", log_scale=True, slider_max=1e6),
-                ParamSpec("three_phase", False, description="go back down to α/d before the final decay", kind="bool"),
-                ParamSpec(
-                    "cycle_momentum",
-                    False,
-                    kind="bool",
-                    description="cycle the momentum (β, or β₁ of the Adam family) against the rate",
-                ),
-                ParamSpec(
-                    "base_momentum",
-                    0.85,
-                    0.0,
-                    1.0,
-                    "the momentum at the peak of the rate",
-                    max_exclusive=True,
-                    slider_max=0.999,
-                ),
-                ParamSpec(
-                    "max_momentum",
-                    0.95,
-                    0.0,
-                    1.0,
-                    "the momentum at the start and the end",
-                    max_exclusive=True,
-                    slider_max=0.999,
-                ),
-            ),
-            "Warm up to the run's lr (the peak), then anneal far below the start (super-convergence); "
-            "optionally the momentum moves the other way.",
-            fn=one_cycle,
-            reference="torch OneCycleLR(max_lr=lr, cycle_momentum=…)",
-        ),
-        ScheduleSpec(
-            "linear",
-            "Linear factor",
-            "α·(s + (e − s)·min(t, T)/T)",
-            (
-                ParamSpec("start_factor", 1.0 / 3.0, 0.0, 1.0, "s, the factor at t = 0", min_exclusive=True),
-                ParamSpec("end_factor", 1.0, 0.0, 1.0, "e, the factor from t = T on"),
-                _int("total_iters", 100, 1, "T, the steps of the ramp"),
-            ),
-            "A straight ramp of the factor from s to e over T steps (a warm-up with s < e, a decay with s > e).",
-            fn=linear,
-            reference="torch LinearLR",
-        ),
-        ScheduleSpec(
-            "constant_factor",
-            "Constant factor",
-            "α·f for t < T, then α",
-            (
-                ParamSpec("factor", 1.0 / 3.0, 0.0, 1.0, "f, the factor of the first T steps", min_exclusive=True),
-                _int("total_iters", 100, 1, "T, the steps at the lower rate"),
-            ),
-            "A lower rate for the first T steps, then the run's lr.",
-            fn=constant_factor,
-            reference="torch ConstantLR",
-        ),
-        ScheduleSpec(
-            "reduce_on_plateau",
-            "Reduce on plateau",
-            "α ← max(α·f, α_min) after more than p steps without a loss below best·(1 − τ)",
-            (
-                ParamSpec(
-                    "factor", 0.1, 0.0, 1.0, "f, the factor of each reduction", min_exclusive=True, max_exclusive=True
-                ),
-                ParamSpec(
-                    "patience",
-                    10,
-                    0,
-                    10_000_000,
-                    "p, bad steps (epochs) tolerated before a reduction",
-                    kind="int",
-                    slider_max=1000,
-                    slider_log=False,
-                ),
-                ParamSpec(
-                    "threshold", 1e-4, 0.0, 1e6, "τ, how much lower a loss must be to count as better", slider_max=1.0
-                ),
-                ParamSpec(
-                    "threshold_mode",
-                    "rel",
-                    description="rel: below best·(1 − τ); abs: below best − τ",
-                    kind="choice",
-                    choices=("rel", "abs"),
-                ),
-                ParamSpec(
-                    "cooldown",
-                    0,
-                    0,
-                    10_000_000,
-                    "steps (epochs) after a reduction before bad ones count",
-                    kind="int",
-                    slider_max=1000,
-                    slider_log=False,
-                ),
-                ParamSpec("min_lr", 0.0, 0.0, 100.0, "α_min, the lowest rate", slider_max=1.0),
-                ParamSpec("eps", 1e-8, 0.0, 1.0, "a reduction smaller than this is skipped", slider_max=1e-3),
-            ),
-            "Reads the loss: cuts the rate by f when the loss has stopped falling for p steps (epochs on "
-            "dataset surfaces). Stepped after each update, or each epoch, with the loss at the new point.",
-            fn=None,
-            reference='torch ReduceLROnPlateau(mode="min"), scheduler.step(loss) after each update (epoch)',
-            reads_loss=True,
-        ),
-    )
-}
+            best, bad, cool, lr, changed = self._rule(
+                np.asarray(loss, dtype=float),
+                self.best[rows],
+                self.bad[rows],
+                self.cool[rows],
+                self.lr[rows],
+                np.where,
+                np.maximum,
+            )
+        self.best[rows], self.bad[rows], self.cool[rows], self.lr[rows] = best, bad, cool, lr
+        return np.asarray(changed)
 
 
 @dataclass(frozen=True)
@@ -572,13 +665,36 @@ class Link:
     params: dict[str, Any]
 
 
-MAX_WARMUP = 10_000_000
+def warm_up(t: np.ndarray, base: Rate, warmup_steps: int, after: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """A warm-up of W steps before a schedule: base·(t + 1)/W for t < W, then ``after(t − W)``."""
+    after_warm_up = after(np.maximum(t - warmup_steps, 0))
+    ramp = base * (t + 1.0) / warmup_steps
+    return np.where(t < warmup_steps, ramp, after_warm_up)
+
+
+def sequential(t: np.ndarray, links: Sequence[tuple[int, Callable[[np.ndarray], np.ndarray]]]) -> np.ndarray:
+    """torch SequentialLR: each link ``(milestone, fn)`` from its milestone on (the first's is 0),
+    restarted at its step 0 (torch steps it with ``epoch=0`` there: its closed form at 0, so the
+    milestone's rate is the new link's first one)."""
+    out = links[0][1](t)
+    for milestone, fn in links[1:]:
+        out = np.where(t >= milestone, fn(np.maximum(t - milestone, 0)), out)
+    return out
+
+
+def link_rates(links: Sequence[tuple[ScheduleSpec, Mapping[str, Any]]], base: Rate) -> list[Any]:
+    """The rate each link of a chain runs from. torch builds every link at once: a scheduler that
+    writes the optimizer's initial_lr (`ScheduleSpec.initial_lr`, OneCycleLR's max_lr/div_factor)
+    changes where the others start (the last such link wins); that link runs from the run's lr."""
+    written = [spec.initial_lr(params, base) for spec, params in links if spec.initial_lr is not None]
+    other = written[-1] if written else base
+    return [base if spec.initial_lr is not None else other for spec, _ in links]
 
 
 def learning_rates(
     spec: ScheduleSpec,
     params: dict[str, Any],
-    base: Any,
+    base: Rate,
     t: np.ndarray,
     warmup_steps: int = 0,
     chain: tuple[Link, ...] = (),
@@ -586,28 +702,26 @@ def learning_rates(
     """lr at each index of ``t`` (steps or epochs), warm-up and chained schedules included.
 
     A schedule that reads the loss has no closed form: its table is its starting rate, the run
-    (`app.engine.runner`) changes it as the losses come. A chain (torch ``SequentialLR``) runs
-    each link from its milestone on, restarted at its step 0 (torch steps it with ``epoch=0``
-    there: its closed form at 0, so the milestone's rate is the new link's first one)."""
+    (`app.engine.runner`) changes it as the losses come."""
     t = np.asarray(t, dtype=np.int64)
-    if spec.fn is None:
+    fn = spec.fn
+    if fn is None:
         return np.asarray(base, dtype=float) * np.ones(np.broadcast(t, np.asarray(base)).shape)
     if chain:
-        links = (Link(0, spec, params), *chain)
-        # torch's OneCycleLR overwrites the optimizer's initial_lr with max_lr/div_factor when it is
-        # built: every other link of the chain then starts from that rate, not from the run's lr
-        cycles = [link.params["div_factor"] for link in links if link.spec.id == "one_cycle"]
-        other = base / cycles[-1] if cycles else base
-        out = np.zeros(np.broadcast(t, np.asarray(base)).shape)
-        for link in links:
-            assert link.spec.fn is not None
-            here = link.spec.fn(
-                np.maximum(t - link.milestone, 0), base if link.spec.id == "one_cycle" else other, **link.params
+        links = [(spec, params), *((link.spec, link.params) for link in chain)]
+        pieces = [
+            (milestone, _at(s, p, b))
+            for milestone, (s, p), b in zip(
+                (0, *(link.milestone for link in chain)), links, link_rates(links, base), strict=True
             )
-            out = np.where(t >= link.milestone, here, out)
-        return out
+        ]
+        return sequential(t, pieces)
     if warmup_steps <= 0:
-        return spec.fn(t, base, **params)
-    after = spec.fn(np.maximum(t - warmup_steps, 0), base, **params)
-    ramp = base * (t + 1.0) / warmup_steps
-    return np.where(t < warmup_steps, ramp, after)
+        return fn(t, base, **params)
+    return warm_up(t, base, warmup_steps, _at(spec, params, base))
+
+
+def _at(spec: ScheduleSpec, params: Mapping[str, Any], base: Rate) -> Callable[[np.ndarray], np.ndarray]:
+    fn = spec.fn
+    assert fn is not None
+    return lambda t: fn(t, base, **params)

@@ -6,9 +6,11 @@ torch's ``SequentialLR(LinearLR, …)``) and the same seeded gradient noise (the
 with NumPy exactly as the engine does). Every piece of user text (labels) reaches the script as a
 ``json.dumps`` literal.
 
-What is known about each optimizer and schedule in torch/optax is written once, in the tables
-``TORCH_OPTIMIZERS``, ``OPTAX_OPTIMIZERS`` and ``TORCH_SCHEDULES`` below, keyed by the registry's
-ids. An id missing from a table (e.g. a newly registered optimizer) is not guessed: the export
+What is known about each optimizer in torch/optax is written once, in the tables
+``TORCH_OPTIMIZERS`` and ``OPTAX_OPTIMIZERS`` below, keyed by the registry's ids; each schedule's
+counterparts are declared beside its function (`app.engine.schedules`), and where a library lacks
+one the script copies the engine's own source. The scripts' loops are real Python files,
+``app/export/templates/*.py``. An id missing from a table (e.g. a newly registered optimizer) is not guessed: the export
 says so in ``notes`` and the script is ``null``.
 
 Dataset surfaces (both scripts): the script makes the same data and mini-batch order (the
@@ -25,14 +27,21 @@ classes written into the script when used, with the engine's formulas in its ord
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
 import math
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Mapping
+from functools import cache
+from importlib import resources
 from typing import Any
 
+from ..engine import schedules
 from ..engine.datasets import DatasetSurface
 from ..engine.expression import Bin, Call, Const, Neg, Node, Var, parse_expression
 from ..engine.runner import BatchOrder, Problem, RunConfig, updates_per_epoch
+from ..engine.schedules import COPY, Counterpart, ScheduleSpec
 
 # the built-in analytic surfaces in the formula language (checked against the engine's values in
 # tests/export/test_export.py, for every surface in the registry)
@@ -351,163 +360,6 @@ CLOSURE_OPTIMIZERS = (torch.optim.LBFGS, DampedNewton)
 _run_each_update = run
 '''
 
-_CLOSURE_RUN = '''
-
-
-def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=None):
-    """L-BFGS and damped Newton: one update is one opt.step(closure) call, whose closure (the loss,
-    its gradient, the noise draw of the update, clipping) may be called several times; each call
-    is recorded in out["evals"]. Other optimizers: the loop above."""
-    p = torch.tensor(START, requires_grad=True)
-    opt = make_optimizer(p)
-    if not isinstance(opt, CLOSURE_OPTIMIZERS):
-        return _run_each_update(make_optimizer, make_scheduler, noise_std, clip_value, clip_norm)
-    sched = make_scheduler(opt)
-    noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
-    out = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
-    evals = {"step": [], "x": [], "y": [], "loss": []}
-    status = "max_steps"
-    for t in range(STEPS + 1):
-        opt.zero_grad()
-        loss = f(p[0], p[1])
-        loss.backward()
-        out["loss"].append(loss.item())
-        if TOLERANCE > 0 and p.grad.norm().item() < TOLERANCE:
-            status = "converged"  # the true (noise-free) gradient is small enough
-            break
-        if t == STEPS:
-            break
-        first = []
-        mark = len(evals["x"])
-
-        def closure():
-            opt.zero_grad()
-            loss = f(p[0], p[1])
-            loss.backward()
-            if noise is not None:
-                p.grad += torch.from_numpy(noise[t])
-            if clip_value is not None:
-                torch.nn.utils.clip_grad_value_([p], clip_value)
-            if clip_norm is not None:
-                torch.nn.utils.clip_grad_norm_([p], clip_norm)
-            for key, v in (("step", t), ("x", p[0].item()), ("y", p[1].item()), ("loss", loss.item())):
-                evals[key].append(v)
-            if not first:
-                first.append((loss.item(), p.grad.clone()))
-            return loss
-
-        lr = opt.param_groups[0]["lr"]
-        before = p.detach().clone()
-        opt.step(closure)
-        if sched is not None:
-            sched.step()
-        if not (math.isfinite(f(p[0], p[1]).item()) and math.isfinite(first[0][0])
-                and p.detach().abs().max().item() <= BOUND):
-            status = "converged" if bool((first[0][1] == 0).all()) else "diverged"
-            with torch.no_grad():
-                p.copy_(before)
-            for values in evals.values():
-                del values[mark:]
-            break
-        out["lr"].append(lr)
-        out["grad_norm"].append(first[0][1].norm().item())
-        out["x"].append(p[0].item())
-        out["y"].append(p[1].item())
-    out["status"], out["steps_taken"] = status, len(out["lr"])
-    if isinstance(opt, torch.optim.LBFGS):
-        out["evals"] = evals
-    return out
-'''
-
-_DATASET_CLOSURE_RUN = '''
-def batch_hessian(idx):
-    """The Hessian of the cost on the samples idx as the studio takes it on a data set: central
-    differences of the mini-batch gradient, step 1e-5*max(1, |theta_i|), symmetrised."""
-    def grad(w, b):  # in NumPy, the studio's own formula (the same bits: the differences divide by 2e-5)
-        x, y = _data.x[idx], _data.y[idx]
-        r = RESIDUAL(w, b, x, y)
-        return float(np.mean(r * x)), float(np.mean(r))
-
-    def hessian(v):
-        x, y = v[0].item(), v[1].item()
-        hx, hy = 1e-5 * max(1.0, abs(x)), 1e-5 * max(1.0, abs(y))
-        (gxp, gyp), (gxm, gym) = grad(x + hx, y), grad(x - hx, y)
-        (gxq, gyq), (gxn, gyn) = grad(x, y + hy), grad(x, y - hy)
-        b = 0.5 * ((gyp - gym) / (2 * hx) + (gxq - gxn) / (2 * hy))
-        return torch.tensor([[(gxp - gxm) / (2 * hx), b], [b, (gyq - gyn) / (2 * hy)]])
-    return hessian
-
-
-def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
-    """L-BFGS and damped Newton on a data set: one update is one opt.step(closure) call, every call
-    of its closure on the same mini-batch (recorded in out["evals"]: the batch cost there). Other
-    optimizers: the loop above."""
-    p = torch.tensor(START, requires_grad=True)
-    opt = make_optimizer(p)
-    if not isinstance(opt, CLOSURE_OPTIMIZERS):
-        return _run_each_update(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value, clip_norm)
-    sched = make_scheduler(opt)
-    order = BatchOrder(M, batch_size, SEED)
-    every = order.per_epoch if per_epoch else 1
-    out = {"x": [START[0]], "y": [START[1]], "loss": [loss_on(p, None).item()], "lr": [], "grad_norm": [],
-           "batch_loss": []}
-    evals = {"step": [], "x": [], "y": [], "loss": []}
-    status = "max_steps"
-    for t in range(STEPS + 1):
-        if TOLERANCE > 0:
-            opt.zero_grad()
-            loss_on(p, None).backward()
-            if p.grad.norm().item() < TOLERANCE:
-                status = "converged"  # the full-data gradient
-                break
-        if t == STEPS:
-            break
-        idx = order.indices(t)
-        if isinstance(opt, DampedNewton):
-            opt.hessian = batch_hessian(idx)
-        first = []
-        mark = len(evals["x"])
-
-        def closure():
-            opt.zero_grad()
-            cost = loss_on(p, idx)
-            cost.backward()
-            if clip_value is not None:
-                torch.nn.utils.clip_grad_value_([p], clip_value)
-            if clip_norm is not None:
-                torch.nn.utils.clip_grad_norm_([p], clip_norm)
-            for key, v in (("step", t), ("x", p[0].item()), ("y", p[1].item()), ("loss", cost.item())):
-                evals[key].append(v)
-            if not first:
-                first.append((cost.item(), p.grad.clone()))
-            return cost
-
-        lr = opt.param_groups[0]["lr"]
-        before = p.detach().clone()
-        opt.step(closure)
-        new_loss = loss_on(p, None).item()
-        if not (math.isfinite(new_loss) and math.isfinite(first[0][0]) and p.detach().abs().max().item() <= BOUND):
-            status = "converged" if bool((first[0][1] == 0).all()) else "diverged"
-            with torch.no_grad():
-                p.copy_(before)
-            for values in evals.values():
-                del values[mark:]
-            break
-        if sched is not None and (t + 1) % every == 0:
-            step_scheduler(sched, new_loss)
-        out["lr"].append(lr)
-        out["grad_norm"].append(first[0][1].norm().item())
-        out["batch_loss"].append(first[0][0])
-        out["x"].append(p[0].item())
-        out["y"].append(p[1].item())
-        out["loss"].append(new_loss)
-    out["status"], out["steps_taken"] = status, len(out["lr"])
-    if isinstance(opt, torch.optim.LBFGS):
-        out["evals"] = evals
-    return out
-'''
-
-
 TORCH_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], tuple[str, str | None]]] = {
     "gd": lambda p: (f"torch.optim.SGD([p], lr={p['lr']!r})", None),
     "momentum": _torch_momentum,
@@ -584,51 +436,65 @@ TORCH_REFUSED: dict[str, str] = {}
 
 
 # --- schedules ---------------------------------------------------------------------------------
+# Derived from each schedule's declaration (`app.engine.schedules`): its torch.optim.lr_scheduler
+# or optax counterpart and their arguments, or COPY, where the script copies the engine's own
+# source of the schedule (`_engine_source`) and calls it. No schedule is restated here.
 
 
-def _lambda(body: str) -> str:
-    return f"L.LambdaLR(opt, lambda t: {body})"
+def _call(name: str, args: Mapping[str, Any], first: str = "") -> str:
+    """``name(first, k=v, ...)`` with every value written as its repr."""
+    return f"{name}({', '.join([*([first] if first else []), *(f'{k}={v!r}' for k, v in args.items())])})"
 
 
-TORCH_SCHEDULES: dict[str, Callable[[dict[str, Any], float], str | None]] = {
-    "constant": lambda p, lr: None,
-    "step": lambda p, lr: f"L.StepLR(opt, step_size={p['step_size']!r}, gamma={p['gamma']!r})",
-    "multistep": lambda p, lr: f"L.MultiStepLR(opt, milestones={list(p['milestones'])!r}, gamma={p['gamma']!r})",
-    "exponential": lambda p, lr: f"L.ExponentialLR(opt, gamma={p['gamma']!r})",
-    "inverse_time": lambda p, lr: _lambda(f"1.0 / (1.0 + {p['decay_rate']!r} * t)"),
-    "inverse_sqrt": lambda p, lr: _lambda(f"{p['k']!r} / math.sqrt(t + 1.0)"),
-    "polynomial": lambda p, lr: f"L.PolynomialLR(opt, total_iters={p['total_steps']!r}, power={p['power']!r})",
-    "cosine": lambda p, lr: f"L.CosineAnnealingLR(opt, T_max={p['t_max']!r}, eta_min={p['eta_min']!r})",
-    "cosine_restarts": lambda p, lr: (
-        f"L.CosineAnnealingWarmRestarts(opt, T_0={p['t_0']!r}, T_mult={p['t_mult']!r}, eta_min={p['eta_min']!r})"
-    ),
-    "cyclic": lambda p, lr: (
-        f"L.CyclicLR(opt, base_lr={lr!r}, max_lr={p['max_lr']!r}, step_size_up={p['step_size_up']!r}, "
-        f"mode={p['mode']!r}, gamma={p['gamma']!r}, cycle_momentum=False)"
-    ),
-    "one_cycle": lambda p, lr: (
-        f"L.OneCycleLR(opt, max_lr={lr!r}, total_steps={p['total_steps']!r}, pct_start={p['pct_start']!r}, "
-        f"anneal_strategy={p['anneal_strategy']!r}, div_factor={p['div_factor']!r}, "
-        f"final_div_factor={p['final_div_factor']!r}, three_phase={bool(p['three_phase'])!r}, "
-        f"cycle_momentum={bool(p['cycle_momentum'])!r}"
-        + (
-            f", base_momentum={p['base_momentum']!r}, max_momentum={p['max_momentum']!r})"
-            if p["cycle_momentum"]
-            else ")"
-        )
-    ),
-    "linear": lambda p, lr: (
-        f"L.LinearLR(opt, start_factor={p['start_factor']!r}, end_factor={p['end_factor']!r}, "
-        f"total_iters={p['total_iters']!r})"
-    ),
-    "constant_factor": lambda p, lr: f"L.ConstantLR(opt, factor={p['factor']!r}, total_iters={p['total_iters']!r})",
-    # stepped with the loss at the new point (the run loop below calls step(loss) for it)
-    "reduce_on_plateau": lambda p, lr: (
-        f"L.ReduceLROnPlateau(opt, mode='min', factor={p['factor']!r}, patience={p['patience']!r}, "
-        f"threshold={p['threshold']!r}, threshold_mode={p['threshold_mode']!r}, cooldown={p['cooldown']!r}, "
-        f"min_lr={p['min_lr']!r}, eps={p['eps']!r})"
-    ),
-}
+def _torch_one(spec: ScheduleSpec, params: dict[str, Any], lr: float) -> str | None:
+    """One scheduler over ``opt`` (None: none, the optimizer's constant rate)."""
+    if isinstance(spec.torch, Counterpart):
+        return _call(f"L.{spec.torch.name}", spec.torch.arguments(params, lr), "opt")
+    if spec.torch is None:
+        return None
+    assert spec.fn is not None  # COPY: LambdaLR multiplies the run's lr by the engine's function at base 1
+    return f"L.LambdaLR(opt, lambda t: float({_call(spec.fn.__name__, params, 'np.asarray(t), 1.0')}))"
+
+
+def _links(run: RunConfig) -> list[tuple[ScheduleSpec, dict[str, Any]]]:
+    """The run's schedule and the links chained after it."""
+    return [(run.schedule, run.schedule_params), *((c.spec, c.params) for c in run.chain)]
+
+
+def _engine_copies(run: RunConfig, lib: str) -> list[Any]:
+    """The engine's schedule functions (or rule classes) the run's script for ``lib`` calls."""
+    out: list[Any] = [spec.rule or spec.fn for spec, _ in _links(run) if getattr(spec, lib) == COPY]
+    if lib == "optax":
+        out += [schedules.sequential] if run.chain else []
+        out += [schedules.warm_up] if run.warmup_steps else []
+        if run.schedule.cycles_momentum(run.schedule_params):
+            out.append(run.schedule.momentum)
+    return out
+
+
+def _engine_source(objs: list[Any]) -> list[str]:
+    """The engine's own source of these functions and classes of `app.engine.schedules`, and of the
+    module's functions they use, each once, callees first, without their decorators."""
+    done: dict[str, list[str]] = {}
+
+    def visit(obj: Any) -> None:
+        if obj.__name__ in done:
+            return
+        done[obj.__name__] = []  # (its own name inside it is no callee)
+        tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
+        definition = tree.body[0]
+        assert isinstance(definition, ast.FunctionDef | ast.ClassDef)
+        for node in ast.walk(ast.Module(body=definition.body, type_ignores=[])):  # not its declaration
+            dep = getattr(schedules, node.id, None) if isinstance(node, ast.Name) else None
+            if (inspect.isfunction(dep) or inspect.isclass(dep)) and dep.__module__ == schedules.__name__:
+                visit(dep)
+        lines = inspect.getsource(obj).splitlines()
+        del done[obj.__name__]  # after its callees
+        done[obj.__name__] = [*lines[definition.lineno - 1 :], "", ""]  # from its def/class line
+
+    for obj in objs:
+        visit(obj)
+    return [line for lines in done.values() for line in lines]
 
 
 def _updates(problem: Problem, run: RunConfig) -> int:
@@ -636,153 +502,77 @@ def _updates(problem: Problem, run: RunConfig) -> int:
     return updates_per_epoch(problem.surface, run) if run.per == "epoch" else 1
 
 
-def _one_torch_scheduler(spec_id: str, params: dict[str, Any], lr: float) -> str | None:
-    make = TORCH_SCHEDULES.get(spec_id)
-    if make is None:
-        raise NotExportable(f"no torch.optim.lr_scheduler for the schedule {spec_id!r} in the exporter yet")
-    return make(params, lr)
+_ONE_CYCLE = "OneCycleLR"  # torch's class that raises past its total_steps (the studio holds its last rate)
 
 
 def _torch_scheduler(run: RunConfig, problem: Problem | None = None) -> str:
     """The scheduler expression over ``opt``. A OneCycleLR that would run past its total_steps (torch
     raises there; the studio holds the last rate and momentum) is the script's ``OneCycleLRHeld``."""
-    out = _torch_scheduler_links(run, problem)
+    out = _torch_scheduler_links(run)
     held = False
-    links = [(run.schedule.id, run.schedule_params), *((c.spec.id, c.params) for c in run.chain)]
     starts = [0, *(c.milestone for c in run.chain)]
-    for (sid, p), begin, end in zip(links, starts, [*starts[1:], None], strict=True):
-        if problem is None or sid != "one_cycle":
+    for (spec, p), begin, end in zip(_links(run), starts, [*starts[1:], None], strict=True):
+        if problem is None or not (isinstance(spec.torch, Counterpart) and spec.torch.name == _ONE_CYCLE):
             continue
         span = (end if end is not None else math.ceil(problem.steps / _updates(problem, run))) - begin
         if begin == 0:
             span -= run.warmup_steps  # the cycle starts after the warm-up
         held = held or span > p["total_steps"]
-    return out.replace("L.OneCycleLR(", "OneCycleLRHeld(") if held else out
+    return out.replace(f"L.{_ONE_CYCLE}(", f"{_ONE_CYCLE}Held(") if held else out
 
 
-_ONE_CYCLE_HELD = '''
-class OneCycleLRHeld(L.OneCycleLR):
-    """torch's OneCycleLR, held at its last rate (and momentum) from total_steps on, as the studio
-    draws it (torch raises when stepped past total_steps)."""
-
-    def step(self, epoch=None):
-        if self.last_epoch + 1 < self.total_steps:
-            super().step()
-'''
-
-
-def _torch_scheduler_links(run: RunConfig, problem: Problem | None = None) -> str:
+def _torch_scheduler_links(run: RunConfig) -> str:
     lr = run.params["lr"]
-    links = [(run.schedule.id, run.schedule_params), *((c.spec.id, c.params) for c in run.chain)]
+    identity = "L.ConstantLR(opt, factor=1.0, total_iters=0)"
     if run.chain:
-        subs = [_one_torch_scheduler(sid, p, lr) or "L.ConstantLR(opt, factor=1.0, total_iters=0)" for sid, p in links]
+        subs = [_torch_one(spec, p, lr) or identity for spec, p in _links(run)]
         milestones = [c.milestone for c in run.chain]
         return f"L.SequentialLR(opt, [{', '.join(subs)}], milestones={milestones!r})"
-    main = _one_torch_scheduler(run.schedule.id, run.schedule_params, lr)
+    main = _torch_one(run.schedule, run.schedule_params, lr)
     w = run.warmup_steps
     if not w:
         return main or "None"
     warm = f"L.LinearLR(opt, start_factor={1.0 / w!r}, end_factor=1.0, total_iters={w - 1})"
-    if main is None:
-        main = "L.ConstantLR(opt, factor=1.0, total_iters=0)"
-    out = f"L.SequentialLR(opt, [{warm}, {main}], milestones=[{w}])"
-    if run.schedule.id == "one_cycle":  # OneCycleLR writes its start rate into the group: the warm-up's first
+    out = f"L.SequentialLR(opt, [{warm}, {main or identity}], milestones=[{w}])"
+    if run.schedule.initial_lr is not None:  # it writes its start rate into the group: the warm-up's first
         out = f"starting_at({out}, {lr!r} * {1.0 / w!r})"
     return out
 
 
-_STEP_SCHEDULER = '''
-def step_scheduler(sched, loss):
-    """After an update (an epoch): ReduceLROnPlateau reads the loss at the new point."""
-    if isinstance(sched, L.ReduceLROnPlateau):
-        sched.step(loss)
-    else:
-        sched.step()
+def _optax_piece(spec: ScheduleSpec, params: dict[str, Any], base: float) -> str:
+    """The optax script's schedule as a function of a NumPy step count, from the rate ``base``: the
+    optax counterpart (on a float64 count), or the engine's function."""
+    if isinstance(spec.optax, Counterpart):
+        return f"f64({_call('optax.' + spec.optax.name, spec.optax.arguments(params, base))})"
+    assert spec.fn is not None
+    return _call("partial", params, f"{spec.fn.__name__}, base={base!r}")
 
 
-def starting_at(sched, lr):
-    """The scheduler with the first rate set to lr: torch's OneCycleLR writes its own start rate,
-    max_lr/div_factor, as the group's initial_lr, and SequentialLR would start a warm-up before it
-    from that (the warm-up's LinearLR then goes on from the group's rate)."""
-    for group in sched.optimizer.param_groups:
-        group["lr"] = lr
-    return sched
+def _optax_schedule(run: RunConfig) -> str:
+    """The run's lr schedule in the optax script: the engine's `sequential` over a chain (with the rate
+    each link starts from, `link_rates`), its `warm_up` around a warm-up, else the schedule."""
+    lr = run.params["lr"]
+    if run.chain:
+        links = _links(run)
+        starts = [0, *(c.milestone for c in run.chain)]
+        pieces = [
+            f"({m!r}, {_optax_piece(spec, p, base)})"
+            for m, (spec, p), base in zip(starts, links, schedules.link_rates(links, lr), strict=True)
+        ]
+        return f"partial(sequential, links=[{', '.join(pieces)}])"
+    main = _optax_piece(run.schedule, run.schedule_params, lr)
+    w = run.warmup_steps
+    return f"partial(warm_up, base={lr!r}, warmup_steps={w!r}, after={main})" if w else main
 
 
-def record_average(out, opt, p):
-    """The averaged iterate after an update, where the optimizer keeps one (ASGD's ax,
-    Schedule-Free's x): drawn as a thin path beside the run's, out["average"]."""
-    st = opt.state[p]
-    avg = st["x"] if "x" in st else st.get("ax")
-    if avg is not None:
-        out.setdefault("average", {"x": [], "y": []})
-        out["average"]["x"].append(avg[0].item())
-        out["average"]["y"].append(avg[1].item())
-'''
-
-_TORCH_LOOP = '''
-def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=None):
-    """One run as the studio draws it: x[t], y[t] after t updates, the loss there, and per update
-    the lr and the norm of the gradient it used (after noise and clipping)."""
-    p = torch.tensor(START, requires_grad=True)
-    opt = make_optimizer(p)
-    sched = make_scheduler(opt)
-    # the gradient noise: the same seeded draws as the studio's (NumPy's PCG64, seed [SEED, 1])
-    noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
-    out = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
-    status = "max_steps"
-    for t in range(STEPS + 1):
-        opt.zero_grad()
-        loss = f(p[0], p[1])
-        loss.backward()
-        out["loss"].append(loss.item())
-        if TOLERANCE > 0 and p.grad.norm().item() < TOLERANCE:
-            status = "converged"  # the true (noise-free) gradient is small enough
-            break
-        if t == STEPS:
-            break
-        if noise is not None:
-            p.grad += torch.from_numpy(noise[t])
-        if clip_value is not None:  # by value, then by norm (the studio's order)
-            torch.nn.utils.clip_grad_value_([p], clip_value)
-        if clip_norm is not None:
-            torch.nn.utils.clip_grad_norm_([p], clip_norm)
-        lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
-        before = p.detach().clone()
-        opt.step(lambda: loss)  # the loss at the current point: the Polyak step size reads it, the others ignore it
-        lr = opt.param_groups[0].get("effective_lr", lr)  # Polyak: the rate it used
-        new_loss = f(p[0], p[1]).item()
-        if sched is not None:
-            step_scheduler(sched, new_loss)
-        if not (math.isfinite(new_loss) and p.detach().abs().max().item() <= BOUND):
-            status = "converged" if bool((p.grad == 0).all()) else "diverged"
-            with torch.no_grad():
-                p.copy_(before)
-            break
-        out["lr"].append(lr)
-        out["grad_norm"].append(gnorm)
-        out["x"].append(p[0].item())
-        out["y"].append(p[1].item())
-        record_average(out, opt, p)
-    out["status"], out["steps_taken"] = status, len(out["lr"])
-    return out
-'''
+@cache
+def _template(name: str) -> str:
+    """The part of app/export/templates/<name>.py the scripts copy: what follows its marker line."""
+    text = resources.files(__name__).joinpath("templates", f"{name}.py").read_text(encoding="utf-8")
+    return text.split(_MARK, 1)[1].strip("\n")
 
 
-# the end of both scripts: run every spec of RUNS, print the end points (or every array with --json)
-_MAIN = [
-    'if __name__ == "__main__":',
-    "    results = [dict(run(*spec[1:]), label=spec[0]) for spec in RUNS]",
-    '    if "--json" in sys.argv:',
-    '        print(json.dumps({"runs": results}))',
-    "    else:",
-    "        for r in results:",
-    "            print(f\"{r['label']}: {r['status']} after {r['steps_taken']} steps at "
-    "({r['x'][-1]:.6g}, {r['y'][-1]:.6g}), loss {r['loss'][-1]:.6g}\")",
-    '            if "average" in r:  # ASGD, Schedule-Free: the averaged iterate, the point to evaluate',
-    "                print(f\"  averaged iterate at ({r['average']['x'][-1]:.6g}, {r['average']['y'][-1]:.6g})\")",
-    "",
-]
+_MARK = "# --- the script ---\n"
 
 
 # --- dataset surfaces ---------------------------------------------------------------------------
@@ -800,61 +590,6 @@ DATASET_RESIDUALS: dict[str, str] = {  # the cost's derivative in the model's ou
     "logistic_regression": "np.exp(w * x + b - np.logaddexp(0.0, w * x + b)) - y",
 }
 _DATASET_MAKERS = {"linear_regression": "_linear_data", "logistic_regression": "_logistic_data"}
-
-_DATASET_LOOP = '''
-def loss_on(p, idx):
-    """The cost of (w, b) = p on the samples idx (None: all of them, in stored order)."""
-    x, y = (X, Y) if idx is None else (X[idx], Y[idx])
-    w, b = p[0], p[1]
-    return LOSS(w, b, x, y)
-
-
-def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
-    """One run as the studio draws it: (w, b) after t updates, the full-data loss there; per update
-    the lr, the norm of the mini-batch gradient it used (after clipping) and that batch's cost. The
-    scheduler steps after every update, or (per_epoch) after each epoch's last update."""
-    p = torch.tensor(START, requires_grad=True)
-    opt = make_optimizer(p)
-    sched = make_scheduler(opt)
-    order = BatchOrder(M, batch_size, SEED)
-    every = order.per_epoch if per_epoch else 1
-    out = {"x": [START[0]], "y": [START[1]], "loss": [loss_on(p, None).item()], "lr": [], "grad_norm": [],
-           "batch_loss": []}
-    status = "max_steps"
-    for t in range(STEPS + 1):
-        if TOLERANCE > 0:
-            opt.zero_grad()
-            loss_on(p, None).backward()
-            if p.grad.norm().item() < TOLERANCE:
-                status = "converged"  # the full-data gradient
-                break
-        if t == STEPS:
-            break
-        opt.zero_grad()
-        cost = loss_on(p, order.indices(t))
-        cost.backward()
-        if clip_value is not None:
-            torch.nn.utils.clip_grad_value_([p], clip_value)
-        if clip_norm is not None:
-            torch.nn.utils.clip_grad_norm_([p], clip_norm)
-        lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
-        opt.step()
-        new_loss = loss_on(p, None).item()
-        if not (math.isfinite(new_loss) and math.isfinite(cost.item()) and p.detach().abs().max().item() <= BOUND):
-            status = "converged" if bool((p.grad == 0).all()) else "diverged"
-            break
-        if sched is not None and (t + 1) % every == 0:
-            step_scheduler(sched, new_loss)
-        out["lr"].append(lr)
-        out["grad_norm"].append(gnorm)
-        out["batch_loss"].append(cost.item())
-        out["x"].append(p[0].item())
-        out["y"].append(p[1].item())
-        out["loss"].append(new_loss)
-        record_average(out, opt, p)
-    out["status"], out["steps_taken"] = status, len(out["lr"])
-    return out
-'''
 
 
 def _dataset_source(problem: Problem, newton: bool = False, lib: str = "torch") -> list[str]:
@@ -909,10 +644,31 @@ def _dataset_source(problem: Problem, newton: bool = False, lib: str = "torch") 
     ]
 
 
+def _constants(problem: Problem, dataset: bool) -> list[str]:
+    """The scripts' constants: the start, the steps, the stopping rule, the seed, the bound."""
+    return [
+        f"START = [{problem.start[0]!r}, {problem.start[1]!r}]",
+        f"STEPS = {problem.steps!r}",
+        f"TOLERANCE = {float(problem.tolerance)!r}  # stop when the true gradient's norm is below this (0: never)",
+        f"SEED = {problem.seed!r}  # seeds the " + ("mini-batch order" if dataset else "gradient noise"),
+        f"BOUND = {problem.surface.bound!r}  # leaving |x|, |y| <= BOUND counts as diverged",
+    ]
+
+
+def _formula(problem: Problem, tree: Node, lib: int) -> list[str]:
+    """The surface as the scripts' ``f(x, y)`` over torch tensors (lib 0) or JAX arrays (lib 1)."""
+    return [
+        "def f(x, y):",
+        f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
+        f"    return {python_source(tree, lib)}",
+    ]
+
+
 def torch_script(problem: Problem) -> str:
     dataset = isinstance(problem.surface, DatasetSurface)
     tree = None if dataset else surface_tree(problem)
     helpers: dict[str, str] = {}
+    copies: list[Any] = []  # the engine's schedule functions the scripts calls
     run_lines = []
     for run in problem.runs:
         make = TORCH_OPTIMIZERS.get(run.optimizer.id)
@@ -927,8 +683,9 @@ def torch_script(problem: Problem) -> str:
         if helper:
             helpers[helper] = helper
         sched = _torch_scheduler(run, problem)
-        if "OneCycleLRHeld(" in sched:
-            helpers[_ONE_CYCLE_HELD] = _ONE_CYCLE_HELD
+        if f"{_ONE_CYCLE}Held(" in sched:
+            helpers["one_cycle_held"] = _template("one_cycle_held")
+        copies += _engine_copies(run, "torch")
         clip = ", ".join(f"{v!r}" if v else "None" for v in run.clip)
         if dataset:
             run_lines.append(
@@ -945,6 +702,9 @@ def torch_script(problem: Problem) -> str:
         "Run: python this_file.py        (prints each run's end point; --json prints every array)",
         "Needs: torch, numpy.",
         '"""',
+        "",
+        "from __future__ import annotations",
+        "",
         *(["import collections"] if dataset else []),
         "import json",
         "import math",
@@ -956,29 +716,22 @@ def torch_script(problem: Problem) -> str:
         "",
         "torch.set_default_dtype(torch.float64)",
         "",
-        f"START = [{problem.start[0]!r}, {problem.start[1]!r}]",
-        f"STEPS = {problem.steps!r}",
-        f"TOLERANCE = {float(problem.tolerance)!r}  # stop when the true gradient's norm is below this (0: never)",
-        f"SEED = {problem.seed!r}  # seeds the " + ("mini-batch order" if dataset else "gradient noise"),
-        f"BOUND = {problem.surface.bound!r}  # leaving |x|, |y| <= BOUND counts as diverged",
+        *_constants(problem, dataset),
         "",
         "",
         *(
             _dataset_source(problem, any(r.optimizer.id == "newton" for r in problem.runs))[:-1]
-            if dataset
-            else [
-                "def f(x, y):",
-                f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
-                f"    return {python_source(tree, 0)}",
-            ]
+            if tree is None
+            else _formula(problem, tree, 0)
         ),
         "",
         "",
         *[line for h in helpers.values() if h is not _TORCH_CLOSURE for line in (*h.strip("\n").splitlines(), "", "")],
-        _STEP_SCHEDULER.strip("\n"),
+        *_engine_source(copies),
+        _template("torch_schedulers"),
         "",
         "",
-        _DATASET_LOOP.strip("\n") if dataset else _TORCH_LOOP.strip("\n"),
+        _template("torch_dataset_loop" if dataset else "torch_loop"),
         "",
         "",
         *(
@@ -986,7 +739,7 @@ def torch_script(problem: Problem) -> str:
                 *_TORCH_CLOSURE.strip("\n").splitlines(),
                 "",
                 "",
-                *(_DATASET_CLOSURE_RUN if dataset else _CLOSURE_RUN).strip("\n").splitlines(),
+                _template("torch_dataset_closure_run" if dataset else "torch_closure_run"),
                 "",
                 "",
             ]
@@ -1000,7 +753,8 @@ def torch_script(problem: Problem) -> str:
         *run_lines,
         "]",
         "",
-        *_MAIN,
+        _template("main"),
+        "",
     ]
     return "\n".join(lines)
 
@@ -1125,262 +879,6 @@ _OPTAX_RATES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"polyak_rate({p['f_min']!r}, {p['max_learning_rate']!r}, {p['eps']!r}, {p['variant'] == 'sps+'!r})"
     ),
 }
-_POLYAK_RATE = '''
-def polyak_rate(f_min, max_lr, eps, plus):
-    """The effective rate s·γ of optax.polyak_sgd, the lr the studio draws (optax divides by ‖s·g‖²)."""
-    def rate(s, loss, g):
-        u = -s * g
-        n2 = jnp.sum(u * u)
-        gap = loss - f_min
-        if plus:
-            gap = jnp.maximum(gap, 0.0)
-        return float(s * jnp.where(n2 + eps <= jnp.finfo(float).eps, 0.0, jnp.minimum(gap / (n2 + eps), max_lr)))
-    return rate
-'''
-
-OPTAX_SCHEDULES: dict[str, Callable[[dict[str, Any], float], str]] = {
-    "constant": lambda p, lr: f"lambda t: {lr!r} + 0.0 * t",
-    "step": lambda p, lr: f"lambda t: {lr!r} * {p['gamma']!r} ** jnp.floor(t / {p['step_size']!r})",
-    "multistep": lambda p, lr: (
-        f"optax.piecewise_constant_schedule({lr!r}, {dict.fromkeys(p['milestones'], p['gamma'])!r})"
-    ),
-    "exponential": lambda p, lr: f"lambda t: {lr!r} * {p['gamma']!r} ** (1.0 * t)",
-    "inverse_time": lambda p, lr: f"lambda t: {lr!r} / (1.0 + {p['decay_rate']!r} * t)",
-    "inverse_sqrt": lambda p, lr: f"lambda t: {lr!r} * {p['k']!r} / jnp.sqrt(t + 1.0)",
-    "polynomial": lambda p, lr: (
-        f"lambda t: {lr!r} * (1.0 - jnp.minimum(t, {p['total_steps']!r}) / {p['total_steps']!r}) ** {p['power']!r}"
-    ),
-    "cosine": lambda p, lr: (
-        f"lambda t: {p['eta_min']!r} + ({lr!r} - {p['eta_min']!r}) * (1.0 + jnp.cos(jnp.pi * t / {p['t_max']!r})) / 2.0"
-    ),
-}
-
-
-OPTAX_SCHEDULES.update(
-    {
-        "linear": lambda p, lr: (
-            f"lambda t: {lr!r} * ({p['start_factor']!r} + ({p['end_factor']!r} - {p['start_factor']!r}) * "
-            f"jnp.minimum(t, {p['total_iters']!r}) / {p['total_iters']!r})"
-        ),
-        "constant_factor": lambda p, lr: (
-            f"lambda t: {lr!r} * jnp.where(t < {p['total_iters']!r}, {p['factor']!r}, 1.0)"
-        ),
-    }
-)
-
-
-# the engine's own closed forms (app.engine.schedules, copied into the script by inspect) for the
-# schedules optax has no float64 counterpart of; each is called on a NumPy integer step count
-_ENGINE_SCHEDULE_FNS: dict[str, tuple[str, ...]] = {
-    "cosine_restarts": ("_restart_position", "cosine_restarts"),
-    "cyclic": ("cyclic",),
-    "one_cycle": ("_one_cycle_phases", "_one_cycle_anneal", "one_cycle"),
-    "one_cycle_momentum": ("_one_cycle_phases", "_one_cycle_anneal", "one_cycle_momentum"),
-}
-
-
-def _engine_schedule(name: str) -> Callable[[dict[str, Any], float], str]:
-    return lambda p, lr: f"lambda t: {name}(np.asarray(int(t)), {lr!r}, **{dict(p)!r})"
-
-
-OPTAX_SCHEDULES.update({sid: _engine_schedule(sid) for sid in ("cosine_restarts", "cyclic", "one_cycle")})
-
-# ReduceLROnPlateau: the engine's rule (torch's, mode="min"), on the host; optax.contrib.reduce_on_plateau
-# is not used: it scales the updates (not the rate: Schedule-Free and Polyak would differ), counts
-# patience with >= (torch: >) and averages the losses it reads over accumulation_size
-_PLATEAU = '''
-class Plateau:
-    """torch ReduceLROnPlateau(mode="min"): step(loss) after each update (epoch) with the loss at the new
-    point; after more than `patience` steps without a loss below best*(1 - threshold) ("rel") or
-    best - threshold ("abs"), lr <- max(lr*factor, min_lr) if that lowers it by more than eps; then
-    `cooldown` steps in which bad steps are not counted."""
-
-    def __init__(self, lr, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps):
-        self.lr, self.best, self.bad, self.cool = lr, math.inf, 0, 0
-        self.factor, self.patience, self.threshold, self.rel = factor, patience, threshold, threshold_mode == "rel"
-        self.cooldown, self.min_lr, self.eps = cooldown, min_lr, eps
-
-    def step(self, loss):
-        if loss < (self.best * (1.0 - self.threshold) if self.rel else self.best - self.threshold):
-            self.best, self.bad = loss, 0
-        else:
-            self.bad += 1
-        if self.cool > 0:
-            self.cool -= 1
-            self.bad = 0
-        if self.bad > self.patience:
-            new = max(self.lr * self.factor, self.min_lr)
-            if self.lr - new > self.eps:
-                self.lr = new
-            self.cool, self.bad = self.cooldown, 0
-'''
-
-# gradient clipping as optax transformations: optax.clip is torch's clip_grad_value_; torch's
-# clip_grad_norm_ multiplies by min(1, c/(‖g‖ + 1e-6)), optax.clip_by_global_norm by c/‖g‖ (a
-# relative difference of 1e-6/‖g‖), so the script writes torch's rule with optax.stateless
-_OPTAX_CLIP = '''
-def clipping(clip_value, clip_norm):
-    """torch's clip_grad_value_ then clip_grad_norm_ (the studio's order; None: off), chained as optax
-    transformations. Applied to the gradient before the optimizer (equivalent to chaining it in front)
-    so the loop can record the norm of the clipped gradient, as the studio draws it."""
-    parts = []
-    if clip_value is not None:
-        parts.append(optax.clip(clip_value))
-    if clip_norm is not None:
-        parts.append(optax.stateless(lambda g, params=None: g * jnp.minimum(clip_norm / (jnp.linalg.norm(g) + 1e-6), 1.0)))
-    return optax.chain(*parts)
-'''
-
-
-def _optax_one(spec_id: str, params: dict[str, Any], lr: float) -> str:
-    make = OPTAX_SCHEDULES.get(spec_id)
-    if make is None:
-        raise NotExportable(f"no optax schedule for {spec_id!r} in the exporter yet; use the PyTorch script")
-    return make(params, lr)
-
-
-def _optax_schedule(run: RunConfig) -> str:
-    lr = run.params["lr"]
-    if run.chain:  # SequentialLR: each link from its milestone on, from its own step 0 (float64 lambdas)
-        # torch's OneCycleLR sets the optimizer's initial_lr to max_lr/div_factor when it is built: the
-        # other links start from that rate (app.engine.schedules.learning_rates)
-        links = [(run.schedule.id, run.schedule_params), *((c.spec.id, c.params) for c in run.chain)]
-        cycles = [p["div_factor"] for sid, p in links if sid == "one_cycle"]
-        other = lr / cycles[-1] if cycles else lr
-        out = _optax_one(run.schedule.id, run.schedule_params, lr if run.schedule.id == "one_cycle" else other)
-        for c in run.chain:
-            nxt = _optax_one(c.spec.id, c.params, lr if c.spec.id == "one_cycle" else other)
-            out = (
-                f"(lambda a, b: lambda t: jnp.where(t < {c.milestone!r}, a(t), b(jnp.maximum(t - {c.milestone!r}, 0))))"
-                f"({out}, {nxt})"
-            )
-        return out
-    main = _optax_one(run.schedule.id, run.schedule_params, lr)
-    w = run.warmup_steps
-    if not w:
-        return main
-    # warm-up lr·(t + 1)/W for t < W, then the schedule at t − W (float64 throughout)
-    return f"(lambda main: lambda t: jnp.where(t < {w!r}, {lr!r} * (t + 1.0) / {w!r}, main(jnp.maximum(t - {w!r}, 0))))({main})"
-
-
-_OPTAX_COMMON = '''
-def make(make_optimizer, lr, mom):
-    """The optimizer with its rate (and cycled momentum) as injected hyperparameters: the loop sets
-    them before every update. The loss reaches every update as `value` (Polyak reads it)."""
-    hyper = {"lr": lr} if mom is None else {"lr": lr, "mom": mom}
-    return optax.with_extra_args_support(optax.inject_hyperparams(make_optimizer)(**hyper))
-
-
-def set_rates(state, lr, mom):
-    state.hyperparams["lr"] = jnp.asarray(lr, jnp.float64)
-    if mom is not None:
-        state.hyperparams["mom"] = jnp.asarray(mom, jnp.float64)
-'''
-
-_OPTAX_LOOP = """
-def run(make_optimizer, schedule, noise_std, rate=None, momentum=None, plateau=None, clip=None):
-    \"\"\"One run as the studio draws it: x[t], y[t] after t updates, the loss there, and per update the lr
-    and the norm of the gradient it used (after noise and clipping). `schedule(t)`: the lr of update t;
-    `momentum(t)`: its cycled momentum; `plateau`: makes a Plateau, fed with the loss after each
-    update (then it sets the lr); `rate`: the lr drawn where it is not the schedule's.\"\"\"
-    p = jnp.array(START)
-    plateau = plateau() if plateau is not None else None  # a fresh rule for each run
-    lr0 = plateau.lr if plateau is not None else float(schedule(0))
-    opt = make(make_optimizer, lr0, None if momentum is None else momentum(0))
-    state = opt.init(p)
-    clipper = clipping(*clip) if clip else None
-    noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
-    out = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
-    status = "max_steps"
-    for t in range(STEPS + 1):
-        loss, g = value_and_grad(p)
-        out["loss"].append(float(loss))
-        if TOLERANCE > 0 and float(jnp.linalg.norm(g)) < TOLERANCE:
-            status = "converged"  # the true (noise-free) gradient is small enough
-            break
-        if t == STEPS:
-            break
-        if noise is not None:
-            g = g + jnp.asarray(noise[t])
-        if clipper is not None:
-            g, _ = clipper.update(g, clipper.init(p))
-        lr = plateau.lr if plateau is not None else float(schedule(t))
-        set_rates(state, lr, None if momentum is None else momentum(t))
-        drawn = lr if rate is None else rate(lr, loss, g)
-        updates, new_state = opt.update(g, state, p, value=loss)
-        new_p = optax.apply_updates(p, updates)
-        new_loss = float(f(new_p[0], new_p[1]))
-        if plateau is not None:
-            plateau.step(new_loss)
-        if not (math.isfinite(new_loss) and float(jnp.max(jnp.abs(new_p))) <= BOUND):
-            status = "converged" if bool((g == 0).all()) else "diverged"
-            break
-        p, state = new_p, new_state
-        out["lr"].append(drawn)
-        out["grad_norm"].append(float(jnp.linalg.norm(g)))
-        out["x"].append(float(p[0]))
-        out["y"].append(float(p[1]))
-    out["status"], out["steps_taken"] = status, len(out["lr"])
-    return out
-"""
-
-_OPTAX_DATASET_LOOP = """
-def loss_on(p, idx):
-    \"\"\"The cost of (w, b) = p on the samples idx (None: all of them, in stored order).\"\"\"
-    x, y = (X, Y) if idx is None else (X[idx], Y[idx])
-    return LOSS(p[0], p[1], x, y)
-
-
-batch_value_and_grad = jax.value_and_grad(loss_on)
-
-
-def run(make_optimizer, schedule, batch_size, per_epoch, rate=None, momentum=None, plateau=None, clip=None):
-    \"\"\"One run as the studio draws it: (w, b) after t updates, the full-data loss there; per update the
-    lr, the norm of the mini-batch gradient it used (after clipping) and that batch's cost. Schedules
-    count updates, or (per_epoch) epochs; the Plateau reads the full-data loss after every update, or
-    after each epoch's last one.\"\"\"
-    p = jnp.array(START)
-    order = BatchOrder(M, batch_size, SEED)
-    every = order.per_epoch if per_epoch else 1
-    plateau = plateau() if plateau is not None else None  # a fresh rule for each run
-    lr0 = plateau.lr if plateau is not None else float(schedule(0))
-    opt = make(make_optimizer, lr0, None if momentum is None else momentum(0))
-    state = opt.init(p)
-    clipper = clipping(*clip) if clip else None
-    out = {"x": [START[0]], "y": [START[1]], "loss": [float(loss_on(p, None))], "lr": [], "grad_norm": [],
-           "batch_loss": []}
-    status = "max_steps"
-    for t in range(STEPS + 1):
-        if TOLERANCE > 0 and float(jnp.linalg.norm(batch_value_and_grad(p, None)[1])) < TOLERANCE:
-            status = "converged"  # the full-data gradient
-            break
-        if t == STEPS:
-            break
-        cost, g = batch_value_and_grad(p, order.indices(t))
-        if clipper is not None:
-            g, _ = clipper.update(g, clipper.init(p))
-        k = t // every
-        lr = plateau.lr if plateau is not None else float(schedule(k))
-        set_rates(state, lr, None if momentum is None else momentum(k))
-        drawn = lr if rate is None else rate(lr, cost, g)
-        updates, new_state = opt.update(g, state, p, value=cost)
-        new_p = optax.apply_updates(p, updates)
-        new_loss = float(loss_on(new_p, None))
-        if not (math.isfinite(new_loss) and math.isfinite(float(cost)) and float(jnp.max(jnp.abs(new_p))) <= BOUND):
-            status = "converged" if bool((g == 0).all()) else "diverged"
-            break
-        if plateau is not None and (t + 1) % every == 0:
-            plateau.step(new_loss)
-        p, state = new_p, new_state
-        out["lr"].append(drawn)
-        out["grad_norm"].append(float(jnp.linalg.norm(g)))
-        out["batch_loss"].append(float(cost))
-        out["x"].append(float(p[0]))
-        out["y"].append(float(p[1]))
-        out["loss"].append(new_loss)
-    out["status"], out["steps_taken"] = status, len(out["lr"])
-    return out
-"""
 
 
 class _Name(str):
@@ -1403,22 +901,23 @@ def _optax_run_line(problem: Problem, run: RunConfig, dataset: bool) -> str:
         )
     params = dict(run.params)
     momentum = "None"
-    if feedback.cycles_momentum(run.schedule, run.schedule_params):
+    cycle = run.schedule.momentum
+    if cycle is not None and run.schedule.cycles_momentum(run.schedule_params):
         name = feedback.momentum_name(run.optimizer)
         params[name] = _Name("mom")
         w = run.warmup_steps
-        momentum = (
-            f"lambda t: float(one_cycle_momentum(np.asarray(max(int(t) - {w!r}, 0)), **{dict(run.schedule_params)!r}))"
-        )
+        at = f"np.asarray(max(int(t) - {w!r}, 0))"  # the cycle starts after the warm-up
+        momentum = f"lambda t: float({_call(cycle.__name__, run.schedule_params, at)})"
     ctor = make(params)
     if momentum != "None" and "mom" not in ctor:
         raise NotExportable(f"no momentum to cycle in the optax form of {run.optimizer.id!r}")
     args = "lr, mom" if momentum != "None" else "lr"
-    if run.schedule.reads_loss:
+    rule = run.schedule.rule
+    if rule is not None:  # the engine's rule (one row), fed with the losses by the loop
         schedule = "None"
-        plateau = f"lambda: Plateau({run.params['lr']!r}, **{dict(run.schedule_params)!r})"
+        plateau = f"lambda: {_call(rule.__name__, run.schedule_params, repr(run.params['lr']) + ', 1')}"
     else:
-        schedule, plateau = f"f64({_optax_schedule(run)})", "None"
+        schedule, plateau = _optax_schedule(run), "None"
     rate = _OPTAX_RATES.get(run.optimizer.id)
     rate_text = rate(run.params) if rate else "None"
     clip = "None" if run.clip == (0.0, 0.0) else f"({(run.clip[0] or None)!r}, {(run.clip[1] or None)!r})"
@@ -1430,24 +929,9 @@ def _optax_run_line(problem: Problem, run: RunConfig, dataset: bool) -> str:
 
 
 def optax_script(problem: Problem) -> str:
-    import inspect
-
-    from ..engine import schedules
-
     dataset = isinstance(problem.surface, DatasetSurface)
     tree = None if dataset else surface_tree(problem)
     run_lines = [_optax_run_line(problem, run, dataset) for run in problem.runs]
-    body = "\n".join(run_lines)
-    engine_fns: dict[str, None] = {}
-    for sid, names in _ENGINE_SCHEDULE_FNS.items():
-        if f"{sid}(np.asarray" in body:
-            engine_fns.update(dict.fromkeys(names))
-    engine_src = [
-        line
-        for name in engine_fns
-        for line in (*inspect.getsource(getattr(schedules, name)).strip("\n").splitlines(), "", "")
-    ]
-    plateau = any(run.schedule.reads_loss for run in problem.runs)
     clip = any(run.clip != (0.0, 0.0) for run in problem.runs)
     lines = [
         '"""optiviz export: the studio\'s runs with optax (JAX, float64).',
@@ -1455,11 +939,14 @@ def optax_script(problem: Problem) -> str:
         "Run: python this_file.py        (prints each run's end point; --json prints every array)",
         "Needs: jax, optax, numpy.",
         '"""',
+        "",
+        "from __future__ import annotations",
+        "",
         *(["import collections"] if dataset else []),
         "import json",
         "import math",
         "import sys",
-        *(["from typing import Any  # in the engine's schedule functions below"] if engine_src else []),
+        "from functools import partial",
         "",
         "import jax",
         "",
@@ -1468,20 +955,14 @@ def optax_script(problem: Problem) -> str:
         "import numpy as np  # noqa: E402",
         "import optax  # noqa: E402",
         "",
-        f"START = [{problem.start[0]!r}, {problem.start[1]!r}]",
-        f"STEPS = {problem.steps!r}",
-        f"TOLERANCE = {float(problem.tolerance)!r}  # stop when the true gradient's norm is below this (0: never)",
-        f"SEED = {problem.seed!r}  # seeds the " + ("mini-batch order" if dataset else "gradient noise"),
-        f"BOUND = {problem.surface.bound!r}  # leaving |x|, |y| <= BOUND counts as diverged",
+        *_constants(problem, dataset),
         "",
         "",
         *(
             _dataset_source(problem, lib="jnp")[:-1]
-            if dataset
+            if tree is None
             else [
-                "def f(x, y):",
-                f"    # {json.dumps(problem.surface.formula, ensure_ascii=True)}",
-                f"    return {python_source(tree, 1)}",
+                *_formula(problem, tree, 1),
                 "",
                 "",
                 "value_and_grad = jax.jit(jax.value_and_grad(lambda p: f(p[0], p[1])))",
@@ -1494,16 +975,15 @@ def optax_script(problem: Problem) -> str:
         "    return lambda t: schedule(jnp.asarray(t, jnp.float64))",
         "",
         "",
-        *engine_src,
-        *([_PLATEAU.strip("\n"), "", ""] if plateau else []),
-        *([_OPTAX_CLIP.strip("\n"), "", ""] if clip else ["clipping = None", "", ""]),
-        _OPTAX_COMMON.strip("\n"),
+        *_engine_source([obj for run in problem.runs for obj in _engine_copies(run, "optax")]),
+        *([_template("optax_clip"), "", ""] if clip else ["clipping = None", "", ""]),
+        _template("optax_common"),
         "",
         "",
-        (_OPTAX_DATASET_LOOP if dataset else _OPTAX_LOOP).strip("\n"),
+        _template("optax_dataset_loop" if dataset else "optax_loop"),
         "",
         "",
-        *([_POLYAK_RATE.strip("\n"), "", ""] if any(r.optimizer.id in _OPTAX_RATES for r in problem.runs) else []),
+        *([_template("polyak_rate"), "", ""] if any(r.optimizer.id in _OPTAX_RATES for r in problem.runs) else []),
         (
             "# (label, optimizer over the rate lr [and momentum mom], lr schedule, "
             + ("batch size, schedule per epoch, " if dataset else "gradient noise std, ")
@@ -1513,6 +993,7 @@ def optax_script(problem: Problem) -> str:
         *run_lines,
         "]",
         "",
-        *_MAIN,
+        _template("main"),
+        "",
     ]
     return "\n".join(lines)

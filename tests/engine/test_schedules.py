@@ -1,13 +1,17 @@
 """Schedules: closed forms checked by hand at chosen steps, warm-up, epochs."""
 
+import ast
+import inspect
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from app.api.schemas import TrajectoryRequest
 from app.api.service import build_problem, trajectories
-from app.engine.schedules import learning_rates
+from app.engine.schedules import COPY, learning_rates
 from app.registry import SCHEDULES
 
 BASE = 0.1
@@ -149,3 +153,142 @@ def test_epoch_schedule_on_a_dataset_surface() -> None:
 def test_milestones_must_increase() -> None:
     with pytest.raises(ValueError, match="increasing"):
         SCHEDULES["multistep"].resolve({"milestones": [5, 3]}, "schedule")
+
+
+# --- one declaration per schedule: what each consumer derives from it ------------------------------
+
+APP = Path(__file__).resolve().parents[2] / "app"
+CONSUMERS = [  # the modules that act on schedules: none may list schedule ids by hand
+    str(APP / "engine/feedback.py"),
+    str(APP / "engine/runner.py"),
+    str(APP / "export/__init__.py"),
+    *(str(p) for p in sorted((APP / "export/templates").glob("*.py"))),
+]
+
+
+def _derived(sid: str) -> dict[str, str]:
+    """What the engine, the PyTorch script and the optax script take from the schedule's declaration."""
+    spec = SCHEDULES[sid]
+    engine = spec.rule.__name__ if spec.rule is not None else spec.fn.__name__
+    torch = (
+        "no scheduler"
+        if spec.torch is None
+        else f"copy {engine}"
+        if spec.torch == COPY
+        else f"lr_scheduler.{spec.torch.name}"
+    )
+    optax = f"copy {engine}" if spec.optax == COPY else f"optax.{spec.optax.name}"
+    return {"engine": engine, "torch": torch, "optax": optax}
+
+
+DERIVED = {
+    "constant": {"engine": "constant", "torch": "no scheduler", "optax": "copy constant"},
+    "step": {"engine": "step", "torch": "lr_scheduler.StepLR", "optax": "copy step"},
+    "multistep": {
+        "engine": "multistep",
+        "torch": "lr_scheduler.MultiStepLR",
+        "optax": "optax.piecewise_constant_schedule",
+    },
+    "exponential": {"engine": "exponential", "torch": "lr_scheduler.ExponentialLR", "optax": "copy exponential"},
+    "inverse_time": {"engine": "inverse_time", "torch": "copy inverse_time", "optax": "copy inverse_time"},
+    "inverse_sqrt": {"engine": "inverse_sqrt", "torch": "copy inverse_sqrt", "optax": "copy inverse_sqrt"},
+    "polynomial": {"engine": "polynomial", "torch": "lr_scheduler.PolynomialLR", "optax": "copy polynomial"},
+    "cosine": {"engine": "cosine", "torch": "lr_scheduler.CosineAnnealingLR", "optax": "copy cosine"},
+    "cosine_restarts": {
+        "engine": "cosine_restarts",
+        "torch": "lr_scheduler.CosineAnnealingWarmRestarts",
+        "optax": "copy cosine_restarts",
+    },
+    "cyclic": {"engine": "cyclic", "torch": "lr_scheduler.CyclicLR", "optax": "copy cyclic"},
+    "one_cycle": {"engine": "one_cycle", "torch": "lr_scheduler.OneCycleLR", "optax": "copy one_cycle"},
+    "linear": {"engine": "linear", "torch": "lr_scheduler.LinearLR", "optax": "copy linear"},
+    "constant_factor": {
+        "engine": "constant_factor",
+        "torch": "lr_scheduler.ConstantLR",
+        "optax": "copy constant_factor",
+    },
+    "reduce_on_plateau": {"engine": "Plateau", "torch": "lr_scheduler.ReduceLROnPlateau", "optax": "copy Plateau"},
+}
+
+
+def test_each_schedule_is_one_declaration() -> None:
+    """The registry is the declarations, in their order; each names its engine function (or rule),
+    its torch form and its optax form, and the scripts use exactly those."""
+    assert {sid: _derived(sid) for sid in SCHEDULES} == DERIVED
+    assert list(SCHEDULES) == list(DERIVED)
+
+
+@pytest.mark.parametrize("sid", list(DERIVED))
+def test_the_scripts_are_derived_from_the_declaration(client, sid: str) -> None:
+    """The exported scripts build each schedule as declared: the library's constructor with the
+    schedule's own parameters, or the engine's own source of the function, copied and called."""
+    spec = SCHEDULES[sid]
+    body = {
+        "surface": "round_bowl",
+        "steps": 20,
+        "runs": [{"optimizer": "adam", "params": {"lr": 0.001}, "schedule": {"name": sid}}],
+    }
+    ex = client.post("/api/v1/export", json=body).json()
+    params = spec.resolve({}, "schedule")
+    for lib, script in (("torch", ex["torch"]), ("optax", ex["optax"])):
+        form = getattr(spec, lib)
+        if form is None:
+            assert "lambda opt: None" in script
+        elif form == COPY:
+            engine = spec.rule or spec.fn
+            source = inspect.getsource(engine)
+            assert source[source.index("def " if spec.rule is None else "class ") :] in script  # the engine's own
+            assert re.search(rf"\b{engine.__name__}[(,]", script.split("RUNS = [")[1])  # and the run calls it
+        else:
+            prefix = "L." if lib == "torch" else "optax."
+            call = f"{prefix}{form.name}("
+            assert call in script, script
+            for name, value in form.arguments(params, 0.001).items():
+                assert f"{name}={value!r}" in script
+
+
+def test_copied_torch_schedules_are_factors_of_the_rate() -> None:
+    """torch's LambdaLR multiplies the run's lr by the copied function at base 1: only right for a
+    schedule proportional to its base (each torch COPY)."""
+    t = np.arange(0, 500, 7)
+    for spec in SCHEDULES.values():
+        if spec.torch == COPY:
+            params = spec.resolve({}, "schedule")
+            np.testing.assert_allclose(spec.fn(t, 0.3, **params), 0.3 * spec.fn(t, 1.0, **params), rtol=1e-15)
+
+
+def _hand_listed(path: str) -> list[str]:
+    """Schedule ids a module lists or compares by hand: a dict, set, list or tuple literal with two or
+    more of them, or a comparison of an id with one."""
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    ids = set(SCHEDULES)
+
+    def named(nodes) -> list[str]:
+        return [n.value for n in nodes if isinstance(n, ast.Constant) and n.value in ids]
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict) and len(named(node.keys)) >= 2:
+            found.append(f"{path}:{node.lineno} table {named(node.keys)}")
+        elif isinstance(node, ast.Set | ast.List | ast.Tuple) and len(named(node.elts)) >= 2:
+            found.append(f"{path}:{node.lineno} list {named(node.elts)}")
+        elif isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            about_ids = any(
+                (isinstance(s, ast.Attribute) and s.attr == "id") or (isinstance(s, ast.Name) and "sid" in s.id)
+                for s in sides
+            )
+            if about_ids and named(sides):
+                found.append(f"{path}:{node.lineno} compares with {named(sides)}")
+    return found
+
+
+def test_no_consumer_hand_lists_schedule_ids() -> None:
+    found = [hit for path in CONSUMERS for hit in _hand_listed(path)]
+    assert found == [], found
+
+
+def test_the_hand_list_check_can_fail(tmp_path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text('T = {"step": 1, "cosine": 2}\nif spec.id == "one_cycle":\n    pass\n', encoding="utf-8")
+    assert len(_hand_listed(str(bad))) == 2

@@ -1,0 +1,127 @@
+"""The PyTorch script's run for L-BFGS and damped Newton on a dataset surface.
+
+A template: the exporter copies what follows the marker line below into the script; the lines
+above it (imports, the script's names from `_script`) are there for the linters only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+from ._script import (
+    BOUND,
+    CLOSURE_OPTIMIZERS,
+    RESIDUAL,
+    SEED,
+    START,
+    STEPS,
+    TOLERANCE,
+    BatchOrder,
+    DampedNewton,
+    M,
+    _data,
+    _run_each_update,
+    loss_on,
+    step_scheduler,
+)
+
+# --- the script ---
+
+
+def batch_hessian(idx):
+    """The Hessian of the cost on the samples idx as the studio takes it on a data set: central
+    differences of the mini-batch gradient, step 1e-5*max(1, |theta_i|), symmetrised."""
+
+    def grad(w, b):  # in NumPy, the studio's own formula (the same bits: the differences divide by 2e-5)
+        x, y = _data.x[idx], _data.y[idx]
+        r = RESIDUAL(w, b, x, y)
+        return float(np.mean(r * x)), float(np.mean(r))
+
+    def hessian(v):
+        x, y = v[0].item(), v[1].item()
+        hx, hy = 1e-5 * max(1.0, abs(x)), 1e-5 * max(1.0, abs(y))
+        (gxp, gyp), (gxm, gym) = grad(x + hx, y), grad(x - hx, y)
+        (gxq, gyq), (gxn, gyn) = grad(x, y + hy), grad(x, y - hy)
+        b = 0.5 * ((gyp - gym) / (2 * hx) + (gxq - gxn) / (2 * hy))
+        return torch.tensor([[(gxp - gxm) / (2 * hx), b], [b, (gyq - gyn) / (2 * hy)]])
+
+    return hessian
+
+
+def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
+    """L-BFGS and damped Newton on a data set: one update is one opt.step(closure) call, every call
+    of its closure on the same mini-batch (recorded in out["evals"]: the batch cost there). Other
+    optimizers: the loop above."""
+    p = torch.tensor(START, requires_grad=True)
+    opt = make_optimizer(p)
+    if not isinstance(opt, CLOSURE_OPTIMIZERS):
+        return _run_each_update(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value, clip_norm)
+    sched = make_scheduler(opt)
+    order = BatchOrder(M, batch_size, SEED)
+    every = order.per_epoch if per_epoch else 1
+    out: dict[str, Any] = {
+        "x": [START[0]],
+        "y": [START[1]],
+        "loss": [loss_on(p, None).item()],
+        "lr": [],
+        "grad_norm": [],
+        "batch_loss": [],
+    }
+    evals: dict[str, list[Any]] = {"step": [], "x": [], "y": [], "loss": []}
+    status = "max_steps"
+    for t in range(STEPS + 1):
+        if TOLERANCE > 0:
+            opt.zero_grad()
+            loss_on(p, None).backward()
+            if p.grad.norm().item() < TOLERANCE:
+                status = "converged"  # the full-data gradient
+                break
+        if t == STEPS:
+            break
+        idx = order.indices(t)
+        if isinstance(opt, DampedNewton):
+            opt.hessian = batch_hessian(idx)
+        first: list[Any] = []
+        mark = len(evals["x"])
+
+        def closure(t=t, idx=idx, first=first):  # called in this update only (defaults: this update's values)
+            opt.zero_grad()
+            cost = loss_on(p, idx)
+            cost.backward()
+            if clip_value is not None:
+                torch.nn.utils.clip_grad_value_([p], clip_value)
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_([p], clip_norm)
+            for key, v in (("step", t), ("x", p[0].item()), ("y", p[1].item()), ("loss", cost.item())):
+                evals[key].append(v)
+            if not first:
+                first.append((cost.item(), p.grad.clone()))
+            return cost
+
+        lr = opt.param_groups[0]["lr"]
+        before = p.detach().clone()
+        opt.step(closure)
+        new_loss = loss_on(p, None).item()
+        if not (math.isfinite(new_loss) and math.isfinite(first[0][0]) and p.detach().abs().max().item() <= BOUND):
+            status = "converged" if bool((first[0][1] == 0).all()) else "diverged"
+            with torch.no_grad():
+                p.copy_(before)
+            for values in evals.values():
+                del values[mark:]
+            break
+        if sched is not None and (t + 1) % every == 0:
+            step_scheduler(sched, new_loss)
+        out["lr"].append(lr)
+        out["grad_norm"].append(first[0][1].norm().item())
+        out["batch_loss"].append(first[0][0])
+        out["x"].append(p[0].item())
+        out["y"].append(p[1].item())
+        out["loss"].append(new_loss)
+    out["status"], out["steps_taken"] = status, len(out["lr"])
+    if isinstance(opt, torch.optim.LBFGS):
+        out["evals"] = evals
+    return out

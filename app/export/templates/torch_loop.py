@@ -1,0 +1,65 @@
+"""The PyTorch script's run on a formula surface: one update per step, the scheduler after it.
+
+A template: the exporter copies what follows the marker line below into the script; the lines
+above it (imports, the script's names from `_script`) are there for the linters only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+from ._script import BOUND, SEED, START, STEPS, TOLERANCE, f, record_average, step_scheduler
+
+# --- the script ---
+
+
+def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=None):
+    """One run as the studio draws it: x[t], y[t] after t updates, the loss there, and per update
+    the lr and the norm of the gradient it used (after noise and clipping)."""
+    p = torch.tensor(START, requires_grad=True)
+    opt = make_optimizer(p)
+    sched = make_scheduler(opt)
+    # the gradient noise: the same seeded draws as the studio's (NumPy's PCG64, seed [SEED, 1])
+    noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
+    out: dict[str, Any] = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
+    status = "max_steps"
+    for t in range(STEPS + 1):
+        opt.zero_grad()
+        loss = f(p[0], p[1])
+        loss.backward()
+        out["loss"].append(loss.item())
+        if TOLERANCE > 0 and p.grad.norm().item() < TOLERANCE:
+            status = "converged"  # the true (noise-free) gradient is small enough
+            break
+        if t == STEPS:
+            break
+        if noise is not None:
+            p.grad += torch.from_numpy(noise[t])
+        if clip_value is not None:  # by value, then by norm (the studio's order)
+            torch.nn.utils.clip_grad_value_([p], clip_value)
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_([p], clip_norm)
+        lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
+        before = p.detach().clone()
+        # the loss at the current point: the Polyak step size reads it, the others ignore it
+        opt.step(lambda loss=loss: loss)
+        lr = opt.param_groups[0].get("effective_lr", lr)  # Polyak: the rate it used
+        new_loss = f(p[0], p[1]).item()
+        if sched is not None:
+            step_scheduler(sched, new_loss)
+        if not (math.isfinite(new_loss) and p.detach().abs().max().item() <= BOUND):
+            status = "converged" if bool((p.grad == 0).all()) else "diverged"
+            with torch.no_grad():
+                p.copy_(before)
+            break
+        out["lr"].append(lr)
+        out["grad_norm"].append(gnorm)
+        out["x"].append(p[0].item())
+        out["y"].append(p[1].item())
+        record_average(out, opt, p)
+    out["status"], out["steps_taken"] = status, len(out["lr"])
+    return out

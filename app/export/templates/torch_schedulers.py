@@ -1,0 +1,39 @@
+"""The PyTorch script's helpers around the schedulers and the averaged iterate.
+
+A template: the exporter copies what follows the marker line below into the script; the lines
+above it (imports, the script's names from `_script`) are there for the linters only.
+"""
+
+from __future__ import annotations
+
+from torch.optim import lr_scheduler as L
+
+# --- the script ---
+
+
+def step_scheduler(sched, loss):
+    """After an update (an epoch): ReduceLROnPlateau reads the loss at the new point."""
+    if isinstance(sched, L.ReduceLROnPlateau):
+        sched.step(loss)
+    else:
+        sched.step()
+
+
+def starting_at(sched, lr):
+    """The scheduler with the first rate set to lr: torch's OneCycleLR writes its own start rate,
+    max_lr/div_factor, as the group's initial_lr, and SequentialLR would start a warm-up before it
+    from that (the warm-up's LinearLR then goes on from the group's rate)."""
+    for group in sched.optimizer.param_groups:
+        group["lr"] = lr
+    return sched
+
+
+def record_average(out, opt, p):
+    """The averaged iterate after an update, where the optimizer keeps one (ASGD's ax,
+    Schedule-Free's x): drawn as a thin path beside the run's, out["average"]."""
+    st = opt.state[p]
+    avg = st["x"] if "x" in st else st.get("ax")
+    if avg is not None:
+        out.setdefault("average", {"x": [], "y": []})
+        out["average"]["x"].append(avg[0].item())
+        out["average"]["y"].append(avg[1].item())
