@@ -2,50 +2,26 @@
 mean for the learning rate (GD is stable for lr < 2/λmax; on a quadratic, the best GD rate is
 2/(λmin + λmax) and the best heavy-ball pair is α = 4/(√λmax + √λmin)², β = ((√κ − 1)/(√κ + 1))²).
 
-The Hessian is differentiated symbolically from the formula tree (the expression module's own
-`derivative`, twice): typed formulas, and the built-in surfaces through their formulas in the
-exporter's table (tested against the engine's values and gradients).
+The Hessian is differentiated symbolically from the surface's formula (`app.engine.hessian`: the
+expression module's own `derivative`, twice): typed formulas and the built-in surfaces alike.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
 import numpy as np
 
 from .engine.backend import SCALAR
-from .engine.datasets import DatasetSurface
-from .engine.expression import compile_nodes, derivative, parse_expression
+from .engine.hessian import NoCurvature, formula_of, hessian_functions
 from .engine.surfaces import Surface
-from .export import SURFACE_FORMULAS
 
-
-class NoCurvature(ValueError):
-    pass
-
-
-@functools.lru_cache(maxsize=64)
-def _hessian_fns(text: str) -> tuple[Any, Any, Any]:
-    tree = parse_expression(text).tree
-    dx, dy = derivative(tree, "x"), derivative(tree, "y")
-    hxx, hxy, hyy = derivative(dx, "x"), derivative(dx, "y"), derivative(dy, "y")
-    return tuple(compile_nodes((hxx, hxy, hyy)))  # type: ignore[return-value]
-
-
-def _text(surface: Surface) -> str:
-    if isinstance(surface, DatasetSurface):
-        raise NoCurvature("the curvature of dataset surfaces is not computed yet")
-    if surface.id == "custom":
-        return str(surface.extra.get("expression") or surface.formula)
-    if surface.id in SURFACE_FORMULAS:
-        return SURFACE_FORMULAS[surface.id]
-    raise NoCurvature(f"no formula for the surface {surface.id!r} to differentiate")
+__all__ = ["NoCurvature", "curvature", "hessian"]
 
 
 def hessian(surface: Surface, x: float, y: float) -> np.ndarray:
-    fxx, fxy, fyy = _hessian_fns(_text(surface))
+    fxx, fxy, fyy = hessian_functions(formula_of(surface))
     with np.errstate(all="ignore"):
         try:
             a, b, c = (float(f(x, y, SCALAR)) for f in (fxx, fxy, fyy))

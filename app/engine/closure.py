@@ -373,13 +373,13 @@ def newton_step(
 def hessian_function(
     surface: Any, batch: Callable[[float, float], tuple[float, float, float]] | None = None
 ) -> Callable[[float, float], tuple[float, float, float]]:
-    """(x, y) → (h_xx, h_xy, h_yy): exact (the formula differentiated twice, `app.curvature`) on
-    built-in analytic surfaces and typed formulas; on dataset surfaces, central differences of the
-    step's mini-batch gradient ``batch`` (step 1e-5·max(1, |θᵢ|), symmetrised)."""
-    from ..curvature import NoCurvature, _hessian_fns, _text
+    """(x, y) → (h_xx, h_xy, h_yy): exact (the formula differentiated twice, `app.engine.hessian`)
+    on built-in analytic surfaces and typed formulas; on dataset surfaces, central differences of
+    the step's mini-batch gradient ``batch`` (step 1e-5·max(1, |θᵢ|), symmetrised)."""
+    from .hessian import NoCurvature, formula_of, hessian_functions
 
     try:
-        fxx, fxy, fyy = _hessian_fns(_text(surface))
+        fxx, fxy, fyy = hessian_functions(formula_of(surface))
     except NoCurvature:
         fxx = None
     if fxx is not None:

@@ -126,8 +126,8 @@ class LogisticRegression:
         for i in range(0, flat_w.shape[0], chunk):
             cw, cb = flat_w[i : i + chunk, None], flat_b[i : i + chunk, None]
             out[i : i + chunk] = self.batch(cw, cb, None)[0]
-        out = out.reshape(w_arr.shape)
-        return float(out) if out.ndim == 0 else out
+        shaped = out.reshape(w_arr.shape)
+        return float(shaped) if shaped.ndim == 0 else shaped
 
     def grad(self, w: Any, b: Any, xp: Any = None) -> tuple[Any, Any]:
         if np.ndim(w) == 0 and np.ndim(b) == 0:
@@ -142,9 +142,14 @@ def _squeeze(a: Any) -> Any:
     return a[..., 0] if isinstance(a, np.ndarray) and a.ndim >= 1 and a.shape[-1] == 1 else a
 
 
-@dataclass(frozen=True)
+Model = LinearRegression | LogisticRegression  # a dataset surface's loss over its data
+
+
+@dataclass(frozen=True, kw_only=True)
 class DatasetSurface(Surface):
-    model: Any = None
+    """A surface whose loss is a model's over a data set (``isinstance`` tells the callers)."""
+
+    model: Model
 
     def epoch_updates(self, batch_size: int) -> int:
         return math.ceil(self.model.data.m / batch_size)
@@ -249,7 +254,7 @@ def _chunks(rows: int, samples: int) -> int:
 
 
 def batch_rows(
-    model: Any, w: np.ndarray, b: np.ndarray, idx: np.ndarray | None, check: Any = None
+    model: Model, w: np.ndarray, b: np.ndarray, idx: np.ndarray | None, check: Any = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``model.batch`` for 1-D arrays of rows w, b: (cost, ∂J/∂w, ∂J/∂b), each of shape (rows,).
 
@@ -260,7 +265,8 @@ def batch_rows(
     samples = model.data.m if idx is None else int(idx.shape[0])
     step = _chunks(w.shape[0], samples)
     if w.shape[0] <= step:
-        return model.batch(w[:, None], b[:, None], idx)
+        one, two, three = model.batch(w[:, None], b[:, None], idx)
+        return np.asarray(one), np.asarray(two), np.asarray(three)
     cost, gw, gb = np.empty(w.shape[0]), np.empty(w.shape[0]), np.empty(w.shape[0])
     for i in range(0, w.shape[0], step):
         if check is not None:
@@ -271,21 +277,22 @@ def batch_rows(
     return cost, gw, gb
 
 
-def has_moments(model: Any) -> bool:
+def has_moments(model: Model) -> bool:
     """True when the full-data loss and gradient cost O(1) per point (no pass over the samples)."""
     return isinstance(model, LinearRegression)
 
 
-def loss_rows(model: Any, w: np.ndarray, b: np.ndarray, check: Any = None) -> np.ndarray:
+def loss_rows(model: Model, w: np.ndarray, b: np.ndarray, check: Any = None) -> np.ndarray:
     """Full-data loss of each row, in chunks (see `batch_rows`)."""
     if has_moments(model):
-        return model.loss(w, b)
+        return np.asarray(model.loss(w, b))
     return batch_rows(model, w, b, None, check)[0]
 
 
-def grad_rows(model: Any, w: np.ndarray, b: np.ndarray, check: Any = None) -> tuple[np.ndarray, np.ndarray]:
+def grad_rows(model: Model, w: np.ndarray, b: np.ndarray, check: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Full-data gradient of each row, in chunks (see `batch_rows`)."""
     if has_moments(model):
-        return model.grad(w, b)
+        mw, mb = model.grad(w, b)
+        return np.asarray(mw), np.asarray(mb)
     _, gw, gb = batch_rows(model, w, b, None, check)
     return gw, gb

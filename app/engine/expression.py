@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..settings import FORMULA_LENGTH as MAX_LENGTH  # the one number: the setting may only lower it
 
 MAX_DEPTH = 40
@@ -359,16 +361,20 @@ def _has_var(n: Node) -> bool:
     return _has_var(n.a) or _has_var(n.b)
 
 
-def derivative(n: Node, v: str) -> Node:
-    """d n / d v, symbolically."""
+def derivative(n: Node, v: str, subgradient: bool = False) -> Node:
+    """d n / d v, symbolically.
+
+    ``subgradient`` (the built-in surfaces, never typed formulas): where the argument of a square
+    root is 0 (the tip of a cone such as Ackley's), the chain rule's term through it is 0, the
+    subgradient, not 0·∞ (the node ``Bin("dsqrt", u, u')``: u' / (2·√u) elsewhere)."""
     if isinstance(n, Const):
         return ZERO
     if isinstance(n, Var):
         return ONE if n.name == v else ZERO
     if isinstance(n, Neg):
-        return neg(derivative(n.a, v))
+        return neg(derivative(n.a, v, subgradient))
     if isinstance(n, Bin):
-        da, db = derivative(n.a, v), derivative(n.b, v)
+        da, db = derivative(n.a, v, subgradient), derivative(n.b, v, subgradient)
         if n.op == "+":
             return add(da, db)
         if n.op == "-":
@@ -385,9 +391,11 @@ def derivative(n: Node, v: str) -> Node:
         # u^w: u^w·(w'·log u + w·u'/u)
         return mul(n, add(mul(db, Call("log", n.a)), div(mul(n.b, da), n.a)))
     assert isinstance(n, Call)
-    u, du = n.a, derivative(n.a, v)
+    u, du = n.a, derivative(n.a, v, subgradient)
     if du == ZERO:
         return ZERO
+    if subgradient and n.fn == "sqrt":
+        return Bin("dsqrt", u, du)
     outer = {
         "sin": lambda: Call("cos", u),
         "cos": lambda: neg(Call("sin", u)),
@@ -469,6 +477,14 @@ def _op_pow(a: Any, b: Any, xp: Any) -> Any:
     return xp.pow(a, b)
 
 
+def _op_dsqrt(u: Any, du: Any, xp: Any) -> Any:
+    """The chain rule through √u, with the subgradient 0 where u is 0 (see `derivative`)."""
+    if isinstance(u, float) and isinstance(du, float):
+        return 0.0 if u == 0.0 else du / (2.0 * xp.sqrt(u))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(u == 0.0, 0.0, du / (2.0 * xp.sqrt(u)))
+
+
 def _call_op(fn: str) -> Callable[[Any, Any, Any], Any]:
     def op(a: Any, b: Any, xp: Any) -> Any:
         return getattr(xp, fn)(a)
@@ -477,7 +493,7 @@ def _call_op(fn: str) -> Callable[[Any, Any, Any], Any]:
     return op
 
 
-_BIN_OPS = {"+": _op_add, "-": _op_sub, "*": _op_mul, "/": _op_div, "^": _op_pow}
+_BIN_OPS = {"+": _op_add, "-": _op_sub, "*": _op_mul, "/": _op_div, "^": _op_pow, "dsqrt": _op_dsqrt}
 _CALL_OPS = {fn: _call_op(fn) for fn in (*FUNCTIONS, "sign")}
 
 

@@ -1,16 +1,20 @@
-"""Built-in analytic surfaces: each formula and its exact gradient written once.
+"""Built-in analytic surfaces: each one declaration, its formula one string.
 
-``value(x, y, xp)`` and ``grad(x, y, xp) -> (∂f/∂x, ∂f/∂y)`` take floats (``xp = SCALAR``) or NumPy
-arrays (``xp = ARRAY``). Squares are written ``a * a`` rather than ``a ** 2`` so that floats and
-arrays give the same bits.
+A surface's ``value(x, y, xp)`` and ``grad(x, y, xp) -> (∂f/∂x, ∂f/∂y)`` take floats (``xp =
+SCALAR``) or NumPy arrays (``xp = ARRAY``). A built-in surface's are derived from its formula
+(`builtin`): the same operations as the typed formula of the same text (squares as ``a * a``, so
+floats and arrays give the same bits), written out as straight-line code (app/engine/codegen.py).
+Adding one is its declaration in `ANALYTIC` plus its catalogue texts (en, zh).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from . import codegen
+from .expression import Program, derivative, lower, parse_expression
 
 Fn = Callable[[Any, Any, Any], Any]
 GradFn = Callable[[Any, Any, Any], tuple[Any, Any]]
@@ -42,6 +46,9 @@ class Surface:
     # closed form (the dataset surfaces). Every built-in surface with minima states it
     # (tests/engine/test_surfaces.py checks it against the value at the minima).
     f_min: float | None = None
+    # the formula in the formula language (built-in surfaces): its value, gradient, Hessian and
+    # exported code are derived from it
+    expression: str | None = None
 
     def public(self) -> dict[str, Any]:
         out = {
@@ -91,342 +98,230 @@ def default_runs(*runs: tuple[Any, ...]) -> tuple[dict[str, Any], ...]:
     return tuple(out)
 
 
-# --- the course's three ------------------------------------------------------------------------
+# --- the built-in surfaces: each one declaration, its formula one string ------------------------------
 
 
-def _bowl(x: Any, y: Any, xp: Any) -> Any:
-    return 0.1 * x * x + 2.0 * y * y
+def builtin(
+    id: str,
+    name: str,
+    description: str,
+    expression: str,
+    display: str,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    minima: tuple[tuple[float, float], ...],
+    default_start: tuple[float, float],
+    **fields: Any,
+) -> Surface:
+    """A built-in surface from its formula (the formula language of typed formulas): the value and
+    the gradient are derived from it (`builtin_programs`, then straight-line code,
+    app/engine/codegen.py), and so are the Hessian (app/engine/hessian.py), the exported scripts'
+    f and the compiled loop's branch (app/engine/kernels/loop.py). ``display`` is the catalogue's
+    typeset text of the same formula (tests/engine/test_surfaces.py checks they agree)."""
+    value_program, grad_program = builtin_programs(expression)
+    return Surface(
+        id,
+        name,
+        description,
+        display,
+        x_range,
+        y_range,
+        minima,
+        default_start,
+        codegen.python_function(value_program, f"{id}_value"),
+        codegen.python_function(grad_program, f"{id}_grad"),
+        expression=expression,
+        **fields,
+    )
 
 
-def _bowl_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    return 0.2 * x, 4.0 * y
-
-
-def _round(x: Any, y: Any, xp: Any) -> Any:
-    return 0.5 * (x * x + y * y)
-
-
-def _round_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    return 1.0 * x, 1.0 * y
-
-
-def _saddle(x: Any, y: Any, xp: Any) -> Any:
-    x2 = x * x
-    return 0.25 * x2 * x2 - 0.5 * x2 + 0.5 * y * y
-
-
-def _saddle_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    return x * x * x - x, 1.0 * y
-
-
-def _plateau(x: Any, y: Any, xp: Any) -> Any:
-    return 1.0 - xp.exp(-0.5 * (x * x + y * y))
-
-
-def _plateau_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    e = xp.exp(-0.5 * (x * x + y * y))
-    return x * e, y * e
-
-
-# --- classics ------------------------------------------------------------------------------------
-
-
-def _rosenbrock(x: Any, y: Any, xp: Any) -> Any:
-    a = 1.0 - x
-    b = y - x * x
-    return a * a + 100.0 * b * b
-
-
-def _rosenbrock_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    b = y - x * x
-    # the order of torch autograd on (1 − x)**2 + 100*(y − x**2)**2, so the bits match
-    return -2.0 * (1.0 - x) - 400.0 * b * x, 200.0 * b
-
-
-def _himmelblau(x: Any, y: Any, xp: Any) -> Any:
-    a = x * x + y - 11.0
-    b = x + y * y - 7.0
-    return a * a + b * b
-
-
-def _himmelblau_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    a = x * x + y - 11.0
-    b = x + y * y - 7.0
-    return 4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b
-
-
-def _beale(x: Any, y: Any, xp: Any) -> Any:
-    a = 1.5 - x + x * y
-    b = 2.25 - x + x * y * y
-    c = 2.625 - x + x * y * y * y
-    return a * a + b * b + c * c
-
-
-def _beale_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    y2 = y * y
-    y3 = y2 * y
-    a = 1.5 - x + x * y
-    b = 2.25 - x + x * y2
-    c = 2.625 - x + x * y3
-    gx = 2.0 * a * (y - 1.0) + 2.0 * b * (y2 - 1.0) + 2.0 * c * (y3 - 1.0)
-    gy = 2.0 * a * x + 4.0 * b * x * y + 6.0 * c * x * y2
-    return gx, gy
-
-
-_TAU = 2.0 * math.pi
-
-
-def _rastrigin(x: Any, y: Any, xp: Any) -> Any:
-    return 20.0 + x * x - 10.0 * xp.cos(_TAU * x) + y * y - 10.0 * xp.cos(_TAU * y)
-
-
-def _rastrigin_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    return 2.0 * x + 10.0 * _TAU * xp.sin(_TAU * x), 2.0 * y + 10.0 * _TAU * xp.sin(_TAU * y)
-
-
-def _ackley(x: Any, y: Any, xp: Any) -> Any:
-    r = xp.sqrt(0.5 * (x * x + y * y))
-    return -20.0 * xp.exp(-0.2 * r) - xp.exp(0.5 * (xp.cos(_TAU * x) + xp.cos(_TAU * y))) + math.e + 20.0
-
-
-def _ackley_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    r = xp.sqrt(0.5 * (x * x + y * y))
-    safe_r = r + (r == 0.0)  # the cone's tip: the gradient of the radial term is 0 there
-    radial = 2.0 * xp.exp(-0.2 * r) / safe_r  # d/dx of -20 exp(-0.2 r) = radial * x
-    wave = math.pi * xp.exp(0.5 * (xp.cos(_TAU * x) + xp.cos(_TAU * y)))
-    return radial * x + wave * xp.sin(_TAU * x), radial * y + wave * xp.sin(_TAU * y)
-
-
-def _booth(x: Any, y: Any, xp: Any) -> Any:
-    a = x + 2.0 * y - 7.0
-    b = 2.0 * x + y - 5.0
-    return a * a + b * b
-
-
-def _booth_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    a = x + 2.0 * y - 7.0
-    b = 2.0 * x + y - 5.0
-    return 2.0 * a + 4.0 * b, 4.0 * a + 2.0 * b
-
-
-def _camel(x: Any, y: Any, xp: Any) -> Any:
-    x2 = x * x
-    y2 = y * y
-    return (4.0 - 2.1 * x2 + x2 * x2 / 3.0) * x2 + x * y + (-4.0 + 4.0 * y2) * y2
-
-
-def _camel_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    x2 = x * x
-    return 8.0 * x - 8.4 * x2 * x + 2.0 * x2 * x2 * x + y, x - 8.0 * y + 16.0 * y * y * y
-
-
-def _monkey(x: Any, y: Any, xp: Any) -> Any:
-    return x * x * x - 3.0 * x * y * y
-
-
-def _monkey_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    return 3.0 * x * x - 3.0 * y * y, -6.0 * x * y
-
-
-def _matyas(x: Any, y: Any, xp: Any) -> Any:
-    return 0.26 * (x * x + y * y) - 0.48 * x * y
-
-
-def _matyas_grad(x: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    return 0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x
+def builtin_programs(text: str) -> tuple[Program, Program]:
+    """The straight-line programs of a built-in formula's value and gradient (∂f/∂x, ∂f/∂y sharing
+    their common parts). The gradient takes the subgradient 0 at the tip of a cone (Ackley's
+    √(…) at the origin: `derivative`'s ``subgradient``), where a typed formula's diverges."""
+    tree = parse_expression(text).tree
+    dx, dy = derivative(tree, "x", subgradient=True), derivative(tree, "y", subgradient=True)
+    return lower((tree,)), lower((dx, dy))
 
 
 ANALYTIC: tuple[Surface, ...] = (
-    Surface(
+    builtin(
         "elongated_bowl",
         "Elongated bowl",
         "An ill-conditioned quadratic: GD zig-zags across the steep axis and crawls along the flat one; "
         "momentum damps the zig-zag, RMSprop and Adam rescale each axis.",
+        "0.1*x^2 + 2*y^2",
         "0.1·x² + 2·y²",
         (-10.0, 10.0),
         (-5.0, 5.0),
         ((0.0, 0.0),),
         (-9.0, 3.0),
-        _bowl,
-        _bowl_grad,
         default_runs=default_runs(("gd", 0.49), ("momentum", 0.49), ("rmsprop", 0.1), ("adam", 0.3)),
         f_min=0.0,
     ),
-    Surface(
+    builtin(
         "round_bowl",
         "Round bowl",
         "A perfectly conditioned quadratic: every method heads straight for the minimum; the baseline "
         "against which the elongated bowl shows why conditioning matters.",
+        "0.5*(x^2 + y^2)",
         "(x² + y²)/2",
         (-5.0, 5.0),
         (-5.0, 5.0),
         ((0.0, 0.0),),
         (-4.0, 3.0),
-        _round,
-        _round_grad,
         default_runs=default_runs(("gd", 0.1), ("momentum", 0.1), ("rmsprop", 0.03), ("adam", 0.1)),
         f_min=0.0,
     ),
-    Surface(
+    builtin(
         "saddle",
         "Saddle",
         "A strict saddle at the origin with two minima beside it: GD started near the stable direction "
         "slides into the saddle and stalls; momentum and the adaptive methods escape.",
+        "0.25*x^4 - 0.5*x^2 + 0.5*y^2",
         "x⁴/4 − x²/2 + y²/2",
         (-2.0, 2.0),
         (-2.0, 2.0),
         ((-1.0, 0.0), (1.0, 0.0)),
         (0.001, 1.8),
-        _saddle,
-        _saddle_grad,
         default_runs=default_runs(("gd", 0.01), ("momentum", 0.05), ("rmsprop", 0.01), ("adam", 0.03)),
         f_min=-0.25,
     ),
-    Surface(
+    builtin(
         "plateau",
         "Plateau",
         "A wide plateau of near-zero gradient around a single well: GD crawls across it, while "
         "RMSprop and Adam divide by the tiny gradient's size and keep their pace.",
+        "1 - exp(-0.5*(x^2 + y^2))",
         "1 − exp(−(x² + y²)/2)",
         (-6.0, 6.0),
         (-6.0, 6.0),
         ((0.0, 0.0),),
         (4.0, 3.0),
-        _plateau,
-        _plateau_grad,
         default_runs=default_runs(("gd", 0.3), ("momentum", 0.3), ("rmsprop", 0.03), ("adam", 0.1)),
         f_min=0.0,
     ),
-    Surface(
+    builtin(
         "rosenbrock",
         "Rosenbrock",
         "A curved, narrow valley: reaching the valley is easy, following it to the minimum at (1, 1) is slow.",
+        "(1 - x)^2 + 100*(y - x^2)^2",
         "(1 − x)² + 100·(y − x²)²",
         (-2.0, 2.0),
         (-1.0, 3.0),
         ((1.0, 1.0),),
         (-1.2, 1.0),
-        _rosenbrock,
-        _rosenbrock_grad,
         default_runs=default_runs(("gd", 0.002), ("momentum", 0.005), ("rmsprop", 0.01), ("adam", 0.3)),
         f_min=0.0,
         log_contours=True,
     ),
-    Surface(
+    builtin(
         "himmelblau",
         "Himmelblau",
         "Four equal minima: started near the central peak, different optimizers end in different basins.",
+        "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
         "(x² + y − 11)² + (x + y² − 7)²",
         (-5.0, 5.0),
         (-5.0, 5.0),
         ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)),
         (-0.3, -0.9),
-        _himmelblau,
-        _himmelblau_grad,
         default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.03), ("adam", 0.03)),
         f_min=0.0,
         log_contours=True,
     ),
-    Surface(
+    builtin(
         "beale",
         "Beale",
         "Flat ridges and steep walls with a minimum at (3, 0.5) at the end of a narrow channel: the "
         "gradient's size changes by orders of magnitude along the way.",
+        "(1.5 - x + x*y)^2 + (2.25 - x + x*y^2)^2 + (2.625 - x + x*y^3)^2",
         "(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
         (-4.5, 4.5),
         (-4.5, 4.5),
         ((3.0, 0.5),),
         (1.0, 1.5),
-        _beale,
-        _beale_grad,
         default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.01), ("adam", 0.1)),
         f_min=0.0,
         log_contours=True,
     ),
-    Surface(
+    builtin(
         "rastrigin",
         "Rastrigin",
         "A bowl covered in regularly spaced local minima: most runs get stuck in the nearest one; "
         "momentum can roll over a few.",
+        "20 + x^2 - 10*cos(2*pi*x) + y^2 - 10*cos(2*pi*y)",
         "20 + x² − 10·cos(2πx) + y² − 10·cos(2πy)",
         (-5.12, 5.12),
         (-5.12, 5.12),
         ((0.0, 0.0),),
         (-2.7, 2.3),
-        _rastrigin,
-        _rastrigin_grad,
         default_runs=default_runs(("gd", 0.003), ("momentum", 0.1), ("rmsprop", 0.01), ("adam", 0.03)),
         f_min=0.0,
     ),
-    Surface(
+    builtin(
         "ackley",
         "Ackley",
         "A nearly flat, rippled outer region around a deep central funnel: a plateau with traps.",
+        "-20*exp(-0.2*sqrt(0.5*(x^2 + y^2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20",
         "−20·exp(−0.2·√((x² + y²)/2)) − exp((cos 2πx + cos 2πy)/2) + e + 20",
         (-5.0, 5.0),
         (-5.0, 5.0),
         ((0.0, 0.0),),
         (-3.2, 2.6),
-        _ackley,
-        _ackley_grad,
         default_runs=default_runs(("gd", 0.03), ("momentum", 0.1), ("rmsprop", 0.3), ("adam", 0.3)),
         f_min=0.0,
     ),
-    Surface(
+    builtin(
         "booth",
         "Booth",
         "A tilted, moderately elongated quadratic bowl with its minimum at (1, 3).",
+        "(x + 2*y - 7)^2 + (2*x + y - 5)^2",
         "(x + 2y − 7)² + (2x + y − 5)²",
         (-10.0, 10.0),
         (-10.0, 10.0),
         ((1.0, 3.0),),
         (-8.0, -6.0),
-        _booth,
-        _booth_grad,
         default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.1), ("adam", 0.3)),
         f_min=0.0,
         log_contours=True,
     ),
-    Surface(
+    builtin(
         "six_hump_camel",
         "Six-hump camel",
         "Two global and four local minima: where a run ends depends on its start and its momentum.",
+        "(4 - 2.1*x^2 + x^4/3)*x^2 + x*y + (-4 + 4*y^2)*y^2",
         "(4 − 2.1x² + x⁴/3)·x² + xy + (4y² − 4)·y²",
         (-2.0, 2.0),
         (-1.2, 1.2),
         ((0.0898, -0.7126), (-0.0898, 0.7126)),
         (-1.6, -0.9),
-        _camel,
-        _camel_grad,
         default_runs=default_runs(("gd", 0.1), ("momentum", 0.1), ("rmsprop", 0.1), ("adam", 0.3)),
         f_min=-1.031628453489877,
     ),
-    Surface(
+    builtin(
         "monkey_saddle",
         "Monkey saddle",
         "A degenerate saddle (zero curvature in every direction) with no minimum: runs that leave it "
         "fall away without bound and are marked diverged.",
+        "x^3 - 3*x*y^2",
         "x³ − 3xy²",
         (-2.0, 2.0),
         (-2.0, 2.0),
         (),
         (0.6, 0.3),
-        _monkey,
-        _monkey_grad,
         default_runs=default_runs(("gd", 0.001), ("momentum", 0.001), ("rmsprop", 0.003), ("adam", 0.003)),
         f_min=None,  # unbounded below: no f*
     ),
-    Surface(
+    builtin(
         "matyas",
         "Matyas",
         "A quadratic bowl whose long axis runs diagonally: per-axis methods like RMSprop cannot align with it.",
+        "0.26*(x^2 + y^2) - 0.48*x*y",
         "0.26·(x² + y²) − 0.48·xy",
         (-10.0, 10.0),
         (-10.0, 10.0),
         ((0.0, 0.0),),
         (-8.0, 6.0),
-        _matyas,
-        _matyas_grad,
         default_runs=default_runs(("gd", 0.3), ("momentum", 0.3), ("rmsprop", 0.03), ("adam", 0.3)),
         f_min=0.0,
     ),

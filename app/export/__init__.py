@@ -40,26 +40,9 @@ from typing import Any
 from ..engine import schedules
 from ..engine.datasets import DatasetSurface
 from ..engine.expression import Bin, Call, Const, Neg, Node, Var, parse_expression
+from ..engine.hessian import NoCurvature, formula_of
 from ..engine.runner import BatchOrder, Problem, RunConfig, updates_per_epoch
 from ..engine.schedules import COPY, Counterpart, ScheduleSpec
-
-# the built-in analytic surfaces in the formula language (checked against the engine's values in
-# tests/export/test_export.py, for every surface in the registry)
-SURFACE_FORMULAS: dict[str, str] = {
-    "elongated_bowl": "0.1*x^2 + 2*y^2",
-    "round_bowl": "0.5*(x^2 + y^2)",
-    "saddle": "0.25*x^4 - 0.5*x^2 + 0.5*y^2",
-    "plateau": "1 - exp(-0.5*(x^2 + y^2))",
-    "rosenbrock": "(1 - x)^2 + 100*(y - x^2)^2",
-    "himmelblau": "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
-    "beale": "(1.5 - x + x*y)^2 + (2.25 - x + x*y^2)^2 + (2.625 - x + x*y^3)^2",
-    "rastrigin": "20 + x^2 - 10*cos(2*pi*x) + y^2 - 10*cos(2*pi*y)",
-    "ackley": "-20*exp(-0.2*sqrt(0.5*(x^2 + y^2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20",
-    "booth": "(x + 2*y - 7)^2 + (2*x + y - 5)^2",
-    "six_hump_camel": "(4 - 2.1*x^2 + x^4/3)*x^2 + x*y + (-4 + 4*y^2)*y^2",
-    "monkey_saddle": "x^3 - 3*x*y^2",
-    "matyas": "0.26*(x^2 + y^2) - 0.48*x*y",
-}
 
 _FN = {  # formula function → (torch, jax.numpy)
     "sin": ("torch.sin", "jnp.sin"),
@@ -133,12 +116,10 @@ def surface_tree(problem: Problem) -> Node:
     s = problem.surface
     if isinstance(s, DatasetSurface):
         raise NotExportable("a dataset surface has no formula in x, y: the scripts write its data and loss instead")
-    if s.id == "custom":
-        text = s.extra.get("expression") or s.formula
-    elif s.id in SURFACE_FORMULAS:
-        text = SURFACE_FORMULAS[s.id]
-    else:
-        raise NotExportable(f"no formula for the surface {s.id!r} in the exporter yet")
+    try:
+        text = formula_of(s)  # the surface's own formula (built-in or typed)
+    except NoCurvature:
+        raise NotExportable(f"no formula for the surface {s.id!r} to export") from None
     return parse_expression(text).tree
 
 

@@ -25,7 +25,17 @@ from typing import Any
 _ENGINE = Path(__file__).resolve().parent.parent
 # the sources the compiled kernels are built from (numba's own cache only watches the file of
 # each cached function, not the functions it calls)
-_SOURCES = ("surfaces.py", "kernels/rules.py", "kernels/tape.py", "kernels/loop.py", "kernels/nbmath.py")
+# (and the built-in surfaces' branches of the loop are generated from surfaces.py's formulas by
+# codegen.py through expression.py)
+_SOURCES = (
+    "surfaces.py",
+    "expression.py",
+    "codegen.py",
+    "kernels/rules.py",
+    "kernels/tape.py",
+    "kernels/loop.py",
+    "kernels/nbmath.py",
+)
 
 
 def _source_hash() -> str:
@@ -86,3 +96,12 @@ def jit_inline(fn: Callable[..., Any]) -> Callable[..., Any]:
     if numba is None:
         return fn
     return numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")(fn)
+
+
+def jit_generated(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`jit` for code generated at import (app/engine/codegen.py), which numba cannot cache (no
+    source file): compiled in each process where a kernel is compiled, and held in the machine
+    code of the cached kernels that call it (their folder's hash covers what it is generated from)."""
+    if numba is None:
+        return fn
+    return numba.njit(cache=False, error_model="numpy", nogil=True)(fn)

@@ -23,8 +23,9 @@ import math
 
 import numpy as np
 
-from ..surfaces import ANALYTIC
-from . import jit, jit_inline, nbmath, rules, tape
+from .. import codegen
+from ..surfaces import ANALYTIC, builtin_programs
+from . import jit, jit_generated, jit_inline, nbmath, rules, tape
 from .nbmath import hypot
 from .rules import bias, init, update
 
@@ -61,91 +62,19 @@ REC_ROWS = 11
 ) = (BLOCK * k for k in (0, 1, 2, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30))
 
 SURFACE_IDS = tuple(s.id for s in ANALYTIC)  # sid = index here
-for _i, _s in enumerate(ANALYTIC):  # _g0, _v0, ...: module globals, so each call is direct
-    globals()[f"_g{_i}"], globals()[f"_v{_i}"] = jit(_s.grad), jit(_s.value)
 
-
-# Dispatch on the surface's index with constant indices into the tuples of compiled formulas, so
-# each call is direct (and inlined); the import-time check below keeps the branches and the
-# catalogue of built-in surfaces in step.
-_BRANCHES = 13
-assert len(ANALYTIC) == _BRANCHES, "a built-in surface was added: add its branch to value_at and grads"
-
-
-@jit
-def value_at(sid: int, x: float, y: float) -> float:
-    """A built-in surface's value (libm: the same bits as on Python floats)."""
-    if sid == 0:
-        return _v0(x, y, nbmath)
-    elif sid == 1:
-        return _v1(x, y, nbmath)
-    elif sid == 2:
-        return _v2(x, y, nbmath)
-    elif sid == 3:
-        return _v3(x, y, nbmath)
-    elif sid == 4:
-        return _v4(x, y, nbmath)
-    elif sid == 5:
-        return _v5(x, y, nbmath)
-    elif sid == 6:
-        return _v6(x, y, nbmath)
-    elif sid == 7:
-        return _v7(x, y, nbmath)
-    elif sid == 8:
-        return _v8(x, y, nbmath)
-    elif sid == 9:
-        return _v9(x, y, nbmath)
-    elif sid == 10:
-        return _v10(x, y, nbmath)
-    elif sid == 11:
-        return _v11(x, y, nbmath)
-    elif sid == 12:
-        return _v12(x, y, nbmath)
-    return math.nan
-
-
-@jit
-def grads(sid: int, W: np.ndarray, m: int) -> None:
-    """A built-in surface's gradient at the points of lanes 0..m-1 (one dispatch per block)."""
-    if sid == 0:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g0(W[W_X + l], W[W_Y + l], nbmath)
-    elif sid == 1:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g1(W[W_X + l], W[W_Y + l], nbmath)
-    elif sid == 2:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g2(W[W_X + l], W[W_Y + l], nbmath)
-    elif sid == 3:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g3(W[W_X + l], W[W_Y + l], nbmath)
-    elif sid == 4:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g4(W[W_X + l], W[W_Y + l], nbmath)
-    elif sid == 5:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g5(W[W_X + l], W[W_Y + l], nbmath)
-    elif sid == 6:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g6(W[W_X + l], W[W_Y + l], nbmath)
-    elif sid == 7:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g7(W[W_X + l], W[W_Y + l], nbmath)
-    elif sid == 8:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g8(W[W_X + l], W[W_Y + l], nbmath)
-    elif sid == 9:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g9(W[W_X + l], W[W_Y + l], nbmath)
-    elif sid == 10:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g10(W[W_X + l], W[W_Y + l], nbmath)
-    elif sid == 11:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g11(W[W_X + l], W[W_Y + l], nbmath)
-    elif sid == 12:
-        for l in range(m):
-            W[W_GX + l], W[W_GY + l] = _g12(W[W_X + l], W[W_Y + l], nbmath)
+# The dispatch on the built-in surface's index, generated from the surfaces' formulas at import
+# (app/engine/codegen.py: a branch per surface, its straight-line value or gradient inlined):
+# ``value_at(sid, x, y)``, a built-in surface's value (libm: the same bits as on Python floats),
+# and ``grads(sid, W, m)``, its gradient at the points of lanes 0..m-1 (one dispatch per block).
+# Compiled without numba's cache (generated code has no source file to key it on); the cached
+# kernels below that call them hold their machine code, and the cache's folder is named after a
+# hash of the formulas and of the generator (app/engine/kernels/__init__.py, ``_SOURCES``).
+_PROGRAMS = [builtin_programs(s.expression or "") for s in ANALYTIC]
+_VALUE_AT, _GRADS = codegen.kernel_functions(
+    [p[0] for p in _PROGRAMS], [p[1] for p in _PROGRAMS], {"W_X": W_X, "W_Y": W_Y, "W_GX": W_GX, "W_GY": W_GY}
+)
+value_at, grads = jit_generated(_VALUE_AT), jit_generated(_GRADS)
 
 
 @jit

@@ -151,14 +151,11 @@ def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, lanes: int, err: np
                 r = a**b
                 finite = math.isfinite(a) and math.isfinite(b)
                 bad = (
-                    (a == 0.0
-                    and b < 0.0
-                    and math.isfinite(b))  # ZeroDivisionError
-                    or (a < 0.0
-                    and finite
-                    and b != np.floor(b))  # complex in Python: refused (np.floor: a float, no int overflow)
-                    or (math.isinf(r)
-                    and finite)
+                    (a == 0.0 and b < 0.0 and math.isfinite(b))  # ZeroDivisionError
+                    or (
+                        a < 0.0 and finite and b != np.floor(b)
+                    )  # complex in Python: refused (np.floor: a float, no int overflow)
+                    or (math.isinf(r) and finite)
                 )  # OverflowError
                 err[l] = err[l] | bad
                 v[o + l] = r
