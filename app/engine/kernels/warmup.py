@@ -47,7 +47,7 @@ def warm() -> dict[str, float]:
             rows.advance(problem.steps)
     t2 = time.perf_counter()
     _drop_stale(Path(CACHE_DIR))
-    specializations = len(loop.steps.signatures)
+    specializations = len(getattr(loop.steps, "signatures", ()))  # none with numba off
     return {
         "import_s": t1 - t0,
         "compile_or_load_s": t2 - t1,
