@@ -197,7 +197,7 @@ def test_fair_race_tunes_then_races(client):
     r = client.post("/api/v1/race", json=body).json()
     assert [c["optimizer"] for c in r["curves"]] == ["gd", "adam"]
     for c in r["curves"]:
-        finite = [(v, lr) for v, lr in zip(c["final_loss"], c["lrs"]) if v is not None]
+        finite = [(v, lr) for v, lr in zip(c["final_loss"], c["lrs"], strict=True) if v is not None]
         assert min(finite)[1] == pytest.approx(c["best_lr"])
         one = client.post(
             "/api/v1/trajectories",

@@ -67,7 +67,7 @@ def test_export_formula_is_the_surface(surface) -> None:
     from app.engine.backend import ARRAY
 
     np.testing.assert_allclose(expr.value(xs, ys, ARRAY), surface.value(xs, ys, ARRAY), rtol=1e-12, atol=1e-12)
-    for a, b in zip(expr.grad(xs, ys, ARRAY), surface.grad(xs, ys, ARRAY)):
+    for a, b in zip(expr.grad(xs, ys, ARRAY), surface.grad(xs, ys, ARRAY), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 
@@ -129,7 +129,7 @@ def _compare(client, body, py) -> None:
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)["runs"]
     assert len(got) == len(api)
-    for g, a in zip(got, api):
+    for g, a in zip(got, api, strict=True):
         assert g["label"] == a["label"]
         assert (g["status"], g["steps_taken"]) == (a["status"], a["steps_taken"]), a["label"]
         for key in ("x", "y", "loss", "lr", "grad_norm"):
