@@ -1,9 +1,10 @@
 """The sweep's baselines, in the bench environment (torch, JAX/optax: never runtime dependencies).
 
 Run as a long-lived process: each line on stdin names a baseline (``torch``, ``jax``, ``optax``);
-it runs that computation once and prints its seconds as JSON ([wall, CPU of the process]), so the caller can interleave rounds
-with optiviz's (rotating rounds, medians) on a noisy machine. Compile/trace time is spent before
-the first answer (``ready`` carries it). Kept free of app imports.
+it runs that computation once and prints its seconds as JSON ([wall, CPU of the process]), so the
+caller can interleave rounds with optiviz's (rotating rounds, medians) on a noisy machine.
+Compile/trace time is spent before the first answer (``ready`` carries it). Kept free of app
+imports.
 
 The workload: 10,000 rows × 500 steps of Adam on Rosenbrock from (−1.2, 1), each row with its own
 lr (log grid 1e-4..0.1) and β₁ (linear grid 0..0.99), as a 100 × 100 sweep.
@@ -11,6 +12,7 @@ lr (log grid 1e-4..0.1) and β₁ (linear grid 0..0.99), as a 100 × 100 sweep.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -122,10 +124,8 @@ def main() -> None:
             ready[name] = f"unavailable: {type(err).__name__}: {err}"
     versions = {}
     for mod in ("torch", "jax", "optax"):
-        try:
+        with contextlib.suppress(ImportError):
             versions[mod] = __import__(mod).__version__
-        except ImportError:
-            pass
     print(json.dumps({"ready": ready, "versions": versions, "cpus": os.cpu_count()}), flush=True)
     for line in sys.stdin:
         name = line.strip()

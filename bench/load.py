@@ -47,7 +47,7 @@ def wrk(url: str, connections: int, lua: str | None = None, seconds: int = SECON
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
     if lua:
         cmd += ["-s", lua]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
     scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}[p99.group(2)]
@@ -188,7 +188,8 @@ def main() -> dict:
     varied.write_text(
         f"n = 0\ntemplate = {json.dumps(template)}\n"
         "request = function()\n  n = n + 1\n"
-        "  local b = string.format(template, 0.001 + n * 1e-12, 0.001 + n * 1e-12, 0.001 + n * 1e-12, 0.001 + n * 1e-12)\n"
+        "  local lr = 0.001 + n * 1e-12\n"
+        "  local b = string.format(template, lr, lr, lr, lr)\n"
         '  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, b)\nend\n'
     )
     heavy_done, heavy_failed = [0], [0]

@@ -117,7 +117,8 @@ def main() -> dict:
         "optax": "JAX jit(vmap(scan)), optax.adam",
     }
     print(
-        f"\n## Sweep: 100 × 100 cells × {STEPS} steps (Adam, Rosenbrock, per-row lr × β₁), median of {ROUNDS} rotating rounds\n"
+        f"\n## Sweep: 100 × 100 cells × {STEPS} steps (Adam, Rosenbrock, per-row lr × β₁), "
+        f"median of {ROUNDS} rotating rounds\n"
     )
     print(
         "| contender | time | ns per row-step | cores busy (CPU / wall) | optiviz is | optiviz, one thread, is | goal |"
@@ -129,7 +130,8 @@ def main() -> dict:
         ratio1 = "—" if mine_k else f"{med[k] / med['optiviz-1']:.1f}× faster"
         goal = f"≤ {GOAL_NS:g} ns" if k == "optiviz" else f"≥ {GOAL_RATIO:g}×" if k in ("torch", "jax") else ""
         print(
-            f"| {labels.get(k, k)} | {med[k] * 1e3:.1f} ms | {ns[k]:.1f} | {cores[k]:.2f} | {ratio} | {ratio1} | {goal} |"
+            f"| {labels.get(k, k)} | {med[k] * 1e3:.1f} ms | {ns[k]:.1f} | {cores[k]:.2f} "
+            f"| {ratio} | {ratio1} | {goal} |"
         )
     if base:
         print(

@@ -6,13 +6,24 @@ import gzip
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 
 import numpy as np
 import orjson
 
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 _UNSET: Any = object()
+
+
+class _Source(Protocol):
+    """Where a `Result`'s further answers come from: this process (`_Local`) or a server (`Client`)."""
+
+    def grid(self, surface: Any, n: int) -> dict[str, Any]: ...
+
+    def colors(self) -> dict[str, str]: ...
 
 
 class ValidationError(ValueError):
@@ -51,7 +62,8 @@ def request_body(
     if include_state:
         body["include_state"] = True
     # exactly what a client sends: JSON (NumPy values as numbers; NaN refused by the schema as null)
-    return orjson.loads(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY))
+    sent: dict[str, Any] = orjson.loads(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY))
+    return sent
 
 
 @dataclass
@@ -151,7 +163,7 @@ class Result:
     request: dict[str, Any]
     surface: dict[str, Any]
     runs: list[RunResult]
-    _source: Any = field(default=None, repr=False)
+    _source: _Source | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         name = self.surface.get("expression") or self.surface.get("id")
@@ -195,13 +207,18 @@ class Result:
 
     def grid(self, n: int = 120) -> dict[str, Any]:
         """The surface's values on an n × n grid, from the same service as ``POST /api/v1/grid``."""
-        return self._source.grid(self.request["surface"], n)
+        return self._answers().grid(self.request["surface"], n)
 
     def colors(self) -> dict[str, str]:
         """Each optimizer's colour from the registry (``GET /api/v1/optimizers``)."""
-        return self._source.colors()
+        return self._answers().colors()
 
-    def figure(self, n: int = 120):
+    def _answers(self) -> _Source:
+        if self._source is None:
+            raise RuntimeError("this Result has no source of answers (optiviz.run and Client.run give it one)")
+        return self._source
+
+    def figure(self, n: int = 120) -> go.Figure:
         """A plotly ``Figure``: the surface's contour map with every path, and the loss per step
         beside it (one legend entry per run toggles both)."""
         from optiviz._figure import figure
@@ -359,7 +376,8 @@ class Client:
         return _result(body, self._call("POST", "/api/v1/trajectories", body), self)
 
     def grid(self, surface: Any, n: int) -> dict[str, Any]:
-        return self._call("POST", "/api/v1/grid", {"surface": surface, "n": n})
+        answer: dict[str, Any] = self._call("POST", "/api/v1/grid", {"surface": surface, "n": n})
+        return answer
 
     def colors(self) -> dict[str, str]:
         if self._colors is None:

@@ -18,7 +18,7 @@ import numpy as np
 
 
 def _scalar_pow(a: float, b: float) -> float:
-    r = a**b
+    r: float | complex = a**b
     if isinstance(r, complex):  # negative base, fractional exponent: not a real number
         raise ValueError("pow of a negative number to a fractional power")
     return r

@@ -29,7 +29,23 @@ import numpy as np
 
 from . import deadline as _deadline
 from .backend import SCALAR
-from .runner import RunEnd
+from .datasets import DatasetSurface
+from .runner import (
+    CONVERGED,
+    DIVERGED,
+    MAX_STEPS,
+    RUNNING,
+    STATE_KEYS,
+    BatchOrder,
+    Problem,
+    RunConfig,
+    RunEnd,
+    Trajectory,
+    clip_grad,
+    gradient_noise,
+    record_state,
+    schedule_lrs,
+)
 
 # the most loss evaluations one trajectories request may make (its bound: steps × (max_eval + 1) per
 # L-BFGS run), so that its answer (every evaluation is in it) stays the size of the largest others
@@ -104,7 +120,10 @@ def strong_wolfe(
     bracket_g: list[Vec] = []
     bracket_gtd: list[float] = []
     while ls_iter < max_ls:
-        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
+        # torch's three tests in its order: sufficient decrease fails, the strong Wolfe condition
+        # holds (done), the slope turns positive: the first and the last bracket [t_prev, t]
+        wolfe = abs(gtd_new) <= -c2 * gtd
+        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev) or (not wolfe and gtd_new >= 0):
             bracket, bracket_f, bracket_g, bracket_gtd = (
                 [t_prev, t],
                 [f_prev, f_new],
@@ -112,17 +131,9 @@ def strong_wolfe(
                 [gtd_prev, gtd_new],
             )
             break
-        if abs(gtd_new) <= -c2 * gtd:
+        if wolfe:
             bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
             done = True
-            break
-        if gtd_new >= 0:
-            bracket, bracket_f, bracket_g, bracket_gtd = (
-                [t_prev, t],
-                [f_prev, f_new],
-                [g_prev, g_new],
-                [gtd_prev, gtd_new],
-            )
             break
         min_step = t + 0.01 * (t - t_prev)
         max_step = t * 10
@@ -146,10 +157,7 @@ def strong_wolfe(
         eps = 0.1 * (max(bracket) - min(bracket))
         if min(max(bracket) - t, t - min(bracket)) < eps:
             if insuf_progress or t >= max(bracket) or t <= min(bracket):
-                if abs(t - max(bracket)) < abs(t - min(bracket)):
-                    t = max(bracket) - eps
-                else:
-                    t = min(bracket) + eps
+                t = max(bracket) - eps if abs(t - max(bracket)) < abs(t - min(bracket)) else min(bracket) + eps
                 insuf_progress = False
             else:
                 insuf_progress = True
@@ -179,7 +187,6 @@ def strong_wolfe(
 class LbfgsState:
     """torch's ``optimizer.state`` for L-BFGS (global, kept across ``step`` calls)."""
 
-    func_evals: int = 0
     n_iter: int = 0
     d: Vec | None = None
     t: float | None = None
@@ -222,7 +229,6 @@ def lbfgs_step(
     flat_grad: Vec = (gx, gy)
     info = StepInfo(loss=loss, g=flat_grad, evals=1)
     current_evals = 1
-    state.func_evals += 1
     if _absmax(flat_grad) <= tolerance_grad:
         return x, info
 
@@ -265,10 +271,7 @@ def lbfgs_step(
         prev_flat_grad = flat_grad
         prev_loss = loss
 
-        if state.n_iter == 1:
-            t = min(1.0, 1.0 / (abs(flat_grad[0]) + abs(flat_grad[1]))) * lr
-        else:
-            t = lr
+        t = min(1.0, 1.0 / (abs(flat_grad[0]) + abs(flat_grad[1]))) * lr if state.n_iter == 1 else lr
         gtd = _dot(flat_grad, d)
         if gtd > -tolerance_change:
             break
@@ -295,7 +298,6 @@ def lbfgs_step(
                 opt_cond = _absmax(flat_grad) <= tolerance_grad
                 ls_func_evals = 1
         current_evals += ls_func_evals
-        state.func_evals += ls_func_evals
 
         if n_iter == max_iter or current_evals >= max_eval or opt_cond:
             break
@@ -414,20 +416,18 @@ class ClosureRun(RunEnd):
     """One run of a closure optimizer, with the interface of `app.engine.runner.ScalarRun`
     (``advance``, ``traj``, ``arrays``, ``done``, ``status``, ``steps_taken``)."""
 
-    def __init__(self, problem: Any, run: Any) -> None:
-        from .datasets import DatasetSurface
-        from .runner import RUNNING, STATE_KEYS, BatchOrder, Trajectory, gradient_noise, schedule_lrs
-
+    def __init__(self, problem: Problem, run: RunConfig) -> None:
         self.problem, self.run = problem, run
         surface = problem.surface
-        self.dataset = isinstance(surface, DatasetSurface)
+        self._data = surface if isinstance(surface, DatasetSurface) else None
+        self.dataset = self._data is not None
         x, y = float(problem.start[0]), float(problem.start[1])
         self._x: Vec = (x, y)
         self._lrs = schedule_lrs(problem, run).tolist()
         self._noise = None if self.dataset else gradient_noise(problem, run)
         self._batches = (
-            BatchOrder(surface.model.data.m, run.batch_size or surface.model.data.m, problem.seed)
-            if self.dataset
+            BatchOrder(self._data.model.data.m, run.batch_size or self._data.model.data.m, problem.seed)
+            if self._data is not None
             else None
         )
         self._traj = Trajectory(x=[x], y=[y], loss=[float(surface.value(x, y, SCALAR))])
@@ -436,9 +436,8 @@ class ClosureRun(RunEnd):
         self._traj.evals = {"step": [], "x": [], "y": [], "loss": []} if run.optimizer.id == "lbfgs" else None
         if self.dataset:
             self._traj.batch_loss = []
-        if problem.include_state:
-            self._traj.state = {k: [] for k in STATE_KEYS}
-            self._traj.state["eff_lr_x"] = self._traj.state["eff_lr_y"] = None
+        if problem.include_state:  # no effective rates
+            self._traj.state = {k: None if k in ("eff_lr_x", "eff_lr_y") else [] for k in STATE_KEYS}
         self.kind = run.optimizer.id
         p = run.params
         self._lbfgs = LbfgsState() if self.kind == "lbfgs" else None
@@ -451,17 +450,17 @@ class ClosureRun(RunEnd):
                 int(p["history_size"]),
                 p["line_search_fn"] == "strong_wolfe",
             )
-        self._hessian = None
+        self._hessian: Closure | None = None
         self.t = 0
         self.infos: list[StepInfo] | None = None  # set to a list to keep every step's StepInfo
 
     # the closure of update t: loss and gradient as the optimizer sees them
-    def _batch(self, t: int) -> Callable[[float, float], tuple[float, float, float]]:
+    def _batch(self, t: int) -> Closure:
         surface = self.problem.surface
-        if self.dataset:
+        if self._data is not None:
             assert self._batches is not None
             idx = self._batches.indices(t)
-            model = surface.model
+            model = self._data.model
 
             def batch(x: float, y: float) -> tuple[float, float, float]:
                 cost, gx, gy = model.batch(x, y, idx)
@@ -480,9 +479,7 @@ class ClosureRun(RunEnd):
 
         return plain
 
-    def _closure(self, t: int) -> tuple[Closure, Callable[[float, float], tuple[float, float, float]]]:
-        from .runner import _clip
-
+    def _closure(self, t: int) -> tuple[Closure, Closure]:
         batch = self._batch(t)
         noise = None if self._noise is None else (float(self._noise[t, 0]), float(self._noise[t, 1]))
         clip = self.run.clip
@@ -494,7 +491,7 @@ class ClosureRun(RunEnd):
             if noise is not None:
                 gx, gy = gx + noise[0], gy + noise[1]
             if clipping:
-                gx, gy = _clip(gx, gy, *clip, SCALAR)
+                gx, gy = clip_grad(gx, gy, *clip, SCALAR)
             if ev is None:
                 return f, gx, gy
             ev["step"].append(t)
@@ -506,21 +503,20 @@ class ClosureRun(RunEnd):
         return closure, batch
 
     @property
-    def traj(self) -> Any:
+    def traj(self) -> Trajectory:
         return self._traj
 
     def arrays(self) -> dict[str, Any]:
         return self._traj.arrays()
 
     def advance(self, n: int) -> None:
-        from .runner import CONVERGED, DIVERGED, MAX_STEPS, RUNNING
-
         if self.done:
             return
         problem, surface, tr = self.problem, self.problem.surface, self._traj
         stop, last, tol, bound = min(self.t + n, problem.steps), problem.steps, problem.tolerance, surface.bound
-        true_grad = surface.model.grad if self.dataset else (lambda x, y: surface.grad(x, y, SCALAR))
-        true_loss = surface.model.loss if self.dataset else (lambda x, y: surface.value(x, y, SCALAR))
+        data = self._data
+        true_grad = data.model.grad if data is not None else (lambda x, y: surface.grad(x, y, SCALAR))
+        true_loss = data.model.loss if data is not None else (lambda x, y: surface.value(x, y, SCALAR))
         due, clock = _deadline.current(), time.monotonic
         x, t = self._x, self.t
         status = RUNNING
@@ -564,10 +560,8 @@ class ClosureRun(RunEnd):
                     self.infos.append(info)
                 if tr.state is not None:  # the moment internals: the vector whose −α-multiple-like is the
                     # step, as for momentum: Newton's (H + λI)⁻¹g, L-BFGS's H̃g = −d
-                    st = tr.state
                     m = info.direction if self._lbfgs is None else (-info.direction[0], -info.direction[1])
-                    for key, v in (("gx", info.g[0]), ("gy", info.g[1]), ("mx", m[0]), ("my", m[1])):
-                        st[key].append(v if math.isfinite(v) else None)
+                    record_state(tr.state, (info.g[0], info.g[1], m[0], m[1], math.nan, math.nan))  # no eff. rates
                 x = new
                 tr.x.append(x[0])
                 tr.y.append(x[1])
@@ -588,6 +582,3 @@ class ClosureRun(RunEnd):
         while ev is not None and ev["step"] and ev["step"][-1] == t:
             for key in ev:
                 ev[key].pop()
-
-
-CLOSURE_OPTIMIZERS = ("lbfgs", "newton")

@@ -17,10 +17,13 @@ kept on the safe side; only their order of magnitude matters.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .datasets import DatasetSurface, has_moments
 from .surfaces import Surface
+
+if TYPE_CHECKING:  # the runner imports this module (admission of lockstep rows)
+    from .runner import Problem, RunConfig
 
 SCALAR_STEP = 2.5e-7  # s: one update of one run, built-in analytic surface (compiled)
 FORMULA_OP = 1.5e-8  # s: one operation of a formula's tape, one run
@@ -50,7 +53,7 @@ def formula_ops(surface: Surface) -> int | None:
 def scalar_step(surface: Surface, batch_size: int | None = None) -> float:
     """Seconds per update of one run on floats."""
     if isinstance(surface, DatasetSurface):
-        m = surface.model.data.m
+        m: int = surface.model.data.m
         return MOMENTS_STEP + SAMPLE * (batch_size or m) if has_moments(surface.model) else SAMPLE * m
     ops = formula_ops(surface)
     return SCALAR_STEP + (FORMULA_OP * ops if ops is not None else 0.0)
@@ -59,13 +62,13 @@ def scalar_step(surface: Surface, batch_size: int | None = None) -> float:
 def row_step(surface: Surface, batch_size: int | None = None) -> float:
     """Seconds per row of one lockstep step."""
     if isinstance(surface, DatasetSurface):
-        m = surface.model.data.m
+        m: int = surface.model.data.m
         return (MOMENTS_ROW_SAMPLE if has_moments(surface.model) else ROW_SAMPLE) * m
     ops = formula_ops(surface)
     return ROW_STEP + (ROW_OP * ops if ops is not None else 0.0)
 
 
-def closure_step(surface: Surface, run: Any, steps: int) -> float:
+def closure_step(surface: Surface, run: RunConfig, steps: int) -> float:
     """Seconds per update of a closure optimizer (L-BFGS, damped Newton), an upper bound: every
     step makes its largest number of evaluations (L-BFGS: max_eval + 1 closure calls, max_iter
     inner iterations over a full history)."""
@@ -82,12 +85,12 @@ def closure_step(surface: Surface, run: Any, steps: int) -> float:
     return NEWTON_STEP + evaluation + hessian
 
 
-def feedback_step(run: Any) -> float:
+def feedback_step(run: RunConfig) -> float:
     """Seconds added to each update of a single run by a schedule that reads the run (its loss)."""
-    return PLATEAU_STEP if getattr(run.schedule, "reads_loss", False) else 0.0
+    return PLATEAU_STEP if run.schedule.reads_loss else 0.0
 
 
-def trajectories(problem: Any) -> float:
+def trajectories(problem: Problem) -> float:
     """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats."""
     per_step = sum(
         (
@@ -101,11 +104,13 @@ def trajectories(problem: Any) -> float:
     return problem.steps * per_step
 
 
-def lockstep(surface: Surface, rows: int, steps: int, batch_size: int | None = None, run: Any = None) -> float:
+def lockstep(
+    surface: Surface, rows: int, steps: int, batch_size: int | None = None, run: RunConfig | None = None
+) -> float:
     """Seconds for ``rows`` rows stepping together ``steps`` times (``run``: its schedule may read the
     rows, one call of the loop per update)."""
     fixed = LOCKSTEP_STEP if isinstance(surface, DatasetSurface) else 0.0  # others run compiled, in lanes
-    if run is not None and getattr(run.schedule, "reads_loss", False):
+    if run is not None and run.schedule.reads_loss:
         fixed += FEEDBACK_CALL
     return steps * (fixed + rows * row_step(surface, batch_size))
 

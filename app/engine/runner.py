@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ from . import (
 )
 from .backend import ARRAY, SCALAR
 from .datasets import DatasetSurface, batch_rows, grad_rows, loss_rows
-from .kernels import drive, loop, rules
+from .kernels import drive, loop, python_of, rules
 from .optimizers import OptimizerSpec
 from .schedules import Link, ScheduleSpec, constant, learning_rates
 from .surfaces import Surface
@@ -83,9 +84,10 @@ class Trajectory:
     grad_norm: list[float] = field(default_factory=list)
     batch_loss: list[float] | None = None
     momentum: list[float] | None = None  # per update, when the schedule cycles it
-    state: dict[str, list[float | None]] | None = None  # with include_state: one value per update
+    # with include_state: one value per update (None: the optimizer has no such quantity)
+    state: dict[str, list[float | None] | None] | None = None
     # closure optimizers (L-BFGS): every loss evaluation, {"step", "x", "y", "loss"} (app.engine.closure)
-    evals: dict[str, list[Any]] | None = None
+    evals: dict[str, list[float | None]] | None = None
     status: str = RUNNING
     steps_taken: int = 0
 
@@ -102,14 +104,14 @@ class Trajectory:
         return out
 
 
-_clip = getattr(rules.clip, "py_func", rules.clip)  # floats (SCALAR) or rows (ARRAY)
-_polyak_rate = getattr(rules.polyak_rate, "py_func", rules.polyak_rate)
+clip_grad = python_of(rules.clip)  # gradient clipping in Python: floats (SCALAR) or rows (ARRAY)
+_polyak_rate = python_of(rules.polyak_rate)
 _polyak_rows = np.vectorize(_polyak_rate, otypes=[float])
 
 STATE_KEYS = ("gx", "gy", "mx", "my", "eff_lr_x", "eff_lr_y")
 
 
-def _record_state(state: dict[str, list[Any]], values: tuple[float, ...]) -> None:
+def record_state(state: dict[str, list[float | None] | None], values: tuple[float, ...]) -> None:
     """Append one update's internals: gradient used, moment after, per-axis effective lr."""
     for key, v in zip(STATE_KEYS, values, strict=True):
         out = state[key]
@@ -124,10 +126,10 @@ _STATUS_NAMES = np.array([RUNNING, CONVERGED, DIVERGED, MAX_STEPS], dtype=object
 ]
 
 
-def _floats(values: np.ndarray) -> list[float | None]:
-    out = values.tolist()
+def _floats(values: np.ndarray) -> Sequence[float | None]:
+    out: list[float] = values.tolist()
     if not np.isfinite(values).all():
-        out = [v if math.isfinite(v) else None for v in out]
+        return [v if math.isfinite(v) else None for v in out]
     return out
 
 
@@ -147,7 +149,7 @@ def _schedule_t(problem: Problem, run: RunConfig) -> np.ndarray:
     return t
 
 
-def schedule_lrs(problem: Problem, run: RunConfig, base: Any = None) -> np.ndarray:
+def schedule_lrs(problem: Problem, run: RunConfig, base: float | np.ndarray | None = None) -> np.ndarray:
     """The lr of every update 0..steps-1 (epochs counted when ``per == 'epoch'``); for a schedule
     that reads the loss, its starting rate (`app.engine.feedback`)."""
     base = run.params["lr"] if base is None else base
@@ -216,7 +218,7 @@ def start_is_valid(surface: Surface, start: tuple[float, float]) -> str | None:
     return None
 
 
-def _failed(gx: Any, gy: Any) -> str:
+def _failed(gx: float | None, gy: float | None) -> str:
     """The status of a run whose update failed: at a stationary point (the gradient exactly 0,
     an adaptive method with ε = 0 computes 0/0) it has converged, else it diverged."""
     return CONVERGED if gx == 0.0 and gy == 0.0 else DIVERGED
@@ -252,7 +254,8 @@ class ScalarRun(RunEnd):
             raise ValueError(f"{run.optimizer.name} is not element-wise: it runs in app.engine.closure (ClosureRun)")
         self.problem, self.run = problem, run
         surface = problem.surface
-        self.dataset = isinstance(surface, DatasetSurface)
+        self._data = surface if isinstance(surface, DatasetSurface) else None
+        self.dataset = self._data is not None
         self._kind, self._hyper = run.optimizer.rule, run.optimizer.hyper(run.params)
         x, y = float(problem.start[0]), float(problem.start[1])
         self._x, self._y = x, y
@@ -261,10 +264,10 @@ class ScalarRun(RunEnd):
             self._sx, self._sy = loop.init1(self._kind, self._ht, x), loop.init1(self._kind, self._ht, y)
             self._lr_max = 0.0  # Schedule-Free: the largest lr so far
         lrs = schedule_lrs(problem, run)
-        self._lrs = lrs.tolist() if self.dataset else None
+        self._lrs: list[float] | None = lrs.tolist() if self.dataset else None
         self._batches = (
-            BatchOrder(surface.model.data.m, run.batch_size or surface.model.data.m, problem.seed)
-            if self.dataset
+            BatchOrder(self._data.model.data.m, run.batch_size or self._data.model.data.m, problem.seed)
+            if self._data is not None
             else None
         )
         self.t = 0
@@ -273,7 +276,7 @@ class ScalarRun(RunEnd):
         self._listed = False  # some records were made lists (a stream, a test): keep using lists
         # the compiled loop, where the surface supplies its gradient to it (analytic, typed formula)
         src = None if self.dataset else drive.source(surface)
-        self._kernel = (
+        kernel = (
             drive.SingleRun(
                 src,
                 self._kind,
@@ -293,10 +296,11 @@ class ScalarRun(RunEnd):
         )
         self._moms = schedule_momenta(problem, run)
         self._plateau = feedback.make_plateau(run.schedule, run.schedule_params, run.params["lr"], 1)
-        if self._kernel is not None and self._plateau is not None:
-            self._kernel = feedback.PlateauRun(self._kernel, self._plateau)
-        elif self._kernel is not None and self._moms is not None:
-            self._kernel.cycle(self._moms)
+        self._kernel: drive.SingleRun | feedback.PlateauRun | None = kernel
+        if kernel is not None and self._plateau is not None:
+            self._kernel = feedback.PlateauRun(kernel, self._plateau)
+        elif kernel is not None and self._moms is not None:
+            kernel.cycle(self._moms)
         if self._moms is not None:
             self._traj.momentum = []
             self._mom_done = 0  # updates whose momentum is in the lists (a stream clears them)
@@ -348,7 +352,7 @@ class ScalarRun(RunEnd):
                 "lr": rec[loop.REC_LR, :k],
                 "grad_norm": rec[loop.REC_GN, :k],
             }
-            if tr.momentum is not None:
+            if self._moms is not None:  # tr.momentum is a list exactly then
                 one["momentum"] = self._moms[:k]
             if tr.state is not None:
                 one["state"] = {
@@ -370,7 +374,7 @@ class ScalarRun(RunEnd):
             "lr": updates(loop.REC_LR),
             "grad_norm": updates(loop.REC_GN),
         }
-        if tr.momentum is not None:
+        if self._moms is not None:
             out["momentum"] = self._moms[: out["lr"].shape[0]]
         if tr.state is not None:
             out["state"] = {
@@ -386,13 +390,14 @@ class ScalarRun(RunEnd):
         tr.loss.extend(rec[loop.REC_LOSS, 1 : k + 1].tolist())
         tr.lr.extend(rec[loop.REC_LR, :k].tolist())
         tr.grad_norm.extend(rec[loop.REC_GN, :k].tolist())
-        if tr.momentum is not None:
+        if tr.momentum is not None and self._moms is not None:
             tr.momentum.extend(self._moms[self._mom_done : self._mom_done + k].tolist())
             self._mom_done += k
         if tr.state is not None:
             for key, row in zip(STATE_KEYS, _REC_STATE, strict=True):
-                if tr.state[key] is not None:
-                    tr.state[key].extend(_floats(rec[row, :k]))
+                values = tr.state[key]
+                if values is not None:
+                    values.extend(_floats(rec[row, :k]))
 
     def _advance_analytic(self, stop: int) -> None:
         assert self._kernel is not None
@@ -407,7 +412,8 @@ class ScalarRun(RunEnd):
             self._finish(_STATUS[status])
 
     def _advance_dataset(self, stop: int) -> None:
-        problem, surface = self.problem, self.problem.surface
+        problem, surface = self.problem, self._data
+        assert surface is not None
         model, batches = surface.model, self._batches
         kind, ht, update = self._kind, self._ht, loop.update1
         # Schedule-Free's update takes the largest lr so far, Polyak's its step size γ from the
@@ -417,11 +423,13 @@ class ScalarRun(RunEnd):
         assert batches is not None
         tol, bound, last, lrs = problem.tolerance, surface.bound, problem.steps, self._lrs
         tr = self._traj
-        assert tr.batch_loss is not None
+        assert tr.batch_loss is not None and lrs is not None
+        momentum = tr.momentum
         x, y, sx, sy, t = self._x, self._y, self._sx, self._sy, self.t
         status = RUNNING
         due, clock = _deadline.current(), time.monotonic
-        gx = gy = None
+        gx: float | None = None
+        gy: float | None = None
         clip = self.run.clip
         clipping = clip != (0.0, 0.0)
         plateau, moms = self._plateau, self._moms
@@ -443,7 +451,7 @@ class ScalarRun(RunEnd):
                     cost, gx, gy = model.batch(x, y, batches.indices(t))
                     cost, gx, gy = float(cost), float(gx), float(gy)
                     if clipping:
-                        gx, gy = _clip(gx, gy, *clip, SCALAR)
+                        gx, gy = clip_grad(gx, gy, *clip, SCALAR)
                     lr = lrs[t]
                     if moms is not None:
                         ht[0, 0] = moms[t]
@@ -452,28 +460,28 @@ class ScalarRun(RunEnd):
                             c1 = _polyak_rate(cost, gx, gy, lr, h[0], h[1], h[2], h[3])
                         else:
                             c1 = self._lr_max = max(self._lr_max, lr)
-                        nx, *nsx, mx, ex = loop.update1c(kind, ht, gx, t, *sx, x, lr, c1)
-                        ny, *nsy, my, ey = loop.update1c(kind, ht, gy, t, *sy, y, lr, c1)
+                        nx, ax, bx, cx, mx, ex = loop.update1c(kind, ht, gx, t, *sx, x, lr, c1)
+                        ny, ay, by, cy, my, ey = loop.update1c(kind, ht, gy, t, *sy, y, lr, c1)
                         if kind == rules.POLYAK:
                             lr = ex  # the effective rate s·γ is the lr drawn
                     else:
-                        nx, *nsx, mx, ex = update(kind, ht, gx, t, *sx, x, lr)
-                        ny, *nsy, my, ey = update(kind, ht, gy, t, *sy, y, lr)
+                        nx, ax, bx, cx, mx, ex = update(kind, ht, gx, t, *sx, x, lr)
+                        ny, ay, by, cy, my, ey = update(kind, ht, gy, t, *sy, y, lr)
                     f = float(model.loss(nx, ny))
                     if not (abs(nx) <= bound and abs(ny) <= bound and math.isfinite(f) and math.isfinite(cost)):
                         status = DIVERGED
                         break
                     if tr.state is not None:
-                        _record_state(tr.state, (gx, gy, mx, my, ex, ey))
-                    x, y, sx, sy = nx, ny, nsx, nsy
+                        record_state(tr.state, (gx, gy, mx, my, ex, ey))
+                    x, y, sx, sy = nx, ny, (ax, bx, cx), (ay, by, cy)
                     tr.x.append(x)
                     tr.y.append(y)
                     tr.loss.append(f)
                     tr.lr.append(lr)
                     tr.grad_norm.append(math.hypot(gx, gy))
                     tr.batch_loss.append(cost)
-                    if moms is not None:
-                        tr.momentum.append(float(moms[t]))
+                    if moms is not None and momentum is not None:
+                        momentum.append(float(moms[t]))
                     t += 1
                     if plateau is not None and t % every == 0 and plateau.step1(f):
                         lrs[t:] = [float(plateau.lr[0])] * (len(lrs) - t)
@@ -556,14 +564,14 @@ class LockstepRuns:
             steps_taken=np.zeros(rows, dtype=np.int64),
             status=np.full(rows, RUNNING, dtype=object),
         )
-        self._lrs = schedule_lrs(problem, run).tolist() if "lr" not in self._row_params else None
-        dataset = isinstance(self.surface, DatasetSurface)
-        self._dataset = dataset
+        self._lrs: list[float] | None = schedule_lrs(problem, run).tolist() if "lr" not in self._row_params else None
+        self._data = self.surface if isinstance(self.surface, DatasetSurface) else None
+        dataset = self._data is not None
         self._check_loss = dataset or not getattr(self.surface, "finite_in_bound", False)
         self._noise = None if dataset else gradient_noise(problem, run)
         self._batches = (
-            BatchOrder(self.surface.model.data.m, run.batch_size or self.surface.model.data.m, problem.seed)
-            if dataset
+            BatchOrder(self._data.model.data.m, run.batch_size or self._data.model.data.m, problem.seed)
+            if self._data is not None
             else None
         )
         self._per_epoch = updates_per_epoch(self.surface, run)
@@ -571,21 +579,29 @@ class LockstepRuns:
 
     def _compiled(self, src: drive.Source, starts: np.ndarray) -> drive.Lanes:
         """The rows as lanes of the compiled loop (analytic surfaces and typed formulas)."""
-        problem, run, rows = self.problem, self.run, self.rows
+        problem, run = self.problem, self.run
         params = dict(run.params)
         params.update(self._row_params)
         hyper = run.optimizer.hyper(params)
         lr_rows = self._row_params.get("lr")
+        table: drive.LrTable
         if lr_rows is None:
             shared = schedule_lrs(problem, run).reshape(1, -1)
-            table = lambda r0, r1: shared  # noqa: E731
+
+            def table(r0: int, r1: int) -> np.ndarray:
+                return shared
+
         elif run.schedule.fn is constant and run.warmup_steps <= 0:
-            table = lambda r0, r1: lr_rows[r0:r1, None]  # noqa: E731  (base · 1, the same bits)
+
+            def table(r0: int, r1: int) -> np.ndarray:
+                return lr_rows[r0:r1, None]  # base · 1, the same bits
+
         else:
             steps = np.arange(problem.steps, dtype=np.int64)[None, :]
-            table = lambda r0, r1: learning_rates(
-                run.schedule, run.schedule_params, lr_rows[r0:r1, None], steps, run.warmup_steps
-            )
+
+            def table(r0: int, r1: int) -> np.ndarray:
+                return learning_rates(run.schedule, run.schedule_params, lr_rows[r0:r1, None], steps, run.warmup_steps)
+
         lanes = drive.Lanes(
             src,
             run.optimizer.rule,
@@ -610,7 +626,7 @@ class LockstepRuns:
             return loss_rows(self.surface.model, theta[0], theta[1], _deadline.check)
         return self.surface.value(theta[0], theta[1], ARRAY)
 
-    def _lr(self, t: int) -> Any:
+    def _lr(self, t: int) -> float | np.ndarray:
         if self._plateau is not None:
             return self._plateau.lr[self.idx]
         if self._lrs is not None:
@@ -627,11 +643,7 @@ class LockstepRuns:
         r.steps_taken[rows] = self.t
         r.x[rows] = theta[0, mask]
         r.y[rows] = theta[1, mask]
-        if loss is None:
-            loss = self._loss(theta[:, mask])
-        else:
-            loss = np.broadcast_to(loss, mask.shape)[mask]
-        r.loss[rows] = loss
+        r.loss[rows] = self._loss(theta[:, mask]) if loss is None else np.broadcast_to(loss, mask.shape)[mask]
         keep = ~mask
         self.idx = self.idx[keep]
         self.theta = theta[:, keep]
@@ -659,14 +671,15 @@ class LockstepRuns:
         tol, bound, check_loss = problem.tolerance, surface.bound, self._check_loss
         loss = None  # loss at the current points, when known
         check = _deadline.check
+        data, batches = self._data, self._batches
         with np.errstate(all="ignore"):
             while self.idx.size:
                 check()  # every step: one step of many rows is the unit of work
                 theta = self.theta
-                if self._dataset:
+                if data is not None:
                     gx = gy = None
                     if tol > 0.0:
-                        fgx, fgy = grad_rows(surface.model, theta[0], theta[1], check)
+                        fgx, fgy = grad_rows(data.model, theta[0], theta[1], check)
                         converged = np.hypot(fgx, fgy) < tol
                     else:
                         converged = None
@@ -682,13 +695,14 @@ class LockstepRuns:
                         self._stop(np.ones(self.idx.size, dtype=bool), MAX_STEPS, theta, loss)
                     break
                 cost = None
-                if self._dataset:
-                    cost, gx, gy = batch_rows(surface.model, theta[0], theta[1], self._batches.indices(self.t), check)
+                if data is not None:
+                    assert batches is not None
+                    cost, gx, gy = batch_rows(data.model, theta[0], theta[1], batches.indices(self.t), check)
                 elif self._noise is not None:
                     gx = gx + self._noise[self.t, 0]
                     gy = gy + self._noise[self.t, 1]
                 if self.run.clip != (0.0, 0.0):
-                    gx, gy = _clip(gx, gy, *self.run.clip, ARRAY)
+                    gx, gy = clip_grad(gx, gy, *self.run.clip, ARRAY)
                 g = np.empty_like(theta)
                 g[0] = gx
                 g[1] = gy
@@ -702,23 +716,24 @@ class LockstepRuns:
                     plus = float(self._params["variant"] == "sps+")
                     lr = lr * _polyak_rows(f, gx, gy, lr, h[0], h[1], plus, self._params["f_min"])
                 new_theta, new_state = self._opt.update(g, self.state, theta, lr)
-                if check_loss:
-                    loss = self._loss(new_theta)
-                    ok_all = bool(np.isfinite(loss).all()) and np.abs(new_theta).max() <= bound
+                checked = self._loss(new_theta) if check_loss else None  # the loss at the new points
+                if checked is not None:
+                    loss = checked
+                    ok_all = bool(np.isfinite(checked).all()) and np.abs(new_theta).max() <= bound
                 else:
                     ok_all = np.abs(new_theta).max() <= bound  # nan fails this too
                 if not ok_all:
                     ok = (np.abs(new_theta) <= bound).all(axis=0)
-                    if check_loss:
-                        ok &= np.isfinite(loss)
+                    if checked is not None:
+                        ok &= np.isfinite(checked)
                     bad = ~ok
                     stationary = self.idx[bad & (g == 0.0).all(axis=0)]  # 0/0 of ε = 0 where g = 0
                     self._stop(bad, DIVERGED, theta, None)
                     self.result.status[stationary] = CONVERGED
                     new_theta = new_theta[:, ok]
                     new_state = type(new_state)(*(f[:, ok] if isinstance(f, np.ndarray) else f for f in new_state))
-                    if check_loss:
-                        loss = np.broadcast_to(loss, ok.shape)[ok]
+                    if checked is not None:
+                        loss = np.broadcast_to(checked, ok.shape)[ok]
                 self.theta, self.state = new_theta, new_state
                 self.t += 1
                 if self._plateau is not None and self.t % self._every == 0 and self.idx.size:

@@ -51,7 +51,7 @@ def start_nginx(
     servers = "".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n" for p in upstreams)
     conf, n = re.subn(r"(upstream optiviz \{\n)(?:\s*server [^\n]*\n)+", lambda m: m.group(1) + servers, conf)
     assert n == 1, "deploy/nginx.conf: no `upstream optiviz { server ...; }` block"
-    for old, new in [
+    edits = [
         ("listen 8080;", f"listen 127.0.0.1:{listen};"),
         (
             "worker_processes auto;",
@@ -64,14 +64,15 @@ def start_nginx(
             "http {\n    access_log off;\n    client_body_temp_path tmp_body;\n    proxy_temp_path tmp_proxy;\n"
             "    fastcgi_temp_path tmp_fcgi;\n    uwsgi_temp_path tmp_uwsgi;\n    scgi_temp_path tmp_scgi;",
         ),
-    ] + list((replace or {}).items()):
+    ]
+    for old, new in [*edits, *(replace or {}).items()]:
         assert old in conf, f"deploy/nginx.conf: expected {old!r}"
         conf = conf.replace(old, new, 1)
     (tmp / "nginx.conf").write_text(conf)
     cmd = [NGINX, "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(tmp / "nginx.conf")]
-    check = subprocess.run(cmd + ["-t"], capture_output=True, text=True)
+    check = subprocess.run([*cmd, "-t"], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
-    proc = subprocess.Popen(cmd + ["-g", "daemon off;"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([*cmd, "-g", "daemon off;"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     wait_up(f"http://127.0.0.1:{listen}/healthz", proc)
     return proc
 

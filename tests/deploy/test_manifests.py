@@ -141,10 +141,10 @@ def test_compose_nginx_config(tmp_path) -> None:
     )
     (tmp_path / "nginx.conf").write_text(conf)
     cmd = [NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(tmp_path / "nginx.conf")]
-    check = subprocess.run(cmd + ["-t"], capture_output=True, text=True)
+    check = subprocess.run([*cmd, "-t"], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
     app = start_app(port)
-    proxy = subprocess.Popen(cmd + ["-g", "daemon off;"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proxy = subprocess.Popen([*cmd, "-g", "daemon off;"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_up(f"http://127.0.0.1:{listen}/healthz", proxy)
     finally:

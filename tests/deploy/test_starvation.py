@@ -40,14 +40,16 @@ def status_of(url: str, body: dict, timeout: float = 60) -> tuple[int, str, floa
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
     raise AssertionError("no VmRSS")
 
 
@@ -263,7 +265,7 @@ def test_uvicorn_closes_idle_connections_and_hides_its_name():
     proc = start_app(port, OPTIVIZ_KEEP_ALIVE="1")
     try:
         resp = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz")
-        assert "server" not in {k.lower() for k in resp.headers.keys()}
+        assert "server" not in {k.lower() for k in resp.headers}
         head = urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/healthz", method="HEAD"))
         assert head.status == 200 and head.read() == b""
         s = socket.create_connection(("127.0.0.1", port))

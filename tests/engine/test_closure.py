@@ -5,6 +5,7 @@ Their trajectories against torch are in tests/engine/test_golden.py (tools/make_
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -79,7 +80,7 @@ def test_newton_on_the_saddle_takes_absolute_eigenvalues_and_goes_downhill() -> 
         }
     )
     assert abs(r["x"][-1]) == pytest.approx(1.0, abs=1e-6) and r["y"][-1] == pytest.approx(0.0, abs=1e-6)
-    assert all(b <= a + 1e-15 for a, b in zip(r["loss"], r["loss"][1:]))
+    assert all(b <= a + 1e-15 for a, b in itertools.pairwise(r["loss"]))
 
 
 def test_newton_flat_direction_undamped_is_left_out() -> None:

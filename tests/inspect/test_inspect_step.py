@@ -40,7 +40,7 @@ def _close(a: float, b: float) -> bool:
 
 def _cases():
     for oid in OPTIMIZER_IDS:
-        for extra in [{}] + VARIANTS.get(oid, []):
+        for extra in [{}, *VARIANTS.get(oid, [])]:
             for surface, run_extra, _ in CASES:
                 yield pytest.param(oid, extra, surface, run_extra, id=f"{oid}-{extra}-{surface}-{run_extra}")
 

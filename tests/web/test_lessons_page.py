@@ -72,7 +72,8 @@ def test_every_lesson_draws_and_states_its_measured_claim(watched, live_server, 
 
 def test_coincident_momentum_paths_are_drawn_dashed_over_a_wide_line(watched, live_server):
     ready(watched, f"{live_server}/lessons#scenario=momentum-bowl")
-    lines = watched.evaluate("""() => document.getElementById('sc-map').data.filter(t => t.meta && t.meta.run !== undefined)
+    lines = watched.evaluate("""() => document.getElementById('sc-map').data
+        .filter(t => t.meta && t.meta.run !== undefined)
         .map(t => ({run: t.meta.run, dash: t.line.dash || 'solid', width: t.line.width, n: t.x.length}))""")
     ewa, classic = lines[1], lines[2]
     assert classic["dash"] == "dash" and ewa["width"] > classic["width"] and ewa["n"] == classic["n"]

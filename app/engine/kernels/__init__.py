@@ -14,13 +14,17 @@ app.engine.kernels.warmup`` fills it at install time (``make run``, the Docker b
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _ENGINE = Path(__file__).resolve().parent.parent
 # the sources the compiled kernels are built from (numba's own cache only watches the file of
@@ -41,10 +45,8 @@ _SOURCES = (
 def _source_hash() -> str:
     h = hashlib.sha256()
     for name in _SOURCES:
-        try:
+        with contextlib.suppress(OSError):
             h.update((_ENGINE / name).read_bytes())
-        except OSError:
-            pass
     return h.hexdigest()[:16]
 
 
@@ -75,33 +77,47 @@ def _set_cache_dir() -> Path:
 
 CACHE_DIR = _set_cache_dir()
 
+_njit: Callable[..., Any] | None  # numba.njit; None without numba
 try:  # numba reads NUMBA_CACHE_DIR at import
-    import numba
+    from numba import njit as _njit
 
     COMPILED = os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0")
 except ImportError:  # pragma: no cover - numba is a dependency; plain Python still works
-    numba = None
+    _njit = None
     COMPILED = False
 
 
-def jit(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Compile a formula or loop with numba (no fastmath; numpy error model; cached; no GIL)."""
-    if numba is None:
+def jit(fn: Callable[P, R]) -> Callable[P, R]:
+    """Compile a formula or loop with numba (no fastmath; numpy error model; cached; no GIL).
+
+    The compiled function keeps the Python signature (numba's dispatcher takes the same
+    arguments and returns the same values), so callers are type-checked against ``fn``."""
+    if _njit is None:
         return fn
-    return numba.njit(cache=True, error_model="numpy", nogil=True)(fn)
+    compiled: Callable[P, R] = _njit(cache=True, error_model="numpy", nogil=True)(fn)
+    return compiled
 
 
-def jit_inline(fn: Callable[..., Any]) -> Callable[..., Any]:
+def jit_inline(fn: Callable[P, R]) -> Callable[P, R]:
     """`jit`, inlined into each caller at numba's level (constant arguments then fold branches)."""
-    if numba is None:
+    if _njit is None:
         return fn
-    return numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")(fn)
+    compiled: Callable[P, R] = _njit(cache=True, error_model="numpy", nogil=True, inline="always")(fn)
+    return compiled
 
 
-def jit_generated(fn: Callable[..., Any]) -> Callable[..., Any]:
+def python_of(fn: Callable[P, R]) -> Callable[P, R]:
+    """The plain Python function a kernel was compiled from (itself when numba is off): for
+    callers that pass NumPy arrays or objects numba's signature would not accept."""
+    plain: Callable[P, R] = getattr(fn, "py_func", fn)
+    return plain
+
+
+def jit_generated(fn: Callable[P, R]) -> Callable[P, R]:
     """`jit` for code generated at import (app/engine/codegen.py), which numba cannot cache (no
     source file): compiled in each process where a kernel is compiled, and held in the machine
     code of the cached kernels that call it (their folder's hash covers what it is generated from)."""
-    if numba is None:
+    if _njit is None:
         return fn
-    return numba.njit(cache=False, error_model="numpy", nogil=True)(fn)
+    compiled: Callable[P, R] = _njit(cache=False, error_model="numpy", nogil=True)(fn)
+    return compiled

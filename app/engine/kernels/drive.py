@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ import numpy as np
 
 from .. import deadline as _deadline
 from .. import expression
+from ..surfaces import ANALYTIC, Surface
 from . import loop, rules, tape, threads
 
 SLICE_SECONDS = 0.004  # work per kernel call between two deadline checks
@@ -33,6 +36,10 @@ _NO_TABLE = np.zeros((0, 0, 2))
 _NO_INDEX = np.zeros(0, dtype=np.int64)
 _NO_MOMS = np.zeros(0)
 TABLE_ENTRIES = 1 << 20  # bias corrections tabled per distinct hyperparameters (16 MB at most)
+
+
+# the learning rates of rows r0..r1-1 (`Lanes`)
+LrTable = Callable[[int, int], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -54,15 +61,14 @@ class Source:
         return int(self.grad.ops.shape[0] + self.value.ops.shape[0])
 
 
-def source(surface: Any) -> Source | None:
+def source(surface: Surface) -> Source | None:
     """The compiled source of a surface's gradient; None where the loop cannot compute it (the
     dataset surfaces, whose mini-batch gradients stay on NumPy's pairwise sums)."""
     sid = _BUILTIN.get(surface.id)
-    if sid is not None and surface.grad is loop.ANALYTIC[sid].grad:
+    if sid is not None and surface.grad is ANALYTIC[sid].grad:
         return Source(sid, tape.EMPTY, tape.EMPTY, bool(surface.finite_in_bound))
-    expr = getattr(surface.grad, "__self__", None)
-    tree, value_program = getattr(expr, "tree", None), getattr(expr, "value_program", None)
-    if tree is None or value_program is None:
+    expr = getattr(surface.grad, "__self__", None)  # a typed formula's gradient is its Expression's method
+    if not isinstance(expr, expression.Expression):
         return None
     src = _formula_source(expr)
     # the surface says its loss is finite in its bound (app.api.service, from the proof); checked
@@ -73,12 +79,12 @@ def source(surface: Any) -> Source | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _proven_finite(expr: Any, bound: float) -> bool:
+def _proven_finite(expr: expression.Expression, bound: float) -> bool:
     return expression.finite_in_box(expr.tree, bound)
 
 
 @functools.lru_cache(maxsize=64)
-def _formula_source(expr: Any) -> Source:
+def _formula_source(expr: expression.Expression) -> Source:
     """A typed formula's tapes: its loss alone (the start's loss), one tape for the loss and the
     gradient together (shared subexpressions; the loss's operations first) and one for the
     gradient alone (lanes that skip the loss: `Source.stepping_tape`), from the checked tree, as
@@ -201,70 +207,6 @@ def internals_present(kind: int, h: list[float]) -> tuple[bool, bool]:
     return not math.isnan(moment), not math.isnan(rate)
 
 
-def _call(
-    src: Source,
-    kind: int,
-    H: np.ndarray,
-    noise: np.ndarray,
-    lrs: np.ndarray,
-    CT: np.ndarray,
-    CI: np.ndarray,
-    moms: np.ndarray,
-    X: np.ndarray,
-    Y: np.ndarray,
-    F: np.ndarray,
-    S: np.ndarray,
-    status: np.ndarray,
-    taken: np.ndarray,
-    r0: int,
-    r1: int,
-    t0: int,
-    stop: int,
-    last: int,
-    tol: float,
-    bound: float,
-    check_loss: bool,
-    rec: np.ndarray,
-    clip: tuple[float, float],
-) -> int:
-    g, v = src.stepping_tape(check_loss), src.value
-    return int(
-        loop.steps(
-            kind,
-            H,
-            src.sid,
-            g.ops,
-            g.consts,
-            g.outputs,
-            v.ops,
-            v.consts,
-            v.outputs,
-            noise,
-            lrs,
-            CT,
-            CI,
-            moms,
-            X,
-            Y,
-            F,
-            S,
-            status,
-            taken,
-            r0,
-            r1,
-            t0,
-            stop,
-            last,
-            float(tol),
-            float(bound),
-            check_loss,
-            float(clip[0]),
-            float(clip[1]),
-            rec,
-        )
-    )
-
-
 @functools.lru_cache(maxsize=64)
 def _bias_table(kind: int, h0: float, h1: float, steps: int) -> np.ndarray:
     """The bias corrections of every update for (β₁, β₂) = (h0, h1): shared by every run with the
@@ -280,8 +222,23 @@ _ZERO_INDEX = np.zeros(1, dtype=np.int64)
 
 
 class _Kernel:
-    """What `SingleRun` and `Lanes` share: a cycled momentum."""
+    """What `SingleRun` and `Lanes` share: the rows' state arrays, a cycled momentum and the call
+    of the compiled loop."""
 
+    src: Source
+    kind: int
+    H: np.ndarray  # the hyperparameters, one column per row
+    noise: np.ndarray
+    steps: int
+    tol: float
+    bound: float
+    clip: tuple[float, float]
+    X: np.ndarray  # each row's point, loss, optimizer state (6 per row), status and updates taken
+    Y: np.ndarray
+    F: np.ndarray
+    S: np.ndarray
+    status: np.ndarray
+    taken: np.ndarray
     CT: np.ndarray
     CI: np.ndarray
     moms: np.ndarray = _NO_MOMS
@@ -291,6 +248,45 @@ class _Kernel:
         set by the loop itself before each update (its bias corrections follow it: no table)."""
         self.moms = np.ascontiguousarray(moms, dtype=np.float64)
         self.CT, self.CI = _NO_TABLE, _NO_INDEX
+
+    def _steps(self, lrs: np.ndarray, r0: int, r1: int, t0: int, stop: int, check_loss: bool, rec: np.ndarray) -> int:
+        """`loop.steps` over rows r0..r1-1 from update t0 to at most ``stop``."""
+        g, v = self.src.stepping_tape(check_loss), self.src.value
+        return int(
+            loop.steps(
+                self.kind,
+                self.H,
+                self.src.sid,
+                g.ops,
+                g.consts,
+                g.outputs,
+                v.ops,
+                v.consts,
+                v.outputs,
+                self.noise,
+                lrs,
+                self.CT,
+                self.CI,
+                self.moms,
+                self.X,
+                self.Y,
+                self.F,
+                self.S,
+                self.status,
+                self.taken,
+                r0,
+                r1,
+                t0,
+                stop,
+                self.steps,
+                float(self.tol),
+                float(self.bound),
+                check_loss,
+                float(self.clip[0]),
+                float(self.clip[1]),
+                rec,
+            )
+        )
 
 
 class SingleRun(_Kernel):
@@ -335,32 +331,7 @@ class SingleRun(_Kernel):
             _deadline.check()
             end = min(stop, t + self.slice)
             rec = np.empty((loop.REC_ROWS, end - t + 1))
-            _call(
-                self.src,
-                self.kind,
-                self.H,
-                self.noise,
-                self.lrs,
-                self.CT,
-                self.CI,
-                self.moms,
-                self.X,
-                self.Y,
-                self.F,
-                self.S,
-                self.status,
-                self.taken,
-                0,
-                1,
-                t,
-                end,
-                self.steps,
-                self.tol,
-                self.bound,
-                True,
-                rec,
-                self.clip,
-            )
+            self._steps(self.lrs, 0, 1, t, end, True, rec)
             reached = int(self.taken[0]) if self.status[0] else end
             parts.append(rec[:, : reached - t + 1])
             if self.status[0] or end == stop:
@@ -388,9 +359,9 @@ class Lanes(_Kernel):
         self,
         src: Source,
         kind: int,
-        H: list[Any],
+        H: Sequence[float | np.ndarray],
         starts: np.ndarray,
-        lr_table: Any,
+        lr_table: LrTable,
         noise: np.ndarray | None,
         steps: int,
         tol: float,
@@ -447,7 +418,7 @@ class Lanes(_Kernel):
         )
         self.final_losses()  # once every part has ended
 
-    def _advance_rows(self, a: int, b: int, t0: int, stop: int, d: float | None, halt: Any) -> None:
+    def _advance_rows(self, a: int, b: int, t0: int, stop: int, d: float | None, halt: threading.Event | None) -> None:
         """Rows a..b-1 from step t0 to at most ``stop``; ``d`` the deadline, ``halt`` an Event
         another part sets when it failed (None: alone)."""
         span = max(1, stop - t0)
@@ -463,32 +434,7 @@ class Lanes(_Kernel):
                 if halt is not None and halt.is_set():
                     return
                 end = min(stop, t + chunk)
-                _call(
-                    self.src,
-                    self.kind,
-                    self.H,
-                    self.noise,
-                    lrs,
-                    self.CT,
-                    self.CI,
-                    self.moms,
-                    self.X,
-                    self.Y,
-                    self.F,
-                    self.S,
-                    self.status,
-                    self.taken,
-                    r0,
-                    r1,
-                    t,
-                    end,
-                    self.steps,
-                    self.tol,
-                    self.bound,
-                    self.check_loss,
-                    _NO_REC,
-                    self.clip,
-                )
+                self._steps(lrs, r0, r1, t, end, self.check_loss, _NO_REC)
                 if end == stop or not (self.status[r0:r1] == loop.RUNNING).any():
                     break
                 t = end

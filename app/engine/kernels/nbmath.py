@@ -1,6 +1,6 @@
 """The math backend ``xp`` of compiled code: the functions of :mod:`math` (libm, the same bits as
-the floats of `app.engine.backend.SCALAR`), `maximum` and `minimum` with Python's ``max``/``min`` semantics, and `hypot` as
-CPython computes it."""
+the floats of `app.engine.backend.SCALAR`), `maximum` and `minimum` with Python's ``max``/``min``
+semantics, and `hypot` as CPython computes it."""
 
 from __future__ import annotations
 

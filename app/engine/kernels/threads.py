@@ -16,10 +16,12 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 from ...settings import get_settings
 from .. import deadline as _deadline
+
+# work(a, b, deadline, halt): rows a..b-1, within the deadline, stopping early once halt is set
+RowWork = Callable[[int, int, float | None, threading.Event | None], None]
 
 MIN_SECONDS = 0.002  # below this much estimated work, one thread (a helper's start costs ~50 µs)
 
@@ -32,7 +34,8 @@ def usable_cores(cpu_max: str = "/sys/fs/cgroup/cpu.max") -> int:
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
     try:
-        quota, period = open(cpu_max).read().split()[:2]
+        with open(cpu_max) as f:
+            quota, period = f.read().split()[:2]
         if quota != "max":
             cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
     except (OSError, ValueError):
@@ -63,7 +66,7 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
-def run_rows(rows: int, block: int, seconds: float, work: Callable[[int, int, float | None, Any], None]) -> None:
+def run_rows(rows: int, block: int, seconds: float, work: RowWork) -> None:
     """``work(a, b, deadline, halt)`` over rows 0..rows-1: at once when the work (estimated at
     ``seconds``) is small or no helper is idle, else cut into contiguous parts of whole blocks, the
     first stepped in this thread, the others by the helpers idle now. Every part has ended when
@@ -83,7 +86,7 @@ def run_rows(rows: int, block: int, seconds: float, work: Callable[[int, int, fl
     for _ in range(n - len(ranges)):  # fewer parts than helpers reserved
         _idle.release()
     halt = threading.Event()
-    futures: list[Future] = []
+    futures: list[Future[None]] = []
     try:
         for a, b in ranges[1:]:
             futures.append(_executor().submit(_guarded, work, a, b, d, halt))
@@ -101,9 +104,7 @@ def run_rows(rows: int, block: int, seconds: float, work: Callable[[int, int, fl
         raise error
 
 
-def _guarded(
-    work: Callable[[int, int, float | None, Any], None], a: int, b: int, d: float | None, halt: threading.Event
-) -> None:
+def _guarded(work: RowWork, a: int, b: int, d: float | None, halt: threading.Event) -> None:
     try:
         work(a, b, d, halt)
     except BaseException:
