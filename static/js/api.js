@@ -1,4 +1,6 @@
-// Talking to the API: relative URLs, so the app works under a proxy's path prefix.
+// The one module that talks to the server (HTTP and server-sent events), for the studio and the
+// lessons page alike: no other module calls fetch. Relative URLs, so the app works under a proxy's
+// path prefix.
 
 export class ApiError extends Error {
   constructor(status, detail) {
@@ -19,25 +21,40 @@ export function formatDetail(detail) {
   return JSON.stringify(detail);
 }
 
-async function json(method, url, body, signal) {
+// A request; a refusal (not 2xx) throws ApiError with the server's `detail`.
+async function send(method, url, body, signal, headers = {}) {
   const res = await fetch(url, {
     method, signal,
-    headers: body ? { "content-type": "application/json" } : {},
+    headers: body ? { ...headers, "content-type": "application/json" } : headers,
     body: body ? JSON.stringify(body) : undefined,
   });
-  const data = await res.json().catch(() => ({ detail: res.statusText }));
-  if (!res.ok) throw new ApiError(res.status, data.detail);
-  return data;
+  if (!res.ok) {
+    const data = await res.json().catch(() => ({ detail: res.statusText }));
+    throw new ApiError(res.status, data.detail);
+  }
+  return res;
 }
+
+async function json(method, url, body, signal, headers) {
+  const res = await send(method, url, body, signal, headers);
+  return res.json();
+}
+
+const query = (lang) => (lang ? `?lang=${encodeURIComponent(lang)}` : "");
+
+// The message catalogue: `prefs` is the reader's languages in order of preference (the URL's, the
+// stored choice, the browser's); the server picks the first one it has (its list is its own).
+export const getMessages = (prefs) => json("GET", "api/v1/messages", null, undefined,
+  prefs.length ? { "accept-language": prefs.join(", ") } : {});
 
 // The catalogue in one language (`lang` omitted: the server's default / Accept-Language).
 export const getCatalogue = async (lang) => {
-  const q = lang ? `?lang=${encodeURIComponent(lang)}` : "";
   const [surfaces, optimizers, schedules] = await Promise.all(
-    ["surfaces", "optimizers", "schedules"].map((k) => json("GET", `api/v1/${k}${q}`)));
+    ["surfaces", "optimizers", "schedules"].map((k) => json("GET", `api/v1/${k}${query(lang)}`)));
   return { surfaces, optimizers, schedules };
 };
 
+export const getScenarios = (lang) => json("GET", `api/v1/scenarios${query(lang)}`);
 export const getLimits = () => json("GET", "api/v1/limits");
 
 export const getGrid = (surface, n, signal) => json("POST", "api/v1/grid", { surface, n }, signal);
@@ -47,16 +64,15 @@ export const getCurvature = (body) => json("POST", "api/v1/curvature", body);
 export const getInspect = (body) => json("POST", "api/v1/inspect", body);
 export const getExport = (body) => json("POST", "api/v1/export", body);
 export const getTrajectories = (body, signal) => json("POST", "api/v1/trajectories", body, signal);
+export const getRace = (body) => json("POST", "api/v1/race", body);
+export const getBasins = (body) => json("POST", "api/v1/basins", body);
+export const getEwa = (body) => json("POST", "api/v1/ewa", body);
+export const getSchedulePreview = (body) => json("POST", "api/v1/schedules/preview", body);
 
-// POST a stream request and call onEvent(name, data) for each server-sent event.
-export async function stream(body, onEvent, signal) {
-  const res = await fetch("api/v1/trajectories/stream", {
-    method: "POST", signal, headers: { "content-type": "application/json" }, body: JSON.stringify(body),
-  });
-  if (!res.ok) {
-    const data = await res.json().catch(() => ({ detail: res.statusText }));
-    throw new ApiError(res.status, data.detail);
-  }
+// POST a stream request and call onEvent(name, data) for each server-sent event (an `error` event
+// included: the caller decides). `signal` aborts the request (the reading stops with an AbortError).
+async function stream(url, body, onEvent, signal) {
+  const res = await send("POST", url, body, signal);
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
   let buf = "";
@@ -83,3 +99,6 @@ export async function stream(body, onEvent, signal) {
     }
   }
 }
+
+export const streamTrajectories = (body, onEvent, signal) => stream("api/v1/trajectories/stream", body, onEvent, signal);
+export const streamSweep = (body, onEvent, signal) => stream("api/v1/sweeps/stream", body, onEvent, signal);

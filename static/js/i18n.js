@@ -1,20 +1,21 @@
-// The message catalogue on the page: GET api/v1/messages?lang=… once, then t(key, values).
-// Language: ?lang= / #…&lang= in the URL, then the stored choice, then the browser's language.
+// The message catalogue on the page: GET api/v1/messages once, then t(key, values).
+// Language: ?lang= / #…&lang= in the URL, then the stored choice, then the browser's languages;
+// the server picks the first it has and says which languages it has (its list is the only one).
 // Never write a user-facing text in JS or HTML directly: add a key to app/i18n/*.json instead.
+import { getMessages } from "./api.js";
 
-export const LANGS = ["en", "zh"];
 let current = "en";
+let known = [];
 let table = {};
 
-export function detectLang() {
+const TAG = /^[a-z]{1,8}(-[a-z0-9]{1,8})*$/i;
+
+// The reader's languages in order of preference (language tags only: a URL is untrusted text).
+function preferences() {
   const fromUrl = new URLSearchParams(location.search).get("lang")
     || new URLSearchParams(location.hash.replace(/^#/, "")).get("lang");
-  const candidates = [fromUrl, safeStorage("get"), ...(navigator.languages || [navigator.language])];
-  for (const c of candidates) {
-    const base = (c || "").toLowerCase().split("-")[0];
-    if (LANGS.includes(base)) return base;
-  }
-  return "en";
+  return [fromUrl, safeStorage("get"), ...(navigator.languages || [navigator.language])]
+    .filter((c) => typeof c === "string" && TAG.test(c));
 }
 
 function safeStorage(op, value) {
@@ -25,16 +26,23 @@ function safeStorage(op, value) {
   return null;
 }
 
-export async function loadMessages(lang = detectLang()) {
-  const res = await fetch(`api/v1/messages?lang=${encodeURIComponent(lang)}`);
-  const data = await res.json();
+// Load the texts in `lang` (omitted: the reader's preferences); returns the language chosen.
+export async function loadMessages(lang) {
+  const data = await getMessages(lang ? [lang] : preferences());
   current = data.lang;
+  known = data.languages;
   table = data.messages;
-  document.documentElement.lang = current === "zh" ? "zh-CN" : "en";
+  document.documentElement.lang = t("lang.tag");
   return current;
 }
 
 export function lang() { return current; }
+
+// The server's languages (after loadMessages).
+export function languages() { return known; }
+
+// The language the switch button goes to: the next of the server's list.
+export function nextLang() { return known[(known.indexOf(current) + 1) % known.length] || current; }
 
 export function setLang(l) { safeStorage("set", l); }
 

@@ -1,36 +1,53 @@
 // The lessons page: each lesson with its measured claim, the EWA explorer, the schedule explorer,
 // sweeps, basin maps and the fair race. Texts come from the message catalogue (i18n.js), colours
-// from GET /api/v1/optimizers, limits from GET /api/v1/limits: nothing is written twice.
-/* global Plotly */
-import { ApiError, getGrid, getTrajectories } from "./api.js";
+// from GET /api/v1/optimizers, limits from GET /api/v1/limits: nothing is written twice. Requests go
+// through api.js, charts through plots.js; the page's state lives in a store (store.js) that the
+// URL and the controls write and everything renders from, as in the studio.
+import { ApiError, getBasins, getCatalogue, getEwa, getGrid, getLimits, getRace, getScenarios, getSchedulePreview,
+  getTrajectories, streamSweep } from "./api.js";
 import { el, paramControl } from "./controls.js";
-import { contourTraces } from "./plots.js";
-import { detectLang, lang, loadMessages, setLang, t, translatePage } from "./i18n.js";
-import { defaultState, normalizeRun, serialize } from "./state.js";
+import { chart, contourTraces, fitChart, isDrawn, onPointClick } from "./plots.js";
+import { lang, loadMessages, nextLang, setLang, t, translatePage } from "./i18n.js";
+import { defaultState, normalizeRun, serialize, useLimits } from "./state.js";
+import { createStore } from "./store.js";
+import { createUrlSync } from "./url.js";
 
 const $ = (id) => document.getElementById(id);
-const CONFIG = { responsive: true, displaylogo: false };
-const FONT = { family: "system-ui, \"Noto Sans CJK SC\", sans-serif", size: 12 };
 const DASHES = ["solid", "dash", "dot", "dashdot", "longdash"];
 // regions of a basin map and lines of the EWA chart: not optimizers, so not their colours
 const REGIONS = ["#dddddd", "#9ecae1", "#fdae6b", "#a1d99b", "#bcbddc", "#fc9272", "#c7e9c0"];
-const page = { catalogue: null, scenarios: [], limits: null, ewa: { betas: [0.5, 0.9, 0.98] }, schedules: {},
-  shown: ["step", "exponential", "inverse_time", "cosine_restarts", "cyclic", "cosine"] };
+
+// The page's state, one table (as state.js's PROPS for the studio): name, default, and the URL key of
+// the props a link carries (#scenario=…). The rest is the explorers' settings.
+const PROPS = [
+  { name: "scenario", def: null, key: "scenario" }, // the lesson shown (null: the first)
+  { name: "ewaBetas", def: [0.5, 0.9, 0.98] },
+  { name: "ewaBias", def: true },
+  { name: "ewaSeries", def: "" }, // the reader's own series (text), else the server's
+  { name: "shown", def: ["step", "exponential", "inverse_time", "cosine_restarts", "cyclic", "cosine"] },
+  { name: "schedules", def: {} }, // id → { params, warmup } once a schedule's chart was drawn
+];
+
+const RENAMED = { "rmsprop-adam": "adam-bias-correction" }; // old permalinks keep working
+
+const codec = {
+  serialize: (state) => new URLSearchParams(PROPS.filter((p) => p.key && state[p.name] !== null)
+    .map((p) => [p.key, String(state[p.name])])).toString(),
+  deserialize: (hash) => {
+    const q = new URLSearchParams(hash.replace(/^#/, ""));
+    const out = {};
+    for (const p of PROPS) if (p.key && q.has(p.key)) out[p.name] = q.get(p.key);
+    if (out.scenario) out.scenario = RENAMED[out.scenario] || out.scenario;
+    return out;
+  },
+};
+
+const store = createStore(Object.fromEntries(PROPS.map((p) => [p.name, structuredClone(p.def)])));
+// for tests and the console: the server's answers, and read-only views of the store
+const page = { catalogue: null, scenarios: [], limits: null, store };
+Object.defineProperty(page, "shown", { get: () => store.get().shown });
+Object.defineProperty(page, "ewa", { get: () => ({ betas: store.get().ewaBetas }) });
 window.optivizLessons = page;
-
-async function getJSON(url) {
-  const res = await fetch(url);
-  const data = await res.json().catch(() => ({ detail: res.statusText }));
-  if (!res.ok) throw new ApiError(res.status, data.detail);
-  return data;
-}
-
-async function post(url, body) {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  const data = await res.json().catch(() => ({ detail: res.statusText }));
-  if (!res.ok) throw new ApiError(res.status, data.detail);
-  return data;
-}
 
 // --- colours: one per optimizer (the registry's), shades and dashes for repeats -----------------
 
@@ -104,14 +121,14 @@ async function drawMap(div, req, answer, styles, coincide, upto, sc, names, stal
   const model = { surface: answer.surface, grid };
   const s = answer.surface;
   const data = [...contourTraces(model), ...pathTraces(answer, styles, coincide, upto, sc.tail)];
-  await Plotly.react(div, data, { font: FONT, margin: { l: 45, r: 10, t: sc.tail ? 28 : 10, b: 40 }, showlegend: true,
+  await chart(div, data, { margin: { l: 45, r: 10, t: sc.tail ? 28 : 10, b: 40 }, showlegend: true,
     title: sc.tail ? { text: t("lessons.tail", { percent: Math.round(sc.tail * 100) }), font: { size: 13 } } : undefined,
     legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.8)", font: { size: 11 } },
     xaxis: { range: sc.view?.x || s.x_range, title: { text: names?.[0] || (s.kind === "dataset" ? "w" : "x") }, zeroline: false,
       constrain: sc.compare ? "domain" : undefined },
     yaxis: { range: sc.view?.y || s.y_range, title: { text: names?.[1] || (s.kind === "dataset" ? "b" : "y") }, zeroline: false,
       // the same scale on both axes where the shape of the bowl is the point (raw vs standardized)
-      scaleanchor: sc.compare ? "x" : undefined } }, CONFIG);
+      scaleanchor: sc.compare ? "x" : undefined } });
 }
 
 function lossTraces(answers, stylesList, sc) {
@@ -138,14 +155,12 @@ function showClaim(sc) {
   $("sc-claim").dataset.figures = JSON.stringify(c.figures);
 }
 
-const RENAMED = { "rmsprop-adam": "adam-bias-correction" }; // old permalinks keep working
-
 let shown = 0; // the last lesson asked for; an earlier one still loading must not draw over it
 
 async function showScenario(id) {
   const gen = ++shown;
   const stale = () => gen !== shown;
-  const sc = page.scenarios.find((s) => s.id === (RENAMED[id] || id)) || page.scenarios[0];
+  const sc = page.scenarios.find((s) => s.id === id) || page.scenarios[0];
   document.body.dataset.scenario = "";
   document.querySelectorAll("#scenario-list a").forEach((a) => a.setAttribute("aria-current", a.dataset.id === sc.id));
   $("sc-title").textContent = sc.title;
@@ -163,15 +178,12 @@ async function showScenario(id) {
   $("sc-sweep").textContent = t(sweep ? "lessons.run-sweep-tool" : "lessons.explore-ewa");
   if (sc.kind === "ewa") {
     $("sc-sweep").onclick = () => {
-      page.ewa.betas = [...sc.request.betas];
-      $("ewa-bias").checked = sc.request.bias_correction;
-      ewaControls();
-      drawEwa();
+      store.update({ ewaBetas: [...sc.request.betas], ewaBias: sc.request.bias_correction });
       $("ewa").scrollIntoView({ behavior: "smooth", block: "start" });
     };
     await drawEwaInto($("sc-loss"), sc.request, stale);
     if (stale()) return;
-    await Plotly.Plots.resize($("sc-loss"));
+    await fitChart($("sc-loss"));
     if (stale()) return;
     document.body.dataset.scenario = sc.id;
     return;
@@ -200,9 +212,9 @@ async function showScenario(id) {
   ]);
   if (stale()) return;
   const positive = answers.every((a) => a.runs.every((r) => r.loss.every((v) => v > 0)));
-  await Plotly.react($("sc-loss"), lossTraces(answers, stylesList, sc), { font: FONT, margin: { l: 55, r: 10, t: 10, b: 40 },
+  await chart($("sc-loss"), lossTraces(answers, stylesList, sc), { margin: { l: 55, r: 10, t: 10, b: 40 },
     yaxis: { type: positive ? "log" : "linear", exponentformat: "power", title: { text: t("lessons.loss") } },
-    xaxis: { title: { text: sc.epochs ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.28 } }, CONFIG);
+    xaxis: { title: { text: sc.epochs ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.28 } });
   if (sc.lr_chart) {
     const traces = answers[0].runs.map((r, i) => {
       const per = updatesPerEpoch(answers[0].surface, r);
@@ -210,13 +222,13 @@ async function showScenario(id) {
         line: { color: stylesList[0][i].color, dash: stylesList[0][i].dash, width: 2 } };
     });
     const dataset = answers[0].surface.kind === "dataset";
-    await Plotly.react($("sc-lr"), traces, { font: FONT, margin: { l: 55, r: 10, t: 28, b: 40 },
+    await chart($("sc-lr"), traces, { margin: { l: 55, r: 10, t: 28, b: 40 },
       title: { text: t("lessons.lr-chart"), font: { size: 13 } }, yaxis: { title: { text: t("lessons.lr") } },
-      xaxis: { title: { text: dataset ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.28 } }, CONFIG);
+      xaxis: { title: { text: dataset ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.28 } });
   }
   if (stale()) return;
-  await Promise.all(["sc-map", "sc-map2", "sc-loss", "sc-lr"].filter((id) => !$(id).hidden && $(id)._fullLayout)
-    .map((id) => Plotly.Plots.resize($(id))));
+  await Promise.all(["sc-map", "sc-map2", "sc-loss", "sc-lr"].filter((id) => !$(id).hidden && isDrawn($(id)))
+    .map((id) => fitChart($(id))));
   if (stale()) return;
   document.body.dataset.scenario = sc.id;
 }
@@ -224,7 +236,7 @@ async function showScenario(id) {
 // --- EWA -----------------------------------------------------------------------------------------
 
 async function drawEwaInto(div, body, stale = () => false) {
-  const d = await post("api/v1/ewa", body);
+  const d = await getEwa(body);
   if (stale()) return d;
   const x = d.dates || d.series.map((_, i) => i + 1);
   const traces = [{ x, y: d.series, mode: "markers", name: t("lessons.ewa.data"), marker: { size: 3, color: "#999" } }];
@@ -234,14 +246,14 @@ async function drawEwaInto(div, body, stale = () => false) {
       line: { color, dash: d.bias_correction ? "dot" : "solid", width: d.bias_correction ? 1.5 : 2 } });
     if (d.bias_correction) traces.push({ x, y: a.corrected, name: t("lessons.ewa.corrected", { beta: a.beta }), line: { color, width: 2 } });
   });
-  await Plotly.react(div, traces, { font: FONT, margin: { l: 50, r: 10, t: 10, b: 40 },
-    yaxis: { title: { text: d.dates ? t("lessons.ewa.unit") : "" } }, legend: { orientation: "h", y: -0.15 } }, CONFIG);
+  await chart(div, traces, { margin: { l: 50, r: 10, t: 10, b: 40 },
+    yaxis: { title: { text: d.dates ? t("lessons.ewa.unit") : "" } }, legend: { orientation: "h", y: -0.15 } });
   return d;
 }
 
-async function drawEwa() {
-  const body = { betas: page.ewa.betas, bias_correction: $("ewa-bias").checked };
-  const text = $("ewa-series").value.trim();
+async function drawEwa(state) {
+  const body = { betas: state.ewaBetas, bias_correction: state.ewaBias };
+  const text = state.ewaSeries.trim();
   if (text) {
     const tokens = text.split(/[\s,;]+/).filter(Boolean);
     const bad = tokens.find((tok) => !Number.isFinite(Number(tok)));
@@ -256,15 +268,23 @@ async function drawEwa() {
   }
 }
 
-function ewaControls() {
-  $("ewa-controls").replaceChildren(...page.ewa.betas.map((b, i) => paramControl({ name: `β${i + 1}`, type: "float", default: b, min: 0,
+let ewaTimer = null;
+function drawEwaSoon(ms) { // typing: once the reader pauses
+  clearTimeout(ewaTimer);
+  ewaTimer = setTimeout(() => drawEwa(store.get()), ms);
+}
+
+function ewaControls(state) {
+  $("ewa-bias").checked = state.ewaBias;
+  if ($("ewa-series").value !== state.ewaSeries) $("ewa-series").value = state.ewaSeries;
+  $("ewa-controls").replaceChildren(...state.ewaBetas.map((b, i) => paramControl({ name: `β${i + 1}`, type: "float", default: b, min: 0,
     max: 0.999, scale: "linear", description: t("lessons.ewa.beta") }, b,
-  (v) => { page.ewa.betas[i] = Math.min(0.999, Math.max(0, v)); drawEwa(); }, "ewa")));
+  (v) => store.update((d) => { d.ewaBetas[i] = Math.min(0.999, Math.max(0, v)); }, { keep: "ewa" }), "ewa")));
 }
 
 // --- schedules: a selector and one small chart per chosen schedule -------------------------------
 
-function scheduleDefaults(s) {
+function scheduleDefaults(s) { // a schedule's settings before the reader changes them
   const params = {};
   // cyclic's max_lr defaults to the catalogue's 0.1, equal to this explorer's base rate: flat. Show a cycle.
   if (s.id === "cyclic") params.max_lr = 0.5;
@@ -277,63 +297,63 @@ const LOSS_DEMO = { surface: "himmelblau", start: [-0.3, -0.9], optimizer: "adam
 
 async function drawLossSchedule(s, st, div) {
   const run = { optimizer: LOSS_DEMO.optimizer, params: { lr: 0.1 }, schedule: { name: s.id, params: st.params } };
-  const d = (await post("api/v1/trajectories", { surface: LOSS_DEMO.surface, start: LOSS_DEMO.start, steps: 600, runs: [run] })).runs[0];
+  const d = (await getTrajectories({ surface: LOSS_DEMO.surface, start: LOSS_DEMO.start, steps: 600, runs: [run] })).runs[0];
   const t_ = d.lr.map((_, k) => k);
-  await Plotly.react(div, [
+  await chart(div, [
     { x: t_, y: d.lr, line: { color: "#1d2330", width: 2 }, name: "lr", hovertemplate: "t %{x}<br>lr %{y:.3g}<extra></extra>" },
     { x: t_, y: d.loss.slice(1), yaxis: "y2", line: { color: "#888", width: 1, dash: "dot" }, name: "loss",
       hovertemplate: "t %{x}<br>loss %{y:.3g}<extra></extra>" }],
-  { font: FONT, margin: { l: 45, r: 40, t: 26, b: 30 }, title: { text: s.name, font: { size: 13 } },
+  { margin: { l: 45, r: 40, t: 26, b: 30 }, title: { text: s.name, font: { size: 13 } },
     showlegend: false, yaxis: { type: "log", exponentformat: "power", dtick: 2 },
     xaxis: { title: { text: `t · ${t("lessons.sched.loss_demo")}`, font: { size: 11 } } },
     yaxis2: { overlaying: "y", side: "right", type: "log", showgrid: false, exponentformat: "power", dtick: 1, tickfont: { size: 10 } } },
-  { ...CONFIG, displayModeBar: false });
+  { toolbar: false });
 }
 
-async function drawSchedule(s) {
-  const st = page.schedules[s.id];
+async function drawSchedule(s, st) {
   const div = $(`sched-${s.id}`);
   if (!div) return;
   if (s.reads_loss) { await drawLossSchedule(s, st, div); return; }
-  const d = await post("api/v1/schedules/preview", { schedule: { name: s.id, params: st.params, warmup_steps: st.warmup }, lr: 0.1, steps: 600 });
-  await Plotly.react(div, [{ x: d.t, y: d.lr, line: { color: "#1d2330", width: 2 }, hovertemplate: "t %{x}<br>lr %{y:.3g}<extra></extra>" }],
-    { font: FONT, margin: { l: 45, r: 8, t: 26, b: 30 }, title: { text: s.name, font: { size: 13 } }, showlegend: false,
-      yaxis: { rangemode: "tozero" }, xaxis: { title: { text: "t" } } }, { ...CONFIG, displayModeBar: false });
+  const d = await getSchedulePreview({ schedule: { name: s.id, params: st.params, warmup_steps: st.warmup }, lr: 0.1, steps: 600 });
+  await chart(div, [{ x: d.t, y: d.lr, line: { color: "#1d2330", width: 2 }, hovertemplate: "t %{x}<br>lr %{y:.3g}<extra></extra>" }],
+    { margin: { l: 45, r: 8, t: 26, b: 30 }, title: { text: s.name, font: { size: 13 } }, showlegend: false,
+      yaxis: { rangemode: "tozero" }, xaxis: { title: { text: "t" } } }, { toolbar: false });
 }
 
-function scheduleControls() {
-  for (const s of page.catalogue.schedules) page.schedules[s.id] ||= scheduleDefaults(s);
+const shownSchedules = (state) => page.catalogue.schedules.filter((s) => state.shown.includes(s.id));
+
+// The picker: one box per schedule of the catalogue, checked when its chart is shown.
+function schedulePicker() {
   $("sched-pick").replaceChildren(...page.catalogue.schedules.map((s) => {
     const box = el("input", { type: "checkbox", value: s.id, "data-schedule": s.id });
-    box.checked = page.shown.includes(s.id);
-    box.addEventListener("change", () => {
-      page.shown = page.catalogue.schedules.map((x) => x.id).filter((id) => document.querySelector(`[data-schedule="${id}"]`).checked);
-      buildScheduleGrid();
-    });
+    box.addEventListener("change", () => store.update((d) => {
+      d.shown = page.catalogue.schedules.map((x) => x.id).filter((id) => (id === s.id ? box.checked : d.shown.includes(id)));
+    }));
     return el("label", { class: "pick" }, box, ` ${s.name}`);
   }));
-  return buildScheduleGrid();
 }
 
-function buildScheduleGrid() {
+// The charts of the shown schedules, each with its parameters (written into the store).
+function buildScheduleGrid(state) {
+  for (const box of document.querySelectorAll("[data-schedule]")) box.checked = state.shown.includes(box.value);
   const maxWarmup = page.limits.max_warmup_steps;
-  const cards = page.catalogue.schedules.filter((s) => page.shown.includes(s.id)).map((s) => {
-    const st = page.schedules[s.id];
-    const redraw = () => drawSchedule(s).catch((e) => console.warn(e.message));
+  const set = (id, change) => store.update((d) => { change(d.schedules[id]); }, { schedule: id });
+  const cards = shownSchedules(state).map((s) => {
+    const st = state.schedules[s.id];
     return el("div", { class: "sched-card" }, el("div", { id: `sched-${s.id}`, class: "sched-plot" }),
       el("details", {}, el("summary", {}, s.formula),
-        ...s.params.map((p) => paramControl(p, st.params[p.name], (v) => { st.params[p.name] = v; redraw(); }, `sc-${s.id}`)),
+        ...s.params.map((p) => paramControl(p, st.params[p.name], (v) => set(s.id, (x) => { x.params[p.name] = v; }), `sc-${s.id}`)),
         s.reads_loss ? null : paramControl({ name: "warmup_steps", type: "int", default: 0, min: 0, max: maxWarmup, scale: "linear",
-          description: t("lessons.sched.warmup") }, st.warmup, (v) => { st.warmup = Math.min(maxWarmup, v); redraw(); }, `sc-${s.id}`)));
+          description: t("lessons.sched.warmup") }, st.warmup, (v) => set(s.id, (x) => { x.warmup = Math.min(maxWarmup, v); }), `sc-${s.id}`)));
   });
   $("sched-grid").replaceChildren(...cards);
-  return Promise.all(page.catalogue.schedules.filter((s) => page.shown.includes(s.id)).map(drawSchedule));
+  return Promise.all(shownSchedules(state).map((s) => drawSchedule(s, state.schedules[s.id])));
 }
 
 // --- sweeps and basins ---------------------------------------------------------------------------
 
 function axisLayout(body) {
-  return { font: FONT, margin: { l: 60, r: 10, t: 10, b: 45 },
+  return { margin: { l: 60, r: 10, t: 10, b: 45 },
     xaxis: { type: body.x_param.scale === "log" ? "log" : "linear", title: { text: body.x_param.name } },
     yaxis: { title: { text: body.y_param.name }, type: body.y_param.name === "batch_size" ? "log" : "linear" } };
 }
@@ -341,31 +361,20 @@ function axisLayout(body) {
 async function runSweep(body, div, quiet = false, stale = () => false) {
   $("sw-error").textContent = "";
   $("sw-progress").value = 0;
-  const res = await fetch("api/v1/sweeps/stream", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (!res.ok) {
-    const d = await res.json().catch(() => ({}));
-    throw new ApiError(res.status, d.detail);
-  }
-  const reader = res.body.getReader();
-  const dec = new TextDecoder();
-  let buf = "";
   let result = null;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (stale()) { reader.cancel().catch(() => {}); return null; } // another lesson was chosen: stop the work
-    if (done) break;
-    buf += dec.decode(value, { stream: true });
-    let cut;
-    while ((cut = buf.indexOf("\n\n")) >= 0) {
-      const block = buf.slice(0, cut);
-      buf = buf.slice(cut + 2);
-      const name = (block.match(/^event: (.*)$/m) || [])[1];
-      const data = JSON.parse(block.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n"));
+  const abort = new AbortController();
+  try {
+    await streamSweep(body, (name, data) => {
+      if (stale()) { abort.abort(); return; } // another lesson was chosen: stop the work
       if (name === "progress") $("sw-progress").value = data.done;
       else if (name === "result") result = data;
       else if (name === "error") throw new ApiError(422, data.detail);
-    }
+    }, abort.signal);
+  } catch (err) {
+    if (abort.signal.aborted) return null;
+    throw err;
   }
+  if (stale()) return null;
   $("sw-progress").value = 1;
   const z = result.final_loss.map((row) => row.map((v) => (v === null ? null : Math.log10(Math.max(v, 1e-300)))));
   const xs = [];
@@ -376,17 +385,15 @@ async function runSweep(body, div, quiet = false, stale = () => false) {
     row.forEach((v, i) => { if (v !== null && (k < 0 || v < row[k])) k = i; });
     return k < 0 ? null : result.x_values[k];
   });
-  await Plotly.react(div, [
+  await chart(div, [
     { type: "heatmap", x: result.x_values, y: result.y_values, z, colorscale: "Viridis", colorbar: { title: { text: t("lessons.final-loss") } },
       hovertemplate: `${body.x_param.name} %{x:.3g}<br>${body.y_param.name} %{y}<br>log₁₀ %{z:.3g}<extra></extra>` },
     { type: "scatter", mode: "markers", x: xs, y: ys, marker: { symbol: "x", color: "#D55E00", size: 7 }, name: t("lessons.diverged"), hoverinfo: "skip" },
     { type: "scatter", mode: "lines+markers", x: best, y: result.y_values, name: t("lessons.best"),
       marker: { color: "#fff", size: 8, line: { color: "#000", width: 1 } }, line: { color: "rgba(255,255,255,0.8)", width: 1.5 } },
-  ], { ...axisLayout(body), showlegend: false }, CONFIG);
-  await Plotly.Plots.resize(div); // the lesson's heatmap takes the full width its panel now has
-  div.removeAllListeners?.("plotly_click");
-  div.on("plotly_click", (ev) => {
-    const p = ev.points[0];
+  ], { ...axisLayout(body), showlegend: false });
+  await fitChart(div); // the lesson's heatmap takes the full width its panel now has
+  onPointClick(div, (p) => {
     const run = { optimizer: body.optimizer, params: { ...body.params } };
     for (const [axis, v] of [[body.x_param.name, p.x], [body.y_param.name, p.y]]) {
       if (axis === "batch_size") run.batch_size = v; else run.params[axis] = v;
@@ -425,10 +432,10 @@ function sweepPreview() {
   const lo = Math.log10(body.x_param.min);
   const hi = Math.log10(body.x_param.max);
   const yr = body.y_param.values || [body.y_param.min, body.y_param.max];
-  Plotly.react($("sw-plot"), [{ type: "scatter", x: [], y: [] }], { ...axisLayout(body),
+  chart($("sw-plot"), [{ type: "scatter", x: [], y: [] }], { ...axisLayout(body),
     xaxis: { ...axisLayout(body).xaxis, range: [lo, hi] },
     yaxis: { ...axisLayout(body).yaxis, range: body.y_param.name === "batch_size" ? [Math.log10(Math.min(...yr)), Math.log10(Math.max(...yr))] : [Math.min(...yr), Math.max(...yr)] },
-    showlegend: false }, CONFIG);
+    showlegend: false });
 }
 
 function fillSweepTool(req) {
@@ -486,7 +493,7 @@ function basinBackground(grid, d) {
 }
 
 function basinLayout() {
-  return { font: FONT, margin: { l: 50, r: 10, t: 10, b: 40 }, showlegend: false,
+  return { margin: { l: 50, r: 10, t: 10, b: 40 }, showlegend: false,
     xaxis: { title: { text: t("lessons.start-x") } }, yaxis: { title: { text: t("lessons.start-y"), scaleanchor: "x" } } };
 }
 
@@ -495,20 +502,20 @@ async function basinPreview() {
   $("bs-will").textContent = `${t("lessons.basins.will", { optimizer: nameOf("optimizers", $("bs-opt").value), surface: surface.name })} ${t("lessons.default")}`;
   if (document.body.dataset.basins === "done") return;
   const grid = await getGrid(surface.id, 80);
-  await Plotly.react($("bs-plot"), basinBackground(grid, surface), basinLayout(), CONFIG);
+  await chart($("bs-plot"), basinBackground(grid, surface), basinLayout());
 }
 
 async function runBasins() {
   $("bs-error").textContent = "";
   const surface = $("bs-surface").value;
   const body = { surface, optimizer: $("bs-opt").value, params: { lr: +$("bs-lr").value }, steps: 1500, tolerance: 1e-6, n: 60 };
-  const [grid, d] = await Promise.all([getGrid(surface, 100), post("api/v1/basins", body)]);
+  const [grid, d] = await Promise.all([getGrid(surface, 100), getBasins(body)]);
   const scale = REGIONS.map((c, i) => [[i / REGIONS.length, c], [(i + 1) / REGIONS.length, c]]).flat();
-  await Plotly.react($("bs-plot"), [
+  await chart($("bs-plot"), [
     { type: "heatmap", x: d.x, y: d.y, z: d.minimum.map((row) => row.map((v) => v + 1)), zmin: -0.5, zmax: REGIONS.length - 0.5,
       colorscale: scale, showscale: false, hovertemplate: "(%{x:.3g}, %{y:.3g}) → %{z}<extra></extra>" },
     ...basinBackground(grid, d),
-  ], basinLayout(), CONFIG);
+  ], basinLayout());
   document.body.dataset.basins = "done";
 }
 
@@ -522,9 +529,9 @@ function racePreview() {
   $("rc-will").textContent = `${t("lessons.race.will", { optimizers: RACERS.map((o) => nameOf("optimizers", o)).join(", "),
     surface: nameOf("surfaces", $("rc-surface").value) })} ${t("lessons.default")}`;
   if (document.body.dataset.race === "done") return;
-  Plotly.react($("rc-plot"), [{ type: "scatter", x: [], y: [] }], { font: FONT, margin: { l: 60, r: 10, t: 10, b: 45 },
+  chart($("rc-plot"), [{ type: "scatter", x: [], y: [] }], { margin: { l: 60, r: 10, t: 10, b: 45 },
     xaxis: { type: "log", range: [-4, 0], title: { text: t("lessons.lr") } }, yaxis: { type: "log", exponentformat: "power", title: { text: t("lessons.final-loss-axis") } },
-    showlegend: false }, CONFIG);
+    showlegend: false });
 }
 
 async function runRace() {
@@ -533,7 +540,7 @@ async function runRace() {
   const surface = page.catalogue.surfaces.find((x) => x.id === $("rc-surface").value);
   const body = { surface: surface.id, optimizers: RACERS, steps: 500, n: 25, tolerance: 0 };
   if (surface.kind === "dataset") Object.assign(body, { batch_size: RACE_BATCH, seeds: RACE_SEEDS }); // noisy: median of seeds
-  const d = await post("api/v1/race", body);
+  const d = await getRace(body);
   const styles = runStyles(d.curves.map((c) => ({ optimizer: c.optimizer })));
   const traces = [];
   d.curves.forEach((c, i) => {
@@ -548,9 +555,9 @@ async function runRace() {
     name: t("lessons.race.best", { name: nameOf("optimizers", c.optimizer), lr: c.best_lr.toPrecision(3) }), marker: { size: 4 } }));
   d.curves.forEach((c, i) => traces.push({ x: [c.best_lr], y: [c.final_loss[c.best_index]], mode: "markers", showlegend: false,
     marker: { size: 12, symbol: "circle-open", color: styles[i].color, line: { width: 2 } }, hoverinfo: "skip" }));
-  await Plotly.react($("rc-plot"), traces, { font: FONT, margin: { l: 60, r: 10, t: 10, b: 45 },
+  await chart($("rc-plot"), traces, { margin: { l: 60, r: 10, t: 10, b: 45 },
     xaxis: { type: "log", title: { text: t("lessons.lr") } }, yaxis: { type: "log", exponentformat: "power", title: { text: t("lessons.final-loss-axis") } },
-    legend: { orientation: "h", y: -0.28 } }, CONFIG);
+    legend: { orientation: "h", y: -0.28 } });
   const notes = d.noisy ? [t("lessons.race.noisy", { seeds: d.seeds.length, batch: RACE_BATCH })] : [];
   for (const c of d.curves) {
     const name = nameOf("optimizers", c.optimizer);
@@ -567,16 +574,29 @@ async function runRace() {
 
 function narrow() { return window.matchMedia("(max-width: 900px)").matches; }
 
+// What the store renders: the lesson, the EWA explorer, the schedules' charts (each only when its
+// part of the state changed; `meta` says which schedule's settings did).
+function render(state, prev, meta) {
+  if (state.scenario !== prev.scenario) showScenario(state.scenario).catch((e) => console.warn(e));
+  const ewa = ["ewaBetas", "ewaBias", "ewaSeries"].some((k) => state[k] !== prev[k]);
+  if (ewa && meta.keep !== "ewa") ewaControls(state);
+  if (ewa) drawEwaSoon(meta.typing ? 300 : 0);
+  if (state.shown !== prev.shown) buildScheduleGrid(state).catch((e) => console.warn(e.message));
+  else if (meta.schedule) {
+    const s = page.catalogue.schedules.find((x) => x.id === meta.schedule);
+    drawSchedule(s, state.schedules[s.id]).catch((e) => console.warn(e.message));
+  }
+}
+
 async function main() {
-  const chosen = await loadMessages(detectLang());
+  const [chosen, limits] = await Promise.all([loadMessages(), getLimits()]);
+  useLimits(limits);
   translatePage();
-  const q = `lang=${chosen}`;
-  const [surfaces, optimizers, schedules, scenarios, limits] = await Promise.all(
-    ["surfaces", "optimizers", "schedules", "scenarios", "limits"].map((k) => getJSON(`api/v1/${k}?${q}`)));
-  Object.assign(page, { catalogue: { surfaces, optimizers, schedules }, scenarios, limits });
+  const [catalogue, scenarios] = await Promise.all([getCatalogue(chosen), getScenarios(chosen)]);
+  Object.assign(page, { catalogue, scenarios, limits });
   $("nav-studio").href = `./#lang=${chosen}`;
   $("lang-switch").addEventListener("click", () => {
-    const next = chosen === "zh" ? "en" : "zh";
+    const next = nextLang();
     setLang(next);
     const url = new URL(location.href);
     url.searchParams.set("lang", next);
@@ -588,19 +608,23 @@ async function main() {
     const a = ev.target.closest("a[data-id]");
     if (a && narrow()) setTimeout(() => $("scenario").scrollIntoView({ behavior: "smooth", block: "start" }), 0);
   });
-  ewaControls();
+  // the controls write the store; the links write the URL, which writes the store
+  $("ewa-bias").addEventListener("change", (e) => store.update({ ewaBias: e.target.checked }));
+  $("ewa-series").addEventListener("input", (e) => store.update({ ewaSeries: e.target.value }, { keep: "ewa", typing: true }));
+  const url = createUrlSync(store, (state) => store.update(state, { source: "url" }), codec);
+  store.update((d) => {
+    Object.assign(d, url.read());
+    if (!d.scenario) d.scenario = page.scenarios[0].id;
+    for (const s of page.catalogue.schedules) d.schedules[s.id] ||= scheduleDefaults(s);
+  }, { source: "url" });
+  const state = store.get();
   sweepControls();
+  schedulePicker();
+  ewaControls(state);
   basinPreview().catch((e) => console.warn(e.message));
   racePreview();
-  $("ewa-bias").addEventListener("change", drawEwa);
-  $("ewa-series").addEventListener("input", () => { clearTimeout(page.ewaTimer); page.ewaTimer = setTimeout(drawEwa, 300); });
-  const fromHash = () => {
-    const m = location.hash.match(/^#scenario=([\w-]+)/);
-    if (m) showScenario(m[1]).catch((e) => console.warn(e));
-  };
-  window.addEventListener("hashchange", fromHash);
-  const m = location.hash.match(/^#scenario=([\w-]+)/);
-  await Promise.all([showScenario(m ? m[1] : page.scenarios[0].id), drawEwa(), scheduleControls()]);
+  store.subscribe(render);
+  await Promise.all([showScenario(state.scenario), drawEwa(state), buildScheduleGrid(state)]);
   document.body.dataset.ready = "1";
 }
 

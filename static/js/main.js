@@ -1,17 +1,17 @@
 // The studio: wires the store, the URL, the sidebar, the runner (stream assembly), the render
 // queue, the player and the exports. State lives in the store only (store.js); what the server
 // answered lives in runner.model; nothing else keeps a copy.
-import { ApiError, checkExpression, getCatalogue, getLimits } from "./api.js";
+import { ApiError, checkExpression, getCatalogue, getLimits, getRace } from "./api.js";
 import { createExports } from "./export.js";
 import { createInspector } from "./inspector.js";
 import { fmt, runLabel } from "./format.js";
-import { lang, loadMessages, setLang, t, translatePage } from "./i18n.js";
+import { lang, loadMessages, nextLang, setLang, t, translatePage } from "./i18n.js";
 import { Player } from "./player.js";
 import { dataCoords } from "./plots.js";
 import { createRenderer } from "./render.js";
 import { createRunner, requestKey } from "./runner.js";
 import { createSidebar } from "./sidebar.js";
-import { normalizeRun, toRequest } from "./state.js";
+import { normalizeRun, toRequest, useLimits } from "./state.js";
 import { createStore } from "./store.js";
 import { createUrlSync } from "./url.js";
 
@@ -71,18 +71,16 @@ const coarse = () => window.matchMedia("(pointer: coarse)").matches;
 
 function defaultsFor(surfaceId) {
   const s = app.catalogue.surfaces.find((x) => x.id === surfaceId) || app.catalogue.surfaces[0];
-  return s.default_runs.slice(0, app.limits.max_runs).map((r, i) => normalizeRun(r, i));
+  return s.default_runs.slice(0, app.limits.max_runs).map((r) => normalizeRun(r));
 }
 
 // A state from a URL made whole: a known surface, runs (the surface's defaults when none), limits.
 function complete(state) {
   if (state.surface !== "custom" && !app.catalogue.surfaces.some((s) => s.id === state.surface)) state.surface = app.catalogue.surfaces[0].id;
   if (!state.runs) state.runs = defaultsFor(state.surface === "custom" ? app.catalogue.surfaces[0].id : state.surface);
-  state.runs = state.runs.slice(0, app.limits.max_runs);
   state.steps = Math.max(1, Math.min(app.limits.max_steps, state.steps));
   for (const r of state.runs) {
     if (!app.catalogue.optimizers.some((o) => o.id === r.optimizer)) r.optimizer = app.catalogue.optimizers[0].id;
-    r.label = r.label.slice(0, app.limits.max_label_length);
   }
   return state;
 }
@@ -184,7 +182,7 @@ function bindControls(store, sidebar) {
   $("code-download").addEventListener("click", () => app.exports.downloadCode());
   $("export-png").addEventListener("click", () => app.exports.mapPNG());
   $("export-charts").addEventListener("click", () => app.exports.chartsPNG());
-  $("lang-switch").addEventListener("click", () => switchLang(lang() === "zh" ? "en" : "zh"));
+  $("lang-switch").addEventListener("click", () => switchLang(nextLang()));
   // the skip link moves the focus, not the URL (the hash is the permalink)
   document.querySelector(".skip").addEventListener("click", (e) => { e.preventDefault(); $("play").focus(); });
   $("controls-toggle").addEventListener("click", () => {
@@ -246,10 +244,7 @@ async function tuneRates(store) {
   if (batch) body.batch_size = batch;
   if (noise) body.noise_std = noise;
   $("tune-status").textContent = t("studio.runs.tuning");
-  const res = await fetch("api/v1/race", { method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify(body) });
-  const data = await res.json();
-  if (!res.ok) throw new ApiError(res.status, data.detail);
+  const data = await getRace(body);
   const best = Object.fromEntries(data.curves.map((c) => [c.optimizer, Number(c.best_lr.toPrecision(3))]));
   const key = (c) => (c.at_edge === "low" ? "studio.tune.edge_low" : c.at_edge === "high" ? "studio.tune.edge_high" : "studio.tune.result");
   $("tune-status").textContent = data.curves.map((c) => t(key(c), { opt: c.optimizer, lr: fmt(c.best_lr, 3) })).join("; ");
@@ -279,6 +274,7 @@ const plotlyReady = new Promise((resolve, reject) => {
 async function main() {
   const [limits] = await Promise.all([getLimits(), loadMessages()]);
   app.limits = limits;
+  useLimits(limits);
   app.catalogue = await getCatalogue(lang());
   translatePage();
   const store = createStore(null);

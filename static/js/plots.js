@@ -1,6 +1,7 @@
 // Rendering with Plotly: Plotly.react with the full state for redraws, Plotly.extendTraces while
 // playback grows the paths, uirevision so the user's zoom survives updates. This is the ONE module
-// that touches Plotly and its internals (_fullLayout, p2l): the rest of the studio calls these.
+// that touches Plotly and its internals (_fullLayout, p2l), for both pages: the studio and the
+// lessons page (lessons.js builds its traces and layouts and draws them with `chart` below).
 /* global Plotly */
 import { escapePlotly as esc, fmt } from "./format.js";
 import { t } from "./i18n.js";
@@ -555,6 +556,25 @@ export function moveCursor(div, it) {
 }
 
 export const purge = (div) => { if (window.Plotly && div.data) Plotly.purge(div); };
+
+// --- charts of the lessons page: its traces and layout, the page's font and toolbar ----------------
+
+const CHART_CONFIG = { responsive: true, displaylogo: false };
+
+// Draw (or redraw) a chart; `toolbar: false` hides Plotly's mode bar (the small multiples).
+export const chart = (div, traces, layout, { toolbar = true } = {}) => Plotly.react(div, traces, { font: FONT, ...layout },
+  toolbar ? CHART_CONFIG : { ...CHART_CONFIG, displayModeBar: false });
+
+// Fit a drawn chart to the size its box has now (a panel that was hidden or resized).
+export const fitChart = (div) => Plotly.Plots.resize(div);
+
+export const isDrawn = (div) => !!div._fullLayout;
+
+// Call fn(point) when a point of the chart is clicked (the only click handler: a redraw replaces it).
+export function onPointClick(div, fn) {
+  div.removeAllListeners?.("plotly_click");
+  div.on("plotly_click", (ev) => fn(ev.points[0]));
+}
 
 // The data coordinates under a pointer, or null outside the plot area (the map's click/tap).
 export function dataCoords(div, clientX, clientY) {

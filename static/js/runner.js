@@ -1,7 +1,7 @@
 // Stream assembly: one request at a time (a new one aborts the previous), the contour grid fetched
 // alongside when the surface changed, the streamed slices concatenated per run. It fills `model`
 // and tells the app what changed; it never draws.
-import { ApiError, getGrid, stream } from "./api.js";
+import { ApiError, getGrid, streamTrajectories } from "./api.js";
 import { toRequest } from "./state.js";
 
 export function surfaceKey(state) {
@@ -71,7 +71,7 @@ export function createRunner(ctx) {
         ctx.changed("grid");
       }));
     }
-    jobs.push(stream(body, (name, data) => {
+    jobs.push(streamTrajectories(body, (name, data) => {
       if (signal.aborted) return;
       if (name === "meta") {
         model.result = { key, gen, request: body, meta: data, surface: data.surface, done: false, rev: 0, t0, tMeta: performance.now(),

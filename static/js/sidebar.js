@@ -97,7 +97,8 @@ export function createSidebar(ctx) {
       else if (action === "dup" && d.runs.length < ctx.limits.max_runs) {
         d.runs.splice(i + 1, 0, normalizeRun({ ...structuredClone(d.runs[i]), label: "", hidden: false }));
       } else if (action === "remove" && d.runs.length > 1) d.runs.splice(i, 1);
-      else if (action === "chain-add") { // SequentialLR: one more schedule from a later milestone
+      else if (action === "chain-add" && (d.runs[i].schedule?.chain?.length || 0) < ctx.limits.max_chain_length) {
+        // SequentialLR: one more schedule from a later milestone
         const s = (d.runs[i].schedule ||= { name: "constant", params: {}, warmup_steps: 0, per: "step" });
         const chain = (s.chain ||= []);
         const last = chain.length ? chain[chain.length - 1].milestone : 0;
@@ -196,7 +197,7 @@ export function createSidebar(ctx) {
             : paramControl(warmupSpec(), sched.warmup_steps, null, `run${i}-s`, { path: `${p}.schedule.warmup_steps`, label: t("studio.run.warmup") }),
         chain.map((link, k) => chainLink(link, k, i, cat)),
         sspec.reads_loss ? null : el("button", { type: "button", class: "chain-add", dataset: { action: "chain-add", run: i },
-          disabled: chain.length >= 8 || undefined, title: t("studio.run.chain_add_title") }, t("studio.run.chain_add"))),
+          disabled: chain.length >= ctx.limits.max_chain_length || undefined, title: t("studio.run.chain_add_title") }, t("studio.run.chain_add"))),
       el("div", { class: "params" }, extra),
       el("div", { class: "status", "data-status": i }, ""));
   }

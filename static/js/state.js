@@ -1,9 +1,18 @@
 // The one table of state properties (as TensorFlow Playground's state.ts): it drives the URL
 // hash (permalinks), the defaults and the store (store.js). The model knows nothing of the DOM.
-// Everything read from a URL is validated here: a permalink is untrusted text.
+// Everything read from a URL is validated here: a permalink is untrusted text, cut to the server's
+// limits (GET api/v1/limits, given once with useLimits) and languages (GET api/v1/messages).
+import { languages } from "./i18n.js";
 
-// Kept for the lessons page's links; the studio colours runs by the optimizer registry's colour.
-export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D00", "#000000"];
+let LIMITS = null;
+
+// The server's limits (GET api/v1/limits): a page gives them once, before reading any state.
+export function useLimits(limits) { LIMITS = limits; }
+
+function limit(name) {
+  if (!LIMITS) throw new Error("state.js: useLimits(limits) first");
+  return LIMITS[name];
+}
 
 // name, type, default, url key
 export const PROPS = [
@@ -19,25 +28,28 @@ export const PROPS = [
   { name: "threeD", type: "bool", def: false, key: "3d" },
   { name: "arrows", type: "bool", def: true, key: "ar" },
   { name: "equal", type: "bool", def: null, key: "eq" }, // null: automatic (on where the ranges allow)
-  { name: "lang", type: "choice", def: null, key: "lang", choices: ["en", "zh"] },
+  { name: "lang", type: "lang", def: null, key: "lang" }, // one of the server's languages
   { name: "runs", type: "runs", def: null, key: "r" },
 ];
 
 const HEX = /^#[0-9a-f]{6}$/i;
-const MAX_TEXT = 300; // the server's own limits cut further (labels, formulas)
 
 export const validColor = (c) => (typeof c === "string" && HEX.test(c) ? c.toLowerCase() : null);
+
+// a parameter's name, and a choice's value (e.g. "sps+"): short words
+const NAME = /^[a-z_0-9]{1,40}$/i;
+const CHOICE = /^[a-z_0-9+]{1,40}$/i;
 
 // Only plain values survive: numbers (finite), booleans, short strings, lists of numbers.
 function cleanParams(p) {
   const out = {};
   if (!p || typeof p !== "object" || Array.isArray(p)) return out;
   for (const [k, v] of Object.entries(p)) {
-    if (!/^[a-z_0-9]{1,40}$/i.test(k)) continue;
+    if (!NAME.test(k)) continue;
     if (typeof v === "number" && Number.isFinite(v)) out[k] = v;
     else if (typeof v === "boolean") out[k] = v;
-    else if (typeof v === "string" && v.length <= 40) out[k] = v;
-    else if (Array.isArray(v) && v.length <= 64 && v.every((x) => typeof x === "number" && Number.isFinite(x))) out[k] = v.slice();
+    else if (typeof v === "string" && CHOICE.test(v)) out[k] = v;
+    else if (Array.isArray(v) && v.length <= limit("max_list_items") && v.every((x) => typeof x === "number" && Number.isFinite(x))) out[k] = v.slice();
   }
   return out;
 }
@@ -48,12 +60,12 @@ const num = (v, d) => (typeof v === "number" && Number.isFinite(v) ? v : d);
 // and the permalink of a schedule without a chain stay as they were)
 function chainOf(list) {
   if (!Array.isArray(list)) return {};
-  const chain = list.slice(0, 8).filter((c) => c && typeof c === "object" && typeof c.name === "string")
+  const chain = list.slice(0, limit("max_chain_length")).filter((c) => c && typeof c === "object" && typeof c.name === "string")
     .map((c) => ({ milestone: Math.max(1, Math.round(num(c.milestone, 1))), name: c.name, params: cleanParams(c.params) }));
   return chain.length ? { chain } : {};
 }
 
-export function normalizeRun(r, i = 0) {
+export function normalizeRun(r) {
   r = r && typeof r === "object" ? r : {};
   const s = r.schedule && typeof r.schedule === "object" ? r.schedule : null;
   return {
@@ -64,16 +76,10 @@ export function normalizeRun(r, i = 0) {
       ...chainOf(s.chain) } : null,
     batch_size: Number.isInteger(r.batch_size) && r.batch_size > 0 ? r.batch_size : null,
     noise_std: Math.max(0, num(r.noise_std, 0)),
-    label: typeof r.label === "string" ? r.label.slice(0, MAX_TEXT) : "",
+    label: typeof r.label === "string" ? r.label.slice(0, limit("max_label_length")) : "",
     color: validColor(r.color), // null: the optimizer's colour from the registry
     hidden: !!r.hidden,
   };
-}
-
-// Kept for older callers: a state's runs now come from its surface's `default_runs` in the catalogue
-// (GET api/v1/surfaces), filled in by the studio when a permalink has none.
-export function defaultRuns() {
-  return [];
 }
 
 export function defaultState() {
@@ -104,6 +110,7 @@ function dec(p, text) {
   if (p.type === "int") { const v = Number(text); return Number.isInteger(v) && v >= 0 ? v : p.def; }
   if (p.type === "float") { const v = Number(text); return Number.isFinite(v) && v >= 0 ? v : p.def; }
   if (p.type === "choice") return p.choices.includes(text) ? text : p.def;
+  if (p.type === "lang") return languages().includes(text) ? text : p.def;
   if (p.type === "range" || p.type === "point") {
     const v = text.split(",").map(Number);
     return v.length === 2 && v.every(Number.isFinite) ? v : p.def;
@@ -112,11 +119,11 @@ function dec(p, text) {
     try {
       const list = JSON.parse(text);
       if (!Array.isArray(list)) return null;
-      return list.slice(0, 64).map((o, i) => normalizeRun(o && typeof o === "object" ? { optimizer: o.o, params: o.p,
-        color: o.c, schedule: o.s, batch_size: o.b, noise_std: o.z, label: o.l, hidden: o.h } : {}, i));
+      return list.slice(0, limit("max_runs")).map((o) => normalizeRun(o && typeof o === "object" ? { optimizer: o.o, params: o.p,
+        color: o.c, schedule: o.s, batch_size: o.b, noise_std: o.z, label: o.l, hidden: o.h } : {}));
     } catch { return null; }
   }
-  return text.slice(0, MAX_TEXT);
+  return text.slice(0, limit("max_expression_length")); // a formula (the longest text the state holds)
 }
 
 export function serialize(state) {

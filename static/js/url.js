@@ -1,15 +1,16 @@
 // URL sync: the hash is the state's permalink. The store writes it (pushState for a settled edit,
-// replaceState while a slider is dragged); back/forward and a pasted link write the store.
+// replaceState while a slider is dragged); back/forward and a pasted link write the store. The
+// studio's hash is state.js's; a page with its own state table gives its `codec`.
 import { deserialize, serialize } from "./state.js";
 
-export function createUrlSync(store, onExternal) {
+export function createUrlSync(store, onExternal, codec = { serialize, deserialize }) {
   let written = location.hash.replace(/^#/, "");
   let lastPush = 0;
   const SETTLE_MS = 800; // keystrokes and drags within this time make one history entry
 
   store.subscribe((state, prev, meta) => {
     if (meta.source === "url") return;
-    const h = serialize(state);
+    const h = codec.serialize(state);
     if (h === written) return;
     const now = performance.now();
     if (meta.live || meta.replace || now - lastPush < SETTLE_MS) history.replaceState(null, "", `#${h}`);
@@ -23,9 +24,9 @@ export function createUrlSync(store, onExternal) {
     if (h === written) return;
     if (h && !h.includes("=")) return; // an in-page anchor, not a permalink
     written = h;
-    onExternal(deserialize(h));
+    onExternal(codec.deserialize(h));
   };
   window.addEventListener("popstate", fromUrl);
   window.addEventListener("hashchange", fromUrl);
-  return { read: () => deserialize(location.hash.replace(/^#/, "")) };
+  return { read: () => codec.deserialize(location.hash.replace(/^#/, "")) };
 }

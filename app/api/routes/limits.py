@@ -7,8 +7,9 @@ from pydantic import BaseModel, Field
 
 from ...engine.closure import MAX_EVALUATIONS
 from ...engine.expression import MAX_DEPTH, MAX_NODES, MAX_OPS, MAX_TOWER
+from ...engine.params import ParamSpec
 from ...settings import get_settings
-from ..schemas import MAX_COORD, MAX_EXPRESSION, MAX_GRID, MAX_LABEL, MAX_RUNS, MAX_STEPS
+from ..schemas import MAX_CHAIN, MAX_COORD, MAX_EXPRESSION, MAX_GRID, MAX_LABEL, MAX_RUNS, MAX_STEPS
 from ..schemas_lessons import MAX_CELLS_PER_AXIS, MAX_SERIES, MAX_SWEEP_WORK
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
@@ -18,6 +19,8 @@ class LimitsPublic(BaseModel):
     max_runs: int
     max_steps: int
     max_warmup_steps: int
+    max_chain_length: int = Field(description="SequentialLR: the most links in a run schedule's chain")
+    max_list_items: int = Field(description="The most values a list hyperparameter (e.g. milestones) may hold")
     max_grid: int
     max_expression_length: int
     max_label_length: int
@@ -45,6 +48,8 @@ def limits() -> LimitsPublic:
         max_runs=MAX_RUNS,
         max_steps=MAX_STEPS,
         max_warmup_steps=MAX_STEPS,
+        max_chain_length=MAX_CHAIN,
+        max_list_items=ParamSpec.max_items,
         max_grid=MAX_GRID,
         max_expression_length=MAX_EXPRESSION,
         max_label_length=MAX_LABEL,
