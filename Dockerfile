@@ -7,20 +7,21 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     OPTIVIZ_HOST=0.0.0.0 \
     OPTIVIZ_PORT=8000 \
-    OPTIVIZ_WORKERS=2 \
-    OPTIVIZ_ROOT=/app
+    OPTIVIZ_WORKERS=2
 
 WORKDIR /app
 
-# dependencies and the package, from pyproject.toml
-COPY pyproject.toml README.md ./
+# dependencies and the package, as its wheel installs it (setup.py): optiviz, with the server as
+# optiviz.server and its static files, templates, lessons and catalogue inside; nothing is read from
+# /app at run time
+COPY pyproject.toml setup.py README.md ./
 COPY app ./app
-RUN pip install --no-cache-dir .
-# compile the engine's kernels into the image (-I: the installed package, as the server imports it)
-RUN python -I -m app.engine.kernels.warmup && chown -R 10001 /usr/local/var/optiviz-kernels
-
+COPY optiviz ./optiviz
 COPY static ./static
 COPY templates ./templates
+RUN pip install --no-cache-dir .
+# compile the engine's kernels into the image (the server loads them; the cache is read-only at run time)
+RUN optiviz warmup && chown -R 10001 /usr/local/var/optiviz-kernels
 
 RUN useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin optiviz
 USER 10001

@@ -1,7 +1,10 @@
-"""Command line: ``optiviz serve`` and ``optiviz run REQUEST.json [--format json|csv]``.
+"""Command line: ``optiviz serve``, ``optiviz run REQUEST.json [--format json|csv]``, ``optiviz warmup``.
 
 ``run`` gives the same answer as ``POST /api/v1/trajectories`` without a server (for scripts
 and notebooks): the same validation, the same engine, the same bytes.
+
+``warmup`` compiles the engine's kernels into their on-disk cache (the Docker build runs it);
+``serve`` does it first, saying so, when the cache is empty (the first start of a fresh install).
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import asyncio
 import csv
 import io
 import sys
+import time
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 import orjson
@@ -62,11 +67,7 @@ def to_csv(result: dict[str, Any]) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        if args.request == "-":
-            raw = sys.stdin.buffer.read()
-        else:
-            with open(args.request, "rb") as f:
-                raw = f.read()
+        raw = sys.stdin.buffer.read() if args.request == "-" else Path(args.request).read_bytes()
     except OSError as err:
         print(f"optiviz: cannot read {args.request}: {err.strerror}", file=sys.stderr)
         return 2
@@ -87,6 +88,34 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compile_kernels() -> None:
+    from .engine.kernels import CACHE_DIR
+    from .engine.kernels.warmup import warm
+
+    doing = (
+        f"loading the engine's kernels from {CACHE_DIR}"
+        if _kernels_cached()
+        else f"compiling the engine's kernels into {CACHE_DIR} (about a minute, once)"
+    )
+    print(f"optiviz: {doing}", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    info = warm()
+    how = "compiled" if info["compiled"] else "plain Python (numba's JIT is off)"
+    print(f"optiviz: kernels ready ({how}) in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+
+
+def _kernels_cached() -> bool:
+    """Whether the kernels' cache holds compiled code (numba's index files), or nothing is compiled."""
+    from .engine.kernels import CACHE_DIR, COMPILED
+
+    return not COMPILED or any(Path(CACHE_DIR).rglob("*.nbi"))
+
+
+def _warmup(args: argparse.Namespace) -> int:
+    _compile_kernels()
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -101,6 +130,8 @@ def _serve(args: argparse.Namespace) -> int:
         http = "h11"
 
     s = get_settings()
+    if not _kernels_cached():  # a fresh install: compile before listening, not in the first request
+        _compile_kernels()
     uvicorn.run(
         f"{__package__}.main:app",  # app.main:app, or the installed package's own name
         host=args.host or s.host,
@@ -132,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("request", help="a JSON file with the body of POST /api/v1/trajectories ('-' for stdin)")
     run.add_argument("--format", choices=("json", "csv"), default="json")
     run.set_defaults(func=_run)
+    warmup = sub.add_parser("warmup", help="compile the engine's kernels into their cache (once per install)")
+    warmup.set_defaults(func=_warmup)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 import numpy as np
 import orjson
 
+from optiviz import _server
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
@@ -279,38 +281,36 @@ class _Local:
     """In this process: the REST API's request model and service layer, without HTTP."""
 
     def trajectories(self, body: dict[str, Any]) -> dict[str, Any]:
-        from app.api.service import InvalidRequest, build_problem, trajectories
-
+        service = _server.module("api.service")
         try:
-            problem = build_problem(self._validate("TrajectoryRequest", body))
-        except InvalidRequest as err:  # a check across fields (the API's 422 too)
+            problem = service.build_problem(self._validate("TrajectoryRequest", body))
+        except service.InvalidRequest as err:  # a check across fields (the API's 422 too)
             raise ValidationError(err.errors()) from None
-        return trajectories(problem, arrays=True)
+        answer: dict[str, Any] = service.trajectories(problem, arrays=True)
+        return answer
 
     def grid(self, surface: Any, n: int) -> dict[str, Any]:
-        from app.api.service import grid
-
-        return grid(self._validate("GridRequest", {"surface": surface, "n": n}))
+        answer: dict[str, Any] = _server.module("api.service").grid(
+            self._validate("GridRequest", {"surface": surface, "n": n})
+        )
+        return answer
 
     def colors(self) -> dict[str, str]:
-        from app.registry import OPTIMIZERS
-
-        return {k: spec.color for k, spec in OPTIMIZERS.items()}
+        colors: dict[str, str] = {k: spec.color for k, spec in _server.module("registry").OPTIMIZERS.items()}
+        return colors
 
     @staticmethod
     def _validate(model: str, body: dict[str, Any]) -> Any:
         import pydantic
 
-        from app.api import schemas
-        from app.api.service import InvalidRequest
-
+        schemas, service = _server.module("api.schemas"), _server.module("api.service")
         try:
             return getattr(schemas, model).model_validate(body)
         except pydantic.ValidationError as err:
             raise ValidationError(
                 [{"type": e["type"], "loc": ("body", *e["loc"]), "msg": e["msg"]} for e in err.errors()]
             ) from None
-        except InvalidRequest as err:
+        except service.InvalidRequest as err:
             raise ValidationError(err.errors()) from None
 
 

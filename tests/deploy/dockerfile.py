@@ -6,7 +6,8 @@ Docker's semantics (a directory's *contents* go to the destination, a file goes 
 destination that ends with ``/``, paths relative to the WORKDIR of the moment), filtered by
 .dockerignore with moby's rules (``*`` stays within one path segment, ``**`` spans any number,
 ``!`` re-includes, the last matching pattern wins, a pattern that matches a parent directory
-matches everything under it), and every ``pip`` RUN step in a given Python environment.
+matches everything under it), and every ``pip``, ``python`` or installed-command RUN step in a
+given Python environment.
 """
 
 from __future__ import annotations
@@ -248,9 +249,11 @@ def stage(img: Image, image_root: Path, python: Path, env: dict[str, str]) -> No
                 args = args[1:] if args[0] == "pip" else args[3:]
                 args = [a for a in args if a != "--no-cache-dir"]
                 subprocess.run([str(python), "-m", "pip", *args, "-q"], cwd=cwd, env=run_env, check=True)
-            elif args[:1] in (["python"], ["python3"]):
+            elif args[:1] in (["python"], ["python3"]) or (args and (python.parent / args[0]).is_file()):
                 # a Python step of the build (the kernels' warm-up): its first command, with the
-                # image's Python; what follows `&&` (chown, ...) changes the system, not the app
+                # image's Python or a command the install put beside it (`optiviz warmup`); what
+                # follows `&&` (chown, ...) changes the system, not the app
                 first = args[: args.index("&&")] if "&&" in args else args
-                subprocess.run([str(python), *first[1:]], cwd=cwd, env=run_env, check=True)
+                exe = python if first[0] in ("python", "python3") else python.parent / first[0]
+                subprocess.run([str(exe), *first[1:]], cwd=cwd, env=run_env, check=True)
             # other RUN steps (useradd, ...) change the system, not the app's files

@@ -23,5 +23,9 @@ def test_image_shape() -> None:
     assert img.cmd and img.cmd[0] in ("optiviz", "uvicorn")
     assert "OPTIVIZ_WORKERS" in img.env
     sources = {s for s, _ in img.copies}
-    assert {"app", "static", "templates", "pyproject.toml"} <= sources
+    assert {"app", "optiviz", "static", "templates", "pyproject.toml", "setup.py"} <= sources
+    # the package is installed, its kernels compiled at build time; static/ and templates/ come with it
+    assert any(r.startswith("pip install") for r in img.runs)
+    assert any(r.startswith("optiviz warmup") for r in img.runs)
+    assert "OPTIVIZ_ROOT" not in img.env
     assert (ROOT / ".dockerignore").exists()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -95,7 +94,8 @@ def post_json(url: str, body: object):
 
 def test_context_is_only_what_the_image_needs():
     files = context_files(ignore_patterns())
-    assert {"pyproject.toml", "README.md", "app/main.py", "templates/index.html"} <= files
+    needed = {"pyproject.toml", "setup.py", "README.md", "app/main.py", "optiviz/_server.py", "templates/index.html"}
+    assert needed <= files
     assert not any(f.startswith((".git/", ".venv/", "tests/", "bench/")) or "__pycache__" in f for f in files)
 
 
@@ -135,9 +135,9 @@ def test_image_serves_the_app(image):
             cwd=in_image(image_root, img.workdir),
         )
         assert r.returncode == 0, r.stderr
-        # what serves is the installed package, not a copy of the sources
+        # what serves is the installed package (optiviz.server), not a copy of the sources; no top-level `app`
         installed = subprocess.run(
-            [str(venv / "bin/python"), "-c", "import app; print(app.__file__)"],
+            [str(venv / "bin/python"), "-c", "import optiviz.server.main as m; print(m.__file__)"],
             cwd="/",
             capture_output=True,
             text=True,
@@ -145,22 +145,27 @@ def test_image_serves_the_app(image):
             check=True,
         ).stdout
         assert installed.startswith(str(venv))
+        assert subprocess.run([str(venv / "bin/python"), "-c", "import app"], cwd="/", env=env).returncode != 0
     finally:
         stop(proc)
 
 
-def test_a_file_missing_from_the_image_fails(image, tmp_path):
-    """Control: the same image without one template does not serve its page."""
-    img, image_root, _, env = image
-    broken = tmp_path / "root"
-    shutil.copytree(image_root, broken, symlinks=True)
-    (in_image(broken, img.workdir) / "templates" / "index.html").unlink()
+def test_a_file_missing_from_the_image_fails(image):
+    """Control: the same image without one template (package data of the installed server) does not
+    serve its page."""
+    img, image_root, venv, env = image
+    (template,) = venv.glob("lib/python*/site-packages/optiviz/server/templates/index.html")
+    hidden = template.with_name("index.html.hidden")
+    template.rename(hidden)
     try:
-        proc, base = start(img, broken, env)
-    except RuntimeError:
-        return  # refused to start: a failure, as wanted
-    try:
-        with pytest.raises(urllib.error.HTTPError):
-            get(f"{base}/")
+        try:
+            proc, base = start(img, image_root, env)
+        except RuntimeError:
+            return  # refused to start: a failure, as wanted
+        try:
+            with pytest.raises(urllib.error.HTTPError):
+                get(f"{base}/")
+        finally:
+            stop(proc)
     finally:
-        stop(proc)
+        hidden.rename(template)
