@@ -95,7 +95,7 @@ def _compile_kernels() -> None:
     doing = (
         f"loading the engine's kernels from {CACHE_DIR}"
         if _kernels_cached()
-        else f"compiling the engine's kernels into {CACHE_DIR} (about a minute, once)"
+        else f"compiling the engine's kernels into {CACHE_DIR} (a minute or more, once)"
     )
     print(f"optiviz: {doing}", file=sys.stderr, flush=True)
     t0 = time.perf_counter()

@@ -14,7 +14,7 @@ def test_serve_compiles_first_on_an_empty_cache(monkeypatch, tmp_path, capsys) -
     assert main(["serve", "--port", "1"]) == 0
     ((target, said),) = started
     assert target == "app.main:app"
-    assert "compiling the engine's kernels" in said and "(about a minute, once)" in said
+    assert "compiling the engine's kernels" in said and "(a minute or more, once)" in said
     assert "kernels ready (compiled)" in said
 
 
