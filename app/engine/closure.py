@@ -29,7 +29,11 @@ import numpy as np
 
 from . import deadline as _deadline
 from .backend import SCALAR
+from .cost import MAX_EVALUATIONS as MAX_EVALUATIONS  # re-exported: the API's limits read them here
+from .cost import evaluations_bound as evaluations_bound
+from .cost import lbfgs_max_eval
 from .datasets import DatasetSurface
+from .problem import Problem, RunConfig
 from .runner import (
     CONVERGED,
     DIVERGED,
@@ -37,8 +41,6 @@ from .runner import (
     RUNNING,
     STATE_KEYS,
     BatchOrder,
-    Problem,
-    RunConfig,
     RunEnd,
     Trajectory,
     clip_grad,
@@ -46,10 +48,6 @@ from .runner import (
     record_state,
     schedule_lrs,
 )
-
-# the most loss evaluations one trajectories request may make (its bound: steps × (max_eval + 1) per
-# L-BFGS run), so that its answer (every evaluation is in it) stays the size of the largest others
-MAX_EVALUATIONS = 500_000
 
 Vec = tuple[float, float]
 Closure = Callable[[float, float], tuple[float, float, float]]  # (x, y) -> (loss, gx, gy)
@@ -312,17 +310,6 @@ def lbfgs_step(
     info.step_length = float(t) if t is not None else math.nan
     info.iterations, info.evals = n_iter, current_evals
     return x, info
-
-
-def lbfgs_max_eval(max_iter: int, max_eval: int) -> int:
-    """torch's default: ``max_eval=None`` means ``max_iter * 5 // 4`` (here: 0 means None)."""
-    return max_eval if max_eval > 0 else max_iter * 5 // 4
-
-
-def evaluations_bound(params: dict[str, Any]) -> int:
-    """The most closure calls one L-BFGS ``step`` makes: ``max_eval``, +1 (the line search's first
-    trial is made even when no evaluation is left)."""
-    return lbfgs_max_eval(int(params["max_iter"]), int(params["max_eval"])) + 1
 
 
 # --- damped Newton ------------------------------------------------------------------------------

@@ -17,13 +17,11 @@ kept on the safe side; only their order of magnitude matters.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .datasets import DatasetSurface, has_moments
+from .problem import Problem, RunConfig
 from .surfaces import Surface
-
-if TYPE_CHECKING:  # the runner imports this module (admission of lockstep rows)
-    from .runner import Problem, RunConfig
 
 SCALAR_STEP = 2.5e-7  # s: one update of one run, built-in analytic surface (compiled)
 FORMULA_OP = 1.5e-8  # s: one operation of a formula's tape, one run
@@ -41,6 +39,20 @@ CLOSURE_EVAL = 6e-6  # s: one closure evaluation beyond the surface's own cost (
 LBFGS_ITER = 6e-6  # s: one L-BFGS inner iteration's fixed work (direction, step length, checks)
 LBFGS_PAIR = 6e-7  # s: one stored (s, y) pair of the two-loop recursion, per inner iteration
 NEWTON_STEP = 4e-5  # s: one damped Newton step (the exact Hessian, a 2×2 solve or the eigen fallback)
+# the most loss evaluations one trajectories request may make (its bound: steps × (max_eval + 1) per
+# L-BFGS run), so that its answer (every evaluation is in it) stays the size of the largest others
+MAX_EVALUATIONS = 500_000
+
+
+def lbfgs_max_eval(max_iter: int, max_eval: int) -> int:
+    """torch's default: ``max_eval=None`` means ``max_iter * 5 // 4`` (here: 0 means None)."""
+    return max_eval if max_eval > 0 else max_iter * 5 // 4
+
+
+def evaluations_bound(params: dict[str, Any]) -> int:
+    """The most closure calls one L-BFGS ``step`` makes (`app.engine.closure`): ``max_eval``, +1
+    (the line search's first trial is made even when no evaluation is left)."""
+    return lbfgs_max_eval(int(params["max_iter"]), int(params["max_eval"])) + 1
 
 
 def formula_ops(surface: Surface) -> int | None:
@@ -72,8 +84,6 @@ def closure_step(surface: Surface, run: RunConfig, steps: int) -> float:
     """Seconds per update of a closure optimizer (L-BFGS, damped Newton), an upper bound: every
     step makes its largest number of evaluations (L-BFGS: max_eval + 1 closure calls, max_iter
     inner iterations over a full history)."""
-    from .closure import evaluations_bound
-
     # a dataset closure is one NumPy pass over the batch, with its calls' overhead (measured: ~2× an update)
     evaluation = scalar_step(surface, run.batch_size) * (2 if isinstance(surface, DatasetSurface) else 1) + CLOSURE_EVAL
     p = run.params

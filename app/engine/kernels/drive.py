@@ -15,7 +15,6 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -114,6 +113,10 @@ def _formula_source(expr: expression.Expression) -> Source:
     )
 
 
+# a value of `_fold_negations`: ("v", i) input x/y, ("c", i) constant, ("o", j) new operation j
+_Value = tuple[str, int]
+
+
 def _fold_negations(t: tape.Tape) -> tape.Tape:
     """The same outputs, bit for bit, with fewer operations: negations carried as signs through
     products, quotients, squares and absolute values, and taken up by sums, differences and
@@ -122,11 +125,10 @@ def _fold_negations(t: tape.Tape) -> tape.Tape:
     nc = t.consts.shape[0]
     base = 2 + nc
     consts = [float(c) for c in t.consts]
-    # a value: ("v", i) input x/y, ("c", i) constant, ("o", j) new operation j
-    ops: list[tuple[int, Any, Any]] = []
-    keys: dict[tuple[int, Any, Any], tuple[str, int]] = {}
+    ops: list[tuple[int, _Value, _Value]] = []
+    keys: dict[tuple[int, _Value, _Value], _Value] = {}
 
-    def emit(code: int, a: Any, b: Any) -> Any:
+    def emit(code: int, a: _Value, b: _Value) -> _Value:
         key = (code, a, b)
         got = keys.get(key)
         if got is None:
@@ -134,18 +136,18 @@ def _fold_negations(t: tape.Tape) -> tape.Tape:
             got = keys[key] = ("o", len(ops) - 1)
         return got
 
-    def const(v: float) -> Any:
+    def const(v: float) -> _Value:
         for i, c in enumerate(consts):
             if c == v and math.copysign(1.0, c) == math.copysign(1.0, v):
                 return ("c", i)
         consts.append(v)
         return ("c", len(consts) - 1)
 
-    def plain(r: tuple[Any, bool]) -> Any:
+    def plain(r: tuple[_Value, bool]) -> _Value:
         s, negated = r
         return emit(tape.NEG, s, s) if negated else s
 
-    rep: dict[int, tuple[Any, bool]] = {0: (("v", 0), False), 1: (("v", 1), False)}
+    rep: dict[int, tuple[_Value, bool]] = {0: (("v", 0), False), 1: (("v", 1), False)}
     for i in range(nc):
         rep[2 + i] = (("c", i), False)
     for k in range(t.ops.shape[0]):
@@ -194,7 +196,7 @@ def _fold_negations(t: tape.Tape) -> tape.Tape:
     keep = [j for j in range(len(ops)) if ("o", j) in used]
     new_index = {j: i for i, j in enumerate(keep)}
 
-    def final(s: Any) -> int:
+    def final(s: _Value) -> int:
         return s[1] if s[0] == "v" else 2 + s[1] if s[0] == "c" else 2 + len(consts) + new_index[s[1]]
 
     arr = np.array([(ops[j][0], final(ops[j][1]), final(ops[j][2])) for j in keep], dtype=np.int64).reshape(-1, 3)
