@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from ...curvature import NoCurvature, curvature
 from .. import compute
+from ..deps import INVALID
 from ..schemas import Coord, SurfaceRequestBase
 from ..service import invalid, resolve_surface
 from ..strict import ORJSONResponse, StrictJSONRoute, dumps
@@ -52,7 +53,7 @@ def _answer(req: CurvatureRequest) -> bytes:
     "/curvature",
     response_model=CurvaturePublic,
     response_class=ORJSONResponse,
-    responses={422: {"description": "Invalid request: the body says which field and why."}},
+    responses=INVALID,
     summary="The Hessian at a point: eigenvalues, eigen-directions, learning-rate bounds",
 )
 async def post_curvature(req: CurvatureRequest) -> ORJSONResponse:

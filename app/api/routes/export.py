@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from ...export import export
 from .. import compute
+from ..deps import INVALID
 from ..strict import ORJSONResponse, StrictJSONRoute
 from .trajectories import ProblemDep
 
@@ -29,7 +30,7 @@ class ExportPublic(BaseModel):
     "/export",
     response_model=ExportPublic,
     response_class=ORJSONResponse,
-    responses={422: {"description": "Invalid request: the body says which field and why."}},
+    responses=INVALID,
     summary="The trajectories request as code (PyTorch, optax, curl)",
 )
 async def post_export(problem: ProblemDep, request: Request) -> ORJSONResponse:

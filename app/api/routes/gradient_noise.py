@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, StrictInt
 
 from ...gradient_noise import NoGradientNoise, gradient_noise
 from .. import compute
+from ..deps import INVALID
 from ..schemas import Coord, SurfaceRequestBase
 from ..service import invalid, resolve_surface
 from ..strict import ORJSONResponse, StrictJSONRoute, dumps
@@ -45,7 +46,7 @@ def _answer(req: GradientNoiseRequest) -> bytes:
     "/gradient_noise",
     response_model=GradientNoisePublic,
     response_class=ORJSONResponse,
-    responses={422: {"description": "Invalid request: the body says which field and why."}},
+    responses=INVALID,
     summary="Covariance of mini-batch gradients at a point (dataset surfaces)",
 )
 async def post_gradient_noise(req: GradientNoiseRequest) -> ORJSONResponse:

@@ -12,6 +12,7 @@ from ...engine import cost
 from ...engine.runner import Problem
 from ...inspect import InspectError, inspect_step
 from .. import compute
+from ..deps import INVALID
 from ..schemas import MAX_STEPS, TrajectoryRequest
 from ..service import build_problem, invalid, trajectories
 from ..strict import ORJSONResponse, StrictJSONRoute, dumps
@@ -66,7 +67,7 @@ def _answer(one: Problem, req: InspectRequest) -> bytes:
     "/inspect",
     response_model=InspectPublic,
     response_class=ORJSONResponse,
-    responses={422: {"description": "Invalid request: the body says which field and why."}},
+    responses=INVALID,
     summary="One update of one run, each line of its rule with its numbers",
 )
 async def post_inspect(req: InspectRequest) -> ORJSONResponse:
