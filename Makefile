@@ -6,7 +6,7 @@ PORT   ?= 8000
 PYTHON ?= python3
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: run test test-deps bench system-deps clean
+.PHONY: run test test-deps gates bench system-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,9 +50,20 @@ test-deps:
 # the export round trips run the exported PyTorch / optax scripts in .venv-torch (never a runtime dependency)
 TEST_ENV := OPTIVIZ_TORCH_PYTHON=$(CURDIR)/.venv-torch/bin/python OPTIVIZ_REQUIRE_TORCH=1
 
+# The gates, first: style, formatting, types, layers, dead code, each with zero findings (every
+# one runs and reports, then the target fails if any found something). Configs in pyproject.toml.
+GATES := "ruff check ." "ruff format --check ." mypy lint-imports vulture
+gates: $(VENV)/.dev-installed
+	@failed=""; \
+	for gate in $(GATES); do \
+	  echo "== $$gate"; \
+	  PATH="$(abspath $(VENV))/bin:$$PATH" $$gate || failed="$$failed [$$gate]"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "gates with findings:$$failed"; exit 1; fi
+
 # Two passes: the tests that time nothing on two workers (browsers mostly wait on playback), then
 # the `serial` ones (load, deadlines, proxy, image, timed checks) alone on a quiet machine.
-test: test-deps
+test: gates test-deps
 	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile -m "not serial"
 	$(TEST_ENV) $(PY) -m pytest -m serial
 

@@ -67,17 +67,9 @@ on built-in, dataset (true mini-batches) and custom surfaces. Trajectories follo
 conventions to float64 round-off. Output is strict JSON (no NaN/Infinity).
 """
 
-
-def create_app() -> FastAPI:
-    settings = get_settings()
-    app = FastAPI(
-        title="optiviz",
-        version=__version__,
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        docs_url=None,  # served by routes/docs.py with local assets
-        redoc_url=None,
-    )
+# one router per resource, in this order
+ROUTERS = tuple(
+    module.router
     for module in (
         health,
         catalogue,
@@ -93,8 +85,22 @@ def create_app() -> FastAPI:
         lessons,
         pages,
         docs,
-    ):
-        app.include_router(module.router)
+    )
+)
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="optiviz",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by routes/docs.py with local assets
+        redoc_url=None,
+    )
+    for router in ROUTERS:
+        app.include_router(router)
     app.mount("/static/vendor", WhitelistStatic(directory=PLOTLY_DIR, names=VENDOR), name="vendor")
     app.mount("/static/swagger", WhitelistStatic(directory=SWAGGER_DIR, names=SWAGGER), name="swagger")
     app.mount("/static", WhitelistStatic(directory=ROOT / "static", suffixes=OWN_SUFFIXES), name="static")

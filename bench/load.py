@@ -66,7 +66,7 @@ def breakdown(rounds: int = 7, n: int = 200) -> dict[str, float]:
     import asyncio
 
     from app.api import fast
-    from app.api.routes.trajectories import answer
+    from app.api.routes.trajectories import answer as route_answer
     from app.api.schemas import TrajectoryRequest
     from app.api.service import build_problem, trajectories
     from app.api.strict import dumps
@@ -145,7 +145,7 @@ def breakdown(rounds: int = 7, n: int = 200) -> dict[str, float]:
                 lambda: trajectories(problem, arrays=True)
             ),
             "  orjson of the answer (67 KB)": lambda: sync(lambda: dumps(answer)),
-            "  the route's answer (engine + orjson)": lambda: sync(lambda: answer(problem)),
+            "  the route's answer (engine + orjson)": lambda: sync(lambda: route_answer(problem)),
         }
         out: dict[str, list[float]] = {k: [] for k in cases}
         for fn in cases.values():

@@ -16,8 +16,8 @@ from __future__ import annotations
 import statistics
 import time
 
-from app.api.service_lessons import build_sweep, trajectories_answer
 from app.api.schemas_lessons import SweepRequest
+from app.api.service_lessons import build_sweep, trajectories_answer
 
 STEPS = 20_000
 ROUNDS = 5

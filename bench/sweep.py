@@ -12,8 +12,8 @@ import statistics
 import subprocess
 import time
 
-from app.api.service_lessons import build_sweep
 from app.api.schemas_lessons import SweepRequest
+from app.api.service_lessons import build_sweep
 from app.engine.kernels import threads
 from bench.engine import ROOT, START, torch_python
 

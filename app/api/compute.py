@@ -115,13 +115,8 @@ def queue() -> CostQueue:
     return _queue
 
 
-def limiter() -> anyio.CapacityLimiter:
-    """A plain ``max_concurrent`` limiter (kept for callers that run their own threads)."""
-    return _limiter("heavy", get_settings().max_concurrent)
-
-
 def _threads() -> anyio.CapacityLimiter:
-    # the worker threads of heavy computations that hold a slot of `limiter()`
+    # the worker threads of heavy computations, each holding a slot of the `queue()`
     return _limiter("threads", get_settings().max_concurrent)
 
 

@@ -1,8 +1,9 @@
-"""What several routes take from a request, declared once (FastAPI dependencies)."""
+"""What several routes share, declared once: the language they answer in (a FastAPI dependency) and
+how their 422 is documented."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query
 
@@ -21,3 +22,6 @@ def language(
 
 
 Lang = Annotated[str, Depends(language)]  # the language a route answers in
+
+# `responses=` of a route whose body can be refused after validation (`InvalidRequest`)
+INVALID: dict[int | str, dict[str, Any]] = {422: {"description": "Invalid request: the body says which field and why."}}

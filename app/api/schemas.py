@@ -375,6 +375,11 @@ class RunPublic(BaseModel):
     lr: list[float]
     grad_norm: list[float]
     batch_loss: list[float] | None = None
+    momentum: list[float] | None = Field(
+        None,
+        description="A one_cycle schedule with cycle_momentum: the momentum (SGD's β, the Adam family's β₁) of "
+        "each update, as torch sets it.",
+    )
     state: dict[str, list[float | None] | None] | None = None
     evals: dict[str, list[float | int | None]] | None = Field(
         None,

@@ -61,7 +61,6 @@ class Lesson:
     epochs: int | None = None
     # pairs of runs whose paths coincide: the page draws the second dashed over the first
     coincide: tuple[tuple[int, int], ...] = ()
-    studio: bool = True
     # the map's view ({"x": [lo, hi], "y": [lo, hi]}) when the point is best seen zoomed in
     view: dict[str, list[float]] | None = None
     # draw each update's mini-batch cost under the full cost
@@ -150,7 +149,6 @@ LESSONS: tuple[Lesson, ...] = (
         "ewa",
         {"betas": [0.9, 0.98], "bias_correction": True},
         ("vₜ = β·vₜ₋₁ + (1 − β)·θₜ,  v₀ = 0", "1/(1 − β)", "v̂ₜ = vₜ/(1 − βᵗ)"),
-        studio=False,
     ),
     Lesson(
         "momentum-bowl",
@@ -376,7 +374,6 @@ LESSONS: tuple[Lesson, ...] = (
             "y_param": {"name": "batch_size", "values": [1, 2, 4, 8, 16, 32, 64, 128]},
         },
         ("α* ∝ B", "5 × ⌈m / B⌉ × (θ ← θ − α·∇J_B(θ))"),
-        studio=False,
     ),
 )
 

@@ -6,30 +6,22 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
 
 from ...export import export
 from .. import compute
+from ..deps import INVALID
+from ..schemas_analysis import ExportPublic
 from ..strict import ORJSONResponse, StrictJSONRoute
 from .trajectories import ProblemDep
 
 router = APIRouter(prefix="/api/v1", tags=["export"], route_class=StrictJSONRoute)
 
 
-class ExportPublic(BaseModel):
-    torch: str | None = Field(
-        description="A self-contained PyTorch script (torch.optim, float64); null if not exportable."
-    )
-    optax: str | None = Field(description="The same as an optax script; null if not exportable.")
-    curl: str = Field(description="The curl command that asks this API for the same trajectories.")
-    notes: dict[str, str] = Field(description="Why a script is null, by script.")
-
-
 @router.post(
     "/export",
     response_model=ExportPublic,
     response_class=ORJSONResponse,
-    responses={422: {"description": "Invalid request: the body says which field and why."}},
+    responses=INVALID,
     summary="The trajectories request as code (PyTorch, optax, curl)",
 )
 async def post_export(problem: ProblemDep, request: Request) -> ORJSONResponse:

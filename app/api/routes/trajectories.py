@@ -11,14 +11,13 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from ...engine import cost
 from ...engine.runner import Problem
 from .. import compute
+from ..deps import INVALID
 from ..lifecycle import SHUTTING_DOWN
 from ..schemas import TrajectoriesPublic, TrajectoryRequest
 from ..service import MAX_CHUNK, TrajectoryStream, build_problem, resolved, trajectories
 from ..strict import ORJSONResponse, StrictJSONRoute, dumps
 
 router = APIRouter(prefix="/api/v1", tags=["trajectories"], route_class=StrictJSONRoute)
-
-_ERRORS: dict[int | str, dict[str, Any]] = {422: {"description": "Invalid request: the body says which field and why."}}
 
 
 async def problem_from(req: TrajectoryRequest) -> Problem:
@@ -39,7 +38,7 @@ def answer(problem: Problem) -> bytes:
     "/trajectories",
     response_model=TrajectoriesPublic,
     response_class=ORJSONResponse,
-    responses=_ERRORS,
+    responses=INVALID,
     summary="Run optimizers on a surface",
 )
 async def post_trajectories(problem: ProblemDep) -> ORJSONResponse:
@@ -54,7 +53,7 @@ def _event(name: str, data: object) -> ServerSentEvent:
 @router.post(
     "/trajectories/stream",
     response_class=EventSourceResponse,
-    responses=_ERRORS,
+    responses=INVALID,
     summary="Stream trajectories as server-sent events",
 )
 async def stream_trajectories(problem: ProblemDep) -> AsyncIterator[ServerSentEvent]:
