@@ -36,7 +36,6 @@ _PYTHON = {
     "sub": "{a} - {b}",
     "mul": "{a} * {b}",
     "div": "{a} / {b}",
-    "square": "{a} * {a}",
     "pow": "xp.pow({a}, {b})",
     "dsqrt": "_dsqrt({a}, {b}, xp)",
     "sign": "xp.sign({a})",
@@ -52,14 +51,40 @@ _KERNEL = {
 }
 
 
+# a constant integer exponent written as products (torch's CPU kernel: base*base, base*base*base),
+# which compiled code vectorizes; libm's pow does not. x^4 is the square of the square (as the
+# hand-written surfaces wrote it), within 2 ulps of pow.
+_SMALL_POWERS = (2.0, 3.0, 4.0)
+
+
 def _lines(program: Program, templates: Mapping[str, str], x: str = "x", y: str = "y") -> tuple[list[str], list[str]]:
-    """The program's operations as assignments ``t<k> = ...`` and the expression of each output."""
+    """The program's operations as assignments ``t<k> = ...`` and the expression of each output.
+
+    A power with a constant exponent 2, 3 or 4 becomes products, sharing the base's square with
+    the program's own square of it (one ``a * a`` per base)."""
+    n_fixed = 2 + len(program.consts)
     names = [x, y, *(f"({c!r})" if c < 0 or math.copysign(1.0, c) < 0 else repr(c) for c in program.consts)]
+    squares: dict[str, str] = {}  # base → the name holding base * base
     lines = []
+
+    def square(a: str) -> str:
+        if a not in squares:
+            squares[a] = f"s{len(names)}"
+            lines.append(f"{squares[a]} = {a} * {a}")
+        return squares[a]
+
     for fn, a, b in program.ops:
         op = fn.__name__.removeprefix("_op_")
         name = f"t{len(names)}"
-        lines.append(f"{name} = " + templates[op].format(a=names[a], b=names[b]))
+        c = program.consts[b - 2] if op == "pow" and 2 <= b < n_fixed else None
+        if op == "square" or c == 2.0:
+            names.append(square(names[a]))
+            continue
+        if c in _SMALL_POWERS:
+            a2 = square(names[a])
+            lines.append(f"{name} = {a2} * {names[a]}" if c == 3.0 else f"{name} = {a2} * {a2}")
+        else:
+            lines.append(f"{name} = " + templates[op].format(a=names[a], b=names[b]))
         names.append(name)
     return lines, [names[o] for o in program.outputs]
 
@@ -83,7 +108,7 @@ def _broadcast(v: Any, x: Any, y: Any) -> Any:
 def python_function(program: Program, name: str) -> Callable[[Any, Any, Any], Any]:
     """``name(x, y, xp)``: the program's one output, or the tuple of its outputs."""
     lines, outs = _lines(program, _PYTHON)
-    outs = [o if o.startswith("t") or o in ("x", "y") else f"_broadcast({o}, x, y)" for o in outs]
+    outs = [o if o.startswith(("t", "s")) or o in ("x", "y") else f"_broadcast({o}, x, y)" for o in outs]
     result = outs[0] if len(outs) == 1 else "(" + ", ".join(outs) + ")"
     body = "".join(f"    {line}\n" for line in lines)
     source = f"def {name}(x, y, xp):\n{body}    return {result}\n"

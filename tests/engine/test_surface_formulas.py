@@ -49,12 +49,21 @@ def test_value_gradient_and_hessian_agree_with_finite_differences(s) -> None:
 
 @pytest.mark.parametrize("s", ANALYTIC, ids=IDS)
 def test_the_value_is_the_typed_formula_of_its_string(s) -> None:
-    """Same operations as a typed formula of the same text: the same bits, on floats and arrays."""
+    """Same operations as a typed formula of the same text: the same bits, on floats and arrays.
+
+    Except a power with a constant exponent 3 or 4 (Beale, six-hump camel, saddle, monkey saddle):
+    the built-ins write it as products, which the compiled lanes vectorize (pow does not), and a
+    typed formula calls pow; the two differ by round-off (x^4 as (x*x)*(x*x): within 2 ulps)."""
     expr = parse_expression(s.expression)
     pts = _points(s)
+    rel = 1e-13 if re.search(r"\^[34]\b", s.expression) else 0.0
     for x, y in pts:
-        assert s.value(x, y, SCALAR) == expr.value(float(x), float(y), SCALAR)
-    np.testing.assert_array_equal(s.value(pts[:, 0], pts[:, 1], ARRAY), expr.value(pts[:, 0], pts[:, 1], ARRAY))
+        assert s.value(x, y, SCALAR) == pytest.approx(expr.value(float(x), float(y), SCALAR), rel=rel, abs=0.0)
+    np.testing.assert_allclose(
+        s.value(pts[:, 0], pts[:, 1], ARRAY), expr.value(pts[:, 0], pts[:, 1], ARRAY), rtol=rel, atol=0.0
+    )
+    if rel == 0.0:  # the same bits
+        np.testing.assert_array_equal(s.value(pts[:, 0], pts[:, 1], ARRAY), expr.value(pts[:, 0], pts[:, 1], ARRAY))
 
 
 @pytest.mark.parametrize("sid", range(len(ANALYTIC)), ids=IDS)
