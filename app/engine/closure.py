@@ -502,8 +502,18 @@ class ClosureRun(RunEnd):
         problem, surface, tr = self.problem, self.problem.surface, self._traj
         stop, last, tol, bound = min(self.t + n, problem.steps), problem.steps, problem.tolerance, surface.bound
         data = self._data
-        true_grad = data.model.grad if data is not None else (lambda x, y: surface.grad(x, y, SCALAR))
-        true_loss = data.model.loss if data is not None else (lambda x, y: surface.value(x, y, SCALAR))
+        true_grad: Callable[[float, float], tuple[Any, Any]]
+        true_loss: Callable[[float, float], Any]
+        if data is not None:
+            true_grad, true_loss = data.model.grad, data.model.loss
+        else:
+
+            def true_grad(x: float, y: float) -> tuple[Any, Any]:
+                return surface.grad(x, y, SCALAR)
+
+            def true_loss(x: float, y: float) -> Any:
+                return surface.value(x, y, SCALAR)
+
         due, clock = _deadline.current(), time.monotonic
         x, t = self._x, self.t
         status = RUNNING

@@ -84,7 +84,8 @@ def _implicit_product(text: str) -> int | None:
         prev = kind
         if w:
             word = w.group()
-        i = (m or w).end() if (m or w) else i + 1
+        found = m or w
+        i = found.end() if found else i + 1
     return None
 
 
@@ -396,7 +397,7 @@ def derivative(n: Node, v: str, subgradient: bool = False) -> Node:
         return ZERO
     if subgradient and n.fn == "sqrt":
         return Bin("dsqrt", u, du)
-    outer = {
+    outer_of: dict[str, Callable[[], Node]] = {
         "sin": lambda: Call("cos", u),
         "cos": lambda: neg(Call("sin", u)),
         "tan": lambda: div(ONE, mul(Call("cos", u), Call("cos", u))),
@@ -408,8 +409,8 @@ def derivative(n: Node, v: str, subgradient: bool = False) -> Node:
         "sinh": lambda: Call("cosh", u),
         "cosh": lambda: Call("sinh", u),
         "atan": lambda: div(ONE, add(ONE, mul(u, u))),
-    }[n.fn]()
-    return mul(outer, du)
+    }
+    return mul(outer_of[n.fn](), du)
 
 
 # --- display and compilation -----------------------------------------------------------------------
@@ -493,7 +494,14 @@ def _call_op(fn: str) -> Callable[[Any, Any, Any], Any]:
     return op
 
 
-_BIN_OPS = {"+": _op_add, "-": _op_sub, "*": _op_mul, "/": _op_div, "^": _op_pow, "dsqrt": _op_dsqrt}
+_BIN_OPS: dict[str, Compiled] = {
+    "+": _op_add,
+    "-": _op_sub,
+    "*": _op_mul,
+    "/": _op_div,
+    "^": _op_pow,
+    "dsqrt": _op_dsqrt,
+}
 _CALL_OPS = {fn: _call_op(fn) for fn in (*FUNCTIONS, "sign")}
 
 
@@ -538,10 +546,17 @@ def lower(roots: tuple[Node, ...]) -> Program:
             return s
         if isinstance(n, Const):
             v = n.value
-            s = slot(("c", v, math.copysign(1.0, v)), lambda: (consts.append(v), ("c", len(consts) - 1))[1])
+
+            def new_const(v: float = v) -> tuple[str, int]:
+                consts.append(v)
+                return ("c", len(consts) - 1)
+
+            s = slot(("c", v, math.copysign(1.0, v)), new_const)
         elif isinstance(n, Var):
             s = ("v", 0 if n.name == "x" else 1)
         else:
+            key: tuple[Any, ...]
+            fn: Compiled
             if isinstance(n, Neg):
                 a = visit(n.a)
                 key, fn, b = ("neg", a), _op_neg, a
@@ -556,7 +571,12 @@ def lower(roots: tuple[Node, ...]) -> Program:
                 else:
                     b = visit(n.b)
                     key, fn = (n.op, a, b), _BIN_OPS[n.op]
-            s = slot(key, lambda: (ops.append((fn, a, b)), ("o", len(ops) - 1))[1])
+
+            def new_op(fn: Compiled = fn, a: tuple[str, int] = a, b: tuple[str, int] = b) -> tuple[str, int]:
+                ops.append((fn, a, b))
+                return ("o", len(ops) - 1)
+
+            s = slot(key, new_op)
         seen[id(n)] = s
         return s
 
@@ -576,7 +596,11 @@ def compile_nodes(roots: tuple[Node, ...]) -> list[Compiled]:
     for r in roots:
         prog = lower((r,))
         i = prog.outputs[0]
-        out.append(lambda x, y, xp, prog=prog, i=i: prog.run(x, y, xp)[i])
+
+        def one(x: Any, y: Any, xp: Any, prog: Program = prog, i: int = i) -> Any:
+            return prog.run(x, y, xp)[i]
+
+        out.append(one)
     return out
 
 

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine.datasets import DATASETS
+from ..engine.datasets import DATASETS, LinearRegression
 from ..i18n import text
 from ..registry import OPTIMIZERS
 
@@ -104,6 +104,7 @@ def _standardized_linear_regression() -> tuple[dict[str, Any], float, float]:
 
     Returns the custom surface, the raw Hessian's condition number and the standardized one's (1)."""
     lin = next(d for d in DATASETS if d.id == "linear_regression").model
+    assert isinstance(lin, LinearRegression)
     x, y = lin.data.x, lin.data.y
     xs = (x - x.mean()) / x.std()
     c, my, myy = float((xs * y).mean()), float(y.mean()), float((y * y).mean())

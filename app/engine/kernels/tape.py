@@ -56,7 +56,7 @@ class Tape:
 
     @property
     def slots(self) -> int:
-        return 2 + self.consts.shape[0] + self.ops.shape[0]
+        return 2 + int(self.consts.shape[0]) + int(self.ops.shape[0])
 
 
 EMPTY = Tape(np.zeros((0, 3), dtype=np.int64), np.zeros(0), np.zeros(2, dtype=np.int64))
