@@ -1,7 +1,7 @@
 // The studio: wires the store, the URL, the sidebar, the runner (stream assembly), the render
 // queue, the player and the exports. State lives in the store only (store.js); what the server
 // answered lives in runner.model; nothing else keeps a copy.
-import { ApiError, checkExpression, getCatalogue, getLimits, getRace } from "./api.js";
+import { ApiError, checkExpression, getCatalogue, getLimits, getPermalink, getRace } from "./api.js";
 import { createExports } from "./export.js";
 import { createInspector } from "./inspector.js";
 import { fmt, runLabel } from "./format.js";
@@ -11,7 +11,7 @@ import { dataCoords } from "./plots.js";
 import { createRenderer } from "./render.js";
 import { createRunner, requestKey } from "./runner.js";
 import { createSidebar } from "./sidebar.js";
-import { normalizeRun, toRequest, useLimits } from "./state.js";
+import { normalizeRun, toRequest, useServer } from "./state.js";
 import { createStore } from "./store.js";
 import { createUrlSync } from "./url.js";
 
@@ -272,9 +272,9 @@ const plotlyReady = new Promise((resolve, reject) => {
 });
 
 async function main() {
-  const [limits] = await Promise.all([getLimits(), loadMessages()]);
+  const [limits, permalink] = await Promise.all([getLimits(), getPermalink(), loadMessages()]);
   app.limits = limits;
-  useLimits(limits);
+  useServer(limits, permalink);
   app.catalogue = await getCatalogue(lang());
   translatePage();
   const store = createStore(null);
