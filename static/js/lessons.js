@@ -577,11 +577,12 @@ function narrow() { return window.matchMedia("(max-width: 900px)").matches; }
 // What the store renders: the lesson, the EWA explorer, the schedules' charts (each only when its
 // part of the state changed; `meta` says which schedule's settings did).
 function render(state, prev, meta) {
-  if (state.scenario !== prev.scenario) showScenario(state.scenario).catch((e) => console.warn(e));
-  const ewa = ["ewaBetas", "ewaBias", "ewaSeries"].some((k) => state[k] !== prev[k]);
+  const changed = (k) => JSON.stringify(state[k]) !== JSON.stringify(prev[k]); // (the store's updates are copies)
+  if (changed("scenario")) showScenario(state.scenario).catch((e) => console.warn(e));
+  const ewa = ["ewaBetas", "ewaBias", "ewaSeries"].some(changed);
   if (ewa && meta.keep !== "ewa") ewaControls(state);
   if (ewa) drawEwaSoon(meta.typing ? 300 : 0);
-  if (state.shown !== prev.shown) buildScheduleGrid(state).catch((e) => console.warn(e.message));
+  if (changed("shown")) buildScheduleGrid(state).catch((e) => console.warn(e.message));
   else if (meta.schedule) {
     const s = page.catalogue.schedules.find((x) => x.id === meta.schedule);
     drawSchedule(s, state.schedules[s.id]).catch((e) => console.warn(e.message));

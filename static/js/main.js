@@ -7,7 +7,7 @@ import { createInspector } from "./inspector.js";
 import { fmt, runLabel } from "./format.js";
 import { lang, loadMessages, nextLang, setLang, t, translatePage } from "./i18n.js";
 import { Player } from "./player.js";
-import { dataCoords } from "./plots.js";
+import { dataCoords, loadPlotly } from "./plots.js";
 import { createRenderer } from "./render.js";
 import { createRunner, requestKey } from "./runner.js";
 import { createSidebar } from "./sidebar.js";
@@ -16,6 +16,7 @@ import { createStore } from "./store.js";
 import { createUrlSync } from "./url.js";
 
 const $ = (id) => document.getElementById(id);
+const plotlyReady = loadPlotly(); // run once the first API requests are on their way
 const DASHES = ["solid", "dash", "dot", "dashdot"];
 
 const app = { catalogue: null, limits: null, store: null, player: null, model: null, follow: true };
@@ -260,16 +261,6 @@ async function switchLang(l) {
   app.renderer.invalidate();
 }
 
-// Plotly (4.6 MB) is fetched by a preload in the page and run once the first API requests are
-// on their way, so the server computes while the browser parses it.
-const plotlyReady = new Promise((resolve, reject) => {
-  if (window.Plotly) { resolve(); return; }
-  const script = document.createElement("script");
-  script.src = "static/vendor/plotly.min.js";
-  script.onload = resolve;
-  script.onerror = reject;
-  setTimeout(() => document.head.append(script), 0);
-});
 
 async function main() {
   const [limits, permalink] = await Promise.all([getLimits(), getPermalink(), loadMessages()]);

@@ -548,6 +548,20 @@ export function moveCursor(div, it) {
 
 export const purge = (div) => { if (window.Plotly && div.data) Plotly.purge(div); };
 
+// Plotly (4.6 MB) is fetched by a preload in the page and run once the first API requests are
+// on their way (the script is added after the current task), so the server computes while the
+// browser parses it.
+export const loadPlotly = () => new Promise((resolve, reject) => {
+  if (window.Plotly) { resolve(); return; }
+  const script = document.createElement("script");
+  script.src = "static/vendor/plotly.min.js";
+  script.onload = resolve;
+  script.onerror = reject;
+  setTimeout(() => document.head.append(script), 0);
+});
+
+export const plotlyLoaded = () => !!window.Plotly;
+
 // --- charts of the lessons page: its traces and layout, the page's font and toolbar ----------------
 
 const CHART_CONFIG = { responsive: true, displaylogo: false };

@@ -15,6 +15,7 @@ ONLY_IN = [
     (re.compile(r"\bEventSource\b"), "api.js"),
     (re.compile(r"(?<![\w.])Plotly\s*\."), "plots.js"),
     (re.compile(r"\._fullLayout\b"), "plots.js"),
+    (re.compile(r"\bwindow\.Plotly\b|plotly\.min\.js"), "plots.js"),
 ]
 
 
