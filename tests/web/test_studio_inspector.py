@@ -10,7 +10,8 @@ INSPECTED = "() => window.optiviz.inspected"
 
 def _wait(page, run, t):
     page.wait_for_function(
-        f"() => {{ const b = document.getElementById('inspector'); return b.dataset.ready === '1' && b.dataset.run === '{run}'"
+        "() => { const b = document.getElementById('inspector'); return b.dataset.ready === '1'"
+        f" && b.dataset.run === '{run}'"
         f" && b.dataset.t === '{t}'; }}",
         timeout=20000,
     )

@@ -45,7 +45,7 @@ def test_map_png_has_the_contour_axes_and_legend_on_white(watched, live_server):
         f.write(base64.b64decode(url.split(",", 1)[1]))
     with watched.expect_download():
         watched.click("#export-charts")
-    w2, h2, _ = decode_png(watched.evaluate("window.optiviz.lastPNG"))
+    w2, _h2, _ = decode_png(watched.evaluate("window.optiviz.lastPNG"))
     assert w2 > watched.evaluate("document.getElementById('charts').clientWidth * 2")
     assert watched.errors == []
 
@@ -120,7 +120,10 @@ def test_slider_drag_redraws_live(watched, live_server):
     slider = watched.locator('[data-run="0"] input[type=range][data-slider="lr"]')
     box = slider.bounding_box()
     watched.evaluate("""() => { window.__lengths = []; const m = document.getElementById('map');
-      const seen = () => { const t = m.data.find(t => t.meta && t.meta.run === 0 && t.meta.role === 'path'); if (t) window.__lengths.push(t.x[t.x.length - 1]); };
+      const seen = () => {
+        const t = m.data.find(t => t.meta && t.meta.run === 0 && t.meta.role === 'path');
+        if (t) window.__lengths.push(t.x[t.x.length - 1]);
+      };
       m.on('plotly_afterplot', seen); }""")
     y = box["y"] + box["height"] / 2
     watched.mouse.move(box["x"] + box["width"] * 0.55, y)
@@ -179,7 +182,9 @@ def test_empty_state_and_equal_aspect_toggle(watched, live_server):
     assert y2[0] == 0 and 0.49 < y2[1] < 0.6
     assert watched.is_checked("#equal")  # on by default where the ranges allow
     xa, ya = watched.evaluate(
-        "() => { const f = document.getElementById('map')._fullLayout; return [f.xaxis._length / (f.xaxis.range[1] - f.xaxis.range[0]), f.yaxis._length / (f.yaxis.range[1] - f.yaxis.range[0])]; }"
+        "() => { const f = document.getElementById('map')._fullLayout;"
+        " return [f.xaxis._length / (f.xaxis.range[1] - f.xaxis.range[0]),"
+        " f.yaxis._length / (f.yaxis.range[1] - f.yaxis.range[0])]; }"
     )
     assert abs(xa - ya) / xa < 0.02
     watched.uncheck("#equal")

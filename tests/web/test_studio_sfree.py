@@ -32,7 +32,7 @@ def test_schedule_free_draws_x_and_z_and_both_inspect(watched, live_server) -> N
     x, y, dash, width = drawn[(0, "avg")]
     assert dash == "solid" and width < 2
     assert len(x) == len(d["x"]) and x[0] == d["x"][0] and x[1:] == d["state"]["mx"] and y[1:] == d["state"]["my"]
-    zx, zy, dash, _ = drawn[(0, "z")]
+    zx, _zy, dash, _ = drawn[(0, "z")]
     assert dash == "dash" and len(zx) == len(d["x"])
     for t in (1, 50, len(zx) - 1):  # y = β₁x + (1 − β₁)z
         assert abs(0.9 * x[t] + 0.1 * zx[t] - d["x"][t]) <= 1e-12 * max(1.0, abs(d["x"][t]))
