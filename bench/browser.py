@@ -35,8 +35,8 @@ RERUN = """() => new Promise((resolve) => {
   const poll = () => {
     const o = window.optiviz;
     const drawn = document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path');
-    const runs = o.model.result && o.model.result.runs;
-    const full = runs && drawn.length && drawn.every(t => t.x.length === runs[t.meta.run].x.length);
+    const full = o.model.result && drawn.length
+      && drawn.every(t => t.x.length === o.model.result.runs[t.meta.run].x.length);
     return document.body.dataset.ready === '1' && full ? resolve(performance.now() - t0) : requestAnimationFrame(poll);
   };
   requestAnimationFrame(poll);
@@ -51,8 +51,8 @@ BASELINE = """async (mode) => {
   const d = document.createElement('div');
   d.style.cssText = 'width:900px;height:500px;position:absolute;left:0;top:0';
   document.body.append(d);
-  const traces = window.optiviz.model.result.runs.map(
-    r => ({ type: 'scatter', mode, x: r.x, y: r.y, marker: { size: 3 } }));
+  const traces = window.optiviz.model.result.runs
+    .map(r => ({ type: 'scatter', mode, x: r.x, y: r.y, marker: { size: 3 } }));
   const t0 = performance.now();
   await Plotly.newPlot(d, traces, { showlegend: false });
   const ms = performance.now() - t0;
@@ -66,8 +66,8 @@ EDIT = """(value) => new Promise((resolve) => {
   const t0 = performance.now();
   field.value = String(value);
   field.dispatchEvent(new Event('input', { bubbles: true }));
-  const poll = () => (
-    document.body.dataset.ready === '1' ? resolve(performance.now() - t0) : requestAnimationFrame(poll));
+  const poll = () => (document.body.dataset.ready === '1'
+    ? resolve(performance.now() - t0) : requestAnimationFrame(poll));
   requestAnimationFrame(poll);
 })"""
 
@@ -88,7 +88,10 @@ DRAG = """(ms) => new Promise((resolve) => {
   const timer = setInterval(() => {
     const t = performance.now() - t0;
     if (t > ms) {
-      clearInterval(timer); map.removeListener('plotly_afterplot', seen); resolve(redraws / (t / 1000)); return;
+      clearInterval(timer);
+      map.removeListener('plotly_afterplot', seen);
+      resolve(redraws / (t / 1000));
+      return;
     }
     slider.value = String(Math.round(start - 250 * (t / ms)));
     slider.dispatchEvent(new Event('input', { bubbles: true }));
@@ -137,7 +140,8 @@ def main() -> None:
             )
             print(
                 f"  request → every point streamed in, paths and charts drawn: {whole:.0f} ms "
-                f"(server compute included; the same request alone, fetch + JSON: {server:.0f} ms)"
+                "(server compute included; "
+                f"the same request alone, fetch + JSON: {server:.0f} ms)"
             )
             print(
                 f"  same paths in a bare Plotly figure: lines {statistics.median(lines):.0f} ms, "
@@ -151,8 +155,10 @@ def main() -> None:
             fetch = [page.evaluate(FETCH) for _ in range(5)]
             print(
                 "number-field edit → 4 × 300 paths, charts and tables redrawn: "
-                f"median {statistics.median(edits):.0f} ms (min {min(edits):.0f}, max {max(edits):.0f}; "
-                f"target ≤ 150 ms); the same request alone (fetch + JSON): median {statistics.median(fetch):.0f} ms"
+                f"median {statistics.median(edits):.0f} ms "
+                f"(min {min(edits):.0f}, max {max(edits):.0f}; target ≤ 150 ms); "
+                "the same request alone (fetch + JSON): "
+                f"median {statistics.median(fetch):.0f} ms"
             )
             # 3. slider drag → redraws per second
             rates = [page.evaluate(DRAG, 2000) for _ in range(2)]

@@ -233,37 +233,41 @@ class Result:
 
 
 def studio_url(res: Result, base: str) -> str:
-    """The URL hash format of static/js/state.js (keys s, f, xr, yr, p, n, seed, tol, r)."""
+    """The studio's permalink for this comparison, with the keys the studio reads (app/permalink.py,
+    served to it as ``GET /api/v1/permalink``); values written as static/js/state.js writes them."""
+    permalink = _server.module("permalink")
+    RUN_KEYS, STATE_KEYS = permalink.RUN_KEYS, permalink.STATE_KEYS  # noqa: N806 (the module's constants)
+
     req = res.request
     surface = req["surface"]
     q: list[tuple[str, str]] = []
     if isinstance(surface, str):
-        q.append(("s", surface))
+        q.append((STATE_KEYS["surface"], surface))
     else:
-        q.append(("s", "custom"))
-        q.append(("f", surface["expression"]))
-        for key in ("x_range", "y_range"):
+        q.append((STATE_KEYS["surface"], "custom"))
+        q.append((STATE_KEYS["expr"], surface["expression"]))
+        for key, prop in (("x_range", "xr"), ("y_range", "yr")):
             if key in surface:
-                q.append((key[0] + "r", ",".join(_num(v) for v in surface[key])))
+                q.append((STATE_KEYS[prop], ",".join(_num(v) for v in surface[key])))
     if req.get("start") is not None:
-        q.append(("p", ",".join(_num(v) for v in req["start"])))
-    for key, prop in (("steps", "n"), ("seed", "seed"), ("tolerance", "tol")):
+        q.append((STATE_KEYS["start"], ",".join(_num(v) for v in req["start"])))
+    for key, prop in (("steps", "steps"), ("seed", "seed"), ("tolerance", "tolerance")):
         if key in req:
-            q.append((prop, _num(req[key])))
+            q.append((STATE_KEYS[prop], _num(req[key])))
     runs = []
     for asked, done in zip(req["runs"], res.runs, strict=True):
-        o: dict[str, Any] = {"o": done.optimizer, "p": done.params}
+        o: dict[str, Any] = {RUN_KEYS["optimizer"]: done.optimizer, RUN_KEYS["params"]: done.params}
         sched = done.schedule
         if sched["name"] != "constant" or sched["warmup_steps"] or sched.get("chain"):
-            o["s"] = sched
+            o[RUN_KEYS["schedule"]] = sched
         if asked.get("batch_size"):
-            o["b"] = asked["batch_size"]
+            o[RUN_KEYS["batch_size"]] = asked["batch_size"]
         if done.noise_std:
-            o["z"] = done.noise_std
+            o[RUN_KEYS["noise_std"]] = done.noise_std
         if asked.get("label"):
-            o["l"] = asked["label"]
+            o[RUN_KEYS["label"]] = asked["label"]
         runs.append(o)
-    q.append(("r", orjson.dumps(runs).decode()))
+    q.append((STATE_KEYS["runs"], orjson.dumps(runs).decode()))
     return base.split("#", 1)[0].rstrip("/") + "/#" + urlencode(q)
 
 

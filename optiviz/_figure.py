@@ -10,19 +10,15 @@ if TYPE_CHECKING:
     from optiviz._core import Result
 
 
-def contour_z(z: np.ndarray, log_contours: bool) -> tuple[np.ndarray, bool]:
-    """The studio's rule (static/js/plots.js `contourZ`): log10(z − min + ε) when the surface asks
-    for log contours or its values span decades above a flat floor; NaN where undefined."""
-    finite = z[np.isfinite(z)]
-    if not finite.size:
+def contour_z(grid: dict[str, Any]) -> tuple[np.ndarray, bool]:
+    """The contour's values by the grid answer's rule (``contour``: computed by the server, the same
+    the studio draws): log10(z − zmin + eps) for log levels, else z; NaN where undefined."""
+    z = np.array([[np.nan if v is None else v for v in row] for row in grid["z"]], dtype=float)
+    rule = grid["contour"]
+    if not rule["log"]:
         return z, False
-    zmin, zmax = float(finite.min()), float(finite.max())
-    log = log_contours or (zmax - zmin > 1e3 and zmax - zmin > 100 * (float(np.median(finite)) - zmin))
-    if not log:
-        return z, False
-    eps = max((zmax - zmin) * 1e-6, 1e-12)
     with np.errstate(all="ignore"):
-        return np.log10(z - zmin + eps), True
+        return np.log10(z - rule["zmin"] + rule["eps"]), True
 
 
 def figure(res: Result, n: int = 120) -> Any:
@@ -33,8 +29,7 @@ def figure(res: Result, n: int = 120) -> Any:
     from plotly.subplots import make_subplots
 
     grid = res.grid(n)
-    z = np.array([[np.nan if v is None else v for v in row] for row in grid["z"]], dtype=float)
-    cz, log = contour_z(z, bool(res.surface.get("log_contours")))
+    cz, log = contour_z(grid)
     colors = res.colors()
     fig = make_subplots(
         rows=1,

@@ -399,7 +399,14 @@ class TrajectoriesPublic(BaseModel):
     runs: list[RunPublic]
 
 
+class ContourPublic(BaseModel):
+    log: bool = Field(description="Levels of log10(z − zmin + eps) (values spanning decades), else of z.")
+    zmin: float | None = Field(description="The lowest value (log levels only).")
+    eps: float | None = Field(description="Added before the log, so the minimum has a level (log levels only).")
+
+
 class GridPublic(BaseModel):
     x: list[float]
     y: list[float]
     z: list[list[float | None]]
+    contour: ContourPublic = Field(description="How a contour map draws these values (the studio's rule).")

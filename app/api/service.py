@@ -448,4 +448,19 @@ def grid_values(surface: Surface, n: int) -> dict[str, Any]:
     if not finite.all():  # strict JSON: no NaN/Infinity; a hole in the contour map instead
         for j, i in zip(*np.nonzero(~finite), strict=True):
             z_list[j][i] = None
-    return {"x": xs.tolist(), "y": ys.tolist(), "z": z_list}
+    return {"x": xs.tolist(), "y": ys.tolist(), "z": z_list, "contour": contour_rule(z[finite], surface.log_contours)}
+
+
+def contour_rule(finite: np.ndarray, log_contours: bool) -> dict[str, Any]:
+    """How a map draws these values (the one rule; the studio, the lessons and ``optiviz``'s figure
+    read it from the grid answer): levels of log10(z − zmin + eps) when the surface asks for log
+    contours or its values span decades above a flat floor (the range is over 1000 and over 100× the
+    median's height above the minimum; the median is the upper one, the middle of the sorted values),
+    else levels of z."""
+    if not finite.size:
+        return {"log": False, "zmin": None, "eps": None}
+    zmin, zmax = float(finite.min()), float(finite.max())
+    median = float(np.sort(finite, axis=None)[finite.size // 2])
+    if not (log_contours or (zmax - zmin > 1e3 and zmax - zmin > 100 * (median - zmin))):
+        return {"log": False, "zmin": None, "eps": None}
+    return {"log": True, "zmin": zmin, "eps": max((zmax - zmin) * 1e-6, 1e-12)}

@@ -56,6 +56,7 @@ export const getCatalogue = async (lang) => {
 
 export const getScenarios = (lang) => json("GET", `api/v1/scenarios${query(lang)}`);
 export const getLimits = () => json("GET", "api/v1/limits");
+export const getPermalink = () => json("GET", "api/v1/permalink"); // the studio's URL hash keys
 
 export const getGrid = (surface, n, signal) => json("POST", "api/v1/grid", { surface, n }, signal);
 export const checkExpression = (expression) => json("POST", "api/v1/expressions/check", { expression });

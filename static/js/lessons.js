@@ -3,12 +3,12 @@
 // from GET /api/v1/optimizers, limits from GET /api/v1/limits: nothing is written twice. Requests go
 // through api.js, charts through plots.js; the page's state lives in a store (store.js) that the
 // URL and the controls write and everything renders from, as in the studio.
-import { ApiError, getBasins, getCatalogue, getEwa, getGrid, getLimits, getRace, getScenarios, getSchedulePreview,
-  getTrajectories, streamSweep } from "./api.js";
+import { ApiError, getBasins, getCatalogue, getEwa, getGrid, getLimits, getPermalink, getRace, getScenarios,
+  getSchedulePreview, getTrajectories, streamSweep } from "./api.js";
 import { el, paramControl } from "./controls.js";
 import { chart, contourTraces, fitChart, isDrawn, onPointClick } from "./plots.js";
 import { lang, loadMessages, nextLang, setLang, t, translatePage } from "./i18n.js";
-import { defaultState, normalizeRun, serialize, useLimits } from "./state.js";
+import { defaultState, normalizeRun, serialize, useServer } from "./state.js";
 import { createStore } from "./store.js";
 import { createUrlSync } from "./url.js";
 
@@ -577,11 +577,12 @@ function narrow() { return window.matchMedia("(max-width: 900px)").matches; }
 // What the store renders: the lesson, the EWA explorer, the schedules' charts (each only when its
 // part of the state changed; `meta` says which schedule's settings did).
 function render(state, prev, meta) {
-  if (state.scenario !== prev.scenario) showScenario(state.scenario).catch((e) => console.warn(e));
-  const ewa = ["ewaBetas", "ewaBias", "ewaSeries"].some((k) => state[k] !== prev[k]);
+  const changed = (k) => JSON.stringify(state[k]) !== JSON.stringify(prev[k]); // (the store's updates are copies)
+  if (changed("scenario")) showScenario(state.scenario).catch((e) => console.warn(e));
+  const ewa = ["ewaBetas", "ewaBias", "ewaSeries"].some(changed);
   if (ewa && meta.keep !== "ewa") ewaControls(state);
   if (ewa) drawEwaSoon(meta.typing ? 300 : 0);
-  if (state.shown !== prev.shown) buildScheduleGrid(state).catch((e) => console.warn(e.message));
+  if (changed("shown")) buildScheduleGrid(state).catch((e) => console.warn(e.message));
   else if (meta.schedule) {
     const s = page.catalogue.schedules.find((x) => x.id === meta.schedule);
     drawSchedule(s, state.schedules[s.id]).catch((e) => console.warn(e.message));
@@ -589,8 +590,8 @@ function render(state, prev, meta) {
 }
 
 async function main() {
-  const [chosen, limits] = await Promise.all([loadMessages(), getLimits()]);
-  useLimits(limits);
+  const [chosen, limits, permalink] = await Promise.all([loadMessages(), getLimits(), getPermalink()]);
+  useServer(limits, permalink); // the studio links' hash
   translatePage();
   const [catalogue, scenarios] = await Promise.all([getCatalogue(chosen), getScenarios(chosen)]);
   Object.assign(page, { catalogue, scenarios, limits });

@@ -1,21 +1,22 @@
 // The studio: wires the store, the URL, the sidebar, the runner (stream assembly), the render
 // queue, the player and the exports. State lives in the store only (store.js); what the server
 // answered lives in runner.model; nothing else keeps a copy.
-import { ApiError, checkExpression, getCatalogue, getLimits, getRace } from "./api.js";
+import { ApiError, checkExpression, getCatalogue, getLimits, getPermalink, getRace } from "./api.js";
 import { createExports } from "./export.js";
 import { createInspector } from "./inspector.js";
 import { fmt, runLabel } from "./format.js";
 import { lang, loadMessages, nextLang, setLang, t, translatePage } from "./i18n.js";
 import { Player } from "./player.js";
-import { dataCoords } from "./plots.js";
+import { dataCoords, loadPlotly } from "./plots.js";
 import { createRenderer } from "./render.js";
 import { createRunner, requestKey } from "./runner.js";
 import { createSidebar } from "./sidebar.js";
-import { normalizeRun, toRequest, useLimits } from "./state.js";
+import { normalizeRun, toRequest, useServer } from "./state.js";
 import { createStore } from "./store.js";
 import { createUrlSync } from "./url.js";
 
 const $ = (id) => document.getElementById(id);
+const plotlyReady = loadPlotly(); // run once the first API requests are on their way
 const DASHES = ["solid", "dash", "dot", "dashdot"];
 
 const app = { catalogue: null, limits: null, store: null, player: null, model: null, follow: true };
@@ -260,21 +261,11 @@ async function switchLang(l) {
   app.renderer.invalidate();
 }
 
-// Plotly (4.6 MB) is fetched by a preload in the page and run once the first API requests are
-// on their way, so the server computes while the browser parses it.
-const plotlyReady = new Promise((resolve, reject) => {
-  if (window.Plotly) { resolve(); return; }
-  const script = document.createElement("script");
-  script.src = "static/vendor/plotly.min.js";
-  script.onload = resolve;
-  script.onerror = reject;
-  setTimeout(() => document.head.append(script), 0);
-});
 
 async function main() {
-  const [limits] = await Promise.all([getLimits(), loadMessages()]);
+  const [limits, permalink] = await Promise.all([getLimits(), getPermalink(), loadMessages()]);
   app.limits = limits;
-  useLimits(limits);
+  useServer(limits, permalink);
   app.catalogue = await getCatalogue(lang());
   translatePage();
   const store = createStore(null);

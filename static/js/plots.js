@@ -17,20 +17,11 @@ const FONT = { family: "system-ui, 'Noto Sans CJK SC', sans-serif", size: 12 };
 // A text from the catalogue, or `fallback` where the page has not loaded the studio's texts.
 const tx = (key, fallback, values) => { const s = t(key, values); return s === key ? fallback : s; };
 
-export function contourZ(grid, surface) {
-  const flat = grid.z.flat().filter((v) => v !== null);
-  let zmin = Infinity;
-  let zmax = -Infinity;
-  for (const v of flat) { if (v < zmin) zmin = v; if (v > zmax) zmax = v; }
-  const log = surface.log_contours || (zmax - zmin > 1e3 && zmax - zmin > 100 * (median(flat) - zmin));
-  if (!log) return { z: grid.z, log: false, zmin, zmax };
-  const eps = Math.max((zmax - zmin) * 1e-6, 1e-12);
-  return { z: grid.z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - zmin + eps)))), log: true, zmin, zmax };
-}
-
-function median(a) {
-  const s = [...a].sort((p, q) => p - q);
-  return s[Math.floor(s.length / 2)];
+// The contour's values by the server's rule (the grid answer's `contour`: log levels or plain).
+function contourZ(grid) {
+  const c = grid.contour;
+  if (!c.log) return { z: grid.z, log: false };
+  return { z: grid.z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - c.zmin + c.eps)))), log: true };
 }
 
 const hover = () => `<b>%{fullData.name}</b><br>${esc(tx("studio.plot.iteration", "iteration"))} %{pointNumber}<br>`
@@ -39,7 +30,7 @@ const hover = () => `<b>%{fullData.name}</b><br>${esc(tx("studio.plot.iteration"
 // The map is two aligned Plotly layers: the contour below (redrawn only when the surface, the zoom,
 // the size or the aspect changes) and the paths above, so that playback never recomputes the contour.
 export function contourTraces(model) {
-  const cz = contourZ(model.grid, model.surface);
+  const cz = contourZ(model.grid);
   return [{
     type: "contour", x: model.grid.x, y: model.grid.y, z: cz.z, ncontours: 30, showscale: false, hoverinfo: "skip",
     colorscale: "Greys", reversescale: true, opacity: 0.55, contours: { coloring: "heatmap", showlines: true },
@@ -556,6 +547,20 @@ export function moveCursor(div, it) {
 }
 
 export const purge = (div) => { if (window.Plotly && div.data) Plotly.purge(div); };
+
+// Plotly (4.6 MB) is fetched by a preload in the page and run once the first API requests are
+// on their way (the script is added after the current task), so the server computes while the
+// browser parses it.
+export const loadPlotly = () => new Promise((resolve, reject) => {
+  if (window.Plotly) { resolve(); return; }
+  const script = document.createElement("script");
+  script.src = "static/vendor/plotly.min.js";
+  script.onload = resolve;
+  script.onerror = reject;
+  setTimeout(() => document.head.append(script), 0);
+});
+
+export const plotlyLoaded = () => !!window.Plotly;
 
 // --- charts of the lessons page: its traces and layout, the page's font and toolbar ----------------
 

@@ -4,7 +4,7 @@
 // while a frame draws collapse into the next one.
 import { el } from "./controls.js";
 import { t } from "./i18n.js";
-import { drawCharts, drawMap, draw3D, extendMap, moveCursor } from "./plots.js";
+import { drawCharts, drawMap, draw3D, extendMap, moveCursor, plotlyLoaded } from "./plots.js";
 import { readout, statusText, summary, updateStatuses } from "./tables.js";
 
 const $ = (id) => document.getElementById(id);
@@ -83,7 +83,7 @@ export function createRenderer(ctx) {
     const v = model.view;
     const res = model.result && v && model.result.key === v.key ? model.result : null;
     $("run-error").textContent = model.error || "";
-    if (!window.Plotly || !v) return;
+    if (!plotlyLoaded() || !v) return;
     // a newer answer is on its way: redrawing the one on screen (e.g. with the new legend) is wasted
     // work; a stale answer not yet drawn is drawn (while a slider is dragged, each answer shows)
     if (res && !model.error && (model.queued || res.gen !== model.gen) && drawn.gen === res.gen && drawn.rev === res.rev

@@ -1,35 +1,40 @@
 // The one table of state properties (as TensorFlow Playground's state.ts): it drives the URL
 // hash (permalinks), the defaults and the store (store.js). The model knows nothing of the DOM.
 // Everything read from a URL is validated here: a permalink is untrusted text, cut to the server's
-// limits (GET api/v1/limits, given once with useLimits) and languages (GET api/v1/messages).
+// limits (GET api/v1/limits) and languages (GET api/v1/messages). The hash's keys are the server's
+// (GET api/v1/permalink, written once in app/permalink.py; optiviz's studio_url writes the same).
 import { languages } from "./i18n.js";
 
-let LIMITS = null;
+let SERVER = null;
 
-// The server's limits (GET api/v1/limits): a page gives them once, before reading any state.
-export function useLimits(limits) { LIMITS = limits; }
+// What the server publishes (its limits and the permalink keys): a page gives them once, before
+// reading or writing any state.
+export function useServer(limits, permalink) { SERVER = { limits, permalink }; }
 
-function limit(name) {
-  if (!LIMITS) throw new Error("state.js: useLimits(limits) first");
-  return LIMITS[name];
+function server() {
+  if (!SERVER) throw new Error("state.js: useServer(limits, permalink) first");
+  return SERVER;
 }
 
-// name, type, default, url key
+const limit = (name) => server().limits[name];
+const keyOf = (p) => server().permalink.state[p.name];
+
+// name, type, default (the key in the URL: the server's)
 export const PROPS = [
-  { name: "surface", type: "string", def: "elongated_bowl", key: "s" },
-  { name: "expr", type: "string", def: "x^2 + 10*y^2", key: "f" },
-  { name: "xr", type: "range", def: [-3, 3], key: "xr" },
-  { name: "yr", type: "range", def: [-3, 3], key: "yr" },
-  { name: "start", type: "point", def: null, key: "p" },
-  { name: "steps", type: "int", def: 300, key: "n" },
-  { name: "seed", type: "int", def: 0, key: "seed" },
-  { name: "tolerance", type: "float", def: 0, key: "tol" },
-  { name: "view", type: "choice", def: "overlay", key: "v", choices: ["overlay", "multiples"] },
-  { name: "threeD", type: "bool", def: false, key: "3d" },
-  { name: "arrows", type: "bool", def: true, key: "ar" },
-  { name: "equal", type: "bool", def: null, key: "eq" }, // null: automatic (on where the ranges allow)
-  { name: "lang", type: "lang", def: null, key: "lang" }, // one of the server's languages
-  { name: "runs", type: "runs", def: null, key: "r" },
+  { name: "surface", type: "string", def: "elongated_bowl" },
+  { name: "expr", type: "string", def: "x^2 + 10*y^2" },
+  { name: "xr", type: "range", def: [-3, 3] },
+  { name: "yr", type: "range", def: [-3, 3] },
+  { name: "start", type: "point", def: null },
+  { name: "steps", type: "int", def: 300 },
+  { name: "seed", type: "int", def: 0 },
+  { name: "tolerance", type: "float", def: 0 },
+  { name: "view", type: "choice", def: "overlay", choices: ["overlay", "multiples"] },
+  { name: "threeD", type: "bool", def: false },
+  { name: "arrows", type: "bool", def: true },
+  { name: "equal", type: "bool", def: null }, // null: automatic (on where the ranges allow)
+  { name: "lang", type: "lang", def: null }, // one of the server's languages
+  { name: "runs", type: "runs", def: null },
 ];
 
 const HEX = /^#[0-9a-f]{6}$/i;
@@ -92,16 +97,19 @@ export function defaultState() {
 function enc(p, v) {
   if (p.type === "bool") return v ? "1" : "0";
   if (p.type === "range" || p.type === "point") return v.join(",");
-  if (p.type === "runs") return JSON.stringify(v.map((r) => {
-    const o = { o: r.optimizer, p: r.params };
-    if (r.color) o.c = r.color;
-    if (r.schedule && (r.schedule.name !== "constant" || r.schedule.warmup_steps || r.schedule.chain)) o.s = r.schedule;
-    if (r.batch_size) o.b = r.batch_size;
-    if (r.noise_std) o.z = r.noise_std;
-    if (r.label) o.l = r.label;
-    if (r.hidden) o.h = 1;
-    return o;
-  }));
+  if (p.type === "runs") {
+    const k = server().permalink.run;
+    return JSON.stringify(v.map((r) => {
+      const o = { [k.optimizer]: r.optimizer, [k.params]: r.params };
+      if (r.color) o[k.color] = r.color;
+      if (r.schedule && (r.schedule.name !== "constant" || r.schedule.warmup_steps || r.schedule.chain)) o[k.schedule] = r.schedule;
+      if (r.batch_size) o[k.batch_size] = r.batch_size;
+      if (r.noise_std) o[k.noise_std] = r.noise_std;
+      if (r.label) o[k.label] = r.label;
+      if (r.hidden) o[k.hidden] = 1;
+      return o;
+    }));
+  }
   return String(v);
 }
 
@@ -119,8 +127,9 @@ function dec(p, text) {
     try {
       const list = JSON.parse(text);
       if (!Array.isArray(list)) return null;
-      return list.slice(0, limit("max_runs")).map((o) => normalizeRun(o && typeof o === "object" ? { optimizer: o.o, params: o.p,
-        color: o.c, schedule: o.s, batch_size: o.b, noise_std: o.z, label: o.l, hidden: o.h } : {}));
+      const keys = Object.entries(server().permalink.run); // [field, key]
+      return list.slice(0, limit("max_runs")).map((o) => normalizeRun(o && typeof o === "object"
+        ? Object.fromEntries(keys.map(([field, k]) => [field, o[k]])) : {}));
     } catch { return null; }
   }
   return text.slice(0, limit("max_expression_length")); // a formula (the longest text the state holds)
@@ -134,7 +143,7 @@ export function serialize(state) {
     if (p.name === "expr" || p.name === "xr" || p.name === "yr") { if (state.surface !== "custom") continue; }
     if (p.name === "arrows" && v === p.def) continue;
     if (p.name === "runs" && !v.length) continue;
-    q.set(p.key, enc(p, v));
+    q.set(keyOf(p), enc(p, v));
   }
   return q.toString();
 }
@@ -145,8 +154,8 @@ export function deserialize(hash) {
   s.runs = null;
   const q = new URLSearchParams(hash.replace(/^#/, ""));
   for (const p of PROPS) {
-    if (!q.has(p.key)) continue;
-    const v = dec(p, q.get(p.key));
+    if (!q.has(keyOf(p))) continue;
+    const v = dec(p, q.get(keyOf(p)));
     if (v !== null && v !== undefined) s[p.name] = v;
   }
   if (s.runs && !s.runs.length) s.runs = null;

@@ -19,3 +19,21 @@ def test_the_languages_are_served_once(client) -> None:
         answer = client.get("/api/v1/messages", headers={"accept-language": f"xx, {lang}-XX;q=0.9"}).json()
         assert answer["lang"] == lang and answer["languages"] == list(LANGS)
         assert answer["messages"]["lang.tag"].lower().startswith(lang)
+
+
+def test_the_permalink_keys_are_served_from_their_one_table(client) -> None:
+    from app.permalink import RUN_KEYS, STATE_KEYS
+
+    body = client.get("/api/v1/permalink").json()
+    assert body == {"state": STATE_KEYS, "run": RUN_KEYS}
+    # links already published keep opening: the keys they use are still the same
+    assert {STATE_KEYS[k] for k in ("surface", "expr", "xr", "yr", "start", "steps", "runs")} == {
+        "s",
+        "f",
+        "xr",
+        "yr",
+        "p",
+        "n",
+        "r",
+    }
+    assert len(set(STATE_KEYS.values())) == len(STATE_KEYS) and len(set(RUN_KEYS.values())) == len(RUN_KEYS)

@@ -253,3 +253,26 @@ def test_the_last_lesson_chosen_stays_drawn_when_an_earlier_one_answers_late(wat
     names = watched.evaluate("() => document.getElementById('sc-loss').data.map(t => t.name)")
     assert names and all("Momentum" not in (n or "") for n in names), names
     assert watched.errors == []
+
+
+def test_the_page_renders_from_its_store_and_the_url_writes_it(watched, live_server):
+    """The lessons page's state lives in a store, as the studio's: a change of state redraws the
+    controls and charts; back and forward between lessons go through the URL into the store."""
+    ready(watched, f"{live_server}/lessons#scenario=nesterov")
+    watched.evaluate("() => window.optivizLessons.store.update({ shown: ['cosine', 'step'], ewaBetas: [0.7] })")
+    watched.wait_for_function("() => document.querySelectorAll('#sched-grid .sched-card').length === 2")
+    picked = watched.evaluate("() => [...document.querySelectorAll('[data-schedule]:checked')].map(b => b.value)")
+    assert sorted(picked) == ["cosine", "step"]
+    # the data, then β = 0.7 raw and corrected
+    watched.wait_for_function("() => (document.getElementById('ewa-plot').data || []).length === 3")
+    assert watched.input_value('#ewa-controls input[type="number"]') == "0.7"
+    # a control writes the store
+    watched.uncheck('[data-schedule="step"]')
+    watched.wait_for_function("() => window.optivizLessons.shown.join() === 'cosine'")
+    assert watched.locator("#sched-grid .sched-card").count() == 1
+    show(watched, "plateau")
+    assert "scenario=plateau" in watched.url
+    watched.go_back()
+    watched.wait_for_function("() => document.body.dataset.scenario === 'nesterov'", timeout=60000)
+    assert watched.evaluate("() => window.optivizLessons.store.get().scenario") == "nesterov"
+    assert watched.errors == []

@@ -15,6 +15,7 @@ ONLY_IN = [
     (re.compile(r"\bEventSource\b"), "api.js"),
     (re.compile(r"(?<![\w.])Plotly\s*\."), "plots.js"),
     (re.compile(r"\._fullLayout\b"), "plots.js"),
+    (re.compile(r"\bwindow\.Plotly\b|plotly\.min\.js"), "plots.js"),
 ]
 
 
@@ -60,3 +61,20 @@ def test_no_dead_helpers():
     code = "".join(_code(p) for p in JS.glob("*.js"))
     for name in ("PALETTE", "defaultRuns", "LANGS", "detectLang"):
         assert not re.search(rf"\b{name}\b", code), name
+
+
+def test_the_permalink_keys_are_written_once():
+    """The hash's keys live in app/permalink.py only: state.js reads them from the server, optiviz's
+    studio_url from the module; neither script nor optiviz spells one as a key."""
+    from app.permalink import RUN_KEYS, STATE_KEYS
+
+    state = _code(JS / "state.js")
+    assert not re.search(r"\bkey:\s*\"", state)  # no key column in the table of PROPS
+    names = re.findall(r"\{ name: \"(\w+)\", type:", state)
+    assert names == list(STATE_KEYS)  # every prop of the state has its key on the server, and only those
+    for field in RUN_KEYS:
+        assert re.search(rf"\bk\.{field}\b", state), field  # written with the served key
+    core = (ROOT / "optiviz/_core.py").read_text(encoding="utf-8")
+    url = core[core.index("\ndef studio_url(") : core.index("\ndef _num(")]
+    assert "STATE_KEYS[" in url and "RUN_KEYS[" in url
+    assert not re.search(r"q\.append\(\(\"|\{\"o\":", url)  # a key spelled out

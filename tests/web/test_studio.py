@@ -23,8 +23,8 @@ def test_loads_and_races_without_a_click(watched, live_server):
     t0 = time.perf_counter()
     watched.goto(live_server + "/")
     watched.wait_for_function(
-        "() => { const m = document.getElementById('map');"
-        " return m.data && m.data.some(t => t.meta && t.x.length > 1); }",
+        "() => { const m = document.getElementById('map'); return m.data && m.data.some(t => t.meta &&"
+        " t.x.length > 1); }",
         timeout=15000,
     )
     first = time.perf_counter() - t0
@@ -103,8 +103,8 @@ def test_surface_switch_and_formula_after_playback_ended(watched, live_server):
     watched.select_option("#surface", "rosenbrock")
     settled(watched)
     contour = watched.evaluate(
-        "() => { const c = document.getElementById('map-bg').data[0];"
-        " return [c.type, c.x[0], c.x[c.x.length - 1], c.y[0], c.y[c.y.length - 1]]; }"
+        "() => { const c = document.getElementById('map-bg').data[0]; return [c.type, c.x[0], c.x[c.x.length -"
+        " 1], c.y[0], c.y[c.y.length - 1]]; }"
     )
     ros = surfaces["rosenbrock"]
     assert contour == ["contour", *ros["x_range"], *ros["y_range"]]
@@ -123,8 +123,8 @@ def test_surface_switch_and_formula_after_playback_ended(watched, live_server):
     watched.wait_for_function("() => window.optiviz.store.get().expr === 'x^2 + 3*sin(y)^2'")
     settled(watched)
     contour = watched.evaluate(
-        "() => { const c = document.getElementById('map-bg').data[0];"
-        " return [c.x[0], c.x[c.x.length - 1], c.z.length]; }"
+        "() => { const c = document.getElementById('map-bg').data[0]; return [c.x[0], c.x[c.x.length - 1],"
+        " c.z.length]; }"
     )
     assert contour == [-3, 3, 120]
     assert watched.errors == []
@@ -273,8 +273,8 @@ def test_stream_grows_and_pause_stops_playback(watched, live_server):
     watched.click("#play")  # pause
     it = watched.evaluate("window.optiviz.player.it")
     watched.wait_for_function(
-        "() => Math.max(...document.getElementById('map').data"
-        f".filter(t => t.meta && t.meta.role === 'path').map(t => t.x.length)) === {it + 1}"
+        "() => Math.max(...document.getElementById('map').data.filter(t => t.meta && t.meta.role ==="
+        f" 'path').map(t => t.x.length)) === {it + 1}"
     )
     ready(watched)
     assert watched.evaluate("window.optiviz.player.it") == it  # the finished stream did not move it

@@ -29,8 +29,8 @@ def test_curvature_overlay_on_the_bowl(watched, live_server) -> None:
         assert "κ = 20" in text and "0.5" in text
     # 2/λmax is a tick on the lr sliders
     assert page.evaluate(
-        "() => [...document.querySelectorAll('input[data-slider=\"lr\"]')]"
-        ".every(s => s.getAttribute('list') === 'lr-marks')"
+        "() => [...document.querySelectorAll('input[data-slider=\"lr\"]')].every(s => s.getAttribute('list')"
+        " === 'lr-marks')"
     )
     page.locator("#map").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "studio_curvature.png"))

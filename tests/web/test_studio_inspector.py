@@ -10,8 +10,9 @@ INSPECTED = "() => window.optiviz.inspected"
 
 def _wait(page, run, t):
     page.wait_for_function(
-        "() => { const b = document.getElementById('inspector');"
-        f" return b.dataset.ready === '1' && b.dataset.run === '{run}' && b.dataset.t === '{t}'; }}",
+        "() => { const b = document.getElementById('inspector'); return b.dataset.ready === '1'"
+        f" && b.dataset.run === '{run}'"
+        f" && b.dataset.t === '{t}'; }}",
         timeout=20000,
     )
 

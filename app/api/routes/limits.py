@@ -1,4 +1,5 @@
-"""The limits the server enforces, for clients (the studio's controls read them here, never hard-code them)."""
+"""The limits the server enforces, for clients (the studio's controls read them here, never hard-code
+them), and the studio's permalink keys (its URL scheme, written once in app/permalink.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pydantic import BaseModel, Field
 from ...engine.closure import MAX_EVALUATIONS
 from ...engine.expression import MAX_DEPTH, MAX_NODES, MAX_OPS, MAX_TOWER
 from ...engine.params import ParamSpec
+from ...permalink import RUN_KEYS, STATE_KEYS
 from ...settings import get_settings
 from ..schemas import MAX_CHAIN, MAX_COORD, MAX_EXPRESSION, MAX_GRID, MAX_LABEL, MAX_RUNS, MAX_STEPS
 from ..schemas_lessons import MAX_CELLS_PER_AXIS, MAX_SERIES, MAX_SWEEP_WORK
@@ -65,3 +67,14 @@ def limits() -> LimitsPublic:
         max_formula_power_tower=MAX_TOWER,
         max_evaluations=MAX_EVALUATIONS,
     )
+
+
+class PermalinkPublic(BaseModel):
+    state: dict[str, str] = Field(description="The studio's state → its key in the URL hash")
+    run: dict[str, str] = Field(description="A run's field → its key in the run's JSON object (the hash's runs)")
+
+
+@router.get("/permalink", response_model=PermalinkPublic, summary="The studio's URL hash keys")
+def permalink() -> PermalinkPublic:
+    """The keys of the studio's permalinks (``#s=rosenbrock&n=300&r=[…]``), as the studio reads and writes them."""
+    return PermalinkPublic(state=STATE_KEYS, run=RUN_KEYS)
