@@ -236,7 +236,7 @@ def studio_url(res: Result, base: str) -> str:
     """The studio's permalink for this comparison, with the keys the studio reads (app/permalink.py,
     served to it as ``GET /api/v1/permalink``); values written as static/js/state.js writes them."""
     permalink = _server.module("permalink")
-    RUN_KEYS, STATE_KEYS = permalink.RUN_KEYS, permalink.STATE_KEYS  # noqa: N806 (the module's constants)
+    RUN_KEYS, STATE_KEYS = permalink.RUN_KEYS, permalink.STATE_KEYS
 
     req = res.request
     surface = req["surface"]
