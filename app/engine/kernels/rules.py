@@ -51,10 +51,48 @@ def gd(g: Any, theta: Any, lr: Any) -> Any:
     return theta - lr * g
 
 
+# --- the pieces the rules compose (as optax composes transformations), each written once
+
+
+@jit
+def correction(beta: Any, step: float) -> Any:
+    """The bias correction of an average with decay β after ``step`` updates: 1 − βᵗ."""
+    return 1.0 - beta**step
+
+
 @jit
 def corrections(t: int, beta1: Any, beta2: Any) -> tuple[Any, Any]:
-    """The bias corrections after t updates: (1 − β₁ᵗ, √(1 − β₂ᵗ))."""
-    return 1.0 - beta1 ** float(t), (1.0 - beta2 ** float(t)) ** 0.5
+    """Adam's bias corrections after t updates: (1 − β₁ᵗ, √(1 − β₂ᵗ))."""
+    return correction(beta1, float(t)), correction(beta2, float(t)) ** 0.5
+
+
+@jit
+def decay(g: Any, theta: Any, lr: Any, weight_decay: Any, decoupled: Any) -> tuple[Any, Any]:
+    """torch's weight decay λ, before the rule: (g, θ) with either the L2 term added to the
+    gradient, g + λθ (λ = 0: g untouched), or ``decoupled`` (AdamW), θ·(1 − lr·λ) (λ = 0: θ·1, the
+    same bits, and no branch: the lanes vectorize)."""
+    if decoupled != 0.0:
+        return g, theta * (1.0 - lr * weight_decay)
+    if weight_decay != 0.0:
+        g = g + weight_decay * theta
+    return g, theta
+
+
+@jit
+def lerp(a: float, b: float, w: float) -> float:
+    """torch's ``lerp`` (a + w·(b − a), or b − (b − a)·(1 − w) when |w| ≥ 0.5)."""
+    if abs(w) < 0.5:
+        return a + w * (b - a)
+    return b - (b - a) * (1.0 - w)
+
+
+@jit
+def sign(x: float) -> float:
+    """torch.sign / jnp.sign: ±1, and 0 and nan kept."""
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else x)
+
+
+# --- the rules
 
 
 @jit
@@ -123,7 +161,7 @@ def adam(
 ) -> tuple[Any, int, Any, Any, Any, Any]:
     """``c1, c2``: the bias corrections after this update (`corrections`)."""
     t = t + 1
-    theta = theta * (1.0 - lr * weight_decay)  # AdamW's decoupled decay (λ = 0: θ·1, the same bits)
+    g, theta = decay(g, theta, lr, weight_decay, 1.0)  # AdamW's decoupled decay
     m = m + (1.0 - beta1) * (g - m)  # torch's lerp
     v = v * beta2 + (1.0 - beta2) * g * g
     if amsgrad:
@@ -141,14 +179,6 @@ def adam(
 
 
 @jit
-def lerp(a: float, b: float, w: float) -> float:
-    """torch's ``lerp`` (a + w·(b − a), or b − (b − a)·(1 − w) when |w| ≥ 0.5)."""
-    if abs(w) < 0.5:
-        return a + w * (b - a)
-    return b - (b - a) * (1.0 - w)
-
-
-@jit
 def sgd(
     g: float,
     t: int,
@@ -161,18 +191,17 @@ def sgd(
     weight_decay: float,
 ) -> tuple[float, float]:
     """torch ``SGD``: the buffer starts as the first gradient (undamped), then v ← βv + (1 − d)g."""
-    if weight_decay != 0.0:
-        g = g + weight_decay * theta
+    g, theta = decay(g, theta, lr, weight_decay, 0.0)
     if momentum != 0.0:
-        if t == 0:
-            buf = g
-        else:
-            buf = buf * momentum + (1.0 - dampening) * g
-        if nesterov != 0.0:
-            g = g + momentum * buf
-        else:
-            g = buf
+        buf = g if t == 0 else buf * momentum + (1.0 - dampening) * g
+        g = g + momentum * buf if nesterov != 0.0 else buf
     return theta - lr * g, buf
+
+
+@jit
+def nadam_mu(step: Any, beta1: Any, momentum_decay: Any) -> Any:
+    """NAdam's momentum of update ``step``: μₜ = β₁(1 − ½·0.96^(tψ))."""
+    return beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
 
 
 @jit
@@ -194,14 +223,9 @@ def nadam(
 ) -> tuple[float, float, float, float, float]:
     """torch ``NAdam`` (single-tensor path): (θ, m, v, Πμ, effective rate)."""
     step = float(t + 1)
-    bias_correction2 = 1.0 - beta2**step
-    if weight_decay != 0.0:
-        if decoupled != 0.0:
-            theta = theta * (1.0 - lr * weight_decay)
-        else:
-            g = g + weight_decay * theta
-    mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1.0) * momentum_decay)))
+    bias_correction2 = correction(beta2, step)
+    g, theta = decay(g, theta, lr, weight_decay, decoupled)
+    mu, mu_next = nadam_mu(step, beta1, momentum_decay), nadam_mu(step + 1.0, beta1, momentum_decay)
     mu_product = mu_product * mu
     m = lerp(m, g, 1.0 - beta1)
     v = v * beta2 + (1.0 - beta2) * g * g
@@ -210,6 +234,19 @@ def nadam(
     theta = theta + -lr * (1.0 - mu) / (1.0 - mu_product) * g / denom
     theta = theta + (-lr * mu_next) / (1.0 - mu_product_next) * m / denom
     return theta, m, v, mu_product, lr / denom
+
+
+@jit
+def radam_rho(beta2: Any, step: Any, bias_correction2: Any) -> tuple[Any, Any]:
+    """RAdam's (ρ∞, ρₜ): ρ∞ = 2/(1 − β₂) − 1, ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ)."""
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    return rho_inf, rho_inf - 2.0 * step * (beta2**step) / bias_correction2
+
+
+@jit
+def radam_rect(rho_t: Any, rho_inf: Any) -> Any:
+    """RAdam's rectification r = √((ρₜ−4)(ρₜ−2)ρ∞/((ρ∞−4)(ρ∞−2)ρₜ))."""
+    return ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
 
 
 @jit
@@ -229,21 +266,16 @@ def radam(
 ) -> tuple[float, float, float, float]:
     """torch ``RAdam``: the rectified adaptive step once ρₜ > 5, plain momentum SGD before."""
     step = float(t + 1)
-    if weight_decay != 0.0:
-        if decoupled != 0.0:
-            theta = theta * (1.0 - lr * weight_decay)
-        else:
-            g = g + weight_decay * theta
+    g, theta = decay(g, theta, lr, weight_decay, decoupled)
     m = lerp(m, g, 1.0 - beta1)
     v = v * beta2 + (1.0 - beta2) * g * g
-    bias_correction1 = 1.0 - beta1**step
-    bias_correction2 = 1.0 - beta2**step
+    bias_correction1 = correction(beta1, step)
+    bias_correction2 = correction(beta2, step)
     m_hat = m / bias_correction1
-    rho_inf = 2.0 / (1.0 - beta2) - 1.0
-    rho_t = rho_inf - 2.0 * step * (beta2**step) / bias_correction2
+    rho_inf, rho_t = radam_rho(beta2, step, bias_correction2)
     if rho_t > 5.0:
         adaptive = 1.0 / (xp.sqrt(v) + eps) * (bias_correction2**0.5)  # torch: scalar / t = t.reciprocal() * scalar
-        rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
+        rect = radam_rect(rho_t, rho_inf)
         theta = theta - m_hat * lr * adaptive * rect
         rate = lr * adaptive * rect / bias_correction1
     else:
@@ -266,12 +298,11 @@ def adamax(
     weight_decay: float,
 ) -> tuple[float, float, float, float]:
     """torch ``Adamax``: u ← max(β₂u, |g| + ε), θ ← θ − lr/(1 − β₁ᵗ)·m/u."""
-    if weight_decay != 0.0:
-        g = g + weight_decay * theta
+    g, theta = decay(g, theta, lr, weight_decay, 0.0)
     m = lerp(m, g, 1.0 - beta1)
     decayed, fresh = u * beta2, abs(g) + eps
     u = fresh if (fresh > decayed or math.isnan(fresh)) else decayed  # torch.maximum (nan wins)
-    clr = lr / (1.0 - beta1 ** float(t + 1))
+    clr = lr / correction(beta1, float(t + 1))
     return theta + -clr * m / u, m, u, clr / u
 
 
@@ -305,8 +336,7 @@ def rprop(
     step_size = min(max(step_size, step_min), step_max) if not math.isnan(step_size) else step_size
     if factor == etaminus:
         g = 0.0
-    sign = 1.0 if g > 0.0 else (-1.0 if g < 0.0 else g)  # torch.sign (0 and nan kept)
-    return theta + -sign * step_size, g, step_size
+    return theta + -sign(g) * step_size, g, step_size
 
 
 @jit
@@ -328,17 +358,19 @@ def asgd(
     if t == 0:
         eta = lr
     step = float(t + 1)
-    if weight_decay != 0.0:
-        g = g + weight_decay * theta
+    g, theta = decay(g, theta, lr, weight_decay, 0.0)
     theta = theta * (1.0 - lambd * eta)
     theta = theta + -eta * g
-    if mu != 1.0:
-        ax = ax + (theta - ax) * mu
-    else:
-        ax = theta
+    ax = ax + (theta - ax) * mu if mu != 1.0 else theta
     eta = lr / ((1.0 + lambd * lr * step) ** alpha)
     mu = 1.0 / max(1.0, step - t0)
     return theta, eta, ax, mu
+
+
+@jit
+def lion_interp(g: Any, m: Any, beta1: Any) -> Any:
+    """Lion's interpolation c = (1 − β₁)g + β₁m, whose sign is the step."""
+    return (1.0 - beta1) * g + beta1 * m
 
 
 @jit
@@ -347,10 +379,9 @@ def lion(
 ) -> tuple[float, float, float]:
     """optax ``lion``: c = (1 − β₁)g + β₁m, θ ← θ − lr·(sign(c) + λθ), m ← (1 − β₂)g + β₂m.
     Returns (θ, m, c)."""
-    c = (1.0 - beta1) * g + beta1 * m
-    sign = 1.0 if c > 0.0 else (-1.0 if c < 0.0 else c)  # jnp.sign (0 and nan kept)
+    c = lion_interp(g, m, beta1)
     m = (1.0 - beta2) * g + beta2 * m
-    return theta + -lr * (sign + weight_decay * theta), m, c
+    return theta + -lr * (sign(c) + weight_decay * theta), m, c
 
 
 @jit
@@ -389,7 +420,7 @@ def sfree(
     else:
         ck = weight / total
     nu = (1.0 - beta2) * (g * g) + beta2 * nu
-    nu_hat = nu / (1.0 - beta2 ** float(t + 1))
+    nu_hat = nu / correction(beta2, float(t + 1))
     scaling = 1.0 / (math.sqrt(nu_hat) + eps)
     u = scaling * g
     if weight_decay != 0.0:
@@ -441,9 +472,11 @@ def init(kind: int, theta: float, h: Any) -> tuple[float, float, float]:
 def bias(kind: int, t: int, h: Any) -> tuple[float, float]:
     """The bias corrections an update after t updates uses (1 where there are none)."""
     if kind == ADAM:
-        return corrections(t + 1, h[0], h[1])
+        c = corrections(t + 1, h[0], h[1])
+        return c[0], c[1]
     if kind == MOMENTUM:
-        return corrections(t + 1, h[0], 0.0)
+        c = corrections(t + 1, h[0], 0.0)
+        return c[0], c[1]
     if kind == SFREE:  # c1: the largest lr so far, c2 its weight (the loop keeps them; 0, nan: this lr's)
         return 0.0, NAN
     return 1.0, 1.0
