@@ -697,7 +697,7 @@ def torch_script(problem: Problem) -> str:
         "",
         "",
         *(
-            _dataset_source(problem, any(r.optimizer.id == "newton" for r in problem.runs))[:-1]
+            _dataset_source(problem, any(r.optimizer.hessian for r in problem.runs))[:-1]
             if dataset
             else [
                 "def f(x, y):",

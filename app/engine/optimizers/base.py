@@ -238,6 +238,8 @@ class OptimizerSpec(Catalogued):
     # the rule's first hyperparameter is a momentum (SGD's β, the Adam family's β₁): a schedule can
     # cycle it (torch OneCycleLR sets ``momentum`` or ``betas[0]``)
     cycles_momentum: bool = False
+    # the step takes the exact Hessian (the dataset scripts then define the mini-batch's Hessian)
+    hessian: bool = False
     # the inspector's lines of one update (app.inspect fills the context)
     lines: LinesFn | None = None
     # the inspector's replay of an update where the factory cannot take it alone: ctx → the new

@@ -23,6 +23,7 @@ def lbfgs(
     history_size: int,
     line_search_fn: str,
 ) -> Optimizer:
+    del max_iter, max_eval, tolerance_grad, tolerance_change, history_size, line_search_fn  # its driver's
     raise TypeError("L-BFGS is not element-wise: it runs in app.engine.closure (ClosureRun)")
 
 

@@ -51,6 +51,7 @@ SPEC = OptimizerSpec(
     "include_state: mx, my = (H + λI)⁻¹g",
     color="#6E6E6E",  # grey: apart from every hue (ΔE ≥ 20, tested)
     driver="closure",
+    hessian=True,
     order=16,
     lines=lines,
     torch=lambda p: (f"DampedNewton([p], lr={p['lr']!r}, damping={p['damping']!r})", "torch_closure"),

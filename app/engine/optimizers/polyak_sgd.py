@@ -25,6 +25,9 @@ _gd, _polyak_rate = py(rules.gd), py(rules.polyak_rate)
 
 
 def polyak(xp: Any, max_learning_rate: Any, eps: Any, variant: str, f_min: Any = None) -> Optimizer:
+    # the hyperparameters of the compiled rule (`rules.polyak_rate`); this factory takes the rate s·γ as lr
+    del max_learning_rate, eps, variant, f_min
+
     def init(theta: Any) -> EmptyState:
         return EMPTY
 
