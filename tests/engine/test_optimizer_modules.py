@@ -7,7 +7,8 @@ state before the first update, whether a schedule may cycle its momentum, the in
 the torch export (class, or template file), the optax mapping or the reason there is none, and
 the catalogue texts in both languages. `test_a_new_module_is_all_it_takes` adds a throwaway
 optimizer as one new file (and its two catalogue texts) to a copy of the package and checks the
-registry, the request schema, the catalogue, the inspector and the exports pick it up.
+registry, the request schema, the catalogue, the step loop's dispatch, the inspector and the exports
+pick it up.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,9 +25,9 @@ from pathlib import Path
 import pytest
 
 from app import export, inspect
-from app.engine import feedback
+from app.engine import feedback, kernels
 from app.engine.backend import SCALAR
-from app.engine.kernels import rules
+from app.engine.kernels import dispatch, rules
 from app.engine.optimizers import base
 from app.i18n import catalogue
 from app.registry import OPTIMIZER_IDS, OPTIMIZERS
@@ -41,6 +43,7 @@ CONSUMERS = {
     "app/engine/feedback.py": set(),
     "app/inspect.py": {"momentum"},  # res["momentum"]: the cycled momentum of each update
     "app/export/__init__.py": set(),
+    "app/engine/kernels/dispatch.py": set(),
 }
 
 
@@ -53,6 +56,7 @@ def _derived(oid: str) -> dict[str, object]:
     out: dict[str, object] = {"params": [q.name for q in spec.params]}
     if spec.driver == "loop":
         out["kind"] = spec.rule
+        out["kernel"] = dispatch.KERNELS[spec.rule]
         out["state"] = spec.build(SCALAR, p).init(0.5)
         out["cycled"] = spec.rule in feedback.CYCLED_KINDS
     out["lines"] = inspect.RULE_LINES.get(oid)
@@ -83,9 +87,12 @@ def test_each_consumer_derives_from_the_module(oid: str) -> None:
     # kernel: element-wise rules run in the compiled loop (a kind of rule), closure ones in their driver
     if spec.driver == "loop":
         assert isinstance(spec.rule, int) and 0 <= spec.rule < 32
+        assert derived["kernel"] is spec.kernel is not None, "the loop dispatches to the module's compiled rule"
+        assert spec.kernel.step.__module__ in (module.__name__, spec.factory.__module__)
         assert derived["state"] is not None
         assert derived["cycled"] == spec.cycles_momentum, "CYCLED_KINDS comes from the modules"
     else:
+        assert spec.kernel is None
         with pytest.raises(TypeError):
             spec.build(SCALAR, spec.resolve({}, "optimizer"))
     # inspector: the module's lines, as they are
@@ -137,6 +144,21 @@ def test_every_module_is_registered_and_every_template_is_used() -> None:
     assert templates == used - {None}
 
 
+def test_the_kernel_cache_is_named_after_every_optimizer_module(tmp_path: Path, monkeypatch) -> None:
+    """The loop is cached with the rules compiled into it: a new or changed optimizer module must
+    name a new cache directory (a stale kernel would compute with the old rules)."""
+    engine = tmp_path / "engine"
+    shutil.copytree(ROOT / "app" / "engine", engine, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(kernels, "_ENGINE", engine)
+    before = kernels._source_hash()
+    assert before == kernels._source_hash()
+    lion = engine / "optimizers" / "lion.py"
+    lion.write_text(lion.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    edited = kernels._source_hash()
+    (engine / "optimizers" / "sign_descent.py").write_text(SIGN_DESCENT, encoding="utf-8")
+    assert len({before, edited, kernels._source_hash()}) == 3
+
+
 @pytest.mark.parametrize("path", sorted(CONSUMERS))
 def test_no_consumer_lists_optimizers_by_hand(path: str) -> None:
     """A consumer that names an optimizer id holds per-optimizer knowledge its module should hold."""
@@ -155,7 +177,16 @@ from typing import Any
 
 import numpy as np
 
-from .base import EMPTY, EmptyState, Line, Optimizer, OptimizerSpec, lr_param
+from ..kernels import jit
+from ..kernels.rules import NAN, sign
+from .base import EMPTY, EmptyState, Kernel, Line, Optimizer, OptimizerSpec, lr_param
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    return theta - lr * sign(g), a, b, c, NAN, NAN
 
 
 def sign_descent(xp: Any) -> Optimizer:
@@ -179,6 +210,8 @@ SPEC = OptimizerSpec(
     (lr_param(0.01),),
     "Only the sign of the gradient.",
     factory=sign_descent,
+    rule=16,
+    kernel=Kernel(step=step),
     convention="optax sign_sgd",
     color="#123456",
     order=99,
@@ -191,7 +224,7 @@ SPEC = OptimizerSpec(
 PROBE = """
 import json
 from app.api.schemas import TrajectoryRequest
-from app.api.service import build_problem
+from app.api.service import build_problem, trajectories
 from app.engine.backend import SCALAR
 from app.i18n import messages
 from app import export, inspect
@@ -201,12 +234,14 @@ spec = OPTIMIZERS["sign_descent"]
 body = {"surface": "rosenbrock", "steps": 3, "runs": [{"optimizer": "sign_descent", "params": {"lr": 0.5}}]}
 problem = build_problem(TrajectoryRequest.model_validate(body))
 opt = spec.build(SCALAR, problem.runs[0].params)
+path = trajectories(problem)["runs"][0]
 print(json.dumps({
     "ids": list(OPTIMIZER_IDS),
     "catalogue": spec.public()["name"],
     "zh": messages("zh")["optimizer.sign_descent.name"],
     "run": problem.runs[0].optimizer.id,
     "step": opt.update(-3.0, opt.init(1.0), 1.0, 0.5)[0],
+    "path": [path["x"][:2], path["y"][:2]],
     "lines": inspect.RULE_LINES["sign_descent"] is spec.lines,
     "torch": export.TORCH_REFUSED["sign_descent"],
     "optax": export.OPTAX_OPTIMIZERS["sign_descent"]({"lr": 0.5}),
@@ -224,14 +259,19 @@ def test_a_new_module_is_all_it_takes(tmp_path: Path) -> None:
     texts["optimizer.sign_descent.name"] = {"zh": "符号下降"}
     texts["optimizer.sign_descent.description"] = {"zh": "只用梯度的符号。"}
     cat.write_text(json.dumps(texts, ensure_ascii=False, indent=1), encoding="utf-8")
+    # the step loop as plain Python (NUMBA_DISABLE_JIT): its dispatch is generated with the new rule
+    # in it either way; compiled, the copy's new sources would compile every kernel again (minutes)
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "OPTIVIZ_ROOT": str(ROOT)}
     out = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False
+        [sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False, env=env
     )
     assert out.returncode == 0, out.stderr[-3000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["ids"] == [*OPTIMIZER_IDS, "sign_descent"]
     assert got["catalogue"] == "Sign descent" and got["zh"] == "符号下降"
     assert got["run"] == "sign_descent" and got["step"] == 1.5  # 1 − 0.5·sign(−3)
+    # the step loop ran the new rule: from (−1.2, 1), where ∇f = (−215.6, −88), one step of 0.5 along −sign
+    assert got["path"] == [[-1.2, -0.7], [1.0, 1.5]]
     assert got["lines"] is True
     assert got["torch"] == "torch.optim has no sign descent"
     assert got["optax"].startswith("optax.chain(optax.scale_by_sign()")

@@ -14,6 +14,7 @@ app.engine.kernels.warmup`` fills it at install time (``make run``, the Docker b
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -25,16 +26,19 @@ from typing import Any
 _ENGINE = Path(__file__).resolve().parent.parent
 # the sources the compiled kernels are built from (numba's own cache only watches the file of
 # each cached function, not the functions it calls)
+# and the generated dispatch over the optimizers' rules, compiled into the cached loop); every
+# optimizer module (its name too: adding one renumbers nothing, but changes the dispatch)
 _SOURCES = ("surfaces.py", "kernels/rules.py", "kernels/tape.py", "kernels/loop.py", "kernels/nbmath.py")
+_SOURCE_GLOBS = ("kernels/dispatch.py", "optimizers/*.py")
 
 
 def _source_hash() -> str:
     h = hashlib.sha256()
-    for name in _SOURCES:
-        try:
+    names = [*_SOURCES, *(str(p.relative_to(_ENGINE)) for g in _SOURCE_GLOBS for p in sorted(_ENGINE.glob(g)))]
+    for name in names:
+        h.update(name.encode())
+        with contextlib.suppress(OSError):
             h.update((_ENGINE / name).read_bytes())
-        except OSError:
-            pass
     return h.hexdigest()[:16]
 
 
@@ -86,3 +90,11 @@ def jit_inline(fn: Callable[..., Any]) -> Callable[..., Any]:
     if numba is None:
         return fn
     return numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")(fn)
+
+
+def jit_uncached(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`jit` without the disk cache: for functions compiled from generated text (no source file),
+    e.g. `app.engine.kernels.dispatch`; the cached kernels that call them keep their code."""
+    if numba is None:
+        return fn
+    return numba.njit(cache=False, error_model="numpy", nogil=True)(fn)

@@ -25,8 +25,8 @@ import numpy as np
 
 from ..surfaces import ANALYTIC
 from . import jit, jit_inline, nbmath, rules, tape
+from .dispatch import bias, init, update
 from .nbmath import hypot
-from .rules import bias, init, update
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
 BLOCK = tape.LANES  # rows stepped together

@@ -15,7 +15,7 @@ import pkgutil
 
 from .base import NotExportable, Optimizer, OptimizerSpec, factory_args
 
-__all__ = ["OPTIMIZERS", "NotExportable", "Optimizer", "OptimizerSpec", "factory_args", "register"]
+__all__ = ["OPTIMIZERS", "NotExportable", "Optimizer", "OptimizerSpec", "factory_args"]
 
 
 def _discover() -> dict[str, OptimizerSpec]:
@@ -33,11 +33,3 @@ def _discover() -> dict[str, OptimizerSpec]:
 
 
 OPTIMIZERS: dict[str, OptimizerSpec] = _discover()
-
-
-def register(spec: OptimizerSpec) -> None:
-    """Add (or replace) one optimizer in the registry, in its catalogue order (a module loaded from
-    elsewhere; the tests register a throwaway one this way)."""
-    specs = sorted([*(s for s in OPTIMIZERS.values() if s.id != spec.id), spec], key=lambda s: (s.order, s.id))
-    OPTIMIZERS.clear()
-    OPTIMIZERS.update((s.id, s) for s in specs)

@@ -9,10 +9,34 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..backend import ARRAY
-from ..kernels import rules
-from .base import Line, Optimizer, OptimizerSpec, beta_param, eps_param, lr_param, py, zeros
+from ..kernels import jit, rules
+from ..kernels.rules import NAN
+from .base import Kernel, Line, Optimizer, OptimizerSpec, beta_param, eps_param, lr_param, py, zeros
 
-_adadelta = py(rules.adadelta)
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(g: Any, s: Any, d: Any, theta: Any, lr: Any, rho: Any, eps: Any, xp: Any) -> tuple[Any, Any, Any, Any]:
+    s = s * rho + (1.0 - rho) * g * g
+    num, den = xp.sqrt(d + eps), xp.sqrt(s + eps)
+    delta = num / den * g
+    rate = lr * num / den
+    d = d * rho + (1.0 - rho) * delta * delta
+    return theta - lr * delta, s, d, rate
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a, b, rate = rule(g, a, b, theta, lr, h[0], h[1], xp)
+    return theta, a, b, c, NAN, rate
+
+
+_adadelta = py(rule)
 
 
 class AdadeltaState(NamedTuple):
@@ -49,6 +73,7 @@ SPEC = OptimizerSpec(
     (lr_param(1.0), beta_param("rho", 0.9, "ρ, decay of both averages"), eps_param(1e-6)),
     "RMSprop whose step size comes from a moving average of past steps.",
     factory=adadelta,
+    kernel=Kernel(step=step),
     rule=rules.ADADELTA,
     convention="torch Adadelta",
     color="#8C6D00",

@@ -9,11 +9,48 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import ARRAY
-from ..kernels import rules
+from ..kernels import jit, rules
+from ..kernels.rules import NAN
 from ..params import ParamSpec
-from .base import AccumulatorState, Line, NotExportable, Optimizer, OptimizerSpec, eps_param, lr_param, py, zeros
+from .base import (
+    AccumulatorState,
+    Kernel,
+    Line,
+    NotExportable,
+    Optimizer,
+    OptimizerSpec,
+    eps_param,
+    lr_param,
+    py,
+    zeros,
+)
 
-_adagrad = py(rules.adagrad)
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(g: Any, s: Any, theta: Any, lr: Any, eps: Any, xp: Any) -> tuple[Any, Any, Any]:
+    s = s + g * g
+    denom = xp.sqrt(s) + eps
+    return theta - lr * g / denom, s, lr / denom
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a, rate = rule(g, a, theta, lr, h[0], xp)
+    return theta, a, b, c, NAN, rate
+
+
+@jit
+def init(theta: float, h: Any) -> tuple[float, float, float]:
+    return theta * 0.0 + h[1], 0.0, 0.0
+
+
+_adagrad = py(rule)
 
 
 def adagrad(xp: Any, eps: Any, initial_accumulator: Any) -> Optimizer:
@@ -47,6 +84,7 @@ SPEC = OptimizerSpec(
     ),
     "Per-axis rates from the sum of all squared gradients; the rate only ever shrinks.",
     factory=adagrad,
+    kernel=Kernel(step=step, init=init),
     rule=rules.ADAGRAD,
     convention="torch Adagrad(lr_decay=0)",
     color="#CC79A7",

@@ -15,10 +15,68 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..backend import ARRAY
-from ..kernels import rules
-from .base import Line, NotExportable, Optimizer, OptimizerSpec, adam_params, betas, py, zeros
+from ..kernels import jit, rules
+from ..kernels.rules import corrections, decay
+from .base import Kernel, Line, NotExportable, Optimizer, OptimizerSpec, adam_params, betas, py, zeros
 
-_adam, _corrections = py(rules.adam), py(rules.corrections)
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(
+    g: Any,
+    t: int,
+    m: Any,
+    v: Any,
+    vmax: Any,
+    theta: Any,
+    lr: Any,
+    beta1: Any,
+    beta2: Any,
+    eps: Any,
+    bias_correction: Any,
+    amsgrad: Any,
+    weight_decay: Any,
+    c1: Any,
+    c2: Any,
+    xp: Any,
+) -> tuple[Any, int, Any, Any, Any, Any]:
+    """``c1, c2``: the bias corrections after this update (`corrections`)."""
+    t = t + 1
+    g, theta = decay(g, theta, lr, weight_decay, 1.0)  # AdamW's decoupled decay
+    m = m + (1.0 - beta1) * (g - m)  # torch's lerp
+    v = v * beta2 + (1.0 - beta2) * g * g
+    if amsgrad:
+        vmax = xp.maximum(vmax, v)
+        second = vmax
+    else:
+        second = v
+    if bias_correction:
+        step_size = lr / c1
+        denom = xp.sqrt(second) / c2 + eps
+    else:
+        step_size = lr
+        denom = xp.sqrt(second) + eps
+    return theta - step_size * m / denom, t, m, v, vmax, step_size / denom
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, _, a, b, c, rate = rule(g, t, a, b, c, theta, lr, h[0], h[1], h[2], h[3], h[4], h[5], c1, c2, xp)
+    return theta, a, b, c, a, rate
+
+
+@jit
+def bias(t: int, h: Any) -> tuple[float, float]:
+    k = corrections(t + 1, h[0], h[1])
+    return k[0], k[1]
+
+
+_adam, _corrections = py(rule), py(rules.corrections)
 
 
 class AdamState(NamedTuple):
@@ -127,6 +185,7 @@ SPEC = OptimizerSpec(
     adam_params(0.01),
     "Momentum and RMSprop together, with bias correction.",
     factory=adam,
+    kernel=Kernel(step=step, bias=bias),
     rule=rules.ADAM,
     convention="torch Adam",
     color="#D55E00",

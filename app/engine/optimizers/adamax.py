@@ -4,10 +4,47 @@ max, so u ≥ ε.) optax: ``add_decayed_weights`` (torch's L2 term) then ``adama
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from ..kernels import rules
-from .base import Line, Optimizer, OptimizerSpec, adam_params, betas, by_rule, l2_lines, py, wd_param
+from ..kernels import jit, rules
+from ..kernels.rules import correction, decay, lerp
+from .base import Kernel, Line, Optimizer, OptimizerSpec, adam_params, betas, by_rule, l2_lines, py, wd_param
+
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(
+    g: float,
+    t: int,
+    m: float,
+    u: float,
+    theta: float,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+) -> tuple[float, float, float, float]:
+    """torch ``Adamax``: u ← max(β₂u, |g| + ε), θ ← θ − lr/(1 − β₁ᵗ)·m/u."""
+    g, theta = decay(g, theta, lr, weight_decay, 0.0)
+    m = lerp(m, g, 1.0 - beta1)
+    decayed, fresh = u * beta2, abs(g) + eps
+    u = fresh if (fresh > decayed or math.isnan(fresh)) else decayed  # torch.maximum (nan wins)
+    clr = lr / correction(beta1, float(t + 1))
+    return theta + -clr * m / u, m, u, clr / u
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a, b, rate = rule(g, t, a, b, theta, lr, h[0], h[1], h[2], h[3])
+    return theta, a, b, c, a, rate
+
 
 _correction = py(rules.correction)
 
@@ -38,6 +75,7 @@ SPEC = OptimizerSpec(
     (*adam_params(0.02)[:4], wd_param(0.0, "λ, L2 weight decay (added to the gradient)")),
     "Adam with the infinity norm: a running maximum of |g| instead of an average of g².",
     factory=adamax,
+    kernel=Kernel(step=step),
     rule=rules.ADAMAX,
     convention="torch Adamax (ε inside the max; the paper has none)",
     color="#3D6B00",

@@ -15,6 +15,7 @@ SPEC = OptimizerSpec(
     (*adam_params(0.01), ParamSpec("weight_decay", 0.01, 0.0, 10.0, "λ, decoupled weight decay", slider_max=1.0)),
     "Adam with weight decay applied directly to the weights, not through the gradient.",
     factory=adam.adam,
+    kernel=adam.SPEC.kernel,  # Adam's rule, its decay λ the sixth hyperparameter
     rule=rules.ADAM,
     convention="torch AdamW",
     color="#000000",

@@ -9,9 +9,55 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import rules
+from ..kernels import jit, rules
+from ..kernels.rules import NAN, decay
 from ..params import ParamSpec
-from .base import Line, Optimizer, OptimizerSpec, by_rule, l2_lines, lr_param, wd_param
+from .base import Kernel, Line, Optimizer, OptimizerSpec, by_rule, l2_lines, lr_param, wd_param
+
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(
+    g: float,
+    t: int,
+    eta: float,
+    ax: float,
+    mu: float,
+    theta: float,
+    lr: float,
+    lambd: float,
+    alpha: float,
+    t0: float,
+    weight_decay: float,
+) -> tuple[float, float, float, float]:
+    """torch ``ASGD``: θ ← θ·(1 − λη) − η·g; the average ax of the iterates from step t₀ on;
+    η ← lr/(1 + λ·lr·t)^α, μ ← 1/max(1, t − t₀). η starts at lr, μ at 1."""
+    if t == 0:
+        eta = lr
+    step = float(t + 1)
+    g, theta = decay(g, theta, lr, weight_decay, 0.0)
+    theta = theta * (1.0 - lambd * eta)
+    theta = theta + -eta * g
+    ax = ax + (theta - ax) * mu if mu != 1.0 else theta
+    eta = lr / ((1.0 + lambd * lr * step) ** alpha)
+    mu = 1.0 / max(1.0, step - t0)
+    return theta, eta, ax, mu
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a, b, c = rule(g, t, a, b, c, theta, lr, h[0], h[1], h[2], h[3])
+    return theta, a, b, c, b, NAN
+
+
+@jit
+def init(theta: float, h: Any) -> tuple[float, float, float]:
+    return theta * 0.0, theta * 0.0, theta * 0.0 + 1.0  # (η, ax, μ): η is set to the first update's lr
 
 
 def asgd(xp: Any, lambd: Any, alpha: Any, t0: Any, weight_decay: Any) -> Optimizer:
@@ -47,6 +93,7 @@ SPEC = OptimizerSpec(
     ),
     "SGD with a decaying rate that also keeps the running average of its iterates (Polyak averaging).",
     factory=asgd,
+    kernel=Kernel(step=step, init=init),
     rule=rules.ASGD,
     convention="torch ASGD (the average ā is returned as the moment internals mx, my)",
     color="#E6007E",

@@ -3,7 +3,9 @@
 An optimizer is one module of this package (`app.engine.optimizers.adam`, …), in the style of
 optax: its docstring says the rule and where torch, optax and the course differ; its ``SPEC`` (an
 `OptimizerSpec`) holds the hyperparameters, the factory (the rule over floats or NumPy rows), the
-compiled rule's kind, the inspector's lines and how it exports (the torch class and its
+compiled rule the step loop runs (``kernel``, under its ``rule`` kind: an unused number for a new
+one; `app.engine.kernels.dispatch` generates the loop's dispatch from the registry), the
+inspector's lines and how it exports (the torch class and its
 arguments, or a template file in ``app/export/templates/`` for the ones torch lacks; the optax
 transformation, or the reason there is none). The registry, the schema, the catalogue, the
 inspector, the exports and the parametrized tests read these declarations; nothing else lists the
@@ -42,6 +44,19 @@ from ..params import Catalogued, ParamSpec
 class Optimizer(NamedTuple):
     init: Callable[[Any], Any]
     update: Callable[..., tuple[Any, Any]]
+
+
+class Kernel(NamedTuple):
+    """How the compiled step loop runs a rule (`app.engine.kernels.dispatch` dispatches on the kind):
+    ``step(g, t, a, b, c, θ, lr, h, c1, c2, xp) -> (θ, a, b, c, moment, rate)``, one update of one
+    coordinate with three state values and the hyperparameters ``h`` (the factory's arguments in
+    order); ``init(θ, h) -> (a, b, c)`` before the first update (None: zeros); ``bias(t, h) -> (c1,
+    c2)`` the values an update after t updates takes (None: 1, 1; Adam's bias corrections). All
+    three compiled (`app.engine.kernels.jit`)."""
+
+    step: Callable[..., Any]
+    init: Callable[..., Any] | None = None
+    bias: Callable[..., Any] | None = None
 
 
 class NotExportable(ValueError):
@@ -223,6 +238,7 @@ class OptimizerSpec(Catalogued):
     factory: Callable[..., Optimizer] | None = None
     convention: str = ""
     rule: int = rules.GD  # the kind of update rule in the compiled step loop
+    kernel: Kernel | None = None  # how the loop runs it (element-wise optimizers)
     color: str = "#000000"  # one colour per optimizer, everywhere (studio, lessons, figures)
     # "loop": element-wise, the compiled step loop (single runs and lanes); "closure": the whole
     # gradient vector and several evaluations per step (app.engine.closure; single runs only)

@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kernels import rules
-from .base import EMPTY, EmptyState, Line, Optimizer, OptimizerSpec, lr_param, py
+from ..kernels import jit
+from ..kernels.rules import NAN
+from .base import EMPTY, EmptyState, Kernel, Line, Optimizer, OptimizerSpec, lr_param, py
 
-_gd = py(rules.gd)
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(g: Any, theta: Any, lr: Any) -> Any:
+    return theta - lr * g
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    return rule(g, theta, lr), a, b, c, NAN, NAN
+
+
+_gd = py(rule)
 
 
 def gd(xp: Any) -> Optimizer:
@@ -33,6 +51,7 @@ SPEC = OptimizerSpec(
     (lr_param(0.01),),
     "Plain (mini-batch or stochastic) gradient descent.",
     factory=gd,
+    kernel=Kernel(step=step),
     convention="torch SGD(momentum=0)",
     color="#0072B2",
     order=0,

@@ -8,8 +8,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kernels import rules
-from .base import Line, Optimizer, OptimizerSpec, beta_param, betas, by_rule, lr_param, py, wd_param
+from ..kernels import jit, rules
+from ..kernels.rules import NAN, lion_interp, sign
+from .base import Kernel, Line, Optimizer, OptimizerSpec, beta_param, betas, by_rule, lr_param, py, wd_param
+
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(
+    g: float, m: float, theta: float, lr: float, beta1: float, beta2: float, weight_decay: float
+) -> tuple[float, float, float]:
+    """optax ``lion``: c = (1 − β₁)g + β₁m, θ ← θ − lr·(sign(c) + λθ), m ← (1 − β₂)g + β₂m.
+    Returns (θ, m, c)."""
+    c = lion_interp(g, m, beta1)
+    m = (1.0 - beta2) * g + beta2 * m
+    return theta + -lr * (sign(c) + weight_decay * theta), m, c
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a, interp = rule(g, a, theta, lr, h[0], h[1], h[2])
+    return theta, a, b, c, interp, NAN
+
 
 _interp = py(rules.lion_interp)
 
@@ -39,6 +64,7 @@ SPEC = OptimizerSpec(
     ),
     "Signed momentum: every axis moves by exactly α each step, in the direction of an average of g and m.",
     factory=lion,
+    kernel=Kernel(step=step),
     rule=rules.LION,
     convention="optax lion (the paper's; torch.optim has none)",
     color="#BB33BB",

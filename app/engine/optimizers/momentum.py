@@ -14,11 +14,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kernels import rules
+from ..kernels import jit, rules
+from ..kernels.rules import NAN, corrections
 from ..params import ParamSpec
-from .base import Line, Optimizer, OptimizerSpec, VelocityState, beta_param, lr_param, py, zeros
+from .base import Kernel, Line, Optimizer, OptimizerSpec, VelocityState, beta_param, lr_param, py, zeros
 
-_momentum, _corrections = py(rules.momentum), py(rules.corrections)
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(
+    g: Any, t: int, v: Any, theta: Any, lr: Any, beta: Any, ewa: Any, bias_correction: Any, c1: Any
+) -> tuple[Any, int, Any]:
+    """``c1``: 1 − βᵗ after this update (`corrections`)."""
+    t = t + 1
+    if ewa:
+        v = beta * v + (1.0 - beta) * g
+        step = v / c1 if bias_correction else v
+    else:
+        v = v * beta + g
+        step = v
+    return theta - lr * step, t, v
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, _, a = rule(g, t, a, theta, lr, h[0], h[1] == 0.0, h[2], c1)  # variant 0: ewa
+    return theta, a, b, c, a, NAN
+
+
+@jit
+def bias(t: int, h: Any) -> tuple[float, float]:
+    k = corrections(t + 1, h[0], 0.0)
+    return k[0], k[1]
+
+
+_momentum, _corrections = py(rule), py(rules.corrections)
 
 
 def momentum(xp: Any, beta: Any, variant: str, bias_correction: bool) -> Optimizer:
@@ -88,6 +123,7 @@ SPEC = OptimizerSpec(
     ),
     "Gradient descent with an exponentially weighted average of gradients.",
     factory=momentum,
+    kernel=Kernel(step=step, bias=bias),
     rule=rules.MOMENTUM,
     convention="ewa: course notes (torch has no such form); classic: torch SGD(momentum=β)",
     color="#E69F00",

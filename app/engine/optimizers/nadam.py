@@ -13,9 +13,60 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import rules
+from ..kernels import jit, rules
+from ..kernels.rules import correction, decay, lerp, nadam_mu
 from ..params import ParamSpec
-from .base import Line, Optimizer, OptimizerSpec, adam_params, betas, by_rule, decay_lines, py, wd_param
+from .base import Kernel, Line, Optimizer, OptimizerSpec, adam_params, betas, by_rule, decay_lines, py, wd_param
+
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(
+    g: float,
+    t: int,
+    m: float,
+    v: float,
+    mu_product: float,
+    theta: float,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    momentum_decay: float,
+    decoupled: float,
+    xp: Any,
+) -> tuple[float, float, float, float, float]:
+    """torch ``NAdam`` (single-tensor path): (θ, m, v, Πμ, effective rate)."""
+    step = float(t + 1)
+    bias_correction2 = correction(beta2, step)
+    g, theta = decay(g, theta, lr, weight_decay, decoupled)
+    mu, mu_next = nadam_mu(step, beta1, momentum_decay), nadam_mu(step + 1.0, beta1, momentum_decay)
+    mu_product = mu_product * mu
+    m = lerp(m, g, 1.0 - beta1)
+    v = v * beta2 + (1.0 - beta2) * g * g
+    denom = xp.sqrt(v / bias_correction2) + eps
+    mu_product_next = mu_product * mu_next
+    theta = theta + -lr * (1.0 - mu) / (1.0 - mu_product) * g / denom
+    theta = theta + (-lr * mu_next) / (1.0 - mu_product_next) * m / denom
+    return theta, m, v, mu_product, lr / denom
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a, b, c, rate = rule(g, t, a, b, c, theta, lr, h[0], h[1], h[2], h[3], h[4], h[5], xp)
+    return theta, a, b, c, a, rate
+
+
+@jit
+def init(theta: float, h: Any) -> tuple[float, float, float]:
+    return theta * 0.0, theta * 0.0, theta * 0.0 + 1.0  # (m, v, the product of the μ's)
+
 
 _mu = py(rules.nadam_mu)
 
@@ -59,6 +110,7 @@ SPEC = OptimizerSpec(
     ),
     "Adam with Nesterov momentum: the step looks ahead with the next step's momentum.",
     factory=nadam,
+    kernel=Kernel(step=step, init=init),
     rule=rules.NADAM,
     convention="torch NAdam (μ warms up with ψ; the paper and the course use μ = β₁)",
     color="#AA0DFE",

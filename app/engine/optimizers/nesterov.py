@@ -8,10 +8,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kernels import rules
-from .base import Line, Optimizer, OptimizerSpec, VelocityState, beta_param, lr_param, py, zeros
+from ..kernels import jit, rules
+from ..kernels.rules import NAN
+from .base import Kernel, Line, Optimizer, OptimizerSpec, VelocityState, beta_param, lr_param, py, zeros
 
-_nesterov = py(rules.nesterov)
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(g: Any, v: Any, theta: Any, lr: Any, beta: Any) -> tuple[Any, Any]:
+    v = v * beta + g
+    return theta - lr * (g + beta * v), v
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a = rule(g, a, theta, lr, h[0])
+    return theta, a, b, c, a, NAN
+
+
+_nesterov = py(rule)
 
 
 def nesterov(xp: Any, beta: Any) -> Optimizer:
@@ -36,6 +56,7 @@ SPEC = OptimizerSpec(
     (lr_param(0.01), beta_param("beta", 0.9, "β, momentum")),
     "Momentum that looks ahead along the velocity before correcting.",
     factory=nesterov,
+    kernel=Kernel(step=step),
     rule=rules.NESTEROV,
     convention="torch SGD(momentum=β, nesterov=True)",
     color="#56B4E9",

@@ -17,11 +17,25 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import rules
+from ..kernels import jit, rules
+from ..kernels.rules import NAN
 from ..params import ParamSpec
-from .base import EMPTY, EmptyState, Line, Optimizer, OptimizerSpec, eps_param, lr_param, py
+from . import gd
+from .base import EMPTY, EmptyState, Kernel, Line, Optimizer, OptimizerSpec, eps_param, lr_param, py
 
-_gd, _polyak_rate = py(rules.gd), py(rules.polyak_rate)
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    return theta + c1 * (-lr * g), a, b, c, NAN, lr * c1  # c1: the step size γ (`rules.polyak_rate`); optax's order
+
+
+_gd, _polyak_rate = py(gd.rule), py(rules.polyak_rate)
 
 
 def polyak(xp: Any, max_learning_rate: Any, eps: Any, variant: str, f_min: Any = None) -> Optimizer:
@@ -103,6 +117,7 @@ SPEC = OptimizerSpec(
     ),
     "Gradient descent whose step size comes from how far the loss is above its minimum f*.",
     factory=polyak,
+    kernel=Kernel(step=step),
     rule=rules.POLYAK,
     convention="optax polyak_sgd (lr is its scaling; f* from the surface); torch.optim has none",
     color="#7A5195",

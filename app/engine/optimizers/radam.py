@@ -14,9 +14,58 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import rules
+from ..kernels import jit, rules
+from ..kernels.rules import correction, decay, lerp, radam_rect, radam_rho
 from ..params import ParamSpec
-from .base import Line, Optimizer, OptimizerSpec, adam_params, betas, by_rule, decay_lines, py, wd_param
+from .base import Kernel, Line, Optimizer, OptimizerSpec, adam_params, betas, by_rule, decay_lines, py, wd_param
+
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(
+    g: float,
+    t: int,
+    m: float,
+    v: float,
+    theta: float,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    decoupled: float,
+    xp: Any,
+) -> tuple[float, float, float, float]:
+    """torch ``RAdam``: the rectified adaptive step once ρₜ > 5, plain momentum SGD before."""
+    step = float(t + 1)
+    g, theta = decay(g, theta, lr, weight_decay, decoupled)
+    m = lerp(m, g, 1.0 - beta1)
+    v = v * beta2 + (1.0 - beta2) * g * g
+    bias_correction1 = correction(beta1, step)
+    bias_correction2 = correction(beta2, step)
+    m_hat = m / bias_correction1
+    rho_inf, rho_t = radam_rho(beta2, step, bias_correction2)
+    if rho_t > 5.0:
+        adaptive = 1.0 / (xp.sqrt(v) + eps) * (bias_correction2**0.5)  # torch: scalar / t = t.reciprocal() * scalar
+        rect = radam_rect(rho_t, rho_inf)
+        theta = theta - m_hat * lr * adaptive * rect
+        rate = lr * adaptive * rect / bias_correction1
+    else:
+        theta = theta - m_hat * lr
+        rate = lr / bias_correction1
+    return theta, m, v, rate
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a, b, rate = rule(g, t, a, b, theta, lr, h[0], h[1], h[2], h[3], h[4], xp)
+    return theta, a, b, c, a, rate
+
 
 _rho, _rect, _correction = py(rules.radam_rho), py(rules.radam_rect), py(rules.correction)
 
@@ -65,6 +114,7 @@ SPEC = OptimizerSpec(
     ),
     "Adam whose adaptive rate is switched on (and rectified) only once its variance is defined.",
     factory=radam,
+    kernel=Kernel(step=step),
     rule=rules.RADAM,
     convention="torch RAdam (momentum SGD while ρₜ ≤ 5; ε added to √v before the bias correction)",
     color="#882255",

@@ -9,10 +9,31 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import ARRAY
-from ..kernels import rules
-from .base import AccumulatorState, Line, Optimizer, OptimizerSpec, beta_param, eps_param, lr_param, py, zeros
+from ..kernels import jit, rules
+from ..kernels.rules import NAN
+from .base import AccumulatorState, Kernel, Line, Optimizer, OptimizerSpec, beta_param, eps_param, lr_param, py, zeros
 
-_rmsprop = py(rules.rmsprop)
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(g: Any, s: Any, theta: Any, lr: Any, beta: Any, eps: Any, xp: Any) -> tuple[Any, Any, Any]:
+    s = s * beta + (1.0 - beta) * g * g
+    denom = xp.sqrt(s) + eps
+    return theta - lr * g / denom, s, lr / denom
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a, rate = rule(g, a, theta, lr, h[0], h[1], xp)
+    return theta, a, b, c, NAN, rate
+
+
+_rmsprop = py(rule)
 
 
 def rmsprop(xp: Any, beta: Any, eps: Any) -> Optimizer:
@@ -39,6 +60,7 @@ SPEC = OptimizerSpec(
     (lr_param(0.01), beta_param("beta", 0.9, "β, decay of the squared-gradient average"), eps_param(1e-8)),
     "Per-axis rates from a moving average of squared gradients.",
     factory=rmsprop,
+    kernel=Kernel(step=step),
     rule=rules.RMSPROP,
     convention="torch RMSprop(alpha=β); ε outside the root (course notes often put it inside)",
     color="#009E73",

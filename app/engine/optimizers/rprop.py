@@ -10,13 +10,60 @@ script."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from ..kernels import rules
+from ..kernels import jit, rules
+from ..kernels.rules import NAN, sign
 from ..params import ParamSpec
-from .base import Line, Optimizer, OptimizerSpec, by_rule, lr_param
+from .base import Kernel, Line, Optimizer, OptimizerSpec, by_rule, lr_param
+
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(
+    g: float,
+    t: int,
+    prev: float,
+    step_size: float,
+    theta: float,
+    lr: float,
+    etaminus: float,
+    etaplus: float,
+    step_min: float,
+    step_max: float,
+) -> tuple[float, float, float]:
+    """torch ``Rprop``: each axis's step grows by η₊ while the gradient keeps its sign, shrinks by η₋
+    (and skips that update) when it flips; the step is −sign(g)·step_size. step_size starts at lr."""
+    if t == 0:
+        step_size = lr
+    p = g * prev
+    if p > 0.0:
+        factor = etaplus
+    elif p < 0.0:
+        factor = etaminus
+    elif p == 0.0:
+        factor = 1.0
+    else:
+        factor = p  # nan
+    step_size = step_size * factor
+    step_size = min(max(step_size, step_min), step_max) if not math.isnan(step_size) else step_size
+    if factor == etaminus:
+        g = 0.0
+    return theta + -sign(g) * step_size, g, step_size
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a, b = rule(g, t, a, b, theta, lr, h[0], h[1], h[2], h[3])
+    return theta, a, b, c, NAN, b
 
 
 def rprop(xp: Any, etaminus: Any, etaplus: Any, step_size_min: Any, step_size_max: Any) -> Optimizer:
@@ -75,6 +122,7 @@ SPEC = OptimizerSpec(
     ),
     "Per-axis steps that grow while the gradient's sign holds and shrink when it flips; lr is the first step.",
     factory=rprop,
+    kernel=Kernel(step=step),
     rule=rules.RPROP,
     convention="torch Rprop (iRprop⁻: after a sign flip the update is skipped)",
     color="#A52A2A",

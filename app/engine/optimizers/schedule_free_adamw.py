@@ -22,15 +22,92 @@ between its train and evaluation modes. The paper writes cₜ₊₁ = 1/(t+1) (u
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..kernels import rules
+from ..kernels import jit, rules
+from ..kernels.rules import NAN, correction
 from ..params import ParamSpec
-from .base import Line, Optimizer, OptimizerSpec, beta_param, betas, eps_param, lr_param, py, wd_param, zeros
+from .base import Kernel, Line, Optimizer, OptimizerSpec, beta_param, betas, eps_param, lr_param, py, wd_param, zeros
 
-_sfree = py(rules.sfree)
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(
+    g: float,
+    t: int,
+    z: float,
+    nu: float,
+    wsum: float,
+    y: float,
+    lr: float,
+    lr_max: float,
+    weight: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    power: float,
+) -> tuple[float, float, float, float, float, float]:
+    """optax ``contrib.schedule_free_adamw`` (its operations in its order), one coordinate.
+
+    θ is y, the point where the gradient is taken; the state is z (the base AdamW-without-momentum
+    sequence), ν and the weight sum W (shared by the coordinates: each keeps its own copy).
+    ``lr_max``: the largest lr so far, this update's included; ``weight``: lr_maxᵖ where the caller
+    keeps it (the loop computes it once per lane when lr_max changes), nan: computed here.
+    Returns (y, z, ν, W, x, rate): x the averaged iterate after the update, rate = lr/(√ν̂ + ε) (the
+    per-axis rate of z's step).
+    """
+    if weight != weight:
+        weight = lr_max**power
+    total = wsum + weight
+    if weight != weight or total != total:
+        ck = NAN
+    elif total == 0.0 or (math.isinf(weight) and math.isinf(total)):
+        ck = 0.0  # jnp.nan_to_num(0/0 or inf/inf, nan=0)
+    else:
+        ck = weight / total
+    nu = (1.0 - beta2) * (g * g) + beta2 * nu
+    nu_hat = nu / correction(beta2, float(t + 1))
+    scaling = 1.0 / (math.sqrt(nu_hat) + eps)
+    u = scaling * g
+    if weight_decay != 0.0:
+        u = u + weight_decay * y
+    u = -lr * u
+    z_new = z + u
+    prev_x = (y - (1.0 - beta1) * z) / beta1
+    x = (1.0 - ck) * prev_x + ck * z_new
+    y_new = beta1 * x + (1.0 - beta1) * z_new
+    return y + (y_new - y), z_new, nu, total, x, lr * scaling
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    lr_max = max(c1, lr)
+    theta, a, b, c, x, rate = rule(
+        g, t, a, b, c, theta, lr, lr_max, c2 if lr_max == c1 else NAN, h[0], h[1], h[2], h[3], h[4]
+    )
+    return theta, a, b, c, x, rate
+
+
+@jit
+def init(theta: float, h: Any) -> tuple[float, float, float]:
+    return theta, theta * 0.0, theta * 0.0  # (z, ν, W): z starts at θ
+
+
+@jit
+def bias(t: int, h: Any) -> tuple[float, float]:
+    return 0.0, NAN  # c1: the largest lr so far, c2 its weight (the loop keeps them; 0, nan: this lr's)
+
+
+_sfree = py(rule)
 
 
 class ScheduleFreeState(NamedTuple):
@@ -164,6 +241,7 @@ SPEC = OptimizerSpec(
     "No schedule needed: the gradient is taken between the running average x and the AdamW "
     "sequence z; x (thin) and z (dashed) are drawn with the path y.",
     factory=schedule_free_adamw,
+    kernel=Kernel(step=step, init=init, bias=bias),
     rule=rules.SFREE,
     convention="optax contrib.schedule_free_adamw (the average x is returned as the moment internals mx, "
     "my; z = (y − β₁x)/(1 − β₁)); torch.optim has none",

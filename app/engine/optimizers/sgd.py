@@ -12,9 +12,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kernels import rules
+from ..kernels import jit, rules
+from ..kernels.rules import NAN, decay
 from ..params import ParamSpec
-from .base import Line, NotExportable, Optimizer, OptimizerSpec, by_rule, l2_lines, lr_param, wd_param
+from .base import Kernel, Line, NotExportable, Optimizer, OptimizerSpec, by_rule, l2_lines, lr_param, wd_param
+
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(
+    g: float,
+    t: int,
+    buf: float,
+    theta: float,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    nesterov: float,
+    weight_decay: float,
+) -> tuple[float, float]:
+    """torch ``SGD``: the buffer starts as the first gradient (undamped), then v ← βv + (1 − d)g."""
+    g, theta = decay(g, theta, lr, weight_decay, 0.0)
+    if momentum != 0.0:
+        buf = g if t == 0 else buf * momentum + (1.0 - dampening) * g
+        g = g + momentum * buf if nesterov != 0.0 else buf
+    return theta - lr * g, buf
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a = rule(g, t, a, theta, lr, h[0], h[1], h[2], h[3])
+    return theta, a, b, c, a if h[0] != 0.0 else NAN, NAN
 
 
 def sgd(xp: Any, momentum: Any, dampening: Any, nesterov: bool, weight_decay: Any) -> Optimizer:
@@ -63,6 +96,7 @@ SPEC = OptimizerSpec(
     ),
     "torch.optim.SGD with its momentum, dampening, nesterov and weight-decay flags.",
     factory=sgd,
+    kernel=Kernel(step=step),
     rule=rules.SGD,
     convention="torch SGD(momentum=β, dampening=d, nesterov, weight_decay=λ); the first update takes v₁ = g undamped",
     color="#332288",
