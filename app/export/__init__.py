@@ -6,10 +6,11 @@ torch's ``SequentialLR(LinearLR, …)``) and the same seeded gradient noise (the
 with NumPy exactly as the engine does). Every piece of user text (labels) reaches the script as a
 ``json.dumps`` literal.
 
-What is known about each optimizer and schedule in torch/optax is written once, in the tables
-``TORCH_OPTIMIZERS``, ``OPTAX_OPTIMIZERS`` and ``TORCH_SCHEDULES`` below, keyed by the registry's
-ids. An id missing from a table (e.g. a newly registered optimizer) is not guessed: the export
-says so in ``notes`` and the script is ``null``.
+What is known about each optimizer in torch/optax is written once, in its own module
+(`app.engine.optimizers.<id>`: ``SPEC.torch``, ``SPEC.optax`` or the reasons there are none); the
+tables ``TORCH_OPTIMIZERS`` and ``OPTAX_OPTIMIZERS`` below are read from the registry. Each
+schedule's is in ``TORCH_SCHEDULES``, keyed by the registry's ids. An optimizer or schedule without
+a mapping is not guessed: the export says so in ``notes`` and the script is ``null``.
 
 Dataset surfaces (both scripts): the script makes the same data and mini-batch order (the
 engine's own generator function and ``BatchOrder``, copied into it) and steps each scheduler after
@@ -20,7 +21,9 @@ differences of the mini-batch gradient).
 
 Optimizers torch.optim has not (the course's EWA momentum, Adam without bias correction, damped
 Newton, optax's Lion, Schedule-Free AdamW and Polyak step size) are small ``torch.optim.Optimizer``
-classes written into the script when used, with the engine's formulas in its order of operations.
+classes copied into the script when used, with the engine's formulas in its order of operations:
+real Python files in ``app/export/templates/`` (linted and type-checked), named by the optimizer's
+module.
 """
 
 from __future__ import annotations
