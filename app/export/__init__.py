@@ -75,8 +75,6 @@ _FN = {  # formula function → (torch, jax.numpy)
 _PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}
 
 
-
-
 def _has_var(n: Node) -> bool:
     if isinstance(n, Var):
         return True
