@@ -29,9 +29,10 @@ for _spec in OPTIMIZERS.values():
         raise ValueError(f"optimizer {_spec.id!r}: kind {_spec.rule} already has another rule")
 
 
-def _function(name: str, head: str, cases: list[tuple[int, str]], default: str, names: dict[str, Any]) -> Any:
+def chain(name: str, head: str, cases: list[tuple[int, str]], default: str, names: dict[str, Any]) -> Any:
     """``def name(head)`` dispatching on ``kind``: ``if kind == k: <case>`` for each case, else
-    ``default``; compiled from this text with ``names`` as its globals."""
+    ``default`` (each a ``return`` statement); compiled from this program text (kinds and names,
+    never user text) with ``names`` as its globals, then by numba (without its disk cache)."""
     lines = [f"def {name}({head}):"]
     for kind, body in cases:
         lines += [f"    if kind == {kind:d}:", f"        {body}"]
@@ -45,7 +46,7 @@ _names = {f"step{k}": kern.step for k, kern in KERNELS.items()}
 _names.update({f"init{k}": kern.init for k, kern in KERNELS.items() if kern.init is not None})
 _names.update({f"bias{k}": kern.bias for k, kern in KERNELS.items() if kern.bias is not None})
 
-init: Callable[..., tuple[float, float, float]] = _function(
+init: Callable[..., tuple[float, float, float]] = chain(
     "init",
     "kind, theta, h",
     [(k, f"return init{k}(theta, h)") for k, kern in KERNELS.items() if kern.init is not None],
@@ -54,7 +55,7 @@ init: Callable[..., tuple[float, float, float]] = _function(
 )
 init.__doc__ = "The state (a, b, c) of one coordinate before the first update."
 
-bias: Callable[..., tuple[float, float]] = _function(
+bias: Callable[..., tuple[float, float]] = chain(
     "bias",
     "kind, t, h",
     [(k, f"return bias{k}(t, h)") for k, kern in KERNELS.items() if kern.bias is not None],
@@ -63,7 +64,7 @@ bias: Callable[..., tuple[float, float]] = _function(
 )
 bias.__doc__ = "The values (c1, c2) an update after t updates takes (Adam's bias corrections; 1, 1: none)."
 
-update: Callable[..., tuple[float, float, float, float, float, float]] = _function(
+update: Callable[..., tuple[float, float, float, float, float, float]] = chain(
     "update",
     "kind, g, t, a, b, c, theta, lr, h, c1, c2, xp",
     [(k, f"return step{k}(g, t, a, b, c, theta, lr, h, c1, c2, xp)") for k in KERNELS],

@@ -73,7 +73,7 @@ SPEC = OptimizerSpec(
     (lr_param(1.0), beta_param("rho", 0.9, "ρ, decay of both averages"), eps_param(1e-6)),
     "RMSprop whose step size comes from a moving average of past steps.",
     factory=adadelta,
-    kernel=Kernel(step=step),
+    kernel=Kernel(step=step, inline=True),
     rule=rules.ADADELTA,
     convention="torch Adadelta",
     color="#8C6D00",

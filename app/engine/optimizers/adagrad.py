@@ -84,7 +84,7 @@ SPEC = OptimizerSpec(
     ),
     "Per-axis rates from the sum of all squared gradients; the rate only ever shrinks.",
     factory=adagrad,
-    kernel=Kernel(step=step, init=init),
+    kernel=Kernel(step=step, init=init, inline=True),
     rule=rules.ADAGRAD,
     convention="torch Adagrad(lr_decay=0)",
     color="#CC79A7",

@@ -185,7 +185,7 @@ SPEC = OptimizerSpec(
     adam_params(0.01),
     "Momentum and RMSprop together, with bias correction.",
     factory=adam,
-    kernel=Kernel(step=step, bias=bias),
+    kernel=Kernel(step=step, bias=bias, inline=True),
     rule=rules.ADAM,
     convention="torch Adam",
     color="#D55E00",

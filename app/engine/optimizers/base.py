@@ -52,11 +52,14 @@ class Kernel(NamedTuple):
     coordinate with three state values and the hyperparameters ``h`` (the factory's arguments in
     order); ``init(θ, h) -> (a, b, c)`` before the first update (None: zeros); ``bias(t, h) -> (c1,
     c2)`` the values an update after t updates takes (None: 1, 1; Adam's bias corrections). All
-    three compiled (`app.engine.kernels.jit`)."""
+    three compiled (`app.engine.kernels.jit`). ``inline``: see `app.engine.kernels.loop.updates`."""
 
     step: Callable[..., Any]
     init: Callable[..., Any] | None = None
     bias: Callable[..., Any] | None = None
+    # the loop inlines the rule per kind (its lanes then vectorize: rules without per-element
+    # branches); the others share one compiled copy that dispatches per update
+    inline: bool = False
 
 
 class NotExportable(ValueError):

@@ -51,7 +51,7 @@ SPEC = OptimizerSpec(
     (lr_param(0.01),),
     "Plain (mini-batch or stochastic) gradient descent.",
     factory=gd,
-    kernel=Kernel(step=step),
+    kernel=Kernel(step=step, inline=True),
     convention="torch SGD(momentum=0)",
     color="#0072B2",
     order=0,

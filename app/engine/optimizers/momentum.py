@@ -123,7 +123,7 @@ SPEC = OptimizerSpec(
     ),
     "Gradient descent with an exponentially weighted average of gradients.",
     factory=momentum,
-    kernel=Kernel(step=step, bias=bias),
+    kernel=Kernel(step=step, bias=bias, inline=True),
     rule=rules.MOMENTUM,
     convention="ewa: course notes (torch has no such form); classic: torch SGD(momentum=β)",
     color="#E69F00",

@@ -56,7 +56,7 @@ SPEC = OptimizerSpec(
     (lr_param(0.01), beta_param("beta", 0.9, "β, momentum")),
     "Momentum that looks ahead along the velocity before correcting.",
     factory=nesterov,
-    kernel=Kernel(step=step),
+    kernel=Kernel(step=step, inline=True),
     rule=rules.NESTEROV,
     convention="torch SGD(momentum=β, nesterov=True)",
     color="#56B4E9",

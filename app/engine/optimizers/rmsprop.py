@@ -60,7 +60,7 @@ SPEC = OptimizerSpec(
     (lr_param(0.01), beta_param("beta", 0.9, "β, decay of the squared-gradient average"), eps_param(1e-8)),
     "Per-axis rates from a moving average of squared gradients.",
     factory=rmsprop,
-    kernel=Kernel(step=step),
+    kernel=Kernel(step=step, inline=True),
     rule=rules.RMSPROP,
     convention="torch RMSprop(alpha=β); ε outside the root (course notes often put it inside)",
     color="#009E73",
