@@ -46,6 +46,7 @@ _names = {f"step{k}": kern.step for k, kern in KERNELS.items()}
 _names.update({f"init{k}": kern.init for k, kern in KERNELS.items() if kern.init is not None})
 _names.update({f"bias{k}": kern.bias for k, kern in KERNELS.items() if kern.bias is not None})
 
+# the state (a, b, c) of one coordinate before the first update
 init: Callable[..., tuple[float, float, float]] = chain(
     "init",
     "kind, theta, h",
@@ -53,8 +54,8 @@ init: Callable[..., tuple[float, float, float]] = chain(
     "return theta * 0.0, theta * 0.0, theta * 0.0",
     _names,
 )
-init.__doc__ = "The state (a, b, c) of one coordinate before the first update."
 
+# the values (c1, c2) an update after t updates takes (Adam's bias corrections; 1, 1: none)
 bias: Callable[..., tuple[float, float]] = chain(
     "bias",
     "kind, t, h",
@@ -62,8 +63,14 @@ bias: Callable[..., tuple[float, float]] = chain(
     "return 1.0, 1.0",
     _names,
 )
-bias.__doc__ = "The values (c1, c2) an update after t updates takes (Adam's bias corrections; 1, 1: none)."
 
+# One update of one coordinate, any optimizer: (θ, a, b, c, moment, rate) after it.
+#
+# ``t`` is the number of updates done before; ``h`` the hyperparameters (`rules.HYPER` floats);
+# ``c1, c2`` = ``bias(kind, t, h)`` (shared by the coordinates, or read from a table; for
+# Schedule-Free c1 is the largest lr so far, for Polyak the step size γ: the loop computes both,
+# see `app.engine.kernels.loop.steps` and `rules.polyak_rate`); moment and rate are nan where the
+# method has no such quantity (rate is then simply lr).
 update: Callable[..., tuple[float, float, float, float, float, float]] = chain(
     "update",
     "kind, g, t, a, b, c, theta, lr, h, c1, c2, xp",
@@ -71,10 +78,3 @@ update: Callable[..., tuple[float, float, float, float, float, float]] = chain(
     "return theta, a, b, c, NAN, NAN",
     _names,
 )
-update.__doc__ = """One update of one coordinate, any optimizer: (θ, a, b, c, moment, rate) after it.
-
-``t`` is the number of updates done before; ``h`` the hyperparameters (`rules.HYPER` floats);
-``c1, c2`` = ``bias(kind, t, h)`` (shared by the coordinates, or read from a table; for
-Schedule-Free c1 is the largest lr so far, for Polyak the step size γ: the loop computes both,
-see `app.engine.kernels.loop.steps` and `rules.polyak_rate`); moment and rate are nan where the
-method has no such quantity (rate is then simply lr)."""
