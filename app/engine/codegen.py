@@ -89,9 +89,11 @@ def _lines(program: Program, templates: Mapping[str, str], x: str = "x", y: str 
     return lines, [names[o] for o in program.outputs]
 
 
-def _build(source: str, name: str, namespace: dict[str, Any]) -> Callable[..., Any]:
-    """The function ``name`` defined by ``source`` (program text only; see the module docstring)."""
-    module = compile(source, _FILENAME, "exec")
+def define(source: str, name: str, namespace: dict[str, Any], filename: str = _FILENAME) -> Callable[..., Any]:
+    """The function ``name`` defined by ``source``: program text only, written by the engine from
+    its own declarations (here, and the optimizers' dispatch in app/engine/kernels/dispatch.py),
+    never user text; compiled with ``compile`` and made with ``types.FunctionType``."""
+    module = compile(source, filename, "exec")
     code = next(c for c in module.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
     fn = types.FunctionType(code, namespace, name)
     fn.__source__ = source  # type: ignore[attr-defined]  # what it runs, for a reader and the tests
@@ -112,7 +114,7 @@ def python_function(program: Program, name: str) -> Callable[[Any, Any, Any], An
     result = outs[0] if len(outs) == 1 else "(" + ", ".join(outs) + ")"
     body = "".join(f"    {line}\n" for line in lines)
     source = f"def {name}(x, y, xp):\n{body}    return {result}\n"
-    return _build(source, name, {"_broadcast": _broadcast, "_dsqrt": _op_dsqrt})
+    return define(source, name, {"_broadcast": _broadcast, "_dsqrt": _op_dsqrt})
 
 
 def kernel_functions(
@@ -140,6 +142,6 @@ def kernel_functions(
         ]
     value_src.append("    return math.nan")
     scope = {"math": math, **namespace}
-    value_at = _build("\n".join(value_src) + "\n", "value_at", dict(scope))
-    grads = _build("\n".join(grad_src) + "\n", "grads", dict(scope))
+    value_at = define("\n".join(value_src) + "\n", "value_at", dict(scope))
+    grads = define("\n".join(grad_src) + "\n", "grads", dict(scope))
     return value_at, grads

@@ -29,23 +29,20 @@ from typing import Any
 
 import numpy as np
 
-from .kernels import drive, loop, rules
+from .kernels import drive, loop
+from .optimizers import OPTIMIZERS, factory_args
 from .schedules import Plateau, ScheduleSpec
 
 # the rules whose first hyperparameter is a momentum (SGD's β, the Adam family's β₁): the ones a
-# cycled momentum can drive (torch OneCycleLR sets ``momentum`` or ``betas[0]``)
-CYCLED_KINDS = frozenset(
-    {rules.MOMENTUM, rules.NESTEROV, rules.SGD, rules.ADAM, rules.NADAM, rules.RADAM, rules.ADAMAX, rules.LION}
-)
+# cycled momentum can drive (each optimizer's module says so: `OptimizerSpec.cycles_momentum`)
+CYCLED_KINDS = frozenset(spec.rule for spec in OPTIMIZERS.values() if spec.cycles_momentum)
 
 SPECULATE = 256  # updates run ahead of the scheduler at least (a change re-runs at most this many)
 
 
 def momentum_name(spec: Any) -> str:
     """The name of the optimizer's momentum hyperparameter (its rule's first one)."""
-    from .optimizers import _factory_args
-
-    return _factory_args(spec.factory)[0][0]
+    return factory_args(spec.factory)[0][0]
 
 
 def cycles_momentum(spec: ScheduleSpec, params: dict[str, Any]) -> bool:

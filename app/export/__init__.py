@@ -6,12 +6,13 @@ torch's ``SequentialLR(LinearLR, …)``) and the same seeded gradient noise (the
 with NumPy exactly as the engine does). Every piece of user text (labels) reaches the script as a
 ``json.dumps`` literal.
 
-What is known about each optimizer in torch/optax is written once, in the tables
-``TORCH_OPTIMIZERS`` and ``OPTAX_OPTIMIZERS`` below, keyed by the registry's ids; each schedule's
-counterparts are declared beside its function (`app.engine.schedules`), and where a library lacks
-one the script copies the engine's own source. The scripts' loops are real Python files,
-``app/export/templates/*.py``. An id missing from a table (e.g. a newly registered optimizer) is not guessed: the export
-says so in ``notes`` and the script is ``null``.
+What is known about each optimizer in torch/optax is written once, in its own module
+(`app.engine.optimizers.<id>`: ``SPEC.torch``, ``SPEC.optax`` or the reasons there are none); the
+tables ``TORCH_OPTIMIZERS`` and ``OPTAX_OPTIMIZERS`` below are read from the registry. Each
+schedule's counterparts are declared beside its function (`app.engine.schedules`), and where a
+library lacks one the script copies the engine's own source. The scripts' loops and the classes
+torch lacks are real Python files, ``app/export/templates/*.py``. An optimizer without a mapping is
+not guessed: the export says so in ``notes`` and the script is ``null``.
 
 Dataset surfaces (both scripts): the script makes the same data and mini-batch order (the
 engine's own generator function and ``BatchOrder``, copied into it) and steps each scheduler after
@@ -22,7 +23,9 @@ differences of the mini-batch gradient).
 
 Optimizers torch.optim has not (the course's EWA momentum, Adam without bias correction, damped
 Newton, optax's Lion, Schedule-Free AdamW and Polyak step size) are small ``torch.optim.Optimizer``
-classes written into the script when used, with the engine's formulas in its order of operations.
+classes copied into the script when used, with the engine's formulas in its order of operations:
+real Python files in ``app/export/templates/`` (linted and type-checked), named by the optimizer's
+module.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import inspect
 import json
 import math
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -41,6 +44,8 @@ from ..engine import schedules
 from ..engine.datasets import DatasetSurface
 from ..engine.expression import Bin, Call, Const, Neg, Node, Var, parse_expression
 from ..engine.hessian import NoCurvature, formula_of
+from ..engine.optimizers import OPTIMIZERS, NotExportable
+from ..engine.optimizers.base import OptaxFn, TorchFn
 from ..engine.runner import BatchOrder, Problem, RunConfig, updates_per_epoch
 from ..engine.schedules import COPY, Counterpart, ScheduleSpec
 
@@ -58,10 +63,6 @@ _FN = {  # formula function → (torch, jax.numpy)
     "atan": ("torch.atan", "jnp.arctan"),
 }
 _PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}
-
-
-class NotExportable(ValueError):
-    pass
 
 
 def _has_var(n: Node) -> bool:
@@ -124,296 +125,29 @@ def surface_tree(problem: Problem) -> Node:
 
 
 # --- optimizers --------------------------------------------------------------------------------
-# Each entry: params → Python source of the optimizer over the parameter tensor ``p`` (torch) or
-# of the optax transformation taking the schedule ``lr`` (optax). Custom classes the source uses
-# are in _TORCH_HELPERS and emitted only when used.
+# Each optimizer's module (app.engine.optimizers.<id>) declares its torch optimizer over the
+# parameter tensor ``p`` and its optax transformation over the schedule ``lr`` (or why there is
+# none); the classes torch lacks are template files (app/export/templates/), copied into the
+# script when used. The tables below are read from the registry.
 
-_EWA_MOMENTUM = '''
-class EWAMomentum(torch.optim.Optimizer):
-    """The course's momentum (torch has no such form): v <- beta*v + (1 - beta)*g,
-    theta <- theta - lr*v, or lr*v/(1 - beta^t) with bias correction. beta is the group's
-    "momentum", the value OneCycleLR(cycle_momentum=True) cycles."""
-
-    def __init__(self, params, lr, momentum, bias_correction):
-        super().__init__(params, dict(lr=lr, momentum=momentum, bias_correction=bias_correction))
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            beta = group["momentum"]
-            for p in group["params"]:
-                st = self.state[p]
-                if not st:
-                    st["t"], st["v"] = 0, torch.zeros_like(p)
-                st["t"] += 1
-                st["v"] = beta * st["v"] + (1.0 - beta) * p.grad
-                v = st["v"] / (1.0 - beta ** float(st["t"])) if group["bias_correction"] else st["v"]
-                p.sub_(group["lr"] * v)
-'''
-
-_ADAM_NO_BIAS = '''
-class AdamNoBiasCorrection(torch.optim.Optimizer):
-    """Adam without bias correction (the course's demonstration; torch always corrects):
-    theta <- theta*(1 - lr*wd); m <- lerp(m, g, 1 - beta1); v <- beta2*v + (1 - beta2)*g^2;
-    theta <- theta - lr*m/(sqrt(v) + eps) (v: its running maximum with amsgrad)."""
-
-    def __init__(self, params, lr, betas, eps, amsgrad, weight_decay):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, amsgrad=amsgrad, weight_decay=weight_decay))
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            (b1, b2), lr = group["betas"], group["lr"]
-            for p in group["params"]:
-                st = self.state[p]
-                if not st:
-                    st["m"], st["v"], st["vmax"] = (torch.zeros_like(p) for _ in range(3))
-                p.mul_(1.0 - lr * group["weight_decay"])
-                st["m"] = st["m"] + (1.0 - b1) * (p.grad - st["m"])
-                st["v"] = st["v"] * b2 + (1.0 - b2) * p.grad * p.grad
-                second = st["v"]
-                if group["amsgrad"]:
-                    st["vmax"] = torch.maximum(st["vmax"], st["v"])
-                    second = st["vmax"]
-                p.sub_(lr * st["m"] / (second.sqrt() + group["eps"]))
-'''
+_MARK = "# --- the script ---\n"
 
 
-_LION = '''
-class Lion(torch.optim.Optimizer):
-    """Lion as optax.lion (torch.optim has none): c = (1 - b1)*g + b1*m; m <- (1 - b2)*g + b2*m;
-    theta <- theta - lr*(sign(c) + wd*theta). Every axis moves by lr (plus the decay) each step."""
-
-    def __init__(self, params, lr, betas, weight_decay):
-        super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay))
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            (b1, b2), lr = group["betas"], group["lr"]
-            for p in group["params"]:
-                st = self.state[p]
-                if not st:
-                    st["m"] = torch.zeros_like(p)
-                c = (1.0 - b1) * p.grad + b1 * st["m"]
-                st["m"] = (1.0 - b2) * p.grad + b2 * st["m"]
-                p.add_(-lr * (torch.sign(c) + group["weight_decay"] * p))
-'''
-
-_SCHEDULE_FREE = '''
-class ScheduleFreeAdamW(torch.optim.Optimizer):
-    """Schedule-Free AdamW as optax.contrib.schedule_free_adamw, its operations in its order
-    (torch.optim has none; the schedulefree package folds Adam's bias correction into the rate and
-    the weights, so its path differs). The parameter is y, where the gradient is taken:
-      z <- z - lr*(g/(sqrt(nu_hat) + eps) + wd*y),  nu <- b2*nu + (1 - b2)*g^2,
-      x <- (1 - c)*x + c*z,  c = w/sum(w),  w = (largest lr so far)^power,
-      y <- b1*x + (1 - b1)*z.
-    x, the average to evaluate, is state["x"]; like optax it is recomputed from y and z each step."""
-
-    def __init__(self, params, lr, betas, eps, weight_decay, weight_lr_power):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                      weight_lr_power=weight_lr_power))
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            (b1, b2), lr, eps, wd = group["betas"], group["lr"], group["eps"], group["weight_decay"]
-            for y in group["params"]:
-                st = self.state[y]
-                if not st:
-                    st.update(t=0, z=y.detach().clone(), nu=torch.zeros_like(y), wsum=0.0, lr_max=0.0)
-                st["lr_max"] = max(st["lr_max"], lr)
-                weight = st["lr_max"] ** group["weight_lr_power"]
-                total = st["wsum"] + weight
-                # jnp.nan_to_num(0/0 or inf/inf, nan=0); a nan weight stays nan
-                c = 0.0 if total == 0.0 or (math.isinf(weight) and math.isinf(total)) else weight / total
-                g, z = y.grad, st["z"]
-                st["nu"] = (1.0 - b2) * (g * g) + b2 * st["nu"]
-                nu_hat = st["nu"] / (1.0 - b2 ** float(st["t"] + 1))
-                u = 1.0 / (nu_hat.sqrt() + eps) * g
-                if wd != 0.0:
-                    u = u + wd * y
-                z_new = z + -lr * u
-                x = (1.0 - c) * ((y - (1.0 - b1) * z) / b1) + c * z_new
-                y_new = b1 * x + (1.0 - b1) * z_new
-                y.add_(y_new - y)
-                st.update(t=st["t"] + 1, z=z_new, wsum=total, x=x)
-'''
-
-_POLYAK = '''
-class PolyakSGD(torch.optim.Optimizer):
-    """SGD with the Polyak step size as optax.polyak_sgd (torch.optim has none):
-    theta <- theta + gamma*(-lr*g),  gamma = min((f(theta) - f_min)/(|lr*g|^2 + eps), max_lr),
-    lr the schedule's (optax's scaling); sps+: the gap's positive part; gamma = 0 where
-    |lr*g|^2 + eps <= the float64 epsilon. step(closure): the closure returns f at the current
-    point. The rate used, lr*gamma (the studio's lr chart), is left in param_groups[0]["effective_lr"]."""
-
-    def __init__(self, params, lr, max_lr, f_min, eps, plus):
-        super().__init__(params, dict(lr=lr, max_lr=max_lr, f_min=f_min, eps=eps, plus=plus))
-
-    @torch.no_grad()
-    def step(self, closure):
-        with torch.enable_grad():
-            loss = closure()
-        group = self.param_groups[0]
-        p, s = group["params"][0], group["lr"]
-        u = -s * p.grad
-        n2 = (u[0] * u[0] + u[1] * u[1]).item()
-        gap = loss.item() - group["f_min"]
-        if group["plus"] and gap < 0.0:
-            gap = 0.0
-        if n2 + group["eps"] <= 2.220446049250313e-16:
-            gamma = 0.0
-        else:
-            gamma = gap / (n2 + group["eps"])
-            if not gamma <= group["max_lr"]:  # jnp.minimum (nan kept)
-                gamma = group["max_lr"] if gamma == gamma else gamma
-        p.add_(gamma * u)
-        group["effective_lr"] = s * gamma
-        return loss
-'''
+@cache
+def template(name: str) -> str:
+    """The part of app/export/templates/<name>.py the scripts copy: what follows its marker line
+    (the lines above it only make the file check: imports, and what the script defines around it)."""
+    text = resources.files(__name__).joinpath("templates", f"{name}.py").read_text(encoding="utf-8")
+    return text.split(_MARK, 1)[1].strip("\n")
 
 
-def _torch_momentum(p: dict[str, Any]) -> tuple[str, str | None]:
-    if p["variant"] == "classic":
-        return f"torch.optim.SGD([p], lr={p['lr']!r}, momentum={p['beta']!r})", None
-    return (
-        f"EWAMomentum([p], lr={p['lr']!r}, momentum={p['beta']!r}, bias_correction={bool(p['bias_correction'])!r})",
-        _EWA_MOMENTUM,
-    )
+# the template of the closure optimizers (L-BFGS, damped Newton): it also switches the script's loop
+CLOSURE_TEMPLATE = "torch_closure"
 
 
-def _torch_adam(p: dict[str, Any], wd: float | None) -> tuple[str, str | None]:
-    betas = f"({p['beta1']!r}, {p['beta2']!r})"
-    if not p["bias_correction"]:
-        return (
-            f"AdamNoBiasCorrection([p], lr={p['lr']!r}, betas={betas}, eps={p['eps']!r}, "
-            f"amsgrad={bool(p['amsgrad'])!r}, weight_decay={(wd or 0.0)!r})",
-            _ADAM_NO_BIAS,
-        )
-    cls = "Adam" if wd is None else "AdamW"
-    extra = "" if wd is None else f", weight_decay={wd!r}"
-    return (
-        f"torch.optim.{cls}([p], lr={p['lr']!r}, betas={betas}, eps={p['eps']!r}, amsgrad={bool(p['amsgrad'])!r}{extra})",
-        None,
-    )
-
-
-# L-BFGS and damped Newton take a closure: the script gets a second loop for them (and the damped
-# Newton step, which torch.optim has not: torch.autograd.functional.hessian of f). `run` is
-# redefined to send those runs there; the others go to the loop above, unchanged.
-_TORCH_CLOSURE = '''
-class DampedNewton(torch.optim.Optimizer):
-    """θ ← θ − lr·(H + λI)⁻¹g with the exact Hessian of f (torch.optim has no Newton method). Where
-    H + λI is not positive definite, H's eigenvalues are replaced by their absolute values
-    (saddle-free Newton); a direction with |μ| + λ = 0 is left out."""
-
-    def __init__(self, params, lr=1.0, damping=0.0):
-        super().__init__(params, {"lr": lr, "damping": damping})
-        # the Hessian at a point (a tensor of 2): exact, of f (the run sets its own on a data set)
-        self.hessian = lambda v: torch.autograd.functional.hessian(lambda w: f(w[0], w[1]), v)
-
-    @torch.no_grad()
-    def step(self, closure):
-        with torch.enable_grad():
-            loss = closure()
-        group = self.param_groups[0]
-        p, lam = group["params"][0], group["damping"]
-        h = self.hessian(p.detach().clone())
-        a, b, c = h[0, 0].item(), h[0, 1].item(), h[1, 1].item()
-        gx, gy = p.grad[0].item(), p.grad[1].item()
-        A, C = a + lam, c + lam
-        det = A * C - b * b
-        if A > 0.0 and det > 0.0:  # the 2×2 solve in closed form
-            d = torch.tensor([(C * gx - b * gy) / det, (A * gy - b * gx) / det])
-        else:
-            mu, v = torch.linalg.eigh(torch.tensor([[a, b], [b, c]]))
-            d = torch.zeros(2)
-            for i in range(2):
-                den = abs(mu[i].item()) + lam
-                if den != 0.0 and math.isfinite(den):
-                    d += (v[0, i] * gx + v[1, i] * gy) / den * v[:, i]
-        p.sub_(group["lr"] * d)
-        return loss
-
-
-CLOSURE_OPTIMIZERS = (torch.optim.LBFGS, DampedNewton)
-_run_each_update = run
-'''
-
-TORCH_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], tuple[str, str | None]]] = {
-    "gd": lambda p: (f"torch.optim.SGD([p], lr={p['lr']!r})", None),
-    "momentum": _torch_momentum,
-    "nesterov": lambda p: (f"torch.optim.SGD([p], lr={p['lr']!r}, momentum={p['beta']!r}, nesterov=True)", None),
-    "adagrad": lambda p: (
-        f"torch.optim.Adagrad([p], lr={p['lr']!r}, eps={p['eps']!r}, "
-        f"initial_accumulator_value={p['initial_accumulator']!r})",
-        None,
-    ),
-    "rmsprop": lambda p: (f"torch.optim.RMSprop([p], lr={p['lr']!r}, alpha={p['beta']!r}, eps={p['eps']!r})", None),
-    "adadelta": lambda p: (f"torch.optim.Adadelta([p], lr={p['lr']!r}, rho={p['rho']!r}, eps={p['eps']!r})", None),
-    "adam": lambda p: _torch_adam(p, None),
-    "adamw": lambda p: _torch_adam(p, p["weight_decay"]),
-    "sgd": lambda p: (
-        f"torch.optim.SGD([p], lr={p['lr']!r}, momentum={p['momentum']!r}, dampening={p['dampening']!r}, "
-        f"nesterov={bool(p['nesterov'])!r}, weight_decay={p['weight_decay']!r})",
-        None,
-    ),
-    "nadam": lambda p: (
-        f"torch.optim.NAdam([p], lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), eps={p['eps']!r}, "
-        f"weight_decay={p['weight_decay']!r}, momentum_decay={p['momentum_decay']!r}, "
-        f"decoupled_weight_decay={bool(p['decoupled_weight_decay'])!r})",
-        None,
-    ),
-    "radam": lambda p: (
-        f"torch.optim.RAdam([p], lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), eps={p['eps']!r}, "
-        f"weight_decay={p['weight_decay']!r}, decoupled_weight_decay={bool(p['decoupled_weight_decay'])!r})",
-        None,
-    ),
-    "adamax": lambda p: (
-        f"torch.optim.Adamax([p], lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), eps={p['eps']!r}, "
-        f"weight_decay={p['weight_decay']!r})",
-        None,
-    ),
-    "rprop": lambda p: (
-        f"torch.optim.Rprop([p], lr={p['lr']!r}, etas=({p['etaminus']!r}, {p['etaplus']!r}), "
-        f"step_sizes=({p['step_size_min']!r}, {p['step_size_max']!r}))",
-        None,
-    ),
-    "asgd": lambda p: (
-        f"torch.optim.ASGD([p], lr={p['lr']!r}, lambd={p['lambd']!r}, alpha={p['alpha']!r}, t0={p['t0']!r}, "
-        f"weight_decay={p['weight_decay']!r})",
-        None,
-    ),
-    # closure optimizers: one update = one opt.step(closure) (the script's closure loop, _TORCH_CLOSURE)
-    "lbfgs": lambda p: (
-        f"torch.optim.LBFGS([p], lr={p['lr']!r}, max_iter={p['max_iter']!r}, "
-        f"max_eval={(p['max_eval'] or None)!r}, tolerance_grad={p['tolerance_grad']!r}, "
-        f"tolerance_change={p['tolerance_change']!r}, history_size={p['history_size']!r}, "
-        f"line_search_fn={('strong_wolfe' if p['line_search_fn'] == 'strong_wolfe' else None)!r})",
-        _TORCH_CLOSURE,
-    ),
-    "newton": lambda p: (f"DampedNewton([p], lr={p['lr']!r}, damping={p['damping']!r})", _TORCH_CLOSURE),
-    # optax's, written as small torch.optim.Optimizer classes (the engine's formulas, in its order)
-    "lion": lambda p: (
-        f"Lion([p], lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), weight_decay={p['weight_decay']!r})",
-        _LION,
-    ),
-    "schedule_free_adamw": lambda p: (
-        f"ScheduleFreeAdamW([p], lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), eps={p['eps']!r}, "
-        f"weight_decay={p['weight_decay']!r}, weight_lr_power={p['weight_lr_power']!r})",
-        _SCHEDULE_FREE,
-    ),
-    "polyak_sgd": lambda p: (
-        f"PolyakSGD([p], lr={p['lr']!r}, max_lr={p['max_learning_rate']!r}, f_min={p['f_min']!r}, eps={p['eps']!r}, "
-        f"plus={p['variant'] == 'sps+'!r})",
-        _POLYAK,
-    ),
-}
-
-# registered optimizers the PyTorch script cannot reproduce, with the reason (none today: optax's
-# Lion, Schedule-Free AdamW and Polyak step size are small Optimizer classes in the script above)
-TORCH_REFUSED: dict[str, str] = {}
+TORCH_OPTIMIZERS: dict[str, TorchFn] = {oid: s.torch for oid, s in OPTIMIZERS.items() if s.torch is not None}
+# registered optimizers the PyTorch script cannot reproduce, with the reason (none today)
+TORCH_REFUSED: dict[str, str] = {oid: s.torch_refused for oid, s in OPTIMIZERS.items() if s.torch_refused}
 
 
 # --- schedules ---------------------------------------------------------------------------------
@@ -546,16 +280,6 @@ def _optax_schedule(run: RunConfig) -> str:
     return f"partial(warm_up, base={lr!r}, warmup_steps={w!r}, after={main})" if w else main
 
 
-@cache
-def _template(name: str) -> str:
-    """The part of app/export/templates/<name>.py the scripts copy: what follows its marker line."""
-    text = resources.files(__name__).joinpath("templates", f"{name}.py").read_text(encoding="utf-8")
-    return text.split(_MARK, 1)[1].strip("\n")
-
-
-_MARK = "# --- the script ---\n"
-
-
 # --- dataset surfaces ---------------------------------------------------------------------------
 # The script makes the same data (the engine's own generator function, copied by inspect, with the
 # fixed data seed), draws the same mini-batches (the engine's BatchOrder class, copied the same
@@ -583,7 +307,7 @@ def _dataset_source(problem: Problem, newton: bool = False, lib: str = "torch") 
 
     s = problem.surface
     assert isinstance(s, DatasetSurface)
-    if s.id not in DATASET_LOSSES or getattr(s.model, "l2", 0.0):
+    if s.id not in DATASET_LOSSES or getattr(s.model, "l2", False):
         what = "torch" if lib == "torch" else "optax"
         raise NotExportable(f"no {what} loss for the dataset surface {s.id!r} in the exporter yet")
     maker = _DATASET_MAKERS[s.id]
@@ -662,10 +386,10 @@ def torch_script(problem: Problem) -> str:
             )
         ctor, helper = make(run.params)
         if helper:
-            helpers[helper] = helper
+            helpers[helper] = template(helper)
         sched = _torch_scheduler(run, problem)
         if f"{_ONE_CYCLE}Held(" in sched:
-            helpers["one_cycle_held"] = _template("one_cycle_held")
+            helpers["one_cycle_held"] = template("one_cycle_held")
         copies += _engine_copies(run, "torch")
         clip = ", ".join(f"{v!r}" if v else "None" for v in run.clip)
         if dataset:
@@ -701,30 +425,30 @@ def torch_script(problem: Problem) -> str:
         "",
         "",
         *(
-            _dataset_source(problem, any(r.optimizer.id == "newton" for r in problem.runs))[:-1]
+            _dataset_source(problem, any(r.optimizer.hessian for r in problem.runs))[:-1]
             if tree is None
             else _formula(problem, tree, 0)
         ),
         "",
         "",
-        *[line for h in helpers.values() if h is not _TORCH_CLOSURE for line in (*h.strip("\n").splitlines(), "", "")],
+        *[line for k, h in helpers.items() if k != CLOSURE_TEMPLATE for line in (*h.strip("\n").splitlines(), "", "")],
         *_engine_source(copies),
-        _template("torch_schedulers"),
+        template("torch_schedulers"),
         "",
         "",
-        _template("torch_dataset_loop" if dataset else "torch_loop"),
+        template("torch_dataset_loop" if dataset else "torch_loop"),
         "",
         "",
         *(
             [
-                *_TORCH_CLOSURE.strip("\n").splitlines(),
+                *template(CLOSURE_TEMPLATE).strip("\n").splitlines(),
                 "",
                 "",
-                _template("torch_dataset_closure_run" if dataset else "torch_closure_run"),
+                template("torch_dataset_closure_run" if dataset else "torch_closure_run"),
                 "",
                 "",
             ]
-            if _TORCH_CLOSURE in helpers
+            if CLOSURE_TEMPLATE in helpers
             else []
         ),
         "# (label, optimizer, scheduler, batch size, scheduler per epoch, clip by value, clip by norm)"
@@ -734,7 +458,7 @@ def torch_script(problem: Problem) -> str:
         *run_lines,
         "]",
         "",
-        _template("main"),
+        template("main"),
         "",
     ]
     return "\n".join(lines)
@@ -768,98 +492,11 @@ def export(problem: Problem, request_body: dict[str, Any], url: str) -> dict[str
 # epoch), as the engine does.
 
 
-def _optax_unsupported(why: str) -> Callable[[dict[str, Any]], str]:
-    def make(p: dict[str, Any]) -> str:
-        raise NotExportable(why)
-
-    return make
-
-
-def _optax_momentum(p: dict[str, Any]) -> str:
-    if p["variant"] == "classic":
-        return f"optax.sgd(lr, momentum={p['beta']!r})"
-    return f"optax.chain(optax.ema({p['beta']!r}, debias={bool(p['bias_correction'])!r}), optax.scale_by_learning_rate(lr))"
-
-
-def _optax_adam(p: dict[str, Any], wd: float | None) -> str:
-    if p["amsgrad"] or not p["bias_correction"]:
-        raise NotExportable(
-            "optax has no Adam without bias correction, and its amsgrad takes the maximum of the "
-            "corrected v (torch: of the raw v); use the PyTorch script"
-        )
-    if wd is None:
-        return f"optax.adam(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, eps={p['eps']!r})"
-    return f"optax.adamw(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, eps={p['eps']!r}, weight_decay={wd!r})"
-
-
-def _optax_sgd(p: dict[str, Any]) -> str:
-    """torch SGD: g + wd·θ, then buf ← μ·buf + g (the first buf is g), nesterov g + μ·buf: optax's
-    add_decayed_weights and trace. torch's dampening (buf ← μ·buf + (1 − d)·g after the first,
-    undamped step) optax's trace has not."""
-    if p["dampening"]:
-        raise NotExportable(
-            "optax's trace has no dampening (torch: buf <- momentum*buf + (1 - dampening)*g after "
-            "an undamped first step); use the PyTorch script or dampening 0"
-        )
-    return (
-        f"optax.chain(optax.add_decayed_weights({p['weight_decay']!r}), optax.trace(decay={p['momentum']!r}, "
-        f"nesterov={bool(p['nesterov'])!r}), optax.scale_by_learning_rate(lr))"
-    )
-
-
-OPTAX_OPTIMIZERS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "gd": lambda p: "optax.sgd(lr)",
-    "momentum": _optax_momentum,
-    "nesterov": lambda p: f"optax.sgd(lr, momentum={p['beta']!r}, nesterov=True)",
-    "adagrad": _optax_unsupported("optax's adagrad puts ε inside the root (torch: outside); use the PyTorch script"),
-    "rmsprop": lambda p: f"optax.rmsprop(lr, decay={p['beta']!r}, eps={p['eps']!r}, eps_in_sqrt=False)",
-    "adadelta": lambda p: f"optax.adadelta(lr, rho={p['rho']!r}, eps={p['eps']!r})",
-    "adam": lambda p: _optax_adam(p, None),
-    "adamw": lambda p: _optax_adam(p, p["weight_decay"]),
-    "lion": lambda p: f"optax.lion(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, weight_decay={p['weight_decay']!r})",
-    # optax's schedule_free_adamw as its chain; the wrapper and the base read the same injected lr,
-    # the rate of the update (its weights use the largest lr so far), as the engine does
-    "schedule_free_adamw": lambda p: (
-        "optax.contrib.schedule_free(optax.chain(optax.scale_by_rms(decay="
-        f"{p['beta2']!r}, eps={p['eps']!r}, eps_in_sqrt=False, bias_correction=True), optax.add_decayed_weights("
-        f"{p['weight_decay']!r}), optax.scale_by_learning_rate(lr)), learning_rate=lr, "
-        f"b1={p['beta1']!r}, weight_lr_power={p['weight_lr_power']!r})"
-    ),
-    "sgd": lambda p: _optax_sgd(p),
-    # torch Adamax: u = max(β₂u, |g| + ε), θ ← θ − lr/(1 − β₁ᵗ)·m/u: optax's scale_by_adamax; weight
-    # decay is torch's L2 term added to the gradient first
-    "adamax": lambda p: (
-        f"optax.chain(optax.add_decayed_weights({p['weight_decay']!r}), optax.adamax(lr, b1={p['beta1']!r}, "
-        f"b2={p['beta2']!r}, eps={p['eps']!r}))"
-    ),
-    "polyak_sgd": lambda p: (
-        f"optax.polyak_sgd(max_learning_rate={p['max_learning_rate']!r}, scaling=lr, f_min={p['f_min']!r}, "
-        f"eps={p['eps']!r}, variant={p['variant']!r})"
-    ),
-}
-
+OPTAX_OPTIMIZERS: dict[str, OptaxFn] = {oid: s.optax for oid, s in OPTIMIZERS.items() if s.optax is not None}
 # optimizers optax has no exact counterpart of: why there is no optax script (the PyTorch one reproduces them)
-OPTAX_REFUSED: dict[str, str] = {
-    # optax's scale_by_rprop returns the previous step's sign·step size (its first update is 0): its
-    # path is torch's one update late (checked: x_optax[t + 1] = x_torch[t])
-    "rprop": "optax's rprop applies each step one update late (its first update is 0), so its path lags torch's "
-    "Rprop by one step; use the PyTorch script",
-    "nadam": "optax's nadam is Dozat's form without torch's momentum-decay schedule μₜ = β₁(1 − ½·0.96^(t·ψ)); use "
-    "the PyTorch script",
-    "radam": "optax's radam adds ε to the bias-corrected √v̂ and rectifies from ρₜ ≥ 5 (torch: ε to the raw √v, "
-    "ρₜ > 5); use the PyTorch script",
-    "asgd": "optax has no averaged SGD (ASGD); use the PyTorch script",
-    "lbfgs": "optax's lbfgs runs its own zoom line search and scaling, not torch's LBFGS step; use the PyTorch script",
-    "newton": "optax has no Newton method (the exact Hessian); use the PyTorch script",
-}
-
-# the lr drawn where it is not the schedule's: Polyak's effective rate s·γ (a function of the
-# schedule's lr s, the loss and the gradient), written into the script
-_OPTAX_RATES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "polyak_sgd": lambda p: (
-        f"polyak_rate({p['f_min']!r}, {p['max_learning_rate']!r}, {p['eps']!r}, {p['variant'] == 'sps+'!r})"
-    ),
-}
+OPTAX_REFUSED: dict[str, str] = {oid: s.optax_refused for oid, s in OPTIMIZERS.items() if s.optax_refused}
+# the lr drawn where it is not the schedule's (Polyak's effective rate s·γ): the script's function of it
+_OPTAX_RATES: dict[str, OptaxFn] = {oid: s.optax_rate for oid, s in OPTIMIZERS.items() if s.optax_rate is not None}
 
 
 class _Name(str):
@@ -907,6 +544,12 @@ def _optax_run_line(problem: Problem, run: RunConfig, dataset: bool) -> str:
         f"    ({run.label!r}, lambda {args}: {ctor},\n     {schedule}, {head},\n"
         f"     {rate_text}, {momentum}, {plateau}, {clip}),"
     )
+
+
+def _optax_templates(problem: Problem) -> list[str]:
+    """The template files the optax script's runs need (their rate functions), each once."""
+    names = (r.optimizer.optax_rate_template for r in problem.runs if r.optimizer.id in _OPTAX_RATES)
+    return list(dict.fromkeys(n for n in names if n))
 
 
 def optax_script(problem: Problem) -> str:
@@ -957,14 +600,14 @@ def optax_script(problem: Problem) -> str:
         "",
         "",
         *_engine_source([obj for run in problem.runs for obj in _engine_copies(run, "optax")]),
-        *([_template("optax_clip"), "", ""] if clip else ["clipping = None", "", ""]),
-        _template("optax_common"),
+        *([template("optax_clip"), "", ""] if clip else ["clipping = None", "", ""]),
+        template("optax_common"),
         "",
         "",
-        _template("optax_dataset_loop" if dataset else "optax_loop"),
+        template("optax_dataset_loop" if dataset else "optax_loop"),
         "",
         "",
-        *([_template("polyak_rate"), "", ""] if any(r.optimizer.id in _OPTAX_RATES for r in problem.runs) else []),
+        *[line for name in _optax_templates(problem) for line in (template(name).strip("\n"), "", "")],
         (
             "# (label, optimizer over the rate lr [and momentum mom], lr schedule, "
             + ("batch size, schedule per epoch, " if dataset else "gradient noise std, ")
@@ -974,7 +617,7 @@ def optax_script(problem: Problem) -> str:
         *run_lines,
         "]",
         "",
-        _template("main"),
+        template("main"),
         "",
     ]
     return "\n".join(lines)

@@ -29,8 +29,9 @@ R = TypeVar("R")
 _ENGINE = Path(__file__).resolve().parent.parent
 # the sources the compiled kernels are built from (numba's own cache only watches the file of
 # each cached function, not the functions it calls)
-# (and the built-in surfaces' branches of the loop are generated from surfaces.py's formulas by
-# codegen.py through expression.py)
+# (the built-in surfaces' branches of the loop are generated from surfaces.py's formulas by
+# codegen.py through expression.py, and the dispatch over the optimizers' rules by
+# kernels/dispatch.py from every optimizer module: their names too, adding one changes the dispatch)
 _SOURCES = (
     "surfaces.py",
     "expression.py",
@@ -40,11 +41,14 @@ _SOURCES = (
     "kernels/loop.py",
     "kernels/nbmath.py",
 )
+_SOURCE_GLOBS = ("kernels/dispatch.py", "optimizers/*.py")
 
 
 def _source_hash() -> str:
     h = hashlib.sha256()
-    for name in _SOURCES:
+    names = [*_SOURCES, *(str(p.relative_to(_ENGINE)) for g in _SOURCE_GLOBS for p in sorted(_ENGINE.glob(g)))]
+    for name in names:
+        h.update(name.encode())
         with contextlib.suppress(OSError):
             h.update((_ENGINE / name).read_bytes())
     return h.hexdigest()[:16]

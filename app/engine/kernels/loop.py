@@ -20,14 +20,15 @@ constant rate), so it is compiled once, at install time.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from .. import codegen
 from ..surfaces import ANALYTIC, builtin_programs
-from . import jit, jit_generated, jit_inline, nbmath, rules, tape
+from . import dispatch, jit, jit_generated, jit_inline, nbmath, rules, tape
+from .dispatch import bias, init, update
 from .nbmath import hypot
-from .rules import bias, init, update
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
 BLOCK = tape.LANES  # rows stepped together
@@ -262,29 +263,19 @@ def _width(kind: int, t: int, W: np.ndarray, single: bool) -> None:
 _lanes_any = jit(getattr(_lanes, "py_func", _lanes))  # the same body, compiled once with a variable kind
 
 
-@jit
-def updates(kind: int, t: int, W: np.ndarray, single: bool) -> None:
-    """Every lane of a block (one lane for a single run) takes one update; stopped lanes too,
-    their results are not used. The first nine's rules are inlined per kind (their lanes
-    vectorize); the later ones share one compiled copy that dispatches on ``kind`` per update
-    (their rules branch per element anyway: first-step initialisations, signs, maxima), which
-    keeps the loop's compile time near what it was."""
-    if kind == rules.ADAM:
-        _width(rules.ADAM, t, W, single)
-    elif kind == rules.GD:
-        _width(rules.GD, t, W, single)
-    elif kind == rules.MOMENTUM:
-        _width(rules.MOMENTUM, t, W, single)
-    elif kind == rules.NESTEROV:
-        _width(rules.NESTEROV, t, W, single)
-    elif kind == rules.ADAGRAD:
-        _width(rules.ADAGRAD, t, W, single)
-    elif kind == rules.RMSPROP:
-        _width(rules.RMSPROP, t, W, single)
-    elif kind == rules.ADADELTA:
-        _width(rules.ADADELTA, t, W, single)
-    else:
-        _lanes_any(kind, t, W, 1 if single else BLOCK)
+# Every lane of a block (one lane for a single run) takes one update; stopped lanes too, their
+# results are not used. The rules the modules mark ``inline`` (`Kernel.inline`: no per-element
+# branches) are inlined per kind, so their lanes vectorize; the others share one compiled copy that
+# dispatches on ``kind`` per update (their rules branch per element anyway: first-step
+# initialisations, signs, maxima), which keeps the loop's compile time near what it was. The chain
+# over the kinds is generated from the registry (`dispatch.chain`).
+updates: Callable[[int, int, np.ndarray, bool], None] = dispatch.chain(
+    "updates",
+    "kind, t, W, single",
+    [(k, f"return _width({k:d}, t, W, single)") for k, kern in dispatch.KERNELS.items() if kern.inline],
+    "return _lanes_any(kind, t, W, 1 if single else BLOCK)",
+    {"_width": _width, "_lanes_any": _lanes_any, "BLOCK": BLOCK},
+)
 
 
 @jit

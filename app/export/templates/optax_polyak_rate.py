@@ -1,16 +1,12 @@
-"""The optax script's drawn rate of optax.polyak_sgd.
+"""The effective rate of optax's Polyak step size, the lr the studio draws (`app.engine.optimizers.polyak_sgd`).
 
-A template: the exporter copies what follows the marker line below into the script; the lines
-above it (imports, the script's names from `_script`) are there for the linters only.
-"""
-
-from __future__ import annotations
+The text after the marker is copied into the exported script (`app.export`), where the imports
+are the script's own."""
 
 import jax.numpy as jnp
 
+
 # --- the script ---
-
-
 def polyak_rate(f_min, max_lr, eps, plus):
     """The effective rate s·γ of optax.polyak_sgd, the lr the studio draws (optax divides by ‖s·g‖²)."""
 

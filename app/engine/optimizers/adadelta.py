@@ -1,0 +1,84 @@
+"""AdaDelta as torch ``Adadelta`` (optax ``adadelta``).
+
+s ← ρs + (1−ρ)g²; Δ ← √(d + ε)/√(s + ε)·g; d ← ρd + (1−ρ)Δ²; θ ← θ − lr·Δ (lr = 1 in the
+paper, which has no learning rate at all).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ..backend import ARRAY
+from ..kernels import jit, rules
+from ..kernels.rules import NAN
+from .base import Kernel, Line, Optimizer, OptimizerSpec, beta_param, eps_param, lr_param, py, zeros
+
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(g: Any, s: Any, d: Any, theta: Any, lr: Any, rho: Any, eps: Any, xp: Any) -> tuple[Any, Any, Any, Any]:
+    s = s * rho + (1.0 - rho) * g * g
+    num, den = xp.sqrt(d + eps), xp.sqrt(s + eps)
+    delta = num / den * g
+    rate = lr * num / den
+    d = d * rho + (1.0 - rho) * delta * delta
+    return theta - lr * delta, s, d, rate
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a, b, rate = rule(g, a, b, theta, lr, h[0], h[1], xp)
+    return theta, a, b, c, NAN, rate
+
+
+_adadelta = py(rule)
+
+
+class AdadeltaState(NamedTuple):
+    s: Any  # E[g^2]
+    d: Any  # E[dx^2]
+
+
+def adadelta(xp: Any, rho: Any, eps: Any) -> Optimizer:
+    def init(theta: Any) -> AdadeltaState:
+        return AdadeltaState(zeros(theta), zeros(theta))
+
+    def update(g: Any, state: AdadeltaState, theta: Any, lr: Any) -> tuple[Any, AdadeltaState]:
+        theta, s, d, _ = _adadelta(g, state.s, state.d, theta, lr, rho, eps, xp)
+        return theta, AdadeltaState(s, d)
+
+    return Optimizer(init, update)
+
+
+def lines(c: dict[str, Any]) -> list[Line]:
+    p, s0 = c["params"], c["before"]
+    _, s, d, rate = _adadelta(c["g"], s0.s, s0.d, c["theta"], c["lr"], p["rho"], p["eps"], ARRAY)
+    return [
+        ("s", "s ← ρs + (1−ρ)g²", s),
+        ("αᵢ", "αᵢ = α·√(dᵢ + ε)/√(sᵢ + ε)", rate),
+        ("Δθ", "Δθ = −αᵢ·gᵢ", c["step"]),
+        ("d", "d ← ρd + (1−ρ)(Δθ/α)²", d),
+    ]
+
+
+SPEC = OptimizerSpec(
+    "adadelta",
+    "AdaDelta",
+    "s ← ρs + (1−ρ)g², Δ ← √(d+ε)/√(s+ε)·g, d ← ρd + (1−ρ)Δ², θ ← θ − α·Δ",
+    (lr_param(1.0), beta_param("rho", 0.9, "ρ, decay of both averages"), eps_param(1e-6)),
+    "RMSprop whose step size comes from a moving average of past steps.",
+    factory=adadelta,
+    kernel=Kernel(step=step, inline=True),
+    rule=rules.ADADELTA,
+    convention="torch Adadelta",
+    color="#8C6D00",
+    order=5,
+    lines=lines,
+    torch=lambda p: (f"torch.optim.Adadelta([p], lr={p['lr']!r}, rho={p['rho']!r}, eps={p['eps']!r})", None),
+    optax=lambda p: f"optax.adadelta(lr, rho={p['rho']!r}, eps={p['eps']!r})",
+)

@@ -1,0 +1,305 @@
+"""What every optimizer module declares, and the pieces the modules compose.
+
+An optimizer is one module of this package (`app.engine.optimizers.adam`, …), in the style of
+optax: its docstring says the rule and where torch, optax and the course differ; its ``SPEC`` (an
+`OptimizerSpec`) holds the hyperparameters, the factory (the rule over floats or NumPy rows), the
+compiled rule the step loop runs (``kernel``, under its ``rule`` kind: an unused number for a new
+one; `app.engine.kernels.dispatch` generates the loop's dispatch from the registry), the
+inspector's lines and how it exports (the torch class and its
+arguments, or a template file in ``app/export/templates/`` for the ones torch lacks; the optax
+transformation, or the reason there is none). The registry, the schema, the catalogue, the
+inspector, the exports and the parametrized tests read these declarations; nothing else lists the
+optimizers.
+
+Each factory takes the hyperparameters (never stored in state) and returns an `Optimizer`:
+
+- ``init(theta) -> state``: a typed, immutable NamedTuple;
+- ``update(g, state, theta, lr) -> (theta_new, state)``.
+
+All the element-wise optimizers serve every way the engine runs: ``theta``, ``g`` and the state
+are Python floats (one coordinate of one run) or NumPy arrays (thousands of rows stepping in
+lockstep). Hyperparameters may be floats or arrays that broadcast against the rows. ``xp`` is the
+matching math backend (:mod:`app.engine.backend`).
+
+Unlike optax, ``update`` returns the *new parameters*, not a delta: torch applies some updates
+in place in a fixed order (AdamW decays ``theta`` before the Adam step), and returning
+``theta_new`` lets the arithmetic follow torch.optim's order, so trajectories agree with PyTorch
+to float64 round-off. The learning rate is an argument because the schedule owns it.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..kernels import rules
+from ..params import Catalogued, ParamSpec
+
+
+class Optimizer(NamedTuple):
+    init: Callable[[Any], Any]
+    update: Callable[..., tuple[Any, Any]]
+
+
+class Kernel(NamedTuple):
+    """How the compiled step loop runs a rule (`app.engine.kernels.dispatch` dispatches on the kind):
+    ``step(g, t, a, b, c, θ, lr, h, c1, c2, xp) -> (θ, a, b, c, moment, rate)``, one update of one
+    coordinate with three state values and the hyperparameters ``h`` (the factory's arguments in
+    order); ``init(θ, h) -> (a, b, c)`` before the first update (None: zeros); ``bias(t, h) -> (c1,
+    c2)`` the values an update after t updates takes (None: 1, 1; Adam's bias corrections). All
+    three compiled (`app.engine.kernels.jit`). ``inline``: see `app.engine.kernels.loop.updates`."""
+
+    step: Callable[..., Any]
+    init: Callable[..., Any] | None = None
+    bias: Callable[..., Any] | None = None
+    # the loop inlines the rule per kind (its lanes then vectorize: rules without per-element
+    # branches); the others share one compiled copy that dispatches per update
+    inline: bool = False
+
+
+class NotExportable(ValueError):
+    """A studio state a script cannot reproduce (the reason is the message)."""
+
+
+# the inspector: a rule's lines, (symbol, formula, value (x, y) or a scalar (v, None)), from the
+# update's context (params, the state before and after, lr, t, theta, g, step, ...)
+Line = tuple[str, str, Any]
+LinesFn = Callable[[dict[str, Any]], list[Line]]
+# the exports: params -> (the torch optimizer over the tensor ``p``, the template file it needs
+# or None); params -> the optax transformation over the schedule ``lr`` (or NotExportable)
+TorchFn = Callable[[dict[str, Any]], tuple[str, str | None]]
+OptaxFn = Callable[[dict[str, Any]], str]
+
+
+# ---------------------------------------------------------------------------------------------
+# states shared by several rules
+
+
+class EmptyState(NamedTuple):
+    pass
+
+
+class VelocityState(NamedTuple):
+    t: int  # updates done so far
+    v: Any  # velocity / first moment
+
+
+class AccumulatorState(NamedTuple):
+    s: Any  # running sum or average of squared gradients
+
+
+class RuleState(NamedTuple):
+    t: int  # updates done so far
+    a: Any  # the rule's three state values per coordinate (see each rule in kernels.rules)
+    b: Any
+    c: Any
+
+
+EMPTY = EmptyState()
+
+
+def zeros(theta: Any) -> Any:
+    return theta * 0.0
+
+
+def py(fn: Any) -> Any:
+    """The plain-Python function of a compiled rule (the factories take floats or arrays)."""
+    return getattr(fn, "py_func", fn)
+
+
+def by_rule(kind: int, xp: Any, *hyper: Any) -> Optimizer:
+    """An optimizer that calls the compiled rule ``kind`` itself, one coordinate at a time (the
+    rules written with per-element branches: torch's sign tests, maxima and first-step
+    initialisations); NumPy rows go through it element by element."""
+    from ..kernels import loop
+
+    h = tuple(hyper) + (0.0,) * (rules.HYPER - len(hyper))
+
+    def one_init(theta: float, *hh: float) -> tuple[float, float, float]:
+        result: tuple[float, float, float] = loop.init1(
+            kind, np.array(hh, dtype=np.float64).reshape(-1, 1), float(theta)
+        )
+        return result
+
+    def one_update(
+        g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, *hh: float
+    ) -> tuple[float, float, float, float]:
+        ht = np.array(hh, dtype=np.float64).reshape(-1, 1)
+        theta, a, b, c, _, _ = loop.update1(
+            kind, ht, float(g), int(t), float(a), float(b), float(c), float(theta), float(lr)
+        )
+        return theta, a, b, c
+
+    if xp.name == "array":
+        v_init = np.vectorize(one_init, otypes=[float, float, float])
+        v_update = np.vectorize(one_update, otypes=[float, float, float, float])
+
+        def init(theta: Any) -> RuleState:
+            return RuleState(0, *v_init(theta, *h))
+
+        def update(g: Any, state: RuleState, theta: Any, lr: Any) -> tuple[Any, RuleState]:
+            theta, a, b, c = v_update(g, state.t, state.a, state.b, state.c, theta, lr, *h)
+            return theta, RuleState(state.t + 1, a, b, c)
+
+        return Optimizer(init, update)
+
+    def init1(theta: Any) -> RuleState:
+        return RuleState(0, *one_init(theta, *h))
+
+    def update1(g: Any, state: RuleState, theta: Any, lr: Any) -> tuple[Any, RuleState]:
+        theta, a, b, c = one_update(g, state.t, state.a, state.b, state.c, theta, lr, *h)
+        return theta, RuleState(state.t + 1, a, b, c)
+
+    return Optimizer(init1, update1)
+
+
+# ---------------------------------------------------------------------------------------------
+# hyperparameters several optimizers share
+
+
+def lr_param(default: float) -> ParamSpec:
+    return ParamSpec(
+        "lr",
+        default,
+        1e-6,
+        100.0,
+        "learning rate α (the base of the schedule)",
+        log_scale=True,
+        slider_min=1e-4,
+        slider_max=10.0,
+    )
+
+
+def beta_param(name: str, default: float, what: str) -> ParamSpec:
+    return ParamSpec(name, default, 0.0, 1.0, what, max_exclusive=True, slider_max=0.999)
+
+
+def eps_param(default: float) -> ParamSpec:
+    return ParamSpec(
+        "eps", default, 0.0, 1.0, "ε, added for numerical stability", log_scale=True, slider_min=1e-12, slider_max=1e-1
+    )
+
+
+def wd_param(default: float, what: str) -> ParamSpec:
+    return ParamSpec("weight_decay", default, 0.0, 10.0, what, slider_max=1.0)
+
+
+def adam_params(lr: float) -> tuple[ParamSpec, ...]:
+    return (
+        lr_param(lr),
+        beta_param("beta1", 0.9, "β₁, decay of the first-moment average (momentum)"),
+        beta_param("beta2", 0.999, "β₂, decay of the second-moment average (RMSprop part)"),
+        eps_param(1e-8),
+        ParamSpec("bias_correction", True, description="divide the averages by 1 − βᵗ", kind="bool"),
+        ParamSpec("amsgrad", False, description="use the running maximum of v (AMSGrad)", kind="bool"),
+    )
+
+
+def betas(p: dict[str, Any]) -> str:
+    """torch's ``betas=(β₁, β₂)`` argument."""
+    return f"({p['beta1']!r}, {p['beta2']!r})"
+
+
+# ---------------------------------------------------------------------------------------------
+# the inspector's lines the rules compose (weight decay, as the rules apply it)
+
+
+def l2_lines(c: dict[str, Any], lines: list[Line], wd: float) -> Any:
+    """torch's L2 weight decay: g′ = g + λθ (the gradient the rule then uses)."""
+    g = c["g"]
+    if wd:
+        g = g + wd * c["theta"]
+        lines.append(("g′", "g′ = g + λθ", g))
+    return g
+
+
+def decay_lines(c: dict[str, Any], lines: list[Line], wd: float, decoupled: bool) -> Any:
+    """L2 (g′ = g + λθ) or decoupled (θ ← θ·(1 − αλ) first) weight decay."""
+    if wd and decoupled:
+        lines.append(("θ′", "θ′ = θ·(1 − αλ)", c["theta"] * (1.0 - c["lr"] * wd)))
+        return c["g"]
+    return l2_lines(c, lines, wd)
+
+
+# ---------------------------------------------------------------------------------------------
+# the declaration
+
+
+@functools.cache
+def factory_args(factory: Callable[..., Optimizer]) -> tuple[tuple[str, Any], ...]:
+    """(name, default) of a factory's hyperparameters, in order (after ``xp``)."""
+    return tuple((p.name, p.default) for p in list(inspect.signature(factory).parameters.values())[1:])
+
+
+@dataclass(frozen=True)
+class OptimizerSpec(Catalogued):
+    factory: Callable[..., Optimizer] | None = None
+    convention: str = ""
+    rule: int = rules.GD  # the kind of update rule in the compiled step loop
+    kernel: Kernel | None = None  # how the loop runs it (element-wise optimizers)
+    color: str = "#000000"  # one colour per optimizer, everywhere (studio, lessons, figures)
+    # "loop": element-wise, the compiled step loop (single runs and lanes); "closure": the whole
+    # gradient vector and several evaluations per step (app.engine.closure; single runs only)
+    driver: str = "loop"
+    # what include_state's mx, my hold: "vector" (a velocity / moment, drawn as an arrow) or
+    # "iterate" (a sequence of points, the averaged iterate: drawn as a thin path beside the run's)
+    moment: str = "vector"
+    # y = βx + (1 − β)z: the name of the hyperparameter β (Schedule-Free's β₁), so that the third
+    # sequence z = (y − βx)/(1 − β) can be drawn from the path y and the average x
+    interpolation: str | None = None
+    # the place in the catalogue (the registry lists the optimizers by it)
+    order: int = 0
+    # the rule's first hyperparameter is a momentum (SGD's β, the Adam family's β₁): a schedule can
+    # cycle it (torch OneCycleLR sets ``momentum`` or ``betas[0]``)
+    cycles_momentum: bool = False
+    # the step takes the exact Hessian (the dataset scripts then define the mini-batch's Hessian)
+    hessian: bool = False
+    # the inspector's lines of one update (app.inspect fills the context)
+    lines: LinesFn | None = None
+    # the inspector's replay of an update where the factory cannot take it alone: ctx → the new
+    # point (Polyak's step size needs the loss the run used)
+    replay: Callable[[dict[str, Any]], Any] | None = None
+    # the exports (app.export): the torch optimizer, or why there is none; the optax one, or why not
+    torch: TorchFn | None = None
+    torch_refused: str | None = None
+    optax: OptaxFn | None = None
+    optax_refused: str | None = None
+    # the lr drawn where it is not the schedule's (Polyak's s·γ): the optax script's call of its rate
+    # function, and the template file that defines that function
+    optax_rate: OptaxFn | None = None
+    optax_rate_template: str | None = None
+
+    def build(self, xp: Any, params: dict[str, Any]) -> Optimizer:
+        """An optimizer from resolved params (``lr`` is the schedule's, not the factory's)."""
+        assert self.factory is not None
+        hyper = {k: v for k, v in params.items() if k != "lr"}
+        return self.factory(xp, **hyper)
+
+    def hyper(self, params: dict[str, Any]) -> list[Any]:
+        """The hyperparameters as the compiled rule takes them: the factory's arguments in order
+        (a choice as its index in the catalogue's choices, a flag as 0/1); values may be arrays."""
+        assert self.factory is not None
+        out: list[Any] = []
+        for name, default in factory_args(self.factory):
+            value = params.get(name, default)
+            spec = self.spec(name)
+            if spec is not None and spec.kind == "choice":
+                value = float(spec.choices.index(value))
+            elif isinstance(value, bool):
+                value = float(value)
+            out.append(value)
+        return out + [0.0] * (rules.HYPER - len(out))
+
+    def public(self) -> dict[str, Any]:
+        out = super().public()
+        out["convention"] = self.convention
+        out["color"] = self.color
+        out["driver"] = self.driver
+        out["moment"] = self.moment
+        out["interpolation"] = self.interpolation
+        return out

@@ -1,0 +1,71 @@
+"""RMSprop as torch ``RMSprop(alpha=β)``: s ← βs + (1−β)g², θ ← θ − lr·g/(√s + ε).
+
+Course notes often put ε inside the root (√(s + ε)); torch, and this, add it outside (optax:
+``rmsprop(eps_in_sqrt=False)``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import ARRAY
+from ..kernels import jit, rules
+from ..kernels.rules import NAN
+from .base import AccumulatorState, Kernel, Line, Optimizer, OptimizerSpec, beta_param, eps_param, lr_param, py, zeros
+
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(g: Any, s: Any, theta: Any, lr: Any, beta: Any, eps: Any, xp: Any) -> tuple[Any, Any, Any]:
+    s = s * beta + (1.0 - beta) * g * g
+    denom = xp.sqrt(s) + eps
+    return theta - lr * g / denom, s, lr / denom
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a, rate = rule(g, a, theta, lr, h[0], h[1], xp)
+    return theta, a, b, c, NAN, rate
+
+
+_rmsprop = py(rule)
+
+
+def rmsprop(xp: Any, beta: Any, eps: Any) -> Optimizer:
+    def init(theta: Any) -> AccumulatorState:
+        return AccumulatorState(zeros(theta))
+
+    def update(g: Any, state: AccumulatorState, theta: Any, lr: Any) -> tuple[Any, AccumulatorState]:
+        theta, s, _ = _rmsprop(g, state.s, theta, lr, beta, eps, xp)
+        return theta, AccumulatorState(s)
+
+    return Optimizer(init, update)
+
+
+def lines(c: dict[str, Any]) -> list[Line]:
+    p = c["params"]
+    _, s, rate = _rmsprop(c["g"], c["before"].s, c["theta"], c["lr"], p["beta"], p["eps"], ARRAY)
+    return [("s", "s ← βs + (1−β)g²", s), ("αᵢ", "αᵢ = α/(√sᵢ + ε)", rate), ("Δθ", "Δθ = −αᵢ·gᵢ", c["step"])]
+
+
+SPEC = OptimizerSpec(
+    "rmsprop",
+    "RMSprop",
+    "s ← βs + (1−β)g², θ ← θ − α·g/(√s + ε)",
+    (lr_param(0.01), beta_param("beta", 0.9, "β, decay of the squared-gradient average"), eps_param(1e-8)),
+    "Per-axis rates from a moving average of squared gradients.",
+    factory=rmsprop,
+    kernel=Kernel(step=step, inline=True),
+    rule=rules.RMSPROP,
+    convention="torch RMSprop(alpha=β); ε outside the root (course notes often put it inside)",
+    color="#009E73",
+    order=4,
+    lines=lines,
+    torch=lambda p: (f"torch.optim.RMSprop([p], lr={p['lr']!r}, alpha={p['beta']!r}, eps={p['eps']!r})", None),
+    optax=lambda p: f"optax.rmsprop(lr, decay={p['beta']!r}, eps={p['eps']!r}, eps_in_sqrt=False)",
+)

@@ -1,0 +1,138 @@
+"""Rprop as torch ``Rprop`` (the iRprop⁻ variant): per axis, a step size s (starting at lr)
+multiplied by η₊ while the gradient keeps its sign and by η₋ when it flips (that update is
+then skipped and the gradient forgotten), clamped to [s_min, s_max]; θ ← θ − sign(g)·s.
+Only the sign of the gradient is used; the schedule's lr only sets the first s. The effective
+rate internals (``eff_lr_x``, ``eff_lr_y`` of ``include_state``) are the step sizes s.
+
+optax's scale_by_rprop returns the previous step's sign·step size (its first update is 0): its
+path is torch's one update late (checked: x_optax[t + 1] = x_torch[t]), so there is no optax
+script."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..kernels import jit, rules
+from ..kernels.rules import NAN, sign
+from ..params import ParamSpec
+from .base import Kernel, Line, Optimizer, OptimizerSpec, by_rule, lr_param
+
+# ---------------------------------------------------------------------------------------------
+# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+
+
+@jit
+def rule(
+    g: float,
+    t: int,
+    prev: float,
+    step_size: float,
+    theta: float,
+    lr: float,
+    etaminus: float,
+    etaplus: float,
+    step_min: float,
+    step_max: float,
+) -> tuple[float, float, float]:
+    """torch ``Rprop``: each axis's step grows by η₊ while the gradient keeps its sign, shrinks by η₋
+    (and skips that update) when it flips; the step is −sign(g)·step_size. step_size starts at lr."""
+    if t == 0:
+        step_size = lr
+    p = g * prev
+    if p > 0.0:
+        factor = etaplus
+    elif p < 0.0:
+        factor = etaminus
+    elif p == 0.0:
+        factor = 1.0
+    else:
+        factor = p  # nan
+    step_size = step_size * factor
+    step_size = min(max(step_size, step_min), step_max) if not math.isnan(step_size) else step_size
+    if factor == etaminus:
+        g = 0.0
+    return theta + -sign(g) * step_size, g, step_size
+
+
+@jit
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
+    theta, a, b = rule(g, t, a, b, theta, lr, h[0], h[1], h[2], h[3])
+    return theta, a, b, c, NAN, b
+
+
+def rprop(xp: Any, etaminus: Any, etaplus: Any, step_size_min: Any, step_size_max: Any) -> Optimizer:
+    return by_rule(rules.RPROP, xp, etaminus, etaplus, step_size_min, step_size_max)
+
+
+def lines(c: dict[str, Any]) -> list[Line]:
+    p, s0, s1 = c["params"], c["before"], c["after"]
+    prod = c["g"] * s0.a
+    factor = np.where(prod > 0, p["etaplus"], np.where(prod < 0, p["etaminus"], 1.0))
+    return [
+        ("g·g₋₁", "g·g₋₁ (the sign held: > 0; flipped: < 0)", prod),
+        ("η", "η = η₊ if g·g₋₁ > 0, η₋ if < 0, else 1", factor),
+        ("αᵢ", "sᵢ ← clamp(sᵢ·η, s_min, s_max)  (s starts at α)", s1.b),
+        ("Δθ", "Δθ = −sign(g)·sᵢ  (0 after a flip: g is forgotten)", c["step"]),
+    ]
+
+
+SPEC = OptimizerSpec(
+    "rprop",
+    "Rprop",
+    "s ← clamp(s·(η₊ if g·g₋₁ > 0, η₋ if < 0, else 1), s_min, s_max), θ ← θ − sign(g)·s",
+    (
+        lr_param(0.01),
+        ParamSpec(
+            "etaminus",
+            0.5,
+            0.0,
+            1.0,
+            "η₋, factor when the gradient flips sign",
+            min_exclusive=True,
+            max_exclusive=True,
+        ),
+        ParamSpec("etaplus", 1.2, 1.0, 10.0, "η₊, factor while the sign holds", min_exclusive=True, slider_max=3.0),
+        ParamSpec(
+            "step_size_min",
+            1e-6,
+            0.0,
+            100.0,
+            "s_min, the smallest step",
+            log_scale=True,
+            slider_min=1e-8,
+            slider_max=1.0,
+        ),
+        ParamSpec(
+            "step_size_max",
+            50.0,
+            0.0,
+            1e6,
+            "s_max, the largest step",
+            log_scale=True,
+            min_exclusive=True,
+            slider_min=1e-3,
+            slider_max=100.0,
+        ),
+    ),
+    "Per-axis steps that grow while the gradient's sign holds and shrink when it flips; lr is the first step.",
+    factory=rprop,
+    kernel=Kernel(step=step),
+    rule=rules.RPROP,
+    convention="torch Rprop (iRprop⁻: after a sign flip the update is skipped)",
+    color="#A52A2A",
+    order=12,
+    lines=lines,
+    torch=lambda p: (
+        f"torch.optim.Rprop([p], lr={p['lr']!r}, etas=({p['etaminus']!r}, {p['etaplus']!r}), "
+        f"step_sizes=({p['step_size_min']!r}, {p['step_size_max']!r}))",
+        None,
+    ),
+    optax_refused="optax's rprop applies each step one update late (its first update is 0), so its path lags torch's "
+    "Rprop by one step; use the PyTorch script",
+)
