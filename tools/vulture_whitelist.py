@@ -55,6 +55,9 @@ __used__ = (
     _.max_formula_operations,
     _.max_formula_power_tower,
     _.max_evaluations,
+    _.max_chain_length,
+    _.max_list_items,
+    _.contour,  # GridPublic: the contour rule the studio and optiviz's figure draw with
     # --- fields of request models (pydantic reads them from the body)
     _.x_param,
     _.y_param,
@@ -65,6 +68,12 @@ __used__ = (
     _.iter_stream,  # tests: a trajectory stream as a plain iterator
     _.measure_all,  # tools/lesson_claims.py
     _.write_store,
+    _.compile_node,  # tests/engine/test_interval.py: one node's compiled value
+    _.reruns,  # tests/engine/test_feedback.py: slices a plateau put back and re-ran
+    _.RULE_LINES,  # tests: the inspector's lines, derived from every optimizer's module
+    # --- imported for its effect: glibc's heap thresholds for the lockstep path (app/engine/tuning.py)
+    _.tuning,
+    _.TUNED,
     # --- the Python API (optiviz): what notebooks call
     _.to_json,
     _.to_records,

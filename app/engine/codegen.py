@@ -96,7 +96,6 @@ def define(source: str, name: str, namespace: dict[str, Any], filename: str = _F
     module = compile(source, filename, "exec")
     code = next(c for c in module.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
     fn = types.FunctionType(code, namespace, name)
-    fn.__source__ = source  # type: ignore[attr-defined]  # what it runs, for a reader and the tests
     return fn
 
 
