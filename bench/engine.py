@@ -249,9 +249,14 @@ def main() -> dict:
 
     server = Server()
     try:
-        print("\n## Interactive requests (HTTP, to the last byte of the JSON answer)\n")
-        print("| request | optiviz over HTTP | torch.optim in-process | ratio | goal |")
-        print("|---|---|---|---|---|")
+        _heading(
+            "Interactive requests (HTTP, to the last byte of the JSON answer)",
+            "request",
+            "optiviz over HTTP",
+            "torch.optim in-process",
+            "ratio",
+            "goal",
+        )
         for name, (runs, steps) in REQUESTS.items():
             t = http_time(server, _body(runs, steps), repeat)
             tt = torch_res[name] if torch_res else None
@@ -275,9 +280,14 @@ def main() -> dict:
     t_engine = time.perf_counter() - t0
     t_json = min(_time(lambda: orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY)) for _ in range(5))
     size = len(orjson.dumps(answer))
-    print("\n## Large answer: 16 runs × 5000 steps\n")
-    print("| engine | orjson encoding | whole request over HTTP | JSON size | encoding share |")
-    print("|---|---|---|---|---|")
+    _heading(
+        "Large answer: 16 runs × 5000 steps",
+        "engine",
+        "orjson encoding",
+        "whole request over HTTP",
+        "JSON size",
+        "encoding share",
+    )
     print(
         f"| {t_engine * 1e3:.0f} ms | {t_json * 1e3:.1f} ms | {t_big * 1e3:.0f} ms | {size / 1e6:.1f} MB "
         f"| {t_json / t_big:.0%} |"
@@ -285,22 +295,35 @@ def main() -> dict:
     results["large"] = {"engine_s": t_engine, "json_s": t_json, "http_s": t_big}
 
     loop_step, run_step = engine_interactive()
-    print("\n## Engine alone: 8 runs × 1000 steps (compiled single runs, every point recorded)\n")
-    print("| the compiled loop, per optimizer-step | the runs as the JSON answer takes them | goal |")
-    print("|---|---|---|")
+    _heading(
+        "Engine alone: 8 runs × 1000 steps (compiled single runs, every point recorded)",
+        "the compiled loop, per optimizer-step",
+        "the runs as the JSON answer takes them",
+        "goal",
+    )
     print(f"| {loop_step * 1e9:.0f} ns | {run_step * 1e9:.0f} ns | ≤ 100 ns |")
     results["interactive_engine_s"] = {"loop": loop_step, "runs": run_step}
 
     total, first = cold_start()
-    print("\n## Cold start: new server process → first 8 × 1000 trajectory answered (median of 3)\n")
-    print("| process start to answer | the first request alone | goal |")
-    print("|---|---|---|")
+    _heading(
+        "Cold start: new server process → first 8 × 1000 trajectory answered (median of 3)",
+        "process start to answer",
+        "the first request alone",
+        "goal",
+    )
     print(f"| {total * 1e3:.0f} ms | {first * 1e3:.0f} ms | ≤ 1 s |")
     results["cold_start_s"] = {"total": total, "first_request": first}
 
-    print("\n## Engine cost per optimizer-step (Adam, Rosenbrock)\n")
-    print("| rows | single runs | lanes | chosen | torch batched (autograd) | ratio | goal |")
-    print("|---|---|---|---|---|---|---|")
+    _heading(
+        "Engine cost per optimizer-step (Adam, Rosenbrock)",
+        "rows",
+        "single runs",
+        "lanes",
+        "chosen",
+        "torch batched (autograd)",
+        "ratio",
+        "goal",
+    )
     for rows, steps in rows_cfg:
         s = engine_rows(rows, steps, "scalar") if rows <= 16 else None
         lk = engine_rows(rows, steps, "lockstep")
@@ -314,12 +337,13 @@ def main() -> dict:
         )
         results[f"rows_{rows}"] = {"scalar_s": s, "lockstep_s": lk, "torch_s": tt}
     first, typed, builtin, ratio = typed_formulas()
-    print(f"\n## Typed formulas (Rosenbrock typed as text vs the built-in; load average {os.getloadavg()[0]:.1f})\n")
-    print(
-        "| first answer of a formula never seen (parse, tapes, 4 runs × 500 steps) | lanes: typed / built-in, "
-        "per row-step (7 alternating rounds, medians; the ratio: median of the rounds' ratios) | goal |"
+    _heading(
+        f"Typed formulas (Rosenbrock typed as text vs the built-in; load average {os.getloadavg()[0]:.1f})",
+        "first answer of a formula never seen (parse, tapes, 4 runs × 500 steps)",
+        "lanes: typed / built-in, per row-step (7 alternating rounds, medians; the ratio: median of the rounds' "
+        "ratios)",
+        "goal",
     )
-    print("|---|---|---|")
     print(
         f"| {first * 1e3:.1f} ms | {typed * 1e9:.1f} ns / {builtin * 1e9:.1f} ns = **{ratio:.2f}×** | ≤ 100 ms; ≤ 2× |"
     )
@@ -327,6 +351,13 @@ def main() -> dict:
     if torch_res:
         print(f"\n(torch {torch_res['torch_version']}, {torch_res['threads']} threads; NumPy single-threaded)")
     return results
+
+
+def _heading(title: str, *columns: str) -> None:
+    """A section of the report: its title, then a Markdown table's header for these columns."""
+    print(f"\n## {title}\n")
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
 
 
 def _time(fn) -> float:

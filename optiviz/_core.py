@@ -139,14 +139,7 @@ class RunResult:
         if self.batch_size is not None:
             out["batch_size"] = self.batch_size
         out.update(x=self.x, y=self.y, loss=self.loss, lr=self.lr, grad_norm=self.grad_norm)
-        if self.batch_loss is not None:
-            out["batch_loss"] = self.batch_loss
-        if self.momentum is not None:
-            out["momentum"] = self.momentum
-        if self.state is not None:
-            out["state"] = self.state
-        if self.evals is not None:
-            out["evals"] = self.evals
+        out.update((k, v) for k in ("batch_loss", "momentum", "state", "evals") if (v := getattr(self, k)) is not None)
         out["status"], out["steps_taken"] = self.status, self.steps_taken
         return out
 

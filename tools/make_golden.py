@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 
 import torch
+from torch.optim import lr_scheduler as L
 
 torch.set_default_dtype(torch.float64)
 OUT = Path(__file__).resolve().parent.parent / "tests/golden/torch_golden.json"
@@ -31,148 +32,191 @@ SURFACES = {
     "beale": lambda x, y: (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2,
     "six_hump_camel": lambda x, y: (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2,
     "rastrigin": lambda x, y: 20 + x**2 - 10 * torch.cos(2 * math.pi * x) + y**2 - 10 * torch.cos(2 * math.pi * y),
+    "plateau": lambda x, y: 1 - torch.exp(-0.5 * (x**2 + y**2)),
 }
 
 
+# optiviz's optimizer → torch.optim class and its arguments; an argument is a constant, an optiviz
+# parameter ``(name, default)``, or a tuple of those (torch's ``betas``, ``etas``, ``step_sizes``)
+_EPS8, _WD = ("eps", 1e-8), ("weight_decay", 0.0)
+_BETAS = (("beta1", 0.9), ("beta2", 0.999))
+_DECOUPLED = ("decoupled_weight_decay", False)
+OPTIMIZERS: dict[str, tuple[str, dict]] = {
+    "gd": ("SGD", {}),
+    "momentum": ("SGD", {"momentum": ("beta", 0.9)}),  # the classic variant only
+    "nesterov": ("SGD", {"momentum": ("beta", 0.9), "nesterov": True}),
+    "adagrad": ("Adagrad", {"eps": ("eps", 1e-10), "initial_accumulator_value": ("initial_accumulator", 0.0)}),
+    "rmsprop": ("RMSprop", {"alpha": ("beta", 0.9), "eps": _EPS8}),
+    "adadelta": ("Adadelta", {"rho": ("rho", 0.9), "eps": ("eps", 1e-6)}),
+    "sgd": (
+        "SGD",
+        {
+            "momentum": ("momentum", 0.9),
+            "dampening": ("dampening", 0.0),
+            "nesterov": ("nesterov", False),
+            "weight_decay": _WD,
+        },
+    ),
+    "rprop": (
+        "Rprop",
+        {
+            "etas": (("etaminus", 0.5), ("etaplus", 1.2)),
+            "step_sizes": (("step_size_min", 1e-6), ("step_size_max", 50.0)),
+        },
+    ),
+    "asgd": ("ASGD", {"lambd": ("lambd", 1e-4), "alpha": ("alpha", 0.75), "t0": ("t0", 1e6), "weight_decay": _WD}),
+    "nadam": (
+        "NAdam",
+        {
+            "betas": _BETAS,
+            "eps": _EPS8,
+            "weight_decay": _WD,
+            "momentum_decay": ("momentum_decay", 0.004),
+            "decoupled_weight_decay": _DECOUPLED,
+        },
+    ),
+    "radam": ("RAdam", {"betas": _BETAS, "eps": _EPS8, "weight_decay": _WD, "decoupled_weight_decay": _DECOUPLED}),
+    "adamax": ("Adamax", {"betas": _BETAS, "eps": _EPS8, "weight_decay": _WD}),
+    "adam": ("Adam", {"betas": _BETAS, "eps": _EPS8, "amsgrad": ("amsgrad", False)}),
+    "adamw": (
+        "AdamW",
+        {"betas": _BETAS, "eps": _EPS8, "weight_decay": ("weight_decay", 0.01), "amsgrad": ("amsgrad", False)},
+    ),
+}
+
+
+def _argument(spec, params: dict):
+    if isinstance(spec, tuple) and spec and isinstance(spec[0], tuple):
+        return tuple(_argument(s, params) for s in spec)
+    if isinstance(spec, tuple):
+        return params.get(*spec)
+    return spec
+
+
 def make_optimizer(opt: str, p: torch.Tensor, params: dict):
-    lr = params["lr"]
-    if opt == "gd":
-        return torch.optim.SGD([p], lr=lr)
     if opt == "momentum":
         assert params.get("variant") == "classic"
-        return torch.optim.SGD([p], lr=lr, momentum=params.get("beta", 0.9))
-    if opt == "nesterov":
-        return torch.optim.SGD([p], lr=lr, momentum=params.get("beta", 0.9), nesterov=True)
-    if opt == "adagrad":
-        return torch.optim.Adagrad(
-            [p], lr=lr, eps=params.get("eps", 1e-10), initial_accumulator_value=params.get("initial_accumulator", 0.0)
-        )
-    if opt == "rmsprop":
-        return torch.optim.RMSprop([p], lr=lr, alpha=params.get("beta", 0.9), eps=params.get("eps", 1e-8))
-    if opt == "adadelta":
-        return torch.optim.Adadelta([p], lr=lr, rho=params.get("rho", 0.9), eps=params.get("eps", 1e-6))
-    if opt == "sgd":
-        return torch.optim.SGD(
-            [p],
-            lr=lr,
-            momentum=params.get("momentum", 0.9),
-            dampening=params.get("dampening", 0.0),
-            nesterov=params.get("nesterov", False),
-            weight_decay=params.get("weight_decay", 0.0),
-        )
-    if opt == "rprop":
-        return torch.optim.Rprop(
-            [p],
-            lr=lr,
-            etas=(params.get("etaminus", 0.5), params.get("etaplus", 1.2)),
-            step_sizes=(params.get("step_size_min", 1e-6), params.get("step_size_max", 50.0)),
-        )
-    if opt == "asgd":
-        return torch.optim.ASGD(
-            [p],
-            lr=lr,
-            lambd=params.get("lambd", 1e-4),
-            alpha=params.get("alpha", 0.75),
-            t0=params.get("t0", 1e6),
-            weight_decay=params.get("weight_decay", 0.0),
-        )
-    betas = (params.get("beta1", 0.9), params.get("beta2", 0.999))
-    if opt == "nadam":
-        return torch.optim.NAdam(
-            [p],
-            lr=lr,
-            betas=betas,
-            eps=params.get("eps", 1e-8),
-            weight_decay=params.get("weight_decay", 0.0),
-            momentum_decay=params.get("momentum_decay", 0.004),
-            decoupled_weight_decay=params.get("decoupled_weight_decay", False),
-        )
-    if opt == "radam":
-        return torch.optim.RAdam(
-            [p],
-            lr=lr,
-            betas=betas,
-            eps=params.get("eps", 1e-8),
-            weight_decay=params.get("weight_decay", 0.0),
-            decoupled_weight_decay=params.get("decoupled_weight_decay", False),
-        )
-    if opt == "adamax":
-        return torch.optim.Adamax(
-            [p], lr=lr, betas=betas, eps=params.get("eps", 1e-8), weight_decay=params.get("weight_decay", 0.0)
-        )
-    if opt == "adam":
-        return torch.optim.Adam(
-            [p], lr=lr, betas=betas, eps=params.get("eps", 1e-8), amsgrad=params.get("amsgrad", False)
-        )
-    if opt == "adamw":
-        return torch.optim.AdamW(
-            [p],
-            lr=lr,
-            betas=betas,
-            eps=params.get("eps", 1e-8),
-            weight_decay=params.get("weight_decay", 0.01),
-            amsgrad=params.get("amsgrad", False),
-        )
-    raise ValueError(opt)
+    if opt not in OPTIMIZERS:
+        raise ValueError(opt)
+    cls, args = OPTIMIZERS[opt]
+    return getattr(torch.optim, cls)([p], lr=params["lr"], **{k: _argument(s, params) for k, s in args.items()})
+
+
+# optiviz's schedule → torch.optim.lr_scheduler class and its arguments: an optiviz parameter
+# (its name: required; ``(name, default)``), a constant, or a function of the parameters and lr
+SCHEDULES: dict[str, tuple[str, dict]] = {
+    "step": ("StepLR", {"step_size": "step_size", "gamma": "gamma"}),
+    "multistep": ("MultiStepLR", {"milestones": "milestones", "gamma": "gamma"}),
+    "exponential": ("ExponentialLR", {"gamma": "gamma"}),
+    "polynomial": ("PolynomialLR", {"total_iters": "total_steps", "power": "power"}),
+    "cosine": ("CosineAnnealingLR", {"T_max": "t_max", "eta_min": ("eta_min", 0.0)}),
+    "cosine_restarts": (
+        "CosineAnnealingWarmRestarts",
+        {"T_0": "t_0", "T_mult": "t_mult", "eta_min": ("eta_min", 0.0)},
+    ),
+    "cyclic": (
+        "CyclicLR",
+        {
+            "base_lr": lambda p, lr: lr,
+            "max_lr": "max_lr",
+            "step_size_up": "step_size_up",
+            "mode": "mode",
+            "gamma": ("gamma", 1.0),
+            "cycle_momentum": False,
+        },
+    ),
+    "one_cycle": (
+        "OneCycleLR",
+        {
+            "max_lr": lambda p, lr: lr,
+            "total_steps": "total_steps",
+            "pct_start": ("pct_start", 0.3),
+            "anneal_strategy": ("anneal_strategy", "cos"),
+            "div_factor": ("div_factor", 25.0),
+            "final_div_factor": ("final_div_factor", 1e4),
+            "three_phase": ("three_phase", False),
+            "cycle_momentum": False,
+        },
+    ),
+    "linear": ("LinearLR", {"start_factor": "start_factor", "end_factor": "end_factor", "total_iters": "total_iters"}),
+    "constant_factor": ("ConstantLR", {"factor": "factor", "total_iters": "total_iters"}),
+    "inverse_time": ("LambdaLR", {"lr_lambda": lambda p, lr: lambda t: 1.0 / (1.0 + p["decay_rate"] * t)}),
+    "inverse_sqrt": ("LambdaLR", {"lr_lambda": lambda p, lr: lambda t: p["k"] / math.sqrt(t + 1.0)}),
+}
+
+
+def _schedule_argument(spec, p: dict, lr: float):
+    if isinstance(spec, str):
+        return p[spec]
+    if isinstance(spec, tuple):
+        return p.get(*spec)
+    if callable(spec):
+        return spec(p, lr)
+    return spec
+
+
+def build_schedule(optimizer, lr: float, entry: tuple[str, dict], p: dict):
+    """The scheduler of a `SCHEDULES`-style entry for the schedule's parameters ``p``."""
+    cls, args = entry
+    return getattr(L, cls)(optimizer, **{k: _schedule_argument(a, p, lr) for k, a in args.items()})
 
 
 def make_schedule(optimizer, lr: float, sched: dict | None):
-    from torch.optim import lr_scheduler as L
-
     if sched is None:
         return None
     name, p = sched["name"], sched.get("params", {})
-    if name == "step":
-        s = L.StepLR(optimizer, step_size=p["step_size"], gamma=p["gamma"])
-    elif name == "multistep":
-        s = L.MultiStepLR(optimizer, milestones=p["milestones"], gamma=p["gamma"])
-    elif name == "exponential":
-        s = L.ExponentialLR(optimizer, gamma=p["gamma"])
-    elif name == "polynomial":
-        s = L.PolynomialLR(optimizer, total_iters=p["total_steps"], power=p["power"])
-    elif name == "cosine":
-        s = L.CosineAnnealingLR(optimizer, T_max=p["t_max"], eta_min=p.get("eta_min", 0.0))
-    elif name == "cosine_restarts":
-        s = L.CosineAnnealingWarmRestarts(optimizer, T_0=p["t_0"], T_mult=p["t_mult"], eta_min=p.get("eta_min", 0.0))
-    elif name == "cyclic":
-        s = L.CyclicLR(
-            optimizer,
-            base_lr=lr,
-            max_lr=p["max_lr"],
-            step_size_up=p["step_size_up"],
-            mode=p["mode"],
-            gamma=p.get("gamma", 1.0),
-            cycle_momentum=False,
-        )
-    elif name == "one_cycle":
-        s = L.OneCycleLR(
-            optimizer,
-            max_lr=lr,
-            total_steps=p["total_steps"],
-            pct_start=p.get("pct_start", 0.3),
-            anneal_strategy=p.get("anneal_strategy", "cos"),
-            div_factor=p.get("div_factor", 25.0),
-            final_div_factor=p.get("final_div_factor", 1e4),
-            three_phase=p.get("three_phase", False),
-            cycle_momentum=False,
-        )
-    elif name == "linear":
-        s = L.LinearLR(
-            optimizer, start_factor=p["start_factor"], end_factor=p["end_factor"], total_iters=p["total_iters"]
-        )
-    elif name == "constant_factor":
-        s = L.ConstantLR(optimizer, factor=p["factor"], total_iters=p["total_iters"])
-    elif name == "inverse_time":
-        s = L.LambdaLR(optimizer, lambda t: 1.0 / (1.0 + p["decay_rate"] * t))
-    elif name == "inverse_sqrt":
-        s = L.LambdaLR(optimizer, lambda t: p["k"] / math.sqrt(t + 1.0))
-    else:
+    if name not in SCHEDULES:
         raise ValueError(name)
+    s = build_schedule(optimizer, lr, SCHEDULES[name], p)
     w = sched.get("warmup_steps", 0)
     if w:
         warm = L.LinearLR(optimizer, start_factor=1.0 / w, end_factor=1.0, total_iters=w - 1)
         s = L.SequentialLR(optimizer, [warm, s], milestones=[w])
     return s
+
+
+# ReduceLROnPlateau (mode "min") and OneCycleLR with cycle_momentum, as
+# `SCHEDULES` entries: each argument the schedule's parameter of that name, or its default
+PLATEAU_DEFAULTS = {
+    "factor": 0.1,
+    "patience": 10,
+    "threshold": 1e-4,
+    "threshold_mode": "rel",
+    "cooldown": 0,
+    "min_lr": 0.0,
+    "eps": 1e-8,
+}
+PLATEAU = ("ReduceLROnPlateau", {"mode": lambda p, lr: "min", **{k: (k, v) for k, v in PLATEAU_DEFAULTS.items()}})
+ONE_CYCLE_MOMENTUM = (
+    "OneCycleLR",
+    {
+        **SCHEDULES["one_cycle"][1],
+        "cycle_momentum": True,
+        "base_momentum": ("base_momentum", 0.85),
+        "max_momentum": ("max_momentum", 0.95),
+    },
+)
+
+
+def scheduler(opt, lr: float, sched: dict | None):
+    """(scheduler, reads the loss)."""
+    if sched is None:
+        return None, False
+    name, p = sched["name"], sched.get("params", {})
+    if name == "reduce_on_plateau":
+        return build_schedule(opt, lr, PLATEAU, p), True
+    if name == "one_cycle" and p.get("cycle_momentum"):
+        return build_schedule(opt, lr, ONE_CYCLE_MOMENTUM, p), False
+    if sched.get("chain"):
+        links = [{"name": name, "params": p}, *sched["chain"]]
+        subs = [make_schedule(opt, lr, link) for link in links]
+        return L.SequentialLR(opt, subs, milestones=[c["milestone"] for c in sched["chain"]]), False
+    return make_schedule(opt, lr, sched), False
+
+
+def momentum_of(opt) -> float:
+    g = opt.param_groups[0]
+    return g["betas"][0] if "betas" in g else g["momentum"]
 
 
 class DampedNewton(torch.optim.Optimizer):
@@ -267,8 +311,9 @@ def reference(case: dict) -> dict:
     f = SURFACES[req["surface"]]
     p = torch.tensor([float(v) for v in req["start"]], requires_grad=True)
     opt = make_optimizer(run["optimizer"], p, run["params"])
-    sched = make_schedule(opt, run["params"]["lr"], run.get("schedule"))
-    xs, ys, losses, lrs, norms = [float(req["start"][0])], [float(req["start"][1])], [], [], []
+    sched, reads_loss = scheduler(opt, run["params"]["lr"], run.get("schedule"))
+    cycled = bool(run.get("schedule", {}).get("params", {}).get("cycle_momentum"))
+    xs, ys, losses, lrs, norms, moms = [float(req["start"][0])], [float(req["start"][1])], [], [], [], []
     averaged: list[list[float]] = []
     for _ in range(req["steps"]):
         opt.zero_grad()
@@ -281,8 +326,13 @@ def reference(case: dict) -> dict:
         losses.append(loss.item())
         norms.append(p.grad.norm().item())
         lrs.append(opt.param_groups[0]["lr"])
+        if cycled:
+            moms.append(momentum_of(opt))
         opt.step()
-        if sched is not None:
+        if reads_loss:
+            with torch.no_grad():
+                sched.step(f(p[0], p[1]).item())  # the loss at the new point
+        elif sched is not None:
             sched.step()
         xs.append(p[0].item())
         ys.append(p[1].item())
@@ -292,6 +342,8 @@ def reference(case: dict) -> dict:
     out = {"x": xs, "y": ys, "loss": losses, "lr": lrs, "grad_norm": norms}
     if averaged:
         out["ax"], out["ay"] = [a[0] for a in averaged], [a[1] for a in averaged]
+    if cycled:
+        out["momentum"] = moms
     return out
 
 
@@ -698,14 +750,16 @@ CASES = [
 ]
 
 
+def write(cases: list[dict], out: Path) -> None:
+    """Each case with its ``expected`` arrays, as a JSON fixture at ``out``."""
+    done = [dict(c, expected=reference(c)) for c in cases]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"torch_version": torch.__version__, "cases": done}))
+    print(f"wrote {len(done)} cases to {out} ({out.stat().st_size / 1e6:.2f} MB)")
+
+
 def main() -> None:
-    cases = []
-    for c in CASES:
-        c = dict(c, expected=reference(c))
-        cases.append(c)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}))
-    print(f"wrote {len(cases)} cases to {OUT} ({OUT.stat().st_size / 1e6:.2f} MB)")
+    write(CASES, OUT)
 
 
 if __name__ == "__main__":

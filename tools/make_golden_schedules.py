@@ -11,123 +11,20 @@ The cases of tools/make_golden.py's format (one run per request), for
 - SequentialLR chains (the request's ``schedule.chain``), built from tools/make_golden.py's
   schedulers.
 
+Its `reference` (one loop for all torch cases) and `scheduler` make them; this file holds the cases.
+
 tests/engine/test_golden.py compares the engine with them to 1e-9 relative, without torch.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-import torch
-from torch.optim import lr_scheduler as L
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_golden import SURFACES, case, make_optimizer, make_schedule
+from make_golden import case, write
 
-SURFACES = {**SURFACES, "plateau": lambda x, y: 1 - torch.exp(-0.5 * (x**2 + y**2))}
-
-torch.set_default_dtype(torch.float64)
 OUT = Path(__file__).resolve().parent.parent / "tests/golden/torch_schedules_golden.json"
-
-PLATEAU_DEFAULTS = {
-    "factor": 0.1,
-    "patience": 10,
-    "threshold": 1e-4,
-    "threshold_mode": "rel",
-    "cooldown": 0,
-    "min_lr": 0.0,
-    "eps": 1e-8,
-}
-ONE_CYCLE_DEFAULTS = {
-    "pct_start": 0.3,
-    "anneal_strategy": "cos",
-    "div_factor": 25.0,
-    "final_div_factor": 1e4,
-    "three_phase": False,
-    "base_momentum": 0.85,
-    "max_momentum": 0.95,
-}
-
-
-def scheduler(opt, lr: float, sched: dict | None):
-    """(scheduler, reads the loss)."""
-    if sched is None:
-        return None, False
-    name, p = sched["name"], sched.get("params", {})
-    if name == "reduce_on_plateau":
-        p = {**PLATEAU_DEFAULTS, **p}
-        return L.ReduceLROnPlateau(
-            opt,
-            mode="min",
-            factor=p["factor"],
-            patience=p["patience"],
-            threshold=p["threshold"],
-            threshold_mode=p["threshold_mode"],
-            cooldown=p["cooldown"],
-            min_lr=p["min_lr"],
-            eps=p["eps"],
-        ), True
-    if name == "one_cycle" and p.get("cycle_momentum"):
-        p = {**ONE_CYCLE_DEFAULTS, **p}
-        s = L.OneCycleLR(
-            opt,
-            max_lr=lr,
-            total_steps=p["total_steps"],
-            pct_start=p["pct_start"],
-            anneal_strategy=p["anneal_strategy"],
-            div_factor=p["div_factor"],
-            final_div_factor=p["final_div_factor"],
-            three_phase=p["three_phase"],
-            cycle_momentum=True,
-            base_momentum=p["base_momentum"],
-            max_momentum=p["max_momentum"],
-        )
-        return s, False
-    if sched.get("chain"):
-        links = [{"name": name, "params": p}, *sched["chain"]]
-        subs = [make_schedule(opt, lr, link) for link in links]
-        return L.SequentialLR(opt, subs, milestones=[c["milestone"] for c in sched["chain"]]), False
-    return make_schedule(opt, lr, sched), False
-
-
-def momentum_of(opt) -> float:
-    g = opt.param_groups[0]
-    return g["betas"][0] if "betas" in g else g["momentum"]
-
-
-def reference(c: dict) -> dict:
-    req = c["request"]
-    run = req["runs"][0]
-    f = SURFACES[req["surface"]]
-    p = torch.tensor([float(v) for v in req["start"]], requires_grad=True)
-    opt = make_optimizer(run["optimizer"], p, run["params"])
-    sched, reads_loss = scheduler(opt, run["params"]["lr"], run.get("schedule"))
-    cycled = bool(run.get("schedule", {}).get("params", {}).get("cycle_momentum"))
-    xs, ys, losses, lrs, norms, moms = [float(req["start"][0])], [float(req["start"][1])], [], [], [], []
-    for _ in range(req["steps"]):
-        opt.zero_grad()
-        loss = f(p[0], p[1])
-        loss.backward()
-        losses.append(loss.item())
-        norms.append(p.grad.norm().item())
-        lrs.append(opt.param_groups[0]["lr"])
-        if cycled:
-            moms.append(momentum_of(opt))
-        opt.step()
-        if reads_loss:
-            with torch.no_grad():
-                sched.step(f(p[0], p[1]).item())  # the loss at the new point
-        elif sched is not None:
-            sched.step()
-        xs.append(p[0].item())
-        ys.append(p[1].item())
-    losses.append(f(p[0], p[1]).item())
-    out = {"x": xs, "y": ys, "loss": losses, "lr": lrs, "grad_norm": norms}
-    if cycled:
-        out["momentum"] = moms
-    return out
 
 
 def plateau(**params) -> dict:
@@ -295,9 +192,7 @@ CASES = [
 
 
 def main() -> None:
-    cases = [dict(c, expected=reference(c)) for c in CASES]
-    OUT.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}))
-    print(f"wrote {len(cases)} cases to {OUT} ({OUT.stat().st_size / 1e6:.2f} MB)")
+    write(CASES, OUT)
 
 
 if __name__ == "__main__":

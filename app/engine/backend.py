@@ -28,46 +28,31 @@ def _scalar_sign(a: float) -> float:
     return 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
 
 
+# the functions both backends take by the same name from their module (math or numpy)
+_SAME = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "hypot")
+
 SCALAR = SimpleNamespace(
     name="scalar",
-    sin=math.sin,
-    cos=math.cos,
-    tan=math.tan,
-    exp=math.exp,
-    log=math.log,
-    sqrt=math.sqrt,
+    **{k: getattr(math, k) for k in _SAME},
     abs=abs,
-    tanh=math.tanh,
-    sinh=math.sinh,
-    cosh=math.cosh,
     atan=math.atan,
     pow=_scalar_pow,
     sign=_scalar_sign,
     maximum=max,
     minimum=min,
-    hypot=math.hypot,
     pi=math.pi,
     e=math.e,
 )
 
 ARRAY = SimpleNamespace(
     name="array",
-    sin=np.sin,
-    cos=np.cos,
-    tan=np.tan,
-    exp=np.exp,
-    log=np.log,
-    sqrt=np.sqrt,
+    **{k: getattr(np, k) for k in _SAME},
     abs=np.abs,
-    tanh=np.tanh,
-    sinh=np.sinh,
-    cosh=np.cosh,
     atan=np.arctan,
     pow=np.power,
     sign=np.sign,
     maximum=np.maximum,
     minimum=np.minimum,
-    hypot=np.hypot,
     pi=math.pi,
     e=math.e,
 )

@@ -61,14 +61,7 @@ class Trajectory:
 
     def arrays(self) -> dict[str, Any]:
         out: dict[str, Any] = {"x": self.x, "y": self.y, "loss": self.loss, "lr": self.lr, "grad_norm": self.grad_norm}
-        if self.batch_loss is not None:
-            out["batch_loss"] = self.batch_loss
-        if self.momentum is not None:
-            out["momentum"] = self.momentum
-        if self.state is not None:
-            out["state"] = self.state
-        if self.evals is not None:
-            out["evals"] = self.evals
+        out.update((k, v) for k in ("batch_loss", "momentum", "state", "evals") if (v := getattr(self, k)) is not None)
         return out
 
 

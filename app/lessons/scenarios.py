@@ -38,7 +38,10 @@ class Label:
         return f"{head} {self.suffix}".strip()
 
 
-def _run(opt: str, label: Label, **params: Any) -> dict[str, Any]:
+def _run(opt: str, label: Label | str, **params: Any) -> dict[str, Any]:
+    """A run of the request; ``label`` a `Label`, or a suffix after the optimizer's own name."""
+    if isinstance(label, str):
+        label = Label(opt=opt, suffix=label)
     extra: dict[str, Any] = {k: params.pop(k) for k in ("schedule", "batch_size", "noise_std") if k in params}
     return {"optimizer": opt, "label": label, "params": params, **extra}
 
@@ -159,7 +162,7 @@ LESSONS: tuple[Lesson, ...] = (
             "start": [-9.0, 3.0],
             "steps": 120,
             "runs": [
-                _run("gd", Label(opt="gd", suffix="α = 0.45"), lr=0.45),
+                _run("gd", "α = 0.45", lr=0.45),
                 _run("momentum", Label("ewa", suffix="β = 0.5, α = 1"), lr=1.0, beta=0.5, variant="ewa"),
                 _run("momentum", Label("classic", suffix="β = 0.5, α = 0.5"), lr=0.5, beta=0.5, variant="classic"),
                 _run("momentum", Label("ewa", suffix="β = 0.9, α = 1"), lr=1.0, beta=0.9, variant="ewa"),
@@ -177,7 +180,7 @@ LESSONS: tuple[Lesson, ...] = (
             "steps": 150,
             "runs": [
                 _run("momentum", Label("classic", suffix="β = 0.9, α = 0.15"), lr=0.15, beta=0.9, variant="classic"),
-                _run("nesterov", Label(opt="nesterov", suffix="β = 0.9, α = 0.15"), lr=0.15, beta=0.9),
+                _run("nesterov", "β = 0.9, α = 0.15", lr=0.15, beta=0.9),
             ],
         },
         ("classical: v ← βv + g,  θ ← θ − α·v", "Nesterov: v ← βv + g,  θ ← θ − α(g + βv)"),
@@ -190,8 +193,8 @@ LESSONS: tuple[Lesson, ...] = (
             "start": [-9.0, 3.0],
             "steps": 120,
             "runs": [
-                _run("gd", Label(opt="gd", suffix="α = 0.45"), lr=0.45),
-                _run("rmsprop", Label(opt="rmsprop", suffix="β = 0.9, α = 0.3"), lr=0.3, beta=0.9),
+                _run("gd", "α = 0.45", lr=0.45),
+                _run("rmsprop", "β = 0.9, α = 0.3", lr=0.3, beta=0.9),
             ],
         },
         ("s ← βs + (1−β)g²", "θ ← θ − α·g/(√s + ε)"),
@@ -204,7 +207,7 @@ LESSONS: tuple[Lesson, ...] = (
             "start": [-9.0, 3.0],
             "steps": 150,
             "runs": [
-                _run("adam", Label(opt="adam", suffix="α = 0.3"), lr=0.3),
+                _run("adam", "α = 0.3", lr=0.3),
                 _run("adam", Label("nobias", suffix="α = 0.3"), lr=0.3, bias_correction=False),
             ],
         },
@@ -222,8 +225,8 @@ LESSONS: tuple[Lesson, ...] = (
             "start": [-1.2, 1.0],
             "steps": 1500,
             "runs": [
-                _run("adagrad", Label(opt="adagrad", suffix="α = 0.1"), lr=0.1),
-                _run("rmsprop", Label(opt="rmsprop", suffix="α = 0.002"), lr=0.002, beta=0.9),
+                _run("adagrad", "α = 0.1", lr=0.1),
+                _run("rmsprop", "α = 0.002", lr=0.002, beta=0.9),
             ],
         },
         ("AdaGrad: s ← s + g²", "RMSprop: s ← βs + (1−β)g²", "θ ← θ − α·g/(√s + ε)"),
@@ -302,10 +305,10 @@ LESSONS: tuple[Lesson, ...] = (
             "start": [0.001, 1.8],
             "steps": 300,
             "runs": [
-                _run("gd", Label(opt="gd", suffix="α = 0.01"), lr=0.01),
+                _run("gd", "α = 0.01", lr=0.01),
                 _run("momentum", Label("classic", suffix="α = 0.01"), lr=0.01, beta=0.9, variant="classic"),
-                _run("rmsprop", Label(opt="rmsprop", suffix="α = 0.02"), lr=0.02),
-                _run("adam", Label(opt="adam", suffix="α = 0.02"), lr=0.02),
+                _run("rmsprop", "α = 0.02", lr=0.02),
+                _run("adam", "α = 0.02", lr=0.02),
             ],
         },
         ("f = x⁴/4 − x²/2 + y²/2", "∇f(0, 0) = 0, Hessian = diag(−1, 1)"),
@@ -318,10 +321,10 @@ LESSONS: tuple[Lesson, ...] = (
             "start": [4.0, 3.0],
             "steps": 300,
             "runs": [
-                _run("gd", Label(opt="gd", suffix="α = 1"), lr=1.0),
+                _run("gd", "α = 1", lr=1.0),
                 _run("momentum", Label("ewa", suffix="α = 1"), lr=1.0, beta=0.9),
-                _run("rmsprop", Label(opt="rmsprop", suffix="α = 0.05"), lr=0.05),
-                _run("adam", Label(opt="adam", suffix="α = 0.1"), lr=0.1),
+                _run("rmsprop", "α = 0.05", lr=0.05),
+                _run("adam", "α = 0.1", lr=0.1),
             ],
         },
         ("f = 1 − exp(−(x² + y²)/2)", "|∇f(4, 3)| ≈ 1.9·10⁻⁵"),

@@ -29,12 +29,16 @@ RESIDUAL: Any  # RESIDUAL(w, b, x, y): the cost's derivative in the model's outp
 BatchOrder: Any  # the engine's mini-batch order (app.engine.runner.BatchOrder, copied)
 _data: Any  # the data set, as NumPy arrays (x, y)
 loss_on: Any  # loss_on(p, idx): the cost on the samples idx (None: all)
+start_run: Any  # start_run(p, batch_size, per_epoch): a dataset run's record, batch order, scheduler period
+converged: Any  # converged(opt, p): the full-data gradient below TOLERANCE (torch_dataset_loop)
+loss_at: Any  # loss_at(opt, p, out): the loss at p recorded, and whether it converged (torch_loop)
 
 # the PyTorch script
 DampedNewton: Any  # the damped Newton optimizer (written when used)
 CLOSURE_OPTIMIZERS: Any  # the optimizers stepped with a closure (a tuple of classes)
 step_scheduler: Any  # steps a scheduler after an update (torch_schedulers)
 record_average: Any  # records the averaged iterate (torch_schedulers)
+clip_grad: Any  # clips the gradient by value, then by norm (torch_schedulers)
 run: Any  # the script's run (a loop template)
 _run_each_update: Any  # the loop of one update per step, before a closure loop redefines run
 

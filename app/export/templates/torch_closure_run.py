@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._script import BOUND, CLOSURE_OPTIMIZERS, SEED, START, STEPS, TOLERANCE, _run_each_update, f
+from ._script import BOUND, CLOSURE_OPTIMIZERS, SEED, START, STEPS, _run_each_update, clip_grad, f, loss_at
 
 # --- the script ---
 
@@ -31,11 +31,8 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
     evals: dict[str, list[Any]] = {"step": [], "x": [], "y": [], "loss": []}
     status = "max_steps"
     for t in range(STEPS + 1):
-        opt.zero_grad()
-        loss = f(p[0], p[1])
-        loss.backward()
-        out["loss"].append(loss.item())
-        if TOLERANCE > 0 and p.grad.norm().item() < TOLERANCE:
+        _, small = loss_at(opt, p, out)
+        if small:
             status = "converged"  # the true (noise-free) gradient is small enough
             break
         if t == STEPS:
@@ -49,10 +46,7 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
             loss.backward()
             if noise is not None:
                 p.grad += torch.from_numpy(noise[t])
-            if clip_value is not None:
-                torch.nn.utils.clip_grad_value_([p], clip_value)
-            if clip_norm is not None:
-                torch.nn.utils.clip_grad_norm_([p], clip_norm)
+            clip_grad(p, clip_value, clip_norm)
             for key, v in (("step", t), ("x", p[0].item()), ("y", p[1].item()), ("loss", loss.item())):
                 evals[key].append(v)
             if not first:

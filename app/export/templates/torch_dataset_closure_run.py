@@ -16,16 +16,15 @@ from ._script import (
     BOUND,
     CLOSURE_OPTIMIZERS,
     RESIDUAL,
-    SEED,
     START,
     STEPS,
-    TOLERANCE,
-    BatchOrder,
     DampedNewton,
-    M,
     _data,
     _run_each_update,
+    clip_grad,
+    converged,
     loss_on,
+    start_run,
     step_scheduler,
 )
 
@@ -61,25 +60,13 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
     if not isinstance(opt, CLOSURE_OPTIMIZERS):
         return _run_each_update(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value, clip_norm)
     sched = make_scheduler(opt)
-    order = BatchOrder(M, batch_size, SEED)
-    every = order.per_epoch if per_epoch else 1
-    out: dict[str, Any] = {
-        "x": [START[0]],
-        "y": [START[1]],
-        "loss": [loss_on(p, None).item()],
-        "lr": [],
-        "grad_norm": [],
-        "batch_loss": [],
-    }
+    out, order, every = start_run(p, batch_size, per_epoch)
     evals: dict[str, list[Any]] = {"step": [], "x": [], "y": [], "loss": []}
     status = "max_steps"
     for t in range(STEPS + 1):
-        if TOLERANCE > 0:
-            opt.zero_grad()
-            loss_on(p, None).backward()
-            if p.grad.norm().item() < TOLERANCE:
-                status = "converged"  # the full-data gradient
-                break
+        if converged(opt, p):
+            status = "converged"  # the full-data gradient
+            break
         if t == STEPS:
             break
         idx = order.indices(t)
@@ -92,10 +79,7 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
             opt.zero_grad()
             cost = loss_on(p, idx)
             cost.backward()
-            if clip_value is not None:
-                torch.nn.utils.clip_grad_value_([p], clip_value)
-            if clip_norm is not None:
-                torch.nn.utils.clip_grad_norm_([p], clip_norm)
+            clip_grad(p, clip_value, clip_norm)
             for key, v in (("step", t), ("x", p[0].item()), ("y", p[1].item()), ("loss", cost.item())):
                 evals[key].append(v)
             if not first:

@@ -11,7 +11,21 @@ from typing import Any
 
 import torch
 
-from ._script import BOUND, LOSS, SEED, START, STEPS, TOLERANCE, BatchOrder, M, X, Y, record_average, step_scheduler
+from ._script import (
+    BOUND,
+    LOSS,
+    SEED,
+    START,
+    STEPS,
+    TOLERANCE,
+    BatchOrder,
+    M,
+    X,
+    Y,
+    clip_grad,
+    record_average,
+    step_scheduler,
+)
 
 # --- the script ---
 
@@ -23,15 +37,10 @@ def loss_on(p, idx):
     return LOSS(w, b, x, y)
 
 
-def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
-    """One run as the studio draws it: (w, b) after t updates, the full-data loss there; per update
-    the lr, the norm of the mini-batch gradient it used (after clipping) and that batch's cost. The
-    scheduler steps after every update, or (per_epoch) after each epoch's last update."""
-    p = torch.tensor(START, requires_grad=True)
-    opt = make_optimizer(p)
-    sched = make_scheduler(opt)
+def start_run(p, batch_size, per_epoch):
+    """A run's record at its start (the full-data loss there), its mini-batch order, and after how
+    many updates its scheduler steps (every update, or per_epoch each epoch's last)."""
     order = BatchOrder(M, batch_size, SEED)
-    every = order.per_epoch if per_epoch else 1
     out: dict[str, Any] = {
         "x": [START[0]],
         "y": [START[1]],
@@ -40,23 +49,37 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
         "grad_norm": [],
         "batch_loss": [],
     }
+    return out, order, order.per_epoch if per_epoch else 1
+
+
+def converged(opt, p):
+    """Whether the full-data gradient's norm at p is below TOLERANCE (never when it is 0)."""
+    if TOLERANCE <= 0:
+        return False
+    opt.zero_grad()
+    loss_on(p, None).backward()
+    return p.grad.norm().item() < TOLERANCE
+
+
+def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
+    """One run as the studio draws it: (w, b) after t updates, the full-data loss there; per update
+    the lr, the norm of the mini-batch gradient it used (after clipping) and that batch's cost. The
+    scheduler steps after every update, or (per_epoch) after each epoch's last update."""
+    p = torch.tensor(START, requires_grad=True)
+    opt = make_optimizer(p)
+    sched = make_scheduler(opt)
+    out, order, every = start_run(p, batch_size, per_epoch)
     status = "max_steps"
     for t in range(STEPS + 1):
-        if TOLERANCE > 0:
-            opt.zero_grad()
-            loss_on(p, None).backward()
-            if p.grad.norm().item() < TOLERANCE:
-                status = "converged"  # the full-data gradient
-                break
+        if converged(opt, p):
+            status = "converged"  # the full-data gradient
+            break
         if t == STEPS:
             break
         opt.zero_grad()
         cost = loss_on(p, order.indices(t))
         cost.backward()
-        if clip_value is not None:
-            torch.nn.utils.clip_grad_value_([p], clip_value)
-        if clip_norm is not None:
-            torch.nn.utils.clip_grad_norm_([p], clip_norm)
+        clip_grad(p, clip_value, clip_norm)
         lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
         opt.step()
         new_loss = loss_on(p, None).item()

@@ -12,9 +12,19 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._script import BOUND, SEED, START, STEPS, TOLERANCE, f, record_average, step_scheduler
+from ._script import BOUND, SEED, START, STEPS, TOLERANCE, clip_grad, f, record_average, step_scheduler
 
 # --- the script ---
+
+
+def loss_at(opt, p, out):
+    """The loss at p (recorded in out, its gradient in p.grad) and whether that true, noise-free
+    gradient's norm is below TOLERANCE."""
+    opt.zero_grad()
+    loss = f(p[0], p[1])
+    loss.backward()
+    out["loss"].append(loss.item())
+    return loss, TOLERANCE > 0 and p.grad.norm().item() < TOLERANCE
 
 
 def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=None):
@@ -28,21 +38,15 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
     out: dict[str, Any] = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
     status = "max_steps"
     for t in range(STEPS + 1):
-        opt.zero_grad()
-        loss = f(p[0], p[1])
-        loss.backward()
-        out["loss"].append(loss.item())
-        if TOLERANCE > 0 and p.grad.norm().item() < TOLERANCE:
+        loss, small = loss_at(opt, p, out)
+        if small:
             status = "converged"  # the true (noise-free) gradient is small enough
             break
         if t == STEPS:
             break
         if noise is not None:
             p.grad += torch.from_numpy(noise[t])
-        if clip_value is not None:  # by value, then by norm (the studio's order)
-            torch.nn.utils.clip_grad_value_([p], clip_value)
-        if clip_norm is not None:
-            torch.nn.utils.clip_grad_norm_([p], clip_norm)
+        clip_grad(p, clip_value, clip_norm)
         lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
         before = p.detach().clone()
         # the loss at the current point: the Polyak step size reads it, the others ignore it

@@ -1,4 +1,4 @@
-"""The PyTorch script's helpers around the schedulers and the averaged iterate.
+"""The PyTorch script's helpers shared by its runs: the schedulers, clipping, the averaged iterate.
 
 A template: the exporter copies what follows the marker line below into the script; the lines
 above it (imports, the script's names from `_script`) are there for the linters only.
@@ -6,6 +6,7 @@ above it (imports, the script's names from `_script`) are there for the linters 
 
 from __future__ import annotations
 
+import torch
 from torch.optim import lr_scheduler as L
 
 # --- the script ---
@@ -26,6 +27,14 @@ def starting_at(sched, lr):
     for group in sched.optimizer.param_groups:
         group["lr"] = lr
     return sched
+
+
+def clip_grad(p, clip_value, clip_norm):
+    """The gradient clipped as the studio clips it: by value, then by norm (None: not)."""
+    if clip_value is not None:
+        torch.nn.utils.clip_grad_value_([p], clip_value)
+    if clip_norm is not None:
+        torch.nn.utils.clip_grad_norm_([p], clip_norm)
 
 
 def record_average(out, opt, p):
