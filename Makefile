@@ -64,8 +64,8 @@ gates: $(VENV)/.dev-installed
 # Two passes: the tests that time nothing on two workers (browsers mostly wait on playback), then
 # the `serial` ones (load, deadlines, proxy, image, timed checks) alone on a quiet machine.
 test: gates test-deps
-	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile -m "not serial"
-	$(TEST_ENV) $(PY) -m pytest -m serial
+	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile -m "not serial" --durations=15
+	$(TEST_ENV) $(PY) -m pytest -m serial --durations=15
 
 # torch and JAX/optax only as the benchmarks' baselines and the export round trips, in their own venv
 # (never runtime dependencies; torch from this machine's local wheel)
