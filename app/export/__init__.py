@@ -369,6 +369,29 @@ def _formula(problem: Problem, tree: Node, lib: int) -> list[str]:
     ]
 
 
+def _script_head(library: str, needs: str, dataset: bool) -> list[str]:
+    """An exported script's docstring and the standard-library imports every script takes."""
+    return [
+        f'"""optiviz export: the studio\'s runs with {library}.',
+        "",
+        "Run: python this_file.py        (prints each run's end point; --json prints every array)",
+        f"Needs: {needs}.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        *(["import collections"] if dataset else []),
+        "import json",
+        "import math",
+        "import sys",
+    ]
+
+
+def _script_tail(run_lines: list[str]) -> list[str]:
+    """An exported script's table of runs and its main (after the comment that names the columns)."""
+    return ["RUNS = [", *run_lines, "]", "", template("main"), ""]
+
+
 def torch_script(problem: Problem) -> str:
     dataset = isinstance(problem.surface, DatasetSurface)
     tree = None if dataset else surface_tree(problem)
@@ -402,18 +425,7 @@ def torch_script(problem: Problem) -> str:
             f"    ({run.label!r}, lambda p: {ctor},\n     lambda opt: {sched}, {float(run.noise_std)!r}, {clip}),"
         )
     lines = [
-        '"""optiviz export: the studio\'s runs with torch.optim (float64).',
-        "",
-        "Run: python this_file.py        (prints each run's end point; --json prints every array)",
-        "Needs: torch, numpy.",
-        '"""',
-        "",
-        "from __future__ import annotations",
-        "",
-        *(["import collections"] if dataset else []),
-        "import json",
-        "import math",
-        "import sys",
+        *_script_head("torch.optim (float64)", "torch, numpy", dataset),
         "",
         "import numpy as np",
         "import torch",
@@ -454,12 +466,7 @@ def torch_script(problem: Problem) -> str:
         "# (label, optimizer, scheduler, batch size, scheduler per epoch, clip by value, clip by norm)"
         if dataset
         else "# (label, optimizer, scheduler, gradient noise std, clip by value, clip by norm)",
-        "RUNS = [",
-        *run_lines,
-        "]",
-        "",
-        template("main"),
-        "",
+        *_script_tail(run_lines),
     ]
     return "\n".join(lines)
 
@@ -558,18 +565,7 @@ def optax_script(problem: Problem) -> str:
     run_lines = [_optax_run_line(problem, run, dataset) for run in problem.runs]
     clip = any(run.clip != (0.0, 0.0) for run in problem.runs)
     lines = [
-        '"""optiviz export: the studio\'s runs with optax (JAX, float64).',
-        "",
-        "Run: python this_file.py        (prints each run's end point; --json prints every array)",
-        "Needs: jax, optax, numpy.",
-        '"""',
-        "",
-        "from __future__ import annotations",
-        "",
-        *(["import collections"] if dataset else []),
-        "import json",
-        "import math",
-        "import sys",
+        *_script_head("optax (JAX, float64)", "jax, optax, numpy", dataset),
         "from functools import partial",
         "",
         "import jax",
@@ -613,11 +609,6 @@ def optax_script(problem: Problem) -> str:
             + ("batch size, schedule per epoch, " if dataset else "gradient noise std, ")
             + "the lr drawn, momentum schedule, plateau, (clip by value, clip by norm))"
         ),
-        "RUNS = [",
-        *run_lines,
-        "]",
-        "",
-        template("main"),
-        "",
+        *_script_tail(run_lines),
     ]
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from ..backend import ARRAY
 from ..kernels import jit, rules
 from ..kernels.rules import corrections, decay
-from .base import Kernel, Line, NotExportable, Optimizer, OptimizerSpec, adam_params, betas, py, zeros
+from .base import Kernel, Line, NotExportable, Optimizer, OptimizerSpec, adam_args, adam_params, py, zeros
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -154,15 +154,13 @@ def torch(p: dict[str, Any], wd: float | None = None) -> tuple[str, str | None]:
     """torch Adam, or AdamW with ``wd`` (the class without bias correction: a template)."""
     if not p["bias_correction"]:
         return (
-            f"AdamNoBiasCorrection([p], lr={p['lr']!r}, betas={betas(p)}, eps={p['eps']!r}, "
-            f"amsgrad={bool(p['amsgrad'])!r}, weight_decay={(wd or 0.0)!r})",
+            f"AdamNoBiasCorrection([p], {adam_args(p)}, amsgrad={bool(p['amsgrad'])!r}, weight_decay={(wd or 0.0)!r})",
             "torch_adam_no_bias",
         )
     cls = "Adam" if wd is None else "AdamW"
     extra = "" if wd is None else f", weight_decay={wd!r}"
     return (
-        f"torch.optim.{cls}([p], lr={p['lr']!r}, betas={betas(p)}, eps={p['eps']!r}, "
-        f"amsgrad={bool(p['amsgrad'])!r}{extra})",
+        f"torch.optim.{cls}([p], {adam_args(p)}, amsgrad={bool(p['amsgrad'])!r}{extra})",
         None,
     )
 

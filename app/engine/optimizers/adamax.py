@@ -9,7 +9,7 @@ from typing import Any
 
 from ..kernels import jit, rules
 from ..kernels.rules import correction, decay, lerp
-from .base import Kernel, Line, Optimizer, OptimizerSpec, adam_params, betas, by_rule, l2_lines, py, wd_param
+from .base import Kernel, Line, Optimizer, OptimizerSpec, adam_args, adam_params, by_rule, l2_lines, py, wd_param
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -83,8 +83,7 @@ SPEC = OptimizerSpec(
     cycles_momentum=True,
     lines=lines,
     torch=lambda p: (
-        f"torch.optim.Adamax([p], lr={p['lr']!r}, betas={betas(p)}, eps={p['eps']!r}, "
-        f"weight_decay={p['weight_decay']!r})",
+        f"torch.optim.Adamax([p], {adam_args(p)}, weight_decay={p['weight_decay']!r})",
         None,
     ),
     # torch Adamax: u = max(β₂u, |g| + ε), θ ← θ − lr/(1 − β₁ᵗ)·m/u: optax's scale_by_adamax; weight

@@ -135,27 +135,20 @@ def by_rule(kind: int, xp: Any, *hyper: Any) -> Optimizer:
         )
         return theta, a, b, c
 
-    if xp.name == "array":
-        v_init = np.vectorize(one_init, otypes=[float, float, float])
-        v_update = np.vectorize(one_update, otypes=[float, float, float, float])
+    each_init: Callable[..., Any] = one_init
+    each_update: Callable[..., Any] = one_update
+    if xp.name == "array":  # NumPy rows: the rule on each element
+        each_init = np.vectorize(one_init, otypes=[float, float, float])
+        each_update = np.vectorize(one_update, otypes=[float, float, float, float])
 
-        def init(theta: Any) -> RuleState:
-            return RuleState(0, *v_init(theta, *h))
+    def init(theta: Any) -> RuleState:
+        return RuleState(0, *each_init(theta, *h))
 
-        def update(g: Any, state: RuleState, theta: Any, lr: Any) -> tuple[Any, RuleState]:
-            theta, a, b, c = v_update(g, state.t, state.a, state.b, state.c, theta, lr, *h)
-            return theta, RuleState(state.t + 1, a, b, c)
-
-        return Optimizer(init, update)
-
-    def init1(theta: Any) -> RuleState:
-        return RuleState(0, *one_init(theta, *h))
-
-    def update1(g: Any, state: RuleState, theta: Any, lr: Any) -> tuple[Any, RuleState]:
-        theta, a, b, c = one_update(g, state.t, state.a, state.b, state.c, theta, lr, *h)
+    def update(g: Any, state: RuleState, theta: Any, lr: Any) -> tuple[Any, RuleState]:
+        theta, a, b, c = each_update(g, state.t, state.a, state.b, state.c, theta, lr, *h)
         return theta, RuleState(state.t + 1, a, b, c)
 
-    return Optimizer(init1, update1)
+    return Optimizer(init, update)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,6 +196,11 @@ def adam_params(lr: float) -> tuple[ParamSpec, ...]:
 def betas(p: dict[str, Any]) -> str:
     """torch's ``betas=(β₁, β₂)`` argument."""
     return f"({p['beta1']!r}, {p['beta2']!r})"
+
+
+def adam_args(p: dict[str, Any]) -> str:
+    """The Adam family's first torch arguments: ``lr=…, betas=(β₁, β₂), eps=…``."""
+    return f"lr={p['lr']!r}, betas={betas(p)}, eps={p['eps']!r}"
 
 
 # ---------------------------------------------------------------------------------------------

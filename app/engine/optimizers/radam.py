@@ -17,7 +17,7 @@ import numpy as np
 from ..kernels import jit, rules
 from ..kernels.rules import correction, decay, lerp, radam_rect, radam_rho
 from ..params import ParamSpec
-from .base import Kernel, Line, Optimizer, OptimizerSpec, adam_params, betas, by_rule, decay_lines, py, wd_param
+from .base import Kernel, Line, Optimizer, OptimizerSpec, adam_args, adam_params, by_rule, decay_lines, py, wd_param
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -122,7 +122,7 @@ SPEC = OptimizerSpec(
     cycles_momentum=True,
     lines=lines,
     torch=lambda p: (
-        f"torch.optim.RAdam([p], lr={p['lr']!r}, betas={betas(p)}, eps={p['eps']!r}, "
+        f"torch.optim.RAdam([p], {adam_args(p)}, "
         f"weight_decay={p['weight_decay']!r}, decoupled_weight_decay={bool(p['decoupled_weight_decay'])!r})",
         None,
     ),

@@ -30,7 +30,19 @@ import numpy as np
 from ..kernels import jit, rules
 from ..kernels.rules import NAN, correction
 from ..params import ParamSpec
-from .base import Kernel, Line, Optimizer, OptimizerSpec, beta_param, betas, eps_param, lr_param, py, wd_param, zeros
+from .base import (
+    Kernel,
+    Line,
+    Optimizer,
+    OptimizerSpec,
+    adam_args,
+    beta_param,
+    eps_param,
+    lr_param,
+    py,
+    wd_param,
+    zeros,
+)
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -122,36 +134,12 @@ def schedule_free_adamw(
     xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any, weight_lr_power: Any
 ) -> Optimizer:
     def one(
-        g: float,
-        t: int,
-        z: float,
-        nu: float,
-        wsum: float,
-        y: float,
-        lr: float,
-        lr_max: float,
-        b1: float,
-        b2: float,
-        e: float,
-        wd: float,
-        p: float,
+        g: float, t: int, z: float, nu: float, wsum: float, y: float, lr: float, lr_max: float, *hyper: float
     ) -> tuple[float, float, float, float]:
-        y, z, nu, wsum, _, _ = _sfree(
-            float(g),
-            int(t),
-            float(z),
-            float(nu),
-            float(wsum),
-            float(y),
-            float(lr),
-            float(lr_max),
-            float(lr_max) ** float(p),
-            float(b1),
-            float(b2),
-            float(e),
-            float(wd),
-            float(p),
-        )
+        """The rule on one coordinate's floats; ``hyper``: β₁, β₂, ε, λ and the power p."""
+        h = [float(v) for v in hyper]
+        state = (float(g), int(t), float(z), float(nu), float(wsum), float(y), float(lr), float(lr_max))
+        y, z, nu, wsum, _, _ = _sfree(*state, float(lr_max) ** h[-1], *h)  # weight: lr_maxᵖ
         return y, z, nu, wsum
 
     step = np.vectorize(one, otypes=[float, float, float, float]) if xp.name == "array" else one
@@ -251,7 +239,7 @@ SPEC = OptimizerSpec(
     order=17,
     lines=lines,
     torch=lambda p: (
-        f"ScheduleFreeAdamW([p], lr={p['lr']!r}, betas={betas(p)}, eps={p['eps']!r}, "
+        f"ScheduleFreeAdamW([p], {adam_args(p)}, "
         f"weight_decay={p['weight_decay']!r}, weight_lr_power={p['weight_lr_power']!r})",
         "torch_schedule_free",
     ),

@@ -57,3 +57,30 @@ class DampedNewton(torch.optim.Optimizer):
 
 CLOSURE_OPTIMIZERS = (torch.optim.LBFGS, DampedNewton)
 _run_each_update = run
+
+
+def record_eval(evals, first, t, p, loss):
+    """One call of an update's closure, recorded in evals (the first call's loss and gradient in first)."""
+    for key, v in (("step", t), ("x", p[0].item()), ("y", p[1].item()), ("loss", loss.item())):
+        evals[key].append(v)
+    if not first:
+        first.append((loss.item(), p.grad.clone()))
+
+
+def undo_update(p, before, first, evals, mark):
+    """An update that left the finite region, undone: p back at before, its closure calls dropped
+    from evals; the run's status ("converged" where its first gradient was exactly 0)."""
+    status = "converged" if bool((first[0][1] == 0).all()) else "diverged"
+    with torch.no_grad():
+        p.copy_(before)
+    for values in evals.values():
+        del values[mark:]
+    return status
+
+
+def finish(out, status, opt, evals):
+    """The run's record with its status, and the closure calls where the optimizer is L-BFGS."""
+    out["status"], out["steps_taken"] = status, len(out["lr"])
+    if isinstance(opt, torch.optim.LBFGS):
+        out["evals"] = evals
+    return out

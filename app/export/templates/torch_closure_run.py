@@ -9,10 +9,22 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import torch
 
-from ._script import BOUND, CLOSURE_OPTIMIZERS, SEED, START, STEPS, _run_each_update, clip_grad, f, loss_at
+from ._script import (
+    BOUND,
+    CLOSURE_OPTIMIZERS,
+    START,
+    STEPS,
+    _run_each_update,
+    clip_grad,
+    f,
+    finish,
+    loss_at,
+    record_eval,
+    start_run,
+    undo_update,
+)
 
 # --- the script ---
 
@@ -26,8 +38,7 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
     if not isinstance(opt, CLOSURE_OPTIMIZERS):
         return _run_each_update(make_optimizer, make_scheduler, noise_std, clip_value, clip_norm)
     sched = make_scheduler(opt)
-    noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
-    out: dict[str, Any] = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
+    out, noise = start_run(noise_std)
     evals: dict[str, list[Any]] = {"step": [], "x": [], "y": [], "loss": []}
     status = "max_steps"
     for t in range(STEPS + 1):
@@ -47,10 +58,7 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
             if noise is not None:
                 p.grad += torch.from_numpy(noise[t])
             clip_grad(p, clip_value, clip_norm)
-            for key, v in (("step", t), ("x", p[0].item()), ("y", p[1].item()), ("loss", loss.item())):
-                evals[key].append(v)
-            if not first:
-                first.append((loss.item(), p.grad.clone()))
+            record_eval(evals, first, t, p, loss)
             return loss
 
         lr = opt.param_groups[0]["lr"]
@@ -63,17 +71,10 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
             and math.isfinite(first[0][0])
             and p.detach().abs().max().item() <= BOUND
         ):
-            status = "converged" if bool((first[0][1] == 0).all()) else "diverged"
-            with torch.no_grad():
-                p.copy_(before)
-            for values in evals.values():
-                del values[mark:]
+            status = undo_update(p, before, first, evals, mark)
             break
         out["lr"].append(lr)
         out["grad_norm"].append(first[0][1].norm().item())
         out["x"].append(p[0].item())
         out["y"].append(p[1].item())
-    out["status"], out["steps_taken"] = status, len(out["lr"])
-    if isinstance(opt, torch.optim.LBFGS):
-        out["evals"] = evals
-    return out
+    return finish(out, status, opt, evals)

@@ -23,9 +23,12 @@ from ._script import (
     _run_each_update,
     clip_grad,
     converged,
+    finish,
     loss_on,
+    record_eval,
     start_run,
     step_scheduler,
+    undo_update,
 )
 
 # --- the script ---
@@ -80,10 +83,7 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
             cost = loss_on(p, idx)
             cost.backward()
             clip_grad(p, clip_value, clip_norm)
-            for key, v in (("step", t), ("x", p[0].item()), ("y", p[1].item()), ("loss", cost.item())):
-                evals[key].append(v)
-            if not first:
-                first.append((cost.item(), p.grad.clone()))
+            record_eval(evals, first, t, p, cost)
             return cost
 
         lr = opt.param_groups[0]["lr"]
@@ -91,11 +91,7 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
         opt.step(closure)
         new_loss = loss_on(p, None).item()
         if not (math.isfinite(new_loss) and math.isfinite(first[0][0]) and p.detach().abs().max().item() <= BOUND):
-            status = "converged" if bool((first[0][1] == 0).all()) else "diverged"
-            with torch.no_grad():
-                p.copy_(before)
-            for values in evals.values():
-                del values[mark:]
+            status = undo_update(p, before, first, evals, mark)
             break
         if sched is not None and (t + 1) % every == 0:
             step_scheduler(sched, new_loss)
@@ -105,7 +101,4 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
         out["x"].append(p[0].item())
         out["y"].append(p[1].item())
         out["loss"].append(new_loss)
-    out["status"], out["steps_taken"] = status, len(out["lr"])
-    if isinstance(opt, torch.optim.LBFGS):
-        out["evals"] = evals
-    return out
+    return finish(out, status, opt, evals)

@@ -27,15 +27,21 @@ def loss_at(opt, p, out):
     return loss, TOLERANCE > 0 and p.grad.norm().item() < TOLERANCE
 
 
+def start_run(noise_std):
+    """A run's record at its start, and its gradient noise: the same seeded draws as the studio's
+    (NumPy's PCG64, seed [SEED, 1]; None without noise)."""
+    noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
+    out: dict[str, Any] = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
+    return out, noise
+
+
 def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=None):
     """One run as the studio draws it: x[t], y[t] after t updates, the loss there, and per update
     the lr and the norm of the gradient it used (after noise and clipping)."""
     p = torch.tensor(START, requires_grad=True)
     opt = make_optimizer(p)
     sched = make_scheduler(opt)
-    # the gradient noise: the same seeded draws as the studio's (NumPy's PCG64, seed [SEED, 1])
-    noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
-    out: dict[str, Any] = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
+    out, noise = start_run(noise_std)
     status = "max_steps"
     for t in range(STEPS + 1):
         loss, small = loss_at(opt, p, out)
