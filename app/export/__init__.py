@@ -307,7 +307,7 @@ def _dataset_source(problem: Problem, newton: bool = False, lib: str = "torch") 
 
     s = problem.surface
     assert isinstance(s, DatasetSurface)
-    if s.id not in DATASET_LOSSES or getattr(s.model, "l2", False):
+    if s.id not in DATASET_LOSSES or s.model.l2:
         what = "torch" if lib == "torch" else "optax"
         raise NotExportable(f"no {what} loss for the dataset surface {s.id!r} in the exporter yet")
     maker = _DATASET_MAKERS[s.id]
