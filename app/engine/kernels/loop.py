@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import codegen
 from ..surfaces import ANALYTIC, builtin_programs
-from . import dispatch, jit, jit_generated, jit_inline, nbmath, rules, tape
+from . import dispatch, jit, jit_generated, jit_inline, nbmath, python_of, rules, tape
 from .dispatch import bias, init, update
 from .nbmath import hypot
 
@@ -260,7 +260,7 @@ def _width(kind: int, t: int, W: np.ndarray, single: bool) -> None:
         _lanes(kind, t, W, BLOCK)
 
 
-_lanes_any = jit(getattr(_lanes, "py_func", _lanes))  # the same body, compiled once with a variable kind
+_lanes_any = jit(python_of(_lanes))  # the same body, compiled once with a variable kind
 
 
 # Every lane of a block (one lane for a single run) takes one update; stopped lanes too, their

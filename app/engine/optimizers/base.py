@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..kernels import rules
+from ..kernels import python_of, rules
 from ..params import Catalogued, ParamSpec
 
 
@@ -107,9 +107,8 @@ def zeros(theta: Any) -> Any:
     return theta * 0.0
 
 
-def py(fn: Any) -> Any:
-    """The plain-Python function of a compiled rule (the factories take floats or arrays)."""
-    return getattr(fn, "py_func", fn)
+# the plain-Python function of a compiled rule (the factories take floats or arrays)
+py = python_of
 
 
 def by_rule(kind: int, xp: Any, *hyper: Any) -> Optimizer:
