@@ -26,11 +26,24 @@ from . import jit
 
 NAN = math.nan
 
-# the kind of rule of each optimizer (`OptimizerSpec.rule`); the hyperparameters of a kind are
-# its factory's arguments, in order (see `app.engine.optimizers.OptimizerSpec.hyper`)
-GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADADELTA, ADAM, SGD, NADAM, RADAM, ADAMAX, RPROP, ASGD, LION = range(14)
-SFREE, POLYAK = 14, 15  # Schedule-Free AdamW, Polyak step size (optax)
 HYPER = 6  # hyperparameter slots per run
+
+# the names the step loop gives the two rules whose kind it treats apart (their c1, c2 are its own)
+_SHORT = {"SFREE": "schedule_free_adamw", "POLYAK": "polyak_sgd"}
+
+
+def __getattr__(name: str) -> int:
+    """The kind of rule of an optimizer, by its module's name in capitals (``rules.ADAM``): derived
+    from the registry (`app.engine.optimizers.KINDS`, `OptimizerSpec.rule`), declared nowhere. The
+    hyperparameters of a kind are its factory's arguments, in order (`OptimizerSpec.hyper`)."""
+    if name.startswith("_") or not name.isupper():  # the import system's questions (__path__, …)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ..optimizers import OPTIMIZERS
+
+    spec = OPTIMIZERS.get(_SHORT.get(name, name.lower()))
+    if spec is None or spec.kernel is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return spec.rule
 
 
 @jit

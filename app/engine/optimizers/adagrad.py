@@ -9,16 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import ARRAY
-from ..kernels import jit, rules
+from ..kernels import jit
 from ..kernels.rules import NAN
 from ..params import ParamSpec
 from .base import (
     AccumulatorState,
-    Kernel,
-    Line,
     NotExportable,
     Optimizer,
-    OptimizerSpec,
+    declare,
     eps_param,
     lr_param,
     py,
@@ -53,7 +51,7 @@ def init(theta: float, h: Any) -> tuple[float, float, float]:
 _adagrad = py(rule)
 
 
-def adagrad(xp: Any, eps: Any, initial_accumulator: Any) -> Optimizer:
+def factory(xp: Any, eps: Any, initial_accumulator: Any) -> Optimizer:
     def init(theta: Any) -> AccumulatorState:
         return AccumulatorState(zeros(theta) + initial_accumulator)
 
@@ -64,17 +62,27 @@ def adagrad(xp: Any, eps: Any, initial_accumulator: Any) -> Optimizer:
     return Optimizer(init, update)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
+LINES = """
+s ¦ s ← s + g² ¦ s
+αᵢ ¦ αᵢ = α/(√sᵢ + ε) ¦ rate
+Δθ ¦ Δθ = −αᵢ·gᵢ ¦ step
+"""
+
+
+def internals(c: dict[str, Any]) -> dict[str, Any]:
     _, s, rate = _adagrad(c["g"], c["before"].s, c["theta"], c["lr"], c["params"]["eps"], ARRAY)
-    return [("s", "s ← s + g²", s), ("αᵢ", "αᵢ = α/(√sᵢ + ε)", rate), ("Δθ", "Δθ = −αᵢ·gᵢ", c["step"])]
+    return {"s": s, "rate": rate}
 
 
 def optax(p: dict[str, Any]) -> str:
     raise NotExportable("optax's adagrad puts ε inside the root (torch: outside); use the PyTorch script")
 
 
-SPEC = OptimizerSpec(
-    "adagrad",
+TORCH = "torch.optim.Adagrad([p], lr={lr}, eps={eps}, initial_accumulator_value={initial_accumulator})"
+
+
+SPEC = declare(
+    __name__,
     "AdaGrad",
     "s ← s + g², θ ← θ − α·g/(√s + ε)",
     (
@@ -83,17 +91,8 @@ SPEC = OptimizerSpec(
         ParamSpec("initial_accumulator", 0.0, 0.0, 1e6, "starting value of s", slider_max=10.0),
     ),
     "Per-axis rates from the sum of all squared gradients; the rate only ever shrinks.",
-    factory=adagrad,
-    kernel=Kernel(step=step, init=init, inline=True),
-    rule=rules.ADAGRAD,
+    inline=True,
     convention="torch Adagrad(lr_decay=0)",
     color="#CC79A7",
     order=3,
-    lines=lines,
-    torch=lambda p: (
-        f"torch.optim.Adagrad([p], lr={p['lr']!r}, eps={p['eps']!r}, "
-        f"initial_accumulator_value={p['initial_accumulator']!r})",
-        None,
-    ),
-    optax=optax,
 )

@@ -2,14 +2,15 @@
 
 An optimizer is one module of this package (`app.engine.optimizers.adam`, …), in the style of
 optax: its docstring says the rule and where torch, optax and the course differ; its ``SPEC`` (an
-`OptimizerSpec`) holds the hyperparameters, the factory (the rule over floats or NumPy rows), the
-compiled rule the step loop runs (``kernel``, under its ``rule`` kind: an unused number for a new
-one; `app.engine.kernels.dispatch` generates the loop's dispatch from the registry), the
-inspector's lines and how it exports (the torch class and its
-arguments, or a template file in ``app/export/templates/`` for the ones torch lacks; the optax
-transformation, or the reason there is none). The registry, the schema, the catalogue, the
-inspector, the exports and the parametrized tests read these declarations; nothing else lists the
-optimizers.
+`OptimizerSpec`) is `declare`d from the module itself: the texts and choices are written in the
+call, the rest is found in the module by name: the factory (the rule over floats or NumPy rows),
+the compiled rule the step loop runs (``step``, ``init``, ``bias``: its `Kernel`; its kind number
+is derived from the registry's order, `kind_of`, and `app.engine.kernels.dispatch` generates the
+loop's dispatch from the registry), the inspector's ``lines`` and how it exports (``torch``: the
+torch class and its arguments, or a template file in ``app/export/templates/`` for the ones torch
+lacks; ``optax``: the optax transformation, or the reason there is none). The registry, the
+schema, the catalogue, the inspector, the exports and the parametrized tests read these
+declarations; nothing else lists the optimizers.
 
 Each factory takes the hyperparameters (never stored in state) and returns an `Optimizer`:
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -70,6 +72,21 @@ class NotExportable(ValueError):
 # update's context (params, the state before and after, lr, t, theta, g, step, ...)
 Line = tuple[str, str, Any]
 LinesFn = Callable[[dict[str, Any]], list[Line]]
+# a module's lines as it writes them, ``LINES``: text, a line each, ``symbol ¦ formula ¦ value``,
+# the formula with {named} text slots and the value the name of a number; `fill` fills both from
+# the update's context and the rule's internals (the module's ``internals(ctx) -> dict``), and a
+# line whose value the update has not (absent, None) is not shown
+LineTemplate = tuple[str, str, str]
+
+
+def templates(text: str) -> tuple[LineTemplate, ...]:
+    """The lines of a ``LINES`` text: (symbol, formula, value name) each."""
+    rows = [tuple(part.strip() for part in row.split("¦")) for row in text.splitlines() if row.strip()]
+    if any(len(row) != 3 for row in rows):
+        raise ValueError(f"an inspector line is not 'symbol ¦ formula ¦ value': {text!r}")
+    return tuple((sym, formula, value) for sym, formula, value in rows)
+
+
 # the exports: params -> (the torch optimizer over the tensor ``p``, the template file it needs
 # or None); params -> the optax transformation over the schedule ``lr`` (or NotExportable)
 TorchFn = Callable[[dict[str, Any]], tuple[str, str | None]]
@@ -111,12 +128,21 @@ def zeros(theta: Any) -> Any:
 py = python_of
 
 
-def by_rule(kind: int, xp: Any, *hyper: Any) -> Optimizer:
-    """An optimizer that calls the compiled rule ``kind`` itself, one coordinate at a time (the
+def kind_of(kernel: Kernel | None) -> int:
+    """The kind of a compiled rule: its place among the registry's distinct rules, in the registry's
+    order (`app.engine.optimizers.KINDS`); -1 for a closure optimizer (it has none)."""
+    from . import KINDS
+
+    return -1 if kernel is None else KINDS[kernel]
+
+
+def by_rule(kernel: Kernel, xp: Any, *hyper: Any) -> Optimizer:
+    """An optimizer that calls the compiled rule itself, one coordinate at a time (the
     rules written with per-element branches: torch's sign tests, maxima and first-step
     initialisations); NumPy rows go through it element by element."""
     from ..kernels import loop
 
+    kind = kind_of(kernel)
     h = tuple(hyper) + (0.0,) * (rules.HYPER - len(hyper))
 
     def one_init(theta: float, *hh: float) -> tuple[float, float, float]:
@@ -148,6 +174,19 @@ def by_rule(kind: int, xp: Any, *hyper: Any) -> Optimizer:
         return theta, RuleState(state.t + 1, a, b, c)
 
     return Optimizer(init, update)
+
+
+def rule_factory(kernel: Kernel, params: tuple[ParamSpec, ...]) -> Callable[..., Optimizer]:
+    """The factory of a module that writes no factory: its compiled rule one coordinate at a time
+    (`by_rule`), the hyperparameters the params after lr, in order (a flag as 0/1)."""
+    names = [q.name for q in params if q.name != "lr"]
+
+    def factory(xp: Any, **hyper: Any) -> Optimizer:
+        return by_rule(kernel, xp, *(float(v) if isinstance(v, bool) else v for v in (hyper[n] for n in names)))
+
+    arg = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    factory.__signature__ = inspect.Signature([inspect.Parameter(n, arg) for n in ["xp", *names]])  # type: ignore[attr-defined]
+    return factory
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,35 +231,56 @@ def adam_params(lr: float) -> tuple[ParamSpec, ...]:
     )
 
 
-def betas(p: dict[str, Any]) -> str:
-    """torch's ``betas=(β₁, β₂)`` argument."""
-    return f"({p['beta1']!r}, {p['beta2']!r})"
+# the exports written as code with the params in {named} slots (`code`): a module's ``TORCH`` (its
+# torch optimizer over ``p``; ``TORCH_TEMPLATE``: the template file that defines it, if any) and
+# ``OPTAX`` (over the schedule ``lr``), where the mapping is only names
+ADAM_ARGS = "lr={lr}, betas=({beta1}, {beta2}), eps={eps}"  # the Adam family's first torch arguments
+
+
+def code(template: str, p: dict[str, Any]) -> str:
+    """The code of an export template with the params' values (their reprs) in its slots."""
+    return template.format_map({k: repr(v) for k, v in p.items()})
 
 
 def adam_args(p: dict[str, Any]) -> str:
     """The Adam family's first torch arguments: ``lr=…, betas=(β₁, β₂), eps=…``."""
-    return f"lr={p['lr']!r}, betas={betas(p)}, eps={p['eps']!r}"
+    return code(ADAM_ARGS, p)
 
 
 # ---------------------------------------------------------------------------------------------
 # the inspector's lines the rules compose (weight decay, as the rules apply it)
 
-
-def l2_lines(c: dict[str, Any], lines: list[Line], wd: float) -> Any:
-    """torch's L2 weight decay: g′ = g + λθ (the gradient the rule then uses)."""
-    g = c["g"]
-    if wd:
-        g = g + wd * c["theta"]
-        lines.append(("g′", "g′ = g + λθ", g))
-    return g
+L2 = "g′ ¦ g′ = g + λθ ¦ g_l2\n"
+DECAY = "θ′ ¦ θ′ = θ·(1 − αλ) ¦ theta_decayed\n" + L2
+# the Adam family's moments
+MOMENTS = "m ¦ m ← β₁m + (1−β₁)g ¦ m\nv ¦ v ← β₂v + (1−β₂)g² ¦ v\n"
 
 
-def decay_lines(c: dict[str, Any], lines: list[Line], wd: float, decoupled: bool) -> Any:
-    """L2 (g′ = g + λθ) or decoupled (θ ← θ·(1 − αλ) first) weight decay."""
-    if wd and decoupled:
-        lines.append(("θ′", "θ′ = θ·(1 − αλ)", c["theta"] * (1.0 - c["lr"] * wd)))
-        return c["g"]
-    return l2_lines(c, lines, wd)
+def decay_values(c: dict[str, Any], wd: Any, decoupled: Any = False) -> dict[str, Any]:
+    """The weight decay's values, as `rules.decay` applies it: torch's L2 term, the gradient the
+    rule then uses (``g_l2``: g′ = g + λθ; ``gname``: its name in the formulas), or decoupled
+    (``theta_decayed``: θ·(1 − αλ) first); none where λ = 0."""
+    if not wd:
+        return {"gname": "g"}
+    if decoupled:
+        return {"gname": "g", "theta_decayed": c["theta"] * (1.0 - c["lr"] * wd)}
+    return {"gname": "g′", "g_l2": c["g"] + wd * c["theta"]}
+
+
+def fill(text: str, internals: Callable[[dict[str, Any]], dict[str, Any]] | None) -> LinesFn:
+    """The inspector's lines of a module: its ``LINES`` text, the slots filled from the update's
+    context and the rule's internals (see `LineTemplate`)."""
+    template = templates(text)
+
+    def lines(c: dict[str, Any]) -> list[Line]:
+        values = {**c, **(internals(c) if internals is not None else {})}
+        return [
+            (sym, formula.format_map(values), values[slot])
+            for sym, formula, slot in template
+            if values.get(slot) is not None
+        ]
+
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,7 +297,6 @@ def factory_args(factory: Callable[..., Optimizer]) -> tuple[tuple[str, Any], ..
 class OptimizerSpec(Catalogued):
     factory: Callable[..., Optimizer] | None = None
     convention: str = ""
-    rule: int = rules.GD  # the kind of update rule in the compiled step loop
     kernel: Kernel | None = None  # how the loop runs it (element-wise optimizers)
     color: str = "#000000"  # one colour per optimizer, everywhere (studio, lessons, figures)
     # "loop": element-wise, the compiled step loop (single runs and lanes); "closure": the whole
@@ -271,6 +330,11 @@ class OptimizerSpec(Catalogued):
     optax_rate: OptaxFn | None = None
     optax_rate_template: str | None = None
 
+    @property
+    def rule(self) -> int:
+        """The kind of update rule in the compiled step loop (derived: `kind_of`)."""
+        return kind_of(self.kernel)
+
     def build(self, xp: Any, params: dict[str, Any]) -> Optimizer:
         """An optimizer from resolved params (``lr`` is the schedule's, not the factory's)."""
         assert self.factory is not None
@@ -300,3 +364,44 @@ class OptimizerSpec(Catalogued):
         out["moment"] = self.moment
         out["interpolation"] = self.interpolation
         return out
+
+
+# the names a module's namespace gives its declaration (by convention: see `declare`)
+_BY_NAME = ("replay", "torch", "optax", "optax_rate")
+
+
+def declare(
+    module: str,
+    name: str,
+    formula: str,
+    params: tuple[ParamSpec, ...],
+    description: str,
+    *,
+    inline: bool = False,
+    **fields: Any,
+) -> OptimizerSpec:
+    """A module's ``SPEC``, read from the module itself (call it last, ``declare(__name__, ...)``).
+
+    The id is the module's name. The rest is found in its namespace by name: the ``factory`` (none:
+    `rule_factory`, the compiled rule one coordinate at a time), the compiled rule (``step``, with
+    ``init`` and ``bias`` where the module has them: `Kernel`, ``inline`` its flag; none: a closure
+    optimizer, ``driver="closure"``), the inspector's lines (``LINES``, filled with ``internals``:
+    `fill`) and ``replay``, the exports ``torch`` (or ``TORCH`` and ``TORCH_TEMPLATE``: `code`),
+    ``optax`` (or ``OPTAX``) and ``optax_rate``. ``fields``: the texts and the other
+    `OptimizerSpec` fields, written once, here.
+    """
+    ns = vars(sys.modules[module])
+    oid = module.rpartition(".")[2]
+    found: dict[str, Any] = {key: ns[key] for key in _BY_NAME if key in ns}
+    if "TORCH" in ns:
+        torch, template = ns["TORCH"], ns.get("TORCH_TEMPLATE")
+        found["torch"] = lambda p: (code(torch, p), template)
+    if "OPTAX" in ns:
+        found["optax"] = functools.partial(code, ns["OPTAX"])
+    found["lines"] = fill(ns["LINES"], ns.get("internals"))
+    if "step" in ns:
+        found["kernel"] = Kernel(ns["step"], ns.get("init"), ns.get("bias"), inline)
+        found["factory"] = ns.get("factory") or rule_factory(found["kernel"], params)
+    else:
+        found.update(factory=ns["factory"], driver="closure")
+    return OptimizerSpec(oid, name, formula, params, description, **{**found, **fields})

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..kernels import jit, rules
 from ..kernels.rules import NAN, lion_interp, sign
-from .base import Kernel, Line, Optimizer, OptimizerSpec, beta_param, betas, by_rule, lr_param, py, wd_param
+from .base import beta_param, declare, lr_param, py, wd_param
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -39,21 +39,24 @@ def step(
 _interp = py(rules.lion_interp)
 
 
-def lion(xp: Any, beta1: Any, beta2: Any, weight_decay: Any) -> Optimizer:
-    return by_rule(rules.LION, xp, beta1, beta2, weight_decay)
+LINES = """
+c ¦ c = (1−β₁)g + β₁m ¦ interp
+Δθ ¦ Δθ = −α·(sign(c) + λθ) ¦ step
+m ¦ m ← (1−β₂)g + β₂m ¦ m
+"""
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
-    p, s0, s1 = c["params"], c["before"], c["after"]
-    return [
-        ("c", "c = (1−β₁)g + β₁m", _interp(c["g"], s0.a, p["beta1"])),
-        ("Δθ", "Δθ = −α·(sign(c) + λθ)", c["step"]),
-        ("m", "m ← (1−β₂)g + β₂m", s1.a),
-    ]
+def internals(c: dict[str, Any]) -> dict[str, Any]:
+    return {"interp": _interp(c["g"], c["before"].a, c["params"]["beta1"]), "m": c["after"].a}
 
 
-SPEC = OptimizerSpec(
-    "lion",
+TORCH = "Lion([p], lr={lr}, betas=({beta1}, {beta2}), weight_decay={weight_decay})"
+TORCH_TEMPLATE = "torch_lion"
+OPTAX = "optax.lion(lr, b1={beta1}, b2={beta2}, weight_decay={weight_decay})"
+
+
+SPEC = declare(
+    __name__,
     "Lion",
     "c ← (1−β₁)g + β₁m, θ ← θ − α·(sign(c) + λθ), m ← (1−β₂)g + β₂m",
     (
@@ -63,17 +66,8 @@ SPEC = OptimizerSpec(
         wd_param(1e-3, "λ, decoupled weight decay (scaled by α)"),
     ),
     "Signed momentum: every axis moves by exactly α each step, in the direction of an average of g and m.",
-    factory=lion,
-    kernel=Kernel(step=step),
-    rule=rules.LION,
     convention="optax lion (the paper's; torch.optim has none)",
     color="#BB33BB",
     order=14,
     cycles_momentum=True,
-    lines=lines,
-    torch=lambda p: (
-        f"Lion([p], lr={p['lr']!r}, betas={betas(p)}, weight_decay={p['weight_decay']!r})",
-        "torch_lion",
-    ),
-    optax=lambda p: f"optax.lion(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, weight_decay={p['weight_decay']!r})",
 )

@@ -16,7 +16,7 @@ import numpy as np
 from ..kernels import jit, rules
 from ..kernels.rules import correction, decay, lerp, nadam_mu
 from ..params import ParamSpec
-from .base import Kernel, Line, Optimizer, OptimizerSpec, adam_args, adam_params, by_rule, decay_lines, py, wd_param
+from .base import ADAM_ARGS, DECAY, MOMENTS, adam_params, decay_values, declare, py, wd_param
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -71,35 +71,48 @@ def init(theta: float, h: Any) -> tuple[float, float, float]:
 _mu = py(rules.nadam_mu)
 
 
-def nadam(
-    xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any, momentum_decay: Any, decoupled_weight_decay: bool
-) -> Optimizer:
-    return by_rule(rules.NADAM, xp, beta1, beta2, eps, weight_decay, momentum_decay, float(decoupled_weight_decay))
+_correction = py(rules.correction)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
-    p, s1, lr, step = c["params"], c["after"], c["lr"], float(c["t"] + 1)
-    b1, b2, eps, psi = p["beta1"], p["beta2"], p["eps"], p["momentum_decay"]
-    out: list[Line] = []
-    decay_lines(c, out, p["weight_decay"], p["decoupled_weight_decay"])
-    mu, mu_next = _mu(step, b1, psi), _mu(step + 1.0, b1, psi)
-    bc2 = py(rules.correction)(b2, step)
-    denom = np.sqrt(s1.b / bc2) + eps
-    return [
-        *out,
-        ("μₜ", "μₜ = β₁(1 − ½·0.96^(tψ))", mu),
-        ("μₜ₊₁", "μₜ₊₁ = β₁(1 − ½·0.96^((t+1)ψ))", mu_next),
-        ("Πμ", "Πμ ← Πμ·μₜ", s1.c),
-        ("m", "m ← β₁m + (1−β₁)g", s1.a),
-        ("v", "v ← β₂v + (1−β₂)g²", s1.b),
-        ("v̂", "v̂ = v/(1−β₂ᵗ)", s1.b / bc2),
-        ("αᵢ", "αᵢ = α/(√v̂ᵢ + ε)", lr / denom),
-        ("Δθ", "Δθ = −αᵢ·((1−μₜ)/(1−Πμ)·g + μₜ₊₁/(1−Πμ·μₜ₊₁)·m)", c["step"]),
-    ]
+LINES = (
+    DECAY
+    + """
+μₜ ¦ μₜ = β₁(1 − ½·0.96^(tψ)) ¦ mu
+μₜ₊₁ ¦ μₜ₊₁ = β₁(1 − ½·0.96^((t+1)ψ)) ¦ mu_next
+Πμ ¦ Πμ ← Πμ·μₜ ¦ mu_product
+"""
+    + MOMENTS
+    + """
+v̂ ¦ v̂ = v/(1−β₂ᵗ) ¦ v_hat
+αᵢ ¦ αᵢ = α/(√v̂ᵢ + ε) ¦ rate
+Δθ ¦ Δθ = −αᵢ·((1−μₜ)/(1−Πμ)·g + μₜ₊₁/(1−Πμ·μₜ₊₁)·m) ¦ step
+"""
+)
 
 
-SPEC = OptimizerSpec(
-    "nadam",
+def internals(c: dict[str, Any]) -> dict[str, Any]:
+    p, s1, step = c["params"], c["after"], float(c["t"] + 1)
+    mu, mu_next = _mu(step, p["beta1"], p["momentum_decay"]), _mu(step + 1.0, p["beta1"], p["momentum_decay"])
+    v_hat = s1.b / _correction(p["beta2"], step)
+    out = {**decay_values(c, p["weight_decay"], p["decoupled_weight_decay"]), "m": s1.a, "v": s1.b}
+    return {
+        **out,
+        "mu": mu,
+        "mu_next": mu_next,
+        "mu_product": s1.c,
+        "v_hat": v_hat,
+        "rate": c["lr"] / (np.sqrt(v_hat) + p["eps"]),
+    }
+
+
+TORCH = (
+    f"torch.optim.NAdam([p], {ADAM_ARGS}, weight_decay={{weight_decay}}, momentum_decay={{momentum_decay}}, "
+    "decoupled_weight_decay={decoupled_weight_decay})"
+)
+
+
+SPEC = declare(
+    __name__,
     "NAdam",
     "μₜ = β₁(1 − ½·0.96^(tψ)), θ ← θ − α(1−μₜ)/(1−Πμ)·g/d − αμₜ₊₁/(1−Πμₜ₊₁)·m/d, d = √v̂ + ε",
     (
@@ -109,20 +122,10 @@ SPEC = OptimizerSpec(
         ParamSpec("decoupled_weight_decay", False, description="decay θ directly, as AdamW (NAdamW)", kind="bool"),
     ),
     "Adam with Nesterov momentum: the step looks ahead with the next step's momentum.",
-    factory=nadam,
-    kernel=Kernel(step=step, init=init),
-    rule=rules.NADAM,
     convention="torch NAdam (μ warms up with ψ; the paper and the course use μ = β₁)",
     color="#AA0DFE",
     order=9,
     cycles_momentum=True,
-    lines=lines,
-    torch=lambda p: (
-        f"torch.optim.NAdam([p], {adam_args(p)}, "
-        f"weight_decay={p['weight_decay']!r}, momentum_decay={p['momentum_decay']!r}, "
-        f"decoupled_weight_decay={bool(p['decoupled_weight_decay'])!r})",
-        None,
-    ),
     optax_refused="optax's nadam is Dozat's form without torch's momentum-decay schedule μₜ = β₁(1 − ½·0.96^(t·ψ)); "
     "use the PyTorch script",
 )

@@ -17,7 +17,7 @@ import numpy as np
 from ..kernels import jit, rules
 from ..kernels.rules import correction, decay, lerp, radam_rect, radam_rho
 from ..params import ParamSpec
-from .base import Kernel, Line, Optimizer, OptimizerSpec, adam_args, adam_params, by_rule, decay_lines, py, wd_param
+from .base import ADAM_ARGS, DECAY, MOMENTS, adam_params, decay_values, declare, py, wd_param
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -70,41 +70,42 @@ def step(
 _rho, _rect, _correction = py(rules.radam_rho), py(rules.radam_rect), py(rules.correction)
 
 
-def radam(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any, decoupled_weight_decay: bool) -> Optimizer:
-    return by_rule(rules.RADAM, xp, beta1, beta2, eps, weight_decay, float(decoupled_weight_decay))
+LINES = (
+    DECAY
+    + MOMENTS
+    + """
+m̂ ¦ m̂ = m/(1−β₁ᵗ) ¦ m_hat
+ρₜ ¦ ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ), ρ∞ = 2/(1−β₂) − 1 ¦ rho
+r ¦ r = √((ρₜ−4)(ρₜ−2)ρ∞/((ρ∞−4)(ρ∞−2)ρₜ)) ¦ rect
+αᵢ ¦ αᵢ = α·r·√(1−β₂ᵗ)/((√vᵢ + ε)(1−β₁ᵗ)) ¦ rate_rect
+Δθ ¦ Δθ = −α·m̂·r·√(1−β₂ᵗ)/(√v + ε) = −αᵢ·mᵢ ¦ step_rect
+αᵢ ¦ ρₜ ≤ 5: αᵢ = α/(1−β₁ᵗ) (momentum SGD) ¦ rate_sgd
+Δθ ¦ Δθ = −α·m̂ ¦ step_sgd
+"""
+)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
+def internals(c: dict[str, Any]) -> dict[str, Any]:
     p, s1, lr, step = c["params"], c["after"], c["lr"], float(c["t"] + 1)
-    b1, b2, eps = p["beta1"], p["beta2"], p["eps"]
-    out: list[Line] = []
-    decay_lines(c, out, p["weight_decay"], p["decoupled_weight_decay"])
-    bc1, bc2 = _correction(b1, step), _correction(b2, step)
-    rho_inf, rho = _rho(b2, step, bc2)
-    out += [
-        ("m", "m ← β₁m + (1−β₁)g", s1.a),
-        ("v", "v ← β₂v + (1−β₂)g²", s1.b),
-        ("m̂", "m̂ = m/(1−β₁ᵗ)", s1.a / bc1),
-        ("ρₜ", "ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ), ρ∞ = 2/(1−β₂) − 1", rho),
-    ]
+    bc1, bc2 = _correction(p["beta1"], step), _correction(p["beta2"], step)
+    rho_inf, rho = _rho(p["beta2"], step, bc2)
+    out = {**decay_values(c, p["weight_decay"], p["decoupled_weight_decay"]), "m": s1.a, "v": s1.b}
+    out.update(m_hat=s1.a / bc1, rho=rho)
     if rho > 5.0:
-        adaptive = 1.0 / (np.sqrt(s1.b) + eps) * (bc2**0.5)
+        adaptive = 1.0 / (np.sqrt(s1.b) + p["eps"]) * (bc2**0.5)
         rect = _rect(rho, rho_inf)
-        return [
-            *out,
-            ("r", "r = √((ρₜ−4)(ρₜ−2)ρ∞/((ρ∞−4)(ρ∞−2)ρₜ))", rect),
-            ("αᵢ", "αᵢ = α·r·√(1−β₂ᵗ)/((√vᵢ + ε)(1−β₁ᵗ))", lr * adaptive * rect / bc1),
-            ("Δθ", "Δθ = −α·m̂·r·√(1−β₂ᵗ)/(√v + ε) = −αᵢ·mᵢ", c["step"]),
-        ]
-    return [
-        *out,
-        ("αᵢ", "ρₜ ≤ 5: αᵢ = α/(1−β₁ᵗ) (momentum SGD)", lr / bc1 * np.ones(2)),
-        ("Δθ", "Δθ = −α·m̂", c["step"]),
-    ]
+        return {**out, "rect": rect, "rate_rect": lr * adaptive * rect / bc1, "step_rect": c["step"]}
+    return {**out, "rate_sgd": lr / bc1 * np.ones(2), "step_sgd": c["step"]}
 
 
-SPEC = OptimizerSpec(
-    "radam",
+TORCH = (
+    f"torch.optim.RAdam([p], {ADAM_ARGS}, weight_decay={{weight_decay}}, "
+    "decoupled_weight_decay={decoupled_weight_decay})"
+)
+
+
+SPEC = declare(
+    __name__,
     "RAdam",
     "ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ); ρₜ > 5: θ ← θ − α·m̂·r·√(1−β₂ᵗ)/(√v + ε), else θ ← θ − α·m̂",
     (
@@ -113,19 +114,10 @@ SPEC = OptimizerSpec(
         ParamSpec("decoupled_weight_decay", False, description="decay θ directly, as AdamW", kind="bool"),
     ),
     "Adam whose adaptive rate is switched on (and rectified) only once its variance is defined.",
-    factory=radam,
-    kernel=Kernel(step=step),
-    rule=rules.RADAM,
     convention="torch RAdam (momentum SGD while ρₜ ≤ 5; ε added to √v before the bias correction)",
     color="#882255",
     order=10,
     cycles_momentum=True,
-    lines=lines,
-    torch=lambda p: (
-        f"torch.optim.RAdam([p], {adam_args(p)}, "
-        f"weight_decay={p['weight_decay']!r}, decoupled_weight_decay={bool(p['decoupled_weight_decay'])!r})",
-        None,
-    ),
     optax_refused="optax's radam adds ε to the bias-corrected √v̂ and rectifies from ρₜ ≥ 5 (torch: ε to the raw √v, "
     "ρₜ > 5); use the PyTorch script",
 )

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import ARRAY
-from ..kernels import jit, rules
+from ..kernels import jit
 from ..kernels.rules import NAN
-from .base import AccumulatorState, Kernel, Line, Optimizer, OptimizerSpec, beta_param, eps_param, lr_param, py, zeros
+from .base import AccumulatorState, Optimizer, beta_param, declare, eps_param, lr_param, py, zeros
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -36,7 +36,7 @@ def step(
 _rmsprop = py(rule)
 
 
-def rmsprop(xp: Any, beta: Any, eps: Any) -> Optimizer:
+def factory(xp: Any, beta: Any, eps: Any) -> Optimizer:
     def init(theta: Any) -> AccumulatorState:
         return AccumulatorState(zeros(theta))
 
@@ -47,25 +47,31 @@ def rmsprop(xp: Any, beta: Any, eps: Any) -> Optimizer:
     return Optimizer(init, update)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
+LINES = """
+s ¦ s ← βs + (1−β)g² ¦ s
+αᵢ ¦ αᵢ = α/(√sᵢ + ε) ¦ rate
+Δθ ¦ Δθ = −αᵢ·gᵢ ¦ step
+"""
+
+
+def internals(c: dict[str, Any]) -> dict[str, Any]:
     p = c["params"]
     _, s, rate = _rmsprop(c["g"], c["before"].s, c["theta"], c["lr"], p["beta"], p["eps"], ARRAY)
-    return [("s", "s ← βs + (1−β)g²", s), ("αᵢ", "αᵢ = α/(√sᵢ + ε)", rate), ("Δθ", "Δθ = −αᵢ·gᵢ", c["step"])]
+    return {"s": s, "rate": rate}
 
 
-SPEC = OptimizerSpec(
-    "rmsprop",
+TORCH = "torch.optim.RMSprop([p], lr={lr}, alpha={beta}, eps={eps})"
+OPTAX = "optax.rmsprop(lr, decay={beta}, eps={eps}, eps_in_sqrt=False)"
+
+
+SPEC = declare(
+    __name__,
     "RMSprop",
     "s ← βs + (1−β)g², θ ← θ − α·g/(√s + ε)",
     (lr_param(0.01), beta_param("beta", 0.9, "β, decay of the squared-gradient average"), eps_param(1e-8)),
     "Per-axis rates from a moving average of squared gradients.",
-    factory=rmsprop,
-    kernel=Kernel(step=step, inline=True),
-    rule=rules.RMSPROP,
+    inline=True,
     convention="torch RMSprop(alpha=β); ε outside the root (course notes often put it inside)",
     color="#009E73",
     order=4,
-    lines=lines,
-    torch=lambda p: (f"torch.optim.RMSprop([p], lr={p['lr']!r}, alpha={p['beta']!r}, eps={p['eps']!r})", None),
-    optax=lambda p: f"optax.rmsprop(lr, decay={p['beta']!r}, eps={p['eps']!r}, eps_in_sqrt=False)",
 )

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import jit, rules
+from ..kernels import jit
 from ..kernels.rules import NAN, sign
 from ..params import ParamSpec
-from .base import Kernel, Line, Optimizer, OptimizerSpec, by_rule, lr_param
+from .base import declare, lr_param
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -66,24 +66,25 @@ def step(
     return theta, a, b, c, NAN, b
 
 
-def rprop(xp: Any, etaminus: Any, etaplus: Any, step_size_min: Any, step_size_max: Any) -> Optimizer:
-    return by_rule(rules.RPROP, xp, etaminus, etaplus, step_size_min, step_size_max)
+LINES = """
+g·g₋₁ ¦ g·g₋₁ (the sign held: > 0; flipped: < 0) ¦ prod
+η ¦ η = η₊ if g·g₋₁ > 0, η₋ if < 0, else 1 ¦ factor
+αᵢ ¦ sᵢ ← clamp(sᵢ·η, s_min, s_max)  (s starts at α) ¦ rate
+Δθ ¦ Δθ = −sign(g)·sᵢ  (0 after a flip: g is forgotten) ¦ step
+"""
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
-    p, s0, s1 = c["params"], c["before"], c["after"]
-    prod = c["g"] * s0.a
+def internals(c: dict[str, Any]) -> dict[str, Any]:
+    p, prod = c["params"], c["g"] * c["before"].a
     factor = np.where(prod > 0, p["etaplus"], np.where(prod < 0, p["etaminus"], 1.0))
-    return [
-        ("g·g₋₁", "g·g₋₁ (the sign held: > 0; flipped: < 0)", prod),
-        ("η", "η = η₊ if g·g₋₁ > 0, η₋ if < 0, else 1", factor),
-        ("αᵢ", "sᵢ ← clamp(sᵢ·η, s_min, s_max)  (s starts at α)", s1.b),
-        ("Δθ", "Δθ = −sign(g)·sᵢ  (0 after a flip: g is forgotten)", c["step"]),
-    ]
+    return {"prod": prod, "factor": factor, "rate": c["after"].b}
 
 
-SPEC = OptimizerSpec(
-    "rprop",
+TORCH = "torch.optim.Rprop([p], lr={lr}, etas=({etaminus}, {etaplus}), step_sizes=({step_size_min}, {step_size_max}))"
+
+
+SPEC = declare(
+    __name__,
     "Rprop",
     "s ← clamp(s·(η₊ if g·g₋₁ > 0, η₋ if < 0, else 1), s_min, s_max), θ ← θ − sign(g)·s",
     (
@@ -121,18 +122,9 @@ SPEC = OptimizerSpec(
         ),
     ),
     "Per-axis steps that grow while the gradient's sign holds and shrink when it flips; lr is the first step.",
-    factory=rprop,
-    kernel=Kernel(step=step),
-    rule=rules.RPROP,
     convention="torch Rprop (iRprop⁻: after a sign flip the update is skipped)",
     color="#A52A2A",
     order=12,
-    lines=lines,
-    torch=lambda p: (
-        f"torch.optim.Rprop([p], lr={p['lr']!r}, etas=({p['etaminus']!r}, {p['etaplus']!r}), "
-        f"step_sizes=({p['step_size_min']!r}, {p['step_size_max']!r}))",
-        None,
-    ),
     optax_refused="optax's rprop applies each step one update late (its first update is 0), so its path lags torch's "
     "Rprop by one step; use the PyTorch script",
 )
