@@ -180,7 +180,14 @@ def test_no_consumer_lists_optimizers_by_hand(path: str) -> None:
     assert named <= CONSUMERS[path], f"{path} names optimizers: {sorted(named - CONSUMERS[path])}"
 
 
-SIGN_DESCENT = '''"""Sign descent: θ ← θ − lr·sign(g) (a throwaway module, written by the test)."""
+SIGN_DESCENT = '''"""Sign descent: θ ← θ − α·sign(g)
+
+Only the sign of the gradient.
+
+Convention: optax sign_sgd
+
+A throwaway module, written by the test: θ ← θ − lr·sign(g).
+"""
 
 from typing import Any
 
@@ -199,18 +206,7 @@ def step(
 LINES = "Δθ ¦ Δθ = −α·sign(g) ¦ step"
 OPTAX = "optax.chain(optax.scale_by_sign(), optax.scale_by_learning_rate(lr))"
 
-
-SPEC = declare(
-    __name__,
-    "Sign descent",
-    "θ ← θ − α·sign(g)",
-    (lr_param(0.01),),
-    "Only the sign of the gradient.",
-    convention="optax sign_sgd",
-    color="#123456",
-    order=99,
-    torch_refused="torch.optim has no sign descent",
-)
+SPEC = declare(__name__, (lr_param(0.01),), color="#123456", order=99, torch_refused="torch.optim has no sign descent")
 '''
 
 PROBE = """

@@ -90,6 +90,21 @@ def decay(g: Any, theta: Any, lr: Any, weight_decay: Any, decoupled: Any) -> tup
 
 
 @jit
+def moments(g: Any, m: Any, v: Any, beta1: Any, beta2: Any) -> tuple[Any, Any]:
+    """The Adam family's moments as torch updates them: m ← lerp(m, g, 1 − β₁), v ← β₂v + (1 − β₂)g²."""
+    return lerp(m, g, 1.0 - beta1), v * beta2 + (1.0 - beta2) * g * g
+
+
+@jit
+def accumulate(g: Any, s: Any, theta: Any, lr: Any, keep: Any, weight: Any, eps: Any, xp: Any) -> tuple[Any, Any, Any]:
+    """A squared-gradient accumulator s ← keep·s + weight·g² (AdaGrad's sum: 1, 1; RMSprop's average:
+    β, 1 − β) and its step: (θ − lr·g/(√s + ε), s, the per-axis rate lr/(√s + ε))."""
+    s = s * keep + weight * g * g
+    denom = xp.sqrt(s) + eps
+    return theta - lr * g / denom, s, lr / denom
+
+
+@jit
 def lerp(a: float, b: float, w: float) -> float:
     """torch's ``lerp`` (a + w·(b − a), or b − (b − a)·(1 − w) when |w| ≥ 0.5)."""
     if abs(w) < 0.5:

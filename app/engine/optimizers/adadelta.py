@@ -1,4 +1,10 @@
-"""AdaDelta as torch ``Adadelta`` (optax ``adadelta``).
+"""AdaDelta: s ← ρs + (1−ρ)g², Δ ← √(d+ε)/√(s+ε)·g, d ← ρd + (1−ρ)Δ², θ ← θ − α·Δ
+
+RMSprop whose step size comes from a moving average of past steps.
+
+Convention: torch Adadelta
+
+AdaDelta as torch ``Adadelta`` (optax ``adadelta``).
 
 s ← ρs + (1−ρ)g²; Δ ← √(d + ε)/√(s + ε)·g; d ← ρd + (1−ρ)Δ²; θ ← θ − lr·Δ (lr = 1 in the
 paper, which has no learning rate at all).
@@ -75,12 +81,8 @@ OPTAX = "optax.adadelta(lr, rho={rho}, eps={eps})"
 
 SPEC = declare(
     __name__,
-    "AdaDelta",
-    "s ← ρs + (1−ρ)g², Δ ← √(d+ε)/√(s+ε)·g, d ← ρd + (1−ρ)Δ², θ ← θ − α·Δ",
     (lr_param(1.0), beta_param("rho", 0.9, "ρ, decay of both averages"), eps_param(1e-6)),
-    "RMSprop whose step size comes from a moving average of past steps.",
     inline=True,
-    convention="torch Adadelta",
     color="#8C6D00",
     order=5,
 )

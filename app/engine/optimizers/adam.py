@@ -1,4 +1,10 @@
-"""Adam as torch ``Adam`` (optax ``adam``).
+"""Adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − α·m̂/(√v̂ + ε), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)
+
+Momentum and RMSprop together, with bias correction.
+
+Convention: torch Adam
+
+Adam as torch ``Adam`` (optax ``adam``).
 
 m ← m + (1−β₁)(g − m)  (torch's lerp, = β₁m + (1−β₁)g); v ← β₂v + (1−β₂)g²;
 θ ← θ − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε).
@@ -184,12 +190,8 @@ def optax(p: dict[str, Any], wd: float | None = None) -> str:
 
 SPEC = declare(
     __name__,
-    "Adam",
-    "m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − α·m̂/(√v̂ + ε), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)",
     adam_params(0.01),
-    "Momentum and RMSprop together, with bias correction.",
     inline=True,
-    convention="torch Adam",
     color="#D55E00",
     order=6,
     cycles_momentum=True,

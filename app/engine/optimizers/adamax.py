@@ -1,6 +1,13 @@
-"""Adamax as torch ``Adamax``: m ← β₁m + (1−β₁)g, u ← max(β₂u, |g| + ε),
+"""Adamax: m ← β₁m + (1−β₁)g, u ← max(β₂u, |g| + ε), θ ← θ − α/(1−β₁ᵗ)·m/u
+
+Adam with the infinity norm: a running maximum of |g| instead of an average of g².
+
+Convention: torch Adamax (ε inside the max; the paper has none)
+
+Adamax as torch ``Adamax``: m ← β₁m + (1−β₁)g, u ← max(β₂u, |g| + ε),
 θ ← θ − lr/(1 − β₁ᵗ)·m/u. (The paper's u ← max(β₂u, |g|) has no ε; torch adds it inside the
-max, so u ≥ ε.) optax: ``add_decayed_weights`` (torch's L2 term) then ``adamax``."""
+max, so u ≥ ε.) optax: ``add_decayed_weights`` (torch's L2 term) then ``adamax``.
+"""
 
 from __future__ import annotations
 
@@ -12,38 +19,22 @@ from ..kernels.rules import correction, decay, lerp
 from .base import ADAM_ARGS, L2, adam_params, decay_values, declare, py, wd_param
 
 # ---------------------------------------------------------------------------------------------
-# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
-
-
-@jit
-def rule(
-    g: float,
-    t: int,
-    m: float,
-    u: float,
-    theta: float,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-) -> tuple[float, float, float, float]:
-    """torch ``Adamax``: u ← max(β₂u, |g| + ε), θ ← θ − lr/(1 − β₁ᵗ)·m/u."""
-    g, theta = decay(g, theta, lr, weight_decay, 0.0)
-    m = lerp(m, g, 1.0 - beta1)
-    decayed, fresh = u * beta2, abs(g) + eps
-    u = fresh if (fresh > decayed or math.isnan(fresh)) else decayed  # torch.maximum (nan wins)
-    clr = lr / correction(beta1, float(t + 1))
-    return theta + -clr * m / u, m, u, clr / u
+# the compiled rule: the step loop runs it, the factory (`base.rule_factory`) on floats or NumPy rows
 
 
 @jit
 def step(
     g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
 ) -> tuple[float, float, float, float, float, float]:
-    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
-    theta, a, b, rate = rule(g, t, a, b, theta, lr, h[0], h[1], h[2], h[3])
-    return theta, a, b, c, a, rate
+    """torch ``Adamax``, one update of one coordinate as the loop takes it: (θ, a, b, c, moment,
+    rate), the state (a, b) = (m, u): u ← max(β₂u, |g| + ε), θ ← θ − lr/(1 − β₁ᵗ)·m/u."""
+    beta1, beta2, eps, weight_decay = h[0], h[1], h[2], h[3]
+    g, theta = decay(g, theta, lr, weight_decay, 0.0)
+    m = lerp(a, g, 1.0 - beta1)
+    decayed, fresh = b * beta2, abs(g) + eps
+    u = fresh if (fresh > decayed or math.isnan(fresh)) else decayed  # torch.maximum (nan wins)
+    clr = lr / correction(beta1, float(t + 1))
+    return theta + -clr * m / u, m, u, c, m, clr / u
 
 
 _correction = py(rules.correction)
@@ -72,11 +63,7 @@ OPTAX = "optax.chain(optax.add_decayed_weights({weight_decay}), optax.adamax(lr,
 
 SPEC = declare(
     __name__,
-    "Adamax",
-    "m ← β₁m + (1−β₁)g, u ← max(β₂u, |g| + ε), θ ← θ − α/(1−β₁ᵗ)·m/u",
     (*adam_params(0.02)[:4], wd_param(0.0, "λ, L2 weight decay (added to the gradient)")),
-    "Adam with the infinity norm: a running maximum of |g| instead of an average of g².",
-    convention="torch Adamax (ε inside the max; the paper has none)",
     color="#3D6B00",
     order=11,
     cycles_momentum=True,

@@ -1,5 +1,12 @@
-"""AdamW as torch ``AdamW`` (optax ``adamw``): Adam (`app.engine.optimizers.adam`, the same rule)
-whose weights first decay directly, θ ← θ·(1 − lr·λ), instead of through the gradient."""
+"""AdamW: θ ← θ·(1 − αλ), then the Adam step
+
+Adam with weight decay applied directly to the weights, not through the gradient.
+
+Convention: torch AdamW
+
+AdamW as torch ``AdamW`` (optax ``adamw``): Adam (`app.engine.optimizers.adam`, the same rule)
+whose weights first decay directly, θ ← θ·(1 − lr·λ), instead of through the gradient.
+"""
 
 from __future__ import annotations
 
@@ -22,12 +29,8 @@ def optax(p: dict[str, Any]) -> str:
 
 SPEC = declare(
     __name__,
-    "AdamW",
-    "θ ← θ·(1 − αλ), then the Adam step",
     (*adam_params(0.01), wd_param(0.01, "λ, decoupled weight decay")),
-    "Adam with weight decay applied directly to the weights, not through the gradient.",
     inline=True,
-    convention="torch AdamW",
     color="#000000",
     order=7,
     cycles_momentum=True,

@@ -1,7 +1,14 @@
-"""ASGD as torch ``ASGD``: θ ← θ·(1 − λη) − η·g, η ← lr/(1 + λ·lr·t)^α (η₀ = lr); the average
+"""ASGD: θ ← θ(1 − λη) − ηg, η ← α₀/(1 + λα₀t)^a, ā ← ā + (θ − ā)/max(1, t − t₀)
+
+SGD with a decaying rate that also keeps the running average of its iterates (Polyak averaging).
+
+Convention: torch ASGD (the average ā is returned as the moment internals mx, my)
+
+ASGD as torch ``ASGD``: θ ← θ·(1 − λη) − η·g, η ← lr/(1 + λ·lr·t)^α (η₀ = lr); the average
 ā ← ā + μ(θ − ā), μ = 1/max(1, t − t₀) (so ā = θ until step t₀, the plain average of the
 iterates after it). torch's ASGD returns θ, not the average; the averaged iterate is drawn as
-well (the moment internals mx/my of ``include_state`` hold it). optax has no averaged SGD."""
+well (the moment internals mx/my of ``include_state`` hold it). optax has no averaged SGD.
+"""
 
 from __future__ import annotations
 
@@ -83,8 +90,6 @@ TORCH = "torch.optim.ASGD([p], lr={lr}, lambd={lambd}, alpha={alpha}, t0={t0}, w
 
 SPEC = declare(
     __name__,
-    "ASGD",
-    "θ ← θ(1 − λη) − ηg, η ← α₀/(1 + λα₀t)^a, ā ← ā + (θ − ā)/max(1, t − t₀)",
     (
         lr_param(0.01),
         ParamSpec("lambd", 1e-4, 0.0, 1.0, "λ, decay term", log_scale=True, slider_min=1e-6, slider_max=1.0),
@@ -92,8 +97,6 @@ SPEC = declare(
         ParamSpec("t0", 1e6, 0.0, 1e9, "t₀, the step where averaging starts", slider_max=20_000.0),
         wd_param(0.0, "λ_wd, L2 weight decay (added to the gradient)"),
     ),
-    "SGD with a decaying rate that also keeps the running average of its iterates (Polyak averaging).",
-    convention="torch ASGD (the average ā is returned as the moment internals mx, my)",
     color="#E6007E",
     moment="iterate",
     order=13,

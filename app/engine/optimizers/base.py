@@ -370,25 +370,31 @@ class OptimizerSpec(Catalogued):
 _BY_NAME = ("replay", "torch", "optax", "optax_rate")
 
 
-def declare(
-    module: str,
-    name: str,
-    formula: str,
-    params: tuple[ParamSpec, ...],
-    description: str,
-    *,
-    inline: bool = False,
-    **fields: Any,
-) -> OptimizerSpec:
+def texts(doc: str | None) -> dict[str, Any]:
+    """The texts of an optimizer from its module's docstring, which begins with them: ``Name:
+    formula`` (one line), then a paragraph of description, then one ``Convention: ...`` (where
+    torch, optax and the course differ, in short); a paragraph's lines are joined by spaces."""
+    if doc is None:
+        raise RuntimeError("an optimizer module's texts are its docstring: run Python without -OO")
+    paragraphs = doc.split("\n\n")
+    name, formula = paragraphs[0].split(": ", 1)
+    label = "Convention: "
+    if not paragraphs[2].startswith(label):
+        raise ValueError(f"an optimizer's docstring has no {label!r} paragraph third: {doc[:200]!r}")
+    joined = [" ".join(p.split("\n")) for p in paragraphs[1:3]]
+    return {"name": name, "formula": formula, "description": joined[0], "convention": joined[1][len(label) :]}
+
+
+def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False, **fields: Any) -> OptimizerSpec:
     """A module's ``SPEC``, read from the module itself (call it last, ``declare(__name__, ...)``).
 
-    The id is the module's name. The rest is found in its namespace by name: the ``factory`` (none:
-    `rule_factory`, the compiled rule one coordinate at a time), the compiled rule (``step``, with
-    ``init`` and ``bias`` where the module has them: `Kernel`, ``inline`` its flag; none: a closure
-    optimizer, ``driver="closure"``), the inspector's lines (``LINES``, filled with ``internals``:
-    `fill`) and ``replay``, the exports ``torch`` (or ``TORCH`` and ``TORCH_TEMPLATE``: `code`),
-    ``optax`` (or ``OPTAX``) and ``optax_rate``. ``fields``: the texts and the other
-    `OptimizerSpec` fields, written once, here.
+    The id is the module's name; the texts begin its docstring (`texts`). The rest is found in its
+    namespace by name: the ``factory`` (none: `rule_factory`, the compiled rule one coordinate at a
+    time), the compiled rule (``step``, with ``init`` and ``bias`` where the module has them:
+    `Kernel`, ``inline`` its flag; none: a closure optimizer, ``driver="closure"``), the inspector's
+    lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, the exports ``torch`` (or
+    ``TORCH`` and ``TORCH_TEMPLATE``: `code`), ``optax`` (or ``OPTAX``) and ``optax_rate``.
+    ``fields``: the other `OptimizerSpec` fields (colour, order, ...), written once, here.
     """
     ns = vars(sys.modules[module])
     oid = module.rpartition(".")[2]
@@ -404,4 +410,4 @@ def declare(
         found["factory"] = ns.get("factory") or rule_factory(found["kernel"], params)
     else:
         found.update(factory=ns["factory"], driver="closure")
-    return OptimizerSpec(oid, name, formula, params, description, **{**found, **fields})
+    return OptimizerSpec(oid, params=params, **texts(ns["__doc__"]), **found, **fields)

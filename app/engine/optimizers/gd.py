@@ -1,4 +1,11 @@
-"""Gradient descent: θ ← θ − lr·g  (torch SGD without momentum; optax sgd)."""
+"""Gradient descent: θ ← θ − α·g
+
+Plain (mini-batch or stochastic) gradient descent.
+
+Convention: torch SGD(momentum=0)
+
+Gradient descent: θ ← θ − lr·g  (torch SGD without momentum; optax sgd).
+"""
 
 from __future__ import annotations
 
@@ -51,12 +58,8 @@ OPTAX = "optax.sgd(lr)"
 
 SPEC = declare(
     __name__,
-    "Gradient descent",
-    "θ ← θ − α·g",
     (lr_param(0.01),),
-    "Plain (mini-batch or stochastic) gradient descent.",
     inline=True,
-    convention="torch SGD(momentum=0)",
     color="#0072B2",
     order=0,
 )

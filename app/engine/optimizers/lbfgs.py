@@ -1,10 +1,20 @@
-"""L-BFGS as torch ``LBFGS``: one step is one ``step(closure)`` call, up to ``max_iter`` inner
+"""L-BFGS: d = −H̃g,  H̃ = H̃(sᵢ = Δθᵢ, yᵢ = Δgᵢ; k − m < i ≤ k),  t = strong_wolfe(f, θ, d),  θ ← θ + t·d
+
+A quasi-Newton method: curvature estimated from the last gradient differences, and a line search;
+one step is one step(closure) call, which evaluates the loss several times (drawn as markers).
+
+Convention: torch LBFGS (line_search_fn="strong_wolfe" by default here, torch's default is None;
+max_eval 0 = torch's None); include_state: mx, my = H̃g of the last inner iteration (the step is
+along −H̃g)
+
+L-BFGS as torch ``LBFGS``: one step is one ``step(closure)`` call, up to ``max_iter`` inner
 iterations, each a quasi-Newton direction d = −H̃g (the two-loop recursion over the last
 ``history_size`` pairs s = θₖ₊₁ − θₖ, y = gₖ₊₁ − gₖ, H̃₀ = (sᵀy/yᵀy)·I) and a step length t
 (strong-Wolfe line search, or the fixed t = lr), θ ← θ + t·d; at most ``max_eval`` closure
 evaluations per step (0: torch's default max_iter·5/4). Not element-wise: it runs in its own
 driver (`app.engine.closure`), which records every closure evaluation (``evals``). optax's lbfgs
-runs its own zoom line search and scaling (no optax script)."""
+runs its own zoom line search and scaling (no optax script).
+"""
 
 from __future__ import annotations
 
@@ -65,8 +75,6 @@ def torch(p: dict[str, Any]) -> tuple[str, str | None]:
 
 SPEC = declare(
     __name__,
-    "L-BFGS",
-    "d = −H̃g,  H̃ = H̃(sᵢ = Δθᵢ, yᵢ = Δgᵢ; k − m < i ≤ k),  t = strong_wolfe(f, θ, d),  θ ← θ + t·d",
     (
         lr_param(1.0),
         ParamSpec(
@@ -116,10 +124,6 @@ SPEC = declare(
             choices=("strong_wolfe", "none"),
         ),
     ),
-    "A quasi-Newton method: curvature estimated from the last gradient differences, and a line search; "
-    "one step is one step(closure) call, which evaluates the loss several times (drawn as markers).",
-    convention='torch LBFGS (line_search_fn="strong_wolfe" by default here, torch\'s default is None; '
-    "max_eval 0 = torch's None); include_state: mx, my = H̃g of the last inner iteration (the step is along −H̃g)",
     color="#117733",
     order=15,
     optax_refused="optax's lbfgs runs its own zoom line search and scaling, not torch's LBFGS step; use the PyTorch "

@@ -1,8 +1,15 @@
-"""Lion as optax ``lion`` (Chen et al. 2023; torch.optim has none: the PyTorch script writes it
+"""Lion: c ← (1−β₁)g + β₁m, θ ← θ − α·(sign(c) + λθ), m ← (1−β₂)g + β₂m
+
+Signed momentum: every axis moves by exactly α each step, in the direction of an average of g and m.
+
+Convention: optax lion (the paper's; torch.optim has none)
+
+Lion as optax ``lion`` (Chen et al. 2023; torch.optim has none: the PyTorch script writes it
 as a small class, ``app/export/templates/torch_lion.py``): c = (1 − β₁)g + β₁m,
 θ ← θ − lr·(sign(c) + λθ), then m ← (1 − β₂)g + β₂m. Every axis moves by exactly lr (plus the
 decay) each step: only the sign of the interpolated momentum is used. The moment internals
-(mx, my) are c, the quantity whose sign is taken."""
+(mx, my) are c, the quantity whose sign is taken.
+"""
 
 from __future__ import annotations
 
@@ -57,16 +64,12 @@ OPTAX = "optax.lion(lr, b1={beta1}, b2={beta2}, weight_decay={weight_decay})"
 
 SPEC = declare(
     __name__,
-    "Lion",
-    "c ← (1−β₁)g + β₁m, θ ← θ − α·(sign(c) + λθ), m ← (1−β₂)g + β₂m",
     (
         lr_param(0.01),
         beta_param("beta1", 0.9, "β₁, weight of the momentum in the step's direction"),
         beta_param("beta2", 0.99, "β₂, decay of the momentum"),
         wd_param(1e-3, "λ, decoupled weight decay (scaled by α)"),
     ),
-    "Signed momentum: every axis moves by exactly α each step, in the direction of an average of g and m.",
-    convention="optax lion (the paper's; torch.optim has none)",
     color="#BB33BB",
     order=14,
     cycles_momentum=True,

@@ -1,4 +1,10 @@
-"""Momentum, in the two forms found in courses and libraries.
+"""Momentum: ewa: v ← βv + (1−β)g, θ ← θ − α·v   |   classic: v ← βv + g, θ ← θ − α·v
+
+Gradient descent with an exponentially weighted average of gradients.
+
+Convention: ewa: course notes (torch has no such form); classic: torch SGD(momentum=β)
+
+Momentum, in the two forms found in courses and libraries.
 
 - ``variant="ewa"`` (the course's form): v ← βv + (1−β)g, θ ← θ − lr·v, v₀ = 0; with
   ``bias_correction``, θ ← θ − lr·v/(1−βᵗ). The velocity is an average of gradients, so the
@@ -104,8 +110,6 @@ def optax(p: dict[str, Any]) -> str:
 
 SPEC = declare(
     __name__,
-    "Momentum",
-    "ewa: v ← βv + (1−β)g, θ ← θ − α·v   |   classic: v ← βv + g, θ ← θ − α·v",
     (
         lr_param(0.01),
         beta_param("beta", 0.9, "β, decay of the velocity average"),
@@ -123,9 +127,7 @@ SPEC = declare(
             kind="bool",
         ),
     ),
-    "Gradient descent with an exponentially weighted average of gradients.",
     inline=True,
-    convention="ewa: course notes (torch has no such form); classic: torch SGD(momentum=β)",
     color="#E69F00",
     order=1,
     cycles_momentum=True,

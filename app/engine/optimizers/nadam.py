@@ -1,4 +1,10 @@
-"""NAdam as torch ``NAdam``: μₜ = β₁(1 − ½·0.96^(t·ψ)), m and v as Adam's,
+"""NAdam: μₜ = β₁(1 − ½·0.96^(tψ)), θ ← θ − α(1−μₜ)/(1−Πμ)·g/d − αμₜ₊₁/(1−Πμₜ₊₁)·m/d, d = √v̂ + ε
+
+Adam with Nesterov momentum: the step looks ahead with the next step's momentum.
+
+Convention: torch NAdam (μ warms up with ψ; the paper and the course use μ = β₁)
+
+NAdam as torch ``NAdam``: μₜ = β₁(1 − ½·0.96^(t·ψ)), m and v as Adam's,
 θ ← θ − lr·(1 − μₜ)/(1 − Πμ)·g/d − lr·μₜ₊₁/(1 − Πμ·μₜ₊₁)·m/d, d = √(v/(1 − β₂ᵗ)) + ε.
 
 Dozat's paper and the course's "Adam with Nesterov momentum" use a constant μ = β₁; torch
@@ -14,53 +20,32 @@ from typing import Any
 import numpy as np
 
 from ..kernels import jit, rules
-from ..kernels.rules import correction, decay, lerp, nadam_mu
+from ..kernels.rules import correction, decay, moments, nadam_mu
 from ..params import ParamSpec
 from .base import ADAM_ARGS, DECAY, MOMENTS, adam_params, decay_values, declare, py, wd_param
 
 # ---------------------------------------------------------------------------------------------
-# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
-
-
-@jit
-def rule(
-    g: float,
-    t: int,
-    m: float,
-    v: float,
-    mu_product: float,
-    theta: float,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    momentum_decay: float,
-    decoupled: float,
-    xp: Any,
-) -> tuple[float, float, float, float, float]:
-    """torch ``NAdam`` (single-tensor path): (θ, m, v, Πμ, effective rate)."""
-    step = float(t + 1)
-    bias_correction2 = correction(beta2, step)
-    g, theta = decay(g, theta, lr, weight_decay, decoupled)
-    mu, mu_next = nadam_mu(step, beta1, momentum_decay), nadam_mu(step + 1.0, beta1, momentum_decay)
-    mu_product = mu_product * mu
-    m = lerp(m, g, 1.0 - beta1)
-    v = v * beta2 + (1.0 - beta2) * g * g
-    denom = xp.sqrt(v / bias_correction2) + eps
-    mu_product_next = mu_product * mu_next
-    theta = theta + -lr * (1.0 - mu) / (1.0 - mu_product) * g / denom
-    theta = theta + (-lr * mu_next) / (1.0 - mu_product_next) * m / denom
-    return theta, m, v, mu_product, lr / denom
+# the compiled rule: the step loop runs it, the factory (`base.rule_factory`) on floats or NumPy rows
 
 
 @jit
 def step(
     g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
 ) -> tuple[float, float, float, float, float, float]:
-    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
-    theta, a, b, c, rate = rule(g, t, a, b, c, theta, lr, h[0], h[1], h[2], h[3], h[4], h[5], xp)
-    return theta, a, b, c, a, rate
+    """torch ``NAdam`` (single-tensor path), one update of one coordinate as the loop takes it:
+    (θ, a, b, c, moment, rate), the state (a, b, c) = (m, v, Πμ)."""
+    beta1, beta2, eps, weight_decay, momentum_decay, decoupled = h[0], h[1], h[2], h[3], h[4], h[5]
+    n = float(t + 1)
+    bias_correction2 = correction(beta2, n)
+    g, theta = decay(g, theta, lr, weight_decay, decoupled)
+    mu, mu_next = nadam_mu(n, beta1, momentum_decay), nadam_mu(n + 1.0, beta1, momentum_decay)
+    mu_product = c * mu
+    m, v = moments(g, a, b, beta1, beta2)
+    denom = xp.sqrt(v / bias_correction2) + eps
+    mu_product_next = mu_product * mu_next
+    theta = theta + -lr * (1.0 - mu) / (1.0 - mu_product) * g / denom
+    theta = theta + (-lr * mu_next) / (1.0 - mu_product_next) * m / denom
+    return theta, m, v, mu_product, m, lr / denom
 
 
 @jit
@@ -113,16 +98,12 @@ TORCH = (
 
 SPEC = declare(
     __name__,
-    "NAdam",
-    "μₜ = β₁(1 − ½·0.96^(tψ)), θ ← θ − α(1−μₜ)/(1−Πμ)·g/d − αμₜ₊₁/(1−Πμₜ₊₁)·m/d, d = √v̂ + ε",
     (
         *adam_params(0.01)[:4],
         wd_param(0.0, "λ, weight decay (L2, or decoupled)"),
         ParamSpec("momentum_decay", 0.004, 0.0, 1.0, "ψ, momentum decay (μ warms up to β₁)", slider_max=0.1),
         ParamSpec("decoupled_weight_decay", False, description="decay θ directly, as AdamW (NAdamW)", kind="bool"),
     ),
-    "Adam with Nesterov momentum: the step looks ahead with the next step's momentum.",
-    convention="torch NAdam (μ warms up with ψ; the paper and the course use μ = β₁)",
     color="#AA0DFE",
     order=9,
     cycles_momentum=True,

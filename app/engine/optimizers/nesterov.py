@@ -1,4 +1,10 @@
-"""Nesterov momentum as torch ``SGD(momentum=β, nesterov=True)`` (optax ``sgd(nesterov=True)``).
+"""Nesterov momentum: v ← βv + g, θ ← θ − α·(g + βv)
+
+Momentum that looks ahead along the velocity before correcting.
+
+Convention: torch SGD(momentum=β, nesterov=True)
+
+Nesterov momentum as torch ``SGD(momentum=β, nesterov=True)`` (optax ``sgd(nesterov=True)``).
 
 v ← βv + g, θ ← θ − lr·(g + βv). (This is the "look-ahead" form rewritten at the current
 point; the course's v ← βv + (1−β)g form differs by the factor 1/(1−β) in the step.)
@@ -61,12 +67,8 @@ OPTAX = "optax.sgd(lr, momentum={beta}, nesterov=True)"
 
 SPEC = declare(
     __name__,
-    "Nesterov momentum",
-    "v ← βv + g, θ ← θ − α·(g + βv)",
     (lr_param(0.01), beta_param("beta", 0.9, "β, momentum")),
-    "Momentum that looks ahead along the velocity before correcting.",
     inline=True,
-    convention="torch SGD(momentum=β, nesterov=True)",
     color="#56B4E9",
     order=2,
     cycles_momentum=True,

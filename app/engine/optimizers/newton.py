@@ -1,9 +1,19 @@
-"""Damped Newton with the exact 2D Hessian: θ ← θ − lr·(H + λI)⁻¹g (Levenberg's damping λ).
+"""Damped Newton: θ ← θ − α·(H + λI)⁻¹g;  H + λI ⊁ 0: H = VMVᵀ → V|M|Vᵀ
+
+Newton's method with the exact Hessian: one step to the minimum of a quadratic (α = 1, λ = 0); the
+damping λ shortens steps where the curvature is small.
+
+Convention: no torch.optim class; the export uses torch.autograd.functional.hessian. Saddle-free
+fallback: where H + λI is not positive definite, H's eigenvalues are replaced by their absolute
+values; include_state: mx, my = (H + λI)⁻¹g
+
+Damped Newton with the exact 2D Hessian: θ ← θ − lr·(H + λI)⁻¹g (Levenberg's damping λ).
 Where H + λI is not positive definite the eigenvalues of H are replaced by their absolute
 values (saddle-free Newton), so the step never goes uphill; see
 `app.engine.closure.newton_direction`. Runs in its own driver (`app.engine.closure`). Neither
 torch.optim nor optax has a Newton method: the PyTorch script writes it as a small class with
-``torch.autograd.functional.hessian`` (``app/export/templates/torch_closure.py``)."""
+``torch.autograd.functional.hessian`` (``app/export/templates/torch_closure.py``).
+"""
 
 from __future__ import annotations
 
@@ -50,17 +60,10 @@ TORCH_TEMPLATE = "torch_closure"
 
 SPEC = declare(
     __name__,
-    "Damped Newton",
-    "θ ← θ − α·(H + λI)⁻¹g;  H + λI ⊁ 0: H = VMVᵀ → V|M|Vᵀ",
     (
         lr_param(1.0),
         ParamSpec("damping", 0.0, 0.0, 1e6, "λ, Levenberg damping added to the Hessian's diagonal", slider_max=10.0),
     ),
-    "Newton's method with the exact Hessian: one step to the minimum of a quadratic (α = 1, λ = 0); the "
-    "damping λ shortens steps where the curvature is small.",
-    convention="no torch.optim class; the export uses torch.autograd.functional.hessian. Saddle-free fallback: "
-    "where H + λI is not positive definite, H's eigenvalues are replaced by their absolute values; "
-    "include_state: mx, my = (H + λI)⁻¹g",
     color="#6E6E6E",  # grey: apart from every hue (ΔE ≥ 20, tested)
     hessian=True,
     order=16,

@@ -1,4 +1,10 @@
-"""SGD with the Polyak step size as optax ``polyak_sgd`` (Loizou et al. 2021; sps+: Garrigos et
+"""Polyak step size: θ ← θ − s·γ·g, γ = min((f(θ) − f*)/(‖s·g‖² + ε), γ_max), s = α (the schedule's lr)
+
+Gradient descent whose step size comes from how far the loss is above its minimum f*.
+
+Convention: optax polyak_sgd (lr is its scaling; f* from the surface); torch.optim has none
+
+SGD with the Polyak step size as optax ``polyak_sgd`` (Loizou et al. 2021; sps+: Garrigos et
 al. 2023): θ ← θ − s·γ·g, γ = min((f(θ) − f*)/(‖s·g‖² + ε), γ_max), s the schedule's lr (optax's
 ``scaling``; optax takes the norm of the already scaled update −s·g, so γ scales as 1/s²). With
 sps+ the gap is (f − f*)₊. γ = 0 where ‖s·g‖² + ε is below the float64 epsilon.
@@ -9,7 +15,8 @@ as ``lr`` (the inspector's replay: θ − (s·γ)·g, the loop's θ + γ·(−s�
 built-in surface's minimum value (the registry states it) unless given; on typed formulas it
 must be given; dataset surfaces refuse Polyak (their minimum loss is not known in closed form).
 torch.optim has none: the PyTorch script writes it as a small class
-(``app/export/templates/torch_polyak.py``)."""
+(``app/export/templates/torch_polyak.py``).
+"""
 
 from __future__ import annotations
 
@@ -107,8 +114,6 @@ OPTAX = (
 
 SPEC = declare(
     __name__,
-    "Polyak step size",
-    "θ ← θ − s·γ·g, γ = min((f(θ) − f*)/(‖s·g‖² + ε), γ_max), s = α (the schedule's lr)",
     (
         lr_param(1.0),
         ParamSpec(
@@ -140,8 +145,6 @@ SPEC = declare(
             slider_max=10.0,
         ),
     ),
-    "Gradient descent whose step size comes from how far the loss is above its minimum f*.",
-    convention="optax polyak_sgd (lr is its scaling; f* from the surface); torch.optim has none",
     color="#7A5195",
     order=18,
     optax_rate_template="optax_polyak_rate",

@@ -1,4 +1,10 @@
-"""RAdam as torch ``RAdam``: m, v as Adam's; ρ∞ = 2/(1 − β₂) − 1, ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ).
+"""RAdam: ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ); ρₜ > 5: θ ← θ − α·m̂·r·√(1−β₂ᵗ)/(√v + ε), else θ ← θ − α·m̂
+
+Adam whose adaptive rate is switched on (and rectified) only once its variance is defined.
+
+Convention: torch RAdam (momentum SGD while ρₜ ≤ 5; ε added to √v before the bias correction)
+
+RAdam as torch ``RAdam``: m, v as Adam's; ρ∞ = 2/(1 − β₂) − 1, ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ).
 
 While ρₜ ≤ 5 (the first steps: the variance of the adaptive rate is not yet defined) the
 update is momentum SGD, θ ← θ − lr·m̂; after that the rectified Adam step
@@ -15,38 +21,29 @@ from typing import Any
 import numpy as np
 
 from ..kernels import jit, rules
-from ..kernels.rules import correction, decay, lerp, radam_rect, radam_rho
+from ..kernels.rules import correction, decay, moments, radam_rect, radam_rho
 from ..params import ParamSpec
 from .base import ADAM_ARGS, DECAY, MOMENTS, adam_params, decay_values, declare, py, wd_param
 
 # ---------------------------------------------------------------------------------------------
-# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+# the compiled rule: the step loop runs it, the factory (`base.rule_factory`) on floats or NumPy rows
 
 
 @jit
-def rule(
-    g: float,
-    t: int,
-    m: float,
-    v: float,
-    theta: float,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    decoupled: float,
-    xp: Any,
-) -> tuple[float, float, float, float]:
-    """torch ``RAdam``: the rectified adaptive step once ρₜ > 5, plain momentum SGD before."""
-    step = float(t + 1)
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """torch ``RAdam``, one update of one coordinate as the loop takes it: (θ, a, b, c, moment,
+    rate), the state (a, b) = (m, v): the rectified adaptive step once ρₜ > 5, plain momentum SGD
+    before."""
+    beta1, beta2, eps, weight_decay, decoupled = h[0], h[1], h[2], h[3], h[4]
+    n = float(t + 1)
     g, theta = decay(g, theta, lr, weight_decay, decoupled)
-    m = lerp(m, g, 1.0 - beta1)
-    v = v * beta2 + (1.0 - beta2) * g * g
-    bias_correction1 = correction(beta1, step)
-    bias_correction2 = correction(beta2, step)
+    m, v = moments(g, a, b, beta1, beta2)
+    bias_correction1 = correction(beta1, n)
+    bias_correction2 = correction(beta2, n)
     m_hat = m / bias_correction1
-    rho_inf, rho_t = radam_rho(beta2, step, bias_correction2)
+    rho_inf, rho_t = radam_rho(beta2, n, bias_correction2)
     if rho_t > 5.0:
         adaptive = 1.0 / (xp.sqrt(v) + eps) * (bias_correction2**0.5)  # torch: scalar / t = t.reciprocal() * scalar
         rect = radam_rect(rho_t, rho_inf)
@@ -55,16 +52,7 @@ def rule(
     else:
         theta = theta - m_hat * lr
         rate = lr / bias_correction1
-    return theta, m, v, rate
-
-
-@jit
-def step(
-    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
-) -> tuple[float, float, float, float, float, float]:
-    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
-    theta, a, b, rate = rule(g, t, a, b, theta, lr, h[0], h[1], h[2], h[3], h[4], xp)
-    return theta, a, b, c, a, rate
+    return theta, m, v, c, m, rate
 
 
 _rho, _rect, _correction = py(rules.radam_rho), py(rules.radam_rect), py(rules.correction)
@@ -106,15 +94,11 @@ TORCH = (
 
 SPEC = declare(
     __name__,
-    "RAdam",
-    "ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ); ρₜ > 5: θ ← θ − α·m̂·r·√(1−β₂ᵗ)/(√v + ε), else θ ← θ − α·m̂",
     (
         *adam_params(0.01)[:4],
         wd_param(0.0, "λ, weight decay (L2, or decoupled)"),
         ParamSpec("decoupled_weight_decay", False, description="decay θ directly, as AdamW", kind="bool"),
     ),
-    "Adam whose adaptive rate is switched on (and rectified) only once its variance is defined.",
-    convention="torch RAdam (momentum SGD while ρₜ ≤ 5; ε added to √v before the bias correction)",
     color="#882255",
     order=10,
     cycles_momentum=True,

@@ -1,4 +1,11 @@
-"""Rprop as torch ``Rprop`` (the iRprop⁻ variant): per axis, a step size s (starting at lr)
+"""Rprop: s ← clamp(s·(η₊ if g·g₋₁ > 0, η₋ if < 0, else 1), s_min, s_max), θ ← θ − sign(g)·s
+
+Per-axis steps that grow while the gradient's sign holds and shrink when it flips; lr is the first
+step.
+
+Convention: torch Rprop (iRprop⁻: after a sign flip the update is skipped)
+
+Rprop as torch ``Rprop`` (the iRprop⁻ variant): per axis, a step size s (starting at lr)
 multiplied by η₊ while the gradient keeps its sign and by η₋ when it flips (that update is
 then skipped and the gradient forgotten), clamped to [s_min, s_max]; θ ← θ − sign(g)·s.
 Only the sign of the gradient is used; the schedule's lr only sets the first s. The effective
@@ -6,7 +13,8 @@ rate internals (``eff_lr_x``, ``eff_lr_y`` of ``include_state``) are the step si
 
 optax's scale_by_rprop returns the previous step's sign·step size (its first update is 0): its
 path is torch's one update late (checked: x_optax[t + 1] = x_torch[t]), so there is no optax
-script."""
+script.
+"""
 
 from __future__ import annotations
 
@@ -85,8 +93,6 @@ TORCH = "torch.optim.Rprop([p], lr={lr}, etas=({etaminus}, {etaplus}), step_size
 
 SPEC = declare(
     __name__,
-    "Rprop",
-    "s ← clamp(s·(η₊ if g·g₋₁ > 0, η₋ if < 0, else 1), s_min, s_max), θ ← θ − sign(g)·s",
     (
         lr_param(0.01),
         ParamSpec(
@@ -121,8 +127,6 @@ SPEC = declare(
             slider_max=100.0,
         ),
     ),
-    "Per-axis steps that grow while the gradient's sign holds and shrink when it flips; lr is the first step.",
-    convention="torch Rprop (iRprop⁻: after a sign flip the update is skipped)",
     color="#A52A2A",
     order=12,
     optax_refused="optax's rprop applies each step one update late (its first update is 0), so its path lags torch's "

@@ -1,4 +1,12 @@
-"""Schedule-Free AdamW as optax ``contrib.schedule_free_adamw`` (Defazio et al. 2024), float64.
+"""Schedule-Free AdamW: y = β₁x + (1−β₁)z: z ← z − α·(g/(√ν̂ + ε) + λy), x ← (1−cₜ)x + cₜz, cₜ = α_maxᵖ/Σα_maxᵖ
+
+No schedule needed: the gradient is taken between the running average x and the AdamW sequence z; x
+(thin) and z (dashed) are drawn with the path y.
+
+Convention: optax contrib.schedule_free_adamw (the average x is returned as the moment internals mx,
+my; z = (y − β₁x)/(1 − β₁)); torch.optim has none
+
+Schedule-Free AdamW as optax ``contrib.schedule_free_adamw`` (Defazio et al. 2024), float64.
 
 Three sequences: the gradient is taken at y (the parameters, the drawn path); z takes the
 AdamW step without momentum, z ← z − α·(g/(√ν̂ + ε) + λy), ν ← β₂ν + (1−β₂)g²; x is the
@@ -215,8 +223,6 @@ OPTAX = (
 
 SPEC = declare(
     __name__,
-    "Schedule-Free AdamW",
-    "y = β₁x + (1−β₁)z: z ← z − α·(g/(√ν̂ + ε) + λy), x ← (1−cₜ)x + cₜz, cₜ = α_maxᵖ/Σα_maxᵖ",
     (
         lr_param(0.0025),
         ParamSpec(
@@ -235,10 +241,6 @@ SPEC = declare(
         wd_param(0.0, "λ, weight decay (at y, scaled by α)"),
         ParamSpec("weight_lr_power", 2.0, 0.0, 10.0, "p, the averaging weights are α_maxᵖ", slider_max=4.0),
     ),
-    "No schedule needed: the gradient is taken between the running average x and the AdamW "
-    "sequence z; x (thin) and z (dashed) are drawn with the path y.",
-    convention="optax contrib.schedule_free_adamw (the average x is returned as the moment internals mx, "
-    "my; z = (y − β₁x)/(1 − β₁)); torch.optim has none",
     color="#1B7F79",
     moment="iterate",
     interpolation="beta1",

@@ -1,4 +1,11 @@
-"""torch ``SGD`` with every flag: g ← g + λθ; v ← g at the first update, then
+"""SGD (torch, every flag): g ← g + λθ, v ← βv + (1−d)g (v₁ = g), θ ← θ − α·(nesterov ? g + βv : v)
+
+torch.optim.SGD with its momentum, dampening, nesterov and weight-decay flags.
+
+Convention: torch SGD(momentum=β, dampening=d, nesterov, weight_decay=λ); the first update takes v₁
+= g undamped
+
+torch ``SGD`` with every flag: g ← g + λθ; v ← g at the first update, then
 v ← βv + (1 − d)·g; the step is g + βv (nesterov) or v; θ ← θ − lr·step.
 
 Where torch and the course differ: torch's buffer is a *sum* (1 − d = 1 by default), the
@@ -94,8 +101,6 @@ TORCH = (
 
 SPEC = declare(
     __name__,
-    "SGD (torch, every flag)",
-    "g ← g + λθ, v ← βv + (1−d)g (v₁ = g), θ ← θ − α·(nesterov ? g + βv : v)",
     (
         lr_param(0.01),
         ParamSpec("momentum", 0.9, 0.0, 1.0, "β, momentum (0: plain SGD)", max_exclusive=True, slider_max=0.999),
@@ -103,8 +108,6 @@ SPEC = declare(
         ParamSpec("nesterov", False, description="Nesterov: step along g + βv instead of v", kind="bool"),
         wd_param(0.0, "λ, L2 weight decay (added to the gradient)"),
     ),
-    "torch.optim.SGD with its momentum, dampening, nesterov and weight-decay flags.",
-    convention="torch SGD(momentum=β, dampening=d, nesterov, weight_decay=λ); the first update takes v₁ = g undamped",
     color="#332288",
     order=8,
     cycles_momentum=True,
