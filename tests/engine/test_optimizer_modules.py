@@ -205,8 +205,9 @@ def step(
 
 LINES = "Δθ ¦ Δθ = −α·sign(g) ¦ step"
 OPTAX = "optax.chain(optax.scale_by_sign(), optax.scale_by_learning_rate(lr))"
+TORCH_REFUSED = "torch.optim has no sign descent"
 
-SPEC = declare(__name__, (lr_param(0.01),), color="#123456", order=99, torch_refused="torch.optim has no sign descent")
+SPEC = declare(__name__, (lr_param(0.01),), color="#123456", order=99)
 '''
 
 PROBE = """

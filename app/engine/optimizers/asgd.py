@@ -88,6 +88,9 @@ def internals(c: dict[str, Any]) -> dict[str, Any]:
 TORCH = "torch.optim.ASGD([p], lr={lr}, lambd={lambd}, alpha={alpha}, t0={t0}, weight_decay={weight_decay})"
 
 
+OPTAX_REFUSED = "optax has no averaged SGD (ASGD); use the PyTorch script"
+
+
 SPEC = declare(
     __name__,
     (
@@ -100,5 +103,4 @@ SPEC = declare(
     color="#E6007E",
     moment="iterate",
     order=13,
-    optax_refused="optax has no averaged SGD (ASGD); use the PyTorch script",
 )

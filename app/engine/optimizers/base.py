@@ -231,6 +231,18 @@ def adam_params(lr: float) -> tuple[ParamSpec, ...]:
     )
 
 
+def adam_decay_params(lr: float, *between: ParamSpec, flag: str = "") -> tuple[ParamSpec, ...]:
+    """The Adam family's hyperparameters (β₁, β₂, ε) with torch's weight decay λ, L2 or decoupled
+    (``decoupled_weight_decay``, last; ``between``: the rule's own, before it)."""
+    flag_text = f"decay θ directly, as AdamW{flag}"
+    return (
+        *adam_params(lr)[:4],
+        wd_param(0.0, "λ, weight decay (L2, or decoupled)"),
+        *between,
+        ParamSpec("decoupled_weight_decay", False, description=flag_text, kind="bool"),
+    )
+
+
 # the exports written as code with the params in {named} slots (`code`): a module's ``TORCH`` (its
 # torch optimizer over ``p``; ``TORCH_TEMPLATE``: the template file that defines it, if any) and
 # ``OPTAX`` (over the schedule ``lr``), where the mapping is only names
@@ -392,9 +404,10 @@ def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False,
     namespace by name: the ``factory`` (none: `rule_factory`, the compiled rule one coordinate at a
     time), the compiled rule (``step``, with ``init`` and ``bias`` where the module has them:
     `Kernel`, ``inline`` its flag; none: a closure optimizer, ``driver="closure"``), the inspector's
-    lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, the exports ``torch`` (or
-    ``TORCH`` and ``TORCH_TEMPLATE``: `code`), ``optax`` (or ``OPTAX``) and ``optax_rate``.
-    ``fields``: the other `OptimizerSpec` fields (colour, order, ...), written once, here.
+    lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, the exports: ``torch`` (or
+    ``TORCH`` and ``TORCH_TEMPLATE``: `code`; or why there is none, ``TORCH_REFUSED``), ``optax``
+    (or ``OPTAX``; or ``OPTAX_REFUSED``) and ``optax_rate``. ``fields``: the other `OptimizerSpec`
+    fields (colour, order, ...), written once, here.
     """
     ns = vars(sys.modules[module])
     oid = module.rpartition(".")[2]
@@ -404,6 +417,7 @@ def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False,
         found["torch"] = lambda p: (code(torch, p), template)
     if "OPTAX" in ns:
         found["optax"] = functools.partial(code, ns["OPTAX"])
+    found.update({key.lower(): ns[key] for key in ("TORCH_REFUSED", "OPTAX_REFUSED") if key in ns})
     found["lines"] = fill(ns["LINES"], ns.get("internals"))
     if "step" in ns:
         found["kernel"] = Kernel(ns["step"], ns.get("init"), ns.get("bias"), inline)

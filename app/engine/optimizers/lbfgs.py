@@ -73,6 +73,11 @@ def torch(p: dict[str, Any]) -> tuple[str, str | None]:
     )
 
 
+OPTAX_REFUSED = (
+    "optax's lbfgs runs its own zoom line search and scaling, not torch's LBFGS step; use the PyTorch script"
+)
+
+
 SPEC = declare(
     __name__,
     (
@@ -126,6 +131,4 @@ SPEC = declare(
     ),
     color="#117733",
     order=15,
-    optax_refused="optax's lbfgs runs its own zoom line search and scaling, not torch's LBFGS step; use the PyTorch "
-    "script",
 )

@@ -22,7 +22,7 @@ import numpy as np
 from ..kernels import jit, rules
 from ..kernels.rules import correction, decay, moments, nadam_mu
 from ..params import ParamSpec
-from .base import ADAM_ARGS, DECAY, MOMENTS, adam_params, decay_values, declare, py, wd_param
+from .base import ADAM_ARGS, DECAY, MOMENTS, adam_decay_params, decay_values, declare, py
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it, the factory (`base.rule_factory`) on floats or NumPy rows
@@ -96,17 +96,20 @@ TORCH = (
 )
 
 
+OPTAX_REFUSED = (
+    "optax's nadam is Dozat's form without torch's momentum-decay schedule μₜ = β₁(1 − ½·0.96^(t·ψ)); "
+    "use the PyTorch script"
+)
+
+
 SPEC = declare(
     __name__,
-    (
-        *adam_params(0.01)[:4],
-        wd_param(0.0, "λ, weight decay (L2, or decoupled)"),
+    adam_decay_params(
+        0.01,
         ParamSpec("momentum_decay", 0.004, 0.0, 1.0, "ψ, momentum decay (μ warms up to β₁)", slider_max=0.1),
-        ParamSpec("decoupled_weight_decay", False, description="decay θ directly, as AdamW (NAdamW)", kind="bool"),
+        flag=" (NAdamW)",
     ),
     color="#AA0DFE",
     order=9,
     cycles_momentum=True,
-    optax_refused="optax's nadam is Dozat's form without torch's momentum-decay schedule μₜ = β₁(1 − ½·0.96^(t·ψ)); "
-    "use the PyTorch script",
 )

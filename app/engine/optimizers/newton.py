@@ -58,6 +58,9 @@ TORCH = "DampedNewton([p], lr={lr}, damping={damping})"
 TORCH_TEMPLATE = "torch_closure"
 
 
+OPTAX_REFUSED = "optax has no Newton method (the exact Hessian); use the PyTorch script"
+
+
 SPEC = declare(
     __name__,
     (
@@ -67,5 +70,4 @@ SPEC = declare(
     color="#6E6E6E",  # grey: apart from every hue (ΔE ≥ 20, tested)
     hessian=True,
     order=16,
-    optax_refused="optax has no Newton method (the exact Hessian); use the PyTorch script",
 )

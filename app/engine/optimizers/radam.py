@@ -22,8 +22,7 @@ import numpy as np
 
 from ..kernels import jit, rules
 from ..kernels.rules import correction, decay, moments, radam_rect, radam_rho
-from ..params import ParamSpec
-from .base import ADAM_ARGS, DECAY, MOMENTS, adam_params, decay_values, declare, py, wd_param
+from .base import ADAM_ARGS, DECAY, MOMENTS, adam_decay_params, decay_values, declare, py
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it, the factory (`base.rule_factory`) on floats or NumPy rows
@@ -92,16 +91,16 @@ TORCH = (
 )
 
 
+OPTAX_REFUSED = (
+    "optax's radam adds ε to the bias-corrected √v̂ and rectifies from ρₜ ≥ 5 (torch: ε to the raw √v, "
+    "ρₜ > 5); use the PyTorch script"
+)
+
+
 SPEC = declare(
     __name__,
-    (
-        *adam_params(0.01)[:4],
-        wd_param(0.0, "λ, weight decay (L2, or decoupled)"),
-        ParamSpec("decoupled_weight_decay", False, description="decay θ directly, as AdamW", kind="bool"),
-    ),
+    adam_decay_params(0.01),
     color="#882255",
     order=10,
     cycles_momentum=True,
-    optax_refused="optax's radam adds ε to the bias-corrected √v̂ and rectifies from ρₜ ≥ 5 (torch: ε to the raw √v, "
-    "ρₜ > 5); use the PyTorch script",
 )

@@ -91,6 +91,12 @@ def internals(c: dict[str, Any]) -> dict[str, Any]:
 TORCH = "torch.optim.Rprop([p], lr={lr}, etas=({etaminus}, {etaplus}), step_sizes=({step_size_min}, {step_size_max}))"
 
 
+OPTAX_REFUSED = (
+    "optax's rprop applies each step one update late (its first update is 0), so its path lags torch's "
+    "Rprop by one step; use the PyTorch script"
+)
+
+
 SPEC = declare(
     __name__,
     (
@@ -129,6 +135,4 @@ SPEC = declare(
     ),
     color="#A52A2A",
     order=12,
-    optax_refused="optax's rprop applies each step one update late (its first update is 0), so its path lags torch's "
-    "Rprop by one step; use the PyTorch script",
 )
