@@ -180,6 +180,31 @@ def test_no_consumer_lists_optimizers_by_hand(path: str) -> None:
     assert named <= CONSUMERS[path], f"{path} names optimizers: {sorted(named - CONSUMERS[path])}"
 
 
+@pytest.mark.parametrize("oid", OPTIMIZER_IDS)
+def test_the_module_writes_its_texts_lines_and_exports_as_text(oid: str) -> None:
+    """The texts begin the docstring; the inspector's lines are text (``symbol ¦ formula ¦ value``)
+    whose named slots the update's context and the rule's internals fill; the torch constructors
+    that only rename the params are code templates."""
+    module = importlib.import_module(f"app.engine.optimizers.{oid}")
+    spec = OPTIMIZERS[oid]
+    paragraphs = module.__doc__.split("\n\n")
+    assert paragraphs[0] == f"{spec.name}: {spec.formula}"
+    assert paragraphs[1].replace("\n", " ") == spec.description
+    assert paragraphs[2].replace("\n", " ") == f"Convention: {spec.convention}"
+    rows = base.templates(module.LINES)
+    assert rows and all(symbol and formula and value.isidentifier() for symbol, formula, value in rows)
+    assert "Δθ" in {symbol for symbol, _, _ in rows}, "the step is always shown"
+    if isinstance(getattr(module, "TORCH", None), str):
+        p = spec.resolve({}, "optimizer")
+        assert spec.torch is not None and spec.torch(p)[0] == base.code(module.TORCH, p)
+
+
+def test_a_line_is_three_fields() -> None:
+    assert base.templates("\nm ¦ m ← β₁m ¦ m\n") == (("m", "m ← β₁m", "m"),)
+    with pytest.raises(ValueError, match="symbol ¦ formula ¦ value"):
+        base.templates("m ¦ m ← β₁m")
+
+
 SIGN_DESCENT = '''"""Sign descent: θ ← θ − α·sign(g)
 
 Only the sign of the gradient.
