@@ -43,6 +43,7 @@ def __getattr__(name: str) -> int:
     spec = OPTIMIZERS.get(_SHORT.get(name, name.lower()))
     if spec is None or spec.kernel is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = spec.rule  # kept: the next look-up is a plain attribute (the runners test it per step)
     return spec.rule
 
 

@@ -342,9 +342,10 @@ class OptimizerSpec(Catalogued):
     optax_rate: OptaxFn | None = None
     optax_rate_template: str | None = None
 
-    @property
+    @functools.cached_property
     def rule(self) -> int:
-        """The kind of update rule in the compiled step loop (derived: `kind_of`)."""
+        """The kind of update rule in the compiled step loop (derived: `kind_of`; kept, the runners
+        read it per step)."""
         return kind_of(self.kernel)
 
     def build(self, xp: Any, params: dict[str, Any]) -> Optimizer:
