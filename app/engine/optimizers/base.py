@@ -1,16 +1,18 @@
 """What every optimizer module declares, and the pieces the modules compose.
 
 An optimizer is one module of this package (`app.engine.optimizers.adam`, …), in the style of
-optax: its docstring says the rule and where torch, optax and the course differ; its ``SPEC`` (an
-`OptimizerSpec`) is `declare`d from the module itself: the texts and choices are written in the
-call, the rest is found in the module by name: the factory (the rule over floats or NumPy rows),
-the compiled rule the step loop runs (``step``, ``init``, ``bias``: its `Kernel`; its kind number
-is derived from the registry's order, `kind_of`, and `app.engine.kernels.dispatch` generates the
-loop's dispatch from the registry), the inspector's ``lines`` and how it exports (``torch``: the
-torch class and its arguments, or a template file in ``app/export/templates/`` for the ones torch
-lacks; ``optax``: the optax transformation, or the reason there is none). The registry, the
-schema, the catalogue, the inspector, the exports and the parametrized tests read these
-declarations; nothing else lists the optimizers.
+optax: its docstring begins with its texts (`texts`: name, formula, description, convention) and
+says the rule and where torch, optax and the course differ; its ``SPEC`` (an `OptimizerSpec`) is
+`declare`d from the module itself: the choices (hyperparameters, colour, order, …) are written in
+the call, the rest is found in the module by name: the factory (the rule over floats or NumPy
+rows), the compiled rule the step loop runs (``step``, ``init``, ``bias``: its `Kernel`; its kind
+number is derived from the registry's order, `kind_of`, and `app.engine.kernels.dispatch`
+generates the loop's dispatch from the registry), the inspector's ``LINES`` (text with named
+slots, `fill`) and how it exports (``TORCH`` or ``torch``: the torch class and its arguments, or a
+template file in ``app/export/templates/`` for the ones torch lacks; ``OPTAX`` or ``optax``: the
+optax transformation, or the reason there is none). The registry, the schema, the catalogue, the
+inspector, the exports and the parametrized tests read these declarations; nothing else lists the
+optimizers.
 
 Each factory takes the hyperparameters (never stored in state) and returns an `Optimizer`:
 
@@ -327,7 +329,7 @@ class OptimizerSpec(Catalogued):
     cycles_momentum: bool = False
     # the step takes the exact Hessian (the dataset scripts then define the mini-batch's Hessian)
     hessian: bool = False
-    # the inspector's lines of one update (app.inspect fills the context)
+    # the inspector's lines of one update (app.inspect fills the context; `fill` makes them)
     lines: LinesFn | None = None
     # the inspector's replay of an update where the factory cannot take it alone: ctx → the new
     # point (Polyak's step size needs the loss the run used)
