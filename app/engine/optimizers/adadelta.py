@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from ..backend import ARRAY
 from ..kernels import jit
 from ..kernels.rules import NAN
-from .base import Optimizer, beta_param, declare, eps_param, lr_param, py, zeros
+from .base import Optimizer, declare, py, rms_params, zeros
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -80,9 +80,5 @@ OPTAX = "optax.adadelta(lr, rho={rho}, eps={eps})"
 
 
 SPEC = declare(
-    __name__,
-    (lr_param(1.0), beta_param("rho", 0.9, "ρ, decay of both averages"), eps_param(1e-6)),
-    inline=True,
-    color="#8C6D00",
-    order=5,
+    __name__, rms_params(1.0, "rho", "ρ, decay of both averages", 1e-6), inline=True, color="#8C6D00", order=5
 )

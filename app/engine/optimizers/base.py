@@ -233,6 +233,11 @@ def adam_params(lr: float) -> tuple[ParamSpec, ...]:
     )
 
 
+def rms_params(lr: float, name: str, what: str, eps: float) -> tuple[ParamSpec, ...]:
+    """The RMSprop family's hyperparameters: lr, the decay of its average(s) of g² (0.9), ε."""
+    return lr_param(lr), beta_param(name, 0.9, what), eps_param(eps)
+
+
 def adam_decay_params(lr: float, *between: ParamSpec, flag: str = "") -> tuple[ParamSpec, ...]:
     """The Adam family's hyperparameters (β₁, β₂, ε) with torch's weight decay λ, L2 or decoupled
     (``decoupled_weight_decay``, last; ``between``: the rule's own, before it)."""

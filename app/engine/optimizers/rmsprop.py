@@ -17,7 +17,7 @@ from typing import Any
 from ..backend import ARRAY
 from ..kernels import jit
 from ..kernels.rules import NAN, accumulate
-from .base import AccumulatorState, Optimizer, beta_param, declare, eps_param, lr_param, py, zeros
+from .base import AccumulatorState, Optimizer, declare, py, rms_params, zeros
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -65,7 +65,7 @@ OPTAX = "optax.rmsprop(lr, decay={beta}, eps={eps}, eps_in_sqrt=False)"
 
 SPEC = declare(
     __name__,
-    (lr_param(0.01), beta_param("beta", 0.9, "β, decay of the squared-gradient average"), eps_param(1e-8)),
+    rms_params(0.01, "beta", "β, decay of the squared-gradient average", 1e-8),
     inline=True,
     color="#009E73",
     order=4,
