@@ -160,6 +160,11 @@ def gradient_noise(problem: Problem, run: RunConfig) -> np.ndarray | None:
     return rng.standard_normal((problem.steps, 2)) * run.noise_std
 
 
+def course(problem: Problem, run: RunConfig) -> drive.Course:
+    """What the compiled kernel of the run follows besides its rule (noise, steps, tolerance, bound, clipping)."""
+    return drive.Course(gradient_noise(problem, run), problem.steps, problem.tolerance, problem.surface.bound, run.clip)
+
+
 class BatchOrder:
     """Mini-batch indices: each epoch a fresh seeded permutation, cut into batches."""
 
@@ -267,11 +272,7 @@ class ScalarRun(RunEnd):
                 y,
                 self._traj.loss[0],
                 lrs,
-                gradient_noise(problem, run),
-                problem.steps,
-                problem.tolerance,
-                surface.bound,
-                run.clip,
+                course(problem, run),
             )
             if src is not None
             else None
@@ -580,11 +581,7 @@ class LockstepRuns:
             hyper,
             starts,
             table,
-            gradient_noise(problem, run),
-            problem.steps,
-            problem.tolerance,
-            self.surface.bound,
-            run.clip,
+            course(problem, run),
         )
         self.result = RowResults(lanes.X, lanes.Y, lanes.F, lanes.taken, _STATUS_NAMES[lanes.status])
         return lanes
