@@ -140,7 +140,7 @@ def builtin_programs(text: str) -> tuple[Program, Program]:
     their common parts). The gradient takes the subgradient 0 at the tip of a cone (Ackley's
     √(…) at the origin: `derivative`'s ``subgradient``), where a typed formula's diverges."""
     tree = parse_expression(text).tree
-    dx, dy = derivative(tree, "x", subgradient=True), derivative(tree, "y", subgradient=True)
+    dx, dy = (codegen.simplify(derivative(tree, v, subgradient=True)) for v in "xy")
     return lower((tree,)), lower((dx, dy))
 
 

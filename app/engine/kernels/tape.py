@@ -79,11 +79,11 @@ def from_program(program: object, prefix: int | None = None) -> Tape:
     return Tape(ops, np.array(program.consts, dtype=np.float64), outputs)  # type: ignore[attr-defined]
 
 
-@jit_inline
+@jit
 def _unary_lanes(op: int, v: np.ndarray, a0: np.uint64, o: np.uint64, err: np.ndarray, m: np.uint64) -> None:
-    """One unary function over the lanes; inlined with a constant ``op``, its branch is chosen once
-    per block, not per lane. Math's rule: a nan from a non-nan, or an inf from a finite number,
-    raises in Python (marked in ``err``)."""
+    """One unary function over the lanes, compiled once (not inlined into each branch of `_run`
+    and each lane width; its branch per lane is predicted, beside the libm call). Math's rule: a
+    nan from a non-nan, or an inf from a finite number, raises in Python (marked in ``err``)."""
     for l in range(m):
         a = v[a0 + l]
         if op == SIN:
@@ -166,26 +166,8 @@ def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, lanes: int, err: np
             for l in range(m):
                 a = v[a0 + l]
                 v[o + l] = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
-        elif op == EXP:
-            _unary_lanes(EXP, v, a0, o, err, m)
-        elif op == SIN:
-            _unary_lanes(SIN, v, a0, o, err, m)
-        elif op == COS:
-            _unary_lanes(COS, v, a0, o, err, m)
-        elif op == LOG:
-            _unary_lanes(LOG, v, a0, o, err, m)
-        elif op == SQRT:
-            _unary_lanes(SQRT, v, a0, o, err, m)
-        elif op == TANH:
-            _unary_lanes(TANH, v, a0, o, err, m)
-        elif op == TAN:
-            _unary_lanes(TAN, v, a0, o, err, m)
-        elif op == SINH:
-            _unary_lanes(SINH, v, a0, o, err, m)
-        elif op == COSH:
-            _unary_lanes(COSH, v, a0, o, err, m)
-        else:
-            _unary_lanes(ATAN, v, a0, o, err, m)
+        elif op <= ATAN:  # a function
+            _unary_lanes(op, v, a0, o, err, m)
 
 
 @jit
