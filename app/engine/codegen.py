@@ -225,7 +225,7 @@ class _Simplifier:
             return self.product(a, self.lin(n.b))
         if n.op == "/" and isinstance(n.b, Const) and math.isfinite(1.0 / n.b.value if n.b.value else math.inf):
             return self.product(a, {None: 1.0 / n.b.value})
-        if n.op == "^" and isinstance(n.b, Const) and n.b.value == int(n.b.value) >= 1:
+        if n.op == "^" and isinstance(n.b, Const) and n.b.value in _SMALL_POWERS:
             out = {None: 1.0}
             for _ in range(int(n.b.value)):
                 out = self.product(out, a)
@@ -236,11 +236,17 @@ class _Simplifier:
         return {Bin(n.op, self.node(a), self.node(self.lin(n.b))): 1.0}
 
     def split(self, t: Lin) -> tuple[float, Node | None]:
-        """(coefficient, term) of a linear combination as one term (a sum of several: a factor)."""
+        """(coefficient, term) of a linear combination as one term: a sum of several is a factor,
+        the coefficient its terms share (if any) taken out."""
         if len(t) == 1:
             ((k, c),) = t.items()
             return c, k
-        return (1.0, self.node(t)) if t else (0.0, None)
+        if not t:
+            return 0.0, None
+        first = next(iter(t.values()))
+        if None not in t and len({abs(c) for c in t.values()}) == 1:
+            return first, self.node({k: c / first for k, c in t.items()})
+        return 1.0, self.node(t)
 
     def product(self, a: Lin, b: Lin) -> Lin:
         if not a or not b:
