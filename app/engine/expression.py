@@ -405,6 +405,9 @@ def derivative(n: Node, v: str, subgradient: bool = False) -> Node:
         "sinh": lambda: Call("cosh", u),
         "cosh": lambda: Call("sinh", u),
         "atan": lambda: div(ONE, add(ONE, mul(u, u))),
+        # abs'' : sign' = 0 off the kink; at it (u = 0) torch's autograd also says 0 (the Hessian
+        # does not exist there: `app.engine.hessian.kinks` finds those points)
+        "sign": lambda: ZERO,
     }
     return mul(outer_of[n.fn](), du)
 
