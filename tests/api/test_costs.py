@@ -94,6 +94,29 @@ def test_a_body_of_many_fields_is_refused_before_validation(client) -> None:
     assert time.perf_counter() - t0 < 0.3  # was ~1 s of event-loop time building 100,000 errors
 
 
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/api/v1/trajectories", {"surface": "booth", "runs": [1] * 450_000}),  # 0.9 MB of list values
+        ("/api/v1/trajectories", [{}] * 300_000),
+        ("/api/v1/curvature", {"surface": "booth", "point": [[1, 1]] * 150_000}),
+        ("/api/v1/ewa", {"series": [1] * 450_000}),
+    ],
+)
+def test_a_body_of_long_lists_is_refused_before_validation(client, path, body) -> None:
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    assert len(raw) < 1_000_000
+    r = client.post(path, content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text[:300]
+    assert r.json()["detail"][0]["type"] == "too_many_items"  # not pydantic's errors: it never validated
+    assert "more than 20000 values" in r.text and len(r.content) < 1_000
+
+
+def test_the_longest_valid_list_is_not_refused(client) -> None:
+    r = client.post("/api/v1/ewa", json={"series": [1.5] * 10_000, "betas": [0.9]})
+    assert r.status_code == 200, r.text[:300]
+
+
 # --- one checked contract: every field of the engine's dicts reaches the client ------------------
 
 
