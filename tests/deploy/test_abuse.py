@@ -3,11 +3,13 @@ nothing leaks, every answer carries the security headers, and SIGTERM is gracefu
 
 import http.client
 import json
+import os
 import signal
 import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -282,17 +284,29 @@ def test_sigterm_finishes_in_flight_work_and_ends_streams():
     assert blocks[-1].startswith("event: error") and "shutting down" in blocks[-1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used so far (user + system, from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_small_requests_do_not_queue_behind_heavy_ones():
     port = free_port()
     proc = start_app(port, OPTIVIZ_MAX_CONCURRENT="1")
     base = f"http://127.0.0.1:{port}"
     try:
+        idle = cpu_seconds(proc.pid)
         heavy = threading.Thread(target=lambda: post(f"{base}/api/v1/trajectories", HEAVY, timeout=120).read())
         heavy.start()
-        time.sleep(0.5)  # the only heavy slot is taken
+        for _ in range(300):  # the only heavy slot is taken: the server computes (bounded wait)
+            if cpu_seconds(proc.pid) - idle > 0.5 or not heavy.is_alive():
+                break
+            time.sleep(0.05)
+        assert heavy.is_alive() and cpu_seconds(proc.pid) - idle > 0.5, "the heavy request is not under way"
         t0 = time.perf_counter()
         assert post(f"{base}/api/v1/trajectories", SMALL).status == 200
         assert time.perf_counter() - t0 < 1.0
+        assert heavy.is_alive(), "the heavy request ended before the small one was answered: nothing was tested"
         heavy.join()
     finally:
         stop(proc)
