@@ -38,7 +38,14 @@ PLATEAU_STEP = 1e-6  # s: an update of a single run reading its loss (speculativ
 CLOSURE_EVAL = 6e-6  # s: one closure evaluation beyond the surface's own cost (noise, clipping, the record)
 LBFGS_ITER = 6e-6  # s: one L-BFGS inner iteration's fixed work (direction, step length, checks)
 LBFGS_PAIR = 6e-7  # s: one stored (s, y) pair of the two-loop recursion, per inner iteration
-NEWTON_STEP = 4e-5  # s: one damped Newton step (the exact Hessian, a 2×2 solve or the eigen fallback)
+NEWTON_STEP = 4e-5  # s: one damped Newton step (a 2×2 solve or the eigen fallback; the exact Hessian: HESSIAN_EVAL)
+# symbolic work on a formula (app.engine.hessian, plain Python), by the size of its tree: ``parts``
+# (nodes of the parsed formula) and ``operations`` (of its value and gradient, `Expression.ops`);
+# measured on 299-character formulas inside every limit (x^y^2/…/x^y^2: 269 parts, 450 operations,
+# 0.12 s to differentiate twice, 190 µs per Hessian) and on random ones, rounded up
+HESSIAN_DERIVE = 3e-6  # s per part × operation: the Hessian's three trees, differentiated and compiled (≤ 2.4e-6)
+HESSIAN_EVAL = 7e-7  # s per operation: the exact Hessian at one point (its program run three times; ≤ 6.4e-7)
+CURVATURE_FIXED = 2e-4  # s: a curvature answer's eigen-decomposition, checks and the quadratic test
 # the most loss evaluations one trajectories request may make (its bound: steps × (max_eval + 1) per
 # L-BFGS run), so that its answer (every evaluation is in it) stays the size of the largest others
 MAX_EVALUATIONS = 500_000
@@ -60,6 +67,43 @@ def formula_ops(surface: Surface) -> int | None:
     expr = getattr(surface.value, "__self__", None)
     ops = getattr(expr, "ops", None)
     return int(ops) if isinstance(ops, int) else None
+
+
+def formula_size(surface: Surface) -> tuple[int, int] | None:
+    """(parts, operations) of the surface's formula: a typed formula's as parsed; a built-in's from
+    its text (about a part per two characters, an operation per character); None: no formula."""
+    expr = getattr(surface.value, "__self__", None)
+    ops, nodes = getattr(expr, "ops", None), getattr(expr, "nodes", None)
+    if isinstance(ops, int) and isinstance(nodes, int):
+        return nodes, ops
+    text = None if isinstance(surface, DatasetSurface) else surface.expression
+    return (len(text) // 2 + 1, len(text)) if text else None
+
+
+def symbolic(surface: Surface) -> float:
+    """Seconds to differentiate the surface's formula twice (its exact Hessian), by its tree's size
+    (0 without a formula: dataset surfaces take differences of the gradient)."""
+    size = formula_size(surface)
+    return HESSIAN_DERIVE * size[0] * size[1] if size else 0.0
+
+
+def hessian_eval(surface: Surface) -> float:
+    """Seconds for the exact Hessian at one point (0 without a formula)."""
+    size = formula_size(surface)
+    return HESSIAN_EVAL * size[1] if size else 0.0
+
+
+def curvature(surface: Surface) -> float:
+    """Seconds for a curvature answer: the Hessian derived, then taken at the point and at three
+    more (the quadratic test), and decomposed."""
+    return symbolic(surface) + 4 * hessian_eval(surface) + CURVATURE_FIXED
+
+
+def gradient_noise(surface: Surface) -> float:
+    """Seconds for a gradient-noise answer: the per-sample gradients (one NumPy pass over the
+    samples) and their covariance."""
+    m = surface.model.data.m if isinstance(surface, DatasetSurface) else 0
+    return CURVATURE_FIXED + LOCKSTEP_STEP + 2 * SAMPLE * m
 
 
 def scalar_step(surface: Surface, batch_size: int | None = None) -> float:
@@ -91,7 +135,8 @@ def closure_step(surface: Surface, run: RunConfig, steps: int) -> float:
         iters = int(p["max_iter"])
         pairs = min(int(p["history_size"]), iters * steps)
         return evaluations_bound(p) * evaluation + iters * (LBFGS_ITER + pairs * LBFGS_PAIR)
-    hessian = 4 * evaluation if isinstance(surface, DatasetSurface) else 0.0  # central differences of the gradient
+    # central differences of the gradient, or the exact Hessian's program
+    hessian = 4 * evaluation if isinstance(surface, DatasetSurface) else hessian_eval(surface)
     return NEWTON_STEP + evaluation + hessian
 
 
@@ -101,7 +146,8 @@ def feedback_step(run: RunConfig) -> float:
 
 
 def trajectories(problem: Problem) -> float:
-    """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats."""
+    """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats (and a Newton
+    run's formula differentiated twice, once)."""
     per_step = sum(
         (
             closure_step(problem.surface, r, problem.steps)
@@ -111,7 +157,8 @@ def trajectories(problem: Problem) -> float:
         * (2 if problem.include_state else 1)
         for r in problem.runs
     )
-    return problem.steps * per_step
+    derive = symbolic(problem.surface) if any(r.optimizer.hessian for r in problem.runs) else 0.0
+    return problem.steps * per_step + derive
 
 
 def lockstep(

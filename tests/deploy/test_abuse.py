@@ -98,6 +98,55 @@ def test_time_limit_is_a_clear_4xx():
         stop(proc)
 
 
+def costly_formula(i: int) -> str:
+    """A formula inside every limit (299 characters, 289 parts, 481 operations) whose Hessian takes
+    ~0.15–0.4 s to derive; ``i`` varies it, so that no cache helps."""
+    text = "/".join(["x^y^2"] * 48) + f"+{10**10 + i}"
+    assert len(text) == 299
+    return text
+
+
+def test_symbolic_work_stays_off_the_event_loop(server):
+    """Curvature, short Newton runs and the inspector on long typed formulas, at once: the
+    Hessians are derived in worker threads, and /healthz keeps answering at once."""
+
+    def surface(i):
+        return {"expression": costly_formula(i), "x_range": [0.5, 3], "y_range": [-2, 2]}
+
+    newton = {"optimizer": "newton", "params": {"lr": 0.5}}
+    requests = [
+        *(("/api/v1/curvature", {"surface": surface(i), "point": [1.5, 0.5]}) for i in range(10)),
+        *(
+            ("/api/v1/trajectories", {"surface": surface(100 + i), "start": [1.5, 0.5], "steps": 2, "runs": [newton]})
+            for i in range(4)
+        ),
+        *(
+            ("/api/v1/inspect", {"surface": surface(200 + i), "start": [1.5, 0.5], "steps": 2, "runs": [newton]})
+            for i in range(4)
+        ),
+    ]
+    statuses = []
+
+    def send(path, body):
+        try:
+            statuses.append(post(f"{server}{path}", json.dumps(body).encode(), timeout=120).status)
+        except urllib.error.HTTPError as err:
+            statuses.append(f"{path}: {err.code} {err.read()[:300]!r}")
+
+    threads = [threading.Thread(target=send, args=r) for r in requests]
+    for t in threads:
+        t.start()
+    health = []
+    while any(t.is_alive() for t in threads) and len(health) < 500:  # bounded
+        health.append(timed(lambda: urllib.request.urlopen(f"{server}/healthz", timeout=10)))
+    for t in threads:
+        t.join()
+    assert statuses == [200] * len(requests)
+    # on the event loop, 18 Hessians of ~0.2 s each held /healthz for seconds; off it, a few ms
+    assert max(health) < 1.0, f"/healthz took {max(health):.2f} s (median {sorted(health)[len(health) // 2]:.3f} s)"
+    assert len(health) >= 3, "the costly requests were answered too quickly to test this"
+
+
 HOSTILE = {
     "broken JSON": b"{",
     "truncated JSON": SMALL[:-5],
