@@ -17,9 +17,11 @@ kept on the safe side; only their order of magnitude matters.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .datasets import DatasetSurface, has_moments
+from .feedback import SPECULATE
 from .problem import Problem, RunConfig
 from .surfaces import Surface
 
@@ -35,6 +37,15 @@ MOMENTS_ROW_SAMPLE = 5e-9  # s: one sample for one row in lockstep (linear)
 # closure optimizers (app.engine.closure, plain Python; measured on the 2-core machine, rounded up)
 FEEDBACK_CALL = 2e-5  # s: one call of the compiled loop per update (rows reading their loss): 3 µs + the rows measured
 PLATEAU_STEP = 1e-6  # s: an update of a single run reading its loss (speculative slices): 0.75 µs measured
+# a rate change inside a speculative slice (app.engine.feedback) throws the rest of the slice away:
+# its updates (SPECULATE at least) are run again, and the slice's fixed work (its state saved, its
+# losses read) is done again; measured 23 µs + the updates (patience 0, factor 0.999: every update)
+PLATEAU_SLICE = 3e-5  # s
+# answers: orjson writes a float in at most 24 bytes ("-1.2345678901234567e-308,"); encoding runs at
+# ~1 ns per byte of NumPy arrays (measured 0.05 s for 40 MB), rounded up
+FLOAT_BYTES = 24
+ENCODE_BYTE = 2e-9  # s per byte of answer
+SURFACE_BYTES = 4096  # the surface's description in an answer (a dataset's samples counted apart)
 CLOSURE_EVAL = 6e-6  # s: one closure evaluation beyond the surface's own cost (noise, clipping, the record)
 LBFGS_ITER = 6e-6  # s: one L-BFGS inner iteration's fixed work (direction, step length, checks)
 LBFGS_PAIR = 6e-7  # s: one stored (s, y) pair of the two-loop recursion, per inner iteration
@@ -140,25 +151,62 @@ def closure_step(surface: Surface, run: RunConfig, steps: int) -> float:
     return NEWTON_STEP + evaluation + hessian
 
 
-def feedback_step(run: RunConfig) -> float:
-    """Seconds added to each update of a single run by a schedule that reads the run (its loss)."""
-    return PLATEAU_STEP if run.schedule.reads_loss else 0.0
+def plateau_changes(run: RunConfig, steps: int) -> int:
+    """The most times a ReduceLROnPlateau rate can change in ``steps`` updates: once in every
+    patience + cooldown + 1 updates at the most, and only while lr·factorᵏ stays above min_lr and
+    lowers the rate by more than eps (torch's rule, app.engine.schedules.Plateau)."""
+    p = run.schedule_params
+    by_time = steps // (int(p["patience"]) + int(p["cooldown"]) + 1) + 1
+    factor, lr = float(p["factor"]), float(run.params["lr"])
+    floor = max(float(p["min_lr"]), float(p["eps"]) / (1.0 - factor), 5e-324)
+    by_rate = math.ceil(math.log(floor / lr) / math.log(factor)) + 1 if lr > floor else 0
+    return min(by_time, by_rate)
+
+
+def feedback(surface: Surface, run: RunConfig, steps: int) -> float:
+    """Seconds added to a single run by a schedule that reads its loss: each update's loss read,
+    and each rate change's speculative slice thrown away and run again (compiled runs)."""
+    if not run.schedule.reads_loss:
+        return 0.0
+    if isinstance(surface, DatasetSurface):  # stepped in NumPy, one update at a time: nothing to re-run
+        return steps * PLATEAU_STEP
+    p = run.schedule_params
+    rerun = min(max(SPECULATE, int(p["patience"]) + int(p["cooldown"]) + 1), steps)
+    change = rerun * scalar_step(surface, run.batch_size) + PLATEAU_SLICE
+    return steps * PLATEAU_STEP + plateau_changes(run, steps) * change
+
+
+def answer_bytes(problem: Problem) -> int:
+    """Bytes of a trajectories answer, an upper bound: every recorded float of every update of every
+    run (x, y, loss, lr, grad_norm; the mini-batch loss on dataset surfaces; a cycled momentum;
+    include_state's six), an L-BFGS run's evaluations (four values each), and the surface."""
+    surface = problem.surface
+    dataset = isinstance(surface, DatasetSurface)
+    per_update = 0
+    for r in problem.runs:
+        floats = 5 + dataset + bool(r.schedule_params.get("cycle_momentum")) + 6 * problem.include_state
+        if r.optimizer.id == "lbfgs":
+            floats += 4 * evaluations_bound(r.params)
+        per_update += floats
+    samples = 3 * surface.model.data.m if isinstance(surface, DatasetSurface) else 0
+    return SURFACE_BYTES + FLOAT_BYTES * (problem.steps * per_update + samples)
 
 
 def trajectories(problem: Problem) -> float:
     """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats (and a Newton
-    run's formula differentiated twice, once)."""
+    run's formula differentiated twice, once), its answer encoded."""
     per_step = sum(
         (
             closure_step(problem.surface, r, problem.steps)
             if r.optimizer.driver == "closure"
-            else scalar_step(problem.surface, r.batch_size) + feedback_step(r)
+            else scalar_step(problem.surface, r.batch_size)
+            + feedback(problem.surface, r, problem.steps) / problem.steps
         )
         * (2 if problem.include_state else 1)
         for r in problem.runs
     )
     derive = symbolic(problem.surface) if any(r.optimizer.hessian for r in problem.runs) else 0.0
-    return problem.steps * per_step + derive
+    return problem.steps * per_step + derive + ENCODE_BYTE * answer_bytes(problem)
 
 
 def lockstep(

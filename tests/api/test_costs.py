@@ -216,7 +216,8 @@ def test_ewa_refuses_values_whose_average_would_overflow(client) -> None:
 def test_schedules_that_read_the_run_are_costed_as_they_run(client) -> None:
     """ReduceLROnPlateau slices (and rows reading their loss call the loop once per update): the
     estimates say so, so admission and the cheapest-first queue see their real cost. A cycled
-    momentum is a table the loop reads, as fast as any schedule: estimated as one."""
+    momentum is a table the loop reads, as fast as any schedule: estimated as one, its answer one
+    series longer."""
     from app.api.schemas import TrajectoryRequest
     from app.api.service import build_problem
     from app.engine import cost
@@ -228,4 +229,5 @@ def test_schedules_that_read_the_run_are_costed_as_they_run(client) -> None:
     plain = est({"name": "one_cycle", "params": {"total_steps": 20000}})
     cycled = est({"name": "one_cycle", "params": {"total_steps": 20000, "cycle_momentum": True}})
     plateau = est({"name": "reduce_on_plateau"})
-    assert cycled == plain and plateau >= 2 * plain
+    assert plain < cycled <= 1.1 * plain  # one more series in the answer (its momenta), no slower loop
+    assert plateau >= 2 * plain
