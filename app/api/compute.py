@@ -195,6 +195,48 @@ async def run_heavy(fn: Callable[..., T], *args: Any, work: float | None = None)
         raise timeout_error(err.estimate) from None
 
 
+class AnswerBytes:
+    """The bytes of JSON answers a worker holds at once (computed, encoded, being sent), bounded by
+    ``OPTIVIZ_MAX_ANSWER_BYTES``: an answer estimated over the bound is refused (422); one that fits
+    waits for room, as long as its deadline allows."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._freed = anyio.Event()
+
+    async def reserve(self, nbytes: int) -> None:
+        if nbytes > self.limit:
+            raise HTTPException(
+                status_code=422,
+                detail=f"the answer would be about {nbytes / 1e6:,.0f} MB, more than the server's limit of "
+                f"{self.limit / 1e6:,.0f} MB per answer: ask for fewer steps or runs, leave out include_state, "
+                "or stream it (/api/v1/trajectories/stream)",
+            )
+        with anyio.move_on_after(max(deadline() - time.monotonic(), 0.0)):
+            while self.held + nbytes > self.limit:
+                await self._freed.wait()
+            self.held += nbytes
+            return
+        raise timeout_error()
+
+    def release(self, nbytes: int) -> None:
+        self.held -= nbytes
+        self._freed.set()
+        self._freed = anyio.Event()
+
+
+_answers: AnswerBytes | None = None
+
+
+def answers() -> AnswerBytes:
+    """This worker's budget of answer bytes."""
+    global _answers
+    if _answers is None:
+        _answers = AnswerBytes(get_settings().max_answer_bytes)
+    return _answers
+
+
 async def run_chunk(fn: Callable[..., Any], *args: Any, light: bool = False, work: float | None = None) -> bool:
     """One chunk of a stream under the request's deadline (``work``: its estimated seconds, for
     its place in the queue); False if the deadline passed (the stream then ends with an ``error``

@@ -45,7 +45,7 @@ PLATEAU_SLICE = 3e-5  # s
 # ~1 ns per byte of NumPy arrays (measured 0.05 s for 40 MB), rounded up
 FLOAT_BYTES = 24
 ENCODE_BYTE = 2e-9  # s per byte of answer
-SURFACE_BYTES = 4096  # the surface's description in an answer (a dataset's samples counted apart)
+SURFACE_BYTES = 4096  # the surface's description in an answer
 CLOSURE_EVAL = 6e-6  # s: one closure evaluation beyond the surface's own cost (noise, clipping, the record)
 LBFGS_ITER = 6e-6  # s: one L-BFGS inner iteration's fixed work (direction, step length, checks)
 LBFGS_PAIR = 6e-7  # s: one stored (s, y) pair of the two-loop recursion, per inner iteration
@@ -180,16 +180,14 @@ def answer_bytes(problem: Problem) -> int:
     """Bytes of a trajectories answer, an upper bound: every recorded float of every update of every
     run (x, y, loss, lr, grad_norm; the mini-batch loss on dataset surfaces; a cycled momentum;
     include_state's six), an L-BFGS run's evaluations (four values each), and the surface."""
-    surface = problem.surface
-    dataset = isinstance(surface, DatasetSurface)
+    dataset = isinstance(problem.surface, DatasetSurface)
     per_update = 0
     for r in problem.runs:
         floats = 5 + dataset + bool(r.schedule_params.get("cycle_momentum")) + 6 * problem.include_state
         if r.optimizer.id == "lbfgs":
             floats += 4 * evaluations_bound(r.params)
         per_update += floats
-    samples = 3 * surface.model.data.m if isinstance(surface, DatasetSurface) else 0
-    return SURFACE_BYTES + FLOAT_BYTES * (problem.steps * per_update + samples)
+    return SURFACE_BYTES + FLOAT_BYTES * problem.steps * per_update
 
 
 def trajectories(problem: Problem) -> float:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.types import Receive, Scope, Send
 
 from ...engine.surfaces import Surface
 from .. import compute
@@ -32,10 +33,34 @@ def _encoded(fn: Callable[..., Any], *args: Any) -> bytes:
     return dumps(fn(*args))
 
 
-async def json_answer(fn: Callable[..., Any], *args: Any, work: float | None) -> ORJSONResponse:
+async def json_answer(fn: Callable[..., Any], *args: Any, work: float | None, nbytes: int = 0) -> ORJSONResponse:
     """fn(*args) as JSON, computed and encoded off the event loop unless ``work`` (its estimated
-    seconds) is below a thread hop."""
-    return ORJSONResponse(await compute.run_heavy(_encoded, fn, *args, work=work))
+    seconds) is below a thread hop; ``nbytes``: its estimated size, held in the worker's budget of
+    answer bytes (`compute.answers`) until it has been sent."""
+    if not nbytes:
+        return ORJSONResponse(await compute.run_heavy(_encoded, fn, *args, work=work))
+    budget = compute.answers()
+    await budget.reserve(nbytes)
+    try:
+        body = await compute.run_heavy(_encoded, fn, *args, work=work)
+    except BaseException:
+        budget.release(nbytes)
+        raise
+    return _Held(body, lambda: budget.release(nbytes))
+
+
+class _Held(ORJSONResponse):
+    """An answer whose bytes are released from the budget once sent, or once its client is gone."""
+
+    def __init__(self, body: bytes, release: Callable[[], None]) -> None:
+        super().__init__(body)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
 
 
 def post_answer(router: APIRouter, path: str, model: type, summary: str) -> Callable[[Any], Any]:

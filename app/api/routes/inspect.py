@@ -17,4 +17,4 @@ router = APIRouter(prefix="/api/v1", tags=["inspect"], route_class=StrictJSONRou
 @post_answer(router, "/inspect", InspectPublic, "One update of one run, each line of its rule with its numbers")
 async def post_inspect(req: InspectRequest) -> ORJSONResponse:
     one = await compute.run_heavy(analysis.inspect_problem, req, work=parse_work(req.surface))
-    return await json_answer(analysis.inspect, one, req, work=cost.trajectories(one))
+    return await json_answer(analysis.inspect, one, req, work=cost.trajectories(one), nbytes=cost.answer_bytes(one))

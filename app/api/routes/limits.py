@@ -28,6 +28,10 @@ class LimitsPublic(BaseModel):
     max_label_length: int
     max_coordinate: float
     max_body_bytes: int
+    max_answer_bytes: int = Field(
+        description="The most bytes of JSON answers a worker holds at once (estimated before computing, an upper "
+        "bound): a trajectories or inspect answer estimated over it is refused (422); streams are not held whole"
+    )
     request_timeout: float
     max_sweep_values_per_axis: int
     max_sweep_work: int
@@ -57,6 +61,7 @@ def limits() -> LimitsPublic:
         max_label_length=MAX_LABEL,
         max_coordinate=MAX_COORD,
         max_body_bytes=s.max_body_bytes,
+        max_answer_bytes=s.max_answer_bytes,
         request_timeout=s.request_timeout,
         max_sweep_values_per_axis=MAX_CELLS_PER_AXIS,
         max_sweep_work=MAX_SWEEP_WORK,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -16,7 +16,7 @@ from ..lifecycle import SHUTTING_DOWN
 from ..schemas import TrajectoriesPublic, TrajectoryRequest
 from ..service import MAX_CHUNK, TrajectoryStream, build_problem, resolved, trajectories
 from ..strict import ORJSONResponse, StrictJSONRoute, dumps
-from .answers import parse_work, post_answer
+from .answers import json_answer, parse_work, post_answer
 
 router = APIRouter(prefix="/api/v1", tags=["trajectories"], route_class=StrictJSONRoute)
 
@@ -29,15 +29,21 @@ async def problem_from(req: TrajectoryRequest) -> Problem:
 ProblemDep = Annotated[Problem, Depends(problem_from)]
 
 
+def runs(problem: Problem) -> dict[str, Any]:
+    """The JSON answer (under the request's deadline, bound by run_heavy)."""
+    return trajectories(problem, arrays=True)
+
+
 def answer(problem: Problem) -> bytes:
-    """The JSON answer's bytes (the lean path, app/api/fast.py, answers with this function too)."""
-    return dumps(trajectories(problem, arrays=True))  # under the request's deadline (bound by run_heavy)
+    """The JSON answer's bytes (the lean path, app/api/fast.py, answers with this function)."""
+    return dumps(runs(problem))
 
 
 @post_answer(router, "/trajectories", TrajectoriesPublic, "Run optimizers on a surface")
 async def post_trajectories(problem: ProblemDep) -> ORJSONResponse:
     """Every run from the same start, to the end; arrays as described in the contract."""
-    return ORJSONResponse(await compute.run_heavy(answer, problem, work=cost.trajectories(problem)))
+    work, nbytes = cost.trajectories(problem), cost.answer_bytes(problem)
+    return await json_answer(runs, problem, work=work, nbytes=nbytes)
 
 
 def _event(name: str, data: object) -> ServerSentEvent:
