@@ -41,14 +41,18 @@ VALIDATE_SECONDS = 1e-5  # checking a request on a built-in surface (no formula 
 LIGHT_THREADS = 4  # light work running at once (each a few ms)
 
 _REQUEST_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_deadline", default=None)
-_limiters: dict[str, anyio.CapacityLimiter] = {}
+_made: dict[str, Any] = {}  # this worker's lanes and budgets, each made on first use
+
+
+def _once(name: str, make: Callable[[], T]) -> T:
+    made = _made.get(name)
+    if made is None:
+        made = _made[name] = make()
+    return made
 
 
 def _limiter(name: str, tokens: int) -> anyio.CapacityLimiter:
-    lim = _limiters.get(name)
-    if lim is None:
-        lim = _limiters[name] = anyio.CapacityLimiter(tokens)
-    return lim
+    return _once(name, lambda: anyio.CapacityLimiter(tokens))
 
 
 UNKNOWN_WORK = 1.0  # s: the queueing priority of work that comes without an estimate
@@ -104,15 +108,9 @@ class CostQueue:
         self.running -= 1
 
 
-_queue: CostQueue | None = None
-
-
 def queue() -> CostQueue:
     """The heavy lane: ``max_concurrent`` computations at once, cheapest first."""
-    global _queue
-    if _queue is None:
-        _queue = CostQueue(get_settings().max_concurrent)
-    return _queue
+    return _once("queue", lambda: CostQueue(get_settings().max_concurrent))
 
 
 def _threads() -> anyio.CapacityLimiter:
@@ -226,15 +224,9 @@ class AnswerBytes:
         self._freed = anyio.Event()
 
 
-_answers: AnswerBytes | None = None
-
-
 def answers() -> AnswerBytes:
     """This worker's budget of answer bytes."""
-    global _answers
-    if _answers is None:
-        _answers = AnswerBytes(get_settings().max_answer_bytes)
-    return _answers
+    return _once("answers", lambda: AnswerBytes(get_settings().max_answer_bytes))
 
 
 async def run_chunk(fn: Callable[..., Any], *args: Any, light: bool = False, work: float | None = None) -> bool:
