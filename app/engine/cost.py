@@ -56,7 +56,9 @@ NEWTON_STEP = 4e-5  # s: one damped Newton step (a 2×2 solve or the eigen fallb
 # 0.12 s to differentiate twice, 190 µs per Hessian) and on random ones, rounded up
 HESSIAN_DERIVE = 3e-6  # s per part × operation: the Hessian's three trees, differentiated and compiled (≤ 2.4e-6)
 HESSIAN_EVAL = 7e-7  # s per operation: the exact Hessian at one point (its program run three times; ≤ 6.4e-7)
-CURVATURE_FIXED = 2e-4  # s: a curvature answer's eigen-decomposition, checks and the quadratic test
+CURVATURE_FIXED = (
+    1e-3  # s: a curvature answer's eigen-decomposition, checks and quadratic test (0.8 ms measured): off the loop
+)
 # the most loss evaluations one trajectories request may make (its bound: steps × (max_eval + 1) per
 # L-BFGS run), so that its answer (every evaluation is in it) stays the size of the largest others
 MAX_EVALUATIONS = 500_000

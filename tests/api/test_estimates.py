@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from app.api.compute import INLINE_SECONDS
 from app.api.schemas import TrajectoryRequest
 from app.api.service import build_problem, trajectories
 from app.api.strict import dumps
@@ -115,3 +116,21 @@ def test_measured_time_follows_the_estimate(name) -> None:
     print(f"{name}: measured {seconds:.3f} s, estimated {estimate:.3f} s, ratio {ratio:.3f}")
     assert ratio <= OVER, f"{name}: {seconds:.3f} s measured, {estimate:.3f} s estimated"
     assert name in BOUNDS or ratio >= 1 / UNDER, f"{name}: {seconds:.3f} s measured, {estimate:.3f} s estimated"
+
+
+@pytest.mark.serial  # timed
+@pytest.mark.parametrize("text", [COSTLY, SINY, "x^2 + 10*y^2"])
+def test_curvature_follows_its_estimate(text) -> None:
+    """The Hessian differentiated from the formula (a text never seen before: no cache helps)."""
+    from app.api.service import resolve_surface
+    from app.api.service_analysis import curvature_at
+
+    surface = resolve_surface(
+        TrajectoryRequest.model_validate({"surface": custom(text + "+0.125"), "runs": [{"optimizer": "gd"}]}).surface
+    )
+    t0 = time.process_time()
+    curvature_at(surface, (1.5, 0.5))
+    seconds, estimate = time.process_time() - t0, cost.curvature(surface)
+    print(f"curvature of {len(text)} characters: measured {seconds:.4f} s, estimated {estimate:.4f} s")
+    assert 1 / UNDER <= seconds / estimate <= OVER
+    assert estimate > INLINE_SECONDS  # symbolic work is never done on the event loop, however small
