@@ -55,6 +55,7 @@ NEWTON_STEP = 4e-5  # s: one damped Newton step (a 2×2 solve or the eigen fallb
 # measured on 299-character formulas inside every limit (x^y^2/…/x^y^2: 269 parts, 450 operations,
 # 0.12 s to differentiate twice, 190 µs per Hessian) and on random ones, rounded up
 HESSIAN_DERIVE = 3e-6  # s per part × operation: the Hessian's three trees, differentiated and compiled (≤ 2.4e-6)
+HESSIAN_FIXED = 1e-3  # s: the tree walked and three programs compiled, whatever the size (0.5 ms for x^2 + 10*y^2)
 HESSIAN_EVAL = 7e-7  # s per operation: the exact Hessian at one point (its program run three times; ≤ 6.4e-7)
 CURVATURE_FIXED = (
     1e-3  # s: a curvature answer's eigen-decomposition, checks and quadratic test (0.8 ms measured): off the loop
@@ -97,7 +98,7 @@ def symbolic(surface: Surface) -> float:
     """Seconds to differentiate the surface's formula twice (its exact Hessian), by its tree's size
     (0 without a formula: dataset surfaces take differences of the gradient)."""
     size = formula_size(surface)
-    return HESSIAN_DERIVE * size[0] * size[1] if size else 0.0
+    return HESSIAN_FIXED + HESSIAN_DERIVE * size[0] * size[1] if size else 0.0
 
 
 def hessian_eval(surface: Surface) -> float:

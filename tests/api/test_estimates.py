@@ -134,3 +134,8 @@ def test_curvature_follows_its_estimate(text) -> None:
     print(f"curvature of {len(text)} characters: measured {seconds:.4f} s, estimated {estimate:.4f} s")
     assert 1 / UNDER <= seconds / estimate <= OVER
     assert estimate > INLINE_SECONDS  # symbolic work is never done on the event loop, however small
+
+
+def test_a_short_newton_run_on_a_small_formula_is_not_computed_on_the_event_loop() -> None:
+    body = {"surface": custom("x^2 + 10*y^2"), "start": [1.5, 0.5], "steps": 2, "runs": [{"optimizer": "newton"}]}
+    assert cost.trajectories(build_problem(TrajectoryRequest.model_validate(body))) > INLINE_SECONDS
