@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     keep_alive: float = Field(5.0, gt=0)  # seconds an idle connection stays open
     max_connections: int = Field(256, ge=1)  # open connections + requests at once, beyond that 503
     engine_threads: int = Field(0, ge=0, le=256)  # threads stepping one computation's rows; 0 = the cores usable
+    # bytes of JSON answers held at once per worker (estimated before computing, `cost.answer_bytes`):
+    # a larger answer is refused, others wait for room (until their deadline)
+    max_answer_bytes: int = Field(64_000_000, ge=100_000)
     answer_cache_bytes: int = Field(16_000_000, ge=0)  # small answers remembered (app/api/fast.py), 0 = off
 
 

@@ -43,7 +43,7 @@ from . import compute
 from .routes.trajectories import answer  # the route's own function
 from .schemas import TrajectoryRequest
 from .service import build_problem
-from .strict import MAX_FIELDS, count_keys
+from .strict import oversized
 
 PATH = "/api/v1/trajectories"
 ENABLED = True  # tests compare the answers with the lean path off
@@ -196,7 +196,7 @@ class FastTrajectories:
         """The route's answer to a valid small request on a built-in surface; None: the app answers."""
         try:
             data = orjson.loads(raw)
-            if count_keys(data, MAX_FIELDS) > MAX_FIELDS:
+            if oversized(data) is not None:
                 return None
             req = TrajectoryRequest.model_validate(data)
             if not isinstance(req.surface, str):  # a typed formula: parsed off the event loop

@@ -35,6 +35,10 @@ class LimitsPublic(BaseModel):
     max_label_length: int = MAX_LABEL
     max_coordinate: float = MAX_COORD
     max_body_bytes: int
+    max_answer_bytes: int = Field(
+        description="The most bytes of JSON answers a worker holds at once (estimated before computing, an upper "
+        "bound): a trajectories or inspect answer estimated over it is refused (422); streams are not held whole"
+    )
     request_timeout: float
     max_sweep_values_per_axis: int = MAX_CELLS_PER_AXIS
     max_sweep_work: int = MAX_SWEEP_WORK
@@ -54,7 +58,9 @@ class LimitsPublic(BaseModel):
 def limits() -> LimitsPublic:
     """Runs per request, steps per run, grid size, formula length, … as this server enforces them."""
     s = get_settings()
-    return LimitsPublic(max_body_bytes=s.max_body_bytes, request_timeout=s.request_timeout)
+    return LimitsPublic(
+        max_body_bytes=s.max_body_bytes, max_answer_bytes=s.max_answer_bytes, request_timeout=s.request_timeout
+    )
 
 
 class PermalinkPublic(BaseModel):
