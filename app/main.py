@@ -12,10 +12,10 @@ import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.middleware.gzip import GZipMiddleware
 
 from . import __version__
 from .api.compute import RequestDeadline
+from .api.encoding import QGZipMiddleware
 from .api.fast import FastTrajectories
 from .api.lifecycle import lifespan
 from .api.middleware import BodySizeLimit, SecurityHeaders, SlowReaders, WhitelistStatic
@@ -131,7 +131,7 @@ def create_app() -> FastAPI:
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse(status_code=500, content={"detail": "internal error"})
 
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)  # not event streams
+    app.add_middleware(QGZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)  # not event streams
     # small trajectory requests: the same answer without the framework's per-request layers (app/api/fast.py)
     app.add_middleware(
         FastTrajectories, gzip_min_bytes=GZIP_MIN_BYTES, gzip_level=GZIP_LEVEL, cache_bytes=settings.answer_cache_bytes
