@@ -14,11 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from . import __version__
+from .api.capacity import RequestLimit, SlowReaders
 from .api.compute import RequestDeadline
 from .api.encoding import QGZipMiddleware
 from .api.fast import FastTrajectories
 from .api.lifecycle import lifespan
-from .api.middleware import BodySizeLimit, SecurityHeaders, SlowReaders, WhitelistStatic
+from .api.middleware import BodySizeLimit, SecurityHeaders, WhitelistStatic
 from .api.routes import (
     catalogue,
     curvature,
@@ -137,8 +138,14 @@ def create_app() -> FastAPI:
         FastTrajectories, gzip_min_bytes=GZIP_MIN_BYTES, gzip_level=GZIP_LEVEL, cache_bytes=settings.answer_cache_bytes
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
-    app.add_middleware(SlowReaders, write_timeout=settings.write_timeout)
+    app.add_middleware(
+        SlowReaders,
+        write_timeout=settings.write_timeout,
+        min_rate=settings.min_read_rate,
+        budget=settings.send_buffer_bytes,
+    )
     app.add_middleware(RequestDeadline)  # the time limit counts from the request's arrival
+    app.add_middleware(RequestLimit, max_requests=settings.max_requests)  # requests, not idle connections
     app.add_middleware(SecurityHeaders)  # added last = outermost: its headers are on 413s too
     return app
 
