@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from tests.deploy.servers import ROOT, free_port, start_app, stop, wait_up
+from tests.deploy.servers import BIG_ANSWER, ROOT, free_port, start_app, start_app_logged, stop, wait_up
 
 # the stated bound on one worker's memory (docs/deploy.md, "Memory per worker")
 WORKER_BYTES = 768 * 1024 * 1024
@@ -174,18 +174,8 @@ def test_plain_uvicorn_keeps_the_request_limit() -> None:
         stop(proc)
 
 
-# a 70 MB answer (16 runs × 20,000 steps with the optimizers' internals), computed in ~1 s
-BIG = {
-    "surface": "rosenbrock",
-    "steps": 20000,
-    "tolerance": 0,
-    "include_state": True,
-    "runs": [{"optimizer": "adam", "params": {"lr": 1e-4}}] * 16,
-}
-
-
 def _request(port: int, path: str) -> socket.socket:
-    body = json.dumps(BIG).encode()
+    body = json.dumps(BIG_ANSWER).encode()
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
     s.sendall(
         b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
@@ -218,15 +208,18 @@ def test_slow_and_stalled_readers_of_big_answers_stay_within_the_memory_bound() 
     """The finding: ten clients reading 4 KB every 5 s took a worker from 374 MB to 1,022 MB, and
     stalled streams kept ~10 MB each in sockets that were closed, not aborted."""
     port = free_port()
-    proc = start_app(port, stderr=subprocess.PIPE, OPTIVIZ_WRITE_TIMEOUT="2")
+    proc, lines = start_app_logged(port, OPTIVIZ_WRITE_TIMEOUT="2")
     base = f"http://127.0.0.1:{port}"
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(ln.decode() for ln in proc.stderr), daemon=True)
-    reader.start()
     outcomes: list[str] = []
     peak = 0
     probes = []
     try:
+        warm = urllib.request.Request(  # the kernels loaded (a fresh worker loads them at first use)
+            f"{base}/api/v1/trajectories",
+            data=json.dumps(dict(BIG_ANSWER, steps=100)).encode(),
+            headers={"content-type": "application/json"},
+        )
+        assert urllib.request.urlopen(warm, timeout=60).status == 200
         clients = [_request(port, "/api/v1/trajectories") for _ in range(10)]  # trickle readers
         stalled = [_request(port, "/api/v1/trajectories/stream") for _ in range(4)]  # read nothing
         stalled += [_request(port, "/api/v1/trajectories") for _ in range(2)]
@@ -241,7 +234,6 @@ def test_slow_and_stalled_readers_of_big_answers_stay_within_the_memory_bound() 
         outcomes += [tcp_state(s) for s in stalled]  # aborted too
     finally:
         stop(proc)
-    reader.join(5)
     print(f"peak worker RSS {peak / 2**20:.0f} MiB; healthz max {max(t for _, t in probes):.3f} s")
     assert outcomes == ["reset"] * 16, (outcomes, lines[-10:], peak / 2**20)
     assert peak < WORKER_BYTES, peak / 2**20
