@@ -19,6 +19,7 @@ the longest-idle ones first, time limits on request heads, and aborting a droppe
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import deque
 from typing import Any
@@ -30,6 +31,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .middleware import Eager, gone
 
 log = logging.getLogger("optiviz")
+
+# The memory one worker stays under (tested: tests/deploy/test_capacity.py; docs/deploy.md): the
+# loaded engine (~250 MB), two maximal answers built at once (~190 MB each, OPTIVIZ_MAX_CONCURRENT
+# = 2), the send budget (OPTIVIZ_SEND_BUFFER_BYTES, 64 MB) and the caches (16 MB each). Past it,
+# `SlowReaders` keeps a single waiting answer, whatever its budget.
+WORKER_MEMORY_BYTES = 768 * 1024 * 1024
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def resident_bytes() -> int:
+    """This process's resident memory (Linux), 0 where /proc does not tell it."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+
 
 CHUNK = 64 * 1024  # bytes per write to a socket (asyncio's own high-water mark is 64 KiB too)
 ABORT = "optiviz.abort"  # scope["extensions"][ABORT]["abort"](): abort the socket (app.api.protocol sets it)
@@ -115,12 +133,17 @@ class SlowReaders:
             self.holders.add(reader)
         else:
             self.holders.discard(reader)
-        if self.held <= self.budget or len(self.holders) < 2:
+        if len(self.holders) < 2:
             return
+        budget = self.budget if resident_bytes() <= WORKER_MEMORY_BYTES else 0
         for victim in sorted(self.holders, key=lambda r: r.cutoff(self.grace, self.min_bytes)):
-            if self.held <= self.budget or len(self.holders) < 2:
+            if self.held <= budget or len(self.holders) < 2:
                 return
-            victim.dropped = f"the worker's send budget of {self.budget} bytes was full"
+            victim.dropped = (
+                f"the worker's send budget of {self.budget} bytes was full"
+                if budget
+                else f"the worker's memory passed {WORKER_MEMORY_BYTES} bytes"
+            )
             self.held -= victim.held
             victim.held = 0
             self.holders.discard(victim)
