@@ -320,3 +320,17 @@ def test_the_module_states_no_wiring(oid: str) -> None:
     assert isinstance(spec, ast.Call) and ast.unparse(spec.func) == "declare"
     wiring = {"factory", "kernel", "rule", "lines", "replay", "torch", "optax", "optax_rate", "driver"}
     assert not wiring & {k.arg for k in spec.keywords}
+
+
+def test_the_texts_survive_python_without_docstrings() -> None:
+    """``python -OO`` (``PYTHONOPTIMIZE=2`` in an image) strips docstrings: the registry reads the
+    modules' texts from their source instead, the same texts."""
+    code = (
+        "import json; from app.registry import OPTIMIZERS as R; "
+        "print(json.dumps({k: [s.name, s.formula, s.description, s.convention] for k, s in R.items()}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-OO", "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2]
+    )
+    got = json.loads(out.stdout)
+    assert got == {k: [s.name, s.formula, s.description, s.convention] for k, s in OPTIMIZERS.items()}

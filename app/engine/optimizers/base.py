@@ -32,11 +32,13 @@ to float64 round-off. The learning rate is an argument because the schedule owns
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -395,7 +397,7 @@ def texts(doc: str | None) -> dict[str, Any]:
     formula`` (one line), then a paragraph of description, then one ``Convention: ...`` (where
     torch, optax and the course differ, in short); a paragraph's lines are joined by spaces."""
     if doc is None:
-        raise RuntimeError("an optimizer module's texts are its docstring: run Python without -OO")
+        raise RuntimeError("an optimizer module has no docstring: its texts begin it")
     paragraphs = doc.split("\n\n")
     name, formula = paragraphs[0].split(": ", 1)
     label = "Convention: "
@@ -432,4 +434,6 @@ def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False,
         found["factory"] = ns.get("factory") or rule_factory(found["kernel"], params)
     else:
         found.update(factory=ns["factory"], driver="closure")
-    return OptimizerSpec(oid, params=params, **texts(ns["__doc__"]), **found, **fields)
+    # the docstring holds the texts: read from the source when Python strips docstrings (-OO)
+    doc = ns["__doc__"] or ast.get_docstring(ast.parse(Path(ns["__file__"]).read_text(encoding="utf-8")))
+    return OptimizerSpec(oid, params=params, **texts(doc), **found, **fields)
