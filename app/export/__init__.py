@@ -143,8 +143,6 @@ def template(name: str) -> str:
 
 # the template of the closure optimizers (L-BFGS, damped Newton): it also switches the script's loop
 CLOSURE_TEMPLATE = "torch_closure"
-# the base class of the script's own torch optimizers (the templates of the optimizer modules)
-RULE_TEMPLATE = "torch_rule"
 
 
 TORCH_OPTIMIZERS: dict[str, TorchFn] = {oid: s.torch for oid, s in OPTIMIZERS.items() if s.torch is not None}
@@ -433,7 +431,7 @@ def torch_script(problem: Problem) -> str:
             f"    ({run.label!r}, lambda p: {ctor},\n     lambda opt: {sched}, {float(run.noise_std)!r}, {clip}),"
         )
     if helpers:  # the script's own optimizer classes: the base of their step first
-        helpers = {RULE_TEMPLATE: template(RULE_TEMPLATE), **helpers}
+        helpers = {"base": template("torch_rule"), **helpers}
     lines = [
         *_script_head("torch.optim (float64)", "torch, numpy", dataset),
         "",

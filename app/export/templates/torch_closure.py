@@ -1,5 +1,5 @@
-"""Damped Newton as a torch.optim.Optimizer (`app.engine.optimizers.newton`), and the closure
-optimizers' switch of the script's loop (L-BFGS, damped Newton: one update = one step(closure)).
+"""Damped Newton as a torch.optim.Optimizer (`app.engine.optimizers.newton`), and what the loops
+need of the closure optimizers (L-BFGS, damped Newton: one update = one step(closure)).
 
 The text after the marker is copied into the exported script (`app.export`), where the imports
 are the script's own."""
@@ -14,11 +14,6 @@ from .torch_rule import Rule
 
 def f(x: Any, y: Any) -> Any:
     """The script's surface (defined above this text in the script)."""
-    raise NotImplementedError
-
-
-def run(*args: Any) -> Any:
-    """The script's loop of one update per step (defined above this text in the script)."""
     raise NotImplementedError
 
 
@@ -52,8 +47,7 @@ class DampedNewton(Rule):
         p.sub_(group["lr"] * d)
 
 
-CLOSURE_OPTIMIZERS = (torch.optim.LBFGS, DampedNewton)
-_run_each_update = run
+CLOSURE_OPTIMIZERS = (torch.optim.LBFGS, DampedNewton)  # the loops update these by `closure_update`
 
 
 def record_eval(evals, first, t, p, loss):
@@ -62,22 +56,3 @@ def record_eval(evals, first, t, p, loss):
         evals[key].append(v)
     if not first:
         first.append((loss.item(), p.grad.clone()))
-
-
-def undo_update(p, before, first, evals, mark):
-    """An update that left the finite region, undone: p back at before, its closure calls dropped
-    from evals; the run's status ("converged" where its first gradient was exactly 0)."""
-    status = "converged" if bool((first[0][1] == 0).all()) else "diverged"
-    with torch.no_grad():
-        p.copy_(before)
-    for values in evals.values():
-        del values[mark:]
-    return status
-
-
-def finish(out, status, opt, evals):
-    """The run's record with its status, and the closure calls where the optimizer is L-BFGS."""
-    out["status"], out["steps_taken"] = status, len(out["lr"])
-    if isinstance(opt, torch.optim.LBFGS):
-        out["evals"] = evals
-    return out
