@@ -74,14 +74,18 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def _shed(self) -> None:
         """Beyond the cap: close the longest-idle connections, else this new one."""
         cap = self.max_connections or 0
-        excess = len(self.connections) - cap
+        if len(self.connections) <= cap:
+            return
+        # those already closing leave the set a moment later: not counted, not closed again
+        others = [c for c in self.connections if c is not self and not c.transport.is_closing()]
+        excess = len(others) + 1 - cap
         if excess <= 0:
             return
-        idle = [c for c in self.connections if c is not self and isinstance(c, GuardedHttpToolsProtocol) and c._idle()]
-        idle.sort(key=lambda c: c._idle_since)
+        idle = sorted(
+            (c for c in others if isinstance(c, GuardedHttpToolsProtocol) and c._idle()), key=lambda c: c._idle_since
+        )
         for conn in idle[:excess]:
-            if not conn.transport.is_closing():
-                conn.transport.close()
+            conn.transport.close()
         if len(idle) < excess:
             self.transport.close()
 

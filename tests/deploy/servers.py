@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -108,6 +109,27 @@ BIG_ANSWER = {
     "include_state": True,
     "runs": [{"optimizer": "adam", "params": {"lr": 1e-4}}] * 16,
 }
+
+
+def ask_big(port: int, path: str, timeout: float = 60) -> socket.socket:
+    """A socket that has asked for `BIG_ANSWER` at ``path`` and read nothing yet."""
+    body = json.dumps(BIG_ANSWER).encode()
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(
+        b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+        % (path.encode(), len(body))
+        + body
+    )
+    return s
+
+
+def rss_bytes(pid: int) -> int:
+    """A process's resident memory (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
 
 
 def timed_events(resp, t0: float) -> list[tuple[float, str, bytes]]:

@@ -18,15 +18,17 @@ import urllib.request
 import pytest
 
 from app.api.capacity import WORKER_MEMORY_BYTES
-from tests.deploy.servers import BIG_ANSWER, ROOT, free_port, start_app, start_app_logged, stop, wait_up
-
-
-def rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
+from tests.deploy.servers import (
+    BIG_ANSWER,
+    ROOT,
+    ask_big,
+    free_port,
+    rss_bytes,
+    start_app,
+    start_app_logged,
+    stop,
+    wait_up,
+)
 
 
 def health(base: str) -> tuple[int, float]:
@@ -172,17 +174,6 @@ def test_plain_uvicorn_keeps_the_request_limit() -> None:
         stop(proc)
 
 
-def _request(port: int, path: str) -> socket.socket:
-    body = json.dumps(BIG_ANSWER).encode()
-    s = socket.create_connection(("127.0.0.1", port), timeout=60)
-    s.sendall(
-        b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-        % (path.encode(), len(body))
-        + body
-    )
-    return s
-
-
 def tcp_state(s: socket.socket) -> str:
     """The client socket's TCP state: "reset" once the server aborted it (RST), "closed" once the
     server closed it in order (FIN), else "open". Data already received stays readable either way."""
@@ -228,9 +219,9 @@ def test_slow_and_stalled_readers_of_big_answers_stay_within_the_memory_bound() 
             headers={"content-type": "application/json"},
         )
         assert urllib.request.urlopen(warm, timeout=60).status == 200
-        clients = [_request(port, "/api/v1/trajectories") for _ in range(10)]  # trickle readers
-        stalled = [_request(port, "/api/v1/trajectories/stream") for _ in range(4)]  # read nothing
-        stalled += [_request(port, "/api/v1/trajectories") for _ in range(2)]
+        clients = [ask_big(port, "/api/v1/trajectories") for _ in range(10)]  # trickle readers
+        stalled = [ask_big(port, "/api/v1/trajectories/stream") for _ in range(4)]  # read nothing
+        stalled += [ask_big(port, "/api/v1/trajectories") for _ in range(2)]
         stop_at = time.time() + 60
         threads = [threading.Thread(target=_trickle, args=(s, outcomes, stop_at)) for s in clients]
         for t in threads:
