@@ -45,7 +45,7 @@ def curvature_at(surface: Surface, point: tuple[float, float]) -> dict[str, Any]
     try:
         out: dict[str, Any] = curvature(surface, point)
     except NoCurvature as err:
-        raise invalid(("point",) if "finite" in str(err) else ("surface",), str(err), None) from None
+        raise invalid((err.field,), str(err), None) from None
     return out
 
 
