@@ -26,7 +26,9 @@ def test_the_estimate_bounds_the_answer(client) -> None:
         {**PLAIN, "steps": 300},
         {"surface": "logistic_regression", "steps": 500, "runs": [{"optimizer": "adam", "batch_size": 1}]},
     ):
-        size = len(client.post("/api/v1/trajectories", json=body).content)
+        r = client.post("/api/v1/trajectories", json=body)
+        assert r.status_code == 200, r.text[:300]
+        size = len(r.content)
         estimate = cost.answer_bytes(build_problem(TrajectoryRequest.model_validate(body)))
         assert size <= estimate <= 2 * size + cost.SURFACE_BYTES, (size, estimate)
 
