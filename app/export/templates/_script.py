@@ -43,6 +43,7 @@ run: Any  # the script's run (a loop template)
 _run_each_update: Any  # the loop of one update per step, before a closure loop redefines run
 record_eval: Any  # records one call of a closure update (torch_closure)
 undo_update: Any  # undoes a closure update that left the finite region (torch_closure)
+take_step: Any  # one closure update, False where torch's step raised ZeroDivisionError (torch_closure)
 finish: Any  # a closure run's record with its status and evaluations (torch_closure)
 
 # the optax script

@@ -78,6 +78,17 @@ def undo_update(p, before, first, evals, mark):
     return status
 
 
+def take_step(opt, closure, p, before, first, evals, mark):
+    """opt.step(closure); False where torch's step raised ZeroDivisionError (L-BFGS's line search
+    on a zero-length interval, as at lr = 0: the run stops there), the update undone."""
+    try:
+        opt.step(closure)
+    except ZeroDivisionError:
+        undo_update(p, before, first, evals, mark)
+        return False
+    return True
+
+
 def finish(out, status, opt, evals):
     """The run's record with its status, and the closure calls where the optimizer is L-BFGS."""
     out["status"], out["steps_taken"] = status, len(out["lr"])

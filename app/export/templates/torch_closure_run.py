@@ -23,6 +23,7 @@ from ._script import (
     loss_at,
     record_eval,
     start_run,
+    take_step,
     undo_update,
 )
 
@@ -63,7 +64,9 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
 
         lr = opt.param_groups[0]["lr"]
         before = p.detach().clone()
-        opt.step(closure)
+        if not take_step(opt, closure, p, before, first, evals, mark):
+            status = "stopped"
+            break
         if sched is not None:
             sched.step()
         if not (

@@ -28,6 +28,7 @@ from ._script import (
     record_eval,
     start_run,
     step_scheduler,
+    take_step,
     undo_update,
 )
 
@@ -88,7 +89,9 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
 
         lr = opt.param_groups[0]["lr"]
         before = p.detach().clone()
-        opt.step(closure)
+        if not take_step(opt, closure, p, before, first, evals, mark):
+            status = "stopped"
+            break
         new_loss = loss_on(p, None).item()
         if not (math.isfinite(new_loss) and math.isfinite(first[0][0]) and p.detach().abs().max().item() <= BOUND):
             status = undo_update(p, before, first, evals, mark)
