@@ -43,15 +43,18 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# the installs side by side: dev extras then kernels | Debian packages | torch + JAX venv
+# the installs side by side, the gates beside them once the dev extras are in: dev extras then
+# (kernels | gates) | Debian packages | torch + JAX venv (each job's output printed whole when it ends)
 test-deps:
-	@$(MAKE) --no-print-directory -j3 KERNEL_AFTER=$(VENV)/.dev-installed $(VENV)/.kernels system-deps .venv-torch/.installed
+	@$(MAKE) --no-print-directory -j4 --output-sync=target KERNEL_AFTER=$(VENV)/.dev-installed \
+	  $(VENV)/.kernels gates system-deps .venv-torch/.installed
 
 # the export round trips run the exported PyTorch / optax scripts in .venv-torch (never a runtime dependency)
 TEST_ENV := OPTIVIZ_TORCH_PYTHON=$(CURDIR)/.venv-torch/bin/python OPTIVIZ_REQUIRE_TORCH=1
 
-# The gates, first: style, formatting, types, layers, dead code, each with zero findings (every
-# one runs and reports, then the target fails if any found something). Configs in pyproject.toml.
+# The gates (`make test` runs them beside the installs): style, formatting, types, layers, dead code,
+# each with zero findings (every one runs and reports, then the target fails if any found
+# something). Configs in pyproject.toml.
 GATES := "ruff check ." "ruff format --check ." mypy lint-imports vulture
 gates: $(VENV)/.dev-installed
 	@failed=""; \
@@ -62,8 +65,8 @@ gates: $(VENV)/.dev-installed
 	if [ -n "$$failed" ]; then echo "gates with findings:$$failed"; exit 1; fi
 
 # Two passes: the tests that time nothing on two workers (browsers mostly wait on playback), then
-# the `serial` ones (load, deadlines, proxy, image, timed checks) alone on a quiet machine.
-test: gates test-deps
+# the `serial` ones (load, deadlines, proxy, timed checks) alone on a quiet machine.
+test: test-deps
 	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile -m "not serial" --durations=15
 	$(TEST_ENV) $(PY) -m pytest -m serial --durations=15
 

@@ -17,8 +17,15 @@ const DASHES = ["solid", "dash", "dot", "dashdot", "longdash"];
 // regions of a basin map and lines of the EWA chart: not optimizers, so not their colours
 const REGIONS = ["#dddddd", "#9ecae1", "#fdae6b", "#a1d99b", "#bcbddc", "#fc9272", "#c7e9c0"];
 
-// The page's state, one table (as state.js's PROPS for the studio): name, default, and the URL key of
-// the props a link carries (#scenario=…). The rest is the explorers' settings.
+// The page's state, one table (as state.js's PROPS for the studio): name, default; for the props a
+// link carries (#scenario=…&sw_surface=…), the URL key, the type and the values a link may give (a
+// link is untrusted text); for a tool's form, the tool and the control that shows and edits the prop.
+// A tool's setting is in the link when it is not its default. The rest is the explorers' settings.
+const surfaceIds = () => page.catalogue.surfaces.map((s) => s.id);
+// sweeps and basin maps step rows in lockstep: element-wise optimizers only (the catalogue's driver)
+const lockstep = () => page.catalogue.optimizers.filter((o) => (o.driver || "loop") === "loop");
+const lockstepIds = () => lockstep().map((o) => o.id);
+const basinSurfaces = () => page.catalogue.surfaces.filter((s) => s.minima.length > 1 || s.id === "himmelblau");
 const PROPS = [
   { name: "scenario", def: null, key: "scenario" }, // the lesson shown (null: the first)
   { name: "ewaBetas", def: [0.5, 0.9, 0.98] },
@@ -26,19 +33,41 @@ const PROPS = [
   { name: "ewaSeries", def: "" }, // the reader's own series (text), else the server's
   { name: "shown", def: ["step", "exponential", "inverse_time", "cosine_restarts", "cyclic", "cosine"] },
   { name: "schedules", def: {} }, // id → { params, warmup } once a schedule's chart was drawn
+  // the sweep: its y axis is a parameter of the optimizer (null: its first); `swPreset` is a lesson's
+  // exact request (its own lr grid, batch sizes and epochs) until the form is edited
+  { name: "swSurface", def: "rosenbrock", key: "sw_surface", choices: surfaceIds, tool: "sweep", control: "sw-surface" },
+  { name: "swOpt", def: "adam", key: "sw_opt", choices: lockstepIds, tool: "sweep", control: "sw-opt" },
+  { name: "swY", def: null, key: "sw_y", tool: "sweep", control: "sw-y" },
+  { name: "swSteps", def: 300, key: "sw_steps", type: "steps", tool: "sweep", control: "sw-steps" },
+  { name: "swPreset", def: null, tool: "sweep" },
+  { name: "bsSurface", def: "himmelblau", key: "bs_surface", choices: () => basinSurfaces().map((s) => s.id), tool: "basins", control: "bs-surface" },
+  { name: "bsOpt", def: "gd", key: "bs_opt", choices: lockstepIds, tool: "basins", control: "bs-opt" },
+  { name: "bsLr", def: 0.01, key: "bs_lr", type: "rate", tool: "basins", control: "bs-lr" },
+  { name: "rcSurface", def: "rosenbrock", key: "rc_surface", choices: surfaceIds, tool: "race", control: "rc-surface" },
 ];
 
 const RENAMED = { "rmsprop-adam": "adam-bias-correction" }; // old permalinks keep working
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+// A prop's value from a link's or a control's text; undefined when the text gives none it may take.
+function decode(p, text) {
+  if (p.type === "steps" || p.type === "rate") {
+    const v = Number(text);
+    const ok = p.type === "steps" ? Number.isInteger(v) && v >= 1 && v <= page.limits.max_steps : Number.isFinite(v) && v > 0;
+    return ok ? v : undefined;
+  }
+  if (p.name === "scenario") return Object.hasOwn(RENAMED, text) ? RENAMED[text] : text;
+  return !p.choices || p.choices().includes(text) ? text : undefined;
+}
 
 const codec = {
-  serialize: (state) => new URLSearchParams(PROPS.filter((p) => p.key && state[p.name] !== null)
+  serialize: (state) => new URLSearchParams(PROPS.filter((p) => p.key && state[p.name] !== null && !same(state[p.name], p.def))
     .map((p) => [p.key, String(state[p.name])])).toString(),
+  // every prop a link carries: its value there, else its default (back to a link without it)
   deserialize: (hash) => {
     const q = new URLSearchParams(hash.replace(/^#/, ""));
-    const out = {};
-    for (const p of PROPS) if (p.key && q.has(p.key)) out[p.name] = q.get(p.key);
-    if (out.scenario) out.scenario = RENAMED[out.scenario] || out.scenario;
-    return out;
+    return Object.fromEntries(PROPS.filter((p) => p.key)
+      .map((p) => [p.name, (q.has(p.key) ? decode(p, q.get(p.key)) : undefined) ?? structuredClone(p.def)]));
   },
 };
 
@@ -406,15 +435,25 @@ async function runSweep(body, div, quiet = false, stale = () => false) {
   return result;
 }
 
-function sweepBody() {
-  if (page.sweepPreset) return page.sweepPreset;
-  const surface = $("sw-surface").value;
-  const opt = page.catalogue.optimizers.find((o) => o.id === $("sw-opt").value);
-  const y = $("sw-y").value;
+// The sweep's y axes for the optimizer and surface of the state, and the one it uses.
+function sweepAxes(state) {
+  const opt = page.catalogue.optimizers.find((o) => o.id === state.swOpt);
+  const surface = page.catalogue.surfaces.find((s) => s.id === state.swSurface);
+  const names = opt.params.filter((p) => p.type === "float" && p.name !== "lr" && p.max !== null).map((p) => p.name);
+  if (surface.kind === "dataset") names.unshift("batch_size");
+  return names;
+}
+
+const sweepY = (state) => (sweepAxes(state).includes(state.swY) ? state.swY : sweepAxes(state)[0]);
+
+function sweepBody(state) {
+  if (state.swPreset) return state.swPreset;
+  const opt = page.catalogue.optimizers.find((o) => o.id === state.swOpt);
+  const y = sweepY(state);
   const spec = opt.params.find((p) => p.name === y);
   const yParam = y === "batch_size" ? { name: "batch_size", values: [1, 4, 16, 64, 256, 1000] }
     : { name: y, min: spec.min, max: Math.min(0.999, spec.max ?? 1), n: 12 };
-  return { surface, steps: +$("sw-steps").value, tolerance: 1e-6, optimizer: opt.id, params: {},
+  return { surface: state.swSurface, steps: state.swSteps, tolerance: 1e-6, optimizer: opt.id, params: {},
     x_param: { name: "lr", min: 1e-4, max: 1, n: 40, scale: "log" }, y_param: yParam };
 }
 
@@ -422,9 +461,9 @@ function nameOf(kind, id) {
   return page.catalogue[kind].find((x) => x.id === id)?.name ?? id;
 }
 
-function sweepPreview() {
-  if ($("sw-y").disabled) return;
-  const body = sweepBody();
+function sweepPreview(state) {
+  if (sweepY(state) === undefined) return;
+  const body = sweepBody(state);
   const ny = body.y_param.values ? body.y_param.values.length : body.y_param.n;
   $("sw-will").textContent = `${t("lessons.sweep.will", { optimizer: nameOf("optimizers", body.optimizer),
     surface: nameOf("surfaces", body.surface), nx: body.x_param.n, ny, y: body.y_param.name })} ${t("lessons.default")}`;
@@ -438,49 +477,63 @@ function sweepPreview() {
     showlegend: false });
 }
 
+// A lesson's sweep in the tool: its settings in the form, its exact request kept until an edit.
 function fillSweepTool(req) {
-  $("sw-surface").value = req.surface;
-  $("sw-surface").dispatchEvent(new Event("change"));
-  $("sw-opt").value = req.optimizer;
-  $("sw-opt").dispatchEvent(new Event("change"));
-  $("sw-y").value = req.y_param.name;
-  $("sw-steps").value = req.steps;
-  page.sweepPreset = req; // the lesson's exact request (its own lr grid, batch sizes and epochs)
-  sweepPreview();
+  store.update({ swSurface: req.surface, swOpt: req.optimizer, swY: req.y_param.name, swSteps: req.steps, swPreset: req });
 }
 
-function sweepControls() {
-  const surfaces = page.catalogue.surfaces;
-  $("sw-steps").max = page.limits.max_steps;
-  $("sw-surface").replaceChildren(...surfaces.map((s) => el("option", { value: s.id, selected: s.id === "rosenbrock" }, s.name)));
-  $("bs-surface").replaceChildren(...surfaces.filter((s) => s.minima.length > 1 || s.id === "himmelblau")
-    .map((s) => el("option", { value: s.id, selected: s.id === "himmelblau" }, s.name)));
-  // sweeps and basin maps step rows in lockstep: element-wise optimizers only (the catalogue's driver)
-  const lockstep = page.catalogue.optimizers.filter((o) => (o.driver || "loop") === "loop");
-  $("sw-opt").replaceChildren(...lockstep.map((o) => el("option", { value: o.id, selected: o.id === "adam" }, o.name)));
-  $("bs-opt").replaceChildren(...lockstep.map((o) => el("option", { value: o.id, selected: o.id === "gd" }, o.name)));
-  const fillY = () => {
-    const opt = page.catalogue.optimizers.find((o) => o.id === $("sw-opt").value);
-    const surface = surfaces.find((s) => s.id === $("sw-surface").value);
-    const names = opt.params.filter((p) => p.type === "float" && p.name !== "lr" && p.max !== null).map((p) => p.name);
-    if (surface.kind === "dataset") names.unshift("batch_size");
+// The tools' forms, drawn from the state (render: when a prop of their tool changed).
+const FORMS = {
+  sweep(state) {
+    const names = sweepAxes(state);
     $("sw-y").replaceChildren(...names.map((n) => el("option", { value: n }, n)));
     $("sw-y").disabled = !names.length;
-  };
-  const edited = () => { page.sweepPreset = null; sweepPreview(); };
-  for (const id of ["sw-opt", "sw-surface"]) $(id).addEventListener("change", () => { fillY(); edited(); });
-  for (const id of ["sw-y", "sw-steps"]) $(id).addEventListener("change", edited);
-  fillY();
-  sweepPreview();
+    showValues("sweep", { ...state, swY: sweepY(state) ?? "" });
+    sweepPreview(state);
+  },
+  basins(state, prev) {
+    showValues("basins", state);
+    if (state.bsSurface !== prev.bsSurface || state.bsOpt !== prev.bsOpt) basinPreview(state).catch((e) => console.warn(e.message));
+  },
+  race(state) {
+    showValues("race", state);
+    $("rc-open").hidden = true; // a new surface needs a new tuning
+    racePreview(state);
+  },
+};
+
+function showValues(tool, state) {
+  for (const p of PROPS) if (p.tool === tool && p.control) $(p.control).value = String(state[p.name]);
+}
+
+// A control's edit: its prop, if the control's text gives a value it may take (else the control is
+// drawn again from the state); a sweep edit drops the lesson's request, a new optimizer or surface
+// the y axis (the first of the new one's).
+function edit(p, text) {
+  const v = decode(p, text);
+  if (v === undefined) { FORMS[p.tool](store.get(), store.get()); return; }
+  const change = { [p.name]: v };
+  if (p.tool === "sweep") change.swPreset = null;
+  if (p.name === "swSurface" || p.name === "swOpt") change.swY = null;
+  store.update(change);
+}
+
+function toolControls() {
+  const option = (x) => el("option", { value: x.id }, x.name);
+  $("sw-steps").max = page.limits.max_steps;
+  $("sw-surface").replaceChildren(...page.catalogue.surfaces.map(option));
+  $("bs-surface").replaceChildren(...basinSurfaces().map(option));
+  $("sw-opt").replaceChildren(...lockstep().map(option));
+  $("bs-opt").replaceChildren(...lockstep().map(option));
+  $("rc-surface").replaceChildren(...page.catalogue.surfaces.map(option));
+  for (const p of PROPS) if (p.control) $(p.control).addEventListener("change", (e) => edit(p, e.target.value));
   $("sw-run").addEventListener("click", () => {
-    if ($("sw-y").disabled) { $("sw-error").textContent = t("lessons.no-second"); return; }
-    runSweep(sweepBody(), $("sw-plot")).catch((e) => { $("sw-error").textContent = e.message; });
+    const state = store.get();
+    if (sweepY(state) === undefined) { $("sw-error").textContent = t("lessons.no-second"); return; }
+    runSweep(sweepBody(state), $("sw-plot")).catch((e) => { $("sw-error").textContent = e.message; });
   });
-  $("bs-run").addEventListener("click", () => runBasins().catch((e) => { $("bs-error").textContent = e.message; }));
-  for (const id of ["bs-surface", "bs-opt"]) $(id).addEventListener("change", () => basinPreview().catch(() => {}));
-  $("rc-surface").replaceChildren(...surfaces.map((s) => el("option", { value: s.id, selected: s.id === "rosenbrock" }, s.name)));
-  $("rc-surface").addEventListener("change", () => { $("rc-open").hidden = true; racePreview(); });
-  $("rc-run").addEventListener("click", () => runRace().catch((e) => { $("rc-error").textContent = e.message; }));
+  $("bs-run").addEventListener("click", () => runBasins(store.get()).catch((e) => { $("bs-error").textContent = e.message; }));
+  $("rc-run").addEventListener("click", () => runRace(store.get()).catch((e) => { $("rc-error").textContent = e.message; }));
 }
 
 function basinBackground(grid, d) {
@@ -497,18 +550,18 @@ function basinLayout() {
     xaxis: { title: { text: t("lessons.start-x") } }, yaxis: { title: { text: t("lessons.start-y"), scaleanchor: "x" } } };
 }
 
-async function basinPreview() {
-  const surface = page.catalogue.surfaces.find((s) => s.id === $("bs-surface").value);
-  $("bs-will").textContent = `${t("lessons.basins.will", { optimizer: nameOf("optimizers", $("bs-opt").value), surface: surface.name })} ${t("lessons.default")}`;
+async function basinPreview(state) {
+  const surface = page.catalogue.surfaces.find((s) => s.id === state.bsSurface);
+  $("bs-will").textContent = `${t("lessons.basins.will", { optimizer: nameOf("optimizers", state.bsOpt), surface: surface.name })} ${t("lessons.default")}`;
   if (document.body.dataset.basins === "done") return;
   const grid = await getGrid(surface.id, 80);
   await chart($("bs-plot"), basinBackground(grid, surface), basinLayout());
 }
 
-async function runBasins() {
+async function runBasins(state) {
   $("bs-error").textContent = "";
-  const surface = $("bs-surface").value;
-  const body = { surface, optimizer: $("bs-opt").value, params: { lr: +$("bs-lr").value }, steps: 1500, tolerance: 1e-6, n: 60 };
+  const surface = state.bsSurface;
+  const body = { surface, optimizer: state.bsOpt, params: { lr: state.bsLr }, steps: 1500, tolerance: 1e-6, n: 60 };
   const [grid, d] = await Promise.all([getGrid(surface, 100), getBasins(body)]);
   const scale = REGIONS.map((c, i) => [[i / REGIONS.length, c], [(i + 1) / REGIONS.length, c]]).flat();
   await chart($("bs-plot"), [
@@ -525,19 +578,19 @@ const RACERS = ["gd", "momentum", "nesterov", "rmsprop", "adam"];
 const RACE_BATCH = 32; // dataset surfaces race with mini-batches: noisy, so judged over several seeds
 const RACE_SEEDS = 5;
 
-function racePreview() {
+function racePreview(state) {
   $("rc-will").textContent = `${t("lessons.race.will", { optimizers: RACERS.map((o) => nameOf("optimizers", o)).join(", "),
-    surface: nameOf("surfaces", $("rc-surface").value) })} ${t("lessons.default")}`;
+    surface: nameOf("surfaces", state.rcSurface) })} ${t("lessons.default")}`;
   if (document.body.dataset.race === "done") return;
   chart($("rc-plot"), [{ type: "scatter", x: [], y: [] }], { margin: { l: 60, r: 10, t: 10, b: 45 },
     xaxis: { type: "log", range: [-4, 0], title: { text: t("lessons.lr") } }, yaxis: { type: "log", exponentformat: "power", title: { text: t("lessons.final-loss-axis") } },
     showlegend: false });
 }
 
-async function runRace() {
+async function runRace(state) {
   $("rc-error").textContent = "";
   $("rc-open").hidden = true;
-  const surface = page.catalogue.surfaces.find((x) => x.id === $("rc-surface").value);
+  const surface = page.catalogue.surfaces.find((x) => x.id === state.rcSurface);
   const body = { surface: surface.id, optimizers: RACERS, steps: 500, n: 25, tolerance: 0 };
   if (surface.kind === "dataset") Object.assign(body, { batch_size: RACE_BATCH, seeds: RACE_SEEDS }); // noisy: median of seeds
   const d = await getRace(body);
@@ -574,11 +627,12 @@ async function runRace() {
 
 function narrow() { return window.matchMedia("(max-width: 900px)").matches; }
 
-// What the store renders: the lesson, the EWA explorer, the schedules' charts (each only when its
-// part of the state changed; `meta` says which schedule's settings did).
+// What the store renders: the lesson, the EWA explorer, the schedules' charts, the tools' forms (each
+// only when its part of the state changed; `meta` says which schedule's settings did).
 function render(state, prev, meta) {
-  const changed = (k) => JSON.stringify(state[k]) !== JSON.stringify(prev[k]); // (the store's updates are copies)
+  const changed = (k) => !same(state[k], prev[k]); // (the store's updates are copies)
   if (changed("scenario")) showScenario(state.scenario).catch((e) => console.warn(e));
+  for (const [tool, draw] of Object.entries(FORMS)) if (PROPS.some((p) => p.tool === tool && changed(p.name))) draw(state, prev);
   const ewa = ["ewaBetas", "ewaBias", "ewaSeries"].some(changed);
   if (ewa && meta.keep !== "ewa") ewaControls(state);
   if (ewa) drawEwaSoon(meta.typing ? 300 : 0);
@@ -612,18 +666,17 @@ async function main() {
   // the controls write the store; the links write the URL, which writes the store
   $("ewa-bias").addEventListener("change", (e) => store.update({ ewaBias: e.target.checked }));
   $("ewa-series").addEventListener("input", (e) => store.update({ ewaSeries: e.target.value }, { keep: "ewa", typing: true }));
-  const url = createUrlSync(store, (state) => store.update(state, { source: "url" }), codec);
+  const fromUrl = (d, link) => { Object.assign(d, link, { swPreset: null }); d.scenario ||= page.scenarios[0].id; };
+  const url = createUrlSync(store, (link) => store.update((d) => { fromUrl(d, link); }, { source: "url" }), codec);
   store.update((d) => {
-    Object.assign(d, url.read());
-    if (!d.scenario) d.scenario = page.scenarios[0].id;
+    fromUrl(d, url.read());
     for (const s of page.catalogue.schedules) d.schedules[s.id] ||= scheduleDefaults(s);
   }, { source: "url" });
   const state = store.get();
-  sweepControls();
+  toolControls();
   schedulePicker();
   ewaControls(state);
-  basinPreview().catch((e) => console.warn(e.message));
-  racePreview();
+  for (const draw of Object.values(FORMS)) draw(state, {});
   store.subscribe(render);
   await Promise.all([showScenario(state.scenario), drawEwa(state), buildScheduleGrid(state)]);
   document.body.dataset.ready = "1";

@@ -19,6 +19,7 @@ import re
 import shlex
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -229,11 +230,15 @@ def _copy_step(rest: str, workdir: str, image_root: Path, context: set[str]) -> 
             shutil.copy2(ROOT / f, target)
 
 
-def stage(img: Image, image_root: Path, python: Path, env: dict[str, str]) -> None:
+def stage(
+    img: Image, image_root: Path, python: Path, env: dict[str, str], before_python: Callable[[], object] | None = None
+) -> None:
     """Replay the Dockerfile's COPY, pip and python RUN steps, in order, into ``image_root``.
 
     ``python`` is the interpreter of a fresh environment standing for the image's Python; pip runs
     with the image's ENV, except that pip's cache is allowed (it changes the speed, not the result).
+    ``before_python`` runs before each Python step (e.g. to give the warm-up kernels compiled
+    already, which changes the speed, not the result).
     """
     context = context_files(ignore_patterns())
     run_env = {**env, **img.env}
@@ -254,6 +259,8 @@ def stage(img: Image, image_root: Path, python: Path, env: dict[str, str]) -> No
                 # image's Python or a command the install put beside it (`optiviz warmup`); what
                 # follows `&&` (chown, ...) changes the system, not the app
                 first = args[: args.index("&&")] if "&&" in args else args
+                if before_python:
+                    before_python()
                 exe = python if first[0] in ("python", "python3") else python.parent / first[0]
                 subprocess.run([str(exe), *first[1:]], cwd=cwd, env=run_env, check=True)
             # other RUN steps (useradd, ...) change the system, not the app's files

@@ -1,12 +1,15 @@
 """nginx (deploy/nginx.conf) against slow and malformed clients: slow headers and bodies are cut
 off at the configured timeouts while others are served, and nginx's own error pages carry the
-security headers (the app's own answers are not given them twice)."""
+security headers (the app's own answers are not given them twice); a replica's 503 is retried on
+another one without taking the replica out of rotation."""
 
 from __future__ import annotations
 
 import http.client
+import http.server
 import os
 import socket
+import threading
 import time
 import urllib.request
 
@@ -131,3 +134,44 @@ def test_two_thousand_slow_connections_do_not_take_the_service_down(proxy):
     finally:
         for s in slow:
             s.close()
+
+
+class Busy(http.server.BaseHTTPRequestHandler):
+    """A replica whose every worker is at OPTIVIZ_MAX_REQUESTS: 503 to every request, counted."""
+
+    hits = 0
+
+    def do_GET(self) -> None:
+        type(self).hits += 1
+        body = b'{"detail": "the server is busy"}'
+        self.send_response(503)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.send_header("retry-after", "1")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_503_does_not_take_a_replica_out_of_rotation(tmp_path):
+    """The finding: with max_fails=1 and retries on 503, one 503 took a replica out for 5 s (under a
+    class-wide burst, one replica after another). The request is still retried on another one."""
+    busy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=busy.serve_forever, daemon=True).start()
+    port = free_port()
+    app = start_app(port)
+    listen = free_port()
+    nginx = start_nginx(tmp_path, listen, [busy.server_address[1], port])
+    try:
+        Busy.hits = 0
+        codes = []
+        for _ in range(20):  # within fail_timeout of the first 503
+            with urllib.request.urlopen(f"http://127.0.0.1:{listen}/healthz", timeout=5) as resp:
+                codes.append(resp.status)
+        assert codes == [200] * 20  # the busy replica's 503s were retried on the other one
+        assert Busy.hits >= 5, Busy.hits  # and it stayed in rotation (round robin: about half)
+    finally:
+        stop(nginx, app)
+        busy.shutdown()

@@ -1,107 +1,41 @@
 """The wheel, as a new user gets it: built from the repository, installed (not editable) into a
 fresh virtual environment, `optiviz serve` started from another folder; the studio page, a script,
 the lessons page, the message catalogue, a lesson's data and an answer are fetched and checked.
+How it is built and installed, once for all the deploy tests: tests/deploy/installed.py.
 
-How it is installed, and why. The wheel goes in with ``pip install --no-deps``; the environment
-finds the dependencies (FastAPI, numba, ...) through one .pth file that names the development
-environment's site-packages. Installing them from the index would take minutes and need the
-network; ``--system-site-packages`` would give the base interpreter's packages, which lack them. A
-.pth line only appends that directory to sys.path: the development environment's own .pth files
-(its editable install of this source tree, which provides ``app``) are not run, so the only
-optiviz the test environment can import is the wheel's, and ``import app`` fails there as it does
-for any user.
-
-The kernels. numba's cache is keyed by the installed files' directory and content, so the
-environment lives at a fixed path per source tree (in the temporary directory) and is reused: the
-wheel is rebuilt and reinstalled each run, and its kernels, in the default place (the
-environment's ``var/optiviz-kernels``), are compiled by the first run only (the server says so
-before it listens; this test checks that it does) and loaded by the next ones.
+The kernels. The install compiles them with `optiviz warmup` into the default place (the
+environment's ``var/optiviz-kernels``), where the server loads them. A server on an empty cache
+compiles them before it listens, and says so: checked on a cache of its own, stopped once it said
+so (the compile itself is the warm-up's, run by the install).
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
-import os
-import shutil
-import site
 import subprocess
-import sys
-import tempfile
 import time
 import urllib.request
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 import pytest
 
+from tests.deploy.installed import Installed, clean_env, installed
 from tests.deploy.servers import ROOT, free_port, stop
 
-pytestmark = pytest.mark.serial
-
-# what the wheel is built from: the files the Dockerfile copies
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "app", "optiviz", "static", "templates")
 BODY = {"surface": "booth", "steps": 12, "runs": [{"optimizer": "adam", "params": {"lr": 0.1}}]}
 COMPILING = "compiling the engine's kernels"
 
 
-def _clean_env() -> dict[str, str]:
-    """This process's environment without what would point the installed optiviz elsewhere."""
-    drop = ("OPTIVIZ_", "NUMBA_", "PYTHON", "VIRTUAL_ENV", "PIP_REQUIRE_VIRTUALENV")
-    return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel, built from a copy of the sources (setuptools leaves build/ in the tree it builds)."""
-    tmp = tmp_path_factory.mktemp("wheel")
-    src = tmp / "src"
-    for name in SOURCES:
-        if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        else:
-            src.mkdir(exist_ok=True)
-            shutil.copy2(ROOT / name, src / name)
-    dist = tmp / "dist"
-    r = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(src)],
-        capture_output=True,
-        text=True,
-        env=_clean_env(),
-        timeout=600,
-    )
-    assert r.returncode == 0, r.stdout + r.stderr
-    (wheel,) = dist.glob("optiviz-*.whl")
-    return wheel
+def wheel() -> Installed:
+    return installed()
 
 
-@pytest.fixture(scope="module")
-def venv(built: Path) -> Iterator[Path]:
-    """The wheel installed into an environment of its own (reused across runs, see the docstring)."""
-    home = Path(tempfile.gettempdir()) / f"optiviz-wheel-{os.getuid()}-{hashlib.sha1(bytes(ROOT)).hexdigest()[:10]}"
-    home.mkdir(exist_ok=True)
-    with open(home / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one run at a time in this environment
-        env = home / "venv"
-        if not (env / "bin" / "python").exists():
-            subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=300)
-        (purelib,) = env.glob("lib/python*/site-packages")
-        deps = purelib / "optiviz-test-deps.pth"
-        deps.unlink(missing_ok=True)  # pip sees only this environment (the development one has an optiviz too)
-        subprocess.run(
-            [str(env / "bin/python"), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(built)],
-            check=True,
-            env=_clean_env(),
-            timeout=300,
-        )
-        deps.write_text("\n".join(site.getsitepackages()) + "\n")
-        yield env
-
-
-def test_the_wheel_holds_one_package_with_its_data(built: Path) -> None:
+def test_the_wheel_holds_one_package_with_its_data(wheel: Installed) -> None:
+    built = wheel.wheel
     names = zipfile.ZipFile(built).namelist()
     assert {n.split("/")[0] for n in names} == {"optiviz", built.name.split("-py")[0] + ".dist-info"}  # no `app`
     # every file the server reads besides its code, at its place inside optiviz/server
@@ -125,7 +59,7 @@ def test_the_wheel_holds_one_package_with_its_data(built: Path) -> None:
 
 def _run(venv: Path, code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(venv / "bin/python"), "-c", code], cwd=cwd, env=_clean_env(), capture_output=True, text=True, timeout=600
+        [str(venv / "bin/python"), "-c", code], cwd=cwd, env=clean_env(), capture_output=True, text=True, timeout=600
     )
 
 
@@ -142,20 +76,52 @@ def _post(url: str, body: object) -> bytes:
         return bytes(resp.read())
 
 
-def _wait_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    """Poll until the server answers (it compiles its kernels first on a cold cache)."""
+def _serve(venv: Path, cwd: Path, log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`optiviz serve` of the installed package on a free port, its output in ``log``."""
+    port = free_port()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(venv / "bin/optiviz"), "serve", "--port", str(port)],
+            cwd=cwd,
+            env={**clean_env(), "OPTIVIZ_LOG_LEVEL": "warning", **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _up(base: str) -> bool:
+    try:
+        urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+def _await(ready: Callable[[], bool], proc: subprocess.Popen[bytes], log: Path, timeout: float, what: str) -> None:
+    """Poll until ``ready()``; fail if the server exits first or the time runs out."""
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"{url} did not come up:\n{log.read_text()[-3000:]}") from None
-            time.sleep(0.2)
+    while not ready():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"{what}, not seen:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
 
 
-def test_served_from_another_folder(venv: Path, tmp_path: Path) -> None:
+def test_a_fresh_cache_is_compiled_before_the_server_listens(wheel: Installed, tmp_path: Path) -> None:
+    """The first start of a fresh install compiles the kernels before it listens, and says where:
+    seen on a cache of its own (left once it said so; the compile is the install's warm-up)."""
+    cache, log = tmp_path / "kernels", tmp_path / "serve.log"
+    proc, base = _serve(wheel.venv, tmp_path, log, OPTIVIZ_KERNEL_CACHE=str(cache))
+    try:
+        _await(lambda: COMPILING in log.read_text() or _up(base), proc, log, 120, "the compiling message")
+        assert COMPILING in log.read_text() and str(cache) in log.read_text(), log.read_text()
+        assert not _up(base)  # still compiling: not listening yet
+    finally:
+        stop(proc)
+
+
+def test_served_from_another_folder(wheel: Installed, tmp_path: Path) -> None:
+    venv = wheel.venv
     elsewhere = tmp_path / "elsewhere"  # no app/, static/ or templates/ here, and not the source tree
     elsewhere.mkdir()
     where = _run(
@@ -165,23 +131,13 @@ def test_served_from_another_folder(venv: Path, tmp_path: Path) -> None:
     name, cache = where.stdout.split()
     assert name == "optiviz.server" and Path(cache).is_relative_to(venv)  # the default place, in the environment
     assert _run(venv, "import app", elsewhere).returncode != 0  # the wheel shadows no other project's `app`
-    cold = not any(Path(cache).rglob("*.nbi"))
+    assert any(Path(cache).rglob("*.nbi"))  # compiled there by the install's `optiviz warmup`
 
-    port, log = free_port(), tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(venv / "bin/optiviz"), "serve", "--port", str(port)],
-            cwd=elsewhere,
-            env={**_clean_env(), "OPTIVIZ_LOG_LEVEL": "warning"},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    proc, base = _serve(venv, elsewhere, log)
     try:
-        _wait_up(f"{base}/healthz", proc, log, timeout=900 if cold else 120)
-        # the first start of a fresh install compiles the kernels, and says so; later starts load them
-        assert (COMPILING in log.read_text()) == cold, log.read_text()
-        assert any(Path(cache).rglob("*.nbi"))
+        _await(lambda: _up(base), proc, log, 120, f"{base} up")
+        assert COMPILING not in log.read_text(), log.read_text()  # a start after the warm-up loads them
 
         status, page = _get(f"{base}/")
         assert status == 200 and b"<title" in page and b'src="static/js/main.js"' in page  # the studio

@@ -9,6 +9,8 @@ from typing import Any
 
 import torch
 
+from .torch_rule import Rule
+
 
 def f(x: Any, y: Any) -> Any:
     """The script's surface (defined above this text in the script)."""
@@ -21,22 +23,18 @@ def run(*args: Any) -> Any:
 
 
 # --- the script ---
-class DampedNewton(torch.optim.Optimizer):
+class DampedNewton(Rule):
     """θ ← θ − lr·(H + λI)⁻¹g with the exact Hessian of f (torch.optim has no Newton method). Where
     H + λI is not positive definite, H's eigenvalues are replaced by their absolute values
     (saddle-free Newton); a direction with |μ| + λ = 0 is left out."""
 
     def __init__(self, params, lr=1.0, damping=0.0):
-        super().__init__(params, {"lr": lr, "damping": damping})
+        super().__init__(params, lr=lr, damping=damping)
         # the Hessian at a point (a tensor of 2): exact, of f (the run sets its own on a data set)
         self.hessian = lambda v: torch.autograd.functional.hessian(lambda w: f(w[0], w[1]), v)
 
-    @torch.no_grad()
-    def step(self, closure):
-        with torch.enable_grad():
-            loss = closure()
-        group = self.param_groups[0]
-        p, lam = group["params"][0], group["damping"]
+    def update(self, p, st, group, loss):
+        lam = group["damping"]
         h = self.hessian(p.detach().clone())
         a, b, c = h[0, 0].item(), h[0, 1].item(), h[1, 1].item()
         gx, gy = p.grad[0].item(), p.grad[1].item()
@@ -52,7 +50,6 @@ class DampedNewton(torch.optim.Optimizer):
                 if den != 0.0 and math.isfinite(den):
                     d += (v[0, i] * gx + v[1, i] * gy) / den * v[:, i]
         p.sub_(group["lr"] * d)
-        return loss
 
 
 CLOSURE_OPTIMIZERS = (torch.optim.LBFGS, DampedNewton)
