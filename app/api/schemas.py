@@ -368,7 +368,7 @@ class SurfacePublic(BaseModel):
     )
 
 
-RunStatus = Literal["converged", "diverged", "max_steps"]
+RunStatus = Literal["converged", "diverged", "max_steps", "stopped"]
 
 
 class RunPublic(BaseModel):

@@ -50,6 +50,7 @@ from .runner import (
 )
 
 Vec = tuple[float, float]
+STOPPED = "stopped"  # torch's step(closure) raised (L-BFGS: `cubic_interpolate` on a zero-length interval)
 Closure = Callable[[float, float], tuple[float, float, float]]  # (x, y) -> (loss, gx, gy)
 
 
@@ -66,19 +67,29 @@ def _add(a: Vec, alpha: float, b: Vec) -> Vec:
 
 
 def _absmax(a: Vec) -> float:
-    return max(abs(a[0]), abs(a[1]))
+    """``a.abs().max()``: NaN if either is (Python's max would keep the first)."""
+    u, v = abs(a[0]), abs(a[1])
+    return u + v if u != u or v != v else max(u, v)
 
 
 def cubic_interpolate(
     x1: float, f1: float, g1: float, x2: float, f2: float, g2: float, bounds: tuple[float, float] | None = None
 ) -> float:
     """torch's ``_cubic_interpolate`` (minFunc's polyinterp): the minimiser of the cubic through
-    two points with values and slopes, clamped to the bounds; their middle if it has none."""
+    two points with values and slopes, clamped to the bounds; their middle if it has none.
+
+    The slopes are torch tensors there, so every quotient with them is IEEE (±inf, NaN), and so
+    is the result where it comes from them: numpy float64 scalars here. The losses are Python
+    floats, the step lengths either: ``(f1 − f2)/(x1 − x2)`` of two equal floats raises
+    ZeroDivisionError, as in torch (the run stops there: `ClosureRun`)."""
+    g1, g2 = np.float64(g1), np.float64(g2)
     if bounds is not None:
         xmin_bound, xmax_bound = bounds
     else:
         xmin_bound, xmax_bound = (x1, x2) if x1 <= x2 else (x2, x1)
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    dx = x1 - x2
+    # a Python number over a tensor is torch's reciprocal(tensor)·number (not one rounding but two)
+    d1 = g1 + g2 - ((1.0 / dx) * (3 * (f1 - f2)) if isinstance(dx, np.float64) else 3 * (f1 - f2) / dx)
     d2_square = d1 * d1 - g1 * g2
     if d2_square >= 0:
         d2 = math.sqrt(d2_square)
@@ -108,7 +119,7 @@ def strong_wolfe(
     d_norm = _absmax(d)
     f_new, g_new = obj_func(x, t, d)
     ls_func_evals = 1
-    gtd_new = _dot(g_new, d)
+    gtd_new = np.float64(_dot(g_new, d))  # a tensor in torch (as are gtd and the step lengths from it)
 
     t_prev, f_prev, g_prev, gtd_prev = 0.0, f, g, gtd
     done = False
@@ -140,7 +151,7 @@ def strong_wolfe(
         t_prev, f_prev, g_prev, gtd_prev = tmp, f_new, g_new, gtd_new
         f_new, g_new = obj_func(x, t, d)
         ls_func_evals += 1
-        gtd_new = _dot(g_new, d)
+        gtd_new = np.float64(_dot(g_new, d))
         ls_iter += 1
 
     if ls_iter == max_ls:
@@ -163,7 +174,7 @@ def strong_wolfe(
             insuf_progress = False
         f_new, g_new = obj_func(x, t, d)
         ls_func_evals += 1
-        gtd_new = _dot(g_new, d)
+        gtd_new = np.float64(_dot(g_new, d))
         ls_iter += 1
         if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
             bracket[high_pos], bracket_f[high_pos], bracket_g[high_pos] = t, f_new, g_new
@@ -178,7 +189,7 @@ def strong_wolfe(
             bracket[low_pos], bracket_f[low_pos], bracket_g[low_pos] = t, f_new, g_new
             bracket_gtd[low_pos] = gtd_new
 
-    return bracket_f[low_pos], bracket_g[low_pos], bracket[low_pos], ls_func_evals
+    return bracket_f[low_pos], bracket_g[low_pos], float(bracket[low_pos]), ls_func_evals
 
 
 @dataclass
@@ -254,7 +265,7 @@ def lbfgs_step(
                 old_dirs.append(y)
                 old_stps.append(s)
                 ro.append(1.0 / ys)
-                H_diag = ys / _dot(y, y)
+                H_diag = float(ys / np.float64(_dot(y, y)))
             num_old = len(old_dirs)
             al = [0.0] * num_old
             q = (-flat_grad[0], -flat_grad[1])
@@ -269,8 +280,9 @@ def lbfgs_step(
         prev_flat_grad = flat_grad
         prev_loss = loss
 
-        t = min(1.0, 1.0 / (abs(flat_grad[0]) + abs(flat_grad[1]))) * lr if state.n_iter == 1 else lr
-        gtd = _dot(flat_grad, d)
+        # torch: t is a tensor where 1/‖g‖₁ < 1 (its cubic interpolations then never raise), else a float
+        t = min(1.0, 1.0 / np.float64(abs(flat_grad[0]) + abs(flat_grad[1]))) * lr if state.n_iter == 1 else lr
+        gtd = np.float64(_dot(flat_grad, d))
         if gtd > -tolerance_change:
             break
 
@@ -279,7 +291,7 @@ def lbfgs_step(
             x_init = x
 
             def obj_func(x0: Vec, tt: float, dd: Vec) -> tuple[float, Vec]:
-                f_, gx_, gy_ = closure(*_add(x0, tt, dd))
+                f_, gx_, gy_ = closure(*_add(x0, float(tt), dd))
                 return f_, (gx_, gy_)
 
             loss, flat_grad, t, ls_func_evals = strong_wolfe(
@@ -288,6 +300,7 @@ def lbfgs_step(
             x = _add(x, t, d)
             opt_cond = _absmax(flat_grad) <= tolerance_grad
         else:
+            t = float(t)
             x = _add(x, t, d)
             opt_cond = False
             if n_iter != max_iter:
@@ -299,7 +312,7 @@ def lbfgs_step(
 
         if n_iter == max_iter or current_evals >= max_eval or opt_cond:
             break
-        if max(abs(d[0] * t), abs(d[1] * t)) <= tolerance_change:
+        if _absmax((d[0] * t, d[1] * t)) <= tolerance_change:
             break
         if abs(loss - prev_loss) < tolerance_change:
             break
@@ -528,7 +541,12 @@ class ClosureRun(RunEnd):
                 closure, batch = self._closure(t)
                 lr = self._lrs[t]
                 if self._lbfgs is not None:
-                    new, info = lbfgs_step(self._lbfgs, x, closure, lr, *self._args)
+                    try:
+                        new, info = lbfgs_step(self._lbfgs, x, closure, lr, *self._args)
+                    except ZeroDivisionError:  # where torch's step raises it too (e.g. lr = 0): the run stops
+                        self._drop_evals(t)
+                        status = STOPPED
+                        break
                 else:
                     if self._hessian is None:
                         self._hessian = hessian_function(surface, batch if self.dataset else None)

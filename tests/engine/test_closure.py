@@ -350,3 +350,67 @@ def test_newton_on_a_formula_with_abs_runs_everywhere_as_torch_does(client) -> N
         assert client.post("/api/v1/export", json=body).status_code == 200
         events = parse_sse(client.post("/api/v1/trajectories/stream", json=body).text)
         assert [d["runs"][0]["status"] for n, d in events if n == "done"] == ["max_steps"]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_cubic_interpolate_raises_only_where_torch_does() -> None:
+    # two equal step lengths that are Python floats (lr = 0): torch's (f1 − f2)/(x1 − x2) raises too
+    with pytest.raises(ZeroDivisionError):
+        cubic_interpolate(0.0, 1.0, -1.0, 0.0, 1.0, -1.0, bounds=(0.0, 0.0))
+    # a step length from a tensor (1/‖g‖₁ < 1, or interpolated): IEEE (d1 = NaN), no exception: the middle
+    assert cubic_interpolate(0.0, 1.0, -1.0, np.float64(0.0), 1.0, -1.0) == 0.0
+    # the minimiser's 0/0 (g1 = g2, d2 = 0: a cubic that is a line): the slopes are tensors in torch, NaN
+    assert math.isnan(cubic_interpolate(0.0, 1.0, -1.0, 3.0, 0.0, -1.0, bounds=(3.03, 30.0)))
+
+
+LBFGS_WITHOUT_ANSWER = [
+    {"surface": "rosenbrock", "steps": 3, "runs": [{"optimizer": "lbfgs", "schedule": {"name": "polynomial"}}]},
+    {
+        "surface": {"expression": "abs(x)+abs(y)", "x_range": [-3, 3], "y_range": [-3, 3]},
+        "steps": 20,
+        "runs": [
+            {
+                "optimizer": "lbfgs",
+                "params": {"history_size": 1, "tolerance_change": 0.5, "max_iter": 200, "max_eval": 500},
+            }
+        ],
+    },
+    {"surface": {"expression": "x", "x_range": [-3, 3], "y_range": [-3, 3]}, "runs": [{"optimizer": "lbfgs"}]},
+    {
+        "surface": "logistic_regression",
+        "steps": 30,
+        "runs": [
+            {
+                "optimizer": "lbfgs",
+                "batch_size": 1,
+                "params": {"history_size": 900, "tolerance_grad": 0.0, "tolerance_change": 0.0},
+            }
+        ],
+    },
+    {
+        "surface": "rosenbrock",
+        "steps": 300,
+        "runs": [{"optimizer": "lbfgs", "noise_std": 0.3, "params": {"max_iter": 20}}],
+    },
+]
+
+
+@pytest.mark.parametrize("body", LBFGS_WITHOUT_ANSWER, ids=["lr 0", "kinks", "a plane", "batch 1", "noise"])
+def test_lbfgs_where_the_line_search_has_no_answer_stops_as_torch(client, body) -> None:
+    """Every endpoint answers (the paths equal torch's: tests/export); where torch's step raises
+    (a schedule at lr = 0: the search's interval has length 0), the run stops: status "stopped"."""
+    from tests.conftest import parse_sse
+
+    if "schedule" in body["runs"][0]:
+        body["runs"][0]["schedule"]["params"] = {"total_steps": 1}
+    r = client.post("/api/v1/trajectories", json=body)
+    assert r.status_code == 200, r.text
+    run = r.json()["runs"][0]
+    want = ("stopped", 1) if "schedule" in body["runs"][0] else (run["status"], run["steps_taken"])
+    assert (run["status"], run["steps_taken"]) == want and run["status"] != "running"
+    assert len(run["x"]) == run["steps_taken"] + 1 and set(run["evals"]["step"]) <= set(range(run["steps_taken"]))
+    events = parse_sse(client.post("/api/v1/trajectories/stream", json=body).text)
+    assert [d["runs"][0]["status"] for n, d in events if n == "done"] == [run["status"]]
+    assert client.post("/api/v1/export", json=body).status_code == 200
+    if run["steps_taken"]:
+        assert client.post("/api/v1/inspect", json={**body, "t": run["steps_taken"] - 1}).status_code == 200

@@ -469,7 +469,7 @@ def _compare_evals(client, body, py) -> None:
                     g["evals"][k],
                     want,
                     rtol=1e-9,
-                    atol=1e-12 * max(np.max(np.abs(want)), 1.0),
+                    atol=1e-12 * max(np.max(np.abs(want), initial=0.0), 1.0),
                     err_msg=f"{a['label']} evals.{k}",
                 )
 
@@ -985,6 +985,34 @@ def test_round_trip_lbfgs_and_newton_on_data_sets(client, py) -> None:
     _compare_evals(
         client, {"surface": "logistic_regression", "steps": 30, "seed": 5, "tolerance": 1e-6, "runs": log}, py
     )
+
+
+def _formula(expression: str) -> dict:
+    return {"expression": expression, "x_range": [-3, 3], "y_range": [-3, 3]}
+
+
+def test_round_trip_where_the_math_has_no_answer(client, py) -> None:
+    """Where a kink or a flat line leaves L-BFGS's line search a zero-length interval or a zero
+    slope difference, and where Newton meets abs'' (0, the kink too): the API answers what torch
+    does (NaN steps that fail, a run that stops where torch's step raises ZeroDivisionError). (The
+    data sets' case, L-BFGS at batch size 1 with zero tolerances, is in tests/engine/test_closure.py:
+    there the batch gradients differ from autograd's by more than an ulp, which the search grows.)"""
+    lbfgs = [
+        {"optimizer": "lbfgs", "schedule": {"name": "polynomial", "params": {"total_steps": 1}}, "label": "lr = 0"},
+        {"optimizer": "lbfgs", "params": {"max_iter": 20}, "noise_std": 0.3},
+    ]
+    _compare_evals(client, _request("rosenbrock", lbfgs, steps=3), py)
+    kinks = [
+        {"optimizer": "lbfgs", "params": {"history_size": 1, "tolerance_change": 0.5, "max_iter": 200, "max_eval": 500}}
+    ]
+    _compare_evals(client, _request(_formula("abs(x)+abs(y)"), kinks, steps=20), py)
+    _compare_evals(client, _request(_formula("x"), [{"optimizer": "lbfgs"}], steps=5), py)
+    newton = [{"optimizer": "newton"}, {"optimizer": "newton", "params": {"lr": 0.5, "damping": 0.1}}]
+    for start in ([0.0, 1.0], [1.0, -2.0], [2.5, 0.5]):
+        _compare_evals(client, _request(_formula("abs(abs(x)-1)+y^2"), newton, steps=5, start=start), py)
+    _compare_evals(client, {"surface": "logistic_regression", "steps": 3, "seed": 5, "runs": lbfgs[:1]}, py)
+    stopped = client.post("/api/v1/trajectories", json=_request("rosenbrock", lbfgs[:1], steps=3)).json()["runs"][0]
+    assert (stopped["status"], stopped["steps_taken"]) == ("stopped", 1)
 
 
 def test_printed_summary_shows_the_averaged_iterate(client, py) -> None:

@@ -81,7 +81,12 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
         if t == STEPS:
             break
         before, mark = p.detach().clone(), len(evals["step"])
-        lr, gnorm, used, cost = update(opt, p, order.indices(t), t, clip_value, clip_norm)
+        try:
+            lr, gnorm, used, cost = update(opt, p, order.indices(t), t, clip_value, clip_norm)
+        except ZeroDivisionError:  # L-BFGS's line search on an interval of length 0 (lr = 0): torch stops
+            undo_update(p, before, p.grad, evals, mark)
+            status = "stopped"
+            break
         new_loss = loss_on(p, None).item()
         if not (math.isfinite(new_loss) and math.isfinite(cost) and p.detach().abs().max().item() <= BOUND):
             status = undo_update(p, before, used, evals, mark)

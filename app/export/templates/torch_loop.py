@@ -69,7 +69,12 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
         if t == STEPS:
             break
         before, mark = p.detach().clone(), len(evals["step"])
-        lr, gnorm, used, finite = update(opt, p, loss, t, noise, clip_value, clip_norm)
+        try:
+            lr, gnorm, used, finite = update(opt, p, loss, t, noise, clip_value, clip_norm)
+        except ZeroDivisionError:  # L-BFGS's line search on an interval of length 0 (lr = 0): torch stops
+            undo_update(p, before, p.grad, evals, mark)
+            status = "stopped"
+            break
         new_loss = f(p[0], p[1]).item()
         if sched is not None:
             step_scheduler(sched, new_loss)
