@@ -304,6 +304,8 @@ class _Simplifier:
             pieces = [_horner(o, groups[o]) if isinstance(o, str) else (terms[o], o) for o in order]
             pieces.sort(key=lambda p: p[0] < 0)  # a positive term first (stable otherwise)
         out: Node | None = None
+        if const > 0 and pieces and pieces[0][0] < 0:  # 1 − x, not −x + 1
+            out, const = Const(const), 0.0
         for c, k in pieces:
             out = _plus(out, c, k)
         out = _plus(out, const, None) if const or out is None else out

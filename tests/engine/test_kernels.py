@@ -6,6 +6,7 @@ import math
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -268,3 +269,30 @@ def test_the_deadline_stops_single_runs_and_lanes() -> None:
             )
     finally:
         deadline.bind(None)
+
+
+COMPILE_ONCE = """
+import numpy as np
+from app.engine.expression import parse_expression
+from app.engine.kernels import COMPILED, loop, tape
+
+t = tape.from_program(parse_expression("sin(x) * y + x / 3").value_program)
+X, Y, F, err = np.array([0.5, 1.0]), np.array([2.0, -1.0]), np.zeros(2), np.zeros(2, dtype=np.bool_)
+loop.values(-1, t.ops, t.consts, t.outputs, X, Y, F, err)  # compiles tape.run as the kernels call it
+v, e = np.zeros(t.slots * tape.LANES), np.zeros(tape.LANES, dtype=np.bool_)
+v[0], v[tape.LANES] = 0.5, 2.0
+tape.run(t.ops, t.consts, v, True, e, 0, t.ops.shape[0])  # as Python calls it (int64, bool)
+print(COMPILED, len(tape.run.signatures), F[0] == v[t.outputs[0] * tape.LANES])
+"""
+
+
+def test_the_tape_interpreter_is_compiled_once_for_every_caller(tmp_path) -> None:
+    """A literal argument (0, False) is a specialization of its own, compiled again with all that
+    it calls: the kernels pass typed values, so one compiled interpreter serves them and Python."""
+    env = {**os.environ, "OPTIVIZ_KERNEL_CACHE": str(tmp_path), "PYTHONPATH": str(Path(__file__).parents[2])}
+    env.pop("NUMBA_CACHE_DIR", None)
+    done = subprocess.run([sys.executable, "-c", COMPILE_ONCE], env=env, capture_output=True, text=True, check=True)
+    compiled, signatures, same = done.stdout.split()
+    if compiled != "True":
+        pytest.skip("kernels run as plain Python (NUMBA_DISABLE_JIT): nothing is compiled")
+    assert (signatures, same) == ("1", "True")
