@@ -30,4 +30,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('OPTIVIZ_PORT', '8000'), timeout=2)"]
 
+# optiviz serve, not plain uvicorn: it adds the head timeouts, the cap on open connections (idle
+# ones closed first) and socket resets for dropped readers; the app enforces the rest itself
 CMD ["optiviz", "serve"]

@@ -143,7 +143,9 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
         # idle connections are closed; seconds, a float (asyncio call_later), though uvicorn annotates int
         timeout_keep_alive=s.keep_alive,  # type: ignore[arg-type]
-        limit_concurrency=s.max_connections,  # beyond: 503 at once, not an unbounded pile-up
+        # with the guarded protocol: none (it caps open connections itself, closing idle ones first, and the
+        # app caps requests in progress); uvicorn's counts idle connections against requests
+        limit_concurrency=None if http != "h11" else s.max_connections,
         h11_max_incomplete_event_size=16 * 1024,  # request line + headers (when uvicorn runs h11)
         server_header=False,  # no "server: uvicorn"
         http=http,  # request heads must arrive within OPTIVIZ_HEADER_TIMEOUT (app.api.protocol)

@@ -5,11 +5,13 @@ The numbers come from replaying the run's update rule (the plain-Python factorie
 (``include_state``'s gx, gy: noise and mini-batches included) and the lrs of its schedule. So
 g, the moment, the effective per-axis lr and the step equal what the trajectory answer reports.
 
-The lines of each rule are written once, in the optimizer's own module (``SPEC.lines``, in the
-method's own notation; ``RULE_LINES`` below is derived from the registry, and every registered
-optimizer has lines: tests/inspect checks it). An optimizer without lines still gets g, lr and the
-step, with ``known: false`` and a note. Where the factory cannot replay an update alone the module
-says how (``SPEC.replay``: the Polyak step size's γ from the loss the run used).
+The lines of each rule are written once, in the optimizer's own module, in the method's own
+notation: text with named slots (its ``LINES``) that the update's context and the rule's
+internals fill (``SPEC.lines``, `app.engine.optimizers.base.fill`); ``RULE_LINES`` below is
+derived from the registry, and every registered optimizer has lines: tests/inspect checks it. An
+optimizer without lines still gets g, lr and the step, with ``known: false`` and a note. Where the
+factory cannot replay an update alone the module says how (``SPEC.replay``: the Polyak step
+size's γ from the loss the run used).
 """
 
 from __future__ import annotations

@@ -12,13 +12,14 @@ import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.middleware.gzip import GZipMiddleware
 
 from . import __version__
+from .api.capacity import RequestLimit, SlowReaders
 from .api.compute import RequestDeadline
+from .api.encoding import QGZipMiddleware
 from .api.fast import FastTrajectories
 from .api.lifecycle import lifespan
-from .api.middleware import BodySizeLimit, SecurityHeaders, SlowReaders, WhitelistStatic
+from .api.middleware import BodySizeLimit, SecurityHeaders, WhitelistStatic
 from .api.routes import (
     catalogue,
     curvature,
@@ -131,14 +132,20 @@ def create_app() -> FastAPI:
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse(status_code=500, content={"detail": "internal error"})
 
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)  # not event streams
+    app.add_middleware(QGZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)  # not event streams
     # small trajectory requests: the same answer without the framework's per-request layers (app/api/fast.py)
     app.add_middleware(
         FastTrajectories, gzip_min_bytes=GZIP_MIN_BYTES, gzip_level=GZIP_LEVEL, cache_bytes=settings.answer_cache_bytes
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
-    app.add_middleware(SlowReaders, write_timeout=settings.write_timeout)
+    app.add_middleware(
+        SlowReaders,
+        write_timeout=settings.write_timeout,
+        min_rate=settings.min_read_rate,
+        budget=settings.send_buffer_bytes,
+    )
     app.add_middleware(RequestDeadline)  # the time limit counts from the request's arrival
+    app.add_middleware(RequestLimit, max_requests=settings.max_requests)  # requests, not idle connections
     app.add_middleware(SecurityHeaders)  # added last = outermost: its headers are on 413s too
     return app
 

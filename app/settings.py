@@ -28,12 +28,20 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_000_000, ge=1_000)
     max_concurrent: int = Field(2, ge=1, le=64)  # heavy computations running at once
     request_timeout: float = Field(60.0, gt=0)  # seconds per request, from its arrival (queueing included)
-    write_timeout: float = Field(15.0, gt=0)  # seconds a client may read nothing before its answer is dropped
+    # a client that makes the server wait reads at least min_read_rate bytes/s after write_timeout
+    # seconds, or its answer is dropped (app/api/capacity.py)
+    write_timeout: float = Field(15.0, gt=0)
+    min_read_rate: int = Field(16_384, ge=1)
+    send_buffer_bytes: int = Field(64_000_000, ge=0)  # bytes waiting answers hold per worker (one answer alone: always)
     header_timeout: float = Field(10.0, gt=0)  # seconds for a request's line and headers to arrive
     body_timeout: float = Field(30.0, gt=0)  # seconds for a request's body to arrive (10 s at most between parts)
     keep_alive: float = Field(5.0, gt=0)  # seconds an idle connection stays open
-    max_connections: int = Field(256, ge=1)  # open connections + requests at once, beyond that 503
+    max_requests: int = Field(256, ge=1)  # requests in progress per worker, beyond that 503 (the app's own limit)
+    max_connections: int = Field(1024, ge=1)  # open connections per worker (optiviz serve): the longest idle closed
     engine_threads: int = Field(0, ge=0, le=256)  # threads stepping one computation's rows; 0 = the cores usable
+    # bytes of JSON answers held at once per worker (estimated before computing, `cost.answer_bytes`):
+    # a larger answer is refused, others wait for room (until their deadline)
+    max_answer_bytes: int = Field(64_000_000, ge=100_000)
     answer_cache_bytes: int = Field(16_000_000, ge=0)  # small answers remembered (app/api/fast.py), 0 = off
 
 

@@ -6,7 +6,7 @@ import gzip
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 from urllib.parse import urlencode
 
 import numpy as np
@@ -16,8 +16,6 @@ from optiviz import _server
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
-
-_UNSET: Any = object()
 
 
 class _Source(Protocol):
@@ -45,24 +43,28 @@ def _where(loc: Any) -> str:
     return ".".join(parts) or "body"
 
 
-def request_body(
-    surface: Any,
-    runs: list[dict[str, Any]],
-    *,
-    start: Any = None,
-    steps: int = _UNSET,
-    seed: int = _UNSET,
-    tolerance: float = _UNSET,
-    include_state: bool = False,
-) -> dict[str, Any]:
+class Options(TypedDict, total=False):
+    """The request's further fields (`run`, `Client.run`, `request_body`); omitted (or None,
+    include_state False): the API's defaults."""
+
+    start: Any  # [x, y]
+    steps: int
+    seed: int
+    tolerance: float
+    include_state: bool
+
+
+def request_body(surface: Any, runs: list[dict[str, Any]], **options: Unpack[Options]) -> dict[str, Any]:
     """The JSON body of ``POST /api/v1/trajectories`` for these arguments (omitted ones: the API's
     defaults). NumPy scalars and arrays become plain JSON numbers and lists."""
+    unknown = sorted(options.keys() - Options.__annotations__.keys())
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s) {', '.join(map(repr, unknown))}")
     body: dict[str, Any] = {"surface": surface, "runs": runs}
-    for key, value in (("start", start), ("steps", steps), ("seed", seed), ("tolerance", tolerance)):
-        if value is not _UNSET and value is not None:
+    for key in Options.__annotations__:  # in the order declared
+        value = options.get(key)
+        if value is not None and value is not False:
             body[key] = value
-    if include_state:
-        body["include_state"] = True
     # exactly what a client sends: JSON (NumPy values as numbers; NaN refused by the schema as null)
     sent: dict[str, Any] = orjson.loads(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY))
     return sent
@@ -311,26 +313,16 @@ class _Local:
             raise ValidationError(err.errors()) from None
 
 
-def run(
-    surface: Any,
-    runs: list[dict[str, Any]],
-    *,
-    start: Any = None,
-    steps: int = _UNSET,
-    seed: int = _UNSET,
-    tolerance: float = _UNSET,
-    include_state: bool = False,
-) -> Result:
+def run(surface: Any, runs: list[dict[str, Any]], **options: Unpack[Options]) -> Result:
     """Run optimizers on a surface in this process, as ``POST /api/v1/trajectories`` would.
 
     ``surface``: a built-in id (``"rosenbrock"``) or ``{"expression": "x^2 + 10*y^2", "x_range":
     [-3, 3], "y_range": [-3, 3]}``; ``runs``: ``[{"optimizer": "adam", "params": {"lr": 0.05}}, …]``
-    (also ``label``, ``schedule``, ``batch_size``, ``noise_std``); ``include_state``: each run's
-    internals per update in ``state``. Raises `ValidationError` for what the API answers with 422.
+    (also ``label``, ``schedule``, ``batch_size``, ``noise_std``); the `Options` ``start``, ``steps``,
+    ``seed``, ``tolerance``, and ``include_state``: each run's internals per update in ``state``.
+    Raises `ValidationError` for what the API answers with 422.
     """
-    body = request_body(
-        surface, runs, start=start, steps=steps, seed=seed, tolerance=tolerance, include_state=include_state
-    )
+    body = request_body(surface, runs, **options)
     return _result(body, _LOCAL.trajectories(body), _LOCAL)
 
 
@@ -355,21 +347,9 @@ class Client:
         self.timeout = timeout
         self._colors: dict[str, str] | None = None
 
-    def run(
-        self,
-        surface: Any,
-        runs: list[dict[str, Any]],
-        *,
-        start: Any = None,
-        steps: int = _UNSET,
-        seed: int = _UNSET,
-        tolerance: float = _UNSET,
-        include_state: bool = False,
-    ) -> Result:
+    def run(self, surface: Any, runs: list[dict[str, Any]], **options: Unpack[Options]) -> Result:
         """As `optiviz.run`, computed by the server."""
-        body = request_body(
-            surface, runs, start=start, steps=steps, seed=seed, tolerance=tolerance, include_state=include_state
-        )
+        body = request_body(surface, runs, **options)
         return _result(body, self._call("POST", "/api/v1/trajectories", body), self)
 
     def grid(self, surface: Any, n: int) -> dict[str, Any]:

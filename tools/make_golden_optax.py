@@ -35,6 +35,8 @@ SURFACES = {
 # engine's own loss and gradient (app/engine/surfaces.py: derived from each surface's formula, on
 # Python floats), so what is compared is the optimizer alone.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from golden_cases import BOWL, HIMMELBLAU, ROSENBROCK, case  # noqa: E402
+
 from app.engine.backend import SCALAR  # noqa: E402
 from app.engine.surfaces import ANALYTIC  # noqa: E402
 
@@ -176,37 +178,27 @@ def reference(case: dict) -> dict:
     return out
 
 
-def case(name, surface, start, steps, optimizer, params, schedule=None):
-    run = {"optimizer": optimizer, "params": params}
-    if schedule:
-        run["schedule"] = schedule
-    return {"name": name, "request": {"surface": surface, "start": start, "steps": steps, "runs": [run]}}
-
-
 CASES = [
-    case("lion_bowl", "elongated_bowl", [-9, 3], 200, "lion", {"lr": 0.01}),
+    case("lion_bowl", *BOWL, 200, "lion", {"lr": 0.01}),
     case(
         "lion_rosenbrock",
-        "rosenbrock",
-        [-1.2, 1.0],
+        *ROSENBROCK,
         300,
         "lion",
         {"lr": 0.001, "beta1": 0.95, "beta2": 0.98, "weight_decay": 0.0},
     ),
     case(
         "lion_exponential_himmelblau",
-        "himmelblau",
-        [-0.3, -0.9],
+        *HIMMELBLAU,
         200,
         "lion",
         {"lr": 0.02, "weight_decay": 0.01},
         {"name": "exponential", "params": {"gamma": 0.99}},
     ),
-    case("sfree_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "schedule_free_adamw", {"lr": 0.05}),
+    case("sfree_rosenbrock", *ROSENBROCK, 300, "schedule_free_adamw", {"lr": 0.05}),
     case(
         "sfree_bowl_decay",
-        "elongated_bowl",
-        [-9, 3],
+        *BOWL,
         200,
         "schedule_free_adamw",
         {"lr": 0.5, "beta1": 0.95, "beta2": 0.99, "weight_decay": 0.01, "weight_lr_power": 1.0},
@@ -214,8 +206,7 @@ CASES = [
     # warm-up then decay: the largest lr so far stays at the peak while the lr falls
     case(
         "sfree_warmup_exponential_himmelblau",
-        "himmelblau",
-        [-0.3, -0.9],
+        *HIMMELBLAU,
         200,
         "schedule_free_adamw",
         {"lr": 0.3},
@@ -223,8 +214,8 @@ CASES = [
     ),
     # (Polyak with γ_max = 1 on Rosenbrock is chaotic: jax's and the engine's gradients, equal to
     # round-off, part after 30 steps; the cases here are not)
-    case("polyak_bowl", "elongated_bowl", [-9, 3], 200, "polyak_sgd", {"lr": 1.0, "f_min": 0.0}),
-    case("polyak_rosenbrock", "rosenbrock", [-1.2, 1.0], 300, "polyak_sgd", {"lr": 1.0, "max_learning_rate": 0.002}),
+    case("polyak_bowl", *BOWL, 200, "polyak_sgd", {"lr": 1.0, "f_min": 0.0}),
+    case("polyak_rosenbrock", *ROSENBROCK, 300, "polyak_sgd", {"lr": 1.0, "max_learning_rate": 0.002}),
     case(
         "polyak_camel_plus",
         "six_hump_camel",
@@ -235,8 +226,7 @@ CASES = [
     ),
     case(
         "polyak_exponential_himmelblau",
-        "himmelblau",
-        [-0.3, -0.9],
+        *HIMMELBLAU,
         200,
         "polyak_sgd",
         {"lr": 1.0, "max_learning_rate": 0.05},

@@ -22,7 +22,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_golden import case, write
+from golden_cases import BOWL, CAMEL, HIMMELBLAU, ROSENBROCK, SADDLE, case
+from make_golden import write
 
 OUT = Path(__file__).resolve().parent.parent / "tests/golden/torch_schedules_golden.json"
 
@@ -53,8 +54,7 @@ CASES = [
     ),
     case(
         "plateau_adam_himmelblau",
-        "himmelblau",
-        [-0.3, -0.9],
+        *HIMMELBLAU,
         300,
         "adam",
         {"lr": 0.3},
@@ -62,8 +62,7 @@ CASES = [
     ),
     case(
         "plateau_abs_cooldown_momentum",
-        "elongated_bowl",
-        [-9, 3],
+        *BOWL,
         300,
         "momentum",
         {"lr": 0.3, "beta": 0.9, "variant": "classic"},
@@ -71,22 +70,18 @@ CASES = [
     ),
     case(
         "plateau_eps_rmsprop_bowl",
-        "elongated_bowl",
-        [-9, 3],
+        *BOWL,
         300,
         "rmsprop",
         {"lr": 0.5},
         plateau(patience=0, factor=0.7, eps=1e-4),
     ),
-    case("plateau_nadam_saddle", "saddle", [0.001, 1.8], 250, "nadam", {"lr": 0.2}, plateau(patience=8)),
+    case("plateau_nadam_saddle", *SADDLE, 250, "nadam", {"lr": 0.2}, plateau(patience=8)),
     # OneCycleLR with momentum cycling: SGD's momentum, Nesterov, Adam's / NAdam's / RAdam's β₁
-    case(
-        "one_cycle_momentum_sgd_bowl", "elongated_bowl", [-9, 3], 200, "sgd", {"lr": 0.1, "momentum": 0.9}, cycle(200)
-    ),
+    case("one_cycle_momentum_sgd_bowl", *BOWL, 200, "sgd", {"lr": 0.1, "momentum": 0.9}, cycle(200)),
     case(
         "one_cycle_momentum_classic_rosenbrock",
-        "rosenbrock",
-        [-1.2, 1.0],
+        *ROSENBROCK,
         300,
         "momentum",
         {"lr": 0.001, "beta": 0.9, "variant": "classic"},
@@ -94,8 +89,7 @@ CASES = [
     ),
     case(
         "one_cycle_beta1_adam_rosenbrock",
-        "rosenbrock",
-        [-1.2, 1.0],
+        *ROSENBROCK,
         300,
         "adam",
         {"lr": 0.05},
@@ -103,8 +97,7 @@ CASES = [
     ),
     case(
         "one_cycle_beta1_nadam_himmelblau",
-        "himmelblau",
-        [-0.3, -0.9],
+        *HIMMELBLAU,
         200,
         "nadam",
         {"lr": 0.1},
@@ -112,8 +105,7 @@ CASES = [
     ),
     case(
         "one_cycle_beta1_radam_camel",
-        "six_hump_camel",
-        [-1.6, -0.9],
+        *CAMEL,
         200,
         "radam",
         {"lr": 0.05},
@@ -121,8 +113,7 @@ CASES = [
     ),
     case(
         "one_cycle_beta1_adamax_himmelblau",
-        "himmelblau",
-        [-0.3, -0.9],
+        *HIMMELBLAU,
         200,
         "adamax",
         {"lr": 0.1},
@@ -130,8 +121,7 @@ CASES = [
     ),
     case(
         "one_cycle_nesterov_himmelblau",
-        "himmelblau",
-        [-0.3, -0.9],
+        *HIMMELBLAU,
         200,
         "nesterov",
         {"lr": 0.002, "beta": 0.9},
@@ -141,8 +131,7 @@ CASES = [
     # three links; a chain through OneCycleLR (which resets torch's initial_lr for every link)
     case(
         "chain_linear_cosine_adam",
-        "rosenbrock",
-        [-1.2, 1.0],
+        *ROSENBROCK,
         300,
         "adam",
         {"lr": 0.05},
@@ -153,8 +142,7 @@ CASES = [
     ),
     case(
         "chain_cut_ramp_exponential_gd",
-        "elongated_bowl",
-        [-9, 3],
+        *BOWL,
         200,
         "gd",
         {"lr": 0.4},
@@ -165,8 +153,7 @@ CASES = [
     ),
     case(
         "chain_three_sgd_himmelblau",
-        "himmelblau",
-        [-0.3, -0.9],
+        *HIMMELBLAU,
         200,
         "sgd",
         {"lr": 0.01, "momentum": 0.8},
@@ -178,8 +165,7 @@ CASES = [
     ),
     case(
         "chain_linear_one_cycle_adam",
-        "rosenbrock",
-        [-1.2, 1.0],
+        *ROSENBROCK,
         300,
         "adam",
         {"lr": 0.05},

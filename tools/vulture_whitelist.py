@@ -71,6 +71,12 @@ __used__ = (
     _.compile_node,  # tests/engine/test_interval.py: one node's compiled value
     _.reruns,  # tests/engine/test_feedback.py: slices a plateau put back and re-ran
     _.RULE_LINES,  # tests: the inspector's lines, derived from every optimizer's module
+    # --- an optimizer module's names that base.declare reads from its namespace
+    _.TORCH,
+    _.TORCH_TEMPLATE,
+    _.OPTAX,
+    _.__signature__,  # a derived factory's signature (base.rule_factory), read by inspect.signature
+    _.__getattr__,  # kernels.rules: the kinds of rule, derived from the registry (rules.ADAM, ...)
     # --- imported for its effect: glibc's heap thresholds for the lockstep path (app/engine/tuning.py)
     _.tuning,
     _.TUNED,

@@ -41,14 +41,18 @@ VALIDATE_SECONDS = 1e-5  # checking a request on a built-in surface (no formula 
 LIGHT_THREADS = 4  # light work running at once (each a few ms)
 
 _REQUEST_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_deadline", default=None)
-_limiters: dict[str, anyio.CapacityLimiter] = {}
+_made: dict[str, Any] = {}  # this worker's lanes and budgets, each made on first use
+
+
+def _once(name: str, make: Callable[[], T]) -> T:
+    made = _made.get(name)
+    if made is None:
+        made = _made[name] = make()
+    return made
 
 
 def _limiter(name: str, tokens: int) -> anyio.CapacityLimiter:
-    lim = _limiters.get(name)
-    if lim is None:
-        lim = _limiters[name] = anyio.CapacityLimiter(tokens)
-    return lim
+    return _once(name, lambda: anyio.CapacityLimiter(tokens))
 
 
 UNKNOWN_WORK = 1.0  # s: the queueing priority of work that comes without an estimate
@@ -104,15 +108,9 @@ class CostQueue:
         self.running -= 1
 
 
-_queue: CostQueue | None = None
-
-
 def queue() -> CostQueue:
     """The heavy lane: ``max_concurrent`` computations at once, cheapest first."""
-    global _queue
-    if _queue is None:
-        _queue = CostQueue(get_settings().max_concurrent)
-    return _queue
+    return _once("queue", lambda: CostQueue(get_settings().max_concurrent))
 
 
 def _threads() -> anyio.CapacityLimiter:
@@ -193,6 +191,42 @@ async def run_heavy(fn: Callable[..., T], *args: Any, work: float | None = None)
         raise DeadlineExceeded  # still queued at the deadline
     except DeadlineExceeded as err:
         raise timeout_error(err.estimate) from None
+
+
+class AnswerBytes:
+    """The bytes of JSON answers a worker holds at once (computed, encoded, being sent), bounded by
+    ``OPTIVIZ_MAX_ANSWER_BYTES``: an answer estimated over the bound is refused (422); one that fits
+    waits for room, as long as its deadline allows."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._freed = anyio.Event()
+
+    async def reserve(self, nbytes: int) -> None:
+        if nbytes > self.limit:
+            raise HTTPException(
+                status_code=422,
+                detail=f"the answer would be about {nbytes / 1e6:,.0f} MB, more than the server's limit of "
+                f"{self.limit / 1e6:,.0f} MB per answer: ask for fewer steps or runs, leave out include_state, "
+                "or stream it (/api/v1/trajectories/stream)",
+            )
+        with anyio.move_on_after(max(deadline() - time.monotonic(), 0.0)):
+            while self.held + nbytes > self.limit:
+                await self._freed.wait()
+            self.held += nbytes
+            return
+        raise timeout_error()
+
+    def release(self, nbytes: int) -> None:
+        self.held -= nbytes
+        self._freed.set()
+        self._freed = anyio.Event()
+
+
+def answers() -> AnswerBytes:
+    """This worker's budget of answer bytes."""
+    return _once("answers", lambda: AnswerBytes(get_settings().max_answer_bytes))
 
 
 async def run_chunk(fn: Callable[..., Any], *args: Any, light: bool = False, work: float | None = None) -> bool:

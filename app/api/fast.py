@@ -5,7 +5,7 @@
 parsed and checked exactly as the route does it (orjson, the field-count limit, the SAME pydantic
 model ``TrajectoryRequest``, `service.build_problem`), the answer is the route's own function
 (`routes.trajectories.answer`, the same bytes), and its headers and gzip are those the route and
-``GZipMiddleware`` give (same order, same compressor settings: the same bytes on the wire).
+``QGZipMiddleware`` give (same order, same compressor settings: the same bytes on the wire).
 
 Anything else goes to the app unchanged: other paths and methods, other content types, typed
 formulas (parsed off the event loop), heavier work (queued in the usual lanes), and every error
@@ -40,10 +40,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..engine import cost
 from ..engine import deadline as engine_deadline
 from . import compute
+from .encoding import accepts_gzip
 from .routes.trajectories import answer  # the route's own function
 from .schemas import TrajectoryRequest
 from .service import build_problem
-from .strict import MAX_FIELDS, count_keys
+from .strict import oversized
 
 PATH = "/api/v1/trajectories"
 ENABLED = True  # tests compare the answers with the lean path off
@@ -172,9 +173,8 @@ class FastTrajectories:
         body = entry.body
         headers = [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")]
         if len(body) >= self.gzip_min_bytes:  # as GZipMiddleware: vary, then the encoding, the new length
-            gzip = accept is not None and "gzip" in accept.decode("latin-1")
             headers.append((b"vary", b"Accept-Encoding"))
-            if gzip:
+            if accept is not None and accepts_gzip(accept.decode("latin-1")):
                 gz = entry.gz
                 if gz is None:
                     if len(body) >= self.gzip_thread_bytes:
@@ -196,7 +196,7 @@ class FastTrajectories:
         """The route's answer to a valid small request on a built-in surface; None: the app answers."""
         try:
             data = orjson.loads(raw)
-            if count_keys(data, MAX_FIELDS) > MAX_FIELDS:
+            if oversized(data) is not None:
                 return None
             req = TrajectoryRequest.model_validate(data)
             if not isinstance(req.surface, str):  # a typed formula: parsed off the event loop

@@ -75,7 +75,7 @@ class BodySizeLimit:
             if state["body_done"] or state["slow"]:
                 return await receive() if not state["slow"] else {"type": "http.disconnect"}
             left = min(self.timeout - (time.monotonic() - start), self.GAP)
-            pending = _Eager(receive())  # a body already here: no timer to set
+            pending = Eager(receive())  # a body already here: no timer to set
             with anyio.move_on_after(max(left, 0.0)) if not pending.done else _NO_TIMER:
                 message: Message = pending.value if pending.done else await pending.finish()
                 if message["type"] != "http.request" or not message.get("more_body", False):
@@ -180,7 +180,7 @@ class BodySizeLimit:
                 raise
 
 
-class _Eager:
+class Eager:
     """A coroutine run at once up to its first wait. A receive() or send() that completes without
     waiting (the body has arrived, the socket takes the answer: the usual case) needs no timer;
     one that waits is awaited to its end (`finish`) under the caller's time limit. Setting a timer
@@ -235,53 +235,13 @@ class WhitelistStatic(StaticFiles):
         return await super().get_response(path, scope)
 
 
-class SlowReaders:
-    """A write timeout: an answer whose client reads nothing for ``write_timeout`` seconds is
-    dropped (its connection closed), so a stalled reader pins neither memory nor a computation.
-    A client that goes away in the middle of an answer is logged as one line, never a traceback.
-    """
-
-    def __init__(self, app: ASGIApp, write_timeout: float) -> None:
-        self.app = app
-        self.write_timeout = write_timeout
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        state = {"started": False, "stalled": False}
-
-        async def timed_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                state["started"] = True
-            pending = _Eager(send(message))
-            if pending.done:  # written without waiting: no timer to set
-                return
-            try:
-                with anyio.fail_after(self.write_timeout):
-                    await pending.finish()
-            except TimeoutError:
-                state["stalled"] = True
-                raise
-
-        try:
-            await self.app(scope, receive, timed_send)
-        except Exception as exc:
-            if not state["started"] or not (state["stalled"] or _gone(exc)):
-                raise
-            why = (
-                f"the client read nothing for {self.write_timeout:g} s" if state["stalled"] else "the client went away"
-            )
-            log.warning("dropped the answer to %s %s: %s", scope.get("method"), scope.get("path"), why)
-
-
 _GONE = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, TimeoutError)
 
 
-def _gone(exc: BaseException) -> bool:
+def gone(exc: BaseException) -> bool:
     """A connection error (possibly inside an exception group): the client is gone."""
     if isinstance(exc, BaseExceptionGroup):
-        return all(_gone(e) for e in exc.exceptions)
+        return all(gone(e) for e in exc.exceptions)
     return isinstance(exc, _GONE)
 
 

@@ -7,6 +7,7 @@ schedule's parameters, are checked against the registry, and errors name the val
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -32,6 +33,7 @@ MAX_GRID = _settings.max_grid
 MAX_EXPRESSION = _settings.max_expression_length
 MAX_COORD = 1e6  # display ranges and starts live within ±1e6
 MAX_LABEL = 80
+_UNPRINTABLE = frozenset(("Cc", "Cf", "Cs", "Co", "Zl", "Zp"))  # Unicode categories a label may not hold
 
 OptimizerId = Literal[OPTIMIZER_IDS]  # type: ignore[valid-type]
 ScheduleId = Literal[SCHEDULE_IDS]  # type: ignore[valid-type]
@@ -49,7 +51,10 @@ def _number(v: Any) -> Any:
 
 
 Number = Annotated[float, BeforeValidator(_number)]
-Coord = Annotated[Number, Field(ge=-MAX_COORD, le=MAX_COORD)]
+# limits written before the validator, so that the OpenAPI schema has them as JSON Schema keywords
+# (minimum, maximum, exclusiveMinimum); after it, pydantic writes them as ge/le/gt, which clients ignore
+Coord = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD), BeforeValidator(_number)]
+Clip = Annotated[float, Field(gt=0.0, le=1e12), BeforeValidator(_number)]  # a clipping threshold
 
 
 def _check_range(v: tuple[float, float], name: str) -> tuple[float, float]:
@@ -195,20 +200,26 @@ class RunRequest(StrictModel):
     noise_std: Number = Field(
         0.0, ge=0.0, le=1e6, description="Analytic surfaces: std of Gaussian noise added to each gradient component."
     )
-    clip_value: Number | None = Field(
+    clip_value: Clip | None = Field(
         None,
-        gt=0.0,
-        le=1e12,
         description="Clip each gradient component to [−c, c] (torch clip_grad_value_), after the noise, before the "
         "update. Off when omitted.",
     )
-    clip_norm: Number | None = Field(
+    clip_norm: Clip | None = Field(
         None,
-        gt=0.0,
-        le=1e12,
         description="Scale the gradient by min(1, c/(‖g‖ + 1e-6)) (torch clip_grad_norm_), after clip_value. Off "
         "when omitted. grad_norm and the state's gx, gy report the clipped gradient.",
     )
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: str | None) -> str | None:
+        # a label reaches legends and the exported scripts, which print it to the user's terminal:
+        # no escape sequences (ESC, BEL, C1), no bidi overrides or line breaks
+        bad = next(((i, ch) for i, ch in enumerate(v or "") if unicodedata.category(ch) in _UNPRINTABLE), None)
+        if bad is not None:
+            raise ValueError(f"the label contains a control character (U+{ord(bad[1]):04X} at position {bad[0]})")
+        return v
 
     @model_validator(mode="after")
     def _params(self) -> RunRequest:

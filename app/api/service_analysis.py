@@ -14,11 +14,12 @@ from typing import Any
 from ..curvature import NoCurvature, curvature
 from ..engine.expression import ExpressionError
 from ..engine.runner import Problem
+from ..engine.surfaces import Surface
 from ..gradient_noise import NoGradientNoise, gradient_noise
 from ..inspect import InspectError, inspect_step
 from .schemas import TrajectoryRequest
-from .schemas_analysis import CurvatureRequest, ExpressionCheckPublic, GradientNoiseRequest, InspectRequest
-from .service import FORMULAS, build_problem, invalid, resolve_surface, trajectories
+from .schemas_analysis import ExpressionCheckPublic, InspectRequest
+from .service import FORMULAS, build_problem, invalid, trajectories
 
 
 def inspect_problem(req: InspectRequest) -> Problem:
@@ -39,20 +40,19 @@ def inspect(one: Problem, req: InspectRequest) -> dict[str, Any]:
         raise invalid(("t",), str(err), req.t) from None
 
 
-def curvature_at(req: CurvatureRequest) -> dict[str, Any]:
-    """The exact Hessian at ``req.point``: eigenvalues, eigen-directions and learning-rate bounds."""
-    surface = resolve_surface(req.surface)
+def curvature_at(surface: Surface, point: tuple[float, float]) -> dict[str, Any]:
+    """The exact Hessian at ``point``: eigenvalues, eigen-directions and learning-rate bounds."""
     try:
-        out: dict[str, Any] = curvature(surface, req.point)
+        out: dict[str, Any] = curvature(surface, point)
     except NoCurvature as err:
-        raise invalid(("point",) if "finite" in str(err) else ("surface",), str(err), None) from None
+        raise invalid((err.field,), str(err), None) from None
     return out
 
 
-def gradient_noise_at(req: GradientNoiseRequest) -> dict[str, Any]:
-    """The covariance of the per-sample and the mini-batch gradients at ``req.point``."""
+def gradient_noise_at(surface: Surface, point: tuple[float, float], batch_size: int) -> dict[str, Any]:
+    """The covariance of the per-sample and the mini-batch gradients at ``point``."""
     try:
-        out: dict[str, Any] = gradient_noise(resolve_surface(req.surface), req.point, req.batch_size)
+        out: dict[str, Any] = gradient_noise(surface, point, batch_size)
     except NoGradientNoise as err:
         raise invalid(("surface",), str(err), None) from None
     return out

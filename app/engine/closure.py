@@ -37,7 +37,6 @@ from .problem import Problem, RunConfig
 from .runner import (
     CONVERGED,
     DIVERGED,
-    MAX_STEPS,
     RUNNING,
     STATE_KEYS,
     BatchOrder,
@@ -45,6 +44,7 @@ from .runner import (
     Trajectory,
     clip_grad,
     gradient_noise,
+    halt,
     record_state,
     schedule_lrs,
 )
@@ -521,18 +521,9 @@ class ClosureRun(RunEnd):
             while True:
                 if due is not None and clock() > due:
                     raise _deadline.DeadlineExceeded
-                if tol > 0.0:
-                    try:
-                        fgx, fgy = true_grad(*x)
-                        small = math.hypot(float(fgx), float(fgy)) < tol
-                    except (ArithmeticError, ValueError):
-                        small = False
-                    if small:
-                        status = CONVERGED
-                        break
-                if t == stop:
-                    if t == last:
-                        status = MAX_STEPS
+                end = halt(t, stop, last, tol > 0.0 and _below(true_grad, x, tol))
+                if end is not None:
+                    status = end
                     break
                 closure, batch = self._closure(t)
                 lr = self._lrs[t]
@@ -560,13 +551,7 @@ class ClosureRun(RunEnd):
                     m = info.direction if self._lbfgs is None else (-info.direction[0], -info.direction[1])
                     record_state(tr.state, (info.g[0], info.g[1], m[0], m[1], math.nan, math.nan))  # no eff. rates
                 x = new
-                tr.x.append(x[0])
-                tr.y.append(x[1])
-                tr.loss.append(f)
-                tr.lr.append(lr)
-                tr.grad_norm.append(math.hypot(*info.g))
-                if tr.batch_loss is not None:
-                    tr.batch_loss.append(info.loss)
+                tr.add(x[0], x[1], f, lr, math.hypot(*info.g), info.loss)
                 t += 1
         self._x, self.t = x, t
         if status != RUNNING:
@@ -579,3 +564,12 @@ class ClosureRun(RunEnd):
         while ev is not None and ev["step"] and ev["step"][-1] == t:
             for key in ev:
                 ev[key].pop()
+
+
+def _below(grad: Callable[[float, float], tuple[Any, Any]], x: tuple[float, float], tol: float) -> bool:
+    """Whether the true gradient's norm at x is below tol (not where it cannot be computed)."""
+    try:
+        gx, gy = grad(*x)
+        return math.hypot(float(gx), float(gy)) < tol
+    except (ArithmeticError, ValueError):
+        return False

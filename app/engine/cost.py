@@ -17,9 +17,11 @@ kept on the safe side; only their order of magnitude matters.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .datasets import DatasetSurface, has_moments
+from .feedback import SPECULATE
 from .problem import Problem, RunConfig
 from .surfaces import Surface
 
@@ -35,10 +37,30 @@ MOMENTS_ROW_SAMPLE = 5e-9  # s: one sample for one row in lockstep (linear)
 # closure optimizers (app.engine.closure, plain Python; measured on the 2-core machine, rounded up)
 FEEDBACK_CALL = 2e-5  # s: one call of the compiled loop per update (rows reading their loss): 3 µs + the rows measured
 PLATEAU_STEP = 1e-6  # s: an update of a single run reading its loss (speculative slices): 0.75 µs measured
+# a rate change inside a speculative slice (app.engine.feedback) throws the rest of the slice away:
+# its updates (SPECULATE at least) are run again, and the slice's fixed work (its state saved, its
+# losses read) is done again; measured 23 µs + the updates (patience 0, factor 0.999: every update)
+PLATEAU_SLICE = 3e-5  # s
+# answers: orjson writes a float in at most 24 bytes ("-1.2345678901234567e-308,"); encoding takes
+# 1.4 ns of CPU per byte written (measured: 67 KB and 27 MB answers), per estimated byte (1.2–1.7×
+# the real size) rounded up
+FLOAT_BYTES = 24
+ENCODE_BYTE = 2e-9  # s per byte of answer
+SURFACE_BYTES = 4096  # the surface's description in an answer
 CLOSURE_EVAL = 6e-6  # s: one closure evaluation beyond the surface's own cost (noise, clipping, the record)
 LBFGS_ITER = 6e-6  # s: one L-BFGS inner iteration's fixed work (direction, step length, checks)
 LBFGS_PAIR = 6e-7  # s: one stored (s, y) pair of the two-loop recursion, per inner iteration
-NEWTON_STEP = 4e-5  # s: one damped Newton step (the exact Hessian, a 2×2 solve or the eigen fallback)
+NEWTON_STEP = 4e-5  # s: one damped Newton step (a 2×2 solve or the eigen fallback; the exact Hessian: HESSIAN_EVAL)
+# symbolic work on a formula (app.engine.hessian, plain Python), by the size of its tree: ``parts``
+# (nodes of the parsed formula) and ``operations`` (of its value and gradient, `Expression.ops`);
+# measured on 299-character formulas inside every limit (x^y^2/…/x^y^2: 269 parts, 450 operations,
+# 0.12 s to differentiate twice, 190 µs per Hessian) and on random ones, rounded up
+HESSIAN_DERIVE = 3e-6  # s per part × operation: the Hessian's three trees, differentiated and compiled (≤ 2.4e-6)
+HESSIAN_FIXED = 1e-3  # s: the tree walked and three programs compiled, whatever the size (0.5 ms for x^2 + 10*y^2)
+HESSIAN_EVAL = 7e-7  # s per operation: the exact Hessian at one point (its program run three times; ≤ 6.4e-7)
+CURVATURE_FIXED = (
+    1e-3  # s: a curvature answer's eigen-decomposition, checks and quadratic test (0.8 ms measured): off the loop
+)
 # the most loss evaluations one trajectories request may make (its bound: steps × (max_eval + 1) per
 # L-BFGS run), so that its answer (every evaluation is in it) stays the size of the largest others
 MAX_EVALUATIONS = 500_000
@@ -60,6 +82,43 @@ def formula_ops(surface: Surface) -> int | None:
     expr = getattr(surface.value, "__self__", None)
     ops = getattr(expr, "ops", None)
     return int(ops) if isinstance(ops, int) else None
+
+
+def formula_size(surface: Surface) -> tuple[int, int] | None:
+    """(parts, operations) of the surface's formula: a typed formula's as parsed; a built-in's from
+    its text (about a part per two characters, an operation per character); None: no formula."""
+    expr = getattr(surface.value, "__self__", None)
+    ops, nodes = getattr(expr, "ops", None), getattr(expr, "nodes", None)
+    if isinstance(ops, int) and isinstance(nodes, int):
+        return nodes, ops
+    text = None if isinstance(surface, DatasetSurface) else surface.expression
+    return (len(text) // 2 + 1, len(text)) if text else None
+
+
+def symbolic(surface: Surface) -> float:
+    """Seconds to differentiate the surface's formula twice (its exact Hessian), by its tree's size
+    (0 without a formula: dataset surfaces take differences of the gradient)."""
+    size = formula_size(surface)
+    return HESSIAN_FIXED + HESSIAN_DERIVE * size[0] * size[1] if size else 0.0
+
+
+def hessian_eval(surface: Surface) -> float:
+    """Seconds for the exact Hessian at one point (0 without a formula)."""
+    size = formula_size(surface)
+    return HESSIAN_EVAL * size[1] if size else 0.0
+
+
+def curvature(surface: Surface) -> float:
+    """Seconds for a curvature answer: the Hessian derived, then taken at the point and at three
+    more (the quadratic test), and decomposed."""
+    return symbolic(surface) + 4 * hessian_eval(surface) + CURVATURE_FIXED
+
+
+def gradient_noise(surface: Surface) -> float:
+    """Seconds for a gradient-noise answer: the per-sample gradients (one NumPy pass over the
+    samples) and their covariance."""
+    m = surface.model.data.m if isinstance(surface, DatasetSurface) else 0
+    return CURVATURE_FIXED + LOCKSTEP_STEP + 2 * SAMPLE * m
 
 
 def scalar_step(surface: Surface, batch_size: int | None = None) -> float:
@@ -91,27 +150,65 @@ def closure_step(surface: Surface, run: RunConfig, steps: int) -> float:
         iters = int(p["max_iter"])
         pairs = min(int(p["history_size"]), iters * steps)
         return evaluations_bound(p) * evaluation + iters * (LBFGS_ITER + pairs * LBFGS_PAIR)
-    hessian = 4 * evaluation if isinstance(surface, DatasetSurface) else 0.0  # central differences of the gradient
+    # central differences of the gradient, or the exact Hessian's program
+    hessian = 4 * evaluation if isinstance(surface, DatasetSurface) else hessian_eval(surface)
     return NEWTON_STEP + evaluation + hessian
 
 
-def feedback_step(run: RunConfig) -> float:
-    """Seconds added to each update of a single run by a schedule that reads the run (its loss)."""
-    return PLATEAU_STEP if run.schedule.reads_loss else 0.0
+def plateau_changes(run: RunConfig, steps: int) -> int:
+    """The most times a ReduceLROnPlateau rate can change in ``steps`` updates: once in every
+    patience + cooldown + 1 updates at the most, and only while lr·factorᵏ stays above min_lr and
+    lowers the rate by more than eps (torch's rule, app.engine.schedules.Plateau)."""
+    p = run.schedule_params
+    by_time = steps // (int(p["patience"]) + int(p["cooldown"]) + 1) + 1
+    factor, lr = float(p["factor"]), float(run.params["lr"])
+    floor = max(float(p["min_lr"]), float(p["eps"]) / (1.0 - factor), 5e-324)
+    by_rate = math.ceil(math.log(floor / lr) / math.log(factor)) + 1 if lr > floor else 0
+    return min(by_time, by_rate)
+
+
+def feedback(surface: Surface, run: RunConfig, steps: int) -> float:
+    """Seconds added to a single run by a schedule that reads its loss: each update's loss read,
+    and each rate change's speculative slice thrown away and run again (compiled runs)."""
+    if not run.schedule.reads_loss:
+        return 0.0
+    if isinstance(surface, DatasetSurface):  # stepped in NumPy, one update at a time: nothing to re-run
+        return steps * PLATEAU_STEP
+    p = run.schedule_params
+    rerun = min(max(SPECULATE, int(p["patience"]) + int(p["cooldown"]) + 1), steps)
+    change = rerun * scalar_step(surface, run.batch_size) + PLATEAU_SLICE
+    return steps * PLATEAU_STEP + plateau_changes(run, steps) * change
+
+
+def answer_bytes(problem: Problem) -> int:
+    """Bytes of a trajectories answer, an upper bound: every recorded float of every update of every
+    run (x, y, loss, lr, grad_norm; the mini-batch loss on dataset surfaces; a cycled momentum;
+    include_state's six), an L-BFGS run's evaluations (four values each), and the surface."""
+    dataset = isinstance(problem.surface, DatasetSurface)
+    per_update = 0
+    for r in problem.runs:
+        floats = 5 + dataset + bool(r.schedule_params.get("cycle_momentum")) + 6 * problem.include_state
+        if r.optimizer.id == "lbfgs":
+            floats += 4 * evaluations_bound(r.params)
+        per_update += floats
+    return SURFACE_BYTES + FLOAT_BYTES * problem.steps * per_update
 
 
 def trajectories(problem: Problem) -> float:
-    """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats."""
+    """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats (and a Newton
+    run's formula differentiated twice, once), its answer encoded."""
     per_step = sum(
         (
             closure_step(problem.surface, r, problem.steps)
             if r.optimizer.driver == "closure"
-            else scalar_step(problem.surface, r.batch_size) + feedback_step(r)
+            else scalar_step(problem.surface, r.batch_size)
+            + feedback(problem.surface, r, problem.steps) / problem.steps
         )
         * (2 if problem.include_state else 1)
         for r in problem.runs
     )
-    return problem.steps * per_step
+    derive = symbolic(problem.surface) if any(r.optimizer.hessian for r in problem.runs) else 0.0
+    return problem.steps * per_step + derive + ENCODE_BYTE * answer_bytes(problem)
 
 
 def lockstep(

@@ -155,75 +155,94 @@ class DatasetSurface(Surface):
         return math.ceil(self.model.data.m / batch_size)
 
 
+def _surface(
+    model: Model,
+    minimum: np.ndarray,
+    texts: tuple[str, str, str, str],
+    view: tuple[tuple[float, float], tuple[float, float], tuple[float, float]],
+    runs: tuple[tuple[Any, ...], ...],
+    dataset: tuple[str, str, str],
+) -> DatasetSurface:
+    """The surface of a model's loss: ``texts`` its id, name, description and formula; ``view``
+    its x and y ranges and default start; ``minimum`` the full-data minimum (w, b); ``dataset``
+    what the catalogue says of the data, the model and the loss."""
+    data, shape, loss = dataset
+    sid, name, description, formula = texts
+    x_range, y_range, start = view
+    w, b = float(minimum[0]), float(minimum[1])
+    return DatasetSurface(
+        sid,
+        name,
+        description,
+        formula,
+        x_range,
+        y_range,
+        ((round(w, 6), round(b, 6)),),
+        start,
+        model.loss,
+        model.grad,
+        kind="dataset",
+        model=model,
+        f_min=float(model.loss(w, b)),  # the full-data minimum
+        default_runs=default_runs(*runs),
+        extra={
+            "dataset": {"description": data, "m": model.data.m, "model": shape, "loss": loss, "parameters": ["w", "b"]}
+        },
+    )
+
+
 def _dataset_surfaces() -> tuple[DatasetSurface, ...]:
     lin = LinearRegression(_linear_data())
     log = LogisticRegression(_logistic_data())
     lin_min = np.linalg.solve(np.array([[lin._mxx, lin._mx], [lin._mx, 1.0]]), np.array([lin._mxy, lin._my]))
     log_min = _newton_minimum(log, np.array([1.0, -5.0]))
     return (
-        DatasetSurface(
-            "linear_regression",
-            "Linear regression (mini-batches)",
-            "Mean squared error of a line fit to 1,000 samples of one raw, unnormalized feature: an "
-            "elongated bowl in (w, b); compare batch (m), mini-batch and stochastic (1) updates.",
-            "J(w, b) = 1/(2m)·Σ(w·xᵢ + b − yᵢ)²",
-            (-1.0, 7.0),
-            (-6.0, 16.0),
-            ((round(float(lin_min[0]), 6), round(float(lin_min[1]), 6)),),
-            (0.0, -4.0),
-            lin.loss,
-            lin.grad,
-            kind="dataset",
-            model=lin,
-            f_min=float(lin.loss(float(lin_min[0]), float(lin_min[1]))),  # the full-data minimum
-            default_runs=default_runs(
+        _surface(
+            lin,
+            lin_min,
+            (
+                "linear_regression",
+                "Linear regression (mini-batches)",
+                "Mean squared error of a line fit to 1,000 samples of one raw, unnormalized feature: an "
+                "elongated bowl in (w, b); compare batch (m), mini-batch and stochastic (1) updates.",
+                "J(w, b) = 1/(2m)·Σ(w·xᵢ + b − yᵢ)²",
+            ),
+            ((-1.0, 7.0), (-6.0, 16.0), (0.0, -4.0)),
+            (
                 ("gd", 0.03),
                 ("gd", 0.01, {"batch_size": 32}),
                 ("gd", 0.003, {"batch_size": 1}),
                 ("adam", 0.3, {"batch_size": 32}),
             ),
-            extra={
-                "dataset": {
-                    "description": "1,000 samples: x uniform on [0, 10] (raw, not normalized), "
-                    "y = 3x + 5 + Gaussian noise (σ = 2); fixed seed",
-                    "m": lin.data.m,
-                    "model": "ŷ = w·x + b",
-                    "loss": "mean squared error / 2",
-                    "parameters": ["w", "b"],
-                }
-            },
+            (
+                "1,000 samples: x uniform on [0, 10] (raw, not normalized), y = 3x + 5 + Gaussian noise (σ = 2); "
+                "fixed seed",
+                "ŷ = w·x + b",
+                "mean squared error / 2",
+            ),
         ),
-        DatasetSurface(
-            "logistic_regression",
-            "Logistic regression (mini-batches)",
-            "Cross-entropy of a one-feature logistic classifier on 1,000 noisy labels: a curved valley "
-            "in (w, b), flat on one side; mini-batches make the path noisy.",
-            "J(w, b) = −1/m·Σ[yᵢ·log σ(w·xᵢ + b) + (1 − yᵢ)·log(1 − σ(w·xᵢ + b))]",
-            (-1.0, 4.0),
-            (-16.0, 4.0),
-            ((round(float(log_min[0]), 6), round(float(log_min[1]), 6)),),
-            (0.0, 2.0),
-            log.loss,
-            log.grad,
-            kind="dataset",
-            model=log,
-            f_min=float(log.loss(float(log_min[0]), float(log_min[1]))),
-            default_runs=default_runs(
+        _surface(
+            log,
+            log_min,
+            (
+                "logistic_regression",
+                "Logistic regression (mini-batches)",
+                "Cross-entropy of a one-feature logistic classifier on 1,000 noisy labels: a curved valley "
+                "in (w, b), flat on one side; mini-batches make the path noisy.",
+                "J(w, b) = −1/m·Σ[yᵢ·log σ(w·xᵢ + b) + (1 − yᵢ)·log(1 − σ(w·xᵢ + b))]",
+            ),
+            ((-1.0, 4.0), (-16.0, 4.0), (0.0, 2.0)),
+            (
                 ("gd", 1.0),
                 ("gd", 1.0, {"batch_size": 32}),
                 ("gd", 0.3, {"batch_size": 1}),
                 ("adam", 0.3, {"batch_size": 32}),
             ),
-            extra={
-                "dataset": {
-                    "description": "1,000 samples: x uniform on [0, 10], label 1 with probability "
-                    "σ(1.5·(x − 5)); fixed seed",
-                    "m": log.data.m,
-                    "model": "p = σ(w·x + b)",
-                    "loss": "mean cross-entropy",
-                    "parameters": ["w", "b"],
-                }
-            },
+            (
+                "1,000 samples: x uniform on [0, 10], label 1 with probability σ(1.5·(x − 5)); fixed seed",
+                "p = σ(w·x + b)",
+                "mean cross-entropy",
+            ),
         ),
     )
 

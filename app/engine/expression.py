@@ -295,52 +295,48 @@ def _fold(fn: Callable[[], float]) -> Node | None:
     return Const(float(v))
 
 
-def add(a: Node, b: Node) -> Node:
-    if a == ZERO:
+def _identity(a: Node, b: Node, left: Node | None, right: Node | None) -> Node | None:
+    """b where a is the operator's identity on the left (``left``), a where b is it on the right."""
+    if a == left:
         return b
-    if b == ZERO:
+    if b == right:
         return a
+    return None
+
+
+def _folded(op: str, value: Callable[[float, float], float], a: Node, b: Node) -> Node:
+    """a op b, one constant where both are constants (and the result a finite number)."""
     if isinstance(a, Const) and isinstance(b, Const):
-        return _fold(lambda: a.value + b.value) or Bin("+", a, b)
-    return Bin("+", a, b)
+        return _fold(lambda: value(a.value, b.value)) or Bin(op, a, b)
+    return Bin(op, a, b)
+
+
+def add(a: Node, b: Node) -> Node:
+    return _identity(a, b, ZERO, ZERO) or _folded("+", lambda u, v: u + v, a, b)
 
 
 def sub(a: Node, b: Node) -> Node:
-    if b == ZERO:
-        return a
-    if a == ZERO:
+    if a == ZERO and b != ZERO:
         return neg(b)
-    if isinstance(a, Const) and isinstance(b, Const):
-        return _fold(lambda: a.value - b.value) or Bin("-", a, b)
-    return Bin("-", a, b)
+    return _identity(a, b, None, ZERO) or _folded("-", lambda u, v: u - v, a, b)
 
 
 def mul(a: Node, b: Node) -> Node:
-    if a == ZERO or b == ZERO:
+    if ZERO in (a, b):
         return ZERO
-    if a == ONE:
-        return b
-    if b == ONE:
-        return a
-    if isinstance(a, Const) and isinstance(b, Const):
-        return _fold(lambda: a.value * b.value) or Bin("*", a, b)
-    return Bin("*", a, b)
+    return _identity(a, b, ONE, ONE) or _folded("*", lambda u, v: u * v, a, b)
 
 
 def div(a: Node, b: Node) -> Node:
     if a == ZERO:
         return ZERO
-    if b == ONE:
-        return a
-    return Bin("/", a, b)
+    return _identity(a, b, None, ONE) or Bin("/", a, b)
 
 
 def power(a: Node, b: Node) -> Node:
-    if b == ONE:
-        return a
     if b == ZERO:
         return ONE
-    return Bin("^", a, b)
+    return _identity(a, b, None, ONE) or Bin("^", a, b)
 
 
 def neg(a: Node) -> Node:
@@ -409,6 +405,9 @@ def derivative(n: Node, v: str, subgradient: bool = False) -> Node:
         "sinh": lambda: Call("cosh", u),
         "cosh": lambda: Call("sinh", u),
         "atan": lambda: div(ONE, add(ONE, mul(u, u))),
+        # abs'' : sign' = 0 off the kink; at it (u = 0) torch's autograd also says 0 (the Hessian
+        # does not exist there: `app.engine.hessian.kinks` finds those points)
+        "sign": lambda: ZERO,
     }
     return mul(outer_of[n.fn](), du)
 

@@ -59,10 +59,31 @@ class Trajectory:
     status: str = RUNNING
     steps_taken: int = 0
 
+    def add(self, x: float, y: float, loss: float, lr: float, grad_norm: float, batch_loss: float) -> None:
+        """One update's point, the loss there, its lr and gradient norm (and batch cost, where kept)."""
+        self.x.append(x)
+        self.y.append(y)
+        self.loss.append(loss)
+        self.lr.append(lr)
+        self.grad_norm.append(grad_norm)
+        if self.batch_loss is not None:
+            self.batch_loss.append(batch_loss)
+
     def arrays(self) -> dict[str, Any]:
         out: dict[str, Any] = {"x": self.x, "y": self.y, "loss": self.loss, "lr": self.lr, "grad_norm": self.grad_norm}
         out.update((k, v) for k in ("batch_loss", "momentum", "state", "evals") if (v := getattr(self, k)) is not None)
         return out
+
+
+def halt(t: int, stop: int, last: int, converged: bool) -> str | None:
+    """Before update t of a run advanced up to step ``stop``: the status that ends the advance
+    (CONVERGED where the true gradient is below the tolerance, MAX_STEPS after the last update,
+    RUNNING at a pause), or None to make the update."""
+    if converged:
+        return CONVERGED
+    if t == stop:
+        return MAX_STEPS if t == last else RUNNING
+    return None
 
 
 clip_grad = python_of(rules.clip)  # gradient clipping in Python: floats (SCALAR) or rows (ARRAY)
@@ -137,6 +158,11 @@ def gradient_noise(problem: Problem, run: RunConfig) -> np.ndarray | None:
         return None
     rng = np.random.default_rng([problem.seed, 1])
     return rng.standard_normal((problem.steps, 2)) * run.noise_std
+
+
+def course(problem: Problem, run: RunConfig) -> drive.Course:
+    """What the compiled kernel of the run follows besides its rule (noise, steps, tolerance, bound, clipping)."""
+    return drive.Course(gradient_noise(problem, run), problem.steps, problem.tolerance, problem.surface.bound, run.clip)
 
 
 class BatchOrder:
@@ -246,11 +272,7 @@ class ScalarRun(RunEnd):
                 y,
                 self._traj.loss[0],
                 lrs,
-                gradient_noise(problem, run),
-                problem.steps,
-                problem.tolerance,
-                surface.bound,
-                run.clip,
+                course(problem, run),
             )
             if src is not None
             else None
@@ -400,14 +422,9 @@ class ScalarRun(RunEnd):
                 while True:
                     if due is not None and not t & 7 and clock() > due:
                         raise _deadline.DeadlineExceeded
-                    if tol > 0.0:
-                        fgx, fgy = model.grad(x, y)
-                        if math.hypot(fgx, fgy) < tol:
-                            status = CONVERGED
-                            break
-                    if t == stop:
-                        if t == last:
-                            status = MAX_STEPS
+                    end = halt(t, stop, last, tol > 0.0 and math.hypot(*model.grad(x, y)) < tol)
+                    if end is not None:
+                        status = end
                         break
                     cost, gx, gy = model.batch(x, y, batches.indices(t))
                     cost, gx, gy = float(cost), float(gx), float(gy)
@@ -435,12 +452,7 @@ class ScalarRun(RunEnd):
                     if tr.state is not None:
                         record_state(tr.state, (gx, gy, mx, my, ex, ey))
                     x, y, sx, sy = nx, ny, (ax, bx, cx), (ay, by, cy)
-                    tr.x.append(x)
-                    tr.y.append(y)
-                    tr.loss.append(f)
-                    tr.lr.append(lr)
-                    tr.grad_norm.append(math.hypot(gx, gy))
-                    tr.batch_loss.append(cost)
+                    tr.add(x, y, f, lr, math.hypot(gx, gy), cost)
                     if moms is not None and momentum is not None:
                         momentum.append(float(moms[t]))
                     t += 1
@@ -569,11 +581,7 @@ class LockstepRuns:
             hyper,
             starts,
             table,
-            gradient_noise(problem, run),
-            problem.steps,
-            problem.tolerance,
-            self.surface.bound,
-            run.clip,
+            course(problem, run),
         )
         self.result = RowResults(lanes.X, lanes.Y, lanes.F, lanes.taken, _STATUS_NAMES[lanes.status])
         return lanes

@@ -105,30 +105,19 @@ def schedule(
     params: tuple[ParamSpec, ...],
     description: str,
     reference: str = "",
-    *,
-    torch: Counterpart | str | None = COPY,
-    optax: Counterpart | str = COPY,
-    initial_lr: Callable[[Mapping[str, Any], Any], Any] | None = None,
-    momentum: Callable[..., np.ndarray] | None = None,
+    **declared: Any,
 ) -> Callable[[_T], _T]:
-    """Declares the function (or, for one that reads the loss, the class) below as a schedule."""
+    """Declares the function (or, for one that reads the loss, the class) below as a schedule;
+    ``declared``: the `ScheduleSpec` fields beyond its catalogue entry (torch, optax, initial_lr,
+    momentum). ``reference`` by default: the torch scheduler it equals."""
 
     def register(obj: _T) -> _T:
         rule = obj if isinstance(obj, type) else None
         fn = None if rule is not None else obj
+        torch = declared.get("torch")
+        ref = f"torch {torch.name}" if not reference and isinstance(torch, Counterpart) else reference
         SCHEDULES[id] = ScheduleSpec(
-            id,
-            name,
-            formula,
-            params,
-            description,
-            fn=fn,
-            reference=reference,
-            torch=torch,
-            optax=optax,
-            rule=rule,
-            initial_lr=initial_lr,
-            momentum=momentum,
+            id, name, formula, params, description, fn=fn, reference=ref, rule=rule, **declared
         )
         return obj
 
@@ -155,7 +144,6 @@ def constant(t: np.ndarray, base: Rate) -> np.ndarray:
     "α·γ^⌊t/step_size⌋",
     (_int("step_size", 100, 1, "steps between decays"), _GAMMA),
     "Staircase: multiply by γ every step_size steps (epochs).",
-    "torch StepLR",
     torch=Counterpart.of("StepLR", step_size="step_size", gamma="gamma"),
 )
 def step(t: np.ndarray, base: Rate, step_size: int, gamma: float) -> np.ndarray:
@@ -171,7 +159,6 @@ def step(t: np.ndarray, base: Rate, step_size: int, gamma: float) -> np.ndarray:
         _GAMMA,
     ),
     "Multiply by γ at each milestone.",
-    "torch MultiStepLR",
     torch=Counterpart.of("MultiStepLR", milestones="milestones", gamma="gamma"),
     optax=Counterpart.of(
         "piecewise_constant_schedule",
@@ -194,7 +181,6 @@ def multistep(t: np.ndarray, base: Rate, milestones: tuple[int, ...], gamma: flo
         ),
     ),
     "Multiply by γ every step (the course's 0.95^epoch).",
-    "torch ExponentialLR",
     torch=Counterpart.of("ExponentialLR", gamma="gamma"),
 )
 def exponential(t: np.ndarray, base: Rate, gamma: float) -> np.ndarray:
@@ -238,7 +224,6 @@ def inverse_sqrt(t: np.ndarray, base: Rate, k: float) -> np.ndarray:
         ParamSpec("power", 1.0, 0.0, 100.0, "p, the power (1 = linear)", slider_max=10.0),
     ),
     "Falls to zero at T and stays there.",
-    "torch PolynomialLR",
     torch=Counterpart.of("PolynomialLR", total_iters="total_steps", power="power"),
 )
 def polynomial(t: np.ndarray, base: Rate, total_steps: int, power: float) -> np.ndarray:
@@ -252,7 +237,6 @@ def polynomial(t: np.ndarray, base: Rate, total_steps: int, power: float) -> np.
     "η_min + (α − η_min)·(1 + cos(πt/T))/2",
     (_int("t_max", 1000, 1, "T, half a period"), _ETA_MIN),
     "Half a cosine from α down to η_min over T steps.",
-    "torch CosineAnnealingLR",
     torch=Counterpart.of("CosineAnnealingLR", T_max="t_max", eta_min="eta_min"),
 )
 def cosine(t: np.ndarray, base: Rate, t_max: int, eta_min: float) -> np.ndarray:
@@ -285,7 +269,6 @@ def _restart_position(t: np.ndarray, t_0: int, t_mult: int) -> tuple[np.ndarray,
         _ETA_MIN,
     ),
     "Cosine decay that jumps back to α at each restart (SGDR).",
-    "torch CosineAnnealingWarmRestarts",
     torch=Counterpart.of("CosineAnnealingWarmRestarts", T_0="t_0", T_mult="t_mult", eta_min="eta_min"),
 )
 def cosine_restarts(t: np.ndarray, base: Rate, t_0: int, t_mult: int, eta_min: float) -> np.ndarray:
@@ -488,7 +471,6 @@ def one_cycle(
         _int("total_iters", 100, 1, "T, the steps of the ramp"),
     ),
     "A straight ramp of the factor from s to e over T steps (a warm-up with s < e, a decay with s > e).",
-    "torch LinearLR",
     torch=Counterpart.of("LinearLR", start_factor="start_factor", end_factor="end_factor", total_iters="total_iters"),
 )
 def linear(t: np.ndarray, base: Rate, start_factor: float, end_factor: float, total_iters: int) -> np.ndarray:
@@ -508,7 +490,6 @@ def linear(t: np.ndarray, base: Rate, start_factor: float, end_factor: float, to
         _int("total_iters", 100, 1, "T, the steps at the lower rate"),
     ),
     "A lower rate for the first T steps, then the run's lr.",
-    "torch ConstantLR",
     torch=Counterpart.of("ConstantLR", factor="factor", total_iters="total_iters"),
 )
 def constant_factor(t: np.ndarray, base: Rate, factor: float, total_iters: int) -> np.ndarray:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import codegen
+from .backend import SCALAR
 from .expression import Program, derivative, lower, parse_expression
 
 Fn = Callable[[Any, Any, Any], Any]
@@ -43,8 +44,8 @@ class Surface:
     # from default_start) so that the description holds; tests/engine/test_surfaces.py checks it
     default_runs: tuple[dict[str, Any], ...] = ()
     # the minimum value f* (the Polyak step size needs it); None: unbounded below, or not known in
-    # closed form (the dataset surfaces). Every built-in surface with minima states it
-    # (tests/engine/test_surfaces.py checks it against the value at the minima).
+    # closed form (the dataset surfaces). Every built-in surface with minima has it (`builtin`: the
+    # value at its first minimum unless stated; tests/engine/test_surfaces.py checks it).
     f_min: float | None = None
     # the formula in the formula language (built-in surfaces): its value, gradient, Hessian and
     # exported code are derived from it
@@ -100,6 +101,8 @@ def default_runs(*runs: tuple[Any, ...]) -> tuple[dict[str, Any], ...]:
 
 # --- the built-in surfaces: each one declaration, its formula one string ------------------------------
 
+STUDIO = ("gd", "momentum", "rmsprop", "adam")  # the runs the studio opens a built-in surface with
+
 
 def builtin(
     id: str,
@@ -111,14 +114,21 @@ def builtin(
     y_range: tuple[float, float],
     minima: tuple[tuple[float, float], ...],
     default_start: tuple[float, float],
+    lrs: tuple[float, ...] = (),
+    f_min: float | None = None,
     **fields: Any,
 ) -> Surface:
     """A built-in surface from its formula (the formula language of typed formulas): the value and
     the gradient are derived from it (`builtin_programs`, then straight-line code,
     app/engine/codegen.py), and so are the Hessian (app/engine/hessian.py), the exported scripts'
     f and the compiled loop's branch (app/engine/kernels/loop.py). ``display`` is the catalogue's
-    typeset text of the same formula (tests/engine/test_surfaces.py checks they agree)."""
+    typeset text of the same formula (tests/engine/test_surfaces.py checks they agree); ``lrs``,
+    the learning rates of the studio's runs (`STUDIO`, in that order); ``f_min``, stated where the
+    minima are given rounded, else the value at the first minimum (None without one)."""
     value_program, grad_program = builtin_programs(expression)
+    value = codegen.python_function(value_program, f"{id}_value")
+    if f_min is None and minima:
+        f_min = float(value(*minima[0], SCALAR))
     return Surface(
         id,
         name,
@@ -128,9 +138,11 @@ def builtin(
         y_range,
         minima,
         default_start,
-        codegen.python_function(value_program, f"{id}_value"),
+        value,
         codegen.python_function(grad_program, f"{id}_grad"),
         expression=expression,
+        default_runs=default_runs(*zip(STUDIO, lrs, strict=False)),
+        f_min=f_min,
         **fields,
     )
 
@@ -140,7 +152,7 @@ def builtin_programs(text: str) -> tuple[Program, Program]:
     their common parts). The gradient takes the subgradient 0 at the tip of a cone (Ackley's
     √(…) at the origin: `derivative`'s ``subgradient``), where a typed formula's diverges."""
     tree = parse_expression(text).tree
-    dx, dy = derivative(tree, "x", subgradient=True), derivative(tree, "y", subgradient=True)
+    dx, dy = (codegen.simplify(derivative(tree, v, subgradient=True)) for v in "xy")
     return lower((tree,)), lower((dx, dy))
 
 
@@ -156,8 +168,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-5.0, 5.0),
         ((0.0, 0.0),),
         (-9.0, 3.0),
-        default_runs=default_runs(("gd", 0.49), ("momentum", 0.49), ("rmsprop", 0.1), ("adam", 0.3)),
-        f_min=0.0,
+        lrs=(0.49, 0.49, 0.1, 0.3),
     ),
     builtin(
         "round_bowl",
@@ -170,8 +181,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-5.0, 5.0),
         ((0.0, 0.0),),
         (-4.0, 3.0),
-        default_runs=default_runs(("gd", 0.1), ("momentum", 0.1), ("rmsprop", 0.03), ("adam", 0.1)),
-        f_min=0.0,
+        lrs=(0.1, 0.1, 0.03, 0.1),
     ),
     builtin(
         "saddle",
@@ -184,8 +194,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-2.0, 2.0),
         ((-1.0, 0.0), (1.0, 0.0)),
         (0.001, 1.8),
-        default_runs=default_runs(("gd", 0.01), ("momentum", 0.05), ("rmsprop", 0.01), ("adam", 0.03)),
-        f_min=-0.25,
+        lrs=(0.01, 0.05, 0.01, 0.03),
     ),
     builtin(
         "plateau",
@@ -198,8 +207,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-6.0, 6.0),
         ((0.0, 0.0),),
         (4.0, 3.0),
-        default_runs=default_runs(("gd", 0.3), ("momentum", 0.3), ("rmsprop", 0.03), ("adam", 0.1)),
-        f_min=0.0,
+        lrs=(0.3, 0.3, 0.03, 0.1),
     ),
     builtin(
         "rosenbrock",
@@ -211,8 +219,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-1.0, 3.0),
         ((1.0, 1.0),),
         (-1.2, 1.0),
-        default_runs=default_runs(("gd", 0.002), ("momentum", 0.005), ("rmsprop", 0.01), ("adam", 0.3)),
-        f_min=0.0,
+        lrs=(0.002, 0.005, 0.01, 0.3),
         log_contours=True,
     ),
     builtin(
@@ -225,8 +232,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-5.0, 5.0),
         ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)),
         (-0.3, -0.9),
-        default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.03), ("adam", 0.03)),
-        f_min=0.0,
+        lrs=(0.01, 0.01, 0.03, 0.03),
         log_contours=True,
     ),
     builtin(
@@ -240,8 +246,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-4.5, 4.5),
         ((3.0, 0.5),),
         (1.0, 1.5),
-        default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.01), ("adam", 0.1)),
-        f_min=0.0,
+        lrs=(0.01, 0.01, 0.01, 0.1),
         log_contours=True,
     ),
     builtin(
@@ -255,8 +260,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-5.12, 5.12),
         ((0.0, 0.0),),
         (-2.7, 2.3),
-        default_runs=default_runs(("gd", 0.003), ("momentum", 0.1), ("rmsprop", 0.01), ("adam", 0.03)),
-        f_min=0.0,
+        lrs=(0.003, 0.1, 0.01, 0.03),
     ),
     builtin(
         "ackley",
@@ -268,8 +272,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-5.0, 5.0),
         ((0.0, 0.0),),
         (-3.2, 2.6),
-        default_runs=default_runs(("gd", 0.03), ("momentum", 0.1), ("rmsprop", 0.3), ("adam", 0.3)),
-        f_min=0.0,
+        lrs=(0.03, 0.1, 0.3, 0.3),
     ),
     builtin(
         "booth",
@@ -281,8 +284,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-10.0, 10.0),
         ((1.0, 3.0),),
         (-8.0, -6.0),
-        default_runs=default_runs(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.1), ("adam", 0.3)),
-        f_min=0.0,
+        lrs=(0.01, 0.01, 0.1, 0.3),
         log_contours=True,
     ),
     builtin(
@@ -295,8 +297,8 @@ ANALYTIC: tuple[Surface, ...] = (
         (-1.2, 1.2),
         ((0.0898, -0.7126), (-0.0898, 0.7126)),
         (-1.6, -0.9),
-        default_runs=default_runs(("gd", 0.1), ("momentum", 0.1), ("rmsprop", 0.1), ("adam", 0.3)),
-        f_min=-1.031628453489877,
+        lrs=(0.1, 0.1, 0.1, 0.3),
+        f_min=-1.031628453489877,  # the minima above are rounded
     ),
     builtin(
         "monkey_saddle",
@@ -309,8 +311,7 @@ ANALYTIC: tuple[Surface, ...] = (
         (-2.0, 2.0),
         (),
         (0.6, 0.3),
-        default_runs=default_runs(("gd", 0.001), ("momentum", 0.001), ("rmsprop", 0.003), ("adam", 0.003)),
-        f_min=None,  # unbounded below: no f*
+        lrs=(0.001, 0.001, 0.003, 0.003),
     ),
     builtin(
         "matyas",
@@ -322,7 +323,6 @@ ANALYTIC: tuple[Surface, ...] = (
         (-10.0, 10.0),
         ((0.0, 0.0),),
         (-8.0, 6.0),
-        default_runs=default_runs(("gd", 0.3), ("momentum", 0.3), ("rmsprop", 0.03), ("adam", 0.3)),
-        f_min=0.0,
+        lrs=(0.3, 0.3, 0.03, 0.3),
     ),
 )

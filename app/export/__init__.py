@@ -38,7 +38,7 @@ import textwrap
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from ..engine import schedules
 from ..engine.datasets import DatasetSurface
@@ -148,6 +148,20 @@ CLOSURE_TEMPLATE = "torch_closure"
 TORCH_OPTIMIZERS: dict[str, TorchFn] = {oid: s.torch for oid, s in OPTIMIZERS.items() if s.torch is not None}
 # registered optimizers the PyTorch script cannot reproduce, with the reason (none today)
 TORCH_REFUSED: dict[str, str] = {oid: s.torch_refused for oid, s in OPTIMIZERS.items() if s.torch_refused}
+
+
+_Fn = TypeVar("_Fn")
+
+
+def _counterpart(library: str, made: dict[str, _Fn], refused: dict[str, str], oid: str) -> _Fn:
+    """The library's form of the optimizer (``made``), or NotExportable with the reason it has none."""
+    if oid in made:
+        return made[oid]
+    raise NotExportable(
+        f"no {library} script for {oid!r}: {refused[oid]}"
+        if oid in refused
+        else f"no {library} counterpart for the optimizer {oid!r} in the exporter yet"
+    )
 
 
 # --- schedules ---------------------------------------------------------------------------------
@@ -399,15 +413,7 @@ def torch_script(problem: Problem) -> str:
     copies: list[Any] = []  # the engine's schedule functions the scripts calls
     run_lines = []
     for run in problem.runs:
-        make = TORCH_OPTIMIZERS.get(run.optimizer.id)
-        if make is None:
-            oid = run.optimizer.id
-            raise NotExportable(
-                f"no PyTorch script for {oid!r}: {TORCH_REFUSED[oid]}"
-                if oid in TORCH_REFUSED
-                else f"no PyTorch counterpart for the optimizer {oid!r} in the exporter yet"
-            )
-        ctor, helper = make(run.params)
+        ctor, helper = _counterpart("PyTorch", TORCH_OPTIMIZERS, TORCH_REFUSED, run.optimizer.id)(run.params)
         if helper:
             helpers[helper] = template(helper)
         sched = _torch_scheduler(run, problem)
@@ -424,6 +430,8 @@ def torch_script(problem: Problem) -> str:
         run_lines.append(
             f"    ({run.label!r}, lambda p: {ctor},\n     lambda opt: {sched}, {float(run.noise_std)!r}, {clip}),"
         )
+    if helpers:  # the script's own optimizer classes: the base of their step first
+        helpers = {"base": template("torch_rule"), **helpers}
     lines = [
         *_script_head("torch.optim (float64)", "torch, numpy", dataset),
         "",
@@ -516,14 +524,7 @@ class _Name(str):
 def _optax_run_line(problem: Problem, run: RunConfig, dataset: bool) -> str:
     from ..engine import feedback
 
-    make = OPTAX_OPTIMIZERS.get(run.optimizer.id)
-    if make is None:
-        oid = run.optimizer.id
-        raise NotExportable(
-            f"no optax script for {oid!r}: {OPTAX_REFUSED[oid]}"
-            if oid in OPTAX_REFUSED
-            else f"no optax counterpart for the optimizer {oid!r} in the exporter yet"
-        )
+    make = _counterpart("optax", OPTAX_OPTIMIZERS, OPTAX_REFUSED, run.optimizer.id)
     params = dict(run.params)
     momentum = "None"
     cycle = run.schedule.momentum

@@ -129,13 +129,16 @@ STANDARDIZED, RAW_CONDITION, STANDARDIZED_CONDITION = _standardized_linear_regre
 
 ADAM_B1, ADAM_B2 = 0.9, 0.999
 
+# the surfaces several lessons start from the same point on
+BOWL = {"surface": "elongated_bowl", "start": [-9.0, 3.0]}
+LINEAR = {"surface": "linear_regression", "start": [0.0, -4.0]}
+
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "batch-vs-minibatch",
         "trajectories",
         {
-            "surface": "linear_regression",
-            "start": [0.0, -4.0],
+            **LINEAR,
             "steps": 400,
             "seed": 0,
             "runs": [
@@ -158,8 +161,7 @@ LESSONS: tuple[Lesson, ...] = (
         "momentum-bowl",
         "trajectories",
         {
-            "surface": "elongated_bowl",
-            "start": [-9.0, 3.0],
+            **BOWL,
             "steps": 120,
             "runs": [
                 _run("gd", "α = 0.45", lr=0.45),
@@ -175,8 +177,7 @@ LESSONS: tuple[Lesson, ...] = (
         "nesterov",
         "trajectories",
         {
-            "surface": "elongated_bowl",
-            "start": [-9.0, 3.0],
+            **BOWL,
             "steps": 150,
             "runs": [
                 _run("momentum", Label("classic", suffix="β = 0.9, α = 0.15"), lr=0.15, beta=0.9, variant="classic"),
@@ -189,8 +190,7 @@ LESSONS: tuple[Lesson, ...] = (
         "rmsprop",
         "trajectories",
         {
-            "surface": "elongated_bowl",
-            "start": [-9.0, 3.0],
+            **BOWL,
             "steps": 120,
             "runs": [
                 _run("gd", "α = 0.45", lr=0.45),
@@ -203,8 +203,7 @@ LESSONS: tuple[Lesson, ...] = (
         "adam-bias-correction",
         "trajectories",
         {
-            "surface": "elongated_bowl",
-            "start": [-9.0, 3.0],
+            **BOWL,
             "steps": 150,
             "runs": [
                 _run("adam", "α = 0.3", lr=0.3),
@@ -235,8 +234,7 @@ LESSONS: tuple[Lesson, ...] = (
         "lr-decay",
         "trajectories",
         {
-            "surface": "linear_regression",
-            "start": [0.0, -4.0],
+            **LINEAR,
             "steps": 5000,
             "seed": 0,
             "runs": [
@@ -333,8 +331,7 @@ LESSONS: tuple[Lesson, ...] = (
         "input-normalization",
         "trajectories",
         {
-            "surface": "linear_regression",
-            "start": [0.0, -4.0],
+            **LINEAR,
             "steps": 1500,
             "tolerance": 1e-3,
             "runs": [_run("gd", Label("raw", suffix="α = 0.05"), lr=0.05)],
@@ -342,7 +339,7 @@ LESSONS: tuple[Lesson, ...] = (
         ("x' = (x − μ)/σ", "J(w, b) = ½(w²·E[x²] + 2wb·E[x] + b² − …)", "J(w', b') = ½(w'² + b'²) − …"),
         compare={
             "surface": STANDARDIZED,
-            "start": [0.0, -4.0],
+            "start": LINEAR["start"],  # the same start, on the same data standardized
             "steps": 1500,
             "tolerance": 1e-3,
             "runs": [_run("gd", Label("standardized", suffix="α = 0.5"), lr=0.5)],

@@ -33,6 +33,36 @@ def test_json_is_gzipped_when_accepted_and_plain_otherwise() -> None:
     assert len(small.content) < GZIP_MIN_BYTES and "content-encoding" not in small.headers
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-path", "framework"])
+@pytest.mark.parametrize(
+    "accept,gzipped",
+    [
+        ("gzip;q=0", False),
+        ("gzip; q=0.000, identity", False),
+        ("*;q=0", False),
+        ("br, *;q=0", False),
+        ("identity;q=1, gzip;q=0", False),
+        ("GZIP;Q=0.5", True),
+        ("*", True),
+        ("deflate, gzip;q=0.1", True),
+        ("gzip;q=0, *", False),  # gzip named: its own q-value counts, not that of *
+    ],
+)
+def test_gzip_follows_the_q_values(monkeypatch, fast: bool, accept: str, gzipped: bool) -> None:
+    """`gzip;q=0` means "not gzip" (RFC 9110): on the lean path and through the framework alike."""
+    from app.api import fast as fast_path
+
+    monkeypatch.setattr(fast_path, "ENABLED", fast)
+    fast_path.clear_answers()
+    client = TestClient(app)
+    resp = client.post("/api/v1/trajectories", json=BIG, headers={"accept-encoding": accept})
+    assert resp.status_code == 200
+    assert (resp.headers.get("content-encoding") == "gzip") is gzipped, resp.headers
+    assert "accept-encoding" in resp.headers["vary"].lower()
+    script = client.get("/static/vendor/plotly.min.js", headers={"accept-encoding": accept})
+    assert (script.headers.get("content-encoding") == "gzip") is gzipped
+
+
 @pytest.fixture(scope="module")
 def server():
     port = free_port()

@@ -94,6 +94,29 @@ def test_a_body_of_many_fields_is_refused_before_validation(client) -> None:
     assert time.perf_counter() - t0 < 0.3  # was ~1 s of event-loop time building 100,000 errors
 
 
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/api/v1/trajectories", {"surface": "booth", "runs": [1] * 450_000}),  # 0.9 MB of list values
+        ("/api/v1/trajectories", [{}] * 300_000),
+        ("/api/v1/curvature", {"surface": "booth", "point": [[1, 1]] * 150_000}),
+        ("/api/v1/ewa", {"series": [1] * 450_000}),
+    ],
+)
+def test_a_body_of_long_lists_is_refused_before_validation(client, path, body) -> None:
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    assert len(raw) < 1_000_000
+    r = client.post(path, content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text[:300]
+    assert r.json()["detail"][0]["type"] == "too_many_items"  # not pydantic's errors: it never validated
+    assert "more than 20000 values" in r.text and len(r.content) < 1_000
+
+
+def test_the_longest_valid_list_is_not_refused(client) -> None:
+    r = client.post("/api/v1/ewa", json={"series": [1.5] * 10_000, "betas": [0.9]})
+    assert r.status_code == 200, r.text[:300]
+
+
 # --- one checked contract: every field of the engine's dicts reaches the client ------------------
 
 
@@ -193,7 +216,8 @@ def test_ewa_refuses_values_whose_average_would_overflow(client) -> None:
 def test_schedules_that_read_the_run_are_costed_as_they_run(client) -> None:
     """ReduceLROnPlateau slices (and rows reading their loss call the loop once per update): the
     estimates say so, so admission and the cheapest-first queue see their real cost. A cycled
-    momentum is a table the loop reads, as fast as any schedule: estimated as one."""
+    momentum is a table the loop reads, as fast as any schedule: estimated as one, its answer one
+    series longer."""
     from app.api.schemas import TrajectoryRequest
     from app.api.service import build_problem
     from app.engine import cost
@@ -205,4 +229,5 @@ def test_schedules_that_read_the_run_are_costed_as_they_run(client) -> None:
     plain = est({"name": "one_cycle", "params": {"total_steps": 20000}})
     cycled = est({"name": "one_cycle", "params": {"total_steps": 20000, "cycle_momentum": True}})
     plateau = est({"name": "reduce_on_plateau"})
-    assert cycled == plain and plateau >= 2 * plain
+    assert plain < cycled <= 1.1 * plain  # one more series in the answer (its momenta), no slower loop
+    assert plateau >= 2 * plain

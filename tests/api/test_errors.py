@@ -73,6 +73,22 @@ CASES = [
     ),
     ({"surface": "rosenbrock", "tolerance": -1, "runs": [OK_RUN]}, ["tolerance"], ["0"]),
     ({"surface": "rosenbrock", "seed": -1, "runs": [OK_RUN]}, ["seed"], ["0"]),
+    (
+        {"surface": "rosenbrock", "runs": [{"optimizer": "adam", "clip_norm": 0}]},
+        ["runs", 0, "clip_norm"],
+        ["greater than 0"],
+    ),
+    # labels are printed by the exported scripts: no terminal escapes (OSC 52 clipboard, OSC 8 links), no bidi
+    *(
+        ({"surface": "rosenbrock", "runs": [{"optimizer": "adam", "label": label}]}, ["runs", 0, "label"], [why])
+        for label, why in [
+            ("Adam\x1b]52;c;ZWNobyBoaQ==\x07", "U+001B at position 4"),
+            ("\x1b]8;;https://x.invalid\x1b\\Adam\x1b]8;;\x1b\\", "control character"),
+            ("Adam\x9b31m", "U+009B"),
+            ("Adam\u202e", "U+202E"),
+            ("Ad\nam", "U+000A"),
+        ]
+    ),
 ]
 
 
@@ -87,6 +103,12 @@ def test_error_names_field_and_reason(client, body, loc, words, path) -> None:
     msg = " ".join(d["msg"] for d in match)
     for w in words:
         assert w in msg, (w, msg)
+
+
+def test_a_label_may_hold_any_printable_text(client) -> None:
+    label = "Adam β₁=0.9 · 学习率 0.01 ✓"
+    r = post(client, {"surface": "booth", "steps": 3, "runs": [{"optimizer": "adam", "label": label}]})
+    assert r.status_code == 200 and r.json()["runs"][0]["label"] == label
 
 
 @pytest.mark.parametrize("token", [b"NaN", b"Infinity", b"-Infinity"])

@@ -80,3 +80,23 @@ def test_non_quadratic_has_no_rates_and_bad_points_are_422(client) -> None:
     assert client.post("/api/v1/curvature", json={"surface": dataset, "point": [0, 0]}).status_code == 422
     bad = client.post("/api/v1/curvature", json={"surface": {"expression": "log(x) + y^2"}, "point": [-1, 0]})
     assert bad.status_code == 422 and "not finite" in bad.text
+
+
+def _formula(expression: str) -> dict:
+    return {"expression": expression, "x_range": [-3, 3], "y_range": [-3, 3]}
+
+
+def test_abs_has_a_hessian_off_its_kink_and_a_422_naming_the_kink_on_it(client) -> None:
+    from app.i18n import catalogue
+
+    r = client.post("/api/v1/curvature", json={"surface": _formula("abs(x)+y^2"), "point": [1, 1]})
+    assert r.status_code == 200, r.text
+    assert r.json()["hessian"] == [[0.0, 0.0], [0.0, 2.0]]  # abs'' = 0 off the kink
+    r = client.post("/api/v1/curvature", json={"surface": _formula("abs(abs(x)-1)+y^2"), "point": [-2, 0.5]})
+    assert r.status_code == 200 and r.json()["hessian"] == [[0.0, 0.0], [0.0, 2.0]]
+    for point, kink in (([0, 1], "abs(x)"), ([1, 1], "abs(abs(x) - 1)"), ([-1, 0], "abs(abs(x) - 1)")):
+        r = client.post("/api/v1/curvature", json={"surface": _formula("abs(abs(x)-1)+y^2"), "point": point})
+        assert r.status_code == 422, r.text
+        err = r.json()["detail"][0]
+        assert err["loc"] == ["body", "point"] and f"{kink} has a kink" in err["msg"], err
+    assert {"en", "zh"} <= set(catalogue()["studio.curv.kink"])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -42,13 +44,23 @@ def start_app(port: int, stderr: object = None, **env: str) -> subprocess.Popen:
     return proc
 
 
+def start_app_logged(port: int, **env: str) -> tuple[subprocess.Popen, list[str]]:
+    """An app whose log lines (stderr) are collected, as they come, into the list returned."""
+    proc = start_app(port, stderr=subprocess.PIPE, **env)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(ln.decode() for ln in proc.stderr), daemon=True).start()
+    return proc, lines
+
+
 def start_nginx(
     tmp: Path, listen: int, upstreams: list[int], replace: dict[str, str] | None = None
 ) -> subprocess.Popen:
     """deploy/nginx.conf with this test's ports, in a private prefix (pid, logs, temp files in tmp);
     ``replace``: more text substitutions (e.g. shorter timeouts), each of which must apply."""
     conf = (ROOT / "deploy/nginx.conf").read_text()
-    servers = "".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n" for p in upstreams)
+    params = re.search(r"upstream optiviz \{\n\s*server \S+ ([^\n]*);\n", conf)
+    assert params, "deploy/nginx.conf: no `upstream optiviz { server ...; }` block"
+    servers = "".join(f"        server 127.0.0.1:{p} {params.group(1)};\n" for p in upstreams)  # the config's own
     conf, n = re.subn(r"(upstream optiviz \{\n)(?:\s*server [^\n]*\n)+", lambda m: m.group(1) + servers, conf)
     assert n == 1, "deploy/nginx.conf: no `upstream optiviz { server ...; }` block"
     edits = [
@@ -86,6 +98,38 @@ def stop(*procs: subprocess.Popen) -> None:
             p.wait(10)
         except subprocess.TimeoutExpired:
             p.kill()
+
+
+# a big answer produced fast: 16 runs × 20,000 steps with the optimizers' internals (~66 MB of
+# JSON, ~1 s of computation on an analytic surface)
+BIG_ANSWER = {
+    "surface": "rosenbrock",
+    "steps": 20000,
+    "tolerance": 0,
+    "include_state": True,
+    "runs": [{"optimizer": "adam", "params": {"lr": 1e-4}}] * 16,
+}
+
+
+def ask_big(port: int, path: str, timeout: float = 60) -> socket.socket:
+    """A socket that has asked for `BIG_ANSWER` at ``path`` and read nothing yet."""
+    body = json.dumps(BIG_ANSWER).encode()
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(
+        b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+        % (path.encode(), len(body))
+        + body
+    )
+    return s
+
+
+def rss_bytes(pid: int) -> int:
+    """A process's resident memory (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
 
 
 def timed_events(resp, t0: float) -> list[tuple[float, str, bytes]]:

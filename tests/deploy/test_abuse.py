@@ -3,11 +3,13 @@ nothing leaks, every answer carries the security headers, and SIGTERM is gracefu
 
 import http.client
 import json
+import os
 import signal
 import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -94,6 +96,55 @@ def test_time_limit_is_a_clear_4xx():
         assert post(f"http://127.0.0.1:{port}/api/v1/trajectories", SMALL).status == 200  # still serving
     finally:
         stop(proc)
+
+
+def costly_formula(i: int) -> str:
+    """A formula inside every limit (299 characters, 289 parts, 481 operations) whose Hessian takes
+    ~0.15–0.4 s to derive; ``i`` varies it, so that no cache helps."""
+    text = "/".join(["x^y^2"] * 48) + f"+{10**10 + i}"
+    assert len(text) == 299
+    return text
+
+
+def test_symbolic_work_stays_off_the_event_loop(server):
+    """Curvature, short Newton runs and the inspector on long typed formulas, at once: the
+    Hessians are derived in worker threads, and /healthz keeps answering at once."""
+
+    def surface(i):
+        return {"expression": costly_formula(i), "x_range": [0.5, 3], "y_range": [-2, 2]}
+
+    newton = {"optimizer": "newton", "params": {"lr": 0.5}}
+    requests = [
+        *(("/api/v1/curvature", {"surface": surface(i), "point": [1.5, 0.5]}) for i in range(10)),
+        *(
+            ("/api/v1/trajectories", {"surface": surface(100 + i), "start": [1.5, 0.5], "steps": 2, "runs": [newton]})
+            for i in range(4)
+        ),
+        *(
+            ("/api/v1/inspect", {"surface": surface(200 + i), "start": [1.5, 0.5], "steps": 2, "runs": [newton]})
+            for i in range(4)
+        ),
+    ]
+    statuses = []
+
+    def send(path, body):
+        try:
+            statuses.append(post(f"{server}{path}", json.dumps(body).encode(), timeout=120).status)
+        except urllib.error.HTTPError as err:
+            statuses.append(f"{path}: {err.code} {err.read()[:300]!r}")
+
+    threads = [threading.Thread(target=send, args=r) for r in requests]
+    for t in threads:
+        t.start()
+    health = []
+    while any(t.is_alive() for t in threads) and len(health) < 500:  # bounded
+        health.append(timed(lambda: urllib.request.urlopen(f"{server}/healthz", timeout=10)))
+    for t in threads:
+        t.join()
+    assert statuses == [200] * len(requests)
+    # on the event loop, 18 Hessians of ~0.2 s each held /healthz for seconds; off it, a few ms
+    assert max(health) < 1.0, f"/healthz took {max(health):.2f} s (median {sorted(health)[len(health) // 2]:.3f} s)"
+    assert len(health) >= 3, "the costly requests were answered too quickly to test this"
 
 
 HOSTILE = {
@@ -282,17 +333,29 @@ def test_sigterm_finishes_in_flight_work_and_ends_streams():
     assert blocks[-1].startswith("event: error") and "shutting down" in blocks[-1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used so far (user + system, from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_small_requests_do_not_queue_behind_heavy_ones():
     port = free_port()
     proc = start_app(port, OPTIVIZ_MAX_CONCURRENT="1")
     base = f"http://127.0.0.1:{port}"
     try:
+        idle = cpu_seconds(proc.pid)
         heavy = threading.Thread(target=lambda: post(f"{base}/api/v1/trajectories", HEAVY, timeout=120).read())
         heavy.start()
-        time.sleep(0.5)  # the only heavy slot is taken
+        for _ in range(300):  # the only heavy slot is taken: the server computes (bounded wait)
+            if cpu_seconds(proc.pid) - idle > 0.5 or not heavy.is_alive():
+                break
+            time.sleep(0.05)
+        assert heavy.is_alive() and cpu_seconds(proc.pid) - idle > 0.5, "the heavy request is not under way"
         t0 = time.perf_counter()
         assert post(f"{base}/api/v1/trajectories", SMALL).status == 200
         assert time.perf_counter() - t0 < 1.0
+        assert heavy.is_alive(), "the heavy request ended before the small one was answered: nothing was tested"
         heavy.join()
     finally:
         stop(proc)

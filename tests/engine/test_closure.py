@@ -332,3 +332,21 @@ def test_the_http_stream_carries_each_updates_evaluations_once(client) -> None:
             for k in parts:
                 parts[k] += data["evals"][k]
     assert points > 1 and parts == whole["evals"]
+
+
+def test_newton_on_a_formula_with_abs_runs_everywhere_as_torch_does(client) -> None:
+    """abs'' = 0, on the kink too (torch's autograd): the paths are those of the exported script
+    (tests/export); here: every endpoint answers, the stream ends with the run's status."""
+    from tests.conftest import parse_sse
+
+    surface = {"expression": "abs(abs(x)-1)+y^2", "x_range": [-3, 3], "y_range": [-3, 3]}
+    for start in ([0, 1], [1, 1], [2, -1]):
+        body = {"surface": surface, "start": start, "steps": 5, "runs": [{"optimizer": "newton"}]}
+        r = client.post("/api/v1/trajectories", json=body)
+        assert r.status_code == 200, r.text
+        run = r.json()["runs"][0]
+        assert run["status"] == "max_steps" and run["x"] == [start[0]] * 6 and run["y"][1] == 0.0
+        assert client.post("/api/v1/inspect", json={**body, "t": 1}).status_code == 200
+        assert client.post("/api/v1/export", json=body).status_code == 200
+        events = parse_sse(client.post("/api/v1/trajectories/stream", json=body).text)
+        assert [d["runs"][0]["status"] for n, d in events if n == "done"] == ["max_steps"]

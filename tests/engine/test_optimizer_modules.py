@@ -88,7 +88,9 @@ def test_each_consumer_derives_from_the_module(oid: str) -> None:
     # kernel: element-wise rules run in the compiled loop (a kind of rule), closure ones in their driver
     if spec.driver == "loop":
         assert isinstance(spec.rule, int) and 0 <= spec.rule < 32
-        assert derived["kernel"] is spec.kernel is not None, "the loop dispatches to the module's compiled rule"
+        assert spec.kernel is not None and derived["kernel"] == spec.kernel, (
+            "the loop dispatches to the module's compiled rule"
+        )
         assert spec.kernel.step.__module__ in (module.__name__, spec.factory.__module__)
         assert derived["state"] is not None
         assert derived["cycled"] == spec.cycles_momentum, "CYCLED_KINDS comes from the modules"
@@ -178,15 +180,45 @@ def test_no_consumer_lists_optimizers_by_hand(path: str) -> None:
     assert named <= CONSUMERS[path], f"{path} names optimizers: {sorted(named - CONSUMERS[path])}"
 
 
-SIGN_DESCENT = '''"""Sign descent: θ ← θ − lr·sign(g) (a throwaway module, written by the test)."""
+@pytest.mark.parametrize("oid", OPTIMIZER_IDS)
+def test_the_module_writes_its_texts_lines_and_exports_as_text(oid: str) -> None:
+    """The texts begin the docstring; the inspector's lines are text (``symbol ¦ formula ¦ value``)
+    whose named slots the update's context and the rule's internals fill; the torch constructors
+    that only rename the params are code templates."""
+    module = importlib.import_module(f"app.engine.optimizers.{oid}")
+    spec = OPTIMIZERS[oid]
+    paragraphs = module.__doc__.split("\n\n")
+    assert paragraphs[0] == f"{spec.name}: {spec.formula}"
+    assert paragraphs[1].replace("\n", " ") == spec.description
+    assert paragraphs[2].replace("\n", " ") == f"Convention: {spec.convention}"
+    rows = base.templates(module.LINES)
+    assert rows and all(symbol and formula and value.isidentifier() for symbol, formula, value in rows)
+    assert "Δθ" in {symbol for symbol, _, _ in rows}, "the step is always shown"
+    if isinstance(getattr(module, "TORCH", None), str):
+        p = spec.resolve({}, "optimizer")
+        assert spec.torch is not None and spec.torch(p)[0] == base.code(module.TORCH, p)
+
+
+def test_a_line_is_three_fields() -> None:
+    assert base.templates("\nm ¦ m ← β₁m ¦ m\n") == (("m", "m ← β₁m", "m"),)
+    with pytest.raises(ValueError, match="symbol ¦ formula ¦ value"):
+        base.templates("m ¦ m ← β₁m")
+
+
+SIGN_DESCENT = '''"""Sign descent: θ ← θ − α·sign(g)
+
+Only the sign of the gradient.
+
+Convention: optax sign_sgd
+
+A throwaway module, written by the test: θ ← θ − lr·sign(g).
+"""
 
 from typing import Any
 
-import numpy as np
-
 from ..kernels import jit
 from ..kernels.rules import NAN, sign
-from .base import EMPTY, EmptyState, Kernel, Line, Optimizer, OptimizerSpec, lr_param
+from .base import declare, lr_param
 
 
 @jit
@@ -196,36 +228,11 @@ def step(
     return theta - lr * sign(g), a, b, c, NAN, NAN
 
 
-def sign_descent(xp: Any) -> Optimizer:
-    def init(theta: Any) -> EmptyState:
-        return EMPTY
+LINES = "Δθ ¦ Δθ = −α·sign(g) ¦ step"
+OPTAX = "optax.chain(optax.scale_by_sign(), optax.scale_by_learning_rate(lr))"
+TORCH_REFUSED = "torch.optim has no sign descent"
 
-    def update(g: Any, state: EmptyState, theta: Any, lr: Any) -> tuple[Any, EmptyState]:
-        return theta - lr * np.sign(g), state
-
-    return Optimizer(init, update)
-
-
-def lines(c: dict[str, Any]) -> list[Line]:
-    return [("Δθ", "Δθ = −α·sign(g)", c["step"])]
-
-
-SPEC = OptimizerSpec(
-    "sign_descent",
-    "Sign descent",
-    "θ ← θ − α·sign(g)",
-    (lr_param(0.01),),
-    "Only the sign of the gradient.",
-    factory=sign_descent,
-    rule=16,
-    kernel=Kernel(step=step),
-    convention="optax sign_sgd",
-    color="#123456",
-    order=99,
-    lines=lines,
-    torch_refused="torch.optim has no sign descent",
-    optax=lambda p: "optax.chain(optax.scale_by_sign(), optax.scale_by_learning_rate(lr))",
-)
+SPEC = declare(__name__, (lr_param(0.01),), color="#123456", order=99)
 '''
 
 PROBE = """
@@ -233,6 +240,7 @@ import json
 from app.api.schemas import TrajectoryRequest
 from app.api.service import build_problem, trajectories
 from app.engine.backend import SCALAR
+from app.engine.kernels import dispatch, rules
 from app.i18n import messages
 from app import export, inspect
 from app.registry import OPTIMIZER_IDS, OPTIMIZERS
@@ -252,6 +260,7 @@ print(json.dumps({
     "lines": inspect.RULE_LINES["sign_descent"] is spec.lines,
     "torch": export.TORCH_REFUSED["sign_descent"],
     "optax": export.OPTAX_OPTIMIZERS["sign_descent"]({"lr": 0.5}),
+    "kind": [spec.rule, rules.SIGN_DESCENT, len(dispatch.KERNELS) - 1, dispatch.KERNELS[spec.rule] is spec.kernel],
 }))
 """
 
@@ -282,3 +291,46 @@ def test_a_new_module_is_all_it_takes(tmp_path: Path) -> None:
     assert got["lines"] is True
     assert got["torch"] == "torch.optim has no sign descent"
     assert got["optax"].startswith("optax.chain(optax.scale_by_sign()")
+    # the new rule's kind is the next number, derived (the module declares none)
+    assert got["kind"] == [len(dispatch.KERNELS)] * 3 + [True]
+
+
+def test_the_kinds_are_the_rules_numbered_in_the_registrys_order() -> None:
+    """No module declares its kind: the distinct compiled rules, in the registry's order, numbered
+    (AdamW shares Adam's rule, so its kind); `rules.ADAM` etc. and the dispatch read those numbers."""
+    distinct = list(dict.fromkeys(s.kernel for s in OPTIMIZERS.values() if s.kernel is not None))
+    assert dict(enumerate(distinct)) == dispatch.KERNELS
+    for spec in OPTIMIZERS.values():
+        if spec.driver == "loop":
+            assert spec.rule == distinct.index(spec.kernel) == getattr(rules, spec.id.upper())
+        else:
+            assert spec.rule == -1 and spec.kernel is None
+    assert OPTIMIZERS["adamw"].rule == OPTIMIZERS["adam"].rule == rules.ADAM
+    assert (OPTIMIZERS["schedule_free_adamw"].rule, OPTIMIZERS["polyak_sgd"].rule) == (rules.SFREE, rules.POLYAK)
+    with pytest.raises(AttributeError):
+        _ = rules.NO_SUCH_RULE
+
+
+@pytest.mark.parametrize("oid", OPTIMIZER_IDS)
+def test_the_module_states_no_wiring(oid: str) -> None:
+    """The declaration holds the texts and the choices; the factory, the compiled rule and its kind,
+    the lines and the exports are found in the module by their names (`base.declare`)."""
+    tree = ast.parse((PACKAGE / f"{oid}.py").read_text(encoding="utf-8"))
+    spec = next(n.value for n in tree.body if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "SPEC")
+    assert isinstance(spec, ast.Call) and ast.unparse(spec.func) == "declare"
+    wiring = {"factory", "kernel", "rule", "lines", "replay", "torch", "optax", "optax_rate", "driver"}
+    assert not wiring & {k.arg for k in spec.keywords}
+
+
+def test_the_texts_survive_python_without_docstrings() -> None:
+    """``python -OO`` (``PYTHONOPTIMIZE=2`` in an image) strips docstrings: the registry reads the
+    modules' texts from their source instead, the same texts."""
+    code = (
+        "import json; from app.registry import OPTIMIZERS as R; "
+        "print(json.dumps({k: [s.name, s.formula, s.description, s.convention] for k, s in R.items()}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-OO", "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2]
+    )
+    got = json.loads(out.stdout)
+    assert got == {k: [s.name, s.formula, s.description, s.convention] for k, s in OPTIMIZERS.items()}

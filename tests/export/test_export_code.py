@@ -100,7 +100,11 @@ def _runs_for_registry():
 
 
 EXTRA_RUNS = [
-    {"optimizer": "momentum", "params": {"lr": 0.001, "variant": "classic"}, "label": "classic 'quoted' \"label\"\n"},
+    {
+        "optimizer": "momentum",
+        "params": {"lr": 0.001, "variant": "classic"},
+        "label": "classic 'quoted' \"label\" \\ {x}",
+    },
     {
         "optimizer": "momentum",
         "params": {"lr": 0.003, "bias_correction": True},

@@ -130,6 +130,17 @@ def test_numpy_arguments_are_plain_json() -> None:
     assert res.request["start"] == [1.0, 2.0] and res.request["steps"] == 5 and res.runs[0].steps_taken == 5
 
 
+def test_a_misspelt_option_is_refused() -> None:
+    with pytest.raises(TypeError, match="'step'"):
+        optiviz.run(surface="booth", runs=[{"optimizer": "gd"}], step=5)  # type: ignore[call-arg]
+    assert optiviz.request_body("booth", [], steps=0, seed=0, include_state=False) == {
+        "surface": "booth",
+        "runs": [],
+        "steps": 0,
+        "seed": 0,
+    }
+
+
 @pytest.fixture(scope="module")
 def server():
     port = free_port()

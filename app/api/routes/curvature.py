@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from .. import compute
+from ...engine import cost
 from .. import service_analysis as analysis
-from ..deps import INVALID
 from ..schemas_analysis import CurvaturePublic, CurvatureRequest
-from ..strict import ORJSONResponse, StrictJSONRoute, dumps
+from ..strict import ORJSONResponse, StrictJSONRoute
+from .answers import json_answer, post_answer, surface_of
 
 router = APIRouter(prefix="/api/v1", tags=["curvature"], route_class=StrictJSONRoute)
 
 
-def _answer(req: CurvatureRequest) -> bytes:
-    return dumps(analysis.curvature_at(req))
-
-
-@router.post(
-    "/curvature",
-    response_model=CurvaturePublic,
-    response_class=ORJSONResponse,
-    responses=INVALID,
-    summary="The Hessian at a point: eigenvalues, eigen-directions, learning-rate bounds",
+@post_answer(
+    router, "/curvature", CurvaturePublic, "The Hessian at a point: eigenvalues, eigen-directions, learning-rate bounds"
 )
 async def post_curvature(req: CurvatureRequest) -> ORJSONResponse:
-    return ORJSONResponse(await compute.run_heavy(_answer, req, work=compute.VALIDATE_SECONDS))
+    """Differentiating a formula twice is costed by its size (`cost.curvature`): a long formula's
+    Hessian queues as heavy work, never on the event loop."""
+    surface = await surface_of(req.surface)
+    return await json_answer(analysis.curvature_at, surface, req.point, work=cost.curvature(surface))

@@ -3,17 +3,12 @@
 from fastapi import APIRouter
 
 from ...engine import cost
-from ...engine.surfaces import Surface
-from .. import compute
 from ..schemas import GridPublic, GridRequest
-from ..service import grid_values, resolve_surface
-from ..strict import ORJSONResponse, StrictJSONRoute, dumps
+from ..service import grid_values
+from ..strict import ORJSONResponse, StrictJSONRoute
+from .answers import json_answer, surface_of
 
 router = APIRouter(prefix="/api/v1", tags=["grid"], route_class=StrictJSONRoute)
-
-
-def _answer(surface: Surface, n: int) -> bytes:
-    return dumps(grid_values(surface, n))
 
 
 @router.post(
@@ -21,6 +16,5 @@ def _answer(surface: Surface, n: int) -> bytes:
 )
 async def post_grid(req: GridRequest) -> ORJSONResponse:
     """``z[j][i]`` is the value at ``x[i], y[j]``; points where the surface is undefined are null."""
-    surface = await compute.run_heavy(resolve_surface, req.surface, work=0.0)  # parsed once per formula
-    work = cost.lockstep(surface, req.n * req.n, 1)
-    return ORJSONResponse(await compute.run_heavy(_answer, surface, req.n, work=work))
+    surface = await surface_of(req.surface)
+    return await json_answer(grid_values, surface, req.n, work=cost.lockstep(surface, req.n * req.n, 1))

@@ -29,6 +29,7 @@ from ..schemas_lessons import (
     SweepRequest,
 )
 from ..strict import ORJSONResponse, StrictJSONRoute, dumps
+from .answers import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["lessons"], route_class=StrictJSONRoute)
 
@@ -66,15 +67,11 @@ def schedule_preview(req: SchedulePreviewRequest) -> ORJSONResponse:
     return ORJSONResponse(dumps(lessons.schedule_preview(req)))
 
 
-def _sweep(req: SweepRequest) -> bytes:
-    return dumps(lessons.sweep(req, compute.deadline()))
-
-
 @router.post("/sweeps", response_model=SweepPublic, summary="Sweep two hyperparameters")
 async def sweeps(req: SweepRequest) -> ORJSONResponse:
     """`final_loss[j][i]` (null where diverged), `steps_taken` and `status` for `y_values[j]`, `x_values[i]`;
     each cell equals the single run of POST /api/v1/trajectories with the same settings."""
-    return ORJSONResponse(await compute.run_heavy(_sweep, req))
+    return await json_answer(lessons.sweep, req, compute.deadline(), work=None)
 
 
 async def sweep_from(req: SweepRequest) -> lessons.Sweep:
@@ -96,18 +93,10 @@ async def sweeps_stream(built: Annotated[lessons.Sweep, Depends(sweep_from)]) ->
     yield ServerSentEvent(event="result", raw_data=dumps(built.result()).decode())
 
 
-def _basins(req: BasinRequest) -> bytes:
-    return dumps(lessons.basins(req, compute.deadline()))
-
-
 @router.post("/basins", response_model=BasinsPublic, summary="Basins of attraction")
 async def basins(req: BasinRequest) -> ORJSONResponse:
     """Which minimum (index into `minima`, −1 for none or diverged) each start on an n × n grid reaches."""
-    return ORJSONResponse(await compute.run_heavy(_basins, req))
-
-
-def _race(req: RaceRequest) -> bytes:
-    return dumps(lessons.race(req))
+    return await json_answer(lessons.basins, req, compute.deadline(), work=None)
 
 
 @router.post("/race", response_model=RacePublic, summary="Fair race: tune each learning rate, then race")
@@ -119,4 +108,4 @@ async def race(req: RaceRequest) -> ORJSONResponse:
     lr at the edge of the grid is flagged per curve (`at_edge`: "low", "high" or null), after the grid
     was extended once on that side (`extended`) unless `extend` is false. Noisy runs are judged by
     the median over `seeds` seeds, with `spread` = [lowest, highest] final loss per lr."""
-    return ORJSONResponse(await compute.run_heavy(_race, req))
+    return await json_answer(lessons.race, req, work=None)

@@ -4,7 +4,7 @@ them), and the studio's permalink keys (its URL scheme, written once in app/perm
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ...engine.closure import MAX_EVALUATIONS
 from ...engine.expression import MAX_DEPTH, MAX_NODES, MAX_OPS, MAX_TOWER
@@ -18,27 +18,39 @@ router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
 
 class LimitsPublic(BaseModel):
-    max_runs: int
-    max_steps: int
-    max_warmup_steps: int
-    max_chain_length: int = Field(description="SequentialLR: the most links in a run schedule's chain")
-    max_list_items: int = Field(description="The most values a list hyperparameter (e.g. milestones) may hold")
-    max_grid: int
-    max_expression_length: int
-    max_label_length: int
-    max_coordinate: float
+    """Each limit once: the constant the server enforces is its field's default (the deployment's
+    body size and timeout come from the settings)."""
+
+    model_config = ConfigDict(validate_default=True, json_schema_serialization_defaults_required=True)
+
+    max_runs: int = MAX_RUNS
+    max_steps: int = MAX_STEPS
+    max_warmup_steps: int = MAX_STEPS
+    max_chain_length: int = Field(MAX_CHAIN, description="SequentialLR: the most links in a run schedule's chain")
+    max_list_items: int = Field(
+        ParamSpec.max_items, description="The most values a list hyperparameter (e.g. milestones) may hold"
+    )
+    max_grid: int = MAX_GRID
+    max_expression_length: int = MAX_EXPRESSION
+    max_label_length: int = MAX_LABEL
+    max_coordinate: float = MAX_COORD
     max_body_bytes: int
+    max_answer_bytes: int = Field(
+        description="The most bytes of JSON answers a worker holds at once (estimated before computing, an upper "
+        "bound): a trajectories or inspect answer estimated over it is refused (422); streams are not held whole"
+    )
     request_timeout: float
-    max_sweep_values_per_axis: int
-    max_sweep_work: int
-    max_series: int
-    max_formula_parts: int
-    max_formula_nesting: int
-    max_formula_operations: int
-    max_formula_power_tower: int
+    max_sweep_values_per_axis: int = MAX_CELLS_PER_AXIS
+    max_sweep_work: int = MAX_SWEEP_WORK
+    max_series: int = MAX_SERIES
+    max_formula_parts: int = MAX_NODES
+    max_formula_nesting: int = MAX_DEPTH
+    max_formula_operations: int = MAX_OPS
+    max_formula_power_tower: int = MAX_TOWER
     max_evaluations: int = Field(
+        MAX_EVALUATIONS,
         description="L-BFGS: the most loss evaluations one trajectories request may make, "
-        "counted as steps × (max_eval + 1) per L-BFGS run (its answer holds every one)"
+        "counted as steps × (max_eval + 1) per L-BFGS run (its answer holds every one)",
     )
 
 
@@ -47,25 +59,7 @@ def limits() -> LimitsPublic:
     """Runs per request, steps per run, grid size, formula length, … as this server enforces them."""
     s = get_settings()
     return LimitsPublic(
-        max_runs=MAX_RUNS,
-        max_steps=MAX_STEPS,
-        max_warmup_steps=MAX_STEPS,
-        max_chain_length=MAX_CHAIN,
-        max_list_items=ParamSpec.max_items,
-        max_grid=MAX_GRID,
-        max_expression_length=MAX_EXPRESSION,
-        max_label_length=MAX_LABEL,
-        max_coordinate=MAX_COORD,
-        max_body_bytes=s.max_body_bytes,
-        request_timeout=s.request_timeout,
-        max_sweep_values_per_axis=MAX_CELLS_PER_AXIS,
-        max_sweep_work=MAX_SWEEP_WORK,
-        max_series=MAX_SERIES,
-        max_formula_parts=MAX_NODES,
-        max_formula_nesting=MAX_DEPTH,
-        max_formula_operations=MAX_OPS,
-        max_formula_power_tower=MAX_TOWER,
-        max_evaluations=MAX_EVALUATIONS,
+        max_body_bytes=s.max_body_bytes, max_answer_bytes=s.max_answer_bytes, request_timeout=s.request_timeout
     )
 
 

@@ -16,34 +16,34 @@ from ..lifecycle import SHUTTING_DOWN
 from ..schemas import TrajectoriesPublic, TrajectoryRequest
 from ..service import MAX_CHUNK, TrajectoryStream, build_problem, resolved, trajectories
 from ..strict import ORJSONResponse, StrictJSONRoute, dumps
+from .answers import json_answer, parse_work, post_answer
 
 router = APIRouter(prefix="/api/v1", tags=["trajectories"], route_class=StrictJSONRoute)
 
 
 async def problem_from(req: TrajectoryRequest) -> Problem:
     """The validated body as an engine problem; cross-field errors are 422s before any work."""
-    light = compute.VALIDATE_SECONDS if isinstance(req.surface, str) else 0.0  # a formula to parse: off the loop
-    return await compute.run_heavy(build_problem, req, work=light)  # validation only: never queued
+    return await compute.run_heavy(build_problem, req, work=parse_work(req.surface))  # validation only: never queued
 
 
 ProblemDep = Annotated[Problem, Depends(problem_from)]
 
 
+def runs(problem: Problem) -> dict[str, Any]:
+    """The JSON answer (under the request's deadline, bound by run_heavy)."""
+    return trajectories(problem, arrays=True)
+
+
 def answer(problem: Problem) -> bytes:
-    """The JSON answer's bytes (the lean path, app/api/fast.py, answers with this function too)."""
-    return dumps(trajectories(problem, arrays=True))  # under the request's deadline (bound by run_heavy)
+    """The JSON answer's bytes (the lean path, app/api/fast.py, answers with this function)."""
+    return dumps(runs(problem))
 
 
-@router.post(
-    "/trajectories",
-    response_model=TrajectoriesPublic,
-    response_class=ORJSONResponse,
-    responses=INVALID,
-    summary="Run optimizers on a surface",
-)
+@post_answer(router, "/trajectories", TrajectoriesPublic, "Run optimizers on a surface")
 async def post_trajectories(problem: ProblemDep) -> ORJSONResponse:
     """Every run from the same start, to the end; arrays as described in the contract."""
-    return ORJSONResponse(await compute.run_heavy(answer, problem, work=cost.trajectories(problem)))
+    work, nbytes = cost.trajectories(problem), cost.answer_bytes(problem)
+    return await json_answer(runs, problem, work=work, nbytes=nbytes)
 
 
 def _event(name: str, data: object) -> ServerSentEvent:
@@ -67,17 +67,21 @@ async def stream_trajectories(problem: ProblemDep) -> AsyncIterator[ServerSentEv
     total = cost.trajectories(problem)
     light = total <= compute.LIGHT_SECONDS
     chunk = total * min(1.0, MAX_CHUNK / problem.steps)  # a chunk's work: its place in the queue
-    events: list[dict[str, Any]] = []
+    events: list[ServerSentEvent] = []  # encoded in the worker thread too: a large slice is no loop work
+
+    def compute_chunk() -> None:
+        events.extend(_event("points", ev) for ev in stream.next_events())
+
     try:
         while not stream.finished:
             if SHUTTING_DOWN.is_set():
                 yield _event("error", {"detail": "the server is shutting down: send the request again"})
                 return
-            if not await compute.run_chunk(lambda: events.extend(stream.next_events()), light=light, work=chunk):
+            if not await compute.run_chunk(compute_chunk, light=light, work=chunk):
                 yield _event("error", {"detail": compute.timeout_error().detail})
                 return
             for ev in events:
-                yield _event("points", ev)
+                yield ev
             events.clear()
     except Exception:
         yield _event("error", {"detail": "the computation failed"})

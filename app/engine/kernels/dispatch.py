@@ -17,16 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ..codegen import define
-from ..optimizers import OPTIMIZERS
+from ..optimizers import KINDS
 from ..optimizers.base import Kernel
 from . import jit_generated
 
-# (kind, kernel) of every element-wise optimizer, in the registry's order (kinds shared, e.g. AdamW's
-# with Adam's, are one rule)
-KERNELS: dict[int, Kernel] = {}
-for _spec in OPTIMIZERS.values():
-    if _spec.kernel is not None and KERNELS.setdefault(_spec.rule, _spec.kernel) != _spec.kernel:
-        raise ValueError(f"optimizer {_spec.id!r}: kind {_spec.rule} already has another rule")
+# (kind, kernel) of every element-wise optimizer, in the registry's order (a rule shared, e.g.
+# AdamW's with Adam's, is one kind)
+KERNELS: dict[int, Kernel] = {kind: kernel for kernel, kind in KINDS.items()}
 
 
 def chain(name: str, head: str, cases: list[tuple[int, str]], default: str, names: dict[str, Any]) -> Any:

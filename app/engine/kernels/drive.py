@@ -223,6 +223,19 @@ def _bias_table(kind: int, h0: float, h1: float, steps: int) -> np.ndarray:
 _ZERO_INDEX = np.zeros(1, dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class Course:
+    """What every row of a run's kernel follows besides its rule: the gradient noise of each update
+    (None: none), the updates, the tolerance, the bound and the clipping (clip_value, clip_norm;
+    0 = off)."""
+
+    noise: np.ndarray | None
+    steps: int
+    tol: float
+    bound: float
+    clip: tuple[float, float] = (0.0, 0.0)
+
+
 class _Kernel:
     """What `SingleRun` and `Lanes` share: the rows' state arrays, a cycled momentum and the call
     of the compiled loop."""
@@ -244,6 +257,15 @@ class _Kernel:
     CT: np.ndarray
     CI: np.ndarray
     moms: np.ndarray = _NO_MOMS
+
+    def _begin(self, src: Source, kind: int, course: Course, rows: int) -> None:
+        """The rows' source, rule and course, and their status and updates taken (none yet)."""
+        self.src, self.kind, self.clip = src, kind, course.clip
+        self.noise = _F64_0x2 if course.noise is None else np.ascontiguousarray(course.noise, dtype=np.float64)
+        self.steps, self.tol, self.bound = course.steps, course.tol, course.bound
+        self.status = np.zeros(rows, dtype=np.int8)
+        self.taken = np.zeros(rows, dtype=np.int64)
+        self.CT, self.CI = _NO_TABLE, _NO_INDEX
 
     def cycle(self, moms: np.ndarray) -> None:
         """A cycled momentum: ``moms[t]``, the rule's first hyperparameter (β, β₁) of update t,
@@ -303,24 +325,15 @@ class SingleRun(_Kernel):
         y: float,
         f: float,
         lrs: np.ndarray,
-        noise: np.ndarray | None,
-        steps: int,
-        tol: float,
-        bound: float,
-        clip: tuple[float, float] = (0.0, 0.0),
+        course: Course,
     ) -> None:
-        """``clip``: (clip_value, clip_norm) of the run, 0 = off."""
-        self.src, self.kind, self.clip = src, kind, clip
+        self._begin(src, kind, course, 1)
         self.H = np.array(h, dtype=np.float64).reshape(-1, 1)  # one column per row
         self.X, self.Y, self.F = np.array([x]), np.array([y]), np.array([f])
         self.S = np.empty((6, 1))
         loop.start(kind, self.H, self.X, self.Y, self.S)
-        self.status = np.zeros(1, dtype=np.int8)
-        self.taken = np.zeros(1, dtype=np.int64)
         self.lrs = np.ascontiguousarray(lrs, dtype=np.float64).reshape(1, -1)
-        self.noise = _F64_0x2 if noise is None else np.ascontiguousarray(noise, dtype=np.float64)
-        self.steps, self.tol, self.bound = steps, tol, bound
-        self.CT, self.CI = _NO_TABLE, _NO_INDEX
+        steps = course.steps
         if kind in (rules.ADAM, rules.MOMENTUM) and steps <= TABLE_ENTRIES:
             self.CT, self.CI = _bias_table(kind, float(h[0]), float(h[1]), steps), _ZERO_INDEX
         per_step = RUN_STEP_SECONDS + 3 * TAPE_OP_SECONDS * src.ops
@@ -364,17 +377,14 @@ class Lanes(_Kernel):
         H: Sequence[float | np.ndarray],
         starts: np.ndarray,
         lr_table: LrTable,
-        noise: np.ndarray | None,
-        steps: int,
-        tol: float,
-        bound: float,
-        clip: tuple[float, float] = (0.0, 0.0),
+        course: Course,
     ) -> None:
         """``H``: the `rules.HYPER` hyperparameters, each a float or one value per row.
         ``lr_table(r0, r1)`` gives the rates of rows r0..r1-1: shape (1, steps) shared, (r1-r0, 1)
         constant per row or (r1-r0, steps)."""
-        rows = starts.shape[0]
-        self.src, self.kind, self.rows, self.clip = src, kind, rows, clip
+        rows = self.rows = starts.shape[0]
+        self._begin(src, kind, course, rows)
+        steps = course.steps
         self.H = np.empty((rules.HYPER, rows))  # one row per hyperparameter, one column per row
         for k, values in enumerate(H):
             self.H[k] = values
@@ -386,16 +396,11 @@ class Lanes(_Kernel):
         loop.values(src.sid, g.ops, g.consts, g.outputs, self.X, self.Y, self.F, self.err)
         self.S = np.empty((6, rows))
         loop.start(kind, self.H, self.X, self.Y, self.S)
-        self.status = np.zeros(rows, dtype=np.int8)
-        self.taken = np.zeros(rows, dtype=np.int64)
         self.lr_table = lr_table
-        self.noise = _F64_0x2 if noise is None else np.ascontiguousarray(noise, dtype=np.float64)
-        self.steps, self.tol, self.bound = steps, tol, bound
         # the loss at every new point where it can be non-finite in the bound; and the Polyak step
         # size of a typed formula reads it (a built-in's is computed where needed)
         self.check_loss = not src.finite_in_bound or (src.sid < 0 and kind == rules.POLYAK)
         # β powers computed once per distinct (β₁, β₂) and step, not per row
-        self.CT, self.CI = _NO_TABLE, _NO_INDEX
         if kind in (rules.ADAM, rules.MOMENTUM):
             key = self.H[0] + 1j * self.H[1]  # the bias corrections depend on h[0], h[1] only
             distinct, index = np.unique(key, return_inverse=True)

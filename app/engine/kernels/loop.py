@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 
@@ -64,6 +65,12 @@ REC_ROWS = 11
 
 SURFACE_IDS = tuple(s.id for s in ANALYTIC)  # sid = index here
 
+# A literal argument (``0``, ``False``) makes numba compile the callee again, specialized to that
+# value, with every function it calls: the zero the kernels pass to `tape.run` (its first
+# operation) and to the rules (the first update) is ``ZERO(0)``, typed int64 as in every other
+# call, so that each is compiled once (tape.run was compiled three times, the rules twice).
+ZERO = cast(Callable[[int], int], np.int64)
+
 # The dispatch on the built-in surface's index, generated from the surfaces' formulas at import
 # (app/engine/codegen.py: a branch per surface, its straight-line value or gradient inlined):
 # ``value_at(sid, x, y)``, a built-in surface's value (libm: the same bits as on Python floats),
@@ -100,7 +107,7 @@ def values(
         n = min(BLOCK, X.shape[0] - b0)
         for l in range(n):
             v[l], v[BLOCK + l], e[l] = X[b0 + l], Y[b0 + l], False
-        tape.run(vops, vconsts, v, False, e, 0, vops.shape[0])
+        tape.run(vops, vconsts, v, n == 1, e, ZERO(0), vops.shape[0])
         for l in range(n):
             F[b0 + l], err[b0 + l] = v[vout[0] * BLOCK + l], e[l]
 
@@ -123,10 +130,11 @@ def start(kind: int, HT: np.ndarray, X: np.ndarray, Y: np.ndarray, S: np.ndarray
 @jit
 def probe(kind: int, HT: np.ndarray) -> tuple[float, float]:
     """The internals of one update (nan where the method has no such quantity)."""
-    h = hyper(HT, 0)
+    t = ZERO(0)
+    h = hyper(HT, t)
     a, b, c = init(kind, 0.0, h)
-    c1, c2 = bias(kind, 0, h)
-    return update(kind, 1.0, 0, a, b, c, 0.0, 1.0, h, c1, c2, nbmath)[4:]
+    c1, c2 = bias(kind, t, h)
+    return update(kind, 1.0, t, a, b, c, 0.0, 1.0, h, c1, c2, nbmath)[4:]
 
 
 @jit
@@ -345,7 +353,7 @@ def steps(
     ci = np.zeros(BLOCK, dtype=np.int64)
     W = np.zeros(W_ROWS)  # W_ROWS is already BLOCK rows long
     if formula and not check_loss:  # a gradient-only tape: its constants (and first kv ops) once
-        tape.run(gops, gconsts, v, single, err, 0, kv)
+        tape.run(gops, gconsts, v, single, err, ZERO(0), kv)
     errs = False  # can the tape mark a lane in err (a division, a power, a function)?
     for k in range(gops.shape[0]):
         errs = errs or gops[k, 0] == tape.DIV or gops[k, 0] == tape.POW or gops[k, 0] >= tape.SIN
@@ -383,7 +391,7 @@ def steps(
                 if not have:  # else phase 4 of the step before computed them, with the loss
                     _tape_in(W, W_X, W_Y, v, err)
                     if check_loss:  # the loss (checked before)
-                        tape.run(gops, gconsts, v, single, err, 0, kv)
+                        tape.run(gops, gconsts, v, single, err, ZERO(0), kv)
                         for l in range(BLOCK):
                             err[l] = False
                     tape.run(gops, gconsts, v, single, err, kv, gops.shape[0])
@@ -495,7 +503,7 @@ def steps(
             if check_loss:
                 if formula:  # the loss at the new points, then their gradient (for the next step)
                     _tape_in(W, W_NX, W_NY, v, err)
-                    tape.run(gops, gconsts, v, single, err, 0, kv)
+                    tape.run(gops, gconsts, v, single, err, ZERO(0), kv)
                     for l in range(BLOCK):
                         W[W_NF + l] = v_loss[l] if not err[l] else math.nan
                     for l in range(BLOCK):  # from here: errors of the gradient, reported at the next step

@@ -26,11 +26,25 @@ from . import jit
 
 NAN = math.nan
 
-# the kind of rule of each optimizer (`OptimizerSpec.rule`); the hyperparameters of a kind are
-# its factory's arguments, in order (see `app.engine.optimizers.OptimizerSpec.hyper`)
-GD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADADELTA, ADAM, SGD, NADAM, RADAM, ADAMAX, RPROP, ASGD, LION = range(14)
-SFREE, POLYAK = 14, 15  # Schedule-Free AdamW, Polyak step size (optax)
 HYPER = 6  # hyperparameter slots per run
+
+# the names the step loop gives the two rules whose kind it treats apart (their c1, c2 are its own)
+_SHORT = {"SFREE": "schedule_free_adamw", "POLYAK": "polyak_sgd"}
+
+
+def __getattr__(name: str) -> int:
+    """The kind of rule of an optimizer, by its module's name in capitals (``rules.ADAM``): derived
+    from the registry (`app.engine.optimizers.KINDS`, `OptimizerSpec.rule`), declared nowhere. The
+    hyperparameters of a kind are its factory's arguments, in order (`OptimizerSpec.hyper`)."""
+    if name.startswith("_") or not name.isupper():  # the import system's questions (__path__, …)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ..optimizers import OPTIMIZERS
+
+    spec = OPTIMIZERS.get(_SHORT.get(name, name.lower()))
+    if spec is None or spec.kernel is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = spec.rule  # kept: the next look-up is a plain attribute (the runners test it per step)
+    return spec.rule
 
 
 @jit
@@ -74,6 +88,21 @@ def decay(g: Any, theta: Any, lr: Any, weight_decay: Any, decoupled: Any) -> tup
     if weight_decay != 0.0:
         g = g + weight_decay * theta
     return g, theta
+
+
+@jit
+def moments(g: Any, m: Any, v: Any, beta1: Any, beta2: Any) -> tuple[Any, Any]:
+    """The Adam family's moments as torch updates them: m ← lerp(m, g, 1 − β₁), v ← β₂v + (1 − β₂)g²."""
+    return lerp(m, g, 1.0 - beta1), v * beta2 + (1.0 - beta2) * g * g
+
+
+@jit
+def accumulate(g: Any, s: Any, theta: Any, lr: Any, keep: Any, weight: Any, eps: Any, xp: Any) -> tuple[Any, Any, Any]:
+    """A squared-gradient accumulator s ← keep·s + weight·g² (AdaGrad's sum: 1, 1; RMSprop's average:
+    β, 1 − β) and its step: (θ − lr·g/(√s + ε), s, the per-axis rate lr/(√s + ε))."""
+    s = s * keep + weight * g * g
+    denom = xp.sqrt(s) + eps
+    return theta - lr * g / denom, s, lr / denom
 
 
 @jit

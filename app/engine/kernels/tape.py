@@ -12,11 +12,13 @@ the scalar path treats the exception (the run has diverged).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import jit, jit_inline
+from ..codegen import define
+from . import jit, jit_generated, jit_inline
 
 # opcode = index in this table; the names are those of app.engine.expression's operations
 OPCODES = (
@@ -42,7 +44,7 @@ OPCODES = (
 )
 NEG, ADD, SUB, MUL, DIV, SQUARE, POW, SIGN, ABS = range(9)
 LANES = 64  # lanes of a block (app.engine.kernels.loop.BLOCK)
-SIN, COS, TAN, EXP, LOG, SQRT, TANH, SINH, COSH, ATAN = range(9, 19)
+SIN, ATAN = OPCODES.index("sin"), OPCODES.index("atan")  # the functions: SIN..ATAN
 
 
 @dataclass(frozen=True)
@@ -80,34 +82,39 @@ def from_program(program: object, prefix: int | None = None) -> Tape:
 
 
 @jit_inline
+def _log(a: float) -> float:
+    return math.log(a) if a > 0.0 else (-math.inf if a == 0.0 else math.nan)
+
+
+# each function's loop over the lanes (the branch taken once per block), written from `OPCODES`
+# (program text: the names of the math functions, never user text) and compiled without numba's
+# cache (no source file); the cached `run` holds its machine code (app/engine/kernels/__init__.py)
+_apply: Callable[[int, np.ndarray, np.uint64, np.uint64, np.uint64], None] = jit_generated(
+    define(
+        "def apply(op, v, a0, o, m):\n"
+        + "".join(
+            f"    {'if' if k == SIN else 'elif'} op == {k}:\n"
+            f"        for l in range(m):\n"
+            f"            v[o + l] = {'_log' if name == 'log' else 'math.' + name}(v[a0 + l])\n"
+            for k, name in enumerate(OPCODES)
+            if k >= SIN
+        ),
+        "apply",
+        {"math": math, "_log": _log},
+        "<tape functions>",
+    )
+)
+
+
+@jit
 def _unary_lanes(op: int, v: np.ndarray, a0: np.uint64, o: np.uint64, err: np.ndarray, m: np.uint64) -> None:
-    """One unary function over the lanes; inlined with a constant ``op``, its branch is chosen once
-    per block, not per lane. Math's rule: a nan from a non-nan, or an inf from a finite number,
+    """One unary function over the lanes, compiled once (not inlined into each branch of `_run`
+    and each lane width). Math's rule: a nan from a non-nan, or an inf from a finite number,
     raises in Python (marked in ``err``)."""
-    for l in range(m):
-        a = v[a0 + l]
-        if op == SIN:
-            r = math.sin(a)
-        elif op == COS:
-            r = math.cos(a)
-        elif op == TAN:
-            r = math.tan(a)
-        elif op == EXP:
-            r = math.exp(a)
-        elif op == LOG:
-            r = math.log(a) if a > 0.0 else (-math.inf if a == 0.0 else math.nan)
-        elif op == SQRT:
-            r = math.sqrt(a)
-        elif op == TANH:
-            r = math.tanh(a)
-        elif op == SINH:
-            r = math.sinh(a)
-        elif op == COSH:
-            r = math.cosh(a)
-        else:  # ATAN
-            r = math.atan(a)
-        err[l] = err[l] | ((math.isnan(r) and not math.isnan(a)) or (math.isinf(r) and math.isfinite(a)))
-        v[o + l] = r
+    _apply(op, v, a0, o, m)
+    for l in range(m):  # `&`, `|`, not `and`, `or`: no branches, the loop vectorizes
+        a, r = v[a0 + l], v[o + l]
+        err[l] = err[l] | ((r != r) & (a == a)) | ((abs(r) == math.inf) & (abs(a) < math.inf))
 
 
 @jit_inline
@@ -166,26 +173,8 @@ def _run(ops: np.ndarray, consts: np.ndarray, v: np.ndarray, lanes: int, err: np
             for l in range(m):
                 a = v[a0 + l]
                 v[o + l] = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
-        elif op == EXP:
-            _unary_lanes(EXP, v, a0, o, err, m)
-        elif op == SIN:
-            _unary_lanes(SIN, v, a0, o, err, m)
-        elif op == COS:
-            _unary_lanes(COS, v, a0, o, err, m)
-        elif op == LOG:
-            _unary_lanes(LOG, v, a0, o, err, m)
-        elif op == SQRT:
-            _unary_lanes(SQRT, v, a0, o, err, m)
-        elif op == TANH:
-            _unary_lanes(TANH, v, a0, o, err, m)
-        elif op == TAN:
-            _unary_lanes(TAN, v, a0, o, err, m)
-        elif op == SINH:
-            _unary_lanes(SINH, v, a0, o, err, m)
-        elif op == COSH:
-            _unary_lanes(COSH, v, a0, o, err, m)
-        else:
-            _unary_lanes(ATAN, v, a0, o, err, m)
+        elif op <= ATAN:  # a function
+            _unary_lanes(op, v, a0, o, err, m)
 
 
 @jit

@@ -1,10 +1,11 @@
 """The optimizers: one module each, collected here into the registry.
 
-Each module of this package (but `base` and private ones) declares ``SPEC``, an `OptimizerSpec`:
-the rule and where torch, optax and the course differ (its docstring), the hyperparameters, the
-factory and the compiled rule's kind, the inspector's lines and how it exports (see
-`app.engine.optimizers.base`). ``OPTIMIZERS`` lists them in their catalogue ``order``; everything
-else (schema, catalogue, kernels' cycled momenta, inspector, exports, tests) reads it. Adding an
+Each module of this package (but `base` and private ones) declares ``SPEC``, an `OptimizerSpec`
+(`base.declare`: read from the module): the rule and where torch, optax and the course differ (its
+docstring), the hyperparameters, the factory and the compiled rule, the inspector's lines and how
+it exports. ``OPTIMIZERS`` lists them in their catalogue ``order``, ``KINDS`` numbers their
+compiled rules in that order; everything else (schema, catalogue, the loop's dispatch, kernels'
+cycled momenta, inspector, exports, tests) reads them. Adding an
 element-wise optimizer is one new module here (and its catalogue texts, en and zh).
 """
 
@@ -13,9 +14,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .base import NotExportable, Optimizer, OptimizerSpec, factory_args
+from .base import Kernel, NotExportable, Optimizer, OptimizerSpec, factory_args
 
-__all__ = ["OPTIMIZERS", "NotExportable", "Optimizer", "OptimizerSpec", "factory_args"]
+__all__ = ["KINDS", "OPTIMIZERS", "NotExportable", "Optimizer", "OptimizerSpec", "factory_args"]
 
 
 def _discover() -> dict[str, OptimizerSpec]:
@@ -33,3 +34,16 @@ def _discover() -> dict[str, OptimizerSpec]:
 
 
 OPTIMIZERS: dict[str, OptimizerSpec] = _discover()
+
+
+def _kinds() -> dict[Kernel, int]:
+    """The kind number of each compiled rule: the rules in the registry's order, numbered (a rule
+    several optimizers share, Adam's with AdamW, numbered once). Nothing declares a kind."""
+    kinds: dict[Kernel, int] = {}
+    for spec in OPTIMIZERS.values():
+        if spec.kernel is not None:
+            kinds.setdefault(spec.kernel, len(kinds))
+    return kinds
+
+
+KINDS: dict[Kernel, int] = _kinds()

@@ -1,4 +1,10 @@
-"""AdaDelta as torch ``Adadelta`` (optax ``adadelta``).
+"""AdaDelta: s ← ρs + (1−ρ)g², Δ ← √(d+ε)/√(s+ε)·g, d ← ρd + (1−ρ)Δ², θ ← θ − α·Δ
+
+RMSprop whose step size comes from a moving average of past steps.
+
+Convention: torch Adadelta
+
+AdaDelta as torch ``Adadelta`` (optax ``adadelta``).
 
 s ← ρs + (1−ρ)g²; Δ ← √(d + ε)/√(s + ε)·g; d ← ρd + (1−ρ)Δ²; θ ← θ − lr·Δ (lr = 1 in the
 paper, which has no learning rate at all).
@@ -9,9 +15,9 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..backend import ARRAY
-from ..kernels import jit, rules
+from ..kernels import jit
 from ..kernels.rules import NAN
-from .base import Kernel, Line, Optimizer, OptimizerSpec, beta_param, eps_param, lr_param, py, zeros
+from .base import Optimizer, declare, py, rms_params, zeros
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -44,7 +50,7 @@ class AdadeltaState(NamedTuple):
     d: Any  # E[dx^2]
 
 
-def adadelta(xp: Any, rho: Any, eps: Any) -> Optimizer:
+def factory(xp: Any, rho: Any, eps: Any) -> Optimizer:
     def init(theta: Any) -> AdadeltaState:
         return AdadeltaState(zeros(theta), zeros(theta))
 
@@ -55,30 +61,24 @@ def adadelta(xp: Any, rho: Any, eps: Any) -> Optimizer:
     return Optimizer(init, update)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
+LINES = """
+s ¦ s ← ρs + (1−ρ)g² ¦ s
+αᵢ ¦ αᵢ = α·√(dᵢ + ε)/√(sᵢ + ε) ¦ rate
+Δθ ¦ Δθ = −αᵢ·gᵢ ¦ step
+d ¦ d ← ρd + (1−ρ)(Δθ/α)² ¦ d
+"""
+
+
+def internals(c: dict[str, Any]) -> dict[str, Any]:
     p, s0 = c["params"], c["before"]
     _, s, d, rate = _adadelta(c["g"], s0.s, s0.d, c["theta"], c["lr"], p["rho"], p["eps"], ARRAY)
-    return [
-        ("s", "s ← ρs + (1−ρ)g²", s),
-        ("αᵢ", "αᵢ = α·√(dᵢ + ε)/√(sᵢ + ε)", rate),
-        ("Δθ", "Δθ = −αᵢ·gᵢ", c["step"]),
-        ("d", "d ← ρd + (1−ρ)(Δθ/α)²", d),
-    ]
+    return {"s": s, "d": d, "rate": rate}
 
 
-SPEC = OptimizerSpec(
-    "adadelta",
-    "AdaDelta",
-    "s ← ρs + (1−ρ)g², Δ ← √(d+ε)/√(s+ε)·g, d ← ρd + (1−ρ)Δ², θ ← θ − α·Δ",
-    (lr_param(1.0), beta_param("rho", 0.9, "ρ, decay of both averages"), eps_param(1e-6)),
-    "RMSprop whose step size comes from a moving average of past steps.",
-    factory=adadelta,
-    kernel=Kernel(step=step, inline=True),
-    rule=rules.ADADELTA,
-    convention="torch Adadelta",
-    color="#8C6D00",
-    order=5,
-    lines=lines,
-    torch=lambda p: (f"torch.optim.Adadelta([p], lr={p['lr']!r}, rho={p['rho']!r}, eps={p['eps']!r})", None),
-    optax=lambda p: f"optax.adadelta(lr, rho={p['rho']!r}, eps={p['eps']!r})",
+TORCH = "torch.optim.Adadelta([p], lr={lr}, rho={rho}, eps={eps})"
+OPTAX = "optax.adadelta(lr, rho={rho}, eps={eps})"
+
+
+SPEC = declare(
+    __name__, rms_params(1.0, "rho", "ρ, decay of both averages", 1e-6), inline=True, color="#8C6D00", order=5
 )

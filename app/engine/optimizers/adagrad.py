@@ -1,4 +1,10 @@
-"""AdaGrad as torch ``Adagrad`` (lr_decay 0): s ← s + g², θ ← θ − lr·g/(√s + ε).
+"""AdaGrad: s ← s + g², θ ← θ − α·g/(√s + ε)
+
+Per-axis rates from the sum of all squared gradients; the rate only ever shrinks.
+
+Convention: torch Adagrad(lr_decay=0)
+
+AdaGrad as torch ``Adagrad`` (lr_decay 0): s ← s + g², θ ← θ − lr·g/(√s + ε).
 
 The sum only grows, so the effective per-axis rate lr/√s dies out over time. optax's adagrad puts
 ε inside the root (torch: outside), so there is no optax script.
@@ -9,16 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import ARRAY
-from ..kernels import jit, rules
-from ..kernels.rules import NAN
+from ..kernels import jit
+from ..kernels.rules import NAN, accumulate
 from ..params import ParamSpec
 from .base import (
     AccumulatorState,
-    Kernel,
-    Line,
     NotExportable,
     Optimizer,
-    OptimizerSpec,
+    declare,
     eps_param,
     lr_param,
     py,
@@ -30,18 +34,11 @@ from .base import (
 
 
 @jit
-def rule(g: Any, s: Any, theta: Any, lr: Any, eps: Any, xp: Any) -> tuple[Any, Any, Any]:
-    s = s + g * g
-    denom = xp.sqrt(s) + eps
-    return theta - lr * g / denom, s, lr / denom
-
-
-@jit
 def step(
     g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
 ) -> tuple[float, float, float, float, float, float]:
     """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
-    theta, a, rate = rule(g, a, theta, lr, h[0], xp)
+    theta, a, rate = accumulate(g, a, theta, lr, 1.0, 1.0, h[0], xp)  # the sum of g²
     return theta, a, b, c, NAN, rate
 
 
@@ -50,50 +47,47 @@ def init(theta: float, h: Any) -> tuple[float, float, float]:
     return theta * 0.0 + h[1], 0.0, 0.0
 
 
-_adagrad = py(rule)
+_accumulate = py(accumulate)
 
 
-def adagrad(xp: Any, eps: Any, initial_accumulator: Any) -> Optimizer:
+def factory(xp: Any, eps: Any, initial_accumulator: Any) -> Optimizer:
     def init(theta: Any) -> AccumulatorState:
         return AccumulatorState(zeros(theta) + initial_accumulator)
 
     def update(g: Any, state: AccumulatorState, theta: Any, lr: Any) -> tuple[Any, AccumulatorState]:
-        theta, s, _ = _adagrad(g, state.s, theta, lr, eps, xp)
+        theta, s, _ = _accumulate(g, state.s, theta, lr, 1.0, 1.0, eps, xp)
         return theta, AccumulatorState(s)
 
     return Optimizer(init, update)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
-    _, s, rate = _adagrad(c["g"], c["before"].s, c["theta"], c["lr"], c["params"]["eps"], ARRAY)
-    return [("s", "s ← s + g²", s), ("αᵢ", "αᵢ = α/(√sᵢ + ε)", rate), ("Δθ", "Δθ = −αᵢ·gᵢ", c["step"])]
+LINES = """
+s ¦ s ← s + g² ¦ s
+αᵢ ¦ αᵢ = α/(√sᵢ + ε) ¦ rate
+Δθ ¦ Δθ = −αᵢ·gᵢ ¦ step
+"""
+
+
+def internals(c: dict[str, Any]) -> dict[str, Any]:
+    _, s, rate = _accumulate(c["g"], c["before"].s, c["theta"], c["lr"], 1.0, 1.0, c["params"]["eps"], ARRAY)
+    return {"s": s, "rate": rate}
 
 
 def optax(p: dict[str, Any]) -> str:
     raise NotExportable("optax's adagrad puts ε inside the root (torch: outside); use the PyTorch script")
 
 
-SPEC = OptimizerSpec(
-    "adagrad",
-    "AdaGrad",
-    "s ← s + g², θ ← θ − α·g/(√s + ε)",
+TORCH = "torch.optim.Adagrad([p], lr={lr}, eps={eps}, initial_accumulator_value={initial_accumulator})"
+
+
+SPEC = declare(
+    __name__,
     (
         lr_param(0.1),
         eps_param(1e-10),
         ParamSpec("initial_accumulator", 0.0, 0.0, 1e6, "starting value of s", slider_max=10.0),
     ),
-    "Per-axis rates from the sum of all squared gradients; the rate only ever shrinks.",
-    factory=adagrad,
-    kernel=Kernel(step=step, init=init, inline=True),
-    rule=rules.ADAGRAD,
-    convention="torch Adagrad(lr_decay=0)",
+    inline=True,
     color="#CC79A7",
     order=3,
-    lines=lines,
-    torch=lambda p: (
-        f"torch.optim.Adagrad([p], lr={p['lr']!r}, eps={p['eps']!r}, "
-        f"initial_accumulator_value={p['initial_accumulator']!r})",
-        None,
-    ),
-    optax=optax,
 )

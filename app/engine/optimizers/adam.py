@@ -1,4 +1,10 @@
-"""Adam as torch ``Adam`` (optax ``adam``).
+"""Adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − α·m̂/(√v̂ + ε), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)
+
+Momentum and RMSprop together, with bias correction.
+
+Convention: torch Adam
+
+Adam as torch ``Adam`` (optax ``adam``).
 
 m ← m + (1−β₁)(g − m)  (torch's lerp, = β₁m + (1−β₁)g); v ← β₂v + (1−β₂)g²;
 θ ← θ − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε).
@@ -17,7 +23,7 @@ from typing import Any, NamedTuple
 from ..backend import ARRAY
 from ..kernels import jit, rules
 from ..kernels.rules import corrections, decay
-from .base import Kernel, Line, NotExportable, Optimizer, OptimizerSpec, adam_args, adam_params, py, zeros
+from .base import MOMENTS, NotExportable, Optimizer, adam_args, adam_params, decay_values, declare, py, zeros
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -86,7 +92,7 @@ class AdamState(NamedTuple):
     vmax: Any  # running max of v (amsgrad), else 0
 
 
-def adam(
+def factory(
     xp: Any,
     beta1: Any,
     beta2: Any,
@@ -124,30 +130,36 @@ def adam(
     return Optimizer(init, update)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
-    """Adam's lines (AdamW's too: its decay first); the values are the rule's own."""
+LINES = (
+    """
+θ ¦ θ ← θ·(1 − αλ) ¦ theta_decayed
+"""
+    + MOMENTS
+    + """
+v_max ¦ v_max ← max(v_max, v) ¦ vmax
+m̂ ¦ m̂ = m/(1−β₁ᵗ) ¦ m_hat
+v̂ ¦ v̂ = {second}/(1−β₂ᵗ) ¦ v_hat
+αᵢ ¦ αᵢ = α/((1−β₁ᵗ)(√v̂ᵢ + ε)) ¦ rate_hat
+Δθ ¦ Δθ = −α·m̂/(√v̂ + ε) = −αᵢ·mᵢ ¦ step_hat
+αᵢ ¦ αᵢ = α/(√vᵢ + ε) ¦ rate
+Δθ ¦ Δθ = −αᵢ·mᵢ ¦ step_raw
+"""
+)
+
+
+def internals(c: dict[str, Any]) -> dict[str, Any]:
+    """Adam's values (AdamW's too: its decay first), the rule's own."""
     p, s0, lr = c["params"], c["before"], c["lr"]
     wd, amsgrad = p.get("weight_decay", 0.0), p["amsgrad"]
     c1, c2 = _corrections(c["t"] + 1, p["beta1"], p["beta2"])
     args = (c["g"], s0.t, s0.m, s0.v, s0.vmax, c["theta"], lr, p["beta1"], p["beta2"], p["eps"])
     _, _, m, v, vmax, rate = _adam(*args, p["bias_correction"], amsgrad, wd, c1, c2, ARRAY)
-    out: list[Line] = []
-    if wd:
-        out.append(("θ", "θ ← θ·(1 − αλ)", c["theta"] * (1.0 - lr * wd)))
-    out += [("m", "m ← β₁m + (1−β₁)g", m), ("v", "v ← β₂v + (1−β₂)g²", v)]
-    second = vmax if amsgrad else v
-    if amsgrad:
-        out.append(("v_max", "v_max ← max(v_max, v)", vmax))
-    if p["bias_correction"]:
-        vname = "v_max" if amsgrad else "v"
-        return [
-            *out,
-            ("m̂", "m̂ = m/(1−β₁ᵗ)", m / c1),
-            ("v̂", f"v̂ = {vname}/(1−β₂ᵗ)", second / (c2 * c2)),
-            ("αᵢ", "αᵢ = α/((1−β₁ᵗ)(√v̂ᵢ + ε))", rate),
-            ("Δθ", "Δθ = −α·m̂/(√v̂ + ε) = −αᵢ·mᵢ", c["step"]),
-        ]
-    return [*out, ("αᵢ", "αᵢ = α/(√vᵢ + ε)", rate), ("Δθ", "Δθ = −αᵢ·mᵢ", c["step"])]
+    out = {**decay_values(c, wd, True), "m": m, "v": v, "vmax": vmax if amsgrad else None}
+    if not p["bias_correction"]:
+        return {**out, "rate": rate, "step_raw": c["step"]}
+    v_hat = (vmax if amsgrad else v) / (c2 * c2)
+    hats = {"m_hat": m / c1, "v_hat": v_hat, "second": "v_max" if amsgrad else "v"}
+    return {**out, **hats, "rate_hat": rate, "step_hat": c["step"]}
 
 
 def torch(p: dict[str, Any], wd: float | None = None) -> tuple[str, str | None]:
@@ -176,20 +188,11 @@ def optax(p: dict[str, Any], wd: float | None = None) -> str:
     return f"optax.adamw(lr, b1={p['beta1']!r}, b2={p['beta2']!r}, eps={p['eps']!r}, weight_decay={wd!r})"
 
 
-SPEC = OptimizerSpec(
-    "adam",
-    "Adam",
-    "m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − α·m̂/(√v̂ + ε), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)",
+SPEC = declare(
+    __name__,
     adam_params(0.01),
-    "Momentum and RMSprop together, with bias correction.",
-    factory=adam,
-    kernel=Kernel(step=step, bias=bias, inline=True),
-    rule=rules.ADAM,
-    convention="torch Adam",
+    inline=True,
     color="#D55E00",
     order=6,
     cycles_momentum=True,
-    lines=lines,
-    torch=torch,
-    optax=optax,
 )

@@ -1,7 +1,14 @@
-"""ASGD as torch ``ASGD``: θ ← θ·(1 − λη) − η·g, η ← lr/(1 + λ·lr·t)^α (η₀ = lr); the average
+"""ASGD: θ ← θ(1 − λη) − ηg, η ← α₀/(1 + λα₀t)^a, ā ← ā + (θ − ā)/max(1, t − t₀)
+
+SGD with a decaying rate that also keeps the running average of its iterates (Polyak averaging).
+
+Convention: torch ASGD (the average ā is returned as the moment internals mx, my)
+
+ASGD as torch ``ASGD``: θ ← θ·(1 − λη) − η·g, η ← lr/(1 + λ·lr·t)^α (η₀ = lr); the average
 ā ← ā + μ(θ − ā), μ = 1/max(1, t − t₀) (so ā = θ until step t₀, the plain average of the
 iterates after it). torch's ASGD returns θ, not the average; the averaged iterate is drawn as
-well (the moment internals mx/my of ``include_state`` hold it). optax has no averaged SGD."""
+well (the moment internals mx/my of ``include_state`` hold it). optax has no averaged SGD.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import jit, rules
+from ..kernels import jit
 from ..kernels.rules import NAN, decay
 from ..params import ParamSpec
-from .base import Kernel, Line, Optimizer, OptimizerSpec, by_rule, l2_lines, lr_param, wd_param
+from .base import L2, decay_values, declare, lr_param, wd_param
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -60,30 +67,32 @@ def init(theta: float, h: Any) -> tuple[float, float, float]:
     return theta * 0.0, theta * 0.0, theta * 0.0 + 1.0  # (η, ax, μ): η is set to the first update's lr
 
 
-def asgd(xp: Any, lambd: Any, alpha: Any, t0: Any, weight_decay: Any) -> Optimizer:
-    return by_rule(rules.ASGD, xp, lambd, alpha, t0, weight_decay)
+LINES = (
+    L2
+    + """
+η ¦ η (this update's rate; η₀ = α) ¦ eta
+Δθ ¦ θ ← θ·(1 − λη) − η·{gname} ¦ step
+ā ¦ ā ← ā + μ·(θ − ā)  (ā = θ while μ = 1) ¦ average
+η′ ¦ η ← α/(1 + λαt)^a ¦ eta_next
+μ ¦ μ ← 1/max(1, t − t₀) ¦ mu
+"""
+)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
-    p, s0, s1, lr = c["params"], c["before"], c["after"], c["lr"]
-    out: list[Line] = []
-    l2_lines(c, out, p["weight_decay"])
-    gname = "g′" if p["weight_decay"] else "g"
-    eta = lr * np.ones(2) if c["t"] == 0 else s0.a
-    return [
-        *out,
-        ("η", "η (this update's rate; η₀ = α)", eta),
-        ("Δθ", f"θ ← θ·(1 − λη) − η·{gname}", c["step"]),
-        ("ā", "ā ← ā + μ·(θ − ā)  (ā = θ while μ = 1)", s1.b),
-        ("η′", "η ← α/(1 + λαt)^a", s1.a),
-        ("μ", "μ ← 1/max(1, t − t₀)", s1.c),
-    ]
+def internals(c: dict[str, Any]) -> dict[str, Any]:
+    s1 = c["after"]
+    eta = c["lr"] * np.ones(2) if c["t"] == 0 else c["before"].a
+    return {**decay_values(c, c["params"]["weight_decay"]), "eta": eta, "average": s1.b, "eta_next": s1.a, "mu": s1.c}
 
 
-SPEC = OptimizerSpec(
-    "asgd",
-    "ASGD",
-    "θ ← θ(1 − λη) − ηg, η ← α₀/(1 + λα₀t)^a, ā ← ā + (θ − ā)/max(1, t − t₀)",
+TORCH = "torch.optim.ASGD([p], lr={lr}, lambd={lambd}, alpha={alpha}, t0={t0}, weight_decay={weight_decay})"
+
+
+OPTAX_REFUSED = "optax has no averaged SGD (ASGD); use the PyTorch script"
+
+
+SPEC = declare(
+    __name__,
     (
         lr_param(0.01),
         ParamSpec("lambd", 1e-4, 0.0, 1.0, "λ, decay term", log_scale=True, slider_min=1e-6, slider_max=1.0),
@@ -91,19 +100,7 @@ SPEC = OptimizerSpec(
         ParamSpec("t0", 1e6, 0.0, 1e9, "t₀, the step where averaging starts", slider_max=20_000.0),
         wd_param(0.0, "λ_wd, L2 weight decay (added to the gradient)"),
     ),
-    "SGD with a decaying rate that also keeps the running average of its iterates (Polyak averaging).",
-    factory=asgd,
-    kernel=Kernel(step=step, init=init),
-    rule=rules.ASGD,
-    convention="torch ASGD (the average ā is returned as the moment internals mx, my)",
     color="#E6007E",
     moment="iterate",
     order=13,
-    lines=lines,
-    torch=lambda p: (
-        f"torch.optim.ASGD([p], lr={p['lr']!r}, lambd={p['lambd']!r}, alpha={p['alpha']!r}, t0={p['t0']!r}, "
-        f"weight_decay={p['weight_decay']!r})",
-        None,
-    ),
-    optax_refused="optax has no averaged SGD (ASGD); use the PyTorch script",
 )

@@ -1,13 +1,16 @@
 """What every optimizer module declares, and the pieces the modules compose.
 
 An optimizer is one module of this package (`app.engine.optimizers.adam`, …), in the style of
-optax: its docstring says the rule and where torch, optax and the course differ; its ``SPEC`` (an
-`OptimizerSpec`) holds the hyperparameters, the factory (the rule over floats or NumPy rows), the
-compiled rule the step loop runs (``kernel``, under its ``rule`` kind: an unused number for a new
-one; `app.engine.kernels.dispatch` generates the loop's dispatch from the registry), the
-inspector's lines and how it exports (the torch class and its
-arguments, or a template file in ``app/export/templates/`` for the ones torch lacks; the optax
-transformation, or the reason there is none). The registry, the schema, the catalogue, the
+optax: its docstring begins with its texts (`texts`: name, formula, description, convention) and
+says the rule and where torch, optax and the course differ; its ``SPEC`` (an `OptimizerSpec`) is
+`declare`d from the module itself: the choices (hyperparameters, colour, order, …) are written in
+the call, the rest is found in the module by name: the factory (the rule over floats or NumPy
+rows), the compiled rule the step loop runs (``step``, ``init``, ``bias``: its `Kernel`; its kind
+number is derived from the registry's order, `kind_of`, and `app.engine.kernels.dispatch`
+generates the loop's dispatch from the registry), the inspector's ``LINES`` (text with named
+slots, `fill`) and how it exports (``TORCH`` or ``torch``: the torch class and its arguments, or a
+template file in ``app/export/templates/`` for the ones torch lacks; ``OPTAX`` or ``optax``: the
+optax transformation, or the reason there is none). The registry, the schema, the catalogue, the
 inspector, the exports and the parametrized tests read these declarations; nothing else lists the
 optimizers.
 
@@ -29,10 +32,13 @@ to float64 round-off. The learning rate is an argument because the schedule owns
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -70,6 +76,21 @@ class NotExportable(ValueError):
 # update's context (params, the state before and after, lr, t, theta, g, step, ...)
 Line = tuple[str, str, Any]
 LinesFn = Callable[[dict[str, Any]], list[Line]]
+# a module's lines as it writes them, ``LINES``: text, a line each, ``symbol ¦ formula ¦ value``,
+# the formula with {named} text slots and the value the name of a number; `fill` fills both from
+# the update's context and the rule's internals (the module's ``internals(ctx) -> dict``), and a
+# line whose value the update has not (absent, None) is not shown
+LineTemplate = tuple[str, str, str]
+
+
+def templates(text: str) -> tuple[LineTemplate, ...]:
+    """The lines of a ``LINES`` text: (symbol, formula, value name) each."""
+    rows = [tuple(part.strip() for part in row.split("¦")) for row in text.splitlines() if row.strip()]
+    if any(len(row) != 3 for row in rows):
+        raise ValueError(f"an inspector line is not 'symbol ¦ formula ¦ value': {text!r}")
+    return tuple((sym, formula, value) for sym, formula, value in rows)
+
+
 # the exports: params -> (the torch optimizer over the tensor ``p``, the template file it needs
 # or None); params -> the optax transformation over the schedule ``lr`` (or NotExportable)
 TorchFn = Callable[[dict[str, Any]], tuple[str, str | None]]
@@ -111,12 +132,21 @@ def zeros(theta: Any) -> Any:
 py = python_of
 
 
-def by_rule(kind: int, xp: Any, *hyper: Any) -> Optimizer:
-    """An optimizer that calls the compiled rule ``kind`` itself, one coordinate at a time (the
+def kind_of(kernel: Kernel | None) -> int:
+    """The kind of a compiled rule: its place among the registry's distinct rules, in the registry's
+    order (`app.engine.optimizers.KINDS`); -1 for a closure optimizer (it has none)."""
+    from . import KINDS
+
+    return -1 if kernel is None else KINDS[kernel]
+
+
+def by_rule(kernel: Kernel, xp: Any, *hyper: Any) -> Optimizer:
+    """An optimizer that calls the compiled rule itself, one coordinate at a time (the
     rules written with per-element branches: torch's sign tests, maxima and first-step
     initialisations); NumPy rows go through it element by element."""
     from ..kernels import loop
 
+    kind = kind_of(kernel)
     h = tuple(hyper) + (0.0,) * (rules.HYPER - len(hyper))
 
     def one_init(theta: float, *hh: float) -> tuple[float, float, float]:
@@ -148,6 +178,19 @@ def by_rule(kind: int, xp: Any, *hyper: Any) -> Optimizer:
         return theta, RuleState(state.t + 1, a, b, c)
 
     return Optimizer(init, update)
+
+
+def rule_factory(kernel: Kernel, params: tuple[ParamSpec, ...]) -> Callable[..., Optimizer]:
+    """The factory of a module that writes no factory: its compiled rule one coordinate at a time
+    (`by_rule`), the hyperparameters the params after lr, in order (a flag as 0/1)."""
+    names = [q.name for q in params if q.name != "lr"]
+
+    def factory(xp: Any, **hyper: Any) -> Optimizer:
+        return by_rule(kernel, xp, *(float(v) if isinstance(v, bool) else v for v in (hyper[n] for n in names)))
+
+    arg = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    factory.__signature__ = inspect.Signature([inspect.Parameter(n, arg) for n in ["xp", *names]])  # type: ignore[attr-defined]
+    return factory
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,35 +235,73 @@ def adam_params(lr: float) -> tuple[ParamSpec, ...]:
     )
 
 
-def betas(p: dict[str, Any]) -> str:
-    """torch's ``betas=(β₁, β₂)`` argument."""
-    return f"({p['beta1']!r}, {p['beta2']!r})"
+def rms_params(lr: float, name: str, what: str, eps: float) -> tuple[ParamSpec, ...]:
+    """The RMSprop family's hyperparameters: lr, the decay of its average(s) of g² (0.9), ε."""
+    return lr_param(lr), beta_param(name, 0.9, what), eps_param(eps)
+
+
+def adam_decay_params(lr: float, *between: ParamSpec, flag: str = "") -> tuple[ParamSpec, ...]:
+    """The Adam family's hyperparameters (β₁, β₂, ε) with torch's weight decay λ, L2 or decoupled
+    (``decoupled_weight_decay``, last; ``between``: the rule's own, before it)."""
+    flag_text = f"decay θ directly, as AdamW{flag}"
+    return (
+        *adam_params(lr)[:4],
+        wd_param(0.0, "λ, weight decay (L2, or decoupled)"),
+        *between,
+        ParamSpec("decoupled_weight_decay", False, description=flag_text, kind="bool"),
+    )
+
+
+# the exports written as code with the params in {named} slots (`code`): a module's ``TORCH`` (its
+# torch optimizer over ``p``; ``TORCH_TEMPLATE``: the template file that defines it, if any) and
+# ``OPTAX`` (over the schedule ``lr``), where the mapping is only names
+ADAM_ARGS = "lr={lr}, betas=({beta1}, {beta2}), eps={eps}"  # the Adam family's first torch arguments
+
+
+def code(template: str, p: dict[str, Any]) -> str:
+    """The code of an export template with the params' values (their reprs) in its slots."""
+    return template.format_map({k: repr(v) for k, v in p.items()})
 
 
 def adam_args(p: dict[str, Any]) -> str:
     """The Adam family's first torch arguments: ``lr=…, betas=(β₁, β₂), eps=…``."""
-    return f"lr={p['lr']!r}, betas={betas(p)}, eps={p['eps']!r}"
+    return code(ADAM_ARGS, p)
 
 
 # ---------------------------------------------------------------------------------------------
 # the inspector's lines the rules compose (weight decay, as the rules apply it)
 
-
-def l2_lines(c: dict[str, Any], lines: list[Line], wd: float) -> Any:
-    """torch's L2 weight decay: g′ = g + λθ (the gradient the rule then uses)."""
-    g = c["g"]
-    if wd:
-        g = g + wd * c["theta"]
-        lines.append(("g′", "g′ = g + λθ", g))
-    return g
+L2 = "g′ ¦ g′ = g + λθ ¦ g_l2\n"
+DECAY = "θ′ ¦ θ′ = θ·(1 − αλ) ¦ theta_decayed\n" + L2
+# the Adam family's moments
+MOMENTS = "m ¦ m ← β₁m + (1−β₁)g ¦ m\nv ¦ v ← β₂v + (1−β₂)g² ¦ v\n"
 
 
-def decay_lines(c: dict[str, Any], lines: list[Line], wd: float, decoupled: bool) -> Any:
-    """L2 (g′ = g + λθ) or decoupled (θ ← θ·(1 − αλ) first) weight decay."""
-    if wd and decoupled:
-        lines.append(("θ′", "θ′ = θ·(1 − αλ)", c["theta"] * (1.0 - c["lr"] * wd)))
-        return c["g"]
-    return l2_lines(c, lines, wd)
+def decay_values(c: dict[str, Any], wd: Any, decoupled: Any = False) -> dict[str, Any]:
+    """The weight decay's values, as `rules.decay` applies it: torch's L2 term, the gradient the
+    rule then uses (``g_l2``: g′ = g + λθ; ``gname``: its name in the formulas), or decoupled
+    (``theta_decayed``: θ·(1 − αλ) first); none where λ = 0."""
+    if not wd:
+        return {"gname": "g"}
+    if decoupled:
+        return {"gname": "g", "theta_decayed": c["theta"] * (1.0 - c["lr"] * wd)}
+    return {"gname": "g′", "g_l2": c["g"] + wd * c["theta"]}
+
+
+def fill(text: str, internals: Callable[[dict[str, Any]], dict[str, Any]] | None) -> LinesFn:
+    """The inspector's lines of a module: its ``LINES`` text, the slots filled from the update's
+    context and the rule's internals (see `LineTemplate`)."""
+    template = templates(text)
+
+    def lines(c: dict[str, Any]) -> list[Line]:
+        values = {**c, **(internals(c) if internals is not None else {})}
+        return [
+            (sym, formula.format_map(values), values[slot])
+            for sym, formula, slot in template
+            if values.get(slot) is not None
+        ]
+
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,7 +318,6 @@ def factory_args(factory: Callable[..., Optimizer]) -> tuple[tuple[str, Any], ..
 class OptimizerSpec(Catalogued):
     factory: Callable[..., Optimizer] | None = None
     convention: str = ""
-    rule: int = rules.GD  # the kind of update rule in the compiled step loop
     kernel: Kernel | None = None  # how the loop runs it (element-wise optimizers)
     color: str = "#000000"  # one colour per optimizer, everywhere (studio, lessons, figures)
     # "loop": element-wise, the compiled step loop (single runs and lanes); "closure": the whole
@@ -256,7 +336,7 @@ class OptimizerSpec(Catalogued):
     cycles_momentum: bool = False
     # the step takes the exact Hessian (the dataset scripts then define the mini-batch's Hessian)
     hessian: bool = False
-    # the inspector's lines of one update (app.inspect fills the context)
+    # the inspector's lines of one update (app.inspect fills the context; `fill` makes them)
     lines: LinesFn | None = None
     # the inspector's replay of an update where the factory cannot take it alone: ctx → the new
     # point (Polyak's step size needs the loss the run used)
@@ -270,6 +350,12 @@ class OptimizerSpec(Catalogued):
     # function, and the template file that defines that function
     optax_rate: OptaxFn | None = None
     optax_rate_template: str | None = None
+
+    @functools.cached_property
+    def rule(self) -> int:
+        """The kind of update rule in the compiled step loop (derived: `kind_of`; kept, the runners
+        read it per step)."""
+        return kind_of(self.kernel)
 
     def build(self, xp: Any, params: dict[str, Any]) -> Optimizer:
         """An optimizer from resolved params (``lr`` is the schedule's, not the factory's)."""
@@ -300,3 +386,54 @@ class OptimizerSpec(Catalogued):
         out["moment"] = self.moment
         out["interpolation"] = self.interpolation
         return out
+
+
+# the names a module's namespace gives its declaration (by convention: see `declare`)
+_BY_NAME = ("replay", "torch", "optax", "optax_rate")
+
+
+def texts(doc: str | None) -> dict[str, Any]:
+    """The texts of an optimizer from its module's docstring, which begins with them: ``Name:
+    formula`` (one line), then a paragraph of description, then one ``Convention: ...`` (where
+    torch, optax and the course differ, in short); a paragraph's lines are joined by spaces."""
+    if doc is None:
+        raise RuntimeError("an optimizer module has no docstring: its texts begin it")
+    paragraphs = doc.split("\n\n")
+    name, formula = paragraphs[0].split(": ", 1)
+    label = "Convention: "
+    if not paragraphs[2].startswith(label):
+        raise ValueError(f"an optimizer's docstring has no {label!r} paragraph third: {doc[:200]!r}")
+    joined = [" ".join(p.split("\n")) for p in paragraphs[1:3]]
+    return {"name": name, "formula": formula, "description": joined[0], "convention": joined[1][len(label) :]}
+
+
+def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False, **fields: Any) -> OptimizerSpec:
+    """A module's ``SPEC``, read from the module itself (call it last, ``declare(__name__, ...)``).
+
+    The id is the module's name; the texts begin its docstring (`texts`). The rest is found in its
+    namespace by name: the ``factory`` (none: `rule_factory`, the compiled rule one coordinate at a
+    time), the compiled rule (``step``, with ``init`` and ``bias`` where the module has them:
+    `Kernel`, ``inline`` its flag; none: a closure optimizer, ``driver="closure"``), the inspector's
+    lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, the exports: ``torch`` (or
+    ``TORCH`` and ``TORCH_TEMPLATE``: `code`; or why there is none, ``TORCH_REFUSED``), ``optax``
+    (or ``OPTAX``; or ``OPTAX_REFUSED``) and ``optax_rate``. ``fields``: the other `OptimizerSpec`
+    fields (colour, order, ...), written once, here.
+    """
+    ns = vars(sys.modules[module])
+    oid = module.rpartition(".")[2]
+    found: dict[str, Any] = {key: ns[key] for key in _BY_NAME if key in ns}
+    if "TORCH" in ns:
+        torch, template = ns["TORCH"], ns.get("TORCH_TEMPLATE")
+        found["torch"] = lambda p: (code(torch, p), template)
+    if "OPTAX" in ns:
+        found["optax"] = functools.partial(code, ns["OPTAX"])
+    found.update({key.lower(): ns[key] for key in ("TORCH_REFUSED", "OPTAX_REFUSED") if key in ns})
+    found["lines"] = fill(ns["LINES"], ns.get("internals"))
+    if "step" in ns:
+        found["kernel"] = Kernel(ns["step"], ns.get("init"), ns.get("bias"), inline)
+        found["factory"] = ns.get("factory") or rule_factory(found["kernel"], params)
+    else:
+        found.update(factory=ns["factory"], driver="closure")
+    # the docstring holds the texts: read from the source when Python strips docstrings (-OO)
+    doc = ns["__doc__"] or ast.get_docstring(ast.parse(Path(ns["__file__"]).read_text(encoding="utf-8")))
+    return OptimizerSpec(oid, params=params, **texts(doc), **found, **fields)

@@ -1,4 +1,11 @@
-"""Gradient descent: θ ← θ − lr·g  (torch SGD without momentum; optax sgd)."""
+"""Gradient descent: θ ← θ − α·g
+
+Plain (mini-batch or stochastic) gradient descent.
+
+Convention: torch SGD(momentum=0)
+
+Gradient descent: θ ← θ − lr·g  (torch SGD without momentum; optax sgd).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ from typing import Any
 
 from ..kernels import jit
 from ..kernels.rules import NAN
-from .base import EMPTY, EmptyState, Kernel, Line, Optimizer, OptimizerSpec, lr_param, py
+from .base import EMPTY, EmptyState, Optimizer, declare, lr_param, py
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -28,7 +35,7 @@ def step(
 _gd = py(rule)
 
 
-def gd(xp: Any) -> Optimizer:
+def factory(xp: Any) -> Optimizer:
     """θ ← θ − lr·g."""
 
     def init(theta: Any) -> EmptyState:
@@ -40,22 +47,19 @@ def gd(xp: Any) -> Optimizer:
     return Optimizer(init, update)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
-    return [("Δθ", "Δθ = −α·g", c["step"])]
+LINES = """
+Δθ ¦ Δθ = −α·g ¦ step
+"""
 
 
-SPEC = OptimizerSpec(
-    "gd",
-    "Gradient descent",
-    "θ ← θ − α·g",
+TORCH = "torch.optim.SGD([p], lr={lr})"
+OPTAX = "optax.sgd(lr)"
+
+
+SPEC = declare(
+    __name__,
     (lr_param(0.01),),
-    "Plain (mini-batch or stochastic) gradient descent.",
-    factory=gd,
-    kernel=Kernel(step=step, inline=True),
-    convention="torch SGD(momentum=0)",
+    inline=True,
     color="#0072B2",
     order=0,
-    lines=lines,
-    torch=lambda p: (f"torch.optim.SGD([p], lr={p['lr']!r})", None),
-    optax=lambda p: "optax.sgd(lr)",
 )

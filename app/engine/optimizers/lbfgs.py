@@ -1,20 +1,30 @@
-"""L-BFGS as torch ``LBFGS``: one step is one ``step(closure)`` call, up to ``max_iter`` inner
+"""L-BFGS: d = −H̃g,  H̃ = H̃(sᵢ = Δθᵢ, yᵢ = Δgᵢ; k − m < i ≤ k),  t = strong_wolfe(f, θ, d),  θ ← θ + t·d
+
+A quasi-Newton method: curvature estimated from the last gradient differences, and a line search;
+one step is one step(closure) call, which evaluates the loss several times (drawn as markers).
+
+Convention: torch LBFGS (line_search_fn="strong_wolfe" by default here, torch's default is None;
+max_eval 0 = torch's None); include_state: mx, my = H̃g of the last inner iteration (the step is
+along −H̃g)
+
+L-BFGS as torch ``LBFGS``: one step is one ``step(closure)`` call, up to ``max_iter`` inner
 iterations, each a quasi-Newton direction d = −H̃g (the two-loop recursion over the last
 ``history_size`` pairs s = θₖ₊₁ − θₖ, y = gₖ₊₁ − gₖ, H̃₀ = (sᵀy/yᵀy)·I) and a step length t
 (strong-Wolfe line search, or the fixed t = lr), θ ← θ + t·d; at most ``max_eval`` closure
 evaluations per step (0: torch's default max_iter·5/4). Not element-wise: it runs in its own
 driver (`app.engine.closure`), which records every closure evaluation (``evals``). optax's lbfgs
-runs its own zoom line search and scaling (no optax script)."""
+runs its own zoom line search and scaling (no optax script).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..params import ParamSpec
-from .base import Line, Optimizer, OptimizerSpec, lr_param
+from .base import Optimizer, declare, lr_param
 
 
-def lbfgs(
+def factory(
     xp: Any,
     max_iter: int,
     max_eval: int,
@@ -27,29 +37,49 @@ def lbfgs(
     raise TypeError("L-BFGS is not element-wise: it runs in app.engine.closure (ClosureRun)")
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
+LINES = """
+k ¦ k = n_iter of this step(closure) ¦ iterations
+evals ¦ func_evals of this step(closure) ¦ evals
+H̃g ¦ H̃g  (two-loop recursion, m = history_size; last k) ¦ hg
+d ¦ d = −H̃g ¦ direction
+t ¦ {search} ¦ step_length
+Δθ ¦ Δθ = Σₖ tₖ·dₖ ¦ step
+"""
+
+
+def internals(c: dict[str, Any]) -> dict[str, Any]:
     """Notation only (shared by both languages): torch's own names n_iter and func_evals, the
     two-loop recursion's H̃, the line search's t. ``info``: the step's `closure.StepInfo`."""
     info = c["info"]
     search = c["params"]["line_search_fn"] == "strong_wolfe"
-    return [
-        ("k", "k = n_iter of this step(closure)", (float(info.iterations), None)),
-        ("evals", "func_evals of this step(closure)", (float(info.evals), None)),
-        ("H̃g", "H̃g  (two-loop recursion, m = history_size; last k)", (-info.direction[0], -info.direction[1])),
-        ("d", "d = −H̃g", info.direction),
-        (
-            "t",
-            "t = strong_wolfe(f, θ, d)  (last k)" if search else "t = α  (first k ever: min(1, 1/‖g‖₁)·α)",
-            (info.step_length, None),
-        ),
-        ("Δθ", "Δθ = Σₖ tₖ·dₖ", c["step"]),
-    ]
+    return {
+        "iterations": (float(info.iterations), None),
+        "evals": (float(info.evals), None),
+        "hg": (-info.direction[0], -info.direction[1]),
+        "direction": info.direction,
+        "search": "t = strong_wolfe(f, θ, d)  (last k)" if search else "t = α  (first k ever: min(1, 1/‖g‖₁)·α)",
+        "step_length": (info.step_length, None),
+    }
 
 
-SPEC = OptimizerSpec(
-    "lbfgs",
-    "L-BFGS",
-    "d = −H̃g,  H̃ = H̃(sᵢ = Δθᵢ, yᵢ = Δgᵢ; k − m < i ≤ k),  t = strong_wolfe(f, θ, d),  θ ← θ + t·d",
+# one update = one opt.step(closure) (the script's closure loop, in the closure template)
+def torch(p: dict[str, Any]) -> tuple[str, str | None]:
+    return (
+        f"torch.optim.LBFGS([p], lr={p['lr']!r}, max_iter={p['max_iter']!r}, "
+        f"max_eval={(p['max_eval'] or None)!r}, tolerance_grad={p['tolerance_grad']!r}, "
+        f"tolerance_change={p['tolerance_change']!r}, history_size={p['history_size']!r}, "
+        f"line_search_fn={('strong_wolfe' if p['line_search_fn'] == 'strong_wolfe' else None)!r})",
+        "torch_closure",
+    )
+
+
+OPTAX_REFUSED = (
+    "optax's lbfgs runs its own zoom line search and scaling, not torch's LBFGS step; use the PyTorch script"
+)
+
+
+SPEC = declare(
+    __name__,
     (
         lr_param(1.0),
         ParamSpec(
@@ -99,23 +129,6 @@ SPEC = OptimizerSpec(
             choices=("strong_wolfe", "none"),
         ),
     ),
-    "A quasi-Newton method: curvature estimated from the last gradient differences, and a line search; "
-    "one step is one step(closure) call, which evaluates the loss several times (drawn as markers).",
-    factory=lbfgs,
-    convention='torch LBFGS (line_search_fn="strong_wolfe" by default here, torch\'s default is None; '
-    "max_eval 0 = torch's None); include_state: mx, my = H̃g of the last inner iteration (the step is along −H̃g)",
     color="#117733",
-    driver="closure",
     order=15,
-    lines=lines,
-    # one update = one opt.step(closure) (the script's closure loop, in the closure template)
-    torch=lambda p: (
-        f"torch.optim.LBFGS([p], lr={p['lr']!r}, max_iter={p['max_iter']!r}, "
-        f"max_eval={(p['max_eval'] or None)!r}, tolerance_grad={p['tolerance_grad']!r}, "
-        f"tolerance_change={p['tolerance_change']!r}, history_size={p['history_size']!r}, "
-        f"line_search_fn={('strong_wolfe' if p['line_search_fn'] == 'strong_wolfe' else None)!r})",
-        "torch_closure",
-    ),
-    optax_refused="optax's lbfgs runs its own zoom line search and scaling, not torch's LBFGS step; use the PyTorch "
-    "script",
 )

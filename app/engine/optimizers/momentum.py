@@ -1,4 +1,10 @@
-"""Momentum, in the two forms found in courses and libraries.
+"""Momentum: ewa: v ← βv + (1−β)g, θ ← θ − α·v   |   classic: v ← βv + g, θ ← θ − α·v
+
+Gradient descent with an exponentially weighted average of gradients.
+
+Convention: ewa: course notes (torch has no such form); classic: torch SGD(momentum=β)
+
+Momentum, in the two forms found in courses and libraries.
 
 - ``variant="ewa"`` (the course's form): v ← βv + (1−β)g, θ ← θ − lr·v, v₀ = 0; with
   ``bias_correction``, θ ← θ − lr·v/(1−βᵗ). The velocity is an average of gradients, so the
@@ -17,7 +23,7 @@ from typing import Any
 from ..kernels import jit, rules
 from ..kernels.rules import NAN, corrections
 from ..params import ParamSpec
-from .base import Kernel, Line, Optimizer, OptimizerSpec, VelocityState, beta_param, lr_param, py, zeros
+from .base import Optimizer, VelocityState, beta_param, declare, lr_param, py, zeros
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -56,7 +62,7 @@ def bias(t: int, h: Any) -> tuple[float, float]:
 _momentum, _corrections = py(rule), py(rules.corrections)
 
 
-def momentum(xp: Any, beta: Any, variant: str, bias_correction: bool) -> Optimizer:
+def factory(xp: Any, beta: Any, variant: str, bias_correction: bool) -> Optimizer:
     ewa = variant == "ewa"
 
     def init(theta: Any) -> VelocityState:
@@ -70,18 +76,20 @@ def momentum(xp: Any, beta: Any, variant: str, bias_correction: bool) -> Optimiz
     return Optimizer(init, update)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
-    p, s1 = c["params"], c["after"]
-    b = p["beta"]
+LINES = """
+v ¦ v ← βv + {gterm} ¦ v
+v̂ ¦ v̂ = v/(1−βᵗ) ¦ v_hat
+Δθ ¦ Δθ = −α·{stepped} ¦ step
+"""
+
+
+def internals(c: dict[str, Any]) -> dict[str, Any]:
+    p, v = c["params"], c["after"].v
     if p["variant"] == "classic":
-        return [("v", "v ← βv + g", s1.v), ("Δθ", "Δθ = −α·v", c["step"])]
-    out: list[Line] = [("v", "v ← βv + (1−β)g", s1.v)]
+        return {"v": v, "gterm": "g", "stepped": "v"}
     if p["bias_correction"]:
-        out.append(("v̂", "v̂ = v/(1−βᵗ)", s1.v / _corrections(c["t"] + 1, b, 0.0)[0]))
-        out.append(("Δθ", "Δθ = −α·v̂", c["step"]))
-    else:
-        out.append(("Δθ", "Δθ = −α·v", c["step"]))
-    return out
+        return {"v": v, "gterm": "(1−β)g", "v_hat": v / _corrections(c["t"] + 1, p["beta"], 0.0)[0], "stepped": "v̂"}
+    return {"v": v, "gterm": "(1−β)g", "stepped": "v"}
 
 
 def torch(p: dict[str, Any]) -> tuple[str, str | None]:
@@ -100,10 +108,8 @@ def optax(p: dict[str, Any]) -> str:
     return f"optax.chain({ema}, optax.scale_by_learning_rate(lr))"
 
 
-SPEC = OptimizerSpec(
-    "momentum",
-    "Momentum",
-    "ewa: v ← βv + (1−β)g, θ ← θ − α·v   |   classic: v ← βv + g, θ ← θ − α·v",
+SPEC = declare(
+    __name__,
     (
         lr_param(0.01),
         beta_param("beta", 0.9, "β, decay of the velocity average"),
@@ -121,15 +127,8 @@ SPEC = OptimizerSpec(
             kind="bool",
         ),
     ),
-    "Gradient descent with an exponentially weighted average of gradients.",
-    factory=momentum,
-    kernel=Kernel(step=step, bias=bias, inline=True),
-    rule=rules.MOMENTUM,
-    convention="ewa: course notes (torch has no such form); classic: torch SGD(momentum=β)",
+    inline=True,
     color="#E69F00",
     order=1,
     cycles_momentum=True,
-    lines=lines,
-    torch=torch,
-    optax=optax,
 )

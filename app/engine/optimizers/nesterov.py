@@ -1,4 +1,10 @@
-"""Nesterov momentum as torch ``SGD(momentum=β, nesterov=True)`` (optax ``sgd(nesterov=True)``).
+"""Nesterov momentum: v ← βv + g, θ ← θ − α·(g + βv)
+
+Momentum that looks ahead along the velocity before correcting.
+
+Convention: torch SGD(momentum=β, nesterov=True)
+
+Nesterov momentum as torch ``SGD(momentum=β, nesterov=True)`` (optax ``sgd(nesterov=True)``).
 
 v ← βv + g, θ ← θ − lr·(g + βv). (This is the "look-ahead" form rewritten at the current
 point; the course's v ← βv + (1−β)g form differs by the factor 1/(1−β) in the step.)
@@ -8,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kernels import jit, rules
+from ..kernels import jit
 from ..kernels.rules import NAN
-from .base import Kernel, Line, Optimizer, OptimizerSpec, VelocityState, beta_param, lr_param, py, zeros
+from .base import Optimizer, VelocityState, beta_param, declare, lr_param, py, zeros
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -34,7 +40,7 @@ def step(
 _nesterov = py(rule)
 
 
-def nesterov(xp: Any, beta: Any) -> Optimizer:
+def factory(xp: Any, beta: Any) -> Optimizer:
     def init(theta: Any) -> VelocityState:
         return VelocityState(0, zeros(theta))
 
@@ -45,24 +51,25 @@ def nesterov(xp: Any, beta: Any) -> Optimizer:
     return Optimizer(init, update)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
-    return [("v", "v ← βv + g", c["after"].v), ("Δθ", "Δθ = −α·(g + βv)", c["step"])]
+LINES = """
+v ¦ v ← βv + g ¦ v
+Δθ ¦ Δθ = −α·(g + βv) ¦ step
+"""
 
 
-SPEC = OptimizerSpec(
-    "nesterov",
-    "Nesterov momentum",
-    "v ← βv + g, θ ← θ − α·(g + βv)",
+def internals(c: dict[str, Any]) -> dict[str, Any]:
+    return {"v": c["after"].v}
+
+
+TORCH = "torch.optim.SGD([p], lr={lr}, momentum={beta}, nesterov=True)"
+OPTAX = "optax.sgd(lr, momentum={beta}, nesterov=True)"
+
+
+SPEC = declare(
+    __name__,
     (lr_param(0.01), beta_param("beta", 0.9, "β, momentum")),
-    "Momentum that looks ahead along the velocity before correcting.",
-    factory=nesterov,
-    kernel=Kernel(step=step, inline=True),
-    rule=rules.NESTEROV,
-    convention="torch SGD(momentum=β, nesterov=True)",
+    inline=True,
     color="#56B4E9",
     order=2,
     cycles_momentum=True,
-    lines=lines,
-    torch=lambda p: (f"torch.optim.SGD([p], lr={p['lr']!r}, momentum={p['beta']!r}, nesterov=True)", None),
-    optax=lambda p: f"optax.sgd(lr, momentum={p['beta']!r}, nesterov=True)",
 )

@@ -1,4 +1,10 @@
-"""SGD with the Polyak step size as optax ``polyak_sgd`` (Loizou et al. 2021; sps+: Garrigos et
+"""Polyak step size: θ ← θ − s·γ·g, γ = min((f(θ) − f*)/(‖s·g‖² + ε), γ_max), s = α (the schedule's lr)
+
+Gradient descent whose step size comes from how far the loss is above its minimum f*.
+
+Convention: optax polyak_sgd (lr is its scaling; f* from the surface); torch.optim has none
+
+SGD with the Polyak step size as optax ``polyak_sgd`` (Loizou et al. 2021; sps+: Garrigos et
 al. 2023): θ ← θ − s·γ·g, γ = min((f(θ) − f*)/(‖s·g‖² + ε), γ_max), s the schedule's lr (optax's
 ``scaling``; optax takes the norm of the already scaled update −s·g, so γ scales as 1/s²). With
 sps+ the gap is (f − f*)₊. γ = 0 where ‖s·g‖² + ε is below the float64 epsilon.
@@ -9,7 +15,8 @@ as ``lr`` (the inspector's replay: θ − (s·γ)·g, the loop's θ + γ·(−s�
 built-in surface's minimum value (the registry states it) unless given; on typed formulas it
 must be given; dataset surfaces refuse Polyak (their minimum loss is not known in closed form).
 torch.optim has none: the PyTorch script writes it as a small class
-(``app/export/templates/torch_polyak.py``)."""
+(``app/export/templates/torch_polyak.py``).
+"""
 
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ from ..kernels import jit, rules
 from ..kernels.rules import NAN
 from ..params import ParamSpec
 from . import gd
-from .base import EMPTY, EmptyState, Kernel, Line, Optimizer, OptimizerSpec, eps_param, lr_param, py
+from .base import EMPTY, EmptyState, Optimizer, declare, eps_param, lr_param, py
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -38,7 +45,7 @@ def step(
 _gd, _polyak_rate = py(gd.rule), py(rules.polyak_rate)
 
 
-def polyak(xp: Any, max_learning_rate: Any, eps: Any, variant: str, f_min: Any = None) -> Optimizer:
+def factory(xp: Any, max_learning_rate: Any, eps: Any, variant: str, f_min: Any = None) -> Optimizer:
     # the hyperparameters of the compiled rule (`rules.polyak_rate`); this factory takes the rate s·γ as lr
     del max_learning_rate, eps, variant, f_min
 
@@ -66,24 +73,47 @@ def replay(c: dict[str, Any]) -> Any:
     return c["theta"] + gamma * (-s * g)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
-    p, g, s = c["params"], c["g"], c["schedule_lr"]
-    gap = c["f"] - p["f_min"]
-    plus = p["variant"] == "sps+"
-    return [
-        ("f − f*", "(f(θ) − f*)₊" if plus else "f(θ) − f*", max(gap, 0.0) if plus else gap),
-        ("s", "s = the schedule's lr (optax's scaling)", s),
-        ("‖sg‖²", "‖s·g‖²", float(np.sum((-s * g) ** 2))),
-        ("γ", "γ = min((f − f*)/(‖s·g‖² + ε), γ_max)", c["gamma"]),
-        ("αᵢ", "αᵢ = s·γ  (the lr drawn)", c["lr"] * np.ones(2)),
-        ("Δθ", "Δθ = γ·(−s·g)", c["step"]),
-    ]
+LINES = """
+f − f* ¦ {gap_formula} ¦ gap
+s ¦ s = the schedule's lr (optax's scaling) ¦ schedule_lr
+‖sg‖² ¦ ‖s·g‖² ¦ norm2
+γ ¦ γ = min((f − f*)/(‖s·g‖² + ε), γ_max) ¦ gamma
+αᵢ ¦ αᵢ = s·γ  (the lr drawn) ¦ rate
+Δθ ¦ Δθ = γ·(−s·g) ¦ step
+"""
 
 
-SPEC = OptimizerSpec(
-    "polyak_sgd",
-    "Polyak step size",
-    "θ ← θ − s·γ·g, γ = min((f(θ) − f*)/(‖s·g‖² + ε), γ_max), s = α (the schedule's lr)",
+def internals(c: dict[str, Any]) -> dict[str, Any]:
+    gap = c["f"] - c["params"]["f_min"]
+    gaps = (
+        {"gap": max(gap, 0.0), "gap_formula": "(f(θ) − f*)₊"}
+        if c["params"]["variant"] == "sps+"
+        else {"gap": gap, "gap_formula": "f(θ) − f*"}
+    )
+    return {**gaps, "norm2": float(np.sum((-c["schedule_lr"] * c["g"]) ** 2)), "rate": c["lr"] * np.ones(2)}
+
+
+def torch(p: dict[str, Any]) -> tuple[str, str | None]:
+    return (
+        f"PolyakSGD([p], lr={p['lr']!r}, max_lr={p['max_learning_rate']!r}, f_min={p['f_min']!r}, "
+        f"eps={p['eps']!r}, plus={p['variant'] == 'sps+'!r})",
+        "torch_polyak",
+    )
+
+
+# the lr drawn is Polyak's effective rate s·γ (a function of the schedule's lr s, the loss and
+# the gradient): the optax script's polyak_rate (app/export/templates/optax_polyak_rate.py)
+def optax_rate(p: dict[str, Any]) -> str:
+    return f"polyak_rate({p['f_min']!r}, {p['max_learning_rate']!r}, {p['eps']!r}, {p['variant'] == 'sps+'!r})"
+
+
+OPTAX = (
+    "optax.polyak_sgd(max_learning_rate={max_learning_rate}, scaling=lr, f_min={f_min}, eps={eps}, variant={variant})"
+)
+
+
+SPEC = declare(
+    __name__,
     (
         lr_param(1.0),
         ParamSpec(
@@ -115,28 +145,7 @@ SPEC = OptimizerSpec(
             slider_max=10.0,
         ),
     ),
-    "Gradient descent whose step size comes from how far the loss is above its minimum f*.",
-    factory=polyak,
-    kernel=Kernel(step=step),
-    rule=rules.POLYAK,
-    convention="optax polyak_sgd (lr is its scaling; f* from the surface); torch.optim has none",
     color="#7A5195",
     order=18,
-    lines=lines,
-    replay=replay,
-    torch=lambda p: (
-        f"PolyakSGD([p], lr={p['lr']!r}, max_lr={p['max_learning_rate']!r}, f_min={p['f_min']!r}, "
-        f"eps={p['eps']!r}, plus={p['variant'] == 'sps+'!r})",
-        "torch_polyak",
-    ),
-    optax=lambda p: (
-        f"optax.polyak_sgd(max_learning_rate={p['max_learning_rate']!r}, scaling=lr, f_min={p['f_min']!r}, "
-        f"eps={p['eps']!r}, variant={p['variant']!r})"
-    ),
-    # the lr drawn is Polyak's effective rate s·γ (a function of the schedule's lr s, the loss and
-    # the gradient): the optax script's polyak_rate (app/export/templates/optax_polyak_rate.py)
-    optax_rate=lambda p: (
-        f"polyak_rate({p['f_min']!r}, {p['max_learning_rate']!r}, {p['eps']!r}, {p['variant'] == 'sps+'!r})"
-    ),
     optax_rate_template="optax_polyak_rate",
 )

@@ -1,4 +1,10 @@
-"""RAdam as torch ``RAdam``: m, v as Adam's; ρ∞ = 2/(1 − β₂) − 1, ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ).
+"""RAdam: ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ); ρₜ > 5: θ ← θ − α·m̂·r·√(1−β₂ᵗ)/(√v + ε), else θ ← θ − α·m̂
+
+Adam whose adaptive rate is switched on (and rectified) only once its variance is defined.
+
+Convention: torch RAdam (momentum SGD while ρₜ ≤ 5; ε added to √v before the bias correction)
+
+RAdam as torch ``RAdam``: m, v as Adam's; ρ∞ = 2/(1 − β₂) − 1, ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ).
 
 While ρₜ ≤ 5 (the first steps: the variance of the adaptive rate is not yet defined) the
 update is momentum SGD, θ ← θ − lr·m̂; after that the rectified Adam step
@@ -15,38 +21,28 @@ from typing import Any
 import numpy as np
 
 from ..kernels import jit, rules
-from ..kernels.rules import correction, decay, lerp, radam_rect, radam_rho
-from ..params import ParamSpec
-from .base import Kernel, Line, Optimizer, OptimizerSpec, adam_args, adam_params, by_rule, decay_lines, py, wd_param
+from ..kernels.rules import correction, decay, moments, radam_rect, radam_rho
+from .base import ADAM_ARGS, DECAY, MOMENTS, adam_decay_params, decay_values, declare, py
 
 # ---------------------------------------------------------------------------------------------
-# the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
+# the compiled rule: the step loop runs it, the factory (`base.rule_factory`) on floats or NumPy rows
 
 
 @jit
-def rule(
-    g: float,
-    t: int,
-    m: float,
-    v: float,
-    theta: float,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    decoupled: float,
-    xp: Any,
-) -> tuple[float, float, float, float]:
-    """torch ``RAdam``: the rectified adaptive step once ρₜ > 5, plain momentum SGD before."""
-    step = float(t + 1)
+def step(
+    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
+) -> tuple[float, float, float, float, float, float]:
+    """torch ``RAdam``, one update of one coordinate as the loop takes it: (θ, a, b, c, moment,
+    rate), the state (a, b) = (m, v): the rectified adaptive step once ρₜ > 5, plain momentum SGD
+    before."""
+    beta1, beta2, eps, weight_decay, decoupled = h[0], h[1], h[2], h[3], h[4]
+    n = float(t + 1)
     g, theta = decay(g, theta, lr, weight_decay, decoupled)
-    m = lerp(m, g, 1.0 - beta1)
-    v = v * beta2 + (1.0 - beta2) * g * g
-    bias_correction1 = correction(beta1, step)
-    bias_correction2 = correction(beta2, step)
+    m, v = moments(g, a, b, beta1, beta2)
+    bias_correction1 = correction(beta1, n)
+    bias_correction2 = correction(beta2, n)
     m_hat = m / bias_correction1
-    rho_inf, rho_t = radam_rho(beta2, step, bias_correction2)
+    rho_inf, rho_t = radam_rho(beta2, n, bias_correction2)
     if rho_t > 5.0:
         adaptive = 1.0 / (xp.sqrt(v) + eps) * (bias_correction2**0.5)  # torch: scalar / t = t.reciprocal() * scalar
         rect = radam_rect(rho_t, rho_inf)
@@ -55,77 +51,56 @@ def rule(
     else:
         theta = theta - m_hat * lr
         rate = lr / bias_correction1
-    return theta, m, v, rate
-
-
-@jit
-def step(
-    g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, h: Any, c1: float, c2: float, xp: Any
-) -> tuple[float, float, float, float, float, float]:
-    """One update of one coordinate as the loop takes it: (θ, a, b, c, moment, rate)."""
-    theta, a, b, rate = rule(g, t, a, b, theta, lr, h[0], h[1], h[2], h[3], h[4], xp)
-    return theta, a, b, c, a, rate
+    return theta, m, v, c, m, rate
 
 
 _rho, _rect, _correction = py(rules.radam_rho), py(rules.radam_rect), py(rules.correction)
 
 
-def radam(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any, decoupled_weight_decay: bool) -> Optimizer:
-    return by_rule(rules.RADAM, xp, beta1, beta2, eps, weight_decay, float(decoupled_weight_decay))
+LINES = (
+    DECAY
+    + MOMENTS
+    + """
+m̂ ¦ m̂ = m/(1−β₁ᵗ) ¦ m_hat
+ρₜ ¦ ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ), ρ∞ = 2/(1−β₂) − 1 ¦ rho
+r ¦ r = √((ρₜ−4)(ρₜ−2)ρ∞/((ρ∞−4)(ρ∞−2)ρₜ)) ¦ rect
+αᵢ ¦ αᵢ = α·r·√(1−β₂ᵗ)/((√vᵢ + ε)(1−β₁ᵗ)) ¦ rate_rect
+Δθ ¦ Δθ = −α·m̂·r·√(1−β₂ᵗ)/(√v + ε) = −αᵢ·mᵢ ¦ step_rect
+αᵢ ¦ ρₜ ≤ 5: αᵢ = α/(1−β₁ᵗ) (momentum SGD) ¦ rate_sgd
+Δθ ¦ Δθ = −α·m̂ ¦ step_sgd
+"""
+)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
+def internals(c: dict[str, Any]) -> dict[str, Any]:
     p, s1, lr, step = c["params"], c["after"], c["lr"], float(c["t"] + 1)
-    b1, b2, eps = p["beta1"], p["beta2"], p["eps"]
-    out: list[Line] = []
-    decay_lines(c, out, p["weight_decay"], p["decoupled_weight_decay"])
-    bc1, bc2 = _correction(b1, step), _correction(b2, step)
-    rho_inf, rho = _rho(b2, step, bc2)
-    out += [
-        ("m", "m ← β₁m + (1−β₁)g", s1.a),
-        ("v", "v ← β₂v + (1−β₂)g²", s1.b),
-        ("m̂", "m̂ = m/(1−β₁ᵗ)", s1.a / bc1),
-        ("ρₜ", "ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ), ρ∞ = 2/(1−β₂) − 1", rho),
-    ]
+    bc1, bc2 = _correction(p["beta1"], step), _correction(p["beta2"], step)
+    rho_inf, rho = _rho(p["beta2"], step, bc2)
+    out = {**decay_values(c, p["weight_decay"], p["decoupled_weight_decay"]), "m": s1.a, "v": s1.b}
+    out.update(m_hat=s1.a / bc1, rho=rho)
     if rho > 5.0:
-        adaptive = 1.0 / (np.sqrt(s1.b) + eps) * (bc2**0.5)
+        adaptive = 1.0 / (np.sqrt(s1.b) + p["eps"]) * (bc2**0.5)
         rect = _rect(rho, rho_inf)
-        return [
-            *out,
-            ("r", "r = √((ρₜ−4)(ρₜ−2)ρ∞/((ρ∞−4)(ρ∞−2)ρₜ))", rect),
-            ("αᵢ", "αᵢ = α·r·√(1−β₂ᵗ)/((√vᵢ + ε)(1−β₁ᵗ))", lr * adaptive * rect / bc1),
-            ("Δθ", "Δθ = −α·m̂·r·√(1−β₂ᵗ)/(√v + ε) = −αᵢ·mᵢ", c["step"]),
-        ]
-    return [
-        *out,
-        ("αᵢ", "ρₜ ≤ 5: αᵢ = α/(1−β₁ᵗ) (momentum SGD)", lr / bc1 * np.ones(2)),
-        ("Δθ", "Δθ = −α·m̂", c["step"]),
-    ]
+        return {**out, "rect": rect, "rate_rect": lr * adaptive * rect / bc1, "step_rect": c["step"]}
+    return {**out, "rate_sgd": lr / bc1 * np.ones(2), "step_sgd": c["step"]}
 
 
-SPEC = OptimizerSpec(
-    "radam",
-    "RAdam",
-    "ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ); ρₜ > 5: θ ← θ − α·m̂·r·√(1−β₂ᵗ)/(√v + ε), else θ ← θ − α·m̂",
-    (
-        *adam_params(0.01)[:4],
-        wd_param(0.0, "λ, weight decay (L2, or decoupled)"),
-        ParamSpec("decoupled_weight_decay", False, description="decay θ directly, as AdamW", kind="bool"),
-    ),
-    "Adam whose adaptive rate is switched on (and rectified) only once its variance is defined.",
-    factory=radam,
-    kernel=Kernel(step=step),
-    rule=rules.RADAM,
-    convention="torch RAdam (momentum SGD while ρₜ ≤ 5; ε added to √v before the bias correction)",
+TORCH = (
+    f"torch.optim.RAdam([p], {ADAM_ARGS}, weight_decay={{weight_decay}}, "
+    "decoupled_weight_decay={decoupled_weight_decay})"
+)
+
+
+OPTAX_REFUSED = (
+    "optax's radam adds ε to the bias-corrected √v̂ and rectifies from ρₜ ≥ 5 (torch: ε to the raw √v, "
+    "ρₜ > 5); use the PyTorch script"
+)
+
+
+SPEC = declare(
+    __name__,
+    adam_decay_params(0.01),
     color="#882255",
     order=10,
     cycles_momentum=True,
-    lines=lines,
-    torch=lambda p: (
-        f"torch.optim.RAdam([p], {adam_args(p)}, "
-        f"weight_decay={p['weight_decay']!r}, decoupled_weight_decay={bool(p['decoupled_weight_decay'])!r})",
-        None,
-    ),
-    optax_refused="optax's radam adds ε to the bias-corrected √v̂ and rectifies from ρₜ ≥ 5 (torch: ε to the raw √v, "
-    "ρₜ > 5); use the PyTorch script",
 )

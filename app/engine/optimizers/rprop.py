@@ -1,4 +1,11 @@
-"""Rprop as torch ``Rprop`` (the iRprop⁻ variant): per axis, a step size s (starting at lr)
+"""Rprop: s ← clamp(s·(η₊ if g·g₋₁ > 0, η₋ if < 0, else 1), s_min, s_max), θ ← θ − sign(g)·s
+
+Per-axis steps that grow while the gradient's sign holds and shrink when it flips; lr is the first
+step.
+
+Convention: torch Rprop (iRprop⁻: after a sign flip the update is skipped)
+
+Rprop as torch ``Rprop`` (the iRprop⁻ variant): per axis, a step size s (starting at lr)
 multiplied by η₊ while the gradient keeps its sign and by η₋ when it flips (that update is
 then skipped and the gradient forgotten), clamped to [s_min, s_max]; θ ← θ − sign(g)·s.
 Only the sign of the gradient is used; the schedule's lr only sets the first s. The effective
@@ -6,7 +13,8 @@ rate internals (``eff_lr_x``, ``eff_lr_y`` of ``include_state``) are the step si
 
 optax's scale_by_rprop returns the previous step's sign·step size (its first update is 0): its
 path is torch's one update late (checked: x_optax[t + 1] = x_torch[t]), so there is no optax
-script."""
+script.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import jit, rules
+from ..kernels import jit
 from ..kernels.rules import NAN, sign
 from ..params import ParamSpec
-from .base import Kernel, Line, Optimizer, OptimizerSpec, by_rule, lr_param
+from .base import declare, lr_param
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -66,26 +74,31 @@ def step(
     return theta, a, b, c, NAN, b
 
 
-def rprop(xp: Any, etaminus: Any, etaplus: Any, step_size_min: Any, step_size_max: Any) -> Optimizer:
-    return by_rule(rules.RPROP, xp, etaminus, etaplus, step_size_min, step_size_max)
+LINES = """
+g·g₋₁ ¦ g·g₋₁ (the sign held: > 0; flipped: < 0) ¦ prod
+η ¦ η = η₊ if g·g₋₁ > 0, η₋ if < 0, else 1 ¦ factor
+αᵢ ¦ sᵢ ← clamp(sᵢ·η, s_min, s_max)  (s starts at α) ¦ rate
+Δθ ¦ Δθ = −sign(g)·sᵢ  (0 after a flip: g is forgotten) ¦ step
+"""
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
-    p, s0, s1 = c["params"], c["before"], c["after"]
-    prod = c["g"] * s0.a
+def internals(c: dict[str, Any]) -> dict[str, Any]:
+    p, prod = c["params"], c["g"] * c["before"].a
     factor = np.where(prod > 0, p["etaplus"], np.where(prod < 0, p["etaminus"], 1.0))
-    return [
-        ("g·g₋₁", "g·g₋₁ (the sign held: > 0; flipped: < 0)", prod),
-        ("η", "η = η₊ if g·g₋₁ > 0, η₋ if < 0, else 1", factor),
-        ("αᵢ", "sᵢ ← clamp(sᵢ·η, s_min, s_max)  (s starts at α)", s1.b),
-        ("Δθ", "Δθ = −sign(g)·sᵢ  (0 after a flip: g is forgotten)", c["step"]),
-    ]
+    return {"prod": prod, "factor": factor, "rate": c["after"].b}
 
 
-SPEC = OptimizerSpec(
-    "rprop",
-    "Rprop",
-    "s ← clamp(s·(η₊ if g·g₋₁ > 0, η₋ if < 0, else 1), s_min, s_max), θ ← θ − sign(g)·s",
+TORCH = "torch.optim.Rprop([p], lr={lr}, etas=({etaminus}, {etaplus}), step_sizes=({step_size_min}, {step_size_max}))"
+
+
+OPTAX_REFUSED = (
+    "optax's rprop applies each step one update late (its first update is 0), so its path lags torch's "
+    "Rprop by one step; use the PyTorch script"
+)
+
+
+SPEC = declare(
+    __name__,
     (
         lr_param(0.01),
         ParamSpec(
@@ -120,19 +133,6 @@ SPEC = OptimizerSpec(
             slider_max=100.0,
         ),
     ),
-    "Per-axis steps that grow while the gradient's sign holds and shrink when it flips; lr is the first step.",
-    factory=rprop,
-    kernel=Kernel(step=step),
-    rule=rules.RPROP,
-    convention="torch Rprop (iRprop⁻: after a sign flip the update is skipped)",
     color="#A52A2A",
     order=12,
-    lines=lines,
-    torch=lambda p: (
-        f"torch.optim.Rprop([p], lr={p['lr']!r}, etas=({p['etaminus']!r}, {p['etaplus']!r}), "
-        f"step_sizes=({p['step_size_min']!r}, {p['step_size_max']!r}))",
-        None,
-    ),
-    optax_refused="optax's rprop applies each step one update late (its first update is 0), so its path lags torch's "
-    "Rprop by one step; use the PyTorch script",
 )

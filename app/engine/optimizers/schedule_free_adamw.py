@@ -1,4 +1,12 @@
-"""Schedule-Free AdamW as optax ``contrib.schedule_free_adamw`` (Defazio et al. 2024), float64.
+"""Schedule-Free AdamW: y = β₁x + (1−β₁)z: z ← z − α·(g/(√ν̂ + ε) + λy), x ← (1−cₜ)x + cₜz, cₜ = α_maxᵖ/Σα_maxᵖ
+
+No schedule needed: the gradient is taken between the running average x and the AdamW sequence z; x
+(thin) and z (dashed) are drawn with the path y.
+
+Convention: optax contrib.schedule_free_adamw (the average x is returned as the moment internals mx,
+my; z = (y − β₁x)/(1 − β₁)); torch.optim has none
+
+Schedule-Free AdamW as optax ``contrib.schedule_free_adamw`` (Defazio et al. 2024), float64.
 
 Three sequences: the gradient is taken at y (the parameters, the drawn path); z takes the
 AdamW step without momentum, z ← z − α·(g/(√ν̂ + ε) + λy), ν ← β₂ν + (1−β₂)g²; x is the
@@ -31,12 +39,10 @@ from ..kernels import jit, rules
 from ..kernels.rules import NAN, correction
 from ..params import ParamSpec
 from .base import (
-    Kernel,
-    Line,
+    ADAM_ARGS,
     Optimizer,
-    OptimizerSpec,
-    adam_args,
     beta_param,
+    declare,
     eps_param,
     lr_param,
     py,
@@ -130,9 +136,7 @@ class ScheduleFreeState(NamedTuple):
     lr_max: Any  # the largest lr so far
 
 
-def schedule_free_adamw(
-    xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any, weight_lr_power: Any
-) -> Optimizer:
+def factory(xp: Any, beta1: Any, beta2: Any, eps: Any, weight_decay: Any, weight_lr_power: Any) -> Optimizer:
     def one(
         g: float, t: int, z: float, nu: float, wsum: float, y: float, lr: float, lr_max: float, *hyper: float
     ) -> tuple[float, float, float, float]:
@@ -169,45 +173,56 @@ def schedule_free_adamw(
     return Optimizer(init, update)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
+_correction = py(rules.correction)
+
+
+LINES = """
+x ¦ x = (y − (1−β₁)z)/β₁  (the average, before) ¦ x0
+ν ¦ ν ← β₂ν + (1−β₂)g² ¦ nu
+ν̂ ¦ ν̂ = ν/(1−β₂ᵗ) ¦ nu_hat
+αᵢ ¦ αᵢ = α/(√ν̂ᵢ + ε) ¦ rate
+z ¦ z ← z − αᵢ·g − αλy ¦ z
+α_max ¦ α_max ← max(α_max, α) ¦ lr_max
+cₜ ¦ cₜ = α_maxᵖ/Σα_maxᵖ ¦ ck
+x′ ¦ x ← (1−cₜ)x + cₜz ¦ x1
+y ¦ y ← β₁x + (1−β₁)z  (where the next gradient is taken) ¦ y
+Δθ ¦ Δθ = Δy ¦ step
+"""
+
+
+def internals(c: dict[str, Any]) -> dict[str, Any]:
     p, s0, s1, lr, y = c["params"], c["before"], c["after"], c["lr"], c["theta"]
-    b1, b2, eps, power = p["beta1"], p["beta2"], p["eps"], p["weight_lr_power"]
-    nu_hat = s1.nu / py(rules.correction)(b2, float(c["t"] + 1))
-    rate = lr * (1.0 / (np.sqrt(nu_hat) + eps))
-    weight = s1.lr_max**power
+    b1 = p["beta1"]
+    nu_hat = s1.nu / _correction(p["beta2"], float(c["t"] + 1))
+    weight = s1.lr_max ** p["weight_lr_power"]
     total = s0.wsum + weight
     ck = np.where(total == 0.0, 0.0, weight / np.where(total == 0.0, 1.0, total))  # 0/0 (lr 0): 0, as optax
     x0 = (y - (1.0 - b1) * s0.z) / b1
-    x1 = (1.0 - ck) * x0 + ck * s1.z
-    return [
-        ("x", "x = (y − (1−β₁)z)/β₁  (the average, before)", x0),
-        ("ν", "ν ← β₂ν + (1−β₂)g²", s1.nu),
-        ("ν̂", "ν̂ = ν/(1−β₂ᵗ)", nu_hat),
-        ("αᵢ", "αᵢ = α/(√ν̂ᵢ + ε)", rate),
-        ("z", "z ← z − αᵢ·g − αλy", s1.z),
-        ("α_max", "α_max ← max(α_max, α)", s1.lr_max),
-        ("cₜ", "cₜ = α_maxᵖ/Σα_maxᵖ", ck),
-        ("x′", "x ← (1−cₜ)x + cₜz", x1),
-        ("y", "y ← β₁x + (1−β₁)z  (where the next gradient is taken)", y + c["step"]),
-        ("Δθ", "Δθ = Δy", c["step"]),
-    ]
+    rate = lr * (1.0 / (np.sqrt(nu_hat) + p["eps"]))
+    return {
+        "x0": x0,
+        "nu": s1.nu,
+        "nu_hat": nu_hat,
+        "rate": rate,
+        "z": s1.z,
+        "lr_max": s1.lr_max,
+        "ck": ck,
+        "x1": (1.0 - ck) * x0 + ck * s1.z,
+        "y": y + c["step"],
+    }
 
 
-# optax's schedule_free_adamw as its chain; the wrapper and the base read the same injected lr,
-# the rate of the update (its weights use the largest lr so far), as the engine does
-def optax(p: dict[str, Any]) -> str:
-    return (
-        "optax.contrib.schedule_free(optax.chain(optax.scale_by_rms(decay="
-        f"{p['beta2']!r}, eps={p['eps']!r}, eps_in_sqrt=False, bias_correction=True), optax.add_decayed_weights("
-        f"{p['weight_decay']!r}), optax.scale_by_learning_rate(lr)), learning_rate=lr, "
-        f"b1={p['beta1']!r}, weight_lr_power={p['weight_lr_power']!r})"
-    )
+TORCH = f"ScheduleFreeAdamW([p], {ADAM_ARGS}, weight_decay={{weight_decay}}, weight_lr_power={{weight_lr_power}})"
+TORCH_TEMPLATE = "torch_schedule_free"
+OPTAX = (
+    "optax.contrib.schedule_free(optax.chain(optax.scale_by_rms(decay={beta2}, eps={eps}, eps_in_sqrt=False, "
+    "bias_correction=True), optax.add_decayed_weights({weight_decay}), optax.scale_by_learning_rate(lr)), "
+    "learning_rate=lr, b1={beta1}, weight_lr_power={weight_lr_power})"
+)
 
 
-SPEC = OptimizerSpec(
-    "schedule_free_adamw",
-    "Schedule-Free AdamW",
-    "y = β₁x + (1−β₁)z: z ← z − α·(g/(√ν̂ + ε) + λy), x ← (1−cₜ)x + cₜz, cₜ = α_maxᵖ/Σα_maxᵖ",
+SPEC = declare(
+    __name__,
     (
         lr_param(0.0025),
         ParamSpec(
@@ -226,22 +241,8 @@ SPEC = OptimizerSpec(
         wd_param(0.0, "λ, weight decay (at y, scaled by α)"),
         ParamSpec("weight_lr_power", 2.0, 0.0, 10.0, "p, the averaging weights are α_maxᵖ", slider_max=4.0),
     ),
-    "No schedule needed: the gradient is taken between the running average x and the AdamW "
-    "sequence z; x (thin) and z (dashed) are drawn with the path y.",
-    factory=schedule_free_adamw,
-    kernel=Kernel(step=step, init=init, bias=bias),
-    rule=rules.SFREE,
-    convention="optax contrib.schedule_free_adamw (the average x is returned as the moment internals mx, "
-    "my; z = (y − β₁x)/(1 − β₁)); torch.optim has none",
     color="#1B7F79",
     moment="iterate",
     interpolation="beta1",
     order=17,
-    lines=lines,
-    torch=lambda p: (
-        f"ScheduleFreeAdamW([p], {adam_args(p)}, "
-        f"weight_decay={p['weight_decay']!r}, weight_lr_power={p['weight_lr_power']!r})",
-        "torch_schedule_free",
-    ),
-    optax=optax,
 )

@@ -1,4 +1,11 @@
-"""torch ``SGD`` with every flag: g ← g + λθ; v ← g at the first update, then
+"""SGD (torch, every flag): g ← g + λθ, v ← βv + (1−d)g (v₁ = g), θ ← θ − α·(nesterov ? g + βv : v)
+
+torch.optim.SGD with its momentum, dampening, nesterov and weight-decay flags.
+
+Convention: torch SGD(momentum=β, dampening=d, nesterov, weight_decay=λ); the first update takes v₁
+= g undamped
+
+torch ``SGD`` with every flag: g ← g + λθ; v ← g at the first update, then
 v ← βv + (1 − d)·g; the step is g + βv (nesterov) or v; θ ← θ − lr·step.
 
 Where torch and the course differ: torch's buffer is a *sum* (1 − d = 1 by default), the
@@ -12,10 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kernels import jit, rules
+from ..kernels import jit
 from ..kernels.rules import NAN, decay
 from ..params import ParamSpec
-from .base import Kernel, Line, NotExportable, Optimizer, OptimizerSpec, by_rule, l2_lines, lr_param, wd_param
+from .base import L2, NotExportable, decay_values, declare, lr_param, wd_param
 
 # ---------------------------------------------------------------------------------------------
 # the compiled rule: the step loop runs it (`step`), the factory below on floats or NumPy rows
@@ -50,22 +57,25 @@ def step(
     return theta, a, b, c, a if h[0] != 0.0 else NAN, NAN
 
 
-def sgd(xp: Any, momentum: Any, dampening: Any, nesterov: bool, weight_decay: Any) -> Optimizer:
-    return by_rule(rules.SGD, xp, momentum, dampening, float(nesterov), weight_decay)
+LINES = (
+    L2
+    + """
+v ¦ v = {gname} (the first update: undamped) ¦ v_first
+v ¦ v ← βv + (1−d)·{gname} ¦ v
+Δθ ¦ Δθ = −α·{gname} ¦ step_plain
+Δθ ¦ Δθ = −α·({gname} + βv) ¦ step_nesterov
+Δθ ¦ Δθ = −α·v ¦ step_v
+"""
+)
 
 
-def lines(c: dict[str, Any]) -> list[Line]:
-    p, s1 = c["params"], c["after"]
-    b = p["momentum"]
-    out: list[Line] = []
-    l2_lines(c, out, p["weight_decay"])
-    gname = "g′" if p["weight_decay"] else "g"
-    if b == 0.0:
-        return [*out, ("Δθ", f"Δθ = −α·{gname}", c["step"])]
-    first = c["t"] == 0
-    out.append(("v", f"v = {gname} (the first update: undamped)" if first else f"v ← βv + (1−d)·{gname}", s1.a))
-    out.append(("Δθ", f"Δθ = −α·({gname} + βv)" if p["nesterov"] else "Δθ = −α·v", c["step"]))
-    return out
+def internals(c: dict[str, Any]) -> dict[str, Any]:
+    p = c["params"]
+    out = decay_values(c, p["weight_decay"])
+    if p["momentum"] == 0.0:
+        return {**out, "step_plain": c["step"]}
+    out["v_first" if c["t"] == 0 else "v"] = c["after"].a
+    return {**out, ("step_nesterov" if p["nesterov"] else "step_v"): c["step"]}
 
 
 def optax(p: dict[str, Any]) -> str:
@@ -83,10 +93,14 @@ def optax(p: dict[str, Any]) -> str:
     )
 
 
-SPEC = OptimizerSpec(
-    "sgd",
-    "SGD (torch, every flag)",
-    "g ← g + λθ, v ← βv + (1−d)g (v₁ = g), θ ← θ − α·(nesterov ? g + βv : v)",
+TORCH = (
+    "torch.optim.SGD([p], lr={lr}, momentum={momentum}, dampening={dampening}, nesterov={nesterov}, "
+    "weight_decay={weight_decay})"
+)
+
+
+SPEC = declare(
+    __name__,
     (
         lr_param(0.01),
         ParamSpec("momentum", 0.9, 0.0, 1.0, "β, momentum (0: plain SGD)", max_exclusive=True, slider_max=0.999),
@@ -94,19 +108,7 @@ SPEC = OptimizerSpec(
         ParamSpec("nesterov", False, description="Nesterov: step along g + βv instead of v", kind="bool"),
         wd_param(0.0, "λ, L2 weight decay (added to the gradient)"),
     ),
-    "torch.optim.SGD with its momentum, dampening, nesterov and weight-decay flags.",
-    factory=sgd,
-    kernel=Kernel(step=step),
-    rule=rules.SGD,
-    convention="torch SGD(momentum=β, dampening=d, nesterov, weight_decay=λ); the first update takes v₁ = g undamped",
     color="#332288",
     order=8,
     cycles_momentum=True,
-    lines=lines,
-    torch=lambda p: (
-        f"torch.optim.SGD([p], lr={p['lr']!r}, momentum={p['momentum']!r}, dampening={p['dampening']!r}, "
-        f"nesterov={bool(p['nesterov'])!r}, weight_decay={p['weight_decay']!r})",
-        None,
-    ),
-    optax=optax,
 )

@@ -28,22 +28,10 @@ LOSS: Any  # LOSS(w, b, x, y): the cost of the model on the samples x, y
 RESIDUAL: Any  # RESIDUAL(w, b, x, y): the cost's derivative in the model's output (NumPy)
 BatchOrder: Any  # the engine's mini-batch order (app.engine.runner.BatchOrder, copied)
 _data: Any  # the data set, as NumPy arrays (x, y)
-loss_on: Any  # loss_on(p, idx): the cost on the samples idx (None: all)
-start_run: Any  # a run's start: (p, batch_size, per_epoch) on a data set, (noise_std) on a formula (the loops)
-converged: Any  # converged(opt, p): the full-data gradient below TOLERANCE (torch_dataset_loop)
-loss_at: Any  # loss_at(opt, p, out): the loss at p recorded, and whether it converged (torch_loop)
 
 # the PyTorch script
-DampedNewton: Any  # the damped Newton optimizer (written when used)
-CLOSURE_OPTIMIZERS: Any  # the optimizers stepped with a closure (a tuple of classes)
-step_scheduler: Any  # steps a scheduler after an update (torch_schedulers)
-record_average: Any  # records the averaged iterate (torch_schedulers)
-clip_grad: Any  # clips the gradient by value, then by norm (torch_schedulers)
 run: Any  # the script's run (a loop template)
-_run_each_update: Any  # the loop of one update per step, before a closure loop redefines run
-record_eval: Any  # records one call of a closure update (torch_closure)
-undo_update: Any  # undoes a closure update that left the finite region (torch_closure)
-finish: Any  # a closure run's record with its status and evaluations (torch_closure)
+closure_update: Any  # the update of L-BFGS and damped Newton (torch_closure_run, torch_dataset_closure_run)
 
 # the optax script
 make: Any  # the optimizer with its injected rate (optax_common)

@@ -5,29 +5,24 @@ are the script's own."""
 
 import torch
 
+from .torch_rule import Rule
+
 
 # --- the script ---
-class AdamNoBiasCorrection(torch.optim.Optimizer):
+class AdamNoBiasCorrection(Rule):
     """Adam without bias correction (the course's demonstration; torch always corrects):
     theta <- theta*(1 - lr*wd); m <- lerp(m, g, 1 - beta1); v <- beta2*v + (1 - beta2)*g^2;
     theta <- theta - lr*m/(sqrt(v) + eps) (v: its running maximum with amsgrad)."""
 
-    def __init__(self, params, lr, betas, eps, amsgrad, weight_decay):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, amsgrad=amsgrad, weight_decay=weight_decay))
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            (b1, b2), lr = group["betas"], group["lr"]
-            for p in group["params"]:
-                st = self.state[p]
-                if not st:
-                    st["m"], st["v"], st["vmax"] = (torch.zeros_like(p) for _ in range(3))
-                p.mul_(1.0 - lr * group["weight_decay"])
-                st["m"] = st["m"] + (1.0 - b1) * (p.grad - st["m"])
-                st["v"] = st["v"] * b2 + (1.0 - b2) * p.grad * p.grad
-                second = st["v"]
-                if group["amsgrad"]:
-                    st["vmax"] = torch.maximum(st["vmax"], st["v"])
-                    second = st["vmax"]
-                p.sub_(lr * st["m"] / (second.sqrt() + group["eps"]))
+    def update(self, p, st, group, loss):  # lr, betas, eps, amsgrad, weight_decay
+        (b1, b2), lr = group["betas"], group["lr"]
+        if not st:
+            st["m"], st["v"], st["vmax"] = (torch.zeros_like(p) for _ in range(3))
+        p.mul_(1.0 - lr * group["weight_decay"])
+        st["m"] = st["m"] + (1.0 - b1) * (p.grad - st["m"])
+        st["v"] = st["v"] * b2 + (1.0 - b2) * p.grad * p.grad
+        second = st["v"]
+        if group["amsgrad"]:
+            st["vmax"] = torch.maximum(st["vmax"], st["v"])
+            second = st["vmax"]
+        p.sub_(lr * st["m"] / (second.sqrt() + group["eps"]))

@@ -1,5 +1,5 @@
-"""Damped Newton as a torch.optim.Optimizer (`app.engine.optimizers.newton`), and the closure
-optimizers' switch of the script's loop (L-BFGS, damped Newton: one update = one step(closure)).
+"""Damped Newton as a torch.optim.Optimizer (`app.engine.optimizers.newton`), and what the loops
+need of the closure optimizers (L-BFGS, damped Newton: one update = one step(closure)).
 
 The text after the marker is copied into the exported script (`app.export`), where the imports
 are the script's own."""
@@ -9,34 +9,27 @@ from typing import Any
 
 import torch
 
+from .torch_rule import Rule
+
 
 def f(x: Any, y: Any) -> Any:
     """The script's surface (defined above this text in the script)."""
     raise NotImplementedError
 
 
-def run(*args: Any) -> Any:
-    """The script's loop of one update per step (defined above this text in the script)."""
-    raise NotImplementedError
-
-
 # --- the script ---
-class DampedNewton(torch.optim.Optimizer):
+class DampedNewton(Rule):
     """θ ← θ − lr·(H + λI)⁻¹g with the exact Hessian of f (torch.optim has no Newton method). Where
     H + λI is not positive definite, H's eigenvalues are replaced by their absolute values
     (saddle-free Newton); a direction with |μ| + λ = 0 is left out."""
 
     def __init__(self, params, lr=1.0, damping=0.0):
-        super().__init__(params, {"lr": lr, "damping": damping})
+        super().__init__(params, lr=lr, damping=damping)
         # the Hessian at a point (a tensor of 2): exact, of f (the run sets its own on a data set)
         self.hessian = lambda v: torch.autograd.functional.hessian(lambda w: f(w[0], w[1]), v)
 
-    @torch.no_grad()
-    def step(self, closure):
-        with torch.enable_grad():
-            loss = closure()
-        group = self.param_groups[0]
-        p, lam = group["params"][0], group["damping"]
+    def update(self, p, st, group, loss):
+        lam = group["damping"]
         h = self.hessian(p.detach().clone())
         a, b, c = h[0, 0].item(), h[0, 1].item(), h[1, 1].item()
         gx, gy = p.grad[0].item(), p.grad[1].item()
@@ -52,11 +45,9 @@ class DampedNewton(torch.optim.Optimizer):
                 if den != 0.0 and math.isfinite(den):
                     d += (v[0, i] * gx + v[1, i] * gy) / den * v[:, i]
         p.sub_(group["lr"] * d)
-        return loss
 
 
-CLOSURE_OPTIMIZERS = (torch.optim.LBFGS, DampedNewton)
-_run_each_update = run
+CLOSURE_OPTIMIZERS = (torch.optim.LBFGS, DampedNewton)  # the loops update these by `closure_update`
 
 
 def record_eval(evals, first, t, p, loss):
@@ -65,22 +56,3 @@ def record_eval(evals, first, t, p, loss):
         evals[key].append(v)
     if not first:
         first.append((loss.item(), p.grad.clone()))
-
-
-def undo_update(p, before, first, evals, mark):
-    """An update that left the finite region, undone: p back at before, its closure calls dropped
-    from evals; the run's status ("converged" where its first gradient was exactly 0)."""
-    status = "converged" if bool((first[0][1] == 0).all()) else "diverged"
-    with torch.no_grad():
-        p.copy_(before)
-    for values in evals.values():
-        del values[mark:]
-    return status
-
-
-def finish(out, status, opt, evals):
-    """The run's record with its status, and the closure calls where the optimizer is L-BFGS."""
-    out["status"], out["steps_taken"] = status, len(out["lr"])
-    if isinstance(opt, torch.optim.LBFGS):
-        out["evals"] = evals
-    return out

@@ -1,4 +1,4 @@
-"""The PyTorch script's run for L-BFGS and damped Newton on a dataset surface.
+"""The PyTorch script's update for L-BFGS and damped Newton on a dataset surface.
 
 A template: the exporter copies what follows the marker line below into the script; the lines
 above it (imports, the script's names from `_script`) are there for the linters only.
@@ -6,30 +6,15 @@ above it (imports, the script's names from `_script`) are there for the linters 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import torch
 
-from ._script import (
-    BOUND,
-    CLOSURE_OPTIMIZERS,
-    RESIDUAL,
-    START,
-    STEPS,
-    DampedNewton,
-    _data,
-    _run_each_update,
-    clip_grad,
-    converged,
-    finish,
-    loss_on,
-    record_eval,
-    start_run,
-    step_scheduler,
-    undo_update,
-)
+from ._script import RESIDUAL, _data
+from .torch_closure import DampedNewton, record_eval
+from .torch_dataset_loop import loss_on
+from .torch_schedulers import clip_grad
 
 # --- the script ---
 
@@ -54,31 +39,17 @@ def batch_hessian(idx):
     return hessian
 
 
-def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
-    """L-BFGS and damped Newton on a data set: one update is one opt.step(closure) call, every call
-    of its closure on the same mini-batch (recorded in out["evals"]: the batch cost there). Other
-    optimizers: the loop above."""
-    p = torch.tensor(START, requires_grad=True)
-    opt = make_optimizer(p)
-    if not isinstance(opt, CLOSURE_OPTIMIZERS):
-        return _run_each_update(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value, clip_norm)
-    sched = make_scheduler(opt)
-    out, order, every = start_run(p, batch_size, per_epoch)
-    evals: dict[str, list[Any]] = {"step": [], "x": [], "y": [], "loss": []}
-    status = "max_steps"
-    for t in range(STEPS + 1):
-        if converged(opt, p):
-            status = "converged"  # the full-data gradient
-            break
-        if t == STEPS:
-            break
-        idx = order.indices(t)
+def closure_update(evals):
+    """The update of L-BFGS and damped Newton for the loop above: one opt.step(closure) call, every
+    call of its closure on the same mini-batch (recorded in evals: the batch cost there); the first
+    call's gradient and cost are the ones drawn."""
+
+    def update(opt, p, idx, t, clip_value, clip_norm):
         if isinstance(opt, DampedNewton):
             opt.hessian = batch_hessian(idx)
         first: list[Any] = []
-        mark = len(evals["x"])
 
-        def closure(t=t, idx=idx, first=first):  # called in this update only (defaults: this update's values)
+        def closure():
             opt.zero_grad()
             cost = loss_on(p, idx)
             cost.backward()
@@ -87,18 +58,7 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
             return cost
 
         lr = opt.param_groups[0]["lr"]
-        before = p.detach().clone()
         opt.step(closure)
-        new_loss = loss_on(p, None).item()
-        if not (math.isfinite(new_loss) and math.isfinite(first[0][0]) and p.detach().abs().max().item() <= BOUND):
-            status = undo_update(p, before, first, evals, mark)
-            break
-        if sched is not None and (t + 1) % every == 0:
-            step_scheduler(sched, new_loss)
-        out["lr"].append(lr)
-        out["grad_norm"].append(first[0][1].norm().item())
-        out["batch_loss"].append(first[0][0])
-        out["x"].append(p[0].item())
-        out["y"].append(p[1].item())
-        out["loss"].append(new_loss)
-    return finish(out, status, opt, evals)
+        return lr, first[0][1].norm().item(), first[0][1], first[0][0]
+
+    return update

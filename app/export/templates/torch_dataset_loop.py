@@ -11,23 +11,12 @@ from typing import Any
 
 import torch
 
-from ._script import (
-    BOUND,
-    LOSS,
-    SEED,
-    START,
-    STEPS,
-    TOLERANCE,
-    BatchOrder,
-    M,
-    X,
-    Y,
-    clip_grad,
-    record_average,
-    step_scheduler,
-)
+from ._script import BOUND, LOSS, SEED, START, STEPS, TOLERANCE, BatchOrder, M, X, Y, closure_update
+from .torch_schedulers import clip_grad, finish, record_average, step_scheduler, undo_update
 
 # --- the script ---
+
+CLOSURE_OPTIMIZERS: tuple[Any, ...] = ()  # L-BFGS and damped Newton, where a run uses them (set below)
 
 
 def loss_on(p, idx):
@@ -61,14 +50,29 @@ def converged(opt, p):
     return p.grad.norm().item() < TOLERANCE
 
 
+def each_update(opt, p, idx, t, clip_value, clip_norm):
+    """One update from the gradient of the cost on the samples idx (clipped): (the lr drawn, the
+    norm of the gradient used, that gradient, the batch's cost)."""
+    opt.zero_grad()
+    cost = loss_on(p, idx)
+    cost.backward()
+    clip_grad(p, clip_value, clip_norm)
+    lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
+    opt.step()
+    return lr, gnorm, p.grad, cost.item()
+
+
 def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
     """One run as the studio draws it: (w, b) after t updates, the full-data loss there; per update
     the lr, the norm of the mini-batch gradient it used (after clipping) and that batch's cost. The
-    scheduler steps after every update, or (per_epoch) after each epoch's last update."""
+    scheduler steps after every update, or (per_epoch) after each epoch's last update. L-BFGS and
+    damped Newton update by opt.step(closure) (`closure_update`), every evaluation in out["evals"]."""
     p = torch.tensor(START, requires_grad=True)
     opt = make_optimizer(p)
     sched = make_scheduler(opt)
     out, order, every = start_run(p, batch_size, per_epoch)
+    evals: dict[str, list[Any]] = {"step": [], "x": [], "y": [], "loss": []}
+    update = closure_update(evals) if isinstance(opt, CLOSURE_OPTIMIZERS) else each_update
     status = "max_steps"
     for t in range(STEPS + 1):
         if converged(opt, p):
@@ -76,24 +80,19 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
             break
         if t == STEPS:
             break
-        opt.zero_grad()
-        cost = loss_on(p, order.indices(t))
-        cost.backward()
-        clip_grad(p, clip_value, clip_norm)
-        lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
-        opt.step()
+        before, mark = p.detach().clone(), len(evals["step"])
+        lr, gnorm, used, cost = update(opt, p, order.indices(t), t, clip_value, clip_norm)
         new_loss = loss_on(p, None).item()
-        if not (math.isfinite(new_loss) and math.isfinite(cost.item()) and p.detach().abs().max().item() <= BOUND):
-            status = "converged" if bool((p.grad == 0).all()) else "diverged"
+        if not (math.isfinite(new_loss) and math.isfinite(cost) and p.detach().abs().max().item() <= BOUND):
+            status = undo_update(p, before, used, evals, mark)
             break
         if sched is not None and (t + 1) % every == 0:
             step_scheduler(sched, new_loss)
         out["lr"].append(lr)
         out["grad_norm"].append(gnorm)
-        out["batch_loss"].append(cost.item())
+        out["batch_loss"].append(cost)
         out["x"].append(p[0].item())
         out["y"].append(p[1].item())
         out["loss"].append(new_loss)
         record_average(out, opt, p)
-    out["status"], out["steps_taken"] = status, len(out["lr"])
-    return out
+    return finish(out, status, opt, evals)

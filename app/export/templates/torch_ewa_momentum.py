@@ -5,25 +5,20 @@ are the script's own."""
 
 import torch
 
+from .torch_rule import Rule
+
 
 # --- the script ---
-class EWAMomentum(torch.optim.Optimizer):
+class EWAMomentum(Rule):
     """The course's momentum (torch has no such form): v <- beta*v + (1 - beta)*g,
     theta <- theta - lr*v, or lr*v/(1 - beta^t) with bias correction. beta is the group's
     "momentum", the value OneCycleLR(cycle_momentum=True) cycles."""
 
-    def __init__(self, params, lr, momentum, bias_correction):
-        super().__init__(params, dict(lr=lr, momentum=momentum, bias_correction=bias_correction))
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            beta = group["momentum"]
-            for p in group["params"]:
-                st = self.state[p]
-                if not st:
-                    st["t"], st["v"] = 0, torch.zeros_like(p)
-                st["t"] += 1
-                st["v"] = beta * st["v"] + (1.0 - beta) * p.grad
-                v = st["v"] / (1.0 - beta ** float(st["t"])) if group["bias_correction"] else st["v"]
-                p.sub_(group["lr"] * v)
+    def update(self, p, st, group, loss):  # lr, momentum, bias_correction
+        beta = group["momentum"]
+        if not st:
+            st["t"], st["v"] = 0, torch.zeros_like(p)
+        st["t"] += 1
+        st["v"] = beta * st["v"] + (1.0 - beta) * p.grad
+        v = st["v"] / (1.0 - beta ** float(st["t"])) if group["bias_correction"] else st["v"]
+        p.sub_(group["lr"] * v)

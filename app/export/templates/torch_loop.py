@@ -12,9 +12,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._script import BOUND, SEED, START, STEPS, TOLERANCE, clip_grad, f, record_average, step_scheduler
+from ._script import BOUND, SEED, START, STEPS, TOLERANCE, closure_update, f
+from .torch_schedulers import clip_grad, finish, record_average, step_scheduler, undo_update
 
 # --- the script ---
+
+CLOSURE_OPTIMIZERS: tuple[Any, ...] = ()  # L-BFGS and damped Newton, where a run uses them (set below)
 
 
 def loss_at(opt, p, out):
@@ -35,13 +38,28 @@ def start_run(noise_std):
     return out, noise
 
 
+def each_update(opt, p, loss, t, noise, clip_value, clip_norm):
+    """One update from the gradient at p (noise added, then clipped) and the loss there (the Polyak
+    step size reads it, the others ignore it): (the lr drawn, the norm of the gradient used, that
+    gradient, whether the update's own loss was finite: it computes none)."""
+    if noise is not None:
+        p.grad += torch.from_numpy(noise[t])
+    clip_grad(p, clip_value, clip_norm)
+    lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
+    opt.step(lambda loss=loss: loss)
+    return opt.param_groups[0].get("effective_lr", lr), gnorm, p.grad, True  # Polyak: the rate it used
+
+
 def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=None):
     """One run as the studio draws it: x[t], y[t] after t updates, the loss there, and per update
-    the lr and the norm of the gradient it used (after noise and clipping)."""
+    the lr and the norm of the gradient it used (after noise and clipping). L-BFGS and damped Newton
+    update by opt.step(closure) (`closure_update`), every loss evaluation kept in out["evals"]."""
     p = torch.tensor(START, requires_grad=True)
     opt = make_optimizer(p)
     sched = make_scheduler(opt)
     out, noise = start_run(noise_std)
+    evals: dict[str, list[Any]] = {"step": [], "x": [], "y": [], "loss": []}
+    update = closure_update(evals) if isinstance(opt, CLOSURE_OPTIMIZERS) else each_update
     status = "max_steps"
     for t in range(STEPS + 1):
         loss, small = loss_at(opt, p, out)
@@ -50,26 +68,17 @@ def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=No
             break
         if t == STEPS:
             break
-        if noise is not None:
-            p.grad += torch.from_numpy(noise[t])
-        clip_grad(p, clip_value, clip_norm)
-        lr, gnorm = opt.param_groups[0]["lr"], p.grad.norm().item()
-        before = p.detach().clone()
-        # the loss at the current point: the Polyak step size reads it, the others ignore it
-        opt.step(lambda loss=loss: loss)
-        lr = opt.param_groups[0].get("effective_lr", lr)  # Polyak: the rate it used
+        before, mark = p.detach().clone(), len(evals["step"])
+        lr, gnorm, used, finite = update(opt, p, loss, t, noise, clip_value, clip_norm)
         new_loss = f(p[0], p[1]).item()
         if sched is not None:
             step_scheduler(sched, new_loss)
-        if not (math.isfinite(new_loss) and p.detach().abs().max().item() <= BOUND):
-            status = "converged" if bool((p.grad == 0).all()) else "diverged"
-            with torch.no_grad():
-                p.copy_(before)
+        if not (finite and math.isfinite(new_loss) and p.detach().abs().max().item() <= BOUND):
+            status = undo_update(p, before, used, evals, mark)
             break
         out["lr"].append(lr)
         out["grad_norm"].append(gnorm)
         out["x"].append(p[0].item())
         out["y"].append(p[1].item())
         record_average(out, opt, p)
-    out["status"], out["steps_taken"] = status, len(out["lr"])
-    return out
+    return finish(out, status, opt, evals)

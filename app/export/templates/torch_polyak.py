@@ -3,26 +3,19 @@
 The text after the marker is copied into the exported script (`app.export`), where the imports
 are the script's own."""
 
-import torch
+from .torch_rule import Rule
 
 
 # --- the script ---
-class PolyakSGD(torch.optim.Optimizer):
+class PolyakSGD(Rule):
     """SGD with the Polyak step size as optax.polyak_sgd (torch.optim has none):
     theta <- theta + gamma*(-lr*g),  gamma = min((f(theta) - f_min)/(|lr*g|^2 + eps), max_lr),
     lr the schedule's (optax's scaling); sps+: the gap's positive part; gamma = 0 where
     |lr*g|^2 + eps <= the float64 epsilon. step(closure): the closure returns f at the current
     point. The rate used, lr*gamma (the studio's lr chart), is left in param_groups[0]["effective_lr"]."""
 
-    def __init__(self, params, lr, max_lr, f_min, eps, plus):
-        super().__init__(params, dict(lr=lr, max_lr=max_lr, f_min=f_min, eps=eps, plus=plus))
-
-    @torch.no_grad()
-    def step(self, closure):
-        with torch.enable_grad():
-            loss = closure()
-        group = self.param_groups[0]
-        p, s = group["params"][0], group["lr"]
+    def update(self, p, st, group, loss):  # lr, max_lr, f_min, eps, plus
+        s = group["lr"]
         u = -s * p.grad
         n2 = (u[0] * u[0] + u[1] * u[1]).item()
         gap = loss.item() - group["f_min"]
@@ -36,4 +29,3 @@ class PolyakSGD(torch.optim.Optimizer):
                 gamma = group["max_lr"] if gamma == gamma else gamma
         p.add_(gamma * u)
         group["effective_lr"] = s * gamma
-        return loss

@@ -7,9 +7,11 @@ import math
 
 import torch
 
+from .torch_rule import Rule
+
 
 # --- the script ---
-class ScheduleFreeAdamW(torch.optim.Optimizer):
+class ScheduleFreeAdamW(Rule):
     """Schedule-Free AdamW as optax.contrib.schedule_free_adamw, its operations in its order
     (torch.optim has none; the schedulefree package folds Adam's bias correction into the rate and
     the weights, so its path differs). The parameter is y, where the gradient is taken:
@@ -18,32 +20,23 @@ class ScheduleFreeAdamW(torch.optim.Optimizer):
       y <- b1*x + (1 - b1)*z.
     x, the average to evaluate, is state["x"]; like optax it is recomputed from y and z each step."""
 
-    def __init__(self, params, lr, betas, eps, weight_decay, weight_lr_power):
-        super().__init__(
-            params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, weight_lr_power=weight_lr_power)
-        )
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            (b1, b2), lr, eps, wd = group["betas"], group["lr"], group["eps"], group["weight_decay"]
-            for y in group["params"]:
-                st = self.state[y]
-                if not st:
-                    st.update(t=0, z=y.detach().clone(), nu=torch.zeros_like(y), wsum=0.0, lr_max=0.0)
-                st["lr_max"] = max(st["lr_max"], lr)
-                weight = st["lr_max"] ** group["weight_lr_power"]
-                total = st["wsum"] + weight
-                # jnp.nan_to_num(0/0 or inf/inf, nan=0); a nan weight stays nan
-                c = 0.0 if total == 0.0 or (math.isinf(weight) and math.isinf(total)) else weight / total
-                g, z = y.grad, st["z"]
-                st["nu"] = (1.0 - b2) * (g * g) + b2 * st["nu"]
-                nu_hat = st["nu"] / (1.0 - b2 ** float(st["t"] + 1))
-                u = 1.0 / (nu_hat.sqrt() + eps) * g
-                if wd != 0.0:
-                    u = u + wd * y
-                z_new = z + -lr * u
-                x = (1.0 - c) * ((y - (1.0 - b1) * z) / b1) + c * z_new
-                y_new = b1 * x + (1.0 - b1) * z_new
-                y.add_(y_new - y)
-                st.update(t=st["t"] + 1, z=z_new, wsum=total, x=x)
+    def update(self, y, st, group, loss):  # lr, betas, eps, weight_decay, weight_lr_power
+        (b1, b2), lr, eps, wd = group["betas"], group["lr"], group["eps"], group["weight_decay"]
+        if not st:
+            st.update(t=0, z=y.detach().clone(), nu=torch.zeros_like(y), wsum=0.0, lr_max=0.0)
+        st["lr_max"] = max(st["lr_max"], lr)
+        weight = st["lr_max"] ** group["weight_lr_power"]
+        total = st["wsum"] + weight
+        # jnp.nan_to_num(0/0 or inf/inf, nan=0); a nan weight stays nan
+        c = 0.0 if total == 0.0 or (math.isinf(weight) and math.isinf(total)) else weight / total
+        g, z = y.grad, st["z"]
+        st["nu"] = (1.0 - b2) * (g * g) + b2 * st["nu"]
+        nu_hat = st["nu"] / (1.0 - b2 ** float(st["t"] + 1))
+        u = 1.0 / (nu_hat.sqrt() + eps) * g
+        if wd != 0.0:
+            u = u + wd * y
+        z_new = z + -lr * u
+        x = (1.0 - c) * ((y - (1.0 - b1) * z) / b1) + c * z_new
+        y_new = b1 * x + (1.0 - b1) * z_new
+        y.add_(y_new - y)
+        st.update(t=st["t"] + 1, z=z_new, wsum=total, x=x)

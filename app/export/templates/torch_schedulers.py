@@ -46,3 +46,22 @@ def record_average(out, opt, p):
         out.setdefault("average", {"x": [], "y": []})
         out["average"]["x"].append(avg[0].item())
         out["average"]["y"].append(avg[1].item())
+
+
+def undo_update(p, before, used, evals, mark):
+    """An update that left the finite region, undone: p back at before, the closure calls it made
+    dropped from evals; the run's status ("converged" where the gradient it used was exactly 0)."""
+    status = "converged" if bool((used == 0).all()) else "diverged"
+    with torch.no_grad():
+        p.copy_(before)
+    for values in evals.values():
+        del values[mark:]
+    return status
+
+
+def finish(out, status, opt, evals):
+    """The run's record with its status, and every loss evaluation where the optimizer is L-BFGS."""
+    out["status"], out["steps_taken"] = status, len(out["lr"])
+    if isinstance(opt, torch.optim.LBFGS):
+        out["evals"] = evals
+    return out
