@@ -21,6 +21,8 @@ from tests.deploy.dockerfile import ROOT, Image, context_files, ignore_patterns,
 from tests.deploy.installed import clean_env, copy_kernels, installed
 from tests.deploy.servers import free_port
 
+pytestmark = pytest.mark.xdist_group("wheel")  # one worker builds, installs and replays (installed.py)
+
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):

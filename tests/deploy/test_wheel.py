@@ -25,6 +25,8 @@ import pytest
 from tests.deploy.installed import Installed, clean_env, installed
 from tests.deploy.servers import ROOT, free_port, stop
 
+pytestmark = pytest.mark.xdist_group("wheel")  # one worker builds, installs and replays (installed.py)
+
 BODY = {"surface": "booth", "steps": 12, "runs": [{"optimizer": "adam", "params": {"lr": 0.1}}]}
 COMPILING = "compiling the engine's kernels"
 

@@ -367,19 +367,22 @@ def jax_py(py):
     return py
 
 
-def _compare_script(client, body, py, key, rtol=1e-9) -> None:
+def _compare_script(client, body, py, key, rtol=1e-9) -> tuple[list[dict], list[dict]]:
+    """The script's runs against the API's; both returned (the script is run once)."""
     api = client.post("/api/v1/trajectories", json=body).json()["runs"]
     ex = client.post("/api/v1/export", json=body).json()
     assert ex[key], ex["notes"]
     out = subprocess.run([py, "-", "--json"], input=ex[key], capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr
-    for g, a in zip(json.loads(out.stdout)["runs"], api, strict=True):
+    got = json.loads(out.stdout)["runs"]
+    for g, a in zip(got, api, strict=True):
         assert (g["label"], g["status"], g["steps_taken"]) == (a["label"], a["status"], a["steps_taken"])
         for k in ("x", "y", "loss", "lr", "grad_norm"):
             want = np.array(a[k])
             np.testing.assert_allclose(
                 g[k], want, rtol=rtol, atol=1e-12 * max(float(np.max(np.abs(want))), 1.0), err_msg=f"{a['label']} {k}"
             )
+    return api, got
 
 
 def test_optax_round_trip_optimizers(client, jax_py) -> None:
@@ -527,16 +530,10 @@ def test_optax_round_trip_schedule_free_and_polyak(client, jax_py) -> None:
 
 def _optax_round_trip(client, body, py, extra=()) -> list[dict]:
     """`_compare_script` for the optax script, plus `extra` arrays (e.g. batch_loss); the API's runs."""
-    _compare_script(client, body, py, "optax")
-    api = client.post("/api/v1/trajectories", json=body).json()["runs"]
-    if extra:
-        ex = client.post("/api/v1/export", json=body).json()
-        out = subprocess.run(
-            [py, "-", "--json"], input=ex["optax"], capture_output=True, text=True, timeout=180, check=True
-        )
-        for g, a in zip(json.loads(out.stdout)["runs"], api, strict=True):
-            for k in extra:
-                np.testing.assert_allclose(g[k], a[k], rtol=1e-9, atol=1e-12, err_msg=f"{a['label']} {k}")
+    api, got = _compare_script(client, body, py, "optax")
+    for g, a in zip(got, api, strict=True):
+        for k in extra:
+            np.testing.assert_allclose(g[k], a[k], rtol=1e-9, atol=1e-12, err_msg=f"{a['label']} {k}")
     return api
 
 
