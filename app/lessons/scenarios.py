@@ -46,6 +46,25 @@ def _run(opt: str, label: Label | str, **params: Any) -> dict[str, Any]:
     return {"optimizer": opt, "label": label, "params": params, **extra}
 
 
+def _gd_to_adam(
+    surface: str, start: list[float], lrs: tuple[float, float, float, float], momentum: str, **variant: Any
+) -> dict[str, Any]:
+    """A request of 300 steps from ``start``: GD, momentum (β = 0.9; ``momentum`` its label key,
+    ``variant`` its other parameters), RMSprop and Adam, each at its α of ``lrs``, each labelled by it."""
+    gd, mom, rms, adam = (f"α = {lr:g}" for lr in lrs)
+    return {
+        "surface": surface,
+        "start": start,
+        "steps": 300,
+        "runs": [
+            _run("gd", gd, lr=lrs[0]),
+            _run("momentum", Label(momentum, suffix=mom), lr=lrs[1], beta=0.9, **variant),
+            _run("rmsprop", rms, lr=lrs[2]),
+            _run("adam", adam, lr=lrs[3]),
+        ],
+    }
+
+
 def _epoch(name: str, **params: Any) -> dict[str, Any]:
     return {"name": name, "params": params, "per": "epoch"}
 
@@ -298,33 +317,13 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "saddle-plateau",
         "trajectories",
-        {
-            "surface": "saddle",
-            "start": [0.001, 1.8],
-            "steps": 300,
-            "runs": [
-                _run("gd", "α = 0.01", lr=0.01),
-                _run("momentum", Label("classic", suffix="α = 0.01"), lr=0.01, beta=0.9, variant="classic"),
-                _run("rmsprop", "α = 0.02", lr=0.02),
-                _run("adam", "α = 0.02", lr=0.02),
-            ],
-        },
+        _gd_to_adam("saddle", [0.001, 1.8], (0.01, 0.01, 0.02, 0.02), "classic", variant="classic"),
         ("f = x⁴/4 − x²/2 + y²/2", "∇f(0, 0) = 0, Hessian = diag(−1, 1)"),
     ),
     Lesson(
         "plateau",
         "trajectories",
-        {
-            "surface": "plateau",
-            "start": [4.0, 3.0],
-            "steps": 300,
-            "runs": [
-                _run("gd", "α = 1", lr=1.0),
-                _run("momentum", Label("ewa", suffix="α = 1"), lr=1.0, beta=0.9),
-                _run("rmsprop", "α = 0.05", lr=0.05),
-                _run("adam", "α = 0.1", lr=0.1),
-            ],
-        },
+        _gd_to_adam("plateau", [4.0, 3.0], (1.0, 1.0, 0.05, 0.1), "ewa"),
         ("f = 1 − exp(−(x² + y²)/2)", "|∇f(4, 3)| ≈ 1.9·10⁻⁵"),
     ),
     Lesson(
