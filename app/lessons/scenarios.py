@@ -65,6 +65,16 @@ def _gd_to_adam(
     }
 
 
+def _batches(data: dict[str, Any], steps: int, *runs: tuple[Label, float, int]) -> dict[str, Any]:
+    """A request of GD runs on a data set (seed 0), each (its label, α, batch size)."""
+    return {
+        **data,
+        "steps": steps,
+        "seed": 0,
+        "runs": [_run("gd", label, lr=lr, batch_size=b) for label, lr, b in runs],
+    }
+
+
 def _epoch(name: str, **params: Any) -> dict[str, Any]:
     return {"name": name, "params": params, "per": "epoch"}
 
@@ -156,17 +166,14 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "batch-vs-minibatch",
         "trajectories",
-        {
-            **LINEAR,
-            "steps": 400,
-            "seed": 0,
-            "runs": [
-                _run("gd", Label("batch", suffix="(m = 1000)"), lr=0.02, batch_size=1000),
-                _run("gd", Label("mini", suffix="512"), lr=0.02, batch_size=512),
-                _run("gd", Label("mini", suffix="64"), lr=0.02, batch_size=64),
-                _run("gd", Label("sgd", suffix="(1)"), lr=0.02, batch_size=1),
-            ],
-        },
+        _batches(
+            LINEAR,
+            400,
+            (Label("batch", suffix="(m = 1000)"), 0.02, 1000),
+            (Label("mini", suffix="512"), 0.02, 512),
+            (Label("mini", suffix="64"), 0.02, 64),
+            (Label("sgd", suffix="(1)"), 0.02, 1),
+        ),
         ("1 epoch = ⌈m / B⌉ × (θ ← θ − α·∇J_B(θ))", "B ∈ {m, 512, 64, 1}"),
         batch_cost=True,
     ),
@@ -347,16 +354,13 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "linear-scaling",
         "trajectories",
-        {
-            "surface": "logistic_regression",
-            "steps": 1250,
-            "seed": 0,
-            "runs": [
-                _run("gd", Label("batchlr", suffix="8, α = 0.05"), lr=0.05, batch_size=8),
-                _run("gd", Label("batchlr", suffix="64, α = 0.4 (×8, ×8)"), lr=0.4, batch_size=64),
-                _run("gd", Label("batchlr", suffix="64, α = 0.05 (×8, ×1)"), lr=0.05, batch_size=64),
-            ],
-        },
+        _batches(
+            {"surface": "logistic_regression"},
+            1250,
+            (Label("batchlr", suffix="8, α = 0.05"), 0.05, 8),
+            (Label("batchlr", suffix="64, α = 0.4 (×8, ×8)"), 0.4, 64),
+            (Label("batchlr", suffix="64, α = 0.05 (×8, ×1)"), 0.05, 64),
+        ),
         ("B × k  ⇒  α × k", "⌈m / (kB)⌉ ≈ ⌈m / B⌉ / k"),
         epochs=10,
     ),
