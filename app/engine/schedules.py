@@ -6,12 +6,14 @@ broadcasts against ``t`` for many rows). torch.optim.lr_scheduler is the referen
 the schedule; its chainable (recursive) updates agree with these closed forms to round-off.
 Absolute levels (``eta_min``, ``max_lr``) are learning rates, as in torch, not factors.
 
-The `schedule` decorator on each function is all there is to know about it: its catalogue entry
-(name, formula, hyperparameters), its torch and optax counterparts (a library constructor and its
-arguments, or `COPY`: the exported script copies this module's own source of the function), and
-what torch does around it (OneCycleLR's initial_lr, its cycled momentum). The registry, the
-request schema, the runs and both exported scripts are derived from it. A schedule that reads the
-loss (ReduceLROnPlateau) is a class, `Plateau`, declared the same way.
+Each function is all there is to know about its schedule: its id is its name, its docstring
+begins with its catalogue texts (``Name: formula``, then the description), and the `schedule`
+decorator on it holds its hyperparameters, its torch and optax counterparts (a library constructor
+and its arguments, or `COPY`: the exported script copies this module's own source of the function,
+without the texts), and what torch does around it (OneCycleLR's initial_lr, its cycled momentum).
+The registry, the request schema, the runs and both exported scripts are derived from it. A
+schedule that reads the loss (ReduceLROnPlateau) is a class, `Plateau`, declared the same way (its
+id given: ``reduce_on_plateau``).
 
 Warm-up wraps any schedule (`warm_up`): for t < W the lr is base·(t + 1)/W, from t = W on the
 schedule runs with t − W. A chain (`sequential`) runs each link from its milestone on.
