@@ -1,14 +1,12 @@
-"""What the golden tools' cases share: the format of a case (a trajectories request with one run)
-and the starts they use, each with its surface."""
+"""The golden tools' cases: the table of them (golden_cases.toml, a row each, one table for each
+tool) and the format of a case (a trajectories request with one run)."""
 
 from __future__ import annotations
 
-BOWL = ("elongated_bowl", [-9, 3])
-ROSENBROCK = ("rosenbrock", [-1.2, 1.0])
-HIMMELBLAU = ("himmelblau", [-0.3, -0.9])
-CAMEL = ("six_hump_camel", [-1.6, -0.9])
-SADDLE = ("saddle", [0.001, 1.8])
-BEALE = ("beale", [1.0, 1.5])
+import tomllib
+from pathlib import Path
+
+TABLE = Path(__file__).with_name("golden_cases.toml")
 
 
 def case(name, surface, start, steps, optimizer, params, schedule=None, **fields):
@@ -16,3 +14,15 @@ def case(name, surface, start, steps, optimizer, params, schedule=None, **fields
     if schedule:
         run["schedule"] = schedule
     return {"name": name, "request": {"surface": surface, "start": start, "steps": steps, "runs": [run]}}
+
+
+def cases(tool: str) -> list[dict]:
+    """The cases of one tool's table, in its order: each row the run's fields, from a start named
+    in [starts] (``at``) or from its own ``surface`` and ``start``."""
+    data = tomllib.loads(TABLE.read_text(encoding="utf-8"))
+    out = []
+    for name, row in data[tool].items():
+        run = dict(row)
+        surface, start = data["starts"][run.pop("at")] if "at" in run else (run.pop("surface"), run.pop("start"))
+        out.append(case(name, surface, start, run.pop("steps"), **run))
+    return out

@@ -35,7 +35,7 @@ SURFACES = {
 # engine's own loss and gradient (app/engine/surfaces.py: derived from each surface's formula, on
 # Python floats), so what is compared is the optimizer alone.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from golden_cases import BOWL, HIMMELBLAU, ROSENBROCK, case  # noqa: E402
+from golden_cases import cases  # noqa: E402
 
 from app.engine.backend import SCALAR  # noqa: E402
 from app.engine.surfaces import ANALYTIC  # noqa: E402
@@ -178,61 +178,7 @@ def reference(case: dict) -> dict:
     return out
 
 
-CASES = [
-    case("lion_bowl", *BOWL, 200, "lion", {"lr": 0.01}),
-    case(
-        "lion_rosenbrock",
-        *ROSENBROCK,
-        300,
-        "lion",
-        {"lr": 0.001, "beta1": 0.95, "beta2": 0.98, "weight_decay": 0.0},
-    ),
-    case(
-        "lion_exponential_himmelblau",
-        *HIMMELBLAU,
-        200,
-        "lion",
-        {"lr": 0.02, "weight_decay": 0.01},
-        {"name": "exponential", "params": {"gamma": 0.99}},
-    ),
-    case("sfree_rosenbrock", *ROSENBROCK, 300, "schedule_free_adamw", {"lr": 0.05}),
-    case(
-        "sfree_bowl_decay",
-        *BOWL,
-        200,
-        "schedule_free_adamw",
-        {"lr": 0.5, "beta1": 0.95, "beta2": 0.99, "weight_decay": 0.01, "weight_lr_power": 1.0},
-    ),
-    # warm-up then decay: the largest lr so far stays at the peak while the lr falls
-    case(
-        "sfree_warmup_exponential_himmelblau",
-        *HIMMELBLAU,
-        200,
-        "schedule_free_adamw",
-        {"lr": 0.3},
-        {"name": "exponential", "params": {"gamma": 0.98}, "warmup_steps": 20},
-    ),
-    # (Polyak with γ_max = 1 on Rosenbrock is chaotic: jax's and the engine's gradients, equal to
-    # round-off, part after 30 steps; the cases here are not)
-    case("polyak_bowl", *BOWL, 200, "polyak_sgd", {"lr": 1.0, "f_min": 0.0}),
-    case("polyak_rosenbrock", *ROSENBROCK, 300, "polyak_sgd", {"lr": 1.0, "max_learning_rate": 0.002}),
-    case(
-        "polyak_camel_plus",
-        "six_hump_camel",
-        [1.5, 0.5],
-        200,
-        "polyak_sgd",
-        {"lr": 0.7, "max_learning_rate": 0.5, "variant": "sps+", "eps": 1e-6},
-    ),
-    case(
-        "polyak_exponential_himmelblau",
-        *HIMMELBLAU,
-        200,
-        "polyak_sgd",
-        {"lr": 1.0, "max_learning_rate": 0.05},
-        {"name": "exponential", "params": {"gamma": 0.99}},
-    ),
-]
+CASES = cases("optax")
 
 
 def main() -> None:

@@ -6,7 +6,10 @@ endpoints (which the front end turns into controls) and the parametrized tests.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import math
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -103,6 +106,27 @@ class ParamSpec:
         if self.max is not None and (value > self.max or (self.max_exclusive and value == self.max)):
             op = "<" if self.max_exclusive else "<="
             raise ValueError(f"{where} must be {op} {self.max}, got {value!r}")
+
+
+def docstring(obj: Any) -> str:
+    """The docstring of a module, function or class, cleaned (`inspect.cleandoc`); read from its
+    source when Python strips docstrings (-OO)."""
+    doc = obj.__doc__
+    if doc is None:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
+        doc = ast.get_docstring(tree if inspect.ismodule(obj) else tree.body[0])  # type: ignore[arg-type]
+    if doc is None:
+        raise RuntimeError(f"{obj.__name__} has no docstring: its texts begin it")
+    return inspect.cleandoc(doc)
+
+
+def entry_texts(doc: str) -> tuple[dict[str, str], list[str]]:
+    """The texts a catalogue entry's docstring begins with: ``Name: formula`` (one line), then a
+    paragraph of description (its lines joined by spaces); and the paragraphs after them."""
+    paragraphs = doc.split("\n\n")
+    name, formula = paragraphs[0].split(": ", 1)
+    description = " ".join(paragraphs[1].split("\n")) if len(paragraphs) > 1 else ""
+    return {"name": name, "formula": formula, "description": description}, paragraphs[2:]
 
 
 @dataclass(frozen=True)

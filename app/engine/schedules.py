@@ -6,12 +6,14 @@ broadcasts against ``t`` for many rows). torch.optim.lr_scheduler is the referen
 the schedule; its chainable (recursive) updates agree with these closed forms to round-off.
 Absolute levels (``eta_min``, ``max_lr``) are learning rates, as in torch, not factors.
 
-The `schedule` decorator on each function is all there is to know about it: its catalogue entry
-(name, formula, hyperparameters), its torch and optax counterparts (a library constructor and its
-arguments, or `COPY`: the exported script copies this module's own source of the function), and
-what torch does around it (OneCycleLR's initial_lr, its cycled momentum). The registry, the
-request schema, the runs and both exported scripts are derived from it. A schedule that reads the
-loss (ReduceLROnPlateau) is a class, `Plateau`, declared the same way.
+Each function is all there is to know about its schedule: its id is its name, its docstring
+begins with its catalogue texts (``Name: formula``, then the description), and the `schedule`
+decorator on it holds its hyperparameters, its torch and optax counterparts (a library constructor
+and its arguments, or `COPY`: the exported script copies this module's own source of the function,
+without the texts), and what torch does around it (OneCycleLR's initial_lr, its cycled momentum).
+The registry, the request schema, the runs and both exported scripts are derived from it. A
+schedule that reads the loss (ReduceLROnPlateau) is a class, `Plateau`, declared the same way (its
+id given: ``reduce_on_plateau``).
 
 Warm-up wraps any schedule (`warm_up`): for t < W the lr is base·(t + 1)/W, from t = W on the
 schedule runs with t − W. A chain (`sequential`) runs each link from its milestone on.
@@ -26,7 +28,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .params import Catalogued, ParamSpec
+from .params import Catalogued, ParamSpec, docstring, entry_texts
 
 # the run's lr: one, or an array of rows that broadcasts against the steps
 Rate = float | np.ndarray
@@ -47,8 +49,11 @@ class Counterpart:
     args: tuple[tuple[str, Arg], ...] = ()
 
     @classmethod
-    def of(cls, name: str, **args: Arg) -> Counterpart:
-        return cls(name, tuple(args.items()))
+    def of(cls, name: str, *same: str | tuple[str, Arg], **args: Arg) -> Counterpart:
+        """The arguments in order: ``same``, each a schedule parameter's name where the library's
+        argument has the same, else (the argument, its `Arg`); then ``args``."""
+        pairs = tuple((a, a) if isinstance(a, str) else a for a in same)
+        return cls(name, pairs + tuple(args.items()))
 
     def arguments(self, params: Mapping[str, Any], lr: float) -> dict[str, Any]:
         return {k: params[v] if isinstance(v, str) else v(params, lr) for k, v in self.args}
@@ -99,26 +104,22 @@ _T = TypeVar("_T", bound=Callable[..., Any])  # a schedule function, or a rule c
 
 
 def schedule(
-    id: str,
-    name: str,
-    formula: str,
-    params: tuple[ParamSpec, ...],
-    description: str,
-    reference: str = "",
-    **declared: Any,
+    params: tuple[ParamSpec, ...] = (), reference: str = "", *, id: str = "", **declared: Any
 ) -> Callable[[_T], _T]:
-    """Declares the function (or, for one that reads the loss, the class) below as a schedule;
-    ``declared``: the `ScheduleSpec` fields beyond its catalogue entry (torch, optax, initial_lr,
-    momentum). ``reference`` by default: the torch scheduler it equals."""
+    """Declares the function (or, for one that reads the loss, the class) below as a schedule: its
+    id is its name (or ``id``), its texts begin its docstring (`entry_texts`: ``Name: formula``, then
+    a paragraph of description; the exported scripts copy its source without them), ``params`` its
+    hyperparameters; ``declared``: the `ScheduleSpec` fields beyond its catalogue entry (torch,
+    optax, initial_lr, momentum). ``reference`` by default: the torch scheduler it equals."""
 
     def register(obj: _T) -> _T:
         rule = obj if isinstance(obj, type) else None
         fn = None if rule is not None else obj
         torch = declared.get("torch")
         ref = f"torch {torch.name}" if not reference and isinstance(torch, Counterpart) else reference
-        SCHEDULES[id] = ScheduleSpec(
-            id, name, formula, params, description, fn=fn, reference=ref, rule=rule, **declared
-        )
+        sid = id or obj.__name__
+        texts: dict[str, Any] = entry_texts(docstring(obj))[0]
+        SCHEDULES[sid] = ScheduleSpec(sid, params=params, **texts, fn=fn, reference=ref, rule=rule, **declared)
         return obj
 
     return register
@@ -133,33 +134,30 @@ _GAMMA = ParamSpec("gamma", 0.5, 0.0, 1.0, "γ, the factor applied at each decay
 _ETA_MIN = ParamSpec("eta_min", 0.0, 0.0, 100.0, "η_min, the lowest learning rate", slider_max=1.0)
 
 
-@schedule("constant", "Constant", "α", (), "The learning rate never changes.", torch=None)
+@schedule(torch=None)
 def constant(t: np.ndarray, base: Rate) -> np.ndarray:
+    """Constant: α
+
+    The learning rate never changes."""
     return base * np.ones_like(t, dtype=float)
 
 
 @schedule(
-    "step",
-    "Step decay",
-    "α·γ^⌊t/step_size⌋",
-    (_int("step_size", 100, 1, "steps between decays"), _GAMMA),
-    "Staircase: multiply by γ every step_size steps (epochs).",
-    torch=Counterpart.of("StepLR", step_size="step_size", gamma="gamma"),
+    (_int("step_size", 100, 1, "steps between decays"), _GAMMA), torch=Counterpart.of("StepLR", "step_size", "gamma")
 )
 def step(t: np.ndarray, base: Rate, step_size: int, gamma: float) -> np.ndarray:
+    """Step decay: α·γ^⌊t/step_size⌋
+
+    Staircase: multiply by γ every step_size steps (epochs)."""
     return base * gamma ** (t // step_size).astype(float)
 
 
 @schedule(
-    "multistep",
-    "Multi-step decay",
-    "α·γ^(number of milestones ≤ t)",
     (
         ParamSpec("milestones", (250, 500, 750), 1, 10_000_000, "steps at which to decay, increasing", kind="int_list"),
         _GAMMA,
     ),
-    "Multiply by γ at each milestone.",
-    torch=Counterpart.of("MultiStepLR", milestones="milestones", gamma="gamma"),
+    torch=Counterpart.of("MultiStepLR", "milestones", "gamma"),
     optax=Counterpart.of(
         "piecewise_constant_schedule",
         init_value=_rate,
@@ -167,79 +165,77 @@ def step(t: np.ndarray, base: Rate, step_size: int, gamma: float) -> np.ndarray:
     ),
 )
 def multistep(t: np.ndarray, base: Rate, milestones: tuple[int, ...], gamma: float) -> np.ndarray:
+    """Multi-step decay: α·γ^(number of milestones ≤ t)
+
+    Multiply by γ at each milestone."""
     passed = np.searchsorted(np.asarray(milestones, dtype=np.int64), t, side="right")
     return base * gamma ** passed.astype(float)
 
 
 @schedule(
-    "exponential",
-    "Exponential decay",
-    "α·γ^t",
     (
         ParamSpec(
             "gamma", 0.99, 0.0, 1.0, "γ, the factor per step (epoch), e.g. 0.95", min_exclusive=True, slider_min=0.9
         ),
     ),
-    "Multiply by γ every step (the course's 0.95^epoch).",
-    torch=Counterpart.of("ExponentialLR", gamma="gamma"),
+    torch=Counterpart.of("ExponentialLR", "gamma"),
 )
 def exponential(t: np.ndarray, base: Rate, gamma: float) -> np.ndarray:
+    """Exponential decay: α·γ^t
+
+    Multiply by γ every step (the course's 0.95^epoch)."""
     return base * gamma ** t.astype(float)
 
 
 @schedule(
-    "inverse_time",
-    "Inverse-time decay",
-    "α/(1 + decay_rate·t)",
     (
         ParamSpec(
             "decay_rate", 0.01, 0.0, 1e6, "how fast the rate falls", slider_min=1e-4, slider_max=10.0, slider_log=True
         ),
     ),
-    "The course's 1/(1 + decay·epoch).",
     "lr / (1 + decay_rate·t)",
 )
 def inverse_time(t: np.ndarray, base: Rate, decay_rate: float) -> np.ndarray:
+    """Inverse-time decay: α/(1 + decay_rate·t)
+
+    The course's 1/(1 + decay·epoch)."""
     return base / (1.0 + decay_rate * t)
 
 
 @schedule(
-    "inverse_sqrt",
-    "Inverse square root",
-    "α·k/√(t + 1)",
     (ParamSpec("k", 1.0, 0.0, 1e6, "scale k", min_exclusive=True, slider_min=0.01, slider_max=100.0, slider_log=True),),
-    "The course's k/√epoch.",
     "lr · k / √(t + 1)",
 )
 def inverse_sqrt(t: np.ndarray, base: Rate, k: float) -> np.ndarray:
+    """Inverse square root: α·k/√(t + 1)
+
+    The course's k/√epoch."""
     return base * k / np.sqrt(t + 1.0)
 
 
 @schedule(
-    "polynomial",
-    "Polynomial decay",
-    "α·(1 − min(t, T)/T)^p",
     (
         _int("total_steps", 1000, 1, "T, the step at which the rate reaches 0"),
         ParamSpec("power", 1.0, 0.0, 100.0, "p, the power (1 = linear)", slider_max=10.0),
     ),
-    "Falls to zero at T and stays there.",
-    torch=Counterpart.of("PolynomialLR", total_iters="total_steps", power="power"),
+    torch=Counterpart.of("PolynomialLR", ("total_iters", "total_steps"), "power"),
 )
 def polynomial(t: np.ndarray, base: Rate, total_steps: int, power: float) -> np.ndarray:
+    """Polynomial decay: α·(1 − min(t, T)/T)^p
+
+    Falls to zero at T and stays there."""
     lr: np.ndarray = base * (1.0 - np.minimum(t, total_steps) / total_steps) ** power
     return lr
 
 
 @schedule(
-    "cosine",
-    "Cosine annealing",
-    "η_min + (α − η_min)·(1 + cos(πt/T))/2",
     (_int("t_max", 1000, 1, "T, half a period"), _ETA_MIN),
-    "Half a cosine from α down to η_min over T steps.",
-    torch=Counterpart.of("CosineAnnealingLR", T_max="t_max", eta_min="eta_min"),
+    torch=Counterpart.of("CosineAnnealingLR", ("T_max", "t_max"), "eta_min"),
 )
 def cosine(t: np.ndarray, base: Rate, t_max: int, eta_min: float) -> np.ndarray:
+    """Cosine annealing: η_min + (α − η_min)·(1 + cos(πt/T))/2
+
+    Half a cosine from α down to η_min over T steps."""
     return eta_min + (base - eta_min) * (1.0 + np.cos(np.pi * t / t_max)) / 2.0
 
 
@@ -260,27 +256,23 @@ def _restart_position(t: np.ndarray, t_0: int, t_mult: int) -> tuple[np.ndarray,
 
 
 @schedule(
-    "cosine_restarts",
-    "Cosine with warm restarts",
-    "η_min + (α − η_min)·(1 + cos(π·T_cur/T_i))/2, T_i = T₀·mⁱ",
     (
         _int("t_0", 100, 1, "T₀, length of the first cycle"),
         ParamSpec("t_mult", 1, 1, 10, "m, each cycle is m times longer", kind="int"),
         _ETA_MIN,
     ),
-    "Cosine decay that jumps back to α at each restart (SGDR).",
-    torch=Counterpart.of("CosineAnnealingWarmRestarts", T_0="t_0", T_mult="t_mult", eta_min="eta_min"),
+    torch=Counterpart.of("CosineAnnealingWarmRestarts", ("T_0", "t_0"), ("T_mult", "t_mult"), "eta_min"),
 )
 def cosine_restarts(t: np.ndarray, base: Rate, t_0: int, t_mult: int, eta_min: float) -> np.ndarray:
+    """Cosine with warm restarts: η_min + (α − η_min)·(1 + cos(π·T_cur/T_i))/2, T_i = T₀·mⁱ
+
+    Cosine decay that jumps back to α at each restart (SGDR)."""
     t_cur, t_i = _restart_position(t, t_0, t_mult)
     lr: np.ndarray = eta_min + (base - eta_min) * (1.0 + np.cos(np.pi * t_cur / t_i)) / 2.0
     return lr
 
 
 @schedule(
-    "cyclic",
-    "Cyclic",
-    "α + (max_lr − α)·triangle(t)·scale",
     (
         ParamSpec("max_lr", 0.1, 0.0, 100.0, "the top of each cycle", log_scale=True, slider_min=1e-4, slider_max=10.0),
         _int("step_size_up", 100, 1, "steps from the bottom to the top of a cycle"),
@@ -293,19 +285,15 @@ def cosine_restarts(t: np.ndarray, base: Rate, t_0: int, t_mult: int, eta_min: f
         ),
         ParamSpec("gamma", 1.0, 0.0, 1.0, "γ for exp_range", min_exclusive=True),
     ),
-    "Triangle waves between α and max_lr.",
     "torch CyclicLR(base_lr=lr, cycle_momentum=False)",
     torch=Counterpart.of(
-        "CyclicLR",
-        base_lr=_rate,
-        max_lr="max_lr",
-        step_size_up="step_size_up",
-        mode="mode",
-        gamma="gamma",
-        cycle_momentum=_fixed(False),
+        "CyclicLR", ("base_lr", _rate), "max_lr", "step_size_up", "mode", "gamma", cycle_momentum=_fixed(False)
     ),
 )
 def cyclic(t: np.ndarray, base: Rate, max_lr: float, step_size_up: int, mode: str, gamma: float) -> np.ndarray:
+    """Cyclic: α + (max_lr − α)·triangle(t)·scale
+
+    Triangle waves between α and max_lr."""
     total = 2.0 * step_size_up
     cycle = np.floor(1.0 + t / total)
     x = 1.0 + t / total - cycle
@@ -375,9 +363,6 @@ def one_cycle_momentum(
 
 
 @schedule(
-    "one_cycle",
-    "One cycle",
-    "α/d → α over p·T steps, then α → α/(d·f) (cos or linear pieces)",
     (
         _int("total_steps", 1000, 1, "T, the length of the cycle"),
         ParamSpec(
@@ -418,21 +403,19 @@ def one_cycle_momentum(
             slider_max=0.999,
         ),
     ),
-    "Warm up to the run's lr (the peak), then anneal far below the start (super-convergence); "
-    "optionally the momentum moves the other way.",
     "torch OneCycleLR(max_lr=lr, cycle_momentum=…)",
     torch=Counterpart.of(
         "OneCycleLR",
-        max_lr=_rate,
-        total_steps="total_steps",
-        pct_start="pct_start",
-        anneal_strategy="anneal_strategy",
-        div_factor="div_factor",
-        final_div_factor="final_div_factor",
-        three_phase="three_phase",
-        cycle_momentum="cycle_momentum",
-        base_momentum="base_momentum",
-        max_momentum="max_momentum",
+        ("max_lr", _rate),
+        "total_steps",
+        "pct_start",
+        "anneal_strategy",
+        "div_factor",
+        "final_div_factor",
+        "three_phase",
+        "cycle_momentum",
+        "base_momentum",
+        "max_momentum",
     ),
     initial_lr=lambda p, base: base / p["div_factor"],
     momentum=one_cycle_momentum,
@@ -448,7 +431,12 @@ def one_cycle(
     three_phase: bool,
     **_: Any,  # the momentum's parameters (`one_cycle_momentum`)
 ) -> np.ndarray:
-    """torch OneCycleLR with max_lr = the run's lr (``base``): from max_lr/div_factor up to max_lr
+    """One cycle: α/d → α over p·T steps, then α → α/(d·f) (cos or linear pieces)
+
+    Warm up to the run's lr (the peak), then anneal far below the start (super-convergence);
+    optionally the momentum moves the other way.
+
+    torch OneCycleLR with max_lr = the run's lr (``base``): from max_lr/div_factor up to max_lr
     in the first pct_start of total_steps, then down to max_lr/div_factor/final_div_factor (three
     phases: back to the start first). Cosine or linear pieces. After total_steps (where torch
     raises) the rate stays at its last value. With ``cycle_momentum`` the momentum (β₁ of the Adam
@@ -462,19 +450,19 @@ def one_cycle(
 
 
 @schedule(
-    "linear",
-    "Linear factor",
-    "α·(s + (e − s)·min(t, T)/T)",
     (
         ParamSpec("start_factor", 1.0 / 3.0, 0.0, 1.0, "s, the factor at t = 0", min_exclusive=True),
         ParamSpec("end_factor", 1.0, 0.0, 1.0, "e, the factor from t = T on"),
         _int("total_iters", 100, 1, "T, the steps of the ramp"),
     ),
-    "A straight ramp of the factor from s to e over T steps (a warm-up with s < e, a decay with s > e).",
-    torch=Counterpart.of("LinearLR", start_factor="start_factor", end_factor="end_factor", total_iters="total_iters"),
+    torch=Counterpart.of("LinearLR", "start_factor", "end_factor", "total_iters"),
 )
 def linear(t: np.ndarray, base: Rate, start_factor: float, end_factor: float, total_iters: int) -> np.ndarray:
-    """torch LinearLR: the factor goes linearly from start_factor to end_factor over total_iters
+    """Linear factor: α·(s + (e − s)·min(t, T)/T)
+
+    A straight ramp of the factor from s to e over T steps (a warm-up with s < e, a decay with s > e).
+
+    torch LinearLR: the factor goes linearly from start_factor to end_factor over total_iters
     steps, then stays."""
     done = np.minimum(t, total_iters).astype(float)
     lr: np.ndarray = base * (start_factor + (end_factor - start_factor) * done / total_iters)
@@ -482,18 +470,18 @@ def linear(t: np.ndarray, base: Rate, start_factor: float, end_factor: float, to
 
 
 @schedule(
-    "constant_factor",
-    "Constant factor",
-    "α·f for t < T, then α",
     (
         ParamSpec("factor", 1.0 / 3.0, 0.0, 1.0, "f, the factor of the first T steps", min_exclusive=True),
         _int("total_iters", 100, 1, "T, the steps at the lower rate"),
     ),
-    "A lower rate for the first T steps, then the run's lr.",
-    torch=Counterpart.of("ConstantLR", factor="factor", total_iters="total_iters"),
+    torch=Counterpart.of("ConstantLR", "factor", "total_iters"),
 )
 def constant_factor(t: np.ndarray, base: Rate, factor: float, total_iters: int) -> np.ndarray:
-    """torch ConstantLR: base·factor for the first total_iters steps, then base."""
+    """Constant factor: α·f for t < T, then α
+
+    A lower rate for the first T steps, then the run's lr.
+
+    torch ConstantLR: base·factor for the first total_iters steps, then base."""
     return base * (factor + (t >= total_iters) * (1.0 - factor))
 
 
@@ -502,9 +490,6 @@ def _pick(cond: bool, a: Any, b: Any) -> Any:
 
 
 @schedule(
-    "reduce_on_plateau",
-    "Reduce on plateau",
-    "α ← max(α·f, α_min) after more than p steps without a loss below best·(1 − τ)",
     (
         ParamSpec("factor", 0.1, 0.0, 1.0, "f, the factor of each reduction", min_exclusive=True, max_exclusive=True),
         ParamSpec(
@@ -538,23 +523,27 @@ def _pick(cond: bool, a: Any, b: Any) -> Any:
         ParamSpec("min_lr", 0.0, 0.0, 100.0, "α_min, the lowest rate", slider_max=1.0),
         ParamSpec("eps", 1e-8, 0.0, 1.0, "a reduction smaller than this is skipped", slider_max=1e-3),
     ),
-    "Reads the loss: cuts the rate by f when the loss has stopped falling for p steps (epochs on "
-    "dataset surfaces). Stepped after each update, or each epoch, with the loss at the new point.",
     'torch ReduceLROnPlateau(mode="min"), scheduler.step(loss) after each update (epoch)',
+    id="reduce_on_plateau",
     torch=Counterpart.of(
         "ReduceLROnPlateau",
-        mode=_fixed("min"),
-        factor="factor",
-        patience="patience",
-        threshold="threshold",
-        threshold_mode="threshold_mode",
-        cooldown="cooldown",
-        min_lr="min_lr",
-        eps="eps",
+        ("mode", _fixed("min")),
+        "factor",
+        "patience",
+        "threshold",
+        "threshold_mode",
+        "cooldown",
+        "min_lr",
+        "eps",
     ),
 )
 class Plateau:
-    """torch ``ReduceLROnPlateau(mode="min")``, for one or many rows at once (NumPy arrays).
+    """Reduce on plateau: α ← max(α·f, α_min) after more than p steps without a loss below best·(1 − τ)
+
+    Reads the loss: cuts the rate by f when the loss has stopped falling for p steps (epochs on
+    dataset surfaces). Stepped after each update, or each epoch, with the loss at the new point.
+
+    torch ``ReduceLROnPlateau(mode="min")``, for one or many rows at once (NumPy arrays).
 
     ``step(loss)`` is torch's ``scheduler.step(loss)``: a loss below best·(1 − threshold) (rel) or
     best − threshold (abs) is the new best, else one more bad epoch; in the cooldown bad epochs

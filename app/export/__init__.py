@@ -47,7 +47,7 @@ from ..engine.hessian import NoCurvature, formula_of
 from ..engine.optimizers import OPTIMIZERS, NotExportable
 from ..engine.optimizers.base import OptaxFn, TorchFn
 from ..engine.runner import BatchOrder, Problem, RunConfig, updates_per_epoch
-from ..engine.schedules import COPY, Counterpart, ScheduleSpec
+from ..engine.schedules import COPY, SCHEDULES, Counterpart, ScheduleSpec
 
 _FN = {  # formula function → (torch, jax.numpy)
     "sin": ("torch.sin", "jnp.sin"),
@@ -218,12 +218,28 @@ def _engine_source(objs: list[Any]) -> list[str]:
             if (inspect.isfunction(dep) or inspect.isclass(dep)) and dep.__module__ == schedules.__name__:
                 visit(dep)
         lines = inspect.getsource(obj).splitlines()
+        if any(obj in (spec.fn, spec.rule) for spec in SCHEDULES.values()):
+            _drop_texts(lines, definition)
         del done[obj.__name__]  # after its callees
         done[obj.__name__] = [*lines[definition.lineno - 1 :], "", ""]  # from its def/class line
 
     for obj in objs:
         visit(obj)
     return [line for lines in done.values() for line in lines]
+
+
+def _drop_texts(lines: list[str], definition: ast.FunctionDef | ast.ClassDef) -> None:
+    """Takes out of a declared schedule's source the catalogue's texts its docstring begins with
+    (`entry_texts`: its first two paragraphs; the scripts copy neither them nor its decorator)."""
+    doc = definition.body[0]
+    assert isinstance(doc, ast.Expr) and doc.end_lineno is not None
+    first, end = doc.lineno - 1, doc.end_lineno
+    blanks = [i for i in range(first, end) if not lines[i].strip()]
+    if len(blanks) < 2:  # the docstring is the texts alone
+        del lines[first:end]
+        return
+    indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+    lines[first : blanks[1] + 2] = [f'{indent}"""{lines[blanks[1] + 1].lstrip()}']
 
 
 def _updates(problem: Problem, run: RunConfig) -> int:

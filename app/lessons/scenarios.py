@@ -46,6 +46,35 @@ def _run(opt: str, label: Label | str, **params: Any) -> dict[str, Any]:
     return {"optimizer": opt, "label": label, "params": params, **extra}
 
 
+def _gd_to_adam(
+    surface: str, start: list[float], lrs: tuple[float, float, float, float], momentum: str, **variant: Any
+) -> dict[str, Any]:
+    """A request of 300 steps from ``start``: GD, momentum (β = 0.9; ``momentum`` its label key,
+    ``variant`` its other parameters), RMSprop and Adam, each at its α of ``lrs``, each labelled by it."""
+    gd, mom, rms, adam = (f"α = {lr:g}" for lr in lrs)
+    return {
+        "surface": surface,
+        "start": start,
+        "steps": 300,
+        "runs": [
+            _run("gd", gd, lr=lrs[0]),
+            _run("momentum", Label(momentum, suffix=mom), lr=lrs[1], beta=0.9, **variant),
+            _run("rmsprop", rms, lr=lrs[2]),
+            _run("adam", adam, lr=lrs[3]),
+        ],
+    }
+
+
+def _batches(data: dict[str, Any], steps: int, *runs: tuple[Label, float, int]) -> dict[str, Any]:
+    """A request of GD runs on a data set (seed 0), each (its label, α, batch size)."""
+    return {
+        **data,
+        "steps": steps,
+        "seed": 0,
+        "runs": [_run("gd", label, lr=lr, batch_size=b) for label, lr, b in runs],
+    }
+
+
 def _epoch(name: str, **params: Any) -> dict[str, Any]:
     return {"name": name, "params": params, "per": "epoch"}
 
@@ -137,17 +166,14 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "batch-vs-minibatch",
         "trajectories",
-        {
-            **LINEAR,
-            "steps": 400,
-            "seed": 0,
-            "runs": [
-                _run("gd", Label("batch", suffix="(m = 1000)"), lr=0.02, batch_size=1000),
-                _run("gd", Label("mini", suffix="512"), lr=0.02, batch_size=512),
-                _run("gd", Label("mini", suffix="64"), lr=0.02, batch_size=64),
-                _run("gd", Label("sgd", suffix="(1)"), lr=0.02, batch_size=1),
-            ],
-        },
+        _batches(
+            LINEAR,
+            400,
+            (Label("batch", suffix="(m = 1000)"), 0.02, 1000),
+            (Label("mini", suffix="512"), 0.02, 512),
+            (Label("mini", suffix="64"), 0.02, 64),
+            (Label("sgd", suffix="(1)"), 0.02, 1),
+        ),
         ("1 epoch = ⌈m / B⌉ × (θ ← θ − α·∇J_B(θ))", "B ∈ {m, 512, 64, 1}"),
         batch_cost=True,
     ),
@@ -298,33 +324,13 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "saddle-plateau",
         "trajectories",
-        {
-            "surface": "saddle",
-            "start": [0.001, 1.8],
-            "steps": 300,
-            "runs": [
-                _run("gd", "α = 0.01", lr=0.01),
-                _run("momentum", Label("classic", suffix="α = 0.01"), lr=0.01, beta=0.9, variant="classic"),
-                _run("rmsprop", "α = 0.02", lr=0.02),
-                _run("adam", "α = 0.02", lr=0.02),
-            ],
-        },
+        _gd_to_adam("saddle", [0.001, 1.8], (0.01, 0.01, 0.02, 0.02), "classic", variant="classic"),
         ("f = x⁴/4 − x²/2 + y²/2", "∇f(0, 0) = 0, Hessian = diag(−1, 1)"),
     ),
     Lesson(
         "plateau",
         "trajectories",
-        {
-            "surface": "plateau",
-            "start": [4.0, 3.0],
-            "steps": 300,
-            "runs": [
-                _run("gd", "α = 1", lr=1.0),
-                _run("momentum", Label("ewa", suffix="α = 1"), lr=1.0, beta=0.9),
-                _run("rmsprop", "α = 0.05", lr=0.05),
-                _run("adam", "α = 0.1", lr=0.1),
-            ],
-        },
+        _gd_to_adam("plateau", [4.0, 3.0], (1.0, 1.0, 0.05, 0.1), "ewa"),
         ("f = 1 − exp(−(x² + y²)/2)", "|∇f(4, 3)| ≈ 1.9·10⁻⁵"),
     ),
     Lesson(
@@ -348,16 +354,13 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "linear-scaling",
         "trajectories",
-        {
-            "surface": "logistic_regression",
-            "steps": 1250,
-            "seed": 0,
-            "runs": [
-                _run("gd", Label("batchlr", suffix="8, α = 0.05"), lr=0.05, batch_size=8),
-                _run("gd", Label("batchlr", suffix="64, α = 0.4 (×8, ×8)"), lr=0.4, batch_size=64),
-                _run("gd", Label("batchlr", suffix="64, α = 0.05 (×8, ×1)"), lr=0.05, batch_size=64),
-            ],
-        },
+        _batches(
+            {"surface": "logistic_regression"},
+            1250,
+            (Label("batchlr", suffix="8, α = 0.05"), 0.05, 8),
+            (Label("batchlr", suffix="64, α = 0.4 (×8, ×8)"), 0.4, 64),
+            (Label("batchlr", suffix="64, α = 0.05 (×8, ×1)"), 0.05, 64),
+        ),
         ("B × k  ⇒  α × k", "⌈m / (kB)⌉ ≈ ⌈m / B⌉ / k"),
         epochs=10,
     ),

@@ -31,7 +31,7 @@ from app.engine.backend import SCALAR
 from app.engine.kernels import dispatch, rules
 from app.engine.optimizers import base
 from app.i18n import catalogue
-from app.registry import OPTIMIZER_IDS, OPTIMIZERS
+from app.registry import OPTIMIZER_IDS, OPTIMIZERS, SCHEDULES
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "app" / "engine" / "optimizers"
@@ -324,13 +324,15 @@ def test_the_module_states_no_wiring(oid: str) -> None:
 
 def test_the_texts_survive_python_without_docstrings() -> None:
     """``python -OO`` (``PYTHONOPTIMIZE=2`` in an image) strips docstrings: the registry reads the
-    modules' texts from their source instead, the same texts."""
+    modules' (and the schedule functions') texts from their source instead, the same texts."""
     code = (
-        "import json; from app.registry import OPTIMIZERS as R; "
-        "print(json.dumps({k: [s.name, s.formula, s.description, s.convention] for k, s in R.items()}))"
+        "import json; from app.registry import OPTIMIZERS as R, SCHEDULES as S; "
+        "print(json.dumps([{k: [s.name, s.formula, s.description, s.convention] for k, s in R.items()}, "
+        "{k: s.public() for k, s in S.items()}]))"
     )
     out = subprocess.run(
         [sys.executable, "-OO", "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2]
     )
     got = json.loads(out.stdout)
-    assert got == {k: [s.name, s.formula, s.description, s.convention] for k, s in OPTIMIZERS.items()}
+    assert got[0] == {k: [s.name, s.formula, s.description, s.convention] for k, s in OPTIMIZERS.items()}
+    assert got[1] == json.loads(json.dumps({k: s.public() for k, s in SCHEDULES.items()}))

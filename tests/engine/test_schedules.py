@@ -11,7 +11,7 @@ import pytest
 
 from app.api.schemas import TrajectoryRequest
 from app.api.service import build_problem, trajectories
-from app.engine.schedules import COPY, learning_rates
+from app.engine.schedules import COPY, Counterpart, learning_rates
 from app.registry import SCHEDULES
 
 BASE = 0.1
@@ -219,6 +219,38 @@ def test_each_schedule_is_one_declaration() -> None:
 
 
 @pytest.mark.parametrize("sid", list(DERIVED))
+def test_the_declaration_is_read_from_the_function(sid: str) -> None:
+    """A schedule's id is its function's name and its catalogue texts begin the function's
+    docstring, ``Name: formula`` then the description: written once, where the code is."""
+    spec = SCHEDULES[sid]
+    engine = spec.rule or spec.fn
+    assert spec.rule is not None or sid == engine.__name__
+    doc = inspect.cleandoc(inspect.getdoc(engine))
+    description = " ".join(doc.split("\n\n")[1].split("\n"))
+    assert doc.startswith(f"{spec.name}: {spec.formula}\n\n") and description == spec.description
+
+
+def test_a_counterpart_names_the_parameters_it_shares_once() -> None:
+    """Where the library's argument has the schedule parameter's name, the name is written once;
+    the arguments keep the order written (the exported call's order)."""
+    cyclic = SCHEDULES["cyclic"].torch
+    assert cyclic == Counterpart.of(
+        "CyclicLR", ("base_lr", cyclic.args[0][1]), "max_lr", "step_size_up", "mode", "gamma", **dict(cyclic.args[-1:])
+    )
+    params = SCHEDULES["cyclic"].resolve({}, "schedule")
+    assert list(cyclic.arguments(params, 0.01)) == [
+        "base_lr",
+        "max_lr",
+        "step_size_up",
+        "mode",
+        "gamma",
+        "cycle_momentum",
+    ]
+    assert cyclic.arguments(params, 0.01)["max_lr"] == params["max_lr"]
+    assert SCHEDULES["polynomial"].torch.args == (("total_iters", "total_steps"), ("power", "power"))
+
+
+@pytest.mark.parametrize("sid", list(DERIVED))
 def test_the_scripts_are_derived_from_the_declaration(client, sid: str) -> None:
     """The exported scripts build each schedule as declared: the library's constructor with the
     schedule's own parameters, or the engine's own source of the function, copied and called."""
@@ -236,8 +268,12 @@ def test_the_scripts_are_derived_from_the_declaration(client, sid: str) -> None:
             assert "lambda opt: None" in script
         elif form == COPY:
             engine = spec.rule or spec.fn
-            source = inspect.getsource(engine)
-            assert source[source.index("def " if spec.rule is None else "class ") :] in script  # the engine's own
+            lines = inspect.getsource(engine).splitlines()
+            doc = ast.parse(inspect.getsource(engine)).body[0].body[0]
+            own = lines[next(i for i, line in enumerate(lines) if line.startswith(("def ", "class "))) : doc.lineno - 1]
+            for code in (own, lines[doc.end_lineno :]):  # the engine's own code, around its docstring
+                assert "\n".join(code) in script
+            assert f"{spec.name}: {spec.formula}" not in script  # without the catalogue's texts
             assert re.search(rf"\b{engine.__name__}[(,]", script.split("RUNS = [")[1])  # and the run calls it
         else:
             prefix = "L." if lib == "torch" else "optax."

@@ -32,19 +32,17 @@ to float64 round-off. The learning rate is an argument because the schedule owns
 
 from __future__ import annotations
 
-import ast
 import functools
 import inspect
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..kernels import python_of, rules
-from ..params import Catalogued, ParamSpec
+from ..params import Catalogued, ParamSpec, docstring, entry_texts
 
 
 class Optimizer(NamedTuple):
@@ -392,19 +390,17 @@ class OptimizerSpec(Catalogued):
 _BY_NAME = ("replay", "torch", "optax", "optax_rate")
 
 
-def texts(doc: str | None) -> dict[str, Any]:
-    """The texts of an optimizer from its module's docstring, which begins with them: ``Name:
-    formula`` (one line), then a paragraph of description, then one ``Convention: ...`` (where
-    torch, optax and the course differ, in short); a paragraph's lines are joined by spaces."""
-    if doc is None:
-        raise RuntimeError("an optimizer module has no docstring: its texts begin it")
-    paragraphs = doc.split("\n\n")
-    name, formula = paragraphs[0].split(": ", 1)
+def texts(doc: str) -> dict[str, Any]:
+    """The texts of an optimizer from its module's docstring, which begins with them (`entry_texts`:
+    ``Name: formula``, then a paragraph of description), then one ``Convention: ...`` (where torch,
+    optax and the course differ, in short); a paragraph's lines are joined by spaces."""
+    out: dict[str, Any]
+    out, rest = entry_texts(doc)
     label = "Convention: "
-    if not paragraphs[2].startswith(label):
+    if not rest or not rest[0].startswith(label):
         raise ValueError(f"an optimizer's docstring has no {label!r} paragraph third: {doc[:200]!r}")
-    joined = [" ".join(p.split("\n")) for p in paragraphs[1:3]]
-    return {"name": name, "formula": formula, "description": joined[0], "convention": joined[1][len(label) :]}
+    out["convention"] = " ".join(rest[0].split("\n"))[len(label) :]
+    return out
 
 
 def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False, **fields: Any) -> OptimizerSpec:
@@ -434,6 +430,4 @@ def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False,
         found["factory"] = ns.get("factory") or rule_factory(found["kernel"], params)
     else:
         found.update(factory=ns["factory"], driver="closure")
-    # the docstring holds the texts: read from the source when Python strips docstrings (-OO)
-    doc = ns["__doc__"] or ast.get_docstring(ast.parse(Path(ns["__file__"]).read_text(encoding="utf-8")))
-    return OptimizerSpec(oid, params=params, **texts(doc), **found, **fields)
+    return OptimizerSpec(oid, params=params, **texts(docstring(sys.modules[module])), **found, **fields)
