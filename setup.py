@@ -28,6 +28,7 @@ setup(
     package_data={
         f"{SERVER}.lessons": ["data/*.json", "data/*.md"],
         f"{SERVER}.i18n": ["*.json"],
+        f"{SERVER}.engine": ["data/*.toml"],  # the built-in surfaces' table
         f"{SERVER}.export": ["templates/*.py"],  # the export's script templates, if not a package of their own
         **({} if EDITABLE else {f"{SERVER}.static": ["**/*"], f"{SERVER}.templates": ["**/*"]}),
     },

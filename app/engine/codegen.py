@@ -12,7 +12,7 @@ program becomes the source of one plain function, a line per operation:
   y)`` and ``grads(sid, W, m)`` (a branch per surface, its operations inlined, on libm's floats).
 
 Only program text is turned into code: the generator takes the trees of the formulas written in
-app/engine/surfaces.py, and writes nothing but slot names, ``repr`` of float constants, operators
+app/engine/data/surfaces.toml, and writes nothing but slot names, ``repr`` of float constants, operators
 and the names of the formula language's functions. Typed formulas never come here (they run as
 tapes, app/engine/kernels/tape.py). The source is compiled with ``compile`` and each function made
 with ``types.FunctionType`` from its code object.

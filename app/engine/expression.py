@@ -441,6 +441,61 @@ def display(n: Node, parent: int = 0, right: bool = False) -> str:
     return f"({s})" if p < parent or (p == parent and right) else s
 
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_TYPESET_NAMES = {"pi": "π"}
+
+
+def _atom(n: Node) -> bool:
+    """Typeset as one symbol: a juxtaposed product's right factor (x, π, x²)."""
+    if isinstance(n, Bin) and n.op == "^":
+        return isinstance(n.a, Var) and _small_integer(n.b)
+    return isinstance(n, Var) or (isinstance(n, Const) and display(n) in CONSTANTS)
+
+
+def _juxtaposable(n: Node) -> bool:
+    """A product written without ·: a non-negative number, a variable, a named constant, their powers."""
+    if isinstance(n, Bin) and n.op == "*":
+        return _juxtaposable(n.a) and _atom(n.b)
+    return _atom(n) or (isinstance(n, Const) and n.value >= 0 and "e" not in display(n))
+
+
+def _small_integer(n: Node) -> bool:
+    return isinstance(n, Const) and n.value in range(10)
+
+
+def typeset(n: Node, parent: int = 0, right: bool = False) -> str:
+    """The display text of a checked tree, as a textbook writes it: ``0.5*(x^2 + y^2)`` →
+    ``0.5·(x² + y²)``, ``3*x*y^2`` → ``3xy²``, ``sqrt(x)`` → ``√x``, ``2*pi*x`` → ``2πx``, −
+    for minus; the parentheses of `display`."""
+    if isinstance(n, Const):
+        s = display(n)
+        return _TYPESET_NAMES.get(s, s.replace("-", "−"))
+    if isinstance(n, Var):
+        return n.name
+    if isinstance(n, Call):
+        inner = typeset(n.a)
+        if n.fn != "sqrt":
+            return f"{n.fn}({inner})"
+        s = "√" + (inner if isinstance(n.a, Var | Const) else f"({inner})")
+        return f"({s})" if parent >= _PREC["^"] else s
+    if isinstance(n, Neg):
+        s = "−" + typeset(n.a, _PREC["neg"])
+        return f"({s})" if parent >= _PREC["neg"] else s
+    assert isinstance(n, Bin)
+    p = _PREC[n.op]
+    if n.op == "^":
+        base = typeset(n.a, p + 1)
+        s = base + display(n.b).translate(_SUPERSCRIPT) if _small_integer(n.b) else f"{base}^{typeset(n.b, p)}"
+    elif n.op == "*":
+        sep = "" if _juxtaposable(n.a) and _atom(n.b) else "·"
+        s = f"{typeset(n.a, p)}{sep}{typeset(n.b, p)}"
+    elif n.op == "/":
+        s = f"{typeset(n.a, p)}/{typeset(n.b, p + 1)}"
+    else:
+        s = f"{typeset(n.a, p)} {'−' if n.op == '-' else n.op} {typeset(n.b, p + 1 if n.op == '-' else p)}"
+    return f"({s})" if p < parent or (p == parent and right) else s
+
+
 Compiled = Callable[[Any, Any, Any], Any]
 
 

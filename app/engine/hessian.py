@@ -1,6 +1,6 @@
 """The exact Hessian of a surface with a formula: its tree differentiated twice, symbolically.
 
-Built-in surfaces (their formula, app/engine/surfaces.py) and typed formulas (the text the user
+Built-in surfaces (their formula, app/engine/data/surfaces.toml) and typed formulas (the text the user
 typed) have one; dataset surfaces have none (`NoCurvature`: damped Newton takes central differences
 of the mini-batch gradient there, app/engine/closure.py). Used by damped Newton and by the
 curvature answers (app/curvature.py).

@@ -1,21 +1,23 @@
-"""Built-in analytic surfaces: each one declaration, its formula one string.
+"""Built-in analytic surfaces: each one row of app/engine/data/surfaces.toml, its formula one string.
 
 A surface's ``value(x, y, xp)`` and ``grad(x, y, xp) -> (∂f/∂x, ∂f/∂y)`` take floats (``xp =
 SCALAR``) or NumPy arrays (``xp = ARRAY``). A built-in surface's are derived from its formula
 (`builtin`): the same operations as the typed formula of the same text (squares as ``a * a``, so
 floats and arrays give the same bits), written out as straight-line code (app/engine/codegen.py).
-Adding one is its declaration in `ANALYTIC` plus its catalogue texts (en, zh).
+Adding one is its row in the table plus its catalogue texts (en, zh).
 """
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import codegen
 from .backend import SCALAR
-from .expression import Program, derivative, lower, parse_expression
+from .expression import Program, derivative, lower, parse_expression, typeset
 
 Fn = Callable[[Any, Any, Any], Any]
 GradFn = Callable[[Any, Any, Any], tuple[Any, Any]]
@@ -99,7 +101,7 @@ def default_runs(*runs: tuple[Any, ...]) -> tuple[dict[str, Any], ...]:
     return tuple(out)
 
 
-# --- the built-in surfaces: each one declaration, its formula one string ------------------------------
+# --- the built-in surfaces: each one row of the table, its formula one string -------------------------
 
 STUDIO = ("gd", "momentum", "rmsprop", "adam")  # the runs the studio opens a built-in surface with
 
@@ -108,12 +110,11 @@ def builtin(
     id: str,
     name: str,
     description: str,
-    expression: str,
-    display: str,
+    formula: str,
     x_range: tuple[float, float],
     y_range: tuple[float, float],
     minima: tuple[tuple[float, float], ...],
-    default_start: tuple[float, float],
+    start: tuple[float, float],
     lrs: tuple[float, ...] = (),
     f_min: float | None = None,
     **fields: Any,
@@ -121,11 +122,12 @@ def builtin(
     """A built-in surface from its formula (the formula language of typed formulas): the value and
     the gradient are derived from it (`builtin_programs`, then straight-line code,
     app/engine/codegen.py), and so are the Hessian (app/engine/hessian.py), the exported scripts'
-    f and the compiled loop's branch (app/engine/kernels/loop.py). ``display`` is the catalogue's
-    typeset text of the same formula (tests/engine/test_surfaces.py checks they agree); ``lrs``,
-    the learning rates of the studio's runs (`STUDIO`, in that order); ``f_min``, stated where the
-    minima are given rounded, else the value at the first minimum (None without one)."""
-    value_program, grad_program = builtin_programs(expression)
+    f, the compiled loop's branch (app/engine/kernels/loop.py) and the catalogue's display text
+    (`typeset`); ``lrs``, the learning rates of the studio's runs (`STUDIO`, in that order);
+    ``f_min``, stated where the minima are given rounded, else the value at the first minimum
+    (None without one)."""
+    tree = parse_expression(formula).tree
+    value_program, grad_program = builtin_programs(formula)
     value = codegen.python_function(value_program, f"{id}_value")
     if f_min is None and minima:
         f_min = float(value(*minima[0], SCALAR))
@@ -133,14 +135,14 @@ def builtin(
         id,
         name,
         description,
-        display,
+        typeset(tree),
         x_range,
         y_range,
         minima,
-        default_start,
+        start,
         value,
         codegen.python_function(grad_program, f"{id}_grad"),
-        expression=expression,
+        expression=formula,
         default_runs=default_runs(*zip(STUDIO, lrs, strict=False)),
         f_min=f_min,
         **fields,
@@ -156,173 +158,13 @@ def builtin_programs(text: str) -> tuple[Program, Program]:
     return lower((tree,)), lower((dx, dy))
 
 
-ANALYTIC: tuple[Surface, ...] = (
-    builtin(
-        "elongated_bowl",
-        "Elongated bowl",
-        "An ill-conditioned quadratic: GD zig-zags across the steep axis and crawls along the flat one; "
-        "momentum damps the zig-zag, RMSprop and Adam rescale each axis.",
-        "0.1*x^2 + 2*y^2",
-        "0.1·x² + 2·y²",
-        (-10.0, 10.0),
-        (-5.0, 5.0),
-        ((0.0, 0.0),),
-        (-9.0, 3.0),
-        lrs=(0.49, 0.49, 0.1, 0.3),
-    ),
-    builtin(
-        "round_bowl",
-        "Round bowl",
-        "A perfectly conditioned quadratic: every method heads straight for the minimum; the baseline "
-        "against which the elongated bowl shows why conditioning matters.",
-        "0.5*(x^2 + y^2)",
-        "(x² + y²)/2",
-        (-5.0, 5.0),
-        (-5.0, 5.0),
-        ((0.0, 0.0),),
-        (-4.0, 3.0),
-        lrs=(0.1, 0.1, 0.03, 0.1),
-    ),
-    builtin(
-        "saddle",
-        "Saddle",
-        "A strict saddle at the origin with two minima beside it: GD started near the stable direction "
-        "slides into the saddle and stalls; momentum and the adaptive methods escape.",
-        "0.25*x^4 - 0.5*x^2 + 0.5*y^2",
-        "x⁴/4 − x²/2 + y²/2",
-        (-2.0, 2.0),
-        (-2.0, 2.0),
-        ((-1.0, 0.0), (1.0, 0.0)),
-        (0.001, 1.8),
-        lrs=(0.01, 0.05, 0.01, 0.03),
-    ),
-    builtin(
-        "plateau",
-        "Plateau",
-        "A wide plateau of near-zero gradient around a single well: GD crawls across it, while "
-        "RMSprop and Adam divide by the tiny gradient's size and keep their pace.",
-        "1 - exp(-0.5*(x^2 + y^2))",
-        "1 − exp(−(x² + y²)/2)",
-        (-6.0, 6.0),
-        (-6.0, 6.0),
-        ((0.0, 0.0),),
-        (4.0, 3.0),
-        lrs=(0.3, 0.3, 0.03, 0.1),
-    ),
-    builtin(
-        "rosenbrock",
-        "Rosenbrock",
-        "A curved, narrow valley: reaching the valley is easy, following it to the minimum at (1, 1) is slow.",
-        "(1 - x)^2 + 100*(y - x^2)^2",
-        "(1 − x)² + 100·(y − x²)²",
-        (-2.0, 2.0),
-        (-1.0, 3.0),
-        ((1.0, 1.0),),
-        (-1.2, 1.0),
-        lrs=(0.002, 0.005, 0.01, 0.3),
-        log_contours=True,
-    ),
-    builtin(
-        "himmelblau",
-        "Himmelblau",
-        "Four equal minima: started near the central peak, different optimizers end in different basins.",
-        "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
-        "(x² + y − 11)² + (x + y² − 7)²",
-        (-5.0, 5.0),
-        (-5.0, 5.0),
-        ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)),
-        (-0.3, -0.9),
-        lrs=(0.01, 0.01, 0.03, 0.03),
-        log_contours=True,
-    ),
-    builtin(
-        "beale",
-        "Beale",
-        "Flat ridges and steep walls with a minimum at (3, 0.5) at the end of a narrow channel: the "
-        "gradient's size changes by orders of magnitude along the way.",
-        "(1.5 - x + x*y)^2 + (2.25 - x + x*y^2)^2 + (2.625 - x + x*y^3)^2",
-        "(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
-        (-4.5, 4.5),
-        (-4.5, 4.5),
-        ((3.0, 0.5),),
-        (1.0, 1.5),
-        lrs=(0.01, 0.01, 0.01, 0.1),
-        log_contours=True,
-    ),
-    builtin(
-        "rastrigin",
-        "Rastrigin",
-        "A bowl covered in regularly spaced local minima: most runs get stuck in the nearest one; "
-        "momentum can roll over a few.",
-        "20 + x^2 - 10*cos(2*pi*x) + y^2 - 10*cos(2*pi*y)",
-        "20 + x² − 10·cos(2πx) + y² − 10·cos(2πy)",
-        (-5.12, 5.12),
-        (-5.12, 5.12),
-        ((0.0, 0.0),),
-        (-2.7, 2.3),
-        lrs=(0.003, 0.1, 0.01, 0.03),
-    ),
-    builtin(
-        "ackley",
-        "Ackley",
-        "A nearly flat, rippled outer region around a deep central funnel: a plateau with traps.",
-        "-20*exp(-0.2*sqrt(0.5*(x^2 + y^2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20",
-        "−20·exp(−0.2·√((x² + y²)/2)) − exp((cos 2πx + cos 2πy)/2) + e + 20",
-        (-5.0, 5.0),
-        (-5.0, 5.0),
-        ((0.0, 0.0),),
-        (-3.2, 2.6),
-        lrs=(0.03, 0.1, 0.3, 0.3),
-    ),
-    builtin(
-        "booth",
-        "Booth",
-        "A tilted, moderately elongated quadratic bowl with its minimum at (1, 3).",
-        "(x + 2*y - 7)^2 + (2*x + y - 5)^2",
-        "(x + 2y − 7)² + (2x + y − 5)²",
-        (-10.0, 10.0),
-        (-10.0, 10.0),
-        ((1.0, 3.0),),
-        (-8.0, -6.0),
-        lrs=(0.01, 0.01, 0.1, 0.3),
-        log_contours=True,
-    ),
-    builtin(
-        "six_hump_camel",
-        "Six-hump camel",
-        "Two global and four local minima: where a run ends depends on its start and its momentum.",
-        "(4 - 2.1*x^2 + x^4/3)*x^2 + x*y + (-4 + 4*y^2)*y^2",
-        "(4 − 2.1x² + x⁴/3)·x² + xy + (4y² − 4)·y²",
-        (-2.0, 2.0),
-        (-1.2, 1.2),
-        ((0.0898, -0.7126), (-0.0898, 0.7126)),
-        (-1.6, -0.9),
-        lrs=(0.1, 0.1, 0.1, 0.3),
-        f_min=-1.031628453489877,  # the minima above are rounded
-    ),
-    builtin(
-        "monkey_saddle",
-        "Monkey saddle",
-        "A degenerate saddle (zero curvature in every direction) with no minimum: runs that leave it "
-        "fall away without bound and are marked diverged.",
-        "x^3 - 3*x*y^2",
-        "x³ − 3xy²",
-        (-2.0, 2.0),
-        (-2.0, 2.0),
-        (),
-        (0.6, 0.3),
-        lrs=(0.001, 0.001, 0.003, 0.003),
-    ),
-    builtin(
-        "matyas",
-        "Matyas",
-        "A quadratic bowl whose long axis runs diagonally: per-axis methods like RMSprop cannot align with it.",
-        "0.26*(x^2 + y^2) - 0.48*x*y",
-        "0.26·(x² + y²) − 0.48·xy",
-        (-10.0, 10.0),
-        (-10.0, 10.0),
-        ((0.0, 0.0),),
-        (-8.0, 6.0),
-        lrs=(0.3, 0.3, 0.03, 0.3),
-    ),
-)
+def _tupled(value: Any) -> Any:
+    """A table row's value with its lists as tuples (ranges, minima, start, lrs)."""
+    return tuple(_tupled(v) for v in value) if isinstance(value, list) else value
+
+
+TABLE = Path(__file__).with_name("data") / "surfaces.toml"  # the one place a built-in surface is declared
+with TABLE.open("rb") as _table:
+    ANALYTIC: tuple[Surface, ...] = tuple(
+        builtin(**{k: _tupled(v) for k, v in row.items()}) for row in tomllib.load(_table)["surface"]
+    )

@@ -46,6 +46,7 @@ def test_the_wheel_holds_one_package_with_its_data(wheel: Installed) -> None:
         (ROOT / "templates", "optiviz/server/templates"),
         (ROOT / "app/lessons/data", "optiviz/server/lessons/data"),
         (ROOT / "app/i18n", "optiviz/server/i18n"),
+        (ROOT / "app/engine/data", "optiviz/server/engine/data"),
     ]
     for tree, inside in data:
         files = [p for p in tree.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.engine.backend import ARRAY, SCALAR
-from app.engine.expression import MAX_DEPTH, MAX_LENGTH, ExpressionError, parse_expression
+from app.engine.expression import MAX_DEPTH, MAX_LENGTH, ExpressionError, parse_expression, typeset
 
 VALUES = [
     ("x^2 + 10*y^2", lambda x, y: x**2 + 10 * y**2),
@@ -54,6 +54,19 @@ def test_exact_gradients() -> None:
     gx, gy = parse_expression("7").grad(np.zeros((3, 3)), np.zeros((3, 3)), ARRAY)
     assert gx.shape == (3, 3) and not gx.any() and not gy.any()
     assert parse_expression("7").value(np.zeros((2, 2)), np.zeros((2, 2)), ARRAY).shape == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "typeset_text"),
+    [
+        ("0.5*(x^2 + y^2) - 0.48*x*y", "0.5·(x² + y²) − 0.48xy"),
+        ("-20*exp(-0.2*sqrt(x^2 + y^2)) + e", "−20·exp(−0.2·√(x² + y²)) + e"),
+        ("10*cos(2*pi*x) + x^4/3 + sqrt(x)^2", "10·cos(2πx) + x⁴/3 + (√x)²"),
+        ("x^0.5 + 1e-5*x + x/(y*2) - (x - y) + 2*3 + x^-1", "x^0.5 + 1e−05·x + x/(y·2) − (x − y) + 2·3 + x^(−1)"),
+    ],
+)
+def test_typeset_writes_a_formula_as_a_textbook_does(text: str, typeset_text: str) -> None:
+    assert typeset(parse_expression(text).tree) == typeset_text
 
 
 def test_display_uses_caret() -> None:

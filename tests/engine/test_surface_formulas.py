@@ -3,6 +3,7 @@ derived from the one string, for every surface."""
 
 import math
 import re
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 import app.engine.surfaces as surfaces_module
 from app.curvature import hessian
 from app.engine.backend import ARRAY, SCALAR
-from app.engine.expression import parse_expression
+from app.engine.expression import parse_expression, typeset
 from app.engine.kernels import loop
 from app.engine.surfaces import ANALYTIC, builtin
 from app.export import python_source, surface_tree
@@ -96,6 +97,24 @@ def test_ackley_gradient_is_zero_at_the_cone_tip() -> None:
         parse_expression(ackley.expression).grad(0.0, 0.0, SCALAR)
 
 
+@pytest.mark.parametrize("s", ANALYTIC, ids=IDS)
+def test_the_catalogue_display_is_the_typeset_formula(s) -> None:
+    assert s.formula == typeset(parse_expression(s.expression).tree)
+    assert s.public()["formula"] == s.formula and not re.search(r"[*^]|\d\s*/\s*\d", s.formula)
+
+
+def test_the_table_is_the_only_place_a_surface_is_declared() -> None:
+    """Every built-in is a row of app/engine/data/surfaces.toml, in its order, and no module
+    states a built-in's formula again."""
+    rows = tomllib.loads(surfaces_module.TABLE.read_text())["surface"]
+    assert [r["id"] for r in rows] == IDS
+    assert [r["formula"] for r in rows] == [s.expression for s in ANALYTIC]
+    app = Path(surfaces_module.__file__).parent.parent
+    for path in app.rglob("*.py"):
+        text = path.read_text()
+        assert not [r["id"] for r in rows if f'"{r["formula"]}"' in text], path
+
+
 def test_no_hand_written_surface_function_remains() -> None:
     """The module holds declarations only: no function of x and y besides the generic builder."""
     source = Path(surfaces_module.__file__).read_text()
@@ -107,9 +126,8 @@ def test_no_hand_written_surface_function_remains() -> None:
 def test_a_new_surface_is_one_declaration() -> None:
     """A surface declared with a formula alone (no function anywhere) has its value, gradient,
     Hessian and export formula."""
-    s = builtin(
-        "tilted", "Tilted", "test", "x^2 + 3*x*y + 4*y^2 + sin(x)", "…", (-2.0, 2.0), (-2.0, 2.0), (), (1.0, 1.0)
-    )
+    s = builtin("tilted", "Tilted", "test", "x^2 + 3*x*y + 4*y^2 + sin(x)", (-2.0, 2.0), (-2.0, 2.0), (), (1.0, 1.0))
+    assert s.formula == "x² + 3xy + 4y² + sin(x)"  # the catalogue's display text, typeset
     x, y = 0.3, -0.7
     assert s.value(x, y, SCALAR) == pytest.approx(x * x + 3 * x * y + 4 * y * y + math.sin(x), rel=1e-15)
     assert s.grad(x, y, SCALAR) == pytest.approx((2 * x + 3 * y + math.cos(x), 3 * x + 8 * y), rel=1e-15)

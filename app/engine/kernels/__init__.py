@@ -29,11 +29,12 @@ R = TypeVar("R")
 _ENGINE = Path(__file__).resolve().parent.parent
 # the sources the compiled kernels are built from (numba's own cache only watches the file of
 # each cached function, not the functions it calls)
-# (the built-in surfaces' branches of the loop are generated from surfaces.py's formulas by
+# (the built-in surfaces' branches of the loop are generated from data/surfaces.toml's formulas by
 # codegen.py through expression.py, and the dispatch over the optimizers' rules by
 # kernels/dispatch.py from every optimizer module: their names too, adding one changes the dispatch)
 _SOURCES = (
     "surfaces.py",
+    "data/surfaces.toml",
     "expression.py",
     "codegen.py",
     "kernels/rules.py",
