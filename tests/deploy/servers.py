@@ -111,6 +111,12 @@ BIG_ANSWER = {
 }
 
 
+# the answers' budget (OPTIVIZ_MAX_ANSWER_BYTES, 64 MB: one BIG_ANSWER, estimated at 84 MB, is refused
+# with a 422 that points to the stream) raised, so that the tests of the readers' guards (minimum
+# read rate, send budget, resets) see the memory those alone bound: the worst an operator can set
+UNBUDGETED = "2000000000"
+
+
 def ask_big(port: int, path: str, timeout: float = 60) -> socket.socket:
     """A socket that has asked for `BIG_ANSWER` at ``path`` and read nothing yet."""
     body = json.dumps(BIG_ANSWER).encode()

@@ -21,6 +21,7 @@ from app.api.capacity import WORKER_MEMORY_BYTES
 from tests.deploy.servers import (
     BIG_ANSWER,
     ROOT,
+    UNBUDGETED,
     ask_big,
     free_port,
     rss_bytes,
@@ -207,7 +208,7 @@ def test_slow_and_stalled_readers_of_big_answers_stay_within_the_memory_bound() 
     """The finding: ten clients reading 4 KB every 5 s took a worker from 374 MB to 1,022 MB, and
     stalled streams kept ~10 MB each in sockets that were closed, not aborted."""
     port = free_port()
-    proc, lines = start_app_logged(port, OPTIVIZ_WRITE_TIMEOUT="2")
+    proc, lines = start_app_logged(port, OPTIVIZ_WRITE_TIMEOUT="2", OPTIVIZ_MAX_ANSWER_BYTES=UNBUDGETED)
     base = f"http://127.0.0.1:{port}"
     outcomes: list[str] = []
     peak = 0
