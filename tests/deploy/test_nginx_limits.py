@@ -16,17 +16,8 @@ import urllib.request
 import pytest
 
 from app.api.capacity import WORKER_MEMORY_BYTES
-from tests.deploy.servers import (
-    NGINX,
-    UNBUDGETED,
-    ask_big,
-    free_port,
-    rss_bytes,
-    start_app,
-    start_app_logged,
-    start_nginx,
-    stop,
-)
+from tests.deploy import servers
+from tests.deploy.servers import NGINX, ask_big, free_port, rss_bytes, start_app, start_app_logged, start_nginx, stop
 
 pytestmark = pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is installed by `make test` (system-deps)")
 
@@ -197,7 +188,7 @@ def test_stalled_readers_behind_nginx_stay_within_the_memory_bound(tmp_path):
     limit_conn 32 let one address hold ~640 MB. Now nginx holds at most its buffers (and an 8 MB
     file) per connection, and the replica drops what nginx stops reading at the minimum read rate."""
     port = free_port()
-    app, lines = start_app_logged(port, OPTIVIZ_WRITE_TIMEOUT="2", OPTIVIZ_MAX_ANSWER_BYTES=UNBUDGETED)
+    app, lines = start_app_logged(port, OPTIVIZ_WRITE_TIMEOUT="2", OPTIVIZ_MAX_ANSWER_BYTES=servers.UNBUDGETED)
     listen = free_port()
     nginx = start_nginx(tmp_path, listen, [port])
     socks = []
