@@ -275,10 +275,13 @@ def test_the_run_limit_comes_from_the_server(watched, live_server):
     limits = api(live_server, "/api/v1/limits")
     watched.goto(live_server + "/")
     settled(watched)
-    for _ in range(limits["max_runs"] - 4):
+    start = watched.locator(".run-card").count()
+    for n in range(start + 1, limits["max_runs"] + 1):
         watched.click("#add-run")
-    # the controls render from the store on the next frame: await the button's state
-    watched.wait_for_function("() => document.getElementById('add-run').disabled", timeout=10000)
+        # the button sits below the cards, which grow at the next frame: await each card before the next
+        # click, or a click aimed before the render lands on the card that pushed the button down
+        watched.wait_for_function(f"() => document.querySelectorAll('.run-card').length === {n}", timeout=30000)
+    watched.wait_for_function("() => document.getElementById('add-run').disabled", timeout=30000)
     watched.click("#add-run", force=True)  # a click on the disabled button adds nothing
     ready(watched, timeout=60000)
     assert len(sent_request(watched)["runs"]) == limits["max_runs"]
