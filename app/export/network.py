@@ -1,0 +1,159 @@
+"""Export a network request as a runnable PyTorch script that reproduces every run's per-epoch
+train / test losses and accuracies, its mini-batch losses and its learning rates (float64, to ~1e-9).
+
+What the script holds, and why each piece gives the engine's numbers:
+- the data: the generated train and test arrays themselves, every float written as its ``repr``
+  (exact), so the script needs neither the generators nor the same NumPy;
+- the init: the P initial parameters, written the same way (shared by every run);
+- the mini-batch order: the engine's own `app.engine.runner.BatchOrder`, copied by ``inspect``,
+  seeded with the request's ``seed``;
+- the model: an MLP over ONE flat float64 parameter vector ``p`` whose views are torch's
+  ``nn.Linear`` weights and biases (``app/export/templates/torch_network.py``), the loss torch's
+  ``binary_cross_entropy_with_logits``;
+- the optimizers and schedulers: the export's own mapping (each optimizer module's ``torch`` /
+  ``TORCH``, each schedule's torch ``Counterpart`` or a copy of the engine's function, warm-up as
+  ``SequentialLR(LinearLR, …)``), exactly as the studio's scripts (`app.export`).
+
+An optimizer without a torch mapping is refused with its reason (`NotExportable`), never guessed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from ..engine.network import Network, NetworkProblem, make_data
+from ..engine.optimizers import NotExportable
+from ..engine.runner import BatchOrder
+from . import (
+    _ONE_CYCLE,
+    TORCH_OPTIMIZERS,
+    TORCH_REFUSED,
+    _counterpart,
+    _engine_copies,
+    _engine_source,
+    template,
+    torch_scheduler,
+)
+
+_PER_LINE = 4  # samples (or parameters) per line of the script's data
+
+
+def _floats(values: np.ndarray) -> list[str]:
+    """A float array's values as exact Python literals (repr round-trips a float64)."""
+    return [repr(float(v)) for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+def _array_lines(name: str, values: np.ndarray, columns: int, note: str) -> list[str]:
+    """``NAME = torch.tensor([...])`` with exact literals: rows of ``columns`` values (a 2-D array of
+    that many columns: one list per row), a few rows per line."""
+    flat = _floats(values)
+    items = (
+        [f"[{', '.join(flat[i : i + columns])}]" for i in range(0, len(flat), columns)] if columns > 1 else flat
+    )
+    per = _PER_LINE if columns > 1 else 2 * _PER_LINE
+    body = [f"    {', '.join(items[i : i + per])}," for i in range(0, len(items), per)]
+    empty = "torch.zeros((0, 2))" if columns > 1 else "torch.zeros(0)"
+    if not items:
+        return [f"{name} = {empty}  # {note}"]
+    return [f"{name} = torch.tensor([  # {note}", *body, "])"]
+
+
+def _schedule_steps(problem: NetworkProblem, per_epoch: bool, updates: int) -> int:
+    """How many times a run's scheduler steps: once per update, or per epoch."""
+    return problem.epochs if per_epoch else problem.epochs * updates
+
+
+def torch_network_script(problem: NetworkProblem) -> str:
+    """The script's text (raises `NotExportable` with the reason when a run has no torch form)."""
+    net = Network(problem.model)
+    data = make_data(problem.data)
+    init = net.init()
+    m = int(data.x_train.shape[0])
+    helpers: dict[str, str] = {}
+    copies: list[Any] = []
+    run_lines = []
+    for run in problem.runs:
+        if run.optimizer.driver != "loop" or run.optimizer.hessian:
+            raise NotExportable(
+                f"no PyTorch script for {run.optimizer.id!r} on a network yet: "
+                "the script trains the flat parameter vector with element-wise optimizers"
+            )
+        ctor, helper = _counterpart("PyTorch", TORCH_OPTIMIZERS, TORCH_REFUSED, run.optimizer.id)(run.params)
+        if helper:
+            helpers[helper] = template(helper)
+        per_epoch = run.per == "epoch"
+        updates = math.ceil(m / min(run.batch_size or m, m)) if m else 1
+        sched = torch_scheduler(run, _schedule_steps(problem, per_epoch, updates))
+        if f"{_ONE_CYCLE}Held(" in sched:
+            helpers["one_cycle_held"] = template("one_cycle_held")
+        copies += _engine_copies(run, "torch")
+        clip = ", ".join(f"{v!r}" if v else "None" for v in run.clip)
+        run_lines.append(
+            f"    ({run.label!r}, lambda p: {ctor},\n"
+            f"     lambda opt: {sched}, {run.batch_size!r}, {per_epoch!r}, {clip}),"
+        )
+    if helpers:  # the script's own optimizer classes: the base of their step first
+        helpers = {"base": template("torch_rule"), **helpers}
+    layout = ", ".join(f"({layer.name!r}, {tuple(layer.shape)!r})" for layer in net.layout)
+    d, mc = problem.data, problem.model
+    lines = [
+        '"""optiviz export: a small network trained with every run\'s torch.optim optimizer (float64).',
+        "",
+        f"Data {json.dumps(d.name)}: {d.samples} samples, noise {d.noise!r}, test fraction {d.test_fraction!r},",
+        f"seed {d.seed}; model: hidden {list(mc.hidden)!r}, {mc.activation}, {mc.init} init from seed {mc.seed}.",
+        "",
+        "Run: python this_file.py        (prints each run's end; --json prints every array)",
+        "Needs: torch, numpy.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "import json",
+        "import math",
+        "import sys",
+        "",
+        "import numpy as np",
+        "import torch",
+        "from torch.optim import lr_scheduler as L",
+        "",
+        "torch.set_default_dtype(torch.float64)",
+        "",
+        f"EPOCHS = {problem.epochs!r}",
+        f"SEED = {problem.seed!r}  # seeds the mini-batch order",
+        f"ACTIVATION = {mc.activation!r}  # of the hidden layers; the output is one logit (sigmoid)",
+        f"LAYOUT = [{layout}]  # torch nn.Sequential of nn.Linear: weight [out, in], then bias",
+        "",
+        *_array_lines("INIT", init, 1, f"the {net.size} initial parameters, flattened row-major in LAYOUT's order"),
+        "INIT = INIT.tolist()",
+        *_array_lines("X_TRAIN", data.x_train, 2, "the generated train inputs"),
+        *_array_lines("Y_TRAIN", data.y_train, 1, "their labels, 0 / 1"),
+        *_array_lines("X_TEST", data.x_test, 2, "the held-out test inputs"),
+        *_array_lines("Y_TEST", data.y_test, 1, "their labels"),
+        "",
+        "",
+        *inspect.getsource(BatchOrder).strip("\n").splitlines(),
+        "",
+        "",
+        *[line for h in helpers.values() for line in (*h.strip("\n").splitlines(), "", "")],
+        *_engine_source(copies),
+        template("torch_schedulers"),
+        "",
+        "",
+        template("torch_network"),
+        "",
+        "",
+        "# (label, optimizer over the flat parameters p, scheduler, batch size, scheduler per epoch, "
+        "clip by value, clip by norm)",
+        "RUNS = [",
+        *run_lines,
+        "]",
+        "",
+        template("network_main"),
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,118 @@
+"""The PyTorch script of a network request: the MLP over one flat parameter vector, its loss, and a
+run (epochs of seeded mini-batches, the scheduler per update or per epoch, clipping).
+
+A template: the exporter (`app.export.network`) copies what follows the marker line below into the
+script; the lines above it (imports, the script's names from `_script`) are there for the linters
+only.
+
+The parameters are ONE float64 tensor ``p`` of P values, the layers' tensors its views (torch
+``nn.Linear`` order: weight ``[out, in]`` row-major, then bias), as the engine keeps them: the
+element-wise optimizers then see the whole vector, as in optiviz; per-tensor torch optimizers give
+the same numbers for them (every operation is element-wise), and ``clip_grad_norm_`` clips by the
+norm of the whole vector either way. The loss is torch's ``binary_cross_entropy_with_logits``
+(mean), the engine's softplus(z) − y·z; ``nn.Sigmoid`` + ``nn.BCELoss`` would clamp log p at −100.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch.optim import lr_scheduler as L
+
+from ._script import ACTIVATION, EPOCHS, INIT, LAYOUT, SEED, X_TEST, X_TRAIN, Y_TEST, Y_TRAIN, BatchOrder
+from .torch_schedulers import clip_grad, step_scheduler
+
+# --- the script ---
+
+ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
+
+
+def tensors(p):
+    """The layers' weights and biases: views of the flat parameter vector p, in LAYOUT's order."""
+    out, at = [], 0
+    for _, shape in LAYOUT:
+        size = math.prod(shape)
+        out.append(p[at : at + size].view(shape))
+        at += size
+    return out
+
+
+def logits(p, x):
+    """The network's output before its sigmoid: Linear, activation, …, Linear (one output)."""
+    layers = tensors(p)
+    z = x
+    for i in range(0, len(layers), 2):
+        z = torch.nn.functional.linear(z, layers[i], layers[i + 1])
+        if i + 2 < len(layers):
+            z = ACTIVATIONS[ACTIVATION](z)
+    return z[:, 0]
+
+
+def loss_on(p, x, y):
+    """Mean binary cross-entropy of the sigmoid output, from the logits (torch's BCEWithLogitsLoss)."""
+    return torch.nn.functional.binary_cross_entropy_with_logits(logits(p, x), y)
+
+
+@torch.no_grad()
+def measure(p, x, y):
+    """(loss, accuracy) over a whole set: the share of samples whose P(y=1) > 1/2 matches y."""
+    z = logits(p, x)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y).item()
+    return loss, ((z > 0).double() == y).double().mean().item()
+
+
+def record(out, p):
+    """One epoch's (or the start's) losses and accuracies over the whole train and test sets."""
+    for part, x, y in (("train", X_TRAIN, Y_TRAIN), ("test", X_TEST, Y_TEST)):
+        loss, acc = measure(p, x, y)
+        out[f"{part}_loss"].append(loss)
+        out[f"{part}_accuracy"].append(acc)
+
+
+def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
+    """One run from INIT: EPOCHS epochs of ⌈m / batch_size⌉ updates (None: the whole set, one
+    update); each epoch a fresh seeded permutation of the train set (BatchOrder). Per update the
+    lr it used and its mini-batch's loss; per epoch (index 0: the start) the losses and accuracies.
+    The scheduler steps after every update, or (per_epoch) after each epoch's last update;
+    ReduceLROnPlateau reads the train loss at the new point. A non-finite loss or parameter stops
+    the run, "diverged", at the last finite point."""
+    p = torch.tensor(INIT, requires_grad=True)
+    opt = make_optimizer(p)
+    sched = make_scheduler(opt)
+    m = X_TRAIN.shape[0]
+    order = BatchOrder(m, batch_size or m, SEED)
+    every = order.per_epoch if per_epoch else 1
+    out: dict[str, Any] = {
+        key: [] for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "batch_loss", "lr")
+    }
+    record(out, p)
+    status, t = "max_steps", 0
+    for _ in range(EPOCHS):
+        for _ in range(order.per_epoch):
+            idx = order.indices(t)
+            x, y = (X_TRAIN, Y_TRAIN) if idx is None else (X_TRAIN[idx], Y_TRAIN[idx])
+            before = p.detach().clone()
+            opt.zero_grad()
+            cost = loss_on(p, x, y)
+            cost.backward()
+            clip_grad(p, clip_value, clip_norm)
+            lr = opt.param_groups[0]["lr"]
+            opt.step()
+            if not (math.isfinite(cost.item()) and bool(torch.isfinite(p).all())):
+                with torch.no_grad():
+                    p.copy_(before)
+                status = "diverged"
+                break
+            out["lr"].append(lr)
+            out["batch_loss"].append(cost.item())
+            t += 1
+            if sched is not None and t % every == 0:
+                plateau = isinstance(sched, L.ReduceLROnPlateau)
+                step_scheduler(sched, measure(p, X_TRAIN, Y_TRAIN)[0] if plateau else None)
+        if status != "max_steps":
+            break
+        record(out, p)
+    out["status"], out["steps_taken"], out["final"] = status, t, p.detach().tolist()
+    return out
