@@ -1,4 +1,5 @@
-"""`Result.figure()`: the studio's map and loss chart as one plotly Figure."""
+"""`Result.figure()`: the studio's map and loss chart as one plotly Figure; `NetworkResult.figure()`:
+the network's landscape and loss curves."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from optiviz._core import Result
+    from optiviz._network import NetworkResult
 
 
 def contour_z(grid: dict[str, Any]) -> tuple[np.ndarray, bool]:
@@ -140,6 +142,100 @@ def figure(res: Result, n: int = 120) -> Any:
         )
     else:
         fig.update_yaxes(title_text="loss", row=1, col=2)
+    fig.update_layout(
+        template="plotly_white",
+        height=480,
+        legend={"orientation": "h", "y": -0.15},
+        margin={"l": 60, "r": 20, "t": 40, "b": 40},
+    )
+    return fig
+
+
+def network_figure(res: NetworkResult) -> Any:
+    """Left: the plane's train-loss contour (``loss[j][i]`` at a[i], b[j]) with each run's recorded
+    path as a line from the shared init (a circle) to its end; right: each run's train loss (solid)
+    and test loss (dotted) per epoch. Each run has its optimizer's colour; one legend entry per run
+    toggles its traces. The axes name the plane's kind and, for PCA, each direction's explained
+    variance (read it against ``plane["random_walk"]``, the random walk's)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    plane = res.plane
+    colors = res.colors()
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.55, 0.45],
+        horizontal_spacing=0.1,
+        subplot_titles=(f"loss on the {plane['kind']} plane", "loss per epoch"),
+    )
+    fig.add_trace(
+        go.Contour(
+            x=plane["a"],
+            y=plane["b"],
+            z=plane["loss"],
+            name="train loss",
+            colorscale="Viridis",
+            reversescale=True,
+            ncontours=30,
+            colorbar={"x": 0.5, "len": 0.9, "thickness": 12},
+            meta={"role": "landscape"},
+        ),
+        row=1,
+        col=1,
+    )
+    for i, r in enumerate(res.runs):
+        color = colors.get(r.optimizer, "#000000")
+        group = f"run{i}"
+        common = {"legendgroup": group, "meta": {"run": i}}
+        fig.add_trace(
+            go.Scatter(
+                x=r.path["a"],
+                y=r.path["b"],
+                mode="lines",
+                name=r.label,
+                line={"color": color, "width": 2},
+                customdata=np.stack([r.path["step"], r.path["loss"], r.path["plane_loss"]], axis=-1),
+                hovertemplate="update %{customdata[0]}<br>loss %{customdata[1]:.4g}"
+                "<br>plane %{customdata[2]:.4g}<extra>%{fullData.name}</extra>",
+                **(common | {"meta": {"role": "path", "run": i}}),
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=r.path["a"][:1],
+                y=r.path["b"][:1],
+                mode="markers",
+                name=f"{r.label} start",
+                showlegend=False,
+                marker={"color": color, "size": 8, "symbol": "circle-open"},
+                **(common | {"meta": {"role": "start", "run": i}}),
+            ),
+            row=1,
+            col=1,
+        )
+        for key, dash in (("train_loss", "solid"), ("test_loss", "dot")):
+            fig.add_trace(
+                go.Scatter(
+                    x=np.arange(len(getattr(r, key))),
+                    y=getattr(r, key),
+                    mode="lines",
+                    name=f"{r.label} {key.split('_')[0]}",
+                    showlegend=False,
+                    line={"color": color, "width": 2, "dash": dash},
+                    **(common | {"meta": {"role": key, "run": i}}),
+                ),
+                row=1,
+                col=2,
+            )
+    explained = plane.get("explained") or [None, None]
+    for axis, name, share in (("x", "a (d₁)", explained[0]), ("y", "b (d₂)", explained[1])):
+        title = name if share is None else f"{name}, {100 * share:.1f} % of the variance"
+        (fig.update_xaxes if axis == "x" else fig.update_yaxes)(title_text=title, row=1, col=1)
+    fig.update_xaxes(title_text="epoch", row=1, col=2)
+    fig.update_yaxes(title_text="loss (train solid, test dotted)", row=1, col=2)
     fig.update_layout(
         template="plotly_white",
         height=480,

@@ -52,9 +52,7 @@ def _array_lines(name: str, values: np.ndarray, columns: int, note: str) -> list
     """``NAME = torch.tensor([...])`` with exact literals: rows of ``columns`` values (a 2-D array of
     that many columns: one list per row), a few rows per line."""
     flat = _floats(values)
-    items = (
-        [f"[{', '.join(flat[i : i + columns])}]" for i in range(0, len(flat), columns)] if columns > 1 else flat
-    )
+    items = [f"[{', '.join(flat[i : i + columns])}]" for i in range(0, len(flat), columns)] if columns > 1 else flat
     per = _PER_LINE if columns > 1 else 2 * _PER_LINE
     body = [f"    {', '.join(items[i : i + per])}," for i in range(0, len(items), per)]
     empty = "torch.zeros((0, 2))" if columns > 1 else "torch.zeros(0)"
