@@ -9,7 +9,6 @@ import numpy as np
 
 if TYPE_CHECKING:
     from optiviz._core import Result
-    from optiviz._network import NetworkResult
 
 
 def contour_z(grid: dict[str, Any]) -> tuple[np.ndarray, bool]:
@@ -151,29 +150,36 @@ def figure(res: Result, n: int = 120) -> Any:
     return fig
 
 
-def network_figure(res: NetworkResult) -> Any:
-    """Left: the plane's train-loss contour (``loss[j][i]`` at a[i], b[j]) with each run's recorded
-    path as a line from the shared init (a circle) to its end; right: each run's train loss (solid)
-    and test loss (dotted) per epoch. Each run has its optimizer's colour; one legend entry per run
-    toggles its traces. The axes name the plane's kind and, for PCA, each direction's explained
-    variance (read it against ``plane["random_walk"]``, the random walk's)."""
+def _nan(values: Any) -> np.ndarray:
+    """A JSON array of numbers (null: NaN) as float64, any depth."""
+    if isinstance(values, list) and values and isinstance(values[0], list):
+        return np.array([_nan(v) for v in values], dtype=float)
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def network_figure(answer: dict[str, Any], colors: dict[str, str]) -> Any:
+    """The figure of a network answer (``POST /api/v1/networks``, as JSON decodes it). Left: the
+    plane's train-loss contour (``loss[j][i]`` at a[i], b[j]) with each run's recorded path as a
+    line from the shared init (a circle) to its end; right: each run's train loss (solid) and test
+    loss (dotted) per epoch. Each run has its optimizer's colour (``colors``); one legend entry per
+    run toggles its traces. For PCA the axes give each direction's explained variance (to read
+    against the plane's ``random_walk``, the share a random walk gives)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    plane = res.plane
-    colors = res.colors()
+    plane = answer["plane"]
     fig = make_subplots(
         rows=1,
         cols=2,
         column_widths=[0.55, 0.45],
         horizontal_spacing=0.1,
-        subplot_titles=(f"loss on the {plane['kind']} plane", "loss per epoch"),
+        subplot_titles=(f"train loss on the {plane['kind']} plane", "loss per epoch"),
     )
     fig.add_trace(
         go.Contour(
-            x=plane["a"],
-            y=plane["b"],
-            z=plane["loss"],
+            x=_nan(plane["a"]),
+            y=_nan(plane["b"]),
+            z=_nan(plane["loss"]),
             name="train loss",
             colorscale="Viridis",
             reversescale=True,
@@ -184,34 +190,36 @@ def network_figure(res: NetworkResult) -> Any:
         row=1,
         col=1,
     )
-    for i, r in enumerate(res.runs):
-        color = colors.get(r.optimizer, "#000000")
-        group = f"run{i}"
-        common = {"legendgroup": group, "meta": {"run": i}}
+    for i, r in enumerate(answer["runs"]):
+        color = colors.get(r["optimizer"], "#000000")
+        path = r["path"]
+        a, b = _nan(path["a"]), _nan(path["b"])
         fig.add_trace(
             go.Scatter(
-                x=r.path["a"],
-                y=r.path["b"],
+                x=a,
+                y=b,
                 mode="lines",
-                name=r.label,
+                name=r["label"],
+                legendgroup=f"run{i}",
                 line={"color": color, "width": 2},
-                customdata=np.stack([r.path["step"], r.path["loss"], r.path["plane_loss"]], axis=-1),
+                customdata=np.stack([_nan(path["step"]), _nan(path["loss"]), _nan(path["plane_loss"])], axis=-1),
                 hovertemplate="update %{customdata[0]}<br>loss %{customdata[1]:.4g}"
-                "<br>plane %{customdata[2]:.4g}<extra>%{fullData.name}</extra>",
-                **(common | {"meta": {"role": "path", "run": i}}),
+                "<br>on the plane %{customdata[2]:.4g}<extra>%{fullData.name}</extra>",
+                meta={"role": "path", "run": i},
             ),
             row=1,
             col=1,
         )
         fig.add_trace(
             go.Scatter(
-                x=r.path["a"][:1],
-                y=r.path["b"][:1],
+                x=a[:1],
+                y=b[:1],
                 mode="markers",
-                name=f"{r.label} start",
+                name=f"{r['label']} start",
+                legendgroup=f"run{i}",
                 showlegend=False,
                 marker={"color": color, "size": 8, "symbol": "circle-open"},
-                **(common | {"meta": {"role": "start", "run": i}}),
+                meta={"role": "start", "run": i},
             ),
             row=1,
             col=1,
@@ -219,21 +227,21 @@ def network_figure(res: NetworkResult) -> Any:
         for key, dash in (("train_loss", "solid"), ("test_loss", "dot")):
             fig.add_trace(
                 go.Scatter(
-                    x=np.arange(len(getattr(r, key))),
-                    y=getattr(r, key),
+                    x=np.arange(len(r[key])),
+                    y=_nan(r[key]),
                     mode="lines",
-                    name=f"{r.label} {key.split('_')[0]}",
+                    name=f"{r['label']} {key.split('_')[0]}",
+                    legendgroup=f"run{i}",
                     showlegend=False,
                     line={"color": color, "width": 2, "dash": dash},
-                    **(common | {"meta": {"role": key, "run": i}}),
+                    meta={"role": key, "run": i},
                 ),
                 row=1,
                 col=2,
             )
     explained = plane.get("explained") or [None, None]
-    for axis, name, share in (("x", "a (d₁)", explained[0]), ("y", "b (d₂)", explained[1])):
-        title = name if share is None else f"{name}, {100 * share:.1f} % of the variance"
-        (fig.update_xaxes if axis == "x" else fig.update_yaxes)(title_text=title, row=1, col=1)
+    for update, name, share in ((fig.update_xaxes, "a (d₁)", explained[0]), (fig.update_yaxes, "b (d₂)", explained[1])):
+        update(title_text=name if share is None else f"{name}: {100 * share:.1f} % of the variance", row=1, col=1)
     fig.update_xaxes(title_text="epoch", row=1, col=2)
     fig.update_yaxes(title_text="loss (train solid, test dotted)", row=1, col=2)
     fig.update_layout(

@@ -176,7 +176,7 @@ class NetworkResult:
         toggles its traces."""
         from optiviz._figure import network_figure
 
-        return network_figure(self)
+        return network_figure(self.answer, self.colors())
 
 
 def _xy(part: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -203,7 +203,7 @@ class _LocalNetworks:
         return _plain(answer)
 
     def colors(self) -> dict[str, str]:
-        return {k: spec.color for k, spec in _server.module("registry").OPTIMIZERS.items()}
+        return _core._LOCAL.colors()
 
     @staticmethod
     def _problem(body: dict[str, Any]) -> Any:
