@@ -22,11 +22,11 @@ from __future__ import annotations
 import inspect
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..engine.network import Network, NetworkProblem, make_data
+from ..engine.network import Network, make_data
 from ..engine.optimizers import NotExportable
 from ..engine.runner import BatchOrder
 from . import (
@@ -40,6 +40,9 @@ from . import (
     torch_scheduler,
 )
 
+if TYPE_CHECKING:
+    from ..engine.network import NetworkProblem
+
 _PER_LINE = 4  # samples (or parameters) per line of the script's data
 
 
@@ -48,17 +51,16 @@ def _floats(values: np.ndarray) -> list[str]:
     return [repr(float(v)) for v in np.asarray(values, dtype=np.float64).ravel()]
 
 
-def _array_lines(name: str, values: np.ndarray, columns: int, note: str) -> list[str]:
-    """``NAME = torch.tensor([...])`` with exact literals: rows of ``columns`` values (a 2-D array of
-    that many columns: one list per row), a few rows per line."""
+def _array_lines(name: str, values: np.ndarray, columns: int, note: str, tensor: bool = True) -> list[str]:
+    """``NAME = torch.tensor([...])`` (or a plain list) with exact literals: rows of ``columns``
+    values (a 2-D array of that many columns: one list per row), _PER_LINE rows per line."""
     flat = _floats(values)
     items = [f"[{', '.join(flat[i : i + columns])}]" for i in range(0, len(flat), columns)] if columns > 1 else flat
-    per = _PER_LINE if columns > 1 else 2 * _PER_LINE
-    body = [f"    {', '.join(items[i : i + per])}," for i in range(0, len(items), per)]
-    empty = "torch.zeros((0, 2))" if columns > 1 else "torch.zeros(0)"
+    body = [f"    {', '.join(items[i : i + _PER_LINE])}," for i in range(0, len(items), _PER_LINE)]
+    head, tail = ("torch.tensor([", "])") if tensor else ("[", "]")
     if not items:
-        return [f"{name} = {empty}  # {note}"]
-    return [f"{name} = torch.tensor([  # {note}", *body, "])"]
+        return [f"{name} = {'torch.zeros((0, 2))' if columns > 1 else head + tail}  # {note}"]
+    return [f"{name} = {head}  # {note}", *body, tail]
 
 
 def _schedule_steps(problem: NetworkProblem, per_epoch: bool, updates: int) -> int:
@@ -124,10 +126,10 @@ def torch_network_script(problem: NetworkProblem) -> str:
         f"EPOCHS = {problem.epochs!r}",
         f"SEED = {problem.seed!r}  # seeds the mini-batch order",
         f"ACTIVATION = {mc.activation!r}  # of the hidden layers; the output is one logit (sigmoid)",
-        f"LAYOUT = [{layout}]  # torch nn.Sequential of nn.Linear: weight [out, in], then bias",
+        "# each tensor's name and shape, as torch's nn.Sequential of nn.Linear yields them: weight [out, in], bias",
+        f"LAYOUT = [{layout}]",
         "",
-        *_array_lines("INIT", init, 1, f"the {net.size} initial parameters, flattened row-major in LAYOUT's order"),
-        "INIT = INIT.tolist()",
+        *_array_lines("INIT", init, 1, f"the {net.size} initial parameters, row-major in LAYOUT's order", False),
         *_array_lines("X_TRAIN", data.x_train, 2, "the generated train inputs"),
         *_array_lines("Y_TRAIN", data.y_train, 1, "their labels, 0 / 1"),
         *_array_lines("X_TEST", data.x_test, 2, "the held-out test inputs"),
