@@ -33,6 +33,7 @@ from .api.routes import (
     inspect,
     lessons,
     limits,
+    network_export,
     pages,
     trajectories,
 )
@@ -78,6 +79,7 @@ ROUTERS = tuple(
         limits,
         trajectories,
         export,
+        network_export,
         inspect,
         curvature,
         gradient_noise,

@@ -46,6 +46,14 @@ if TYPE_CHECKING:
 _PER_LINE = 4  # samples (or parameters) per line of the script's data
 
 
+class RunNotExportable(NotExportable):
+    """A run the script cannot reproduce: ``index`` in the request's runs, the reason the message."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(reason)
+        self.index = index
+
+
 def _floats(values: np.ndarray) -> list[str]:
     """A float array's values as exact Python literals (repr round-trips a float64)."""
     return [repr(float(v)) for v in np.asarray(values, dtype=np.float64).ravel()]
@@ -68,6 +76,14 @@ def _schedule_steps(problem: NetworkProblem, per_epoch: bool, updates: int) -> i
     return problem.epochs if per_epoch else problem.epochs * updates
 
 
+_SECONDS_PER_NUMBER = 2e-6  # writing one float's repr into the script, with the data's generation (measured ~1e-6)
+
+
+def script_work(problem: NetworkProblem) -> float:
+    """The cost estimate (seconds) of writing the script: its numbers (the data and the init)."""
+    return (3 * problem.data.samples + Network(problem.model).size) * _SECONDS_PER_NUMBER
+
+
 def torch_network_script(problem: NetworkProblem) -> str:
     """The script's text (raises `NotExportable` with the reason when a run has no torch form)."""
     net = Network(problem.model)
@@ -77,13 +93,17 @@ def torch_network_script(problem: NetworkProblem) -> str:
     helpers: dict[str, str] = {}
     copies: list[Any] = []
     run_lines = []
-    for run in problem.runs:
+    for i, run in enumerate(problem.runs):
         if run.optimizer.driver != "loop" or run.optimizer.hessian:
-            raise NotExportable(
-                f"no PyTorch script for {run.optimizer.id!r} on a network yet: "
-                "the script trains the flat parameter vector with element-wise optimizers"
+            raise RunNotExportable(
+                i,
+                f"no PyTorch script for {run.optimizer.id!r} on a network yet: the script trains the "
+                "flat parameter vector with the element-wise optimizers",
             )
-        ctor, helper = _counterpart("PyTorch", TORCH_OPTIMIZERS, TORCH_REFUSED, run.optimizer.id)(run.params)
+        try:
+            ctor, helper = _counterpart("PyTorch", TORCH_OPTIMIZERS, TORCH_REFUSED, run.optimizer.id)(run.params)
+        except NotExportable as err:
+            raise RunNotExportable(i, str(err)) from None
         if helper:
             helpers[helper] = template(helper)
         per_epoch = run.per == "epoch"
