@@ -38,5 +38,6 @@ async def post_network_export(req: NetworkRequest) -> PythonResponse:
     try:
         script = await compute.run_heavy(torch_network_script, problem, work=script_work(problem))
     except RunNotExportable as err:
-        raise invalid(("body", "runs", err.index, "optimizer"), str(err), problem.runs[err.index].optimizer.id) from None
+        oid = problem.runs[err.index].optimizer.id
+        raise invalid(("body", "runs", err.index, "optimizer"), str(err), oid) from None
     return PythonResponse(script, headers={"content-disposition": 'attachment; filename="optiviz_network.py"'})
