@@ -34,6 +34,7 @@ from .api.routes import (
     lessons,
     limits,
     network_export,
+    networks,
     pages,
     trajectories,
 )
@@ -86,6 +87,7 @@ ROUTERS = tuple(
         grid,
         expressions,
         lessons,
+        networks,
         pages,
         docs,
     )
