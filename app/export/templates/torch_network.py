@@ -64,11 +64,14 @@ def measure(p, x, y):
 
 
 def record(out, p):
-    """One epoch's (or the start's) losses and accuracies over the whole train and test sets."""
-    for part, x, y in (("train", X_TRAIN, Y_TRAIN), ("test", X_TEST, Y_TEST)):
-        loss, acc = measure(p, x, y)
-        out[f"{part}_loss"].append(loss)
-        out[f"{part}_accuracy"].append(acc)
+    """One epoch's (or the start's) losses and accuracies over the whole train and test sets; the
+    train loss (not recorded when it is not finite: the run has diverged)."""
+    measures = [(part, *measure(p, x, y)) for part, x, y in (("train", X_TRAIN, Y_TRAIN), ("test", X_TEST, Y_TEST))]
+    if math.isfinite(measures[0][1]):
+        for part, loss, acc in measures:
+            out[f"{part}_loss"].append(loss if math.isfinite(loss) else None)
+            out[f"{part}_accuracy"].append(acc if math.isfinite(acc) else None)
+    return measures[0][1]
 
 
 def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
@@ -76,11 +79,13 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
     update); each epoch a fresh seeded permutation of the train set (BatchOrder). Per update the
     lr it used and its mini-batch's loss; per epoch (index 0: the start) the losses and accuracies.
     The scheduler steps after every update, or (per_epoch) after each epoch's last update;
-    ReduceLROnPlateau reads the train loss at the new point. A non-finite loss or parameter stops
-    the run, "diverged", at the last finite point."""
+    ReduceLROnPlateau after each epoch, with the train loss. A non-finite mini-batch loss or
+    parameter stops the run, "diverged", before that update; a non-finite train loss after the
+    epoch's updates (that epoch is not recorded)."""
     p = torch.tensor(INIT, requires_grad=True)
     opt = make_optimizer(p)
     sched = make_scheduler(opt)
+    plateau = isinstance(sched, L.ReduceLROnPlateau)
     m = X_TRAIN.shape[0]
     order = BatchOrder(m, batch_size or m, SEED)
     every = order.per_epoch if per_epoch else 1
@@ -93,14 +98,16 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
         for _ in range(order.per_epoch):
             idx = order.indices(t)
             x, y = (X_TRAIN, Y_TRAIN) if idx is None else (X_TRAIN[idx], Y_TRAIN[idx])
-            before = p.detach().clone()
             opt.zero_grad()
             cost = loss_on(p, x, y)
+            if not math.isfinite(cost.item()):
+                status = "diverged"
+                break
             cost.backward()
             clip_grad(p, clip_value, clip_norm)
-            lr = opt.param_groups[0]["lr"]
+            lr, before = opt.param_groups[0]["lr"], p.detach().clone()
             opt.step()
-            if not (math.isfinite(cost.item()) and bool(torch.isfinite(p).all())):
+            if not bool(torch.isfinite(p).all()):
                 with torch.no_grad():
                     p.copy_(before)
                 status = "diverged"
@@ -108,11 +115,15 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
             out["lr"].append(lr)
             out["batch_loss"].append(cost.item())
             t += 1
-            if sched is not None and t % every == 0:
-                plateau = isinstance(sched, L.ReduceLROnPlateau)
-                step_scheduler(sched, measure(p, X_TRAIN, Y_TRAIN)[0] if plateau else None)
+            if sched is not None and not plateau and t % every == 0:
+                step_scheduler(sched, None)
         if status != "max_steps":
             break
-        record(out, p)
+        train_loss = record(out, p)
+        if not math.isfinite(train_loss):
+            status = "diverged"
+            break
+        if plateau:
+            step_scheduler(sched, train_loss)
     out["status"], out["steps_taken"], out["final"] = status, t, p.detach().tolist()
     return out
