@@ -149,10 +149,14 @@ def test_round_trip_schedules_warm_up_clipping_full_batch(client, py) -> None:
             "optimizer": "rmsprop",
             "params": {"lr": 0.01},
             "batch_size": 30,
-            "schedule": {"name": "plateau", "params": {"patience": 1, "factor": 0.5}},
+            "schedule": {"name": "reduce_on_plateau", "params": {"patience": 1, "factor": 0.5}},
             "label": "plateau 平台",
         },
-        {"optimizer": "adam", "params": {"lr": 0.01}, "schedule": {"name": "one_cycle", "params": {"max_lr": 0.05}}},
+        {  # past its total_steps: held at its last rate and momentum, as the studio does
+            "optimizer": "adam",
+            "params": {"lr": 0.01},
+            "schedule": {"name": "one_cycle", "params": {"total_steps": 10, "cycle_momentum": True}},
+        },
     ]
     _compare(client, py, _body(runs, epochs=15))
 
