@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 Progress = Callable[[float], None]
 
 CHUNK_BYTES = 8 << 20  # the parameter vectors built at once for the grid (and the Hessian's gradients)
+PROGRESS_STEPS = 20  # the grid is evaluated in at least this many chunks (each a progress report)
 MARGIN = 0.1  # the grid reaches this share of the drawn points' span beyond them on each side
 MIN_ASPECT = 0.25  # an axis spans at least this share of the other's (a flat path still gets a picture)
 FD_STEP = 2.0**-17  # the Hessian's central-difference step (≈ ε^(1/3) of float64): error ~1e-10
@@ -115,7 +116,9 @@ def plane(reference: str, origin: str = "init", uses_run: bool = False) -> Calla
 
     def register(fn: _F) -> _F:
         texts = entry_texts(docstring(fn))[0]
-        PLANES[fn.__name__] = PlaneSpec(fn.__name__, **texts, reference=reference, origin=origin, uses_run=uses_run, fn=fn)
+        PLANES[fn.__name__] = PlaneSpec(
+            fn.__name__, **texts, reference=reference, origin=origin, uses_run=uses_run, fn=fn
+        )
         return fn
 
     return register
@@ -277,7 +280,9 @@ def line(cfg: PlaneConfig, training: Training, progress: Progress | None = None)
     _, s, vt = np.linalg.svd(resid, full_matrices=False)
     second = vt[0] if len(s) and s[0] > 1e-9 * float(np.linalg.norm(disp)) else None
     dirs = _orthonormal(d1, second, training.net.size, cfg.seed)
-    return Plane("line", training.init.copy(), np.stack([dirs[0], _orient(dirs[1], resid.sum(axis=0))]), extra={"run": k})
+    return Plane(
+        "line", training.init.copy(), np.stack([dirs[0], _orient(dirs[1], resid.sum(axis=0))]), extra={"run": k}
+    )
 
 
 def hessian_matrix(training: Training, theta: np.ndarray, progress: Progress | None = None) -> np.ndarray:
@@ -319,10 +324,9 @@ def hessian(cfg: PlaneConfig, training: Training, progress: Progress | None = No
         raise ValueError(f"run {k} ({result.label}) diverged: its final parameters have no Hessian")
     h = hessian_matrix(training, result.final, progress)
     values, vectors = np.linalg.eigh(h)
-    top = [p for p in (-1, -2)]
-    toward = training.init - result.final  # the init on the side of positive a, b: paths come from there
-    dirs = _orthonormal(vectors[:, top[0]], vectors[:, top[1]], training.net.size, cfg.seed)
-    extra = {"run": k, "eigenvalues": [float(values[t]) for t in top], "lowest_eigenvalue": float(values[0])}
+    toward = result.final - training.init  # the init at negative a, b: the run arrives from there
+    dirs = _orthonormal(vectors[:, -1], vectors[:, -2], training.net.size, cfg.seed)
+    extra = {"run": k, "eigenvalues": [float(values[-1]), float(values[-2])], "lowest_eigenvalue": float(values[0])}
     return Plane("hessian", result.final.copy(), np.stack([_orient(d, toward) for d in dirs]), extra=extra)
 
 
@@ -409,7 +413,7 @@ def grid_loss(
     aa, bb = np.meshgrid(a, b)
     aa, bb = aa.ravel(), bb.ravel()
     out = np.empty(len(aa))
-    chunk = max(1, CHUNK_BYTES // (8 * net.size))
+    chunk = max(1, min(CHUNK_BYTES // (8 * net.size), -(-len(aa) // PROGRESS_STEPS)))
     for start in range(0, len(aa), chunk):
         deadline.check()
         stop = min(start + chunk, len(aa))
@@ -432,8 +436,10 @@ def _fidelity(p: Plane, training: Training) -> list[dict[str, Any]]:
     net, x, y = training.net, training.data.x_train, training.data.y_train
     thetas = np.concatenate([r.thetas for r in training.results])
     a, b, off = coordinates(p, thetas)
-    loss = net.losses(thetas, x, y)
-    plane_loss = net.losses(on_plane(p, a, b), x, y)
+    ok = np.all(np.isfinite(thetas), axis=1)  # a diverged run's last points: no loss, no projection
+    loss, plane_loss = np.full(len(thetas), np.nan), np.full(len(thetas), np.nan)
+    loss[ok] = net.losses(thetas[ok], x, y)
+    plane_loss[ok] = net.losses(on_plane(p, a[ok], b[ok]), x, y)
     paths = []
     at = 0
     for r, disp in zip(training.results, _displacements(training), strict=True):
@@ -448,7 +454,12 @@ def _fidelity(p: Plane, training: Training) -> list[dict[str, Any]]:
         gaps = np.abs(plane_loss[k] - loss[k])
         warning = None
         if moved and (captured < WARN_CAPTURED or most_off > WARN_OFF * extent):
-            values = {"label": r.label, "captured": _percent(captured), "off_plane": f"{most_off:.3g}", "extent": f"{extent:.3g}"}
+            values = {
+                "label": r.label,
+                "captured": _percent(captured),
+                "off_plane": f"{most_off:.3g}",
+                "extent": f"{extent:.3g}",
+            }
             warning = {"key": "network_planes.warning.off_plane", "values": values}
         elif not moved:
             warning = {"key": "network_planes.warning.still", "values": {"label": r.label}}
@@ -475,7 +486,7 @@ def _fidelity(p: Plane, training: Training) -> list[dict[str, Any]]:
 def landscape(cfg: PlaneConfig, training: Training, progress: Progress | None = None) -> dict[str, Any]:
     """The plane, the loss on its n × n grid and every run's path on it with its fidelity, as
     plain data (lists of floats, None where not finite). ``progress(fraction)`` after each chunk."""
-    if not 2 <= cfg.n:
+    if cfg.n < 2:
         raise ValueError(f"plane n (grid points per axis) must be at least 2, got {cfg.n}")
     hess = cfg.kind == "hessian"
     done = 0.3 if hess else 0.0  # share of the work before the grid (the Hessian's gradients)
