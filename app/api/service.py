@@ -179,6 +179,13 @@ def _f_min(i: int, run: RunRequest, surface: Surface) -> dict[str, Any]:
 
 def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int]) -> RunConfig:
     spec = OPTIMIZERS[run.optimizer]
+    if spec.networks_only:
+        raise invalid(
+            ("runs", i, "optimizer"),
+            f"{spec.name} ('{spec.id}') works on a network's weight matrices: it trains networks "
+            "(POST /api/v1/networks), not a point on a 2D surface",
+            run.optimizer,
+        )
     sched = run.schedule
     samples = surface.model.data.m if isinstance(surface, DatasetSurface) else None  # m of a dataset surface
     dataset = samples is not None
