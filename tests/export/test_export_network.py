@@ -108,12 +108,14 @@ def test_every_network_optimizer_is_listed() -> None:
     assert loop == set(ELEMENT_WISE)
 
 
-def test_round_trip_every_element_wise_optimizer(client, py) -> None:
-    """Every element-wise optimizer, mini-batches of 32 (the last one smaller), reshuffled each
-    epoch: the script's losses are the engine's to 1e-9."""
-    runs = [{"optimizer": oid, "params": p, "batch_size": 32} for oid, p in ELEMENT_WISE.items()]
+@pytest.mark.parametrize("half", [0, 1])
+def test_round_trip_every_element_wise_optimizer(client, py, half) -> None:
+    """Every element-wise optimizer (in two requests: at most 16 runs each), mini-batches of 32
+    (the last one smaller), reshuffled each epoch: the script's losses are the engine's to 1e-9."""
+    ids = list(ELEMENT_WISE)[half::2]
+    runs = [{"optimizer": oid, "params": ELEMENT_WISE[oid], "batch_size": 32} for oid in ids]
     want = _compare(client, py, _body(runs))
-    assert all(w["status"] == "max_steps" for w in want)
+    assert all(w["status"] == "max_steps" for w in want), [(w["label"], w["status"]) for w in want]
     assert all(w["steps_taken"] == 12 * 3 for w in want)  # 90 train samples: ⌈90 / 32⌉ updates an epoch
 
 
@@ -189,12 +191,12 @@ def test_round_trip_the_course_assignment(client, py) -> None:
 def test_script_names_its_data_and_says_what_it_prints(client) -> None:
     """The script is self-contained: the data and init as exact literals, no optiviz import; a
     user's label reaches it as a literal only."""
-    body = _body([{"optimizer": "adam", "params": {"lr": 0.01}, "label": "x'); import os  #\n"}])
+    body = _body([{"optimizer": "adam", "params": {"lr": 0.01}, "label": "x'); import os  #"}])
     script = _script(client, body)
     compile(script, "script.py", "exec")
     assert "optiviz" not in script.split('"""', 2)[2].replace("optiviz export", "")
     assert "import app" not in script
-    assert "import os" not in script.replace(repr("x'); import os  #\n"), "")
+    assert "import os" not in script.replace(repr("x'); import os  #"), "")
     answer = client.post("/api/v1/networks", json=body).json()
     for value in answer["init"]:
         assert repr(float(value)) in script
