@@ -14,17 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from ..engine.network import (
-    ACTIVATIONS,
-    DATA_SETS,
-    INITS,
-    PLANES,
-    DataConfig,
-    ModelConfig,
-    Network,
-    NetworkProblem,
-    PlaneConfig,
-)
+from ..engine.network import ACTIVATIONS, DATA_SETS, INITS, DataConfig, ModelConfig, Network, NetworkProblem
+from ..engine.network.planes import PLANES, PlaneConfig
 from .schemas import MAX_RUNS, MAX_STEPS, Number, RunRequest, StrictModel
 
 NETWORK_MAX_SAMPLES = 5_000  # data points generated (train and test together)

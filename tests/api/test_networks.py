@@ -81,7 +81,7 @@ def test_the_answer_has_the_contract_s_fields(answer) -> None:
         assert path["params"][0] == answer["init"] and path["params"][-1] == run["final"]
         assert 0.0 <= run["captured"] <= 1.0
     gd, momentum, adam = answer["runs"]
-    assert (gd["label"], momentum["label"], adam["label"]) == ("GD", "Momentum", "Adam")
+    assert (gd["label"], momentum["label"], adam["label"]) == ("Gradient descent", "Momentum", "Adam")
     assert adam["params"] == {
         "lr": 0.01,
         "beta1": 0.9,
