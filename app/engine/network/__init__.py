@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from .data import DATA_SETS, Data, DataConfig, DataSetSpec, make_data
 from .model import ACTIVATIONS, INITS, Layer, ModelConfig, Network
-from .planes import PLANES, Plane, PlaneConfig, coordinates, landscape, make_plane
 from .train import NetworkProblem, NetworkRunResult, Training, answer_bytes, estimate, train
 
 __all__ = [
@@ -22,15 +21,9 @@ __all__ = [
     "Network",
     "NetworkProblem",
     "NetworkRunResult",
-    "PLANES",
-    "Plane",
-    "PlaneConfig",
     "Training",
     "answer_bytes",
-    "coordinates",
     "estimate",
-    "landscape",
     "make_data",
-    "make_plane",
     "train",
 ]
