@@ -163,17 +163,22 @@ def test_round_trip_schedules_warm_up_clipping_full_batch(client, py) -> None:
     _compare(client, py, _body(runs, epochs=15))
 
 
-def test_round_trip_relu_logistic_regression_and_divergence(client, py) -> None:
-    """Other shapes: ReLU with He init on spirals, logistic regression (no hidden layer), and a run
-    that diverges (the same update count, its arrays up to the last finite point)."""
+def test_round_trip_relu_deep_and_logistic_regression(client, py) -> None:
+    """Other shapes: ReLU with He init on spirals, four hidden layers with a rate that throws the
+    loss up to ~10 (SGD at lr 100), and logistic regression (no hidden layer) on gauss."""
     body = _body(
-        [{"optimizer": "adam", "params": {"lr": 0.02}, "batch_size": 25}, {"optimizer": "gd", "params": {"lr": 1e4}}],
+        [
+            {"optimizer": "adam", "params": {"lr": 0.02}, "batch_size": 25},
+            {"optimizer": "sgd", "params": {"lr": 100.0}, "batch_size": 25},
+        ],
         data={"name": "spirals", "samples": 100, "noise": 0.1, "test_fraction": 0.2, "seed": 1},
         model={"hidden": [8], "activation": "relu", "init": "he", "seed": 0},
         epochs=10,
     )
+    _compare(client, py, body)
+    body["model"]["hidden"] = [16, 16, 16, 16]
     want = _compare(client, py, body)
-    assert want[0]["status"] == "max_steps"
+    assert want[1]["train_loss"][-1] > 5 * want[0]["train_loss"][-1]
     body["model"] = {"hidden": []}
     body["data"]["name"] = "gauss"
     _compare(client, py, body)

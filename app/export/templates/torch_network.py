@@ -106,7 +106,8 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
             cost.backward()
             clip_grad(p, clip_value, clip_norm)
             lr, before = opt.param_groups[0]["lr"], p.detach().clone()
-            opt.step()
+            opt.step(lambda cost=cost: cost)  # the batch's loss (the Polyak step size reads it, the others not)
+            lr = opt.param_groups[0].get("effective_lr", lr)  # Polyak: the rate it used
             if not bool(torch.isfinite(p).all()):
                 with torch.no_grad():
                     p.copy_(before)
