@@ -28,6 +28,7 @@ import numpy as np
 
 from ..engine.network import Network, make_data
 from ..engine.optimizers import NotExportable
+from ..engine.optimizers.base import TorchFn
 from ..engine.runner import BatchOrder
 from . import (
     _ONE_CYCLE,
@@ -76,6 +77,40 @@ def _schedule_steps(problem: NetworkProblem, per_epoch: bool, updates: int) -> i
     return problem.epochs if per_epoch else problem.epochs * updates
 
 
+def _adafactor(p: dict[str, Any]) -> tuple[str, str | None]:
+    return (
+        f"torch.optim.Adafactor(params, lr={p['lr']!r}, beta2_decay={p['beta2_decay']!r}, "
+        f"eps=({p['eps1']!r}, {p['eps2']!r}), d={p['d']!r}, weight_decay={p['weight_decay']!r}, foreach=False)",
+        None,
+    )
+
+
+def _muon(p: dict[str, Any]) -> tuple[str, str | None]:
+    return (
+        f"muon_with_adamw(params, lr={p['lr']!r}, adamw_lr={p['adamw_lr']!r}, "
+        f"adamw_betas=({p['adamw_beta1']!r}, {p['adamw_beta2']!r}), adamw_eps={p['adamw_eps']!r}, "
+        f"adamw_weight_decay={p['adamw_weight_decay']!r}, weight_decay={p['weight_decay']!r}, "
+        f"momentum={p['momentum']!r}, nesterov={bool(p['nesterov'])!r}, eps={p['eps']!r}, "
+        f"ns_steps={p['ns_steps']!r}, adjust_lr_fn={p['adjust_lr_fn']!r})",
+        "torch_muon",
+    )
+
+
+def _lamb(p: dict[str, Any]) -> tuple[str, str | None]:
+    return (
+        f"LAMB(params, lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), eps={p['eps']!r}, "
+        f"weight_decay={p['weight_decay']!r})",
+        "torch_lamb",
+    )
+
+
+# The optimizers that work on a network's weight matrices (``driver == "matrix"``; their modules refuse
+# the studio's 2D scripts): their torch form over the list of the network's tensors ``params`` (one
+# leaf tensor per layer), and the template that defines it. torch.optim's Adafactor; Muon on the
+# 2-D weights with AdamW on the rest (torch's documentation), its Newton–Schulz in float64; LAMB,
+# which torch.optim has not, as a small class (optax's rule).
+MATRIX_TORCH: dict[str, TorchFn] = {"adafactor": _adafactor, "muon": _muon, "lamb": _lamb}
+
 _SECONDS_PER_NUMBER = 2e-6  # writing one float's repr into the script, with the data's generation (measured ~1e-6)
 
 
@@ -94,14 +129,16 @@ def torch_network_script(problem: NetworkProblem) -> str:
     copies: list[Any] = []
     run_lines = []
     for i, run in enumerate(problem.runs):
-        if run.optimizer.driver != "loop" or run.optimizer.hessian:
+        matrix = run.optimizer.driver == "matrix"
+        if not (run.optimizer.driver == "loop" or matrix) or run.optimizer.hessian:
             raise RunNotExportable(
                 i,
-                f"no PyTorch script for {run.optimizer.id!r} on a network yet: the script trains the "
-                "flat parameter vector with the element-wise optimizers",
+                f"no PyTorch script for {run.optimizer.id!r} on a network: it takes "
+                f"{'the exact Hessian' if run.optimizer.hessian else 'a closure'} (the network's training refuses it)",
             )
         try:
-            ctor, helper = _counterpart("PyTorch", TORCH_OPTIMIZERS, TORCH_REFUSED, run.optimizer.id)(run.params)
+            made = MATRIX_TORCH if matrix else TORCH_OPTIMIZERS
+            ctor, helper = _counterpart("PyTorch", made, TORCH_REFUSED, run.optimizer.id)(run.params)
         except NotExportable as err:
             raise RunNotExportable(i, str(err)) from None
         if helper:
@@ -114,8 +151,8 @@ def torch_network_script(problem: NetworkProblem) -> str:
         copies += _engine_copies(run, "torch")
         clip = ", ".join(f"{v!r}" if v else "None" for v in run.clip)
         run_lines.append(
-            f"    ({run.label!r}, lambda p: {ctor},\n"
-            f"     lambda opt: {sched}, {run.batch_size!r}, {per_epoch!r}, {clip}),"
+            f"    ({run.label!r}, lambda {'params' if matrix else 'p'}: {ctor},\n"
+            f"     lambda opt: {sched}, {run.batch_size!r}, {per_epoch!r}, {clip}, {matrix!r}),"
         )
     if helpers:  # the script's own optimizer classes: the base of their step first
         helpers = {"base": template("torch_rule"), **helpers}
@@ -167,8 +204,8 @@ def torch_network_script(problem: NetworkProblem) -> str:
         template("torch_network"),
         "",
         "",
-        "# (label, optimizer over the flat parameters p, scheduler, batch size, scheduler per epoch, "
-        "clip by value, clip by norm)",
+        "# (label, optimizer over the flat parameters p or the layers' tensors params, scheduler, batch size,",
+        "#  scheduler per epoch, clip by value, clip by norm, one tensor per layer)",
         "RUNS = [",
         *run_lines,
         "]",

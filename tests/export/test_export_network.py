@@ -184,6 +184,34 @@ def test_round_trip_relu_deep_and_logistic_regression(client, py) -> None:
     _compare(client, py, body)
 
 
+MATRIX = [  # the optimizers of weight matrices, each with its parameters' corners
+    {"optimizer": "adafactor", "params": {"lr": 0.05}, "batch_size": 32},
+    {"optimizer": "adafactor", "params": {"lr": 0.02, "weight_decay": 0.1, "d": 2.0}, "label": "Adafactor wd"},
+    {"optimizer": "muon", "params": {"lr": 0.02}, "batch_size": 32},
+    {
+        "optimizer": "muon",
+        "params": {"lr": 0.05, "nesterov": False, "adjust_lr_fn": "match_rms_adamw", "adamw_lr": 0.01},
+        "batch_size": 20,
+        "schedule": {"name": "cosine", "params": {"t_max": 40}},
+        "label": "Muon cosine",
+    },
+    {"optimizer": "lamb", "params": {"lr": 0.01}, "batch_size": 32, "clip_norm": 0.5},
+    {"optimizer": "lamb", "params": {"lr": 0.02, "weight_decay": 0.01}, "label": "LAMB wd"},
+]
+
+
+def test_every_matrix_optimizer_is_listed() -> None:
+    assert {oid for oid, s in OPTIMIZERS.items() if s.driver == "matrix"} == {r["optimizer"] for r in MATRIX}
+
+
+def test_round_trip_matrix_optimizers(client, py) -> None:
+    """Adafactor (torch.optim's), Muon on the weights with AdamW on the biases (its Newton–Schulz
+    in float64), LAMB (optax's rule as a small class): one leaf tensor per layer, 1e-9."""
+    script = _script(client, _body(MATRIX))
+    assert "torch.optim.Adafactor(params" in script and "class Float64Muon(torch.optim.Muon)" in script
+    _compare(client, py, _body(MATRIX))
+
+
 def test_round_trip_the_course_assignment(client, py) -> None:
     """The contract's example, the course's assignment (moons, 2-5-2-1 ReLU, batches of 64, lr
     0.0007), over 200 epochs: GD, momentum, Adam with a cosine schedule."""

@@ -30,7 +30,10 @@ ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 
 
 def tensors(p):
-    """The layers' weights and biases: views of the flat parameter vector p, in LAYOUT's order."""
+    """The layers' weights and biases: views of the flat parameter vector p, in LAYOUT's order (a
+    list of them: already the tensors)."""
+    if isinstance(p, list):
+        return p
     out, at = [], 0
     for _, shape in LAYOUT:
         size = math.prod(shape)
@@ -74,16 +77,28 @@ def record(out, p):
     return measures[0][1]
 
 
-def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
+def parameters(per_tensor):
+    """The run's parameters at INIT: one flat tensor (the layers its views), or (per_tensor, for
+    the optimizers that work on weight matrices) one leaf tensor per layer; and the list of leaves."""
+    if not per_tensor:
+        p = torch.tensor(INIT, requires_grad=True)
+        return p, [p]
+    leaves = [q.clone().requires_grad_() for q in tensors(torch.tensor(INIT))]
+    return leaves, leaves
+
+
+def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None, per_tensor=False):
     """One run from INIT: EPOCHS epochs of ⌈m / batch_size⌉ updates (None: the whole set, one
     update); each epoch a fresh seeded permutation of the train set (BatchOrder). Per update the
     lr it used and its mini-batch's loss; per epoch (index 0: the start) the losses and accuracies.
     The scheduler steps after every update, or (per_epoch) after each epoch's last update;
     ReduceLROnPlateau after each epoch, with the train loss. A non-finite mini-batch loss or
     parameter stops the run, "diverged", before that update; a non-finite train loss after the
-    epoch's updates (that epoch is not recorded)."""
-    p = torch.tensor(INIT, requires_grad=True)
-    opt = make_optimizer(p)
+    epoch's updates (that epoch is not recorded). make_optimizer may give (optimizer, (other,
+    factor), ...): the others step too, at the optimizer's rate times their factor (Muon's AdamW)."""
+    p, leaves = parameters(per_tensor)
+    made = make_optimizer(p)
+    opt, others = (made[0], made[1:]) if isinstance(made, tuple) else (made, ())
     sched = make_scheduler(opt)
     plateau = isinstance(sched, L.ReduceLROnPlateau)
     m = X_TRAIN.shape[0]
@@ -98,19 +113,26 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
         for _ in range(order.per_epoch):
             idx = order.indices(t)
             x, y = (X_TRAIN, Y_TRAIN) if idx is None else (X_TRAIN[idx], Y_TRAIN[idx])
-            opt.zero_grad()
+            for o in (opt, *(o for o, _ in others)):
+                o.zero_grad()
             cost = loss_on(p, x, y)
             if not math.isfinite(cost.item()):
                 status = "diverged"
                 break
             cost.backward()
-            clip_grad(p, clip_value, clip_norm)
-            lr, before = opt.param_groups[0]["lr"], p.detach().clone()
+            clip_grad(leaves, clip_value, clip_norm)
+            lr, before = opt.param_groups[0]["lr"], [q.detach().clone() for q in leaves]
+            for o, factor in others:
+                for group in o.param_groups:
+                    group["lr"] = lr * factor
             opt.step(lambda cost=cost: cost)  # the batch's loss (the Polyak step size reads it, the others not)
+            for o, _ in others:
+                o.step()
             lr = opt.param_groups[0].get("effective_lr", lr)  # Polyak: the rate it used
-            if not bool(torch.isfinite(p).all()):
+            if not all(bool(torch.isfinite(q).all()) for q in leaves):
                 with torch.no_grad():
-                    p.copy_(before)
+                    for q, b in zip(leaves, before, strict=True):
+                        q.copy_(b)
                 status = "diverged"
                 break
             out["lr"].append(lr)
@@ -126,5 +148,6 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
             break
         if plateau:
             step_scheduler(sched, train_loss)
-    out["status"], out["steps_taken"], out["final"] = status, t, p.detach().tolist()
+    out["status"], out["steps_taken"] = status, t
+    out["final"] = torch.cat([q.detach().reshape(-1) for q in leaves]).tolist()
     return out
