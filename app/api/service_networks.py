@@ -92,7 +92,9 @@ def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneCon
             text("network_api.error.updates", updates=f"{updates:,}", limit=f"{NETWORK_MAX_UPDATES:,}"),
             req.epochs,
         )
-    problem = NetworkProblem(data=data, model=model, epochs=req.epochs, seed=req.seed, runs=tuple(runs), points=req.points)
+    problem = NetworkProblem(
+        data=data, model=model, epochs=req.epochs, seed=req.seed, runs=tuple(runs), points=req.points
+    )
     plane = PlaneConfig(kind=req.plane.kind, n=req.plane.n, run=req.plane.run, seed=req.plane.seed)
     limit = get_settings().max_answer_bytes
     nbytes = answer_bytes(problem, plane)

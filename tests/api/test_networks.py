@@ -216,7 +216,12 @@ def test_bad_bodies_are_422s_that_say_why(client) -> None:
 
 
 def test_a_large_answer_is_refused_before_any_work(client) -> None:
-    body = {"model": {"hidden": [40, 40]}, "epochs": 50, "runs": [{"optimizer": "adam", "batch_size": 1}] * 16, "points": 1000}
+    body = {
+        "model": {"hidden": [40, 40]},
+        "epochs": 50,
+        "runs": [{"optimizer": "adam", "batch_size": 1}] * 16,
+        "points": 1000,
+    }
     text = _error(client, body)  # 16 runs × 1,000 points × 1,881 parameters
     assert '"points"' in text and "more than the server's limit of 64 MB per answer" in text
 

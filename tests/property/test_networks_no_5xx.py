@@ -41,7 +41,10 @@ def runs(draw: Any) -> list[Any]:
         if draw(st.booleans()):
             run["batch_size"] = draw(_or_hostile([1, 7, 64, 10_000]))
         if draw(st.booleans()):
-            run["schedule"] = {"name": draw(st.sampled_from(SCHEDULE_IDS)), "per": draw(st.sampled_from(["step", "epoch"]))}
+            run["schedule"] = {
+                "name": draw(st.sampled_from(SCHEDULE_IDS)),
+                "per": draw(st.sampled_from(["step", "epoch"])),
+            }
         if draw(st.booleans()):
             run[draw(st.sampled_from(["clip_norm", "clip_value", "noise_std", "lrr"]))] = draw(_or_hostile([0.5, 0.0]))
         out.append(run)
