@@ -9,7 +9,6 @@ surface (`RunRequest`), validated by the same code. Defaults are the engine's
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
@@ -36,7 +35,7 @@ _DATA = DataConfig()
 _MODEL = ModelConfig()
 _PLANE = PlaneConfig()
 Width = Annotated[StrictInt, Field(ge=1, le=NETWORK_MAX_WIDTH)]
-_POINTS = next(f.default for f in fields(NetworkProblem) if f.name == "points")
+_POINTS: int = NetworkProblem.points  # the dataclass's default
 
 if TYPE_CHECKING:
     DataSetId = str
