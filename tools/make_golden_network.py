@@ -23,6 +23,7 @@ tests/engine/network/test_model.py and test_train.py compare the engine with the
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sys
@@ -115,7 +116,7 @@ GRADIENTS = [
 def torch_model(hidden: list[int], activation: str, theta: np.ndarray) -> torch.nn.Sequential:
     widths = [2, *hidden, 1]
     layers: list[torch.nn.Module] = []
-    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+    for i, (a, b) in enumerate(itertools.pairwise(widths)):
         layers.append(torch.nn.Linear(a, b))
         if i < len(widths) - 2:
             layers.append(ACT[activation]())
@@ -141,7 +142,9 @@ def train(case: dict) -> dict:
     cfg = DataConfig(**case["data"])
     mc = case["model"]
     d = make_data(cfg)
-    net = Network(ModelConfig(hidden=tuple(mc["hidden"]), activation=mc["activation"], init=mc["init"], seed=mc["seed"]))
+    net = Network(
+        ModelConfig(hidden=tuple(mc["hidden"]), activation=mc["activation"], init=mc["init"], seed=mc["seed"])
+    )
     init = net.init()
     model = torch_model(mc["hidden"], mc["activation"], init)
     run = case["run"]

@@ -118,7 +118,7 @@ def test_every_element_wise_optimizer_trains_on_the_network() -> None:
 def test_closure_optimizers_are_refused_by_name() -> None:
     with pytest.raises(ValueError, match="'lbfgs' cannot train a network"):
         problem([{"optimizer": "lbfgs"}])
-    with pytest.raises(ValueError, match="'newton'.*Hessian"):
+    with pytest.raises(ValueError, match=r"'newton'.*Hessian"):
         problem([{"optimizer": "newton"}])
 
 
