@@ -337,9 +337,10 @@ def hessian(cfg: PlaneConfig, training: Training, progress: Progress | None = No
 def random_walk_share(points: int, dimension: int) -> float:
     """The mean PC1 + PC2 variance share of `WALKS` seeded Gaussian random walks of ``points``
     points (points − 1 steps from a start) in ``dimension`` dimensions, centred on their mean as
-    sklearn's PCA. Exact in law for any dimension at O(points²·min(points, dimension)): when dimension ≥ steps the steps'
-    Gram matrix is Wishart, drawn by Bartlett's decomposition L·Lᵀ (L lower-triangular, L_ii ~
-    χ(dimension − i), L_ij ~ N(0, 1) below), and the walk is the running sum of L's rows. For long
+    sklearn's PCA. Exact in law for any dimension at O(points²·min(points, dimension)): when
+    dimension ≥ steps the steps' Gram matrix is Wishart, drawn by Bartlett's decomposition L·Lᵀ (L
+    lower-triangular, L_ii ~ χ(dimension − i), L_ij ~ N(0, 1) below), and the walk is the running
+    sum of L's rows. For long
     walks in many dimensions it tends to 6/π²·(1 + 1/4) ≈ 0.76 (Antognini & Sohl-Dickstein 2018);
     a walk of 2 points, or one in 1 or 2 dimensions, gives 1."""
     steps = points - 1
