@@ -41,6 +41,7 @@ import numpy as np
 
 from .. import deadline
 from ..params import docstring, entry_texts
+from .model import Network
 
 if TYPE_CHECKING:
     from .train import NetworkProblem, Training
@@ -238,7 +239,7 @@ def filter_normalized(v: np.ndarray, reference: np.ndarray, layout: Sequence[Any
     out = np.zeros_like(v)
     at = 0
     for layer in layout:
-        size = int(np.prod(layer.shape))
+        size = layer.size
         if len(layer.shape) == 2:
             d = v[at : at + size].reshape(layer.shape)
             w = reference[at : at + size].reshape(layer.shape)
@@ -510,6 +511,7 @@ def landscape(cfg: PlaneConfig, training: Training, progress: Progress | None = 
     plain data (lists of floats, None where not finite). ``progress(fraction)`` after each chunk."""
     if cfg.n < 2:
         raise ValueError(f"plane n (grid points per axis) must be at least 2, got {cfg.n}")
+    deadline.admit(estimate(cfg, training.problem))
     hess = cfg.kind == "hessian"
     done = 0.3 if hess else 0.0  # share of the work before the grid (the Hessian's gradients)
 
@@ -545,14 +547,12 @@ def estimate(cfg: PlaneConfig, problem: NetworkProblem) -> float:
     """Seconds for `landscape`, before any work: the n² grid and 2 evaluations per recorded point
     (true and plane loss) at ``LOSS_MAC`` per multiply-add per sample, the PCA's SVD, the
     random-walk baseline, and for the Hessian 2P gradients and a P × P eigen-decomposition."""
-    from .model import Network
-
     net = Network(problem.model)
-    macs = sum(int(np.prod(layer.shape)) for layer in net.layout if len(layer.shape) == 2)
+    macs = sum(layer.size for layer in net.layout if len(layer.shape) == 2)
     per_eval = problem.data.samples * (LOSS_MAC * macs + LOSS_SAMPLE)
     points = problem.points * len(problem.runs)
     p = net.size
-    evals = cfg.n * cfg.n + 2 * points
+    evals = float(cfg.n * cfg.n + 2 * points)
     flops = 0.0
     if cfg.kind in ("pca", "pca_equal"):
         flops += 4.0 * points * p * min(points, p) + WALKS * 2.0 * problem.points**2 * min(problem.points, p)

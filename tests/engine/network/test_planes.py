@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from app.engine import deadline
-from app.engine.network import DataConfig, ModelConfig, Network, make_data
+from app.engine.network import DataConfig, ModelConfig, Network, NetworkProblem, make_data, train
 from app.engine.network.planes import (
     PLANES,
     Plane,
@@ -33,6 +33,9 @@ from app.engine.network.planes import (
     make_plane,
     random_walk_share,
 )
+from app.engine.optimizers import OPTIMIZERS
+from app.engine.problem import RunConfig
+from app.engine.schedules import SCHEDULES
 from app.i18n import catalogue
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden/network_hessian_golden.json"
@@ -53,6 +56,12 @@ class Trained:
     data: object
     init: np.ndarray
     results: list[Run]
+
+    @property
+    def problem(self) -> SimpleNamespace:  # what `estimate` reads
+        samples = len(self.data.y_train) + len(self.data.y_test)
+        points = max(len(r.thetas) for r in self.results)
+        return SimpleNamespace(data=DataConfig(samples=samples), model=self.net.cfg, points=points, runs=self.results)
 
 
 def trained(hidden=(8, 8), activation="tanh", samples=160, lrs=(1.0, 0.2, 0.05), steps=80, every=4) -> Trained:
@@ -366,3 +375,39 @@ def test_estimate_grows_with_the_work() -> None:
     small, big = estimate(PlaneConfig(n=11), problem), estimate(PlaneConfig(n=51), problem)  # type: ignore[arg-type]
     assert 0 < small < big
     assert estimate(PlaneConfig(kind="hessian", n=51), problem) > big  # type: ignore[arg-type]
+
+
+def assignment(epochs: int = 40) -> NetworkProblem:
+    """The course's assignment, shortened: moons, [2, 5, 2, 1] ReLU, mini-batches of 64; GD, momentum, Adam."""
+    runs = []
+    for name, params in (("gd", {"lr": 0.05}), ("momentum", {"lr": 0.05, "beta": 0.9}), ("adam", {"lr": 0.01})):
+        spec = OPTIMIZERS[name]
+        runs.append(
+            RunConfig(spec, spec.resolve(params, "optimizer"), SCHEDULES["constant"], {}, batch_size=64, label=name)
+        )
+    return NetworkProblem(DataConfig(), ModelConfig(), epochs=epochs, seed=0, runs=tuple(runs), points=60)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_landscape_of_a_real_training(kind) -> None:
+    """`train`'s runs: every path starts at the shared init, the grid's corners are the train loss,
+    the answer is plain JSON (no NaN) and the same body gives the same bytes."""
+    training = train(assignment())
+    out = landscape(PlaneConfig(kind=kind, n=9, run=2), training)
+    assert json.dumps(out, allow_nan=False) == json.dumps(
+        landscape(PlaneConfig(kind=kind, n=9, run=2), train(assignment()))
+    )
+    plane = out["plane"]
+    o, (d1, d2) = np.array(plane["origin"]), np.array(plane["directions"])
+    for j, i in ((0, 0), (0, 8), (8, 0), (8, 8), (4, 5)):
+        theta = o + plane["a"][i] * d1 + plane["b"][j] * d2
+        assert plane["loss"][j][i] == pytest.approx(
+            training.net.loss(theta, training.data.x_train, training.data.y_train), rel=1e-12
+        )
+    for result, path in zip(training.results, out["paths"], strict=True):
+        assert len(path["a"]) == len(result.steps) == len(result.thetas) and path["step"][0] == 0
+        assert path["loss"][0] == pytest.approx(result.train_loss[0], rel=1e-12)  # the true loss at init
+        assert path["loss"][-1] == pytest.approx(result.train_loss[-1], rel=1e-12)  # and at the end
+    if kind == "line":
+        assert out["captured"][2] == pytest.approx(1.0, abs=1e-12)
+    assert (estimate(PlaneConfig(kind=kind, n=9), training.problem)) > 0
