@@ -183,13 +183,17 @@ def _displacements(training: Training) -> np.ndarray:
 
 
 def _pca(training: Training, seed: int, equal: bool) -> tuple[np.ndarray, list[float]]:
-    """The top-2 principal axes of every run's finite recorded parameters (weighted: each point by
-    1/N, or each path by 1/R shared by its points) and their variance ratios."""
+    """The top-2 principal axes of every run's finite recorded parameters and their variance ratios,
+    the points weighted: each by 1/N (sklearn's PCA of the stacked points), or (``equal``) the
+    points of run r each by 1/(R·k_r·v_r), v_r its own variance (mean squared distance from its own
+    mean; a run that did not move: 1), so that every path brings the same variance."""
     paths = [_finite_rows(r.thetas) for r in training.results]
     paths = [p for p in paths if len(p)]
     x = np.concatenate(paths) if paths else training.init[None, :]
     if equal:
-        w = np.concatenate([np.full(len(p), 1.0 / (len(paths) * len(p))) for p in paths])
+        own = [float(np.mean(np.sum((p - p.mean(axis=0)) ** 2, axis=1))) for p in paths]
+        w = np.concatenate([np.full(len(p), 1 / (len(p) * (v or 1.0))) for p, v in zip(paths, own, strict=True)])
+        w /= w.sum()
     else:
         w = np.full(len(x), 1.0 / len(x))
     centred = (x - w @ x) * np.sqrt(w)[:, None]
@@ -225,9 +229,9 @@ def pca(cfg: PlaneConfig, training: Training, progress: Progress | None = None) 
 def pca_equal(cfg: PlaneConfig, training: Training, progress: Progress | None = None) -> Plane:
     """PCA, paths equal: d₁, d₂ = the top principal axes, each path weighing the same
 
-    Like the joint PCA, but each run's points share the same total weight, so a run that travels
-    far does not take the plane for itself. The plane passes through the shared initial
-    parameters."""
+    Like the joint PCA, but each run's points are weighted so that every path brings the same
+    variance: a run that travels far does not take the plane for itself, a short one is not
+    left off it. The plane passes through the shared initial parameters."""
     dirs, explained = _pca(training, cfg.seed, equal=True)
     return Plane("pca_equal", training.init.copy(), dirs, explained, _walk_baseline(training))
 
