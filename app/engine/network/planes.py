@@ -186,22 +186,26 @@ def _displacements(training: Training) -> np.ndarray:
 # --- the planes --------------------------------------------------------------------------------------
 
 
-def _pca(training: Training, seed: int, equal: bool) -> tuple[np.ndarray, np.ndarray, list[float]]:
-    """The top-2 principal axes of every run's finite recorded parameters and their variance ratios,
-    the points weighted: each by 1/N (sklearn's PCA of the stacked points), or (``equal``) the
-    points of run r each by 1/(R·k_r·v_r), v_r its own variance (mean squared distance from its own
-    mean; a run that did not move: 1), so that every path brings the same variance."""
+def _pca(
+    training: Training, seed: int, equal: bool, about: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """(the centre, the top-2 principal axes, their variance ratios) of every run's finite recorded
+    parameters about their weighted mean (or about the point ``about``: the uncentred second
+    moment, the plane through that point closest to them), the points weighted: each by 1/N
+    (sklearn's PCA of the stacked points), or (``equal``) the points of run r each by
+    1/(k_r·v_r), v_r their mean squared distance from their own mean (or from ``about``; a run
+    that did not move: 1), so that every path brings the same variance."""
     paths = [_finite_rows(r.thetas) for r in training.results]
     paths = [p for p in paths if len(p)]
     x = np.concatenate(paths) if paths else training.init[None, :]
     if equal:
-        own = [float(np.mean(np.sum((p - p.mean(axis=0)) ** 2, axis=1))) for p in paths]
+        own = [float(np.mean(np.sum((p - (p.mean(axis=0) if about is None else about)) ** 2, axis=1))) for p in paths]
         w = np.concatenate([np.full(len(p), 1 / (len(p) * (v or 1.0))) for p, v in zip(paths, own, strict=True)])
         w /= w.sum()
     else:
         w = np.full(len(x), 1.0 / len(x))
-    centred = (x - w @ x) * np.sqrt(w)[:, None]
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    centre = w @ x if about is None else about
+    _, s, vt = np.linalg.svd((x - centre) * np.sqrt(w)[:, None], full_matrices=False)
     var = s * s
     total = float(var.sum())
     explained = [float(var[k] / total) if total > 0 and k < len(var) else 0.0 for k in range(2)]
@@ -210,12 +214,12 @@ def _pca(training: Training, seed: int, equal: bool) -> tuple[np.ndarray, np.nda
     second = vt[1] if len(s) > 1 and s[1] > 1e-12 * big else None
     dirs = _orthonormal(first, second, training.net.size, seed)
     toward = _displacements(training).sum(axis=0)
-    return w @ x, np.stack([_orient(d, toward) for d in dirs]), explained
+    return np.array(centre, dtype=float), np.stack([_orient(d, toward) for d in dirs]), explained
 
 
-def _walk_baseline(training: Training) -> float:
+def _walk_baseline(training: Training, centred: bool = True) -> float:
     points = max(int(np.sum(np.all(np.isfinite(r.thetas), axis=1))) for r in training.results)
-    return random_walk_share(points, training.net.size)
+    return random_walk_share(points, training.net.size, centred)
 
 
 @plane("Li et al. 2018, projection.py; sklearn PCA(2)", origin="mean")
@@ -239,6 +243,19 @@ def pca_equal(cfg: PlaneConfig, training: Training, progress: Progress | None = 
     left off it. The plane passes through the points' weighted mean."""
     mean, dirs, explained = _pca(training, cfg.seed, equal=True)
     return Plane("pca_equal", mean, dirs, explained, _walk_baseline(training))
+
+
+@plane("Goodfellow et al. 2015's start, with Li et al.'s PCA (uncentred about the init), paths equal")
+def pca_init(cfg: PlaneConfig, training: Training, progress: Progress | None = None) -> Plane:
+    """PCA through the start: d₁, d₂ = the top principal axes of the paths' moves from the init
+
+    The plane through the shared initial parameters that lies closest to every path, each path
+    weighing the same (the principal axes of θ − θ₀, not centred on the points' mean): every path
+    starts on it and the start's plane loss is its true loss, at the price of lying farther from the
+    rest of the paths than the PCA planes. Its explained variance is read against a random walk's
+    of the same kind (also about its start: ≈ 90 % in two components for long walks)."""
+    start, dirs, explained = _pca(training, cfg.seed, equal=True, about=training.init)
+    return Plane("pca_init", start, dirs, explained, _walk_baseline(training, centred=False))
 
 
 def filter_normalized(v: np.ndarray, reference: np.ndarray, layout: Sequence[Any]) -> np.ndarray:
@@ -344,7 +361,7 @@ def hessian(cfg: PlaneConfig, training: Training, progress: Progress | None = No
 
 
 @functools.lru_cache(maxsize=64)
-def random_walk_share(points: int, dimension: int) -> float:
+def random_walk_share(points: int, dimension: int, centred: bool = True) -> float:
     """The mean PC1 + PC2 variance share of `WALKS` seeded Gaussian random walks of ``points``
     points (points − 1 steps from a start) in ``dimension`` dimensions, centred on their mean as
     sklearn's PCA. Exact in law for any dimension at O(points²·min(points, dimension)): when
@@ -352,7 +369,8 @@ def random_walk_share(points: int, dimension: int) -> float:
     lower-triangular, L_ii ~ χ(dimension − i), L_ij ~ N(0, 1) below), and the walk is the running
     sum of L's rows. For long
     walks in many dimensions it tends to 6/π²·(1 + 1/4) ≈ 0.76 (Antognini & Sohl-Dickstein 2018);
-    a walk of 2 points, or one in 1 or 2 dimensions, gives 1."""
+    a walk of 2 points, or one in 1 or 2 dimensions, gives 1. Not ``centred`` (the second moment
+    about the start, `pca_init`'s): 8/π²·(1 + 1/9) ≈ 0.90."""
     steps = points - 1
     if steps < 2 or dimension <= 2:
         return 1.0
@@ -365,7 +383,8 @@ def random_walk_share(points: int, dimension: int) -> float:
             s = np.tril(rng.standard_normal((steps, steps)), -1)
             s[np.diag_indices(steps)] = np.sqrt(rng.chisquare(dimension - np.arange(steps)))
         walk = np.vstack([np.zeros(s.shape[1]), np.cumsum(s, axis=0)])
-        walk -= walk.mean(axis=0)
+        if centred:
+            walk -= walk.mean(axis=0)
         shares.append(_top_two_share(walk.T @ walk))
     return float(np.mean(shares))
 
@@ -563,7 +582,7 @@ def estimate(cfg: PlaneConfig, problem: NetworkProblem) -> float:
     p = net.size
     evals = float(cfg.n * cfg.n + 2 * points)
     flops = 0.0
-    if cfg.kind in ("pca", "pca_equal"):
+    if cfg.kind in ("pca", "pca_equal", "pca_init"):
         flops += 4.0 * points * p * min(points, p) + WALKS * 2.0 * problem.points**2 * min(problem.points, p)
     elif cfg.kind == "line":
         flops += 4.0 * problem.points * p * min(problem.points, p)

@@ -201,6 +201,19 @@ def test_pca_equal_does_not_let_the_longest_path_take_the_plane(tr) -> None:
     assert equal[0] > joint[0] + 0.05 and equal[1] > 0.5
 
 
+def test_pca_init_is_the_closest_plane_through_the_start(tr) -> None:
+    """pca_init: the top eigenvectors of Σ_r w_r Σ_t (θ − θ₀)(θ − θ₀)ᵀ, w_r = 1/(k_r·mean ‖θ − θ₀‖²)."""
+    paths = [r.thetas - tr.init for r in tr.results]
+    m = sum((p.T @ p) / (len(p) * np.mean(np.sum(p * p, axis=1))) for p in paths)
+    values, vectors = np.linalg.eigh(m)
+    p = make_plane(PlaneConfig(kind="pca_init"), tr)
+    assert abs(p.directions[0] @ vectors[:, -1]) == pytest.approx(1.0, abs=1e-9)
+    assert abs(p.directions[1] @ vectors[:, -2]) == pytest.approx(1.0, abs=1e-9)
+    np.testing.assert_allclose(p.explained, values[[-1, -2]] / values.sum(), rtol=1e-9)
+    np.testing.assert_array_equal(p.origin, tr.init)
+    assert p.random_walk == random_walk_share(len(tr.results[0].thetas), tr.net.size, centred=False)
+
+
 def test_random_plane_is_filter_normalized(tr) -> None:
     """Li et al.: each neuron's incoming weights scaled to the init's row norm, biases zero; d₁ only
     rescaled as a whole by the orthonormalization."""
@@ -278,6 +291,8 @@ def test_random_walk_baseline() -> None:
     limit), the same number every time, 1 for a walk that cannot have a third direction."""
     for points, dim in ((300, 337), (1000, 337), (300, 5000)):
         assert 0.74 <= random_walk_share(points, dim) <= 0.80, (points, dim)
+    for points, dim in ((300, 337), (1000, 5000)):  # about the start: 8/π²·(1 + 1/9) ≈ 0.90 in the limit
+        assert 0.87 <= random_walk_share(points, dim, centred=False) <= 0.93, (points, dim)
     random_walk_share.cache_clear()
     first = random_walk_share(200, 353)
     random_walk_share.cache_clear()
