@@ -24,6 +24,7 @@ from app.api.schemas_networks import (
     NetworkRequest,
 )
 from app.engine.network import DataConfig, ModelConfig, Network, make_data
+from app.i18n import messages
 from tests.conftest import strict_loads
 
 # the contract's example, shorter (the same shape: 3 runs, mini-batches of 64 on 225 train samples)
@@ -160,6 +161,9 @@ def test_the_catalogue(client) -> None:
     assert {"pca", "pca_equal", "random", "line", "hessian"} <= {p["id"] for p in out["planes"]}
     assert out["activations"] == ["relu", "tanh", "sigmoid"] and out["inits"] == ["he", "xavier"]
     assert NetworkRequest.model_validate(out["example"]).model_dump(mode="json")["epochs"] == 2000
+    zh = client.get("/api/v1/networks/catalogue?lang=zh").json()
+    assert next(p for p in zh["planes"] if p["id"] == "pca")["name"] == messages("zh")["plane.pca.name"]
+    assert [p["id"] for p in zh["planes"]] == [p["id"] for p in out["planes"]]
 
 
 def _error(client, body: dict[str, Any], path: str = "/api/v1/networks") -> str:
