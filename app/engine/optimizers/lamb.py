@@ -34,6 +34,7 @@ def factory(xp: Any, layout: Layout, beta1: Any, beta2: Any, eps: Any, weight_de
     direction = adam.factory(xp, beta1, beta2, eps, True, False)
 
     def init(theta: Any) -> LambState:
+        tensors(theta, layout)  # a vector of the layout's size, or a loud error
         return LambState(direction.init(theta))
 
     def update(g: Any, state: LambState, theta: Any, lr: Any) -> tuple[Any, LambState]:
