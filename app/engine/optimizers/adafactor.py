@@ -128,6 +128,6 @@ SPEC = declare(
         ParamSpec("d", 1.0, 1.0, 100.0, "d, the clipping threshold of the update's RMS", slider_max=10.0),
         wd_param(0.0, "λ, weight decay (decoupled: θ·(1 − αλ))"),
     ),
-    color="#4B0092",
+    color="#0055FF",
     order=19,
 )

@@ -74,6 +74,6 @@ SPEC = declare(
         eps_param(1e-6),
         wd_param(0.0, "λ, weight decay added to the update before the trust ratio"),
     ),
-    color="#B8860B",
+    color="#EE9977",
     order=21,
 )
