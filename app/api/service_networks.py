@@ -92,7 +92,9 @@ def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneCon
             text("network_api.error.updates", updates=f"{updates:,}", limit=f"{NETWORK_MAX_UPDATES:,}"),
             req.epochs,
         )
-    problem = NetworkProblem(data=data, model=model, epochs=req.epochs, seed=req.seed, runs=tuple(runs), points=req.points)
+    problem = NetworkProblem(
+        data=data, model=model, epochs=req.epochs, seed=req.seed, runs=tuple(runs), points=req.points
+    )
     plane = PlaneConfig(kind=req.plane.kind, n=req.plane.n, run=req.plane.run, seed=req.plane.seed)
     limit = get_settings().max_answer_bytes
     nbytes = answer_bytes(problem, plane)
@@ -373,13 +375,10 @@ class NetworkStream:
 
 
 def _texts(entries: list[Answer], kind: str, lang: str) -> list[Answer]:
-    """The entries' name and description in ``lang`` (``network_api.<kind>.<id>.<field>``), English
-    (the engine's docstrings) where there is no translation."""
+    """The entries' name and description in ``lang`` from the message catalogue (``plane.<id>.name``,
+    ``data.<id>.description``…), the engine's English (its docstrings) where it has no translation."""
     table = messages(lang)
-    return [
-        {**e, **{f: table.get(f"network_api.{kind}.{e['id']}.{f}", e[f]) for f in ("name", "description")}}
-        for e in entries
-    ]
+    return [{**e, **{f: table.get(f"{kind}.{e['id']}.{f}", e[f]) for f in ("name", "description")}} for e in entries]
 
 
 def catalogue(lang: str, limits: dict[str, Any]) -> Answer:

@@ -24,6 +24,7 @@ from app.api.schemas_networks import (
     NetworkRequest,
 )
 from app.engine.network import DataConfig, ModelConfig, Network, make_data
+from app.i18n import messages
 from tests.conftest import strict_loads
 
 # the contract's example, shorter (the same shape: 3 runs, mini-batches of 64 on 225 train samples)
@@ -160,6 +161,9 @@ def test_the_catalogue(client) -> None:
     assert {"pca", "pca_equal", "random", "line", "hessian"} <= {p["id"] for p in out["planes"]}
     assert out["activations"] == ["relu", "tanh", "sigmoid"] and out["inits"] == ["he", "xavier"]
     assert NetworkRequest.model_validate(out["example"]).model_dump(mode="json")["epochs"] == 2000
+    zh = client.get("/api/v1/networks/catalogue?lang=zh").json()
+    assert next(p for p in zh["planes"] if p["id"] == "pca")["name"] == messages("zh")["plane.pca.name"]
+    assert [p["id"] for p in zh["planes"]] == [p["id"] for p in out["planes"]]
 
 
 def _error(client, body: dict[str, Any], path: str = "/api/v1/networks") -> str:
@@ -215,12 +219,24 @@ def test_bad_bodies_are_422s_that_say_why(client) -> None:
     assert r.status_code == 422 and "NaN" in r.text
 
 
+def test_a_large_answer_is_refused_before_any_work(client) -> None:
+    body = {
+        "model": {"hidden": [40, 40]},
+        "epochs": 50,
+        "runs": [{"optimizer": "adam", "batch_size": 1}] * 16,
+        "points": 1000,
+    }
+    text = _error(client, body)  # 16 runs × 1,000 points × 1,881 parameters
+    assert '"points"' in text and "more than the server's limit of 64 MB per answer" in text
+
+
 def test_a_costly_body_is_refused_before_any_work(client) -> None:
     body = {
         "data": {"samples": 5000},
         "model": {"hidden": [40, 40, 15]},
         "epochs": 20000,
         "runs": [{"optimizer": "adam"}] * 16,
+        "points": 2,
         "plane": {"kind": "hessian", "n": NETWORK_MAX_GRID},
     }
     r = client.post("/api/v1/networks", json=body)
@@ -230,6 +246,7 @@ def test_a_costly_body_is_refused_before_any_work(client) -> None:
 
 
 def test_another_plane_comes_from_the_cache(client, answer) -> None:
+    assert client.post("/api/v1/networks", json=BODY).json() == answer  # trained (again) and cached
     r = client.post("/api/v1/networks/plane", json=BODY)  # the answer's own plane: the same values
     assert r.status_code == 200, r.text[:300]
     same = r.json()

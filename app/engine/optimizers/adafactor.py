@@ -43,6 +43,7 @@ def factory(xp: Any, layout: Layout, beta2_decay: Any, eps1: Any, eps2: Any, d: 
     del xp  # NumPy: the network's tensors
 
     def init(theta: Any) -> AdafactorState:
+        tensors(theta, layout)  # a vector of the layout's size, or a loud error
         lead = theta.shape[:-1]
         row = tuple(np.zeros(lead + ((s[0], 1) if len(s) == 2 else s)) for _, s in layout)
         col = tuple(np.zeros(lead + (1, s[1])) if len(s) == 2 else None for _, s in layout)
@@ -127,6 +128,6 @@ SPEC = declare(
         ParamSpec("d", 1.0, 1.0, 100.0, "d, the clipping threshold of the update's RMS", slider_max=10.0),
         wd_param(0.0, "λ, weight decay (decoupled: θ·(1 − αλ))"),
     ),
-    color="#4B0092",
+    color="#0055FF",
     order=19,
 )

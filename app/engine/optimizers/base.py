@@ -351,13 +351,13 @@ def layout_of(layout: Any) -> Layout:
 def tensors(theta: Any, layout: Layout) -> list[Any]:
     """The network's tensors in a parameter vector ``theta`` (…, P): views, each (…, *shape) (the
     leading dims kept: several runs' vectors at once)."""
+    sizes = [int(np.prod(shape)) for _, shape in layout]
+    if sum(sizes) != theta.shape[-1]:
+        raise ValueError(f"a parameter vector of {theta.shape[-1]} values for a layout of {sum(sizes)}")
     lead, out, at = theta.shape[:-1], [], 0
-    for _, shape in layout:
-        size = int(np.prod(shape))
+    for (_, shape), size in zip(layout, sizes, strict=True):
         out.append(theta[..., at : at + size].reshape(lead + shape))
         at += size
-    if at != theta.shape[-1]:
-        raise ValueError(f"a parameter vector of {theta.shape[-1]} values for a layout of {at}")
     return out
 
 

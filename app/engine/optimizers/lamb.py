@@ -34,6 +34,7 @@ def factory(xp: Any, layout: Layout, beta1: Any, beta2: Any, eps: Any, weight_de
     direction = adam.factory(xp, beta1, beta2, eps, True, False)
 
     def init(theta: Any) -> LambState:
+        tensors(theta, layout)  # a vector of the layout's size, or a loud error
         return LambState(direction.init(theta))
 
     def update(g: Any, state: LambState, theta: Any, lr: Any) -> tuple[Any, LambState]:
@@ -73,6 +74,6 @@ SPEC = declare(
         eps_param(1e-6),
         wd_param(0.0, "λ, weight decay added to the update before the trust ratio"),
     ),
-    color="#B8860B",
+    color="#EE9977",
     order=21,
 )

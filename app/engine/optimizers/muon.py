@@ -180,6 +180,6 @@ SPEC = declare(
         ),
         ParamSpec("adamw_weight_decay", 0.01, 0.0, 10.0, "the biases' AdamW decoupled weight decay λ", slider_max=1.0),
     ),
-    color="#00A0A0",
+    color="#00BB00",
     order=20,
 )
