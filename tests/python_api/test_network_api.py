@@ -8,7 +8,6 @@ import pytest
 
 import optiviz
 from app.registry import OPTIMIZERS
-from tests.deploy.servers import free_port, start_app, stop
 
 RUNS = [
     {"optimizer": "gd", "params": {"lr": 0.3}, "batch_size": 32},
@@ -145,14 +144,6 @@ def test_bad_input_raises_what_the_422_says(client) -> None:
     assert [e["msg"] for e in err.value.errors] == [e["msg"] for e in detail.json()["detail"]]
     with pytest.raises(TypeError, match="'epoch'"):
         optiviz.train([{"optimizer": "gd"}], epoch=3)  # type: ignore[call-arg]
-
-
-@pytest.fixture(scope="module")
-def server():
-    port = free_port()
-    proc = start_app(port)
-    yield f"http://127.0.0.1:{port}"
-    stop(proc)
 
 
 def test_client_trains_on_a_live_server(server, res) -> None:
