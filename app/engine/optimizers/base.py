@@ -174,10 +174,10 @@ def by_rule(kernel: Kernel, xp: Any, *hyper: Any) -> Optimizer:
     # one vector with scalar hyperparameters and lr (a network's parameters): the compiled rule
     # over all its coordinates in one call (`loop.update_each`: the same bits, no Python per element)
     vector = xp.name == "array" and all(np.ndim(v) == 0 for v in h)
-    table = np.array(h, dtype=np.float64).reshape(-1, 1)
+    table = np.array(h, dtype=np.float64).reshape(-1, 1) if vector else None
 
     def update(g: Any, state: RuleState, theta: Any, lr: Any) -> tuple[Any, RuleState]:
-        if vector and np.ndim(lr) == 0 and np.shape(g) == np.shape(theta) == np.shape(state.a) != ():
+        if table is not None and np.ndim(lr) == 0 and np.shape(g) == np.shape(theta) == np.shape(state.a) != ():
             shape = np.shape(theta)
             x, a, b, c = (np.array(v, dtype=np.float64).ravel() for v in (theta, state.a, state.b, state.c))
             grad = np.ascontiguousarray(g, dtype=np.float64).ravel()
