@@ -251,3 +251,14 @@ def test_element_rules_on_a_vector_equal_the_rule_per_element() -> None:
             a, sa = opt.update(g, sa, a, 0.01)
             b, sb = opt.update(g, sb, b, np.array([0.01]))  # an lr per row: element by element
         assert np.array_equal(a, b), spec.id
+
+
+def test_no_epochs_and_no_test_set() -> None:
+    runs = [{"optimizer": "adam", "batch_size": 64}, {"optimizer": "gd"}]
+    t = train(problem(runs, epochs=0, data=DataConfig(test_fraction=0.0)))
+    for r in t.results:
+        assert r.status == "max_steps" and r.steps_taken == 0 and r.steps == [0]
+        assert len(r.train_loss) == 1 and r.test_loss == [None] and r.test_accuracy == [None]
+        assert np.array_equal(r.final, t.init) and r.thetas.shape == (1, t.net.size)
+    t = train(problem(runs, epochs=2, data=DataConfig(test_fraction=0.0)))
+    assert all(r.test_loss == [None] * 3 and r.status == "max_steps" for r in t.results)
