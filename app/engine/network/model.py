@@ -38,6 +38,10 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid")
 INITS = ("he", "xavier")
 
 MEMORY_FLOATS = 1 << 22  # the most float64 values a chunk's activations hold (32 MiB)
+# the most values one layer's activations of a chunk hold (2 MiB): a chunk's arrays then stay in
+# the cores' caches (measured: a 51 × 51 grid of 2→16→16→1 on 1,000 samples in chunks of 16
+# vectors took half the time of chunks of 116)
+CACHE_FLOATS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -205,8 +209,9 @@ class Network:
     # --- K parameter vectors at once -----------------------------------------------------------
 
     def chunk(self, n: int) -> int:
-        """How many parameter vectors one chunk holds on n samples (memory bound)."""
-        return max(1, MEMORY_FLOATS // max(1, n * (sum(self.widths) + 1)))
+        """How many parameter vectors one chunk holds on n samples (bounded memory, cached layers)."""
+        n = max(1, n)
+        return max(1, min(MEMORY_FLOATS // (n * (sum(self.widths) + 1)), CACHE_FLOATS // (n * max(self.widths))))
 
     def losses(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The mean BCE (K,) of K parameter vectors (K, P), in chunks (deadline-checked)."""
