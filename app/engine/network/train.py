@@ -132,7 +132,7 @@ def _finite(v: float) -> float | None:
 class _Run:
     """One run's optimizer, state, schedule and records."""
 
-    def __init__(self, run: RunConfig, net: Network, init: np.ndarray, epochs: int, per_epoch: int, points: int):
+    def __init__(self, run: RunConfig, net: Network, init: np.ndarray, epochs: int, order: BatchOrder, points: int):
         self.cfg = run
         self.spec = run.optimizer
         self.params = dict(run.params)
@@ -140,16 +140,15 @@ class _Run:
         self.opt = self.spec.build(ARRAY, self.params, **self.layout)
         self.theta = init.copy()
         self.state = self.opt.init(self.theta)
-        total = epochs * per_epoch
-        clock = schedule_times(total, run.per, per_epoch)
+        per_epoch = order.per_epoch
+        clock = schedule_times(epochs * per_epoch, run.per, per_epoch)
         self.lrs = run_lrs(run, clock).astype(np.float64)
         self.moms = run_momenta(run, clock)
         self.momentum = feedback.momentum_name(self.spec) if self.moms is not None else ""
         self.plateau = feedback.make_plateau(run.schedule, run.schedule_params, run.params["lr"], 1)
         self.polyak = self.spec.rule == rules.POLYAK
         self.record = set(record_steps(epochs, per_epoch, points).tolist())
-        self.total = total
-        self.batch = 0  # the batch size (the training sets it)
+        self.batch = order.batch_size
         label = run.label or self.spec.name
         self.result = NetworkRunResult(label, self.spec.id, dict(run.params), final=init.copy())
         self.thetas: list[np.ndarray] = [init.copy()]
@@ -237,8 +236,7 @@ class Training:
         for run in problem.runs:
             size = min(run.batch_size or n, n)
             order = self._orders.setdefault(size, BatchOrder(n, size, problem.seed))
-            r = _Run(run, self.net, self.init, problem.epochs, order.per_epoch, problem.points)
-            r.batch = size
+            r = _Run(run, self.net, self.init, problem.epochs, order, problem.points)
             self._groups.setdefault(size, []).append(r)
             self._runs.append(r)
         self.results = [r.result for r in self._runs]
