@@ -20,7 +20,11 @@ a = √5); the export therefore copies the vector into the torch model, it does 
 Gradients are hand-written backpropagation, vectorized over the samples and over K parameter
 vectors at once (`Network.loss_grads`: K runs' gradients on one batch, the training's speed path;
 `Network.losses`: K vectors' losses, the plane's grid), in chunks of K so that memory stays bounded
-(`MEMORY_FLOATS`), with the deadline checked between chunks.
+(`MEMORY_FLOATS`) and a chunk's layers stay in the caches (`CACHE_FLOATS`), with the deadline
+checked between chunks. The products are NumPy's batched matmul (BLAS); the element-wise passes
+that would each read and write a whole layer are compiled and fused (`_bias_relu`, and
+`_output_back`, `_hidden_back`: the activation's derivative and the bias's gradient in one pass);
+tanh and the sigmoid stay NumPy's (vectorized, faster than a compiled loop calling libm).
 """
 
 from __future__ import annotations
