@@ -266,7 +266,7 @@ class Training:
                         todo = [r for r in live if r not in self._ahead]
                         if todo:
                             x, y = (d.x_train, d.y_train) if idx is None else (d.x_train[idx], d.y_train[idx])
-                            losses, grads = self.net.loss_grads(np.stack([r.theta for r in todo]), x, y)
+                            losses, grads = self.net.loss_grads(np.array([r.theta for r in todo]), x, y)
                             self._ahead.update(zip(todo, zip(losses.tolist(), grads, strict=True), strict=True))
                         for r in live:
                             r.step(t, *self._ahead.pop(r))
@@ -288,14 +288,14 @@ class Training:
         with np.errstate(all="ignore"):
             measures: dict[_Run, tuple[float, float]] = {}
             if full:
-                losses, grads, accs = net.loss_grads_accuracy(np.stack([r.theta for r in full]), d.x_train, d.y_train)
+                losses, grads, accs = net.loss_grads_accuracy(np.array([r.theta for r in full]), d.x_train, d.y_train)
                 for r, f, g, acc in zip(full, losses.tolist(), grads, accs.tolist(), strict=True):
                     self._ahead[r] = (f, g)
                     measures[r] = (f, acc)
             if rest:
-                losses, accs = net.evaluate(np.stack([r.theta for r in rest]), d.x_train, d.y_train)
+                losses, accs = net.evaluate(np.array([r.theta for r in rest]), d.x_train, d.y_train)
                 measures.update(zip(rest, zip(losses.tolist(), accs.tolist(), strict=True), strict=True))
-            test, test_acc = net.evaluate(np.stack([r.theta for r in runs]), d.x_test, d.y_test)
+            test, test_acc = net.evaluate(np.array([r.theta for r in runs]), d.x_test, d.y_test)
         for k, r in enumerate(runs):
             train, train_acc = measures[r]
             if r.result.steps_taken == 0 and not r.result.train_loss:  # at θ₀
