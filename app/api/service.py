@@ -190,6 +190,13 @@ def run_config(
     the run's resolved params (f* filled in), ``labels`` the labels given so far (a repeated one is
     numbered). The one resolution of a run, for surfaces and networks alike."""
     spec = OPTIMIZERS[run.optimizer]
+    if spec.networks_only:
+        raise invalid(
+            ("runs", i, "optimizer"),
+            f"{spec.name} ('{spec.id}') works on a network's weight matrices: it trains networks "
+            "(POST /api/v1/networks), not a point on a 2D surface",
+            run.optimizer,
+        )
     sched = run.schedule
     dataset = samples is not None
     if run.batch_size is not None and samples is None:
