@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,22 +67,37 @@ class Layer:
         return math.prod(self.shape)
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):  # exp(−z) = inf far left: 1/inf = 0, the right value
-        out: np.ndarray = 1.0 / (1.0 + np.exp(-z))
-    return out
+def _sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1/(1 + e^(−z)), into ``out`` if given (may be z itself)."""
+    with np.errstate(over="ignore"):  # e^(−z) = inf far left: 1/inf = 0, the right value
+        r = np.negative(z, out=out)
+        np.exp(r, out=r)
+        r += 1.0
+        np.reciprocal(r, out=r)
+    return r
 
 
-# hidden activations: a = f(z), and f'(z) from z and a
-_ACT: dict[str, Callable[[np.ndarray], np.ndarray]] = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh}
-_ACT["sigmoid"] = _sigmoid
-
-
-def _derivative(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+def _activate(name: str, z: np.ndarray) -> np.ndarray:
+    """The hidden activation, in place: z becomes a = f(z)."""
     if name == "relu":
-        return (z > 0.0).astype(np.float64)  # torch: 0 at z = 0
-    out: np.ndarray = 1.0 - a * a if name == "tanh" else a * (1.0 - a)
-    return out
+        return np.maximum(z, 0.0, out=z)
+    if name == "tanh":
+        return np.tanh(z, out=z)
+    return _sigmoid(z, out=z)
+
+
+def _times_derivative(name: str, da: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """da·f'(z) in place, f' from the activation a = f(z): relu 1[a > 0] (torch: 0 at z = 0),
+    tanh 1 − a², sigmoid a(1 − a)."""
+    if name == "relu":
+        return np.multiply(da, a > 0.0, out=da)
+    t = a * a if name == "tanh" else a - 1.0
+    if name == "tanh":
+        np.subtract(1.0, t, out=t)
+    else:
+        t *= a
+        np.negative(t, out=t)
+    return np.multiply(da, t, out=da)
 
 
 class Network:
@@ -138,7 +152,7 @@ class Network:
 
     def logits(self, thetas: np.ndarray, x: np.ndarray) -> np.ndarray:
         """The output logits z (K, n) of K parameter vectors (K, P) on x (n, inputs)."""
-        return self._forward(thetas, x)[0][-1][..., 0]
+        return self._forward(thetas, x)[1]
 
     def prob(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
         """P(y = 1 | x) (n,) under θ."""
@@ -167,16 +181,7 @@ class Network:
 
     def accuracies(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The accuracy (K,) of K parameter vectors (K, P), in chunks; nan for no samples."""
-        thetas = np.asarray(thetas, dtype=np.float64)
-        out = np.full(thetas.shape[0], math.nan)
-        if x.shape[0] == 0:
-            return out
-        step = self.chunk(x.shape[0])
-        for k in range(0, thetas.shape[0], step):
-            _deadline.check()
-            z = self.logits(thetas[k : k + step], x)
-            out[k : k + step] = ((z > 0.0) == (y > 0.5)).mean(axis=-1)
-        return out
+        return self.evaluate(thetas, x, y)[1]
 
     def loss_grads(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The losses (K,) and gradients (K, P) of K parameter vectors on one batch (x, y)."""
@@ -191,41 +196,62 @@ class Network:
 
     # --- the passes ------------------------------------------------------------------------------
 
-    def _forward(self, thetas: np.ndarray, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Pre-activations z_l (K, n, out) of every layer and the hidden activations a_l."""
+    def evaluate(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The losses and accuracies (K,) of K parameter vectors, from one forward pass (chunked)."""
+        thetas = np.asarray(thetas, dtype=np.float64)
+        losses, accs = np.empty(thetas.shape[0]), np.empty(thetas.shape[0])
+        step = self.chunk(x.shape[0])
+        for k in range(0, thetas.shape[0], step):
+            _deadline.check()
+            z = self.logits(thetas[k : k + step], x)
+            losses[k : k + step], accs[k : k + step] = _bce(z, y), _accuracy(z, y)
+        return losses, accs
+
+    def _forward(self, thetas: np.ndarray, x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """The hidden activations a_l (K, n, width) of every layer and the output logits (K, n)."""
         tensors = self.unflatten(thetas)
-        act = _ACT[self.cfg.activation]
-        zs: list[np.ndarray] = []
         acts: list[np.ndarray] = []
         a: np.ndarray = x  # (n, in), shared by the K vectors on the first layer
         layers = len(tensors) // 2
         for i in range(layers):
             w, b = tensors[2 * i], tensors[2 * i + 1]
-            z = np.matmul(a, w.swapaxes(-1, -2))
+            z = np.matmul(a, w.swapaxes(-1, -2))  # (K, n, out)
             z += b[:, None, :]
-            zs.append(z)
-            if i < layers - 1:
-                a = act(z)
-                acts.append(a)
-        return zs, acts
+            if i == layers - 1:
+                return acts, z[..., 0]
+            a = _activate(self.cfg.activation, z)
+            acts.append(a)
+        raise AssertionError("a network has an output layer")
 
     def _backward(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Backpropagation: the losses (K,), the gradients written into ``out`` (K, P)."""
-        zs, acts = self._forward(thetas, x)
+        acts, z = self._forward(thetas, x)
         n = x.shape[0]
-        z = zs[-1][..., 0]  # (K, n)
         loss = _bce(z, y)
         tensors = self.unflatten(thetas)
         grads = self.unflatten(out)
-        dz = ((_sigmoid(z) - y) / n)[..., None]  # ∂loss/∂z of the output layer (K, n, 1)
+        dz = _sigmoid(z)
+        dz -= y
+        dz *= 1.0 / n  # ∂loss/∂z of the output layer (K, n)
+        dz = dz[..., None]  # (K, n, 1)
         for i in range(len(tensors) // 2 - 1, -1, -1):
             prev = acts[i - 1] if i > 0 else x
             grads[2 * i][...] = np.matmul(dz.swapaxes(-1, -2), prev)
             grads[2 * i + 1][...] = dz.sum(axis=-2)
             if i > 0:
-                da = np.matmul(dz, tensors[2 * i])
-                dz = da * _derivative(self.cfg.activation, zs[i - 1], acts[i - 1])
+                w = tensors[2 * i]
+                # (K, n, out) @ (K, out, in); with one output, a broadcast product (no matmul of width 1)
+                da = dz * w[:, None, 0, :] if w.shape[-2] == 1 else np.matmul(dz, w)
+                dz = _times_derivative(self.cfg.activation, da, acts[i - 1])
         return loss
+
+
+def _accuracy(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The share of samples whose class the logits z (..., n) get right (z > 0: class 1)."""
+    if z.shape[-1] == 0:
+        return np.full(z.shape[:-1], math.nan)
+    out: np.ndarray = ((z > 0.0) == (y > 0.5)).mean(axis=-1)
+    return out
 
 
 def _bce(z: np.ndarray, y: np.ndarray) -> np.ndarray:
