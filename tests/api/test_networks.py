@@ -281,3 +281,13 @@ def test_the_training_cache_is_bounded_in_bytes() -> None:
     tiny = service_networks.TrainingCache(max_bytes=size - 1)
     tiny.put(trainings[0][0], trainings[0][1])
     assert len(tiny) == 0  # larger than the bound: not kept
+
+
+def test_the_matrix_optimizers_train_networks_only(client) -> None:
+    body = {"epochs": 30, "runs": [{"optimizer": o} for o in ("adafactor", "muon", "lamb")], "plane": {"n": 5}}
+    r = client.post("/api/v1/networks", json=body)
+    assert r.status_code == 200, r.text[:300]
+    for run in r.json()["runs"]:
+        assert run["status"] == "max_steps" and run["train_loss"][-1] < run["train_loss"][0], run["label"]
+    r = client.post("/api/v1/trajectories", json={"surface": "rosenbrock", "runs": [{"optimizer": "muon"}]})
+    assert r.status_code == 422 and "POST /api/v1/networks" in r.text
