@@ -187,3 +187,32 @@ def test_a_surface_refuses_a_matrix_optimizer_by_name(client, path: str) -> None
         detail = r.json()["detail"]
         assert detail[0]["loc"][-3:] == ["runs", 1, "optimizer"]
         assert OPTIMIZERS[oid].name in detail[0]["msg"] and "network" in detail[0]["msg"]
+
+
+@pytest.mark.parametrize("case", GOLDEN["training"], ids=[c["run"]["optimizer"] for c in GOLDEN["training"]])
+def test_training_the_course_network_matches_torch_per_epoch(case: dict) -> None:
+    """The network's training loop (app.engine.network: ``build(ARRAY, params, layout=net.layout)``)
+    against torch's Adafactor, Muon + AdamW and optax's LAMB on torch's gradients: the course's
+    network on moons, mini-batches of 64; every epoch's train and test loss and every batch loss."""
+    from app.engine.network import DataConfig, ModelConfig, NetworkProblem, train
+    from app.engine.problem import RunConfig
+    from app.engine.schedules import SCHEDULES
+
+    spec, m, run = OPTIMIZERS[case["run"]["optimizer"]], case["model"], case["run"]
+    config = RunConfig(
+        optimizer=spec,
+        params=spec.resolve(run["params"], "optimizer"),
+        schedule=SCHEDULES["constant"],
+        schedule_params=SCHEDULES["constant"].resolve({}, "schedule"),
+        batch_size=run["batch_size"],
+    )
+    model = ModelConfig(hidden=tuple(m["hidden"]), activation=m["activation"], init=m["init"], seed=m["seed"])
+    problem = NetworkProblem(DataConfig(**case["data"]), model, case["epochs"], case["seed"], (config,))
+    result = train(problem).results[0]
+    want = case["expected"]
+    assert result.status == "max_steps"
+    for key in ("train_loss", "test_loss", "batch_loss"):
+        got = getattr(result, key)
+        assert len(got) == len(want[key]), key
+        np.testing.assert_allclose(got, want[key], rtol=1e-10, atol=0, err_msg=key)
+    assert want["train_loss"][-1] < 0.7 * want["train_loss"][0]  # the case trains: a real comparison
