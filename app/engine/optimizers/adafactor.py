@@ -45,8 +45,8 @@ def factory(xp: Any, layout: Layout, beta2_decay: Any, eps1: Any, eps2: Any, d: 
     def init(theta: Any) -> AdafactorState:
         tensors(theta, layout)  # a vector of the layout's size, or a loud error
         lead = theta.shape[:-1]
-        row = tuple(np.zeros(lead + ((s[0], 1) if len(s) == 2 else s)) for _, s in layout)
-        col = tuple(np.zeros(lead + (1, s[1])) if len(s) == 2 else None for _, s in layout)
+        row = tuple(np.zeros((*lead, s[0], 1) if len(s) == 2 else (*lead, *s)) for _, s in layout)
+        col = tuple(np.zeros((*lead, 1, s[1])) if len(s) == 2 else None for _, s in layout)
         return AdafactorState(0, row, col)
 
     def update(g: Any, state: AdafactorState, theta: Any, lr: Any) -> tuple[Any, AdafactorState]:
@@ -54,7 +54,8 @@ def factory(xp: Any, layout: Layout, beta2_decay: Any, eps1: Any, eps2: Any, d: 
         rate = float(t) ** beta2_decay  # 1 − β₂ₜ
         rho = np.minimum(lr, 1.0 / float(t) ** 0.5)
         new, rows, cols = [], [], []
-        for (_, shape), p, gk, r, c in zip(layout, tensors(theta, layout), tensors(g, layout), state.row, state.col):
+        each = zip(layout, tensors(theta, layout), tensors(g, layout), state.row, state.col, strict=True)
+        for (_, shape), p, gk, r, c in each:
             n = float(np.prod(shape))
             alpha = np.maximum(eps2, norm(p, len(shape)) / n**0.5) * rho
             if weight_decay:

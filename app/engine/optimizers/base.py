@@ -369,7 +369,7 @@ def norm(x: Any, ndim: int) -> Any:
 
 def flat(parts: list[Any], layout: Layout) -> Any:
     """The parameter vector (…, P) of the network's tensors (`tensors` undone)."""
-    rows = [p.reshape(p.shape[: p.ndim - len(shape)] + (-1,)) for p, (_, shape) in zip(parts, layout, strict=True)]
+    rows = [p.reshape((*p.shape[: p.ndim - len(shape)], -1)) for p, (_, shape) in zip(parts, layout, strict=True)]
     return np.concatenate(rows, axis=-1)
 
 

@@ -24,6 +24,7 @@ differs (its own Newton–Schulz defaults and scaling, Adam rather than AdamW): 
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -53,7 +54,7 @@ def orthogonalize(u: Any, steps: int, eps: float) -> Any:
 def scale(shape: tuple[int, ...], adjust_lr_fn: str) -> float:
     """torch's ``_adjust_lr``: the rate's factor for a weight (out, in)."""
     out, inp = shape
-    return max(1.0, out / inp) ** 0.5 if adjust_lr_fn == "original" else 0.2 * max(out, inp) ** 0.5
+    return math.sqrt(max(1.0, out / inp)) if adjust_lr_fn == "original" else 0.2 * math.sqrt(max(out, inp))
 
 
 class MuonState(NamedTuple):
