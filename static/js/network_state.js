@@ -29,6 +29,7 @@ export const NET_PROPS = [
   { name: "plane", key: "pl", type: "plane", def: "pca", group: "plane", field: "kind" },
   { name: "planeN", key: "pn", type: "grid", def: 41, group: "plane", field: "n" },
   { name: "planeRun", key: "pr", type: "int", def: 0, group: "plane", field: "run" },
+  { name: "planeSeed", key: "ps", type: "int", def: 0, group: "plane", field: "seed" },
   { name: "lang", key: "lang", type: "lang", def: null },
   { name: "runs", key: "r", type: "runs", def: null },
 ];
@@ -49,11 +50,11 @@ export function check(p, v) {
   const c = CTX.catalogue;
   const within = (x, max) => (max === undefined || max === null || x <= max);
   switch (p.type) {
-    case "int": return Number.isInteger(v) && v >= 0 && (p.name !== "samples" || (v >= 2 && within(v, lim("max_samples")))) ? v : undefined;
+    case "int": return Number.isInteger(v) && v >= 0 && (p.name !== "samples" || (v >= (lim("min_samples") ?? 2) && within(v, lim("max_samples")))) ? v : undefined;
     case "float": return typeof v === "number" && Number.isFinite(v) && v >= 0 && within(v, lim("max_noise")) ? v : undefined;
-    case "fraction": return typeof v === "number" && v > 0 && v < 1 ? v : undefined;
+    case "fraction": return typeof v === "number" && v >= 0 && v < 1 && within(v, lim("max_test_fraction")) ? v : undefined;
     case "epochs": return Number.isInteger(v) && v >= 1 && within(v, lim("max_epochs")) ? v : undefined;
-    case "grid": return Number.isInteger(v) && v >= 3 && within(v, lim("max_grid")) ? v : undefined;
+    case "grid": return Number.isInteger(v) && v >= 2 && within(v, lim("max_grid")) ? v : undefined;
     case "widths": return Array.isArray(v) && within(v.length, lim("max_depth"))
       && v.every((w) => Number.isInteger(w) && w >= 1 && within(w, lim("max_width"))) ? v : undefined;
     case "dataset": return ids(c.data_sets).includes(v) ? v : undefined;

@@ -20,7 +20,6 @@ import { createUrlSync } from "./url.js";
 const $ = (id) => document.getElementById(id);
 const DASHES = ["solid", "dash", "dot", "dashdot"];
 const BOUNDARY_N = 61; // grid points per axis of a decision boundary (computed here, not a server limit)
-const PLANES_WITH_RUN = ["line", "hessian"]; // used when the catalogue does not flag a plane that reads one run
 
 // what the page holds: the catalogues, the limits, the store, and the server's answer being assembled
 const net = { catalogue: null, optimizers: null, limits: null, store: null, player: null,
@@ -232,8 +231,7 @@ function renderControls(state) {
   $("net-dataset-desc").textContent = descOf(ids(c.data_sets).find((d) => d.id === state.dataset) || {}, "data");
   const plane = ids(c.planes).find((p) => p.id === state.plane) || {};
   $("net-plane-desc").textContent = descOf(plane, "plane");
-  const needsRun = plane.run ?? plane.per_run ?? plane.uses_run ?? PLANES_WITH_RUN.includes(state.plane);
-  $("net-plane-run-row").hidden = !needsRun;
+  $("net-plane-run-row").hidden = !plane.uses_run; // line, hessian: the plane of one run
   const lab = labels(state);
   const runSel = $("net-plane-run");
   runSel.replaceChildren(...lab.map((l, i) => el("option", { value: i, selected: i === state.planeRun }, `${i + 1}. ${l}`)));
@@ -247,6 +245,7 @@ function renderControls(state) {
   put("net-epochs", state.epochs);
   put("net-seed", state.seed);
   put("net-plane-n", state.planeN);
+  put("net-plane-seed", state.planeSeed);
   const P = net.result?.parameters;
   $("net-arch").textContent = t("net.model.arch", { arch: [2, ...state.hidden, 1].join(" → "), p: P ?? "…" });
   $("net-add-run").disabled = state.runs.length >= net.limits.max_runs;
