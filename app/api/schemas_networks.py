@@ -219,6 +219,11 @@ class NetworkRunPublic(BaseModel):
     captured: float | None = Field(
         description="‖proj(final − init)‖ / ‖final − init‖: the share of the run's displacement the plane shows."
     )
+    fidelity: dict[str, Any] = Field(
+        description="How far to trust the picture of this path: its displacement, largest distance from the plane, "
+        "largest |plane − true| loss, whether it is mostly off the plane, and a warning (a message key and its "
+        "values) or null."
+    )
 
 
 class NetworkPlanePublic(BaseModel):
@@ -249,6 +254,7 @@ class NetworksPublic(BaseModel):
 class PlaneRunPublic(BaseModel):
     path: dict[str, list[Any]] = Field(description="a, b, loss, plane_loss, off_plane of the recorded points.")
     captured: float | None
+    fidelity: dict[str, Any]
 
 
 class NetworkPlaneAnswerPublic(BaseModel):

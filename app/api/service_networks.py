@@ -34,7 +34,6 @@ from ..engine.network import (
     NetworkProblem,
     PlaneConfig,
     Training,
-    make_data,
 )
 from ..engine.network import planes as engine_planes
 from ..engine.network import train as engine_train
@@ -67,8 +66,7 @@ def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneCon
     model = ModelConfig(
         hidden=tuple(req.model.hidden), activation=req.model.activation, init=req.model.init, seed=req.model.seed
     )
-    split = make_data(data)
-    n_train, n_test = len(split.y_train), len(split.y_test)
+    n_train, n_test = data.n_train, data.n_test
     if n_train < 2 or (req.data.test_fraction > 0 and n_test < 1):
         raise invalid(
             ("data", "test_fraction"),
@@ -239,11 +237,17 @@ PATH_FIELDS = ("a", "b", "loss", "plane_loss", "off_plane")
 
 def plane_part(training: Training, plane: PlaneConfig, progress: Progress | None = None) -> Answer:
     """The plane, and each run's path on it: ``{"plane": {…}, "runs": [{"path": {a, b, loss,
-    plane_loss, off_plane}, "captured"}]}`` (the stream's ``plane`` event, the plane endpoint's answer)."""
+    plane_loss, off_plane}, "captured", "fidelity"}]}`` (the stream's ``plane`` event, the plane
+    endpoint's answer); ``fidelity``: the engine's other figures of the path (its largest distance
+    from the plane and loss gap, whether it is mostly off the plane, the warning's catalogue key)."""
     land = engine_planes.landscape(plane, training, progress)
     extras = {k: v for k, v in land.items() if k not in ("plane", "paths", "captured")}
     runs = [
-        {"path": {k: path[k] for k in PATH_FIELDS}, "captured": captured}
+        {
+            "path": {k: path[k] for k in PATH_FIELDS},
+            "captured": captured,
+            "fidelity": {k: v for k, v in path.items() if k not in (*PATH_FIELDS, "step", "captured")},
+        }
         for path, captured in zip(land["paths"], land["captured"], strict=True)
     ]
     return {"plane": {**land["plane"], **extras}, "runs": runs}
@@ -268,6 +272,7 @@ def answer_of(training: Training, plane: PlaneConfig) -> Answer:
         run = run_answer(cfg, result)
         run["path"].update(on_plane["path"])
         run["captured"] = on_plane["captured"]
+        run["fidelity"] = on_plane["fidelity"]
         runs.append(run)
     return {**head(training, plane), "runs": runs, "plane": part["plane"]}
 

@@ -124,27 +124,43 @@ def updates_per_epoch(surface: Surface, run: RunConfig) -> int:
     return 1
 
 
-def _schedule_t(problem: Problem, run: RunConfig) -> np.ndarray:
-    t = np.arange(problem.steps, dtype=np.int64)
-    if run.per == "epoch":
-        t = t // updates_per_epoch(problem.surface, run)
+def schedule_times(steps: int, per: str, per_epoch: int) -> np.ndarray:
+    """The schedule's clock at every update 0..steps-1: the update's index, or its epoch when
+    ``per == 'epoch'`` (``per_epoch`` updates each)."""
+    t = np.arange(steps, dtype=np.int64)
+    if per == "epoch":
+        t = t // per_epoch
     return t
+
+
+def _schedule_t(problem: Problem, run: RunConfig) -> np.ndarray:
+    per_epoch = updates_per_epoch(problem.surface, run) if run.per == "epoch" else 1
+    return schedule_times(problem.steps, run.per, per_epoch)
+
+
+def run_lrs(run: RunConfig, t: np.ndarray, base: float | np.ndarray | None = None) -> np.ndarray:
+    """The run's lr at the schedule's clock values ``t`` (`schedule_times`), warm-up and chain
+    included; for a schedule that reads the loss, its starting rate (`app.engine.feedback`)."""
+    base = run.params["lr"] if base is None else base
+    return learning_rates(run.schedule, run.schedule_params, base, t, run.warmup_steps, run.chain)
+
+
+def run_momenta(run: RunConfig, t: np.ndarray) -> np.ndarray | None:
+    """The run's momentum (β or β₁) at the clock values ``t`` when its schedule cycles it, else None."""
+    if not feedback.cycles_momentum(run.schedule, run.schedule_params):
+        return None
+    return feedback.momenta(run.schedule, run.schedule_params, t, run.warmup_steps)
 
 
 def schedule_lrs(problem: Problem, run: RunConfig, base: float | np.ndarray | None = None) -> np.ndarray:
     """The lr of every update 0..steps-1 (epochs counted when ``per == 'epoch'``); for a schedule
     that reads the loss, its starting rate (`app.engine.feedback`)."""
-    base = run.params["lr"] if base is None else base
-    return learning_rates(
-        run.schedule, run.schedule_params, base, _schedule_t(problem, run), run.warmup_steps, run.chain
-    )
+    return run_lrs(run, _schedule_t(problem, run), base)
 
 
 def schedule_momenta(problem: Problem, run: RunConfig) -> np.ndarray | None:
     """The momentum (β or β₁) of every update when the schedule cycles it, else None."""
-    if not feedback.cycles_momentum(run.schedule, run.schedule_params):
-        return None
-    return feedback.momenta(run.schedule, run.schedule_params, _schedule_t(problem, run), run.warmup_steps)
+    return run_momenta(run, _schedule_t(problem, run))
 
 
 def plateau_every(problem: Problem, run: RunConfig) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .data import DATA_SETS, Data, DataConfig, DataSetSpec, make_data
 from .model import ACTIVATIONS, INITS, Layer, ModelConfig, Network
+from .train import NetworkProblem, NetworkRunResult, Training, answer_bytes, estimate, train
 
 __all__ = [
     "ACTIVATIONS",
@@ -18,5 +19,11 @@ __all__ = [
     "Layer",
     "ModelConfig",
     "Network",
+    "NetworkProblem",
+    "NetworkRunResult",
+    "Training",
+    "answer_bytes",
+    "estimate",
     "make_data",
+    "train",
 ]

@@ -102,6 +102,11 @@ class Network:
         offsets = np.cumsum([0] + [layer.size for layer in layout])
         self._slices = [(int(a), int(b)) for a, b in itertools.pairwise(offsets)]
 
+    @property
+    def mults(self) -> int:
+        """Multiply-adds of one sample's forward pass, activations counted (the cost model's unit)."""
+        return sum(a * b for a, b in itertools.pairwise(self.widths)) + sum(self.widths)
+
     def init(self) -> np.ndarray:
         """The initial parameters (P,): weights normal (He or Xavier std), biases 0, from cfg.seed."""
         rng = np.random.default_rng(self.cfg.seed)

@@ -1,0 +1,358 @@
+"""Training the network with many runs at once: every element-wise optimizer, on the whole vector.
+
+Every run starts from the same initial parameters θ₀ (`Network.init`) and trains for ``epochs``
+epochs on the training set. An epoch is ⌈n_train / batch_size⌉ updates over a fresh seeded
+permutation of the samples (`app.engine.runner.BatchOrder`, seeded by the problem's ``seed``;
+``batch_size`` None: the whole set in stored order, one update per epoch); the last batch of an
+epoch may be smaller. Runs with the same batch size share one order, so their gradients are
+computed together: one batched backward pass (`Network.loss_grads`) per update for the whole
+group, the speed path.
+
+One update of a run, as a PyTorch user writes it (``loss.backward()``, the clipping, then
+``opt.step()`` and ``scheduler.step()``):
+
+- the gradient g of the mean loss on the mini-batch, and that loss (``batch_loss``);
+- clipping on the whole vector: ``torch.nn.utils.clip_grad_value_`` then ``clip_grad_norm_``
+  (`clip`: the same rule as `app.engine.kernels.rules.clip`, with the norm over all P values);
+- the optimizer's own rule (``spec.build(ARRAY, params)``, its module in
+  `app.engine.optimizers`: nothing is written again here) on the P-vector with the update's lr;
+  the matrix optimizers (``driver == "matrix"``) get the layout too;
+- the learning rate from the run's schedule (`app.engine.runner.run_lrs`: warm-up and chained
+  schedules included; ``per="epoch"`` counts epochs), the cycled momentum of OneCycleLR where
+  asked (`app.engine.runner.run_momenta`), and Polyak's step size from the mini-batch loss
+  (`app.engine.kernels.rules.polyak_rate` with ‖g‖: the effective rate s·γ is the ``lr`` shown;
+  f* defaults to 0, the least binary cross-entropy);
+- ReduceLROnPlateau steps once per epoch, with the epoch's train loss at the new parameters
+  (torch's usual ``scheduler.step(loss)`` after each epoch; on the studio's surfaces it steps
+  after each update when ``per="step"``).
+
+After every epoch the train and test loss and accuracy of every run are measured on the whole
+sets (index 0: at θ₀). A run stops as ``diverged`` when its mini-batch loss, its new parameters
+or its epoch's train loss are not finite: its arrays keep the finite prefix (the parameters before
+the failing update). Each run records its parameters at no more than ``points`` update indices
+(`record_steps`: update 0, the last, evenly spread, epoch ends first) for the landscape.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import deadline as _deadline
+from .. import feedback
+from ..backend import ARRAY
+from ..kernels import python_of, rules
+from ..problem import RunConfig
+from ..runner import DIVERGED, MAX_STEPS, RUNNING, BatchOrder, run_lrs, run_momenta, schedule_times
+from .data import Data, DataConfig, make_data
+from .model import ModelConfig, Network
+
+_polyak_rate = python_of(rules.polyak_rate)
+
+
+@dataclass(frozen=True)
+class NetworkProblem:
+    """A network training request, fully resolved: data, model, epochs, the batch seed, the runs."""
+
+    data: DataConfig
+    model: ModelConfig
+    epochs: int
+    seed: int  # mini-batch order: each epoch a fresh seeded permutation (runner.BatchOrder)
+    runs: tuple[RunConfig, ...]
+    points: int = 200  # the most recorded path points per run (update 0 and the last included)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 0:
+            raise ValueError(f"epochs must be a whole number >= 0, got {self.epochs!r}")
+        if self.points < 2:
+            raise ValueError(f"points must be >= 2, got {self.points!r}")
+        for run in self.runs:
+            spec = run.optimizer
+            if spec.driver not in ("loop", "matrix") or spec.hessian:
+                raise ValueError(
+                    f"optimizer {spec.id!r} cannot train a network here: it takes "
+                    f"{'the exact Hessian' if spec.hessian else 'a closure (several evaluations per step)'}; "
+                    "use an element-wise or matrix optimizer"
+                )
+            if run.batch_size is not None and run.batch_size < 1:
+                raise ValueError(f"batch_size must be >= 1, got {run.batch_size!r}")
+
+
+@dataclass
+class NetworkRunResult:
+    label: str
+    optimizer: str
+    params: dict[str, Any]
+    status: str = RUNNING  # "max_steps" | "diverged" | "running"
+    steps_taken: int = 0  # updates made
+    train_loss: list[float | None] = field(default_factory=list)  # one per epoch, index 0 at init
+    test_loss: list[float | None] = field(default_factory=list)
+    train_accuracy: list[float | None] = field(default_factory=list)
+    test_accuracy: list[float | None] = field(default_factory=list)
+    batch_loss: list[float | None] = field(default_factory=list)  # one per update
+    lr: list[float] = field(default_factory=list)
+    final: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (P,)
+    steps: list[int] = field(default_factory=list)  # recorded update indices
+    thetas: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (len(steps), P)
+
+
+def record_steps(epochs: int, per_epoch: int, points: int) -> np.ndarray:
+    """The update indices whose parameters a run records: every one if they fit in ``points``,
+    else the epoch ends (evenly spread when there are more than ``points``), the rest of the
+    budget evenly between them; 0 and the last update always."""
+    total = epochs * per_epoch
+    if total + 1 <= points:
+        return np.arange(total + 1)
+    if epochs + 1 >= points:
+        return np.unique(np.round(np.linspace(0, epochs, points)).astype(np.int64)) * per_epoch
+    ends = np.arange(epochs + 1) * per_epoch
+    more = np.round(np.linspace(0, total, points - epochs + 1)).astype(np.int64)[1:-1]
+    return np.union1d(ends, more)
+
+
+def clip(g: np.ndarray, clip_value: float, clip_norm: float) -> np.ndarray:
+    """torch ``clip_grad_value_`` then ``clip_grad_norm_`` on the whole vector (0: off): the rule
+    of `app.engine.kernels.rules.clip`, the norm over all the parameters."""
+    if clip_value > 0.0:
+        g = np.clip(g, -clip_value, clip_value)
+    if clip_norm > 0.0:
+        g = g * min(clip_norm / (float(np.sqrt(g @ g)) + 1e-6), 1.0)
+    return g
+
+
+def _finite(v: float) -> float | None:
+    return v if math.isfinite(v) else None
+
+
+class _Run:
+    """One run's optimizer, state, schedule and records."""
+
+    def __init__(self, run: RunConfig, net: Network, init: np.ndarray, epochs: int, per_epoch: int, points: int):
+        self.cfg = run
+        self.spec = run.optimizer
+        self.params = dict(run.params)
+        self.layout = {"layout": net.layout} if self.spec.driver == "matrix" else {}
+        self.opt = self.spec.build(ARRAY, self.params, **self.layout)
+        self.theta = init.copy()
+        self.state = self.opt.init(self.theta)
+        total = epochs * per_epoch
+        clock = schedule_times(total, run.per, per_epoch)
+        self.lrs = run_lrs(run, clock).astype(np.float64)
+        self.moms = run_momenta(run, clock)
+        self.momentum = feedback.momentum_name(self.spec) if self.moms is not None else ""
+        self.plateau = feedback.make_plateau(run.schedule, run.schedule_params, run.params["lr"], 1)
+        self.polyak = self.spec.rule == rules.POLYAK
+        self.record = set(record_steps(epochs, per_epoch, points).tolist())
+        self.total = total
+        label = run.label or self.spec.name
+        self.result = NetworkRunResult(label, self.spec.id, dict(run.params), final=init.copy())
+        self.thetas: list[np.ndarray] = [init.copy()]
+        self.result.steps.append(0)
+
+    @property
+    def running(self) -> bool:
+        return self.result.status == RUNNING
+
+    def step(self, t: int, f: float, g: np.ndarray) -> None:
+        """Update t with the mini-batch loss f and gradient g at the current parameters."""
+        if not math.isfinite(f):
+            self.stop(DIVERGED)
+            return
+        run = self.cfg
+        if run.clip_value > 0.0 or run.clip_norm > 0.0:
+            g = clip(g, run.clip_value, run.clip_norm)
+        if self.moms is not None:  # the cycled momentum: the rule's first hyperparameter
+            self.params[self.momentum] = float(self.moms[t])
+            self.opt = self.spec.build(ARRAY, self.params, **self.layout)
+        lr = float(self.lrs[t])
+        if self.polyak:  # the factory takes the effective rate s·γ
+            p = self.params
+            f_min = 0.0 if p["f_min"] is None else p["f_min"]
+            plus = float(p["variant"] == "sps+")
+            lr = lr * _polyak_rate(f, float(np.sqrt(g @ g)), 0.0, lr, p["max_learning_rate"], p["eps"], plus, f_min)
+        new, state = self.opt.update(g, self.state, self.theta, lr)
+        if not np.isfinite(new).all():
+            self.stop(DIVERGED)
+            return
+        self.theta, self.state = new, state
+        r = self.result
+        r.batch_loss.append(f)
+        r.lr.append(lr)
+        r.steps_taken += 1
+        if r.steps_taken in self.record:
+            r.steps.append(r.steps_taken)
+            self.thetas.append(new)
+
+    def end_epoch(self, train: float, test: float, train_acc: float, test_acc: float, last: bool) -> None:
+        """The epoch's measures at the run's parameters (or diverged, if its train loss is not finite)."""
+        if not math.isfinite(train):
+            self.stop(DIVERGED)
+            return
+        self.add_epoch(train, test, train_acc, test_acc)
+        if self.plateau is not None and self.plateau.step1(train):
+            self.lrs[self.result.steps_taken :] = float(self.plateau.lr[0])
+        if last:
+            self.stop(MAX_STEPS)
+
+    def add_epoch(self, train: float, test: float, train_acc: float, test_acc: float) -> None:
+        r = self.result
+        r.train_loss.append(train)
+        r.test_loss.append(_finite(test))
+        r.train_accuracy.append(train_acc)
+        r.test_accuracy.append(_finite(test_acc))
+
+    def stop(self, status: str) -> None:
+        r = self.result
+        r.status = status
+        if r.steps[-1] != r.steps_taken:  # the last update made is always recorded
+            r.steps.append(r.steps_taken)
+            self.thetas.append(self.theta)
+
+    def publish(self) -> None:
+        self.result.final = self.theta.copy()
+        self.result.thetas = np.array(self.thetas)
+
+
+class Training:
+    """The runs of a `NetworkProblem`, trained together epoch by epoch (`advance`)."""
+
+    def __init__(self, problem: NetworkProblem) -> None:
+        _deadline.admit(estimate(problem))
+        self.problem = problem
+        self.data: Data = make_data(problem.data)
+        self.net = Network(problem.model, inputs=self.data.x_train.shape[1])
+        self.init = self.net.init()
+        self.epoch = 0
+        n = self.data.x_train.shape[0]
+        self._orders: dict[int, BatchOrder] = {}
+        self._groups: dict[int, list[_Run]] = {}
+        self._runs: list[_Run] = []
+        for run in problem.runs:
+            size = min(run.batch_size or n, n)
+            order = self._orders.setdefault(size, BatchOrder(n, size, problem.seed))
+            r = _Run(run, self.net, self.init, problem.epochs, order.per_epoch, problem.points)
+            self._groups.setdefault(size, []).append(r)
+            self._runs.append(r)
+        self.results = [r.result for r in self._runs]
+        self._measure(self._runs, last=problem.epochs == 0)
+        self._publish()
+
+    @property
+    def done(self) -> bool:
+        return not any(r.running for r in self._runs)
+
+    def advance(self, epochs: int) -> None:
+        """Up to ``epochs`` more epochs for every run still running (deadline-checked)."""
+        d = self.data
+        with np.errstate(all="ignore"):
+            for _ in range(epochs):
+                if self.done:
+                    break
+                for size, group in self._groups.items():
+                    order = self._orders[size]
+                    for u in range(order.per_epoch):
+                        live = [r for r in group if r.running]
+                        if not live:
+                            break
+                        _deadline.check()
+                        t = self.epoch * order.per_epoch + u
+                        idx = order.indices(t)
+                        x, y = (d.x_train, d.y_train) if idx is None else (d.x_train[idx], d.y_train[idx])
+                        thetas = np.stack([r.theta for r in live])
+                        losses, grads = self.net.loss_grads(thetas, x, y)
+                        for r, f, g in zip(live, losses.tolist(), grads, strict=True):
+                            r.step(t, f, g)
+                self.epoch += 1
+                self._measure([r for r in self._runs if r.running], last=self.epoch == self.problem.epochs)
+        self._publish()
+
+    def _measure(self, runs: list[_Run], last: bool) -> None:
+        """Every run's train / test loss and accuracy on the whole sets, in one batched pass each."""
+        if not runs:
+            return
+        d, net = self.data, self.net
+        with np.errstate(all="ignore"):
+            thetas = np.stack([r.theta for r in runs])
+            train, test = net.losses(thetas, d.x_train, d.y_train), net.losses(thetas, d.x_test, d.y_test)
+            train_acc = net.accuracies(thetas, d.x_train, d.y_train)
+            test_acc = net.accuracies(thetas, d.x_test, d.y_test)
+        for k, r in enumerate(runs):
+            if r.result.steps_taken == 0 and not r.result.train_loss:  # at θ₀
+                r.add_epoch(float(train[k]), float(test[k]), float(train_acc[k]), float(test_acc[k]))
+                if last:
+                    r.stop(MAX_STEPS)
+            else:
+                r.end_epoch(float(train[k]), float(test[k]), float(train_acc[k]), float(test_acc[k]), last)
+
+    def _publish(self) -> None:
+        for r in self._runs:
+            r.publish()
+
+
+def train(problem: NetworkProblem) -> Training:
+    """Every run trained to the end."""
+    training = Training(problem)
+    training.advance(problem.epochs)
+    return training
+
+
+# --- cost and size -------------------------------------------------------------------------------
+
+# seconds, measured on the reference machine (2 cores, NumPy's BLAS; tools: see the tests'
+# calibration): one batched backward pass costs about BATCH_CALL + SAMPLE · samples · runs ·
+# mults (the network's multiply-adds per sample), one optimizer update UPDATE + ELEMENT · P
+# (ELEMENT_PY for the rules NumPy runs element by element), one epoch's measures EVAL per
+# sample · run · mult
+BATCH_CALL = 60e-6
+SAMPLE = 4e-9
+UPDATE = 30e-6
+ELEMENT = 0.05e-6
+ELEMENT_PY = 3e-6
+EVAL = 1.5e-9
+
+
+def _python_rule(spec: Any) -> bool:
+    """Whether NumPy runs the optimizer's rule element by element (`base.by_rule`, Schedule-Free)."""
+    return spec.kernel is not None and not spec.kernel.inline and spec.id not in ("gd", "momentum", "nesterov")
+
+
+def estimate(problem: NetworkProblem) -> float:
+    """Seconds the training takes (before any work; a cost model, see the constants above)."""
+    cfg = problem.data
+    n, n_all = cfg.n_train, cfg.samples
+    net = Network(problem.model)
+    mults, size = net.mults, net.size
+    by_size: dict[int, int] = {}
+    seconds = 0.0
+    for run in problem.runs:
+        b = min(run.batch_size or n, n)
+        by_size[b] = by_size.get(b, 0) + 1
+        updates = problem.epochs * math.ceil(n / b)
+        element = ELEMENT_PY if _python_rule(run.optimizer) else ELEMENT
+        seconds += updates * (UPDATE + element * size)
+    for b, k in by_size.items():
+        updates = problem.epochs * math.ceil(n / b)
+        seconds += updates * BATCH_CALL + problem.epochs * n * k * mults * SAMPLE
+    seconds += (problem.epochs + 1) * n_all * len(problem.runs) * mults * EVAL
+    return seconds
+
+
+FLOAT_BYTES = 25  # the longest float64 in JSON ("-1.2345678901234567e-300") and a comma
+
+
+def answer_bytes(problem: NetworkProblem, plane_n: int = 0) -> int:
+    """An upper bound of the JSON answer's bytes: the data, θ₀, every run's per-epoch and
+    per-update arrays, recorded parameters and path (6 values per point), and a plane of
+    ``plane_n`` × ``plane_n`` losses with its origin and two directions."""
+    cfg = problem.data
+    n = cfg.n_train
+    size = Network(problem.model).size
+    floats = 3 * cfg.samples + size + 3 * size + plane_n * plane_n + 2 * plane_n
+    for run in problem.runs:
+        updates = problem.epochs * math.ceil(n / min(run.batch_size or n, n))
+        points = min(problem.points, updates + 1)
+        floats += 4 * (problem.epochs + 1) + 2 * updates + size + points * (size + 6)
+    return floats * FLOAT_BYTES + 4096 * (len(problem.runs) + 1)
