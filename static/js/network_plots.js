@@ -78,8 +78,7 @@ export function fidelityFigure(model, looks, labels, epochOf, revision) {
     traces.push({ type: "scatter", mode: "lines", x, y: r.path.plane_loss, name: `${labels[i]} — ${t("net.fid.on_plane")}`,
       line: { color: looks[i].color, width: 2, dash: "dot" } });
   });
-  const layout = base(t("net.fid.chart_title"), { uirevision: revision, showlegend: true,
-    legend: { orientation: "h", y: -0.25, font: { size: 10 } },
+  const layout = base(t("net.fid.chart_title"), { uirevision: revision, title: { text: esc(t("net.fid.chart_title")), font: { size: 12 }, x: 0.02 },
     xaxis: { title: { text: t("net.plot.epoch") } }, yaxis: { title: { text: t("net.plot.train_loss") }, type: "log" },
     shapes: [cursorShape(0)] });
   return { traces, layout };
@@ -108,9 +107,10 @@ export const drawFigure = (div, fig) => react(div, fig.traces, fig.layout);
 
 export function boundaryFigure(grid, data, title, color, revision) {
   const traces = [
-    { type: "contour", x: grid.x, y: grid.y, z: grid.z, zmin: 0, zmax: 1, showscale: false, hoverinfo: "skip", opacity: 0.55,
-      colorscale: [[0, "#f4c29a"], [0.5, "#ffffff"], [1, "#9cc9ea"]], contours: { start: 0.5, end: 0.5, size: 0.5, coloring: "heatmap" },
-      line: { color, width: 3 } },
+    { type: "heatmap", x: grid.x, y: grid.y, z: grid.z, zmin: 0, zmax: 1, showscale: false, hoverinfo: "skip", opacity: 0.5,
+      colorscale: [[0, CLASS_COLORS[0]], [0.5, "#ffffff"], [1, CLASS_COLORS[1]]], zsmooth: "best" },
+    { type: "contour", x: grid.x, y: grid.y, z: grid.z, showscale: false, hoverinfo: "skip",
+      contours: { start: 0.5, end: 0.5, size: 1, coloring: "none" }, line: { color, width: 3 } },
   ];
   const split = (set, y) => set.x.filter((_, k) => set.y[k] === y);
   for (const [set, open] of [[data.train, false], [data.test, true]]) {
@@ -120,7 +120,7 @@ export function boundaryFigure(grid, data, title, color, revision) {
         marker: { size: open ? 7 : 5, symbol: open ? "circle-open" : "circle", color: CLASS_COLORS[y], line: { width: open ? 1.5 : 0 } } });
     }
   }
-  const layout = base(title, { uirevision: revision, margin: { l: 30, r: 8, t: 30, b: 24 },
+  const layout = base(title, { uirevision: revision, margin: { l: 30, r: 8, t: 30, b: 24 }, title: { text: esc(title), font: { size: 11 }, x: 0.02 },
     xaxis: { range: [grid.x[0], grid.x[grid.x.length - 1]], zeroline: false },
     yaxis: { range: [grid.y[0], grid.y[grid.y.length - 1]], zeroline: false, scaleanchor: "x" } });
   return { traces, layout };
@@ -128,7 +128,7 @@ export function boundaryFigure(grid, data, title, color, revision) {
 
 export function moveBoundary(div, grid, title) {
   if (!div.data) return Promise.resolve();
-  return Plotly.update(div, { z: [grid.z] }, { "title.text": esc(title) }, [0]);
+  return Plotly.update(div, { z: [grid.z, grid.z] }, { "title.text": esc(title) }, [0, 1]);
 }
 
 // --- the curves: per epoch train/test loss and accuracy; the mini-batch loss per update ----------

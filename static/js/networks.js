@@ -246,8 +246,6 @@ function renderControls(state) {
   put("net-seed", state.seed);
   put("net-plane-n", state.planeN);
   put("net-plane-seed", state.planeSeed);
-  const P = net.result?.parameters;
-  $("net-arch").textContent = t("net.model.arch", { arch: [2, ...state.hidden, 1].join(" → "), p: P ?? "…" });
   $("net-add-run").disabled = state.runs.length >= net.limits.max_runs;
   renderRuns(state);
 }
@@ -436,7 +434,6 @@ function renderCurves(state) {
 
 const last = (a) => (a?.length ? a[a.length - 1] : null);
 const median = (a) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const norm = (v) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
 function renderSummary(state) {
   const res = net.result;
@@ -449,22 +446,24 @@ function renderSummary(state) {
     el("td", {}, pct(last(r.train_accuracy))), el("td", {}, pct(last(r.test_accuracy))))));
 }
 
-// The fidelity panel: plain numbers per run, and words where the picture misleads.
-function fidelity(r, res) {
-  const path = r.path;
-  const moved = r.final && res.init ? norm(r.final.map((v, k) => v - res.init[k])) : null;
-  const off = path.off_plane || [];
-  const gaps = (path.loss || []).map((v, k) => Math.abs(v - path.plane_loss[k]));
-  return { captured: r.captured ?? null, moved, offMax: off.length ? Math.max(...off) : null, offMedian: off.length ? median(off) : null,
-    gapMax: gaps.length ? Math.max(...gaps) : null };
+// The fidelity panel: plain numbers per run (the server's figures where it gives them), and its
+// warnings in words where the picture misleads (catalogue keys with their values).
+function fidelity(r) {
+  const f = r.fidelity || {};
+  const off = (r.path.off_plane || []).filter((v) => v !== null);
+  const gaps = (r.path.loss || []).map((v, k) => Math.abs(v - r.path.plane_loss[k])).filter(Number.isFinite);
+  return { captured: r.captured ?? null, moved: f.displacement ?? null,
+    offMax: f.max_off_plane ?? (off.length ? Math.max(...off) : null), offMedian: off.length ? median(off) : null,
+    gapMax: f.max_loss_gap ?? (gaps.length ? Math.max(...gaps) : null), poor: !!f.mostly_off_plane, warning: f.warning || null };
 }
+
+const warningText = (w) => (typeof w === "string" ? w : t(w.key, w.values));
 
 function renderFidelity(state) {
   const res = net.result;
   const lab = labels(state);
   const lk = looks(state);
   const body = $("net-fid-body");
-  const warnings = [];
   if (!res?.plane) {
     body.replaceChildren();
     $("net-warnings").replaceChildren();
@@ -474,32 +473,31 @@ function renderFidelity(state) {
     $("net-explained").hidden = true;
     return;
   }
+  const warnings = [];
   const rows = res.runs.map((r, i) => {
-    const f = fidelity(r, res);
-    const rel = (v) => (f.moved ? ` (${fmt(100 * v / f.moved, 2)} %)` : "");
-    if (f.captured !== null && f.captured < 0.5) warnings.push(t("net.fid.warn_off", { run: lab[i], p: fmt(100 * f.captured, 2) }));
-    else if (f.moved && f.offMax !== null && f.offMax > 0.5 * f.moved) warnings.push(t("net.fid.warn_far", { run: lab[i], p: fmt(100 * f.offMax / f.moved, 2) }));
+    const f = fidelity(r);
+    if (f.warning) warnings.push(warningText(f.warning));
+    const share = (v) => (v === null ? null : el("small", { class: "net-rel" }, f.moved ? t("net.fid.of_move", { p: fmt(100 * v / f.moved, 2) }) : ""));
     const sw = el("span", { class: "swatch", "aria-hidden": "true" });
     sw.style.background = lk[i].color;
-    return el("tr", { "data-run": i, class: f.captured !== null && f.captured < 0.5 ? "net-poor" : "" },
+    return el("tr", { "data-run": i, class: f.poor ? "net-poor" : "" },
       el("td", {}, sw, lab[i]),
       el("td", { "data-field": "captured" }, f.captured === null ? "—" : `${fmt(100 * f.captured, 3)} %`),
-      el("td", { "data-field": "off_max" }, `${fmt(f.offMax, 3)}${f.offMax === null ? "" : rel(f.offMax)}`),
-      el("td", { "data-field": "off_median" }, `${fmt(f.offMedian, 3)}${f.offMedian === null ? "" : rel(f.offMedian)}`),
+      el("td", { "data-field": "off_max" }, fmt(f.offMax, 3), share(f.offMax)),
+      el("td", { "data-field": "off_median" }, fmt(f.offMedian, 3), share(f.offMedian)),
       el("td", { "data-field": "loss_gap" }, fmt(f.gapMax, 3)));
   });
   body.replaceChildren(...rows);
-  for (const w of res.plane.warnings || []) warnings.push(typeof w === "string" ? w : w.text || w.message || JSON.stringify(w));
+  for (const w of res.plane.warnings || []) warnings.push(warningText(w));
   $("net-warnings").replaceChildren(...warnings.map((w) => el("li", {}, w)));
   const ex = res.plane.explained;
   $("net-explained").hidden = !ex;
   if (ex) {
     plots.drawFigure($("net-explained"), plots.explainedFigure(res.plane));
-    const sum = ex[0] + ex[1];
     const rw = res.plane.random_walk;
     $("net-explained-text").textContent = Number.isFinite(rw)
-      ? t(sum > rw ? "net.fid.explained_above" : "net.fid.explained_below", { v: fmt(100 * sum, 3), rw: fmt(100 * rw, 3) })
-      : t("net.fid.explained_only", { v: fmt(100 * sum, 3) });
+      ? t("net.fid.explained", { v: fmt(100 * (ex[0] + ex[1]), 3), rw: fmt(100 * rw, 3) })
+      : t("net.fid.explained_only", { v: fmt(100 * (ex[0] + ex[1]), 3) });
   } else {
     plots.purge($("net-explained"));
     $("net-explained-text").textContent = t("net.fid.no_explained");
@@ -539,6 +537,7 @@ function render(redraw) {
   const state = net.store.get();
   if (!state || !net.result) return;
   renderStatus();
+  $("net-arch").textContent = t("net.model.arch", { arch: [2, ...state.hidden, 1].join(" → "), p: net.result.parameters ?? "…" });
   if (redraw) renderControls(state);
   renderBoundaryBoxes(state);
   renderCurves(state);
