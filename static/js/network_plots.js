@@ -96,7 +96,7 @@ export function explainedFigure(plane) {
       line: { color: "#cc79a7", width: 2, dash: "dash" } });
   }
   const layout = base(t("net.fid.explained_title"), { shapes, yaxis: { range: [0, 1.15], tickformat: ".0%" }, margin: { ...MARGIN, b: 30 },
-    annotations: Number.isFinite(plane.random_walk) ? [{ xref: "paper", x: 1, y: plane.random_walk, yanchor: "bottom", xanchor: "right",
+    annotations: Number.isFinite(plane.random_walk) ? [{ xref: "paper", x: 0.5, y: plane.random_walk, yanchor: "bottom", xanchor: "center",
       text: esc(t("net.fid.random_walk", { v: fmt(100 * plane.random_walk, 3) })), showarrow: false, font: { color: "#a0527f", size: 11 } }] : [] });
   return { traces, layout };
 }
@@ -104,6 +104,8 @@ export function explainedFigure(plane) {
 export const drawFigure = (div, fig) => react(div, fig.traces, fig.layout);
 
 // --- the decision boundary of one run at the scrubbed point ---------------------------------------
+
+const lines = (title) => (Array.isArray(title) ? title : [title]).map(esc).join("<br>");
 
 export function boundaryFigure(grid, data, title, color, revision) {
   const traces = [
@@ -120,7 +122,7 @@ export function boundaryFigure(grid, data, title, color, revision) {
         marker: { size: open ? 7 : 5, symbol: open ? "circle-open" : "circle", color: CLASS_COLORS[y], line: { width: open ? 1.5 : 0 } } });
     }
   }
-  const layout = base(title, { uirevision: revision, margin: { l: 30, r: 8, t: 30, b: 24 }, title: { text: esc(title), font: { size: 11 }, x: 0.02 },
+  const layout = base("", { uirevision: revision, margin: { l: 30, r: 8, t: 44, b: 24 }, title: { text: lines(title), font: { size: 11 }, x: 0.02 },
     xaxis: { range: [grid.x[0], grid.x[grid.x.length - 1]], zeroline: false },
     yaxis: { range: [grid.y[0], grid.y[grid.y.length - 1]], zeroline: false, scaleanchor: "x" } });
   return { traces, layout };
@@ -128,7 +130,7 @@ export function boundaryFigure(grid, data, title, color, revision) {
 
 export function moveBoundary(div, grid, title) {
   if (!div.data) return Promise.resolve();
-  return Plotly.update(div, { z: [grid.z, grid.z] }, { "title.text": esc(title) }, [0, 1]);
+  return Plotly.update(div, { z: [grid.z, grid.z] }, { "title.text": lines(title) }, [0, 1]);
 }
 
 // --- the curves: per epoch train/test loss and accuracy; the mini-batch loss per update ----------

@@ -391,7 +391,7 @@ function renderFrame(state) {
       const div = holder.querySelector(`[data-boundary="${i}"]`);
       if (!div || div.dataset.at === `${k}:${net.planeKey}`) return;
       const acc = r.train_accuracy[Math.min(e, r.train_accuracy.length - 1)];
-      const title = t("net.boundary.run_title", { run: lab[i], step: r.path.step[k] ?? 0, acc: acc === undefined || acc === null ? "—" : `${fmt(100 * acc, 3)} %` });
+      const title = [lab[i], t("net.boundary.run_title", { step: r.path.step[k] ?? 0, acc: acc === undefined || acc === null ? "—" : `${fmt(100 * acc, 3)} %` })];
       const grid = boundaryGrid(theta, res.layout, state.activation, box, BOUNDARY_N);
       if (div.data) plots.moveBoundary(div, grid, title);
       else plots.drawFigure(div, plots.boundaryFigure(grid, res.data, title, looks(state)[i].color, `b${i}`));
