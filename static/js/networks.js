@@ -23,7 +23,7 @@ const BOUNDARY_N = 61; // grid points per axis of a decision boundary (computed 
 
 // what the page holds: the catalogues, the limits, the store, and the server's answer being assembled
 const net = { catalogue: null, optimizers: null, limits: null, store: null, player: null,
-  result: null, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
+  result: null, request: null, sent: { train: 0, plane: 0 }, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
 window.optivizNetworks = net; // for tests and the console
 Object.defineProperty(net, "state", { get: () => net.store?.get() });
 
@@ -139,8 +139,10 @@ async function train(state) {
   $("net-error").textContent = "";
   document.body.dataset.ready = "0";
   drawAll();
+  net.request = toNetRequest(state);
+  net.sent.train += 1;
   try {
-    await streamNetwork(toNetRequest(state), (name, data) => {
+    await streamNetwork(net.request, (name, data) => {
       if (ctrl.signal.aborted) return;
       if (name === "meta") onMeta(data);
       else if (name === "progress") { net.phase = data.phase || net.phase; net.progress = data.fraction ?? net.progress; net.epochDone = data.epoch; }
@@ -173,7 +175,9 @@ async function switchPlane(state) {
   document.body.dataset.ready = "0";
   schedule();
   try {
-    const data = await getNetworkPlane(toNetRequest(state), ctrl.signal);
+    net.request = toNetRequest(state);
+    net.sent.plane += 1;
+    const data = await getNetworkPlane(net.request, ctrl.signal);
     if (ctrl.signal.aborted) return;
     applyPlane(data);
     net.phase = "done";
