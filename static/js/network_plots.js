@@ -144,7 +144,7 @@ export function curvesFigure(model, looks, labels, series, title, yaxis, revisio
   const traces = [];
   model.runs.forEach((r, i) => {
     for (const s of series) {
-      const y = r[s.key] || [];
+      const y = (r[s.key] || []).slice(); // a copy: extendTraces appends to the drawn arrays in place
       traces.push({ type: "scatter", mode: "lines", x: y.map((_, k) => s.x(i, k)), y, name: `${labels[i]} — ${s.name}`,
         meta: { run: i, key: s.key }, line: { color: looks[i].color, width: s.width || 2, dash: s.dash || looks[i].dash },
         opacity: s.opacity ?? 1 });
