@@ -58,3 +58,13 @@ export function boundaryGrid(theta, layout, activation, box, n) {
   const y = axis(box.y);
   return { x, y, z: y.map((yj) => x.map((xi) => prob(layers, activation, xi, yj))) };
 }
+
+// The share of points (x: [[x1, x2]…], y: 0/1) classified right by theta (P > 0.5: class 1), the
+// server's rule; null for no points.
+export function accuracy(theta, layout, activation, x, y) {
+  if (!x.length) return null;
+  const layers = unflatten(theta, layout);
+  let right = 0;
+  x.forEach((p, k) => { if ((prob(layers, activation, p[0], p[1]) > 0.5 ? 1 : 0) === y[k]) right += 1; });
+  return right / x.length;
+}

@@ -8,7 +8,7 @@ import { ApiError, getCatalogue, getLimits, getNetworkCatalogue, getNetworkPlane
 import { el, fromSlider, paramControl } from "./controls.js";
 import { fmt, numText, runLabel } from "./format.js";
 import { lang, loadMessages, nextLang, setLang, t, translatePage } from "./i18n.js";
-import { boundaryGrid, dataBox } from "./network_mlp.js";
+import { accuracy, boundaryGrid, dataBox } from "./network_mlp.js";
 import * as plots from "./network_plots.js";
 import { NET_PROPS, check, deserializeNet, planeKey, serializeNet, toNetRequest, trainingKey, useNetworkServer,
   useOptimizers } from "./network_state.js";
@@ -394,7 +394,8 @@ function renderFrame(state) {
       if (!theta) return;
       const div = holder.querySelector(`[data-boundary="${i}"]`);
       if (!div || div.dataset.at === `${k}:${net.planeKey}`) return;
-      const acc = r.train_accuracy[Math.min(e, r.train_accuracy.length - 1)];
+      // the accuracy of the parameters drawn (a recorded point: not always an epoch's end)
+      const acc = accuracy(theta, res.layout, state.activation, res.data.train.x, res.data.train.y);
       const title = [lab[i], t("net.boundary.run_title", { step: r.path.step[k] ?? 0, acc: acc === undefined || acc === null ? "—" : `${fmt(100 * acc, 3)} %` })];
       const grid = boundaryGrid(theta, res.layout, state.activation, box, BOUNDARY_N);
       if (div.data) plots.moveBoundary(div, grid, title);
@@ -480,7 +481,7 @@ function renderFidelity(state) {
   const warnings = [];
   const rows = res.runs.map((r, i) => {
     const f = fidelity(r);
-    if (f.warning) warnings.push(warningText(f.warning));
+    if (f.warning) warnings.push(warningText({ ...f.warning, values: { ...f.warning.values, label: lab[i] } })); // the page's label
     const share = (v) => (v === null ? null : el("small", { class: "net-rel" }, f.moved ? t("net.fid.of_move", { p: fmt(100 * v / f.moved, 2) }) : ""));
     const sw = el("span", { class: "swatch", "aria-hidden": "true" });
     sw.style.background = lk[i].color;
