@@ -395,9 +395,9 @@ function renderFrame(state) {
       const div = holder.querySelector(`[data-boundary="${i}"]`);
       if (!div || div.dataset.at === `${k}:${net.planeKey}`) return;
       // the accuracy of the parameters drawn (a recorded point: not always an epoch's end)
-      const acc = accuracy(theta, res.layout, state.activation, res.data.train.x, res.data.train.y);
+      const acc = accuracy(theta, res.layout, net.request.model.activation, res.data.train.x, res.data.train.y);
       const title = [lab[i], t("net.boundary.run_title", { step: r.path.step[k] ?? 0, acc: acc === undefined || acc === null ? "—" : `${fmt(100 * acc, 3)} %` })];
-      const grid = boundaryGrid(theta, res.layout, state.activation, box, BOUNDARY_N);
+      const grid = boundaryGrid(theta, res.layout, net.request.model.activation, box, BOUNDARY_N);
       if (div.data) plots.moveBoundary(div, grid, title);
       else plots.drawFigure(div, plots.boundaryFigure(grid, res.data, title, looks(state)[i].color, `b${i}`));
       div.dataset.at = `${k}:${net.planeKey}`;
