@@ -106,7 +106,7 @@ def test_a_learner_runs_the_assignment_reads_the_fidelity_and_switches_the_plane
     # the decision boundary of every run, over the train and test points
     for i in range(3):
         div = f"#net-boundaries [data-boundary='{i}']"
-        traces = page.evaluate(f"() => document.querySelector(\"{div}\").data.length")
+        traces = page.evaluate(f'() => document.querySelector("{div}").data.length')
         assert traces >= 4
 
     # the curves: train/test loss and accuracy per epoch, the mini-batch loss per update
@@ -116,7 +116,9 @@ def test_a_learner_runs_the_assignment_reads_the_fidelity_and_switches_the_plane
     assert batch == [r["steps_taken"] for r in answer["runs"]]
 
     # scrub to the start: every current point is the shared init, each boundary at update 0
-    page.eval_on_selector("#net-scrub", "(s) => { s.value = '0'; s.dispatchEvent(new Event('input', {bubbles: true})); }")
+    page.eval_on_selector(
+        "#net-scrub", "(s) => { s.value = '0'; s.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
     page.wait_for_function(f"() => {PAGE}.player.it === 0")
     page.wait_for_function(
         "() => document.querySelector(\"#net-boundaries [data-boundary='2']\").layout.title.text.includes(' 0 ')"
