@@ -28,7 +28,7 @@ export function landscapeFigure(model, looks, labels, points, revision) {
     type: "contour", x: plane.a, y: plane.b, z: plane.loss.map((row) => row.map(log10)), customdata: plane.loss,
     colorscale: "Viridis", reversescale: false, ncontours: 28, contours: { coloring: "heatmap", showlines: true },
     line: { width: 0.5, color: "rgba(255,255,255,0.35)" }, opacity: 0.85,
-    colorbar: { title: { text: "log₁₀ loss", side: "right" }, thickness: 10, len: 0.8 },
+    colorbar: { title: { text: esc(t("net.plot.log_loss")), side: "right" }, thickness: 10, len: 0.8 },
     hovertemplate: `a %{x:.3g}, b %{y:.3g}<br>${esc(t("net.plot.plane_loss"))} %{customdata:.4g}<extra></extra>`,
   }];
   model.runs.forEach((r, i) => {

@@ -469,6 +469,7 @@ function renderFidelity(state) {
   const lab = labels(state);
   const lk = looks(state);
   const body = $("net-fid-body");
+  $("net-fid-table").hidden = !res?.plane;
   if (!res?.plane) {
     body.replaceChildren();
     $("net-warnings").replaceChildren();
@@ -515,6 +516,7 @@ function renderLandscape(state) {
   const div = $("net-landscape");
   const lab = labels(state);
   const lk = looks(state);
+  $("net-land-wait").hidden = !!res?.plane;
   if (!res?.plane) { plots.purge(div); return; }
   const plane = ids(net.catalogue.planes).find((p) => p.id === res.plane.kind);
   const model = { ...res, planeName: plane ? nameOf(plane, "plane") : res.plane.kind };
@@ -600,6 +602,13 @@ function bindControls() {
   $("net-png-fidelity").addEventListener("click", () => plots.downloadPNG($("net-fid-chart"), "optiviz-fidelity"));
   $("net-png-curves").addEventListener("click", () => plots.downloadPNG($("net-curve-loss"), "optiviz-loss"));
   $("lang-switch").addEventListener("click", () => switchLang(nextLang()));
+  document.addEventListener("keydown", (e) => {
+    if (e.target.closest("input, select, textarea, summary, button, a")) return;
+    if (e.key === " ") { e.preventDefault(); net.player.toggle(); } else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+      net.follow = false;
+      net.player.step((e.key === "ArrowRight" ? 1 : -1) * (e.shiftKey ? 10 : 1));
+    }
+  });
   $("controls-toggle").addEventListener("click", () => {
     const open = document.body.classList.toggle("controls-open");
     $("controls-toggle").setAttribute("aria-expanded", open ? "true" : "false");
