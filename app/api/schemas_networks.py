@@ -9,22 +9,12 @@ surface (`RunRequest`), validated by the same code. Defaults are the engine's
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from ..engine.network import (
-    ACTIVATIONS,
-    DATA_SETS,
-    INITS,
-    PLANES,
-    DataConfig,
-    ModelConfig,
-    Network,
-    NetworkProblem,
-    PlaneConfig,
-)
+from ..engine.network import ACTIVATIONS, DATA_SETS, INITS, DataConfig, ModelConfig, Network, NetworkProblem
+from ..engine.network.planes import PLANES, PlaneConfig
 from .schemas import MAX_RUNS, MAX_STEPS, Number, RunRequest, StrictModel
 
 NETWORK_MAX_SAMPLES = 5_000  # data points generated (train and test together)
@@ -45,7 +35,7 @@ _DATA = DataConfig()
 _MODEL = ModelConfig()
 _PLANE = PlaneConfig()
 Width = Annotated[StrictInt, Field(ge=1, le=NETWORK_MAX_WIDTH)]
-_POINTS = next(f.default for f in fields(NetworkProblem) if f.name == "points")
+_POINTS: int = NetworkProblem.points  # the dataclass's default
 
 if TYPE_CHECKING:
     DataSetId = str
@@ -66,7 +56,9 @@ class DataRequest(StrictModel):
     samples: StrictInt = Field(
         _DATA.samples, ge=NETWORK_MIN_SAMPLES, le=NETWORK_MAX_SAMPLES, description="Points, train and test together."
     )
-    noise: Number = Field(_DATA.noise, ge=0.0, le=NETWORK_MAX_NOISE, description="Std of the noise added to each point.")
+    noise: Number = Field(
+        _DATA.noise, ge=0.0, le=NETWORK_MAX_NOISE, description="Std of the noise added to each point."
+    )
     test_fraction: Number = Field(
         _DATA.test_fraction,
         ge=0.0,
@@ -138,7 +130,10 @@ class NetworkRequest(StrictModel):
     data: DataRequest = Field(default_factory=DataRequest)
     model: ModelRequest = Field(default_factory=ModelRequest)
     epochs: StrictInt = Field(
-        100, ge=1, le=NETWORK_MAX_EPOCHS, description="Passes over the train set; each has ⌈train / batch_size⌉ updates."
+        100,
+        ge=1,
+        le=NETWORK_MAX_EPOCHS,
+        description="Passes over the train set; each has ⌈train / batch_size⌉ updates.",
     )
     seed: StrictInt = Field(0, ge=0, le=MAX_SEED, description="Seeds the mini-batch order (reshuffled every epoch).")
     runs: list[RunRequest] = Field(

@@ -27,16 +27,16 @@ from ..engine.network import (
     ACTIVATIONS,
     DATA_SETS,
     INITS,
-    PLANES,
     DataConfig,
     ModelConfig,
-    Network,
     NetworkProblem,
-    PlaneConfig,
     Training,
+    train,
 )
-from ..engine.network import planes as engine_planes
-from ..engine.network import train as engine_train
+from ..engine.network import answer_bytes as training_answer_bytes
+from ..engine.network import estimate as training_estimate
+from ..engine.network.planes import PLANES, PlaneConfig, landscape
+from ..engine.network.planes import estimate as plane_estimate
 from ..i18n import messages, text
 from ..registry import OPTIMIZERS
 from ..settings import get_settings
@@ -92,7 +92,9 @@ def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneCon
             text("network_api.error.updates", updates=f"{updates:,}", limit=f"{NETWORK_MAX_UPDATES:,}"),
             req.epochs,
         )
-    problem = NetworkProblem(data=data, model=model, epochs=req.epochs, seed=req.seed, runs=tuple(runs), points=req.points)
+    problem = NetworkProblem(
+        data=data, model=model, epochs=req.epochs, seed=req.seed, runs=tuple(runs), points=req.points
+    )
     plane = PlaneConfig(kind=req.plane.kind, n=req.plane.n, run=req.plane.run, seed=req.plane.seed)
     limit = get_settings().max_answer_bytes
     nbytes = answer_bytes(problem, plane)
@@ -107,18 +109,16 @@ def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneCon
 
 def work(problem: NetworkProblem, plane: PlaneConfig, trained: bool = False) -> float:
     """Estimated CPU seconds: the training (unless ``trained``) and the plane's grid."""
-    return (0.0 if trained else engine_train.estimate(problem)) + engine_planes.estimate(plane, problem)
+    return (0.0 if trained else training_estimate(problem)) + plane_estimate(plane, problem)
 
 
-NUMBER_BYTES = 24  # the most bytes of one number in the answer (orjson's shortest round-trip form, a comma)
+FIDELITY_BYTES = 1024  # a run's fidelity figures and warning
 
 
 def answer_bytes(problem: NetworkProblem, plane: PlaneConfig) -> int:
-    """An upper bound of the JSON answer's bytes: the training's (`train.answer_bytes`) and the
-    plane's (its grid, origin and two directions)."""
-    size = engine_train.answer_bytes(problem)
-    parameters = Network(problem.model).size
-    return int(size + NUMBER_BYTES * (plane.n * plane.n + 2 * plane.n + 3 * parameters) + 4096)
+    """An upper bound of the JSON answer's bytes (`train.answer_bytes` with the plane's grid) and
+    the request echoed with each run's fidelity."""
+    return training_answer_bytes(problem, plane.n) + FIDELITY_BYTES * (len(problem.runs) + 1)
 
 
 def resolved(problem: NetworkProblem, plane: PlaneConfig | None) -> Answer:
@@ -207,7 +207,7 @@ def trained(problem: NetworkProblem) -> tuple[Training, bool]:
     hit = TRAININGS.get(key)
     if hit is not None:
         return hit, True
-    training = engine_train.train(problem)
+    training = train(problem)
     TRAININGS.put(key, training)
     return training, False
 
@@ -240,7 +240,7 @@ def plane_part(training: Training, plane: PlaneConfig, progress: Progress | None
     plane_loss, off_plane}, "captured", "fidelity"}]}`` (the stream's ``plane`` event, the plane
     endpoint's answer); ``fidelity``: the engine's other figures of the path (its largest distance
     from the plane and loss gap, whether it is mostly off the plane, the warning's catalogue key)."""
-    land = engine_planes.landscape(plane, training, progress)
+    land = landscape(plane, training, progress)
     extras = {k: v for k, v in land.items() if k not in ("plane", "paths", "captured")}
     runs = [
         {
@@ -314,7 +314,7 @@ class NetworkStream:
         self.cached = hit is not None
         runs = len(problem.runs)
         self._epochs, self._updates, self._points = [0] * runs, [0] * runs, [0] * runs
-        per_epoch = engine_train.estimate(problem) / max(problem.epochs, 1)
+        per_epoch = training_estimate(problem) / max(problem.epochs, 1)
         self._per_epoch = max(per_epoch, 1e-9)
         self._chunk = self._epochs_for(FIRST_CHUNK_SECONDS)
 
@@ -375,13 +375,10 @@ class NetworkStream:
 
 
 def _texts(entries: list[Answer], kind: str, lang: str) -> list[Answer]:
-    """The entries' name and description in ``lang`` (``network_api.<kind>.<id>.<field>``), English
-    (the engine's docstrings) where there is no translation."""
+    """The entries' name and description in ``lang`` from the message catalogue (``plane.<id>.name``,
+    ``data.<id>.description``…), the engine's English (its docstrings) where it has no translation."""
     table = messages(lang)
-    return [
-        {**e, **{f: table.get(f"network_api.{kind}.{e['id']}.{f}", e[f]) for f in ("name", "description")}}
-        for e in entries
-    ]
+    return [{**e, **{f: table.get(f"{kind}.{e['id']}.{f}", e[f]) for f in ("name", "description")}} for e in entries]
 
 
 def catalogue(lang: str, limits: dict[str, Any]) -> Answer:

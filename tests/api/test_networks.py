@@ -24,6 +24,7 @@ from app.api.schemas_networks import (
     NetworkRequest,
 )
 from app.engine.network import DataConfig, ModelConfig, Network, make_data
+from app.i18n import messages
 from tests.conftest import strict_loads
 
 # the contract's example, shorter (the same shape: 3 runs, mini-batches of 64 on 225 train samples)
@@ -81,7 +82,7 @@ def test_the_answer_has_the_contract_s_fields(answer) -> None:
         assert path["params"][0] == answer["init"] and path["params"][-1] == run["final"]
         assert 0.0 <= run["captured"] <= 1.0
     gd, momentum, adam = answer["runs"]
-    assert (gd["label"], momentum["label"], adam["label"]) == ("GD", "Momentum", "Adam")
+    assert (gd["label"], momentum["label"], adam["label"]) == ("Gradient descent", "Momentum", "Adam")
     assert adam["params"] == {
         "lr": 0.01,
         "beta1": 0.9,
@@ -160,6 +161,9 @@ def test_the_catalogue(client) -> None:
     assert {"pca", "pca_equal", "random", "line", "hessian"} <= {p["id"] for p in out["planes"]}
     assert out["activations"] == ["relu", "tanh", "sigmoid"] and out["inits"] == ["he", "xavier"]
     assert NetworkRequest.model_validate(out["example"]).model_dump(mode="json")["epochs"] == 2000
+    zh = client.get("/api/v1/networks/catalogue?lang=zh").json()
+    assert next(p for p in zh["planes"] if p["id"] == "pca")["name"] == messages("zh")["plane.pca.name"]
+    assert [p["id"] for p in zh["planes"]] == [p["id"] for p in out["planes"]]
 
 
 def _error(client, body: dict[str, Any], path: str = "/api/v1/networks") -> str:
@@ -215,12 +219,24 @@ def test_bad_bodies_are_422s_that_say_why(client) -> None:
     assert r.status_code == 422 and "NaN" in r.text
 
 
+def test_a_large_answer_is_refused_before_any_work(client) -> None:
+    body = {
+        "model": {"hidden": [40, 40]},
+        "epochs": 50,
+        "runs": [{"optimizer": "adam", "batch_size": 1}] * 16,
+        "points": 1000,
+    }
+    text = _error(client, body)  # 16 runs × 1,000 points × 1,881 parameters
+    assert '"points"' in text and "more than the server's limit of 64 MB per answer" in text
+
+
 def test_a_costly_body_is_refused_before_any_work(client) -> None:
     body = {
         "data": {"samples": 5000},
         "model": {"hidden": [40, 40, 15]},
         "epochs": 20000,
         "runs": [{"optimizer": "adam"}] * 16,
+        "points": 2,
         "plane": {"kind": "hessian", "n": NETWORK_MAX_GRID},
     }
     r = client.post("/api/v1/networks", json=body)
@@ -230,6 +246,7 @@ def test_a_costly_body_is_refused_before_any_work(client) -> None:
 
 
 def test_another_plane_comes_from_the_cache(client, answer) -> None:
+    assert client.post("/api/v1/networks", json=BODY).json() == answer  # trained (again) and cached
     r = client.post("/api/v1/networks/plane", json=BODY)  # the answer's own plane: the same values
     assert r.status_code == 200, r.text[:300]
     same = r.json()
@@ -264,3 +281,13 @@ def test_the_training_cache_is_bounded_in_bytes() -> None:
     tiny = service_networks.TrainingCache(max_bytes=size - 1)
     tiny.put(trainings[0][0], trainings[0][1])
     assert len(tiny) == 0  # larger than the bound: not kept
+
+
+def test_the_matrix_optimizers_train_networks_only(client) -> None:
+    body = {"epochs": 30, "runs": [{"optimizer": o} for o in ("adafactor", "muon", "lamb")], "plane": {"n": 5}}
+    r = client.post("/api/v1/networks", json=body)
+    assert r.status_code == 200, r.text[:300]
+    for run in r.json()["runs"]:
+        assert run["status"] == "max_steps" and run["train_loss"][-1] < run["train_loss"][0], run["label"]
+    r = client.post("/api/v1/trajectories", json={"surface": "rosenbrock", "runs": [{"optimizer": "muon"}]})
+    assert r.status_code == 422 and "POST /api/v1/networks" in r.text

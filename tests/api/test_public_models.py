@@ -88,7 +88,9 @@ CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
             "plane": {"kind": "hessian", "n": 3},
         },
     ],
-    ("POST", "/api/v1/networks/plane"): [{"epochs": 2, "runs": [{"optimizer": "gd"}], "plane": {"kind": "line", "n": 3}}],
+    ("POST", "/api/v1/networks/plane"): [
+        {"epochs": 2, "runs": [{"optimizer": "gd"}], "plane": {"kind": "line", "n": 3}}
+    ],
     ("POST", "/api/v1/race"): [
         {"surface": "elongated_bowl", "steps": 60, "n": 4, "optimizers": ["gd", "adam"]},
         {"surface": "linear_regression", "steps": 30, "n": 3, "optimizers": ["gd"], "batch_size": 50, "seeds": 2},

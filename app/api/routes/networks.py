@@ -14,7 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from ...engine.network import NetworkProblem, PlaneConfig
+from ...engine.network import NetworkProblem
+from ...engine.network.planes import PlaneConfig
 from .. import compute
 from .. import service_networks as networks
 from ..deps import INVALID, Lang

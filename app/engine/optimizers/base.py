@@ -24,6 +24,13 @@ are Python floats (one coordinate of one run) or NumPy arrays (thousands of rows
 lockstep). Hyperparameters may be floats or arrays that broadcast against the rows. ``xp`` is the
 matching math backend (:mod:`app.engine.backend`).
 
+The matrix optimizers (Adafactor, Muon, LAMB: ``driver="matrix"``) need a network's weight matrices:
+their factory takes the network's ``layout`` after ``xp`` (``factory(xp, layout, **hyper)``: the
+(name, shape) of each tensor, weights (out, in) and biases (out,)) and returns the same
+`Optimizer` over the whole parameter vector (the tensors flattened and concatenated, a view per
+tensor inside). They run on networks only: `OptimizerSpec.build` takes ``layout=``, and the 2D
+surfaces refuse them.
+
 Unlike optax, ``update`` returns the *new parameters*, not a delta: torch applies some updates
 in place in a fixed order (AdamW decays ``theta`` before the Adam step), and returning
 ``theta_new`` lets the arithmetic follow torch.optim's order, so trajectories agree with PyTorch
@@ -306,10 +313,64 @@ def fill(text: str, internals: Callable[[dict[str, Any]], dict[str, Any]] | None
 # the declaration
 
 
+# what a matrix optimizer's factory takes after ``xp``: the network's tensors, (name, shape) each
+LAYOUT = "layout"
+Layout = tuple[tuple[str, tuple[int, ...]], ...]
+
+
 @functools.cache
 def factory_args(factory: Callable[..., Optimizer]) -> tuple[tuple[str, Any], ...]:
-    """(name, default) of a factory's hyperparameters, in order (after ``xp``)."""
-    return tuple((p.name, p.default) for p in list(inspect.signature(factory).parameters.values())[1:])
+    """(name, default) of a factory's hyperparameters, in order (after ``xp``, and a matrix
+    optimizer's ``layout``)."""
+    return tuple(
+        (p.name, p.default) for p in list(inspect.signature(factory).parameters.values())[1:] if p.name != LAYOUT
+    )
+
+
+def takes_layout(factory: Callable[..., Optimizer]) -> bool:
+    """A matrix optimizer's factory: ``factory(xp, layout, **hyper)``."""
+    names = list(inspect.signature(factory).parameters)
+    return len(names) > 1 and names[1] == LAYOUT
+
+
+def layout_of(layout: Any) -> Layout:
+    """A network's layout as (name, shape) pairs: from `app.engine.network.Layer` objects (``name``,
+    ``shape``) or from pairs; loud on anything else."""
+    out = []
+    for item in layout:
+        name, shape = (item.name, item.shape) if hasattr(item, "shape") else item
+        shape = tuple(int(n) for n in shape)
+        if not 1 <= len(shape) <= 2 or min(shape) < 1:
+            raise ValueError(f"a layout tensor is a weight (out, in) or a bias (out,): {name!r} has shape {shape}")
+        out.append((str(name), shape))
+    if not out:
+        raise ValueError("a layout has at least one tensor")
+    return tuple(out)
+
+
+def tensors(theta: Any, layout: Layout) -> list[Any]:
+    """The network's tensors in a parameter vector ``theta`` (…, P): views, each (…, *shape) (the
+    leading dims kept: several runs' vectors at once)."""
+    sizes = [int(np.prod(shape)) for _, shape in layout]
+    if sum(sizes) != theta.shape[-1]:
+        raise ValueError(f"a parameter vector of {theta.shape[-1]} values for a layout of {sum(sizes)}")
+    lead, out, at = theta.shape[:-1], [], 0
+    for (_, shape), size in zip(layout, sizes, strict=True):
+        out.append(theta[..., at : at + size].reshape(lead + shape))
+        at += size
+    return out
+
+
+def norm(x: Any, ndim: int) -> Any:
+    """The Euclidean (Frobenius) norm of each tensor of ``x`` (…, *shape), ``ndim`` = len(shape):
+    (…, 1, …) kept for broadcasting."""
+    return np.sqrt(np.sum(x * x, axis=tuple(range(-ndim, 0)), keepdims=True))
+
+
+def flat(parts: list[Any], layout: Layout) -> Any:
+    """The parameter vector (…, P) of the network's tensors (`tensors` undone)."""
+    rows = [p.reshape(p.shape[: p.ndim - len(shape)] + (-1,)) for p, (_, shape) in zip(parts, layout, strict=True)]
+    return np.concatenate(rows, axis=-1)
 
 
 @dataclass(frozen=True)
@@ -319,7 +380,8 @@ class OptimizerSpec(Catalogued):
     kernel: Kernel | None = None  # how the loop runs it (element-wise optimizers)
     color: str = "#000000"  # one colour per optimizer, everywhere (studio, lessons, figures)
     # "loop": element-wise, the compiled step loop (single runs and lanes); "closure": the whole
-    # gradient vector and several evaluations per step (app.engine.closure; single runs only)
+    # gradient vector and several evaluations per step (app.engine.closure; single runs only);
+    # "matrix": per tensor of a network's weights (`build` with ``layout=``; networks only)
     driver: str = "loop"
     # what include_state's mx, my hold: "vector" (a velocity / moment, drawn as an arrow) or
     # "iterate" (a sequence of points, the averaged iterate: drawn as a thin path beside the run's)
@@ -355,11 +417,24 @@ class OptimizerSpec(Catalogued):
         read it per step)."""
         return kind_of(self.kernel)
 
-    def build(self, xp: Any, params: dict[str, Any]) -> Optimizer:
-        """An optimizer from resolved params (``lr`` is the schedule's, not the factory's)."""
+    @property
+    def networks_only(self) -> bool:
+        """A matrix optimizer: it needs a network's weight matrices, the 2D surfaces refuse it."""
+        return self.driver == "matrix"
+
+    def build(self, xp: Any, params: dict[str, Any], *, layout: Any = None) -> Optimizer:
+        """An optimizer from resolved params (``lr`` is the schedule's, not the factory's: a matrix
+        factory that names ``lr`` gets it as the schedule's base). A matrix optimizer needs the
+        network's ``layout`` (`layout_of`); the element-wise ones ignore it."""
         assert self.factory is not None
         hyper = {k: v for k, v in params.items() if k != "lr"}
-        return self.factory(xp, **hyper)
+        if self.driver != "matrix":
+            return self.factory(xp, **hyper)
+        if layout is None:
+            raise TypeError(f"{self.name} ('{self.id}') works on a network's weight matrices: build it with layout=")
+        if "lr" in dict(factory_args(self.factory)):
+            hyper["lr"] = params["lr"]
+        return self.factory(xp, layout_of(layout), **hyper)
 
     def hyper(self, params: dict[str, Any]) -> list[Any]:
         """The hyperparameters as the compiled rule takes them: the factory's arguments in order
@@ -381,6 +456,7 @@ class OptimizerSpec(Catalogued):
         out["convention"] = self.convention
         out["color"] = self.color
         out["driver"] = self.driver
+        out["networks_only"] = self.networks_only
         out["moment"] = self.moment
         out["interpolation"] = self.interpolation
         return out
@@ -409,7 +485,8 @@ def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False,
     The id is the module's name; the texts begin its docstring (`texts`). The rest is found in its
     namespace by name: the ``factory`` (none: `rule_factory`, the compiled rule one coordinate at a
     time), the compiled rule (``step``, with ``init`` and ``bias`` where the module has them:
-    `Kernel`, ``inline`` its flag; none: a closure optimizer, ``driver="closure"``), the inspector's
+    `Kernel`, ``inline`` its flag; none: a matrix optimizer, ``driver="matrix"``, where the factory
+    takes the ``layout`` after ``xp``, else a closure optimizer, ``driver="closure"``), the inspector's
     lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, the exports: ``torch`` (or
     ``TORCH`` and ``TORCH_TEMPLATE``: `code`; or why there is none, ``TORCH_REFUSED``), ``optax``
     (or ``OPTAX``; or ``OPTAX_REFUSED``) and ``optax_rate``. ``fields``: the other `OptimizerSpec`
@@ -429,5 +506,5 @@ def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False,
         found["kernel"] = Kernel(ns["step"], ns.get("init"), ns.get("bias"), inline)
         found["factory"] = ns.get("factory") or rule_factory(found["kernel"], params)
     else:
-        found.update(factory=ns["factory"], driver="closure")
+        found.update(factory=ns["factory"], driver="matrix" if takes_layout(ns["factory"]) else "closure")
     return OptimizerSpec(oid, params=params, **texts(docstring(sys.modules[module])), **found, **fields)

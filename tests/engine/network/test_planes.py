@@ -162,28 +162,56 @@ def test_pca_is_numpys_svd(tr) -> None:
     for d, v in zip(p.directions, vt[:2], strict=True):
         assert abs(d @ v) == pytest.approx(1.0, abs=1e-10)
     np.testing.assert_allclose(p.explained, (s[:2] ** 2) / np.sum(s**2), rtol=1e-10)
-    np.testing.assert_array_equal(p.origin, tr.init)
+    np.testing.assert_allclose(p.origin, x.mean(axis=0), rtol=1e-12, atol=1e-15)  # sklearn's centre
     assert sum(p.explained) > p.random_walk  # these GD paths are far straighter than a random walk
 
 
 def test_pca_equal_weighs_each_path_the_same(tr) -> None:
-    """pca_equal: eigenvectors of Σ_r (1/R)·mean over run r's points of (θ − μ)(θ − μ)ᵀ, μ the paths' mean."""
-    short = Trained(
-        tr.net,
-        tr.data,
-        tr.init,
-        [tr.results[0], *(Run(r.label, r.final, r.steps[::4], r.thetas[::4]) for r in tr.results[1:])],
-    )
+    """pca_equal: the eigenvectors of Σ_r w_r Σ_t (θ − μ)(θ − μ)ᵀ with w_r = 1/(k_r·v_r) (v_r: run r's own
+    variance), μ the weighted mean; each path's weighted own variance is the same."""
+    runs = [tr.results[0], *(Run(r.label, r.final, r.steps[::4], r.thetas[::4]) for r in tr.results[1:])]
+    short = Trained(tr.net, tr.data, tr.init, runs)
     paths = [r.thetas for r in short.results]
-    mu = np.mean([p.mean(axis=0) for p in paths], axis=0)
-    cov = sum(((p - mu).T @ (p - mu)) / len(p) for p in paths) / len(paths)
+    own = [np.mean(np.sum((p - p.mean(axis=0)) ** 2, axis=1)) for p in paths]
+    weights = [np.full(len(p), 1 / (len(p) * v)) for p, v in zip(paths, own, strict=True)]
+    x, w = np.concatenate(paths), np.concatenate(weights)
+    mu = w @ x / w.sum()
+    cov = (x - mu).T @ ((x - mu) * w[:, None])
     values, vectors = np.linalg.eigh(cov)
     p = make_plane(PlaneConfig(kind="pca_equal"), short)
     assert abs(p.directions[0] @ vectors[:, -1]) == pytest.approx(1.0, abs=1e-9)
     assert abs(p.directions[1] @ vectors[:, -2]) == pytest.approx(1.0, abs=1e-9)
     np.testing.assert_allclose(p.explained, values[[-1, -2]] / values.sum(), rtol=1e-9)
+    np.testing.assert_allclose(p.origin, mu, rtol=1e-12, atol=1e-15)
     joint = make_plane(PlaneConfig(kind="pca"), short)
     assert abs(joint.directions[0] @ p.directions[0]) < 1 - 1e-6  # the weighting changes the plane
+
+
+def test_pca_equal_does_not_let_the_longest_path_take_the_plane(tr) -> None:
+    """A run that travels far dominates the joint PCA; with paths equal the shortest run's share rises."""
+    far = Run(
+        "far",
+        tr.init + 30 * (tr.results[2].final - tr.init),
+        tr.results[2].steps,
+        tr.init + 30 * (tr.results[2].thetas - tr.init),
+    )
+    runs = Trained(tr.net, tr.data, tr.init, [tr.results[0], far])
+    joint = landscape(PlaneConfig(kind="pca", n=3), runs)["captured"]
+    equal = landscape(PlaneConfig(kind="pca_equal", n=3), runs)["captured"]
+    assert equal[0] > joint[0] + 0.05 and equal[1] > 0.5
+
+
+def test_pca_init_is_the_closest_plane_through_the_start(tr) -> None:
+    """pca_init: the top eigenvectors of Σ_r w_r Σ_t (θ − θ₀)(θ − θ₀)ᵀ, w_r = 1/(k_r·mean ‖θ − θ₀‖²)."""
+    paths = [r.thetas - tr.init for r in tr.results]
+    m = sum((p.T @ p) / (len(p) * np.mean(np.sum(p * p, axis=1))) for p in paths)
+    values, vectors = np.linalg.eigh(m)
+    p = make_plane(PlaneConfig(kind="pca_init"), tr)
+    assert abs(p.directions[0] @ vectors[:, -1]) == pytest.approx(1.0, abs=1e-9)
+    assert abs(p.directions[1] @ vectors[:, -2]) == pytest.approx(1.0, abs=1e-9)
+    np.testing.assert_allclose(p.explained, values[[-1, -2]] / values.sum(), rtol=1e-9)
+    np.testing.assert_array_equal(p.origin, tr.init)
+    assert p.random_walk == random_walk_share(len(tr.results[0].thetas), tr.net.size, centred=False)
 
 
 def test_random_plane_is_filter_normalized(tr) -> None:
@@ -263,6 +291,8 @@ def test_random_walk_baseline() -> None:
     limit), the same number every time, 1 for a walk that cannot have a third direction."""
     for points, dim in ((300, 337), (1000, 337), (300, 5000)):
         assert 0.74 <= random_walk_share(points, dim) <= 0.80, (points, dim)
+    for points, dim in ((300, 337), (1000, 5000)):  # about the start: 8/π²·(1 + 1/9) ≈ 0.90 in the limit
+        assert 0.87 <= random_walk_share(points, dim, centred=False) <= 0.93, (points, dim)
     random_walk_share.cache_clear()
     first = random_walk_share(200, 353)
     random_walk_share.cache_clear()
