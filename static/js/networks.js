@@ -459,7 +459,8 @@ function fidelity(r) {
   const gaps = (r.path.loss || []).map((v, k) => Math.abs(v - r.path.plane_loss[k])).filter(Number.isFinite);
   return { captured: r.captured ?? null, moved: f.displacement ?? null,
     offMax: f.max_off_plane ?? (off.length ? Math.max(...off) : null), offMedian: off.length ? median(off) : null,
-    gapMax: f.max_loss_gap ?? (gaps.length ? Math.max(...gaps) : null), poor: !!f.mostly_off_plane, warning: f.warning || null };
+    gapMax: f.max_loss_gap ?? (gaps.length ? Math.max(...gaps) : null), poor: !!f.mostly_off_plane,
+    warnings: f.warnings || (f.warning ? [f.warning] : []) };
 }
 
 const warningText = (w) => (typeof w === "string" ? w : t(w.key, w.values));
@@ -482,7 +483,7 @@ function renderFidelity(state) {
   const warnings = [];
   const rows = res.runs.map((r, i) => {
     const f = fidelity(r);
-    if (f.warning) warnings.push(warningText({ ...f.warning, values: { ...f.warning.values, label: lab[i] } })); // the page's label
+    for (const w of f.warnings) warnings.push(warningText({ ...w, values: { ...w.values, label: lab[i] } })); // the page's label
     const share = (v) => (v === null ? null : el("small", { class: "net-rel" }, f.moved ? t("net.fid.of_move", { p: fmt(100 * v / f.moved, 2) }) : ""));
     const sw = el("span", { class: "swatch", "aria-hidden": "true" });
     sw.style.background = lk[i].color;
