@@ -342,6 +342,46 @@ def assignment_adam(ans: Answer, lesson: Lesson) -> Figures:
     }
 
 
+def _tail(values: list[float | None]) -> np.ndarray:
+    """The last fifth of a per-epoch series (epoch 0, the init, aside), as the toy lesson measures;
+    a diverged run's missing values count as infinite."""
+    v = np.asarray([x if x is not None else math.inf for x in values[1:]], dtype=float)
+    return v[len(v) - len(v) // 5 :]
+
+
+def network_decay(ans: Answer, lesson: Lesson) -> Figures:
+    """The toy lesson (decayed rates settle closer to the minimum) fails on the network when the
+    decay starts at epoch 0: every early decay is calm (its train loss over the last fifth varies
+    less than a tenth of the constant rate's) but ends stuck, at more than twice the constant rate's
+    mean train loss; one step down late (the last run) keeps the constant rate's progress (within
+    1.5× its loss, below half of every early decay's) and settles (a fifth of its fluctuation)."""
+    tails = [_tail(r["train_loss"]) for r in ans["runs"]]
+    mean = [float(t.mean()) for t in tails]
+    spread = [float(t.std()) for t in tails]
+    acc = [_percent(r["train_accuracy"][-1]) for r in ans["runs"]]
+    early = range(1, len(tails) - 1)
+    late = len(tails) - 1
+    return {
+        "holds": all(mean[i] > 2 * mean[0] and spread[i] < 0.1 * spread[0] for i in early)
+        and mean[late] < 1.5 * mean[0]
+        and all(mean[late] < 0.5 * mean[i] for i in early)
+        and spread[late] < 0.2 * spread[0],
+        "figures": {
+            "epochs": len(ans["runs"][0]["train_loss"]) - 1,
+            "constant_loss": mean[0],
+            "constant_spread": spread[0],
+            "constant_accuracy": acc[0],
+            "early_loss_min": min(mean[i] for i in early),
+            "early_loss_max": max(mean[i] for i in early),
+            "early_spread_max": max(spread[i] for i in early),
+            "early_accuracy_max": max(acc[i] for i in early),
+            "late_loss": mean[late],
+            "late_spread": spread[late],
+            "late_accuracy": acc[late],
+        },
+    }
+
+
 CLAIMS: dict[str, Callable[..., Figures]] = {
     "ewa-bias-correction": ewa_bias,
     "batch-vs-minibatch": batch_noise,
@@ -358,6 +398,7 @@ CLAIMS: dict[str, Callable[..., Figures]] = {
     "linear-scaling": linear_scaling,
     "batch-size-lr": best_lr_grows,
     "network-assignment": assignment_adam,
+    "network-lr-decay": network_decay,
 }
 
 

@@ -394,6 +394,16 @@ ASSIGNMENT_LR = 0.0007  # the course's rate: small, where Adam's per-parameter s
 ASSIGNMENT_EPOCHS = 1000  # the course runs 10,000: measured, 1,000 already show it and train in about a second
 BATCH = 64
 
+# the toy lesson "lr-decay" on the network: plain mini-batch GD (batch 16, α = 0.1, 200 epochs), the
+# toy's decays from epoch 0, and one step down late (×0.1 at epoch 150)
+DECAY_EPOCHS, DECAY_LR, DECAY_BATCH, DECAY_LATE = 200, 0.1, 16, 150
+DECAYS: tuple[tuple[Label, dict[str, Any]], ...] = (
+    (Label(suffix="1/(1 + 0.1·epoch)"), _epoch("inverse_time", decay_rate=0.1)),
+    (Label(suffix="0.95^epoch"), _epoch("exponential", gamma=0.95)),
+    (Label("staircase"), _epoch("step", step_size=10, gamma=0.5)),
+    (Label("late", suffix=f"×0.1 @ {DECAY_LATE}"), _epoch("multistep", milestones=[DECAY_LATE], gamma=0.1)),
+)
+
 
 def _network(epochs: int, *runs: dict[str, Any], seed: int = 0) -> dict[str, Any]:
     """A POST /api/v1/networks body on the assignment's data and model, on its default plane (joint PCA)."""
@@ -418,6 +428,20 @@ NETWORK_LESSONS: tuple[Lesson, ...] = (
             _run("adam", f"α = {ASSIGNMENT_LR:g}", lr=ASSIGNMENT_LR, batch_size=BATCH),
         ),
         ("2 → 5 → 2 → 1, ReLU, sigmoid output", "J = −mean(y·log ŷ + (1 − y)·log(1 − ŷ))", "⌈225 / 64⌉ = 4 updates per epoch"),
+    ),
+    Lesson(
+        "network-lr-decay",
+        "network",
+        _network(
+            DECAY_EPOCHS,
+            _run("gd", Label("constant", suffix=f"α = {DECAY_LR:g}"), lr=DECAY_LR, batch_size=DECAY_BATCH),
+            *(
+                _run("gd", label, lr=DECAY_LR, batch_size=DECAY_BATCH, schedule=schedule)
+                for label, schedule in DECAYS
+            ),
+        ),
+        ("α/(1 + k·epoch)", "α·0.95^epoch", "α·0.5^⌊epoch/10⌋", f"α·0.1 from epoch {DECAY_LATE}"),
+        lr_chart=True,
     ),
 )
 
