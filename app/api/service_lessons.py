@@ -34,7 +34,9 @@ from .schemas_lessons import (
     SchedulePreviewRequest,
     SweepRequest,
 )
+from .schemas_networks import NetworkRequest
 from .service import ComputeTimeout, InvalidFields, InvalidRequest, build_problem, invalid, trajectories
+from .service_networks import build_network_problem, network_answer
 
 Answer = dict[str, Any]
 
@@ -50,11 +52,14 @@ def scenarios(lang: str) -> list[dict[str, Any]]:
 
 
 def answer(request: dict[str, Any], kind: str = "trajectories") -> Answer:
-    """The API's answer to a lesson's request (``kind``: its endpoint), by the endpoint's own code."""
+    """The API's answer to a lesson's request (``kind``: its endpoint), by the endpoint's own code
+    (a network lesson's: that of POST /api/v1/networks, its plane included)."""
     if kind == "sweep":
         return sweep_answer(request)
     if kind == "ewa":
         return ewa(EwaRequest.model_validate(request))
+    if kind == "network":
+        return network_answer(*build_network_problem(NetworkRequest.model_validate(request)))
     return trajectories_answer(request)
 
 
