@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..params import ParamSpec
-from .base import Layout, Optimizer, declare, flat, lr_param, norm, tensors, wd_param
+from .base import Layout, Optimizer, declare, eps_param, flat, lr_param, norm, tensors, wd_param
 
 
 class AdafactorState(NamedTuple):
@@ -116,16 +116,7 @@ SPEC = declare(
             slider_min=1e-30,
             slider_max=1e-3,
         ),
-        ParamSpec(
-            "eps2",
-            1e-3,
-            0.0,
-            1.0,
-            "ε₂, the floor of RMS(θ) in the step size (a tensor at 0 still moves)",
-            log_scale=True,
-            slider_min=1e-8,
-            slider_max=1e-1,
-        ),
+        eps_param(1e-3, "eps2", "ε₂, the floor of RMS(θ) in the step size (a tensor at 0 still moves)", 1e-8),
         ParamSpec("d", 1.0, 1.0, 100.0, "d, the clipping threshold of the update's RMS", slider_max=10.0),
         wd_param(0.0, "λ, weight decay (decoupled: θ·(1 − αλ))"),
     ),

@@ -219,10 +219,10 @@ def beta_param(name: str, default: float, what: str) -> ParamSpec:
     return ParamSpec(name, default, 0.0, 1.0, what, max_exclusive=True, slider_max=0.999)
 
 
-def eps_param(default: float) -> ParamSpec:
-    return ParamSpec(
-        "eps", default, 0.0, 1.0, "ε, added for numerical stability", log_scale=True, slider_min=1e-12, slider_max=1e-1
-    )
+def eps_param(
+    default: float, name: str = "eps", what: str = "ε, added for numerical stability", slider_min: float = 1e-12
+) -> ParamSpec:
+    return ParamSpec(name, default, 0.0, 1.0, what, log_scale=True, slider_min=slider_min, slider_max=1e-1)
 
 
 def wd_param(default: float, what: str) -> ParamSpec:

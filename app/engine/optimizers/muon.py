@@ -31,7 +31,7 @@ import numpy as np
 
 from ..params import ParamSpec
 from . import adam
-from .base import Layout, Optimizer, beta_param, declare, flat, lr_param, norm, tensors, wd_param
+from .base import Layout, Optimizer, beta_param, declare, eps_param, flat, lr_param, norm, tensors, wd_param
 
 # torch's Newton–Schulz coefficients (a, b, c) (Keller Jordan's, torch.optim._muon)
 NS = (3.4445, -4.7750, 2.0315)
@@ -139,16 +139,7 @@ SPEC = declare(
         beta_param("momentum", 0.95, "μ, the momentum of each weight matrix"),
         ParamSpec("nesterov", True, description="step along g + μ(B − g) (Nesterov), else along B", kind="bool"),
         ParamSpec("ns_steps", 5, 1, 99, "k, Newton–Schulz iterations", kind="int", slider_max=10),
-        ParamSpec(
-            "eps",
-            1e-7,
-            0.0,
-            1.0,
-            "ε, the floor of ‖U‖ before Newton–Schulz",
-            log_scale=True,
-            slider_min=1e-12,
-            slider_max=1e-1,
-        ),
+        eps_param(1e-7, "eps", "ε, the floor of ‖U‖ before Newton–Schulz"),
         ParamSpec(
             "adjust_lr_fn",
             "original",
@@ -169,16 +160,7 @@ SPEC = declare(
         ),
         beta_param("adamw_beta1", 0.9, "the biases' AdamW β₁"),
         beta_param("adamw_beta2", 0.999, "the biases' AdamW β₂"),
-        ParamSpec(
-            "adamw_eps",
-            1e-8,
-            0.0,
-            1.0,
-            "the biases' AdamW ε",
-            log_scale=True,
-            slider_min=1e-12,
-            slider_max=1e-1,
-        ),
+        eps_param(1e-8, "adamw_eps", "the biases' AdamW ε"),
         ParamSpec("adamw_weight_decay", 0.01, 0.0, 10.0, "the biases' AdamW decoupled weight decay λ", slider_max=1.0),
     ),
     color="#00BB00",
