@@ -21,6 +21,7 @@ factoring threshold, decay rate 0.8 as 1 − t^−0.8 with its own offset): no o
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -56,19 +57,20 @@ def factory(xp: Any, layout: Layout, beta2_decay: Any, eps1: Any, eps2: Any, d: 
         new, rows, cols = [], [], []
         each = zip(layout, tensors(theta, layout), tensors(g, layout), state.row, state.col, strict=True)
         for (_, shape), p, gk, r, c in each:
-            n = float(np.prod(shape))
-            alpha = np.maximum(eps2, norm(p, len(shape)) / n**0.5) * rho
+            root_n = math.sqrt(math.prod(shape))
+            alpha = np.maximum(eps2, norm(p, len(shape)) / root_n) * rho
             if weight_decay:
                 p = p * (1.0 - lr * weight_decay)
             if len(shape) == 2:
-                r = _lerp(r, np.sum(gk * gk, axis=-1, keepdims=True) / shape[1], rate)
-                c = _lerp(c, np.sum(gk * gk, axis=-2, keepdims=True) / shape[0], rate)
-                estimate = (r @ c) / np.maximum(np.mean(r, axis=-2, keepdims=True), eps1)
+                g2 = gk * gk
+                r = _lerp(r, np.add.reduce(g2, axis=-1, keepdims=True) / shape[1], rate)
+                c = _lerp(c, np.add.reduce(g2, axis=-2, keepdims=True) / shape[0], rate)
+                estimate = (r @ c) / np.maximum(np.add.reduce(r, axis=-2, keepdims=True) / shape[0], eps1)
             else:
                 r = _lerp(r, gk * gk, rate)
                 estimate = r
             u = gk * (1.0 / np.sqrt(np.maximum(estimate, eps1 * eps1)))
-            clip = np.maximum(1.0, norm(u, len(shape)) / (n**0.5 * d))
+            clip = np.maximum(1.0, norm(u, len(shape)) / (root_n * d))
             new.append(p - alpha / clip * u)
             rows.append(r)
             cols.append(c)

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -351,7 +352,7 @@ def layout_of(layout: Any) -> Layout:
 def tensors(theta: Any, layout: Layout) -> list[Any]:
     """The network's tensors in a parameter vector ``theta`` (…, P): views, each (…, *shape) (the
     leading dims kept: several runs' vectors at once)."""
-    sizes = [int(np.prod(shape)) for _, shape in layout]
+    sizes = [math.prod(shape) for _, shape in layout]
     if sum(sizes) != theta.shape[-1]:
         raise ValueError(f"a parameter vector of {theta.shape[-1]} values for a layout of {sum(sizes)}")
     lead, out, at = theta.shape[:-1], [], 0
@@ -361,10 +362,13 @@ def tensors(theta: Any, layout: Layout) -> list[Any]:
     return out
 
 
+_AXES = {1: (-1,), 2: (-2, -1)}  # a bias', a weight's own axes
+
+
 def norm(x: Any, ndim: int) -> Any:
     """The Euclidean (Frobenius) norm of each tensor of ``x`` (…, *shape), ``ndim`` = len(shape):
     (…, 1, …) kept for broadcasting."""
-    return np.sqrt(np.sum(x * x, axis=tuple(range(-ndim, 0)), keepdims=True))
+    return np.sqrt(np.add.reduce(x * x, axis=_AXES[ndim], keepdims=True))
 
 
 def flat(parts: list[Any], layout: Layout) -> Any:
