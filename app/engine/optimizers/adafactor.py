@@ -27,7 +27,19 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..params import ParamSpec
-from .base import Layout, Optimizer, declare, eps_param, flat, lr_param, norm, tensors, wd_param
+from .base import (
+    CALL,
+    Layout,
+    Optimizer,
+    declare,
+    eps_param,
+    flat,
+    lr_param,
+    norm,
+    tensors,
+    wd_param,
+    weights_and_biases,
+)
 
 
 class AdafactorState(NamedTuple):
@@ -77,6 +89,12 @@ def factory(xp: Any, layout: Layout, beta2_decay: Any, eps1: Any, eps2: Any, d: 
         return flat(new, layout), AdafactorState(t, tuple(rows), tuple(cols))
 
     return Optimizer(init, update)
+
+
+def cost(layout: Layout, params: dict[str, Any]) -> float:
+    """Seconds per update: about 35 NumPy calls per weight matrix, 15 per bias (measured)."""
+    weights, biases = weights_and_biases(layout)
+    return CALL * (5 + 35 * weights + 15 * biases)
 
 
 LINES = """

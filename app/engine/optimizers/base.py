@@ -314,6 +314,17 @@ def fill(text: str, internals: Callable[[dict[str, Any]], dict[str, Any]] | None
 # the declaration
 
 
+# the seconds one NumPy call on a network's small tensors takes (its overhead: the matrix
+# optimizers' cost models count their calls; measured against Adam's update, ~12 calls, 25 µs)
+CALL = 2e-6
+
+
+def weights_and_biases(layout: Layout) -> tuple[int, int]:
+    """How many weight matrices and how many biases a layout holds (the matrix optimizers' costs)."""
+    weights = sum(len(shape) == 2 for _, shape in layout)
+    return weights, len(layout) - weights
+
+
 # what a matrix optimizer's factory takes after ``xp``: the network's tensors, (name, shape) each
 LAYOUT = "layout"
 Layout = tuple[tuple[str, tuple[int, ...]], ...]
@@ -414,6 +425,9 @@ class OptimizerSpec(Catalogued):
     # function, and the template file that defines that function
     optax_rate: OptaxFn | None = None
     optax_rate_template: str | None = None
+    # a matrix optimizer's cost model: (layout, params) → the seconds one update takes on a network
+    # of that layout (NumPy calls per tensor, `CALL` each; the network's cost estimate adds it)
+    cost: Callable[[Layout, dict[str, Any]], float] | None = None
 
     @functools.cached_property
     def rule(self) -> int:
@@ -467,7 +481,7 @@ class OptimizerSpec(Catalogued):
 
 
 # the names a module's namespace gives its declaration (by convention: see `declare`)
-_BY_NAME = ("replay", "torch", "optax", "optax_rate")
+_BY_NAME = ("replay", "torch", "optax", "optax_rate", "cost")
 
 
 def texts(doc: str) -> dict[str, Any]:
