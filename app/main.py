@@ -33,6 +33,7 @@ from .api.routes import (
     inspect,
     lessons,
     limits,
+    network_race,
     networks,
     pages,
     trajectories,
@@ -86,6 +87,7 @@ ROUTERS = tuple(
         expressions,
         lessons,
         networks,
+        network_race,
         pages,
         docs,
     )
