@@ -65,11 +65,15 @@ WARN_CAPTURED = 0.5  # a path is "mostly off the plane" when the plane shows les
 WARN_OFF = 0.5  # or it strays from the plane by more than half its own extent
 WARN_GAP = 0.1  # the contour misreads a path when its median |plane − true| loss exceeds this share of its start's loss
 
-# cost model (seconds, measured on the project's 2-core machine, on the safe side; see `estimate`)
-LOSS_MAC = 1.5e-9  # one multiply-add of one sample at one parameter vector, net.losses batched
-LOSS_SAMPLE = 2e-8  # one sample at one parameter vector beyond its multiply-adds (activations, loss)
-GRAD_FACTOR = 3.0  # a gradient costs this many loss evaluations
-SVD_FLOP = 2e-9  # one flop of the PCA's SVD or the Hessian's eigen-decomposition
+# cost model (seconds of one core, measured with `net.losses` on 1,000 samples, 400 vectors, on the
+# project's 2-core machine under load, rounded up ~1.5-2x): a sample at one parameter vector costs
+# 370 ns (2→16→16→1 tanh), 580 ns (2→5→2→1 relu), 420 ns (2→64→32→1 relu), 670 ns (2→48→48→1 tanh)
+LOSS_SAMPLE = 6e-7  # s: one sample at one parameter vector, whatever its size (the passes' fixed work)
+LOSS_NEURON = 5e-9  # s: one neuron of one sample (its activation, bias, loss)
+LOSS_MAC = 2e-10  # s: one multiply-add of one sample (batched matmul)
+GRAD_FACTOR = 3.0  # a gradient costs this many loss evaluations (measured 2.0-2.5)
+SVD_UNIT = 1e-9  # s per n·p·min(n, p) of an SVD or a Gram product (measured 4-5.5e-10)
+EIGH_UNIT = 4e-10  # s per P³ of the Hessian's eigen-decomposition (measured 2e-10 at P = 2,545)
 FIXED = 5e-3  # s: the plane's vectors, its checks and the answer's lists
 
 
@@ -581,20 +585,23 @@ def landscape(cfg: PlaneConfig, training: Training, progress: Progress | None = 
 
 def estimate(cfg: PlaneConfig, problem: NetworkProblem) -> float:
     """Seconds for `landscape`, before any work: the n² grid and 2 evaluations per recorded point
-    (true and plane loss) at ``LOSS_MAC`` per multiply-add per sample, the PCA's SVD, the
-    random-walk baseline, and for the Hessian 2P gradients and a P × P eigen-decomposition."""
+    (true and plane loss), each a pass over the samples (`LOSS_SAMPLE`, `LOSS_NEURON`, `LOSS_MAC`),
+    the PCA's SVD and its random-walk baseline, the line's residual SVD, and for the Hessian 2P
+    gradients and a P × P eigen-decomposition."""
     net = Network(problem.model)
     macs = sum(layer.size for layer in net.layout if len(layer.shape) == 2)
-    per_eval = problem.data.samples * (LOSS_MAC * macs + LOSS_SAMPLE)
-    points = problem.points * len(problem.runs)
+    neurons = sum(net.widths[1:])
+    per_eval = problem.data.samples * (LOSS_SAMPLE + LOSS_NEURON * neurons + LOSS_MAC * macs)
+    k = problem.points
+    points = k * len(problem.runs)
     p = net.size
     evals = float(cfg.n * cfg.n + 2 * points)
-    flops = 0.0
+    work = 0.0
     if cfg.kind in ("pca", "pca_equal", "pca_init"):
-        flops += 4.0 * points * p * min(points, p) + WALKS * 2.0 * problem.points**2 * min(problem.points, p)
+        work += SVD_UNIT * (points * p * min(points, p) + WALKS * k * k * min(k, p))
     elif cfg.kind == "line":
-        flops += 4.0 * problem.points * p * min(problem.points, p)
+        work += SVD_UNIT * k * p * min(k, p)
     elif cfg.kind == "hessian":
         evals += 2 * p * GRAD_FACTOR
-        flops += 10.0 * p**3
-    return float(FIXED + evals * per_eval + flops * SVD_FLOP)
+        work += EIGH_UNIT * p**3
+    return float(FIXED + evals * per_eval + work)
