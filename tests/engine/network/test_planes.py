@@ -417,6 +417,44 @@ def test_progress_and_deadline(tr) -> None:
         deadline.bind(None)
 
 
+def test_the_deadline_is_checked_while_the_grid_is_evaluated(tr, monkeypatch) -> None:
+    """Admitted (its estimate 0), the work still stops at the deadline, in the grid's chunks."""
+    import app.engine.network.planes as planes
+
+    monkeypatch.setattr(planes, "estimate", lambda cfg, problem: 0.0)
+    seen: list[float] = []
+    deadline.bind(time.monotonic() - 1.0)
+    try:
+        with pytest.raises(deadline.DeadlineExceeded):
+            planes.grid_loss(make_plane(PlaneConfig(kind="random"), tr), tr, np.zeros(40), np.zeros(40), seen.append)
+        with pytest.raises(deadline.DeadlineExceeded):
+            landscape(PlaneConfig(kind="random", n=40), tr)
+    finally:
+        deadline.bind(None)
+    assert seen == []
+
+
+@pytest.mark.serial
+def test_estimate_is_on_the_safe_side() -> None:
+    """The estimate is at least the CPU time measured (the notes' network, 1,000 samples)."""
+    problem = SimpleNamespace(
+        data=DataConfig(samples=1000, test_fraction=0.0),
+        model=ModelConfig(hidden=(16, 16), activation="tanh"),
+        points=40,
+        runs=(0, 1),
+    )
+    data = make_data(problem.data)
+    net = Network(problem.model)
+    runs = trained(hidden=(16, 16), samples=1000, lrs=(0.5, 0.1), steps=39, every=1).results
+    fake = Trained(net, data, net.init(), runs)
+    for kind in ("pca", "hessian"):
+        cfg = PlaneConfig(kind=kind, n=31)
+        start = time.process_time()
+        landscape(cfg, fake)
+        spent = time.process_time() - start
+        assert estimate(cfg, problem) >= spent, kind  # type: ignore[arg-type]
+
+
 def test_estimate_grows_with_the_work() -> None:
     problem = SimpleNamespace(
         data=DataConfig(samples=1000), model=ModelConfig(hidden=(16, 16), activation="tanh"), points=200, runs=(1, 2, 3)
