@@ -270,6 +270,26 @@ def test_hessian_plane_is_the_top_two_eigenvectors() -> None:
     assert out["paths"][1]["a"][-1] == 0 and out["paths"][1]["off_plane"][-1] == 0
 
 
+def test_lanczos_finds_the_same_top_eigenpairs(monkeypatch) -> None:
+    """Above `FULL_HESSIAN` parameters the Hessian plane runs Lanczos on Hessian-vector products:
+    forced here on a small network, it finds the full matrix's top-2 eigenpairs, in fewer products."""
+    import app.engine.network.planes as planes
+
+    small = trained(hidden=(8, 6), samples=120, steps=60)
+    full = landscape(PlaneConfig(kind="hessian", n=3, run=0), small)["plane"]
+    monkeypatch.setattr(planes, "FULL_HESSIAN", 0)
+    lanczos = landscape(PlaneConfig(kind="hessian", n=3, run=0), small)["plane"]
+    assert full["hessian"]["method"] == "full" and lanczos["hessian"]["method"] == "lanczos"
+    assert lanczos["hessian"]["residual"] <= planes.LANCZOS_TOL
+    assert lanczos["hessian"]["products"] < small.net.size
+    np.testing.assert_allclose(lanczos["eigenvalues"], full["eigenvalues"], rtol=1e-7)
+    d_full, d_lanczos = np.array(full["directions"]), np.array(lanczos["directions"])
+    np.testing.assert_allclose(np.abs(np.sum(d_full * d_lanczos, axis=1)), 1.0, atol=1e-6)
+    hess = independent_hessian(small, small.results[0].final)
+    for k in range(2):
+        np.testing.assert_allclose(hess @ d_lanczos[k], lanczos["eigenvalues"][k] * d_lanczos[k], atol=1e-6)
+
+
 def test_hessian_matches_torch_autograd() -> None:
     """The central differences of the analytic gradient against torch.autograd.functional.hessian
     (float64, golden file) to 1e-6."""
