@@ -179,7 +179,18 @@ def by_rule(kernel: Kernel, xp: Any, *hyper: Any) -> Optimizer:
     def init(theta: Any) -> RuleState:
         return RuleState(0, *each_init(theta, *h))
 
+    # one vector with scalar hyperparameters and lr (a network's parameters): the compiled rule
+    # over all its coordinates in one call (`loop.update_each`: the same bits, no Python per element)
+    vector = xp.name == "array" and all(np.ndim(v) == 0 for v in h)
+    table = np.array(h, dtype=np.float64).reshape(-1, 1) if vector else None
+
     def update(g: Any, state: RuleState, theta: Any, lr: Any) -> tuple[Any, RuleState]:
+        if table is not None and np.ndim(lr) == 0 and np.shape(g) == np.shape(theta) == np.shape(state.a) != ():
+            shape = np.shape(theta)
+            x, a, b, c = (np.array(v, dtype=np.float64).ravel() for v in (theta, state.a, state.b, state.c))
+            grad = np.ascontiguousarray(g, dtype=np.float64).ravel()
+            loop.update_each(kind, table, grad, state.t, a, b, c, x, float(lr))
+            return x.reshape(shape), RuleState(state.t + 1, a.reshape(shape), b.reshape(shape), c.reshape(shape))
         theta, a, b, c = each_update(g, state.t, state.a, state.b, state.c, theta, lr, *h)
         return theta, RuleState(state.t + 1, a, b, c)
 
