@@ -271,5 +271,5 @@ class NetworkCataloguePublic(BaseModel):
     activations: list[str]
     inits: list[str]
     planes: list[NamedPublic]
-    limits: dict[str, float] = Field(description="The network limits, as GET /api/v1/limits serves them.")
+    limits: dict[str, int | float] = Field(description="The network limits, as GET /api/v1/limits serves them.")
     example: dict[str, Any] = Field(description="A ready POST /api/v1/networks body (the course's assignment).")

@@ -375,13 +375,10 @@ class NetworkStream:
 
 
 def _texts(entries: list[Answer], kind: str, lang: str) -> list[Answer]:
-    """The entries' name and description in ``lang`` (``network_api.<kind>.<id>.<field>``), English
-    (the engine's docstrings) where there is no translation."""
+    """The entries' name and description in ``lang`` from the message catalogue (``plane.<id>.name``,
+    ``data.<id>.description``…), the engine's English (its docstrings) where it has no translation."""
     table = messages(lang)
-    return [
-        {**e, **{f: table.get(f"network_api.{kind}.{e['id']}.{f}", e[f]) for f in ("name", "description")}}
-        for e in entries
-    ]
+    return [{**e, **{f: table.get(f"{kind}.{e['id']}.{f}", e[f]) for f in ("name", "description")}} for e in entries]
 
 
 def catalogue(lang: str, limits: dict[str, Any]) -> Answer:
