@@ -27,7 +27,9 @@ Fidelity, per run (`landscape`): ``captured`` = ‖proj(final − init)‖ / ‖
 the run's displacement the plane shows (1.0 by convention for a run that did not move: there is
 nothing to show, and the run is flagged ``moved: false``); ``loss`` (the true train loss at the
 recorded points), ``plane_loss`` (the train loss at their projections onto the plane),
-``off_plane``; and a plain warning when the path is mostly off the plane. For the PCA planes the
+``off_plane``; and plain warnings when the path is mostly off the plane (it shows less than half
+the displacement, or strays farther than half the path's extent) or when the contour misreads its
+loss (the median |plane − true| loss above a tenth of the start's loss). For the PCA planes the
 two components' variance ratios come with the ratio a random walk of the same length and dimension
 gives (`random_walk_share`): a random walk's PCA already puts ~76 % of its variance in PC1 + PC2
 (Antognini & Sohl-Dickstein 2018), so "explained" is read against that.
@@ -61,6 +63,7 @@ WALKS = 8  # seeded random walks averaged for the baseline (its mean moves < 0.0
 WALK_SEED = 20180  # fixed: the baseline depends on (points, dimension) only
 WARN_CAPTURED = 0.5  # a path is "mostly off the plane" when the plane shows less than half its displacement,
 WARN_OFF = 0.5  # or it strays from the plane by more than half its own extent
+WARN_GAP = 0.1  # the contour misreads a path when its median |plane − true| loss exceeds this share of its start's loss
 
 # cost model (seconds, measured on the project's 2-core machine, on the safe side; see `estimate`)
 LOSS_MAC = 1.5e-9  # one multiply-add of one sample at one parameter vector, net.losses batched
@@ -503,17 +506,21 @@ def _fidelity(p: Plane, training: Training) -> list[dict[str, Any]]:
         offs = off[k][np.isfinite(off[k])]
         most_off = float(offs.max(initial=0.0))
         gaps = np.abs(plane_loss[k] - loss[k])
-        warning = None
-        if moved and (captured < WARN_CAPTURED or most_off > WARN_OFF * extent):
-            values = {
-                "label": r.label,
-                "captured": _percent(captured),
-                "off_plane": f"{most_off:.3g}",
-                "extent": f"{extent:.3g}",
-            }
-            warning = {"key": "network_planes.warning.off_plane", "values": values}
-        elif not moved:
-            warning = {"key": "network_planes.warning.still", "values": {"label": r.label}}
+        gaps = gaps[np.isfinite(gaps)]
+        median_gap = float(np.median(gaps)) if len(gaps) else 0.0
+        start = float(loss[k][0]) if math.isfinite(loss[k][0]) else 0.0
+        off_plane = moved and (captured < WARN_CAPTURED or most_off > WARN_OFF * extent)
+        warnings: list[dict[str, Any]] = []
+        if off_plane:
+            values = {"label": r.label, "captured": _percent(captured), "off_plane": f"{most_off:.3g}"}
+            warnings.append(
+                {"key": "network_planes.warning.off_plane", "values": {**values, "extent": f"{extent:.3g}"}}
+            )
+        if median_gap > WARN_GAP * start:
+            values = {"label": r.label, "median": f"{median_gap:.3g}", "max": f"{float(gaps.max()):.3g}"}
+            warnings.append({"key": "network_planes.warning.loss_gap", "values": values})
+        if not moved:
+            warnings.append({"key": "network_planes.warning.still", "values": {"label": r.label}})
         paths.append(
             {
                 "step": [int(s) for s in r.steps],
@@ -526,9 +533,10 @@ def _fidelity(p: Plane, training: Training) -> list[dict[str, Any]]:
                 "moved": moved,
                 "displacement": norm,
                 "max_off_plane": most_off,
-                "max_loss_gap": float(np.max(gaps[np.isfinite(gaps)], initial=0.0)),
-                "mostly_off_plane": warning is not None and moved,
-                "warning": warning,
+                "median_loss_gap": median_gap,
+                "max_loss_gap": float(gaps.max(initial=0.0)),
+                "mostly_off_plane": off_plane,
+                "warnings": warnings,
             }
         )
     return paths
