@@ -386,20 +386,28 @@ class NetworkStream:
 # --- the catalogue -----------------------------------------------------------------------------------
 
 
-def _texts(entries: list[Answer], kind: str, lang: str) -> list[Answer]:
-    """The entries' name and description in ``lang`` from the message catalogue (``plane.<id>.name``,
-    ``data.<id>.description``…), the engine's English (its docstrings) where it has no translation."""
+def _texts(entries: list[Answer], prefix: str, lang: str) -> list[Answer]:
+    """The entries with their texts in ``lang`` from the message catalogue (``<prefix>.<id>.<field>``:
+    ``plane.pca.name``, ``network.data.moons.description``…; the engine's English where there is none)."""
     table = messages(lang)
-    return [{**e, **{f: table.get(f"{kind}.{e['id']}.{f}", e[f]) for f in ("name", "description")}} for e in entries]
+    return [{**e, **{f: table.get(f"{prefix}.{e['id']}.{f}", e.get(f, "")) for f in TEXTS if f in e}} for e in entries]
+
+
+TEXTS = ("name", "shape", "description")
+
+
+def _named(entry: str) -> Answer:
+    """An entry known by its id alone: its texts are the catalogue's."""
+    return {"id": entry, "name": entry, "description": ""}
 
 
 def catalogue(lang: str, limits: dict[str, Any]) -> Answer:
     """What the network page builds its controls from: data sets, activations, inits, planes (with
     their texts in ``lang``), the network limits and a ready body (the course's assignment)."""
     return {
-        "data_sets": _texts([d.public() for d in DATA_SETS.values()], "data", lang),
-        "activations": list(ACTIVATIONS),
-        "inits": list(INITS),
+        "data_sets": _texts([d.public() for d in DATA_SETS.values()], "network.data", lang),
+        "activations": _texts([_named(i) for i in ACTIVATIONS], "network.activation", lang),
+        "inits": _texts([_named(i) for i in INITS], "network.init", lang),
         "planes": _texts([p.public() for p in PLANES.values()], "plane", lang),
         "limits": limits,
         "example": NETWORK_EXAMPLE,
