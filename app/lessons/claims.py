@@ -312,7 +312,7 @@ def assignment_adam(ans: Answer, lesson: Lesson) -> Figures:
     at least 85 %, with less than half their loss) while momentum (β = 0.9, the course's averaging
     form) stays within a point of plain GD: it averages the same small steps. Also: the epoch Adam
     first reached GD's final train accuracy."""
-    gd, mom, adam = ans["runs"]
+    gd, adam = ans["runs"][0], ans["runs"][2]
     acc = [_percent(r["train_accuracy"][-1]) for r in ans["runs"]]
     test = [_percent(r["test_accuracy"][-1]) for r in ans["runs"]]
     loss = [r["train_loss"][-1] for r in ans["runs"]]

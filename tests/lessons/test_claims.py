@@ -17,7 +17,7 @@ def test_claim_holds_on_the_lessons_own_answer(client, lesson):
         lesson.kind, "/api/v1/trajectories"
     )
     answer = client.post(path, json=s["request"])
-    assert answer.status_code == 200
+    assert answer.status_code == 200, answer.text
     args = [answer.json(), lesson]
     if "compare" in s:
         args.append(client.post(path, json=s["compare"]).json())

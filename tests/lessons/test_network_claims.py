@@ -128,5 +128,7 @@ def test_the_assignment_is_cheap_enough_to_open_first():
     from app.api.schemas_networks import NetworkRequest
     from app.api.service_networks import build_network_problem, work
 
-    problem, plane = build_network_problem(NetworkRequest.model_validate(BY_ID["network-assignment"].render("en")["request"]))
+    problem, plane = build_network_problem(
+        NetworkRequest.model_validate(BY_ID["network-assignment"].render("en")["request"])
+    )
     assert plane.n == 41 and work(problem, plane) < 1.0
