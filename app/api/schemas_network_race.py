@@ -9,6 +9,7 @@ here, served by GET /api/v1/limits (``network_max_tune_updates``).
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
@@ -23,8 +24,12 @@ from .schemas_networks import NETWORK_EXAMPLE, DataRequest, ModelRequest, Networ
 # grid's training held at once stay under 64 MB
 NETWORK_MAX_TUNE_UPDATES = 1_000_000
 
-_RACE = RaceRequest.model_fields
-_NETWORK = NetworkRequest.model_fields
+
+def _same(model: type[BaseModel], name: str) -> Any:
+    """A copy of another request's field (its bounds, default and description, written once there)."""
+    return copy.copy(model.model_fields[name])
+
+
 if TYPE_CHECKING:
     Objective = str
 else:
@@ -42,18 +47,18 @@ class TuningFields(StrictModel):
     tolerance: Number = Field(
         0.1, ge=0.0, le=1e6, description="The train loss (mean binary cross-entropy) to reach: epochs_to_tolerance."
     )
-    lr_min: Number = _RACE["lr_min"]
-    lr_max: Number = _RACE["lr_max"]
-    n: StrictInt = _RACE["n"]
+    lr_min: Number = _same(RaceRequest, "lr_min")
+    lr_max: Number = _same(RaceRequest, "lr_max")
+    n: StrictInt = _same(RaceRequest, "n")
     seeds: StrictInt = Field(
-        _RACE["seeds"].default,
+        RaceRequest.model_fields["seeds"].default,
         ge=1,
         le=32,
         description="Noisy runs (batch_size below the train set): each lr is trained with this many seeds of the "
         "batch order (seed, seed + 1, …) and judged by the median; the spread is reported. Full-batch runs are "
         "deterministic: one seed.",
     )
-    extend: bool = _RACE["extend"]
+    extend: bool = _same(RaceRequest, "extend")
 
     @model_validator(mode="after")
     def _range(self) -> TuningFields:
@@ -94,11 +99,11 @@ class NetworkRaceRequest(TuningFields):
 
     data: DataRequest = Field(default_factory=DataRequest)
     model: ModelRequest = Field(default_factory=ModelRequest)
-    epochs: StrictInt = _NETWORK["epochs"]
-    seed: StrictInt = _NETWORK["seed"]
+    epochs: StrictInt = _same(NetworkRequest, "epochs")
+    seed: StrictInt = _same(NetworkRequest, "seed")
     optimizers: list[OptimizerId] = Field(["gd", "momentum", "rmsprop", "adam"], min_length=1, max_length=16)
     batch_size: StrictInt | None = Field(None, ge=1, description="Samples per update (default: the whole train set).")
-    params: dict[str, dict[str, Any]] = _RACE["params"]
+    params: dict[str, dict[str, Any]] = _same(RaceRequest, "params")
     plane: PlaneRequest = Field(default_factory=PlaneRequest, description="The plane of the race body.")
 
 

@@ -67,7 +67,7 @@ def extension(lrs: np.ndarray, edge: str) -> np.ndarray:
     ratio = lrs[1] / lrs[0]
     k = max(1, lrs.size // 2)
     if edge == "low":
-        more = lrs[0] / ratio ** np.arange(k, 0, -1)
+        more: np.ndarray = lrs[0] / ratio ** np.arange(k, 0, -1)
         return more[more >= LR_BOUNDS[0]]
     more = lrs[-1] * ratio ** np.arange(1, k + 1)
     return more[more <= LR_BOUNDS[1]]

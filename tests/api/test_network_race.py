@@ -113,7 +113,9 @@ def test_a_best_lr_at_the_edge_is_flagged_and_the_grid_extended_once(client) -> 
     assert e["final_loss"][4:] == pytest.approx([final(trained(client, run, lr)) for lr in e["lrs"][4:]], rel=1e-9)
     assert e["best_lr"] > c["best_lr"] and e["best_index"] == int(np.argmin(e["final_loss"]))
     # at the lowest edge, the extension stops at the catalogue's smallest lr
-    low = tune(client, {**body, "lr_min": LR_BOUNDS[0], "lr_max": 2e-6, "objective": "epochs_to_tolerance", "tolerance": 10})
+    low = tune(
+        client, {**body, "lr_min": LR_BOUNDS[0], "lr_max": 2e-6, "objective": "epochs_to_tolerance", "tolerance": 10}
+    )
     assert low["curves"][0]["lrs"][0] == pytest.approx(LR_BOUNDS[0]) and low["curves"][0]["extended"] is None
 
 
@@ -145,7 +147,10 @@ def test_race_tunes_each_optimizer_then_gives_the_race_body(client) -> None:
     assert raced.status_code == 200
     for c, run in zip(r["curves"], raced.json()["runs"], strict=True):
         assert run["train_loss"][-1] == pytest.approx(c["final_loss"][c["best_index"]], rel=1e-9)
-        assert run["train_loss"][-1] == pytest.approx(final(trained(client, {"optimizer": c["optimizer"], "params": runs[c["run"]]["params"]}, c["best_lr"])), rel=1e-9)
+        assert run["train_loss"][-1] == pytest.approx(
+            final(trained(client, {"optimizer": c["optimizer"], "params": runs[c["run"]]["params"]}, c["best_lr"])),
+            rel=1e-9,
+        )
 
 
 def test_the_limit_is_served_and_named(client) -> None:
@@ -190,7 +195,9 @@ def test_costly_work_is_refused_before_any_of_it(client) -> None:
         ("race", {"optimizers": ["adam"], "plane": {"run": 3}}, ["body"], "plane.run = 3"),
     ],
 )
-def test_bad_bodies_are_422s_that_name_the_field(client, path: str, body: dict[str, Any], loc: list[Any], words: str) -> None:
+def test_bad_bodies_are_422s_that_name_the_field(
+    client, path: str, body: dict[str, Any], loc: list[Any], words: str
+) -> None:
     r = client.post(f"/api/v1/networks/{path}", json=body)
     assert r.status_code == 422, r.text[:300]
     detail = r.json()["detail"][0]
