@@ -25,9 +25,13 @@ from .schemas_networks import NETWORK_EXAMPLE, DataRequest, ModelRequest, Networ
 NETWORK_MAX_TUNE_UPDATES = 1_000_000
 
 
-def _same(model: type[BaseModel], name: str) -> Any:
-    """A copy of another request's field (its bounds, default and description, written once there)."""
-    return copy.copy(model.model_fields[name])
+def _same(model: type[BaseModel], name: str, **changes: Any) -> Any:
+    """A copy of another request's field: its bounds (written once there), its default and description
+    unless ``changes`` gives others."""
+    field = copy.copy(model.model_fields[name])
+    for key, value in changes.items():
+        setattr(field, key, value)
+    return field
 
 
 if TYPE_CHECKING:
@@ -44,16 +48,18 @@ class TuningFields(StrictModel):
         description="final_loss: the train loss after the last epoch; epochs_to_tolerance: the first epoch "
         "whose train loss is at most `tolerance` (runs that never reach it rank after, by final loss).",
     )
-    tolerance: Number = Field(
-        0.1, ge=0.0, le=1e6, description="The train loss (mean binary cross-entropy) to reach: epochs_to_tolerance."
+    tolerance: Number = _same(
+        RaceRequest,
+        "tolerance",
+        default=0.1,
+        description="The train loss (mean binary cross-entropy) to reach: epochs_to_tolerance.",
     )
     lr_min: Number = _same(RaceRequest, "lr_min")
     lr_max: Number = _same(RaceRequest, "lr_max")
     n: StrictInt = _same(RaceRequest, "n")
-    seeds: StrictInt = Field(
-        RaceRequest.model_fields["seeds"].default,
-        ge=1,
-        le=32,
+    seeds: StrictInt = _same(
+        RaceRequest,
+        "seeds",
         description="Noisy runs (batch_size below the train set): each lr is trained with this many seeds of the "
         "batch order (seed, seed + 1, …) and judged by the median; the spread is reported. Full-batch runs are "
         "deterministic: one seed.",
