@@ -178,6 +178,14 @@ def _f_min(i: int, run: RunRequest, surface: Surface) -> dict[str, Any]:
 
 
 def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int]) -> RunConfig:
+    spec = OPTIMIZERS[run.optimizer]
+    if spec.networks_only:  # a surface's run (networks resolve theirs with `run_config` directly)
+        raise invalid(
+            ("runs", i, "optimizer"),
+            f"{spec.name} ('{spec.id}') works on a network's weight matrices: it trains networks "
+            "(POST /api/v1/networks), not a point on a 2D surface",
+            run.optimizer,
+        )
     samples = surface.model.data.m if isinstance(surface, DatasetSurface) else None  # m of a dataset surface
     return run_config(i, run, samples, _f_min(i, run, surface), labels)
 
@@ -190,13 +198,6 @@ def run_config(
     the run's resolved params (f* filled in), ``labels`` the labels given so far (a repeated one is
     numbered). The one resolution of a run, for surfaces and networks alike."""
     spec = OPTIMIZERS[run.optimizer]
-    if spec.networks_only:
-        raise invalid(
-            ("runs", i, "optimizer"),
-            f"{spec.name} ('{spec.id}') works on a network's weight matrices: it trains networks "
-            "(POST /api/v1/networks), not a point on a 2D surface",
-            run.optimizer,
-        )
     sched = run.schedule
     dataset = samples is not None
     if run.batch_size is not None and samples is None:

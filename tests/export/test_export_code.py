@@ -94,8 +94,6 @@ def _request(surface, runs, **extra):
 def _runs_for_registry():
     runs = []
     for oid in OPTIMIZER_IDS:
-        if OPTIMIZERS[oid].driver == "matrix":  # networks only: refused on a surface (test_matrix_optimizers.py)
-            continue
         lr = OPTIMIZERS[oid].spec("lr").default
         runs.append({"optimizer": oid, "params": {"lr": lr / 10}, "label": oid})
     return runs

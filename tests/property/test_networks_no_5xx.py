@@ -5,6 +5,7 @@ why: never a 5xx, in the JSON answer, the stream or the plane endpoint."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -24,77 +25,85 @@ FUZZ = settings(
 )
 
 HOSTILE = [None, "5", True, -1, 0, 2.5, 10**12, [], {}]  # wrong types, negatives, huge values
-WIDTHS = st.lists(st.one_of(st.sampled_from([1, 2, 3, 64, 65, 0, -3, 10**9, "4", 1.5])), max_size=6)
-
-
-def _or_hostile(values: list[Any]) -> st.SearchStrategy[Any]:
-    return st.one_of(st.sampled_from(values), st.sampled_from(HOSTILE))
 
 
 @st.composite
 def runs(draw: Any) -> list[Any]:
     out = []
-    for _ in range(draw(st.integers(0, 4))):
-        run: dict[str, Any] = {"optimizer": draw(st.sampled_from([*OPTIMIZER_IDS, "sgd"]))}
+    for _ in range(draw(st.integers(1, 4))):
+        run: dict[str, Any] = {"optimizer": draw(st.sampled_from(OPTIMIZER_IDS))}
         if draw(st.booleans()):
-            run["params"] = {"lr": draw(_or_hostile([1e-3, 0.1, 10.0, 1e6]))}
+            run["params"] = {"lr": draw(st.sampled_from([1e-3, 0.1, 10.0, 1e6]))}
         if draw(st.booleans()):
-            run["batch_size"] = draw(_or_hostile([1, 7, 64, 10_000]))
+            run["batch_size"] = draw(st.sampled_from([1, 7, 64]))
         if draw(st.booleans()):
-            run["schedule"] = {
-                "name": draw(st.sampled_from(SCHEDULE_IDS)),
-                "per": draw(st.sampled_from(["step", "epoch"])),
-            }
+            schedule = {"name": draw(st.sampled_from(SCHEDULE_IDS)), "per": draw(st.sampled_from(["step", "epoch"]))}
+            run["schedule"] = schedule
         if draw(st.booleans()):
-            run[draw(st.sampled_from(["clip_norm", "clip_value", "noise_std", "lrr"]))] = draw(_or_hostile([0.5, 0.0]))
+            run[draw(st.sampled_from(["clip_norm", "clip_value"]))] = draw(st.sampled_from([0.5, 1e-6]))
         out.append(run)
     return out
 
 
 @st.composite
 def bodies(draw: Any) -> dict[str, Any]:
+    """A body within the limits (cheap: at most 40 samples, 5 epochs), then, half the time, one field
+    made hostile: a wrong type, a value over its limit, an unknown id or field."""
     body: dict[str, Any] = {
         "data": {
-            "name": draw(st.sampled_from(["moons", "circles", "spirals", "xor", "gauss", "iris"])),
-            "samples": draw(_or_hostile([8, 9, 40, 100, 5001])),
-            "noise": draw(_or_hostile([0.0, 0.3, 5.0, 6.0])),
-            "test_fraction": draw(_or_hostile([0.0, 0.05, 0.25, 0.5, 0.9])),
+            "name": draw(st.sampled_from(["moons", "circles", "spirals", "xor", "gauss"])),
+            "samples": draw(st.sampled_from([8, 9, 40])),
+            "noise": draw(st.sampled_from([0.0, 0.3, 5.0])),
+            "test_fraction": draw(st.sampled_from([0.0, 0.25, 0.5])),
         },
         "model": {
-            "hidden": draw(st.one_of(WIDTHS, st.sampled_from(HOSTILE))),
-            "activation": draw(st.sampled_from(["relu", "tanh", "sigmoid", "gelu"])),
-            "init": draw(st.sampled_from(["he", "xavier", "zeros"])),
+            "hidden": draw(st.lists(st.sampled_from([1, 2, 3, 8]), max_size=3)),
+            "activation": draw(st.sampled_from(["relu", "tanh", "sigmoid"])),
+            "init": draw(st.sampled_from(["he", "xavier"])),
         },
-        "epochs": draw(_or_hostile([1, 2, 5, 20_001])),
-        "runs": draw(st.one_of(runs(), st.sampled_from(HOSTILE))),
-        "points": draw(_or_hostile([2, 3, 200, 1001])),
+        "epochs": draw(st.sampled_from([1, 2, 5])),
+        "runs": draw(runs()),
+        "points": draw(st.sampled_from([2, 3, 200])),
         "plane": {
-            "kind": draw(st.sampled_from(["pca", "pca_equal", "random", "line", "hessian", "tsne"])),
-            "n": draw(_or_hostile([2, 3, 101, 102])),
-            "run": draw(_or_hostile([0, 1, 3])),
+            "kind": draw(st.sampled_from(["pca", "pca_equal", "random", "line", "hessian"])),
+            "n": draw(st.sampled_from([2, 3, 5])),
         },
     }
     if draw(st.booleans()):
-        body[draw(st.sampled_from(["data", "model", "plane"]))] = draw(st.sampled_from(HOSTILE))
+        where = draw(st.sampled_from(["data", "model", "plane", None]))
+        part = body if where is None else body[where]
+        key = draw(st.sampled_from([*part, "lrr"]))
+        hostile = [*HOSTILE, "iris", [65, 65], 5001, 20_001, 102, 1001, 0.9, "tsne", [1] * 5, [64, 64]]
+        part[key] = draw(st.sampled_from(hostile))
     return body
 
 
 CLIENT = TestClient(app, raise_server_exceptions=False)
+STATUS: Counter[int] = Counter()
 
 
 @FUZZ
 @given(bodies())
-def test_hostile_network_bodies_never_answer_5xx(body: dict[str, Any]) -> None:
+def _never_5xx(body: dict[str, Any]) -> None:
     r = CLIENT.post("/api/v1/networks", json=body)
     assert r.status_code < 500, (body, r.status_code, r.text[:300])
     out = strict_loads(r.text)
     if r.status_code != 200:
         assert out["detail"], body
+        STATUS[r.status_code] += 1
         return
     assert len(out["runs"]) == len(body["runs"])
+    STATUS[200] += 1
     r = CLIENT.post("/api/v1/networks/plane", json={**body, "plane": {"kind": "random", "n": 3}})
     assert r.status_code == 200, (body, r.text[:300])
     r = CLIENT.post("/api/v1/networks/stream", json=body)
     assert r.status_code == 200, (body, r.text[:300])
     names = [name for name, _ in parse_sse(r.text)]
     assert names[-1] == "done", (body, names[-3:])
+
+
+def test_hostile_network_bodies_never_answer_5xx() -> None:
+    STATUS.clear()
+    _never_5xx()
+    # the hostile bodies are not all refused: many train, and their plane and stream are checked
+    assert STATUS[200] >= 20 and STATUS[422] >= 20, STATUS

@@ -147,6 +147,7 @@ class _Run:
         self.polyak = self.spec.rule == rules.POLYAK
         self.record = set(record_steps(epochs, per_epoch, points).tolist())
         self.total = total
+        self.batch = 0  # the batch size (the training sets it)
         label = run.label or self.spec.name
         self.result = NetworkRunResult(label, self.spec.id, dict(run.params), final=init.copy())
         self.thetas: list[np.ndarray] = [init.copy()]
@@ -230,10 +231,12 @@ class Training:
         self._orders: dict[int, BatchOrder] = {}
         self._groups: dict[int, list[_Run]] = {}
         self._runs: list[_Run] = []
+        self._ahead: dict[_Run, tuple[float, np.ndarray]] = {}  # a run's next (loss, gradient), when known
         for run in problem.runs:
             size = min(run.batch_size or n, n)
             order = self._orders.setdefault(size, BatchOrder(n, size, problem.seed))
             r = _Run(run, self.net, self.init, problem.epochs, order.per_epoch, problem.points)
+            r.batch = size
             self._groups.setdefault(size, []).append(r)
             self._runs.append(r)
         self.results = [r.result for r in self._runs]
@@ -260,32 +263,47 @@ class Training:
                         _deadline.check()
                         t = self.epoch * order.per_epoch + u
                         idx = order.indices(t)
-                        x, y = (d.x_train, d.y_train) if idx is None else (d.x_train[idx], d.y_train[idx])
-                        thetas = np.stack([r.theta for r in live])
-                        losses, grads = self.net.loss_grads(thetas, x, y)
-                        for r, f, g in zip(live, losses.tolist(), grads, strict=True):
-                            r.step(t, f, g)
+                        todo = [r for r in live if r not in self._ahead]
+                        if todo:
+                            x, y = (d.x_train, d.y_train) if idx is None else (d.x_train[idx], d.y_train[idx])
+                            losses, grads = self.net.loss_grads(np.stack([r.theta for r in todo]), x, y)
+                            self._ahead.update(zip(todo, zip(losses.tolist(), grads, strict=True), strict=True))
+                        for r in live:
+                            r.step(t, *self._ahead.pop(r))
                 self.epoch += 1
                 self._measure([r for r in self._runs if r.running], last=self.epoch == self.problem.epochs)
         self._publish()
 
     def _measure(self, runs: list[_Run], last: bool) -> None:
-        """Every run's train / test loss and accuracy on the whole sets, in one batched pass each."""
+        """Every run's train / test loss and accuracy on the whole sets, one batched pass each.
+
+        A full-batch run's next update takes its gradient on the whole train set at the same
+        parameters: the measure's pass computes it too (`Network.loss_grads_accuracy`), kept in
+        ``_ahead`` for that update (the same numbers, one pass instead of two)."""
         if not runs:
             return
-        d, net = self.data, self.net
+        d, net, n = self.data, self.net, self.data.x_train.shape[0]
+        full = [r for r in runs if not last and r.batch >= n]
+        rest = [r for r in runs if last or r.batch < n]
         with np.errstate(all="ignore"):
-            thetas = np.stack([r.theta for r in runs])
-            train, test = net.losses(thetas, d.x_train, d.y_train), net.losses(thetas, d.x_test, d.y_test)
-            train_acc = net.accuracies(thetas, d.x_train, d.y_train)
-            test_acc = net.accuracies(thetas, d.x_test, d.y_test)
+            measures: dict[_Run, tuple[float, float]] = {}
+            if full:
+                losses, grads, accs = net.loss_grads_accuracy(np.stack([r.theta for r in full]), d.x_train, d.y_train)
+                for r, f, g, acc in zip(full, losses.tolist(), grads, accs.tolist(), strict=True):
+                    self._ahead[r] = (f, g)
+                    measures[r] = (f, acc)
+            if rest:
+                losses, accs = net.evaluate(np.stack([r.theta for r in rest]), d.x_train, d.y_train)
+                measures.update(zip(rest, zip(losses.tolist(), accs.tolist(), strict=True), strict=True))
+            test, test_acc = net.evaluate(np.stack([r.theta for r in runs]), d.x_test, d.y_test)
         for k, r in enumerate(runs):
+            train, train_acc = measures[r]
             if r.result.steps_taken == 0 and not r.result.train_loss:  # at θ₀
-                r.add_epoch(float(train[k]), float(test[k]), float(train_acc[k]), float(test_acc[k]))
+                r.add_epoch(train, float(test[k]), train_acc, float(test_acc[k]))
                 if last:
                     r.stop(MAX_STEPS)
             else:
-                r.end_epoch(float(train[k]), float(test[k]), float(train_acc[k]), float(test_acc[k]), last)
+                r.end_epoch(train, float(test[k]), train_acc, float(test_acc[k]), last)
 
     def _publish(self) -> None:
         for r in self._runs:
