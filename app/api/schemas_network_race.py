@@ -134,6 +134,10 @@ class NetworkTuneCurvePublic(BaseModel):
     seeds: list[int]
     spread: list[list[float] | None] | None = Field(None, description="Noisy runs: [lowest, highest] final loss.")
     best_spread: list[float] | None = None
+    score: list[float | None] = Field(
+        description="The median objective of each lr over the seeds (the final train loss, or the epochs to "
+        "tolerance, then epochs + 1 + final loss for a run that never reaches it); null: diverged. Lower is better."
+    )
 
 
 class NetworkTuneEdgePublic(BaseModel):
@@ -151,3 +155,7 @@ class NetworkRacePublic(BaseModel):
     curves: list[NetworkTuneCurvePublic]
     request: dict[str, Any] = Field(description="A POST /api/v1/networks body: every run at its tuned lr.")
     at_edge: list[NetworkTuneEdgePublic]
+    ranking: list[int] = Field(
+        description="The runs (indices into `curves`) from the best to the worst by their best lr's median "
+        "objective (`score[best_index]`); equal scores in the request's order, diverged ones last."
+    )

@@ -84,6 +84,8 @@ def tune(built: Tuning) -> Answer:
         for c in curves
         if c["at_edge"]
     ]
+    best = [c["score"][c["best_index"]] for c in curves]
+    ranking = sorted(range(len(curves)), key=lambda i: (best[i] is None, best[i] if best[i] is not None else 0.0, i))
     return {
         "objective": f.objective,
         "tolerance": f.tolerance,
@@ -92,6 +94,7 @@ def tune(built: Tuning) -> Answer:
         "curves": curves,
         "request": body,
         "at_edge": edges,
+        "ranking": ranking,
     }
 
 

@@ -72,6 +72,8 @@ def test_tuned_lr_is_the_best_of_the_grid_recomputed_one_run_at_a_time(client) -
         losses = trained(client, run, lr)["train_loss"]
         expected.append(next((i for i, v in enumerate(losses) if v is not None and v <= tol), None))
     assert ce["epochs_to_tolerance"] == expected and e["tolerance"] == tol
+    for x, sc, loss in zip(expected, ce["score"], ce["final_loss"], strict=True):  # never reached: after, by loss
+        assert sc == (x if x is not None else pytest.approx(15 + 1 + loss, rel=1e-12))
     reached = [(x, i) for i, x in enumerate(expected) if x is not None]
     assert reached and ce["best_index"] == min(reached)[1]  # the fewest epochs; the lowest lr among equals
 
@@ -143,6 +145,9 @@ def test_race_tunes_each_optimizer_then_gives_the_race_body(client) -> None:
     runs = r["request"]["runs"]
     assert runs[1]["params"]["beta"] == 0.5 and runs[1]["params"]["lr"] == r["curves"][1]["best_lr"]  # lr: tuned
     assert runs[2]["label"] == f"Adam (tuned α={r['curves'][2]['best_lr']:.3g})"
+    assert all(c["score"] == c["final_loss"] for c in r["curves"])
+    best = [c["final_loss"][c["best_index"]] for c in r["curves"]]
+    assert r["ranking"] == sorted(range(3), key=lambda i: best[i]) and sorted(r["ranking"]) == [0, 1, 2]
     raced = client.post("/api/v1/networks", json={**r["request"], "plane": SMALL_PLANE})
     assert raced.status_code == 200
     for c, run in zip(r["curves"], raced.json()["runs"], strict=True):
