@@ -152,8 +152,10 @@ async def stream_networks(built: Annotated[Built, Depends(admitted)]) -> AsyncIt
         try:
             while not task.done():
                 await asyncio.wait({task}, timeout=PROGRESS_SECONDS)
-                if reports and reports[-1] > sent:
-                    sent = reports[-1]
+                latest = max(reports, default=sent)
+                reports.clear()
+                if latest > sent:
+                    sent = latest
                     yield _progress(epochs, epochs, "plane", sent)
         finally:
             stop.set()
