@@ -23,7 +23,7 @@ const BOUNDARY_N = 61; // grid points per axis of a decision boundary (computed 
 
 // what the page holds: the catalogues, the limits, the store, and the server's answer being assembled
 const net = { catalogue: null, optimizers: null, limits: null, store: null, player: null,
-  result: null, request: null, sent: { train: 0, plane: 0 }, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
+  result: null, request: null, sent: { train: 0, plane: 0 }, events: {}, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
 window.optivizNetworks = net; // for tests and the console
 Object.defineProperty(net, "state", { get: () => net.store?.get() });
 
@@ -141,9 +141,11 @@ async function train(state) {
   drawAll();
   net.request = toNetRequest(state);
   net.sent.train += 1;
+  net.events = {}; // the stream's events by name (what arrived, for tests and the console)
   try {
     await streamNetwork(net.request, (name, data) => {
       if (ctrl.signal.aborted) return;
+      net.events[name] = (net.events[name] || 0) + 1;
       if (name === "meta") onMeta(data);
       else if (name === "progress") { net.phase = data.phase || net.phase; net.progress = data.fraction ?? net.progress; net.epochDone = data.epoch; }
       else if (name === "epochs") onEpochs(data);
