@@ -312,8 +312,9 @@ function syncRunFields(box, state) {
     if (node === active || node.type === "range") continue;
     const v = getPath(state, node.dataset.path);
     if (v === undefined || v === null) continue;
+    const text = node.type === "number" ? numText(v) : String(v);
     if (node.type === "checkbox") node.checked = !!v;
-    else if (String(node.value) !== String(v)) node.value = v;
+    else if (node.value !== text && Number(node.value) !== v) node.value = text;
   }
 }
 

@@ -225,6 +225,7 @@ def test_a_bad_setting_is_refused_in_words_and_nothing_is_sent(watched, live_ser
     p = page.evaluate(f"() => {PAGE}.result.parameters")
     assert p == 8 * 2 + 8 + 8 + 1 and f"{p} " in page.inner_text("#net-arch")
     # the run cards write the request: Adam's learning rate and a cosine schedule
+    page.fill("#net-run2-lr", "")
     page.fill("#net-run2-lr", "0.01")
     page.dispatch_event("#net-run2-lr", "change")
     settled(page)
