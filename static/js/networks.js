@@ -35,6 +35,8 @@ const descOf = (item) => item.description || "";
 // --- derived views ---------------------------------------------------------------------------------
 
 const nTrain = () => net.result?.data?.train?.x?.length ?? 0;
+// the training samples a state asks for (the data set holds out round(test_fraction · samples))
+const trainSize = (state) => state.samples - Math.round(state.testFraction * state.samples);
 // updates per epoch of run i: ⌈train samples / batch size⌉ (full batch: 1)
 function perEpoch(i) {
   const n = nTrain();
@@ -221,22 +223,22 @@ const drawAll = () => schedule(true);
 function renderControls(state) {
   const c = net.catalogue;
   const active = document.activeElement;
-  const fill = (id, list, kind, value) => {
+  const fill = (id, list, value) => {
     const node = $(id);
     const key = JSON.stringify([lang(), list.map((x) => x.id)]);
     if (node.dataset.key !== key) {
-      node.replaceChildren(...list.map((x) => el("option", { value: x.id }, nameOf(x, kind))));
+      node.replaceChildren(...list.map((x) => el("option", { value: x.id }, nameOf(x))));
       node.dataset.key = key;
     }
     if (node !== active) node.value = value;
   };
-  fill("net-dataset", ids(c.data_sets), "data", state.dataset);
-  fill("net-act", ids(c.activations), "activation", state.activation);
-  fill("net-init", ids(c.inits), "init", state.init);
-  fill("net-plane", ids(c.planes), "plane", state.plane);
-  $("net-dataset-desc").textContent = descOf(ids(c.data_sets).find((d) => d.id === state.dataset) || {}, "data");
+  fill("net-dataset", ids(c.data_sets), state.dataset);
+  fill("net-act", ids(c.activations), state.activation);
+  fill("net-init", ids(c.inits), state.init);
+  fill("net-plane", ids(c.planes), state.plane);
+  $("net-dataset-desc").textContent = descOf(ids(c.data_sets).find((d) => d.id === state.dataset) || {});
   const plane = ids(c.planes).find((p) => p.id === state.plane) || {};
-  $("net-plane-desc").textContent = descOf(plane, "plane");
+  $("net-plane-desc").textContent = descOf(plane);
   $("net-plane-run-row").hidden = !plane.uses_run; // line, hessian: the plane of one run
   const lab = labels(state);
   const runSel = $("net-plane-run");
@@ -260,7 +262,7 @@ function renderControls(state) {
 
 let cardsKey = "";
 function renderRuns(state) {
-  const key = JSON.stringify([lang(), state.runs.map((r) => [r.optimizer, r.schedule?.name, r.color]), nTrain()]);
+  const key = JSON.stringify([lang(), state.runs.map((r) => [r.optimizer, r.schedule?.name, r.color]), trainSize(state)]);
   const box = $("net-runs");
   if (key === cardsKey) { syncRunFields(box, state); return; }
   cardsKey = key;
@@ -283,7 +285,7 @@ function runCard(run, i, look, state) {
     el("button", { type: "button", "aria-label": t("net.run.remove", { n }), title: t("net.run.remove", { n }), dataset: { action: "remove", run: i },
       disabled: state.runs.length <= 1 }, "×"));
   const params = opt.params.map((spec) => paramControl(spec, run.params[spec.name], null, `net-run${i}`, { path: `${p}.params.${spec.name}` }));
-  const m = nTrain() || Math.round(state.samples * (1 - state.testFraction));
+  const m = trainSize(state);
   const batch = paramControl({ name: "batch_size", type: "int", default: m, min: 1, max: m, scale: "log", description: t("net.run.batch_desc", { m }) },
     run.batch_size || m, null, `net-run${i}`, { path: `${p}.batch_size`, label: t("net.run.batch") });
   const sched = run.schedule || { name: "constant", params: {}, warmup_steps: 0, per: "step" };
@@ -431,7 +433,7 @@ function renderCurves(state) {
   const byUpdate = (i, k) => (k + 1) / perEpoch(i);
   plots.growCurves($("net-curve-loss"), plots.curvesFigure(res, lk, lab,
     [{ key: "train_loss", name: t("net.curves.train"), dash: "solid", x: byEpoch }, { key: "test_loss", name: t("net.curves.test"), dash: "dot", x: byEpoch }],
-    t("net.curves.loss_title"), { type: "log", title: { text: t("net.plot.loss") } }, rev), key);
+    t("net.curves.loss_title"), { type: "log", title: { text: t("net.plot.loss") } }, rev, true), key);
   plots.growCurves($("net-curve-acc"), plots.curvesFigure(res, lk, lab,
     [{ key: "train_accuracy", name: t("net.curves.train"), dash: "solid", x: byEpoch }, { key: "test_accuracy", name: t("net.curves.test"), dash: "dot", x: byEpoch }],
     t("net.curves.acc_title"), { range: [0, 1.02], tickformat: ".0%", title: { text: t("net.plot.accuracy") } }, rev), key);
@@ -523,14 +525,9 @@ function renderLandscape(state) {
   $("net-land-wait").hidden = !!res?.plane;
   if (!res?.plane) { plots.purge(div); return; }
   const plane = ids(net.catalogue.planes).find((p) => p.id === res.plane.kind);
-  const model = { ...res, planeName: plane ? nameOf(plane, "plane") : res.plane.kind };
+  const model = { ...res, planeName: plane ? nameOf(plane) : res.plane.kind };
   const pts = res.runs.map((r, i) => { const k = pathIndex(i, net.player.it); return k < 0 || !r.path.a ? null : { a: r.path.a[k], b: r.path.b[k] }; });
   plots.drawLandscape(div, plots.landscapeFigure(model, lk, lab, pts, net.planeKey));
-  $("net-legend").replaceChildren(...lab.map((l, i) => {
-    const sw = el("span", { class: "swatch", "aria-hidden": "true" });
-    sw.style.background = lk[i].color;
-    return el("span", { class: "legend-item" }, sw, el("span", { class: "legend-text" }, l));
-  }));
 }
 
 function renderBoundaryBoxes(state) {
