@@ -18,7 +18,7 @@ const base = (title, extra = {}) => ({ font: FONT, title: { text: esc(title), fo
 const react = (div, traces, layout) => Plotly.react(div, traces, layout, CONFIG);
 
 // a legend under the plot (in the PNG for a slide too): one entry per run
-const LEGEND = { showlegend: true, legend: { orientation: "h", x: 0, y: -0.18, yanchor: "top", font: { size: 11 } } };
+const LEGEND = { showlegend: true, legend: { orientation: "h", x: 0, y: -0.3, yanchor: "top", font: { size: 11 } } };
 
 // --- the landscape: plane.loss as a contour, every run's path, the current point per run ---------
 
