@@ -23,7 +23,7 @@ const BOUNDARY_N = 61; // grid points per axis of a decision boundary (computed 
 
 // what the page holds: the catalogues, the limits, the store, and the server's answer being assembled
 const net = { catalogue: null, optimizers: null, limits: null, store: null, player: null,
-  result: null, request: null, sent: { train: 0, plane: 0 }, events: {}, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
+  result: null, request: null, sent: { train: 0, plane: 0 }, events: {}, streaming: false, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
 window.optivizNetworks = net; // for tests and the console
 Object.defineProperty(net, "state", { get: () => net.store?.get() });
 
@@ -142,6 +142,8 @@ async function train(state) {
   document.body.dataset.ready = "0";
   drawAll();
   net.request = toNetRequest(state);
+  const streamed = planeKey(state); // the plane the stream computes (another one asked meanwhile: after it)
+  net.streaming = true;
   net.sent.train += 1;
   net.events = {}; // the stream's events by name (what arrived, for tests and the console)
   try {
@@ -151,19 +153,22 @@ async function train(state) {
       if (name === "meta") onMeta(data);
       else if (name === "progress") { net.phase = data.phase || net.phase; net.progress = data.fraction ?? net.progress; net.epochDone = data.epoch; }
       else if (name === "epochs") onEpochs(data);
-      else if (name === "plane") { applyPlane(data); net.phase = "plane-done"; }
+      else if (name === "plane") { if (planeKey(net.store.get()) === streamed) applyPlane(data); net.phase = "plane-done"; }
       else if (name === "done") onDone(data);
       else if (name === "error") throw new ApiError(500, data.detail);
       available();
       schedule();
     }, ctrl.signal);
     if (ctrl.signal.aborted) return;
+    net.streaming = false;
     net.phase = "done";
     net.progress = 1;
     available(true);
     net.player.play();
+    if (planeKey(net.store.get()) !== streamed) switchPlane(net.store.get());
   } catch (err) {
     if (err.name === "AbortError" || ctrl.signal.aborted) return;
+    net.streaming = false;
     net.phase = "error";
     $("net-error").textContent = err.message;
   }
@@ -204,7 +209,7 @@ function available(complete = false) {
 
 function onState(state, prev, meta) {
   if (!prev || trainingKey(state) !== net.trainKey) { train(state); return; }
-  if (planeKey(state) !== net.planeKey) { switchPlane(state); return; }
+  if (planeKey(state) !== net.planeKey && !net.streaming) { switchPlane(state); return; } // while streaming: after it
   if (meta.source !== "frame") schedule(true);
 }
 

@@ -208,7 +208,15 @@ def test_in_chinese_and_on_a_phone(watched, live_server):
 
 def test_a_bad_setting_is_refused_in_words_and_nothing_is_sent(watched, live_server):
     page = watched
+    # a plane chosen while the runs still train is the plane drawn (after the stream's own plane)
+    page.goto(f"{live_server}/networks#ep=600")
+    page.wait_for_function(f"() => {PAGE}.sent.train === 1 && document.getElementById('net-plane').options.length > 1")
+    page.select_option("#net-plane", "random")
+    settled(page)
+    assert page.evaluate(f"() => {PAGE}.result.plane.kind") == "random"
+    assert page.evaluate(f"() => {PAGE}.sent.train") == 1
     page.goto(f"{live_server}/networks#ep=40")
+    page.reload()
     settled(page)
     limits = api(live_server, "/api/v1/limits")
     sent = page.evaluate(f"() => {PAGE}.sent.train")
