@@ -40,11 +40,10 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
+import make_golden_network as network  # noqa: E402  (tools/: the engine's data, init and batch order)
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
 import torch  # noqa: E402
-
-import make_golden_network as network  # noqa: E402  (tools/: the engine's data, init and batch order)
 
 OUT = Path(__file__).resolve().parent.parent / "tests/golden/torch_matrix_golden.json"
 torch.set_default_dtype(torch.float64)
@@ -75,17 +74,60 @@ def rates(lr: float) -> list[float]:
 
 
 CASES = [
-    ("adafactor", "defaults", {"lr": 0.01, "beta2_decay": -0.8, "eps1": float(np.finfo(float).eps), "eps2": 1e-3,
-                               "d": 1.0, "weight_decay": 0.0}),
+    (
+        "adafactor",
+        "defaults",
+        {
+            "lr": 0.01,
+            "beta2_decay": -0.8,
+            "eps1": float(np.finfo(float).eps),
+            "eps2": 1e-3,
+            "d": 1.0,
+            "weight_decay": 0.0,
+        },
+    ),
     # lr above 1/√t (ρₜ = 1/√t), a clipping d, weight decay, another decay exponent
-    ("adafactor", "clipped", {"lr": 0.8, "beta2_decay": -0.5, "eps1": 1e-30, "eps2": 1e-2, "d": 1.5,
-                              "weight_decay": 0.05}),
-    ("muon", "defaults", {"lr": 0.02, "momentum": 0.95, "nesterov": True, "ns_steps": 5, "eps": 1e-7,
-                          "adjust_lr_fn": "original", "weight_decay": 0.1, "adamw_lr": 1e-3, "adamw_beta1": 0.9,
-                          "adamw_beta2": 0.999, "adamw_eps": 1e-8, "adamw_weight_decay": 0.01}),
-    ("muon", "plain_rms", {"lr": 0.05, "momentum": 0.8, "nesterov": False, "ns_steps": 3, "eps": 1e-7,
-                           "adjust_lr_fn": "match_rms_adamw", "weight_decay": 0.0, "adamw_lr": 0.02,
-                           "adamw_beta1": 0.8, "adamw_beta2": 0.99, "adamw_eps": 1e-6, "adamw_weight_decay": 0.1}),
+    (
+        "adafactor",
+        "clipped",
+        {"lr": 0.8, "beta2_decay": -0.5, "eps1": 1e-30, "eps2": 1e-2, "d": 1.5, "weight_decay": 0.05},
+    ),
+    (
+        "muon",
+        "defaults",
+        {
+            "lr": 0.02,
+            "momentum": 0.95,
+            "nesterov": True,
+            "ns_steps": 5,
+            "eps": 1e-7,
+            "adjust_lr_fn": "original",
+            "weight_decay": 0.1,
+            "adamw_lr": 1e-3,
+            "adamw_beta1": 0.9,
+            "adamw_beta2": 0.999,
+            "adamw_eps": 1e-8,
+            "adamw_weight_decay": 0.01,
+        },
+    ),
+    (
+        "muon",
+        "plain_rms",
+        {
+            "lr": 0.05,
+            "momentum": 0.8,
+            "nesterov": False,
+            "ns_steps": 3,
+            "eps": 1e-7,
+            "adjust_lr_fn": "match_rms_adamw",
+            "weight_decay": 0.0,
+            "adamw_lr": 0.02,
+            "adamw_beta1": 0.8,
+            "adamw_beta2": 0.99,
+            "adamw_eps": 1e-6,
+            "adamw_weight_decay": 0.1,
+        },
+    ),
     ("lamb", "defaults", {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-6, "weight_decay": 0.0}),
     ("lamb", "decayed", {"lr": 0.05, "beta1": 0.8, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.01}),
 ]
@@ -117,10 +159,29 @@ class Float64NewtonSchulz:
 
     def __enter__(self) -> None:
         self.saved = torch.Tensor.bfloat16
-        torch.Tensor.bfloat16 = lambda self, *args, **kw: self.clone()  # type: ignore[method-assign]
+        torch.Tensor.bfloat16 = lambda self, *_args, **_kw: self.clone()  # type: ignore[method-assign]
 
     def __exit__(self, *exc: object) -> None:
         torch.Tensor.bfloat16 = self.saved  # type: ignore[method-assign]
+
+
+def torch_optimizers(optimizer: str, p: dict, params: list[torch.Tensor]) -> list[torch.optim.Optimizer]:
+    """torch's Adafactor over every tensor, or Muon over the 2D weights and AdamW over the rest (its
+    rate adamw_lr); single-tensor code (foreach off)."""
+    if optimizer == "adafactor":
+        eps = (p["eps1"], p["eps2"])
+        args = {"beta2_decay": p["beta2_decay"], "eps": eps, "d": p["d"], "weight_decay": p["weight_decay"]}
+        return [torch.optim.Adafactor(params, lr=p["lr"], **args, foreach=False)]
+    muon = {k: p[k] for k in ("weight_decay", "momentum", "nesterov", "eps", "ns_steps", "adjust_lr_fn")}
+    adamw = {
+        "betas": (p["adamw_beta1"], p["adamw_beta2"]),
+        "eps": p["adamw_eps"],
+        "weight_decay": p["adamw_weight_decay"],
+    }
+    return [
+        torch.optim.Muon([q for q in params if q.ndim == 2], lr=p["lr"], **muon),
+        torch.optim.AdamW([q for q in params if q.ndim != 2], lr=p["adamw_lr"], **adamw, foreach=False),
+    ]
 
 
 def run_torch(optimizer: str, p: dict, theta0: np.ndarray, a: np.ndarray, c: np.ndarray, bf16: bool = False):
@@ -128,43 +189,8 @@ def run_torch(optimizer: str, p: dict, theta0: np.ndarray, a: np.ndarray, c: np.
     params = list(net.parameters())
     at, ct = torch.tensor(a), torch.tensor(c)
     lrs = rates(p["lr"])
-    if optimizer == "adafactor":
-        opts = [
-            torch.optim.Adafactor(
-                params,
-                lr=lrs[0],
-                beta2_decay=p["beta2_decay"],
-                eps=(p["eps1"], p["eps2"]),
-                d=p["d"],
-                weight_decay=p["weight_decay"],
-                foreach=False,
-            )
-        ]
-        factors = [1.0]
-    else:
-        weights = [q for q in params if q.ndim == 2]
-        rest = [q for q in params if q.ndim != 2]
-        opts = [
-            torch.optim.Muon(
-                weights,
-                lr=lrs[0],
-                weight_decay=p["weight_decay"],
-                momentum=p["momentum"],
-                nesterov=p["nesterov"],
-                eps=p["eps"],
-                ns_steps=p["ns_steps"],
-                adjust_lr_fn=p["adjust_lr_fn"],
-            ),
-            torch.optim.AdamW(
-                rest,
-                lr=lrs[0] * p["adamw_lr"] / p["lr"],
-                betas=(p["adamw_beta1"], p["adamw_beta2"]),
-                eps=p["adamw_eps"],
-                weight_decay=p["adamw_weight_decay"],
-                foreach=False,
-            ),
-        ]
-        factors = [1.0, p["adamw_lr"] / p["lr"]]
+    opts = torch_optimizers(optimizer, p, params)
+    factors = [1.0] if optimizer == "adafactor" else [1.0, p["adamw_lr"] / p["lr"]]  # the schedule's factor on both
     thetas, losses = [theta0.tolist()], []
     for t in range(K):
         for opt, factor in zip(opts, factors, strict=True):
@@ -187,7 +213,10 @@ def run_torch(optimizer: str, p: dict, theta0: np.ndarray, a: np.ndarray, c: np.
 def run_optax(p: dict, theta0: np.ndarray, a: np.ndarray, c: np.ndarray):
     lrs = jnp.asarray(rates(p["lr"]))
     opt = optax.lamb(
-        learning_rate=lambda count: lrs[count], b1=p["beta1"], b2=p["beta2"], eps=p["eps"],
+        learning_rate=lambda count: lrs[count],
+        b1=p["beta1"],
+        b2=p["beta2"],
+        eps=p["eps"],
         weight_decay=p["weight_decay"],
     )
     sizes = [int(np.prod(s)) for _, s in LAYOUT]
@@ -236,24 +265,7 @@ def steppers(optimizer: str, p: dict, model: torch.nn.Module):
                     q.copy_(torch.tensor(np.asarray(new)))
 
         return lamb_step, lambda: [q.grad.zero_() for q in params if q.grad is not None]
-    if optimizer == "adafactor":
-        opts = [
-            torch.optim.Adafactor(
-                params, lr=p["lr"], beta2_decay=p["beta2_decay"], eps=(p["eps1"], p["eps2"]), d=p["d"],
-                weight_decay=p["weight_decay"], foreach=False,
-            )
-        ]
-    else:
-        opts = [
-            torch.optim.Muon(
-                [q for q in params if q.ndim == 2], lr=p["lr"], weight_decay=p["weight_decay"], momentum=p["momentum"],
-                nesterov=p["nesterov"], eps=p["eps"], ns_steps=p["ns_steps"], adjust_lr_fn=p["adjust_lr_fn"],
-            ),
-            torch.optim.AdamW(
-                [q for q in params if q.ndim != 2], lr=p["adamw_lr"], betas=(p["adamw_beta1"], p["adamw_beta2"]),
-                eps=p["adamw_eps"], weight_decay=p["adamw_weight_decay"], foreach=False,
-            ),
-        ]
+    opts = torch_optimizers(optimizer, p, params)
 
     def step() -> None:
         with Float64NewtonSchulz():
@@ -308,8 +320,15 @@ def main() -> None:
         else:
             thetas, losses = run_torch(optimizer, p, theta0, a, c)
             reference = f"torch {torch.__version__} " + ("Adafactor" if optimizer == "adafactor" else "Muon + AdamW")
-        case = {"optimizer": optimizer, "name": name, "params": p, "lr": rates(p["lr"]), "reference": reference,
-                "thetas": thetas, "losses": losses}
+        case = {
+            "optimizer": optimizer,
+            "name": name,
+            "params": p,
+            "lr": rates(p["lr"]),
+            "reference": reference,
+            "thetas": thetas,
+            "losses": losses,
+        }
         if optimizer == "muon":  # torch as shipped: Newton–Schulz in bfloat16
             shipped, _ = run_torch(optimizer, p, theta0, a, c, bf16=True)
             gold, bf = np.array(thetas), np.array(shipped)

@@ -159,10 +159,13 @@ def test_the_catalogue(client) -> None:
     assert [d["id"] for d in out["data_sets"]] == ["moons", "circles", "spirals", "xor", "gauss"]
     assert all(d["name"] and d["description"] for d in out["data_sets"])
     assert {"pca", "pca_equal", "random", "line", "hessian"} <= {p["id"] for p in out["planes"]}
-    assert out["activations"] == ["relu", "tanh", "sigmoid"] and out["inits"] == ["he", "xavier"]
+    assert [a["id"] for a in out["activations"]] == ["relu", "tanh", "sigmoid"]
+    assert [i["id"] for i in out["inits"]] == ["he", "xavier"]
+    assert all(e["name"] and e["description"] for e in out["activations"] + out["inits"] + out["planes"])
     assert NetworkRequest.model_validate(out["example"]).model_dump(mode="json")["epochs"] == 2000
     zh = client.get("/api/v1/networks/catalogue?lang=zh").json()
     assert next(p for p in zh["planes"] if p["id"] == "pca")["name"] == messages("zh")["plane.pca.name"]
+    assert zh["data_sets"][0]["name"] == messages("zh")["network.data.moons.name"] != out["data_sets"][0]["name"]
     assert [p["id"] for p in zh["planes"]] == [p["id"] for p in out["planes"]]
 
 

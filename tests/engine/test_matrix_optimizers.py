@@ -149,7 +149,7 @@ def test_muon_orthogonalizes_the_update() -> None:
         v, _ = np.linalg.qr(rng.normal(size=(shape[1], k)))
         m = (u * np.geomspace(100.0, 3.0, k)) @ v.T  # singular values 100 … 3
         s = np.linalg.svd(muon.orthogonalize(m, 5, 1e-7), compute_uv=False)
-        assert 0.5 < s.min() and s.max() < 1.5, (shape, s)
+        assert s.min() > 0.5 and s.max() < 1.5, (shape, s)
 
 
 def test_muon_gives_the_biases_adamw_at_the_scheduled_rate() -> None:
@@ -159,9 +159,7 @@ def test_muon_gives_the_biases_adamw_at_the_scheduled_rate() -> None:
     params = {"lr": 0.02, "adamw_lr": 0.005, "adamw_weight_decay": 0.0}
     lrs = [0.02, 0.01, 0.004]
     got = steps("muon", params, lrs, theta0)
-    bias = np.concatenate(
-        [np.ones(int(np.prod(s))) * (len(s) == 1) for _, s in LAYOUT]
-    ).astype(bool)
+    bias = np.concatenate([np.ones(int(np.prod(s))) * (len(s) == 1) for _, s in LAYOUT]).astype(bool)
     adamw = OPTIMIZERS["adamw"]
     opt = adamw.build(ARRAY, adamw.resolve({"weight_decay": 0.0}, "optimizer"))
     theta, state = theta0, opt.init(theta0[bias])

@@ -275,10 +275,12 @@ class Network:
         """Backpropagation: the losses and accuracies (K,), the gradients written into ``out`` (K, P)."""
         acts, z = self._forward(thetas, x)
         n, kind = x.shape[0], ACTIVATIONS.index(self.cfg.activation)
-        loss = (_bce(z, y), _accuracy(z, y))
+        e = np.exp(-np.abs(z))
+        loss = (_bce(z, y, e), _accuracy(z, y))
         tensors = self.unflatten(thetas)
         grads = self.unflatten(out)
-        dz = _sigmoid(z)
+        dz = 1.0 / (1.0 + e)  # the sigmoid from e: 1/(1 + e) for z ≥ 0, e/(1 + e) below
+        np.multiply(dz, e, out=dz, where=z < 0.0)
         dz -= y
         dz *= 1.0 / n  # ∂loss/∂z of the output layer (K, n)
         layers = len(tensors) // 2
@@ -308,9 +310,13 @@ def _accuracy(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out
 
 
-def _bce(z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Mean binary cross-entropy from logits z (..., n) and labels y (n,): softplus(z) − y·z."""
+def _bce(z: np.ndarray, y: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
+    """Mean binary cross-entropy from logits z (..., n) and labels y (n,): softplus(z) − y·z, with
+    softplus(z) = max(z, 0) + log1p(e), e = exp(−|z|) (given: the backward pass's)."""
     if z.shape[-1] == 0:
         return np.full(z.shape[:-1], math.nan)
-    out: np.ndarray = (np.logaddexp(0.0, z) - y * z).mean(axis=-1)
+    terms = np.log1p(np.exp(-np.abs(z)) if e is None else e)
+    terms += np.maximum(z, 0.0)
+    terms -= y * z
+    out: np.ndarray = terms.mean(axis=-1)
     return out

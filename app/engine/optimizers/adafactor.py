@@ -21,12 +21,25 @@ factoring threshold, decay rate 0.8 as 1 − t^−0.8 with its own offset): no o
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..params import ParamSpec
-from .base import Layout, Optimizer, declare, flat, lr_param, norm, tensors, wd_param
+from .base import (
+    CALL,
+    Layout,
+    Optimizer,
+    declare,
+    eps_param,
+    flat,
+    lr_param,
+    norm,
+    tensors,
+    wd_param,
+    weights_and_biases,
+)
 
 
 class AdafactorState(NamedTuple):
@@ -45,8 +58,8 @@ def factory(xp: Any, layout: Layout, beta2_decay: Any, eps1: Any, eps2: Any, d: 
     def init(theta: Any) -> AdafactorState:
         tensors(theta, layout)  # a vector of the layout's size, or a loud error
         lead = theta.shape[:-1]
-        row = tuple(np.zeros(lead + ((s[0], 1) if len(s) == 2 else s)) for _, s in layout)
-        col = tuple(np.zeros(lead + (1, s[1])) if len(s) == 2 else None for _, s in layout)
+        row = tuple(np.zeros((*lead, s[0], 1) if len(s) == 2 else (*lead, *s)) for _, s in layout)
+        col = tuple(np.zeros((*lead, 1, s[1])) if len(s) == 2 else None for _, s in layout)
         return AdafactorState(0, row, col)
 
     def update(g: Any, state: AdafactorState, theta: Any, lr: Any) -> tuple[Any, AdafactorState]:
@@ -54,26 +67,34 @@ def factory(xp: Any, layout: Layout, beta2_decay: Any, eps1: Any, eps2: Any, d: 
         rate = float(t) ** beta2_decay  # 1 − β₂ₜ
         rho = np.minimum(lr, 1.0 / float(t) ** 0.5)
         new, rows, cols = [], [], []
-        for (_, shape), p, gk, r, c in zip(layout, tensors(theta, layout), tensors(g, layout), state.row, state.col):
-            n = float(np.prod(shape))
-            alpha = np.maximum(eps2, norm(p, len(shape)) / n**0.5) * rho
+        each = zip(layout, tensors(theta, layout), tensors(g, layout), state.row, state.col, strict=True)
+        for (_, shape), p, gk, r, c in each:
+            root_n = math.sqrt(math.prod(shape))
+            alpha = np.maximum(eps2, norm(p, len(shape)) / root_n) * rho
             if weight_decay:
                 p = p * (1.0 - lr * weight_decay)
             if len(shape) == 2:
-                r = _lerp(r, np.sum(gk * gk, axis=-1, keepdims=True) / shape[1], rate)
-                c = _lerp(c, np.sum(gk * gk, axis=-2, keepdims=True) / shape[0], rate)
-                estimate = (r @ c) / np.maximum(np.mean(r, axis=-2, keepdims=True), eps1)
+                g2 = gk * gk
+                r = _lerp(r, np.add.reduce(g2, axis=-1, keepdims=True) / shape[1], rate)
+                c = _lerp(c, np.add.reduce(g2, axis=-2, keepdims=True) / shape[0], rate)
+                estimate = (r @ c) / np.maximum(np.add.reduce(r, axis=-2, keepdims=True) / shape[0], eps1)
             else:
                 r = _lerp(r, gk * gk, rate)
                 estimate = r
             u = gk * (1.0 / np.sqrt(np.maximum(estimate, eps1 * eps1)))
-            clip = np.maximum(1.0, norm(u, len(shape)) / (n**0.5 * d))
+            clip = np.maximum(1.0, norm(u, len(shape)) / (root_n * d))
             new.append(p - alpha / clip * u)
             rows.append(r)
             cols.append(c)
         return flat(new, layout), AdafactorState(t, tuple(rows), tuple(cols))
 
     return Optimizer(init, update)
+
+
+def cost(layout: Layout, params: dict[str, Any]) -> float:
+    """Seconds per update: about 35 NumPy calls per weight matrix, 15 per bias (measured)."""
+    weights, biases = weights_and_biases(layout)
+    return CALL * (5 + 35 * weights + 15 * biases)
 
 
 LINES = """
@@ -115,16 +136,7 @@ SPEC = declare(
             slider_min=1e-30,
             slider_max=1e-3,
         ),
-        ParamSpec(
-            "eps2",
-            1e-3,
-            0.0,
-            1.0,
-            "ε₂, the floor of RMS(θ) in the step size (a tensor at 0 still moves)",
-            log_scale=True,
-            slider_min=1e-8,
-            slider_max=1e-1,
-        ),
+        eps_param(1e-3, "eps2", "ε₂, the floor of RMS(θ) in the step size (a tensor at 0 still moves)", 1e-8),
         ParamSpec("d", 1.0, 1.0, 100.0, "d, the clipping threshold of the update's RMS", slider_max=10.0),
         wd_param(0.0, "λ, weight decay (decoupled: θ·(1 − αλ))"),
     ),

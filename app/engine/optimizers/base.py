@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -219,10 +220,10 @@ def beta_param(name: str, default: float, what: str) -> ParamSpec:
     return ParamSpec(name, default, 0.0, 1.0, what, max_exclusive=True, slider_max=0.999)
 
 
-def eps_param(default: float) -> ParamSpec:
-    return ParamSpec(
-        "eps", default, 0.0, 1.0, "ε, added for numerical stability", log_scale=True, slider_min=1e-12, slider_max=1e-1
-    )
+def eps_param(
+    default: float, name: str = "eps", what: str = "ε, added for numerical stability", slider_min: float = 1e-12
+) -> ParamSpec:
+    return ParamSpec(name, default, 0.0, 1.0, what, log_scale=True, slider_min=slider_min, slider_max=1e-1)
 
 
 def wd_param(default: float, what: str) -> ParamSpec:
@@ -313,6 +314,17 @@ def fill(text: str, internals: Callable[[dict[str, Any]], dict[str, Any]] | None
 # the declaration
 
 
+# the seconds one NumPy call on a network's small tensors takes (its overhead: the matrix
+# optimizers' cost models count their calls; measured against Adam's update, ~12 calls, 25 µs)
+CALL = 2e-6
+
+
+def weights_and_biases(layout: Layout) -> tuple[int, int]:
+    """How many weight matrices and how many biases a layout holds (the matrix optimizers' costs)."""
+    weights = sum(len(shape) == 2 for _, shape in layout)
+    return weights, len(layout) - weights
+
+
 # what a matrix optimizer's factory takes after ``xp``: the network's tensors, (name, shape) each
 LAYOUT = "layout"
 Layout = tuple[tuple[str, tuple[int, ...]], ...]
@@ -351,7 +363,7 @@ def layout_of(layout: Any) -> Layout:
 def tensors(theta: Any, layout: Layout) -> list[Any]:
     """The network's tensors in a parameter vector ``theta`` (…, P): views, each (…, *shape) (the
     leading dims kept: several runs' vectors at once)."""
-    sizes = [int(np.prod(shape)) for _, shape in layout]
+    sizes = [math.prod(shape) for _, shape in layout]
     if sum(sizes) != theta.shape[-1]:
         raise ValueError(f"a parameter vector of {theta.shape[-1]} values for a layout of {sum(sizes)}")
     lead, out, at = theta.shape[:-1], [], 0
@@ -361,15 +373,18 @@ def tensors(theta: Any, layout: Layout) -> list[Any]:
     return out
 
 
+_AXES = {1: (-1,), 2: (-2, -1)}  # a bias', a weight's own axes
+
+
 def norm(x: Any, ndim: int) -> Any:
     """The Euclidean (Frobenius) norm of each tensor of ``x`` (…, *shape), ``ndim`` = len(shape):
     (…, 1, …) kept for broadcasting."""
-    return np.sqrt(np.sum(x * x, axis=tuple(range(-ndim, 0)), keepdims=True))
+    return np.sqrt(np.add.reduce(x * x, axis=_AXES[ndim], keepdims=True))
 
 
 def flat(parts: list[Any], layout: Layout) -> Any:
     """The parameter vector (…, P) of the network's tensors (`tensors` undone)."""
-    rows = [p.reshape(p.shape[: p.ndim - len(shape)] + (-1,)) for p, (_, shape) in zip(parts, layout, strict=True)]
+    rows = [p.reshape((*p.shape[: p.ndim - len(shape)], -1)) for p, (_, shape) in zip(parts, layout, strict=True)]
     return np.concatenate(rows, axis=-1)
 
 
@@ -410,6 +425,9 @@ class OptimizerSpec(Catalogued):
     # function, and the template file that defines that function
     optax_rate: OptaxFn | None = None
     optax_rate_template: str | None = None
+    # a matrix optimizer's cost model: (layout, params) → the seconds one update takes on a network
+    # of that layout (NumPy calls per tensor, `CALL` each; the network's cost estimate adds it)
+    cost: Callable[[Layout, dict[str, Any]], float] | None = None
 
     @functools.cached_property
     def rule(self) -> int:
@@ -463,7 +481,7 @@ class OptimizerSpec(Catalogued):
 
 
 # the names a module's namespace gives its declaration (by convention: see `declare`)
-_BY_NAME = ("replay", "torch", "optax", "optax_rate")
+_BY_NAME = ("replay", "torch", "optax", "optax_rate", "cost")
 
 
 def texts(doc: str) -> dict[str, Any]:
