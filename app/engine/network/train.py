@@ -351,6 +351,7 @@ def estimate(problem: NetworkProblem) -> float:
         updates = problem.epochs * math.ceil(n / b)
         element = ELEMENT_PY if _python_rule(run.optimizer) else ELEMENT
         seconds += updates * (UPDATE + element * size)
+        seconds += updates * run.optimizer.update_seconds(net.layout, run.params)  # a matrix optimizer's own
     for b, k in by_size.items():
         updates = problem.epochs * math.ceil(n / b)
         seconds += updates * BATCH_CALL + problem.epochs * n * k * mults * SAMPLE
