@@ -34,7 +34,15 @@ from .schemas_lessons import (
     SchedulePreviewRequest,
     SweepRequest,
 )
-from .service import ComputeTimeout, InvalidFields, InvalidRequest, build_problem, invalid, trajectories
+from .service import (
+    ComputeTimeout,
+    InvalidFields,
+    InvalidRequest,
+    build_problem,
+    invalid,
+    networks_only,
+    trajectories,
+)
 
 Answer = dict[str, Any]
 
@@ -113,6 +121,8 @@ def schedule_preview(req: SchedulePreviewRequest) -> Answer:
 def _lockstep_only(optimizer: str, loc: tuple[Any, ...]) -> None:
     """Sweeps, basins and races step many rows in lockstep: element-wise optimizers only."""
     spec = OPTIMIZERS[optimizer]
+    if spec.networks_only:
+        raise invalid(loc, networks_only(spec), optimizer)
     if spec.driver != "loop":
         raise invalid(
             loc,

@@ -177,6 +177,32 @@ def test_the_catalogue_says_networks_only(client) -> None:
         assert (o["driver"] == "matrix") == (oid in MATRIX)
 
 
+# the lessons' lockstep endpoints on a surface: the same refusal, where the optimizer is named
+LOCKSTEP = {
+    "/api/v1/sweeps": {
+        "x_param": {"name": "lr", "min": 0.001, "max": 0.1, "n": 3, "scale": "log"},
+        "y_param": {"name": "eps", "min": 1e-8, "max": 1e-3, "n": 3, "scale": "log"},
+    },
+    "/api/v1/basins": {"n": 4},
+    "/api/v1/race": {"optimizers": ["adam"]},
+}
+
+
+@pytest.mark.parametrize("path", list(LOCKSTEP))
+def test_the_lessons_refuse_a_matrix_optimizer_by_name(client, path: str) -> None:
+    for oid in MATRIX:
+        body = {"surface": "rosenbrock", "steps": 5, **LOCKSTEP[path]}
+        if path == "/api/v1/race":
+            body["optimizers"] = ["adam", oid]
+        else:
+            body["optimizer"] = oid
+        r = client.post(path, json=body)
+        assert r.status_code == 422, r.text
+        detail = r.json()["detail"][0]
+        assert OPTIMIZERS[oid].name in detail["msg"] and "network" in detail["msg"], detail
+        assert detail["loc"][-1] in ("optimizer", 1), detail
+
+
 @pytest.mark.parametrize("path", ["/api/v1/trajectories", "/api/v1/trajectories/stream", "/api/v1/export"])
 def test_a_surface_refuses_a_matrix_optimizer_by_name(client, path: str) -> None:
     for oid in MATRIX:
