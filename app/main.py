@@ -33,6 +33,7 @@ from .api.routes import (
     inspect,
     lessons,
     limits,
+    networks,
     pages,
     trajectories,
 )
@@ -84,6 +85,7 @@ ROUTERS = tuple(
         grid,
         expressions,
         lessons,
+        networks,
         pages,
         docs,
     )
