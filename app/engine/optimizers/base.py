@@ -465,6 +465,11 @@ class OptimizerSpec(Catalogued):
             hyper["lr"] = params["lr"]
         return self.factory(xp, layout_of(layout), **hyper)
 
+    def update_seconds(self, layout: Any, params: dict[str, Any]) -> float:
+        """The seconds one update takes beyond the element-wise cost the network's estimate counts:
+        a matrix optimizer's cost model on the network's ``layout``; 0 for the others."""
+        return 0.0 if self.cost is None else self.cost(layout_of(layout), params)
+
     def hyper(self, params: dict[str, Any]) -> list[Any]:
         """The hyperparameters as the compiled rule takes them: the factory's arguments in order
         (a choice as its index in the catalogue's choices, a flag as 0/1); values may be arrays."""

@@ -133,7 +133,7 @@ def cost(layout: Layout, params: dict[str, Any]) -> float:
     """Seconds per update: about 12 NumPy calls per weight matrix and 12 per Newton–Schulz step
     (three small matrix products and their sums), AdamW on the biases (about 25; measured)."""
     weights, biases = weights_and_biases(layout)
-    return CALL * (10 + weights * (12 + 12 * params["ns_steps"]) + (25 if biases else 0))
+    return CALL * (10 + weights * (12 + 12 * int(params["ns_steps"])) + (25 if biases else 0))
 
 
 LINES = """
