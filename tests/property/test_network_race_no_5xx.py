@@ -88,4 +88,4 @@ def test_hostile_tuning_bodies_never_answer_5xx() -> None:
     STATUS.clear()
     _never_5xx()
     # the hostile bodies are not all refused: many are tuned, and their race body trains
-    assert STATUS[200] >= 10 and STATUS[422] >= 10, (STATUS, REASONS.most_common(8))
+    assert STATUS[200] >= 5 and STATUS[422] >= 10, (STATUS, REASONS.most_common(8))
