@@ -314,11 +314,15 @@ class OptimizerPublic(BaseModel):
     description: str
     convention: str
     color: str = Field(description="The colour this optimizer is drawn in, everywhere (#rrggbb).")
-    driver: Literal["loop", "closure"] = Field(
+    driver: Literal["loop", "closure", "matrix"] = Field(
         "loop",
         description="loop: element-wise, one gradient per update (trajectories, sweeps, basins, races); closure: "
         "needs the whole gradient and several loss evaluations per update (L-BFGS, damped Newton): trajectories "
-        "only, with `evals` in each run of the answer.",
+        "only, with `evals` in each run of the answer; matrix: per weight matrix of a network (Adafactor, Muon, "
+        "LAMB): networks only.",
+    )
+    networks_only: bool = Field(
+        False, description="The optimizer needs a network's weight matrices: the 2D surfaces refuse it (422)."
     )
     moment: Literal["vector", "iterate"] = Field(
         "vector",

@@ -28,7 +28,7 @@ from ..engine.feedback import CYCLED_KINDS
 from ..engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
 from ..engine.schedules import Link
 from ..engine.surfaces import Surface
-from ..registry import OPTIMIZERS, SCHEDULES, SURFACES
+from ..registry import OPTIMIZERS, SCHEDULES, SURFACES, OptimizerSpec
 from .schemas import CustomSurfaceRequest, GridRequest, RunRequest, TrajectoryRequest
 
 ComputeTimeout = DeadlineExceeded  # the request's computation ran past its time limit
@@ -177,10 +177,31 @@ def _f_min(i: int, run: RunRequest, surface: Surface) -> dict[str, Any]:
     return {**params, "f_min": float(surface.f_min)}
 
 
+def networks_only(spec: OptimizerSpec) -> str:
+    """Why a surface refuses a matrix optimizer (Adafactor, Muon, LAMB)."""
+    return (
+        f"{spec.name} ('{spec.id}') works on a network's weight matrices: it trains networks "
+        "(POST /api/v1/networks), not a point on a 2D surface"
+    )
+
+
 def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int]) -> RunConfig:
     spec = OPTIMIZERS[run.optimizer]
-    sched = run.schedule
+    if spec.networks_only:  # a surface's run (networks resolve theirs with `run_config` directly)
+        raise invalid(("runs", i, "optimizer"), networks_only(spec), run.optimizer)
     samples = surface.model.data.m if isinstance(surface, DatasetSurface) else None  # m of a dataset surface
+    return run_config(i, run, samples, _f_min(i, run, surface), labels)
+
+
+def run_config(
+    i: int, run: RunRequest, samples: int | None, params: dict[str, Any], labels: dict[str, int]
+) -> RunConfig:
+    """Run ``i`` of a request resolved, with every check that needs more than its own fields:
+    ``samples`` is the training set's size (None: an analytic surface, no mini-batches), ``params``
+    the run's resolved params (f* filled in), ``labels`` the labels given so far (a repeated one is
+    numbered). The one resolution of a run, for surfaces and networks alike."""
+    spec = OPTIMIZERS[run.optimizer]
+    sched = run.schedule
     dataset = samples is not None
     if run.batch_size is not None and samples is None:
         raise invalid(("runs", i, "batch_size"), "batch_size applies to dataset surfaces only", run.batch_size)
@@ -213,7 +234,6 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
             f"({sched.name}) is not run with it",
             sched.name,
         )
-    params = _f_min(i, run, surface)
     label = run.label or spec.name
     labels[label] = labels.get(label, 0) + 1
     if labels[label] > 1 and not run.label:

@@ -42,8 +42,9 @@ def catalogue() -> dict[str, dict[str, str]]:
 def registry_english() -> dict[str, str]:
     """The English texts of the registry under their catalogue keys: ``surface.<id>.name``,
     ``surface.<id>.description``, ``surface.<id>.dataset``, ``network.data.<id>.<name|shape|description>``,
-    ``optimizer.<id>.param.<name>`` and,
-    for a parameter whose description is the same wherever it appears, ``optimizer.param.<name>``."""
+    ``optimizer.<id>.param.<name>`` and, for a parameter whose description is the same wherever it
+    appears, ``optimizer.param.<name>``; the network planes' ``plane.<id>.name`` and
+    ``plane.<id>.description`` (app/engine/network/planes.py)."""
     from ..engine.network import DATA_SETS  # the network's data sets, texts from their generators
     from ..registry import OPTIMIZERS, SCHEDULES, SURFACES  # the registry knows nothing of texts
 
@@ -64,6 +65,11 @@ def registry_english() -> dict[str, str]:
             for p in o.params:
                 out[f"{kind}.{o.id}.param.{p.name}"] = p.description
                 out.setdefault(f"{kind}.param.{p.name}", p.description)
+    from ..engine.network.planes import PLANES  # the network's planes: ``plane.<id>.name``, ``.description``
+
+    for pl in PLANES.values():
+        out[f"plane.{pl.id}.name"] = pl.name
+        out[f"plane.{pl.id}.description"] = pl.description
     return out
 
 

@@ -149,7 +149,7 @@ function bindControls(store, sidebar) {
   $("defaults").addEventListener("click", () => store.update((d) => { d.runs = defaultsFor(d.surface); }, { autoplay: true }));
   $("add-run").addEventListener("click", () => store.update((d) => {
     if (d.runs.length >= app.limits.max_runs) return;
-    const opts = app.catalogue.optimizers;
+    const opts = app.catalogue.optimizers.filter((o) => !o.networks_only); // the matrix ones train networks only
     const used = new Set(d.runs.map((r) => r.optimizer));
     const opt = (opts.find((o) => !used.has(o.id)) || opts[0]).id;
     const fromDefaults = surfaceOf(d).default_runs?.find((r) => r.optimizer === opt);

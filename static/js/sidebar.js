@@ -150,7 +150,8 @@ export function createSidebar(ctx) {
     swatch.style.background = ctx.colorOf(run);
     const head = el("div", { class: "run-head" }, swatch,
       el("select", { "aria-label": t("studio.run.optimizer", { n }), class: "opt-select", dataset: { path: `${p}.optimizer`, type: "choice" } },
-        cat.optimizers.map((o) => el("option", { value: o.id, selected: o.id === opt.id }, o.name))),
+        // the matrix optimizers (networks_only: Adafactor, Muon, LAMB) need a network: not offered on a surface
+        cat.optimizers.filter((o) => !o.networks_only || o.id === opt.id).map((o) => el("option", { value: o.id, selected: o.id === opt.id }, o.name))),
       el("input", { type: "color", value: ctx.colorOf(run), "aria-label": t("studio.run.colour", { n }), dataset: { path: `${p}.color`, type: "color" } }),
       el("button", { type: "button", "aria-label": t(run.hidden ? "studio.run.show_aria" : "studio.run.hide_aria", { n }), "aria-pressed": run.hidden ? "true" : "false",
         dataset: { action: "hide", run: i } }, t(run.hidden ? "studio.run.show" : "studio.run.hide")),

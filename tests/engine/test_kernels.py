@@ -23,8 +23,11 @@ from app.registry import OPTIMIZER_IDS, OPTIMIZERS
 LOOP_IDS = tuple(o for o in OPTIMIZER_IDS if OPTIMIZERS[o].driver == "loop")
 
 F_MIN = {"polyak_sgd": {"f_min": 0.0}}  # typed formulas: the Polyak step size needs f* given
-_HALF = (len(OPTIMIZER_IDS) + 1) // 2
-HALVES = (OPTIMIZER_IDS[:_HALF], OPTIMIZER_IDS[_HALF:])  # a request holds at most 16 runs
+# every optimizer a surface runs: not the matrix ones (driver "matrix": networks only, refused on a
+# surface; tests/engine/test_matrix_optimizers.py)
+SURFACE_IDS = tuple(o for o in OPTIMIZER_IDS if OPTIMIZERS[o].driver != "matrix")
+_HALF = (len(SURFACE_IDS) + 1) // 2
+HALVES = (SURFACE_IDS[:_HALF], SURFACE_IDS[_HALF:])  # a request holds at most 16 runs
 LOOP_HALVES = (LOOP_IDS[: (len(LOOP_IDS) + 1) // 2], LOOP_IDS[(len(LOOP_IDS) + 1) // 2 :])
 
 REFERENCE = """

@@ -13,6 +13,20 @@ from ...permalink import RUN_KEYS, STATE_KEYS
 from ...settings import get_settings
 from ..schemas import MAX_CHAIN, MAX_COORD, MAX_EXPRESSION, MAX_GRID, MAX_LABEL, MAX_RUNS, MAX_STEPS
 from ..schemas_lessons import MAX_CELLS_PER_AXIS, MAX_SERIES, MAX_SWEEP_WORK
+from ..schemas_network_race import NETWORK_MAX_TUNE_UPDATES
+from ..schemas_networks import (
+    NETWORK_MAX_DEPTH,
+    NETWORK_MAX_EPOCHS,
+    NETWORK_MAX_GRID,
+    NETWORK_MAX_NOISE,
+    NETWORK_MAX_PARAMETERS,
+    NETWORK_MAX_POINTS,
+    NETWORK_MAX_SAMPLES,
+    NETWORK_MAX_TEST_FRACTION,
+    NETWORK_MAX_UPDATES,
+    NETWORK_MAX_WIDTH,
+    NETWORK_MIN_SAMPLES,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
@@ -52,6 +66,25 @@ class LimitsPublic(BaseModel):
         description="L-BFGS: the most loss evaluations one trajectories request may make, "
         "counted as steps × (max_eval + 1) per L-BFGS run (its answer holds every one)",
     )
+    network_min_samples: int = NETWORK_MIN_SAMPLES
+    network_max_samples: int = Field(NETWORK_MAX_SAMPLES, description="Networks: data points, train and test")
+    network_max_noise: float = NETWORK_MAX_NOISE
+    network_max_test_fraction: float = NETWORK_MAX_TEST_FRACTION
+    network_max_width: int = Field(NETWORK_MAX_WIDTH, description="Networks: neurons per hidden layer")
+    network_max_depth: int = Field(NETWORK_MAX_DEPTH, description="Networks: hidden layers")
+    network_max_parameters: int = Field(NETWORK_MAX_PARAMETERS, description="Networks: parameters P in all")
+    network_max_epochs: int = NETWORK_MAX_EPOCHS
+    network_max_updates: int = Field(
+        NETWORK_MAX_UPDATES, description="Networks: epochs × updates per epoch, summed over the runs"
+    )
+    network_max_grid: int = Field(NETWORK_MAX_GRID, description="Networks: the plane's grid points per axis")
+    network_max_points: int = Field(NETWORK_MAX_POINTS, description="Networks: recorded path points per run")
+    network_max_tune_updates: int = Field(
+        NETWORK_MAX_TUNE_UPDATES,
+        description="Networks' tune and race: updates in all, epochs × ⌈train / batch_size⌉ for every lr of the "
+        "grid (its extension counted), every seed of a mini-batch run, summed over the runs",
+    )
+    network_max_tune_lrs: int = Field(MAX_CELLS_PER_AXIS, description="Networks' tune and race: lrs of the grid (n)")
 
 
 @router.get("/limits", response_model=LimitsPublic, summary="The server's limits")

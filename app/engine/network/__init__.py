@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from .data import DATA_SETS, Data, DataConfig, DataSetSpec, make_data
 from .model import ACTIVATIONS, INITS, Layer, ModelConfig, Network
+from .planes import PLANES, Plane, PlaneConfig, PlaneSpec, coordinates, landscape, make_plane
 from .train import NetworkProblem, NetworkRunResult, Training, answer_bytes, estimate, train
 
 __all__ = [
     "ACTIVATIONS",
     "DATA_SETS",
     "INITS",
+    "PLANES",
     "Data",
     "DataConfig",
     "DataSetSpec",
@@ -21,9 +23,15 @@ __all__ = [
     "Network",
     "NetworkProblem",
     "NetworkRunResult",
+    "Plane",
+    "PlaneConfig",
+    "PlaneSpec",
     "Training",
     "answer_bytes",
+    "coordinates",
     "estimate",
+    "landscape",
     "make_data",
+    "make_plane",
     "train",
 ]

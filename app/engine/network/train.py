@@ -368,7 +368,9 @@ def estimate(problem: NetworkProblem) -> float:
     for run in problem.runs:
         b = min(run.batch_size or n, n)
         by_size[b] = by_size.get(b, 0) + 1
-        seconds += problem.epochs * math.ceil(n / b) * (STEP + _update_cost(run.optimizer) * net.size)
+        updates = problem.epochs * math.ceil(n / b)
+        seconds += updates * (STEP + _update_cost(run.optimizer) * net.size)
+        seconds += updates * run.optimizer.update_seconds(net.layout, run.params)  # a matrix optimizer's own
     for b, k in by_size.items():
         per_epoch, last = divmod(n, b)
         seconds += problem.epochs * per_epoch * _work(units, macs, b, k, GRAD_CALL, GRAD_UNIT, GRAD_MAC)

@@ -24,6 +24,13 @@ are Python floats (one coordinate of one run) or NumPy arrays (thousands of rows
 lockstep). Hyperparameters may be floats or arrays that broadcast against the rows. ``xp`` is the
 matching math backend (:mod:`app.engine.backend`).
 
+The matrix optimizers (Adafactor, Muon, LAMB: ``driver="matrix"``) need a network's weight matrices:
+their factory takes the network's ``layout`` after ``xp`` (``factory(xp, layout, **hyper)``: the
+(name, shape) of each tensor, weights (out, in) and biases (out,)) and returns the same
+`Optimizer` over the whole parameter vector (the tensors flattened and concatenated, a view per
+tensor inside). They run on networks only: `OptimizerSpec.build` takes ``layout=``, and the 2D
+surfaces refuse them.
+
 Unlike optax, ``update`` returns the *new parameters*, not a delta: torch applies some updates
 in place in a fixed order (AdamW decays ``theta`` before the Adam step), and returning
 ``theta_new`` lets the arithmetic follow torch.optim's order, so trajectories agree with PyTorch
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -223,10 +231,10 @@ def beta_param(name: str, default: float, what: str) -> ParamSpec:
     return ParamSpec(name, default, 0.0, 1.0, what, max_exclusive=True, slider_max=0.999)
 
 
-def eps_param(default: float) -> ParamSpec:
-    return ParamSpec(
-        "eps", default, 0.0, 1.0, "ε, added for numerical stability", log_scale=True, slider_min=1e-12, slider_max=1e-1
-    )
+def eps_param(
+    default: float, name: str = "eps", what: str = "ε, added for numerical stability", slider_min: float = 1e-12
+) -> ParamSpec:
+    return ParamSpec(name, default, 0.0, 1.0, what, log_scale=True, slider_min=slider_min, slider_max=1e-1)
 
 
 def wd_param(default: float, what: str) -> ParamSpec:
@@ -317,10 +325,78 @@ def fill(text: str, internals: Callable[[dict[str, Any]], dict[str, Any]] | None
 # the declaration
 
 
+# the seconds one NumPy call on a network's small tensors takes (its overhead: the matrix
+# optimizers' cost models count their calls; measured against Adam's update, ~12 calls, 25 µs)
+CALL = 2e-6
+
+
+def weights_and_biases(layout: Layout) -> tuple[int, int]:
+    """How many weight matrices and how many biases a layout holds (the matrix optimizers' costs)."""
+    weights = sum(len(shape) == 2 for _, shape in layout)
+    return weights, len(layout) - weights
+
+
+# what a matrix optimizer's factory takes after ``xp``: the network's tensors, (name, shape) each
+LAYOUT = "layout"
+Layout = tuple[tuple[str, tuple[int, ...]], ...]
+
+
 @functools.cache
 def factory_args(factory: Callable[..., Optimizer]) -> tuple[tuple[str, Any], ...]:
-    """(name, default) of a factory's hyperparameters, in order (after ``xp``)."""
-    return tuple((p.name, p.default) for p in list(inspect.signature(factory).parameters.values())[1:])
+    """(name, default) of a factory's hyperparameters, in order (after ``xp``, and a matrix
+    optimizer's ``layout``)."""
+    return tuple(
+        (p.name, p.default) for p in list(inspect.signature(factory).parameters.values())[1:] if p.name != LAYOUT
+    )
+
+
+def takes_layout(factory: Callable[..., Optimizer]) -> bool:
+    """A matrix optimizer's factory: ``factory(xp, layout, **hyper)``."""
+    names = list(inspect.signature(factory).parameters)
+    return len(names) > 1 and names[1] == LAYOUT
+
+
+def layout_of(layout: Any) -> Layout:
+    """A network's layout as (name, shape) pairs: from `app.engine.network.Layer` objects (``name``,
+    ``shape``) or from pairs; loud on anything else."""
+    out = []
+    for item in layout:
+        name, shape = (item.name, item.shape) if hasattr(item, "shape") else item
+        shape = tuple(int(n) for n in shape)
+        if not 1 <= len(shape) <= 2 or min(shape) < 1:
+            raise ValueError(f"a layout tensor is a weight (out, in) or a bias (out,): {name!r} has shape {shape}")
+        out.append((str(name), shape))
+    if not out:
+        raise ValueError("a layout has at least one tensor")
+    return tuple(out)
+
+
+def tensors(theta: Any, layout: Layout) -> list[Any]:
+    """The network's tensors in a parameter vector ``theta`` (…, P): views, each (…, *shape) (the
+    leading dims kept: several runs' vectors at once)."""
+    sizes = [math.prod(shape) for _, shape in layout]
+    if sum(sizes) != theta.shape[-1]:
+        raise ValueError(f"a parameter vector of {theta.shape[-1]} values for a layout of {sum(sizes)}")
+    lead, out, at = theta.shape[:-1], [], 0
+    for (_, shape), size in zip(layout, sizes, strict=True):
+        out.append(theta[..., at : at + size].reshape(lead + shape))
+        at += size
+    return out
+
+
+_AXES = {1: (-1,), 2: (-2, -1)}  # a bias', a weight's own axes
+
+
+def norm(x: Any, ndim: int) -> Any:
+    """The Euclidean (Frobenius) norm of each tensor of ``x`` (…, *shape), ``ndim`` = len(shape):
+    (…, 1, …) kept for broadcasting."""
+    return np.sqrt(np.add.reduce(x * x, axis=_AXES[ndim], keepdims=True))
+
+
+def flat(parts: list[Any], layout: Layout) -> Any:
+    """The parameter vector (…, P) of the network's tensors (`tensors` undone)."""
+    rows = [p.reshape((*p.shape[: p.ndim - len(shape)], -1)) for p, (_, shape) in zip(parts, layout, strict=True)]
+    return np.concatenate(rows, axis=-1)
 
 
 @dataclass(frozen=True)
@@ -330,7 +406,8 @@ class OptimizerSpec(Catalogued):
     kernel: Kernel | None = None  # how the loop runs it (element-wise optimizers)
     color: str = "#000000"  # one colour per optimizer, everywhere (studio, lessons, figures)
     # "loop": element-wise, the compiled step loop (single runs and lanes); "closure": the whole
-    # gradient vector and several evaluations per step (app.engine.closure; single runs only)
+    # gradient vector and several evaluations per step (app.engine.closure; single runs only);
+    # "matrix": per tensor of a network's weights (`build` with ``layout=``; networks only)
     driver: str = "loop"
     # what include_state's mx, my hold: "vector" (a velocity / moment, drawn as an arrow) or
     # "iterate" (a sequence of points, the averaged iterate: drawn as a thin path beside the run's)
@@ -359,6 +436,9 @@ class OptimizerSpec(Catalogued):
     # function, and the template file that defines that function
     optax_rate: OptaxFn | None = None
     optax_rate_template: str | None = None
+    # a matrix optimizer's cost model: (layout, params) → the seconds one update takes on a network
+    # of that layout (NumPy calls per tensor, `CALL` each; the network's cost estimate adds it)
+    cost: Callable[[Layout, dict[str, Any]], float] | None = None
 
     @functools.cached_property
     def rule(self) -> int:
@@ -366,11 +446,29 @@ class OptimizerSpec(Catalogued):
         read it per step)."""
         return kind_of(self.kernel)
 
-    def build(self, xp: Any, params: dict[str, Any]) -> Optimizer:
-        """An optimizer from resolved params (``lr`` is the schedule's, not the factory's)."""
+    @property
+    def networks_only(self) -> bool:
+        """A matrix optimizer: it needs a network's weight matrices, the 2D surfaces refuse it."""
+        return self.driver == "matrix"
+
+    def build(self, xp: Any, params: dict[str, Any], *, layout: Any = None) -> Optimizer:
+        """An optimizer from resolved params (``lr`` is the schedule's, not the factory's: a matrix
+        factory that names ``lr`` gets it as the schedule's base). A matrix optimizer needs the
+        network's ``layout`` (`layout_of`); the element-wise ones ignore it."""
         assert self.factory is not None
         hyper = {k: v for k, v in params.items() if k != "lr"}
-        return self.factory(xp, **hyper)
+        if self.driver != "matrix":
+            return self.factory(xp, **hyper)
+        if layout is None:
+            raise TypeError(f"{self.name} ('{self.id}') works on a network's weight matrices: build it with layout=")
+        if "lr" in dict(factory_args(self.factory)):
+            hyper["lr"] = params["lr"]
+        return self.factory(xp, layout_of(layout), **hyper)
+
+    def update_seconds(self, layout: Any, params: dict[str, Any]) -> float:
+        """The seconds one update takes beyond the element-wise cost the network's estimate counts:
+        a matrix optimizer's cost model on the network's ``layout``; 0 for the others."""
+        return 0.0 if self.cost is None else self.cost(layout_of(layout), params)
 
     def hyper(self, params: dict[str, Any]) -> list[Any]:
         """The hyperparameters as the compiled rule takes them: the factory's arguments in order
@@ -392,13 +490,14 @@ class OptimizerSpec(Catalogued):
         out["convention"] = self.convention
         out["color"] = self.color
         out["driver"] = self.driver
+        out["networks_only"] = self.networks_only
         out["moment"] = self.moment
         out["interpolation"] = self.interpolation
         return out
 
 
 # the names a module's namespace gives its declaration (by convention: see `declare`)
-_BY_NAME = ("replay", "torch", "optax", "optax_rate")
+_BY_NAME = ("replay", "torch", "optax", "optax_rate", "cost")
 
 
 def texts(doc: str) -> dict[str, Any]:
@@ -420,7 +519,8 @@ def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False,
     The id is the module's name; the texts begin its docstring (`texts`). The rest is found in its
     namespace by name: the ``factory`` (none: `rule_factory`, the compiled rule one coordinate at a
     time), the compiled rule (``step``, with ``init`` and ``bias`` where the module has them:
-    `Kernel`, ``inline`` its flag; none: a closure optimizer, ``driver="closure"``), the inspector's
+    `Kernel`, ``inline`` its flag; none: a matrix optimizer, ``driver="matrix"``, where the factory
+    takes the ``layout`` after ``xp``, else a closure optimizer, ``driver="closure"``), the inspector's
     lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, the exports: ``torch`` (or
     ``TORCH`` and ``TORCH_TEMPLATE``: `code`; or why there is none, ``TORCH_REFUSED``), ``optax``
     (or ``OPTAX``; or ``OPTAX_REFUSED``) and ``optax_rate``. ``fields``: the other `OptimizerSpec`
@@ -440,5 +540,5 @@ def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False,
         found["kernel"] = Kernel(ns["step"], ns.get("init"), ns.get("bias"), inline)
         found["factory"] = ns.get("factory") or rule_factory(found["kernel"], params)
     else:
-        found.update(factory=ns["factory"], driver="closure")
+        found.update(factory=ns["factory"], driver="matrix" if takes_layout(ns["factory"]) else "closure")
     return OptimizerSpec(oid, params=params, **texts(docstring(sys.modules[module])), **found, **fields)
