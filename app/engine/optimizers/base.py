@@ -325,17 +325,6 @@ def fill(text: str, internals: Callable[[dict[str, Any]], dict[str, Any]] | None
 # the declaration
 
 
-# the seconds one NumPy call on a network's small tensors takes (its overhead: the matrix
-# optimizers' cost models count their calls; measured against Adam's update, ~12 calls, 25 µs)
-CALL = 2e-6
-
-
-def weights_and_biases(layout: Layout) -> tuple[int, int]:
-    """How many weight matrices and how many biases a layout holds (the matrix optimizers' costs)."""
-    weights = sum(len(shape) == 2 for _, shape in layout)
-    return weights, len(layout) - weights
-
-
 # what a matrix optimizer's factory takes after ``xp``: the network's tensors, (name, shape) each
 LAYOUT = "layout"
 Layout = tuple[tuple[str, tuple[int, ...]], ...]
@@ -369,6 +358,17 @@ def layout_of(layout: Any) -> Layout:
     if not out:
         raise ValueError("a layout has at least one tensor")
     return tuple(out)
+
+
+# the seconds one NumPy call on a network's small tensors takes (its overhead: the matrix
+# optimizers' cost models count their calls; measured against Adam's update, ~12 calls, 25 µs)
+CALL = 2e-6
+
+
+def weights_and_biases(layout: Layout) -> tuple[int, int]:
+    """How many weight matrices and how many biases a layout holds (the matrix optimizers' costs)."""
+    weights = sum(len(shape) == 2 for _, shape in layout)
+    return weights, len(layout) - weights
 
 
 def tensors(theta: Any, layout: Layout) -> list[Any]:
@@ -521,10 +521,11 @@ def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False,
     time), the compiled rule (``step``, with ``init`` and ``bias`` where the module has them:
     `Kernel`, ``inline`` its flag; none: a matrix optimizer, ``driver="matrix"``, where the factory
     takes the ``layout`` after ``xp``, else a closure optimizer, ``driver="closure"``), the inspector's
-    lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, the exports: ``torch`` (or
-    ``TORCH`` and ``TORCH_TEMPLATE``: `code`; or why there is none, ``TORCH_REFUSED``), ``optax``
-    (or ``OPTAX``; or ``OPTAX_REFUSED``) and ``optax_rate``. ``fields``: the other `OptimizerSpec`
-    fields (colour, order, ...), written once, here.
+    lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, a matrix optimizer's cost
+    model (``cost``), the exports: ``torch`` (or ``TORCH`` and ``TORCH_TEMPLATE``: `code`; or why
+    there is none, ``TORCH_REFUSED``), ``optax`` (or ``OPTAX``; or ``OPTAX_REFUSED``) and
+    ``optax_rate``. ``fields``: the other `OptimizerSpec` fields (colour, order, ...), written
+    once, here.
     """
     ns = vars(sys.modules[module])
     oid = module.rpartition(".")[2]
