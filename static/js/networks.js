@@ -232,7 +232,7 @@ function renderControls(state) {
     const node = $(id);
     const key = JSON.stringify([lang(), list.map((x) => x.id)]);
     if (node.dataset.key !== key) {
-      node.replaceChildren(...list.map((x) => el("option", { value: x.id }, nameOf(x))));
+      node.replaceChildren(...list.map((x) => el("option", { value: x.id, title: descOf(x) || undefined }, nameOf(x))));
       node.dataset.key = key;
     }
     if (node !== active) node.value = value;

@@ -190,7 +190,7 @@ def test_in_chinese_and_on_a_phone(watched, live_server):
     page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     page.wait_for_function("() => /[\\u4e00-\\u9fff]/.test(document.getElementById('net-status').textContent)")
     assert page.evaluate(f"() => {PAGE}.sent") == {"train": 1, "plane": 0}
-    for sel in ("#net-fidelity h2", "#net-explained-text", ".net-curves + .scroll th", "#net-epoch", "#net-data-title"):
+    for sel in ("#net-fidelity h2", "#net-explained-text", ".net-curves + .scroll th", "#net-epoch", "#net-dataset-desc"):
         assert CJK.search(page.inner_text(sel)), sel
     title = page.evaluate("() => document.getElementById('net-curve-loss').layout.title.text")
     assert CJK.search(title)
