@@ -146,10 +146,12 @@ async function train(state) {
   net.streaming = true;
   net.sent.train += 1;
   net.events = {}; // the stream's events by name (what arrived, for tests and the console)
+  net.times = { sent: Math.round(performance.now()) }; // when each kind first arrived (ms since opening)
   try {
     await streamNetwork(net.request, (name, data) => {
       if (ctrl.signal.aborted) return;
       net.events[name] = (net.events[name] || 0) + 1;
+      net.times[name] ??= Math.round(performance.now());
       if (name === "meta") onMeta(data);
       else if (name === "progress") { net.phase = data.phase || net.phase; net.progress = data.fraction ?? net.progress; net.epochDone = data.epoch; }
       else if (name === "epochs") onEpochs(data);
