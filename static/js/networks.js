@@ -13,11 +13,15 @@ import * as plots from "./network_plots.js";
 import { NET_PROPS, check, deserializeNet, planeKey, serializeNet, toNetRequest, trainingKey, useNetworkServer,
   useOptimizers } from "./network_state.js";
 import { Player } from "./player.js";
+import { loadPlotly, plotlyLoaded } from "./plots.js";
 import { normalizeRun, useServer, validColor } from "./state.js";
 import { createStore, getPath, setPath } from "./store.js";
 import { createUrlSync } from "./url.js";
 
 const $ = (id) => document.getElementById(id);
+// Plotly (4.6 MB, preloaded by the page) runs once the first API requests are on their way: the
+// server trains while the browser parses it (as the studio does)
+const plotlyReady = loadPlotly();
 const DASHES = ["solid", "dash", "dot", "dashdot"];
 const BOUNDARY_N = 61; // grid points per axis of a decision boundary (computed here, not a server limit)
 
@@ -223,7 +227,13 @@ function schedule(redraw = false) {
   full ||= redraw;
   if (queued) return;
   queued = true;
-  requestAnimationFrame(() => { queued = false; const f = full; full = false; render(f); });
+  requestAnimationFrame(() => {
+    queued = false;
+    if (!plotlyLoaded()) { plotlyReady.then(() => schedule(true)); return; }
+    const f = full;
+    full = false;
+    render(f);
+  });
 }
 const drawAll = () => schedule(true);
 
