@@ -1,7 +1,9 @@
-"""Command line: ``optiviz serve``, ``optiviz run REQUEST.json [--format json|csv]``, ``optiviz warmup``.
+"""Command line: ``optiviz serve``, ``optiviz run REQUEST.json [--format json|csv]``,
+``optiviz train NETWORK.json [--format json|csv] [--html FIGURE.html]``, ``optiviz warmup``.
 
 ``run`` gives the same answer as ``POST /api/v1/trajectories`` without a server (for scripts
-and notebooks): the same validation, the same engine, the same bytes.
+and notebooks): the same validation, the same engine, the same bytes; ``train`` the same as
+``POST /api/v1/networks``, or its figure (the Python API's, `optiviz.NetworkResult.figure`).
 
 ``warmup`` compiles the engine's kernels into their on-disk cache (the Docker build runs it);
 ``serve`` does it first, saying so, when the cache is empty (the first start of a fresh install).
@@ -15,7 +17,7 @@ import csv
 import io
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -65,17 +67,24 @@ def to_csv(result: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def _run(args: argparse.Namespace) -> int:
+def _read_body(request: str) -> tuple[Any, int]:
+    """The request file's JSON body (``-``: stdin), or the exit code 2 after saying why not."""
     try:
-        raw = sys.stdin.buffer.read() if args.request == "-" else Path(args.request).read_bytes()
+        raw = sys.stdin.buffer.read() if request == "-" else Path(request).read_bytes()
     except OSError as err:
-        print(f"optiviz: cannot read {args.request}: {err.strerror}", file=sys.stderr)
-        return 2
+        print(f"optiviz: cannot read {request}: {err.strerror}", file=sys.stderr)
+        return None, 2
     try:
-        body = orjson.loads(raw)
+        return orjson.loads(raw), 0
     except orjson.JSONDecodeError as err:
-        print(f"optiviz: {args.request} is not valid JSON: {err}", file=sys.stderr)
-        return 2
+        print(f"optiviz: {request} is not valid JSON: {err}", file=sys.stderr)
+        return None, 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    body, code = _read_body(args.request)
+    if code:
+        return code
     try:
         result = answer(body)
     except ValueError as err:
@@ -83,6 +92,67 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     if args.format == "csv":
         sys.stdout.write(to_csv(result))
+    else:
+        sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+    return 0
+
+
+def network_answer(body: Any) -> dict[str, Any]:
+    """The API's answer to a network request body (``POST /api/v1/networks``; raises ValueError
+    with the reasons)."""
+    from pydantic import ValidationError
+
+    from .api.schemas_networks import NetworkRequest
+    from .api.service import InvalidRequest
+    from .api.service_networks import build_network_problem
+    from .api.service_networks import network_answer as answer_of
+
+    try:
+        problem, plane = build_network_problem(NetworkRequest.model_validate(body))
+    except (ValidationError, InvalidRequest) as err:
+        raise ValueError(_errors_text(err.errors())) from None
+    out: dict[str, Any] = answer_of(problem, plane)
+    return out
+
+
+_EPOCH_COLUMNS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
+
+
+def network_csv(result: dict[str, Any]) -> str:
+    """One row per run and epoch (0: the init): run, label, optimizer, epoch, train_loss,
+    test_loss, train_accuracy, test_accuracy (empty where the answer has null)."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["run", "label", "optimizer", "epoch", *_EPOCH_COLUMNS])
+    for i, r in enumerate(result["runs"]):
+        for e in range(len(r["train_loss"])):
+            values = (r[k][e] for k in _EPOCH_COLUMNS)
+            w.writerow([i, r["label"], r["optimizer"], e, *("" if v is None else repr(float(v)) for v in values)])
+    return out.getvalue()
+
+
+# the figure of a network answer as an HTML page: the Python API's (optiviz), which the `optiviz` command
+# hands to `main` (the server's command line does not import the Python API)
+NetworkHtml = Callable[[dict[str, Any]], str]
+
+
+def _train(args: argparse.Namespace) -> int:
+    body, code = _read_body(args.request)
+    if code:
+        return code
+    if args.html and args.figure is None:
+        print("optiviz: --html needs the Python API's figure: run it as the `optiviz` command", file=sys.stderr)
+        return 2
+    try:
+        result = network_answer(body)
+    except ValueError as err:
+        print(f"optiviz: invalid request:\n{err}", file=sys.stderr)
+        return 2
+    if args.html:
+        Path(args.html).write_text(args.figure(result), encoding="utf-8")
+        print(f"optiviz: wrote the figure to {args.html}", file=sys.stderr)
+    elif args.format == "csv":
+        sys.stdout.write(network_csv(result))
     else:
         sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
     return 0
@@ -153,7 +223,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, network_html: NetworkHtml | None = None) -> int:
     parser = argparse.ArgumentParser(prog="optiviz", description="See how optimizers move across a loss surface.")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the web app and the API")
@@ -165,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("request", help="a JSON file with the body of POST /api/v1/trajectories ('-' for stdin)")
     run.add_argument("--format", choices=("json", "csv"), default="json")
     run.set_defaults(func=_run)
+    train = sub.add_parser("train", help="train a small network with several optimizers without a server")
+    train.add_argument("request", help="a JSON file with the body of POST /api/v1/networks ('-' for stdin)")
+    train.add_argument("--format", choices=("json", "csv"), default="json", help="csv: one row per run and epoch")
+    train.add_argument("--html", metavar="FILE", help="write the figure (landscape, paths, losses) as an HTML page")
+    train.set_defaults(func=_train, figure=network_html)
     warmup = sub.add_parser("warmup", help="compile the engine's kernels into their cache (once per install)")
     warmup.set_defaults(func=_warmup)
     args = parser.parse_args(argv)

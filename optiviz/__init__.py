@@ -24,9 +24,21 @@ Traceback (most recent call last):
 optiviz.ValidationError: runs.0: Value error, optimizer 'adam' parameter 'lr' must be >= 1e-06, got -1.0
 """
 
-from optiviz._core import Client, Result, RunResult, ValidationError, request_body, run
+from optiviz._core import Result, RunResult, ValidationError, request_body, run
+from optiviz._network import Client, NetworkResult, NetworkRun, network_body, train
 
-__all__ = ["Client", "Result", "RunResult", "ValidationError", "request_body", "run"]
+__all__ = [
+    "Client",
+    "NetworkResult",
+    "NetworkRun",
+    "Result",
+    "RunResult",
+    "ValidationError",
+    "network_body",
+    "request_body",
+    "run",
+    "train",
+]
 
-for _cls in (Client, Result, RunResult, ValidationError):
+for _cls in (Client, NetworkResult, NetworkRun, Result, RunResult, ValidationError):
     _cls.__module__ = __name__  # shown as optiviz.X (tracebacks, reprs)

@@ -1,4 +1,5 @@
-"""`Result.figure()`: the studio's map and loss chart as one plotly Figure."""
+"""`Result.figure()`: the studio's map and loss chart as one plotly Figure; `NetworkResult.figure()`:
+the network's landscape and loss curves."""
 
 from __future__ import annotations
 
@@ -140,6 +141,115 @@ def figure(res: Result, n: int = 120) -> Any:
         )
     else:
         fig.update_yaxes(title_text="loss", row=1, col=2)
+    fig.update_layout(
+        template="plotly_white",
+        height=480,
+        legend={"orientation": "h", "y": -0.15},
+        margin={"l": 60, "r": 20, "t": 40, "b": 40},
+    )
+    return fig
+
+
+def _nan(values: Any) -> np.ndarray:
+    """A JSON array of numbers (null: NaN) as float64, any depth."""
+    if isinstance(values, list) and values and isinstance(values[0], list):
+        return np.array([_nan(v) for v in values], dtype=float)
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def network_figure(answer: dict[str, Any], colors: dict[str, str]) -> Any:
+    """The figure of a network answer (``POST /api/v1/networks``, as JSON decodes it). Left: the
+    plane's train-loss contour (``loss[j][i]`` at a[i], b[j]) with each run's recorded path as a
+    line from the shared init (a circle) to its end; right: each run's train loss (solid) and test
+    loss (dotted) per epoch. Each run has its optimizer's colour (``colors``); one legend entry per
+    run toggles its traces. The fidelity beside it: each run's legend entry gives its ``captured``
+    share of its displacement; for PCA the title gives the explained variance against the plane's
+    ``random_walk`` (a random walk's share) and the axes each direction's."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    plane = answer["plane"]
+    title = f"train loss on the {plane['kind']} plane"
+    if plane.get("explained") and plane.get("random_walk") is not None:  # the PCA's share, and a random walk's
+        shares = 100 * sum(plane["explained"]), 100 * plane["random_walk"]
+        title += ": {:.0f} % explained (a random walk: {:.0f} %)".format(*shares)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.55, 0.45],
+        horizontal_spacing=0.1,
+        subplot_titles=(title, "loss per epoch"),
+    )
+    fig.add_trace(
+        go.Contour(
+            x=_nan(plane["a"]),
+            y=_nan(plane["b"]),
+            z=_nan(plane["loss"]),
+            name="train loss",
+            colorscale="Viridis",
+            reversescale=True,
+            ncontours=30,
+            colorbar={"x": 0.5, "len": 0.9, "thickness": 12},
+            meta={"role": "landscape"},
+        ),
+        row=1,
+        col=1,
+    )
+    for i, r in enumerate(answer["runs"]):
+        color = colors.get(r["optimizer"], "#000000")
+        path = r["path"]
+        a, b = _nan(path["a"]), _nan(path["b"])
+        captured = r.get("captured")  # the share of the run's displacement the plane shows
+        fig.add_trace(
+            go.Scatter(
+                x=a,
+                y=b,
+                mode="lines",
+                name=r["label"] if captured is None else f"{r['label']} ({100 * captured:.0f} % on the plane)",
+                legendgroup=f"run{i}",
+                line={"color": color, "width": 2},
+                customdata=np.stack([_nan(path["step"]), _nan(path["loss"]), _nan(path["plane_loss"])], axis=-1),
+                hovertemplate="update %{customdata[0]}<br>loss %{customdata[1]:.4g}"
+                "<br>on the plane %{customdata[2]:.4g}<extra>%{fullData.name}</extra>",
+                meta={"role": "path", "run": i},
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=a[:1],
+                y=b[:1],
+                mode="markers",
+                name=f"{r['label']} start",
+                legendgroup=f"run{i}",
+                showlegend=False,
+                marker={"color": color, "size": 8, "symbol": "circle-open"},
+                meta={"role": "start", "run": i},
+            ),
+            row=1,
+            col=1,
+        )
+        for key, dash in (("train_loss", "solid"), ("test_loss", "dot")):
+            fig.add_trace(
+                go.Scatter(
+                    x=np.arange(len(r[key])),
+                    y=_nan(r[key]),
+                    mode="lines",
+                    name=f"{r['label']} {key.split('_')[0]}",
+                    legendgroup=f"run{i}",
+                    showlegend=False,
+                    line={"color": color, "width": 2, "dash": dash},
+                    meta={"role": key, "run": i},
+                ),
+                row=1,
+                col=2,
+            )
+    explained = plane.get("explained") or [None, None]
+    for update, name, share in ((fig.update_xaxes, "a (d₁)", explained[0]), (fig.update_yaxes, "b (d₂)", explained[1])):
+        update(title_text=name if share is None else f"{name}: {100 * share:.1f} % of the variance", row=1, col=1)
+    fig.update_xaxes(title_text="epoch", row=1, col=2)
+    fig.update_yaxes(title_text="loss (train solid, test dotted)", row=1, col=2)
     fig.update_layout(
         template="plotly_white",
         height=480,

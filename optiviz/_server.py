@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from types import ModuleType
+from typing import Any
 
 NAME = "optiviz.server" if importlib.util.find_spec(f"{__package__}.server") is not None else "app"
 
@@ -19,6 +20,16 @@ def module(name: str) -> ModuleType:
     return importlib.import_module(f"{NAME}.{name}")
 
 
-def main() -> int:
-    """The ``optiviz`` command: the server's own command line (app/cli.py)."""
-    return int(module("cli").main())
+def main(argv: list[str] | None = None) -> int:
+    """The ``optiviz`` command: the server's own command line (app/cli.py), handed the Python API's
+    figure of a network answer (``optiviz train … --html``)."""
+    return int(module("cli").main(argv, network_html=_network_html))
+
+
+def _network_html(answer: dict[str, Any]) -> str:
+    """The figure of a network answer (`optiviz.NetworkResult.figure`) as a self-contained HTML page."""
+    from optiviz._figure import network_figure
+
+    colors = {k: spec.color for k, spec in module("registry").OPTIMIZERS.items()}
+    html: str = network_figure(answer, colors).to_html(include_plotlyjs=True, full_html=True)
+    return html

@@ -251,15 +251,21 @@ _ONE_CYCLE = "OneCycleLR"  # torch's class that raises past its total_steps (the
 
 
 def _torch_scheduler(run: RunConfig, problem: Problem | None = None) -> str:
-    """The scheduler expression over ``opt``. A OneCycleLR that would run past its total_steps (torch
-    raises there; the studio holds the last rate and momentum) is the script's ``OneCycleLRHeld``."""
+    """The scheduler expression over ``opt`` for a run of the studio's ``problem``."""
+    return torch_scheduler(run, None if problem is None else math.ceil(problem.steps / _updates(problem, run)))
+
+
+def torch_scheduler(run: RunConfig, schedule_steps: int | None) -> str:
+    """The scheduler expression over ``opt``, for a run whose scheduler steps ``schedule_steps``
+    times (None: unknown). A OneCycleLR that would run past its total_steps (torch raises there;
+    the studio holds the last rate and momentum) is the script's ``OneCycleLRHeld``."""
     out = _torch_scheduler_links(run)
     held = False
     starts = [0, *(c.milestone for c in run.chain)]
     for (spec, p), begin, end in zip(_links(run), starts, [*starts[1:], None], strict=True):
-        if problem is None or not (isinstance(spec.torch, Counterpart) and spec.torch.name == _ONE_CYCLE):
+        if schedule_steps is None or not (isinstance(spec.torch, Counterpart) and spec.torch.name == _ONE_CYCLE):
             continue
-        span = (end if end is not None else math.ceil(problem.steps / _updates(problem, run))) - begin
+        span = (end if end is not None else schedule_steps) - begin
         if begin == 0:
             span -= run.warmup_steps  # the cycle starts after the warm-up
         held = held or span > p["total_steps"]

@@ -42,9 +42,9 @@ def catalogue() -> dict[str, dict[str, str]]:
 def registry_english() -> dict[str, str]:
     """The English texts of the registry under their catalogue keys: ``surface.<id>.name``,
     ``surface.<id>.description``, ``surface.<id>.dataset``, ``network.data.<id>.<name|shape|description>``,
-    ``optimizer.<id>.param.<name>`` and,
-    for a parameter whose description is the same wherever it appears, ``optimizer.param.<name>``; the
-    network planes' ``plane.<id>.name`` and ``plane.<id>.description`` (app/engine/network/planes.py)."""
+    ``optimizer.<id>.param.<name>`` and, for a parameter whose description is the same wherever it
+    appears, ``optimizer.param.<name>``; the network planes' ``plane.<id>.name`` and
+    ``plane.<id>.description`` (app/engine/network/planes.py)."""
     from ..engine.network import DATA_SETS  # the network's data sets, texts from their generators
     from ..registry import OPTIMIZERS, SCHEDULES, SURFACES  # the registry knows nothing of texts
 

@@ -37,3 +37,13 @@ closure_update: Any  # the update of L-BFGS and damped Newton (torch_closure_run
 make: Any  # the optimizer with its injected rate (optax_common)
 set_rates: Any  # sets the injected rate and momentum (optax_common)
 clipping: Any  # the gradient clipping (optax_clip), or None
+
+# a network (app.export.network)
+EPOCHS: int  # the epochs of every run
+LAYOUT: list[tuple[str, tuple[int, ...]]]  # (name, shape) of each tensor, torch nn.Sequential order
+INIT: list[float]  # the P initial parameters, shared by every run
+ACTIVATION: str  # of the hidden layers
+X_TRAIN: Any  # the train inputs (n, 2), a float64 tensor
+Y_TRAIN: Any  # the train labels (n,), 0.0 / 1.0
+X_TEST: Any
+Y_TEST: Any

@@ -17,7 +17,7 @@ class PolyakSGD(Rule):
     def update(self, p, st, group, loss):  # lr, max_lr, f_min, eps, plus
         s = group["lr"]
         u = -s * p.grad
-        n2 = (u[0] * u[0] + u[1] * u[1]).item()
+        n2 = (u * u).sum().item()  # |lr*g|^2 (of a surface's two coordinates or a network's P)
         gap = loss.item() - group["f_min"]
         if group["plus"] and gap < 0.0:
             gap = 0.0

@@ -30,11 +30,13 @@ def starting_at(sched, lr):
 
 
 def clip_grad(p, clip_value, clip_norm):
-    """The gradient clipped as the studio clips it: by value, then by norm (None: not)."""
+    """The gradient of p (a tensor, or a list: a network's tensors, the norm over them all)
+    clipped as the studio clips it: by value, then by norm (None: not)."""
+    params = p if isinstance(p, list) else [p]
     if clip_value is not None:
-        torch.nn.utils.clip_grad_value_([p], clip_value)
+        torch.nn.utils.clip_grad_value_(params, clip_value)
     if clip_norm is not None:
-        torch.nn.utils.clip_grad_norm_([p], clip_norm)
+        torch.nn.utils.clip_grad_norm_(params, clip_norm)
 
 
 def record_average(out, opt, p):
