@@ -4,7 +4,8 @@
 // write it, the URL hash is its permalink, everything renders from it); what the server answered
 // lives in `net.result` (assembled from the stream); HTTP goes through api.js, Plotly through
 // network_plots.js; texts, limits and choices come from the server.
-import { ApiError, getCatalogue, getLimits, getNetworkCatalogue, getNetworkPlane, getPermalink, streamNetwork } from "./api.js";
+import { ApiError, getCatalogue, getLimits, getNetworkCatalogue, getNetworkPlane, getNetworkScript, getPermalink,
+  streamNetwork } from "./api.js";
 import { el, fromSlider, paramControl } from "./controls.js";
 import { fmt, numText, runLabel } from "./format.js";
 import { lang, loadMessages, nextLang, setLang, t, translatePage } from "./i18n.js";
@@ -620,6 +621,7 @@ function bindControls() {
   $("net-png-landscape").addEventListener("click", () => plots.downloadPNG($("net-landscape"), "optiviz-landscape"));
   $("net-png-fidelity").addEventListener("click", () => plots.downloadPNG($("net-fid-chart"), "optiviz-fidelity"));
   $("net-png-curves").addEventListener("click", () => plots.downloadPNG($("net-curve-loss"), "optiviz-loss"));
+  $("net-export-torch").addEventListener("click", () => downloadScript().catch((err) => { $("net-error").textContent = err.message; }));
   $("lang-switch").addEventListener("click", () => switchLang(nextLang()));
   document.addEventListener("keydown", (e) => {
     if (e.target.closest("input, select, textarea, summary, button, a")) return;
@@ -637,6 +639,18 @@ function bindControls() {
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => document.querySelectorAll(".net-plot").forEach((d) => plots.resize(d)), 150);
   });
+}
+
+// The runs as a PyTorch script (POST api/v1/networks/export): it trains them with torch.optim and
+// prints the same per-epoch numbers.
+async function downloadScript() {
+  const text = await getNetworkScript(toNetRequest(net.store.get()));
+  const url = URL.createObjectURL(new Blob([text], { type: "text/x-python" }));
+  const a = el("a", { href: url, download: "optiviz_network.py" });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 async function loadCatalogues() {

@@ -162,6 +162,12 @@ def test_a_learner_runs_the_assignment_reads_the_fidelity_and_switches_the_plane
     data = Path(dl.value.path()).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
 
+    # the runs as a PyTorch script
+    with page.expect_download() as dl:
+        page.click("#net-export-torch")
+    script = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert dl.value.suggested_filename == "optiviz_network.py" and "import torch" in script
+
     # the permalink holds the state: opened again, it shows the same plane of the same runs
     link = page.get_attribute("#net-permalink", "href")
     assert "pl=line" in link and "pr=2" in link
