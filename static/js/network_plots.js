@@ -92,7 +92,7 @@ export function explainedFigure(plane) {
   const e = plane.explained || [];
   const vals = [e[0], e[1], e[0] + e[1]];
   const traces = [{ type: "bar", x: names, y: vals, marker: { color: ["#56b4e9", "#56b4e9", "#0072b2"] }, name: t("net.fid.paths"),
-    text: vals.map((v) => `${fmt(100 * v, 3)} %`), textposition: "outside", cliponaxis: false }];
+    text: vals.map((v) => `${fmt(100 * v, 3)} %`), textposition: "auto", cliponaxis: false }];
   const shapes = [];
   if (Number.isFinite(plane.random_walk)) {
     shapes.push({ type: "line", xref: "paper", x0: 0, x1: 1, y0: plane.random_walk, y1: plane.random_walk,

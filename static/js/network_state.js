@@ -24,7 +24,7 @@ export const NET_PROPS = [
   { name: "activation", key: "act", type: "activation", def: "relu", group: "model", field: "activation" },
   { name: "init", key: "init", type: "init", def: "he", group: "model", field: "init" },
   { name: "modelSeed", key: "m_seed", type: "int", def: 3, group: "model", field: "seed" },
-  { name: "epochs", key: "ep", type: "epochs", def: 1000 },
+  { name: "epochs", key: "ep", type: "epochs", def: 500 }, // quick: the first landscape within about 2 s
   { name: "seed", key: "seed", type: "int", def: 0 },
   { name: "plane", key: "pl", type: "plane", def: "pca", group: "plane", field: "kind" },
   { name: "planeN", key: "pn", type: "grid", def: 41, group: "plane", field: "n" },

@@ -162,6 +162,12 @@ def test_a_learner_runs_the_assignment_reads_the_fidelity_and_switches_the_plane
     data = Path(dl.value.path()).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
 
+    # the runs as a PyTorch script
+    with page.expect_download() as dl:
+        page.click("#net-export-torch")
+    script = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert dl.value.suggested_filename == "optiviz_network.py" and "import torch" in script
+
     # the permalink holds the state: opened again, it shows the same plane of the same runs
     link = page.get_attribute("#net-permalink", "href")
     assert "pl=line" in link and "pr=2" in link
@@ -190,7 +196,13 @@ def test_in_chinese_and_on_a_phone(watched, live_server):
     page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     page.wait_for_function("() => /[\\u4e00-\\u9fff]/.test(document.getElementById('net-status').textContent)")
     assert page.evaluate(f"() => {PAGE}.sent") == {"train": 1, "plane": 0}
-    for sel in ("#net-fidelity h2", "#net-explained-text", ".net-curves + .scroll th", "#net-epoch", "#net-data-title"):
+    for sel in (
+        "#net-fidelity h2",
+        "#net-explained-text",
+        ".net-curves + .scroll th",
+        "#net-epoch",
+        "#net-dataset-desc",
+    ):
         assert CJK.search(page.inner_text(sel)), sel
     title = page.evaluate("() => document.getElementById('net-curve-loss').layout.title.text")
     assert CJK.search(title)
@@ -251,3 +263,14 @@ def test_a_bad_setting_is_refused_in_words_and_nothing_is_sent(watched, live_ser
     assert req["epochs"] >= 1 and req["model"]["hidden"] == [5, 2] and req["data"]["name"] == "moons"
     assert req["runs"][0]["optimizer"] in {o["id"] for o in page.evaluate(f"() => {PAGE}.optimizers")}
     assert math.isfinite(req["runs"][0]["params"].get("lr", 1.0))
+
+
+def test_the_studio_and_the_lessons_link_to_the_network_page(page, live_server):
+    for path in ("/", "/lessons"):
+        page.goto(f"{live_server}{path}")
+        link = page.locator("#nav-networks")
+        assert link.get_attribute("href") == "networks"
+        page.wait_for_function("() => document.getElementById('nav-networks').textContent === 'Networks'")
+    page.click("#nav-networks")
+    page.wait_for_url(f"{live_server}/networks")
+    settled(page)
