@@ -365,12 +365,18 @@ class Client:
         return result.studio_url(self.base_url)
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
+        return _decode(*self._send(method, path, body))
+
+    def _send(
+        self, method: str, path: str, body: Any = None, accept: str = "application/json"
+    ) -> tuple[bytes, str | None]:
+        """The answer's bytes and content encoding; the API's errors raised (a 422 as `ValidationError`)."""
         data = None if body is None else orjson.dumps(body)
         req = urllib.request.Request(
             self.base_url + path,
             data=data,
             method=method,
-            headers={"accept": "application/json", "accept-encoding": "gzip", "content-type": "application/json"},
+            headers={"accept": accept, "accept-encoding": "gzip", "content-type": "application/json"},
         )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
@@ -382,18 +388,22 @@ class Client:
                 raise ValidationError(detail["detail"]) from None
             msg = detail.get("detail") if isinstance(detail, dict) else None
             raise RuntimeError(f"{method} {path}: HTTP {err.code}: {msg or err.reason}") from None
-        return _decode(raw, encoding)
+        return raw, encoding
 
     def __repr__(self) -> str:
         return f"optiviz.Client({self.base_url!r})"
 
 
 def _decode(raw: bytes, encoding: str | None, strict: bool = True) -> Any:
-    if encoding == "gzip":
-        raw = gzip.decompress(raw)
+    raw = unzipped(raw, encoding)
     try:
         return orjson.loads(raw)  # strict: refuses NaN / Infinity
     except orjson.JSONDecodeError:
         if strict:
             raise
         return None
+
+
+def unzipped(raw: bytes, encoding: str | None) -> bytes:
+    """An answer's bytes without their gzip content encoding."""
+    return gzip.decompress(raw) if encoding == "gzip" else raw

@@ -116,6 +116,8 @@ class _NetworkSource(Protocol):
 
     def network_plane(self, body: dict[str, Any]) -> dict[str, Any]: ...
 
+    def network_script(self, body: dict[str, Any]) -> str: ...
+
     def colors(self) -> dict[str, str]: ...
 
 
@@ -176,6 +178,13 @@ class NetworkResult:
         ]
         return NetworkResult(request=body, answer=answer, _source=self._source)
 
+    def torch_script(self) -> str:
+        """The request as a runnable PyTorch script (``POST /api/v1/networks/export``): run with
+        ``--json`` it prints every run's per-epoch losses, the same as these to ~1e-9 (float64)."""
+        if self._source is None:
+            raise RuntimeError("this NetworkResult has no source of answers (optiviz.train gives it one)")
+        return self._source.network_script(self.request)
+
     def colors(self) -> dict[str, str]:
         """Each optimizer's colour from the registry."""
         return {} if self._source is None else self._source.colors()
@@ -211,6 +220,15 @@ class _LocalNetworks:
         problem, plane = self._problem(body)
         answer: dict[str, Any] = service.plane_answer(problem, plane)
         return _plain(answer)
+
+    def network_script(self, body: dict[str, Any]) -> str:
+        export = _server.module("export.network")
+        problem, _ = self._problem(body)
+        try:
+            script: str = export.torch_network_script(problem)
+        except export.RunNotExportable as err:  # the API's 422
+            raise ValidationError([{"loc": ("body", "runs", err.index, "optimizer"), "msg": str(err)}]) from None
+        return script
 
     def colors(self) -> dict[str, str]:
         return _core._LOCAL.colors()
@@ -265,3 +283,7 @@ class Client(_core.Client):
     def network_plane(self, body: dict[str, Any]) -> dict[str, Any]:
         answer: dict[str, Any] = self._call("POST", "/api/v1/networks/plane", body)
         return answer
+
+    def network_script(self, body: dict[str, Any]) -> str:
+        raw, encoding = self._send("POST", "/api/v1/networks/export", body, accept="text/x-python")
+        return _core.unzipped(raw, encoding).decode("utf-8")

@@ -7,14 +7,24 @@ What the script holds, and why each piece gives the engine's numbers:
 - the init: the P initial parameters, written the same way (shared by every run);
 - the mini-batch order: the engine's own `app.engine.runner.BatchOrder`, copied by ``inspect``,
   seeded with the request's ``seed``;
-- the model: an MLP over ONE flat float64 parameter vector ``p`` whose views are torch's
-  ``nn.Linear`` weights and biases (``app/export/templates/torch_network.py``), the loss torch's
-  ``binary_cross_entropy_with_logits``;
-- the optimizers and schedulers: the export's own mapping (each optimizer module's ``torch`` /
-  ``TORCH``, each schedule's torch ``Counterpart`` or a copy of the engine's function, warm-up as
-  ``SequentialLR(LinearLR, …)``), exactly as the studio's scripts (`app.export`).
+- the model: an MLP whose tensors are torch's ``nn.Linear`` weights and biases, the loss torch's
+  ``binary_cross_entropy_with_logits`` (``app/export/templates/torch_network.py``). An element-wise
+  optimizer trains ONE flat float64 vector ``p`` whose views the tensors are, as the engine does
+  (the studio's ``torch`` / ``TORCH`` of its module, over ``[p]``); the optimizers of weight
+  matrices (``driver == "matrix"``) train one leaf tensor per layer (`MATRIX_TORCH`);
+- the schedules: each schedule's torch ``Counterpart`` or a copy of the engine's function, warm-up
+  as ``SequentialLR(LinearLR, …)``, exactly as the studio's scripts (`app.export`); stepped after
+  every update or each epoch's last, ReduceLROnPlateau after each epoch with the train loss, as
+  the network's training (`app.engine.network.train`).
 
-An optimizer without a torch mapping is refused with its reason (`NotExportable`), never guessed.
+torch runs on one thread (its small tensors only contend on more). An optimizer without a torch
+form is refused with its reason (`RunNotExportable`, the run's index), never guessed.
+
+Measured: the contract's example (the course's assignment: GD, momentum, Adam, 2,000 epochs of
+mini-batches of 64, 8,000 updates each) reproduces the API's per-epoch losses to 2.3e-15 relative
+and the final parameters to 2.3e-14. A chaotic run (a rate so large that the loss jumps tenfold
+from epoch to epoch) amplifies float64 round-off past 1e-9 within a hundred updates, in any two
+implementations.
 """
 
 from __future__ import annotations

@@ -132,6 +132,13 @@ def test_figure_draws_the_landscape_paths_and_losses(res) -> None:
     assert "% explained (a random walk:" in fig.layout.annotations[0].text
 
 
+def test_torch_script_is_the_export(client, res) -> None:
+    """The request as a PyTorch script: POST /api/v1/networks/export's text."""
+    script = res.torch_script()
+    assert script == client.post("/api/v1/networks/export", json=res.request).text
+    assert "torch.optim.Adam([p]" in script and "EWAMomentum([p]" in script
+
+
 def test_bad_input_raises_what_the_422_says(client) -> None:
     with pytest.raises(optiviz.ValidationError) as err:
         optiviz.train([{"optimizer": "adam", "params": {"lr": -1}}], epochs=3)
@@ -157,5 +164,6 @@ def test_client_trains_on_a_live_server(server, res) -> None:
     assert other.to_json() == res.with_plane("pca_equal").to_json()
     paths = [t for t in remote.figure().data if t.meta["role"] == "path"]
     assert [t.line.color for t in paths] == [OPTIMIZERS[r.optimizer].color for r in remote.runs]
+    assert remote.torch_script() == res.torch_script()  # a text answer, gzip-compressed on the wire
     with pytest.raises(optiviz.ValidationError):
         api.train([{"optimizer": "gd"}], epochs=0)
