@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 
 import pytest
 
@@ -60,6 +61,16 @@ def test_assignment_figures_are_its_own_runs(client, answers):
     assert f["adam_train"] - max(f["gd_train"], f["momentum_train"]) >= 5
     assert abs(f["momentum_train"] - f["gd_train"]) <= 1
     assert f["adam_loss"] < f["gd_loss"] / 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_assignment_text_states_its_own_sizes(client, answers, lang):
+    """The explanation's numbers are the answer's: the parameters P, the epochs, the course's 10,000."""
+    text = lesson_body(client, "network-assignment", lang)["explanation"]
+    ans = answers["network-assignment"]
+    said = {int(n) for n in re.findall(r"(?<![\d.,])\d+(?![\d.,]\d)", text)}
+    assert ans["parameters"] in said and ans["request"]["epochs"] in said and "10,000" in text
+    assert "0.0007" in text and "64" in text and "300" in text
 
 
 def test_decay_figures_are_its_own_runs(client, answers):
