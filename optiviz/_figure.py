@@ -162,18 +162,23 @@ def network_figure(answer: dict[str, Any], colors: dict[str, str]) -> Any:
     plane's train-loss contour (``loss[j][i]`` at a[i], b[j]) with each run's recorded path as a
     line from the shared init (a circle) to its end; right: each run's train loss (solid) and test
     loss (dotted) per epoch. Each run has its optimizer's colour (``colors``); one legend entry per
-    run toggles its traces. For PCA the axes give each direction's explained variance (to read
-    against the plane's ``random_walk``, the share a random walk gives)."""
+    run toggles its traces. The fidelity beside it: each run's legend entry gives its ``captured``
+    share of its displacement; for PCA the title gives the explained variance against the plane's
+    ``random_walk`` (a random walk's share) and the axes each direction's."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     plane = answer["plane"]
+    title = f"train loss on the {plane['kind']} plane"
+    if plane.get("explained") and plane.get("random_walk") is not None:  # the PCA's share, and a random walk's
+        shares = 100 * sum(plane["explained"]), 100 * plane["random_walk"]
+        title += ": {:.0f} % explained (a random walk: {:.0f} %)".format(*shares)
     fig = make_subplots(
         rows=1,
         cols=2,
         column_widths=[0.55, 0.45],
         horizontal_spacing=0.1,
-        subplot_titles=(f"train loss on the {plane['kind']} plane", "loss per epoch"),
+        subplot_titles=(title, "loss per epoch"),
     )
     fig.add_trace(
         go.Contour(
@@ -194,12 +199,13 @@ def network_figure(answer: dict[str, Any], colors: dict[str, str]) -> Any:
         color = colors.get(r["optimizer"], "#000000")
         path = r["path"]
         a, b = _nan(path["a"]), _nan(path["b"])
+        captured = r.get("captured")  # the share of the run's displacement the plane shows
         fig.add_trace(
             go.Scatter(
                 x=a,
                 y=b,
                 mode="lines",
-                name=r["label"],
+                name=r["label"] if captured is None else f"{r['label']} ({100 * captured:.0f} % on the plane)",
                 legendgroup=f"run{i}",
                 line={"color": color, "width": 2},
                 customdata=np.stack([_nan(path["step"]), _nan(path["loss"]), _nan(path["plane_loss"])], axis=-1),

@@ -60,7 +60,8 @@ class NetworkRun:
     """One run: per epoch (index 0 at the init) the train / test loss and accuracy; per update the
     mini-batch loss and the lr; the final parameters; the recorded ``path`` on the plane (``step``
     as ints, ``a``, ``b``, ``loss``, ``plane_loss``, ``off_plane`` as float64 arrays, NaN where the
-    API sends null) and ``captured``, the share of the run's displacement the plane shows."""
+    API sends null; ``params``: the parameters there, one row each), ``captured``, the share of the
+    run's displacement the plane shows, and the plane's other ``fidelity`` figures of the path."""
 
     label: str
     optimizer: str
@@ -76,6 +77,7 @@ class NetworkRun:
     final: np.ndarray
     path: dict[str, np.ndarray]
     captured: float | None
+    fidelity: dict[str, Any] = field(default_factory=dict)  # the plane's other figures of this path
 
     @classmethod
     def from_public(cls, run: dict[str, Any]) -> NetworkRun:
@@ -87,8 +89,13 @@ class NetworkRun:
             status=run["status"],
             steps_taken=run["steps_taken"],
             **{k: _floats(run[k]) for k in (*_EPOCH_KEYS, "batch_loss", "lr", "final")},
-            path={"step": np.asarray(path["step"], dtype=np.int64), **{k: _floats(path[k]) for k in _PATH_KEYS}},
+            path={
+                "step": np.asarray(path["step"], dtype=np.int64),
+                **{k: _floats(path[k]) for k in _PATH_KEYS},
+                **({"params": _grid(path["params"])} if "params" in path else {}),
+            },
             captured=run.get("captured"),
+            fidelity=run.get("fidelity") or {},
         )
 
     def __repr__(self) -> str:
@@ -163,7 +170,10 @@ class NetworkResult:
             raise RuntimeError("this NetworkResult has no source of answers (optiviz.train gives it one)")
         part = self._source.network_plane(body)
         answer = dict(self.answer, plane=part["plane"])
-        answer["runs"] = [dict(r, **p) for r, p in zip(self.answer["runs"], part["runs"], strict=True)]
+        answer["runs"] = [
+            {**r, **on_plane, "path": {**r["path"], **on_plane["path"]}}
+            for r, on_plane in zip(self.answer["runs"], part["runs"], strict=True)
+        ]
         return NetworkResult(request=body, answer=answer, _source=self._source)
 
     def colors(self) -> dict[str, str]:

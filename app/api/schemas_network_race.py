@@ -9,6 +9,7 @@ here, served by GET /api/v1/limits (``network_max_tune_updates``).
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
@@ -23,8 +24,16 @@ from .schemas_networks import NETWORK_EXAMPLE, DataRequest, ModelRequest, Networ
 # grid's training held at once stay under 64 MB
 NETWORK_MAX_TUNE_UPDATES = 1_000_000
 
-_RACE = RaceRequest.model_fields
-_NETWORK = NetworkRequest.model_fields
+
+def _same(model: type[BaseModel], name: str, **changes: Any) -> Any:
+    """A copy of another request's field: its bounds (written once there), its default and description
+    unless ``changes`` gives others."""
+    field = copy.copy(model.model_fields[name])
+    for key, value in changes.items():
+        setattr(field, key, value)
+    return field
+
+
 if TYPE_CHECKING:
     Objective = str
 else:
@@ -39,21 +48,23 @@ class TuningFields(StrictModel):
         description="final_loss: the train loss after the last epoch; epochs_to_tolerance: the first epoch "
         "whose train loss is at most `tolerance` (runs that never reach it rank after, by final loss).",
     )
-    tolerance: Number = Field(
-        0.1, ge=0.0, le=1e6, description="The train loss (mean binary cross-entropy) to reach: epochs_to_tolerance."
+    tolerance: Number = _same(
+        RaceRequest,
+        "tolerance",
+        default=0.1,
+        description="The train loss (mean binary cross-entropy) to reach: epochs_to_tolerance.",
     )
-    lr_min: Number = _RACE["lr_min"]
-    lr_max: Number = _RACE["lr_max"]
-    n: StrictInt = _RACE["n"]
-    seeds: StrictInt = Field(
-        _RACE["seeds"].default,
-        ge=1,
-        le=32,
+    lr_min: Number = _same(RaceRequest, "lr_min")
+    lr_max: Number = _same(RaceRequest, "lr_max")
+    n: StrictInt = _same(RaceRequest, "n")
+    seeds: StrictInt = _same(
+        RaceRequest,
+        "seeds",
         description="Noisy runs (batch_size below the train set): each lr is trained with this many seeds of the "
         "batch order (seed, seed + 1, …) and judged by the median; the spread is reported. Full-batch runs are "
         "deterministic: one seed.",
     )
-    extend: bool = _RACE["extend"]
+    extend: bool = _same(RaceRequest, "extend")
 
     @model_validator(mode="after")
     def _range(self) -> TuningFields:
@@ -94,11 +105,11 @@ class NetworkRaceRequest(TuningFields):
 
     data: DataRequest = Field(default_factory=DataRequest)
     model: ModelRequest = Field(default_factory=ModelRequest)
-    epochs: StrictInt = _NETWORK["epochs"]
-    seed: StrictInt = _NETWORK["seed"]
+    epochs: StrictInt = _same(NetworkRequest, "epochs")
+    seed: StrictInt = _same(NetworkRequest, "seed")
     optimizers: list[OptimizerId] = Field(["gd", "momentum", "rmsprop", "adam"], min_length=1, max_length=16)
     batch_size: StrictInt | None = Field(None, ge=1, description="Samples per update (default: the whole train set).")
-    params: dict[str, dict[str, Any]] = _RACE["params"]
+    params: dict[str, dict[str, Any]] = _same(RaceRequest, "params")
     plane: PlaneRequest = Field(default_factory=PlaneRequest, description="The plane of the race body.")
 
 
@@ -123,6 +134,10 @@ class NetworkTuneCurvePublic(BaseModel):
     seeds: list[int]
     spread: list[list[float] | None] | None = Field(None, description="Noisy runs: [lowest, highest] final loss.")
     best_spread: list[float] | None = None
+    score: list[float | None] = Field(
+        description="The median objective of each lr over the seeds (the final train loss, or the epochs to "
+        "tolerance, then epochs + 1 + final loss for a run that never reaches it); null: diverged. Lower is better."
+    )
 
 
 class NetworkTuneEdgePublic(BaseModel):
@@ -140,3 +155,7 @@ class NetworkRacePublic(BaseModel):
     curves: list[NetworkTuneCurvePublic]
     request: dict[str, Any] = Field(description="A POST /api/v1/networks body: every run at its tuned lr.")
     at_edge: list[NetworkTuneEdgePublic]
+    ranking: list[int] = Field(
+        description="The runs (indices into `curves`) from the best to the worst by their best lr's median "
+        "objective (`score[best_index]`); equal scores in the request's order, diverged ones last."
+    )

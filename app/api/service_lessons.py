@@ -35,7 +35,15 @@ from .schemas_lessons import (
     SweepRequest,
 )
 from .schemas_networks import NetworkRequest
-from .service import ComputeTimeout, InvalidFields, InvalidRequest, build_problem, invalid, trajectories
+from .service import (
+    ComputeTimeout,
+    InvalidFields,
+    InvalidRequest,
+    build_problem,
+    invalid,
+    networks_only,
+    trajectories,
+)
 from .service_networks import build_network_problem, network_answer
 
 Answer = dict[str, Any]
@@ -118,6 +126,8 @@ def schedule_preview(req: SchedulePreviewRequest) -> Answer:
 def _lockstep_only(optimizer: str, loc: tuple[Any, ...]) -> None:
     """Sweeps, basins and races step many rows in lockstep: element-wise optimizers only."""
     spec = OPTIMIZERS[optimizer]
+    if spec.networks_only:
+        raise invalid(loc, networks_only(spec), optimizer)
     if spec.driver != "loop":
         raise invalid(
             loc,

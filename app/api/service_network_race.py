@@ -60,9 +60,7 @@ def build_tune(req: NetworkTuneRequest, race: bool = False) -> Tuning:
             text("network_race.error.updates", updates=f"{updates:,}", limit=f"{NETWORK_MAX_TUNE_UPDATES:,}"),
             req.n,
         )
-    work = sum(
-        network_race.estimate(problem, r, lrs, c, req.extend) for r, c in zip(problem.runs, counts, strict=True)
-    )
+    work = sum(network_race.estimate(problem, r, lrs, c, req.extend) for r, c in zip(problem.runs, counts, strict=True))
     body = req.model_dump(mode="json", exclude=set(TUNING_FIELDS))
     fields = TuningFields.model_validate(req.model_dump(include=set(TUNING_FIELDS)))
     return Tuning(problem, body, fields, lrs, seeds, noisy, work, updates, race)
@@ -86,6 +84,8 @@ def tune(built: Tuning) -> Answer:
         for c in curves
         if c["at_edge"]
     ]
+    best = [c["score"][c["best_index"]] for c in curves]
+    ranking = sorted(range(len(curves)), key=lambda i: (best[i] is None, best[i] if best[i] is not None else 0.0, i))
     return {
         "objective": f.objective,
         "tolerance": f.tolerance,
@@ -94,6 +94,7 @@ def tune(built: Tuning) -> Answer:
         "curves": curves,
         "request": body,
         "at_edge": edges,
+        "ranking": ranking,
     }
 
 
@@ -137,4 +138,3 @@ def build_race(req: NetworkRaceRequest) -> Tuning:
                 for e in err.errors()
             ]
         ) from None
-

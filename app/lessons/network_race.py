@@ -91,7 +91,7 @@ def tune(
     def measure(rates: np.ndarray, seed: int) -> Scores:
         return scores(replace(problem, seed=seed), run, rates, objective, tolerance)
 
-    return {"optimizer": run.optimizer.id, "label": run.label, **tune_grid(measure, lrs, seeds, extend)}
+    return {"optimizer": run.optimizer.id, "label": run.label, **tune_grid(measure, lrs, seeds, extend, score=True)}
 
 
 def estimate(problem: NetworkProblem, run: RunConfig, lrs: np.ndarray, seeds: int, extend: bool) -> float:

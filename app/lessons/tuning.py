@@ -67,16 +67,18 @@ def extension(lrs: np.ndarray, edge: str) -> np.ndarray:
     ratio = lrs[1] / lrs[0]
     k = max(1, lrs.size // 2)
     if edge == "low":
-        more = lrs[0] / ratio ** np.arange(k, 0, -1)
+        more: np.ndarray = lrs[0] / ratio ** np.arange(k, 0, -1)
         return more[more >= LR_BOUNDS[0]]
     more = lrs[-1] * ratio ** np.arange(1, k + 1)
     return more[more <= LR_BOUNDS[1]]
 
 
-def tune_grid(measure: Measure, lrs: np.ndarray, seeds: list[int], extend: bool = False) -> dict[str, Any]:
+def tune_grid(
+    measure: Measure, lrs: np.ndarray, seeds: list[int], extend: bool = False, score: bool = False
+) -> dict[str, Any]:
     """The grid's curve and its best rate: ``lrs``, ``final_loss``, the measure's first-seed values,
     ``best_lr``, ``best_index``, ``at_edge``, ``extended``, ``seeds`` (and ``spread``, ``best_spread``
-    with several seeds)."""
+    with several seeds; with ``score``, the median score of each rate, null where infinite)."""
     ev = evaluate(measure, lrs, seeds)
     best = int(np.argmin(ev["score"]))
     extended = None
@@ -95,7 +97,7 @@ def tune_grid(measure: Measure, lrs: np.ndarray, seeds: list[int], extend: bool 
             extended = edge
             edge = _edge(best, lrs.size)
     spread = ev.pop("spread", None)
-    ev.pop("score")
+    scores = ev.pop("score")
     out = {
         "lrs": lrs.tolist(),
         **ev,
@@ -108,4 +110,6 @@ def tune_grid(measure: Measure, lrs: np.ndarray, seeds: list[int], extend: bool 
     if spread is not None:
         out["spread"] = spread
         out["best_spread"] = spread[best]
+    if score:
+        out["score"] = [float(v) if math.isfinite(v) else None for v in scores]
     return out

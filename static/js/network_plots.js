@@ -17,6 +17,9 @@ const base = (title, extra = {}) => ({ font: FONT, title: { text: esc(title), fo
 
 const react = (div, traces, layout) => Plotly.react(div, traces, layout, CONFIG);
 
+// a legend under the plot (in the PNG for a slide too): one entry per run
+const LEGEND = { showlegend: true, legend: { orientation: "h", x: 0, y: -0.3, yanchor: "top", font: { size: 11 } } };
+
 // --- the landscape: plane.loss as a contour, every run's path, the current point per run ---------
 
 // log10 of the loss (losses span decades on a plane; the hover shows the loss itself)
@@ -33,19 +36,19 @@ export function landscapeFigure(model, looks, labels, points, revision) {
   }];
   model.runs.forEach((r, i) => {
     if (!r.path?.a) return;
-    traces.push({ type: "scatter", mode: "lines", x: r.path.a, y: r.path.b, name: labels[i], meta: { role: "path", run: i },
+    traces.push({ type: "scatter", mode: "lines", x: r.path.a, y: r.path.b, name: esc(labels[i]), meta: { role: "path", run: i }, showlegend: true,
       line: { color: looks[i].color, width: 2.5, dash: looks[i].dash }, customdata: r.path.step,
       hovertemplate: `<b>${esc(labels[i])}</b><br>${esc(t("net.plot.update"))} %{customdata}<extra></extra>` });
   });
   const starts = model.runs.filter((r) => r.path?.a);
   if (starts.length) {
     traces.push({ type: "scatter", mode: "markers", x: [starts[0].path.a[0]], y: [starts[0].path.b[0]], meta: { role: "init" },
-      marker: { symbol: "circle-open", size: 12, color: "#fff", line: { width: 2 } }, name: t("net.plot.init"),
+      marker: { symbol: "circle-open", size: 12, color: "#fff", line: { width: 2 } }, name: esc(t("net.plot.init")), showlegend: false,
       hovertemplate: `${esc(t("net.plot.init"))}<extra></extra>` });
   }
   traces.push(currentTrace(points, looks));
   const layout = base(t("net.landscape.title_kind", { kind: model.planeName || plane.kind }), {
-    uirevision: revision, xaxis: { title: { text: "a (d₁)" }, zeroline: false }, yaxis: { title: { text: "b (d₂)" }, zeroline: false },
+    ...LEGEND, uirevision: revision, xaxis: { title: { text: "a (d₁)" }, zeroline: false }, yaxis: { title: { text: "b (d₂)" }, zeroline: false },
   });
   return { traces, layout };
 }
@@ -53,7 +56,7 @@ export function landscapeFigure(model, looks, labels, points, revision) {
 // The current point of every run (one trace: moved by restyle while playing).
 function currentTrace(points, looks) {
   return { type: "scatter", mode: "markers", x: points.map((p) => p?.a ?? null), y: points.map((p) => p?.b ?? null),
-    meta: { role: "current" }, hoverinfo: "skip",
+    meta: { role: "current" }, hoverinfo: "skip", showlegend: false,
     marker: { size: 13, color: looks.map((l) => l.color), line: { color: "#000", width: 1.5 } } };
 }
 
@@ -73,12 +76,12 @@ export function fidelityFigure(model, looks, labels, epochOf, revision) {
   model.runs.forEach((r, i) => {
     if (!r.path?.plane_loss) return;
     const x = r.path.step.map((s) => epochOf(i, s));
-    traces.push({ type: "scatter", mode: "lines", x, y: r.path.loss, name: `${labels[i]} — ${t("net.fid.true")}`,
+    traces.push({ type: "scatter", mode: "lines", x, y: r.path.loss, name: esc(labels[i]), legendgroup: `r${i}`,
       line: { color: looks[i].color, width: 2 } });
-    traces.push({ type: "scatter", mode: "lines", x, y: r.path.plane_loss, name: `${labels[i]} — ${t("net.fid.on_plane")}`,
-      line: { color: looks[i].color, width: 2, dash: "dot" } });
+    traces.push({ type: "scatter", mode: "lines", x, y: r.path.plane_loss, name: esc(`${labels[i]} — ${t("net.fid.on_plane")}`),
+      legendgroup: `r${i}`, showlegend: false, line: { color: looks[i].color, width: 2, dash: "dot" } });
   });
-  const layout = base(t("net.fid.chart_title"), { uirevision: revision, title: { text: esc(t("net.fid.chart_title")), font: { size: 12 }, x: 0.02 },
+  const layout = base(t("net.fid.chart_title"), { ...LEGEND, uirevision: revision, title: { text: esc(t("net.fid.chart_title")), font: { size: 12 }, x: 0.02 },
     xaxis: { title: { text: t("net.plot.epoch") } }, yaxis: { title: { text: t("net.plot.train_loss") }, type: "log" },
     shapes: [cursorShape(0)] });
   return { traces, layout };
@@ -140,17 +143,19 @@ function cursorShape(x) {
 }
 
 // spec: [{ key, dash, name, x: (i, k) => epoch }] per run; yaxis: options; returns the figure
-export function curvesFigure(model, looks, labels, series, title, yaxis, revision) {
+export function curvesFigure(model, looks, labels, series, title, yaxis, revision, legend = false) {
   const traces = [];
   model.runs.forEach((r, i) => {
     for (const s of series) {
       const y = (r[s.key] || []).slice(); // a copy: extendTraces appends to the drawn arrays in place
-      traces.push({ type: "scatter", mode: "lines", x: y.map((_, k) => s.x(i, k)), y, name: `${labels[i]} — ${s.name}`,
+      const first = s === series[0];
+      traces.push({ type: "scatter", mode: "lines", x: y.map((_, k) => s.x(i, k)), y, name: esc(first ? labels[i] : `${labels[i]} — ${s.name}`),
+        legendgroup: `r${i}`, showlegend: legend && first,
         meta: { run: i, key: s.key }, line: { color: looks[i].color, width: s.width || 2, dash: s.dash || looks[i].dash },
         opacity: s.opacity ?? 1 });
     }
   });
-  const layout = base(title, { uirevision: revision, showlegend: false, xaxis: { title: { text: t("net.plot.epoch") } },
+  const layout = base(title, { ...(legend ? LEGEND : {}), uirevision: revision, xaxis: { title: { text: t("net.plot.epoch") } },
     yaxis, shapes: [cursorShape(0)] });
   return { traces, layout };
 }

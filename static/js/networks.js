@@ -23,7 +23,7 @@ const BOUNDARY_N = 61; // grid points per axis of a decision boundary (computed 
 
 // what the page holds: the catalogues, the limits, the store, and the server's answer being assembled
 const net = { catalogue: null, optimizers: null, limits: null, store: null, player: null,
-  result: null, request: null, sent: { train: 0, plane: 0 }, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
+  result: null, request: null, sent: { train: 0, plane: 0 }, events: {}, streaming: false, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
 window.optivizNetworks = net; // for tests and the console
 Object.defineProperty(net, "state", { get: () => net.store?.get() });
 
@@ -35,6 +35,8 @@ const descOf = (item) => item.description || "";
 // --- derived views ---------------------------------------------------------------------------------
 
 const nTrain = () => net.result?.data?.train?.x?.length ?? 0;
+// the training samples a state asks for (the data set holds out round(test_fraction · samples))
+const trainSize = (state) => state.samples - Math.round(state.testFraction * state.samples);
 // updates per epoch of run i: ⌈train samples / batch size⌉ (full batch: 1)
 function perEpoch(i) {
   const n = nTrain();
@@ -140,26 +142,33 @@ async function train(state) {
   document.body.dataset.ready = "0";
   drawAll();
   net.request = toNetRequest(state);
+  const streamed = planeKey(state); // the plane the stream computes (another one asked meanwhile: after it)
+  net.streaming = true;
   net.sent.train += 1;
+  net.events = {}; // the stream's events by name (what arrived, for tests and the console)
   try {
     await streamNetwork(net.request, (name, data) => {
       if (ctrl.signal.aborted) return;
+      net.events[name] = (net.events[name] || 0) + 1;
       if (name === "meta") onMeta(data);
       else if (name === "progress") { net.phase = data.phase || net.phase; net.progress = data.fraction ?? net.progress; net.epochDone = data.epoch; }
       else if (name === "epochs") onEpochs(data);
-      else if (name === "plane") { applyPlane(data); net.phase = "plane-done"; }
+      else if (name === "plane") { if (planeKey(net.store.get()) === streamed) applyPlane(data); net.phase = "plane-done"; }
       else if (name === "done") onDone(data);
       else if (name === "error") throw new ApiError(500, data.detail);
       available();
       schedule();
     }, ctrl.signal);
     if (ctrl.signal.aborted) return;
+    net.streaming = false;
     net.phase = "done";
     net.progress = 1;
     available(true);
     net.player.play();
+    if (planeKey(net.store.get()) !== streamed) switchPlane(net.store.get());
   } catch (err) {
     if (err.name === "AbortError" || ctrl.signal.aborted) return;
+    net.streaming = false;
     net.phase = "error";
     $("net-error").textContent = err.message;
   }
@@ -200,7 +209,7 @@ function available(complete = false) {
 
 function onState(state, prev, meta) {
   if (!prev || trainingKey(state) !== net.trainKey) { train(state); return; }
-  if (planeKey(state) !== net.planeKey) { switchPlane(state); return; }
+  if (planeKey(state) !== net.planeKey && !net.streaming) { switchPlane(state); return; } // while streaming: after it
   if (meta.source !== "frame") schedule(true);
 }
 
@@ -219,22 +228,22 @@ const drawAll = () => schedule(true);
 function renderControls(state) {
   const c = net.catalogue;
   const active = document.activeElement;
-  const fill = (id, list, kind, value) => {
+  const fill = (id, list, value) => {
     const node = $(id);
     const key = JSON.stringify([lang(), list.map((x) => x.id)]);
     if (node.dataset.key !== key) {
-      node.replaceChildren(...list.map((x) => el("option", { value: x.id }, nameOf(x, kind))));
+      node.replaceChildren(...list.map((x) => el("option", { value: x.id }, nameOf(x))));
       node.dataset.key = key;
     }
     if (node !== active) node.value = value;
   };
-  fill("net-dataset", ids(c.data_sets), "data", state.dataset);
-  fill("net-act", ids(c.activations), "activation", state.activation);
-  fill("net-init", ids(c.inits), "init", state.init);
-  fill("net-plane", ids(c.planes), "plane", state.plane);
-  $("net-dataset-desc").textContent = descOf(ids(c.data_sets).find((d) => d.id === state.dataset) || {}, "data");
+  fill("net-dataset", ids(c.data_sets), state.dataset);
+  fill("net-act", ids(c.activations), state.activation);
+  fill("net-init", ids(c.inits), state.init);
+  fill("net-plane", ids(c.planes), state.plane);
+  $("net-dataset-desc").textContent = descOf(ids(c.data_sets).find((d) => d.id === state.dataset) || {});
   const plane = ids(c.planes).find((p) => p.id === state.plane) || {};
-  $("net-plane-desc").textContent = descOf(plane, "plane");
+  $("net-plane-desc").textContent = descOf(plane);
   $("net-plane-run-row").hidden = !plane.uses_run; // line, hessian: the plane of one run
   const lab = labels(state);
   const runSel = $("net-plane-run");
@@ -258,7 +267,7 @@ function renderControls(state) {
 
 let cardsKey = "";
 function renderRuns(state) {
-  const key = JSON.stringify([lang(), state.runs.map((r) => [r.optimizer, r.schedule?.name, r.color]), nTrain()]);
+  const key = JSON.stringify([lang(), state.runs.map((r) => [r.optimizer, r.schedule?.name, r.color]), trainSize(state)]);
   const box = $("net-runs");
   if (key === cardsKey) { syncRunFields(box, state); return; }
   cardsKey = key;
@@ -281,7 +290,7 @@ function runCard(run, i, look, state) {
     el("button", { type: "button", "aria-label": t("net.run.remove", { n }), title: t("net.run.remove", { n }), dataset: { action: "remove", run: i },
       disabled: state.runs.length <= 1 }, "×"));
   const params = opt.params.map((spec) => paramControl(spec, run.params[spec.name], null, `net-run${i}`, { path: `${p}.params.${spec.name}` }));
-  const m = nTrain() || Math.round(state.samples * (1 - state.testFraction));
+  const m = trainSize(state);
   const batch = paramControl({ name: "batch_size", type: "int", default: m, min: 1, max: m, scale: "log", description: t("net.run.batch_desc", { m }) },
     run.batch_size || m, null, `net-run${i}`, { path: `${p}.batch_size`, label: t("net.run.batch") });
   const sched = run.schedule || { name: "constant", params: {}, warmup_steps: 0, per: "step" };
@@ -310,8 +319,9 @@ function syncRunFields(box, state) {
     if (node === active || node.type === "range") continue;
     const v = getPath(state, node.dataset.path);
     if (v === undefined || v === null) continue;
+    const text = node.type === "number" ? numText(v) : String(v);
     if (node.type === "checkbox") node.checked = !!v;
-    else if (String(node.value) !== String(v)) node.value = v;
+    else if (node.value !== text && Number(node.value) !== v) node.value = text;
   }
 }
 
@@ -428,7 +438,7 @@ function renderCurves(state) {
   const byUpdate = (i, k) => (k + 1) / perEpoch(i);
   plots.growCurves($("net-curve-loss"), plots.curvesFigure(res, lk, lab,
     [{ key: "train_loss", name: t("net.curves.train"), dash: "solid", x: byEpoch }, { key: "test_loss", name: t("net.curves.test"), dash: "dot", x: byEpoch }],
-    t("net.curves.loss_title"), { type: "log", title: { text: t("net.plot.loss") } }, rev), key);
+    t("net.curves.loss_title"), { type: "log", title: { text: t("net.plot.loss") } }, rev, true), key);
   plots.growCurves($("net-curve-acc"), plots.curvesFigure(res, lk, lab,
     [{ key: "train_accuracy", name: t("net.curves.train"), dash: "solid", x: byEpoch }, { key: "test_accuracy", name: t("net.curves.test"), dash: "dot", x: byEpoch }],
     t("net.curves.acc_title"), { range: [0, 1.02], tickformat: ".0%", title: { text: t("net.plot.accuracy") } }, rev), key);
@@ -520,14 +530,9 @@ function renderLandscape(state) {
   $("net-land-wait").hidden = !!res?.plane;
   if (!res?.plane) { plots.purge(div); return; }
   const plane = ids(net.catalogue.planes).find((p) => p.id === res.plane.kind);
-  const model = { ...res, planeName: plane ? nameOf(plane, "plane") : res.plane.kind };
+  const model = { ...res, planeName: plane ? nameOf(plane) : res.plane.kind };
   const pts = res.runs.map((r, i) => { const k = pathIndex(i, net.player.it); return k < 0 || !r.path.a ? null : { a: r.path.a[k], b: r.path.b[k] }; });
   plots.drawLandscape(div, plots.landscapeFigure(model, lk, lab, pts, net.planeKey));
-  $("net-legend").replaceChildren(...lab.map((l, i) => {
-    const sw = el("span", { class: "swatch", "aria-hidden": "true" });
-    sw.style.background = lk[i].color;
-    return el("span", { class: "legend-item" }, sw, el("span", { class: "legend-text" }, l));
-  }));
 }
 
 function renderBoundaryBoxes(state) {

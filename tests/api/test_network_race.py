@@ -72,6 +72,8 @@ def test_tuned_lr_is_the_best_of_the_grid_recomputed_one_run_at_a_time(client) -
         losses = trained(client, run, lr)["train_loss"]
         expected.append(next((i for i, v in enumerate(losses) if v is not None and v <= tol), None))
     assert ce["epochs_to_tolerance"] == expected and e["tolerance"] == tol
+    for x, sc, loss in zip(expected, ce["score"], ce["final_loss"], strict=True):  # never reached: after, by loss
+        assert sc == (x if x is not None else pytest.approx(15 + 1 + loss, rel=1e-12))
     reached = [(x, i) for i, x in enumerate(expected) if x is not None]
     assert reached and ce["best_index"] == min(reached)[1]  # the fewest epochs; the lowest lr among equals
 
@@ -113,7 +115,9 @@ def test_a_best_lr_at_the_edge_is_flagged_and_the_grid_extended_once(client) -> 
     assert e["final_loss"][4:] == pytest.approx([final(trained(client, run, lr)) for lr in e["lrs"][4:]], rel=1e-9)
     assert e["best_lr"] > c["best_lr"] and e["best_index"] == int(np.argmin(e["final_loss"]))
     # at the lowest edge, the extension stops at the catalogue's smallest lr
-    low = tune(client, {**body, "lr_min": LR_BOUNDS[0], "lr_max": 2e-6, "objective": "epochs_to_tolerance", "tolerance": 10})
+    low = tune(
+        client, {**body, "lr_min": LR_BOUNDS[0], "lr_max": 2e-6, "objective": "epochs_to_tolerance", "tolerance": 10}
+    )
     assert low["curves"][0]["lrs"][0] == pytest.approx(LR_BOUNDS[0]) and low["curves"][0]["extended"] is None
 
 
@@ -141,11 +145,17 @@ def test_race_tunes_each_optimizer_then_gives_the_race_body(client) -> None:
     runs = r["request"]["runs"]
     assert runs[1]["params"]["beta"] == 0.5 and runs[1]["params"]["lr"] == r["curves"][1]["best_lr"]  # lr: tuned
     assert runs[2]["label"] == f"Adam (tuned α={r['curves'][2]['best_lr']:.3g})"
+    assert all(c["score"] == c["final_loss"] for c in r["curves"])
+    best = [c["final_loss"][c["best_index"]] for c in r["curves"]]
+    assert r["ranking"] == sorted(range(3), key=lambda i: best[i]) and sorted(r["ranking"]) == [0, 1, 2]
     raced = client.post("/api/v1/networks", json={**r["request"], "plane": SMALL_PLANE})
     assert raced.status_code == 200
     for c, run in zip(r["curves"], raced.json()["runs"], strict=True):
         assert run["train_loss"][-1] == pytest.approx(c["final_loss"][c["best_index"]], rel=1e-9)
-        assert run["train_loss"][-1] == pytest.approx(final(trained(client, {"optimizer": c["optimizer"], "params": runs[c["run"]]["params"]}, c["best_lr"])), rel=1e-9)
+        assert run["train_loss"][-1] == pytest.approx(
+            final(trained(client, {"optimizer": c["optimizer"], "params": runs[c["run"]]["params"]}, c["best_lr"])),
+            rel=1e-9,
+        )
 
 
 def test_the_limit_is_served_and_named(client) -> None:
@@ -190,7 +200,9 @@ def test_costly_work_is_refused_before_any_of_it(client) -> None:
         ("race", {"optimizers": ["adam"], "plane": {"run": 3}}, ["body"], "plane.run = 3"),
     ],
 )
-def test_bad_bodies_are_422s_that_name_the_field(client, path: str, body: dict[str, Any], loc: list[Any], words: str) -> None:
+def test_bad_bodies_are_422s_that_name_the_field(
+    client, path: str, body: dict[str, Any], loc: list[Any], words: str
+) -> None:
     r = client.post(f"/api/v1/networks/{path}", json=body)
     assert r.status_code == 422, r.text[:300]
     detail = r.json()["detail"][0]

@@ -12,7 +12,6 @@ import pytest
 import optiviz
 import optiviz._core
 from app.registry import OPTIMIZERS
-from tests.deploy.servers import free_port, start_app, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,14 +138,6 @@ def test_a_misspelt_option_is_refused() -> None:
         "steps": 0,
         "seed": 0,
     }
-
-
-@pytest.fixture(scope="module")
-def server():
-    port = free_port()
-    proc = start_app(port)
-    yield f"http://127.0.0.1:{port}"
-    stop(proc)
 
 
 def test_client_against_a_live_server(server, monkeypatch) -> None:

@@ -62,6 +62,10 @@ def test_a_learner_runs_the_assignment_reads_the_fidelity_and_switches_the_plane
     assert body["plane"]["kind"] == "pca"
     shot(page, "desktop-assignment")
 
+    # it was streamed: the curves grew slice by slice while a progress bar said how far training was
+    events = page.evaluate(f"() => {PAGE}.events")
+    assert events["meta"] == 1 and events["plane"] == 1 and events["done"] == 1
+    assert events["epochs"] >= 2 * 3 and events["progress"] >= 2
     # the streamed answer, joined, is the JSON answer of the same body
     answer = api(live_server, "/api/v1/networks", body)
     shown = page.evaluate(f"() => {PAGE}.result")
@@ -204,7 +208,15 @@ def test_in_chinese_and_on_a_phone(watched, live_server):
 
 def test_a_bad_setting_is_refused_in_words_and_nothing_is_sent(watched, live_server):
     page = watched
+    # a plane chosen while the runs still train is the plane drawn (after the stream's own plane)
+    page.goto(f"{live_server}/networks#ep=600")
+    page.wait_for_function(f"() => {PAGE}.sent.train === 1 && document.getElementById('net-plane').options.length > 1")
+    page.select_option("#net-plane", "random")
+    settled(page)
+    assert page.evaluate(f"() => {PAGE}.result.plane.kind") == "random"
+    assert page.evaluate(f"() => {PAGE}.sent.train") == 1
     page.goto(f"{live_server}/networks#ep=40")
+    page.reload()
     settled(page)
     limits = api(live_server, "/api/v1/limits")
     sent = page.evaluate(f"() => {PAGE}.sent.train")
@@ -220,6 +232,17 @@ def test_a_bad_setting_is_refused_in_words_and_nothing_is_sent(watched, live_ser
     assert page.evaluate(f"() => {PAGE}.request.model.hidden") == [8]
     p = page.evaluate(f"() => {PAGE}.result.parameters")
     assert p == 8 * 2 + 8 + 8 + 1 and f"{p} " in page.inner_text("#net-arch")
+    # the run cards write the request: Adam's learning rate and a cosine schedule
+    page.fill("#net-run2-lr", "")
+    page.fill("#net-run2-lr", "0.01")
+    page.dispatch_event("#net-run2-lr", "change")
+    settled(page)
+    page.click("[data-run='2'] details.sched summary")
+    page.select_option("#net-run2-sched", "cosine")
+    settled(page)
+    adam = page.evaluate(f"() => {PAGE}.request.runs[2]")
+    assert adam["params"]["lr"] == 0.01 and adam["schedule"]["name"] == "cosine"
+    assert page.evaluate(f"() => {PAGE}.result.runs[2].lr[0]") == 0.01
     # a permalink with hostile values falls back to the defaults
     page.goto(f"{live_server}/networks#ep=-5&h=1e9&ds=nope&r=[{{%22o%22:%22nope%22}}]")
     page.reload()

@@ -148,18 +148,22 @@ async def stream_networks(built: Annotated[Built, Depends(admitted)]) -> AsyncIt
         work = networks.work(problem, plane, trained=True)
         task = asyncio.ensure_future(compute.run_chunk(compute_plane, work=work))
         task.add_done_callback(_retrieved)
+        sent = 0.0
         try:
             while not task.done():
                 await asyncio.wait({task}, timeout=PROGRESS_SECONDS)
-                if reports:
-                    yield _progress(epochs, epochs, "plane", reports[-1])
-                    reports.clear()
+                latest = max(reports, default=sent)
+                reports.clear()
+                if latest > sent:
+                    sent = latest
+                    yield _progress(epochs, epochs, "plane", sent)
         finally:
             stop.set()
         if not task.result():
             yield _event("error", {"detail": compute.timeout_error().detail})
             return
-        yield _progress(epochs, epochs, "plane", 1.0)
+        if sent < 1.0:
+            yield _progress(epochs, epochs, "plane", 1.0)
         yield events.pop()
     except Exception:
         yield _event("error", {"detail": "the computation failed"})

@@ -13,10 +13,10 @@ per tensor of the network (`base.tensors`), t counted from 1: the rate ŵ = t^be
 its row factor R (out, 1) ← lerp(R, mean over the row of g², ŵ), its column factor C (1, in) the
 same over the columns, V̂ = R·C / max(mean(R), ε₁); a bias: V ← lerp(V, g², ŵ), V̂ = V. Then
 u = g/√max(V̂, ε₁²) and θ ← θ − α/max(1, ‖u‖/(√n·d))·u. torch's ``eps1=None`` is the dtype's
-machine epsilon: the default ε₁ here is float64's (2.22e-16). Unlike the paper and optax's
-``adafactor``, no first moment (β₁) and no update clipping by a running RMS: torch's version.
-The schedule's lr is the lr above (ρₜ takes it). optax's ``adafactor`` differs (momentum, its own
-factoring threshold, decay rate 0.8 as 1 − t^−0.8 with its own offset): no optax script.
+machine epsilon: the default ε₁ here is float64's (2.22e-16). As torch's, no first moment (the
+paper's optional β₁). The schedule's lr is the lr above (ρₜ takes it). optax's ``adafactor``
+factors only dimensions of at least 128 (``min_dim_size_to_factor``: none of a small network's),
+adds ε = 1e-30 to g² instead of clamping and computes its decay in float32: no optax script.
 """
 
 from __future__ import annotations
@@ -108,8 +108,8 @@ TORCH_REFUSED = (
     "2D surface's two coordinates (the network export writes torch.optim.Adafactor)"
 )
 OPTAX_REFUSED = (
-    "optax's adafactor is another variant (a first moment, its own decay offset and factoring threshold) "
-    "than torch's Adafactor, which this one follows; use the PyTorch script"
+    "optax's adafactor factors only dimensions of at least 128, adds its ε to g² and computes its decay in "
+    "float32: it is not torch's Adafactor, which this one follows; use the PyTorch script"
 )
 
 

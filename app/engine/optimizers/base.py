@@ -179,7 +179,18 @@ def by_rule(kernel: Kernel, xp: Any, *hyper: Any) -> Optimizer:
     def init(theta: Any) -> RuleState:
         return RuleState(0, *each_init(theta, *h))
 
+    # one vector with scalar hyperparameters and lr (a network's parameters): the compiled rule
+    # over all its coordinates in one call (`loop.update_each`: the same bits, no Python per element)
+    vector = xp.name == "array" and all(np.ndim(v) == 0 for v in h)
+    table = np.array(h, dtype=np.float64).reshape(-1, 1) if vector else None
+
     def update(g: Any, state: RuleState, theta: Any, lr: Any) -> tuple[Any, RuleState]:
+        if table is not None and np.ndim(lr) == 0 and np.shape(g) == np.shape(theta) == np.shape(state.a) != ():
+            shape = np.shape(theta)
+            x, a, b, c = (np.array(v, dtype=np.float64).ravel() for v in (theta, state.a, state.b, state.c))
+            grad = np.ascontiguousarray(g, dtype=np.float64).ravel()
+            loop.update_each(kind, table, grad, state.t, a, b, c, x, float(lr))
+            return x.reshape(shape), RuleState(state.t + 1, a.reshape(shape), b.reshape(shape), c.reshape(shape))
         theta, a, b, c = each_update(g, state.t, state.a, state.b, state.c, theta, lr, *h)
         return theta, RuleState(state.t + 1, a, b, c)
 
@@ -314,17 +325,6 @@ def fill(text: str, internals: Callable[[dict[str, Any]], dict[str, Any]] | None
 # the declaration
 
 
-# the seconds one NumPy call on a network's small tensors takes (its overhead: the matrix
-# optimizers' cost models count their calls; measured against Adam's update, ~12 calls, 25 µs)
-CALL = 2e-6
-
-
-def weights_and_biases(layout: Layout) -> tuple[int, int]:
-    """How many weight matrices and how many biases a layout holds (the matrix optimizers' costs)."""
-    weights = sum(len(shape) == 2 for _, shape in layout)
-    return weights, len(layout) - weights
-
-
 # what a matrix optimizer's factory takes after ``xp``: the network's tensors, (name, shape) each
 LAYOUT = "layout"
 Layout = tuple[tuple[str, tuple[int, ...]], ...]
@@ -358,6 +358,17 @@ def layout_of(layout: Any) -> Layout:
     if not out:
         raise ValueError("a layout has at least one tensor")
     return tuple(out)
+
+
+# the seconds one NumPy call on a network's small tensors takes (its overhead: the matrix
+# optimizers' cost models count their calls; measured against Adam's update, ~12 calls, 25 µs)
+CALL = 2e-6
+
+
+def weights_and_biases(layout: Layout) -> tuple[int, int]:
+    """How many weight matrices and how many biases a layout holds (the matrix optimizers' costs)."""
+    weights = sum(len(shape) == 2 for _, shape in layout)
+    return weights, len(layout) - weights
 
 
 def tensors(theta: Any, layout: Layout) -> list[Any]:
@@ -454,6 +465,11 @@ class OptimizerSpec(Catalogued):
             hyper["lr"] = params["lr"]
         return self.factory(xp, layout_of(layout), **hyper)
 
+    def update_seconds(self, layout: Any, params: dict[str, Any]) -> float:
+        """The seconds one update takes beyond the element-wise cost the network's estimate counts:
+        a matrix optimizer's cost model on the network's ``layout``; 0 for the others."""
+        return 0.0 if self.cost is None else self.cost(layout_of(layout), params)
+
     def hyper(self, params: dict[str, Any]) -> list[Any]:
         """The hyperparameters as the compiled rule takes them: the factory's arguments in order
         (a choice as its index in the catalogue's choices, a flag as 0/1); values may be arrays."""
@@ -505,10 +521,11 @@ def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False,
     time), the compiled rule (``step``, with ``init`` and ``bias`` where the module has them:
     `Kernel`, ``inline`` its flag; none: a matrix optimizer, ``driver="matrix"``, where the factory
     takes the ``layout`` after ``xp``, else a closure optimizer, ``driver="closure"``), the inspector's
-    lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, the exports: ``torch`` (or
-    ``TORCH`` and ``TORCH_TEMPLATE``: `code`; or why there is none, ``TORCH_REFUSED``), ``optax``
-    (or ``OPTAX``; or ``OPTAX_REFUSED``) and ``optax_rate``. ``fields``: the other `OptimizerSpec`
-    fields (colour, order, ...), written once, here.
+    lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, a matrix optimizer's cost
+    model (``cost``), the exports: ``torch`` (or ``TORCH`` and ``TORCH_TEMPLATE``: `code`; or why
+    there is none, ``TORCH_REFUSED``), ``optax`` (or ``OPTAX``; or ``OPTAX_REFUSED``) and
+    ``optax_rate``. ``fields``: the other `OptimizerSpec` fields (colour, order, ...), written
+    once, here.
     """
     ns = vars(sys.modules[module])
     oid = module.rpartition(".")[2]

@@ -18,8 +18,11 @@ differs by bfloat16's ~3 significant digits). torch's Muon refuses tensors that 
 documentation trains the others (here the biases) with AdamW, a second optimizer: torch
 ``AdamW`` (`app.engine.optimizers.adam`'s rule) with its own rate ``adamw_lr``, betas, ε and
 decoupled weight decay. A schedule scales both rates alike: the AdamW part's rate at an update
-is adamw_lr·lrₜ/lr (torch: one scheduler per optimizer with the same factor). optax's ``muon``
-differs (its own Newton–Schulz defaults and scaling, Adam rather than AdamW): no optax script.
+is adamw_lr·lrₜ/lr (torch: one scheduler per optimizer with the same factor). The defaults are
+torch's but lr = 0.02 (torch's documentation example and Keller Jordan's; torch's default 1e-3);
+the AdamW part takes torch AdamW's (lr 1e-3, betas (0.9, 0.999), ε 1e-8, λ 0.01). optax's
+``contrib.muon`` divides its momentum by 1 − μᵗ (a bias correction torch's has not): no optax
+script.
 """
 
 from __future__ import annotations
@@ -133,7 +136,7 @@ def cost(layout: Layout, params: dict[str, Any]) -> float:
     """Seconds per update: about 12 NumPy calls per weight matrix and 12 per Newton–Schulz step
     (three small matrix products and their sums), AdamW on the biases (about 25; measured)."""
     weights, biases = weights_and_biases(layout)
-    return CALL * (10 + weights * (12 + 12 * params["ns_steps"]) + (25 if biases else 0))
+    return CALL * (10 + weights * (12 + 12 * int(params["ns_steps"])) + (25 if biases else 0))
 
 
 LINES = """
@@ -147,8 +150,8 @@ TORCH_REFUSED = (
     "on networks, not on a 2D surface's two coordinates (the network export writes Muon with AdamW)"
 )
 OPTAX_REFUSED = (
-    "optax's muon is another variant (its own Newton–Schulz defaults and scaling, Adam on the rest) than torch's "
-    "Muon with AdamW, which this one follows; use the PyTorch script"
+    "optax's contrib.muon divides its momentum by 1 − μᵗ (a bias correction): it is not torch's Muon with AdamW, "
+    "which this one follows; use the PyTorch script"
 )
 
 
