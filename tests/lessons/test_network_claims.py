@@ -136,7 +136,7 @@ def test_claim_words_state_every_figure(client, lesson, lang):
 def test_the_assignment_is_cheap_enough_to_open_first():
     """The engine's cost estimate of the whole request (training and the 41 × 41 plane) is within
     the 2 s the default network lesson has to show its first landscape (the estimate is
-    conservative: measured, 0.9 s of CPU; tools/lesson_scan_networks.py timing)."""
+    conservative: measured, 0.7–0.9 s of CPU; tools/lesson_scan_networks.py timing)."""
     from app.api.schemas_networks import NetworkRequest
     from app.api.service_networks import build_network_problem, work
 
