@@ -14,8 +14,9 @@ the chosen settings are in ``app/lessons/scenarios.py`` (``NETWORK_LESSONS``). F
   epochs; data 0, model 2: 84/84/92), so the point needs no seed hunting, but (3, 3) is the course's
   picture: GD and momentum near 80 %, Adam far ahead.
 - timing of the assignment's whole request (train + 41 × 41 PCA plane + JSON), engine CPU seconds,
-  best of 3, on this 2-core machine shared by several jobs: 500 epochs 0.62, 800 epochs 0.93 (chosen),
-  1000 epochs 1.2-1.4; the course's 10,000 would be over 10 s. The cost estimate of 800: 0.69 s.
+  best of 3, on this 2-core machine shared by several jobs: 500 epochs 0.41, 800 epochs 0.73 (chosen),
+  1000 epochs 0.87 (before the engine's latest merge: 0.62, 0.93, 1.2-1.4); the course's 10,000 would
+  take about 9 s. The engine's cost estimate of 800: 1.17 s.
 - decay (GD, 200 epochs, mean ± std of the train loss over the last fifth; constant | 1/(1+0.1·epoch)
   | 0.95^epoch | 0.5^⌊epoch/10⌋ | ×0.1 at epoch 150):
   α = 0.1, batch 16 (chosen): 0.113±0.038 | 0.352±0.001 | 0.370±0 | 0.370±0 | 0.127±0.005; batch
