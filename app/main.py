@@ -34,6 +34,7 @@ from .api.routes import (
     lessons,
     limits,
     network_export,
+    network_race,
     networks,
     pages,
     trajectories,
@@ -88,6 +89,7 @@ ROUTERS = tuple(
         expressions,
         lessons,
         networks,
+        network_race,
         pages,
         docs,
     )

@@ -84,4 +84,8 @@ __used__ = (
     _.to_json,
     _.to_records,
     _.__module__,
+    # --- the network engine's interface (issue 19): the API, the planes and the tests call them
+    _.loss_grad,
+    _.accuracy,
+    _.results,
 )

@@ -268,8 +268,8 @@ class NamedPublic(BaseModel):
 
 class NetworkCataloguePublic(BaseModel):
     data_sets: list[NamedPublic]
-    activations: list[str]
-    inits: list[str]
+    activations: list[NamedPublic] = Field(description="The hidden layers' activations (ids of `model.activation`).")
+    inits: list[NamedPublic] = Field(description="The inits (ids of `model.init`).")
     planes: list[NamedPublic]
-    limits: dict[str, float] = Field(description="The network limits, as GET /api/v1/limits serves them.")
+    limits: dict[str, int | float] = Field(description="The network limits, as GET /api/v1/limits serves them.")
     example: dict[str, Any] = Field(description="A ready POST /api/v1/networks body (the course's assignment).")

@@ -28,7 +28,7 @@ from ..engine.feedback import CYCLED_KINDS
 from ..engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
 from ..engine.schedules import Link
 from ..engine.surfaces import Surface
-from ..registry import OPTIMIZERS, SCHEDULES, SURFACES
+from ..registry import OPTIMIZERS, SCHEDULES, SURFACES, OptimizerSpec
 from .schemas import CustomSurfaceRequest, GridRequest, RunRequest, TrajectoryRequest
 
 ComputeTimeout = DeadlineExceeded  # the request's computation ran past its time limit
@@ -177,15 +177,18 @@ def _f_min(i: int, run: RunRequest, surface: Surface) -> dict[str, Any]:
     return {**params, "f_min": float(surface.f_min)}
 
 
+def networks_only(spec: OptimizerSpec) -> str:
+    """Why a surface refuses a matrix optimizer (Adafactor, Muon, LAMB)."""
+    return (
+        f"{spec.name} ('{spec.id}') works on a network's weight matrices: it trains networks "
+        "(POST /api/v1/networks), not a point on a 2D surface"
+    )
+
+
 def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int]) -> RunConfig:
     spec = OPTIMIZERS[run.optimizer]
     if spec.networks_only:  # a surface's run (networks resolve theirs with `run_config` directly)
-        raise invalid(
-            ("runs", i, "optimizer"),
-            f"{spec.name} ('{spec.id}') works on a network's weight matrices: it trains networks "
-            "(POST /api/v1/networks), not a point on a 2D surface",
-            run.optimizer,
-        )
+        raise invalid(("runs", i, "optimizer"), networks_only(spec), run.optimizer)
     samples = surface.model.data.m if isinstance(surface, DatasetSurface) else None  # m of a dataset surface
     return run_config(i, run, samples, _f_min(i, run, surface), labels)
 

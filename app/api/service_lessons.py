@@ -34,7 +34,17 @@ from .schemas_lessons import (
     SchedulePreviewRequest,
     SweepRequest,
 )
-from .service import ComputeTimeout, InvalidFields, InvalidRequest, build_problem, invalid, trajectories
+from .schemas_networks import NetworkRequest
+from .service import (
+    ComputeTimeout,
+    InvalidFields,
+    InvalidRequest,
+    build_problem,
+    invalid,
+    networks_only,
+    trajectories,
+)
+from .service_networks import build_network_problem, network_answer
 
 Answer = dict[str, Any]
 
@@ -50,11 +60,14 @@ def scenarios(lang: str) -> list[dict[str, Any]]:
 
 
 def answer(request: dict[str, Any], kind: str = "trajectories") -> Answer:
-    """The API's answer to a lesson's request (``kind``: its endpoint), by the endpoint's own code."""
+    """The API's answer to a lesson's request (``kind``: its endpoint), by the endpoint's own code
+    (a network lesson's: that of POST /api/v1/networks, its plane included)."""
     if kind == "sweep":
         return sweep_answer(request)
     if kind == "ewa":
         return ewa(EwaRequest.model_validate(request))
+    if kind == "network":
+        return network_answer(*build_network_problem(NetworkRequest.model_validate(request)))
     return trajectories_answer(request)
 
 
@@ -113,6 +126,8 @@ def schedule_preview(req: SchedulePreviewRequest) -> Answer:
 def _lockstep_only(optimizer: str, loc: tuple[Any, ...]) -> None:
     """Sweeps, basins and races step many rows in lockstep: element-wise optimizers only."""
     spec = OPTIMIZERS[optimizer]
+    if spec.networks_only:
+        raise invalid(loc, networks_only(spec), optimizer)
     if spec.driver != "loop":
         raise invalid(
             loc,

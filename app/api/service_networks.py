@@ -46,8 +46,14 @@ from .service import invalid, run_config, run_public
 Answer = dict[str, Any]
 Progress = Callable[[float], None]
 # the optimizers' drivers a network trains with: element-wise on the P-vector ("loop") and by weight
-# matrix ("matrix": Adafactor, Muon, LAMB); "closure" ones (L-BFGS, Newton) are refused
+# matrix ("matrix": Adafactor, Muon, LAMB); "closure" ones (L-BFGS, Newton) and those that take the
+# exact Hessian are refused (as `NetworkProblem` does)
 DRIVERS = ("loop", "matrix")
+
+
+def trains_networks(spec: Any) -> bool:
+    return spec.driver in DRIVERS and not spec.hessian
+
 
 # --- the problem -----------------------------------------------------------------------------------
 
@@ -62,10 +68,13 @@ def _params(run: Any) -> dict[str, Any]:
 def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneConfig]:
     """The engine's problem and plane of a validated body; 422 (`InvalidRequest`) for what needs
     several fields: the split, batch sizes, optimizers the network cannot run, the total updates."""
-    data = DataConfig(**req.data.model_dump())
-    model = ModelConfig(
-        hidden=tuple(req.model.hidden), activation=req.model.activation, init=req.model.init, seed=req.model.seed
-    )
+    try:
+        data = DataConfig(**req.data.model_dump())
+        model = ModelConfig(
+            hidden=tuple(req.model.hidden), activation=req.model.activation, init=req.model.init, seed=req.model.seed
+        )
+    except ValueError as err:
+        raise invalid((), str(err)) from None
     n_train, n_test = data.n_train, data.n_test
     if n_train < 2 or (req.data.test_fraction > 0 and n_test < 1):
         raise invalid(
@@ -77,8 +86,8 @@ def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneCon
     runs = []
     for i, run in enumerate(req.runs):
         spec = OPTIMIZERS[run.optimizer]
-        if spec.driver not in DRIVERS:
-            runnable = ", ".join(o.id for o in OPTIMIZERS.values() if o.driver in DRIVERS)
+        if not trains_networks(spec):
+            runnable = ", ".join(o.id for o in OPTIMIZERS.values() if trains_networks(o))
             raise invalid(
                 ("runs", i, "optimizer"),
                 text("network_api.error.optimizer", optimizer=spec.id, valid=runnable),
@@ -92,10 +101,13 @@ def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneCon
             text("network_api.error.updates", updates=f"{updates:,}", limit=f"{NETWORK_MAX_UPDATES:,}"),
             req.epochs,
         )
-    problem = NetworkProblem(
-        data=data, model=model, epochs=req.epochs, seed=req.seed, runs=tuple(runs), points=req.points
-    )
-    plane = PlaneConfig(kind=req.plane.kind, n=req.plane.n, run=req.plane.run, seed=req.plane.seed)
+    try:  # the engine checks its configurations too: what the schema let through is a 422, never a 500
+        problem = NetworkProblem(
+            data=data, model=model, epochs=req.epochs, seed=req.seed, runs=tuple(runs), points=req.points
+        )
+        plane = PlaneConfig(kind=req.plane.kind, n=req.plane.n, run=req.plane.run, seed=req.plane.seed)
+    except ValueError as err:
+        raise invalid((), str(err)) from None
     limit = get_settings().max_answer_bytes
     nbytes = answer_bytes(problem, plane)
     if nbytes > limit:
@@ -374,20 +386,28 @@ class NetworkStream:
 # --- the catalogue -----------------------------------------------------------------------------------
 
 
-def _texts(entries: list[Answer], kind: str, lang: str) -> list[Answer]:
-    """The entries' name and description in ``lang`` from the message catalogue (``plane.<id>.name``,
-    ``data.<id>.description``…), the engine's English (its docstrings) where it has no translation."""
+def _texts(entries: list[Answer], prefix: str, lang: str) -> list[Answer]:
+    """The entries with their texts in ``lang`` from the message catalogue (``<prefix>.<id>.<field>``:
+    ``plane.pca.name``, ``network.data.moons.description``…; the engine's English where there is none)."""
     table = messages(lang)
-    return [{**e, **{f: table.get(f"{kind}.{e['id']}.{f}", e[f]) for f in ("name", "description")}} for e in entries]
+    return [{**e, **{f: table.get(f"{prefix}.{e['id']}.{f}", e.get(f, "")) for f in TEXTS if f in e}} for e in entries]
+
+
+TEXTS = ("name", "shape", "description")
+
+
+def _named(entry: str) -> Answer:
+    """An entry known by its id alone: its texts are the catalogue's."""
+    return {"id": entry, "name": entry, "description": ""}
 
 
 def catalogue(lang: str, limits: dict[str, Any]) -> Answer:
     """What the network page builds its controls from: data sets, activations, inits, planes (with
     their texts in ``lang``), the network limits and a ready body (the course's assignment)."""
     return {
-        "data_sets": _texts([d.public() for d in DATA_SETS.values()], "data", lang),
-        "activations": list(ACTIVATIONS),
-        "inits": list(INITS),
+        "data_sets": _texts([d.public() for d in DATA_SETS.values()], "network.data", lang),
+        "activations": _texts([_named(i) for i in ACTIVATIONS], "network.activation", lang),
+        "inits": _texts([_named(i) for i in INITS], "network.init", lang),
         "planes": _texts([p.public() for p in PLANES.values()], "plane", lang),
         "limits": limits,
         "example": NETWORK_EXAMPLE,

@@ -41,9 +41,11 @@ def catalogue() -> dict[str, dict[str, str]]:
 @lru_cache
 def registry_english() -> dict[str, str]:
     """The English texts of the registry under their catalogue keys: ``surface.<id>.name``,
-    ``surface.<id>.description``, ``surface.<id>.dataset``, ``optimizer.<id>.param.<name>`` and,
-    for a parameter whose description is the same wherever it appears, ``optimizer.param.<name>``; the
-    network planes' ``plane.<id>.name`` and ``plane.<id>.description`` (app/engine/network/planes.py)."""
+    ``surface.<id>.description``, ``surface.<id>.dataset``, ``network.data.<id>.<name|shape|description>``,
+    ``optimizer.<id>.param.<name>`` and, for a parameter whose description is the same wherever it
+    appears, ``optimizer.param.<name>``; the network planes' ``plane.<id>.name`` and
+    ``plane.<id>.description`` (app/engine/network/planes.py)."""
+    from ..engine.network import DATA_SETS  # the network's data sets, texts from their generators
     from ..registry import OPTIMIZERS, SCHEDULES, SURFACES  # the registry knows nothing of texts
 
     out: dict[str, str] = {}
@@ -53,6 +55,9 @@ def registry_english() -> dict[str, str]:
         dataset = s.public().get("dataset")
         if isinstance(dataset, dict) and "description" in dataset:
             out[f"surface.{s.id}.dataset"] = dataset["description"]
+    for d in DATA_SETS.values():
+        for field in ("name", "shape", "description"):
+            out[f"network.data.{d.id}.{field}"] = getattr(d, field)
     for kind, reg in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES)):
         for o in reg.values():
             out[f"{kind}.{o.id}.name"] = o.name

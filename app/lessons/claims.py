@@ -288,6 +288,100 @@ def best_lr_grows(ans: Answer, lesson: Lesson) -> Figures:
     }
 
 
+# --- the network lessons: figures from the answer of POST /api/v1/networks ------------------------
+
+
+def _percent(v: float | None) -> float:
+    return 100.0 * v if v is not None else math.nan
+
+
+def _updates(ans: Answer, lesson: Lesson) -> int:
+    """Updates per run (every run of a network lesson has the same batch size)."""
+    steps = {int(r["steps_taken"]) for r in ans["runs"]}
+    assert len(steps) == 1, steps
+    return steps.pop()
+
+
+def first_epoch_at(accuracy: list[float | None], level: float) -> int | None:
+    """The first epoch whose accuracy is at least ``level``; None if never."""
+    return next((e for e, v in enumerate(accuracy) if v is not None and v >= level), None)
+
+
+def assignment_adam(ans: Answer, lesson: Lesson) -> Figures:
+    """At the course's small rate, Adam is far ahead in train accuracy (at least 5 points above both,
+    at least 85 %, with less than half their loss) while momentum (β = 0.9, the course's averaging
+    form) stays within a point of plain GD: it averages the same small steps. Also: the epoch Adam
+    first reached GD's final train accuracy."""
+    gd, adam = ans["runs"][0], ans["runs"][2]
+    acc = [_percent(r["train_accuracy"][-1]) for r in ans["runs"]]
+    test = [_percent(r["test_accuracy"][-1]) for r in ans["runs"]]
+    loss = [r["train_loss"][-1] for r in ans["runs"]]
+    caught = first_epoch_at(adam["train_accuracy"], gd["train_accuracy"][-1])
+    epochs = len(adam["train_accuracy"]) - 1
+    return {
+        "holds": acc[2] >= 85.0
+        and acc[2] - max(acc[0], acc[1]) >= 5.0
+        and abs(acc[1] - acc[0]) <= 1.0
+        and loss[2] < 0.5 * min(loss[0], loss[1])
+        and caught is not None
+        and caught <= epochs // 2,
+        "figures": {
+            "epochs": epochs,
+            "updates": _updates(ans, lesson),
+            "gd_train": acc[0],
+            "momentum_train": acc[1],
+            "adam_train": acc[2],
+            "gd_test": test[0],
+            "momentum_test": test[1],
+            "adam_test": test[2],
+            "gd_loss": loss[0],
+            "momentum_loss": loss[1],
+            "adam_loss": loss[2],
+            "adam_caught_up": caught if caught is not None else epochs + 1,
+        },
+    }
+
+
+def _tail(values: list[float | None]) -> np.ndarray:
+    """The last fifth of a per-epoch series (epoch 0, the init, aside), as the toy lesson measures;
+    a diverged run's missing values count as infinite."""
+    v = np.asarray([x if x is not None else math.inf for x in values[1:]], dtype=float)
+    return v[len(v) - len(v) // 5 :]
+
+
+def network_decay(ans: Answer, lesson: Lesson) -> Figures:
+    """The toy lesson (decayed rates settle closer to the minimum) fails on the network when the
+    decay starts at epoch 0: every early decay is calm (its train loss over the last fifth varies
+    less than a tenth of the constant rate's) but ends stuck, at more than twice the constant rate's
+    mean train loss; one step down late (the last run) keeps the constant rate's progress (within
+    1.5× its loss, below half of every early decay's) and settles (a fifth of its fluctuation)."""
+    tails = [_tail(r["train_loss"]) for r in ans["runs"]]
+    mean = [float(t.mean()) for t in tails]
+    spread = [float(t.std()) for t in tails]
+    acc = [_percent(r["train_accuracy"][-1]) for r in ans["runs"]]
+    early = range(1, len(tails) - 1)
+    late = len(tails) - 1
+    return {
+        "holds": all(mean[i] > 2 * mean[0] and spread[i] < 0.1 * spread[0] for i in early)
+        and mean[late] < 1.5 * mean[0]
+        and all(mean[late] < 0.5 * mean[i] for i in early)
+        and spread[late] < 0.2 * spread[0],
+        "figures": {
+            "epochs": len(ans["runs"][0]["train_loss"]) - 1,
+            "constant_loss": mean[0],
+            "constant_spread": spread[0],
+            "constant_accuracy": acc[0],
+            "early_loss_min": min(mean[i] for i in early),
+            "early_loss_max": max(mean[i] for i in early),
+            "early_spread_max": max(spread[i] for i in early),
+            "early_accuracy_max": max(acc[i] for i in early),
+            "late_loss": mean[late],
+            "late_spread": spread[late],
+            "late_accuracy": acc[late],
+        },
+    }
+
+
 CLAIMS: dict[str, Callable[..., Figures]] = {
     "ewa-bias-correction": ewa_bias,
     "batch-vs-minibatch": batch_noise,
@@ -303,6 +397,8 @@ CLAIMS: dict[str, Callable[..., Figures]] = {
     "input-normalization": normalization,
     "linear-scaling": linear_scaling,
     "batch-size-lr": best_lr_grows,
+    "network-assignment": assignment_adam,
+    "network-lr-decay": network_decay,
 }
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.datasets import DATASETS, LinearRegression
+from ..engine.network import DataConfig
 from ..i18n import text
 from ..registry import OPTIMIZERS
 
@@ -82,7 +83,9 @@ def _epoch(name: str, **params: Any) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Lesson:
     id: str
-    kind: str  # "trajectories" (POST /api/v1/trajectories), "sweep" (POST /api/v1/sweeps) or "ewa" (POST /api/v1/ewa)
+    # "trajectories" (POST /api/v1/trajectories), "sweep" (POST /api/v1/sweeps), "ewa" (POST /api/v1/ewa)
+    # or "network" (POST /api/v1/networks: the networks page draws it, /networks#lesson=<id>)
+    kind: str
     request: dict[str, Any]
     formulas: tuple[str, ...]
     # a second request drawn beside the first (input normalization: the same data, standardized)
@@ -380,6 +383,71 @@ LESSONS: tuple[Lesson, ...] = (
         ("α* ∝ B", "5 × ⌈m / B⌉ × (θ ← θ − α·∇J_B(θ))"),
     ),
 )
+
+
+# --- lessons on a real model: a small network (POST /api/v1/networks) ---------------------------
+
+# the course's assignment: moons (300 samples, noise 0.2; a quarter held out), 2 → 5 → 2 → 1 ReLU, He init
+ASSIGNMENT_DATA: dict[str, Any] = {"name": "moons", "samples": 300, "noise": 0.2, "test_fraction": 0.25, "seed": 3}
+ASSIGNMENT_MODEL: dict[str, Any] = {"hidden": [5, 2], "activation": "relu", "init": "he", "seed": 3}
+ASSIGNMENT_LR = 0.0007  # the course's rate: small, where Adam's per-parameter scaling shows
+ASSIGNMENT_EPOCHS = 800  # the course runs 10,000: measured, 800 already show it and train in under a second
+BATCH = 64
+ASSIGNMENT_TRAIN = DataConfig(**ASSIGNMENT_DATA).n_train  # 225: a quarter of the 300 held out
+
+# the toy lesson "lr-decay" on the network: plain mini-batch GD (batch 16, α = 0.1, 200 epochs), the
+# toy's decays from epoch 0, and one step down late (×0.1 at epoch 150)
+DECAY_EPOCHS, DECAY_LR, DECAY_BATCH, DECAY_LATE = 200, 0.1, 16, 150
+DECAYS: tuple[tuple[Label, dict[str, Any]], ...] = (
+    (Label(suffix="1/(1 + 0.1·epoch)"), _epoch("inverse_time", decay_rate=0.1)),
+    (Label(suffix="0.95^epoch"), _epoch("exponential", gamma=0.95)),
+    (Label("staircase"), _epoch("step", step_size=10, gamma=0.5)),
+    (Label("late", suffix=f"×0.1 @ {DECAY_LATE}"), _epoch("multistep", milestones=[DECAY_LATE], gamma=0.1)),
+)
+
+
+def _network(epochs: int, *runs: dict[str, Any], seed: int = 0) -> dict[str, Any]:
+    """A POST /api/v1/networks body on the assignment's data and model, on its default plane (joint PCA)."""
+    return {
+        "data": ASSIGNMENT_DATA,
+        "model": ASSIGNMENT_MODEL,
+        "epochs": epochs,
+        "seed": seed,
+        "runs": list(runs),
+        "plane": {"kind": "pca", "n": 41},
+    }
+
+
+NETWORK_LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        "network-assignment",
+        "network",
+        _network(
+            ASSIGNMENT_EPOCHS,
+            _run("gd", f"α = {ASSIGNMENT_LR:g}", lr=ASSIGNMENT_LR, batch_size=BATCH),
+            _run("momentum", f"β = 0.9, α = {ASSIGNMENT_LR:g}", lr=ASSIGNMENT_LR, beta=0.9, batch_size=BATCH),
+            _run("adam", f"α = {ASSIGNMENT_LR:g}", lr=ASSIGNMENT_LR, batch_size=BATCH),
+        ),
+        (
+            "2 → 5 → 2 → 1, ReLU, sigmoid output",
+            "J = −mean(y·log ŷ + (1 − y)·log(1 − ŷ))",
+            f"⌈{ASSIGNMENT_TRAIN} / {BATCH}⌉ = {math.ceil(ASSIGNMENT_TRAIN / BATCH)} updates per epoch",
+        ),
+    ),
+    Lesson(
+        "network-lr-decay",
+        "network",
+        _network(
+            DECAY_EPOCHS,
+            _run("gd", Label("constant", suffix=f"α = {DECAY_LR:g}"), lr=DECAY_LR, batch_size=DECAY_BATCH),
+            *(_run("gd", label, lr=DECAY_LR, batch_size=DECAY_BATCH, schedule=schedule) for label, schedule in DECAYS),
+        ),
+        ("α/(1 + k·epoch)", "α·0.95^epoch", "α·0.5^⌊epoch/10⌋", f"α·0.1 from epoch {DECAY_LATE}"),
+        lr_chart=True,
+    ),
+)
+
+LESSONS = LESSONS + NETWORK_LESSONS
 
 BY_ID: dict[str, Lesson] = {lesson.id: lesson for lesson in LESSONS}
 

@@ -103,3 +103,12 @@ async function stream(url, body, onEvent, signal) {
 
 export const streamTrajectories = (body, onEvent, signal) => stream("api/v1/trajectories/stream", body, onEvent, signal);
 export const streamSweep = (body, onEvent, signal) => stream("api/v1/sweeps/stream", body, onEvent, signal);
+
+// The network page (issue 19): its catalogue (data sets, activations, inits, planes, limits), the
+// training stream (meta, progress, per-run epochs slices, plane, done) and another plane of the
+// same runs (no retraining).
+export const getNetworkCatalogue = (lang) => json("GET", `api/v1/networks/catalogue${query(lang)}`);
+export const getNetworkPlane = (body, signal) => json("POST", "api/v1/networks/plane", body, signal);
+export const streamNetwork = (body, onEvent, signal) => stream("api/v1/networks/stream", body, onEvent, signal);
+// The network request as a runnable PyTorch script (its text).
+export const getNetworkScript = async (body) => (await send("POST", "api/v1/networks/export", body)).text();

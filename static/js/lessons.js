@@ -184,12 +184,16 @@ function showClaim(sc) {
   $("sc-claim").dataset.figures = JSON.stringify(c.figures);
 }
 
+// the networks page with a network lesson (kind "network"), in the page's language
+const networkLesson = (id) => `networks?lang=${encodeURIComponent(lang())}#lesson=${encodeURIComponent(id)}`;
+
 let shown = 0; // the last lesson asked for; an earlier one still loading must not draw over it
 
 async function showScenario(id) {
   const gen = ++shown;
   const stale = () => gen !== shown;
   const sc = page.scenarios.find((s) => s.id === id) || page.scenarios[0];
+  if (sc.kind === "network") { location.href = networkLesson(sc.id); return; }
   document.body.dataset.scenario = "";
   document.querySelectorAll("#scenario-list a").forEach((a) => a.setAttribute("aria-current", a.dataset.id === sc.id));
   $("sc-title").textContent = sc.title;
@@ -657,8 +661,10 @@ async function main() {
     url.searchParams.set("lang", next);
     location.href = url.toString();
   });
+  // a network lesson is drawn by the networks page (it reads #lesson=<id>)
+  const lessonLink = (s) => (s.kind === "network" ? networkLesson(s.id) : `#scenario=${s.id}`);
   $("scenario-list").replaceChildren(...page.scenarios.map((s) => el("li", {},
-    el("a", { href: `#scenario=${s.id}`, "data-id": s.id }, s.title))));
+    el("a", { href: lessonLink(s), "data-id": s.id, "data-kind": s.kind }, s.title))));
   $("scenario-list").addEventListener("click", (ev) => {
     const a = ev.target.closest("a[data-id]");
     if (a && narrow()) setTimeout(() => $("scenario").scrollIntoView({ behavior: "smooth", block: "start" }), 0);

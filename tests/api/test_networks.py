@@ -159,10 +159,13 @@ def test_the_catalogue(client) -> None:
     assert [d["id"] for d in out["data_sets"]] == ["moons", "circles", "spirals", "xor", "gauss"]
     assert all(d["name"] and d["description"] for d in out["data_sets"])
     assert {"pca", "pca_equal", "random", "line", "hessian"} <= {p["id"] for p in out["planes"]}
-    assert out["activations"] == ["relu", "tanh", "sigmoid"] and out["inits"] == ["he", "xavier"]
+    assert [a["id"] for a in out["activations"]] == ["relu", "tanh", "sigmoid"]
+    assert [i["id"] for i in out["inits"]] == ["he", "xavier"]
+    assert all(e["name"] and e["description"] for e in out["activations"] + out["inits"] + out["planes"])
     assert NetworkRequest.model_validate(out["example"]).model_dump(mode="json")["epochs"] == 2000
     zh = client.get("/api/v1/networks/catalogue?lang=zh").json()
     assert next(p for p in zh["planes"] if p["id"] == "pca")["name"] == messages("zh")["plane.pca.name"]
+    assert zh["data_sets"][0]["name"] == messages("zh")["network.data.moons.name"] != out["data_sets"][0]["name"]
     assert [p["id"] for p in zh["planes"]] == [p["id"] for p in out["planes"]]
 
 
@@ -281,3 +284,13 @@ def test_the_training_cache_is_bounded_in_bytes() -> None:
     tiny = service_networks.TrainingCache(max_bytes=size - 1)
     tiny.put(trainings[0][0], trainings[0][1])
     assert len(tiny) == 0  # larger than the bound: not kept
+
+
+def test_the_matrix_optimizers_train_networks_only(client) -> None:
+    body = {"epochs": 30, "runs": [{"optimizer": o} for o in ("adafactor", "muon", "lamb")], "plane": {"n": 5}}
+    r = client.post("/api/v1/networks", json=body)
+    assert r.status_code == 200, r.text[:300]
+    for run in r.json()["runs"]:
+        assert run["status"] == "max_steps" and run["train_loss"][-1] < run["train_loss"][0], run["label"]
+    r = client.post("/api/v1/trajectories", json={"surface": "rosenbrock", "runs": [{"optimizer": "muon"}]})
+    assert r.status_code == 422 and "POST /api/v1/networks" in r.text

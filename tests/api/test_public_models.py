@@ -91,6 +91,10 @@ CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("POST", "/api/v1/networks/plane"): [
         {"epochs": 2, "runs": [{"optimizer": "gd"}], "plane": {"kind": "line", "n": 3}}
     ],
+    ("POST", "/api/v1/networks/tune"): [
+        {"epochs": 3, "runs": [{"optimizer": "adam", "batch_size": 64}, {"optimizer": "gd"}], "n": 3, "seeds": 2}
+    ],
+    ("POST", "/api/v1/networks/race"): [{"epochs": 3, "optimizers": ["gd", "adamw"], "n": 3, "lr_max": 1e-3}],
     ("POST", "/api/v1/race"): [
         {"surface": "elongated_bowl", "steps": 60, "n": 4, "optimizers": ["gd", "adam"]},
         {"surface": "linear_regression", "steps": 30, "n": 3, "optimizers": ["gd"], "batch_size": 50, "seeds": 2},

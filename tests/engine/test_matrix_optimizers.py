@@ -10,6 +10,7 @@ factory (`spec.build(ARRAY, params, layout=...)`) takes the same steps to 1e-10 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -176,6 +177,32 @@ def test_the_catalogue_says_networks_only(client) -> None:
         assert (o["driver"] == "matrix") == (oid in MATRIX)
 
 
+# the lessons' lockstep endpoints on a surface: the same refusal, where the optimizer is named
+LOCKSTEP = {
+    "/api/v1/sweeps": {
+        "x_param": {"name": "lr", "min": 0.001, "max": 0.1, "n": 3, "scale": "log"},
+        "y_param": {"name": "eps", "min": 1e-8, "max": 1e-3, "n": 3, "scale": "log"},
+    },
+    "/api/v1/basins": {"n": 4},
+    "/api/v1/race": {"optimizers": ["adam"]},
+}
+
+
+@pytest.mark.parametrize("path", list(LOCKSTEP))
+def test_the_lessons_refuse_a_matrix_optimizer_by_name(client, path: str) -> None:
+    for oid in MATRIX:
+        body = {"surface": "rosenbrock", "steps": 5, **LOCKSTEP[path]}
+        if path == "/api/v1/race":
+            body["optimizers"] = ["adam", oid]
+        else:
+            body["optimizer"] = oid
+        r = client.post(path, json=body)
+        assert r.status_code == 422, r.text
+        detail = r.json()["detail"][0]
+        assert OPTIMIZERS[oid].name in detail["msg"] and "network" in detail["msg"], detail
+        assert detail["loc"][-1] in ("optimizer", 1), detail
+
+
 @pytest.mark.parametrize("path", ["/api/v1/trajectories", "/api/v1/trajectories/stream", "/api/v1/export"])
 def test_a_surface_refuses_a_matrix_optimizer_by_name(client, path: str) -> None:
     for oid in MATRIX:
@@ -214,3 +241,49 @@ def test_training_the_course_network_matches_torch_per_epoch(case: dict) -> None
         assert len(got) == len(want[key]), key
         np.testing.assert_allclose(got, want[key], rtol=1e-10, atol=0, err_msg=key)
     assert want["train_loss"][-1] < 0.7 * want["train_loss"][0]  # the case trains: a real comparison
+
+
+def test_the_cost_model_counts_each_matrix_optimizers_update() -> None:
+    """The network's estimate adds each matrix optimizer's own cost per update (its module's model:
+    NumPy calls per tensor), which follows the layout and Muon's Newton–Schulz steps, and is of the
+    order of the measured time (best of three, a loose bound: the machine is shared)."""
+    import time
+
+    from app.engine.network import DataConfig, ModelConfig, Network, NetworkProblem, estimate
+    from app.engine.problem import RunConfig
+    from app.engine.schedules import SCHEDULES
+
+    net = Network(ModelConfig(hidden=(16, 16)))
+    constant = SCHEDULES["constant"]
+
+    def problem(oid: str, params: dict | None = None) -> NetworkProblem:
+        spec = OPTIMIZERS[oid]
+        run = RunConfig(spec, spec.resolve(params, "optimizer"), constant, {}, batch_size=64)
+        return NetworkProblem(DataConfig(), net.cfg, 20, 0, (run,))
+
+    updates = 20 * 4  # 225 training samples in batches of 64
+    # the matrix optimizers share the rest of the estimate (data, passes, the driver's element term):
+    # two of them differ by exactly their own costs per update
+    first = MATRIX[0]
+    base = estimate(problem(first)) - updates * OPTIMIZERS[first].update_seconds(
+        net.layout, OPTIMIZERS[first].resolve({}, "optimizer")
+    )
+    for oid in MATRIX:
+        spec = OPTIMIZERS[oid]
+        p = spec.resolve({}, "optimizer")
+        per_update = spec.update_seconds(net.layout, p)
+        assert per_update > 0 and OPTIMIZERS["adam"].update_seconds(net.layout, {}) == 0.0
+        assert estimate(problem(oid)) == pytest.approx(base + updates * per_update, rel=1e-9)
+        assert spec.update_seconds(net.layout[:2], p) < per_update  # fewer tensors, less
+        opt = spec.build(ARRAY, p, layout=net.layout)
+        theta = net.init()
+        state, g = opt.init(theta), np.full(net.size, 0.01)
+        best = math.inf
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(50):
+                theta, state = opt.update(g, state, theta, 0.001)
+            best = min(best, (time.perf_counter() - start) / 50)
+        assert 0.05 < best / per_update < 20, (oid, best, per_update)
+    muon = OPTIMIZERS["muon"]
+    assert muon.update_seconds(net.layout, {"ns_steps": 10}) > muon.update_seconds(net.layout, {"ns_steps": 5})

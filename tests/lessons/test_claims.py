@@ -13,9 +13,11 @@ from app.lessons.scenarios import BY_ID, LESSONS
 def test_claim_holds_on_the_lessons_own_answer(client, lesson):
     body = client.get(f"/api/v1/scenarios/{lesson.id}/claim").json()
     s = next(s for s in client.get("/api/v1/scenarios").json() if s["id"] == lesson.id)
-    path = {"sweep": "/api/v1/sweeps", "ewa": "/api/v1/ewa"}.get(lesson.kind, "/api/v1/trajectories")
+    path = {"sweep": "/api/v1/sweeps", "ewa": "/api/v1/ewa", "network": "/api/v1/networks"}.get(
+        lesson.kind, "/api/v1/trajectories"
+    )
     answer = client.post(path, json=s["request"])
-    assert answer.status_code == 200
+    assert answer.status_code == 200, answer.text
     args = [answer.json(), lesson]
     if "compare" in s:
         args.append(client.post(path, json=s["compare"]).json())

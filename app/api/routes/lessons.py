@@ -41,10 +41,11 @@ else:
 
 @router.get("/scenarios", summary="Guided scenarios, each with its measured claim")
 def scenarios(lang: Lang) -> list[dict[str, Any]]:
-    """Named, ready requests (for POST /api/v1/trajectories, or /sweeps when `kind` is "sweep"), each
-    with `claim`: a measurable assertion on its own runs, `holds` and the measured `figures`, and
-    the claim in words. `compare` (if present) is a second request drawn beside the first. Texts in
-    `?lang=` or `Accept-Language` (English by default); ids, formulas and numbers are shared."""
+    """Named, ready requests (for POST /api/v1/trajectories, /sweeps when `kind` is "sweep", /ewa when
+    "ewa", /networks when "network": a network lesson, drawn by the networks page at
+    /networks#lesson=<id>), each with `claim`: a measurable assertion on its own runs, `holds` and the
+    measured `figures`, and the claim in words. `compare` (if present) is a second request drawn beside
+    the first. Texts in `?lang=` or `Accept-Language` (English by default); ids, formulas and numbers are shared."""
     return lessons.scenarios(lang)
 
 

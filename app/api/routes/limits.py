@@ -13,6 +13,7 @@ from ...permalink import RUN_KEYS, STATE_KEYS
 from ...settings import get_settings
 from ..schemas import MAX_CHAIN, MAX_COORD, MAX_EXPRESSION, MAX_GRID, MAX_LABEL, MAX_RUNS, MAX_STEPS
 from ..schemas_lessons import MAX_CELLS_PER_AXIS, MAX_SERIES, MAX_SWEEP_WORK
+from ..schemas_network_race import NETWORK_MAX_TUNE_UPDATES
 from ..schemas_networks import (
     NETWORK_MAX_DEPTH,
     NETWORK_MAX_EPOCHS,
@@ -78,6 +79,12 @@ class LimitsPublic(BaseModel):
     )
     network_max_grid: int = Field(NETWORK_MAX_GRID, description="Networks: the plane's grid points per axis")
     network_max_points: int = Field(NETWORK_MAX_POINTS, description="Networks: recorded path points per run")
+    network_max_tune_updates: int = Field(
+        NETWORK_MAX_TUNE_UPDATES,
+        description="Networks' tune and race: updates in all, epochs × ⌈train / batch_size⌉ for every lr of the "
+        "grid (its extension counted), every seed of a mini-batch run, summed over the runs",
+    )
+    network_max_tune_lrs: int = Field(MAX_CELLS_PER_AXIS, description="Networks' tune and race: lrs of the grid (n)")
 
 
 @router.get("/limits", response_model=LimitsPublic, summary="The server's limits")

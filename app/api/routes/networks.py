@@ -106,24 +106,34 @@ async def stream_networks(built: Annotated[Built, Depends(admitted)]) -> AsyncIt
     (each run's status, updates and final parameters); ``error`` if the computation fails or runs
     out of time. Joining them gives exactly the answer of POST /api/v1/networks."""
     problem, plane = built
-    created: list[networks.NetworkStream] = []
-    events: list[ServerSentEvent] = []  # encoded in the worker thread too
+    epochs = problem.epochs
+    made: list[networks.NetworkStream] = []
+    events: list[ServerSentEvent] = []  # encoded in the worker thread too: a large slice is no loop work
 
     def start() -> None:
-        created.append(networks.NetworkStream(problem, plane))
-        events.append(_event("meta", created[0].meta()))
-
-    if not await compute.run_chunk(start, light=True):
-        yield _event("error", {"detail": compute.timeout_error().detail})
-        return
-    stream = created[0]
-    yield events.pop()
-    epochs = problem.epochs
+        made.append(networks.NetworkStream(problem, plane))
+        events.append(_event("meta", made[0].meta()))
 
     def compute_chunk() -> None:
-        events.extend(_event("epochs", ev) for ev in stream.next_events())
+        events.extend(_event("epochs", ev) for ev in made[0].next_events())
+
+    reports: list[float] = []  # the plane's progress, reported from its worker thread
+    stop = threading.Event()  # set when the client has gone: the plane stops at its next report
+
+    def progress(fraction: float) -> None:
+        if stop.is_set():
+            raise _Stopped
+        reports.append(fraction)
+
+    def compute_plane() -> None:
+        events.append(_event("plane", made[0].plane(progress)))
 
     try:
+        if not await compute.run_chunk(start, light=True):
+            yield _event("error", {"detail": compute.timeout_error().detail})
+            return
+        stream = made[0]
+        yield events.pop()
         while not stream.finished:
             if SHUTTING_DOWN.is_set():
                 yield _event("error", {"detail": "the server is shutting down: send the request again"})
@@ -135,53 +145,30 @@ async def stream_networks(built: Annotated[Built, Depends(admitted)]) -> AsyncIt
                 yield ev
             events.clear()
             yield _progress(stream.training.epoch, epochs, "train", stream.fraction)
-        async for ev in _plane_events(stream, epochs):
-            yield ev
-    except _Failed as failed:
-        yield _event("error", {"detail": failed.detail})
-        return
+        work = networks.work(problem, plane, trained=True)
+        task = asyncio.ensure_future(compute.run_chunk(compute_plane, work=work))
+        task.add_done_callback(_retrieved)
+        sent = 0.0
+        try:
+            while not task.done():
+                await asyncio.wait({task}, timeout=PROGRESS_SECONDS)
+                latest = max(reports, default=sent)
+                reports.clear()
+                if latest > sent:
+                    sent = latest
+                    yield _progress(epochs, epochs, "plane", sent)
+        finally:
+            stop.set()
+        if not task.result():
+            yield _event("error", {"detail": compute.timeout_error().detail})
+            return
+        if sent < 1.0:
+            yield _progress(epochs, epochs, "plane", 1.0)
+        yield events.pop()
     except Exception:
         yield _event("error", {"detail": "the computation failed"})
         return
     yield _event("done", stream.done_event())
-
-
-class _Failed(Exception):
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-async def _plane_events(stream: networks.NetworkStream, epochs: int) -> AsyncIterator[ServerSentEvent]:
-    """``progress`` events (phase "plane") while the plane's grid is computed in a worker thread,
-    then the ``plane`` event. A client that leaves stops the computation at its next report."""
-    reports: list[float] = []
-    out: list[ServerSentEvent] = []
-    stop = threading.Event()
-
-    def progress(fraction: float) -> None:
-        if stop.is_set():
-            raise _Stopped
-        reports.append(fraction)
-
-    def compute_plane() -> None:
-        out.append(_event("plane", stream.plane(progress)))
-
-    work = networks.work(stream.problem, stream.plane_config, trained=True)
-    task = asyncio.ensure_future(compute.run_chunk(compute_plane, work=work))
-    task.add_done_callback(_retrieved)
-    try:
-        while not task.done():
-            await asyncio.wait({task}, timeout=PROGRESS_SECONDS)
-            if reports:
-                yield _progress(epochs, epochs, "plane", reports[-1])
-                reports.clear()
-    finally:
-        stop.set()  # a client gone: the worker thread stops at its next report
-    if not task.result():
-        raise _Failed(compute.timeout_error().detail)
-    yield _progress(epochs, epochs, "plane", 1.0)
-    yield out[0]
 
 
 def _retrieved(task: asyncio.Future[bool]) -> None:

@@ -20,3 +20,8 @@ def index(request: Request) -> HTMLResponse:
 @router.get("/lessons", response_class=HTMLResponse)
 def lessons(request: Request) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "lessons.html", {"version": __version__})
+
+
+@router.get("/networks", response_class=HTMLResponse)
+def networks(request: Request) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, "networks.html", {"version": __version__})

@@ -579,6 +579,30 @@ def update1(
 
 
 @jit
+def update_each(
+    kind: int,
+    HT: np.ndarray,
+    G: np.ndarray,
+    t: int,
+    A: np.ndarray,
+    B: np.ndarray,
+    C: np.ndarray,
+    X: np.ndarray,
+    lr: float,
+) -> None:
+    """`update1` on every coordinate of one vector, in place (X the parameters, A, B, C the rule's
+    state, G the gradient; one hyperparameter column): a network's whole parameter vector."""
+    h = hyper(HT, 0)
+    c1, c2 = bias(kind, t, h)
+    for i in range(G.shape[0]):
+        x, a, b, c, _, _ = update(kind, G[i], t, A[i], B[i], C[i], X[i], lr, h, c1, c2, nbmath)
+        X[i] = x
+        A[i] = a
+        B[i] = b
+        C[i] = c
+
+
+@jit
 def init1(kind: int, HT: np.ndarray, theta: float) -> tuple[float, float, float]:
     return init(kind, theta, hyper(HT, 0))
 

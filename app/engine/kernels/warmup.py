@@ -64,6 +64,21 @@ def _problems() -> list[tuple[Problem, bool]]:
     ]
 
 
+def _network() -> None:
+    """A small network trained one epoch by NAdam (its rule over the whole vector,
+    `loop.update_each`) and Adam: the network's compiled passes (app/engine/network/model.py)."""
+    from ..network import DataConfig, ModelConfig, NetworkProblem, train
+    from ..optimizers import OPTIMIZERS
+    from ..runner import RunConfig
+    from ..schedules import SCHEDULES
+
+    runs = tuple(
+        RunConfig(OPTIMIZERS[o], OPTIMIZERS[o].resolve({}, "optimizer"), SCHEDULES["constant"], {}, batch_size=8)
+        for o in ("nadam", "adam")
+    )
+    train(NetworkProblem(DataConfig(samples=20), ModelConfig(hidden=(3, 2)), 1, 0, runs))
+
+
 def warm() -> dict[str, Any]:
     t0 = time.perf_counter()
     import numpy as np
@@ -78,6 +93,7 @@ def warm() -> dict[str, Any]:
             lrs = {"lr": np.geomspace(1e-3, 0.1, 40)}
             lockstep = LockstepRuns(problem, problem.runs[0], np.tile(problem.start, (40, 1)), lrs)
             lockstep.advance(problem.steps)
+    _network()
     t2 = time.perf_counter()
     _drop_stale(Path(CACHE_DIR))
     return {

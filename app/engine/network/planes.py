@@ -58,6 +58,9 @@ CHUNK_BYTES = 8 << 20  # the parameter vectors built at once for the grid (and t
 PROGRESS_STEPS = 20  # the grid is evaluated in at least this many chunks (each a progress report)
 MARGIN = 0.1  # the grid reaches this share of the drawn points' span beyond them on each side
 MIN_ASPECT = 0.25  # an axis spans at least this share of the other's (a flat path still gets a picture)
+FULL_HESSIAN = 700  # P up to which the Hessian plane takes the whole matrix (2P gradients); above, Lanczos
+LANCZOS_STEPS = 150  # the most Hessian-vector products of Lanczos (2 gradients each)
+LANCZOS_TOL = 1e-8  # Lanczos stops when the top-2 Ritz pairs' residuals are below this share of |λ₁|
 FD_STEP = 2.0**-17  # the Hessian's central-difference step (≈ ε^(1/3) of float64): error ~1e-10
 WALKS = 8  # seeded random walks averaged for the baseline (its mean moves < 0.01 between seeds)
 WALK_SEED = 20180  # fixed: the baseline depends on (points, dimension) only
@@ -65,11 +68,15 @@ WARN_CAPTURED = 0.5  # a path is "mostly off the plane" when the plane shows les
 WARN_OFF = 0.5  # or it strays from the plane by more than half its own extent
 WARN_GAP = 0.1  # the contour misreads a path when its median |plane − true| loss exceeds this share of its start's loss
 
-# cost model (seconds, measured on the project's 2-core machine, on the safe side; see `estimate`)
-LOSS_MAC = 1.5e-9  # one multiply-add of one sample at one parameter vector, net.losses batched
-LOSS_SAMPLE = 2e-8  # one sample at one parameter vector beyond its multiply-adds (activations, loss)
-GRAD_FACTOR = 3.0  # a gradient costs this many loss evaluations
-SVD_FLOP = 2e-9  # one flop of the PCA's SVD or the Hessian's eigen-decomposition
+# cost model (seconds of one core, measured with `net.losses` on 1,000 samples, 400 vectors, on the
+# project's 2-core machine under load, rounded up ~1.5-2x): a sample at one parameter vector costs
+# 370 ns (2→16→16→1 tanh), 580 ns (2→5→2→1 relu), 420 ns (2→64→32→1 relu), 670 ns (2→48→48→1 tanh)
+LOSS_SAMPLE = 6e-7  # s: one sample at one parameter vector, whatever its size (the passes' fixed work)
+LOSS_NEURON = 5e-9  # s: one neuron of one sample (its activation, bias, loss)
+LOSS_MAC = 2e-10  # s: one multiply-add of one sample (batched matmul)
+GRAD_FACTOR = 3.0  # a gradient costs this many loss evaluations (measured 2.0-2.5)
+SVD_UNIT = 1e-9  # s per n·p·min(n, p) of an SVD or a Gram product (measured 4-5.5e-10)
+EIGH_UNIT = 4e-10  # s per P³ of the Hessian's eigen-decomposition (measured 2e-10 at P = 2,545)
 FIXED = 5e-3  # s: the plane's vectors, its checks and the answer's lists
 
 
@@ -340,6 +347,63 @@ def hessian_matrix(training: Training, theta: np.ndarray, progress: Progress | N
     return 0.5 * (cols + cols.T)
 
 
+def hessian_products(training: Training, theta: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """H·v for each unit row v of vectors (K, P), H the train loss's Hessian at theta: central
+    differences of the analytic gradient along v, (g(θ + h·v) − g(θ − h·v)) / 2h (h = 2⁻¹⁷), the
+    2K gradients in one batch. Error ~1e-10, as the columns of `hessian_matrix`."""
+    net, x, y = training.net, training.data.x_train, training.data.y_train
+    _, g = net.loss_grads(np.concatenate([theta + FD_STEP * vectors, theta - FD_STEP * vectors]), x, y)
+    out: np.ndarray = (g[: len(vectors)] - g[len(vectors) :]) / (2 * FD_STEP)
+    return out
+
+
+def top_eigenpairs(
+    training: Training, theta: np.ndarray, seed: int, progress: Progress | None = None
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """The Hessian's two largest eigenvalues, their unit eigenvectors (2, P) and how they were found.
+
+    Up to P = `FULL_HESSIAN` the whole matrix (`hessian_matrix`, 2P gradients) and ``numpy.linalg.eigh``.
+    Above, Lanczos on its products (`hessian_products`, 2 gradients each) with full
+    reorthogonalization from a seeded start, until both Ritz pairs' residuals ‖H·v − λ·v‖ (read
+    from the tridiagonal matrix) are below `LANCZOS_TOL`·|λ₁|, or `LANCZOS_STEPS` products: the
+    answer says the method, the products and the larger relative residual."""
+    p = training.net.size
+    if p <= FULL_HESSIAN:
+        values, vectors = np.linalg.eigh(hessian_matrix(training, theta, progress))
+        info = {"method": "full", "products": p, "residual": 0.0, "lowest_eigenvalue": float(values[0])}
+        return values[[-1, -2]], vectors[:, [-1, -2]].T, info
+    steps = min(p, LANCZOS_STEPS)
+    basis = np.empty((steps + 1, p))
+    q = np.random.default_rng([seed, 104729]).standard_normal(p)
+    basis[0] = q / np.linalg.norm(q)
+    alphas: list[float] = []
+    betas: list[float] = []
+    residual = math.inf
+    ritz = np.zeros(2)
+    s = np.zeros((1, 2))
+    for j in range(steps):
+        deadline.check()
+        w = hessian_products(training, theta, basis[j][None, :])[0]
+        alphas.append(float(w @ basis[j]))
+        for _ in range(2):  # full reorthogonalization, twice: the Ritz vectors stay orthonormal
+            w -= basis[: j + 1].T @ (basis[: j + 1] @ w)
+        beta = float(np.linalg.norm(w))
+        t = np.diag(alphas) + np.diag(betas, 1) + np.diag(betas, -1)
+        theta_t, s_t = np.linalg.eigh(t)
+        ritz, s = theta_t[[-1, -2]] if j else np.array([theta_t[-1], 0.0]), s_t[:, [-1, -2]] if j else s_t
+        residual = float(np.max(np.abs(beta * s[-1]))) / max(abs(float(ritz[0])), 1e-300)
+        if progress is not None:
+            progress((j + 1) / steps)
+        if j and (residual <= LANCZOS_TOL or beta <= 1e-12 * abs(float(ritz[0]))):
+            break
+        betas.append(beta)
+        basis[j + 1] = w / beta
+    m = len(alphas)
+    vectors = s.T @ basis[:m]
+    info = {"method": "lanczos", "products": m, "residual": residual}
+    return ritz, vectors, info
+
+
 @plane("the exact Hessian's top-2 eigenvectors (e.g. Yao et al. 2020, PyHessian)", origin="final", uses_run=True)
 def hessian(cfg: PlaneConfig, training: Training, progress: Progress | None = None) -> Plane:
     """Hessian: d₁, d₂ = the top-2 eigenvectors of the train loss's Hessian at the run's end
@@ -352,11 +416,10 @@ def hessian(cfg: PlaneConfig, training: Training, progress: Progress | None = No
     result = training.results[k]
     if not np.all(np.isfinite(result.final)):
         raise ValueError(f"run {k} ({result.label}) diverged: its final parameters have no Hessian")
-    h = hessian_matrix(training, result.final, progress)
-    values, vectors = np.linalg.eigh(h)
+    values, vectors, info = top_eigenpairs(training, result.final, cfg.seed, progress)
     toward = result.final - training.init  # the init at negative a, b: the run arrives from there
-    dirs = _orthonormal(vectors[:, -1], vectors[:, -2], training.net.size, cfg.seed)
-    extra = {"run": k, "eigenvalues": [float(values[-1]), float(values[-2])], "lowest_eigenvalue": float(values[0])}
+    dirs = _orthonormal(vectors[0], vectors[1], training.net.size, cfg.seed)
+    extra = {"run": k, "eigenvalues": [float(v) for v in values], "hessian": info}
     return Plane("hessian", result.final.copy(), np.stack([_orient(d, toward) for d in dirs]), extra=extra)
 
 
@@ -581,20 +644,27 @@ def landscape(cfg: PlaneConfig, training: Training, progress: Progress | None = 
 
 def estimate(cfg: PlaneConfig, problem: NetworkProblem) -> float:
     """Seconds for `landscape`, before any work: the n² grid and 2 evaluations per recorded point
-    (true and plane loss) at ``LOSS_MAC`` per multiply-add per sample, the PCA's SVD, the
-    random-walk baseline, and for the Hessian 2P gradients and a P × P eigen-decomposition."""
+    (true and plane loss), each a pass over the samples (`LOSS_SAMPLE`, `LOSS_NEURON`, `LOSS_MAC`),
+    the PCA's SVD and its random-walk baseline, the line's residual SVD, and for the Hessian 2P
+    gradients and a P × P eigen-decomposition."""
     net = Network(problem.model)
     macs = sum(layer.size for layer in net.layout if len(layer.shape) == 2)
-    per_eval = problem.data.samples * (LOSS_MAC * macs + LOSS_SAMPLE)
-    points = problem.points * len(problem.runs)
+    neurons = sum(net.widths[1:])
+    per_eval = problem.data.samples * (LOSS_SAMPLE + LOSS_NEURON * neurons + LOSS_MAC * macs)
+    k = problem.points
+    points = k * len(problem.runs)
     p = net.size
     evals = float(cfg.n * cfg.n + 2 * points)
-    flops = 0.0
+    work = 0.0
     if cfg.kind in ("pca", "pca_equal", "pca_init"):
-        flops += 4.0 * points * p * min(points, p) + WALKS * 2.0 * problem.points**2 * min(problem.points, p)
+        work += SVD_UNIT * (points * p * min(points, p) + WALKS * k * k * min(k, p))
     elif cfg.kind == "line":
-        flops += 4.0 * problem.points * p * min(problem.points, p)
-    elif cfg.kind == "hessian":
+        work += SVD_UNIT * k * p * min(k, p)
+    elif cfg.kind == "hessian" and p <= FULL_HESSIAN:
         evals += 2 * p * GRAD_FACTOR
-        flops += 10.0 * p**3
-    return float(FIXED + evals * per_eval + flops * SVD_FLOP)
+        work += EIGH_UNIT * p**3
+    elif cfg.kind == "hessian":
+        steps = min(p, LANCZOS_STEPS)
+        evals += 2 * steps * GRAD_FACTOR
+        work += SVD_UNIT * 4 * steps * steps * p
+    return float(FIXED + evals * per_eval + work)

@@ -35,7 +35,9 @@ the failing update). Each run records its parameters at no more than ``points`` 
 
 from __future__ import annotations
 
+import functools
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +132,7 @@ def _finite(v: float) -> float | None:
 class _Run:
     """One run's optimizer, state, schedule and records."""
 
-    def __init__(self, run: RunConfig, net: Network, init: np.ndarray, epochs: int, per_epoch: int, points: int):
+    def __init__(self, run: RunConfig, net: Network, init: np.ndarray, epochs: int, order: BatchOrder, points: int):
         self.cfg = run
         self.spec = run.optimizer
         self.params = dict(run.params)
@@ -138,16 +140,15 @@ class _Run:
         self.opt = self.spec.build(ARRAY, self.params, **self.layout)
         self.theta = init.copy()
         self.state = self.opt.init(self.theta)
-        total = epochs * per_epoch
-        clock = schedule_times(total, run.per, per_epoch)
+        per_epoch = order.per_epoch
+        clock = schedule_times(epochs * per_epoch, run.per, per_epoch)
         self.lrs = run_lrs(run, clock).astype(np.float64)
         self.moms = run_momenta(run, clock)
         self.momentum = feedback.momentum_name(self.spec) if self.moms is not None else ""
         self.plateau = feedback.make_plateau(run.schedule, run.schedule_params, run.params["lr"], 1)
         self.polyak = self.spec.rule == rules.POLYAK
         self.record = set(record_steps(epochs, per_epoch, points).tolist())
-        self.total = total
-        self.batch = 0  # the batch size (the training sets it)
+        self.batch = order.batch_size
         label = run.label or self.spec.name
         self.result = NetworkRunResult(label, self.spec.id, dict(run.params), final=init.copy())
         self.thetas: list[np.ndarray] = [init.copy()]
@@ -235,8 +236,7 @@ class Training:
         for run in problem.runs:
             size = min(run.batch_size or n, n)
             order = self._orders.setdefault(size, BatchOrder(n, size, problem.seed))
-            r = _Run(run, self.net, self.init, problem.epochs, order.per_epoch, problem.points)
-            r.batch = size
+            r = _Run(run, self.net, self.init, problem.epochs, order, problem.points)
             self._groups.setdefault(size, []).append(r)
             self._runs.append(r)
         self.results = [r.result for r in self._runs]
@@ -266,7 +266,7 @@ class Training:
                         todo = [r for r in live if r not in self._ahead]
                         if todo:
                             x, y = (d.x_train, d.y_train) if idx is None else (d.x_train[idx], d.y_train[idx])
-                            losses, grads = self.net.loss_grads(np.stack([r.theta for r in todo]), x, y)
+                            losses, grads = self.net.loss_grads(np.array([r.theta for r in todo]), x, y)
                             self._ahead.update(zip(todo, zip(losses.tolist(), grads, strict=True), strict=True))
                         for r in live:
                             r.step(t, *self._ahead.pop(r))
@@ -288,14 +288,14 @@ class Training:
         with np.errstate(all="ignore"):
             measures: dict[_Run, tuple[float, float]] = {}
             if full:
-                losses, grads, accs = net.loss_grads_accuracy(np.stack([r.theta for r in full]), d.x_train, d.y_train)
+                losses, grads, accs = net.loss_grads_accuracy(np.array([r.theta for r in full]), d.x_train, d.y_train)
                 for r, f, g, acc in zip(full, losses.tolist(), grads, accs.tolist(), strict=True):
                     self._ahead[r] = (f, g)
                     measures[r] = (f, acc)
             if rest:
-                losses, accs = net.evaluate(np.stack([r.theta for r in rest]), d.x_train, d.y_train)
+                losses, accs = net.evaluate(np.array([r.theta for r in rest]), d.x_train, d.y_train)
                 measures.update(zip(rest, zip(losses.tolist(), accs.tolist(), strict=True), strict=True))
-            test, test_acc = net.evaluate(np.stack([r.theta for r in runs]), d.x_test, d.y_test)
+            test, test_acc = net.evaluate(np.array([r.theta for r in runs]), d.x_test, d.y_test)
         for k, r in enumerate(runs):
             train, train_acc = measures[r]
             if r.result.steps_taken == 0 and not r.result.train_loss:  # at θ₀
@@ -319,42 +319,66 @@ def train(problem: NetworkProblem) -> Training:
 
 # --- cost and size -------------------------------------------------------------------------------
 
-# seconds, measured on the reference machine (2 cores, NumPy's BLAS; tools: see the tests'
-# calibration): one batched backward pass costs about BATCH_CALL + SAMPLE · samples · runs ·
-# mults (the network's multiply-adds per sample), one optimizer update UPDATE + ELEMENT · P
-# (ELEMENT_PY for the rules NumPy runs element by element), one epoch's measures EVAL per
-# sample · run · mult
-BATCH_CALL = 60e-6
-SAMPLE = 4e-9
-UPDATE = 30e-6
-ELEMENT = 0.05e-6
-ELEMENT_PY = 3e-6
-EVAL = 1.5e-9
+# The cost model, fitted to measurements on the reference machine (2 cores shared, NumPy with one
+# BLAS thread; 56 shapes from 2→2→1 to 2→128→128→1, 64 and 1,000 samples, 1 and 8 runs: within a
+# factor 2): a batched gradient call (`Network.loss_grads`) on b samples of k runs costs
+# GRAD_CALL + b·k·(GRAD_UNIT·units + GRAD_MAC·macs) (units: the hidden and output units, macs: the
+# weights), a forward pass (the epoch's measures) EVAL_CALL + b·k·(EVAL_UNIT·units + EVAL_MAC·macs),
+# one run's update STEP (its bookkeeping) + the optimizer's own cost per parameter (`_update_cost`).
+GRAD_CALL, GRAD_UNIT, GRAD_MAC = 90e-6, 3.9e-9, 0.16e-9
+EVAL_CALL, EVAL_UNIT, EVAL_MAC = 47e-6, 1.9e-9, 0.045e-9
+STEP = 20e-6
+PROBE = 256  # the vector the optimizers' cost is measured on
 
 
-def _python_rule(spec: Any) -> bool:
-    """Whether NumPy runs the optimizer's rule element by element (`base.by_rule`, Schedule-Free)."""
-    return spec.kernel is not None and not spec.kernel.inline and spec.id not in ("gd", "momentum", "nesterov")
+@functools.cache
+def _update_cost(spec: Any) -> float:
+    """Seconds per parameter of one update of the optimizer, measured once per process (the best
+    of three updates of a `PROBE`-vector): 10 ns for Adam, 2 µs for a rule NumPy runs element by
+    element (Schedule-Free). The matrix optimizers, which need a layout: 0.1 µs."""
+    if spec.driver != "loop":
+        return 0.1e-6
+    params = spec.resolve({}, "optimizer")
+    if "f_min" in params and params["f_min"] is None:
+        params["f_min"] = 0.0
+    opt = spec.build(ARRAY, params)
+    theta = np.linspace(-1.0, 1.0, PROBE)
+    state = opt.init(theta)
+    best = math.inf
+    with np.errstate(all="ignore"):
+        for _ in range(3):
+            t0 = time.perf_counter()
+            theta, state = opt.update(theta, state, theta, 1e-3)
+            best = min(best, time.perf_counter() - t0)
+    return best / PROBE
+
+
+def _work(units: int, macs: int, samples: int, runs: int, call: float, unit: float, mac: float) -> float:
+    return call + samples * runs * (unit * units + mac * macs)
 
 
 def estimate(problem: NetworkProblem) -> float:
-    """Seconds the training takes (before any work; a cost model, see the constants above)."""
+    """Seconds the training takes (before any work; the cost model above)."""
     cfg = problem.data
-    n, n_all = cfg.n_train, cfg.samples
+    n = cfg.n_train
     net = Network(problem.model)
-    mults, size = net.mults, net.size
+    units, macs = sum(net.widths[1:]), net.mults - sum(net.widths)
     by_size: dict[int, int] = {}
     seconds = 0.0
     for run in problem.runs:
         b = min(run.batch_size or n, n)
         by_size[b] = by_size.get(b, 0) + 1
         updates = problem.epochs * math.ceil(n / b)
-        element = ELEMENT_PY if _python_rule(run.optimizer) else ELEMENT
-        seconds += updates * (UPDATE + element * size)
+        seconds += updates * (STEP + _update_cost(run.optimizer) * net.size)
+        seconds += updates * run.optimizer.update_seconds(net.layout, run.params)  # a matrix optimizer's own
     for b, k in by_size.items():
-        updates = problem.epochs * math.ceil(n / b)
-        seconds += updates * BATCH_CALL + problem.epochs * n * k * mults * SAMPLE
-    seconds += (problem.epochs + 1) * n_all * len(problem.runs) * mults * EVAL
+        per_epoch, last = divmod(n, b)
+        seconds += problem.epochs * per_epoch * _work(units, macs, b, k, GRAD_CALL, GRAD_UNIT, GRAD_MAC)
+        if last:
+            seconds += problem.epochs * _work(units, macs, last, k, GRAD_CALL, GRAD_UNIT, GRAD_MAC)
+    runs = len(problem.runs)
+    for m in (n, cfg.n_test):  # the measures of every epoch and θ₀
+        seconds += (problem.epochs + 1) * _work(units, macs, m, runs, EVAL_CALL, EVAL_UNIT, EVAL_MAC)
     return seconds
 
 

@@ -13,20 +13,33 @@ per tensor of the network (`base.tensors`), t counted from 1: the rate ŵ = t^be
 its row factor R (out, 1) ← lerp(R, mean over the row of g², ŵ), its column factor C (1, in) the
 same over the columns, V̂ = R·C / max(mean(R), ε₁); a bias: V ← lerp(V, g², ŵ), V̂ = V. Then
 u = g/√max(V̂, ε₁²) and θ ← θ − α/max(1, ‖u‖/(√n·d))·u. torch's ``eps1=None`` is the dtype's
-machine epsilon: the default ε₁ here is float64's (2.22e-16). Unlike the paper and optax's
-``adafactor``, no first moment (β₁) and no update clipping by a running RMS: torch's version.
-The schedule's lr is the lr above (ρₜ takes it). optax's ``adafactor`` differs (momentum, its own
-factoring threshold, decay rate 0.8 as 1 − t^−0.8 with its own offset): no optax script.
+machine epsilon: the default ε₁ here is float64's (2.22e-16). As torch's, no first moment (the
+paper's optional β₁). The schedule's lr is the lr above (ρₜ takes it). optax's ``adafactor``
+factors only dimensions of at least 128 (``min_dim_size_to_factor``: none of a small network's),
+adds ε = 1e-30 to g² instead of clamping and computes its decay in float32: no optax script.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..params import ParamSpec
-from .base import Layout, Optimizer, declare, flat, lr_param, norm, tensors, wd_param
+from .base import (
+    CALL,
+    Layout,
+    Optimizer,
+    declare,
+    eps_param,
+    flat,
+    lr_param,
+    norm,
+    tensors,
+    wd_param,
+    weights_and_biases,
+)
 
 
 class AdafactorState(NamedTuple):
@@ -56,25 +69,32 @@ def factory(xp: Any, layout: Layout, beta2_decay: Any, eps1: Any, eps2: Any, d: 
         new, rows, cols = [], [], []
         each = zip(layout, tensors(theta, layout), tensors(g, layout), state.row, state.col, strict=True)
         for (_, shape), p, gk, r, c in each:
-            n = float(np.prod(shape))
-            alpha = np.maximum(eps2, norm(p, len(shape)) / n**0.5) * rho
+            root_n = math.sqrt(math.prod(shape))
+            alpha = np.maximum(eps2, norm(p, len(shape)) / root_n) * rho
             if weight_decay:
                 p = p * (1.0 - lr * weight_decay)
             if len(shape) == 2:
-                r = _lerp(r, np.sum(gk * gk, axis=-1, keepdims=True) / shape[1], rate)
-                c = _lerp(c, np.sum(gk * gk, axis=-2, keepdims=True) / shape[0], rate)
-                estimate = (r @ c) / np.maximum(np.mean(r, axis=-2, keepdims=True), eps1)
+                g2 = gk * gk
+                r = _lerp(r, np.add.reduce(g2, axis=-1, keepdims=True) / shape[1], rate)
+                c = _lerp(c, np.add.reduce(g2, axis=-2, keepdims=True) / shape[0], rate)
+                estimate = (r @ c) / np.maximum(np.add.reduce(r, axis=-2, keepdims=True) / shape[0], eps1)
             else:
                 r = _lerp(r, gk * gk, rate)
                 estimate = r
             u = gk * (1.0 / np.sqrt(np.maximum(estimate, eps1 * eps1)))
-            clip = np.maximum(1.0, norm(u, len(shape)) / (n**0.5 * d))
+            clip = np.maximum(1.0, norm(u, len(shape)) / (root_n * d))
             new.append(p - alpha / clip * u)
             rows.append(r)
             cols.append(c)
         return flat(new, layout), AdafactorState(t, tuple(rows), tuple(cols))
 
     return Optimizer(init, update)
+
+
+def cost(layout: Layout, params: dict[str, Any]) -> float:
+    """Seconds per update: about 35 NumPy calls per weight matrix, 15 per bias (measured)."""
+    weights, biases = weights_and_biases(layout)
+    return CALL * (5 + 35 * weights + 15 * biases)
 
 
 LINES = """
@@ -88,8 +108,8 @@ TORCH_REFUSED = (
     "2D surface's two coordinates (the network export writes torch.optim.Adafactor)"
 )
 OPTAX_REFUSED = (
-    "optax's adafactor is another variant (a first moment, its own decay offset and factoring threshold) "
-    "than torch's Adafactor, which this one follows; use the PyTorch script"
+    "optax's adafactor factors only dimensions of at least 128, adds its ε to g² and computes its decay in "
+    "float32: it is not torch's Adafactor, which this one follows; use the PyTorch script"
 )
 
 
@@ -116,16 +136,7 @@ SPEC = declare(
             slider_min=1e-30,
             slider_max=1e-3,
         ),
-        ParamSpec(
-            "eps2",
-            1e-3,
-            0.0,
-            1.0,
-            "ε₂, the floor of RMS(θ) in the step size (a tensor at 0 still moves)",
-            log_scale=True,
-            slider_min=1e-8,
-            slider_max=1e-1,
-        ),
+        eps_param(1e-3, "eps2", "ε₂, the floor of RMS(θ) in the step size (a tensor at 0 still moves)", 1e-8),
         ParamSpec("d", 1.0, 1.0, 100.0, "d, the clipping threshold of the update's RMS", slider_max=10.0),
         wd_param(0.0, "λ, weight decay (decoupled: θ·(1 − αλ))"),
     ),

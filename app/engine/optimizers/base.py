@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -178,7 +179,18 @@ def by_rule(kernel: Kernel, xp: Any, *hyper: Any) -> Optimizer:
     def init(theta: Any) -> RuleState:
         return RuleState(0, *each_init(theta, *h))
 
+    # one vector with scalar hyperparameters and lr (a network's parameters): the compiled rule
+    # over all its coordinates in one call (`loop.update_each`: the same bits, no Python per element)
+    vector = xp.name == "array" and all(np.ndim(v) == 0 for v in h)
+    table = np.array(h, dtype=np.float64).reshape(-1, 1) if vector else None
+
     def update(g: Any, state: RuleState, theta: Any, lr: Any) -> tuple[Any, RuleState]:
+        if table is not None and np.ndim(lr) == 0 and np.shape(g) == np.shape(theta) == np.shape(state.a) != ():
+            shape = np.shape(theta)
+            x, a, b, c = (np.array(v, dtype=np.float64).ravel() for v in (theta, state.a, state.b, state.c))
+            grad = np.ascontiguousarray(g, dtype=np.float64).ravel()
+            loop.update_each(kind, table, grad, state.t, a, b, c, x, float(lr))
+            return x.reshape(shape), RuleState(state.t + 1, a.reshape(shape), b.reshape(shape), c.reshape(shape))
         theta, a, b, c = each_update(g, state.t, state.a, state.b, state.c, theta, lr, *h)
         return theta, RuleState(state.t + 1, a, b, c)
 
@@ -219,10 +231,10 @@ def beta_param(name: str, default: float, what: str) -> ParamSpec:
     return ParamSpec(name, default, 0.0, 1.0, what, max_exclusive=True, slider_max=0.999)
 
 
-def eps_param(default: float) -> ParamSpec:
-    return ParamSpec(
-        "eps", default, 0.0, 1.0, "ε, added for numerical stability", log_scale=True, slider_min=1e-12, slider_max=1e-1
-    )
+def eps_param(
+    default: float, name: str = "eps", what: str = "ε, added for numerical stability", slider_min: float = 1e-12
+) -> ParamSpec:
+    return ParamSpec(name, default, 0.0, 1.0, what, log_scale=True, slider_min=slider_min, slider_max=1e-1)
 
 
 def wd_param(default: float, what: str) -> ParamSpec:
@@ -348,10 +360,21 @@ def layout_of(layout: Any) -> Layout:
     return tuple(out)
 
 
+# the seconds one NumPy call on a network's small tensors takes (its overhead: the matrix
+# optimizers' cost models count their calls; measured against Adam's update, ~12 calls, 25 µs)
+CALL = 2e-6
+
+
+def weights_and_biases(layout: Layout) -> tuple[int, int]:
+    """How many weight matrices and how many biases a layout holds (the matrix optimizers' costs)."""
+    weights = sum(len(shape) == 2 for _, shape in layout)
+    return weights, len(layout) - weights
+
+
 def tensors(theta: Any, layout: Layout) -> list[Any]:
     """The network's tensors in a parameter vector ``theta`` (…, P): views, each (…, *shape) (the
     leading dims kept: several runs' vectors at once)."""
-    sizes = [int(np.prod(shape)) for _, shape in layout]
+    sizes = [math.prod(shape) for _, shape in layout]
     if sum(sizes) != theta.shape[-1]:
         raise ValueError(f"a parameter vector of {theta.shape[-1]} values for a layout of {sum(sizes)}")
     lead, out, at = theta.shape[:-1], [], 0
@@ -361,10 +384,13 @@ def tensors(theta: Any, layout: Layout) -> list[Any]:
     return out
 
 
+_AXES = {1: (-1,), 2: (-2, -1)}  # a bias', a weight's own axes
+
+
 def norm(x: Any, ndim: int) -> Any:
     """The Euclidean (Frobenius) norm of each tensor of ``x`` (…, *shape), ``ndim`` = len(shape):
     (…, 1, …) kept for broadcasting."""
-    return np.sqrt(np.sum(x * x, axis=tuple(range(-ndim, 0)), keepdims=True))
+    return np.sqrt(np.add.reduce(x * x, axis=_AXES[ndim], keepdims=True))
 
 
 def flat(parts: list[Any], layout: Layout) -> Any:
@@ -410,6 +436,9 @@ class OptimizerSpec(Catalogued):
     # function, and the template file that defines that function
     optax_rate: OptaxFn | None = None
     optax_rate_template: str | None = None
+    # a matrix optimizer's cost model: (layout, params) → the seconds one update takes on a network
+    # of that layout (NumPy calls per tensor, `CALL` each; the network's cost estimate adds it)
+    cost: Callable[[Layout, dict[str, Any]], float] | None = None
 
     @functools.cached_property
     def rule(self) -> int:
@@ -435,6 +464,11 @@ class OptimizerSpec(Catalogued):
         if "lr" in dict(factory_args(self.factory)):
             hyper["lr"] = params["lr"]
         return self.factory(xp, layout_of(layout), **hyper)
+
+    def update_seconds(self, layout: Any, params: dict[str, Any]) -> float:
+        """The seconds one update takes beyond the element-wise cost the network's estimate counts:
+        a matrix optimizer's cost model on the network's ``layout``; 0 for the others."""
+        return 0.0 if self.cost is None else self.cost(layout_of(layout), params)
 
     def hyper(self, params: dict[str, Any]) -> list[Any]:
         """The hyperparameters as the compiled rule takes them: the factory's arguments in order
@@ -463,7 +497,7 @@ class OptimizerSpec(Catalogued):
 
 
 # the names a module's namespace gives its declaration (by convention: see `declare`)
-_BY_NAME = ("replay", "torch", "optax", "optax_rate")
+_BY_NAME = ("replay", "torch", "optax", "optax_rate", "cost")
 
 
 def texts(doc: str) -> dict[str, Any]:
@@ -487,10 +521,11 @@ def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False,
     time), the compiled rule (``step``, with ``init`` and ``bias`` where the module has them:
     `Kernel`, ``inline`` its flag; none: a matrix optimizer, ``driver="matrix"``, where the factory
     takes the ``layout`` after ``xp``, else a closure optimizer, ``driver="closure"``), the inspector's
-    lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, the exports: ``torch`` (or
-    ``TORCH`` and ``TORCH_TEMPLATE``: `code`; or why there is none, ``TORCH_REFUSED``), ``optax``
-    (or ``OPTAX``; or ``OPTAX_REFUSED``) and ``optax_rate``. ``fields``: the other `OptimizerSpec`
-    fields (colour, order, ...), written once, here.
+    lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, a matrix optimizer's cost
+    model (``cost``), the exports: ``torch`` (or ``TORCH`` and ``TORCH_TEMPLATE``: `code`; or why
+    there is none, ``TORCH_REFUSED``), ``optax`` (or ``OPTAX``; or ``OPTAX_REFUSED``) and
+    ``optax_rate``. ``fields``: the other `OptimizerSpec` fields (colour, order, ...), written
+    once, here.
     """
     ns = vars(sys.modules[module])
     oid = module.rpartition(".")[2]

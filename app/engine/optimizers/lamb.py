@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import adam
-from .base import Layout, Optimizer, adam_params, declare, eps_param, flat, norm, tensors, wd_param
+from .base import CALL, Layout, Optimizer, adam_params, declare, eps_param, flat, norm, tensors, wd_param
 
 
 class LambState(NamedTuple):
@@ -49,6 +49,11 @@ def factory(xp: Any, layout: Layout, beta1: Any, beta2: Any, eps: Any, weight_de
         return flat(new, layout), LambState(moments)
 
     return Optimizer(init, update)
+
+
+def cost(layout: Layout, params: dict[str, Any]) -> float:
+    """Seconds per update: Adam's direction (about 20 NumPy calls) and 15 calls per tensor (measured)."""
+    return CALL * (20 + 15 * len(layout))
 
 
 LINES = """

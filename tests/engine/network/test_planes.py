@@ -270,6 +270,26 @@ def test_hessian_plane_is_the_top_two_eigenvectors() -> None:
     assert out["paths"][1]["a"][-1] == 0 and out["paths"][1]["off_plane"][-1] == 0
 
 
+def test_lanczos_finds_the_same_top_eigenpairs(monkeypatch) -> None:
+    """Above `FULL_HESSIAN` parameters the Hessian plane runs Lanczos on Hessian-vector products:
+    forced here on a small network, it finds the full matrix's top-2 eigenpairs, in fewer products."""
+    import app.engine.network.planes as planes
+
+    small = trained(hidden=(8, 6), samples=120, steps=60)
+    full = landscape(PlaneConfig(kind="hessian", n=3, run=0), small)["plane"]
+    monkeypatch.setattr(planes, "FULL_HESSIAN", 0)
+    lanczos = landscape(PlaneConfig(kind="hessian", n=3, run=0), small)["plane"]
+    assert full["hessian"]["method"] == "full" and lanczos["hessian"]["method"] == "lanczos"
+    assert lanczos["hessian"]["residual"] <= planes.LANCZOS_TOL
+    assert lanczos["hessian"]["products"] < small.net.size
+    np.testing.assert_allclose(lanczos["eigenvalues"], full["eigenvalues"], rtol=1e-7)
+    d_full, d_lanczos = np.array(full["directions"]), np.array(lanczos["directions"])
+    np.testing.assert_allclose(np.abs(np.sum(d_full * d_lanczos, axis=1)), 1.0, atol=1e-6)
+    hess = independent_hessian(small, small.results[0].final)
+    for k in range(2):
+        np.testing.assert_allclose(hess @ d_lanczos[k], lanczos["eigenvalues"][k] * d_lanczos[k], atol=1e-6)
+
+
 def test_hessian_matches_torch_autograd() -> None:
     """The central differences of the analytic gradient against torch.autograd.functional.hessian
     (float64, golden file) to 1e-6."""
@@ -415,6 +435,46 @@ def test_progress_and_deadline(tr) -> None:
             landscape(PlaneConfig(kind="pca", n=60), tr)
     finally:
         deadline.bind(None)
+
+
+def test_the_deadline_is_checked_while_the_grid_is_evaluated(tr, monkeypatch) -> None:
+    """Admitted (its estimate 0), the work still stops at the deadline, in the grid's chunks."""
+    import app.engine.network.planes as planes
+
+    monkeypatch.setattr(planes, "estimate", lambda cfg, problem: 0.0)
+    seen: list[float] = []
+    deadline.bind(time.monotonic() - 1.0)
+    try:
+        with pytest.raises(deadline.DeadlineExceeded):
+            planes.grid_loss(make_plane(PlaneConfig(kind="random"), tr), tr, np.zeros(40), np.zeros(40), seen.append)
+        with pytest.raises(deadline.DeadlineExceeded):
+            landscape(PlaneConfig(kind="random", n=40), tr)
+    finally:
+        deadline.bind(None)
+    assert seen == []
+
+
+@pytest.mark.serial
+def test_estimate_is_on_the_safe_side() -> None:
+    """The estimate is of the order of the CPU time measured (the notes' network, 1,000 samples): at
+    least half of it (BLAS threads and a loaded machine vary the CPU time ×2; the estimates aim 1.5-2×
+    above it, and only their order of magnitude matters) and at most 10× it."""
+    problem = SimpleNamespace(
+        data=DataConfig(samples=1000, test_fraction=0.0),
+        model=ModelConfig(hidden=(16, 16), activation="tanh"),
+        points=40,
+        runs=(0, 1),
+    )
+    data = make_data(problem.data)
+    net = Network(problem.model)
+    runs = trained(hidden=(16, 16), samples=1000, lrs=(0.5, 0.1), steps=39, every=1).results
+    fake = Trained(net, data, net.init(), runs)
+    for kind in ("pca", "hessian"):
+        cfg = PlaneConfig(kind=kind, n=31)
+        start = time.process_time()
+        landscape(cfg, fake)
+        spent = time.process_time() - start
+        assert spent / 2 <= estimate(cfg, problem) <= 10 * spent, kind  # type: ignore[arg-type]
 
 
 def test_estimate_grows_with_the_work() -> None:

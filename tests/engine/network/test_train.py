@@ -231,3 +231,34 @@ def _seconds(fn: Any) -> float:
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
+
+
+def test_element_rules_on_a_vector_equal_the_rule_per_element() -> None:
+    """`base.by_rule` runs a whole vector in one compiled call (`loop.update_each`): the same bits
+    as the rule applied element by element (its path for rows with their own lr)."""
+    from app.engine.backend import ARRAY
+
+    rng = np.random.default_rng(0)
+    theta0, grads = rng.standard_normal(50), rng.standard_normal((6, 50))
+    for spec in OPTIMIZERS.values():
+        if spec.driver != "loop" or spec.hessian:
+            continue
+        params = spec.resolve({"f_min": 0.0} if spec.id == "polyak_sgd" else {}, "optimizer")
+        opt = spec.build(ARRAY, params)
+        a, b = theta0.copy(), theta0.copy()
+        sa, sb = opt.init(a), opt.init(b)
+        for g in grads:
+            a, sa = opt.update(g, sa, a, 0.01)
+            b, sb = opt.update(g, sb, b, np.array([0.01]))  # an lr per row: element by element
+        assert np.array_equal(a, b), spec.id
+
+
+def test_no_epochs_and_no_test_set() -> None:
+    runs = [{"optimizer": "adam", "batch_size": 64}, {"optimizer": "gd"}]
+    t = train(problem(runs, epochs=0, data=DataConfig(test_fraction=0.0)))
+    for r in t.results:
+        assert r.status == "max_steps" and r.steps_taken == 0 and r.steps == [0]
+        assert len(r.train_loss) == 1 and r.test_loss == [None] and r.test_accuracy == [None]
+        assert np.array_equal(r.final, t.init) and r.thetas.shape == (1, t.net.size)
+    t = train(problem(runs, epochs=2, data=DataConfig(test_fraction=0.0)))
+    assert all(r.test_loss == [None] * 3 and r.status == "max_steps" for r in t.results)

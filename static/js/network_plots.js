@@ -1,0 +1,192 @@
+// The network page's Plotly drawing (the one module of that page that touches Plotly, as plots.js
+// is for the studio): Plotly.react with the full figure when what is drawn changes, extendTraces
+// while the stream grows the curves, restyle / relayout for the scrubbed iteration, uirevision so
+// the user's zoom survives every update. Traces and layouts are built from the page's model only.
+/* global Plotly */
+import { escapePlotly as esc, fmt } from "./format.js";
+import { t } from "./i18n.js";
+
+const FONT = { family: "system-ui, 'Noto Sans CJK SC', sans-serif", size: 12 };
+const CONFIG = { responsive: true, displaylogo: false, showSendToCloud: false, showEditInChartStudio: false,
+  modeBarButtonsToRemove: ["sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"] };
+const MARGIN = { l: 48, r: 12, t: 34, b: 40 };
+const CLASS_COLORS = ["#d55e00", "#0072b2"]; // y = 0, y = 1 (the boundary's colour scale ends)
+
+const base = (title, extra = {}) => ({ font: FONT, title: { text: esc(title), font: { size: 13 }, x: 0.02 }, margin: MARGIN,
+  paper_bgcolor: "#fff", plot_bgcolor: "#fff", showlegend: false, ...extra });
+
+const react = (div, traces, layout) => Plotly.react(div, traces, layout, CONFIG);
+
+// a legend under the plot (in the PNG for a slide too): one entry per run
+const LEGEND = { showlegend: true, legend: { orientation: "h", x: 0, y: -0.3, yanchor: "top", font: { size: 11 } } };
+
+// --- the landscape: plane.loss as a contour, every run's path, the current point per run ---------
+
+// log10 of the loss (losses span decades on a plane; the hover shows the loss itself)
+const log10 = (v) => (v === null || v === undefined || v <= 0 ? null : Math.log10(v));
+
+export function landscapeFigure(model, looks, labels, points, revision) {
+  const { plane } = model;
+  const traces = [{
+    type: "contour", x: plane.a, y: plane.b, z: plane.loss.map((row) => row.map(log10)), customdata: plane.loss,
+    colorscale: "Viridis", reversescale: false, ncontours: 28, contours: { coloring: "heatmap", showlines: true },
+    line: { width: 0.5, color: "rgba(255,255,255,0.35)" }, opacity: 0.85,
+    colorbar: { title: { text: esc(t("net.plot.log_loss")), side: "right" }, thickness: 10, len: 0.8 },
+    hovertemplate: `a %{x:.3g}, b %{y:.3g}<br>${esc(t("net.plot.plane_loss"))} %{customdata:.4g}<extra></extra>`,
+  }];
+  model.runs.forEach((r, i) => {
+    if (!r.path?.a) return;
+    traces.push({ type: "scatter", mode: "lines", x: r.path.a, y: r.path.b, name: esc(labels[i]), meta: { role: "path", run: i }, showlegend: true,
+      line: { color: looks[i].color, width: 2.5, dash: looks[i].dash }, customdata: r.path.step,
+      hovertemplate: `<b>${esc(labels[i])}</b><br>${esc(t("net.plot.update"))} %{customdata}<extra></extra>` });
+  });
+  const starts = model.runs.filter((r) => r.path?.a);
+  if (starts.length) {
+    traces.push({ type: "scatter", mode: "markers", x: [starts[0].path.a[0]], y: [starts[0].path.b[0]], meta: { role: "init" },
+      marker: { symbol: "circle-open", size: 12, color: "#fff", line: { width: 2 } }, name: esc(t("net.plot.init")), showlegend: false,
+      hovertemplate: `${esc(t("net.plot.init"))}<extra></extra>` });
+  }
+  traces.push(currentTrace(points, looks));
+  const layout = base(t("net.landscape.title_kind", { kind: model.planeName || plane.kind }), {
+    ...LEGEND, uirevision: revision, xaxis: { title: { text: "a (d₁)" }, zeroline: false }, yaxis: { title: { text: "b (d₂)" }, zeroline: false },
+  });
+  return { traces, layout };
+}
+
+// The current point of every run (one trace: moved by restyle while playing).
+function currentTrace(points, looks) {
+  return { type: "scatter", mode: "markers", x: points.map((p) => p?.a ?? null), y: points.map((p) => p?.b ?? null),
+    meta: { role: "current" }, hoverinfo: "skip", showlegend: false,
+    marker: { size: 13, color: looks.map((l) => l.color), line: { color: "#000", width: 1.5 } } };
+}
+
+export const drawLandscape = (div, fig) => react(div, fig.traces, fig.layout);
+
+export function moveCurrent(div, points) {
+  if (!div.data) return Promise.resolve();
+  const k = div.data.findIndex((tr) => tr.meta?.role === "current");
+  if (k < 0) return Promise.resolve();
+  return Plotly.restyle(div, { x: [points.map((p) => p?.a ?? null)], y: [points.map((p) => p?.b ?? null)] }, [k]);
+}
+
+// --- the fidelity panel: true loss vs plane loss along each path, PCA variance vs random walk ----
+
+export function fidelityFigure(model, looks, labels, epochOf, revision) {
+  const traces = [];
+  model.runs.forEach((r, i) => {
+    if (!r.path?.plane_loss) return;
+    const x = r.path.step.map((s) => epochOf(i, s));
+    traces.push({ type: "scatter", mode: "lines", x, y: r.path.loss, name: esc(labels[i]), legendgroup: `r${i}`,
+      line: { color: looks[i].color, width: 2 } });
+    traces.push({ type: "scatter", mode: "lines", x, y: r.path.plane_loss, name: esc(`${labels[i]} — ${t("net.fid.on_plane")}`),
+      legendgroup: `r${i}`, showlegend: false, line: { color: looks[i].color, width: 2, dash: "dot" } });
+  });
+  const layout = base(t("net.fid.chart_title"), { ...LEGEND, uirevision: revision, title: { text: esc(t("net.fid.chart_title")), font: { size: 12 }, x: 0.02 },
+    xaxis: { title: { text: t("net.plot.epoch") } }, yaxis: { title: { text: t("net.plot.train_loss") }, type: "log" },
+    shapes: [cursorShape(0)] });
+  return { traces, layout };
+}
+
+export function explainedFigure(plane) {
+  const names = [t("net.fid.pc1"), t("net.fid.pc2"), t("net.fid.pc12")];
+  const e = plane.explained || [];
+  const vals = [e[0], e[1], e[0] + e[1]];
+  const traces = [{ type: "bar", x: names, y: vals, marker: { color: ["#56b4e9", "#56b4e9", "#0072b2"] }, name: t("net.fid.paths"),
+    text: vals.map((v) => `${fmt(100 * v, 3)} %`), textposition: "auto", cliponaxis: false }];
+  const shapes = [];
+  if (Number.isFinite(plane.random_walk)) {
+    shapes.push({ type: "line", xref: "paper", x0: 0, x1: 1, y0: plane.random_walk, y1: plane.random_walk,
+      line: { color: "#cc79a7", width: 2, dash: "dash" } });
+  }
+  const layout = base(t("net.fid.explained_title"), { shapes, yaxis: { range: [0, 1.15], tickformat: ".0%" }, margin: { ...MARGIN, b: 30 },
+    annotations: Number.isFinite(plane.random_walk) ? [{ xref: "paper", x: 0.5, y: plane.random_walk, yanchor: "bottom", xanchor: "center",
+      text: esc(t("net.fid.random_walk", { v: fmt(100 * plane.random_walk, 3) })), showarrow: false, font: { color: "#a0527f", size: 11 } }] : [] });
+  return { traces, layout };
+}
+
+export const drawFigure = (div, fig) => react(div, fig.traces, fig.layout);
+
+// --- the decision boundary of one run at the scrubbed point ---------------------------------------
+
+const lines = (title) => (Array.isArray(title) ? title : [title]).map(esc).join("<br>");
+
+export function boundaryFigure(grid, data, title, color, revision) {
+  const traces = [
+    { type: "heatmap", x: grid.x, y: grid.y, z: grid.z, zmin: 0, zmax: 1, showscale: false, hoverinfo: "skip", opacity: 0.5,
+      colorscale: [[0, CLASS_COLORS[0]], [0.5, "#ffffff"], [1, CLASS_COLORS[1]]], zsmooth: "best" },
+    { type: "contour", x: grid.x, y: grid.y, z: grid.z, showscale: false, hoverinfo: "skip",
+      contours: { start: 0.5, end: 0.5, size: 1, coloring: "none" }, line: { color, width: 3 } },
+  ];
+  const split = (set, y) => set.x.filter((_, k) => set.y[k] === y);
+  for (const [set, open] of [[data.train, false], [data.test, true]]) {
+    for (const y of [0, 1]) {
+      const pts = split(set, y);
+      traces.push({ type: "scatter", mode: "markers", x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), hoverinfo: "skip",
+        marker: { size: open ? 7 : 5, symbol: open ? "circle-open" : "circle", color: CLASS_COLORS[y], line: { width: open ? 1.5 : 0 } } });
+    }
+  }
+  const layout = base("", { uirevision: revision, margin: { l: 30, r: 8, t: 44, b: 24 }, title: { text: lines(title), font: { size: 11 }, x: 0.02 },
+    xaxis: { range: [grid.x[0], grid.x[grid.x.length - 1]], zeroline: false },
+    yaxis: { range: [grid.y[0], grid.y[grid.y.length - 1]], zeroline: false, scaleanchor: "x" } });
+  return { traces, layout };
+}
+
+export function moveBoundary(div, grid, title) {
+  if (!div.data) return Promise.resolve();
+  return Plotly.update(div, { z: [grid.z, grid.z] }, { "title.text": lines(title) }, [0, 1]);
+}
+
+// --- the curves: per epoch train/test loss and accuracy; the mini-batch loss per update ----------
+
+function cursorShape(x) {
+  return { type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1, line: { color: "#444", width: 1, dash: "dot" } };
+}
+
+// spec: [{ key, dash, name, x: (i, k) => epoch }] per run; yaxis: options; returns the figure
+export function curvesFigure(model, looks, labels, series, title, yaxis, revision, legend = false) {
+  const traces = [];
+  model.runs.forEach((r, i) => {
+    for (const s of series) {
+      const y = (r[s.key] || []).slice(); // a copy: extendTraces appends to the drawn arrays in place
+      const first = s === series[0];
+      traces.push({ type: "scatter", mode: "lines", x: y.map((_, k) => s.x(i, k)), y, name: esc(first ? labels[i] : `${labels[i]} — ${s.name}`),
+        legendgroup: `r${i}`, showlegend: legend && first,
+        meta: { run: i, key: s.key }, line: { color: looks[i].color, width: s.width || 2, dash: s.dash || looks[i].dash },
+        opacity: s.opacity ?? 1 });
+    }
+  });
+  const layout = base(title, { ...(legend ? LEGEND : {}), uirevision: revision, xaxis: { title: { text: t("net.plot.epoch") } },
+    yaxis, shapes: [cursorShape(0)] });
+  return { traces, layout };
+}
+
+// Append the values each trace lacks (the stream's new slices), or redraw when the figure changed.
+export function growCurves(div, fig, key) {
+  const same = div.data && div.dataset.figure === key && div.data.length === fig.traces.length;
+  div.dataset.figure = key;
+  if (!same) return react(div, fig.traces, fig.layout);
+  const idx = [];
+  const xs = [];
+  const ys = [];
+  fig.traces.forEach((tr, k) => {
+    const have = div.data[k].x.length;
+    if (tr.x.length > have) { idx.push(k); xs.push(tr.x.slice(have)); ys.push(tr.y.slice(have)); }
+  });
+  return idx.length ? Plotly.extendTraces(div, { x: xs, y: ys }, idx) : Promise.resolve();
+}
+
+export function moveCursor(div, x) {
+  if (!div.layout) return Promise.resolve();
+  return Plotly.relayout(div, { "shapes[0].x0": x, "shapes[0].x1": x });
+}
+
+// --- PNG for a slide -------------------------------------------------------------------------------
+
+export function downloadPNG(div, filename) {
+  return Plotly.downloadImage(div, { format: "png", filename, width: Math.max(div.clientWidth, 900), height: Math.max(div.clientHeight, 600), scale: 2 });
+}
+
+export const toPNG = (div) => Plotly.toImage(div, { format: "png", width: 900, height: 600, scale: 1 });
+
+export const resize = (div) => { if (div.data) Plotly.Plots.resize(div); };
+export const purge = (div) => { if (div.data) Plotly.purge(div); };

@@ -1,0 +1,155 @@
+// The network page's state, one table (as state.js's PROPS for the studio): it drives the URL hash
+// (the permalink), the defaults and the store. A permalink is untrusted text: every value read from
+// it is checked here against the server's limits (GET api/v1/limits, fields `network_*`) and the
+// choices of GET api/v1/networks/catalogue, and falls back to its default when it does not fit.
+import { languages } from "./i18n.js";
+import { normalizeRun } from "./state.js";
+
+// The course's assignment (moons 300/0.2, [5, 2] ReLU + He, batches of 64, lr 0.0007, GD, momentum,
+// Adam): the page opens on it.
+export const ASSIGNMENT = [
+  { optimizer: "gd", params: { lr: 0.0007 }, batch_size: 64 },
+  { optimizer: "momentum", params: { lr: 0.0007, beta: 0.9 }, batch_size: 64 },
+  { optimizer: "adam", params: { lr: 0.0007 }, batch_size: 64 },
+];
+
+// name, URL key, type, default; `group`: where it goes in the request body (data / model / plane)
+export const NET_PROPS = [
+  { name: "dataset", key: "ds", type: "dataset", def: "moons", group: "data", field: "name" },
+  { name: "samples", key: "m", type: "int", def: 300, group: "data", field: "samples" },
+  { name: "noise", key: "nz", type: "float", def: 0.2, group: "data", field: "noise" },
+  { name: "testFraction", key: "tf", type: "fraction", def: 0.25, group: "data", field: "test_fraction" },
+  { name: "dataSeed", key: "ds_seed", type: "int", def: 3, group: "data", field: "seed" },
+  { name: "hidden", key: "h", type: "widths", def: [5, 2], group: "model", field: "hidden" },
+  { name: "activation", key: "act", type: "activation", def: "relu", group: "model", field: "activation" },
+  { name: "init", key: "init", type: "init", def: "he", group: "model", field: "init" },
+  { name: "modelSeed", key: "m_seed", type: "int", def: 3, group: "model", field: "seed" },
+  { name: "epochs", key: "ep", type: "epochs", def: 500 }, // quick: the first landscape within about 2 s
+  { name: "seed", key: "seed", type: "int", def: 0 },
+  { name: "plane", key: "pl", type: "plane", def: "pca", group: "plane", field: "kind" },
+  { name: "planeN", key: "pn", type: "grid", def: 41, group: "plane", field: "n" },
+  { name: "planeRun", key: "pr", type: "int", def: 0, group: "plane", field: "run" },
+  { name: "planeSeed", key: "ps", type: "int", def: 0, group: "plane", field: "seed" },
+  { name: "lang", key: "lang", type: "lang", def: null },
+  { name: "runs", key: "r", type: "runs", def: null },
+];
+
+// a run's fields → their keys in the hash (the studio's short keys, so a run reads the same)
+const RUN_KEYS = { optimizer: "o", params: "p", color: "c", schedule: "s", batch_size: "b", label: "l" };
+
+let CTX = null;
+
+// What the server publishes: its limits and the network catalogue (given once, before any state).
+export function useNetworkServer(limits, catalogue) { CTX = { limits, catalogue }; }
+
+const lim = (name) => CTX.limits[`network_${name}`] ?? CTX.catalogue.limits?.[name] ?? CTX.catalogue.limits?.[`network_${name}`];
+const ids = (list) => (list || []).map((x) => (typeof x === "string" ? x : x.id));
+
+// The checks a value read from a link or a field must pass (undefined: it does not fit).
+export function check(p, v) {
+  const c = CTX.catalogue;
+  const within = (x, max) => (max === undefined || max === null || x <= max);
+  switch (p.type) {
+    case "int": return Number.isInteger(v) && v >= 0 && (p.name !== "samples" || (v >= (lim("min_samples") ?? 2) && within(v, lim("max_samples")))) ? v : undefined;
+    case "float": return typeof v === "number" && Number.isFinite(v) && v >= 0 && within(v, lim("max_noise")) ? v : undefined;
+    case "fraction": return typeof v === "number" && v >= 0 && v < 1 && within(v, lim("max_test_fraction")) ? v : undefined;
+    case "epochs": return Number.isInteger(v) && v >= 1 && within(v, lim("max_epochs")) ? v : undefined;
+    case "grid": return Number.isInteger(v) && v >= 2 && within(v, lim("max_grid")) ? v : undefined;
+    case "widths": return Array.isArray(v) && within(v.length, lim("max_depth"))
+      && v.every((w) => Number.isInteger(w) && w >= 1 && within(w, lim("max_width"))) ? v : undefined;
+    case "dataset": return ids(c.data_sets).includes(v) ? v : undefined;
+    case "activation": return ids(c.activations).includes(v) ? v : undefined;
+    case "init": return ids(c.inits).includes(v) ? v : undefined;
+    case "plane": return ids(c.planes).includes(v) ? v : undefined;
+    case "lang": return languages().includes(v) ? v : undefined;
+    default: return v;
+  }
+}
+
+export function defaultNetState() {
+  const s = Object.fromEntries(NET_PROPS.map((p) => [p.name, structuredClone(p.def)]));
+  s.runs = ASSIGNMENT.map((r) => normalizeRun(r));
+  return s;
+}
+
+function enc(p, v) {
+  if (p.type === "widths") return v.join(",");
+  if (p.type === "runs") {
+    return JSON.stringify(v.map((r) => {
+      const o = { [RUN_KEYS.optimizer]: r.optimizer, [RUN_KEYS.params]: r.params };
+      if (r.color) o[RUN_KEYS.color] = r.color;
+      if (r.schedule && (r.schedule.name !== "constant" || r.schedule.warmup_steps)) o[RUN_KEYS.schedule] = r.schedule;
+      if (r.batch_size) o[RUN_KEYS.batch_size] = r.batch_size;
+      if (r.label) o[RUN_KEYS.label] = r.label;
+      return o;
+    }));
+  }
+  return String(v);
+}
+
+function dec(p, text) {
+  if (p.type === "runs") {
+    try {
+      const list = JSON.parse(text);
+      if (!Array.isArray(list) || !list.length) return undefined;
+      return list.slice(0, CTX.limits.max_runs).map((o) => normalizeRun(o && typeof o === "object"
+        ? Object.fromEntries(Object.entries(RUN_KEYS).map(([field, k]) => [field, o[k]])) : {}));
+    } catch { return undefined; }
+  }
+  if (p.type === "widths") return check(p, text === "" ? [] : text.split(",").map(Number));
+  if (["int", "float", "fraction", "epochs", "grid"].includes(p.type)) return check(p, Number(text));
+  return check(p, text);
+}
+
+export function serializeNet(state) {
+  const q = new URLSearchParams();
+  for (const p of NET_PROPS) {
+    const v = state[p.name];
+    if (v === null || v === undefined) continue;
+    if (p.type !== "runs" && p.type !== "lang" && JSON.stringify(v) === JSON.stringify(p.def)) continue;
+    q.set(p.key, enc(p, v));
+  }
+  return q.toString();
+}
+
+// The state of a hash: each value the link gives and that fits, else its default.
+export function deserializeNet(hash) {
+  const s = defaultNetState();
+  const q = new URLSearchParams(hash.replace(/^#/, ""));
+  for (const p of NET_PROPS) {
+    if (!q.has(p.key)) continue;
+    const v = dec(p, q.get(p.key));
+    if (v !== undefined) s[p.name] = v;
+  }
+  const known = new Set(CTX.optimizers.map((o) => o.id));
+  s.runs = s.runs.map((r) => (known.has(r.optimizer) ? r : { ...r, optimizer: "adam", params: {} }));
+  s.planeRun = Math.min(s.planeRun, s.runs.length - 1);
+  return s;
+}
+
+// The optimizers the page offers: the catalogue's, those the network engine trains (it may refuse
+// closure-driven ones such as L-BFGS: the network catalogue lists its own when it does).
+export function useOptimizers(optimizers) { CTX.optimizers = optimizers; }
+
+// The body of POST api/v1/networks (and …/stream, …/plane) for a state.
+export function toNetRequest(state) {
+  const body = { data: {}, model: {}, epochs: state.epochs, seed: state.seed, plane: {} };
+  for (const p of NET_PROPS) if (p.group) body[p.group][p.field] = state[p.name];
+  body.runs = state.runs.map((r) => {
+    const run = { optimizer: r.optimizer, params: r.params };
+    if (r.label) run.label = r.label;
+    if (r.schedule && (r.schedule.name !== "constant" || r.schedule.warmup_steps)) run.schedule = r.schedule;
+    if (r.batch_size) run.batch_size = r.batch_size;
+    return run;
+  });
+  return body;
+}
+
+// What forces a retraining (everything but the plane and the language).
+export function trainingKey(state) {
+  const body = toNetRequest(state);
+  delete body.plane;
+  return JSON.stringify(body);
+}
+
+export const planeKey = (state) => JSON.stringify([trainingKey(state), state.plane, state.planeN, state.planeRun]);

@@ -1,0 +1,698 @@
+// The network page (issue 19): a small network trained with several optimizers from one init, every
+// path on one plane of parameter space, how faithful that plane is, the decision boundaries and the
+// curves, all driven by one timeline. As in the studio: the state lives in one store (the controls
+// write it, the URL hash is its permalink, everything renders from it); what the server answered
+// lives in `net.result` (assembled from the stream); HTTP goes through api.js, Plotly through
+// network_plots.js; texts, limits and choices come from the server.
+import { ApiError, getCatalogue, getLimits, getNetworkCatalogue, getNetworkPlane, getNetworkScript, getPermalink,
+  streamNetwork } from "./api.js";
+import { el, fromSlider, paramControl } from "./controls.js";
+import { fmt, numText, runLabel } from "./format.js";
+import { lang, loadMessages, nextLang, setLang, t, translatePage } from "./i18n.js";
+import { accuracy, boundaryGrid, dataBox } from "./network_mlp.js";
+import * as plots from "./network_plots.js";
+import { NET_PROPS, check, deserializeNet, planeKey, serializeNet, toNetRequest, trainingKey, useNetworkServer,
+  useOptimizers } from "./network_state.js";
+import { Player } from "./player.js";
+import { loadPlotly, plotlyLoaded } from "./plots.js";
+import { normalizeRun, useServer, validColor } from "./state.js";
+import { createStore, getPath, setPath } from "./store.js";
+import { createUrlSync } from "./url.js";
+
+const $ = (id) => document.getElementById(id);
+// Plotly (4.6 MB, preloaded by the page) runs once the first API requests are on their way: the
+// server trains while the browser parses it (as the studio does)
+const plotlyReady = loadPlotly();
+const DASHES = ["solid", "dash", "dot", "dashdot"];
+const BOUNDARY_N = 61; // grid points per axis of a decision boundary (computed here, not a server limit)
+
+// what the page holds: the catalogues, the limits, the store, and the server's answer being assembled
+const net = { catalogue: null, optimizers: null, limits: null, store: null, player: null,
+  result: null, request: null, sent: { train: 0, plane: 0 }, events: {}, streaming: false, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
+window.optivizNetworks = net; // for tests and the console
+Object.defineProperty(net, "state", { get: () => net.store?.get() });
+
+const ids = (list) => (list || []).map((x) => (typeof x === "string" ? { id: x } : x));
+// a catalogue entry's texts: the server's, in the page's language (the catalogue is asked in it)
+const nameOf = (item) => item.name || item.id;
+const descOf = (item) => item.description || "";
+
+// --- derived views ---------------------------------------------------------------------------------
+
+const nTrain = () => net.result?.data?.train?.x?.length ?? 0;
+// the training samples a state asks for (the data set holds out round(test_fraction · samples))
+const trainSize = (state) => state.samples - Math.round(state.testFraction * state.samples);
+// updates per epoch of run i: ⌈train samples / batch size⌉ (full batch: 1)
+function perEpoch(i) {
+  const n = nTrain();
+  const bs = net.store.get().runs[i]?.batch_size;
+  return n ? Math.ceil(n / Math.min(bs || n, n)) : 1;
+}
+const epochOf = (i, step) => step / perEpoch(i);
+
+const registryColor = (id) => net.optimizers.find((o) => o.id === id)?.color || "#000000";
+
+function looks(state) {
+  const seen = {};
+  return state.runs.map((r) => {
+    const color = r.color || registryColor(r.optimizer);
+    const k = (seen[color] = (seen[color] ?? -1) + 1);
+    return { color, dash: DASHES[k % DASHES.length] };
+  });
+}
+
+const pseudoSurface = () => ({ dataset: { m: nTrain() || undefined } });
+const labels = (state) => state.runs.map((r) => runLabel(r, { optimizers: net.optimizers, schedules: net.schedules }, pseudoSurface()));
+
+// The last recorded path point of run i at epoch e (binary search over its update indices).
+function pathIndex(i, e) {
+  const r = net.result?.runs?.[i];
+  const steps = r?.path?.step;
+  if (!steps?.length) return -1;
+  const s = Math.min(e * perEpoch(i), r.steps_taken ?? Infinity);
+  let lo = 0;
+  let hi = steps.length - 1;
+  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (steps[mid] <= s) lo = mid; else hi = mid - 1; }
+  return lo;
+}
+
+// --- the model: the server's answer, assembled from the stream (the JSON answer's shape) --------------
+
+function emptyRun() {
+  return { train_loss: [], test_loss: [], train_accuracy: [], test_accuracy: [], batch_loss: [], lr: [], path: { step: [], params: [] } };
+}
+
+const SERIES = ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "batch_loss", "lr"];
+const PLANE_FIELDS = ["a", "b", "loss", "plane_loss", "off_plane"];
+
+function onMeta(data) {
+  const res = net.result;
+  for (const k of ["parameters", "layout", "data", "init"]) if (data[k] !== undefined) res[k] = data[k];
+  const runs = data.runs || data.request?.runs || [];
+  runs.forEach((r, i) => { Object.assign(res.runs[i] ||= emptyRun(), { label: r.label, optimizer: r.optimizer, params: r.params }); });
+}
+
+function onEpochs(data) {
+  const r = (net.result.runs[data.run] ||= emptyRun());
+  for (const k of SERIES) if (Array.isArray(data[k])) r[k].push(...data[k]);
+  const path = data.path || data;
+  if (Array.isArray(path.step) && Array.isArray(path.params)) {
+    // a slice may repeat the last recorded point (e.g. `running` → final): keep one per update index
+    path.step.forEach((s, k) => {
+      const at = r.path.step.length - 1;
+      if (at >= 0 && r.path.step[at] === s) r.path.params[at] = path.params[k];
+      else { r.path.step.push(s); r.path.params.push(path.params[k]); }
+    });
+  }
+  if (data.steps_taken !== undefined) r.steps_taken = data.steps_taken;
+  if (data.status !== undefined) r.status = data.status;
+}
+
+// The plane part of an answer (the stream's `plane` event, or POST …/networks/plane): the plane,
+// and each run's path coordinates and `captured`.
+function applyPlane(data) {
+  const res = net.result;
+  res.plane = data.plane;
+  const runs = data.runs || (data.paths || []).map((p, i) => ({ path: p, captured: data.captured?.[i] }));
+  runs.forEach((pr, i) => {
+    const r = (res.runs[i] ||= emptyRun());
+    const path = pr.path || pr;
+    for (const k of [...PLANE_FIELDS, "step"]) if (Array.isArray(path[k])) r.path[k] = path[k];
+    if (Array.isArray(path.params)) r.path.params = path.params;
+    for (const [k, v] of Object.entries(pr)) if (k !== "path") r[k] = v;
+  });
+}
+
+function onDone(data) {
+  (data.runs || []).forEach((d, i) => { Object.assign(net.result.runs[i] ||= emptyRun(), d); });
+}
+
+// --- training and planes ----------------------------------------------------------------------------
+
+async function train(state) {
+  net.abort?.abort();
+  net.planeAbort?.abort();
+  const ctrl = new AbortController();
+  net.abort = ctrl;
+  net.trainKey = trainingKey(state);
+  net.planeKey = planeKey(state);
+  net.result = { runs: state.runs.map(emptyRun), plane: null };
+  net.phase = "train";
+  net.progress = 0;
+  net.error = "";
+  net.follow = true;
+  net.player.pause();
+  net.player.reset(state.epochs);
+  $("net-error").textContent = "";
+  document.body.dataset.ready = "0";
+  drawAll();
+  net.request = toNetRequest(state);
+  const streamed = planeKey(state); // the plane the stream computes (another one asked meanwhile: after it)
+  net.streaming = true;
+  net.sent.train += 1;
+  net.events = {}; // the stream's events by name (what arrived, for tests and the console)
+  net.times = { sent: Math.round(performance.now()) }; // when each kind first arrived (ms since opening)
+  try {
+    await streamNetwork(net.request, (name, data) => {
+      if (ctrl.signal.aborted) return;
+      net.events[name] = (net.events[name] || 0) + 1;
+      net.times[name] ??= Math.round(performance.now());
+      if (name === "meta") onMeta(data);
+      else if (name === "progress") { net.phase = data.phase || net.phase; net.progress = data.fraction ?? net.progress; net.epochDone = data.epoch; }
+      else if (name === "epochs") onEpochs(data);
+      else if (name === "plane") { if (planeKey(net.store.get()) === streamed) applyPlane(data); net.phase = "plane-done"; }
+      else if (name === "done") onDone(data);
+      else if (name === "error") throw new ApiError(500, data.detail);
+      available();
+      schedule();
+    }, ctrl.signal);
+    if (ctrl.signal.aborted) return;
+    net.streaming = false;
+    net.phase = "done";
+    net.progress = 1;
+    available(true);
+    net.player.play();
+    if (planeKey(net.store.get()) !== streamed) switchPlane(net.store.get());
+  } catch (err) {
+    if (err.name === "AbortError" || ctrl.signal.aborted) return;
+    net.streaming = false;
+    net.phase = "error";
+    $("net-error").textContent = err.message;
+  }
+  schedule();
+}
+
+async function switchPlane(state) {
+  net.planeAbort?.abort();
+  const ctrl = new AbortController();
+  net.planeAbort = ctrl;
+  net.planeKey = planeKey(state);
+  net.phase = "plane";
+  document.body.dataset.ready = "0";
+  schedule();
+  try {
+    net.request = toNetRequest(state);
+    net.sent.plane += 1;
+    const data = await getNetworkPlane(net.request, ctrl.signal);
+    if (ctrl.signal.aborted) return;
+    applyPlane(data);
+    net.phase = "done";
+    $("net-error").textContent = "";
+  } catch (err) {
+    if (err.name === "AbortError" || ctrl.signal.aborted) return;
+    net.phase = "error";
+    $("net-error").textContent = err.message;
+  }
+  schedule(true);
+}
+
+// The epochs every run has reached so far: the timeline's end.
+function available(complete = false) {
+  const res = net.result;
+  const n = res.runs.length ? Math.min(...res.runs.map((r) => r.train_loss.length - 1)) : 0;
+  net.player.setAvailable(Math.max(0, n), complete);
+  if (net.follow && !net.player.playing) net.player.it = Math.max(0, n);
+}
+
+function onState(state, prev, meta) {
+  if (!prev || trainingKey(state) !== net.trainKey) { train(state); return; }
+  if (planeKey(state) !== net.planeKey && !net.streaming) { switchPlane(state); return; } // while streaming: after it
+  if (meta.source !== "frame") schedule(true);
+}
+
+// --- rendering: one frame at a time (requestAnimationFrame), everything from the store and the model --
+
+let queued = false;
+let full = false;
+function schedule(redraw = false) {
+  full ||= redraw;
+  if (queued) return;
+  queued = true;
+  requestAnimationFrame(() => {
+    queued = false;
+    if (!plotlyLoaded()) { plotlyReady.then(() => schedule(true)); return; }
+    const f = full;
+    full = false;
+    render(f);
+  });
+}
+const drawAll = () => schedule(true);
+
+function renderControls(state) {
+  const c = net.catalogue;
+  const active = document.activeElement;
+  const fill = (id, list, value) => {
+    const node = $(id);
+    const key = JSON.stringify([lang(), list.map((x) => x.id)]);
+    if (node.dataset.key !== key) {
+      node.replaceChildren(...list.map((x) => el("option", { value: x.id, title: descOf(x) || undefined }, nameOf(x))));
+      node.dataset.key = key;
+    }
+    if (node !== active) node.value = value;
+  };
+  fill("net-dataset", ids(c.data_sets), state.dataset);
+  fill("net-act", ids(c.activations), state.activation);
+  fill("net-init", ids(c.inits), state.init);
+  fill("net-plane", ids(c.planes), state.plane);
+  $("net-dataset-desc").textContent = descOf(ids(c.data_sets).find((d) => d.id === state.dataset) || {});
+  const plane = ids(c.planes).find((p) => p.id === state.plane) || {};
+  $("net-plane-desc").textContent = descOf(plane);
+  $("net-plane-run-row").hidden = !plane.uses_run; // line, hessian: the plane of one run
+  const lab = labels(state);
+  const runSel = $("net-plane-run");
+  runSel.replaceChildren(...lab.map((l, i) => el("option", { value: i, selected: i === state.planeRun }, `${i + 1}. ${l}`)));
+  const put = (id, v) => { if ($(id) !== active && $(id).value !== String(v)) $(id).value = v; };
+  put("net-samples", state.samples);
+  put("net-noise", state.noise);
+  put("net-tf", state.testFraction);
+  put("net-dseed", state.dataSeed);
+  put("net-hidden", state.hidden.join(", "));
+  put("net-mseed", state.modelSeed);
+  put("net-epochs", state.epochs);
+  put("net-seed", state.seed);
+  put("net-plane-n", state.planeN);
+  put("net-plane-seed", state.planeSeed);
+  $("net-add-run").disabled = state.runs.length >= net.limits.max_runs;
+  renderRuns(state);
+}
+
+// --- run cards (optimizer, its hyperparameters, batch size, schedule), as the studio's ---------------
+
+let cardsKey = "";
+function renderRuns(state) {
+  const key = JSON.stringify([lang(), state.runs.map((r) => [r.optimizer, r.schedule?.name, r.color]), trainSize(state)]);
+  const box = $("net-runs");
+  if (key === cardsKey) { syncRunFields(box, state); return; }
+  cardsKey = key;
+  const focused = document.activeElement?.dataset?.path;
+  const lk = looks(state);
+  box.replaceChildren(...state.runs.map((r, i) => runCard(r, i, lk[i], state)));
+  if (focused) box.querySelector(`[data-path="${CSS.escape(focused)}"]`)?.focus();
+}
+
+function runCard(run, i, look, state) {
+  const opt = net.optimizers.find((o) => o.id === run.optimizer) || net.optimizers[0];
+  const p = `runs.${i}`;
+  const n = i + 1;
+  const swatch = el("span", { class: "swatch", "aria-hidden": "true" });
+  swatch.style.background = look.color;
+  const head = el("div", { class: "run-head" }, swatch,
+    el("select", { class: "opt-select", "aria-label": t("net.run.optimizer", { n }), dataset: { path: `${p}.optimizer`, type: "choice" } },
+      net.optimizers.map((o) => el("option", { value: o.id, selected: o.id === opt.id }, o.name))),
+    el("input", { type: "color", value: look.color, "aria-label": t("net.run.colour", { n }), dataset: { path: `${p}.color`, type: "color" } }),
+    el("button", { type: "button", "aria-label": t("net.run.remove", { n }), title: t("net.run.remove", { n }), dataset: { action: "remove", run: i },
+      disabled: state.runs.length <= 1 }, "×"));
+  const params = opt.params.map((spec) => paramControl(spec, run.params[spec.name], null, `net-run${i}`, { path: `${p}.params.${spec.name}` }));
+  const m = trainSize(state);
+  const batch = paramControl({ name: "batch_size", type: "int", default: m, min: 1, max: m, scale: "log", description: t("net.run.batch_desc", { m }) },
+    run.batch_size || m, null, `net-run${i}`, { path: `${p}.batch_size`, label: t("net.run.batch") });
+  const sched = run.schedule || { name: "constant", params: {}, warmup_steps: 0, per: "step" };
+  const sspec = net.schedules.find((s) => s.id === sched.name) || net.schedules[0];
+  return el("fieldset", { class: "run-card", "data-run": i },
+    el("legend", { class: "sr-only" }, t("net.run.legend", { n })),
+    head,
+    el("div", { class: "formula", title: opt.convention || "" }, opt.formula),
+    el("div", { class: "params" }, params, batch),
+    el("details", { class: "sched", open: sched.name !== "constant" || undefined },
+      el("summary", {}, t("net.run.schedule_summary", { name: sspec.name })),
+      el("div", { class: "param" }, el("label", { for: `net-run${i}-sched` }, t("net.run.schedule")),
+        el("select", { id: `net-run${i}-sched`, dataset: { path: `${p}.schedule.name`, type: "choice" } },
+          net.schedules.filter((s) => !s.reads_loss).map((s) => el("option", { value: s.id, selected: s.id === sspec.id }, s.name)))),
+      el("div", { class: "formula" }, sspec.formula),
+      sspec.params.map((spec) => paramControl(spec, sched.params[spec.name], null, `net-run${i}-s`, { path: `${p}.schedule.params.${spec.name}` })),
+      el("div", { class: "param" }, el("label", { for: `net-run${i}-per` }, t("net.run.count_in")),
+        el("select", { id: `net-run${i}-per`, dataset: { path: `${p}.schedule.per`, type: "choice" } },
+          ["step", "epoch"].map((v) => el("option", { value: v, selected: v === sched.per }, t(`net.run.per_${v}`)))))),
+    el("div", { class: "status", "data-status": i }, ""));
+}
+
+function syncRunFields(box, state) {
+  const active = document.activeElement;
+  for (const node of box.querySelectorAll("[data-path]")) {
+    if (node === active || node.type === "range") continue;
+    const v = getPath(state, node.dataset.path);
+    if (v === undefined || v === null) continue;
+    const text = node.type === "number" ? numText(v) : String(v);
+    if (node.type === "checkbox") node.checked = !!v;
+    else if (node.value !== text && Number(node.value) !== v) node.value = text;
+  }
+}
+
+function writeRun(path, value, meta = {}) {
+  net.store.update((d) => {
+    const m = /^runs\.(\d+)\.(.+)$/.exec(path);
+    const run = m && d.runs[+m[1]];
+    if (!run) return;
+    const rest = m[2];
+    if (rest === "optimizer") { run.optimizer = value; run.params = run.params.lr !== undefined ? { lr: run.params.lr } : {}; return; }
+    if (rest.startsWith("schedule.")) {
+      run.schedule ||= { name: "constant", params: {}, warmup_steps: 0, per: "step" };
+      if (rest === "schedule.name") run.schedule.params = {};
+    }
+    if (rest === "color") value = validColor(value);
+    setPath(run, rest, value);
+  }, meta);
+}
+
+function bindRunCards() {
+  const box = $("net-runs");
+  const onField = (e) => {
+    const node = e.target;
+    const path = node.dataset.path || node.dataset.sliderFor;
+    if (!path) return;
+    if (node.dataset.sliderFor) {
+      const number = node.parentElement.querySelector("input[type=number]");
+      const v = fromSlider(node._spec, +node.value);
+      if (number) number.value = numText(v);
+      writeRun(path, v, { live: true });
+      return;
+    }
+    let v = node.value;
+    if (node.dataset.type === "float" || node.dataset.type === "int") {
+      v = node.dataset.type === "int" ? Number(v) : parseFloat(v);
+      const spec = node._spec;
+      const ok = Number.isFinite(v) && (spec?.type !== "int" || Number.isInteger(v)) && (spec?.min == null || v >= spec.min) && (spec?.max == null || v <= spec.max);
+      node.toggleAttribute("aria-invalid", !ok);
+      if (!ok) return;
+    }
+    writeRun(path, v);
+  };
+  box.addEventListener("change", onField);
+  box.addEventListener("input", (e) => { if (e.target.matches("input[type=range]")) onField(e); });
+  box.addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-action=remove]");
+    if (!b) return;
+    net.store.update((d) => {
+      if (d.runs.length > 1) d.runs.splice(+b.dataset.run, 1);
+      d.planeRun = Math.min(d.planeRun, d.runs.length - 1);
+    });
+  });
+}
+
+// --- the views -------------------------------------------------------------------------------------
+
+function renderFrame(state) {
+  const e = net.player.it;
+  const total = net.player.total || state.epochs;
+  const scrub = $("net-scrub");
+  scrub.max = String(net.player.max);
+  if (document.activeElement !== scrub) scrub.value = String(e);
+  $("net-epoch").textContent = t("net.epoch_of", { e, n: total });
+  $("net-play").textContent = t(net.player.playing ? "net.pause" : "net.play");
+  $("net-play").setAttribute("aria-pressed", net.player.playing ? "true" : "false");
+  const res = net.result;
+  const lab = labels(state);
+  // the current point of every run on the plane
+  if (res?.plane) {
+    const pts = res.runs.map((r, i) => { const k = pathIndex(i, e); return k < 0 || !r.path.a ? null : { a: r.path.a[k], b: r.path.b[k] }; });
+    plots.moveCurrent($("net-landscape"), pts);
+  }
+  // the decision boundaries
+  if (res?.layout && res?.data) {
+    const box = dataBox(res.data);
+    const holder = $("net-boundaries");
+    res.runs.forEach((r, i) => {
+      const k = pathIndex(i, e);
+      const theta = k >= 0 ? r.path.params[k] : res.init;
+      if (!theta) return;
+      const div = holder.querySelector(`[data-boundary="${i}"]`);
+      if (!div || div.dataset.at === `${k}:${net.planeKey}`) return;
+      // the accuracy of the parameters drawn (a recorded point: not always an epoch's end)
+      const acc = accuracy(theta, res.layout, net.request.model.activation, res.data.train.x, res.data.train.y);
+      const title = [lab[i], t("net.boundary.run_title", { step: r.path.step[k] ?? 0, acc: acc === undefined || acc === null ? "—" : `${fmt(100 * acc, 3)} %` })];
+      const grid = boundaryGrid(theta, res.layout, net.request.model.activation, box, BOUNDARY_N);
+      if (div.data) plots.moveBoundary(div, grid, title);
+      else plots.drawFigure(div, plots.boundaryFigure(grid, res.data, title, looks(state)[i].color, `b${i}`));
+      div.dataset.at = `${k}:${net.planeKey}`;
+    });
+  }
+  for (const id of ["net-curve-loss", "net-curve-acc", "net-curve-batch", "net-fid-chart"]) plots.moveCursor($(id), e);
+}
+
+function renderStatus() {
+  const bar = $("net-progress");
+  bar.value = net.progress;
+  const phase = net.phase;
+  const key = phase === "train" ? "net.status.training" : phase === "plane" ? "net.status.plane" : phase === "error" ? "net.status.error"
+    : phase === "done" ? "net.status.done" : "net.status.plane";
+  const st = net.store.get();
+  $("net-status").textContent = t(key, { e: net.epochDone ?? 0, n: st.epochs, p: Math.round(100 * net.progress) });
+  bar.hidden = phase === "done" || phase === "error";
+  document.body.dataset.phase = phase;
+}
+
+function renderCurves(state) {
+  const res = net.result;
+  const lk = looks(state);
+  const lab = labels(state);
+  const rev = net.trainKey;
+  const key = JSON.stringify([lang(), rev, lk, lab, nTrain()]);
+  const byEpoch = (i, k) => k;
+  const byUpdate = (i, k) => (k + 1) / perEpoch(i);
+  plots.growCurves($("net-curve-loss"), plots.curvesFigure(res, lk, lab,
+    [{ key: "train_loss", name: t("net.curves.train"), dash: "solid", x: byEpoch }, { key: "test_loss", name: t("net.curves.test"), dash: "dot", x: byEpoch }],
+    t("net.curves.loss_title"), { type: "log", title: { text: t("net.plot.loss") } }, rev, true), key);
+  plots.growCurves($("net-curve-acc"), plots.curvesFigure(res, lk, lab,
+    [{ key: "train_accuracy", name: t("net.curves.train"), dash: "solid", x: byEpoch }, { key: "test_accuracy", name: t("net.curves.test"), dash: "dot", x: byEpoch }],
+    t("net.curves.acc_title"), { range: [0, 1.02], tickformat: ".0%", title: { text: t("net.plot.accuracy") } }, rev), key);
+  plots.growCurves($("net-curve-batch"), plots.curvesFigure(res, lk, lab,
+    [{ key: "batch_loss", name: t("net.curves.batch"), width: 1, opacity: 0.6, x: byUpdate }],
+    t("net.curves.batch_title"), { type: "log", title: { text: t("net.plot.loss") } }, rev), key);
+}
+
+const last = (a) => (a?.length ? a[a.length - 1] : null);
+const median = (a) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+function renderSummary(state) {
+  const res = net.result;
+  const lab = labels(state);
+  const pct = (v) => (v === null || v === undefined ? "—" : `${fmt(100 * v, 3)} %`);
+  $("net-summary-body").replaceChildren(...res.runs.map((r, i) => el("tr", { "data-run": i },
+    el("td", {}, lab[i]), el("td", {}, r.status ? t(`net.status_run.${r.status}`) : t("net.status_run.running")),
+    el("td", {}, String(r.steps_taken ?? r.batch_loss.length)),
+    el("td", {}, fmt(last(r.train_loss))), el("td", {}, fmt(last(r.test_loss))),
+    el("td", {}, pct(last(r.train_accuracy))), el("td", {}, pct(last(r.test_accuracy))))));
+}
+
+// The fidelity panel: plain numbers per run (the server's figures where it gives them), and its
+// warnings in words where the picture misleads (catalogue keys with their values).
+function fidelity(r) {
+  const f = r.fidelity || {};
+  const off = (r.path.off_plane || []).filter((v) => v !== null);
+  const gaps = (r.path.loss || []).map((v, k) => Math.abs(v - r.path.plane_loss[k])).filter(Number.isFinite);
+  return { captured: r.captured ?? null, moved: f.displacement ?? null,
+    offMax: f.max_off_plane ?? (off.length ? Math.max(...off) : null), offMedian: off.length ? median(off) : null,
+    gapMax: f.max_loss_gap ?? (gaps.length ? Math.max(...gaps) : null), poor: !!f.mostly_off_plane,
+    warnings: f.warnings || (f.warning ? [f.warning] : []) };
+}
+
+const warningText = (w) => (typeof w === "string" ? w : t(w.key, w.values));
+
+function renderFidelity(state) {
+  const res = net.result;
+  const lab = labels(state);
+  const lk = looks(state);
+  const body = $("net-fid-body");
+  $("net-fid-table").hidden = !res?.plane;
+  if (!res?.plane) {
+    body.replaceChildren();
+    $("net-warnings").replaceChildren();
+    $("net-explained-text").textContent = t("net.fid.waiting");
+    plots.purge($("net-explained"));
+    plots.purge($("net-fid-chart"));
+    $("net-explained").hidden = true;
+    return;
+  }
+  const warnings = [];
+  const rows = res.runs.map((r, i) => {
+    const f = fidelity(r);
+    for (const w of f.warnings) warnings.push(warningText({ ...w, values: { ...w.values, label: lab[i] } })); // the page's label
+    const share = (v) => (v === null ? null : el("small", { class: "net-rel" }, f.moved ? t("net.fid.of_move", { p: fmt(100 * v / f.moved, 2) }) : ""));
+    const sw = el("span", { class: "swatch", "aria-hidden": "true" });
+    sw.style.background = lk[i].color;
+    return el("tr", { "data-run": i, class: f.poor ? "net-poor" : "" },
+      el("td", {}, sw, lab[i]),
+      el("td", { "data-field": "captured" }, f.captured === null ? "—" : `${fmt(100 * f.captured, 3)} %`),
+      el("td", { "data-field": "off_max" }, fmt(f.offMax, 3), share(f.offMax)),
+      el("td", { "data-field": "off_median" }, fmt(f.offMedian, 3), share(f.offMedian)),
+      el("td", { "data-field": "loss_gap" }, fmt(f.gapMax, 3)));
+  });
+  body.replaceChildren(...rows);
+  for (const w of res.plane.warnings || []) warnings.push(warningText(w));
+  $("net-warnings").replaceChildren(...warnings.map((w) => el("li", {}, w)));
+  const ex = res.plane.explained;
+  $("net-explained").hidden = !ex;
+  if (ex) {
+    plots.drawFigure($("net-explained"), plots.explainedFigure(res.plane));
+    const rw = res.plane.random_walk;
+    $("net-explained-text").textContent = Number.isFinite(rw)
+      ? t("net.fid.explained", { v: fmt(100 * (ex[0] + ex[1]), 3), rw: fmt(100 * rw, 3) })
+      : t("net.fid.explained_only", { v: fmt(100 * (ex[0] + ex[1]), 3) });
+  } else {
+    plots.purge($("net-explained"));
+    $("net-explained-text").textContent = t("net.fid.no_explained");
+  }
+  plots.drawFigure($("net-fid-chart"), plots.fidelityFigure(res, lk, lab, epochOf, net.planeKey));
+}
+
+function renderLandscape(state) {
+  const res = net.result;
+  const div = $("net-landscape");
+  const lab = labels(state);
+  const lk = looks(state);
+  $("net-land-wait").hidden = !!res?.plane;
+  if (!res?.plane) { plots.purge(div); return; }
+  const plane = ids(net.catalogue.planes).find((p) => p.id === res.plane.kind);
+  const model = { ...res, planeName: plane ? nameOf(plane) : res.plane.kind };
+  const pts = res.runs.map((r, i) => { const k = pathIndex(i, net.player.it); return k < 0 || !r.path.a ? null : { a: r.path.a[k], b: r.path.b[k] }; });
+  plots.drawLandscape(div, plots.landscapeFigure(model, lk, lab, pts, net.planeKey));
+  net.firstLandscape ??= performance.now(); // ms from opening the page (the issue's 2 s goal)
+}
+
+function renderBoundaryBoxes(state) {
+  const holder = $("net-boundaries");
+  const want = state.runs.length;
+  if (holder.children.length !== want || holder.dataset.key !== net.trainKey + lang()) {
+    for (const d of holder.children) plots.purge(d);
+    holder.replaceChildren(...state.runs.map((_, i) => el("div", { class: "net-plot net-plot-boundary", "data-boundary": i })));
+    holder.dataset.key = net.trainKey + lang();
+  }
+}
+
+let drawnPlane = null;
+function render(redraw) {
+  const state = net.store.get();
+  if (!state || !net.result) return;
+  renderStatus();
+  $("net-arch").textContent = t("net.model.arch", { arch: [2, ...state.hidden, 1].join(" → "), p: net.result.parameters ?? "…" });
+  if (redraw) renderControls(state);
+  renderBoundaryBoxes(state);
+  renderCurves(state);
+  renderSummary(state);
+  const planeNow = net.result.plane ? JSON.stringify([net.planeKey, lang(), looks(state), labels(state)]) : null;
+  if (redraw || planeNow !== drawnPlane) {
+    renderLandscape(state);
+    renderFidelity(state);
+    drawnPlane = planeNow;
+  }
+  renderFrame(state);
+  $("net-permalink").href = `networks#${serializeNet(state)}`;
+  const settled = net.phase === "done" && !net.player.playing;
+  document.body.dataset.ready = settled ? "1" : "0";
+}
+
+// --- controls → store ---------------------------------------------------------------------------------
+
+function bindControls() {
+  const store = net.store;
+  const side = $("net-controls");
+  const onProp = (e) => {
+    const node = e.target;
+    const name = node.dataset.prop;
+    if (!name) return;
+    const p = NET_PROPS.find((q) => q.name === name);
+    let v = node.value;
+    if (p.type === "widths") v = v.trim() === "" ? [] : v.split(/[ ,]+/).filter(Boolean).map(Number);
+    else if (["int", "float", "fraction", "epochs", "grid"].includes(p.type)) v = Number(v);
+    if (name === "planeRun") v = Number(v);
+    const ok = check(p, v);
+    node.toggleAttribute("aria-invalid", ok === undefined);
+    if (ok === undefined) return;
+    store.update({ [name]: ok });
+  };
+  side.addEventListener("change", onProp);
+  side.addEventListener("input", (e) => { if (e.target.matches("input[type=number], input[type=text]")) e.target.removeAttribute("aria-invalid"); });
+  bindRunCards();
+  $("net-add-run").addEventListener("click", () => store.update((d) => {
+    if (d.runs.length >= net.limits.max_runs) return;
+    const used = new Set(d.runs.map((r) => r.optimizer));
+    const opt = net.optimizers.find((o) => !used.has(o.id)) || net.optimizers[0];
+    const lr = d.runs[0]?.params.lr ?? opt.params.find((q) => q.name === "lr")?.default;
+    d.runs.push(normalizeRun({ optimizer: opt.id, params: lr !== undefined ? { lr } : {}, batch_size: d.runs[0]?.batch_size }));
+  }));
+  $("net-assignment").addEventListener("click", () => store.update((d) => {
+    const def = deserializeNet("");
+    Object.assign(d, def, { lang: d.lang });
+  }));
+  $("net-play").addEventListener("click", () => net.player.toggle());
+  $("net-back").addEventListener("click", () => { net.follow = false; net.player.step(-1); });
+  $("net-fwd").addEventListener("click", () => { net.follow = false; net.player.step(1); });
+  $("net-scrub").addEventListener("input", (e) => { net.follow = false; net.player.pause(); net.player.seek(+e.target.value); });
+  $("net-png-landscape").addEventListener("click", () => plots.downloadPNG($("net-landscape"), "optiviz-landscape"));
+  $("net-png-fidelity").addEventListener("click", () => plots.downloadPNG($("net-fid-chart"), "optiviz-fidelity"));
+  $("net-png-curves").addEventListener("click", () => plots.downloadPNG($("net-curve-loss"), "optiviz-loss"));
+  $("net-export-torch").addEventListener("click", () => downloadScript().catch((err) => { $("net-error").textContent = err.message; }));
+  $("lang-switch").addEventListener("click", () => switchLang(nextLang()));
+  document.addEventListener("keydown", (e) => {
+    if (e.target.closest("input, select, textarea, summary, button, a")) return;
+    if (e.key === " ") { e.preventDefault(); net.player.toggle(); } else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+      net.follow = false;
+      net.player.step((e.key === "ArrowRight" ? 1 : -1) * (e.shiftKey ? 10 : 1));
+    }
+  });
+  $("controls-toggle").addEventListener("click", () => {
+    const open = document.body.classList.toggle("controls-open");
+    $("controls-toggle").setAttribute("aria-expanded", open ? "true" : "false");
+  });
+  let resizeTimer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => document.querySelectorAll(".net-plot").forEach((d) => plots.resize(d)), 150);
+  });
+}
+
+// The runs as a PyTorch script (POST api/v1/networks/export): it trains them with torch.optim and
+// prints the same per-epoch numbers.
+async function downloadScript() {
+  const text = await getNetworkScript(toNetRequest(net.store.get()));
+  const url = URL.createObjectURL(new Blob([text], { type: "text/x-python" }));
+  const a = el("a", { href: url, download: "optiviz_network.py" });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+async function loadCatalogues() {
+  const [cat, net2] = await Promise.all([getCatalogue(lang()), getNetworkCatalogue(lang())]);
+  net.catalogue = net2;
+  // the optimizers the network engine trains: the network catalogue's list where it gives one
+  const allowed = net2.optimizers ? new Set(ids(net2.optimizers).map((o) => o.id)) : null;
+  net.optimizers = cat.optimizers.filter((o) => (allowed ? allowed.has(o.id) : o.driver !== "closure" && o.driver !== "newton"));
+  net.schedules = cat.schedules;
+}
+
+async function switchLang(l) {
+  setLang(l);
+  await loadMessages(l);
+  await loadCatalogues();
+  useOptimizers(net.optimizers);
+  translatePage();
+  cardsKey = "";
+  net.store.update({ lang: lang() }, { replace: true });
+  schedule(true);
+}
+
+async function main() {
+  const [limits, permalink] = await Promise.all([getLimits(), getPermalink(), loadMessages()]);
+  net.limits = limits;
+  useServer(limits, permalink);
+  await loadCatalogues();
+  useNetworkServer(limits, net.catalogue);
+  useOptimizers(net.optimizers);
+  translatePage();
+  net.player = new Player(() => schedule());
+  const store = createStore(null);
+  net.store = store;
+  store.subscribe(onState);
+  const url = createUrlSync(store, (state) => store.update(() => state, { source: "url" }), { serialize: serializeNet, deserialize: deserializeNet });
+  bindControls();
+  const first = url.read();
+  first.lang = lang();
+  store.update(() => first, { source: "url" });
+}
+
+main().catch((err) => {
+  $("net-error").textContent = err instanceof ApiError ? err.message : String(err);
+  document.body.dataset.ready = "error";
+});
