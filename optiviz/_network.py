@@ -29,6 +29,7 @@ class NetworkOptions(TypedDict, total=False):
     model: Any  # {"hidden", "activation", "init", "seed"}
     epochs: int
     seed: int  # the mini-batch order
+    points: int  # the most recorded points (parameter vectors) per run
     plane: Any  # {"kind", "n", ...} or a kind
 
 
@@ -39,8 +40,8 @@ def network_body(runs: list[dict[str, Any]], **options: Unpack[NetworkOptions]) 
     if unknown:
         raise TypeError(f"unexpected keyword argument(s) {', '.join(map(repr, unknown))}")
     body: dict[str, Any] = {}
-    for key in NetworkOptions.__annotations__:  # in the contract's order, runs before the plane
-        if key == "plane":
+    for key in NetworkOptions.__annotations__:  # in the request model's order: runs after the seed
+        if key == "points":
             body["runs"] = runs
         value = options.get(key)
         if isinstance(value, str) and key in ("data", "plane"):
@@ -265,7 +266,8 @@ def train(runs: list[dict[str, Any]], **options: Unpack[NetworkOptions]) -> Netw
     ``runs``: ``[{"optimizer": "adam", "params": {"lr": 0.01}, "batch_size": 64}, …]`` (also
     ``schedule``, ``clip_norm``, ``clip_value``, ``label``); the `NetworkOptions` ``data``
     (``"moons"`` or ``{"name": "spirals", "samples": 400, …}``), ``model`` (``{"hidden": [16, 16],
-    "activation": "tanh"}``), ``epochs``, ``seed`` and ``plane`` (``"pca"`` or ``{"kind": …, "n": …}``).
+    "activation": "tanh"}``), ``epochs``, ``seed``, ``points`` and ``plane`` (``"pca"`` or
+    ``{"kind": …, "n": …}``).
     Raises `ValidationError` for what the API answers with 422.
     """
     body = network_body(runs, **options)

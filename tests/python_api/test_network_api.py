@@ -77,6 +77,13 @@ def test_numpy_views_follow_the_contract(res) -> None:
     np.testing.assert_allclose(b, r.path["b"], atol=1e-9)
 
 
+def test_points_bound_the_recorded_parameters() -> None:
+    few = optiviz.train(RUNS[:1], **{**OPTIONS, "epochs": 5, "points": 4})
+    assert list(few.request) == ["data", "model", "epochs", "seed", "runs", "points", "plane"]
+    assert few.runs[0].path["params"].shape == (4, few.parameters)
+    assert few.runs[0].path["step"][[0, -1]].tolist() == [0, few.runs[0].steps_taken]
+
+
 def test_records_one_row_per_run_and_epoch(res) -> None:
     rows = res.to_records()
     assert len(rows) == 3 * 31
