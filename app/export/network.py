@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..engine.network import Network, make_data
-from ..engine.optimizers import NotExportable
+from ..engine.optimizers import OPTIMIZERS, NotExportable
 from ..engine.optimizers.base import TorchFn
 from ..engine.runner import BatchOrder
 from . import (
@@ -90,39 +90,13 @@ def _schedule_steps(problem: NetworkProblem, per_epoch: bool, updates: int) -> i
     return problem.epochs if per_epoch else problem.epochs * updates
 
 
-def _adafactor(p: dict[str, Any]) -> tuple[str, str | None]:
-    return (
-        f"torch.optim.Adafactor(params, lr={p['lr']!r}, beta2_decay={p['beta2_decay']!r}, "
-        f"eps=({p['eps1']!r}, {p['eps2']!r}), d={p['d']!r}, weight_decay={p['weight_decay']!r}, foreach=False)",
-        None,
-    )
-
-
-def _muon(p: dict[str, Any]) -> tuple[str, str | None]:
-    return (
-        f"muon_with_adamw(params, lr={p['lr']!r}, adamw_lr={p['adamw_lr']!r}, "
-        f"adamw_betas=({p['adamw_beta1']!r}, {p['adamw_beta2']!r}), adamw_eps={p['adamw_eps']!r}, "
-        f"adamw_weight_decay={p['adamw_weight_decay']!r}, weight_decay={p['weight_decay']!r}, "
-        f"momentum={p['momentum']!r}, nesterov={bool(p['nesterov'])!r}, eps={p['eps']!r}, "
-        f"ns_steps={p['ns_steps']!r}, adjust_lr_fn={p['adjust_lr_fn']!r})",
-        "torch_muon",
-    )
-
-
-def _lamb(p: dict[str, Any]) -> tuple[str, str | None]:
-    return (
-        f"LAMB(params, lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), eps={p['eps']!r}, "
-        f"weight_decay={p['weight_decay']!r})",
-        "torch_lamb",
-    )
-
-
 # The optimizers that work on a network's weight matrices (``driver == "matrix"``; their modules refuse
 # the studio's 2D scripts): their torch form over the list of the network's tensors ``params`` (one
-# leaf tensor per layer), and the template that defines it. torch.optim's Adafactor; Muon on the
-# 2-D weights with AdamW on the rest (torch's documentation), its Newton–Schulz in float64; LAMB,
-# which torch.optim has not, as a small class (optax's rule).
-MATRIX_TORCH: dict[str, TorchFn] = {"adafactor": _adafactor, "muon": _muon, "lamb": _lamb}
+# leaf tensor per layer), and the template that defines it, each declared by its module
+# (``torch_network``): torch.optim's Adafactor; Muon on the 2-D weights with AdamW on the rest
+# (torch's documentation), its Newton–Schulz in float64; LAMB, which torch.optim has not, as a small
+# class (optax's rule).
+MATRIX_TORCH: dict[str, TorchFn] = {oid: s.torch_network for oid, s in OPTIMIZERS.items() if s.torch_network}
 
 _SECONDS_PER_NUMBER = 2e-6  # writing one float's repr into the script, with the data's generation (measured ~1e-6)
 

@@ -30,6 +30,7 @@ from app.engine import feedback, kernels
 from app.engine.backend import SCALAR
 from app.engine.kernels import dispatch, rules
 from app.engine.optimizers import base
+from app.export import network as network_export
 from app.i18n import catalogue
 from app.registry import OPTIMIZER_IDS, OPTIMIZERS, SCHEDULES
 
@@ -142,12 +143,16 @@ def test_every_module_is_registered_and_every_template_is_used() -> None:
         for v in variants:
             if oid in export.TORCH_OPTIMIZERS:
                 used.add(export.TORCH_OPTIMIZERS[oid](v)[1])
+            if spec.torch_network is not None:  # a matrix optimizer's form in the network's script
+                used.add(spec.torch_network(v)[1])
         used.add(spec.optax_rate_template)
     used -= {None}
     templates = {p.stem for p in TEMPLATES.glob("*.py") if p.stem not in ("__init__", "_script")}
     assert used <= templates  # every template an optimizer names exists
     # the rest are the scripts' own parts (loops, schedulers, main), which the exporter names itself
-    source = Path(export.__file__).read_text(encoding="utf-8")
+    source = "".join(
+        Path(f).read_text(encoding="utf-8") for f in (export.__file__, network_export.__file__)
+    )  # the studio's scripts and the network's
     named = set(re.findall(r'template\(\s*"(\w+)"', source))
     named |= {n for pair in re.findall(r'template\(\s*"(\w+)" if \w+ else "(\w+)"', source) for n in pair}
     assert templates - used == named - used, "a template file no optimizer and no script part uses"
@@ -243,6 +248,7 @@ from app.engine.backend import SCALAR
 from app.engine.kernels import dispatch, rules
 from app.i18n import messages
 from app import export, inspect
+from app.export import network as network_export
 from app.registry import OPTIMIZER_IDS, OPTIMIZERS
 
 spec = OPTIMIZERS["sign_descent"]

@@ -113,6 +113,15 @@ OPTAX_REFUSED = (
 )
 
 
+def torch_network(p: dict[str, Any]) -> tuple[str, str | None]:
+    """On a network: the torch form over the list of its tensors ``params`` (app/export/network.py)."""
+    return (
+        f"torch.optim.Adafactor(params, lr={p['lr']!r}, beta2_decay={p['beta2_decay']!r}, "
+        f"eps=({p['eps1']!r}, {p['eps2']!r}), d={p['d']!r}, weight_decay={p['weight_decay']!r}, foreach=False)",
+        None,
+    )
+
+
 SPEC = declare(
     __name__,
     (

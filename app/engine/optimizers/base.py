@@ -430,6 +430,7 @@ class OptimizerSpec(Catalogued):
     # the exports (app.export): the torch optimizer, or why there is none; the optax one, or why not
     torch: TorchFn | None = None
     torch_refused: str | None = None
+    torch_network: TorchFn | None = None  # a matrix optimizer on a network (app/export/network.py)
     optax: OptaxFn | None = None
     optax_refused: str | None = None
     # the lr drawn where it is not the schedule's (Polyak's s·γ): the optax script's call of its rate
@@ -497,7 +498,7 @@ class OptimizerSpec(Catalogued):
 
 
 # the names a module's namespace gives its declaration (by convention: see `declare`)
-_BY_NAME = ("replay", "torch", "optax", "optax_rate", "cost")
+_BY_NAME = ("replay", "torch", "torch_network", "optax", "optax_rate", "cost")
 
 
 def texts(doc: str) -> dict[str, Any]:
@@ -523,9 +524,9 @@ def declare(module: str, params: tuple[ParamSpec, ...], *, inline: bool = False,
     takes the ``layout`` after ``xp``, else a closure optimizer, ``driver="closure"``), the inspector's
     lines (``LINES``, filled with ``internals``: `fill`) and ``replay``, a matrix optimizer's cost
     model (``cost``), the exports: ``torch`` (or ``TORCH`` and ``TORCH_TEMPLATE``: `code`; or why
-    there is none, ``TORCH_REFUSED``), ``optax`` (or ``OPTAX``; or ``OPTAX_REFUSED``) and
-    ``optax_rate``. ``fields``: the other `OptimizerSpec` fields (colour, order, ...), written
-    once, here.
+    there is none, ``TORCH_REFUSED``), ``torch_network`` (a matrix optimizer's torch form on a
+    network), ``optax`` (or ``OPTAX``; or ``OPTAX_REFUSED``) and ``optax_rate``. ``fields``: the
+    other `OptimizerSpec` fields (colour, order, ...), written once, here.
     """
     ns = vars(sys.modules[module])
     oid = module.rpartition(".")[2]

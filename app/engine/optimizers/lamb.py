@@ -72,6 +72,15 @@ OPTAX_REFUSED = (
 )
 
 
+def torch_network(p: dict[str, Any]) -> tuple[str, str | None]:
+    """On a network: the torch form over the list of its tensors ``params`` (app/export/network.py)."""
+    return (
+        f"LAMB(params, lr={p['lr']!r}, betas=({p['beta1']!r}, {p['beta2']!r}), eps={p['eps']!r}, "
+        f"weight_decay={p['weight_decay']!r})",
+        "torch_lamb",
+    )
+
+
 SPEC = declare(
     __name__,
     (

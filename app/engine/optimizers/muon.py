@@ -155,6 +155,18 @@ OPTAX_REFUSED = (
 )
 
 
+def torch_network(p: dict[str, Any]) -> tuple[str, str | None]:
+    """On a network: the torch form over the list of its tensors ``params`` (app/export/network.py)."""
+    return (
+        f"muon_with_adamw(params, lr={p['lr']!r}, adamw_lr={p['adamw_lr']!r}, "
+        f"adamw_betas=({p['adamw_beta1']!r}, {p['adamw_beta2']!r}), adamw_eps={p['adamw_eps']!r}, "
+        f"adamw_weight_decay={p['adamw_weight_decay']!r}, weight_decay={p['weight_decay']!r}, "
+        f"momentum={p['momentum']!r}, nesterov={bool(p['nesterov'])!r}, eps={p['eps']!r}, "
+        f"ns_steps={p['ns_steps']!r}, adjust_lr_fn={p['adjust_lr_fn']!r})",
+        "torch_muon",
+    )
+
+
 SPEC = declare(
     __name__,
     (
