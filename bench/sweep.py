@@ -50,9 +50,9 @@ def optiviz_sweep(n_threads: int | None = None) -> tuple[float, float]:
 class Baselines:
     """The bench environment's process (bench/baselines.py), asked one computation at a time."""
 
-    def __init__(self, python: str) -> None:
+    def __init__(self, python: str, script: str = "bench/baselines.py") -> None:
         self.proc = subprocess.Popen(
-            [python, str(ROOT / "bench/baselines.py")],
+            [python, str(ROOT / script)],
             cwd=ROOT,
             text=True,
             stdin=subprocess.PIPE,
@@ -61,9 +61,9 @@ class Baselines:
         self.info = json.loads(self.proc.stdout.readline())
         self.names = [k for k, v in self.info["ready"].items() if not isinstance(v, str)]
 
-    def time(self, name: str) -> tuple[float, float]:
-        """(wall, CPU) seconds of one computation."""
-        self.proc.stdin.write(name + "\n")
+    def time(self, name: str, times: int = 1) -> tuple[float, float]:
+        """(wall, CPU) seconds of one computation (``times`` of it in a row, if the script allows)."""
+        self.proc.stdin.write(name + (f" {times}" if times > 1 else "") + "\n")
         self.proc.stdin.flush()
         wall, cpu = json.loads(self.proc.stdout.readline())
         return wall, cpu
