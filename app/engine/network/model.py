@@ -21,10 +21,11 @@ Gradients are hand-written backpropagation, vectorized over the samples and over
 vectors at once (`Network.loss_grads`: K runs' gradients on one batch, the training's speed path;
 `Network.losses`: K vectors' losses, the plane's grid), in chunks of K so that memory stays bounded
 (`MEMORY_FLOATS`) and a chunk's layers stay in the caches (`CACHE_FLOATS`), with the deadline
-checked between chunks. The products are NumPy's batched matmul (BLAS); the element-wise passes
-that would each read and write a whole layer are compiled and fused (`_bias_relu`, and
-`_output_back`, `_hidden_back`: the activation's derivative and the bias's gradient in one pass);
-tanh and the sigmoid stay NumPy's (vectorized, faster than a compiled loop calling libm).
+checked between chunks. The hidden layers' products are NumPy's batched matmul (BLAS, the weights
+transposed contiguous); the first layer (2 inputs) and the element-wise passes that would each read
+and write a whole layer are compiled and fused (app/engine/network/kernels.py: the first layer's
+product with its bias, the bias with the ReLU, the activation's derivative with the bias's
+gradient); tanh and the sigmoid stay NumPy's vectorized ufuncs (faster than compiled code here).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import deadline as _deadline
-from ..kernels import jit, jit_inline
+from . import kernels as _k
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 INITS = ("he", "xavier")
@@ -86,66 +87,19 @@ def _sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return r
 
 
-def _activate(name: str, z: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The hidden activation of z + b, in place: z becomes a = f(z + b) (relu: one compiled pass;
-    tanh and sigmoid: NumPy's vectorized tanh and exp, faster than a compiled loop's libm)."""
-    if name == "relu":
-        _bias_relu(z, np.ascontiguousarray(b))
+def _activate(kind: int, z: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """The hidden activation of z + b in place (b None: z holds the bias already): ReLU one
+    compiled pass with the bias; tanh and the sigmoid NumPy's vectorized ufuncs (see kernels)."""
+    if kind == _k.RELU:
+        if b is not None:
+            _k.bias_relu(z, np.ascontiguousarray(b))
         return z
-    z += b[:, None, :]
-    if name == "tanh":
+    if b is not None:
+        z += b[:, None, :]
+    if kind == _k.TANH:
         np.tanh(z, out=z)
         return z
     return _sigmoid(z, out=z)
-
-
-@jit_inline
-def _slope(kind: int, a: float) -> float:
-    """f'(z) from a = f(z): relu 1[a > 0] (torch: 0 at z = 0), tanh 1 − a², sigmoid a(1 − a)."""
-    if kind == 0:
-        return 1.0 if a > 0.0 else 0.0
-    if kind == 1:
-        return 1.0 - a * a
-    return a * (1.0 - a)
-
-
-@jit
-def _bias_relu(z: np.ndarray, b: np.ndarray) -> None:
-    """z ← max(z + b, 0), z (K, n, w), b (K, w)."""
-    for k in range(z.shape[0]):
-        for i in range(z.shape[1]):
-            for j in range(z.shape[2]):
-                v = z[k, i, j] + b[k, j]
-                z[k, i, j] = v if v > 0.0 else 0.0
-
-
-@jit
-def _hidden_back(kind: int, da: np.ndarray, a: np.ndarray, db: np.ndarray) -> None:
-    """da ← da·f'(z) in place (da: ∂loss/∂a of a hidden layer, (K, n, w)), and its bias's
-    gradient db (K, w) = Σ over the samples."""
-    for k in range(da.shape[0]):
-        for j in range(da.shape[2]):
-            db[k, j] = 0.0
-        for i in range(da.shape[1]):
-            for j in range(da.shape[2]):
-                v = da[k, i, j] * _slope(kind, a[k, i, j])
-                da[k, i, j] = v
-                db[k, j] += v
-
-
-@jit
-def _output_back(kind: int, dz: np.ndarray, w: np.ndarray, a: np.ndarray, da: np.ndarray, db: np.ndarray) -> None:
-    """The last hidden layer's ∂loss/∂z from the output's dz (K, n) and weights w (K, width):
-    da (K, n, width) = dz·w·f'(z), and its bias's gradient db (K, width)."""
-    for k in range(da.shape[0]):
-        for j in range(da.shape[2]):
-            db[k, j] = 0.0
-        for i in range(da.shape[1]):
-            d = dz[k, i]
-            for j in range(da.shape[2]):
-                v = d * w[k, j] * _slope(kind, a[k, i, j])
-                da[k, i, j] = v
-                db[k, j] += v
 
 
 class Network:
@@ -271,9 +225,15 @@ class Network:
         acts: list[np.ndarray] = []
         a: np.ndarray = x  # (n, in), shared by the K vectors on the first layer
         layers = len(tensors) // 2
+        kind = self._kind
         for i in range(layers - 1):
-            z = np.matmul(a, tensors[2 * i].swapaxes(-1, -2))  # (K, n, out)
-            a = _activate(self.cfg.activation, z, tensors[2 * i + 1])
+            w, b = np.ascontiguousarray(tensors[2 * i]), np.ascontiguousarray(tensors[2 * i + 1])
+            if i == 0:  # the first layer's product over few inputs, with its bias: one compiled pass
+                a = np.empty((thetas.shape[0], x.shape[0], w.shape[1]))
+                _k.first_layer(kind, np.ascontiguousarray(x, dtype=np.float64), w, b, a)
+                a = _activate(kind, a, None)
+            else:  # BLAS, the weights transposed once (contiguous: faster than a transposed view)
+                a = _activate(kind, np.matmul(a, np.ascontiguousarray(w.swapaxes(-1, -2))), b)
             acts.append(a)
         w, b = tensors[-2], tensors[-1]  # the output layer: one unit
         z = np.matmul(a, w[:, 0, :, None])[..., 0] if layers > 1 else np.matmul(w[:, 0, :], a.T)
@@ -301,14 +261,14 @@ class Network:
             return loss
         K, width = acts[-1].shape[0], acts[-1].shape[2]
         da, db = np.empty_like(acts[-1]), np.empty((K, width))
-        _output_back(kind, dz, np.ascontiguousarray(tensors[-2][:, 0, :]), acts[-1], da, db)
+        _k.output_back(kind, dz, np.ascontiguousarray(tensors[-2][:, 0, :]), acts[-1], da, db)
         for i in range(layers - 2, -1, -1):  # da: ∂loss/∂z of hidden layer i (K, n, out)
             grads[2 * i + 1][...] = db
             grads[2 * i][...] = np.matmul(da.swapaxes(-1, -2), acts[i - 1] if i > 0 else x)
             if i > 0:
                 da = np.matmul(da, tensors[2 * i])
                 db = np.empty((K, da.shape[2]))
-                _hidden_back(kind, da, acts[i - 1], db)
+                _k.hidden_back(kind, da, acts[i - 1], db)
         return loss
 
 
