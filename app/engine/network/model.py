@@ -32,11 +32,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import deadline as _deadline
+from ..kernels import threads
 from . import kernels as _k
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -47,6 +50,16 @@ MEMORY_FLOATS = 1 << 22  # the most float64 values a chunk's activations hold (3
 # the cores' caches (measured: a 51 × 51 grid of 2→16→16→1 on 1,000 samples in chunks of 16
 # vectors took half the time of chunks of 116)
 CACHE_FLOATS = 1 << 18
+
+# The passes' cost model, fitted to measurements on the reference machine (2 cores shared, NumPy
+# with one BLAS thread; 56 shapes from 2→2→1 to 2→128→128→1, 64 and 1,000 samples, 1 and 8 runs:
+# within a factor 2): a batched gradient call (`Network.loss_grads`) on b samples of k vectors
+# costs GRAD_CALL + b·k·(GRAD_UNIT·units + GRAD_MAC·macs) (units: the hidden and output units,
+# macs: the weights), a forward pass (`Network.losses`, `evaluate`) EVAL_CALL + b·k·(EVAL_UNIT·units
+# + EVAL_MAC·macs) (`Network.seconds`; fitted before the compiled first layer, which made the
+# passes faster: an upper bound).
+GRAD_CALL, GRAD_UNIT, GRAD_MAC = 90e-6, 3.9e-9, 0.16e-9
+EVAL_CALL, EVAL_UNIT, EVAL_MAC = 47e-6, 1.9e-9, 0.045e-9
 
 
 @dataclass(frozen=True)
@@ -124,6 +137,13 @@ class Network:
         """Multiply-adds of one sample's forward pass, activations counted (the cost model's unit)."""
         return sum(a * b for a, b in itertools.pairwise(self.widths)) + sum(self.widths)
 
+    def seconds(self, samples: int, runs: int, grad: bool = False) -> float:
+        """The estimated seconds of one batched pass over ``samples`` samples of ``runs`` vectors,
+        forward (``grad`` False) or with the gradients (the cost model above)."""
+        units, macs = sum(self.widths[1:]), self.mults - sum(self.widths)
+        call, unit, mac = (GRAD_CALL, GRAD_UNIT, GRAD_MAC) if grad else (EVAL_CALL, EVAL_UNIT, EVAL_MAC)
+        return call + samples * runs * (unit * units + mac * macs)
+
     def init(self) -> np.ndarray:
         """The initial parameters (P,): weights normal (He or Xavier std), biases 0, from cfg.seed."""
         rng = np.random.default_rng(self.cfg.seed)
@@ -176,11 +196,11 @@ class Network:
         """The mean BCE (K,) of K parameter vectors (K, P), in chunks (deadline-checked)."""
         thetas = np.asarray(thetas, dtype=np.float64)
         out = np.empty(thetas.shape[0])
-        step = self.chunk(x.shape[0])
-        for k in range(0, thetas.shape[0], step):
-            _deadline.check()
-            z = self.logits(thetas[k : k + step], x)
-            out[k : k + step] = _bce(z, y)
+
+        def part(a: int, b: int) -> None:
+            out[a:b] = _bce(self.logits(thetas[a:b], x), y)
+
+        self._chunks(thetas.shape[0], x.shape[0], False, part)
         return out
 
     def accuracies(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -199,10 +219,11 @@ class Network:
         thetas = np.asarray(thetas, dtype=np.float64)
         K = thetas.shape[0]
         losses, grads, accs = np.empty(K), np.empty((K, self.size)), np.empty(K)
-        step = self.chunk(x.shape[0])
-        for k in range(0, K, step):
-            _deadline.check()
-            losses[k : k + step], accs[k : k + step] = self._backward(thetas[k : k + step], x, y, grads[k : k + step])
+
+        def part(a: int, b: int) -> None:
+            losses[a:b], accs[a:b] = self._backward(thetas[a:b], x, y, grads[a:b])
+
+        self._chunks(K, x.shape[0], True, part)
         return losses, grads, accs
 
     # --- the passes ------------------------------------------------------------------------------
@@ -211,12 +232,30 @@ class Network:
         """The losses and accuracies (K,) of K parameter vectors, from one forward pass (chunked)."""
         thetas = np.asarray(thetas, dtype=np.float64)
         losses, accs = np.empty(thetas.shape[0]), np.empty(thetas.shape[0])
-        step = self.chunk(x.shape[0])
-        for k in range(0, thetas.shape[0], step):
-            _deadline.check()
-            z = self.logits(thetas[k : k + step], x)
-            losses[k : k + step], accs[k : k + step] = _bce(z, y), _accuracy(z, y)
+
+        def part(a: int, b: int) -> None:
+            z = self.logits(thetas[a:b], x)
+            losses[a:b], accs[a:b] = _bce(z, y), _accuracy(z, y)
+
+        self._chunks(thetas.shape[0], x.shape[0], False, part)
         return losses, accs
+
+    def _chunks(self, K: int, n: int, grad: bool, part: Callable[[int, int], None]) -> None:
+        """``part(a, b)`` over K vectors in chunks of `chunk` (bounded memory), deadline-checked,
+        and shared among the engine's idle threads when the work is large enough
+        (`threads.run_rows`: NumPy's products and ufuncs and the compiled passes release the GIL;
+        each part writes its own rows, and a vector's result does not depend on its chunk, so the
+        answer is the same bits with one thread or many)."""
+        step = self.chunk(n)
+
+        def work(a: int, b: int, d: float | None, halt: threading.Event | None) -> None:
+            for k in range(a, b, step):
+                _deadline.check(d)
+                if halt is not None and halt.is_set():
+                    return
+                part(k, min(b, k + step))
+
+        threads.run_rows(K, 1, K * (self.seconds(n, 1, grad) - (GRAD_CALL if grad else EVAL_CALL)), work)
 
     def _forward(self, thetas: np.ndarray, x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, list[np.ndarray]]:
         """The hidden activations a_l (K, n, width) of every layer, the output logits (K, n) and
