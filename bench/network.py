@@ -11,8 +11,9 @@ same run (rotating rounds, medians: the machine is shared).
   (1 thread). Goal: ≥ 1.5× faster than JAX.
 
 Times are CPU seconds of the process (wall beside them): on a loaded machine wall time counts the
-waits for a core, CPU time does not. The baselines run in bench/network_side.py (the torch/JAX
-environment, never a runtime dependency).
+waits for a core, CPU time does not. optiviz runs as the server does: OpenBLAS pinned to one
+thread (`threads.pin_blas`), its own passes shared among the engine's idle threads. The
+baselines run in bench/network_side.py (the torch/JAX environment, never a runtime dependency).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 
 import numpy as np
 
+from app.engine.kernels import threads
 from app.engine.network import DataConfig, ModelConfig, Network, NetworkProblem, Training, make_data
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.problem import RunConfig
@@ -60,6 +62,7 @@ def _grid_thetas(net: Network) -> np.ndarray:
 
 
 def main() -> dict:
+    threads.pin_blas()  # as the server does (`optiviz serve`, the Docker image): OpenBLAS on one thread
     data = make_data(DataConfig(samples=SAMPLES, test_fraction=0.0))
     nets = {a: Network(ModelConfig(hidden=HIDDEN, activation=a)) for a in ("tanh", "relu")}
     thetas = {a: _grid_thetas(n) for a, n in nets.items()}
@@ -115,10 +118,10 @@ def main() -> dict:
         "jax_grid": "JAX jit(vmap(loss)), tanh",
         "torch_grid": "torch.func vmap, tanh, 1 thread",
     }
-    blas = os.environ.get("OPENBLAS_NUM_THREADS", "unset (OpenBLAS: every core)")
+    blas = os.environ.get("OPENBLAS_NUM_THREADS", "unset (every core)")
     print(
         f"\n## Network: 2→16→16→1, {SAMPLES} samples, full batch, float64; median of {ROUNDS} rotating rounds"
-        f" (OPENBLAS_NUM_THREADS {blas})\n"
+        f" (optiviz: OpenBLAS threads {blas}, engine threads {threads.THREADS})\n"
     )
     for title, keys, unit, scale, mine_key in (
         (

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..kernels import jit, jit_inline
 
-RELU, TANH, SIGMOID = 0, 1, 2  # the activations' numbers (model.ACTIVATIONS' order)
+RELU, TANH = 0, 1  # the activations' numbers (model.ACTIVATIONS' order; 2: the sigmoid)
 
 
 @jit_inline
