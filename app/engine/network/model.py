@@ -231,6 +231,8 @@ class Network:
     def evaluate(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The losses and accuracies (K,) of K parameter vectors, from one forward pass (chunked)."""
         thetas = np.asarray(thetas, dtype=np.float64)
+        if x.shape[0] == 0:  # no samples (no test split): nan, without a pass over nothing
+            return np.full(thetas.shape[0], math.nan), np.full(thetas.shape[0], math.nan)
         losses, accs = np.empty(thetas.shape[0]), np.empty(thetas.shape[0])
 
         def part(a: int, b: int) -> None:

@@ -130,3 +130,13 @@ def test_the_server_pins_openblas_to_one_thread() -> None:
         check=True,
     ).stdout
     assert out.split() == ["[]", "2"]
+
+
+def test_no_samples_give_nan_without_a_pass() -> None:
+    """A data set without a test split: its loss and accuracy are nan (no pass is made)."""
+    net = Network(ModelConfig(hidden=(4,), activation="tanh"))
+    d = make_data(DataConfig(samples=40, test_fraction=0.0))
+    assert d.x_test.shape[0] == 0
+    losses, accs = net.evaluate(np.stack([net.init()] * 3), d.x_test, d.y_test)
+    assert np.isnan(losses).all() and np.isnan(accs).all() and losses.shape == accs.shape == (3,)
+    assert np.isnan(net.losses(np.stack([net.init()] * 2), d.x_test, d.y_test)).all()
