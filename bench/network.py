@@ -30,7 +30,7 @@ from app.engine.optimizers import OPTIMIZERS
 from app.engine.problem import RunConfig
 from app.engine.schedules import SCHEDULES
 from bench.engine import EIGHT, LRS, torch_python
-from bench.sweep import Baselines
+from bench.sweep import Baselines, rotate
 
 SAMPLES, HIDDEN, GRID = 1000, (16, 16), 51
 STEPS, ROUNDS = 200, 5  # optimizer steps per round (each contender); rotating rounds
@@ -83,25 +83,7 @@ def main() -> dict:
     counts = {"jax": STEPS, "jax8": STEPS, "torch": STEPS, "jax_grid": 1, "torch_grid": 1}
     py = torch_python()
     base = Baselines(py, "bench/network_side.py") if py else None
-    names = base.names if base else []
-    times: dict[str, list[tuple[float, float]]] = {k: [] for k in [*mine, *names]}
-    for r in range(ROUNDS):
-        order = list(times)
-        order = order[r % len(order) :] + order[: r % len(order)]
-        for name in order:
-            if name in mine:
-                if base:
-                    base.pause()
-                try:
-                    times[name].append(mine[name]())
-                finally:
-                    if base:
-                        base.resume()
-            else:
-                assert base is not None
-                times[name].append(base.time(name, counts[name]))
-    if base:
-        base.close()
+    times = rotate(ROUNDS, mine, base, counts)
     # seconds per optimizer-step (training) or per grid
     per = {"optiviz": STEPS * len(EIGHT), "optiviz_relu": STEPS * len(EIGHT), "jax8": STEPS * 8}
     per |= {"jax": STEPS, "torch": STEPS}

@@ -1,8 +1,8 @@
 """The network benchmark's baselines, in the bench environment (torch, JAX/optax: never runtime
 dependencies). Kept free of app imports.
 
-Run as a long-lived process, as bench/baselines.py: each stdin line names a computation, which
-runs once and prints its [wall, CPU] seconds as JSON. The workload (bench/network.py's): a
+Run as a long-lived process, as bench/baselines.py (its `serve` loop): each stdin line names a
+computation and a count, and gets its [wall, CPU] seconds as JSON. The workload (bench/network.py's): a
 2→16→16→1 network (tanh, float64) on 1,000 samples, mean BCE from the logit; one training step
 (forward, backward, Adam) is one computation, and so is the loss at 51 × 51 parameter vectors.
 
@@ -15,13 +15,8 @@ runs once and prints its [wall, CPU] seconds as JSON. The workload (bench/networ
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import sys
-import time
-
 import numpy as np
+from baselines import serve  # bench/baselines.py: this script's folder is first on sys.path
 
 N, WIDTH, GRID = 1000, 16, 51
 LR = 0.01
@@ -123,13 +118,13 @@ def jax_grid():
     return run
 
 
-def torch_side():
+def _torch_model():
+    """torch on 1 thread, float64: the network (the shared init copied in), x and y."""
     import torch
 
     torch.set_num_threads(1)
     torch.set_default_dtype(torch.float64)
     x_np, y_np = data()
-    x, y = torch.tensor(x_np), torch.tensor(y_np)
     model = torch.nn.Sequential(
         torch.nn.Linear(2, WIDTH),
         torch.nn.Tanh(),
@@ -141,6 +136,13 @@ def torch_side():
         for layer, (w, b) in zip(model[::2], init_np(), strict=True):
             layer.weight.copy_(torch.tensor(w))
             layer.bias.copy_(torch.tensor(b))
+    return model, torch.tensor(x_np), torch.tensor(y_np)
+
+
+def torch_side():
+    import torch
+
+    model, x, y = _torch_model()
     opt = torch.optim.Adam(model.parameters(), lr=LR)
     fn = torch.nn.BCEWithLogitsLoss()
 
@@ -156,17 +158,7 @@ def torch_grid():
     import torch
     from torch.func import functional_call, vmap
 
-    torch.set_num_threads(1)
-    torch.set_default_dtype(torch.float64)
-    x_np, y_np = data()
-    x, y = torch.tensor(x_np), torch.tensor(y_np)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(2, WIDTH),
-        torch.nn.Tanh(),
-        torch.nn.Linear(WIDTH, WIDTH),
-        torch.nn.Tanh(),
-        torch.nn.Linear(WIDTH, 1),
-    )
+    model, x, y = _torch_model()
     names = [n for n, _ in model.named_parameters()]
     flat = np.concatenate([np.concatenate([w.ravel(), b]) for w, b in init_np()])
     rng = np.random.default_rng(1)
@@ -192,37 +184,15 @@ def torch_grid():
 
 
 def main() -> None:
-    makers = {
-        "jax": lambda: jax_side(1),
-        "jax8": lambda: jax_side(8),
-        "torch": torch_side,
-        "jax_grid": jax_grid,
-        "torch_grid": torch_grid,
-    }
-    ready: dict = {}
-    runs = {}
-    for name, make in makers.items():
-        t0 = time.perf_counter()
-        try:
-            runs[name] = make()
-            runs[name]()  # compile / warm up
-            ready[name] = time.perf_counter() - t0
-        except Exception as err:
-            ready[name] = f"unavailable: {type(err).__name__}: {err}"
-    versions = {}
-    for mod in ("torch", "jax", "optax"):
-        with contextlib.suppress(ImportError):
-            versions[mod] = __import__(mod).__version__
-    print(json.dumps({"ready": ready, "versions": versions, "cpus": os.cpu_count()}), flush=True)
-    for line in sys.stdin:
-        name, _, count = line.strip().partition(" ")
-        if name not in runs:
-            print(json.dumps(None), flush=True)
-            continue
-        t0, c0 = time.perf_counter(), time.process_time()
-        for _ in range(int(count or 1)):
-            runs[name]()
-        print(json.dumps([time.perf_counter() - t0, time.process_time() - c0]), flush=True)
+    serve(
+        {
+            "jax": lambda: jax_side(1),
+            "jax8": lambda: jax_side(8),
+            "torch": torch_side,
+            "jax_grid": jax_grid,
+            "torch_grid": torch_grid,
+        }
+    )
 
 
 if __name__ == "__main__":
