@@ -202,6 +202,9 @@ def _serve(args: argparse.Namespace) -> int:
     s = get_settings()
     if not _kernels_cached():  # a fresh install: compile before listening, not in the first request
         _compile_kernels()
+    from .engine.kernels.threads import pin_blas
+
+    pin_blas()  # OpenBLAS on one thread, here and in the workers (unless OPENBLAS_NUM_THREADS says)
     uvicorn.run(
         f"{__package__}.main:app",  # app.main:app, or the installed package's own name
         host=args.host or s.host,

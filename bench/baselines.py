@@ -110,8 +110,10 @@ def jax_sweep(with_optax: bool):
     return run
 
 
-def main() -> None:
-    makers = {"torch": torch_sweep, "jax": lambda: jax_sweep(False), "optax": lambda: jax_sweep(True)}
+def serve(makers: dict) -> None:
+    """The long-lived process's loop: each maker builds its computation (compiled and warmed up
+    here, its time reported as ``ready``), then each stdin line ``name [count]`` runs it ``count``
+    times in a row (default once) and prints [wall, CPU] seconds."""
     ready: dict = {}
     runs = {}
     for name, make in makers.items():
@@ -128,13 +130,18 @@ def main() -> None:
             versions[mod] = __import__(mod).__version__
     print(json.dumps({"ready": ready, "versions": versions, "cpus": os.cpu_count()}), flush=True)
     for line in sys.stdin:
-        name = line.strip()
+        name, _, count = line.strip().partition(" ")
         if name not in runs:
             print(json.dumps(None), flush=True)
             continue
         t0, c0 = time.perf_counter(), time.process_time()
-        runs[name]()
+        for _ in range(int(count or 1)):
+            runs[name]()
         print(json.dumps([time.perf_counter() - t0, time.process_time() - c0]), flush=True)
+
+
+def main() -> None:
+    serve({"torch": torch_sweep, "jax": lambda: jax_sweep(False), "optax": lambda: jax_sweep(True)})
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import signal
 import statistics
 import subprocess
 import time
+from collections.abc import Callable
 
 from app.api.schemas_lessons import SweepRequest
 from app.api.service_lessons import build_sweep
@@ -50,9 +51,9 @@ def optiviz_sweep(n_threads: int | None = None) -> tuple[float, float]:
 class Baselines:
     """The bench environment's process (bench/baselines.py), asked one computation at a time."""
 
-    def __init__(self, python: str) -> None:
+    def __init__(self, python: str, script: str = "bench/baselines.py") -> None:
         self.proc = subprocess.Popen(
-            [python, str(ROOT / "bench/baselines.py")],
+            [python, str(ROOT / script)],
             cwd=ROOT,
             text=True,
             stdin=subprocess.PIPE,
@@ -61,9 +62,9 @@ class Baselines:
         self.info = json.loads(self.proc.stdout.readline())
         self.names = [k for k, v in self.info["ready"].items() if not isinstance(v, str)]
 
-    def time(self, name: str) -> tuple[float, float]:
-        """(wall, CPU) seconds of one computation."""
-        self.proc.stdin.write(name + "\n")
+    def time(self, name: str, times: int = 1) -> tuple[float, float]:
+        """(wall, CPU) seconds of one computation (``times`` of it in a row, if the script allows)."""
+        self.proc.stdin.write(name + (f" {times}" if times > 1 else "") + "\n")
         self.proc.stdin.flush()
         wall, cpu = json.loads(self.proc.stdout.readline())
         return wall, cpu
@@ -81,31 +82,43 @@ class Baselines:
         self.proc.wait(30)
 
 
-def main() -> dict:
-    optiviz_sweep()  # kernels loaded
-    py = torch_python()
-    base = Baselines(py) if py else None
-    mine = {"optiviz": None, "optiviz-1": 1}  # every core this process may use; one thread
-    times: dict[str, list[tuple[float, float]]] = {k: [] for k in mine}
+def rotate(
+    rounds: int,
+    mine: dict[str, Callable[[], tuple[float, float]]],
+    base: Baselines | None,
+    counts: dict[str, int] | None = None,
+) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) seconds of every contender in each of ``rounds`` rotating rounds (each round
+    starts with a different one): optiviz's own (``mine``, the baselines' process stopped meanwhile)
+    and the baselines' (``counts``: how many times each runs in a row); the baselines closed."""
     names = base.names if base else []
-    for name in names:
-        times[name] = []
-    for r in range(ROUNDS):  # rotating rounds: each round starts with a different contender
-        order = [*mine, *names]
+    times: dict[str, list[tuple[float, float]]] = {k: [] for k in [*mine, *names]}
+    for r in range(rounds):
+        order = list(times)
         order = order[r % len(order) :] + order[: r % len(order)]
         for name in order:
             if name in mine:
                 if base:
                     base.pause()
                 try:
-                    times[name].append(optiviz_sweep(mine[name]))
+                    times[name].append(mine[name]())
                 finally:
                     if base:
                         base.resume()
             else:
-                times[name].append(base.time(name))
+                assert base is not None
+                times[name].append(base.time(name, (counts or {}).get(name, 1)))
     if base:
         base.close()
+    return times
+
+
+def main() -> dict:
+    optiviz_sweep()  # kernels loaded
+    py = torch_python()
+    base = Baselines(py) if py else None
+    mine = {"optiviz": None, "optiviz-1": 1}  # every core this process may use; one thread
+    times = rotate(ROUNDS, {k: lambda n=n: optiviz_sweep(n) for k, n in mine.items()}, base)
     med = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
     cores = {k: statistics.median(c / w for w, c in v) for k, v in times.items()}
     ns = {k: v / (ROWS * STEPS) * 1e9 for k, v in med.items()}

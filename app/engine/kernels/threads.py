@@ -110,3 +110,37 @@ def _guarded(work: RowWork, a: int, b: int, d: float | None, halt: threading.Eve
     except BaseException:
         halt.set()
         raise
+
+
+_BLAS_SET = ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_", "openblas_set_num_threads")
+_BLAS_GET = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads")
+
+
+def pin_blas(n: int = 1) -> list[int]:
+    """Set OpenBLAS's threads to ``n`` in this process (already loaded by NumPy) and, through
+    ``OPENBLAS_NUM_THREADS`` unless it is set, in the processes it starts (the server's workers),
+    as threadpoolctl does (not a dependency). Returns the threads each OpenBLAS found now uses.
+
+    Why one: the network's products are small (64-wide layers, 1,000 samples), and OpenBLAS's
+    second thread cost 10–15× more CPU under load than it saved; the engine shares its own work
+    among the cores (`run_rows`), so BLAS threads would only oversubscribe them. An explicit
+    ``OPENBLAS_NUM_THREADS`` wins (the environment's choice is left alone)."""
+    import ctypes
+
+    if "OPENBLAS_NUM_THREADS" in os.environ:
+        return []
+    os.environ["OPENBLAS_NUM_THREADS"] = str(n)
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line})
+    except OSError:  # not Linux: the environment variable alone (for processes started later)
+        return []
+    found = []
+    for path in paths:
+        lib = ctypes.CDLL(path)
+        setter = next((getattr(lib, s) for s in _BLAS_SET if hasattr(lib, s)), None)
+        getter = next((getattr(lib, s) for s in _BLAS_GET if hasattr(lib, s)), None)
+        if setter is not None and getter is not None:
+            setter(n)
+            found.append(int(getter()))
+    return found

@@ -66,7 +66,8 @@ def _problems() -> list[tuple[Problem, bool]]:
 
 def _network() -> None:
     """A small network trained one epoch by NAdam (its rule over the whole vector,
-    `loop.update_each`) and Adam: the network's compiled passes (app/engine/network/model.py)."""
+    `loop.update_each`) and Adam: the network's compiled passes (app/engine/network/kernels.py:
+    the activation is an argument, so one network compiles every one of them)."""
     from ..network import DataConfig, ModelConfig, NetworkProblem, train
     from ..optimizers import OPTIMIZERS
     from ..runner import RunConfig

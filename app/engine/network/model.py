@@ -21,22 +21,27 @@ Gradients are hand-written backpropagation, vectorized over the samples and over
 vectors at once (`Network.loss_grads`: K runs' gradients on one batch, the training's speed path;
 `Network.losses`: K vectors' losses, the plane's grid), in chunks of K so that memory stays bounded
 (`MEMORY_FLOATS`) and a chunk's layers stay in the caches (`CACHE_FLOATS`), with the deadline
-checked between chunks. The products are NumPy's batched matmul (BLAS); the element-wise passes
-that would each read and write a whole layer are compiled and fused (`_bias_relu`, and
-`_output_back`, `_hidden_back`: the activation's derivative and the bias's gradient in one pass);
-tanh and the sigmoid stay NumPy's (vectorized, faster than a compiled loop calling libm).
+checked between chunks, and the chunks shared among the engine's idle threads when the work is
+large enough (`Network._chunks`: the same bits with one thread or many). The hidden layers' products are NumPy's batched matmul (BLAS, the weights
+transposed contiguous); the first layer (2 inputs) and the element-wise passes that would each read
+and write a whole layer are compiled and fused (app/engine/network/kernels.py: the first layer's
+product with its bias, the bias with the ReLU, the activation's derivative with the bias's
+gradient); tanh and the sigmoid stay NumPy's vectorized ufuncs (faster than compiled code here).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import deadline as _deadline
-from ..kernels import jit, jit_inline
+from ..kernels import threads
+from . import kernels as _k
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 INITS = ("he", "xavier")
@@ -46,6 +51,16 @@ MEMORY_FLOATS = 1 << 22  # the most float64 values a chunk's activations hold (3
 # the cores' caches (measured: a 51 × 51 grid of 2→16→16→1 on 1,000 samples in chunks of 16
 # vectors took half the time of chunks of 116)
 CACHE_FLOATS = 1 << 18
+
+# The passes' cost model, fitted to measurements on the reference machine (2 cores shared, NumPy
+# with one BLAS thread; 56 shapes from 2→2→1 to 2→128→128→1, 64 and 1,000 samples, 1 and 8 runs:
+# within a factor 2): a batched gradient call (`Network.loss_grads`) on b samples of k vectors
+# costs GRAD_CALL + b·k·(GRAD_UNIT·units + GRAD_MAC·macs) (units: the hidden and output units,
+# macs: the weights), a forward pass (`Network.losses`, `evaluate`) EVAL_CALL + b·k·(EVAL_UNIT·units
+# + EVAL_MAC·macs) (`Network.seconds`; fitted before the compiled first layer, which made the
+# passes faster: an upper bound).
+GRAD_CALL, GRAD_UNIT, GRAD_MAC = 90e-6, 3.9e-9, 0.16e-9
+EVAL_CALL, EVAL_UNIT, EVAL_MAC = 47e-6, 1.9e-9, 0.045e-9
 
 
 @dataclass(frozen=True)
@@ -86,66 +101,19 @@ def _sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return r
 
 
-def _activate(name: str, z: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The hidden activation of z + b, in place: z becomes a = f(z + b) (relu: one compiled pass;
-    tanh and sigmoid: NumPy's vectorized tanh and exp, faster than a compiled loop's libm)."""
-    if name == "relu":
-        _bias_relu(z, np.ascontiguousarray(b))
+def _activate(kind: int, z: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """The hidden activation of z + b in place (b None: z holds the bias already): ReLU one
+    compiled pass with the bias; tanh and the sigmoid NumPy's vectorized ufuncs (see kernels)."""
+    if kind == _k.RELU:
+        if b is not None:
+            _k.bias_relu(z, np.ascontiguousarray(b))
         return z
-    z += b[:, None, :]
-    if name == "tanh":
+    if b is not None:
+        z += b[:, None, :]
+    if kind == _k.TANH:
         np.tanh(z, out=z)
         return z
     return _sigmoid(z, out=z)
-
-
-@jit_inline
-def _slope(kind: int, a: float) -> float:
-    """f'(z) from a = f(z): relu 1[a > 0] (torch: 0 at z = 0), tanh 1 − a², sigmoid a(1 − a)."""
-    if kind == 0:
-        return 1.0 if a > 0.0 else 0.0
-    if kind == 1:
-        return 1.0 - a * a
-    return a * (1.0 - a)
-
-
-@jit
-def _bias_relu(z: np.ndarray, b: np.ndarray) -> None:
-    """z ← max(z + b, 0), z (K, n, w), b (K, w)."""
-    for k in range(z.shape[0]):
-        for i in range(z.shape[1]):
-            for j in range(z.shape[2]):
-                v = z[k, i, j] + b[k, j]
-                z[k, i, j] = v if v > 0.0 else 0.0
-
-
-@jit
-def _hidden_back(kind: int, da: np.ndarray, a: np.ndarray, db: np.ndarray) -> None:
-    """da ← da·f'(z) in place (da: ∂loss/∂a of a hidden layer, (K, n, w)), and its bias's
-    gradient db (K, w) = Σ over the samples."""
-    for k in range(da.shape[0]):
-        for j in range(da.shape[2]):
-            db[k, j] = 0.0
-        for i in range(da.shape[1]):
-            for j in range(da.shape[2]):
-                v = da[k, i, j] * _slope(kind, a[k, i, j])
-                da[k, i, j] = v
-                db[k, j] += v
-
-
-@jit
-def _output_back(kind: int, dz: np.ndarray, w: np.ndarray, a: np.ndarray, da: np.ndarray, db: np.ndarray) -> None:
-    """The last hidden layer's ∂loss/∂z from the output's dz (K, n) and weights w (K, width):
-    da (K, n, width) = dz·w·f'(z), and its bias's gradient db (K, width)."""
-    for k in range(da.shape[0]):
-        for j in range(da.shape[2]):
-            db[k, j] = 0.0
-        for i in range(da.shape[1]):
-            d = dz[k, i]
-            for j in range(da.shape[2]):
-                v = d * w[k, j] * _slope(kind, a[k, i, j])
-                da[k, i, j] = v
-                db[k, j] += v
 
 
 class Network:
@@ -169,6 +137,13 @@ class Network:
     def mults(self) -> int:
         """Multiply-adds of one sample's forward pass, activations counted (the cost model's unit)."""
         return sum(a * b for a, b in itertools.pairwise(self.widths)) + sum(self.widths)
+
+    def seconds(self, samples: int, runs: int, grad: bool = False) -> float:
+        """The estimated seconds of one batched pass over ``samples`` samples of ``runs`` vectors,
+        forward (``grad`` False) or with the gradients (the cost model above)."""
+        units, macs = sum(self.widths[1:]), self.mults - sum(self.widths)
+        call, unit, mac = (GRAD_CALL, GRAD_UNIT, GRAD_MAC) if grad else (EVAL_CALL, EVAL_UNIT, EVAL_MAC)
+        return call + samples * runs * (unit * units + mac * macs)
 
     def init(self) -> np.ndarray:
         """The initial parameters (P,): weights normal (He or Xavier std), biases 0, from cfg.seed."""
@@ -222,11 +197,11 @@ class Network:
         """The mean BCE (K,) of K parameter vectors (K, P), in chunks (deadline-checked)."""
         thetas = np.asarray(thetas, dtype=np.float64)
         out = np.empty(thetas.shape[0])
-        step = self.chunk(x.shape[0])
-        for k in range(0, thetas.shape[0], step):
-            _deadline.check()
-            z = self.logits(thetas[k : k + step], x)
-            out[k : k + step] = _bce(z, y)
+
+        def part(a: int, b: int) -> None:
+            out[a:b] = _bce(self.logits(thetas[a:b], x), y)
+
+        self._chunks(thetas.shape[0], x.shape[0], False, part)
         return out
 
     def accuracies(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -245,10 +220,11 @@ class Network:
         thetas = np.asarray(thetas, dtype=np.float64)
         K = thetas.shape[0]
         losses, grads, accs = np.empty(K), np.empty((K, self.size)), np.empty(K)
-        step = self.chunk(x.shape[0])
-        for k in range(0, K, step):
-            _deadline.check()
-            losses[k : k + step], accs[k : k + step] = self._backward(thetas[k : k + step], x, y, grads[k : k + step])
+
+        def part(a: int, b: int) -> None:
+            losses[a:b], accs[a:b] = self._backward(thetas[a:b], x, y, grads[a:b])
+
+        self._chunks(K, x.shape[0], True, part)
         return losses, grads, accs
 
     # --- the passes ------------------------------------------------------------------------------
@@ -256,13 +232,33 @@ class Network:
     def evaluate(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The losses and accuracies (K,) of K parameter vectors, from one forward pass (chunked)."""
         thetas = np.asarray(thetas, dtype=np.float64)
+        if x.shape[0] == 0:  # no samples (no test split): nan, without a pass over nothing
+            return np.full(thetas.shape[0], math.nan), np.full(thetas.shape[0], math.nan)
         losses, accs = np.empty(thetas.shape[0]), np.empty(thetas.shape[0])
-        step = self.chunk(x.shape[0])
-        for k in range(0, thetas.shape[0], step):
-            _deadline.check()
-            z = self.logits(thetas[k : k + step], x)
-            losses[k : k + step], accs[k : k + step] = _bce(z, y), _accuracy(z, y)
+
+        def part(a: int, b: int) -> None:
+            z = self.logits(thetas[a:b], x)
+            losses[a:b], accs[a:b] = _bce(z, y), _accuracy(z, y)
+
+        self._chunks(thetas.shape[0], x.shape[0], False, part)
         return losses, accs
+
+    def _chunks(self, K: int, n: int, grad: bool, part: Callable[[int, int], None]) -> None:
+        """``part(a, b)`` over K vectors in chunks of `chunk` (bounded memory), deadline-checked,
+        and shared among the engine's idle threads when the work is large enough
+        (`threads.run_rows`: NumPy's products and ufuncs and the compiled passes release the GIL;
+        each part writes its own rows, and a vector's result does not depend on its chunk, so the
+        answer is the same bits with one thread or many)."""
+        step = self.chunk(n)
+
+        def work(a: int, b: int, d: float | None, halt: threading.Event | None) -> None:
+            for k in range(a, b, step):
+                _deadline.check(d)
+                if halt is not None and halt.is_set():
+                    return
+                part(k, min(b, k + step))
+
+        threads.run_rows(K, 1, K * (self.seconds(n, 1, grad) - (GRAD_CALL if grad else EVAL_CALL)), work)
 
     def _forward(self, thetas: np.ndarray, x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, list[np.ndarray]]:
         """The hidden activations a_l (K, n, width) of every layer, the output logits (K, n) and
@@ -271,9 +267,15 @@ class Network:
         acts: list[np.ndarray] = []
         a: np.ndarray = x  # (n, in), shared by the K vectors on the first layer
         layers = len(tensors) // 2
+        kind = self._kind
         for i in range(layers - 1):
-            z = np.matmul(a, tensors[2 * i].swapaxes(-1, -2))  # (K, n, out)
-            a = _activate(self.cfg.activation, z, tensors[2 * i + 1])
+            w, b = np.ascontiguousarray(tensors[2 * i]), np.ascontiguousarray(tensors[2 * i + 1])
+            if i == 0:  # the first layer's product over few inputs, with its bias: one compiled pass
+                a = np.empty((thetas.shape[0], x.shape[0], w.shape[1]))
+                _k.first_layer(kind, np.ascontiguousarray(x, dtype=np.float64), w, b, a)
+                a = _activate(kind, a, None)
+            else:  # BLAS, the weights transposed once (contiguous: faster than a transposed view)
+                a = _activate(kind, np.matmul(a, np.ascontiguousarray(w.swapaxes(-1, -2))), b)
             acts.append(a)
         w, b = tensors[-2], tensors[-1]  # the output layer: one unit
         z = np.matmul(a, w[:, 0, :, None])[..., 0] if layers > 1 else np.matmul(w[:, 0, :], a.T)
@@ -301,14 +303,14 @@ class Network:
             return loss
         K, width = acts[-1].shape[0], acts[-1].shape[2]
         da, db = np.empty_like(acts[-1]), np.empty((K, width))
-        _output_back(kind, dz, np.ascontiguousarray(tensors[-2][:, 0, :]), acts[-1], da, db)
+        _k.output_back(kind, dz, np.ascontiguousarray(tensors[-2][:, 0, :]), acts[-1], da, db)
         for i in range(layers - 2, -1, -1):  # da: ∂loss/∂z of hidden layer i (K, n, out)
             grads[2 * i + 1][...] = db
             grads[2 * i][...] = np.matmul(da.swapaxes(-1, -2), acts[i - 1] if i > 0 else x)
             if i > 0:
                 da = np.matmul(da, tensors[2 * i])
                 db = np.empty((K, da.shape[2]))
-                _hidden_back(kind, da, acts[i - 1], db)
+                _k.hidden_back(kind, da, acts[i - 1], db)
         return loss
 
 

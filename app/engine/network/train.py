@@ -319,14 +319,8 @@ def train(problem: NetworkProblem) -> Training:
 
 # --- cost and size -------------------------------------------------------------------------------
 
-# The cost model, fitted to measurements on the reference machine (2 cores shared, NumPy with one
-# BLAS thread; 56 shapes from 2→2→1 to 2→128→128→1, 64 and 1,000 samples, 1 and 8 runs: within a
-# factor 2): a batched gradient call (`Network.loss_grads`) on b samples of k runs costs
-# GRAD_CALL + b·k·(GRAD_UNIT·units + GRAD_MAC·macs) (units: the hidden and output units, macs: the
-# weights), a forward pass (the epoch's measures) EVAL_CALL + b·k·(EVAL_UNIT·units + EVAL_MAC·macs),
-# one run's update STEP (its bookkeeping) + the optimizer's own cost per parameter (`_update_cost`).
-GRAD_CALL, GRAD_UNIT, GRAD_MAC = 90e-6, 3.9e-9, 0.16e-9
-EVAL_CALL, EVAL_UNIT, EVAL_MAC = 47e-6, 1.9e-9, 0.045e-9
+# The cost model of the training: the batched passes' cost is `Network.seconds` (model.py), one
+# run's update STEP (its bookkeeping) + the optimizer's own cost per parameter (`_update_cost`).
 STEP = 20e-6
 PROBE = 256  # the vector the optimizers' cost is measured on
 
@@ -353,16 +347,11 @@ def _update_cost(spec: Any) -> float:
     return best / PROBE
 
 
-def _work(units: int, macs: int, samples: int, runs: int, call: float, unit: float, mac: float) -> float:
-    return call + samples * runs * (unit * units + mac * macs)
-
-
 def estimate(problem: NetworkProblem) -> float:
     """Seconds the training takes (before any work; the cost model above)."""
     cfg = problem.data
     n = cfg.n_train
     net = Network(problem.model)
-    units, macs = sum(net.widths[1:]), net.mults - sum(net.widths)
     by_size: dict[int, int] = {}
     seconds = 0.0
     for run in problem.runs:
@@ -373,12 +362,12 @@ def estimate(problem: NetworkProblem) -> float:
         seconds += updates * run.optimizer.update_seconds(net.layout, run.params)  # a matrix optimizer's own
     for b, k in by_size.items():
         per_epoch, last = divmod(n, b)
-        seconds += problem.epochs * per_epoch * _work(units, macs, b, k, GRAD_CALL, GRAD_UNIT, GRAD_MAC)
+        seconds += problem.epochs * per_epoch * net.seconds(b, k, grad=True)
         if last:
-            seconds += problem.epochs * _work(units, macs, last, k, GRAD_CALL, GRAD_UNIT, GRAD_MAC)
+            seconds += problem.epochs * net.seconds(last, k, grad=True)
     runs = len(problem.runs)
     for m in (n, cfg.n_test):  # the measures of every epoch and θ₀
-        seconds += (problem.epochs + 1) * _work(units, macs, m, runs, EVAL_CALL, EVAL_UNIT, EVAL_MAC)
+        seconds += (problem.epochs + 1) * net.seconds(m, runs)
     return seconds
 
 
