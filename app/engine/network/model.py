@@ -21,12 +21,13 @@ Gradients are hand-written backpropagation, vectorized over the samples and over
 vectors at once (`Network.loss_grads`: K runs' gradients on one batch, the training's speed path;
 `Network.losses`: K vectors' losses, the plane's grid), in chunks of K so that memory stays bounded
 (`MEMORY_FLOATS`) and a chunk's layers stay in the caches (`CACHE_FLOATS`), with the deadline
-checked between chunks, and the chunks shared among the engine's idle threads when the work is
-large enough (`Network._chunks`: the same bits with one thread or many). The hidden layers'
-products are NumPy's batched matmul (BLAS, the weights transposed contiguous); the first layer (2 inputs) and the element-wise passes that would each read
-and write a whole layer are compiled and fused (app/engine/network/kernels.py: the first layer's
-product with its bias, the bias with the ReLU, the activation's derivative with the bias's
-gradient); tanh and the sigmoid stay NumPy's vectorized ufuncs (faster than compiled code here).
+checked between chunks, and the chunks shared among the engine's idle threads when the work is large
+enough (`Network._chunks`: the same bits with one thread or many). The hidden layers' products are
+NumPy's batched matmul (BLAS, the weights transposed contiguous); the first layer (2 inputs) and the
+element-wise passes that would each read and write a whole layer are compiled and fused
+(app/engine/network/kernels.py: the first layer's product with its bias, the bias with the ReLU, the
+activation's derivative with the bias's gradient); tanh and the sigmoid stay NumPy's vectorized
+ufuncs (faster than compiled code here).
 """
 
 from __future__ import annotations
