@@ -149,23 +149,20 @@ class _Run:
         self.polyak = self.spec.rule == rules.POLYAK
         self.record = set(record_steps(epochs, per_epoch, points).tolist())
         self.batch = order.batch_size
+        self.clipping = run.clip_value > 0.0 or run.clip_norm > 0.0
+        self.running = True  # False once stopped (`stop`): read in the hot loop, not the status text
         label = run.label or self.spec.name
         self.result = NetworkRunResult(label, self.spec.id, dict(run.params), final=init.copy())
         self.thetas: list[np.ndarray] = [init.copy()]
         self.result.steps.append(0)
-
-    @property
-    def running(self) -> bool:
-        return self.result.status == RUNNING
 
     def step(self, t: int, f: float, g: np.ndarray) -> None:
         """Update t with the mini-batch loss f and gradient g at the current parameters."""
         if not math.isfinite(f):
             self.stop(DIVERGED)
             return
-        run = self.cfg
-        if run.clip_value > 0.0 or run.clip_norm > 0.0:
-            g = clip(g, run.clip_value, run.clip_norm)
+        if self.clipping:
+            g = clip(g, self.cfg.clip_value, self.cfg.clip_norm)
         if self.moms is not None:  # the cycled momentum: the rule's first hyperparameter
             self.params[self.momentum] = float(self.moms[t])
             self.opt = self.spec.build(ARRAY, self.params, **self.layout)
@@ -183,9 +180,9 @@ class _Run:
         r = self.result
         r.batch_loss.append(f)
         r.lr.append(lr)
-        r.steps_taken += 1
-        if r.steps_taken in self.record:
-            r.steps.append(r.steps_taken)
+        taken = r.steps_taken = r.steps_taken + 1
+        if taken in self.record:
+            r.steps.append(taken)
             self.thetas.append(new)
 
     def end_epoch(self, train: float, test: float, train_acc: float, test_acc: float, last: bool) -> None:
@@ -209,6 +206,7 @@ class _Run:
     def stop(self, status: str) -> None:
         r = self.result
         r.status = status
+        self.running = False
         if r.steps[-1] != r.steps_taken:  # the last update made is always recorded
             r.steps.append(r.steps_taken)
             self.thetas.append(self.theta)
@@ -249,27 +247,29 @@ class Training:
 
     def advance(self, epochs: int) -> None:
         """Up to ``epochs`` more epochs for every run still running (deadline-checked)."""
-        d = self.data
+        d, ahead, check = self.data, self._ahead, _deadline.check
         with np.errstate(all="ignore"):
             for _ in range(epochs):
                 if self.done:
                     break
                 for size, group in self._groups.items():
                     order = self._orders[size]
-                    for u in range(order.per_epoch):
+                    per_epoch = order.per_epoch
+                    for u in range(per_epoch):
                         live = [r for r in group if r.running]
                         if not live:
                             break
-                        _deadline.check()
-                        t = self.epoch * order.per_epoch + u
-                        idx = order.indices(t)
-                        todo = [r for r in live if r not in self._ahead]
+                        check()
+                        t = self.epoch * per_epoch + u
+                        todo = [r for r in live if r not in ahead]
                         if todo:
+                            idx = order.indices(t)
                             x, y = (d.x_train, d.y_train) if idx is None else (d.x_train[idx], d.y_train[idx])
                             losses, grads = self.net.loss_grads(np.array([r.theta for r in todo]), x, y)
-                            self._ahead.update(zip(todo, zip(losses.tolist(), grads, strict=True), strict=True))
+                            ahead.update(zip(todo, zip(losses.tolist(), grads, strict=True), strict=True))
                         for r in live:
-                            r.step(t, *self._ahead.pop(r))
+                            f, g = ahead.pop(r)
+                            r.step(t, f, g)
                 self.epoch += 1
                 self._measure([r for r in self._runs if r.running], last=self.epoch == self.problem.epochs)
         self._publish()
@@ -283,27 +283,34 @@ class Training:
         if not runs:
             return
         d, net, n = self.data, self.net, self.data.x_train.shape[0]
-        full = [r for r in runs if not last and r.batch >= n]
-        rest = [r for r in runs if last or r.batch < n]
+        full = [] if last else [r for r in runs if r.batch >= n]
+        rest = runs if last else [r for r in runs if r.batch < n]
         with np.errstate(all="ignore"):
-            measures: dict[_Run, tuple[float, float]] = {}
-            if full:
+            thetas = np.array([r.theta for r in runs])
+            if len(full) == len(runs):  # the stack of every run: the common case, one pass
+                losses, grads, accs = net.loss_grads_accuracy(thetas, d.x_train, d.y_train)
+                train, train_acc = losses.tolist(), accs.tolist()
+                self._ahead.update(zip(runs, zip(train, grads, strict=True), strict=True))
+            elif len(rest) == len(runs):
+                losses, accs = net.evaluate(thetas, d.x_train, d.y_train)
+                train, train_acc = losses.tolist(), accs.tolist()
+            else:
+                measures: dict[_Run, tuple[float, float]] = {}
                 losses, grads, accs = net.loss_grads_accuracy(np.array([r.theta for r in full]), d.x_train, d.y_train)
                 for r, f, g, acc in zip(full, losses.tolist(), grads, accs.tolist(), strict=True):
                     self._ahead[r] = (f, g)
                     measures[r] = (f, acc)
-            if rest:
                 losses, accs = net.evaluate(np.array([r.theta for r in rest]), d.x_train, d.y_train)
                 measures.update(zip(rest, zip(losses.tolist(), accs.tolist(), strict=True), strict=True))
-            test, test_acc = net.evaluate(np.array([r.theta for r in runs]), d.x_test, d.y_test)
-        for k, r in enumerate(runs):
-            train, train_acc = measures[r]
+                train, train_acc = [measures[r][0] for r in runs], [measures[r][1] for r in runs]
+            test, test_acc = net.evaluate(thetas, d.x_test, d.y_test)
+        for r, f, f_test, acc, acc_test in zip(runs, train, test.tolist(), train_acc, test_acc.tolist(), strict=True):
             if r.result.steps_taken == 0 and not r.result.train_loss:  # at θ₀
-                r.add_epoch(train, float(test[k]), train_acc, float(test_acc[k]))
+                r.add_epoch(f, f_test, acc, acc_test)
                 if last:
                     r.stop(MAX_STEPS)
             else:
-                r.end_epoch(train, float(test[k]), train_acc, float(test_acc[k]), last)
+                r.end_epoch(f, f_test, acc, acc_test, last)
 
     def _publish(self) -> None:
         for r in self._runs:
