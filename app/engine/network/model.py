@@ -103,14 +103,12 @@ def _sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def _activate(kind: int, z: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-    """The hidden activation of z + b in place (b None: z holds the bias already): ReLU one
-    compiled pass with the bias; tanh and the sigmoid NumPy's vectorized ufuncs (see kernels)."""
-    if kind == _k.RELU:
-        if b is not None:
-            _k.bias_relu(z, np.ascontiguousarray(b))
-        return z
+    """The hidden activation of z + b in place (b None: z holds the bias already): the bias one
+    compiled pass, the ReLU inline; tanh and the sigmoid NumPy's vectorized ufuncs (see kernels)."""
     if b is not None:
-        z += b[:, None, :]
+        _k.add_bias(kind, z, np.ascontiguousarray(b))
+    if kind == _k.RELU:
+        return z
     if kind == _k.TANH:
         np.tanh(z, out=z)
         return z
