@@ -290,10 +290,8 @@ class Network:
         e = np.exp(-np.abs(z))
         loss = (_bce(z, y, e), _accuracy(z, y))
         grads = self.unflatten(out)
-        dz = 1.0 / (1.0 + e)  # the sigmoid from e: 1/(1 + e) for z ≥ 0, e/(1 + e) below
-        np.multiply(dz, e, out=dz, where=z < 0.0)
-        dz -= y
-        dz *= 1.0 / n  # ∂loss/∂z of the output layer (K, n)
+        dz = np.empty_like(z)  # ∂loss/∂z of the output layer (K, n): (σ(z) − y)/n
+        _k.output_dz(z, e, np.ascontiguousarray(y, dtype=np.float64), 1.0 / n, dz)
         layers = len(tensors) // 2
         prev = acts[-1] if acts else x
         grads[-2][:, 0, :] = np.matmul(dz[:, None, :], prev)[:, 0, :] if acts else dz @ x

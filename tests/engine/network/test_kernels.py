@@ -107,7 +107,7 @@ def test_every_activation_and_depth_compiles_each_pass_once() -> None:
             net = Network(ModelConfig(hidden=hidden, activation=activation))
             net.loss_grads(np.stack([net.init()] * 2), d.x_train[:7], d.y_train[:7])
             net.losses(np.stack([net.init()] * 3), d.x_test, d.y_test)
-    for kernel in (K.first_layer, K.add_bias, K.hidden_back, K.output_back):
+    for kernel in (K.first_layer, K.add_bias, K.output_dz, K.hidden_back, K.output_back):
         assert len(getattr(kernel, "signatures", [None])) == 1, kernel
 
 
