@@ -25,9 +25,9 @@ checked between chunks, and the chunks shared among the engine's idle threads wh
 enough (`Network._chunks`: the same bits with one thread or many). The hidden layers' products are
 NumPy's batched matmul (BLAS, the weights transposed contiguous); the first layer (2 inputs) and the
 element-wise passes that would each read and write a whole layer are compiled and fused
-(app/engine/network/kernels.py: the first layer's product with its bias, the bias with the ReLU, the
-activation's derivative with the bias's gradient); tanh and the sigmoid stay NumPy's vectorized
-ufuncs (faster than compiled code here).
+(app/engine/network/kernels.py: the first layer's product with its bias, the hidden bias with the
+ReLU, the output's ∂loss/∂z, the activation's derivative with the bias's gradient); tanh, exp and
+log1p stay NumPy's vectorized ufuncs (faster than compiled code here), and the products BLAS's.
 """
 
 from __future__ import annotations
