@@ -555,12 +555,24 @@ function renderLandscape(state) {
   net.firstLandscape ??= performance.now(); // ms from opening the page (the 2 s goal)
 }
 
+// A plot follows its box (the window, and the landscape that grows to fill its panel beside the
+// fidelity column): Plotly redraws at the box's size, once per frame.
+const sized = new Set();
+let resizing = false;
+const sizes = new ResizeObserver((entries) => {
+  for (const e of entries) sized.add(e.target);
+  if (resizing) return;
+  resizing = true;
+  requestAnimationFrame(() => { resizing = false; for (const d of sized) plots.resize(d); sized.clear(); });
+});
+
 function renderBoundaryBoxes(state) {
   const holder = $("net-boundaries");
   const want = state.runs.length;
   if (holder.children.length !== want || holder.dataset.key !== net.trainKey + lang()) {
     for (const d of holder.children) plots.purge(d);
     holder.replaceChildren(...state.runs.map((_, i) => el("div", { class: "net-plot net-plot-boundary", "data-boundary": i })));
+    for (const d of holder.children) sizes.observe(d);
     holder.dataset.key = net.trainKey + lang();
   }
 }
@@ -760,11 +772,7 @@ function bindControls() {
     const open = document.body.classList.toggle("controls-open");
     $("controls-toggle").setAttribute("aria-expanded", open ? "true" : "false");
   });
-  let resizeTimer = null;
-  window.addEventListener("resize", () => {
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => document.querySelectorAll(".net-plot").forEach((d) => plots.resize(d)), 150);
-  });
+  document.querySelectorAll(".net-plot").forEach((d) => sizes.observe(d));
 }
 
 // The runs as a PyTorch script (POST api/v1/networks/export): it trains them with torch.optim and
