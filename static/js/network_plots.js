@@ -40,11 +40,13 @@ export function landscapeFigure(model, looks, labels, points, revision) {
   const length = (r) => Math.hypot(extent(r.path.a), extent(r.path.b));
   const order = model.runs.map((r, i) => i).filter((i) => model.runs[i].path?.a)
     .sort((i, j) => length(model.runs[j]) - length(model.runs[i]));
-  for (const i of order) {
+  // short paths that overlap (GD and momentum at a small rate) stay visible: each is drawn narrower
+  // than the one under it
+  const widths = shortWidths(order.map((i) => length(model.runs[i]) < 0.05 * span));
+  for (const [k, i] of order.entries()) {
     const r = model.runs[i];
-    const short = length(r) < 0.05 * span;
     traces.push({ type: "scatter", mode: "lines", x: r.path.a, y: r.path.b, name: esc(labels[i]), meta: { role: "path", run: i }, showlegend: true,
-      line: { color: looks[i].color, width: short ? 6 : 2.5, dash: looks[i].dash }, customdata: r.path.step,
+      line: { color: looks[i].color, width: widths[k], dash: looks[i].dash }, customdata: r.path.step,
       hovertemplate: `<b>${esc(labels[i])}</b><br>${esc(t("net.plot.update"))} %{customdata}<extra></extra>` });
   }
   const ends = order.map((i) => model.runs[i]);
@@ -65,7 +67,42 @@ export function landscapeFigure(model, looks, labels, points, revision) {
   const layout = base(t("net.landscape.title_kind", { kind: model.planeName || plane.kind }), {
     ...LEGEND, uirevision: revision, xaxis: { title: { text: "a (d₁)" }, zeroline: false }, yaxis: { title: { text: "b (d₂)" }, zeroline: false },
   });
+  layout.legend = { ...LEGEND.legend, y: -0.08 };
+  inset(traces, layout, model, looks, order.filter((_, k) => widths[k] !== 2.5), widths.filter((w) => w !== 2.5));
   return { traces, layout };
+}
+
+// An inset (top left) zoomed on the short paths and the shared start, when some path is shorter than
+// 5 % of the plane: there, GD's and momentum's few steps at a small rate are seen beside Adam's.
+const shortWidths = (isShort) => {
+  const n = isShort.filter(Boolean).length;
+  let k = 0;
+  return isShort.map((s) => (s ? 3 + 3 * (n - 1 - k++) : 2.5));
+};
+
+function inset(traces, layout, model, looks, short, widths) {
+  if (!short.length) return;
+  const xs = short.flatMap((i) => model.runs[i].path.a);
+  const ys = short.flatMap((i) => model.runs[i].path.b);
+  const pad = (v) => { const lo = Math.min(...v); const hi = Math.max(...v); const m = 0.25 * (hi - lo || Math.abs(hi) * 0.01 || 1e-3); return [lo - m, hi + m]; };
+  for (const [k, i] of short.entries()) {
+    const r = model.runs[i];
+    traces.push({ type: "scatter", mode: "lines+markers", x: r.path.a, y: r.path.b, xaxis: "x2", yaxis: "y2", meta: { role: "inset", run: i },
+      showlegend: false, hoverinfo: "skip", line: { color: looks[i].color, width: widths[k], dash: looks[i].dash },
+      marker: { size: r.path.a.map((_, k) => (k === r.path.a.length - 1 ? 9 : 0)), symbol: "square", color: looks[i].color } });
+  }
+  const r0 = model.runs[short[0]];
+  traces.push({ type: "scatter", mode: "markers", x: [r0.path.a[0]], y: [r0.path.b[0]], xaxis: "x2", yaxis: "y2", showlegend: false, hoverinfo: "skip",
+    meta: { role: "inset-start" }, marker: { symbol: "circle-open", size: 10, color: "#000", line: { width: 2 } } });
+  Object.assign(layout, {
+    xaxis2: { domain: [0.04, 0.36], anchor: "y2", range: pad(xs), showgrid: false, zeroline: false, tickfont: { size: 9 }, nticks: 3,
+      showline: true, mirror: true, linecolor: "#444" },
+    yaxis2: { domain: [0.62, 0.97], anchor: "x2", range: pad(ys), showgrid: false, zeroline: false, tickfont: { size: 9 }, nticks: 3,
+      showline: true, mirror: true, linecolor: "#444" },
+    shapes: [{ type: "rect", xref: "x2 domain", yref: "y2 domain", x0: 0, x1: 1, y0: 0, y1: 1, fillcolor: "rgba(255,255,255,0.92)", line: { width: 0 }, layer: "below" }],
+    annotations: [{ xref: "x2 domain", yref: "y2 domain", x: 0, y: 1, xanchor: "left", yanchor: "bottom", showarrow: false,
+      text: esc(t("netx.landscape.inset")), font: { size: 10 }, bgcolor: "rgba(255,255,255,0.85)" }],
+  });
 }
 
 const extent = (v) => {

@@ -149,6 +149,7 @@ export function deserializeNet(hash) {
   const known = new Set(CTX.optimizers.map((o) => o.id));
   s.runs = s.runs.map((r) => (known.has(r.optimizer) ? r : { ...r, optimizer: "adam", params: {} }));
   s.planeRun = Math.min(s.planeRun, s.runs.length - 1);
+  if (s.lesson && trainingKey(s) !== trainingKey(lessonState(s.lesson))) s.lesson = null; // edited: no longer the lesson
   return s;
 }
 

@@ -671,8 +671,6 @@ function renderTune() {
   const tn = net.tune;
   if (!tn) return;
   const { answer } = tn;
-  const fig = plots.tuneFigure(answer, tn.looks, tn.labels);
-  plots.drawFigure($("net-tune-chart"), fig);
   const score = (c) => c.final_loss[c.best_index];
   const ranked = (answer.ranking || []).map((i) => answer.curves[i]).filter(Boolean);
   const parts = [t("netx.tune.done", { s: fmt(tn.seconds, 2) })];
@@ -680,6 +678,9 @@ function renderTune() {
   // an optimizer's name, or the run's label when several runs share that optimizer
   const once = (c) => answer.curves.filter((o) => o.optimizer === c.optimizer).length === 1;
   const who = (c) => (once(c) ? optName(c.optimizer) : tn.labels[c.run] || c.label);
+  const names = [];
+  for (const c of answer.curves) names[c.run] = who(c);
+  plots.drawFigure($("net-tune-chart"), plots.tuneFigure(answer, tn.looks, names));
   if (best && score(best) !== null && score(best) !== undefined) {
     parts.push(t("netx.tune.wins", { name: who(best), loss: fmt(score(best), 3), lr: fmt(best.best_lr, 3) }));
     const rest = ranked.slice(1).map((c) => (score(c) === null || score(c) === undefined
