@@ -79,15 +79,16 @@ def test_a_learner_runs_the_assignment_reads_the_fidelity_and_switches_the_plane
     assert contour["type"] == "contour" and contour["x"] == answer["plane"]["a"]
     assert contour["customdata"] == answer["plane"]["loss"]
     paths = drawn(page, "net-landscape", "path")
-    assert [p[0] for p in paths] == [0, 1, 2]
+    # the longest path first (drawn under), the short ones on top
+    assert sorted(p[0] for p in paths) == [0, 1, 2] and paths[0][0] == 2
     for run, xs, ys in paths:
         assert xs == answer["runs"][run]["path"]["a"] and ys == answer["runs"][run]["path"]["b"]
     colours = {o["id"]: o["color"] for o in page.evaluate(f"() => {PAGE}.optimizers")}
     lines = page.evaluate(
-        "() => document.getElementById('net-landscape').data.filter(t => t.meta && t.meta.role === 'path')"
-        ".map(t => t.line.color)"
+        "() => Object.fromEntries(document.getElementById('net-landscape').data"
+        ".filter(t => t.meta && t.meta.role === 'path').map(t => [t.meta.run, t.line.color]))"
     )
-    assert lines == [colours["gd"], colours["momentum"], colours["adam"]]
+    assert lines == {"0": colours["gd"], "1": colours["momentum"], "2": colours["adam"]}
 
     # the fidelity numbers a learner reads: captured share per run, as the API computed it
     rows = page.locator("#net-fid-body tr")

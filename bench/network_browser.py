@@ -1,0 +1,103 @@
+"""The network page in headless Chromium: the time from opening the default network lesson
+(`networks#lesson=network-assignment`) to its first landscape drawn (the contour on screen), against
+a plain POST /api/v1/networks of the same body (server compute + JSON) measured in the same run. The
+issue's goal: within 2 s.
+
+Three cases: the first opening after the server started (its start-up warm-up may have trained the
+lesson already), openings of the lesson in fresh browser contexts (nothing cached by the browser; the
+server's trained runs cached), and openings of the same body with another batch seed (the same work,
+trained anew by the server), each against the POST of its own body, trained anew too."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from tests.web.conftest import CHROMIUM, FLAGS, _free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = "network-assignment"
+DRAWN = "() => typeof window.optivizNetworks?.firstLandscape === 'number'"
+TIMES = "() => ({ first: window.optivizNetworks.firstLandscape, ...window.optivizNetworks.times })"
+
+
+def _post(base: str, body: dict[str, Any]) -> float:
+    """Seconds for POST /api/v1/networks of ``body`` (sent, computed, the JSON read and parsed)."""
+    data = json.dumps(body).encode()
+    t0 = time.perf_counter()
+    req = urllib.request.Request(f"{base}/api/v1/networks", data, {"content-type": "application/json"})
+    json.loads(urllib.request.urlopen(req, timeout=60).read())
+    return time.perf_counter() - t0
+
+
+def _open(browser: Any, url: str) -> dict[str, float]:
+    """Open ``url`` in a fresh context (no browser cache); the page's own timings, ms from navigation."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(DRAWN, timeout=60000)
+    times = page.evaluate(TIMES)
+    context.close()
+    return times
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright  # the dev extra, as for the browser tests
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=dict(os.environ, OPTIVIZ_LOG_LEVEL="warning"),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        scenarios = json.loads(urllib.request.urlopen(f"{base}/api/v1/scenarios?lang=en").read())
+        body = next(s["request"] for s in scenarios if s["id"] == LESSON and s["kind"] == "network")
+        lesson_url = f"{base}/networks?lang=en#lesson={LESSON}"
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            first = _open(browser, lesson_url)
+            again = [_open(browser, lesson_url)["first"] for _ in range(3)]
+            fresh, posts = [], []
+            for k in range(3):
+                seed = 1000 + k  # another batch order: the same work, not in the server's cache
+                runs = [{"o": r["optimizer"], "p": r["params"], "b": r.get("batch_size"), "l": r["label"]} for r in body["runs"]]
+                free = {"lang": "en", "seed": str(seed), "r": json.dumps(runs)}
+                fresh.append(_open(browser, f"{base}/networks#{urllib.parse.urlencode(free)}")["first"])
+                posts.append(1000 * _post(base, {**body, "seed": 2000 + k}))
+            browser.close()
+        post = statistics.median(posts)
+        print(f"default network lesson ({LESSON}: {body['epochs']} epochs, {len(body['runs'])} runs, plane n {body['plane']['n']})")
+        print(
+            f"first opening after start-up: first landscape at {first['first']:.0f} ms "
+            f"(request sent at {first.get('sent', 0):.0f} ms, meta {first.get('meta', 0):.0f}, plane {first.get('plane', 0):.0f}); "
+            f"goal ≤ 2000 ms"
+        )
+        print(f"opened again (server cache, fresh browser): median {statistics.median(again):.0f} ms")
+        print(
+            f"same body, new batch seed (trained anew): median {statistics.median(fresh):.0f} ms; "
+            f"POST /api/v1/networks of the same work: median {post:.0f} ms; "
+            f"ratio page / POST {statistics.median(fresh) / post:.2f}"
+        )
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+if __name__ == "__main__":
+    main()
