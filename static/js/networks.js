@@ -31,7 +31,7 @@ const PLANE_PROPS = new Set(["plane", "planeN", "planeRun", "planeSeed"]); // sw
 
 // what the page holds: the catalogues, the limits, the store, and the server's answer being assembled
 const net = { catalogue: null, optimizers: null, limits: null, store: null, player: null,
-  result: null, request: null, sent: { train: 0, plane: 0, tune: 0 }, tune: null, events: {}, streaming: false, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
+  result: null, request: null, sent: { train: 0, plane: 0 }, tunes: 0, tune: null, events: {}, streaming: false, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
 window.optivizNetworks = net; // for tests and the console
 Object.defineProperty(net, "state", { get: () => net.store?.get() });
 
@@ -628,7 +628,7 @@ async function tune() {
   $("net-tune").disabled = true;
   $("net-tune-panel").hidden = false;
   document.body.dataset.tune = "running";
-  net.sent.tune += 1;
+  net.tunes += 1;
   try {
     const answer = await tuneNetwork({ ...toNetRequest(state), ...TUNE }, ctrl.signal);
     clearInterval(timer);
