@@ -643,7 +643,7 @@ async function tune() {
     plots.purge($("net-tune-chart"));
     const detail = err.message;
     // a refused estimate (422, too costly): the server's words and a bounded suggestion
-    const costly = err.status === 422 && /second|cost|limit|秒|开销/i.test(detail);
+    const costly = err.status === 422 && /second|cost|limit|秒|开销|上限/i.test(detail);
     const k = TUNE.n * TUNE.seeds;
     say(costly ? t("netx.tune.too_costly", { detail, k, epochs: Math.max(1, Math.floor(state.epochs / 4)) }) : t("netx.tune.failed", { detail }));
     document.body.dataset.tune = "error";
