@@ -67,7 +67,6 @@ export function landscapeFigure(model, looks, labels, points, revision) {
   const layout = base(t("net.landscape.title_kind", { kind: model.planeName || plane.kind }), {
     ...LEGEND, uirevision: revision, xaxis: { title: { text: "a (d₁)" }, zeroline: false }, yaxis: { title: { text: "b (d₂)" }, zeroline: false },
   });
-  layout.legend = { ...LEGEND.legend, y: -0.08 };
   inset(traces, layout, model, looks, order.filter((_, k) => widths[k] !== 2.5), widths.filter((w) => w !== 2.5));
   return { traces, layout };
 }
@@ -149,7 +148,12 @@ function currentTrace(points, looks) {
     marker: { size: 13, color: looks.map((l) => l.color), line: { color: "#000", width: 1.5 } } };
 }
 
-export const drawLandscape = (div, fig) => react(div, fig.traces, fig.layout);
+// the legend ~60 px under the plot area whatever the plot's height (a phone's short one, the desktop's tall one)
+export function drawLandscape(div, fig) {
+  const area = Math.max(120, div.clientHeight - MARGIN.t - MARGIN.b - 60);
+  fig.layout.legend = { ...fig.layout.legend, y: -Math.min(0.3, 62 / area) };
+  return react(div, fig.traces, fig.layout);
+}
 
 export function moveCurrent(div, points) {
   if (!div.data) return Promise.resolve();
