@@ -20,9 +20,11 @@ import { createStore, getPath, setPath } from "./store.js";
 import { createUrlSync } from "./url.js";
 
 const $ = (id) => document.getElementById(id);
-// Plotly (4.6 MB, preloaded by the page) runs once the first API requests are on their way: the
-// server trains while the browser parses it (as the studio does)
-const plotlyReady = loadPlotly();
+// Plotly (4.6 MB, preloaded by the page) runs once the training request is on its way: the server
+// trains while the browser parses it, and parsing it does not hold up the few small requests (limits,
+// messages, catalogues, lessons) that the training request waits for
+let plotlyReady = null;
+const plotly = () => (plotlyReady ||= loadPlotly());
 const DASHES = ["solid", "dash", "dot", "dashdot"];
 const BOUNDARY_N = 61; // grid points per axis of a decision boundary (computed here, not a server limit)
 // "Tune α" (as the studio's "tune α for this surface"): rates per run and seeds of the batch order
@@ -156,7 +158,7 @@ async function train(state) {
   net.events = {}; // the stream's events by name (what arrived, for tests and the console)
   net.times = { sent: Math.round(performance.now()) }; // when each kind first arrived (ms since opening)
   try {
-    await streamNetwork(net.request, (name, data) => {
+    const answer = streamNetwork(net.request, (name, data) => {
       if (ctrl.signal.aborted) return;
       net.events[name] = (net.events[name] || 0) + 1;
       net.times[name] ??= Math.round(performance.now());
@@ -169,6 +171,8 @@ async function train(state) {
       available();
       schedule();
     }, ctrl.signal);
+    plotly(); // the request is sent (fetch is called at once): Plotly parses while the server trains
+    await answer;
     if (ctrl.signal.aborted) return;
     net.streaming = false;
     net.phase = "done";
@@ -225,19 +229,27 @@ function onState(state, prev, meta) {
 
 // --- rendering: one frame at a time (requestAnimationFrame), everything from the store and the model --
 
+// While the runs stream in, a frame is drawn at most every TRAIN_FRAME_MS: between frames the page
+// reads the stream, so its plane reaches the landscape sooner (the first landscape within 2 s).
+const TRAIN_FRAME_MS = 150;
 let queued = false;
 let full = false;
+let lastFrame = -Infinity;
 function schedule(redraw = false) {
   full ||= redraw;
   if (queued) return;
   queued = true;
-  requestAnimationFrame(() => {
+  const frame = () => requestAnimationFrame(() => {
     queued = false;
-    if (!plotlyLoaded()) { plotlyReady.then(() => schedule(true)); return; }
+    if (!plotlyLoaded()) { plotly().then(() => schedule(true)); return; }
     const f = full;
     full = false;
+    lastFrame = performance.now();
     render(f);
   });
+  const wait = net.phase === "train" ? lastFrame + TRAIN_FRAME_MS - performance.now() : 0;
+  if (wait > 0) setTimeout(frame, wait);
+  else frame();
 }
 const drawAll = () => schedule(true);
 
@@ -695,10 +707,21 @@ function renderTune() {
 }
 
 let drawnPlane = null;
+let drawnLand = null; // the plane the landscape shows
+let landFirst = false; // the landscape was drawn alone in the last frame: the rest follows in this one
 function render(redraw) {
   const state = net.store.get();
   if (!state || !net.result) return;
   renderStatus();
+  const planeNow = net.result.plane ? JSON.stringify([net.planeKey, lang(), looks(state), labels(state)]) : null;
+  if (planeNow && planeNow !== drawnLand) {
+    // a new plane: its contour first, alone in this frame; everything else in the next one
+    renderLandscape(state);
+    drawnLand = planeNow;
+    landFirst = true;
+    schedule(true);
+    return;
+  }
   $("net-arch").textContent = t("net.model.arch", { arch: [2, ...state.hidden, 1].join(" → "), p: net.result.parameters ?? "…" });
   if (redraw) renderControls(state);
   renderBoundaryBoxes(state);
@@ -706,12 +729,13 @@ function render(redraw) {
   renderSummary(state);
   renderLr(state);
   if (redraw) { renderLesson(state); renderTune(); }
-  const planeNow = net.result.plane ? JSON.stringify([net.planeKey, lang(), looks(state), labels(state)]) : null;
   if (redraw || planeNow !== drawnPlane) {
-    renderLandscape(state);
+    if (!landFirst) renderLandscape(state);
     renderFidelity(state);
     drawnPlane = planeNow;
+    drawnLand = planeNow;
   }
+  landFirst = false;
   renderFrame(state);
   $("net-permalink").href = `networks#${serializeNet(state)}`;
   const settled = net.phase === "done" && !net.player.playing;
@@ -834,6 +858,7 @@ async function main() {
 }
 
 main().catch((err) => {
+  plotly();
   $("net-error").textContent = err instanceof ApiError ? err.message : String(err);
   document.body.dataset.ready = "error";
 });
