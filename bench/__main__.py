@@ -2,7 +2,15 @@
 
 import importlib
 
-for name in ("bench.engine", "bench.surfaces", "bench.sweep", "bench.schedules", "bench.load", "bench.browser", "bench.network_browser"):
+for name in (
+    "bench.engine",
+    "bench.surfaces",
+    "bench.sweep",
+    "bench.schedules",
+    "bench.load",
+    "bench.browser",
+    "bench.network_browser",
+):
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as err:

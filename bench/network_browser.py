@@ -76,16 +76,23 @@ def main() -> None:
             fresh, posts = [], []
             for k in range(3):
                 seed = 1000 + k  # another batch order: the same work, not in the server's cache
-                runs = [{"o": r["optimizer"], "p": r["params"], "b": r.get("batch_size"), "l": r["label"]} for r in body["runs"]]
+                runs = [
+                    {"o": r["optimizer"], "p": r["params"], "b": r.get("batch_size"), "l": r["label"]}
+                    for r in body["runs"]
+                ]
                 free = {"lang": "en", "seed": str(seed), "r": json.dumps(runs)}
                 fresh.append(_open(browser, f"{base}/networks#{urllib.parse.urlencode(free)}")["first"])
                 posts.append(1000 * _post(base, {**body, "seed": 2000 + k}))
             browser.close()
         post = statistics.median(posts)
-        print(f"default network lesson ({LESSON}: {body['epochs']} epochs, {len(body['runs'])} runs, plane n {body['plane']['n']})")
+        print(
+            f"default network lesson ({LESSON}: {body['epochs']} epochs, {len(body['runs'])} runs, "
+            f"plane n {body['plane']['n']})"
+        )
         print(
             f"first opening after start-up: first landscape at {first['first']:.0f} ms "
-            f"(request sent at {first.get('sent', 0):.0f} ms, meta {first.get('meta', 0):.0f}, plane {first.get('plane', 0):.0f}); "
+            f"(request sent at {first.get('sent', 0):.0f} ms, meta {first.get('meta', 0):.0f}, "
+            f"plane {first.get('plane', 0):.0f}); "
             f"goal ≤ 2000 ms"
         )
         print(f"opened again (server cache, fresh browser): median {statistics.median(again):.0f} ms")

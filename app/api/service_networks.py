@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from ..engine import deadline as _deadline
 from ..engine.network import (
     ACTIVATIONS,
     DATA_SETS,
@@ -34,7 +35,6 @@ from ..engine.network import (
     Training,
     train,
 )
-from ..engine import deadline as _deadline
 from ..engine.network import answer_bytes as training_answer_bytes
 from ..engine.network import estimate as training_estimate
 from ..engine.network.planes import PLANES, PlaneConfig, landscape

@@ -34,7 +34,9 @@ def trained(page, timeout=90000):
 
 
 def lesson_of(base, lang, lesson_id):
-    return next(s for s in api(base, f"/api/v1/scenarios?lang={lang}") if s["id"] == lesson_id and s["kind"] == "network")
+    return next(
+        s for s in api(base, f"/api/v1/scenarios?lang={lang}") if s["id"] == lesson_id and s["kind"] == "network"
+    )
 
 
 def roles(page, div, role):
@@ -152,7 +154,8 @@ def test_a_learner_tunes_alpha_for_the_network_and_the_rates_are_applied(watched
     page.wait_for_function("() => ['done', 'error'].includes(document.body.dataset.tune)", timeout=90000)
     assert page.evaluate("document.body.dataset.tune") == "done", page.inner_text("#net-tune-status")
     answer = api(live_server, "/api/v1/networks/tune", {**body, "n": 9, "seeds": 3})
-    # the tuning curves: final train loss against the rate, log x, a band over the seeds (mini-batches), the best starred
+    # the tuning curves: final train loss against the rate, log x, a band over the seeds (mini-batches),
+    # the best starred
     tuned = roles(page, "net-tune-chart", "tune")
     assert sorted(r for r, _, _ in tuned) == [0, 1, 2]
     for run, xs, ys in tuned:
@@ -202,7 +205,9 @@ def test_in_chinese_the_lr_decay_lesson_on_a_phone(watched, live_server):
     assert page.inner_text("#net-lesson-title") == lesson["title"] and CJK.search(lesson["title"])
     assert lesson["claim"]["text"] in page.inner_text("#net-lesson-claim")
     assert CJK.search(page.inner_text("#net-lesson-claim"))
-    assert [r["label"] for r in page.evaluate(f"() => {PAGE}.request.runs")] == [r["label"] for r in lesson["request"]["runs"]]
+    assert [r["label"] for r in page.evaluate(f"() => {PAGE}.request.runs")] == [
+        r["label"] for r in lesson["request"]["runs"]
+    ]
     # the lesson asks for each run's learning rate per update: drawn beside the landscape
     assert page.is_visible("#net-lr-chart")
     lr = page.evaluate(
