@@ -11,19 +11,16 @@ trained anew by the server), each against the POST of its own body, trained anew
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 from typing import Any
 
-from tests.web.conftest import CHROMIUM, FLAGS, _free_port
+from tests.web.conftest import CHROMIUM, FLAGS
 
-ROOT = Path(__file__).resolve().parents[1]
+from .serve import served
+
 LESSON = "network-assignment"
 DRAWN = "() => typeof window.optivizNetworks?.firstLandscape === 'number'"
 TIMES = "() => ({ first: window.optivizNetworks.firstLandscape, ...window.optivizNetworks.times })"
@@ -52,20 +49,7 @@ def _open(browser: Any, url: str) -> dict[str, float]:
 def main() -> None:
     from playwright.sync_api import sync_playwright  # the dev extra, as for the browser tests
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=dict(os.environ, OPTIVIZ_LOG_LEVEL="warning"),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with served() as base:
         scenarios = json.loads(urllib.request.urlopen(f"{base}/api/v1/scenarios?lang=en").read())
         body = next(s["request"] for s in scenarios if s["id"] == LESSON and s["kind"] == "network")
         lesson_url = f"{base}/networks?lang=en#lesson={LESSON}"
@@ -101,9 +85,6 @@ def main() -> None:
             f"POST /api/v1/networks of the same work: median {post:.0f} ms; "
             f"ratio page / POST {statistics.median(fresh) / post:.2f}"
         )
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 if __name__ == "__main__":

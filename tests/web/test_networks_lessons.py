@@ -10,11 +10,11 @@ import re
 from pathlib import Path
 
 from tests.web.studio_helpers import api
+from tests.web.test_networks_page import PAGE, drawn
 
 SHOTS = Path("/tmp/shots-net2")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 RAW_KEY = re.compile(r"\b(net|netx|network_planes|network_api)\.[a-z_]+\.[\w.-]+")
-PAGE = "window.optivizNetworks"
 
 
 def shot(page, name):
@@ -36,13 +36,6 @@ def trained(page, timeout=90000):
 def lesson_of(base, lang, lesson_id):
     return next(
         s for s in api(base, f"/api/v1/scenarios?lang={lang}") if s["id"] == lesson_id and s["kind"] == "network"
-    )
-
-
-def roles(page, div, role):
-    return page.evaluate(
-        f"() => document.getElementById('{div}').data.filter(t => t.meta && t.meta.role === '{role}')"
-        ".map(t => [t.meta.run, Array.from(t.x), Array.from(t.y)])"
     )
 
 
@@ -73,11 +66,11 @@ def test_a_learner_opens_the_assignment_lesson_reads_its_claim_and_switches_the_
     assert box["y"] < page.locator(".net-land").bounding_box()["y"]
     # the landscape: each run's end marked; GD's and momentum's short paths zoomed in an inset
     answer = api(live_server, "/api/v1/networks", body)
-    ends = roles(page, "net-landscape", "ends")
+    ends = drawn(page, "net-landscape", "ends")
     assert len(ends) == 1 and len(ends[0][1]) == 3
     adam_end = answer["runs"][2]["path"]["a"][-1]
     assert adam_end in ends[0][1]
-    inset = {run for run, _, _ in roles(page, "net-landscape", "inset")}
+    inset = {run for run, _, _ in drawn(page, "net-landscape", "inset")}
     assert inset == {0, 1}  # GD and momentum barely move at α = 0.0007; Adam does not need the zoom
     layout = page.evaluate("() => document.getElementById('net-landscape').layout")
     assert layout["xaxis2"]["domain"][1] < 0.5 and layout["yaxis2"]["domain"][0] > 0.5
@@ -156,13 +149,13 @@ def test_a_learner_tunes_alpha_for_the_network_and_the_rates_are_applied(watched
     answer = api(live_server, "/api/v1/networks/tune", {**body, "n": 9, "seeds": 3})
     # the tuning curves: final train loss against the rate, log x, a band over the seeds (mini-batches),
     # the best starred
-    tuned = roles(page, "net-tune-chart", "tune")
+    tuned = drawn(page, "net-tune-chart", "tune")
     assert sorted(r for r, _, _ in tuned) == [0, 1, 2]
     for run, xs, ys in tuned:
         curve = answer["curves"][run]
         assert xs == curve["lrs"] and ys == curve["final_loss"]
-    assert len(roles(page, "net-tune-chart", "spread")) == 3 and answer["noisy"] is True
-    best = {run: xs[0] for run, xs, _ in roles(page, "net-tune-chart", "best")}
+    assert len(drawn(page, "net-tune-chart", "spread")) == 3 and answer["noisy"] is True
+    best = {run: xs[0] for run, xs, _ in drawn(page, "net-tune-chart", "best")}
     assert best == {c["run"]: c["best_lr"] for c in answer["curves"]}
     assert page.evaluate("() => document.getElementById('net-tune-chart').layout.xaxis.type") == "log"
     # which optimizer wins at its best rate, in words
