@@ -12,7 +12,6 @@ from tests.web.conftest import CHROMIUM, FLAGS
 
 from .serve import served
 
-
 WAIT_READY = "() => document.body.dataset.ready === '1' && !window.optiviz.player.playing"
 
 # One full redraw of what is on screen (map layers + charts + tables), the data already in the page.
