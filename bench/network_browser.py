@@ -76,10 +76,13 @@ def main() -> None:
         print(
             f"first opening after start-up: first landscape at {first['first']:.0f} ms "
             f"(request sent at {first.get('sent', 0):.0f} ms, meta {first.get('meta', 0):.0f}, "
-            f"plane {first.get('plane', 0):.0f}); "
+            f"plane {first.get('plane', 0):.0f}, Plotly parsed {first.get('plotly', 0):.0f}); "
             f"goal ≤ 2000 ms"
         )
-        print(f"opened again (server cache, fresh browser): median {statistics.median(again):.0f} ms")
+        print(
+            f"opened again (server cache, fresh browser): median {statistics.median(again):.0f} ms, "
+            f"best {min(again):.0f} ms"
+        )
         print(
             f"same body, new batch seed (trained anew): median {statistics.median(fresh):.0f} ms; "
             f"POST /api/v1/networks of the same work: median {post:.0f} ms; "

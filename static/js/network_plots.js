@@ -137,7 +137,7 @@ export function tuneFigure(answer, looks, labels) {
     }
   }
   const layout = base("", { ...LEGEND, margin: { ...MARGIN, t: 12 },
-    xaxis: { type: "log", title: { text: "α" } }, yaxis: { type: "log", title: { text: t("netx.plot.final_loss") } } });
+    xaxis: { type: "log", dtick: 1, title: { text: "α" } }, yaxis: { type: "log", dtick: 1, title: { text: t("netx.plot.final_loss") } } });
   return { traces, layout };
 }
 

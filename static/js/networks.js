@@ -24,7 +24,7 @@ const $ = (id) => document.getElementById(id);
 // trains while the browser parses it, and parsing it does not hold up the few small requests (limits,
 // messages, catalogues, lessons) that the training request waits for
 let plotlyReady = null;
-const plotly = () => (plotlyReady ||= loadPlotly());
+const plotly = () => (plotlyReady ||= loadPlotly().then(() => { net.times ||= {}; net.times.plotly ??= Math.round(performance.now()); }));
 const DASHES = ["solid", "dash", "dot", "dashdot"];
 const BOUNDARY_N = 61; // grid points per axis of a decision boundary (computed here, not a server limit)
 // "Tune α" (as the studio's "tune α for this surface"): rates per run and seeds of the batch order
