@@ -11,6 +11,7 @@ import { fmt, numText, runLabel } from "./format.js";
 import { lang, loadMessages, nextLang, setLang, t, translatePage } from "./i18n.js";
 import { accuracy, boundaryGrid, dataBox } from "./network_mlp.js";
 import * as plots from "./network_plots.js";
+import { clearPreview, drawPreview } from "./network_preview.js";
 import { DEFAULT_LESSON, NET_PROPS, check, deserializeNet, lessonOf, lessonState, planeKey, serializeNet, toNetRequest,
   trainingKey, useLessons, useNetworkServer, useOptimizers } from "./network_state.js";
 import { Player } from "./player.js";
@@ -24,6 +25,7 @@ const $ = (id) => document.getElementById(id);
 // trains while the browser parses it, and parsing it does not hold up the few small requests (limits,
 // messages, catalogues, lessons) that the training request waits for
 let plotlyReady = null;
+const PLOTLY_AFTER_MS = 400; // Plotly parses this long after the training request is sent (or at its plane)
 const plotly = () => (plotlyReady ||= loadPlotly().then(() => { net.times ||= {}; net.times.plotly ??= Math.round(performance.now()); }));
 const DASHES = ["solid", "dash", "dot", "dashdot"];
 const BOUNDARY_N = 61; // grid points per axis of a decision boundary (computed here, not a server limit)
@@ -134,6 +136,17 @@ function onDone(data) {
 
 // --- training and planes ----------------------------------------------------------------------------
 
+// The plane, drawn at once on a canvas while Plotly is not there yet; then Plotly is parsed.
+function preview() {
+  if (!plotlyLoaded() && net.firstPreview === undefined) {
+    const lk = looks(net.store.get());
+    drawPreview($("net-land-preview"), net.result.plane, net.result.runs.map((r, i) => ({ a: r.path.a, b: r.path.b, color: lk[i].color })));
+    $("net-land-wait").hidden = true;
+    net.firstPreview = performance.now(); // ms from the navigation's start (bench/network_browser.py)
+  }
+  plotly();
+}
+
 async function train(state) {
   net.abort?.abort();
   net.planeAbort?.abort();
@@ -165,13 +178,19 @@ async function train(state) {
       if (name === "meta") onMeta(data);
       else if (name === "progress") { net.phase = data.phase || net.phase; net.progress = data.fraction ?? net.progress; net.epochDone = data.epoch; }
       else if (name === "epochs") onEpochs(data);
-      else if (name === "plane") { if (planeKey(net.store.get()) === streamed) applyPlane(data); net.phase = "plane-done"; }
+      else if (name === "plane") {
+        if (planeKey(net.store.get()) === streamed) { applyPlane(data); preview(); }
+        net.phase = "plane-done";
+      }
       else if (name === "done") onDone(data);
       else if (name === "error") throw new ApiError(500, data.detail);
       available();
       schedule();
     }, ctrl.signal);
-    plotly(); // the request is sent (fetch is called at once): Plotly parses while the server trains
+    // the request is sent (fetch is called at once): Plotly parses while the server trains, unless the
+    // plane comes first (the runs already trained: the lesson warmed at start-up), which is then drawn
+    // at once (drawPreview) before Plotly holds the page for a second
+    setTimeout(plotly, PLOTLY_AFTER_MS);
     await answer;
     if (ctrl.signal.aborted) return;
     net.streaming = false;
@@ -564,7 +583,10 @@ function renderLandscape(state) {
   const model = { ...res, planeName: plane ? nameOf(plane) : res.plane.kind };
   const pts = res.runs.map((r, i) => { const k = pathIndex(i, net.player.it); return k < 0 || !r.path.a ? null : { a: r.path.a[k], b: r.path.b[k] }; });
   // ms from the navigation's start to the first contour drawn (the 2 s goal; bench/network_browser.py)
-  plots.drawLandscape(div, plots.landscapeFigure(model, lk, lab, pts, net.planeKey)).then(() => { net.firstLandscape ??= performance.now(); });
+  plots.drawLandscape(div, plots.landscapeFigure(model, lk, lab, pts, net.planeKey)).then(() => {
+    net.firstLandscape ??= performance.now();
+    clearPreview($("net-land-preview"));
+  });
 }
 
 // A plot follows its box (the window, and the landscape that grows to fill its panel beside the
