@@ -25,8 +25,18 @@ const $ = (id) => document.getElementById(id);
 // trains while the browser parses it, and parsing it does not hold up the few small requests (limits,
 // messages, catalogues, lessons) that the training request waits for
 let plotlyReady = null;
-const PLOTLY_AFTER_MS = 400; // Plotly parses this long after the training request is sent (or at its plane)
-const plotly = () => (plotlyReady ||= loadPlotly().then(() => { net.times ||= {}; net.times.plotly ??= Math.round(performance.now()); }));
+// Plotly parses as soon as the stream shows the runs training (they take a while: the server trains
+// while the browser parses), or at the plane when the runs come already trained (the lesson warmed at
+// start-up: the plane follows within a few hundred ms and is drawn first), at the latest this long
+// after the training request is sent
+const PLOTLY_AFTER_MS = 1500;
+let plotlyParsed;
+const plotlyThere = new Promise((resolve) => { plotlyParsed = resolve; }); // waits, without asking for it
+const plotly = () => (plotlyReady ||= loadPlotly().then(() => {
+  net.times ||= {};
+  net.times.plotly ??= Math.round(performance.now());
+  plotlyParsed();
+}));
 const DASHES = ["solid", "dash", "dot", "dashdot"];
 const BOUNDARY_N = 61; // grid points per axis of a decision boundary (computed here, not a server limit)
 // "Tune α" (as the studio's "tune α for this surface"): rates per run and seeds of the batch order
@@ -177,7 +187,10 @@ async function train(state) {
       net.times[name] ??= Math.round(performance.now());
       if (name === "meta") onMeta(data);
       else if (name === "progress") { net.phase = data.phase || net.phase; net.progress = data.fraction ?? net.progress; net.epochDone = data.epoch; }
-      else if (name === "epochs") onEpochs(data);
+      else if (name === "epochs") {
+        onEpochs(data);
+        if (net.result.runs[data.run].train_loss.length <= state.epochs) plotly(); // still training
+      }
       else if (name === "plane") {
         if (planeKey(net.store.get()) === streamed) { applyPlane(data); preview(); }
         net.phase = "plane-done";
@@ -187,10 +200,7 @@ async function train(state) {
       available();
       schedule();
     }, ctrl.signal);
-    // the request is sent (fetch is called at once): Plotly parses while the server trains, unless the
-    // plane comes first (the runs already trained: the lesson warmed at start-up), which is then drawn
-    // at once (drawPreview) before Plotly holds the page for a second
-    setTimeout(plotly, PLOTLY_AFTER_MS);
+    setTimeout(plotly, PLOTLY_AFTER_MS); // the request is sent (fetch is called at once)
     await answer;
     if (ctrl.signal.aborted) return;
     net.streaming = false;
@@ -260,7 +270,7 @@ function schedule(redraw = false) {
   queued = true;
   const frame = () => requestAnimationFrame(() => {
     queued = false;
-    if (!plotlyLoaded()) { plotly().then(() => schedule(true)); return; }
+    if (!plotlyLoaded()) { plotlyThere.then(() => schedule(true)); return; }
     const f = full;
     full = false;
     lastFrame = performance.now();
