@@ -64,6 +64,11 @@ def test_a_learner_opens_the_assignment_lesson_reads_its_claim_and_switches_the_
     assert "Adam" in claim and "%" in claim
     box = page.locator("#net-lesson").bounding_box()
     assert box["y"] < page.locator(".net-land").bounding_box()["y"]
+    # the plane drawn at once on a canvas when it came before Plotly was parsed, then Plotly's figure
+    # in its place
+    preview, contour = page.evaluate(f"() => [{PAGE}.firstPreview ?? null, {PAGE}.firstLandscape]")
+    assert contour > 0 and (preview is None or preview < contour)
+    assert not page.is_visible("#net-land-preview")
     # the landscape: each run's end marked; GD's and momentum's short paths zoomed in an inset
     answer = api(live_server, "/api/v1/networks", body)
     ends = drawn(page, "net-landscape", "ends")
