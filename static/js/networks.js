@@ -317,6 +317,7 @@ function renderControls(state) {
   put("net-plane-n", state.planeN);
   put("net-plane-seed", state.planeSeed);
   $("net-add-run").disabled = state.runs.length >= net.limits.max_runs;
+  $("net-tune").title = t("netx.tune.title", TUNE);
   renderRuns(state);
 }
 
