@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from ..i18n import LANGS
 from ..lessons.scenarios import BY_ID
+from ..settings import get_settings
 from . import service_networks
 
 SHUTTING_DOWN = threading.Event()
@@ -72,12 +73,17 @@ WARM_STOP = threading.Event()
 def warm_networks() -> threading.Thread:
     """Train the default network lesson (its request in every language: its runs' labels differ)
     into the trained-runs cache, in a daemon thread: readiness is not delayed, the thread stops when
-    the server does (`WARM_STOP`), and its work is bounded (`service_networks.warm_up`). The networks
-    page then draws its first landscape without waiting for the training (bench/network_browser.py)."""
+    the server does (`WARM_STOP`), and its work is bounded (`service_networks.warm_up`, within the time
+    one request may take). The networks page then draws its first landscape without waiting for the
+    training (bench/network_browser.py)."""
     WARM_STOP.clear()
     bodies = [BY_ID[WARM_LESSON].render(lang)["request"] for lang in LANGS]
+    seconds = min(service_networks.WARM_UP_SECONDS, get_settings().request_timeout)
     thread = threading.Thread(
-        target=service_networks.warm_up, args=(bodies, WARM_STOP), name="optiviz-warm-networks", daemon=True
+        target=service_networks.warm_up,
+        args=(bodies, WARM_STOP, seconds),
+        name="optiviz-warm-networks",
+        daemon=True,
     )
     thread.start()
     return thread
