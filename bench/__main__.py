@@ -10,6 +10,7 @@ for name in (
     "bench.schedules",
     "bench.load",
     "bench.browser",
+    "bench.network_browser",
 ):
     try:
         module = importlib.import_module(name)

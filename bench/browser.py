@@ -4,18 +4,13 @@ redraws per second while a slider is dragged. Each figure against a baseline of 
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
-from tests.web.conftest import CHROMIUM, FLAGS, _free_port
+from tests.web.conftest import CHROMIUM, FLAGS
 
-ROOT = Path(__file__).resolve().parents[1]
+from .serve import served
 
 WAIT_READY = "() => document.body.dataset.ready === '1' && !window.optiviz.player.playing"
 
@@ -102,20 +97,7 @@ DRAG = """(ms) => new Promise((resolve) => {
 def main() -> None:
     from playwright.sync_api import sync_playwright  # the dev extra, as for the browser tests
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=dict(os.environ, OPTIVIZ_LOG_LEVEL="warning"),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with served() as base:
         limits = json.loads(urllib.request.urlopen(f"{base}/api/v1/limits").read())
         n_runs, n_steps = limits["max_runs"], limits["max_steps"]
         with sync_playwright() as p:
@@ -167,9 +149,6 @@ def main() -> None:
                 "(target ≥ 5)"
             )
             browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Graceful shutdown: on SIGTERM, in-flight requests finish and open streams end with an event.
+Start-up also warms the default network lesson in a background thread (`warm_networks`).
 
 uvicorn stops accepting connections on SIGTERM and waits for open ones. A stream could run for
 a long time, so the handler also raises a flag that the stream loop checks between chunks: it
@@ -17,7 +18,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from ..i18n import LANGS
+from ..lessons.scenarios import BY_ID
+from ..settings import get_settings
+from . import service_networks
+
 SHUTTING_DOWN = threading.Event()
+# the network lesson the networks page opens on (network_state.js's DEFAULT_LESSON)
+WARM_LESSON = "network-assignment"
 
 
 def _chain(sig: int) -> None:
@@ -51,4 +59,31 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if threading.current_thread() is threading.main_thread():  # not under a test client's thread
         for sig in (signal.SIGTERM, signal.SIGINT):
             _chain(sig)
-    yield
+    warm = warm_networks()
+    try:
+        yield
+    finally:
+        WARM_STOP.set()
+        warm.join(1.0)
+
+
+WARM_STOP = threading.Event()
+
+
+def warm_networks() -> threading.Thread:
+    """Train the default network lesson (its request in every language: its runs' labels differ)
+    into the trained-runs cache, in a daemon thread: readiness is not delayed, the thread stops when
+    the server does (`WARM_STOP`), and its work is bounded (`service_networks.warm_up`, within the time
+    one request may take). The networks page then draws its first landscape without waiting for the
+    training (bench/network_browser.py)."""
+    WARM_STOP.clear()
+    bodies = [BY_ID[WARM_LESSON].render(lang)["request"] for lang in LANGS]
+    seconds = min(service_networks.WARM_UP_SECONDS, get_settings().request_timeout)
+    thread = threading.Thread(
+        target=service_networks.warm_up,
+        args=(bodies, WARM_STOP, seconds),
+        name="optiviz-warm-networks",
+        daemon=True,
+    )
+    thread.start()
+    return thread

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 import orjson
 
+from ..engine import deadline as _deadline
 from ..engine.network import (
     ACTIVATIONS,
     DATA_SETS,
@@ -222,6 +224,40 @@ def trained(problem: NetworkProblem) -> tuple[Training, bool]:
     training = train(problem)
     TRAININGS.put(key, training)
     return training, False
+
+
+# --- the warm-up: the default lesson trained at start-up ------------------------------------------------
+
+WARM_UP_SECONDS = 10.0  # the whole warm-up's deadline (the default lesson takes about 0.7 s a body)
+WARM_UP_EPOCHS = 25  # epochs per chunk: a stop request is seen within a few milliseconds
+
+
+def warm_up(bodies: Iterable[dict[str, Any]], stop: threading.Event, seconds: float = WARM_UP_SECONDS) -> int:
+    """Train each POST /api/v1/networks body (a lesson's request) into this worker's cache of
+    trained runs, so that the page that opens on it gets its landscape without waiting for the
+    training. Bounded (its own deadline, each body's estimate admitted, the cache's byte bound) and
+    cancellable (``stop`` is checked between chunks of `WARM_UP_EPOCHS` epochs). Bodies already
+    cached are skipped. Returns how many were trained."""
+    _deadline.bind(time.monotonic() + seconds)
+    done = 0
+    try:
+        for body in bodies:
+            problem, _ = build_network_problem(NetworkRequest.model_validate(body))
+            key = training_key(problem)
+            if key in TRAININGS:
+                continue
+            training = Training(problem)
+            while not training.done:
+                if stop.is_set():
+                    return done
+                training.advance(WARM_UP_EPOCHS)
+            TRAININGS.put(key, training)
+            done += 1
+    except _deadline.DeadlineExceeded:
+        pass
+    finally:
+        _deadline.bind(None)
+    return done
 
 
 # --- the answer ------------------------------------------------------------------------------------

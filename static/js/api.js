@@ -109,6 +109,8 @@ export const streamSweep = (body, onEvent, signal) => stream("api/v1/sweeps/stre
 // same runs (no retraining).
 export const getNetworkCatalogue = (lang) => json("GET", `api/v1/networks/catalogue${query(lang)}`);
 export const getNetworkPlane = (body, signal) => json("POST", "api/v1/networks/plane", body, signal);
+// "Tune α": each run's lr over a log grid on this network (the body plus n, seeds, …)
+export const tuneNetwork = (body, signal) => json("POST", "api/v1/networks/tune", body, signal);
 export const streamNetwork = (body, onEvent, signal) => stream("api/v1/networks/stream", body, onEvent, signal);
 // The network request as a runnable PyTorch script (its text).
 export const getNetworkScript = async (body) => (await send("POST", "api/v1/networks/export", body)).text();

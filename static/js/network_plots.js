@@ -34,12 +34,29 @@ export function landscapeFigure(model, looks, labels, points, revision) {
     colorbar: { title: { text: esc(t("net.plot.log_loss")), side: "right" }, thickness: 10, len: 0.8 },
     hovertemplate: `a %{x:.3g}, b %{y:.3g}<br>${esc(t("net.plot.plane_loss"))} %{customdata:.4g}<extra></extra>`,
   }];
-  model.runs.forEach((r, i) => {
-    if (!r.path?.a) return;
+  // the longest paths first, so that short ones (GD and momentum at a small rate) lie on top; a path
+  // shorter than 5 % of the plane's extent is drawn wider, and every run's end has a marker
+  const span = Math.hypot(extent(plane.a), extent(plane.b)) || 1;
+  const length = (r) => Math.hypot(extent(r.path.a), extent(r.path.b));
+  const order = model.runs.map((r, i) => i).filter((i) => model.runs[i].path?.a)
+    .sort((i, j) => length(model.runs[j]) - length(model.runs[i]));
+  // short paths that overlap (GD and momentum at a small rate) stay visible: each is drawn narrower
+  // than the one under it
+  const widths = shortWidths(order.map((i) => length(model.runs[i]) < 0.05 * span));
+  for (const [k, i] of order.entries()) {
+    const r = model.runs[i];
     traces.push({ type: "scatter", mode: "lines", x: r.path.a, y: r.path.b, name: esc(labels[i]), meta: { role: "path", run: i }, showlegend: true,
-      line: { color: looks[i].color, width: 2.5, dash: looks[i].dash }, customdata: r.path.step,
+      line: { color: looks[i].color, width: widths[k], dash: looks[i].dash }, customdata: r.path.step,
       hovertemplate: `<b>${esc(labels[i])}</b><br>${esc(t("net.plot.update"))} %{customdata}<extra></extra>` });
-  });
+  }
+  const ends = order.map((i) => model.runs[i]);
+  if (ends.length) {
+    const endLabel = (i) => esc(t("netx.landscape.end", { label: labels[i] }));
+    traces.push({ type: "scatter", mode: "markers", meta: { role: "ends" }, showlegend: false,
+      x: ends.map((r) => r.path.a[r.path.a.length - 1]), y: ends.map((r) => r.path.b[r.path.b.length - 1]),
+      text: order.map(endLabel), hovertemplate: "%{text}<extra></extra>",
+      marker: { symbol: "square", size: 11, color: order.map((i) => looks[i].color), line: { color: "#fff", width: 1.5 } } });
+  }
   const starts = model.runs.filter((r) => r.path?.a);
   if (starts.length) {
     traces.push({ type: "scatter", mode: "markers", x: [starts[0].path.a[0]], y: [starts[0].path.b[0]], meta: { role: "init" },
@@ -50,6 +67,77 @@ export function landscapeFigure(model, looks, labels, points, revision) {
   const layout = base(t("net.landscape.title_kind", { kind: model.planeName || plane.kind }), {
     ...LEGEND, uirevision: revision, xaxis: { title: { text: "a (d₁)" }, zeroline: false }, yaxis: { title: { text: "b (d₂)" }, zeroline: false },
   });
+  inset(traces, layout, model, looks, order.filter((_, k) => widths[k] !== 2.5), widths.filter((w) => w !== 2.5));
+  return { traces, layout };
+}
+
+// An inset (top left) zoomed on the short paths and the shared start, when some path is shorter than
+// 5 % of the plane: there, GD's and momentum's few steps at a small rate are seen beside Adam's.
+const shortWidths = (isShort) => {
+  const n = isShort.filter(Boolean).length;
+  let k = 0;
+  return isShort.map((s) => (s ? 3 + 3 * (n - 1 - k++) : 2.5));
+};
+
+function inset(traces, layout, model, looks, short, widths) {
+  if (!short.length) return;
+  const xs = short.flatMap((i) => model.runs[i].path.a);
+  const ys = short.flatMap((i) => model.runs[i].path.b);
+  const pad = (v) => { const lo = Math.min(...v); const hi = Math.max(...v); const m = 0.25 * (hi - lo || Math.abs(hi) * 0.01 || 1e-3); return [lo - m, hi + m]; };
+  for (const [k, i] of short.entries()) {
+    const r = model.runs[i];
+    traces.push({ type: "scatter", mode: "lines+markers", x: r.path.a, y: r.path.b, xaxis: "x2", yaxis: "y2", meta: { role: "inset", run: i },
+      showlegend: false, hoverinfo: "skip", line: { color: looks[i].color, width: widths[k], dash: looks[i].dash },
+      marker: { size: r.path.a.map((_, k) => (k === r.path.a.length - 1 ? 9 : 0)), symbol: "square", color: looks[i].color } });
+  }
+  const r0 = model.runs[short[0]];
+  traces.push({ type: "scatter", mode: "markers", x: [r0.path.a[0]], y: [r0.path.b[0]], xaxis: "x2", yaxis: "y2", showlegend: false, hoverinfo: "skip",
+    meta: { role: "inset-start" }, marker: { symbol: "circle-open", size: 10, color: "#000", line: { width: 2 } } });
+  Object.assign(layout, {
+    xaxis2: { domain: [0.04, 0.36], anchor: "y2", range: pad(xs), showgrid: false, zeroline: false, tickfont: { size: 9 }, nticks: 3,
+      showline: true, mirror: true, linecolor: "#444" },
+    yaxis2: { domain: [0.62, 0.97], anchor: "x2", range: pad(ys), showgrid: false, zeroline: false, tickfont: { size: 9 }, nticks: 3,
+      showline: true, mirror: true, linecolor: "#444" },
+    shapes: [{ type: "rect", xref: "x2 domain", yref: "y2 domain", x0: 0, x1: 1, y0: 0, y1: 1, fillcolor: "rgba(255,255,255,0.92)", line: { width: 0 }, layer: "below" }],
+    annotations: [{ xref: "x2 domain", yref: "y2 domain", x: 0, y: 1, xanchor: "left", yanchor: "bottom", showarrow: false,
+      text: esc(t("netx.landscape.inset")), font: { size: 10 }, bgcolor: "rgba(255,255,255,0.85)" }],
+  });
+}
+
+const extent = (v) => {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of v || []) if (Number.isFinite(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+  return hi > lo ? hi - lo : 0;
+};
+
+// "Tune α": the final train loss (median over seeds) against the learning rate, log x, one line per
+// run, its [lowest, highest] band over the seeds when noisy, its best rate starred.
+export function tuneFigure(answer, looks, labels) {
+  const traces = [];
+  for (const c of answer.curves) {
+    const color = looks[c.run]?.color || "#000";
+    const name = esc(labels[c.run] || c.label);
+    if (c.spread?.some(Boolean)) {
+      const ok = c.lrs.map((_, k) => !!c.spread[k]);
+      const xs = c.lrs.filter((_, k) => ok[k]);
+      const lo = c.spread.filter(Boolean).map((s) => s[0]);
+      const hi = c.spread.filter(Boolean).map((s) => s[1]);
+      traces.push({ type: "scatter", mode: "lines", x: [...xs, ...xs.slice().reverse()], y: [...hi, ...lo.slice().reverse()],
+        fill: "toself", fillcolor: color, opacity: 0.18, line: { width: 0 }, hoverinfo: "skip", showlegend: false, meta: { role: "spread", run: c.run } });
+    }
+    traces.push({ type: "scatter", mode: "lines+markers", x: c.lrs, y: c.final_loss, name, meta: { role: "tune", run: c.run },
+      line: { color, width: 2 }, marker: { size: 5 }, showlegend: true,
+      hovertemplate: `<b>${name}</b><br>α %{x:.3g}: %{y:.4g}<extra></extra>` });
+    const best = c.final_loss[c.best_index];
+    if (best !== null && best !== undefined) {
+      traces.push({ type: "scatter", mode: "markers", x: [c.best_lr], y: [best], meta: { role: "best", run: c.run }, showlegend: false,
+        marker: { symbol: "star", size: 16, color, line: { color: "#000", width: 1 } },
+        hovertemplate: `${esc(t("netx.tune.best", { label: labels[c.run] || c.label }))}: %{x:.3g}<extra></extra>` });
+    }
+  }
+  const layout = base("", { ...LEGEND, margin: { ...MARGIN, t: 12 },
+    xaxis: { type: "log", dtick: 1, title: { text: "α" } }, yaxis: { type: "log", dtick: 1, title: { text: t("netx.plot.final_loss") } } });
   return { traces, layout };
 }
 
@@ -60,7 +148,12 @@ function currentTrace(points, looks) {
     marker: { size: 13, color: looks.map((l) => l.color), line: { color: "#000", width: 1.5 } } };
 }
 
-export const drawLandscape = (div, fig) => react(div, fig.traces, fig.layout);
+// the legend ~60 px under the plot area whatever the plot's height (a phone's short one, the desktop's tall one)
+export function drawLandscape(div, fig) {
+  const area = Math.max(120, div.clientHeight - MARGIN.t - MARGIN.b - 60);
+  fig.layout.legend = { ...fig.layout.legend, y: -Math.min(0.3, 62 / area) };
+  return react(div, fig.traces, fig.layout);
+}
 
 export function moveCurrent(div, points) {
   if (!div.data) return Promise.resolve();

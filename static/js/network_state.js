@@ -5,13 +5,9 @@
 import { languages } from "./i18n.js";
 import { normalizeRun } from "./state.js";
 
-// The course's assignment (moons 300/0.2, [5, 2] ReLU + He, batches of 64, lr 0.0007, GD, momentum,
-// Adam): the page opens on it.
-export const ASSIGNMENT = [
-  { optimizer: "gd", params: { lr: 0.0007 }, batch_size: 64 },
-  { optimizer: "momentum", params: { lr: 0.0007, beta: 0.9 }, batch_size: 64 },
-  { optimizer: "adam", params: { lr: 0.0007 }, batch_size: 64 },
-];
+// The page's default is the network lesson `DEFAULT_LESSON`'s request, read from GET
+// api/v1/scenarios (one definition: the lesson's); a link `#lesson=<id>` opens another network lesson.
+export const DEFAULT_LESSON = "network-assignment";
 
 // name, URL key, type, default; `group`: where it goes in the request body (data / model / plane)
 export const NET_PROPS = [
@@ -24,13 +20,14 @@ export const NET_PROPS = [
   { name: "activation", key: "act", type: "activation", def: "relu", group: "model", field: "activation" },
   { name: "init", key: "init", type: "init", def: "he", group: "model", field: "init" },
   { name: "modelSeed", key: "m_seed", type: "int", def: 3, group: "model", field: "seed" },
-  { name: "epochs", key: "ep", type: "epochs", def: 500 }, // quick: the first landscape within about 2 s
+  { name: "epochs", key: "ep", type: "epochs", def: 800 }, // the default lesson's (replaced by it: `useLessons`)
   { name: "seed", key: "seed", type: "int", def: 0 },
   { name: "plane", key: "pl", type: "plane", def: "pca", group: "plane", field: "kind" },
   { name: "planeN", key: "pn", type: "grid", def: 41, group: "plane", field: "n" },
   { name: "planeRun", key: "pr", type: "int", def: 0, group: "plane", field: "run" },
   { name: "planeSeed", key: "ps", type: "int", def: 0, group: "plane", field: "seed" },
   { name: "lang", key: "lang", type: "lang", def: null },
+  { name: "lesson", key: "lesson", type: "lesson", def: null }, // a network lesson's id (its panel), or null
   { name: "runs", key: "r", type: "runs", def: null },
 ];
 
@@ -62,14 +59,37 @@ export function check(p, v) {
     case "init": return ids(c.inits).includes(v) ? v : undefined;
     case "plane": return ids(c.planes).includes(v) ? v : undefined;
     case "lang": return languages().includes(v) ? v : undefined;
+    case "lesson": return CTX.lessons?.some((l) => l.id === v) ? v : undefined;
     default: return v;
   }
 }
 
-export function defaultNetState() {
+// The network lessons of GET api/v1/scenarios (kind "network", in the page's language).
+export function useLessons(scenarios) { CTX.lessons = (scenarios || []).filter((s) => s.kind === "network"); }
+export const lessonOf = (id) => CTX.lessons?.find((l) => l.id === id) || null;
+
+// The state of a POST api/v1/networks body (a lesson's request): each field it gives, else its default.
+export function fromNetRequest(body) {
   const s = Object.fromEntries(NET_PROPS.map((p) => [p.name, structuredClone(p.def)]));
-  s.runs = ASSIGNMENT.map((r) => normalizeRun(r));
+  for (const p of NET_PROPS) {
+    const v = p.group ? body[p.group]?.[p.field] : ["epochs", "seed"].includes(p.name) ? body[p.name] : undefined;
+    if (v !== undefined && v !== null && check(p, v) !== undefined) s[p.name] = structuredClone(v);
+  }
+  s.runs = (body.runs || []).map((r) => normalizeRun(r));
   return s;
+}
+
+// The free page's default: the default lesson's request (its panel not shown).
+export function defaultNetState() {
+  const lesson = lessonOf(DEFAULT_LESSON);
+  if (!lesson) throw new Error(`the network lesson ${DEFAULT_LESSON} is missing from GET api/v1/scenarios`);
+  return fromNetRequest(lesson.request);
+}
+
+// A lesson's state (its request, the lesson's panel shown), or the free default.
+export function lessonState(id) {
+  const lesson = id ? lessonOf(id) : null;
+  return lesson ? { ...fromNetRequest(lesson.request), lesson: id } : defaultNetState();
 }
 
 function enc(p, v) {
@@ -101,29 +121,35 @@ function dec(p, text) {
   return check(p, text);
 }
 
+// The hash of a state: the values that differ from its base (the lesson's state, or the free
+// default); a free state always writes its runs.
 export function serializeNet(state) {
   const q = new URLSearchParams();
+  const base = lessonState(state.lesson);
   for (const p of NET_PROPS) {
     const v = state[p.name];
     if (v === null || v === undefined) continue;
-    if (p.type !== "runs" && p.type !== "lang" && JSON.stringify(v) === JSON.stringify(p.def)) continue;
-    q.set(p.key, enc(p, v));
+    const same = JSON.stringify(v) === JSON.stringify(base[p.name]);
+    if (p.type === "lang" || p.type === "lesson" || (p.type === "runs" && !state.lesson) || !same) q.set(p.key, enc(p, v));
   }
   return q.toString();
 }
 
-// The state of a hash: each value the link gives and that fits, else its default.
+// The state of a hash: the lesson it names (else the free default), then each value the link gives
+// and that fits.
 export function deserializeNet(hash) {
-  const s = defaultNetState();
   const q = new URLSearchParams(hash.replace(/^#/, ""));
+  const lesson = q.has("lesson") ? check({ type: "lesson" }, q.get("lesson")) : undefined;
+  const s = lessonState(lesson);
   for (const p of NET_PROPS) {
-    if (!q.has(p.key)) continue;
+    if (!q.has(p.key) || p.type === "lesson") continue;
     const v = dec(p, q.get(p.key));
     if (v !== undefined) s[p.name] = v;
   }
   const known = new Set(CTX.optimizers.map((o) => o.id));
   s.runs = s.runs.map((r) => (known.has(r.optimizer) ? r : { ...r, optimizer: "adam", params: {} }));
   s.planeRun = Math.min(s.planeRun, s.runs.length - 1);
+  if (s.lesson && trainingKey(s) !== trainingKey(lessonState(s.lesson))) s.lesson = null; // edited: no longer the lesson
   return s;
 }
 
