@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # a larger answer is refused, others wait for room (until their deadline)
     max_answer_bytes: int = Field(64_000_000, ge=100_000)
     answer_cache_bytes: int = Field(16_000_000, ge=0)  # small answers remembered (app/api/fast.py), 0 = off
+    # train the default network lesson into each worker's cache at start-up (app/api/lifecycle.py),
+    # in the background and bounded; off: the first visitor of the networks page waits for it
+    warm_up: bool = True
 
 
 @lru_cache

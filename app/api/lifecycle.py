@@ -59,12 +59,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if threading.current_thread() is threading.main_thread():  # not under a test client's thread
         for sig in (signal.SIGTERM, signal.SIGINT):
             _chain(sig)
-    warm = warm_networks()
+    warm = warm_networks() if get_settings().warm_up else None
     try:
         yield
     finally:
         WARM_STOP.set()
-        warm.join(1.0)
+        if warm is not None:
+            warm.join(1.0)
 
 
 WARM_STOP = threading.Event()

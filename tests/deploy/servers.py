@@ -36,7 +36,9 @@ def wait_up(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
 
 
 def start_app(port: int, stderr: object = None, **env: str) -> subprocess.Popen:
-    full = dict(os.environ, OPTIVIZ_LOG_LEVEL="warning", **env)
+    # no start-up training of the network lesson (OPTIVIZ_WARM_UP): these servers time their CPU
+    full = dict(os.environ, OPTIVIZ_LOG_LEVEL="warning", OPTIVIZ_WARM_UP="0")
+    full.update(env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=full, stderr=stderr
     )
