@@ -69,7 +69,7 @@ gates: $(VENV)/.dev-installed
 # hands out single tests (a long file, e.g. the export round trips, is shared by both workers); the
 # tests of one `xdist_group` (the wheel's build, install and image) go to one worker.
 test: test-deps
-	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadgroup -m "not serial" --durations=15
+	$(TEST_ENV) $(PY) -m pytest -n 3 --dist loadgroup -m "not serial" --durations=15
 	$(TEST_ENV) $(PY) -m pytest -m serial --durations=15
 
 # torch and JAX/optax only as the benchmarks' baselines and the export round trips, in their own venv
