@@ -64,12 +64,13 @@ gates: $(VENV)/.dev-installed
 	done; \
 	if [ -n "$$failed" ]; then echo "gates with findings:$$failed"; exit 1; fi
 
-# Two passes: the tests that time nothing on two workers (browsers mostly wait on playback), then
-# the `serial` ones (load, deadlines, proxy, timed checks) alone on a quiet machine. The first pass
-# hands out single tests (a long file, e.g. the export round trips, is shared by both workers); the
-# tests of one `xdist_group` (the wheel's build, install and image) go to one worker.
+# Two passes: the tests that time nothing on four workers (two cores: browsers mostly wait on
+# playback, round trips on a second interpreter), then the `serial` ones (load, deadlines, proxy,
+# timed checks) alone on a quiet machine. The first pass hands out single tests (a long file, e.g.
+# the export round trips, is shared by the workers); the tests of one `xdist_group` (the wheel's
+# build, install and image) go to one worker.
 test: test-deps
-	$(TEST_ENV) $(PY) -m pytest -n 3 --dist loadgroup -m "not serial" --durations=15
+	$(TEST_ENV) $(PY) -m pytest -n 4 --dist loadgroup -m "not serial" --durations=15
 	$(TEST_ENV) $(PY) -m pytest -m serial --durations=15
 
 # torch and JAX/optax only as the benchmarks' baselines and the export round trips, in their own venv
