@@ -19,6 +19,7 @@ import pytest
 from app.engine.expression import parse_expression
 from app.export import TORCH_OPTIMIZERS, python_source
 from app.registry import OPTIMIZER_IDS, OPTIMIZERS, SCHEDULE_IDS, SCHEDULES, SURFACES
+from tests.export.scripts import run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 ANALYTIC = [s for s in SURFACES.values() if s.kind == "analytic"]
@@ -129,7 +130,7 @@ def _compare(client, body, py) -> None:
     api = client.post("/api/v1/trajectories", json=body).json()["runs"]
     ex = client.post("/api/v1/export", json=body).json()
     assert ex["torch"], ex["notes"]
-    out = subprocess.run([py, "-", "--json"], input=ex["torch"], capture_output=True, text=True, timeout=120)
+    out = run_script(py, ex["torch"], "--json", timeout=120)
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)["runs"]
     assert len(got) == len(api)
@@ -374,7 +375,7 @@ def _compare_script(client, body, py, key, rtol=1e-9) -> tuple[list[dict], list[
     api = client.post("/api/v1/trajectories", json=body).json()["runs"]
     ex = client.post("/api/v1/export", json=body).json()
     assert ex[key], ex["notes"]
-    out = subprocess.run([py, "-", "--json"], input=ex[key], capture_output=True, text=True, timeout=180)
+    out = run_script(py, ex[key], "--json", timeout=180)
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)["runs"]
     for g, a in zip(got, api, strict=True):
@@ -461,9 +462,7 @@ def _compare_evals(client, body, py) -> None:
     _compare(client, body, py)
     api = client.post("/api/v1/trajectories", json=body).json()["runs"]
     ex = client.post("/api/v1/export", json=body).json()
-    got = json.loads(
-        subprocess.run([py, "-", "--json"], input=ex["torch"], capture_output=True, text=True, timeout=120).stdout
-    )["runs"]
+    got = json.loads(run_script(py, ex["torch"], "--json", timeout=120).stdout)["runs"]
     for g, a in zip(got, api, strict=True):
         assert ("evals" in g) == ("evals" in a), a["label"]
         if "evals" in a:
@@ -778,9 +777,7 @@ def _compare_averages(client, body, py) -> None:
     _compare(client, body, py)
     api = client.post("/api/v1/trajectories", json={**body, "include_state": True}).json()["runs"]
     ex = client.post("/api/v1/export", json=body).json()
-    got = json.loads(
-        subprocess.run([py, "-", "--json"], input=ex["torch"], capture_output=True, text=True, timeout=120).stdout
-    )["runs"]
+    got = json.loads(run_script(py, ex["torch"], "--json", timeout=120).stdout)["runs"]
     for g, a in zip(got, api, strict=True):
         iterate = OPTIMIZERS[a["optimizer"]].moment == "iterate"
         assert ("average" in g) == iterate, a["label"]
@@ -1027,5 +1024,5 @@ def test_printed_summary_shows_the_averaged_iterate(client, py) -> None:
         "runs": [{"optimizer": "asgd"}, {"optimizer": "gd"}, {"optimizer": "schedule_free_adamw"}],
     }
     script = client.post("/api/v1/export", json=body).json()["torch"]
-    lines = subprocess.run([py, "-"], input=script, capture_output=True, text=True, timeout=120).stdout.splitlines()
+    lines = run_script(py, script, timeout=120).stdout.splitlines()
     assert [line.startswith("  averaged iterate at (") for line in lines] == [False, True, False, False, True]

@@ -9,12 +9,12 @@ and update count and its final parameters with the API's answer (`POST /api/v1/n
 from __future__ import annotations
 
 import json
-import subprocess
 
 import numpy as np
 import pytest
 
 from app.registry import OPTIMIZERS
+from tests.export.scripts import run_script
 from tests.export.test_export_code import torch_python
 
 EXPORT = "/api/v1/networks/export"
@@ -53,7 +53,7 @@ def _script(client, body) -> str:
 
 
 def _run_script(py, script) -> list[dict]:
-    out = subprocess.run([py, "-", "--json"], input=script, capture_output=True, text=True, timeout=300)
+    out = run_script(py, script, "--json", timeout=300)
     assert out.returncode == 0, out.stderr[-4000:]
     runs: list[dict] = json.loads(out.stdout)["runs"]
     return runs
