@@ -12,9 +12,13 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import os
 import subprocess
 import threading
 from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 _SERVE = r"""
 import contextlib, io, json, os, runpy, sys, tempfile, traceback
@@ -40,6 +44,16 @@ for line in sys.stdin:
     channel.write(json.dumps({"stdout": out.getvalue(), "stderr": err.getvalue(), "returncode": code}) + "\n")
     channel.flush()
 """
+
+
+def torch_python() -> str | None:
+    """The interpreter with torch (OPTIVIZ_TORCH_PYTHON, else the project's .venv-torch), or None."""
+    for cand in (os.environ.get("OPTIVIZ_TORCH_PYTHON"), ROOT / ".venv-torch/bin/python"):
+        if cand and Path(cand).exists():
+            ok = subprocess.run([str(cand), "-c", "import torch, numpy"], capture_output=True).returncode == 0
+            if ok:
+                return str(cand)
+    return None
 
 
 @dataclass(frozen=True)

@@ -48,15 +48,6 @@ LOGISTIC_RUNS = [
 ]
 
 
-def torch_python() -> str | None:
-    for cand in (os.environ.get("OPTIVIZ_TORCH_PYTHON"), ROOT / ".venv-torch/bin/python"):
-        if cand and Path(cand).exists():
-            ok = subprocess.run([str(cand), "-c", "import torch, numpy"], capture_output=True).returncode == 0
-            if ok:
-                return str(cand)
-    return None
-
-
 @pytest.mark.parametrize("surface", ANALYTIC, ids=[s.id for s in ANALYTIC])
 def test_export_formula_is_the_surface(surface) -> None:
     """Each built-in surface's export formula (its own) has the engine's values and gradients."""
@@ -145,16 +136,6 @@ def _compare(client, body, py) -> None:
 
 def _exportable(runs):
     return [r for r in runs if r["optimizer"] in TORCH_OPTIMIZERS]
-
-
-@pytest.fixture(scope="module")
-def py():
-    found = torch_python()
-    if found is None:
-        if os.environ.get("OPTIVIZ_REQUIRE_TORCH"):
-            pytest.fail("no interpreter with torch: `make test` should have made .venv-torch")
-        pytest.skip("no interpreter with torch (set OPTIVIZ_TORCH_PYTHON)")
-    return found
 
 
 def test_round_trip_every_exportable_optimizer(client, py) -> None:

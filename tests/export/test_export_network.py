@@ -15,7 +15,6 @@ import pytest
 
 from app.registry import OPTIMIZERS
 from tests.export.scripts import run_script
-from tests.export.test_export_code import torch_python
 
 EXPORT = "/api/v1/networks/export"
 
@@ -31,18 +30,6 @@ def _body(runs, **extra):
     }
     body.update(extra)
     return body
-
-
-@pytest.fixture(scope="module")
-def py():
-    found = torch_python()
-    if found is None:
-        import os
-
-        if os.environ.get("OPTIVIZ_REQUIRE_TORCH"):
-            pytest.fail("no interpreter with torch: `make test` should have made .venv-torch")
-        pytest.skip("no interpreter with torch (set OPTIVIZ_TORCH_PYTHON)")
-    return found
 
 
 def _script(client, body) -> str:
