@@ -375,7 +375,9 @@ class SurfacePublic(BaseModel):
 RunStatus = Literal["converged", "diverged", "max_steps", "stopped"]
 
 
-class RunPublic(BaseModel):
+class RunSettingsPublic(BaseModel):
+    """A run as resolved (defaults filled): what a surface's run and a network's run both answer."""
+
     label: str
     optimizer: str
     params: dict[str, Any]
@@ -384,6 +386,9 @@ class RunPublic(BaseModel):
     noise_std: float
     clip_value: float | None = None
     clip_norm: float | None = None
+
+
+class RunPublic(RunSettingsPublic):
     x: list[float]
     y: list[float]
     loss: list[float]

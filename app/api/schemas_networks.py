@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from ..engine.network import ACTIVATIONS, DATA_SETS, INITS, DataConfig, ModelConfig, Network, NetworkProblem
 from ..engine.network.planes import PLANES, PlaneConfig
-from .schemas import MAX_RUNS, MAX_STEPS, Number, RunRequest, StrictModel
+from .schemas import MAX_RUNS, MAX_STEPS, Number, RunRequest, RunSettingsPublic, StrictModel
 
 NETWORK_MAX_SAMPLES = 5_000  # data points generated (train and test together)
 NETWORK_MIN_SAMPLES = 8
@@ -192,15 +192,7 @@ class PathPublic(BaseModel):
     off_plane: list[float] = Field(description="Its distance from the plane, ‖θ − proj(θ)‖.")
 
 
-class NetworkRunPublic(BaseModel):
-    label: str
-    optimizer: str
-    params: dict[str, Any]
-    schedule: dict[str, Any]
-    batch_size: int | None = None
-    noise_std: float
-    clip_value: float | None = None
-    clip_norm: float | None = None
+class NetworkRunPublic(RunSettingsPublic):
     status: Literal["max_steps", "diverged"]
     steps_taken: int = Field(description="Updates made.")
     train_loss: list[float | None] = Field(description="Per epoch, index 0 at init, over the whole train set.")
