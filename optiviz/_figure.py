@@ -11,6 +11,15 @@ if TYPE_CHECKING:
     from optiviz._core import Result
 
 
+# both figures' frame: a map beside its curves, the legend under them
+_LAYOUT: dict[str, Any] = {
+    "template": "plotly_white",
+    "height": 480,
+    "legend": {"orientation": "h", "y": -0.15},
+    "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+}
+
+
 def contour_z(grid: dict[str, Any]) -> tuple[np.ndarray, bool]:
     """The contour's values by the grid answer's rule (``contour``: computed by the server, the same
     the studio draws): log10(z − zmin + eps) for log levels, else z; NaN where undefined."""
@@ -141,12 +150,7 @@ def figure(res: Result, n: int = 120) -> Any:
         )
     else:
         fig.update_yaxes(title_text="loss", row=1, col=2)
-    fig.update_layout(
-        template="plotly_white",
-        height=480,
-        legend={"orientation": "h", "y": -0.15},
-        margin={"l": 60, "r": 20, "t": 40, "b": 40},
-    )
+    fig.update_layout(**_LAYOUT)
     return fig
 
 
@@ -250,10 +254,5 @@ def network_figure(answer: dict[str, Any], colors: dict[str, str]) -> Any:
         update(title_text=name if share is None else f"{name}: {100 * share:.1f} % of the variance", row=1, col=1)
     fig.update_xaxes(title_text="epoch", row=1, col=2)
     fig.update_yaxes(title_text="loss (train solid, test dotted)", row=1, col=2)
-    fig.update_layout(
-        template="plotly_white",
-        height=480,
-        legend={"orientation": "h", "y": -0.15},
-        margin={"l": 60, "r": 20, "t": 40, "b": 40},
-    )
+    fig.update_layout(**_LAYOUT)
     return fig
