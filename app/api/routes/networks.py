@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -45,20 +45,26 @@ async def admitted(built: BuiltDep) -> Built:
     return built
 
 
-@post_answer(router, "/networks", NetworksPublic, "Train a small network with several optimizers")
-async def post_networks(built: BuiltDep) -> ORJSONResponse:
-    """Every run from the same init to the end, the data, and every path on one shared plane with its
-    fidelity (each path's captured share, its distance from the plane, the plane's loss against the
-    true loss at each recorded point). The same body gives the same bytes."""
+async def _answer(answer: Callable[..., Any], built: Built) -> ORJSONResponse:
+    """The JSON answer of a trained body on its plane: its work (less when the runs are cached) and
+    its bytes reserved before computing."""
     problem, plane = built
     trained = networks.training_key(problem) in networks.TRAININGS
     return await json_answer(
-        networks.network_answer,
+        answer,
         problem,
         plane,
         work=networks.work(problem, plane, trained),
         nbytes=networks.answer_bytes(problem, plane),
     )
+
+
+@post_answer(router, "/networks", NetworksPublic, "Train a small network with several optimizers")
+async def post_networks(built: BuiltDep) -> ORJSONResponse:
+    """Every run from the same init to the end, the data, and every path on one shared plane with its
+    fidelity (each path's captured share, its distance from the plane, the plane's loss against the
+    true loss at each recorded point). The same body gives the same bytes."""
+    return await _answer(networks.network_answer, built)
 
 
 @post_answer(router, "/networks/plane", NetworkPlaneAnswerPublic, "The same runs on another plane")
@@ -66,15 +72,7 @@ async def post_network_plane(built: BuiltDep) -> ORJSONResponse:
     """The body of POST /api/v1/networks with another `plane`: only the plane and each run's path on
     it. The trained runs come from this worker's cache of recent trainings (keyed by the body
     without its plane) when it has them (`cached`: true), else they are trained again."""
-    problem, plane = built
-    trained = networks.training_key(problem) in networks.TRAININGS
-    return await json_answer(
-        networks.plane_answer,
-        problem,
-        plane,
-        work=networks.work(problem, plane, trained),
-        nbytes=networks.answer_bytes(problem, plane),
-    )
+    return await _answer(networks.plane_answer, built)
 
 
 def _event(name: str, data: object) -> ServerSentEvent:
