@@ -144,6 +144,12 @@ def test_a_learner_runs_the_assignment_reads_the_fidelity_and_switches_the_plane
     assert page.evaluate(f"() => {PAGE}.sent") == {"train": trained, "plane": 1}
     assert page.evaluate(f"() => {PAGE}.result.plane.kind") == "random"
     random_answer = api(live_server, "/api/v1/networks/plane", {**body, "plane": {**body["plane"], "kind": "random"}})
+    # the new plane's contour is drawn alone in its frame, the paths in a later one: await them (≤ 10 s)
+    want = {run: r["path"]["a"] for run, r in enumerate(random_answer["runs"])}
+    for _ in range(100):
+        if all(xs == want[run] for run, xs, _ys in drawn(page, "net-landscape", "path")):
+            break
+        page.wait_for_timeout(100)
     for run, xs, _ys in drawn(page, "net-landscape", "path"):
         assert xs == random_answer["runs"][run]["path"]["a"]
     assert not page.is_visible("#net-explained")  # no PCA: no explained variance
