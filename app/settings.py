@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_000_000, ge=1_000)
     max_concurrent: int = Field(2, ge=1, le=64)  # heavy computations running at once
     request_timeout: float = Field(60.0, gt=0)  # seconds per request, from its arrival (queueing included)
+    # work estimated at more than this many times the time left is refused at once (the estimates'
+    # constants were measured on one core of a laptop: lower it on slower machines, raise it on faster)
+    admit_factor: float = Field(2.0, gt=0, le=1000)
     # a client that makes the server wait reads at least min_read_rate bytes/s after write_timeout
     # seconds, or its answer is dropped (app/api/capacity.py)
     write_timeout: float = Field(15.0, gt=0)

@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..engine import deadline as engine_deadline
 from ..engine.cost import describe
-from ..engine.deadline import ADMIT_FACTOR, DeadlineExceeded
+from ..engine.deadline import DeadlineExceeded, admit_factor
 from ..settings import get_settings
 
 T = TypeVar("T")
@@ -153,7 +153,7 @@ def timeout_error(estimate: float | None = None) -> HTTPException:
 
 def admit(work: float | None) -> None:
     """422 now for work estimated to take much longer than the time left."""
-    if work is not None and work > ADMIT_FACTOR * max(deadline() - time.monotonic(), 0.0):
+    if work is not None and work > admit_factor() * max(deadline() - time.monotonic(), 0.0):
         raise timeout_error(work)
 
 

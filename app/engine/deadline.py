@@ -11,10 +11,15 @@ from __future__ import annotations
 import time
 from contextvars import ContextVar
 
+from ..settings import get_settings
+
 _DEADLINE: ContextVar[float | None] = ContextVar("optiviz_deadline", default=None)
 
 
-ADMIT_FACTOR = 2.0  # refuse at once what is estimated to take this many times the time left
+def admit_factor() -> float:
+    """Work estimated at more than this many times the time left is refused at once
+    (``OPTIVIZ_ADMIT_FACTOR``, 2 by default)."""
+    return get_settings().admit_factor
 
 
 class DeadlineExceeded(Exception):
@@ -44,5 +49,5 @@ def check(deadline: float | None = None) -> None:
 def admit(estimate: float) -> None:
     """Refuse (`DeadlineExceeded` with the estimate) work that cannot finish in the time left."""
     d = _DEADLINE.get()
-    if d is not None and estimate > ADMIT_FACTOR * max(d - time.monotonic(), 0.0):
+    if d is not None and estimate > admit_factor() * max(d - time.monotonic(), 0.0):
         raise DeadlineExceeded(estimate)

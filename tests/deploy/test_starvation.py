@@ -18,8 +18,9 @@ import pytest
 
 from tests.deploy.servers import BIG_ANSWER, free_port, start_app, start_app_logged, stop
 
-# the costliest formula found within the limits: 500 operations per value + gradient, ~70 µs (a
-# 299-character power tower times a product took ~23,000 closures and 8.5 ms a step before)
+# the costliest formula found within the limits: 500 operations per value + gradient, compiled to
+# ~1.5 µs a step (a 299-character power tower times a product took ~23,000 closures and 8.5 ms a step
+# before)
 COSTLY = "/".join(["x^y^2"] * 50)
 
 
@@ -71,10 +72,12 @@ def health_times(base: str, stop_event: threading.Event, out: list[float]) -> No
 @pytest.fixture(scope="module")
 def limited():
     """A server with a 2 s limit: every computation must end within 3 s. One engine thread: the
-    work estimates (what admission refuses at once) count one thread, and these computations are
-    chosen to be admitted and then to outrun the limit."""
+    work estimates (what admission refuses at once) count one thread. It admits work estimated at
+    up to 100 times the time left, so these computations (3 to 15 s of work) start on any machine
+    and outrun the limit: under the default factor of 2, a race estimated just under 4 s finished
+    within 2 s on a fast machine."""
     port = free_port()
-    proc = start_app(port, OPTIVIZ_REQUEST_TIMEOUT="2", OPTIVIZ_ENGINE_THREADS="1")
+    proc = start_app(port, OPTIVIZ_REQUEST_TIMEOUT="2", OPTIVIZ_ENGINE_THREADS="1", OPTIVIZ_ADMIT_FACTOR="100")
     yield f"http://127.0.0.1:{port}", proc
     stop(proc)
 
@@ -84,8 +87,8 @@ def test_costly_formulas_queue_by_cost_and_health_answers_at_once(limited):
     body = {
         "surface": {"expression": COSTLY, "x_range": [0.5, 1.5], "y_range": [0.5, 1.5]},
         "start": [0.9, 0.9],
-        "steps": 400,
-        "runs": [{"optimizer": "gd", "params": {"lr": 1e-6}}] * 16,
+        "steps": 20_000,  # ~0.5 s a request: 12 of them queue past the limit
+        "runs": [{"optimizer": "gd", "params": {"lr": 1e-6 * (1 + i)}} for i in range(16)],
     }
     health: list[float] = []
     done = threading.Event()
@@ -117,7 +120,7 @@ def test_costly_formulas_queue_by_cost_and_health_answers_at_once(limited):
                 "start": [0.9, 0.9],
                 "optimizers": ["gd", "momentum", "adam", "rmsprop"],
                 "n": 200,
-                "steps": 8500,
+                "steps": 20_000,
                 "tolerance": 0,
             },
         ),
@@ -126,15 +129,15 @@ def test_costly_formulas_queue_by_cost_and_health_answers_at_once(limited):
             {
                 "surface": "logistic_regression",
                 "optimizer": "adam",
-                "steps": 50,
+                "steps": 150,
                 "x_param": {"name": "lr", "min": 0.001, "max": 1, "n": 40, "scale": "log"},
                 "y_param": {"name": "beta1", "min": 0.5, "max": 0.99, "n": 40},
             },
         ),
-        ("/api/v1/basins", {"surface": "logistic_regression", "optimizer": "adam", "n": 40, "steps": 60}),
+        ("/api/v1/basins", {"surface": "logistic_regression", "optimizer": "adam", "n": 40, "steps": 180}),
         (
             "/api/v1/trajectories",
-            {"surface": "logistic_regression", "steps": 20000, "runs": [{"optimizer": "adam", "batch_size": 1}] * 4},
+            {"surface": "logistic_regression", "steps": 20000, "runs": [{"optimizer": "adam", "batch_size": 1}] * 12},
         ),
     ],
     ids=["race", "sweeps", "basins", "trajectories"],
@@ -170,7 +173,7 @@ def test_streams_end_with_an_error_event_at_their_deadline(limited, path):
 
 def test_what_cannot_finish_is_refused_at_once(limited):
     base, _ = limited
-    body = {"surface": "logistic_regression", "optimizer": "adam", "n": 200, "steps": 50}  # ~64 s of work
+    body = {"surface": "logistic_regression", "optimizer": "adam", "n": 200, "steps": 1000}  # ~1,300 s of work
     code, text, seconds = status_of(f"{base}/api/v1/basins", body)
     assert code == 422 and "would take longer than the server's limit of 2 s" in text, text
     assert seconds < 0.5
