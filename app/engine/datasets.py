@@ -144,6 +144,17 @@ def _squeeze(a: Any) -> Any:
 
 Model = LinearRegression | LogisticRegression  # a dataset surface's loss over its data
 
+SAFE_REACH = 1e150  # |w·x + b − y| below this: its square, its softplus and their means are finite
+
+
+def finite_within(model: Model, bound: float) -> bool:
+    """True when the loss, its gradient and every mini-batch's are finite wherever |w|, |b| <= bound
+    (the runs' sane region): the residual w·x + b − y is at most bound·(max|x| + 1) + max|y|, far
+    from overflow, so runs in lockstep need not check the loss at every step (only the bound)."""
+    x, y = model.data.x, model.data.y
+    reach = bound * (float(np.abs(x).max()) + 1.0) + float(np.abs(y).max())
+    return reach < SAFE_REACH and math.isfinite(0.5 * model.l2 * bound * bound)
+
 
 @dataclass(frozen=True, kw_only=True)
 class DatasetSurface(Surface):
@@ -170,7 +181,8 @@ def _surface(
     sid, name, description, formula = texts
     x_range, y_range, start = view
     w, b = float(minimum[0]), float(minimum[1])
-    return DatasetSurface(
+    bound = 1e4 * max(max(abs(v) for v in (*x_range, *y_range)), 1.0)  # `Surface.bound`, checked below
+    surface = DatasetSurface(
         sid,
         name,
         description,
@@ -188,7 +200,10 @@ def _surface(
         extra={
             "dataset": {"description": data, "m": model.data.m, "model": shape, "loss": loss, "parameters": ["w", "b"]}
         },
+        finite_in_bound=finite_within(model, bound),
     )
+    assert surface.bound == bound
+    return surface
 
 
 def _dataset_surfaces() -> tuple[DatasetSurface, ...]:

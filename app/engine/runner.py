@@ -556,7 +556,8 @@ class LockstepRuns:
         self._lrs: list[float] | None = schedule_lrs(problem, run).tolist() if "lr" not in self._row_params else None
         self._data = self.surface if isinstance(self.surface, DatasetSurface) else None
         dataset = self._data is not None
-        self._check_loss = dataset or not getattr(self.surface, "finite_in_bound", False)
+        # a dataset's loss is finite in its bound too (`datasets.finite_within`): checked where stopping
+        self._check_loss = not getattr(self.surface, "finite_in_bound", False)
         self._noise = None if dataset else gradient_noise(problem, run)
         self._batches = (
             BatchOrder(self._data.model.data.m, run.batch_size or self._data.model.data.m, problem.seed)
