@@ -73,36 +73,62 @@ _moment_grad = jit(_ds.moment_grad)
 
 
 @jit
-def pairwise(a: np.ndarray, lo: int, n: int) -> float:
-    """NumPy's pairwise sum of a[lo:lo + n] (``pairwise_sum_DOUBLE``): the same bits as ``np.sum``."""
+def _block(a: np.ndarray, lo: int, n: int) -> float:
+    """NumPy's sum of at most `PW_BLOCK` values: eight accumulators, then the rest in order."""
     if n < 8:
         res = -0.0
         for i in range(lo, lo + n):
             res += a[i]
         return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    top = n - n % 8
+    while i < top:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@jit
+def pairwise(a: np.ndarray, lo: int, n: int) -> float:
+    """NumPy's pairwise sum of a[lo:lo + n] (``pairwise_sum_DOUBLE``: halves cut at a multiple of
+    8, blocks of at most `PW_BLOCK`), the same additions in the same order: the bits of ``np.sum``.
+    Its recursion runs on an explicit stack (numba's cache cannot hold a recursive function)."""
     if n <= PW_BLOCK:
-        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-        i = 8
-        top = n - n % 8
-        while i < top:
-            r0 += a[lo + i]
-            r1 += a[lo + i + 1]
-            r2 += a[lo + i + 2]
-            r3 += a[lo + i + 3]
-            r4 += a[lo + i + 4]
-            r5 += a[lo + i + 5]
-            r6 += a[lo + i + 6]
-            r7 += a[lo + i + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += a[lo + i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return pairwise(a, lo, n2) + pairwise(a, lo + n2, n - n2)
+        return _block(a, lo, n)
+    frames = np.empty((192, 3), dtype=np.int64)  # (lo, n, halves summed?) ; depth < 64
+    vals = np.empty(128)
+    nf, nv = 1, 0
+    frames[0, 0], frames[0, 1], frames[0, 2] = lo, n, 0
+    while nf:
+        nf -= 1
+        flo, fn, done = frames[nf, 0], frames[nf, 1], frames[nf, 2]
+        if fn <= PW_BLOCK:
+            vals[nv] = _block(a, flo, fn)
+            nv += 1
+        elif done:
+            vals[nv - 2] = vals[nv - 2] + vals[nv - 1]
+            nv -= 1
+        else:
+            n2 = fn // 2
+            n2 -= n2 % 8
+            frames[nf, 2] = 1  # sum the two halves once both are done
+            frames[nf + 1, 0], frames[nf + 1, 1], frames[nf + 1, 2] = flo + n2, fn - n2, 0
+            frames[nf + 2, 0], frames[nf + 2, 1], frames[nf + 2, 2] = flo, n2, 0
+            nf += 3
+    return vals[0]
 
 
 @jit
