@@ -68,8 +68,11 @@ class PlateauRun:
     `Plateau` fed with its losses (see above): the loss after every ``every``-th update (an epoch's
     last on a dataset when stepped per epoch)."""
 
-    def __init__(self, kernel: drive.SingleRun | data.DataRows, plateau: Plateau, every: int = 1) -> None:
-        self.kernel, self.plateau, self.every = kernel, plateau, every
+    def __init__(
+        self, kernel: drive.SingleRun | data.DataRows, plateau: Plateau, every: int = 1, speculate: int = SPECULATE
+    ) -> None:
+        """``speculate``: updates run ahead at least (a dataset's updates are costly: none)."""
+        self.kernel, self.plateau, self.every, self.speculate = kernel, plateau, every, speculate
         self.lr = float(plateau.lr[0])
         kernel.lrs[0, :] = self.lr
         self.reruns = 0  # slices put back and re-run (a test reads it)
@@ -91,7 +94,7 @@ class PlateauRun:
         k, p = self.kernel, self.plateau
         t, parts, status = t0, [], loop.RUNNING
         while t < stop:
-            end = min(stop, t + max(SPECULATE, p.earliest() * self.every))
+            end = min(stop, t + max(self.speculate, p.earliest() * self.every))
             saved = self._state()
             reached, rec, status = k.advance(t, end)
             losses = rec[loop.REC_LOSS, 1 : reached - t + 1].tolist()

@@ -182,17 +182,23 @@ def course(problem: Problem, run: RunConfig) -> drive.Course:
 
 
 class Permutations:
-    """The epochs' permutations of a `BatchOrder`, as `app.engine.kernels.data` asks for them
-    (epochs e0..e1-1 as rows; the ones before e0 are not asked again, and dropped)."""
+    """The epochs' permutations of a run's `BatchOrder`, as `app.engine.kernels.data` asks for them
+    (epochs e0..e1-1 as rows). The ones before e0 are dropped; asked again (a run put back by
+    `feedback.PlateauRun`), they are drawn again from a fresh order: the same seeded draws."""
 
-    def __init__(self, order: BatchOrder) -> None:
-        self.order = order
+    def __init__(self, m: int, batch_size: int, seed: int) -> None:
+        self.args = (m, batch_size, seed)
+        self.order = BatchOrder(*self.args)
+        self.drawn = -1  # the last epoch drawn from self.order
         self.kept: dict[int, np.ndarray] = {}
 
     def __call__(self, e0: int, e1: int) -> np.ndarray:
         for e in range(e0, e1):
             if e not in self.kept:
+                if e <= self.drawn:
+                    self.order, self.drawn = BatchOrder(*self.args), -1
                 self.kept[e] = self.order.permutation(e).copy()
+                self.drawn = e
         for e in [e for e in self.kept if e < e0]:
             del self.kept[e]
         return np.stack([self.kept[e] for e in range(e0, e1)])
@@ -209,7 +215,8 @@ def dataset_rows(
 ) -> data.DataRows:
     """The compiled dataset loop of a run's rows (``record``: one run recording every point)."""
     m = surface.model.data.m
-    order = BatchOrder(m, run.batch_size or m, problem.seed)
+    perms = Permutations(m, run.batch_size or m, problem.seed)
+    order = perms.order
     params = dict(run.params)
     params.update(row_params or {})
     hyper = run.optimizer.hyper(params)
@@ -217,7 +224,7 @@ def dataset_rows(
     for k, values in enumerate(hyper):
         H[k] = values
     return data.DataRows(
-        data.of(surface.model, order.batch_size, order.per_epoch, Permutations(order)),
+        data.of(surface.model, order.batch_size, order.per_epoch, perms),
         run.optimizer.rule,
         H,
         starts,
@@ -334,7 +341,8 @@ class ScalarRun(RunEnd):
         self._plateau = feedback.make_plateau(run.schedule, run.schedule_params, run.params["lr"], 1)
         self._kernel: drive.SingleRun | data.DataRows | feedback.PlateauRun = kernel
         if self._plateau is not None:
-            self._kernel = feedback.PlateauRun(kernel, self._plateau, plateau_every(problem, run))
+            ahead = 1 if self._data is not None else feedback.SPECULATE  # a dataset's update is costly
+            self._kernel = feedback.PlateauRun(kernel, self._plateau, plateau_every(problem, run), ahead)
         elif self._moms is not None:
             kernel.cycle(self._moms)
         if self._moms is not None:
