@@ -208,8 +208,9 @@ def _axis(req: SweepRequest, which: str, problem: Problem) -> tuple[str, list[fl
 class SweepAnswers:
     """Sweep answers by request, as JSON bytes, least recently used out first, bounded in bytes (an
     answer larger than an eighth of the bound is not kept). A sweep is deterministic and a lesson's
-    is fixed: a class opening it is answered from memory after the first visit (or the start-up's
-    warm-up, `warm_up`). Thread-safe (sweeps run in worker threads)."""
+    request is fixed: a class opening the lesson is answered from memory after the first visit (or
+    the start-up's warm-up, `warm_up`); other sweeps are computed each time (`lesson_sweeps`).
+    Thread-safe (sweeps run in worker threads)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -250,7 +251,7 @@ class SweepAnswers:
             self.bytes = 0
 
 
-SWEEP_CACHE_BYTES = 4_000_000  # per worker: a lesson's sweep answer is ~15 kB; hundreds of them
+SWEEP_CACHE_BYTES = 1_000_000  # per worker: a lesson's sweep answer is ~10 kB
 SWEEPS = SweepAnswers(SWEEP_CACHE_BYTES)
 
 
@@ -299,9 +300,21 @@ def build_sweep(req: SweepRequest) -> Sweep:
             problem.steps,
         )
     key = req.model_dump_json().encode()
-    if SWEEPS.get(key) is not None:  # remembered: no rows to step (the stream sends the result at once)
+    if key not in lesson_sweeps():  # only a lesson's fixed request is remembered; others stream as ever
+        key = b""
+    elif SWEEPS.get(key) is not None:  # remembered: no rows to step (the stream sends the result at once)
         return Sweep(LockstepJob([], len(xs) * len(ys), 0), xs, ys, extra, key)
     return Sweep(sweep_job(problem, run, x_name, xs, y_name, ys, req.epochs), xs, ys, extra, key)
+
+
+@cache
+def lesson_sweeps() -> frozenset[bytes]:
+    """The sweep lessons' requests, validated, as `SWEEPS` keys them."""
+    return frozenset(
+        SweepRequest.model_validate(lesson.request).model_dump_json().encode()
+        for lesson in BY_ID.values()
+        if lesson.kind == "sweep"
+    )
 
 
 def run_job(job: LockstepJob, deadline: float | None = None) -> None:

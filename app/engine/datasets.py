@@ -50,21 +50,33 @@ def _logistic_data(m: int = 1000) -> Data:
 
 # --- the formulas, written once: plain arithmetic of floats or NumPy arrays, which the compiled
 # dataset loop (`app.engine.kernels.data`) compiles as they are (``xp``: the math backend, NumPy
-# here, `app.engine.kernels.nbmath` there)
+# here, `app.engine.kernels.nbmath` there). Per sample of z = w·x + b: the cost term (and what the
+# residual reuses), then the residual ∂(cost term)/∂z, which a pass for the loss alone skips.
 
 LINEAR, LOGISTIC = 0, 1  # a model's kind in the compiled loop
 
 
-def linear_terms(z: Any, y: Any, xp: Any) -> tuple[Any, Any]:
+def linear_cost(z: Any, y: Any, xp: Any) -> tuple[Any, Any]:
     """Mean squared error, per sample of z = w·x + b: (cost term (ŷ − y)², residual ŷ − y)."""
     r = z - y
     return r * r, r
 
 
-def logistic_terms(z: Any, y: Any, xp: Any) -> tuple[Any, Any]:
-    """Cross-entropy, per sample: (log(1 + e^z) − y·z, σ(z) − y), finite for any finite z."""
+def linear_residual(z: Any, kept: Any, y: Any, xp: Any) -> Any:
+    """The residual ŷ − y (``kept``: `linear_cost`'s second value, the residual itself)."""
+    return kept
+
+
+def logistic_cost(z: Any, y: Any, xp: Any) -> tuple[Any, Any]:
+    """Cross-entropy, per sample: (log(1 + e^z) − y·z, and log(1 + e^z) kept for the residual),
+    finite for any finite z."""
     softplus = xp.logaddexp(0.0, z)
-    return softplus - y * z, xp.exp(z - softplus) - y
+    return softplus - y * z, softplus
+
+
+def logistic_residual(z: Any, softplus: Any, y: Any, xp: Any) -> Any:
+    """σ(z) − y, from log(1 + e^z) (`logistic_cost`)."""
+    return xp.exp(z - softplus) - y
 
 
 def finish(scale: float, cost_mean: Any, gw_mean: Any, gb_mean: Any, w: Any, l2: float) -> tuple[Any, Any, Any]:
@@ -97,7 +109,11 @@ class _Model:
         self.l2 = l2
 
     @staticmethod
-    def terms(z: Any, y: Any, xp: Any) -> tuple[Any, Any]:
+    def cost_terms(z: Any, y: Any, xp: Any) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    @staticmethod
+    def residuals(z: Any, kept: Any, y: Any, xp: Any) -> Any:
         raise NotImplementedError
 
     def batch(self, w: Any, b: Any, idx: np.ndarray | None) -> tuple[Any, Any, Any]:
@@ -107,7 +123,9 @@ class _Model:
         """
         x = self.data.x if idx is None else self.data.x[idx]
         y = self.data.y if idx is None else self.data.y[idx]
-        c, r = self.terms(w * x + b, y, np)
+        z = w * x + b
+        c, kept = self.cost_terms(z, y, np)
+        r = self.residuals(z, kept, y, np)
         return finish(
             self.scale, np.mean(c, axis=-1), np.mean(r * x, axis=-1), np.mean(r, axis=-1), _squeeze(w), self.l2
         )
@@ -117,7 +135,7 @@ class LinearRegression(_Model):
     """Mean squared error of ŷ = w·x + b: J = 1/(2m)·Σ(ŷ − y)² + (λ/2)·w²."""
 
     kind, scale = LINEAR, 0.5
-    terms = staticmethod(linear_terms)
+    cost_terms, residuals = staticmethod(linear_cost), staticmethod(linear_residual)
 
     def __init__(self, data: Data, l2: float = 0.0) -> None:
         super().__init__(data, l2)
@@ -139,7 +157,7 @@ class LogisticRegression(_Model):
     """Cross-entropy of p = σ(w·x + b): J = −1/m·Σ[y·log p + (1 − y)·log(1 − p)] + (λ/2)·w²."""
 
     kind, scale = LOGISTIC, 1.0
-    terms = staticmethod(logistic_terms)
+    cost_terms, residuals = staticmethod(logistic_cost), staticmethod(logistic_residual)
 
     def loss(self, w: Any, b: Any, xp: Any = None) -> Any:
         if isinstance(w, float) and isinstance(b, float):  # one point

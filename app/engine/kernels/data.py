@@ -1,7 +1,7 @@
 """The dataset surfaces' step loop, compiled: mini-batch gradients of a model over its data.
 
 A dataset surface's gradient is a mean over the samples of a mini-batch (`app.engine.datasets`):
-its per-sample terms (`datasets.linear_terms`, `datasets.logistic_terms`) and how the means make
+its per-sample terms (`datasets.linear_cost`, `datasets.logistic_cost` and their residuals) and how the means make
 the cost and the gradient (`datasets.finish`, `datasets.moment_loss`) are the formulas of that
 module, compiled here as they are; the means are NumPy's: `pairwise` is NumPy's pairwise
 summation (the same additions in the same order), over the samples in the mini-batch's order.
@@ -61,12 +61,13 @@ DATA_REC_ROWS = REC_ROWS + 1
 PW_BLOCK = 128  # NumPy's PW_BLOCKSIZE
 
 SLICE_SECONDS = 0.004  # work per kernel call between two deadline checks
+SPAN_SECONDS = 0.05  # work of all rows per span of updates (their batches drawn once for it)
 SAMPLE_SECONDS = 1.5e-8  # one sample's terms in a mini-batch or full-data pass (measured: make bench)
 STEP_SECONDS = 3e-8  # one update of one row besides its samples
 EPOCHS_PER_CALL = 64  # permutations handed to one call at most (bounded memory)
 
-_linear_terms = jit(_ds.linear_terms)
-_logistic_terms = jit(_ds.logistic_terms)
+_linear_cost, _linear_residual = jit(_ds.linear_cost), jit(_ds.linear_residual)
+_logistic_cost, _logistic_residual = jit(_ds.logistic_cost), jit(_ds.logistic_residual)
 _finish = jit(_ds.finish)
 _moment_loss = jit(_ds.moment_loss)
 _moment_grad = jit(_ds.moment_grad)
@@ -144,24 +145,30 @@ def batch(
     w: float,
     b: float,
     T: np.ndarray,
+    grad: bool = True,
 ) -> tuple[float, float, float]:
     """(cost, ∂J/∂w, ∂J/∂b) at (w, b) on samples order[lo:lo + n] (an empty ``order``: samples
-    lo..lo + n - 1 in stored order), as `datasets._Model.batch` computes them; T: scratch (3, m)."""
+    lo..lo + n - 1 in stored order), as `datasets._Model.batch` computes them; T: scratch (3, m).
+    Without ``grad``, the cost alone (the gradient nan)."""
     stored = order.shape[0] == 0
     for i in range(n):
         j = lo + i if stored else order[lo + i]
-        x = DX[j]
+        x, y = DX[j], DY[j]
+        z = w * x + b
         if model == _ds.LOGISTIC:
-            c, r = _logistic_terms(w * x + b, DY[j], nbmath)
+            c, kept = _logistic_cost(z, y, nbmath)
+            r = _logistic_residual(z, kept, y, nbmath) if grad else 0.0
         else:
-            c, r = _linear_terms(w * x + b, DY[j], nbmath)
+            c, kept = _linear_cost(z, y, nbmath)
+            r = _linear_residual(z, kept, y, nbmath)
         T[0, i] = c
         T[1, i] = r * x
         T[2, i] = r
     k = float(n)
-    return _finish(
-        scale, (0.0 + pairwise(T[0], 0, n)) / k, (0.0 + pairwise(T[1], 0, n)) / k, (0.0 + pairwise(T[2], 0, n)) / k, w, l2
-    )
+    cost_mean = (0.0 + pairwise(T[0], 0, n)) / k
+    if not grad:
+        return _finish(scale, cost_mean, math.nan, math.nan, w, l2)
+    return _finish(scale, cost_mean, (0.0 + pairwise(T[1], 0, n)) / k, (0.0 + pairwise(T[2], 0, n)) / k, w, l2)
 
 
 @jit
@@ -175,13 +182,15 @@ def full(
     w: float,
     b: float,
     T: np.ndarray,
+    grad: bool = True,
 ) -> tuple[float, float, float]:
     """(loss, ∂J/∂w, ∂J/∂b) on the whole data set: `datasets` ``model.loss`` and ``model.grad``
-    (linear regression from its moments ``mm``, O(1); logistic regression, one pass)."""
+    (linear regression from its moments ``mm``, O(1); logistic regression, one pass; without
+    ``grad``, the loss alone)."""
     if model == _ds.LINEAR:
         gw, gb = _moment_grad(w, b, mm, l2)
         return _moment_loss(w, b, mm, l2), gw, gb
-    return batch(model, scale, l2, DX, DY, order_none(), 0, DX.shape[0], w, b, T)
+    return batch(model, scale, l2, DX, DY, order_none(), 0, DX.shape[0], w, b, T, grad)
 
 
 @jit
@@ -197,7 +206,7 @@ def losses(
     T = np.empty((3, DX.shape[0]))
     F = np.empty(X.shape[0])
     for r in range(X.shape[0]):
-        F[r] = full(model, scale, l2, mm, DX, DY, X[r], Y[r], T)[0]
+        F[r] = full(model, scale, l2, mm, DX, DY, X[r], Y[r], T, False)[0]
     return F
 
 
@@ -269,13 +278,13 @@ def steps(
                 if hypot(fgx, fgy) < tol:
                     status[r], taken[r] = CONVERGED, t
                     if not record:
-                        F[r] = full(model, scale, l2, mm, DX, DY, x, y, T)[0]
+                        F[r] = full(model, scale, l2, mm, DX, DY, x, y, T, False)[0]
                     break
             if t == stop:
                 if t == last:
                     status[r], taken[r] = MAX_STEPS, t
                     if not record:
-                        F[r] = full(model, scale, l2, mm, DX, DY, x, y, T)[0]
+                        F[r] = full(model, scale, l2, mm, DX, DY, x, y, T, False)[0]
                 break
             if stored:
                 cost, gx, gy = batch(model, scale, l2, DX, DY, empty, 0, m, x, y, T)
@@ -300,14 +309,14 @@ def steps(
             ok = abs(nx) <= bound and abs(ny) <= bound
             f = 0.0
             if record and ok:
-                f, hgx, hgy = full(model, scale, l2, mm, DX, DY, nx, ny, T)
+                f, hgx, hgy = full(model, scale, l2, mm, DX, DY, nx, ny, T, tol > 0.0)
                 ok = math.isfinite(f) and math.isfinite(cost)
             if not ok:
                 # at a stationary point (the gradient exactly 0) an adaptive rule with ε = 0
                 # computes 0/0: the run has converged there, it has not diverged
                 status[r], taken[r] = CONVERGED if gx == 0.0 and gy == 0.0 else DIVERGED, t
                 if not record:
-                    F[r] = full(model, scale, l2, mm, DX, DY, x, y, T)[0]
+                    F[r] = full(model, scale, l2, mm, DX, DY, x, y, T, False)[0]
                 break
             x, y = nx, ny
             ax, bx, cx, ay, by, cy = nax, nbx, ncx, nay, nby, ncy
@@ -321,7 +330,7 @@ def steps(
                 rec[REC_EX, j], rec[REC_EY, j] = ex, ey
                 rec[REC_BATCH, j] = cost
                 fgx, fgy = hgx, hgy
-                known = True
+                known = tol > 0.0
             t += 1
         if record:
             for j in range(t - t0):
@@ -336,6 +345,7 @@ def steps(
 
 # the permutations of epochs e0..e1-1, as rows of one array (`app.engine.runner.BatchOrder`)
 Permutations = Callable[[int, int], np.ndarray]
+Orders = tuple[np.ndarray, int]  # permutations of epochs e0.., and e0
 _NO_ORDERS = np.zeros((0, 0), dtype=np.int64)
 _NO_MOMS = np.zeros(0)
 _NO_REC = np.zeros((DATA_REC_ROWS, 0))
@@ -404,7 +414,6 @@ class DataRows:
         self.record = record
         self.moms = _NO_MOMS
         self.extra = (self.LM,)  # state a re-run restores besides the points (`feedback.PlateauRun`)
-        self._kept: tuple[tuple[int, int], np.ndarray] = ((-1, -1), _NO_ORDERS)
         self.row_step = data.row_step_seconds(record, tol)
         self.lrs = lr_table(0, rows) if record else None  # a recording run's table (a plateau rewrites it)
 
@@ -412,19 +421,16 @@ class DataRows:
         """A cycled momentum: ``moms[t]``, the rule's first hyperparameter of update t."""
         self.moms = np.ascontiguousarray(moms, dtype=np.float64)
 
-    def _orders(self, t0: int, stop: int) -> tuple[np.ndarray, int]:
-        """The permutations of the epochs of updates t0..stop-1 (the last ones asked, kept)."""
+    def _orders(self, t0: int, stop: int) -> Orders:
+        """The permutations of the epochs of updates t0..stop-1, and the first epoch's index."""
         d = self.data
         if d.batch_size >= d.m or stop <= t0:
             return _NO_ORDERS, 0
         e0, e1 = t0 // d.per_epoch, (stop - 1) // d.per_epoch + 1
-        if self._kept[0] != (e0, e1):
-            self._kept = ((e0, e1), d.permutations(e0, e1))
-        return self._kept[1], e0
+        return d.permutations(e0, e1), e0
 
-    def _call(self, lrs: np.ndarray, r0: int, r1: int, t0: int, stop: int, rec: np.ndarray) -> int:
+    def _call(self, lrs: np.ndarray, r0: int, r1: int, t0: int, stop: int, rec: np.ndarray, orders: Orders) -> int:
         d = self.data
-        orders, e0 = self._orders(t0, stop)
         return int(
             steps(
                 self.kind,
@@ -435,8 +441,8 @@ class DataRows:
                 d.mm,
                 d.x,
                 d.y,
-                orders,
-                e0,
+                orders[0],
+                orders[1],
                 d.per_epoch,
                 d.batch_size,
                 lrs,
@@ -461,9 +467,9 @@ class DataRows:
             )
         )
 
-    def _span(self, rows: int) -> int:
-        """Updates per call: a few milliseconds of work, and at most `EPOCHS_PER_CALL` epochs."""
-        per_call = max(1, int(SLICE_SECONDS / (self.row_step * max(rows, 1))))
+    def _span(self, rows: int, seconds: float) -> int:
+        """Updates of ``rows`` rows in about ``seconds``, at most `EPOCHS_PER_CALL` epochs."""
+        per_call = max(1, int(seconds / (self.row_step * max(rows, 1))))
         return max(1, min(per_call, EPOCHS_PER_CALL * self.data.per_epoch))
 
     def advance(self, t0: int, stop: int) -> tuple[int, np.ndarray, int]:
@@ -471,12 +477,12 @@ class DataRows:
         what was recorded from t0, status code)."""
         assert self.record and self.lrs is not None
         t, parts = t0, []
-        span = self._span(1)
+        span = self._span(1, SLICE_SECONDS)
         while True:
             _deadline.check()
             end = min(stop, t + span)
             rec = np.empty((DATA_REC_ROWS, end - t + 1))
-            self._call(self.lrs, 0, 1, t, end, rec)
+            self._call(self.lrs, 0, 1, t, end, rec, self._orders(t, end))
             reached = int(self.taken[0]) if self.status[0] else end
             parts.append(rec[:, : reached - t + 1])
             if self.status[0] or end == stop:
@@ -487,31 +493,36 @@ class DataRows:
         return t, whole, int(self.status[0])
 
     def advance_rows(self, t0: int, stop: int) -> None:
-        """Every row from update t0 to at most ``stop``, in slices of rows and updates (parts of
-        rows on idle threads, as `drive.Lanes.advance`: each row is the same bits either way)."""
-        threads.run_rows(
-            self.rows,
-            1,
-            self.rows * max(1, stop - t0) * self.row_step,
-            lambda a, b, d, halt: self._advance_rows(a, b, t0, stop, d, halt),
-        )
-
-    def _advance_rows(self, a: int, b: int, t0: int, stop: int, d: float | None, halt: threading.Event | None) -> None:
-        span = self._span(b - a)
+        """Every row from update t0 to at most ``stop``: spans of updates (`SPAN_SECONDS` of work,
+        their permutations drawn here), each over parts of rows on idle threads (as
+        `drive.Lanes.advance`: each row the same bits either way), in calls of `SLICE_SECONDS`."""
+        span = self._span(self.rows, SPAN_SECONDS)
         t = t0
         while True:
             end = min(stop, t + span)
-            group = max(1, int(SLICE_SECONDS / (self.row_step * max(1, end - t))))
-            for r0 in range(a, b, group):
-                _deadline.check(d)
-                if halt is not None and halt.is_set():
-                    return
-                r1 = min(b, r0 + group)
-                lrs = np.ascontiguousarray(self.lr_table(r0, r1), dtype=np.float64)
-                self._call(lrs, r0, r1, t, end, _NO_REC)
-            if end == stop or not (self.status[a:b] == RUNNING).any():
+            orders = self._orders(t, end)
+            threads.run_rows(
+                self.rows,
+                1,
+                self.rows * max(1, end - t) * self.row_step,
+                lambda a, b, d, halt, t=t, end=end: self._advance_part(a, b, t, end, orders, d, halt),
+            )
+            if end == stop or not (self.status == RUNNING).any():
                 return
             t = end
+
+    def _advance_part(
+        self, a: int, b: int, t0: int, stop: int, orders: Orders, d: float | None, halt: threading.Event | None
+    ) -> None:
+        """Rows a..b-1 from update t0 to at most ``stop`` (one span), a group of rows per call."""
+        group = max(1, int(SLICE_SECONDS / (self.row_step * max(1, stop - t0))))
+        for r0 in range(a, b, group):
+            _deadline.check(d)
+            if halt is not None and halt.is_set():
+                return
+            r1 = min(b, r0 + group)
+            lrs = np.ascontiguousarray(self.lr_table(r0, r1), dtype=np.float64)
+            self._call(lrs, r0, r1, t0, stop, _NO_REC, orders)
 
     def losses_at(self, rows: np.ndarray) -> np.ndarray:
         """The full-data loss at the points of ``rows``."""
