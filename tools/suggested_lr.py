@@ -10,10 +10,11 @@ of one lockstep computation (`app.lessons.race.tune`), closure ones (L-BFGS, dam
 trajectory per rate. The suggestion is not the edge of stability that the lowest final loss often
 is (a rate one notch below divergence, zig-zagging, or a weight decay's collapse to 0): of the rates
 of the grid that close all but 10⁻⁴ of the gap from the start's loss to the best final loss, the one
-nearest the optimizer's own default lr (its default when that does it: L-BFGS's 1, Rprop's 0.01),
-rounded to two significant digits (`pick`). The studio's default custom formula
+nearest the optimizer's own default lr (its default when that does it: L-BFGS's 1, Rprop's 0.01)
+(`pick`). The grid spans the catalogue's lr range, 5 rates a decade, each of two significant digits. The studio's default custom formula
 (`app.registry.CUSTOM_DEFAULT`) is measured the same way (the data's ``custom``). An optimizer that
-cannot run on a surface with its defaults (the Polyak step size where f* is unknown) has none there.
+cannot run on a surface with its defaults (the Polyak step size where f* is unknown), or diverges at
+every rate (L-BFGS's line search on the unbounded monkey saddle), has none there.
 
 Run once after a surface or an optimizer is added (the test tests/engine/test_suggested_lr.py says
 which are missing): ``python -m tools.suggested_lr`` (a few minutes; ``--jobs N`` runs surfaces in
@@ -39,12 +40,15 @@ from app.engine.backend import SCALAR
 from app.engine.closure import ClosureRun
 from app.engine.runner import DIVERGED
 from app.lessons.race import tune
-from app.lessons.tuning import Scores, tune_grid
+from app.lessons.tuning import LR_BOUNDS, Scores, tune_grid
 from app.api.service import InvalidRequest
 from app.registry import CUSTOM_DEFAULT, OPTIMIZERS, SUGGESTED_LR_FILE, SURFACES
 
 STEPS = 300  # the studio's default steps (static/js/state.js); the data file records it
-GRID = (1e-4, 10.0, 26)  # the log grid (5 rates a decade), extended once at an edge (within LR_BOUNDS)
+# the log grid: 5 rates a decade over the catalogue's whole lr range, each rounded to two significant
+# digits before it is measured (on a chaotic surface 3.98 and 4.0 end far apart: the rate suggested
+# is the rate measured)
+GRID = np.array(sorted({float(f"{v:.2g}") for v in np.geomspace(*LR_BOUNDS, 41)}))
 GAP = 1e-4  # the share of the gap (start's loss − best final loss) the suggested rate may leave
 
 
@@ -69,12 +73,13 @@ def _closure_measure(problem: Any, run: Any) -> Any:
     return measure
 
 
-def pick(lrs: list[float], final_loss: list[float | None], start_loss: float, default: float) -> float:
+def pick(lrs: list[float], final_loss: list[float | None], start_loss: float, default: float) -> float | None:
     """Of the rates whose final loss is within `GAP` of the way from the start's loss to the best (the
-    best itself when no rate improves on the start), the nearest to ``default`` on a log scale."""
+    best itself when no rate improves on the start), the nearest to ``default`` on a log scale; None
+    when every rate diverges."""
     finite = [v for v in final_loss if v is not None]
     if not finite:
-        return lrs[0]
+        return None
     best = min(finite)
     enough = best + GAP * max(start_loss - best, 0.0)
     good = [lr for lr, v in zip(lrs, final_loss, strict=True) if v is not None and v <= enough]
@@ -83,21 +88,21 @@ def pick(lrs: list[float], final_loss: list[float | None], start_loss: float, de
 
 def suggested_lr(surface: Any, optimizer: str) -> float | None:
     """The suggested rate of ``optimizer`` on ``surface`` (an id, or a custom surface's request
-    object); None where it cannot run with its defaults."""
+    object); None where it cannot run with its defaults, or diverges at every rate (the studio then
+    gives it its default lr)."""
     body = {"surface": surface, "steps": STEPS, "tolerance": 0.0, "seed": 0, "runs": [{"optimizer": optimizer}]}
     try:
         problem = build_problem(TrajectoryRequest.model_validate(body))
     except InvalidRequest:
         return None
     run = problem.runs[0]
-    lrs = np.geomspace(GRID[0], GRID[1], GRID[2])
     if run.optimizer.driver == "closure":
-        curve = tune_grid(_closure_measure(problem, run), lrs, [problem.seed], extend=True)
+        curve = tune_grid(_closure_measure(problem, run), GRID, [problem.seed])
     else:
-        curve = tune(problem, run, lrs, "final_loss", extend=True)
+        curve = tune(problem, run, GRID, "final_loss")
     start_loss = float(problem.surface.value(*problem.start, SCALAR))
     default = float(run.optimizer.spec("lr").default)  # type: ignore[union-attr]
-    return float(f"{pick(curve['lrs'], curve['final_loss'], start_loss, default):.2g}")
+    return pick(curve["lrs"], curve["final_loss"], start_loss, default)
 
 
 def measure_surface(surface: Any) -> dict[str, float]:
