@@ -3,18 +3,19 @@ writes them to app/engine/data/suggested_lr.json (the catalogue serves them: eac
 ``suggested_lr``; the studio gives a run that rate when its optimizer is switched or it is added).
 
 For every built-in surface × every optimizer that runs on surfaces (the registry's, networks-only
-ones left out), the fair race's tuning (`app.lessons.tuning.tune_grid`) picks the lr with the lowest
-final loss on a log grid, from the surface's default start, over the studio's default steps, with
-the optimizer's other defaults, full batch, no noise, no early stop: element-wise optimizers as rows
-of one lockstep computation (`app.lessons.race.tune`), closure ones (L-BFGS, damped Newton) one
-trajectory per rate. The suggestion is not the edge of stability that the lowest final loss often
-is (a rate one notch below divergence, zig-zagging, or a weight decay's collapse to 0): of the rates
-of the grid that close all but 10⁻⁴ of the gap from the start's loss to the best final loss, the one
-nearest the optimizer's own default lr (its default when that does it: L-BFGS's 1, Rprop's 0.01)
-(`pick`). The grid spans the catalogue's lr range, 5 rates a decade, each of two significant digits. The studio's default custom formula
-(`app.registry.CUSTOM_DEFAULT`) is measured the same way (the data's ``custom``). An optimizer that
-cannot run on a surface with its defaults (the Polyak step size where f* is unknown), or diverges at
-every rate (L-BFGS's line search on the unbounded monkey saddle), has none there.
+ones left out), the fair race's tuning (`app.lessons.tuning.tune_grid`) measures the final loss of
+each rate of a log grid (the catalogue's whole lr range, 5 rates a decade, each of two significant
+digits), from the surface's default start, over the studio's default steps, with the optimizer's
+other defaults, full batch, no noise, no early stop: element-wise optimizers as rows of one lockstep
+computation (`app.lessons.race.tune`), closure ones (L-BFGS, damped Newton) one trajectory per rate.
+
+The suggestion is not the edge of stability that the lowest final loss often is (a rate one notch
+below divergence, zig-zagging, or a weight decay's collapse to 0): of the rates that close all but
+10⁻⁴ of the gap from the start's loss to the best final loss, the one nearest the optimizer's own
+default lr (its default when that does it: L-BFGS's 1, Rprop's 0.01) (`pick`). The studio's default
+custom formula (`app.registry.CUSTOM_DEFAULT`) is measured the same way (the data's ``custom``). An
+optimizer that cannot run on a surface with its defaults (the Polyak step size where f* is
+unknown), or diverges at every rate (L-BFGS on the unbounded monkey saddle), has none there.
 
 Run once after a surface or an optimizer is added (the test tests/engine/test_suggested_lr.py says
 which are missing): ``python -m tools.suggested_lr`` (a few minutes; ``--jobs N`` runs surfaces in
@@ -35,13 +36,12 @@ from typing import Any
 import numpy as np
 
 from app.api.schemas import TrajectoryRequest
-from app.api.service import build_problem
+from app.api.service import InvalidRequest, build_problem
 from app.engine.backend import SCALAR
 from app.engine.closure import ClosureRun
 from app.engine.runner import DIVERGED
 from app.lessons.race import tune
 from app.lessons.tuning import LR_BOUNDS, Scores, tune_grid
-from app.api.service import InvalidRequest
 from app.registry import CUSTOM_DEFAULT, OPTIMIZERS, SUGGESTED_LR_FILE, SURFACES
 
 STEPS = 300  # the studio's default steps (static/js/state.js); the data file records it

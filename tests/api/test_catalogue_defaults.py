@@ -36,7 +36,9 @@ def test_custom_formula_opens_on_runs_that_converge(client) -> None:
 
 def test_lengths_that_span_the_run_follow_its_steps(client) -> None:
     body = {s["id"]: {p["name"]: p for p in s["params"]} for s in client.get("/api/v1/schedules").json()}
-    follows = {(sid, name): p["follows_steps"] for sid, ps in body.items() for name, p in ps.items() if p.get("follows_steps")}
+    follows = {
+        (sid, name): p["follows_steps"] for sid, ps in body.items() for name, p in ps.items() if p.get("follows_steps")
+    }
     assert follows == {
         ("cosine", "t_max"): 1.0,
         ("polynomial", "total_steps"): 1.0,
@@ -44,7 +46,12 @@ def test_lengths_that_span_the_run_follow_its_steps(client) -> None:
         ("multistep", "milestones"): [0.25, 0.5, 0.75],
     }
     # lengths of their own: a restart period, a cycle, a ramp, a decay period
-    for sid, name in (("cosine_restarts", "t_0"), ("cyclic", "step_size_up"), ("linear", "total_iters"), ("step", "step_size")):
+    for sid, name in (
+        ("cosine_restarts", "t_0"),
+        ("cyclic", "step_size_up"),
+        ("linear", "total_iters"),
+        ("step", "step_size"),
+    ):
         assert body[sid][name]["follows_steps"] is None
     # the API's default of an omitted length is unchanged: its share of 1,000 steps
     for (sid, name), share in follows.items():

@@ -117,7 +117,8 @@ def test_switch_and_add_take_the_suggested_rate(watched, live_server) -> None:
     _sent(page, "r.runs[0].optimizer === 'lbfgs'")
     assert float(page.input_value("#run0-lr")) == suggested["lbfgs"]
     status, start, final = page.evaluate(
-        "() => { const r = window.optiviz.model.result.runs[0]; return [r.status, r.loss[0], r.loss[r.loss.length - 1]]; }"
+        "() => { const r = window.optiviz.model.result.runs[0];"
+        " return [r.status, r.loss[0], r.loss[r.loss.length - 1]]; }"
     )
     assert status != "diverged" and final < 1e-6 * start
     hint = page.inner_text('[data-suggested="0"]')

@@ -3,6 +3,10 @@
 Names and descriptions come in `?lang=` or `Accept-Language` (English by default, unchanged),
 from the message catalogue (``app/i18n/catalogue.json``: ``surface.<id>.name``,
 ``optimizer.<id>.description``, ``schedule.param.<name>``…); ids, formulas and numbers are shared.
+
+Beyond the contract's fields: each surface's ``suggested_lr`` ({optimizer: lr}, measured by
+tools/suggested_lr.py), a schedule parameter's ``follows_steps`` (a length that spans the run: its
+share of the run's steps), and ``GET /api/v1/surfaces/custom``, the formula "Custom formula…" opens on.
 """
 
 from __future__ import annotations
