@@ -86,7 +86,10 @@ function suggestedLr(state, optimizer) {
 // A state from a URL made whole: a known surface, runs (the surface's defaults when none), limits.
 function complete(state) {
   if (state.surface !== "custom" && !app.catalogue.surfaces.some((s) => s.id === state.surface)) state.surface = app.catalogue.surfaces[0].id;
-  if (!state.runs) state.runs = defaultsFor(state.surface === "custom" ? app.catalogue.surfaces[0].id : state.surface);
+  if (!state.runs && state.surface === "custom") { // a formula without runs: the studio's optimizers at their suggested rates
+    state.runs = defaultsFor(app.catalogue.surfaces[0].id).map((r) => normalizeRun({ ...r, params: { lr: suggestedLr(state, r.optimizer) } }));
+  }
+  if (!state.runs) state.runs = defaultsFor(state.surface);
   state.steps = Math.max(1, Math.min(app.limits.max_steps, state.steps));
   for (const r of state.runs) {
     if (!app.catalogue.optimizers.some((o) => o.id === r.optimizer)) r.optimizer = app.catalogue.optimizers[0].id;

@@ -87,6 +87,9 @@ def test_one_cycle_and_milestones_follow_the_steps(watched, live_server) -> None
 
 def test_custom_formula_opens_on_runs_that_converge(watched, live_server) -> None:
     page = watched
+    page.goto(live_server + "/#s=custom")  # a link to the formula without runs
+    settled(page)
+    assert all(s != "diverged" for s in page.evaluate("() => window.optiviz.model.result.runs.map(r => r.status)"))
     page.goto(live_server + "/")
     settled(page)
     page.select_option("#surface", "custom")
