@@ -1,7 +1,7 @@
 // The studio: wires the store, the URL, the sidebar, the runner (stream assembly), the render
 // queue, the player and the exports. State lives in the store only (store.js); what the server
 // answered lives in runner.model; nothing else keeps a copy.
-import { ApiError, checkExpression, getCatalogue, getLimits, getPermalink, getRace } from "./api.js";
+import { ApiError, checkExpression, getCatalogue, getCustomSurface, getLimits, getPermalink, getRace } from "./api.js";
 import { createExports } from "./export.js";
 import { createInspector } from "./inspector.js";
 import { fmt, runLabel } from "./format.js";
@@ -11,7 +11,7 @@ import { dataCoords, loadPlotly } from "./plots.js";
 import { createRenderer } from "./render.js";
 import { createRunner, requestKey } from "./runner.js";
 import { createSidebar } from "./sidebar.js";
-import { normalizeRun, toRequest, useServer } from "./state.js";
+import { followSteps, normalizeRun, toRequest, useServer } from "./state.js";
 import { createStore } from "./store.js";
 import { createUrlSync } from "./url.js";
 
@@ -19,7 +19,7 @@ const $ = (id) => document.getElementById(id);
 const plotlyReady = loadPlotly(); // run once the first API requests are on their way
 const DASHES = ["solid", "dash", "dot", "dashdot"];
 
-const app = { catalogue: null, limits: null, store: null, player: null, model: null, follow: true };
+const app = { catalogue: null, limits: null, store: null, player: null, model: null, follow: true, custom: null };
 window.optiviz = app; // for tests and the console
 Object.defineProperty(app, "state", { get: () => app.store?.get() }); // read-only view of the store's state
 
@@ -75,10 +75,21 @@ function defaultsFor(surfaceId) {
   return s.default_runs.slice(0, app.limits.max_runs).map((r) => normalizeRun(r));
 }
 
+// The rate suggested for an optimizer here (the catalogue's suggested_lr, measured; on a typed formula
+// the one measured on the formula "Custom formula…" opens on while it is that one), else its default.
+function suggestedLr(state, optimizer) {
+  const custom = state.surface === "custom";
+  const table = custom ? (app.custom?.expression === state.expr ? app.custom.suggested_lr : {}) : surfaceOf(state).suggested_lr;
+  return table?.[optimizer] ?? app.catalogue.optimizers.find((o) => o.id === optimizer)?.params.find((p) => p.name === "lr")?.default;
+}
+
 // A state from a URL made whole: a known surface, runs (the surface's defaults when none), limits.
 function complete(state) {
   if (state.surface !== "custom" && !app.catalogue.surfaces.some((s) => s.id === state.surface)) state.surface = app.catalogue.surfaces[0].id;
-  if (!state.runs) state.runs = defaultsFor(state.surface === "custom" ? app.catalogue.surfaces[0].id : state.surface);
+  if (!state.runs && state.surface === "custom") { // a formula without runs: the studio's optimizers at their suggested rates
+    state.runs = defaultsFor(app.catalogue.surfaces[0].id).map((r) => normalizeRun({ ...r, params: { lr: suggestedLr(state, r.optimizer) } }));
+  }
+  if (!state.runs) state.runs = defaultsFor(state.surface);
   state.steps = Math.max(1, Math.min(app.limits.max_steps, state.steps));
   for (const r of state.runs) {
     if (!app.catalogue.optimizers.some((o) => o.id === r.optimizer)) r.optimizer = app.catalogue.optimizers[0].id;
@@ -106,12 +117,18 @@ function onModel(kind, info) {
 }
 
 function bindControls(store, sidebar) {
-  $("surface").addEventListener("change", (e) => {
+  $("surface").addEventListener("change", async (e) => {
     const id = e.target.value;
+    // "Custom formula…" opens on its formula with runs that suit it (GET api/v1/surfaces/custom)
+    if (id === "custom") app.custom ||= await getCustomSurface();
     store.update((d) => {
       d.surface = id;
       d.start = null;
       if (id !== "custom") d.runs = defaultsFor(id); // each surface opens with its own runs (see the hint)
+      else {
+        Object.assign(d, { expr: app.custom.expression, xr: app.custom.x_range, yr: app.custom.y_range });
+        d.runs = app.custom.default_runs.map((r) => normalizeRun(r));
+      }
       d.equal = null;
     }, { autoplay: true });
   });
@@ -140,7 +157,9 @@ function bindControls(store, sidebar) {
     const v = parse(e.target.value);
     const good = Number.isFinite(v) && ok(v);
     e.target.toggleAttribute("aria-invalid", !good);
-    if (good) store.update({ [key]: v });
+    if (!good) return;
+    const before = store.get();
+    store.update((d) => { d[key] = v; followSteps(d, before, app.catalogue.schedules); }); // lengths follow the steps
   });
   num("steps", "steps", Number, (v) => Number.isInteger(v) && v >= 1 && v <= app.limits.max_steps);
   num("seed", "seed", Number, (v) => Number.isInteger(v) && v >= 0);
@@ -152,8 +171,7 @@ function bindControls(store, sidebar) {
     const opts = app.catalogue.optimizers.filter((o) => !o.networks_only); // the matrix ones train networks only
     const used = new Set(d.runs.map((r) => r.optimizer));
     const opt = (opts.find((o) => !used.has(o.id)) || opts[0]).id;
-    const fromDefaults = surfaceOf(d).default_runs?.find((r) => r.optimizer === opt);
-    const lr = fromDefaults?.params.lr ?? opts.find((o) => o.id === opt).params.find((p) => p.name === "lr")?.default;
+    const lr = suggestedLr(d, opt); // the rate suggested for it on this surface
     d.runs.push(normalizeRun({ optimizer: opt, params: lr !== undefined ? { lr } : {} }));
   }));
   for (const id of ["view-overlay", "view-multiples"]) $(id).addEventListener("change", (e) => store.update({ view: e.target.value }));
@@ -272,7 +290,7 @@ async function main() {
   app.store = store;
   const url = createUrlSync(store, (state) => store.update(() => complete(state), { source: "url", autoplay: true }));
   store.update(() => complete(url.read()), { source: "url" });
-  const ctx = { store, catalogue: () => app.catalogue, limits, surfaceOf, colorOf, look, equalOf, lang, dragmode: () => (coarse() ? false : "zoom"),
+  const ctx = { store, catalogue: () => app.catalogue, limits, surfaceOf, suggestedLr, colorOf, look, equalOf, lang, dragmode: () => (coarse() ? false : "zoom"),
     changed: (kind, info) => onModel(kind, info) };
   const runner = createRunner(ctx);
   app.runner = runner;
