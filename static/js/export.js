@@ -121,8 +121,9 @@ export function createExports(ctx) {
     else if (state.view === "multiples") divs = [...$("multiples").querySelectorAll(".small-map")].slice(0, 1).flatMap((d) => [d.querySelector(".bg"), d.querySelector(".fg")]);
     else divs = [$("map-bg"), $("map")];
     if (!divs.length || !divs[0].data) return null;
-    const url = composePNG(await layerImages(divs), legendItems(), pictureTitle());
-    window.optiviz.lastPNG = url; // for tests
+    const title = pictureTitle();
+    const url = composePNG(await layerImages(divs), legendItems(), title);
+    Object.assign(window.optiviz, { lastPNG: url, lastPNGTitle: title }); // for tests
     download("optiviz-map.png", url);
     return url;
   }
