@@ -1,5 +1,5 @@
 // Every run its own colour, the optimizer in its dash: the first run of an optimizer is drawn in the
-// registry's colour, a further run of it in a colour of PALETTE that no other run uses (the first one
+// registry's colour, a further run of it in a colour of SPARE_COLORS that no other run uses (the first one
 // far enough from every colour already drawn), a colour the user chose wins. The k-th run of one
 // optimizer gets the k-th dash, so a legend still tells the optimizer by colour of its first run and
 // by the dash of the others.
@@ -7,7 +7,7 @@ const DASHES = ["solid", "dash", "dot", "dashdot"];
 
 // Distinct colours readable on the grey contour and on white (contrast with white ≥ 2.2, as the
 // registry's colours are); tried in this order.
-const PALETTE = ["#E41A1C", "#33A02C", "#984EA3", "#FF7F00", "#A65628", "#17BECF", "#F781BF", "#1F78B4",
+const SPARE_COLORS = ["#E41A1C", "#33A02C", "#984EA3", "#FF7F00", "#A65628", "#17BECF", "#F781BF", "#1F78B4",
   "#6A3D9A", "#8C564B", "#D62728", "#4DAF4A"];
 const FAR = 35; // ΔE*ab (CIE 1976) from which two colours are told apart at a glance (vermilion–red is 30)
 
@@ -28,9 +28,9 @@ const distance = (a, b) => Math.hypot(...lab(a).map((v, k) => v - lab(b)[k]));
 
 // The palette colour farthest from `used` (the first one at least FAR from all of them).
 function freeColor(used) {
-  let best = PALETTE[0];
+  let best = SPARE_COLORS[0];
   let bestD = -1;
-  for (const c of PALETTE) {
+  for (const c of SPARE_COLORS) {
     const d = Math.min(Infinity, ...used.map((u) => distance(c, u)));
     if (d >= FAR) return c;
     if (d > bestD) { best = c; bestD = d; }

@@ -122,16 +122,17 @@ export function createExports(ctx) {
     else divs = [$("map-bg"), $("map")];
     if (!divs.length || !divs[0].data) return null;
     const title = pictureTitle();
-    const url = composePNG(await layerImages(divs), legendItems(), title);
-    Object.assign(window.optiviz, { lastPNG: url, lastPNGTitle: title }); // for tests
+    const { url, layout } = composePNG(await layerImages(divs), legendItems(), title);
+    Object.assign(window.optiviz, { lastPNG: url, lastPNGTitle: title, lastPNGLayout: layout }); // for tests
     download("optiviz-map.png", url);
     return url;
   }
 
   async function chartsPNG() {
     if (!$("charts").data) return null;
-    const url = composePNG(await layerImages([$("charts")]), legendItems(), pictureTitle());
-    window.optiviz.lastPNG = url;
+    const title = pictureTitle();
+    const { url, layout } = composePNG(await layerImages([$("charts")]), legendItems(), title);
+    Object.assign(window.optiviz, { lastPNG: url, lastPNGTitle: title, lastPNGLayout: layout });
     download("optiviz-charts.png", url);
     return url;
   }
@@ -170,6 +171,7 @@ function inked(g, w, h) {
 const DASH = { dash: [6, 4], dot: [2, 3], dashdot: [6, 3, 2, 3] };
 
 // images: stacked layers (drawn in order); legend: [{ label, color, dash }] (plain text); title: plain text.
+// → { url: the PNG as a data URL, layout: the [x, y, width, height] of its picture and its legend }
 function composePNG(images, legend, title) {
   const s = SCALE;
   const { width: w, height: h } = images[0];
@@ -219,7 +221,8 @@ function composePNG(images, legend, title) {
     g.fillStyle = "#1d2330";
     g.fillText(l.label, x + 36 * s, y);
   });
-  return canvas.toDataURL("image/png");
+  // where the picture and the legend are, in the PNG's pixels
+  return { url: canvas.toDataURL("image/png"), layout: { picture: [0, top, cw, ch], legend: [cw, top, canvas.width - cw, canvas.height - top] } };
 }
 
 // A JSON value as a Python literal: JSON's strings and numbers are Python's too.
