@@ -4,6 +4,8 @@ for slides with a title and without empty bands or colliding charts."""
 
 from __future__ import annotations
 
+import base64
+import itertools
 import json
 import urllib.parse
 
@@ -70,7 +72,8 @@ def test_an_added_run_gets_a_new_colour_and_a_chosen_one_wins(watched, live_serv
     settled(page)
     before = page.evaluate(PATH_STYLES)
     page.click('.run-card[data-run="0"] button[data-action="dup"]')  # a second run of the first optimizer
-    page.wait_for_function(f"() => document.body.dataset.ready === '1' && ({PATH_STYLES})().length === {len(before) + 1}")
+    grown = f"() => document.body.dataset.ready === '1' && ({PATH_STYLES})().length === {len(before) + 1}"
+    page.wait_for_function(grown)
     settled(page)
     styles = page.evaluate(PATH_STYLES)
     runs = page.evaluate("() => window.optiviz.store.get().runs")
@@ -108,7 +111,8 @@ def test_each_small_multiple_shows_its_own_runs_noise_ellipse(watched, live_serv
     m = page.evaluate("() => window.optiviz.model.result.surface.dataset.m")
     panels = page.evaluate(
         "() => [...document.querySelectorAll('#multiples .small-map')].map(d => [+d.dataset.small,"
-        " (d.querySelector('.fg').layout.shapes || []).filter(s => (s.name || '').startsWith('noise-')).map(s => s.name)])"
+        " (d.querySelector('.fg').layout.shapes || []).map(s => s.name || '')"
+        ".filter(name => name.startsWith('noise-'))])"
     )
     assert [i for i, _ in panels] == list(range(len(request)))
     for i, names in panels:
@@ -125,7 +129,8 @@ TICKS = (
 )
 PLOTS = (
     "() => Object.fromEntries([...document.getElementById('charts').querySelectorAll('.nsewdrag')]"
-    ".map(r => { const b = r.getBoundingClientRect(); return [r.dataset.subplot, [b.left, b.right, b.top, b.bottom]]; }))"
+    ".map(r => { const b = r.getBoundingClientRect();"
+    " return [r.dataset.subplot, [b.left, b.right, b.top, b.bottom]]; }))"
 )
 
 
@@ -139,7 +144,7 @@ def test_loss_axis_on_a_data_set_is_readable(watched, live_server):
     for axis in ("ytick", "y3tick"):
         labels = sorted(page.evaluate(TICKS, axis), key=lambda b: b[2])
         assert 2 <= len(labels) <= height / 28, (axis, len(labels), height)
-        assert all(b[2] - a[3] >= 8 for a, b in zip(labels, labels[1:], strict=False)), labels
+        assert all(b[2] - a[3] >= 8 for a, b in itertools.pairwise(labels)), labels
     page.locator("#charts").screenshot(path=str(ARTIFACTS / "studio-look-loss-axis.png"))
 
 
@@ -153,11 +158,9 @@ def test_side_by_side_charts_do_not_collide(watched, live_server):
         boxes = page.evaluate(TICKS, labels)
         assert boxes and min(b[0] for b in boxes) >= plots[left][1] + 6, (left, plots[left], boxes)
     url = page.evaluate("async () => await window.optiviz.exports.chartsPNG()")
-    w, _h, rows = decode_png(url)
+    w, _h, _rows = decode_png(url)
     assert w > page.evaluate("document.getElementById('charts').clientWidth")
     with open(ARTIFACTS / "studio-look-charts.png", "wb") as f:
-        import base64
-
         f.write(base64.b64decode(url.split(",", 1)[1]))
 
 
@@ -178,14 +181,12 @@ def test_map_png_has_a_title_and_no_empty_band(watched, live_server):
     page.goto(live_server + "/")  # the elongated bowl at equal aspect: narrower than the map's box
     settled(page)
     url = page.evaluate("async () => await window.optiviz.exports.mapPNG()")
-    w, h, rows = decode_png(url)
+    w, _h, rows = decode_png(url)
     title_band = 30 * 2
     dark = sum(1 for y in range(title_band) for x in range(0, w, 2) if rows[y][4 * x] < 100)
     assert dark > 200  # the title is written
     assert longest_white_band(rows, title_band) < 60  # no empty band between the map and its legend
     with open(ARTIFACTS / "studio-look-map.png", "wb") as f:
-        import base64
-
         f.write(base64.b64decode(url.split(",", 1)[1]))
     # the title names the surface and the optimizers, in the page's language
     surfaces = {s["id"]: s["name"] for s in api(live_server, "/api/v1/surfaces?lang=zh")}
