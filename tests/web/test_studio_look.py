@@ -22,6 +22,13 @@ SWATCHES = (
 )
 
 
+def opened(page, url: str):
+    """The studio at `url`, its answer drawn and played to the end."""
+    page.goto(url)
+    settled(page)
+    return page
+
+
 def rgb(hex_colour: str) -> str:
     r, g, b = (int(hex_colour[k : k + 2], 16) for k in (1, 3, 5))
     return f"rgb({r}, {g}, {b})"
@@ -32,9 +39,7 @@ def registry_colours(base: str) -> dict[str, str]:
 
 
 def test_runs_of_one_optimizer_are_told_apart_by_colour(watched, live_server):
-    page = watched
-    page.goto(live_server + "/#s=logistic_regression")
-    settled(page)
+    page = opened(watched, live_server + "/#s=logistic_regression")
     runs = page.evaluate("() => window.optiviz.store.get().runs")
     styles = page.evaluate(PATH_STYLES)
     gd = [(i, c, d) for i, c, d in styles if runs[i]["optimizer"] == "gd"]
@@ -67,9 +72,7 @@ def test_runs_of_one_optimizer_are_told_apart_by_colour(watched, live_server):
 
 
 def test_an_added_run_gets_a_new_colour_and_a_chosen_one_wins(watched, live_server):
-    page = watched
-    page.goto(live_server + "/")
-    settled(page)
+    page = opened(watched, live_server + "/")
     before = page.evaluate(PATH_STYLES)
     page.click('.run-card[data-run="0"] button[data-action="dup"]')  # a second run of the first optimizer
     grown = f"() => document.body.dataset.ready === '1' && ({PATH_STYLES})().length === {len(before) + 1}"
@@ -98,9 +101,7 @@ def test_an_added_run_gets_a_new_colour_and_a_chosen_one_wins(watched, live_serv
 
 
 def test_each_small_multiple_shows_its_own_runs_noise_ellipse(watched, live_server):
-    page = watched
-    page.goto(live_server + "/#s=logistic_regression&v=multiples")
-    settled(page)
+    page = opened(watched, live_server + "/#s=logistic_regression&v=multiples")
     page.evaluate("() => window.optiviz.player.seek(10)")  # early: the ellipses are large
     page.check("#curv-show")
     page.wait_for_function(
@@ -136,9 +137,7 @@ PLOTS = (
 
 def test_loss_axis_on_a_data_set_is_readable(watched, live_server):
     """Mini-batch losses span ~10 decades: the axis labels every few decades, ≥ 28 px apart."""
-    page = watched
-    page.goto(live_server + "/#s=logistic_regression")
-    settled(page)
+    page = opened(watched, live_server + "/#s=logistic_regression")
     plots = page.evaluate(PLOTS)
     height = plots["xy"][3] - plots["xy"][2]
     for axis in ("ytick", "y3tick"):
@@ -150,9 +149,7 @@ def test_loss_axis_on_a_data_set_is_readable(watched, live_server):
 
 def test_side_by_side_charts_do_not_collide(watched, live_server):
     """Each chart's tick labels sit clear of the chart on its left, on the page and in its PNG."""
-    page = watched
-    page.goto(live_server + "/#s=logistic_regression")
-    settled(page)
+    page = opened(watched, live_server + "/#s=logistic_regression")
     plots = page.evaluate(PLOTS)
     for left, labels in (("xy", "y2tick"), ("x2y2", "y3tick")):
         boxes = page.evaluate(TICKS, labels)
@@ -177,9 +174,7 @@ def longest_white_band(rows, top: int) -> int:
 
 
 def test_map_png_has_a_title_and_no_empty_band(watched, live_server):
-    page = watched
-    page.goto(live_server + "/")  # the elongated bowl at equal aspect: narrower than the map's box
-    settled(page)
+    page = opened(watched, live_server + "/")  # the elongated bowl at equal aspect: narrower than the map's box
     url = page.evaluate("async () => await window.optiviz.exports.mapPNG()")
     w, _h, rows = decode_png(url)
     title_band = 30 * 2
