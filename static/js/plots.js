@@ -526,8 +526,8 @@ export function drawCharts(div, model, it, runIndices) {
   const lrFlat = lrHi > 0 && lrLo === lrHi ? { range: [0, lrHi * 1.25], autorange: false } : {};
   const momentum = moms.length > 0;
   const stacked = div.clientWidth < 700;
-  // a loss label every ≥ 30 px of the loss chart's height (mini-batch losses can span 15 decades)
-  const lossLabels = Math.max(2, Math.floor(((stacked ? div.clientHeight / 3 : div.clientHeight) - 60) / 30));
+  // a log axis labelled every ≥ 30 px of a chart's height (mini-batch losses can span 15 decades)
+  const logLabels = Math.max(2, Math.floor(((stacked ? div.clientHeight / 3 : div.clientHeight) - 60) / 30));
   const cursor = (ax) => ({ type: "line", xref: ax, yref: `${ax.replace("x", "y")} domain`, x0: it, x1: it, y0: 0, y1: 1,
     line: { color: "#555", width: 1, dash: "dot" } });
   // each chart's name above it (rotated axis titles collide with the next chart's tick labels)
@@ -542,10 +542,10 @@ export function drawCharts(div, model, it, runIndices) {
       : { rows: 1, columns: 3, pattern: "independent", xgap: sideGap(div.clientWidth - 62, momentum ? 100 : 64) },
     hovermode: "x unified",
     xaxis: { title: stacked ? undefined : { text: it_ } }, xaxis2: { title: stacked ? undefined : { text: it_ } }, xaxis3: { title: { text: it_ } },
-    yaxis: { type: positive ? "log" : "linear", ...(positive ? logTicks(losses.flat(), lossLabels) : {}) },
-    yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi]) } : { rangemode: "tozero", exponentformat: "power", ...lrFlat },
+    yaxis: { type: positive ? "log" : "linear", ...(positive ? logTicks(losses.flat(), logLabels) : {}) },
+    yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi], logLabels) } : { rangemode: "tozero", exponentformat: "power", ...lrFlat },
     ...(momentum ? { yaxis4: momentumAxis(moms.flat()) } : {}),
-    yaxis3: { type: "log", ...logTicks(norms.flat(), lossLabels) },
+    yaxis3: { type: "log", ...logTicks(norms.flat(), logLabels) },
     shapes: [cursor("x"), cursor("x2"), cursor("x3")],
   }, { ...CONFIG, modeBarButtonsToRemove: REMOVE });
 }
