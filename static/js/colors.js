@@ -41,7 +41,7 @@ function hsl(h, s, l) {
   const c = (n) => Math.round(255 * (l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1))));
   return `#${[0, 8, 4].map((n) => c(n).toString(16).padStart(2, "0")).join("")}`;
 }
-const MORE = [0.32, 0.42].flatMap((l) => Array.from({ length: 18 }, (_, i) => hsl(i * 20, 0.75, l)));
+const MORE = [0.3, 0.38].flatMap((l) => Array.from({ length: 18 }, (_, i) => hsl(i * 20, 0.75, l)));
 
 // The first spare colour at least FAR from every colour `used`, else the candidate farthest from them.
 function freeColor(used) {
