@@ -10,6 +10,7 @@ import { Player } from "./player.js";
 import { dataCoords, loadPlotly } from "./plots.js";
 import { createRenderer } from "./render.js";
 import { createRunner, requestKey } from "./runner.js";
+import { runColors } from "./colors.js";
 import { createSidebar } from "./sidebar.js";
 import { followSteps, normalizeRun, toRequest, useServer } from "./state.js";
 import { createStore } from "./store.js";
@@ -17,7 +18,6 @@ import { createUrlSync } from "./url.js";
 
 const $ = (id) => document.getElementById(id);
 const plotlyReady = loadPlotly(); // run once the first API requests are on their way
-const DASHES = ["solid", "dash", "dot", "dashdot"];
 
 const app = { catalogue: null, limits: null, store: null, player: null, model: null, follow: true, custom: null };
 window.optiviz = app; // for tests and the console
@@ -34,7 +34,6 @@ function surfaceOf(state) {
 }
 
 const registryColor = (optimizer) => app.catalogue.optimizers.find((o) => o.id === optimizer)?.color || "#000000";
-const colorOf = (run) => run.color || registryColor(run.optimizer);
 
 // Optimizers whose internals hold a sequence of points (the registry's `moment: "iterate"`): the
 // averaged iterate x (mx, my) is drawn beside the path; with an `interpolation` β (Schedule-Free,
@@ -48,17 +47,15 @@ function companionsOf(run) {
   return { beta };
 }
 
-// Colours and dashes (a colour's second run is dashed, its third dotted…) and legend labels.
+// What every drawing of the runs (map, 3D, charts, small multiples, legend, swatches, exports)
+// takes: each run's own colour and its optimizer's dash (colors.js), its companions, its label.
 function look(state) {
   const surface = surfaceOf(state);
-  const seen = {};
-  const runs = state.runs.map((r) => {
-    const color = colorOf(r);
-    const k = (seen[color] = (seen[color] ?? -1) + 1);
-    return { color, dash: DASHES[k % DASHES.length], companions: companionsOf(r) };
-  });
+  const styles = runColors(state.runs, registryColor);
+  const runs = state.runs.map((r, i) => ({ ...styles[i], companions: companionsOf(r) }));
   return { runs, labels: state.runs.map((r) => runLabel(r, app.catalogue, surface)) };
 }
+Object.defineProperty(app, "look", { get: () => app.store && look(app.store.get()) }); // for tests
 
 // Equal axis scale: the user's choice, else on where the ranges' aspect stays readable.
 function equalOf(state, surface) {
@@ -290,7 +287,7 @@ async function main() {
   app.store = store;
   const url = createUrlSync(store, (state) => store.update(() => complete(state), { source: "url", autoplay: true }));
   store.update(() => complete(url.read()), { source: "url" });
-  const ctx = { store, catalogue: () => app.catalogue, limits, surfaceOf, suggestedLr, colorOf, look, equalOf, lang, dragmode: () => (coarse() ? false : "zoom"),
+  const ctx = { store, catalogue: () => app.catalogue, limits, surfaceOf, suggestedLr, look, equalOf, lang, dragmode: () => (coarse() ? false : "zoom"),
     changed: (kind, info) => onModel(kind, info) };
   const runner = createRunner(ctx);
   app.runner = runner;

@@ -145,7 +145,7 @@ function equalDomains(size, xr, yr) {
   return { x: [(1 - fx) / 2, (1 + fx) / 2], y: [(1 - fy) / 2, (1 + fy) / 2] };
 }
 
-export function mapLayout(model, title, annotations = [], background = false, ranges = null, size = null) {
+export function mapLayout(model, title, annotations = [], background = false, ranges = null, size = null, runIndices = null) {
   const s = model.surface;
   const xr = ranges ? ranges.x : s.x_range;
   const yr = ranges ? ranges.y : s.y_range;
@@ -163,7 +163,7 @@ export function mapLayout(model, title, annotations = [], background = false, ra
     showlegend: legend, hovermode: "closest", dragmode: model.dragmode || "zoom",
     legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
     annotations, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: background ? "#fff" : "rgba(0,0,0,0)",
-    shapes: background ? [] : noiseShapes(model.noise),
+    shapes: background ? [] : noiseShapes(model.noise, runIndices),
   };
 }
 
@@ -200,7 +200,7 @@ export async function drawMap(layer, model, it, runIndices, title) {
   const ranges = shownRanges(layer.fg, key);
   if (layer.bg._key !== contourKey(layer, model, title, ranges)) await drawContour(layer, model, title, ranges);
   const p = await Plotly.react(layer.fg, mapTraces(model, it, runIndices),
-    mapLayout(model, title, arrows(model, it, runIndices, plotSize(layer.fg)), false, ranges, divSize(layer.fg)), CONFIG);
+    mapLayout(model, title, arrows(model, it, runIndices, plotSize(layer.fg)), false, ranges, divSize(layer.fg), runIndices), CONFIG);
   layer.fg._model = model;
   layer.fg._title = title;
   if (!layer.fg._synced) { // the user zooms or pans the top layer: redraw the contour to match
@@ -375,11 +375,13 @@ function curvatureAxes(c, kx, ky) {
 }
 
 // The 2σ ellipse of the next SGD step from each visible run's point (mini-batch gradient noise),
-// in the run's colour; a full batch has none (a point is drawn as nothing).
-function noiseShapes(list) {
+// in the run's colour; a full batch has none (a point is drawn as nothing). Only the ellipses of
+// the runs the plot shows (`runs`, all when null): a small multiple shows its own run's.
+function noiseShapes(list, runs = null) {
   if (!list) return [];
   const out = [];
   for (const n of Array.isArray(list) ? list : [list]) {
+    if (runs && !runs.includes(n.run)) continue;
     const [a, b] = n.axes;
     if (!(a.length > 0 || b.length > 0)) continue;
     const pts = [];
@@ -391,7 +393,7 @@ function noiseShapes(list) {
     }
     const color = /^#[0-9a-f]{6}$/i.test(n.color || "") ? n.color : CURV_COLOR;
     const [r, g, bl] = [1, 3, 5].map((k) => parseInt(color.slice(k, k + 2), 16));
-    // dotted; runs of one optimizer (one colour) keep their own dash pattern, as their paths do
+    // dotted; runs of one optimizer keep their own dash pattern, as their paths do
     const dash = n.dash && n.dash !== "solid" ? n.dash : "dot";
     out.push({ type: "path", path: `M ${pts.join(" L ")} Z`, xref: "x", yref: "y", line: { color, width: 2, dash },
       fillcolor: `rgba(${r},${g},${bl},0.12)`, name: `noise-${n.run ?? 0}` });
@@ -448,15 +450,20 @@ export function draw3D(div, model, it, runIndices) {
   }, CONFIG);
 }
 
-// Log axes labelled 10ᵏ only: one tick every `step` decades, chosen from the data's span.
-function logTicks(values) {
+// Log axes labelled 10ᵏ only: one tick every `step` decades, chosen from the data's span so that
+// at most `most` labels are written.
+function logTicks(values, most = 6) {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) if (v > 0 && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
   if (!(hi > 0)) return {};
   const decades = Math.max(1, Math.log10(hi) - Math.log10(lo));
-  return { dtick: Math.max(1, Math.ceil(decades / 6)), tick0: 0, exponentformat: "power", minor: { showgrid: false } };
+  return { dtick: Math.max(1, Math.ceil(decades / most)), tick0: 0, exponentformat: "power", minor: { showgrid: false } };
 }
+
+// Side by side charts: the gap (a fraction of a chart's width) that leaves `px` pixels between two
+// charts of a `width` wide row of three, room for the tick labels of the one on the right.
+const sideGap = (width, px) => Math.min(0.5, (3 * px) / Math.max(1, width - 2 * px));
 
 // The cycled momentum's axis: on the right of the lr chart, over the values' span, three ticks.
 function momentumAxis(values) {
@@ -490,6 +497,7 @@ export function drawCharts(div, model, it, runIndices) {
     traces.push({ x: lx, y: ly, name, line: { color, dash }, xaxis: "x", yaxis: "y", legendgroup: String(i),
       hovertemplate: `${name}<br>${esc(tx("studio.plot.loss", "loss"))} %{y:.4g}<extra></extra>` });
     if (d.batch_loss) {
+      losses.push(d.batch_loss.filter((v) => v > 0)); // the axis spans the mini-batch losses too
       const [bx, by] = thin(t_, d.batch_loss);
       traces.push({ x: bx, y: by, name: `${name} (${esc(tx("studio.plot.mini_batch", "mini-batch"))})`,
         legendgroup: String(i), line: { color, width: 1 }, opacity: 0.45, xaxis: "x", yaxis: "y", showlegend: false,
@@ -518,6 +526,8 @@ export function drawCharts(div, model, it, runIndices) {
   const lrFlat = lrHi > 0 && lrLo === lrHi ? { range: [0, lrHi * 1.25], autorange: false } : {};
   const momentum = moms.length > 0;
   const stacked = div.clientWidth < 700;
+  // a log axis labelled every ≥ 30 px of a chart's height (mini-batch losses can span 15 decades)
+  const logLabels = Math.max(2, Math.floor(((stacked ? div.clientHeight / 3 : div.clientHeight) - 60) / 30));
   const cursor = (ax) => ({ type: "line", xref: ax, yref: `${ax.replace("x", "y")} domain`, x0: it, x1: it, y0: 0, y1: 1,
     line: { color: "#555", width: 1, dash: "dot" } });
   // each chart's name above it (rotated axis titles collide with the next chart's tick labels)
@@ -529,13 +539,13 @@ export function drawCharts(div, model, it, runIndices) {
       title("x2", momentum ? "studio.plot.lr_momentum" : "studio.plot.lr", momentum ? "learning rate · momentum (dotted)" : "learning rate"),
       title("x3", "studio.plot.grad_norm", "gradient norm")],
     grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.2 }
-      : { rows: 1, columns: 3, pattern: "independent", xgap: momentum ? 0.2 : 0.12 },
+      : { rows: 1, columns: 3, pattern: "independent", xgap: sideGap(div.clientWidth - 62, momentum ? 100 : 64) },
     hovermode: "x unified",
     xaxis: { title: stacked ? undefined : { text: it_ } }, xaxis2: { title: stacked ? undefined : { text: it_ } }, xaxis3: { title: { text: it_ } },
-    yaxis: { type: positive ? "log" : "linear", ...(positive ? logTicks(losses.flat()) : {}) },
-    yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi]) } : { rangemode: "tozero", exponentformat: "power", ...lrFlat },
+    yaxis: { type: positive ? "log" : "linear", ...(positive ? logTicks(losses.flat(), logLabels) : {}) },
+    yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi], logLabels) } : { rangemode: "tozero", exponentformat: "power", ...lrFlat },
     ...(momentum ? { yaxis4: momentumAxis(moms.flat()) } : {}),
-    yaxis3: { type: "log", ...logTicks(norms.flat()) },
+    yaxis3: { type: "log", ...logTicks(norms.flat(), logLabels) },
     shapes: [cursor("x"), cursor("x2"), cursor("x3")],
   }, { ...CONFIG, modeBarButtonsToRemove: REMOVE });
 }
@@ -592,7 +602,7 @@ export function dataCoords(div, clientX, clientY) {
   return [fl.xaxis.p2l(px), fl.yaxis.p2l(py)];
 }
 
-// --- PNG for slides: the layers composed on white, with a legend strip on the right --------------
+// --- PNG for slides: each layer as an image of its size on screen (export.js composes them) ------
 
 function loadImage(url) {
   return new Promise((resolve, reject) => {
@@ -603,37 +613,10 @@ function loadImage(url) {
   });
 }
 
-// divs: stacked layers (drawn in order); legend: [{ label, color, dash }] (plain text).
-export async function composePNG(divs, legend, scale = 2) {
+// divs: stacked layers of one size → their images, `scale` pixels per CSS pixel.
+export async function layerImages(divs, scale = 2) {
   const w = divs[0].clientWidth;
   const h = divs[0].clientHeight;
   const urls = await Promise.all(divs.map((d) => Plotly.toImage(d, { format: "png", width: w, height: h, scale })));
-  const images = await Promise.all(urls.map(loadImage));
-  const probe = document.createElement("canvas").getContext("2d");
-  probe.font = `${12 * scale}px system-ui, 'Noto Sans CJK SC', sans-serif`;
-  const textW = Math.max(0, ...legend.map((l) => probe.measureText(l.label).width));
-  const strip = legend.length ? textW + 52 * scale : 0;
-  const canvas = document.createElement("canvas");
-  canvas.width = w * scale + strip;
-  canvas.height = Math.max(h * scale, (legend.length * 20 + 20) * scale);
-  const g = canvas.getContext("2d");
-  g.fillStyle = "#ffffff";
-  g.fillRect(0, 0, canvas.width, canvas.height);
-  for (const img of images) g.drawImage(img, 0, 0, w * scale, h * scale);
-  g.font = probe.font;
-  g.textBaseline = "middle";
-  legend.forEach((l, k) => {
-    const y = (20 + k * 20) * scale;
-    const x = w * scale + 8 * scale;
-    g.strokeStyle = l.color;
-    g.lineWidth = 3 * scale;
-    g.setLineDash(l.dash === "dash" ? [6 * scale, 4 * scale] : l.dash === "dot" ? [2 * scale, 3 * scale] : l.dash === "dashdot" ? [6 * scale, 3 * scale, 2 * scale, 3 * scale] : []);
-    g.beginPath();
-    g.moveTo(x, y);
-    g.lineTo(x + 28 * scale, y);
-    g.stroke();
-    g.fillStyle = "#1d2330";
-    g.fillText(l.label, x + 36 * scale, y);
-  });
-  return canvas.toDataURL("image/png");
+  return Promise.all(urls.map(loadImage));
 }

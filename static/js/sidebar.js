@@ -167,13 +167,14 @@ export function createSidebar(ctx) {
     const opt = cat.optimizers.find((o) => o.id === run.optimizer) || cat.optimizers[0];
     const n = i + 1;
     const p = `runs.${i}`;
+    const drawn = ctx.look(store.get()).runs[i].color; // the colour the run is drawn in
     const swatch = el("span", { class: "swatch", "aria-hidden": "true" });
-    swatch.style.background = ctx.colorOf(run);
+    swatch.style.background = drawn;
     const head = el("div", { class: "run-head" }, swatch,
       el("select", { "aria-label": t("studio.run.optimizer", { n }), title: t("studio.defaults.optimizer_title"), class: "opt-select", dataset: { path: `${p}.optimizer`, type: "choice" } },
         // the matrix optimizers (networks_only: Adafactor, Muon, LAMB) need a network: not offered on a surface
         cat.optimizers.filter((o) => !o.networks_only || o.id === opt.id).map((o) => el("option", { value: o.id, selected: o.id === opt.id }, o.name))),
-      el("input", { type: "color", value: ctx.colorOf(run), "aria-label": t("studio.run.colour", { n }), dataset: { path: `${p}.color`, type: "color" } }),
+      el("input", { type: "color", value: drawn.toLowerCase(), "aria-label": t("studio.run.colour", { n }), dataset: { path: `${p}.color`, type: "color" } }),
       el("button", { type: "button", "aria-label": t(run.hidden ? "studio.run.show_aria" : "studio.run.hide_aria", { n }), "aria-pressed": run.hidden ? "true" : "false",
         dataset: { action: "hide", run: i } }, t(run.hidden ? "studio.run.show" : "studio.run.hide")),
       el("button", { type: "button", "aria-label": t("studio.run.duplicate_aria", { n }), title: t("studio.run.duplicate_aria", { n }),
