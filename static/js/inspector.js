@@ -4,7 +4,7 @@
 import { getCurvature, getGradientNoise, getInspect } from "./api.js";
 import { el, toSlider } from "./controls.js";
 import { fmt } from "./format.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const WAIT_MS = 150; // scrubbing or playing: ask once the update stops changing
@@ -157,7 +157,7 @@ export function createInspector(onCurvature = () => {}) {
     // on dataset surfaces every visible run's ellipse moves with the iteration
     const dataset = res.surface?.kind === "dataset";
     const longest = Math.max(...vis.map((i) => res.runs[i]?.lr.length || 0));
-    const key = JSON.stringify([res.gen, res.key, run, step, look.labels[run],
+    const key = JSON.stringify([res.gen, res.key, run, step, look.labels[run], lang(), // its texts are the page's language
       dataset ? [vis, Math.min(it, longest - 1), vis.map((i) => look.runs[i]?.color)] : 0]);
     if (key === shownKey) return;
     shownKey = key;
