@@ -181,6 +181,7 @@ def test_play_keeps_its_width(watched, live_server, en, zh) -> None:
     settled(page)
     width = "() => document.getElementById('play').getBoundingClientRect().width"
     fits = "() => { const b = document.getElementById('play'); return b.scrollWidth <= b.clientWidth; }"
+    page.locator("#speed").fill("0")  # a quarter of the speed: time to see it playing
     paused = page.evaluate(width)
     assert page.text_content("#play") == en["studio.play"] and page.evaluate(fits)
     page.click("#play")
@@ -236,9 +237,11 @@ def test_lbfgs_zero_step_is_explained(watched, live_server, en, zh) -> None:
 
 
 def _plot_box(page, div="map"):
+    """The axes' box on the page (equal aspect: narrower than the plot's domain)."""
     return page.evaluate(
         f"""() => {{ const d = document.getElementById('{div}'); const r = d.getBoundingClientRect();
-        const s = d._fullLayout._size; return [r.left + s.l, r.top + s.t, s.w, s.h]; }}"""
+        const x = d._fullLayout.xaxis, y = d._fullLayout.yaxis;
+        return [r.left + x._offset, r.top + y._offset, x._length, y._length]; }}"""
     )
 
 
