@@ -3,6 +3,7 @@
 // what they draw, a title above, the legend on the right).
 import { getExport } from "./api.js";
 import { el } from "./controls.js";
+import { copyText } from "./copy.js";
 import { t } from "./i18n.js";
 import { layerImages } from "./plots.js";
 
@@ -90,7 +91,7 @@ export function createExports(ctx) {
   function copyCode() {
     const area = $("code-text");
     area.select();
-    (navigator.clipboard?.writeText(area.value) ?? Promise.reject()).catch(() => document.execCommand("copy"));
+    return copyText($("code-copy"), area.value, area);
   }
 
   function downloadCode() {

@@ -2,6 +2,7 @@
 // queue, the player and the exports. State lives in the store only (store.js); what the server
 // answered lives in runner.model; nothing else keeps a copy.
 import { ApiError, checkExpression, getCatalogue, getCustomSurface, getLimits, getPermalink, getRace } from "./api.js";
+import { copyText } from "./copy.js";
 import { createExports } from "./export.js";
 import { createInspector } from "./inspector.js";
 import { fmt, runLabel } from "./format.js";
@@ -19,7 +20,7 @@ import { createUrlSync } from "./url.js";
 const $ = (id) => document.getElementById(id);
 const plotlyReady = loadPlotly(); // run once the first API requests are on their way
 
-const app = { catalogue: null, limits: null, store: null, player: null, model: null, follow: true, custom: null };
+const app = { catalogue: null, limits: null, store: null, player: null, model: null, follow: true, custom: null, seekTo: null };
 window.optiviz = app; // for tests and the console
 Object.defineProperty(app, "state", { get: () => app.store?.get() }); // read-only view of the store's state
 
@@ -101,14 +102,18 @@ function onModel(kind, info) {
   if (kind === "start") {
     player.pause();
     player.reset(info.steps);
-    app.follow = !info.autoplay;
+    app.follow = !info.autoplay && app.seekTo === null;
     if (info.autoplay) player.play();
   } else if (kind === "points" || kind === "done") {
     const res = model.result;
     let max = 0;
     for (const r of res.runs) max = Math.max(max, r.x.length - 1);
     player.setAvailable(max, res.done);
-    if (app.follow && !player.playing) player.it = max;
+    if (app.seekTo !== null) { // a permalink's scrubbed iteration
+      player.it = Math.min(app.seekTo, max);
+      if (res.done) app.seekTo = null;
+    } else if (app.follow && !player.playing) player.it = max;
+    if (kind === "done" && app.follow && app.store.get().it !== null) app.store.update({ it: null }, { replace: true });
   }
   app.renderer.request();
 }
@@ -196,6 +201,7 @@ function bindControls(store, sidebar) {
   $("export-optax").addEventListener("click", () => app.exports.showCode("optax"));
   $("code-copy").addEventListener("click", () => app.exports.copyCode());
   $("code-download").addEventListener("click", () => app.exports.downloadCode());
+  $("copy-link").addEventListener("click", (e) => copyText(e.currentTarget, location.href));
   $("export-png").addEventListener("click", () => app.exports.mapPNG());
   $("export-charts").addEventListener("click", () => app.exports.chartsPNG());
   $("lang-switch").addEventListener("click", () => switchLang(nextLang()));
@@ -267,6 +273,15 @@ async function tuneRates(store) {
   store.update((d) => { for (const r of d.runs) if (best[r.optimizer] !== undefined) r.params.lr = best[r.optimizer]; }, { autoplay: true });
 }
 
+// The iteration the user stopped at (scrubbed, stepped, paused) is the state's (state.js `it`, so
+// the permalink's); the end of the runs, or playing, is null.
+function noteIteration() {
+  const { player, store } = app;
+  if (player.playing || app.seekTo !== null || !app.model.result?.done) return;
+  const it = player.it < player.max ? player.it : null;
+  if (store.get().it !== it) store.update({ it }, { replace: true });
+}
+
 async function switchLang(l) {
   setLang(l);
   await loadMessages(l);
@@ -292,7 +307,7 @@ async function main() {
   const runner = createRunner(ctx);
   app.runner = runner;
   app.model = runner.model;
-  app.player = new Player(() => app.renderer.request());
+  app.player = new Player(() => { app.renderer.request(); noteIteration(); });
   ctx.model = runner.model;
   ctx.player = app.player;
   ctx.inspector = app.inspector = createInspector(() => app.renderer?.request());
@@ -312,8 +327,9 @@ async function main() {
     const key = requestKey(state);
     if (key !== lastKey || meta.autoplay) {
       lastKey = key;
+      app.seekTo = meta.source === "url" ? state.it ?? null : null; // a permalink opens at its iteration; an edit follows
       document.body.dataset.ready = "";
-      runner.schedule({ autoplay: !!meta.autoplay, live: !!meta.live });
+      runner.schedule({ autoplay: !!meta.autoplay && app.seekTo === null, live: !!meta.live });
     }
     app.renderer.request();
   });

@@ -308,7 +308,9 @@ function thin(t, y, max = 3000) {
 }
 
 // Optimizer internals at iteration `it`: −g (dark, thin, open head), −v (run colour, medium) and
-// the step (run colour, thick). Arrows have different lengths and labels are moved apart.
+// the step (run colour, thick). Arrows have different lengths and labels are moved apart; lengths,
+// widths and labels shrink with a small plot (a phone) so that they stay a part of the map.
+const ARROW_PLOT = 350; // px: a plot this small or larger gets the arrows at full size
 export function arrows(model, it, runIndices, size) {
   const s = model.surface;
   const xr = size?.xr || s.x_range;
@@ -319,6 +321,8 @@ export function arrows(model, it, runIndices, size) {
   const ky = H / (yr[1] - yr[0]);
   const out = curvatureAxes(model.curvature, kx, ky);
   if (!model.showArrows) return out;
+  const z = Math.max(0.4, Math.min(1, Math.min(W, H) / ARROW_PLOT));
+  const gap = 12 * z; // from the tip to its label
   const placed = [];
   for (const i of runIndices) {
     const d = model.result?.[i];
@@ -329,23 +333,26 @@ export function arrows(model, it, runIndices, size) {
     const vec = (vx, vy, label, length, style) => {
       const n = Math.hypot(vx * kx, vy * ky);
       if (!(n > 0)) return;
-      const f = length / n;
+      const f = (length * z) / n;
       const ux = (vx * kx) / n;
       const uy = (vy * ky) / n;
       out.push({ x: x0 + vx * f, y: y0 + vy * f, ax: x0, ay: y0, xref: "x", yref: "y", axref: "x", ayref: "y", text: "",
         showarrow: true, standoff: 0, ...style });
       // the label beyond the tip; moved down until it overlaps no other label
-      let px = x0 * kx + ux * (length + 12);
-      let py = -y0 * ky - uy * (length + 12);
+      let px = x0 * kx + ux * (length * z + gap);
+      let py = -y0 * ky - uy * (length * z + gap);
       let shift = 0;
-      while (placed.some((p) => Math.abs(p[0] - px) < 26 && Math.abs(p[1] - (py + shift)) < 13) && shift < 200) shift += 13;
+      const line = Math.round(13 * Math.max(z, 0.75));
+      while (placed.some((p) => Math.abs(p[0] - px) < 26 * z && Math.abs(p[1] - (py + shift)) < line) && shift < 200) shift += line;
       placed.push([px, py + shift]);
       out.push({ x: x0 + vx * f, y: y0 + vy * f, xref: "x", yref: "y", showarrow: false, text: esc(label),
-        xshift: ux * 12, yshift: uy * 12 - shift, font: { size: 11, color: style.arrowcolor }, bgcolor: "rgba(255,255,255,0.75)" });
+        xshift: ux * gap, yshift: uy * gap - shift, font: { size: Math.round(11 * Math.max(z, 0.8)), color: style.arrowcolor },
+        bgcolor: "rgba(255,255,255,0.75)" });
     };
-    vec(-d.state.gx[it], -d.state.gy[it], "−g", 44, { arrowhead: 3, arrowwidth: 1.4, arrowsize: 1.3, arrowcolor: "#333333" });
-    if (d.state.mx && !model.runs[i].companions) vec(-d.state.mx[it], -d.state.my[it], "−v", 56, { arrowhead: 1, arrowwidth: 1.8, arrowsize: 1, arrowcolor: color, opacity: 0.75 });
-    vec(d.x[it + 1] - x0, d.y[it + 1] - y0, tx("studio.arrow.step", "step"), 70, { arrowhead: 2, arrowwidth: 3, arrowsize: 1, arrowcolor: color });
+    const w = Math.max(z, 0.6); // line widths: thinner, not thinner than this
+    vec(-d.state.gx[it], -d.state.gy[it], "−g", 44, { arrowhead: 3, arrowwidth: 1.4 * w, arrowsize: 1.3, arrowcolor: "#333333" });
+    if (d.state.mx && !model.runs[i].companions) vec(-d.state.mx[it], -d.state.my[it], "−v", 56, { arrowhead: 1, arrowwidth: 1.8 * w, arrowsize: 1, arrowcolor: color, opacity: 0.75 });
+    vec(d.x[it + 1] - x0, d.y[it + 1] - y0, tx("studio.arrow.step", "step"), 70, { arrowhead: 2, arrowwidth: 3 * w, arrowsize: 1, arrowcolor: color });
   }
   return out;
 }

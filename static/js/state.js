@@ -35,6 +35,7 @@ export const PROPS = [
   { name: "equal", type: "bool", def: null }, // null: automatic (on where the ranges allow)
   { name: "lang", type: "lang", def: null }, // one of the server's languages
   { name: "runs", type: "runs", def: null },
+  { name: "it", type: "int", def: null }, // the scrubbed iteration (null: the run's end, or playing)
 ];
 
 const HEX = /^#[0-9a-f]{6}$/i;
