@@ -104,7 +104,7 @@ class FormulaCache:
             hit = (item, size)
         cached = hit[0]
         if isinstance(cached, ExpressionError):  # a fresh one each time (a raised one keeps its traceback)
-            raise ExpressionError(cached.message, cached.position, cached.length, text)
+            raise ExpressionError(cached.key, cached.position, cached.length, text, **cached.values)
         return cached
 
 
