@@ -84,9 +84,7 @@ class ExpressionError(Explained):
     """A formula that is not allowed, with why (a message key and its values, see `Explained`) and
     where (0-based character offset into ``text``)."""
 
-    def __init__(
-        self, key: str, position: int | None = None, length: int = 1, text: str = "", **values: Any
-    ) -> None:
+    def __init__(self, key: str, position: int | None = None, length: int = 1, text: str = "", **values: Any) -> None:
         self.position = position
         self.length = max(1, length)
         self.text = text
