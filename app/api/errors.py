@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..i18n import DEFAULT_LANG, current_lang, explain, messages, pick_lang, text, use_lang
+from ..i18n import DEFAULT_LANG, current_lang, explain, messages, pick_lang, text, use_lang, value_error
 
 MAX_ERRORS = 20  # a 422 lists the first errors and counts the rest: its size is bounded
 
@@ -53,7 +53,7 @@ def _message(e: dict[str, Any], lang: str) -> str:
     if lang == DEFAULT_LANG:
         return msg
     if kind == "value_error" and isinstance(ctx.get("error"), BaseException):
-        return text("error.value_error", lang, message=explain(ctx["error"], lang))
+        return value_error(explain(ctx["error"], lang), lang)
     key = f"pydantic.{kind}"
     table = messages(lang)
     if key in table:

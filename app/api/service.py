@@ -28,7 +28,7 @@ from ..engine.feedback import CYCLED_KINDS
 from ..engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
 from ..engine.schedules import Link
 from ..engine.surfaces import Surface
-from ..i18n import explain
+from ..i18n import explain, value_error
 from ..i18n import text as t
 from ..registry import OPTIMIZERS, SCHEDULES, SURFACES, OptimizerSpec
 from .schemas import CustomSurfaceRequest, GridRequest, RunRequest, TrajectoryRequest
@@ -118,7 +118,7 @@ def formula(text: str) -> Expression:
     try:
         return FORMULAS.get(text)
     except ExpressionError as err:
-        raise invalid(("surface", "custom", "expression"), t("error.value_error", message=explain(err)), text) from None
+        raise invalid(("surface", "custom", "expression"), value_error(explain(err)), text) from None
 
 
 # where in the display range a custom surface's default start goes: the first of these (fractions

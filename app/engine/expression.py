@@ -69,7 +69,7 @@ english(
         "formula.ascii": "the formula may contain only ASCII characters, not '{char}' (U+{code}): "
         "use plain ASCII letters, digits and + - * / ^ ( )",
         "formula.not_string": "the formula must be a string",
-        "formula.too_long": "the formula is too long: at most {limit} characters, got {length}",
+        "formula.too_long": "the formula is too long: at most {limit} characters, got {given}",
         "formula.empty": "the formula is empty: write something like x^2 + 10*y^2",
         "formula.control": "the formula contains a control character",
         "formula.one_line": "the formula must be on one line",
@@ -789,7 +789,7 @@ def check_text(text: Any) -> str:
     if not isinstance(text, str):
         raise ExpressionError("formula.not_string")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError("formula.too_long", limit=MAX_LENGTH, length=len(text))
+        raise ExpressionError("formula.too_long", limit=MAX_LENGTH, given=len(text))
     if not text.strip():
         raise ExpressionError("formula.empty")
     err = _non_ascii(text)

@@ -107,6 +107,12 @@ def text(key: str, lang: str | None = None, **values: object) -> str:
     return s.format(**values) if values else s
 
 
+def value_error(message: str, lang: str | None = None) -> str:
+    """A validator's message as pydantic words it: in English "Value error, …" (pydantic's own
+    prefix, which the pages drop), in another language the message alone."""
+    return f"Value error, {message}" if (lang or _LANG.get()) == DEFAULT_LANG else message
+
+
 def explain(err: BaseException, lang: str | None = None) -> str:
     """An error's text in ``lang`` (omitted: this request's language): an `Explained` one rendered
     from its key and values, any other as it is."""
