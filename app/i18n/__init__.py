@@ -63,7 +63,8 @@ def registry_english() -> dict[str, str]:
     ``surface.<id>.description``, ``surface.<id>.dataset``, ``network.data.<id>.<name|shape|description>``,
     ``optimizer.<id>.param.<name>`` and, for a parameter whose description is the same wherever it
     appears, ``optimizer.param.<name>``; the network planes' ``plane.<id>.name`` and
-    ``plane.<id>.description`` (app/engine/network/planes.py); the engine's error messages
+    ``plane.<id>.description`` (app/engine/network/planes.py); a parameter's label ``param.name.<name>``
+    and its choices' ``param.name.<name>.<choice>`` (in English, the names themselves); the engine's error messages
     (`app.engine.explained.ENGLISH`)."""
     from ..engine import expression, params, runner  # noqa: F401  (their error messages, declared on import)
     from ..engine.network import DATA_SETS  # the network's data sets, texts from their generators
@@ -86,6 +87,9 @@ def registry_english() -> dict[str, str]:
             for p in o.params:
                 out[f"{kind}.{o.id}.param.{p.name}"] = p.description
                 out.setdefault(f"{kind}.param.{p.name}", p.description)
+                out[f"param.name.{p.name}"] = p.name  # a control's label: in English, the name itself
+                for choice in p.choices:
+                    out[f"param.name.{p.name}.{choice}"] = choice
     from ..engine.network.planes import PLANES  # the network's planes: ``plane.<id>.name``, ``.description``
 
     for pl in PLANES.values():
