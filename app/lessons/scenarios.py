@@ -128,7 +128,9 @@ class Lesson:
             "id": self.id,
             "title": text(f"scenario.{self.id}.title", lang),
             "explanation": text(f"scenario.{self.id}.text", lang),
-            "formulas": [f.render(lang) if isinstance(f, Worded) else f for f in self.formulas],
+            # shared by both languages (as in English); `formulas_text` is what a page shows: their words translated
+            "formulas": [f.render("en") if isinstance(f, Worded) else f for f in self.formulas],
+            "formulas_text": [f.render(lang) if isinstance(f, Worded) else f for f in self.formulas],
             "kind": self.kind,
             "request": req(self.request),
             "lr_chart": self.lr_chart,

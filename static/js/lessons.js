@@ -198,7 +198,7 @@ async function showScenario(id) {
   document.querySelectorAll("#scenario-list a").forEach((a) => a.setAttribute("aria-current", a.dataset.id === sc.id));
   $("sc-title").textContent = sc.title;
   $("sc-text").textContent = sc.explanation;
-  $("sc-formulas").replaceChildren(...sc.formulas.map((f) => el("li", {}, f)));
+  $("sc-formulas").replaceChildren(...(sc.formulas_text || sc.formulas).map((f) => el("li", {}, f)));
   showClaim(sc);
   const sweep = sc.kind === "sweep";
   const tool = sc.kind !== "trajectories";
