@@ -470,7 +470,7 @@ function sweepPreview(state) {
   const body = sweepBody(state);
   const ny = body.y_param.values ? body.y_param.values.length : body.y_param.n;
   $("sw-will").textContent = `${t("lessons.sweep.will", { optimizer: nameOf("optimizers", body.optimizer),
-    surface: nameOf("surfaces", body.surface), nx: body.x_param.n, ny, y: body.y_param.name })} ${t("lessons.default")}`;
+    surface: nameOf("surfaces", body.surface), nx: body.x_param.n, ny, y: paramName(body.y_param.name) })} ${t("lessons.default")}`;
   if (document.body.dataset.sweep === "done") return;
   const lo = Math.log10(body.x_param.min);
   const hi = Math.log10(body.x_param.max);
