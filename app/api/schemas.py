@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from ..i18n import explain
+from ..i18n import text as t
 from ..registry import OPTIMIZER_IDS, OPTIMIZERS, SCHEDULE_IDS, SCHEDULES, SURFACE_IDS, SURFACES
 from ..settings import get_settings
 
@@ -46,7 +48,7 @@ class StrictModel(BaseModel):
 def _number(v: Any) -> Any:
     """JSON numbers only: no true/false, no numeric strings."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ValueError(f"must be a number, got {type(v).__name__}")
+        raise ValueError(t("error.number", kind=type(v).__name__))
     return v
 
 
@@ -59,7 +61,7 @@ Clip = Annotated[float, Field(gt=0.0, le=1e12), BeforeValidator(_number)]  # a c
 
 def _check_range(v: tuple[float, float], name: str) -> tuple[float, float]:
     if not v[0] < v[1]:
-        raise ValueError(f"{name} must be [low, high] with low < high, got {list(v)}")
+        raise ValueError(t("error.range", name=name, value=list(v)))
     return v
 
 
@@ -96,7 +98,7 @@ class CustomSurfaceRequest(StrictModel):
         try:
             return check_text(v)
         except ExpressionError as err:
-            raise ValueError(str(err)) from None
+            raise ValueError(explain(err)) from None
 
 
 def _surface_kind(v: Any) -> str:
@@ -117,12 +119,10 @@ def check_surface_id(v: Any) -> Any:
     if isinstance(v, CustomSurfaceRequest):
         return v
     if not isinstance(v, (str, dict)):
-        raise ValueError(
-            "surface must be a built-in surface id (a string) or a custom surface object "
-            '{"expression": ..., "x_range": [low, high], "y_range": [low, high]}'
-        )
+        example = '{"expression": ..., "x_range": [low, high], "y_range": [low, high]}'
+        raise ValueError(t("error.surface.type", example=example))
     if isinstance(v, str) and v not in SURFACES:
-        raise ValueError(f"unknown surface {v!r}; valid surfaces: {', '.join(SURFACE_IDS)}")
+        raise ValueError(t("error.surface.unknown", id=repr(v), valid=", ".join(SURFACE_IDS)))
     return v
 
 
@@ -139,9 +139,7 @@ class ChainLinkRequest(StrictModel):
     @model_validator(mode="after")
     def _params(self) -> ChainLinkRequest:
         if SCHEDULES[self.name].reads_loss:
-            raise ValueError(
-                f"'{self.name}' reads the loss and cannot be chained (torch's SequentialLR refuses it too)"
-            )
+            raise ValueError(t("error.chain.reads_loss", id=self.name))
         self.params = SCHEDULES[self.name].resolve(self.params, "schedule")
         return self
 
@@ -168,20 +166,16 @@ class ScheduleRequest(StrictModel):
         self.params = spec.resolve(self.params, "schedule")
         if self.chain:
             if spec.reads_loss:
-                raise ValueError(
-                    f"'{self.name}' reads the loss and cannot be chained (torch's SequentialLR refuses it too)"
-                )
+                raise ValueError(t("error.chain.reads_loss", id=self.name))
             if self.warmup_steps:
-                raise ValueError(
-                    "warmup_steps and chain do not combine: make a 'linear' schedule the first of the chain"
-                )
+                raise ValueError(t("error.chain.warmup"))
             milestones = [link.milestone for link in self.chain]
             if milestones != sorted(set(milestones)):
-                raise ValueError(f"chain milestones must increase, got {milestones}")
+                raise ValueError(t("error.chain.milestones", milestones=milestones))
             if any(p.get("cycle_momentum") for p in (self.params, *(link.params for link in self.chain))):
-                raise ValueError("cycle_momentum applies to a one_cycle schedule on its own, not in a chain")
+                raise ValueError(t("error.chain.cycle_momentum"))
         if spec.reads_loss and self.warmup_steps:
-            raise ValueError(f"'{self.name}' reads the loss: it takes no warm-up (torch cannot chain it either)")
+            raise ValueError(t("error.warmup.reads_loss", id=self.name))
         return self
 
 
@@ -218,7 +212,7 @@ class RunRequest(StrictModel):
         # no escape sequences (ESC, BEL, C1), no bidi overrides or line breaks
         bad = next(((i, ch) for i, ch in enumerate(v or "") if unicodedata.category(ch) in _UNPRINTABLE), None)
         if bad is not None:
-            raise ValueError(f"the label contains a control character (U+{ord(bad[1]):04X} at position {bad[0]})")
+            raise ValueError(t("error.label.control", code=f"{ord(bad[1]):04X}", position=bad[0]))
         return v
 
     @model_validator(mode="after")

@@ -20,6 +20,18 @@ from ..registry import OPTIMIZERS
 
 
 @dataclass(frozen=True)
+class Worded:
+    """A formula with words around it ("classical: v ← βv + g", "α·(t + 1)/W for t < W"): the
+    formula is shared, the words are the catalogue's ``formula.<key>`` with a ``{formula}`` slot."""
+
+    key: str
+    formula: str
+
+    def render(self, lang: str) -> str:
+        return text(f"formula.{self.key}", lang, formula=self.formula)
+
+
+@dataclass(frozen=True)
 class Label:
     """A run label: a catalogue key (``scenario.<id>.label.<name>``) or the optimizer's name, plus a
     shared suffix (numbers, formulas), e.g. ``Label(opt="gd", suffix="α = 0.45")``."""
@@ -87,7 +99,7 @@ class Lesson:
     # or "network" (POST /api/v1/networks: the networks page draws it, /networks#lesson=<id>)
     kind: str
     request: dict[str, Any]
-    formulas: tuple[str, ...]
+    formulas: tuple[str | Worded, ...]
     # a second request drawn beside the first (input normalization: the same data, standardized)
     compare: dict[str, Any] | None = None
     # the page draws these runs' learning rate beside the paths
@@ -116,7 +128,9 @@ class Lesson:
             "id": self.id,
             "title": text(f"scenario.{self.id}.title", lang),
             "explanation": text(f"scenario.{self.id}.text", lang),
-            "formulas": list(self.formulas),
+            # shared by both languages (as in English); `formulas_text` is what a page shows: their words translated
+            "formulas": [f.render("en") if isinstance(f, Worded) else f for f in self.formulas],
+            "formulas_text": [f.render(lang) if isinstance(f, Worded) else f for f in self.formulas],
             "kind": self.kind,
             "request": req(self.request),
             "lr_chart": self.lr_chart,
@@ -213,7 +227,7 @@ LESSONS: tuple[Lesson, ...] = (
                 _run("nesterov", "β = 0.9, α = 0.15", lr=0.15, beta=0.9),
             ],
         },
-        ("classical: v ← βv + g,  θ ← θ − α·v", "Nesterov: v ← βv + g,  θ ← θ − α(g + βv)"),
+        (Worded("classical", "v ← βv + g,  θ ← θ − α·v"), Worded("nesterov", "v ← βv + g,  θ ← θ − α(g + βv)")),
     ),
     Lesson(
         "rmsprop",
@@ -321,7 +335,11 @@ LESSONS: tuple[Lesson, ...] = (
                 ),
             ],
         },
-        ("α·(t + 1)/W for t < W", "α + (max − α)·triangle(t)", "η_min + (α − η_min)(1 + cos(πT_cur/T_i))/2"),
+        (
+            Worded("warmup", "α·(t + 1)/W"),
+            "α + (max − α)·triangle(t)",
+            "η_min + (α − η_min)(1 + cos(πT_cur/T_i))/2",
+        ),
         lr_chart=True,
     ),
     Lesson(

@@ -21,11 +21,17 @@ export function formatDetail(detail) {
   return JSON.stringify(detail);
 }
 
+// The page's language (set by i18n.js once the catalogue is loaded): every request asks for it, so
+// the server's messages (errors included) come in the language of the page.
+let language = null;
+export function setLanguage(lang) { language = lang; }
+
 // A request; a refusal (not 2xx) throws ApiError with the server's `detail`.
 async function send(method, url, body, signal, headers = {}) {
+  const asked = language ? { "accept-language": language, ...headers } : headers;
   const res = await fetch(url, {
     method, signal,
-    headers: body ? { ...headers, "content-type": "application/json" } : headers,
+    headers: body ? { ...asked, "content-type": "application/json" } : asked,
     body: body ? JSON.stringify(body) : undefined,
   });
   if (!res.ok) {

@@ -7,7 +7,7 @@ import { ApiError, getBasins, getCatalogue, getEwa, getGrid, getLimits, getPerma
   getSchedulePreview, getTrajectories, streamSweep } from "./api.js";
 import { el, paramControl } from "./controls.js";
 import { chart, contourTraces, fitChart, isDrawn, onPointClick } from "./plots.js";
-import { lang, loadMessages, nextLang, setLang, t, translatePage } from "./i18n.js";
+import { lang, loadMessages, nextLang, paramName, setLang, t, translatePage } from "./i18n.js";
 import { defaultState, normalizeRun, serialize, useServer } from "./state.js";
 import { createStore } from "./store.js";
 import { createUrlSync } from "./url.js";
@@ -198,7 +198,7 @@ async function showScenario(id) {
   document.querySelectorAll("#scenario-list a").forEach((a) => a.setAttribute("aria-current", a.dataset.id === sc.id));
   $("sc-title").textContent = sc.title;
   $("sc-text").textContent = sc.explanation;
-  $("sc-formulas").replaceChildren(...sc.formulas.map((f) => el("li", {}, f)));
+  $("sc-formulas").replaceChildren(...(sc.formulas_text || sc.formulas).map((f) => el("li", {}, f)));
   showClaim(sc);
   const sweep = sc.kind === "sweep";
   const tool = sc.kind !== "trajectories";
@@ -387,8 +387,8 @@ function buildScheduleGrid(state) {
 
 function axisLayout(body) {
   return { margin: { l: 60, r: 10, t: 10, b: 45 },
-    xaxis: { type: body.x_param.scale === "log" ? "log" : "linear", title: { text: body.x_param.name } },
-    yaxis: { title: { text: body.y_param.name }, type: body.y_param.name === "batch_size" ? "log" : "linear" } };
+    xaxis: { type: body.x_param.scale === "log" ? "log" : "linear", title: { text: paramName(body.x_param.name) } },
+    yaxis: { title: { text: paramName(body.y_param.name) }, type: body.y_param.name === "batch_size" ? "log" : "linear" } };
 }
 
 async function runSweep(body, div, quiet = false, stale = () => false) {
@@ -470,7 +470,7 @@ function sweepPreview(state) {
   const body = sweepBody(state);
   const ny = body.y_param.values ? body.y_param.values.length : body.y_param.n;
   $("sw-will").textContent = `${t("lessons.sweep.will", { optimizer: nameOf("optimizers", body.optimizer),
-    surface: nameOf("surfaces", body.surface), nx: body.x_param.n, ny, y: body.y_param.name })} ${t("lessons.default")}`;
+    surface: nameOf("surfaces", body.surface), nx: body.x_param.n, ny, y: paramName(body.y_param.name) })} ${t("lessons.default")}`;
   if (document.body.dataset.sweep === "done") return;
   const lo = Math.log10(body.x_param.min);
   const hi = Math.log10(body.x_param.max);
@@ -490,7 +490,7 @@ function fillSweepTool(req) {
 const FORMS = {
   sweep(state) {
     const names = sweepAxes(state);
-    $("sw-y").replaceChildren(...names.map((n) => el("option", { value: n }, n)));
+    $("sw-y").replaceChildren(...names.map((n) => el("option", { value: n }, paramName(n))));
     $("sw-y").disabled = !names.length;
     showValues("sweep", { ...state, swY: sweepY(state) ?? "" });
     sweepPreview(state);

@@ -269,7 +269,7 @@ async function tuneRates(store) {
   const data = await getRace(body);
   const best = Object.fromEntries(data.curves.map((c) => [c.optimizer, Number(c.best_lr.toPrecision(3))]));
   const key = (c) => (c.at_edge === "low" ? "studio.tune.edge_low" : c.at_edge === "high" ? "studio.tune.edge_high" : "studio.tune.result");
-  $("tune-status").textContent = data.curves.map((c) => t(key(c), { opt: c.optimizer, lr: fmt(c.best_lr, 3) })).join("; ");
+  $("tune-status").textContent = data.curves.map((c) => t(key(c), { opt: t(`optimizer.${c.optimizer}.name`), lr: fmt(c.best_lr, 3) })).join("; ");
   store.update((d) => { for (const r of d.runs) if (best[r.optimizer] !== undefined) r.params.lr = best[r.optimizer]; }, { autoplay: true });
 }
 

@@ -4,7 +4,7 @@
 // lessons page (lessons.js builds its traces and layouts and draws them with `chart` below).
 /* global Plotly */
 import { escapePlotly as esc, fmt } from "./format.js";
-import { t } from "./i18n.js";
+import { localizePlotly, t } from "./i18n.js";
 
 // No "edit in chart studio" / "share" (it uploads to an outside service), no camera on the map
 // (its PNG would hold one layer only: the studio's own PNG buttons compose the layers).
@@ -572,7 +572,7 @@ export const loadPlotly = () => new Promise((resolve, reject) => {
   if (window.Plotly) { resolve(); return; }
   const script = document.createElement("script");
   script.src = "static/vendor/plotly.min.js";
-  script.onload = resolve;
+  script.onload = () => { localizePlotly(); resolve(); }; // in the page's language
   script.onerror = reject;
   setTimeout(() => document.head.append(script), 0);
 });
