@@ -163,31 +163,46 @@ function updatesPerEpoch(surface, run) {
   return surface.kind === "dataset" ? Math.ceil(surface.dataset.m / (run.batch_size || surface.dataset.m)) : 1;
 }
 
+// Line widths of a request's runs: mini-batch paths the thinner the noisier (the smaller the batch),
+// so the smooth ones stay visible; other runs alike.
+function runWidths(answer) {
+  const m = answer.surface.dataset?.m;
+  return answer.runs.map((r) => (m && r.batch_size ? 1 + (2.5 * Math.log(r.batch_size)) / Math.log(m) : 2.5));
+}
+
 function pathTraces(answer, styles, coincide, upto, tail, under = []) {
   const second = new Set(coincide.map((p) => p[1]));
   // drawn wide and translucent beneath: the first of a coinciding pair, and the runs another covers
   const wide = new Set([...coincide.map((p) => p[0]), ...under]);
   const traces = [{ type: "scatter", mode: "markers", x: answer.surface.minima.map((m) => m[0]), y: answer.surface.minima.map((m) => m[1]),
     marker: { symbol: "star", size: 14, color: "#fff", line: { color: "#000", width: 1.5 } }, hoverinfo: "skip", showlegend: false }];
-  // earlier runs drawn wider: paths that overlap (e.g. along the same valley) stay visible as sleeves
-  const widths = [4.5, 3.5, 2.5, 2, 1.5];
-  answer.runs.forEach((r, i) => {
-    const n = upto ? Math.min(r.x.length, upto[i] + 1) : r.x.length;
+  const n = (r, i) => (upto ? Math.min(r.x.length, upto[i] + 1) : r.x.length);
+  const from = (r, i) => (tail ? Math.floor(n(r, i) * (1 - tail)) : 0);
+  const widths = runWidths(answer);
+  // the order drawn: the wide runs first (they lie beneath), then the widest lines, then the paths
+  // that spread most: a path that stays in a small place is drawn over one that scribbles across it
+  const extent = (r, i) => {
+    const xs = r.x.slice(from(r, i), n(r, i));
+    const ys = r.y.slice(from(r, i), n(r, i));
+    const [xr, yr] = [answer.surface.x_range, answer.surface.y_range];
+    return Math.hypot((Math.max(...xs) - Math.min(...xs)) / (xr[1] - xr[0]), (Math.max(...ys) - Math.min(...ys)) / (yr[1] - yr[0]));
+  };
+  const order = answer.runs.map((r, i) => ({ i, key: [wide.has(i) ? 1 : 0, widths[i], second.has(i) ? -1 : extent(r, i)] }))
+    .sort((a, b) => b.key[0] - a.key[0] || b.key[1] - a.key[1] || b.key[2] - a.key[2]).map((o) => o.i);
+  for (const i of order) {
+    const r = answer.runs[i];
     const st = styles[i];
-    // mini-batch paths: the noisier (smaller batch), the thinner, so the smooth ones stay visible
-    const m = answer.surface.dataset?.m;
-    const width = m && r.batch_size ? 1 + 2.5 * Math.log(r.batch_size) / Math.log(m) : widths[Math.min(i, widths.length - 1)];
     const line = second.has(i) ? { color: st.color, width: 2.5, dash: "dash" }
-      : wide.has(i) ? { color: st.color, width: 8, dash: st.dash } : { color: st.color, width, dash: st.dash };
+      : wide.has(i) ? { color: st.color, width: 8, dash: st.dash } : { color: st.color, width: widths[i], dash: st.dash };
     const name = second.has(i) ? `${r.label} ${t("lessons.coincide")}` : r.label;
-    const from = tail ? Math.floor(n * (1 - tail)) : 0;
-    traces.push({ type: "scatter", mode: "lines", x: r.x.slice(from, n), y: r.y.slice(from, n), name, line,
+    const [a, b] = [from(r, i), n(r, i)];
+    traces.push({ type: "scatter", mode: "lines", x: r.x.slice(a, b), y: r.y.slice(a, b), name, line,
       opacity: wide.has(i) ? 0.45 : 1, meta: { run: i },
       hovertemplate: `${r.label}<br>x %{x:.4g}, y %{y:.4g}<extra></extra>` });
-    traces.push({ type: "scatter", mode: "markers", x: [r.x[n - 1]], y: [r.y[n - 1]], showlegend: false, hoverinfo: "skip",
+    traces.push({ type: "scatter", mode: "markers", x: [r.x[b - 1]], y: [r.y[b - 1]], showlegend: false, hoverinfo: "skip",
       marker: { size: wide.has(i) ? 17 : 9, color: st.color, symbol: r.status === "diverged" ? "x" : "circle",
         line: { color: "#fff", width: 1.5 } }, meta: { end: i } });
-  });
+  }
   return traces;
 }
 
@@ -217,6 +232,7 @@ function logIterations(answers, sc) {
 function lossTraces(answers, stylesList, sc) {
   const traces = [];
   const from = logIterations(answers, sc) ? 1 : 0;
+  const widths = answers.map(runWidths);
   answers.forEach((answer, a) => answer.runs.forEach((r, i) => {
     const st = stylesList[a][i];
     const per = sc.epochs ? updatesPerEpoch(answer.surface, r) : 1;
@@ -225,7 +241,8 @@ function lossTraces(answers, stylesList, sc) {
     const coincident = a === 0 && sc.coincide.some((p) => p[1] === i);
     const wide = a === 0 && (sc.coincide.some((p) => p[0] === i) || sc.under.includes(i));
     traces.push({ x, y: r.loss.slice(from, n), name: r.label, opacity: wide ? 0.45 : 1,
-      line: { color: st.color, dash: coincident ? "dash" : st.dash, width: coincident ? 2.5 : wide ? 7 : 2 }, meta: { run: i } });
+      line: { color: st.color, dash: coincident ? "dash" : st.dash, width: coincident ? 2.5 : wide ? 7 : Math.max(1, widths[a][i] - 0.5) }, // the map's widths, a little finer
+      meta: { run: i } });
     if (r.batch_loss && sc.batch_cost) traces.push({ x: x.slice(0, n - 1 - from), y: r.batch_loss.slice(from, n - 1), name: `${r.label} (${t("lessons.mini-batch")})`,
       line: { color: st.color, width: 1 }, opacity: 0.35, showlegend: false, hoverinfo: "skip" });
   }));
@@ -328,8 +345,9 @@ async function drawScenario(sc, stale) {
     sc.compare ? drawMap($("sc-map2"), sc.compare, answers[1], stylesList[1], [], null, sc, ["w'", "b'"], stale) : null,
   ]);
   if (stale()) return;
-  const maps = ["sc-map", "sc-map2"].filter((m) => !$(m).hidden).flatMap((m) => $(m).data);
-  drawLegend($("sc-legend"), maps.filter((tr) => tr.meta?.run !== undefined), sharedOptimizer(answers.flatMap((a) => a.runs)));
+  const paths = (m) => $(m).data.filter((tr) => tr.meta?.run !== undefined).sort((a, b) => a.meta.run - b.meta.run);
+  const maps = ["sc-map", "sc-map2"].filter((m) => !$(m).hidden).flatMap(paths);
+  drawLegend($("sc-legend"), maps, sharedOptimizer(answers.flatMap((a) => a.runs)));
   const positive = answers.every((a) => a.runs.every((r) => r.loss.every((v) => v > 0)));
   await chart($("sc-loss"), lossTraces(answers, stylesList, sc), { margin: { l: 55, r: 10, t: 10, b: 40 },
     yaxis: { type: positive ? "log" : "linear", exponentformat: "power", title: { text: t("lessons.loss") } },
