@@ -183,6 +183,7 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         ("1 epoch = ⌈m / B⌉ × (θ ← θ − α·∇J_B(θ))", "B ∈ {m, 512, 64, 1}"),
         batch_cost=True,
+        under=(0,),  # the mini-batches of 512 and 64 run along the full batch's path
     ),
     Lesson(
         "ewa-bias-correction",

@@ -229,6 +229,10 @@ function logIterations(answers, sc) {
   return !sc.epochs && Math.max(...lengths) > LOG_ITERATIONS * Math.min(...lengths);
 }
 
+// A loss line: the map's width a little finer, and earlier runs wider (0.8 px a run): losses that
+// run together (the decays' at the floor) stay visible as sleeves.
+const lossWidth = (mapWidth, i, n) => Math.max(1, mapWidth - 0.5) + 0.8 * (n - 1 - i);
+
 function lossTraces(answers, stylesList, sc) {
   const traces = [];
   const from = logIterations(answers, sc) ? 1 : 0;
@@ -241,7 +245,7 @@ function lossTraces(answers, stylesList, sc) {
     const coincident = a === 0 && sc.coincide.some((p) => p[1] === i);
     const wide = a === 0 && (sc.coincide.some((p) => p[0] === i) || sc.under.includes(i));
     traces.push({ x, y: r.loss.slice(from, n), name: r.label, opacity: wide ? 0.45 : 1,
-      line: { color: st.color, dash: coincident ? "dash" : st.dash, width: coincident ? 2.5 : wide ? 7 : Math.max(1, widths[a][i] - 0.5) }, // the map's widths, a little finer
+      line: { color: st.color, dash: coincident ? "dash" : st.dash, width: coincident ? 2.5 : wide ? 7 : lossWidth(widths[a][i], i, answer.runs.length) },
       meta: { run: i } });
     if (r.batch_loss && sc.batch_cost) traces.push({ x: x.slice(0, n - 1 - from), y: r.batch_loss.slice(from, n - 1), name: `${r.label} (${t("lessons.mini-batch")})`,
       line: { color: st.color, width: 1 }, opacity: 0.35, showlegend: false, hoverinfo: "skip" });
