@@ -29,7 +29,8 @@ GEOMETRY = """(id) => {
     const u = l2 ? Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / l2)) : 0;
     return Math.hypot(p[0] - a[0] - u * dx, p[1] - a[1] - u * dy);
   };
-  const inside = ([x, y]) => x >= xa._offset && x <= xa._offset + xa._length && y >= ya._offset && y <= ya._offset + ya._length;
+  const inside = ([x, y]) => x >= xa._offset && x <= xa._offset + xa._length
+    && y >= ya._offset && y <= ya._offset + ya._length;
   const runs = {};
   for (const d of drawn) {
     if (d.tr.meta?.run === undefined && d.tr.meta?.end === undefined) continue;
@@ -39,7 +40,8 @@ GEOMETRY = """(id) => {
     const covered = (p) => later.some((e) => {
       const reach = e.r + 1 - d.r;
       if (reach < 0) return false;
-      if (e.tr.mode === 'markers' || e.pts.length === 1) return e.pts.some((q) => Math.hypot(p[0] - q[0], p[1] - q[1]) <= reach);
+      const near = (q) => Math.hypot(p[0] - q[0], p[1] - q[1]) <= reach;
+      if (e.tr.mode === 'markers' || e.pts.length === 1) return e.pts.some(near);
       for (let i = 1; i < e.pts.length; i++) if (segDist(p, e.pts[i - 1], e.pts[i]) <= reach) return true;
       return false;
     });
@@ -83,11 +85,13 @@ def test_every_run_of_a_lesson_has_its_own_colour_and_its_optimizer_its_dash(wat
                 assert (lines[i]["dash"] == lines[j]["dash"]) == (a["optimizer"] == b["optimizer"]), (sc["id"], i, j)
         # the loss chart: the same colour for the same run
         loss = watched.evaluate("""() => document.getElementById('sc-loss').data
-            .filter((t) => t.meta && t.meta.run !== undefined && t.showlegend !== false).map((t) => t.line.color.toLowerCase())""")
+            .filter((t) => t.meta && t.meta.run !== undefined && t.showlegend !== false)
+            .map((t) => t.line.color.toLowerCase())""")
         assert loss == colours, (sc["id"], loss, colours)
         # the page's legend: one entry per run, in the run's colour, named as the run
         legend = watched.evaluate("""() => [...document.querySelectorAll('#sc-legend li[data-run]')]
-            .map((li) => ({ color: li.querySelector('line').getAttribute('stroke').toLowerCase(), text: li.textContent.trim() }))""")
+            .map((li) => ({ color: li.querySelector('line').getAttribute('stroke').toLowerCase(),
+              text: li.textContent.trim() }))""")
         assert [e["color"] for e in legend] == colours
         assert [e["text"] for e in legend] == [line["name"] for line in lines]
     SHOTS.mkdir(exist_ok=True)
@@ -151,7 +155,10 @@ def test_a_new_lesson_clears_the_last_one_at_once_and_says_it_is_computing(watch
         route.continue_()
     watched.wait_for_load_state("networkidle")
     sc = next(s for s in watched.evaluate("() => window.optivizLessons.scenarios") if s["id"] == "input-normalization")
-    assert watched.inner_text("#sc-title") == sc["title"] and watched.evaluate("document.body.dataset.scenario") == sc["id"]
+    assert (
+        watched.inner_text("#sc-title") == sc["title"]
+        and watched.evaluate("document.body.dataset.scenario") == sc["id"]
+    )
     assert watched.evaluate("() => document.getElementById('sc-loss').data.every((t) => t.type !== 'heatmap')")
     names = watched.evaluate("() => document.getElementById('sc-loss').data.map((t) => t.name)")
     assert names == [sc["request"]["runs"][0]["label"], sc["compare"]["runs"][0]["label"]]
@@ -182,10 +189,13 @@ def test_on_a_phone_the_legend_is_beside_the_map_and_the_ewa_legend_clear_of_its
         watched.wait_for_function(f"() => (document.getElementById('{chart}').data || []).length >= 5", timeout=60000)
         overlap = watched.evaluate(
             """([chart, legend]) => { const l = document.getElementById(legend).getBoundingClientRect();
-            const ticks = [...document.querySelectorAll(`#${chart} .xtick text, #${chart} .ytick text`)].map((t) => t.getBoundingClientRect());
+            const ticks = [...document.querySelectorAll(`#${chart} .xtick text, #${chart} .ytick text`)]
+              .map((t) => t.getBoundingClientRect());
+            const hit = (t) => t.left < l.right && l.left < t.right && t.top < l.bottom && l.top < t.bottom;
             const lg = document.querySelector(`#${chart} .legend`);
-            return { ticks: ticks.length, hit: ticks.filter((t) => t.left < l.right && l.left < t.right && t.top < l.bottom && l.top < t.bottom).length,
-              plotly: !!lg && document.getElementById(chart)._fullLayout.showlegend, entries: document.querySelectorAll(`#${legend} li`).length,
+            return { ticks: ticks.length, hit: ticks.filter(hit).length,
+              plotly: !!lg && document.getElementById(chart)._fullLayout.showlegend,
+              entries: document.querySelectorAll(`#${legend} li`).length,
               traces: document.getElementById(chart).data.length }; }""",
             [chart, legend_id],
         )
