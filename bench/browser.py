@@ -129,13 +129,13 @@ DRAG = """(ms) => new Promise((resolve) => {
   setTimeout(pump, 0);
 })"""
 
-# Play from 0 for `ms`: frames per second in which the drawn paths moved (run 0's head marker).
+# Play from 0 for `ms`: frames per second in which the drawn paths moved (run 0's drawn length).
 PLAY = """(ms) => new Promise((resolve) => {
   const o = window.optiviz;
   const map = document.getElementById('map');
   const head = () => {
-    const t = (map.data || []).find(t => t.meta && t.meta.run === 0 && t.meta.role === 'head');
-    return t && t.x.length ? t.x[0] : null;
+    const t = (map.data || []).find(t => t.meta && t.meta.run === 0 && t.meta.role === 'path');
+    return t ? t.x.length : null;
   };
   o.player.seek(0);
   let frames = 0;

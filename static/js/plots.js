@@ -89,8 +89,11 @@ function companionTraces(model, i, upto) {
   });
 }
 
-// Traces of the path layer: [minima, (path, start, head, end) per shown run]. Paths are lines;
-// markers only where they mean something (start, current point, end).
+// Traces of the path layer: [minima, (companions, path, evaluations, −v and step shafts) per shown
+// run, the markers (start, current point, end) of all runs, −g shafts, arrowheads, arrow labels].
+// Paths are lines; markers only where they mean something. Every redraw costs Plotly per trace:
+// what can share a trace does, and the set of traces stays the same while playback moves, so that
+// a frame is one restyle of their data (updateMap).
 export function mapTraces(model, it, runIndices, size = null) {
   const { surface } = model;
   const traces = [{
@@ -98,6 +101,12 @@ export function mapTraces(model, it, runIndices, size = null) {
     marker: { symbol: "star", size: 14, color: "#ffffff", line: { color: "#000", width: 1.5 } }, name: "minima",
     hovertemplate: `${esc(tx("studio.plot.minimum", "minimum"))} (%{x:.4g}, %{y:.4g})<extra></extra>`, showlegend: false,
   }];
+  const parts = model.showArrows ? arrowParts(model, it, runIndices, size) : null;
+  const marks = { x: [], y: [], symbol: [], size: [], color: [], lineColor: [], lineWidth: [], text: [] };
+  const mark = (x, y, symbol, sz, color, lineColor, lineWidth, text) => {
+    marks.x.push(x); marks.y.push(y); marks.symbol.push(symbol); marks.size.push(sz); marks.color.push(color);
+    marks.lineColor.push(lineColor); marks.lineWidth.push(lineWidth); marks.text.push(text);
+  };
   for (const i of runIndices) {
     const r = model.runs[i];
     const data = model.result?.[i];
@@ -115,27 +124,30 @@ export function mapTraces(model, it, runIndices, size = null) {
         marker: { size: 5, symbol: "circle", color: r.color, opacity: 0.75, line: { width: 0.5, color: "#fff" } },
         meta: { run: i, role: "evals" } });
     }
-    traces.push({ type: "scatter", mode: "markers", x: xs.slice(0, 1), y: ys.slice(0, 1), showlegend: false, hoverinfo: "skip",
-      marker: { size: 7, symbol: "circle-open", color: r.color, line: { width: 2, color: r.color } }, meta: { run: i, role: "start" } });
-    traces.push({ type: "scatter", mode: "markers", x: xs.length ? [last(xs)] : [], y: ys.length ? [last(ys)] : [],
-      marker: { size: 11, color: r.color, line: { color: "#fff", width: 2 } }, showlegend: false, hoverinfo: "skip",
-      meta: { run: i, role: "head" } });
-    const ended = data && data.done && upto >= data.x.length - 1;
-    const symbol = data?.status === "diverged" ? "x" : data?.status === "converged" ? "circle-open" : "square-open";
-    traces.push({ type: "scatter", mode: "markers", x: ended ? [last(xs)] : [], y: ended ? [last(ys)] : [],
-      marker: { size: 16, symbol, color: r.color, line: { width: 3, color: r.color } }, showlegend: false,
-      hovertemplate: `${name}<br>${esc(model.statusText ? model.statusText(data) : data?.status ?? "")}<extra></extra>`,
-      meta: { run: i, role: "end" } });
-  }
-  // the internals' arrows (a fixed set of traces per run, empty where nothing is drawn): a frame
-  // of playback or a new answer restyles them with the paths, in one Plotly call
-  const parts = model.showArrows ? arrowParts(model, it, runIndices, size) : null;
-  if (parts) {
-    for (const i of runIndices) {
-      const p = parts.get(i);
-      for (const kind of ARROW_KINDS) traces.push(arrowTrace(p?.arrows[kind], i, kind));
-      traces.push(labelTrace(p?.labels || [], i));
+    if (parts) for (const kind of ["v", "step"]) traces.push(shaftTrace([parts.get(i)?.arrows[kind]], i, kind, r.color));
+    if (upto < 0) continue;
+    mark(xs[0], ys[0], "circle-open", 7, r.color, r.color, 2, name);
+    mark(last(xs), last(ys), "circle", 11, r.color, "#fff", 2, name);
+    if (data.done && upto >= data.x.length - 1) {
+      const symbol = data.status === "diverged" ? "x" : data.status === "converged" ? "circle-open" : "square-open";
+      mark(last(xs), last(ys), symbol, 16, r.color, r.color, 3, `${name}<br>${esc(model.statusText ? model.statusText(data) : data.status)}`);
     }
+  }
+  traces.push({ type: "scatter", mode: "markers", x: marks.x, y: marks.y, hovertext: marks.text, showlegend: false,
+    hovertemplate: "%{hovertext}<extra></extra>", meta: { role: "markers" },
+    marker: { symbol: marks.symbol, size: marks.size, color: marks.color, line: { color: marks.lineColor, width: marks.lineWidth } } });
+  if (parts) {
+    const all = runIndices.map((i) => parts.get(i)).filter(Boolean);
+    traces.push(shaftTrace(all.map((p) => p.arrows.g), null, "g", "#333333"));
+    const heads = all.flatMap((p) => ARROW_KINDS.map((k) => p.arrows[k]).filter(Boolean));
+    traces.push({ type: "scatter", mode: "markers", x: heads.map((h) => h.hx), y: heads.map((h) => h.hy), hoverinfo: "skip",
+      showlegend: false, cliponaxis: false, meta: { role: "arrowheads" },
+      marker: { symbol: heads.map((h) => h.head), size: heads.map((h) => h.size), angle: heads.map((h) => h.angle),
+        color: heads.map((h) => h.color), opacity: heads.map((h) => h.opacity), line: { width: 0 } } });
+    const labels = all.flatMap((p) => p.labels);
+    traces.push({ type: "scatter", mode: "text", x: labels.map((l) => l.x), y: labels.map((l) => l.y), text: labels.map((l) => esc(l.text)),
+      textfont: { size: 11, color: labels.map((l) => l.color), shadow: "0 0 2px #fff, 0 0 3px #fff" }, hoverinfo: "skip",
+      showlegend: false, cliponaxis: false, meta: { role: "arrow-labels" } });
   }
   return traces;
 }
@@ -233,8 +245,9 @@ export async function drawMap(layer, model, it, runIndices, title) {
 }
 
 // The keys of a map trace that a new frame or a new answer changes (its styles stay).
-const FRAME_KEYS = ["x", "y", "customdata", "text", "textfont.color", "marker.symbol", "hovertemplate"];
-const shapeOf = (traces) => traces.map((t) => (t.meta ? `${t.meta.run}:${t.meta.role}:${t.meta.kind || ""}` : t.name)).join("|");
+const FRAME_KEYS = ["x", "y", "customdata", "text", "hovertext", "textfont.color", "marker.symbol", "marker.size", "marker.color",
+  "marker.angle", "marker.opacity", "marker.line.color", "marker.line.width"];
+const shapeOf = (traces) => traces.map((t) => (t.meta ? `${t.meta.run ?? ""}:${t.meta.role}:${t.meta.kind || ""}` : t.name)).join("|");
 
 // Show iteration `it` of the answer in `model` on a drawn map whose traces are the same ones
 // (same runs, roles, styles): ONE Plotly.restyle of the traces' data (paths, markers, arrows), the
@@ -313,7 +326,10 @@ export function arrowParts(model, it, runIndices, size) {
       const uy = (vy * ky) / n;
       const tx_ = x0 + vx * f;
       const ty_ = y0 + vy * f;
-      part.arrows[kind] = { x: [x0, tx_], y: [y0, ty_], color: lineColor };
+      // the head's centre half its size back from the tip, turned along the arrow (clockwise from up)
+      const back = st.headSize / 2;
+      part.arrows[kind] = { x: [x0, tx_], y: [y0, ty_], color: lineColor, head: st.head, size: st.headSize, opacity: st.opacity,
+        hx: tx_ - (ux * back) / kx, hy: ty_ - (uy * back) / ky, angle: (Math.atan2(ux, uy) * 180) / Math.PI };
       // the label beyond the tip; moved down until it overlaps no other label
       const px = x0 * kx + ux * (st.length + 12);
       const py = -y0 * ky - uy * (st.length + 12);
@@ -329,20 +345,14 @@ export function arrowParts(model, it, runIndices, size) {
   return out;
 }
 
-// One arrow: its shaft and a head at the tip pointing along it (angleref "previous").
-function arrowTrace(a, run, kind) {
+// Arrow shafts of one style (segments apart, separated by gaps); `run` null: several runs' −g.
+function shaftTrace(arrows, run, kind, color) {
   const st = ARROW_STYLE[kind];
-  const color = kind === "g" ? "#333333" : a?.color || "#333333";
-  return { type: "scatter", mode: "lines+markers", x: a ? a.x : [], y: a ? a.y : [], hoverinfo: "skip", showlegend: false,
-    line: { color, width: st.width }, opacity: st.opacity, cliponaxis: false,
-    marker: { symbol: st.head, angleref: "previous", size: [0, st.headSize], color, line: { color, width: 1.5 } },
-    meta: { run, role: "arrow", kind } };
-}
-
-function labelTrace(labels, run) {
-  return { type: "scatter", mode: "text", x: labels.map((l) => l.x), y: labels.map((l) => l.y), text: labels.map((l) => esc(l.text)),
-    textfont: { size: 11, color: labels.map((l) => l.color), shadow: "0 0 2px #fff, 0 0 3px #fff" }, hoverinfo: "skip",
-    showlegend: false, cliponaxis: false, meta: { run, role: "arrow-labels" } };
+  const x = [];
+  const y = [];
+  for (const a of arrows) if (a) { if (x.length) { x.push(null); y.push(null); } x.push(...a.x); y.push(...a.y); }
+  return { type: "scatter", mode: "lines", x, y, hoverinfo: "skip", showlegend: false, connectgaps: false, cliponaxis: false,
+    line: { color, width: st.width }, opacity: st.opacity, meta: run === null ? { role: "arrow", kind } : { run, role: "arrow", kind } };
 }
 
 // The layout's annotations of the map: the Hessian's axes at the inspected point (when shown).
