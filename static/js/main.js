@@ -277,7 +277,7 @@ async function main() {
   const runner = createRunner(ctx);
   app.runner = runner;
   app.model = runner.model;
-  app.player = new Player(() => app.renderer.request());
+  app.player = new Player((inFrame) => app.renderer.request(inFrame));
   ctx.model = runner.model;
   ctx.player = app.player;
   ctx.inspector = app.inspector = createInspector(() => app.renderer?.request());

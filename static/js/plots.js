@@ -89,11 +89,12 @@ function companionTraces(model, i, upto) {
   });
 }
 
-// Traces of the path layer: [minima, (companions, path, evaluations, −v and step shafts) per shown
-// run, the markers (start, current point, end) of all runs, −g shafts, arrowheads, arrow labels].
-// Paths are lines; markers only where they mean something. Every redraw costs Plotly per trace:
-// what can share a trace does, and the set of traces stays the same while playback moves, so that
-// a frame is one restyle of their data (updateMap).
+// Traces of the path layer: [minima, (companions, path, evaluations) per shown run, the marks,
+// the arrows' labels]. Paths are lines; markers only where they mean something. Plotly's cost of a
+// redraw grows with the number of traces, so everything else shares ONE markers trace: the arrows
+// (a shaft is a "line-ew" marker as long as the arrow, turned along it; a head is an "arrow" marker
+// at its tip) and each run's start, current point and end. The set of traces stays the same while
+// playback moves or a slider is dragged, so that a frame is one restyle of their data (updateMap).
 export function mapTraces(model, it, runIndices, size = null) {
   const { surface } = model;
   const traces = [{
@@ -102,11 +103,12 @@ export function mapTraces(model, it, runIndices, size = null) {
     hovertemplate: `${esc(tx("studio.plot.minimum", "minimum"))} (%{x:.4g}, %{y:.4g})<extra></extra>`, showlegend: false,
   }];
   const parts = model.showArrows ? arrowParts(model, it, runIndices, size) : null;
-  const marks = { x: [], y: [], symbol: [], size: [], color: [], lineColor: [], lineWidth: [], text: [] };
-  const mark = (x, y, symbol, sz, color, lineColor, lineWidth, text) => {
-    marks.x.push(x); marks.y.push(y); marks.symbol.push(symbol); marks.size.push(sz); marks.color.push(color);
-    marks.lineColor.push(lineColor); marks.lineWidth.push(lineWidth); marks.text.push(text);
+  const m = { x: [], y: [], symbol: [], size: [], color: [], opacity: [], angle: [], lineColor: [], lineWidth: [], text: [] };
+  const mark = (x, y, symbol, sz, color, lineColor, lineWidth, text, angle = 0, opacity = 1) => {
+    m.x.push(x); m.y.push(y); m.symbol.push(symbol); m.size.push(sz); m.color.push(color); m.opacity.push(opacity);
+    m.angle.push(angle); m.lineColor.push(lineColor); m.lineWidth.push(lineWidth); m.text.push(text);
   };
+  const ends = [];
   for (const i of runIndices) {
     const r = model.runs[i];
     const data = model.result?.[i];
@@ -124,27 +126,41 @@ export function mapTraces(model, it, runIndices, size = null) {
         marker: { size: 5, symbol: "circle", color: r.color, opacity: 0.75, line: { width: 0.5, color: "#fff" } },
         meta: { run: i, role: "evals" } });
     }
-    if (parts) for (const kind of ["v", "step"]) traces.push(shaftTrace([parts.get(i)?.arrows[kind]], i, kind, r.color));
     if (upto < 0) continue;
-    mark(xs[0], ys[0], "circle-open", 7, r.color, r.color, 2, name);
-    mark(last(xs), last(ys), "circle", 11, r.color, "#fff", 2, name);
-    if (data.done && upto >= data.x.length - 1) {
-      const symbol = data.status === "diverged" ? "x" : data.status === "converged" ? "circle-open" : "square-open";
-      mark(last(xs), last(ys), symbol, 16, r.color, r.color, 3, `${name}<br>${esc(model.statusText ? model.statusText(data) : data.status)}`);
+    const done = data.done && upto >= data.x.length - 1;
+    const status = done ? `<br>${esc(model.statusText ? model.statusText(data) : data.status)}` : "";
+    ends.push(() => {
+      mark(xs[0], ys[0], "circle-open", 7, r.color, r.color, 2, name);
+      mark(last(xs), last(ys), "circle", 11, r.color, "#fff", 2, `${name}${status}`);
+      if (done) {
+        const symbol = data.status === "diverged" ? "x" : data.status === "converged" ? "circle-open" : "square-open";
+        mark(last(xs), last(ys), symbol, 16, r.color, r.color, 3, `${name}${status}`);
+      }
+    });
+  }
+  const labels = [];
+  if (parts) {
+    for (const i of runIndices) {
+      const p = parts.get(i);
+      if (!p) continue;
+      const name = esc(model.labels[i]);
+      for (const kind of ARROW_KINDS) {
+        const a = p.arrows[kind];
+        if (!a) continue;
+        const st = ARROW_STYLE[kind];
+        mark(a.sx, a.sy, "line-ew", a.shaft, a.color, a.color, st.width, `${name}: ${esc(a.label)}`, a.angle - 90, st.opacity);
+        mark(a.hx, a.hy, st.head, st.headSize, kind === "g" ? "#ffffff" : a.color, a.color, kind === "g" ? 1.4 : 0,
+          `${name}: ${esc(a.label)}`, a.angle, st.opacity);
+      }
+      labels.push(...p.labels);
     }
   }
-  traces.push({ type: "scatter", mode: "markers", x: marks.x, y: marks.y, hovertext: marks.text, showlegend: false,
-    hovertemplate: "%{hovertext}<extra></extra>", meta: { role: "markers" },
-    marker: { symbol: marks.symbol, size: marks.size, color: marks.color, line: { color: marks.lineColor, width: marks.lineWidth } } });
+  for (const draw of ends) draw(); // the runs' points above their arrows
+  traces.push({ type: "scatter", mode: "markers", x: m.x, y: m.y, hovertext: m.text, showlegend: false, cliponaxis: false,
+    hovertemplate: "%{hovertext}<extra></extra>", meta: { role: "marks" },
+    marker: { symbol: m.symbol, size: m.size, color: m.color, opacity: m.opacity, angle: m.angle,
+      line: { color: m.lineColor, width: m.lineWidth } } });
   if (parts) {
-    const all = runIndices.map((i) => parts.get(i)).filter(Boolean);
-    traces.push(shaftTrace(all.map((p) => p.arrows.g), null, "g", "#333333"));
-    const heads = all.flatMap((p) => ARROW_KINDS.map((k) => p.arrows[k]).filter(Boolean));
-    traces.push({ type: "scatter", mode: "markers", x: heads.map((h) => h.hx), y: heads.map((h) => h.hy), hoverinfo: "skip",
-      showlegend: false, cliponaxis: false, meta: { role: "arrowheads" },
-      marker: { symbol: heads.map((h) => h.head), size: heads.map((h) => h.size), angle: heads.map((h) => h.angle),
-        color: heads.map((h) => h.color), opacity: heads.map((h) => h.opacity), line: { width: 0 } } });
-    const labels = all.flatMap((p) => p.labels);
     traces.push({ type: "scatter", mode: "text", x: labels.map((l) => l.x), y: labels.map((l) => l.y), text: labels.map((l) => esc(l.text)),
       textfont: { size: 11, color: labels.map((l) => l.color), shadow: "0 0 2px #fff, 0 0 3px #fff" }, hoverinfo: "skip",
       showlegend: false, cliponaxis: false, meta: { role: "arrow-labels" } });
@@ -264,6 +280,12 @@ export async function updateMap(layer, model, it) {
     update[key] = next.map((t) => path.reduce((o, k) => (o === undefined ? o : o[k]), t));
   }
   div._model = model;
+  if (window.__animate) {
+    const data = next.map((t) => { const o = {}; for (const key of FRAME_KEYS) { const path = key.split("."); const v = path.reduce((q, k) => (q === undefined ? q : q[k]), t); if (v === undefined) continue; let z = o; for (const k of path.slice(0, -1)) z = (z[k] ||= {}); z[path[path.length - 1]] = v; } return o; });
+    const pr = Plotly.animate(div, { data, traces: next.map((_, k) => k) }, { transition: { duration: 0 }, frame: { duration: 0, redraw: false } });
+    if (window.__animate === 2) await pr;
+    return true;
+  }
   await Plotly.restyle(div, update);
   return true;
 }
@@ -290,10 +312,11 @@ function thin(t, y, max = 3000) {
 
 // Optimizer internals at iteration `it`: −g (dark, thin, open head), −v (run colour, medium) and
 // the step (run colour, thick), each a fixed length in pixels; labels beyond the tips, moved apart.
-// Per run: { arrows: { g, v, step: { x, y, color, width, head, opacity } }, labels: [{ x, y, text, color }] }.
+// Per run: { arrows: { g, v, step: { color, label, angle, shaft length and middle (sx, sy), head (hx, hy) } },
+// labels: [{ x, y, text, color }] }.
 const ARROW_KINDS = ["g", "v", "step"];
 const ARROW_STYLE = {
-  g: { length: 44, width: 1.4, head: "arrow-open", headSize: 9, opacity: 1 },
+  g: { length: 44, width: 1.4, head: "arrow", headSize: 9, opacity: 1 },
   v: { length: 56, width: 1.8, head: "arrow", headSize: 9, opacity: 0.75 },
   step: { length: 70, width: 3, head: "arrow", headSize: 12, opacity: 1 },
 };
@@ -326,10 +349,12 @@ export function arrowParts(model, it, runIndices, size) {
       const uy = (vy * ky) / n;
       const tx_ = x0 + vx * f;
       const ty_ = y0 + vy * f;
-      // the head's centre half its size back from the tip, turned along the arrow (clockwise from up)
+      // the head's centre half its size back from the tip, the shaft from the point to the head's
+      // centre (its middle and length), both turned along the arrow (degrees clockwise from up)
       const back = st.headSize / 2;
-      part.arrows[kind] = { x: [x0, tx_], y: [y0, ty_], color: lineColor, head: st.head, size: st.headSize, opacity: st.opacity,
-        hx: tx_ - (ux * back) / kx, hy: ty_ - (uy * back) / ky, angle: (Math.atan2(ux, uy) * 180) / Math.PI };
+      const shaft = st.length - back;
+      part.arrows[kind] = { color: lineColor, label, shaft, angle: (Math.atan2(ux, uy) * 180) / Math.PI,
+        hx: tx_ - (ux * back) / kx, hy: ty_ - (uy * back) / ky, sx: x0 + (ux * shaft) / 2 / kx, sy: y0 + (uy * shaft) / 2 / ky };
       // the label beyond the tip; moved down until it overlaps no other label
       const px = x0 * kx + ux * (st.length + 12);
       const py = -y0 * ky - uy * (st.length + 12);
@@ -343,16 +368,6 @@ export function arrowParts(model, it, runIndices, size) {
     vec("step", d.x[it + 1] - x0, d.y[it + 1] - y0, tx("studio.arrow.step", "step"), color);
   }
   return out;
-}
-
-// Arrow shafts of one style (segments apart, separated by gaps); `run` null: several runs' −g.
-function shaftTrace(arrows, run, kind, color) {
-  const st = ARROW_STYLE[kind];
-  const x = [];
-  const y = [];
-  for (const a of arrows) if (a) { if (x.length) { x.push(null); y.push(null); } x.push(...a.x); y.push(...a.y); }
-  return { type: "scatter", mode: "lines", x, y, hoverinfo: "skip", showlegend: false, connectgaps: false, cliponaxis: false,
-    line: { color, width: st.width }, opacity: st.opacity, meta: run === null ? { role: "arrow", kind } : { run, role: "arrow", kind } };
 }
 
 // The layout's annotations of the map: the Hessian's axes at the inspected point (when shown).

@@ -19,17 +19,21 @@ export function createRenderer(ctx) {
   let drawn = {};
   const timings = { frames: 0 };
 
-  function request() {
+  // `inFrame`: called from an animation frame (the player's tick): draw in this frame, not the next
+  // one (waiting would halve playback's frame rate)
+  function request(inFrame = false) {
     pending = true;
-    if (!running) loop();
+    if (!running) loop(inFrame);
   }
 
-  async function loop() {
+  async function loop(inFrame) {
     running = true;
     try {
+      let now = inFrame;
       while (pending) {
         pending = false;
-        await nextFrame();
+        if (!now) await nextFrame();
+        now = false;
         await renderOnce();
       }
     } catch (err) {
