@@ -261,8 +261,9 @@ export async function drawMap(layer, model, it, runIndices, title) {
 }
 
 // The keys of a map trace that a new frame or a new answer changes (its styles stay).
+// (a run's label too: it names its α, which a slider drag changes)
 const FRAME_KEYS = ["x", "y", "customdata", "text", "hovertext", "textfont.color", "marker.symbol", "marker.size", "marker.color",
-  "marker.angle", "marker.opacity", "marker.line.color", "marker.line.width"];
+  "marker.angle", "marker.opacity", "marker.line.color", "marker.line.width", "name", "hovertemplate"];
 const shapeOf = (traces) => traces.map((t) => (t.meta ? `${t.meta.run ?? ""}:${t.meta.role}:${t.meta.kind || ""}` : t.name)).join("|");
 
 // Show iteration `it` of the answer in `model` on a drawn map whose traces are the same ones
@@ -280,12 +281,6 @@ export async function updateMap(layer, model, it) {
     update[key] = next.map((t) => path.reduce((o, k) => (o === undefined ? o : o[k]), t));
   }
   div._model = model;
-  if (window.__animate) {
-    const data = next.map((t) => { const o = {}; for (const key of FRAME_KEYS) { const path = key.split("."); const v = path.reduce((q, k) => (q === undefined ? q : q[k]), t); if (v === undefined) continue; let z = o; for (const k of path.slice(0, -1)) z = (z[k] ||= {}); z[path[path.length - 1]] = v; } return o; });
-    const pr = Plotly.animate(div, { data, traces: next.map((_, k) => k) }, { transition: { duration: 0 }, frame: { duration: 0, redraw: false } });
-    if (window.__animate === 2) await pr;
-    return true;
-  }
   await Plotly.restyle(div, update);
   return true;
 }

@@ -117,7 +117,7 @@ export function createRenderer(ctx) {
     const evalsShown = res ? res.runs.map((r) => !!r.evals) : null;
     // what the figure is made of: while it stays, a new answer or a new iteration is ONE restyle
     // of the drawn traces' data (updateMap), never a new figure, and the contour is not touched
-    const sig = JSON.stringify([mode, v.key, !!res, vis, look, equal, state.arrows, lang, size, pm.dragmode, pm.curvature, pm.noise,
+    const sig = JSON.stringify([mode, v.key, !!res, vis, look.runs, mode === "multiples" ? look.labels : null, equal, state.arrows, lang, size, pm.dragmode, pm.curvature, pm.noise,
       evalsShown]);
     const rev = res?.rev ?? -1;
     const moved = it !== drawn.it || rev !== drawn.rev || res?.gen !== drawn.gen;
