@@ -582,9 +582,9 @@ export function moveCursor(div, it) {
 
 export const purge = (div) => { if (window.Plotly && div.data) Plotly.purge(div); };
 
-// Plotly (4.6 MB) is fetched by a preload in the page and run once the first API requests are
-// on their way (the script is added after the current task), so the server computes while the
-// browser parses it.
+// Plotly (4.6 MB) is fetched by a preload in the page and run when the page asks (the studio: once
+// its controls are drawn and its first requests are on their way), so that the server computes
+// while the browser runs it; the script is added after the current task.
 export const loadPlotly = () => new Promise((resolve, reject) => {
   if (window.Plotly) { resolve(); return; }
   const script = document.createElement("script");

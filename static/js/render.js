@@ -121,8 +121,9 @@ export function createRenderer(ctx) {
       evalsShown]);
     const rev = res?.rev ?? -1;
     const moved = it !== drawn.it || rev !== drawn.rev || res?.gen !== drawn.gen;
+    let fresh = false; // a new figure drawn in this frame (the first one: Plotly's code still cold)
     if (mode === "overlay") {
-      if (sig !== drawn.sig || !res) await drawMap(mainLayer(), pm, it, vis);
+      if (sig !== drawn.sig || !res) { await drawMap(mainLayer(), pm, it, vis); fresh = true; }
       else if (moved && !(await updateMap(mainLayer(), pm, it))) await drawMap(mainLayer(), pm, it, vis);
     } else if (mode === "multiples") {
       const box = $("multiples");
@@ -152,10 +153,13 @@ export function createRenderer(ctx) {
     // CHART_EVERY_MS; the newest answer is charted at once
     const superseded = res && (model.queued || res.gen !== model.gen);
     const recent = now - (drawn.cat || 0) <= CHART_EVERY_MS;
-    const deferred = !allHidden && res && !young && csig !== drawn.csig && superseded && recent && drawn.csig;
+    // ... and on the first frame, after the map: the paths are on screen one chart-drawing sooner
+    const first = fresh && !drawn.csig && !!res && !allHidden && !young;
+    if (first) pending = true;
+    const deferred = first || (!allHidden && res && !young && csig !== drawn.csig && superseded && recent && drawn.csig);
     if (deferred) {
       clearTimeout(drawn.chartTimer);
-      drawn.chartTimer = setTimeout(request, CHART_EVERY_MS - (now - drawn.cat));
+      if (!first) drawn.chartTimer = setTimeout(request, CHART_EVERY_MS - (now - drawn.cat));
       if (it !== drawn.cit) await moveCursor($("charts"), it);
       drawn.cit = it;
     } else if (!allHidden && res && !young) {
