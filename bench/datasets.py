@@ -60,9 +60,9 @@ def service_times() -> dict[str, float]:
 def http_times() -> dict[str, float]:
     """The same through the HTTP API (in process: the app's middleware, routes and JSON), the
     studio's request with a fresh seed each time (no remembered answer)."""
-    from fastapi.testclient import TestClient  # noqa: PLC0415  (the app only for this part)
+    from fastapi.testclient import TestClient
 
-    from app.main import app  # noqa: PLC0415
+    from app.main import app
 
     body = _lesson_body()
     with TestClient(app) as client:
