@@ -495,7 +495,7 @@ class LockstepRuns:
                 f"{run.optimizer.name} is not element-wise: it runs one run at a time (trajectories), "
                 "not in lockstep rows (sweeps, basins, races)"
             )
-        _deadline.admit(_cost.lockstep(problem.surface, rows, problem.steps, run.batch_size, run))
+        _deadline.admit(_cost.lockstep(problem.surface, rows, problem.steps, run.batch_size, run, problem.tolerance))
         self.rows = rows
         self._row_params = {k: np.asarray(v, dtype=float).reshape(rows) for k, v in (row_params or {}).items()}
         self.idx = np.arange(rows)  # original row index of each active row
