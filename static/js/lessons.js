@@ -6,6 +6,7 @@
 import { ApiError, getBasins, getCatalogue, getEwa, getGrid, getLimits, getPermalink, getRace, getScenarios,
   getSchedulePreview, getTrajectories, streamSweep } from "./api.js";
 import { el, paramControl } from "./controls.js";
+import { runColors } from "./colors.js";
 import { chart, clearChart, contourTraces, fitChart, isDrawn, onPointClick } from "./plots.js";
 import { lang, loadMessages, nextLang, paramName, setLang, t, translatePage } from "./i18n.js";
 import { defaultState, normalizeRun, serialize, useServer } from "./state.js";
@@ -13,7 +14,6 @@ import { createStore } from "./store.js";
 import { createUrlSync } from "./url.js";
 
 const $ = (id) => document.getElementById(id);
-const DASHES = ["solid", "dash", "dot", "dashdot", "longdash"];
 // regions of a basin map and lines of the EWA chart: not optimizers, so not their colours
 const REGIONS = ["#dddddd", "#9ecae1", "#fdae6b", "#a1d99b", "#bcbddc", "#fc9272", "#c7e9c0"];
 
@@ -78,30 +78,11 @@ Object.defineProperty(page, "shown", { get: () => store.get().shown });
 Object.defineProperty(page, "ewa", { get: () => ({ betas: store.get().ewaBetas }) });
 window.optivizLessons = page;
 
-// --- colours: one per run, the optimizer in the dash and the legend -----------------------------
+// --- colours: one per run (colors.js: the studio's rule), the optimizer in the dash and the legend --
 
-// Okabe–Ito's colour-blind-safe hues, then darker Tableau-10 ones: distinct from one another and
-// readable on the grey contour (no yellow, no light grey)
-const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B", "#7F3C8D",
-  "#4E79A7", "#B6992D", "#E15759"];
-
-// Each run its own colour: the first run of an optimizer keeps the registry's colour (Adam looks the
-// same in every lesson) unless an earlier run took it; every other run takes the next palette colour
-// no run has. The dash tells the optimizers apart: one dash per optimizer, in order of appearance.
 export function runStyles(runs) {
-  const registry = (id) => (page.catalogue.optimizers.find((o) => o.id === id)?.color || "#000000").toUpperCase();
-  const optimizers = [...new Set(runs.map((r) => r.optimizer))];
-  const used = new Set();
-  const colors = runs.map((r, i) => {
-    const own = registry(r.optimizer);
-    const first = runs.findIndex((q) => q.optimizer === r.optimizer) === i;
-    if (!first || used.has(own)) return null;
-    used.add(own);
-    return own;
-  });
-  const free = PALETTE.filter((c) => !used.has(c));
-  return runs.map((r, i) => ({ color: colors[i] ?? free.shift() ?? PALETTE[i % PALETTE.length],
-    dash: DASHES[optimizers.indexOf(r.optimizer) % DASHES.length] }));
+  const registry = (id) => page.catalogue.optimizers.find((o) => o.id === id)?.color || "#000000";
+  return runColors(runs.map((r) => ({ optimizer: r.optimizer })), registry);
 }
 
 // The legend of a lesson's charts (or the EWA's), drawn in the page beside them, never over them:
