@@ -335,7 +335,7 @@ async function drawScenario(sc, stale) {
   drawLegend($("sc-legend"), maps, sharedOptimizer(answers.flatMap((a) => a.runs)));
   const positive = answers.every((a) => a.runs.every((r) => r.loss.every((v) => v > 0)));
   await chart($("sc-loss"), lossTraces(answers, stylesList, sc), { margin: { l: 55, r: 10, t: 10, b: 40 },
-    yaxis: { type: positive ? "log" : "linear", exponentformat: "power", title: { text: t("lessons.loss") } },
+    yaxis: { type: positive ? "log" : "linear", exponentformat: "power", title: { text: t("lessons.loss") }, automargin: true },
     xaxis: { type: logIterations(answers, sc) ? "log" : "linear",
       title: { text: sc.epochs ? t("lessons.epoch") : t("lessons.iteration") } }, showlegend: false });
   if (sc.lr_chart) {
