@@ -155,8 +155,7 @@ function pathTraces(answer, styles, coincide, upto, tail, under = []) {
   const second = new Set(coincide.map((p) => p[1]));
   // drawn wide and translucent beneath: the first of a coinciding pair, and the runs another covers
   const wide = new Set([...coincide.map((p) => p[0]), ...under]);
-  const traces = [{ type: "scatter", mode: "markers", x: answer.surface.minima.map((m) => m[0]), y: answer.surface.minima.map((m) => m[1]),
-    marker: { symbol: "star", size: 14, color: "#fff", line: { color: "#000", width: 1.5 } }, hoverinfo: "skip", showlegend: false }];
+  const traces = [];
   const n = (r, i) => (upto ? Math.min(r.x.length, upto[i] + 1) : r.x.length);
   const from = (r, i) => (tail ? Math.floor(n(r, i) * (1 - tail)) : 0);
   const widths = runWidths(answer);
@@ -184,6 +183,10 @@ function pathTraces(answer, styles, coincide, upto, tail, under = []) {
       marker: { size: wide.has(i) ? 17 : 9, color: st.color, symbol: r.status === "diverged" ? "x" : "circle",
         line: { color: "#fff", width: 1.5 } }, meta: { end: i } });
   }
+  // the minima over the paths, open (an outline: what settles inside shows through): the place every
+  // run aims for stays in sight
+  traces.push({ type: "scatter", mode: "markers", x: answer.surface.minima.map((m) => m[0]), y: answer.surface.minima.map((m) => m[1]),
+    marker: { symbol: "star-open", size: 16, color: "#000", line: { width: 2 } }, hoverinfo: "skip", showlegend: false });
   return traces;
 }
 

@@ -23,7 +23,8 @@ GEOMETRY = """(id) => {
     .filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
   const radius = (tr) => (tr.mode === 'markers' ? (tr.marker?.size ?? 6) / 2 : (tr.line?.width ?? 2) / 2);
   const drawn = gd.data.map((tr, k) => ({ k, tr, pts: pix(tr), r: radius(tr),
-    run: tr.meta?.run ?? tr.meta?.end, opaque: (tr.opacity ?? 1) >= 0.6 && tr.type !== 'contour' }));
+    run: tr.meta?.run ?? tr.meta?.end,
+    opaque: (tr.opacity ?? 1) >= 0.6 && tr.type !== 'contour' && !String(tr.marker?.symbol ?? '').endsWith('-open') }));
   const segDist = (p, a, b) => {
     const dx = b[0] - a[0], dy = b[1] - a[1], l2 = dx * dx + dy * dy;
     const u = l2 ? Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / l2)) : 0;
