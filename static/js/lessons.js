@@ -120,7 +120,7 @@ function sharedOptimizer(runs) {
   const ids = new Set(runs.map((r) => r.optimizer));
   if (ids.size !== 1) return null;
   const name = nameOf("optimizers", runs[0].optimizer);
-  return runs.some((r) => r.label.includes(name)) ? null : `${name}:`;
+  return runs.some((r) => r.label.includes(name)) ? null : t("lessons.legend.optimizer", { name });
 }
 
 // A studio permalink for a trajectories request: the full request (surface, start, steps, seed,
