@@ -7,7 +7,7 @@ import { ApiError, getBasins, getCatalogue, getEwa, getGrid, getLimits, getPerma
   getSchedulePreview, getTrajectories, streamSweep } from "./api.js";
 import { el, paramControl } from "./controls.js";
 import { runColors } from "./colors.js";
-import { chart, clearChart, contourTraces, fitChart, isDrawn, onPointClick } from "./plots.js";
+import { chart, contourTraces, fitChart, isDrawn, onPointClick, purge } from "./plots.js";
 import { lang, loadMessages, nextLang, paramName, setLang, t, translatePage } from "./i18n.js";
 import { defaultState, normalizeRun, serialize, useServer } from "./state.js";
 import { createStore } from "./store.js";
@@ -255,7 +255,7 @@ const PLOTS = ["sc-map", "sc-map2", "sc-loss", "sc-lr"];
 // While a lesson's answer is computed: the previous lesson's charts and legend are gone at once, and
 // the chart area says so ("computing…", with the sweep's progress when it streams one).
 function computing(sc) {
-  for (const id of PLOTS) clearChart($(id));
+  for (const id of PLOTS) purge($(id));
   drawLegend($("sc-legend"), []);
   document.body.dataset.computing = sc.id;
   $("sc-busy").hidden = false;
