@@ -90,6 +90,14 @@ def test_arrow_keys_step_by_the_parameters_scale(watched, live_server) -> None:
     page.keyboard.press("ArrowUp")
     assert beta.input_value() == "0.999" and sent(page, 1, "beta") == 0.999
     shot(page, "keys-card", 'fieldset[data-run="1"]')
+    # the tolerance too: from 0 up to 1e-6 (not to 1, which would stop every run at once), then ×10^(1/20)
+    page.locator("#tolerance").focus()
+    page.keyboard.press("ArrowUp")
+    assert page.locator("#tolerance").input_value() == "1e-6"
+    page.keyboard.press("ArrowUp")
+    assert page.locator("#tolerance").input_value() == "1.1e-6"
+    ready(page)
+    assert sent_request(page)["tolerance"] == 1.1e-6
     assert page.errors == []
 
 
