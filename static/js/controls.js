@@ -3,7 +3,7 @@
 // listens once on its container and writes into the store at event time. `onChange` is kept for
 // the lessons page, whose controls edit its own objects.
 import { fmt, numText, symbol } from "./format.js";
-import { t } from "./i18n.js";
+import { paramName, t } from "./i18n.js";
 
 export const el = (tag, attrs = {}, ...children) => {
   const e = document.createElement(tag);
@@ -124,7 +124,8 @@ function sliderName(name) {
 // opts.path: the state path it edits (read by a delegated listener); opts.label: the text shown.
 export function paramControl(spec, value, onChange, idPrefix, opts = {}) {
   const id = `${idPrefix}-${spec.name}`;
-  const shown = opts.label ?? (symbol(spec.name) !== spec.name ? `${symbol(spec.name)} ${spec.name}` : spec.name);
+  const word = paramName(spec.name);
+  const shown = opts.label ?? (symbol(spec.name) !== spec.name ? `${symbol(spec.name)} ${word}` : word);
   const label = el("label", { for: id, title: spec.description }, shown);
   const v = value ?? spec.default;
   const data = opts.path ? { path: opts.path, type: spec.type } : {};
@@ -139,7 +140,7 @@ export function paramControl(spec, value, onChange, idPrefix, opts = {}) {
   if (spec.type === "choice") {
     const input = el("select", { id, "aria-label": spec.name, "data-param": spec.name, dataset: data,
       onchange: (e) => call(e.target.value) },
-    spec.choices.map((c) => el("option", { value: c, selected: c === v }, c)));
+    spec.choices.map((c) => el("option", { value: c, selected: c === v }, paramName(`${spec.name}.${c}`))));
     input._spec = spec;
     return el("div", { class: "param" }, label, input);
   }
