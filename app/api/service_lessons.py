@@ -20,8 +20,10 @@ from pydantic import ValidationError
 
 from ..engine import deadline as _deadline
 from ..engine.datasets import DatasetSurface
+from ..engine.params import owner
 from ..engine.runner import Problem, RunConfig
 from ..engine.schedules import Link, learning_rates
+from ..i18n import explain, text
 from ..lessons import claims
 from ..lessons.ewa import averages
 from ..lessons.race import is_noisy, tune
@@ -115,7 +117,7 @@ def schedule_preview(req: SchedulePreviewRequest) -> Answer:
     if spec.reads_loss:
         raise invalid(
             ("schedule", "name"),
-            f"'{spec.id}' reads the loss: it has no rate without a run (POST /api/v1/trajectories draws its rates)",
+            text("error.preview.reads_loss", id=spec.id),
             spec.id,
         )
     t = np.arange(req.steps)
@@ -135,9 +137,7 @@ def _lockstep_only(optimizer: str, loc: tuple[Any, ...]) -> None:
     if spec.driver != "loop":
         raise invalid(
             loc,
-            f"{spec.name} ('{optimizer}') is not element-wise (its updates evaluate the loss several "
-            "times, or need the Hessian): it runs as single trajectories only, not in sweeps, basin maps "
-            "or races",
+            text("error.lockstep", name=text(f"optimizer.{optimizer}.name"), id=optimizer),
             optimizer,
         )
 
@@ -184,10 +184,10 @@ def _axis(req: SweepRequest, which: str, problem: Problem) -> tuple[str, list[fl
     surface = problem.surface
     if axis.name == "batch_size":
         if not isinstance(surface, DatasetSurface):
-            raise invalid((which, "name"), "batch_size can be swept on dataset surfaces only", axis.name)
+            raise invalid((which, "name"), text("error.sweep.batch_size"), axis.name)
         m = surface.model.data.m
         if any(v != int(v) or not 1 <= v <= m for v in values):
-            raise invalid((which,), f"batch sizes must be whole numbers from 1 to m = {m}", values)
+            raise invalid((which,), text("error.sweep.batch_sizes", m=m), values)
         return axis.name, [float(int(v)) for v in values]
     p = spec.spec(axis.name)
     if p is None or p.kind != "float":
@@ -196,13 +196,13 @@ def _axis(req: SweepRequest, which: str, problem: Problem) -> tuple[str, list[fl
             sweepable.append("batch_size")
         raise invalid(
             (which, "name"),
-            f"cannot sweep {axis.name!r} for '{req.optimizer}'; sweepable: {', '.join(sweepable)}",
+            text("error.sweep.param", name=repr(axis.name), id=req.optimizer, sweepable=", ".join(sweepable)),
             axis.name,
         )
     try:
-        return axis.name, [p.coerce(v, f"optimizer '{req.optimizer}'") for v in values]
+        return axis.name, [p.coerce(v, owner("optimizer", req.optimizer)) for v in values]
     except ValueError as err:
-        raise invalid((which,), str(err), values) from None
+        raise invalid((which,), explain(err), values) from None
 
 
 class SweepAnswers:
@@ -281,11 +281,11 @@ def build_sweep(req: SweepRequest) -> Sweep:
     x_name, xs = _axis(req, "x_param", problem)
     y_name, ys = _axis(req, "y_param", problem)
     if x_name == y_name:
-        raise invalid(("y_param", "name"), "the two axes must sweep different parameters", y_name)
+        raise invalid(("y_param", "name"), text("error.sweep.same_axes"), y_name)
     extra: dict[str, Any] = {}
     if req.epochs is not None:
         if not isinstance(problem.surface, DatasetSurface):
-            raise invalid(("epochs",), "epochs can be given on dataset surfaces only", req.epochs)
+            raise invalid(("epochs",), text("error.sweep.epochs"), req.epochs)
         batch = float(run.batch_size or problem.surface.model.data.m)  # a dataset run always has one
         sizes = ys if y_name == "batch_size" else xs if x_name == "batch_size" else [batch]
         per_size = {int(b): epoch_steps(problem, int(b), req.epochs) for b in sizes}
@@ -296,7 +296,7 @@ def build_sweep(req: SweepRequest) -> Sweep:
     if work > MAX_SWEEP_WORK:
         raise invalid(
             ("steps",),
-            f"cells × steps = {work:,} is over the limit of {MAX_SWEEP_WORK:,}: fewer cells or steps",
+            text("error.sweep.work", work=f"{work:,}", limit=f"{MAX_SWEEP_WORK:,}"),
             problem.steps,
         )
     key = req.model_dump_json().encode()
@@ -369,7 +369,9 @@ def basins(req: BasinRequest, deadline: float | None = None) -> Answer:
     problem, run = _single_run(req)
     if req.n * req.n * problem.steps > MAX_SWEEP_WORK:
         raise invalid(
-            ("n",), f"n² × steps = {req.n * req.n * problem.steps:,} is over the limit of {MAX_SWEEP_WORK:,}", req.n
+            ("n",),
+            text("error.basins.work", work=f"{req.n * req.n * problem.steps:,}", limit=f"{MAX_SWEEP_WORK:,}"),
+            req.n,
         )
     job, xs, ys = basin_job(problem, run, req.n)
     run_job(job, deadline)
@@ -387,9 +389,7 @@ def race(req: RaceRequest) -> Answer:
         _lockstep_only(o, ("optimizers", i))
     unknown = [k for k in req.params if k not in req.optimizers]
     if unknown:
-        raise invalid(
-            ("params", unknown[0]), f"params are given per raced optimizer: {', '.join(req.optimizers)}", unknown[0]
-        )
+        raise invalid(("params", unknown[0]), text("error.race.params", ids=", ".join(req.optimizers)), unknown[0])
     fixed = {o: {k: v for k, v in req.params.get(o, {}).items() if k != "lr"} for o in req.optimizers}
     body = {
         "surface": req.surface,
@@ -409,7 +409,7 @@ def race(req: RaceRequest) -> Answer:
     seeds = list(range(req.seed, req.seed + req.seeds)) if noisy else [req.seed]
     factor = len(seeds) * (1.5 if req.extend else 1.0)
     if req.n * len(req.optimizers) * req.steps * factor > MAX_SWEEP_WORK:
-        raise invalid(("n",), f"n × optimizers × steps × seeds is over the limit of {MAX_SWEEP_WORK:,}", req.n)
+        raise invalid(("n",), text("error.race.work", limit=f"{MAX_SWEEP_WORK:,}"), req.n)
     lrs = np.geomspace(req.lr_min, req.lr_max, req.n)
     curves = [tune(problem, r, lrs, req.objective, seeds, req.extend) for r in problem.runs]
     surface = req.surface if isinstance(req.surface, str) else req.surface.model_dump()

@@ -33,6 +33,7 @@ from . import (
 )
 from .backend import ARRAY, SCALAR
 from .datasets import DatasetSurface
+from .explained import Explained, english
 from .kernels import data, drive, loop, python_of, rules
 from .problem import Problem as Problem  # re-exported: where the app takes them from
 from .problem import RunConfig as RunConfig
@@ -264,7 +265,17 @@ class BatchOrder:
         return self._perm
 
 
-def start_is_valid(surface: Surface, start: tuple[float, float]) -> str | None:
+english(
+    {
+        "start.not_evaluable": "the surface or its gradient cannot be evaluated there",
+        "start.value": "the surface value there is not finite ({value})",
+        "start.gradient": "the gradient there is not finite",
+        "start.outside": "it is outside the surface's sane region (|x|, |y| ≤ {bound})",
+    }
+)
+
+
+def start_is_valid(surface: Surface, start: tuple[float, float]) -> Explained | None:
     """None if the surface and its gradient are finite at start, else the reason."""
     try:
         with np.errstate(all="ignore"):
@@ -272,13 +283,13 @@ def start_is_valid(surface: Surface, start: tuple[float, float]) -> str | None:
             gx, gy = surface.grad(start[0], start[1], SCALAR)
             gx, gy = float(gx), float(gy)
     except (ArithmeticError, ValueError):
-        return "the surface or its gradient cannot be evaluated there"
+        return Explained("start.not_evaluable")
     if not math.isfinite(f):
-        return f"the surface value there is not finite ({f})"
+        return Explained("start.value", value=f)
     if not (math.isfinite(gx) and math.isfinite(gy)):
-        return "the gradient there is not finite"
+        return Explained("start.gradient")
     if max(abs(start[0]), abs(start[1])) > surface.bound:
-        return f"it is outside the surface's sane region (|x|, |y| ≤ {surface.bound:g})"
+        return Explained("start.outside", bound=f"{surface.bound:g}")
     return None
 
 
