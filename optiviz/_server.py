@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _network_html(answer: dict[str, Any]) -> str:
     """The figure of a network answer (`optiviz.NetworkResult.figure`) as a self-contained HTML page."""
+    from optiviz._core import _LOCAL, styles
     from optiviz._figure import network_figure
 
-    colors = {k: spec.color for k, spec in module("registry").OPTIMIZERS.items()}
-    html: str = network_figure(answer, colors).to_html(include_plotlyjs=True, full_html=True)
+    html: str = network_figure(answer, styles(_LOCAL, answer["runs"])).to_html(include_plotlyjs=True, full_html=True)
     return html
