@@ -314,8 +314,7 @@ class _Local:
         return answer
 
     def colors(self) -> dict[str, str]:
-        colors: dict[str, str] = {k: spec.color for k, spec in _server.module("registry").OPTIMIZERS.items()}
-        return colors
+        return _server.optimizer_colors()
 
     def run_colors(self) -> dict[str, Any]:
         palette: dict[str, Any] = _server.module("registry").RUN_COLORS
