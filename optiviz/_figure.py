@@ -166,8 +166,8 @@ def _nan(values: Any) -> np.ndarray:
 def network_figure(answer: dict[str, Any], styles: list[Style]) -> Any:
     """The figure of a network answer (``POST /api/v1/networks``, as JSON decodes it). Left: the
     plane's train-loss contour (``loss[j][i]`` at a[i], b[j]) with each run's recorded path as a
-    line from the shared init (a circle) to its end; right: each run's train loss (solid) and test
-    loss (dotted) per epoch. Each run has its own colour and, on the plane, its optimizer's dash
+    line from the shared init (a circle) to its end, on a white halo; right: each run's train loss
+    (solid) and test loss (dotted) per epoch. Each run has its own colour and, on the plane, its optimizer's dash
     (``styles``: `NetworkResult.styles`); one legend entry per run toggles its traces. The fidelity
     beside it: each run's legend entry gives its ``captured`` share of its displacement; for PCA the
     title gives the explained variance against the plane's ``random_walk`` (a random walk's share) and
@@ -207,6 +207,21 @@ def network_figure(answer: dict[str, Any], styles: list[Style]) -> Any:
         path = r["path"]
         a, b = _nan(path["a"]), _nan(path["b"])
         captured = r.get("captured")  # the share of the run's displacement the plane shows
+        fig.add_trace(  # a white halo beneath the path: every run's colour readable on the colour scale
+            go.Scatter(
+                x=a,
+                y=b,
+                mode="lines",
+                name=f"{r['label']} halo",
+                legendgroup=f"run{i}",
+                showlegend=False,
+                hoverinfo="skip",
+                line={"color": "#FFFFFF", "width": 5},
+                meta={"role": "halo", "run": i},
+            ),
+            row=1,
+            col=1,
+        )
         fig.add_trace(
             go.Scatter(
                 x=a,

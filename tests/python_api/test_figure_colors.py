@@ -55,4 +55,8 @@ def test_network_figure_colours_each_run() -> None:
     assert [p.line.dash for p in roles["path"]] == RUN_COLORS["dashes"][:2]
     assert [t.line.color for t in roles["train_loss"]] == [t.line.color for t in roles["test_loss"]] == colours
     assert {t.line.dash for t in roles["test_loss"]} == {"dot"}
+    fig = res.figure()  # each path on a white halo drawn before it: green readable on the green scale
+    order = [(t.meta["role"], t.meta.get("run")) for t in fig.data]
+    assert all(order.index(("halo", i)) < order.index(("path", i)) for i in range(2))
+    assert {t.line.color for t in roles["halo"]} == {"#FFFFFF"}
     assert np.isfinite(res.runs[1].train_loss).all()
