@@ -7,6 +7,7 @@ into controls) and the parametrized tests. Nothing lists them a second time.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,32 @@ CUSTOM_SUGGESTED_LR: dict[str, float] = (
 )
 
 
+# Every run its own colour (the studio, the lessons, the Python package's figures: one rule, written in
+# static/js/colors.js and optiviz/_colors.py, these its data): the first run of an optimizer keeps the
+# optimizer's colour; a further run takes the first of `spare` at least `far` (ΔE*ab, CIE 1976) from
+# every colour already drawn; the k-th run of one optimizer the k-th of `dashes`.
+def _hsl(h: float, s: float, light: float) -> str:
+    """#rrggbb of a hue h (degrees) at saturation s and lightness `light` (CSS hsl(), rounded as JS)."""
+    a = s * min(light, 1 - light)
+
+    def channel(n: int) -> str:
+        k = (n + h / 30) % 12
+        return f"{math.floor(255 * (light - a * max(-1, min(k - 3, 9 - k, 1))) + 0.5):02X}"
+
+    return "#" + "".join(channel(n) for n in (0, 8, 4))
+
+
+# Distinct colours readable on the grey contour and on white (contrast with white ≥ 2.2, as the
+# optimizers' are), tried in this order; past them (many runs) hues every 20° at two lightnesses.
+_SPARE = ["#E41A1C", "#33A02C", "#984EA3", "#FF7F00", "#A65628", "#17BECF", "#F781BF", "#1F78B4", "#6A3D9A",
+          "#8C564B", "#D62728", "#4DAF4A"]  # fmt: skip
+RUN_COLORS: dict[str, Any] = {
+    "spare": [*_SPARE, *(_hsl(20 * i, 0.75, light) for light in (0.3, 0.38) for i in range(18))],
+    "far": 35.0,  # ΔE*ab from which two colours are told apart at a glance (vermilion–red is 30)
+    "dashes": ["solid", "dash", "dot", "dashdot"],
+}
+
+
 def custom_public() -> dict[str, Any]:
     """The surface "Custom formula…" opens on: its formula, ranges, runs (`STUDIO`'s optimizers at their
     suggested rates) and suggested rates."""
@@ -53,6 +80,7 @@ __all__ = [
     "CUSTOM_DEFAULT",
     "OPTIMIZERS",
     "OPTIMIZER_IDS",
+    "RUN_COLORS",
     "SCHEDULES",
     "SCHEDULE_IDS",
     "SUGGESTED_LR",

@@ -13,17 +13,31 @@ import numpy as np
 import orjson
 
 from optiviz import _server
+from optiviz._colors import Style, run_styles
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 
-class _Source(Protocol):
+class _Palette(Protocol):
+    """Where the colours come from: each optimizer's (``GET /api/v1/optimizers``) and the rule's data
+    (``GET /api/v1/run_colors``)."""
+
+    def colors(self) -> dict[str, str]: ...
+
+    def run_colors(self) -> dict[str, Any]: ...
+
+
+class _Source(_Palette, Protocol):
     """Where a `Result`'s further answers come from: this process (`_Local`) or a server (`Client`)."""
 
     def grid(self, surface: Any, n: int) -> dict[str, Any]: ...
 
-    def colors(self) -> dict[str, str]: ...
+
+def styles(source: _Palette, runs: list[dict[str, Any]]) -> list[Style]:
+    """Each run's colour and dash (``runs``: ``{"optimizer": id}`` each), as the studio draws them: the
+    first run of an optimizer in its colour, every further run in a colour of its own (optiviz/_colors.py)."""
+    return run_styles(runs, source.colors(), source.run_colors())
 
 
 class ValidationError(ValueError):
@@ -210,6 +224,11 @@ class Result:
         """Each optimizer's colour from the registry (``GET /api/v1/optimizers``)."""
         return self._answers().colors()
 
+    def styles(self) -> list[Style]:
+        """Each run's ``{"color", "dash"}`` as the figure and the studio draw it: every run its own
+        colour, the k-th run of an optimizer the k-th dash."""
+        return styles(self._answers(), [{"optimizer": r.optimizer} for r in self.runs])
+
     def _answers(self) -> _Source:
         if self._source is None:
             raise RuntimeError("this Result has no source of answers (optiviz.run and Client.run give it one)")
@@ -295,8 +314,11 @@ class _Local:
         return answer
 
     def colors(self) -> dict[str, str]:
-        colors: dict[str, str] = {k: spec.color for k, spec in _server.module("registry").OPTIMIZERS.items()}
-        return colors
+        return _server.optimizer_colors()
+
+    def run_colors(self) -> dict[str, Any]:
+        palette: dict[str, Any] = _server.module("registry").RUN_COLORS
+        return palette
 
     @staticmethod
     def _validate(model: str, body: dict[str, Any]) -> Any:
@@ -346,6 +368,7 @@ class Client:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._colors: dict[str, str] | None = None
+        self._run_colors: dict[str, Any] | None = None
 
     def run(self, surface: Any, runs: list[dict[str, Any]], **options: Unpack[Options]) -> Result:
         """As `optiviz.run`, computed by the server."""
@@ -360,6 +383,11 @@ class Client:
         if self._colors is None:
             self._colors = {o["id"]: o["color"] for o in self._call("GET", "/api/v1/optimizers")}
         return self._colors
+
+    def run_colors(self) -> dict[str, Any]:
+        if self._run_colors is None:
+            self._run_colors = self._call("GET", "/api/v1/run_colors")
+        return self._run_colors
 
     def studio_url(self, result: Result) -> str:
         return result.studio_url(self.base_url)

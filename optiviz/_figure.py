@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from optiviz._colors import Style
     from optiviz._core import Result
 
 
@@ -33,14 +34,15 @@ def contour_z(grid: dict[str, Any]) -> tuple[np.ndarray, bool]:
 
 def figure(res: Result, n: int = 120) -> Any:
     """Left: contour map of the surface (the grid service's values) with each run's path as a line
-    from its start (a circle) to its end; right: loss per step (log scale). Each run has its
-    optimizer's colour from the registry; one legend entry per run toggles both its traces."""
+    from its start (a circle) to its end; right: loss per step (log scale). Each run has its own colour
+    and its optimizer's dash, as in the studio (`Result.styles`); one legend entry per run (its label,
+    which names the optimizer) toggles all its traces."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     grid = res.grid(n)
     cz, log = contour_z(grid)
-    colors = res.colors()
+    styles = res.styles()
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -80,7 +82,7 @@ def figure(res: Result, n: int = 120) -> Any:
             col=1,
         )
     for i, r in enumerate(res.runs):
-        color = colors.get(r.optimizer, "#000000")
+        color, dash = styles[i]["color"], styles[i]["dash"]
         group = f"run{i}"
         fig.add_trace(
             go.Scatter(
@@ -89,7 +91,7 @@ def figure(res: Result, n: int = 120) -> Any:
                 mode="lines",
                 name=r.label,
                 legendgroup=group,
-                line={"color": color, "width": 2},
+                line={"color": color, "width": 2, "dash": dash},
                 meta={"role": "path", "run": i},
             ),
             row=1,
@@ -132,7 +134,7 @@ def figure(res: Result, n: int = 120) -> Any:
                 name=r.label,
                 legendgroup=group,
                 showlegend=False,
-                line={"color": color, "width": 2},
+                line={"color": color, "width": 2, "dash": dash},
                 meta={"role": "loss", "run": i},
             ),
             row=1,
@@ -161,14 +163,15 @@ def _nan(values: Any) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
-def network_figure(answer: dict[str, Any], colors: dict[str, str]) -> Any:
+def network_figure(answer: dict[str, Any], styles: list[Style]) -> Any:
     """The figure of a network answer (``POST /api/v1/networks``, as JSON decodes it). Left: the
     plane's train-loss contour (``loss[j][i]`` at a[i], b[j]) with each run's recorded path as a
-    line from the shared init (a circle) to its end; right: each run's train loss (solid) and test
-    loss (dotted) per epoch. Each run has its optimizer's colour (``colors``); one legend entry per
-    run toggles its traces. The fidelity beside it: each run's legend entry gives its ``captured``
-    share of its displacement; for PCA the title gives the explained variance against the plane's
-    ``random_walk`` (a random walk's share) and the axes each direction's."""
+    line from the shared init (a circle) to its end, on a white halo; right: each run's train loss
+    (solid) and test loss (dotted) per epoch. Each run has its own colour and, on the plane, its optimizer's dash
+    (``styles``: `NetworkResult.styles`); one legend entry per run toggles its traces. The fidelity
+    beside it: each run's legend entry gives its ``captured`` share of its displacement; for PCA the
+    title gives the explained variance against the plane's ``random_walk`` (a random walk's share) and
+    the axes each direction's."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -200,10 +203,25 @@ def network_figure(answer: dict[str, Any], colors: dict[str, str]) -> Any:
         col=1,
     )
     for i, r in enumerate(answer["runs"]):
-        color = colors.get(r["optimizer"], "#000000")
+        color = styles[i]["color"]
         path = r["path"]
         a, b = _nan(path["a"]), _nan(path["b"])
         captured = r.get("captured")  # the share of the run's displacement the plane shows
+        fig.add_trace(  # a white halo beneath the path: every run's colour readable on the colour scale
+            go.Scatter(
+                x=a,
+                y=b,
+                mode="lines",
+                name=f"{r['label']} halo",
+                legendgroup=f"run{i}",
+                showlegend=False,
+                hoverinfo="skip",
+                line={"color": "#FFFFFF", "width": 5},
+                meta={"role": "halo", "run": i},
+            ),
+            row=1,
+            col=1,
+        )
         fig.add_trace(
             go.Scatter(
                 x=a,
@@ -211,7 +229,7 @@ def network_figure(answer: dict[str, Any], colors: dict[str, str]) -> Any:
                 mode="lines",
                 name=r["label"] if captured is None else f"{r['label']} ({100 * captured:.0f} % on the plane)",
                 legendgroup=f"run{i}",
-                line={"color": color, "width": 2},
+                line={"color": color, "width": 2, "dash": styles[i]["dash"]},
                 customdata=np.stack([_nan(path["step"]), _nan(path["loss"]), _nan(path["plane_loss"])], axis=-1),
                 hovertemplate="update %{customdata[0]}<br>loss %{customdata[1]:.4g}"
                 "<br>on the plane %{customdata[2]:.4g}<extra>%{fullData.name}</extra>",

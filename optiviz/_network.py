@@ -15,6 +15,7 @@ import numpy as np
 import orjson
 
 from optiviz import _core, _server
+from optiviz._colors import Style
 from optiviz._core import ValidationError, _floats
 
 if TYPE_CHECKING:
@@ -112,14 +113,12 @@ def _last(values: np.ndarray) -> float:
     return float(finite[-1]) if finite.size else float("nan")
 
 
-class _NetworkSource(Protocol):
+class _NetworkSource(_core._Palette, Protocol):
     """Where a `NetworkResult`'s further answers come from: this process or a server."""
 
     def network_plane(self, body: dict[str, Any]) -> dict[str, Any]: ...
 
     def network_script(self, body: dict[str, Any]) -> str: ...
-
-    def colors(self) -> dict[str, str]: ...
 
 
 @dataclass
@@ -190,13 +189,19 @@ class NetworkResult:
         """Each optimizer's colour from the registry."""
         return {} if self._source is None else self._source.colors()
 
+    def styles(self) -> list[Style]:
+        """Each run's ``{"color", "dash"}`` as the figure draws it: every run its own colour, the k-th run
+        of an optimizer the k-th dash."""
+        source = self._source if self._source is not None else _LOCAL
+        return _core.styles(source, self.answer["runs"])
+
     def figure(self) -> go.Figure:
         """A plotly ``Figure``: the plane's loss contour with every run's path (its start a circle),
         and each run's train (solid) and test (dotted) loss per epoch; one legend entry per run
         toggles its traces."""
         from optiviz._figure import network_figure
 
-        return network_figure(self.answer, self.colors())
+        return network_figure(self.answer, self.styles())
 
 
 def _xy(part: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -233,6 +238,9 @@ class _LocalNetworks:
 
     def colors(self) -> dict[str, str]:
         return _core._LOCAL.colors()
+
+    def run_colors(self) -> dict[str, Any]:
+        return _core._LOCAL.run_colors()
 
     @staticmethod
     def _problem(body: dict[str, Any]) -> Any:

@@ -28,8 +28,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _network_html(answer: dict[str, Any]) -> str:
     """The figure of a network answer (`optiviz.NetworkResult.figure`) as a self-contained HTML page."""
+    from optiviz._colors import run_styles
     from optiviz._figure import network_figure
 
-    colors = {k: spec.color for k, spec in module("registry").OPTIMIZERS.items()}
-    html: str = network_figure(answer, colors).to_html(include_plotlyjs=True, full_html=True)
+    styles = run_styles(answer["runs"], optimizer_colors(), module("registry").RUN_COLORS)
+    html: str = network_figure(answer, styles).to_html(include_plotlyjs=True, full_html=True)
     return html
+
+
+def optimizer_colors() -> dict[str, str]:
+    """Each optimizer's colour, from the server's registry."""
+    return {k: spec.color for k, spec in module("registry").OPTIMIZERS.items()}

@@ -348,6 +348,17 @@ class SchedulePublic(BaseModel):
     params: list[ParamPublic]
 
 
+class RunColorsPublic(BaseModel):
+    """How runs are coloured (the studio, the lessons, the Python package's figures): the first run of an
+    optimizer in the optimizer's `color`; a further run in the first of `spare` at least `far` from every
+    colour already drawn (else the one of them farthest from those); a colour the user chose wins; the
+    k-th run of one optimizer dashed with the k-th of `dashes` (cyclically)."""
+
+    spare: list[str] = Field(description="Colours for a further run of an optimizer (#rrggbb), tried in order.")
+    far: float = Field(description="ΔE*ab (CIE 1976, D65) from which two colours are told apart at a glance.")
+    dashes: list[str] = Field(description="Plotly dashes: the k-th run of an optimizer takes the k-th.")
+
+
 class SurfacePublic(BaseModel):
     id: str | None = None
     name: str

@@ -55,9 +55,9 @@ export const getMessages = (prefs) => json("GET", "api/v1/messages", null, undef
 
 // The catalogue in one language (`lang` omitted: the server's default / Accept-Language).
 export const getCatalogue = async (lang) => {
-  const [surfaces, optimizers, schedules] = await Promise.all(
-    ["surfaces", "optimizers", "schedules"].map((k) => json("GET", `api/v1/${k}${query(lang)}`)));
-  return { surfaces, optimizers, schedules };
+  const [surfaces, optimizers, schedules, run_colors] = await Promise.all(
+    ["surfaces", "optimizers", "schedules", "run_colors"].map((k) => json("GET", `api/v1/${k}${query(lang)}`)));
+  return { surfaces, optimizers, schedules, run_colors }; // run_colors: colors.js's palette
 };
 
 export const getCustomSurface = () => json("GET", "api/v1/surfaces/custom"); // what "Custom formula…" opens on

@@ -1,15 +1,9 @@
 // Every run its own colour, the optimizer in its dash: the first run of an optimizer is drawn in the
-// registry's colour, a further run of it in a colour of SPARE_COLORS that no other run uses (the first one
-// far enough from every colour already drawn), a colour the user chose wins. The k-th run of one
-// optimizer gets the k-th dash, so a legend still tells the optimizer by colour of its first run and
-// by the dash of the others.
-const DASHES = ["solid", "dash", "dot", "dashdot"];
-
-// Distinct colours readable on the grey contour and on white (contrast with white ≥ 2.2, as the
-// registry's colours are); tried in this order.
-const SPARE_COLORS = ["#E41A1C", "#33A02C", "#984EA3", "#FF7F00", "#A65628", "#17BECF", "#F781BF", "#1F78B4",
-  "#6A3D9A", "#8C564B", "#D62728", "#4DAF4A"];
-const FAR = 35; // ΔE*ab (CIE 1976) from which two colours are told apart at a glance (vermilion–red is 30)
+// registry's colour, a further run in a colour of the palette's `spare` that no other run uses (the first
+// one `far` enough from every colour already drawn), a colour the user chose wins. The k-th run of one
+// optimizer gets the k-th of the palette's `dashes`, so a legend still tells the optimizer by colour of
+// its first run and by the dash of the others. The palette is the server's (GET /api/v1/run_colors,
+// app/registry.py RUN_COLORS); the Python package's figures follow the same rule (optiviz/_colors.py).
 
 // CIE L*a*b* (D65) of a #rrggbb colour (remembered: a colour is measured against many).
 const LAB = new Map();
@@ -29,46 +23,39 @@ function lab(hex) {
   return out;
 }
 
+// ΔE*ab (CIE 1976)
 function distance(a, b) {
   const [p, q] = [lab(a), lab(b)];
   return Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
 }
 
-// Past the spare colours (many runs): hues every 20° at two lightnesses, as #rrggbb.
-function hsl(h, s, l) {
-  const k = (n) => (n + h / 30) % 12;
-  const a = s * Math.min(l, 1 - l);
-  const c = (n) => Math.round(255 * (l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1))));
-  return `#${[0, 8, 4].map((n) => c(n).toString(16).padStart(2, "0")).join("")}`;
-}
-const MORE = [0.3, 0.38].flatMap((l) => Array.from({ length: 18 }, (_, i) => hsl(i * 20, 0.75, l)));
-
-// The first spare colour at least FAR from every colour `used`, else the candidate farthest from them.
-function freeColor(used) {
-  let best = SPARE_COLORS[0];
+// The first spare colour at least `far` from every colour `used`, else the one farthest from them.
+function freeColor(used, { spare, far }) {
+  let best = spare[0];
   let bestD = -1;
-  for (const c of [...SPARE_COLORS, ...MORE]) {
+  for (const c of spare) {
     const d = Math.min(Infinity, ...used.map((u) => distance(c, u)));
-    if (d >= FAR) return c;
+    if (d >= far) return c;
     if (d > bestD) { best = c; bestD = d; }
   }
   return best;
 }
 
-// [{ color, dash }] of `runs` ({ optimizer, color? }); registryColor(optimizer id) → "#rrggbb".
+// [{ color, dash }] of `runs` ({ optimizer, color? }); registryColor(optimizer id) → "#rrggbb";
+// palette: the catalogue's run_colors ({ spare, far, dashes }).
 // (Asked for every frame drawn: the last answer is kept.)
-let last = { key: null, styles: null };
-export function runColors(runs, registryColor) {
+let last = { key: null, palette: null, styles: null };
+export function runColors(runs, registryColor, palette) {
   const key = runs.map((r) => `${r.optimizer}:${r.color || ""}:${registryColor(r.optimizer)}`).join("|");
-  if (key !== last.key) last = { key, styles: assign(runs, registryColor) };
+  if (key !== last.key || palette !== last.palette) last = { key, palette, styles: assign(runs, registryColor, palette) };
   return last.styles.map((s) => ({ ...s }));
 }
 
-function assign(runs, registryColor) {
+function assign(runs, registryColor, palette) {
   const seen = {};
   const dashes = runs.map((r) => {
     const k = (seen[r.optimizer] = (seen[r.optimizer] ?? -1) + 1);
-    return DASHES[k % DASHES.length];
+    return palette.dashes[k % palette.dashes.length];
   });
   const colors = runs.map((r) => r.color || null);
   const taken = () => colors.filter(Boolean).map((c) => c.toLowerCase());
@@ -77,6 +64,6 @@ function assign(runs, registryColor) {
     const own = registryColor(r.optimizer);
     if (!colors[i] && runs.findIndex((q) => q.optimizer === r.optimizer) === i && !taken().includes(own.toLowerCase())) colors[i] = own;
   });
-  runs.forEach((r, i) => { if (!colors[i]) colors[i] = freeColor(taken()); });
+  runs.forEach((r, i) => { if (!colors[i]) colors[i] = freeColor(taken(), palette); });
   return runs.map((r, i) => ({ color: colors[i], dash: dashes[i] }));
 }

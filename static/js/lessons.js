@@ -82,7 +82,7 @@ window.optivizLessons = page;
 
 export function runStyles(runs) {
   const registry = (id) => page.catalogue.optimizers.find((o) => o.id === id)?.color || "#000000";
-  return runColors(runs.map((r) => ({ optimizer: r.optimizer })), registry);
+  return runColors(runs.map((r) => ({ optimizer: r.optimizer })), registry, page.catalogue.run_colors);
 }
 
 // The legend of a lesson's charts (or the EWA's), drawn in the page beside them, never over them:

@@ -52,7 +52,7 @@ function companionsOf(run) {
 // takes: each run's own colour and its optimizer's dash (colors.js), its companions, its label.
 function look(state) {
   const surface = surfaceOf(state);
-  const styles = runColors(state.runs, registryColor);
+  const styles = runColors(state.runs, registryColor, app.catalogue.run_colors);
   const runs = state.runs.map((r, i) => ({ ...styles[i], companions: companionsOf(r) }));
   return { runs, labels: state.runs.map((r) => runLabel(r, app.catalogue, surface)) };
 }

@@ -6,7 +6,8 @@ from the message catalogue (``app/i18n/catalogue.json``: ``surface.<id>.name``,
 
 Beyond the contract's fields: each surface's ``suggested_lr`` ({optimizer: lr}, measured by
 tools/suggested_lr.py), a schedule parameter's ``follows_steps`` (a length that spans the run: its
-share of the run's steps), and ``GET /api/v1/surfaces/custom``, the formula "Custom formula…" opens on.
+share of the run's steps), ``GET /api/v1/surfaces/custom``, the formula "Custom formula…" opens on, and
+``GET /api/v1/run_colors``, the rule's data that gives every run its own colour and dash.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from ...i18n import DEFAULT_LANG, messages
-from ...registry import OPTIMIZERS, SCHEDULES, SURFACES, custom_public, surface_public
+from ...registry import OPTIMIZERS, RUN_COLORS, SCHEDULES, SURFACES, custom_public, surface_public
 from ..deps import Lang
-from ..schemas import CatalogueSurfacePublic, CustomDefaultPublic, OptimizerPublic, SchedulePublic
+from ..schemas import CatalogueSurfacePublic, CustomDefaultPublic, OptimizerPublic, RunColorsPublic, SchedulePublic
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
@@ -74,3 +75,8 @@ def optimizers(lang: Lang) -> list[dict[str, Any]]:
 @router.get("/schedules", response_model=list[SchedulePublic], summary="Learning-rate schedules")
 def schedules(lang: Lang) -> list[dict[str, Any]]:
     return translated("schedule", lang)
+
+
+@router.get("/run_colors", response_model=RunColorsPublic, summary="How runs are coloured")
+def run_colors() -> dict[str, Any]:
+    return RUN_COLORS
