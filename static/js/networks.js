@@ -6,6 +6,7 @@
 // network_plots.js; texts, limits and choices come from the server.
 import { ApiError, getCatalogue, getLimits, getNetworkCatalogue, getNetworkPlane, getNetworkScript, getPermalink,
   getScenarios, streamNetwork, tuneNetwork } from "./api.js";
+import { runColors } from "./colors.js";
 import { el, fromSlider, paramControl } from "./controls.js";
 import { fmt, numText, runLabel } from "./format.js";
 import { lang, loadMessages, nextLang, setLang, t, translatePage } from "./i18n.js";
@@ -37,7 +38,6 @@ const plotly = () => (plotlyReady ||= loadPlotly().then(() => {
   net.times.plotly ??= Math.round(performance.now());
   plotlyParsed();
 }));
-const DASHES = ["solid", "dash", "dot", "dashdot"];
 const BOUNDARY_N = 61; // grid points per axis of a decision boundary (computed here, not a server limit)
 // "Tune α" (as the studio's "tune α for this surface"): rates per run and seeds of the batch order
 const TUNE = { n: 9, seeds: 3 };
@@ -69,14 +69,8 @@ const epochOf = (i, step) => step / perEpoch(i);
 
 const registryColor = (id) => net.optimizers.find((o) => o.id === id)?.color || "#000000";
 
-function looks(state) {
-  const seen = {};
-  return state.runs.map((r) => {
-    const color = r.color || registryColor(r.optimizer);
-    const k = (seen[color] = (seen[color] ?? -1) + 1);
-    return { color, dash: DASHES[k % DASHES.length] };
-  });
-}
+// every run its own colour, the optimizer in its dash: the studio's and the lessons' rule (colors.js)
+const looks = (state) => runColors(state.runs, registryColor, net.runColors);
 
 const pseudoSurface = () => ({ dataset: { m: nTrain() || undefined } });
 const labels = (state) => state.runs.map((r) => runLabel(r, { optimizers: net.optimizers, schedules: net.schedules }, pseudoSurface()));
@@ -853,6 +847,7 @@ async function loadCatalogues() {
   const allowed = net2.optimizers ? new Set(ids(net2.optimizers).map((o) => o.id)) : null;
   net.optimizers = cat.optimizers.filter((o) => (allowed ? allowed.has(o.id) : o.driver !== "closure" && o.driver !== "newton"));
   net.schedules = cat.schedules;
+  net.runColors = cat.run_colors;
 }
 
 async function switchLang(l) {

@@ -79,3 +79,33 @@ def test_the_drawn_paths_are_the_rules_colours(watched, live_server) -> None:
     assert drawn == run_styles(runs, COLORS, RUN_COLORS)
     assert len({d["color"] for d in drawn}) == 3
     assert watched.errors == []
+
+
+def test_the_networks_page_gives_every_run_its_own_colour(watched, live_server) -> None:
+    """Two Adam runs and a GD run on the networks page: three colours (the rule's), on the run cards'
+    swatches and on the drawn loss curves, the second Adam run dashed."""
+    from tests.web.test_networks_page import PAGE, settled
+
+    watched.goto(f"{live_server}/networks#ep=40")
+    settled(watched)
+    watched.evaluate(
+        f"""() => {PAGE}.store.update((d) => {{ d.runs = [
+            {{ ...d.runs[0], optimizer: 'adam', params: {{ lr: 0.01 }} }},
+            {{ ...d.runs[0], optimizer: 'adam', params: {{ lr: 0.003 }} }},
+            {{ ...d.runs[0], optimizer: 'gd', params: {{ lr: 0.1 }} }}]; }})"""
+    )
+    watched.wait_for_function(f"() => {PAGE}.request && {PAGE}.request.runs.length === 3")
+    settled(watched)
+    runs = [{"optimizer": o} for o in ("adam", "adam", "gd")]
+    expected = run_styles(runs, COLORS, RUN_COLORS)
+    drawn = watched.evaluate(
+        """() => document.getElementById('net-curve-loss').data.filter((t) => t.meta && t.meta.key === 'train_loss')
+             .sort((a, b) => a.meta.run - b.meta.run).map((t) => t.line.color)"""
+    )
+    swatches = watched.evaluate(
+        """() => [...document.querySelectorAll('#net-runs .swatch')].map((s) => s.style.background)"""
+    )
+    assert [d.lower() for d in drawn] == [e["color"].lower() for e in expected]
+    assert len(set(drawn)) == 3 and expected[1]["dash"] != expected[0]["dash"]
+    assert len(swatches) == 3 and len(set(swatches)) == 3
+    assert watched.errors == []
