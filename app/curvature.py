@@ -42,13 +42,13 @@ def curvature(surface: Surface, point: tuple[float, float]) -> dict[str, Any]:
     except (ValueError, ZeroDivisionError, OverflowError):
         value = math.nan
     if not math.isfinite(value):
-        raise NoCurvature(f"the surface is not finite at {[x, y]}", "point")
+        raise NoCurvature(text("error.curvature.surface", point=[x, y]), "point")
     for kink, u in kinks(formula_of(surface)):
         if float(u(x, y, SCALAR)) == 0.0:
             raise NoCurvature(text("studio.curv.kink", point=[x, y], kink=kink), "point")
     h = hessian(surface, x, y)
     if not np.isfinite(h).all():
-        raise NoCurvature(f"the Hessian is not finite at {[x, y]}", "point")
+        raise NoCurvature(text("error.curvature.hessian", point=[x, y]), "point")
     lam, vec = np.linalg.eigh(h)  # ascending; columns are the unit eigenvectors
     lmin, lmax = float(lam[0]), float(lam[1])
     # a quadratic has the same Hessian everywhere: compare with a few other points of the range

@@ -14,6 +14,7 @@ import numpy as np
 
 from .engine.datasets import DatasetSurface
 from .engine.surfaces import Surface
+from .i18n import text
 
 
 class NoGradientNoise(ValueError):
@@ -29,7 +30,7 @@ def per_sample_gradients(surface: DatasetSurface, w: float, b: float) -> np.ndar
 
 def gradient_noise(surface: Surface, point: tuple[float, float], batch_size: int) -> dict[str, Any]:
     if not isinstance(surface, DatasetSurface):
-        raise NoGradientNoise("gradient noise from mini-batches exists on dataset surfaces only")
+        raise NoGradientNoise(text("error.gradient_noise.analytic"))
     g = per_sample_gradients(surface, float(point[0]), float(point[1]))
     m = g.shape[0]
     bsz = min(int(batch_size), m)

@@ -26,6 +26,7 @@ from .engine.feedback import momentum_name
 from .engine.optimizers import OPTIMIZERS
 from .engine.optimizers.base import Line, LinesFn
 from .engine.runner import Problem
+from .i18n import text
 
 Pair = tuple[float, float]
 
@@ -62,13 +63,13 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
     """Update ``t`` (from point t to t + 1) of run ``run`` of ``answer`` (the trajectories answer
     to ``problem`` with ``include_state``)."""
     if not 0 <= run < len(problem.runs):
-        raise InspectError(f"run must be between 0 and {len(problem.runs) - 1}, got {run}")
+        raise InspectError(text("error.inspect.run_got", last=len(problem.runs) - 1, run=run))
     cfg, res = problem.runs[run], answer["runs"][run]
     n = int(res["steps_taken"])
     if n == 0:
-        raise InspectError("this run took no update to inspect")
+        raise InspectError(text("error.inspect.no_update"))
     if not 0 <= t < n:
-        raise InspectError(f"t must be between 0 and {n - 1} (the run took {n} updates), got {t}")
+        raise InspectError(text("error.inspect.t", last=n - 1, n=n, t=t))
     st = res["state"]
     gx, gy, lrs = np.asarray(st["gx"], float), np.asarray(st["gy"], float), np.asarray(res["lr"], float)
     theta = np.array([res["x"][t], res["y"][t]], dtype=float)
@@ -96,7 +97,8 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
             "problem": problem,
             "config": cfg,
         }
-        ctx["info"] = _closure_info(ctx)
+        info = ctx["info"] = _closure_info(ctx)
+        out["stop"] = info.stop or None  # L-BFGS: why the step ended (a Δθ = 0 explained)
         return _filled(out, [("g", gline, g), *lines_fn(ctx)])
     if lines_fn is None or cfg.optimizer.factory is None:
         out.update(

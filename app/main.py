@@ -17,6 +17,8 @@ from . import __version__
 from .api.capacity import RequestLimit, SlowReaders
 from .api.compute import RequestDeadline
 from .api.encoding import QGZipMiddleware
+from .api.errors import MAX_ERRORS as MAX_ERRORS  # re-exported: a 422 lists this many errors
+from .api.errors import Language, errors_content
 from .api.fast import FastTrajectories
 from .api.lifecycle import lifespan
 from .api.middleware import BodySizeLimit, SecurityHeaders, WhitelistStatic
@@ -40,6 +42,7 @@ from .api.routes import (
     trajectories,
 )
 from .api.service import InvalidRequest
+from .i18n import text
 from .main_paths import ROOT
 from .registry import OPTIMIZERS, SCHEDULES, OptimizerSpec, ScheduleSpec
 from .settings import get_settings
@@ -50,7 +53,6 @@ GZIP_MIN_BYTES = 1024  # smaller answers go as they are; event streams are never
 # level 1: a 27 MB answer (16 runs × 20,000 steps) becomes 10.1 MB in 0.16 s on the event loop;
 # Starlette's default 9 gains 6 % more for 5 s (measured)
 GZIP_LEVEL = 1
-MAX_ERRORS = 20  # a 422 lists the first errors and counts the rest: its size is bounded
 # third-party files served: exactly what the pages use (no stock index.html, no source maps)
 VENDOR = {"plotly.min.js"}
 SWAGGER = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"}  # what /docs loads
@@ -113,17 +115,7 @@ def create_app() -> FastAPI:
     app.mount("/static", WhitelistStatic(directory=ROOT / "static", suffixes=OWN_SUFFIXES), name="static")
 
     def errors_response(raw: list[dict[str, Any]]) -> JSONResponse:
-        errors = []
-        for e in raw[:MAX_ERRORS]:
-            err = {k: e[k] for k in ("type", "loc", "msg") if k in e}
-            ctx = e.get("ctx")
-            if e.get("type") == "json_invalid" and isinstance(ctx, dict) and "error" in ctx:
-                err["msg"] = f"invalid JSON: {ctx['error']}"
-            errors.append(err)
-        content: dict[str, Any] = {"detail": errors}
-        if len(raw) > MAX_ERRORS:
-            content["errors_total"] = len(raw)  # only the first MAX_ERRORS are listed
-        return JSONResponse(status_code=422, content=content)
+        return JSONResponse(status_code=422, content=errors_content(raw))  # in the request's language
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -136,7 +128,7 @@ def create_app() -> FastAPI:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:  # never leak internals
         log.exception("unexpected error on %s", request.url.path)
-        return JSONResponse(status_code=500, content={"detail": "internal error"})
+        return JSONResponse(status_code=500, content={"detail": text("error.internal")})
 
     app.add_middleware(QGZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)  # not event streams
     # small trajectory requests: the same answer without the framework's per-request layers (app/api/fast.py)
@@ -152,7 +144,8 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(RequestDeadline)  # the time limit counts from the request's arrival
     app.add_middleware(RequestLimit, max_requests=settings.max_requests)  # requests, not idle connections
-    app.add_middleware(SecurityHeaders)  # added last = outermost: its headers are on 413s too
+    app.add_middleware(SecurityHeaders)  # its headers are on 413s too
+    app.add_middleware(Language)  # added last = outermost: every text of the answer in the request's language
     return app
 
 

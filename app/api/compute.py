@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..engine import deadline as engine_deadline
 from ..engine.cost import describe
 from ..engine.deadline import DeadlineExceeded, admit_factor
+from ..i18n import text
 from ..settings import get_settings
 
 T = TypeVar("T")
@@ -137,18 +138,10 @@ def deadline() -> float:
 
 
 def timeout_error(estimate: float | None = None) -> HTTPException:
-    limit = get_settings().request_timeout
+    limit = f"{get_settings().request_timeout:g}"
     if estimate is not None:
-        return HTTPException(
-            status_code=422,
-            detail=f"the computation would take longer than the server's limit of {limit:g} s "
-            f"(about {describe(estimate)} estimated): ask for fewer steps, runs or grid points",
-        )
-    return HTTPException(
-        status_code=422,
-        detail=f"the computation took longer than the server's limit of {limit:g} s: "
-        "ask for fewer steps, runs or grid points",
-    )
+        return HTTPException(422, text("error.timeout.estimate", limit=limit, estimate=describe(estimate)))
+    return HTTPException(422, text("error.timeout", limit=limit))
 
 
 def admit(work: float | None) -> None:
@@ -207,9 +200,7 @@ class AnswerBytes:
         if nbytes > self.limit:
             raise HTTPException(
                 status_code=422,
-                detail=f"the answer would be about {nbytes / 1e6:,.0f} MB, more than the server's limit of "
-                f"{self.limit / 1e6:,.0f} MB per answer: ask for fewer steps or runs, leave out include_state, "
-                "or stream it (/api/v1/trajectories/stream)",
+                detail=text("error.answer_bytes", size=f"{nbytes / 1e6:,.0f}", limit=f"{self.limit / 1e6:,.0f}"),
             )
         with anyio.move_on_after(max(deadline() - time.monotonic(), 0.0)):
             while self.held + nbytes > self.limit:

@@ -16,6 +16,8 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..i18n import text
+
 log = logging.getLogger("optiviz")
 _NO_TIMER = contextlib.nullcontext()
 
@@ -84,7 +86,7 @@ class BodySizeLimit:
             state["slow"] = True
             log.warning("dropped a request whose body did not arrive in time")
             if not state["started"]:
-                body = orjson.dumps({"detail": "the request body did not arrive in time"})
+                body = orjson.dumps({"detail": text("error.body_timeout")})
                 await send(
                     {
                         "type": "http.response.start",
@@ -102,7 +104,7 @@ class BodySizeLimit:
         return timed_receive
 
     async def _reject(self, send: Send) -> None:
-        body = orjson.dumps({"detail": f"request body too large: the limit is {self.max_bytes} bytes"})
+        body = orjson.dumps({"detail": text("error.body_too_large", limit=self.max_bytes)})
         await send(
             {
                 "type": "http.response.start",

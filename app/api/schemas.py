@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from ..i18n import explain
+from ..i18n import text as t
 from ..registry import OPTIMIZER_IDS, OPTIMIZERS, SCHEDULE_IDS, SCHEDULES, SURFACE_IDS, SURFACES
 from ..settings import get_settings
 
@@ -46,7 +48,7 @@ class StrictModel(BaseModel):
 def _number(v: Any) -> Any:
     """JSON numbers only: no true/false, no numeric strings."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ValueError(f"must be a number, got {type(v).__name__}")
+        raise ValueError(t("error.number", kind=type(v).__name__))
     return v
 
 
@@ -59,7 +61,7 @@ Clip = Annotated[float, Field(gt=0.0, le=1e12), BeforeValidator(_number)]  # a c
 
 def _check_range(v: tuple[float, float], name: str) -> tuple[float, float]:
     if not v[0] < v[1]:
-        raise ValueError(f"{name} must be [low, high] with low < high, got {list(v)}")
+        raise ValueError(t("error.range", name=name, value=list(v)))
     return v
 
 
@@ -96,7 +98,7 @@ class CustomSurfaceRequest(StrictModel):
         try:
             return check_text(v)
         except ExpressionError as err:
-            raise ValueError(str(err)) from None
+            raise ValueError(explain(err)) from None
 
 
 def _surface_kind(v: Any) -> str:
@@ -117,12 +119,10 @@ def check_surface_id(v: Any) -> Any:
     if isinstance(v, CustomSurfaceRequest):
         return v
     if not isinstance(v, (str, dict)):
-        raise ValueError(
-            "surface must be a built-in surface id (a string) or a custom surface object "
-            '{"expression": ..., "x_range": [low, high], "y_range": [low, high]}'
-        )
+        example = '{"expression": ..., "x_range": [low, high], "y_range": [low, high]}'
+        raise ValueError(t("error.surface.type", example=example))
     if isinstance(v, str) and v not in SURFACES:
-        raise ValueError(f"unknown surface {v!r}; valid surfaces: {', '.join(SURFACE_IDS)}")
+        raise ValueError(t("error.surface.unknown", id=repr(v), valid=", ".join(SURFACE_IDS)))
     return v
 
 
@@ -139,9 +139,7 @@ class ChainLinkRequest(StrictModel):
     @model_validator(mode="after")
     def _params(self) -> ChainLinkRequest:
         if SCHEDULES[self.name].reads_loss:
-            raise ValueError(
-                f"'{self.name}' reads the loss and cannot be chained (torch's SequentialLR refuses it too)"
-            )
+            raise ValueError(t("error.chain.reads_loss", id=self.name))
         self.params = SCHEDULES[self.name].resolve(self.params, "schedule")
         return self
 
@@ -168,20 +166,16 @@ class ScheduleRequest(StrictModel):
         self.params = spec.resolve(self.params, "schedule")
         if self.chain:
             if spec.reads_loss:
-                raise ValueError(
-                    f"'{self.name}' reads the loss and cannot be chained (torch's SequentialLR refuses it too)"
-                )
+                raise ValueError(t("error.chain.reads_loss", id=self.name))
             if self.warmup_steps:
-                raise ValueError(
-                    "warmup_steps and chain do not combine: make a 'linear' schedule the first of the chain"
-                )
+                raise ValueError(t("error.chain.warmup"))
             milestones = [link.milestone for link in self.chain]
             if milestones != sorted(set(milestones)):
-                raise ValueError(f"chain milestones must increase, got {milestones}")
+                raise ValueError(t("error.chain.milestones", milestones=milestones))
             if any(p.get("cycle_momentum") for p in (self.params, *(link.params for link in self.chain))):
-                raise ValueError("cycle_momentum applies to a one_cycle schedule on its own, not in a chain")
+                raise ValueError(t("error.chain.cycle_momentum"))
         if spec.reads_loss and self.warmup_steps:
-            raise ValueError(f"'{self.name}' reads the loss: it takes no warm-up (torch cannot chain it either)")
+            raise ValueError(t("error.warmup.reads_loss", id=self.name))
         return self
 
 
@@ -218,7 +212,7 @@ class RunRequest(StrictModel):
         # no escape sequences (ESC, BEL, C1), no bidi overrides or line breaks
         bad = next(((i, ch) for i, ch in enumerate(v or "") if unicodedata.category(ch) in _UNPRINTABLE), None)
         if bad is not None:
-            raise ValueError(f"the label contains a control character (U+{ord(bad[1]):04X} at position {bad[0]})")
+            raise ValueError(t("error.label.control", code=f"{ord(bad[1]):04X}", position=bad[0]))
         return v
 
     @model_validator(mode="after")
@@ -305,6 +299,13 @@ class ParamPublic(BaseModel):
     slider_min: float | None = Field(None, description="Controls: low end of the slider (apart from min).")
     slider_max: float | None = Field(None, description="Controls: high end of the slider (apart from max).")
     slider_scale: Literal["linear", "log"] | None = Field(None, description="Controls: the slider's scale.")
+    follows_steps: float | list[float] | None = Field(
+        None,
+        description="A length that spans the run: its share of the run's steps (a list of shares for a list of "
+        "steps, e.g. milestones). The studio fills it from the run's steps (for a chain's link: the steps it "
+        "runs) and keeps it following them until the user types their own; an omitted value still takes "
+        "`default` (the share of 1,000 steps). Null: a length of its own (a restart period, a warm-up ramp).",
+    )
 
 
 class OptimizerPublic(BaseModel):
@@ -369,6 +370,35 @@ class SurfacePublic(BaseModel):
         default_factory=list,
         description="Runs the studio opens this surface with (a trajectories request's `runs`), "
         "learning rates chosen by measurement so that the description holds.",
+    )
+
+
+class CatalogueSurfacePublic(SurfacePublic):
+    """A built-in surface as the catalogue lists it (GET /api/v1/surfaces)."""
+
+    suggested_lr: dict[str, float] = Field(
+        default_factory=dict,
+        description="The learning rate suggested for each optimizer on this surface ({optimizer id: lr}, every "
+        "optimizer that runs on surfaces): the fair race's best final loss on a log grid, from `default_start` "
+        "over the studio's 300 steps, the other hyperparameters at their defaults, full batch, no noise "
+        "(measured by tools/suggested_lr.py). The studio gives it to a run whose optimizer is switched and to a "
+        "run it adds.",
+    )
+
+
+class CustomDefaultPublic(BaseModel):
+    """The typed formula the studio's "Custom formula…" opens on, with runs that suit it."""
+
+    expression: str
+    x_range: list[float]
+    y_range: list[float]
+    default_runs: list[dict[str, Any]] = Field(
+        description="The runs it opens with (a trajectories request's `runs`): the studio's four optimizers at their "
+        "suggested rates on this formula."
+    )
+    suggested_lr: dict[str, float] = Field(
+        description="The learning rate suggested for each optimizer on this formula, measured as a built-in "
+        "surface's `suggested_lr`."
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, field_validator, model_validator
 
+from ..i18n import text as t
 from ..settings import get_settings
 from .schemas import (
     Coord,
@@ -39,11 +40,11 @@ class AxisRequest(StrictModel):
     def _shape(self) -> AxisRequest:
         if self.values is None:
             if self.min is None or self.max is None or self.n is None:
-                raise ValueError("give either 'values' or all of 'min', 'max' and 'n'")
+                raise ValueError(t("error.axis.shape"))
             if self.min > self.max:
-                raise ValueError("'min' must not be larger than 'max'")
+                raise ValueError(t("error.axis.order"))
             if self.scale == "log" and self.min <= 0:
-                raise ValueError("a log scale needs 'min' > 0")
+                raise ValueError(t("error.axis.log"))
         return self
 
 
@@ -94,14 +95,14 @@ class EwaRequest(StrictModel):
     def _values(cls, v: list[float] | None) -> list[float] | None:
         bad = next((i for i, x in enumerate(v or ()) if abs(x) > MAX_SERIES_VALUE), None)
         if v is not None and bad is not None:
-            raise ValueError(f"series[{bad}] = {v[bad]:g}: values must be within ±{MAX_SERIES_VALUE:g}")
+            raise ValueError(t("error.series", index=bad, value=f"{v[bad]:g}", limit=f"{MAX_SERIES_VALUE:g}"))
         return v
 
     @model_validator(mode="after")
     def _betas(self) -> EwaRequest:
         for b in self.betas:
             if not 0.0 <= b < 1.0:
-                raise ValueError(f"every beta must be in [0, 1), got {b}")
+                raise ValueError(t("error.betas", value=b))
         return self
 
 
@@ -138,7 +139,7 @@ class RaceRequest(SurfaceRequestBase):
     @model_validator(mode="after")
     def _range(self) -> RaceRequest:
         if self.lr_min >= self.lr_max:
-            raise ValueError("lr_min must be smaller than lr_max")
+            raise ValueError(t("error.lr_range"))
         return self
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
+from ..i18n import text as t
 from ..lessons.network_race import OBJECTIVES
 from .schemas import Number, OptimizerId, RunStatus, StrictModel
 from .schemas_lessons import Edge, RaceRequest
@@ -69,7 +70,7 @@ class TuningFields(StrictModel):
     @model_validator(mode="after")
     def _range(self) -> TuningFields:
         if self.lr_min >= self.lr_max:
-            raise ValueError(f"lr_min ({self.lr_min:g}) must be smaller than lr_max ({self.lr_max:g})")
+            raise ValueError(t("error.lr_range_values", lr_min=f"{self.lr_min:g}", lr_max=f"{self.lr_max:g}"))
         return self
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from ..engine.network import ACTIVATIONS, DATA_SETS, INITS, DataConfig, ModelConfig, Network, NetworkProblem
 from ..engine.network.planes import PLANES, PlaneConfig
+from ..i18n import text as t
 from .schemas import MAX_RUNS, MAX_STEPS, Number, RunRequest, RunSettingsPublic, StrictModel
 
 NETWORK_MAX_SAMPLES = 5_000  # data points generated (train and test together)
@@ -86,8 +87,7 @@ class ModelRequest(StrictModel):
         size = Network(ModelConfig(hidden=tuple(self.hidden))).size
         if size > NETWORK_MAX_PARAMETERS:
             raise ValueError(
-                f"hidden {self.hidden} has P = {size:,} parameters, more than the limit of "
-                f"{NETWORK_MAX_PARAMETERS:,}: use narrower or fewer layers"
+                t("error.network.size", hidden=self.hidden, size=f"{size:,}", limit=f"{NETWORK_MAX_PARAMETERS:,}")
             )
         return self
 
@@ -154,9 +154,8 @@ class NetworkRequest(StrictModel):
     @model_validator(mode="after")
     def _plane_run(self) -> NetworkRequest:
         if self.plane.run >= len(self.runs):
-            raise ValueError(
-                f"plane.run = {self.plane.run}: there are {len(self.runs)} runs (0 to {len(self.runs) - 1})"
-            )
+            n = len(self.runs)
+            raise ValueError(t("error.network.plane_run", run=self.plane.run, n=n, last=n - 1))
         return self
 
     def training_key(self) -> dict[str, Any]:

@@ -28,6 +28,8 @@ from ..engine.feedback import CYCLED_KINDS
 from ..engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
 from ..engine.schedules import Link
 from ..engine.surfaces import Surface
+from ..i18n import explain, value_error
+from ..i18n import text as t
 from ..registry import OPTIMIZERS, SCHEDULES, SURFACES, OptimizerSpec
 from .schemas import CustomSurfaceRequest, GridRequest, RunRequest, TrajectoryRequest
 
@@ -104,7 +106,7 @@ class FormulaCache:
             hit = (item, size)
         cached = hit[0]
         if isinstance(cached, ExpressionError):  # a fresh one each time (a raised one keeps its traceback)
-            raise ExpressionError(cached.message, cached.position, cached.length, text)
+            raise ExpressionError(cached.key, cached.position, cached.length, text, **cached.values)
         return cached
 
 
@@ -116,7 +118,7 @@ def formula(text: str) -> Expression:
     try:
         return FORMULAS.get(text)
     except ExpressionError as err:
-        raise invalid(("surface", "custom", "expression"), f"Value error, {err}", text) from None
+        raise invalid(("surface", "custom", "expression"), value_error(explain(err)), text) from None
 
 
 # where in the display range a custom surface's default start goes: the first of these (fractions
@@ -168,21 +170,15 @@ def _f_min(i: int, run: RunRequest, surface: Surface) -> dict[str, Any]:
     if "f_min" not in params or params["f_min"] is not None:
         return params
     if surface.f_min is None:
-        reason = (
-            "a typed formula's minimum is not known: give it as params.f_min"
-            if surface.kind == "custom"
-            else f"the surface {surface.id!r} has no minimum (it is unbounded below): give params.f_min"
-        )
-        raise invalid(("runs", i, "params", "f_min"), f"the Polyak step size needs f*; {reason}", None)
+        custom = surface.kind == "custom"
+        reason = t("error.f_min.custom") if custom else t("error.f_min.unbounded", surface=repr(surface.id))
+        raise invalid(("runs", i, "params", "f_min"), t("error.f_min", reason=reason), None)
     return {**params, "f_min": float(surface.f_min)}
 
 
 def networks_only(spec: OptimizerSpec) -> str:
     """Why a surface refuses a matrix optimizer (Adafactor, Muon, LAMB)."""
-    return (
-        f"{spec.name} ('{spec.id}') works on a network's weight matrices: it trains networks "
-        "(POST /api/v1/networks), not a point on a 2D surface"
-    )
+    return t("error.networks_only", name=t(f"optimizer.{spec.id}.name"), id=spec.id)
 
 
 def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int]) -> RunConfig:
@@ -204,34 +200,35 @@ def run_config(
     sched = run.schedule
     dataset = samples is not None
     if run.batch_size is not None and samples is None:
-        raise invalid(("runs", i, "batch_size"), "batch_size applies to dataset surfaces only", run.batch_size)
+        raise invalid(("runs", i, "batch_size"), t("error.batch_size.analytic"), run.batch_size)
     if samples is not None and run.batch_size is not None and run.batch_size > samples:
         raise invalid(
             ("runs", i, "batch_size"),
-            f"batch_size must be at most the number of samples m = {samples}",
+            t("error.batch_size.max", m=samples),
             run.batch_size,
         )
     if run.noise_std and dataset:
         raise invalid(
             ("runs", i, "noise_std"),
-            "noise_std applies to analytic surfaces; dataset surfaces get their noise from mini-batches "
-            "(set batch_size)",
+            t("error.noise_std.dataset"),
             run.noise_std,
         )
     if sched is not None and sched.per == "epoch" and not dataset:
-        raise invalid(("runs", i, "schedule", "per"), "per='epoch' needs a dataset surface", "epoch")
+        raise invalid(("runs", i, "schedule", "per"), t("error.per_epoch"), "epoch")
     if sched is not None and sched.params.get("cycle_momentum") and spec.rule not in CYCLED_KINDS:
         raise invalid(
             ("runs", i, "schedule", "params", "cycle_momentum"),
-            f"'{spec.id}' has no momentum or β₁ to cycle (optimizers with one: "
-            f"{', '.join(o.id for o in OPTIMIZERS.values() if o.rule in CYCLED_KINDS)})",
+            t(
+                "error.cycle_momentum",
+                id=spec.id,
+                ids=", ".join(o.id for o in OPTIMIZERS.values() if o.rule in CYCLED_KINDS),
+            ),
             True,
         )
     if sched is not None and SCHEDULES[sched.name].reads_loss and spec.driver == "closure":
         raise invalid(
             ("runs", i, "schedule", "name"),
-            f"'{spec.id}' takes several loss evaluations per update: a schedule that reads the loss "
-            f"({sched.name}) is not run with it",
+            t("error.reads_loss.closure", id=spec.id, schedule=sched.name),
             sched.name,
         )
     label = run.label or spec.name
@@ -265,9 +262,7 @@ def _check_evaluations(req: TrajectoryRequest, runs: tuple[RunConfig, ...]) -> N
         if total > MAX_EVALUATIONS:
             raise invalid(
                 ("runs", i, "params", "max_eval"),
-                f"L-BFGS may evaluate the loss up to steps × (max_eval + 1) times per run ({total:,} "
-                f"over the runs so far), more than the limit of {MAX_EVALUATIONS:,}: fewer steps, a "
-                "smaller max_eval (or max_iter), or fewer L-BFGS runs",
+                t("error.lbfgs_evaluations", total=f"{total:,}", limit=f"{MAX_EVALUATIONS:,}"),
                 cfg.params["max_eval"],
             )
 
@@ -277,7 +272,7 @@ def build_problem(req: TrajectoryRequest) -> Problem:
     start = (req.start[0], req.start[1]) if req.start is not None else surface.default_start
     reason = start_is_valid(surface, start)
     if reason:
-        raise invalid(("start",), f"cannot start at {list(start)}: {reason}", list(start))
+        raise invalid(("start",), t("error.start", start=list(start), reason=explain(reason)), list(start))
     labels: dict[str, int] = {}
     runs = tuple(_run_config(i, r, surface, labels) for i, r in enumerate(req.runs))
     _check_evaluations(req, runs)

@@ -16,6 +16,8 @@ from ..engine.expression import ExpressionError
 from ..engine.runner import Problem
 from ..engine.surfaces import Surface
 from ..gradient_noise import NoGradientNoise, gradient_noise
+from ..i18n import explain
+from ..i18n import text as t
 from ..inspect import InspectError, inspect_step
 from .schemas import TrajectoryRequest
 from .schemas_analysis import ExpressionCheckPublic, InspectRequest
@@ -27,7 +29,7 @@ def inspect_problem(req: InspectRequest) -> Problem:
     not depend on the other runs."""
     problem = build_problem(TrajectoryRequest.model_validate(req.model_dump(exclude={"run", "t"})))
     if req.run >= len(problem.runs):
-        raise invalid(("run",), f"run must be between 0 and {len(problem.runs) - 1}", req.run)
+        raise invalid(("run",), t("error.inspect.run", last=len(problem.runs) - 1), req.run)
     return dataclasses.replace(problem, runs=(problem.runs[req.run],), include_state=True)
 
 
@@ -63,5 +65,5 @@ def check_formula(text: str) -> ExpressionCheckPublic:
     try:
         expr = FORMULAS.get(text)
     except ExpressionError as err:
-        return ExpressionCheckPublic(valid=False, detail=str(err), position=err.position, length=err.length)
+        return ExpressionCheckPublic(valid=False, detail=explain(err), position=err.position, length=err.length)
     return ExpressionCheckPublic(valid=True, display=expr.display, operations=expr.ops)

@@ -8,16 +8,22 @@ request the schema accepts but the problem cannot raises `InvalidRequest` (the u
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from functools import cache
 from typing import Any, NamedTuple
 
 import numpy as np
+import orjson
 from pydantic import ValidationError
 
+from ..engine import deadline as _deadline
 from ..engine.datasets import DatasetSurface
+from ..engine.params import owner
 from ..engine.runner import Problem, RunConfig
 from ..engine.schedules import Link, learning_rates
+from ..i18n import explain, text
 from ..lessons import claims
 from ..lessons.ewa import averages
 from ..lessons.race import is_noisy, tune
@@ -111,7 +117,7 @@ def schedule_preview(req: SchedulePreviewRequest) -> Answer:
     if spec.reads_loss:
         raise invalid(
             ("schedule", "name"),
-            f"'{spec.id}' reads the loss: it has no rate without a run (POST /api/v1/trajectories draws its rates)",
+            text("error.preview.reads_loss", id=spec.id),
             spec.id,
         )
     t = np.arange(req.steps)
@@ -131,9 +137,7 @@ def _lockstep_only(optimizer: str, loc: tuple[Any, ...]) -> None:
     if spec.driver != "loop":
         raise invalid(
             loc,
-            f"{spec.name} ('{optimizer}') is not element-wise (its updates evaluate the loss several "
-            "times, or need the Hessian): it runs as single trajectories only, not in sweeps, basin maps "
-            "or races",
+            text("error.lockstep", name=text(f"optimizer.{optimizer}.name"), id=optimizer),
             optimizer,
         )
 
@@ -180,10 +184,10 @@ def _axis(req: SweepRequest, which: str, problem: Problem) -> tuple[str, list[fl
     surface = problem.surface
     if axis.name == "batch_size":
         if not isinstance(surface, DatasetSurface):
-            raise invalid((which, "name"), "batch_size can be swept on dataset surfaces only", axis.name)
+            raise invalid((which, "name"), text("error.sweep.batch_size"), axis.name)
         m = surface.model.data.m
         if any(v != int(v) or not 1 <= v <= m for v in values):
-            raise invalid((which,), f"batch sizes must be whole numbers from 1 to m = {m}", values)
+            raise invalid((which,), text("error.sweep.batch_sizes", m=m), values)
         return axis.name, [float(int(v)) for v in values]
     p = spec.spec(axis.name)
     if p is None or p.kind != "float":
@@ -192,25 +196,83 @@ def _axis(req: SweepRequest, which: str, problem: Problem) -> tuple[str, list[fl
             sweepable.append("batch_size")
         raise invalid(
             (which, "name"),
-            f"cannot sweep {axis.name!r} for '{req.optimizer}'; sweepable: {', '.join(sweepable)}",
+            text("error.sweep.param", name=repr(axis.name), id=req.optimizer, sweepable=", ".join(sweepable)),
             axis.name,
         )
     try:
-        return axis.name, [p.coerce(v, f"optimizer '{req.optimizer}'") for v in values]
+        return axis.name, [p.coerce(v, owner("optimizer", req.optimizer)) for v in values]
     except ValueError as err:
-        raise invalid((which,), str(err), values) from None
+        raise invalid((which,), explain(err), values) from None
+
+
+class SweepAnswers:
+    """Sweep answers by request, as JSON bytes, least recently used out first, bounded in bytes (an
+    answer larger than an eighth of the bound is not kept). A sweep is deterministic and a lesson's
+    request is fixed: a class opening the lesson is answered from memory after the first visit (or
+    the start-up's warm-up, `warm_up`); other sweeps are computed each time (`lesson_sweeps`).
+    Thread-safe (sweeps run in worker threads)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: bytes) -> Answer | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None:
+                return None
+            self._items.move_to_end(key)
+        out: Answer = orjson.loads(hit)  # a fresh copy for each caller
+        return out
+
+    def put(self, key: bytes, answer: Answer) -> None:
+        body = orjson.dumps(answer)
+        size = len(key) + len(body)
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.bytes -= len(key) + len(old)
+            self._items[key] = body
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                k, v = self._items.popitem(last=False)
+                self.bytes -= len(k) + len(v)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.bytes = 0
+
+
+SWEEP_CACHE_BYTES = 1_000_000  # per worker: a lesson's sweep answer is ~10 kB
+SWEEPS = SweepAnswers(SWEEP_CACHE_BYTES)
 
 
 class Sweep(NamedTuple):
-    """A sweep built and checked, not yet stepped: its rows, its axes and what the answer adds."""
+    """A sweep built and checked, not yet stepped: its rows, its axes and what the answer adds
+    (``key``: its request, under which its answer is remembered; a remembered one has no rows)."""
 
     job: LockstepJob
     xs: list[float]
     ys: list[float]
     extra: dict[str, Any]
+    key: bytes = b""
 
     def result(self) -> Answer:
-        return {**sweep_result(self.job, self.xs, self.ys), **self.extra}
+        hit = SWEEPS.get(self.key) if self.key else None
+        if hit is not None:
+            return hit
+        out = {**sweep_result(self.job, self.xs, self.ys), **self.extra}
+        if self.key:
+            SWEEPS.put(self.key, out)
+        return out
 
 
 def build_sweep(req: SweepRequest) -> Sweep:
@@ -219,11 +281,11 @@ def build_sweep(req: SweepRequest) -> Sweep:
     x_name, xs = _axis(req, "x_param", problem)
     y_name, ys = _axis(req, "y_param", problem)
     if x_name == y_name:
-        raise invalid(("y_param", "name"), "the two axes must sweep different parameters", y_name)
+        raise invalid(("y_param", "name"), text("error.sweep.same_axes"), y_name)
     extra: dict[str, Any] = {}
     if req.epochs is not None:
         if not isinstance(problem.surface, DatasetSurface):
-            raise invalid(("epochs",), "epochs can be given on dataset surfaces only", req.epochs)
+            raise invalid(("epochs",), text("error.sweep.epochs"), req.epochs)
         batch = float(run.batch_size or problem.surface.model.data.m)  # a dataset run always has one
         sizes = ys if y_name == "batch_size" else xs if x_name == "batch_size" else [batch]
         per_size = {int(b): epoch_steps(problem, int(b), req.epochs) for b in sizes}
@@ -234,10 +296,25 @@ def build_sweep(req: SweepRequest) -> Sweep:
     if work > MAX_SWEEP_WORK:
         raise invalid(
             ("steps",),
-            f"cells × steps = {work:,} is over the limit of {MAX_SWEEP_WORK:,}: fewer cells or steps",
+            text("error.sweep.work", work=f"{work:,}", limit=f"{MAX_SWEEP_WORK:,}"),
             problem.steps,
         )
-    return Sweep(sweep_job(problem, run, x_name, xs, y_name, ys, req.epochs), xs, ys, extra)
+    key = req.model_dump_json().encode()
+    if key not in lesson_sweeps():  # only a lesson's fixed request is remembered; others stream as ever
+        key = b""
+    elif SWEEPS.get(key) is not None:  # remembered: no rows to step (the stream sends the result at once)
+        return Sweep(LockstepJob([], len(xs) * len(ys), 0), xs, ys, extra, key)
+    return Sweep(sweep_job(problem, run, x_name, xs, y_name, ys, req.epochs), xs, ys, extra, key)
+
+
+@cache
+def lesson_sweeps() -> frozenset[bytes]:
+    """The sweep lessons' requests, validated, as `SWEEPS` keys them."""
+    return frozenset(
+        SweepRequest.model_validate(lesson.request).model_dump_json().encode()
+        for lesson in BY_ID.values()
+        if lesson.kind == "sweep"
+    )
 
 
 def run_job(job: LockstepJob, deadline: float | None = None) -> None:
@@ -260,12 +337,41 @@ def sweep_answer(request: dict[str, Any]) -> Answer:
     return sweep(SweepRequest.model_validate(request))
 
 
+WARM_UP_SECONDS = 20.0  # the lessons' sweeps at start-up: ~0.5 s each on a loaded 2-core machine
+
+
+def warm_up(stop: threading.Event, seconds: float = WARM_UP_SECONDS) -> int:
+    """Compute every sweep lesson's answer into `SWEEPS`, so that its first visitor is answered from
+    memory. Bounded (its own deadline, the estimates admitted, the cache's byte bound) and
+    cancellable (``stop``, checked between slices of rows). Returns how many were computed."""
+    _deadline.bind(time.monotonic() + seconds)
+    done = 0
+    try:
+        for lesson in BY_ID.values():
+            if lesson.kind != "sweep":
+                continue
+            built = build_sweep(SweepRequest.model_validate(lesson.request))
+            while not built.job.done:
+                if stop.is_set():
+                    return done
+                built.job.advance(50)
+            built.result()
+            done += 1
+    except _deadline.DeadlineExceeded:
+        pass
+    finally:
+        _deadline.bind(None)
+    return done
+
+
 def basins(req: BasinRequest, deadline: float | None = None) -> Answer:
     """Which minimum (index into `minima`, −1 for none or diverged) each start on an n × n grid reaches."""
     problem, run = _single_run(req)
     if req.n * req.n * problem.steps > MAX_SWEEP_WORK:
         raise invalid(
-            ("n",), f"n² × steps = {req.n * req.n * problem.steps:,} is over the limit of {MAX_SWEEP_WORK:,}", req.n
+            ("n",),
+            text("error.basins.work", work=f"{req.n * req.n * problem.steps:,}", limit=f"{MAX_SWEEP_WORK:,}"),
+            req.n,
         )
     job, xs, ys = basin_job(problem, run, req.n)
     run_job(job, deadline)
@@ -283,9 +389,7 @@ def race(req: RaceRequest) -> Answer:
         _lockstep_only(o, ("optimizers", i))
     unknown = [k for k in req.params if k not in req.optimizers]
     if unknown:
-        raise invalid(
-            ("params", unknown[0]), f"params are given per raced optimizer: {', '.join(req.optimizers)}", unknown[0]
-        )
+        raise invalid(("params", unknown[0]), text("error.race.params", ids=", ".join(req.optimizers)), unknown[0])
     fixed = {o: {k: v for k, v in req.params.get(o, {}).items() if k != "lr"} for o in req.optimizers}
     body = {
         "surface": req.surface,
@@ -305,7 +409,7 @@ def race(req: RaceRequest) -> Answer:
     seeds = list(range(req.seed, req.seed + req.seeds)) if noisy else [req.seed]
     factor = len(seeds) * (1.5 if req.extend else 1.0)
     if req.n * len(req.optimizers) * req.steps * factor > MAX_SWEEP_WORK:
-        raise invalid(("n",), f"n × optimizers × steps × seeds is over the limit of {MAX_SWEEP_WORK:,}", req.n)
+        raise invalid(("n",), text("error.race.work", limit=f"{MAX_SWEEP_WORK:,}"), req.n)
     lrs = np.geomspace(req.lr_min, req.lr_max, req.n)
     curves = [tune(problem, r, lrs, req.objective, seeds, req.extend) for r in problem.runs]
     surface = req.surface if isinstance(req.surface, str) else req.surface.model_dump()

@@ -39,7 +39,7 @@ from ..engine.network import answer_bytes as training_answer_bytes
 from ..engine.network import estimate as training_estimate
 from ..engine.network.planes import PLANES, PlaneConfig, landscape
 from ..engine.network.planes import estimate as plane_estimate
-from ..i18n import messages, text
+from ..i18n import explain, messages, text
 from ..registry import OPTIMIZERS
 from ..settings import get_settings
 from .schemas_networks import NETWORK_EXAMPLE, NETWORK_MAX_UPDATES, NetworkRequest
@@ -76,7 +76,7 @@ def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneCon
             hidden=tuple(req.model.hidden), activation=req.model.activation, init=req.model.init, seed=req.model.seed
         )
     except ValueError as err:
-        raise invalid((), str(err)) from None
+        raise invalid((), explain(err)) from None
     n_train, n_test = data.n_train, data.n_test
     if n_train < 2 or (req.data.test_fraction > 0 and n_test < 1):
         raise invalid(
@@ -109,7 +109,7 @@ def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneCon
         )
         plane = PlaneConfig(kind=req.plane.kind, n=req.plane.n, run=req.plane.run, seed=req.plane.seed)
     except ValueError as err:
-        raise invalid((), str(err)) from None
+        raise invalid((), explain(err)) from None
     limit = get_settings().max_answer_bytes
     nbytes = answer_bytes(problem, plane)
     if nbytes > limit:

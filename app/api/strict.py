@@ -17,6 +17,7 @@ from fastapi import HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from ..i18n import text
 from .schemas_lessons import MAX_SERIES
 
 _NONFINITE = (b"NaN", b"Infinity")
@@ -49,9 +50,9 @@ def oversized(value: Any) -> dict[str, Any] | None:
     list values 0.1–0.35 s of validation on the event loop)."""
     keys, values = count_fields(value)
     if keys > MAX_FIELDS:
-        return {"type": "too_many_fields", "loc": ["body"], "msg": f"the body has more than {MAX_FIELDS} fields"}
+        return {"type": "too_many_fields", "loc": ["body"], "msg": text("error.too_many_fields", limit=MAX_FIELDS)}
     if values > MAX_ITEMS:
-        return {"type": "too_many_items", "loc": ["body"], "msg": f"the body's lists hold more than {MAX_ITEMS} values"}
+        return {"type": "too_many_items", "loc": ["body"], "msg": text("error.too_many_items", limit=MAX_ITEMS)}
     return None
 
 
@@ -64,7 +65,7 @@ class StrictJSONRequest(Request):
             except orjson.JSONDecodeError as err:
                 msg = err.msg
                 if any(tok in body for tok in _NONFINITE):
-                    msg += "; NaN, Infinity and -Infinity are not valid JSON numbers"
+                    msg += text("error.json_nonfinite")
                 raise json.JSONDecodeError(msg, err.doc if isinstance(err.doc, str) else "", err.pos) from None
             error = oversized(self._json)
             if error is not None:

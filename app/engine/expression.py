@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..settings import FORMULA_LENGTH as MAX_LENGTH  # the one number: the setting may only lower it
+from .explained import Explained, Term, Translate, english, english_text
 
 MAX_DEPTH = 40
 MAX_NODES = 400
@@ -40,21 +41,68 @@ VARIABLES = ("x", "y")
 _VALID_NAMES = ", ".join((*VARIABLES, *CONSTANTS, *FUNCTIONS))
 
 
-class ExpressionError(ValueError):
-    """A formula that is not allowed, with where (0-based character offset) and why."""
+english(
+    {
+        "formula.where": "{message} at column {column}",
+        "formula.where_fragment": "{message} at column {column} ('{fragment}')",
+        "formula.malformed": "the formula is too deeply nested or malformed",
+        "formula.syntax": "invalid syntax",
+        "formula.unbalanced": "unbalanced parentheses",
+        "formula.unbalanced_close": "unbalanced parentheses: ')' without '('",
+        "formula.unbalanced_open": "unbalanced parentheses: a '(' is never closed",
+        "formula.missing_operand": "a number or name is missing after {op}",
+        "formula.implicit": "implicit multiplication is not supported: write the '*', e.g. 2*x",
+        "formula.too_deep": "the formula is nested too deeply (more than {limit} levels)",
+        "formula.too_many_parts": "the formula is too long (more than {limit} parts)",
+        "formula.literal": "only numbers are allowed here, not {kind} literals",
+        "formula.number_too_large": "number too large",
+        "formula.function_name": "'{name}' is a function: write {name}(...)",
+        "formula.unknown_name": "unknown name '{name}': use {names}",
+        "formula.operator": "the operator '{op}' is not allowed",
+        "formula.operator_use": "the operator '{op}' is not allowed: use + - * / ^",
+        "formula.unknown_function": "unknown function '{name}': the functions are {functions}",
+        "formula.plain_calls": "only plain function calls are allowed: the functions are {functions}",
+        "formula.one_argument": "{name}() takes exactly one argument",
+        "formula.not_allowed": "{what} is not allowed in a formula",
+        "formula.ascii_type": "the formula may contain only ASCII characters, not '{char}' (U+{code}): "
+        "type '{plain}' instead",
+        "formula.ascii": "the formula may contain only ASCII characters, not '{char}' (U+{code}): "
+        "use plain ASCII letters, digits and + - * / ^ ( )",
+        "formula.not_string": "the formula must be a string",
+        "formula.too_long": "the formula is too long: at most {limit} characters, got {given}",
+        "formula.empty": "the formula is empty: write something like x^2 + 10*y^2",
+        "formula.control": "the formula contains a control character",
+        "formula.one_line": "the formula must be on one line",
+        "formula.tower": "too many nested powers with x or y in the exponent (at most {limit}, as in x^y^x)",
+        "formula.too_costly": "the formula is too costly: its value and gradient take {ops} operations, at most "
+        "{limit} (fewer terms, or fewer powers with x or y in the exponent)",
+    }
+)
 
-    def __init__(self, message: str, position: int | None = None, length: int = 1, text: str = "") -> None:
-        self.message = message
+
+class ExpressionError(Explained):
+    """A formula that is not allowed, with why (a message key and its values, see `Explained`) and
+    where (0-based character offset into ``text``)."""
+
+    def __init__(self, key: str, position: int | None = None, length: int = 1, text: str = "", **values: Any) -> None:
         self.position = position
         self.length = max(1, length)
-        if position is not None:
-            fragment = text[position : position + self.length]
-            if len(fragment) > 40:
-                fragment = fragment[:37] + "..."
-            where = f" at column {position + 1}" + (f" ('{fragment}')" if fragment.strip() else "")
-        else:
-            where = ""
-        super().__init__(f"{message}{where}")
+        self.text = text
+        super().__init__(key, **values)
+        self.message = Explained.render(self, english_text)  # the English reason, without the place
+
+    def render(self, translate: Translate) -> str:
+        message = super().render(translate)
+        if self.position is None:
+            return message
+        fragment = self.text[self.position : self.position + self.length]
+        if len(fragment) > 40:
+            fragment = fragment[:37] + "..."
+        if fragment.strip():
+            return translate(
+                "formula.where_fragment", {"message": message, "column": self.position + 1, "fragment": fragment}
+            )
+        return translate("formula.where", {"message": message, "column": self.position + 1})
 
 
 _NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -164,13 +212,13 @@ class _Parser:
         i = min(offset + col_chars, len(self._back) - 1)
         return self._back[i]
 
-    def error(self, message: str, node: ast.AST | None = None) -> ExpressionError:
+    def error(self, key: str, node: ast.AST | None = None, **values: Any) -> ExpressionError:
         if node is None:
-            return ExpressionError(message, text=self.text)
+            return ExpressionError(key, text=self.text, **values)
         start = self.pos(getattr(node, "lineno", None), getattr(node, "col_offset", None))
         end = self.pos(getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None))
         length = (end - start) if start is not None and end is not None and end > start else 1
-        return ExpressionError(message, start, length, self.text)
+        return ExpressionError(key, start, length, self.text, **values)
 
     def parse(self) -> Node:
         try:
@@ -178,38 +226,41 @@ class _Parser:
         except SyntaxError as err:
             raise self._syntax_error(err) from None
         except (RecursionError, MemoryError, ValueError):
-            raise ExpressionError("the formula is too deeply nested or malformed", text=self.text) from None
+            raise ExpressionError("formula.malformed", text=self.text) from None
         return self.convert(tree.body, 1)
 
     def _syntax_error(self, err: SyntaxError) -> ExpressionError:
         position = None
         if err.lineno is not None and err.offset is not None:
             position = self.pos(err.lineno, max(err.offset - 1, 0))
-        msg = "invalid syntax"
+        key = "formula.syntax"
         if "(" in self.text and self.text.count("(") != self.text.count(")"):
-            msg = "unbalanced parentheses"
+            key = "formula.unbalanced"
+        elif (missing := _missing_operand(self.text)) is not None:
+            at, op = missing
+            return ExpressionError("formula.missing_operand", at, len(op), self.text, op=op)
         elif position is not None and position < len(self.text):
             ch = self.text[position]
             before = self.text[:position].rstrip()
             if (ch.isalpha() or ch == "(") and before and (before[-1].isdigit() or before[-1] in ".)"):
-                msg = "implicit multiplication is not supported: write the '*', e.g. 2*x"
-        return ExpressionError(msg, position, 1, self.text)
+                key = "formula.implicit"
+        return ExpressionError(key, position, 1, self.text)
 
     def convert(self, node: ast.AST, depth: int) -> Node:
         self.nodes += 1
         if depth > MAX_DEPTH:
-            raise self.error(f"the formula is nested too deeply (more than {MAX_DEPTH} levels)", node)
+            raise self.error("formula.too_deep", node, limit=MAX_DEPTH)
         if self.nodes > MAX_NODES:
-            raise self.error(f"the formula is too long (more than {MAX_NODES} parts)", node)
+            raise self.error("formula.too_many_parts", node, limit=MAX_NODES)
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise self.error(f"only numbers are allowed here, not {type(v).__name__} literals", node)
+                raise self.error("formula.literal", node, kind=type(v).__name__)
             if isinstance(v, int) and v.bit_length() > 1000:
-                raise self.error("number too large", node)
+                raise self.error("formula.number_too_large", node)
             f = float(v)
             if not math.isfinite(f) or abs(f) > MAX_LITERAL:
-                raise self.error("number too large", node)
+                raise self.error("formula.number_too_large", node)
             return Const(f)
         if isinstance(node, ast.Name):
             if node.id in VARIABLES:
@@ -217,31 +268,32 @@ class _Parser:
             if node.id in CONSTANTS:
                 return Const(CONSTANTS[node.id])
             if node.id in FUNCTIONS:
-                raise self.error(f"'{node.id}' is a function: write {node.id}(...)", node)
-            raise self.error(f"unknown name '{node.id}': use {_VALID_NAMES}", node)
+                raise self.error("formula.function_name", node, name=node.id)
+            raise self.error("formula.unknown_name", node, name=node.id, names=_VALID_NAMES)
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.USub):
                 return Neg(self.convert(node.operand, depth + 1))
             if isinstance(node.op, ast.UAdd):
                 return self.convert(node.operand, depth + 1)
-            raise self.error(f"the operator '{_op_text(node.op)}' is not allowed", node)
+            raise self.error("formula.operator", node, op=_op_text(node.op))
         if isinstance(node, ast.BinOp):
             ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
             op = ops.get(type(node.op))
             if op is None:
-                raise self.error(f"the operator '{_op_text(node.op)}' is not allowed: use + - * / ^", node)
+                raise self.error("formula.operator_use", node, op=_op_text(node.op))
             # a + b + c is a left chain, not nesting: its left side keeps the depth
             chain = isinstance(node.left, ast.BinOp) and op != "^"
             return Bin(op, self.convert(node.left, depth if chain else depth + 1), self.convert(node.right, depth + 1))
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                name = node.func.id if isinstance(node.func, ast.Name) else None
-                what = f"unknown function '{name}'" if name else "only plain function calls are allowed"
-                raise self.error(f"{what}: the functions are {', '.join(FUNCTIONS)}", node.func)
+                functions = ", ".join(FUNCTIONS)
+                if isinstance(node.func, ast.Name):
+                    raise self.error("formula.unknown_function", node.func, name=node.func.id, functions=functions)
+                raise self.error("formula.plain_calls", node.func, functions=functions)
             if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-                raise self.error(f"{node.func.id}() takes exactly one argument", node)
+                raise self.error("formula.one_argument", node, name=node.func.id)
             return Call(node.func.id, self.convert(node.args[0], depth + 1))
-        raise self.error(f"{_describe(node)} is not allowed in a formula", node)
+        raise self.error("formula.not_allowed", node, what=_describe(node))
 
 
 def _op_text(op: ast.AST) -> str:
@@ -259,27 +311,50 @@ def _op_text(op: ast.AST) -> str:
     }.get(type(op), type(op).__name__)
 
 
-def _describe(node: ast.AST) -> str:
-    names = {
-        ast.Attribute: "attribute access",
-        ast.Subscript: "indexing",
-        ast.Compare: "a comparison",
-        ast.BoolOp: "'and'/'or'",
-        ast.IfExp: "'if ... else'",
-        ast.Lambda: "'lambda'",
-        ast.List: "a list",
-        ast.Tuple: "a tuple (check the commas)",
-        ast.Dict: "a dict",
-        ast.Set: "a set",
-        ast.JoinedStr: "a string",
-        ast.NamedExpr: "':='",
-        ast.Starred: "'*' unpacking",
-        ast.GeneratorExp: "a generator",
-        ast.ListComp: "a comprehension",
-        ast.Await: "'await'",
-        ast.Slice: "a slice",
-    }
-    return names.get(type(node), type(node).__name__)
+_SYNTAX = {  # what a formula may not hold, by the node the parser found: its name in a sentence
+    ast.Attribute: ("attribute", "attribute access"),
+    ast.Subscript: ("indexing", "indexing"),
+    ast.Compare: ("comparison", "a comparison"),
+    ast.BoolOp: ("and_or", "'and'/'or'"),
+    ast.IfExp: ("if_else", "'if ... else'"),
+    ast.Lambda: ("lambda", "'lambda'"),
+    ast.List: ("list", "a list"),
+    ast.Tuple: ("tuple", "a tuple (check the commas)"),
+    ast.Dict: ("dict", "a dict"),
+    ast.Set: ("set", "a set"),
+    ast.JoinedStr: ("string", "a string"),
+    ast.NamedExpr: ("walrus", "':='"),
+    ast.Starred: ("unpacking", "'*' unpacking"),
+    ast.GeneratorExp: ("generator", "a generator"),
+    ast.ListComp: ("comprehension", "a comprehension"),
+    ast.Await: ("await", "'await'"),
+    ast.Slice: ("slice", "a slice"),
+}
+english({f"formula.syntax.{key}": text for key, text in _SYNTAX.values()})
+
+
+def _describe(node: ast.AST) -> Term | str:
+    known = _SYNTAX.get(type(node))
+    return Term(f"formula.syntax.{known[0]}") if known else type(node).__name__
+
+
+_BINARY_ONLY = ")*/^,"  # what cannot follow an operator: its right operand is missing
+
+
+def _missing_operand(text: str) -> tuple[int, str] | None:
+    """The first operator with nothing after it (``x^2 + 10*y^``, ``(x + )``), as (position,
+    operator), else None. Only asked once the text failed to parse."""
+    i = 0
+    while i < len(text):
+        op = "**" if text.startswith("**", i) else text[i] if text[i] in "+-*/^" else ""
+        if op:
+            rest = text[i + len(op) :].lstrip()
+            if not rest or rest[0] in _BINARY_ONLY:
+                return i, op
+            i += len(op)
+        else:
+            i += 1
+    return None
 
 
 # --- simplifying constructors and the derivative -------------------------------------------------
@@ -702,51 +777,45 @@ def _non_ascii(text: str) -> ExpressionError | None:
         return None
     ch = text[i]
     plain = unicodedata.normalize("NFKC", ch)
-    hint = (
-        f": type '{plain}' instead"
-        if plain.isascii() and plain.strip()
-        else ": use plain ASCII letters, digits and + - * / ^ ( )"
-    )
-    return ExpressionError(
-        f"the formula may contain only ASCII characters, not '{ch}' (U+{ord(ch):04X}){hint}", i, 1, text
-    )
+    code = f"{ord(ch):04X}"
+    if plain.isascii() and plain.strip():
+        return ExpressionError("formula.ascii_type", i, 1, text, char=ch, code=code, plain=plain)
+    return ExpressionError("formula.ascii", i, 1, text, char=ch, code=code)
 
 
 def check_text(text: Any) -> str:
     """The cheap checks, on the text alone (no parsing): what a validator can afford on every
     request. Returns the text; raises `ExpressionError`."""
     if not isinstance(text, str):
-        raise ExpressionError("the formula must be a string")
+        raise ExpressionError("formula.not_string")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the formula is too long: at most {MAX_LENGTH} characters, got {len(text)}")
+        raise ExpressionError("formula.too_long", limit=MAX_LENGTH, given=len(text))
     if not text.strip():
-        raise ExpressionError("the formula is empty: write something like x^2 + 10*y^2")
+        raise ExpressionError("formula.empty")
     err = _non_ascii(text)
     if err is not None:
         raise err
     bad = next((i for i, ch in enumerate(text) if ch == "\x00" or (not ch.isprintable() and ch not in " \t\n")), None)
     if bad is not None:
-        raise ExpressionError("the formula contains a control character", bad, 1, text)
+        raise ExpressionError("formula.control", bad, 1, text)
     if "\n" in text.strip():
-        raise ExpressionError(
-            "the formula must be on one line", text.index("\n", len(text) - len(text.lstrip())), 1, text
-        )
+        raise ExpressionError("formula.one_line", text.index("\n", len(text) - len(text.lstrip())), 1, text)
     depth = max_depth = 0
     for i, ch in enumerate(text):  # cheap guard before the parser sees deep nesting
         if ch == "(":
             depth += 1
             max_depth = max(max_depth, depth)
             if max_depth > MAX_DEPTH:
-                raise ExpressionError(f"the formula is nested too deeply (more than {MAX_DEPTH} levels)", i, 1, text)
+                raise ExpressionError("formula.too_deep", i, 1, text, limit=MAX_DEPTH)
         elif ch == ")":
             depth -= 1
             if depth < 0:
-                raise ExpressionError("unbalanced parentheses: ')' without '('", i, 1, text)
+                raise ExpressionError("formula.unbalanced_close", i, 1, text)
     if depth > 0:
-        raise ExpressionError("unbalanced parentheses: a '(' is never closed", text.rindex("("), 1, text)
+        raise ExpressionError("formula.unbalanced_open", text.rindex("("), 1, text)
     implicit = _implicit_product(text)
     if implicit is not None:
-        raise ExpressionError("implicit multiplication is not supported: write the '*', e.g. 2*x", implicit, 1, text)
+        raise ExpressionError("formula.implicit", implicit, 1, text)
     return text
 
 
@@ -767,16 +836,11 @@ def parse_expression(text: str) -> Expression:
     parser = _Parser(text)
     tree = parser.parse()
     if _tower(tree) > MAX_TOWER:
-        raise ExpressionError(
-            f"too many nested powers with x or y in the exponent (at most {MAX_TOWER}, as in x^y^x)", text=text
-        )
+        raise ExpressionError("formula.tower", text=text, limit=MAX_TOWER)
     dx, dy = derivative(tree, "x"), derivative(tree, "y")
     expr = Expression(text, display(tree), tree, lower((tree,)), lower((dx, dy)), parser.nodes)
     if expr.ops > MAX_OPS:
-        raise ExpressionError(
-            f"the formula is too costly: its value and gradient take {expr.ops} operations, at most {MAX_OPS}"
-            " (fewer terms, or fewer powers with x or y in the exponent)"
-        )
+        raise ExpressionError("formula.too_costly", ops=expr.ops, limit=MAX_OPS)
     return expr
 
 

@@ -13,6 +13,32 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .explained import Explained, Term, english
+
+english(
+    {
+        "param.owner": "{kind} '{id}'",
+        "param.where": "{owner} parameter '{name}'",
+        "param.bool": "{where} must be true or false, got {value}",
+        "param.choice": "{where} must be one of {choices}, got {value}",
+        "param.int_list": "{where} must be a list of whole numbers, got {value}",
+        "param.max_items": "{where} may hold at most {limit} values",
+        "param.increasing": "{where} must be in increasing order, got {value}",
+        "param.number": "{where} must be a number, got {value}",
+        "param.whole": "{where} must be a whole number, got {value}",
+        "param.finite": "{where} must be a finite number, got {value}",
+        "param.range": "{where} must be {op} {bound}, got {value}",
+        "param.unknown": "unknown {kind} parameter {name} for '{id}'; valid parameters: {valid}",
+        "param.none": "none",
+    }
+)
+
+
+def owner(kind: Literal["optimizer", "schedule"], id: str) -> Term:
+    """Whose parameter it is, in an error: "optimizer 'adam'"."""
+    return Term("param.owner", kind=Term(f"term.{kind}"), id=id)
+
+
 Kind = Literal["float", "int", "bool", "choice", "int_list"]
 
 
@@ -34,6 +60,10 @@ class ParamSpec:
     slider_min: float | None = None
     slider_max: float | None = None
     slider_log: bool | None = None
+    # a length that follows the run: its share of the run's steps (a number; a list of them for a
+    # list of steps, e.g. milestones), from which the studio fills it; None: a length of its own (a
+    # restart period, a warm-up). The API's default for an omitted value stays ``default``.
+    follows_steps: float | tuple[float, ...] | None = None
 
     def public(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -54,58 +84,63 @@ class ParamSpec:
             out["slider_scale"] = "log" if log else "linear"
         if self.choices:
             out["choices"] = list(self.choices)
+        if self.follows_steps is not None:
+            share = self.follows_steps
+            out["follows_steps"] = list(share) if isinstance(share, tuple) else share
         if self.min_exclusive:
             out["min_exclusive"] = True
         if self.max_exclusive:
             out["max_exclusive"] = True
         return out
 
-    def coerce(self, value: Any, owner: str) -> Any:
-        """Validate one value; raise ValueError naming the parameter and the reason."""
-        where = f"{owner} parameter '{self.name}'"
+    def coerce(self, value: Any, owner: Term) -> Any:
+        """Validate one value; raise `Explained` (a ValueError) naming the parameter and the reason;
+        ``owner``: whose parameter (`owner`)."""
+        where = Term("param.where", owner=owner, name=self.name)
         if value is None and self.default is None:  # an optional value (None: filled in elsewhere)
             return None
         if self.kind == "bool":
             if not isinstance(value, bool):
-                raise ValueError(f"{where} must be true or false, got {value!r}")
+                raise Explained("param.bool", where=where, value=repr(value))
             return value
         if self.kind == "choice":
             if not isinstance(value, str) or value not in self.choices:
-                raise ValueError(f"{where} must be one of {', '.join(map(repr, self.choices))}, got {value!r}")
+                choices = ", ".join(map(repr, self.choices))
+                raise Explained("param.choice", where=where, choices=choices, value=repr(value))
             return value
         if self.kind == "int_list":
             if not isinstance(value, (list, tuple)) or any(
                 isinstance(v, bool) or not isinstance(v, (int, float)) or float(v) != int(v) for v in value
             ):
-                raise ValueError(f"{where} must be a list of whole numbers, got {value!r}")
+                raise Explained("param.int_list", where=where, value=repr(value))
             if len(value) > self.max_items:
-                raise ValueError(f"{where} may hold at most {self.max_items} values")
+                raise Explained("param.max_items", where=where, limit=self.max_items)
             items = tuple(int(v) for v in value)
             for v in items:
                 self._check_range(v, where)
             if list(items) != sorted(items):
-                raise ValueError(f"{where} must be in increasing order, got {list(items)}")
+                raise Explained("param.increasing", where=where, value=list(items))
             return items
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{where} must be a number, got {value!r}")
+            raise Explained("param.number", where=where, value=repr(value))
         if self.kind == "int":
             if float(value) != int(value):
-                raise ValueError(f"{where} must be a whole number, got {value!r}")
+                raise Explained("param.whole", where=where, value=repr(value))
             value = int(value)
         else:
             value = float(value)
             if not math.isfinite(value):
-                raise ValueError(f"{where} must be a finite number, got {value!r}")
+                raise Explained("param.finite", where=where, value=repr(value))
         self._check_range(value, where)
         return value
 
-    def _check_range(self, value: float, where: str) -> None:
+    def _check_range(self, value: float, where: Term) -> None:
         if self.min is not None and (value < self.min or (self.min_exclusive and value == self.min)):
             op = ">" if self.min_exclusive else ">="
-            raise ValueError(f"{where} must be {op} {self.min}, got {value!r}")
+            raise Explained("param.range", where=where, op=op, bound=self.min, value=repr(value))
         if self.max is not None and (value > self.max or (self.max_exclusive and value == self.max)):
             op = "<" if self.max_exclusive else "<="
-            raise ValueError(f"{where} must be {op} {self.max}, got {value!r}")
+            raise Explained("param.range", where=where, op=op, bound=self.max, value=repr(value))
 
 
 def docstring(obj: Any) -> str:
@@ -145,17 +180,17 @@ class Catalogued:
                 return p
         return None
 
-    def resolve(self, given: dict[str, Any] | None, kind: str) -> dict[str, Any]:
+    def resolve(self, given: dict[str, Any] | None, kind: Literal["optimizer", "schedule"]) -> dict[str, Any]:
         """Fill defaults and validate; unknown names are errors (a typo must not run silently)."""
         given = dict(given or {})
         names = [p.name for p in self.params]
         unknown = [k for k in given if k not in names]
         if unknown:
-            valid = ", ".join(names) if names else "none"
-            raise ValueError(f"unknown {kind} parameter {unknown[0]!r} for '{self.id}'; valid parameters: {valid}")
+            valid: str | Term = ", ".join(names) if names else Term("param.none")
+            raise Explained("param.unknown", kind=Term(f"term.{kind}"), name=repr(unknown[0]), id=self.id, valid=valid)
         out: dict[str, Any] = {}
         for p in self.params:
-            out[p.name] = p.coerce(given[p.name], f"{kind} '{self.id}'") if p.name in given else p.default
+            out[p.name] = p.coerce(given[p.name], owner(kind, self.id)) if p.name in given else p.default
         return out
 
     def public(self) -> dict[str, Any]:

@@ -4,17 +4,36 @@ Texts live in ``app/i18n/*.json`` (one file per area: ``studio.json``, ``lessons
 ``catalogue.json``…), each ``{"key": {"en": "…", "zh": "…"}}``. A key is unique across files;
 formulas are shared (they sit outside the catalogue, in the registry). Placeholders are written
 ``{name}`` and filled by the caller (``t()`` in ``static/js/i18n.js`` or :func:`text`).
+
+Errors too: the language of a request is picked once, when it arrives (`use_lang`, from ``?lang=``
+then ``Accept-Language``), and every error text built while answering it (`text`, `explain`) is in
+that language. The engine's errors (`app.engine.explained.Explained`) carry a key and values and
+their English; ``errors.json`` holds their other languages.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+from ..engine.explained import ENGLISH, Explained
 
 LANGS: tuple[str, ...] = ("en", "zh")
 DEFAULT_LANG = "en"
 _DIR = Path(__file__).resolve().parent
+_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("lang", default=DEFAULT_LANG)
+
+
+def use_lang(lang: str) -> None:
+    """The language of what is answered from here on in this context (a request, its threads)."""
+    _LANG.set(lang if lang in LANGS else DEFAULT_LANG)
+
+
+def current_lang() -> str:
+    return _LANG.get()
 
 
 @lru_cache
@@ -44,11 +63,14 @@ def registry_english() -> dict[str, str]:
     ``surface.<id>.description``, ``surface.<id>.dataset``, ``network.data.<id>.<name|shape|description>``,
     ``optimizer.<id>.param.<name>`` and, for a parameter whose description is the same wherever it
     appears, ``optimizer.param.<name>``; the network planes' ``plane.<id>.name`` and
-    ``plane.<id>.description`` (app/engine/network/planes.py)."""
+    ``plane.<id>.description`` (app/engine/network/planes.py); a parameter's label ``param.name.<name>``
+    and its choices' ``param.name.<name>.<choice>`` (in English, the names themselves); the engine's error messages
+    (`app.engine.explained.ENGLISH`)."""
+    from ..engine import expression, params, runner  # noqa: F401  (their error messages, declared on import)
     from ..engine.network import DATA_SETS  # the network's data sets, texts from their generators
     from ..registry import OPTIMIZERS, SCHEDULES, SURFACES  # the registry knows nothing of texts
 
-    out: dict[str, str] = {}
+    out: dict[str, str] = dict(ENGLISH)
     for s in SURFACES.values():
         out[f"surface.{s.id}.name"] = s.name
         out[f"surface.{s.id}.description"] = s.description
@@ -65,6 +87,9 @@ def registry_english() -> dict[str, str]:
             for p in o.params:
                 out[f"{kind}.{o.id}.param.{p.name}"] = p.description
                 out.setdefault(f"{kind}.param.{p.name}", p.description)
+                out[f"param.name.{p.name}"] = p.name  # a control's label: in English, the name itself
+                for choice in p.choices:
+                    out[f"param.name.{p.name}.{choice}"] = choice
     from ..engine.network.planes import PLANES  # the network's planes: ``plane.<id>.name``, ``.description``
 
     for pl in PLANES.values():
@@ -80,10 +105,30 @@ def messages(lang: str) -> dict[str, str]:
     return {k: v.get(lang) or v[DEFAULT_LANG] for k, v in catalogue().items()}
 
 
-def text(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
-    """One text, with ``{name}`` placeholders filled."""
-    s = messages(lang).get(key, key)
+def text(key: str, lang: str | None = None, **values: object) -> str:
+    """One text, with ``{name}`` placeholders filled; ``lang`` omitted: this request's language."""
+    s = messages(lang or _LANG.get()).get(key, key)
     return s.format(**values) if values else s
+
+
+def value_error(message: str, lang: str | None = None) -> str:
+    """A validator's message as pydantic words it: in English "Value error, …" (pydantic's own
+    prefix, which the pages drop), in another language the message alone."""
+    return f"Value error, {message}" if (lang or _LANG.get()) == DEFAULT_LANG else message
+
+
+def explain(err: BaseException, lang: str | None = None) -> str:
+    """An error's text in ``lang`` (omitted: this request's language): an `Explained` one rendered
+    from its key and values, any other as it is."""
+    if not isinstance(err, Explained):
+        return str(err)
+    table = messages(lang or _LANG.get())
+
+    def translate(key: str, values: dict[str, Any]) -> str:
+        template = table.get(key, ENGLISH.get(key, key))
+        return template.format(**values) if values else template
+
+    return err.render(translate)
 
 
 def pick_lang(query: str | None, accept_language: str | None) -> str:

@@ -20,6 +20,18 @@ from ..registry import OPTIMIZERS
 
 
 @dataclass(frozen=True)
+class Worded:
+    """A formula with words around it ("classical: v ← βv + g", "α·(t + 1)/W for t < W"): the
+    formula is shared, the words are the catalogue's ``formula.<key>`` with a ``{formula}`` slot."""
+
+    key: str
+    formula: str
+
+    def render(self, lang: str) -> str:
+        return text(f"formula.{self.key}", lang, formula=self.formula)
+
+
+@dataclass(frozen=True)
 class Label:
     """A run label: a catalogue key (``scenario.<id>.label.<name>``) or the optimizer's name, plus a
     shared suffix (numbers, formulas), e.g. ``Label(opt="gd", suffix="α = 0.45")``."""
@@ -87,7 +99,7 @@ class Lesson:
     # or "network" (POST /api/v1/networks: the networks page draws it, /networks#lesson=<id>)
     kind: str
     request: dict[str, Any]
-    formulas: tuple[str, ...]
+    formulas: tuple[str | Worded, ...]
     # a second request drawn beside the first (input normalization: the same data, standardized)
     compare: dict[str, Any] | None = None
     # the page draws these runs' learning rate beside the paths
@@ -96,6 +108,9 @@ class Lesson:
     epochs: int | None = None
     # pairs of runs whose paths coincide: the page draws the second dashed over the first
     coincide: tuple[tuple[int, int], ...] = ()
+    # runs whose path (and loss) another run's covers in part: the page draws them wide and
+    # translucent beneath, so that both stay visible
+    under: tuple[int, ...] = ()
     # the map's view ({"x": [lo, hi], "y": [lo, hi]}) when the point is best seen zoomed in
     view: dict[str, list[float]] | None = None
     # draw each update's mini-batch cost under the full cost
@@ -116,12 +131,15 @@ class Lesson:
             "id": self.id,
             "title": text(f"scenario.{self.id}.title", lang),
             "explanation": text(f"scenario.{self.id}.text", lang),
-            "formulas": list(self.formulas),
+            # shared by both languages (as in English); `formulas_text` is what a page shows: their words translated
+            "formulas": [f.render("en") if isinstance(f, Worded) else f for f in self.formulas],
+            "formulas_text": [f.render(lang) if isinstance(f, Worded) else f for f in self.formulas],
             "kind": self.kind,
             "request": req(self.request),
             "lr_chart": self.lr_chart,
             "epochs": self.epochs,
             "coincide": [list(p) for p in self.coincide],
+            "under": list(self.under),
             "view": self.view,
             "batch_cost": self.batch_cost,
             "tail": self.tail,
@@ -179,6 +197,7 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         ("1 epoch = ⌈m / B⌉ × (θ ← θ − α·∇J_B(θ))", "B ∈ {m, 512, 64, 1}"),
         batch_cost=True,
+        under=(0,),  # the mini-batches of 512 and 64 run along the full batch's path
     ),
     Lesson(
         "ewa-bias-correction",
@@ -213,7 +232,7 @@ LESSONS: tuple[Lesson, ...] = (
                 _run("nesterov", "β = 0.9, α = 0.15", lr=0.15, beta=0.9),
             ],
         },
-        ("classical: v ← βv + g,  θ ← θ − α·v", "Nesterov: v ← βv + g,  θ ← θ − α(g + βv)"),
+        (Worded("classical", "v ← βv + g,  θ ← θ − α·v"), Worded("nesterov", "v ← βv + g,  θ ← θ − α(g + βv)")),
     ),
     Lesson(
         "rmsprop",
@@ -224,9 +243,17 @@ LESSONS: tuple[Lesson, ...] = (
             "runs": [
                 _run("gd", "α = 0.45", lr=0.45),
                 _run("rmsprop", "β = 0.9, α = 0.3", lr=0.3, beta=0.9),
+                # the same with α decayed along a cosine to 0: near the minimum its steps shrink
+                _run(
+                    "rmsprop",
+                    Label("cosine", suffix="β = 0.9, α = 0.3"),
+                    lr=0.3,
+                    beta=0.9,
+                    schedule={"name": "cosine", "params": {"t_max": 120}},
+                ),
             ],
         },
-        ("s ← βs + (1−β)g²", "θ ← θ − α·g/(√s + ε)"),
+        ("s ← βs + (1−β)g²", "θ ← θ − α·g/(√s + ε)", "|α·g/√s| ≈ α  (g → 0, s → g²)"),
     ),
     Lesson(
         "adam-bias-correction",
@@ -258,6 +285,7 @@ LESSONS: tuple[Lesson, ...] = (
             ],
         },
         ("AdaGrad: s ← s + g²", "RMSprop: s ← βs + (1−β)g²", "θ ← θ − α·g/(√s + ε)"),
+        under=(0,),  # RMSprop runs on along AdaGrad's path
     ),
     Lesson(
         "lr-decay",
@@ -321,7 +349,11 @@ LESSONS: tuple[Lesson, ...] = (
                 ),
             ],
         },
-        ("α·(t + 1)/W for t < W", "α + (max − α)·triangle(t)", "η_min + (α − η_min)(1 + cos(πT_cur/T_i))/2"),
+        (
+            Worded("warmup", "α·(t + 1)/W"),
+            "α + (max − α)·triangle(t)",
+            "η_min + (α − η_min)(1 + cos(πT_cur/T_i))/2",
+        ),
         lr_chart=True,
     ),
     Lesson(
@@ -335,6 +367,7 @@ LESSONS: tuple[Lesson, ...] = (
         "trajectories",
         _gd_to_adam("plateau", [4.0, 3.0], (1.0, 1.0, 0.05, 0.1), "ewa"),
         ("f = 1 − exp(−(x² + y²)/2)", "|∇f(4, 3)| ≈ 1.9·10⁻⁵"),
+        under=(0,),  # GD and momentum both stay at the start: momentum's mark and loss over GD's
     ),
     Lesson(
         "input-normalization",

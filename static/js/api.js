@@ -21,11 +21,17 @@ export function formatDetail(detail) {
   return JSON.stringify(detail);
 }
 
+// The page's language (set by i18n.js once the catalogue is loaded): every request asks for it, so
+// the server's messages (errors included) come in the language of the page.
+let language = null;
+export function setLanguage(lang) { language = lang; }
+
 // A request; a refusal (not 2xx) throws ApiError with the server's `detail`.
 async function send(method, url, body, signal, headers = {}) {
+  const asked = language ? { "accept-language": language, ...headers } : headers;
   const res = await fetch(url, {
     method, signal,
-    headers: body ? { ...headers, "content-type": "application/json" } : headers,
+    headers: body ? { ...asked, "content-type": "application/json" } : asked,
     body: body ? JSON.stringify(body) : undefined,
   });
   if (!res.ok) {
@@ -54,6 +60,7 @@ export const getCatalogue = async (lang) => {
   return { surfaces, optimizers, schedules };
 };
 
+export const getCustomSurface = () => json("GET", "api/v1/surfaces/custom"); // what "Custom formula…" opens on
 export const getScenarios = (lang) => json("GET", `api/v1/scenarios${query(lang)}`);
 export const getLimits = () => json("GET", "api/v1/limits");
 export const getPermalink = () => json("GET", "api/v1/permalink"); // the studio's URL hash keys

@@ -2,7 +2,7 @@
 // Language: ?lang= / #…&lang= in the URL, then the stored choice, then the browser's languages;
 // the server picks the first it has and says which languages it has (its list is the only one).
 // Never write a user-facing text in JS or HTML directly: add a key to app/i18n/*.json instead.
-import { getMessages } from "./api.js";
+import { getMessages, setLanguage } from "./api.js";
 
 let current = "en";
 let known = [];
@@ -33,7 +33,27 @@ export async function loadMessages(lang) {
   known = data.languages;
   table = data.messages;
   document.documentElement.lang = t("lang.tag");
+  setLanguage(current);
+  localizePlotly();
   return current;
+}
+
+// Plotly in the page's language: its own texts (mode bar, notifications) and its date axes' month
+// and day names, from the catalogue (`plotly.dictionary.<Plotly's English>`, `plotly.format.*`),
+// registered as a Plotly locale named by `lang.plotly` and made every figure's default. Called
+// when the texts arrive and when Plotly does (plots.js), whichever is last.
+export function localizePlotly() {
+  const P = window.Plotly;
+  if (!P || !("lang.plotly" in table)) return; // Plotly or the texts not here yet
+  const name = t("lang.plotly");
+  const dictionary = {};
+  const format = {};
+  for (const [key, text] of Object.entries(table)) {
+    if (key.startsWith("plotly.dictionary.")) dictionary[key.slice(18)] = text;
+    else if (key.startsWith("plotly.format.")) format[key.slice(14)] = key.endsWith("onths") || key.endsWith("ays") ? text.split(",") : text;
+  }
+  P.register({ moduleType: "locale", name, dictionary, format });
+  P.setPlotConfig({ locale: name });
 }
 
 export function lang() { return current; }
@@ -52,6 +72,13 @@ export function t(key, values) {
   if (s === undefined) return key;
   if (values) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
   return s;
+}
+
+// A parameter's name as the page shows it: its word in the page's language (`param.name.<name>`;
+// in English the parameter's own name, as the API spells it), else the name itself.
+export function paramName(name) {
+  const key = `param.name.${name}`;
+  return key in table ? table[key] : name;
 }
 
 // Fill every [data-i18n="key"] (textContent) and [data-i18n-attr="attr:key;attr:key"] in `root`.

@@ -4,7 +4,7 @@
 // lessons page (lessons.js builds its traces and layouts and draws them with `chart` below).
 /* global Plotly */
 import { escapePlotly as esc, fmt } from "./format.js";
-import { t } from "./i18n.js";
+import { localizePlotly, t } from "./i18n.js";
 
 // No "edit in chart studio" / "share" (it uploads to an outside service), no camera on the map
 // (its PNG would hold one layer only: the studio's own PNG buttons compose the layers).
@@ -148,8 +148,9 @@ export function mapTraces(model, it, runIndices, size = null) {
         const a = p.arrows[kind];
         if (!a) continue;
         const st = ARROW_STYLE[kind];
-        mark(a.sx, a.sy, "line-ew", a.shaft, a.color, a.color, st.width, `${name}: ${esc(a.label)}`, a.angle - 90, st.opacity);
-        mark(a.hx, a.hy, st.head, st.headSize, kind === "g" ? "#ffffff" : a.color, a.color, kind === "g" ? 1.4 : 0,
+        const w = Math.max(a.scale, 0.6); // line widths: thinner on a small plot, not thinner than this
+        mark(a.sx, a.sy, "line-ew", a.shaft, a.color, a.color, st.width * w, `${name}: ${esc(a.label)}`, a.angle - 90, st.opacity);
+        mark(a.hx, a.hy, st.head, st.headSize * a.scale, kind === "g" ? "#ffffff" : a.color, a.color, kind === "g" ? 1.4 * w : 0,
           `${name}: ${esc(a.label)}`, a.angle, st.opacity);
       }
       labels.push(...p.labels);
@@ -183,7 +184,7 @@ function equalDomains(size, xr, yr) {
   return { x: [(1 - fx) / 2, (1 + fx) / 2], y: [(1 - fy) / 2, (1 + fy) / 2] };
 }
 
-export function mapLayout(model, title, annotations = [], background = false, ranges = null, size = null) {
+export function mapLayout(model, title, annotations = [], background = false, ranges = null, size = null, runIndices = null) {
   const s = model.surface;
   const xr = ranges ? ranges.x : s.x_range;
   const yr = ranges ? ranges.y : s.y_range;
@@ -201,7 +202,7 @@ export function mapLayout(model, title, annotations = [], background = false, ra
     showlegend: legend, hovermode: "closest", dragmode: model.dragmode || "zoom",
     legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
     annotations, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: background ? "#fff" : "rgba(0,0,0,0)",
-    shapes: background ? [] : noiseShapes(model.noise),
+    shapes: background ? [] : noiseShapes(model.noise, runIndices),
   };
 }
 
@@ -323,8 +324,11 @@ function scales(model, size) {
   return { kx: (size?.w || 500) / (xr[1] - xr[0]), ky: (size?.h || 350) / (yr[1] - yr[0]) };
 }
 
+const ARROW_PLOT = 350; // px: a plot this small or larger gets the arrows at full size
 export function arrowParts(model, it, runIndices, size) {
   const { kx, ky } = scales(model, size);
+  // lengths and label spacing shrink with a small plot (a phone) so that they stay a part of the map
+  const z = Math.max(0.4, Math.min(1, Math.min(size?.w || 500, size?.h || 350) / ARROW_PLOT));
   const out = new Map();
   const placed = [];
   for (const i of runIndices) {
@@ -339,24 +343,27 @@ export function arrowParts(model, it, runIndices, size) {
       const st = ARROW_STYLE[kind];
       const n = Math.hypot(vx * kx, vy * ky);
       if (!(n > 0)) return;
-      const f = st.length / n;
+      const length = st.length * z;
+      const f = length / n;
       const ux = (vx * kx) / n;
       const uy = (vy * ky) / n;
       const tx_ = x0 + vx * f;
       const ty_ = y0 + vy * f;
       // the head's centre half its size back from the tip, the shaft from the point to the head's
       // centre (its middle and length), both turned along the arrow (degrees clockwise from up)
-      const back = st.headSize / 2;
-      const shaft = st.length - back;
-      part.arrows[kind] = { color: lineColor, label, shaft, angle: (Math.atan2(ux, uy) * 180) / Math.PI,
+      const back = (st.headSize * z) / 2;
+      const shaft = length - back;
+      part.arrows[kind] = { color: lineColor, label, shaft, scale: z, angle: (Math.atan2(ux, uy) * 180) / Math.PI,
         hx: tx_ - (ux * back) / kx, hy: ty_ - (uy * back) / ky, sx: x0 + (ux * shaft) / 2 / kx, sy: y0 + (uy * shaft) / 2 / ky };
       // the label beyond the tip; moved down until it overlaps no other label
-      const px = x0 * kx + ux * (st.length + 12);
-      const py = -y0 * ky - uy * (st.length + 12);
+      const gap = 12 * z; // from the tip to its label
+      const px = x0 * kx + ux * (length + gap);
+      const py = -y0 * ky - uy * (length + gap);
       let shift = 0;
-      while (placed.some((p) => Math.abs(p[0] - px) < 26 && Math.abs(p[1] - (py + shift)) < 13) && shift < 200) shift += 13;
+      const line = Math.round(13 * Math.max(z, 0.75));
+      while (placed.some((p) => Math.abs(p[0] - px) < 26 * z && Math.abs(p[1] - (py + shift)) < line) && shift < 200) shift += line;
       placed.push([px, py + shift]);
-      part.labels.push({ x: tx_ + (ux * 12) / kx, y: ty_ + (uy * 12 - shift) / ky, text: label, color: lineColor });
+      part.labels.push({ x: tx_ + (ux * gap) / kx, y: ty_ + (uy * gap - shift) / ky, text: label, color: lineColor });
     };
     vec("g", -d.state.gx[it], -d.state.gy[it], "−g", "#333333");
     if (d.state.mx && !model.runs[i].companions) vec("v", -d.state.mx[it], -d.state.my[it], "−v", color);
@@ -396,11 +403,13 @@ function curvatureAxes(c, kx, ky) {
 }
 
 // The 2σ ellipse of the next SGD step from each visible run's point (mini-batch gradient noise),
-// in the run's colour; a full batch has none (a point is drawn as nothing).
-function noiseShapes(list) {
+// in the run's colour; a full batch has none (a point is drawn as nothing). Only the ellipses of
+// the runs the plot shows (`runs`, all when null): a small multiple shows its own run's.
+function noiseShapes(list, runs = null) {
   if (!list) return [];
   const out = [];
   for (const n of Array.isArray(list) ? list : [list]) {
+    if (runs && !runs.includes(n.run)) continue;
     const [a, b] = n.axes;
     if (!(a.length > 0 || b.length > 0)) continue;
     const pts = [];
@@ -412,7 +421,7 @@ function noiseShapes(list) {
     }
     const color = /^#[0-9a-f]{6}$/i.test(n.color || "") ? n.color : CURV_COLOR;
     const [r, g, bl] = [1, 3, 5].map((k) => parseInt(color.slice(k, k + 2), 16));
-    // dotted; runs of one optimizer (one colour) keep their own dash pattern, as their paths do
+    // dotted; runs of one optimizer keep their own dash pattern, as their paths do
     const dash = n.dash && n.dash !== "solid" ? n.dash : "dot";
     out.push({ type: "path", path: `M ${pts.join(" L ")} Z`, xref: "x", yref: "y", line: { color, width: 2, dash },
       fillcolor: `rgba(${r},${g},${bl},0.12)`, name: `noise-${n.run ?? 0}` });
@@ -469,15 +478,20 @@ export function draw3D(div, model, it, runIndices) {
   }, CONFIG);
 }
 
-// Log axes labelled 10ᵏ only: one tick every `step` decades, chosen from the data's span.
-function logTicks(values) {
+// Log axes labelled 10ᵏ only: one tick every `step` decades, chosen from the data's span so that
+// at most `most` labels are written.
+function logTicks(values, most = 6) {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) if (v > 0 && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
   if (!(hi > 0)) return {};
   const decades = Math.max(1, Math.log10(hi) - Math.log10(lo));
-  return { dtick: Math.max(1, Math.ceil(decades / 6)), tick0: 0, exponentformat: "power", minor: { showgrid: false } };
+  return { dtick: Math.max(1, Math.ceil(decades / most)), tick0: 0, exponentformat: "power", minor: { showgrid: false } };
 }
+
+// Side by side charts: the gap (a fraction of a chart's width) that leaves `px` pixels between two
+// charts of a `width` wide row of three, room for the tick labels of the one on the right.
+const sideGap = (width, px) => Math.min(0.5, (3 * px) / Math.max(1, width - 2 * px));
 
 // The cycled momentum's axis: on the right of the lr chart, over the values' span, three ticks.
 function momentumAxis(values) {
@@ -511,6 +525,7 @@ export function drawCharts(div, model, it, runIndices) {
     traces.push({ x: lx, y: ly, name, line: { color, dash }, xaxis: "x", yaxis: "y", legendgroup: String(i),
       hovertemplate: `${name}<br>${esc(tx("studio.plot.loss", "loss"))} %{y:.4g}<extra></extra>` });
     if (d.batch_loss) {
+      losses.push(d.batch_loss.filter((v) => v > 0)); // the axis spans the mini-batch losses too
       const [bx, by] = thin(t_, d.batch_loss);
       traces.push({ x: bx, y: by, name: `${name} (${esc(tx("studio.plot.mini_batch", "mini-batch"))})`,
         legendgroup: String(i), line: { color, width: 1 }, opacity: 0.45, xaxis: "x", yaxis: "y", showlegend: false,
@@ -539,6 +554,8 @@ export function drawCharts(div, model, it, runIndices) {
   const lrFlat = lrHi > 0 && lrLo === lrHi ? { range: [0, lrHi * 1.25], autorange: false } : {};
   const momentum = moms.length > 0;
   const stacked = div.clientWidth < 700;
+  // a log axis labelled every ≥ 30 px of a chart's height (mini-batch losses can span 15 decades)
+  const logLabels = Math.max(2, Math.floor(((stacked ? div.clientHeight / 3 : div.clientHeight) - 60) / 30));
   const cursor = (ax) => ({ type: "line", xref: ax, yref: `${ax.replace("x", "y")} domain`, x0: it, x1: it, y0: 0, y1: 1,
     line: { color: "#555", width: 1, dash: "dot" } });
   // each chart's name above it (rotated axis titles collide with the next chart's tick labels)
@@ -550,13 +567,13 @@ export function drawCharts(div, model, it, runIndices) {
       title("x2", momentum ? "studio.plot.lr_momentum" : "studio.plot.lr", momentum ? "learning rate · momentum (dotted)" : "learning rate"),
       title("x3", "studio.plot.grad_norm", "gradient norm")],
     grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.2 }
-      : { rows: 1, columns: 3, pattern: "independent", xgap: momentum ? 0.2 : 0.12 },
+      : { rows: 1, columns: 3, pattern: "independent", xgap: sideGap(div.clientWidth - 62, momentum ? 100 : 64) },
     hovermode: "x unified",
     xaxis: { title: stacked ? undefined : { text: it_ } }, xaxis2: { title: stacked ? undefined : { text: it_ } }, xaxis3: { title: { text: it_ } },
-    yaxis: { type: positive ? "log" : "linear", ...(positive ? logTicks(losses.flat()) : {}) },
-    yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi]) } : { rangemode: "tozero", exponentformat: "power", ...lrFlat },
+    yaxis: { type: positive ? "log" : "linear", ...(positive ? logTicks(losses.flat(), logLabels) : {}) },
+    yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi], logLabels) } : { rangemode: "tozero", exponentformat: "power", ...lrFlat },
     ...(momentum ? { yaxis4: momentumAxis(moms.flat()) } : {}),
-    yaxis3: { type: "log", ...logTicks(norms.flat()) },
+    yaxis3: { type: "log", ...logTicks(norms.flat(), logLabels) },
     shapes: [cursor("x"), cursor("x2"), cursor("x3")],
   }, { ...CONFIG, modeBarButtonsToRemove: REMOVE });
 }
@@ -589,7 +606,7 @@ export const loadPlotly = () => new Promise((resolve, reject) => {
   if (window.Plotly) { resolve(); return; }
   const script = document.createElement("script");
   script.src = "static/vendor/plotly.min.js";
-  script.onload = resolve;
+  script.onload = () => { localizePlotly(); resolve(); }; // in the page's language
   script.onerror = reject;
   setTimeout(() => document.head.append(script), 0);
 });
@@ -609,6 +626,9 @@ export const fitChart = (div) => Plotly.Plots.resize(div);
 
 export const isDrawn = (div) => !!div._fullLayout;
 
+// Remove a drawn chart (its data and layout), e.g. a lesson's while the next one is computed.
+export const clearChart = (div) => Plotly.purge(div);
+
 // Call fn(point) when a point of the chart is clicked (the only click handler: a redraw replaces it).
 export function onPointClick(div, fn) {
   div.removeAllListeners?.("plotly_click");
@@ -626,7 +646,7 @@ export function dataCoords(div, clientX, clientY) {
   return [fl.xaxis.p2l(px), fl.yaxis.p2l(py)];
 }
 
-// --- PNG for slides: the layers composed on white, with a legend strip on the right --------------
+// --- PNG for slides: each layer as an image of its size on screen (export.js composes them) ------
 
 function loadImage(url) {
   return new Promise((resolve, reject) => {
@@ -637,37 +657,10 @@ function loadImage(url) {
   });
 }
 
-// divs: stacked layers (drawn in order); legend: [{ label, color, dash }] (plain text).
-export async function composePNG(divs, legend, scale = 2) {
+// divs: stacked layers of one size → their images, `scale` pixels per CSS pixel.
+export async function layerImages(divs, scale = 2) {
   const w = divs[0].clientWidth;
   const h = divs[0].clientHeight;
   const urls = await Promise.all(divs.map((d) => Plotly.toImage(d, { format: "png", width: w, height: h, scale })));
-  const images = await Promise.all(urls.map(loadImage));
-  const probe = document.createElement("canvas").getContext("2d");
-  probe.font = `${12 * scale}px system-ui, 'Noto Sans CJK SC', sans-serif`;
-  const textW = Math.max(0, ...legend.map((l) => probe.measureText(l.label).width));
-  const strip = legend.length ? textW + 52 * scale : 0;
-  const canvas = document.createElement("canvas");
-  canvas.width = w * scale + strip;
-  canvas.height = Math.max(h * scale, (legend.length * 20 + 20) * scale);
-  const g = canvas.getContext("2d");
-  g.fillStyle = "#ffffff";
-  g.fillRect(0, 0, canvas.width, canvas.height);
-  for (const img of images) g.drawImage(img, 0, 0, w * scale, h * scale);
-  g.font = probe.font;
-  g.textBaseline = "middle";
-  legend.forEach((l, k) => {
-    const y = (20 + k * 20) * scale;
-    const x = w * scale + 8 * scale;
-    g.strokeStyle = l.color;
-    g.lineWidth = 3 * scale;
-    g.setLineDash(l.dash === "dash" ? [6 * scale, 4 * scale] : l.dash === "dot" ? [2 * scale, 3 * scale] : l.dash === "dashdot" ? [6 * scale, 3 * scale, 2 * scale, 3 * scale] : []);
-    g.beginPath();
-    g.moveTo(x, y);
-    g.lineTo(x + 28 * scale, y);
-    g.stroke();
-    g.fillStyle = "#1d2330";
-    g.fillText(l.label, x + 36 * scale, y);
-  });
-  return canvas.toDataURL("image/png");
+  return Promise.all(urls.map(loadImage));
 }

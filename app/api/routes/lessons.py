@@ -45,7 +45,8 @@ def scenarios(lang: Lang) -> list[dict[str, Any]]:
     "ewa", /networks when "network": a network lesson, drawn by the networks page at
     /networks#lesson=<id>), each with `claim`: a measurable assertion on its own runs, `holds` and the
     measured `figures`, and the claim in words. `compare` (if present) is a second request drawn beside
-    the first. Texts in `?lang=` or `Accept-Language` (English by default); ids, formulas and numbers are shared."""
+    the first. Texts in `?lang=` or `Accept-Language` (English by default); ids, formulas and numbers are shared
+    (`formulas_text`: the formulas with their words in the language asked)."""
     return lessons.scenarios(lang)
 
 

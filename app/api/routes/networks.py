@@ -16,6 +16,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from ...engine.network import NetworkProblem
 from ...engine.network.planes import PlaneConfig
+from ...i18n import text
 from .. import compute
 from .. import service_networks as networks
 from ..deps import INVALID, Lang
@@ -134,7 +135,7 @@ async def stream_networks(built: Annotated[Built, Depends(admitted)]) -> AsyncIt
         yield events.pop()
         while not stream.finished:
             if SHUTTING_DOWN.is_set():
-                yield _event("error", {"detail": "the server is shutting down: send the request again"})
+                yield _event("error", {"detail": text("error.shutting_down")})
                 return
             if not await compute.run_chunk(compute_chunk, work=stream.chunk_work):
                 yield _event("error", {"detail": compute.timeout_error().detail})
@@ -164,7 +165,7 @@ async def stream_networks(built: Annotated[Built, Depends(admitted)]) -> AsyncIt
             yield _progress(epochs, epochs, "plane", 1.0)
         yield events.pop()
     except Exception:
-        yield _event("error", {"detail": "the computation failed"})
+        yield _event("error", {"detail": text("error.failed")})
         return
     yield _event("done", stream.done_event())
 

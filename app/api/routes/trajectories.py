@@ -10,6 +10,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from ...engine import cost
 from ...engine.runner import Problem
+from ...i18n import text
 from .. import compute
 from ..deps import INVALID
 from ..lifecycle import SHUTTING_DOWN
@@ -75,7 +76,7 @@ async def stream_trajectories(problem: ProblemDep) -> AsyncIterator[ServerSentEv
     try:
         while not stream.finished:
             if SHUTTING_DOWN.is_set():
-                yield _event("error", {"detail": "the server is shutting down: send the request again"})
+                yield _event("error", {"detail": text("error.shutting_down")})
                 return
             if not await compute.run_chunk(compute_chunk, light=light, work=chunk):
                 yield _event("error", {"detail": compute.timeout_error().detail})
@@ -84,6 +85,6 @@ async def stream_trajectories(problem: ProblemDep) -> AsyncIterator[ServerSentEv
                 yield ev
             events.clear()
     except Exception:
-        yield _event("error", {"detail": "the computation failed"})
+        yield _event("error", {"detail": text("error.failed")})
         return
     yield _event("done", stream.done_event())
