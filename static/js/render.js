@@ -153,8 +153,9 @@ export function createRenderer(ctx) {
     // CHART_EVERY_MS; the newest answer is charted at once
     const superseded = res && (model.queued || res.gen !== model.gen);
     const recent = now - (drawn.cat || 0) <= CHART_EVERY_MS;
-    // ... and on the first frame, after the map: the paths are on screen one chart-drawing sooner
-    const first = fresh && !drawn.csig && !!res && !allHidden && !young;
+    // ... and a new answer's charts a frame after its paths (the first figure's too): the paths are
+    // on screen one chart-drawing sooner
+    const first = (fresh || res?.gen !== drawn.gen) && csig !== drawn.csig && !!res && !allHidden && !young;
     if (first) pending = true;
     const deferred = first || (!allHidden && res && !young && csig !== drawn.csig && superseded && recent && drawn.csig);
     if (deferred) {
