@@ -75,6 +75,7 @@ def test_one_cycle_and_milestones_follow_the_steps(watched, live_server) -> None
     lr = page.evaluate("() => window.optiviz.model.result.runs[0].lr")
     assert n == 200 and max(lr) == lr[59]  # it ramps up over 30 % of the run, then anneals far below the start
     assert last < first / 1000
+    _shot(page, "one_cycle_follows_200")
     page.locator('[data-run="1"] details.sched').evaluate("d => d.open = true")
     page.select_option("#run1-sched", "multistep")
     _sent(page, "r.runs[1].schedule && r.runs[1].schedule.name === 'multistep'")
