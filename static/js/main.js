@@ -337,9 +337,9 @@ async function main() {
   });
   bindControls(store, sidebar);
   store.update(() => store.get(), { source: "url", autoplay: true }); // the opening race plays on its own
-  // The controls are on screen and the opening race's requests leave in this frame (the runner's
-  // animation-frame callback was registered first): Plotly (4.6 MB, ~0.4 s of script on this
-  // machine, fetched meanwhile by the page's preload) runs after them, while the server computes.
+  // The controls are on screen and the opening race's requests leave in the runner's next task:
+  // Plotly (4.6 MB, ~0.4 s of script on this machine, fetched meanwhile by the page's preload) runs
+  // after them, at the next frame, while the server computes.
   requestAnimationFrame(() => setTimeout(() => loadPlotly().then(() => app.renderer.invalidate()), 0));
 }
 

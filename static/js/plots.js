@@ -240,7 +240,7 @@ export async function drawMap(layer, model, it, runIndices, title) {
   if (layer.bg._key !== contourKey(layer, model, title, ranges)) await drawContour(layer, model, title, ranges);
   const size = plotSize(layer.fg);
   const p = await Plotly.react(layer.fg, mapTraces(model, it, runIndices, size),
-    mapLayout(model, title, curvatureNotes(model, size), false, ranges, divSize(layer.fg)), CONFIG);
+    mapLayout(model, title, curvatureNotes(model, size), false, ranges, divSize(layer.fg), runIndices), CONFIG);
   layer.fg._model = model;
   layer.fg._runs = runIndices;
   layer.fg._title = title;

@@ -117,8 +117,8 @@ export function createRenderer(ctx) {
     const evalsShown = res ? res.runs.map((r) => !!r.evals) : null;
     // what the figure is made of: while it stays, a new answer or a new iteration is ONE restyle
     // of the drawn traces' data (updateMap), never a new figure, and the contour is not touched
-    const sig = JSON.stringify([mode, v.key, !!res, vis, look.runs, mode === "multiples" ? look.labels : null, equal, state.arrows, lang, size, pm.dragmode, pm.curvature, pm.noise,
-      evalsShown]);
+    const sig = JSON.stringify([mode, v.key, !!res, vis, look.runs, mode === "multiples" ? look.labels : null, equal, state.arrows,
+      lang, size, pm.dragmode, pm.curvature, pm.noise, evalsShown]);
     const rev = res?.rev ?? -1;
     const moved = it !== drawn.it || rev !== drawn.rev || res?.gen !== drawn.gen;
     let fresh = false; // a new figure drawn in this frame (the first one: Plotly's code still cold)
@@ -153,13 +153,14 @@ export function createRenderer(ctx) {
     // CHART_EVERY_MS; the newest answer is charted at once
     const superseded = res && (model.queued || res.gen !== model.gen);
     const recent = now - (drawn.cat || 0) <= CHART_EVERY_MS;
-    // ... and on the first frame, after the map: the paths are on screen one chart-drawing sooner
-    const first = fresh && !drawn.csig && !!res && !allHidden && !young;
-    if (first) pending = true;
-    const deferred = first || (!allHidden && res && !young && csig !== drawn.csig && superseded && recent && drawn.csig);
+    // ... and a new answer's charts a frame after its paths (the first figure's too): the paths are
+    // on screen one chart-drawing sooner
+    const later = (fresh || res?.gen !== drawn.gen) && csig !== drawn.csig && !!res && !allHidden && !young;
+    if (later) pending = true;
+    const deferred = later || (!allHidden && res && !young && csig !== drawn.csig && superseded && recent && drawn.csig);
     if (deferred) {
       clearTimeout(drawn.chartTimer);
-      if (!first) drawn.chartTimer = setTimeout(request, CHART_EVERY_MS - (now - drawn.cat));
+      if (!later) drawn.chartTimer = setTimeout(request, CHART_EVERY_MS - (now - drawn.cat));
       if (it !== drawn.cit) await moveCursor($("charts"), it);
       drawn.cit = it;
     } else if (!allHidden && res && !young) {

@@ -19,24 +19,26 @@ export function createRunner(ctx) {
   const model = { view: null, result: null, gen: 0, error: "", queued: false };
   let abort = null;
   let queued = null;
-  let raf = null;
+  let timer = null;
 
   let inflight = false;
 
-  // Coalesce: edits within one animation frame start one run, the newest. While a slider is dragged
-  // (live), a run in flight is not aborted: the newest edit starts when it ends, so answers keep
-  // being drawn during the drag (Distill-style) instead of each one cancelling the last.
+  // Coalesce: edits within one task start one run, the newest (sent at once: an animation frame's
+  // wait would be added to every edit's answer). While a slider is dragged (live), a run in flight
+  // is not aborted: the newest edit starts the moment it ends, so answers keep being drawn during
+  // the drag (Distill-style) instead of each one cancelling the last, and only the newest position
+  // is ever asked for.
   function schedule(opts = {}) {
     const live = !!opts.live && !(queued && !queued.live);
     queued = { ...(queued || {}), ...opts, live };
     model.queued = true; // a run is on its way: what is drawn is not the newest answer
-    if (raf !== null) return;
+    if (timer !== null) return;
     if (live && inflight) return; // started by the run in flight when it ends
-    raf = requestAnimationFrame(launch);
+    timer = setTimeout(launch, 0);
   }
 
   function launch() {
-    raf = null;
+    timer = null;
     if (!queued) return;
     const o = queued;
     queued = null;
@@ -47,7 +49,7 @@ export function createRunner(ctx) {
   function ended(gen) {
     if (gen !== model.gen) return;
     inflight = false;
-    if (queued && raf === null) raf = requestAnimationFrame(launch);
+    if (queued && timer === null) launch();
   }
 
   async function start({ autoplay = false } = {}) {
