@@ -97,7 +97,8 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
             "problem": problem,
             "config": cfg,
         }
-        ctx["info"] = _closure_info(ctx)
+        info = ctx["info"] = _closure_info(ctx)
+        out["stop"] = info.stop or None  # L-BFGS: why the step ended (a Δθ = 0 explained)
         return _filled(out, [("g", gline, g), *lines_fn(ctx)])
     if lines_fn is None or cfg.optimizer.factory is None:
         out.update(

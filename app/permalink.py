@@ -24,6 +24,7 @@ STATE_KEYS: dict[str, str] = {
     "equal": "eq",
     "lang": "lang",
     "runs": "r",
+    "it": "it",  # the scrubbed iteration (absent: the end of the runs)
 }
 
 # a run of the state's `runs` → its key in the run's JSON object

@@ -1,5 +1,6 @@
 """Graceful shutdown: on SIGTERM, in-flight requests finish and open streams end with an event.
-Start-up also warms the default network lesson in a background thread (`warm_networks`).
+Start-up also warms the default network lesson and the sweep lessons in background threads
+(`warm_networks`, `warm_sweeps`).
 
 uvicorn stops accepting connections on SIGTERM and waits for open ones. A stream could run for
 a long time, so the handler also raises a flag that the stream loop checks between chunks: it
@@ -21,7 +22,7 @@ from fastapi import FastAPI
 from ..i18n import LANGS
 from ..lessons.scenarios import BY_ID
 from ..settings import get_settings
-from . import service_networks
+from . import service_lessons, service_networks
 
 SHUTTING_DOWN = threading.Event()
 # the network lesson the networks page opens on (network_state.js's DEFAULT_LESSON)
@@ -59,13 +60,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if threading.current_thread() is threading.main_thread():  # not under a test client's thread
         for sig in (signal.SIGTERM, signal.SIGINT):
             _chain(sig)
-    warm = warm_networks() if get_settings().warm_up else None
+    warm = [warm_networks(), warm_sweeps()] if get_settings().warm_up else []
     try:
         yield
     finally:
         WARM_STOP.set()
-        if warm is not None:
-            warm.join(1.0)
+        for thread in warm:
+            thread.join(1.0)
 
 
 WARM_STOP = threading.Event()
@@ -85,6 +86,19 @@ def warm_networks() -> threading.Thread:
         args=(bodies, WARM_STOP, seconds),
         name="optiviz-warm-networks",
         daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+def warm_sweeps() -> threading.Thread:
+    """Compute the sweep lessons' answers (the batch-size lesson's) into this worker's memory of
+    sweep answers (`service_lessons.SWEEPS`), in a daemon thread, as `warm_networks` does: readiness
+    and health are not delayed, the thread stops with the server (`WARM_STOP`), its work is bounded
+    (`service_lessons.warm_up`). A class opening the lesson is then answered at once."""
+    seconds = min(service_lessons.WARM_UP_SECONDS, get_settings().request_timeout)
+    thread = threading.Thread(
+        target=service_lessons.warm_up, args=(WARM_STOP, seconds), name="optiviz-warm-sweeps", daemon=True
     )
     thread.start()
     return thread

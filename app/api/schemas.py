@@ -299,6 +299,13 @@ class ParamPublic(BaseModel):
     slider_min: float | None = Field(None, description="Controls: low end of the slider (apart from min).")
     slider_max: float | None = Field(None, description="Controls: high end of the slider (apart from max).")
     slider_scale: Literal["linear", "log"] | None = Field(None, description="Controls: the slider's scale.")
+    follows_steps: float | list[float] | None = Field(
+        None,
+        description="A length that spans the run: its share of the run's steps (a list of shares for a list of "
+        "steps, e.g. milestones). The studio fills it from the run's steps (for a chain's link: the steps it "
+        "runs) and keeps it following them until the user types their own; an omitted value still takes "
+        "`default` (the share of 1,000 steps). Null: a length of its own (a restart period, a warm-up ramp).",
+    )
 
 
 class OptimizerPublic(BaseModel):
@@ -363,6 +370,35 @@ class SurfacePublic(BaseModel):
         default_factory=list,
         description="Runs the studio opens this surface with (a trajectories request's `runs`), "
         "learning rates chosen by measurement so that the description holds.",
+    )
+
+
+class CatalogueSurfacePublic(SurfacePublic):
+    """A built-in surface as the catalogue lists it (GET /api/v1/surfaces)."""
+
+    suggested_lr: dict[str, float] = Field(
+        default_factory=dict,
+        description="The learning rate suggested for each optimizer on this surface ({optimizer id: lr}, every "
+        "optimizer that runs on surfaces): the fair race's best final loss on a log grid, from `default_start` "
+        "over the studio's 300 steps, the other hyperparameters at their defaults, full batch, no noise "
+        "(measured by tools/suggested_lr.py). The studio gives it to a run whose optimizer is switched and to a "
+        "run it adds.",
+    )
+
+
+class CustomDefaultPublic(BaseModel):
+    """The typed formula the studio's "Custom formula…" opens on, with runs that suit it."""
+
+    expression: str
+    x_range: list[float]
+    y_range: list[float]
+    default_runs: list[dict[str, Any]] = Field(
+        description="The runs it opens with (a trajectories request's `runs`): the studio's four optimizers at their "
+        "suggested rates on this formula."
+    )
+    suggested_lr: dict[str, float] = Field(
+        description="The learning rate suggested for each optimizer on this formula, measured as a built-in "
+        "surface's `suggested_lr`."
     )
 
 

@@ -35,6 +35,12 @@ class InspectPublic(BaseModel):
     known: bool = Field(description="False: no inspector for this optimizer yet (g, lr and the step only).")
     note: str | None
     lines: list[InspectLine]
+    stop: str | None = Field(
+        None,
+        description="L-BFGS: why its step(closure) ended: 'tolerance_grad' (max |gᵢ| ≤ tolerance_grad), "
+        "'descent' (g·d > −tolerance_change: ended before its line search, Δθ = 0), 'tolerance_change', "
+        "'max_iter' or 'max_eval'; null for the others.",
+    )
 
 
 # --- POST /api/v1/curvature ------------------------------------------------------------------------

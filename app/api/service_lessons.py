@@ -8,13 +8,17 @@ request the schema accepts but the problem cannot raises `InvalidRequest` (the u
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from functools import cache
 from typing import Any, NamedTuple
 
 import numpy as np
+import orjson
 from pydantic import ValidationError
 
+from ..engine import deadline as _deadline
 from ..engine.datasets import DatasetSurface
 from ..engine.params import owner
 from ..engine.runner import Problem, RunConfig
@@ -201,16 +205,74 @@ def _axis(req: SweepRequest, which: str, problem: Problem) -> tuple[str, list[fl
         raise invalid((which,), explain(err), values) from None
 
 
+class SweepAnswers:
+    """Sweep answers by request, as JSON bytes, least recently used out first, bounded in bytes (an
+    answer larger than an eighth of the bound is not kept). A sweep is deterministic and a lesson's
+    request is fixed: a class opening the lesson is answered from memory after the first visit (or
+    the start-up's warm-up, `warm_up`); other sweeps are computed each time (`lesson_sweeps`).
+    Thread-safe (sweeps run in worker threads)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: bytes) -> Answer | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None:
+                return None
+            self._items.move_to_end(key)
+        out: Answer = orjson.loads(hit)  # a fresh copy for each caller
+        return out
+
+    def put(self, key: bytes, answer: Answer) -> None:
+        body = orjson.dumps(answer)
+        size = len(key) + len(body)
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.bytes -= len(key) + len(old)
+            self._items[key] = body
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                k, v = self._items.popitem(last=False)
+                self.bytes -= len(k) + len(v)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.bytes = 0
+
+
+SWEEP_CACHE_BYTES = 1_000_000  # per worker: a lesson's sweep answer is ~10 kB
+SWEEPS = SweepAnswers(SWEEP_CACHE_BYTES)
+
+
 class Sweep(NamedTuple):
-    """A sweep built and checked, not yet stepped: its rows, its axes and what the answer adds."""
+    """A sweep built and checked, not yet stepped: its rows, its axes and what the answer adds
+    (``key``: its request, under which its answer is remembered; a remembered one has no rows)."""
 
     job: LockstepJob
     xs: list[float]
     ys: list[float]
     extra: dict[str, Any]
+    key: bytes = b""
 
     def result(self) -> Answer:
-        return {**sweep_result(self.job, self.xs, self.ys), **self.extra}
+        hit = SWEEPS.get(self.key) if self.key else None
+        if hit is not None:
+            return hit
+        out = {**sweep_result(self.job, self.xs, self.ys), **self.extra}
+        if self.key:
+            SWEEPS.put(self.key, out)
+        return out
 
 
 def build_sweep(req: SweepRequest) -> Sweep:
@@ -237,7 +299,22 @@ def build_sweep(req: SweepRequest) -> Sweep:
             text("error.sweep.work", work=f"{work:,}", limit=f"{MAX_SWEEP_WORK:,}"),
             problem.steps,
         )
-    return Sweep(sweep_job(problem, run, x_name, xs, y_name, ys, req.epochs), xs, ys, extra)
+    key = req.model_dump_json().encode()
+    if key not in lesson_sweeps():  # only a lesson's fixed request is remembered; others stream as ever
+        key = b""
+    elif SWEEPS.get(key) is not None:  # remembered: no rows to step (the stream sends the result at once)
+        return Sweep(LockstepJob([], len(xs) * len(ys), 0), xs, ys, extra, key)
+    return Sweep(sweep_job(problem, run, x_name, xs, y_name, ys, req.epochs), xs, ys, extra, key)
+
+
+@cache
+def lesson_sweeps() -> frozenset[bytes]:
+    """The sweep lessons' requests, validated, as `SWEEPS` keys them."""
+    return frozenset(
+        SweepRequest.model_validate(lesson.request).model_dump_json().encode()
+        for lesson in BY_ID.values()
+        if lesson.kind == "sweep"
+    )
 
 
 def run_job(job: LockstepJob, deadline: float | None = None) -> None:
@@ -258,6 +335,33 @@ def sweep(req: SweepRequest, deadline: float | None = None) -> Answer:
 def sweep_answer(request: dict[str, Any]) -> Answer:
     """The answer of POST /api/v1/sweeps to a request body."""
     return sweep(SweepRequest.model_validate(request))
+
+
+WARM_UP_SECONDS = 20.0  # the lessons' sweeps at start-up: ~0.5 s each on a loaded 2-core machine
+
+
+def warm_up(stop: threading.Event, seconds: float = WARM_UP_SECONDS) -> int:
+    """Compute every sweep lesson's answer into `SWEEPS`, so that its first visitor is answered from
+    memory. Bounded (its own deadline, the estimates admitted, the cache's byte bound) and
+    cancellable (``stop``, checked between slices of rows). Returns how many were computed."""
+    _deadline.bind(time.monotonic() + seconds)
+    done = 0
+    try:
+        for lesson in BY_ID.values():
+            if lesson.kind != "sweep":
+                continue
+            built = build_sweep(SweepRequest.model_validate(lesson.request))
+            while not built.job.done:
+                if stop.is_set():
+                    return done
+                built.job.advance(50)
+            built.result()
+            done += 1
+    except _deadline.DeadlineExceeded:
+        pass
+    finally:
+        _deadline.bind(None)
+    return done
 
 
 def basins(req: BasinRequest, deadline: float | None = None) -> Answer:

@@ -219,6 +219,9 @@ class StepInfo:
     evals: int = 0  # closure evaluations
     hessian: tuple[float, float, float] = (math.nan, math.nan, math.nan)  # Newton: (h_xx, h_xy, h_yy)
     fallback: bool = False  # Newton: H + λI not positive definite, |eigenvalues| used
+    # L-BFGS: why the step ended (STOPS); "tolerance_grad" at its first evaluation and "descent"
+    # (g·d > −tolerance_change) end it before it moves: Δθ = 0
+    stop: str = ""
 
 
 def lbfgs_step(
@@ -239,6 +242,7 @@ def lbfgs_step(
     info = StepInfo(loss=loss, g=flat_grad, evals=1)
     current_evals = 1
     if _absmax(flat_grad) <= tolerance_grad:
+        info.stop = "tolerance_grad"
         return x, info
 
     d, t = state.d, state.t
@@ -284,6 +288,7 @@ def lbfgs_step(
         t = min(1.0, 1.0 / np.float64(abs(flat_grad[0]) + abs(flat_grad[1]))) * lr if state.n_iter == 1 else lr
         gtd = np.float64(_dot(flat_grad, d))
         if gtd > -tolerance_change:
+            info.stop = "descent"
             break
 
         ls_func_evals = 0
@@ -311,10 +316,10 @@ def lbfgs_step(
         current_evals += ls_func_evals
 
         if n_iter == max_iter or current_evals >= max_eval or opt_cond:
+            info.stop = "tolerance_grad" if opt_cond else "max_iter" if n_iter == max_iter else "max_eval"
             break
-        if _absmax((d[0] * t, d[1] * t)) <= tolerance_change:
-            break
-        if abs(loss - prev_loss) < tolerance_change:
+        if _absmax((d[0] * t, d[1] * t)) <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
+            info.stop = "tolerance_change"
             break
 
     state.d, state.t, state.old_dirs, state.old_stps, state.ro = d, t, old_dirs, old_stps, ro

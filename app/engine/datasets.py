@@ -48,16 +48,73 @@ def _logistic_data(m: int = 1000) -> Data:
     return Data(x, y)
 
 
-class LinearRegression:
-    """Mean squared error of ŷ = w·x + b: J = 1/(2m)·Σ(ŷ − y)² + (λ/2)·w²."""
+# --- the formulas, written once: plain arithmetic of floats or NumPy arrays, which the compiled
+# dataset loop (`app.engine.kernels.data`) compiles as they are (``xp``: the math backend, NumPy
+# here, `app.engine.kernels.nbmath` there). Per sample of z = w·x + b: the cost term (and what the
+# residual reuses), then the residual ∂(cost term)/∂z, which a pass for the loss alone skips.
+
+LINEAR, LOGISTIC = 0, 1  # a model's kind in the compiled loop
+
+
+def linear_cost(z: Any, y: Any, xp: Any) -> tuple[Any, Any]:
+    """Mean squared error, per sample of z = w·x + b: (cost term (ŷ − y)², residual ŷ − y)."""
+    r = z - y
+    return r * r, r
+
+
+def linear_residual(z: Any, kept: Any, y: Any, xp: Any) -> Any:
+    """The residual ŷ − y (``kept``: `linear_cost`'s second value, the residual itself)."""
+    return kept
+
+
+def logistic_cost(z: Any, y: Any, xp: Any) -> tuple[Any, Any]:
+    """Cross-entropy, per sample: (log(1 + e^z) − y·z, and log(1 + e^z) kept for the residual),
+    finite for any finite z."""
+    softplus = xp.logaddexp(0.0, z)
+    return softplus - y * z, softplus
+
+
+def logistic_residual(z: Any, softplus: Any, y: Any, xp: Any) -> Any:
+    """σ(z) − y, from log(1 + e^z) (`logistic_cost`)."""
+    return xp.exp(z - softplus) - y
+
+
+def finish(scale: float, cost_mean: Any, gw_mean: Any, gb_mean: Any, w: Any, l2: float) -> tuple[Any, Any, Any]:
+    """(cost, ∂J/∂w, ∂J/∂b) from the batch means of the cost terms, residual·x and residual, with
+    the L2 penalty (λ/2)·w²."""
+    return scale * cost_mean + 0.5 * l2 * (w * w), gw_mean + l2 * w, gb_mean
+
+
+def moment_loss(w: Any, b: Any, mm: Any, l2: float) -> Any:
+    """Linear regression's full-data cost from the data's moments mm = (x̄, x²̄, ȳ, xy̅, y²̅), O(1) per point."""
+    return (
+        0.5 * (w * w * mm[1] + 2.0 * w * b * mm[0] + b * b - 2.0 * w * mm[3] - 2.0 * b * mm[2] + mm[4])
+        + 0.5 * l2 * w * w
+    )
+
+
+def moment_grad(w: Any, b: Any, mm: Any, l2: float) -> tuple[Any, Any]:
+    """Its full-data gradient from the moments (see `moment_loss`)."""
+    return w * mm[1] + b * mm[0] - mm[3] + l2 * w, w * mm[0] + b - mm[2]
+
+
+class _Model:
+    """A model's loss over its data: ``batch(w, b, idx)`` on the samples idx (NumPy's means)."""
+
+    kind: int
+    scale: float  # the cost is scale × the mean of the cost terms
 
     def __init__(self, data: Data, l2: float = 0.0) -> None:
         self.data = data
         self.l2 = l2
-        x, y = data.x, data.y
-        # moments for the full loss on a grid of (w, b) in O(1) per point
-        self._mx, self._mxx, self._my = x.mean(), (x * x).mean(), y.mean()
-        self._mxy, self._myy = (x * y).mean(), (y * y).mean()
+
+    @staticmethod
+    def cost_terms(z: Any, y: Any, xp: Any) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    @staticmethod
+    def residuals(z: Any, kept: Any, y: Any, xp: Any) -> Any:
+        raise NotImplementedError
 
     def batch(self, w: Any, b: Any, idx: np.ndarray | None) -> tuple[Any, Any, Any]:
         """(cost, ∂J/∂w, ∂J/∂b) on the samples idx (None: all, in stored order).
@@ -66,58 +123,44 @@ class LinearRegression:
         """
         x = self.data.x if idx is None else self.data.x[idx]
         y = self.data.y if idx is None else self.data.y[idx]
-        r = w * x + b - y
-        cost = 0.5 * np.mean(r * r, axis=-1) + 0.5 * self.l2 * _squeeze(w * w)
-        gw = np.mean(r * x, axis=-1) + self.l2 * _squeeze(w)
-        gb = np.mean(r, axis=-1)
-        return cost, gw, gb
+        z = w * x + b
+        c, kept = self.cost_terms(z, y, np)
+        r = self.residuals(z, kept, y, np)
+        return finish(
+            self.scale, np.mean(c, axis=-1), np.mean(r * x, axis=-1), np.mean(r, axis=-1), _squeeze(w), self.l2
+        )
+
+
+class LinearRegression(_Model):
+    """Mean squared error of ŷ = w·x + b: J = 1/(2m)·Σ(ŷ − y)² + (λ/2)·w²."""
+
+    kind, scale = LINEAR, 0.5
+    cost_terms, residuals = staticmethod(linear_cost), staticmethod(linear_residual)
+
+    def __init__(self, data: Data, l2: float = 0.0) -> None:
+        super().__init__(data, l2)
+        x, y = data.x, data.y
+        # moments for the full loss on a grid of (w, b) in O(1) per point
+        self.moments = np.array([x.mean(), (x * x).mean(), y.mean(), (x * y).mean(), (y * y).mean()])
+        self._mx, self._mxx, self._my = self.moments[0], self.moments[1], self.moments[2]
+        self._mxy = self.moments[3]
 
     def loss(self, w: Any, b: Any, xp: Any = None) -> Any:
         """Full-data cost for any shape of w, b (from the moments; equal to batch(..., None)[0])."""
-        return (
-            0.5
-            * (
-                w * w * self._mxx
-                + 2.0 * w * b * self._mx
-                + b * b
-                - 2.0 * w * self._mxy
-                - 2.0 * b * self._my
-                + self._myy
-            )
-            + 0.5 * self.l2 * w * w
-        )
+        return moment_loss(w, b, self.moments, self.l2)
 
     def grad(self, w: Any, b: Any, xp: Any = None) -> tuple[Any, Any]:
-        gw = w * self._mxx + b * self._mx - self._mxy + self.l2 * w
-        gb = w * self._mx + b - self._my
-        return gw, gb
+        return moment_grad(w, b, self.moments, self.l2)
 
 
-class LogisticRegression:
+class LogisticRegression(_Model):
     """Cross-entropy of p = σ(w·x + b): J = −1/m·Σ[y·log p + (1 − y)·log(1 − p)] + (λ/2)·w²."""
 
-    def __init__(self, data: Data, l2: float = 0.0) -> None:
-        self.data = data
-        self.l2 = l2
-
-    @staticmethod
-    def _parts(z: Any, y: Any) -> tuple[Any, Any]:
-        # log(1 + e^z) − y·z written to stay finite for any z; σ(z) − y for the gradient
-        softplus = np.logaddexp(0.0, z)
-        sig = np.exp(z - softplus)
-        return softplus - y * z, sig - y
-
-    def batch(self, w: Any, b: Any, idx: np.ndarray | None) -> tuple[Any, Any, Any]:
-        x = self.data.x if idx is None else self.data.x[idx]
-        y = self.data.y if idx is None else self.data.y[idx]
-        ce, r = self._parts(w * x + b, y)
-        cost = np.mean(ce, axis=-1) + 0.5 * self.l2 * _squeeze(w * w)
-        gw = np.mean(r * x, axis=-1) + self.l2 * _squeeze(w)
-        gb = np.mean(r, axis=-1)
-        return cost, gw, gb
+    kind, scale = LOGISTIC, 1.0
+    cost_terms, residuals = staticmethod(logistic_cost), staticmethod(logistic_residual)
 
     def loss(self, w: Any, b: Any, xp: Any = None) -> Any:
-        if isinstance(w, float) and isinstance(b, float):  # one point: the runner's hot path
+        if isinstance(w, float) and isinstance(b, float):  # one point
             return float(self.batch(w, b, None)[0])
         w_arr, b_arr = np.broadcast_arrays(np.asarray(w, dtype=float), np.asarray(b, dtype=float))
         flat_w, flat_b = w_arr.reshape(-1), b_arr.reshape(-1)
@@ -143,6 +186,17 @@ def _squeeze(a: Any) -> Any:
 
 
 Model = LinearRegression | LogisticRegression  # a dataset surface's loss over its data
+
+SAFE_REACH = 1e150  # |w·x + b − y| below this: its square, its softplus and their means are finite
+
+
+def finite_within(model: Model, bound: float) -> bool:
+    """True when the loss, its gradient and every mini-batch's are finite wherever |w|, |b| <= bound
+    (the runs' sane region): the residual w·x + b − y is at most bound·(max|x| + 1) + max|y|, far
+    from overflow, so runs in lockstep need not check the loss at every step (only the bound)."""
+    x, y = model.data.x, model.data.y
+    reach = bound * (float(np.abs(x).max()) + 1.0) + float(np.abs(y).max())
+    return reach < SAFE_REACH and math.isfinite(0.5 * model.l2 * bound * bound)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,7 +224,8 @@ def _surface(
     sid, name, description, formula = texts
     x_range, y_range, start = view
     w, b = float(minimum[0]), float(minimum[1])
-    return DatasetSurface(
+    bound = 1e4 * max(max(abs(v) for v in (*x_range, *y_range)), 1.0)  # `Surface.bound`, checked below
+    surface = DatasetSurface(
         sid,
         name,
         description,
@@ -188,13 +243,17 @@ def _surface(
         extra={
             "dataset": {"description": data, "m": model.data.m, "model": shape, "loss": loss, "parameters": ["w", "b"]}
         },
+        finite_in_bound=finite_within(model, bound),
     )
+    assert surface.bound == bound
+    return surface
 
 
 def _dataset_surfaces() -> tuple[DatasetSurface, ...]:
     lin = LinearRegression(_linear_data())
     log = LogisticRegression(_logistic_data())
-    lin_min = np.linalg.solve(np.array([[lin._mxx, lin._mx], [lin._mx, 1.0]]), np.array([lin._mxy, lin._my]))
+    mm = lin.moments
+    lin_min = np.linalg.solve(np.array([[mm[1], mm[0]], [mm[0], 1.0]]), np.array([mm[3], mm[2]]))
     log_min = _newton_minimum(log, np.array([1.0, -5.0]))
     return (
         _surface(

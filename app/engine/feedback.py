@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .kernels import drive, loop
+from .kernels import data, drive, loop
 from .optimizers import OPTIMIZERS, factory_args
 from .schedules import Plateau, ScheduleSpec
 
@@ -64,10 +64,15 @@ def make_plateau(spec: ScheduleSpec, params: dict[str, Any], lr: Any, rows: int)
 
 
 class PlateauRun:
-    """A `drive.SingleRun` whose rate comes from a `Plateau` fed with its losses (see above)."""
+    """A `drive.SingleRun` (or a dataset's recording run, `data.DataRows`) whose rate comes from a
+    `Plateau` fed with its losses (see above): the loss after every ``every``-th update (an epoch's
+    last on a dataset when stepped per epoch)."""
 
-    def __init__(self, kernel: drive.SingleRun, plateau: Plateau) -> None:
-        self.kernel, self.plateau = kernel, plateau
+    def __init__(
+        self, kernel: drive.SingleRun | data.DataRows, plateau: Plateau, every: int = 1, speculate: int = SPECULATE
+    ) -> None:
+        """``speculate``: updates run ahead at least (a dataset's updates are costly: none)."""
+        self.kernel, self.plateau, self.every, self.speculate = kernel, plateau, every, speculate
         self.lr = float(plateau.lr[0])
         kernel.lrs[0, :] = self.lr
         self.reruns = 0  # slices put back and re-run (a test reads it)
@@ -75,7 +80,7 @@ class PlateauRun:
     def _arrays(self) -> tuple[np.ndarray, ...]:
         """The run's state in the loop (points, losses, scratch, status, steps taken)."""
         k = self.kernel
-        return (k.X, k.Y, k.F, k.S, k.status, k.taken)
+        return (k.X, k.Y, k.F, k.S, k.status, k.taken, *getattr(k, "extra", ()))
 
     def _state(self) -> tuple[np.ndarray, ...]:
         return tuple(a.copy() for a in self._arrays())
@@ -89,13 +94,13 @@ class PlateauRun:
         k, p = self.kernel, self.plateau
         t, parts, status = t0, [], loop.RUNNING
         while t < stop:
-            end = min(stop, t + max(SPECULATE, p.earliest()))
+            end = min(stop, t + max(self.speculate, p.earliest() * self.every))
             saved = self._state()
             reached, rec, status = k.advance(t, end)
             losses = rec[loop.REC_LOSS, 1 : reached - t + 1].tolist()
             changed_at = None
             for j, f in enumerate(losses, start=1):
-                if p.step1(f):
+                if (t + j) % self.every == 0 and p.step1(f):
                     changed_at = t + j
                     break
             if changed_at is not None and changed_at < reached:  # updates after it used the old rate

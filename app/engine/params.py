@@ -65,6 +65,10 @@ class ParamSpec:
     slider_min: float | None = None
     slider_max: float | None = None
     slider_log: bool | None = None
+    # a length that follows the run: its share of the run's steps (a number; a list of them for a
+    # list of steps, e.g. milestones), from which the studio fills it; None: a length of its own (a
+    # restart period, a warm-up). The API's default for an omitted value stays ``default``.
+    follows_steps: float | tuple[float, ...] | None = None
 
     def public(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -85,6 +89,9 @@ class ParamSpec:
             out["slider_scale"] = "log" if log else "linear"
         if self.choices:
             out["choices"] = list(self.choices)
+        if self.follows_steps is not None:
+            share = self.follows_steps
+            out["follows_steps"] = list(share) if isinstance(share, tuple) else share
         if self.min_exclusive:
             out["min_exclusive"] = True
         if self.max_exclusive:

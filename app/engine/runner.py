@@ -19,7 +19,6 @@ the finite prefix), else as ``max_steps``.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +34,7 @@ from . import (
 from .backend import ARRAY, SCALAR
 from .datasets import DatasetSurface, batch_rows, grad_rows, loss_rows
 from .explained import Explained, english
-from .kernels import drive, loop, python_of, rules
+from .kernels import data, drive, loop, python_of, rules
 from .problem import Problem as Problem  # re-exported: where the app takes them from
 from .problem import RunConfig as RunConfig
 from .schedules import constant, learning_rates
@@ -182,6 +181,62 @@ def course(problem: Problem, run: RunConfig) -> drive.Course:
     return drive.Course(gradient_noise(problem, run), problem.steps, problem.tolerance, problem.surface.bound, run.clip)
 
 
+class Permutations:
+    """The epochs' permutations of a run's `BatchOrder`, as `app.engine.kernels.data` asks for them
+    (epochs e0..e1-1 as rows). The ones before e0 are dropped; asked again (a run put back by
+    `feedback.PlateauRun`), they are drawn again from a fresh order: the same seeded draws."""
+
+    def __init__(self, m: int, batch_size: int, seed: int) -> None:
+        self.args = (m, batch_size, seed)
+        self.order = BatchOrder(*self.args)
+        self.drawn = -1  # the last epoch drawn from self.order
+        self.kept: dict[int, np.ndarray] = {}
+
+    def __call__(self, e0: int, e1: int) -> np.ndarray:
+        for e in range(e0, e1):
+            if e not in self.kept:
+                if e <= self.drawn:
+                    self.order, self.drawn = BatchOrder(*self.args), -1
+                self.kept[e] = self.order.permutation(e).copy()
+                self.drawn = e
+        for e in [e for e in self.kept if e < e0]:
+            del self.kept[e]
+        return np.stack([self.kept[e] for e in range(e0, e1)])
+
+
+def dataset_rows(
+    problem: Problem,
+    run: RunConfig,
+    surface: DatasetSurface,
+    starts: np.ndarray,
+    lr_table: drive.LrTable,
+    record: bool = False,
+    row_params: dict[str, np.ndarray] | None = None,
+) -> data.DataRows:
+    """The compiled dataset loop of a run's rows (``record``: one run recording every point)."""
+    m = surface.model.data.m
+    perms = Permutations(m, run.batch_size or m, problem.seed)
+    order = perms.order
+    params = dict(run.params)
+    params.update(row_params or {})
+    hyper = run.optimizer.hyper(params)
+    H = np.empty((rules.HYPER, starts.shape[0]))
+    for k, values in enumerate(hyper):
+        H[k] = values
+    return data.DataRows(
+        data.of(surface.model, order.batch_size, order.per_epoch, perms),
+        run.optimizer.rule,
+        H,
+        starts,
+        lr_table,
+        problem.steps,
+        problem.tolerance,
+        surface.bound,
+        run.clip,
+        record,
+    )
+
+
 class BatchOrder:
     """Mini-batch indices: each epoch a fresh seeded permutation, cut into batches."""
 
@@ -202,6 +257,12 @@ class BatchOrder:
             self._epoch += 1
         assert self._perm is not None
         return self._perm[k * self.batch_size : (k + 1) * self.batch_size]
+
+    def permutation(self, epoch: int) -> np.ndarray:
+        """The order of the samples in ``epoch`` (asked in order; update k of it takes batch k)."""
+        self.indices(epoch * self.per_epoch)
+        assert self._perm is not None
+        return self._perm
 
 
 english(
@@ -272,44 +333,27 @@ class ScalarRun(RunEnd):
         self.dataset = self._data is not None
         self._kind, self._hyper = run.optimizer.rule, run.optimizer.hyper(run.params)
         x, y = float(problem.start[0]), float(problem.start[1])
-        self._x, self._y = x, y
-        if self.dataset:  # the dataset path steps in Python, with the compiled rule (loop.update1)
-            self._ht = np.array(self._hyper, dtype=np.float64).reshape(-1, 1)
-            self._sx, self._sy = loop.init1(self._kind, self._ht, x), loop.init1(self._kind, self._ht, y)
-            self._lr_max = 0.0  # Schedule-Free: the largest lr so far
         lrs = schedule_lrs(problem, run)
-        self._lrs: list[float] | None = lrs.tolist() if self.dataset else None
-        self._batches = (
-            BatchOrder(self._data.model.data.m, run.batch_size or self._data.model.data.m, problem.seed)
-            if self._data is not None
-            else None
-        )
         self.t = 0
-        self._traj = Trajectory(x=[x], y=[y], loss=[float(surface.value(x, y, SCALAR))])
         self._pending: list[tuple[np.ndarray, int]] = []  # compiled records not yet made lists
         self._listed = False  # some records were made lists (a stream, a test): keep using lists
-        # the compiled loop, where the surface supplies its gradient to it (analytic, typed formula)
-        src = None if self.dataset else drive.source(surface)
-        kernel = (
-            drive.SingleRun(
-                src,
-                self._kind,
-                self._hyper,
-                x,
-                y,
-                self._traj.loss[0],
-                lrs,
-                course(problem, run),
-            )
-            if src is not None
-            else None
-        )
+        kernel: drive.SingleRun | data.DataRows
+        if self._data is not None:  # the dataset loop (mini-batches over the data)
+            kernel = dataset_rows(problem, run, self._data, np.array([[x, y]]), lambda r0, r1: lrs.reshape(1, -1), True)
+            self._traj = Trajectory(x=[x], y=[y], loss=[float(kernel.F[0])])
+        else:  # the compiled loop, where the surface supplies its gradient (analytic, typed formula)
+            src = drive.source(surface)
+            if src is None:
+                raise ValueError(f"surface {surface.id!r} has no compiled gradient")
+            self._traj = Trajectory(x=[x], y=[y], loss=[float(surface.value(x, y, SCALAR))])
+            kernel = drive.SingleRun(src, self._kind, self._hyper, x, y, self._traj.loss[0], lrs, course(problem, run))
         self._moms = schedule_momenta(problem, run)
         self._plateau = feedback.make_plateau(run.schedule, run.schedule_params, run.params["lr"], 1)
-        self._kernel: drive.SingleRun | feedback.PlateauRun | None = kernel
-        if kernel is not None and self._plateau is not None:
-            self._kernel = feedback.PlateauRun(kernel, self._plateau)
-        elif kernel is not None and self._moms is not None:
+        self._kernel: drive.SingleRun | data.DataRows | feedback.PlateauRun = kernel
+        if self._plateau is not None:
+            ahead = 1 if self._data is not None else feedback.SPECULATE  # a dataset's update is costly
+            self._kernel = feedback.PlateauRun(kernel, self._plateau, plateau_every(problem, run), ahead)
+        elif self._moms is not None:
             kernel.cycle(self._moms)
         if self._moms is not None:
             self._traj.momentum = []
@@ -324,11 +368,7 @@ class ScalarRun(RunEnd):
     def advance(self, n: int) -> None:
         if self.done:
             return
-        stop = min(self.t + n, self.problem.steps)
-        if self._kernel is None:
-            self._advance_dataset(stop)
-        else:
-            self._advance_analytic(stop)
+        self._advance(min(self.t + n, self.problem.steps))
 
     def _finish(self, status: str) -> None:
         self._traj.status = status
@@ -362,6 +402,8 @@ class ScalarRun(RunEnd):
                 "lr": rec[loop.REC_LR, :k],
                 "grad_norm": rec[loop.REC_GN, :k],
             }
+            if tr.batch_loss is not None:  # a dataset's run
+                one["batch_loss"] = rec[data.REC_BATCH, :k]
             if self._moms is not None:  # tr.momentum is a list exactly then
                 one["momentum"] = self._moms[:k]
             if tr.state is not None:
@@ -384,6 +426,8 @@ class ScalarRun(RunEnd):
             "lr": updates(loop.REC_LR),
             "grad_norm": updates(loop.REC_GN),
         }
+        if tr.batch_loss is not None:
+            out["batch_loss"] = updates(data.REC_BATCH)
         if self._moms is not None:
             out["momentum"] = self._moms[: out["lr"].shape[0]]
         if tr.state is not None:
@@ -400,6 +444,8 @@ class ScalarRun(RunEnd):
         tr.loss.extend(rec[loop.REC_LOSS, 1 : k + 1].tolist())
         tr.lr.extend(rec[loop.REC_LR, :k].tolist())
         tr.grad_norm.extend(rec[loop.REC_GN, :k].tolist())
+        if tr.batch_loss is not None:
+            tr.batch_loss.extend(rec[data.REC_BATCH, :k].tolist())
         if tr.momentum is not None and self._moms is not None:
             tr.momentum.extend(self._moms[self._mom_done : self._mom_done + k].tolist())
             self._mom_done += k
@@ -409,8 +455,7 @@ class ScalarRun(RunEnd):
                 if values is not None:
                     values.extend(_floats(rec[row, :k]))
 
-    def _advance_analytic(self, stop: int) -> None:
-        assert self._kernel is not None
+    def _advance(self, stop: int) -> None:
         t, rec, status = self._kernel.advance(self.t, stop)
         k = t - self.t
         if self._listed:
@@ -420,76 +465,6 @@ class ScalarRun(RunEnd):
         self.t = t
         if status != loop.RUNNING:
             self._finish(_STATUS[status])
-
-    def _advance_dataset(self, stop: int) -> None:
-        problem, surface = self.problem, self._data
-        assert surface is not None
-        model, batches = surface.model, self._batches
-        kind, ht, update = self._kind, self._ht, loop.update1
-        # Schedule-Free's update takes the largest lr so far, Polyak's its step size γ from the
-        # mini-batch loss and gradient (`loop.update1c`)
-        later = kind == rules.SFREE or kind == rules.POLYAK
-        h = self._hyper
-        assert batches is not None
-        tol, bound, last, lrs = problem.tolerance, surface.bound, problem.steps, self._lrs
-        tr = self._traj
-        assert tr.batch_loss is not None and lrs is not None
-        momentum = tr.momentum
-        x, y, sx, sy, t = self._x, self._y, self._sx, self._sy, self.t
-        status = RUNNING
-        due, clock = _deadline.current(), time.monotonic
-        gx: float | None = None
-        gy: float | None = None
-        clip = self.run.clip
-        clipping = clip != (0.0, 0.0)
-        plateau, moms = self._plateau, self._moms
-        every = plateau_every(problem, self.run)
-        with np.errstate(all="ignore"):
-            try:
-                while True:
-                    if due is not None and not t & 7 and clock() > due:
-                        raise _deadline.DeadlineExceeded
-                    end = halt(t, stop, last, tol > 0.0 and math.hypot(*model.grad(x, y)) < tol)
-                    if end is not None:
-                        status = end
-                        break
-                    cost, gx, gy = model.batch(x, y, batches.indices(t))
-                    cost, gx, gy = float(cost), float(gx), float(gy)
-                    if clipping:
-                        gx, gy = clip_grad(gx, gy, *clip, SCALAR)
-                    lr = lrs[t]
-                    if moms is not None:
-                        ht[0, 0] = moms[t]
-                    if later:
-                        if kind == rules.POLYAK:
-                            c1 = _polyak_rate(cost, gx, gy, lr, h[0], h[1], h[2], h[3])
-                        else:
-                            c1 = self._lr_max = max(self._lr_max, lr)
-                        nx, ax, bx, cx, mx, ex = loop.update1c(kind, ht, gx, t, *sx, x, lr, c1)
-                        ny, ay, by, cy, my, ey = loop.update1c(kind, ht, gy, t, *sy, y, lr, c1)
-                        if kind == rules.POLYAK:
-                            lr = ex  # the effective rate s·γ is the lr drawn
-                    else:
-                        nx, ax, bx, cx, mx, ex = update(kind, ht, gx, t, *sx, x, lr)
-                        ny, ay, by, cy, my, ey = update(kind, ht, gy, t, *sy, y, lr)
-                    f = float(model.loss(nx, ny))
-                    if not (abs(nx) <= bound and abs(ny) <= bound and math.isfinite(f) and math.isfinite(cost)):
-                        status = DIVERGED
-                        break
-                    if tr.state is not None:
-                        record_state(tr.state, (gx, gy, mx, my, ex, ey))
-                    x, y, sx, sy = nx, ny, (ax, bx, cx), (ay, by, cy)
-                    tr.add(x, y, f, lr, math.hypot(gx, gy), cost)
-                    if moms is not None and momentum is not None:
-                        momentum.append(float(moms[t]))
-                    t += 1
-                    if plateau is not None and t % every == 0 and plateau.step1(f):
-                        lrs[t:] = [float(plateau.lr[0])] * (len(lrs) - t)
-            except (ArithmeticError, ValueError):
-                status = _failed(gx, gy)
-        self._x, self._y, self._sx, self._sy, self.t = x, y, sx, sy, t
-        if status != RUNNING:
-            self._finish(status)
 
 
 # --- many rows in lockstep -----------------------------------------------------------------------
@@ -545,6 +520,16 @@ class LockstepRuns:
         lr0 = self._row_params.get("lr", run.params["lr"])
         self._plateau = feedback.make_plateau(run.schedule, run.schedule_params, lr0, rows)
         self._moms = schedule_momenta(problem, run)
+        self._data_rows: data.DataRows | None = None
+        if isinstance(self.surface, DatasetSurface):  # the dataset loop (mini-batches over the data)
+            rows_ = self._data_rows = dataset_rows(
+                problem, run, self.surface, starts, self._lr_table(), row_params=self._row_params
+            )
+            if self._moms is not None:
+                rows_.cycle(self._moms)
+            self.result = RowResults(rows_.X, rows_.Y, rows_.F, rows_.taken, _STATUS_NAMES[rows_.status])
+            self._every = plateau_every(problem, run)
+            return
         src = drive.source(self.surface)
         self._lanes = self._compiled(src, starts) if src is not None else None
         if self._lanes is not None:
@@ -567,7 +552,8 @@ class LockstepRuns:
         self._lrs: list[float] | None = schedule_lrs(problem, run).tolist() if "lr" not in self._row_params else None
         self._data = self.surface if isinstance(self.surface, DatasetSurface) else None
         dataset = self._data is not None
-        self._check_loss = dataset or not getattr(self.surface, "finite_in_bound", False)
+        # a dataset's loss is finite in its bound too (`datasets.finite_within`): checked where stopping
+        self._check_loss = not getattr(self.surface, "finite_in_bound", False)
         self._noise = None if dataset else gradient_noise(problem, run)
         self._batches = (
             BatchOrder(self._data.model.data.m, run.batch_size or self._data.model.data.m, problem.seed)
@@ -577,12 +563,9 @@ class LockstepRuns:
         self._per_epoch = updates_per_epoch(self.surface, run)
         self._every = plateau_every(problem, run)
 
-    def _compiled(self, src: drive.Source, starts: np.ndarray) -> drive.Lanes:
-        """The rows as lanes of the compiled loop (analytic surfaces and typed formulas)."""
+    def _lr_table(self) -> drive.LrTable:
+        """The learning rates of rows r0..r1-1: shared, one constant rate per row, or per row and update."""
         problem, run = self.problem, self.run
-        params = dict(run.params)
-        params.update(self._row_params)
-        hyper = run.optimizer.hyper(params)
         lr_rows = self._row_params.get("lr")
         table: drive.LrTable
         if lr_rows is None:
@@ -597,11 +580,20 @@ class LockstepRuns:
                 return lr_rows[r0:r1, None]  # base · 1, the same bits
 
         else:
-            steps = np.arange(problem.steps, dtype=np.int64)[None, :]
+            steps = _schedule_t(problem, run)[None, :]
 
             def table(r0: int, r1: int) -> np.ndarray:
                 return learning_rates(run.schedule, run.schedule_params, lr_rows[r0:r1, None], steps, run.warmup_steps)
 
+        return table
+
+    def _compiled(self, src: drive.Source, starts: np.ndarray) -> drive.Lanes:
+        """The rows as lanes of the compiled loop (analytic surfaces and typed formulas)."""
+        problem, run = self.problem, self.run
+        params = dict(run.params)
+        params.update(self._row_params)
+        hyper = run.optimizer.hyper(params)
+        table = self._lr_table()
         lanes = drive.Lanes(
             src,
             run.optimizer.rule,
@@ -616,6 +608,26 @@ class LockstepRuns:
     @property
     def done(self) -> bool:
         return self.idx.size == 0
+
+    def _advance_data(self, rows: data.DataRows, stop: int) -> None:
+        """Dataset rows to ``stop``; with a scheduler that reads the loss, an epoch (``every``
+        updates) at a time, each row at its own rate, the scheduler fed after each with the loss
+        of the rows still running."""
+        plateau, t = self._plateau, self.t
+        if plateau is None or t == stop:
+            rows.advance_rows(t, stop)
+            return
+        rows.lr_table = lambda r0, r1: plateau.lr[r0:r1, None]
+        every = self._every
+        while t < stop:
+            end = min(stop, (t // every + 1) * every)
+            rows.advance_rows(t, end)
+            t = end
+            live = np.nonzero(rows.status == loop.RUNNING)[0]
+            if not live.size:
+                return
+            if t % every == 0:
+                plateau.step(rows.losses_at(live), live)
 
     def _loss(self, theta: np.ndarray) -> Any:
         if isinstance(self.surface, DatasetSurface):  # in chunks: bounded memory, deadline checked
@@ -653,6 +665,14 @@ class LockstepRuns:
     def advance(self, n: int) -> None:
         problem, surface = self.problem, self.surface
         stop = min(self.t + n, problem.steps)
+        if self._data_rows is not None:
+            rows = self._data_rows
+            if self.idx.size:
+                self._advance_data(rows, stop)
+                self.t = stop
+            self.result.status = _STATUS_NAMES[rows.status]
+            self.idx = np.nonzero(rows.status == loop.RUNNING)[0]
+            return
         if self._lanes is not None:
             if self.idx.size and (self._plateau is not None or self._moms is not None):
                 feedback.advance_lanes(self._lanes, self.t, stop, self._plateau, self._moms)

@@ -125,9 +125,28 @@ def schedule(
     return register
 
 
-def _int(name: str, default: int, lo: int, what: str) -> ParamSpec:
-    # a step count: validated up to 10⁷, a log slider over what a run of ≤ 20,000 steps can use
-    return ParamSpec(name, default, lo, 10_000_000, what, kind="int", slider_min=1, slider_max=20_000, slider_log=True)
+def _int(name: str, default: int, lo: int, what: str, follows_steps: float | None = None) -> ParamSpec:
+    # a step count: validated up to 10⁷, a log slider over what a run of ≤ 20,000 steps can use;
+    # ``follows_steps``: the share of the run it spans (the studio fills it from the run's steps)
+    return ParamSpec(
+        name,
+        default,
+        lo,
+        10_000_000,
+        what,
+        kind="int",
+        slider_min=1,
+        slider_max=20_000,
+        slider_log=True,
+        follows_steps=follows_steps,
+    )
+
+
+# The lengths that span the run (a share of its steps): the studio fills them from the run's steps and
+# keeps them following while the user has not typed their own. Their API defaults (an omitted value)
+# are these shares of 1,000 steps. A restart period (t_0), a cycle (step_size_up), a ramp (linear's,
+# constant_factor's total_iters) and a decay's period (step_size) are lengths of their own.
+WHOLE_RUN = 1.0
 
 
 _GAMMA = ParamSpec("gamma", 0.5, 0.0, 1.0, "γ, the factor applied at each decay", min_exclusive=True)
@@ -154,7 +173,15 @@ def step(t: np.ndarray, base: Rate, step_size: int, gamma: float) -> np.ndarray:
 
 @schedule(
     (
-        ParamSpec("milestones", (250, 500, 750), 1, 10_000_000, "steps at which to decay, increasing", kind="int_list"),
+        ParamSpec(
+            "milestones",
+            (250, 500, 750),
+            1,
+            10_000_000,
+            "steps at which to decay, increasing",
+            kind="int_list",
+            follows_steps=(0.25, 0.5, 0.75),
+        ),
         _GAMMA,
     ),
     torch=Counterpart.of("MultiStepLR", "milestones", "gamma"),
@@ -215,7 +242,7 @@ def inverse_sqrt(t: np.ndarray, base: Rate, k: float) -> np.ndarray:
 
 @schedule(
     (
-        _int("total_steps", 1000, 1, "T, the step at which the rate reaches 0"),
+        _int("total_steps", 1000, 1, "T, the step at which the rate reaches 0", WHOLE_RUN),
         ParamSpec("power", 1.0, 0.0, 100.0, "p, the power (1 = linear)", slider_max=10.0),
     ),
     torch=Counterpart.of("PolynomialLR", ("total_iters", "total_steps"), "power"),
@@ -229,7 +256,7 @@ def polynomial(t: np.ndarray, base: Rate, total_steps: int, power: float) -> np.
 
 
 @schedule(
-    (_int("t_max", 1000, 1, "T, half a period"), _ETA_MIN),
+    (_int("t_max", 1000, 1, "T, half a period", WHOLE_RUN), _ETA_MIN),
     torch=Counterpart.of("CosineAnnealingLR", ("T_max", "t_max"), "eta_min"),
 )
 def cosine(t: np.ndarray, base: Rate, t_max: int, eta_min: float) -> np.ndarray:
@@ -364,7 +391,7 @@ def one_cycle_momentum(
 
 @schedule(
     (
-        _int("total_steps", 1000, 1, "T, the length of the cycle"),
+        _int("total_steps", 1000, 1, "T, the length of the cycle", WHOLE_RUN),
         ParamSpec(
             "pct_start", 0.3, 0.0, 1.0, "p, the share of the cycle spent rising", min_exclusive=True, max_exclusive=True
         ),

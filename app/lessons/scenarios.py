@@ -108,6 +108,9 @@ class Lesson:
     epochs: int | None = None
     # pairs of runs whose paths coincide: the page draws the second dashed over the first
     coincide: tuple[tuple[int, int], ...] = ()
+    # runs whose path (and loss) another run's covers in part: the page draws them wide and
+    # translucent beneath, so that both stay visible
+    under: tuple[int, ...] = ()
     # the map's view ({"x": [lo, hi], "y": [lo, hi]}) when the point is best seen zoomed in
     view: dict[str, list[float]] | None = None
     # draw each update's mini-batch cost under the full cost
@@ -136,6 +139,7 @@ class Lesson:
             "lr_chart": self.lr_chart,
             "epochs": self.epochs,
             "coincide": [list(p) for p in self.coincide],
+            "under": list(self.under),
             "view": self.view,
             "batch_cost": self.batch_cost,
             "tail": self.tail,
@@ -193,6 +197,7 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         ("1 epoch = ⌈m / B⌉ × (θ ← θ − α·∇J_B(θ))", "B ∈ {m, 512, 64, 1}"),
         batch_cost=True,
+        under=(0,),  # the mini-batches of 512 and 64 run along the full batch's path
     ),
     Lesson(
         "ewa-bias-correction",
@@ -238,9 +243,17 @@ LESSONS: tuple[Lesson, ...] = (
             "runs": [
                 _run("gd", "α = 0.45", lr=0.45),
                 _run("rmsprop", "β = 0.9, α = 0.3", lr=0.3, beta=0.9),
+                # the same with α decayed along a cosine to 0: near the minimum its steps shrink
+                _run(
+                    "rmsprop",
+                    Label("cosine", suffix="β = 0.9, α = 0.3"),
+                    lr=0.3,
+                    beta=0.9,
+                    schedule={"name": "cosine", "params": {"t_max": 120}},
+                ),
             ],
         },
-        ("s ← βs + (1−β)g²", "θ ← θ − α·g/(√s + ε)"),
+        ("s ← βs + (1−β)g²", "θ ← θ − α·g/(√s + ε)", "|α·g/√s| ≈ α  (g → 0, s → g²)"),
     ),
     Lesson(
         "adam-bias-correction",
@@ -272,6 +285,7 @@ LESSONS: tuple[Lesson, ...] = (
             ],
         },
         ("AdaGrad: s ← s + g²", "RMSprop: s ← βs + (1−β)g²", "θ ← θ − α·g/(√s + ε)"),
+        under=(0,),  # RMSprop runs on along AdaGrad's path
     ),
     Lesson(
         "lr-decay",
@@ -353,6 +367,7 @@ LESSONS: tuple[Lesson, ...] = (
         "trajectories",
         _gd_to_adam("plateau", [4.0, 3.0], (1.0, 1.0, 0.05, 0.1), "ewa"),
         ("f = 1 − exp(−(x² + y²)/2)", "|∇f(4, 3)| ≈ 1.9·10⁻⁵"),
+        under=(0,),  # GD and momentum both stay at the start: momentum's mark and loss over GD's
     ),
     Lesson(
         "input-normalization",

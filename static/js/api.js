@@ -60,6 +60,7 @@ export const getCatalogue = async (lang) => {
   return { surfaces, optimizers, schedules };
 };
 
+export const getCustomSurface = () => json("GET", "api/v1/surfaces/custom"); // what "Custom formula…" opens on
 export const getScenarios = (lang) => json("GET", `api/v1/scenarios${query(lang)}`);
 export const getLimits = () => json("GET", "api/v1/limits");
 export const getPermalink = () => json("GET", "api/v1/permalink"); // the studio's URL hash keys

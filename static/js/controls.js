@@ -62,6 +62,58 @@ export function parseValue(spec, text) {
   return v;
 }
 
+// The arrow keys' step, from the parameter's own scale (the catalogue's slider_scale and ranges): a log
+// parameter moves ×10^(1/20) per press, kept to two significant digits (0.49 → 0.55), a quarter
+// decade with Shift or Page Up/Down; a linear one by a round hundredth of its slider's range
+// (β: 0.9 → 0.91), a tenth with Shift; an integer by at least 1. The bounds stop it (at the
+// slider's end, else the validation bound) rather than letting it leave them.
+const LOG_STEP = 1 / 20; // of a decade
+const BIG_LOG = 5; // Shift: this many log steps
+const BIG_LINEAR = 10; // Shift: this many linear steps
+const two = (v) => Number(v.toPrecision(2));
+const clean = (v) => Number(v.toPrecision(12)); // 0.1 + 0.2 → 0.3
+
+export function nextValue(spec, value, dir, big = false) {
+  const s = sliderSpec(spec);
+  const v = Number.isFinite(value) ? value : spec.default ?? s.lo;
+  let next;
+  if (s.log) {
+    const f = 10 ** (LOG_STEP * (big ? BIG_LOG : 1));
+    if (s.int) next = dir > 0 ? Math.max(v + 1, Math.round(two(v * f))) : Math.min(v - 1, Math.round(two(v / f)));
+    else if (v <= 0) next = dir > 0 ? s.lo : v;
+    else {
+      next = two(dir > 0 ? v * f : v / f);
+      if ((next - v) * dir <= 0) next = dir > 0 ? v * f : v / f; // more digits than two: the plain ratio
+    }
+  } else {
+    let step = 10 ** Math.round(Math.log10((s.hi - s.lo) / 100 || 1)) * (big ? BIG_LINEAR : 1);
+    if (s.int) step = Math.max(1, Math.round(step));
+    const k = dir > 0 ? Math.floor(v / step + 1e-9) + 1 : Math.ceil(v / step - 1e-9) - 1;
+    next = clean(k * step);
+  }
+  if (inBounds(spec, next)) return next;
+  const ends = dir > 0 ? [s.hi, spec.max] : [s.lo, spec.min];
+  return ends.find((c) => Number.isFinite(c) && (c - v) * dir > 0 && inBounds(spec, c)) ?? v;
+}
+
+// The arrow keys (on the field: ↑ ↓; on the slider: ← → ↑ ↓, Page Up/Down) set the next value in
+// the field and announce it as a typed edit ("input", and "change" for pages that listen to that).
+function stepKeys(spec, number, slider) {
+  const keys = { ArrowUp: 1, ArrowDown: -1 };
+  const sliderKeys = { ...keys, ArrowRight: 1, ArrowLeft: -1, PageUp: 1, PageDown: -1 };
+  const press = (e, table) => {
+    const dir = table[e.key];
+    if (!dir || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    const now = parseValue(spec, number.value);
+    const v = nextValue(spec, Number.isFinite(now) ? now : fromSlider(spec, +slider.value), dir, e.shiftKey || e.key.startsWith("Page"));
+    number.value = numText(v);
+    for (const type of ["input", "change"]) number.dispatchEvent(new Event(type, { bubbles: true }));
+  };
+  number.addEventListener("keydown", (e) => press(e, keys));
+  slider.addEventListener("keydown", (e) => press(e, sliderKeys));
+}
+
 function sliderName(name) {
   const text = t("studio.run.slider", { name });
   return text === "studio.run.slider" ? `${name} slider` : text; // a page without the studio's texts
@@ -101,11 +153,13 @@ export function paramControl(spec, value, onChange, idPrefix, opts = {}) {
     value: numText(v), step: "any", min: spec.min ?? undefined, max: spec.max ?? undefined, title: fmt(v, 6),
     // an optional value (default null: filled in by the server, e.g. Polyak's f* from the surface)
     placeholder: v === null ? t("studio.param.auto") : undefined });
+  // reached with Tab right after its field (the field first: typing is the precise way)
   const slider = el("input", { type: "range", min: 0, max: SLIDER_STEPS, value: toSlider(spec, v),
-    "aria-label": sliderName(spec.name), tabindex: -1, "data-slider": spec.name,
+    "aria-label": sliderName(spec.name), "data-slider": spec.name,
     dataset: opts.path ? { sliderFor: opts.path } : {} });
   slider._spec = spec;
   number._spec = spec;
+  stepKeys(spec, number, slider);
   if (onChange) {
     slider.addEventListener("input", () => {
       const nv = fromSlider(spec, +slider.value);
@@ -120,5 +174,5 @@ export function paramControl(spec, value, onChange, idPrefix, opts = {}) {
       onChange(nv);
     });
   }
-  return el("div", { class: "param" }, label, slider, number);
+  return el("div", { class: "param" }, label, number, slider);
 }

@@ -1,10 +1,11 @@
 // Exports: JSON and CSV of the answer, the curl command and the Python call (`optiviz.run`) that
-// reproduce it, and PNGs for slides
-// (the map's layers composed on white with axes and a legend; the charts with a legend).
+// reproduce it, and PNGs for slides (the map's layers or the charts composed on white, cropped to
+// what they draw, a title above, the legend on the right).
 import { getExport } from "./api.js";
 import { el } from "./controls.js";
+import { copyText } from "./copy.js";
 import { t } from "./i18n.js";
-import { composePNG } from "./plots.js";
+import { layerImages } from "./plots.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -90,7 +91,7 @@ export function createExports(ctx) {
   function copyCode() {
     const area = $("code-text");
     area.select();
-    (navigator.clipboard?.writeText(area.value) ?? Promise.reject()).catch(() => document.execCommand("copy"));
+    return copyText($("code-copy"), area.value, area);
   }
 
   function downloadCode() {
@@ -104,6 +105,16 @@ export function createExports(ctx) {
     return state.runs.map((r, i) => (r.hidden ? null : { label: look.labels[i], ...look.runs[i] })).filter(Boolean);
   }
 
+  // What the picture shows: the surface, the optimizers raced, the steps (in the page's language).
+  function pictureTitle() {
+    const state = ctx.store.get();
+    const surface = ctx.surfaceOf(state);
+    const names = [...new Set(state.runs.filter((r) => !r.hidden).map((r) => ctx.catalogue().optimizers
+      .find((o) => o.id === r.optimizer)?.name ?? r.optimizer))];
+    return t("studio.look.png_title", { surface: surface.kind === "custom" ? `${surface.name} ${surface.formula}` : surface.name,
+      runs: names.join(t("studio.look.list_sep")), steps: state.steps });
+  }
+
   async function mapPNG() {
     const state = ctx.store.get();
     let divs;
@@ -111,21 +122,108 @@ export function createExports(ctx) {
     else if (state.view === "multiples") divs = [...$("multiples").querySelectorAll(".small-map")].slice(0, 1).flatMap((d) => [d.querySelector(".bg"), d.querySelector(".fg")]);
     else divs = [$("map-bg"), $("map")];
     if (!divs.length || !divs[0].data) return null;
-    const url = await composePNG(divs, legendItems());
-    window.optiviz.lastPNG = url; // for tests
+    const title = pictureTitle();
+    const { url, layout } = composePNG(await layerImages(divs), legendItems(), title);
+    Object.assign(window.optiviz, { lastPNG: url, lastPNGTitle: title, lastPNGLayout: layout }); // for tests
     download("optiviz-map.png", url);
     return url;
   }
 
   async function chartsPNG() {
     if (!$("charts").data) return null;
-    const url = await composePNG([$("charts")], legendItems());
-    window.optiviz.lastPNG = url;
+    const title = pictureTitle();
+    const { url, layout } = composePNG(await layerImages([$("charts")]), legendItems(), title);
+    Object.assign(window.optiviz, { lastPNG: url, lastPNGTitle: title, lastPNGLayout: layout });
     download("optiviz-charts.png", url);
     return url;
   }
 
   return { exportJSON, exportCSV, showCurl, showPython, showCode, copyCode, downloadCode, mapPNG, chartsPNG };
+}
+
+// --- PNG for slides ------------------------------------------------------------------------------
+
+const SCALE = 2; // pixels per CSS pixel (layerImages' default)
+const FONT = "system-ui, 'Noto Sans CJK SC', sans-serif";
+const PAD = 10; // CSS pixels around what is drawn
+
+// The box [x0, y0, x1, y1) of the pixels of `g` (w × h) that are not white: the plot's empty margins
+// (an equal-aspect map is narrower than its box) are cut off.
+function inked(g, w, h) {
+  const px = g.getImageData(0, 0, w, h).data;
+  let x0 = w;
+  let y0 = h;
+  let x1 = 0;
+  let y1 = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const k = 4 * (y * w + x);
+      if (px[k] < 250 || px[k + 1] < 250 || px[k + 2] < 250) {
+        if (x < x0) x0 = x;
+        if (x >= x1) x1 = x + 1;
+        if (y < y0) y0 = y;
+        if (y >= y1) y1 = y + 1;
+      }
+    }
+  }
+  return x1 > x0 ? [x0, y0, x1, y1] : [0, 0, w, h];
+}
+
+const DASH = { dash: [6, 4], dot: [2, 3], dashdot: [6, 3, 2, 3] };
+
+// images: stacked layers (drawn in order); legend: [{ label, color, dash }] (plain text); title: plain text.
+// → { url: the PNG as a data URL, layout: the [x, y, width, height] of its picture and its legend }
+function composePNG(images, legend, title) {
+  const s = SCALE;
+  const { width: w, height: h } = images[0];
+  const layers = document.createElement("canvas");
+  layers.width = w;
+  layers.height = h;
+  const lg = layers.getContext("2d", { willReadFrequently: true });
+  lg.fillStyle = "#ffffff";
+  lg.fillRect(0, 0, w, h);
+  for (const img of images) lg.drawImage(img, 0, 0, w, h);
+  const pad = PAD * s;
+  const box = inked(lg, w, h);
+  const [x0, y0] = box.slice(0, 2).map((v) => Math.max(0, v - pad)); // the picture, cropped
+  const cw = Math.min(w, box[2] + pad) - x0;
+  const ch = Math.min(h, box[3] + pad) - y0;
+  const titleFont = `bold ${15 * s}px ${FONT}`;
+  const textFont = `${12 * s}px ${FONT}`;
+  const g0 = document.createElement("canvas").getContext("2d");
+  g0.font = textFont;
+  const textW = Math.max(0, ...legend.map((l) => g0.measureText(l.label).width));
+  g0.font = titleFont;
+  const titleW = g0.measureText(title).width + 2 * pad;
+  const top = 30 * s; // the title's band
+  const strip = legend.length ? textW + 52 * s : 0;
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.ceil(Math.max(cw + strip, titleW));
+  canvas.height = Math.ceil(top + Math.max(ch, (legend.length * 20 + 20) * s));
+  const g = canvas.getContext("2d");
+  g.fillStyle = "#ffffff";
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.drawImage(layers, x0, y0, cw, ch, 0, top, cw, ch);
+  g.fillStyle = "#1d2330";
+  g.textBaseline = "middle";
+  g.font = titleFont;
+  g.fillText(title, pad, top / 2 + 2 * s);
+  g.font = textFont;
+  legend.forEach((l, k) => {
+    const y = top + (20 + k * 20) * s;
+    const x = cw + 8 * s;
+    g.strokeStyle = l.color;
+    g.lineWidth = 3 * s;
+    g.setLineDash((DASH[l.dash] || []).map((v) => v * s));
+    g.beginPath();
+    g.moveTo(x, y);
+    g.lineTo(x + 28 * s, y);
+    g.stroke();
+    g.fillStyle = "#1d2330";
+    g.fillText(l.label, x + 36 * s, y);
+  });
+  // where the picture and the legend are, in the PNG's pixels
+  return { url: canvas.toDataURL("image/png"), layout: { picture: [0, top, cw, ch], legend: [cw, top, canvas.width - cw, canvas.height - top] } };
 }
 
 // A JSON value as a Python literal: JSON's strings and numbers are Python's too.

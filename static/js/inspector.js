@@ -4,7 +4,7 @@
 import { getCurvature, getGradientNoise, getInspect } from "./api.js";
 import { el, toSlider } from "./controls.js";
 import { fmt } from "./format.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const WAIT_MS = 150; // scrubbing or playing: ask once the update stops changing
@@ -28,10 +28,24 @@ export function createInspector(onCurvature = () => {}) {
     return run;
   }
 
-  function show(data, look) {
+  // Why an update did not move (Δθ = 0): L-BFGS says why its step ended (the answer's `stop`, from
+  // its driver); the tolerances quoted are the run's resolved ones.
+  function zeroNote(data, params) {
+    const step = data.lines.find((line) => line.symbol === "Δθ");
+    if (!step || step.x !== 0 || (step.y !== 0 && step.y !== null)) return "";
+    const f = (v) => (v === null || v === undefined ? "—" : fmt(Number(v), 3));
+    if (data.stop === "tolerance_grad") return t("studio.inspect.zero_tolerance_grad", { tol: f(params.tolerance_grad) });
+    const d = data.lines.find((line) => line.symbol === "d");
+    if (data.stop === "descent" && d) {
+      return t("studio.inspect.zero_descent", { tol: f(params.tolerance_change), gd: f(data.g[0] * d.x + data.g[1] * d.y) });
+    }
+    return t("studio.inspect.zero_step");
+  }
+
+  function show(data, look, params = {}) {
     const f = (v) => (v === null || v === undefined ? "—" : fmt(Number(v), 4));
     $("inspect-head").textContent = t("studio.inspect.head", { t: data.t + 1, lr: f(data.lr), x: f(data.theta[0]), y: f(data.theta[1]) });
-    $("inspect-note").textContent = data.known ? "" : t("studio.inspect.unknown", { optimizer: data.optimizer });
+    $("inspect-note").textContent = data.known ? zeroNote(data, params) : t("studio.inspect.unknown", { optimizer: data.optimizer });
     $("inspect-body").replaceChildren(...data.lines.map((line) => el("tr", {},
       el("td", { class: "formula" }, line.formula), el("td", {}, f(line.x)), el("td", {}, f(line.y)))));
     const box = $("inspector");
@@ -143,7 +157,7 @@ export function createInspector(onCurvature = () => {}) {
     // on dataset surfaces every visible run's ellipse moves with the iteration
     const dataset = res.surface?.kind === "dataset";
     const longest = Math.max(...vis.map((i) => res.runs[i]?.lr.length || 0));
-    const key = JSON.stringify([res.gen, res.key, run, step, look.labels[run],
+    const key = JSON.stringify([res.gen, res.key, run, step, look.labels[run], lang(), // its texts are the page's language
       dataset ? [vis, Math.min(it, longest - 1), vis.map((i) => look.runs[i]?.color)] : 0]);
     if (key === shownKey) return;
     shownKey = key;
@@ -155,7 +169,7 @@ export function createInspector(onCurvature = () => {}) {
         const body = { ...res.request, include_state: undefined, run, t: step };
         const data = await getInspect(body);
         if (key === shownKey) {
-          show(data, look);
+          show(data, look, res.meta?.runs?.[run]?.params || {});
           curvatureAt(res.request.surface, data.theta, key, data, res);
         }
       } catch (err) {

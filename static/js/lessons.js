@@ -6,7 +6,7 @@
 import { ApiError, getBasins, getCatalogue, getEwa, getGrid, getLimits, getPermalink, getRace, getScenarios,
   getSchedulePreview, getTrajectories, streamSweep } from "./api.js";
 import { el, paramControl } from "./controls.js";
-import { chart, contourTraces, fitChart, isDrawn, onPointClick } from "./plots.js";
+import { chart, clearChart, contourTraces, fitChart, isDrawn, onPointClick } from "./plots.js";
 import { lang, loadMessages, nextLang, paramName, setLang, t, translatePage } from "./i18n.js";
 import { defaultState, normalizeRun, serialize, useServer } from "./state.js";
 import { createStore } from "./store.js";
@@ -78,23 +78,68 @@ Object.defineProperty(page, "shown", { get: () => store.get().shown });
 Object.defineProperty(page, "ewa", { get: () => ({ betas: store.get().ewaBetas }) });
 window.optivizLessons = page;
 
-// --- colours: one per optimizer (the registry's), shades and dashes for repeats -----------------
+// --- colours: one per run, the optimizer in the dash and the legend -----------------------------
 
-function shade(hex, f) { // f < 0: darker, f > 0: lighter
-  const n = parseInt(hex.slice(1), 16);
-  const ch = [n >> 16, (n >> 8) & 255, n & 255].map((c) => Math.round(f < 0 ? c * (1 + f) : c + (255 - c) * f));
-  return `#${ch.map((c) => c.toString(16).padStart(2, "0")).join("")}`;
+// Okabe–Ito's colour-blind-safe hues, then darker Tableau-10 ones: distinct from one another and
+// readable on the grey contour (no yellow, no light grey)
+const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B", "#7F3C8D",
+  "#4E79A7", "#B6992D", "#E15759"];
+
+// Each run its own colour: the first run of an optimizer keeps the registry's colour (Adam looks the
+// same in every lesson) unless an earlier run took it; every other run takes the next palette colour
+// no run has. The dash tells the optimizers apart: one dash per optimizer, in order of appearance.
+export function runStyles(runs) {
+  const registry = (id) => (page.catalogue.optimizers.find((o) => o.id === id)?.color || "#000000").toUpperCase();
+  const optimizers = [...new Set(runs.map((r) => r.optimizer))];
+  const used = new Set();
+  const colors = runs.map((r, i) => {
+    const own = registry(r.optimizer);
+    const first = runs.findIndex((q) => q.optimizer === r.optimizer) === i;
+    if (!first || used.has(own)) return null;
+    used.add(own);
+    return own;
+  });
+  const free = PALETTE.filter((c) => !used.has(c));
+  return runs.map((r, i) => ({ color: colors[i] ?? free.shift() ?? PALETTE[i % PALETTE.length],
+    dash: DASHES[optimizers.indexOf(r.optimizer) % DASHES.length] }));
 }
 
-const SHADES = [0, -0.45, 0.4, -0.7, 0.6];
+// The legend of a lesson's charts (or the EWA's), drawn in the page beside them, never over them:
+// one entry per named trace, its swatch drawn as the trace is (colour, dash, width, opacity).
+const SVG = "http://www.w3.org/2000/svg";
+const DASHARRAY = { solid: "", dash: "7,4", dot: "2,3", dashdot: "7,3,2,3", longdash: "12,4" };
 
-export function runStyles(runs) {
-  const seen = {};
-  return runs.map((r) => {
-    const k = seen[r.optimizer] = (seen[r.optimizer] ?? -1) + 1;
-    const base = page.catalogue.optimizers.find((o) => o.id === r.optimizer)?.color || "#000000";
-    return { color: shade(base, SHADES[k % SHADES.length]), base, dash: DASHES[k % DASHES.length] };
-  });
+function swatch(tr) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("width", "30");
+  svg.setAttribute("height", "12");
+  svg.setAttribute("aria-hidden", "true");
+  const line = tr.mode === "markers" ? null : tr.line || {};
+  const shape = document.createElementNS(SVG, line ? "line" : "circle");
+  const attrs = line
+    ? { x1: 1, y1: 6, x2: 29, y2: 6, stroke: line.color, "stroke-width": Math.min(line.width ?? 2, 7),
+      "stroke-dasharray": DASHARRAY[line.dash || "solid"] ?? "" }
+    : { cx: 15, cy: 6, r: 3, fill: tr.marker?.color || "#999" };
+  for (const [k, v] of Object.entries(attrs)) shape.setAttribute(k, String(v));
+  if (tr.opacity !== undefined) shape.setAttribute("opacity", String(tr.opacity));
+  svg.append(shape);
+  return svg;
+}
+
+function drawLegend(ul, traces, note = null) {
+  const named = traces.filter((tr) => tr.name && tr.showlegend !== false);
+  ul.replaceChildren(...(note ? [el("li", { class: "legend-note" }, note)] : []),
+    ...named.map((tr) => el("li", { "data-run": tr.meta?.run ?? "" }, swatch(tr), ` ${tr.name}`)));
+  ul.hidden = !named.length;
+}
+
+// The optimizer of a lesson whose runs all share it and whose labels do not name it (the legend
+// says it once, "Gradient descent:"), else null.
+function sharedOptimizer(runs) {
+  const ids = new Set(runs.map((r) => r.optimizer));
+  if (ids.size !== 1) return null;
+  const name = nameOf("optimizers", runs[0].optimizer);
+  return runs.some((r) => r.label.includes(name)) ? null : `${name}:`;
 }
 
 // A studio permalink for a trajectories request: the full request (surface, start, steps, seed,
@@ -118,29 +163,46 @@ function updatesPerEpoch(surface, run) {
   return surface.kind === "dataset" ? Math.ceil(surface.dataset.m / (run.batch_size || surface.dataset.m)) : 1;
 }
 
-function pathTraces(answer, styles, coincide, upto, tail) {
+// Line widths of a request's runs: mini-batch paths the thinner the noisier (the smaller the batch),
+// so the smooth ones stay visible; other runs alike.
+function runWidths(answer) {
+  const m = answer.surface.dataset?.m;
+  return answer.runs.map((r) => (m && r.batch_size ? 1 + (2.5 * Math.log(r.batch_size)) / Math.log(m) : 2.5));
+}
+
+function pathTraces(answer, styles, coincide, upto, tail, under = []) {
   const second = new Set(coincide.map((p) => p[1]));
-  const first = new Set(coincide.map((p) => p[0]));
+  // drawn wide and translucent beneath: the first of a coinciding pair, and the runs another covers
+  const wide = new Set([...coincide.map((p) => p[0]), ...under]);
   const traces = [{ type: "scatter", mode: "markers", x: answer.surface.minima.map((m) => m[0]), y: answer.surface.minima.map((m) => m[1]),
     marker: { symbol: "star", size: 14, color: "#fff", line: { color: "#000", width: 1.5 } }, hoverinfo: "skip", showlegend: false }];
-  // earlier runs drawn wider: paths that overlap (e.g. along the same valley) stay visible as sleeves
-  const widths = [4.5, 3.5, 2.5, 2, 1.5];
-  answer.runs.forEach((r, i) => {
-    const n = upto ? Math.min(r.x.length, upto[i] + 1) : r.x.length;
+  const n = (r, i) => (upto ? Math.min(r.x.length, upto[i] + 1) : r.x.length);
+  const from = (r, i) => (tail ? Math.floor(n(r, i) * (1 - tail)) : 0);
+  const widths = runWidths(answer);
+  // the order drawn: the wide runs first (they lie beneath), then the widest lines, then the paths
+  // that spread most: a path that stays in a small place is drawn over one that scribbles across it
+  const extent = (r, i) => {
+    const xs = r.x.slice(from(r, i), n(r, i));
+    const ys = r.y.slice(from(r, i), n(r, i));
+    const [xr, yr] = [answer.surface.x_range, answer.surface.y_range];
+    return Math.hypot((Math.max(...xs) - Math.min(...xs)) / (xr[1] - xr[0]), (Math.max(...ys) - Math.min(...ys)) / (yr[1] - yr[0]));
+  };
+  const order = answer.runs.map((r, i) => ({ i, key: [wide.has(i) ? 1 : 0, widths[i], second.has(i) ? -1 : extent(r, i)] }))
+    .sort((a, b) => b.key[0] - a.key[0] || b.key[1] - a.key[1] || b.key[2] - a.key[2]).map((o) => o.i);
+  for (const i of order) {
+    const r = answer.runs[i];
     const st = styles[i];
-    // mini-batch paths: the noisier (smaller batch), the thinner, so the smooth ones stay visible
-    const m = answer.surface.dataset?.m;
-    const width = m && r.batch_size ? 1 + 2.5 * Math.log(r.batch_size) / Math.log(m) : widths[Math.min(i, widths.length - 1)];
-    const line = second.has(i) ? { color: shade(st.base, -0.55), width: 2.5, dash: "dash" }
-      : first.has(i) ? { color: st.color, width: 7 } : { color: st.color, width, dash: st.dash };
+    const line = second.has(i) ? { color: st.color, width: 2.5, dash: "dash" }
+      : wide.has(i) ? { color: st.color, width: 8, dash: st.dash } : { color: st.color, width: widths[i], dash: st.dash };
     const name = second.has(i) ? `${r.label} ${t("lessons.coincide")}` : r.label;
-    const from = tail ? Math.floor(n * (1 - tail)) : 0;
-    traces.push({ type: "scatter", mode: "lines", x: r.x.slice(from, n), y: r.y.slice(from, n), name, line,
-      opacity: first.has(i) ? 0.45 : 1, meta: { run: i },
+    const [a, b] = [from(r, i), n(r, i)];
+    traces.push({ type: "scatter", mode: "lines", x: r.x.slice(a, b), y: r.y.slice(a, b), name, line,
+      opacity: wide.has(i) ? 0.45 : 1, meta: { run: i },
       hovertemplate: `${r.label}<br>x %{x:.4g}, y %{y:.4g}<extra></extra>` });
-    traces.push({ type: "scatter", mode: "markers", x: [r.x[n - 1]], y: [r.y[n - 1]], showlegend: false, hoverinfo: "skip",
-      marker: { size: 9, color: st.color, symbol: r.status === "diverged" ? "x" : "circle", line: { color: "#fff", width: 1.5 } } });
-  });
+    traces.push({ type: "scatter", mode: "markers", x: [r.x[b - 1]], y: [r.y[b - 1]], showlegend: false, hoverinfo: "skip",
+      marker: { size: wide.has(i) ? 17 : 9, color: st.color, symbol: r.status === "diverged" ? "x" : "circle",
+        line: { color: "#fff", width: 1.5 } }, meta: { end: i } });
+  }
   return traces;
 }
 
@@ -149,10 +211,9 @@ async function drawMap(div, req, answer, styles, coincide, upto, sc, names, stal
   if (stale()) return;
   const model = { surface: answer.surface, grid };
   const s = answer.surface;
-  const data = [...contourTraces(model), ...pathTraces(answer, styles, coincide, upto, sc.tail)];
-  await chart(div, data, { margin: { l: 45, r: 10, t: sc.tail ? 28 : 10, b: 40 }, showlegend: true,
+  const data = [...contourTraces(model), ...pathTraces(answer, styles, coincide, upto, sc.tail, sc.under)];
+  await chart(div, data, { margin: { l: 45, r: 10, t: sc.tail ? 28 : 10, b: 40 }, showlegend: false, // the legend: the page's
     title: sc.tail ? { text: t("lessons.tail", { percent: Math.round(sc.tail * 100) }), font: { size: 13 } } : undefined,
-    legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.8)", font: { size: 11 } },
     xaxis: { range: sc.view?.x || s.x_range, title: { text: names?.[0] || (s.kind === "dataset" ? "w" : "x") }, zeroline: false,
       constrain: sc.compare ? "domain" : undefined },
     yaxis: { range: sc.view?.y || s.y_range, title: { text: names?.[1] || (s.kind === "dataset" ? "b" : "y") }, zeroline: false,
@@ -160,17 +221,33 @@ async function drawMap(div, req, answer, styles, coincide, upto, sc, names, stal
       scaleanchor: sc.compare ? "x" : undefined } });
 }
 
+// A run much shorter than another (it converged: the standardized inputs' 15 steps beside the raw
+// ones' 627) is a sliver on a linear iteration axis: the axis turns logarithmic (from iteration 1).
+const LOG_ITERATIONS = 10;
+function logIterations(answers, sc) {
+  const lengths = answers.flatMap((a) => a.runs.map((r) => r.loss.length));
+  return !sc.epochs && Math.max(...lengths) > LOG_ITERATIONS * Math.min(...lengths);
+}
+
+// A loss line: the map's width a little finer, and earlier runs wider (0.8 px a run): losses that
+// run together (the decays' at the floor) stay visible as sleeves.
+const lossWidth = (mapWidth, i, n) => Math.max(1, mapWidth - 0.5) + 0.8 * (n - 1 - i);
+
 function lossTraces(answers, stylesList, sc) {
   const traces = [];
+  const from = logIterations(answers, sc) ? 1 : 0;
+  const widths = answers.map(runWidths);
   answers.forEach((answer, a) => answer.runs.forEach((r, i) => {
     const st = stylesList[a][i];
     const per = sc.epochs ? updatesPerEpoch(answer.surface, r) : 1;
     const n = sc.epochs ? Math.min(r.loss.length, sc.epochs * per + 1) : r.loss.length;
-    const x = Array.from({ length: n }, (_, k) => k / per);
+    const x = Array.from({ length: n }, (_, k) => k / per).slice(from);
     const coincident = a === 0 && sc.coincide.some((p) => p[1] === i);
-    traces.push({ x, y: r.loss.slice(0, n), name: r.label, line: { color: coincident ? shade(st.base, -0.55) : st.color,
-      dash: coincident ? "dash" : st.dash, width: coincident ? 2.5 : 2 }, meta: { run: i } });
-    if (r.batch_loss && sc.batch_cost) traces.push({ x: x.slice(0, n - 1), y: r.batch_loss.slice(0, n - 1), name: `${r.label} (${t("lessons.mini-batch")})`,
+    const wide = a === 0 && (sc.coincide.some((p) => p[0] === i) || sc.under.includes(i));
+    traces.push({ x, y: r.loss.slice(from, n), name: r.label, opacity: wide ? 0.45 : 1,
+      line: { color: st.color, dash: coincident ? "dash" : st.dash, width: coincident ? 2.5 : wide ? 7 : lossWidth(widths[a][i], i, answer.runs.length) },
+      meta: { run: i } });
+    if (r.batch_loss && sc.batch_cost) traces.push({ x: x.slice(0, n - 1 - from), y: r.batch_loss.slice(from, n - 1), name: `${r.label} (${t("lessons.mini-batch")})`,
       line: { color: st.color, width: 1 }, opacity: 0.35, showlegend: false, hoverinfo: "skip" });
   }));
   return traces;
@@ -189,12 +266,43 @@ const networkLesson = (id) => `networks?lang=${encodeURIComponent(lang())}#lesso
 
 let shown = 0; // the last lesson asked for; an earlier one still loading must not draw over it
 
+const PLOTS = ["sc-map", "sc-map2", "sc-loss", "sc-lr"];
+
+// While a lesson's answer is computed: the previous lesson's charts and legend are gone at once, and
+// the chart area says so ("computing…", with the sweep's progress when it streams one).
+function computing(sc) {
+  for (const id of PLOTS) clearChart($(id));
+  drawLegend($("sc-legend"), []);
+  document.body.dataset.computing = sc.id;
+  $("sc-busy").hidden = false;
+  $("sc-busy-text").textContent = t("lessons.computing", { title: sc.title });
+  $("sc-busy-progress").removeAttribute("value"); // indeterminate until a progress event
+}
+
+function computed(sc, error = null) {
+  delete document.body.dataset.computing;
+  $("sc-busy").hidden = !error;
+  if (error) $("sc-busy-text").textContent = t("lessons.compute-failed", { message: error.message });
+  else document.body.dataset.scenario = sc.id;
+}
+
 async function showScenario(id) {
   const gen = ++shown;
   const stale = () => gen !== shown;
   const sc = page.scenarios.find((s) => s.id === id) || page.scenarios[0];
   if (sc.kind === "network") { location.href = networkLesson(sc.id); return; }
   document.body.dataset.scenario = "";
+  computing(sc);
+  try {
+    await drawScenario(sc, stale);
+    if (!stale()) computed(sc);
+  } catch (err) {
+    if (!stale()) computed(sc, err);
+    throw err;
+  }
+}
+
+async function drawScenario(sc, stale) {
   document.querySelectorAll("#scenario-list a").forEach((a) => a.setAttribute("aria-current", a.dataset.id === sc.id));
   $("sc-title").textContent = sc.title;
   $("sc-text").textContent = sc.explanation;
@@ -214,11 +322,9 @@ async function showScenario(id) {
       store.update({ ewaBetas: [...sc.request.betas], ewaBias: sc.request.bias_correction });
       $("ewa").scrollIntoView({ behavior: "smooth", block: "start" });
     };
-    await drawEwaInto($("sc-loss"), sc.request, stale);
+    await drawEwaInto($("sc-loss"), sc.request, stale, $("sc-legend"));
     if (stale()) return;
     await fitChart($("sc-loss"));
-    if (stale()) return;
-    document.body.dataset.scenario = sc.id;
     return;
   }
   if (sweep) {
@@ -227,27 +333,30 @@ async function showScenario(id) {
       $("sweep").scrollIntoView({ behavior: "smooth", block: "start" });
       runSweep(sc.request, $("sw-plot")).catch((e) => { $("sw-error").textContent = e.message; });
     };
-    await runSweep(sc.request, $("sc-loss"), true, stale);
-    if (stale()) return;
-    document.body.dataset.scenario = sc.id;
+    await runSweep(sc.request, $("sc-loss"), true, stale, $("sc-busy-progress"));
     return;
   }
   $("sc-open").href = studioLink(sc.request);
   const requests = sc.compare ? [sc.request, sc.compare] : [sc.request];
   const answers = await Promise.all(requests.map((r) => getTrajectories(r)));
   if (stale()) return;
-  const stylesList = answers.map((a) => runStyles(a.runs));
-  if (sc.compare) stylesList[1] = stylesList[1].map((s) => ({ ...s, color: shade(s.base, -0.5), dash: "dash" }));
+  // one colour per run over both requests (the compared run is a run of the lesson too)
+  const styles = runStyles(answers.flatMap((a) => a.runs));
+  const stylesList = answers.map((a, k) => styles.slice(k ? answers[0].runs.length : 0, k ? undefined : a.runs.length));
   const upto = (answer) => (sc.epochs ? answer.runs.map((r) => sc.epochs * updatesPerEpoch(answer.surface, r)) : null);
   await Promise.all([
     drawMap($("sc-map"), sc.request, answers[0], stylesList[0], sc.coincide, upto(answers[0]), sc, undefined, stale),
     sc.compare ? drawMap($("sc-map2"), sc.compare, answers[1], stylesList[1], [], null, sc, ["w'", "b'"], stale) : null,
   ]);
   if (stale()) return;
+  const paths = (m) => $(m).data.filter((tr) => tr.meta?.run !== undefined).sort((a, b) => a.meta.run - b.meta.run);
+  const maps = ["sc-map", "sc-map2"].filter((m) => !$(m).hidden).flatMap(paths);
+  drawLegend($("sc-legend"), maps, sharedOptimizer(answers.flatMap((a) => a.runs)));
   const positive = answers.every((a) => a.runs.every((r) => r.loss.every((v) => v > 0)));
   await chart($("sc-loss"), lossTraces(answers, stylesList, sc), { margin: { l: 55, r: 10, t: 10, b: 40 },
     yaxis: { type: positive ? "log" : "linear", exponentformat: "power", title: { text: t("lessons.loss") } },
-    xaxis: { title: { text: sc.epochs ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.28 } });
+    xaxis: { type: logIterations(answers, sc) ? "log" : "linear",
+      title: { text: sc.epochs ? t("lessons.epoch") : t("lessons.iteration") } }, showlegend: false });
   if (sc.lr_chart) {
     const traces = answers[0].runs.map((r, i) => {
       const per = updatesPerEpoch(answers[0].surface, r);
@@ -257,18 +366,15 @@ async function showScenario(id) {
     const dataset = answers[0].surface.kind === "dataset";
     await chart($("sc-lr"), traces, { margin: { l: 55, r: 10, t: 28, b: 40 },
       title: { text: t("lessons.lr-chart"), font: { size: 13 } }, yaxis: { title: { text: t("lessons.lr") } },
-      xaxis: { title: { text: dataset ? t("lessons.epoch") : t("lessons.iteration") } }, legend: { orientation: "h", y: -0.28 } });
+      xaxis: { title: { text: dataset ? t("lessons.epoch") : t("lessons.iteration") } }, showlegend: false });
   }
   if (stale()) return;
-  await Promise.all(["sc-map", "sc-map2", "sc-loss", "sc-lr"].filter((id) => !$(id).hidden && isDrawn($(id)))
-    .map((id) => fitChart($(id))));
-  if (stale()) return;
-  document.body.dataset.scenario = sc.id;
+  await Promise.all(PLOTS.filter((id) => !$(id).hidden && isDrawn($(id))).map((id) => fitChart($(id))));
 }
 
 // --- EWA -----------------------------------------------------------------------------------------
 
-async function drawEwaInto(div, body, stale = () => false) {
+async function drawEwaInto(div, body, stale = () => false, legend = $("ewa-legend")) {
   const d = await getEwa(body);
   if (stale()) return d;
   const x = d.dates || d.series.map((_, i) => i + 1);
@@ -280,7 +386,8 @@ async function drawEwaInto(div, body, stale = () => false) {
     if (d.bias_correction) traces.push({ x, y: a.corrected, name: t("lessons.ewa.corrected", { beta: a.beta }), line: { color, width: 2 } });
   });
   await chart(div, traces, { margin: { l: 50, r: 10, t: 10, b: 40 },
-    yaxis: { title: { text: d.dates ? t("lessons.ewa.unit") : "" } }, legend: { orientation: "h", y: -0.15 } });
+    yaxis: { title: { text: d.dates ? t("lessons.ewa.unit") : "" } }, showlegend: false });
+  drawLegend(legend, traces); // beside the chart: clear of the date ticks
   return d;
 }
 
@@ -391,15 +498,15 @@ function axisLayout(body) {
     yaxis: { title: { text: paramName(body.y_param.name) }, type: body.y_param.name === "batch_size" ? "log" : "linear" } };
 }
 
-async function runSweep(body, div, quiet = false, stale = () => false) {
+async function runSweep(body, div, quiet = false, stale = () => false, progress = $("sw-progress")) {
   $("sw-error").textContent = "";
-  $("sw-progress").value = 0;
+  progress.value = 0;
   let result = null;
   const abort = new AbortController();
   try {
     await streamSweep(body, (name, data) => {
       if (stale()) { abort.abort(); return; } // another lesson was chosen: stop the work
-      if (name === "progress") $("sw-progress").value = data.done;
+      if (name === "progress") progress.value = data.done;
       else if (name === "result") result = data;
       else if (name === "error") throw new ApiError(422, data.detail);
     }, abort.signal);
@@ -408,7 +515,7 @@ async function runSweep(body, div, quiet = false, stale = () => false) {
     throw err;
   }
   if (stale()) return null;
-  $("sw-progress").value = 1;
+  progress.value = 1;
   const z = result.final_loss.map((row) => row.map((v) => (v === null ? null : Math.log10(Math.max(v, 1e-300)))));
   const xs = [];
   const ys = [];

@@ -1,7 +1,8 @@
 // The studio: wires the store, the URL, the sidebar, the runner (stream assembly), the render
 // queue, the player and the exports. State lives in the store only (store.js); what the server
 // answered lives in runner.model; nothing else keeps a copy.
-import { ApiError, checkExpression, getCatalogue, getLimits, getPermalink, getRace } from "./api.js";
+import { ApiError, checkExpression, getCatalogue, getCustomSurface, getLimits, getPermalink, getRace } from "./api.js";
+import { copyText } from "./copy.js";
 import { createExports } from "./export.js";
 import { createInspector } from "./inspector.js";
 import { fmt, runLabel } from "./format.js";
@@ -10,16 +11,15 @@ import { Player } from "./player.js";
 import { dataCoords, loadPlotly } from "./plots.js";
 import { createRenderer } from "./render.js";
 import { createRunner, requestKey } from "./runner.js";
+import { runColors } from "./colors.js";
 import { createSidebar } from "./sidebar.js";
-import { normalizeRun, toRequest, useServer } from "./state.js";
+import { followSteps, normalizeRun, toRequest, useServer } from "./state.js";
 import { createStore } from "./store.js";
 import { createUrlSync } from "./url.js";
 
 const $ = (id) => document.getElementById(id);
-const plotlyReady = loadPlotly(); // run once the first API requests are on their way
-const DASHES = ["solid", "dash", "dot", "dashdot"];
 
-const app = { catalogue: null, limits: null, store: null, player: null, model: null, follow: true };
+const app = { catalogue: null, limits: null, store: null, player: null, model: null, follow: true, custom: null, seekTo: null };
 window.optiviz = app; // for tests and the console
 Object.defineProperty(app, "state", { get: () => app.store?.get() }); // read-only view of the store's state
 
@@ -34,7 +34,6 @@ function surfaceOf(state) {
 }
 
 const registryColor = (optimizer) => app.catalogue.optimizers.find((o) => o.id === optimizer)?.color || "#000000";
-const colorOf = (run) => run.color || registryColor(run.optimizer);
 
 // Optimizers whose internals hold a sequence of points (the registry's `moment: "iterate"`): the
 // averaged iterate x (mx, my) is drawn beside the path; with an `interpolation` β (Schedule-Free,
@@ -48,17 +47,15 @@ function companionsOf(run) {
   return { beta };
 }
 
-// Colours and dashes (a colour's second run is dashed, its third dotted…) and legend labels.
+// What every drawing of the runs (map, 3D, charts, small multiples, legend, swatches, exports)
+// takes: each run's own colour and its optimizer's dash (colors.js), its companions, its label.
 function look(state) {
   const surface = surfaceOf(state);
-  const seen = {};
-  const runs = state.runs.map((r) => {
-    const color = colorOf(r);
-    const k = (seen[color] = (seen[color] ?? -1) + 1);
-    return { color, dash: DASHES[k % DASHES.length], companions: companionsOf(r) };
-  });
+  const styles = runColors(state.runs, registryColor);
+  const runs = state.runs.map((r, i) => ({ ...styles[i], companions: companionsOf(r) }));
   return { runs, labels: state.runs.map((r) => runLabel(r, app.catalogue, surface)) };
 }
+Object.defineProperty(app, "look", { get: () => app.store && look(app.store.get()) }); // for tests
 
 // Equal axis scale: the user's choice, else on where the ranges' aspect stays readable.
 function equalOf(state, surface) {
@@ -75,10 +72,21 @@ function defaultsFor(surfaceId) {
   return s.default_runs.slice(0, app.limits.max_runs).map((r) => normalizeRun(r));
 }
 
+// The rate suggested for an optimizer here (the catalogue's suggested_lr, measured; on a typed formula
+// the one measured on the formula "Custom formula…" opens on while it is that one), else its default.
+function suggestedLr(state, optimizer) {
+  const custom = state.surface === "custom";
+  const table = custom ? (app.custom?.expression === state.expr ? app.custom.suggested_lr : {}) : surfaceOf(state).suggested_lr;
+  return table?.[optimizer] ?? app.catalogue.optimizers.find((o) => o.id === optimizer)?.params.find((p) => p.name === "lr")?.default;
+}
+
 // A state from a URL made whole: a known surface, runs (the surface's defaults when none), limits.
 function complete(state) {
   if (state.surface !== "custom" && !app.catalogue.surfaces.some((s) => s.id === state.surface)) state.surface = app.catalogue.surfaces[0].id;
-  if (!state.runs) state.runs = defaultsFor(state.surface === "custom" ? app.catalogue.surfaces[0].id : state.surface);
+  if (!state.runs && state.surface === "custom") { // a formula without runs: the studio's optimizers at their suggested rates
+    state.runs = defaultsFor(app.catalogue.surfaces[0].id).map((r) => normalizeRun({ ...r, params: { lr: suggestedLr(state, r.optimizer) } }));
+  }
+  if (!state.runs) state.runs = defaultsFor(state.surface);
   state.steps = Math.max(1, Math.min(app.limits.max_steps, state.steps));
   for (const r of state.runs) {
     if (!app.catalogue.optimizers.some((o) => o.id === r.optimizer)) r.optimizer = app.catalogue.optimizers[0].id;
@@ -93,25 +101,35 @@ function onModel(kind, info) {
   if (kind === "start") {
     player.pause();
     player.reset(info.steps);
-    app.follow = !info.autoplay;
+    app.follow = !info.autoplay && app.seekTo === null;
     if (info.autoplay) player.play();
   } else if (kind === "points" || kind === "done") {
     const res = model.result;
     let max = 0;
     for (const r of res.runs) max = Math.max(max, r.x.length - 1);
     player.setAvailable(max, res.done);
-    if (app.follow && !player.playing) player.it = max;
+    if (app.seekTo !== null) { // a permalink's scrubbed iteration
+      player.it = Math.min(app.seekTo, max);
+      if (res.done) app.seekTo = null;
+    } else if (app.follow && !player.playing) player.it = max;
+    if (kind === "done" && app.follow && app.store.get().it !== null) app.store.update({ it: null }, { replace: true });
   }
   app.renderer.request();
 }
 
 function bindControls(store, sidebar) {
-  $("surface").addEventListener("change", (e) => {
+  $("surface").addEventListener("change", async (e) => {
     const id = e.target.value;
+    // "Custom formula…" opens on its formula with runs that suit it (GET api/v1/surfaces/custom)
+    if (id === "custom") app.custom ||= await getCustomSurface();
     store.update((d) => {
       d.surface = id;
       d.start = null;
       if (id !== "custom") d.runs = defaultsFor(id); // each surface opens with its own runs (see the hint)
+      else {
+        Object.assign(d, { expr: app.custom.expression, xr: app.custom.x_range, yr: app.custom.y_range });
+        d.runs = app.custom.default_runs.map((r) => normalizeRun(r));
+      }
       d.equal = null;
     }, { autoplay: true });
   });
@@ -140,7 +158,9 @@ function bindControls(store, sidebar) {
     const v = parse(e.target.value);
     const good = Number.isFinite(v) && ok(v);
     e.target.toggleAttribute("aria-invalid", !good);
-    if (good) store.update({ [key]: v });
+    if (!good) return;
+    const before = store.get();
+    store.update((d) => { d[key] = v; followSteps(d, before, app.catalogue.schedules); }); // lengths follow the steps
   });
   num("steps", "steps", Number, (v) => Number.isInteger(v) && v >= 1 && v <= app.limits.max_steps);
   num("seed", "seed", Number, (v) => Number.isInteger(v) && v >= 0);
@@ -152,8 +172,7 @@ function bindControls(store, sidebar) {
     const opts = app.catalogue.optimizers.filter((o) => !o.networks_only); // the matrix ones train networks only
     const used = new Set(d.runs.map((r) => r.optimizer));
     const opt = (opts.find((o) => !used.has(o.id)) || opts[0]).id;
-    const fromDefaults = surfaceOf(d).default_runs?.find((r) => r.optimizer === opt);
-    const lr = fromDefaults?.params.lr ?? opts.find((o) => o.id === opt).params.find((p) => p.name === "lr")?.default;
+    const lr = suggestedLr(d, opt); // the rate suggested for it on this surface
     d.runs.push(normalizeRun({ optimizer: opt, params: lr !== undefined ? { lr } : {} }));
   }));
   for (const id of ["view-overlay", "view-multiples"]) $(id).addEventListener("change", (e) => store.update({ view: e.target.value }));
@@ -181,6 +200,7 @@ function bindControls(store, sidebar) {
   $("export-optax").addEventListener("click", () => app.exports.showCode("optax"));
   $("code-copy").addEventListener("click", () => app.exports.copyCode());
   $("code-download").addEventListener("click", () => app.exports.downloadCode());
+  $("copy-link").addEventListener("click", (e) => copyText(e.currentTarget, location.href));
   $("export-png").addEventListener("click", () => app.exports.mapPNG());
   $("export-charts").addEventListener("click", () => app.exports.chartsPNG());
   $("lang-switch").addEventListener("click", () => switchLang(nextLang()));
@@ -252,6 +272,15 @@ async function tuneRates(store) {
   store.update((d) => { for (const r of d.runs) if (best[r.optimizer] !== undefined) r.params.lr = best[r.optimizer]; }, { autoplay: true });
 }
 
+// The iteration the user stopped at (scrubbed, stepped, paused) is the state's (state.js `it`, so
+// the permalink's); the end of the runs, or playing, is null.
+function noteIteration() {
+  const { player, store } = app;
+  if (player.playing || app.seekTo !== null || !app.model.result?.done) return;
+  const it = player.it < player.max ? player.it : null;
+  if (store.get().it !== it) store.update({ it }, { replace: true });
+}
+
 async function switchLang(l) {
   setLang(l);
   await loadMessages(l);
@@ -272,12 +301,12 @@ async function main() {
   app.store = store;
   const url = createUrlSync(store, (state) => store.update(() => complete(state), { source: "url", autoplay: true }));
   store.update(() => complete(url.read()), { source: "url" });
-  const ctx = { store, catalogue: () => app.catalogue, limits, surfaceOf, colorOf, look, equalOf, lang, dragmode: () => (coarse() ? false : "zoom"),
+  const ctx = { store, catalogue: () => app.catalogue, limits, surfaceOf, suggestedLr, look, equalOf, lang, dragmode: () => (coarse() ? false : "zoom"),
     changed: (kind, info) => onModel(kind, info) };
   const runner = createRunner(ctx);
   app.runner = runner;
   app.model = runner.model;
-  app.player = new Player(() => app.renderer.request());
+  app.player = new Player((inFrame) => { app.renderer.request(inFrame); noteIteration(); });
   ctx.model = runner.model;
   ctx.player = app.player;
   ctx.inspector = app.inspector = createInspector(() => app.renderer?.request());
@@ -297,14 +326,18 @@ async function main() {
     const key = requestKey(state);
     if (key !== lastKey || meta.autoplay) {
       lastKey = key;
+      app.seekTo = meta.source === "url" ? state.it ?? null : null; // a permalink opens at its iteration; an edit follows
       document.body.dataset.ready = "";
-      runner.schedule({ autoplay: !!meta.autoplay, live: !!meta.live });
+      runner.schedule({ autoplay: !!meta.autoplay && app.seekTo === null, live: !!meta.live });
     }
     app.renderer.request();
   });
   bindControls(store, sidebar);
-  plotlyReady.then(() => app.renderer.invalidate());
   store.update(() => store.get(), { source: "url", autoplay: true }); // the opening race plays on its own
+  // The controls are on screen and the opening race's requests leave in this frame (the runner's
+  // animation-frame callback was registered first): Plotly (4.6 MB, ~0.4 s of script on this
+  // machine, fetched meanwhile by the page's preload) runs after them, while the server computes.
+  requestAnimationFrame(() => setTimeout(() => loadPlotly().then(() => app.renderer.invalidate()), 0));
 }
 
 main().catch((err) => { console.error(err); $("run-error").textContent = String(err); });

@@ -1,5 +1,5 @@
 // The run loop (play, pause, step, speed), separate from rendering: it only moves `it` and calls
-// onFrame() when it moved. Playback waits for points still streaming in and stops at the end only:
+// onFrame() when it moved (onFrame(true) from its animation frame: draw now, in this frame). Playback waits for points still streaming in and stops at the end only:
 // autoplay always completes, and Play at the end replays from 0.
 
 export const PLAY_SECONDS = 5;
@@ -76,7 +76,7 @@ export class Player {
       this._carry = 0;
       if (this.complete) { // the end: stop here (Play again replays)
         this.playing = false;
-        this.onFrame();
+        this.onFrame(true);
         return;
       }
       // waiting for points still on their way: setAvailable() wakes the loop
@@ -86,7 +86,7 @@ export class Player {
     if (n > 0) {
       this._carry -= n;
       this.it = Math.min(this.max, this.it + n);
-      this.onFrame();
+      this.onFrame(true);
     }
     this._raf = requestAnimationFrame(this._tick);
   }

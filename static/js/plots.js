@@ -75,7 +75,7 @@ function companion(data, role, beta, from, to) {
 // The companion traces of run i (thin solid x, thin dashed z), legend-labelled.
 function companionTraces(model, i, upto) {
   const c = model.runs[i].companions;
-  const data = model.result?.[i]; // none yet: empty traces, grown by extendMap as the answer streams in
+  const data = model.result?.[i]; // none yet: empty traces, filled by updateMap as the answer streams in
   if (!c) return [];
   const color = model.runs[i].color;
   const label = model.labels[i];
@@ -89,15 +89,26 @@ function companionTraces(model, i, upto) {
   });
 }
 
-// Traces of the path layer: [minima, (path, start, head, end) per shown run]. Paths are lines;
-// markers only where they mean something (start, current point, end).
-export function mapTraces(model, it, runIndices) {
+// Traces of the path layer: [minima, (companions, path, evaluations) per shown run, the marks,
+// the arrows' labels]. Paths are lines; markers only where they mean something. Plotly's cost of a
+// redraw grows with the number of traces, so everything else shares ONE markers trace: the arrows
+// (a shaft is a "line-ew" marker as long as the arrow, turned along it; a head is an "arrow" marker
+// at its tip) and each run's start, current point and end. The set of traces stays the same while
+// playback moves or a slider is dragged, so that a frame is one restyle of their data (updateMap).
+export function mapTraces(model, it, runIndices, size = null) {
   const { surface } = model;
   const traces = [{
     type: "scatter", mode: "markers", x: surface.minima.map((m) => m[0]), y: surface.minima.map((m) => m[1]),
     marker: { symbol: "star", size: 14, color: "#ffffff", line: { color: "#000", width: 1.5 } }, name: "minima",
     hovertemplate: `${esc(tx("studio.plot.minimum", "minimum"))} (%{x:.4g}, %{y:.4g})<extra></extra>`, showlegend: false,
   }];
+  const parts = model.showArrows ? arrowParts(model, it, runIndices, size) : null;
+  const m = { x: [], y: [], symbol: [], size: [], color: [], opacity: [], angle: [], lineColor: [], lineWidth: [], text: [] };
+  const mark = (x, y, symbol, sz, color, lineColor, lineWidth, text, angle = 0, opacity = 1) => {
+    m.x.push(x); m.y.push(y); m.symbol.push(symbol); m.size.push(sz); m.color.push(color); m.opacity.push(opacity);
+    m.angle.push(angle); m.lineColor.push(lineColor); m.lineWidth.push(lineWidth); m.text.push(text);
+  };
+  const ends = [];
   for (const i of runIndices) {
     const r = model.runs[i];
     const data = model.result?.[i];
@@ -115,17 +126,45 @@ export function mapTraces(model, it, runIndices) {
         marker: { size: 5, symbol: "circle", color: r.color, opacity: 0.75, line: { width: 0.5, color: "#fff" } },
         meta: { run: i, role: "evals" } });
     }
-    traces.push({ type: "scatter", mode: "markers", x: xs.slice(0, 1), y: ys.slice(0, 1), showlegend: false, hoverinfo: "skip",
-      marker: { size: 7, symbol: "circle-open", color: r.color, line: { width: 2, color: r.color } }, meta: { run: i, role: "start" } });
-    traces.push({ type: "scatter", mode: "markers", x: xs.length ? [last(xs)] : [], y: ys.length ? [last(ys)] : [],
-      marker: { size: 11, color: r.color, line: { color: "#fff", width: 2 } }, showlegend: false, hoverinfo: "skip",
-      meta: { run: i, role: "head" } });
-    const ended = data && data.done && upto >= data.x.length - 1;
-    const symbol = data?.status === "diverged" ? "x" : data?.status === "converged" ? "circle-open" : "square-open";
-    traces.push({ type: "scatter", mode: "markers", x: ended ? [last(xs)] : [], y: ended ? [last(ys)] : [],
-      marker: { size: 16, symbol, color: r.color, line: { width: 3, color: r.color } }, showlegend: false,
-      hovertemplate: `${name}<br>${esc(model.statusText ? model.statusText(data) : data?.status ?? "")}<extra></extra>`,
-      meta: { run: i, role: "end" } });
+    if (upto < 0) continue;
+    const done = data.done && upto >= data.x.length - 1;
+    const status = done ? `<br>${esc(model.statusText ? model.statusText(data) : data.status)}` : "";
+    ends.push(() => {
+      mark(xs[0], ys[0], "circle-open", 7, r.color, r.color, 2, name);
+      mark(last(xs), last(ys), "circle", 11, r.color, "#fff", 2, `${name}${status}`);
+      if (done) {
+        const symbol = data.status === "diverged" ? "x" : data.status === "converged" ? "circle-open" : "square-open";
+        mark(last(xs), last(ys), symbol, 16, r.color, r.color, 3, `${name}${status}`);
+      }
+    });
+  }
+  const labels = [];
+  if (parts) {
+    for (const i of runIndices) {
+      const p = parts.get(i);
+      if (!p) continue;
+      const name = esc(model.labels[i]);
+      for (const kind of ARROW_KINDS) {
+        const a = p.arrows[kind];
+        if (!a) continue;
+        const st = ARROW_STYLE[kind];
+        const w = Math.max(a.scale, 0.6); // line widths: thinner on a small plot, not thinner than this
+        mark(a.sx, a.sy, "line-ew", a.shaft, a.color, a.color, st.width * w, `${name}: ${esc(a.label)}`, a.angle - 90, st.opacity);
+        mark(a.hx, a.hy, st.head, st.headSize * a.scale, kind === "g" ? "#ffffff" : a.color, a.color, kind === "g" ? 1.4 * w : 0,
+          `${name}: ${esc(a.label)}`, a.angle, st.opacity);
+      }
+      labels.push(...p.labels);
+    }
+  }
+  for (const draw of ends) draw(); // the runs' points above their arrows
+  traces.push({ type: "scatter", mode: "markers", x: m.x, y: m.y, hovertext: m.text, showlegend: false, cliponaxis: false,
+    hovertemplate: "%{hovertext}<extra></extra>", meta: { role: "marks" },
+    marker: { symbol: m.symbol, size: m.size, color: m.color, opacity: m.opacity, angle: m.angle,
+      line: { color: m.lineColor, width: m.lineWidth } } });
+  if (parts) {
+    traces.push({ type: "scatter", mode: "text", x: labels.map((l) => l.x), y: labels.map((l) => l.y), text: labels.map((l) => esc(l.text)),
+      textfont: { size: 11, color: labels.map((l) => l.color), shadow: "0 0 2px #fff, 0 0 3px #fff" }, hoverinfo: "skip",
+      showlegend: false, cliponaxis: false, meta: { role: "arrow-labels" } });
   }
   return traces;
 }
@@ -145,7 +184,7 @@ function equalDomains(size, xr, yr) {
   return { x: [(1 - fx) / 2, (1 + fx) / 2], y: [(1 - fy) / 2, (1 + fy) / 2] };
 }
 
-export function mapLayout(model, title, annotations = [], background = false, ranges = null, size = null) {
+export function mapLayout(model, title, annotations = [], background = false, ranges = null, size = null, runIndices = null) {
   const s = model.surface;
   const xr = ranges ? ranges.x : s.x_range;
   const yr = ranges ? ranges.y : s.y_range;
@@ -163,7 +202,7 @@ export function mapLayout(model, title, annotations = [], background = false, ra
     showlegend: legend, hovermode: "closest", dragmode: model.dragmode || "zoom",
     legend: { x: 0.99, y: 0.99, xanchor: "right", yanchor: "top", bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
     annotations, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: background ? "#fff" : "rgba(0,0,0,0)",
-    shapes: background ? [] : noiseShapes(model.noise),
+    shapes: background ? [] : noiseShapes(model.noise, runIndices),
   };
 }
 
@@ -199,9 +238,11 @@ export async function drawMap(layer, model, it, runIndices, title) {
   const key = `${model.surfaceKey}|${!!model.equal}`;
   const ranges = shownRanges(layer.fg, key);
   if (layer.bg._key !== contourKey(layer, model, title, ranges)) await drawContour(layer, model, title, ranges);
-  const p = await Plotly.react(layer.fg, mapTraces(model, it, runIndices),
-    mapLayout(model, title, arrows(model, it, runIndices, plotSize(layer.fg)), false, ranges, divSize(layer.fg)), CONFIG);
+  const size = plotSize(layer.fg);
+  const p = await Plotly.react(layer.fg, mapTraces(model, it, runIndices, size),
+    mapLayout(model, title, curvatureNotes(model, size), false, ranges, divSize(layer.fg)), CONFIG);
   layer.fg._model = model;
+  layer.fg._runs = runIndices;
   layer.fg._title = title;
   if (!layer.fg._synced) { // the user zooms or pans the top layer: redraw the contour to match
     layer.fg._synced = true;
@@ -220,71 +261,29 @@ export async function drawMap(layer, model, it, runIndices, title) {
   return p;
 }
 
-// Grow the drawn paths to index `to` (inclusive) without redrawing everything.
-export async function extendMap(layer, model, to) {
+// The keys of a map trace that a new frame or a new answer changes (its styles stay).
+// (a run's label too: it names its α, which a slider drag changes)
+const FRAME_KEYS = ["x", "y", "customdata", "text", "hovertext", "textfont.color", "marker.symbol", "marker.size", "marker.color",
+  "marker.angle", "marker.opacity", "marker.line.color", "marker.line.width", "name", "hovertemplate"];
+const shapeOf = (traces) => traces.map((t) => (t.meta ? `${t.meta.run ?? ""}:${t.meta.role}:${t.meta.kind || ""}` : t.name)).join("|");
+
+// Show iteration `it` of the answer in `model` on a drawn map whose traces are the same ones
+// (same runs, roles, styles): ONE Plotly.restyle of the traces' data (paths, markers, arrows), the
+// layout and the contour below untouched. Returns false when the figure must be drawn anew.
+export async function updateMap(layer, model, it) {
   const div = layer.fg;
-  const traces = div.data || [];
-  const idx = [];
-  const xs = [];
-  const ys = [];
-  const cds = [];
-  const side = { idx: [], x: [], y: [] }; // companion sequences (no customdata)
-  const moved = { idx: [], x: [], y: [] };
-  const ends = [];
-  traces.forEach((tr, k) => {
-    const meta = tr.meta;
-    if (!meta) return;
-    const data = model.result?.[meta.run];
-    if (!data) return;
-    const end = Math.min(to, data.x.length - 1);
-    if (meta.role === "path") {
-      const start = tr.x.length;
-      if (end < start) return;
-      idx.push(k);
-      xs.push(data.x.slice(start, end + 1));
-      ys.push(data.y.slice(start, end + 1));
-      cds.push(data.loss.slice(start, end + 1));
-    } else if (meta.role === "evals" && data.evals) {
-      const start = tr.x.length;
-      const n = evalsBefore(data.evals, end);
-      if (n <= start) return;
-      idx.push(k);
-      xs.push(data.evals.x.slice(start, n));
-      ys.push(data.evals.y.slice(start, n));
-      cds.push(evalsData(data.evals, start, n));
-    } else if (meta.role === "avg" || meta.role === "z") {
-      const start = tr.x.length;
-      const [cx, cy] = companion(data, meta.role, model.runs[meta.run]?.companions?.beta, start, end);
-      if (!cx.length) return;
-      side.idx.push(k);
-      side.x.push(cx);
-      side.y.push(cy);
-    } else if ((meta.role === "head" || (meta.role === "start" && !tr.x.length)) && end >= 0) {
-      moved.idx.push(k);
-      moved.x.push(meta.role === "head" ? [data.x[end]] : [data.x[0]]);
-      moved.y.push(meta.role === "head" ? [data.y[end]] : [data.y[0]]);
-    } else if (meta.role === "end") { // the end marker: shown once the run has ended and playback is there
-      const ended = data.done && end >= data.x.length - 1 && end >= 0;
-      if (ended !== (tr.x.length > 0)) {
-        moved.idx.push(k);
-        moved.x.push(ended ? [data.x[end]] : []);
-        moved.y.push(ended ? [data.y[end]] : []);
-        ends.push([k, data]);
-      }
-    }
-  });
-  if (idx.length) await Plotly.extendTraces(div, { x: xs, y: ys, customdata: cds }, idx);
-  if (side.idx.length) await Plotly.extendTraces(div, { x: side.x, y: side.y }, side.idx);
-  const runs = traces.filter((tr) => tr.meta?.role === "path").map((tr) => tr.meta.run);
-  const notes = arrows(model, to, runs, plotSize(div));
-  if (moved.idx.length) await Plotly.update(div, { x: moved.x, y: moved.y }, { annotations: notes }, moved.idx);
-  else await Plotly.relayout(div, { annotations: notes });
-  if (ends.length) { // the end markers' symbols and hovers say how the runs ended (one restyle for all)
-    const symbol = (d) => (d.status === "diverged" ? "x" : d.status === "converged" ? "circle-open" : "square-open");
-    await Plotly.restyle(div, { "marker.symbol": ends.map(([, d]) => symbol(d)),
-      hovertemplate: ends.map(([k, d]) => `${traces[k].hovertemplate.split("<br>")[0]}<br>${esc(model.statusText ? model.statusText(d) : d.status)}<extra></extra>`) },
-    ends.map(([k]) => k));
+  const runs = div._runs;
+  if (!div.data || !runs) return false;
+  const next = mapTraces(model, it, runs, plotSize(div));
+  if (shapeOf(next) !== shapeOf(div.data)) return false;
+  const update = {};
+  for (const key of FRAME_KEYS) {
+    const path = key.split(".");
+    update[key] = next.map((t) => path.reduce((o, k) => (o === undefined ? o : o[k]), t));
   }
+  div._model = model;
+  await Plotly.restyle(div, update);
+  return true;
 }
 
 // Charts of long runs: at most ~2 points per pixel column (min and max of each bucket kept, so
@@ -308,17 +307,29 @@ function thin(t, y, max = 3000) {
 }
 
 // Optimizer internals at iteration `it`: −g (dark, thin, open head), −v (run colour, medium) and
-// the step (run colour, thick). Arrows have different lengths and labels are moved apart.
-export function arrows(model, it, runIndices, size) {
+// the step (run colour, thick), each a fixed length in pixels; labels beyond the tips, moved apart.
+// Per run: { arrows: { g, v, step: { color, label, angle, shaft length and middle (sx, sy), head (hx, hy) } },
+// labels: [{ x, y, text, color }] }.
+const ARROW_KINDS = ["g", "v", "step"];
+const ARROW_STYLE = {
+  g: { length: 44, width: 1.4, head: "arrow", headSize: 9, opacity: 1 },
+  v: { length: 56, width: 1.8, head: "arrow", headSize: 9, opacity: 0.75 },
+  step: { length: 70, width: 3, head: "arrow", headSize: 12, opacity: 1 },
+};
+
+function scales(model, size) {
   const s = model.surface;
   const xr = size?.xr || s.x_range;
   const yr = size?.yr || s.y_range;
-  const W = size?.w || 500;
-  const H = size?.h || 350;
-  const kx = W / (xr[1] - xr[0]);
-  const ky = H / (yr[1] - yr[0]);
-  const out = curvatureAxes(model.curvature, kx, ky);
-  if (!model.showArrows) return out;
+  return { kx: (size?.w || 500) / (xr[1] - xr[0]), ky: (size?.h || 350) / (yr[1] - yr[0]) };
+}
+
+const ARROW_PLOT = 350; // px: a plot this small or larger gets the arrows at full size
+export function arrowParts(model, it, runIndices, size) {
+  const { kx, ky } = scales(model, size);
+  // lengths and label spacing shrink with a small plot (a phone) so that they stay a part of the map
+  const z = Math.max(0.4, Math.min(1, Math.min(size?.w || 500, size?.h || 350) / ARROW_PLOT));
+  const out = new Map();
   const placed = [];
   for (const i of runIndices) {
     const d = model.result?.[i];
@@ -326,28 +337,45 @@ export function arrows(model, it, runIndices, size) {
     const x0 = d.x[it];
     const y0 = d.y[it];
     const color = model.runs[i].color;
-    const vec = (vx, vy, label, length, style) => {
+    const part = { arrows: {}, labels: [] };
+    out.set(i, part);
+    const vec = (kind, vx, vy, label, lineColor) => {
+      const st = ARROW_STYLE[kind];
       const n = Math.hypot(vx * kx, vy * ky);
       if (!(n > 0)) return;
+      const length = st.length * z;
       const f = length / n;
       const ux = (vx * kx) / n;
       const uy = (vy * ky) / n;
-      out.push({ x: x0 + vx * f, y: y0 + vy * f, ax: x0, ay: y0, xref: "x", yref: "y", axref: "x", ayref: "y", text: "",
-        showarrow: true, standoff: 0, ...style });
+      const tx_ = x0 + vx * f;
+      const ty_ = y0 + vy * f;
+      // the head's centre half its size back from the tip, the shaft from the point to the head's
+      // centre (its middle and length), both turned along the arrow (degrees clockwise from up)
+      const back = (st.headSize * z) / 2;
+      const shaft = length - back;
+      part.arrows[kind] = { color: lineColor, label, shaft, scale: z, angle: (Math.atan2(ux, uy) * 180) / Math.PI,
+        hx: tx_ - (ux * back) / kx, hy: ty_ - (uy * back) / ky, sx: x0 + (ux * shaft) / 2 / kx, sy: y0 + (uy * shaft) / 2 / ky };
       // the label beyond the tip; moved down until it overlaps no other label
-      let px = x0 * kx + ux * (length + 12);
-      let py = -y0 * ky - uy * (length + 12);
+      const gap = 12 * z; // from the tip to its label
+      const px = x0 * kx + ux * (length + gap);
+      const py = -y0 * ky - uy * (length + gap);
       let shift = 0;
-      while (placed.some((p) => Math.abs(p[0] - px) < 26 && Math.abs(p[1] - (py + shift)) < 13) && shift < 200) shift += 13;
+      const line = Math.round(13 * Math.max(z, 0.75));
+      while (placed.some((p) => Math.abs(p[0] - px) < 26 * z && Math.abs(p[1] - (py + shift)) < line) && shift < 200) shift += line;
       placed.push([px, py + shift]);
-      out.push({ x: x0 + vx * f, y: y0 + vy * f, xref: "x", yref: "y", showarrow: false, text: esc(label),
-        xshift: ux * 12, yshift: uy * 12 - shift, font: { size: 11, color: style.arrowcolor }, bgcolor: "rgba(255,255,255,0.75)" });
+      part.labels.push({ x: tx_ + (ux * gap) / kx, y: ty_ + (uy * gap - shift) / ky, text: label, color: lineColor });
     };
-    vec(-d.state.gx[it], -d.state.gy[it], "−g", 44, { arrowhead: 3, arrowwidth: 1.4, arrowsize: 1.3, arrowcolor: "#333333" });
-    if (d.state.mx && !model.runs[i].companions) vec(-d.state.mx[it], -d.state.my[it], "−v", 56, { arrowhead: 1, arrowwidth: 1.8, arrowsize: 1, arrowcolor: color, opacity: 0.75 });
-    vec(d.x[it + 1] - x0, d.y[it + 1] - y0, tx("studio.arrow.step", "step"), 70, { arrowhead: 2, arrowwidth: 3, arrowsize: 1, arrowcolor: color });
+    vec("g", -d.state.gx[it], -d.state.gy[it], "−g", "#333333");
+    if (d.state.mx && !model.runs[i].companions) vec("v", -d.state.mx[it], -d.state.my[it], "−v", color);
+    vec("step", d.x[it + 1] - x0, d.y[it + 1] - y0, tx("studio.arrow.step", "step"), color);
   }
   return out;
+}
+
+// The layout's annotations of the map: the Hessian's axes at the inspected point (when shown).
+export function curvatureNotes(model, size) {
+  const { kx, ky } = scales(model, size);
+  return curvatureAxes(model.curvature, kx, ky);
 }
 
 // The Hessian's eigen-directions at the inspected point, drawn as two axes through it: each half
@@ -375,11 +403,13 @@ function curvatureAxes(c, kx, ky) {
 }
 
 // The 2σ ellipse of the next SGD step from each visible run's point (mini-batch gradient noise),
-// in the run's colour; a full batch has none (a point is drawn as nothing).
-function noiseShapes(list) {
+// in the run's colour; a full batch has none (a point is drawn as nothing). Only the ellipses of
+// the runs the plot shows (`runs`, all when null): a small multiple shows its own run's.
+function noiseShapes(list, runs = null) {
   if (!list) return [];
   const out = [];
   for (const n of Array.isArray(list) ? list : [list]) {
+    if (runs && !runs.includes(n.run)) continue;
     const [a, b] = n.axes;
     if (!(a.length > 0 || b.length > 0)) continue;
     const pts = [];
@@ -391,7 +421,7 @@ function noiseShapes(list) {
     }
     const color = /^#[0-9a-f]{6}$/i.test(n.color || "") ? n.color : CURV_COLOR;
     const [r, g, bl] = [1, 3, 5].map((k) => parseInt(color.slice(k, k + 2), 16));
-    // dotted; runs of one optimizer (one colour) keep their own dash pattern, as their paths do
+    // dotted; runs of one optimizer keep their own dash pattern, as their paths do
     const dash = n.dash && n.dash !== "solid" ? n.dash : "dot";
     out.push({ type: "path", path: `M ${pts.join(" L ")} Z`, xref: "x", yref: "y", line: { color, width: 2, dash },
       fillcolor: `rgba(${r},${g},${bl},0.12)`, name: `noise-${n.run ?? 0}` });
@@ -448,15 +478,20 @@ export function draw3D(div, model, it, runIndices) {
   }, CONFIG);
 }
 
-// Log axes labelled 10ᵏ only: one tick every `step` decades, chosen from the data's span.
-function logTicks(values) {
+// Log axes labelled 10ᵏ only: one tick every `step` decades, chosen from the data's span so that
+// at most `most` labels are written.
+function logTicks(values, most = 6) {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) if (v > 0 && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
   if (!(hi > 0)) return {};
   const decades = Math.max(1, Math.log10(hi) - Math.log10(lo));
-  return { dtick: Math.max(1, Math.ceil(decades / 6)), tick0: 0, exponentformat: "power", minor: { showgrid: false } };
+  return { dtick: Math.max(1, Math.ceil(decades / most)), tick0: 0, exponentformat: "power", minor: { showgrid: false } };
 }
+
+// Side by side charts: the gap (a fraction of a chart's width) that leaves `px` pixels between two
+// charts of a `width` wide row of three, room for the tick labels of the one on the right.
+const sideGap = (width, px) => Math.min(0.5, (3 * px) / Math.max(1, width - 2 * px));
 
 // The cycled momentum's axis: on the right of the lr chart, over the values' span, three ticks.
 function momentumAxis(values) {
@@ -490,6 +525,7 @@ export function drawCharts(div, model, it, runIndices) {
     traces.push({ x: lx, y: ly, name, line: { color, dash }, xaxis: "x", yaxis: "y", legendgroup: String(i),
       hovertemplate: `${name}<br>${esc(tx("studio.plot.loss", "loss"))} %{y:.4g}<extra></extra>` });
     if (d.batch_loss) {
+      losses.push(d.batch_loss.filter((v) => v > 0)); // the axis spans the mini-batch losses too
       const [bx, by] = thin(t_, d.batch_loss);
       traces.push({ x: bx, y: by, name: `${name} (${esc(tx("studio.plot.mini_batch", "mini-batch"))})`,
         legendgroup: String(i), line: { color, width: 1 }, opacity: 0.45, xaxis: "x", yaxis: "y", showlegend: false,
@@ -518,6 +554,8 @@ export function drawCharts(div, model, it, runIndices) {
   const lrFlat = lrHi > 0 && lrLo === lrHi ? { range: [0, lrHi * 1.25], autorange: false } : {};
   const momentum = moms.length > 0;
   const stacked = div.clientWidth < 700;
+  // a log axis labelled every ≥ 30 px of a chart's height (mini-batch losses can span 15 decades)
+  const logLabels = Math.max(2, Math.floor(((stacked ? div.clientHeight / 3 : div.clientHeight) - 60) / 30));
   const cursor = (ax) => ({ type: "line", xref: ax, yref: `${ax.replace("x", "y")} domain`, x0: it, x1: it, y0: 0, y1: 1,
     line: { color: "#555", width: 1, dash: "dot" } });
   // each chart's name above it (rotated axis titles collide with the next chart's tick labels)
@@ -529,28 +567,41 @@ export function drawCharts(div, model, it, runIndices) {
       title("x2", momentum ? "studio.plot.lr_momentum" : "studio.plot.lr", momentum ? "learning rate · momentum (dotted)" : "learning rate"),
       title("x3", "studio.plot.grad_norm", "gradient norm")],
     grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.2 }
-      : { rows: 1, columns: 3, pattern: "independent", xgap: momentum ? 0.2 : 0.12 },
+      : { rows: 1, columns: 3, pattern: "independent", xgap: sideGap(div.clientWidth - 62, momentum ? 100 : 64) },
     hovermode: "x unified",
     xaxis: { title: stacked ? undefined : { text: it_ } }, xaxis2: { title: stacked ? undefined : { text: it_ } }, xaxis3: { title: { text: it_ } },
-    yaxis: { type: positive ? "log" : "linear", ...(positive ? logTicks(losses.flat()) : {}) },
-    yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi]) } : { rangemode: "tozero", exponentformat: "power", ...lrFlat },
+    yaxis: { type: positive ? "log" : "linear", ...(positive ? logTicks(losses.flat(), logLabels) : {}) },
+    yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi], logLabels) } : { rangemode: "tozero", exponentformat: "power", ...lrFlat },
     ...(momentum ? { yaxis4: momentumAxis(moms.flat()) } : {}),
-    yaxis3: { type: "log", ...logTicks(norms.flat()) },
+    yaxis3: { type: "log", ...logTicks(norms.flat(), logLabels) },
     shapes: [cursor("x"), cursor("x2"), cursor("x3")],
   }, { ...CONFIG, modeBarButtonsToRemove: REMOVE });
 }
 
+// The charts' cursor (their three dotted shapes) moved to `it` without a Plotly call: each drawn
+// shape's element is translated by the pixels between where it was drawn and `it`, and the layout
+// keeps `it` (a later redraw or PNG draws it there). A frame of playback costs no chart redraw.
 export function moveCursor(div, it) {
-  if (!div.layout) return Promise.resolve();
-  return Plotly.relayout(div, { "shapes[0].x0": it, "shapes[0].x1": it, "shapes[1].x0": it, "shapes[1].x1": it,
-    "shapes[2].x0": it, "shapes[2].x1": it });
+  const fl = div._fullLayout;
+  if (!div.layout || !fl) return Promise.resolve();
+  const shapes = div.layout.shapes || [];
+  for (const node of div.querySelectorAll(".shapelayer path[data-index]")) {
+    const k = +node.getAttribute("data-index");
+    const shape = shapes[k];
+    const ax = shape && fl[`xaxis${shape.xref.slice(1)}`];
+    if (!ax || !ax.l2p) continue;
+    if (node._drawnAt === undefined) node._drawnAt = shape.x0;
+    node.setAttribute("transform", `translate(${ax.l2p(it) - ax.l2p(node._drawnAt)},0)`);
+  }
+  for (const shape of shapes) { shape.x0 = it; shape.x1 = it; }
+  return Promise.resolve();
 }
 
 export const purge = (div) => { if (window.Plotly && div.data) Plotly.purge(div); };
 
-// Plotly (4.6 MB) is fetched by a preload in the page and run once the first API requests are
-// on their way (the script is added after the current task), so the server computes while the
-// browser parses it.
+// Plotly (4.6 MB) is fetched by a preload in the page and run when the page asks (the studio: once
+// its controls are drawn and its first requests are on their way), so that the server computes
+// while the browser runs it; the script is added after the current task.
 export const loadPlotly = () => new Promise((resolve, reject) => {
   if (window.Plotly) { resolve(); return; }
   const script = document.createElement("script");
@@ -575,6 +626,9 @@ export const fitChart = (div) => Plotly.Plots.resize(div);
 
 export const isDrawn = (div) => !!div._fullLayout;
 
+// Remove a drawn chart (its data and layout), e.g. a lesson's while the next one is computed.
+export const clearChart = (div) => Plotly.purge(div);
+
 // Call fn(point) when a point of the chart is clicked (the only click handler: a redraw replaces it).
 export function onPointClick(div, fn) {
   div.removeAllListeners?.("plotly_click");
@@ -592,7 +646,7 @@ export function dataCoords(div, clientX, clientY) {
   return [fl.xaxis.p2l(px), fl.yaxis.p2l(py)];
 }
 
-// --- PNG for slides: the layers composed on white, with a legend strip on the right --------------
+// --- PNG for slides: each layer as an image of its size on screen (export.js composes them) ------
 
 function loadImage(url) {
   return new Promise((resolve, reject) => {
@@ -603,37 +657,10 @@ function loadImage(url) {
   });
 }
 
-// divs: stacked layers (drawn in order); legend: [{ label, color, dash }] (plain text).
-export async function composePNG(divs, legend, scale = 2) {
+// divs: stacked layers of one size → their images, `scale` pixels per CSS pixel.
+export async function layerImages(divs, scale = 2) {
   const w = divs[0].clientWidth;
   const h = divs[0].clientHeight;
   const urls = await Promise.all(divs.map((d) => Plotly.toImage(d, { format: "png", width: w, height: h, scale })));
-  const images = await Promise.all(urls.map(loadImage));
-  const probe = document.createElement("canvas").getContext("2d");
-  probe.font = `${12 * scale}px system-ui, 'Noto Sans CJK SC', sans-serif`;
-  const textW = Math.max(0, ...legend.map((l) => probe.measureText(l.label).width));
-  const strip = legend.length ? textW + 52 * scale : 0;
-  const canvas = document.createElement("canvas");
-  canvas.width = w * scale + strip;
-  canvas.height = Math.max(h * scale, (legend.length * 20 + 20) * scale);
-  const g = canvas.getContext("2d");
-  g.fillStyle = "#ffffff";
-  g.fillRect(0, 0, canvas.width, canvas.height);
-  for (const img of images) g.drawImage(img, 0, 0, w * scale, h * scale);
-  g.font = probe.font;
-  g.textBaseline = "middle";
-  legend.forEach((l, k) => {
-    const y = (20 + k * 20) * scale;
-    const x = w * scale + 8 * scale;
-    g.strokeStyle = l.color;
-    g.lineWidth = 3 * scale;
-    g.setLineDash(l.dash === "dash" ? [6 * scale, 4 * scale] : l.dash === "dot" ? [2 * scale, 3 * scale] : l.dash === "dashdot" ? [6 * scale, 3 * scale, 2 * scale, 3 * scale] : []);
-    g.beginPath();
-    g.moveTo(x, y);
-    g.lineTo(x + 28 * scale, y);
-    g.stroke();
-    g.fillStyle = "#1d2330";
-    g.fillText(l.label, x + 36 * scale, y);
-  });
-  return canvas.toDataURL("image/png");
+  return Promise.all(urls.map(loadImage));
 }

@@ -4,7 +4,7 @@
 // while a frame draws collapse into the next one.
 import { el } from "./controls.js";
 import { t } from "./i18n.js";
-import { drawCharts, drawMap, draw3D, extendMap, moveCursor, plotlyLoaded } from "./plots.js";
+import { drawCharts, drawMap, draw3D, moveCursor, plotlyLoaded, updateMap } from "./plots.js";
 import { readout, statusText, summary, updateStatuses } from "./tables.js";
 
 const $ = (id) => document.getElementById(id);
@@ -19,17 +19,21 @@ export function createRenderer(ctx) {
   let drawn = {};
   const timings = { frames: 0 };
 
-  function request() {
+  // `inFrame`: called from an animation frame (the player's tick): draw in this frame, not the next
+  // one (waiting would halve playback's frame rate)
+  function request(inFrame = false) {
     pending = true;
-    if (!running) loop();
+    if (!running) loop(inFrame);
   }
 
-  async function loop() {
+  async function loop(inFrame) {
     running = true;
     try {
+      let now = inFrame;
       while (pending) {
         pending = false;
-        await nextFrame();
+        if (!now) await nextFrame();
+        now = false;
         await renderOnce();
       }
     } catch (err) {
@@ -111,23 +115,32 @@ export function createRenderer(ctx) {
     const size = `${$("map-wrap").clientWidth}x${$("map-wrap").clientHeight}`;
     // a run's evaluation markers (L-BFGS) get their trace when its first evaluations arrive
     const evalsShown = res ? res.runs.map((r) => !!r.evals) : null;
-    const sig = JSON.stringify([mode, v.key, res?.gen, vis, look, equal, state.arrows, lang, size, pm.dragmode, pm.curvature, pm.noise,
+    // what the figure is made of: while it stays, a new answer or a new iteration is ONE restyle
+    // of the drawn traces' data (updateMap), never a new figure, and the contour is not touched
+    const sig = JSON.stringify([mode, v.key, !!res, vis, look.runs, mode === "multiples" ? look.labels : null, equal, state.arrows, lang, size, pm.dragmode, pm.curvature, pm.noise,
       evalsShown]);
     const rev = res?.rev ?? -1;
+    const moved = it !== drawn.it || rev !== drawn.rev || res?.gen !== drawn.gen;
+    let fresh = false; // a new figure drawn in this frame (the first one: Plotly's code still cold)
     if (mode === "overlay") {
-      if (sig !== drawn.sig || it < drawn.it || !res) await drawMap(mainLayer(), pm, it, vis);
-      else if (it !== drawn.it || rev !== drawn.rev) await extendMap(mainLayer(), pm, it);
+      if (sig !== drawn.sig || !res) { await drawMap(mainLayer(), pm, it, vis); fresh = true; }
+      else if (moved && !(await updateMap(mainLayer(), pm, it))) await drawMap(mainLayer(), pm, it, vis);
     } else if (mode === "multiples") {
       const box = $("multiples");
-      if (sig !== drawn.sig || it < drawn.it || !res) {
+      if (sig !== drawn.sig || !res) {
         const panels = vis.map((i) => box.querySelector(`[data-small="${i}"]`)
           || el("div", { class: "small-map layered", "data-small": i }, el("div", { class: "bg" }), el("div", { class: "fg" })));
         box.replaceChildren(...panels);
         for (let k = 0; k < panels.length; k++) await drawMap(layerOf(panels[k]), pm, it, [vis[k]], look.labels[vis[k]]);
-      } else if (it !== drawn.it || rev !== drawn.rev) {
-        for (const panel of box.children) await extendMap(layerOf(panel), pm, it);
+      } else if (moved) {
+        for (const panel of box.children) {
+          if (!(await updateMap(layerOf(panel), pm, it))) {
+            const i = +panel.dataset.small;
+            await drawMap(layerOf(panel), pm, it, [i], look.labels[i]);
+          }
+        }
       }
-    } else if (sig !== drawn.sig || it !== drawn.it || rev !== drawn.rev) {
+    } else if (sig !== drawn.sig || moved) {
       await draw3D($("map3d"), pm, it, vis);
     }
 
@@ -136,8 +149,21 @@ export function createRenderer(ctx) {
     const now = performance.now();
     // a young stream (most answers arrive whole within this time) is charted once, when done
     const young = res && !res.done && now - res.t0 < CHART_EVERY_MS;
-    if (!allHidden && res && !young) {
-      if (csig !== drawn.csig || (rev !== drawn.crev && now - (drawn.cat || 0) > CHART_EVERY_MS)) {
+    // while a slider is dragged (answers superseded by newer ones), the charts follow at most every
+    // CHART_EVERY_MS; the newest answer is charted at once
+    const superseded = res && (model.queued || res.gen !== model.gen);
+    const recent = now - (drawn.cat || 0) <= CHART_EVERY_MS;
+    // ... and on the first frame, after the map: the paths are on screen one chart-drawing sooner
+    const first = fresh && !drawn.csig && !!res && !allHidden && !young;
+    if (first) pending = true;
+    const deferred = first || (!allHidden && res && !young && csig !== drawn.csig && superseded && recent && drawn.csig);
+    if (deferred) {
+      clearTimeout(drawn.chartTimer);
+      if (!first) drawn.chartTimer = setTimeout(request, CHART_EVERY_MS - (now - drawn.cat));
+      if (it !== drawn.cit) await moveCursor($("charts"), it);
+      drawn.cit = it;
+    } else if (!allHidden && res && !young) {
+      if (csig !== drawn.csig || (rev !== drawn.crev && !recent)) {
         await drawCharts($("charts"), pm, it, vis);
         drawn.csig = csig;
         drawn.crev = rev;
@@ -165,7 +191,7 @@ export function createRenderer(ctx) {
       timings.lastRun = performance.now() - res.t0;
       document.body.dataset.ready = "1";
     }
-    if (res && drawn.crev !== rev) pending = true; // a chart redraw is still owed
+    if (res && drawn.crev !== rev && !deferred) pending = true; // a chart redraw is still owed
   }
 
   // draw everything now, from scratch (the benchmark times this; call it when the queue is idle)

@@ -5,7 +5,7 @@ import { el, fromSlider, inBounds, paramControl, parseValue, toSlider } from "./
 import { autoLabel, fmt, numText } from "./format.js";
 import { t } from "./i18n.js";
 import { getPath, setPath } from "./store.js";
-import { normalizeRun, validColor } from "./state.js";
+import { followSteps, normalizeRun, openingParams, validColor } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -23,36 +23,47 @@ export function createSidebar(ctx) {
 
   // --- writing ---------------------------------------------------------------------------------
 
+  // an edit of the state at `path`; lengths that follow the run's steps follow it (state.js followSteps)
   function write(path, value, meta = {}) {
+    const before = store.get();
+    const schedules = ctx.catalogue().schedules;
     store.update((d) => {
-      const m = /^runs\.(\d+)\.(.+)$/.exec(path);
-      if (!m) { setPath(d, path, value); return; }
-      const run = d.runs[+m[1]];
-      if (!run) return;
-      const rest = m[2];
-      if (rest === "optimizer") {
-        run.optimizer = value;
-        run.params = run.params.lr !== undefined ? { lr: run.params.lr } : {};
-        return;
-      }
-      if (rest.startsWith("schedule.")) {
-        run.schedule ||= { name: "constant", params: {}, warmup_steps: 0, per: "step" };
-        if (rest === "schedule.name") {
-          run.schedule.params = {};
-          const spec = ctx.catalogue().schedules.find((x) => x.id === value);
-          if (spec?.reads_loss) { // it takes no warm-up and no chain; on a data set it reads each epoch's loss
-            run.schedule.warmup_steps = 0;
-            delete run.schedule.chain;
-            if (ctx.surfaceOf(d)?.kind === "dataset") run.schedule.per = "epoch";
-          }
-        }
-        const link = /^schedule\.chain\.(\d+)\.name$/.exec(rest);
-        if (link && run.schedule.chain?.[+link[1]]) run.schedule.chain[+link[1]].params = {};
-      }
-      if (rest === "color") value = validColor(value);
-      if (rest === "label") value = String(value).slice(0, ctx.limits.max_label_length);
-      setPath(run, rest, value);
+      edit(d, path, value, schedules);
+      followSteps(d, before, schedules);
     }, meta);
+  }
+
+  function edit(d, path, value, schedules) {
+    const m = /^runs\.(\d+)\.(.+)$/.exec(path);
+    if (!m) { setPath(d, path, value); return; }
+    const run = d.runs[+m[1]];
+    if (!run) return;
+    const rest = m[2];
+    if (rest === "optimizer") { // a new optimizer takes the rate suggested for it here (the card's hint says so)
+      run.optimizer = value;
+      const lr = ctx.suggestedLr(d, value);
+      run.params = lr !== undefined ? { lr } : {};
+      return;
+    }
+    if (rest.startsWith("schedule.")) {
+      run.schedule ||= { name: "constant", params: {}, warmup_steps: 0, per: "step" };
+      if (rest === "schedule.name") {
+        const spec = schedules.find((x) => x.id === value);
+        if (spec?.reads_loss) { // it takes no warm-up and no chain; on a data set it reads each epoch's loss
+          run.schedule.warmup_steps = 0;
+          delete run.schedule.chain;
+          if (ctx.surfaceOf(d)?.kind === "dataset") run.schedule.per = "epoch";
+        }
+        run.schedule.params = run.schedule.per === "epoch" ? {} : openingParams(schedules, value, run, d.steps);
+      }
+      const link = /^schedule\.chain\.(\d+)\.name$/.exec(rest);
+      if (link && run.schedule.chain?.[+link[1]]) {
+        run.schedule.chain[+link[1]].params = run.schedule.per === "epoch" ? {} : openingParams(schedules, value, run, d.steps, +link[1] + 1);
+      }
+    }
+    if (rest === "color") value = validColor(value);
+    if (rest === "label") value = String(value).slice(0, ctx.limits.max_label_length);
+    setPath(run, rest, value);
   }
 
   function numberFrom(node) {
@@ -92,6 +103,8 @@ export function createSidebar(ctx) {
     if (!button) return;
     const i = +button.dataset.run;
     const action = button.dataset.action;
+    const before = store.get();
+    const schedules = ctx.catalogue().schedules;
     store.update((d) => {
       if (action === "hide") d.runs[i].hidden = !d.runs[i].hidden;
       else if (action === "dup" && d.runs.length < ctx.limits.max_runs) {
@@ -104,11 +117,13 @@ export function createSidebar(ctx) {
         const last = chain.length ? chain[chain.length - 1].milestone : 0;
         chain.push({ milestone: last + Math.max(1, Math.round(d.steps / (chain.length ? 4 : 10))), name: "cosine", params: {} });
         s.warmup_steps = 0; // the chain's first schedule is the warm-up (e.g. linear)
+        if (s.per !== "epoch") chain[chain.length - 1].params = openingParams(schedules, "cosine", d.runs[i], d.steps, chain.length);
       } else if (action === "chain-remove") {
         const s = d.runs[i].schedule;
         s?.chain?.splice(+button.dataset.link, 1);
         if (s?.chain && !s.chain.length) delete s.chain;
       }
+      followSteps(d, before, schedules); // a piece's span changed with the chain
     });
   }
 
@@ -141,18 +156,25 @@ export function createSidebar(ctx) {
       spec.params.map((ps) => paramControl(ps, link.params[ps.name], null, `run${i}-c${k}`, { path: `${p}.params.${ps.name}` })));
   }
 
+  // when the run's α is the one suggested for its optimizer here: say so (and that a switch sets it)
+  function suggestedHint(run, opt) {
+    const lr = ctx.suggestedLr(store.get(), run.optimizer);
+    return lr !== undefined && run.params.lr === lr ? t("studio.defaults.suggested", { lr: fmt(lr, 3), opt: opt.name }) : "";
+  }
+
   function card(run, i, surface) {
     const cat = ctx.catalogue();
     const opt = cat.optimizers.find((o) => o.id === run.optimizer) || cat.optimizers[0];
     const n = i + 1;
     const p = `runs.${i}`;
+    const drawn = ctx.look(store.get()).runs[i].color; // the colour the run is drawn in
     const swatch = el("span", { class: "swatch", "aria-hidden": "true" });
-    swatch.style.background = ctx.colorOf(run);
+    swatch.style.background = drawn;
     const head = el("div", { class: "run-head" }, swatch,
-      el("select", { "aria-label": t("studio.run.optimizer", { n }), class: "opt-select", dataset: { path: `${p}.optimizer`, type: "choice" } },
+      el("select", { "aria-label": t("studio.run.optimizer", { n }), title: t("studio.defaults.optimizer_title"), class: "opt-select", dataset: { path: `${p}.optimizer`, type: "choice" } },
         // the matrix optimizers (networks_only: Adafactor, Muon, LAMB) need a network: not offered on a surface
         cat.optimizers.filter((o) => !o.networks_only || o.id === opt.id).map((o) => el("option", { value: o.id, selected: o.id === opt.id }, o.name))),
-      el("input", { type: "color", value: ctx.colorOf(run), "aria-label": t("studio.run.colour", { n }), dataset: { path: `${p}.color`, type: "color" } }),
+      el("input", { type: "color", value: drawn.toLowerCase(), "aria-label": t("studio.run.colour", { n }), dataset: { path: `${p}.color`, type: "color" } }),
       el("button", { type: "button", "aria-label": t(run.hidden ? "studio.run.show_aria" : "studio.run.hide_aria", { n }), "aria-pressed": run.hidden ? "true" : "false",
         dataset: { action: "hide", run: i } }, t(run.hidden ? "studio.run.show" : "studio.run.hide")),
       el("button", { type: "button", "aria-label": t("studio.run.duplicate_aria", { n }), title: t("studio.run.duplicate_aria", { n }),
@@ -186,6 +208,7 @@ export function createSidebar(ctx) {
       head, label,
       el("div", { class: "formula", title: opt.convention }, opt.formula),
       el("div", { class: "params" }, params),
+      el("div", { class: "hint", "data-suggested": i, hidden: !suggestedHint(run, opt) }, suggestedHint(run, opt)),
       el("details", { class: "sched", open: sched.name !== "constant" || sched.warmup_steps > 0 || undefined },
         el("summary", {}, schedSummary),
         el("div", { class: "param" }, el("label", { for: `run${i}-sched` }, t("studio.run.schedule")),
@@ -275,6 +298,9 @@ export function createSidebar(ctx) {
         if (node) node.placeholder = autoLabel(r, cat, surface);
         const summary = runs.querySelector(`[data-run="${i}"] .sched summary`);
         if (summary) summary.textContent = scheduleSummary(r, cat);
+        const hint = runs.querySelector(`[data-suggested="${i}"]`);
+        const opt = cat.optimizers.find((o) => o.id === r.optimizer);
+        if (hint && opt) { hint.textContent = suggestedHint(r, opt); hint.hidden = !hint.textContent; }
       });
     }
   }

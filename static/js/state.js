@@ -35,6 +35,7 @@ export const PROPS = [
   { name: "equal", type: "bool", def: null }, // null: automatic (on where the ranges allow)
   { name: "lang", type: "lang", def: null }, // one of the server's languages
   { name: "runs", type: "runs", def: null },
+  { name: "it", type: "int", def: null }, // the scrubbed iteration (null: the run's end, or playing)
 ];
 
 const HEX = /^#[0-9a-f]{6}$/i;
@@ -177,4 +178,60 @@ export function toRequest(state) {
     }) };
   if (state.start) body.start = state.start;
   return body;
+}
+
+// --- lengths that follow the run's steps ---------------------------------------------------------
+// A schedule parameter with `follows_steps` (the catalogue's: its share of the run, e.g. cosine's
+// T = 1, multistep's milestones ¼, ½, ¾) spans what its schedule runs: the run's steps after the
+// warm-up, or a chain link's steps from its milestone to the next. The studio fills it when the
+// schedule is chosen and keeps it following while it still holds the followed value; a value the
+// user typed is theirs. A value left out stays out (a permalink's omitted value is the API's default).
+
+const share = (f, span) => Math.max(1, Math.round(f * span));
+const followedValue = (spec, span) => (Array.isArray(spec.follows_steps)
+  ? spec.follows_steps.map((f) => share(f, span)) : share(spec.follows_steps, span));
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+// The steps each piece of a run's schedule runs: [the schedule's, each chain link's].
+function spans(schedule, steps) {
+  const chain = schedule.chain || [];
+  const starts = [chain.length ? 0 : schedule.warmup_steps || 0, ...chain.map((c) => c.milestone)];
+  const ends = [...chain.map((c) => c.milestone), steps];
+  return starts.map((s, k) => Math.max(1, ends[k] - s));
+}
+
+// The values of a schedule's following lengths over `span` steps (the params a chosen schedule opens with).
+function followedParams(spec, span) {
+  const out = {};
+  for (const p of spec?.params || []) if (p.follows_steps !== null && p.follows_steps !== undefined) out[p.name] = followedValue(p, span);
+  return out;
+}
+
+// The params a schedule chosen for piece `k` of `run` opens with (k = 0: the run's own schedule).
+export function openingParams(schedules, name, run, steps, k = 0) {
+  const s = run.schedule || { warmup_steps: 0 };
+  return followedParams(schedules.find((x) => x.id === name), spans(s, steps)[k] ?? steps);
+}
+
+// After an edit (`prev` → `draft`): every following length that still held its followed value over
+// the old spans takes its value over the new ones (steps, a warm-up or a milestone changed).
+export function followSteps(draft, prev, schedules) {
+  draft.runs.forEach((run, i) => {
+    const old = prev.runs[i];
+    const s = run.schedule;
+    const o = old?.schedule;
+    if (!s || !o || s.per === "epoch" || o.per === "epoch") return; // lengths in epochs: left as they are
+    const pieces = [s, ...(s.chain || [])];
+    const was = [o, ...(o.chain || [])];
+    const before = spans(o, prev.steps);
+    const after = spans(s, draft.steps);
+    pieces.forEach((piece, k) => { // the same schedule in the same place (a link added at the end keeps the others')
+      if (was[k]?.name !== piece.name) return;
+      const spec = schedules.find((x) => x.id === piece.name);
+      for (const p of spec?.params || []) {
+        if (p.follows_steps === null || p.follows_steps === undefined || !piece.params) continue;
+        if (same(piece.params[p.name], followedValue(p, before[k]))) piece.params[p.name] = followedValue(p, after[k]);
+      }
+    });
+  });
 }

@@ -8,8 +8,19 @@ export function createUrlSync(store, onExternal, codec = { serialize, deserializ
   let lastPush = 0;
   const SETTLE_MS = 800; // keystrokes and drags within this time make one history entry
 
+  // while a slider is dragged the hash is written at most every LIVE_MS (replaceState costs the
+  // page more than the rest of an input event), the last position always
+  const LIVE_MS = 250;
+  let liveTimer = null;
   store.subscribe((state, prev, meta) => {
     if (meta.source === "url") return;
+    clearTimeout(liveTimer);
+    liveTimer = null;
+    if (meta.live) { liveTimer = setTimeout(() => write(store.get(), meta), LIVE_MS); return; }
+    write(state, meta);
+  });
+  function write(state, meta) {
+    liveTimer = null;
     const h = codec.serialize(state);
     if (h === written) return;
     const now = performance.now();
@@ -17,7 +28,7 @@ export function createUrlSync(store, onExternal, codec = { serialize, deserializ
     else history.pushState(null, "", `#${h}`);
     lastPush = now;
     written = h;
-  });
+  }
 
   const fromUrl = () => {
     const h = location.hash.replace(/^#/, "");

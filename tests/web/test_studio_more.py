@@ -21,23 +21,28 @@ def test_map_png_has_the_contour_axes_and_legend_on_white(watched, live_server):
     map_w, map_h = watched.evaluate(
         "() => [document.getElementById('map').clientWidth * 2, document.getElementById('map').clientHeight * 2]"
     )
-    assert w > map_w and h >= map_h  # the map plus a legend strip on the right
+    # the map (its empty margins cut off) under a title, a legend strip on its right
+    layout = watched.evaluate("window.optiviz.lastPNGLayout")
+    px, py, pw, ph = layout["picture"]
+    lx, ly, _lw, _lh = layout["legend"]
+    assert 0.6 * map_w < pw <= map_w and 0.6 * map_h < ph <= map_h and py > 0 and lx >= px + pw
+    assert w > pw and h >= py + ph
     assert rows[0][:4] == b"\xff\xff\xff\xff"  # white, not transparent
     grey = colored = 0
-    for y in range(0, map_h, 3):
+    for y in range(py, py + ph, 3):
         row = rows[y]
-        for x in range(0, map_w, 3):
+        for x in range(px, px + pw, 3):
             r, g, b = row[4 * x : 4 * x + 3]
             if abs(r - g) < 10 and abs(g - b) < 10 and 60 < r < 240:
                 grey += 1
             elif max(r, g, b) - min(r, g, b) > 60:
                 colored += 1
-    cells = (map_w // 3) * (map_h // 3)
+    cells = (pw // 3) * (ph // 3)
     assert grey > 0.2 * cells, f"contour pixels: {grey} of {cells}"  # the contour is in the picture
     assert colored > 200  # and the coloured paths
     legend = 0
-    for y in range(0, h, 2):
-        legend += sum(1 for x in range(map_w, w, 2) if rows[y][4 * x] < 120)
+    for y in range(ly, h, 2):
+        legend += sum(1 for x in range(lx, w, 2) if rows[y][4 * x] < 120)
     assert legend > 50  # the legend's text and lines
     with open(ARTIFACTS / "studio-export-map.png", "wb") as f:
         import base64

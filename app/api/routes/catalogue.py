@@ -3,6 +3,10 @@
 Names and descriptions come in `?lang=` or `Accept-Language` (English by default, unchanged),
 from the message catalogue (``app/i18n/catalogue.json``: ``surface.<id>.name``,
 ``optimizer.<id>.description``, ``schedule.param.<name>``…); ids, formulas and numbers are shared.
+
+Beyond the contract's fields: each surface's ``suggested_lr`` ({optimizer: lr}, measured by
+tools/suggested_lr.py), a schedule parameter's ``follows_steps`` (a length that spans the run: its
+share of the run's steps), and ``GET /api/v1/surfaces/custom``, the formula "Custom formula…" opens on.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ from typing import Any
 from fastapi import APIRouter
 
 from ...i18n import DEFAULT_LANG, messages
-from ...registry import OPTIMIZERS, SCHEDULES, SURFACES
+from ...registry import OPTIMIZERS, SCHEDULES, SURFACES, custom_public, surface_public
 from ..deps import Lang
-from ..schemas import OptimizerPublic, SchedulePublic, SurfacePublic
+from ..schemas import CatalogueSurfacePublic, CustomDefaultPublic, OptimizerPublic, SchedulePublic
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
-_SURFACES = [s.public() for s in SURFACES.values()]
+_SURFACES = [surface_public(s) for s in SURFACES.values()]
 _OPTIMIZERS = [o.public() for o in OPTIMIZERS.values()]
 _SCHEDULES = [s.public() for s in SCHEDULES.values()]
 
@@ -52,9 +56,14 @@ def translated(kind: str, lang: str) -> list[dict[str, Any]]:
     return items if lang == DEFAULT_LANG else _translate(items, kind, lang)
 
 
-@router.get("/surfaces", response_model=list[SurfacePublic], summary="Built-in surfaces")
+@router.get("/surfaces", response_model=list[CatalogueSurfacePublic], summary="Built-in surfaces")
 def surfaces(lang: Lang) -> list[dict[str, Any]]:
     return translated("surface", lang)
+
+
+@router.get("/surfaces/custom", response_model=CustomDefaultPublic, summary="The formula a custom surface opens on")
+def custom_surface() -> dict[str, Any]:
+    return custom_public()
 
 
 @router.get("/optimizers", response_model=list[OptimizerPublic], summary="Optimizers")

@@ -41,6 +41,8 @@ _SOURCES = (
     "kernels/tape.py",
     "kernels/loop.py",
     "kernels/nbmath.py",
+    "datasets.py",
+    "kernels/data.py",
 )
 _SOURCE_GLOBS = ("kernels/dispatch.py", "optimizers/*.py")
 

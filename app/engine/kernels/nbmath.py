@@ -22,6 +22,23 @@ def minimum(a: float, b: float) -> float:
     return b if b < a else a
 
 
+_LOGE2 = 0.693147180559945309417232121458176568  # NumPy's NPY_LOGE2
+
+
+@jit
+def logaddexp(a: float, b: float) -> float:
+    """``numpy.logaddexp(a, b)`` = log(eᵃ + eᵇ) as NumPy computes it (npy_logaddexp, libm's exp
+    and log1p): the same bits."""
+    if a == b:
+        return a + _LOGE2  # infinities of one sign too
+    d = a - b
+    if d > 0.0:
+        return a + math.log1p(math.exp(-d))
+    if d <= 0.0:
+        return b + math.log1p(math.exp(d))
+    return d  # nan
+
+
 _SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant, splits a double into two halves
 _DBL_MIN = 2.2250738585072014e-308
 
