@@ -10,9 +10,11 @@ kept on the safe side; only their order of magnitude matters.
 - A typed formula: its value and gradient are straight-line programs (`Expression.ops`
   operations) run by the compiled tape interpreter: ~5–10 ns each for one run, 1–3 ns per row in
   lanes.
-- Dataset surfaces pass over the samples: logistic regression ~45 ns per sample on floats and
-  ~30 ns per sample and row in lockstep (the full-data loss is checked every step); linear
-  regression has O(1) moments for its loss: ~13 µs per update, ~5 ns per sample and row.
+- Dataset surfaces step in the compiled dataset loop (app/engine/kernels/data.py), a pass over the
+  mini-batch's samples per update: logistic regression ~15–25 ns per sample (libm's exp, log1p,
+  exp), linear regression ~3 ns; a run that records every point also passes over all the samples
+  for its loss (linear regression: O(1) from its moments), rows only where the tolerance asks for
+  the full gradient. L-BFGS on a dataset and the gradient-noise answer still use NumPy's passes.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ FORMULA_OP = 1.5e-8  # s: one operation of a formula's tape, one run
 LOCKSTEP_STEP = 2e-5  # s: fixed cost of one lockstep step of NumPy calls (dataset surfaces)
 ROW_STEP = 3e-8  # s: one row of one step in lanes, built-in analytic surface
 ROW_OP = 4e-9  # s: one formula operation for one row in lanes
-SAMPLE = 4.5e-8  # s: one sample of a dataset surface on floats (logistic)
-ROW_SAMPLE = 3.2e-8  # s: one sample for one row in lockstep (logistic)
-MOMENTS_STEP = 1.5e-5  # s: one update on a dataset surface with O(1) moments (linear), floats
-MOMENTS_ROW_SAMPLE = 5e-9  # s: one sample for one row in lockstep (linear)
+SAMPLE = 4.5e-8  # s: one sample of a dataset surface in NumPy on floats (logistic)
+MOMENTS_STEP = 1.5e-5  # s: one NumPy update on a dataset surface with O(1) moments (linear), floats
+# the compiled dataset loop (measured beside the analytic surfaces by bench/datasets.py, rounded up)
+DATA_STEP = 3e-7  # s: one update of one run or row besides its samples (the rule, the record)
+DATA_SAMPLE = 2.5e-8  # s: one sample of logistic regression in a pass (the gradient's terms included)
+DATA_LINEAR_SAMPLE = 4e-9  # s: one sample of linear regression (no transcendental function)
 # closure optimizers (app.engine.closure, plain Python; measured on the 2-core machine, rounded up)
 FEEDBACK_CALL = 2e-5  # s: one call of the compiled loop per update (rows reading their loss): 3 µs + the rows measured
 PLATEAU_STEP = 1e-6  # s: an update of a single run reading its loss (speculative slices): 0.75 µs measured
@@ -121,20 +125,35 @@ def gradient_noise(surface: Surface) -> float:
     return CURVATURE_FIXED + LOCKSTEP_STEP + 2 * SAMPLE * m
 
 
+def data_step(surface: DatasetSurface, batch_size: int | None, full_pass: bool) -> float:
+    """Seconds per update of one run or row in the compiled dataset loop: its mini-batch, and
+    (``full_pass``) a pass over every sample (a recording run's loss; the full gradient that a
+    tolerance tests), which linear regression takes from its moments instead."""
+    m: int = surface.model.data.m
+    moments = has_moments(surface.model)
+    samples = min(batch_size or m, m) + (m if full_pass and not moments else 0)
+    return DATA_STEP + (DATA_LINEAR_SAMPLE if moments else DATA_SAMPLE) * samples
+
+
+def numpy_data_step(surface: DatasetSurface, batch_size: int | None = None) -> float:
+    """Seconds per NumPy evaluation of a dataset's mini-batch loss and gradient on floats (L-BFGS's
+    closure on a dataset, app.engine.closure)."""
+    m: int = surface.model.data.m
+    return MOMENTS_STEP + SAMPLE * (batch_size or m) if has_moments(surface.model) else SAMPLE * m
+
+
 def scalar_step(surface: Surface, batch_size: int | None = None) -> float:
-    """Seconds per update of one run on floats."""
+    """Seconds per update of one run recording every point."""
     if isinstance(surface, DatasetSurface):
-        m: int = surface.model.data.m
-        return MOMENTS_STEP + SAMPLE * (batch_size or m) if has_moments(surface.model) else SAMPLE * m
+        return data_step(surface, batch_size, True)
     ops = formula_ops(surface)
     return SCALAR_STEP + (FORMULA_OP * ops if ops is not None else 0.0)
 
 
-def row_step(surface: Surface, batch_size: int | None = None) -> float:
+def row_step(surface: Surface, batch_size: int | None = None, tolerance: float = 0.0) -> float:
     """Seconds per row of one lockstep step."""
     if isinstance(surface, DatasetSurface):
-        m: int = surface.model.data.m
-        return (MOMENTS_ROW_SAMPLE if has_moments(surface.model) else ROW_SAMPLE) * m
+        return data_step(surface, batch_size, tolerance > 0.0)
     ops = formula_ops(surface)
     return ROW_STEP + (ROW_OP * ops if ops is not None else 0.0)
 
@@ -144,7 +163,9 @@ def closure_step(surface: Surface, run: RunConfig, steps: int) -> float:
     step makes its largest number of evaluations (L-BFGS: max_eval + 1 closure calls, max_iter
     inner iterations over a full history)."""
     # a dataset closure is one NumPy pass over the batch, with its calls' overhead (measured: ~2× an update)
-    evaluation = scalar_step(surface, run.batch_size) * (2 if isinstance(surface, DatasetSurface) else 1) + CLOSURE_EVAL
+    evaluation = (
+        numpy_data_step(surface, run.batch_size) * 2 if isinstance(surface, DatasetSurface) else scalar_step(surface)
+    ) + CLOSURE_EVAL
     p = run.params
     if run.optimizer.id == "lbfgs":
         iters = int(p["max_iter"])
@@ -172,8 +193,8 @@ def feedback(surface: Surface, run: RunConfig, steps: int) -> float:
     and each rate change's speculative slice thrown away and run again (compiled runs)."""
     if not run.schedule.reads_loss:
         return 0.0
-    if isinstance(surface, DatasetSurface):  # stepped in NumPy, one update at a time: nothing to re-run
-        return steps * PLATEAU_STEP
+    if isinstance(surface, DatasetSurface):  # no speculation (an update is costly): a call per update at most
+        return steps * (PLATEAU_STEP + FEEDBACK_CALL)
     p = run.schedule_params
     rerun = min(max(SPECULATE, int(p["patience"]) + int(p["cooldown"]) + 1), steps)
     change = rerun * scalar_step(surface, run.batch_size) + PLATEAU_SLICE
@@ -212,14 +233,17 @@ def trajectories(problem: Problem) -> float:
 
 
 def lockstep(
-    surface: Surface, rows: int, steps: int, batch_size: int | None = None, run: RunConfig | None = None
+    surface: Surface,
+    rows: int,
+    steps: int,
+    batch_size: int | None = None,
+    run: RunConfig | None = None,
+    tolerance: float = 0.0,
 ) -> float:
     """Seconds for ``rows`` rows stepping together ``steps`` times (``run``: its schedule may read the
-    rows, one call of the loop per update)."""
-    fixed = LOCKSTEP_STEP if isinstance(surface, DatasetSurface) else 0.0  # others run compiled, in lanes
-    if run is not None and run.schedule.reads_loss:
-        fixed += FEEDBACK_CALL
-    return steps * (fixed + rows * row_step(surface, batch_size))
+    rows, one call of the loop per update; ``tolerance``: a dataset's rows test the full gradient)."""
+    fixed = FEEDBACK_CALL if run is not None and run.schedule.reads_loss else 0.0
+    return steps * (fixed + rows * row_step(surface, batch_size, tolerance))
 
 
 def describe(seconds: float) -> str:

@@ -74,9 +74,9 @@ def logistic_cost(z: Any, y: Any, xp: Any) -> tuple[Any, Any]:
     return softplus - y * z, softplus
 
 
-def logistic_residual(z: Any, softplus: Any, y: Any, xp: Any) -> Any:
-    """σ(z) − y, from log(1 + e^z) (`logistic_cost`)."""
-    return xp.exp(z - softplus) - y
+def logistic_residual(z: Any, kept: Any, y: Any, xp: Any) -> Any:
+    """σ(z) − y, from ``kept`` = log(1 + e^z) (`logistic_cost`)."""
+    return xp.exp(z - kept) - y
 
 
 def finish(scale: float, cost_mean: Any, gw_mean: Any, gb_mean: Any, w: Any, l2: float) -> tuple[Any, Any, Any]:
@@ -142,8 +142,7 @@ class LinearRegression(_Model):
         x, y = data.x, data.y
         # moments for the full loss on a grid of (w, b) in O(1) per point
         self.moments = np.array([x.mean(), (x * x).mean(), y.mean(), (x * y).mean(), (y * y).mean()])
-        self._mx, self._mxx, self._my = self.moments[0], self.moments[1], self.moments[2]
-        self._mxy = self.moments[3]
+        self._mx, self._mxx = self.moments[0], self.moments[1]  # the lessons' Hessian reads them
 
     def loss(self, w: Any, b: Any, xp: Any = None) -> Any:
         """Full-data cost for any shape of w, b (from the moments; equal to batch(..., None)[0])."""
@@ -322,55 +321,6 @@ def _newton_minimum(model: LogisticRegression, start: np.ndarray) -> np.ndarray:
 DATASETS: tuple[DatasetSurface, ...] = _dataset_surfaces()
 
 
-# --- many rows at once, in chunks (sweeps, basin maps, races) -------------------------------------
-
-CHUNK_ELEMENTS = 1 << 19  # rows × samples per chunk: a few MB per temporary, whatever the request
-
-
-def _chunks(rows: int, samples: int) -> int:
-    return max(1, CHUNK_ELEMENTS // max(samples, 1))
-
-
-def batch_rows(
-    model: Model, w: np.ndarray, b: np.ndarray, idx: np.ndarray | None, check: Any = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``model.batch`` for 1-D arrays of rows w, b: (cost, ∂J/∂w, ∂J/∂b), each of shape (rows,).
-
-    Rows go through in chunks, so memory stays at ``CHUNK_ELEMENTS`` per temporary however many
-    rows and samples; ``check()`` (the deadline) runs between chunks. Each row's values are the
-    ones a single call gives (means are taken row by row).
-    """
-    samples = model.data.m if idx is None else int(idx.shape[0])
-    step = _chunks(w.shape[0], samples)
-    if w.shape[0] <= step:
-        one, two, three = model.batch(w[:, None], b[:, None], idx)
-        return np.asarray(one), np.asarray(two), np.asarray(three)
-    cost, gw, gb = np.empty(w.shape[0]), np.empty(w.shape[0]), np.empty(w.shape[0])
-    for i in range(0, w.shape[0], step):
-        if check is not None:
-            check()
-        cost[i : i + step], gw[i : i + step], gb[i : i + step] = model.batch(
-            w[i : i + step, None], b[i : i + step, None], idx
-        )
-    return cost, gw, gb
-
-
 def has_moments(model: Model) -> bool:
     """True when the full-data loss and gradient cost O(1) per point (no pass over the samples)."""
     return isinstance(model, LinearRegression)
-
-
-def loss_rows(model: Model, w: np.ndarray, b: np.ndarray, check: Any = None) -> np.ndarray:
-    """Full-data loss of each row, in chunks (see `batch_rows`)."""
-    if has_moments(model):
-        return np.asarray(model.loss(w, b))
-    return batch_rows(model, w, b, None, check)[0]
-
-
-def grad_rows(model: Model, w: np.ndarray, b: np.ndarray, check: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """Full-data gradient of each row, in chunks (see `batch_rows`)."""
-    if has_moments(model):
-        mw, mb = model.grad(w, b)
-        return np.asarray(mw), np.asarray(mb)
-    _, gw, gb = batch_rows(model, w, b, None, check)
-    return gw, gb

@@ -3,11 +3,11 @@
 The stepping itself is the compiled loop of `app.engine.kernels` (one loop body, see the README):
 
 - `ScalarRun`: one run that records every point (the trajectory endpoints), a single lane of the
-  compiled loop; on dataset surfaces (NumPy mini-batch means) it steps in Python with the same
-  compiled update rule.
+  compiled loop; on dataset surfaces, the compiled dataset loop (`app.engine.kernels.data`: the
+  same update rules over mini-batch means) recording every point.
 - `LockstepRuns`: many rows of one optimizer (sweeps, basin maps, races, tuning), blocks of lanes
-  of the same loop; on dataset surfaces, NumPy arrays stepping together (rows that stop are
-  dropped from the arrays).
+  of the same loop; on dataset surfaces, rows of the compiled dataset loop (each row the same bits
+  as the single run with its settings).
 
 Both record, for each run: the points ``x[t], y[t]`` after t updates, ``loss[t]`` there, and for
 each update the ``lr`` and the ``grad_norm`` of the gradient it used (after noise, on the
@@ -32,7 +32,7 @@ from . import (
     tuning,  # noqa: F401  (heap settings for the lockstep path)
 )
 from .backend import ARRAY, SCALAR
-from .datasets import DatasetSurface, batch_rows, grad_rows, loss_rows
+from .datasets import DatasetSurface
 from .explained import Explained, english
 from .kernels import data, drive, loop, python_of, rules
 from .problem import Problem as Problem  # re-exported: where the app takes them from
@@ -293,12 +293,6 @@ def start_is_valid(surface: Surface, start: tuple[float, float]) -> Explained | 
     return None
 
 
-def _failed(gx: float | None, gy: float | None) -> str:
-    """The status of a run whose update failed: at a stationary point (the gradient exactly 0,
-    an adaptive method with ε = 0 computes 0/0) it has converged, else it diverged."""
-    return CONVERGED if gx == 0.0 and gy == 0.0 else DIVERGED
-
-
 # --- one run on floats ---------------------------------------------------------------------------
 
 
@@ -482,18 +476,18 @@ class RowResults:
 
 
 class LockstepRuns:
-    """Rows of one optimizer on one surface, stepped together (compiled lanes; NumPy arrays on
-    dataset surfaces).
+    """Rows of one optimizer on one surface, stepped together (compiled lanes; rows of the
+    compiled dataset loop on dataset surfaces; NumPy arrays on a surface with neither).
 
     ``starts`` is an (R, 2) array of start points; ``row_params`` maps hyperparameter names to
     one value per row (the others come from ``run.params``). Noise draws and mini-batch order are
-    the ones a single run with the same settings gets, so each row equals that run: bit for bit
-    in compiled lanes (the same code); on dataset surfaces to float64 round-off (NumPy's
-    transcendental functions may differ from :mod:`math` in the last bit).
+    the ones a single run with the same settings gets, so each row equals that run bit for bit
+    (the same compiled code).
 
-    On built-in analytic surfaces the loss is finite wherever the point is finite and within the
-    sane bound, so the loss is only evaluated where a row stops; elsewhere (custom formulas,
-    datasets) it is checked at every step, exactly as the scalar runner does.
+    On built-in analytic surfaces and dataset surfaces the loss is finite wherever the point is
+    finite and within the sane bound (`datasets.finite_within`), so the loss is only evaluated
+    where a row stops; elsewhere (custom formulas not proven finite) it is checked at every step,
+    exactly as the scalar runner does.
     """
 
     def __init__(
@@ -512,7 +506,7 @@ class LockstepRuns:
                 f"{run.optimizer.name} is not element-wise: it runs one run at a time (trajectories), "
                 "not in lockstep rows (sweeps, basins, races)"
             )
-        _deadline.admit(_cost.lockstep(problem.surface, rows, problem.steps, run.batch_size, run))
+        _deadline.admit(_cost.lockstep(problem.surface, rows, problem.steps, run.batch_size, run, problem.tolerance))
         self.rows = rows
         self._row_params = {k: np.asarray(v, dtype=float).reshape(rows) for k, v in (row_params or {}).items()}
         self.idx = np.arange(rows)  # original row index of each active row
@@ -550,17 +544,8 @@ class LockstepRuns:
             status=np.full(rows, RUNNING, dtype=object),
         )
         self._lrs: list[float] | None = schedule_lrs(problem, run).tolist() if "lr" not in self._row_params else None
-        self._data = self.surface if isinstance(self.surface, DatasetSurface) else None
-        dataset = self._data is not None
-        # a dataset's loss is finite in its bound too (`datasets.finite_within`): checked where stopping
         self._check_loss = not getattr(self.surface, "finite_in_bound", False)
-        self._noise = None if dataset else gradient_noise(problem, run)
-        self._batches = (
-            BatchOrder(self._data.model.data.m, run.batch_size or self._data.model.data.m, problem.seed)
-            if self._data is not None
-            else None
-        )
-        self._per_epoch = updates_per_epoch(self.surface, run)
+        self._noise = gradient_noise(problem, run)
         self._every = plateau_every(problem, run)
 
     def _lr_table(self) -> drive.LrTable:
@@ -630,8 +615,6 @@ class LockstepRuns:
                 plateau.step(rows.losses_at(live), live)
 
     def _loss(self, theta: np.ndarray) -> Any:
-        if isinstance(self.surface, DatasetSurface):  # in chunks: bounded memory, deadline checked
-            return loss_rows(self.surface.model, theta[0], theta[1], _deadline.check)
         return self.surface.value(theta[0], theta[1], ARRAY)
 
     def _lr(self, t: int) -> float | np.ndarray:
@@ -639,7 +622,7 @@ class LockstepRuns:
             return self._plateau.lr[self.idx]
         if self._lrs is not None:
             return self._lrs[t]
-        tt = np.array([t // self._per_epoch if self.run.per == "epoch" else t])
+        tt = np.array([t])
         run = self.run
         return learning_rates(run.schedule, run.schedule_params, self._params["lr"], tt, run.warmup_steps)
 
@@ -687,21 +670,12 @@ class LockstepRuns:
         tol, bound, check_loss = problem.tolerance, surface.bound, self._check_loss
         loss = None  # loss at the current points, when known
         check = _deadline.check
-        data, batches = self._data, self._batches
         with np.errstate(all="ignore"):
             while self.idx.size:
                 check()  # every step: one step of many rows is the unit of work
                 theta = self.theta
-                if data is not None:
-                    gx = gy = None
-                    if tol > 0.0:
-                        fgx, fgy = grad_rows(data.model, theta[0], theta[1], check)
-                        converged = np.hypot(fgx, fgy) < tol
-                    else:
-                        converged = None
-                else:
-                    gx, gy = surface.grad(theta[0], theta[1], ARRAY)
-                    converged = np.hypot(gx, gy) < tol if tol > 0.0 else None
+                gx, gy = surface.grad(theta[0], theta[1], ARRAY)
+                converged = np.hypot(gx, gy) < tol if tol > 0.0 else None
                 if converged is not None and converged.any():
                     self._stop(converged, CONVERGED, theta, loss)
                     loss = None
@@ -710,11 +684,7 @@ class LockstepRuns:
                     if self.t == problem.steps:
                         self._stop(np.ones(self.idx.size, dtype=bool), MAX_STEPS, theta, loss)
                     break
-                cost = None
-                if data is not None:
-                    assert batches is not None
-                    cost, gx, gy = batch_rows(data.model, theta[0], theta[1], batches.indices(self.t), check)
-                elif self._noise is not None:
+                if self._noise is not None:
                     gx = gx + self._noise[self.t, 0]
                     gy = gy + self._noise[self.t, 1]
                 if self.run.clip != (0.0, 0.0):
@@ -727,7 +697,7 @@ class LockstepRuns:
                     self._opt = self.run.optimizer.build(ARRAY, self._params)
                 lr = self._lr(self.t)
                 if self.run.optimizer.rule == rules.POLYAK:  # the factory takes the effective rate s·γ
-                    f = cost if cost is not None else self._loss(theta)
+                    f = self._loss(theta)
                     h = [self._params[k] for k in ("max_learning_rate", "eps")]
                     plus = float(self._params["variant"] == "sps+")
                     lr = lr * _polyak_rows(f, gx, gy, lr, h[0], h[1], plus, self._params["f_min"])

@@ -98,7 +98,8 @@ export function nextValue(spec, value, dir, big = false) {
 
 // The arrow keys (on the field: ↑ ↓; on the slider: ← → ↑ ↓, Page Up/Down) set the next value in
 // the field and announce it as a typed edit ("input", and "change" for pages that listen to that).
-function stepKeys(spec, number, slider) {
+// A field without a slider (e.g. the studio's tolerance) gets them too.
+export function stepKeys(spec, number, slider = null) {
   const keys = { ArrowUp: 1, ArrowDown: -1 };
   const sliderKeys = { ...keys, ArrowRight: 1, ArrowLeft: -1, PageUp: 1, PageDown: -1 };
   const press = (e, table) => {
@@ -106,12 +107,12 @@ function stepKeys(spec, number, slider) {
     if (!dir || e.altKey || e.ctrlKey || e.metaKey) return;
     e.preventDefault();
     const now = parseValue(spec, number.value);
-    const v = nextValue(spec, Number.isFinite(now) ? now : fromSlider(spec, +slider.value), dir, e.shiftKey || e.key.startsWith("Page"));
+    const v = nextValue(spec, Number.isFinite(now) || !slider ? now : fromSlider(spec, +slider.value), dir, e.shiftKey || e.key.startsWith("Page"));
     number.value = numText(v);
     for (const type of ["input", "change"]) number.dispatchEvent(new Event(type, { bubbles: true }));
   };
   number.addEventListener("keydown", (e) => press(e, keys));
-  slider.addEventListener("keydown", (e) => press(e, sliderKeys));
+  slider?.addEventListener("keydown", (e) => press(e, sliderKeys));
 }
 
 function sliderName(name) {

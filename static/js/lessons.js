@@ -6,14 +6,14 @@
 import { ApiError, getBasins, getCatalogue, getEwa, getGrid, getLimits, getPermalink, getRace, getScenarios,
   getSchedulePreview, getTrajectories, streamSweep } from "./api.js";
 import { el, paramControl } from "./controls.js";
-import { chart, clearChart, contourTraces, fitChart, isDrawn, onPointClick } from "./plots.js";
+import { runColors } from "./colors.js";
+import { chart, contourTraces, fitChart, isDrawn, onPointClick, purge } from "./plots.js";
 import { lang, loadMessages, nextLang, paramName, setLang, t, translatePage } from "./i18n.js";
 import { defaultState, normalizeRun, serialize, useServer } from "./state.js";
 import { createStore } from "./store.js";
 import { createUrlSync } from "./url.js";
 
 const $ = (id) => document.getElementById(id);
-const DASHES = ["solid", "dash", "dot", "dashdot", "longdash"];
 // regions of a basin map and lines of the EWA chart: not optimizers, so not their colours
 const REGIONS = ["#dddddd", "#9ecae1", "#fdae6b", "#a1d99b", "#bcbddc", "#fc9272", "#c7e9c0"];
 
@@ -78,30 +78,11 @@ Object.defineProperty(page, "shown", { get: () => store.get().shown });
 Object.defineProperty(page, "ewa", { get: () => ({ betas: store.get().ewaBetas }) });
 window.optivizLessons = page;
 
-// --- colours: one per run, the optimizer in the dash and the legend -----------------------------
+// --- colours: one per run (colors.js: the studio's rule), the optimizer in the dash and the legend --
 
-// Okabe–Ito's colour-blind-safe hues, then darker Tableau-10 ones: distinct from one another and
-// readable on the grey contour (no yellow, no light grey)
-const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B", "#7F3C8D",
-  "#4E79A7", "#B6992D", "#E15759"];
-
-// Each run its own colour: the first run of an optimizer keeps the registry's colour (Adam looks the
-// same in every lesson) unless an earlier run took it; every other run takes the next palette colour
-// no run has. The dash tells the optimizers apart: one dash per optimizer, in order of appearance.
 export function runStyles(runs) {
-  const registry = (id) => (page.catalogue.optimizers.find((o) => o.id === id)?.color || "#000000").toUpperCase();
-  const optimizers = [...new Set(runs.map((r) => r.optimizer))];
-  const used = new Set();
-  const colors = runs.map((r, i) => {
-    const own = registry(r.optimizer);
-    const first = runs.findIndex((q) => q.optimizer === r.optimizer) === i;
-    if (!first || used.has(own)) return null;
-    used.add(own);
-    return own;
-  });
-  const free = PALETTE.filter((c) => !used.has(c));
-  return runs.map((r, i) => ({ color: colors[i] ?? free.shift() ?? PALETTE[i % PALETTE.length],
-    dash: DASHES[optimizers.indexOf(r.optimizer) % DASHES.length] }));
+  const registry = (id) => page.catalogue.optimizers.find((o) => o.id === id)?.color || "#000000";
+  return runColors(runs.map((r) => ({ optimizer: r.optimizer })), registry);
 }
 
 // The legend of a lesson's charts (or the EWA's), drawn in the page beside them, never over them:
@@ -139,7 +120,7 @@ function sharedOptimizer(runs) {
   const ids = new Set(runs.map((r) => r.optimizer));
   if (ids.size !== 1) return null;
   const name = nameOf("optimizers", runs[0].optimizer);
-  return runs.some((r) => r.label.includes(name)) ? null : `${name}:`;
+  return runs.some((r) => r.label.includes(name)) ? null : t("lessons.legend.optimizer", { name });
 }
 
 // A studio permalink for a trajectories request: the full request (surface, start, steps, seed,
@@ -174,8 +155,7 @@ function pathTraces(answer, styles, coincide, upto, tail, under = []) {
   const second = new Set(coincide.map((p) => p[1]));
   // drawn wide and translucent beneath: the first of a coinciding pair, and the runs another covers
   const wide = new Set([...coincide.map((p) => p[0]), ...under]);
-  const traces = [{ type: "scatter", mode: "markers", x: answer.surface.minima.map((m) => m[0]), y: answer.surface.minima.map((m) => m[1]),
-    marker: { symbol: "star", size: 14, color: "#fff", line: { color: "#000", width: 1.5 } }, hoverinfo: "skip", showlegend: false }];
+  const traces = [];
   const n = (r, i) => (upto ? Math.min(r.x.length, upto[i] + 1) : r.x.length);
   const from = (r, i) => (tail ? Math.floor(n(r, i) * (1 - tail)) : 0);
   const widths = runWidths(answer);
@@ -203,6 +183,10 @@ function pathTraces(answer, styles, coincide, upto, tail, under = []) {
       marker: { size: wide.has(i) ? 17 : 9, color: st.color, symbol: r.status === "diverged" ? "x" : "circle",
         line: { color: "#fff", width: 1.5 } }, meta: { end: i } });
   }
+  // the minima over the paths, open (an outline: what settles inside shows through): the place every
+  // run aims for stays in sight
+  traces.push({ type: "scatter", mode: "markers", x: answer.surface.minima.map((m) => m[0]), y: answer.surface.minima.map((m) => m[1]),
+    marker: { symbol: "star-open", size: 16, color: "#000", line: { width: 2 } }, hoverinfo: "skip", showlegend: false });
   return traces;
 }
 
@@ -271,7 +255,7 @@ const PLOTS = ["sc-map", "sc-map2", "sc-loss", "sc-lr"];
 // While a lesson's answer is computed: the previous lesson's charts and legend are gone at once, and
 // the chart area says so ("computing…", with the sweep's progress when it streams one).
 function computing(sc) {
-  for (const id of PLOTS) clearChart($(id));
+  for (const id of PLOTS) purge($(id));
   drawLegend($("sc-legend"), []);
   document.body.dataset.computing = sc.id;
   $("sc-busy").hidden = false;
@@ -354,7 +338,7 @@ async function drawScenario(sc, stale) {
   drawLegend($("sc-legend"), maps, sharedOptimizer(answers.flatMap((a) => a.runs)));
   const positive = answers.every((a) => a.runs.every((r) => r.loss.every((v) => v > 0)));
   await chart($("sc-loss"), lossTraces(answers, stylesList, sc), { margin: { l: 55, r: 10, t: 10, b: 40 },
-    yaxis: { type: positive ? "log" : "linear", exponentformat: "power", title: { text: t("lessons.loss") } },
+    yaxis: { type: positive ? "log" : "linear", exponentformat: "power", title: { text: t("lessons.loss") }, automargin: true },
     xaxis: { type: logIterations(answers, sc) ? "log" : "linear",
       title: { text: sc.epochs ? t("lessons.epoch") : t("lessons.iteration") } }, showlegend: false });
   if (sc.lr_chart) {

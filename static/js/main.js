@@ -2,6 +2,7 @@
 // queue, the player and the exports. State lives in the store only (store.js); what the server
 // answered lives in runner.model; nothing else keeps a copy.
 import { ApiError, checkExpression, getCatalogue, getCustomSurface, getLimits, getPermalink, getRace } from "./api.js";
+import { stepKeys } from "./controls.js";
 import { copyText } from "./copy.js";
 import { createExports } from "./export.js";
 import { createInspector } from "./inspector.js";
@@ -165,6 +166,8 @@ function bindControls(store, sidebar) {
   num("steps", "steps", Number, (v) => Number.isInteger(v) && v >= 1 && v <= app.limits.max_steps);
   num("seed", "seed", Number, (v) => Number.isInteger(v) && v >= 0);
   num("tolerance", "tolerance", parseFloat, (v) => v >= 0);
+  // its arrow keys on a log scale from 1e-6 (the field's own step of 1 would stop every run at once)
+  stepKeys({ name: "tolerance", type: "float", default: 0, min: 0, slider_min: 1e-6, slider_max: 1, slider_scale: "log" }, $("tolerance"));
   $("reset-start").addEventListener("click", () => store.update({ start: null }, { autoplay: true }));
   $("defaults").addEventListener("click", () => store.update((d) => { d.runs = defaultsFor(d.surface); }, { autoplay: true }));
   $("add-run").addEventListener("click", () => store.update((d) => {

@@ -626,9 +626,6 @@ export const fitChart = (div) => Plotly.Plots.resize(div);
 
 export const isDrawn = (div) => !!div._fullLayout;
 
-// Remove a drawn chart (its data and layout), e.g. a lesson's while the next one is computed.
-export const clearChart = (div) => Plotly.purge(div);
-
 // Call fn(point) when a point of the chart is clicked (the only click handler: a redraw replaces it).
 export function onPointClick(div, fn) {
   div.removeAllListeners?.("plotly_click");

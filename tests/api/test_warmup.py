@@ -16,12 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import json, numpy as np
-from app.engine.kernels import COMPILED, loop, tape
+from app.engine.kernels import COMPILED, data, loop, tape
 from app.engine.kernels.warmup import warm
 
 def specializations():
     out = {}
-    for module in (loop, tape):
+    for module in (loop, tape, data):
         for name, fn in vars(module).items():
             if hasattr(fn, "signatures"):
                 out[f"{module.__name__}.{name}"] = len(fn.signatures)

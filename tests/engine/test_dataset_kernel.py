@@ -15,11 +15,20 @@ from app.api.schemas import TrajectoryRequest
 from app.api.service import build_problem
 from app.engine import datasets
 from app.engine.backend import SCALAR
-from app.engine.kernels import data, loop, python_of, rules
+from app.engine.kernels import data, dispatch, jit, loop, nbmath, python_of, rules
 from app.engine.runner import BatchOrder, LockstepRuns, Permutations, ScalarRun, schedule_lrs
 
 _polyak = python_of(rules.polyak_rate)
 _clip = python_of(rules.clip)
+
+
+@jit
+def update_c1(
+    kind: int, HT: np.ndarray, g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, c1: float
+) -> tuple[float, float, float, float, float, float]:
+    """`loop.update1` with c1 given (Schedule-Free: the largest lr so far; Polyak: its step size γ)."""
+    h = loop.hyper(HT, 0)
+    return dispatch.update(kind, g, t, a, b, c, theta, lr, h, c1, dispatch.bias(kind, t, h)[1], nbmath)
 
 
 def reference(body: dict) -> dict:
@@ -48,8 +57,8 @@ def reference(body: dict) -> dict:
                 c1 = lr_max = max(lr_max, lr)
                 if kind == rules.POLYAK:
                     c1 = _polyak(cost, gx, gy, lr, h[0], h[1], h[2], h[3])
-                nx, *ax = loop.update1c(kind, ht, gx, t, *sx, x, lr, c1)
-                ny, *ay = loop.update1c(kind, ht, gy, t, *sy, y, lr, c1)
+                nx, *ax = update_c1(kind, ht, gx, t, *sx, x, lr, c1)
+                ny, *ay = update_c1(kind, ht, gy, t, *sy, y, lr, c1)
                 if kind == rules.POLYAK:
                     lr = ax[4]
             else:
@@ -129,7 +138,9 @@ def test_the_means_are_numpys_pairwise_sums() -> None:
         for w, b in rng.uniform(-4.0, 4.0, (40, 2)):
             idx = rng.permutation(model.data.m)[:77]
             want = np.array([float(v) for v in model.batch(float(w), float(b), idx)])
-            got = np.array(data.batch(model.kind, model.scale, model.l2, model.data.x, model.data.y, idx, 0, 77, w, b, T))
+            got = np.array(
+                data.batch(model.kind, model.scale, model.l2, model.data.x, model.data.y, idx, 0, 77, w, b, T)
+            )
             full = np.array(data.full(model.kind, model.scale, model.l2, kern.mm, model.data.x, model.data.y, w, b, T))
             full_want = np.array([float(model.loss(float(w), float(b))), *map(float, model.grad(float(w), float(b)))])
             if model.kind == datasets.LINEAR:
@@ -172,7 +183,12 @@ def test_a_run_put_back_draws_the_same_batches() -> None:
 
 
 def test_rows_advance_in_slices_and_threads_as_in_one_call(monkeypatch) -> None:
-    body = {"surface": "logistic_regression", "steps": 500, "seed": 1, "runs": [{"optimizer": "momentum", "batch_size": 3}]}
+    body = {
+        "surface": "logistic_regression",
+        "steps": 500,
+        "seed": 1,
+        "runs": [{"optimizer": "momentum", "batch_size": 3}],
+    }
     problem = build_problem(TrajectoryRequest.model_validate(body))
     starts = np.column_stack([np.linspace(-1, 4, 40), np.linspace(-16, 4, 40)])
     whole = LockstepRuns(problem, problem.runs[0], starts)

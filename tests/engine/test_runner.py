@@ -226,27 +226,6 @@ def test_lockstep_refuses_what_cannot_finish() -> None:
     assert err is not None and err.estimate > 1000 and seconds < 0.1
 
 
-@pytest.mark.parametrize("batch_size,tolerance", [(None, 1e-3), (7, 0.0), (1000, 0.0)])
-def test_chunked_dataset_rows_equal_one_call(monkeypatch, batch_size, tolerance) -> None:
-    from app.engine import datasets
-
-    body = {
-        "surface": "logistic_regression",
-        "steps": 20,
-        "tolerance": tolerance,
-        "runs": [{"optimizer": "adam", "params": {"lr": 0.05}, "batch_size": batch_size}],
-    }
-    problem = build_problem(TrajectoryRequest.model_validate(body))
-    starts = np.column_stack([np.linspace(-1, 4, 50), np.linspace(-16, 4, 50)])
-    whole = LockstepRuns(problem, problem.runs[0], starts)
-    whole.advance(20)
-    monkeypatch.setattr(datasets, "CHUNK_ELEMENTS", 3000)  # 3 rows at a time (1,000 samples)
-    chunked = LockstepRuns(problem, problem.runs[0], starts)
-    chunked.advance(20)
-    for field in ("x", "y", "loss", "steps_taken"):
-        assert np.array_equal(getattr(whole.result, field), getattr(chunked.result, field)), field
-
-
 @pytest.mark.parametrize("optimizer", ["adagrad", "rmsprop", "adadelta", "adam"])
 def test_eps_zero_at_a_stationary_point_has_converged(optimizer) -> None:
     r = one("round_bowl", optimizer, {"eps": 0.0}, steps=10, start=[0.0, 0.0])

@@ -79,7 +79,8 @@ def test_coincident_momentum_paths_are_drawn_dashed_over_a_wide_line(watched, li
     lines = watched.evaluate("""() => document.getElementById('sc-map').data
         .filter(t => t.meta && t.meta.run !== undefined)
         .map(t => ({run: t.meta.run, dash: t.line.dash || 'solid', width: t.line.width, n: t.x.length}))""")
-    ewa, classic = lines[1], lines[2]
+    by_run = {line["run"]: line for line in lines}  # drawn beneath first, not in the runs' order
+    ewa, classic = by_run[1], by_run[2]
     assert classic["dash"] == "dash" and ewa["width"] > classic["width"] and ewa["n"] == classic["n"]
 
 

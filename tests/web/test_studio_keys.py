@@ -90,6 +90,14 @@ def test_arrow_keys_step_by_the_parameters_scale(watched, live_server) -> None:
     page.keyboard.press("ArrowUp")
     assert beta.input_value() == "0.999" and sent(page, 1, "beta") == 0.999
     shot(page, "keys-card", 'fieldset[data-run="1"]')
+    # the tolerance too: from 0 up to 1e-6 (not to 1, which would stop every run at once), then ×10^(1/20)
+    page.locator("#tolerance").focus()
+    page.keyboard.press("ArrowUp")
+    assert page.locator("#tolerance").input_value() == "1e-6"
+    page.keyboard.press("ArrowUp")
+    assert page.locator("#tolerance").input_value() == "1.1e-6"
+    ready(page)
+    assert sent_request(page)["tolerance"] == 1.1e-6
     assert page.errors == []
 
 
@@ -141,12 +149,13 @@ def test_copy_link_keeps_the_scrubbed_iteration(browser, live_server, en) -> Non
     assert fresh.locator("#scrub").input_value() == "57"
     assert "57" in fresh.text_content("#iteration")
     fresh.wait_for_function("() => document.getElementById('inspector').dataset.t === '57'", timeout=20000)
-    markers = fresh.evaluate(
-        "() => document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'head')"
-        ".map(t => [t.meta.run, t.x[0], t.y[0]])"
+    # the paths are drawn up to iteration 57
+    ends = fresh.evaluate(
+        "() => document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path')"
+        ".map(t => [t.meta.run, t.x.length, t.x[t.x.length - 1], t.y[t.y.length - 1]])"
     )
     runs = fresh.evaluate("() => window.optiviz.model.result.runs.map(r => [r.x[57], r.y[57]])")
-    assert markers and all([x, y] == runs[i] for i, x, y in markers)
+    assert ends and all(n == 58 and [x, y] == runs[i] for i, n, x, y in ends)
     shot(fresh, "keys-link-opened")
     # an edit follows the new run to its end again: the iteration leaves the link
     fresh.locator('fieldset[data-run="0"] input[type=number][data-param="lr"]').fill("0.3")
@@ -274,22 +283,26 @@ def test_phone_no_key_hint_whole_headers_arrows_on_the_map(browser, live_server)
     page.locator("#scrub").fill("12")
     page.wait_for_function("() => window.optiviz.player.it === 12")
     ready(page)
-    page.wait_for_function("() => document.querySelectorAll('#map .annotation').length > 0")
+    page.wait_for_function(
+        "() => document.getElementById('map').data.some(t => t.meta && t.meta.role === 'arrow-labels' && t.x.length)"
+    )
     left, top, w, h = _plot_box(page)
-    arrows = page.evaluate(
+    # the arrows' shafts are line markers as long as the shaft (px); the labels a text trace
+    shafts, labels = page.evaluate(
         """() => { const d = document.getElementById('map'); const fl = d._fullLayout;
-        const px = (x) => fl.xaxis.l2p(x), py = (y) => fl.yaxis.l2p(y);
-        return d.layout.annotations.filter(a => a.showarrow && a.axref === 'x')
-          .map(a => Math.hypot(px(a.x) - px(a.ax), py(a.y) - py(a.ay))); }"""
+        const marks = d.data.find(t => t.meta && t.meta.role === 'marks');
+        const text = d.data.find(t => t.meta && t.meta.role === 'arrow-labels');
+        const r = d.getBoundingClientRect();
+        const shafts = marks.marker.symbol.map((s, k) => s === 'line-ew' ? marks.marker.size[k] : null)
+          .filter(v => v !== null);
+        const labels = text.x.map((x, k) => [r.left + fl.xaxis._offset + fl.xaxis.l2p(x),
+          r.top + fl.yaxis._offset + fl.yaxis.l2p(text.y[k])]);
+        return [shafts, labels]; }"""
     )
-    assert arrows and max(arrows) <= 0.25 * min(w, h)
-    labels = page.evaluate(
-        "() => [...document.querySelectorAll('#map .annotation-text-g')].map(g => {"
-        " const r = g.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }).filter(r => r[2] > r[0])"
-    )
+    assert shafts and max(shafts) <= 0.25 * min(w, h)
     assert labels
-    for x0, y0, x1, y1 in labels:
-        assert left - 2 <= x0 and x1 <= left + w + 2 and top - 2 <= y0 and y1 <= top + h + 2
+    for x, y in labels:
+        assert left <= x <= left + w and top <= y <= top + h
     shot(page, "keys-phone-arrows", "#map-wrap")
     assert errors == []
     ctx.close()

@@ -22,6 +22,7 @@ whole data set in stored order.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Callable
@@ -32,8 +33,8 @@ import numpy as np
 from .. import datasets as _ds
 from .. import deadline as _deadline
 from . import jit, nbmath, rules, threads
-from .drive import _join
 from .dispatch import bias, update
+from .drive import _join
 from .loop import (
     CONVERGED,
     DIVERGED,
@@ -80,7 +81,7 @@ def _block(a: np.ndarray, lo: int, n: int) -> float:
         res = -0.0
         for i in range(lo, lo + n):
             res += a[i]
-        return res
+        return float(res)
     r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
     r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
     i = 8
@@ -99,7 +100,7 @@ def _block(a: np.ndarray, lo: int, n: int) -> float:
     while i < n:
         res += a[lo + i]
         i += 1
-    return res
+    return float(res)
 
 
 @jit
@@ -129,7 +130,7 @@ def pairwise(a: np.ndarray, lo: int, n: int) -> float:
             frames[nf + 1, 0], frames[nf + 1, 1], frames[nf + 1, 2] = flo + n2, fn - n2, 0
             frames[nf + 2, 0], frames[nf + 2, 1], frames[nf + 2, 2] = flo, n2, 0
             nf += 3
-    return vals[0]
+    return float(vals[0])
 
 
 @jit
@@ -349,6 +350,7 @@ Orders = tuple[np.ndarray, int]  # permutations of epochs e0.., and e0
 _NO_ORDERS = np.zeros((0, 0), dtype=np.int64)
 _NO_MOMS = np.zeros(0)
 _NO_REC = np.zeros((DATA_REC_ROWS, 0))
+_NO_LRS = np.zeros((1, 0))
 
 
 @dataclass(frozen=True)
@@ -415,7 +417,7 @@ class DataRows:
         self.moms = _NO_MOMS
         self.extra = (self.LM,)  # state a re-run restores besides the points (`feedback.PlateauRun`)
         self.row_step = data.row_step_seconds(record, tol)
-        self.lrs = lr_table(0, rows) if record else None  # a recording run's table (a plateau rewrites it)
+        self.lrs = lr_table(0, rows) if record else _NO_LRS  # a recording run's table (a plateau rewrites it)
 
     def cycle(self, moms: np.ndarray) -> None:
         """A cycled momentum: ``moms[t]``, the rule's first hyperparameter of update t."""
@@ -475,7 +477,7 @@ class DataRows:
     def advance(self, t0: int, stop: int) -> tuple[int, np.ndarray, int]:
         """A recording run (`drive.SingleRun.advance`): steps t0..stop at most; (step reached,
         what was recorded from t0, status code)."""
-        assert self.record and self.lrs is not None
+        assert self.record
         t, parts = t0, []
         span = self._span(1, SLICE_SECONDS)
         while True:
@@ -500,19 +502,14 @@ class DataRows:
         t = t0
         while True:
             end = min(stop, t + span)
-            orders = self._orders(t, end)
-            threads.run_rows(
-                self.rows,
-                1,
-                self.rows * max(1, end - t) * self.row_step,
-                lambda a, b, d, halt, t=t, end=end: self._advance_part(a, b, t, end, orders, d, halt),
-            )
+            part = functools.partial(self._advance_part, t0=t, stop=end, orders=self._orders(t, end))
+            threads.run_rows(self.rows, 1, self.rows * max(1, end - t) * self.row_step, part)
             if end == stop or not (self.status == RUNNING).any():
                 return
             t = end
 
     def _advance_part(
-        self, a: int, b: int, t0: int, stop: int, orders: Orders, d: float | None, halt: threading.Event | None
+        self, a: int, b: int, d: float | None, halt: threading.Event | None, t0: int, stop: int, orders: Orders
     ) -> None:
         """Rows a..b-1 from update t0 to at most ``stop`` (one span), a group of rows per call."""
         group = max(1, int(SLICE_SECONDS / (self.row_step * max(1, stop - t0))))

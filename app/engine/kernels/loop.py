@@ -572,7 +572,7 @@ def steps(
 def update1(
     kind: int, HT: np.ndarray, g: float, t: int, a: float, b: float, c: float, theta: float, lr: float
 ) -> tuple[float, float, float, float, float, float]:
-    """One update of one coordinate, callable from Python (the dataset surfaces' runs)."""
+    """One update of one coordinate, callable from Python (`app.engine.optimizers.base`)."""
     h = hyper(HT, 0)
     c1, c2 = bias(kind, t, h)
     return update(kind, g, t, a, b, c, theta, lr, h, c1, c2, nbmath)
@@ -605,13 +605,3 @@ def update_each(
 @jit
 def init1(kind: int, HT: np.ndarray, theta: float) -> tuple[float, float, float]:
     return init(kind, theta, hyper(HT, 0))
-
-
-@jit
-def update1c(
-    kind: int, HT: np.ndarray, g: float, t: int, a: float, b: float, c: float, theta: float, lr: float, c1: float
-) -> tuple[float, float, float, float, float, float]:
-    """`update1` with c1 given (Schedule-Free: the largest lr so far, its weight computed; Polyak:
-    the step size γ)."""
-    h = hyper(HT, 0)
-    return update(kind, g, t, a, b, c, theta, lr, h, c1, bias(kind, t, h)[1], nbmath)

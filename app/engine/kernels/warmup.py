@@ -21,8 +21,8 @@ def _problems() -> list[tuple[Problem, bool]]:
     """The problems whose runs compile every entry point once, built from engine objects alone
     (the registry and the request schema sit above the engine): Adam with noise and internals on
     a built-in surface, GD on a typed formula (the tape interpreter), RMSprop and Schedule-Free
-    (whose update takes one more argument) on mini-batches; each with whether its rows are
-    stepped in lockstep too."""
+    (whose update takes one more argument) on mini-batches (the dataset loop, app/engine/kernels/
+    data.py); each with whether its rows are stepped in lockstep too."""
     from dataclasses import replace
 
     from ..datasets import DATASETS
@@ -59,8 +59,8 @@ def _problems() -> list[tuple[Problem, bool]]:
     return [
         (Problem(rosenbrock, rosenbrock.default_start, 20, 0.0, 0, run("adam", noise_std=0.1), True), True),
         (Problem(formula, (1.5, 1.5), 20, 0.0, 0, run("gd")), True),
-        (Problem(data, data.default_start, 5, 0.0, 0, run("rmsprop", batch_size=10)), False),
-        (Problem(data, data.default_start, 5, 0.0, 0, run("schedule_free_adamw", batch_size=10)), False),
+        (Problem(data, data.default_start, 5, 0.0, 0, run("rmsprop", batch_size=10)), True),
+        (Problem(data, data.default_start, 5, 1e-6, 0, run("schedule_free_adamw", batch_size=10)), True),
     ]
 
 
