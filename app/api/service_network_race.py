@@ -21,7 +21,6 @@ from pydantic import ValidationError
 from ..engine.network import NetworkProblem
 from ..i18n import text
 from ..lessons import network_race
-from ..registry import OPTIMIZERS
 from .schemas_network_race import NETWORK_MAX_TUNE_UPDATES, NetworkRaceRequest, NetworkTuneRequest, TuningFields
 from .service import InvalidFields, InvalidRequest, invalid
 from .service_networks import build_network_problem
@@ -78,7 +77,8 @@ def tune(built: Tuning) -> Answer:
     for run, c in zip(body["runs"], curves, strict=True):
         run["params"] = {**run["params"], "lr": c["best_lr"]}
         if built.race:
-            run["label"] = text("network_race.label", name=OPTIMIZERS[c["optimizer"]].name, lr=f"{c['best_lr']:.3g}")
+            name = text(f"optimizer.{c['optimizer']}.name")  # in the request's language, as the label
+            run["label"] = text("network_race.label", name=name, lr=f"{c['best_lr']:.3g}")
     edges = [
         {"run": c["run"], "optimizer": c["optimizer"], "at_edge": c["at_edge"], "best_lr": c["best_lr"]}
         for c in curves

@@ -32,11 +32,15 @@ def english_text(key: str, values: dict[str, Any]) -> str:
 
 
 class Explained(ValueError):
-    """An error that is a message key and values; ``str()`` is its English text."""
+    """An error that is a message key and values; ``str()`` is its English text (rendered when
+    asked: a valid value never pays for the sentence it did not need)."""
 
     def __init__(self, key: str, /, **values: Any) -> None:
         self.key, self.values = key, values
-        super().__init__(self.render(english_text))
+        super().__init__(key)
+
+    def __str__(self) -> str:
+        return self.render(english_text)
 
     def render(self, translate: Translate) -> str:
         """The text, every part of it (nested `Explained` values too) through ``translate``."""

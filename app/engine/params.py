@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .explained import Explained, Term, english
+from .explained import ENGLISH, Explained, Term, english
 
 english(
     {
@@ -34,9 +34,14 @@ english(
 )
 
 
-def owner(kind: Literal["optimizer", "schedule"], id: str) -> Term:
+def _kind(kind: str) -> Term | str:
+    """ "optimizer", "schedule" as a word of the page's language; another kind as it is."""
+    return Term(f"term.{kind}") if f"term.{kind}" in ENGLISH else kind
+
+
+def owner(kind: str, id: str) -> Term:
     """Whose parameter it is, in an error: "optimizer 'adam'"."""
-    return Term("param.owner", kind=Term(f"term.{kind}"), id=id)
+    return Term("param.owner", kind=_kind(kind), id=id)
 
 
 Kind = Literal["float", "int", "bool", "choice", "int_list"]
@@ -180,14 +185,14 @@ class Catalogued:
                 return p
         return None
 
-    def resolve(self, given: dict[str, Any] | None, kind: Literal["optimizer", "schedule"]) -> dict[str, Any]:
+    def resolve(self, given: dict[str, Any] | None, kind: str) -> dict[str, Any]:
         """Fill defaults and validate; unknown names are errors (a typo must not run silently)."""
         given = dict(given or {})
         names = [p.name for p in self.params]
         unknown = [k for k in given if k not in names]
         if unknown:
             valid: str | Term = ", ".join(names) if names else Term("param.none")
-            raise Explained("param.unknown", kind=Term(f"term.{kind}"), name=repr(unknown[0]), id=self.id, valid=valid)
+            raise Explained("param.unknown", kind=_kind(kind), name=repr(unknown[0]), id=self.id, valid=valid)
         out: dict[str, Any] = {}
         for p in self.params:
             out[p.name] = p.coerce(given[p.name], owner(kind, self.id)) if p.name in given else p.default

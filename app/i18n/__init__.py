@@ -66,8 +66,11 @@ def registry_english() -> dict[str, str]:
     ``plane.<id>.description`` (app/engine/network/planes.py); a parameter's label ``param.name.<name>``
     and its choices' ``param.name.<name>.<choice>`` (in English, the names themselves); the engine's error messages
     (`app.engine.explained.ENGLISH`)."""
-    from ..engine import expression, params, runner  # noqa: F401  (their error messages, declared on import)
-    from ..engine.network import DATA_SETS  # the network's data sets, texts from their generators
+    from ..engine import expression, params, runner  # noqa: F401
+    from ..engine.network import (
+        DATA_SETS,  # the network's data sets, texts from their generators
+        data,  # noqa: F401  (their error messages, declared on import)
+    )
     from ..registry import OPTIMIZERS, SCHEDULES, SURFACES  # the registry knows nothing of texts
 
     out: dict[str, str] = dict(ENGLISH)

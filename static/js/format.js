@@ -1,6 +1,6 @@
 // Numbers and names as people read them: ≤ 4 significant digits, 1e-6 not 0.0000, labels as plain
 // text (escaped for Plotly's small HTML subset, never given to innerHTML).
-import { t } from "./i18n.js";
+import { paramName, t } from "./i18n.js";
 
 // ≤ `digits` significant digits, exponent form for very small or large numbers: 1e-6, 0.3, 2.5e+5.
 export function fmt(v, digits = 4) {
@@ -39,11 +39,12 @@ function shortValue(name, v) {
   if (typeof v === "boolean") {
     const key = `studio.short.${name}.${v ? "on" : "off"}`;
     const text = t(key);
-    return text === key ? `${v ? "" : "¬"}${name}` : text;
+    return text === key ? `${v ? "" : "¬"}${paramName(name)}` : text;
   }
   if (typeof v === "string") return v;
-  if (Array.isArray(v)) return `${symbol(name)}=[${v.join(",")}]`;
-  return `${symbol(name)}=${fmt(v)}`;
+  const shown = SYMBOLS[name] || paramName(name); // a symbol, else the page's word for it
+  if (Array.isArray(v)) return `${shown}=[${v.join(",")}]`;
+  return `${shown}=${fmt(v)}`;
 }
 
 // "Adam α=0.3 (no bias corr.)": the optimizer's name, α once, then what differs from the defaults.

@@ -34,27 +34,27 @@ export async function loadMessages(lang) {
   table = data.messages;
   document.documentElement.lang = t("lang.tag");
   setLanguage(current);
-  localizePlotly();
+  for (const fn of listeners) fn();
   return current;
 }
 
 // Plotly in the page's language: its own texts (mode bar, notifications) and its date axes' month
-// and day names, from the catalogue (`plotly.dictionary.<Plotly's English>`, `plotly.format.*`),
-// registered as a Plotly locale named by `lang.plotly` and made every figure's default. Called
-// when the texts arrive and when Plotly does (plots.js), whichever is last.
-export function localizePlotly() {
-  const P = window.Plotly;
-  if (!P || !("lang.plotly" in table)) return; // Plotly or the texts not here yet
-  const name = t("lang.plotly");
+// and day names, from the catalogue (`plotly.dictionary.<Plotly's English>`, `plotly.format.*`), as
+// a Plotly locale named by `lang.plotly` (null before the texts are loaded). plots.js registers it.
+export function plotlyLocale() {
+  if (!("lang.plotly" in table)) return null;
   const dictionary = {};
   const format = {};
   for (const [key, text] of Object.entries(table)) {
     if (key.startsWith("plotly.dictionary.")) dictionary[key.slice(18)] = text;
-    else if (key.startsWith("plotly.format.")) format[key.slice(14)] = key.endsWith("onths") || key.endsWith("ays") ? text.split(",") : text;
+    else if (key.startsWith("plotly.format.")) format[key.slice(14)] = /(onths|ays)$/.test(key) ? text.split(",") : text;
   }
-  P.register({ moduleType: "locale", name, dictionary, format });
-  P.setPlotConfig({ locale: name });
+  return { name: t("lang.plotly"), dictionary, format };
 }
+
+// Call fn() each time the texts of a language are loaded.
+const listeners = [];
+export function onLanguage(fn) { listeners.push(fn); }
 
 export function lang() { return current; }
 

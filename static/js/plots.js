@@ -4,7 +4,7 @@
 // lessons page (lessons.js builds its traces and layouts and draws them with `chart` below).
 /* global Plotly */
 import { escapePlotly as esc, fmt } from "./format.js";
-import { localizePlotly, t } from "./i18n.js";
+import { onLanguage, plotlyLocale, t } from "./i18n.js";
 
 // No "edit in chart studio" / "share" (it uploads to an outside service), no camera on the map
 // (its PNG would hold one layer only: the studio's own PNG buttons compose the layers).
@@ -602,11 +602,21 @@ export const purge = (div) => { if (window.Plotly && div.data) Plotly.purge(div)
 // Plotly (4.6 MB) is fetched by a preload in the page and run when the page asks (the studio: once
 // its controls are drawn and its first requests are on their way), so that the server computes
 // while the browser runs it; the script is added after the current task.
+// Every figure in the page's language (i18n.js `plotlyLocale`): when Plotly or the texts arrive,
+// whichever is last, and again when the language changes.
+function localize() {
+  const locale = plotlyLocale();
+  if (!window.Plotly || !locale) return;
+  Plotly.register({ moduleType: "locale", ...locale });
+  Plotly.setPlotConfig({ locale: locale.name });
+}
+onLanguage(localize);
+
 export const loadPlotly = () => new Promise((resolve, reject) => {
   if (window.Plotly) { resolve(); return; }
   const script = document.createElement("script");
   script.src = "static/vendor/plotly.min.js";
-  script.onload = () => { localizePlotly(); resolve(); }; // in the page's language
+  script.onload = () => { localize(); resolve(); }; // in the page's language
   script.onerror = reject;
   setTimeout(() => document.head.append(script), 0);
 });

@@ -20,9 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from ..explained import Explained, english
 from ..params import docstring, entry_texts
 
 Generator = Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+
+english({"network.data.no_train": "data test_fraction {fraction} leaves no training sample"})
 
 
 def _halves(n: int) -> tuple[int, int]:
@@ -131,7 +134,7 @@ class DataConfig:
         if not (0.0 <= self.test_fraction < 1.0):
             raise ValueError(f"data test_fraction must be in [0, 1), got {self.test_fraction!r}")
         if self.samples - self.n_test < 1:
-            raise ValueError(f"data test_fraction {self.test_fraction!r} leaves no training sample")
+            raise Explained("network.data.no_train", fraction=repr(self.test_fraction))
 
     @property
     def n_test(self) -> int:
