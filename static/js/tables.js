@@ -77,7 +77,9 @@ export function summary(result, surface, state, look, catalogue) {
   const near = (x, y) => (minima.length ? Math.min(...minima.map((m) => Math.hypot(x - m[0], y - m[1]))) : null);
   const notes = [];
   const rows = (result?.runs || []).map((d, i) => {
-    if (!d || !d.x.length || state.runs[i]?.hidden) return null;
+    // an answer to an earlier state can hold more runs than the state (a run just removed): those
+    // rows wait for the new answer
+    if (!d || !d.x.length || !look.runs[i] || state.runs[i]?.hidden) return null;
     const lastI = d.x.length - 1;
     const dist = near(d.x[lastI], d.y[lastI]);
     // steps to ‖g‖ < tol, counted only where the run is at a minimum: a tiny gradient on a plateau is

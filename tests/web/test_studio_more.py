@@ -291,3 +291,22 @@ def test_the_run_limit_comes_from_the_server(watched, live_server):
     ready(watched, timeout=60000)
     assert len(sent_request(watched)["runs"]) == limits["max_runs"]
     assert watched.locator(".run-card").count() == limits["max_runs"]
+
+
+def test_removing_runs_one_after_another_keeps_the_page_whole(watched, live_server) -> None:
+    """Two runs removed in a row, the second before the first's answer: no error on the page (the
+    previous answer, with more runs than the state, is never drawn with the new runs' styles), and
+    the map, the legend and the summary end with the two runs left."""
+    watched.goto(live_server + "/")
+    ready(watched, 60000)
+    assert watched.evaluate("() => window.optiviz.state.runs.length") == 4
+    for _ in range(2):
+        watched.click('button[data-action="remove"][data-run="0"]')
+    watched.wait_for_function("() => window.optiviz.state.runs.length === 2")
+    ready(watched, 60000)
+    watched.wait_for_function("() => document.querySelectorAll('#summary-body tr').length === 2")
+    paths = watched.evaluate(
+        "() => document.getElementById('map').data.filter((t) => t.meta && t.meta.role === 'path').length"
+    )
+    assert paths == 2
+    assert watched.errors == []
