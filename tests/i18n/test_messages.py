@@ -26,7 +26,7 @@ def test_chinese_texts_are_chinese():
     untranslated = [
         k
         for k, v in catalogue().items()
-        if re.search(r"[A-Za-z]{4,}", v["zh"])
+        if re.search(r"[A-Za-z]{4,}", PLACEHOLDER.sub("", v["zh"]))  # a placeholder's name is not a word
         and not cjk.search(v["zh"])
         and v["zh"] != v["en"]
         and not k.startswith("lang.")
