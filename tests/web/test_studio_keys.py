@@ -124,6 +124,26 @@ def test_tab_reaches_the_slider_and_its_arrows_step_alike(watched, live_server) 
     assert page.errors == []
 
 
+# Every text a button shows from now on (the "copied ✓" lasts 1.5 s: a loaded machine may read the
+# button before the copy is written or after the label came back), and the live region's.
+WATCH = """(id) => {
+  const b = document.getElementById(id);
+  window.__shown = [];
+  window.__said = [];
+  new MutationObserver(() => window.__shown.push(b.textContent))
+    .observe(b, { childList: true, characterData: true, subtree: true });
+  new MutationObserver(() => window.__said.push(document.getElementById('copy-status')?.textContent))
+    .observe(document.body, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+def copied(page, done: str, live: str) -> None:
+    """Await the button's "copied" label and the live region's announcement (seen by the watcher
+    installed before the click)."""
+    page.wait_for_function("(t) => window.__shown.includes(t)", arg=done)
+    page.wait_for_function("(t) => window.__said.includes(t)", arg=live)
+
+
 def test_copy_link_keeps_the_scrubbed_iteration(browser, live_server, en) -> None:
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, permissions=CLIPBOARD)
     page = ctx.new_page()
@@ -133,10 +153,9 @@ def test_copy_link_keeps_the_scrubbed_iteration(browser, live_server, en) -> Non
     settled(page)
     page.locator("#scrub").fill("57")
     page.wait_for_function("() => location.hash.includes('it=57')")
+    page.evaluate(WATCH, "copy-link")
     page.click("#copy-link")
-    button = page.locator("#copy-link")
-    assert button.inner_text() == en["studio.copy.done"]
-    assert page.text_content("#copy-status") == en["studio.copy.done_live"]
+    copied(page, en["studio.copy.done"], en["studio.copy.done_live"])
     link = page.evaluate("() => navigator.clipboard.readText()")
     assert link == page.url and "it=57" in link
     shot(page, "keys-copied", ".toolbar")
@@ -172,9 +191,9 @@ def test_code_copy_says_copied_then_reverts(browser, live_server, en) -> None:
     settled(page)
     page.click("#export-torch")
     page.wait_for_function("() => document.getElementById('code-export').dataset.ready === '1'", timeout=30000)
+    page.evaluate(WATCH, "code-copy")
     page.click("#code-copy")
-    assert page.locator("#code-copy").inner_text() == en["studio.copy.done"]
-    assert page.get_attribute("#code-copy", "data-copied") == "1"
+    copied(page, en["studio.copy.done"], en["studio.copy.done_live"])
     assert page.evaluate("() => navigator.clipboard.readText()") == page.locator("#code-text").input_value()
     shot(page, "keys-code-copied", "#code-export")
     page.wait_for_function(
