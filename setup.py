@@ -28,7 +28,7 @@ setup(
     package_data={
         f"{SERVER}.lessons": ["data/*.json", "data/*.md"],
         f"{SERVER}.i18n": ["*.json"],
-        f"{SERVER}.engine": ["data/*.toml"],  # the built-in surfaces' table
+        f"{SERVER}.engine": ["data/*.toml", "data/*.json"],  # the built-in surfaces' table, the suggested lrs
         f"{SERVER}.export": ["templates/*.py"],  # the export's script templates, if not a package of their own
         **({} if EDITABLE else {f"{SERVER}.static": ["**/*"], f"{SERVER}.templates": ["**/*"]}),
     },
