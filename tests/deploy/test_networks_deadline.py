@@ -57,7 +57,7 @@ def patient():
 def test_a_training_stops_at_its_deadline(limited) -> None:
     base, proc = limited
     code, text, seconds = status_of(f"{base}/api/v1/networks", OUTRUNS)
-    assert code == 422 and "limit of 2 s" in text, (code, text[:300])
+    assert code == 422 and "took longer than the server's limit of 2 s" in text, (code, text[:300])
     assert seconds < 2 + 1, seconds
     assert cpu_settles(proc.pid) < 0.2  # its CPU work stopped with the answer
 
