@@ -464,7 +464,7 @@ class ClosureRun(RunEnd):
         surface = self.problem.surface
         if self._data is not None:
             assert self._batches is not None
-            idx = self._batches.indices(t)
+            idx = self._batches.indices(t + self.run.clock)  # the whole run's batches (a chain's leg)
             model = self._data.model
 
             def batch(x: float, y: float) -> tuple[float, float, float]:
