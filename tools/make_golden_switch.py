@@ -70,7 +70,7 @@ def reference(case: dict) -> dict:
         for t in range(bounds[j], bounds[j + 1]):
             first: list[tuple[float, float]] = []
 
-            def closure(t=t, first=first):
+            def closure(t=t, first=first, opt=opt, link=link):
                 opt.zero_grad()
                 loss = f(p[0], p[1])
                 loss.backward()

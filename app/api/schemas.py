@@ -233,8 +233,8 @@ class RunRequest(StrictModel):
         None,
         min_length=1,
         max_length=MAX_CHAIN,
-        description="An optimizer chain (SWATS's idea: Adam first, then SGD): `[{\"optimizer\": \"adam\", "
-        "\"params\": {...}}, {\"milestone\": k, \"optimizer\": \"momentum\", \"params\": {...}}]`. From each "
+        description='An optimizer chain (SWATS\'s idea: Adam first, then SGD): `[{"optimizer": "adam", '
+        '"params": {...}}, {"milestone": k, "optimizer": "momentum", "params": {...}}]`. From each '
         "milestone on, that optimizer runs from the point reached with FRESH state, as a new torch.optim "
         "optimizer created on the same tensor. Replaces `optimizer` and `params` (which, if given, must be "
         "the first link's). The `schedule` runs on the whole run's clock: the lr of update t is the schedule at "
@@ -285,9 +285,10 @@ def check_chain(links: list[OptimizerLinkRequest]) -> None:
     increasing ones, a closure optimizer only last."""
     if links[0].milestone is not None:
         raise ValueError(t("error.switch.first_milestone", milestone=links[0].milestone))
-    milestones = [link.milestone for link in links[1:]]
-    if any(m is None for m in milestones):
-        raise ValueError(t("error.switch.no_milestone", index=milestones.index(None) + 1))
+    given = [link.milestone for link in links[1:]]
+    if None in given:
+        raise ValueError(t("error.switch.no_milestone", index=given.index(None) + 1))
+    milestones = [m for m in given if m is not None]
     if milestones != sorted(set(milestones)):
         raise ValueError(t("error.switch.order", milestones=milestones))
     for j, link in enumerate(links[:-1]):

@@ -28,8 +28,8 @@ from ..engine.feedback import CYCLED_KINDS
 from ..engine.problem import Switch, legs
 from ..engine.runner import Problem, RunConfig, start_is_valid, updates_per_epoch
 from ..engine.schedules import Link
-from ..engine.switching import SwitchRun, start_run
 from ..engine.surfaces import Surface
+from ..engine.switching import SwitchRun, start_run
 from ..i18n import explain, value_error
 from ..i18n import text as t
 from ..registry import OPTIMIZERS, SCHEDULES, SURFACES, OptimizerSpec
@@ -184,11 +184,12 @@ def networks_only(spec: OptimizerSpec) -> str:
 
 
 def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int], steps: int) -> RunConfig:
-    for j, link in enumerate(run.optimizers or [run]):
-        spec = OPTIMIZERS[link.optimizer]
+    ids = [link.optimizer for link in run.optimizers] if run.optimizers else [run.optimizer]
+    for j, oid in enumerate(ids):
+        spec = OPTIMIZERS[oid]
         if spec.networks_only:  # a surface's run (networks resolve theirs with `run_config` directly)
             loc = ("runs", i, "optimizers", j, "optimizer") if run.optimizers else ("runs", i, "optimizer")
-            raise invalid(loc, networks_only(spec), link.optimizer)
+            raise invalid(loc, networks_only(spec), oid)
     samples = surface.model.data.m if isinstance(surface, DatasetSurface) else None  # m of a dataset surface
     cfg = run_config(i, run, samples, _f_min(i, run, surface), labels)
     if run.optimizers is None or len(run.optimizers) < 2:
@@ -348,7 +349,10 @@ def run_public(cfg: RunConfig) -> dict[str, Any]:
     if cfg.switches:  # an optimizer chain, resolved (only when set)
         out["optimizers"] = [
             {"optimizer": cfg.optimizer.id, "params": out["params"]},
-            *({"milestone": s.milestone, "optimizer": s.optimizer.id, "params": _listed(s.params)} for s in cfg.switches),
+            *(
+                {"milestone": s.milestone, "optimizer": s.optimizer.id, "params": _listed(s.params)}
+                for s in cfg.switches
+            ),
         ]
     if cfg.batch_size is not None:
         out["batch_size"] = cfg.batch_size

@@ -53,7 +53,7 @@ class SwitchRun(RunEnd):
             has = {k: False for k in STATE_KEYS}
             for cfg, t0, t1 in self._legs:
                 leg = first if t0 == 0 else self._probe(cfg, t1 - t0)
-                has.update((k, has[k] or leg.state is not None and leg.state[k] is not None) for k in STATE_KEYS)
+                has.update((k, has[k] or (leg.state is not None and leg.state[k] is not None)) for k in STATE_KEYS)
             self._traj.state = {k: [] if has[k] else None for k in STATE_KEYS}
         self._take(first, False)
 
@@ -79,18 +79,20 @@ class SwitchRun(RunEnd):
         n = len(leg.lr)
         if tr.state is not None:
             for k in STATE_KEYS:
-                out, got = tr.state[k], None if leg.state is None else leg.state[k]
+                out = tr.state[k]
+                got = None if leg.state is None else leg.state[k]
                 if out is not None:
                     out.extend(got if got is not None else [None] * n)
         if tr.evals is not None and leg.evals is not None:
             t0 = self._legs[self._leg][1]
             for k, values in leg.evals.items():
                 tr.evals[k].extend([None if v is None else v + t0 for v in values] if k == "step" else values)
-        for values in (leg.x, leg.y, leg.loss, leg.lr, leg.grad_norm, leg.batch_loss, *(leg.state or {}).values()):
-            if values is not None:
-                values.clear()
-        for values in (leg.evals or {}).values():
-            values.clear()
+        for done in (leg.x, leg.y, leg.loss, leg.lr, leg.grad_norm, leg.batch_loss):
+            if done is not None:
+                done.clear()
+        for part in (*(leg.state or {}).values(), *(leg.evals or {}).values()):
+            if part is not None:
+                part.clear()
 
     @property
     def traj(self) -> Trajectory:
@@ -109,7 +111,7 @@ class SwitchRun(RunEnd):
             n -= leg.t - before
             if not leg.done:
                 continue
-            cfg, t0, t1 = self._legs[self._leg]
+            _, t0, t1 = self._legs[self._leg]
             if leg.status == MAX_STEPS and self._leg + 1 < len(self._legs):
                 end = (self._traj.x[-1], self._traj.y[-1])
                 self._leg += 1

@@ -44,7 +44,11 @@ BAD = [
     ("zero", {"optimizers": [ADAM, {**MOM, "milestone": 0}]}, "milestone"),
     ("first_milestone", {"optimizers": [{**ADAM, "milestone": 3}, MOM]}, "takes no milestone"),
     ("no_milestone", {"optimizers": [ADAM, {"optimizer": "gd"}]}, "needs a milestone"),
-    ("closure_middle", {"optimizers": [ADAM, {"milestone": 50, "optimizer": "lbfgs"}, MOM]}, "closure optimizer in the middle"),
+    (
+        "closure_middle",
+        {"optimizers": [ADAM, {"milestone": 50, "optimizer": "lbfgs"}, MOM]},
+        "closure optimizer in the middle",
+    ),
     ("unknown", {"optimizers": [ADAM, {**MOM, "optimizer": "adamm"}]}, "adamw"),
     ("unknown_param", {"optimizers": [ADAM, {**MOM, "params": {"lrr": 0.1}}]}, "lrr"),
     ("matrix", {"optimizers": [ADAM, {**MOM, "optimizer": "muon", "params": {}}]}, "muon"),
@@ -67,7 +71,11 @@ def test_bad_chains_are_a_clear_422(client, run: dict, needle: str) -> None:
 
 def test_a_dataset_milestone_falls_on_an_epoch(client) -> None:
     gd = {"optimizer": "gd", "params": {"lr": 0.5}}
-    body = {"surface": "logistic_regression", "steps": 100, "runs": [{"optimizers": [gd, {**gd, "milestone": 45}], "batch_size": 100}]}
+    body = {
+        "surface": "logistic_regression",
+        "steps": 100,
+        "runs": [{"optimizers": [gd, {**gd, "milestone": 45}], "batch_size": 100}],
+    }
     r = client.post("/api/v1/trajectories", json=body)
     assert r.status_code == 422 and "multiple of 10" in r.text
     assert r.json()["detail"][0]["loc"] == ["body", "runs", 0, "optimizers", 1, "milestone"]

@@ -73,7 +73,11 @@ def test_the_run_clock_goes_on_across_a_switch() -> None:
     noise draws and (on a dataset) the mini-batches of each update are the whole run's."""
     sched = {"name": "cosine", "params": {"t_max": 200, "eta_min": 0.0001}}
     gd = {"optimizer": "gd", "params": {"lr": 0.001}}
-    body = {**ROSEN, "seed": 5, "runs": [{"optimizers": [gd, {**gd, "milestone": 70}], "schedule": sched, "noise_std": 0.5}]}
+    body = {
+        **ROSEN,
+        "seed": 5,
+        "runs": [{"optimizers": [gd, {**gd, "milestone": 70}], "schedule": sched, "noise_std": 0.5}],
+    }
     body["runs"].append({**gd, "schedule": sched, "noise_std": 0.5})
     chain, plain = _runs(body)
     for key in ("x", "y", "loss", "lr", "grad_norm"):
@@ -92,19 +96,40 @@ def test_the_schedule_takes_each_links_lr_as_its_base() -> None:
     sched = {"name": "exponential", "params": {"gamma": 0.99}}
     mom = {"optimizer": "momentum", "params": {"lr": 0.0005, "variant": "classic"}}
     chain, adam, momentum = _runs(
-        {**ROSEN, "runs": [{"optimizers": [ADAM, {**mom, "milestone": 50}], "schedule": sched},
-                           {**ADAM, "schedule": sched}, {**mom, "schedule": sched}]}
+        {
+            **ROSEN,
+            "runs": [
+                {"optimizers": [ADAM, {**mom, "milestone": 50}], "schedule": sched},
+                {**ADAM, "schedule": sched},
+                {**mom, "schedule": sched},
+            ],
+        }
     )
     assert chain["lr"][:50] == adam["lr"][:50] and chain["lr"][50:] == momentum["lr"][50:]
 
 
 def test_stream_joins_to_the_answer_and_ends_with_the_switches() -> None:
-    body = {**ROSEN, "steps": 400, "runs": [{"optimizers": [ADAM, {"milestone": 30, "optimizer": "gd", "params": {"lr": 1e-4}},
-                                                           {"milestone": 333, "optimizer": "nesterov", "params": {"lr": 1e-4}}]}]}
+    body = {
+        **ROSEN,
+        "steps": 400,
+        "runs": [
+            {
+                "optimizers": [
+                    ADAM,
+                    {"milestone": 30, "optimizer": "gd", "params": {"lr": 1e-4}},
+                    {"milestone": 333, "optimizer": "nesterov", "params": {"lr": 1e-4}},
+                ]
+            }
+        ],
+    }
     problem = build_problem(TrajectoryRequest.model_validate(body))
     answer = trajectories(problem)["runs"][0]
     events = list(iter_stream(problem))
-    assert events[0][0] == "meta" and [o["optimizer"] for o in events[0][1]["runs"][0]["optimizers"]] == ["adam", "gd", "nesterov"]
+    assert events[0][0] == "meta" and [o["optimizer"] for o in events[0][1]["runs"][0]["optimizers"]] == [
+        "adam",
+        "gd",
+        "nesterov",
+    ]
     points = [e for name, e in events if name == "points"]
     assert len(points) > 3  # slices cross the milestones
     for key in ("x", "y", "loss", "lr", "grad_norm"):
@@ -113,16 +138,25 @@ def test_stream_joins_to_the_answer_and_ends_with_the_switches() -> None:
 
 
 def test_a_run_that_ends_before_a_milestone_lists_no_switch() -> None:
-    body = {"surface": "elongated_bowl", "start": [-9, 3], "steps": 500, "tolerance": 1e-3,
-            "runs": [{"optimizers": [{"optimizer": "gd", "params": {"lr": 0.4}}, {"milestone": 400, "optimizer": "adam"}]}]}
+    body = {
+        "surface": "elongated_bowl",
+        "start": [-9, 3],
+        "steps": 500,
+        "tolerance": 1e-3,
+        "runs": [{"optimizers": [{"optimizer": "gd", "params": {"lr": 0.4}}, {"milestone": 400, "optimizer": "adam"}]}],
+    }
     run = _runs(body)[0]
     assert run["status"] == "converged" and run["steps_taken"] < 400 and run["switches"] == []
 
 
 def test_state_of_links_with_and_without_a_quantity() -> None:
     """include_state: Adam's effective rates, then null where GD (no such quantity) runs."""
-    body = {**ROSEN, "steps": 20, "include_state": True,
-            "runs": [{"optimizers": [ADAM, {"milestone": 12, "optimizer": "gd", "params": {"lr": 1e-4}}]}]}
+    body = {
+        **ROSEN,
+        "steps": 20,
+        "include_state": True,
+        "runs": [{"optimizers": [ADAM, {"milestone": 12, "optimizer": "gd", "params": {"lr": 1e-4}}]}],
+    }
     state = _runs(body)[0]["state"]
     assert all(v is not None for v in state["eff_lr_x"][:12]) and state["eff_lr_x"][12:] == [None] * 8
     assert len(state["gx"]) == 20 and all(v is not None for v in state["gx"])
