@@ -507,13 +507,6 @@ class ClosureRun(RunEnd):
 
         return closure, batch
 
-    @property
-    def traj(self) -> Trajectory:
-        return self._traj
-
-    def arrays(self) -> dict[str, Any]:
-        return self._traj.arrays()
-
     def advance(self, n: int) -> None:
         if self.done:
             return

@@ -320,6 +320,13 @@ class RunEnd:
     def steps_taken(self) -> int:
         return self._traj.steps_taken
 
+    @property
+    def traj(self) -> Trajectory:
+        return self._traj
+
+    def arrays(self) -> dict[str, Any]:
+        return self._traj.arrays()
+
 
 class ScalarRun(RunEnd):
     """One run, every point recorded; ``advance(n)`` does up to n more updates."""

@@ -16,7 +16,6 @@ one's last); ``switches`` lists the updates at which a later link took over.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from .closure import ClosureRun
 from .problem import Problem, RunConfig, legs
@@ -93,13 +92,6 @@ class SwitchRun(RunEnd):
         for part in (*(leg.state or {}).values(), *(leg.evals or {}).values()):
             if part is not None:
                 part.clear()
-
-    @property
-    def traj(self) -> Trajectory:
-        return self._traj
-
-    def arrays(self) -> dict[str, Any]:
-        return self._traj.arrays()
 
     def advance(self, n: int) -> None:
         """Up to n more updates, across milestones."""
