@@ -41,6 +41,7 @@ class SwitchRun(RunEnd):
         self.problem, self.run = problem, run
         self._legs = legs(run, problem.steps)
         self._leg = 0
+        self._end = problem.start
         self.switches: list[int] = []  # updates at which a later link took over
         self._current = self._open(problem.start)
         first = self._current.traj
@@ -68,6 +69,8 @@ class SwitchRun(RunEnd):
         """Move the leg's new values into the run's trajectory and empty the leg's lists
         (``opening``: a later leg's start, its first point the previous leg's last: not repeated)."""
         tr, skip = self._traj, int(opening)
+        if leg.x:  # the point reached (the run's lists may be emptied by a stream as they are sent)
+            self._end = (leg.x[-1], leg.y[-1])
         tr.x.extend(leg.x[skip:])
         tr.y.extend(leg.y[skip:])
         tr.loss.extend(leg.loss[skip:])
@@ -105,10 +108,9 @@ class SwitchRun(RunEnd):
                 continue
             _, t0, t1 = self._legs[self._leg]
             if leg.status == MAX_STEPS and self._leg + 1 < len(self._legs):
-                end = (self._traj.x[-1], self._traj.y[-1])
                 self._leg += 1
                 self.switches.append(t1)
-                self._current = self._open(end)
+                self._current = self._open(self._end)
                 self._take(self._current.traj, True)
                 continue
             self._traj.status = leg.status
