@@ -201,7 +201,17 @@ class OptimizerLinkRequest(StrictModel):
         return self
 
 
+def _chain_or_optimizer(schema: dict[str, Any]) -> None:
+    """The JSON Schema of a run: `optimizer` is required unless `optimizers` (a chain) is given."""
+    schema["required"] = [name for name in schema.get("required", []) if name != "optimizer"]
+    if not schema["required"]:
+        del schema["required"]
+    schema["anyOf"] = [{"required": ["optimizer"]}, {"required": ["optimizers"]}]
+
+
 class RunRequest(StrictModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra=_chain_or_optimizer)
+
     optimizer: OptimizerId = Field(
         description="Optimizer id (see GET /api/v1/optimizers). May be omitted when `optimizers` is given (then "
         "its first link's; if given, it must be that one)."

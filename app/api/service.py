@@ -164,7 +164,7 @@ def resolve_surface(surface: str | CustomSurfaceRequest) -> Surface:
 # --- trajectories ----------------------------------------------------------------------------------
 
 
-def _f_min(i: int, run: RunRequest, surface: Surface) -> dict[str, Any]:
+def _f_min(i: int, run: RunRequest, surface: Surface, link: tuple[Any, ...] = ()) -> dict[str, Any]:
     """The run's params, with the Polyak step size's f* filled in from the surface (the registry
     states each built-in surface's minimum value, a dataset surface its full-data minimum loss);
     a typed formula, or a surface unbounded below, needs it given."""
@@ -174,7 +174,7 @@ def _f_min(i: int, run: RunRequest, surface: Surface) -> dict[str, Any]:
     if surface.f_min is None:
         custom = surface.kind == "custom"
         reason = t("error.f_min.custom") if custom else t("error.f_min.unbounded", surface=repr(surface.id))
-        raise invalid(("runs", i, "params", "f_min"), t("error.f_min", reason=reason), None)
+        raise invalid(("runs", i, *link, "params", "f_min"), t("error.f_min", reason=reason), None)
     return {**params, "f_min": float(surface.f_min)}
 
 
@@ -191,7 +191,7 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
             loc = ("runs", i, "optimizers", j, "optimizer") if run.optimizers else ("runs", i, "optimizer")
             raise invalid(loc, networks_only(spec), oid)
     samples = surface.model.data.m if isinstance(surface, DatasetSurface) else None  # m of a dataset surface
-    cfg = run_config(i, run, samples, _f_min(i, run, surface), labels)
+    cfg = run_config(i, run, samples, _f_min(i, run, surface, ("optimizers", 0) if run.optimizers else ()), labels)
     if run.optimizers is None or len(run.optimizers) < 2:
         return cfg
     return _switches(i, run, cfg, surface, steps)
@@ -215,7 +215,8 @@ def _switches(i: int, run: RunRequest, cfg: RunConfig, surface: Surface, steps: 
             raise invalid(loc, t("error.switch.steps", milestone=m, last=steps - 1), m)
         if m % per_epoch:
             raise invalid(loc, t("error.switch.epoch", milestone=m, batch_size=cfg.batch_size, per_epoch=per_epoch), m)
-        params = _f_min(i, RunRequest.model_construct(optimizer=link.optimizer, params=link.params), surface)
+        one = RunRequest.model_construct(optimizer=link.optimizer, params=link.params)
+        params = _f_min(i, one, surface, ("optimizers", j))
         switches.append(Switch(m, OPTIMIZERS[link.optimizer], params))
     return replace(cfg, switches=tuple(switches))
 

@@ -104,3 +104,26 @@ def test_networks_refuse_a_chain(client) -> None:
 def test_the_422_is_in_chinese_too(client) -> None:
     r = client.post("/api/v1/trajectories?lang=zh", json=_body({"optimizers": [ADAM, {**MOM, "milestone": 300}]}))
     assert r.status_code == 422 and "不在运行范围内" in r.text
+
+
+def test_a_links_error_points_at_the_link(client) -> None:
+    """Polyak's f* on a typed formula, missing in the second link: the 422 is located there."""
+    polyak = {"optimizer": "polyak_sgd", "params": {"f_min": 0.0}}
+    body = {
+        "surface": {"expression": "x^2 + 3*y^2"},
+        "steps": 60,
+        "runs": [{"optimizers": [polyak, {"milestone": 20, "optimizer": "polyak_sgd"}], "noise_std": 0.1}],
+    }
+    r = client.post("/api/v1/trajectories", json=body)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == [
+        "body",
+        "runs",
+        0,
+        "optimizers",
+        1,
+        "params",
+        "f_min",
+    ]
+    body["runs"][0]["optimizers"][1]["params"] = {"f_min": 0.0}
+    run = client.post("/api/v1/trajectories", json=body).json()["runs"][0]
+    assert run["switches"] == [20] and len(run["x"]) == 61
