@@ -108,6 +108,9 @@ class RunResult:
     state: dict[str, np.ndarray | None] | None = None  # internals per update (include_state=True)
     # closure optimizers (L-BFGS): every loss evaluation, {"step", "x", "y", "loss"} (step: ints)
     evals: dict[str, np.ndarray] | None = None
+    # an optimizer chain (the run's ``optimizers``): its links resolved, and the updates at which a later one took over
+    optimizers: list[dict[str, Any]] | None = None
+    switches: list[int] | None = None
 
     @classmethod
     def from_public(cls, run: dict[str, Any]) -> RunResult:
@@ -133,6 +136,8 @@ class RunResult:
             evals=None
             if run.get("evals") is None
             else {k: np.asarray(v, dtype=np.int64) if k == "step" else arr(v) for k, v in run["evals"].items()},
+            optimizers=run.get("optimizers"),
+            switches=run.get("switches"),
         )
 
     def __repr__(self) -> str:

@@ -9,8 +9,10 @@ from pathlib import Path
 TABLE = Path(__file__).with_name("golden_cases.toml")
 
 
-def case(name, surface, start, steps, optimizer, params, schedule=None, **fields):
-    run = {"optimizer": optimizer, "params": params, **fields}
+def case(name, surface, start, steps, optimizer=None, params=None, schedule=None, **fields):
+    """A request of one run: its ``optimizer`` and ``params``, or an optimizer chain (``optimizers``)."""
+    run = {"optimizer": optimizer, "params": params} if optimizer is not None else {}
+    run.update(fields)
     if schedule:
         run["schedule"] = schedule
     return {"name": name, "request": {"surface": surface, "start": start, "steps": steps, "runs": [run]}}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import torch
@@ -250,59 +251,92 @@ class DampedNewton(torch.optim.Optimizer):
         return loss
 
 
-def closure_reference(case: dict) -> dict:
-    """L-BFGS and damped Newton: one step = one ``opt.step(closure)``; every closure call is
-    recorded as an evaluation (x, y, loss) of that step."""
-    req = case["request"]
-    run = req["runs"][0]
-    f = SURFACES[req["surface"]]
-    prm = run["params"]
-    p = torch.tensor([float(v) for v in req["start"]], requires_grad=True)
-    if run["optimizer"] == "lbfgs":
-        max_iter = prm.get("max_iter", 20)
-        opt = torch.optim.LBFGS(
-            [p],
-            lr=prm.get("lr", 1.0),
-            max_iter=max_iter,
-            max_eval=prm.get("max_eval") or None,
-            tolerance_grad=prm.get("tolerance_grad", 1e-7),
-            tolerance_change=prm.get("tolerance_change", 1e-9),
-            history_size=prm.get("history_size", 100),
-            line_search_fn=None if prm.get("line_search_fn") == "none" else "strong_wolfe",
-        )
-    else:
-        opt = DampedNewton([p], f, lr=prm.get("lr", 1.0), damping=prm.get("damping", 0.0))
-    sched = make_schedule(opt, prm.get("lr", 1.0), run.get("schedule"))
-    xs, ys, losses, lrs, norms = [float(req["start"][0])], [float(req["start"][1])], [], [], []
-    ev = {"step": [], "x": [], "y": [], "loss": []}
-    for t in range(req["steps"]):
-        first = []
+def lbfgs(p: torch.Tensor, prm: dict):
+    """torch's L-BFGS on ``p`` with optiviz's parameters ``prm`` (omitted ones: optiviz's defaults)."""
+    return torch.optim.LBFGS(
+        [p],
+        lr=prm.get("lr", 1.0),
+        max_iter=prm.get("max_iter", 20),
+        max_eval=prm.get("max_eval") or None,
+        tolerance_grad=prm.get("tolerance_grad", 1e-7),
+        tolerance_change=prm.get("tolerance_change", 1e-9),
+        history_size=prm.get("history_size", 100),
+        line_search_fn=None if prm.get("line_search_fn") == "none" else "strong_wolfe",
+    )
 
-        def closure(t=t, first=first):  # called within this step only
-            opt.zero_grad()
-            loss = f(p[0], p[1])
-            loss.backward()
+
+def closure_update(opt, f, p: torch.Tensor, t: int, ev: dict | None) -> tuple[float, float]:
+    """Update t as one ``opt.step(closure)``: the loss and the gradient norm of its first
+    evaluation; each evaluation (x, y, loss) of update t recorded in ``ev`` (None: not)."""
+    first: list[tuple[float, float]] = []
+
+    def closure():  # called within this step only
+        opt.zero_grad()
+        loss = f(p[0], p[1])
+        loss.backward()
+        if ev is not None:
             ev["step"].append(t)
             ev["x"].append(p[0].item())
             ev["y"].append(p[1].item())
             ev["loss"].append(loss.item())
-            if not first:
-                first.append((loss.item(), p.grad.norm().item()))
-            return loss
+        if not first:
+            first.append((loss.item(), p.grad.norm().item()))
+        return loss
 
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step(closure)
-        if sched is not None:
-            sched.step()
-        losses.append(first[0][0])
-        norms.append(first[0][1])
-        xs.append(p[0].item())
-        ys.append(p[1].item())
+    opt.step(closure)
+    return first[0]
+
+
+def link_optimizer(link: dict, p: torch.Tensor, f):
+    """The torch optimizer of a run (or of a link of an optimizer chain) on ``p``; ``f`` the surface."""
+    prm = link.get("params", {})
+    if link["optimizer"] == "lbfgs":
+        return lbfgs(p, prm)
+    if link["optimizer"] == "newton":
+        return DampedNewton([p], f, lr=prm.get("lr", 1.0), damping=prm.get("damping", 0.0))
+    return make_optimizer(link["optimizer"], p, prm)
+
+
+def chain_reference(req: dict, links: list[dict], schedule: dict | None) -> dict:
+    """One update = one ``opt.step(closure)`` (torch's SGD and Adam evaluate it once, then update;
+    L-BFGS as it needs, each of its evaluations (x, y, loss) recorded for that update). ``links``:
+    the run's optimizers, each from its ``milestone`` on a NEW optimizer on the same tensor (fresh
+    state: an optimizer chain; one link: a plain run), each with the run's scheduler advanced to its
+    milestone (``scheduler.step()`` that many times: the schedule runs on the whole run's clock)."""
+    f = SURFACES[req["surface"]]
+    p = torch.tensor([float(v) for v in req["start"]], requires_grad=True)
+    bounds = [0, *(link["milestone"] for link in links[1:]), req["steps"]]
+    xs, ys, losses, lrs, norms = [float(req["start"][0])], [float(req["start"][1])], [], [], []
+    ev: dict[str, list] = {"step": [], "x": [], "y": [], "loss": []}
+    for j, link in enumerate(links):
+        opt = link_optimizer(link, p, f)
+        sched, _ = scheduler(opt, link.get("params", {}).get("lr", 1.0), schedule)
+        if sched is not None and bounds[j]:
+            with warnings.catch_warnings():  # stepping a scheduler before its optimizer: on purpose
+                warnings.simplefilter("ignore")
+                for _ in range(bounds[j]):
+                    sched.step()
+        for t in range(bounds[j], bounds[j + 1]):
+            lrs.append(opt.param_groups[0]["lr"])
+            loss, norm = closure_update(opt, f, p, t, ev if link["optimizer"] == "lbfgs" else None)
+            if sched is not None:
+                sched.step()
+            losses.append(loss)
+            norms.append(norm)
+            xs.append(p[0].item())
+            ys.append(p[1].item())
     losses.append(f(p[0], p[1]).item())
     out = {"x": xs, "y": ys, "loss": losses, "lr": lrs, "grad_norm": norms}
-    if run["optimizer"] == "lbfgs":
+    if any(link["optimizer"] == "lbfgs" for link in links):
         out["evals"] = ev
     return out
+
+
+def closure_reference(case: dict) -> dict:
+    """L-BFGS and damped Newton: one step = one ``opt.step(closure)``; every closure call of
+    L-BFGS is recorded as an evaluation (x, y, loss) of that step."""
+    run = case["request"]["runs"][0]
+    return chain_reference(case["request"], [run], run.get("schedule"))
 
 
 def reference(case: dict) -> dict:

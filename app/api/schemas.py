@@ -179,8 +179,43 @@ class ScheduleRequest(StrictModel):
         return self
 
 
-class RunRequest(StrictModel):
+class OptimizerLinkRequest(StrictModel):
+    """One link of an optimizer chain: from update ``milestone`` on (the first link: from update 0,
+    no milestone), this optimizer, started afresh at the point reached."""
+
+    milestone: StrictInt | None = Field(
+        None,
+        ge=1,
+        le=MAX_STEPS,
+        description="The update at which this optimizer takes over (0 < milestone < steps, increasing); "
+        "omitted on the first link.",
+    )
     optimizer: OptimizerId = Field(description="Optimizer id (see GET /api/v1/optimizers).")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Its hyperparameters; omitted ones take the catalogue's defaults."
+    )
+
+    @model_validator(mode="after")
+    def _params(self) -> OptimizerLinkRequest:
+        self.params = OPTIMIZERS[self.optimizer].resolve(self.params, "optimizer")
+        return self
+
+
+def _chain_or_optimizer(schema: dict[str, Any]) -> None:
+    """The JSON Schema of a run: `optimizer` is required unless `optimizers` (a chain) is given."""
+    schema["required"] = [name for name in schema.get("required", []) if name != "optimizer"]
+    if not schema["required"]:
+        del schema["required"]
+    schema["anyOf"] = [{"required": ["optimizer"]}, {"required": ["optimizers"]}]
+
+
+class RunRequest(StrictModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra=_chain_or_optimizer)
+
+    optimizer: OptimizerId = Field(
+        description="Optimizer id (see GET /api/v1/optimizers). May be omitted when `optimizers` is given (then "
+        "its first link's; if given, it must be that one)."
+    )
     params: dict[str, Any] = Field(
         default_factory=dict, description="Hyperparameters; omitted ones take the catalogue's defaults."
     )
@@ -204,6 +239,22 @@ class RunRequest(StrictModel):
         description="Scale the gradient by min(1, c/(‖g‖ + 1e-6)) (torch clip_grad_norm_), after clip_value. Off "
         "when omitted. grad_norm and the state's gx, gy report the clipped gradient.",
     )
+    optimizers: list[OptimizerLinkRequest] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_CHAIN,
+        description='An optimizer chain (SWATS\'s idea: Adam first, then SGD): `[{"optimizer": "adam", '
+        '"params": {...}}, {"milestone": k, "optimizer": "momentum", "params": {...}}]`. From each '
+        "milestone on, that optimizer runs from the point reached with FRESH state, as a new torch.optim "
+        "optimizer created on the same tensor. Replaces `optimizer` and `params` (which, if given, must be "
+        "the first link's). The `schedule` runs on the whole run's clock: the lr of update t is the schedule at "
+        "t with the active link's `lr` as its base (torch: each new optimizer gets the same scheduler, "
+        "advanced to the milestone); for a schedule that restarts at a switch, chain one at the same "
+        "milestone (`schedule.chain`). A closure optimizer (L-BFGS, Newton) only as the last link. Not with a "
+        "schedule that reads the loss or cycles the momentum. On dataset surfaces with mini-batches, a "
+        "milestone falls on an epoch's first update. Trajectories (JSON and stream) only; the answer's "
+        "`switches` lists the updates at which a later link took over.",
+    )
 
     @field_validator("label")
     @classmethod
@@ -215,10 +266,44 @@ class RunRequest(StrictModel):
             raise ValueError(t("error.label.control", code=f"{ord(bad[1]):04X}", position=bad[0]))
         return v
 
+    @model_validator(mode="before")
+    @classmethod
+    def _first_link(cls, data: Any) -> Any:
+        """Without ``optimizer``, a chain's first link's (the check of a given one comes after)."""
+        links = data.get("optimizers") if isinstance(data, dict) else None
+        if isinstance(links, list) and links and isinstance(links[0], dict) and "optimizer" not in data:
+            data = {**data, "optimizer": links[0].get("optimizer")}
+        return data
+
     @model_validator(mode="after")
     def _params(self) -> RunRequest:
+        given = "params" in self.model_fields_set
         self.params = OPTIMIZERS[self.optimizer].resolve(self.params, "optimizer")
+        if self.optimizers is not None:
+            check_chain(self.optimizers)
+            first = self.optimizers[0]
+            if self.optimizer != first.optimizer:
+                raise ValueError(t("error.switch.optimizer", id=self.optimizer, first=first.optimizer))
+            if given and self.params != first.params:
+                raise ValueError(t("error.switch.params"))
+            self.params = first.params
         return self
+
+
+def check_chain(links: list[OptimizerLinkRequest]) -> None:
+    """An optimizer chain's own rules: the first link without a milestone, the others with
+    increasing ones, a closure optimizer only last."""
+    if links[0].milestone is not None:
+        raise ValueError(t("error.switch.first_milestone", milestone=links[0].milestone))
+    given = [link.milestone for link in links[1:]]
+    if None in given:
+        raise ValueError(t("error.switch.no_milestone", index=given.index(None) + 1))
+    milestones = [m for m in given if m is not None]
+    if milestones != sorted(set(milestones)):
+        raise ValueError(t("error.switch.order", milestones=milestones))
+    for j, link in enumerate(links[:-1]):
+        if OPTIMIZERS[link.optimizer].driver == "closure":
+            raise ValueError(t("error.switch.closure", id=link.optimizer, index=j))
 
 
 class SurfaceRequestBase(StrictModel):
@@ -427,6 +512,11 @@ class RunSettingsPublic(BaseModel):
     noise_std: float
     clip_value: float | None = None
     clip_norm: float | None = None
+    optimizers: list[dict[str, Any]] | None = Field(
+        None,
+        description="An optimizer chain, resolved (defaults filled): the first link's `optimizer` and `params` "
+        "are the run's; each later one has its `milestone`. Absent for a run of one optimizer.",
+    )
 
 
 class RunPublic(RunSettingsPublic):
@@ -453,6 +543,12 @@ class RunPublic(RunSettingsPublic):
     )
     status: RunStatus
     steps_taken: int
+    switches: list[int] | None = Field(
+        None,
+        description="A run with an optimizer chain: the updates at which a later link took over (the "
+        "milestones the run reached; update t is made by the link of the last switch <= t). In the event stream, "
+        "in the `done` event's runs.",
+    )
 
 
 class TrajectoriesPublic(BaseModel):

@@ -13,21 +13,23 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from ..engine.backend import ARRAY
-from ..engine.closure import MAX_EVALUATIONS, ClosureRun, evaluations_bound
+from ..engine.closure import MAX_EVALUATIONS, evaluations_bound
 from ..engine.datasets import DatasetSurface
 from ..engine.deadline import DeadlineExceeded
 from ..engine.expression import Expression, ExpressionError, finite_in_box, parse_expression
 from ..engine.feedback import CYCLED_KINDS
-from ..engine.runner import Problem, RunConfig, ScalarRun, start_is_valid
+from ..engine.problem import Switch, legs
+from ..engine.runner import Problem, RunConfig, start_is_valid, updates_per_epoch
 from ..engine.schedules import Link
 from ..engine.surfaces import Surface
+from ..engine.switching import SwitchRun, start_run
 from ..i18n import explain, value_error
 from ..i18n import text as t
 from ..registry import OPTIMIZERS, SCHEDULES, SURFACES, OptimizerSpec
@@ -162,7 +164,7 @@ def resolve_surface(surface: str | CustomSurfaceRequest) -> Surface:
 # --- trajectories ----------------------------------------------------------------------------------
 
 
-def _f_min(i: int, run: RunRequest, surface: Surface) -> dict[str, Any]:
+def _f_min(i: int, run: RunRequest, surface: Surface, link: tuple[Any, ...] = ()) -> dict[str, Any]:
     """The run's params, with the Polyak step size's f* filled in from the surface (the registry
     states each built-in surface's minimum value, a dataset surface its full-data minimum loss);
     a typed formula, or a surface unbounded below, needs it given."""
@@ -172,7 +174,7 @@ def _f_min(i: int, run: RunRequest, surface: Surface) -> dict[str, Any]:
     if surface.f_min is None:
         custom = surface.kind == "custom"
         reason = t("error.f_min.custom") if custom else t("error.f_min.unbounded", surface=repr(surface.id))
-        raise invalid(("runs", i, "params", "f_min"), t("error.f_min", reason=reason), None)
+        raise invalid(("runs", i, *link, "params", "f_min"), t("error.f_min", reason=reason), None)
     return {**params, "f_min": float(surface.f_min)}
 
 
@@ -181,12 +183,49 @@ def networks_only(spec: OptimizerSpec) -> str:
     return t("error.networks_only", name=t(f"optimizer.{spec.id}.name"), id=spec.id)
 
 
-def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int]) -> RunConfig:
-    spec = OPTIMIZERS[run.optimizer]
-    if spec.networks_only:  # a surface's run (networks resolve theirs with `run_config` directly)
-        raise invalid(("runs", i, "optimizer"), networks_only(spec), run.optimizer)
+def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int], steps: int) -> RunConfig:
+    ids = [link.optimizer for link in run.optimizers] if run.optimizers else [run.optimizer]
+    for j, oid in enumerate(ids):
+        spec = OPTIMIZERS[oid]
+        if spec.networks_only:  # a surface's run (networks resolve theirs with `run_config` directly)
+            loc = ("runs", i, "optimizers", j, "optimizer") if run.optimizers else ("runs", i, "optimizer")
+            raise invalid(loc, networks_only(spec), oid)
     samples = surface.model.data.m if isinstance(surface, DatasetSurface) else None  # m of a dataset surface
-    return run_config(i, run, samples, _f_min(i, run, surface), labels)
+    cfg = run_config(i, run, samples, _f_min(i, run, surface, ("optimizers", 0) if run.optimizers else ()), labels)
+    if run.optimizers is None or len(run.optimizers) < 2:
+        return cfg
+    return _switches(i, run, cfg, surface, steps)
+
+
+def _switches(i: int, run: RunRequest, cfg: RunConfig, surface: Surface, steps: int) -> RunConfig:
+    """A surface's run with its optimizer chain (`app.engine.switching`), checked against the
+    request's steps, its schedule and the surface's epochs."""
+    assert run.optimizers is not None
+    sched = run.schedule
+    if sched is not None and SCHEDULES[sched.name].reads_loss:
+        raise invalid(("runs", i, "schedule", "name"), t("error.switch.reads_loss", schedule=sched.name), sched.name)
+    if sched is not None and any(p.get("cycle_momentum") for p in (sched.params, *(c.params for c in sched.chain))):
+        raise invalid(("runs", i, "schedule", "params", "cycle_momentum"), t("error.switch.cycle_momentum"), True)
+    per_epoch = updates_per_epoch(surface, cfg)
+    switches = []
+    for j, link in enumerate(run.optimizers[1:], start=1):
+        loc = ("runs", i, "optimizers", j, "milestone")
+        m = int(link.milestone or 0)
+        if not 0 < m < steps:
+            raise invalid(loc, t("error.switch.steps", milestone=m, last=steps - 1), m)
+        if m % per_epoch:
+            raise invalid(loc, t("error.switch.epoch", milestone=m, batch_size=cfg.batch_size, per_epoch=per_epoch), m)
+        one = RunRequest.model_construct(optimizer=link.optimizer, params=link.params)
+        params = _f_min(i, one, surface, ("optimizers", j))
+        switches.append(Switch(m, OPTIMIZERS[link.optimizer], params))
+    return replace(cfg, switches=tuple(switches))
+
+
+def refuse_switches(chained: Iterable[bool], key: str) -> None:
+    """A 422 (message ``key``) at the first run with an optimizer chain, where chains do not run yet."""
+    for i, chain in enumerate(chained):
+        if chain:
+            raise invalid(("runs", i, "optimizers"), t(key, index=i), None)
 
 
 def run_config(
@@ -255,10 +294,11 @@ def _check_evaluations(req: TrajectoryRequest, runs: tuple[RunConfig, ...]) -> N
     """L-BFGS's answer holds every loss evaluation: their bound over the request must stay within
     `MAX_EVALUATIONS` (published as ``max_evaluations`` by GET /api/v1/limits)."""
     total = 0
-    for i, cfg in enumerate(runs):
+    for i, whole in enumerate(runs):
+        cfg, t0, t1 = legs(whole, req.steps)[-1]  # a closure optimizer is a chain's last link only
         if cfg.optimizer.id != "lbfgs":
             continue
-        total += req.steps * evaluations_bound(cfg.params)
+        total += (t1 - t0) * evaluations_bound(cfg.params)
         if total > MAX_EVALUATIONS:
             raise invalid(
                 ("runs", i, "params", "max_eval"),
@@ -274,18 +314,22 @@ def build_problem(req: TrajectoryRequest) -> Problem:
     if reason:
         raise invalid(("start",), t("error.start", start=list(start), reason=explain(reason)), list(start))
     labels: dict[str, int] = {}
-    runs = tuple(_run_config(i, r, surface, labels) for i, r in enumerate(req.runs))
+    runs = tuple(_run_config(i, r, surface, labels, req.steps) for i, r in enumerate(req.runs))
     _check_evaluations(req, runs)
     return Problem(
         surface, (float(start[0]), float(start[1])), req.steps, req.tolerance, req.seed, runs, req.include_state
     )
 
 
+def _listed(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
+
+
 def run_public(cfg: RunConfig) -> dict[str, Any]:
     out: dict[str, Any] = {
         "label": cfg.label,
         "optimizer": cfg.optimizer.id,
-        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.params.items()},
+        "params": _listed(cfg.params),
         "schedule": {
             "name": cfg.schedule.id,
             "params": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.schedule_params.items()},
@@ -302,6 +346,14 @@ def run_public(cfg: RunConfig) -> dict[str, Any]:
                 "params": {k: list(v) if isinstance(v, tuple) else v for k, v in c.params.items()},
             }
             for c in cfg.chain
+        ]
+    if cfg.switches:  # an optimizer chain, resolved (only when set)
+        out["optimizers"] = [
+            {"optimizer": cfg.optimizer.id, "params": out["params"]},
+            *(
+                {"milestone": s.milestone, "optimizer": s.optimizer.id, "params": _listed(s.params)}
+                for s in cfg.switches
+            ),
         ]
     if cfg.batch_size is not None:
         out["batch_size"] = cfg.batch_size
@@ -341,9 +393,7 @@ class TrajectoryStream:
     def __init__(self, problem: Problem, deadline: float | None = None, trim: bool = False) -> None:
         self.problem = problem
         self._trim = trim  # a stream: drop each slice once sent (memory: one chunk per run)
-        self.runs = [
-            ClosureRun(problem, r) if r.optimizer.driver == "closure" else ScalarRun(problem, r) for r in problem.runs
-        ]
+        self.runs = [start_run(problem, r) for r in problem.runs]
         self._sent_points = [0] * len(self.runs)
         self._sent_evals = [0] * len(self.runs)
         self._sent_updates = [0] * len(self.runs)
@@ -408,7 +458,7 @@ class TrajectoryStream:
         return [ev]
 
     def done_event(self) -> dict[str, Any]:
-        return {"runs": [{"status": r.traj.status, "steps_taken": r.traj.steps_taken} for r in self.runs]}
+        return {"runs": [_end(r) for r in self.runs]}
 
     def run_to_end(self) -> None:
         """Every run to its end in one go (the JSON answer needs no slices)."""
@@ -427,10 +477,18 @@ def trajectories(problem: Problem, deadline: float | None = None, arrays: bool =
     for cfg, run in zip(problem.runs, stream.runs, strict=True):
         out = run_public(cfg)
         out.update(run.arrays() if arrays else run.traj.arrays())
-        out["status"] = run.status
-        out["steps_taken"] = run.steps_taken
+        out.update(_end(run))
         runs.append(out)
     return {"surface": problem.surface.public(), "runs": runs}
+
+
+def _end(run: Any) -> dict[str, Any]:
+    """How a run ended: its status, its updates, and a chain's switches (the updates at which a later
+    link took over)."""
+    out: dict[str, Any] = {"status": run.status, "steps_taken": run.steps_taken}
+    if isinstance(run, SwitchRun):
+        out["switches"] = list(run.switches)
+    return out
 
 
 def iter_stream(problem: Problem, deadline: float | None = None) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -43,7 +43,7 @@ from ..i18n import explain, messages, text
 from ..registry import OPTIMIZERS
 from ..settings import get_settings
 from .schemas_networks import NETWORK_EXAMPLE, NETWORK_MAX_UPDATES, NetworkRequest
-from .service import invalid, run_config, run_public
+from .service import invalid, refuse_switches, run_config, run_public
 
 Answer = dict[str, Any]
 Progress = Callable[[float], None]
@@ -86,6 +86,7 @@ def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneCon
         )
     labels: dict[str, int] = {}
     runs = []
+    refuse_switches((r.optimizers is not None and len(r.optimizers) > 1 for r in req.runs), "error.switch.networks")
     for i, run in enumerate(req.runs):
         spec = OPTIMIZERS[run.optimizer]
         if not trains_networks(spec):

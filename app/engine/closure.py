@@ -464,7 +464,7 @@ class ClosureRun(RunEnd):
         surface = self.problem.surface
         if self._data is not None:
             assert self._batches is not None
-            idx = self._batches.indices(t)
+            idx = self._batches.indices(t + self.run.clock)  # the whole run's batches (a chain's leg)
             model = self._data.model
 
             def batch(x: float, y: float) -> tuple[float, float, float]:
@@ -506,13 +506,6 @@ class ClosureRun(RunEnd):
             return f, gx, gy
 
         return closure, batch
-
-    @property
-    def traj(self) -> Trajectory:
-        return self._traj
-
-    def arrays(self) -> dict[str, Any]:
-        return self._traj.arrays()
 
     def advance(self, n: int) -> None:
         if self.done:

@@ -24,7 +24,7 @@ from typing import Any
 
 from .datasets import DatasetSurface, has_moments
 from .feedback import SPECULATE
-from .problem import Problem, RunConfig
+from .problem import Problem, RunConfig, legs
 from .surfaces import Surface
 
 SCALAR_STEP = 2.5e-7  # s: one update of one run, built-in analytic surface (compiled)
@@ -206,30 +206,33 @@ def answer_bytes(problem: Problem) -> int:
     run (x, y, loss, lr, grad_norm; the mini-batch loss on dataset surfaces; a cycled momentum;
     include_state's six), an L-BFGS run's evaluations (four values each), and the surface."""
     dataset = isinstance(problem.surface, DatasetSurface)
-    per_update = 0
-    for r in problem.runs:
-        floats = 5 + dataset + bool(r.schedule_params.get("cycle_momentum")) + 6 * problem.include_state
-        if r.optimizer.id == "lbfgs":
-            floats += 4 * evaluations_bound(r.params)
-        per_update += floats
-    return SURFACE_BYTES + FLOAT_BYTES * problem.steps * per_update
+    floats = 0
+    for whole in problem.runs:
+        for r, t0, t1 in legs(whole, problem.steps):
+            per_update = 5 + dataset + bool(r.schedule_params.get("cycle_momentum")) + 6 * problem.include_state
+            if r.optimizer.id == "lbfgs":
+                per_update += 4 * evaluations_bound(r.params)
+            floats += (t1 - t0) * per_update
+    return SURFACE_BYTES + FLOAT_BYTES * floats
 
 
 def trajectories(problem: Problem) -> float:
     """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats (and a Newton
     run's formula differentiated twice, once), its answer encoded."""
-    per_step = sum(
-        (
-            closure_step(problem.surface, r, problem.steps)
+    work = sum(
+        (t1 - t0)
+        * (
+            closure_step(problem.surface, r, t1 - t0)
             if r.optimizer.driver == "closure"
-            else scalar_step(problem.surface, r.batch_size)
-            + feedback(problem.surface, r, problem.steps) / problem.steps
+            else scalar_step(problem.surface, r.batch_size) + feedback(problem.surface, r, t1 - t0) / (t1 - t0)
         )
         * (2 if problem.include_state else 1)
-        for r in problem.runs
+        for whole in problem.runs
+        for r, t0, t1 in legs(whole, problem.steps)
     )
-    derive = symbolic(problem.surface) if any(r.optimizer.hessian for r in problem.runs) else 0.0
-    return problem.steps * per_step + derive + ENCODE_BYTE * answer_bytes(problem)
+    hessian = any(r.optimizer.hessian for whole in problem.runs for r, _, _ in legs(whole, problem.steps))
+    derive = symbolic(problem.surface) if hessian else 0.0
+    return work + derive + ENCODE_BYTE * answer_bytes(problem)
 
 
 def lockstep(

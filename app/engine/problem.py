@@ -6,12 +6,21 @@ estimates (`app.engine.cost`) all read; it imports none of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .optimizers import OptimizerSpec
 from .schedules import Link, ScheduleSpec
 from .surfaces import Surface
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A later link of an optimizer chain: from update ``milestone`` on, ``optimizer`` with ``params``."""
+
+    milestone: int
+    optimizer: OptimizerSpec
+    params: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,12 @@ class RunConfig:
     clip_value: float = 0.0  # gradient clipping (torch clip_grad_value_ / clip_grad_norm_), 0 = off
     clip_norm: float = 0.0
     chain: tuple[Link, ...] = ()  # torch SequentialLR: further schedules from their milestones on
+    # an optimizer chain: from each switch's milestone on, its optimizer from the reached point,
+    # fresh state (`legs`, app.engine.switching); the schedule runs on the whole run's clock
+    switches: tuple[Switch, ...] = ()
+    # updates made before this run began: a leg of a chain takes the whole run's schedule, noise
+    # draws and mini-batches from there on (0: a run of its own)
+    clock: int = 0
 
     @property
     def clip(self) -> tuple[float, float]:
@@ -45,3 +60,18 @@ class Problem:
     seed: int
     runs: tuple[RunConfig, ...]
     include_state: bool = False  # record each update's gradient, moment and effective lr
+
+
+def legs(run: RunConfig, steps: int) -> list[tuple[RunConfig, int, int]]:
+    """The parts of a run of ``steps`` updates: each link of its optimizer chain as a run of its
+    own (no switches; ``clock`` its first update) over updates t0..t1-1; a run without a chain is
+    one leg, itself."""
+    if not run.switches:
+        return [(run, 0, steps)]
+    starts = [0, *(s.milestone for s in run.switches)]
+    links = [(run.optimizer, run.params), *((s.optimizer, s.params) for s in run.switches)]
+    ends = [*starts[1:], steps]
+    return [
+        (replace(run, optimizer=o, params=p, switches=(), clock=t0), t0, t1)
+        for (o, p), t0, t1 in zip(links, starts, ends, strict=True)
+    ]

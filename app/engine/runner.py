@@ -124,10 +124,10 @@ def updates_per_epoch(surface: Surface, run: RunConfig) -> int:
     return 1
 
 
-def schedule_times(steps: int, per: str, per_epoch: int) -> np.ndarray:
-    """The schedule's clock at every update 0..steps-1: the update's index, or its epoch when
-    ``per == 'epoch'`` (``per_epoch`` updates each)."""
-    t = np.arange(steps, dtype=np.int64)
+def schedule_times(steps: int, per: str, per_epoch: int, clock: int = 0) -> np.ndarray:
+    """The schedule's clock at every update clock..clock+steps-1: the update's index, or its epoch
+    when ``per == 'epoch'`` (``per_epoch`` updates each)."""
+    t = np.arange(clock, clock + steps, dtype=np.int64)
     if per == "epoch":
         t = t // per_epoch
     return t
@@ -135,7 +135,7 @@ def schedule_times(steps: int, per: str, per_epoch: int) -> np.ndarray:
 
 def _schedule_t(problem: Problem, run: RunConfig) -> np.ndarray:
     per_epoch = updates_per_epoch(problem.surface, run) if run.per == "epoch" else 1
-    return schedule_times(problem.steps, run.per, per_epoch)
+    return schedule_times(problem.steps, run.per, per_epoch, run.clock)
 
 
 def run_lrs(run: RunConfig, t: np.ndarray, base: float | np.ndarray | None = None) -> np.ndarray:
@@ -169,11 +169,12 @@ def plateau_every(problem: Problem, run: RunConfig) -> int:
 
 
 def gradient_noise(problem: Problem, run: RunConfig) -> np.ndarray | None:
-    """Seeded Gaussian noise for each update's gradient: the same draws for every run."""
+    """Seeded Gaussian noise for each update's gradient: the same draws for every run (a leg of an
+    optimizer chain: the whole run's draws from its clock on)."""
     if not run.noise_std:
         return None
     rng = np.random.default_rng([problem.seed, 1])
-    return rng.standard_normal((problem.steps, 2)) * run.noise_std
+    return rng.standard_normal((run.clock + problem.steps, 2))[run.clock :] * run.noise_std
 
 
 def course(problem: Problem, run: RunConfig) -> drive.Course:
@@ -186,19 +187,21 @@ class Permutations:
     (epochs e0..e1-1 as rows). The ones before e0 are dropped; asked again (a run put back by
     `feedback.PlateauRun`), they are drawn again from a fresh order: the same seeded draws."""
 
-    def __init__(self, m: int, batch_size: int, seed: int) -> None:
+    def __init__(self, m: int, batch_size: int, seed: int, skip: int = 0) -> None:
         self.args = (m, batch_size, seed)
         self.order = BatchOrder(*self.args)
         self.drawn = -1  # the last epoch drawn from self.order
         self.kept: dict[int, np.ndarray] = {}
+        self.skip = skip  # epochs before the run's epoch 0 (a later leg of an optimizer chain)
 
     def __call__(self, e0: int, e1: int) -> np.ndarray:
         for e in range(e0, e1):
             if e not in self.kept:
-                if e <= self.drawn:
+                g = e + self.skip
+                if g <= self.drawn:
                     self.order, self.drawn = BatchOrder(*self.args), -1
-                self.kept[e] = self.order.permutation(e).copy()
-                self.drawn = e
+                self.kept[e] = self.order.permutation(g).copy()
+                self.drawn = g
         for e in [e for e in self.kept if e < e0]:
             del self.kept[e]
         return np.stack([self.kept[e] for e in range(e0, e1)])
@@ -215,7 +218,10 @@ def dataset_rows(
 ) -> data.DataRows:
     """The compiled dataset loop of a run's rows (``record``: one run recording every point)."""
     m = surface.model.data.m
-    perms = Permutations(m, run.batch_size or m, problem.seed)
+    per_epoch = surface.epoch_updates(run.batch_size or m)
+    if run.clock % per_epoch:
+        raise ValueError(f"a leg of an optimizer chain starts at an epoch's first update, not at {run.clock}")
+    perms = Permutations(m, run.batch_size or m, problem.seed, run.clock // per_epoch)
     order = perms.order
     params = dict(run.params)
     params.update(row_params or {})
@@ -313,6 +319,13 @@ class RunEnd:
     @property
     def steps_taken(self) -> int:
         return self._traj.steps_taken
+
+    @property
+    def traj(self) -> Trajectory:
+        return self._traj
+
+    def arrays(self) -> dict[str, Any]:
+        return self._traj.arrays()
 
 
 class ScalarRun(RunEnd):

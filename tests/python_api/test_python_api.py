@@ -215,3 +215,17 @@ def test_doctests() -> None:
 def test_readme_example_runs() -> None:
     failures, tried = doctest.testfile(str(ROOT / "README.md"), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert tried and not failures
+
+
+def test_an_optimizer_chain_in_process() -> None:
+    """A run's ``optimizers`` (Adam, then momentum from update 40): the result says where it switched."""
+    chain = [
+        {"optimizer": "adam", "params": {"lr": 0.02}},
+        {"milestone": 40, "optimizer": "momentum", "params": {"lr": 0.0005, "variant": "classic"}},
+    ]
+    res = optiviz.run(surface="rosenbrock", runs=[{"optimizers": chain}], steps=100)
+    run = res.runs[0]
+    assert run.optimizer == "adam" and run.switches == [40] and len(run.x) == 101
+    assert run.optimizers is not None and [o["optimizer"] for o in run.optimizers] == ["adam", "momentum"]
+    with pytest.raises(optiviz.ValidationError, match="strictly increasing"):
+        optiviz.run(surface="rosenbrock", runs=[{"optimizers": [chain[0], chain[1], chain[1]]}], steps=100)
