@@ -5,6 +5,7 @@
 import { el } from "./controls.js";
 import { t } from "./i18n.js";
 import { drawCharts, drawMap, draw3D, moveCursor, plotlyLoaded, updateMap } from "./plots.js";
+import { drawMapPreview, endMapPreview } from "./studio_preview.js";
 import { readout, statusText, summary, updateStatuses } from "./tables.js";
 
 const $ = (id) => document.getElementById(id);
@@ -87,7 +88,14 @@ export function createRenderer(ctx) {
     const v = model.view;
     const res = model.result && v && model.result.key === v.key ? model.result : null;
     $("run-error").textContent = model.error || "";
-    if (!plotlyLoaded() || !v) return;
+    if (!v) return;
+    if (!plotlyLoaded()) { // the grid is here, Plotly not yet: its first look on a canvas (studio_preview.js)
+      if (state.view === "overlay" && !state.threeD) {
+        const shown = res ? state.runs.map((r, i) => (r.hidden || i >= res.runs.length ? -1 : i)).filter((i) => i >= 0) : [];
+        drawMapPreview({ view: v, runs: res?.runs, look: ctx.look(state), vis: shown, it, equal: ctx.equalOf(state, v.surface) });
+      }
+      return;
+    }
     // a newer answer is on its way: redrawing the one on screen (e.g. with the new legend) is wasted
     // work; a stale answer not yet drawn is drawn (while a slider is dragged, each answer shows)
     if (res && !model.error && (model.queued || res.gen !== model.gen) && drawn.gen === res.gen && drawn.rev === res.rev
@@ -143,6 +151,7 @@ export function createRenderer(ctx) {
     } else if (sig !== drawn.sig || moved) {
       await draw3D($("map3d"), pm, it, vis);
     }
+    endMapPreview(); // Plotly's figure is on screen
 
     // charts: redrawn when what they show changed, at most every CHART_EVERY_MS while streaming
     const csig = JSON.stringify([v.key, res?.gen, res?.done, vis, look, lang, allHidden]);
