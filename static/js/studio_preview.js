@@ -18,7 +18,9 @@ export function drawMapPreview({ view, runs, look, vis, it, equal }) {
   if (done || !c) return;
   if (cellsOf.key !== view.key) {
     const trace = contourTraces({ grid: view.grid })[0];
-    cellsOf = { key: view.key, cells: greyCells(trace.z, trace.opacity) };
+    // Plotly applies the trace's opacity twice to a contour's heatmap colouring (its layer and its
+    // fill: the pixels of its figure measured on screen), so the fill's is its square
+    cellsOf = { key: view.key, cells: greyCells(trace.z, trace.opacity ** 2) };
   }
   const box = c.parentElement;
   const model = { surface: view.surface, equal };
