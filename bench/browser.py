@@ -192,7 +192,8 @@ NAV_PROBE = """(() => {
       && map.data.some((t) => t.meta && t.meta.role === 'path' && t.x.length > 0);
     // paths on screen: the canvas preview's (studio_preview.js) or Plotly's
     const preview = document.getElementById('map-preview');
-    if (nav.shown === undefined && (drawn || (preview && !preview.hidden && +preview.dataset.paths > 0))) nav.shown = now;
+    const previewed = preview && !preview.hidden && +preview.dataset.paths > 0;
+    if (nav.shown === undefined && (drawn || previewed)) nav.shown = now;
     if (drawn) { nav.paths = now; return; }
     requestAnimationFrame(poll);
   };

@@ -27,11 +27,15 @@ FOUND = """() => {
   const P = (x, y) => [area.l + ((x - x0) / (x1 - x0)) * area.w, area.t + area.h - ((y - y0) / (y1 - y0)) * area.h];
   const runs = app.model.result.runs;
   const lines = runs.map((r) => r.x.map((x, k) => P(x, r.y[k])));
-  const seg = ([x, y], [ax, ay], [bx, by]) => { const dx = bx - ax; const dy = by - ay; const l = dx * dx + dy * dy;
-    const u = l ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / l)) : 0; return Math.hypot(x - ax - u * dx, y - ay - u * dy); };
+  const seg = ([x, y], [ax, ay], [bx, by]) => {
+    const dx = bx - ax; const dy = by - ay; const l = dx * dx + dy * dy;
+    const u = l ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / l)) : 0;
+    return Math.hypot(x - ax - u * dx, y - ay - u * dy);
+  };
+  const far = (p, [x, y]) => Math.hypot(p[0] - x, p[1] - y) > 10;
   // a point clear of the other runs' paths (4 px) and of every run's start and end markers
   const clear = (i, p) => lines.every((q, j) => (j === i ? true : q.every((a, k) => !k || seg(p, q[k - 1], a) > 4))
-    && Math.hypot(p[0] - q[0][0], p[1] - q[0][1]) > 10 && Math.hypot(p[0] - q[q.length - 1][0], p[1] - q[q.length - 1][1]) > 10);
+    && far(p, q[0]) && far(p, q[q.length - 1]));
   return runs.map((r, i) => {
     const want = rgb(app.look.runs[i].color);
     let hits = 0; let n = 0; const px = [];
@@ -91,7 +95,8 @@ def test_preview_shows_every_run_path_before_plotly_then_goes(watched, live_serv
     greys = watched.evaluate(
         "() => { const c = document.getElementById('map-preview'); const d = c.getContext('2d')"
         ".getImageData(0, 0, c.width, c.height).data; const s = new Set();"
-        " for (let q = 0; q < d.length; q += 4 * 97) if (d[q] === d[q + 1] && d[q + 1] === d[q + 2] && d[q + 3]) s.add(d[q]);"
+        " for (let q = 0; q < d.length; q += 4 * 97)"
+        "   if (d[q] === d[q + 1] && d[q + 1] === d[q + 2] && d[q + 3]) s.add(d[q]);"
         " return s.size; }"
     )
     assert greys >= 10
