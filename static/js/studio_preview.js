@@ -20,7 +20,8 @@ export function drawMapPreview({ view, runs, look, vis, it, equal }) {
     const trace = contourTraces({ grid: view.grid })[0];
     // Plotly applies the trace's opacity twice to a contour's heatmap colouring (its layer and its
     // fill: the pixels of its figure measured on screen), so the fill's is its square
-    cellsOf = { key: view.key, cells: greyCells(trace.z, trace.opacity ** 2) };
+    cellsOf = { key: view.key, cells: greyCells(trace.z, trace.opacity ** 2,
+      { n: trace.ncontours, color: trace.line.color, width: trace.line.width }) };
   }
   const box = c.parentElement;
   const model = { surface: view.surface, equal };
