@@ -340,10 +340,9 @@ async function main() {
   bindControls(store, sidebar);
   store.update(() => store.get(), { source: "url", autoplay: true }); // the opening race plays on its own
   // The controls are on screen and the opening race's requests leave in the runner's next task:
-  // Plotly (4.6 MB, ~0.4 s of script on this machine, fetched meanwhile by the page's preload) runs
-  // after them, at the next frame, while the server computes.
-  // It waits for the map's canvas preview (studio_preview.js: the grid and the first paths drawn, then
-  // painted) or PREVIEW_WAIT_MS, whichever comes first: once it runs, nothing is drawn for a second.
+  // Plotly (4.6 MB, 0.4–1.5 s of script on this machine, fetched meanwhile by the page's preload)
+  // runs after the map's canvas preview is painted (studio_preview.js: the grid and the first paths)
+  // or after PREVIEW_WAIT_MS, whichever comes first: while it runs, nothing is drawn.
   const wait = new Promise((resolve) => setTimeout(resolve, PREVIEW_WAIT_MS));
   Promise.race([previewShown(), wait]).then(() => requestAnimationFrame(() => setTimeout(() => loadPlotly()
     .then(() => app.renderer.invalidate()), 0)));

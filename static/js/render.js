@@ -89,10 +89,11 @@ export function createRenderer(ctx) {
     const res = model.result && v && model.result.key === v.key ? model.result : null;
     $("run-error").textContent = model.error || "";
     if (!v) return;
+    const n = res ? Math.min(res.runs.length, state.runs.length) : 0;
+    const vis = state.runs.map((r, i) => (r.hidden || i >= n ? -1 : i)).filter((i) => i >= 0);
     if (!plotlyLoaded()) { // the grid is here, Plotly not yet: its first look on a canvas (studio_preview.js)
       if (state.view === "overlay" && !state.threeD) {
-        const shown = res ? state.runs.map((r, i) => (r.hidden || i >= res.runs.length ? -1 : i)).filter((i) => i >= 0) : [];
-        drawMapPreview({ view: v, runs: res?.runs, look: ctx.look(state), vis: shown, it, equal: ctx.equalOf(state, v.surface) });
+        drawMapPreview({ view: v, runs: res?.runs, look: ctx.look(state), vis, it, equal: ctx.equalOf(state, v.surface) });
       }
       return;
     }
@@ -103,8 +104,6 @@ export function createRenderer(ctx) {
     // a fresh stream: most answers arrive whole within a few frames, drawn once rather than twice
     const wait = res && !res.done ? FRESH_MS - (performance.now() - res.tMeta) : 0;
     if (wait > 0 && drawn.sig) { setTimeout(request, wait); return; }
-    const n = res ? Math.min(res.runs.length, state.runs.length) : 0;
-    const vis = state.runs.map((r, i) => (r.hidden || i >= n ? -1 : i)).filter((i) => i >= 0);
     const look = ctx.look(state);
     const lang = ctx.lang();
     const equal = ctx.equalOf(state, v.surface);
