@@ -6,8 +6,8 @@ a baseline measured in the same run:
    and a bare ``Plotly.react`` of the same traces in a scratch div;
 2. playback: frames per second in which the drawn paths moved, against the page's idle frame rate;
 3. number-field edit → the new answer drawn (charts and tables included), against the request alone;
-4. navigation → the paths drawn (contour and paths on screen), against Plotly alone loading in a
-   blank page of the same server.
+4. navigation → the paths on screen (the canvas preview's or Plotly's; Plotly's contour and paths
+   drawn beside it), against Plotly alone loading in a blank page of the same server.
 
 Then the older figure: 16 runs × 20,000 steps drawn, against a bare Plotly figure.
 ``python -m bench.browser --quick`` measures the four goals only."""
@@ -174,8 +174,9 @@ IDLE = """(ms) => new Promise((resolve) => {
   requestAnimationFrame(frame);
 })"""
 
-# Recorded from the navigation on (an init script): when the controls, Plotly and the paths were
-# first there, and the main thread's long tasks.
+# Recorded from the navigation on (an init script): when the controls, Plotly, the paths on screen
+# (the canvas preview's or Plotly's) and Plotly's contour and paths were first there, and the main
+# thread's long tasks.
 NAV_PROBE = """(() => {
   const nav = (window.__nav = { long: [] });
   try { new PerformanceObserver((l) => { for (const e of l.getEntries()) nav.long.push([e.startTime, e.duration]); })
@@ -189,6 +190,10 @@ NAV_PROBE = """(() => {
     const bg = document.getElementById('map-bg');
     const drawn = map && map.data && bg && bg.data
       && map.data.some((t) => t.meta && t.meta.role === 'path' && t.x.length > 0);
+    // paths on screen: the canvas preview's (studio_preview.js) or Plotly's
+    const preview = document.getElementById('map-preview');
+    const previewed = preview && !preview.hidden && +preview.dataset.paths > 0;
+    if (nav.shown === undefined && (drawn || previewed)) nav.shown = now;
     if (drawn) { nav.paths = now; return; }
     requestAnimationFrame(poll);
   };
@@ -217,7 +222,7 @@ def _verdict(ok: bool) -> str:
 
 def navigation(browser, base: str, rounds: int = 3) -> None:
     """4. navigation → paths drawn, a new browser context each round (nothing cached), then reloads."""
-    cold, warm, plotly, controls, longest, frozen = [], [], [], [], [], []
+    cold, warm, plotly, controls, longest, frozen, shown = [], [], [], [], [], [], []
     for _ in range(rounds):
         ctx = browser.new_context(viewport={"width": 1366, "height": 768})
         page = ctx.new_page()
@@ -226,6 +231,7 @@ def navigation(browser, base: str, rounds: int = 3) -> None:
         page.wait_for_function("() => window.__nav && window.__nav.paths !== undefined", timeout=60000)
         nav = page.evaluate("() => window.__nav")
         cold.append(nav["paths"])
+        shown.append(nav.get("shown", nav["paths"]))
         plotly.append(nav.get("plotly", float("nan")))
         controls.append(nav.get("controls", float("nan")))
         longest.append(max((d for _, d in nav["long"]), default=0.0))
@@ -241,11 +247,14 @@ def navigation(browser, base: str, rounds: int = 3) -> None:
         page.goto(f"{base}/healthz")
         alone.append(page.evaluate(PLOTLY_ALONE))
         ctx.close()
-    m = statistics.median(cold)
+    m = statistics.median(shown)
     print(
-        f"navigation → paths drawn (cold, a new context each): median {m:.0f} ms "
-        f"(rounds {', '.join(f'{v:.0f}' for v in cold)}; goal ≤ {GOALS['nav']:.0f} ms: {_verdict(m <= GOALS['nav'])}); "
-        f"reloaded (cached): median {statistics.median(warm):.0f} ms"
+        f"navigation → paths on screen (canvas preview or Plotly; cold, a new context each): median {m:.0f} ms "
+        f"(rounds {', '.join(f'{v:.0f}' for v in shown)}; goal ≤ {GOALS['nav']:.0f} ms: {_verdict(m <= GOALS['nav'])})"
+    )
+    print(
+        f"  … Plotly's contour and paths drawn: median {statistics.median(cold):.0f} ms "
+        f"(rounds {', '.join(f'{v:.0f}' for v in cold)}); reloaded (cached): median {statistics.median(warm):.0f} ms"
     )
     print(
         f"  controls filled at {statistics.median(controls):.0f} ms, "

@@ -14,11 +14,13 @@ import { createRenderer } from "./render.js";
 import { createRunner, requestKey } from "./runner.js";
 import { runColors } from "./colors.js";
 import { createSidebar } from "./sidebar.js";
+import { previewShown } from "./studio_preview.js";
 import { followSteps, normalizeRun, toRequest, useServer } from "./state.js";
 import { createStore } from "./store.js";
 import { createUrlSync } from "./url.js";
 
 const $ = (id) => document.getElementById(id);
+const PREVIEW_WAIT_MS = 600; // the longest Plotly waits for the map's preview (main below)
 
 const app = { catalogue: null, limits: null, store: null, player: null, model: null, follow: true, custom: null, seekTo: null };
 window.optiviz = app; // for tests and the console
@@ -338,9 +340,12 @@ async function main() {
   bindControls(store, sidebar);
   store.update(() => store.get(), { source: "url", autoplay: true }); // the opening race plays on its own
   // The controls are on screen and the opening race's requests leave in the runner's next task:
-  // Plotly (4.6 MB, ~0.4 s of script on this machine, fetched meanwhile by the page's preload) runs
-  // after them, at the next frame, while the server computes.
-  requestAnimationFrame(() => setTimeout(() => loadPlotly().then(() => app.renderer.invalidate()), 0));
+  // Plotly (4.6 MB, 0.4–1.5 s of script on this machine, fetched meanwhile by the page's preload)
+  // runs after the map's canvas preview is painted (studio_preview.js: the grid and the first paths)
+  // or after PREVIEW_WAIT_MS, whichever comes first: while it runs, nothing is drawn.
+  const wait = new Promise((resolve) => setTimeout(resolve, PREVIEW_WAIT_MS));
+  Promise.race([previewShown(), wait]).then(() => requestAnimationFrame(() => setTimeout(() => loadPlotly()
+    .then(() => app.renderer.invalidate()), 0)));
 }
 
 main().catch((err) => { console.error(err); $("run-error").textContent = String(err); });

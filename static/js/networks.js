@@ -12,7 +12,7 @@ import { fmt, numText, runLabel } from "./format.js";
 import { lang, loadMessages, nextLang, setLang, t, translatePage } from "./i18n.js";
 import { accuracy, boundaryGrid, dataBox } from "./network_mlp.js";
 import * as plots from "./network_plots.js";
-import { clearPreview, drawPreview } from "./network_preview.js";
+import { clearPreview, drawPreview, viridisCells } from "./preview.js";
 import { DEFAULT_LESSON, NET_PROPS, check, deserializeNet, lessonOf, lessonState, planeKey, serializeNet, toNetRequest,
   trainingKey, useLessons, useNetworkServer, useOptimizers } from "./network_state.js";
 import { Player } from "./player.js";
@@ -144,7 +144,9 @@ function onDone(data) {
 function preview() {
   if (!plotlyLoaded() && net.firstPreview === undefined) {
     const lk = looks(net.store.get());
-    drawPreview($("net-land-preview"), net.result.plane, net.result.runs.map((r, i) => ({ a: r.path.a, b: r.path.b, color: lk[i].color })));
+    const { a, b, loss } = net.result.plane;
+    drawPreview($("net-land-preview"), { x: a, y: b, cells: viridisCells(loss),
+      paths: net.result.runs.map((r, i) => ({ x: r.path.a, y: r.path.b, color: lk[i].color })) });
     $("net-land-wait").hidden = true;
     net.firstPreview = performance.now(); // ms from the navigation's start (bench/network_browser.py)
   }

@@ -184,6 +184,16 @@ function equalDomains(size, xr, yr) {
   return { x: [(1 - fx) / 2, (1 + fx) / 2], y: [(1 - fy) / 2, (1 + fy) / 2] };
 }
 
+// Where the map's plot area lies in a box of `size` (CSS pixels) at the surface's ranges: the canvas
+// preview's area (studio_preview.js), as mapLayout places it.
+export function mapArea(model, size) {
+  const s = model.surface;
+  const dom = model.equal ? equalDomains(size, s.x_range, s.y_range) : { x: [0, 1], y: [0, 1] };
+  const w = size.w - MARGIN.l - MARGIN.r;
+  const h = size.h - MARGIN.t - MARGIN.b;
+  return { l: MARGIN.l + dom.x[0] * w, t: MARGIN.t + (1 - dom.y[1]) * h, w: (dom.x[1] - dom.x[0]) * w, h: (dom.y[1] - dom.y[0]) * h };
+}
+
 export function mapLayout(model, title, annotations = [], background = false, ranges = null, size = null, runIndices = null) {
   const s = model.surface;
   const xr = ranges ? ranges.x : s.x_range;

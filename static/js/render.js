@@ -5,6 +5,7 @@
 import { el } from "./controls.js";
 import { t } from "./i18n.js";
 import { drawCharts, drawMap, draw3D, moveCursor, plotlyLoaded, updateMap } from "./plots.js";
+import { drawMapPreview, endMapPreview } from "./studio_preview.js";
 import { readout, statusText, summary, updateStatuses } from "./tables.js";
 
 const $ = (id) => document.getElementById(id);
@@ -87,7 +88,15 @@ export function createRenderer(ctx) {
     const v = model.view;
     const res = model.result && v && model.result.key === v.key ? model.result : null;
     $("run-error").textContent = model.error || "";
-    if (!plotlyLoaded() || !v) return;
+    if (!v) return;
+    const n = res ? Math.min(res.runs.length, state.runs.length) : 0;
+    const vis = state.runs.map((r, i) => (r.hidden || i >= n ? -1 : i)).filter((i) => i >= 0);
+    if (!plotlyLoaded()) { // the grid is here, Plotly not yet: its first look on a canvas (studio_preview.js)
+      if (state.view === "overlay" && !state.threeD) {
+        drawMapPreview({ view: v, runs: res?.runs, look: ctx.look(state), vis, it, equal: ctx.equalOf(state, v.surface) });
+      }
+      return;
+    }
     // a newer answer is on its way: redrawing the one on screen (e.g. with the new legend) is wasted
     // work; a stale answer not yet drawn is drawn (while a slider is dragged, each answer shows)
     if (res && !model.error && (model.queued || res.gen !== model.gen) && drawn.gen === res.gen && drawn.rev === res.rev
@@ -95,8 +104,6 @@ export function createRenderer(ctx) {
     // a fresh stream: most answers arrive whole within a few frames, drawn once rather than twice
     const wait = res && !res.done ? FRESH_MS - (performance.now() - res.tMeta) : 0;
     if (wait > 0 && drawn.sig) { setTimeout(request, wait); return; }
-    const n = res ? Math.min(res.runs.length, state.runs.length) : 0;
-    const vis = state.runs.map((r, i) => (r.hidden || i >= n ? -1 : i)).filter((i) => i >= 0);
     const look = ctx.look(state);
     const lang = ctx.lang();
     const equal = ctx.equalOf(state, v.surface);
@@ -143,6 +150,7 @@ export function createRenderer(ctx) {
     } else if (sig !== drawn.sig || moved) {
       await draw3D($("map3d"), pm, it, vis);
     }
+    endMapPreview(); // Plotly's figure is on screen
 
     // charts: redrawn when what they show changed, at most every CHART_EVERY_MS while streaming
     const csig = JSON.stringify([v.key, res?.gen, res?.done, vis, look, lang, allHidden]);
