@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -31,6 +30,7 @@ from ..lessons.scenarios import BY_ID
 from ..lessons.scenarios import scenarios as lesson_list
 from ..lessons.sweeps import LockstepJob, axis_values, basin_job, basin_result, epoch_steps, sweep_job, sweep_result
 from ..registry import OPTIMIZERS, SCHEDULES
+from .memory import Memory
 from .schemas import RunRequest, TrajectoryRequest
 from .schemas_lessons import (
     MAX_SWEEP_WORK,
@@ -205,50 +205,23 @@ def _axis(req: SweepRequest, which: str, problem: Problem) -> tuple[str, list[fl
         raise invalid((which,), explain(err), values) from None
 
 
-class SweepAnswers:
-    """Sweep answers by request, as JSON bytes, least recently used out first, bounded in bytes (an
-    answer larger than an eighth of the bound is not kept). A sweep is deterministic and a lesson's
-    request is fixed: a class opening the lesson is answered from memory after the first visit (or
-    the start-up's warm-up, `warm_up`); other sweeps are computed each time (`lesson_sweeps`).
-    Thread-safe (sweeps run in worker threads)."""
+class SweepAnswers(Memory[Answer, bytes]):
+    """Sweep answers by request, kept as JSON bytes (an answer larger than an eighth of the bound is
+    not kept). A sweep is deterministic and a lesson's request is fixed: a class opening the lesson
+    is answered from memory after the first visit (or the start-up's warm-up, `warm_up`); other
+    sweeps are computed each time (`lesson_sweeps`)."""
 
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._items: OrderedDict[bytes, bytes] = OrderedDict()
-        self._lock = threading.Lock()
+    ENTRY_SHARE = 8
 
-    def __len__(self) -> int:
-        return len(self._items)
+    def _store(self, value: Answer) -> bytes:
+        return orjson.dumps(value)
 
-    def get(self, key: bytes) -> Answer | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is None:
-                return None
-            self._items.move_to_end(key)
-        out: Answer = orjson.loads(hit)  # a fresh copy for each caller
+    def _load(self, stored: bytes) -> Answer:
+        out: Answer = orjson.loads(stored)  # a fresh copy for each caller
         return out
 
-    def put(self, key: bytes, answer: Answer) -> None:
-        body = orjson.dumps(answer)
-        size = len(key) + len(body)
-        if size > self.max_bytes // 8:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.bytes -= len(key) + len(old)
-            self._items[key] = body
-            self.bytes += size
-            while self.bytes > self.max_bytes:
-                k, v = self._items.popitem(last=False)
-                self.bytes -= len(k) + len(v)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.bytes = 0
+    def _size(self, key: bytes, stored: bytes) -> int:
+        return len(key) + len(stored)
 
 
 SWEEP_CACHE_BYTES = 1_000_000  # per worker: a lesson's sweep answer is ~10 kB

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Any
@@ -42,6 +41,7 @@ from ..engine.network.planes import estimate as plane_estimate
 from ..i18n import explain, messages, text
 from ..registry import OPTIMIZERS
 from ..settings import get_settings
+from .memory import Memory
 from .schemas_networks import NETWORK_EXAMPLE, NETWORK_MAX_UPDATES, NetworkRequest
 from .service import invalid, refuse_switches, run_config, run_public
 
@@ -171,44 +171,18 @@ def training_bytes(training: Training) -> int:
     return sum(int(a.nbytes) for a in arrays) + 32 * values + 16_384
 
 
-class TrainingCache:
-    """Finished trainings by `training_key`, least recently used out first, bounded in bytes
-    (`training_bytes`); a training larger than the bound is not kept. Thread-safe."""
+class TrainingCache(Memory[Training, Training]):
+    """Finished trainings by `training_key`, counted by `training_bytes`; a training larger than
+    the bound is not kept."""
 
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._items: OrderedDict[bytes, tuple[Training, int]] = OrderedDict()
-        self._lock = threading.Lock()
+    def _store(self, value: Training) -> Training:
+        return value
 
-    def __len__(self) -> int:
-        return len(self._items)
+    def _load(self, stored: Training) -> Training:
+        return stored
 
-    def __contains__(self, key: bytes) -> bool:
-        with self._lock:
-            return key in self._items
-
-    def get(self, key: bytes) -> Training | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is None:
-                return None
-            self._items.move_to_end(key)
-            return hit[0]
-
-    def put(self, key: bytes, training: Training) -> None:
-        size = training_bytes(training)
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.bytes -= old[1]
-            self._items[key] = (training, size)
-            self.bytes += size
-            while self.bytes > self.max_bytes:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self.bytes -= dropped
+    def _size(self, key: bytes, stored: Training) -> int:
+        return training_bytes(stored)
 
 
 TRAINING_CACHE_BYTES = 64_000_000  # per worker: a few dozen default trainings, or one at the limits
