@@ -317,9 +317,8 @@ def warm_up(stop: threading.Event, seconds: float = WARM_UP_SECONDS) -> int:
     """Compute every sweep lesson's answer into `SWEEPS`, so that its first visitor is answered from
     memory. Bounded (its own deadline, the estimates admitted, the cache's byte bound) and
     cancellable (``stop``, checked between slices of rows). Returns how many were computed."""
-    _deadline.bind(time.monotonic() + seconds)
     done = 0
-    try:
+    with _deadline.within(seconds):
         for lesson in BY_ID.values():
             if lesson.kind != "sweep":
                 continue
@@ -330,10 +329,6 @@ def warm_up(stop: threading.Event, seconds: float = WARM_UP_SECONDS) -> int:
                 built.job.advance(50)
             built.result()
             done += 1
-    except _deadline.DeadlineExceeded:
-        pass
-    finally:
-        _deadline.bind(None)
     return done
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Any
@@ -213,9 +212,8 @@ def warm_up(bodies: Iterable[dict[str, Any]], stop: threading.Event, seconds: fl
     training. Bounded (its own deadline, each body's estimate admitted, the cache's byte bound) and
     cancellable (``stop`` is checked between chunks of `WARM_UP_EPOCHS` epochs). Bodies already
     cached are skipped. Returns how many were trained."""
-    _deadline.bind(time.monotonic() + seconds)
     done = 0
-    try:
+    with _deadline.within(seconds):
         for body in bodies:
             problem, _ = build_network_problem(NetworkRequest.model_validate(body))
             key = training_key(problem)
@@ -228,10 +226,6 @@ def warm_up(bodies: Iterable[dict[str, Any]], stop: threading.Event, seconds: fl
                 training.advance(WARM_UP_EPOCHS)
             TRAININGS.put(key, training)
             done += 1
-    except _deadline.DeadlineExceeded:
-        pass
-    finally:
-        _deadline.bind(None)
     return done
 
 

@@ -9,6 +9,8 @@ deadline (the CLI, tests, benchmarks) nothing is checked.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from ..settings import get_settings
@@ -51,3 +53,16 @@ def admit(estimate: float) -> None:
     d = _DEADLINE.get()
     if d is not None and estimate > admit_factor() * max(d - time.monotonic(), 0.0):
         raise DeadlineExceeded(estimate)
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Run the block under a deadline ``seconds`` from now (this context's), then none; the block
+    ends quietly at the deadline (background work such as a warm-up: what is done stays done)."""
+    bind(time.monotonic() + seconds)
+    try:
+        yield
+    except DeadlineExceeded:
+        pass
+    finally:
+        bind(None)
