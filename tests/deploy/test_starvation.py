@@ -145,9 +145,10 @@ def test_costly_formulas_queue_by_cost_and_health_answers_at_once(limited):
 def test_every_computation_stops_at_its_deadline(limited, path, body):
     base, proc = limited
     code, text, seconds = status_of(base + path, body)
-    # admitted, then stopped at the limit (not refused at once: that is the next test's)
-    assert code == 422 and "took longer than the server's limit of 2 s" in text, (code, text[:300])
-    assert seconds < 2 + 1, seconds
+    # admitted and worked until the limit (not refused at once: that is the next test's); a race's
+    # later stage may be refused when the time left cannot hold it ("would take longer")
+    assert code == 422 and "limit of 2 s" in text, (code, text[:300])
+    assert 1.5 < seconds < 2 + 1, seconds
     assert cpu_settles(proc.pid) < 0.2  # its CPU work stopped with the answer
 
 
