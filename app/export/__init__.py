@@ -46,6 +46,7 @@ from ..engine.expression import Bin, Call, Const, Neg, Node, Var, parse_expressi
 from ..engine.hessian import NoCurvature, formula_of
 from ..engine.optimizers import OPTIMIZERS, NotExportable
 from ..engine.optimizers.base import OptaxFn, TorchFn
+from ..engine.problem import legs as chain_legs
 from ..engine.runner import BatchOrder, Problem, RunConfig, updates_per_epoch
 from ..engine.schedules import COPY, SCHEDULES, Counterpart, ScheduleSpec
 
@@ -151,6 +152,16 @@ TORCH_REFUSED: dict[str, str] = {oid: s.torch_refused for oid, s in OPTIMIZERS.i
 
 
 _Fn = TypeVar("_Fn")
+
+
+def _link(leg: RunConfig, library: str, made: dict[str, _Fn], refused: dict[str, str]) -> _Fn:
+    """The library's form of a run's optimizer, or of one link of its chain (the refusal names the link)."""
+    try:
+        return _counterpart(library, made, refused, leg.optimizer.id)
+    except NotExportable as err:
+        if not leg.clock:
+            raise
+        raise NotExportable(f"the optimizer chain's link from update {leg.clock}: {err}") from None
 
 
 def _counterpart(library: str, made: dict[str, _Fn], refused: dict[str, str], oid: str) -> _Fn:
@@ -435,27 +446,25 @@ def torch_script(problem: Problem) -> str:
     copies: list[Any] = []  # the engine's schedule functions the scripts calls
     run_lines = []
     for run in problem.runs:
-        ctor, helper = _counterpart("PyTorch", TORCH_OPTIMIZERS, TORCH_REFUSED, run.optimizer.id)(run.params)
-        if helper:
-            helpers[helper] = template(helper)
-        sched = _torch_scheduler(run, problem)
-        if f"{_ONE_CYCLE}Held(" in sched:
-            helpers["one_cycle_held"] = template("one_cycle_held")
+        links = []
+        for leg, first, _ in chain_legs(run, problem.steps):  # one leg: a plain run
+            ctor, helper = _link(leg, "PyTorch", TORCH_OPTIMIZERS, TORCH_REFUSED)(leg.params)
+            if helper:
+                helpers[helper] = template(helper)
+            sched = _torch_scheduler(leg, problem)  # the run's schedule, this link's lr its base
+            if f"{_ONE_CYCLE}Held(" in sched:
+                helpers["one_cycle_held"] = template("one_cycle_held")
+            links.append(f"({first!r}, lambda p: {ctor}, lambda opt: {sched})")
         copies += _engine_copies(run, "torch")
         clip = ", ".join(f"{v!r}" if v else "None" for v in run.clip)
-        if dataset:
-            run_lines.append(
-                f"    ({run.label!r}, lambda p: {ctor},\n"
-                f"     lambda opt: {sched}, {run.batch_size!r}, {run.per == 'epoch'!r}, {clip}),"
-            )
-            continue
-        run_lines.append(
-            f"    ({run.label!r}, lambda p: {ctor},\n     lambda opt: {sched}, {float(run.noise_std)!r}, {clip}),"
-        )
+        head = f"{run.batch_size!r}, {run.per == 'epoch'!r}" if dataset else f"{float(run.noise_std)!r}"
+        joined = ",\n      ".join(links)
+        run_lines.append(f"    ({run.label!r},\n     [{joined}],\n     {head}, {clip}),")
     if helpers:  # the script's own optimizer classes: the base of their step first
         helpers = {"base": template("torch_rule"), **helpers}
     lines = [
         *_script_head("torch.optim (float64)", "torch, numpy", dataset),
+        "import warnings",
         "",
         "import numpy as np",
         "import torch",
@@ -478,6 +487,9 @@ def torch_script(problem: Problem) -> str:
         template("torch_schedulers"),
         "",
         "",
+        template("torch_switch"),
+        "",
+        "",
         template("torch_dataset_loop" if dataset else "torch_loop"),
         "",
         "",
@@ -493,9 +505,12 @@ def torch_script(problem: Problem) -> str:
             if CLOSURE_TEMPLATE in helpers
             else []
         ),
-        "# (label, optimizer, scheduler, batch size, scheduler per epoch, clip by value, clip by norm)"
-        if dataset
-        else "# (label, optimizer, scheduler, gradient noise std, clip by value, clip by norm)",
+        "# (label, [(from update, optimizer, its scheduler), ...: a chain's next optimizer from its update on],\n"
+        + (
+            "#  batch size, scheduler per epoch, clip by value, clip by norm)"
+            if dataset
+            else "#  gradient noise std, clip by value, clip by norm)"
+        ),
         *_script_tail(run_lines),
     ]
     return "\n".join(lines)

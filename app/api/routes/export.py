@@ -11,7 +11,6 @@ from ...export import export
 from .. import compute
 from ..deps import INVALID
 from ..schemas_analysis import ExportPublic
-from ..service import refuse_switches
 from ..strict import ORJSONResponse, StrictJSONRoute
 from .trajectories import ProblemDep
 
@@ -28,7 +27,6 @@ router = APIRouter(prefix="/api/v1", tags=["export"], route_class=StrictJSONRout
 async def post_export(problem: ProblemDep, request: Request) -> ORJSONResponse:
     """Takes the body of ``POST /api/v1/trajectories``; running the ``torch`` script reproduces its
     answer's paths to float64 round-off (`--json` prints the arrays)."""
-    refuse_switches((bool(r.switches) for r in problem.runs), "error.switch.export")
     req: dict[str, Any] = json.loads(await request.body())  # valid: ProblemDep has checked it
     req.pop("include_state", None)
     url = str(request.url_for("post_trajectories"))

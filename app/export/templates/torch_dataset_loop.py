@@ -13,6 +13,7 @@ import torch
 
 from ._script import BOUND, LOSS, SEED, START, STEPS, TOLERANCE, BatchOrder, M, X, Y, closure_update
 from .torch_schedulers import clip_grad, finish, record_average, step_scheduler, undo_update
+from .torch_switch import take_over
 
 # --- the script ---
 
@@ -62,19 +63,23 @@ def each_update(opt, p, idx, t, clip_value, clip_norm):
     return lr, gnorm, p.grad, cost.item()
 
 
-def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None):
+def run(links, batch_size, per_epoch, clip_value=None, clip_norm=None):
     """One run as the studio draws it: (w, b) after t updates, the full-data loss there; per update
     the lr, the norm of the mini-batch gradient it used (after clipping) and that batch's cost. The
-    scheduler steps after every update, or (per_epoch) after each epoch's last update. L-BFGS and
-    damped Newton update by opt.step(closure) (`closure_update`), every evaluation in out["evals"]."""
+    scheduler steps after every update, or (per_epoch) after each epoch's last update. ``links``:
+    the run's optimizers as (first update, optimizer over p, its scheduler); more than one: an
+    optimizer chain, each later optimizer created at its first update on the same tensor
+    (`take_over`), the mini-batch of update t the same across a switch. L-BFGS and damped Newton
+    update by opt.step(closure) (`closure_update`), every evaluation in out["evals"]."""
     p = torch.tensor(START, requires_grad=True)
-    opt = make_optimizer(p)
-    sched = make_scheduler(opt)
+    starts = {first: (make_optimizer, make_scheduler) for first, make_optimizer, make_scheduler in links}
     out, order, every = start_run(p, batch_size, per_epoch)
     evals: dict[str, list[Any]] = {"step": [], "x": [], "y": [], "loss": []}
-    update = closure_update(evals) if isinstance(opt, CLOSURE_OPTIMIZERS) else each_update
     status = "max_steps"
     for t in range(STEPS + 1):
+        if t in starts:  # the run's optimizer (at 0), or the next one of its chain, takes over here
+            opt, sched = take_over(p, *starts[t], t // every)
+            update = closure_update(evals) if isinstance(opt, CLOSURE_OPTIMIZERS) else each_update
         if converged(opt, p):
             status = "converged"  # the full-data gradient
             break

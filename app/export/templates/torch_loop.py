@@ -14,6 +14,7 @@ import torch
 
 from ._script import BOUND, SEED, START, STEPS, TOLERANCE, closure_update, f
 from .torch_schedulers import clip_grad, finish, record_average, step_scheduler, undo_update
+from .torch_switch import take_over
 
 # --- the script ---
 
@@ -50,18 +51,22 @@ def each_update(opt, p, loss, t, noise, clip_value, clip_norm):
     return opt.param_groups[0].get("effective_lr", lr), gnorm, p.grad, True  # Polyak: the rate it used
 
 
-def run(make_optimizer, make_scheduler, noise_std, clip_value=None, clip_norm=None):
+def run(links, noise_std, clip_value=None, clip_norm=None):
     """One run as the studio draws it: x[t], y[t] after t updates, the loss there, and per update
-    the lr and the norm of the gradient it used (after noise and clipping). L-BFGS and damped Newton
-    update by opt.step(closure) (`closure_update`), every loss evaluation kept in out["evals"]."""
+    the lr and the norm of the gradient it used (after noise and clipping). ``links``: the run's
+    optimizers as (first update, optimizer over p, its scheduler); one link: a plain run; more: an
+    optimizer chain, each later optimizer created at its first update on the same tensor
+    (`take_over`). L-BFGS and damped Newton update by opt.step(closure) (`closure_update`), every
+    loss evaluation kept in out["evals"]; the noise draw of update t is the same across a switch."""
     p = torch.tensor(START, requires_grad=True)
-    opt = make_optimizer(p)
-    sched = make_scheduler(opt)
+    starts = {first: (make_optimizer, make_scheduler) for first, make_optimizer, make_scheduler in links}
     out, noise = start_run(noise_std)
     evals: dict[str, list[Any]] = {"step": [], "x": [], "y": [], "loss": []}
-    update = closure_update(evals) if isinstance(opt, CLOSURE_OPTIMIZERS) else each_update
     status = "max_steps"
     for t in range(STEPS + 1):
+        if t in starts:  # the run's optimizer (at 0), or the next one of its chain, takes over here
+            opt, sched = take_over(p, *starts[t], t)
+            update = closure_update(evals) if isinstance(opt, CLOSURE_OPTIMIZERS) else each_update
         loss, small = loss_at(opt, p, out)
         if small:
             status = "converged"  # the true (noise-free) gradient is small enough
