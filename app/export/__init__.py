@@ -154,6 +154,11 @@ TORCH_REFUSED: dict[str, str] = {oid: s.torch_refused for oid, s in OPTIMIZERS.i
 _Fn = TypeVar("_Fn")
 
 
+def _all_legs(problem: Problem) -> list[RunConfig]:
+    """Every run's optimizer, and every link of the runs' optimizer chains, as runs of their own."""
+    return [leg for run in problem.runs for leg, _, _ in chain_legs(run, problem.steps)]
+
+
 def _link(leg: RunConfig, library: str, made: dict[str, _Fn], refused: dict[str, str]) -> _Fn:
     """The library's form of a run's optimizer, or of one link of its chain (the refusal names the link)."""
     try:
@@ -476,7 +481,7 @@ def torch_script(problem: Problem) -> str:
         "",
         "",
         *(
-            _dataset_source(problem, any(r.optimizer.hessian for r in problem.runs))[:-1]
+            _dataset_source(problem, any(leg.optimizer.hessian for leg in _all_legs(problem)))[:-1]
             if tree is None
             else _formula(problem, tree, 0)
         ),
@@ -561,39 +566,40 @@ class _Name(str):
 def _optax_run_line(problem: Problem, run: RunConfig, dataset: bool) -> str:
     from ..engine import feedback
 
-    make = _counterpart("optax", OPTAX_OPTIMIZERS, OPTAX_REFUSED, run.optimizer.id)
-    params = dict(run.params)
     momentum = "None"
     cycle = run.schedule.momentum
-    if cycle is not None and run.schedule.cycles_momentum(run.schedule_params):
-        name = feedback.momentum_name(run.optimizer)
-        params[name] = _Name("mom")
+    cycled = cycle is not None and run.schedule.cycles_momentum(run.schedule_params)
+    if cycled:  # (a plain run: a chain refuses a cycled momentum)
+        assert cycle is not None
         w = run.warmup_steps
         at = f"np.asarray(max(int(t) - {w!r}, 0))"  # the cycle starts after the warm-up
         momentum = f"lambda t: float({_call(cycle.__name__, run.schedule_params, at)})"
-    ctor = make(params)
-    if momentum != "None" and "mom" not in ctor:
-        raise NotExportable(f"no momentum to cycle in the optax form of {run.optimizer.id!r}")
-    args = "lr, mom" if momentum != "None" else "lr"
     rule = run.schedule.rule
-    if rule is not None:  # the engine's rule (one row), fed with the losses by the loop
-        schedule = "None"
+    plateau = "None"
+    if rule is not None:  # the engine's rule (one row), fed with the losses by the loop (a plain run)
         plateau = f"lambda: {_call(rule.__name__, run.schedule_params, repr(run.params['lr']) + ', 1')}"
-    else:
-        schedule, plateau = _optax_schedule(run), "None"
-    rate = _OPTAX_RATES.get(run.optimizer.id)
-    rate_text = rate(run.params) if rate else "None"
+    links = []
+    for leg, first, _ in chain_legs(run, problem.steps):  # one leg: a plain run
+        params = dict(leg.params)
+        if cycled:
+            params[feedback.momentum_name(leg.optimizer)] = _Name("mom")
+        ctor = _link(leg, "optax", OPTAX_OPTIMIZERS, OPTAX_REFUSED)(params)
+        if cycled and "mom" not in ctor:
+            raise NotExportable(f"no momentum to cycle in the optax form of {leg.optimizer.id!r}")
+        schedule = "None" if rule is not None else _optax_schedule(leg)  # the run's, this link's lr its base
+        rate = _OPTAX_RATES.get(leg.optimizer.id)
+        rate_text = rate(leg.params) if rate else "None"
+        args = "lr, mom" if cycled else "lr"
+        links.append(f"({first!r}, lambda {args}: {ctor},\n       {schedule}, {rate_text})")
     clip = "None" if run.clip == (0.0, 0.0) else f"({(run.clip[0] or None)!r}, {(run.clip[1] or None)!r})"
     head = f"{run.batch_size!r}, {run.per == 'epoch'!r}" if dataset else f"{float(run.noise_std)!r}"
-    return (
-        f"    ({run.label!r}, lambda {args}: {ctor},\n     {schedule}, {head},\n"
-        f"     {rate_text}, {momentum}, {plateau}, {clip}),"
-    )
+    joined = ",\n      ".join(links)
+    return f"    ({run.label!r},\n     [{joined}],\n     {head}, {momentum}, {plateau}, {clip}),"
 
 
 def _optax_templates(problem: Problem) -> list[str]:
     """The template files the optax script's runs need (their rate functions), each once."""
-    names = (r.optimizer.optax_rate_template for r in problem.runs if r.optimizer.id in _OPTAX_RATES)
+    names = (leg.optimizer.optax_rate_template for leg in _all_legs(problem) if leg.optimizer.id in _OPTAX_RATES)
     return list(dict.fromkeys(n for n in names if n))
 
 
@@ -643,9 +649,10 @@ def optax_script(problem: Problem) -> str:
         "",
         *[line for name in _optax_templates(problem) for line in (template(name).strip("\n"), "", "")],
         (
-            "# (label, optimizer over the rate lr [and momentum mom], lr schedule, "
+            "# (label, [(from update, optimizer over the rate lr [and momentum mom], lr schedule, the lr drawn),\n"
+            "#          ...: a chain's next optimizer from its update on, a fresh opt.init(p)],\n#  "
             + ("batch size, schedule per epoch, " if dataset else "gradient noise std, ")
-            + "the lr drawn, momentum schedule, plateau, (clip by value, clip by norm))"
+            + "momentum schedule, plateau, (clip by value, clip by norm))"
         ),
         *_script_tail(run_lines),
     ]

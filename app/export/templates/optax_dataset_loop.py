@@ -28,18 +28,18 @@ def loss_on(p, idx):
 batch_value_and_grad = jax.value_and_grad(loss_on)
 
 
-def run(make_optimizer, schedule, batch_size, per_epoch, rate=None, momentum=None, plateau=None, clip=None):
+def run(links, batch_size, per_epoch, momentum=None, plateau=None, clip=None):
     """One run as the studio draws it: (w, b) after t updates, the full-data loss there; per update the
     lr, the norm of the mini-batch gradient it used (after clipping) and that batch's cost. Schedules
     count updates, or (per_epoch) epochs; the Plateau reads the full-data loss after every update, or
-    after each epoch's last one."""
+    after each epoch's last one. ``links``: the run's optimizers as (first update, optimizer, schedule,
+    rate); more than one: an optimizer chain, each later optimizer with a fresh state (`opt.init(p)`)
+    from its first update on, the mini-batch of update t the same across a switch."""
     p = jnp.array(START)
+    starts = {first: (make_optimizer, schedule, rate) for first, make_optimizer, schedule, rate in links}
     order = BatchOrder(M, batch_size, SEED)
     every = order.per_epoch if per_epoch else 1
     plateau = plateau() if plateau is not None else None  # a fresh rule for each run
-    lr0 = float(plateau.lr[0]) if plateau is not None else float(schedule(np.asarray(0)))
-    opt = make(make_optimizer, lr0, None if momentum is None else momentum(0))
-    state = opt.init(p)
     clipper = clipping(*clip) if clip else None
     out: dict[str, Any] = {
         "x": [START[0]],
@@ -56,12 +56,18 @@ def run(make_optimizer, schedule, batch_size, per_epoch, rate=None, momentum=Non
             break
         if t == STEPS:
             break
+        if t in starts:  # the run's optimizer (at 0), or the next one of its chain, takes over here
+            make_optimizer, schedule, rate = starts[t]
         cost, g = batch_value_and_grad(p, order.indices(t))
         if clipper is not None:
             g, _ = clipper.update(g, clipper.init(p))
         k = t // every
         lr = float(plateau.lr[0]) if plateau is not None else float(schedule(np.asarray(k)))
-        set_rates(state, lr, None if momentum is None else momentum(k))
+        mom = None if momentum is None else momentum(k)
+        if t in starts:  # a new optimizer, with a fresh state: opt.init(p)
+            opt = make(make_optimizer, lr, mom)
+            state = opt.init(p)
+        set_rates(state, lr, mom)
         drawn = lr if rate is None else rate(lr, cost, g)
         updates, new_state = opt.update(g, state, p, value=cost)
         new_p = optax.apply_updates(p, updates)

@@ -18,17 +18,17 @@ from ._script import BOUND, SEED, START, STEPS, TOLERANCE, clipping, f, make, se
 # --- the script ---
 
 
-def run(make_optimizer, schedule, noise_std, rate=None, momentum=None, plateau=None, clip=None):
+def run(links, noise_std, momentum=None, plateau=None, clip=None):
     """One run as the studio draws it: x[t], y[t] after t updates, the loss there, and per update the lr
-    and the norm of the gradient it used (after noise and clipping). `schedule(t)`: the lr of update t
-    (a NumPy integer); `momentum(t)`: its cycled momentum; `plateau`: makes the engine's Plateau (one
-    row), fed with the loss after each update (then it sets the lr); `rate`: the lr drawn where it is
-    not the schedule's."""
+    and the norm of the gradient it used (after noise and clipping). ``links``: the run's optimizers as
+    (first update, optimizer, schedule, rate); one link: a plain run; more: an optimizer chain, each
+    later optimizer with a fresh state (`opt.init(p)`) from its first update on. `schedule(t)`: the lr
+    of update t on the whole run's clock (a NumPy integer); `momentum(t)`: its cycled momentum;
+    `plateau`: makes the engine's Plateau (one row), fed with the loss after each update (then it sets
+    the lr); `rate`: the lr drawn where it is not the schedule's."""
     p = jnp.array(START)
+    starts = {first: (make_optimizer, schedule, rate) for first, make_optimizer, schedule, rate in links}
     plateau = plateau() if plateau is not None else None  # a fresh rule for each run
-    lr0 = float(plateau.lr[0]) if plateau is not None else float(schedule(np.asarray(0)))
-    opt = make(make_optimizer, lr0, None if momentum is None else momentum(0))
-    state = opt.init(p)
     clipper = clipping(*clip) if clip else None
     noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
     out: dict[str, Any] = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
@@ -41,12 +41,18 @@ def run(make_optimizer, schedule, noise_std, rate=None, momentum=None, plateau=N
             break
         if t == STEPS:
             break
+        if t in starts:  # the run's optimizer (at 0), or the next one of its chain, takes over here
+            make_optimizer, schedule, rate = starts[t]
         if noise is not None:
             g = g + jnp.asarray(noise[t])
         if clipper is not None:
             g, _ = clipper.update(g, clipper.init(p))
         lr = float(plateau.lr[0]) if plateau is not None else float(schedule(np.asarray(t)))
-        set_rates(state, lr, None if momentum is None else momentum(t))
+        mom = None if momentum is None else momentum(t)
+        if t in starts:  # a new optimizer, with a fresh state: opt.init(p)
+            opt = make(make_optimizer, lr, mom)
+            state = opt.init(p)
+        set_rates(state, lr, mom)
         drawn = lr if rate is None else rate(lr, loss, g)
         updates, new_state = opt.update(g, state, p, value=loss)
         new_p = optax.apply_updates(p, updates)
