@@ -87,7 +87,6 @@ def test_a_dataset_milestone_falls_on_an_epoch(client) -> None:
     "path,extra,needle",
     [
         ("/api/v1/inspect", {"run": 0, "t": 5}, "inspector"),
-        ("/api/v1/export", {}, "export"),
     ],
 )
 def test_where_chains_do_not_run_yet_a_422_says_so(client, path: str, extra: dict, needle: str) -> None:

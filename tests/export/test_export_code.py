@@ -9,8 +9,6 @@ interpreter fails the run; a bare `pytest` without one skips the round trips.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -340,15 +338,6 @@ def test_bad_request_is_422(client) -> None:
 
 
 # --- optax: checked the same way where jax/optax are installed (they install in ~20 s) ---------------
-
-
-@pytest.fixture(scope="module")
-def jax_py(py):
-    if subprocess.run([py, "-c", "import jax, optax"], capture_output=True).returncode != 0:
-        if os.environ.get("OPTIVIZ_REQUIRE_TORCH"):
-            pytest.fail("no jax/optax next to torch: `make test` should have installed them in .venv-torch")
-        pytest.skip("no jax/optax next to torch")
-    return py
 
 
 def _compare_script(client, body, py, key, rtol=1e-9) -> tuple[list[dict], list[dict]]:
