@@ -77,38 +77,28 @@ DATASET = {
 }
 
 
-def _switched(client, body: dict) -> list[list[int]]:
-    return [r["switches"] for r in client.post("/api/v1/trajectories", json=body).json()["runs"]]
+# what each script writes: where the next optimizer takes over, how a link's optimizer is written
+WRITES = {"torch": ("take_over(p, *starts[t]", "lambda p: "), "optax": ("state = opt.init(p)", "lambda lr: ")}
 
 
+@pytest.mark.parametrize("target", ["torch", "optax"])
 @pytest.mark.parametrize("body", [ROSENBROCK, CUSTOM, DATASET], ids=["rosenbrock", "custom formula", "data set"])
-def test_torch_script_of_a_chain_reproduces_it(client, py, body) -> None:
-    """The PyTorch script switches at the same updates and draws the same paths, rates, gradient
-    norms (and batch costs) to 1e-9; each later optimizer is created at its milestone in the script."""
-    assert all(_switched(client, body))  # every run did switch
-    api, got = _compare_script(client, body, py, "torch")
+def test_the_script_of_a_chain_reproduces_it(client, request, target, body) -> None:
+    """The PyTorch script (a new torch.optim optimizer at each milestone) and the optax script (a
+    fresh opt.init(p) there) switch at the same updates and draw the same paths, rates, gradient
+    norms (and batch costs) as the API, to 1e-9; each later optimizer is written at its milestone."""
+    py = request.getfixturevalue("py" if target == "torch" else "jax_py")
+    api, got = _compare_script(client, body, py, target)
+    assert all(r["switches"] for r in api)  # every run did switch
     if body is DATASET:
         for g, a in zip(got, api, strict=True):
             assert g["batch_loss"] == pytest.approx(a["batch_loss"], rel=1e-9, abs=1e-12)
-    script = client.post("/api/v1/export", json=body).json()["torch"]
-    assert "take_over(p, *starts[t]" in script
+    script = client.post("/api/v1/export", json=body).json()[target]
+    takes_over, optimizer = WRITES[target]
+    assert takes_over in script
     for run in body["runs"]:
         for link in run["optimizers"][1:]:
-            assert f"({link['milestone']}, lambda p: " in script
-
-
-@pytest.mark.parametrize("body", [ROSENBROCK, CUSTOM, DATASET], ids=["rosenbrock", "custom formula", "data set"])
-def test_optax_script_of_a_chain_reproduces_it(client, jax_py, body) -> None:
-    """The optax script: a fresh opt.init(p) for each link at its milestone, the same paths to 1e-9."""
-    api, got = _compare_script(client, body, jax_py, "optax")
-    if body is DATASET:
-        for g, a in zip(got, api, strict=True):
-            assert g["batch_loss"] == pytest.approx(a["batch_loss"], rel=1e-9, abs=1e-12)
-    script = client.post("/api/v1/export", json=body).json()["optax"]
-    assert "state = opt.init(p)" in script
-    for run in body["runs"]:
-        for link in run["optimizers"][1:]:
-            assert f"({link['milestone']}, lambda lr: " in script
+            assert f"({link['milestone']}, {optimizer}" in script
 
 
 # every schedule over the whole run's clock: the new optimizer's scheduler stepped to the milestone
