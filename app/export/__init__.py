@@ -21,6 +21,15 @@ at the new point, as in the engine (`app.engine.feedback`). L-BFGS and damped Ne
 closure call of an update on that update's mini-batch (Newton's Hessian there: the engine's central
 differences of the mini-batch gradient).
 
+Optimizer chains (a run's ``optimizers``, `app.engine.switching`): each run of a script is a list of
+links, (its first update, its optimizer, its schedule). At a later link's milestone the PyTorch
+script creates a NEW torch.optim optimizer on the same tensor (fresh state) and the run's scheduler
+for it, stepped to the run's clock (`take_over`: the whole-run schedule with the link's lr as its
+base); the optax script takes a fresh ``opt.init(p)`` of the link's transformation, its schedule a
+function of the run's step from the link's lr. The noise draw and the mini-batch of update t are
+the run's, across switches. Each link's optimizer is written by the same per-optimizer code as a
+plain run's; a link a library cannot reproduce makes that script null, its note naming the link.
+
 Optimizers torch.optim has not (the course's EWA momentum, Adam without bias correction, damped
 Newton, optax's Lion, Schedule-Free AdamW and Polyak step size) are small ``torch.optim.Optimizer``
 classes copied into the script when used, with the engine's formulas in its order of operations:

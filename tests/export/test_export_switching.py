@@ -90,6 +90,7 @@ def test_the_script_of_a_chain_reproduces_it(client, request, target, body) -> N
     py = request.getfixturevalue("py" if target == "torch" else "jax_py")
     api, got = _compare_script(client, body, py, target)
     assert all(r["switches"] for r in api)  # every run did switch
+    assert [g["switches"] for g in got] == [a["switches"] for a in api]
     if body is DATASET:
         for g, a in zip(got, api, strict=True):
             assert g["batch_loss"] == pytest.approx(a["batch_loss"], rel=1e-9, abs=1e-12)
@@ -201,5 +202,5 @@ def test_a_run_that_converges_before_its_milestone(client, py) -> None:
         "tolerance": 1e-3,
         "runs": [_chain({"optimizer": "gd", "params": {"lr": 0.3}}, (120, MOMENTUM))],
     }
-    api, _ = _compare_script(client, body, py, "torch")
-    assert api[0]["status"] == "converged" and api[0]["switches"] == []
+    api, got = _compare_script(client, body, py, "torch")
+    assert api[0]["status"] == "converged" and api[0]["switches"] == got[0]["switches"] == []

@@ -26,7 +26,9 @@ router = APIRouter(prefix="/api/v1", tags=["export"], route_class=StrictJSONRout
 )
 async def post_export(problem: ProblemDep, request: Request) -> ORJSONResponse:
     """Takes the body of ``POST /api/v1/trajectories``; running the ``torch`` script reproduces its
-    answer's paths to float64 round-off (`--json` prints the arrays)."""
+    answer's paths to float64 round-off (`--json` prints the arrays). An optimizer chain is exported
+    too: each script creates the next optimizer at its milestone with a fresh state; a script that
+    cannot reproduce a run is null, ``notes`` saying why (the other is still written)."""
     req: dict[str, Any] = json.loads(await request.body())  # valid: ProblemDep has checked it
     req.pop("include_state", None)
     url = str(request.url_for("post_trajectories"))

@@ -23,5 +23,7 @@ if __name__ == "__main__":
                 f"{r['label']}: {r['status']} after {r['steps_taken']} steps at "
                 f"({r['x'][-1]:.6g}, {r['y'][-1]:.6g}), loss {r['loss'][-1]:.6g}"
             )
+            if "switches" in r:  # an optimizer chain
+                print(f"  switched to the next optimizer at updates {r['switches']}")
             if "average" in r:  # ASGD, Schedule-Free: the averaged iterate, the point to evaluate
                 print(f"  averaged iterate at ({r['average']['x'][-1]:.6g}, {r['average']['y'][-1]:.6g})")

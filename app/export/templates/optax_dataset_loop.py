@@ -49,15 +49,19 @@ def run(links, batch_size, per_epoch, momentum=None, plateau=None, clip=None):
         "grad_norm": [],
         "batch_loss": [],
     }
+    if len(links) > 1:
+        out["switches"] = []  # the updates at which a later optimizer took over
     status = "max_steps"
     for t in range(STEPS + 1):
+        if t in starts:  # the run's optimizer (at 0), or the next one of its chain, takes over here
+            make_optimizer, schedule, rate = starts[t]
+            if t:
+                out["switches"].append(t)
         if TOLERANCE > 0 and float(jnp.linalg.norm(batch_value_and_grad(p, None)[1])) < TOLERANCE:
             status = "converged"  # the full-data gradient
             break
         if t == STEPS:
             break
-        if t in starts:  # the run's optimizer (at 0), or the next one of its chain, takes over here
-            make_optimizer, schedule, rate = starts[t]
         cost, g = batch_value_and_grad(p, order.indices(t))
         if clipper is not None:
             g, _ = clipper.update(g, clipper.init(p))

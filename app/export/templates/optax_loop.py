@@ -32,8 +32,14 @@ def run(links, noise_std, momentum=None, plateau=None, clip=None):
     clipper = clipping(*clip) if clip else None
     noise = np.random.default_rng([SEED, 1]).standard_normal((STEPS, 2)) * noise_std if noise_std else None
     out: dict[str, Any] = {"x": [START[0]], "y": [START[1]], "loss": [], "lr": [], "grad_norm": []}
+    if len(links) > 1:
+        out["switches"] = []  # the updates at which a later optimizer took over
     status = "max_steps"
     for t in range(STEPS + 1):
+        if t in starts:  # the run's optimizer (at 0), or the next one of its chain, takes over here
+            make_optimizer, schedule, rate = starts[t]
+            if t:
+                out["switches"].append(t)
         loss, g = value_and_grad(p)
         out["loss"].append(float(loss))
         if TOLERANCE > 0 and float(jnp.linalg.norm(g)) < TOLERANCE:
@@ -41,8 +47,6 @@ def run(links, noise_std, momentum=None, plateau=None, clip=None):
             break
         if t == STEPS:
             break
-        if t in starts:  # the run's optimizer (at 0), or the next one of its chain, takes over here
-            make_optimizer, schedule, rate = starts[t]
         if noise is not None:
             g = g + jnp.asarray(noise[t])
         if clipper is not None:

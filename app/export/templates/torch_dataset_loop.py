@@ -75,11 +75,15 @@ def run(links, batch_size, per_epoch, clip_value=None, clip_norm=None):
     starts = {first: (make_optimizer, make_scheduler) for first, make_optimizer, make_scheduler in links}
     out, order, every = start_run(p, batch_size, per_epoch)
     evals: dict[str, list[Any]] = {"step": [], "x": [], "y": [], "loss": []}
+    if len(links) > 1:
+        out["switches"] = []  # the updates at which a later optimizer took over
     status = "max_steps"
     for t in range(STEPS + 1):
         if t in starts:  # the run's optimizer (at 0), or the next one of its chain, takes over here
             opt, sched = take_over(p, *starts[t], t // every)
             update = closure_update(evals) if isinstance(opt, CLOSURE_OPTIMIZERS) else each_update
+            if t:
+                out["switches"].append(t)
         if converged(opt, p):
             status = "converged"  # the full-data gradient
             break

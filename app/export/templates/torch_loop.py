@@ -62,11 +62,15 @@ def run(links, noise_std, clip_value=None, clip_norm=None):
     starts = {first: (make_optimizer, make_scheduler) for first, make_optimizer, make_scheduler in links}
     out, noise = start_run(noise_std)
     evals: dict[str, list[Any]] = {"step": [], "x": [], "y": [], "loss": []}
+    if len(links) > 1:
+        out["switches"] = []  # the updates at which a later optimizer took over
     status = "max_steps"
     for t in range(STEPS + 1):
         if t in starts:  # the run's optimizer (at 0), or the next one of its chain, takes over here
             opt, sched = take_over(p, *starts[t], t)
             update = closure_update(evals) if isinstance(opt, CLOSURE_OPTIMIZERS) else each_update
+            if t:
+                out["switches"].append(t)
         loss, small = loss_at(opt, p, out)
         if small:
             status = "converged"  # the true (noise-free) gradient is small enough
