@@ -252,7 +252,7 @@ class RunRequest(StrictModel):
         "advanced to the milestone); for a schedule that restarts at a switch, chain one at the same "
         "milestone (`schedule.chain`). A closure optimizer (L-BFGS, Newton) only as the last link. Not with a "
         "schedule that reads the loss or cycles the momentum. On dataset surfaces with mini-batches, a "
-        "milestone falls on an epoch's first update. Trajectories (JSON and stream) only; the answer's "
+        "milestone falls on an epoch's first update. Trajectories and networks (JSON and stream); the answer's "
         "`switches` lists the updates at which a later link took over.",
     )
 

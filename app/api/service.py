@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -200,24 +200,44 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
 def _switches(i: int, run: RunRequest, cfg: RunConfig, surface: Surface, steps: int) -> RunConfig:
     """A surface's run with its optimizer chain (`app.engine.switching`), checked against the
     request's steps, its schedule and the surface's epochs."""
+
+    def params(j: int, one: RunRequest) -> dict[str, Any]:
+        return _f_min(i, one, surface, ("optimizers", j))
+
+    return chain_config(i, run, cfg, steps, updates_per_epoch(surface, cfg), params)
+
+
+def chain_config(
+    i: int,
+    run: RunRequest,
+    cfg: RunConfig,
+    steps: int,
+    per_epoch: int,
+    params: Callable[[int, RunRequest], dict[str, Any]],
+    beyond: str = "error.switch.steps",
+    **values: object,
+) -> RunConfig:
+    """Run ``i`` (resolved as ``cfg``) with its optimizer chain, for surfaces and networks alike:
+    each milestone within the run's ``steps`` updates (message ``beyond`` with ``milestone``,
+    ``last`` and ``values`` when not) and on an epoch's first update (``per_epoch`` updates each);
+    ``params(j, link)`` the resolved params of link j; a schedule that reads the loss or cycles
+    the momentum is refused."""
     assert run.optimizers is not None
     sched = run.schedule
     if sched is not None and SCHEDULES[sched.name].reads_loss:
         raise invalid(("runs", i, "schedule", "name"), t("error.switch.reads_loss", schedule=sched.name), sched.name)
     if sched is not None and any(p.get("cycle_momentum") for p in (sched.params, *(c.params for c in sched.chain))):
         raise invalid(("runs", i, "schedule", "params", "cycle_momentum"), t("error.switch.cycle_momentum"), True)
-    per_epoch = updates_per_epoch(surface, cfg)
     switches = []
     for j, link in enumerate(run.optimizers[1:], start=1):
         loc = ("runs", i, "optimizers", j, "milestone")
         m = int(link.milestone or 0)
         if not 0 < m < steps:
-            raise invalid(loc, t("error.switch.steps", milestone=m, last=steps - 1), m)
+            raise invalid(loc, t(beyond).format(milestone=m, last=steps - 1, **values), m)
         if m % per_epoch:
             raise invalid(loc, t("error.switch.epoch", milestone=m, batch_size=cfg.batch_size, per_epoch=per_epoch), m)
         one = RunRequest.model_construct(optimizer=link.optimizer, params=link.params)
-        params = _f_min(i, one, surface, ("optimizers", j))
-        switches.append(Switch(m, OPTIMIZERS[link.optimizer], params))
+        switches.append(Switch(m, OPTIMIZERS[link.optimizer], params(j, one)))
     return replace(cfg, switches=tuple(switches))
 
 

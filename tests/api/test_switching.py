@@ -101,12 +101,6 @@ def test_where_chains_do_not_run_yet_a_422_says_so(client, path: str, extra: dic
     assert r.status_code == 422 and needle in r.text, r.text
 
 
-def test_networks_refuse_a_chain(client) -> None:
-    body = {"epochs": 5, "runs": [{"optimizers": [ADAM, {**MOM, "milestone": 3}]}]}
-    r = client.post("/api/v1/networks", json=body)
-    assert r.status_code == 422 and "not on networks" in r.text
-
-
 def test_the_422_is_in_chinese_too(client) -> None:
     r = client.post("/api/v1/trajectories?lang=zh", json=_body({"optimizers": [ADAM, {**MOM, "milestone": 300}]}))
     assert r.status_code == 422 and "不在运行范围内" in r.text
