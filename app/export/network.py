@@ -29,12 +29,13 @@ mini-batches of 64, 8,000 updates each) reproduces the API's per-epoch losses to
 and the final parameters to 2.3e-14. Optimizer chains (tests/export/test_export_network.py: Adam →
 SGD under one cosine, RMSprop → Nesterov → GD with a per-epoch step, Adam → Adam, Muon → Adafactor)
 reproduce the final parameters to 1.2e-15 and the losses to 4.4e-16 relative. A chain that mixes an
-optimizer of weight matrices with element-wise ones is refused (`RunNotExportable`). A chaotic run (a rate so large that the loss jumps tenfold
-from epoch to epoch) amplifies float64 round-off past 1e-9 within a hundred updates, in any two
-implementations. Muon's Newton–Schulz iteration amplifies round-off too (its quintic's slope at 0
-is 3.4, five times over): on the course's network at lr 0.02 it agrees to 5e-16 for 200 epochs
-(800 updates), then the gap grows about tenfold every 5 epochs (1e-13 at epoch 240, 8e-10 at 260,
-2e-5 at 300); NumPy's and torch's matrix products round differently, so no script closes it.
+optimizer of weight matrices with element-wise ones is refused (`RunNotExportable`). A chaotic run
+(a rate so large that the loss jumps tenfold from epoch to epoch) amplifies float64 round-off past
+1e-9 within a hundred updates, in any two implementations. Muon's Newton–Schulz iteration amplifies
+round-off too (its quintic's slope at 0 is 3.4, five times over): on the course's network at lr 0.02
+it agrees to 5e-16 for 200 epochs (800 updates), then the gap grows about tenfold every 5 epochs
+(1e-13 at epoch 240, 8e-10 at 260, 2e-5 at 300); NumPy's and torch's matrix products round
+differently, so no script closes it.
 """
 
 from __future__ import annotations
