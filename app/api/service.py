@@ -228,6 +228,18 @@ def refuse_switches(chained: Iterable[bool], key: str) -> None:
             raise invalid(("runs", i, "optimizers"), t(key, index=i), None)
 
 
+def chain_label(run: RunRequest) -> str:
+    """A run's default label: its optimizer's name, or its chain's ("Adam → Momentum @ 200"; a link
+    switched by a rule, SWATS, is "(SWATS)")."""
+    if not run.optimizers or len(run.optimizers) < 2:
+        return OPTIMIZERS[run.optimizer].name
+    words = [OPTIMIZERS[run.optimizers[0].optimizer].name]
+    for link in run.optimizers[1:]:
+        when = f"@ {link.milestone}" if link.milestone is not None else "(SWATS)"
+        words.append(f"{OPTIMIZERS[link.optimizer].name} {when}")
+    return " → ".join(words)
+
+
 def run_config(
     i: int, run: RunRequest, samples: int | None, params: dict[str, Any], labels: dict[str, int]
 ) -> RunConfig:
@@ -270,7 +282,7 @@ def run_config(
             t("error.reads_loss.closure", id=spec.id, schedule=sched.name),
             sched.name,
         )
-    label = run.label or spec.name
+    label = run.label or chain_label(run)
     labels[label] = labels.get(label, 0) + 1
     if labels[label] > 1 and not run.label:
         label = f"{label} #{labels[label]}"

@@ -31,6 +31,12 @@ def test_answer_and_stream_say_where_the_links_switch(client) -> None:
     assert r2.status_code == 200 and strict_loads(r2.text)["runs"][0]["x"] == run["x"]
 
 
+def test_a_chain_without_a_label_is_named_by_its_links(client) -> None:
+    body = {**ROSEN, "runs": [{"optimizers": [ADAM, MOM]}, {"optimizers": [ADAM, MOM]}, ADAM]}
+    runs = strict_loads(client.post("/api/v1/trajectories", json=body).text)["runs"]
+    assert [r["label"] for r in runs] == ["Adam → Momentum @ 100", "Adam → Momentum @ 100 #2", "Adam"]
+
+
 def test_a_run_without_a_chain_answers_as_before(client) -> None:
     run = strict_loads(client.post("/api/v1/trajectories", json=_body(ADAM)).text)["runs"][0]
     assert "optimizers" not in run and "switches" not in run

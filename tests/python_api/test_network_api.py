@@ -137,6 +137,10 @@ def test_figure_draws_the_landscape_paths_and_losses(res) -> None:
         np.testing.assert_array_equal(np.asarray(by_role["test_loss"][i].y), r.test_loss)
         assert path.line.color == by_role["train_loss"][i].line.color == OPTIMIZERS[r.optimizer].color
     assert "% explained (a random walk:" in fig.layout.annotations[0].text
+    # the colour bar sits between the panels, clear of the map and of the loss panel's tick labels
+    # and axis title (it once overlapped them): at least 9 % of the width left for those
+    bar = land.colorbar
+    assert bar.xanchor == "left" and fig.layout.xaxis.domain[1] < bar.x < fig.layout.xaxis2.domain[0] - 0.09
 
 
 def test_torch_script_is_the_export(client, res) -> None:
