@@ -17,6 +17,7 @@ A run with an optimizer chain (`app.engine.problem.legs`) is inspected in the le
 active link's rule and params, replayed from the point where that link took over with fresh state
 (its local step t − start for Adam's bias corrections), on the run's gradients and its whole-clock
 lrs; the answer's ``link`` says which link and from which update (absent for a run without chain).
+A SWATS chain is inspected as the chain its answer's ``swats`` placed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .engine.optimizers import OPTIMIZERS
 from .engine.optimizers.base import Line, LinesFn
 from .engine.problem import legs
 from .engine.runner import Problem, RunConfig
+from .engine.switching import placed
 from .i18n import text
 
 Pair = tuple[float, float]
@@ -77,6 +79,8 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
         raise InspectError(text("error.inspect.no_update"))
     if not 0 <= t < n:
         raise InspectError(text("error.inspect.t", last=n - 1, n=n, t=t))
+    if cfg.swats is not None:  # a SWATS chain: placed where the answer says it switched
+        cfg = placed(cfg, res["swats"])
     if not cfg.switches:
         return _inspect_leg(problem, cfg, res, run, t, t)
     j, (leg, t0, t1) = next((j, p) for j, p in reversed(list(enumerate(legs(cfg, problem.steps)))) if p[1] <= t)
