@@ -104,3 +104,12 @@ def test_mini_batches_are_a_422_located_at_the_rule(client) -> None:
 def test_the_422_is_in_chinese_too(client) -> None:
     r = client.post("/api/v1/trajectories?lang=zh", json=_body(ADAM, {**SWATS, "params": {"lr": 0.01}}))
     assert r.status_code == 422 and "SWATS 环没有 lr" in r.text
+
+
+def test_export_never_writes_a_swats_run_as_plain_adam(client) -> None:
+    """Export as code either refuses a SWATS chain or writes the switch at its step k."""
+    r = client.post("/api/v1/export", json=_body(ADAM, SWATS))
+    if r.status_code == 422:
+        assert "optimizers" in r.text
+    else:
+        assert r.status_code == 200 and str(K) in r.json()["torch"] and "SGD" in r.json()["torch"]
