@@ -1,9 +1,13 @@
 """SWATS (Keskar & Socher 2017, Algorithm 1) as a chain's second link: the switch step k and the
-SGD rate Λ equal an independent reference's (torch's Adam written out in NumPy, its steps fed to
-the paper's criterion), the run after k is the concrete chain and the paper's SGD phase, and a
-run whose criterion never fires stays Adam."""
+SGD rate Λ equal independent references' — torch itself (tests/golden/torch_swats_golden.json,
+tools/make_golden_swats.py: torch.optim.Adam's steps fed to the paper's criterion, then a new
+torch.optim.SGD) and torch's Adam written out in NumPy here with the paper's SGD phase — the run
+after k is the concrete chain, and a run whose criterion never fires stays Adam."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +15,8 @@ import pytest
 from app.api.schemas import TrajectoryRequest
 from app.api.service import TrajectoryStream, build_problem, trajectories
 from app.engine import cost
+
+GOLDEN = json.loads((Path(__file__).parent.parent / "golden/torch_swats_golden.json").read_text())["cases"]
 
 
 def _himmelblau(x: float, y: float) -> np.ndarray:
@@ -87,6 +93,27 @@ def test_swats_switches_where_the_reference_does(surface, grad, start, steps, lr
     got = np.column_stack([run["x"], run["y"]])
     np.testing.assert_allclose(got, points, rtol=1e-9, atol=1e-12)  # Adam, then the paper's SGD phase
     assert run["lr"][want_k] == pytest.approx((1 - 0.9) * want_rate, rel=1e-12)
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[c["name"] for c in GOLDEN])
+def test_swats_matches_torch(case: dict) -> None:
+    run = _run(case["request"])
+    want = case["expected"]
+    assert run["swats"]["step"] == want["swats"]["step"]
+    assert run["switches"] == ([want["swats"]["step"]] if want["swats"]["step"] else [])
+    if want["swats"]["lr"] is None:
+        assert run["swats"]["lr"] is None
+    else:
+        assert run["swats"]["lr"] == pytest.approx(want["swats"]["lr"], rel=1e-9, abs=0)
+    for key in ("x", "y"):
+        np.testing.assert_allclose(run[key], want[key], rtol=1e-9, atol=1e-12, err_msg=key)
+
+
+def test_golden_cases_fire_early_late_and_never() -> None:
+    steps = [c["expected"]["swats"]["step"] for c in GOLDEN]
+    assert None in steps and 2 in steps and any(s and s > 500 for s in steps)
+    firsts = [c["request"]["runs"][0]["optimizers"][0]["optimizer"] for c in GOLDEN]
+    assert any(o == "adamw" and s for o, s in zip(firsts, steps, strict=True))
 
 
 def test_after_k_the_run_is_the_concrete_chain() -> None:
