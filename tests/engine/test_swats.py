@@ -116,10 +116,21 @@ def test_golden_cases_fire_early_late_and_never() -> None:
     assert any(o == "adamw" and s for o, s in zip(firsts, steps, strict=True))
 
 
-def test_after_k_the_run_is_the_concrete_chain() -> None:
-    request = _request("himmelblau", (-0.3, -0.9), 1100, 0.005, 1e-7)
+@pytest.mark.parametrize(
+    ("tol", "extra", "k"),
+    [
+        (1e-7, {}, 1015),
+        (1e-5, {"noise_std": 0.1}, 800),  # the noise draws of the whole run's clock
+        (1e-3, {"schedule": {"name": "cosine", "params": {"t_max": 1100}}}, 2),  # the whole run's schedule
+    ],
+    ids=["plain", "noise", "cosine"],
+)
+def test_after_k_the_run_is_the_concrete_chain(tol: float, extra: dict, k: int) -> None:
+    request = {**_request("himmelblau", (-0.3, -0.9), 1100, 0.005, tol), "seed": 3}
+    request["runs"][0].update(extra)
     run = _run(request)
-    k, rate = run["swats"]["step"], run["swats"]["lr"]
+    assert run["swats"]["step"] == k
+    rate = run["swats"]["lr"]
     sgd = {"milestone": k, "optimizer": "sgd", "params": {"lr": (1 - 0.9) * rate, "momentum": 0.9, "dampening": 0}}
     request["runs"][0]["optimizers"][1] = sgd
     chain = _run(request)
