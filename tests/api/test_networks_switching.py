@@ -117,6 +117,7 @@ BAD = [
     ("hessian", [ADAM, {"milestone": 50, "optimizer": "newton"}], "newton"),
     ("unknown", [ADAM, {**MOM, "optimizer": "adamm"}], "adamw"),
     ("unknown_param", [ADAM, {**MOM, "params": {"lrr": 0.1}}], "lrr"),
+    ("swats", [ADAM, {"rule": "swats", "optimizer": "sgd", "params": {"momentum": 0.9}}], "runs on the surfaces only"),
 ]
 
 
