@@ -140,6 +140,30 @@ def figure(res: Result, n: int = 120) -> Any:
             row=1,
             col=2,
         )
+        for k, link in zip(r.switches or [], (r.optimizers or [])[1:], strict=False):
+            # an optimizer chain: where a later link took over, on the map and on the loss curve
+            text = f"{r.label}: switch → {link['optimizer']} at step {k}"
+            for col, (x, y) in ((1, (r.x, r.y)), (2, (np.arange(len(r.loss)), r.loss))):
+                fig.add_trace(
+                    go.Scatter(
+                        x=x[k : k + 1],
+                        y=y[k : k + 1],
+                        mode="markers",
+                        name=text,
+                        legendgroup=group,
+                        showlegend=False,
+                        hovertemplate=f"{text}<extra></extra>",
+                        marker={
+                            "color": color,
+                            "size": 11,
+                            "symbol": "diamond",
+                            "line": {"color": "#FFFFFF", "width": 1.5},
+                        },
+                        meta={"role": "switch", "run": i, "step": k},
+                    ),
+                    row=1,
+                    col=col,
+                )
     xr, yr = res.surface["x_range"], res.surface["y_range"]
     fig.update_xaxes(title_text="x", range=list(xr), row=1, col=1)
     fig.update_yaxes(title_text="y", range=list(yr), row=1, col=1)
@@ -180,12 +204,13 @@ def network_figure(answer: dict[str, Any], styles: list[Style]) -> Any:
     if plane.get("explained") and plane.get("random_walk") is not None:  # the PCA's share, and a random walk's
         shares = 100 * sum(plane["explained"]), 100 * plane["random_walk"]
         title += ": {:.0f} % explained (a random walk: {:.0f} %)".format(*shares)
+    spacing = 0.17  # room between the panels for the colour bar and the right panel's axis labels
     fig = make_subplots(
         rows=1,
         cols=2,
         column_widths=[0.55, 0.45],
-        horizontal_spacing=0.1,
-        subplot_titles=(title, "loss per epoch"),
+        horizontal_spacing=spacing,
+        subplot_titles=(title, "loss per epoch (train solid, test dotted)"),
     )
     fig.add_trace(
         go.Contour(
@@ -196,7 +221,7 @@ def network_figure(answer: dict[str, Any], styles: list[Style]) -> Any:
             colorscale="Viridis",
             reversescale=True,
             ncontours=30,
-            colorbar={"x": 0.5, "len": 0.9, "thickness": 12},
+            colorbar={"x": 0.55 * (1 - spacing) + 0.01, "xanchor": "left", "len": 0.9, "thickness": 12},
             meta={"role": "landscape"},
         ),
         row=1,
@@ -271,6 +296,6 @@ def network_figure(answer: dict[str, Any], styles: list[Style]) -> Any:
     for update, name, share in ((fig.update_xaxes, "a (d₁)", explained[0]), (fig.update_yaxes, "b (d₂)", explained[1])):
         update(title_text=name if share is None else f"{name}: {100 * share:.1f} % of the variance", row=1, col=1)
     fig.update_xaxes(title_text="epoch", row=1, col=2)
-    fig.update_yaxes(title_text="loss (train solid, test dotted)", row=1, col=2)
+    fig.update_yaxes(title_text="loss", row=1, col=2)
     fig.update_layout(**_LAYOUT)
     return fig

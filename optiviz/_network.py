@@ -63,7 +63,8 @@ class NetworkRun:
     mini-batch loss and the lr; the final parameters; the recorded ``path`` on the plane (``step``
     as ints, ``a``, ``b``, ``loss``, ``plane_loss``, ``off_plane`` as float64 arrays, NaN where the
     API sends null; ``params``: the parameters there, one row each), ``captured``, the share of the
-    run's displacement the plane shows, and the plane's other ``fidelity`` figures of the path."""
+    run's displacement the plane shows, and the plane's other ``fidelity`` figures of the path; a
+    run with an optimizer chain: its resolved ``optimizers`` and its ``switches`` (else None)."""
 
     label: str
     optimizer: str
@@ -80,6 +81,9 @@ class NetworkRun:
     path: dict[str, np.ndarray]
     captured: float | None
     fidelity: dict[str, Any] = field(default_factory=dict)  # the plane's other figures of this path
+    # an optimizer chain (the run's ``optimizers``): its links resolved, and the updates at which a later one took over
+    optimizers: list[dict[str, Any]] | None = None
+    switches: list[int] | None = None
 
     @classmethod
     def from_public(cls, run: dict[str, Any]) -> NetworkRun:
@@ -98,6 +102,8 @@ class NetworkRun:
             },
             captured=run.get("captured"),
             fidelity=run.get("fidelity") or {},
+            optimizers=run.get("optimizers"),
+            switches=run.get("switches"),
         )
 
     def __repr__(self) -> str:
@@ -272,7 +278,9 @@ def train(runs: list[dict[str, Any]], **options: Unpack[NetworkOptions]) -> Netw
     ``POST /api/v1/networks`` would, and project every run onto one plane.
 
     ``runs``: ``[{"optimizer": "adam", "params": {"lr": 0.01}, "batch_size": 64}, …]`` (also
-    ``schedule``, ``clip_norm``, ``clip_value``, ``label``); the `NetworkOptions` ``data``
+    ``schedule``, ``clip_norm``, ``clip_value``, ``label``, and an optimizer chain ``optimizers``:
+    ``[{"optimizer": "adam", …}, {"milestone": 120, "optimizer": "sgd", …}]``, milestones in updates
+    of that run); the `NetworkOptions` ``data``
     (``"moons"`` or ``{"name": "spirals", "samples": 400, …}``), ``model`` (``{"hidden": [16, 16],
     "activation": "tanh"}``), ``epochs``, ``seed``, ``points`` and ``plane`` (``"pca"`` or
     ``{"kind": …, "n": …}``).

@@ -4,6 +4,9 @@ Run with an interpreter that has torch (never a runtime dependency of the app):
 
     .venv-torch/bin/python tools/make_golden_network.py   # writes tests/golden/torch_network_golden.json
 
+(the engine's network modules import the compiled kernels: with the app's packages on the path,
+``PYTHONPATH=.venv/lib/python3.11/site-packages``, when the torch interpreter lacks numba/pydantic).
+
 - ``gradients``: the mean BCE and its gradient by torch autograd for a few networks (depths,
   activations) at perturbed parameters, on a few samples;
 - ``training``: per-epoch train and test losses, and each update's mini-batch loss and lr, of one
@@ -11,7 +14,11 @@ Run with an interpreter that has torch (never a runtime dependency of the app):
   activation between them), ``BCEWithLogitsLoss``, ``torch.optim`` over ``model.parameters()``
   (the optimizers and schedulers of tools/make_golden.py), the gradient clipped with
   ``clip_grad_value_`` then ``clip_grad_norm_``, ``scheduler.step()`` after each update (or each
-  epoch, ``per="epoch"``), ReduceLROnPlateau stepped after each epoch with the epoch's train loss.
+  epoch, ``per="epoch"``), ReduceLROnPlateau stepped after each epoch with the epoch's train loss;
+  the final parameters (``final``);
+- ``chains``: the same for optimizer chains (``run.optimizers``, as in a request): at each
+  milestone a NEW torch.optim optimizer on ``model.parameters()`` and the run's scheduler advanced
+  to the milestone; the parameters at each milestone (``switch_params``) too.
 
 The torch side takes the engine's data and initial parameters (app/engine/network/data.py and
 model.py, NumPy only: loaded without the package's ``__init__``, which imports the compiled engine)
@@ -28,6 +35,7 @@ import json
 import math
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -105,6 +113,48 @@ CASES = [
     ),
 ]
 
+# optimizer chains (`optimizers`, as in a request): at each milestone a NEW torch.optim optimizer on
+# model.parameters() (fresh state), with the run's scheduler advanced to the milestone (the schedule
+# runs on the whole run's clock, each link's lr its base); the mini-batch order goes on unchanged
+CHAINS = [
+    # Adam → SGD with momentum, mini-batches, one cosine on the whole run, a switch inside an epoch
+    _case(
+        {
+            "optimizers": [
+                {"optimizer": "adam", "params": {"lr": 0.01}},
+                {"milestone": 50, "optimizer": "sgd", "params": {"lr": 0.1, "momentum": 0.9}},
+            ],
+            "batch_size": 64,
+            "schedule": {"name": "cosine", "params": {"t_max": 120, "eta_min": 0.001}},
+        },
+    ),
+    # RMSprop → Nesterov, a schedule per epoch with warm-up, clipping by norm, tanh and Xavier
+    _case(
+        {
+            "optimizers": [
+                {"optimizer": "rmsprop", "params": {"lr": 0.01, "beta": 0.9}},
+                {"milestone": 37, "optimizer": "nesterov", "params": {"lr": 0.05, "beta": 0.9}},
+            ],
+            "batch_size": 50,
+            "schedule": {"name": "step", "params": {"step_size": 5, "gamma": 0.5}, "per": "epoch", "warmup_steps": 2},
+            "clip_norm": 0.5,
+        },
+        model={"hidden": [8], "activation": "tanh", "init": "xavier", "seed": 1},
+    ),
+    # Adam → Adam (its state starts again: bias correction from step 1) → GD, full batch
+    _case(
+        {
+            "optimizers": [
+                {"optimizer": "adam", "params": {"lr": 0.05}},
+                {"milestone": 15, "optimizer": "adam", "params": {"lr": 0.01, "beta2": 0.99}},
+                {"milestone": 30, "optimizer": "gd", "params": {"lr": 0.5}},
+            ],
+            "batch_size": None,
+        },
+        epochs=40,
+    ),
+]
+
 GRADIENTS = [
     {"hidden": [5, 2], "activation": "relu"},
     {"hidden": [4], "activation": "tanh"},
@@ -148,11 +198,9 @@ def train(case: dict) -> dict:
     init = net.init()
     model = torch_model(mc["hidden"], mc["activation"], init)
     run = case["run"]
-    cls, args = OPTIMIZERS[run["optimizer"]]
-    prm = run["params"]
-    opt = getattr(torch.optim, cls)(model.parameters(), lr=prm["lr"], **{k: _argument(s, prm) for k, s in args.items()})
+    links = run.get("optimizers") or [{"optimizer": run["optimizer"], "params": run["params"]}]
+    milestones = [link["milestone"] for link in links[1:]]
     sched_req = run.get("schedule")
-    sched, reads_loss = scheduler(opt, prm["lr"], sched_req)
     per_epoch_sched = bool(sched_req) and sched_req.get("per") == "epoch"
     fn = torch.nn.BCEWithLogitsLoss()
     xt, yt = torch.tensor(d.x_train), torch.tensor(d.y_train)
@@ -160,7 +208,10 @@ def train(case: dict) -> dict:
     n = xt.shape[0]
     size = min(run["batch_size"] or n, n)
     rng = np.random.default_rng([case["seed"], 2])
-    out: dict[str, list[float]] = {"train_loss": [], "test_loss": [], "batch_loss": [], "lr": []}
+    out: dict[str, list] = {"train_loss": [], "test_loss": [], "batch_loss": [], "lr": [], "switch_params": []}
+
+    def parameters() -> list[float]:
+        return torch.nn.utils.parameters_to_vector(model.parameters()).tolist()
 
     def measure() -> float:
         with torch.no_grad():
@@ -169,10 +220,30 @@ def train(case: dict) -> dict:
             out["test_loss"].append(fn(model(xs).squeeze(1), ys).item())
         return train_loss
 
+    def link(j: int, t: int) -> tuple:
+        """Link j's optimizer on the model's parameters, fresh, from update t: the run's scheduler
+        advanced to t (stepped as often as the run's has been by then)."""
+        prm = links[j]["params"]
+        cls, args = OPTIMIZERS[links[j]["optimizer"]]
+        opt = getattr(torch.optim, cls)(
+            model.parameters(), lr=prm["lr"], **{k: _argument(s, prm) for k, s in args.items()}
+        )
+        sched, reads_loss = scheduler(opt, prm["lr"], sched_req)
+        with warnings.catch_warnings():  # stepping a scheduler before its optimizer: on purpose
+            warnings.simplefilter("ignore")
+            for _ in range(0 if sched is None else t // math.ceil(n / size) if per_epoch_sched else t):
+                sched.step()
+        return opt, sched, reads_loss
+
+    opt, sched, reads_loss = link(0, 0)
     measure()
+    t = 0
     for _ in range(case["epochs"]):
         order = rng.permutation(n) if size < n else np.arange(n)
         for k in range(math.ceil(n / size)):
+            if t in milestones:
+                out["switch_params"].append(parameters())
+                opt, sched, reads_loss = link(milestones.index(t) + 1, t)
             idx = torch.tensor(order[k * size : (k + 1) * size])
             opt.zero_grad()
             loss = fn(model(xt[idx]).squeeze(1), yt[idx])
@@ -184,6 +255,7 @@ def train(case: dict) -> dict:
             out["batch_loss"].append(loss.item())
             out["lr"].append(opt.param_groups[0]["lr"])
             opt.step()
+            t += 1
             if sched is not None and not reads_loss and not per_epoch_sched:
                 sched.step()
         train_loss = measure()
@@ -191,6 +263,7 @@ def train(case: dict) -> dict:
             sched.step(train_loss)
         elif sched is not None and per_epoch_sched:
             sched.step()
+    out["final"] = parameters()
     return dict(case, init=init.tolist(), expected=out)
 
 
@@ -199,6 +272,7 @@ def main() -> None:
         "torch_version": torch.__version__,
         "gradients": [gradient(g) for g in GRADIENTS],
         "training": [train(c) for c in CASES],
+        "chains": [train(c) for c in CHAINS],
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(golden))

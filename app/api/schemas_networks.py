@@ -140,7 +140,9 @@ class NetworkRequest(StrictModel):
         min_length=1,
         max_length=MAX_RUNS,
         description="As on dataset surfaces: optimizer, params, schedule (`per`: step or epoch), batch_size "
-        "(default: the whole train set), clip_norm, clip_value, label.",
+        "(default: the whole train set), clip_norm, clip_value, label, and an optimizer chain `optimizers`, its "
+        "milestones counted in updates of that run (0 < milestone < epochs × ⌈train / batch_size⌉, any update: "
+        "the mini-batch of update t is the same with or without a switch).",
     )
     points: StrictInt = Field(
         _POINTS,
@@ -200,6 +202,11 @@ class NetworkRunPublic(RunSettingsPublic):
     test_accuracy: list[float | None]
     batch_loss: list[float | None] = Field(description="The mini-batch loss of each update.")
     lr: list[float] = Field(description="The learning rate of each update.")
+    switches: list[int] | None = Field(
+        None,
+        description="A run with an optimizer chain (`optimizers`): the updates at which a later link took over (the "
+        "milestones the run reached before it ended). In the event stream, in the `done` event's runs.",
+    )
     final: list[float] = Field(description="The P parameters at the end.")
     path: PathPublic
     captured: float | None = Field(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -25,7 +25,7 @@ from ..engine.datasets import DatasetSurface
 from ..engine.deadline import DeadlineExceeded
 from ..engine.expression import Expression, ExpressionError, finite_in_box, parse_expression
 from ..engine.feedback import CYCLED_KINDS
-from ..engine.problem import Switch, legs
+from ..engine.problem import Swats, Switch, legs
 from ..engine.runner import Problem, RunConfig, start_is_valid, updates_per_epoch
 from ..engine.schedules import Link
 from ..engine.surfaces import Surface
@@ -200,32 +200,64 @@ def _run_config(i: int, run: RunRequest, surface: Surface, labels: dict[str, int
 def _switches(i: int, run: RunRequest, cfg: RunConfig, surface: Surface, steps: int) -> RunConfig:
     """A surface's run with its optimizer chain (`app.engine.switching`), checked against the
     request's steps, its schedule and the surface's epochs."""
+
+    def params(j: int, one: RunRequest) -> dict[str, Any]:
+        return _f_min(i, one, surface, ("optimizers", j))
+
+    return chain_config(i, run, cfg, steps, updates_per_epoch(surface, cfg), params)
+
+
+def chain_config(
+    i: int,
+    run: RunRequest,
+    cfg: RunConfig,
+    steps: int,
+    per_epoch: int,
+    params: Callable[[int, RunRequest], dict[str, Any]],
+    beyond: str = "error.switch.steps",
+    **values: object,
+) -> RunConfig:
+    """Run ``i`` (resolved as ``cfg``) with its optimizer chain, for surfaces and networks alike:
+    each milestone within the run's ``steps`` updates (message ``beyond`` with ``milestone``,
+    ``last`` and ``values`` when not) and on an epoch's first update (``per_epoch`` updates each);
+    ``params(j, link)`` the resolved params of link j; a schedule that reads the loss or cycles
+    the momentum is refused."""
     assert run.optimizers is not None
     sched = run.schedule
     if sched is not None and SCHEDULES[sched.name].reads_loss:
         raise invalid(("runs", i, "schedule", "name"), t("error.switch.reads_loss", schedule=sched.name), sched.name)
     if sched is not None and any(p.get("cycle_momentum") for p in (sched.params, *(c.params for c in sched.chain))):
         raise invalid(("runs", i, "schedule", "params", "cycle_momentum"), t("error.switch.cycle_momentum"), True)
-    per_epoch = updates_per_epoch(surface, cfg)
+    swats = run.optimizers[1]
+    if swats.rule is not None:  # SWATS (app.engine.switching.swats_chain): placed when the run starts
+        if per_epoch > 1:
+            loc = ("runs", i, "optimizers", 1, "rule")
+            raise invalid(loc, t("switch_swats.error.batches", batch_size=cfg.batch_size, per_epoch=per_epoch), "swats")
+        assert swats.tolerance is not None
+        return replace(cfg, swats=Swats(OPTIMIZERS[swats.optimizer], swats.params, swats.tolerance))
     switches = []
     for j, link in enumerate(run.optimizers[1:], start=1):
         loc = ("runs", i, "optimizers", j, "milestone")
         m = int(link.milestone or 0)
         if not 0 < m < steps:
-            raise invalid(loc, t("error.switch.steps", milestone=m, last=steps - 1), m)
+            raise invalid(loc, t(beyond).format(milestone=m, last=steps - 1, **values), m)
         if m % per_epoch:
             raise invalid(loc, t("error.switch.epoch", milestone=m, batch_size=cfg.batch_size, per_epoch=per_epoch), m)
         one = RunRequest.model_construct(optimizer=link.optimizer, params=link.params)
-        params = _f_min(i, one, surface, ("optimizers", j))
-        switches.append(Switch(m, OPTIMIZERS[link.optimizer], params))
+        switches.append(Switch(m, OPTIMIZERS[link.optimizer], params(j, one)))
     return replace(cfg, switches=tuple(switches))
 
 
-def refuse_switches(chained: Iterable[bool], key: str) -> None:
-    """A 422 (message ``key``) at the first run with an optimizer chain, where chains do not run yet."""
-    for i, chain in enumerate(chained):
-        if chain:
-            raise invalid(("runs", i, "optimizers"), t(key, index=i), None)
+def chain_label(run: RunRequest) -> str:
+    """A run's default label: its optimizer's name, or its chain's ("Adam → Momentum @ 200"; a link
+    switched by a rule, SWATS, is "(SWATS)")."""
+    if not run.optimizers or len(run.optimizers) < 2:
+        return OPTIMIZERS[run.optimizer].name
+    words = [OPTIMIZERS[run.optimizers[0].optimizer].name]
+    for link in run.optimizers[1:]:
+        when = f"@ {link.milestone}" if link.milestone is not None else "(SWATS)"
+        words.append(f"{OPTIMIZERS[link.optimizer].name} {when}")
+    return " → ".join(words)
 
 
 def run_config(
@@ -270,7 +302,7 @@ def run_config(
             t("error.reads_loss.closure", id=spec.id, schedule=sched.name),
             sched.name,
         )
-    label = run.label or spec.name
+    label = run.label or chain_label(run)
     labels[label] = labels.get(label, 0) + 1
     if labels[label] > 1 and not run.label:
         label = f"{label} #{labels[label]}"
@@ -355,6 +387,10 @@ def run_public(cfg: RunConfig) -> dict[str, Any]:
                 for s in cfg.switches
             ),
         ]
+    if cfg.swats:  # a SWATS chain: its link as given (its step and rate are in the answer's `swats`)
+        sw = cfg.swats
+        link = {"rule": "swats", "optimizer": sw.optimizer.id, "params": _listed(sw.params), "tolerance": sw.tolerance}
+        out["optimizers"] = [{"optimizer": cfg.optimizer.id, "params": out["params"]}, link]
     if cfg.batch_size is not None:
         out["batch_size"] = cfg.batch_size
     if cfg.clip_value:  # only when set: the answers to requests without clipping are unchanged
@@ -488,6 +524,8 @@ def _end(run: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"status": run.status, "steps_taken": run.steps_taken}
     if isinstance(run, SwitchRun):
         out["switches"] = list(run.switches)
+        if run.swats is not None:  # SWATS's step k and rate Λ (nulls: its criterion never fired)
+            out["swats"] = run.swats
     return out
 
 

@@ -42,7 +42,7 @@ from ..registry import OPTIMIZERS
 from ..settings import get_settings
 from .memory import Memory
 from .schemas_networks import NETWORK_EXAMPLE, NETWORK_MAX_UPDATES, NetworkRequest
-from .service import invalid, refuse_switches, run_config, run_public
+from .service import chain_config, invalid, run_config, run_public
 
 Answer = dict[str, Any]
 Progress = Callable[[float], None]
@@ -85,17 +85,28 @@ def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneCon
         )
     labels: dict[str, int] = {}
     runs = []
-    refuse_switches((r.optimizers is not None and len(r.optimizers) > 1 for r in req.runs), "error.switch.networks")
     for i, run in enumerate(req.runs):
-        spec = OPTIMIZERS[run.optimizer]
-        if not trains_networks(spec):
-            runnable = ", ".join(o.id for o in OPTIMIZERS.values() if trains_networks(o))
-            raise invalid(
-                ("runs", i, "optimizer"),
-                text("network_api.error.optimizer", optimizer=spec.id, valid=runnable),
-                spec.id,
+        links = [link.optimizer for link in run.optimizers] if run.optimizers else [run.optimizer]
+        for j, spec in enumerate(OPTIMIZERS[oid] for oid in links):
+            if not trains_networks(spec):
+                runnable = ", ".join(o.id for o in OPTIMIZERS.values() if trains_networks(o))
+                raise invalid(
+                    ("runs", i, "optimizers", j, "optimizer") if run.optimizers else ("runs", i, "optimizer"),
+                    text("network_api.error.optimizer", optimizer=spec.id, valid=runnable),
+                    spec.id,
+                )
+        cfg = run_config(i, run, n_train, _params(run), labels)
+        if run.optimizers is not None and len(run.optimizers) > 1:  # milestones in updates of this run
+            rule = next((j for j, link in enumerate(run.optimizers) if link.rule is not None), None)
+            if rule is not None:
+                raise invalid(("runs", i, "optimizers", rule, "rule"), text("switch_networks.error.swats"), "swats")
+            per_epoch = math.ceil(n_train / (cfg.batch_size or n_train))
+            steps = req.epochs * per_epoch
+            values = {"epochs": req.epochs, "updates": per_epoch, "index": i}
+            cfg = chain_config(
+                i, run, cfg, steps, 1, lambda _, one: _params(one), "switch_networks.error.milestone", **values
             )
-        runs.append(run_config(i, run, n_train, _params(run), labels))
+        runs.append(cfg)
     updates = sum(req.epochs * math.ceil(n_train / (cfg.batch_size or n_train)) for cfg in runs)
     if updates > NETWORK_MAX_UPDATES:
         raise invalid(
@@ -276,9 +287,15 @@ def run_answer(cfg: Any, result: Any) -> Answer:
     out.update({k: getattr(result, k) for k in (*PER_EPOCH, *PER_UPDATE)})
     out["status"] = result.status
     out["steps_taken"] = result.steps_taken
+    out.update(_switches(cfg, result))
     out["final"] = result.final
     out["path"] = {"step": result.steps, "params": result.thetas[: len(result.steps)]}
     return out
+
+
+def _switches(cfg: Any, result: Any) -> Answer:
+    """A chained run's ``switches``: the updates at which a later link took over (absent without a chain)."""
+    return {"switches": list(result.switches)} if cfg.switches else {}
 
 
 def answer_of(training: Training, plane: PlaneConfig) -> Answer:
@@ -383,7 +400,8 @@ class NetworkStream:
     def done_event(self) -> Answer:
         return {
             "runs": [
-                {"status": r.status, "steps_taken": r.steps_taken, "final": r.final} for r in self.training.results
+                {"status": r.status, "steps_taken": r.steps_taken, **_switches(cfg, r), "final": r.final}
+                for cfg, r in zip(self.problem.runs, self.training.results, strict=True)
             ]
         }
 

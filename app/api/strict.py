@@ -9,6 +9,7 @@ float at a time); a non-finite float would become ``null``, never a bare ``NaN``
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -17,7 +18,7 @@ from fastapi import HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from ..i18n import text
+from ..i18n import DEFAULT_LANG, catalogue, current_lang, text
 from .schemas_lessons import MAX_SERIES
 
 _NONFINITE = (b"NaN", b"Infinity")
@@ -56,6 +57,20 @@ def oversized(value: Any) -> dict[str, Any] | None:
     return None
 
 
+_SYMBOLS = {",": "comma", "]": "bracket", "}": "brace", ":": "colon"}
+
+
+def parse_error(message: str) -> str:
+    """The JSON parser's (orjson's) message in this request's language: as it is in English, else
+    its translation from the catalogue (``json.error.*``, keyed by its words), or a plain "cannot be
+    parsed" when the parser words it in a way the catalogue does not know."""
+    if current_lang() == DEFAULT_LANG:
+        return message
+    words = re.sub(r"'([,\]}:])'", lambda m: f" {_SYMBOLS[m[1]]} ", message.lower())
+    key = "json.error." + re.sub(r"[^a-z0-9]+", "_", words).strip("_")
+    return text(key if key in catalogue() else "json.error.unknown")
+
+
 class StrictJSONRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
@@ -63,7 +78,7 @@ class StrictJSONRequest(Request):
             try:
                 self._json = orjson.loads(body)
             except orjson.JSONDecodeError as err:
-                msg = err.msg
+                msg = parse_error(err.msg)
                 if any(tok in body for tok in _NONFINITE):
                     msg += text("error.json_nonfinite")
                 raise json.JSONDecodeError(msg, err.doc if isinstance(err.doc, str) else "", err.pos) from None

@@ -44,7 +44,8 @@ import inspect
 import json
 import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
@@ -58,6 +59,7 @@ from ..engine.optimizers.base import OptaxFn, TorchFn
 from ..engine.problem import legs as chain_legs
 from ..engine.runner import BatchOrder, Problem, RunConfig, updates_per_epoch
 from ..engine.schedules import COPY, SCHEDULES, Counterpart, ScheduleSpec
+from ..engine.switching import swats_chain
 
 _FN = {  # formula function → (torch, jax.numpy)
     "sin": ("torch.sin", "jnp.sin"),
@@ -453,13 +455,14 @@ def _script_tail(run_lines: list[str]) -> list[str]:
     return ["RUNS = [", *run_lines, "]", "", template("main"), ""]
 
 
-def torch_script(problem: Problem) -> str:
+def torch_script(problem: Problem, comments: Sequence[str] = ()) -> str:
+    """The PyTorch script of the problem's runs (``comments``: a line or more above each run's spec)."""
     dataset = isinstance(problem.surface, DatasetSurface)
     tree = None if dataset else surface_tree(problem)
     helpers: dict[str, str] = {}
     copies: list[Any] = []  # the engine's schedule functions the scripts calls
     run_lines = []
-    for run in problem.runs:
+    for run, comment in zip(problem.runs, comments or [""] * len(problem.runs), strict=True):
         links = []
         for leg, first, _ in chain_legs(run, problem.steps):  # one leg: a plain run
             ctor, helper = _link(leg, "PyTorch", TORCH_OPTIMIZERS, TORCH_REFUSED)(leg.params)
@@ -473,7 +476,7 @@ def torch_script(problem: Problem) -> str:
         clip = ", ".join(f"{v!r}" if v else "None" for v in run.clip)
         head = f"{run.batch_size!r}, {run.per == 'epoch'!r}" if dataset else f"{float(run.noise_std)!r}"
         joined = ",\n      ".join(links)
-        run_lines.append(f"    ({run.label!r},\n     [{joined}],\n     {head}, {clip}),")
+        run_lines.append(f"{comment}    ({run.label!r},\n     [{joined}],\n     {head}, {clip}),")
     if helpers:  # the script's own optimizer classes: the base of their step first
         helpers = {"base": template("torch_rule"), **helpers}
     lines = [
@@ -530,16 +533,42 @@ def torch_script(problem: Problem) -> str:
     return "\n".join(lines)
 
 
+def swats_placed(problem: Problem) -> tuple[Problem, list[str]]:
+    """The problem with each SWATS chain placed (`app.engine.switching.swats_chain`: its Adam link
+    run, the paper's criterion read off its steps) as the concrete chain the scripts write, and for
+    each run the comment the scripts put above it (empty for the other runs)."""
+    runs, comments = [], []
+    for run in problem.runs:
+        if run.swats is None:
+            runs.append(run)
+            comments.append("")
+            continue
+        concrete, found = swats_chain(problem, run)
+        runs.append(concrete)
+        said = "    # SWATS (Keskar & Socher 2017): the switch point and the SGD rate by the paper's criterion"
+        if found["step"] is None:
+            comments.append(f"{said}, which\n    # never fired on this run: the run is its Adam link alone\n")
+            continue
+        mu = run.swats.params["momentum"]
+        comments.append(
+            f"{said}, computed\n    # by optiviz on the Adam link's steps: the switch after update {found['step']!r}, "
+            f"rate Λ = {found['lr']!r};\n    # the chain is Adam, then SGD(momentum={mu!r}, dampening=0, "
+            f"lr=(1 - {mu!r}) * Λ) from update {found['step']!r}\n"
+        )
+    return replace(problem, runs=tuple(runs)), comments
+
+
 def export(problem: Problem, request_body: dict[str, Any], url: str) -> dict[str, Any]:
     """``{"torch": script | None, "optax": script | None, "curl": command, "notes": {...}}``."""
     notes: dict[str, str] = {}
     out: dict[str, Any] = {}
+    problem, comments = swats_placed(problem)
     try:
-        out["torch"] = torch_script(problem)
+        out["torch"] = torch_script(problem, comments)
     except NotExportable as err:
         out["torch"], notes["torch"] = None, str(err)
     try:
-        out["optax"] = optax_script(problem)
+        out["optax"] = optax_script(problem, comments)
     except NotExportable as err:
         out["optax"], notes["optax"] = None, str(err)
     body = json.dumps(request_body, ensure_ascii=False, separators=(",", ":")).replace("'", "'\\''")
@@ -612,10 +641,14 @@ def _optax_templates(problem: Problem) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-def optax_script(problem: Problem) -> str:
+def optax_script(problem: Problem, comments: Sequence[str] = ()) -> str:
+    """The optax script of the problem's runs (``comments``: a line or more above each run's spec)."""
     dataset = isinstance(problem.surface, DatasetSurface)
     tree = None if dataset else surface_tree(problem)
-    run_lines = [_optax_run_line(problem, run, dataset) for run in problem.runs]
+    run_lines = [
+        comment + _optax_run_line(problem, run, dataset)
+        for run, comment in zip(problem.runs, comments or [""] * len(problem.runs), strict=True)
+    ]
     clip = any(run.clip != (0.0, 0.0) for run in problem.runs)
     lines = [
         *_script_head("optax (JAX, float64)", "jax, optax, numpy", dataset),

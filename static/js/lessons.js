@@ -7,7 +7,7 @@ import { ApiError, getBasins, getCatalogue, getEwa, getGrid, getLimits, getPerma
   getSchedulePreview, getTrajectories, streamSweep } from "./api.js";
 import { el, paramControl } from "./controls.js";
 import { runColors } from "./colors.js";
-import { chart, contourTraces, fitChart, isDrawn, onPointClick, purge } from "./plots.js";
+import { chart, contourTraces, fitChart, isDrawn, onPointClick, purge, setVisible } from "./plots.js";
 import { lang, loadMessages, nextLang, paramName, setLang, t, translatePage } from "./i18n.js";
 import { defaultState, normalizeRun, serialize, useServer } from "./state.js";
 import { createStore } from "./store.js";
@@ -107,11 +107,33 @@ function swatch(tr) {
   return svg;
 }
 
-function drawLegend(ul, traces, note = null) {
+// An entry is a toggle, as a Plotly legend's is: a click hides what it names (``toggle(trace,
+// shown)`` restyles the charts) and strikes it through; a second click shows it again.
+function drawLegend(ul, traces, note = null, toggle = null) {
   const named = traces.filter((tr) => tr.name && tr.showlegend !== false);
+  const entry = (tr) => {
+    if (!toggle) return [swatch(tr), ` ${tr.name}`];
+    const button = el("button", { type: "button", class: "legend-toggle", "aria-pressed": "true" }, swatch(tr), ` ${tr.name}`);
+    button.addEventListener("click", () => {
+      const shown = button.getAttribute("aria-pressed") !== "true";
+      button.setAttribute("aria-pressed", String(shown));
+      toggle(tr, shown);
+    });
+    return [button];
+  };
   ul.replaceChildren(...(note ? [el("li", { class: "legend-note" }, note)] : []),
-    ...named.map((tr) => el("li", { "data-run": tr.meta?.run ?? "" }, swatch(tr), ` ${tr.name}`)));
+    ...named.map((tr) => el("li", { "data-run": tr.meta?.run ?? "" }, ...entry(tr))));
   ul.hidden = !named.length;
+}
+
+// Show or hide, in each drawn chart of ``ids``, the traces that ``mine(trace)`` picks.
+function showTraces(ids, mine, shown) {
+  for (const id of ids) {
+    const div = $(id);
+    if (div.hidden || !isDrawn(div)) continue;
+    const picked = div.data.flatMap((tr, k) => (mine(tr) ? [k] : []));
+    if (picked.length) setVisible(div, picked, shown);
+  }
 }
 
 // The optimizer of a lesson whose runs all share it and whose labels do not name it (the legend
@@ -230,9 +252,9 @@ function lossTraces(answers, stylesList, sc) {
     const wide = a === 0 && (sc.coincide.some((p) => p[0] === i) || sc.under.includes(i));
     traces.push({ x, y: r.loss.slice(from, n), name: r.label, opacity: wide ? 0.45 : 1,
       line: { color: st.color, dash: coincident ? "dash" : st.dash, width: coincident ? 2.5 : wide ? 7 : lossWidth(widths[a][i], i, answer.runs.length) },
-      meta: { run: i } });
+      meta: { run: i, answer: a } });
     if (r.batch_loss && sc.batch_cost) traces.push({ x: x.slice(0, n - 1 - from), y: r.batch_loss.slice(from, n - 1), name: `${r.label} (${t("lessons.mini-batch")})`,
-      line: { color: st.color, width: 1 }, opacity: 0.35, showlegend: false, hoverinfo: "skip" });
+      line: { color: st.color, width: 1 }, opacity: 0.35, showlegend: false, hoverinfo: "skip", meta: { batchOf: i, answer: a } });
   }));
   return traces;
 }
@@ -333,9 +355,18 @@ async function drawScenario(sc, stale) {
     sc.compare ? drawMap($("sc-map2"), sc.compare, answers[1], stylesList[1], [], null, sc, ["w'", "b'"], stale) : null,
   ]);
   if (stale()) return;
-  const paths = (m) => $(m).data.filter((tr) => tr.meta?.run !== undefined).sort((a, b) => a.meta.run - b.meta.run);
-  const maps = ["sc-map", "sc-map2"].filter((m) => !$(m).hidden).flatMap(paths);
-  drawLegend($("sc-legend"), maps, sharedOptimizer(answers.flatMap((a) => a.runs)));
+  // each map's paths, with the answer they belong to (the compared one is the second map's)
+  const paths = (m, a) => $(m).data.filter((tr) => tr.meta?.run !== undefined).sort((x, y) => x.meta.run - y.meta.run)
+    .map((tr) => ({ ...tr, meta: { ...tr.meta, answer: a } }));
+  const maps = ["sc-map", "sc-map2"].flatMap((m, a) => ($(m).hidden ? [] : paths(m, a)));
+  // a legend entry hides its run everywhere: its path and end on its map, its loss (and mini-batch
+  // loss) on the loss chart, its rate on the rate chart
+  const hideRun = (tr, shown) => {
+    const { run, answer } = tr.meta;
+    showTraces([answer ? "sc-map2" : "sc-map"], (x) => x.meta?.run === run || x.meta?.end === run, shown);
+    showTraces(["sc-loss", "sc-lr"], (x) => (x.meta?.run ?? x.meta?.batchOf) === run && x.meta.answer === answer, shown);
+  };
+  drawLegend($("sc-legend"), maps, sharedOptimizer(answers.flatMap((a) => a.runs)), hideRun);
   const positive = answers.every((a) => a.runs.every((r) => r.loss.every((v) => v > 0)));
   await chart($("sc-loss"), lossTraces(answers, stylesList, sc), { margin: { l: 55, r: 10, t: 10, b: 40 },
     yaxis: { type: positive ? "log" : "linear", exponentformat: "power", title: { text: t("lessons.loss") }, automargin: true },
@@ -344,7 +375,7 @@ async function drawScenario(sc, stale) {
   if (sc.lr_chart) {
     const traces = answers[0].runs.map((r, i) => {
       const per = updatesPerEpoch(answers[0].surface, r);
-      return { x: r.lr.map((_, k) => k / per), y: r.lr, name: r.label,
+      return { x: r.lr.map((_, k) => k / per), y: r.lr, name: r.label, meta: { run: i, answer: 0 },
         line: { color: stylesList[0][i].color, dash: stylesList[0][i].dash, width: 2 } };
     });
     const dataset = answers[0].surface.kind === "dataset";
@@ -371,7 +402,8 @@ async function drawEwaInto(div, body, stale = () => false, legend = $("ewa-legen
   });
   await chart(div, traces, { margin: { l: 50, r: 10, t: 10, b: 40 },
     yaxis: { title: { text: d.dates ? t("lessons.ewa.unit") : "" } }, showlegend: false });
-  drawLegend(legend, traces); // beside the chart: clear of the date ticks
+  // beside the chart (clear of the date ticks); an entry hides its series
+  drawLegend(legend, traces, null, (tr, shown) => setVisible(div, [traces.indexOf(tr)], shown));
   return d;
 }
 

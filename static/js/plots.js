@@ -645,6 +645,8 @@ export const chart = (div, traces, layout, { toolbar = true } = {}) => Plotly.re
 export const fitChart = (div) => Plotly.Plots.resize(div);
 
 export const isDrawn = (div) => !!div._fullLayout;
+// Show or hide a drawn chart's traces (by their indices), as a click on a legend entry does.
+export const setVisible = (div, indices, shown) => Plotly.restyle(div, { visible: shown }, indices);
 
 // Call fn(point) when a point of the chart is clicked (the only click handler: a redraw replaces it).
 export function onPointClick(div, fn) {

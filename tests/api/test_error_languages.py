@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+import orjson
 import pytest
 
 from app.engine.explained import ENGLISH, Explained
@@ -245,6 +246,26 @@ def test_body_limits_in_both_languages(client):
     nan = b'{"surface": NaN}'
     zh = client.post("/api/v1/trajectories?lang=zh", content=nan, headers={"content-type": "application/json"})
     assert zh.status_code == 422 and "JSON 格式无效" in _messages(zh) and "不是有效的 JSON 数字" in _messages(zh)
+
+
+BAD_JSON = [b"{", b'{"a" 1}', b"[1,2", b"[1 2]", b"nope", b'{"a":1}x', b'"\\x"', b"-", b"01", b"[1,]", b"{a:1}"]
+BAD_JSON += [b"[1e999]"]
+
+
+@pytest.mark.parametrize("raw", BAD_JSON)
+def test_the_json_parser_detail_in_the_language_asked(client, raw):
+    # the parser's own words in English; in Chinese their translation, not an English fragment
+    head = {"content-type": "application/json"}
+    en = client.post("/api/v1/trajectories", content=raw, headers=head)
+    zh = client.post("/api/v1/trajectories?lang=zh", content=raw, headers=head)
+    assert en.status_code == zh.status_code == 422
+    try:
+        orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        assert _messages(en) == f"invalid JSON: {err.msg}"
+    words = re.sub(r"JSON|'[a-z]+'", "", _messages(zh))  # JSON's name and its literals ('null') aside
+    assert _messages(zh).startswith("JSON 格式无效：") and not re.search(r"[A-Za-z]{4,}", words)
+    assert _messages(zh) != "JSON 格式无效：请求体无法解析为 JSON"  # each one of these is known to the catalogue
 
 
 def test_every_engine_message_has_its_chinese_and_the_same_placeholders():

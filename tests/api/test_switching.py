@@ -31,6 +31,12 @@ def test_answer_and_stream_say_where_the_links_switch(client) -> None:
     assert r2.status_code == 200 and strict_loads(r2.text)["runs"][0]["x"] == run["x"]
 
 
+def test_a_chain_without_a_label_is_named_by_its_links(client) -> None:
+    body = {**ROSEN, "runs": [{"optimizers": [ADAM, MOM]}, {"optimizers": [ADAM, MOM]}, ADAM]}
+    runs = strict_loads(client.post("/api/v1/trajectories", json=body).text)["runs"]
+    assert [r["label"] for r in runs] == ["Adam → Momentum @ 100", "Adam → Momentum @ 100 #2", "Adam"]
+
+
 def test_a_run_without_a_chain_answers_as_before(client) -> None:
     run = strict_loads(client.post("/api/v1/trajectories", json=_body(ADAM)).text)["runs"][0]
     assert "optimizers" not in run and "switches" not in run
@@ -81,23 +87,6 @@ def test_a_dataset_milestone_falls_on_an_epoch(client) -> None:
     assert r.json()["detail"][0]["loc"] == ["body", "runs", 0, "optimizers", 1, "milestone"]
     body["runs"][0]["optimizers"][1]["milestone"] = 50
     assert client.post("/api/v1/trajectories", json=body).status_code == 200
-
-
-@pytest.mark.parametrize(
-    "path,extra,needle",
-    [
-        ("/api/v1/inspect", {"run": 0, "t": 5}, "inspector"),
-    ],
-)
-def test_where_chains_do_not_run_yet_a_422_says_so(client, path: str, extra: dict, needle: str) -> None:
-    r = client.post(path, json={**_body({"optimizers": [ADAM, MOM]}), **extra})
-    assert r.status_code == 422 and needle in r.text, r.text
-
-
-def test_networks_refuse_a_chain(client) -> None:
-    body = {"epochs": 5, "runs": [{"optimizers": [ADAM, {**MOM, "milestone": 3}]}]}
-    r = client.post("/api/v1/networks", json=body)
-    assert r.status_code == 422 and "not on networks" in r.text
 
 
 def test_the_422_is_in_chinese_too(client) -> None:

@@ -204,3 +204,42 @@ def test_a_run_that_converges_before_its_milestone(client, py) -> None:
     }
     api, got = _compare_script(client, body, py, "torch")
     assert api[0]["status"] == "converged" and api[0]["switches"] == got[0]["switches"] == []
+
+
+# SWATS (a link placed by Keskar & Socher's rule): the export runs the Adam link to place it, then
+# writes the concrete chain; the step and rate as tests/api/test_swats.py finds them here
+SWATS = {
+    "surface": "himmelblau",
+    "start": [-0.3, -0.9],
+    "steps": 1100,
+    "runs": [
+        {
+            "optimizers": [
+                {"optimizer": "adam", "params": {"lr": 0.005}},
+                {"rule": "swats", "optimizer": "sgd", "tolerance": 1e-7},
+            ],
+            "label": "SWATS",
+        },
+        {
+            "optimizers": [
+                {"optimizer": "adam", "params": {"lr": 0.005}},
+                {"rule": "swats", "optimizer": "sgd", "tolerance": 1e-30},
+            ],
+            "label": "never fires",
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize("target", ["torch", "optax"])
+def test_a_swats_chain_is_written_placed(client, request, target) -> None:
+    """A SWATS link is written as the chain SWATS placed: Adam, then SGD(momentum μ, dampening 0,
+    lr (1 − μ)Λ) from its step k, said in a comment above the run; one whose criterion never fired
+    is its Adam link alone, said so too. Both reproduce the API's runs to 1e-9."""
+    py = request.getfixturevalue("py" if target == "torch" else "jax_py")
+    api, got = _compare_script(client, SWATS, py, target)
+    k, rate = api[0]["swats"]["step"], api[0]["swats"]["lr"]
+    assert api[0]["switches"] == got[0]["switches"] == [k] and api[1]["swats"]["step"] is None
+    script = client.post("/api/v1/export", json=SWATS).json()[target]
+    assert f"the switch after update {k}, rate Λ = {rate!r}" in script and "never fired on this run" in script
+    assert f"({k}, lambda " in script and repr((1.0 - 0.9) * rate) in script

@@ -60,3 +60,20 @@ def test_network_figure_colours_each_run() -> None:
     assert all(order.index(("halo", i)) < order.index(("path", i)) for i in range(2))
     assert {t.line.color for t in roles["halo"]} == {"#FFFFFF"}
     assert np.isfinite(res.runs[1].train_loss).all()
+
+
+def test_a_chain_marks_its_switch_on_the_map_and_the_loss_curve() -> None:
+    chain = [
+        {"optimizer": "adam", "params": {"lr": 0.1}},
+        {"milestone": 40, "optimizer": "momentum", "params": {"lr": 1e-3}},
+    ]
+    res = optiviz.run(surface="rosenbrock", runs=[{"optimizers": chain}, {"optimizer": "adam"}], steps=120)
+    r = res.runs[0]
+    fig = res.figure(n=30)
+    switch = _by_role(fig)["switch"]
+    assert [(t.meta["run"], t.meta["step"], t.xaxis) for t in switch] == [(0, 40, "x"), (0, 40, "x2")]
+    on_map, on_curve = switch
+    assert (on_map.x[0], on_map.y[0]) == (r.x[40], r.y[40]) and (on_curve.x[0], on_curve.y[0]) == (40, r.loss[40])
+    colour = _by_role(fig)["path"][0].line.color
+    assert {t.marker.color for t in switch} == {colour} and on_map.legendgroup == "run0"
+    assert "switch → momentum at step 40" in on_map.name

@@ -137,6 +137,10 @@ def test_figure_draws_the_landscape_paths_and_losses(res) -> None:
         np.testing.assert_array_equal(np.asarray(by_role["test_loss"][i].y), r.test_loss)
         assert path.line.color == by_role["train_loss"][i].line.color == OPTIMIZERS[r.optimizer].color
     assert "% explained (a random walk:" in fig.layout.annotations[0].text
+    # the colour bar sits between the panels, clear of the map and of the loss panel's tick labels
+    # and axis title (it once overlapped them): at least 9 % of the width left for those
+    bar = land.colorbar
+    assert bar.xanchor == "left" and fig.layout.xaxis.domain[1] < bar.x < fig.layout.xaxis2.domain[0] - 0.09
 
 
 def test_torch_script_is_the_export(client, res) -> None:
@@ -174,3 +178,23 @@ def test_client_trains_on_a_live_server(server, res) -> None:
     assert remote.torch_script() == res.torch_script()  # a text answer, gzip-compressed on the wire
     with pytest.raises(optiviz.ValidationError):
         api.train([{"optimizer": "gd"}], epochs=0)
+
+
+def test_an_optimizer_chain_trains_in_process(client) -> None:
+    """A run's ``optimizers`` (Adam, then SGD with momentum from update 50, inside an epoch): the
+    result says where it switched, the REST API's bytes; a bad milestone is a `ValidationError`."""
+    chain = [
+        {"optimizer": "adam", "params": {"lr": 0.02}},
+        {"milestone": 50, "optimizer": "sgd", "params": {"lr": 0.1, "momentum": 0.9}},
+    ]
+    runs = [{"optimizers": chain, "batch_size": 32}, RUNS[0]]
+    res = optiviz.train(runs, **OPTIONS)
+    run, plain = res.runs
+    assert run.optimizer == "adam" and run.switches == [50] and run.steps_taken == 30 * 4
+    assert run.optimizers is not None and [o["optimizer"] for o in run.optimizers] == ["adam", "sgd"]
+    assert run.optimizers[1]["milestone"] == 50 and run.optimizers[1]["params"]["momentum"] == 0.9
+    assert run.lr[49] == 0.02 and run.lr[50] == 0.1
+    assert plain.optimizers is None and plain.switches is None
+    assert res.to_json() == client.post("/api/v1/networks", json=optiviz.network_body(runs, **OPTIONS)).content
+    with pytest.raises(optiviz.ValidationError, match="milestone 120 is not within run 0"):
+        optiviz.train([{"optimizers": [chain[0], {**chain[1], "milestone": 120}], "batch_size": 32}], **OPTIONS)

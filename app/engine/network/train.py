@@ -47,7 +47,7 @@ from .. import deadline as _deadline
 from .. import feedback
 from ..backend import ARRAY
 from ..kernels import python_of, rules
-from ..problem import RunConfig
+from ..problem import RunConfig, legs
 from ..runner import DIVERGED, MAX_STEPS, RUNNING, BatchOrder, run_lrs, run_momenta, schedule_times
 from .data import Data, DataConfig, make_data
 from .model import ModelConfig, Network
@@ -71,16 +71,23 @@ class NetworkProblem:
             raise ValueError(f"epochs must be a whole number >= 0, got {self.epochs!r}")
         if self.points < 2:
             raise ValueError(f"points must be >= 2, got {self.points!r}")
-        for run in self.runs:
-            spec = run.optimizer
+        for spec in (o for run in self.runs for o in (run.optimizer, *(s.optimizer for s in run.switches))):
             if spec.driver not in ("loop", "matrix") or spec.hessian:
                 raise ValueError(
                     f"optimizer {spec.id!r} cannot train a network here: it takes "
                     f"{'the exact Hessian' if spec.hessian else 'a closure (several evaluations per step)'}; "
                     "use an element-wise or matrix optimizer"
                 )
+        n = self.data.n_train
+        for run in self.runs:
             if run.batch_size is not None and run.batch_size < 1:
                 raise ValueError(f"batch_size must be >= 1, got {run.batch_size!r}")
+            milestones = [s.milestone for s in run.switches]
+            total = self.epochs * math.ceil(n / min(run.batch_size or n, n))
+            if milestones and (
+                milestones != sorted(set(milestones)) or not 0 < milestones[0] <= milestones[-1] < total
+            ):
+                raise ValueError(f"milestones must increase strictly within updates 1..{total - 1}, got {milestones}")
 
 
 @dataclass
@@ -99,6 +106,7 @@ class NetworkRunResult:
     final: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (P,)
     steps: list[int] = field(default_factory=list)  # recorded update indices
     thetas: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (len(steps), P)
+    switches: list[int] = field(default_factory=list)  # updates at which a later link of the chain took over
 
 
 def record_steps(epochs: int, per_epoch: int, points: int) -> np.ndarray:
@@ -134,19 +142,20 @@ class _Run:
 
     def __init__(self, run: RunConfig, net: Network, init: np.ndarray, epochs: int, order: BatchOrder, points: int):
         self.cfg = run
-        self.spec = run.optimizer
-        self.params = dict(run.params)
-        self.layout = {"layout": net.layout} if self.spec.driver == "matrix" else {}
-        self.opt = self.spec.build(ARRAY, self.params, **self.layout)
+        self._layout = net.layout
         self.theta = init.copy()
-        self.state = self.opt.init(self.theta)
         per_epoch = order.per_epoch
-        clock = schedule_times(epochs * per_epoch, run.per, per_epoch)
-        self.lrs = run_lrs(run, clock).astype(np.float64)
+        total = epochs * per_epoch
+        # an optimizer chain's links (one for a plain run), each with the lrs of its updates on the
+        # whole run's clock and its own lr as the schedule's base (`app.engine.problem.legs`)
+        self._legs = legs(run, total)
+        clock = schedule_times(total, run.per, per_epoch)
+        self.lrs = np.concatenate([run_lrs(c, clock[t0:t1]) for c, t0, t1 in self._legs]).astype(np.float64)
+        self._link = 0
+        self._open(run.optimizer, run.params)
         self.moms = run_momenta(run, clock)
         self.momentum = feedback.momentum_name(self.spec) if self.moms is not None else ""
         self.plateau = feedback.make_plateau(run.schedule, run.schedule_params, run.params["lr"], 1)
-        self.polyak = self.spec.rule == rules.POLYAK
         self.record = set(record_steps(epochs, per_epoch, points).tolist())
         self.batch = order.batch_size
         self.clipping = run.clip_value > 0.0 or run.clip_norm > 0.0
@@ -155,12 +164,34 @@ class _Run:
         self.result = NetworkRunResult(label, self.spec.id, dict(run.params), final=init.copy())
         self.thetas: list[np.ndarray] = [init.copy()]
         self.result.steps.append(0)
+        # the update at which the next link takes over (None: the last link is running)
+        self._next = self._legs[1][1] if len(self._legs) > 1 else None
+
+    def _open(self, spec: Any, params: dict[str, Any]) -> None:
+        """The optimizer of a link, with fresh state at the current parameters: a torch user's new
+        ``torch.optim`` optimizer on the same tensors."""
+        self.spec = spec
+        self.params = dict(params)
+        self.layout = {"layout": self._layout} if spec.driver == "matrix" else {}
+        self.opt = spec.build(ARRAY, self.params, **self.layout)
+        self.state = self.opt.init(self.theta)
+        self.polyak = spec.rule == rules.POLYAK
+
+    def _switch(self, t: int) -> None:
+        """Update t is a milestone: the next link takes over from the parameters reached."""
+        self._link += 1
+        cfg = self._legs[self._link][0]
+        self._open(cfg.optimizer, cfg.params)
+        self.result.switches.append(t)
+        self._next = self._legs[self._link + 1][1] if self._link + 1 < len(self._legs) else None
 
     def step(self, t: int, f: float, g: np.ndarray) -> None:
         """Update t with the mini-batch loss f and gradient g at the current parameters."""
         if not math.isfinite(f):
             self.stop(DIVERGED)
             return
+        if t == self._next:
+            self._switch(t)
         if self.clipping:
             g = clip(g, self.cfg.clip_value, self.cfg.clip_norm)
         if self.moms is not None:  # the cycled momentum: the rule's first hyperparameter
@@ -364,9 +395,10 @@ def estimate(problem: NetworkProblem) -> float:
     for run in problem.runs:
         b = min(run.batch_size or n, n)
         by_size[b] = by_size.get(b, 0) + 1
-        updates = problem.epochs * math.ceil(n / b)
-        seconds += updates * (STEP + _update_cost(run.optimizer) * net.size)
-        seconds += updates * run.optimizer.update_seconds(net.layout, run.params)  # a matrix optimizer's own
+        for link, t0, t1 in legs(run, problem.epochs * math.ceil(n / b)):  # a chain's links, each its updates
+            updates = t1 - t0
+            seconds += updates * (STEP + _update_cost(link.optimizer) * net.size)
+            seconds += updates * link.optimizer.update_seconds(net.layout, link.params)  # a matrix optimizer's own
     for b, k in by_size.items():
         per_epoch, last = divmod(n, b)
         seconds += problem.epochs * per_epoch * net.seconds(b, k, grad=True)
@@ -393,4 +425,6 @@ def answer_bytes(problem: NetworkProblem, plane_n: int = 0) -> int:
         updates = problem.epochs * math.ceil(n / min(run.batch_size or n, n))
         points = min(problem.points, updates + 1)
         floats += 4 * (problem.epochs + 1) + 2 * updates + size + points * (size + 6)
-    return floats * FLOAT_BYTES + 4096 * (len(problem.runs) + 1)
+        floats += 2 * len(run.switches)  # a chain: its switches, and each link's milestone
+    links = sum(len(run.switches) for run in problem.runs)  # a chain's later links: their optimizer and params
+    return floats * FLOAT_BYTES + 4096 * (len(problem.runs) + 1) + 1024 * links
