@@ -16,14 +16,13 @@ norm of the whole vector either way. The loss is torch's ``binary_cross_entropy_
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import torch
 from torch.optim import lr_scheduler as L
 
 from ._script import ACTIVATION, EPOCHS, INIT, LAYOUT, SEED, X_TEST, X_TRAIN, Y_TEST, Y_TRAIN, BatchOrder
-from .torch_schedulers import clip_grad, step_scheduler
+from .torch_schedulers import advanced, clip_grad, step_scheduler
 
 # --- the script ---
 
@@ -98,13 +97,7 @@ def start(link, p, t, every):
     _, make_optimizer, make_scheduler = link
     made = make_optimizer(p)
     opt, others = (made[0], made[1:]) if isinstance(made, tuple) else (made, ())
-    sched = make_scheduler(opt)
-    if sched is not None and t:
-        with warnings.catch_warnings():  # stepping a scheduler before its optimizer: on purpose
-            warnings.simplefilter("ignore")
-            for _ in range(t // every):
-                sched.step()
-    return opt, others, sched
+    return opt, others, advanced(make_scheduler(opt), t // every)
 
 
 def run(links, batch_size, per_epoch, clip_value=None, clip_norm=None, per_tensor=False):

@@ -6,6 +6,8 @@ above it (imports, the script's names from `_script`) are there for the linters 
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch.optim import lr_scheduler as L
 
@@ -18,6 +20,18 @@ def step_scheduler(sched, loss):
         sched.step(loss)
     else:
         sched.step()
+
+
+def advanced(sched, times):
+    """The scheduler (None: none) stepped `times` times: the steps the run's scheduler had made when
+    a new optimizer takes over (a chain's next link), so that one schedule runs on the whole run's
+    clock, from the new optimizer's lr as its base."""
+    if sched is not None and times:
+        with warnings.catch_warnings():  # "lr_scheduler.step() before optimizer.step()": on purpose
+            warnings.simplefilter("ignore")
+            for _ in range(times):
+                sched.step()
+    return sched
 
 
 def starting_at(sched, lr):

@@ -7,7 +7,7 @@ above it (imports, the script's names from `_script`) are there for the linters 
 
 from __future__ import annotations
 
-import warnings
+from .torch_schedulers import advanced
 
 # --- the script ---
 
@@ -15,14 +15,6 @@ import warnings
 def take_over(p, make_optimizer, make_scheduler, clock):
     """A NEW optimizer on the same tensor p (fresh state: Adam's bias correction restarts at its
     step 1, a velocity at 0) and its scheduler, stepped `clock` times: the number of times the
-    run's scheduler has stepped before this optimizer takes over. One schedule runs on the whole
-    run's clock, with the new optimizer's lr as its base, as if that scheduler had been stepped
-    after every earlier update."""
+    run's scheduler has stepped before this optimizer takes over (`advanced`)."""
     opt = make_optimizer(p)
-    sched = make_scheduler(opt)
-    if sched is not None and clock:
-        with warnings.catch_warnings():  # "lr_scheduler.step() before optimizer.step()": on purpose
-            warnings.simplefilter("ignore")
-            for _ in range(clock):
-                sched.step()
-    return opt, sched
+    return opt, advanced(make_scheduler(opt), clock)
