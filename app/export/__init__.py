@@ -44,7 +44,7 @@ import inspect
 import json
 import math
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import cache
 from importlib import resources
@@ -163,6 +163,7 @@ TORCH_REFUSED: dict[str, str] = {oid: s.torch_refused for oid, s in OPTIMIZERS.i
 
 
 _Fn = TypeVar("_Fn")
+_Out = TypeVar("_Out")
 
 
 def _all_legs(problem: Problem) -> list[RunConfig]:
@@ -170,10 +171,17 @@ def _all_legs(problem: Problem) -> list[RunConfig]:
     return [leg for run in problem.runs for leg, _, _ in chain_legs(run, problem.steps)]
 
 
-def _link(leg: RunConfig, library: str, made: dict[str, _Fn], refused: dict[str, str]) -> _Fn:
-    """The library's form of a run's optimizer, or of one link of its chain (the refusal names the link)."""
+def _link(
+    leg: RunConfig,
+    library: str,
+    made: dict[str, Callable[[dict[str, Any]], _Out]],
+    refused: dict[str, str],
+    params: dict[str, Any],
+) -> _Out:
+    """The library's form of a run's optimizer, or of one link of its chain, with these ``params``
+    (a refusal of a later link names it)."""
     try:
-        return _counterpart(library, made, refused, leg.optimizer.id)
+        return _counterpart(library, made, refused, leg.optimizer.id)(params)
     except NotExportable as err:
         if not leg.clock:
             raise
@@ -465,7 +473,7 @@ def torch_script(problem: Problem, comments: Sequence[str] = ()) -> str:
     for run, comment in zip(problem.runs, comments or [""] * len(problem.runs), strict=True):
         links = []
         for leg, first, _ in chain_legs(run, problem.steps):  # one leg: a plain run
-            ctor, helper = _link(leg, "PyTorch", TORCH_OPTIMIZERS, TORCH_REFUSED)(leg.params)
+            ctor, helper = _link(leg, "PyTorch", TORCH_OPTIMIZERS, TORCH_REFUSED, leg.params)
             if helper:
                 helpers[helper] = template(helper)
             sched = _torch_scheduler(leg, problem)  # the run's schedule, this link's lr its base
@@ -621,7 +629,7 @@ def _optax_run_line(problem: Problem, run: RunConfig, dataset: bool) -> str:
         params = dict(leg.params)
         if cycled:
             params[feedback.momentum_name(leg.optimizer)] = _Name("mom")
-        ctor = _link(leg, "optax", OPTAX_OPTIMIZERS, OPTAX_REFUSED)(params)
+        ctor = _link(leg, "optax", OPTAX_OPTIMIZERS, OPTAX_REFUSED, params)
         if cycled and "mom" not in ctor:
             raise NotExportable(f"no momentum to cycle in the optax form of {leg.optimizer.id!r}")
         schedule = "None" if rule is not None else _optax_schedule(leg)  # the run's, this link's lr its base

@@ -243,3 +243,47 @@ def test_a_swats_chain_is_written_placed(client, request, target) -> None:
     script = client.post("/api/v1/export", json=SWATS).json()[target]
     assert f"the switch after update {k}, rate Λ = {rate!r}" in script and "never fired on this run" in script
     assert f"({k}, lambda " in script and repr((1.0 - 0.9) * rate) in script
+
+
+# links written by the script's own classes (torch) or with the lr drawn computed (optax's Polyak)
+OWN_CLASSES = {
+    "surface": "himmelblau",
+    "start": [-0.3, -0.9],
+    "steps": 120,
+    "seed": 2,
+    "runs": [
+        _chain({"optimizer": "gd", "params": {"lr": 0.002}}, (50, {"optimizer": "schedule_free_adamw"})),
+        _chain(
+            {"optimizer": "lion", "params": {"lr": 0.005}},
+            (40, {"optimizer": "polyak_sgd", "params": {"lr": 1.0, "max_learning_rate": 0.01}}),
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize("target", ["torch", "optax"])
+def test_links_of_the_scripts_own_classes_and_rates(client, request, target) -> None:
+    """Schedule-Free AdamW, Lion and Polyak as links: the torch script's own Optimizer classes, the
+    optax script's drawn rate of Polyak's link; the same paths and drawn rates to 1e-9."""
+    py = request.getfixturevalue("py" if target == "torch" else "jax_py")
+    api, got = _compare_script(client, OWN_CLASSES, py, target)
+    assert [g["switches"] for g in got] == [a["switches"] for a in api] == [[50], [40]]
+
+
+def test_optax_names_the_link_it_cannot_write(client, py) -> None:
+    """A later link optax has no exact form of (Adagrad's ε, ASGD): its script is null and the note
+    names the link; the PyTorch script reproduces the run."""
+    body = {
+        "surface": "himmelblau",
+        "start": [-0.3, -0.9],
+        "steps": 80,
+        "runs": [_chain(ADAM, (40, {"optimizer": "adagrad", "params": {"lr": 0.1}}))],
+    }
+    ex = client.post("/api/v1/export", json=body).json()
+    assert ex["optax"] is None and ex["notes"]["optax"].startswith("the optimizer chain's link from update 40: ")
+    assert "adagrad" in ex["notes"]["optax"] and "PyTorch" in ex["notes"]["optax"]
+    _compare_script(client, body, py, "torch")
+    body["runs"][0]["optimizers"][1] = {"milestone": 40, "optimizer": "asgd", "params": {"lr": 0.0005}}
+    note = client.post("/api/v1/export", json=body).json()["notes"]["optax"]
+    assert note.startswith("the optimizer chain's link from update 40: ") and "ASGD" in note
+    _compare_script(client, body, py, "torch")

@@ -84,6 +84,7 @@ def run(links, batch_size, per_epoch, clip_value=None, clip_norm=None):
             update = closure_update(evals) if isinstance(opt, CLOSURE_OPTIMIZERS) else each_update
             if t:
                 out["switches"].append(t)
+                out.pop("average", None)  # an averaged iterate is its optimizer's: the next one keeps its own
         if converged(opt, p):
             status = "converged"  # the full-data gradient
             break

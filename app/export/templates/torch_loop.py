@@ -71,6 +71,7 @@ def run(links, noise_std, clip_value=None, clip_norm=None):
             update = closure_update(evals) if isinstance(opt, CLOSURE_OPTIMIZERS) else each_update
             if t:
                 out["switches"].append(t)
+                out.pop("average", None)  # an averaged iterate is its optimizer's: the next one keeps its own
         loss, small = loss_at(opt, p, out)
         if small:
             status = "converged"  # the true (noise-free) gradient is small enough
