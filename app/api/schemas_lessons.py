@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from ..i18n import text as t
+from ..registry import OPTIMIZERS
 from ..settings import get_settings
 from .schemas import (
+    MAX_CHAIN,
     Coord,
     Number,
     OptimizerId,
+    OptimizerLinkRequest,
     RunStatus,
     ScheduleRequest,
     StrictModel,
     SurfaceField,
     SurfaceRequestBase,
+    _chain_or_optimizer,
 )
 
 MAX_CELLS_PER_AXIS = 200
@@ -60,9 +64,24 @@ class LessonRunFields(StrictModel):
 
 
 class SweepRequest(SurfaceRequestBase, LessonRunFields):
-    """One optimizer on one surface over a grid of two hyperparameters; every cell a full run."""
+    """One optimizer (or an optimizer chain) on one surface over a grid of two hyperparameters; every
+    cell a full run."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra=_chain_or_optimizer)
 
     start: tuple[Coord, Coord] | None = None
+    optimizers: list[OptimizerLinkRequest] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_CHAIN,
+        description="An optimizer chain, the links of a run's `optimizers` (POST /api/v1/trajectories): then an "
+        "axis may be `milestone` (link 1's switch update), `optimizers.<j>.milestone` or `optimizers.<j>.<param>` "
+        "(a hyperparameter of link j); a plain name (`lr`) is link 0's. A swept milestone may be omitted in its "
+        "link. Every cell is the single run of the chain with the cell's values (the chain runner, one cell "
+        "after another), its milestones whole, within (0, steps), strictly increasing (else a 422 naming the "
+        "axis value) and on epoch boundaries on dataset surfaces. Replaces `optimizer` and `params` (which, if "
+        "given, must be the first link's).",
+    )
     x_param: AxisRequest
     y_param: AxisRequest
     epochs: StrictInt | None = Field(
@@ -72,6 +91,29 @@ class SweepRequest(SurfaceRequestBase, LessonRunFields):
         description="Dataset surfaces: every cell runs this many epochs (epochs·⌈m / batch size⌉ updates, so "
         "cells of different batch sizes see the same number of samples) instead of `steps` updates.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _first_link(cls, data: Any) -> Any:
+        """Without ``optimizer``, a chain's first link's (as on a run)."""
+        links = data.get("optimizers") if isinstance(data, dict) else None
+        if isinstance(links, list) and links and isinstance(links[0], dict) and "optimizer" not in data:
+            data = {**data, "optimizer": links[0].get("optimizer")}
+        return data
+
+    @model_validator(mode="after")
+    def _chain(self) -> SweepRequest:
+        """`optimizer` and `params`, if given, those of the chain's first link (the run's rule)."""
+        if self.optimizers is None:
+            return self
+        first = self.optimizers[0]
+        if self.optimizer != first.optimizer:
+            raise ValueError(t("error.switch.optimizer", id=self.optimizer, first=first.optimizer))
+        given = OPTIMIZERS[self.optimizer].resolve(self.params, "optimizer")
+        if "params" in self.model_fields_set and given != first.params:
+            raise ValueError(t("error.switch.params"))
+        self.params = first.params
+        return self
 
 
 class BasinRequest(SurfaceRequestBase, LessonRunFields):
@@ -182,6 +224,11 @@ class SweepPublic(BaseModel):
     status: list[list[RunStatus]]
     epochs: int | None = None
     steps_by_batch_size: dict[str, int] | None = Field(None, description="With `epochs`: each batch size's updates.")
+    switches: list[list[list[int]]] | None = Field(
+        None,
+        description="A sweep of an optimizer chain: [j][i] the updates at which a later link took over in that "
+        "cell (a cell that stopped before a milestone lists fewer), as the single run's `switches`.",
+    )
 
 
 class BasinsPublic(BaseModel):

@@ -20,6 +20,7 @@ kept on the safe side; only their order of magnitude matters.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from .datasets import DatasetSurface, has_moments
@@ -216,10 +217,10 @@ def answer_bytes(problem: Problem) -> int:
     return SURFACE_BYTES + FLOAT_BYTES * floats
 
 
-def trajectories(problem: Problem) -> float:
-    """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats (and a Newton
-    run's formula differentiated twice, once), its answer encoded."""
-    work = sum(
+def run_work(problem: Problem, whole: RunConfig) -> float:
+    """Seconds for the updates of one run of a problem (each leg of its optimizer chain by its own
+    optimizer's cost), on floats, not encoded."""
+    return sum(
         (t1 - t0)
         * (
             closure_step(problem.surface, r, t1 - t0)
@@ -227,12 +228,39 @@ def trajectories(problem: Problem) -> float:
             else scalar_step(problem.surface, r.batch_size) + feedback(problem.surface, r, t1 - t0) / (t1 - t0)
         )
         * (2 if problem.include_state else 1)
-        for whole in problem.runs
         for r, t0, t1 in legs(whole, problem.steps)
     )
-    hessian = any(r.optimizer.hessian for whole in problem.runs for r, _, _ in legs(whole, problem.steps))
-    derive = symbolic(problem.surface) if hessian else 0.0
-    return work + derive + ENCODE_BYTE * answer_bytes(problem)
+
+
+def needs_hessian(problem: Problem, runs: Iterable[RunConfig]) -> float:
+    """Seconds to differentiate the formula twice, once, if any link of ``runs`` is a Newton method."""
+    hessian = any(r.optimizer.hessian for whole in runs for r, _, _ in legs(whole, problem.steps))
+    return symbolic(problem.surface) if hessian else 0.0
+
+
+def trajectories(problem: Problem) -> float:
+    """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats (and a Newton
+    run's formula differentiated twice, once), its answer encoded."""
+    work = sum(run_work(problem, whole) for whole in problem.runs)
+    return work + needs_hessian(problem, problem.runs) + ENCODE_BYTE * answer_bytes(problem)
+
+
+# a sweep of optimizer chains runs its cells one after another through the chain runner
+# (app.engine.switching.SwitchRun, app.lessons.sweeps.ChainJob): a single run's updates, plus each
+# cell's runners made (measured on the 2-core machine under load: 0.12–0.14 ms per chained cell of
+# 2 or 3 links on rosenbrock, himmelblau and logistic regression, whatever its length; a plain run's
+# runner 0.024 ms), its record sliced away as it goes (bench/sweeps.py: estimate ÷ measured)
+CHAIN_CELL = 1e-4  # s: a chained cell's fixed work (its legs planned, their trajectories joined)
+LEG_START = 2e-5  # s: one leg's runner made (its rates, its noise draws, its compiled state)
+
+
+def chain_cells(cells: Iterable[tuple[Problem, RunConfig]]) -> float:
+    """Seconds for a sweep's chained cells, each a single run of its problem (no answer encoded:
+    only the cell's end is kept)."""
+    total = 0.0
+    for problem, run in cells:
+        total += CHAIN_CELL + LEG_START * (len(run.switches) + 1) + run_work(problem, run)
+    return total
 
 
 def lockstep(

@@ -3,19 +3,25 @@
 A sweep varies two hyperparameters (or ``batch_size``) over a grid; a basin map varies the start.
 Every cell is exactly the single run of ``POST /api/v1/trajectories`` with the same settings: the
 rows go through the same update rules, schedules, noise draws and mini-batch order
-(`app.engine.runner.LockstepRuns`).
+(`app.engine.runner.LockstepRuns`). A sweep of an optimizer chain (when to switch, at what rate)
+runs its cells one after another through the chain runner itself (`ChainJob`,
+`app.engine.switching.start_run`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from ..engine import cost
+from ..engine import deadline as _deadline
 from ..engine.datasets import DatasetSurface
 from ..engine.runner import DIVERGED, LockstepRuns, Problem, RunConfig
+from ..engine.switching import start_run
 
 MINIMUM_RADIUS = 1e-3  # a run "reached" a minimum when it ends this close to it
 
@@ -79,6 +85,78 @@ class LockstepJob:
         return out
 
 
+Cell = Callable[[int], tuple[Problem, RunConfig]]  # the problem and run of cell k of the flattened grid
+CHAIN_SLICE = 2048  # updates of one cell between two looks at the budget (its trajectory's lists emptied)
+
+
+class ChainJob:
+    """The cells of a sweep of optimizer chains, one after another, each run by the chain runner
+    (`app.engine.switching.start_run`): exactly the single run of POST /api/v1/trajectories with
+    that chain. Only the running cell exists, and its trajectory is emptied every slice: memory
+    is one slice and the cells' ends. ``advance(n)`` does n updates per cell's worth of work, like
+    `LockstepJob`'s n steps of every row."""
+
+    def __init__(self, cell: Cell, total_rows: int, steps: list[int]) -> None:
+        _deadline.admit(cost.chain_cells(cell(k) for k in range(total_rows)))
+        self.cell, self.total_rows = cell, total_rows
+        self._steps = steps  # each cell's updates (its problem's steps)
+        self.steps = max(steps, default=0)
+        self._total = max(sum(steps), 1)
+        self._k = 0  # the running cell
+        self._run = start_run(*cell(0)) if total_rows else None
+        self._updates = 0  # updates made, the running cell's included
+        self._ends: dict[str, list[Any]] = {k: [] for k in ("x", "y", "loss", "steps_taken", "status", "switches")}
+        self._last = (math.nan, math.nan, math.nan)
+
+    @property
+    def done(self) -> bool:
+        return self._run is None
+
+    @property
+    def progress(self) -> float:
+        return 1.0 if self.done else min(self._updates / self._total, 1.0)
+
+    def advance(self, n: int) -> None:
+        budget = n * self.total_rows
+        while budget > 0 and self._run is not None:
+            run = self._run
+            before = self._updates
+            run.advance(min(budget, CHAIN_SLICE))
+            tr = run.traj
+            if tr.x:
+                self._last = (tr.x[-1], tr.y[-1], tr.loss[-1])
+            self._updates += len(tr.lr)
+            budget -= max(self._updates - before, 1)
+            for values in (tr.x, tr.y, tr.loss, tr.lr, tr.grad_norm, tr.batch_loss, tr.momentum):
+                if values is not None:
+                    values.clear()
+            if run.done:
+                self._finish(run)
+
+    def _finish(self, run: Any) -> None:
+        """Keep the cell's end, open the next one."""
+        x, y, loss = self._last
+        for key, value in zip(
+            self._ends, (x, y, loss, run.steps_taken, run.status, list(getattr(run, "switches", []))), strict=True
+        ):
+            self._ends[key].append(value)
+        self._updates += self._steps[self._k] - run.steps_taken  # a cell that stopped early: its rest is done
+        self._k += 1
+        self._run = start_run(*self.cell(self._k)) if self._k < self.total_rows else None
+
+    def run_to_end(self) -> None:
+        while not self.done:
+            self.advance(self.steps + 1)
+
+    def collect(self) -> dict[str, np.ndarray]:
+        out = {k: np.asarray(v, dtype=float) for k, v in self._ends.items() if k in ("x", "y", "loss")}
+        out["steps_taken"] = np.asarray(self._ends["steps_taken"], dtype=np.int64)
+        out["status"] = np.asarray(self._ends["status"], dtype=object)
+        out["switches"] = np.empty(self.total_rows, dtype=object)
+        out["switches"][:] = self._ends["switches"]
+        return out
+
+
 def epoch_steps(problem: Problem, batch_size: int, epochs: int | None) -> int:
     """Updates of one cell: ``epochs``·⌈m / batch size⌉ when the sweep counts epochs, else the request's steps."""
     if epochs is None:
@@ -119,19 +197,22 @@ def sweep_job(
     return LockstepJob(groups, rows, max(g.runs.problem.steps for g in groups))
 
 
-def sweep_result(job: LockstepJob, xs: list[float], ys: list[float]) -> dict[str, Any]:
+def sweep_result(job: LockstepJob | ChainJob, xs: list[float], ys: list[float]) -> dict[str, Any]:
     r = job.collect()
     shape = (len(ys), len(xs))
     loss = [
         None if s == DIVERGED or not math.isfinite(v) else float(v) for v, s in zip(r["loss"], r["status"], strict=True)
     ]
-    return {
+    out = {
         "x_values": xs,
         "y_values": ys,
         "final_loss": np.array(loss, dtype=object).reshape(shape).tolist(),
         "steps_taken": r["steps_taken"].reshape(shape).tolist(),
         "status": r["status"].reshape(shape).tolist(),
     }
+    if "switches" in r:  # a chain's cells: the updates at which a later link took over, per cell
+        out["switches"] = r["switches"].reshape(shape).tolist()
+    return out
 
 
 def basin_job(problem: Problem, run: RunConfig, n: int) -> tuple[LockstepJob, list[float], list[float]]:
