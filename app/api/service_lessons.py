@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from ..engine import deadline as _deadline
 from ..engine.datasets import DatasetSurface
 from ..engine.params import owner
+from ..engine.problem import Switch
 from ..engine.runner import Problem, RunConfig, updates_per_epoch
 from ..engine.schedules import Link, learning_rates
 from ..i18n import explain, text
@@ -371,11 +372,12 @@ def _chain_job(
             per_epoch[batch == b] = updates_per_epoch(problem.surface, replace(run, batch_size=int(b)))
     milestones = np.empty((cells, max(len(links) - 1, 0)), dtype=np.int64)
     for j, link in enumerate(links[1:], start=1):
-        swept = grid.get(f"optimizers.{j}.milestone")
-        if swept is None and link.milestone is None:
-            loc = ("optimizers", j, "milestone")
-            raise invalid(loc, text("error.sweep.no_milestone", index=j), None)
-        milestones[:, j - 1] = swept if swept is not None else link.milestone
+        column = grid.get(f"optimizers.{j}.milestone")
+        if column is None:
+            if link.milestone is None:
+                raise invalid(("optimizers", j, "milestone"), text("error.sweep.no_milestone", index=j), None)
+            column = np.full(cells, link.milestone)
+        milestones[:, j - 1] = column
     _check_cells(req, grid, milestones, steps, per_epoch, batch)
     if links[1:]:
         chain = [
@@ -385,19 +387,20 @@ def _chain_job(
             req, req.start, int(steps[0]), optimizers=[links[0], *chain], batch_size=run.batch_size and int(batch[0])
         )
 
+    swept = [(*_split(name), values.tolist()) for name, values in grid.items()]
+    swept = [(j, what, values) for j, what, values in swept if what not in ("milestone", "batch_size")]
+    at, sizes, lengths = milestones.tolist(), batch.tolist(), steps.tolist()
+    problems = {n: replace(problem, steps=n) for n in set(lengths)}
+
     def cell(k: int) -> tuple[Problem, RunConfig]:
         params = [dict(run.params), *(dict(s.params) for s in run.switches)]
-        for name, values in grid.items():
-            j, what = _split(name)
-            if what not in ("milestone", "batch_size"):
-                params[j][what] = float(values[k])
-        switches = tuple(
-            replace(s, milestone=int(milestones[k, j]), params=params[j + 1]) for j, s in enumerate(run.switches)
-        )
-        cfg = replace(run, params=params[0], switches=switches, batch_size=int(batch[k]) if run.batch_size else None)
-        return replace(problem, steps=int(steps[k])), cfg
+        for j, what, values in swept:
+            params[j][what] = values[k]
+        switches = tuple(Switch(m, s.optimizer, p) for m, s, p in zip(at[k], run.switches, params[1:], strict=True))
+        cfg = replace(run, params=params[0], switches=switches, batch_size=sizes[k] if run.batch_size else None)
+        return problems[lengths[k]], cfg
 
-    return ChainJob(cell, cells, steps.tolist())
+    return ChainJob(cell, cells, steps.tolist(), np.column_stack([steps, batch, milestones]))
 
 
 def _check_cells(
@@ -446,7 +449,7 @@ def lesson_sweeps() -> frozenset[bytes]:
     )
 
 
-def run_job(job: LockstepJob, deadline: float | None = None) -> None:
+def run_job(job: LockstepJob | ChainJob, deadline: float | None = None) -> None:
     """Every row to its end, checking the deadline (monotonic seconds) between slices."""
     while not job.done:
         if deadline is not None and time.monotonic() > deadline:

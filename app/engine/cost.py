@@ -232,7 +232,7 @@ def run_work(problem: Problem, whole: RunConfig) -> float:
     )
 
 
-def needs_hessian(problem: Problem, runs: Iterable[RunConfig]) -> float:
+def derive_hessian(problem: Problem, runs: Iterable[RunConfig]) -> float:
     """Seconds to differentiate the formula twice, once, if any link of ``runs`` is a Newton method."""
     hessian = any(r.optimizer.hessian for whole in runs for r, _, _ in legs(whole, problem.steps))
     return symbolic(problem.surface) if hessian else 0.0
@@ -242,25 +242,22 @@ def trajectories(problem: Problem) -> float:
     """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats (and a Newton
     run's formula differentiated twice, once), its answer encoded."""
     work = sum(run_work(problem, whole) for whole in problem.runs)
-    return work + needs_hessian(problem, problem.runs) + ENCODE_BYTE * answer_bytes(problem)
+    return work + derive_hessian(problem, problem.runs) + ENCODE_BYTE * answer_bytes(problem)
 
 
 # a sweep of optimizer chains runs its cells one after another through the chain runner
-# (app.engine.switching.SwitchRun, app.lessons.sweeps.ChainJob): a single run's updates, plus each
-# cell's runners made (measured on the 2-core machine under load: 0.12–0.14 ms per chained cell of
-# 2 or 3 links on rosenbrock, himmelblau and logistic regression, whatever its length; a plain run's
-# runner 0.024 ms), its record sliced away as it goes (bench/sweeps.py: estimate ÷ measured)
-CHAIN_CELL = 1e-4  # s: a chained cell's fixed work (its legs planned, their trajectories joined)
+# (app.engine.switching.SwitchRun, app.lessons.sweeps.ChainJob): each a single run's updates, plus the
+# cell's runners made and its record sliced away as it goes; measured in CPU seconds on the 2-core
+# machine under load: 0.13 ms per cell of 2 links and 50 updates on rosenbrock (bench/sweep_chain.py
+# compares this estimate with the measured time of several chained sweeps)
+CHAIN_CELL = 1e-4  # s: a chained cell's fixed work (its config, its legs planned and joined, its end kept)
 LEG_START = 2e-5  # s: one leg's runner made (its rates, its noise draws, its compiled state)
 
 
-def chain_cells(cells: Iterable[tuple[Problem, RunConfig]]) -> float:
-    """Seconds for a sweep's chained cells, each a single run of its problem (no answer encoded:
-    only the cell's end is kept)."""
-    total = 0.0
-    for problem, run in cells:
-        total += CHAIN_CELL + LEG_START * (len(run.switches) + 1) + run_work(problem, run)
-    return total
+def chain_cell(problem: Problem, run: RunConfig) -> float:
+    """Seconds for one cell of a sweep of optimizer chains: the single run of its problem (no
+    answer encoded: only the cell's end is kept)."""
+    return CHAIN_CELL + LEG_START * (len(run.switches) + 1) + run_work(problem, run)
 
 
 def lockstep(

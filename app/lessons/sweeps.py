@@ -96,14 +96,20 @@ class ChainJob:
     is one slice and the cells' ends. ``advance(n)`` does n updates per cell's worth of work, like
     `LockstepJob`'s n steps of every row."""
 
-    def __init__(self, cell: Cell, total_rows: int, steps: list[int]) -> None:
-        _deadline.admit(cost.chain_cells(cell(k) for k in range(total_rows)))
+    def __init__(self, cell: Cell, total_rows: int, steps: list[int], alike: np.ndarray) -> None:
+        """``alike``: one row per cell, equal for cells of the same cost (their updates, milestones
+        and batch size): the work is estimated once per kind (`app.engine.cost.chain_cell`)."""
+        _, first, count = np.unique(alike, axis=0, return_index=True, return_counts=True)
+        work = sum(n * cost.chain_cell(*cell(int(k))) for k, n in zip(first, count, strict=True))
+        problem, run = cell(0)
+        self.estimate = work + cost.derive_hessian(problem, [run])  # CPU seconds; a Newton link's formula derived once
+        _deadline.admit(self.estimate)
         self.cell, self.total_rows = cell, total_rows
         self._steps = steps  # each cell's updates (its problem's steps)
         self.steps = max(steps, default=0)
         self._total = max(sum(steps), 1)
         self._k = 0  # the running cell
-        self._run = start_run(*cell(0)) if total_rows else None
+        self._run = start_run(problem, run)
         self._updates = 0  # updates made, the running cell's included
         self._ends: dict[str, list[Any]] = {k: [] for k in ("x", "y", "loss", "steps_taken", "status", "switches")}
         self._last = (math.nan, math.nan, math.nan)

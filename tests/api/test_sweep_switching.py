@@ -166,7 +166,8 @@ BAD = [
             "x_param": {"name": "milestone", "values": [100, 200, 250]},
         },
         ("x_param",),
-        "the cell milestone = 200, optimizers.1.lr = 0.0001: the milestones of optimizers must be strictly increasing, got [200, 200]",
+        "the cell milestone = 200, optimizers.1.lr = 0.0001: the milestones of optimizers must be strictly "
+        "increasing, got [200, 200]",
         "格子 milestone = 200, optimizers.1.lr = 0.0001：optimizers 的 milestone 必须严格递增，收到 [200, 200]",
     ),
     (
