@@ -21,7 +21,7 @@ from ..engine import cost
 from ..engine import deadline as _deadline
 from ..engine.datasets import DatasetSurface
 from ..engine.runner import DIVERGED, LockstepRuns, Problem, RunConfig
-from ..engine.switching import start_run
+from ..engine.switching import Run, SwitchRun, start_run
 
 MINIMUM_RADIUS = 1e-3  # a run "reached" a minimum when it ends this close to it
 
@@ -109,7 +109,7 @@ class ChainJob:
         self.steps = max(steps, default=0)
         self._total = max(sum(steps), 1)
         self._k = 0  # the running cell
-        self._run = start_run(problem, run)
+        self._run: Run | SwitchRun | None = start_run(problem, run)
         self._updates = 0  # updates made, the running cell's included
         self._ends: dict[str, list[Any]] = {k: [] for k in ("x", "y", "loss", "steps_taken", "status", "switches")}
         self._last = (math.nan, math.nan, math.nan)
@@ -133,17 +133,28 @@ class ChainJob:
                 self._last = (tr.x[-1], tr.y[-1], tr.loss[-1])
             self._updates += len(tr.lr)
             budget -= max(self._updates - before, 1)
-            for values in (tr.x, tr.y, tr.loss, tr.lr, tr.grad_norm, tr.batch_loss, tr.momentum):
+            for values in (
+                tr.x,
+                tr.y,
+                tr.loss,
+                tr.lr,
+                tr.grad_norm,
+                tr.batch_loss,
+                tr.momentum,
+                *(tr.evals or {}).values(),
+            ):
                 if values is not None:
                     values.clear()
             if run.done:
                 self._finish(run)
 
-    def _finish(self, run: Any) -> None:
+    def _finish(self, run: Run | SwitchRun) -> None:
         """Keep the cell's end, open the next one."""
         x, y, loss = self._last
         for key, value in zip(
-            self._ends, (x, y, loss, run.steps_taken, run.status, list(getattr(run, "switches", []))), strict=True
+            self._ends,
+            (x, y, loss, run.steps_taken, run.status, list(run.switches) if isinstance(run, SwitchRun) else []),
+            strict=True,
         ):
             self._ends[key].append(value)
         self._updates += self._steps[self._k] - run.steps_taken  # a cell that stopped early: its rest is done
