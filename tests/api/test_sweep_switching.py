@@ -4,6 +4,9 @@ plain sweep answers as before."""
 
 from __future__ import annotations
 
+import time
+import tracemalloc
+
 import pytest
 
 from tests.conftest import parse_sse
@@ -251,3 +254,71 @@ def test_a_plain_sweep_answers_as_before(client):
         assert by_link[key] == plain[key]
     for row, plain_row in zip(by_link["final_loss"], plain["final_loss"], strict=True):
         assert row == pytest.approx(plain_row, rel=1e-9)
+
+
+def test_a_closure_optimizer_as_the_last_link(client):
+    """L-BFGS from the milestone on: each cell is the single run (the chain runner's closure leg)."""
+    lbfgs = {"optimizer": "lbfgs", "params": {}}
+    body = {
+        **CHAIN,
+        "steps": 60,
+        "tolerance": 0.0,
+        "optimizers": [ADAM, lbfgs],
+        "x_param": {"name": "milestone", "values": [10, 30]},
+        "y_param": {"name": "optimizers.1.lr", "values": [0.5, 1.0]},
+    }
+    a = client.post("/api/v1/sweeps", json=body).json()
+    for j, lr in enumerate([0.5, 1.0]):
+        for i, m in enumerate([10, 30]):
+            assert_cell(a, j, i, single(client, body, [ADAM, {**lbfgs, "milestone": m, "params": {"lr": lr}}]))
+
+
+def test_memory_is_one_slice_of_the_running_cell_not_its_trajectory():
+    """Two cells of 20,000 updates: a trajectory's five lists would hold 100,000 floats (> 3 MB);
+    the sweep keeps a slice of the running cell and the cells' ends."""
+    from app.api.schemas_lessons import SweepRequest
+    from app.api.service_lessons import sweep
+
+    body = {
+        **CHAIN,
+        "steps": 20_000,
+        "tolerance": 0.0,
+        "optimizers": [ADAM, {"optimizer": "momentum", "params": {"lr": 1e-4}}],
+        "x_param": {"name": "milestone", "values": [5000, 15000]},
+        "y_param": {"name": "optimizers.1.beta", "values": [0.9]},
+    }
+    req = SweepRequest.model_validate(body)
+    sweep(req)  # compiled, cached
+    tracemalloc.start()
+    try:
+        answer = sweep(req)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert answer["steps_taken"] == [[20_000, 20_000]]
+    assert peak < 1.5e6, peak
+
+
+def test_the_work_estimate_admits_by_the_chain_runner_s_cost():
+    """The sweep's estimate (CPU seconds, what admission compares with the time left) is the sum of
+    its cells' (`cost.chain_cell`), each costed by its own legs; a sweep estimated over the
+    admitted time is refused before any step."""
+    from app.api.schemas_lessons import SweepRequest
+    from app.api.service_lessons import build_sweep
+    from app.engine import cost
+    from app.engine import deadline as engine_deadline
+
+    built = build_sweep(SweepRequest.model_validate(CHAIN))
+    cells = [built.job.cell(k) for k in range(built.job.total_rows)]
+    assert [c[1].switches[0].milestone for c in cells] == MILESTONES * len(RATES)
+    assert [c[1].switches[0].params["lr"] for c in cells] == [lr for lr in RATES for _ in MILESTONES]
+    assert built.job.estimate == pytest.approx(sum(cost.chain_cell(*c) for c in cells))
+    big = {**CHAIN, "steps": 20_000, "x_param": {"name": "milestone", "min": 100, "max": 19_900, "n": 100}}
+    big["y_param"] = {"name": "optimizers.1.lr", "min": 1e-5, "max": 1e-2, "n": 25, "scale": "log"}
+    engine_deadline.bind(time.monotonic() + 1.0)
+    try:
+        with pytest.raises(engine_deadline.DeadlineExceeded) as refused:
+            build_sweep(SweepRequest.model_validate(big))
+    finally:
+        engine_deadline.bind(None)
+    assert refused.value.estimate > 2500 * 20_000 * cost.SCALAR_STEP
