@@ -36,6 +36,7 @@ from ..lessons.sweeps import (
     axis_values,
     basin_job,
     basin_result,
+    chain_job,
     epoch_steps,
     sweep_job,
     sweep_result,
@@ -355,7 +356,7 @@ def _split(name: str) -> tuple[int, str]:
 
 def _chain_job(
     req: SweepRequest, problem: Problem, run: RunConfig, x: dict[str, list[float]], y: dict[str, list[float]]
-) -> ChainJob:
+) -> LockstepJob | ChainJob:
     """Every cell's chain checked (its milestones whole, within its run, strictly increasing, on
     epoch boundaries: else a 422 naming the cell's axis values), then the job that runs them."""
     grid = dict(zip([*x, *y], (g.ravel() for g in np.meshgrid(*x.values(), *y.values())), strict=True))
@@ -400,7 +401,8 @@ def _chain_job(
         cfg = replace(run, params=params[0], switches=switches, batch_size=sizes[k] if run.batch_size else None)
         return problems[lengths[k]], cfg
 
-    return ChainJob(cell, cells, steps.tolist(), np.column_stack([steps, batch, milestones]))
+    row_params = {(j, what): np.asarray(values) for j, what, values in swept}
+    return chain_job(cell, cells, lengths, np.column_stack([steps, batch, milestones]), row_params)
 
 
 def _check_cells(

@@ -20,7 +20,8 @@ import numpy as np
 from ..engine import cost
 from ..engine import deadline as _deadline
 from ..engine.datasets import DatasetSurface
-from ..engine.runner import DIVERGED, LockstepRuns, Problem, RunConfig
+from ..engine.problem import legs
+from ..engine.runner import DIVERGED, MAX_STEPS, RUNNING, LockstepRuns, Problem, RowResults, RunConfig
 from ..engine.switching import Run, SwitchRun, start_run
 
 MINIMUM_RADIUS = 1e-3  # a run "reached" a minimum when it ends this close to it
@@ -37,19 +38,95 @@ def axis_values(spec: dict[str, Any]) -> list[float]:
     return values
 
 
+class ChainRows:
+    """Rows of one optimizer chain with the same milestones, stepped together leg by leg: each leg
+    is the lockstep rows of its link (`LockstepRuns`, the link's hyperparameters per row) from the
+    points where the previous leg's rows reached its milestone, on the whole run's clock (the leg's
+    `RunConfig.clock`: its schedule, noise draws and mini-batches). Each leg's rows are its single
+    runs bit for bit, so each row is the chain runner's single run (`app.engine.switching`). With
+    `LockstepRuns`'s interface (``advance``, ``done``, ``t``, ``problem``, ``result``) and each
+    row's ``switches``."""
+
+    def __init__(
+        self, problem: Problem, run: RunConfig, starts: np.ndarray, params: list[dict[str, np.ndarray]]
+    ) -> None:
+        self.problem = problem
+        self._legs = legs(run, problem.steps)
+        self._params = params  # per link: hyperparameter -> one value per row
+        rows = starts.shape[0]
+        self.result = RowResults(
+            starts[:, 0].copy(),
+            starts[:, 1].copy(),
+            np.full(rows, math.nan),
+            np.zeros(rows, dtype=np.int64),
+            np.full(rows, RUNNING, dtype=object),
+        )
+        self.switches: list[list[int]] = [[] for _ in range(rows)]
+        self._leg = 0
+        self._live = np.arange(rows)  # the rows in the current leg
+        self._runs: LockstepRuns | None = self._open(starts)
+
+    @staticmethod
+    def estimate(problem: Problem, run: RunConfig, rows: int) -> float:
+        """Seconds for ``rows`` rows of the chain, an upper bound: every row runs every leg."""
+        return sum(
+            cost.lockstep(problem.surface, rows, t1 - t0, r.batch_size, r, problem.tolerance)
+            for r, t0, t1 in legs(run, problem.steps)
+        )
+
+    def _open(self, starts: np.ndarray) -> LockstepRuns:
+        cfg, t0, t1 = self._legs[self._leg]
+        row_params = {k: v[self._live] for k, v in self._params[self._leg].items()}
+        return LockstepRuns(replace(self.problem, steps=t1 - t0), cfg, starts, row_params)
+
+    @property
+    def done(self) -> bool:
+        return self._runs is None
+
+    @property
+    def t(self) -> int:
+        """Updates of the whole run made (the current leg's clock)."""
+        return self.problem.steps if self._runs is None else self._legs[self._leg][1] + self._runs.t
+
+    def advance(self, n: int) -> None:
+        while n > 0 and self._runs is not None:
+            before = self._runs.t
+            self._runs.advance(n)
+            n -= self._runs.t - before
+            if self._runs.done:
+                self._end_leg(self._runs.result)
+
+    def _end_leg(self, r: RowResults) -> None:
+        """The leg's rows' ends; those that ran to its milestone go on with the next link."""
+        _, t0, t1 = self._legs[self._leg]
+        live, out = self._live, self.result
+        out.x[live], out.y[live], out.loss[live] = r.x, r.y, r.loss
+        out.steps_taken[live], out.status[live] = t0 + r.steps_taken, r.status
+        on = np.nonzero(r.status == MAX_STEPS)[0]
+        if self._leg + 1 == len(self._legs) or not on.size:
+            self._runs = None
+            return
+        for k in live[on]:
+            self.switches[k].append(t1)
+        self._leg += 1
+        self._live = live[on]
+        self._runs = self._open(np.column_stack([r.x[on], r.y[on]]))
+
+
 @dataclass
 class Group:
     rows: np.ndarray  # indices into the flattened grid
-    runs: LockstepRuns
+    runs: LockstepRuns | ChainRows
 
 
 class LockstepJob:
     """Groups of lockstep rows advanced together, with progress for a stream."""
 
-    def __init__(self, groups: list[Group], total_rows: int, steps: int) -> None:
+    def __init__(self, groups: list[Group], total_rows: int, steps: int, estimate: float = 0.0) -> None:
         self.groups = groups
         self.total_rows = total_rows
         self.steps = steps  # the longest group's steps
+        self.estimate = estimate  # CPU seconds admitted (rows of an optimizer chain; 0: the rows admit themselves)
 
     @property
     def done(self) -> bool:
@@ -82,6 +159,13 @@ class LockstepJob:
             r = g.runs.result
             out["x"][g.rows], out["y"][g.rows], out["loss"][g.rows] = r.x, r.y, r.loss
             out["steps_taken"][g.rows], out["status"][g.rows] = r.steps_taken, r.status
+        chains = [g for g in self.groups if isinstance(g.runs, ChainRows)]
+        if chains:  # an optimizer chain's rows: the updates at which a later link took over
+            out["switches"] = np.empty(self.total_rows, dtype=object)
+            for g in chains:
+                assert isinstance(g.runs, ChainRows)
+                for k, switches in zip(g.rows, g.runs.switches, strict=True):
+                    out["switches"][k] = switches
         return out
 
 
@@ -172,6 +256,28 @@ class ChainJob:
         out["switches"] = np.empty(self.total_rows, dtype=object)
         out["switches"][:] = self._ends["switches"]
         return out
+
+
+def chain_job(
+    cell: Cell, total_rows: int, steps: list[int], alike: np.ndarray, row_params: dict[tuple[int, str], np.ndarray]
+) -> LockstepJob | ChainJob:
+    """A sweep of an optimizer chain: cells alike (``alike``: the same updates, milestones and batch
+    size) as lockstep rows leg by leg (`ChainRows`, ``row_params``: (link, hyperparameter) -> one
+    value per cell) when every link steps element-wise; else (a closure optimizer last) cell by
+    cell through the chain runner (`ChainJob`). Either way each cell is the single run."""
+    problem, run = cell(0)
+    if any(r.optimizer.driver != "loop" for r, _, _ in legs(run, problem.steps)):
+        return ChainJob(cell, total_rows, steps, alike)
+    _, first, inverse = np.unique(alike, axis=0, return_index=True, return_inverse=True)
+    kinds = [(np.nonzero(inverse.ravel() == g)[0], *cell(int(k))) for g, k in enumerate(first)]
+    estimate = sum(ChainRows.estimate(p, r, idx.size) for idx, p, r in kinds)
+    _deadline.admit(estimate)
+    groups = []
+    for idx, p, r in kinds:
+        links = range(len(r.switches) + 1)
+        params = [{what: v[idx] for (j, what), v in row_params.items() if j == link} for link in links]
+        groups.append(Group(idx, ChainRows(p, r, np.tile(p.start, (idx.size, 1)), params)))
+    return LockstepJob(groups, total_rows, max(steps), estimate)
 
 
 def epoch_steps(problem: Problem, batch_size: int, epochs: int | None) -> int:

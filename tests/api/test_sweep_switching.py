@@ -9,6 +9,11 @@ import tracemalloc
 
 import pytest
 
+from app.api.schemas_lessons import SweepRequest
+from app.api.service_lessons import build_sweep, sweep
+from app.engine import cost
+from app.engine import deadline as engine_deadline
+from app.lessons.sweeps import ChainJob, ChainRows, LockstepJob
 from tests.conftest import parse_sse
 
 ADAM = {"optimizer": "adam", "params": {"lr": 0.05}}
@@ -72,6 +77,29 @@ def test_every_cell_of_a_milestone_by_rate_sweep_is_the_single_chained_run(clien
     # the switch step matters: at the slowest rate, switching later (more Adam) ends lower here
     slow = a["final_loss"][0]
     assert slow == sorted(slow, reverse=True) and slow[0] > 10 * slow[-1]
+
+
+def test_the_whole_run_s_clock_goes_on_across_the_switch(client):
+    """Gradient noise and a whole-run cosine schedule: a later link takes the draws and the rates of
+    the updates it makes (its leg's clock), in every cell as in the single run."""
+    body = {
+        **CHAIN,
+        "surface": "himmelblau",
+        "start": [0.5, -3.0],
+        "steps": 400,
+        "seed": 7,
+        "noise_std": 0.3,
+        "schedule": {"name": "cosine", "params": {"t_max": 400}},
+        "x_param": {"name": "milestone", "values": [60, 200, 333]},
+        "y_param": {"name": "optimizers.1.beta", "values": [0.5, 0.95]},
+    }
+    a = client.post("/api/v1/sweeps", json=body).json()
+    for j, beta in enumerate([0.5, 0.95]):
+        for i, m in enumerate([60, 200, 333]):
+            link = {"optimizer": "momentum", "milestone": m, "params": {"beta": beta}}
+            one = single(client, body, [ADAM, link], noise_std=0.3, schedule=body["schedule"])
+            assert_cell(a, j, i, one)
+    assert len({v for row in a["final_loss"] for v in row}) == 6
 
 
 def test_a_cell_that_stops_before_its_milestone_has_no_switch(client):
@@ -273,21 +301,23 @@ def test_a_closure_optimizer_as_the_last_link(client):
             assert_cell(a, j, i, single(client, body, [ADAM, {**lbfgs, "milestone": m, "params": {"lr": lr}}]))
 
 
-def test_memory_is_one_slice_of_the_running_cell_not_its_trajectory():
-    """Two cells of 20,000 updates: a trajectory's five lists would hold 100,000 floats (> 3 MB);
-    the sweep keeps a slice of the running cell and the cells' ends."""
-    from app.api.schemas_lessons import SweepRequest
-    from app.api.service_lessons import sweep
+LBFGS_LAST = {"optimizer": "lbfgs", "params": {"max_iter": 2}}
 
+
+def test_memory_is_one_slice_of_the_running_cell_not_its_trajectory():
+    """Cells with a closure optimizer last run one by one through the chain runner: two cells of
+    20,000 updates, whose trajectories' five lists would hold 100,000 floats (> 3 MB); the sweep
+    keeps a slice of the running cell and the cells' ends."""
     body = {
         **CHAIN,
         "steps": 20_000,
         "tolerance": 0.0,
-        "optimizers": [ADAM, {"optimizer": "momentum", "params": {"lr": 1e-4}}],
-        "x_param": {"name": "milestone", "values": [5000, 15000]},
-        "y_param": {"name": "optimizers.1.beta", "values": [0.9]},
+        "optimizers": [{"optimizer": "adam", "params": {"lr": 1e-3}}, LBFGS_LAST],
+        "x_param": {"name": "milestone", "values": [19_980, 19_990]},
+        "y_param": {"name": "optimizers.1.lr", "values": [0.1]},
     }
     req = SweepRequest.model_validate(body)
+    assert isinstance(build_sweep(req).job, ChainJob)
     sweep(req)  # compiled, cached
     tracemalloc.start()
     try:
@@ -295,30 +325,31 @@ def test_memory_is_one_slice_of_the_running_cell_not_its_trajectory():
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert answer["steps_taken"] == [[20_000, 20_000]]
+    assert answer["steps_taken"] == [[20_000, 20_000]] and answer["switches"] == [[[19_980], [19_990]]]
     assert peak < 1.5e6, peak
 
 
-def test_the_work_estimate_admits_by_the_chain_runner_s_cost():
-    """The sweep's estimate (CPU seconds, what admission compares with the time left) is the sum of
-    its cells' (`cost.chain_cell`), each costed by its own legs; a sweep estimated over the
-    admitted time is refused before any step."""
-    from app.api.schemas_lessons import SweepRequest
-    from app.api.service_lessons import build_sweep
-    from app.engine import cost
-    from app.engine import deadline as engine_deadline
-
-    built = build_sweep(SweepRequest.model_validate(CHAIN))
-    cells = [built.job.cell(k) for k in range(built.job.total_rows)]
-    assert [c[1].switches[0].milestone for c in cells] == MILESTONES * len(RATES)
-    assert [c[1].switches[0].params["lr"] for c in cells] == [lr for lr in RATES for _ in MILESTONES]
-    assert built.job.estimate == pytest.approx(sum(cost.chain_cell(*c) for c in cells))
+def test_the_work_estimate_admits_by_the_cost_of_the_path_taken():
+    """Element-wise links: rows alike (the same milestones) step in lockstep leg by leg, costed as
+    lockstep rows per leg; a closure optimizer last: cell by cell through the chain runner, each
+    cell costed by its legs (`cost.chain_cell`). A sweep estimated over the admitted time is
+    refused before any step."""
+    rows = build_sweep(SweepRequest.model_validate(CHAIN)).job
+    assert isinstance(rows, LockstepJob) and len(rows.groups) == len(MILESTONES)
+    assert all(isinstance(g.runs, ChainRows) and g.rows.size == len(RATES) for g in rows.groups)
+    one_by_one = {**CHAIN, "optimizers": [ADAM, LBFGS_LAST], "y_param": {"name": "optimizers.1.lr", "values": [0.5, 1]}}
+    job = build_sweep(SweepRequest.model_validate(one_by_one)).job
+    assert isinstance(job, ChainJob)
+    cells = [job.cell(k) for k in range(job.total_rows)]
+    assert [c[1].switches[0].milestone for c in cells] == MILESTONES * 2
+    assert [c[1].switches[0].params["lr"] for c in cells] == [0.5] * 4 + [1.0] * 4
+    assert job.estimate == pytest.approx(sum(cost.chain_cell(*c) for c in cells))
     big = {**CHAIN, "steps": 20_000, "x_param": {"name": "milestone", "min": 100, "max": 19_900, "n": 100}}
     big["y_param"] = {"name": "optimizers.1.lr", "min": 1e-5, "max": 1e-2, "n": 25, "scale": "log"}
-    engine_deadline.bind(time.monotonic() + 1.0)
+    engine_deadline.bind(time.monotonic() + 0.5)
     try:
         with pytest.raises(engine_deadline.DeadlineExceeded) as refused:
             build_sweep(SweepRequest.model_validate(big))
     finally:
         engine_deadline.bind(None)
-    assert refused.value.estimate > 2500 * 20_000 * cost.SCALAR_STEP
+    assert refused.value.estimate == pytest.approx(2500 * 20_000 * cost.ROW_STEP)
