@@ -1,22 +1,26 @@
-"""Sweeps of optimizer chains (when to switch, at what rate): each cell runs through the chain
-runner, one after another. Measured: the CPU time of whole sweep requests of several shapes
-against the engine's estimate (`app.engine.cost.chain_cell`, which admits them: goal 0.5–2× the
-measured time), and against a plain sweep of as many Adam cells of the same length in lockstep rows
-(the price of running a chain's cells one by one), medians of rotating rounds (the machine is
-shared)."""
+"""Sweeps of optimizer chains (when to switch, at what rate): cells with the same milestones step
+as lockstep rows, leg by leg (`app.lessons.sweeps.ChainRows`); with a closure optimizer last, cell
+by cell through the chain runner (`ChainJob`). Measured: the CPU time of whole sweep requests of
+several shapes against the estimate that admits them (goal 0.5–2× the measured time), and against
+a plain sweep of as many Adam cells of the same length in lockstep rows (the price of the chain),
+medians of rotating rounds (the machine is shared)."""
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 
 from app.api.schemas_lessons import SweepRequest
 from app.api.service_lessons import build_sweep
-from app.lessons.sweeps import ChainJob
 from bench.engine import START
 
 ROUNDS = 5
 GOAL = (0.5, 2.0)
+LBFGS = "L-BFGS last (cell by cell), 10 × 10 × 200"
+# L-BFGS is estimated at its bound (every step max_eval + 1 evaluations over a full history), as for
+# trajectories (tests/api/test_estimates.py): only the lower goal applies
+BOUNDS = {LBFGS}
 ADAM = {"optimizer": "adam", "params": {"lr": 0.05}}
 MOMENTUM = {"optimizer": "momentum", "params": {"beta": 0.9}}
 
@@ -45,6 +49,11 @@ CASES = {
         **_chain("logistic_regression", 300, 5, 4, batch_size=100),
         "x_param": {"name": "milestone", "values": [50, 100, 150, 200, 250]},
     },
+    LBFGS: {
+        **_chain("rosenbrock", 200, 10, 10),
+        "optimizers": [ADAM, {"optimizer": "lbfgs", "params": {"max_iter": 2}}],
+        "y_param": {"name": "optimizers.1.lr", "min": 0.1, "max": 1.0, "n": 10},
+    },
     "three links (Adam → momentum → GD), 20 × 20 × 200": {
         **_chain("rosenbrock", 200, 20, 20),
         "optimizers": [ADAM, MOMENTUM, {"optimizer": "gd", "milestone": 190, "params": {"lr": 1e-4}}],
@@ -72,7 +81,7 @@ def measure(body: dict) -> tuple[float, float, int]:
     job = build_sweep(req).job
     job.run_to_end()
     cpu = time.process_time() - c0
-    return cpu, job.estimate if isinstance(job, ChainJob) else 0.0, job.total_rows
+    return cpu, job.estimate, job.total_rows
 
 
 def main() -> dict:
@@ -97,10 +106,11 @@ def main() -> dict:
     for k in CASES:
         chain, lockstep = med[(k, "chain")], med[(k, "plain")]
         ratios[k], slower[k] = estimates[k] / chain, chain / lockstep
-        ok = "ok" if GOAL[0] <= ratios[k] <= GOAL[1] else "MISSED"
+        ok = "ok" if GOAL[0] <= ratios[k] <= (math.inf if k in BOUNDS else GOAL[1]) else "MISSED"
+        goal = f"≥ {GOAL[0]:g} (a bound)" if k in BOUNDS else f"{GOAL[0]:g}–{GOAL[1]:g}"
         print(
             f"| {k} | {cells[k]:,} | {chain * 1e3:.0f} ms | {chain / cells[k] * 1e3:.3f} ms "
-            f"| {estimates[k] * 1e3:.0f} ms | {ratios[k]:.2f} | {GOAL[0]:g}–{GOAL[1]:g} ({ok}) "
+            f"| {estimates[k] * 1e3:.0f} ms | {ratios[k]:.2f} | {goal} ({ok}) "
             f"| {lockstep * 1e3:.0f} ms | {slower[k]:.1f}× slower |"
         )
     return {"estimate_over_measured": ratios, "chain_over_lockstep": slower}

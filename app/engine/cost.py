@@ -245,19 +245,30 @@ def trajectories(problem: Problem) -> float:
     return work + derive_hessian(problem, problem.runs) + ENCODE_BYTE * answer_bytes(problem)
 
 
-# a sweep of optimizer chains runs its cells one after another through the chain runner
-# (app.engine.switching.SwitchRun, app.lessons.sweeps.ChainJob): each a single run's updates, plus the
-# cell's runners made and its record sliced away as it goes; measured in CPU seconds on the 2-core
-# machine under load: 0.13 ms per cell of 2 links and 50 updates on rosenbrock (bench/sweep_chain.py
-# compares this estimate with the measured time of several chained sweeps)
-CHAIN_CELL = 1e-4  # s: a chained cell's fixed work (its config, its legs planned and joined, its end kept)
-LEG_START = 2e-5  # s: one leg's runner made (its rates, its noise draws, its compiled state)
+# a sweep of optimizer chains (app.lessons.sweeps): cells with the same milestones step as lockstep
+# rows, leg by leg (ChainRows: a group's legs, each its link's rows); with a closure optimizer last,
+# cell by cell through the chain runner (ChainJob: each a single run's updates, plus its runners
+# made, its record sliced away as it goes). Measured in CPU seconds on the 2-core machine under
+# load by bench/sweep_chain.py, which compares these estimates with whole sweeps of several shapes
+CHAIN_CELL = 1e-4  # s: a cell run alone: its config, its legs planned and joined, its end kept (0.13 ms, 2 links)
+LEG_START = 2e-5  # s: one leg's runner made for a cell run alone (its rates, its noise draws, its compiled state)
+ROWS_LEG = 1e-4  # s: one leg's lockstep rows made for a group of cells (0.1–0.12 ms measured)
+ROWS_STEP = 2e-7  # s: a lockstep step of a group's leg besides its rows (few rows: ~0.2 µs measured)
 
 
 def chain_cell(problem: Problem, run: RunConfig) -> float:
-    """Seconds for one cell of a sweep of optimizer chains: the single run of its problem (no
-    answer encoded: only the cell's end is kept)."""
+    """Seconds for one cell of a sweep of optimizer chains run alone: the single run of its problem
+    (no answer encoded: only the cell's end is kept)."""
     return CHAIN_CELL + LEG_START * (len(run.switches) + 1) + run_work(problem, run)
+
+
+def chain_rows(problem: Problem, run: RunConfig, rows: int) -> float:
+    """Seconds for ``rows`` cells of a sweep of optimizer chains with the same milestones, stepped
+    together leg by leg, an upper bound: every row runs every leg."""
+    return sum(
+        ROWS_LEG + (t1 - t0) * ROWS_STEP + lockstep(problem.surface, rows, t1 - t0, r.batch_size, r, problem.tolerance)
+        for r, t0, t1 in legs(run, problem.steps)
+    )
 
 
 def lockstep(

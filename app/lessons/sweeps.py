@@ -66,14 +66,6 @@ class ChainRows:
         self._live = np.arange(rows)  # the rows in the current leg
         self._runs: LockstepRuns | None = self._open(starts)
 
-    @staticmethod
-    def estimate(problem: Problem, run: RunConfig, rows: int) -> float:
-        """Seconds for ``rows`` rows of the chain, an upper bound: every row runs every leg."""
-        return sum(
-            cost.lockstep(problem.surface, rows, t1 - t0, r.batch_size, r, problem.tolerance)
-            for r, t0, t1 in legs(run, problem.steps)
-        )
-
     def _open(self, starts: np.ndarray) -> LockstepRuns:
         cfg, t0, t1 = self._legs[self._leg]
         row_params = {k: v[self._live] for k, v in self._params[self._leg].items()}
@@ -270,7 +262,7 @@ def chain_job(
         return ChainJob(cell, total_rows, steps, alike)
     _, first, inverse = np.unique(alike, axis=0, return_index=True, return_inverse=True)
     kinds = [(np.nonzero(inverse.ravel() == g)[0], *cell(int(k))) for g, k in enumerate(first)]
-    estimate = sum(ChainRows.estimate(p, r, idx.size) for idx, p, r in kinds)
+    estimate = sum(cost.chain_rows(p, r, idx.size) for idx, p, r in kinds)
     _deadline.admit(estimate)
     groups = []
     for idx, p, r in kinds:

@@ -352,4 +352,6 @@ def test_the_work_estimate_admits_by_the_cost_of_the_path_taken():
             build_sweep(SweepRequest.model_validate(big))
     finally:
         engine_deadline.bind(None)
-    assert refused.value.estimate == pytest.approx(2500 * 20_000 * cost.ROW_STEP)
+    # 100 groups (one per milestone) of 25 rows, two legs each over the 20,000 updates
+    group = 2 * cost.ROWS_LEG + 20_000 * (cost.ROWS_STEP + 25 * cost.ROW_STEP)
+    assert refused.value.estimate == pytest.approx(100 * group)
