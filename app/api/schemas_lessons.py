@@ -77,10 +77,11 @@ class SweepRequest(SurfaceRequestBase, LessonRunFields):
         description="An optimizer chain, the links of a run's `optimizers` (POST /api/v1/trajectories): then an "
         "axis may be `milestone` (link 1's switch update), `optimizers.<j>.milestone` or `optimizers.<j>.<param>` "
         "(a hyperparameter of link j); a plain name (`lr`) is link 0's. A swept milestone may be omitted in its "
-        "link. Every cell is the single run of the chain with the cell's values (the chain runner, one cell "
-        "after another), its milestones whole, within (0, steps), strictly increasing (else a 422 naming the "
-        "axis value) and on epoch boundaries on dataset surfaces. Replaces `optimizer` and `params` (which, if "
-        "given, must be the first link's).",
+        "link. Every cell is the single run of POST /api/v1/trajectories with the chain and the cell's values; "
+        "its milestones whole, within (0, steps), strictly increasing (else a 422 naming the cell's axis "
+        "values) and on epoch boundaries on dataset surfaces. A closure optimizer (L-BFGS, Newton) may be the "
+        "last link. Replaces `optimizer` and `params` (which, if given, must be the first link's). The answer "
+        "adds `switches`.",
     )
     x_param: AxisRequest
     y_param: AxisRequest

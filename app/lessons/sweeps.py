@@ -4,8 +4,10 @@ A sweep varies two hyperparameters (or ``batch_size``) over a grid; a basin map 
 Every cell is exactly the single run of ``POST /api/v1/trajectories`` with the same settings: the
 rows go through the same update rules, schedules, noise draws and mini-batch order
 (`app.engine.runner.LockstepRuns`). A sweep of an optimizer chain (when to switch, at what rate)
-runs its cells one after another through the chain runner itself (`ChainJob`,
-`app.engine.switching.start_run`).
+steps the cells with the same milestones as rows, leg by leg (`ChainRows`: each leg its link's
+lockstep rows on the whole run's clock, as the chain runner's legs are its link's single runs);
+with a closure optimizer last, one cell after another through the chain runner itself
+(`ChainJob`, `app.engine.switching.start_run`). `chain_job` picks.
 """
 
 from __future__ import annotations
