@@ -22,6 +22,8 @@ from .schemas import (
     SurfaceField,
     SurfaceRequestBase,
     _chain_or_optimizer,
+    first_link,
+    first_link_params,
 )
 
 MAX_CELLS_PER_AXIS = 200
@@ -96,24 +98,15 @@ class SweepRequest(SurfaceRequestBase, LessonRunFields):
     @model_validator(mode="before")
     @classmethod
     def _first_link(cls, data: Any) -> Any:
-        """Without ``optimizer``, a chain's first link's (as on a run)."""
-        links = data.get("optimizers") if isinstance(data, dict) else None
-        if isinstance(links, list) and links and isinstance(links[0], dict) and "optimizer" not in data:
-            data = {**data, "optimizer": links[0].get("optimizer")}
-        return data
+        return first_link(data)
 
     @model_validator(mode="after")
     def _chain(self) -> SweepRequest:
         """`optimizer` and `params`, if given, those of the chain's first link (the run's rule)."""
-        if self.optimizers is None:
-            return self
-        first = self.optimizers[0]
-        if self.optimizer != first.optimizer:
-            raise ValueError(t("error.switch.optimizer", id=self.optimizer, first=first.optimizer))
-        given = OPTIMIZERS[self.optimizer].resolve(self.params, "optimizer")
-        if "params" in self.model_fields_set and given != first.params:
-            raise ValueError(t("error.switch.params"))
-        self.params = first.params
+        if self.optimizers is not None:
+            params = OPTIMIZERS[self.optimizer].resolve(self.params, "optimizer")
+            given = "params" in self.model_fields_set
+            self.params = first_link_params(self.optimizer, params, given, self.optimizers[0])
         return self
 
 

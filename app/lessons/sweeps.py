@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from ..engine import cost
 from ..engine import deadline as _deadline
 from ..engine.datasets import DatasetSurface
 from ..engine.problem import legs
-from ..engine.runner import DIVERGED, MAX_STEPS, RUNNING, LockstepRuns, Problem, RowResults, RunConfig
+from ..engine.runner import DIVERGED, MAX_STEPS, RUNNING, LockstepRuns, Problem, RowResults, RunConfig, Trajectory
 from ..engine.switching import Run, SwitchRun, start_run
 
 MINIMUM_RADIUS = 1e-3  # a run "reached" a minimum when it ends this close to it
@@ -167,6 +167,15 @@ Cell = Callable[[int], tuple[Problem, RunConfig]]  # the problem and run of cell
 CHAIN_SLICE = 2048  # updates of one cell between two looks at the budget (its trajectory's lists emptied)
 
 
+def _empty(tr: Trajectory) -> None:
+    """Empty every list a trajectory records (per update, its state's, its evaluations')."""
+    for f in fields(tr):
+        value = getattr(tr, f.name)
+        for part in value.values() if isinstance(value, dict) else (value,):
+            if isinstance(part, list):
+                part.clear()
+
+
 class ChainJob:
     """The cells of a sweep of optimizer chains, one after another, each run by the chain runner
     (`app.engine.switching.start_run`): exactly the single run of POST /api/v1/trajectories with
@@ -211,18 +220,7 @@ class ChainJob:
                 self._last = (tr.x[-1], tr.y[-1], tr.loss[-1])
             self._updates += len(tr.lr)
             budget -= max(self._updates - before, 1)
-            for values in (
-                tr.x,
-                tr.y,
-                tr.loss,
-                tr.lr,
-                tr.grad_norm,
-                tr.batch_loss,
-                tr.momentum,
-                *(tr.evals or {}).values(),
-            ):
-                if values is not None:
-                    values.clear()
+            _empty(tr)  # the slice is taken
             if run.done:
                 self._finish(run)
 
