@@ -427,8 +427,10 @@ def _check_cells(
             continue
         k, j = (int(v) for v in hit[0])
         axes = dict(zip(("x_param", "y_param"), grid.items(), strict=False))  # x's, then y's (unless the same)
-        late = [w for w, (name, _) in axes.items() if name == f"optimizers.{j + 1}.milestone"]
-        which = next(iter(late or [w for w, (name, _) in axes.items() if name.endswith(".milestone")]), "x_param")
+        # the axis of this milestone, else of another one, else the link's own milestone
+        late = [(w,) for w, (name, _) in axes.items() if name == f"optimizers.{j + 1}.milestone"]
+        other = [(w,) for w, (name, _) in axes.items() if name.endswith(".milestone")]
+        loc = next(iter(late or other), ("optimizers", j + 1, "milestone"))
         cell = ", ".join(f"{getattr(req, w).name} = {values[k]:g}" for w, (_, values) in axes.items())
         error = text(
             key,
@@ -438,7 +440,7 @@ def _check_cells(
             batch_size=int(batch[k]),
             per_epoch=int(per_epoch[k]),
         )
-        raise invalid((which,), text("error.sweep.cell", cell=cell, error=error), milestones[k].tolist())
+        raise invalid(loc, text("error.sweep.cell", cell=cell, error=error), milestones[k].tolist())
 
 
 @cache

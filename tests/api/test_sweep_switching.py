@@ -163,6 +163,32 @@ def test_milestones_on_epoch_boundaries_of_a_dataset_surface(client):
     )
 
 
+def test_a_chain_sweep_by_epochs(client):
+    """With `epochs`, a cell of batch b runs epochs·⌈m / b⌉ updates: 30 for batch 100, 15 for 200;
+    each cell is the single chained run of that many updates, its milestone within it."""
+    adam = {"optimizer": "adam", "params": {"lr": 0.05}}
+    body = {
+        "surface": "logistic_regression",
+        "epochs": 3,
+        "seed": 4,
+        "optimizers": [adam, {"optimizer": "momentum", "milestone": 10}],
+        "x_param": {"name": "optimizers.1.lr", "values": [0.01, 0.1]},
+        "y_param": {"name": "batch_size", "values": [100, 200]},
+    }
+    a = client.post("/api/v1/sweeps", json=body).json()
+    assert a["steps_by_batch_size"] == {"100": 30, "200": 15}
+    for j, b in enumerate([100, 200]):
+        for i, lr in enumerate([0.01, 0.1]):
+            link = {"optimizer": "momentum", "params": {"lr": lr}, "milestone": 10}
+            assert_cell(a, j, i, single(client, {**body, "steps": 30 if b == 100 else 15}, [adam, link], batch_size=b))
+    late = {**body, "optimizers": [adam, {"optimizer": "momentum", "milestone": 20}]}
+    r = client.post("/api/v1/sweeps", json=late)
+    assert r.status_code == 422
+    detail = r.json()["detail"][0]
+    assert detail["loc"] == ["body", "optimizers", 1, "milestone"]
+    assert detail["msg"].startswith("the cell optimizers.1.lr = 0.01, batch_size = 200: milestone 20 is not within")
+
+
 def test_the_stream_of_a_chain_sweep_ends_with_the_json_answer(client, chain_sweep):
     events = parse_sse(client.post("/api/v1/sweeps/stream", json=CHAIN).text)
     progress = [d["done"] for e, d in events if e == "progress"]
