@@ -325,6 +325,9 @@ def test_a_closure_optimizer_as_the_last_link(client):
     for j, lr in enumerate([0.5, 1.0]):
         for i, m in enumerate([10, 30]):
             assert_cell(a, j, i, single(client, body, [ADAM, {**lbfgs, "milestone": m, "params": {"lr": lr}}]))
+    events = parse_sse(client.post("/api/v1/sweeps/stream", json=body).text)  # cell by cell, streamed
+    progress = [d["done"] for e, d in events if e == "progress"]
+    assert progress == sorted(progress) and progress[-1] == 1.0 and events[-1] == ("result", a)
 
 
 LBFGS_LAST = {"optimizer": "lbfgs", "params": {"max_iter": 2}}
