@@ -102,6 +102,36 @@ def test_the_whole_run_s_clock_goes_on_across_the_switch(client):
     assert len({v for row in a["final_loss"] for v in row}) == 6
 
 
+SEQUENTIAL = {
+    "name": "constant",
+    "chain": [{"milestone": 100, "name": "step", "params": {"step_size": 20, "gamma": 0.5}}],
+}
+
+
+def test_a_swept_rate_follows_a_chained_schedule(client):
+    """torch's SequentialLR (`schedule.chain`) over the whole run: a rate swept per row (link 0's in
+    a plain sweep, link 1's in a chain) follows it as the single run's does (lockstep rows once
+    took the first schedule alone)."""
+    plain = {**PLAIN, "tolerance": 0.0, "schedule": SEQUENTIAL, "x_param": {"name": "lr", "values": [0.01, 0.05]}}
+    plain["y_param"] = {"name": "beta1", "values": [0.9]}
+    a = client.post("/api/v1/sweeps", json=plain).json()
+    for i, lr in enumerate([0.01, 0.05]):
+        req = {k: plain[k] for k in RUN_FIELDS}
+        req["runs"] = [
+            {"optimizer": "adam", "params": {"beta2": 0.999, "lr": lr, "beta1": 0.9}, "schedule": SEQUENTIAL}
+        ]
+        one = client.post("/api/v1/trajectories", json=req).json()["runs"][0]
+        assert a["final_loss"][0][i] == one["loss"][-1] and a["status"][0][i] == one["status"]
+    chained = {**CHAIN, "steps": 300, "tolerance": 0.0, "schedule": SEQUENTIAL}
+    chained["x_param"] = {"name": "milestone", "values": [50, 150]}
+    chained["y_param"] = {"name": "optimizers.1.lr", "values": [1e-4, 1e-3]}
+    a = client.post("/api/v1/sweeps", json=chained).json()
+    for j, lr in enumerate([1e-4, 1e-3]):
+        for i, m in enumerate([50, 150]):
+            link = {**MOMENTUM, "milestone": m, "params": {**MOMENTUM["params"], "lr": lr}}
+            assert_cell(a, j, i, single(client, chained, [ADAM, link], schedule=SEQUENTIAL))
+
+
 def test_a_cell_that_stops_before_its_milestone_has_no_switch(client):
     body = {
         **CHAIN,
