@@ -35,7 +35,11 @@ MAX_SERIES_VALUE = 1e300  # |value| of a series: the averages and their bias cor
 class AxisRequest(StrictModel):
     """One axis of a sweep: `values`, or `min`, `max`, `n` and `scale`."""
 
-    name: str = Field(description="An optimizer hyperparameter (float), 'lr', or 'batch_size' (dataset surfaces).")
+    name: str = Field(
+        description="An optimizer hyperparameter (float), 'lr', or 'batch_size' (dataset surfaces); with an "
+        "optimizer chain (`optimizers`) also 'milestone' (link 1's switch update), 'optimizers.<j>.milestone' "
+        "or 'optimizers.<j>.<hyperparameter>' (link j's, e.g. 'optimizers.1.lr')."
+    )
     values: list[Number] | None = Field(None, min_length=1, max_length=MAX_CELLS_PER_AXIS)
     min: Number | None = None
     max: Number | None = None
