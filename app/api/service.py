@@ -260,6 +260,7 @@ def chain_label(run: RunRequest) -> str:
     switched by a rule, SWATS, is "(SWATS)")."""
     if not run.optimizers or len(run.optimizers) < 2:
         return OPTIMIZERS[run.optimizer].name
+
     def name(link: Any) -> str:  # "SGD (torch, every flag)": its name without the remark
         return OPTIMIZERS[link.optimizer].name.split(" (")[0]
 
