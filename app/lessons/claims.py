@@ -28,7 +28,7 @@ import numpy as np
 
 from ..i18n import text
 from ..registry import SURFACES
-from .scenarios import ADAM_B1, ADAM_B2, BY_ID, RAW_CONDITION, STANDARDIZED_CONDITION, Lesson
+from .scenarios import ADAM_B1, ADAM_B2, BY_ID, RAW_CONDITION, STANDARDIZED_CONDITION, SWITCH_EARLY, Lesson
 
 STORE = Path(__file__).resolve().parent / "data" / "claims.json"
 Answer = dict[str, Any]
@@ -407,6 +407,52 @@ def network_decay(ans: Answer, lesson: Lesson) -> Figures:
     }
 
 
+# --- a network lesson over several seeds: figures from its seeds' answer (app.lessons.seeds) ---------
+
+
+def _at(run: dict[str, Any], series: str, epoch: int, scale: float = 1.0) -> np.ndarray:
+    """Every seed's value of ``series`` at ``epoch`` (NaN where a seed has none: diverged)."""
+    return np.asarray([scale * v[epoch] if v[epoch] is not None else math.nan for v in run[series]["seeds"]])
+
+
+def _spread(values: np.ndarray, name: str) -> Figures:
+    """``name`` (the mean over the seeds), ``name_sd``, ``name_lo``, ``name_hi``."""
+    return {
+        name: float(values.mean()),
+        f"{name}_sd": float(values.std()),
+        f"{name}_lo": float(values.min()),
+        f"{name}_hi": float(values.max()),
+    }
+
+
+def adam_momentum(ans: Answer, lesson: Lesson) -> Figures:
+    """Adam (run 0) against momentum (run 1) over the lesson's seeds: Adam's train loss at epoch
+    `SWITCH_EARLY` is lower in every seed ("Adam is fast"); after the last epoch the two means of the
+    test accuracy differ by less than the seeds' spread (the wider of the two runs' lowest-to-highest
+    range): on this task neither optimizer ends better than the other, beyond the seeds' noise. The
+    figures are means with standard deviations and lowest-to-highest ranges over the seeds."""
+    adam, mom = ans["runs"][0], ans["runs"][1]
+    epochs, seeds = ans["epochs"], len(ans["seeds"])
+    early = {k: _at(r, "train_loss", SWITCH_EARLY) for k, r in (("adam", adam), ("momentum", mom))}
+    loss = {k: _at(r, "train_loss", epochs) for k, r in (("adam", adam), ("momentum", mom))}
+    test = {k: _at(r, "test_accuracy", epochs, 100.0) for k, r in (("adam", adam), ("momentum", mom))}
+    wins = int(np.sum(early["adam"] < early["momentum"]))
+    gap = float(test["momentum"].mean() - test["adam"].mean())
+    spread = float(max(np.ptp(test["adam"]), np.ptp(test["momentum"])))
+    figures: Figures = {"seeds": seeds, "epochs": epochs, "early": SWITCH_EARLY, "adam_early_wins": wins}
+    for k in ("adam", "momentum"):
+        figures |= _spread(early[k], f"{k}_early") | _spread(loss[k], f"{k}_loss") | _spread(test[k], f"{k}_test")
+    figures |= {
+        "test_gap": gap,
+        "test_spread": spread,
+        "momentum_test_wins": int(np.sum(test["momentum"] > test["adam"])),
+        # the highest test accuracy any run reached at any epoch in any seed: the ceiling they share
+        "best_test": 100.0 * max(v for r in ans["runs"] for s in r["test_accuracy"]["seeds"] for v in s if v is not None),
+    }
+    finite = all(np.isfinite(v).all() for d in (early, loss, test) for v in d.values())
+    return {"holds": finite and wins == seeds and abs(gap) < spread, "figures": figures}
+
+
 CLAIMS: dict[str, Callable[..., Figures]] = {
     "ewa-bias-correction": ewa_bias,
     "batch-vs-minibatch": batch_noise,
@@ -424,12 +470,14 @@ CLAIMS: dict[str, Callable[..., Figures]] = {
     "batch-size-lr": best_lr_grows,
     "network-assignment": assignment_adam,
     "network-lr-decay": network_decay,
+    "network-adam-momentum": adam_momentum,
 }
 
 
 # --- measuring, the store and the words ------------------------------------------------------------
 
-# the API's answer to a request of a lesson (``kind``: "trajectories", "sweep" or "ewa"), computed
+# the API's answer to a request of a lesson (``kind``: "trajectories", "sweep", "ewa", "network" or
+# "seeds": a network lesson's request over its seeds, `Lesson.seeds_body`), computed
 # by the endpoint's own code: the service layer passes it in (app.api.service_lessons)
 Answerer = Callable[[dict[str, Any], str], Answer]
 
@@ -437,7 +485,8 @@ Answerer = Callable[[dict[str, Any], str], Answer]
 def fingerprint(lesson: Lesson) -> str:
     """A digest of everything a claim depends on: the lesson's requests."""
     body = lesson.render("en")
-    text_ = json.dumps([body["request"], body.get("compare"), lesson.epochs], sort_keys=True, ensure_ascii=False)
+    parts = [body["request"], body.get("compare"), lesson.epochs] + ([list(lesson.seeds)] if lesson.seeds else [])
+    text_ = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text_.encode()).hexdigest()[:16]
 
 
@@ -445,7 +494,8 @@ def measure_with(lesson_id: str, answer: Answerer) -> Figures:
     """{"holds", "figures"} of a lesson, measured now from its own answer."""
     lesson = BY_ID[lesson_id]
     body = lesson.render("en")
-    ans = answer(body["request"], lesson.kind)
+    # a lesson over seeds: the answer of its request trained once per seed (kind "seeds")
+    ans = answer(lesson.seeds_body(), "seeds") if lesson.seeds else answer(body["request"], lesson.kind)
     fn = CLAIMS[lesson_id]
     out = fn(ans, lesson, answer(body["compare"], "trajectories")) if lesson.compare is not None else fn(ans, lesson)
     return {"holds": bool(out["holds"]), "figures": {k: _plain(v) for k, v in out["figures"].items()}}
