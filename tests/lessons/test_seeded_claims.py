@@ -1,0 +1,84 @@
+"""The network lesson measured over seeds (Adam, momentum): its claim's figures are means and spreads
+of its own runs, each seed trained as POST /api/v1/networks trains it, and the claim can fail."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from app.api.service_lessons import seeds_answer
+from app.lessons.claims import CLAIMS
+from app.lessons.scenarios import BY_ID, SWITCH_EARLY, seeded
+
+LESSON = BY_ID["network-adam-momentum"]
+
+
+@pytest.fixture(scope="module")
+def seeds(client) -> dict:
+    r = client.get(f"/api/v1/scenarios/{LESSON.id}/seeds")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+@pytest.fixture(scope="module")
+def figures(client) -> dict:
+    return client.get(f"/api/v1/scenarios/{LESSON.id}/claim").json()["figures"]
+
+
+def test_the_lesson_varies_init_and_batch_order_together():
+    req = LESSON.render("en")["request"]
+    assert LESSON.seeds == (0, 1, 2, 3, 4)
+    assert req["seed"] == req["model"]["seed"] == LESSON.seeds[0]  # the page trains the first seed
+    assert seeded(req, 0) == req
+    three = seeded(req, 3)
+    assert three["seed"] == three["model"]["seed"] == 3 and three["data"] == req["data"]
+    assert [r["optimizer"] for r in req["runs"]][:2] == ["adam", "momentum"]
+
+
+@pytest.mark.parametrize("k", [0, 4])
+def test_each_seed_is_the_network_endpoints_own_training(client, seeds, k):
+    body = seeded(LESSON.render("en")["request"], LESSON.seeds[k])
+    ans = client.post("/api/v1/networks", json=body).json()
+    for i, run in enumerate(ans["runs"]):
+        assert seeds["runs"][i]["train_loss"]["seeds"][k] == run["train_loss"]
+        assert seeds["runs"][i]["test_accuracy"]["seeds"][k] == run["test_accuracy"]
+        assert seeds["runs"][i]["status"][k] == run["status"]
+
+
+def test_figures_are_means_and_spreads_of_the_seeds(seeds, figures):
+    adam, mom = (
+        {s: np.asarray(r[s]["seeds"], dtype=float) for s in ("train_loss", "test_accuracy")} for r in seeds["runs"][:2]
+    )
+    n, epochs = len(LESSON.seeds), seeds["epochs"]
+    assert figures["seeds"] == n and figures["epochs"] == epochs and figures["early"] == SWITCH_EARLY
+    for name, run in (("adam", adam), ("momentum", mom)):
+        early, test = run["train_loss"][:, SWITCH_EARLY], 100 * run["test_accuracy"][:, epochs]
+        assert figures[f"{name}_early"] == pytest.approx(early.mean(), rel=1e-12)
+        assert figures[f"{name}_early_sd"] == pytest.approx(early.std(), rel=1e-9)
+        assert figures[f"{name}_loss"] == pytest.approx(run["train_loss"][:, epochs].mean(), rel=1e-12)
+        assert figures[f"{name}_test"] == pytest.approx(test.mean(), rel=1e-12)
+        assert (figures[f"{name}_test_lo"], figures[f"{name}_test_hi"]) == (test.min(), test.max())
+    wins = int(np.sum(adam["train_loss"][:, SWITCH_EARLY] < mom["train_loss"][:, SWITCH_EARLY]))
+    assert figures["adam_early_wins"] == wins == n  # Adam lower at the early epoch in every seed
+    gap = 100 * (mom["test_accuracy"][:, epochs].mean() - adam["test_accuracy"][:, epochs].mean())
+    assert figures["test_gap"] == pytest.approx(gap, abs=1e-9)
+    assert abs(gap) < figures["test_spread"]  # within the seeds' spread: neither ends better
+    assert figures["best_test"] == pytest.approx(100 * max(np.nanmax(r["test_accuracy"]) for r in (adam, mom)))
+
+
+def test_the_claim_fails_when_momentum_is_the_fast_one():
+    """Another answer (the runs swapped: 'Adam' is momentum) and 'Adam leads early' is false."""
+    body = copy.deepcopy(LESSON.seeds_body())
+    body["request"]["runs"] = body["request"]["runs"][:2][::-1]
+    out = CLAIMS[LESSON.id](seeds_answer(body["request"], body["seeds"]), LESSON)
+    assert out["holds"] is False and out["figures"]["adam_early_wins"] == 0
+
+
+def test_the_claim_fails_when_one_run_ends_clearly_better(seeds):
+    """Momentum's final test accuracy raised by more than the seeds' spread: 'neither ends better' is false."""
+    ans = copy.deepcopy(seeds)
+    ans["runs"][1]["test_accuracy"]["seeds"] = [s[:-1] + [s[-1] + 0.05] for s in ans["runs"][1]["test_accuracy"]["seeds"]]
+    out = CLAIMS[LESSON.id](ans, LESSON)
+    assert out["holds"] is False and out["figures"]["test_gap"] > out["figures"]["test_spread"]
