@@ -415,14 +415,11 @@ def _at(run: dict[str, Any], series: str, epoch: int, scale: float = 1.0) -> np.
     return np.asarray([scale * v[epoch] if v[epoch] is not None else math.nan for v in run[series]["seeds"]])
 
 
-def _spread(values: np.ndarray, name: str) -> Figures:
-    """``name`` (the mean over the seeds), ``name_sd``, ``name_lo``, ``name_hi``."""
-    return {
-        name: float(values.mean()),
-        f"{name}_sd": float(values.std()),
-        f"{name}_lo": float(values.min()),
-        f"{name}_hi": float(values.max()),
-    }
+def _spread(values: np.ndarray, name: str, *parts: str) -> Figures:
+    """``name``: the mean over the seeds; with ``parts`` of "sd" (standard deviation), "lo" and "hi"
+    (the lowest and highest seed), ``name_sd`` …"""
+    stats = {"sd": values.std, "lo": values.min, "hi": values.max}
+    return {name: float(values.mean())} | {f"{name}_{p}": float(stats[p]()) for p in parts}
 
 
 def adam_momentum(ans: Answer, lesson: Lesson) -> Figures:
@@ -441,7 +438,8 @@ def adam_momentum(ans: Answer, lesson: Lesson) -> Figures:
     spread = float(max(np.ptp(test["adam"]), np.ptp(test["momentum"])))
     figures: Figures = {"seeds": seeds, "epochs": epochs, "early": SWITCH_EARLY, "adam_early_wins": wins}
     for k in ("adam", "momentum"):
-        figures |= _spread(early[k], f"{k}_early") | _spread(loss[k], f"{k}_loss") | _spread(test[k], f"{k}_test")
+        figures |= _spread(early[k], f"{k}_early", "sd") | _spread(loss[k], f"{k}_loss")
+        figures |= _spread(test[k], f"{k}_test", "lo", "hi")
     figures |= {
         "test_gap": gap,
         "test_spread": spread,
