@@ -141,6 +141,30 @@ export function tuneFigure(answer, looks, labels) {
   return { traces, layout };
 }
 
+// A lesson over seeds (GET api/v1/scenarios/{id}/seeds): per run, the mean over the seeds of one
+// series per epoch, and around it the band the answer names (`band`: its lowest to highest seed),
+// drawn as the tuning's spread is. Points where no seed has a value are gaps.
+export function seedsFigure(answer, key, looks, labels, title, yaxis) {
+  const traces = [];
+  answer.runs.forEach((r, i) => {
+    const b = r[key];
+    const color = looks[i]?.color || "#000";
+    const name = esc(labels[i] || r.label);
+    const xs = b.mean.map((_, e) => e);
+    const ok = xs.filter((e) => b.lo[e] !== null && b.hi[e] !== null);
+    traces.push({ type: "scatter", mode: "lines", x: [...ok, ...ok.slice().reverse()],
+      y: [...ok.map((e) => b.hi[e]), ...ok.slice().reverse().map((e) => b.lo[e])],
+      fill: "toself", fillcolor: color, opacity: 0.2, line: { width: 0 }, hoverinfo: "skip", showlegend: false,
+      legendgroup: `r${i}`, meta: { role: "band", run: i, key } });
+    traces.push({ type: "scatter", mode: "lines", x: xs, y: b.mean, name, legendgroup: `r${i}`, showlegend: true,
+      customdata: xs.map((e) => [b.sd[e], b.lo[e], b.hi[e]]), meta: { role: "mean", run: i, key },
+      line: { color, width: 2, dash: looks[i]?.dash || "solid" },
+      hovertemplate: `<b>${name}</b><br>${esc(t("net.plot.epoch"))} %{x}: %{y:.4g} ± %{customdata[0]:.2g} [%{customdata[1]:.4g}, %{customdata[2]:.4g}]<extra></extra>` });
+  });
+  const layout = base(title, { ...LEGEND, xaxis: { title: { text: t("net.plot.epoch") } }, yaxis });
+  return { traces, layout };
+}
+
 // The current point of every run (one trace: moved by restyle while playing).
 function currentTrace(points, looks) {
   return { type: "scatter", mode: "markers", x: points.map((p) => p?.a ?? null), y: points.map((p) => p?.b ?? null),

@@ -4,8 +4,8 @@
 // write it, the URL hash is its permalink, everything renders from it); what the server answered
 // lives in `net.result` (assembled from the stream); HTTP goes through api.js, Plotly through
 // network_plots.js; texts, limits and choices come from the server.
-import { ApiError, getCatalogue, getLimits, getNetworkCatalogue, getNetworkPlane, getNetworkScript, getPermalink,
-  getScenarios, streamNetwork, tuneNetwork } from "./api.js";
+import { ApiError, getCatalogue, getLessonSeeds, getLimits, getNetworkCatalogue, getNetworkPlane, getNetworkScript,
+  getPermalink, getScenarios, streamNetwork, tuneNetwork } from "./api.js";
 import { runColors } from "./colors.js";
 import { el, fromSlider, paramControl } from "./controls.js";
 import { fmt, numText, runLabel } from "./format.js";
@@ -45,7 +45,7 @@ const PLANE_PROPS = new Set(["plane", "planeN", "planeRun", "planeSeed"]); // sw
 
 // what the page holds: the catalogues, the limits, the store, and the server's answer being assembled
 const net = { catalogue: null, optimizers: null, limits: null, store: null, player: null,
-  result: null, request: null, sent: { train: 0, plane: 0 }, tunes: 0, tune: null, events: {}, streaming: false, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
+  result: null, request: null, sent: { train: 0, plane: 0 }, seeds: {}, tunes: 0, tune: null, events: {}, streaming: false, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
 window.optivizNetworks = net; // for tests and the console
 Object.defineProperty(net, "state", { get: () => net.store?.get() });
 
@@ -638,6 +638,38 @@ function renderLesson(state) {
   $("net-lesson-all").href = `lessons?lang=${encodeURIComponent(lang())}`;
 }
 
+// A lesson over seeds (its `seeds`): each run's mean over the seeds and its band (lowest to highest
+// seed) per epoch, for the train loss and the test accuracy, from GET api/v1/scenarios/{id}/seeds
+// (asked once per lesson: its numbers do not depend on the language). The rest of the page shows
+// the lesson's own request, the first seed. `body.dataset.seeds`: the lesson drawn, "loading", "error".
+function renderSeeds(state) {
+  const lesson = state.lesson ? lessonOf(state.lesson) : null;
+  const id = lesson?.seeds?.length ? lesson.id : null;
+  const loss = $("net-seeds-loss");
+  const acc = $("net-seeds-acc");
+  $("net-seeds").hidden = !id;
+  if (!id) { plots.purge(loss); plots.purge(acc); document.body.dataset.seeds = ""; return; }
+  const got = net.seeds[id];
+  if (!got) { loadSeeds(id); return; }
+  if (got.error) { $("net-seeds-hint").textContent = t("netx.seeds.failed", { detail: got.error }); document.body.dataset.seeds = "error"; return; }
+  const n = got.seeds.length;
+  $("net-seeds-hint").textContent = t("netx.seeds.hint", { n, seeds: got.seeds.join(", "), first: got.seeds[0] });
+  const lk = looks(state);
+  const lab = labels(state);
+  Promise.all([
+    plots.drawFigure(loss, plots.seedsFigure(got, "train_loss", lk, lab, t("netx.seeds.loss_title", { n }), { type: "log", title: { text: t("net.plot.loss") } })),
+    plots.drawFigure(acc, plots.seedsFigure(got, "test_accuracy", lk, lab, t("netx.seeds.acc_title", { n }), { tickformat: ".0%", title: { text: t("net.plot.accuracy") } })),
+  ]).then(() => { if (net.store.get().lesson === id) document.body.dataset.seeds = id; });
+}
+
+function loadSeeds(id) {
+  if (net.seeds[id] === null) return; // asked already
+  net.seeds[id] = null;
+  document.body.dataset.seeds = "loading";
+  getLessonSeeds(id).then((answer) => { net.seeds[id] = answer; }, (err) => { net.seeds[id] = { error: err.message }; })
+    .then(() => schedule(true));
+}
+
 function renderLr(state) {
   const lesson = state.lesson ? lessonOf(state.lesson) : null;
   const div = $("net-lr-chart");
@@ -757,7 +789,7 @@ function render(redraw) {
   renderCurves(state);
   renderSummary(state);
   renderLr(state);
-  if (redraw) { renderLesson(state); renderTune(); }
+  if (redraw) { renderLesson(state); renderSeeds(state); renderTune(); }
   if (redraw || planeNow !== drawnPlane) {
     if (!landFirst) renderLandscape(state);
     renderFidelity(state);
