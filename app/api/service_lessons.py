@@ -357,14 +357,16 @@ def sweep_answer(request: dict[str, Any]) -> Answer:
     return sweep(SweepRequest.model_validate(request))
 
 
-WARM_UP_SECONDS = 20.0  # the lessons' sweeps at start-up (~0.5 s each on a loaded 2-core machine), then the seeds (~2 s)
+# the lessons' sweeps at start-up (~0.5 s each on a loaded 2-core machine), then the seeds (~2 s)
+WARM_UP_SECONDS = 20.0
 
 
 def warm_up(stop: threading.Event, seconds: float = WARM_UP_SECONDS) -> int:
     """Compute every sweep lesson's answer into `SWEEPS`, and train every seed of the seeded network
     lessons into the network service's memory (`service_networks.warm_up`, in the time left), so
-    that their first visitor is answered from memory. Bounded (its own deadline, the estimates admitted, the cache's byte bound) and
-    cancellable (``stop``, checked between slices of rows). Returns how many were computed."""
+    that their first visitor is answered from memory. Bounded (its own deadline, the estimates
+    admitted, the cache's byte bound) and cancellable (``stop``, checked between slices of rows).
+    Returns how many were computed."""
     done = 0
     started = time.monotonic()
     with _deadline.within(seconds):

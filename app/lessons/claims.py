@@ -418,8 +418,8 @@ def _at(run: dict[str, Any], series: str, epoch: int, scale: float = 1.0) -> np.
 def _spread(values: np.ndarray, name: str, *parts: str) -> Figures:
     """``name``: the mean over the seeds; with ``parts`` of "sd" (standard deviation), "lo" and "hi"
     (the lowest and highest seed), ``name_sd`` …"""
-    stats = {"sd": values.std, "lo": values.min, "hi": values.max}
-    return {name: float(values.mean())} | {f"{name}_{p}": float(stats[p]()) for p in parts}
+    stats = {"sd": float(values.std()), "lo": float(values.min()), "hi": float(values.max())}
+    return {name: float(values.mean())} | {f"{name}_{p}": stats[p] for p in parts}
 
 
 def adam_momentum(ans: Answer, lesson: Lesson) -> Figures:
@@ -445,7 +445,8 @@ def adam_momentum(ans: Answer, lesson: Lesson) -> Figures:
         "test_spread": spread,
         "momentum_test_wins": int(np.sum(test["momentum"] > test["adam"])),
         # the highest test accuracy any run reached at any epoch in any seed: the ceiling they share
-        "best_test": 100.0 * max(v for r in ans["runs"] for s in r["test_accuracy"]["seeds"] for v in s if v is not None),
+        "best_test": 100.0
+        * max(v for r in ans["runs"] for s in r["test_accuracy"]["seeds"] for v in s if v is not None),
     }
     finite = all(np.isfinite(v).all() for d in (early, loss, test) for v in d.values())
     return {"holds": finite and wins == seeds and abs(gap) < spread, "figures": figures}

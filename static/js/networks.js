@@ -627,7 +627,7 @@ function renderLesson(state) {
   if (!lesson) return;
   $("net-lesson-title").textContent = lesson.title;
   $("net-lesson-text").textContent = lesson.explanation;
-  $("net-lesson-formulas").replaceChildren(...(lesson.formulas || []).map((f) => el("li", { class: "formula" }, f)));
+  $("net-lesson-formulas").replaceChildren(...(lesson.formulas_text || lesson.formulas || []).map((f) => el("li", { class: "formula" }, f)));
   const claim = lesson.claim;
   const box = $("net-lesson-claim");
   box.hidden = !claim?.text;

@@ -79,6 +79,8 @@ def test_the_claim_fails_when_momentum_is_the_fast_one():
 def test_the_claim_fails_when_one_run_ends_clearly_better(seeds):
     """Momentum's final test accuracy raised by more than the seeds' spread: 'neither ends better' is false."""
     ans = copy.deepcopy(seeds)
-    ans["runs"][1]["test_accuracy"]["seeds"] = [s[:-1] + [s[-1] + 0.05] for s in ans["runs"][1]["test_accuracy"]["seeds"]]
+    ans["runs"][1]["test_accuracy"]["seeds"] = [
+        [*s[:-1], s[-1] + 0.05] for s in ans["runs"][1]["test_accuracy"]["seeds"]
+    ]
     out = CLAIMS[LESSON.id](ans, LESSON)
     assert out["holds"] is False and out["figures"]["test_gap"] > out["figures"]["test_spread"]

@@ -29,9 +29,7 @@ def traces(page, div, role):
 
 
 def seeds_drawn(page):
-    page.wait_for_function(
-        f"() => ['{LESSON}', 'error'].includes(document.body.dataset.seeds)", timeout=90000
-    )
+    page.wait_for_function(f"() => ['{LESSON}', 'error'].includes(document.body.dataset.seeds)", timeout=90000)
     assert page.evaluate("document.body.dataset.seeds") == LESSON, page.inner_text("#net-seeds-hint")
 
 
@@ -46,8 +44,10 @@ def test_the_lesson_draws_each_runs_mean_and_band_over_its_seeds(watched, live_s
     # the page trains the lesson's own request: its first seed
     body = page.evaluate(f"() => {PAGE}.request")
     assert body["seed"] == body["model"]["seed"] == answer["seeds"][0] == lesson["seeds"][0]
-    colors = page.evaluate("() => document.getElementById('net-curve-loss').data"
-                           ".filter(t => t.meta && t.meta.key === 'train_loss').map(t => t.line.color)")
+    colors = page.evaluate(
+        "() => document.getElementById('net-curve-loss').data"
+        ".filter(t => t.meta && t.meta.key === 'train_loss').map(t => t.line.color)"
+    )
     for div, key in (("net-seeds-loss", "train_loss"), ("net-seeds-acc", "test_accuracy")):
         means, bands = traces(page, div, "mean"), traces(page, div, "band")
         assert [m["run"] for m in means] == [b["run"] for b in bands] == list(range(len(answer["runs"])))
