@@ -28,7 +28,7 @@ import numpy as np
 
 from ..i18n import text
 from ..registry import SURFACES
-from .scenarios import ADAM_B1, ADAM_B2, BY_ID, RAW_CONDITION, STANDARDIZED_CONDITION, SWITCH_EARLY, Lesson
+from .scenarios import ADAM_B1, ADAM_B2, BY_ID, RAW_CONDITION, STANDARDIZED_CONDITION, SWITCH_EARLY, SWITCH_EPOCH, Lesson
 
 STORE = Path(__file__).resolve().parent / "data" / "claims.json"
 Answer = dict[str, Any]
@@ -422,34 +422,61 @@ def _spread(values: np.ndarray, name: str, *parts: str) -> Figures:
     return {name: float(values.mean())} | {f"{name}_{p}": stats[p] for p in parts}
 
 
+def _same_until(a: dict[str, Any], b: dict[str, Any], series: str) -> int:
+    """The last epoch up to which two runs' ``series`` are equal in every seed (bit for bit)."""
+    n = 0
+    while all(n < len(x) and n < len(y) and x[n] == y[n] for x, y in zip(a[series]["seeds"], b[series]["seeds"])):
+        n += 1
+    return n - 1
+
+
 def adam_momentum(ans: Answer, lesson: Lesson) -> Figures:
-    """Adam (run 0) against momentum (run 1) over the lesson's seeds: Adam's train loss at epoch
-    `SWITCH_EARLY` is lower in every seed ("Adam is fast"); after the last epoch the two means of the
-    test accuracy differ by less than the seeds' spread (the wider of the two runs' lowest-to-highest
-    range): on this task neither optimizer ends better than the other, beyond the seeds' noise. The
-    figures are means with standard deviations and lowest-to-highest ranges over the seeds."""
-    adam, mom = ans["runs"][0], ans["runs"][1]
+    """Adam (run 0), momentum (run 1) and Adam → momentum (run 2, switched at the end of epoch
+    `SWITCH_EPOCH`) over the lesson's seeds. Adam's train loss at epoch `SWITCH_EARLY` is lower than
+    momentum's in every seed ("Adam is fast"). The switched run is Adam, bit for bit, up to the switch
+    in every seed (the same init and batches), and every seed switched there. After the last epoch
+    the three means of the test accuracy differ pairwise by less than the seeds' spread (the widest
+    lowest-to-highest range of the three): on this task no run ends better than another beyond the
+    seeds' noise, so the course's "momentum ends better" does not show. The figures are means with
+    standard deviations or lowest-to-highest ranges over the seeds."""
+    names = ("adam", "momentum", "switch")
+    runs = dict(zip(names, ans["runs"], strict=True))
     epochs, seeds = ans["epochs"], len(ans["seeds"])
-    early = {k: _at(r, "train_loss", SWITCH_EARLY) for k, r in (("adam", adam), ("momentum", mom))}
-    loss = {k: _at(r, "train_loss", epochs) for k, r in (("adam", adam), ("momentum", mom))}
-    test = {k: _at(r, "test_accuracy", epochs, 100.0) for k, r in (("adam", adam), ("momentum", mom))}
+    early = {k: _at(r, "train_loss", SWITCH_EARLY) for k, r in runs.items()}
+    loss = {k: _at(r, "train_loss", epochs) for k, r in runs.items()}
+    test = {k: _at(r, "test_accuracy", epochs, 100.0) for k, r in runs.items()}
     wins = int(np.sum(early["adam"] < early["momentum"]))
-    gap = float(test["momentum"].mean() - test["adam"].mean())
-    spread = float(max(np.ptp(test["adam"]), np.ptp(test["momentum"])))
+    gaps = {(a, b): float(test[b].mean() - test[a].mean()) for a, b in (("adam", "momentum"), ("adam", "switch"))}
+    gaps[("momentum", "switch")] = float(test["switch"].mean() - test["momentum"].mean())
+    spread = float(max(np.ptp(v) for v in test.values()))
+    at = runs["switch"]["optimizers"][1]["milestone"]
+    switched = all(s == [at] for s in runs["switch"]["switches"])
+    same = _same_until(runs["adam"], runs["switch"], "train_loss")
     figures: Figures = {"seeds": seeds, "epochs": epochs, "early": SWITCH_EARLY, "adam_early_wins": wins}
     for k in ("adam", "momentum"):
-        figures |= _spread(early[k], f"{k}_early", "sd") | _spread(loss[k], f"{k}_loss")
-        figures |= _spread(test[k], f"{k}_test", "lo", "hi")
+        figures |= _spread(early[k], f"{k}_early", "sd")
+    for k in names:
+        figures |= _spread(loss[k], f"{k}_loss") | _spread(test[k], f"{k}_test", "lo", "hi")
     figures |= {
-        "test_gap": gap,
+        "switch_epoch": SWITCH_EPOCH,
+        "switch_update": at,
+        "same_until": same,
+        "test_gap": gaps[("adam", "momentum")],
         "test_spread": spread,
         "momentum_test_wins": int(np.sum(test["momentum"] > test["adam"])),
+        "switch_test_wins": int(np.sum(test["switch"] > test["adam"])),
         # the highest test accuracy any run reached at any epoch in any seed: the ceiling they share
-        "best_test": 100.0
-        * max(v for r in ans["runs"] for s in r["test_accuracy"]["seeds"] for v in s if v is not None),
+        "best_test": 100.0 * max(v for r in ans["runs"] for s in r["test_accuracy"]["seeds"] for v in s if v is not None),
     }
     finite = all(np.isfinite(v).all() for d in (early, loss, test) for v in d.values())
-    return {"holds": finite and wins == seeds and abs(gap) < spread, "figures": figures}
+    return {
+        "holds": finite
+        and wins == seeds
+        and switched
+        and same == SWITCH_EPOCH
+        and all(abs(g) < spread for g in gaps.values()),
+        "figures": figures,
+    }
 
 
 CLAIMS: dict[str, Callable[..., Figures]] = {

@@ -78,6 +78,14 @@ def _gd_to_adam(
     }
 
 
+def _switch(label: Label, at: int, *links: tuple[str, dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A run whose optimizer changes at update ``at`` (the API's optimizer chain, `optimizers`): the
+    first link's optimizer and params, then the second's from update ``at`` on, with fresh state."""
+    (first, p0), (second, p1) = links
+    chain = [{"optimizer": first, "params": p0}, {"milestone": at, "optimizer": second, "params": p1}]
+    return {"optimizer": first, "label": label, "optimizers": chain, **extra}
+
+
 def _batches(data: dict[str, Any], steps: int, *runs: tuple[Label, float, int]) -> dict[str, Any]:
     """A request of GD runs on a data set (seed 0), each (its label, α, batch size)."""
     return {
@@ -484,6 +492,9 @@ SWITCH_ADAM_LR, SWITCH_MOMENTUM_LR, SWITCH_BETA = 0.01, 0.02, 0.9
 SWITCH_TRAIN = DataConfig(**SWITCH_DATA).n_train  # 600
 SWITCH_PER_EPOCH = math.ceil(SWITCH_TRAIN / SWITCH_BATCH)  # 19 updates
 SWITCH_EARLY = 10  # the epoch at which the claim compares the train losses ("Adam is fast")
+SWITCH_EPOCH = 20  # Adam → momentum: the switch at this epoch's end (its first update after it)
+SWITCH_ADAM: dict[str, Any] = {"lr": SWITCH_ADAM_LR}
+SWITCH_MOMENTUM: dict[str, Any] = {"lr": SWITCH_MOMENTUM_LR, "beta": SWITCH_BETA, "variant": "classic"}
 
 
 NETWORK_LESSONS: tuple[Lesson, ...] = (
@@ -522,13 +533,13 @@ NETWORK_LESSONS: tuple[Lesson, ...] = (
             "epochs": SWITCH_EPOCHS,
             "seed": SWITCH_SEEDS[0],
             "runs": [
-                _run("adam", f"α = {SWITCH_ADAM_LR:g}", lr=SWITCH_ADAM_LR, batch_size=SWITCH_BATCH),
-                _run(
-                    "momentum",
-                    f"β = {SWITCH_BETA:g}, α = {SWITCH_MOMENTUM_LR:g}",
-                    lr=SWITCH_MOMENTUM_LR,
-                    beta=SWITCH_BETA,
-                    variant="classic",
+                _run("adam", f"α = {SWITCH_ADAM_LR:g}", **SWITCH_ADAM, batch_size=SWITCH_BATCH),
+                _run("momentum", f"β = {SWITCH_BETA:g}, α = {SWITCH_MOMENTUM_LR:g}", **SWITCH_MOMENTUM, batch_size=SWITCH_BATCH),
+                _switch(
+                    Label("switch", suffix=f"@ {SWITCH_EPOCH}"),
+                    SWITCH_EPOCH * SWITCH_PER_EPOCH,
+                    ("adam", SWITCH_ADAM),
+                    ("momentum", SWITCH_MOMENTUM),
                     batch_size=SWITCH_BATCH,
                 ),
             ],
@@ -539,6 +550,7 @@ NETWORK_LESSONS: tuple[Lesson, ...] = (
             Worded("adam", "θ ← θ − α·m̂/(√v̂ + ε)"),
             Worded("classical", "v ← βv + g,  θ ← θ − α·v"),
             Worded("per_epoch", f"⌈{SWITCH_TRAIN} / {SWITCH_BATCH}⌉ = {SWITCH_PER_EPOCH}"),
+            Worded("switch", f"t = {SWITCH_EPOCH} × {SWITCH_PER_EPOCH} = {SWITCH_EPOCH * SWITCH_PER_EPOCH}: v ← 0"),
         ),
         seeds=SWITCH_SEEDS,
     ),
@@ -554,3 +566,9 @@ def scenarios(lang: str = "en") -> list[dict[str, Any]]:
 
 
 assert all(run["optimizer"] in OPTIMIZERS for lesson in LESSONS for run in lesson.request.get("runs", []))
+assert all(
+    link["optimizer"] in OPTIMIZERS
+    for lesson in LESSONS
+    for run in lesson.request.get("runs", [])
+    for link in run.get("optimizers", [])
+)

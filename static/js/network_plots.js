@@ -144,7 +144,8 @@ export function tuneFigure(answer, looks, labels) {
 // A lesson over seeds (GET api/v1/scenarios/{id}/seeds): per run, the mean over the seeds of one
 // series per epoch, and around it the band the answer names (`band`: its lowest to highest seed),
 // drawn as the tuning's spread is. Points where no seed has a value are gaps.
-export function seedsFigure(answer, key, looks, labels, title, yaxis) {
+// `marks`: [{ epoch, color, text }] a dashed vertical line each (a run's optimizer switch).
+export function seedsFigure(answer, key, looks, labels, title, yaxis, marks = []) {
   const traces = [];
   answer.runs.forEach((r, i) => {
     const b = r[key];
@@ -161,7 +162,11 @@ export function seedsFigure(answer, key, looks, labels, title, yaxis) {
       line: { color, width: 2, dash: looks[i]?.dash || "solid" },
       hovertemplate: `<b>${name}</b><br>${esc(t("net.plot.epoch"))} %{x}: %{y:.4g} ± %{customdata[0]:.2g} [%{customdata[1]:.4g}, %{customdata[2]:.4g}]<extra></extra>` });
   });
-  const layout = base(title, { ...LEGEND, xaxis: { title: { text: t("net.plot.epoch") } }, yaxis });
+  const layout = base(title, { ...LEGEND, xaxis: { title: { text: t("net.plot.epoch") } }, yaxis,
+    shapes: marks.map((m) => ({ type: "line", xref: "x", yref: "paper", x0: m.epoch, x1: m.epoch, y0: 0, y1: 1,
+      line: { color: m.color, width: 1.5, dash: "dash" } })),
+    annotations: marks.map((m) => ({ x: m.epoch, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false,
+      text: esc(m.text), font: { size: 10, color: m.color } })) });
   return { traces, layout };
 }
 

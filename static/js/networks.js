@@ -66,6 +66,8 @@ function perEpoch(i) {
   return n ? Math.ceil(n / Math.min(bs || n, n)) : 1;
 }
 const epochOf = (i, step) => step / perEpoch(i);
+// updates per epoch of a run on m training samples (before any answer: from the state)
+const updatesPerEpoch = (run, m) => Math.ceil(m / Math.min(run.batch_size || m, m));
 
 const registryColor = (id) => net.optimizers.find((o) => o.id === id)?.color || "#000000";
 
@@ -354,6 +356,9 @@ function runCard(run, i, look, state) {
     head,
     el("div", { class: "formula", title: opt.convention || "" }, opt.formula),
     el("div", { class: "params" }, params, batch),
+    (run.links || []).map((l) => el("p", { class: "hint net-run-switch", dataset: { milestone: l.milestone } },
+      t("netx.run.switch", { name: optName(l.optimizer), update: l.milestone, epoch: fmt(l.milestone / updatesPerEpoch(run, m), 3),
+        params: Object.entries(l.params).map(([k, v]) => `${k} = ${v}`).join(", ") }))),
     el("details", { class: "sched", open: sched.name !== "constant" || undefined },
       el("summary", {}, t("net.run.schedule_summary", { name: sspec.name })),
       el("div", { class: "param" }, el("label", { for: `net-run${i}-sched` }, t("net.run.schedule")),
@@ -656,9 +661,12 @@ function renderSeeds(state) {
   $("net-seeds-hint").textContent = t("netx.seeds.hint", { n, seeds: got.seeds.join(", "), first: got.seeds[0] });
   const lk = looks(state);
   const lab = labels(state);
+  // each run's switches (the same update in every seed: its chain's milestones), at their epoch
+  const marks = state.runs.flatMap((r, i) => (r.links || []).map((l) => ({ run: i, epoch: l.milestone / updatesPerEpoch(r, trainSize(state)),
+    color: lk[i].color, text: t("netx.seeds.switch", { name: optName(l.optimizer) }) })));
   Promise.all([
-    plots.drawFigure(loss, plots.seedsFigure(got, "train_loss", lk, lab, t("netx.seeds.loss_title", { n }), { type: "log", title: { text: t("net.plot.loss") } })),
-    plots.drawFigure(acc, plots.seedsFigure(got, "test_accuracy", lk, lab, t("netx.seeds.acc_title", { n }), { tickformat: ".0%", title: { text: t("net.plot.accuracy") } })),
+    plots.drawFigure(loss, plots.seedsFigure(got, "train_loss", lk, lab, t("netx.seeds.loss_title", { n }), { type: "log", title: { text: t("net.plot.loss") } }, marks)),
+    plots.drawFigure(acc, plots.seedsFigure(got, "test_accuracy", lk, lab, t("netx.seeds.acc_title", { n }), { tickformat: ".0%", title: { text: t("net.plot.accuracy") } }, marks)),
   ]).then(() => { if (net.store.get().lesson === id) document.body.dataset.seeds = id; });
 }
 

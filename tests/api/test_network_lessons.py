@@ -88,8 +88,13 @@ def test_a_seeded_lessons_answer_has_its_seeds_and_spread(client, lesson_id):
     assert ans["seeds"] == s["seeds"] and len(ans["seeds"]) >= 5 and ans["band"] == "min-max"
     assert ans["epochs"] == s["request"]["epochs"]
     assert [run["optimizer"] for run in ans["runs"]] == [run["optimizer"] for run in s["request"]["runs"]]
-    for run in ans["runs"]:
+    for run, asked in zip(ans["runs"], s["request"]["runs"], strict=True):
         assert run["status"] == ["max_steps"] * len(ans["seeds"])
+        if "optimizers" in asked:  # a chain: resolved as the network endpoint resolves it, its switches per seed
+            assert [link["optimizer"] for link in run["optimizers"]] == [link["optimizer"] for link in asked["optimizers"]]
+            assert run["switches"] == [[asked["optimizers"][1]["milestone"]]] * len(ans["seeds"])
+        else:
+            assert run.get("optimizers") is None and run.get("switches") is None
         for name in ("train_loss", "test_accuracy"):
             b = run[name]
             per_seed = np.asarray(b["seeds"], dtype=float)

@@ -10,7 +10,7 @@ import pytest
 
 from app.api.service_lessons import seeds_answer
 from app.lessons.claims import CLAIMS
-from app.lessons.scenarios import BY_ID, SWITCH_EARLY, seeded
+from app.lessons.scenarios import BY_ID, SWITCH_EARLY, SWITCH_EPOCH, seeded
 
 LESSON = BY_ID["network-adam-momentum"]
 
@@ -34,7 +34,13 @@ def test_the_lesson_varies_init_and_batch_order_together():
     assert seeded(req, 0) == req
     three = seeded(req, 3)
     assert three["seed"] == three["model"]["seed"] == 3 and three["data"] == req["data"]
-    assert [r["optimizer"] for r in req["runs"]][:2] == ["adam", "momentum"]
+    adam, momentum, switch = req["runs"]
+    assert (adam["optimizer"], momentum["optimizer"]) == ("adam", "momentum")
+    # Adam → momentum: Adam's link with Adam's params, then momentum's with momentum's at the end of epoch 20
+    first, then = switch["optimizers"]
+    assert first == {"optimizer": "adam", "params": adam["params"]} and "milestone" not in first
+    assert then == {"milestone": SWITCH_EPOCH * 19, "optimizer": "momentum", "params": momentum["params"]}
+    assert switch["batch_size"] == adam["batch_size"] == momentum["batch_size"] == 32  # ⌈600 / 32⌉ = 19 an epoch
 
 
 @pytest.mark.parametrize("k", [0, 4])
@@ -71,9 +77,11 @@ def test_figures_are_means_and_spreads_of_the_seeds(seeds, figures):
 def test_the_claim_fails_when_momentum_is_the_fast_one():
     """Another answer (the runs swapped: 'Adam' is momentum) and 'Adam leads early' is false."""
     body = copy.deepcopy(LESSON.seeds_body())
-    body["request"]["runs"] = body["request"]["runs"][:2][::-1]
+    runs = body["request"]["runs"]
+    runs[0], runs[1] = runs[1], runs[0]
     out = CLAIMS[LESSON.id](seeds_answer(body["request"], body["seeds"]), LESSON)
     assert out["holds"] is False and out["figures"]["adam_early_wins"] == 0
+    assert out["figures"]["same_until"] == 0  # the switched run is no longer the first run's copy
 
 
 def test_the_claim_fails_when_one_run_ends_clearly_better(seeds):
@@ -84,3 +92,28 @@ def test_the_claim_fails_when_one_run_ends_clearly_better(seeds):
     ]
     out = CLAIMS[LESSON.id](ans, LESSON)
     assert out["holds"] is False and out["figures"]["test_gap"] > out["figures"]["test_spread"]
+
+
+def test_the_switched_run_is_adam_until_the_switch_then_not(seeds, figures):
+    """Every seed switched at the milestone; before it the switched run IS Adam (the same init and
+    batches, the same rule), after it not: momentum from the reached parameters."""
+    adam, _, switch = seeds["runs"]
+    at = SWITCH_EPOCH * 19
+    assert switch["switches"] == [[at]] * len(LESSON.seeds) and figures["switch_update"] == at
+    assert figures["same_until"] == figures["switch_epoch"] == SWITCH_EPOCH
+    for a, s in zip(adam["train_loss"]["seeds"], switch["train_loss"]["seeds"], strict=True):
+        assert a[: SWITCH_EPOCH + 1] == s[: SWITCH_EPOCH + 1] and a[SWITCH_EPOCH + 1] != s[SWITCH_EPOCH + 1]
+    test = 100 * np.asarray(switch["test_accuracy"]["seeds"], dtype=float)[:, -1]
+    assert figures["switch_test"] == pytest.approx(test.mean(), rel=1e-12)
+    assert (figures["switch_test_lo"], figures["switch_test_hi"]) == (test.min(), test.max())
+    adam_test = 100 * np.asarray(adam["test_accuracy"]["seeds"], dtype=float)[:, -1]
+    assert figures["switch_test_wins"] == int(np.sum(test > adam_test))
+    assert abs(figures["switch_test"] - figures["adam_test"]) < figures["test_spread"]
+    assert abs(figures["switch_test"] - figures["momentum_test"]) < figures["test_spread"]
+
+
+def test_the_claim_fails_when_the_switch_is_not_reached(seeds):
+    """Another answer in which one seed did not switch: the claim's 'every seed switched' is false."""
+    ans = copy.deepcopy(seeds)
+    ans["runs"][2]["switches"][3] = []
+    assert CLAIMS[LESSON.id](ans, LESSON)["holds"] is False
