@@ -44,6 +44,14 @@ def test_the_lesson_draws_each_runs_mean_and_band_over_its_seeds(watched, live_s
     # the page trains the lesson's own request: its first seed
     body = page.evaluate(f"() => {PAGE}.request")
     assert body["seed"] == body["model"]["seed"] == answer["seeds"][0] == lesson["seeds"][0]
+    # Adam → momentum: the page sends the lesson's chain, the stream's answer switched where it says
+    chain = lesson["request"]["runs"][2]["optimizers"]
+    assert body["runs"][2]["optimizers"] == chain and "params" not in body["runs"][2]
+    at = chain[1]["milestone"]
+    assert page.evaluate(f"() => {PAGE}.result.runs[2].switches") == [at]
+    # its card says so: momentum from update 380, at epoch 20 (19 updates an epoch)
+    card = page.inner_text("#net-runs [data-run='2'] .net-run-switch")
+    assert str(at) in card and "20" in card
     colors = page.evaluate(
         "() => document.getElementById('net-curve-loss').data"
         ".filter(t => t.meta && t.meta.key === 'train_loss').map(t => t.line.color)"
@@ -58,6 +66,10 @@ def test_the_lesson_draws_each_runs_mean_and_band_over_its_seeds(watched, live_s
             assert m["color"] == b["color"] == colors[m["run"]]  # the run's own colour, as its other curves
             assert m["name"] == lesson["request"]["runs"][m["run"]]["label"]
             assert max(h - lo for h, lo in zip(want["hi"], want["lo"], strict=True)) > 0  # a real band
+    # the switch marked on both charts of the seeds, at its epoch, in the switched run's colour
+    for div in ("net-seeds-loss", "net-seeds-acc"):
+        shapes = page.evaluate(f"() => document.getElementById('{div}').layout.shapes")
+        assert [(sh["x0"], sh["line"]["color"]) for sh in shapes] == [(at / 19, colors[2])]
     # the hint says what the band is; the claim carries the measured figures
     hint = page.inner_text("#net-seeds-hint")
     claim = page.inner_text("#net-lesson-claim")
@@ -69,8 +81,8 @@ def test_the_lesson_draws_each_runs_mean_and_band_over_its_seeds(watched, live_s
     if lang == "zh":
         for text in (hint, claim, title, page.inner_text("#net-lesson-text")):
             assert CJK.search(text)
-            # no English words but the optimizer's name and the units
-            assert not re.findall(r"\b(?!Adam\b|SGD\b|ReLU\b|torch\b|moons\b|epoch\b)[A-Za-z]{3,}\b", text), text
+            # no English words but names: the optimizers, torch.optim.SGD, the data set, "epoch"
+            assert not re.findall(r"\b(?!Adam\b|SGD\b|ReLU\b|torch\b|optim\b|moons\b|epoch\b)[A-Za-z]{3,}\b", text), text
     else:
         assert "lowest" in hint and "mean" in hint and not CJK.search(hint + claim + title)
     SHOTS.mkdir(parents=True, exist_ok=True)
