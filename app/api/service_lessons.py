@@ -366,7 +366,7 @@ def warm_up(stop: threading.Event, seconds: float = WARM_UP_SECONDS) -> int:
     lessons into the network service's memory (`service_networks.warm_up`, in the time left), so
     that their first visitor is answered from memory. Bounded (its own deadline, the estimates
     admitted, the cache's byte bound) and cancellable (``stop``, checked between slices of rows).
-    Returns how many were computed."""
+    Returns how many sweeps were computed."""
     done = 0
     started = time.monotonic()
     with _deadline.within(seconds):
@@ -384,7 +384,7 @@ def warm_up(stop: threading.Event, seconds: float = WARM_UP_SECONDS) -> int:
     bodies = [body for lesson in BY_ID.values() if lesson.seeds for body in lesson.seeded()]
     left = seconds - (time.monotonic() - started)
     if bodies and left > 0 and not stop.is_set():
-        done += warm_networks(bodies, stop, left)
+        warm_networks(bodies, stop, left)
     return done
 
 

@@ -113,3 +113,23 @@ def test_a_lesson_without_seeds_has_no_seeds_answer(client):
     zh = client.get("/api/v1/scenarios/network-assignment/seeds", params={"lang": "zh"})
     assert zh.status_code == 422 and CJK.search(zh.text) and SEEDED[0] in zh.text
     assert client.get("/api/v1/scenarios/no-such-lesson/seeds").status_code == 422
+
+
+def test_the_warm_up_trains_every_seed_of_the_seeded_lessons():
+    """Start-up's lesson warm-up (after the sweeps) trains each seed into the network service's
+    memory: the first class to open the lesson is answered without training."""
+    import threading
+
+    from app.api.service_lessons import seeds_problems, warm_up
+    from app.api.service_networks import TRAININGS, training_key
+
+    lessons = [lesson for lesson in LESSONS if lesson.seeds]
+    keys = [training_key(p) for lesson in lessons for p in seeds_problems(**lesson.seeds_body())]
+    assert len(keys) == sum(len(lesson.seeds) for lesson in lessons) >= 5
+    TRAININGS.clear()
+    stop = threading.Event()
+    stop.set()
+    warm_up(stop)
+    assert not any(k in TRAININGS for k in keys)  # stopped: nothing trained
+    warm_up(threading.Event())
+    assert all(k in TRAININGS for k in keys)
