@@ -28,7 +28,16 @@ import numpy as np
 
 from ..i18n import text
 from ..registry import SURFACES
-from .scenarios import ADAM_B1, ADAM_B2, BY_ID, RAW_CONDITION, STANDARDIZED_CONDITION, SWITCH_EARLY, SWITCH_EPOCH, Lesson
+from .scenarios import (
+    ADAM_B1,
+    ADAM_B2,
+    BY_ID,
+    RAW_CONDITION,
+    STANDARDIZED_CONDITION,
+    SWITCH_EARLY,
+    SWITCH_EPOCH,
+    Lesson,
+)
 
 STORE = Path(__file__).resolve().parent / "data" / "claims.json"
 Answer = dict[str, Any]
@@ -424,8 +433,9 @@ def _spread(values: np.ndarray, name: str, *parts: str) -> Figures:
 
 def _same_until(a: dict[str, Any], b: dict[str, Any], series: str) -> int:
     """The last epoch up to which two runs' ``series`` are equal in every seed (bit for bit)."""
+    pairs = list(zip(a[series]["seeds"], b[series]["seeds"], strict=True))
     n = 0
-    while all(n < len(x) and n < len(y) and x[n] == y[n] for x, y in zip(a[series]["seeds"], b[series]["seeds"])):
+    while all(n < len(x) and n < len(y) and x[n] == y[n] for x, y in pairs):
         n += 1
     return n - 1
 
@@ -452,6 +462,8 @@ def adam_momentum(ans: Answer, lesson: Lesson) -> Figures:
     at = runs["switch"]["optimizers"][1]["milestone"]
     switched = all(s == [at] for s in runs["switch"]["switches"])
     same = _same_until(runs["adam"], runs["switch"], "train_loss")
+    # the highest test accuracy any run reached at any epoch in any seed: the ceiling they share
+    best = 100.0 * max(v for r in ans["runs"] for s in r["test_accuracy"]["seeds"] for v in s if v is not None)
     figures: Figures = {"seeds": seeds, "epochs": epochs, "early": SWITCH_EARLY, "adam_early_wins": wins}
     for k in ("adam", "momentum"):
         figures |= _spread(early[k], f"{k}_early", "sd")
@@ -465,8 +477,7 @@ def adam_momentum(ans: Answer, lesson: Lesson) -> Figures:
         "test_spread": spread,
         "momentum_test_wins": int(np.sum(test["momentum"] > test["adam"])),
         "switch_test_wins": int(np.sum(test["switch"] > test["adam"])),
-        # the highest test accuracy any run reached at any epoch in any seed: the ceiling they share
-        "best_test": 100.0 * max(v for r in ans["runs"] for s in r["test_accuracy"]["seeds"] for v in s if v is not None),
+        "best_test": best,
     }
     finite = all(np.isfinite(v).all() for d in (early, loss, test) for v in d.values())
     return {

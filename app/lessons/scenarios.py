@@ -534,7 +534,12 @@ NETWORK_LESSONS: tuple[Lesson, ...] = (
             "seed": SWITCH_SEEDS[0],
             "runs": [
                 _run("adam", f"α = {SWITCH_ADAM_LR:g}", **SWITCH_ADAM, batch_size=SWITCH_BATCH),
-                _run("momentum", f"β = {SWITCH_BETA:g}, α = {SWITCH_MOMENTUM_LR:g}", **SWITCH_MOMENTUM, batch_size=SWITCH_BATCH),
+                _run(
+                    "momentum",
+                    f"β = {SWITCH_BETA:g}, α = {SWITCH_MOMENTUM_LR:g}",
+                    **SWITCH_MOMENTUM,
+                    batch_size=SWITCH_BATCH,
+                ),
                 _switch(
                     Label("switch", suffix=f"@ {SWITCH_EPOCH}"),
                     SWITCH_EPOCH * SWITCH_PER_EPOCH,

@@ -91,7 +91,9 @@ def test_a_seeded_lessons_answer_has_its_seeds_and_spread(client, lesson_id):
     for run, asked in zip(ans["runs"], s["request"]["runs"], strict=True):
         assert run["status"] == ["max_steps"] * len(ans["seeds"])
         if "optimizers" in asked:  # a chain: resolved as the network endpoint resolves it, its switches per seed
-            assert [link["optimizer"] for link in run["optimizers"]] == [link["optimizer"] for link in asked["optimizers"]]
+            assert [link["optimizer"] for link in run["optimizers"]] == [
+                link["optimizer"] for link in asked["optimizers"]
+            ]
             assert run["switches"] == [[asked["optimizers"][1]["milestone"]]] * len(ans["seeds"])
         else:
             assert run.get("optimizers") is None and run.get("switches") is None

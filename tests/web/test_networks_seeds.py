@@ -82,7 +82,9 @@ def test_the_lesson_draws_each_runs_mean_and_band_over_its_seeds(watched, live_s
         for text in (hint, claim, title, page.inner_text("#net-lesson-text")):
             assert CJK.search(text)
             # no English words but names: the optimizers, torch.optim.SGD, the data set, "epoch"
-            assert not re.findall(r"\b(?!Adam\b|SGD\b|ReLU\b|torch\b|optim\b|moons\b|epoch\b)[A-Za-z]{3,}\b", text), text
+            assert not re.findall(r"\b(?!Adam\b|SGD\b|ReLU\b|torch\b|optim\b|moons\b|epoch\b)[A-Za-z]{3,}\b", text), (
+                text
+            )
     else:
         assert "lowest" in hint and "mean" in hint and not CJK.search(hint + claim + title)
     SHOTS.mkdir(parents=True, exist_ok=True)
