@@ -358,7 +358,7 @@ function runCard(run, i, look, state) {
     el("div", { class: "params" }, params, batch),
     (run.links || []).map((l) => el("p", { class: "hint net-run-switch", dataset: { milestone: l.milestone } },
       t("netx.run.switch", { name: optName(l.optimizer), update: l.milestone, epoch: fmt(l.milestone / updatesPerEpoch(run, m), 3),
-        params: Object.entries(l.params).map(([k, v]) => `${k} = ${v}`).join(", ") }))),
+        lr: l.params.lr ?? "—" }))),
     el("details", { class: "sched", open: sched.name !== "constant" || undefined },
       el("summary", {}, t("net.run.schedule_summary", { name: sspec.name })),
       el("div", { class: "param" }, el("label", { for: `net-run${i}-sched` }, t("net.run.schedule")),

@@ -14,6 +14,7 @@ import pytest
 from tests.web.studio_helpers import api
 from tests.web.test_networks_lessons import lesson_of, trained
 from tests.web.test_networks_page import PAGE
+from tests.web.test_zh_pages import english_on
 
 SHOTS = Path("/tmp/shots-lesson")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -87,6 +88,8 @@ def test_the_lesson_draws_each_runs_mean_and_band_over_its_seeds(watched, live_s
             )
     else:
         assert "lowest" in hint and "mean" in hint and not CJK.search(hint + claim + title)
+    if lang == "zh":  # the whole page, as tests/web/test_zh_pages.py reads one: no English fragment
+        assert english_on(page) == {}
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#net-lesson").screenshot(path=str(SHOTS / f"seeds-{lang}.png"))
     page.screenshot(path=str(SHOTS / f"page-{lang}.png"), full_page=True)
