@@ -103,3 +103,25 @@ def test_leaving_the_lesson_hides_the_seeds(watched, live_server):
     page.click("#net-lesson-leave")
     page.wait_for_function("() => document.body.dataset.lesson === '' && document.body.dataset.seeds === ''")
     assert not page.is_visible("#net-seeds")
+
+
+def test_the_switched_run_keeps_its_switch_in_a_permalink_once_the_lesson_is_left(watched, live_server):
+    """Fewer epochs leave the lesson (its runs are then written into the link): the link keeps the
+    switched run's chain, and opening it trains the same chain again."""
+    page = watched
+    page.goto(f"{live_server}/networks?lang=en#lesson={LESSON}")
+    trained(page)
+    chain = lesson_of(live_server, "en", LESSON)["request"]["runs"][2]["optimizers"]
+    page.fill("#net-epochs", "30")
+    page.press("#net-epochs", "Enter")
+    page.wait_for_function(f"() => {PAGE}.request.epochs === 30 && document.body.dataset.lesson === ''")
+    trained(page)
+    assert page.evaluate(f"() => {PAGE}.result.runs[2].switches") == [chain[1]["milestone"]]
+    link = page.get_attribute("#net-permalink", "href")
+    assert "lesson=" not in link
+    page.goto(f"{live_server}/{link}")
+    page.reload()
+    trained(page)
+    body = page.evaluate(f"() => {PAGE}.request")
+    assert body["epochs"] == 30 and body["runs"][2]["optimizers"] == chain
+    assert page.evaluate(f"() => {PAGE}.result.runs[2].switches") == [chain[1]["milestone"]]
