@@ -36,6 +36,7 @@ from .scenarios import (
     STANDARDIZED_CONDITION,
     SWITCH_EARLY,
     SWITCH_EPOCH,
+    SWITCH_PER_EPOCH,
     Lesson,
 )
 
@@ -490,6 +491,39 @@ def adam_momentum(ans: Answer, lesson: Lesson) -> Figures:
     }
 
 
+def switch_when(ans: Answer, lesson: Lesson) -> Figures:
+    """Adam → momentum switched at each epoch of `SWITCH_WHEN` (one run each, every seed switched
+    there) over the lesson's seeds. The final test accuracy's means differ by less than the seeds'
+    spread (the widest lowest-to-highest range of the runs): when to switch does not change it
+    beyond the seeds' noise. The final train loss: the latest switch's is lower than the earliest's
+    in every seed (the later the switch, the longer Adam ran)."""
+    runs, epochs, seeds = ans["runs"], ans["epochs"], len(ans["seeds"])
+    at = [r["optimizers"][1]["milestone"] for r in runs]
+    switched = all(s == [a] for r, a in zip(runs, at, strict=True) for s in r["switches"])
+    test = [_at(r, "test_accuracy", epochs, 100.0) for r in runs]
+    loss = [_at(r, "train_loss", epochs) for r in runs]
+    means = [float(v.mean()) for v in test]
+    spread = float(max(np.ptp(v) for v in test))
+    later_lower = int(np.sum(loss[-1] < loss[0]))
+    finite = all(np.isfinite(v).all() for v in (*test, *loss))
+    return {
+        "holds": finite and switched and max(means) - min(means) < spread and later_lower == seeds,
+        "figures": {
+            "seeds": seeds,
+            "epochs": epochs,
+            "first_switch": at[0] // SWITCH_PER_EPOCH,
+            "last_switch": at[-1] // SWITCH_PER_EPOCH,
+            "switches": len(runs),
+            "test_min": min(means),
+            "test_max": max(means),
+            "test_spread": spread,
+            "loss_first": float(loss[0].mean()),
+            "loss_last": float(loss[-1].mean()),
+            "later_lower": later_lower,
+        },
+    }
+
+
 CLAIMS: dict[str, Callable[..., Figures]] = {
     "ewa-bias-correction": ewa_bias,
     "batch-vs-minibatch": batch_noise,
@@ -508,6 +542,7 @@ CLAIMS: dict[str, Callable[..., Figures]] = {
     "network-assignment": assignment_adam,
     "network-lr-decay": network_decay,
     "network-adam-momentum": adam_momentum,
+    "network-switch-when": switch_when,
 }
 
 

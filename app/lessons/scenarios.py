@@ -129,6 +129,9 @@ class Lesson:
     # init and the batch order seeded together, `seeded`), the page draws each run's mean and band
     # (GET /api/v1/scenarios/{id}/seeds) and the claim's figures are means and spreads over them
     seeds: tuple[int, ...] = ()
+    # runs that differ only in when they switch optimizer: the page draws the seeds' final values
+    # against each run's switch epoch
+    by_switch: bool = False
 
     def seeds_body(self) -> dict[str, Any]:
         """What a seeded lesson's answer is asked with (kind "seeds"): its request (English labels:
@@ -166,6 +169,7 @@ class Lesson:
             "batch_cost": self.batch_cost,
             "tail": self.tail,
             "seeds": list(self.seeds),
+            "by_switch": self.by_switch,
         }
         if self.compare is not None:
             body["compare"] = req(self.compare)
@@ -491,10 +495,37 @@ SWITCH_EPOCHS, SWITCH_BATCH, SWITCH_SEEDS = 100, 32, (0, 1, 2, 3, 4)
 SWITCH_ADAM_LR, SWITCH_MOMENTUM_LR, SWITCH_BETA = 0.01, 0.02, 0.9
 SWITCH_TRAIN = DataConfig(**SWITCH_DATA).n_train  # 600
 SWITCH_PER_EPOCH = math.ceil(SWITCH_TRAIN / SWITCH_BATCH)  # 19 updates
+SWITCH_WHEN = (1, 5, 10, 20, 40, 70, 90)  # "network-switch-when": Adam → momentum at each of these epochs
 SWITCH_EARLY = 10  # the epoch at which the claim compares the train losses ("Adam is fast")
 SWITCH_EPOCH = 20  # Adam → momentum: the switch at this epoch's end (its first update after it)
 SWITCH_ADAM: dict[str, Any] = {"lr": SWITCH_ADAM_LR}
 SWITCH_MOMENTUM: dict[str, Any] = {"lr": SWITCH_MOMENTUM_LR, "beta": SWITCH_BETA, "variant": "classic"}
+
+
+def _switching(*runs: dict[str, Any]) -> dict[str, Any]:
+    """A POST /api/v1/networks body of the switching lessons: their data, model, epochs, first seed."""
+    return {
+        "data": SWITCH_DATA,
+        "model": SWITCH_MODEL,
+        "epochs": SWITCH_EPOCHS,
+        "seed": SWITCH_SEEDS[0],
+        "runs": list(runs),
+        "plane": {"kind": "pca", "n": 41},
+    }
+
+
+def _adam_then_momentum(label: Label, epoch: int) -> dict[str, Any]:
+    """Adam, then momentum from the end of ``epoch`` on."""
+    at = epoch * SWITCH_PER_EPOCH
+    return _switch(label, at, ("adam", SWITCH_ADAM), ("momentum", SWITCH_MOMENTUM), batch_size=SWITCH_BATCH)
+
+
+SWITCH_FORMULAS = (
+    Worded("sigmoid_output", "2 → 16 → 16 → 1, ReLU"),
+    Worded("adam", "θ ← θ − α·m̂/(√v̂ + ε)"),
+    Worded("classical", "v ← βv + g,  θ ← θ − α·v"),
+    Worded("per_epoch", f"⌈{SWITCH_TRAIN} / {SWITCH_BATCH}⌉ = {SWITCH_PER_EPOCH}"),
+)
 
 
 NETWORK_LESSONS: tuple[Lesson, ...] = (
@@ -527,37 +558,32 @@ NETWORK_LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "network-adam-momentum",
         "network",
-        {
-            "data": SWITCH_DATA,
-            "model": SWITCH_MODEL,
-            "epochs": SWITCH_EPOCHS,
-            "seed": SWITCH_SEEDS[0],
-            "runs": [
-                _run("adam", f"α = {SWITCH_ADAM_LR:g}", **SWITCH_ADAM, batch_size=SWITCH_BATCH),
-                _run(
-                    "momentum",
-                    f"β = {SWITCH_BETA:g}, α = {SWITCH_MOMENTUM_LR:g}",
-                    **SWITCH_MOMENTUM,
-                    batch_size=SWITCH_BATCH,
-                ),
-                _switch(
-                    Label("switch", suffix=f"@ {SWITCH_EPOCH}"),
-                    SWITCH_EPOCH * SWITCH_PER_EPOCH,
-                    ("adam", SWITCH_ADAM),
-                    ("momentum", SWITCH_MOMENTUM),
-                    batch_size=SWITCH_BATCH,
-                ),
-            ],
-            "plane": {"kind": "pca", "n": 41},
-        },
+        _switching(
+            _run("adam", f"α = {SWITCH_ADAM_LR:g}", **SWITCH_ADAM, batch_size=SWITCH_BATCH),
+            _run(
+                "momentum",
+                f"β = {SWITCH_BETA:g}, α = {SWITCH_MOMENTUM_LR:g}",
+                **SWITCH_MOMENTUM,
+                batch_size=SWITCH_BATCH,
+            ),
+            _adam_then_momentum(Label("switch", suffix=f"@ {SWITCH_EPOCH}"), SWITCH_EPOCH),
+        ),
         (
-            Worded("sigmoid_output", "2 → 16 → 16 → 1, ReLU"),
-            Worded("adam", "θ ← θ − α·m̂/(√v̂ + ε)"),
-            Worded("classical", "v ← βv + g,  θ ← θ − α·v"),
-            Worded("per_epoch", f"⌈{SWITCH_TRAIN} / {SWITCH_BATCH}⌉ = {SWITCH_PER_EPOCH}"),
+            *SWITCH_FORMULAS,
             Worded("switch", f"t = {SWITCH_EPOCH} × {SWITCH_PER_EPOCH} = {SWITCH_EPOCH * SWITCH_PER_EPOCH}: v ← 0"),
         ),
         seeds=SWITCH_SEEDS,
+    ),
+    Lesson(
+        "network-switch-when",
+        "network",
+        _switching(*(_adam_then_momentum(Label("when", suffix=f"@ {e}"), e) for e in SWITCH_WHEN)),
+        (
+            *SWITCH_FORMULAS,
+            Worded("switch", f"t = e × {SWITCH_PER_EPOCH},  e ∈ {{{', '.join(map(str, SWITCH_WHEN))}}}"),
+        ),
+        seeds=SWITCH_SEEDS,
+        by_switch=True,
     ),
 )
 

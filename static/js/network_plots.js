@@ -170,6 +170,23 @@ export function seedsFigure(answer, key, looks, labels, title, yaxis, marks = []
   return { traces, layout };
 }
 
+// A lesson whose runs differ only in when they switch optimizer: each run's value of one series after
+// the last epoch against its switch epoch (`epochs[i]`), the mean over the seeds (a marker in the
+// run's colour) with a bar from the lowest to the highest seed.
+export function switchFigure(answer, key, looks, epochs, title, yaxis, xtitle) {
+  const final = (a) => a[a.length - 1];
+  const mean = answer.runs.map((r) => final(r[key].mean));
+  const lo = answer.runs.map((r) => final(r[key].lo));
+  const hi = answer.runs.map((r) => final(r[key].hi));
+  const traces = [{ type: "scatter", mode: "lines+markers", x: epochs, y: mean, meta: { role: "by-switch", key },
+    line: { color: "#666", width: 1, dash: "dot" }, marker: { size: 10, color: looks.map((l) => l.color), line: { color: "#000", width: 1 } },
+    error_y: { type: "data", symmetric: false, array: hi.map((h, i) => h - mean[i]), arrayminus: lo.map((l, i) => mean[i] - l),
+      color: "#444", thickness: 1.5, width: 6 },
+    customdata: epochs.map((_, i) => [lo[i], hi[i]]), showlegend: false,
+    hovertemplate: `${esc(xtitle)} %{x}: %{y:.4g} [%{customdata[0]:.4g}, %{customdata[1]:.4g}]<extra></extra>` }];
+  return { traces, layout: base(title, { xaxis: { title: { text: esc(xtitle) } }, yaxis }) };
+}
+
 // The current point of every run (one trace: moved by restyle while playing).
 function currentTrace(points, looks) {
   return { type: "scatter", mode: "markers", x: points.map((p) => p?.a ?? null), y: points.map((p) => p?.b ?? null),

@@ -658,15 +658,26 @@ function renderSeeds(state) {
   if (!got) { loadSeeds(id); return; }
   if (got.error) { $("net-seeds-hint").textContent = t("netx.seeds.failed", { detail: got.error }); document.body.dataset.seeds = "error"; return; }
   const n = got.seeds.length;
-  $("net-seeds-hint").textContent = t("netx.seeds.hint", { n, seeds: got.seeds.join(", "), first: got.seeds[0] });
+  $("net-seeds-hint").textContent = t(lesson.by_switch ? "netx.seeds.by_switch_hint" : "netx.seeds.hint", { n, seeds: got.seeds.join(", "), first: got.seeds[0] });
   const lk = looks(state);
   const lab = labels(state);
+  const lossAxis = { type: "log", title: { text: t("net.plot.loss") } };
+  const accAxis = { tickformat: ".0%", title: { text: t("net.plot.accuracy") } };
+  if (lesson.by_switch) { // the runs differ in when they switch: final values against the switch epoch
+    const at = state.runs.map((r) => r.links[0].milestone / updatesPerEpoch(r, trainSize(state)));
+    const x = t("netx.seeds.switch_epoch");
+    Promise.all([
+      plots.drawFigure(loss, plots.switchFigure(got, "train_loss", lk, at, t("netx.seeds.by_switch_loss", { n }), lossAxis, x)),
+      plots.drawFigure(acc, plots.switchFigure(got, "test_accuracy", lk, at, t("netx.seeds.by_switch_acc", { n }), accAxis, x)),
+    ]).then(() => { if (net.store.get().lesson === id) document.body.dataset.seeds = id; });
+    return;
+  }
   // each run's switches (the same update in every seed: its chain's milestones), at their epoch
   const marks = state.runs.flatMap((r, i) => (r.links || []).map((l) => ({ run: i, epoch: l.milestone / updatesPerEpoch(r, trainSize(state)),
     color: lk[i].color, text: t("netx.seeds.switch", { name: optName(l.optimizer) }) })));
   Promise.all([
-    plots.drawFigure(loss, plots.seedsFigure(got, "train_loss", lk, lab, t("netx.seeds.loss_title", { n }), { type: "log", title: { text: t("net.plot.loss") } }, marks)),
-    plots.drawFigure(acc, plots.seedsFigure(got, "test_accuracy", lk, lab, t("netx.seeds.acc_title", { n }), { tickformat: ".0%", title: { text: t("net.plot.accuracy") } }, marks)),
+    plots.drawFigure(loss, plots.seedsFigure(got, "train_loss", lk, lab, t("netx.seeds.loss_title", { n }), lossAxis, marks)),
+    plots.drawFigure(acc, plots.seedsFigure(got, "test_accuracy", lk, lab, t("netx.seeds.acc_title", { n }), accAxis, marks)),
   ]).then(() => { if (net.store.get().lesson === id) document.body.dataset.seeds = id; });
 }
 

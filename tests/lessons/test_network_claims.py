@@ -32,8 +32,13 @@ def answers(client) -> dict[str, dict]:
     return out
 
 
-def test_there_are_three_network_lessons():
-    assert [lesson.id for lesson in NETWORK] == ["network-assignment", "network-lr-decay", "network-adam-momentum"]
+def test_there_are_four_network_lessons():
+    assert [lesson.id for lesson in NETWORK] == [
+        "network-assignment",
+        "network-lr-decay",
+        "network-adam-momentum",
+        "network-switch-when",
+    ]
 
 
 def test_the_assignment_is_the_courses_setup():

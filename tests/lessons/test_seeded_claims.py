@@ -10,7 +10,7 @@ import pytest
 
 from app.api.service_lessons import seeds_answer
 from app.lessons.claims import CLAIMS
-from app.lessons.scenarios import BY_ID, SWITCH_EARLY, SWITCH_EPOCH, seeded
+from app.lessons.scenarios import BY_ID, SWITCH_EARLY, SWITCH_EPOCH, SWITCH_WHEN, seeded
 
 LESSON = BY_ID["network-adam-momentum"]
 
@@ -117,3 +117,49 @@ def test_the_claim_fails_when_the_switch_is_not_reached(seeds):
     ans = copy.deepcopy(seeds)
     ans["runs"][2]["switches"][3] = []
     assert CLAIMS[LESSON.id](ans, LESSON)["holds"] is False
+
+
+WHEN = BY_ID["network-switch-when"]
+
+
+@pytest.fixture(scope="module")
+def when(client) -> tuple[dict, dict]:
+    """The switch-epoch lesson's seeds answer and its claim's figures."""
+    r = client.get(f"/api/v1/scenarios/{WHEN.id}/seeds")
+    assert r.status_code == 200, r.text
+    return r.json(), client.get(f"/api/v1/scenarios/{WHEN.id}/claim").json()["figures"]
+
+
+def test_the_switch_epochs_are_the_only_difference():
+    req = WHEN.render("en")["request"]
+    first = BY_ID[LESSON.id].render("en")["request"]
+    assert {k: v for k, v in req.items() if k != "runs"} == {k: v for k, v in first.items() if k != "runs"}
+    switched = first["runs"][2]
+    for run, epoch in zip(req["runs"], SWITCH_WHEN, strict=True):
+        assert run["optimizers"][0] == switched["optimizers"][0]
+        assert run["optimizers"][1] == {**switched["optimizers"][1], "milestone": epoch * 19}
+    assert WHEN.by_switch and WHEN.seeds == LESSON.seeds
+
+
+def test_switch_when_figures_are_its_seeds_final_values(when):
+    ans, f = when
+    test = 100 * np.asarray([r["test_accuracy"]["seeds"] for r in ans["runs"]], dtype=float)[:, :, -1]
+    loss = np.asarray([r["train_loss"]["seeds"] for r in ans["runs"]], dtype=float)[:, :, -1]
+    assert (f["first_switch"], f["last_switch"], f["switches"]) == (SWITCH_WHEN[0], SWITCH_WHEN[-1], len(SWITCH_WHEN))
+    assert f["test_min"] == pytest.approx(test.mean(axis=1).min(), rel=1e-12)
+    assert f["test_max"] == pytest.approx(test.mean(axis=1).max(), rel=1e-12)
+    assert f["test_spread"] == pytest.approx(np.ptp(test, axis=1).max(), rel=1e-12)
+    assert f["test_max"] - f["test_min"] < f["test_spread"]  # the claim: within the seeds' spread
+    assert f["loss_first"] == pytest.approx(loss[0].mean(), rel=1e-12)
+    assert f["loss_last"] == pytest.approx(loss[-1].mean(), rel=1e-12)
+    assert f["later_lower"] == int(np.sum(loss[-1] < loss[0])) == len(WHEN.seeds)
+    assert [r["switches"] for r in ans["runs"]] == [[[e * 19]] * len(WHEN.seeds) for e in SWITCH_WHEN]
+
+
+def test_switch_when_claim_fails_when_one_switch_point_ends_clearly_better(when):
+    ans = copy.deepcopy(when[0])
+    ans["runs"][3]["test_accuracy"]["seeds"] = [
+        [*s[:-1], s[-1] + 0.05] for s in ans["runs"][3]["test_accuracy"]["seeds"]
+    ]
+    out = CLAIMS[WHEN.id](ans, WHEN)
+    assert out["holds"] is False and out["figures"]["test_max"] - out["figures"]["test_min"] > 4

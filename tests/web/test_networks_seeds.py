@@ -125,3 +125,27 @@ def test_the_switched_run_keeps_its_switch_in_a_permalink_once_the_lesson_is_lef
     body = page.evaluate(f"() => {PAGE}.request")
     assert body["epochs"] == 30 and body["runs"][2]["optimizers"] == chain
     assert page.evaluate(f"() => {PAGE}.result.runs[2].switches") == [chain[1]["milestone"]]
+
+
+def test_the_switch_epoch_lesson_draws_final_values_against_the_switch_epoch(watched, live_server):
+    page = watched
+    when = "network-switch-when"
+    page.goto(f"{live_server}/networks?lang=en#lesson={when}")
+    trained(page)
+    page.wait_for_function(f"() => ['{when}', 'error'].includes(document.body.dataset.seeds)", timeout=90000)
+    answer = api(live_server, f"/api/v1/scenarios/{when}/seeds")
+    lesson = lesson_of(live_server, "en", when)
+    epochs = [run["optimizers"][1]["milestone"] / 19 for run in lesson["request"]["runs"]]
+    for div, key in (("net-seeds-loss", "train_loss"), ("net-seeds-acc", "test_accuracy")):
+        (trace,) = page.evaluate(
+            f"() => document.getElementById('{div}').data.filter(t => t.meta && t.meta.role === 'by-switch')"
+            ".map(t => ({x: Array.from(t.x), y: Array.from(t.y), up: Array.from(t.error_y.array),"
+            " down: Array.from(t.error_y.arrayminus)}))"
+        )
+        mean = [r[key]["mean"][-1] for r in answer["runs"]]
+        assert trace["x"] == epochs == [1, 5, 10, 20, 40, 70, 90] and trace["y"] == mean
+        assert trace["up"] == pytest.approx([r[key]["hi"][-1] - m for r, m in zip(answer["runs"], mean, strict=True)])
+        assert trace["down"] == pytest.approx([m - r[key]["lo"][-1] for r, m in zip(answer["runs"], mean, strict=True)])
+    claim = page.inner_text("#net-lesson-claim")
+    assert lesson["claim"]["text"] in claim and lesson["claim"]["holds"] is True
+    page.locator("#net-lesson").screenshot(path=str(SHOTS / "switch-when-en.png"))
