@@ -184,7 +184,9 @@ export function switchFigure(answer, key, looks, epochs, title, yaxis, xtitle) {
       color: "#444", thickness: 1.5, width: 6 },
     customdata: epochs.map((_, i) => [lo[i], hi[i]]), showlegend: false,
     hovertemplate: `${esc(xtitle)} %{x}: %{y:.4g} [%{customdata[0]:.4g}, %{customdata[1]:.4g}]<extra></extra>` }];
-  return { traces, layout: base(title, { xaxis: { title: { text: esc(xtitle) } }, yaxis }) };
+  const pad = 0.04 * Math.max(...epochs);
+  return { traces, layout: base(title, { xaxis: { title: { text: esc(xtitle) }, range: [-pad, Math.max(...epochs) + pad], zeroline: false },
+    yaxis: { ...yaxis, automargin: true } }) };
 }
 
 // The current point of every run (one trace: moved by restyle while playing).

@@ -666,9 +666,9 @@ function renderSeeds(state) {
   if (lesson.by_switch) { // the runs differ in when they switch: final values against the switch epoch
     const at = state.runs.map((r) => r.links[0].milestone / updatesPerEpoch(r, trainSize(state)));
     const x = t("netx.seeds.switch_epoch");
-    Promise.all([
-      plots.drawFigure(loss, plots.switchFigure(got, "train_loss", lk, at, t("netx.seeds.by_switch_loss", { n }), lossAxis, x)),
-      plots.drawFigure(acc, plots.switchFigure(got, "test_accuracy", lk, at, t("netx.seeds.by_switch_acc", { n }), accAxis, x)),
+    Promise.all([ // final values: a narrow range, on linear axes with a finer percentage
+      plots.drawFigure(loss, plots.switchFigure(got, "train_loss", lk, at, t("netx.seeds.by_switch_loss", { n }), { title: lossAxis.title }, x)),
+      plots.drawFigure(acc, plots.switchFigure(got, "test_accuracy", lk, at, t("netx.seeds.by_switch_acc", { n }), { ...accAxis, tickformat: ".1%" }, x)),
     ]).then(() => { if (net.store.get().lesson === id) document.body.dataset.seeds = id; });
     return;
   }

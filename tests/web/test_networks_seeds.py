@@ -127,14 +127,15 @@ def test_the_switched_run_keeps_its_switch_in_a_permalink_once_the_lesson_is_lef
     assert page.evaluate(f"() => {PAGE}.result.runs[2].switches") == [chain[1]["milestone"]]
 
 
-def test_the_switch_epoch_lesson_draws_final_values_against_the_switch_epoch(watched, live_server):
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_switch_epoch_lesson_draws_final_values_against_the_switch_epoch(watched, live_server, lang):
     page = watched
     when = "network-switch-when"
-    page.goto(f"{live_server}/networks?lang=en#lesson={when}")
+    page.goto(f"{live_server}/networks?lang={lang}#lesson={when}")
     trained(page)
     page.wait_for_function(f"() => ['{when}', 'error'].includes(document.body.dataset.seeds)", timeout=90000)
     answer = api(live_server, f"/api/v1/scenarios/{when}/seeds")
-    lesson = lesson_of(live_server, "en", when)
+    lesson = lesson_of(live_server, lang, when)
     epochs = [run["optimizers"][1]["milestone"] / 19 for run in lesson["request"]["runs"]]
     for div, key in (("net-seeds-loss", "train_loss"), ("net-seeds-acc", "test_accuracy")):
         (trace,) = page.evaluate(
@@ -148,4 +149,6 @@ def test_the_switch_epoch_lesson_draws_final_values_against_the_switch_epoch(wat
         assert trace["down"] == pytest.approx([m - r[key]["lo"][-1] for r, m in zip(answer["runs"], mean, strict=True)])
     claim = page.inner_text("#net-lesson-claim")
     assert lesson["claim"]["text"] in claim and lesson["claim"]["holds"] is True
-    page.locator("#net-lesson").screenshot(path=str(SHOTS / "switch-when-en.png"))
+    if lang == "zh":
+        assert CJK.search(claim) and english_on(page) == {}
+    page.locator("#net-lesson").screenshot(path=str(SHOTS / f"switch-when-{lang}.png"))
