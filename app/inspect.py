@@ -12,11 +12,18 @@ derived from the registry, and every registered optimizer has lines: tests/inspe
 optimizer without lines still gets g, lr and the step, with ``known: false`` and a note. Where the
 factory cannot replay an update alone the module says how (``SPEC.replay``: the Polyak step
 size's γ from the loss the run used).
+
+A run with an optimizer chain (`app.engine.problem.legs`) is inspected in the leg of update t: the
+active link's rule and params, replayed from the point where that link took over with fresh state
+(its local step t − start for Adam's bias corrections), on the run's gradients and its whole-clock
+lrs; the answer's ``link`` says which link and from which update (absent for a run without chain).
+A SWATS chain is inspected as the chain its answer's ``swats`` placed.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -25,7 +32,9 @@ from .engine.backend import ARRAY
 from .engine.feedback import momentum_name
 from .engine.optimizers import OPTIMIZERS
 from .engine.optimizers.base import Line, LinesFn
-from .engine.runner import Problem
+from .engine.problem import legs
+from .engine.runner import Problem, RunConfig
+from .engine.switching import placed
 from .i18n import text
 
 Pair = tuple[float, float]
@@ -70,13 +79,34 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
         raise InspectError(text("error.inspect.no_update"))
     if not 0 <= t < n:
         raise InspectError(text("error.inspect.t", last=n - 1, n=n, t=t))
+    if cfg.swats is not None:  # a SWATS chain: placed where the answer says it switched
+        cfg = placed(cfg, res["swats"])
+    if not cfg.switches:
+        return _inspect_leg(problem, cfg, res, run, t, t)
+    j, (leg, t0, t1) = next((j, p) for j, p in reversed(list(enumerate(legs(cfg, problem.steps)))) if p[1] <= t)
+    start = (float(res["x"][t0]), float(res["y"][t0]))
+    sub = replace(problem, start=start, steps=t1 - t0)
+    link = {"index": j, "optimizer": leg.optimizer.id, "start": t0, "step": t - t0}
+    return _inspect_leg(sub, leg, _from(res, t0), run, t - t0, t) | {"link": link}
+
+
+def _from(res: dict[str, Any], t0: int) -> dict[str, Any]:
+    """A run's answer from update ``t0`` on: the points from t0, the per-update lists from t0."""
+    out = {k: res[k][t0:] for k in ("x", "y", "loss", "lr", "batch_loss", "momentum") if res.get(k) is not None}
+    out["state"] = {k: None if v is None else v[t0:] for k, v in res["state"].items()}
+    return out
+
+
+def _inspect_leg(problem: Problem, cfg: RunConfig, res: dict[str, Any], run: int, t: int, t_run: int) -> dict[str, Any]:
+    """Update ``t`` of ``res``, the answer of one run without chain (a chain's leg: ``t_run`` is
+    the update's index in the whole run)."""
     st = res["state"]
     gx, gy, lrs = np.asarray(st["gx"], float), np.asarray(st["gy"], float), np.asarray(res["lr"], float)
     theta = np.array([res["x"][t], res["y"][t]], dtype=float)
     g = np.array([gx[t], gy[t]])
     out: dict[str, Any] = {
         "run": run,
-        "t": t,
+        "t": t_run,
         "optimizer": cfg.optimizer.id,
         "label": cfg.label,
         "theta": list(_pair(theta)),
@@ -107,7 +137,7 @@ def inspect_step(problem: Problem, answer: dict[str, Any], run: int, t: int) -> 
             lines=[{"symbol": "Δθ", "formula": "Δθ", "x": float(step[0]), "y": float(step[1])}],
         )
         return out
-    moms = res.get("momentum")  # a schedule that cycles the momentum: the rule's first hyperparameter per update
+    moms: Any = res.get("momentum")  # a schedule that cycles the momentum: the rule's first hyperparameter per update
     name = momentum_name(cfg.optimizer) if moms is not None else None
 
     def params_at(k: int) -> dict[str, Any]:

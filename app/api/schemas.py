@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     Tag,
@@ -179,6 +180,9 @@ class ScheduleRequest(StrictModel):
         return self
 
 
+SWATS_TOLERANCE = 1e-9  # Keskar & Socher's ε
+
+
 class OptimizerLinkRequest(StrictModel):
     """One link of an optimizer chain: from update ``milestone`` on (the first link: from update 0,
     no milestone), this optimizer, started afresh at the point reached."""
@@ -194,11 +198,49 @@ class OptimizerLinkRequest(StrictModel):
     params: dict[str, Any] = Field(
         default_factory=dict, description="Its hyperparameters; omitted ones take the catalogue's defaults."
     )
+    rule: Literal["swats"] | None = Field(
+        None,
+        description="Optional, instead of `milestone`: SWATS (Keskar & Socher 2017, Algorithm 1) picks the switch "
+        "and the SGD rate Λ from the Adam steps. Only as the second and last link, optimizer 'sgd', after "
+        "'adam' or 'adamw'; no `lr` (SWATS sets it: lr = (1 − momentum)·Λ, dampening 0: the paper's "
+        "v = β₁v + g, θ −= (1 − β₁)Λv); `momentum` defaults to the Adam link's beta1. The answer's `swats` "
+        "gives the update k and Λ (null: the criterion never fired, the run stays Adam).",
+    )
+    tolerance: float | None = Field(
+        None,
+        gt=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description=f"With `rule` 'swats' only: its ε, the switch when |λₖ/(1 − β₂ᵏ) − γₖ| < ε (default "
+        f"{SWATS_TOLERANCE:g}, the paper's).",
+    )
+
+    _given: set[str] = PrivateAttr(default_factory=set)  # the params given (before the defaults)
 
     @model_validator(mode="after")
     def _params(self) -> OptimizerLinkRequest:
+        self._given = set(self.params)
+        if self.rule is not None:
+            swats_link(self)
+        elif self.tolerance is not None:
+            raise ValueError(t("switch_swats.error.tolerance"))
         self.params = OPTIMIZERS[self.optimizer].resolve(self.params, "optimizer")
+        if self.rule is not None:  # SWATS sets the lr: none in the resolved link either
+            del self.params["lr"]
+            self.tolerance = SWATS_TOLERANCE if self.tolerance is None else self.tolerance
         return self
+
+
+def swats_link(link: OptimizerLinkRequest) -> None:
+    """A SWATS link's own rules: an SGD link, no milestone, no lr, no dampening (the paper's form)."""
+    if link.milestone is not None:
+        raise ValueError(t("switch_swats.error.milestone", milestone=link.milestone))
+    if link.optimizer != "sgd":
+        raise ValueError(t("switch_swats.error.optimizer", id=link.optimizer))
+    if "lr" in link.params:
+        raise ValueError(t("switch_swats.error.lr", lr=link.params["lr"]))
+    if link.params.get("dampening", 0.0) != 0.0:
+        raise ValueError(t("switch_swats.error.dampening", dampening=link.params["dampening"]))
 
 
 def _chain_or_optimizer(schema: dict[str, Any]) -> None:
@@ -304,9 +346,16 @@ def first_link_params(
 
 def check_chain(links: list[OptimizerLinkRequest]) -> None:
     """An optimizer chain's own rules: the first link without a milestone, the others with
-    increasing ones, a closure optimizer only last."""
+    increasing ones, a closure optimizer only last; a SWATS link only second and last, after Adam."""
     if links[0].milestone is not None:
         raise ValueError(t("error.switch.first_milestone", milestone=links[0].milestone))
+    rules = [j for j, link in enumerate(links) if link.rule is not None]
+    if rules:
+        if rules != [1] or len(links) != 2 or links[0].optimizer not in ("adam", "adamw"):
+            raise ValueError(t("switch_swats.error.place", index=rules[0], first=links[0].optimizer, n=len(links)))
+        if "momentum" not in links[1]._given:  # the paper's: SGD's momentum is Adam's β₁
+            links[1].params["momentum"] = links[0].params["beta1"]
+        return
     given = [link.milestone for link in links[1:]]
     if None in given:
         raise ValueError(t("error.switch.no_milestone", index=given.index(None) + 1))
@@ -531,6 +580,15 @@ class RunSettingsPublic(BaseModel):
     )
 
 
+class SwatsPublic(BaseModel):
+    step: int | None = Field(
+        description="The update k at which SGD took over (after Adam's k-th step, the paper's), or null."
+    )
+    lr: float | None = Field(
+        description="Λ, SWATS's SGD rate; the SGD link's lr is (1 − momentum)·Λ (torch SGD, dampening 0), or null."
+    )
+
+
 class RunPublic(RunSettingsPublic):
     x: list[float]
     y: list[float]
@@ -560,6 +618,12 @@ class RunPublic(RunSettingsPublic):
         description="A run with an optimizer chain: the updates at which a later link took over (the "
         "milestones the run reached; update t is made by the link of the last switch <= t). In the event stream, "
         "in the `done` event's runs.",
+    )
+    swats: SwatsPublic | None = Field(
+        None,
+        description="A chain whose second link has `rule` 'swats' only: where SWATS switched (also in "
+        "`switches`) and its SGD rate Λ; nulls when its criterion never fired. In the event stream, in the `done` "
+        "event's runs.",
     )
 
 

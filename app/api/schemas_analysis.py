@@ -24,6 +24,13 @@ class InspectLine(BaseModel):
     y: float | None
 
 
+class InspectLink(BaseModel):
+    index: int = Field(description="The link of `optimizers` whose rule made this update (0: the first).")
+    optimizer: str = Field(description="Its optimizer id.")
+    start: int = Field(description="The update at which it took over (0 for the first link).")
+    step: int = Field(description="t − start: its own update count, from which its bias corrections restart.")
+
+
 class InspectPublic(BaseModel):
     run: int
     t: int
@@ -40,6 +47,12 @@ class InspectPublic(BaseModel):
         description="L-BFGS: why its step(closure) ended: 'tolerance_grad' (max |gᵢ| ≤ tolerance_grad), "
         "'descent' (g·d > −tolerance_change: ended before its line search, Δθ = 0), 'tolerance_change', "
         "'max_iter' or 'max_eval'; null for the others.",
+    )
+    link: InspectLink | None = Field(
+        None,
+        description="A run with an optimizer chain (`optimizers`) only: the link active at update t, whose rule, "
+        "params and local step (fresh state from `start` on) the lines use; `lr` stays the whole run's schedule. "
+        "Absent for a run without chain.",
     )
 
 

@@ -279,6 +279,36 @@ class ClaimPublic(BaseModel):
     text: str = Field(description="The claim in words, with its figures.")
 
 
+class SeedBandPublic(BaseModel):
+    """One series of one run over the seeds, per epoch (index 0: the init); null where no seed has a
+    value (every seed diverged)."""
+
+    mean: list[float | None]
+    sd: list[float | None] = Field(description="Standard deviation over the seeds (population, ddof 0).")
+    lo: list[float | None] = Field(description="The lowest seed's value: the band's lower edge.")
+    hi: list[float | None] = Field(description="The highest seed's value: the band's upper edge.")
+    n: list[int] = Field(description="How many seeds have a value (a diverged seed has none from then on).")
+    seeds: list[list[float | None]] = Field(description="Every seed's values, in the order of `seeds`.")
+
+
+class SeedRunPublic(BaseModel):
+    label: str
+    optimizer: str
+    params: dict[str, Any]
+    optimizers: list[dict[str, Any]] | None = Field(None, description="The run's optimizer chain, if it has one.")
+    switches: list[list[int]] | None = Field(None, description="Per seed, the updates at which a later link took over.")
+    status: list[str] = Field(description="Per seed, as a network run's `status`.")
+    train_loss: SeedBandPublic
+    test_accuracy: SeedBandPublic
+
+
+class SeedsPublic(BaseModel):
+    seeds: list[int] = Field(description="Each seeds the model's init and the batch order of one training.")
+    band: Literal["min-max"] = Field(description="What the band around each mean spans: lowest to highest seed.")
+    epochs: int
+    runs: list[SeedRunPublic]
+
+
 __all__ = [
     "AxisRequest",
     "BasinRequest",
@@ -290,6 +320,9 @@ __all__ = [
     "RaceRequest",
     "SchedulePreviewPublic",
     "SchedulePreviewRequest",
+    "SeedBandPublic",
+    "SeedRunPublic",
+    "SeedsPublic",
     "SurfaceField",
     "SweepPublic",
     "SweepRequest",

@@ -25,7 +25,7 @@ from ..engine.datasets import DatasetSurface
 from ..engine.deadline import DeadlineExceeded
 from ..engine.expression import Expression, ExpressionError, finite_in_box, parse_expression
 from ..engine.feedback import CYCLED_KINDS
-from ..engine.problem import Switch, legs
+from ..engine.problem import Swats, Switch, legs
 from ..engine.runner import Problem, RunConfig, start_is_valid, updates_per_epoch
 from ..engine.schedules import Link
 from ..engine.surfaces import Surface
@@ -228,6 +228,13 @@ def chain_config(
         raise invalid(("runs", i, "schedule", "name"), t("error.switch.reads_loss", schedule=sched.name), sched.name)
     if sched is not None and any(p.get("cycle_momentum") for p in (sched.params, *(c.params for c in sched.chain))):
         raise invalid(("runs", i, "schedule", "params", "cycle_momentum"), t("error.switch.cycle_momentum"), True)
+    swats = run.optimizers[1]
+    if swats.rule is not None:  # SWATS (app.engine.switching.swats_chain): placed when the run starts
+        if per_epoch > 1:
+            loc = ("runs", i, "optimizers", 1, "rule")
+            raise invalid(loc, t("switch_swats.error.batches", batch_size=cfg.batch_size, per_epoch=per_epoch), "swats")
+        assert swats.tolerance is not None
+        return replace(cfg, swats=Swats(OPTIMIZERS[swats.optimizer], swats.params, swats.tolerance))
     switches = []
     for j, link in enumerate(run.optimizers[1:], start=1):
         loc = ("runs", i, "optimizers", j, "milestone")
@@ -253,10 +260,13 @@ def chain_label(run: RunRequest) -> str:
     switched by a rule, SWATS, is "(SWATS)")."""
     if not run.optimizers or len(run.optimizers) < 2:
         return OPTIMIZERS[run.optimizer].name
-    words = [OPTIMIZERS[run.optimizers[0].optimizer].name]
+
+    def name(link: Any) -> str:  # "SGD (torch, every flag)": its name without the remark
+        return OPTIMIZERS[link.optimizer].name.split(" (")[0]
+
+    words = [name(run.optimizers[0])]
     for link in run.optimizers[1:]:
-        when = f"@ {link.milestone}" if link.milestone is not None else "(SWATS)"
-        words.append(f"{OPTIMIZERS[link.optimizer].name} {when}")
+        words.append(f"{name(link)} @ {link.milestone}" if link.milestone is not None else f"{name(link)} (SWATS)")
     return " → ".join(words)
 
 
@@ -387,6 +397,10 @@ def run_public(cfg: RunConfig) -> dict[str, Any]:
                 for s in cfg.switches
             ),
         ]
+    if cfg.swats:  # a SWATS chain: its link as given (its step and rate are in the answer's `swats`)
+        sw = cfg.swats
+        link = {"rule": "swats", "optimizer": sw.optimizer.id, "params": _listed(sw.params), "tolerance": sw.tolerance}
+        out["optimizers"] = [{"optimizer": cfg.optimizer.id, "params": out["params"]}, link]
     if cfg.batch_size is not None:
         out["batch_size"] = cfg.batch_size
     if cfg.clip_value:  # only when set: the answers to requests without clipping are unchanged
@@ -520,6 +534,8 @@ def _end(run: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"status": run.status, "steps_taken": run.steps_taken}
     if isinstance(run, SwitchRun):
         out["switches"] = list(run.switches)
+        if run.swats is not None:  # SWATS's step k and rate Λ (nulls: its criterion never fired)
+            out["swats"] = run.swats
     return out
 
 

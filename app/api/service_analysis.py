@@ -21,7 +21,7 @@ from ..i18n import text as t
 from ..inspect import InspectError, inspect_step
 from .schemas import TrajectoryRequest
 from .schemas_analysis import ExpressionCheckPublic, InspectRequest
-from .service import FORMULAS, build_problem, invalid, refuse_switches, trajectories
+from .service import FORMULAS, build_problem, invalid, trajectories
 
 
 def inspect_problem(req: InspectRequest) -> Problem:
@@ -30,7 +30,6 @@ def inspect_problem(req: InspectRequest) -> Problem:
     problem = build_problem(TrajectoryRequest.model_validate(req.model_dump(exclude={"run", "t"})))
     if req.run >= len(problem.runs):
         raise invalid(("run",), t("error.inspect.run", last=len(problem.runs) - 1), req.run)
-    refuse_switches((bool(r.switches) and i == req.run for i, r in enumerate(problem.runs)), "error.switch.inspect")
     return dataclasses.replace(problem, runs=(problem.runs[req.run],), include_state=True)
 
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from ..engine import deadline as _deadline
 from ..engine.datasets import DatasetSurface
+from ..engine.network import estimate as training_estimate
 from ..engine.params import owner
 from ..engine.problem import Switch
 from ..engine.runner import Problem, RunConfig, updates_per_epoch
@@ -28,8 +29,9 @@ from ..i18n import explain, text
 from ..lessons import claims
 from ..lessons.ewa import averages
 from ..lessons.race import is_noisy, tune
-from ..lessons.scenarios import BY_ID
+from ..lessons.scenarios import BY_ID, Lesson, seeded
 from ..lessons.scenarios import scenarios as lesson_list
+from ..lessons.seeds import summary as seeds_summary
 from ..lessons.sweeps import (
     ChainJob,
     LockstepJob,
@@ -62,7 +64,8 @@ from .service import (
     networks_only,
     trajectories,
 )
-from .service_networks import build_network_problem, network_answer
+from .service_networks import TRAININGS, build_network_problem, network_answer, run_answer, trained, training_key
+from .service_networks import warm_up as warm_networks
 
 Answer = dict[str, Any]
 
@@ -79,7 +82,10 @@ def scenarios(lang: str) -> list[dict[str, Any]]:
 
 def answer(request: dict[str, Any], kind: str = "trajectories") -> Answer:
     """The API's answer to a lesson's request (``kind``: its endpoint), by the endpoint's own code
-    (a network lesson's: that of POST /api/v1/networks, its plane included)."""
+    (a network lesson's: that of POST /api/v1/networks, its plane included; ``kind`` "seeds": a
+    network lesson over its seeds, ``{"request": …, "seeds": […]}``, `seeds_answer`)."""
+    if kind == "seeds":
+        return seeds_answer(request["request"], request["seeds"])
     if kind == "sweep":
         return sweep_answer(request)
     if kind == "ewa":
@@ -108,6 +114,47 @@ def claim(lesson_id: str, lang: str = "en") -> dict[str, Any]:
 def measure_all() -> dict[str, claims.Figures]:
     """Every lesson measured now (to store them: `claims.write_store`)."""
     return {lesson_id: compute(lesson_id) for lesson_id in BY_ID}
+
+
+# --- a network lesson over several seeds ------------------------------------------------------------
+
+
+def seeded_lesson(lesson_id: str) -> Lesson:
+    """The lesson, if it is measured over seeds (else a 422 naming the lessons that are)."""
+    lesson = BY_ID[lesson_id]
+    if not lesson.seeds:
+        ids = ", ".join(i for i, x in BY_ID.items() if x.seeds)
+        raise invalid(("scenario_id",), text("error.lesson.no_seeds", id=lesson_id, ids=ids), lesson_id)
+    return lesson
+
+
+def seeds_problems(request: dict[str, Any], seeds: list[int]) -> list[Any]:
+    """The network problem of ``request`` once per seed (`scenarios.seeded`), validated as POST
+    /api/v1/networks validates a body."""
+    return [build_network_problem(NetworkRequest.model_validate(seeded(request, s)))[0] for s in seeds]
+
+
+def seeds_answer(request: dict[str, Any], seeds: list[int]) -> Answer:
+    """``request`` (a POST /api/v1/networks body) trained once per seed by the network service (each
+    training kept in its memory of trained runs, `service_networks.trained`), each run's answer as
+    that endpoint's, summarized across the seeds (`app.lessons.seeds.summary`: means, spreads, bands)."""
+    answers = []
+    for problem in seeds_problems(request, seeds):
+        training, _ = trained(problem)
+        answers.append([run_answer(c, r) for c, r in zip(training.problem.runs, training.results, strict=True)])
+    return seeds_summary(answers, seeds, request["epochs"])
+
+
+def lesson_seeds(lesson_id: str) -> Answer:
+    """GET /api/v1/scenarios/{id}/seeds: the lesson's runs over its seeds (`seeds_answer`)."""
+    return answer(seeded_lesson(lesson_id).seeds_body(), "seeds")
+
+
+def lesson_seeds_work(lesson_id: str) -> float:
+    """Estimated seconds of `lesson_seeds`: the trainings not yet in memory."""
+    body = seeded_lesson(lesson_id).seeds_body()
+    problems = seeds_problems(body["request"], body["seeds"])
+    return sum(training_estimate(p) for p in problems if training_key(p) not in TRAININGS)
 
 
 # --- single answers ------------------------------------------------------------------------------
@@ -473,14 +520,18 @@ def sweep_answer(request: dict[str, Any]) -> Answer:
     return sweep(SweepRequest.model_validate(request))
 
 
-WARM_UP_SECONDS = 20.0  # the lessons' sweeps at start-up: ~0.5 s each on a loaded 2-core machine
+# the lessons' sweeps at start-up (~0.5 s each on a loaded 2-core machine), then the seeds (~2 s)
+WARM_UP_SECONDS = 20.0
 
 
 def warm_up(stop: threading.Event, seconds: float = WARM_UP_SECONDS) -> int:
-    """Compute every sweep lesson's answer into `SWEEPS`, so that its first visitor is answered from
-    memory. Bounded (its own deadline, the estimates admitted, the cache's byte bound) and
-    cancellable (``stop``, checked between slices of rows). Returns how many were computed."""
+    """Compute every sweep lesson's answer into `SWEEPS`, and train every seed of the seeded network
+    lessons into the network service's memory (`service_networks.warm_up`, in the time left), so
+    that their first visitor is answered from memory. Bounded (its own deadline, the estimates
+    admitted, the cache's byte bound) and cancellable (``stop``, checked between slices of rows).
+    Returns how many sweeps were computed."""
     done = 0
+    started = time.monotonic()
     with _deadline.within(seconds):
         for lesson in BY_ID.values():
             if lesson.kind != "sweep":
@@ -492,6 +543,11 @@ def warm_up(stop: threading.Event, seconds: float = WARM_UP_SECONDS) -> int:
                 built.job.advance(50)
             built.result()
             done += 1
+    # the seeded network lessons: every seed's training into the network service's memory
+    bodies = [body for lesson in BY_ID.values() if lesson.seeds for body in lesson.seeded()]
+    left = seconds - (time.monotonic() - started)
+    if bodies and left > 0 and not stop.is_set():
+        warm_networks(bodies, stop, left)
     return done
 
 

@@ -97,6 +97,9 @@ def build_network_problem(req: NetworkRequest) -> tuple[NetworkProblem, PlaneCon
                 )
         cfg = run_config(i, run, n_train, _params(run), labels)
         if run.optimizers is not None and len(run.optimizers) > 1:  # milestones in updates of this run
+            rule = next((j for j, link in enumerate(run.optimizers) if link.rule is not None), None)
+            if rule is not None:
+                raise invalid(("runs", i, "optimizers", rule, "rule"), text("switch_networks.error.swats"), "swats")
             per_epoch = math.ceil(n_train / (cfg.batch_size or n_train))
             steps = req.epochs * per_epoch
             values = {"epochs": req.epochs, "updates": per_epoch, "index": i}

@@ -227,7 +227,7 @@ def run_work(problem: Problem, whole: RunConfig) -> float:
             if r.optimizer.driver == "closure"
             else scalar_step(problem.surface, r.batch_size) + feedback(problem.surface, r, t1 - t0) / (t1 - t0)
         )
-        * (2 if problem.include_state else 1)
+        * ((2 if problem.include_state else 1) + (2 if whole.swats else 0))  # SWATS: + its Adam run with state
         for r, t0, t1 in legs(whole, problem.steps)
     )
 

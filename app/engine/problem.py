@@ -24,6 +24,17 @@ class Switch:
 
 
 @dataclass(frozen=True)
+class Swats:
+    """The second link of a two-link chain whose switch step and SGD rate SWATS picks (Keskar &
+    Socher 2017; `app.engine.switching.swats_point`): ``optimizer`` (SGD) with ``params`` (no lr:
+    SWATS sets it), its criterion's ε ``tolerance``."""
+
+    optimizer: OptimizerSpec
+    params: dict[str, Any]
+    tolerance: float
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """One run, fully resolved: every parameter filled and validated."""
 
@@ -42,6 +53,9 @@ class RunConfig:
     # an optimizer chain: from each switch's milestone on, its optimizer from the reached point,
     # fresh state (`legs`, app.engine.switching); the schedule runs on the whole run's clock
     switches: tuple[Switch, ...] = ()
+    # a chain's second link by SWATS's rule, not yet placed (`app.engine.switching.swats_chain`
+    # turns it into a switch at the step its criterion picks)
+    swats: Swats | None = None
     # updates made before this run began: a leg of a chain takes the whole run's schedule, noise
     # draws and mini-batches from there on (0: a run of its own)
     clock: int = 0
@@ -65,7 +79,10 @@ class Problem:
 def legs(run: RunConfig, steps: int) -> list[tuple[RunConfig, int, int]]:
     """The parts of a run of ``steps`` updates: each link of its optimizer chain as a run of its
     own (no switches; ``clock`` its first update) over updates t0..t1-1; a run without a chain is
-    one leg, itself."""
+    one leg, itself. A SWATS chain not yet placed: its first link over the whole run (what the
+    answer holds; the run's cost counts it twice, `app.engine.cost.trajectories`)."""
+    if run.swats is not None:
+        return [(replace(run, swats=None), 0, steps)]
     if not run.switches:
         return [(run, 0, steps)]
     starts = [0, *(s.milestone for s in run.switches)]

@@ -15,19 +15,27 @@ What the script holds, and why each piece gives the engine's numbers:
 - the schedules: each schedule's torch ``Counterpart`` or a copy of the engine's function, warm-up
   as ``SequentialLR(LinearLR, …)``, exactly as the studio's scripts (`app.export`); stepped after
   every update or each epoch's last, ReduceLROnPlateau after each epoch with the train loss, as
-  the network's training (`app.engine.network.train`).
+  the network's training (`app.engine.network.train`);
+- an optimizer chain (a run's ``optimizers``): at each milestone a NEW torch.optim optimizer on
+  the same parameters (fresh state), its scheduler (the run's, with that link's lr as its base)
+  stepped as often as the run's had been by then: the schedule runs on the whole run's clock, as
+  in the engine; the mini-batch order goes on unchanged.
 
 torch runs on one thread (its small tensors only contend on more). An optimizer without a torch
 form is refused with its reason (`RunNotExportable`, the run's index), never guessed.
 
 Measured: the contract's example (the course's assignment: GD, momentum, Adam, 2,000 epochs of
 mini-batches of 64, 8,000 updates each) reproduces the API's per-epoch losses to 2.3e-15 relative
-and the final parameters to 2.3e-14. A chaotic run (a rate so large that the loss jumps tenfold
-from epoch to epoch) amplifies float64 round-off past 1e-9 within a hundred updates, in any two
-implementations. Muon's Newton–Schulz iteration amplifies round-off too (its quintic's slope at 0
-is 3.4, five times over): on the course's network at lr 0.02 it agrees to 5e-16 for 200 epochs
-(800 updates), then the gap grows about tenfold every 5 epochs (1e-13 at epoch 240, 8e-10 at 260,
-2e-5 at 300); NumPy's and torch's matrix products round differently, so no script closes it.
+and the final parameters to 2.3e-14. Optimizer chains (tests/export/test_export_network.py: Adam →
+SGD under one cosine, RMSprop → Nesterov → GD with a per-epoch step, Adam → Adam, Muon → Adafactor)
+reproduce the final parameters to 1.2e-15 and the losses to 4.4e-16 relative. A chain that mixes an
+optimizer of weight matrices with element-wise ones is refused (`RunNotExportable`). A chaotic run
+(a rate so large that the loss jumps tenfold from epoch to epoch) amplifies float64 round-off past
+1e-9 within a hundred updates, in any two implementations. Muon's Newton–Schulz iteration amplifies
+round-off too (its quintic's slope at 0 is 3.4, five times over): on the course's network at lr 0.02
+it agrees to 5e-16 for 200 epochs (800 updates), then the gap grows about tenfold every 5 epochs
+(1e-13 at epoch 240, 8e-10 at 260, 2e-5 at 300); NumPy's and torch's matrix products round
+differently, so no script closes it.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ import numpy as np
 from ..engine.network import Network, make_data
 from ..engine.optimizers import OPTIMIZERS, NotExportable
 from ..engine.optimizers.base import TorchFn
+from ..engine.problem import legs
 from ..engine.runner import BatchOrder
 from . import (
     _ONE_CYCLE,
@@ -116,30 +125,45 @@ def torch_network_script(problem: NetworkProblem) -> str:
     copies: list[Any] = []
     run_lines = []
     for i, run in enumerate(problem.runs):
-        matrix = run.optimizer.driver == "matrix"
-        if not (run.optimizer.driver == "loop" or matrix) or run.optimizer.hessian:
-            raise RunNotExportable(
-                i,
-                f"no PyTorch script for {run.optimizer.id!r} on a network: it takes "
-                f"{'the exact Hessian' if run.optimizer.hessian else 'a closure'} (the network's training refuses it)",
-            )
-        try:
-            made = MATRIX_TORCH if matrix else TORCH_OPTIMIZERS
-            ctor, helper = _counterpart("PyTorch", made, TORCH_REFUSED, run.optimizer.id)(run.params)
-        except NotExportable as err:
-            raise RunNotExportable(i, str(err)) from None
-        if helper:
-            helpers[helper] = template(helper)
         per_epoch = run.per == "epoch"
         updates = math.ceil(m / min(run.batch_size or m, m)) if m else 1
-        sched = torch_scheduler(run, _schedule_steps(problem, per_epoch, updates))
-        if f"{_ONE_CYCLE}Held(" in sched:
-            helpers["one_cycle_held"] = template("one_cycle_held")
-        copies += _engine_copies(run, "torch")
+        steps = _schedule_steps(problem, per_epoch, updates)
+        # the run's links (one for a run of one optimizer): each from its milestone on, a new optimizer
+        # with the run's scheduler advanced to it (`app.engine.problem.legs`)
+        parts = legs(run, problem.epochs * updates)
+        matrix = run.optimizer.driver == "matrix"
+        links = []
+        for cfg, t0, _ in parts:
+            spec = cfg.optimizer
+            if not (spec.driver == "loop" or spec.driver == "matrix") or spec.hessian:
+                raise RunNotExportable(
+                    i,
+                    f"no PyTorch script for {spec.id!r} on a network: it takes "
+                    f"{'the exact Hessian' if spec.hessian else 'a closure'} (the network's training refuses it)",
+                )
+            if (spec.driver == "matrix") != matrix:
+                raise RunNotExportable(
+                    i,
+                    f"no PyTorch script for an optimizer chain that mixes {run.optimizer.id!r} and {spec.id!r}: "
+                    "the optimizers of weight matrices train one tensor per layer, the element-wise ones one flat "
+                    "vector (the script keeps one of the two for a run)",
+                )
+            try:
+                made = MATRIX_TORCH if matrix else TORCH_OPTIMIZERS
+                ctor, helper = _counterpart("PyTorch", made, TORCH_REFUSED, spec.id)(cfg.params)
+            except NotExportable as err:
+                raise RunNotExportable(i, str(err)) from None
+            if helper:
+                helpers[helper] = template(helper)
+            sched = torch_scheduler(cfg, steps)
+            if f"{_ONE_CYCLE}Held(" in sched:
+                helpers["one_cycle_held"] = template("one_cycle_held")
+            copies += _engine_copies(cfg, "torch")
+            links.append(f"({t0!r}, lambda {'params' if matrix else 'p'}: {ctor}, lambda opt: {sched})")
         clip = ", ".join(f"{v!r}" if v else "None" for v in run.clip)
+        chain = links[0] if len(links) == 1 else ("\n      " + ",\n      ".join(links) + ",\n    ")
         run_lines.append(
-            f"    ({run.label!r}, lambda {'params' if matrix else 'p'}: {ctor},\n"
-            f"     lambda opt: {sched}, {run.batch_size!r}, {per_epoch!r}, {clip}, {matrix!r}),"
+            f"    ({run.label!r}, [{chain}],\n     {run.batch_size!r}, {per_epoch!r}, {clip}, {matrix!r}),"
         )
     if helpers:  # the script's own optimizer classes: the base of their step first
         helpers = {"base": template("torch_rule"), **helpers}
@@ -160,6 +184,7 @@ def torch_network_script(problem: NetworkProblem) -> str:
         "import json",
         "import math",
         "import sys",
+        "import warnings",
         "",
         "import numpy as np",
         "import torch",
@@ -192,8 +217,9 @@ def torch_network_script(problem: NetworkProblem) -> str:
         template("torch_network"),
         "",
         "",
-        "# (label, optimizer over the flat parameters p or the layers' tensors params, scheduler, batch size,",
-        "#  scheduler per epoch, clip by value, clip by norm, one tensor per layer)",
+        "# (label, the run's optimizers: [(from update, optimizer over the flat parameters p or the layers' tensors",
+        "#  params, its scheduler), ...] (more than one: an optimizer chain, each a new optimizer at its update),",
+        "#  batch size, scheduler per epoch, clip by value, clip by norm, one tensor per layer)",
         "RUNS = [",
         *run_lines,
         "]",

@@ -117,6 +117,7 @@ BAD = [
     ("hessian", [ADAM, {"milestone": 50, "optimizer": "newton"}], "newton"),
     ("unknown", [ADAM, {**MOM, "optimizer": "adamm"}], "adamw"),
     ("unknown_param", [ADAM, {**MOM, "params": {"lrr": 0.1}}], "lrr"),
+    ("swats", [ADAM, {"rule": "swats", "optimizer": "sgd", "params": {"momentum": 0.9}}], "runs on the surfaces only"),
 ]
 
 
@@ -155,3 +156,14 @@ def test_the_422_names_the_link_and_is_in_chinese_too(client) -> None:
     body = _body({"optimizers": [ADAM, {"milestone": 50, "optimizer": "lbfgs"}], "batch_size": 64})
     r = client.post("/api/v1/networks", json=body)
     assert r.json()["detail"][0]["loc"] == ["body", "runs", 0, "optimizers", 1, "optimizer"]
+
+
+def test_another_plane_of_a_chained_training_comes_from_the_cache(client, answer) -> None:
+    """The line plane through the chained run's init and end: its path drawn, no retraining."""
+    r = client.post("/api/v1/networks/plane", json={**BODY, "plane": {"kind": "line", "run": 0, "n": 7}})
+    assert r.status_code == 200, r.text[:300]
+    out = strict_loads(r.text)
+    assert out["cached"] is True
+    path = out["runs"][0]["path"]
+    assert len(path["a"]) == len(answer["runs"][0]["path"]["step"]) and all(math.isfinite(v) for v in path["a"])
+    assert path["a"][0] == pytest.approx(0.0, abs=1e-12) and abs(path["a"][-1]) > 0.1

@@ -92,7 +92,6 @@ def test_a_dataset_milestone_falls_on_an_epoch(client) -> None:
 @pytest.mark.parametrize(
     "path,extra,needle",
     [
-        ("/api/v1/inspect", {"run": 0, "t": 5}, "inspector"),
         ("/api/v1/export", {}, "export"),
     ],
 )

@@ -240,3 +240,55 @@ def test_bad_bodies_are_422(client) -> None:
     assert "lbfgs" in res.text or "L-BFGS" in res.text
     res = client.post(EXPORT, json={**_body([{"optimizer": "gd"}]), "model": {"hidden": [64, 64, 64, 64]}})
     assert res.status_code == 422
+
+
+def test_round_trip_optimizer_chains(client, py) -> None:
+    """Optimizer chains: at each milestone the script creates the next torch.optim optimizer on the
+    same parameters (fresh state) with the run's scheduler advanced to the run's clock, and
+    reproduces the run, its switches too, to 1e-9: Adam → SGD with momentum under one cosine with a
+    switch inside an epoch; RMSprop → Nesterov → GD with a warm-up and a step per epoch and clipping;
+    Adam → Adam, full batch; Muon → Adafactor (both of weight matrices)."""
+    runs = [
+        {
+            "optimizers": [
+                {"optimizer": "adam", "params": {"lr": 0.01}},
+                {"milestone": 17, "optimizer": "sgd", "params": {"lr": 0.1, "momentum": 0.9}},
+            ],
+            "batch_size": 32,
+            "schedule": {"name": "cosine", "params": {"t_max": 36, "eta_min": 0.001}},
+        },
+        {
+            "optimizers": [
+                {"optimizer": "rmsprop", "params": {"lr": 0.005}},
+                {"milestone": 10, "optimizer": "nesterov", "params": {"lr": 0.05}},
+                {"milestone": 40, "optimizer": "gd", "params": {"lr": 0.2}},
+            ],
+            "batch_size": 20,
+            "clip_norm": 0.5,
+            "schedule": {"name": "step", "per": "epoch", "params": {"step_size": 3, "gamma": 0.5}, "warmup_steps": 2},
+        },
+        {
+            "optimizers": [
+                {"optimizer": "adam", "params": {"lr": 0.03}},
+                {"milestone": 6, "optimizer": "adam", "params": {"lr": 0.01}},
+            ],
+            "label": "Adam → Adam",
+        },
+        {
+            "optimizers": [{"optimizer": "muon", "params": {"lr": 0.02}}, {"milestone": 20, "optimizer": "adafactor"}],
+            "batch_size": 32,
+        },
+    ]
+    body = _body(runs)
+    want = _compare(client, py, body)
+    got = _run_script(py, _script(client, body))
+    assert [w["switches"] for w in want] == [[17], [10, 40], [6], [20]]
+    assert [g["switches"] for g in got] == [w["switches"] for w in want]
+    assert all(w["status"] == "max_steps" for w in want)
+
+
+def test_a_chain_mixing_matrix_and_element_wise_optimizers_is_refused_with_its_reason(client) -> None:
+    links = [{"optimizer": "adam", "params": {"lr": 0.01}}, {"milestone": 20, "optimizer": "muon"}]
+    res = client.post(EXPORT, json=_body([{"optimizer": "gd"}, {"optimizers": links, "batch_size": 32}]))
+    assert res.status_code == 422 and "mixes 'adam' and 'muon'" in res.text, res.text
+    assert res.json()["detail"][0]["loc"] == ["body", "runs", 1, "optimizers"]

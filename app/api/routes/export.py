@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/v1", tags=["export"], route_class=StrictJSONRout
 async def post_export(problem: ProblemDep, request: Request) -> ORJSONResponse:
     """Takes the body of ``POST /api/v1/trajectories``; running the ``torch`` script reproduces its
     answer's paths to float64 round-off (`--json` prints the arrays)."""
-    refuse_switches((bool(r.switches) for r in problem.runs), "error.switch.export")
+    refuse_switches((bool(r.switches) or r.swats is not None for r in problem.runs), "error.switch.export")
     req: dict[str, Any] = json.loads(await request.body())  # valid: ProblemDep has checked it
     req.pop("include_state", None)
     url = str(request.url_for("post_trajectories"))

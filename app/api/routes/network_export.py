@@ -38,6 +38,7 @@ async def post_network_export(req: NetworkRequest) -> PythonResponse:
     try:
         script = await compute.run_heavy(torch_network_script, problem, work=script_work(problem))
     except RunNotExportable as err:
-        oid = problem.runs[err.index].optimizer.id
-        raise invalid(("body", "runs", err.index, "optimizer"), str(err), oid) from None
+        run = problem.runs[err.index]
+        where = "optimizers" if run.switches else "optimizer"  # a chain: its links
+        raise invalid(("runs", err.index, where), str(err), run.optimizer.id) from None
     return PythonResponse(script, headers={"content-disposition": 'attachment; filename="optiviz_network.py"'})

@@ -16,6 +16,7 @@ norm of the whole vector either way. The loss is torch's ``binary_cross_entropy_
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import torch
@@ -87,23 +88,41 @@ def parameters(per_tensor):
     return leaves, leaves
 
 
-def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, clip_norm=None, per_tensor=False):
+def start(link, p, t, every):
+    """A link (from update, make_optimizer, make_scheduler) of the run's optimizers from update t: a
+    NEW optimizer on the same parameters p (fresh state, as a torch user who creates one there) and
+    its scheduler stepped as often as the run's had been by then (t // every): the schedule runs on
+    the whole run's clock, with the link's lr as its base. make_optimizer may give (optimizer,
+    (other, factor), ...): the others step too, at the optimizer's rate times their factor (Muon's
+    AdamW)."""
+    _, make_optimizer, make_scheduler = link
+    made = make_optimizer(p)
+    opt, others = (made[0], made[1:]) if isinstance(made, tuple) else (made, ())
+    sched = make_scheduler(opt)
+    if sched is not None and t:
+        with warnings.catch_warnings():  # stepping a scheduler before its optimizer: on purpose
+            warnings.simplefilter("ignore")
+            for _ in range(t // every):
+                sched.step()
+    return opt, others, sched
+
+
+def run(links, batch_size, per_epoch, clip_value=None, clip_norm=None, per_tensor=False):
     """One run from INIT: EPOCHS epochs of ⌈m / batch_size⌉ updates (None: the whole set, one
     update); each epoch a fresh seeded permutation of the train set (BatchOrder). Per update the
     lr it used and its mini-batch's loss; per epoch (index 0: the start) the losses and accuracies.
     The scheduler steps after every update, or (per_epoch) after each epoch's last update;
     ReduceLROnPlateau after each epoch, with the train loss. A non-finite mini-batch loss or
     parameter stops the run, "diverged", before that update; a non-finite train loss after the
-    epoch's updates (that epoch is not recorded). make_optimizer may give (optimizer, (other,
-    factor), ...): the others step too, at the optimizer's rate times their factor (Muon's AdamW)."""
+    epoch's updates (that epoch is not recorded). links: the run's optimizers (`start`), the first
+    from update 0; each later one takes over at its update (an optimizer chain: its "switches")."""
     p, leaves = parameters(per_tensor)
-    made = make_optimizer(p)
-    opt, others = (made[0], made[1:]) if isinstance(made, tuple) else (made, ())
-    sched = make_scheduler(opt)
-    plateau = isinstance(sched, L.ReduceLROnPlateau)
     m = X_TRAIN.shape[0]
     order = BatchOrder(m, batch_size or m, SEED)
     every = order.per_epoch if per_epoch else 1
+    link, switches = 0, []
+    opt, others, sched = start(links[0], p, 0, every)
+    plateau = isinstance(sched, L.ReduceLROnPlateau)
     out: dict[str, Any] = {
         key: [] for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "batch_loss", "lr")
     }
@@ -119,6 +138,10 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
             if not math.isfinite(cost.item()):
                 status = "diverged"
                 break
+            if link + 1 < len(links) and t == links[link + 1][0]:  # the next optimizer takes over
+                link += 1
+                switches.append(t)
+                opt, others, sched = start(links[link], p, t, every)
             cost.backward()
             clip_grad(leaves, clip_value, clip_norm)
             lr, before = opt.param_groups[0]["lr"], [q.detach().clone() for q in leaves]
@@ -149,5 +172,7 @@ def run(make_optimizer, make_scheduler, batch_size, per_epoch, clip_value=None, 
         if plateau:
             step_scheduler(sched, train_loss)
     out["status"], out["steps_taken"] = status, t
+    if len(links) > 1:
+        out["switches"] = switches
     out["final"] = torch.cat([q.detach().reshape(-1) for q in leaves]).tolist()
     return out
