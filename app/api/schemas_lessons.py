@@ -21,6 +21,7 @@ from .schemas import (
     StrictModel,
     SurfaceField,
     SurfaceRequestBase,
+    SwatsPublic,
     _chain_or_optimizer,
     first_link,
     first_link_params,
@@ -226,6 +227,9 @@ class SweepPublic(BaseModel):
         None,
         description="A sweep of an optimizer chain: [j][i] the updates at which a later link took over in that "
         "cell (a cell that stopped before a milestone lists fewer), as the single run's `switches`.",
+    )
+    swats: list[list[SwatsPublic]] | None = Field(
+        None, description="A sweep of a SWATS chain: [j][i] the step and rate SWATS found in that cell (its run's)."
     )
 
 

@@ -375,6 +375,8 @@ def _link_param(req: SweepRequest, which: str) -> tuple[bool, int, str]:
         raise invalid((which, "name"), text(key, name=repr(name), index=j, last=n - 1), name)
     if param == "milestone" and j == 0:
         raise invalid((which, "name"), text("error.sweep.first_milestone", name=repr(name)), name)
+    if j and req.optimizers is not None and req.optimizers[j].rule is not None:
+        raise invalid((which, "name"), text("error.sweep.swats", name=repr(name), index=j), name)
     return True, j, param
 
 
@@ -418,8 +420,14 @@ def _chain_job(
             steps[batch == b] = epoch_steps(problem, int(b), req.epochs)
         if data is not None:
             per_epoch[batch == b] = updates_per_epoch(problem.surface, replace(run, batch_size=int(b)))
-    milestones = np.empty((cells, max(len(links) - 1, 0)), dtype=np.int64)
-    for j, link in enumerate(links[1:], start=1):
+    swats = next((link for link in links if link.rule is not None), None)  # its switch placed per cell
+    if swats is not None and (per_epoch > 1).any():
+        k = int(np.argmax(per_epoch > 1))
+        error = text("switch_swats.error.batches", batch_size=int(batch[k]), per_epoch=int(per_epoch[k]))
+        raise invalid(("optimizers", 1, "rule"), error, swats.rule)
+    timed = [] if swats is not None else links[1:]
+    milestones = np.empty((cells, len(timed)), dtype=np.int64)
+    for j, link in enumerate(timed, start=1):
         column = grid.get(f"optimizers.{j}.milestone")
         if column is None:
             if link.milestone is None:
@@ -428,11 +436,13 @@ def _chain_job(
         milestones[:, j - 1] = column
     _check_cells(req, grid, milestones, steps, per_epoch, batch)
     if links[1:]:
-        chain = [
-            link.model_copy(update={"milestone": int(m)}) for link, m in zip(links[1:], milestones[0], strict=True)
-        ]
+        chain = [link.model_copy(update={"milestone": int(m)}) for link, m in zip(timed, milestones[0], strict=True)]
         problem, run = _single_run(
-            req, req.start, int(steps[0]), optimizers=[links[0], *chain], batch_size=run.batch_size and int(batch[0])
+            req,
+            req.start,
+            int(steps[0]),
+            optimizers=[links[0], *chain] if timed else links,
+            batch_size=run.batch_size and int(batch[0]),
         )
 
     swept = [(*_split(name), values.tolist()) for name, values in grid.items()]

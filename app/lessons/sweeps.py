@@ -167,6 +167,11 @@ Cell = Callable[[int], tuple[Problem, RunConfig]]  # the problem and run of cell
 CHAIN_SLICE = 2048  # updates of one cell between two looks at the budget (its trajectory's lists emptied)
 
 
+def _chain_end(run: Run | SwitchRun) -> tuple[list[int], dict[str, Any] | None]:
+    """A cell's switches (the updates at which a later link took over) and SWATS's {"step", "lr"}."""
+    return (list(run.switches), run.swats) if isinstance(run, SwitchRun) else ([], None)
+
+
 def _empty(tr: Trajectory) -> None:
     """Empty every list a trajectory records (per update, its state's, its evaluations')."""
     for f in fields(tr):
@@ -198,7 +203,8 @@ class ChainJob:
         self._k = 0  # the running cell
         self._run: Run | SwitchRun | None = start_run(problem, run)
         self._updates = 0  # updates made, the running cell's included
-        self._ends: dict[str, list[Any]] = {k: [] for k in ("x", "y", "loss", "steps_taken", "status", "switches")}
+        keys = ("x", "y", "loss", "steps_taken", "status", "switches", "swats")
+        self._ends: dict[str, list[Any]] = {k: [] for k in keys}
         self._last = (math.nan, math.nan, math.nan)
 
     @property
@@ -229,7 +235,7 @@ class ChainJob:
         x, y, loss = self._last
         for key, value in zip(
             self._ends,
-            (x, y, loss, run.steps_taken, run.status, list(run.switches) if isinstance(run, SwitchRun) else []),
+            (x, y, loss, run.steps_taken, run.status, *_chain_end(run)),
             strict=True,
         ):
             self._ends[key].append(value)
@@ -245,8 +251,10 @@ class ChainJob:
         out = {k: np.asarray(v, dtype=float) for k, v in self._ends.items() if k in ("x", "y", "loss")}
         out["steps_taken"] = np.asarray(self._ends["steps_taken"], dtype=np.int64)
         out["status"] = np.asarray(self._ends["status"], dtype=object)
-        out["switches"] = np.empty(self.total_rows, dtype=object)
-        out["switches"][:] = self._ends["switches"]
+        for key in ("switches", "swats") if any(self._ends["swats"]) else ("switches",):
+            out[key] = np.empty(self.total_rows, dtype=object)
+            for k, value in enumerate(self._ends[key]):  # one object per cell (lists alike are not a 2-D array)
+                out[key][k] = value
         return out
 
 
@@ -258,8 +266,8 @@ def chain_job(
     value per cell) when every link steps element-wise; else (a closure optimizer last) cell by
     cell through the chain runner (`ChainJob`). Either way each cell is the single run."""
     problem, run = cell(0)
-    if any(r.optimizer.driver != "loop" for r, _, _ in legs(run, problem.steps)):
-        return ChainJob(cell, total_rows, steps, alike)
+    if run.swats is not None or any(r.optimizer.driver != "loop" for r, _, _ in legs(run, problem.steps)):
+        return ChainJob(cell, total_rows, steps, alike)  # SWATS places each cell's switch as the run goes
     _, first, inverse = np.unique(alike, axis=0, return_index=True, return_inverse=True)
     kinds = [(np.nonzero(inverse.ravel() == g)[0], *cell(int(k))) for g, k in enumerate(first)]
     estimate = sum(cost.chain_rows(p, r, idx.size) for idx, p, r in kinds)
@@ -325,8 +333,9 @@ def sweep_result(job: LockstepJob | ChainJob, xs: list[float], ys: list[float]) 
         "steps_taken": r["steps_taken"].reshape(shape).tolist(),
         "status": r["status"].reshape(shape).tolist(),
     }
-    if "switches" in r:  # a chain's cells: the updates at which a later link took over, per cell
-        out["switches"] = r["switches"].reshape(shape).tolist()
+    for key in ("switches", "swats"):  # a chain's cells: the updates at which a later link took over; SWATS's
+        if key in r:
+            out[key] = r[key].reshape(shape).tolist()
     return out
 
 

@@ -360,6 +360,31 @@ def test_a_closure_optimizer_as_the_last_link(client):
     assert progress == sorted(progress) and progress[-1] == 1.0 and events[-1] == ("result", a)
 
 
+def test_a_swats_chain_places_its_switch_in_every_cell(client):
+    """Adam → SGD by SWATS's rule: the Adam link's hyperparameters swept, each cell's switch step
+    and rate found by its own run (cell by cell through the chain runner), as the single run's."""
+    swats = {"rule": "swats", "optimizer": "sgd", "tolerance": 1e-7}
+    body = {
+        "surface": "himmelblau",
+        "start": [-0.3, -0.9],
+        "steps": 1100,
+        "optimizers": [{"optimizer": "adam", "params": {"lr": 0.005}}, swats],
+        "x_param": {"name": "lr", "values": [0.004, 0.005]},
+        "y_param": {"name": "beta1", "values": [0.9]},
+    }
+    r = client.post("/api/v1/sweeps", json=body)
+    assert r.status_code == 200, r.text
+    a = r.json()
+    for i, lr in enumerate([0.004, 0.005]):
+        one = single(client, body, [{"optimizer": "adam", "params": {"lr": lr, "beta1": 0.9}}, swats])
+        assert_cell(a, 0, i, one)
+        assert a["swats"][0][i] == one["swats"]
+    assert a["swats"][0][1]["step"] == 1015  # tests/api/test_swats.py's run
+    for axis in ({"name": "milestone", "values": [10]}, {"name": "optimizers.1.momentum", "values": [0.5]}):
+        bad = client.post("/api/v1/sweeps?lang=zh", json={**body, "y_param": axis})
+        assert bad.status_code == 422 and "SWATS 规则" in bad.json()["detail"][0]["msg"]
+
+
 LBFGS_LAST = {"optimizer": "lbfgs", "params": {"max_iter": 2}}
 
 
