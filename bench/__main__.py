@@ -6,6 +6,7 @@ for name in (
     "bench.engine",
     "bench.surfaces",
     "bench.sweep",
+    "bench.sweep_chain",
     "bench.datasets",
     "bench.network",
     "bench.schedules",

@@ -111,6 +111,7 @@ class RunResult:
     # an optimizer chain (the run's ``optimizers``): its links resolved, and the updates at which a later one took over
     optimizers: list[dict[str, Any]] | None = None
     switches: list[int] | None = None
+    swats: dict[str, Any] | None = None  # a SWATS chain: {"step", "lr"} its criterion found (None: it never fired)
 
     @classmethod
     def from_public(cls, run: dict[str, Any]) -> RunResult:
@@ -138,6 +139,7 @@ class RunResult:
             else {k: np.asarray(v, dtype=np.int64) if k == "step" else arr(v) for k, v in run["evals"].items()},
             optimizers=run.get("optimizers"),
             switches=run.get("switches"),
+            swats=run.get("swats"),
         )
 
     def __repr__(self) -> str:

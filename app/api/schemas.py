@@ -251,6 +251,15 @@ def _chain_or_optimizer(schema: dict[str, Any]) -> None:
     schema["anyOf"] = [{"required": ["optimizer"]}, {"required": ["optimizers"]}]
 
 
+def first_link(data: Any) -> Any:
+    """A request's body without ``optimizer``: its chain's first link's (the check of a given one
+    comes after; a run's and a sweep's)."""
+    links = data.get("optimizers") if isinstance(data, dict) else None
+    if isinstance(links, list) and links and isinstance(links[0], dict) and "optimizer" not in data:
+        data = {**data, "optimizer": links[0].get("optimizer")}
+    return data
+
+
 class RunRequest(StrictModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra=_chain_or_optimizer)
 
@@ -311,11 +320,7 @@ class RunRequest(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _first_link(cls, data: Any) -> Any:
-        """Without ``optimizer``, a chain's first link's (the check of a given one comes after)."""
-        links = data.get("optimizers") if isinstance(data, dict) else None
-        if isinstance(links, list) and links and isinstance(links[0], dict) and "optimizer" not in data:
-            data = {**data, "optimizer": links[0].get("optimizer")}
-        return data
+        return first_link(data)
 
     @model_validator(mode="after")
     def _params(self) -> RunRequest:
@@ -323,13 +328,20 @@ class RunRequest(StrictModel):
         self.params = OPTIMIZERS[self.optimizer].resolve(self.params, "optimizer")
         if self.optimizers is not None:
             check_chain(self.optimizers)
-            first = self.optimizers[0]
-            if self.optimizer != first.optimizer:
-                raise ValueError(t("error.switch.optimizer", id=self.optimizer, first=first.optimizer))
-            if given and self.params != first.params:
-                raise ValueError(t("error.switch.params"))
-            self.params = first.params
+            self.params = first_link_params(self.optimizer, self.params, given, self.optimizers[0])
         return self
+
+
+def first_link_params(
+    optimizer: str, params: dict[str, Any], given: bool, first: OptimizerLinkRequest
+) -> dict[str, Any]:
+    """The params of a request with a chain (a run's, a sweep's): its first link's, which
+    ``optimizer`` and ``params`` (resolved; ``given``: in the body) must be."""
+    if optimizer != first.optimizer:
+        raise ValueError(t("error.switch.optimizer", id=optimizer, first=first.optimizer))
+    if given and params != first.params:
+        raise ValueError(t("error.switch.params"))
+    return first.params
 
 
 def check_chain(links: list[OptimizerLinkRequest]) -> None:

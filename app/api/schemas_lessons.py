@@ -5,19 +5,26 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from ..i18n import text as t
+from ..registry import OPTIMIZERS
 from ..settings import get_settings
 from .schemas import (
+    MAX_CHAIN,
     Coord,
     Number,
     OptimizerId,
+    OptimizerLinkRequest,
     RunStatus,
     ScheduleRequest,
     StrictModel,
     SurfaceField,
     SurfaceRequestBase,
+    SwatsPublic,
+    _chain_or_optimizer,
+    first_link,
+    first_link_params,
 )
 
 MAX_CELLS_PER_AXIS = 200
@@ -29,7 +36,11 @@ MAX_SERIES_VALUE = 1e300  # |value| of a series: the averages and their bias cor
 class AxisRequest(StrictModel):
     """One axis of a sweep: `values`, or `min`, `max`, `n` and `scale`."""
 
-    name: str = Field(description="An optimizer hyperparameter (float), 'lr', or 'batch_size' (dataset surfaces).")
+    name: str = Field(
+        description="An optimizer hyperparameter (float), 'lr', or 'batch_size' (dataset surfaces); with an "
+        "optimizer chain (`optimizers`) also 'milestone' (link 1's switch update), 'optimizers.<j>.milestone' "
+        "or 'optimizers.<j>.<hyperparameter>' (link j's, e.g. 'optimizers.1.lr')."
+    )
     values: list[Number] | None = Field(None, min_length=1, max_length=MAX_CELLS_PER_AXIS)
     min: Number | None = None
     max: Number | None = None
@@ -60,9 +71,25 @@ class LessonRunFields(StrictModel):
 
 
 class SweepRequest(SurfaceRequestBase, LessonRunFields):
-    """One optimizer on one surface over a grid of two hyperparameters; every cell a full run."""
+    """One optimizer (or an optimizer chain) on one surface over a grid of two hyperparameters; every
+    cell a full run."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra=_chain_or_optimizer)
 
     start: tuple[Coord, Coord] | None = None
+    optimizers: list[OptimizerLinkRequest] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_CHAIN,
+        description="An optimizer chain, the links of a run's `optimizers` (POST /api/v1/trajectories): then an "
+        "axis may be `milestone` (link 1's switch update), `optimizers.<j>.milestone` or `optimizers.<j>.<param>` "
+        "(a hyperparameter of link j); a plain name (`lr`) is link 0's. A swept milestone may be omitted in its "
+        "link. Every cell is the single run of POST /api/v1/trajectories with the chain and the cell's values; "
+        "its milestones whole, within (0, steps), strictly increasing (else a 422 naming the cell's axis "
+        "values) and on epoch boundaries on dataset surfaces. A closure optimizer (L-BFGS, Newton) may be the "
+        "last link. Replaces `optimizer` and `params` (which, if given, must be the first link's). The answer "
+        "adds `switches`.",
+    )
     x_param: AxisRequest
     y_param: AxisRequest
     epochs: StrictInt | None = Field(
@@ -72,6 +99,20 @@ class SweepRequest(SurfaceRequestBase, LessonRunFields):
         description="Dataset surfaces: every cell runs this many epochs (epochs·⌈m / batch size⌉ updates, so "
         "cells of different batch sizes see the same number of samples) instead of `steps` updates.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _first_link(cls, data: Any) -> Any:
+        return first_link(data)
+
+    @model_validator(mode="after")
+    def _chain(self) -> SweepRequest:
+        """`optimizer` and `params`, if given, those of the chain's first link (the run's rule)."""
+        if self.optimizers is not None:
+            params = OPTIMIZERS[self.optimizer].resolve(self.params, "optimizer")
+            given = "params" in self.model_fields_set
+            self.params = first_link_params(self.optimizer, params, given, self.optimizers[0])
+        return self
 
 
 class BasinRequest(SurfaceRequestBase, LessonRunFields):
@@ -182,6 +223,14 @@ class SweepPublic(BaseModel):
     status: list[list[RunStatus]]
     epochs: int | None = None
     steps_by_batch_size: dict[str, int] | None = Field(None, description="With `epochs`: each batch size's updates.")
+    switches: list[list[list[int]]] | None = Field(
+        None,
+        description="A sweep of an optimizer chain: [j][i] the updates at which a later link took over in that "
+        "cell (a cell that stopped before a milestone lists fewer), as the single run's `switches`.",
+    )
+    swats: list[list[SwatsPublic]] | None = Field(
+        None, description="A sweep of a SWATS chain: [j][i] the step and rate SWATS found in that cell (its run's)."
+    )
 
 
 class BasinsPublic(BaseModel):
@@ -234,6 +283,36 @@ class ClaimPublic(BaseModel):
     text: str = Field(description="The claim in words, with its figures.")
 
 
+class SeedBandPublic(BaseModel):
+    """One series of one run over the seeds, per epoch (index 0: the init); null where no seed has a
+    value (every seed diverged)."""
+
+    mean: list[float | None]
+    sd: list[float | None] = Field(description="Standard deviation over the seeds (population, ddof 0).")
+    lo: list[float | None] = Field(description="The lowest seed's value: the band's lower edge.")
+    hi: list[float | None] = Field(description="The highest seed's value: the band's upper edge.")
+    n: list[int] = Field(description="How many seeds have a value (a diverged seed has none from then on).")
+    seeds: list[list[float | None]] = Field(description="Every seed's values, in the order of `seeds`.")
+
+
+class SeedRunPublic(BaseModel):
+    label: str
+    optimizer: str
+    params: dict[str, Any]
+    optimizers: list[dict[str, Any]] | None = Field(None, description="The run's optimizer chain, if it has one.")
+    switches: list[list[int]] | None = Field(None, description="Per seed, the updates at which a later link took over.")
+    status: list[str] = Field(description="Per seed, as a network run's `status`.")
+    train_loss: SeedBandPublic
+    test_accuracy: SeedBandPublic
+
+
+class SeedsPublic(BaseModel):
+    seeds: list[int] = Field(description="Each seeds the model's init and the batch order of one training.")
+    band: Literal["min-max"] = Field(description="What the band around each mean spans: lowest to highest seed.")
+    epochs: int
+    runs: list[SeedRunPublic]
+
+
 __all__ = [
     "AxisRequest",
     "BasinRequest",
@@ -245,6 +324,9 @@ __all__ = [
     "RaceRequest",
     "SchedulePreviewPublic",
     "SchedulePreviewRequest",
+    "SeedBandPublic",
+    "SeedRunPublic",
+    "SeedsPublic",
     "SurfaceField",
     "SweepPublic",
     "SweepRequest",

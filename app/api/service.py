@@ -253,10 +253,13 @@ def chain_label(run: RunRequest) -> str:
     switched by a rule, SWATS, is "(SWATS)")."""
     if not run.optimizers or len(run.optimizers) < 2:
         return OPTIMIZERS[run.optimizer].name
-    words = [OPTIMIZERS[run.optimizers[0].optimizer].name]
+
+    def name(link: Any) -> str:  # "SGD (torch, every flag)": its name without the remark
+        return OPTIMIZERS[link.optimizer].name.split(" (")[0]
+
+    words = [name(run.optimizers[0])]
     for link in run.optimizers[1:]:
-        when = f"@ {link.milestone}" if link.milestone is not None else "(SWATS)"
-        words.append(f"{OPTIMIZERS[link.optimizer].name} {when}")
+        words.append(f"{name(link)} @ {link.milestone}" if link.milestone is not None else f"{name(link)} (SWATS)")
     return " → ".join(words)
 
 

@@ -20,6 +20,7 @@ kept on the safe side; only their order of magnitude matters.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from .datasets import DatasetSurface, has_moments
@@ -216,10 +217,10 @@ def answer_bytes(problem: Problem) -> int:
     return SURFACE_BYTES + FLOAT_BYTES * floats
 
 
-def trajectories(problem: Problem) -> float:
-    """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats (and a Newton
-    run's formula differentiated twice, once), its answer encoded."""
-    work = sum(
+def run_work(problem: Problem, whole: RunConfig) -> float:
+    """Seconds for the updates of one run of a problem (each leg of its optimizer chain by its own
+    optimizer's cost), on floats, not encoded."""
+    return sum(
         (t1 - t0)
         * (
             closure_step(problem.surface, r, t1 - t0)
@@ -227,12 +228,47 @@ def trajectories(problem: Problem) -> float:
             else scalar_step(problem.surface, r.batch_size) + feedback(problem.surface, r, t1 - t0) / (t1 - t0)
         )
         * ((2 if problem.include_state else 1) + (2 if whole.swats else 0))  # SWATS: + its Adam run with state
-        for whole in problem.runs
         for r, t0, t1 in legs(whole, problem.steps)
     )
-    hessian = any(r.optimizer.hessian for whole in problem.runs for r, _, _ in legs(whole, problem.steps))
-    derive = symbolic(problem.surface) if hessian else 0.0
-    return work + derive + ENCODE_BYTE * answer_bytes(problem)
+
+
+def derive_hessian(problem: Problem, runs: Iterable[RunConfig]) -> float:
+    """Seconds to differentiate the formula twice, once, if any link of ``runs`` is a Newton method."""
+    hessian = any(r.optimizer.hessian for whole in runs for r, _, _ in legs(whole, problem.steps))
+    return symbolic(problem.surface) if hessian else 0.0
+
+
+def trajectories(problem: Problem) -> float:
+    """Seconds for every run of a problem (`app.engine.runner.Problem`) on floats (and a Newton
+    run's formula differentiated twice, once), its answer encoded."""
+    work = sum(run_work(problem, whole) for whole in problem.runs)
+    return work + derive_hessian(problem, problem.runs) + ENCODE_BYTE * answer_bytes(problem)
+
+
+# a sweep of optimizer chains (app.lessons.sweeps): cells with the same milestones step as lockstep
+# rows, leg by leg (ChainRows: a group's legs, each its link's rows); with a closure optimizer last,
+# cell by cell through the chain runner (ChainJob: each a single run's updates, plus its runners
+# made, its record sliced away as it goes). Measured in CPU seconds on the 2-core machine under
+# load by bench/sweep_chain.py, which compares these estimates with whole sweeps of several shapes
+CHAIN_CELL = 1e-4  # s: a cell run alone: its config, its legs planned and joined, its end kept (0.13 ms, 2 links)
+LEG_START = 2e-5  # s: one leg's runner made for a cell run alone (its rates, its noise draws, its compiled state)
+ROWS_LEG = 1e-4  # s: one leg's lockstep rows made for a group of cells (0.1–0.12 ms measured)
+ROWS_STEP = 2e-7  # s: a lockstep step of a group's leg besides its rows (few rows: ~0.2 µs measured)
+
+
+def chain_cell(problem: Problem, run: RunConfig) -> float:
+    """Seconds for one cell of a sweep of optimizer chains run alone: the single run of its problem
+    (no answer encoded: only the cell's end is kept)."""
+    return CHAIN_CELL + LEG_START * (len(run.switches) + 1) + run_work(problem, run)
+
+
+def chain_rows(problem: Problem, run: RunConfig, rows: int) -> float:
+    """Seconds for ``rows`` cells of a sweep of optimizer chains with the same milestones, stepped
+    together leg by leg, an upper bound: every row runs every leg."""
+    return sum(
+        ROWS_LEG + (t1 - t0) * ROWS_STEP + lockstep(problem.surface, rows, t1 - t0, r.batch_size, r, problem.tolerance)
+        for r, t0, t1 in legs(run, problem.steps)
+    )
 
 
 def lockstep(

@@ -572,7 +572,7 @@ class LockstepRuns:
             def table(r0: int, r1: int) -> np.ndarray:
                 return shared
 
-        elif run.schedule.fn is constant and run.warmup_steps <= 0:
+        elif run.schedule.fn is constant and run.warmup_steps <= 0 and not run.chain:
 
             def table(r0: int, r1: int) -> np.ndarray:
                 return lr_rows[r0:r1, None]  # base · 1, the same bits
@@ -581,7 +581,7 @@ class LockstepRuns:
             steps = _schedule_t(problem, run)[None, :]
 
             def table(r0: int, r1: int) -> np.ndarray:
-                return learning_rates(run.schedule, run.schedule_params, lr_rows[r0:r1, None], steps, run.warmup_steps)
+                return run_lrs(run, steps, lr_rows[r0:r1, None])  # the schedule's chain (SequentialLR) too
 
         return table
 
@@ -635,9 +635,7 @@ class LockstepRuns:
             return self._plateau.lr[self.idx]
         if self._lrs is not None:
             return self._lrs[t]
-        tt = np.array([t])
-        run = self.run
-        return learning_rates(run.schedule, run.schedule_params, self._params["lr"], tt, run.warmup_steps)
+        return run_lrs(self.run, np.array([t]), self._params["lr"])
 
     def _stop(self, mask: np.ndarray, status: str, theta: np.ndarray, loss: Any = None) -> None:
         """Record the rows in mask as stopped at the current point, and drop them."""

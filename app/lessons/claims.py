@@ -28,7 +28,17 @@ import numpy as np
 
 from ..i18n import text
 from ..registry import SURFACES
-from .scenarios import ADAM_B1, ADAM_B2, BY_ID, RAW_CONDITION, STANDARDIZED_CONDITION, Lesson
+from .scenarios import (
+    ADAM_B1,
+    ADAM_B2,
+    BY_ID,
+    RAW_CONDITION,
+    STANDARDIZED_CONDITION,
+    SWITCH_EARLY,
+    SWITCH_EPOCH,
+    SWITCH_PER_EPOCH,
+    Lesson,
+)
 
 STORE = Path(__file__).resolve().parent / "data" / "claims.json"
 Answer = dict[str, Any]
@@ -407,6 +417,113 @@ def network_decay(ans: Answer, lesson: Lesson) -> Figures:
     }
 
 
+# --- a network lesson over several seeds: figures from its seeds' answer (app.lessons.seeds) ---------
+
+
+def _at(run: dict[str, Any], series: str, epoch: int, scale: float = 1.0) -> np.ndarray:
+    """Every seed's value of ``series`` at ``epoch`` (NaN where a seed has none: diverged)."""
+    return np.asarray([scale * v[epoch] if v[epoch] is not None else math.nan for v in run[series]["seeds"]])
+
+
+def _spread(values: np.ndarray, name: str, *parts: str) -> Figures:
+    """``name``: the mean over the seeds; with ``parts`` of "sd" (standard deviation), "lo" and "hi"
+    (the lowest and highest seed), ``name_sd`` …"""
+    stats = {"sd": float(values.std()), "lo": float(values.min()), "hi": float(values.max())}
+    return {name: float(values.mean())} | {f"{name}_{p}": stats[p] for p in parts}
+
+
+def _same_until(a: dict[str, Any], b: dict[str, Any], series: str) -> int:
+    """The last epoch up to which two runs' ``series`` are equal in every seed (bit for bit)."""
+    pairs = list(zip(a[series]["seeds"], b[series]["seeds"], strict=True))
+    n = 0
+    while all(n < len(x) and n < len(y) and x[n] == y[n] for x, y in pairs):
+        n += 1
+    return n - 1
+
+
+def adam_momentum(ans: Answer, lesson: Lesson) -> Figures:
+    """Adam (run 0), momentum (run 1) and Adam → momentum (run 2, switched at the end of epoch
+    `SWITCH_EPOCH`) over the lesson's seeds. Adam's train loss at epoch `SWITCH_EARLY` is lower than
+    momentum's in every seed ("Adam is fast"). The switched run is Adam, bit for bit, up to the switch
+    in every seed (the same init and batches), and every seed switched there. After the last epoch
+    the three means of the test accuracy differ pairwise by less than the seeds' spread (the widest
+    lowest-to-highest range of the three): on this task no run ends better than another beyond the
+    seeds' noise, so the course's "momentum ends better" does not show. The figures are means with
+    standard deviations or lowest-to-highest ranges over the seeds."""
+    names = ("adam", "momentum", "switch")
+    runs = dict(zip(names, ans["runs"], strict=True))
+    epochs, seeds = ans["epochs"], len(ans["seeds"])
+    early = {k: _at(r, "train_loss", SWITCH_EARLY) for k, r in runs.items()}
+    loss = {k: _at(r, "train_loss", epochs) for k, r in runs.items()}
+    test = {k: _at(r, "test_accuracy", epochs, 100.0) for k, r in runs.items()}
+    wins = int(np.sum(early["adam"] < early["momentum"]))
+    gaps = {(a, b): float(test[b].mean() - test[a].mean()) for a, b in (("adam", "momentum"), ("adam", "switch"))}
+    gaps[("momentum", "switch")] = float(test["switch"].mean() - test["momentum"].mean())
+    spread = float(max(np.ptp(v) for v in test.values()))
+    at = runs["switch"]["optimizers"][1]["milestone"]
+    switched = all(s == [at] for s in runs["switch"]["switches"])
+    same = _same_until(runs["adam"], runs["switch"], "train_loss")
+    # the highest test accuracy any run reached at any epoch in any seed: the ceiling they share
+    best = 100.0 * max(v for r in ans["runs"] for s in r["test_accuracy"]["seeds"] for v in s if v is not None)
+    figures: Figures = {"seeds": seeds, "epochs": epochs, "early": SWITCH_EARLY, "adam_early_wins": wins}
+    for k in ("adam", "momentum"):
+        figures |= _spread(early[k], f"{k}_early", "sd")
+    for k in names:
+        figures |= _spread(loss[k], f"{k}_loss") | _spread(test[k], f"{k}_test", "lo", "hi")
+    figures |= {
+        "switch_epoch": SWITCH_EPOCH,
+        "switch_update": at,
+        "same_until": same,
+        "test_gap": gaps[("adam", "momentum")],
+        "test_spread": spread,
+        "momentum_test_wins": int(np.sum(test["momentum"] > test["adam"])),
+        "switch_test_wins": int(np.sum(test["switch"] > test["adam"])),
+        "best_test": best,
+    }
+    finite = all(np.isfinite(v).all() for d in (early, loss, test) for v in d.values())
+    return {
+        "holds": finite
+        and wins == seeds
+        and switched
+        and same == SWITCH_EPOCH
+        and all(abs(g) < spread for g in gaps.values()),
+        "figures": figures,
+    }
+
+
+def switch_when(ans: Answer, lesson: Lesson) -> Figures:
+    """Adam → momentum switched at each epoch of `SWITCH_WHEN` (one run each, every seed switched
+    there) over the lesson's seeds. The final test accuracy's means differ by less than the seeds'
+    spread (the widest lowest-to-highest range of the runs): when to switch does not change it
+    beyond the seeds' noise. The final train loss: the latest switch's is lower than the earliest's
+    in every seed (the later the switch, the longer Adam ran)."""
+    runs, epochs, seeds = ans["runs"], ans["epochs"], len(ans["seeds"])
+    at = [r["optimizers"][1]["milestone"] for r in runs]
+    switched = all(s == [a] for r, a in zip(runs, at, strict=True) for s in r["switches"])
+    test = [_at(r, "test_accuracy", epochs, 100.0) for r in runs]
+    loss = [_at(r, "train_loss", epochs) for r in runs]
+    means = [float(v.mean()) for v in test]
+    spread = float(max(np.ptp(v) for v in test))
+    later_lower = int(np.sum(loss[-1] < loss[0]))
+    finite = all(np.isfinite(v).all() for v in (*test, *loss))
+    return {
+        "holds": finite and switched and max(means) - min(means) < spread and later_lower == seeds,
+        "figures": {
+            "seeds": seeds,
+            "epochs": epochs,
+            "first_switch": at[0] // SWITCH_PER_EPOCH,
+            "last_switch": at[-1] // SWITCH_PER_EPOCH,
+            "switches": len(runs),
+            "test_min": min(means),
+            "test_max": max(means),
+            "test_spread": spread,
+            "loss_first": float(loss[0].mean()),
+            "loss_last": float(loss[-1].mean()),
+            "later_lower": later_lower,
+        },
+    }
+
+
 CLAIMS: dict[str, Callable[..., Figures]] = {
     "ewa-bias-correction": ewa_bias,
     "batch-vs-minibatch": batch_noise,
@@ -424,12 +541,15 @@ CLAIMS: dict[str, Callable[..., Figures]] = {
     "batch-size-lr": best_lr_grows,
     "network-assignment": assignment_adam,
     "network-lr-decay": network_decay,
+    "network-adam-momentum": adam_momentum,
+    "network-switch-when": switch_when,
 }
 
 
 # --- measuring, the store and the words ------------------------------------------------------------
 
-# the API's answer to a request of a lesson (``kind``: "trajectories", "sweep" or "ewa"), computed
+# the API's answer to a request of a lesson (``kind``: "trajectories", "sweep", "ewa", "network" or
+# "seeds": a network lesson's request over its seeds, `Lesson.seeds_body`), computed
 # by the endpoint's own code: the service layer passes it in (app.api.service_lessons)
 Answerer = Callable[[dict[str, Any], str], Answer]
 
@@ -437,7 +557,8 @@ Answerer = Callable[[dict[str, Any], str], Answer]
 def fingerprint(lesson: Lesson) -> str:
     """A digest of everything a claim depends on: the lesson's requests."""
     body = lesson.render("en")
-    text_ = json.dumps([body["request"], body.get("compare"), lesson.epochs], sort_keys=True, ensure_ascii=False)
+    parts = [body["request"], body.get("compare"), lesson.epochs] + ([list(lesson.seeds)] if lesson.seeds else [])
+    text_ = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text_.encode()).hexdigest()[:16]
 
 
@@ -445,7 +566,8 @@ def measure_with(lesson_id: str, answer: Answerer) -> Figures:
     """{"holds", "figures"} of a lesson, measured now from its own answer."""
     lesson = BY_ID[lesson_id]
     body = lesson.render("en")
-    ans = answer(body["request"], lesson.kind)
+    # a lesson over seeds: the answer of its request trained once per seed (kind "seeds")
+    ans = answer(lesson.seeds_body(), "seeds") if lesson.seeds else answer(body["request"], lesson.kind)
     fn = CLAIMS[lesson_id]
     out = fn(ans, lesson, answer(body["compare"], "trajectories")) if lesson.compare is not None else fn(ans, lesson)
     return {"holds": bool(out["holds"]), "figures": {k: _plain(v) for k, v in out["figures"].items()}}

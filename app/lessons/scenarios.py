@@ -78,6 +78,14 @@ def _gd_to_adam(
     }
 
 
+def _switch(label: Label, at: int, *links: tuple[str, dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A run whose optimizer changes at update ``at`` (the API's optimizer chain, `optimizers`): the
+    first link's optimizer and params, then the second's from update ``at`` on, with fresh state."""
+    (first, p0), (second, p1) = links
+    chain = [{"optimizer": first, "params": p0}, {"milestone": at, "optimizer": second, "params": p1}]
+    return {"optimizer": first, "label": label, "optimizers": chain, **extra}
+
+
 def _batches(data: dict[str, Any], steps: int, *runs: tuple[Label, float, int]) -> dict[str, Any]:
     """A request of GD runs on a data set (seed 0), each (its label, α, batch size)."""
     return {
@@ -117,6 +125,23 @@ class Lesson:
     batch_cost: bool = False
     # the map draws only the last part of each path (the fraction the claim measures)
     tail: float | None = None
+    # a network lesson measured over several seeds: its request is trained once per seed (the model's
+    # init and the batch order seeded together, `seeded`), the page draws each run's mean and band
+    # (GET /api/v1/scenarios/{id}/seeds) and the claim's figures are means and spreads over them
+    seeds: tuple[int, ...] = ()
+    # runs that differ only in when they switch optimizer: the page draws the seeds' final values
+    # against each run's switch epoch
+    by_switch: bool = False
+
+    def seeds_body(self) -> dict[str, Any]:
+        """What a seeded lesson's answer is asked with (kind "seeds"): its request (English labels:
+        the numbers do not depend on them) and its seeds."""
+        return {"request": self.render("en")["request"], "seeds": list(self.seeds)}
+
+    def seeded(self) -> list[dict[str, Any]]:
+        """The request once per seed of `seeds`."""
+        body = self.seeds_body()
+        return [seeded(body["request"], s) for s in body["seeds"]]
 
     def render(self, lang: str) -> dict[str, Any]:
         """The public form: texts in one language, labels filled, the request ready to post."""
@@ -143,6 +168,8 @@ class Lesson:
             "view": self.view,
             "batch_cost": self.batch_cost,
             "tail": self.tail,
+            "seeds": list(self.seeds),
+            "by_switch": self.by_switch,
         }
         if self.compare is not None:
             body["compare"] = req(self.compare)
@@ -452,6 +479,55 @@ def _network(epochs: int, *runs: dict[str, Any], seed: int = 0) -> dict[str, Any
     }
 
 
+def seeded(request: dict[str, Any], seed: int) -> dict[str, Any]:
+    """A network request with the model's init and the batch order both seeded by ``seed`` (the data
+    set stays the same)."""
+    return {**request, "seed": seed, "model": {**request["model"], "seed": seed}}
+
+
+# Adam, momentum (and Adam → momentum) on a noisier, larger moons set with a wider network, over
+# SWITCH_SEEDS seeds. Measured (python -m tools.lesson_claims network-adam-momentum): at these rates
+# Adam's train loss falls faster in every seed, and all runs end near the same test accuracy (the
+# data's noise bounds it); the lesson says so with its spread.
+SWITCH_DATA: dict[str, Any] = {"name": "moons", "samples": 800, "noise": 0.3, "test_fraction": 0.25, "seed": 3}
+SWITCH_MODEL: dict[str, Any] = {"hidden": [16, 16], "activation": "relu", "init": "he", "seed": 0}
+SWITCH_EPOCHS, SWITCH_BATCH, SWITCH_SEEDS = 100, 32, (0, 1, 2, 3, 4)
+SWITCH_ADAM_LR, SWITCH_MOMENTUM_LR, SWITCH_BETA = 0.01, 0.02, 0.9
+SWITCH_TRAIN = DataConfig(**SWITCH_DATA).n_train  # 600
+SWITCH_PER_EPOCH = math.ceil(SWITCH_TRAIN / SWITCH_BATCH)  # 19 updates
+SWITCH_WHEN = (1, 5, 10, 20, 40, 70, 90)  # "network-switch-when": Adam → momentum at each of these epochs
+SWITCH_EARLY = 10  # the epoch at which the claim compares the train losses ("Adam is fast")
+SWITCH_EPOCH = 20  # Adam → momentum: the switch at this epoch's end (its first update after it)
+SWITCH_ADAM: dict[str, Any] = {"lr": SWITCH_ADAM_LR}
+SWITCH_MOMENTUM: dict[str, Any] = {"lr": SWITCH_MOMENTUM_LR, "beta": SWITCH_BETA, "variant": "classic"}
+
+
+def _switching(*runs: dict[str, Any]) -> dict[str, Any]:
+    """A POST /api/v1/networks body of the switching lessons: their data, model, epochs, first seed."""
+    return {
+        "data": SWITCH_DATA,
+        "model": SWITCH_MODEL,
+        "epochs": SWITCH_EPOCHS,
+        "seed": SWITCH_SEEDS[0],
+        "runs": list(runs),
+        "plane": {"kind": "pca", "n": 41},
+    }
+
+
+def _adam_then_momentum(label: Label, epoch: int) -> dict[str, Any]:
+    """Adam, then momentum from the end of ``epoch`` on."""
+    at = epoch * SWITCH_PER_EPOCH
+    return _switch(label, at, ("adam", SWITCH_ADAM), ("momentum", SWITCH_MOMENTUM), batch_size=SWITCH_BATCH)
+
+
+SWITCH_FORMULAS = (
+    Worded("sigmoid_output", "2 → 16 → 16 → 1, ReLU"),
+    Worded("adam", "θ ← θ − α·m̂/(√v̂ + ε)"),
+    Worded("classical", "v ← βv + g,  θ ← θ − α·v"),
+    Worded("per_epoch", f"⌈{SWITCH_TRAIN} / {SWITCH_BATCH}⌉ = {SWITCH_PER_EPOCH}"),
+)
+
+
 NETWORK_LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "network-assignment",
@@ -479,6 +555,36 @@ NETWORK_LESSONS: tuple[Lesson, ...] = (
         ("α/(1 + k·epoch)", "α·0.95^epoch", "α·0.5^⌊epoch/10⌋", f"α·0.1 from epoch {DECAY_LATE}"),
         lr_chart=True,
     ),
+    Lesson(
+        "network-adam-momentum",
+        "network",
+        _switching(
+            _run("adam", f"α = {SWITCH_ADAM_LR:g}", **SWITCH_ADAM, batch_size=SWITCH_BATCH),
+            _run(
+                "momentum",
+                f"β = {SWITCH_BETA:g}, α = {SWITCH_MOMENTUM_LR:g}",
+                **SWITCH_MOMENTUM,
+                batch_size=SWITCH_BATCH,
+            ),
+            _adam_then_momentum(Label("switch", suffix=f"@ {SWITCH_EPOCH}"), SWITCH_EPOCH),
+        ),
+        (
+            *SWITCH_FORMULAS,
+            Worded("switch", f"t = {SWITCH_EPOCH} × {SWITCH_PER_EPOCH} = {SWITCH_EPOCH * SWITCH_PER_EPOCH}: v ← 0"),
+        ),
+        seeds=SWITCH_SEEDS,
+    ),
+    Lesson(
+        "network-switch-when",
+        "network",
+        _switching(*(_adam_then_momentum(Label("when", suffix=f"@ {e}"), e) for e in SWITCH_WHEN)),
+        (
+            *SWITCH_FORMULAS,
+            Worded("switch", f"t = e × {SWITCH_PER_EPOCH},  e ∈ {{{', '.join(map(str, SWITCH_WHEN))}}}"),
+        ),
+        seeds=SWITCH_SEEDS,
+        by_switch=True,
+    ),
 )
 
 LESSONS = LESSONS + NETWORK_LESSONS
@@ -491,3 +597,9 @@ def scenarios(lang: str = "en") -> list[dict[str, Any]]:
 
 
 assert all(run["optimizer"] in OPTIMIZERS for lesson in LESSONS for run in lesson.request.get("runs", []))
+assert all(
+    link["optimizer"] in OPTIMIZERS
+    for lesson in LESSONS
+    for run in lesson.request.get("runs", [])
+    for link in run.get("optimizers", [])
+)

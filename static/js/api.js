@@ -120,4 +120,6 @@ export const getNetworkPlane = (body, signal) => json("POST", "api/v1/networks/p
 export const tuneNetwork = (body, signal) => json("POST", "api/v1/networks/tune", body, signal);
 export const streamNetwork = (body, onEvent, signal) => stream("api/v1/networks/stream", body, onEvent, signal);
 // The network request as a runnable PyTorch script (its text).
+// a network lesson over seeds: each run's mean and band per epoch (GET …/scenarios/{id}/seeds)
+export const getLessonSeeds = (id, signal) => json("GET", `api/v1/scenarios/${encodeURIComponent(id)}/seeds`, null, signal);
 export const getNetworkScript = async (body) => (await send("POST", "api/v1/networks/export", body)).text();

@@ -141,6 +141,54 @@ export function tuneFigure(answer, looks, labels) {
   return { traces, layout };
 }
 
+// A lesson over seeds (GET api/v1/scenarios/{id}/seeds): per run, the mean over the seeds of one
+// series per epoch, and around it the band the answer names (`band`: its lowest to highest seed),
+// drawn as the tuning's spread is. Points where no seed has a value are gaps.
+// `marks`: [{ epoch, color, text }] a dashed vertical line each (a run's optimizer switch).
+export function seedsFigure(answer, key, looks, labels, title, yaxis, marks = []) {
+  const traces = [];
+  answer.runs.forEach((r, i) => {
+    const b = r[key];
+    const color = looks[i]?.color || "#000";
+    const name = esc(labels[i] || r.label);
+    const xs = b.mean.map((_, e) => e);
+    const ok = xs.filter((e) => b.lo[e] !== null && b.hi[e] !== null);
+    traces.push({ type: "scatter", mode: "lines", x: [...ok, ...ok.slice().reverse()],
+      y: [...ok.map((e) => b.hi[e]), ...ok.slice().reverse().map((e) => b.lo[e])],
+      fill: "toself", fillcolor: color, opacity: 0.2, line: { width: 0 }, hoverinfo: "skip", showlegend: false,
+      legendgroup: `r${i}`, meta: { role: "band", run: i, key } });
+    traces.push({ type: "scatter", mode: "lines", x: xs, y: b.mean, name, legendgroup: `r${i}`, showlegend: true,
+      customdata: xs.map((e) => [b.sd[e], b.lo[e], b.hi[e]]), meta: { role: "mean", run: i, key },
+      line: { color, width: 2, dash: looks[i]?.dash || "solid" },
+      hovertemplate: `<b>${name}</b><br>${esc(t("net.plot.epoch"))} %{x}: %{y:.4g} ± %{customdata[0]:.2g} [%{customdata[1]:.4g}, %{customdata[2]:.4g}]<extra></extra>` });
+  });
+  const layout = base(title, { ...LEGEND, xaxis: { title: { text: t("net.plot.epoch") } }, yaxis,
+    shapes: marks.map((m) => ({ type: "line", xref: "x", yref: "paper", x0: m.epoch, x1: m.epoch, y0: 0, y1: 1,
+      line: { color: m.color, width: 1.5, dash: "dash" } })),
+    annotations: marks.map((m) => ({ x: m.epoch, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false,
+      text: esc(m.text), font: { size: 10, color: m.color } })) });
+  return { traces, layout };
+}
+
+// A lesson whose runs differ only in when they switch optimizer: each run's value of one series after
+// the last epoch against its switch epoch (`epochs[i]`), the mean over the seeds (a marker in the
+// run's colour) with a bar from the lowest to the highest seed.
+export function switchFigure(answer, key, looks, epochs, title, yaxis, xtitle) {
+  const final = (a) => a[a.length - 1];
+  const mean = answer.runs.map((r) => final(r[key].mean));
+  const lo = answer.runs.map((r) => final(r[key].lo));
+  const hi = answer.runs.map((r) => final(r[key].hi));
+  const traces = [{ type: "scatter", mode: "lines+markers", x: epochs, y: mean, meta: { role: "by-switch", key },
+    line: { color: "#666", width: 1, dash: "dot" }, marker: { size: 10, color: looks.map((l) => l.color), line: { color: "#000", width: 1 } },
+    error_y: { type: "data", symmetric: false, array: hi.map((h, i) => h - mean[i]), arrayminus: lo.map((l, i) => mean[i] - l),
+      color: "#444", thickness: 1.5, width: 6 },
+    customdata: epochs.map((_, i) => [lo[i], hi[i]]), showlegend: false,
+    hovertemplate: `${esc(xtitle)} %{x}: %{y:.4g} [%{customdata[0]:.4g}, %{customdata[1]:.4g}]<extra></extra>` }];
+  const pad = 0.04 * Math.max(...epochs);
+  return { traces, layout: base(title, { xaxis: { title: { text: esc(xtitle) }, range: [-pad, Math.max(...epochs) + pad], zeroline: false },
+    yaxis: { ...yaxis, automargin: true } }) };
+}
+
 // The current point of every run (one trace: moved by restyle while playing).
 function currentTrace(points, looks) {
   return { type: "scatter", mode: "markers", x: points.map((p) => p?.a ?? null), y: points.map((p) => p?.b ?? null),

@@ -32,7 +32,26 @@ export const NET_PROPS = [
 ];
 
 // a run's fields → their keys in the hash (the studio's short keys, so a run reads the same)
-const RUN_KEYS = { optimizer: "o", params: "p", color: "c", schedule: "s", batch_size: "b", label: "l" };
+const RUN_KEYS = { optimizer: "o", params: "p", color: "c", schedule: "s", batch_size: "b", label: "l", links: "k" };
+
+// A run of a POST api/v1/networks body in the state's form, as the studio's (state.js): an optimizer
+// chain (`optimizers`) becomes the run's optimizer and params (its first link) and `links` (the later
+// ones, each { milestone, optimizer, params }); `chainOf` is the reverse, for the request.
+const fromChain = (r) => (Array.isArray(r?.optimizers) && r.optimizers.length
+  ? { ...r, optimizer: r.optimizers[0].optimizer, params: r.optimizers[0].params, links: r.optimizers.slice(1) } : r);
+const chainOf = (r) => [{ optimizer: r.optimizer, params: r.params }, ...r.links];
+
+// A run read from a body or a link (untrusted), with its later links checked: each a known optimizer,
+// an integer milestone ≥ 1 (an update of the run; the server checks the rest: its order, the run's
+// length) and its params cleaned as a run's; at most the server's number of links when it says one.
+function netRun(r) {
+  const known = new Set((CTX.optimizers || []).map((o) => o.id));
+  const links = (Array.isArray(r?.links) ? r.links : [])
+    .filter((l) => l && typeof l === "object" && known.has(l.optimizer) && Number.isInteger(l.milestone) && l.milestone >= 1)
+    .slice(0, (CTX.limits.max_optimizer_links ?? Infinity) - 1)
+    .map((l) => ({ milestone: l.milestone, optimizer: l.optimizer, params: normalizeRun({ params: l.params }).params }));
+  return { ...normalizeRun(r), links };
+}
 
 let CTX = null;
 
@@ -75,7 +94,7 @@ export function fromNetRequest(body) {
     const v = p.group ? body[p.group]?.[p.field] : ["epochs", "seed"].includes(p.name) ? body[p.name] : undefined;
     if (v !== undefined && v !== null && check(p, v) !== undefined) s[p.name] = structuredClone(v);
   }
-  s.runs = (body.runs || []).map((r) => normalizeRun(r));
+  s.runs = (body.runs || []).map((r) => netRun(fromChain(r)));
   return s;
 }
 
@@ -101,6 +120,7 @@ function enc(p, v) {
       if (r.schedule && (r.schedule.name !== "constant" || r.schedule.warmup_steps)) o[RUN_KEYS.schedule] = r.schedule;
       if (r.batch_size) o[RUN_KEYS.batch_size] = r.batch_size;
       if (r.label) o[RUN_KEYS.label] = r.label;
+      if (r.links?.length) o[RUN_KEYS.links] = r.links;
       return o;
     }));
   }
@@ -112,7 +132,7 @@ function dec(p, text) {
     try {
       const list = JSON.parse(text);
       if (!Array.isArray(list) || !list.length) return undefined;
-      return list.slice(0, CTX.limits.max_runs).map((o) => normalizeRun(o && typeof o === "object"
+      return list.slice(0, CTX.limits.max_runs).map((o) => netRun(o && typeof o === "object"
         ? Object.fromEntries(Object.entries(RUN_KEYS).map(([field, k]) => [field, o[k]])) : {}));
     } catch { return undefined; }
   }
@@ -162,7 +182,8 @@ export function toNetRequest(state) {
   const body = { data: {}, model: {}, epochs: state.epochs, seed: state.seed, plane: {} };
   for (const p of NET_PROPS) if (p.group) body[p.group][p.field] = state[p.name];
   body.runs = state.runs.map((r) => {
-    const run = { optimizer: r.optimizer, params: r.params };
+    // a run with switches sends its chain (its first link: the run's optimizer and params)
+    const run = r.links?.length ? { optimizer: r.optimizer, optimizers: chainOf(r) } : { optimizer: r.optimizer, params: r.params };
     if (r.label) run.label = r.label;
     if (r.schedule && (r.schedule.name !== "constant" || r.schedule.warmup_steps)) run.schedule = r.schedule;
     if (r.batch_size) run.batch_size = r.batch_size;

@@ -4,8 +4,8 @@
 // write it, the URL hash is its permalink, everything renders from it); what the server answered
 // lives in `net.result` (assembled from the stream); HTTP goes through api.js, Plotly through
 // network_plots.js; texts, limits and choices come from the server.
-import { ApiError, getCatalogue, getLimits, getNetworkCatalogue, getNetworkPlane, getNetworkScript, getPermalink,
-  getScenarios, streamNetwork, tuneNetwork } from "./api.js";
+import { ApiError, getCatalogue, getLessonSeeds, getLimits, getNetworkCatalogue, getNetworkPlane, getNetworkScript,
+  getPermalink, getScenarios, streamNetwork, tuneNetwork } from "./api.js";
 import { runColors } from "./colors.js";
 import { el, fromSlider, paramControl } from "./controls.js";
 import { fmt, numText, runLabel } from "./format.js";
@@ -45,7 +45,7 @@ const PLANE_PROPS = new Set(["plane", "planeN", "planeRun", "planeSeed"]); // sw
 
 // what the page holds: the catalogues, the limits, the store, and the server's answer being assembled
 const net = { catalogue: null, optimizers: null, limits: null, store: null, player: null,
-  result: null, request: null, sent: { train: 0, plane: 0 }, tunes: 0, tune: null, events: {}, streaming: false, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
+  result: null, request: null, sent: { train: 0, plane: 0 }, seeds: {}, tunes: 0, tune: null, events: {}, streaming: false, phase: "idle", progress: 0, trainKey: null, planeKey: null, abort: null, planeAbort: null, follow: true };
 window.optivizNetworks = net; // for tests and the console
 Object.defineProperty(net, "state", { get: () => net.store?.get() });
 
@@ -66,6 +66,8 @@ function perEpoch(i) {
   return n ? Math.ceil(n / Math.min(bs || n, n)) : 1;
 }
 const epochOf = (i, step) => step / perEpoch(i);
+// updates per epoch of a run on m training samples (before any answer: from the state)
+const updatesPerEpoch = (run, m) => Math.ceil(m / Math.min(run.batch_size || m, m));
 
 const registryColor = (id) => net.optimizers.find((o) => o.id === id)?.color || "#000000";
 
@@ -354,6 +356,9 @@ function runCard(run, i, look, state) {
     head,
     el("div", { class: "formula", title: opt.convention || "" }, opt.formula),
     el("div", { class: "params" }, params, batch),
+    (run.links || []).map((l) => el("p", { class: "hint net-run-switch", dataset: { milestone: l.milestone } },
+      t("netx.run.switch", { name: optName(l.optimizer), update: l.milestone, epoch: fmt(l.milestone / updatesPerEpoch(run, m), 3),
+        lr: l.params.lr ?? "—" }))),
     el("details", { class: "sched", open: sched.name !== "constant" || undefined },
       el("summary", {}, t("net.run.schedule_summary", { name: sspec.name })),
       el("div", { class: "param" }, el("label", { for: `net-run${i}-sched` }, t("net.run.schedule")),
@@ -627,7 +632,7 @@ function renderLesson(state) {
   if (!lesson) return;
   $("net-lesson-title").textContent = lesson.title;
   $("net-lesson-text").textContent = lesson.explanation;
-  $("net-lesson-formulas").replaceChildren(...(lesson.formulas || []).map((f) => el("li", { class: "formula" }, f)));
+  $("net-lesson-formulas").replaceChildren(...(lesson.formulas_text || lesson.formulas || []).map((f) => el("li", { class: "formula" }, f)));
   const claim = lesson.claim;
   const box = $("net-lesson-claim");
   box.hidden = !claim?.text;
@@ -636,6 +641,52 @@ function renderLesson(state) {
     box.dataset.holds = String(claim.holds !== false);
   }
   $("net-lesson-all").href = `lessons?lang=${encodeURIComponent(lang())}`;
+}
+
+// A lesson over seeds (its `seeds`): each run's mean over the seeds and its band (lowest to highest
+// seed) per epoch, for the train loss and the test accuracy, from GET api/v1/scenarios/{id}/seeds
+// (asked once per lesson: its numbers do not depend on the language). The rest of the page shows
+// the lesson's own request, the first seed. `body.dataset.seeds`: the lesson drawn, "loading", "error".
+function renderSeeds(state) {
+  const lesson = state.lesson ? lessonOf(state.lesson) : null;
+  const id = lesson?.seeds?.length ? lesson.id : null;
+  const loss = $("net-seeds-loss");
+  const acc = $("net-seeds-acc");
+  $("net-seeds").hidden = !id;
+  if (!id) { plots.purge(loss); plots.purge(acc); document.body.dataset.seeds = ""; return; }
+  const got = net.seeds[id];
+  if (!got) { loadSeeds(id); return; }
+  if (got.error) { $("net-seeds-hint").textContent = t("netx.seeds.failed", { detail: got.error }); document.body.dataset.seeds = "error"; return; }
+  const n = got.seeds.length;
+  $("net-seeds-hint").textContent = t(lesson.by_switch ? "netx.seeds.by_switch_hint" : "netx.seeds.hint", { n, seeds: got.seeds.join(", "), first: got.seeds[0] });
+  const lk = looks(state);
+  const lab = labels(state);
+  const lossAxis = { type: "log", title: { text: t("net.plot.loss") } };
+  const accAxis = { tickformat: ".0%", title: { text: t("net.plot.accuracy") } };
+  if (lesson.by_switch) { // the runs differ in when they switch: final values against the switch epoch
+    const at = state.runs.map((r) => r.links[0].milestone / updatesPerEpoch(r, trainSize(state)));
+    const x = t("netx.seeds.switch_epoch");
+    Promise.all([ // final values: a narrow range, on linear axes with a finer percentage
+      plots.drawFigure(loss, plots.switchFigure(got, "train_loss", lk, at, t("netx.seeds.by_switch_loss", { n }), { title: lossAxis.title }, x)),
+      plots.drawFigure(acc, plots.switchFigure(got, "test_accuracy", lk, at, t("netx.seeds.by_switch_acc", { n }), { ...accAxis, tickformat: ".1%" }, x)),
+    ]).then(() => { if (net.store.get().lesson === id) document.body.dataset.seeds = id; });
+    return;
+  }
+  // each run's switches (the same update in every seed: its chain's milestones), at their epoch
+  const marks = state.runs.flatMap((r, i) => (r.links || []).map((l) => ({ run: i, epoch: l.milestone / updatesPerEpoch(r, trainSize(state)),
+    color: lk[i].color, text: t("netx.seeds.switch", { name: optName(l.optimizer) }) })));
+  Promise.all([
+    plots.drawFigure(loss, plots.seedsFigure(got, "train_loss", lk, lab, t("netx.seeds.loss_title", { n }), lossAxis, marks)),
+    plots.drawFigure(acc, plots.seedsFigure(got, "test_accuracy", lk, lab, t("netx.seeds.acc_title", { n }), accAxis, marks)),
+  ]).then(() => { if (net.store.get().lesson === id) document.body.dataset.seeds = id; });
+}
+
+function loadSeeds(id) {
+  if (net.seeds[id] === null) return; // asked already
+  net.seeds[id] = null;
+  document.body.dataset.seeds = "loading";
+  getLessonSeeds(id).then((answer) => { net.seeds[id] = answer; }, (err) => { net.seeds[id] = { error: err.message }; })
+    .then(() => schedule(true));
 }
 
 function renderLr(state) {
@@ -757,7 +808,7 @@ function render(redraw) {
   renderCurves(state);
   renderSummary(state);
   renderLr(state);
-  if (redraw) { renderLesson(state); renderTune(); }
+  if (redraw) { renderLesson(state); renderSeeds(state); renderTune(); }
   if (redraw || planeNow !== drawnPlane) {
     if (!landFirst) renderLandscape(state);
     renderFidelity(state);

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from app.lessons.scenarios import LESSONS
@@ -73,3 +74,64 @@ def test_decay_lesson_asks_for_the_learning_rate_chart(client):
         "step",
         "multistep",
     ]
+
+
+SEEDED = [lesson.id for lesson in LESSONS if lesson.seeds]
+
+
+@pytest.mark.parametrize("lesson_id", SEEDED)
+def test_a_seeded_lessons_answer_has_its_seeds_and_spread(client, lesson_id):
+    s = next(s for s in network_lessons(client) if s["id"] == lesson_id)
+    r = client.get(f"/api/v1/scenarios/{lesson_id}/seeds")
+    assert r.status_code == 200, r.text
+    ans = r.json()
+    assert ans["seeds"] == s["seeds"] and len(ans["seeds"]) >= 5 and ans["band"] == "min-max"
+    assert ans["epochs"] == s["request"]["epochs"]
+    assert [run["optimizer"] for run in ans["runs"]] == [run["optimizer"] for run in s["request"]["runs"]]
+    for run, asked in zip(ans["runs"], s["request"]["runs"], strict=True):
+        assert run["status"] == ["max_steps"] * len(ans["seeds"])
+        if "optimizers" in asked:  # a chain: resolved as the network endpoint resolves it, its switches per seed
+            assert [link["optimizer"] for link in run["optimizers"]] == [
+                link["optimizer"] for link in asked["optimizers"]
+            ]
+            assert run["switches"] == [[asked["optimizers"][1]["milestone"]]] * len(ans["seeds"])
+        else:
+            assert run.get("optimizers") is None and run.get("switches") is None
+        for name in ("train_loss", "test_accuracy"):
+            b = run[name]
+            per_seed = np.asarray(b["seeds"], dtype=float)
+            assert per_seed.shape == (len(ans["seeds"]), ans["epochs"] + 1)
+            assert b["n"] == [len(ans["seeds"])] * (ans["epochs"] + 1)
+            np.testing.assert_allclose(b["mean"], per_seed.mean(axis=0), rtol=1e-12)
+            np.testing.assert_allclose(b["sd"], per_seed.std(axis=0), rtol=1e-9, atol=1e-15)
+            assert b["lo"] == list(per_seed.min(axis=0)) and b["hi"] == list(per_seed.max(axis=0))
+            assert all(lo <= m <= hi for lo, m, hi in zip(b["lo"], b["mean"], b["hi"], strict=True))
+            assert max(np.subtract(b["hi"], b["lo"])) > 0  # the seeds differ: a real spread
+
+
+def test_a_lesson_without_seeds_has_no_seeds_answer(client):
+    r = client.get("/api/v1/scenarios/network-assignment/seeds")
+    assert r.status_code == 422 and "network-assignment" in r.text and SEEDED[0] in r.text
+    zh = client.get("/api/v1/scenarios/network-assignment/seeds", params={"lang": "zh"})
+    assert zh.status_code == 422 and CJK.search(zh.text) and SEEDED[0] in zh.text
+    assert client.get("/api/v1/scenarios/no-such-lesson/seeds").status_code == 422
+
+
+def test_the_warm_up_trains_every_seed_of_the_seeded_lessons():
+    """Start-up's lesson warm-up (after the sweeps) trains each seed into the network service's
+    memory: the first class to open the lesson is answered without training."""
+    import threading
+
+    from app.api.service_lessons import seeds_problems, warm_up
+    from app.api.service_networks import TRAININGS, training_key
+
+    lessons = [lesson for lesson in LESSONS if lesson.seeds]
+    keys = [training_key(p) for lesson in lessons for p in seeds_problems(**lesson.seeds_body())]
+    assert len(keys) == sum(len(lesson.seeds) for lesson in lessons) >= 5
+    TRAININGS.clear()
+    stop = threading.Event()
+    stop.set()
+    warm_up(stop)
+    assert not any(k in TRAININGS for k in keys)  # stopped: nothing trained
+    warm_up(threading.Event())
+    assert all(k in TRAININGS for k in keys)

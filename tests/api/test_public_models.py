@@ -14,6 +14,9 @@ from app.api.strict import ORJSONResponse
 from app.main import ROUTERS
 
 TRAJ = {"surface": "rosenbrock", "start": [-1.2, 1.0], "steps": 30, "runs": [{"optimizer": "adam"}]}
+# optimizer chains: Adam then momentum at update 10, and SWATS (switches where its criterion fires)
+CHAIN = [{"optimizer": "adam", "params": {"lr": 0.05}}, {"milestone": 10, "optimizer": "momentum"}]
+SWATS = [{"optimizer": "adam", "params": {"lr": 0.005}}, {"rule": "swats", "optimizer": "sgd", "tolerance": 1e-7}]
 
 # per route (method, path): bodies that together reach every optional part of its answer
 CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
@@ -41,6 +44,7 @@ CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
             "steps": 5,
             "runs": [{"optimizer": "gd"}],
         },
+        {**TRAJ, "runs": [{"optimizers": CHAIN}, {"optimizers": SWATS}], "include_state": True},
     ],
     ("POST", "/api/v1/grid"): [
         {"surface": "himmelblau", "n": 5},
@@ -49,6 +53,7 @@ CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("POST", "/api/v1/inspect"): [
         {**TRAJ, "t": 3},
         {**TRAJ, "runs": [{"optimizer": "gd"}, {"optimizer": "lion"}], "run": 1, "t": 2},
+        {**TRAJ, "runs": [{"optimizers": CHAIN}], "t": 12},
     ],
     ("POST", "/api/v1/curvature"): [
         {"surface": "rosenbrock", "point": [1.0, 1.0]},
@@ -75,6 +80,20 @@ CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
             "x_param": {"name": "lr", "values": [0.1, 1.0]},
             "y_param": {"name": "batch_size", "values": [100, 500]},
         },
+        {
+            "surface": "rosenbrock",
+            "steps": 30,
+            "optimizers": CHAIN,
+            "x_param": {"name": "milestone", "values": [5, 10]},
+            "y_param": {"name": "optimizers.1.lr", "values": [1e-4, 1e-3]},
+        },
+        {
+            "surface": "himmelblau",
+            "steps": 1100,
+            "optimizers": SWATS,
+            "x_param": {"name": "lr", "values": [0.005]},
+            "y_param": {"name": "beta1", "values": [0.9]},
+        },
     ],
     ("POST", "/api/v1/basins"): [
         {"surface": "himmelblau", "optimizer": "gd", "params": {"lr": 0.01}, "steps": 200, "n": 4}
@@ -87,6 +106,10 @@ CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
             "runs": [{"optimizer": "momentum", "clip_value": 1.0, "schedule": {"name": "step", "per": "epoch"}}],
             "plane": {"kind": "hessian", "n": 3},
         },
+        {
+            "epochs": 3,
+            "runs": [{"optimizers": [{"optimizer": "adam"}, {"milestone": 7, "optimizer": "sgd"}], "batch_size": 64}],
+        },
     ],
     ("POST", "/api/v1/networks/plane"): [
         {"epochs": 2, "runs": [{"optimizer": "gd"}], "plane": {"kind": "line", "n": 3}}
@@ -98,6 +121,10 @@ CASES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("POST", "/api/v1/race"): [
         {"surface": "elongated_bowl", "steps": 60, "n": 4, "optimizers": ["gd", "adam"]},
         {"surface": "linear_regression", "steps": 30, "n": 3, "optimizers": ["gd"], "batch_size": 50, "seeds": 2},
+    ],
+    ("GET", "/api/v1/scenarios/{scenario_id}/seeds"): [
+        {"scenario_id": "network-adam-momentum"},
+        {"scenario_id": "network-switch-when"},
     ],
 }
 
@@ -142,7 +169,8 @@ def _exactly(model: Any, data: Any) -> None:
 def test_bytes_are_exactly_the_declared_model(client, method: str, path: str) -> None:
     model = _bytes_routes()[(method, path)]
     for body in CASES[(method, path)]:
-        r = client.request(method, path, json=body)
+        # a GET's body names its path's parameters
+        r = client.get(path.format(**body)) if method == "GET" else client.request(method, path, json=body)
         assert r.status_code == 200, (body, r.text[:500])
         _exactly(model, r.json())
 

@@ -77,3 +77,13 @@ def test_a_chain_marks_its_switch_on_the_map_and_the_loss_curve() -> None:
     colour = _by_role(fig)["path"][0].line.color
     assert {t.marker.color for t in switch} == {colour} and on_map.legendgroup == "run0"
     assert "switch → momentum at step 40" in on_map.name
+
+
+def test_a_swats_chain_says_where_its_criterion_switched() -> None:
+    chain = [{"optimizer": "adam", "params": {"lr": 0.005}}, {"rule": "swats", "optimizer": "sgd", "tolerance": 1e-7}]
+    res = optiviz.run(surface="himmelblau", runs=[{"optimizers": chain}], steps=1100)
+    r = res.runs[0]
+    assert r.label == "Adam → SGD (SWATS)" and r.swats is not None and r.switches == [r.swats["step"]]
+    assert r.swats["step"] == 1015 and r.swats["lr"] > 0
+    (on_map, _) = _by_role(res.figure(n=30))["switch"]
+    assert on_map.meta["step"] == 1015 and (on_map.x[0], on_map.y[0]) == (r.x[1015], r.y[1015])

@@ -25,6 +25,7 @@ from ..schemas_lessons import (
     RaceRequest,
     SchedulePreviewPublic,
     SchedulePreviewRequest,
+    SeedsPublic,
     SweepPublic,
     SweepRequest,
 )
@@ -54,6 +55,22 @@ def scenarios(lang: Lang) -> list[dict[str, Any]]:
 def scenario_claim(scenario_id: ScenarioId, lang: Lang) -> ClaimPublic:
     """`holds`, the measured `figures` and the claim's `text` in `?lang=` / `Accept-Language`."""
     return ClaimPublic.model_validate(lessons.claim(scenario_id, lang))
+
+
+@router.get(
+    "/scenarios/{scenario_id}/seeds",
+    response_model=SeedsPublic,
+    summary="A network lesson over its seeds: each run's mean, spread and band per epoch",
+)
+async def scenario_seeds(scenario_id: ScenarioId) -> ORJSONResponse:
+    """A lesson measured over seeds (`seeds` non-empty in GET /api/v1/scenarios): its request trained
+    once per seed (the model's init and the batch order both seeded by it; the same data), each as
+    POST /api/v1/networks trains it, and per run the train loss and test accuracy of every epoch
+    summarized across the seeds (mean, standard deviation, lowest and highest: the band drawn, and
+    every seed's values). Its claim's figures are measured on this answer. A lesson without seeds:
+    a 422 naming those that have them."""
+    work = await compute.run_heavy(lessons.lesson_seeds_work, scenario_id, work=0.0)
+    return await json_answer(lessons.lesson_seeds, scenario_id, work=work)
 
 
 @router.post("/ewa", response_model=EwaPublic, summary="Exponentially weighted averages of a series")
