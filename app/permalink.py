@@ -37,4 +37,5 @@ RUN_KEYS: dict[str, str] = {
     "noise_std": "z",
     "label": "l",
     "hidden": "h",
+    "links": "w",  # the optimizer chain's later links (switches): [{"milestone": k | "rule": "swats", "optimizer", "params"}]
 }
