@@ -75,6 +75,7 @@ export function createExports(ctx) {
     const box = $("code-export");
     const note = $("code-note");
     box.hidden = false;
+    box.dataset.ready = ""; // not ready until this request's script is shown
     note.textContent = t("studio.export.code_wait");
     $("code-text").value = "";
     try {

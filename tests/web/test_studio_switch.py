@@ -290,7 +290,7 @@ def test_a_swats_switch_is_sent_and_marked_where_the_rule_fired(watched, live_se
     # SWATS sets the step and SGD's rate: the link has neither
     assert sent_request(page)["runs"][0]["optimizers"][1] == {"rule": "swats", "optimizer": "sgd", "params": {}}
     assert page.locator('[data-run="0"] input[data-path="runs.0.links.0.params.lr"]').count() == 0
-    assert page.inner_text('#legend [data-legend="0"]') == "Adam α=0.1 → SGD (torch, all options) @ SWATS"
+    assert page.inner_text('#legend [data-legend="0"]') == "Adam α=0.1 → SGD (torch, every flag) @ SWATS"
     truth = api_runs(live_server, sent_request(page))[0]
     k = truth["swats"]["step"]
     assert k is not None and truth["switches"] == [k]
