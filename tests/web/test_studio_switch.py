@@ -282,7 +282,10 @@ def test_the_export_sends_the_chain_and_shows_its_scripts(watched, live_server):
 
 def test_a_swats_switch_is_sent_and_marked_where_the_rule_fired(watched, live_server):
     page = watched
-    _open(page, live_server, [ADAM])
+    # Rosenbrock from its start with Adam at α = 1e-4: the projected rates agree at once (k = 2)
+    query = urllib.parse.urlencode({"s": "rosenbrock", "n": 50, "r": json.dumps([{"o": "adam", "p": {"lr": 1e-4}}])})
+    page.goto(f"{live_server}/#{query}")
+    settled(page, timeout=90000)
     _add_switch(page, optimizer="sgd")
     page.select_option('[data-run="0"] select[data-path="runs.0.links.0.when"]', "swats")
     page.wait_for_function("() => window.optiviz.state.runs[0].links[0].rule === 'swats'", timeout=10000)
@@ -290,10 +293,10 @@ def test_a_swats_switch_is_sent_and_marked_where_the_rule_fired(watched, live_se
     # SWATS sets the step and SGD's rate: the link has neither
     assert sent_request(page)["runs"][0]["optimizers"][1] == {"rule": "swats", "optimizer": "sgd", "params": {}}
     assert page.locator('[data-run="0"] input[data-path="runs.0.links.0.params.lr"]').count() == 0
-    assert page.inner_text('#legend [data-legend="0"]') == "Adam α=0.1 → SGD (torch, every flag) @ SWATS"
+    assert page.inner_text('#legend [data-legend="0"]') == "Adam α=1e-4 → SGD (torch, every flag) @ SWATS"
     truth = api_runs(live_server, sent_request(page))[0]
     k = truth["swats"]["step"]
-    assert k is not None and truth["switches"] == [k]
+    assert k == 2 and truth["switches"] == [k]
     [(x, y, _, _)] = page.evaluate(SWITCH_MARKS)
     assert (x, y) == (truth["x"][k], truth["y"][k])
     assert f"SWATS switched at step {k}" in page.inner_text('[data-status="0"]')
