@@ -46,7 +46,7 @@ export function createInspector(onCurvature = () => {}, nameOf = (id) => id) {
   // a run with switches (an optimizer chain): which link's rule the step is, since when, its own step
   function showLink(link, links) {
     $("inspect-link").textContent = link ? t("studio.switch.inspect_link", { name: nameOf(link.optimizer), n: link.index + 1,
-      m: links?.length ?? link.index + 1, start: link.start, step: link.step }) : "";
+      m: links?.length ?? link.index + 1, start: link.start, step: link.step + 1 }) : ""; // counted from 1, as the head's update
     $("inspector").dataset.link = link ? String(link.index) : "";
   }
 
