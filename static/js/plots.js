@@ -492,8 +492,11 @@ export function draw3D(div, model, it, runIndices) {
     const name = esc(model.labels[i]);
     traces.push({ type: "scatter3d", mode: "lines", x: d.x.slice(0, upto + 1), y: d.y.slice(0, upto + 1), z, name,
       line: { color, width: 6, dash: model.runs[i].dash || "solid" }, hovertemplate: hover().replace("%{customdata:.5g}", "%{z:.5g}") });
-    traces.push({ type: "scatter3d", mode: "markers", x: [d.x[0], d.x[upto]], y: [d.y[0], d.y[upto]], z: [z[0], z[upto]], showlegend: false,
-      marker: { size: [4, 7], color: ["#ffffff", color], line: { color, width: 2 } }, hoverinfo: "skip" });
+    const reached = switchesOf(d).filter((k) => k <= upto); // its switches the path has reached: diamonds
+    traces.push({ type: "scatter3d", mode: "markers", x: [d.x[0], d.x[upto], ...reached.map((k) => d.x[k])],
+      y: [d.y[0], d.y[upto], ...reached.map((k) => d.y[k])], z: [z[0], z[upto], ...reached.map((k) => z[k])], showlegend: false,
+      marker: { size: [4, 7, ...reached.map(() => 6)], symbol: ["circle", "circle", ...reached.map(() => "diamond")],
+        color: ["#ffffff", color, ...reached.map(() => color)], line: { color, width: 2 } }, hoverinfo: "skip" });
     if (d.evals) { // L-BFGS: its loss evaluations on the surface (those inside the display range)
       const ev = d.evals;
       const keep = [];

@@ -11,7 +11,8 @@ import json
 import urllib.parse
 from pathlib import Path
 
-from tests.web.studio_helpers import api, api_runs, ready, sent_request, settled
+import optiviz
+from tests.web.studio_helpers import api, api_runs, full_paths, sent_request, settled
 
 SHOTS = Path("/tmp/shots-studio")
 STEPS = 300
@@ -312,4 +313,18 @@ def test_a_swats_switch_is_sent_and_marked_where_the_rule_fired(watched, live_se
     settled(page, timeout=90000)
     assert "milestone" in sent_request(page)["runs"][0]["optimizers"][1]
     assert page.locator('[data-run="0"] select[data-path="runs.0.links.0.when"]').count() == 0
+    assert page.errors == []
+
+
+def test_the_python_apis_studio_url_opens_the_chain(watched, live_server):
+    page = watched
+    chain = [{"optimizer": "adam", "params": {"lr": 0.1}}, {"milestone": 50, "optimizer": "momentum", "params": {"lr": 0.005}}]
+    res = optiviz.run(surface="rosenbrock", steps=120, runs=[{"optimizers": chain}])
+    page.goto(res.studio_url(live_server + "/"))
+    settled(page, timeout=90000)
+    [run] = res.runs
+    assert sent_request(page)["runs"][0]["optimizers"] == run.optimizers
+    assert full_paths(page) == [[list(run.x), list(run.y)]]
+    [(x, y, _, _)] = page.evaluate(SWITCH_MARKS)
+    assert (x, y) == (run.x[50], run.y[50]) and run.switches == [50]
     assert page.errors == []
