@@ -37,5 +37,6 @@ RUN_KEYS: dict[str, str] = {
     "noise_std": "z",
     "label": "l",
     "hidden": "h",
-    "links": "w",  # the optimizer chain's later links (switches): [{"milestone": k | "rule": "swats", "optimizer", "params"}]
+    # an optimizer chain's later links (its switches): [{"milestone": k | "rule": "swats", "optimizer", "params"}]
+    "links": "w",
 }

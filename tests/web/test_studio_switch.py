@@ -23,14 +23,16 @@ GD = {"o": "gd", "p": {"lr": 0.002}}
 SWITCH_MARKS = """() => {
   const t = document.getElementById('map').data.find(t => t.meta && t.meta.role === 'marks');
   const out = [];
-  t.marker.symbol.forEach((s, k) => { if (s === 'diamond') out.push([t.x[k], t.y[k], t.hovertext[k], t.marker.color[k]]); });
+  t.marker.symbol.forEach((s, k) => {
+    if (s === 'diamond') out.push([t.x[k], t.y[k], t.hovertext[k], t.marker.color[k]]);
+  });
   return out;
 }"""
 # the path's pieces after a switch: [link, xs, ys, colour, dash]
 AFTER = """() => document.getElementById('map').data.filter(t => t.meta && t.meta.role === 'path-after')
   .map(t => [t.meta.kind, Array.from(t.x), Array.from(t.y), t.line.color, t.line.dash])"""
-CHART_LINES = """() => (document.getElementById('charts').layout.shapes || []).filter(s => (s.name || '').startsWith('switch-'))
-  .map(s => [s.xref, s.x0, s.line.color])"""
+CHART_LINES = """() => (document.getElementById('charts').layout.shapes || [])
+  .filter(s => (s.name || '').startsWith('switch-')).map(s => [s.xref, s.x0, s.line.color])"""
 
 
 def _open(page, base: str, runs: list[dict], extra: str = "") -> None:
@@ -58,12 +60,15 @@ def _add_switch(page, run: int = 0, optimizer: str = "momentum") -> None:
 
 def _scrub(page, it: int) -> None:
     page.evaluate(
-        "it => { const s = document.getElementById('scrub'); s.value = it; s.dispatchEvent(new Event('input', {bubbles: true})); }",
+        "it => { const s = document.getElementById('scrub'); s.value = it;"
+        " s.dispatchEvent(new Event('input', {bubbles: true})); }",
         it,
     )
+    # drawn: the first optimizer's path reaches `it` or its switch, whichever comes first
     page.wait_for_function(
         "it => window.optiviz.player.it === it && document.getElementById('map').data"
-        ".find(t => t.meta && t.meta.role === 'path' && t.meta.run === 0).x.length === Math.min(it, window.optiviz.model.result.runs[0].switches[0] ?? it) + 1",
+        ".find(t => t.meta && t.meta.role === 'path' && t.meta.run === 0).x.length"
+        " === Math.min(it, window.optiviz.model.result.runs[0].switches[0] ?? it) + 1",
         arg=it,
         timeout=20000,
     )
@@ -96,14 +101,15 @@ def test_a_switch_is_sent_and_marked_on_the_map_the_path_and_the_charts(watched,
     # the map: one diamond at the point reached at the switch, in the run's colour, saying what happened
     [(x, y, text, mark_color)] = page.evaluate(SWITCH_MARKS)
     assert (x, y) == (truth["x"][k], truth["y"][k])
-    assert mark_color == color and text == f"Adam α=0.1 → Momentum α={momentum_lr:g} @ {k}: switch → Momentum at step {k}"
+    label = f"Adam α=0.1 → Momentum α={momentum_lr:g} @ {k}"
+    assert mark_color == color and text == f"{label}: switch → Momentum at step {k}"
     # the path after it: the same colour, dotted, from that point on
     [(link, xs, ys, after_color, dash)] = page.evaluate(AFTER)
     assert link == "1" and after_color == color and dash == "dot"
     assert xs == truth["x"][k:] and ys == truth["y"][k:]
     # the charts: a line at k on each of the three, in the run's colour; the legend says the chain
     assert sorted(page.evaluate(CHART_LINES)) == [["x", k, color], ["x2", k, color], ["x3", k, color]]
-    assert page.inner_text('#legend [data-legend="0"]') == f"Adam α=0.1 → Momentum α={momentum_lr:g} @ {k}"
+    assert page.inner_text('#legend [data-legend="0"]') == label
     assert page.inner_text('[data-run="0"] details.switch summary') == f"Switch optimizer: Adam → Momentum @ {k}"
     _shot(page, "switch-added.png", full_page=True)
 
@@ -121,8 +127,13 @@ def test_a_switch_is_sent_and_marked_on_the_map_the_path_and_the_charts(watched,
 
     # scrubbing across it: the marker and the dotted piece appear when the path reaches k, with a
     # restyle of the drawn figure (no new figure per frame)
-    page.evaluate("""() => { window.__figures = 0; for (const f of ['react', 'newPlot']) { const orig = Plotly[f];
-      Plotly[f] = function (div, ...a) { if (div && div.id === 'map') window.__figures++; return orig.call(this, div, ...a); }; } }""")
+    page.evaluate("""() => { window.__figures = 0; for (const f of ['react', 'newPlot']) {
+      const orig = Plotly[f];
+      Plotly[f] = function (div, ...a) {
+        if (div && div.id === 'map') window.__figures++;
+        return orig.call(this, div, ...a);
+      };
+    } }""")
     for it, marked in ((59, False), (60, True), (61, True), (30, False), (200, True)):
         _scrub(page, it)
         assert (page.evaluate(SWITCH_MARKS) != []) == marked, it
@@ -218,7 +229,8 @@ def test_the_switch_in_chinese_and_on_a_phone(watched, live_server):
     width = page.evaluate("() => window.innerWidth")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     right = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-run=\"0\"] .switch-link *')].map(e => e.getBoundingClientRect().right))"
+        "() => Math.max(...[...document.querySelectorAll('[data-run=\"0\"] .switch-link *')]"
+        ".map(e => e.getBoundingClientRect().right))"
     )
     assert right <= width
     box.screenshot(path=str(SHOTS / "switch-phone-zh-card.png"))
@@ -233,7 +245,8 @@ CHAINED = [{**ADAM, "w": [{"milestone": 60, "optimizer": "momentum", "params": {
 def _inspected(page, it: int) -> dict:
     _scrub(page, it)
     page.wait_for_function(
-        "it => { const b = document.getElementById('inspector'); return b.dataset.ready === '1' && b.dataset.t === String(it); }",
+        "it => { const b = document.getElementById('inspector');"
+        " return b.dataset.ready === '1' && b.dataset.t === String(it); }",
         arg=it,
         timeout=30000,
     )
@@ -318,7 +331,10 @@ def test_a_swats_switch_is_sent_and_marked_where_the_rule_fired(watched, live_se
 
 def test_the_python_apis_studio_url_opens_the_chain(watched, live_server):
     page = watched
-    chain = [{"optimizer": "adam", "params": {"lr": 0.1}}, {"milestone": 50, "optimizer": "momentum", "params": {"lr": 0.005}}]
+    chain = [
+        {"optimizer": "adam", "params": {"lr": 0.1}},
+        {"milestone": 50, "optimizer": "momentum", "params": {"lr": 0.005}},
+    ]
     res = optiviz.run(surface="rosenbrock", steps=120, runs=[{"optimizers": chain}])
     page.goto(res.studio_url(live_server + "/"))
     settled(page, timeout=90000)
