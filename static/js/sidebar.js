@@ -27,15 +27,18 @@ function switchSummary(run, cat) {
   return t("studio.switch.summary", { chain });
 }
 
-// Where a new switch k goes: halfway from the switch before (or the start) to the run's end, within
-// the steps the API allows (1 … steps − 1).
-function defaultMilestone(d, run, k) {
-  const prev = (run.links || []).slice(0, k).reduce((m, l) => l.milestone ?? m, 0);
-  return Math.max(1, Math.min(d.steps - 1, Math.max(prev + 1, Math.round((prev + d.steps) / 2))));
-}
-
 export function createSidebar(ctx) {
   const { store } = ctx;
+
+  // Where a new switch k goes: halfway from the switch before (or the start) to the run's end, within
+  // the steps the API allows (1 … steps − 1); with mini-batches on a data set, on an epoch's first update.
+  function defaultMilestone(d, run, k) {
+    const s = ctx.surfaceOf(d);
+    const epoch = s?.kind === "dataset" && run.batch_size && run.batch_size < s.dataset.m ? Math.ceil(s.dataset.m / run.batch_size) : 1;
+    const prev = (run.links || []).slice(0, k).reduce((m, l) => l.milestone ?? m, 0);
+    const half = Math.round((prev + d.steps) / 2 / epoch) * epoch;
+    return Math.max(1, Math.min(d.steps - 1, Math.max(prev + epoch, half)));
+  }
   let cardsKey = "";
 
   // --- writing ---------------------------------------------------------------------------------

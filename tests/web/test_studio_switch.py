@@ -343,3 +343,18 @@ def test_the_python_apis_studio_url_opens_the_chain(watched, live_server):
     [(x, y, _, _)] = page.evaluate(SWITCH_MARKS)
     assert (x, y) == (run.x[50], run.y[50]) and run.switches == [50]
     assert page.errors == []
+
+
+def test_on_a_data_set_a_new_switch_falls_on_an_epochs_first_update(watched, live_server):
+    """Mini-batches of 32 of 1,000 samples: an epoch is 32 updates, and the API takes a switch only there."""
+    page = watched
+    query = urllib.parse.urlencode(
+        {"s": "linear_regression", "n": STEPS, "r": json.dumps([{"o": "adam", "p": {"lr": 0.1}, "b": 32}])}
+    )
+    page.goto(f"{live_server}/#{query}")
+    settled(page, timeout=90000)
+    _add_switch(page, optimizer="gd")
+    milestone = sent_request(page)["runs"][0]["optimizers"][1]["milestone"]
+    assert milestone % 32 == 0 and abs(milestone - STEPS / 2) <= 16
+    assert page.inner_text("#run-error") == ""
+    assert page.evaluate("() => window.optiviz.model.result.runs[0].switches") == [milestone]
