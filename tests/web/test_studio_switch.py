@@ -155,10 +155,10 @@ def test_a_switch_is_sent_and_marked_on_the_map_the_path_and_the_charts(watched,
 
 def test_the_permalink_keeps_the_switch_and_old_ones_open_as_before(watched, live_server):
     page = watched
-    _open(page, live_server, [ADAM])
-    _add_switch(page, optimizer="nesterov")
-    page.fill('[data-run="0"] input[data-path="runs.0.links.0.params.beta"]', "0.8")
-    page.wait_for_function("() => window.optiviz.state.runs[0].links[0].params.beta === 0.8", timeout=10000)
+    _open(page, live_server, [GD, ADAM])  # the chained run second: the inspector shows the first
+    _add_switch(page, run=1, optimizer="nesterov")
+    page.fill('[data-run="1"] input[data-path="runs.1.links.0.params.beta"]', "0.8")
+    page.wait_for_function("() => window.optiviz.state.runs[1].links[0].params.beta === 0.8", timeout=10000)
     settled(page, timeout=90000)
     sent = sent_request(page)
     link = page.evaluate("() => location.href")
@@ -166,9 +166,9 @@ def test_the_permalink_keeps_the_switch_and_old_ones_open_as_before(watched, liv
     page.goto(link)
     settled(page, timeout=90000)
     assert sent_request(page) == sent  # the reload sends the same chain
-    assert page.input_value('[data-run="0"] select[data-path="runs.0.links.0.optimizer"]') == "nesterov"
-    assert page.input_value('[data-run="0"] input[data-path="runs.0.links.0.milestone"]') == str(STEPS // 2)
-    assert page.input_value('[data-run="0"] input[data-path="runs.0.links.0.params.beta"]') == "0.8"
+    assert page.input_value('[data-run="1"] select[data-path="runs.1.links.0.optimizer"]') == "nesterov"
+    assert page.input_value('[data-run="1"] input[data-path="runs.1.links.0.milestone"]') == str(STEPS // 2)
+    assert page.input_value('[data-run="1"] input[data-path="runs.1.links.0.params.beta"]') == "0.8"
     assert len(page.evaluate(SWITCH_MARKS)) == 1
     # a permalink written before switches existed opens as it did: no chain in its request
     _open(page, live_server, [ADAM, GD])
@@ -194,15 +194,15 @@ def test_the_switch_count_follows_the_served_limit(watched, live_server):
         lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(served)),
     )
     links = [{"milestone": 40 * (k + 1), "optimizer": "gd", "params": {"lr": 0.001}} for k in range(4)]
-    _open(page, live_server, [{**ADAM, "w": links}])
+    _open(page, live_server, [GD, {**ADAM, "w": links}])
     # a permalink with more links than the server allows opens with the allowed number
-    assert [x["milestone"] for x in sent_request(page)["runs"][0]["optimizers"][1:]] == [40, 80]
-    add = 'button[data-action="switch-add"][data-run="0"]'
+    assert [x["milestone"] for x in sent_request(page)["runs"][1]["optimizers"][1:]] == [40, 80]
+    add = 'button[data-action="switch-add"][data-run="1"]'
     assert page.locator(add).is_disabled()
-    page.click('[data-run="0"] button[data-action="switch-remove"][data-link="1"]')
+    page.click('[data-run="1"] button[data-action="switch-remove"][data-link="1"]')
     settled(page, timeout=90000)
     assert not page.locator(add).is_disabled()
-    assert [x["milestone"] for x in sent_request(page)["runs"][0]["optimizers"][1:]] == [40]
+    assert [x["milestone"] for x in sent_request(page)["runs"][1]["optimizers"][1:]] == [40]
     assert page.errors == []
 
 
@@ -210,18 +210,18 @@ def test_the_switch_in_chinese_and_on_a_phone(watched, live_server):
     page = watched
     page.set_viewport_size({"width": 390, "height": 844})
     links = [{"milestone": 120, "optimizer": "momentum", "params": {"lr": 0.005}}]
-    _open(page, live_server, [{**ADAM, "w": links}, GD], "&lang=zh")
+    _open(page, live_server, [GD, {**ADAM, "w": links}], "&lang=zh")
     page.click("#controls-toggle")  # a phone shows the controls on demand
-    box = page.locator('[data-run="0"] details.switch')
+    box = page.locator('[data-run="1"] details.switch')
     box.scroll_into_view_if_needed()
     text = box.inner_text()
-    assert page.inner_text('[data-run="0"] details.switch summary') == "切换优化器：Adam → 动量（第 120 步起）"
+    assert page.inner_text('[data-run="1"] details.switch summary') == "切换优化器：Adam → 动量（第 120 步起）"
     for word in ("然后", "切换步", "切换时机", "指定的步", "添加切换"):
         assert word in text, word
     # no English left in the control (names and formulas aside)
     for word in ("switch", "Switch", "then", "at step", "a step", "add a"):
         assert word not in text, word
-    options = page.locator('[data-run="0"] select[data-path="runs.0.links.0.when"] option').all_inner_texts()
+    options = page.locator('[data-run="1"] select[data-path="runs.1.links.0.when"] option').all_inner_texts()
     assert options == ["指定的步", "SWATS 规则（Keskar 与 Socher，2017）"]
     [(_, _, hover, _)] = page.evaluate(SWITCH_MARKS)
     assert hover == "Adam α=0.1 → 动量 α=0.005（第 120 步起）：第 120 步切换 → 动量"
@@ -229,7 +229,7 @@ def test_the_switch_in_chinese_and_on_a_phone(watched, live_server):
     width = page.evaluate("() => window.innerWidth")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     right = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-run=\"0\"] .switch-link *')]"
+        "() => Math.max(...[...document.querySelectorAll('[data-run=\"1\"] .switch-link *')]"
         ".map(e => e.getBoundingClientRect().right))"
     )
     assert right <= width
@@ -334,12 +334,15 @@ def test_the_python_apis_studio_url_opens_the_chain(watched, live_server):
         {"optimizer": "adam", "params": {"lr": 0.1}},
         {"milestone": 50, "optimizer": "momentum", "params": {"lr": 0.005}},
     ]
-    res = optiviz.run(surface="rosenbrock", steps=120, runs=[{"optimizers": chain}])
+    # the chained run second: the inspector shows the first
+    res = optiviz.run(
+        surface="rosenbrock", steps=120, runs=[{"optimizer": "gd", "params": {"lr": 0.002}}, {"optimizers": chain}]
+    )
     page.goto(res.studio_url(live_server + "/"))
     settled(page, timeout=90000)
-    [run] = res.runs
-    assert sent_request(page)["runs"][0]["optimizers"] == run.optimizers
-    assert full_paths(page) == [[list(run.x), list(run.y)]]
+    run = res.runs[1]
+    assert sent_request(page)["runs"][1]["optimizers"] == run.optimizers
+    assert full_paths(page) == [[list(r.x), list(r.y)] for r in res.runs]
     [(x, y, _, _)] = page.evaluate(SWITCH_MARKS)
     assert (x, y) == (run.x[50], run.y[50]) and run.switches == [50]
     assert page.errors == []
