@@ -37,4 +37,6 @@ RUN_KEYS: dict[str, str] = {
     "noise_std": "z",
     "label": "l",
     "hidden": "h",
+    # an optimizer chain's later links (its switches): [{"milestone": k | "rule": "swats", "optimizer", "params"}]
+    "links": "w",
 }

@@ -287,6 +287,8 @@ def studio_url(res: Result, base: str) -> str:
             o[RUN_KEYS["noise_std"]] = done.noise_std
         if asked.get("label"):
             o[RUN_KEYS["label"]] = asked["label"]
+        if done.optimizers:  # an optimizer chain: its switches (the links after the run's own optimizer)
+            o[RUN_KEYS["links"]] = done.optimizers[1:]
         runs.append(o)
     q.append((STATE_KEYS["runs"], orjson.dumps(runs).decode()))
     return base.split("#", 1)[0].rstrip("/") + "/#" + urlencode(q)

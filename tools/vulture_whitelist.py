@@ -56,6 +56,7 @@ __used__ = (
     _.max_formula_power_tower,
     _.max_evaluations,
     _.max_chain_length,
+    _.max_optimizer_links,
     _.max_list_items,
     _.contour,  # GridPublic: the contour rule the studio and optiviz's figure draw with
     # --- fields of request models (pydantic reads them from the body)

@@ -35,8 +35,12 @@ export function createExports(ctx) {
     const lines = ["run,label,optimizer,t,x,y,loss,lr,grad_norm"];
     res.runs.forEach((r, i) => {
       const label = JSON.stringify(look.labels[i] ?? "");
-      for (let k = 0; k < r.x.length; k++) {
-        lines.push([i, label, res.request.runs[i].optimizer, k, r.x[k], r.y[k], r.loss[k], r.lr[k] ?? "", r.grad_norm[k] ?? ""].join(","));
+      // an optimizer chain: the optimizer of update k is the link whose switch came last (the answer's switches)
+      const links = res.meta.runs[i]?.optimizers?.map((l) => l.optimizer) ?? [res.request.runs[i].optimizer];
+      const switches = r.switches || [];
+      for (let k = 0, j = 0; k < r.x.length; k++) {
+        while (j < switches.length && switches[j] <= k) j++;
+        lines.push([i, label, links[j], k, r.x[k], r.y[k], r.loss[k], r.lr[k] ?? "", r.grad_norm[k] ?? ""].join(","));
       }
     });
     download("optiviz.csv", blobURL(lines.join("\n"), "text/csv"));
@@ -71,6 +75,7 @@ export function createExports(ctx) {
     const box = $("code-export");
     const note = $("code-note");
     box.hidden = false;
+    box.dataset.ready = ""; // not ready until this request's script is shown
     note.textContent = t("studio.export.code_wait");
     $("code-text").value = "";
     try {

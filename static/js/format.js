@@ -66,7 +66,18 @@ export function autoLabel(run, catalogue, surface) {
   if (sched && sched.warmup_steps) extras.push(t("studio.short.warmup", { n: sched.warmup_steps }));
   if (run.batch_size && surface?.dataset && run.batch_size !== surface.dataset.m) extras.push(t("studio.short.batch", { n: run.batch_size }));
   if (run.noise_std) extras.push(t("studio.short.noise", { v: fmt(run.noise_std) }));
-  return `${name} α=${fmt(lr)}${extras.length ? ` (${extras.join(", ")})` : ""}`;
+  return `${name} α=${fmt(lr)}${extras.length ? ` (${extras.join(", ")})` : ""}${chainLabel(run, catalogue)}`;
+}
+
+// The optimizer chain after the first link: " → Momentum α=0.005 @ 200" (SWATS: its rate is its own).
+function chainLabel(run, catalogue) {
+  return (run.links || []).map((l) => {
+    const opt = catalogue.optimizers.find((o) => o.id === l.optimizer);
+    const name = opt ? opt.name : l.optimizer;
+    if (l.rule) return t("studio.switch.label_rule", { name });
+    const lr = l.params.lr ?? opt?.params.find((p) => p.name === "lr")?.default;
+    return t("studio.switch.label", { name: `${name} α=${fmt(lr)}`, k: l.milestone });
+  }).join("");
 }
 
 export const runLabel = (run, catalogue, surface) => (run.label ? run.label : autoLabel(run, catalogue, surface));

@@ -9,7 +9,8 @@ import { lang, t } from "./i18n.js";
 const $ = (id) => document.getElementById(id);
 const WAIT_MS = 150; // scrubbing or playing: ask once the update stops changing
 
-export function createInspector(onCurvature = () => {}) {
+// nameOf(id): an optimizer's name in the page's language (the active link of a chained run says it)
+export function createInspector(onCurvature = () => {}, nameOf = (id) => id) {
   const api = { curvature: null };
   let shownKey = null;
   let timer = null;
@@ -40,6 +41,13 @@ export function createInspector(onCurvature = () => {}) {
       return t("studio.inspect.zero_descent", { tol: f(params.tolerance_change), gd: f(data.g[0] * d.x + data.g[1] * d.y) });
     }
     return t("studio.inspect.zero_step");
+  }
+
+  // a run with switches (an optimizer chain): which link's rule the step is, since when, its own step
+  function showLink(link, links) {
+    $("inspect-link").textContent = link ? t("studio.switch.inspect_link", { name: nameOf(link.optimizer), n: link.index + 1,
+      m: links?.length ?? link.index + 1, start: link.start, step: link.step + 1 }) : ""; // counted from 1, as the head's update
+    $("inspector").dataset.link = link ? String(link.index) : "";
   }
 
   function show(data, look, params = {}) {
@@ -169,11 +177,13 @@ export function createInspector(onCurvature = () => {}) {
         const body = { ...res.request, include_state: undefined, run, t: step };
         const data = await getInspect(body);
         if (key === shownKey) {
-          show(data, look, res.meta?.runs?.[run]?.params || {});
+          const meta = res.meta?.runs?.[run];
+          show(data, look, meta?.optimizers?.[data.link?.index]?.params || meta?.params || {}); // the active link's params
+          showLink(data.link, meta?.optimizers);
           curvatureAt(res.request.surface, data.theta, key, data, res);
         }
       } catch (err) {
-        if (key === shownKey) $("inspect-note").textContent = String(err.message || err);
+        if (key === shownKey) { $("inspect-note").textContent = String(err.message || err); showLink(null); }
       }
     }, WAIT_MS);
   }

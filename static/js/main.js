@@ -55,7 +55,9 @@ function companionsOf(run) {
 function look(state) {
   const surface = surfaceOf(state);
   const styles = runColors(state.runs, registryColor, app.catalogue.run_colors);
-  const runs = state.runs.map((r, i) => ({ ...styles[i], companions: companionsOf(r) }));
+  const name = (id) => app.catalogue.optimizers.find((o) => o.id === id)?.name ?? id;
+  // links: the names of the optimizers its switches go to (the marks on the map and the charts say them)
+  const runs = state.runs.map((r, i) => ({ ...styles[i], companions: companionsOf(r), links: (r.links || []).map((l) => name(l.optimizer)) }));
   return { runs, labels: state.runs.map((r) => runLabel(r, app.catalogue, surface)) };
 }
 Object.defineProperty(app, "look", { get: () => app.store && look(app.store.get()) }); // for tests
@@ -260,7 +262,7 @@ async function tuneRates(store) {
   const optimizers = [...new Set(s.runs.map((r) => r.optimizer))];
   const first = (id) => req.runs[s.runs.findIndex((r) => r.optimizer === id)];
   const params = Object.fromEntries(optimizers.map((id) => {
-    const { lr, ...rest } = first(id).params || {};
+    const { lr, ...rest } = first(id).params || first(id).optimizers?.[0].params || {}; // a chain: its first link's
     return [id, rest];
   }));
   const body = { surface: req.surface, start: req.start, steps: s.steps, tolerance: s.tolerance, seed: s.seed,
@@ -314,7 +316,8 @@ async function main() {
   app.player = new Player((inFrame) => { app.renderer.request(inFrame); noteIteration(); });
   ctx.model = runner.model;
   ctx.player = app.player;
-  ctx.inspector = app.inspector = createInspector(() => app.renderer?.request());
+  ctx.inspector = app.inspector = createInspector(() => app.renderer?.request(),
+    (id) => app.catalogue.optimizers.find((o) => o.id === id)?.name ?? id);
   app.renderer = createRenderer(ctx);
   app.timings = app.renderer.timings;
   app.exports = createExports(ctx);

@@ -26,6 +26,18 @@ function contourZ(grid) {
 
 const hover = () => `<b>%{fullData.name}</b><br>${esc(tx("studio.plot.iteration", "iteration"))} %{pointNumber}<br>`
   + `x %{x:.5g}, y %{y:.5g}<br>${esc(tx("studio.plot.loss", "loss"))} %{customdata:.5g}<extra></extra>`;
+// a path's piece after a switch: its points' iterations are the run's (customdata: [loss, iteration])
+const hoverFrom = () => `<b>%{fullData.name}</b><br>${esc(tx("studio.plot.iteration", "iteration"))} %{customdata[1]}<br>`
+  + `x %{x:.5g}, y %{y:.5g}<br>${esc(tx("studio.plot.loss", "loss"))} %{customdata[0]:.5g}<extra></extra>`;
+
+// An optimizer chain's switches (the answer's `switches`: the updates at which a later link took
+// over): the path is cut there, each later optimizer's piece drawn dotted and solid in turn
+// (the run's own dash first), from the point the switch reached.
+const switchesOf = (data) => data?.switches || [];
+function pathPieces(data, upto) {
+  const cuts = switchesOf(data);
+  return [0, ...cuts].map((from, j) => ({ link: j, from, to: Math.min(upto, j < cuts.length ? cuts[j] : upto) }));
+}
 
 // The map is two aligned Plotly layers: the contour below (redrawn only when the surface, the zoom,
 // the size or the aspect changes) and the paths above, so that playback never recomputes the contour.
@@ -117,8 +129,19 @@ export function mapTraces(model, it, runIndices, size = null) {
     const ys = data ? data.y.slice(0, upto + 1) : [];
     const name = esc(model.labels[i]);
     traces.push(...companionTraces(model, i, upto));
-    traces.push({ type: "scatter", mode: "lines", x: xs, y: ys, name, line: { color: r.color, width: 2, dash: r.dash || "solid" },
-      customdata: data ? data.loss.slice(0, upto + 1) : [], hovertemplate: hover(), meta: { run: i, role: "path" } });
+    for (const piece of pathPieces(data, upto)) {
+      const shown = piece.to >= piece.from; // a later piece starts empty, until playback reaches its switch
+      if (piece.link === 0) {
+        traces.push({ type: "scatter", mode: "lines", x: xs.slice(0, piece.to + 1), y: ys.slice(0, piece.to + 1), name,
+          line: { color: r.color, width: 2, dash: r.dash || "solid" }, customdata: data ? data.loss.slice(0, piece.to + 1) : [],
+          hovertemplate: hover(), meta: { run: i, role: "path" } });
+        continue;
+      }
+      const ks = shown ? Array.from({ length: piece.to - piece.from + 1 }, (_, q) => piece.from + q) : [];
+      traces.push({ type: "scatter", mode: "lines", x: ks.map((k) => data.x[k]), y: ks.map((k) => data.y[k]), name, showlegend: false,
+        line: { color: r.color, width: 2, dash: piece.link % 2 ? "dot" : r.dash || "solid" }, customdata: ks.map((k) => [data.loss[k], k]),
+        hovertemplate: hoverFrom(), meta: { run: i, role: "path-after", kind: String(piece.link) } });
+    }
     if (data?.evals) { // L-BFGS: the loss evaluations of the updates drawn so far (line-search trials included)
       const n = evalsBefore(data.evals, upto);
       traces.push({ type: "scatter", mode: "markers", x: data.evals.x.slice(0, n), y: data.evals.y.slice(0, n),
@@ -131,6 +154,12 @@ export function mapTraces(model, it, runIndices, size = null) {
     const status = done ? `<br>${esc(model.statusText ? model.statusText(data) : data.status)}` : "";
     ends.push(() => {
       mark(xs[0], ys[0], "circle-open", 7, r.color, r.color, 2, name);
+      switchesOf(data).forEach((k, j) => { // where the next optimizer took over, once the path has reached it
+        if (k > upto) return;
+        const next = esc(r.links?.[j] ?? "");
+        mark(data.x[k], data.y[k], "diamond", 13, r.color, "#ffffff", 1.5,
+          esc(tx("studio.switch.hover", `${name}: switch → ${next} at step ${k}`, { name: model.labels[i], next: r.links?.[j] ?? "", k })));
+      });
       mark(last(xs), last(ys), "circle", 11, r.color, "#fff", 2, `${name}${status}`);
       if (done) {
         const symbol = data.status === "diverged" ? "x" : data.status === "converged" ? "circle-open" : "square-open";
@@ -463,8 +492,11 @@ export function draw3D(div, model, it, runIndices) {
     const name = esc(model.labels[i]);
     traces.push({ type: "scatter3d", mode: "lines", x: d.x.slice(0, upto + 1), y: d.y.slice(0, upto + 1), z, name,
       line: { color, width: 6, dash: model.runs[i].dash || "solid" }, hovertemplate: hover().replace("%{customdata:.5g}", "%{z:.5g}") });
-    traces.push({ type: "scatter3d", mode: "markers", x: [d.x[0], d.x[upto]], y: [d.y[0], d.y[upto]], z: [z[0], z[upto]], showlegend: false,
-      marker: { size: [4, 7], color: ["#ffffff", color], line: { color, width: 2 } }, hoverinfo: "skip" });
+    const reached = switchesOf(d).filter((k) => k <= upto); // its switches the path has reached: diamonds
+    traces.push({ type: "scatter3d", mode: "markers", x: [d.x[0], d.x[upto], ...reached.map((k) => d.x[k])],
+      y: [d.y[0], d.y[upto], ...reached.map((k) => d.y[k])], z: [z[0], z[upto], ...reached.map((k) => z[k])], showlegend: false,
+      marker: { size: [4, 7, ...reached.map(() => 6)], symbol: ["circle", "circle", ...reached.map(() => "diamond")],
+        color: ["#ffffff", color, ...reached.map(() => color)], line: { color, width: 2 } }, hoverinfo: "skip" });
     if (d.evals) { // L-BFGS: its loss evaluations on the surface (those inside the display range)
       const ev = d.evals;
       const keep = [];
@@ -567,13 +599,28 @@ export function drawCharts(div, model, it, runIndices) {
   // a log axis labelled every ≥ 30 px of a chart's height (mini-batch losses can span 15 decades)
   const logLabels = Math.max(2, Math.floor(((stacked ? div.clientHeight / 3 : div.clientHeight) - 60) / 30));
   const cursor = (ax) => ({ type: "line", xref: ax, yref: `${ax.replace("x", "y")} domain`, x0: it, x1: it, y0: 0, y1: 1,
-    line: { color: "#555", width: 1, dash: "dot" } });
+    line: { color: "#555", width: 1, dash: "dot" }, name: "cursor" });
+  // each run's switches (an optimizer chain): a vertical line at k on every chart in the run's colour,
+  // the next optimizer's name at the top of the loss chart
+  const switchLines = [];
+  const switchNames = [];
+  runIndices.forEach((i, row) => {
+    const color = model.runs[i].color;
+    switchesOf(model.result?.[i]).forEach((k, j) => {
+      for (const ax of ["x", "x2", "x3"]) {
+        switchLines.push({ type: "line", xref: ax, yref: `${ax.replace("x", "y")} domain`, x0: k, x1: k, y0: 0, y1: 1,
+          line: { color, width: 1.5, dash: "dash" }, name: `switch-${i}-${j}` });
+      }
+      switchNames.push({ xref: "x", yref: "y domain", x: k, y: 1, xanchor: "left", yanchor: "top", xshift: 2, yshift: -13 * row,
+        showarrow: false, text: esc(`→ ${model.runs[i].links?.[j] ?? ""}`), font: { size: 10, color }, bgcolor: "rgba(255,255,255,0.7)" });
+    });
+  });
   // each chart's name above it (rotated axis titles collide with the next chart's tick labels)
   const title = (axis, key, fb) => ({ xref: `${axis} domain`, yref: `${axis.replace("x", "y")} domain`, x: 0, y: 1, xanchor: "left",
     yanchor: "bottom", yshift: 2, showarrow: false, text: `<b>${esc(tx(key, fb))}</b>`, font: { size: 12 } });
   return Plotly.react(div, traces, {
     uirevision: model.surfaceKey, font: FONT, margin: { l: 50, r: momentum ? 36 : 12, t: 22, b: 36 }, showlegend: false,
-    annotations: [title("x", "studio.plot.loss", "loss"),
+    annotations: [...switchNames, title("x", "studio.plot.loss", "loss"),
       title("x2", momentum ? "studio.plot.lr_momentum" : "studio.plot.lr", momentum ? "learning rate · momentum (dotted)" : "learning rate"),
       title("x3", "studio.plot.grad_norm", "gradient norm")],
     grid: stacked ? { rows: 3, columns: 1, pattern: "independent", ygap: 0.2 }
@@ -584,7 +631,7 @@ export function drawCharts(div, model, it, runIndices) {
     yaxis2: lrLog ? { type: "log", ...logTicks([lrLo, lrHi], logLabels) } : { rangemode: "tozero", exponentformat: "power", ...lrFlat },
     ...(momentum ? { yaxis4: momentumAxis(moms.flat()) } : {}),
     yaxis3: { type: "log", ...logTicks(norms.flat(), logLabels) },
-    shapes: [cursor("x"), cursor("x2"), cursor("x3")],
+    shapes: [cursor("x"), cursor("x2"), cursor("x3"), ...switchLines],
   }, { ...CONFIG, modeBarButtonsToRemove: REMOVE });
 }
 
@@ -598,12 +645,13 @@ export function moveCursor(div, it) {
   for (const node of div.querySelectorAll(".shapelayer path[data-index]")) {
     const k = +node.getAttribute("data-index");
     const shape = shapes[k];
+    if (shape?.name !== "cursor") continue; // a switch's line stays at its step
     const ax = shape && fl[`xaxis${shape.xref.slice(1)}`];
     if (!ax || !ax.l2p) continue;
     if (node._drawnAt === undefined) node._drawnAt = shape.x0;
     node.setAttribute("transform", `translate(${ax.l2p(it) - ax.l2p(node._drawnAt)},0)`);
   }
-  for (const shape of shapes) { shape.x0 = it; shape.x1 = it; }
+  for (const shape of shapes) if (shape.name === "cursor") { shape.x0 = it; shape.x1 = it; }
   return Promise.resolve();
 }
 

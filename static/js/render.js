@@ -64,8 +64,11 @@ export function createRenderer(ctx) {
     const items = look.labels.slice(0, n).map((label, i) => {
       const line = el("span", { class: `legend-line dash-${look.runs[i].dash}`, "aria-hidden": "true" });
       line.style.borderTopColor = look.runs[i].color;
+      // a run with switches: its path after the first one is dotted (plots.js), and so is its legend's line after this one
+      const after = look.runs[i].links?.length ? el("span", { class: "legend-line dash-dot", "aria-hidden": "true" }) : null;
+      if (after) after.style.borderTopColor = look.runs[i].color;
       return el("button", { type: "button", class: "legend-item", "aria-pressed": state.runs[i].hidden ? "false" : "true",
-        "data-legend": i, title: t("studio.legend.toggle") }, line, el("span", { class: "legend-text" }, label));
+        "data-legend": i, title: t("studio.legend.toggle") }, line, after, el("span", { class: "legend-text" }, label));
     });
     // the companion sequences of the runs that have them (thin: the average x; dashed: z)
     look.labels.slice(0, n).forEach((label, i) => {

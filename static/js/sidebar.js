@@ -5,7 +5,7 @@ import { el, fromSlider, inBounds, paramControl, parseValue, toSlider } from "./
 import { autoLabel, fmt, numText } from "./format.js";
 import { t } from "./i18n.js";
 import { getPath, setPath } from "./store.js";
-import { followSteps, normalizeRun, openingParams, validColor } from "./state.js";
+import { SWATS, followSteps, normalizeRun, openingParams, swatsAllowed, validColor } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -17,8 +17,28 @@ function scheduleSummary(run, cat) {
     + (sched.warmup_steps ? t("studio.run.warmup_summary", { n: sched.warmup_steps }) : "");
 }
 
+// "Switch optimizer: Adam → Momentum @ 200" (the card's optimizer chain, or none)
+function switchSummary(run, cat) {
+  const links = run.links || [];
+  if (!links.length) return t("studio.switch.summary_none");
+  const name = (id) => cat.optimizers.find((o) => o.id === id)?.name || id;
+  const chain = name(run.optimizer) + links.map((l) => (l.rule ? t("studio.switch.label_rule", { name: name(l.optimizer) })
+    : t("studio.switch.label", { name: name(l.optimizer), k: l.milestone }))).join("");
+  return t("studio.switch.summary", { chain });
+}
+
 export function createSidebar(ctx) {
   const { store } = ctx;
+
+  // Where a new switch k goes: halfway from the switch before (or the start) to the run's end, within
+  // the steps the API allows (1 … steps − 1); with mini-batches on a data set, on an epoch's first update.
+  function defaultMilestone(d, run, k) {
+    const s = ctx.surfaceOf(d);
+    const epoch = s?.kind === "dataset" && run.batch_size && run.batch_size < s.dataset.m ? Math.ceil(s.dataset.m / run.batch_size) : 1;
+    const prev = (run.links || []).slice(0, k).reduce((m, l) => l.milestone ?? m, 0);
+    const half = Math.round((prev + d.steps) / 2 / epoch) * epoch;
+    return Math.max(1, Math.min(d.steps - 1, Math.max(prev + epoch, half)));
+  }
   let cardsKey = "";
 
   // --- writing ---------------------------------------------------------------------------------
@@ -43,6 +63,22 @@ export function createSidebar(ctx) {
       run.optimizer = value;
       const lr = ctx.suggestedLr(d, value);
       run.params = lr !== undefined ? { lr } : {};
+      if (run.links?.[0]?.rule && !swatsAllowed(run, 0)) run.links[0] = { milestone: defaultMilestone(d, run, 0), optimizer: run.links[0].optimizer, params: {} };
+      return;
+    }
+    const link = /^links\.(\d+)\.(optimizer|when)$/.exec(rest);
+    if (link && run.links?.[+link[1]]) { // the optimizer after a switch, or how the switch is placed (a step or SWATS's rule)
+      const k = +link[1];
+      const old = run.links[k];
+      const lrOf = (id) => ctx.suggestedLr(d, id);
+      if (link[2] === "optimizer") {
+        const lr = lrOf(value);
+        run.links[k] = { ...old, optimizer: value, params: lr !== undefined && !old.rule ? { lr } : {} };
+      } else if (value === SWATS.rule && swatsAllowed(run, k)) run.links[k] = { rule: SWATS.rule, optimizer: SWATS.to, params: {} }; // SWATS sets SGD's rate
+      else if (value !== SWATS.rule && old.rule) {
+        const lr = lrOf(old.optimizer);
+        run.links[k] = { milestone: defaultMilestone(d, run, k), optimizer: old.optimizer, params: lr !== undefined ? { lr } : {} };
+      }
       return;
     }
     if (rest.startsWith("schedule.")) {
@@ -118,6 +154,16 @@ export function createSidebar(ctx) {
         chain.push({ milestone: last + Math.max(1, Math.round(d.steps / (chain.length ? 4 : 10))), name: "cosine", params: {} });
         s.warmup_steps = 0; // the chain's first schedule is the warm-up (e.g. linear)
         if (s.per !== "epoch") chain[chain.length - 1].params = openingParams(schedules, "cosine", d.runs[i], d.steps, chain.length);
+      } else if (action === "switch-add" && (d.runs[i].links?.length || 0) + 1 < ctx.limits.max_optimizer_links && d.steps > 1) {
+        // one more optimizer from a later step: the optimizer picked here first, at its suggested rate
+        const run = d.runs[i];
+        const links = (run.links ||= []);
+        const opt = ctx.catalogue().optimizers.find((o) => !o.networks_only && o.driver !== "closure" && o.id !== run.optimizer);
+        const lr = ctx.suggestedLr(d, opt.id);
+        links.push({ milestone: defaultMilestone(d, run, links.length), optimizer: opt.id, params: lr !== undefined ? { lr } : {} });
+      } else if (action === "switch-remove") {
+        d.runs[i].links?.splice(+button.dataset.link, 1);
+        if (d.runs[i].links?.[0]?.rule && !swatsAllowed(d.runs[i], 0)) d.runs[i].links.splice(0, 1);
       } else if (action === "chain-remove") {
         const s = d.runs[i].schedule;
         s?.chain?.splice(+button.dataset.link, 1);
@@ -156,6 +202,34 @@ export function createSidebar(ctx) {
       spec.params.map((ps) => paramControl(ps, link.params[ps.name], null, `run${i}-c${k}`, { path: `${p}.params.${ps.name}` })));
   }
 
+  // one switch of the run's optimizer chain: from its step (or SWATS's) on, this optimizer, afresh
+  function switchLink(run, link, k, i, cat) {
+    const p = `runs.${i}.links.${k}`;
+    const id = `run${i}-w${k}`;
+    const opt = cat.optimizers.find((o) => o.id === link.optimizer) || cat.optimizers[0];
+    const steps = store.get().steps;
+    const milestone = { name: "milestone", type: "int", default: link.milestone ?? 1, min: 1, max: Math.max(1, steps - 1), slider_min: 1,
+      slider_max: Math.max(1, steps - 1), scale: "linear", description: t("studio.switch.milestone_desc") };
+    const swats = swatsAllowed(run, k);
+    // SWATS sets SGD's rate: its link takes no lr
+    const specs = link.rule ? opt.params.filter((ps) => ps.name !== "lr") : opt.params;
+    return el("div", { class: "switch-link", "data-link": k },
+      el("div", { class: "param" }, el("label", { for: id }, t("studio.switch.then")),
+        el("select", { id, class: "opt-select", "aria-label": t("studio.switch.optimizer_aria", { n: i + 1, k: k + 1 }), dataset: { path: `${p}.optimizer`, type: "choice" },
+          disabled: link.rule ? true : undefined },
+        cat.optimizers.filter((o) => !o.networks_only || o.id === opt.id).map((o) => el("option", { value: o.id, selected: o.id === opt.id }, o.name))),
+        el("button", { type: "button", "aria-label": t("studio.switch.remove_aria", { k: k + 1 }), title: t("studio.switch.remove_aria", { k: k + 1 }),
+          dataset: { action: "switch-remove", run: i, link: k } }, "×")),
+      swats ? el("div", { class: "param" }, el("label", { for: `${id}-when` }, t("studio.switch.when")),
+        el("select", { id: `${id}-when`, dataset: { path: `${p}.when`, type: "choice" } },
+          el("option", { value: "step", selected: !link.rule }, t("studio.switch.when_step")),
+          el("option", { value: SWATS.rule, selected: !!link.rule }, t("studio.switch.when_swats")))) : null,
+      link.rule ? el("div", { class: "hint" }, t("studio.switch.swats_hint"))
+        : paramControl(milestone, link.milestone, null, id, { path: `${p}.milestone`, label: t("studio.switch.milestone") }),
+      el("div", { class: "formula", title: opt.convention }, opt.formula),
+      el("div", { class: "params" }, specs.map((ps) => paramControl(ps, link.params[ps.name], null, id, { path: `${p}.params.${ps.name}` }))));
+  }
+
   // when the run's α is the one suggested for its optimizer here: say so (and that a switch sets it)
   function suggestedHint(run, opt) {
     const lr = ctx.suggestedLr(store.get(), run.optimizer);
@@ -191,6 +265,7 @@ export function createSidebar(ctx) {
     const sspec = cat.schedules.find((s) => s.id === sched.name) || cat.schedules[0];
     const schedSummary = scheduleSummary(run, cat);
     const chain = sched.chain || [];
+    const links = run.links || [];
     const extra = [];
     if (surface && surface.kind === "dataset") {
       const m = surface.dataset.m;
@@ -222,6 +297,12 @@ export function createSidebar(ctx) {
         chain.map((link, k) => chainLink(link, k, i, cat)),
         sspec.reads_loss ? null : el("button", { type: "button", class: "chain-add", dataset: { action: "chain-add", run: i },
           disabled: chain.length >= ctx.limits.max_chain_length || undefined, title: t("studio.run.chain_add_title") }, t("studio.run.chain_add"))),
+      el("details", { class: "switch", open: links.length ? true : undefined },
+        el("summary", {}, switchSummary(run, cat)),
+        links.map((link, k) => switchLink(run, link, k, i, cat)),
+        el("button", { type: "button", class: "switch-add", dataset: { action: "switch-add", run: i },
+          disabled: links.length + 1 >= ctx.limits.max_optimizer_links || store.get().steps < 2 || undefined,
+          title: `${t("studio.switch.add_title")} (${t("studio.switch.limit", { n: ctx.limits.max_optimizer_links })})` }, t("studio.switch.add"))),
       el("div", { class: "params" }, extra),
       el("div", { class: "status", "data-status": i }, ""));
   }
@@ -229,8 +310,9 @@ export function createSidebar(ctx) {
   // What forces the cards to be rebuilt (anything else is synced into the existing fields).
   function structure(state, surface) {
     return JSON.stringify([ctx.lang(), surface?.id, surface?.kind,
-      state.runs.map((r) => [r.optimizer, r.schedule?.name, (r.schedule?.chain || []).map((c) => c.name), r.hidden, r.color]),
-      state.runs.length]);
+      state.runs.map((r) => [r.optimizer, r.schedule?.name, (r.schedule?.chain || []).map((c) => c.name), r.hidden, r.color,
+        (r.links || []).map((l) => [l.optimizer, l.rule || ""])]),
+      state.runs.length, state.steps > 1, state.runs.some((r) => r.links?.length) ? state.steps : 0]); // a switch's step is within the run's
   }
 
   function syncFields(root, state) {
@@ -298,6 +380,8 @@ export function createSidebar(ctx) {
         if (node) node.placeholder = autoLabel(r, cat, surface);
         const summary = runs.querySelector(`[data-run="${i}"] .sched summary`);
         if (summary) summary.textContent = scheduleSummary(r, cat);
+        const switches = runs.querySelector(`[data-run="${i}"] .switch summary`);
+        if (switches) switches.textContent = switchSummary(r, cat);
         const hint = runs.querySelector(`[data-suggested="${i}"]`);
         const opt = cat.optimizers.find((o) => o.id === r.optimizer);
         if (hint && opt) { hint.textContent = suggestedHint(r, opt); hint.hidden = !hint.textContent; }

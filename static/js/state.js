@@ -71,6 +71,22 @@ function chainOf(list) {
   return chain.length ? { chain } : {};
 }
 
+// The API's SWATS rule (Keskar & Socher 2017): a run's second link may switch from Adam or AdamW to
+// SGD where the rule says, with the rate it estimates (so the SGD link takes no lr).
+export const SWATS = { rule: "swats", after: ["adam", "adamw"], to: "sgd" };
+export const swatsAllowed = (run, k) => k === 0 && SWATS.after.includes(run.optimizer);
+
+// The optimizer chain's later links (each a switch: { milestone, optimizer, params }, or SWATS's
+// { rule, optimizer, params } as the second link); at most the server's links after the first.
+function linksOf(list) {
+  if (!Array.isArray(list)) return [];
+  return list.slice(0, limit("max_optimizer_links") - 1)
+    .filter((l) => l && typeof l === "object" && typeof l.optimizer === "string" && NAME.test(l.optimizer))
+    .map((l, k) => (l.rule === SWATS.rule && k === 0
+      ? { rule: SWATS.rule, optimizer: l.optimizer, params: cleanParams(l.params) }
+      : { milestone: Math.max(1, Math.round(num(l.milestone, 1))), optimizer: l.optimizer, params: cleanParams(l.params) }));
+}
+
 export function normalizeRun(r) {
   r = r && typeof r === "object" ? r : {};
   const s = r.schedule && typeof r.schedule === "object" ? r.schedule : null;
@@ -85,6 +101,7 @@ export function normalizeRun(r) {
     label: typeof r.label === "string" ? r.label.slice(0, limit("max_label_length")) : "",
     color: validColor(r.color), // null: the optimizer's colour from the registry
     hidden: !!r.hidden,
+    links: linksOf(r.links),
   };
 }
 
@@ -108,6 +125,7 @@ function enc(p, v) {
       if (r.noise_std) o[k.noise_std] = r.noise_std;
       if (r.label) o[k.label] = r.label;
       if (r.hidden) o[k.hidden] = 1;
+      if (r.links?.length) o[k.links] = r.links;
       return o;
     }));
   }
@@ -169,7 +187,9 @@ export function toRequest(state) {
     ? { expression: state.expr, x_range: state.xr, y_range: state.yr } : state.surface;
   const body = { surface, steps: state.steps, seed: state.seed, tolerance: state.tolerance, include_state: true,
     runs: state.runs.map((r) => {
-      const run = { optimizer: r.optimizer, params: r.params };
+      // a run with switches sends its chain (the first link its own optimizer and params)
+      const run = r.links?.length ? { optimizer: r.optimizer, optimizers: [{ optimizer: r.optimizer, params: r.params }, ...r.links] }
+        : { optimizer: r.optimizer, params: r.params };
       if (r.label) run.label = r.label;
       if (r.schedule) run.schedule = r.schedule;
       if (r.batch_size) run.batch_size = r.batch_size;

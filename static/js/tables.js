@@ -11,7 +11,11 @@ export function statusText(r) {
   if (!r) return "";
   const base = t(r.done ? `studio.status.${r.status}` : "studio.status.running", { n: r.steps_taken });
   // closure optimizers (L-BFGS) evaluate the loss several times per step: say how many in all
-  return r.evals ? `${base} · ${t("studio.status.evals", { n: r.evals.x.length })}` : base;
+  const withEvals = r.evals ? `${base} · ${t("studio.status.evals", { n: r.evals.x.length })}` : base;
+  // SWATS (an optimizer chain's rule): where it switched and the SGD rate it estimated
+  if (!r.done || !r.swats) return withEvals;
+  const swats = r.swats.step === null ? t("studio.switch.swats_never") : t("studio.switch.swats_status", { k: r.swats.step, lr: fmt(r.swats.lr, 4) });
+  return `${withEvals} · ${swats}`;
 }
 
 function swatch(color) {

@@ -41,6 +41,9 @@ class LimitsPublic(BaseModel):
     max_steps: int = MAX_STEPS
     max_warmup_steps: int = MAX_STEPS
     max_chain_length: int = Field(MAX_CHAIN, description="SequentialLR: the most links in a run schedule's chain")
+    max_optimizer_links: int = Field(
+        MAX_CHAIN, description="Optimizer chains: the most links in a run's `optimizers` (its first optimizer included)"
+    )
     max_list_items: int = Field(
         ParamSpec.max_items, description="The most values a list hyperparameter (e.g. milestones) may hold"
     )
