@@ -53,6 +53,7 @@ from typing import Any, TypeVar
 from ..engine import schedules
 from ..engine.datasets import DatasetSurface
 from ..engine.expression import Bin, Call, Const, Neg, Node, Var, parse_expression
+from ..engine.feedback import momentum_name
 from ..engine.hessian import NoCurvature, formula_of
 from ..engine.optimizers import OPTIMIZERS, NotExportable
 from ..engine.optimizers.base import OptaxFn, TorchFn
@@ -557,7 +558,7 @@ def swats_placed(problem: Problem) -> tuple[Problem, list[str]]:
         if found["step"] is None:
             comments.append(f"{said}, which\n    # never fired on this run: the run is its Adam link alone\n")
             continue
-        mu = run.swats.params["momentum"]
+        mu = run.swats.params[momentum_name(run.swats.optimizer)]  # SGD's momentum: its rule's first hyperparameter
         comments.append(
             f"{said}, computed\n    # by optiviz on the Adam link's steps: the switch after update {found['step']!r}, "
             f"rate Λ = {found['lr']!r};\n    # the chain is Adam, then SGD(momentum={mu!r}, dampening=0, "
