@@ -26,7 +26,8 @@ CARD = "#net-runs [data-run='0']"
 EPOCH_FIELD = f"{CARD} input[type=number][data-path='runs.0.links.0.epoch']"
 
 # the landscape's switch diamonds: [run, a, b, hover text, colour]
-DIAMONDS = """() => (document.getElementById('net-landscape').data || []).filter(t => t.meta && t.meta.role === 'switch')
+DIAMONDS = """() => (document.getElementById('net-landscape').data || [])
+  .filter(t => t.meta && t.meta.role === 'switch')
   .flatMap(t => t.meta.runs.map((r, k) => [r, t.x[k], t.y[k], t.text[k], t.marker.color[k], t.marker.symbol]))"""
 # a chart's switch lines: [x0, colour, dash]
 LINES = """(id) => (document.getElementById(id).layout.shapes || []).filter(s => (s.name || '').startsWith('switch-'))
@@ -54,7 +55,8 @@ def set_epoch(page, epoch):
 
 def run_colour(page):
     return page.evaluate(
-        "() => document.getElementById('net-curve-loss').data.find(t => t.meta && t.meta.key === 'train_loss').line.color"
+        "() => document.getElementById('net-curve-loss').data"
+        ".find(t => t.meta && t.meta.key === 'train_loss').line.color"
     )
 
 
@@ -94,9 +96,11 @@ def test_a_learner_adds_edits_and_removes_a_switch_on_a_run_card(watched, live_s
     assert page.input_value(EPOCH_FIELD) == "30"
     assert page.get_attribute(EPOCH_FIELD, "max") == str(EPOCHS - 1)
     offered = page.evaluate(
-        f"() => [...document.querySelectorAll(\"{CARD} .switch-link select.opt-select option\")].map(o => o.value)"
+        f'() => [...document.querySelectorAll("{CARD} .switch-link select.opt-select option")].map(o => o.value)'
     )
-    card_opts = page.evaluate(f"() => [...document.querySelectorAll(\"{CARD} .run-head select option\")].map(o => o.value)")
+    card_opts = page.evaluate(
+        f'() => [...document.querySelectorAll("{CARD} .run-head select option")].map(o => o.value)'
+    )
     assert offered == card_opts and "lbfgs" not in offered and "swats" not in offered
     assert page.locator(f"{CARD} .switch-link select[data-path$='.when']").count() == 0  # no SWATS rule on networks
     page.select_option(f"{CARD} .switch-link select.opt-select", "momentum")
@@ -155,7 +159,8 @@ def test_a_switch_in_chinese_and_on_a_phone(watched, live_server):
     page.set_viewport_size({"width": 390, "height": 844})
     chain = {**ADAM, "k": [{"milestone": 20 * PER, "optimizer": "momentum", "params": {"lr": 0.05}}]}
     open_page(page, live_server, [chain], "&lang=zh")
-    assert request(page)["runs"][0]["optimizers"][1] == {"milestone": 300, "optimizer": "momentum", "params": {"lr": 0.05}}
+    link = request(page)["runs"][0]["optimizers"][1]
+    assert link == {"milestone": 300, "optimizer": "momentum", "params": {"lr": 0.05}}
     page.click("#controls-toggle")
     page.wait_for_selector(EPOCH_FIELD)
     assert page.input_value(EPOCH_FIELD) == "20"
