@@ -376,10 +376,15 @@ const switchText = (run, state = net.store.get()) => switchSummary(run, optName,
 const switchLine = (run, l, state) => t("netx.run.switch", { name: optName(l.optimizer), update: l.milestone,
   epoch: fmt(l.milestone / runPerEpoch(run, state), 3), lr: l.params.lr ?? "—" });
 
+// the epoch the run's last switch is at (0: none)
+const lastSwitchEpoch = (run, state) => (run.links?.length ? Math.round(run.links[run.links.length - 1].milestone / runPerEpoch(run, state)) : 0);
+// room for one more switch: fewer optimizers than the server allows, an epoch left after the last switch
+const canSwitch = (run, state) => (run.links?.length || 0) + 1 < net.limits.max_optimizer_links && lastSwitchEpoch(run, state) < state.epochs - 1;
+
 function epochLink(run, link, k, i, state) {
   const per = runPerEpoch(run, state);
   const last = Math.max(1, state.epochs - 1);
-  const spec = { name: "switch_epoch", type: "int", default: 1, min: 1, max: last, slider_min: 1, slider_max: last, scale: "linear",
+  const spec = { name: "milestone", type: "int", default: 1, min: 1, max: last, slider_min: 1, slider_max: last, scale: "linear",
     description: t("netsw.epoch_desc", { per }) };
   const placement = [
     paramControl(spec, Math.round(link.milestone / per), null, `net-run${i}-w${k}`, { path: `runs.${i}.links.${k}.epoch`, label: t("netsw.epoch") }),
@@ -411,7 +416,7 @@ function runCard(run, i, look, state) {
     el("div", { class: "formula", title: opt.convention || "" }, opt.formula),
     el("div", { class: "params" }, params, batch),
     switchSection({ i, summary: switchText(run), links: (run.links || []).map((l, k) => epochLink(run, l, k, i, state)),
-      full: (run.links?.length || 0) + 1 >= net.limits.max_optimizer_links || state.epochs < 2, limit: net.limits.max_optimizer_links,
+      full: !canSwitch(run, state), limit: net.limits.max_optimizer_links,
       title: t("netsw.add_title") }),
     el("details", { class: "sched", open: sched.name !== "constant" || undefined },
       el("summary", {}, t("net.run.schedule_summary", { name: sspec.name })),
@@ -441,6 +446,8 @@ function syncRunFields(box, state) {
     const card = box.querySelector(`[data-run="${i}"]`);
     const summary = card?.querySelector(".switch summary");
     if (summary) summary.textContent = switchText(run, state);
+    const add = card?.querySelector(".switch-add");
+    if (add) add.disabled = !canSwitch(run, state);
     (run.links || []).forEach((l, k) => {
       const line = card?.querySelector(`.net-run-switch[data-link="${k}"]`);
       if (line) { line.textContent = switchLine(run, l, state); line.dataset.milestone = l.milestone; }
@@ -519,11 +526,11 @@ function bindRunCards() {
       if (!run) return;
       d.lesson = null;
       if (b.dataset.action === "remove" && d.runs.length > 1) d.runs.splice(i, 1);
-      else if (b.dataset.action === "switch-add" && (run.links?.length || 0) + 1 < net.limits.max_optimizer_links && d.epochs > 1) {
+      else if (b.dataset.action === "switch-add" && canSwitch(run, d)) {
         // one more optimizer from a later epoch (halfway to the end): another of the page's, at its own default rate
+        const prev = lastSwitchEpoch(run, d);
         const links = (run.links ||= []);
         const per = runPerEpoch(run, d);
-        const prev = links.length ? Math.round(links[links.length - 1].milestone / per) : 0;
         const opt = net.optimizers.find((o) => o.id !== (links.length ? links[links.length - 1].optimizer : run.optimizer)) || net.optimizers[0];
         const lr = opt.params.find((q) => q.name === "lr")?.default;
         links.push({ milestone: switchPoint(prev, d.epochs) * per, optimizer: opt.id, params: lr !== undefined ? { lr } : {} });

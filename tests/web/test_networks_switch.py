@@ -88,7 +88,6 @@ def test_a_learner_adds_edits_and_removes_a_switch_on_a_run_card(watched, live_s
     open_page(page, live_server, [ADAM])
     before = request(page)
     assert "optimizers" not in before["runs"][0] and page.evaluate(DIAMONDS) == []
-    limits = api(live_server, "/api/v1/limits")
     # "+ add a switch": halfway through the run (epoch 30 = update 450), another optimizer of the page's
     page.click(f"{CARD} .switch summary")
     page.click(f"{CARD} .switch-add")
@@ -122,13 +121,14 @@ def test_a_learner_adds_edits_and_removes_a_switch_on_a_run_card(watched, live_s
     assert_marked(page, live_server, 12)
     shot(page, "switch-moved")
 
-    # at most the server's number of optimizers in a run
-    while page.is_enabled(f"{CARD} .switch-add"):
-        page.click(f"{CARD} .switch-add")
-    assert page.locator(f"{CARD} .switch-link").count() == limits["max_optimizer_links"] - 1
-    assert page.is_disabled(f"{CARD} .switch-add")
-    while page.locator(f"{CARD} .switch-link").count() > 1:
-        page.click(f"{CARD} .switch-link[data-link='1'] button[data-action='switch-remove']")
+    # a second switch: halfway from the first to the end (epoch 36), another optimizer than the one before
+    page.click(f"{CARD} .switch-add")
+    page.wait_for_selector(f"{CARD} .switch-link[data-link='1']")
+    settled(page)
+    second = request(page)["runs"][0]["optimizers"][2]
+    assert second["milestone"] == 36 * PER and second["optimizer"] != "momentum"
+    page.click(f"{CARD} .switch-link[data-link='1'] button[data-action='switch-remove']")
+    page.wait_for_function(f"() => {PAGE}.store.get().runs[0].links.length === 1")
     settled(page)
 
     # the permalink keeps the switch: opened afresh, the same chain is trained and drawn
@@ -177,4 +177,27 @@ def test_a_switch_in_chinese_and_on_a_phone(watched, live_server):
     page.click("#controls-toggle")
     page.locator("#net-landscape").scroll_into_view_if_needed()
     shot(page, "phone-zh")
+    assert page.errors == [] and page.foreign == []
+
+
+def test_at_most_the_servers_number_of_optimizers_and_an_epoch_left(watched, live_server):
+    page = watched
+    most = api(live_server, "/api/v1/limits")["max_optimizer_links"]
+    # a link with more switches than the server allows: the page keeps the first max − 1, offers no more
+    links = [
+        {"milestone": (2 + e) * PER, "optimizer": ("momentum", "sgd")[e % 2], "params": {}} for e in range(most + 1)
+    ]
+    open_page(page, live_server, [{**ADAM, "k": links}])
+    assert len(request(page)["runs"][0]["optimizers"]) == most
+    assert page.locator(f"{CARD} .switch-link").count() == most - 1
+    assert page.is_disabled(f"{CARD} .switch-add")
+    # one switch at the run's last epoch: no epoch left for another
+    open_page(
+        page, live_server, [{**ADAM, "k": [{"milestone": (EPOCHS - 1) * PER, "optimizer": "momentum", "params": {}}]}]
+    )
+    assert page.is_disabled(f"{CARD} .switch-add")
+    page.fill(EPOCH_FIELD, "20")
+    page.press(EPOCH_FIELD, "Enter")
+    page.wait_for_function(f'() => !document.querySelector("{CARD} .switch-add").disabled')
+    settled(page)
     assert page.errors == [] and page.foreign == []
