@@ -22,7 +22,7 @@ EPOCHS = 60
 BATCH = 15  # 225 training samples (300, a quarter held out): 15 updates an epoch, 900 in the run
 PER = 15
 ADAM = {"o": "adam", "p": {"lr": 0.02}, "b": BATCH}
-CARD = "#net-runs [data-run='0']"
+CARD = "#net-runs fieldset[data-run='0']"
 EPOCH_FIELD = f"{CARD} input[type=number][data-path='runs.0.links.0.epoch']"
 
 # the landscape's switch diamonds: [run, a, b, hover text, colour]
@@ -172,11 +172,11 @@ def test_a_switch_in_chinese_and_on_a_phone(watched, live_server):
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
     box = page.locator(f"{CARD} .switch-link").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-    page.locator(f"{CARD} .switch-link").scroll_into_view_if_needed()
     shot(page, "phone-zh-card")
+    page.locator(CARD).screenshot(path=str(SHOTS / "phone-zh-card-only.png"))
     page.click("#controls-toggle")
-    page.locator("#net-landscape").scroll_into_view_if_needed()
     shot(page, "phone-zh")
+    page.locator("#net-landscape").screenshot(path=str(SHOTS / "phone-zh-landscape.png"))
     assert page.errors == [] and page.foreign == []
 
 
