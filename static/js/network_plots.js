@@ -25,7 +25,9 @@ const LEGEND = { showlegend: true, legend: { orientation: "h", x: 0, y: -0.3, ya
 // log10 of the loss (losses span decades on a plane; the hover shows the loss itself)
 const log10 = (v) => (v === null || v === undefined || v <= 0 ? null : Math.log10(v));
 
-export function landscapeFigure(model, looks, labels, points, revision) {
+// `switches`: [{ run, a, b, text: [lines] }] a diamond each, on the run's path at the recorded point
+// of its optimizer switch (drawn above the paths, under the current points)
+export function landscapeFigure(model, looks, labels, points, revision, switches = []) {
   const { plane } = model;
   const traces = [{
     type: "contour", x: plane.a, y: plane.b, z: plane.loss.map((row) => row.map(log10)), customdata: plane.loss,
@@ -62,6 +64,11 @@ export function landscapeFigure(model, looks, labels, points, revision) {
     traces.push({ type: "scatter", mode: "markers", x: [starts[0].path.a[0]], y: [starts[0].path.b[0]], meta: { role: "init" },
       marker: { symbol: "circle-open", size: 12, color: "#fff", line: { width: 2 } }, name: esc(t("net.plot.init")), showlegend: false,
       hovertemplate: `${esc(t("net.plot.init"))}<extra></extra>` });
+  }
+  if (switches.length) {
+    traces.push({ type: "scatter", mode: "markers", meta: { role: "switch", runs: switches.map((w) => w.run) }, showlegend: false,
+      x: switches.map((w) => w.a), y: switches.map((w) => w.b), text: switches.map((w) => lines(w.text)), hovertemplate: "%{text}<extra></extra>",
+      marker: { symbol: "diamond", size: 13, color: switches.map((w) => looks[w.run].color), line: { color: "#000", width: 1.5 } } });
   }
   traces.push(currentTrace(points, looks));
   const layout = base(t("net.landscape.title_kind", { kind: model.planeName || plane.kind }), {
@@ -163,12 +170,16 @@ export function seedsFigure(answer, key, looks, labels, title, yaxis, marks = []
       hovertemplate: `<b>${name}</b><br>${esc(t("net.plot.epoch"))} %{x}: %{y:.4g} ± %{customdata[0]:.2g} [%{customdata[1]:.4g}, %{customdata[2]:.4g}]<extra></extra>` });
   });
   const layout = base(title, { ...LEGEND, xaxis: { title: { text: t("net.plot.epoch") } }, yaxis,
-    shapes: marks.map((m) => ({ type: "line", xref: "x", yref: "paper", x0: m.epoch, x1: m.epoch, y0: 0, y1: 1,
-      line: { color: m.color, width: 1.5, dash: "dash" } })),
-    annotations: marks.map((m) => ({ x: m.epoch, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false,
-      text: esc(m.text), font: { size: 10, color: m.color } })) });
+    shapes: marks.map(markLine), annotations: marks.map(markNote) });
   return { traces, layout };
 }
+
+// a run's optimizer switch on a per-epoch chart: a dashed line in its colour at the switch's epoch,
+// its text above the plot
+const markLine = (m) => ({ type: "line", xref: "x", yref: "paper", x0: m.epoch, x1: m.epoch, y0: 0, y1: 1,
+  line: { color: m.color, width: 1.5, dash: "dash" }, name: `switch-${m.run}` });
+const markNote = (m) => ({ x: m.epoch, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false,
+  text: esc(m.text), font: { size: 10, color: m.color } });
 
 // A lesson whose runs differ only in when they switch optimizer: each run's value of one series after
 // the last epoch against its switch epoch (`epochs[i]`), the mean over the seeds (a marker in the
@@ -283,8 +294,9 @@ function cursorShape(x) {
   return { type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1, line: { color: "#444", width: 1, dash: "dot" } };
 }
 
-// spec: [{ key, dash, name, x: (i, k) => epoch }] per run; yaxis: options; returns the figure
-export function curvesFigure(model, looks, labels, series, title, yaxis, revision, legend = false) {
+// spec: [{ key, dash, name, x: (i, k) => epoch }] per run; yaxis: options; `marks`: the runs'
+// optimizer switches ([{ run, epoch, color, text }], after the cursor: it stays shapes[0]); returns the figure
+export function curvesFigure(model, looks, labels, series, title, yaxis, revision, legend = false, marks = []) {
   const traces = [];
   model.runs.forEach((r, i) => {
     for (const s of series) {
@@ -297,7 +309,7 @@ export function curvesFigure(model, looks, labels, series, title, yaxis, revisio
     }
   });
   const layout = base(title, { ...(legend ? LEGEND : {}), uirevision: revision, xaxis: { title: { text: t("net.plot.epoch") } },
-    yaxis, shapes: [cursorShape(0)] });
+    yaxis, shapes: [cursorShape(0), ...marks.map(markLine)], annotations: marks.map(markNote) });
   return { traces, layout };
 }
 

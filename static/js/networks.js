@@ -16,6 +16,7 @@ import { clearPreview, drawPreview, viridisCells } from "./preview.js";
 import { DEFAULT_LESSON, NET_PROPS, check, deserializeNet, lessonOf, lessonState, planeKey, serializeNet, toNetRequest,
   trainingKey, useLessons, useNetworkServer, useOptimizers } from "./network_state.js";
 import { Player } from "./player.js";
+import { switchLink, switchPoint, switchSection, switchSummary } from "./switch_card.js";
 import { loadPlotly, plotlyLoaded } from "./plots.js";
 import { normalizeRun, useServer, validColor } from "./state.js";
 import { createStore, getPath, setPath } from "./store.js";
@@ -88,6 +89,36 @@ function pathIndex(i, e) {
   while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (steps[mid] <= s) lo = mid; else hi = mid - 1; }
   return lo;
 }
+
+// The optimizer switches of the runs trained: [{ run, k (the update), next (the optimizer after it) }];
+// the answer's `switches` (the updates at which a later link took over) once it has them, else the
+// milestones of the chain sent.
+function switchesTrained() {
+  return (net.request?.runs || []).flatMap((r, i) => {
+    const later = (r.optimizers || []).slice(1);
+    const took = net.result?.runs?.[i]?.switches;
+    return later.map((l, j) => ({ run: i, k: Array.isArray(took) && took[j] !== undefined ? took[j] : l.milestone, next: l.optimizer }));
+  });
+}
+
+// Each switch on the landscape: the recorded point of its run's path at the switch's update, or the
+// last one before it (`path.step` lists the updates recorded).
+function switchPoints(lab) {
+  return switchesTrained().flatMap((w) => {
+    const path = net.result.runs[w.run]?.path;
+    if (!path?.a || !path.step?.length) return [];
+    let j = -1;
+    path.step.forEach((s, q) => { if (s <= w.k) j = q; });
+    if (j < 0) return [];
+    const e = fmt(epochOf(w.run, w.k), 3);
+    return [{ run: w.run, a: path.a[j], b: path.b[j], k: w.k, step: path.step[j],
+      text: [t("netsw.hover", { label: lab[w.run], next: optName(w.next), k: w.k, e }), t("netsw.hover_at", { s: path.step[j] })] }];
+  });
+}
+
+// Each switch on the per-epoch charts: a dashed line at its epoch in the run's colour.
+const switchMarks = (lk) => switchesTrained().map((w) => ({ run: w.run, epoch: epochOf(w.run, w.k), color: lk[w.run].color,
+  text: t("netsw.line", { next: optName(w.next) }) }));
 
 // --- the model: the server's answer, assembled from the stream (the JSON answer's shape) --------------
 
@@ -323,7 +354,8 @@ function renderControls(state) {
 
 let cardsKey = "";
 function renderRuns(state) {
-  const key = JSON.stringify([lang(), state.runs.map((r) => [r.optimizer, r.schedule?.name, r.color]), trainSize(state)]);
+  const key = JSON.stringify([lang(), state.runs.map((r) => [r.optimizer, r.schedule?.name, r.color, (r.links || []).map((l) => l.optimizer)]),
+    trainSize(state), state.runs.some((r) => r.links?.length) ? state.epochs : 0]); // a switch's epoch is within the run's
   const box = $("net-runs");
   if (key === cardsKey) { syncRunFields(box, state); return; }
   cardsKey = key;
@@ -331,6 +363,33 @@ function renderRuns(state) {
   const lk = looks(state);
   box.replaceChildren(...state.runs.map((r, i) => runCard(r, i, lk[i], state)));
   if (focused) box.querySelector(`[data-path="${CSS.escape(focused)}"]`)?.focus();
+}
+
+// --- a run card's optimizer switches (the studio's section, switch_card.js), placed at an epoch: the
+// request counts them in updates (milestone = epoch × updates per epoch of that run); no SWATS here
+// (the API runs it on the surfaces only)
+
+const runPerEpoch = (run, state) => updatesPerEpoch(run, trainSize(state));
+const epochMark = (run, state) => (l, name) => t("netsw.label", { name, e: fmt(l.milestone / runPerEpoch(run, state), 3) });
+const switchText = (run, state = net.store.get()) => switchSummary(run, optName, epochMark(run, state));
+// "then Momentum from update 380 (epoch 20), fresh state, α = 0.02"
+const switchLine = (run, l, state) => t("netx.run.switch", { name: optName(l.optimizer), update: l.milestone,
+  epoch: fmt(l.milestone / runPerEpoch(run, state), 3), lr: l.params.lr ?? "—" });
+
+// the epoch the run's last switch is at (0: none)
+const lastSwitchEpoch = (run, state) => (run.links?.length ? Math.round(run.links[run.links.length - 1].milestone / runPerEpoch(run, state)) : 0);
+// room for one more switch: fewer optimizers than the server allows, an epoch left after the last switch
+const canSwitch = (run, state) => (run.links?.length || 0) + 1 < net.limits.max_optimizer_links && lastSwitchEpoch(run, state) < state.epochs - 1;
+
+function epochLink(run, link, k, i, state) {
+  const per = runPerEpoch(run, state);
+  const last = Math.max(1, state.epochs - 1);
+  const spec = { name: "milestone", type: "int", default: 1, min: 1, max: last, slider_min: 1, slider_max: last, scale: "linear",
+    description: t("netsw.epoch_desc", { per }) };
+  const placement = [
+    paramControl(spec, Math.round(link.milestone / per), null, `net-run${i}-w${k}`, { path: `runs.${i}.links.${k}.epoch`, label: t("netsw.epoch") }),
+    el("p", { class: "hint net-run-switch", dataset: { milestone: link.milestone, link: k } }, switchLine(run, link, state))];
+  return switchLink({ link, k, i, optimizers: net.optimizers, placement });
 }
 
 function runCard(run, i, look, state) {
@@ -356,9 +415,9 @@ function runCard(run, i, look, state) {
     head,
     el("div", { class: "formula", title: opt.convention || "" }, opt.formula),
     el("div", { class: "params" }, params, batch),
-    (run.links || []).map((l) => el("p", { class: "hint net-run-switch", dataset: { milestone: l.milestone } },
-      t("netx.run.switch", { name: optName(l.optimizer), update: l.milestone, epoch: fmt(l.milestone / updatesPerEpoch(run, m), 3),
-        lr: l.params.lr ?? "—" }))),
+    switchSection({ i, summary: switchText(run), links: (run.links || []).map((l, k) => epochLink(run, l, k, i, state)),
+      full: !canSwitch(run, state), limit: net.limits.max_optimizer_links,
+      title: t("netsw.add_title") }),
     el("details", { class: "sched", open: sched.name !== "constant" || undefined },
       el("summary", {}, t("net.run.schedule_summary", { name: sspec.name })),
       el("div", { class: "param" }, el("label", { for: `net-run${i}-sched` }, t("net.run.schedule")),
@@ -372,11 +431,31 @@ function runCard(run, i, look, state) {
     el("div", { class: "status", "data-status": i }, ""));
 }
 
+// a card field's value in the state (a switch's epoch: its milestone in that run's epochs)
+function fieldValue(state, path) {
+  const m = /^runs\.(\d+)\.links\.(\d+)\.epoch$/.exec(path);
+  if (!m) return getPath(state, path);
+  const run = state.runs[+m[1]];
+  const link = run?.links?.[+m[2]];
+  return link ? Math.round(link.milestone / runPerEpoch(run, state)) : undefined;
+}
+
 function syncRunFields(box, state) {
   const active = document.activeElement;
+  state.runs.forEach((run, i) => {
+    const card = box.querySelector(`[data-run="${i}"]`);
+    const summary = card?.querySelector(".switch summary");
+    if (summary) summary.textContent = switchText(run, state);
+    const add = card?.querySelector(".switch-add");
+    if (add) add.disabled = !canSwitch(run, state);
+    (run.links || []).forEach((l, k) => {
+      const line = card?.querySelector(`.net-run-switch[data-link="${k}"]`);
+      if (line) { line.textContent = switchLine(run, l, state); line.dataset.milestone = l.milestone; }
+    });
+  });
   for (const node of box.querySelectorAll("[data-path]")) {
     if (node === active || node.type === "range") continue;
-    const v = getPath(state, node.dataset.path);
+    const v = fieldValue(state, node.dataset.path);
     if (v === undefined || v === null) continue;
     const text = node.type === "number" ? numText(v) : String(v);
     if (node.type === "checkbox") node.checked = !!v;
@@ -392,6 +471,18 @@ function writeRun(path, value, meta = {}) {
     const rest = m[2];
     d.lesson = null; // an edit leaves the lesson (its permalink is the state's own hash)
     if (rest === "optimizer") { run.optimizer = value; run.params = run.params.lr !== undefined ? { lr: run.params.lr } : {}; return; }
+    const link = /^links\.(\d+)\.(epoch|optimizer)$/.exec(rest);
+    if (link && run.links?.[+link[1]]) {
+      const l = run.links[+link[1]];
+      if (link[2] === "epoch") l.milestone = value * runPerEpoch(run, d); // the request counts updates
+      else { l.optimizer = value; l.params = l.params.lr !== undefined ? { lr: l.params.lr } : {}; }
+      return;
+    }
+    if (rest === "batch_size" && run.links?.length) { // a switch stays at its epoch: its update follows the epoch's length
+      const before = runPerEpoch(run, d);
+      const after = runPerEpoch({ ...run, batch_size: value }, d);
+      for (const l of run.links) l.milestone = Math.max(1, Math.round(l.milestone / before)) * after;
+    }
     if (rest.startsWith("schedule.")) {
       run.schedule ||= { name: "constant", params: {}, warmup_steps: 0, per: "step" };
       if (rest === "schedule.name") run.schedule.params = {};
@@ -427,11 +518,23 @@ function bindRunCards() {
   box.addEventListener("change", onField);
   box.addEventListener("input", (e) => { if (e.target.matches("input[type=range]")) onField(e); });
   box.addEventListener("click", (e) => {
-    const b = e.target.closest("button[data-action=remove]");
+    const b = e.target.closest("button[data-action]");
     if (!b) return;
+    const i = +b.dataset.run;
     net.store.update((d) => {
-      if (d.runs.length > 1) d.runs.splice(+b.dataset.run, 1);
+      const run = d.runs[i];
+      if (!run) return;
       d.lesson = null;
+      if (b.dataset.action === "remove" && d.runs.length > 1) d.runs.splice(i, 1);
+      else if (b.dataset.action === "switch-add" && canSwitch(run, d)) {
+        // one more optimizer from a later epoch (halfway to the end): another of the page's, at its own default rate
+        const prev = lastSwitchEpoch(run, d);
+        const links = (run.links ||= []);
+        const per = runPerEpoch(run, d);
+        const opt = net.optimizers.find((o) => o.id !== (links.length ? links[links.length - 1].optimizer : run.optimizer)) || net.optimizers[0];
+        const lr = opt.params.find((q) => q.name === "lr")?.default;
+        links.push({ milestone: switchPoint(prev, d.epochs) * per, optimizer: opt.id, params: lr !== undefined ? { lr } : {} });
+      } else if (b.dataset.action === "switch-remove") run.links?.splice(+b.dataset.link, 1);
       d.planeRun = Math.min(d.planeRun, d.runs.length - 1);
     });
   });
@@ -494,15 +597,16 @@ function renderCurves(state) {
   const lk = looks(state);
   const lab = labels(state);
   const rev = net.trainKey;
-  const key = JSON.stringify([lang(), rev, lk, lab, nTrain()]);
+  const marks = switchMarks(lk);
+  const key = JSON.stringify([lang(), rev, lk, lab, nTrain(), marks]);
   const byEpoch = (i, k) => k;
   const byUpdate = (i, k) => (k + 1) / perEpoch(i);
   plots.growCurves($("net-curve-loss"), plots.curvesFigure(res, lk, lab,
     [{ key: "train_loss", name: t("net.curves.train"), dash: "solid", x: byEpoch }, { key: "test_loss", name: t("net.curves.test"), dash: "dot", x: byEpoch }],
-    t("net.curves.loss_title"), { type: "log", title: { text: t("net.plot.loss") } }, rev, true), key);
+    t("net.curves.loss_title"), { type: "log", title: { text: t("net.plot.loss") } }, rev, true, marks), key);
   plots.growCurves($("net-curve-acc"), plots.curvesFigure(res, lk, lab,
     [{ key: "train_accuracy", name: t("net.curves.train"), dash: "solid", x: byEpoch }, { key: "test_accuracy", name: t("net.curves.test"), dash: "dot", x: byEpoch }],
-    t("net.curves.acc_title"), { range: [0, 1.02], tickformat: ".0%", title: { text: t("net.plot.accuracy") } }, rev), key);
+    t("net.curves.acc_title"), { range: [0, 1.02], tickformat: ".0%", title: { text: t("net.plot.accuracy") } }, rev, false, marks), key);
   plots.growCurves($("net-curve-batch"), plots.curvesFigure(res, lk, lab,
     [{ key: "batch_loss", name: t("net.curves.batch"), width: 1, opacity: 0.6, x: byUpdate }],
     t("net.curves.batch_title"), { type: "log", title: { text: t("net.plot.loss") } }, rev), key);
@@ -595,7 +699,7 @@ function renderLandscape(state) {
   const model = { ...res, planeName: plane ? nameOf(plane) : res.plane.kind };
   const pts = res.runs.map((r, i) => { const k = pathIndex(i, net.player.it); return k < 0 || !r.path.a ? null : { a: r.path.a[k], b: r.path.b[k] }; });
   // ms from the navigation's start to the first contour drawn (the issue's 2 s goal; bench/network_browser.py)
-  plots.drawLandscape(div, plots.landscapeFigure(model, lk, lab, pts, net.planeKey)).then(() => {
+  plots.drawLandscape(div, plots.landscapeFigure(model, lk, lab, pts, net.planeKey, switchPoints(lab))).then(() => {
     net.firstLandscape ??= performance.now();
     clearPreview($("net-land-preview"));
   });

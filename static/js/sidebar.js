@@ -5,6 +5,7 @@ import { el, fromSlider, inBounds, paramControl, parseValue, toSlider } from "./
 import { autoLabel, fmt, numText } from "./format.js";
 import { t } from "./i18n.js";
 import { getPath, setPath } from "./store.js";
+import { switchLink, switchPoint, switchSection, switchSummary } from "./switch_card.js";
 import { SWATS, followSteps, normalizeRun, openingParams, swatsAllowed, validColor } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
@@ -17,15 +18,9 @@ function scheduleSummary(run, cat) {
     + (sched.warmup_steps ? t("studio.run.warmup_summary", { n: sched.warmup_steps }) : "");
 }
 
-// "Switch optimizer: Adam → Momentum @ 200" (the card's optimizer chain, or none)
-function switchSummary(run, cat) {
-  const links = run.links || [];
-  if (!links.length) return t("studio.switch.summary_none");
-  const name = (id) => cat.optimizers.find((o) => o.id === id)?.name || id;
-  const chain = name(run.optimizer) + links.map((l) => (l.rule ? t("studio.switch.label_rule", { name: name(l.optimizer) })
-    : t("studio.switch.label", { name: name(l.optimizer), k: l.milestone }))).join("");
-  return t("studio.switch.summary", { chain });
-}
+// how a switch reads in the card's summary: " → Momentum @ 200" (or SWATS's rule)
+const stepMark = (l, name) => (l.rule ? t("studio.switch.label_rule", { name }) : t("studio.switch.label", { name, k: l.milestone }));
+const switchText = (run, cat) => switchSummary(run, (id) => cat.optimizers.find((o) => o.id === id)?.name || id, stepMark);
 
 export function createSidebar(ctx) {
   const { store } = ctx;
@@ -36,8 +31,7 @@ export function createSidebar(ctx) {
     const s = ctx.surfaceOf(d);
     const epoch = s?.kind === "dataset" && run.batch_size && run.batch_size < s.dataset.m ? Math.ceil(s.dataset.m / run.batch_size) : 1;
     const prev = (run.links || []).slice(0, k).reduce((m, l) => l.milestone ?? m, 0);
-    const half = Math.round((prev + d.steps) / 2 / epoch) * epoch;
-    return Math.max(1, Math.min(d.steps - 1, Math.max(prev + epoch, half)));
+    return switchPoint(prev, d.steps, epoch);
   }
   let cardsKey = "";
 
@@ -203,31 +197,21 @@ export function createSidebar(ctx) {
   }
 
   // one switch of the run's optimizer chain: from its step (or SWATS's) on, this optimizer, afresh
-  function switchLink(run, link, k, i, cat) {
+  function stepLink(run, link, k, i, cat) {
     const p = `runs.${i}.links.${k}`;
     const id = `run${i}-w${k}`;
-    const opt = cat.optimizers.find((o) => o.id === link.optimizer) || cat.optimizers[0];
     const steps = store.get().steps;
     const milestone = { name: "milestone", type: "int", default: link.milestone ?? 1, min: 1, max: Math.max(1, steps - 1), slider_min: 1,
       slider_max: Math.max(1, steps - 1), scale: "linear", description: t("studio.switch.milestone_desc") };
-    const swats = swatsAllowed(run, k);
-    // SWATS sets SGD's rate: its link takes no lr
-    const specs = link.rule ? opt.params.filter((ps) => ps.name !== "lr") : opt.params;
-    return el("div", { class: "switch-link", "data-link": k },
-      el("div", { class: "param" }, el("label", { for: id }, t("studio.switch.then")),
-        el("select", { id, class: "opt-select", "aria-label": t("studio.switch.optimizer_aria", { n: i + 1, k: k + 1 }), dataset: { path: `${p}.optimizer`, type: "choice" },
-          disabled: link.rule ? true : undefined },
-        cat.optimizers.filter((o) => !o.networks_only || o.id === opt.id).map((o) => el("option", { value: o.id, selected: o.id === opt.id }, o.name))),
-        el("button", { type: "button", "aria-label": t("studio.switch.remove_aria", { k: k + 1 }), title: t("studio.switch.remove_aria", { k: k + 1 }),
-          dataset: { action: "switch-remove", run: i, link: k } }, "×")),
-      swats ? el("div", { class: "param" }, el("label", { for: `${id}-when` }, t("studio.switch.when")),
+    const placement = [
+      swatsAllowed(run, k) ? el("div", { class: "param" }, el("label", { for: `${id}-when` }, t("studio.switch.when")),
         el("select", { id: `${id}-when`, dataset: { path: `${p}.when`, type: "choice" } },
           el("option", { value: "step", selected: !link.rule }, t("studio.switch.when_step")),
           el("option", { value: SWATS.rule, selected: !!link.rule }, t("studio.switch.when_swats")))) : null,
       link.rule ? el("div", { class: "hint" }, t("studio.switch.swats_hint"))
-        : paramControl(milestone, link.milestone, null, id, { path: `${p}.milestone`, label: t("studio.switch.milestone") }),
-      el("div", { class: "formula", title: opt.convention }, opt.formula),
-      el("div", { class: "params" }, specs.map((ps) => paramControl(ps, link.params[ps.name], null, id, { path: `${p}.params.${ps.name}` }))));
+        : paramControl(milestone, link.milestone, null, id, { path: `${p}.milestone`, label: t("studio.switch.milestone") })];
+    const optimizers = cat.optimizers.filter((o) => !o.networks_only || o.id === link.optimizer);
+    return switchLink({ link, k, i, optimizers, placement });
   }
 
   // when the run's α is the one suggested for its optimizer here: say so (and that a switch sets it)
@@ -297,12 +281,9 @@ export function createSidebar(ctx) {
         chain.map((link, k) => chainLink(link, k, i, cat)),
         sspec.reads_loss ? null : el("button", { type: "button", class: "chain-add", dataset: { action: "chain-add", run: i },
           disabled: chain.length >= ctx.limits.max_chain_length || undefined, title: t("studio.run.chain_add_title") }, t("studio.run.chain_add"))),
-      el("details", { class: "switch", open: links.length ? true : undefined },
-        el("summary", {}, switchSummary(run, cat)),
-        links.map((link, k) => switchLink(run, link, k, i, cat)),
-        el("button", { type: "button", class: "switch-add", dataset: { action: "switch-add", run: i },
-          disabled: links.length + 1 >= ctx.limits.max_optimizer_links || store.get().steps < 2 || undefined,
-          title: `${t("studio.switch.add_title")} (${t("studio.switch.limit", { n: ctx.limits.max_optimizer_links })})` }, t("studio.switch.add"))),
+      switchSection({ i, summary: switchText(run, cat), links: links.map((link, k) => stepLink(run, link, k, i, cat)),
+        full: links.length + 1 >= ctx.limits.max_optimizer_links || store.get().steps < 2, limit: ctx.limits.max_optimizer_links,
+        title: t("studio.switch.add_title") }),
       el("div", { class: "params" }, extra),
       el("div", { class: "status", "data-status": i }, ""));
   }
@@ -381,7 +362,7 @@ export function createSidebar(ctx) {
         const summary = runs.querySelector(`[data-run="${i}"] .sched summary`);
         if (summary) summary.textContent = scheduleSummary(r, cat);
         const switches = runs.querySelector(`[data-run="${i}"] .switch summary`);
-        if (switches) switches.textContent = switchSummary(r, cat);
+        if (switches) switches.textContent = switchText(r, cat);
         const hint = runs.querySelector(`[data-suggested="${i}"]`);
         const opt = cat.optimizers.find((o) => o.id === r.optimizer);
         if (hint && opt) { hint.textContent = suggestedHint(r, opt); hint.hidden = !hint.textContent; }
