@@ -16,6 +16,14 @@ def client() -> TestClient:
     return TestClient(app)
 
 
+def networks_answer(client: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """POST /api/v1/networks's answer to ``body`` (which must be a 200), strictly decoded."""
+    r = client.post("/api/v1/networks", json=body)
+    assert r.status_code == 200, r.text[:500]
+    out: dict[str, Any] = strict_loads(r.text)
+    return out
+
+
 def strict_loads(text: str | bytes) -> Any:
     """json.loads that refuses NaN/Infinity, as a browser's JSON.parse does."""
 

@@ -25,7 +25,7 @@ from app.api.schemas_networks import (
 )
 from app.engine.network import DataConfig, ModelConfig, Network, make_data
 from app.i18n import messages
-from tests.conftest import strict_loads
+from tests.conftest import networks_answer
 
 # the contract's example, shorter (the same shape: 3 runs, mini-batches of 64 on 225 train samples)
 BODY: dict[str, Any] = {**copy.deepcopy(NETWORK_EXAMPLE), "epochs": 60}
@@ -36,10 +36,7 @@ BODY["runs"][2]["params"]["lr"] = 0.01
 
 @pytest.fixture(scope="module")
 def answer(client) -> dict[str, Any]:
-    r = client.post("/api/v1/networks", json=BODY)
-    assert r.status_code == 200, r.text[:500]
-    out: dict[str, Any] = strict_loads(r.text)
-    return out
+    return networks_answer(client, BODY)
 
 
 def test_the_schema_example_is_the_contract_s(client) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.api.test_networks_stream import _cold, _join, _stream
-from tests.conftest import strict_loads
+from tests.conftest import networks_answer, strict_loads
 
 ADAM = {"optimizer": "adam", "params": {"lr": 0.01}}
 MOM = {"milestone": 40, "optimizer": "sgd", "params": {"lr": 0.05, "momentum": 0.9}}
@@ -34,10 +34,7 @@ def _body(*runs: dict[str, Any], **fields: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def answer(client) -> dict[str, Any]:
-    r = client.post("/api/v1/networks", json=BODY)
-    assert r.status_code == 200, r.text[:500]
-    out: dict[str, Any] = strict_loads(r.text)
-    return out
+    return networks_answer(client, BODY)
 
 
 def test_a_chained_run_says_where_its_links_switch(answer) -> None:

@@ -15,7 +15,7 @@ import pytest
 from app.engine.network import DataConfig, ModelConfig, NetworkProblem, Training, answer_bytes, estimate, train
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.problem import RunConfig, Switch
-from tests.engine.network.test_train import problem, run_config
+from tests.engine.network.test_train import golden_problem, problem, run_config
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "torch_network_golden.json"
 
@@ -46,15 +46,7 @@ def _name(case: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("case", _golden_chains(), ids=_name)
 def test_chained_trainings_match_torch(case: dict[str, Any]) -> None:
-    m = case["model"]
-    p = NetworkProblem(
-        data=DataConfig(**case["data"]),
-        model=ModelConfig(hidden=tuple(m["hidden"]), activation=m["activation"], init=m["init"], seed=m["seed"]),
-        epochs=case["epochs"],
-        seed=case["seed"],
-        runs=(chained(case["run"]),),
-        points=1000,  # every update recorded
-    )
+    p = golden_problem(case, chained(case["run"]), points=1000)  # every update recorded
     t = train(p)
     assert np.array_equal(t.init, case["init"])
     r, want = t.results[0], case["expected"]

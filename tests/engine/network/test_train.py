@@ -53,16 +53,22 @@ def _golden_cases() -> list[dict[str, Any]]:
     return json.loads(GOLDEN.read_text())["training"]
 
 
-@pytest.mark.parametrize("case", _golden_cases(), ids=lambda c: f"{c['run']['optimizer']}-{c['run'].get('batch_size')}")
-def test_per_epoch_losses_match_torch(case: dict[str, Any]) -> None:
+def golden_problem(case: dict[str, Any], run: RunConfig, **fields: Any) -> NetworkProblem:
+    """A golden case's training (its data, model, epochs and batch seed) of one run."""
     m = case["model"]
-    p = NetworkProblem(
+    return NetworkProblem(
         data=DataConfig(**case["data"]),
         model=ModelConfig(hidden=tuple(m["hidden"]), activation=m["activation"], init=m["init"], seed=m["seed"]),
         epochs=case["epochs"],
         seed=case["seed"],
-        runs=(run_config(case["run"]),),
+        runs=(run,),
+        **fields,
     )
+
+
+@pytest.mark.parametrize("case", _golden_cases(), ids=lambda c: f"{c['run']['optimizer']}-{c['run'].get('batch_size')}")
+def test_per_epoch_losses_match_torch(case: dict[str, Any]) -> None:
+    p = golden_problem(case, run_config(case["run"]))
     t = train(p)
     assert np.array_equal(t.init, case["init"])
     r, want = t.results[0], case["expected"]
