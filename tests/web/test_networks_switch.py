@@ -14,7 +14,7 @@ import urllib.parse
 from pathlib import Path
 
 from tests.web.studio_helpers import api
-from tests.web.test_networks_page import PAGE, settled
+from tests.web.test_networks_page import PAGE, quick_playback, settled
 from tests.web.test_zh_pages import english_on
 
 SHOTS = Path("/tmp/shots-netcards")
@@ -40,7 +40,9 @@ def shot(page, name):
 
 
 def open_page(page, base, runs, extra=""):
-    page.goto(f"{base}/networks#{urllib.parse.urlencode({'ep': EPOCHS, 'r': json.dumps(runs)})}{extra}")
+    # a coarse plane (11 × 11): the marks are the point, not the contours
+    page.goto(f"{base}/networks#{urllib.parse.urlencode({'ep': EPOCHS, 'pn': 11, 'r': json.dumps(runs)})}{extra}")
+    quick_playback(page)
     settled(page)
 
 
@@ -135,6 +137,7 @@ def test_a_learner_adds_edits_and_removes_a_switch_on_a_run_card(watched, live_s
     hash_ = page.evaluate("() => document.getElementById('net-permalink').getAttribute('href')").split("#", 1)[1]
     chain = request(page)["runs"][0]["optimizers"]
     page.goto(f"{live_server}/networks#{hash_}")
+    quick_playback(page)
     settled(page)
     assert request(page)["runs"][0]["optimizers"] == chain
     assert page.input_value(EPOCH_FIELD) == "12"
